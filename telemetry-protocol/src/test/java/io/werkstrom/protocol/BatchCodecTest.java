@@ -1,0 +1,86 @@
+package io.werkstrom.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class BatchCodecTest {
+
+    private BufferAllocator allocator;
+    private BatchCodec codec;
+
+    @BeforeEach
+    void open() {
+        allocator = new RootAllocator();
+        codec = new BatchCodec(allocator);
+    }
+
+    @AfterEach
+    void close() {
+        allocator.close(); // fails the test on a leaked buffer
+    }
+
+    static TelemetryBatch sampleBatch(int rows) {
+        TelemetryBatch.Builder b = TelemetryBatch.builder("gw-1", 42);
+        long t0 = 1_700_000_000_000_000L;
+        for (int i = 0; i < rows; i++) {
+            b.add(t0 + i * 1000L, "m-" + (i % 3), "temperature", 20.0 + i * 0.25, i % 7 == 0 ? Quality.UNCERTAIN : Quality.GOOD);
+        }
+        return b.build();
+    }
+
+    @Test
+    void roundTripKeepsEveryColumnAndTheMetadata() throws Exception {
+        TelemetryBatch batch = sampleBatch(500);
+        TelemetryBatch decoded = codec.decode(codec.encode(batch));
+        assertEquals(batch, decoded);
+        assertEquals("gw-1", decoded.gateway());
+        assertEquals(42, decoded.sequence());
+        assertEquals(Quality.UNCERTAIN, decoded.quality(0));
+    }
+
+    @Test
+    void compressionMakesTheWireSmallerThanTheRawColumns() {
+        TelemetryBatch batch = sampleBatch(1000);
+        byte[] wire = codec.encode(batch);
+        long raw = batch.size() * (8L + 8 + 1 + "m-0".length() + "temperature".length());
+        assertTrue(wire.length < raw / 2, "wire " + wire.length + " bytes vs raw " + raw);
+    }
+
+    @Test
+    void rejectsEmptyTruncatedAndRandomPayloadsWithAReason() {
+        byte[] good = codec.encode(sampleBatch(100));
+        assertThrows(BatchDecodeException.class, () -> codec.decode(new byte[0]));
+        Random random = new Random(7);
+        for (int cut = 1; cut < good.length; cut += 37) {
+            byte[] truncated = Arrays.copyOf(good, cut);
+            BatchDecodeException e = assertThrows(BatchDecodeException.class, () -> codec.decode(truncated));
+            assertTrue(!e.getMessage().isBlank());
+        }
+        for (int i = 0; i < 200; i++) {
+            byte[] junk = new byte[1 + random.nextInt(2000)];
+            random.nextBytes(junk);
+            assertThrows(BatchDecodeException.class, () -> codec.decode(junk));
+        }
+    }
+
+    @Test
+    void rejectsPayloadsOverTheLimits() {
+        BatchCodec strict = new BatchCodec(allocator, new DecodeLimits(1 << 20, 10, 1 << 20));
+        byte[] tooManyRows = codec.encode(sampleBatch(11));
+        BatchDecodeException e = assertThrows(BatchDecodeException.class, () -> strict.decode(tooManyRows));
+        assertTrue(e.getMessage().contains("rows"), e.getMessage());
+        BatchCodec tiny = new BatchCodec(allocator, new DecodeLimits(100, 10, 1 << 20));
+        e = assertThrows(BatchDecodeException.class, () -> tiny.decode(tooManyRows));
+        assertTrue(e.getMessage().contains("exceeds"), e.getMessage());
+    }
+}

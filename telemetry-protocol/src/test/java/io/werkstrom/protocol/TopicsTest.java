@@ -1,0 +1,38 @@
+package io.werkstrom.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class TopicsTest {
+
+    @Test
+    void telemetryTopicRoundTrips() {
+        GatewayAddress address = new GatewayAddress("acme", "plant-1", "gw-7");
+        String topic = Topics.telemetry(address);
+        assertEquals("werkstrom/v1/acme/plant-1/gw-7/telemetry", topic);
+        assertEquals(address, Topics.parseTelemetry(topic).orElseThrow());
+        assertEquals("werkstrom/v1/acme/plant-1/gw-7/status", Topics.status(address));
+        assertEquals(address, Topics.parseStatus(Topics.status(address)).orElseThrow());
+    }
+
+    @Test
+    void foreignOrMalformedTopicsDoNotParse() {
+        assertTrue(Topics.parseTelemetry("werkstrom/v1/acme/plant-1/gw-7/status").isEmpty());
+        assertTrue(Topics.parseTelemetry("werkstrom/v2/acme/plant-1/gw-7/telemetry").isEmpty());
+        assertTrue(Topics.parseTelemetry("werkstrom/v1/acme/plant-1/telemetry").isEmpty());
+        assertTrue(Topics.parseTelemetry("werkstrom/v1/ACME/plant-1/gw-7/telemetry").isEmpty());
+        assertTrue(Topics.parseTelemetry("werkstrom/v1/acme/+/gw-7/telemetry").isEmpty());
+        assertTrue(Topics.parseTelemetry(null).isEmpty());
+    }
+
+    @Test
+    void segmentsAreCheckedWithAMessageNamingTheField() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new GatewayAddress("acme", "plant/1", "gw"));
+        assertTrue(e.getMessage().startsWith("site"), e.getMessage());
+        assertEquals("$share/cloud/werkstrom/v1/+/+/+/telemetry", Topics.shared("cloud", Topics.ALL_TELEMETRY));
+    }
+}
