@@ -1,0 +1,93 @@
+package io.werkstrom.app.embedded;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.hivemq.embedded.EmbeddedHiveMQ;
+
+/**
+ * An MQTT 5 broker inside this JVM (HiveMQ Community Edition, embedded) listening on loopback, for
+ * the demo. Its configuration, data and extension folders live under a directory the caller owns.
+ * Closing it stops the broker.
+ */
+public final class EmbeddedBroker implements AutoCloseable {
+
+    private final EmbeddedHiveMQ hivemq;
+    private final int port;
+
+    private EmbeddedBroker(EmbeddedHiveMQ hivemq, int port) {
+        this.hivemq = hivemq;
+        this.port = port;
+    }
+
+    /** Starts a broker on {@code port} (0 picks a free one), keeping its files below {@code workDir}. */
+    public static EmbeddedBroker start(Path workDir, int port) throws IOException {
+        int chosen = port == 0 ? freePort() : port;
+        Path config = Files.createDirectories(workDir.resolve("config"));
+        Path data = Files.createDirectories(workDir.resolve("data"));
+        Path extensions = Files.createDirectories(workDir.resolve("extensions"));
+        Files.writeString(config.resolve("config.xml"), """
+                <?xml version="1.0"?>
+                <hivemq>
+                    <listeners>
+                        <tcp-listener>
+                            <port>%d</port>
+                            <bind-address>127.0.0.1</bind-address>
+                        </tcp-listener>
+                    </listeners>
+                    <persistence>
+                        <mode>in-memory</mode>
+                    </persistence>
+                    <anonymous-usage-statistics>
+                        <enabled>false</enabled>
+                    </anonymous-usage-statistics>
+                </hivemq>
+                """.formatted(chosen));
+        EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
+                .withConfigurationFolder(config)
+                .withDataFolder(data)
+                .withExtensionsFolder(extensions)
+                .withoutLoggingBootstrap()
+                .build();
+        try {
+            hivemq.start().get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeQuietly(hivemq);
+            throw new IOException("interrupted while starting the embedded MQTT broker", e);
+        } catch (ExecutionException | TimeoutException e) {
+            closeQuietly(hivemq);
+            throw new IOException("the embedded MQTT broker did not start on port " + chosen, e);
+        }
+        return new EmbeddedBroker(hivemq, chosen);
+    }
+
+    public String uri() {
+        return "tcp://127.0.0.1:" + port;
+    }
+
+    @Override
+    public void close() throws Exception {
+        hivemq.close();
+    }
+
+    private static void closeQuietly(EmbeddedHiveMQ hivemq) {
+        try {
+            hivemq.close();
+        } catch (Exception ignored) {
+            // already failing; the start error is the one to report
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
