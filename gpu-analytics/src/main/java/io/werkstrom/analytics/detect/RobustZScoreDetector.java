@@ -85,21 +85,28 @@ public final class RobustZScoreDetector implements AutoCloseable {
     private long excluded;
     private long untracked;
 
-    /** A detector with its own {@link RootAllocator}. */
+    /** A detector with its own {@link RootAllocator}, released by {@link #close()}. */
     public RobustZScoreDetector(KernelBackend backend, RobustZScoreOptions options) {
-        this(backend, options, null);
+        // Arguments are checked before the root exists, so a bad call leaks nothing.
+        this(Objects.requireNonNull(backend, "backend must not be null."),
+                Objects.requireNonNull(options, "options must not be null."), new RootAllocator(), true);
     }
 
     /**
-     * A detector whose buffers come from a child of {@code parent}; the caller keeps owning
-     * {@code parent} and closes it after this detector.
+     * A detector whose buffers come from a child of {@code parent}, released by {@link #close()};
+     * the caller keeps owning {@code parent} and closes it after this detector.
      */
     public RobustZScoreDetector(KernelBackend backend, RobustZScoreOptions options, BufferAllocator parent) {
-        this.backend = Objects.requireNonNull(backend, "backend must not be null.");
-        this.options = Objects.requireNonNull(options, "options must not be null.");
-        this.allocator = parent == null
-                ? new RootAllocator()
-                : parent.newChildAllocator("robust-z-detector", 0, Long.MAX_VALUE);
+        this(Objects.requireNonNull(backend, "backend must not be null."),
+                Objects.requireNonNull(options, "options must not be null."),
+                Objects.requireNonNull(parent, "parent allocator must not be null."), false);
+    }
+
+    private RobustZScoreDetector(KernelBackend backend, RobustZScoreOptions options, BufferAllocator allocator,
+                                 boolean ownRoot) {
+        this.backend = backend;
+        this.options = options;
+        this.allocator = ownRoot ? allocator : allocator.newChildAllocator("robust-z-detector", 0, Long.MAX_VALUE);
     }
 
     public RobustZScoreOptions options() {
@@ -128,7 +135,8 @@ public final class RobustZScoreDetector implements AutoCloseable {
 
     /**
      * Scores a batch already held as Arrow vectors with the {@link TelemetrySchema} columns; the
-     * gateway comes from the schema metadata. The detector reads {@code root} during the call only:
+     * gateway comes from the schema metadata ({@link TelemetrySchema#META_GATEWAY}, empty when
+     * absent). The detector reads {@code root} during the call only:
      * it neither keeps nor closes it. Null cells make their row unusable.
      *
      * @throws IllegalArgumentException when {@code root} lacks a telemetry column or has it with
@@ -177,7 +185,8 @@ public final class RobustZScoreDetector implements AutoCloseable {
      * @see #restore(KernelBackend, RobustZScoreOptions, BufferAllocator, byte[])
      */
     public static RobustZScoreDetector restore(KernelBackend backend, RobustZScoreOptions options, byte[] snapshot) {
-        return restore(backend, options, null, snapshot);
+        Objects.requireNonNull(snapshot, "snapshot must not be null.");
+        return restoreInto(new RobustZScoreDetector(backend, options), snapshot);
     }
 
     /**
@@ -185,15 +194,19 @@ public final class RobustZScoreDetector implements AutoCloseable {
      * snapshot was taken with: windows keep their newest {@code windowSize} samples, series of now
      * excluded sensors are dropped, and series beyond {@code maxSeries} are dropped with a warning.
      *
-     * @param parent the allocator to take a child of, or null for an own root (see the constructors)
+     * @param parent the allocator the detector takes a child of, as in
+     *               {@link #RobustZScoreDetector(KernelBackend, RobustZScoreOptions, BufferAllocator)}
      * @throws IllegalArgumentException when {@code snapshot} is not a readable detector snapshot
      */
     public static RobustZScoreDetector restore(KernelBackend backend, RobustZScoreOptions options,
                                                BufferAllocator parent, byte[] snapshot) {
         Objects.requireNonNull(snapshot, "snapshot must not be null.");
-        RobustZScoreDetector detector = new RobustZScoreDetector(backend, options, parent);
+        return restoreInto(new RobustZScoreDetector(backend, options, parent), snapshot);
+    }
+
+    private static RobustZScoreDetector restoreInto(RobustZScoreDetector detector, byte[] snapshot) {
         try {
-            detector.load(snapshot);
+            detector.readSnapshot(snapshot);
             return detector;
         } catch (IOException | RuntimeException e) {
             detector.close();
@@ -352,7 +365,7 @@ public final class RobustZScoreDetector implements AutoCloseable {
         return window;
     }
 
-    private void load(byte[] snapshot) throws IOException {
+    private void readSnapshot(byte[] snapshot) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot));
         int magic = in.readInt();
         if (magic != SNAPSHOT_MAGIC) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -454,9 +453,5 @@ class RobustZScoreDetectorTest {
         TelemetryBatch batch = plant(1, 1, 1, GAUSSIAN).get(0);
         assertEquals("detector is closed.",
                 assertThrows(IllegalStateException.class, () -> detector.score(batch)).getMessage());
-    }
-
-    static Set<String> names(List<Anomaly> anomalies) {
-        return new HashSet<>(anomalies.stream().map(Anomaly::sensor).toList());
     }
 }
