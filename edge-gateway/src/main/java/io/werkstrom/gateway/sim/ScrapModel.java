@@ -13,9 +13,9 @@ package io.werkstrom.gateway.sim;
  *     + 0.18 * max(0, 36.0 - minPressure)                [bar the coolant pressure dipped below 36]
  * p = 1 / (1 + exp(-z))
  * </pre>
- * A healthy machine scraps about 2.7 % of its parts; coolant pressure dips and thermal
- * excursions raise that a little, a worn bearing a lot (about 30 % at half wear, over 90 % when worn
- * out, since it both vibrates and runs hot). The conditions are those of the process itself, not
+ * With every condition nominal 2.7 % of parts are scrap; a healthy machine, with its occasional
+ * coolant pressure dips and thermal excursions, scraps 3 to 5 %; a worn bearing a lot more (roughly
+ * 30 % at half wear, over 90 % when worn out, since it both vibrates and runs hot). The conditions are those of the process itself, not
  * the sensor readings: a drifting or stuck sensor does not change the scrap rate.
  */
 public final class ScrapModel {
