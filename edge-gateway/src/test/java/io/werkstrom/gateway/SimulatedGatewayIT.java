@@ -176,6 +176,26 @@ class SimulatedGatewayIT {
         }
     }
 
+    @Test
+    void stopWaitsOnlyUpToTheDrainTimeoutAndReportsWhatIsStillUnacknowledged() throws Exception {
+        try (MosquittoBroker broker = TestBrokers.start()) {
+            GatewayOptions options = GatewayOptions.builder().publisher(options(broker).publisher())
+                    .simulator(options(broker).simulator()).drainTimeout(Duration.ofMillis(500)).build();
+            try (SimulatedGateway gateway = new SimulatedGateway(options)) {
+                gateway.start();
+                assertTrue(gateway.awaitConnected(WAIT), broker.log());
+                Thread.sleep(500);
+                broker.stop();
+                Thread.sleep(750); // batches keep being cut while the broker is away
+                GatewayStats stats = gateway.stop();
+                assertTrue(stats.batchesPending() > 0, stats.toString());
+                assertTrue(stats.samplesAcknowledged() < stats.samplesGenerated(), stats.toString());
+                assertEquals(stats.batchesGenerated(), stats.batchesAcknowledged() + stats.batchesPending(), stats.toString());
+                assertEquals(stats, gateway.stop(), "stop is idempotent");
+            }
+        }
+    }
+
     private static long distinctSequences(List<TestSubscriber.Received> messages) {
         try (BufferAllocator allocator = new RootAllocator()) {
             BatchCodec codec = new BatchCodec(allocator);
