@@ -1,0 +1,469 @@
+package io.werkstrom.gateway.publish;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttActionListener;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.werkstrom.protocol.Topics;
+
+/**
+ * Publishes a gateway's messages to an MQTT 5 broker with QoS 1 and tells the caller, per message,
+ * when the broker has acknowledged it.
+ *
+ * <p>The publisher announces the gateway on its status topic ({@link Topics#status}): a retained
+ * {@value #ONLINE} after every (re)connect, a retained {@value #OFFLINE} on {@link #close()}, and
+ * the same {@value #OFFLINE} as the last will, which the broker publishes when the connection dies
+ * without a DISCONNECT. It keeps reconnecting, with a delay doubling from
+ * {@code reconnectMinDelay} to {@code reconnectMaxDelay}, from {@link #start()} until
+ * {@link #close()}. Each connection starts a clean session: what was in flight when a connection
+ * died is failed back to the caller, who decides what to resend.
+ *
+ * <p>Thread-safe. The publisher owns its Paho client and its reconnect thread and releases both
+ * in {@link #close()}. Futures complete on Paho's callback thread: what callers chain onto them
+ * must not block.
+ */
+public final class MqttPublisher implements AutoCloseable {
+
+    public static final String ONLINE = "online";
+    public static final String OFFLINE = "offline";
+
+    private static final Logger log = LoggerFactory.getLogger(MqttPublisher.class);
+    private static final int QOS = 1;
+    private static final int DEFAULT_RECEIVE_MAXIMUM = 65_535;
+
+    private final PublisherOptions options;
+    private final String statusTopic;
+    private final MqttAsyncClient client;
+    private final MqttConnectionOptions connectionOptions;
+    private final InFlightWindow window;
+    private final ScheduledExecutorService reconnector;
+    private final Set<Outstanding> outstanding = ConcurrentHashMap.newKeySet();
+    private final AtomicLong connections = new AtomicLong();
+
+    private final Object lock = new Object();
+    // Guarded by lock.
+    private boolean started;
+    private boolean closed;
+    private IMqttToken connecting;
+    private ScheduledFuture<?> reconnect;
+    private long reconnectDelayMillis;
+
+    /** Creates the client; nothing connects before {@link #start()}. */
+    public MqttPublisher(PublisherOptions options) {
+        this.options = Objects.requireNonNull(options, "options must not be null.");
+        this.statusTopic = Topics.status(options.address());
+        this.window = new InFlightWindow(options.inFlightWindow());
+        this.reconnectDelayMillis = options.reconnectMinDelay().toMillis();
+        try {
+            this.client = new MqttAsyncClient(options.brokerUri(), options.clientId(), new MemoryPersistence());
+        } catch (MqttException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("brokerUri '" + options.brokerUri() + "' or clientId '" + options.clientId()
+                    + "' was refused by the MQTT client", e);
+        }
+        this.client.setCallback(new Callback());
+        this.connectionOptions = connectionOptions(options, statusTopic);
+        this.reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mqtt-reconnect-" + options.clientId());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private static MqttConnectionOptions connectionOptions(PublisherOptions options, String statusTopic) {
+        MqttConnectionOptions o = new MqttConnectionOptions();
+        o.setCleanStart(true);
+        // Reconnects are ours: Paho's own cycle leaves a non-daemon timer behind when the client is
+        // closed while disconnected, and does not retry a first connection that failed.
+        o.setAutomaticReconnect(false);
+        o.setKeepAliveInterval((int) options.keepAlive().toSeconds());
+        o.setConnectionTimeout((int) options.connectTimeout().toSeconds());
+        o.setWill(statusTopic, new MqttMessage(OFFLINE.getBytes(StandardCharsets.UTF_8), QOS, true, new MqttProperties()));
+        options.username().ifPresent(o::setUserName);
+        options.password().ifPresent(p -> o.setPassword(new String(p).getBytes(StandardCharsets.UTF_8)));
+        return o;
+    }
+
+    /** Starts connecting in the background; returns at once. Call once. */
+    public void start() {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("publisher is closed");
+            }
+            if (started) {
+                throw new IllegalStateException("publisher is already started");
+            }
+            started = true;
+        }
+        log.info("Connecting {} to {} as {}", options.address(), options.brokerUri(), options.clientId());
+        connect();
+    }
+
+    /** Waits until the publisher is connected; returns whether it is (false on timeout or when closed). */
+    public boolean awaitConnected(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (!client.isConnected() && !closed) {
+                long waitMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (waitMillis <= 0) {
+                    break;
+                }
+                lock.wait(waitMillis);
+            }
+            return client.isConnected() && !closed;
+        }
+    }
+
+    public boolean isConnected() {
+        return client.isConnected();
+    }
+
+    /** How many times a connection was established: 1 after the first connect, plus one per reconnect. */
+    public long connections() {
+        return connections.get();
+    }
+
+    /** Publishes awaiting their acknowledgement now. */
+    public int inFlight() {
+        return window.inFlight();
+    }
+
+    /** The in-flight limit in force: the configured window, lowered to what the broker accepts. */
+    public int inFlightLimit() {
+        return window.limit();
+    }
+
+    public PublisherOptions options() {
+        return options;
+    }
+
+    /**
+     * Publishes {@code payload} to {@code topic} with QoS 1, not retained. Blocks while the
+     * in-flight window is full, then returns a future that completes when the broker's PUBACK
+     * arrives. The future fails with:
+     * <ul>
+     *   <li>{@link MqttException} when the publisher is not connected (reason code 32104), when the
+     *       connection is lost before the PUBACK arrives, or when the client refuses the message;</li>
+     *   <li>{@link PublishRejectedException} when the PUBACK carries an error reason code;</li>
+     *   <li>{@link IllegalArgumentException} when the topic is not a valid topic name;</li>
+     *   <li>{@link IllegalStateException} when the publisher is or gets closed first.</li>
+     * </ul>
+     * A failed publish may still have reached the broker (its PUBACK was lost): resending it is
+     * at-least-once delivery, and the receiver drops duplicates.
+     *
+     * @throws InterruptedException when interrupted while waiting for room in the window
+     */
+    public CompletableFuture<Void> publish(String topic, byte[] payload) throws InterruptedException {
+        Objects.requireNonNull(topic, "topic must not be null.");
+        Objects.requireNonNull(payload, "payload must not be null.");
+        window.acquire();
+        Outstanding message = new Outstanding(topic);
+        outstanding.add(message);
+        if (isClosed()) {
+            message.fail(new IllegalStateException("publisher is closed"));
+            return message.future;
+        }
+        try {
+            client.publish(topic, payload, QOS, false, null, new MqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    int[] codes = token.getReasonCodes();
+                    if (codes != null) {
+                        for (int code : codes) {
+                            if (code >= 0x80) {
+                                message.fail(new PublishRejectedException(topic, code));
+                                return;
+                            }
+                        }
+                    }
+                    message.succeed();
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable cause) {
+                    message.fail(cause != null ? cause : new MqttException(MqttException.REASON_CODE_CLIENT_EXCEPTION));
+                }
+            });
+        } catch (MqttException | RuntimeException e) {
+            message.fail(e);
+        }
+        return message.future;
+    }
+
+    /**
+     * Publishes the retained {@value #OFFLINE} status, disconnects cleanly (so the last will is not
+     * sent) and releases the client. Waits at most {@code closeTimeout} for each step. Pending
+     * publishes fail with {@link IllegalStateException}. Idempotent.
+     */
+    @Override
+    public void close() {
+        IMqttToken pendingConnect;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            cancelReconnect();
+            pendingConnect = connecting;
+            lock.notifyAll();
+        }
+        long timeoutMillis = options.closeTimeout().toMillis();
+        if (pendingConnect != null) {
+            try {
+                pendingConnect.waitForCompletion(options.connectTimeout().toMillis());
+            } catch (MqttException e) {
+                log.debug("Connect attempt in progress at close failed", e);
+            }
+        }
+        if (client.isConnected()) {
+            try {
+                client.publish(statusTopic, OFFLINE.getBytes(StandardCharsets.UTF_8), QOS, true)
+                        .waitForCompletion(timeoutMillis);
+            } catch (MqttException e) {
+                log.warn("Publishing the offline status of {} failed; the broker keeps the previous status", options.address(), e);
+            }
+            try {
+                client.disconnect(timeoutMillis).waitForCompletion(timeoutMillis);
+            } catch (MqttException e) {
+                log.warn("Disconnecting {} from {} failed; dropping the connection", options.address(), options.brokerUri(), e);
+                forceDisconnect(false);
+            }
+        }
+        failOutstanding(new IllegalStateException("publisher closed"));
+        release();
+        log.info("Publisher of {} closed", options.address());
+    }
+
+    /**
+     * Drops the connection without a DISCONNECT packet, as a crash or a pulled cable would, so the
+     * broker publishes the last will; then releases the client. For failure drills and tests.
+     */
+    public void abort() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            cancelReconnect();
+            lock.notifyAll();
+        }
+        forceDisconnect(false);
+        failOutstanding(new IllegalStateException("publisher aborted"));
+        release();
+        log.info("Publisher of {} aborted without DISCONNECT", options.address());
+    }
+
+    private void forceDisconnect(boolean sendDisconnect) {
+        try {
+            client.disconnectForcibly(0, 1_000, sendDisconnect);
+        } catch (MqttException e) {
+            log.debug("Forced disconnect of {} failed", options.address(), e);
+        }
+    }
+
+    private void release() {
+        try {
+            client.close();
+        } catch (MqttException e) {
+            log.warn("Closing the MQTT client of {} failed", options.address(), e);
+        }
+        reconnector.shutdownNow();
+    }
+
+    private boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    private void connect() {
+        synchronized (lock) {
+            reconnect = null;
+            if (closed) {
+                return;
+            }
+            try {
+                connecting = client.connect(connectionOptions, null, new ConnectListener());
+            } catch (MqttException | RuntimeException e) {
+                connecting = null;
+                scheduleReconnect(e);
+            }
+        }
+    }
+
+    /** Called with the lock held. */
+    private void scheduleReconnect(Throwable cause) {
+        if (closed || reconnect != null) {
+            return;
+        }
+        long delay = reconnectDelayMillis;
+        reconnectDelayMillis = Math.min(options.reconnectMaxDelay().toMillis(), delay * 2);
+        log.warn("Connecting {} to {} failed; retrying in {} ms", options.address(), options.brokerUri(), delay, cause);
+        reconnect = reconnector.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelReconnect() {
+        if (reconnect != null) {
+            reconnect.cancel(false);
+            reconnect = null;
+        }
+    }
+
+    private void failOutstanding(Throwable cause) {
+        for (Outstanding message : outstanding) {
+            message.fail(cause);
+        }
+    }
+
+    private final class ConnectListener implements MqttActionListener {
+        @Override
+        public void onSuccess(IMqttToken token) {
+            MqttProperties ack = token.getResponseProperties();
+            Integer receiveMaximum = ack == null ? null : ack.getReceiveMaximum();
+            int brokerLimit = receiveMaximum == null ? DEFAULT_RECEIVE_MAXIMUM : receiveMaximum;
+            // One slot stays free for the status message, which bypasses the window.
+            int limit = Math.max(1, Math.min(options.inFlightWindow(), brokerLimit > 1 ? brokerLimit - 1 : 1));
+            window.setLimit(limit);
+            long n = connections.incrementAndGet();
+            synchronized (lock) {
+                connecting = null;
+                reconnectDelayMillis = options.reconnectMinDelay().toMillis();
+                if (closed) {
+                    return;
+                }
+                publishStatus(ONLINE);
+                lock.notifyAll();
+            }
+            log.info("{} {} to {} (in-flight window {})", options.address(), n == 1 ? "connected" : "reconnected",
+                    options.brokerUri(), limit);
+        }
+
+        @Override
+        public void onFailure(IMqttToken token, Throwable cause) {
+            synchronized (lock) {
+                connecting = null;
+                scheduleReconnect(cause);
+            }
+        }
+    }
+
+    private void publishStatus(String status) {
+        try {
+            client.publish(statusTopic, status.getBytes(StandardCharsets.UTF_8), QOS, true, null, new MqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    log.debug("Status of {} is {}", options.address(), status);
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable cause) {
+                    log.warn("Publishing status {} of {} failed; it is sent again on the next connect", status,
+                            options.address(), cause);
+                }
+            });
+        } catch (MqttException | RuntimeException e) {
+            log.warn("Publishing status {} of {} failed; it is sent again on the next connect", status, options.address(), e);
+        }
+    }
+
+    private final class Callback implements MqttCallback {
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+            MqttException cause = response.getException() != null ? response.getException()
+                    : new MqttException(MqttClientException.REASON_CODE_CONNECTION_LOST);
+            failOutstanding(cause);
+            synchronized (lock) {
+                if (closed) {
+                    // The broker closing the socket after our DISCONNECT can race with the client's own shutdown.
+                    log.debug("Connection of {} ended while closing", options.address(), cause);
+                    return;
+                }
+                log.warn("Connection of {} to {} lost (reason code {}, {}); reconnecting", options.address(),
+                        options.brokerUri(), response.getReturnCode(), response.getReasonString(), cause);
+                if (connecting != null || reconnect != null) {
+                    return;
+                }
+                reconnectDelayMillis = options.reconnectMinDelay().toMillis();
+                long delay = reconnectDelayMillis;
+                reconnect = reconnector.schedule(MqttPublisher.this::connect, delay, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {
+            log.warn("MQTT error on the connection of {}", options.address(), exception);
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            // The publisher subscribes to nothing.
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+            // Completion is handled per publish by its listener.
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverUri) {
+            // Handled by ConnectListener, which also sees the broker's CONNACK properties.
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+            // No enhanced authentication.
+        }
+    }
+
+    /** A publish awaiting its acknowledgement; holds one window slot until it completes. */
+    private final class Outstanding {
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+        final String topic;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        Outstanding(String topic) {
+            this.topic = topic;
+        }
+
+        void succeed() {
+            if (done.compareAndSet(false, true)) {
+                settle();
+                future.complete(null);
+            }
+        }
+
+        void fail(Throwable cause) {
+            if (done.compareAndSet(false, true)) {
+                settle();
+                future.completeExceptionally(cause);
+            }
+        }
+
+        private void settle() {
+            outstanding.remove(this);
+            window.release();
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package io.werkstrom.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+
+import io.werkstrom.gateway.publish.MqttPublisher;
+import io.werkstrom.gateway.publish.PublisherOptions;
+import io.werkstrom.gateway.sim.FactorySimulator;
+import io.werkstrom.gateway.sim.SimulatorOptions;
+import io.werkstrom.gateway.testing.TestBrokers;
+import io.werkstrom.gateway.testing.TestSubscriber;
+import io.werkstrom.protocol.BatchCodec;
+import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.Topics;
+import io.werkstrom.testing.MosquittoBroker;
+
+class SimulatedGatewayIT {
+
+    private static final GatewayAddress ADDRESS = new GatewayAddress("acme", "plant-1", "gw-01");
+    private static final String TELEMETRY = Topics.telemetry(ADDRESS);
+    private static final String STATUS = Topics.status(ADDRESS);
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final long FIRST_SEQUENCE = 1_000;
+
+    private static GatewayOptions options(MosquittoBroker broker) {
+        return GatewayOptions.builder()
+                .publisher(PublisherOptions.builder().brokerUri(broker.uri()).address(ADDRESS)
+                        .reconnectMinDelay(Duration.ofMillis(200)).reconnectMaxDelay(Duration.ofSeconds(1)).build())
+                // The demo faults, with a start fixed here so that the test can replay the run.
+                .simulator(SimulatorOptions.builder().seed(3).start(Instant.now().truncatedTo(ChronoUnit.MICROS)).build())
+                .batchInterval(Duration.ofMillis(250))
+                .firstSequence(FIRST_SEQUENCE)
+                .retryDelay(Duration.ofMillis(100))
+                .drainTimeout(Duration.ofSeconds(20))
+                .build();
+    }
+
+    @Test
+    void everyAcknowledgedSampleArrivesOnceInSequenceOrderAndTheStatusFollowsTheGateway() throws Exception {
+        try (MosquittoBroker broker = TestBrokers.start();
+             BufferAllocator allocator = new RootAllocator();
+             TestSubscriber cloud = TestSubscriber.connect(broker.uri(), "cloud", TELEMETRY, STATUS)) {
+            BatchCodec codec = new BatchCodec(allocator);
+            GatewayStats stats;
+            SimulatorOptions simulated;
+            try (SimulatedGateway gateway = new SimulatedGateway(options(broker))) {
+                gateway.start();
+                assertTrue(gateway.awaitConnected(WAIT), broker.log());
+                assertTrue(cloud.awaitLastText(STATUS, MqttPublisher.ONLINE, WAIT));
+                Thread.sleep(2_000);
+                try (TestSubscriber observer = TestSubscriber.connect(broker.uri(), "observer", STATUS)) {
+                    assertTrue(observer.awaitLastText(STATUS, MqttPublisher.ONLINE, WAIT), "retained online while running");
+                }
+                stats = gateway.stop();
+                simulated = gateway.simulatorOptions();
+                assertEquals(MqttPublisher.ONLINE, cloud.lastText(STATUS).orElseThrow(), "online until closed");
+            }
+            assertTrue(cloud.awaitLastText(STATUS, MqttPublisher.OFFLINE, WAIT), "offline after close");
+            try (TestSubscriber late = TestSubscriber.connect(broker.uri(), "late", STATUS)) {
+                assertTrue(late.awaitLastText(STATUS, MqttPublisher.OFFLINE, WAIT), "retained offline after close");
+            }
+
+            assertTrue(stats.allAcknowledged(), stats.toString());
+            assertEquals(0, stats.publishFailures(), stats.toString());
+            assertTrue(stats.batchesAcknowledged() >= 6, stats.toString());
+            long batches = stats.batchesAcknowledged();
+            assertTrue(cloud.await(TELEMETRY, m -> m.size() >= batches, WAIT));
+            List<TelemetryBatch> received = new ArrayList<>();
+            for (TestSubscriber.Received message : cloud.on(TELEMETRY)) {
+                TelemetryBatch batch = codec.decode(message.payload());
+                assertTrue(new BatchValidator().violation(batch, ADDRESS, Instant.now()).isEmpty());
+                received.add(batch);
+            }
+            assertEquals(batches, received.size(), "no duplicates without failures");
+            for (int i = 0; i < received.size(); i++) {
+                assertEquals(FIRST_SEQUENCE + i, received.get(i).sequence(), "sequences rise by one, in order");
+            }
+            assertEquals(stats.samplesAcknowledged(), received.stream().mapToLong(TelemetryBatch::size).sum());
+            assertSameAsReplay(simulated, received);
+        }
+    }
+
+    @Test
+    void afterABrokerRestartTheGatewayReconnectsAndEverySampleArrivesAtLeastOnce() throws Exception {
+        try (MosquittoBroker broker = TestBrokers.start();
+             BufferAllocator allocator = new RootAllocator();
+             TestSubscriber cloud = TestSubscriber.connect(broker.uri(), "cloud-persistent", true, TELEMETRY, STATUS)) {
+            BatchCodec codec = new BatchCodec(allocator);
+            GatewayStats stats;
+            SimulatorOptions simulated;
+            try (SimulatedGateway gateway = new SimulatedGateway(options(broker))) {
+                gateway.start();
+                assertTrue(gateway.awaitConnected(WAIT), broker.log());
+                Thread.sleep(1_000);
+                broker.restart();
+                assertTrue(gateway.awaitConnected(WAIT), broker.log());
+                Thread.sleep(1_000);
+                stats = gateway.stop();
+                simulated = gateway.simulatorOptions();
+                assertEquals(2, gateway.publisher().connections(), "one reconnect");
+            }
+            assertTrue(stats.allAcknowledged(), stats.toString());
+            assertEquals(stats.samplesGenerated(), stats.samplesAcknowledged());
+
+            long batches = stats.batchesGenerated();
+            Map<Long, TelemetryBatch> bySequence = new TreeMap<>();
+            assertTrue(cloud.await(TELEMETRY, messages -> distinctSequences(messages) >= batches, WAIT),
+                    "received " + cloud.on(TELEMETRY).size() + " messages for " + batches + " batches");
+            for (TestSubscriber.Received message : cloud.on(TELEMETRY)) {
+                TelemetryBatch batch = codec.decode(message.payload());
+                TelemetryBatch earlier = bySequence.putIfAbsent(batch.sequence(), batch);
+                if (earlier != null) {
+                    assertEquals(earlier, batch, "a redelivered batch is the same batch");
+                }
+            }
+            assertEquals(batches, bySequence.size());
+            assertEquals(FIRST_SEQUENCE, bySequence.keySet().iterator().next());
+            assertEquals(FIRST_SEQUENCE + batches - 1, ((TreeMap<Long, TelemetryBatch>) bySequence).lastKey(), "no gaps");
+            assertEquals(stats.samplesGenerated(), bySequence.values().stream().mapToLong(TelemetryBatch::size).sum());
+            assertSameAsReplay(simulated, new ArrayList<>(bySequence.values()));
+            assertTrue(cloud.await(STATUS, m -> m.stream().filter(r -> r.text().equals(MqttPublisher.ONLINE)).count() >= 2,
+                    WAIT), "online announced again after the reconnect");
+        }
+    }
+
+    @Test
+    void batchesInFlightWhenTheBrokerCrashesAreSentAgainUntilAcknowledged() throws Exception {
+        try (MosquittoBroker broker = TestBrokers.start();
+             BufferAllocator allocator = new RootAllocator();
+             TestSubscriber cloud = TestSubscriber.connect(broker.uri(), "cloud-crash", true, TELEMETRY)) {
+            BatchCodec codec = new BatchCodec(allocator);
+            GatewayStats stats;
+            SimulatorOptions simulated;
+            try (SimulatedGateway gateway = new SimulatedGateway(options(broker))) {
+                gateway.start();
+                assertTrue(gateway.awaitConnected(WAIT), broker.log());
+                Thread.sleep(1_500); // past the broker's autosave, so the subscriber's session survives the crash
+                TestBrokers.freeze(broker);
+                Thread.sleep(1_000); // batches go out but are not acknowledged
+                TestBrokers.crash(broker);
+                broker.restart();
+                assertTrue(gateway.awaitConnected(WAIT), broker.log());
+                Thread.sleep(500);
+                stats = gateway.stop();
+                simulated = gateway.simulatorOptions();
+            }
+            assertTrue(stats.publishFailures() >= 1, "batches were in flight at the crash: " + stats);
+            assertTrue(stats.allAcknowledged(), stats.toString());
+
+            long batches = stats.batchesGenerated();
+            assertTrue(cloud.await(TELEMETRY, messages -> distinctSequences(messages) >= batches, WAIT),
+                    "received " + cloud.on(TELEMETRY).size() + " messages for " + batches + " batches");
+            TreeMap<Long, TelemetryBatch> bySequence = new TreeMap<>();
+            for (TestSubscriber.Received message : cloud.on(TELEMETRY)) {
+                TelemetryBatch batch = codec.decode(message.payload());
+                bySequence.putIfAbsent(batch.sequence(), batch);
+            }
+            assertEquals(batches, bySequence.size());
+            assertEquals(FIRST_SEQUENCE + batches - 1, bySequence.lastKey(), "no gaps");
+            assertSameAsReplay(simulated, new ArrayList<>(bySequence.values()));
+        }
+    }
+
+    @Test
+    void stopWaitsOnlyUpToTheDrainTimeoutAndReportsWhatIsStillUnacknowledged() throws Exception {
+        try (MosquittoBroker broker = TestBrokers.start()) {
+            GatewayOptions options = GatewayOptions.builder().publisher(options(broker).publisher())
+                    .simulator(options(broker).simulator()).drainTimeout(Duration.ofMillis(500)).build();
+            try (SimulatedGateway gateway = new SimulatedGateway(options)) {
+                gateway.start();
+                assertTrue(gateway.awaitConnected(WAIT), broker.log());
+                Thread.sleep(500);
+                broker.stop();
+                Thread.sleep(750); // batches keep being cut while the broker is away
+                GatewayStats stats = gateway.stop();
+                assertTrue(stats.batchesPending() > 0, stats.toString());
+                assertTrue(stats.samplesAcknowledged() < stats.samplesGenerated(), stats.toString());
+                assertEquals(stats.batchesGenerated(), stats.batchesAcknowledged() + stats.batchesPending(), stats.toString());
+                assertEquals(stats, gateway.stop(), "stop is idempotent");
+            }
+        }
+    }
+
+    private static long distinctSequences(List<TestSubscriber.Received> messages) {
+        try (BufferAllocator allocator = new RootAllocator()) {
+            BatchCodec codec = new BatchCodec(allocator);
+            return messages.stream().map(m -> {
+                try {
+                    return codec.decode(m.payload()).sequence();
+                } catch (Exception e) {
+                    throw new AssertionError("undecodable batch", e);
+                }
+            }).distinct().count();
+        }
+    }
+
+    /** The received batches, in sequence order, hold exactly what the simulator emits when replayed. */
+    private static void assertSameAsReplay(SimulatorOptions simulated, List<TelemetryBatch> batches) {
+        TelemetryBatch.Builder all = TelemetryBatch.builder(ADDRESS.gateway(), 0);
+        for (TelemetryBatch b : batches) {
+            for (int i = 0; i < b.size(); i++) {
+                all.add(b.timestampsMicros()[i], b.machines()[i], b.sensors()[i], b.values()[i], b.quality(i));
+            }
+        }
+        TelemetryBatch got = all.build();
+        TelemetryBatch.Builder replay = TelemetryBatch.builder(ADDRESS.gateway(), 0);
+        new FactorySimulator(simulated).next(got.timestampsMicros()[got.size() - 1], replay);
+        TelemetryBatch expected = replay.build();
+        assertEquals(expected.size(), got.size());
+        assertArrayEquals(expected.timestampsMicros(), got.timestampsMicros());
+        assertArrayEquals(expected.machines(), got.machines());
+        assertArrayEquals(expected.sensors(), got.sensors());
+        assertArrayEquals(expected.values(), got.values());
+        assertArrayEquals(expected.qualities(), got.qualities());
+    }
+}

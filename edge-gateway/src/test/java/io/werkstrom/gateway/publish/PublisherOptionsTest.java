@@ -1,0 +1,64 @@
+package io.werkstrom.gateway.publish;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+import io.werkstrom.protocol.GatewayAddress;
+
+class PublisherOptionsTest {
+
+    private static final GatewayAddress ADDRESS = new GatewayAddress("acme", "plant-1", "gw-01");
+
+    private static PublisherOptions.Builder valid() {
+        return PublisherOptions.builder().brokerUri("tcp://localhost:1883").address(ADDRESS);
+    }
+
+    @Test
+    void defaults() {
+        PublisherOptions options = valid().build();
+        assertEquals("werkstrom-acme-plant-1-gw-01", options.clientId());
+        assertEquals(64, options.inFlightWindow());
+        assertEquals(Duration.ofSeconds(30), options.keepAlive());
+        assertTrue(options.username().isEmpty());
+        assertTrue(options.password().isEmpty());
+    }
+
+    @Test
+    void validationMessagesNameTheKey() {
+        assertMessageNames("brokerUri", () -> PublisherOptions.builder().address(ADDRESS).build());
+        assertMessageNames("brokerUri", () -> valid().brokerUri("http://localhost:1883").build());
+        assertMessageNames("brokerUri", () -> valid().brokerUri("tcp://bad host:1883").build());
+        assertMessageNames("address", () -> PublisherOptions.builder().brokerUri("tcp://localhost:1883").build());
+        assertMessageNames("inFlightWindow", () -> valid().inFlightWindow(0).build());
+        assertMessageNames("inFlightWindow", () -> valid().inFlightWindow(70_000).build());
+        assertMessageNames("keepAlive", () -> valid().keepAlive(Duration.ZERO).build());
+        assertMessageNames("connectTimeout", () -> valid().connectTimeout(null).build());
+        assertMessageNames("reconnectMaxDelay",
+                () -> valid().reconnectMinDelay(Duration.ofSeconds(5)).reconnectMaxDelay(Duration.ofSeconds(1)).build());
+        assertMessageNames("closeTimeout", () -> valid().closeTimeout(Duration.ofMillis(1)).build());
+        assertMessageNames("clientId", () -> valid().clientId("").build());
+        assertMessageNames("username", () -> valid().username("").build());
+        assertMessageNames("password", () -> valid().password(new char[0]).build());
+    }
+
+    @Test
+    void passwordIsCopiedAndNeverPrinted() {
+        char[] secret = "s3cret".toCharArray();
+        PublisherOptions options = valid().username("gw").password(secret).build();
+        java.util.Arrays.fill(secret, 'x');
+        assertEquals("s3cret", new String(options.password().orElseThrow()));
+        assertFalse(options.toString().contains("s3cret"), options.toString());
+    }
+
+    private static void assertMessageNames(String key, Executable build) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build);
+        assertTrue(e.getMessage().startsWith(key), "message should start with '" + key + "': " + e.getMessage());
+    }
+}
