@@ -20,7 +20,6 @@ import io.werkstrom.gateway.publish.MqttPublisher;
 import io.werkstrom.gateway.publish.PublisherOptions;
 import io.werkstrom.gateway.sim.FactorySimulator;
 import io.werkstrom.gateway.sim.SimulatorOptions;
-import io.werkstrom.gateway.testing.TestBrokers;
 import io.werkstrom.gateway.testing.TestSubscriber;
 import io.werkstrom.protocol.BatchCodec;
 import io.werkstrom.protocol.BatchValidator;
@@ -52,7 +51,7 @@ class SimulatedGatewayIT {
 
     @Test
     void everyAcknowledgedSampleArrivesOnceInSequenceOrderAndTheStatusFollowsTheGateway() throws Exception {
-        try (MosquittoBroker broker = TestBrokers.start();
+        try (MosquittoBroker broker = MosquittoBroker.start();
              BufferAllocator allocator = new RootAllocator();
              TestSubscriber cloud = TestSubscriber.connect(broker.uri(), "cloud", TELEMETRY, STATUS)) {
             BatchCodec codec = new BatchCodec(allocator);
@@ -97,7 +96,7 @@ class SimulatedGatewayIT {
 
     @Test
     void afterABrokerRestartTheGatewayReconnectsAndEverySampleArrivesAtLeastOnce() throws Exception {
-        try (MosquittoBroker broker = TestBrokers.start();
+        try (MosquittoBroker broker = MosquittoBroker.start();
              BufferAllocator allocator = new RootAllocator();
              TestSubscriber cloud = TestSubscriber.connect(broker.uri(), "cloud-persistent", true, TELEMETRY, STATUS)) {
             BatchCodec codec = new BatchCodec(allocator);
@@ -140,7 +139,7 @@ class SimulatedGatewayIT {
 
     @Test
     void batchesInFlightWhenTheBrokerCrashesAreSentAgainUntilAcknowledged() throws Exception {
-        try (MosquittoBroker broker = TestBrokers.start();
+        try (MosquittoBroker broker = MosquittoBroker.start();
              BufferAllocator allocator = new RootAllocator();
              TestSubscriber cloud = TestSubscriber.connect(broker.uri(), "cloud-crash", true, TELEMETRY)) {
             BatchCodec codec = new BatchCodec(allocator);
@@ -150,9 +149,9 @@ class SimulatedGatewayIT {
                 gateway.start();
                 assertTrue(gateway.awaitConnected(WAIT), broker.log());
                 Thread.sleep(1_500); // past the broker's autosave, so the subscriber's session survives the crash
-                TestBrokers.freeze(broker);
+                broker.freeze();
                 Thread.sleep(1_000); // batches go out but are not acknowledged
-                TestBrokers.crash(broker);
+                broker.crash();
                 broker.restart();
                 assertTrue(gateway.awaitConnected(WAIT), broker.log());
                 Thread.sleep(500);
@@ -178,7 +177,7 @@ class SimulatedGatewayIT {
 
     @Test
     void stopWaitsOnlyUpToTheDrainTimeoutAndReportsWhatIsStillUnacknowledged() throws Exception {
-        try (MosquittoBroker broker = TestBrokers.start()) {
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
             GatewayOptions options = GatewayOptions.builder().publisher(options(broker).publisher())
                     .simulator(options(broker).simulator()).drainTimeout(Duration.ofMillis(500)).build();
             try (SimulatedGateway gateway = new SimulatedGateway(options)) {

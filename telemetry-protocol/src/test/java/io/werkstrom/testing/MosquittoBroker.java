@@ -75,6 +75,9 @@ public final class MosquittoBroker implements AutoCloseable {
         if (process == null) {
             return;
         }
+        if (process.isAlive()) {
+            signal("CONT"); // a frozen broker handles SIGTERM only once resumed
+        }
         process.destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -84,6 +87,47 @@ public final class MosquittoBroker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         process = null;
+    }
+
+    /**
+     * Freezes the broker (SIGSTOP): connections stay open but nothing is read or acknowledged, as
+     * with a hung broker. {@link #stop()}, {@link #crash()} and {@link #restart()} still work.
+     */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    /** Kills the broker outright (SIGKILL): no shutdown, no final save of its state. */
+    public void crash() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    private void signal(String signal) {
+        if (process == null) {
+            throw new IllegalStateException("mosquitto is not running");
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                    .redirectErrorStream(true).start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + signal + " failed: "
+                        + new String(kill.getInputStream().readAllBytes()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not signal mosquitto", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling mosquitto", e);
+        }
     }
 
     /** Starts the broker again on the same port with the same persistence directory. */
@@ -108,7 +152,10 @@ public final class MosquittoBroker implements AutoCloseable {
                         "mosquitto is not installed (looked in " + CANDIDATES + "); the README's test command installs it"));
         try {
             Path conf = dir.resolve("mosquitto.conf");
-            Files.writeString(conf, "listener " + port + " 127.0.0.1\n"
+            // Started as root, mosquitto would switch to the 'mosquitto' user, which cannot write this
+            // private directory, and sessions would not survive a restart; stay the owning user.
+            Files.writeString(conf, "user " + System.getProperty("user.name") + "\n"
+                    + "listener " + port + " 127.0.0.1\n"
                     + "persistence true\n"
                     + "persistence_location " + dir + "/\n"
                     + "autosave_interval 1\n"

@@ -19,7 +19,6 @@ import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.junit.jupiter.api.Test;
 
-import io.werkstrom.gateway.testing.TestBrokers;
 import io.werkstrom.gateway.testing.TestSubscriber;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Topics;
@@ -39,7 +38,7 @@ class MqttPublisherIT {
 
     @Test
     void everyPublishIsAcknowledgedAndTheWindowBoundsWhatIsInFlight() throws Exception {
-        try (MosquittoBroker broker = TestBrokers.start();
+        try (MosquittoBroker broker = MosquittoBroker.start();
              TestSubscriber cloud = TestSubscriber.connect(broker.uri(), "cloud", TELEMETRY);
              MqttPublisher publisher = new MqttPublisher(options(broker).inFlightWindow(4).build())) {
             publisher.start();
@@ -62,7 +61,7 @@ class MqttPublisherIT {
 
     @Test
     void statusIsOnlineWhileConnectedAndRetainedOfflineAfterClose() throws Exception {
-        try (MosquittoBroker broker = TestBrokers.start()) {
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
             MqttPublisher publisher = new MqttPublisher(options(broker).build());
             try (publisher) {
                 publisher.start();
@@ -84,7 +83,7 @@ class MqttPublisherIT {
 
     @Test
     void theBrokerPublishesTheLastWillWhenTheConnectionDiesWithoutDisconnect() throws Exception {
-        try (MosquittoBroker broker = TestBrokers.start();
+        try (MosquittoBroker broker = MosquittoBroker.start();
              TestSubscriber observer = TestSubscriber.connect(broker.uri(), "observer", STATUS)) {
             MqttPublisher publisher = new MqttPublisher(options(broker).build());
             publisher.start();
@@ -101,7 +100,7 @@ class MqttPublisherIT {
 
     @Test
     void publishingWhileDisconnectedFailsFastAndTheConnectionComesBackWithOnline() throws Exception {
-        try (MosquittoBroker broker = TestBrokers.start();
+        try (MosquittoBroker broker = MosquittoBroker.start();
              TestSubscriber observer = TestSubscriber.connect(broker.uri(), "observer", true, STATUS);
              MqttPublisher publisher = new MqttPublisher(options(broker).build())) {
             publisher.start();
@@ -129,11 +128,11 @@ class MqttPublisherIT {
 
     @Test
     void publishesInFlightWhenTheConnectionDiesFailWithTheCauseAndFreeTheirSlots() throws Exception {
-        try (MosquittoBroker broker = TestBrokers.start();
+        try (MosquittoBroker broker = MosquittoBroker.start();
              MqttPublisher publisher = new MqttPublisher(options(broker).build())) {
             publisher.start();
             assertTrue(publisher.awaitConnected(WAIT), broker.log());
-            TestBrokers.freeze(broker);
+            broker.freeze();
             List<CompletableFuture<Void>> acks = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 acks.add(publisher.publish(TELEMETRY, new byte[] {(byte) i}));
@@ -141,7 +140,7 @@ class MqttPublisherIT {
             Thread.sleep(300);
             assertTrue(acks.stream().noneMatch(CompletableFuture::isDone), "a frozen broker acknowledges nothing");
             assertEquals(5, publisher.inFlight());
-            TestBrokers.crash(broker);
+            broker.crash();
             for (CompletableFuture<Void> ack : acks) {
                 ExecutionException lost = assertThrows(ExecutionException.class, () -> ack.get(10, TimeUnit.SECONDS));
                 assertInstanceOf(MqttException.class, lost.getCause());
@@ -155,7 +154,7 @@ class MqttPublisherIT {
 
     @Test
     void theFirstConnectionIsRetriedUntilTheBrokerAppears() throws Exception {
-        try (MosquittoBroker broker = TestBrokers.start()) {
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
             broker.stop();
             try (MqttPublisher publisher = new MqttPublisher(options(broker).build())) {
                 publisher.start();
@@ -172,7 +171,7 @@ class MqttPublisherIT {
         Path acl = Files.createTempFile("acl", ".conf");
         try {
             Files.writeString(acl, "topic readwrite werkstrom/#\n");
-            try (MosquittoBroker broker = TestBrokers.start("allow_anonymous true\nacl_file " + acl + "\n");
+            try (MosquittoBroker broker = MosquittoBroker.start("allow_anonymous true\nacl_file " + acl + "\n");
                  MqttPublisher publisher = new MqttPublisher(options(broker).build())) {
                 publisher.start();
                 assertTrue(publisher.awaitConnected(WAIT), broker.log());
