@@ -1,0 +1,156 @@
+package io.werkstrom.app;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.app.demo.Demo;
+import io.werkstrom.app.demo.DemoOptions;
+import io.werkstrom.app.demo.DemoResult;
+import io.werkstrom.gateway.GatewayOptions;
+import io.werkstrom.gateway.GatewayStats;
+import io.werkstrom.gateway.SimulatedGateway;
+import io.werkstrom.gateway.publish.PublisherOptions;
+import io.werkstrom.gateway.sim.FaultPlan;
+import io.werkstrom.gateway.sim.SimulatorOptions;
+import io.werkstrom.gateway.wire.WireSizeReport;
+import io.werkstrom.jobs.job.TelemetryJob;
+import io.werkstrom.jobs.storage.MigrationReport;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.GatewayAddress;
+
+/** The launcher's commands; each parses its own options and returns an exit code. */
+final class Commands {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Commands() {
+    }
+
+    static int demo(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args args = Args.parse("demo", argv, Set.of("machines", "duration", "rate", "parallelism"), Set.of("no-faults"));
+        DemoOptions options;
+        try {
+            options = new DemoOptions(
+                    args.positiveInt("machines", DemoOptions.DEFAULT_MACHINES),
+                    args.duration("duration", DemoOptions.DEFAULT_DURATION),
+                    args.positiveDouble("rate", DemoOptions.DEFAULT_RATE),
+                    !args.flag("no-faults"),
+                    args.positiveInt("parallelism", 1));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("demo: --" + e.getMessage());
+        }
+        DemoResult result = new Demo(options, err).run();
+        out.println(result.toJson());
+        out.flush();
+        return result.samplesStored() == result.samplesPublished() ? 0 : 1;
+    }
+
+    /** Runs the telemetry job (migrating first) in this process; its arguments are the job's own. */
+    static int job(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        try {
+            TelemetryJob.main(argv.toArray(String[]::new));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("job: " + e.getMessage());
+        }
+        return 0;
+    }
+
+    static int migrate(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args args = Args.parse("migrate", argv, Set.of("jdbc-url", "user", "password-file"), Set.of());
+        StoreOptions store;
+        try {
+            store = new StoreOptions(args.required("jdbc-url"), args.string("user", "postgres"),
+                    Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("migrate: " + e.getMessage());
+        }
+        MigrationReport report = SchemaMigrator.apply(store);
+        err.println("storage: " + report.describe());
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("flavor", report.flavor().name().toLowerCase(Locale.ROOT));
+        json.put("postgres_version", report.postgresVersion());
+        json.put("timescaledb_version", report.timescaledbVersion());
+        out.println(JSON.writeValueAsString(json));
+        return 0;
+    }
+
+    static int gateway(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args args = Args.parse("gateway", argv,
+                Set.of("broker", "tenant", "site", "gateway", "machines", "rate", "duration", "username", "password-file"),
+                Set.of("no-faults"));
+        GatewayAddress address;
+        GatewayOptions options;
+        try {
+            address = new GatewayAddress(args.required("tenant"), args.string("site", "site-1"), args.required("gateway"));
+            PublisherOptions.Builder publisher = PublisherOptions.builder().brokerUri(args.required("broker")).address(address);
+            String username = args.string("username", null);
+            if (username != null) {
+                publisher.username(username)
+                        .password(Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_MQTT_PASSWORD").toCharArray());
+            }
+            SimulatorOptions.Builder simulator = SimulatorOptions.builder()
+                    .machines(args.positiveInt("machines", 4))
+                    .samplesPerSecondPerSensor(args.positiveDouble("rate", 10));
+            SimulatorOptions built = simulator.build();
+            simulator.faultPlan(args.flag("no-faults") ? FaultPlan.none() : FaultPlan.demo(built.machineIds()));
+            options = GatewayOptions.builder().publisher(publisher.build()).simulator(simulator.build()).build();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("gateway: " + e.getMessage());
+        }
+        Duration duration = args.duration("duration", null);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "gateway-shutdown"));
+        try (SimulatedGateway gateway = new SimulatedGateway(options)) {
+            gateway.start();
+            err.println("gateway " + address + " publishing to " + args.required("broker")
+                    + (duration == null ? " until stopped (Ctrl-C)" : " for " + duration.toSeconds() + "s"));
+            if (duration == null) {
+                stop.await();
+            } else {
+                stop.await(duration.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+            GatewayStats stats = gateway.stop();
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("samples_generated", stats.samplesGenerated());
+            json.put("samples_acknowledged", stats.samplesAcknowledged());
+            json.put("batches_acknowledged", stats.batchesAcknowledged());
+            json.put("batches_pending", stats.batchesPending());
+            out.println(JSON.writeValueAsString(json));
+            return stats.allAcknowledged() ? 0 : 1;
+        }
+    }
+
+    static int protocol(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        if (argv.isEmpty() || !argv.get(0).equals("wire-size")) {
+            throw new UsageException("protocol: expected the sub-command wire-size");
+        }
+        Args args = Args.parse("protocol wire-size", argv.subList(1, argv.size()),
+                Set.of("machines", "rate", "batch-interval"), Set.of());
+        SimulatorOptions simulator = SimulatorOptions.builder()
+                .machines(args.positiveInt("machines", 4))
+                .samplesPerSecondPerSensor(args.positiveDouble("rate", 10))
+                .faultPlan(FaultPlan.none())
+                .build();
+        WireSizeReport report = WireSizeReport.measure(simulator, args.duration("batch-interval", Duration.ofMillis(250)));
+        err.println(report.describe());
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("samples", report.samples());
+        json.put("arrow_bytes", report.arrowBytes());
+        json.put("json_bytes", report.jsonBytes());
+        json.put("arrow_bytes_per_sample", Math.round(report.arrowBytesPerSample() * 10) / 10.0);
+        json.put("json_bytes_per_sample", Math.round(report.jsonBytesPerSample() * 10) / 10.0);
+        out.println(JSON.writeValueAsString(json));
+        return 0;
+    }
+}

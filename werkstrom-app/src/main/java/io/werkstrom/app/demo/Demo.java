@@ -1,0 +1,239 @@
+package io.werkstrom.app.demo;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.app.embedded.EmbeddedBroker;
+import io.werkstrom.app.embedded.EmbeddedDatabase;
+import io.werkstrom.gateway.GatewayOptions;
+import io.werkstrom.gateway.GatewayStats;
+import io.werkstrom.gateway.SimulatedGateway;
+import io.werkstrom.gateway.publish.PublisherOptions;
+import io.werkstrom.gateway.sim.FaultPlan;
+import io.werkstrom.gateway.sim.SimulatorOptions;
+import io.werkstrom.jobs.job.TelemetryJob;
+import io.werkstrom.jobs.job.TelemetryJobOptions;
+import io.werkstrom.jobs.storage.MigrationReport;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.GatewayAddress;
+
+/**
+ * The whole pipeline on embedded defaults: an MQTT broker (HiveMQ CE) and a PostgreSQL server in
+ * this process, the telemetry job on a Flink MiniCluster, and simulated gateways publishing for a
+ * fixed time. Progress goes to the given stream; the result is counted in the database.
+ */
+public final class Demo {
+
+    static final String TENANT = "demo";
+    static final String SITE = "plant-1";
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(2);
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
+
+    private final DemoOptions options;
+    private final PrintStream progress;
+
+    public Demo(DemoOptions options, PrintStream progress) {
+        this.options = options;
+        this.progress = progress;
+    }
+
+    public DemoResult run() throws Exception {
+        Path work = Files.createTempDirectory("werkstrom-demo");
+        try {
+            return run(work);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private DemoResult run(Path work) throws Exception {
+        say("starting the embedded MQTT broker (HiveMQ CE)...");
+        try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0)) {
+            say("starting the embedded PostgreSQL...");
+            try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
+                StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
+                MigrationReport migration = SchemaMigrator.apply(store);
+                say("storage: " + migration.describe());
+                String backend = backendName();
+                TelemetryJobOptions jobOptions = TelemetryJobOptions.builder()
+                        .mqttUri(broker.uri())
+                        .store(store)
+                        .parallelism(options.parallelism())
+                        .checkpointInterval(Duration.ofSeconds(2))
+                        .build();
+                ReaderSessions.provision(jobOptions.mqtt(), options.parallelism());
+                return runPipeline(broker, store, jobOptions, migration, backend);
+            }
+        }
+    }
+
+    private DemoResult runPipeline(EmbeddedBroker broker, StoreOptions store, TelemetryJobOptions jobOptions,
+                                   MigrationReport migration, String backend) throws Exception {
+        say("starting the telemetry job on a Flink MiniCluster (parallelism " + options.parallelism() + ")...");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
+                options.parallelism(), new Configuration());
+        TelemetryJob.define(env, jobOptions);
+        JobClient job = env.executeAsync(TelemetryJob.JOB_NAME);
+        List<SimulatedGateway> gateways = new ArrayList<>();
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
+            say(String.format(Locale.ROOT, "publishing from %d gateway(s), %d machine(s), %s samples/s per sensor, for %ss%s",
+                    options.gateways(), options.machines(), trim(options.samplesPerSecond()),
+                    options.duration().toMillis() / 1000.0, options.faults() ? ", with injected faults" : ""));
+            long started = System.nanoTime();
+            for (int g = 0; g < options.gateways(); g++) {
+                SimulatedGateway gateway = new SimulatedGateway(gatewayOptions(broker, g));
+                gateways.add(gateway);
+                gateway.start();
+            }
+            long deadline = started + options.duration().toNanos();
+            while (System.nanoTime() < deadline) {
+                sleepUntil(Math.min(deadline, System.nanoTime() + PROGRESS_EVERY.toNanos()));
+                checkJob(job);
+                report(started, acknowledged(gateways), db);
+            }
+            long published = 0;
+            for (SimulatedGateway gateway : gateways) {
+                GatewayStats stats = gateway.stop();
+                published += stats.samplesAcknowledged();
+                if (!stats.allAcknowledged()) {
+                    say("warning: gateway " + gateway.address() + " stopped with unacknowledged batches: " + stats);
+                }
+            }
+            say("gateways stopped; " + published + " samples acknowledged by the broker; waiting for the job to store them...");
+            long drainDeadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+            long ledgered = ledgerRows(db);
+            while (ledgered < published && System.nanoTime() < drainDeadline) {
+                sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250));
+                checkJob(job);
+                ledgered = ledgerRows(db);
+            }
+            double elapsed = (System.nanoTime() - started) / 1e9;
+            report(started, published, db);
+            long stored = count(db, "SELECT count(*) FROM telemetry");
+            if (stored < published) {
+                say("warning: " + (published - stored) + " acknowledged samples were not stored within " + DRAIN_TIMEOUT.toSeconds() + "s");
+            }
+            return new DemoResult(published, stored, count(db, "SELECT count(*) FROM dead_letters"),
+                    count(db, "SELECT count(*) FROM anomalies"), options.duration().toMillis() / 1000.0,
+                    stored / elapsed, migration.flavor().name().toLowerCase(Locale.ROOT), backend);
+        } finally {
+            for (SimulatedGateway gateway : gateways) {
+                gateway.close();
+            }
+            cancel(job);
+        }
+    }
+
+    private GatewayOptions gatewayOptions(EmbeddedBroker broker, int index) {
+        String line = String.format(Locale.ROOT, "l%02d", index + 1);
+        GatewayAddress address = new GatewayAddress(TENANT, SITE, "gw-" + line);
+        int machines = Math.min(DemoOptions.MACHINES_PER_GATEWAY, options.machines() - index * DemoOptions.MACHINES_PER_GATEWAY);
+        SimulatorOptions.Builder simulator = SimulatorOptions.builder()
+                .machines(machines)
+                .machineIdPrefix(line + "-m-")
+                .samplesPerSecondPerSensor(options.samplesPerSecond())
+                .seed(42L + index);
+        SimulatorOptions built = simulator.build();
+        simulator.faultPlan(options.faults() ? FaultPlan.demo(built.machineIds()) : FaultPlan.none());
+        return GatewayOptions.builder()
+                .publisher(PublisherOptions.builder().brokerUri(broker.uri()).address(address).build())
+                .simulator(simulator.build())
+                .build();
+    }
+
+    private void report(long started, long published, Connection db) throws SQLException {
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long stored = ledgerRows(db);
+        say(String.format(Locale.ROOT, "[%5.1fs] published %,d  stored %,d  anomalies %,d  dead letters %,d  (%,.0f samples/s stored)",
+                seconds, published, stored, count(db, "SELECT count(*) FROM anomalies"),
+                count(db, "SELECT count(*) FROM dead_letters"), stored / Math.max(seconds, 1e-3)));
+    }
+
+    private static long acknowledged(List<SimulatedGateway> gateways) {
+        return gateways.stream().mapToLong(g -> g.stats().samplesAcknowledged()).sum();
+    }
+
+    /** Rows the job has committed, read from the batch ledger (written in the same transaction as the rows). */
+    private static long ledgerRows(Connection db) throws SQLException {
+        return count(db, "SELECT coalesce(sum(rows), 0) FROM batch_ledger");
+    }
+
+    private static long count(Connection db, String sql) throws SQLException {
+        try (Statement statement = db.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    private static void checkJob(JobClient job) throws Exception {
+        JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
+        if (status.isGloballyTerminalState()) {
+            try {
+                job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("the telemetry job stopped (" + status + ")", e);
+            }
+            throw new IllegalStateException("the telemetry job stopped (" + status + ")");
+        }
+    }
+
+    private static void cancel(JobClient job) {
+        try {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // the job may already have ended; the demo's result does not depend on it
+        }
+    }
+
+    private static String backendName() {
+        try (KernelBackend backend = KernelBackends.select(KernelBackends.AUTO)) {
+            return backend.name();
+        }
+    }
+
+    private void say(String line) {
+        progress.println(line);
+        progress.flush();
+    }
+
+    private static String trim(double value) {
+        return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long millis = TimeUnit.NANOSECONDS.toMillis(nanoTime - System.nanoTime());
+        if (millis > 0) {
+            Thread.sleep(millis);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a leftover temporary directory is harmless
+        }
+    }
+}

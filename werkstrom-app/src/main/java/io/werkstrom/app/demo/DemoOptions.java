@@ -1,0 +1,40 @@
+package io.werkstrom.app.demo;
+
+import java.time.Duration;
+
+/**
+ * What the demo runs.
+ *
+ * @param machines           simulated machines, spread over gateways of at most {@link #MACHINES_PER_GATEWAY}
+ * @param duration           how long the gateways publish
+ * @param samplesPerSecond   samples per second per sensor
+ * @param faults             whether the simulator injects machine and sensor faults
+ * @param parallelism        parallelism of the Flink job
+ */
+public record DemoOptions(int machines, Duration duration, double samplesPerSecond, boolean faults, int parallelism) {
+
+    public static final int MACHINES_PER_GATEWAY = 4;
+    public static final int DEFAULT_MACHINES = 4;
+    public static final Duration DEFAULT_DURATION = Duration.ofSeconds(60);
+    public static final double DEFAULT_RATE = 10.0;
+
+    public DemoOptions {
+        if (machines < 1 || machines > 1_000) {
+            throw new IllegalArgumentException("machines must be between 1 and 1000, got " + machines);
+        }
+        if (duration == null || duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException("duration must be positive, got " + duration);
+        }
+        if (!(samplesPerSecond > 0) || samplesPerSecond > 1_000) {
+            throw new IllegalArgumentException("rate must be above 0 and at most 1000 samples/s per sensor, got "
+                    + samplesPerSecond);
+        }
+        if (parallelism < 1 || parallelism > 16) {
+            throw new IllegalArgumentException("parallelism must be between 1 and 16, got " + parallelism);
+        }
+    }
+
+    public int gateways() {
+        return (machines + MACHINES_PER_GATEWAY - 1) / MACHINES_PER_GATEWAY;
+    }
+}

@@ -1,0 +1,37 @@
+package io.werkstrom.app.demo;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The demo's outcome, counted in the database after the run (not from in-memory counters),
+ * except {@code samplesPublished}, which the gateways count as acknowledged by the broker.
+ */
+public record DemoResult(long samplesPublished, long samplesStored, long deadLetters, long anomalies,
+                         double durationSeconds, double sustainedSamplesPerSecond, String storage, String backend) {
+
+    /** The JSON line other people's scripts read; the first five keys are the contract. */
+    public String toJson() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("samples_published", samplesPublished);
+        json.put("samples_stored", samplesStored);
+        json.put("dead_letters", deadLetters);
+        json.put("anomalies", anomalies);
+        json.put("duration_s", round(durationSeconds));
+        json.put("sustained_samples_per_s", round(sustainedSamplesPerSecond));
+        json.put("storage", storage);
+        json.put("backend", backend);
+        try {
+            return new ObjectMapper().writeValueAsString(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a map of numbers and strings must serialise", e);
+        }
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 10.0) / 10.0;
+    }
+}

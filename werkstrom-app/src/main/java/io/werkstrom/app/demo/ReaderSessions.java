@@ -1,0 +1,46 @@
+package io.werkstrom.app.demo;
+
+
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+
+import io.werkstrom.jobs.source.MqttSourceOptions;
+
+/**
+ * Creates the persistent MQTT sessions of a job's readers before the job first runs, each with
+ * the job's shared subscription. From then on the broker queues telemetry for the readers, so
+ * nothing that gateways publish while the job is still starting is lost. Later starts of the job
+ * resume these sessions ({@code cleanStart=false}).
+ */
+final class ReaderSessions {
+
+    private static final long TIMEOUT_MS = 15_000;
+
+    private ReaderSessions() {
+    }
+
+    static void provision(MqttSourceOptions options, int readers) throws MqttException {
+        for (int i = 0; i < readers; i++) {
+            MqttAsyncClient client = new MqttAsyncClient(options.serverUri(), options.clientId(i), new MemoryPersistence());
+            try {
+                MqttConnectionOptions connection = new MqttConnectionOptions();
+                connection.setCleanStart(false);
+                connection.setSessionExpiryInterval(options.sessionExpiry().toSeconds());
+                if (options.username() != null) {
+                    connection.setUserName(options.username());
+                }
+                if (options.password() != null) {
+                    connection.setPassword(options.password().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+                client.connect(connection).waitForCompletion(TIMEOUT_MS);
+                client.subscribe(new MqttSubscription(options.sharedSubscription(), 1)).waitForCompletion(TIMEOUT_MS);
+                client.disconnect().waitForCompletion(TIMEOUT_MS);
+            } finally {
+                client.close(true);
+            }
+        }
+    }
+}
