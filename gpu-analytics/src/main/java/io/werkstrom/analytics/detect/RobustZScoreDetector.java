@@ -1,0 +1,559 @@
+package io.werkstrom.analytics.detect;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.TimeStampVector;
+import org.apache.arrow.vector.UInt1Vector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.TelemetrySchema;
+
+/**
+ * Flags samples far from the recent typical value of their series, measured in robust standard
+ * deviations: {@code score = |x - median| / scale} with {@code scale = max(1.4826 * MAD,
+ * relativeScaleFloor * |median|, absoluteScaleFloor)}, median and MAD (median absolute deviation)
+ * taken over the series' last {@code windowSize} usable samples. The floors keep a flat series
+ * (MAD 0: a stuck sensor, a 0/1 signal) at a positive scale, so every score is finite; a flat
+ * series that moves scores high, which is intended.
+ *
+ * <p>A series is one (gateway, machine, sensor). Samples of quality GOOD or UNCERTAIN with a
+ * finite value are usable: each is scored against the baseline as it stood before the batch and
+ * then added to its window. Samples of quality BAD, with another quality code, a non-finite value
+ * or a missing machine or sensor are neither scored nor learned; samples of excluded sensors are
+ * skipped. Every sample lands in exactly one of the {@link Counters}. A series is scored once it
+ * holds {@code minSamples} samples; all rows of one series within a batch share the baseline of
+ * the batch start, and baselines are recomputed after the batch from the updated windows.
+ *
+ * <p>Each batch makes one kernel call covering every scorable row of every series in it.
+ *
+ * <p>State is checkpointed with {@link #snapshot()} and {@link #restore}: the windows alone, since
+ * baselines are a function of them.
+ *
+ * <p>Ownership: the detector borrows the {@link KernelBackend} (the caller closes it) and owns an
+ * Arrow allocator, a child of the one it is given or its own root, which {@link #close()}
+ * releases. Arrow buffers live only during a call. Not thread-safe: one detector per operator
+ * instance.
+ */
+public final class RobustZScoreDetector implements AutoCloseable {
+
+    /** The detector name in every {@link Anomaly} this detector reports. */
+    public static final String NAME = "robust-z";
+
+    /** Makes the MAD of normally distributed data an estimate of its standard deviation. */
+    public static final double MAD_TO_SIGMA = 1.4826;
+
+    private static final int SNAPSHOT_MAGIC = 0x57525a53; // "WRZS"
+    private static final int SNAPSHOT_VERSION = 1;
+    private static final byte GOOD = Quality.GOOD.code();
+    private static final byte UNCERTAIN = Quality.UNCERTAIN.code();
+
+    private static final Logger LOG = LoggerFactory.getLogger(RobustZScoreDetector.class);
+
+    private final KernelBackend backend;
+    private final RobustZScoreOptions options;
+    private final BufferAllocator allocator;
+    /** gateway -> machine -> sensor; insertion-ordered so that snapshots are reproducible. */
+    private final Map<String, Map<String, Map<String, SeriesWindow>>> series = new LinkedHashMap<>();
+    private int seriesCount;
+    private long batches;
+    private boolean closed;
+
+    private long scored;
+    private long warmingUp;
+    private long ignored;
+    private long excluded;
+    private long untracked;
+
+    /** A detector with its own {@link RootAllocator}, released by {@link #close()}. */
+    public RobustZScoreDetector(KernelBackend backend, RobustZScoreOptions options) {
+        // Arguments are checked before the root exists, so a bad call leaks nothing.
+        this(Objects.requireNonNull(backend, "backend must not be null."),
+                Objects.requireNonNull(options, "options must not be null."), new RootAllocator(), true);
+    }
+
+    /**
+     * A detector whose buffers come from a child of {@code parent}, released by {@link #close()};
+     * the caller keeps owning {@code parent} and closes it after this detector.
+     */
+    public RobustZScoreDetector(KernelBackend backend, RobustZScoreOptions options, BufferAllocator parent) {
+        this(Objects.requireNonNull(backend, "backend must not be null."),
+                Objects.requireNonNull(options, "options must not be null."),
+                Objects.requireNonNull(parent, "parent allocator must not be null."), false);
+    }
+
+    private RobustZScoreDetector(KernelBackend backend, RobustZScoreOptions options, BufferAllocator allocator,
+                                 boolean ownRoot) {
+        this.backend = backend;
+        this.options = options;
+        this.allocator = ownRoot ? allocator : allocator.newChildAllocator("robust-z-detector", 0, Long.MAX_VALUE);
+    }
+
+    public RobustZScoreOptions options() {
+        return options;
+    }
+
+    /** The number of series with a window. */
+    public int seriesCount() {
+        return seriesCount;
+    }
+
+    /** How many samples went which way since this detector was created (not checkpointed). */
+    public Counters counters() {
+        return new Counters(scored, warmingUp, ignored, excluded, untracked);
+    }
+
+    /**
+     * Scores every usable sample of {@code batch}, then learns from them.
+     *
+     * @return the samples that scored above the threshold, in row order
+     */
+    public List<Anomaly> score(TelemetryBatch batch) {
+        Objects.requireNonNull(batch, "batch must not be null.");
+        return score(batch.gateway(), new BatchRows(batch));
+    }
+
+    /**
+     * Scores a batch already held as Arrow vectors with the {@link TelemetrySchema} columns; the
+     * gateway comes from the schema metadata ({@link TelemetrySchema#META_GATEWAY}, empty when
+     * absent). The detector reads {@code root} during the call only:
+     * it neither keeps nor closes it. Null cells make their row unusable.
+     *
+     * @throws IllegalArgumentException when {@code root} lacks a telemetry column or has it with
+     *                                  another type
+     */
+    public List<Anomaly> score(VectorSchemaRoot root) {
+        Objects.requireNonNull(root, "root must not be null.");
+        Map<String, String> meta = root.getSchema().getCustomMetadata();
+        String gateway = meta == null ? null : meta.get(TelemetrySchema.META_GATEWAY);
+        return score(gateway == null ? "" : gateway, new VectorRows(root));
+    }
+
+    /**
+     * The windows of every series in a versioned binary form; call between batches. Restore with
+     * {@link #restore}.
+     */
+    public byte[] snapshot() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + seriesCount * 64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(SNAPSHOT_MAGIC);
+            out.writeInt(SNAPSHOT_VERSION);
+            out.writeInt(seriesCount);
+            for (Map.Entry<String, Map<String, Map<String, SeriesWindow>>> gateway : series.entrySet()) {
+                for (Map<String, SeriesWindow> sensors : gateway.getValue().values()) {
+                    for (SeriesWindow window : sensors.values()) {
+                        writeString(out, gateway.getKey());
+                        writeString(out, window.machine);
+                        writeString(out, window.sensor);
+                        double[] values = window.valuesInArrivalOrder();
+                        out.writeInt(values.length);
+                        for (double v : values) {
+                            out.writeDouble(v);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("writing a detector snapshot into memory failed", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * A detector holding the windows of {@code snapshot}, with its own {@link RootAllocator}.
+     *
+     * @see #restore(KernelBackend, RobustZScoreOptions, BufferAllocator, byte[])
+     */
+    public static RobustZScoreDetector restore(KernelBackend backend, RobustZScoreOptions options, byte[] snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot must not be null.");
+        return restoreInto(new RobustZScoreDetector(backend, options), snapshot);
+    }
+
+    /**
+     * A detector holding the windows of {@code snapshot}. The options may differ from those the
+     * snapshot was taken with: windows keep their newest {@code windowSize} samples, series of now
+     * excluded sensors are dropped, and series beyond {@code maxSeries} are dropped with a warning.
+     *
+     * @param parent the allocator the detector takes a child of, as in
+     *               {@link #RobustZScoreDetector(KernelBackend, RobustZScoreOptions, BufferAllocator)}
+     * @throws IllegalArgumentException when {@code snapshot} is not a readable detector snapshot
+     */
+    public static RobustZScoreDetector restore(KernelBackend backend, RobustZScoreOptions options,
+                                               BufferAllocator parent, byte[] snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot must not be null.");
+        return restoreInto(new RobustZScoreDetector(backend, options, parent), snapshot);
+    }
+
+    private static RobustZScoreDetector restoreInto(RobustZScoreDetector detector, byte[] snapshot) {
+        try {
+            detector.readSnapshot(snapshot);
+            return detector;
+        } catch (IOException | RuntimeException e) {
+            detector.close();
+            throw new IllegalArgumentException("not a readable robust-z detector snapshot: " + e, e);
+        }
+    }
+
+    /** Releases the detector's allocator; the backend stays open. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            allocator.close();
+        }
+    }
+
+    private List<Anomaly> score(String gateway, Rows rows) {
+        if (closed) {
+            throw new IllegalStateException("detector is closed.");
+        }
+        long batch = ++batches;
+        int n = rows.size();
+        SeriesWindow[] windowOfRow = new SeriesWindow[n];
+        int[] scoredRows = new int[n];
+        int scorable = 0;
+        List<SeriesWindow> slots = new ArrayList<>();
+        Map<String, Map<String, SeriesWindow>> machines = series.get(gateway);
+
+        for (int i = 0; i < n; i++) {
+            String machine = rows.machine(i);
+            String sensor = rows.sensor(i);
+            int quality = rows.quality(i);
+            if (machine == null || sensor == null || (quality != GOOD && quality != UNCERTAIN)
+                    || !Double.isFinite(rows.value(i))) {
+                ignored++;
+                continue;
+            }
+            if (options.excludedSensors().contains(sensor)) {
+                excluded++;
+                continue;
+            }
+            if (machines == null) {
+                machines = series.computeIfAbsent(gateway, g -> new LinkedHashMap<>());
+            }
+            SeriesWindow window = window(gateway, machines, machine, sensor);
+            if (window == null) {
+                untracked++;
+                continue;
+            }
+            windowOfRow[i] = window;
+            if (!window.hasBaseline()) {
+                warmingUp++;
+                continue;
+            }
+            if (window.slotBatch != batch) {
+                window.slotBatch = batch;
+                window.slot = slots.size();
+                slots.add(window);
+            }
+            scoredRows[scorable++] = i;
+            scored++;
+        }
+        if (machines != null && machines.isEmpty()) {
+            series.remove(gateway); // every row was untracked; keep no empty entry
+        }
+
+        List<Anomaly> anomalies = scorable == 0
+                ? List.of()
+                : scoreOnBackend(rows, windowOfRow, scoredRows, scorable, slots);
+
+        List<SeriesWindow> learned = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            SeriesWindow window = windowOfRow[i];
+            if (window != null) {
+                window.add(rows.value(i));
+                if (window.learnedBatch != batch) {
+                    window.learnedBatch = batch;
+                    learned.add(window);
+                }
+            }
+        }
+        for (SeriesWindow window : learned) {
+            window.recomputeBaseline(options);
+        }
+        return anomalies;
+    }
+
+    private List<Anomaly> scoreOnBackend(Rows rows, SeriesWindow[] windowOfRow, int[] scoredRows, int scorable,
+                                         List<SeriesWindow> slots) {
+        int seriesInBatch = slots.size();
+        try (Float8Vector values = new Float8Vector("value", allocator);
+             IntVector seriesIndex = new IntVector("series", allocator);
+             Float8Vector center = new Float8Vector("center", allocator);
+             Float8Vector scale = new Float8Vector("scale", allocator);
+             Float8Vector scores = new Float8Vector("score", allocator)) {
+            values.allocateNew(scorable);
+            seriesIndex.allocateNew(scorable);
+            scores.allocateNew(scorable);
+            center.allocateNew(seriesInBatch);
+            scale.allocateNew(seriesInBatch);
+            for (int j = 0; j < scorable; j++) {
+                int row = scoredRows[j];
+                values.set(j, rows.value(row));
+                seriesIndex.set(j, windowOfRow[row].slot);
+            }
+            for (int s = 0; s < seriesInBatch; s++) {
+                center.set(s, slots.get(s).center());
+                scale.set(s, slots.get(s).scale());
+            }
+            values.setValueCount(scorable);
+            seriesIndex.setValueCount(scorable);
+            center.setValueCount(seriesInBatch);
+            scale.setValueCount(seriesInBatch);
+
+            backend.robustZ(values, seriesIndex, center, scale, scores);
+
+            double threshold = options.threshold();
+            List<Anomaly> anomalies = new ArrayList<>();
+            for (int j = 0; j < scorable; j++) {
+                double score = scores.get(j);
+                if (score > threshold) {
+                    int row = scoredRows[j];
+                    SeriesWindow window = windowOfRow[row];
+                    // A difference beyond the double range is still a finite, maximal score.
+                    anomalies.add(new Anomaly(rows.timestampMicros(row), window.machine, window.sensor,
+                            rows.value(row), Math.min(score, Double.MAX_VALUE), threshold, NAME));
+                }
+            }
+            return anomalies;
+        }
+    }
+
+    /** The window of a series, created on first sight, or null when the series limit is reached. */
+    private SeriesWindow window(String gateway, Map<String, Map<String, SeriesWindow>> machines, String machine,
+                                String sensor) {
+        Map<String, SeriesWindow> sensors = machines.get(machine);
+        SeriesWindow window = sensors == null ? null : sensors.get(sensor);
+        if (window != null) {
+            return window;
+        }
+        if (seriesCount >= options.maxSeries()) {
+            if (untracked == 0) {
+                LOG.warn("Detector {} tracks maxSeries={} series; samples of further series such as {}/{}/{} "
+                        + "are counted as untracked and not scored", NAME, options.maxSeries(), gateway, machine,
+                        sensor);
+            }
+            return null;
+        }
+        if (sensors == null) {
+            sensors = new LinkedHashMap<>();
+            machines.put(machine, sensors);
+        }
+        window = new SeriesWindow(machine, sensor, options.windowSize());
+        sensors.put(sensor, window);
+        seriesCount++;
+        return window;
+    }
+
+    private void readSnapshot(byte[] snapshot) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot));
+        int magic = in.readInt();
+        if (magic != SNAPSHOT_MAGIC) {
+            throw new IOException("bad magic 0x" + Integer.toHexString(magic));
+        }
+        int version = in.readInt();
+        if (version != SNAPSHOT_VERSION) {
+            throw new IOException("unsupported snapshot version " + version + " (expected " + SNAPSHOT_VERSION + ")");
+        }
+        int stored = in.readInt();
+        if (stored < 0) {
+            throw new IOException("negative series count " + stored);
+        }
+        int dropped = 0;
+        for (int i = 0; i < stored; i++) {
+            String gateway = readString(in);
+            String machine = readString(in);
+            String sensor = readString(in);
+            int count = in.readInt();
+            if (count < 0 || (long) count * Double.BYTES > in.available()) {
+                throw new IOException("series " + i + " claims " + count + " samples, more than the snapshot holds");
+            }
+            int skip = Math.max(0, count - options.windowSize());
+            in.skipNBytes((long) skip * Double.BYTES);
+            if (options.excludedSensors().contains(sensor) || seriesCount >= options.maxSeries()) {
+                in.skipNBytes((long) (count - skip) * Double.BYTES);
+                dropped += options.excludedSensors().contains(sensor) ? 0 : 1;
+                continue;
+            }
+            SeriesWindow window = window(gateway, series.computeIfAbsent(gateway, g -> new LinkedHashMap<>()),
+                    machine, sensor);
+            for (int k = skip; k < count; k++) {
+                double v = in.readDouble();
+                if (!Double.isFinite(v)) {
+                    throw new IOException("series " + i + " holds the non-finite sample " + v);
+                }
+                window.add(v);
+            }
+            window.recomputeBaseline(options);
+        }
+        if (in.available() != 0) {
+            throw new IOException(in.available() + " bytes after the last series");
+        }
+        if (dropped > 0) {
+            LOG.warn("Restored {} of {} series; {} series beyond maxSeries={} were dropped", seriesCount, stored,
+                    dropped, options.maxSeries());
+        }
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(utf8.length);
+        out.write(utf8);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > in.available()) {
+            throw new IOException("string length " + length + " exceeds the snapshot");
+        }
+        byte[] utf8 = new byte[length];
+        in.readFully(utf8);
+        return new String(utf8, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Where the samples of all batches went; the fields add up to the rows seen.
+     *
+     * @param scored    usable samples scored against a baseline
+     * @param warmingUp usable samples of series without a baseline yet (learned, not scored)
+     * @param ignored   samples neither scored nor learned: quality not GOOD/UNCERTAIN, value not
+     *                  finite, machine or sensor missing
+     * @param excluded  samples of excluded sensors
+     * @param untracked samples of series beyond {@code maxSeries}
+     */
+    public record Counters(long scored, long warmingUp, long ignored, long excluded, long untracked) {
+        public long total() {
+            return scored + warmingUp + ignored + excluded + untracked;
+        }
+    }
+
+    /** Row access shared by the batch and the Arrow entry points. */
+    private interface Rows {
+        int size();
+
+        long timestampMicros(int row);
+
+        String machine(int row);
+
+        String sensor(int row);
+
+        double value(int row);
+
+        /** The quality code, or -1 when the cell is null. */
+        int quality(int row);
+    }
+
+    private record BatchRows(TelemetryBatch batch) implements Rows {
+        @Override
+        public int size() {
+            return batch.size();
+        }
+
+        @Override
+        public long timestampMicros(int row) {
+            return batch.timestampsMicros()[row];
+        }
+
+        @Override
+        public String machine(int row) {
+            return batch.machines()[row];
+        }
+
+        @Override
+        public String sensor(int row) {
+            return batch.sensors()[row];
+        }
+
+        @Override
+        public double value(int row) {
+            return batch.values()[row];
+        }
+
+        @Override
+        public int quality(int row) {
+            return batch.qualities()[row];
+        }
+    }
+
+    private static final class VectorRows implements Rows {
+        private final int rows;
+        private final TimeStampVector timestamps;
+        private final VarCharVector machines;
+        private final VarCharVector sensors;
+        private final Float8Vector values;
+        private final UInt1Vector qualities;
+
+        VectorRows(VectorSchemaRoot root) {
+            rows = root.getRowCount();
+            timestamps = column(root, TelemetrySchema.TIMESTAMP, TimeStampVector.class);
+            machines = column(root, TelemetrySchema.MACHINE, VarCharVector.class);
+            sensors = column(root, TelemetrySchema.SENSOR, VarCharVector.class);
+            values = column(root, TelemetrySchema.VALUE, Float8Vector.class);
+            qualities = column(root, TelemetrySchema.QUALITY, UInt1Vector.class);
+        }
+
+        private static <V extends FieldVector> V column(VectorSchemaRoot root, String name, Class<V> type) {
+            FieldVector vector = root.getVector(name);
+            if (!type.isInstance(vector)) {
+                throw new IllegalArgumentException("root must have a column '" + name + "' of type "
+                        + type.getSimpleName() + " (found " + (vector == null ? "none" : vector.getClass().getSimpleName())
+                        + ").");
+            }
+            if (vector.getValueCount() < root.getRowCount()) {
+                throw new IllegalArgumentException("column '" + name + "' has " + vector.getValueCount()
+                        + " values for " + root.getRowCount() + " rows.");
+            }
+            return type.cast(vector);
+        }
+
+        @Override
+        public int size() {
+            return rows;
+        }
+
+        @Override
+        public long timestampMicros(int row) {
+            return timestamps.isNull(row) ? Long.MIN_VALUE : timestamps.get(row);
+        }
+
+        @Override
+        public String machine(int row) {
+            return machines.isNull(row) ? null : new String(machines.get(row), StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String sensor(int row) {
+            return sensors.isNull(row) ? null : new String(sensors.get(row), StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public double value(int row) {
+            return values.isNull(row) ? Double.NaN : values.get(row);
+        }
+
+        @Override
+        public int quality(int row) {
+            return qualities.isNull(row) || timestamps.isNull(row) ? -1 : qualities.get(row);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.werkstrom.analytics.detect;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+
+import io.werkstrom.analytics.kernel.KernelBackend;
+
+/** Delegates to a real backend and keeps every score it returned, one array per kernel call. */
+final class RecordingBackend implements KernelBackend {
+
+    private final KernelBackend delegate;
+    final List<double[]> calls = new ArrayList<>();
+
+    RecordingBackend(KernelBackend delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public String name() {
+        return "recording-" + delegate.name();
+    }
+
+    @Override
+    public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
+                        Float8Vector out) {
+        delegate.robustZ(values, seriesIndex, center, scale, out);
+        double[] scores = new double[out.getValueCount()];
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] = out.get(i);
+        }
+        calls.add(scores);
+    }
+
+    List<Double> allScores() {
+        List<Double> all = new ArrayList<>();
+        for (double[] call : calls) {
+            for (double s : call) {
+                all.add(s);
+            }
+        }
+        return all;
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}

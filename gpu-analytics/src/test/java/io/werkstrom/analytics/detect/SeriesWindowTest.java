@@ -1,0 +1,91 @@
+package io.werkstrom.analytics.detect;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The incremental window against a reference that sorts the window from scratch. Exact
+ * comparison: both compute the median and MAD with the same arithmetic on the same values.
+ */
+class SeriesWindowTest {
+
+    @Test
+    void baselineEqualsSortingTheWindowFromScratch() {
+        RobustZScoreOptions options = RobustZScoreOptions.builder().windowSize(50).minSamples(1)
+                .relativeScaleFloor(0).absoluteScaleFloor(Double.MIN_VALUE).build();
+        Random random = new Random(11);
+        SeriesWindow window = new SeriesWindow("m", "s", options.windowSize());
+        ArrayDeque<Double> reference = new ArrayDeque<>();
+        for (int i = 0; i < 2_000; i++) {
+            // Rounded values put many ties into the window, the case where the walk must still pick right.
+            double v = i % 3 == 0 ? Math.rint(random.nextGaussian() * 3) : random.nextGaussian() * 10 + 5;
+            window.add(v);
+            reference.addLast(v);
+            if (reference.size() > options.windowSize()) {
+                reference.removeFirst();
+            }
+            window.recomputeBaseline(options);
+            double[] values = reference.stream().mapToDouble(Double::doubleValue).toArray();
+            assertArrayEquals(values, window.valuesInArrivalOrder(), "window after sample " + i);
+            double median = median(values);
+            double[] deviations = Arrays.stream(values).map(x -> Math.abs(x - median)).toArray();
+            double expectedScale = Math.max(RobustZScoreDetector.MAD_TO_SIGMA * median(deviations), Double.MIN_VALUE);
+            assertEquals(median, window.center(), 0.0, "median after sample " + i);
+            assertEquals(expectedScale, window.scale(), 0.0, "scale after sample " + i);
+        }
+    }
+
+    @Test
+    void appliesTheFloorsAndTheWarmUp() {
+        RobustZScoreOptions options = RobustZScoreOptions.builder().windowSize(10).minSamples(4)
+                .relativeScaleFloor(0.01).absoluteScaleFloor(0.5).build();
+        SeriesWindow window = new SeriesWindow("m", "s", options.windowSize());
+        for (int i = 0; i < 3; i++) {
+            window.add(200.0);
+            window.recomputeBaseline(options);
+            assertFalse(window.hasBaseline(), "baseline after " + (i + 1) + " samples");
+        }
+        window.add(200.0);
+        window.recomputeBaseline(options);
+        assertTrue(window.hasBaseline());
+        assertEquals(200.0, window.center());
+        assertEquals(2.0, window.scale(), 0.0, "relative floor 0.01 * |200|");
+
+        SeriesWindow zero = new SeriesWindow("m", "s", options.windowSize());
+        for (int i = 0; i < 4; i++) {
+            zero.add(0.0);
+        }
+        zero.recomputeBaseline(options);
+        assertEquals(0.5, zero.scale(), 0.0, "absolute floor");
+    }
+
+    @Test
+    void staysFiniteAtTheEdgesOfTheDoubleRange() {
+        RobustZScoreOptions options = RobustZScoreOptions.builder().windowSize(4).minSamples(2).build();
+        SeriesWindow window = new SeriesWindow("m", "s", options.windowSize());
+        window.add(-Double.MAX_VALUE);
+        window.add(Double.MAX_VALUE);
+        window.add(-Double.MAX_VALUE);
+        window.add(Double.MAX_VALUE);
+        window.recomputeBaseline(options);
+        assertEquals(0.0, window.center());
+        assertEquals(Double.MAX_VALUE, window.scale());
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        int lo = (n - 1) / 2;
+        int hi = n / 2;
+        return lo == hi ? sorted[lo] : sorted[lo] * 0.5 + sorted[hi] * 0.5;
+    }
+}
