@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 
 /**
  * A real, plain PostgreSQL (no TimescaleDB) for integration tests, from the binaries that
@@ -34,12 +35,28 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
+    /** The URL of the {@code postgres} database. */
     public String jdbcUrl() {
-        return "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres?prepareThreshold=0";
+        return jdbcUrl("postgres");
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + database + "?prepareThreshold=0";
     }
 
     public StoreOptions storeOptions() {
-        return new StoreOptions(jdbcUrl(), "postgres", "");
+        return storeOptions("postgres");
+    }
+
+    public StoreOptions storeOptions(String database) {
+        return new StoreOptions(jdbcUrl(database), "postgres", "");
+    }
+
+    /** Creates an empty database, e.g. for a test that needs a schema of its own. */
+    public void createDatabase(String name) throws SQLException {
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\"");
+        }
     }
 
     /** A new connection, owned by the caller. */

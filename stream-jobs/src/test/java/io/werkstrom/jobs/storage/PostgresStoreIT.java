@@ -10,9 +10,18 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The store on plain PostgreSQL (embedded), plus what only the plain flavour has. */
 class PostgresStoreIT extends TelemetryStoreContract {
@@ -100,5 +109,36 @@ class PostgresStoreIT extends TelemetryStoreContract {
         assertEquals(List.of(List.of("telemetry_1h_key"), List.of("telemetry_1m_key")),
                 rows("SELECT indexname::text FROM pg_indexes WHERE indexdef LIKE 'CREATE UNIQUE INDEX%'"
                         + " AND tablename IN ('telemetry_1m', 'telemetry_1h') ORDER BY 1"));
+    }
+    @Test
+    void theStoreRefusesADatabaseWithoutSchema() throws Exception {
+        server.createDatabase("unmigrated");
+        StoreException refused = assertThrows(StoreException.class,
+                () -> TelemetryStore.open(server.storeOptions("unmigrated")));
+        assertTrue(refused.getMessage().contains("run SchemaMigrator.migrate first"), refused.getMessage());
+    }
+
+    @Test
+    void concurrentMigrationsApplyEachVersionOnce() throws Exception {
+        server.createDatabase("concurrent");
+        StoreOptions options = server.storeOptions("concurrent");
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<MigrationReport>> runs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                runs.add(pool.submit(() -> SchemaMigrator.apply(options)));
+            }
+            List<Integer> applied = new ArrayList<>();
+            for (Future<MigrationReport> run : runs) {
+                MigrationReport report = run.get(60, TimeUnit.SECONDS);
+                assertEquals(StorageFlavor.POSTGRES, report.flavor());
+                applied.addAll(report.applied());
+            }
+            Collections.sort(applied);
+            assertEquals(IntStream.rangeClosed(1, MigrationCatalog.load(StorageFlavor.POSTGRES).size()).boxed().toList(),
+                    applied, "every version applied by exactly one of the runs");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
