@@ -152,6 +152,16 @@ class BatchDecoderTest {
     }
 
     @Test
+    void controlCharactersFromThePayloadAreEscapedInTheReason() {
+        byte[] payload = codec.encode(batch("gw\u0000evil\n", 1, 1.0, Quality.GOOD, now));
+
+        String reason = rejected(decoder.decode(TOPIC, payload, now)).reason();
+
+        assertTrue(reason.contains("gw\\u0000evil\\u000a"), reason);
+        assertTrue(reason.chars().noneMatch(Character::isISOControl), reason);
+    }
+
+    @Test
     void notANumberWithGoodQualityIsADeadLetter() {
         byte[] payload = codec.encode(batch("gw-7", 1, Double.NaN, Quality.GOOD, now));
 
