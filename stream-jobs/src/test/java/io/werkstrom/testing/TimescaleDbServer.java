@@ -34,9 +34,12 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>What the server cannot do, and what to do instead:
  * <ul>
- *   <li>All connections share ONE database session: use one connection at a time (a
- *       {@code TelemetryStore}, or the migrator, or a test's own connection, closed before the
- *       next one opens). A transaction left open by one connection is seen by the next.</li>
+ *   <li>All connections share ONE database session. {@code server.mjs} hands it to one
+ *       connection per request, and for a whole transaction while one is open, so several
+ *       connections (e.g. a job's sinks) can work side by side as long as no open transaction
+ *       waits on another connection; a connection closed mid-transaction is rolled back. Session
+ *       state is shared, so {@link #jdbcUrl()} sets {@code prepareThreshold=0} (no named server
+ *       statements), and session advisory locks do not exclude anyone.</li>
  *   <li>{@code COPY ... FROM STDIN} crashes it: write with multi-row INSERTs.</li>
  *   <li>TimescaleDB's background jobs never run: call {@code CALL run_job(id)} or
  *       {@code CALL refresh_continuous_aggregate(...)} explicitly.</li>

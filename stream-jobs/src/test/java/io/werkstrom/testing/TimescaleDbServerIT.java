@@ -7,7 +7,11 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -67,6 +71,34 @@ class TimescaleDbServerIT {
                 assertEquals(3, rows.getInt(1), "one chunk per day");
             }
             assertFalse(server.log().contains("ERROR"), server.log());
+        }
+    }
+    @Test
+    void aTransactionHoldsTheSessionUntilItEndsAndIsRolledBackWhenItsConnectionCloses() throws Exception {
+        try (TimescaleDbServer server = TimescaleDbServer.start()) {
+            try (Connection setup = server.connect(); Statement statement = setup.createStatement()) {
+                statement.execute("CREATE TABLE notes (text text)");
+            }
+            Connection writer = server.connect();
+            writer.setAutoCommit(false);
+            try (Statement statement = writer.createStatement()) {
+                statement.execute("INSERT INTO notes VALUES ('never committed')");
+            }
+            // The writer's transaction holds the one session: another connection waits for it.
+            CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> {
+                try (Connection connection = server.connect(); Statement statement = connection.createStatement();
+                     ResultSet rows = statement.executeQuery("SELECT count(*) FROM notes")) {
+                    rows.next();
+                    return rows.getInt(1);
+                } catch (SQLException e) {
+                    throw new CompletionException(e);
+                }
+            });
+            Thread.sleep(500);
+            assertFalse(reader.isDone(), "the reader waits while the writer's transaction is open");
+            writer.close();
+            assertEquals(0, reader.get(30, TimeUnit.SECONDS), "closing the writer rolled its transaction back");
+            assertTrue(server.isRunning(), server.log());
         }
     }
 }

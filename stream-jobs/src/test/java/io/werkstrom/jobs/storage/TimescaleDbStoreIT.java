@@ -8,7 +8,12 @@ import org.junit.jupiter.api.TestInfo;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -101,5 +106,39 @@ class TimescaleDbStoreIT extends TelemetryStoreContract {
         }
         assertEquals(List.of(List.of(10L, 20.0, 25.0)), rows("SELECT count(*), min(value), max(value)"
                 + " FROM telemetry WHERE tenant = '" + source.tenant() + "'"));
+    }
+    /**
+     * The test server has one session, but pglite-socket runs a transaction's statements before
+     * any other connection's, so stores whose calls are whole transactions can share it.
+     */
+    @Test
+    void storesOnSeveralConnectionsCanWriteAtOnce(TestInfo test) throws Exception {
+        String tenant = tenant(test);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<Long>> writers = new ArrayList<>();
+            for (int w = 0; w < 3; w++) {
+                GatewayAddress source = new GatewayAddress(tenant, "plant-1", "gw-" + w);
+                writers.add(pool.submit(() -> {
+                    long rows = 0;
+                    try (TelemetryStore store = TelemetryStore.open(options())) {
+                        for (int call = 0; call < 20; call++) {
+                            rows += store.writeBatches(List.of(
+                                    received(source, call, Instant.parse("2025-02-10T00:00:00Z").plusSeconds(call * 60L), 25),
+                                    received(source, call, Instant.parse("2025-02-10T00:00:00Z").plusSeconds(call * 60L), 25)))
+                                    .rowsWritten();
+                        }
+                    }
+                    return rows;
+                }));
+            }
+            for (Future<Long> writer : writers) {
+                assertEquals(20 * 25, writer.get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals("1500", query("SELECT count(*) FROM telemetry WHERE tenant = '" + tenant + "'"));
+        assertEquals("60", query("SELECT count(*) FROM batch_ledger WHERE tenant = '" + tenant + "'"));
     }
 }
