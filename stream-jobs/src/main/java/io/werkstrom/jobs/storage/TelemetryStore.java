@@ -136,7 +136,10 @@ public final class TelemetryStore implements AutoCloseable {
         }
     }
 
-    /** Stores dead letters with their reason and raw payload, in one transaction. */
+    /**
+     * Stores dead letters with their reason and raw payload, in one transaction. NUL characters
+     * in the text fields are stored as the escape {@code \\u0000}; the payload is stored as is.
+     */
     public void writeDeadLetters(List<DeadLetter> deadLetters) throws StoreException {
         Objects.requireNonNull(deadLetters, "deadLetters must not be null.");
         if (deadLetters.isEmpty()) {
@@ -151,10 +154,10 @@ public final class TelemetryStore implements AutoCloseable {
                     int p = 1;
                     for (DeadLetter letter : part) {
                         insert.setObject(p++, SqlStatements.timestamp(letter.receivedAtMicros()));
-                        insert.setString(p++, letter.topic());
-                        insert.setString(p++, letter.tenant());
-                        insert.setString(p++, letter.gateway());
-                        insert.setString(p++, letter.reason());
+                        insert.setString(p++, storableText(letter.topic()));
+                        insert.setString(p++, storableText(letter.tenant()));
+                        insert.setString(p++, storableText(letter.gateway()));
+                        insert.setString(p++, storableText(letter.reason()));
                         insert.setBytes(p++, letter.payload());
                     }
                     insert.executeUpdate();
@@ -409,6 +412,14 @@ public final class TelemetryStore implements AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException("could not restore manual commit on the store connection", e);
         }
+    }
+
+    /**
+     * PostgreSQL text cannot hold NUL. A dead letter is where bad input ends up, so its text is
+     * made storable (NUL written as the escape {@code \\u0000}) rather than failing the write.
+     */
+    static String storableText(String text) {
+        return text == null || text.indexOf('\u0000') < 0 ? text : text.replace("\u0000", "\\u0000");
     }
 
     private static long micros(Instant instant) {

@@ -279,6 +279,17 @@ abstract class TelemetryStoreContract {
     }
 
     @Test
+    void aDeadLetterWhoseTextHoldsNulIsStillStored(TestInfo test) throws Exception {
+        String tenant = tenant(test);
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            store.writeDeadLetters(List.of(new DeadLetter(0, "werkstrom/v1/x", tenant, "gw-1",
+                    "machine id 'a\u0000b' is not allowed", new byte[] {0})));
+        }
+        assertEquals("machine id 'a\\u0000b' is not allowed",
+                query("SELECT reason FROM dead_letters WHERE tenant = '" + tenant + "'"));
+    }
+
+    @Test
     void anomaliesAreStoredWithTheirSourceOnce(TestInfo test) throws Exception {
         GatewayAddress source = new GatewayAddress(tenant(test), "plant-2", "gw-7");
         long t = Instant.parse("2025-02-09T12:00:00Z").getEpochSecond() * 1_000_000L;
