@@ -60,13 +60,20 @@ public final class SchemaMigrator {
             try {
                 return applyLocked(connection);
             } finally {
-                connection.setAutoCommit(true);
-                try (Statement statement = connection.createStatement()) {
-                    statement.execute("SELECT pg_advisory_unlock(" + LOCK_KEY + ")");
-                }
+                unlock(connection);
             }
         } catch (SQLException e) {
             throw new StoreException("schema migration failed", e);
+        }
+    }
+
+    /** Releases the migration lock; a failure only means the lock goes when the session ends. */
+    private static void unlock(Connection connection) {
+        try (Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(true);
+            statement.execute("SELECT pg_advisory_unlock(" + LOCK_KEY + ")");
+        } catch (SQLException e) {
+            LOG.warn("could not release the migration lock; it is released when the connection closes", e);
         }
     }
 
