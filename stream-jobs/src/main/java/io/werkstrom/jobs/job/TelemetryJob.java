@@ -1,0 +1,123 @@
+package io.werkstrom.jobs.job;
+
+import io.werkstrom.jobs.decode.DecodeFunction;
+import io.werkstrom.jobs.detect.AnomalyScoringFunction;
+import io.werkstrom.jobs.sink.AnomalySink;
+import io.werkstrom.jobs.sink.DeadLetterSink;
+import io.werkstrom.jobs.sink.TelemetrySink;
+import io.werkstrom.jobs.source.MqttRecord;
+import io.werkstrom.jobs.source.MqttSource;
+import io.werkstrom.jobs.source.MqttSourceOptions;
+import io.werkstrom.jobs.storage.DetectedAnomaly;
+import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StorageFlavor;
+import io.werkstrom.protocol.DecodeLimits;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The telemetry job: MQTT → decode and validate → TimescaleDB/PostgreSQL, with dead letters for
+ * everything that cannot be stored and anomaly scoring per gateway.
+ *
+ * <pre>
+ * MqttSource ─► DecodeFunction ─┬─► TelemetrySink                       (telemetry + batch ledger)
+ *                               ├─► keyBy(tenant/gateway) ─► AnomalyScoringFunction ─► AnomalySink
+ *                               └─(side output)─► DeadLetterSink
+ * </pre>
+ *
+ * <p>Delivery: every sink flushes on each checkpoint, and the source acknowledges MQTT messages
+ * only after the checkpoint containing them completes, so a message the broker forgets is in the
+ * database. Replays after a failure are dropped by the store's batch ledger.
+ */
+public final class TelemetryJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TelemetryJob.class);
+
+    public static final String JOB_NAME = "werkstrom-telemetry";
+
+    private TelemetryJob() {
+    }
+
+    /**
+     * Adds the pipeline to {@code env} and turns checkpointing on at
+     * {@link TelemetryJobOptions#checkpointInterval()} (exactly-once barriers, so the detector's
+     * keyed state is consistent with what was stored). Sets the environment's parallelism.
+     */
+    public static void define(StreamExecutionEnvironment env, TelemetryJobOptions options) {
+        env.enableCheckpointing(options.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        env.setParallelism(options.parallelism());
+
+        DataStream<MqttRecord> messages = env
+                .fromSource(source(options.mqtt()), WatermarkStrategy.noWatermarks(), "mqtt-telemetry")
+                .uid("mqtt-telemetry");
+
+        SingleOutputStreamOperator<ReceivedBatch> batches = messages
+                .process(new DecodeFunction(DecodeLimits.DEFAULT, options.maxClockSkew()))
+                .returns(TypeInformation.of(ReceivedBatch.class))
+                .name("decode-and-validate")
+                .uid("decode-and-validate");
+
+        batches.sinkTo(new TelemetrySink(options.store(), options.sink()))
+                .name("telemetry-sink")
+                .uid("telemetry-sink");
+
+        batches.getSideOutput(DecodeFunction.DEAD_LETTERS)
+                .sinkTo(new DeadLetterSink(options.store(), options.sink()))
+                .name("dead-letter-sink")
+                .uid("dead-letter-sink");
+
+        if (options.detectorEnabled()) {
+            batches.keyBy(AnomalyScoringFunction::key)
+                    .process(new AnomalyScoringFunction(options.detector(), options.kernelBackend()))
+                    .returns(TypeInformation.of(DetectedAnomaly.class))
+                    .name("score-anomalies")
+                    .uid("score-anomalies")
+                    .sinkTo(new AnomalySink(options.store(), options.sink()))
+                    .name("anomaly-sink")
+                    .uid("anomaly-sink");
+        }
+    }
+
+    /**
+     * Parses the arguments (see {@link TelemetryJobOptions#usage()}), migrates the database schema
+     * once, then submits the job.
+     */
+    public static void main(String[] args) throws Exception {
+        TelemetryJobOptions options;
+        try {
+            options = TelemetryJobOptions.fromArgs(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(TelemetryJobOptions.usage());
+            throw e;
+        }
+        StorageFlavor flavor = SchemaMigrator.migrate(options.store());
+        LOG.info("Database schema is up to date ({}); starting {} with {}", flavor, JOB_NAME, options);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        define(env, options);
+        env.execute(JOB_NAME);
+    }
+
+    private static MqttSource source(MqttSourceOptions mqtt) {
+        return MqttSource.builder()
+                .setServerUri(mqtt.serverUri())
+                .setCredentials(mqtt.username(), mqtt.password())
+                .setSharedGroup(mqtt.sharedGroup())
+                .setTopicFilter(mqtt.topicFilter())
+                .setClientIdPrefix(mqtt.clientIdPrefix())
+                .setAckMode(mqtt.ackMode())
+                .setSessionExpiry(mqtt.sessionExpiry())
+                .setQueueCapacity(mqtt.queueCapacity())
+                .setConnectionTimeout(mqtt.connectionTimeout())
+                .setKeepAlive(mqtt.keepAlive())
+                .build();
+    }
+}

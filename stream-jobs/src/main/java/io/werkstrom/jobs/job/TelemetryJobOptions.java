@@ -1,0 +1,426 @@
+package io.werkstrom.jobs.job;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.werkstrom.analytics.detect.RobustZScoreOptions;
+import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.sink.SinkOptions;
+import io.werkstrom.jobs.source.AckMode;
+import io.werkstrom.jobs.source.MqttSourceBuilder;
+import io.werkstrom.jobs.source.MqttSourceOptions;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.Topics;
+
+/**
+ * Everything {@link TelemetryJob} needs, validated. Build with {@link #builder()} or parse command
+ * line arguments with {@link #fromArgs}; {@link #usage()} lists every argument with its default.
+ *
+ * @param mqtt               the MQTT source: broker, credentials, shared group, client ids, topic filter, acks
+ * @param store              the database
+ * @param sink               when the store writers flush (they also flush on every checkpoint)
+ * @param parallelism        parallelism of every operator
+ * @param checkpointInterval how often Flink checkpoints; with {@link AckMode#ON_CHECKPOINT} also how often
+ *                           MQTT messages are acknowledged
+ * @param maxClockSkew       how far in the future a sample's timestamp may lie before its batch is rejected
+ * @param detectorEnabled    whether batches are scored for anomalies
+ * @param detector           the robust z-score detector's settings
+ * @param kernelBackend      kernel backend for the detector, one of {@link KernelBackends#CHOICES}
+ */
+public record TelemetryJobOptions(
+        MqttSourceOptions mqtt,
+        StoreOptions store,
+        SinkOptions sink,
+        int parallelism,
+        Duration checkpointInterval,
+        Duration maxClockSkew,
+        boolean detectorEnabled,
+        RobustZScoreOptions detector,
+        String kernelBackend) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final String DEFAULT_SHARED_GROUP = "werkstrom-telemetry";
+    public static final String DEFAULT_CLIENT_ID_PREFIX = "werkstrom-telemetry";
+    public static final int DEFAULT_PARALLELISM = 1;
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(3);
+    public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofHours(1);
+    /** Flink refuses checkpoint intervals below 10 ms. */
+    public static final Duration MIN_CHECKPOINT_INTERVAL = Duration.ofMillis(10);
+
+    public TelemetryJobOptions {
+        Objects.requireNonNull(mqtt, "mqtt must not be null.");
+        Objects.requireNonNull(store, "store must not be null.");
+        Objects.requireNonNull(sink, "sink must not be null.");
+        Objects.requireNonNull(detector, "detector must not be null.");
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism + ".");
+        }
+        if (checkpointInterval == null || checkpointInterval.compareTo(MIN_CHECKPOINT_INTERVAL) < 0) {
+            throw new IllegalArgumentException("checkpointInterval must be at least " + MIN_CHECKPOINT_INTERVAL.toMillis()
+                    + " ms, got " + checkpointInterval + ".");
+        }
+        if (maxClockSkew == null || maxClockSkew.isNegative()) {
+            throw new IllegalArgumentException("maxClockSkew must not be negative, got " + maxClockSkew + ".");
+        }
+        if (kernelBackend == null || !KernelBackends.CHOICES.contains(kernelBackend.toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("kernelBackend must be one of " + KernelBackends.CHOICES + ", got "
+                    + (kernelBackend == null ? "null" : "'" + kernelBackend + "'") + ".");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Parses {@code --key=value} arguments (see {@link #usage()}). Throws
+     * {@link IllegalArgumentException} naming the first unknown, malformed or missing argument and
+     * what it accepts.
+     */
+    public static TelemetryJobOptions fromArgs(String[] args) {
+        Builder builder = builder();
+        List<String> seen = new ArrayList<>();
+        for (String arg : args) {
+            if (!arg.startsWith("--") || arg.indexOf('=') < 0) {
+                throw new IllegalArgumentException("argument '" + arg + "' must look like --key=value; accepted keys: "
+                        + String.join(", ", ARGUMENTS.keySet()));
+            }
+            String key = arg.substring(2, arg.indexOf('='));
+            String value = arg.substring(arg.indexOf('=') + 1);
+            Argument argument = ARGUMENTS.get(key);
+            if (argument == null) {
+                throw new IllegalArgumentException("unknown argument --" + key + "; accepted keys: "
+                        + String.join(", ", ARGUMENTS.keySet()));
+            }
+            if (seen.contains(key)) {
+                throw new IllegalArgumentException("argument --" + key + " is given twice.");
+            }
+            seen.add(key);
+            try {
+                argument.apply.accept(builder, value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--" + key + "='" + value + "' is invalid: " + e.getMessage()
+                        + " Accepted: " + argument.accepts + ".", e);
+            }
+        }
+        for (Map.Entry<String, Argument> entry : ARGUMENTS.entrySet()) {
+            if (entry.getValue().required && !seen.contains(entry.getKey())) {
+                throw new IllegalArgumentException("missing required argument --" + entry.getKey() + " ("
+                        + entry.getValue().accepts + ").");
+            }
+        }
+        try {
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage());
+            for (Map.Entry<String, Argument> entry : ARGUMENTS.entrySet()) {
+                if (message.startsWith(entry.getValue().field + " ") && seen.contains(entry.getKey())) {
+                    throw new IllegalArgumentException("--" + entry.getKey() + " is invalid: " + message
+                            + " Accepted: " + entry.getValue().accepts + ".", e);
+                }
+            }
+            throw new IllegalArgumentException("invalid arguments: " + message, e);
+        }
+    }
+
+    /** One line per argument: key, what it accepts, default. */
+    public static String usage() {
+        StringBuilder text = new StringBuilder("Arguments (--key=value):\n");
+        ARGUMENTS.forEach((key, argument) -> text.append("  --").append(key).append("  ").append(argument.accepts)
+                .append(argument.required ? " (required)" : "").append('\n'));
+        return text.toString();
+    }
+
+    /**
+     * @param field the name the options records use for this value in their validation messages,
+     *              so that a message from {@link Builder#build()} can be traced back to the argument
+     */
+    private record Argument(boolean required, String field, String accepts, BiConsumer<Builder, String> apply) {
+    }
+
+    private static final Map<String, Argument> ARGUMENTS = new LinkedHashMap<>();
+
+    static {
+        ARGUMENTS.put("mqtt.uri", new Argument(true, "serverUri", "broker URI, e.g. tcp://localhost:1883 (schemes "
+                + MqttSourceOptions.SCHEMES + ")", (b, v) -> b.mqttUri(v)));
+        ARGUMENTS.put("mqtt.username", new Argument(false, "username", "MQTT user name; default none", (b, v) -> b.mqttUsername = v));
+        ARGUMENTS.put("mqtt.password", new Argument(false, "password", "MQTT password; default none", (b, v) -> b.mqttPassword = v));
+        ARGUMENTS.put("mqtt.shared-group", new Argument(false, "group", "shared-subscription group, lower-case letters, digits, "
+                + "'-' and '_'; default " + DEFAULT_SHARED_GROUP, (b, v) -> b.sharedGroup(v)));
+        ARGUMENTS.put("mqtt.client-id-prefix", new Argument(false, "clientIdPrefix", "client id prefix matching "
+                + MqttSourceOptions.CLIENT_ID_PREFIX.pattern() + "; default " + DEFAULT_CLIENT_ID_PREFIX,
+                (b, v) -> b.clientIdPrefix(v)));
+        ARGUMENTS.put("mqtt.topic-filter", new Argument(false, "topicFilter", "MQTT topic filter; default " + Topics.ALL_TELEMETRY,
+                (b, v) -> b.topicFilter(v)));
+        ARGUMENTS.put("mqtt.ack-mode", new Argument(false, "ackMode", "on-checkpoint or on-receive; default on-checkpoint",
+                (b, v) -> b.ackMode(parseEnum(AckMode.class, v))));
+        ARGUMENTS.put("mqtt.session-expiry", new Argument(false, "sessionExpiry", "a duration (500ms, 30s, 5m, 1h); default "
+                + format(MqttSourceBuilder.DEFAULT_SESSION_EXPIRY), (b, v) -> b.sessionExpiry(parseDuration(v))));
+        ARGUMENTS.put("mqtt.queue-capacity", new Argument(false, "queueCapacity", "an integer >= 1; default "
+                + MqttSourceBuilder.DEFAULT_QUEUE_CAPACITY, (b, v) -> b.queueCapacity(parseInt(v))));
+        ARGUMENTS.put("store.jdbc-url", new Argument(true, "jdbcUrl", "a jdbc:postgresql: URL", (b, v) -> b.jdbcUrl = v));
+        ARGUMENTS.put("store.user", new Argument(true, "user", "database user", (b, v) -> b.storeUser = v));
+        ARGUMENTS.put("store.password", new Argument(false, "password", "database password; default empty",
+                (b, v) -> b.storePassword = v));
+        ARGUMENTS.put("store.insert-chunk-rows", new Argument(false, "insertChunkRows", "an integer between 1 and "
+                + StoreOptions.MAX_INSERT_CHUNK_ROWS + "; default " + StoreOptions.DEFAULT_INSERT_CHUNK_ROWS,
+                (b, v) -> b.insertChunkRows = parseInt(v)));
+        ARGUMENTS.put("store.connect-timeout", new Argument(false, "connectTimeout", "a duration; default "
+                + format(StoreOptions.DEFAULT_CONNECT_TIMEOUT), (b, v) -> b.connectTimeout = parseDuration(v)));
+        ARGUMENTS.put("sink.batch-rows", new Argument(false, "batchRows", "an integer >= 1; default " + SinkOptions.DEFAULT_BATCH_ROWS,
+                (b, v) -> b.sinkBatchRows = parseInt(v)));
+        ARGUMENTS.put("sink.flush-interval", new Argument(false, "flushInterval", "a duration; default "
+                + format(SinkOptions.DEFAULT_FLUSH_INTERVAL), (b, v) -> b.sinkFlushInterval = parseDuration(v)));
+        ARGUMENTS.put("parallelism", new Argument(false, "parallelism", "an integer >= 1; default " + DEFAULT_PARALLELISM,
+                (b, v) -> b.parallelism(parseInt(v))));
+        ARGUMENTS.put("checkpoint.interval", new Argument(false, "checkpointInterval", "a duration >= 10ms; default "
+                + format(DEFAULT_CHECKPOINT_INTERVAL), (b, v) -> b.checkpointInterval(parseDuration(v))));
+        ARGUMENTS.put("decode.max-clock-skew", new Argument(false, "maxClockSkew", "a duration; default "
+                + format(DEFAULT_MAX_CLOCK_SKEW), (b, v) -> b.maxClockSkew(parseDuration(v))));
+        ARGUMENTS.put("detector.enabled", new Argument(false, "detectorEnabled", "true or false; default true",
+                (b, v) -> b.detectorEnabled(parseBoolean(v))));
+        ARGUMENTS.put("detector.threshold", new Argument(false, "threshold", "a number > 0; default "
+                + RobustZScoreOptions.defaults().threshold(), (b, v) -> b.detectorThreshold = parseDouble(v)));
+        ARGUMENTS.put("detector.window-size", new Argument(false, "windowSize", "an integer between 2 and "
+                + RobustZScoreOptions.MAX_WINDOW_SIZE + "; default " + RobustZScoreOptions.defaults().windowSize(),
+                (b, v) -> b.detectorWindowSize = parseInt(v)));
+        ARGUMENTS.put("detector.min-samples", new Argument(false, "minSamples", "an integer between 1 and the window size; default "
+                + RobustZScoreOptions.defaults().minSamples(), (b, v) -> b.detectorMinSamples = parseInt(v)));
+        ARGUMENTS.put("analytics.backend", new Argument(false, "kernelBackend", "one of " + String.join(", ", KernelBackends.CHOICES)
+                + "; default " + KernelBackends.AUTO, (b, v) -> b.kernelBackend(parseChoice(v))));
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+
+    /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}. */
+    static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a duration like 500ms, 30s, 5m or 1h.");
+        }
+        long amount;
+        try {
+            amount = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("duration is too large.", e);
+        }
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            default -> Duration.ofHours(amount);
+        };
+    }
+
+    private static String format(Duration duration) {
+        long ms = duration.toMillis();
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1_000 == 0 ? ms / 1_000 + "s" : ms + "ms";
+    }
+
+    private static int parseInt(String text) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not an integer.", e);
+        }
+    }
+
+    private static double parseDouble(String text) {
+        try {
+            return Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a number.", e);
+        }
+    }
+
+    private static boolean parseBoolean(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("not true or false.");
+        };
+    }
+
+    private static String parseChoice(String text) {
+        String choice = text.trim().toLowerCase(Locale.ROOT);
+        if (!KernelBackends.CHOICES.contains(choice)) {
+            throw new IllegalArgumentException("not a known backend.");
+        }
+        return choice;
+    }
+
+    private static <E extends Enum<E>> E parseEnum(Class<E> type, String text) {
+        try {
+            return Enum.valueOf(type, text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a known " + type.getSimpleName() + ".", e);
+        }
+    }
+
+    /** Collects options; {@link #build()} validates them. Not thread-safe. */
+    public static final class Builder {
+        private String mqttUri;
+        private String mqttUsername;
+        private String mqttPassword;
+        private String sharedGroup = DEFAULT_SHARED_GROUP;
+        private String clientIdPrefix = DEFAULT_CLIENT_ID_PREFIX;
+        private String topicFilter = Topics.ALL_TELEMETRY;
+        private AckMode ackMode = MqttSourceBuilder.DEFAULT_ACK_MODE;
+        private Duration sessionExpiry = MqttSourceBuilder.DEFAULT_SESSION_EXPIRY;
+        private int queueCapacity = MqttSourceBuilder.DEFAULT_QUEUE_CAPACITY;
+        private StoreOptions store;
+        private String jdbcUrl;
+        private String storeUser;
+        private String storePassword = "";
+        private int insertChunkRows = StoreOptions.DEFAULT_INSERT_CHUNK_ROWS;
+        private Duration connectTimeout = StoreOptions.DEFAULT_CONNECT_TIMEOUT;
+        private SinkOptions sink;
+        private int sinkBatchRows = SinkOptions.DEFAULT_BATCH_ROWS;
+        private Duration sinkFlushInterval = SinkOptions.DEFAULT_FLUSH_INTERVAL;
+        private int parallelism = DEFAULT_PARALLELISM;
+        private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
+        private Duration maxClockSkew = DEFAULT_MAX_CLOCK_SKEW;
+        private boolean detectorEnabled = true;
+        private RobustZScoreOptions detector;
+        private Double detectorThreshold;
+        private Integer detectorWindowSize;
+        private Integer detectorMinSamples;
+        private String kernelBackend = KernelBackends.AUTO;
+
+        private Builder() {
+        }
+
+        /** The broker; required. */
+        public Builder mqttUri(String uri) {
+            this.mqttUri = uri;
+            return this;
+        }
+
+        public Builder mqttCredentials(String username, String password) {
+            this.mqttUsername = username;
+            this.mqttPassword = password;
+            return this;
+        }
+
+        public Builder sharedGroup(String group) {
+            this.sharedGroup = group;
+            return this;
+        }
+
+        public Builder clientIdPrefix(String prefix) {
+            this.clientIdPrefix = prefix;
+            return this;
+        }
+
+        public Builder topicFilter(String filter) {
+            this.topicFilter = filter;
+            return this;
+        }
+
+        public Builder ackMode(AckMode mode) {
+            this.ackMode = mode;
+            return this;
+        }
+
+        public Builder sessionExpiry(Duration expiry) {
+            this.sessionExpiry = expiry;
+            return this;
+        }
+
+        public Builder queueCapacity(int capacity) {
+            this.queueCapacity = capacity;
+            return this;
+        }
+
+        /** The database; required (or {@code --store.jdbc-url} and {@code --store.user}). */
+        public Builder store(StoreOptions options) {
+            this.store = options;
+            return this;
+        }
+
+        public Builder sink(SinkOptions options) {
+            this.sink = options;
+            return this;
+        }
+
+        public Builder parallelism(int parallelism) {
+            this.parallelism = parallelism;
+            return this;
+        }
+
+        public Builder checkpointInterval(Duration interval) {
+            this.checkpointInterval = interval;
+            return this;
+        }
+
+        public Builder maxClockSkew(Duration skew) {
+            this.maxClockSkew = skew;
+            return this;
+        }
+
+        public Builder detectorEnabled(boolean enabled) {
+            this.detectorEnabled = enabled;
+            return this;
+        }
+
+        public Builder detector(RobustZScoreOptions options) {
+            this.detector = options;
+            return this;
+        }
+
+        public Builder kernelBackend(String backend) {
+            this.kernelBackend = backend;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the first missing or invalid option */
+        public TelemetryJobOptions build() {
+            if (mqttUri == null) {
+                throw new IllegalArgumentException("mqttUri is required (--mqtt.uri).");
+            }
+            MqttSourceOptions mqtt = new MqttSourceOptions(mqttUri, mqttUsername, mqttPassword, sharedGroup, topicFilter,
+                    clientIdPrefix, ackMode, sessionExpiry, queueCapacity, MqttSourceBuilder.DEFAULT_CONNECTION_TIMEOUT,
+                    MqttSourceBuilder.DEFAULT_KEEP_ALIVE);
+            StoreOptions storeOptions = store;
+            if (storeOptions == null) {
+                if (jdbcUrl == null || storeUser == null) {
+                    throw new IllegalArgumentException("store is required (--store.jdbc-url and --store.user).");
+                }
+                storeOptions = new StoreOptions(jdbcUrl, storeUser, storePassword, insertChunkRows, connectTimeout);
+            }
+            SinkOptions sinkOptions = sink != null ? sink : new SinkOptions(sinkBatchRows, sinkFlushInterval);
+            RobustZScoreOptions detectorOptions = detector != null ? detector : RobustZScoreOptions.defaults();
+            if (detectorThreshold != null || detectorWindowSize != null || detectorMinSamples != null) {
+                RobustZScoreOptions.Builder tuned = detectorOptions.toBuilder();
+                if (detectorThreshold != null) {
+                    tuned.threshold(detectorThreshold);
+                }
+                if (detectorWindowSize != null) {
+                    tuned.windowSize(detectorWindowSize);
+                }
+                if (detectorMinSamples != null) {
+                    tuned.minSamples(detectorMinSamples);
+                }
+                detectorOptions = tuned.build();
+            }
+            return new TelemetryJobOptions(mqtt, storeOptions, sinkOptions, parallelism, checkpointInterval, maxClockSkew,
+                    detectorEnabled, detectorOptions, kernelBackend);
+        }
+    }
+}

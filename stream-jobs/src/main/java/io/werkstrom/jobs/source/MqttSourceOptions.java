@@ -1,0 +1,144 @@
+package io.werkstrom.jobs.source;
+
+import java.io.Serializable;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import io.werkstrom.protocol.Topics;
+
+/**
+ * The validated settings of an {@link MqttSource}; built by {@link MqttSourceBuilder}, shipped to
+ * every reader. Immutable.
+ *
+ * @param serverUri         broker URI: {@code tcp://}, {@code ssl://}, {@code ws://} or {@code wss://}
+ * @param username          MQTT user name, or null for none
+ * @param password          MQTT password, or null for none (never printed)
+ * @param sharedGroup       the MQTT 5 shared-subscription group; readers in one group split the messages
+ * @param topicFilter       what to subscribe to, e.g. {@link Topics#ALL_TELEMETRY}
+ * @param clientIdPrefix    reader {@code i} connects as {@code {clientIdPrefix}-{i}}; its broker session is kept
+ *                          across restarts under that id
+ * @param ackMode           when messages are acknowledged to the broker
+ * @param sessionExpiry     how long the broker keeps a reader's session (and queues its share of messages)
+ *                          while the reader is away
+ * @param queueCapacity     messages buffered between the MQTT client and Flink; when full, the client stops
+ *                          reading from the socket
+ * @param connectionTimeout how long one connection attempt may take
+ * @param keepAlive         MQTT keep-alive interval
+ */
+public record MqttSourceOptions(
+        String serverUri,
+        String username,
+        String password,
+        String sharedGroup,
+        String topicFilter,
+        String clientIdPrefix,
+        AckMode ackMode,
+        Duration sessionExpiry,
+        int queueCapacity,
+        Duration connectionTimeout,
+        Duration keepAlive) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final Set<String> SCHEMES = Set.of("tcp", "ssl", "ws", "wss");
+    public static final Pattern CLIENT_ID_PREFIX = Pattern.compile("[A-Za-z0-9_-]{1,48}");
+    /** MQTT encodes the session expiry interval as an unsigned 32-bit number of seconds. */
+    public static final long MAX_SESSION_EXPIRY_SECONDS = 0xFFFF_FFFEL;
+
+    public MqttSourceOptions {
+        requireUri(serverUri);
+        if (sharedGroup == null) {
+            throw new IllegalArgumentException("sharedGroup must not be null.");
+        }
+        requireTopicFilter(topicFilter);
+        // Topics.shared checks the group against the topic segment alphabet and names the field.
+        Topics.shared(sharedGroup, topicFilter);
+        if (clientIdPrefix == null || !CLIENT_ID_PREFIX.matcher(clientIdPrefix).matches()) {
+            throw new IllegalArgumentException("clientIdPrefix " + quote(clientIdPrefix) + " must match "
+                    + CLIENT_ID_PREFIX.pattern() + ".");
+        }
+        if (ackMode == null) {
+            throw new IllegalArgumentException("ackMode must not be null (one of ON_CHECKPOINT, ON_RECEIVE).");
+        }
+        if (sessionExpiry == null || sessionExpiry.isNegative() || sessionExpiry.isZero()
+                || sessionExpiry.getSeconds() > MAX_SESSION_EXPIRY_SECONDS) {
+            throw new IllegalArgumentException("sessionExpiry must be between 1 s and " + MAX_SESSION_EXPIRY_SECONDS
+                    + " s, got " + sessionExpiry + ".");
+        }
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException("queueCapacity must be at least 1, got " + queueCapacity + ".");
+        }
+        requireSeconds("connectionTimeout", connectionTimeout);
+        requireSeconds("keepAlive", keepAlive);
+    }
+
+    /** The subscription each reader makes: {@code $share/{sharedGroup}/{topicFilter}}. */
+    public String sharedSubscription() {
+        return Topics.shared(sharedGroup, topicFilter);
+    }
+
+    /** The MQTT client id of the reader with the given subtask index. */
+    public String clientId(int subtaskIndex) {
+        return clientIdPrefix + "-" + subtaskIndex;
+    }
+
+    private static void requireUri(String serverUri) {
+        if (serverUri == null || serverUri.isBlank()) {
+            throw new IllegalArgumentException("serverUri must not be blank (e.g. tcp://localhost:1883).");
+        }
+        try {
+            URI uri = new URI(serverUri);
+            if (uri.getScheme() == null || !SCHEMES.contains(uri.getScheme()) || uri.getHost() == null) {
+                throw new IllegalArgumentException("serverUri '" + serverUri + "' must look like scheme://host:port with a "
+                        + "scheme out of " + SCHEMES + ".");
+            }
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("serverUri '" + serverUri + "' is not a URI: " + e.getMessage(), e);
+        }
+    }
+
+    /** A topic filter per MQTT 5 section 4.7: '#' only as the last level, '+' only as a whole level. */
+    static void requireTopicFilter(String filter) {
+        if (filter == null || filter.isEmpty()) {
+            throw new IllegalArgumentException("topicFilter must not be empty (e.g. " + Topics.ALL_TELEMETRY + ").");
+        }
+        if (filter.startsWith("$share/")) {
+            throw new IllegalArgumentException("topicFilter '" + filter
+                    + "' must not be a shared subscription; the source adds $share/{sharedGroup}/ itself.");
+        }
+        String[] levels = filter.split("/", -1);
+        for (int i = 0; i < levels.length; i++) {
+            String level = levels[i];
+            boolean wildcard = level.equals("+") || level.equals("#");
+            if (!wildcard && (level.contains("+") || level.contains("#"))) {
+                throw new IllegalArgumentException("topicFilter '" + filter
+                        + "' uses a wildcard inside a level; '+' and '#' must stand alone.");
+            }
+            if (level.equals("#") && i != levels.length - 1) {
+                throw new IllegalArgumentException("topicFilter '" + filter + "' has '#' before its last level.");
+            }
+        }
+    }
+
+    private static void requireSeconds(String field, Duration value) {
+        if (value == null || value.isNegative() || value.getSeconds() < 1 || value.getSeconds() > 65_535) {
+            throw new IllegalArgumentException(field + " must be between 1 s and 65535 s, got " + value + ".");
+        }
+    }
+
+    private static String quote(String value) {
+        return value == null ? "null" : "'" + value + "'";
+    }
+
+    @Override
+    public String toString() {
+        return "MqttSourceOptions[serverUri=" + serverUri + ", username=" + username
+                + ", password=" + (password == null ? "none" : "***") + ", sharedGroup=" + sharedGroup
+                + ", topicFilter=" + topicFilter + ", clientIdPrefix=" + clientIdPrefix + ", ackMode=" + ackMode
+                + ", sessionExpiry=" + sessionExpiry + ", queueCapacity=" + queueCapacity
+                + ", connectionTimeout=" + connectionTimeout + ", keepAlive=" + keepAlive + "]";
+    }
+}

@@ -1,0 +1,127 @@
+package io.werkstrom.jobs.source.reader;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A bounded hand-off from one producer thread (the MQTT client's callback thread) to the Flink
+ * task thread, with an availability future in place of polling.
+ *
+ * <p>{@link #put} blocks while the queue is full, which stops the MQTT client from reading its
+ * socket, so a slow job pushes back on the broker through TCP instead of buffering without bound.
+ * {@link #close} releases a blocked producer. Thread-safe.
+ */
+final class MessageHandover<T> {
+
+    private static final CompletableFuture<Void> AVAILABLE = CompletableFuture.completedFuture(null);
+
+    private final int capacity;
+    private final ArrayDeque<T> items;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notFull = lock.newCondition();
+    private CompletableFuture<Void> available = new CompletableFuture<>();
+    private boolean closed;
+
+    MessageHandover(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity must be at least 1, got " + capacity + ".");
+        }
+        this.capacity = capacity;
+        this.items = new ArrayDeque<>(Math.min(capacity, 1024));
+    }
+
+    /**
+     * Adds an element, waiting while the queue is full. Returns false, without adding, once the
+     * hand-off is closed.
+     */
+    boolean put(T element) throws InterruptedException {
+        CompletableFuture<Void> toComplete;
+        lock.lockInterruptibly();
+        try {
+            while (items.size() >= capacity && !closed) {
+                notFull.await();
+            }
+            if (closed) {
+                return false;
+            }
+            items.addLast(element);
+            toComplete = available;
+        } finally {
+            lock.unlock();
+        }
+        // Completed outside the lock: completion runs the waiting task's callbacks in this thread.
+        toComplete.complete(null);
+        return true;
+    }
+
+    /** The oldest element, or null when there is none. Never blocks. */
+    T poll() {
+        lock.lock();
+        try {
+            T element = items.pollFirst();
+            if (element != null) {
+                notFull.signal();
+            }
+            return element;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isEmpty() {
+        lock.lock();
+        try {
+            return items.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A future that is complete when an element can be polled (or the hand-off was woken up or
+     * closed). A new incomplete future replaces a completed one only while the queue is empty.
+     */
+    CompletableFuture<Void> availability() {
+        lock.lock();
+        try {
+            if (!items.isEmpty() || closed) {
+                return AVAILABLE;
+            }
+            if (available.isDone()) {
+                available = new CompletableFuture<>();
+            }
+            return available;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Completes the current availability future, so that the consumer looks again (e.g. for an error). */
+    void wakeUp() {
+        CompletableFuture<Void> toComplete;
+        lock.lock();
+        try {
+            toComplete = available;
+        } finally {
+            lock.unlock();
+        }
+        toComplete.complete(null);
+    }
+
+    /** Drops what is queued and releases a blocked producer; later puts return false. */
+    void close() {
+        CompletableFuture<Void> toComplete;
+        lock.lock();
+        try {
+            closed = true;
+            items.clear();
+            notFull.signalAll();
+            toComplete = available;
+        } finally {
+            lock.unlock();
+        }
+        toComplete.complete(null);
+    }
+}

@@ -1,0 +1,379 @@
+package io.werkstrom.jobs.source.reader;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.werkstrom.jobs.source.AckMode;
+import io.werkstrom.jobs.source.MqttRecord;
+import io.werkstrom.jobs.source.MqttSourceOptions;
+import io.werkstrom.jobs.source.split.MqttSubscriptionSplit;
+
+import org.apache.flink.api.connector.source.ReaderOutput;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.core.io.InputStatus;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttActionListener;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the messages of its subscription split(s) with one Paho MQTT 5 client.
+ *
+ * <p>Threads: Paho's callback thread puts arriving messages into a bounded {@link MessageHandover}
+ * (blocking while it is full, which pushes back on the broker through TCP); the Flink task thread
+ * takes them out in {@link #pollNext}, and takes snapshots and checkpoint notifications. Errors
+ * seen on Paho's threads are stored and thrown from the next {@code pollNext}.
+ *
+ * <p>Acknowledgements are manual. In {@link AckMode#ON_CHECKPOINT} a message is acknowledged when
+ * the first checkpoint taken after it was emitted completes; the session is persistent
+ * ({@code cleanStart=false}), so the broker redelivers whatever this reader had not acknowledged
+ * when it failed, to the restarted reader with the same client id.
+ *
+ * <p>The reader owns its MQTT client and closes it in {@link #close}.
+ */
+public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubscriptionSplit> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MqttSourceReader.class);
+
+    private static final int SUBSCRIPTION_QOS = 1;
+    /** Reason codes of the MQTT 5 SUBACK and DISCONNECT packets at and above this value are errors. */
+    private static final int FIRST_ERROR_CODE = 0x80;
+    /**
+     * DISCONNECT reasons after which reconnecting with the same settings cannot help: malformed
+     * packet, protocol error, not authorised, session taken over (another client uses this id),
+     * topic filter invalid, shared subscriptions or wildcards not supported.
+     */
+    private static final Set<Integer> FATAL_DISCONNECT_REASONS = Set.of(0x81, 0x82, 0x87, 0x8E, 0x8F, 0x9E, 0xA2);
+    private static final long DISCONNECT_QUIESCE_MS = 1_000;
+    private static final long DISCONNECT_TIMEOUT_MS = 5_000;
+
+    private final MqttSourceOptions options;
+    private final SourceReaderContext context;
+    private final String clientId;
+    private final MessageHandover<ReceivedMessage> handover;
+    private final AtomicReference<MqttSourceException> asyncError = new AtomicReference<>();
+
+    /** Task thread only. */
+    private final List<MqttSubscriptionSplit> splits = new ArrayList<>();
+    private final PendingAcks pendingAcks = new PendingAcks();
+
+    /** Shared subscriptions this reader makes; read by Paho's thread on every (re)connect. */
+    private final Set<String> subscriptions = new LinkedHashSet<>();
+
+    /**
+     * Guards {@link #connection}. A packet id names a message only within one connection: after a
+     * reconnect the broker redelivers what was unacknowledged (under the same or, if the session was
+     * lost, other ids) and may reuse ids. So an acknowledgement is sent only on the connection the
+     * message arrived on; older ones are dropped and the broker's redelivery is emitted and
+     * acknowledged again (the sinks drop the replay).
+     */
+    private final Object ackLock = new Object();
+    private int connection;
+
+    private final Counter acknowledgedMessages;
+    private final Counter droppedStaleAcks;
+
+    private MqttAsyncClient client;
+
+    public MqttSourceReader(MqttSourceOptions options, SourceReaderContext context) {
+        this.options = options;
+        this.context = context;
+        this.clientId = options.clientId(context.getIndexOfSubtask());
+        this.handover = new MessageHandover<>(options.queueCapacity());
+        MetricGroup metrics = context.metricGroup().addGroup("mqtt");
+        this.acknowledgedMessages = metrics.counter("acknowledgedMessages");
+        this.droppedStaleAcks = metrics.counter("droppedStaleAcks");
+        metrics.gauge("pendingAcks", pendingAcks::pending);
+    }
+
+    @Override
+    public void start() {
+        try {
+            client = new MqttAsyncClient(options.serverUri(), clientId, new MemoryPersistence());
+            client.setManualAcks(true);
+            client.setCallback(new Callback());
+            client.connect(connectionOptions(), null, new MqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    LOG.info("MQTT reader {} connected to {} (session present: {})", clientId, options.serverUri(),
+                            token.getSessionPresent());
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable error) {
+                    // Paho reconnects by itself only after a first successful connection.
+                    fail(new MqttSourceException("MQTT reader " + clientId + " could not connect to "
+                            + options.serverUri(), error));
+                }
+            });
+        } catch (MqttException e) {
+            fail(new MqttSourceException("MQTT reader " + clientId + " could not start a connection to "
+                    + options.serverUri(), e));
+        }
+        if (splits.isEmpty()) {
+            context.sendSplitRequest();
+        }
+    }
+
+    @Override
+    public InputStatus pollNext(ReaderOutput<MqttRecord> output) throws Exception {
+        checkAsyncError();
+        ReceivedMessage message = handover.poll();
+        if (message == null) {
+            return InputStatus.NOTHING_AVAILABLE;
+        }
+        output.collect(message.record(), message.record().receivedAtMicros() / 1_000);
+        if (message.qos() > 0) {
+            if (options.ackMode() == AckMode.ON_RECEIVE) {
+                acknowledge(message.messageId(), message.qos(), message.connection());
+            } else {
+                pendingAcks.emitted(message.messageId(), message.qos(), message.connection());
+            }
+        }
+        return handover.isEmpty() ? InputStatus.NOTHING_AVAILABLE : InputStatus.MORE_AVAILABLE;
+    }
+
+    @Override
+    public CompletableFuture<Void> isAvailable() {
+        if (asyncError.get() != null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return handover.availability();
+    }
+
+    @Override
+    public List<MqttSubscriptionSplit> snapshotState(long checkpointId) {
+        pendingAcks.snapshot(checkpointId);
+        return List.copyOf(splits);
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+        for (PendingAcks.Ack ack : pendingAcks.completed(checkpointId)) {
+            acknowledge(ack.messageId(), ack.qos(), ack.connection());
+        }
+    }
+
+    @Override
+    public void addSplits(List<MqttSubscriptionSplit> added) {
+        List<String> fresh = new ArrayList<>();
+        for (MqttSubscriptionSplit split : added) {
+            splits.add(split);
+            synchronized (subscriptions) {
+                if (subscriptions.add(split.sharedSubscription())) {
+                    fresh.add(split.sharedSubscription());
+                }
+            }
+        }
+        LOG.info("MQTT reader {} got split(s) {}", clientId, added);
+        // Before the first connection completes, connectComplete subscribes to everything instead.
+        if (!fresh.isEmpty() && client != null && client.isConnected()) {
+            subscribe(fresh);
+        }
+    }
+
+    @Override
+    public void notifyNoMoreSplits() {
+        // Unbounded source: the enumerator never says so, and nothing would change if it did.
+    }
+
+    @Override
+    public void close() {
+        handover.close();
+        if (client == null) {
+            return;
+        }
+        // Unacknowledged messages stay in the broker session and go to the next reader with this id.
+        try {
+            if (client.isConnected()) {
+                client.disconnect(DISCONNECT_QUIESCE_MS).waitForCompletion(DISCONNECT_TIMEOUT_MS);
+            }
+        } catch (MqttException e) {
+            LOG.warn("MQTT reader {} did not disconnect cleanly", clientId, e);
+        }
+        try {
+            client.close(true);
+        } catch (MqttException e) {
+            LOG.warn("MQTT reader {} did not close cleanly", clientId, e);
+        }
+    }
+
+    private MqttConnectionOptions connectionOptions() {
+        MqttConnectionOptions connection = new MqttConnectionOptions();
+        connection.setCleanStart(false);
+        connection.setSessionExpiryInterval(options.sessionExpiry().getSeconds());
+        connection.setAutomaticReconnect(true);
+        connection.setAutomaticReconnectDelay(1, 30);
+        connection.setConnectionTimeout((int) options.connectionTimeout().getSeconds());
+        connection.setKeepAliveInterval((int) options.keepAlive().getSeconds());
+        if (options.username() != null) {
+            connection.setUserName(options.username());
+        }
+        if (options.password() != null) {
+            connection.setPassword(options.password().getBytes(StandardCharsets.UTF_8));
+        }
+        return connection;
+    }
+
+    private void subscribe(List<String> topics) {
+        MqttSubscription[] subscriptions = topics.stream()
+                .map(topic -> new MqttSubscription(topic, SUBSCRIPTION_QOS))
+                .toArray(MqttSubscription[]::new);
+        try {
+            client.subscribe(subscriptions, null, new MqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    checkGranted(topics, token.getReasonCodes());
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable error) {
+                    fail(new MqttSourceException("MQTT reader " + clientId + " could not subscribe to " + topics,
+                            error));
+                }
+            }, new MqttProperties());
+        } catch (MqttException e) {
+            fail(new MqttSourceException("MQTT reader " + clientId + " could not subscribe to " + topics, e));
+        }
+    }
+
+    private void checkGranted(List<String> topics, int[] reasonCodes) {
+        for (int i = 0; i < topics.size(); i++) {
+            int code = reasonCodes != null && i < reasonCodes.length ? reasonCodes[i] : FIRST_ERROR_CODE;
+            if (code >= FIRST_ERROR_CODE) {
+                fail(new MqttSourceException("the broker refused the subscription of MQTT reader " + clientId + " to '"
+                        + topics.get(i) + "' with reason code 0x" + Integer.toHexString(code)));
+                return;
+            }
+            if (code < SUBSCRIPTION_QOS) {
+                LOG.warn("The broker granted QoS {} for '{}': those messages are not acknowledged and may be lost",
+                        code, topics.get(i));
+            } else {
+                LOG.info("MQTT reader {} subscribed to '{}'", clientId, topics.get(i));
+            }
+        }
+    }
+
+    private void acknowledge(int messageId, int qos, int arrivedOnConnection) {
+        // Under the lock, so that the connection cannot change between the check and the PUBACK.
+        synchronized (ackLock) {
+            if (arrivedOnConnection != connection) {
+                droppedStaleAcks.inc();
+                return;
+            }
+            try {
+                client.messageArrivedComplete(messageId, qos);
+                acknowledgedMessages.inc();
+            } catch (MqttException e) {
+                // Disconnected: the broker keeps the message and redelivers it; the sinks drop the replay.
+                LOG.debug("MQTT reader {} could not acknowledge message {} ({}); the broker will redeliver it",
+                        clientId, messageId, e.toString());
+            }
+        }
+    }
+
+    private void fail(MqttSourceException error) {
+        if (asyncError.compareAndSet(null, error)) {
+            LOG.error("MQTT reader {} failed; the task will fail on its next poll", clientId, error);
+        } else {
+            asyncError.get().addSuppressed(error);
+        }
+        handover.wakeUp();
+    }
+
+    private void checkAsyncError() throws MqttSourceException {
+        MqttSourceException error = asyncError.get();
+        if (error != null) {
+            throw new MqttSourceException(error.getMessage(), error);
+        }
+    }
+
+    private static long nowMicros() {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    }
+
+    /** A message with what is needed to acknowledge it. */
+    private record ReceivedMessage(MqttRecord record, int messageId, int qos, int connection) {
+    }
+
+    /** Paho's callbacks; they run on Paho's threads. */
+    private final class Callback implements MqttCallback {
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) throws InterruptedException {
+            long receivedAt = nowMicros();
+            int arrivedOn;
+            synchronized (ackLock) {
+                arrivedOn = connection;
+            }
+            // Blocks while the hand-off is full; returns false once the reader is closing.
+            handover.put(new ReceivedMessage(new MqttRecord(topic, message.getPayload(), receivedAt),
+                    message.getId(), message.getQos(), arrivedOn));
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverUri) {
+            if (reconnect) {
+                LOG.info("MQTT reader {} reconnected to {}", clientId, serverUri);
+            }
+            // A persistent session keeps its subscriptions, but a broker that lost the session has none.
+            List<String> topics;
+            synchronized (subscriptions) {
+                topics = List.copyOf(subscriptions);
+            }
+            if (!topics.isEmpty()) {
+                subscribe(topics);
+            }
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+            synchronized (ackLock) {
+                connection++;
+            }
+            int reason = response.getReturnCode();
+            if (response.getException() == null && FATAL_DISCONNECT_REASONS.contains(reason)) {
+                fail(new MqttSourceException("the broker disconnected MQTT reader " + clientId + " with reason code 0x"
+                        + Integer.toHexString(reason) + (response.getReasonString() == null ? ""
+                        : " (" + response.getReasonString() + ")")));
+            } else {
+                LOG.warn("MQTT reader {} lost its connection (reason 0x{}); reconnecting", clientId,
+                        Integer.toHexString(reason), response.getException());
+            }
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException error) {
+            fail(new MqttSourceException("MQTT client error in reader " + clientId, error));
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+            // The source never publishes.
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+            // No enhanced authentication.
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package io.werkstrom.jobs.storage;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Brings a database's schema up to date with the migrations in {@link MigrationCatalog}.
+ *
+ * <p>The flavour is chosen once, on the first run: TimescaleDB when the {@code timescaledb}
+ * extension is available (the migrator creates it), plain PostgreSQL otherwise. Later runs keep
+ * the recorded flavour, so installing the extension later never mixes the two layouts.
+ *
+ * <p>Each migration runs in its own transaction together with its row in
+ * {@code schema_migrations}. A run refuses to start when an applied migration's script changed
+ * (checksum) or when the database holds a migration this build does not know. A session advisory
+ * lock keeps two jobs starting at once from migrating concurrently. Running it again applies
+ * nothing. Not meant to be called concurrently from one JVM; it opens and closes its own connection.
+ */
+public final class SchemaMigrator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
+
+    /** Arbitrary, fixed key of the advisory lock held while migrating ("werkstrm" in ASCII). */
+    private static final long LOCK_KEY = 0x7765726b7374726dL;
+
+    private SchemaMigrator() {
+    }
+
+    /** Applies pending migrations and returns the flavour the schema is built for. */
+    public static StorageFlavor migrate(StoreOptions options) throws StoreException {
+        return apply(options).flavor();
+    }
+
+    /** Applies pending migrations and reports what it found and did; logs the same. */
+    public static MigrationReport apply(StoreOptions options) throws StoreException {
+        try (Connection connection = Connections.open(options, "migrations")) {
+            return apply(connection);
+        } catch (SQLException e) {
+            throw new StoreException("could not close the migration connection", e);
+        }
+    }
+
+    /** Applies pending migrations over {@code connection}, which the caller owns. */
+    public static MigrationReport apply(Connection connection) throws StoreException {
+        try {
+            connection.setAutoCommit(true);
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("SELECT pg_advisory_lock(" + LOCK_KEY + ")");
+            }
+            try {
+                return applyLocked(connection);
+            } finally {
+                unlock(connection);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("schema migration failed", e);
+        }
+    }
+
+    /** Releases the migration lock; a failure only means the lock goes when the session ends. */
+    private static void unlock(Connection connection) {
+        try (Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(true);
+            statement.execute("SELECT pg_advisory_unlock(" + LOCK_KEY + ")");
+        } catch (SQLException e) {
+            LOG.warn("could not release the migration lock; it is released when the connection closes", e);
+        }
+    }
+
+    private static MigrationReport applyLocked(Connection connection) throws SQLException, StoreException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("""
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version     integer     PRIMARY KEY,
+                        description text        NOT NULL,
+                        flavor      text        NOT NULL,
+                        checksum    text        NOT NULL,
+                        applied_at  timestamptz NOT NULL DEFAULT now()
+                    )""");
+        }
+        Map<Integer, Applied> applied = appliedMigrations(connection);
+        boolean available = timescaledbAvailable(connection);
+        StorageFlavor flavor = chooseFlavor(applied, available);
+        if (flavor == StorageFlavor.TIMESCALEDB) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
+            } catch (SQLException e) {
+                throw new StoreException("the timescaledb extension is available but could not be created"
+                        + " (it must be in shared_preload_libraries, and the user needs the right to create it)", e);
+            }
+        } else if (available) {
+            LOG.warn("the timescaledb extension is available, but this schema was built for plain PostgreSQL; "
+                    + "keeping plain PostgreSQL");
+        }
+
+        List<Migration> migrations = MigrationCatalog.load(flavor);
+        verify(applied, migrations, flavor);
+
+        List<Integer> appliedNow = new ArrayList<>();
+        for (Migration migration : migrations) {
+            if (applied.containsKey(migration.version())) {
+                continue;
+            }
+            applyOne(connection, migration, flavor);
+            appliedNow.add(migration.version());
+        }
+
+        MigrationReport report = new MigrationReport(flavor, serverVersion(connection),
+                flavor == StorageFlavor.TIMESCALEDB ? timescaledbVersion(connection) : null, appliedNow);
+        LOG.info(report.describe());
+        if (appliedNow.isEmpty()) {
+            LOG.info("schema is current at version {}", migrations.size());
+        } else {
+            LOG.info("applied migrations {}; schema is at version {}", appliedNow, migrations.size());
+        }
+        return report;
+    }
+
+    private static void applyOne(Connection connection, Migration migration, StorageFlavor flavor)
+            throws StoreException, SQLException {
+        connection.setAutoCommit(false);
+        try {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute(migration.sql());
+            }
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO schema_migrations (version, description, flavor, checksum) VALUES (?, ?, ?, ?)")) {
+                insert.setInt(1, migration.version());
+                insert.setString(2, migration.description());
+                insert.setString(3, flavor.name());
+                insert.setString(4, migration.checksum());
+                insert.executeUpdate();
+            }
+            connection.commit();
+            LOG.info("applied migration V{} ({}) from {}", migration.version(), migration.description(),
+                    migration.resource());
+        } catch (SQLException e) {
+            Connections.rollbackQuietly(connection, e);
+            throw new StoreException("migration V" + migration.version() + " (" + migration.resource() + ") failed", e);
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    private static StorageFlavor chooseFlavor(Map<Integer, Applied> applied, boolean timescaledbAvailable)
+            throws StoreException {
+        if (applied.isEmpty()) {
+            return timescaledbAvailable ? StorageFlavor.TIMESCALEDB : StorageFlavor.POSTGRES;
+        }
+        String recorded = applied.values().iterator().next().flavor();
+        try {
+            return StorageFlavor.valueOf(recorded);
+        } catch (IllegalArgumentException e) {
+            throw new StoreException("schema_migrations records flavor '" + recorded + "', which is not one of "
+                    + List.of(StorageFlavor.values()), e);
+        }
+    }
+
+    private static void verify(Map<Integer, Applied> applied, List<Migration> migrations, StorageFlavor flavor)
+            throws StoreException {
+        for (Applied row : applied.values()) {
+            if (row.version() < 1 || row.version() > migrations.size()) {
+                throw new StoreException("the database has migration V" + row.version() + " (" + row.description()
+                        + "), which this build does not know (it knows V1..V" + migrations.size()
+                        + "); a newer build has migrated this database");
+            }
+            Migration migration = migrations.get(row.version() - 1);
+            if (!row.flavor().equals(flavor.name())) {
+                throw new StoreException("migration V" + row.version() + " was applied for " + row.flavor()
+                        + " but the schema is " + flavor + "; schema_migrations is inconsistent");
+            }
+            if (!row.checksum().equals(migration.checksum())) {
+                throw new StoreException("migration V" + row.version() + " (" + migration.resource()
+                        + ") has changed since it was applied: checksum in schema_migrations is " + row.checksum()
+                        + ", the script's is " + migration.checksum()
+                        + ". Applied migrations must never be edited; add a new migration instead");
+            }
+        }
+    }
+
+    private static Map<Integer, Applied> appliedMigrations(Connection connection) throws SQLException {
+        Map<Integer, Applied> applied = new LinkedHashMap<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(
+                     "SELECT version, description, flavor, checksum FROM schema_migrations ORDER BY version")) {
+            while (rows.next()) {
+                applied.put(rows.getInt(1), new Applied(rows.getInt(1), rows.getString(2), rows.getString(3),
+                        rows.getString(4)));
+            }
+        }
+        return applied;
+    }
+
+    private static boolean timescaledbAvailable(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(
+                     "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")) {
+            return rows.next();
+        }
+    }
+
+    static String serverVersion(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SHOW server_version")) {
+            rows.next();
+            // e.g. "16.4 (Debian 16.4-1.pgdg120+2)": the number is enough for the log
+            return rows.getString(1).split(" ")[0];
+        }
+    }
+
+    static String timescaledbVersion(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(
+                     "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")) {
+            return rows.next() ? rows.getString(1) : null;
+        }
+    }
+
+    private record Applied(int version, String description, String flavor, String checksum) {
+    }
+}

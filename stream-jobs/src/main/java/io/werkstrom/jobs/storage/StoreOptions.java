@@ -1,0 +1,61 @@
+package io.werkstrom.jobs.storage;
+
+import java.io.Serializable;
+import java.time.Duration;
+
+/**
+ * How to reach and write to the telemetry database.
+ *
+ * @param jdbcUrl         a {@code jdbc:postgresql:} URL
+ * @param user            database user
+ * @param password        database password (may be empty, never printed)
+ * @param insertChunkRows rows per multi-row INSERT statement (1..{@value #MAX_INSERT_CHUNK_ROWS})
+ * @param connectTimeout  how long to wait for a connection
+ */
+public record StoreOptions(String jdbcUrl, String user, String password, int insertChunkRows,
+                           Duration connectTimeout) implements Serializable {
+
+    public static final int DEFAULT_INSERT_CHUNK_ROWS = 2_000;
+    /** PostgreSQL allows 65535 bind parameters per statement; a telemetry row takes 8. */
+    public static final int MAX_INSERT_CHUNK_ROWS = 65_535 / 8;
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    public StoreOptions {
+        if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("jdbcUrl must be a jdbc:postgresql: URL, got "
+                    + (jdbcUrl == null ? "null" : "'" + jdbcUrl + "'") + ".");
+        }
+        if (user == null || user.isBlank()) {
+            throw new IllegalArgumentException("user must not be blank.");
+        }
+        if (password == null) {
+            throw new IllegalArgumentException("password must not be null (use \"\" for none).");
+        }
+        if (insertChunkRows < 1 || insertChunkRows > MAX_INSERT_CHUNK_ROWS) {
+            throw new IllegalArgumentException("insertChunkRows must be between 1 and " + MAX_INSERT_CHUNK_ROWS
+                    + ", got " + insertChunkRows + ".");
+        }
+        if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("connectTimeout must be positive, got " + connectTimeout + ".");
+        }
+    }
+
+    /** Options with the default chunk size and connect timeout. */
+    public StoreOptions(String jdbcUrl, String user, String password) {
+        this(jdbcUrl, user, password, DEFAULT_INSERT_CHUNK_ROWS, DEFAULT_CONNECT_TIMEOUT);
+    }
+
+    public StoreOptions withInsertChunkRows(int rows) {
+        return new StoreOptions(jdbcUrl, user, password, rows, connectTimeout);
+    }
+
+    public StoreOptions withConnectTimeout(Duration timeout) {
+        return new StoreOptions(jdbcUrl, user, password, insertChunkRows, timeout);
+    }
+
+    @Override
+    public String toString() {
+        return "StoreOptions[jdbcUrl=" + jdbcUrl + ", user=" + user + ", password=***, insertChunkRows="
+                + insertChunkRows + ", connectTimeout=" + connectTimeout + "]";
+    }
+}

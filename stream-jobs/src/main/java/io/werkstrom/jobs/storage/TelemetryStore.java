@@ -1,0 +1,465 @@
+package io.werkstrom.jobs.storage;
+
+import io.werkstrom.analytics.detect.Anomaly;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.TelemetryBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Writes telemetry, dead letters and anomalies to a migrated database over one JDBC connection.
+ *
+ * <p>Every write call is one transaction: it either stores everything it was given or nothing,
+ * rolls back and throws {@link StoreException} with the cause. Telemetry is stored exactly once
+ * per batch: {@link #writeBatches} records each batch's (tenant, gateway, sequence) in
+ * {@code batch_ledger} in the same transaction as its rows, and a batch already there is counted
+ * as a duplicate and skips its rows. Rows go in as multi-row INSERTs of
+ * {@link StoreOptions#insertChunkRows()} rows (never COPY), which works with
+ * {@code prepareThreshold=0} and through connection poolers.
+ *
+ * <p>On plain PostgreSQL the store creates each UTC day's telemetry partition before the first
+ * write of that day and remembers the days it has seen.
+ *
+ * <p>Not thread-safe: one store per writer (e.g. per sink subtask). The store owns its connection;
+ * {@link #close()} closes it.
+ */
+public final class TelemetryStore implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TelemetryStore.class);
+
+    private static final String LEDGER_INSERT = "INSERT INTO batch_ledger (tenant, gateway, sequence, rows, received_at)";
+    private static final String LEDGER_RETURNING = "ON CONFLICT DO NOTHING RETURNING tenant, gateway, sequence";
+    private static final int LEDGER_COLUMNS = 5;
+    private static final String TELEMETRY_INSERT =
+            "INSERT INTO telemetry (time, tenant, site, gateway, machine, sensor, value, quality)";
+    private static final int TELEMETRY_COLUMNS = 8;
+    private static final String DEAD_LETTER_INSERT =
+            "INSERT INTO dead_letters (received_at, topic, tenant, gateway, reason, payload)";
+    private static final int DEAD_LETTER_COLUMNS = 6;
+    private static final String ANOMALY_INSERT = "INSERT INTO anomalies "
+            + "(time, tenant, site, gateway, machine, sensor, value, score, threshold, detector)";
+    private static final int ANOMALY_COLUMNS = 10;
+
+    /** The aggregate views and their bucket widths in seconds, in refresh order. */
+    private static final Map<String, Long> AGGREGATES = Map.of("telemetry_1m", 60L, "telemetry_1h", 3_600L);
+    private static final List<String> AGGREGATE_ORDER = List.of("telemetry_1m", "telemetry_1h");
+
+    private final StoreOptions options;
+    private final Connection connection;
+    private final StorageFlavor flavor;
+    /** UTC days whose telemetry partition is known to exist (plain PostgreSQL only). */
+    private final Set<LocalDate> partitionedDays = new HashSet<>();
+
+    private TelemetryStore(StoreOptions options, Connection connection, StorageFlavor flavor) {
+        this.options = options;
+        this.connection = connection;
+        this.flavor = flavor;
+    }
+
+    /**
+     * Connects to a database that {@link SchemaMigrator} has migrated.
+     *
+     * @throws StoreException when the database cannot be reached or has no schema yet
+     */
+    public static TelemetryStore open(StoreOptions options) throws StoreException {
+        Objects.requireNonNull(options, "options must not be null.");
+        Connection connection = Connections.open(options, "telemetry store");
+        try {
+            connection.setAutoCommit(false);
+            StorageFlavor flavor = recordedFlavor(connection);
+            connection.commit();
+            LOG.debug("telemetry store open on {} ({})", options.jdbcUrl(), flavor);
+            return new TelemetryStore(options, connection, flavor);
+        } catch (SQLException | StoreException e) {
+            Connections.rollbackQuietly(connection, e);
+            closeQuietly(connection, e);
+            if (e instanceof StoreException store) {
+                throw store;
+            }
+            throw new StoreException("could not open the telemetry store on " + options.jdbcUrl(), e);
+        }
+    }
+
+    /** The flavour the schema was built for. */
+    public StorageFlavor flavor() {
+        return flavor;
+    }
+
+    /**
+     * Stores the rows of every batch not stored before, in one transaction.
+     *
+     * <p>A batch whose (tenant, gateway, sequence) is already in the ledger, or that appears twice
+     * in {@code batches}, stores nothing and counts as a duplicate.
+     */
+    public WriteResult writeBatches(List<ReceivedBatch> batches) throws StoreException {
+        Objects.requireNonNull(batches, "batches must not be null.");
+        if (batches.isEmpty()) {
+            return new WriteResult(0, 0, 0);
+        }
+        Map<LedgerKey, ReceivedBatch> unique = new LinkedHashMap<>();
+        for (ReceivedBatch batch : batches) {
+            unique.putIfAbsent(LedgerKey.of(batch), batch);
+        }
+        try {
+            if (flavor == StorageFlavor.POSTGRES) {
+                ensurePartitions(unique.values());
+            }
+            Set<LedgerKey> fresh = insertLedger(unique);
+            List<ReceivedBatch> toStore = new ArrayList<>(fresh.size());
+            for (Map.Entry<LedgerKey, ReceivedBatch> entry : unique.entrySet()) {
+                if (fresh.contains(entry.getKey())) {
+                    toStore.add(entry.getValue());
+                }
+            }
+            long rows = insertTelemetry(toStore);
+            connection.commit();
+            return new WriteResult(toStore.size(), batches.size() - toStore.size(), rows);
+        } catch (SQLException | RuntimeException e) {
+            Connections.rollbackQuietly(connection, e);
+            throw new StoreException("writing " + batches.size() + " telemetry batches failed", e);
+        }
+    }
+
+    /**
+     * Stores dead letters with their reason and raw payload, in one transaction. NUL characters
+     * in the text fields are stored as the escape {@code \\u0000}; the payload is stored as is.
+     */
+    public void writeDeadLetters(List<DeadLetter> deadLetters) throws StoreException {
+        Objects.requireNonNull(deadLetters, "deadLetters must not be null.");
+        if (deadLetters.isEmpty()) {
+            return;
+        }
+        int chunk = SqlStatements.chunkRows(options.insertChunkRows(), DEAD_LETTER_COLUMNS);
+        try {
+            for (int start = 0; start < deadLetters.size(); start += chunk) {
+                List<DeadLetter> part = deadLetters.subList(start, Math.min(deadLetters.size(), start + chunk));
+                try (PreparedStatement insert = connection.prepareStatement(
+                        SqlStatements.multiRowInsert(DEAD_LETTER_INSERT, DEAD_LETTER_COLUMNS, part.size(), ""))) {
+                    int p = 1;
+                    for (DeadLetter letter : part) {
+                        insert.setObject(p++, SqlStatements.timestamp(letter.receivedAtMicros()));
+                        insert.setString(p++, storableText(letter.topic()));
+                        insert.setString(p++, storableText(letter.tenant()));
+                        insert.setString(p++, storableText(letter.gateway()));
+                        insert.setString(p++, storableText(letter.reason()));
+                        insert.setBytes(p++, letter.payload());
+                    }
+                    insert.executeUpdate();
+                }
+            }
+            connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            Connections.rollbackQuietly(connection, e);
+            throw new StoreException("writing " + deadLetters.size() + " dead letters failed", e);
+        }
+    }
+
+    /**
+     * Stores anomalies with the tenant, site and gateway of their source, in one transaction. An
+     * anomaly already stored (same series, detector and time) is not stored again.
+     */
+    public void writeAnomalies(List<DetectedAnomaly> anomalies) throws StoreException {
+        Objects.requireNonNull(anomalies, "anomalies must not be null.");
+        if (anomalies.isEmpty()) {
+            return;
+        }
+        int chunk = SqlStatements.chunkRows(options.insertChunkRows(), ANOMALY_COLUMNS);
+        try {
+            for (int start = 0; start < anomalies.size(); start += chunk) {
+                List<DetectedAnomaly> part = anomalies.subList(start, Math.min(anomalies.size(), start + chunk));
+                try (PreparedStatement insert = connection.prepareStatement(SqlStatements.multiRowInsert(
+                        ANOMALY_INSERT, ANOMALY_COLUMNS, part.size(), "ON CONFLICT DO NOTHING"))) {
+                    int p = 1;
+                    for (DetectedAnomaly detected : part) {
+                        GatewayAddress source = detected.source();
+                        Anomaly anomaly = detected.anomaly();
+                        insert.setObject(p++, SqlStatements.timestamp(anomaly.timestampMicros()));
+                        insert.setString(p++, source.tenant());
+                        insert.setString(p++, source.site());
+                        insert.setString(p++, source.gateway());
+                        insert.setString(p++, anomaly.machine());
+                        insert.setString(p++, anomaly.sensor());
+                        insert.setDouble(p++, anomaly.value());
+                        insert.setDouble(p++, anomaly.score());
+                        insert.setDouble(p++, anomaly.threshold());
+                        insert.setString(p++, anomaly.detector());
+                    }
+                    insert.executeUpdate();
+                }
+            }
+            connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            Connections.rollbackQuietly(connection, e);
+            throw new StoreException("writing " + anomalies.size() + " anomalies failed", e);
+        }
+    }
+
+    /**
+     * Brings {@code telemetry_1m} and {@code telemetry_1h} up to date for every bucket that
+     * overlaps [{@code from}, {@code to}). On TimescaleDB this refreshes the continuous aggregates
+     * for that window (their policies do the same in the background on a real server). On plain
+     * PostgreSQL it refreshes the materialized views as a whole (concurrently, so readers are not
+     * blocked); the window is then irrelevant.
+     */
+    public void refreshAggregates(Instant from, Instant to) throws StoreException {
+        Objects.requireNonNull(from, "from must not be null.");
+        Objects.requireNonNull(to, "to must not be null.");
+        if (!from.isBefore(to)) {
+            throw new IllegalArgumentException("from (" + from + ") must be before to (" + to + ").");
+        }
+        String current = null;
+        try {
+            if (flavor == StorageFlavor.TIMESCALEDB) {
+                // refresh_continuous_aggregate refuses to run inside a transaction block.
+                connection.setAutoCommit(true);
+                for (String view : AGGREGATE_ORDER) {
+                    current = view;
+                    long bucket = AGGREGATES.get(view);
+                    try (PreparedStatement refresh = connection.prepareStatement("CALL refresh_continuous_aggregate('"
+                            + view + "', CAST(? AS timestamptz), CAST(? AS timestamptz))")) {
+                        refresh.setObject(1, SqlStatements.timestamp(micros(SqlStatements.floorToBucket(from, bucket))));
+                        refresh.setObject(2, SqlStatements.timestamp(micros(SqlStatements.ceilToBucket(to, bucket))));
+                        refresh.execute();
+                    }
+                }
+            } else {
+                for (String view : AGGREGATE_ORDER) {
+                    current = view;
+                    try (Statement refresh = connection.createStatement()) {
+                        refresh.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY " + view);
+                    }
+                }
+                connection.commit();
+            }
+        } catch (SQLException e) {
+            Connections.rollbackQuietly(connection, e);
+            throw new StoreException("refreshing " + current + " for [" + from + ", " + to + ") failed", e);
+        } finally {
+            restoreManualCommit();
+        }
+    }
+
+    /** Closes the connection; an open transaction is rolled back by the server. */
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            LOG.warn("closing the telemetry store connection failed", e);
+        }
+    }
+
+    private Set<LedgerKey> insertLedger(Map<LedgerKey, ReceivedBatch> unique) throws SQLException {
+        Set<LedgerKey> fresh = new HashSet<>();
+        List<ReceivedBatch> all = new ArrayList<>(unique.values());
+        int chunk = SqlStatements.chunkRows(options.insertChunkRows(), LEDGER_COLUMNS);
+        for (int start = 0; start < all.size(); start += chunk) {
+            List<ReceivedBatch> part = all.subList(start, Math.min(all.size(), start + chunk));
+            try (PreparedStatement insert = connection.prepareStatement(
+                    SqlStatements.multiRowInsert(LEDGER_INSERT, LEDGER_COLUMNS, part.size(), LEDGER_RETURNING))) {
+                int p = 1;
+                for (ReceivedBatch received : part) {
+                    insert.setString(p++, received.source().tenant());
+                    insert.setString(p++, received.source().gateway());
+                    insert.setLong(p++, received.batch().sequence());
+                    insert.setInt(p++, received.batch().size());
+                    insert.setObject(p++, SqlStatements.timestamp(received.receivedAtMicros()));
+                }
+                try (ResultSet inserted = insert.executeQuery()) {
+                    while (inserted.next()) {
+                        fresh.add(new LedgerKey(inserted.getString(1), inserted.getString(2), inserted.getLong(3)));
+                    }
+                }
+            }
+        }
+        return fresh;
+    }
+
+    private long insertTelemetry(List<ReceivedBatch> batches) throws SQLException {
+        long total = 0;
+        for (ReceivedBatch received : batches) {
+            total += received.batch().size();
+        }
+        if (total == 0) {
+            return 0;
+        }
+        int chunk = SqlStatements.chunkRows(options.insertChunkRows(), TELEMETRY_COLUMNS);
+        PreparedStatement full = null;
+        try {
+            RowCursor rows = new RowCursor(batches);
+            long remaining = total;
+            while (remaining > 0) {
+                int size = (int) Math.min(chunk, remaining);
+                if (size == chunk) {
+                    if (full == null) {
+                        full = connection.prepareStatement(
+                                SqlStatements.multiRowInsert(TELEMETRY_INSERT, TELEMETRY_COLUMNS, chunk, ""));
+                    }
+                    bindTelemetry(full, rows, size);
+                    full.executeUpdate();
+                } else {
+                    try (PreparedStatement last = connection.prepareStatement(
+                            SqlStatements.multiRowInsert(TELEMETRY_INSERT, TELEMETRY_COLUMNS, size, ""))) {
+                        bindTelemetry(last, rows, size);
+                        last.executeUpdate();
+                    }
+                }
+                remaining -= size;
+            }
+        } finally {
+            if (full != null) {
+                full.close();
+            }
+        }
+        return total;
+    }
+
+    private static void bindTelemetry(PreparedStatement insert, RowCursor rows, int count) throws SQLException {
+        int p = 1;
+        for (int i = 0; i < count; i++) {
+            rows.advance();
+            GatewayAddress source = rows.received.source();
+            TelemetryBatch batch = rows.received.batch();
+            int row = rows.row;
+            insert.setObject(p++, SqlStatements.timestamp(batch.timestampsMicros()[row]));
+            insert.setString(p++, source.tenant());
+            insert.setString(p++, source.site());
+            insert.setString(p++, source.gateway());
+            insert.setString(p++, batch.machines()[row]);
+            insert.setString(p++, batch.sensors()[row]);
+            insert.setDouble(p++, batch.values()[row]);
+            insert.setShort(p++, batch.qualities()[row]);
+        }
+    }
+
+    /**
+     * Creates the partitions of the UTC days these batches touch and that this store has not seen
+     * yet. Runs (and commits) before the data transaction, so the partition locks are held only
+     * briefly; a partition created for a write that then fails is harmless.
+     */
+    private void ensurePartitions(Iterable<ReceivedBatch> batches) throws SQLException {
+        Set<LocalDate> missing = new TreeSet<>();
+        for (ReceivedBatch received : batches) {
+            for (long micros : received.batch().timestampsMicros()) {
+                LocalDate day = SqlStatements.utcDay(micros);
+                if (!partitionedDays.contains(day)) {
+                    missing.add(day);
+                }
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ensure = connection.prepareStatement(
+                "SELECT ensure_daily_partition('telemetry'::regclass, ?)")) {
+            for (LocalDate day : missing) {
+                ensure.setObject(1, day);
+                try (ResultSet created = ensure.executeQuery()) {
+                    if (created.next() && created.getBoolean(1)) {
+                        LOG.info("created telemetry partition for {}", day);
+                    }
+                }
+            }
+        }
+        connection.commit();
+        partitionedDays.addAll(missing);
+    }
+
+    private static StorageFlavor recordedFlavor(Connection connection) throws SQLException, StoreException {
+        try (Statement statement = connection.createStatement();
+             ResultSet exists = statement.executeQuery("SELECT to_regclass('schema_migrations') IS NOT NULL")) {
+            exists.next();
+            if (!exists.getBoolean(1)) {
+                throw new StoreException("the database has no schema_migrations table; run SchemaMigrator.migrate first");
+            }
+        }
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT flavor FROM schema_migrations ORDER BY version LIMIT 1")) {
+            if (!rows.next()) {
+                throw new StoreException("schema_migrations is empty; run SchemaMigrator.migrate first");
+            }
+            String recorded = rows.getString(1);
+            try {
+                return StorageFlavor.valueOf(recorded);
+            } catch (IllegalArgumentException e) {
+                throw new StoreException("schema_migrations records flavor '" + recorded + "', which is not one of "
+                        + List.of(StorageFlavor.values()), e);
+            }
+        }
+    }
+
+    private void restoreManualCommit() throws StoreException {
+        try {
+            if (connection.getAutoCommit()) {
+                connection.setAutoCommit(false);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("could not restore manual commit on the store connection", e);
+        }
+    }
+
+    /**
+     * PostgreSQL text cannot hold NUL. A dead letter is where bad input ends up, so its text is
+     * made storable (NUL written as the escape {@code \\u0000}) rather than failing the write.
+     */
+    static String storableText(String text) {
+        return text == null || text.indexOf('\u0000') < 0 ? text : text.replace("\u0000", "\\u0000");
+    }
+
+    private static long micros(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000L);
+    }
+
+    private static void closeQuietly(Connection connection, Exception failure) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** The ledger's key: the authorised tenant and gateway (from the topic) and the gateway's sequence. */
+    private record LedgerKey(String tenant, String gateway, long sequence) {
+        static LedgerKey of(ReceivedBatch received) {
+            return new LedgerKey(received.source().tenant(), received.source().gateway(), received.batch().sequence());
+        }
+    }
+
+    /** Walks the rows of several batches in order. */
+    private static final class RowCursor {
+        private final List<ReceivedBatch> batches;
+        private int batchIndex;
+        private int row = -1;
+        private ReceivedBatch received;
+
+        RowCursor(List<ReceivedBatch> batches) {
+            this.batches = batches;
+            this.received = batches.get(0);
+        }
+
+        void advance() {
+            row++;
+            while (row >= received.batch().size()) {
+                batchIndex++;
+                received = batches.get(batchIndex);
+                row = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.werkstrom.jobs.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+
+import io.werkstrom.analytics.detect.RobustZScoreOptions;
+import io.werkstrom.jobs.sink.SinkOptions;
+import io.werkstrom.jobs.source.AckMode;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.Topics;
+
+import org.junit.jupiter.api.Test;
+
+class TelemetryJobOptionsTest {
+
+    private static final String URI = "--mqtt.uri=tcp://broker:1883";
+    private static final String JDBC = "--store.jdbc-url=jdbc:postgresql://db:5432/werkstrom";
+    private static final String USER = "--store.user=werkstrom";
+
+    @Test
+    void theRequiredArgumentsAloneGiveTheDefaults() {
+        TelemetryJobOptions options = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER});
+
+        assertEquals("tcp://broker:1883", options.mqtt().serverUri());
+        assertNull(options.mqtt().username());
+        assertEquals(Topics.ALL_TELEMETRY, options.mqtt().topicFilter());
+        assertEquals(TelemetryJobOptions.DEFAULT_SHARED_GROUP, options.mqtt().sharedGroup());
+        assertEquals(AckMode.ON_CHECKPOINT, options.mqtt().ackMode());
+        assertEquals("jdbc:postgresql://db:5432/werkstrom", options.store().jdbcUrl());
+        assertEquals("", options.store().password());
+        assertEquals(SinkOptions.defaults(), options.sink());
+        assertEquals(1, options.parallelism());
+        assertEquals(Duration.ofSeconds(3), options.checkpointInterval());
+        assertTrue(options.detectorEnabled());
+        assertEquals(RobustZScoreOptions.defaults(), options.detector());
+        assertEquals("auto", options.kernelBackend());
+    }
+
+    @Test
+    void everyArgumentIsParsed() {
+        TelemetryJobOptions options = TelemetryJobOptions.fromArgs(new String[] {
+                URI, JDBC, USER,
+                "--mqtt.username=job", "--mqtt.password=mqtt-secret", "--mqtt.shared-group=cloud-a",
+                "--mqtt.client-id-prefix=job-a", "--mqtt.topic-filter=werkstrom/v1/acme/+/+/telemetry",
+                "--mqtt.ack-mode=on-receive", "--mqtt.session-expiry=2h", "--mqtt.queue-capacity=50",
+                "--store.password=db-secret", "--store.insert-chunk-rows=500", "--store.connect-timeout=30s",
+                "--sink.batch-rows=100", "--sink.flush-interval=250ms", "--parallelism=4",
+                "--checkpoint.interval=500ms", "--decode.max-clock-skew=5m", "--detector.enabled=false",
+                "--detector.threshold=4.5", "--detector.window-size=64", "--detector.min-samples=16",
+                "--analytics.backend=java"});
+
+        assertEquals("job", options.mqtt().username());
+        assertEquals("mqtt-secret", options.mqtt().password());
+        assertEquals("cloud-a", options.mqtt().sharedGroup());
+        assertEquals("job-a-0", options.mqtt().clientId(0));
+        assertEquals("werkstrom/v1/acme/+/+/telemetry", options.mqtt().topicFilter());
+        assertEquals(AckMode.ON_RECEIVE, options.mqtt().ackMode());
+        assertEquals(Duration.ofHours(2), options.mqtt().sessionExpiry());
+        assertEquals(50, options.mqtt().queueCapacity());
+        assertEquals(new StoreOptions("jdbc:postgresql://db:5432/werkstrom", "werkstrom", "db-secret", 500,
+                Duration.ofSeconds(30)), options.store());
+        assertEquals(new SinkOptions(100, Duration.ofMillis(250)), options.sink());
+        assertEquals(4, options.parallelism());
+        assertEquals(Duration.ofMillis(500), options.checkpointInterval());
+        assertEquals(Duration.ofMinutes(5), options.maxClockSkew());
+        assertFalse(options.detectorEnabled());
+        assertEquals(4.5, options.detector().threshold());
+        assertEquals(64, options.detector().windowSize());
+        assertEquals(16, options.detector().minSamples());
+        assertEquals("java", options.kernelBackend());
+        assertFalse(options.toString().contains("secret"), options.toString());
+    }
+
+    @Test
+    void aMissingRequiredArgumentIsNamed() {
+        assertMessage(new String[] {JDBC, USER}, "--mqtt.uri");
+        assertMessage(new String[] {URI, USER}, "--store.jdbc-url");
+        assertMessage(new String[] {URI, JDBC}, "--store.user");
+    }
+
+    @Test
+    void anUnknownArgumentIsNamedWithTheAcceptedKeys() {
+        IllegalArgumentException e = assertMessage(new String[] {URI, JDBC, USER, "--mqtt.url=x"}, "--mqtt.url");
+        assertTrue(e.getMessage().contains("mqtt.uri"), e.getMessage());
+    }
+
+    @Test
+    void aMalformedArgumentIsRefused() {
+        assertMessage(new String[] {URI, JDBC, USER, "parallelism=2"}, "--key=value");
+        assertMessage(new String[] {URI, JDBC, USER, "--parallelism=1", "--parallelism=2"}, "twice");
+    }
+
+    @Test
+    void aBadValueNamesTheArgumentAndWhatItAccepts() {
+        IllegalArgumentException ackMode = assertMessage(new String[] {URI, JDBC, USER, "--mqtt.ack-mode=later"},
+                "--mqtt.ack-mode");
+        assertTrue(ackMode.getMessage().contains("on-checkpoint or on-receive"), ackMode.getMessage());
+
+        IllegalArgumentException interval = assertMessage(
+                new String[] {URI, JDBC, USER, "--checkpoint.interval=soon"}, "--checkpoint.interval");
+        assertTrue(interval.getMessage().contains("500ms"), interval.getMessage());
+
+        IllegalArgumentException backend = assertMessage(new String[] {URI, JDBC, USER, "--analytics.backend=cuda"},
+                "--analytics.backend");
+        assertTrue(backend.getMessage().contains("auto, java"), backend.getMessage());
+
+        assertMessage(new String[] {URI, JDBC, USER, "--parallelism=two"}, "--parallelism");
+        assertMessage(new String[] {URI, JDBC, USER, "--detector.enabled=yes"}, "--detector.enabled");
+    }
+
+    @Test
+    void valuesRefusedByTheComponentOptionsAreTracedBackToTheirArgument() {
+        assertMessage(new String[] {"--mqtt.uri=localhost", JDBC, USER}, "--mqtt.uri");
+        assertMessage(new String[] {URI, JDBC, USER, "--mqtt.topic-filter=a/#/b"}, "--mqtt.topic-filter");
+        assertMessage(new String[] {URI, JDBC, USER, "--mqtt.shared-group=Bad Group"}, "--mqtt.shared-group");
+        assertMessage(new String[] {URI, "--store.jdbc-url=jdbc:mysql://db/x", USER}, "--store.jdbc-url");
+        assertMessage(new String[] {URI, JDBC, USER, "--sink.batch-rows=0"}, "--sink.batch-rows");
+        assertMessage(new String[] {URI, JDBC, USER, "--parallelism=0"}, "--parallelism");
+        assertMessage(new String[] {URI, JDBC, USER, "--checkpoint.interval=1ms"}, "--checkpoint.interval");
+        assertMessage(new String[] {URI, JDBC, USER, "--detector.window-size=1"}, "--detector.window-size");
+    }
+
+    @Test
+    void theBuilderTakesComponentOptionsDirectly() {
+        StoreOptions store = new StoreOptions("jdbc:postgresql://localhost/db", "u", "");
+        TelemetryJobOptions options = TelemetryJobOptions.builder()
+                .mqttUri("tcp://localhost:1883")
+                .store(store)
+                .checkpointInterval(Duration.ofMillis(500))
+                .build();
+
+        assertEquals(store, options.store());
+        assertThrows(IllegalArgumentException.class, () -> TelemetryJobOptions.builder().store(store).build());
+    }
+
+    @Test
+    void usageListsEveryArgument() {
+        String usage = TelemetryJobOptions.usage();
+
+        for (String key : new String[] {"--mqtt.uri", "--store.jdbc-url", "--checkpoint.interval", "--analytics.backend"}) {
+            assertTrue(usage.contains(key), usage);
+        }
+    }
+
+    private static IllegalArgumentException assertMessage(String[] args, String expected) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TelemetryJobOptions.fromArgs(args));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        return e;
+    }
+}

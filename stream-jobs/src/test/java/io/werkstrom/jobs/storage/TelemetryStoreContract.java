@@ -1,0 +1,433 @@
+package io.werkstrom.jobs.storage;
+
+import io.werkstrom.analytics.detect.Anomaly;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestInstance;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What the store must do on every flavour. Each subclass runs these tests against one real
+ * server (started once per class) and adds the flavour's own checks. Tests share the database and
+ * keep apart by writing under their own tenant. Connections are used one at a time, since the
+ * TimescaleDB test server has a single session.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class TelemetryStoreContract {
+
+    /** The aggregate test's input: two hours of two series, seeded so every flavour sees the same rows. */
+    static final Instant AGGREGATE_START = Instant.parse("2025-01-15T10:00:00Z");
+
+    protected MigrationReport firstMigration;
+
+    protected abstract void startServer();
+
+    protected abstract void stopServer();
+
+    protected abstract StoreOptions options();
+
+    /** A new connection for the test's own queries; the caller closes it. */
+    protected abstract Connection connect() throws SQLException;
+
+    protected abstract StorageFlavor expectedFlavor();
+
+    @BeforeAll
+    void startAndMigrate() throws StoreException {
+        startServer();
+        firstMigration = SchemaMigrator.apply(options());
+    }
+
+    @AfterAll
+    void stop() {
+        stopServer();
+    }
+
+    @Test
+    void firstMigrationAppliesEveryVersionForTheDetectedFlavour() throws Exception {
+        int versions = MigrationCatalog.load(expectedFlavor()).size();
+        assertEquals(expectedFlavor(), firstMigration.flavor(), firstMigration.describe());
+        assertEquals(IntStream.rangeClosed(1, versions).boxed().toList(), firstMigration.applied());
+        assertTrue(firstMigration.describe().startsWith(expectedFlavor() == StorageFlavor.TIMESCALEDB
+                ? "storage: TimescaleDB 2." : "storage: plain PostgreSQL "), firstMigration.describe());
+        try (Connection connection = connect(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT count(*), min(flavor), max(flavor) FROM schema_migrations")) {
+            rows.next();
+            assertEquals(versions, rows.getInt(1));
+            assertEquals(expectedFlavor().name(), rows.getString(2));
+            assertEquals(expectedFlavor().name(), rows.getString(3));
+        }
+    }
+
+    @Test
+    void migratingAgainAppliesNothing() throws Exception {
+        List<String> before = appliedAt();
+        MigrationReport again = SchemaMigrator.apply(options());
+        assertEquals(List.of(), again.applied());
+        assertEquals(expectedFlavor(), again.flavor());
+        assertEquals(expectedFlavor(), SchemaMigrator.migrate(options()));
+        assertEquals(before, appliedAt());
+    }
+
+    @Test
+    void aChangedMigrationIsRefused() throws Exception {
+        String original = query("SELECT checksum FROM schema_migrations WHERE version = 2");
+        execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 2");
+        try {
+            StoreException refused = assertThrows(StoreException.class, () -> SchemaMigrator.migrate(options()));
+            assertTrue(refused.getMessage().contains("migration V2"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("has changed since it was applied"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("edited"), refused.getMessage());
+        } finally {
+            execute("UPDATE schema_migrations SET checksum = '" + original + "' WHERE version = 2");
+        }
+        assertEquals(List.of(), SchemaMigrator.apply(options()).applied());
+    }
+
+    @Test
+    void storesTheRowsOfABatch(TestInfo test) throws Exception {
+        GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");
+        long t0 = Instant.parse("2025-02-03T04:05:06.123456Z").getEpochSecond() * 1_000_000L + 123_456L;
+        TelemetryBatch batch = TelemetryBatch.builder("gw-1", 1)
+                .add(t0, "press-1", "temperature", 71.25, Quality.GOOD)
+                .add(t0 + 1, "press-1", "pressure", -3.5e-7, Quality.UNCERTAIN)
+                .add(t0 + 2_000_000, "press-2", "temperature", 1e300, Quality.BAD)
+                .build();
+
+        WriteResult result;
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            assertEquals(expectedFlavor(), store.flavor());
+            result = store.writeBatches(List.of(new ReceivedBatch(source, batch, t0 + 5_000_000)));
+        }
+
+        assertEquals(new WriteResult(1, 0, 3), result);
+        List<List<Object>> rows = rows("SELECT time, site, gateway, machine, sensor, value, quality FROM telemetry"
+                + " WHERE tenant = '" + source.tenant() + "' ORDER BY time");
+        assertEquals(List.of(
+                List.of(SqlStatements.timestamp(t0), "plant-1", "gw-1", "press-1", "temperature", 71.25, 0),
+                List.of(SqlStatements.timestamp(t0 + 1), "plant-1", "gw-1", "press-1", "pressure", -3.5e-7, 1),
+                List.of(SqlStatements.timestamp(t0 + 2_000_000), "plant-1", "gw-1", "press-2", "temperature", 1e300, 2)),
+                rows);
+        assertEquals(List.of(List.of("gw-1", 1L, 3, SqlStatements.timestamp(t0 + 5_000_000))),
+                rows("SELECT gateway, sequence, rows, received_at FROM batch_ledger WHERE tenant = '"
+                        + source.tenant() + "'"));
+    }
+
+    @Test
+    void aReplayedBatchStoresNothing(TestInfo test) throws Exception {
+        GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");
+        ReceivedBatch first = received(source, 10, Instant.parse("2025-02-04T00:00:00Z"), 5);
+        ReceivedBatch second = received(source, 11, Instant.parse("2025-02-04T00:01:00Z"), 4);
+
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            assertEquals(new WriteResult(1, 0, 5), store.writeBatches(List.of(first)));
+            assertEquals(new WriteResult(0, 1, 0), store.writeBatches(List.of(first)));
+            assertEquals(new WriteResult(1, 2, 4), store.writeBatches(List.of(first, second, second)));
+            assertEquals(new WriteResult(0, 0, 0), store.writeBatches(List.of()));
+        }
+
+        assertEquals("9", query("SELECT count(*) FROM telemetry WHERE tenant = '" + source.tenant() + "'"));
+        assertEquals("2", query("SELECT count(*) FROM batch_ledger WHERE tenant = '" + source.tenant() + "'"));
+    }
+
+    @Test
+    void theSameSequenceFromAnotherGatewayOrTenantIsNotADuplicate(TestInfo test) throws Exception {
+        String tenant = tenant(test);
+        Instant start = Instant.parse("2025-02-05T00:00:00Z");
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            WriteResult result = store.writeBatches(List.of(
+                    received(new GatewayAddress(tenant, "plant-1", "gw-1"), 1, start, 2),
+                    received(new GatewayAddress(tenant, "plant-1", "gw-2"), 1, start, 2),
+                    received(new GatewayAddress(tenant + "-b", "plant-1", "gw-1"), 1, start, 2)));
+            assertEquals(new WriteResult(3, 0, 6), result);
+        }
+    }
+
+    @Test
+    void writesManyRowsInChunks(TestInfo test) throws Exception {
+        GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");
+        List<ReceivedBatch> batches = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            batches.add(received(source, i, Instant.parse("2025-02-06T00:00:00Z").plusSeconds(60L * i), 10));
+        }
+        // 7 rows per statement: the 30 rows need four full statements and one of two rows.
+        try (TelemetryStore store = TelemetryStore.open(options().withInsertChunkRows(7))) {
+            assertEquals(new WriteResult(3, 0, 30), store.writeBatches(batches));
+        }
+        assertEquals("30", query("SELECT count(DISTINCT (time, machine, sensor)) FROM telemetry WHERE tenant = '"
+                + source.tenant() + "'"));
+    }
+
+    @Test
+    void aFailedWriteStoresNothingAndTheStoreStaysUsable(TestInfo test) throws Exception {
+        GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");
+        ReceivedBatch good = received(source, 1, Instant.parse("2025-02-07T00:00:00Z"), 3);
+        // PostgreSQL text cannot hold NUL: the database rejects the second batch's row.
+        ReceivedBatch bad = new ReceivedBatch(source, TelemetryBatch.builder("gw-1", 2)
+                .add(good.batch().timestampsMicros()[0], "press\u0000", "temperature", 1.0, Quality.GOOD).build(), 0);
+
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            StoreException failure = assertThrows(StoreException.class, () -> store.writeBatches(List.of(good, bad)));
+            assertInstanceOf(SQLException.class, failure.getCause());
+            assertTrue(failure.getMessage().contains("2 telemetry batches"), failure.getMessage());
+            assertEquals(new WriteResult(1, 0, 3), store.writeBatches(List.of(good)));
+        }
+        assertEquals("3", query("SELECT count(*) FROM telemetry WHERE tenant = '" + source.tenant() + "'"));
+        assertEquals("1", query("SELECT count(*) FROM batch_ledger WHERE tenant = '" + source.tenant() + "'"));
+    }
+
+    @Test
+    void aggregatesMatchValuesComputedFromTheInput(TestInfo test) throws Exception {
+        GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");
+        List<ReceivedBatch> batches = aggregateInput(source);
+        Instant end = AGGREGATE_START.plusSeconds(2 * 3_600);
+
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            store.writeBatches(batches);
+            // A window that is not aligned to buckets still refreshes every bucket it touches.
+            store.refreshAggregates(AGGREGATE_START.plusSeconds(30), end.minusSeconds(30));
+        }
+
+        for (Map.Entry<String, Long> view : Map.of("telemetry_1m", 60L, "telemetry_1h", 3_600L).entrySet()) {
+            Map<String, double[]> expected = expectedAggregates(batches, view.getValue());
+            Map<String, double[]> actual = new TreeMap<>();
+            try (Connection connection = connect(); PreparedStatement select = connection.prepareStatement(
+                    "SELECT bucket, site, gateway, machine, sensor, avg, min, max, count FROM " + view.getKey()
+                            + " WHERE tenant = ?")) {
+                select.setString(1, source.tenant());
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        assertEquals("plant-1/gw-1", rows.getString(2) + "/" + rows.getString(3));
+                        String key = key(rows.getObject(1, OffsetDateTime.class).toInstant(), rows.getString(4),
+                                rows.getString(5));
+                        actual.put(key, new double[] {rows.getDouble(6), rows.getDouble(7), rows.getDouble(8),
+                                rows.getLong(9)});
+                    }
+                }
+            }
+            assertEquals(expected.keySet(), actual.keySet(), view.getKey() + " buckets");
+            for (String key : expected.keySet()) {
+                double[] want = expected.get(key);
+                double[] got = actual.get(key);
+                assertEquals(want[0], got[0], 1e-9 * Math.abs(want[0]), view.getKey() + " avg of " + key);
+                assertEquals(want[1], got[1], view.getKey() + " min of " + key);
+                assertEquals(want[2], got[2], view.getKey() + " max of " + key);
+                assertEquals(want[3], got[3], view.getKey() + " count of " + key);
+            }
+        }
+    }
+
+    @Test
+    void deadLettersKeepTheirPayloadAndReason(TestInfo test) throws Exception {
+        String tenant = tenant(test);
+        byte[] everyByte = new byte[256];
+        for (int i = 0; i < everyByte.length; i++) {
+            everyByte[i] = (byte) i;
+        }
+        long receivedAt = Instant.parse("2025-02-08T01:02:03Z").getEpochSecond() * 1_000_000L + 7;
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            store.writeDeadLetters(List.of(
+                    new DeadLetter(receivedAt, "werkstrom/v1/" + tenant + "/plant-1/gw-1/telemetry", tenant, "gw-1",
+                            "arrow ipc: truncated record batch (" + tenant + ")", everyByte),
+                    new DeadLetter(receivedAt, "werkstrom/v1/??", null, null, "topic has no tenant (" + tenant + ")",
+                            new byte[0])));
+        }
+        try (Connection connection = connect(); PreparedStatement select = connection.prepareStatement(
+                "SELECT received_at, topic, tenant, gateway, reason, payload FROM dead_letters"
+                        + " WHERE reason LIKE ? ORDER BY id")) {
+            select.setString(1, "%(" + tenant + ")");
+            try (ResultSet rows = select.executeQuery()) {
+                assertTrue(rows.next());
+                assertEquals(SqlStatements.timestamp(receivedAt), rows.getObject(1, OffsetDateTime.class));
+                assertEquals("werkstrom/v1/" + tenant + "/plant-1/gw-1/telemetry", rows.getString(2));
+                assertEquals(tenant, rows.getString(3));
+                assertEquals("gw-1", rows.getString(4));
+                assertEquals("arrow ipc: truncated record batch (" + tenant + ")", rows.getString(5));
+                assertArrayEquals(everyByte, rows.getBytes(6));
+                assertTrue(rows.next());
+                assertNull(rows.getString(3));
+                assertNull(rows.getString(4));
+                assertEquals("topic has no tenant (" + tenant + ")", rows.getString(5));
+                assertArrayEquals(new byte[0], rows.getBytes(6));
+            }
+        }
+    }
+
+    @Test
+    void aDeadLetterWhoseTextHoldsNulIsStillStored(TestInfo test) throws Exception {
+        String tenant = tenant(test);
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            store.writeDeadLetters(List.of(new DeadLetter(0, "werkstrom/v1/x", tenant, "gw-1",
+                    "machine id 'a\u0000b' is not allowed", new byte[] {0})));
+        }
+        assertEquals("machine id 'a\\u0000b' is not allowed",
+                query("SELECT reason FROM dead_letters WHERE tenant = '" + tenant + "'"));
+    }
+
+    @Test
+    void anomaliesAreStoredWithTheirSourceOnce(TestInfo test) throws Exception {
+        GatewayAddress source = new GatewayAddress(tenant(test), "plant-2", "gw-7");
+        long t = Instant.parse("2025-02-09T12:00:00Z").getEpochSecond() * 1_000_000L;
+        DetectedAnomaly spike = new DetectedAnomaly(source, new Anomaly(t, "press-1", "vibration", 9.5, 6.25, 3.5,
+                "robust-z"));
+        DetectedAnomaly drift = new DetectedAnomaly(source, new Anomaly(t + 1_000_000, "press-1", "temperature",
+                95.0, 4.0, 3.5, "ewma"));
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            store.writeAnomalies(List.of(spike, drift));
+            store.writeAnomalies(List.of(spike));
+        }
+        assertEquals(List.of(
+                        List.of(SqlStatements.timestamp(t), "plant-2", "gw-7", "press-1", "vibration", 9.5, 6.25, 3.5,
+                                "robust-z"),
+                        List.of(SqlStatements.timestamp(t + 1_000_000), "plant-2", "gw-7", "press-1", "temperature",
+                                95.0, 4.0, 3.5, "ewma")),
+                rows("SELECT time, site, gateway, machine, sensor, value, score, threshold, detector FROM anomalies"
+                        + " WHERE tenant = '" + source.tenant() + "' ORDER BY time"));
+    }
+
+    // ---- helpers shared with the flavour-specific tests ----
+
+    /** A tenant id of the test's own, so tests sharing a database never see each other's rows. */
+    static String tenant(TestInfo test) {
+        String method = test.getTestMethod().orElseThrow().getName().toLowerCase(Locale.ROOT);
+        String name = "t-" + method.replaceAll("[^a-z0-9]", "");
+        return name.length() <= 60 ? name : name.substring(0, 60);
+    }
+
+    /** A batch of {@code rows} good samples one second apart, alternating two series. */
+    static ReceivedBatch received(GatewayAddress source, long sequence, Instant start, int rows) {
+        TelemetryBatch.Builder builder = TelemetryBatch.builder(source.gateway(), sequence);
+        long micros = start.getEpochSecond() * 1_000_000L;
+        for (int i = 0; i < rows; i++) {
+            builder.add(micros + i * 1_000_000L, "press-1", i % 2 == 0 ? "temperature" : "pressure",
+                    20.0 + i, Quality.GOOD);
+        }
+        return new ReceivedBatch(source, builder.build(), micros + rows * 1_000_000L);
+    }
+
+    /**
+     * Two hours of two series (a sample every 7 s each), in 10-minute batches, with some BAD and
+     * UNCERTAIN samples. Seeded: the same rows on every run and flavour.
+     */
+    static List<ReceivedBatch> aggregateInput(GatewayAddress source) {
+        Random random = new Random(20250115L);
+        List<ReceivedBatch> batches = new ArrayList<>();
+        long start = AGGREGATE_START.getEpochSecond() * 1_000_000L;
+        long batchMicros = 600L * 1_000_000L;
+        long sequence = 1;
+        for (long batchStart = start; batchStart < start + 7_200L * 1_000_000L; batchStart += batchMicros) {
+            TelemetryBatch.Builder builder = TelemetryBatch.builder(source.gateway(), sequence++);
+            for (long t = batchStart; t < batchStart + batchMicros; t += 7_000_000L) {
+                int i = builder.size();
+                builder.add(t, "press-1", "temperature", 60 + 15 * random.nextGaussian(), quality(i));
+                builder.add(t + 3_000_000L, "lathe-2", "vibration", Math.abs(random.nextGaussian()),
+                        quality(i + 3));
+            }
+            batches.add(new ReceivedBatch(source, builder.build(), batchStart + batchMicros));
+        }
+        return batches;
+    }
+
+    private static Quality quality(int i) {
+        return i % 11 == 0 ? Quality.BAD : i % 13 == 0 ? Quality.UNCERTAIN : Quality.GOOD;
+    }
+
+    /** avg, min, max, count per bucket and series over the samples that are not BAD. */
+    static Map<String, double[]> expectedAggregates(List<ReceivedBatch> batches, long bucketSeconds) {
+        Map<String, List<Double>> values = new TreeMap<>();
+        for (ReceivedBatch received : batches) {
+            TelemetryBatch batch = received.batch();
+            for (int row = 0; row < batch.size(); row++) {
+                if (batch.quality(row) == Quality.BAD) {
+                    continue;
+                }
+                Instant time = SqlStatements.timestamp(batch.timestampsMicros()[row]).toInstant();
+                String key = key(SqlStatements.floorToBucket(time, bucketSeconds), batch.machines()[row],
+                        batch.sensors()[row]);
+                values.computeIfAbsent(key, k -> new ArrayList<>()).add(batch.values()[row]);
+            }
+        }
+        Map<String, double[]> expected = new TreeMap<>();
+        values.forEach((key, list) -> expected.put(key, new double[] {
+                list.stream().mapToDouble(Double::doubleValue).sum() / list.size(),
+                list.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
+                list.stream().mapToDouble(Double::doubleValue).max().orElseThrow(),
+                list.size()}));
+        return expected;
+    }
+
+    private static String key(Instant bucket, String machine, String sensor) {
+        return bucket + " " + machine + "/" + sensor;
+    }
+
+    String query(String sql) throws SQLException {
+        try (Connection connection = connect(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(sql)) {
+            return rows.next() ? rows.getString(1) : null;
+        }
+    }
+
+    void execute(String sql) throws SQLException {
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    /** Every row as a list of column values: timestamptz as OffsetDateTime (UTC), smallint as Integer. */
+    List<List<Object>> rows(String sql) throws SQLException {
+        List<List<Object>> result = new ArrayList<>();
+        try (Connection connection = connect(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(sql)) {
+            int columns = rows.getMetaData().getColumnCount();
+            while (rows.next()) {
+                List<Object> row = new ArrayList<>();
+                for (int c = 1; c <= columns; c++) {
+                    String type = rows.getMetaData().getColumnTypeName(c);
+                    Object value = type.equals("timestamptz")
+                            ? rows.getObject(c, OffsetDateTime.class).withOffsetSameInstant(java.time.ZoneOffset.UTC)
+                            : rows.getObject(c);
+                    row.add(value instanceof Short s ? Integer.valueOf(s) : value);
+                }
+                result.add(row);
+            }
+        }
+        return result;
+    }
+
+    private List<String> appliedAt() throws SQLException {
+        List<String> applied = new ArrayList<>();
+        try (Connection connection = connect(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery(
+                     "SELECT version || ' ' || checksum || ' ' || applied_at FROM schema_migrations ORDER BY version")) {
+            while (rows.next()) {
+                applied.add(rows.getString(1));
+            }
+        }
+        return applied;
+    }
+}
