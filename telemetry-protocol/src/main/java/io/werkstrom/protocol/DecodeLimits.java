@@ -7,7 +7,7 @@ package io.werkstrom.protocol;
  * @param maxRows         most samples in one batch
  * @param maxDecodedBytes most memory the decoded vectors may take (guards against decompression bombs)
  */
-public record DecodeLimits(int maxPayloadBytes, int maxRows, long maxDecodedBytes) {
+public record DecodeLimits(int maxPayloadBytes, int maxRows, long maxDecodedBytes) implements java.io.Serializable {
 
     public static final DecodeLimits DEFAULT = new DecodeLimits(4 << 20, 100_000, 64L << 20);
 

@@ -76,7 +76,7 @@ final class Commands {
             throw new UsageException("migrate: " + e.getMessage());
         }
         MigrationReport report = SchemaMigrator.apply(store);
-        err.println("storage: " + report.describe());
+        err.println(report.describe());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("flavor", report.flavor().name().toLowerCase(Locale.ROOT));
         json.put("postgres_version", report.postgresVersion());

@@ -35,6 +35,8 @@ public final class Werkstrom {
     }
 
     public static void main(String[] argv) {
+        // The broker's jar carries a logback.xml of its own; name ours before the first logger exists.
+        System.setProperty("logback.configurationFile", "werkstrom-logback.xml");
         System.exit(run(Arrays.asList(argv), System.out, System.err));
     }
 

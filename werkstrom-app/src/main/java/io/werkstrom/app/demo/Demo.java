@@ -75,7 +75,7 @@ public final class Demo {
             try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
                 StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
                 MigrationReport migration = SchemaMigrator.apply(store);
-                say("storage: " + migration.describe());
+                say(migration.describe());
                 String backend = backendName();
                 TelemetryJobOptions jobOptions = TelemetryJobOptions.builder()
                         .mqttUri(broker.uri())
