@@ -1,0 +1,42 @@
+package io.werkstrom.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+/** Runs the demo end to end (embedded broker, PostgreSQL, Flink MiniCluster, gateways) and reads its JSON line. */
+class DemoIT {
+
+    @Test
+    void demoStoresEverySamplePublishedAndFindsTheInjectedFaults() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Werkstrom.run(List.of("demo", "--duration", "25s", "--machines", "5"),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String progress = err.toString(StandardCharsets.UTF_8);
+        assertEquals(0, exit, progress);
+
+        String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+        JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+        for (String key : List.of("samples_published", "samples_stored", "dead_letters", "anomalies", "duration_s")) {
+            assertTrue(json.has(key), "JSON line lacks " + key + ": " + json);
+        }
+        long published = json.get("samples_published").asLong();
+        assertTrue(published > 0, json.toString());
+        assertEquals(published, json.get("samples_stored").asLong(), json.toString());
+        assertEquals(0, json.get("dead_letters").asLong(), json.toString());
+        assertTrue(json.get("anomalies").asLong() > 0, json.toString());
+        assertEquals(25.0, json.get("duration_s").asDouble(), 1e-9);
+        // 5 machines are two gateways; progress lines show the counts while it runs
+        assertTrue(progress.contains("publishing from 2 gateway(s), 5 machine(s)"), progress);
+        assertTrue(progress.contains("storage: plain PostgreSQL"), progress);
+    }
+}
