@@ -1,5 +1,6 @@
 package io.werkstrom.analytics.predict;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -37,6 +38,8 @@ final class GbtTrainer {
     private int[] nodeRight = new int[1024];
     private double[] nodeValue = new double[1024];
     private int nodes;
+    /** Histograms of finished leaves, reused so that each tree does not allocate afresh. */
+    private final ArrayDeque<double[]> histogramPool = new ArrayDeque<>();
 
     GbtTrainer(double[] x, int featureCount, double[] y, GbtOptions options) {
         if (featureCount < 1) {
@@ -169,7 +172,7 @@ final class GbtTrainer {
         root.from = 0;
         root.to = rows.length;
         root.depth = 0;
-        root.hist = new double[histSize];
+        root.hist = newHistogram(features);
         buildHistogram(root.hist, rows, 0, rows.length, features, grad, hess);
         for (int r : rows) {
             root.grad += grad[r];
@@ -198,7 +201,10 @@ final class GbtTrainer {
         for (Leaf leaf : leaves) {
             nodeFeature[leaf.node] = -1;
             nodeValue[leaf.node] = -leaf.grad / (leaf.hess + o.l2()) * o.learningRate();
-            leaf.hist = null;
+            if (leaf.hist != null) {
+                histogramPool.push(leaf.hist);
+                leaf.hist = null;
+            }
         }
         return root.node;
     }
@@ -247,13 +253,19 @@ final class GbtTrainer {
         if (splittable) {
             Leaf small = (l.to - l.from) <= (r.to - r.from) ? l : r;
             Leaf large = small == l ? r : l;
-            small.hist = new double[histSize];
+            small.hist = newHistogram(features);
             buildHistogram(small.hist, rows, small.from, small.to, features, grad, hess);
-            // The parent's histogram becomes the larger child's.
-            PredictKernels.subtract(parent.hist, small.hist, parent.hist, 0, histSize);
+            // The parent's histogram becomes the larger child's. Only the features of this tree
+            // are ever read, so only their ranges are kept up to date.
+            for (int feature : features) {
+                PredictKernels.subtract(parent.hist, small.hist, parent.hist, histOffset[feature],
+                        histOffset[feature + 1]);
+            }
             large.hist = parent.hist;
             findSplit(l, features);
             findSplit(r, features);
+        } else {
+            histogramPool.push(parent.hist);
         }
         parent.hist = null;
         return new Leaf[] {l, r};
@@ -289,6 +301,18 @@ final class GbtTrainer {
             }
         }
         leaf.gain = bestGain;
+    }
+
+    /** A histogram whose ranges for {@code features} are zero; other ranges hold leftovers. */
+    private double[] newHistogram(int[] features) {
+        double[] hist = histogramPool.poll();
+        if (hist == null) {
+            return new double[histSize];
+        }
+        for (int f : features) {
+            Arrays.fill(hist, histOffset[f], histOffset[f + 1], 0.0);
+        }
+        return hist;
     }
 
     private int newNode() {
