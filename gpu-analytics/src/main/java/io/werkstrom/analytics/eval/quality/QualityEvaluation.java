@@ -1,0 +1,233 @@
+package io.werkstrom.analytics.eval.quality;
+
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.werkstrom.analytics.predict.EngineRun;
+import io.werkstrom.analytics.predict.PredictionMetrics;
+import io.werkstrom.analytics.predict.QualityModel;
+import io.werkstrom.analytics.predict.QualityOptions;
+import io.werkstrom.analytics.predict.RulModel;
+import io.werkstrom.analytics.predict.RulOptions;
+
+/**
+ * The {@code eval quality} command: trains a prediction model on a data set's training part,
+ * scores its test part, prints progress to {@code err} and one JSON object with the figures as
+ * the last line of {@code out}.
+ * <ul>
+ *   <li>{@code quality --dataset cmapss --data DIR}: {@code train_FD001.txt},
+ *       {@code test_FD001.txt} and {@code RUL_FD001.txt} in DIR; a {@link RulModel} predicts the
+ *       remaining life of each test engine at its last recorded cycle; prints
+ *       {@code {"rmse":..,"phm08":..}} against the RUL file.</li>
+ *   <li>{@code quality --dataset ai4i --data DIR}: {@code ai4i2020_train.csv} and
+ *       {@code ai4i2020_test.csv} in DIR; a {@link QualityModel} (threshold chosen on the training
+ *       file only) predicts "Machine failure"; prints
+ *       {@code {"precision":..,"recall":..,"f1":..,"pr_auc":..}} on the test file.</li>
+ * </ul>
+ * {@code --seed N} (optional) changes every random choice of the training; the default gives the
+ * reference figures. Exit codes: 0 success, 2 usage error, 1 data error (missing file, malformed
+ * row: the message names the file and line).
+ */
+public final class QualityEvaluation {
+
+    /** The accepted values of {@code --dataset}. */
+    public static final List<String> DATASETS = List.of("cmapss", "ai4i");
+
+    static final String USAGE = "usage: eval quality --dataset cmapss|ai4i --data DIR [--seed N]";
+
+    private QualityEvaluation() {
+    }
+
+    public static void main(String[] argv) {
+        System.exit(run(Arrays.asList(argv), System.out, System.err));
+    }
+
+    /**
+     * Runs the command; {@code args.get(0)} is {@code "quality"}.
+     *
+     * @return 0 on success, 2 on a usage error, 1 on a data error
+     */
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (args.isEmpty() || !args.get(0).equals("quality")) {
+            err.println("eval: expected 'quality' as the first argument, found "
+                    + (args.isEmpty() ? "nothing" : "'" + args.get(0) + "'") + "; " + USAGE);
+            return 2;
+        }
+        String dataset;
+        Path dir;
+        Long seed;
+        try {
+            Map<String, String> options = parseOptions(args.subList(1, args.size()), List.of("dataset", "data", "seed"));
+            dataset = options.get("dataset");
+            if (dataset == null) {
+                throw new IllegalArgumentException("--dataset is required; accepted values: "
+                        + String.join(", ", DATASETS));
+            }
+            if (!DATASETS.contains(dataset)) {
+                throw new IllegalArgumentException("--dataset '" + dataset + "' is not supported; accepted values: "
+                        + String.join(", ", DATASETS));
+            }
+            String data = options.get("data");
+            if (data == null || data.isBlank()) {
+                throw new IllegalArgumentException("--data is required: the directory holding the data set files");
+            }
+            dir = Path.of(data);
+            seed = options.containsKey("seed") ? parseSeed(options.get("seed")) : null;
+        } catch (IllegalArgumentException e) {
+            err.println("eval quality: " + e.getMessage() + "; " + USAGE);
+            return 2;
+        }
+        if (!Files.isDirectory(dir)) {
+            err.println("eval quality: --data " + dir + " is not a directory");
+            return 1;
+        }
+        try {
+            String json = dataset.equals("cmapss") ? cmapss(dir, seed, err) : ai4i(dir, seed, err);
+            out.println(json);
+            return 0;
+        } catch (DataFileException e) {
+            err.println("eval quality: " + e.getMessage());
+            return 1;
+        } catch (IllegalArgumentException e) {
+            // The data parsed, but cannot train a model (e.g. one class only).
+            err.println("eval quality: unusable data in " + dir + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static long parseSeed(String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--seed must be a whole number (was '" + text + "')");
+        }
+    }
+
+    static String cmapss(Path dir, Long seed, PrintStream err) throws DataFileException {
+        long start = System.nanoTime();
+        List<EngineRun> train = CmapssFiles.readTrajectories(dir.resolve("train_FD001.txt"));
+        List<EngineRun> test = CmapssFiles.readTrajectories(dir.resolve("test_FD001.txt"));
+        Path rulFile = dir.resolve("RUL_FD001.txt");
+        double[] truth = CmapssFiles.readRul(rulFile);
+        if (truth.length != test.size()) {
+            throw new DataFileException(rulFile, "holds " + truth.length + " remaining-life values but "
+                    + dir.resolve("test_FD001.txt") + " has " + test.size() + " engines", null);
+        }
+        err.printf("eval quality cmapss: %d training engines (%d cycles), %d test engines%n", train.size(),
+                train.stream().mapToInt(EngineRun::cycleCount).sum(), test.size());
+        RulOptions options = RulOptions.defaults();
+        if (seed != null) {
+            options = options.toBuilder().trees(options.trees().toBuilder().seed(seed).build()).build();
+        }
+        RulModel model = RulModel.fit(train, options);
+        err.printf("eval quality cmapss: trained %d-feature model on sensors %s in %.1f s%n",
+                model.features().featureCount(), sensorNames(model.features().selectedSensors()), seconds(start));
+        double[] predicted = model.predictLastCycle(test);
+        double rmse = PredictionMetrics.rmse(predicted, truth);
+        double phm08 = PredictionMetrics.phm08(predicted, truth);
+        err.printf("eval quality cmapss: RMSE %.3f, PHM08 %.1f over %d test engines (%.1f s)%n", rmse, phm08,
+                test.size(), seconds(start));
+        Map<String, Double> result = new LinkedHashMap<>();
+        result.put("rmse", rmse);
+        result.put("phm08", phm08);
+        return json(result);
+    }
+
+    static String ai4i(Path dir, Long seed, PrintStream err) throws DataFileException {
+        long start = System.nanoTime();
+        Ai4iFiles.Table train = Ai4iFiles.read(dir.resolve("ai4i2020_train.csv"));
+        Ai4iFiles.Table test = Ai4iFiles.read(dir.resolve("ai4i2020_test.csv"));
+        err.printf("eval quality ai4i: %d training rows (%d failures), %d test rows (%d failures)%n",
+                train.records().size(), train.failures(), test.records().size(), test.failures());
+        QualityOptions options = QualityOptions.defaults();
+        if (seed != null) {
+            options = options.toBuilder().trees(options.trees().toBuilder().seed(seed).build()).build();
+        }
+        QualityModel model = QualityModel.fit(train.records(), train.failed(), options);
+        err.printf("eval quality ai4i: trained in %.1f s; threshold %.4f chosen by %d x %d-fold cross-validation "
+                + "on the training rows%n", seconds(start), model.threshold(), options.cvRepeats(), options.folds());
+        double[] probability = model.failureProbability(test.records());
+        PredictionMetrics.Confusion c = PredictionMetrics.confusion(probability, test.failed(), model.threshold());
+        double prAuc = PredictionMetrics.prAuc(probability, test.failed());
+        err.printf("eval quality ai4i: TP %d, FP %d, FN %d, TN %d; precision %.4f, recall %.4f, F1 %.4f, "
+                + "PR-AUC %.4f (%.1f s)%n", c.truePositives(), c.falsePositives(), c.falseNegatives(),
+                c.trueNegatives(), c.precision(), c.recall(), c.f1(), prAuc, seconds(start));
+        Map<String, Double> result = new LinkedHashMap<>();
+        result.put("precision", c.precision());
+        result.put("recall", c.recall());
+        result.put("f1", c.f1());
+        result.put("pr_auc", prAuc);
+        return json(result);
+    }
+
+    private static String sensorNames(int[] sensors) {
+        StringBuilder s = new StringBuilder();
+        for (int k : sensors) {
+            s.append(s.isEmpty() ? "" : ",").append(k + 1);
+        }
+        return s.toString();
+    }
+
+    private static double seconds(long start) {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** A flat JSON object of numbers, 6 decimals, {@code null} for a non-finite value. */
+    static String json(Map<String, Double> values) {
+        StringBuilder s = new StringBuilder("{");
+        for (Map.Entry<String, Double> e : values.entrySet()) {
+            if (s.length() > 1) {
+                s.append(',');
+            }
+            s.append('"').append(e.getKey()).append("\":");
+            double v = e.getValue();
+            s.append(Double.isFinite(v)
+                    ? BigDecimal.valueOf(v).setScale(6, RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString()
+                    : "null");
+        }
+        return s.append('}').toString();
+    }
+
+    /**
+     * {@code --key value} and {@code --key=value} pairs, each key one of {@code accepted}.
+     *
+     * @throws IllegalArgumentException naming the offending argument and the accepted options
+     */
+    static Map<String, String> parseOptions(List<String> args, List<String> accepted) {
+        Map<String, String> values = new LinkedHashMap<>();
+        String acceptedText = "accepted options: --" + String.join(", --", accepted);
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new IllegalArgumentException("unexpected argument '" + arg + "'; " + acceptedText);
+            }
+            String key = arg.substring(2);
+            String value = null;
+            int eq = key.indexOf('=');
+            if (eq >= 0) {
+                value = key.substring(eq + 1);
+                key = key.substring(0, eq);
+            }
+            if (!accepted.contains(key)) {
+                throw new IllegalArgumentException("unknown option --" + key + "; " + acceptedText);
+            }
+            if (value == null) {
+                if (i + 1 >= args.size()) {
+                    throw new IllegalArgumentException("--" + key + " needs a value");
+                }
+                value = args.get(++i);
+            }
+            if (values.put(key, value) != null) {
+                throw new IllegalArgumentException("--" + key + " is given twice");
+            }
+        }
+        return values;
+    }
+}

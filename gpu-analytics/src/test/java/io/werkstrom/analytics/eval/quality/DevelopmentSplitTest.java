@@ -1,0 +1,76 @@
+package io.werkstrom.analytics.eval.quality;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.werkstrom.analytics.predict.EngineRun;
+
+class DevelopmentSplitTest {
+
+    @TempDir
+    Path dir;
+
+    private static int run(String... args) {
+        PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        return DevelopmentSplit.run(List.of(args), sink, sink);
+    }
+
+    @Test
+    void cmapssHoldsOutWholeEnginesCutBeforeFailure() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Fixtures.cmapss(source, 12, 2);
+        Path out = dir.resolve("split");
+        assertEquals(0, run("cmapss", "--train", source.resolve("train_FD001.txt").toString(), "--out",
+                out.toString(), "--holdout", "4", "--fold", "1", "--seed", "3"));
+        Map<Integer, Integer> life = new HashMap<>();
+        for (EngineRun run : CmapssFiles.readTrajectories(source.resolve("train_FD001.txt"))) {
+            life.put(run.unit(), run.cycleCount());
+        }
+        List<EngineRun> train = CmapssFiles.readTrajectories(out.resolve("train_FD001.txt"));
+        List<EngineRun> test = CmapssFiles.readTrajectories(out.resolve("test_FD001.txt"));
+        double[] rul = CmapssFiles.readRul(out.resolve("RUL_FD001.txt"));
+        assertEquals(8, train.size());
+        assertEquals(4, test.size());
+        for (int k = 0; k < test.size(); k++) {
+            EngineRun run = test.get(k);
+            int unit = run.unit();
+            assertTrue(train.stream().noneMatch(r -> r.unit() == unit));
+            assertEquals(life.get(unit), run.cycleCount() + (int) rul[k]);
+            assertTrue(rul[k] >= 1 && run.cycleCount() >= 31, run + " rul " + rul[k]);
+        }
+    }
+
+    @Test
+    void ai4iSplitIsStratifiedAndKeepsTheByteOrderMark() throws Exception {
+        Path source = dir.resolve("all.csv");
+        Fixtures.write(source, Fixtures.ai4iRows(400, 5, 1, null));
+        Path out = dir.resolve("split");
+        assertEquals(0, run("ai4i", "--data", source.toString(), "--out", out.toString()));
+        Ai4iFiles.Table all = Ai4iFiles.read(source);
+        Ai4iFiles.Table train = Ai4iFiles.read(out.resolve("ai4i2020_train.csv"));
+        Ai4iFiles.Table test = Ai4iFiles.read(out.resolve("ai4i2020_test.csv"));
+        assertEquals(400, train.records().size() + test.records().size());
+        assertEquals(Math.round(all.failures() * 0.25), test.failures());
+        assertEquals(all.failures(), train.failures() + test.failures());
+        assertEquals((byte) 0xEF, Files.readAllBytes(out.resolve("ai4i2020_test.csv"))[0]);
+    }
+
+    @Test
+    void badArgumentsAreUsageErrors() {
+        assertEquals(2, run());
+        assertEquals(2, run("cmapss", "--out", dir.toString()));
+        assertEquals(2, run("ai4i", "--data", "x.csv", "--out", dir.toString(), "--test-fraction", "1.5"));
+    }
+}

@@ -1,0 +1,110 @@
+package io.werkstrom.analytics.predict;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+/** {@link ProcessFeatures} and {@link QualityModel}. */
+class QualityModelTest {
+
+    private static final QualityOptions FAST = QualityOptions.builder().folds(3).cvRepeats(1)
+            .trees(QualityOptions.DEFAULT_TREES.toBuilder().trees(60).build()).build();
+
+    /** Process cycles that fail when power is out of a band or overstrain is high. */
+    static List<ProcessRecord> records(int n, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<ProcessRecord> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            char type = "LLLMMH".charAt(random.nextInt(6));
+            double air = 298 + random.nextGaussian() * 2;
+            double process = air + 10 + random.nextGaussian();
+            double rpm = 1540 + random.nextGaussian() * 180;
+            double torque = Math.max(3, 40 + random.nextGaussian() * 10);
+            double wear = random.nextInt(250);
+            out.add(new ProcessRecord(type, air, process, rpm, torque, wear));
+        }
+        return out;
+    }
+
+    static boolean fails(ProcessRecord r) {
+        double power = r.torqueNm() * r.rotationalSpeedRpm() * 2 * Math.PI / 60;
+        return power < 3500 || power > 9000 || r.toolWearMin() * r.torqueNm() > 11_000;
+    }
+
+    static boolean[] labels(List<ProcessRecord> records) {
+        boolean[] y = new boolean[records.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = fails(records.get(i));
+        }
+        return y;
+    }
+
+    @Test
+    void derivedFeaturesAreThePhysicalQuantities() {
+        double[] x = ProcessFeatures.matrix(List.of(new ProcessRecord('M', 300, 310.5, 1500, 40, 100)));
+        assertEquals(ProcessFeatures.featureCount(), x.length);
+        assertEquals(1, x[ProcessFeatures.NAMES.indexOf("type")]);
+        assertEquals(10.5, x[ProcessFeatures.NAMES.indexOf("temperatureDifferenceK")], 1e-9);
+        assertEquals(40 * 1500 * 2 * Math.PI / 60, x[ProcessFeatures.NAMES.indexOf("powerW")], 1e-9);
+        assertEquals(4000, x[ProcessFeatures.NAMES.indexOf("overstrainMinNm")], 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> new ProcessRecord('X', 1, 1, 1, 1, 1));
+    }
+
+    @Test
+    void learnsRuleBasedFailuresAndChoosesAThresholdOnTrainingData() {
+        List<ProcessRecord> train = records(3000, 1);
+        List<ProcessRecord> test = records(1500, 2);
+        QualityModel model = QualityModel.fit(train, labels(train), FAST);
+        assertTrue(model.threshold() > 0 && model.threshold() < 1, "threshold " + model.threshold());
+        double[] p = model.failureProbability(test);
+        PredictionMetrics.Confusion c = PredictionMetrics.confusion(p, labels(test), model.threshold());
+        assertTrue(c.f1() > 0.85, c.toString());
+        assertTrue(PredictionMetrics.prAuc(p, labels(test)) > 0.9);
+    }
+
+    @Test
+    void bytesRoundTripToIdenticalPredictions() {
+        List<ProcessRecord> train = records(800, 3);
+        QualityModel model = QualityModel.fit(train, labels(train), FAST);
+        QualityModel copy = QualityModel.fromBytes(model.toBytes());
+        assertEquals(model.threshold(), copy.threshold());
+        assertArrayEquals(model.failureProbability(train), copy.failureProbability(train));
+        assertArrayEquals(model.predictFailure(train), copy.predictFailure(train));
+        assertArrayEquals(model.toBytes(), QualityModel.fit(train, labels(train), FAST).toBytes());
+    }
+
+    @Test
+    void stratifiedFoldsSpreadEachClassEvenly() {
+        boolean[] label = new boolean[103];
+        for (int i = 0; i < 13; i++) {
+            label[i * 7] = true;
+        }
+        int[] fold = QualityModel.stratifiedFolds(label, 5, new SplittableRandom(1));
+        int[] positives = new int[5];
+        int[] all = new int[5];
+        for (int i = 0; i < label.length; i++) {
+            all[fold[i]]++;
+            positives[fold[i]] += label[i] ? 1 : 0;
+        }
+        for (int k = 0; k < 5; k++) {
+            assertTrue(positives[k] == 2 || positives[k] == 3);
+            assertTrue(all[k] >= 20 && all[k] <= 22);
+        }
+    }
+
+    @Test
+    void tooFewFailuresIsAClearError() {
+        List<ProcessRecord> train = records(50, 4);
+        boolean[] y = new boolean[50];
+        y[0] = true;
+        assertEquals("training data needs at least 3 failed and 3 healthy rows (has 1 and 49).",
+                assertThrows(IllegalArgumentException.class, () -> QualityModel.fit(train, y, FAST)).getMessage());
+    }
+}
