@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.werkstrom.analytics.eval.quality.QualityEvaluation;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.demo.Demo;
@@ -129,6 +130,15 @@ final class Commands {
             out.println(JSON.writeValueAsString(json));
             return stats.allAcknowledged() ? 0 : 1;
         }
+    }
+
+    /** The benchmark evaluations; each prints progress to stderr and its JSON metrics as the last line. */
+    static int eval(List<String> argv, PrintStream out, PrintStream err) {
+        String kind = argv.isEmpty() ? "" : argv.get(0);
+        return switch (kind) {
+            case "quality" -> QualityEvaluation.run(argv, out, err);
+            default -> throw new UsageException("eval: expected quality, got '" + kind + "'");
+        };
     }
 
     static int protocol(List<String> argv, PrintStream out, PrintStream err) throws Exception {

@@ -27,6 +27,9 @@ public final class Werkstrom {
               gateway              run one simulated gateway against an external MQTT broker
               migrate              apply the database migrations and report the storage flavour
               protocol wire-size   measure bytes per sample on the wire, Arrow IPC against JSON
+              eval quality --dataset cmapss|ai4i --data DIR
+                                   train and score the quality / remaining-life predictors on a
+                                   public benchmark; JSON metrics as the last line
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -54,6 +57,7 @@ public final class Werkstrom {
                 case "gateway" -> Commands.gateway(rest, out, err);
                 case "migrate" -> Commands.migrate(rest, out, err);
                 case "protocol" -> Commands.protocol(rest, out, err);
+                case "eval" -> Commands.eval(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {
