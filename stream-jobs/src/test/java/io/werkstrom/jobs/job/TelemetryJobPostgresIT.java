@@ -16,9 +16,12 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
+import io.werkstrom.jobs.source.reader.MqttSourceException;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.BatchCodec;
@@ -271,6 +274,35 @@ class TelemetryJobPostgresIT {
         awaitCount(store, "telemetry rows", 160, job,
                 "SELECT count(*) FROM telemetry WHERE tenant = ? AND gateway = 'gw-1'", tenant);
         assertEquals(JobStatus.RUNNING, status(job));
+    }
+
+    @Test
+    void anUnreachableBrokerFailsTheJobWithTheCause() throws Exception {
+        JobClient job = start(TelemetryJobOptions.builder().mqttUri("tcp://127.0.0.1:" + MosquittoBroker.freePort())
+                .sharedGroup(name).clientIdPrefix(name).store(store).build());
+
+        Throwable failure = awaitFailure(job);
+
+        assertCause(failure, MqttSourceException.class, "could not connect to tcp://127.0.0.1:");
+    }
+
+    private static Throwable awaitFailure(JobClient job) throws Exception {
+        try {
+            job.getJobExecutionResult().get(JobHarness.WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            assertEquals(JobStatus.FAILED, status(job));
+            return e;
+        }
+        throw new AssertionError("the job ended without failing: " + status(job));
+    }
+
+    private static void assertCause(Throwable failure, Class<? extends Throwable> type, String message) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (type.isInstance(t) && String.valueOf(t.getMessage()).contains(message)) {
+                return;
+            }
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " with '" + message + "' in the causes", failure);
     }
 
     private TelemetryJobOptions options(int parallelism, boolean detector) {
