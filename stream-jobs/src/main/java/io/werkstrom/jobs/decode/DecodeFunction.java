@@ -43,7 +43,10 @@ public final class DecodeFunction extends ProcessFunction<MqttRecord, ReceivedBa
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
 
-    private final DecodeLimits limits;
+    // DecodeLimits is not Serializable; its values are.
+    private final int maxPayloadBytes;
+    private final int maxRows;
+    private final long maxDecodedBytes;
     private final Duration maxClockSkew;
 
     private transient BufferAllocator allocator;
@@ -52,13 +55,16 @@ public final class DecodeFunction extends ProcessFunction<MqttRecord, ReceivedBa
     private transient Counter deadLetters;
 
     public DecodeFunction(DecodeLimits limits, Duration maxClockSkew) {
-        this.limits = limits;
+        this.maxPayloadBytes = limits.maxPayloadBytes();
+        this.maxRows = limits.maxRows();
+        this.maxDecodedBytes = limits.maxDecodedBytes();
         this.maxClockSkew = maxClockSkew;
     }
 
     @Override
     public void open(OpenContext openContext) {
         allocator = new RootAllocator();
+        DecodeLimits limits = new DecodeLimits(maxPayloadBytes, maxRows, maxDecodedBytes);
         decoder = new BatchDecoder(new BatchCodec(allocator, limits), new BatchValidator(maxClockSkew));
         acceptedBatches = getRuntimeContext().getMetricGroup().counter("acceptedBatches");
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");

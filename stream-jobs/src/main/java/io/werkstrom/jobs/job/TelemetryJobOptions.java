@@ -93,14 +93,14 @@ public record TelemetryJobOptions(
         for (String arg : args) {
             if (!arg.startsWith("--") || arg.indexOf('=') < 0) {
                 throw new IllegalArgumentException("argument '" + arg + "' must look like --key=value; accepted keys: "
-                        + String.join(", ", ARGUMENTS.keySet()));
+                        + acceptedKeys());
             }
             String key = arg.substring(2, arg.indexOf('='));
             String value = arg.substring(arg.indexOf('=') + 1);
             Argument argument = ARGUMENTS.get(key);
             if (argument == null) {
                 throw new IllegalArgumentException("unknown argument --" + key + "; accepted keys: "
-                        + String.join(", ", ARGUMENTS.keySet()));
+                        + acceptedKeys());
             }
             if (seen.contains(key)) {
                 throw new IllegalArgumentException("argument --" + key + " is given twice.");
@@ -131,6 +131,10 @@ public record TelemetryJobOptions(
             }
             throw new IllegalArgumentException("invalid arguments: " + message, e);
         }
+    }
+
+    private static String acceptedKeys() {
+        return "--" + String.join(", --", ARGUMENTS.keySet());
     }
 
     /** One line per argument: key, what it accepts, default. */

@@ -4,7 +4,7 @@ import java.io.Serializable;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.Set;
+import java.util.List;
 import java.util.regex.Pattern;
 
 import io.werkstrom.protocol.Topics;
@@ -43,7 +43,7 @@ public record MqttSourceOptions(
 
     private static final long serialVersionUID = 1L;
 
-    public static final Set<String> SCHEMES = Set.of("tcp", "ssl", "ws", "wss");
+    public static final List<String> SCHEMES = List.of("tcp", "ssl", "ws", "wss");
     public static final Pattern CLIENT_ID_PREFIX = Pattern.compile("[A-Za-z0-9_-]{1,48}");
     /** MQTT encodes the session expiry interval as an unsigned 32-bit number of seconds. */
     public static final long MAX_SESSION_EXPIRY_SECONDS = 0xFFFF_FFFEL;

@@ -107,13 +107,21 @@ class BatchDecoderTest {
         for (int i = 0; i < 40; i++) {
             byte[] noise = new byte[1 + random.nextInt(2_000)];
             random.nextBytes(noise);
-            if (i % 2 == 0 && noise.length >= 8) {
-                // Half end in a valid end-of-stream marker, so that Arrow itself has to read them.
-                Arrays.fill(noise, noise.length - 8, noise.length - 4, (byte) 0xFF);
-                Arrays.fill(noise, noise.length - 4, noise.length, (byte) 0);
-            }
-            DeadLetter letter = rejected(decoder.decode(TOPIC, noise, now));
-            assertFalse(letter.reason().isBlank());
+            assertFalse(rejected(decoder.decode(TOPIC, noise, now)).reason().isBlank());
+        }
+    }
+
+    @Test
+    void randomBytesWithAnEndOfStreamMarkerAreDeadLettersWithReasons() {
+        // These get past the codec's own checks into Arrow's reader. Arrow 19 trusts the message
+        // length it reads and allocates that much heap, which makes each of these slow: keep them few.
+        Random random = new Random(8);
+        for (int i = 0; i < 4; i++) {
+            byte[] noise = new byte[16 + random.nextInt(500)];
+            random.nextBytes(noise);
+            Arrays.fill(noise, noise.length - 8, noise.length - 4, (byte) 0xFF);
+            Arrays.fill(noise, noise.length - 4, noise.length, (byte) 0);
+            assertFalse(rejected(decoder.decode(TOPIC, noise, now)).reason().isBlank());
         }
     }
 

@@ -6,6 +6,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,6 +48,13 @@ import org.slf4j.LoggerFactory;
  * the first checkpoint taken after it was emitted completes; the session is persistent
  * ({@code cleanStart=false}), so the broker redelivers whatever this reader had not acknowledged
  * when it failed, to the restarted reader with the same client id.
+ *
+ * <p>Connection loss: Paho reconnects by itself and the reader subscribes again on every
+ * connection (a broker may lose a session's shared subscription, as Mosquitto 2.0 does on a
+ * restart). Acknowledgements still pending for messages of an earlier connection are dropped, and
+ * the broker's redeliveries of those messages are emitted again; the sinks drop the replays.
+ * Fatal are a failed first connection, a refused subscription, a protocol error and a DISCONNECT
+ * that reconnecting cannot cure (see {@code FATAL_DISCONNECT_REASONS}).
  *
  * <p>The reader owns its MQTT client and closes it in {@link #close}.
  */
@@ -257,20 +265,36 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     }
 
     private void checkGranted(List<String> topics, int[] reasonCodes) {
+        Optional<String> refusal = refusal(topics, reasonCodes);
+        if (refusal.isPresent()) {
+            fail(new MqttSourceException("MQTT reader " + clientId + ": " + refusal.get()));
+            return;
+        }
         for (int i = 0; i < topics.size(); i++) {
-            int code = reasonCodes != null && i < reasonCodes.length ? reasonCodes[i] : FIRST_ERROR_CODE;
-            if (code >= FIRST_ERROR_CODE) {
-                fail(new MqttSourceException("the broker refused the subscription of MQTT reader " + clientId + " to '"
-                        + topics.get(i) + "' with reason code 0x" + Integer.toHexString(code)));
-                return;
-            }
-            if (code < SUBSCRIPTION_QOS) {
+            if (reasonCodes[i] < SUBSCRIPTION_QOS) {
                 LOG.warn("The broker granted QoS {} for '{}': those messages are not acknowledged and may be lost",
-                        code, topics.get(i));
+                        reasonCodes[i], topics.get(i));
             } else {
                 LOG.info("MQTT reader {} subscribed to '{}'", clientId, topics.get(i));
             }
         }
+    }
+
+    /**
+     * Why a SUBACK refuses one of {@code topics}, or empty when every subscription was granted: a
+     * reason code at or above 0x80, or no reason code at all, is a refusal.
+     */
+    static Optional<String> refusal(List<String> topics, int[] reasonCodes) {
+        for (int i = 0; i < topics.size(); i++) {
+            if (reasonCodes == null || i >= reasonCodes.length) {
+                return Optional.of("the broker sent no reason code for the subscription to '" + topics.get(i) + "'");
+            }
+            if (reasonCodes[i] >= FIRST_ERROR_CODE) {
+                return Optional.of("the broker refused the subscription to '" + topics.get(i) + "' with reason code 0x"
+                        + Integer.toHexString(reasonCodes[i]));
+            }
+        }
+        return Optional.empty();
     }
 
     private void acknowledge(int messageId, int qos, int arrivedOnConnection) {

@@ -1,0 +1,341 @@
+package io.werkstrom.jobs.job;
+
+import static io.werkstrom.jobs.job.JobHarness.awaitCount;
+import static io.werkstrom.jobs.job.JobHarness.awaitSubscribed;
+import static io.werkstrom.jobs.job.JobHarness.batch;
+import static io.werkstrom.jobs.job.JobHarness.cancel;
+import static io.werkstrom.jobs.job.JobHarness.count;
+import static io.werkstrom.jobs.job.JobHarness.publish;
+import static io.werkstrom.jobs.job.JobHarness.status;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import io.werkstrom.analytics.detect.RobustZScoreOptions;
+import io.werkstrom.jobs.sink.SinkOptions;
+import io.werkstrom.jobs.source.reader.MqttSourceException;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.BatchCodec;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.Topics;
+import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.PostgresServer;
+
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The whole job on a Flink MiniCluster: Paho publisher → Mosquitto → MQTT source → decode →
+ * plain PostgreSQL. Each test has its own database, shared-subscription group and client ids.
+ */
+class TelemetryJobPostgresIT {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = JobHarness.miniCluster();
+
+    private static MosquittoBroker broker;
+    private static PostgresServer postgres;
+
+    private RootAllocator allocator;
+    private BatchCodec codec;
+    private MqttClient publisher;
+    private StoreOptions store;
+    private String name;
+    private final List<JobClient> jobs = new ArrayList<>();
+
+    @BeforeAll
+    static void startServices() {
+        broker = JobHarness.startBroker();
+        postgres = PostgresServer.start();
+    }
+
+    @AfterAll
+    static void stopServices() {
+        if (postgres != null) {
+            postgres.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @BeforeEach
+    void prepare(TestInfo test) throws Exception {
+        String method = test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
+        // Database, shared group and client id prefix of this test.
+        name = method.substring(0, Math.min(method.length(), 40));
+        postgres.createDatabase(name);
+        store = postgres.storeOptions(name);
+        SchemaMigrator.migrate(store);
+        allocator = new RootAllocator();
+        codec = new BatchCodec(allocator);
+        publisher = JobHarness.publisher(broker.uri(), "publisher-" + name);
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (JobClient job : jobs) {
+            cancel(job);
+        }
+        JobHarness.close(publisher);
+        allocator.close();
+    }
+
+    @Test
+    void everyGoodBatchIsStoredExactlyOnceByTwoReaders() throws Exception {
+        JobClient job = start(options(2, false));
+        String tenant = "tenant-a";
+        awaitSubscribed(publisher, codec, new GatewayAddress(tenant, "plant-1", "warm-up"), store, job);
+
+        Random random = new Random(42);
+        int gateways = 3;
+        int batchesPerGateway = 40;
+        int rowsPerBatch = 8;
+        for (int sequence = 0; sequence < batchesPerGateway; sequence++) {
+            for (int g = 0; g < gateways; g++) {
+                GatewayAddress gateway = new GatewayAddress(tenant, "plant-1", "gw-" + g);
+                publish(publisher, Topics.telemetry(gateway),
+                        codec.encode(batch(gateway.gateway(), sequence, rowsPerBatch, random)));
+            }
+        }
+
+        long batches = (long) gateways * batchesPerGateway;
+        awaitCount(store, "ledger entries", batches, job,
+                "SELECT count(*) FROM batch_ledger WHERE tenant = ? AND gateway LIKE 'gw-%'", tenant);
+        awaitCount(store, "telemetry rows", batches * rowsPerBatch, job,
+                "SELECT count(*) FROM telemetry WHERE tenant = ? AND gateway LIKE 'gw-%'", tenant);
+        assertEquals(batches * rowsPerBatch, count(store, "SELECT count(*) FROM (SELECT DISTINCT gateway, machine, sensor,"
+                + " time FROM telemetry WHERE tenant = ? AND gateway LIKE 'gw-%') d", tenant), "distinct samples");
+        for (int g = 0; g < gateways; g++) {
+            assertEquals(batchesPerGateway, count(store, "SELECT count(DISTINCT sequence) FROM batch_ledger"
+                    + " WHERE tenant = ? AND gateway = ? AND sequence BETWEEN 0 AND ?", tenant, "gw-" + g,
+                    batchesPerGateway - 1), "sequences of gw-" + g);
+        }
+        assertEquals(0, count(store, "SELECT count(*) FROM dead_letters"), "dead letters");
+        assertEquals(JobStatus.RUNNING, status(job));
+    }
+
+    @Test
+    void badPayloadsBecomeDeadLettersAndTheJobKeepsRunning() throws Exception {
+        JobClient job = start(options(1, false));
+        String tenant = "tenant-b";
+        awaitSubscribed(publisher, codec, new GatewayAddress(tenant, "plant-1", "warm-up"), store, job);
+
+        Random random = new Random(7);
+        GatewayAddress gateway = new GatewayAddress(tenant, "plant-1", "gw-1");
+        String topic = Topics.telemetry(gateway);
+        int rowsPerBatch = 5;
+        int good = 0;
+        int bad = 0;
+        long now = io.werkstrom.protocol.BatchValidator.micros(java.time.Instant.now());
+        for (int i = 0; i < 1_000; i++) {
+            if (i % 5 == 0) {
+                publish(publisher, topic, codec.encode(batch(gateway.gateway(), good++, rowsPerBatch, random)));
+            }
+            bad++;
+            switch (i % 4) {
+                case 0 -> {
+                    byte[] noise = new byte[1 + random.nextInt(400)];
+                    random.nextBytes(noise);
+                    publish(publisher, topic, noise);
+                }
+                case 1 -> {
+                    byte[] whole = codec.encode(batch(gateway.gateway(), 100_000 + i, rowsPerBatch, random));
+                    publish(publisher, topic, Arrays.copyOf(whole, 1 + random.nextInt(whole.length - 9)));
+                }
+                case 2 -> publish(publisher, topic, codec.encode(violating(i, now, random)));
+                default -> publish(publisher, "werkstrom/v1/" + tenant.toUpperCase() + "/plant-1/gw-1/telemetry",
+                        codec.encode(batch(gateway.gateway(), 200_000 + i, rowsPerBatch, random)));
+            }
+        }
+
+        awaitCount(store, "dead letters", bad, job, "SELECT count(*) FROM dead_letters");
+        awaitCount(store, "good batches", good, job,
+                "SELECT count(*) FROM batch_ledger WHERE tenant = ? AND gateway = 'gw-1'", tenant);
+        assertEquals((long) good * rowsPerBatch,
+                count(store, "SELECT count(*) FROM telemetry WHERE tenant = ? AND gateway = 'gw-1'", tenant));
+        assertEquals(bad, count(store, "SELECT count(*) FROM dead_letters WHERE length(reason) > 0"),
+                "dead letters with a reason");
+        assertEquals(bad / 4, count(store, "SELECT count(*) FROM dead_letters WHERE tenant IS NULL"
+                + " AND reason LIKE '%not a v1 telemetry topic%'"), "dead letters of foreign topics");
+        assertEquals(bad - bad / 4, count(store, "SELECT count(*) FROM dead_letters WHERE tenant = ?"
+                + " AND gateway = 'gw-1' AND payload IS NOT NULL AND length(payload) > 0", tenant),
+                "dead letters with the identity of their topic");
+        assertEquals(JobStatus.RUNNING, status(job), "job status after the bad input");
+    }
+
+    @Test
+    void spikesInASeriesBecomeAnomalies() throws Exception {
+        JobClient job = start(options(1, true));
+        String tenant = "tenant-d";
+        awaitSubscribed(publisher, codec, new GatewayAddress(tenant, "plant-1", "warm-up"), store, job);
+
+        GatewayAddress gateway = new GatewayAddress(tenant, "plant-1", "gw-1");
+        Random random = new Random(3);
+        long start = io.werkstrom.protocol.BatchValidator.micros(java.time.Instant.now()) - 600_000_000L;
+        Set<Long> spikes = new TreeSet<>();
+        for (int sequence = 0; sequence < 60; sequence++) {
+            TelemetryBatch.Builder builder = TelemetryBatch.builder(gateway.gateway(), sequence);
+            for (int row = 0; row < 10; row++) {
+                long micros = start + (sequence * 10L + row) * 1_000_000L;
+                double value = 20.0 + 0.5 * random.nextGaussian();
+                if (sequence >= 40 && sequence % 5 == 0 && row == 5) {
+                    value = 80.0;
+                    spikes.add(micros);
+                }
+                builder.add(micros, "press-1", "temperature_c", value, Quality.GOOD);
+            }
+            publish(publisher, Topics.telemetry(gateway), codec.encode(builder.build()));
+        }
+
+        awaitCount(store, "ledger entries", 60, job,
+                "SELECT count(*) FROM batch_ledger WHERE tenant = ? AND gateway = 'gw-1'", tenant);
+        awaitCount(store, "anomalies", spikes.size(), job,
+                "SELECT count(*) FROM anomalies WHERE tenant = ? AND gateway = 'gw-1'", tenant);
+        assertEquals(spikes.size(), count(store, "SELECT count(*) FROM anomalies WHERE tenant = ? AND gateway = 'gw-1'"
+                + " AND value = 80.0 AND sensor = 'temperature_c' AND site = 'plant-1' AND score > threshold"
+                + " AND detector = 'robust-z'", tenant), "anomalies at the spikes");
+    }
+
+    @Test
+    void messagesPublishedWhileTheJobIsDownArriveAfterItRestarts() throws Exception {
+        TelemetryJobOptions options = options(1, false);
+        JobClient first = start(options);
+        String tenant = "tenant-e";
+        awaitSubscribed(publisher, codec, new GatewayAddress(tenant, "plant-1", "warm-up"), store, first);
+        GatewayAddress gateway = new GatewayAddress(tenant, "plant-1", "gw-1");
+        Random random = new Random(5);
+        for (int sequence = 0; sequence < 20; sequence++) {
+            publish(publisher, Topics.telemetry(gateway), codec.encode(batch(gateway.gateway(), sequence, 4, random)));
+        }
+        awaitCount(store, "batches before the restart", 20, first,
+                "SELECT count(*) FROM batch_ledger WHERE tenant = ? AND gateway = 'gw-1'", tenant);
+        cancel(first);
+
+        // The broker keeps the stopped reader's session and queues these for it.
+        for (int sequence = 20; sequence < 40; sequence++) {
+            publish(publisher, Topics.telemetry(gateway), codec.encode(batch(gateway.gateway(), sequence, 4, random)));
+        }
+        JobClient second = start(options);
+
+        awaitCount(store, "batches after the restart", 40, second,
+                "SELECT count(*) FROM batch_ledger WHERE tenant = ? AND gateway = 'gw-1'", tenant);
+        awaitCount(store, "telemetry rows", 160, second,
+                "SELECT count(*) FROM telemetry WHERE tenant = ? AND gateway = 'gw-1'", tenant);
+    }
+
+    @Test
+    void theJobRidesOutABrokerRestart() throws Exception {
+        JobClient job = start(options(1, false));
+        String tenant = "tenant-f";
+        awaitSubscribed(publisher, codec, new GatewayAddress(tenant, "plant-1", "warm-up"), store, job);
+        GatewayAddress gateway = new GatewayAddress(tenant, "plant-1", "gw-1");
+        Random random = new Random(6);
+        for (int sequence = 0; sequence < 20; sequence++) {
+            publish(publisher, Topics.telemetry(gateway), codec.encode(batch(gateway.gateway(), sequence, 4, random)));
+        }
+        awaitCount(store, "batches before the broker restart", 20, job,
+                "SELECT count(*) FROM batch_ledger WHERE tenant = ? AND gateway = 'gw-1'", tenant);
+
+        // The reader reconnects on its own and subscribes again: Mosquitto 2.0 restores sessions from
+        // disk but not their shared subscriptions, and drops what is published before the new SUBSCRIBE.
+        broker.restart();
+        JobHarness.close(publisher);
+        publisher = JobHarness.publisher(broker.uri(), "publisher-" + name);
+        awaitSubscribed(publisher, codec, new GatewayAddress(tenant, "plant-1", "warm-up-2"), store, job);
+        for (int sequence = 20; sequence < 40; sequence++) {
+            publish(publisher, Topics.telemetry(gateway), codec.encode(batch(gateway.gateway(), sequence, 4, random)));
+        }
+
+        awaitCount(store, "batches after the broker restart", 40, job,
+                "SELECT count(*) FROM batch_ledger WHERE tenant = ? AND gateway = 'gw-1'", tenant);
+        awaitCount(store, "telemetry rows", 160, job,
+                "SELECT count(*) FROM telemetry WHERE tenant = ? AND gateway = 'gw-1'", tenant);
+        assertEquals(JobStatus.RUNNING, status(job));
+    }
+
+    @Test
+    void anUnreachableBrokerFailsTheJobWithTheCause() throws Exception {
+        JobClient job = start(TelemetryJobOptions.builder().mqttUri("tcp://127.0.0.1:" + MosquittoBroker.freePort())
+                .sharedGroup(name).clientIdPrefix(name).store(store).build());
+
+        Throwable failure = awaitFailure(job);
+
+        assertCause(failure, MqttSourceException.class, "could not connect to tcp://127.0.0.1:");
+    }
+
+    private static Throwable awaitFailure(JobClient job) throws Exception {
+        try {
+            job.getJobExecutionResult().get(JobHarness.WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            assertEquals(JobStatus.FAILED, status(job));
+            return e;
+        }
+        throw new AssertionError("the job ended without failing: " + status(job));
+    }
+
+    private static void assertCause(Throwable failure, Class<? extends Throwable> type, String message) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (type.isInstance(t) && String.valueOf(t.getMessage()).contains(message)) {
+                return;
+            }
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " with '" + message + "' in the causes", failure);
+    }
+
+    private TelemetryJobOptions options(int parallelism, boolean detector) {
+        return TelemetryJobOptions.builder()
+                .mqttUri(broker.uri())
+                .sharedGroup(name)
+                .clientIdPrefix(name)
+                .store(store)
+                .sink(new SinkOptions(500, Duration.ofMillis(200)))
+                .parallelism(parallelism)
+                .checkpointInterval(JobHarness.CHECKPOINT_INTERVAL)
+                .detectorEnabled(detector)
+                .detector(RobustZScoreOptions.defaults())
+                .kernelBackend("java")
+                .build();
+    }
+
+    private JobClient start(TelemetryJobOptions options) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        TelemetryJob.define(env, options);
+        JobClient job = env.executeAsync(TelemetryJob.JOB_NAME + "-" + name);
+        jobs.add(job);
+        return job;
+    }
+
+    /** A decodable batch that the validator refuses, in one of three ways. */
+    private static TelemetryBatch violating(int i, long nowMicros, Random random) {
+        return switch ((i / 4) % 3) {
+            case 0 -> batch("gw-other", 300_000 + i, 3, random);
+            case 1 -> TelemetryBatch.builder("gw-1", 300_000 + i)
+                    .add(nowMicros - 1_000, "press-1", "temperature_c", Double.NaN, Quality.GOOD).build();
+            default -> TelemetryBatch.builder("gw-1", 300_000 + i)
+                    .add(nowMicros + 86_400_000_000L, "press-1", "temperature_c", 20.0, Quality.GOOD).build();
+        };
+    }
+}
