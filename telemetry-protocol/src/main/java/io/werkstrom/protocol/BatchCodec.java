@@ -3,22 +3,33 @@ package io.werkstrom.protocol;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.arrow.compression.CommonsCompressionFactory;
+import org.apache.arrow.flatbuf.MessageHeader;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.TimeStampMicroTZVector;
 import org.apache.arrow.vector.UInt1Vector;
 import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.compression.CompressionCodec;
 import org.apache.arrow.vector.compression.CompressionUtil;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.ipc.ReadChannel;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.ipc.message.IpcOption;
+import org.apache.arrow.vector.ipc.message.MessageMetadataResult;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
@@ -79,11 +90,19 @@ public final class BatchCodec {
         if (!endsWithEndOfStream(payload)) {
             throw new BatchDecodeException("truncated payload: no Arrow end-of-stream marker");
         }
+        // The stream is read message by message rather than through ArrowStreamReader: every length
+        // field is checked against the payload before anything is allocated (a lying length would
+        // otherwise allocate up to 2 GiB), and a body that fails to load is released, not leaked.
         try (BufferAllocator child = allocator.newChildAllocator("decode", 0, limits.maxDecodedBytes());
-             ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(payload), child,
-                     CommonsCompressionFactory.INSTANCE)) {
-            VectorSchemaRoot root = reader.getVectorSchemaRoot();
-            Schema schema = root.getSchema();
+             ReadChannel in = new ReadChannel(Channels.newChannel(new ByteArrayInputStream(payload)))) {
+            MessageMetadataResult schemaMessage = nextMessage(in, payload);
+            if (schemaMessage == null || schemaMessage.headerType() != MessageHeader.Schema) {
+                throw new BatchDecodeException("stream does not start with a schema message");
+            }
+            if (schemaMessage.getMessageBodyLength() != 0) {
+                throw new BatchDecodeException("schema message has a body");
+            }
+            Schema schema = MessageSerializer.deserializeSchema(schemaMessage);
             Map<String, String> meta = schema.getCustomMetadata();
             String protocol = meta == null ? null : meta.get(TelemetrySchema.META_PROTOCOL);
             if (!TelemetrySchema.PROTOCOL_VERSION.equals(protocol)) {
@@ -96,25 +115,167 @@ public final class BatchCodec {
             }
             long sequence = parseSequence(meta.get(TelemetrySchema.META_SEQUENCE));
             checkFields(schema);
-            if (!reader.loadNextBatch()) {
+
+            MessageMetadataResult batchMessage = nextMessage(in, payload);
+            if (batchMessage == null) {
                 throw new BatchDecodeException("stream holds a schema but no record batch");
             }
-            TelemetryBatch batch = toBatch(gateway, sequence, root);
-            if (reader.loadNextBatch()) {
+            if (batchMessage.headerType() != MessageHeader.RecordBatch) {
+                throw new BatchDecodeException("expected a record batch, found message type " + batchMessage.headerType());
+            }
+            long bodyLength = batchMessage.getMessageBodyLength();
+            if (bodyLength < 0 || bodyLength > payload.length - in.bytesRead()) {
+                throw new BatchDecodeException("record batch claims a body of " + bodyLength + " bytes but only "
+                        + (payload.length - in.bytesRead()) + " follow");
+            }
+            TelemetryBatch batch;
+            try (ArrowRecordBatch compressed = readRecordBatch(in, batchMessage, child);
+                 ArrowRecordBatch recordBatch = decompress(compressed, child);
+                 VectorSchemaRoot root = VectorSchemaRoot.create(schema, child)) {
+                if (recordBatch.getLength() > limits.maxRows()) {
+                    throw new BatchDecodeException("batch has " + recordBatch.getLength()
+                            + " rows, more than the limit of " + limits.maxRows());
+                }
+                checkBufferSizes(recordBatch);
+                new VectorLoader(root).load(recordBatch);
+                batch = toBatch(gateway, sequence, root);
+            }
+            if (nextMessage(in, payload) != null) {
                 throw new BatchDecodeException("stream holds more than one record batch");
             }
-            if (reader.bytesRead() != payload.length) {
-                throw new BatchDecodeException("payload has " + (payload.length - reader.bytesRead())
+            if (in.bytesRead() != payload.length) {
+                throw new BatchDecodeException("payload has " + (payload.length - in.bytesRead())
                         + " bytes after the end of the stream");
             }
             return batch;
         } catch (BatchDecodeException e) {
             throw e;
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
-            // Arrow reports corrupt input with a variety of runtime exceptions (and allocation
-            // failures when a length field lies); each is a bad payload, not a broken job.
+            // Arrow reports corrupt input with a variety of runtime exceptions; each is a bad
+            // payload, not a broken job.
             throw new BatchDecodeException("not a valid Arrow IPC telemetry stream: " + describe(e), e);
         }
+    }
+
+    /** Reads a record batch's body; the batch owns it from then on, and a failure releases it. */
+    private static ArrowRecordBatch readRecordBatch(ReadChannel in, MessageMetadataResult message,
+                                                    BufferAllocator allocator) throws IOException {
+        ArrowBuf body = MessageSerializer.readMessageBody(in, message.getMessageBodyLength(), allocator);
+        try {
+            return MessageSerializer.deserializeRecordBatch(message, body);
+        } catch (IOException | RuntimeException e) {
+            if (body.refCnt() > 0) {
+                body.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Bytes per value of each column's data buffer; 0 marks a variable-width (offsets + data) column. */
+    private static final int[] VALUE_WIDTHS = {8, 0, 0, 8, 1};
+
+    /**
+     * Refuses buffers too small for the batch's row count before Arrow loads them: Arrow would
+     * otherwise grow the vector, read past the buffer, and leak the new allocation.
+     */
+    private static void checkBufferSizes(ArrowRecordBatch batch) throws BatchDecodeException {
+        int rows = batch.getLength();
+        List<ArrowBuf> buffers = batch.getBuffers();
+        int expectedBuffers = 0;
+        for (int width : VALUE_WIDTHS) {
+            expectedBuffers += width == 0 ? 3 : 2;
+        }
+        if (batch.getNodes().size() != VALUE_WIDTHS.length || buffers.size() != expectedBuffers) {
+            throw new BatchDecodeException("record batch has " + batch.getNodes().size() + " columns and "
+                    + buffers.size() + " buffers, expected " + VALUE_WIDTHS.length + " and " + expectedBuffers);
+        }
+        int next = 0;
+        for (int column = 0; column < VALUE_WIDTHS.length; column++) {
+            String name = TelemetrySchema.FIELDS.get(column).getName();
+            if (batch.getNodes().get(column).getLength() != rows) {
+                throw new BatchDecodeException("column '" + name + "' has " + batch.getNodes().get(column).getLength()
+                        + " values in a batch of " + rows + " rows");
+            }
+            ArrowBuf validity = buffers.get(next++);
+            if (validity.writerIndex() != 0 && validity.writerIndex() < (rows + 7L) / 8) {
+                throw new BatchDecodeException("column '" + name + "' validity buffer is too short");
+            }
+            int width = VALUE_WIDTHS[column];
+            long needed = width == 0 ? (rows + 1L) * 4 : (long) rows * width;
+            if (buffers.get(next++).writerIndex() < needed) {
+                throw new BatchDecodeException("column '" + name + "' buffer holds fewer than the " + needed
+                        + " bytes that " + rows + " rows need");
+            }
+            if (width == 0) {
+                next++; // the character data; its extent is checked by the offsets as values are read
+            }
+        }
+    }
+
+    /**
+     * An uncompressed copy of {@code batch}. Arrow's own loader leaks the buffers it already
+     * decompressed when a later one fails (as corrupt input makes it do); here every buffer made so
+     * far is released on failure. The caller closes both batches.
+     */
+    private static ArrowRecordBatch decompress(ArrowRecordBatch batch, BufferAllocator allocator) {
+        CompressionUtil.CodecType type = CompressionUtil.CodecType.fromCompressionType(batch.getBodyCompression().getCodec());
+        List<ArrowBuf> plain = new ArrayList<>(batch.getBuffers().size());
+        try {
+            CompressionCodec codec = type == CompressionUtil.CodecType.NO_COMPRESSION
+                    ? null : CommonsCompressionFactory.INSTANCE.createCodec(type);
+            for (ArrowBuf buffer : batch.getBuffers()) {
+                if (codec == null || buffer.writerIndex() == 0) {
+                    buffer.getReferenceManager().retain();
+                    plain.add(buffer);
+                    continue;
+                }
+                // decompress() releases its input once it succeeds; the batch keeps its own reference
+                buffer.getReferenceManager().retain();
+                int references = buffer.refCnt();
+                try {
+                    plain.add(codec.decompress(allocator, buffer));
+                } finally {
+                    if (buffer.refCnt() == references) {
+                        buffer.getReferenceManager().release();
+                    }
+                }
+            }
+            return new ArrowRecordBatch(batch.getLength(), batch.getNodes(), plain);
+        } finally {
+            plain.forEach(ArrowBuf::close); // the new batch holds its own references
+        }
+    }
+
+    /**
+     * The next message's metadata, or null at the end-of-stream marker. Checks the framing's
+     * metadata length against what the payload holds before Arrow allocates a buffer for it.
+     */
+    private static MessageMetadataResult nextMessage(ReadChannel in, byte[] payload) throws IOException,
+            BatchDecodeException {
+        long at = in.bytesRead();
+        long remaining = payload.length - at;
+        if (remaining < 4) {
+            throw new BatchDecodeException("truncated payload: message framing cut at byte " + at);
+        }
+        ByteBuffer framing = ByteBuffer.wrap(payload, (int) at, (int) Math.min(8, remaining)).order(ByteOrder.LITTLE_ENDIAN);
+        int first = framing.getInt();
+        long metadataLength;
+        long framingBytes;
+        if (first == 0xFFFFFFFF) {
+            if (remaining < 8) {
+                throw new BatchDecodeException("truncated payload: message framing cut at byte " + at);
+            }
+            metadataLength = Integer.toUnsignedLong(framing.getInt());
+            framingBytes = 8;
+        } else {
+            metadataLength = Integer.toUnsignedLong(first);
+            framingBytes = 4;
+        }
+        if (metadataLength > remaining - framingBytes) {
+            throw new BatchDecodeException("message at byte " + at + " claims " + metadataLength
+                    + " bytes of metadata but only " + (remaining - framingBytes) + " follow");
+        }
+        return MessageSerializer.readMessage(in);
     }
 
     private TelemetryBatch toBatch(String gateway, long sequence, VectorSchemaRoot root) throws BatchDecodeException {

@@ -74,6 +74,32 @@ class BatchCodecTest {
     }
 
     @Test
+    void everySingleByteCorruptionIsRejectedOrDecodedWithoutLeakingMemory() {
+        byte[] good = codec.encode(sampleBatch(50));
+        int rejected = 0;
+        for (int i = 0; i < good.length; i++) {
+            byte[] corrupt = good.clone();
+            corrupt[i] ^= (byte) 0x5A;
+            try {
+                codec.decode(corrupt);
+            } catch (BatchDecodeException e) {
+                rejected++;
+            }
+        }
+        // Some bytes (padding, compressed-length slack) may change nothing; most must be refused.
+        assertTrue(rejected > good.length / 2, rejected + " of " + good.length + " corruptions rejected");
+        // allocator.close() in @AfterEach fails the test if any rejected payload leaked a buffer
+    }
+
+    @Test
+    void aLyingLengthFieldIsRejectedBeforeAnythingIsAllocated() {
+        byte[] lying = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xF0, (byte) 0xFF, (byte) 0xFF, 0x7F,
+                (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0, 0, 0, 0};
+        BatchDecodeException e = assertThrows(BatchDecodeException.class, () -> codec.decode(lying));
+        assertTrue(e.getMessage().contains("claims"), e.getMessage());
+    }
+
+    @Test
     void rejectsPayloadsOverTheLimits() {
         BatchCodec strict = new BatchCodec(allocator, new DecodeLimits(1 << 20, 10, 1 << 20));
         byte[] tooManyRows = codec.encode(sampleBatch(11));

@@ -19,7 +19,6 @@ import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.Topics;
-import io.werkstrom.testing.MosquittoBroker;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -54,15 +53,6 @@ final class JobHarness {
                 .setNumberSlotsPerTaskManager(2)
                 .setConfiguration(configuration)
                 .build());
-    }
-
-    /**
-     * A Mosquitto broker that keeps running as the current user: started as root, Mosquitto would
-     * switch to the user "mosquitto", which can neither write its log nor its persistence file in
-     * the fixture's private directory, and so would lose every session on a restart.
-     */
-    static MosquittoBroker startBroker() {
-        return MosquittoBroker.start("allow_anonymous true\nuser " + System.getProperty("user.name") + "\n");
     }
 
     /** A connected publisher (QoS 1 publishes block until the broker has them). The caller closes it. */

@@ -67,7 +67,7 @@ class TelemetryJobPostgresIT {
 
     @BeforeAll
     static void startServices() {
-        broker = JobHarness.startBroker();
+        broker = MosquittoBroker.start();
         postgres = PostgresServer.start();
     }
 

@@ -45,7 +45,7 @@ class TelemetryJobTimescaleIT {
 
     @Test
     void batchesArriveInTheHypertable() throws Exception {
-        try (MosquittoBroker broker = JobHarness.startBroker();
+        try (MosquittoBroker broker = MosquittoBroker.start();
              TimescaleDbServer timescale = TimescaleDbServer.start();
              RootAllocator allocator = new RootAllocator()) {
             StoreOptions store = timescale.storeOptions();
