@@ -1,0 +1,101 @@
+package io.werkstrom.analytics.eval.anomaly;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The anomaly-detection evaluation commands, as they follow the word {@code eval}:
+ * <pre>
+ *   anomaly --dataset skab --data DIR   SKAB-format files below DIR
+ *   anomaly --dataset nab  --data DIR   a corpus in NAB's layout at DIR
+ * </pre>
+ * Progress goes to {@code err}; the result is one JSON object, the last line of {@code out}:
+ * {@code {"f1":…,"far":…,"mar":…,"files":…}} for SKAB (rates as fractions, pooled over all scored
+ * rows), {@code {"standard":…,"low_fp":…,"low_fn":…}} for NAB (normalised NAB scores, each at the
+ * corpus-wide threshold that is best for its profile, as NAB's protocol does).
+ *
+ * <p>Exit codes: 0 success, 2 usage error, 1 data error (a missing folder or file, a malformed
+ * row; the message names the file and line).
+ */
+public final class AnomalyEvaluation {
+
+    static final String USAGE = "usage: eval anomaly --dataset skab|nab --data DIR";
+
+    private AnomalyEvaluation() {
+    }
+
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        String dataset = null;
+        String data = null;
+        if (args.isEmpty() || !args.get(0).equals("anomaly")) {
+            err.println("eval: expected the command 'anomaly', got "
+                    + (args.isEmpty() ? "nothing" : "'" + args.get(0) + "'") + "\n" + USAGE);
+            return 2;
+        }
+        for (int i = 1; i < args.size(); i++) {
+            String option = args.get(i);
+            if (!option.equals("--dataset") && !option.equals("--data")) {
+                err.println("eval anomaly: unknown option '" + option + "'; accepted: --dataset, --data\n" + USAGE);
+                return 2;
+            }
+            if (i + 1 >= args.size()) {
+                err.println("eval anomaly: " + option + " needs a value\n" + USAGE);
+                return 2;
+            }
+            String value = args.get(++i);
+            if (option.equals("--dataset")) {
+                dataset = value;
+            } else {
+                data = value;
+            }
+        }
+        if (dataset == null) {
+            err.println("eval anomaly: --dataset is required; accepted values: skab, nab\n" + USAGE);
+            return 2;
+        }
+        if (!dataset.equals("skab") && !dataset.equals("nab")) {
+            err.println("eval anomaly: --dataset '" + dataset + "' is not known; accepted values: skab, nab\n" + USAGE);
+            return 2;
+        }
+        if (data == null) {
+            err.println("eval anomaly: --data is required: the folder holding the " + dataset + " data\n" + USAGE);
+            return 2;
+        }
+        long start = System.nanoTime();
+        try {
+            String json = dataset.equals("skab") ? skab(Path.of(data), err) : nab(Path.of(data), err);
+            err.printf(Locale.ROOT, "eval anomaly: %s done in %.1f s%n", dataset, (System.nanoTime() - start) / 1e9);
+            out.println(json);
+            out.flush();
+            return 0;
+        } catch (EvaluationDataException e) {
+            err.println("eval anomaly: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static String skab(Path dir, PrintStream err) throws EvaluationDataException {
+        List<SkabFile> files = SkabDataset.load(dir, err);
+        SkabEvaluation.Result result = SkabEvaluation.evaluate(files, err);
+        BinaryCounts c = result.counts();
+        err.printf("skab: pooled tp %d, fp %d, tn %d, fn %d%n", c.tp(), c.fp(), c.tn(), c.fn());
+        return String.format(Locale.ROOT, "{\"f1\":%s,\"far\":%s,\"mar\":%s,\"files\":%d}", number(c.f1()),
+                number(c.falseAlarmRate()), number(c.missedAlarmRate()), result.files());
+    }
+
+    private static String nab(Path dir, PrintStream err) throws EvaluationDataException {
+        NabCorpus corpus = NabCorpus.load(dir, err);
+        Map<String, NabScorer.Result> results = NabEvaluation.evaluate(corpus, err);
+        return String.format(Locale.ROOT, "{\"standard\":%s,\"low_fp\":%s,\"low_fn\":%s}",
+                number(results.get("standard").normalised()), number(results.get("low_fp").normalised()),
+                number(results.get("low_fn").normalised()));
+    }
+
+    /** A JSON number with 4 decimals. */
+    private static String number(double value) {
+        return String.format(Locale.ROOT, "%.4f", value);
+    }
+}

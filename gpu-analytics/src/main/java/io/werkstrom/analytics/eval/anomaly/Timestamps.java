@@ -1,0 +1,35 @@
+package io.werkstrom.analytics.eval.anomaly;
+
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
+
+/** Parses the local date-times of the benchmark files, such as {@code 2014-04-10 07:15:00.000000}. */
+final class Timestamps {
+
+    /** Date and time separated by a space or {@code T}, seconds optional fraction of up to 9 digits. */
+    private static final DateTimeFormatter FORMAT = new DateTimeFormatterBuilder()
+            .appendPattern("uuuu-MM-dd")
+            .optionalStart().appendLiteral(' ').optionalEnd()
+            .optionalStart().appendLiteral('T').optionalEnd()
+            .appendPattern("HH:mm:ss")
+            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+            .toFormatter();
+
+    private Timestamps() {
+    }
+
+    /**
+     * Microseconds since 1970-01-01T00:00 of a local date-time; the files carry no zone, and only
+     * the order and equality of instants matter.
+     *
+     * @throws DateTimeParseException when {@code text} is not a date-time in the accepted format
+     */
+    static long parseMicros(String text) {
+        LocalDateTime t = LocalDateTime.parse(text.trim(), FORMAT);
+        return t.toEpochSecond(ZoneOffset.UTC) * 1_000_000L + t.getNano() / 1_000;
+    }
+}

@@ -1,0 +1,143 @@
+package io.werkstrom.analytics.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+/** The PCA detector against the plain definitions of its statistics, on fixed seeds. */
+class PcaDetectorTest {
+
+    private static final double TOLERANCE = 1e-9;
+
+    /** 4 correlated sensors driven by 2 latent factors plus noise. */
+    private static double[][] rows(int n, long seed) {
+        Random random = new Random(seed);
+        double[][] rows = new double[n][];
+        for (int i = 0; i < n; i++) {
+            double a = random.nextGaussian();
+            double b = random.nextGaussian();
+            rows[i] = new double[] {
+                10 + 2 * a + 0.1 * random.nextGaussian(),
+                -3 + a - b + 0.1 * random.nextGaussian(),
+                5 * b + 0.1 * random.nextGaussian(),
+                100 + 0.5 * random.nextGaussian()};
+        }
+        return rows;
+    }
+
+    @Test
+    void t2AndSpeEqualTheirFormulasComputedDirectly() {
+        double[][] training = rows(400, 11);
+        PcaDetector detector = PcaDetector.fit(training, PcaOptions.defaults());
+        int dims = detector.sensors();
+        int k = detector.components();
+        double[] mean = detector.mean();
+        double[] scale = detector.scale();
+        double[] lambda = detector.eigenvalues();
+        double[][] probe = rows(50, 12);
+        probe[7][2] += 30; // off the plane of normal operation
+        double[][] stats = detector.statistics(probe);
+        for (int i = 0; i < probe.length; i++) {
+            double[] z = new double[dims];
+            for (int d = 0; d < dims; d++) {
+                z[d] = (probe[i][d] - mean[d]) / scale[d];
+            }
+            double t2 = 0;
+            double[] reconstructed = new double[dims];
+            for (int c = 0; c < k; c++) {
+                double[] p = detector.loading(c);
+                double s = 0;
+                for (int d = 0; d < dims; d++) {
+                    s += p[d] * z[d];
+                }
+                t2 += s * s / lambda[c];
+                for (int d = 0; d < dims; d++) {
+                    reconstructed[d] += s * p[d];
+                }
+            }
+            double spe = 0;
+            for (int d = 0; d < dims; d++) {
+                spe += (z[d] - reconstructed[d]) * (z[d] - reconstructed[d]);
+            }
+            assertEquals(t2, stats[0][i], TOLERANCE * (1 + t2));
+            assertEquals(spe, stats[1][i], TOLERANCE * (1 + spe));
+        }
+        double[] score = detector.score(probe);
+        assertTrue(score[7] > 10, "a row off the plane scores far above its limit: " + score[7]);
+    }
+
+    @Test
+    void componentsAreUnitEigenvectorsOfTheTrainingCorrelation() {
+        double[][] training = rows(300, 21);
+        PcaDetector detector = PcaDetector.fit(training, PcaOptions.defaults());
+        int n = training.length;
+        int dims = detector.sensors();
+        double[] mean = detector.mean();
+        double[] scale = detector.scale();
+        double[][] corr = new double[dims][dims];
+        for (double[] row : training) {
+            for (int a = 0; a < dims; a++) {
+                for (int b = 0; b < dims; b++) {
+                    corr[a][b] += (row[a] - mean[a]) / scale[a] * (row[b] - mean[b]) / scale[b] / (n - 1);
+                }
+            }
+        }
+        for (int c = 0; c < detector.components(); c++) {
+            double[] v = detector.loading(c);
+            double norm = 0;
+            for (int a = 0; a < dims; a++) {
+                double cv = 0;
+                for (int b = 0; b < dims; b++) {
+                    cv += corr[a][b] * v[b];
+                }
+                assertEquals(detector.eigenvalues()[c] * v[a], cv, 1e-9);
+                norm += v[a] * v[a];
+            }
+            assertEquals(1.0, norm, 1e-12);
+        }
+        // Two latent factors and an independent sensor: 3 components reach 90% of the variance.
+        assertEquals(3, detector.components());
+    }
+
+    @Test
+    void limitsAreTheTrainingQuantile() {
+        double[][] training = rows(400, 31);
+        PcaDetector detector = PcaDetector.fit(training, PcaOptions.builder().limitQuantile(0.9).build());
+        double[][] stats = detector.statistics(training);
+        assertEquals(PcaDetector.quantile(stats[0], 0.9), detector.t2Limit(), 1e-12);
+        assertEquals(PcaDetector.quantile(stats[1], 0.9), detector.speLimit(), 1e-12);
+        int above = 0;
+        for (double s : detector.score(training)) {
+            above += s > 1 ? 1 : 0;
+        }
+        assertTrue(above <= 80, "at most 10% per statistic lies above its limit: " + above);
+    }
+
+    @Test
+    void constantSensorStaysFinite() {
+        double[][] training = rows(100, 41);
+        for (double[] row : training) {
+            row[3] = 7;
+        }
+        PcaDetector detector = PcaDetector.fit(training, PcaOptions.defaults());
+        double[] probe = training[0].clone();
+        probe[3] = 8;
+        double score = detector.score(new double[][] {probe})[0];
+        assertTrue(Double.isFinite(score) && score > 1, "moving a constant sensor scores high: " + score);
+    }
+
+    @Test
+    void badInputIsRejectedWithTheReason() {
+        assertThrows(IllegalArgumentException.class, () -> PcaDetector.fit(new double[3][4], PcaOptions.defaults()));
+        assertThrows(IllegalArgumentException.class, () -> PcaDetector.fit(new double[10][1], PcaOptions.defaults()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PcaOptions.builder().limitQuantile(1.0).build());
+        assertTrue(e.getMessage().contains("limitQuantile"));
+        e = assertThrows(IllegalArgumentException.class, () -> PcaOptions.builder().explainedVariance(0).build());
+        assertTrue(e.getMessage().contains("explainedVariance"));
+    }
+}

@@ -1,0 +1,93 @@
+package io.werkstrom.analytics.eval.anomaly;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AnomalyEvaluationTest {
+
+    private final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
+    private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
+
+    private int run(String... args) {
+        return AnomalyEvaluation.run(List.of(args), out, err);
+    }
+
+    private JsonNode lastLine() throws Exception {
+        String[] lines = outBytes.toString(StandardCharsets.UTF_8).split("\n");
+        return new ObjectMapper().readTree(lines[lines.length - 1]);
+    }
+
+    private static List<String> keys(JsonNode node) {
+        List<String> keys = new ArrayList<>();
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            keys.add(it.next());
+        }
+        return keys;
+    }
+
+    @Test
+    void skabPrintsExactlyTheContractKeys(@TempDir Path dir) throws Exception {
+        SyntheticSkab.write(dir, 2, 3);
+        assertEquals(0, run("anomaly", "--dataset", "skab", "--data", dir.toString()), errBytes.toString());
+        JsonNode json = lastLine();
+        assertEquals(List.of("f1", "far", "mar", "files"), keys(json));
+        assertEquals(2, json.get("files").asInt());
+        for (String key : List.of("f1", "far", "mar")) {
+            double v = json.get(key).asDouble();
+            assertTrue(v >= 0 && v <= 1, key + " = " + v);
+        }
+        // The synthetic faults are clear enough that most are found.
+        assertTrue(json.get("f1").asDouble() > 0.5, json.toString());
+    }
+
+    @Test
+    void nabPrintsExactlyTheContractKeysAndFindsTheSpike(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        assertEquals(0, run("anomaly", "--dataset", "nab", "--data", dir.toString()), errBytes.toString());
+        JsonNode json = lastLine();
+        assertEquals(List.of("standard", "low_fp", "low_fn"), keys(json));
+        // The spike at the window's middle (row 200 of 190..210) is found with no false positive:
+        // sigma(-11/21) / sigma(-1) = 0.8741 of the way from null to perfect, at best.
+        assertTrue(json.get("standard").asDouble() > 80, json.toString());
+    }
+
+    @Test
+    void usageErrorsNameTheOptionAndReturn2() {
+        assertEquals(2, run());
+        assertEquals(2, run("anomaly", "--dataset", "kdd", "--data", "x"));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("accepted values: skab, nab"));
+        assertEquals(2, run("anomaly", "--dataset", "nab"));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("--data is required"));
+        assertEquals(2, run("anomaly", "--data", "x"));
+        assertEquals(2, run("anomaly", "--dataset"));
+        assertEquals(2, run("anomaly", "--speed", "9"));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("unknown option '--speed'"));
+        assertEquals("", outBytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void dataErrorsReturn1WithTheReason(@TempDir Path dir) throws Exception {
+        assertEquals(1, run("anomaly", "--dataset", "nab", "--data", dir.resolve("absent").toString()));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("not found"));
+        Files.writeString(dir.resolve("a.csv"), "datetime;A;B;anomaly;changepoint\n2020-03-09 10:14:33;1;;0;0\n");
+        assertEquals(1, run("anomaly", "--dataset", "skab", "--data", dir.toString()));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("a.csv:2:"));
+        assertEquals("", outBytes.toString(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,95 @@
+package io.werkstrom.analytics.eval.anomaly;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NabCorpusTest {
+
+    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    private final PrintStream log = new PrintStream(logBytes, true, StandardCharsets.UTF_8);
+
+    @Test
+    void readsSeriesWindowsAndProfiles(@TempDir Path dir) throws Exception {
+        NabCorpus corpus = NabCorpus.load(NabFixture.write(dir), log);
+        assertEquals(List.of("groupA/calm.csv", "groupA/spike.csv"), corpus.series().stream().map(NabSeries::name).toList());
+        NabSeries spike = corpus.series().get(1);
+        assertEquals(300, spike.length());
+        assertEquals(List.of(new NabWindow(190, 210)), spike.windows());
+        assertEquals(List.of(), corpus.series().get(0).windows());
+        Map<String, NabProfile> profiles = corpus.profiles();
+        assertEquals(new NabProfile("standard", 1.0, 0.11, 1.0), profiles.get("standard"));
+        assertEquals(new NabProfile("reward_low_FP_rate", 1.0, 0.22, 1.0), profiles.get("reward_low_FP_rate"));
+        assertEquals(new NabProfile("reward_low_FN_rate", 1.0, 0.11, 2.0), profiles.get("reward_low_FN_rate"));
+    }
+
+    @Test
+    void malformedRowNamesFileAndLine(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        Path file = dir.resolve("data/groupA/calm.csv");
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(file));
+        lines.set(6, "2014-04-01 00:25:00,not-a-number");
+        Files.write(file, lines);
+        EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log));
+        assertTrue(e.getMessage().contains("calm.csv:7:"), e.getMessage());
+        assertTrue(e.getMessage().contains("not-a-number"), e.getMessage());
+    }
+
+    @Test
+    void badTimestampAndMissingFieldNameTheLine(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        Path file = dir.resolve("data/groupA/spike.csv");
+        Files.writeString(file, "timestamp,value\n2014-04-01 00:00:00,1\nyesterday,2\n");
+        EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log));
+        assertTrue(e.getMessage().contains("spike.csv:3:") && e.getMessage().contains("yesterday"), e.getMessage());
+        Files.writeString(file, "timestamp,value\n2014-04-01 00:00:00\n");
+        e = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log));
+        assertTrue(e.getMessage().contains("spike.csv:2: expected 2 fields"), e.getMessage());
+    }
+
+    @Test
+    void missingPiecesAreDataErrors(@TempDir Path dir) throws IOException {
+        assertTrue(assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir.resolve("nope"), log))
+                .getMessage().contains("not found"));
+        NabFixture.write(dir);
+        Files.delete(dir.resolve("config/profiles.json"));
+        assertTrue(assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log))
+                .getMessage().contains("profiles.json"));
+        Files.writeString(dir.resolve("config/profiles.json"), NabFixture.PROFILES);
+        Files.writeString(dir.resolve("labels/combined_windows.json"), "{\"groupA/calm.csv\": []}");
+        assertTrue(assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log))
+                .getMessage().contains("no entry for data file groupA/spike.csv"));
+    }
+
+    @Test
+    void windowsFollowNabOnRepeatedTimestamps() {
+        // A clock set back repeats 02:00..02:10: the window starts at the first 02:05.
+        long[] times = {100, 200, 300, 200, 300, 400};
+        assertEquals(1, NabCorpus.windowFirst(times, 200));
+        assertEquals(2, NabCorpus.windowLast(times, 300));
+        // Limits between rows fall to the rows inside them.
+        long[] sorted = {100, 200, 300, 400};
+        assertEquals(2, NabCorpus.windowFirst(sorted, 250));
+        assertEquals(2, NabCorpus.windowLast(sorted, 350));
+    }
+
+    @Test
+    void profilesNeedEveryWeight(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("profiles.json");
+        Files.writeString(file, "{\"standard\": {\"CostMatrix\": {\"tpWeight\": 1.0, \"fnWeight\": 1.0}}}");
+        EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> NabCorpus.readProfiles(file));
+        assertTrue(e.getMessage().contains("fpWeight"), e.getMessage());
+    }
+}
