@@ -229,15 +229,17 @@ public final class BatchCodec {
                     plain.add(buffer);
                     continue;
                 }
-                // decompress() releases its input once it succeeds; the batch keeps its own reference
+                // decompress() consumes one reference: it releases its input, or hands it on in the slice it
+                // returns for a buffer stored uncompressed. The batch keeps its own.
                 buffer.getReferenceManager().retain();
                 int references = buffer.refCnt();
                 try {
                     plain.add(codec.decompress(allocator, buffer));
-                } finally {
+                } catch (RuntimeException e) {
                     if (buffer.refCnt() == references) {
                         buffer.getReferenceManager().release();
                     }
+                    throw e;
                 }
             }
             return new ArrowRecordBatch(batch.getLength(), batch.getNodes(), plain);

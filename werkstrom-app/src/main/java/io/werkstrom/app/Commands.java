@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.werkstrom.analytics.eval.anomaly.AnomalyEvaluation;
 import io.werkstrom.analytics.eval.quality.QualityEvaluation;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
@@ -136,8 +137,9 @@ final class Commands {
     static int eval(List<String> argv, PrintStream out, PrintStream err) {
         String kind = argv.isEmpty() ? "" : argv.get(0);
         return switch (kind) {
+            case "anomaly" -> AnomalyEvaluation.run(argv, out, err);
             case "quality" -> QualityEvaluation.run(argv, out, err);
-            default -> throw new UsageException("eval: expected quality, got '" + kind + "'");
+            default -> throw new UsageException("eval: expected anomaly or quality, got '" + kind + "'");
         };
     }
 

@@ -27,6 +27,8 @@ public final class Werkstrom {
               gateway              run one simulated gateway against an external MQTT broker
               migrate              apply the database migrations and report the storage flavour
               protocol wire-size   measure bytes per sample on the wire, Arrow IPC against JSON
+              eval anomaly --dataset nab|skab --data DIR
+                                   score the anomaly detectors on a public benchmark
               eval quality --dataset cmapss|ai4i --data DIR
                                    train and score the quality / remaining-life predictors on a
                                    public benchmark; JSON metrics as the last line

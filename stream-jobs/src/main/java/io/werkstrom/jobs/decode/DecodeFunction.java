@@ -17,8 +17,6 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Flink operator around {@link BatchDecoder}: valid batches go to the main output, everything else
@@ -27,26 +25,18 @@ import org.slf4j.LoggerFactory;
  * <p>Each instance owns an Arrow root allocator for decoding, opened in {@link #open} and closed in
  * {@link #close}; a Flink task's user-code class loader lives shorter than the process, so a
  * process-wide root would outlive the classes that use it.
- *
- * <p>The root has no limit of its own: the codec bounds every decode with a child allocator of
- * {@link DecodeLimits#maxDecodedBytes()}. Arrow 19's stream reader does not release the body
- * buffer of a record batch it fails to deserialize, so some corrupt payloads leave memory behind
- * in the codec's child allocator; a limited root would fill up with those leaks and then refuse
- * good batches. The leaked bytes are exposed as the {@code arrowBytesLeaked} gauge.
+ * The codec bounds every decode with a child allocator of {@link DecodeLimits#maxDecodedBytes()}
+ * and releases it before returning, also for corrupt payloads.
  */
 public final class DecodeFunction extends ProcessFunction<MqttRecord, ReceivedBatch> {
 
     private static final long serialVersionUID = 1L;
-    private static final Logger LOG = LoggerFactory.getLogger(DecodeFunction.class);
 
     /** Messages that could not be stored, with the reason. */
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
 
-    // DecodeLimits is not Serializable; its values are.
-    private final int maxPayloadBytes;
-    private final int maxRows;
-    private final long maxDecodedBytes;
+    private final DecodeLimits limits;
     private final Duration maxClockSkew;
 
     private transient BufferAllocator allocator;
@@ -55,21 +45,16 @@ public final class DecodeFunction extends ProcessFunction<MqttRecord, ReceivedBa
     private transient Counter deadLetters;
 
     public DecodeFunction(DecodeLimits limits, Duration maxClockSkew) {
-        this.maxPayloadBytes = limits.maxPayloadBytes();
-        this.maxRows = limits.maxRows();
-        this.maxDecodedBytes = limits.maxDecodedBytes();
+        this.limits = limits;
         this.maxClockSkew = maxClockSkew;
     }
 
     @Override
     public void open(OpenContext openContext) {
         allocator = new RootAllocator();
-        DecodeLimits limits = new DecodeLimits(maxPayloadBytes, maxRows, maxDecodedBytes);
         decoder = new BatchDecoder(new BatchCodec(allocator, limits), new BatchValidator(maxClockSkew));
         acceptedBatches = getRuntimeContext().getMetricGroup().counter("acceptedBatches");
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
-        // Between two decodes nothing is allocated, so whatever is, leaked.
-        getRuntimeContext().getMetricGroup().gauge("arrowBytesLeaked", allocator::getAllocatedMemory);
     }
 
     @Override
@@ -86,15 +71,8 @@ public final class DecodeFunction extends ProcessFunction<MqttRecord, ReceivedBa
 
     @Override
     public void close() {
-        if (allocator == null) {
-            return;
+        if (allocator != null) {
+            allocator.close();
         }
-        if (allocator.getAllocatedMemory() > 0) {
-            // Closing would throw for the leaked buffers described above and fail the shutdown for nothing.
-            LOG.warn("Arrow decoding leaked {} bytes on corrupt payloads; leaving them to the process",
-                    allocator.getAllocatedMemory());
-            return;
-        }
-        allocator.close();
     }
 }
