@@ -49,6 +49,11 @@ public record TelemetryJobOptions(
 
     private static final long serialVersionUID = 1L;
 
+    /** Environment variable with the MQTT password, when no --mqtt.password-file is given. */
+    public static final String MQTT_PASSWORD_ENV = "WERKSTROM_MQTT_PASSWORD";
+    /** Environment variable with the database password, when no --store.password-file is given. */
+    public static final String DB_PASSWORD_ENV = "WERKSTROM_DB_PASSWORD";
+
     public static final String DEFAULT_SHARED_GROUP = "werkstrom-telemetry";
     public static final String DEFAULT_CLIENT_ID_PREFIX = "werkstrom-telemetry";
     public static final int DEFAULT_PARALLELISM = 1;
@@ -88,7 +93,18 @@ public record TelemetryJobOptions(
      * what it accepts.
      */
     public static TelemetryJobOptions fromArgs(String[] args) {
+        return fromArgs(args, System.getenv());
+    }
+
+    /**
+     * As {@link #fromArgs(String[])}, with passwords not given as files taken from {@code env}
+     * ({@value #MQTT_PASSWORD_ENV}, {@value #DB_PASSWORD_ENV}). Secrets are never command-line
+     * values, so that they stay out of the process list.
+     */
+    public static TelemetryJobOptions fromArgs(String[] args, Map<String, String> env) {
         Builder builder = builder();
+        builder.mqttPassword = env.get(MQTT_PASSWORD_ENV);
+        builder.storePassword = env.getOrDefault(DB_PASSWORD_ENV, "");
         List<String> seen = new ArrayList<>();
         for (String arg : args) {
             if (!arg.startsWith("--") || arg.indexOf('=') < 0) {
@@ -158,7 +174,8 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("mqtt.uri", new Argument(true, "serverUri", "broker URI, e.g. tcp://localhost:1883 (schemes "
                 + MqttSourceOptions.SCHEMES + ")", (b, v) -> b.mqttUri(v)));
         ARGUMENTS.put("mqtt.username", new Argument(false, "username", "MQTT user name; default none", (b, v) -> b.mqttUsername = v));
-        ARGUMENTS.put("mqtt.password", new Argument(false, "password", "MQTT password; default none", (b, v) -> b.mqttPassword = v));
+        ARGUMENTS.put("mqtt.password-file", new Argument(false, "password", "a file whose first line is the MQTT password; "
+                + "default: the environment variable " + MQTT_PASSWORD_ENV + ", else none", (b, v) -> b.mqttPassword = readSecret(v)));
         ARGUMENTS.put("mqtt.shared-group", new Argument(false, "group", "shared-subscription group, lower-case letters, digits, "
                 + "'-' and '_'; default " + DEFAULT_SHARED_GROUP, (b, v) -> b.sharedGroup(v)));
         ARGUMENTS.put("mqtt.client-id-prefix", new Argument(false, "clientIdPrefix", "client id prefix matching "
@@ -174,8 +191,9 @@ public record TelemetryJobOptions(
                 + MqttSourceBuilder.DEFAULT_QUEUE_CAPACITY, (b, v) -> b.queueCapacity(parseInt(v))));
         ARGUMENTS.put("store.jdbc-url", new Argument(true, "jdbcUrl", "a jdbc:postgresql: URL", (b, v) -> b.jdbcUrl = v));
         ARGUMENTS.put("store.user", new Argument(true, "user", "database user", (b, v) -> b.storeUser = v));
-        ARGUMENTS.put("store.password", new Argument(false, "password", "database password; default empty",
-                (b, v) -> b.storePassword = v));
+        ARGUMENTS.put("store.password-file", new Argument(false, "password", "a file whose first line is the database "
+                + "password; default: the environment variable " + DB_PASSWORD_ENV + ", else empty",
+                (b, v) -> b.storePassword = readSecret(v)));
         ARGUMENTS.put("store.insert-chunk-rows", new Argument(false, "insertChunkRows", "an integer between 1 and "
                 + StoreOptions.MAX_INSERT_CHUNK_ROWS + "; default " + StoreOptions.DEFAULT_INSERT_CHUNK_ROWS,
                 (b, v) -> b.insertChunkRows = parseInt(v)));
@@ -235,6 +253,17 @@ public record TelemetryJobOptions(
             return ms / 60_000 + "m";
         }
         return ms % 1_000 == 0 ? ms / 1_000 + "s" : ms + "ms";
+    }
+
+    /** The first line of a secret file, without its line end. */
+    static String readSecret(String file) {
+        try {
+            String text = java.nio.file.Files.readString(java.nio.file.Path.of(file), java.nio.charset.StandardCharsets.UTF_8);
+            int end = text.indexOf('\n');
+            return (end < 0 ? text : text.substring(0, end)).strip();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read the file: " + e.getMessage() + ".", e);
+        }
     }
 
     private static int parseInt(String text) {

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
@@ -15,6 +18,7 @@ import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.Topics;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TelemetryJobOptionsTest {
 
@@ -42,13 +46,26 @@ class TelemetryJobOptionsTest {
     }
 
     @Test
-    void everyArgumentIsParsed() {
+    void passwordsComeFromTheEnvironmentWhenNoFileIsGiven() {
+        TelemetryJobOptions options = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER},
+                Map.of(TelemetryJobOptions.MQTT_PASSWORD_ENV, "from-env", TelemetryJobOptions.DB_PASSWORD_ENV, "db-env"));
+        assertEquals("from-env", options.mqtt().password());
+        assertEquals("db-env", options.store().password());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER, "--store.password-file=/no/such/file"}));
+        assertTrue(e.getMessage().startsWith("--store.password-file="), e.getMessage());
+    }
+
+    @Test
+    void everyArgumentIsParsed(@TempDir Path secrets) throws Exception {
+        Path mqttSecret = Files.writeString(secrets.resolve("mqtt"), "mqtt-secret\n");
+        Path dbSecret = Files.writeString(secrets.resolve("db"), "db-secret\n");
         TelemetryJobOptions options = TelemetryJobOptions.fromArgs(new String[] {
                 URI, JDBC, USER,
-                "--mqtt.username=job", "--mqtt.password=mqtt-secret", "--mqtt.shared-group=cloud-a",
+                "--mqtt.username=job", "--mqtt.password-file=" + mqttSecret, "--mqtt.shared-group=cloud-a",
                 "--mqtt.client-id-prefix=job-a", "--mqtt.topic-filter=werkstrom/v1/acme/+/+/telemetry",
                 "--mqtt.ack-mode=on-receive", "--mqtt.session-expiry=2h", "--mqtt.queue-capacity=50",
-                "--store.password=db-secret", "--store.insert-chunk-rows=500", "--store.connect-timeout=30s",
+                "--store.password-file=" + dbSecret, "--store.insert-chunk-rows=500", "--store.connect-timeout=30s",
                 "--sink.batch-rows=100", "--sink.flush-interval=250ms", "--parallelism=4",
                 "--checkpoint.interval=500ms", "--decode.max-clock-skew=5m", "--detector.enabled=false",
                 "--detector.threshold=4.5", "--detector.window-size=64", "--detector.min-samples=16",
