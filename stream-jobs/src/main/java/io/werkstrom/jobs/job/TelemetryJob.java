@@ -2,8 +2,7 @@ package io.werkstrom.jobs.job;
 
 import io.werkstrom.jobs.decode.DecodeFunction;
 import io.werkstrom.jobs.detect.AnomalyScoringFunction;
-import io.werkstrom.jobs.sink.AnomalySink;
-import io.werkstrom.jobs.sink.DeadLetterSink;
+import io.werkstrom.jobs.sink.RecordSink;
 import io.werkstrom.jobs.sink.TelemetrySink;
 import io.werkstrom.jobs.source.MqttRecord;
 import io.werkstrom.jobs.source.MqttSource;
@@ -29,8 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * MqttSource ─► DecodeFunction ─┬─► TelemetrySink                       (telemetry + batch ledger)
- *                               ├─► keyBy(tenant/gateway) ─► AnomalyScoringFunction ─► AnomalySink
- *                               └─(side output)─► DeadLetterSink
+ *                               ├─► keyBy(tenant/gateway) ─► AnomalyScoringFunction ─► RecordSink.anomalies
+ *                               └─(side output)─► RecordSink.deadLetters
  * </pre>
  *
  * <p>Delivery: every sink flushes on each checkpoint, and the source acknowledges MQTT messages
@@ -70,7 +69,7 @@ public final class TelemetryJob {
                 .uid("telemetry-sink");
 
         batches.getSideOutput(DecodeFunction.DEAD_LETTERS)
-                .sinkTo(new DeadLetterSink(options.store(), options.sink()))
+                .sinkTo(RecordSink.deadLetters(options.store(), options.sink()))
                 .name("dead-letter-sink")
                 .uid("dead-letter-sink");
 
@@ -80,7 +79,7 @@ public final class TelemetryJob {
                     .returns(TypeInformation.of(DetectedAnomaly.class))
                     .name("score-anomalies")
                     .uid("score-anomalies")
-                    .sinkTo(new AnomalySink(options.store(), options.sink()))
+                    .sinkTo(RecordSink.anomalies(options.store(), options.sink()))
                     .name("anomaly-sink")
                     .uid("anomaly-sink");
         }

@@ -1,0 +1,88 @@
+package io.werkstrom.jobs.sink;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.List;
+
+import io.werkstrom.jobs.storage.DeadLetter;
+import io.werkstrom.jobs.storage.DetectedAnomaly;
+import io.werkstrom.jobs.storage.StoreException;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.jobs.storage.TelemetryStore;
+
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.metrics.Counter;
+
+/**
+ * Writes one record per row to the store: detected anomalies or dead letters. Buffering, flushing
+ * on checkpoints and the store's lifetime are {@link BufferedStoreWriter}'s.
+ */
+public final class RecordSink<T> implements Sink<T> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** How a list of records reaches the store; a method reference of {@link TelemetryStore}. */
+    @FunctionalInterface
+    public interface Write<T> extends Serializable {
+        void write(TelemetryStore store, List<T> records) throws StoreException;
+    }
+
+    private final StoreOptions store;
+    private final SinkOptions options;
+    private final String what;
+    private final String counter;
+    private final Write<T> write;
+
+    private RecordSink(StoreOptions store, SinkOptions options, String what, String counter, Write<T> write) {
+        this.store = store;
+        this.options = options;
+        this.what = what;
+        this.counter = counter;
+        this.write = write;
+    }
+
+    public static RecordSink<DetectedAnomaly> anomalies(StoreOptions store, SinkOptions options) {
+        return new RecordSink<>(store, options, "anomalies", "anomaliesWritten", TelemetryStore::writeAnomalies);
+    }
+
+    public static RecordSink<DeadLetter> deadLetters(StoreOptions store, SinkOptions options) {
+        return new RecordSink<>(store, options, "dead letters", "deadLettersWritten", TelemetryStore::writeDeadLetters);
+    }
+
+    @Override
+    public SinkWriter<T> createWriter(WriterInitContext context) throws IOException {
+        return new Writer<>(Stores.open(store), options, context, what, context.metricGroup().counter(counter), write);
+    }
+
+    private static final class Writer<T> extends BufferedStoreWriter<T> {
+        private final String what;
+        private final Counter written;
+        private final Write<T> write;
+
+        Writer(TelemetryStore store, SinkOptions options, WriterInitContext context, String what, Counter written,
+               Write<T> write) {
+            super(store, options, context.getProcessingTimeService());
+            this.what = what;
+            this.written = written;
+            this.write = write;
+        }
+
+        @Override
+        long rows(T element) {
+            return 1;
+        }
+
+        @Override
+        void store(TelemetryStore store, List<T> elements) throws StoreException {
+            write.write(store, elements);
+            written.inc(elements.size());
+        }
+
+        @Override
+        String what() {
+            return what;
+        }
+    }
+}
