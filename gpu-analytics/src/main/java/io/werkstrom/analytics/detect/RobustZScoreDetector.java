@@ -30,12 +30,40 @@ import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.TelemetrySchema;
 
 /**
- * Flags samples far from the recent typical value of their series, measured in robust standard
- * deviations: {@code score = |x - median| / scale} with {@code scale = max(1.4826 * MAD,
- * relativeScaleFloor * |median|, absoluteScaleFloor)}, median and MAD (median absolute deviation)
- * taken over the series' last {@code windowSize} usable samples. The floors keep a flat series
- * (MAD 0: a stuck sensor, a 0/1 signal) at a positive scale, so every score is finite; a flat
- * series that moves scores high, which is intended.
+ * Flags samples far from every recent operating regime of their series, measured in robust
+ * standard deviations of that regime.
+ *
+ * <p>For a series with one regime the score is the robust z-score {@code |x - median| / scale}
+ * with {@code scale = max(1.4826 * MAD, relativeScaleFloor * |median|, absoluteScaleFloor)},
+ * median and MAD (median absolute deviation) taken over the series' last {@code windowSize} usable
+ * samples. The floors keep a flat series (MAD 0: a stuck sensor, a 0/1 signal) at a positive
+ * scale, so every score is finite; a flat series that moves scores high, which is intended.
+ *
+ * <p>Machine signals are rarely one regime: within each production cycle spindle speed, load and
+ * power switch between idle, loading and cutting levels, each held for seconds. One median then
+ * sits in the majority regime and every sample of the others scores as an outlier. So the window
+ * is split into modes first (at most {@code maxModes}, each holding at least
+ * {@code minModeFraction} of it): a mode boundary is a stretch of sorted values at least
+ * {@code modeContrast} times sparser than the dense clusters on both sides (see
+ * {@code ModeSplitter}). Each mode gets its own median and scale, with the floors above, and a
+ * sample scores against the nearest mode: {@code min over modes m of |x - median_m| / scale_m}.
+ * A window without such a sparse stretch is one mode, and its scores are exactly the plain robust
+ * z-scores; {@code maxModes = 1} never splits.
+ *
+ * <p>Between two regimes the signal ramps (a spindle spins up, a load builds), and the window
+ * holds those ramp samples, sparse but recurring. When they cover the stretch between two
+ * neighbouring medians with no gap wider than {@code transitionGap} times its length, values on
+ * that stretch score zero: the series is known to pass through them. A spike that lands inside a
+ * covered stretch is therefore not found; one beyond the outermost modes, or between modes the
+ * series never moves between, is. A new level is an anomaly until it holds
+ * {@code minModeFraction} of the window, after which it is a regime of its own. So, until a
+ * series has gone through each of its regimes and transitions once (about one production cycle),
+ * the ones it has not seen yet alarm; a {@code minSamples} of about one cycle keeps that quiet.
+ *
+ * <p>A window spanning several production cycles keeps the regimes' statistics stable (the
+ * default {@code windowSize} of 1024 is about 100 s at 10 samples per second). A slow drift is
+ * found only while the window still holds mostly samples from before it: a window full of a
+ * steady drift follows it.
  *
  * <p>A series is one (gateway, machine, sensor). Samples of quality GOOD or UNCERTAIN with a
  * finite value are usable: each is scored against the baseline as it stood before the batch and
@@ -43,12 +71,13 @@ import io.werkstrom.protocol.TelemetrySchema;
  * or a missing machine or sensor are neither scored nor learned; samples of excluded sensors are
  * skipped. Every sample lands in exactly one of the {@link Counters}. A series is scored once it
  * holds {@code minSamples} samples; all rows of one series within a batch share the baseline of
- * the batch start, and baselines are recomputed after the batch from the updated windows.
+ * the batch start. Baselines are recomputed from the windows when a batch scores their series,
+ * so a batch costs O(windowSize * maxModes) per series it scores, however many series exist.
  *
  * <p>Each batch makes one kernel call covering every scorable row of every series in it.
  *
  * <p>State is checkpointed with {@link #snapshot()} and {@link #restore}: the windows alone, since
- * baselines are a function of them.
+ * baselines, modes included, are a function of them.
  *
  * <p>Ownership: the detector borrows the {@link KernelBackend} (the caller closes it) and owns an
  * Arrow allocator, a child of the one it is given or its own root, which {@link #close()}
@@ -73,6 +102,7 @@ public final class RobustZScoreDetector implements AutoCloseable {
     private final KernelBackend backend;
     private final RobustZScoreOptions options;
     private final BufferAllocator allocator;
+    private final ModeSplitter splitter;
     /** gateway -> machine -> sensor; insertion-ordered so that snapshots are reproducible. */
     private final Map<String, Map<String, Map<String, SeriesWindow>>> series = new LinkedHashMap<>();
     private int seriesCount;
@@ -107,6 +137,7 @@ public final class RobustZScoreDetector implements AutoCloseable {
         this.backend = backend;
         this.options = options;
         this.allocator = ownRoot ? allocator : allocator.newChildAllocator("robust-z-detector", 0, Long.MAX_VALUE);
+        this.splitter = new ModeSplitter(options);
     }
 
     public RobustZScoreOptions options() {
@@ -257,7 +288,7 @@ public final class RobustZScoreDetector implements AutoCloseable {
                 continue;
             }
             windowOfRow[i] = window;
-            if (!window.hasBaseline()) {
+            if (window.count() < options.minSamples()) {
                 warmingUp++;
                 continue;
             }
@@ -273,23 +304,20 @@ public final class RobustZScoreDetector implements AutoCloseable {
             series.remove(gateway); // every row was untracked; keep no empty entry
         }
 
+        for (SeriesWindow window : slots) {
+            if (window.isStale()) {
+                window.recomputeBaseline(options, splitter);
+            }
+        }
         List<Anomaly> anomalies = scorable == 0
                 ? List.of()
                 : scoreOnBackend(rows, windowOfRow, scoredRows, scorable, slots);
 
-        List<SeriesWindow> learned = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             SeriesWindow window = windowOfRow[i];
             if (window != null) {
                 window.add(rows.value(i));
-                if (window.learnedBatch != batch) {
-                    window.learnedBatch = batch;
-                    learned.add(window);
-                }
             }
-        }
-        for (SeriesWindow window : learned) {
-            window.recomputeBaseline(options);
         }
         return anomalies;
     }
@@ -297,31 +325,50 @@ public final class RobustZScoreDetector implements AutoCloseable {
     private List<Anomaly> scoreOnBackend(Rows rows, SeriesWindow[] windowOfRow, int[] scoredRows, int scorable,
                                          List<SeriesWindow> slots) {
         int seriesInBatch = slots.size();
+        int stride = 1;
+        for (SeriesWindow window : slots) {
+            stride = Math.max(stride, window.bandCount());
+        }
+        int entries = seriesInBatch * stride;
         try (Float8Vector values = new Float8Vector("value", allocator);
              IntVector seriesIndex = new IntVector("series", allocator);
-             Float8Vector center = new Float8Vector("center", allocator);
+             Float8Vector lower = new Float8Vector("lower", allocator);
+             Float8Vector upper = new Float8Vector("upper", allocator);
              Float8Vector scale = new Float8Vector("scale", allocator);
+             IntVector modeCount = new IntVector("modes", allocator);
              Float8Vector scores = new Float8Vector("score", allocator)) {
             values.allocateNew(scorable);
             seriesIndex.allocateNew(scorable);
             scores.allocateNew(scorable);
-            center.allocateNew(seriesInBatch);
-            scale.allocateNew(seriesInBatch);
+            lower.allocateNew(entries);
+            upper.allocateNew(entries);
+            scale.allocateNew(entries);
+            modeCount.allocateNew(seriesInBatch);
             for (int j = 0; j < scorable; j++) {
                 int row = scoredRows[j];
                 values.set(j, rows.value(row));
                 seriesIndex.set(j, windowOfRow[row].slot);
             }
             for (int s = 0; s < seriesInBatch; s++) {
-                center.set(s, slots.get(s).center());
-                scale.set(s, slots.get(s).scale());
+                SeriesWindow window = slots.get(s);
+                int bands = window.bandCount();
+                modeCount.set(s, bands);
+                for (int b = 0; b < stride; b++) {
+                    // Entries past a series' own bands are not read; they are set so that no cell is null.
+                    int at = s * stride + b;
+                    lower.set(at, b < bands ? window.bandLower(b) : 0.0);
+                    upper.set(at, b < bands ? window.bandUpper(b) : 0.0);
+                    scale.set(at, b < bands ? window.bandScale(b) : 1.0);
+                }
             }
             values.setValueCount(scorable);
             seriesIndex.setValueCount(scorable);
-            center.setValueCount(seriesInBatch);
-            scale.setValueCount(seriesInBatch);
+            lower.setValueCount(entries);
+            upper.setValueCount(entries);
+            scale.setValueCount(entries);
+            modeCount.setValueCount(seriesInBatch);
 
-            backend.robustZ(values, seriesIndex, center, scale, scores);
+            backend.robustZModes(values, seriesIndex, lower, upper, scale, modeCount, scores);
 
             double threshold = options.threshold();
             List<Anomaly> anomalies = new ArrayList<>();
@@ -395,16 +442,17 @@ public final class RobustZScoreDetector implements AutoCloseable {
                 dropped += options.excludedSensors().contains(sensor) ? 0 : 1;
                 continue;
             }
-            SeriesWindow window = window(gateway, series.computeIfAbsent(gateway, g -> new LinkedHashMap<>()),
-                    machine, sensor);
-            for (int k = skip; k < count; k++) {
+            double[] values = new double[count - skip];
+            for (int k = 0; k < values.length; k++) {
                 double v = in.readDouble();
                 if (!Double.isFinite(v)) {
                     throw new IOException("series " + i + " holds the non-finite sample " + v);
                 }
-                window.add(v);
+                values[k] = v;
             }
-            window.recomputeBaseline(options);
+            // Baselines are left stale: they are computed when a batch first scores the series.
+            window(gateway, series.computeIfAbsent(gateway, g -> new LinkedHashMap<>()), machine, sensor)
+                    .fill(values);
         }
         if (in.available() != 0) {
             throw new IOException(in.available() + " bytes after the last series");

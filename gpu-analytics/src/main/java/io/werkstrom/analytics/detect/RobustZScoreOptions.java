@@ -12,7 +12,9 @@ import java.util.Set;
  * <p>Options and defaults:
  * <ul>
  *   <li>{@code threshold} (6.0): a sample whose score exceeds it is an anomaly.</li>
- *   <li>{@code windowSize} (256): recent samples per series that the baseline is computed from.</li>
+ *   <li>{@code windowSize} (1024): recent samples per series that the baseline is computed from.
+ *       It should span several production cycles (at 10 samples per second, 1024 samples are
+ *       about 100 s), so that every operating regime of a machine is in it.</li>
  *   <li>{@code minSamples} (30): samples a series needs before it is scored (warm-up).</li>
  *   <li>{@code relativeScaleFloor} (1e-3) and {@code absoluteScaleFloor} (1e-6): the scale is
  *       {@code max(1.4826 * MAD, relativeScaleFloor * |median|, absoluteScaleFloor)}, so a flat
@@ -21,14 +23,32 @@ import java.util.Set;
  *       such as discrete per-cycle signals whose spread says nothing.</li>
  *   <li>{@code maxSeries} (10,000): series one detector tracks; samples of further series are
  *       counted as untracked instead of growing memory without bound.</li>
+ *   <li>{@code maxModes} (4): operating regimes (modes) a window is split into at most; 1 turns
+ *       the split off and scores every series against the median of its whole window.</li>
+ *   <li>{@code minModeFraction} (0.05): the share of the window a mode must hold (and at least
+ *       {@value #MIN_MODE_SAMPLES} samples), so that a few outliers never form a mode of their own.</li>
+ *   <li>{@code modeContrast} (6.0): how many times denser than the sparsest stretch between them
+ *       the samples on both sides must be for the window to be split there.</li>
+ *   <li>{@code transitionGap} (0.25): two neighbouring modes are joined by a transition when the
+ *       window's samples between their medians leave no gap wider than this fraction of the
+ *       distance between the medians; values on a transition are not anomalous. 0 never joins
+ *       modes.</li>
  * </ul>
+ *
+ * <p>How the options act is described on {@link RobustZScoreDetector}.
  */
 public final class RobustZScoreOptions implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     /** The largest window accepted; a window costs 16 bytes per sample per series. */
     public static final int MAX_WINDOW_SIZE = 1 << 20;
+
+    /** The largest {@code maxModes} accepted. */
+    public static final int MAX_MODES = 16;
+
+    /** The fewest samples a mode holds, whatever {@code minModeFraction} says. */
+    public static final int MIN_MODE_SAMPLES = 10;
 
     private static final RobustZScoreOptions DEFAULTS = builder().build();
 
@@ -39,6 +59,10 @@ public final class RobustZScoreOptions implements Serializable {
     private final double absoluteScaleFloor;
     private final Set<String> excludedSensors;
     private final int maxSeries;
+    private final int maxModes;
+    private final double minModeFraction;
+    private final double modeContrast;
+    private final double transitionGap;
 
     private RobustZScoreOptions(Builder b) {
         this.threshold = b.threshold;
@@ -48,6 +72,10 @@ public final class RobustZScoreOptions implements Serializable {
         this.absoluteScaleFloor = b.absoluteScaleFloor;
         this.excludedSensors = b.excludedSensors;
         this.maxSeries = b.maxSeries;
+        this.maxModes = b.maxModes;
+        this.minModeFraction = b.minModeFraction;
+        this.modeContrast = b.modeContrast;
+        this.transitionGap = b.transitionGap;
     }
 
     public static RobustZScoreOptions defaults() {
@@ -67,7 +95,11 @@ public final class RobustZScoreOptions implements Serializable {
                 .relativeScaleFloor(relativeScaleFloor)
                 .absoluteScaleFloor(absoluteScaleFloor)
                 .excludedSensors(excludedSensors)
-                .maxSeries(maxSeries);
+                .maxSeries(maxSeries)
+                .maxModes(maxModes)
+                .minModeFraction(minModeFraction)
+                .modeContrast(modeContrast)
+                .transitionGap(transitionGap);
     }
 
     public double threshold() {
@@ -99,6 +131,22 @@ public final class RobustZScoreOptions implements Serializable {
         return maxSeries;
     }
 
+    public int maxModes() {
+        return maxModes;
+    }
+
+    public double minModeFraction() {
+        return minModeFraction;
+    }
+
+    public double modeContrast() {
+        return modeContrast;
+    }
+
+    public double transitionGap() {
+        return transitionGap;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RobustZScoreOptions other
@@ -108,13 +156,17 @@ public final class RobustZScoreOptions implements Serializable {
                 && Double.compare(relativeScaleFloor, other.relativeScaleFloor) == 0
                 && Double.compare(absoluteScaleFloor, other.absoluteScaleFloor) == 0
                 && excludedSensors.equals(other.excludedSensors)
-                && maxSeries == other.maxSeries;
+                && maxSeries == other.maxSeries
+                && maxModes == other.maxModes
+                && Double.compare(minModeFraction, other.minModeFraction) == 0
+                && Double.compare(modeContrast, other.modeContrast) == 0
+                && Double.compare(transitionGap, other.transitionGap) == 0;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(threshold, windowSize, minSamples, relativeScaleFloor, absoluteScaleFloor,
-                excludedSensors, maxSeries);
+                excludedSensors, maxSeries, maxModes, minModeFraction, modeContrast, transitionGap);
     }
 
     @Override
@@ -122,18 +174,23 @@ public final class RobustZScoreOptions implements Serializable {
         return "RobustZScoreOptions[threshold=" + threshold + ", windowSize=" + windowSize
                 + ", minSamples=" + minSamples + ", relativeScaleFloor=" + relativeScaleFloor
                 + ", absoluteScaleFloor=" + absoluteScaleFloor + ", excludedSensors=" + excludedSensors
-                + ", maxSeries=" + maxSeries + "]";
+                + ", maxSeries=" + maxSeries + ", maxModes=" + maxModes + ", minModeFraction=" + minModeFraction
+                + ", modeContrast=" + modeContrast + ", transitionGap=" + transitionGap + "]";
     }
 
     /** Collects options; {@link #build()} validates them all. Not thread-safe. */
     public static final class Builder {
         private double threshold = 6.0;
-        private int windowSize = 256;
+        private int windowSize = 1024;
         private int minSamples = 30;
         private double relativeScaleFloor = 1e-3;
         private double absoluteScaleFloor = 1e-6;
         private Set<String> excludedSensors = Set.of("part_scrap", "cycle_time_s");
         private int maxSeries = 10_000;
+        private int maxModes = 4;
+        private double minModeFraction = 0.05;
+        private double modeContrast = 6.0;
+        private double transitionGap = 0.25;
 
         private Builder() {
         }
@@ -178,6 +235,27 @@ public final class RobustZScoreOptions implements Serializable {
             return this;
         }
 
+        /** At most this many modes per series; 1 scores against the whole window's median. */
+        public Builder maxModes(int maxModes) {
+            this.maxModes = maxModes;
+            return this;
+        }
+
+        public Builder minModeFraction(double minModeFraction) {
+            this.minModeFraction = minModeFraction;
+            return this;
+        }
+
+        public Builder modeContrast(double modeContrast) {
+            this.modeContrast = modeContrast;
+            return this;
+        }
+
+        public Builder transitionGap(double transitionGap) {
+            this.transitionGap = transitionGap;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first option out of range */
         public RobustZScoreOptions build() {
             if (!(Double.isFinite(threshold) && threshold > 0)) {
@@ -201,6 +279,22 @@ public final class RobustZScoreOptions implements Serializable {
             }
             if (maxSeries < 1) {
                 throw new IllegalArgumentException("maxSeries must be >= 1 (was " + maxSeries + ").");
+            }
+            if (maxModes < 1 || maxModes > MAX_MODES) {
+                throw new IllegalArgumentException("maxModes must be between 1 and " + MAX_MODES + " (was "
+                        + maxModes + ").");
+            }
+            if (!(minModeFraction > 0 && minModeFraction <= 0.5)) {
+                throw new IllegalArgumentException("minModeFraction must be a number in (0, 0.5] (was "
+                        + minModeFraction + ").");
+            }
+            if (!(Double.isFinite(modeContrast) && modeContrast > 1)) {
+                throw new IllegalArgumentException("modeContrast must be a finite number > 1 (was " + modeContrast
+                        + ").");
+            }
+            if (!(transitionGap >= 0 && transitionGap <= 1)) {
+                throw new IllegalArgumentException("transitionGap must be a number in [0, 1] (was " + transitionGap
+                        + ").");
             }
             return new RobustZScoreOptions(this);
         }

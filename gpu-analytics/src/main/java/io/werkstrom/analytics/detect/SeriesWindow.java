@@ -3,12 +3,14 @@ package io.werkstrom.analytics.detect;
 import java.util.Arrays;
 
 /**
- * The recent samples of one series and the baseline (median and scale) computed from them.
+ * The recent samples of one series and the baseline computed from them: the median and scale of
+ * the whole window, and the scoring bands of its modes (see {@link ModeSplitter}).
  *
  * <p>The window is kept twice: in arrival order (a ring, to know which sample leaves) and sorted
- * (so the median is a lookup and the MAD one outward walk from it). Adding a sample costs a
- * binary search and an array shift, O(window) memory moves at worst; recomputing the baseline is
- * O(window) comparisons with no allocation. Not thread-safe.
+ * (so a median is a lookup, a MAD one outward walk from it, and the modes a few linear passes).
+ * Adding a sample costs a binary search and an array shift, O(window) memory moves at worst, and
+ * marks the baseline stale; recomputing it is O(window * maxModes) with no allocation beyond the
+ * splitter's scratch arrays. Not thread-safe.
  */
 final class SeriesWindow {
 
@@ -25,13 +27,17 @@ final class SeriesWindow {
     private int head;
 
     private boolean hasBaseline;
+    private boolean stale = true;
     private double center;
     private double scale;
+    private int bands;
+    private double[] bandLower;
+    private double[] bandUpper;
+    private double[] bandScale;
 
     /** Position of this series in the current batch's per-series columns, valid while {@code slotBatch} matches. */
     int slot;
     long slotBatch = -1;
-    long learnedBatch = -1;
 
     SeriesWindow(String machine, String sensor, int windowSize) {
         this.machine = machine;
@@ -58,8 +64,31 @@ final class SeriesWindow {
         return scale;
     }
 
-    /** Adds a finite sample, dropping the oldest when the window is full. Does not touch the baseline. */
+    /** Whether samples arrived since the baseline was last computed. */
+    boolean isStale() {
+        return stale;
+    }
+
+    /** The scoring bands: the modes, then the transitions between them; at least one with a baseline. */
+    int bandCount() {
+        return bands;
+    }
+
+    double bandLower(int band) {
+        return bandLower[band];
+    }
+
+    double bandUpper(int band) {
+        return bandUpper[band];
+    }
+
+    double bandScale(int band) {
+        return bandScale[band];
+    }
+
+    /** Adds a finite sample, dropping the oldest when the window is full. Marks the baseline stale. */
     void add(double value) {
+        stale = true;
         if (count < windowSize) {
             if (count == ring.length) {
                 int capacity = Math.min(windowSize, count * 2);
@@ -78,46 +107,62 @@ final class SeriesWindow {
     }
 
     /**
-     * Recomputes median and scale from the window: {@code scale = max(1.4826 * MAD,
-     * relativeFloor * |median|, absoluteFloor)}, capped at {@link Double#MAX_VALUE}. Without
-     * {@code minSamples} samples the series has no baseline.
+     * Fills an empty window with {@code values} (oldest first, finite), keeping the newest
+     * {@code windowSize}; as many {@link #add} calls would, but sorting once.
      */
+    void fill(double[] values) {
+        if (count != 0) {
+            throw new IllegalStateException("fill needs an empty window.");
+        }
+        int skip = Math.max(0, values.length - windowSize);
+        int n = values.length - skip;
+        if (ring.length < n) {
+            ring = new double[n];
+            sorted = new double[n];
+        }
+        System.arraycopy(values, skip, ring, 0, n);
+        System.arraycopy(values, skip, sorted, 0, n);
+        // Arrays.sort and the binary search in add order doubles alike (-0.0 before 0.0).
+        Arrays.sort(sorted, 0, n);
+        count = n;
+        head = 0;
+        stale = true;
+    }
+
+    /** {@link #recomputeBaseline(RobustZScoreOptions, ModeSplitter)} with a splitter of its own. */
     void recomputeBaseline(RobustZScoreOptions options) {
+        recomputeBaseline(options, new ModeSplitter(options));
+    }
+
+    /**
+     * Recomputes the baseline from the window: the whole window's median and {@code scale =
+     * max(1.4826 * MAD, relativeFloor * |median|, absoluteFloor)}, capped at
+     * {@link Double#MAX_VALUE}, and the bands of its modes; a window that is not split has one
+     * band, that median and scale. Without {@code minSamples} samples the series has no baseline.
+     */
+    void recomputeBaseline(RobustZScoreOptions options, ModeSplitter splitter) {
+        stale = false;
         int n = count;
         if (n < options.minSamples()) {
             hasBaseline = false;
+            bands = 0;
             return;
         }
-        int lo = (n - 1) >>> 1;
-        int hi = n >>> 1;
-        // Halving before adding keeps the mean of two huge values finite.
-        double median = lo == hi ? sorted[lo] : sorted[lo] * 0.5 + sorted[hi] * 0.5;
-
-        // Deviations from the median, smallest first: walk outward from the middle, taking the
-        // nearer of the next value below and the next value above. Both sides grow monotonically.
-        int below = lo;
-        int above = lo + 1;
-        double madLo = 0;
-        double madHi = 0;
-        for (int k = 0; k <= hi; k++) {
-            double deviation;
-            if (above >= n || (below >= 0 && median - sorted[below] <= sorted[above] - median)) {
-                deviation = median - sorted[below--];
-            } else {
-                deviation = sorted[above++] - median;
-            }
-            if (k == lo) {
-                madLo = deviation;
-            }
-            if (k == hi) {
-                madHi = deviation;
-            }
+        int maxBands = ModeSplitter.maxBands(options);
+        if (bandLower == null || bandLower.length < maxBands) {
+            bandLower = new double[maxBands];
+            bandUpper = new double[maxBands];
+            bandScale = new double[maxBands];
         }
-        double mad = lo == hi ? madLo : madLo * 0.5 + madHi * 0.5;
-        double s = Math.max(RobustZScoreDetector.MAD_TO_SIGMA * mad,
-                Math.max(options.relativeScaleFloor() * Math.abs(median), options.absoluteScaleFloor()));
-        center = median;
-        scale = Math.min(s, Double.MAX_VALUE);
+        bands = splitter.bands(sorted, n, bandLower, bandUpper, bandScale);
+        if (bands == 1) {
+            // One band is the unsplit window: its median and scale.
+            center = bandLower[0];
+            scale = bandScale[0];
+        } else {
+            center = ModeSplitter.median(sorted, 0, n);
+            scale = ModeSplitter.scale(sorted, 0, n, center, options);
+        }
         hasBaseline = true;
     }
 

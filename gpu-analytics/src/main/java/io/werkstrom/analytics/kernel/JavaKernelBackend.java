@@ -96,6 +96,56 @@ public final class JavaKernelBackend implements KernelBackend {
     }
 
     @Override
+    public void robustZModes(Float8Vector values, IntVector seriesIndex, Float8Vector lower, Float8Vector upper,
+                             Float8Vector scale, IntVector modeCount, Float8Vector out) {
+        checkOpen();
+        int rows = values.getValueCount();
+        requireRows("seriesIndex", seriesIndex, rows);
+        requireNoNulls("values", values);
+        requireNoNulls("lower", lower);
+        requireNoNulls("upper", upper);
+        requireNoNulls("scale", scale);
+        requireNoNulls("modeCount", modeCount);
+        int series = modeCount.getValueCount();
+        int entries = lower.getValueCount();
+        if (upper.getValueCount() != entries || scale.getValueCount() != entries) {
+            throw new IllegalArgumentException("lower, upper and scale must have as many entries (" + entries + ", "
+                    + upper.getValueCount() + ", " + scale.getValueCount() + ").");
+        }
+        if (series == 0 ? entries != 0 : entries == 0 || entries % series != 0) {
+            throw new IllegalArgumentException("lower has " + entries + " entries, not a positive multiple of the "
+                    + series + " series in modeCount.");
+        }
+        int modesPerSeries = series == 0 ? 0 : entries / series;
+        for (int s = 0; s < series; s++) {
+            int count = modeCount.get(s);
+            if (count < 1 || count > modesPerSeries) {
+                throw new IllegalArgumentException("modeCount of series " + s + " is " + count
+                        + ", outside [1, " + modesPerSeries + "].");
+            }
+        }
+        if (out.getValueCapacity() < rows) {
+            throw new IllegalArgumentException("out holds " + out.getValueCapacity() + " values, fewer than the "
+                    + rows + " rows.");
+        }
+        ArrowBuf v = values.getDataBuffer();
+        ArrowBuf s = seriesIndex.getDataBuffer();
+        ArrowBuf lo = lower.getDataBuffer();
+        ArrowBuf hi = upper.getDataBuffer();
+        ArrowBuf k = scale.getDataBuffer();
+        ArrowBuf c = modeCount.getDataBuffer();
+        ArrowBuf o = out.getDataBuffer();
+        if (pool == null || rows < parallelCutoff) {
+            Kernels.robustZModes(v, s, lo, hi, k, c, modesPerSeries, o, 0, rows);
+        } else {
+            int grain = Math.max(MIN_CHUNK_ROWS, rows / (parallelism * 4));
+            pool.invoke(new RangeTask(0, rows, grain,
+                    (from, to) -> Kernels.robustZModes(v, s, lo, hi, k, c, modesPerSeries, o, from, to)));
+        }
+        markValid(out, rows);
+    }
+
+    @Override
     public void close() {
         closed = true;
         if (pool != null) {

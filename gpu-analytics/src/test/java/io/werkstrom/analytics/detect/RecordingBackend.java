@@ -8,7 +8,7 @@ import org.apache.arrow.vector.IntVector;
 
 import io.werkstrom.analytics.kernel.KernelBackend;
 
-/** Delegates to a real backend and keeps every score it returned, one array per kernel call. */
+/** Delegates to a real backend and keeps every score it returned, one array per kernel call, of either kernel. */
 final class RecordingBackend implements KernelBackend {
 
     private final KernelBackend delegate;
@@ -27,6 +27,17 @@ final class RecordingBackend implements KernelBackend {
     public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
                         Float8Vector out) {
         delegate.robustZ(values, seriesIndex, center, scale, out);
+        record(out);
+    }
+
+    @Override
+    public void robustZModes(Float8Vector values, IntVector seriesIndex, Float8Vector lower, Float8Vector upper,
+                             Float8Vector scale, IntVector modeCount, Float8Vector out) {
+        delegate.robustZModes(values, seriesIndex, lower, upper, scale, modeCount, out);
+        record(out);
+    }
+
+    private void record(Float8Vector out) {
         double[] scores = new double[out.getValueCount()];
         for (int i = 0; i < scores.length; i++) {
             scores[i] = out.get(i);

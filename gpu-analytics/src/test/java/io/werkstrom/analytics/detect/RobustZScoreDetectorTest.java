@@ -368,6 +368,138 @@ class RobustZScoreDetectorTest {
         }
     }
 
+    // ---- operating regimes ----------------------------------------------------------------
+
+    /** Steps per production cycle of the regime plant: 70 in the low regime, then 30 in the high one. */
+    static final int CYCLE = 100;
+    static final int LOW_STEPS = 70;
+
+    static double low(int m, int s) {
+        return mean(m, s);
+    }
+
+    static double high(int m, int s) {
+        return mean(m, s) + 60 * sigma(m, s);
+    }
+
+    /** Steps since the start of the series' cycle; series are out of step with each other. */
+    static int phase(int m, int s, int step) {
+        return (step + 17 * m + 7 * s) % CYCLE;
+    }
+
+    /** Switches between the regimes at once, as a 0/1 actuator or a coarsely sampled machine does. */
+    static final Signal TWO_REGIMES = (m, s, step, noise) -> phase(m, s, step) < LOW_STEPS
+            ? low(m, s) + sigma(m, s) * noise
+            : high(m, s) + 1.5 * sigma(m, s) * noise;
+
+    /**
+     * Moves between the regimes as a first-order lag with a time constant of 3 steps, as spindle
+     * speed or load does: every switch leaves a ramp of sparse values between the two levels.
+     */
+    static final Signal RAMPED_REGIMES = (m, s, step, noise) -> {
+        int phase = phase(m, s, step);
+        boolean inLow = phase < LOW_STEPS;
+        double target = inLow ? low(m, s) : high(m, s);
+        double from = inLow ? high(m, s) : low(m, s);
+        int since = inLow ? phase : phase - LOW_STEPS;
+        return target + (from - target) * Math.exp(-since / 3.0) + sigma(m, s) * noise;
+    };
+
+    /** A warm-up of one production cycle, so that every series has seen both regimes when scoring starts. */
+    private static final RobustZScoreOptions ONE_CYCLE_WARM_UP = RobustZScoreOptions.builder().minSamples(CYCLE).build();
+
+    @Test
+    void twoRegimesRaiseNoFalseAlarmsOnceBothAreKnown() {
+        for (int stepsPerBatch : new int[] {1, 25}) {
+            try (RobustZScoreDetector detector = detector(ONE_CYCLE_WARM_UP)) {
+                List<Anomaly> anomalies = scoreAll(detector, plant(31, 4_000, stepsPerBatch, TWO_REGIMES));
+                assertTrue(anomalies.size() <= FALSE_ALARM_BOUND,
+                        "false alarms with " + stepsPerBatch + " steps per batch: " + anomalies);
+            }
+        }
+        // One median sits in the low regime, and nearly every sample of the high one alarms.
+        try (RobustZScoreDetector oneMode = detector(ONE_CYCLE_WARM_UP.toBuilder().maxModes(1).build())) {
+            List<Anomaly> anomalies = scoreAll(oneMode, plant(31, 4_000, 1, TWO_REGIMES));
+            long highSamples = (4_000L - CYCLE) * SERIES * (CYCLE - LOW_STEPS) / CYCLE;
+            assertTrue(anomalies.size() > highSamples / 2, anomalies.size() + " alarms with one mode");
+        }
+    }
+
+    @Test
+    void findsOutliersBetweenAndBeyondTheRegimes() {
+        // {step, machine, sensor, where}: where -1 is 15 sigma below the low regime, 0 halfway
+        // between the regimes (30 sigma from both), 1 15 high-regime sigmas above the high regime.
+        int[][] outliers = {{400, 0, 0, 0}, {1_234, 1, 2, 1}, {2_000, 2, 3, -1}, {2_777, 3, 1, 0}, {3_333, 4, 0, 1}};
+        Signal signal = (m, s, step, noise) -> {
+            for (int[] o : outliers) {
+                if (o[0] == step && o[1] == m && o[2] == s) {
+                    return switch (o[3]) {
+                        case -1 -> low(m, s) - 15 * sigma(m, s);
+                        case 0 -> (low(m, s) + high(m, s)) / 2;
+                        default -> high(m, s) + 15 * 1.5 * sigma(m, s);
+                    };
+                }
+            }
+            return TWO_REGIMES.value(m, s, step, noise);
+        };
+        try (RobustZScoreDetector detector = detector(ONE_CYCLE_WARM_UP)) {
+            List<Anomaly> anomalies = scoreAll(detector, plant(32, 4_000, 10, signal));
+            Set<Where> found = anomalies.stream().map(Where::of).collect(Collectors.toSet());
+            for (int[] o : outliers) {
+                Where expected = new Where(timestamp(o[0]), MACHINES[o[1]], SENSORS[o[2]]);
+                assertTrue(found.contains(expected), "missed " + expected + " in " + anomalies);
+            }
+            assertTrue(anomalies.size() - outliers.length <= FALSE_ALARM_BOUND, "extra alarms: " + anomalies);
+        }
+    }
+
+    @Test
+    void rampsBetweenRegimesAreNotAnomalousButValuesBeyondThemAre() {
+        int[][] outliers = {{1_500, 1, 1, 0}, {2_500, 2, 2, 1}, {3_500, 3, 3, 1}};
+        Signal signal = (m, s, step, noise) -> {
+            for (int[] o : outliers) {
+                if (o[0] == step && o[1] == m && o[2] == s) {
+                    return o[3] == 0 ? (low(m, s) + high(m, s)) / 2 : high(m, s) + 15 * sigma(m, s);
+                }
+            }
+            return RAMPED_REGIMES.value(m, s, step, noise);
+        };
+        try (RobustZScoreDetector detector = detector(ONE_CYCLE_WARM_UP)) {
+            List<Anomaly> anomalies = scoreAll(detector, plant(33, 4_000, 10, signal));
+            Set<Where> found = anomalies.stream().map(Where::of).collect(Collectors.toSet());
+            // Halfway between the regimes lies on the ramps the series runs through every cycle.
+            assertFalse(found.contains(new Where(timestamp(1_500), MACHINES[1], SENSORS[1])), anomalies.toString());
+            for (int[] o : new int[][] {outliers[1], outliers[2]}) {
+                Where expected = new Where(timestamp(o[0]), MACHINES[o[1]], SENSORS[o[2]]);
+                assertTrue(found.contains(expected), "missed " + expected + " in " + anomalies);
+            }
+            assertTrue(anomalies.size() - 2 <= FALSE_ALARM_BOUND, "extra alarms: " + anomalies);
+        }
+        // Without transitions every ramp sample far from both levels alarms, every cycle.
+        try (RobustZScoreDetector noTransitions = detector(ONE_CYCLE_WARM_UP.toBuilder().transitionGap(0).build())) {
+            List<Anomaly> anomalies = scoreAll(noTransitions, plant(33, 4_000, 10, RAMPED_REGIMES));
+            assertTrue(anomalies.size() > 4_000 / CYCLE * SERIES, anomalies.size() + " alarms without transitions");
+        }
+    }
+
+    @Test
+    void aUnimodalSeriesScoresExactlyAsWithoutModes() {
+        Signal spiky = (m, s, step, noise) -> GAUSSIAN.value(m, s, step, noise)
+                + (step % 397 == 0 ? 10 * sigma(m, s) : 0);
+        List<TelemetryBatch> batches = plant(34, 3_000, 5, spiky);
+        RecordingBackend oneModeBackend = new RecordingBackend(new JavaKernelBackend(1, 1));
+        try (RobustZScoreDetector modes = detector(RobustZScoreOptions.defaults());
+             RobustZScoreDetector oneMode = new RobustZScoreDetector(oneModeBackend,
+                     RobustZScoreOptions.builder().maxModes(1).build(), allocator)) {
+            List<Anomaly> expected = scoreAll(oneMode, batches);
+            assertFalse(expected.isEmpty());
+            assertEquals(expected, scoreAll(modes, batches));
+            assertEquals(oneModeBackend.allScores(), backend.allScores(), "every score, bit for bit");
+        } finally {
+            oneModeBackend.close();
+        }
+    }
+
     // ---- checkpointing --------------------------------------------------------------------
 
     @Test

@@ -80,6 +80,47 @@ class SeriesWindowTest {
         assertEquals(Double.MAX_VALUE, window.scale());
     }
 
+    @Test
+    void fillingFromASnapshotEqualsAddingOneByOne() {
+        RobustZScoreOptions options = RobustZScoreOptions.builder().windowSize(300).minSamples(10).build();
+        Random random = new Random(12);
+        for (int length : new int[] {0, 1, 17, 299, 300, 301, 1_000}) {
+            double[] values = new double[length];
+            for (int i = 0; i < length; i++) {
+                // Two regimes, ties and signed zeros: the sorted copies must agree bit for bit.
+                values[i] = switch (i % 7) {
+                    case 0 -> 0.0;
+                    case 1 -> -0.0;
+                    case 2 -> Math.rint(random.nextGaussian());
+                    default -> (i / 50 % 2 == 0 ? 10 : 90) + random.nextGaussian();
+                };
+            }
+            SeriesWindow added = new SeriesWindow("m", "s", options.windowSize());
+            for (double v : values) {
+                added.add(v);
+            }
+            SeriesWindow filled = new SeriesWindow("m", "s", options.windowSize());
+            filled.fill(values);
+            assertTrue(filled.isStale());
+            assertArrayEquals(added.valuesInArrivalOrder(), filled.valuesInArrivalOrder(), "length " + length);
+            added.recomputeBaseline(options);
+            filled.recomputeBaseline(options);
+            assertFalse(filled.isStale());
+            assertEquals(added.hasBaseline(), filled.hasBaseline());
+            assertEquals(added.bandCount(), filled.bandCount(), "length " + length);
+            for (int b = 0; b < added.bandCount(); b++) {
+                assertEquals(added.bandLower(b), filled.bandLower(b), 0.0);
+                assertEquals(added.bandUpper(b), filled.bandUpper(b), 0.0);
+                assertEquals(added.bandScale(b), filled.bandScale(b), 0.0);
+            }
+            // Both keep sliding alike.
+            added.add(55.5);
+            filled.add(55.5);
+            assertTrue(filled.isStale());
+            assertArrayEquals(added.valuesInArrivalOrder(), filled.valuesInArrivalOrder());
+        }
+    }
+
     private static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);

@@ -1,5 +1,6 @@
 package io.werkstrom.analytics.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,6 +61,131 @@ class JavaKernelBackendTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {0, 1, 999, 1_000, 1_001, 100_003})
+    void robustZModesMatchesThePlainLoopBelowAndAboveTheCutoff(int rows) {
+        try (JavaKernelBackend backend = new JavaKernelBackend(4, CUTOFF)) {
+            assertModesMatchOracle(backend, rows, 4_242 + rows);
+        }
+    }
+
+    @Test
+    void robustZModesOnTheDefaultAndSingleThreadedBackendsMatchesThePlainLoop() {
+        try (JavaKernelBackend parallel = new JavaKernelBackend();
+             JavaKernelBackend single = new JavaKernelBackend(1, 1)) {
+            assertModesMatchOracle(parallel, JavaKernelBackend.DEFAULT_PARALLEL_CUTOFF * 2 + 11, 17);
+            assertModesMatchOracle(single, 20_000, 19);
+        }
+    }
+
+    /** The detector relies on this: a series with one plain mode gets exactly the robust z-score. */
+    @Test
+    void oneModePerSeriesScoresBitForBitLikeRobustZ() {
+        int rows = 50_000;
+        Random random = new Random(23);
+        double[] values = new double[rows];
+        int[] series = new int[rows];
+        double[] center = new double[SERIES];
+        double[] scale = new double[SERIES];
+        int[] one = new int[SERIES];
+        for (int s = 0; s < SERIES; s++) {
+            center[s] = random.nextDouble() * 200 - 100;
+            scale[s] = 1e-3 + random.nextDouble() * 10;
+            one[s] = 1;
+        }
+        for (int i = 0; i < rows; i++) {
+            series[i] = random.nextInt(SERIES);
+            // Exact hits of the centre, huge values and signed zeros are the cases where a rewrite could differ.
+            values[i] = switch (i % 50) {
+                case 0 -> center[series[i]];
+                case 1 -> (i % 100 == 1 ? 1 : -1) * Double.MAX_VALUE;
+                case 2 -> -0.0;
+                default -> center[series[i]] + random.nextGaussian() * 50;
+            };
+        }
+        try (JavaKernelBackend backend = new JavaKernelBackend(2, CUTOFF);
+             Float8Vector v = doubles("values", values);
+             IntVector s = ints("series", series);
+             Float8Vector c = doubles("center", center);
+             Float8Vector c2 = doubles("upper", center);
+             Float8Vector k = doubles("scale", scale);
+             IntVector counts = ints("modes", one);
+             Float8Vector plain = new Float8Vector("plain", allocator);
+             Float8Vector modes = new Float8Vector("modes", allocator)) {
+            plain.allocateNew(rows);
+            modes.allocateNew(rows);
+            backend.robustZ(v, s, c, k, plain);
+            backend.robustZModes(v, s, c, c2, k, counts, modes);
+            for (int i = 0; i < rows; i++) {
+                assertEquals(Double.doubleToRawLongBits(plain.get(i)), Double.doubleToRawLongBits(modes.get(i)),
+                        "row " + i + ": " + plain.get(i) + " vs " + modes.get(i));
+            }
+        }
+    }
+
+    @Test
+    void robustZModesIsZeroInsideAnIntervalAndTakesTheNearestMode() {
+        // One series: a mode at 0 (scale 1), a mode at 100 (scale 5) and the interval [0, 100] (scale 1).
+        double[] values = {-3, 0, 40, 100, 110, 400};
+        double[] lower = {0, 100, 0};
+        double[] upper = {0, 100, 100};
+        double[] scale = {1, 5, 1};
+        double[] out = new double[values.length];
+        Kernels.robustZModes(values, new int[values.length], lower, upper, scale, new int[] {3}, 3, out, 0,
+                values.length);
+        assertArrayEquals(new double[] {3, 0, 0, 0, 2, 60}, out, 0.0);
+        // Without the interval, 40 is 40 scales from the mode at 0 and 12 from the one at 100.
+        Kernels.robustZModes(values, new int[values.length], lower, upper, scale, new int[] {2}, 3, out, 0,
+                values.length);
+        assertArrayEquals(new double[] {3, 0, 12, 0, 2, 60}, out, 0.0);
+    }
+
+    @Test
+    void robustZModesRejectsColumnsThatDoNotFit() {
+        try (JavaKernelBackend backend = new JavaKernelBackend(2, CUTOFF);
+             Float8Vector values = doubles("values", 1.0, 2.0, 3.0);
+             IntVector index = ints("series", 0, 1, 1);
+             IntVector shortIndex = ints("series", 0, 1);
+             Float8Vector four = doubles("lower", 0.0, 0.0, 5.0, 5.0);
+             Float8Vector three = doubles("upper", 0.0, 0.0, 5.0);
+             Float8Vector fourScales = doubles("scale", 1.0, 1.0, 1.0, 1.0);
+             Float8Vector goodScales = doubles("scale", 1.0, 1.0, 1.0, 1.0);
+             IntVector counts = ints("modes", 1, 2);
+             IntVector zero = ints("modes", 1, 0);
+             IntVector tooMany = ints("modes", 3, 1);
+             IntVector threeSeries = ints("modes", 1, 1, 1);
+             Float8Vector out = new Float8Vector("out", allocator)) {
+            out.allocateNew(3);
+            assertEquals("seriesIndex has 2 rows but values has 3.", assertThrows(IllegalArgumentException.class,
+                    () -> backend.robustZModes(values, shortIndex, four, four, fourScales, counts, out)).getMessage());
+            assertEquals("lower, upper and scale must have as many entries (4, 3, 4).",
+                    assertThrows(IllegalArgumentException.class,
+                            () -> backend.robustZModes(values, index, four, three, fourScales, counts, out))
+                            .getMessage());
+            assertEquals("lower has 4 entries, not a positive multiple of the 3 series in modeCount.",
+                    assertThrows(IllegalArgumentException.class,
+                            () -> backend.robustZModes(values, index, four, four, fourScales, threeSeries, out))
+                            .getMessage());
+            assertEquals("modeCount of series 1 is 0, outside [1, 2].", assertThrows(IllegalArgumentException.class,
+                    () -> backend.robustZModes(values, index, four, four, fourScales, zero, out)).getMessage());
+            assertEquals("modeCount of series 0 is 3, outside [1, 2].", assertThrows(IllegalArgumentException.class,
+                    () -> backend.robustZModes(values, index, four, four, fourScales, tooMany, out)).getMessage());
+
+            backend.robustZModes(values, index, four, four, fourScales, counts, out);
+            // series 0: |1 - 0|; series 1, both modes at 5: |2 - 5| and |3 - 5|
+            assertArrayEquals(new double[] {1, 3, 2}, new double[] {out.get(0), out.get(1), out.get(2)}, 0.0);
+
+            fourScales.setNull(2);
+            assertEquals("scale holds 1 nulls.", assertThrows(IllegalArgumentException.class,
+                    () -> backend.robustZModes(values, index, four, four, fourScales, counts, out)).getMessage());
+            out.clear();
+            out.allocateNew(1);
+            assertTrue(assertThrows(IllegalArgumentException.class,
+                    () -> backend.robustZModes(values, index, four, four, goodScales, counts, out))
+                    .getMessage().startsWith("out holds "));
+        }
+    }
+
     @Test
     void rejectsColumnsThatDoNotFit() {
         try (JavaKernelBackend backend = new JavaKernelBackend(2, CUTOFF);
@@ -101,6 +227,10 @@ class JavaKernelBackendTest {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> backend.robustZ(values, index, center, scale, out));
             assertEquals("kernel backend 'java' is closed.", e.getMessage());
+            try (IntVector one = ints("modes", 1)) {
+                assertEquals("kernel backend 'java' is closed.", assertThrows(IllegalStateException.class,
+                        () -> backend.robustZModes(values, index, center, center, scale, one, out)).getMessage());
+            }
         }
     }
 
@@ -140,6 +270,57 @@ class JavaKernelBackendTest {
             assertEquals(0, out.getNullCount());
             for (int i = 0; i < rows; i++) {
                 double actual = out.get(i);
+                if (Double.doubleToLongBits(expected[i]) != Double.doubleToLongBits(actual)) {
+                    assertEquals(expected[i], actual, 0.0, "row " + i + " of " + rows);
+                }
+            }
+        }
+    }
+
+    /**
+     * Up to {@code MODES} modes per series, some of them intervals, against the plain loop over
+     * arrays; as for {@link #robustZ}, the tolerance is zero.
+     */
+    private void assertModesMatchOracle(KernelBackend backend, int rows, long seed) {
+        int modes = 5;
+        Random random = new Random(seed);
+        double[] values = new double[rows];
+        int[] series = new int[rows];
+        double[] lower = new double[SERIES * modes];
+        double[] upper = new double[SERIES * modes];
+        double[] scale = new double[SERIES * modes];
+        int[] counts = new int[SERIES];
+        for (int s = 0; s < SERIES; s++) {
+            counts[s] = 1 + random.nextInt(modes);
+            for (int m = 0; m < modes; m++) {
+                int k = s * modes + m;
+                lower[k] = random.nextDouble() * 200 - 100;
+                // Some modes are intervals; the entries past counts[s] hold junk that must not be read.
+                upper[k] = random.nextBoolean() ? lower[k] : lower[k] + random.nextDouble() * 30;
+                scale[k] = m < counts[s] ? 1e-3 + random.nextDouble() * 10 : -1;
+            }
+        }
+        for (int i = 0; i < rows; i++) {
+            series[i] = random.nextInt(SERIES);
+            values[i] = random.nextDouble() * 300 - 150;
+        }
+        double[] expected = new double[rows];
+        Kernels.robustZModes(values, series, lower, upper, scale, counts, modes, expected, 0, rows);
+
+        try (Float8Vector v = doubles("values", values);
+             IntVector s = ints("series", series);
+             Float8Vector lo = doubles("lower", lower);
+             Float8Vector hi = doubles("upper", upper);
+             Float8Vector k = doubles("scale", scale);
+             IntVector c = ints("modes", counts);
+             Float8Vector out = new Float8Vector("out", allocator)) {
+            out.allocateNew(Math.max(rows, 1));
+            backend.robustZModes(v, s, lo, hi, k, c, out);
+            assertEquals(rows, out.getValueCount());
+            assertEquals(0, out.getNullCount());
+            for (int i = 0; i < rows; i++) {
+                double actual = out.get(i);
+                assertTrue(actual >= 0, "row " + i + " scored " + actual);
                 if (Double.doubleToLongBits(expected[i]) != Double.doubleToLongBits(actual)) {
                     assertEquals(expected[i], actual, 0.0, "row " + i + " of " + rows);
                 }
