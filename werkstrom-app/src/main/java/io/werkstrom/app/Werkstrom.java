@@ -19,7 +19,7 @@ public final class Werkstrom {
               demo                 the whole pipeline on embedded defaults: MQTT broker, PostgreSQL,
                                    Flink MiniCluster and simulated gateways
                   --machines N       simulated machines (default 4)
-                  --duration D       how long the gateways publish, e.g. 60s, 2m (default 60s)
+                  --duration D       how long the gateways publish, e.g. 90s, 2m (default 90s)
                   --rate R           samples per second per sensor (default 10)
                   --no-faults        simulate healthy machines only
               job                  run the telemetry Flink job on a local MiniCluster against an

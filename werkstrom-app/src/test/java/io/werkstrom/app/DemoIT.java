@@ -17,9 +17,10 @@ class DemoIT {
 
     @Test
     void demoStoresEverySamplePublishedAndFindsTheInjectedFaults() throws Exception {
+        // Longer than the detector's learning period (60 s), so that the injected faults are scored.
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = Werkstrom.run(List.of("demo", "--duration", "25s", "--machines", "5"),
+        int exit = Werkstrom.run(List.of("demo", "--duration", "75s", "--machines", "5"),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         String progress = err.toString(StandardCharsets.UTF_8);
         assertEquals(0, exit, progress);
@@ -34,7 +35,7 @@ class DemoIT {
         assertEquals(published, json.get("samples_stored").asLong(), json.toString());
         assertEquals(0, json.get("dead_letters").asLong(), json.toString());
         assertTrue(json.get("anomalies").asLong() > 0, json.toString());
-        assertEquals(25.0, json.get("duration_s").asDouble(), 1e-9);
+        assertEquals(75.0, json.get("duration_s").asDouble(), 1e-9);
         // 5 machines are two gateways; progress lines show the counts while it runs
         assertTrue(progress.contains("publishing from 2 gateway(s), 5 machine(s)"), progress);
         assertTrue(progress.contains("storage: plain PostgreSQL"), progress);

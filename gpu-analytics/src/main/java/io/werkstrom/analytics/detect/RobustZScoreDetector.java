@@ -58,7 +58,8 @@ import io.werkstrom.protocol.TelemetrySchema;
  * series never moves between, is. A new level is an anomaly until it holds
  * {@code minModeFraction} of the window, after which it is a regime of its own. So, until a
  * series has gone through each of its regimes and transitions once (about one production cycle),
- * the ones it has not seen yet alarm; a {@code minSamples} of about one cycle keeps that quiet.
+ * the ones it has not seen yet would alarm: a series is therefore only learned, not scored, for
+ * its first {@code learningPeriod} (or until its window is full, whichever comes first).
  *
  * <p>A window spanning several production cycles keeps the regimes' statistics stable (the
  * default {@code windowSize} of 1024 is about 100 s at 10 samples per second). A slow drift is
@@ -70,14 +71,14 @@ import io.werkstrom.protocol.TelemetrySchema;
  * then added to its window. Samples of quality BAD, with another quality code, a non-finite value
  * or a missing machine or sensor are neither scored nor learned; samples of excluded sensors are
  * skipped. Every sample lands in exactly one of the {@link Counters}. A series is scored once it
- * holds {@code minSamples} samples; all rows of one series within a batch share the baseline of
+ * holds {@code minSamples} samples and has learned for {@code learningPeriod}; all rows of one series within a batch share the baseline of
  * the batch start. Baselines are recomputed from the windows when a batch scores their series,
  * so a batch costs O(windowSize * maxModes) per series it scores, however many series exist.
  *
  * <p>Each batch makes one kernel call covering every scorable row of every series in it.
  *
- * <p>State is checkpointed with {@link #snapshot()} and {@link #restore}: the windows alone, since
- * baselines, modes included, are a function of them.
+ * <p>State is checkpointed with {@link #snapshot()} and {@link #restore}: the windows and the
+ * time of each series' first sample, since baselines, modes included, are a function of them.
  *
  * <p>Ownership: the detector borrows the {@link KernelBackend} (the caller closes it) and owns an
  * Arrow allocator, a child of the one it is given or its own root, which {@link #close()}
@@ -93,7 +94,7 @@ public final class RobustZScoreDetector implements AutoCloseable {
     public static final double MAD_TO_SIGMA = 1.4826;
 
     private static final int SNAPSHOT_MAGIC = 0x57525a53; // "WRZS"
-    private static final int SNAPSHOT_VERSION = 1;
+    private static final int SNAPSHOT_VERSION = 2;
     private static final byte GOOD = Quality.GOOD.code();
     private static final byte UNCERTAIN = Quality.UNCERTAIN.code();
 
@@ -201,6 +202,7 @@ public final class RobustZScoreDetector implements AutoCloseable {
                         for (double v : values) {
                             out.writeDouble(v);
                         }
+                        out.writeLong(window.firstSampleMicros);
                     }
                 }
             }
@@ -288,7 +290,7 @@ public final class RobustZScoreDetector implements AutoCloseable {
                 continue;
             }
             windowOfRow[i] = window;
-            if (window.count() < options.minSamples()) {
+            if (!learned(window, rows.timestampMicros(i))) {
                 warmingUp++;
                 continue;
             }
@@ -317,9 +319,27 @@ public final class RobustZScoreDetector implements AutoCloseable {
             SeriesWindow window = windowOfRow[i];
             if (window != null) {
                 window.add(rows.value(i));
+                if (window.firstSampleMicros == SeriesWindow.NO_SAMPLE_YET) {
+                    window.firstSampleMicros = rows.timestampMicros(i);
+                }
             }
         }
         return anomalies;
+    }
+
+    /**
+     * Whether a series has learned enough to be scored at {@code nowMicros}: {@code minSamples}
+     * samples, and either the learning period since its first sample or a full window.
+     */
+    private boolean learned(SeriesWindow window, long nowMicros) {
+        if (window.count() < options.minSamples()) {
+            return false;
+        }
+        if (window.count() >= options.windowSize() || window.firstSampleMicros == SeriesWindow.LEARNED_LONG_AGO) {
+            return true;
+        }
+        long learning = options.learningPeriod().toNanos() / 1_000L;
+        return window.firstSampleMicros <= nowMicros - learning;
     }
 
     private List<Anomaly> scoreOnBackend(Rows rows, SeriesWindow[] windowOfRow, int[] scoredRows, int scorable,
@@ -419,8 +439,8 @@ public final class RobustZScoreDetector implements AutoCloseable {
             throw new IOException("bad magic 0x" + Integer.toHexString(magic));
         }
         int version = in.readInt();
-        if (version != SNAPSHOT_VERSION) {
-            throw new IOException("unsupported snapshot version " + version + " (expected " + SNAPSHOT_VERSION + ")");
+        if (version != SNAPSHOT_VERSION && version != 1) {
+            throw new IOException("unsupported snapshot version " + version + " (expected 1 or " + SNAPSHOT_VERSION + ")");
         }
         int stored = in.readInt();
         if (stored < 0) {
@@ -438,7 +458,7 @@ public final class RobustZScoreDetector implements AutoCloseable {
             int skip = Math.max(0, count - options.windowSize());
             in.skipNBytes((long) skip * Double.BYTES);
             if (options.excludedSensors().contains(sensor) || seriesCount >= options.maxSeries()) {
-                in.skipNBytes((long) (count - skip) * Double.BYTES);
+                in.skipNBytes((long) (count - skip) * Double.BYTES + (version >= 2 ? Long.BYTES : 0));
                 dropped += options.excludedSensors().contains(sensor) ? 0 : 1;
                 continue;
             }
@@ -450,9 +470,13 @@ public final class RobustZScoreDetector implements AutoCloseable {
                 }
                 values[k] = v;
             }
+            // Version 1 did not record when a series started; its series count as learned.
+            long firstSample = version >= 2 ? in.readLong() : SeriesWindow.LEARNED_LONG_AGO;
             // Baselines are left stale: they are computed when a batch first scores the series.
-            window(gateway, series.computeIfAbsent(gateway, g -> new LinkedHashMap<>()), machine, sensor)
-                    .fill(values);
+            SeriesWindow window = window(gateway, series.computeIfAbsent(gateway, g -> new LinkedHashMap<>()),
+                    machine, sensor);
+            window.fill(values);
+            window.firstSampleMicros = values.length == 0 ? SeriesWindow.NO_SAMPLE_YET : firstSample;
         }
         if (in.available() != 0) {
             throw new IOException(in.available() + " bytes after the last series");

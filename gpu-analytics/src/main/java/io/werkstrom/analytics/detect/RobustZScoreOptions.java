@@ -1,6 +1,7 @@
 package io.werkstrom.analytics.detect;
 
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 
@@ -16,6 +17,10 @@ import java.util.Set;
  *       It should span several production cycles (at 10 samples per second, 1024 samples are
  *       about 100 s), so that every operating regime of a machine is in it.</li>
  *   <li>{@code minSamples} (30): samples a series needs before it is scored (warm-up).</li>
+ *   <li>{@code learningPeriod} (60 s): how long a series is only learned, not scored, unless its
+ *       window fills first: a machine shows its operating regimes over a production cycle or two,
+ *       and a regime not yet seen would otherwise look anomalous. 0 scores from {@code minSamples}
+ *       on.</li>
  *   <li>{@code relativeScaleFloor} (1e-3) and {@code absoluteScaleFloor} (1e-6): the scale is
  *       {@code max(1.4826 * MAD, relativeScaleFloor * |median|, absoluteScaleFloor)}, so a flat
  *       series (MAD 0) still has a positive scale and finite scores.</li>
@@ -39,7 +44,7 @@ import java.util.Set;
  */
 public final class RobustZScoreOptions implements Serializable {
 
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
     /** The largest window accepted; a window costs 16 bytes per sample per series. */
     public static final int MAX_WINDOW_SIZE = 1 << 20;
@@ -55,6 +60,7 @@ public final class RobustZScoreOptions implements Serializable {
     private final double threshold;
     private final int windowSize;
     private final int minSamples;
+    private final Duration learningPeriod;
     private final double relativeScaleFloor;
     private final double absoluteScaleFloor;
     private final Set<String> excludedSensors;
@@ -68,6 +74,7 @@ public final class RobustZScoreOptions implements Serializable {
         this.threshold = b.threshold;
         this.windowSize = b.windowSize;
         this.minSamples = b.minSamples;
+        this.learningPeriod = b.learningPeriod;
         this.relativeScaleFloor = b.relativeScaleFloor;
         this.absoluteScaleFloor = b.absoluteScaleFloor;
         this.excludedSensors = b.excludedSensors;
@@ -92,6 +99,7 @@ public final class RobustZScoreOptions implements Serializable {
                 .threshold(threshold)
                 .windowSize(windowSize)
                 .minSamples(minSamples)
+                .learningPeriod(learningPeriod)
                 .relativeScaleFloor(relativeScaleFloor)
                 .absoluteScaleFloor(absoluteScaleFloor)
                 .excludedSensors(excludedSensors)
@@ -112,6 +120,10 @@ public final class RobustZScoreOptions implements Serializable {
 
     public int minSamples() {
         return minSamples;
+    }
+
+    public Duration learningPeriod() {
+        return learningPeriod;
     }
 
     public double relativeScaleFloor() {
@@ -153,6 +165,7 @@ public final class RobustZScoreOptions implements Serializable {
                 && Double.compare(threshold, other.threshold) == 0
                 && windowSize == other.windowSize
                 && minSamples == other.minSamples
+                && learningPeriod.equals(other.learningPeriod)
                 && Double.compare(relativeScaleFloor, other.relativeScaleFloor) == 0
                 && Double.compare(absoluteScaleFloor, other.absoluteScaleFloor) == 0
                 && excludedSensors.equals(other.excludedSensors)
@@ -165,14 +178,15 @@ public final class RobustZScoreOptions implements Serializable {
 
     @Override
     public int hashCode() {
-        return Objects.hash(threshold, windowSize, minSamples, relativeScaleFloor, absoluteScaleFloor,
+        return Objects.hash(threshold, windowSize, minSamples, learningPeriod, relativeScaleFloor, absoluteScaleFloor,
                 excludedSensors, maxSeries, maxModes, minModeFraction, modeContrast, transitionGap);
     }
 
     @Override
     public String toString() {
         return "RobustZScoreOptions[threshold=" + threshold + ", windowSize=" + windowSize
-                + ", minSamples=" + minSamples + ", relativeScaleFloor=" + relativeScaleFloor
+                + ", minSamples=" + minSamples + ", learningPeriod=" + learningPeriod
+                + ", relativeScaleFloor=" + relativeScaleFloor
                 + ", absoluteScaleFloor=" + absoluteScaleFloor + ", excludedSensors=" + excludedSensors
                 + ", maxSeries=" + maxSeries + ", maxModes=" + maxModes + ", minModeFraction=" + minModeFraction
                 + ", modeContrast=" + modeContrast + ", transitionGap=" + transitionGap + "]";
@@ -183,6 +197,7 @@ public final class RobustZScoreOptions implements Serializable {
         private double threshold = 6.0;
         private int windowSize = 1024;
         private int minSamples = 30;
+        private Duration learningPeriod = Duration.ofSeconds(60);
         private double relativeScaleFloor = 1e-3;
         private double absoluteScaleFloor = 1e-6;
         private Set<String> excludedSensors = Set.of("part_scrap", "cycle_time_s");
@@ -207,6 +222,11 @@ public final class RobustZScoreOptions implements Serializable {
 
         public Builder minSamples(int minSamples) {
             this.minSamples = minSamples;
+            return this;
+        }
+
+        public Builder learningPeriod(Duration learningPeriod) {
+            this.learningPeriod = learningPeriod;
             return this;
         }
 
@@ -268,6 +288,10 @@ public final class RobustZScoreOptions implements Serializable {
             if (minSamples < 1 || minSamples > windowSize) {
                 throw new IllegalArgumentException("minSamples must be between 1 and windowSize (" + windowSize
                         + ") (was " + minSamples + ").");
+            }
+            if (learningPeriod == null || learningPeriod.isNegative() || learningPeriod.toDays() > 366) {
+                throw new IllegalArgumentException("learningPeriod must be between 0 and 366 days (was "
+                        + learningPeriod + ").");
             }
             if (!(Double.isFinite(relativeScaleFloor) && relativeScaleFloor >= 0)) {
                 throw new IllegalArgumentException("relativeScaleFloor must be a finite number >= 0 (was "

@@ -38,6 +38,11 @@ final class SeriesWindow {
     /** Position of this series in the current batch's per-series columns, valid while {@code slotBatch} matches. */
     int slot;
     long slotBatch = -1;
+    /** Time of the series' first learned sample; {@link #LEARNED_LONG_AGO} when unknown (older state). */
+    long firstSampleMicros = NO_SAMPLE_YET;
+
+    static final long NO_SAMPLE_YET = Long.MAX_VALUE;
+    static final long LEARNED_LONG_AGO = Long.MIN_VALUE;
 
     SeriesWindow(String machine, String sensor, int windowSize) {
         this.machine = machine;

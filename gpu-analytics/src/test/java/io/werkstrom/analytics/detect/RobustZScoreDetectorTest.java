@@ -27,6 +27,14 @@ import io.werkstrom.protocol.TelemetrySchema;
 
 class RobustZScoreDetectorTest {
 
+    /** Most tests are about scoring: they score from minSamples on, without the time-based learning period. */
+    private static final RobustZScoreOptions LEARNING_OFF = learningOff().build();
+
+    private static RobustZScoreOptions.Builder learningOff() {
+        return RobustZScoreOptions.builder().learningPeriod(java.time.Duration.ZERO);
+    }
+
+
     private static final long T0 = 1_700_000_000_000_000L;
     private static final long STEP_MICROS = 1_000_000L;
     private static final String[] MACHINES = {"press-1", "press-2", "mill-1", "mill-2", "lathe-1"};
@@ -112,6 +120,50 @@ class RobustZScoreDetectorTest {
         return anomalies;
     }
 
+    @Test
+    void aSeriesIsOnlyLearnedDuringItsLearningPeriodThenScored() {
+        // 1 sample per second per series: spikes at 30 s (learning) and 90 s (learned); window 1024 never fills.
+        Signal spikes = (m, s, step, noise) -> GAUSSIAN.value(m, s, step, noise)
+                + (m == 0 && s == 0 && (step == 30 || step == 90) ? 20 * sigma(m, s) : 0);
+        RobustZScoreOptions options = RobustZScoreOptions.builder().learningPeriod(java.time.Duration.ofSeconds(60)).build();
+        try (RobustZScoreDetector detector = detector(options)) {
+            List<Anomaly> found = scoreAll(detector, plant(5, 120, 5, spikes));
+            assertEquals(List.of(new Where(timestamp(90), MACHINES[0], SENSORS[0])),
+                    found.stream().map(Where::of).toList());
+            assertEquals(SERIES * 60L, detector.counters().warmingUp(), detector.counters().toString());
+        }
+    }
+
+    @Test
+    void aFullWindowEndsTheLearningPeriodEarly() {
+        Signal spike = (m, s, step, noise) -> GAUSSIAN.value(m, s, step, noise)
+                + (m == 1 && s == 2 && step == 70 ? 20 * sigma(m, s) : 0);
+        RobustZScoreOptions options = RobustZScoreOptions.builder().windowSize(64).minSamples(30)
+                .learningPeriod(java.time.Duration.ofHours(1)).build();
+        try (RobustZScoreDetector detector = detector(options)) {
+            List<Anomaly> found = scoreAll(detector, plant(6, 80, 4, spike));
+            assertEquals(List.of(new Where(timestamp(70), MACHINES[1], SENSORS[2])), found.stream().map(Where::of).toList());
+        }
+    }
+
+    @Test
+    void aRestoredSeriesKeepsLearningWhereItLeftOff() {
+        Signal spikes = (m, s, step, noise) -> GAUSSIAN.value(m, s, step, noise)
+                + (m == 2 && s == 1 && (step == 40 || step == 100) ? 20 * sigma(m, s) : 0);
+        RobustZScoreOptions options = RobustZScoreOptions.builder().learningPeriod(java.time.Duration.ofSeconds(60)).build();
+        List<TelemetryBatch> batches = plant(7, 120, 5, spikes);
+        byte[] snapshot;
+        try (RobustZScoreDetector first = detector(options)) {
+            scoreAll(first, batches.subList(0, 4)); // 20 s learned
+            snapshot = first.snapshot();
+        }
+        try (RobustZScoreDetector restored = RobustZScoreDetector.restore(backend, options, allocator, snapshot)) {
+            List<Anomaly> found = scoreAll(restored, batches.subList(4, batches.size()));
+            assertEquals(List.of(new Where(timestamp(100), MACHINES[2], SENSORS[1])),
+                    found.stream().map(Where::of).toList());
+        }
+    }
+
     record Where(long timestampMicros, String machine, String sensor) {
         static Where of(Anomaly a) {
             return new Where(a.timestampMicros(), a.machine(), a.sensor());
@@ -123,7 +175,7 @@ class RobustZScoreDetectorTest {
     @Test
     void gaussianNoiseRaisesAlmostNoAlarms() {
         for (int stepsPerBatch : new int[] {1, 25}) {
-            try (RobustZScoreDetector detector = detector(RobustZScoreOptions.defaults())) {
+            try (RobustZScoreDetector detector = detector(LEARNING_OFF)) {
                 List<Anomaly> anomalies = scoreAll(detector, plant(1234, 4_000, stepsPerBatch, GAUSSIAN));
                 assertTrue(anomalies.size() <= FALSE_ALARM_BOUND,
                         "false alarms with " + stepsPerBatch + " steps per batch: " + anomalies);
@@ -152,7 +204,7 @@ class RobustZScoreDetectorTest {
             }
             return v;
         };
-        try (RobustZScoreDetector detector = detector(RobustZScoreOptions.defaults())) {
+        try (RobustZScoreDetector detector = detector(LEARNING_OFF)) {
             List<Anomaly> anomalies = scoreAll(detector, plant(99, 4_000, 10, signal));
             Set<Where> found = anomalies.stream().map(Where::of).collect(Collectors.toSet());
             for (int[] spike : spikes) {
@@ -175,7 +227,7 @@ class RobustZScoreDetectorTest {
         int s = 1;
         Signal signal = (mi, si, step, noise) -> GAUSSIAN.value(mi, si, step, noise)
                 + (mi == m && si == s && step >= shiftStep ? 10 * sigma(m, s) : 0);
-        RobustZScoreOptions options = RobustZScoreOptions.defaults();
+        RobustZScoreOptions options = LEARNING_OFF;
         try (RobustZScoreDetector detector = detector(options)) {
             List<Anomaly> shifted = scoreAll(detector, plant(5, 2_000, 1, signal)).stream()
                     .filter(a -> a.machine().equals(MACHINES[m]) && a.sensor().equals(SENSORS[s]))
@@ -191,7 +243,7 @@ class RobustZScoreDetectorTest {
 
     @Test
     void flatSeriesGetFiniteScores() {
-        RobustZScoreOptions options = RobustZScoreOptions.builder().excludedSensors(Set.of()).build();
+        RobustZScoreOptions options = learningOff().excludedSensors(Set.of()).build();
         TelemetryBatch.Builder warm = TelemetryBatch.builder("gw-1", 0);
         for (int step = 0; step < 300; step++) {
             warm.add(timestamp(step), "press-1", "stuck_temperature", 42.0, Quality.GOOD);
@@ -242,7 +294,7 @@ class RobustZScoreDetectorTest {
                 .add(timestamp(402), "mill-1", "temperature_c", 50.5, Quality.GOOD)
                 .add(timestamp(402), "mill-1", "temperature_c", 1_000.0, Quality.UNCERTAIN)
                 .build();
-        try (RobustZScoreDetector detector = detector(RobustZScoreOptions.defaults())) {
+        try (RobustZScoreDetector detector = detector(LEARNING_OFF)) {
             detector.score(warm.build());
             assertEquals(List.of(), detector.score(junkBatch));
             assertEquals(List.of(), detector.score(undefined));
@@ -264,7 +316,7 @@ class RobustZScoreDetectorTest {
             b.add(timestamp(step), "press-1", "cycle_time_s", step % 100 == 99 ? 300.0 : 12.0, Quality.GOOD);
             b.add(timestamp(step), "press-1", "temperature_c", 60 + random.nextGaussian(), Quality.GOOD);
         }
-        try (RobustZScoreDetector detector = detector(RobustZScoreOptions.builder().minSamples(5).build())) {
+        try (RobustZScoreDetector detector = detector(learningOff().minSamples(5).build())) {
             List<Anomaly> anomalies = new ArrayList<>();
             // one row per batch, so that the included series is scored after its warm-up
             TelemetryBatch all = b.build();
@@ -286,7 +338,7 @@ class RobustZScoreDetectorTest {
 
     @Test
     void scoresNothingDuringWarmUp() {
-        RobustZScoreOptions options = RobustZScoreOptions.builder().minSamples(30).build();
+        RobustZScoreOptions options = learningOff().minSamples(30).build();
         Signal wildEarly = (m, s, step, noise) -> GAUSSIAN.value(m, s, step, noise) + (step == 10 ? 1e6 : 0);
         try (RobustZScoreDetector detector = detector(options)) {
             List<Anomaly> early = scoreAll(detector, plant(4, 30, 1, wildEarly));
@@ -298,7 +350,7 @@ class RobustZScoreDetectorTest {
 
     @Test
     void callsTheKernelOncePerBatchForAllSeries() {
-        RobustZScoreOptions options = RobustZScoreOptions.builder().minSamples(5).build();
+        RobustZScoreOptions options = learningOff().minSamples(5).build();
         List<TelemetryBatch> batches = plant(21, 50, 5, GAUSSIAN);
         try (RobustZScoreDetector detector = detector(options)) {
             scoreAll(detector, batches);
@@ -314,8 +366,8 @@ class RobustZScoreDetectorTest {
     void arrowInputScoresLikeTheBatch() {
         List<TelemetryBatch> batches = plant(77, 400, 20, (m, s, step, noise) ->
                 GAUSSIAN.value(m, s, step, noise) + (step == 333 && m == 1 ? 15 * sigma(m, s) : 0));
-        try (RobustZScoreDetector fromBatches = detector(RobustZScoreOptions.defaults());
-             RobustZScoreDetector fromArrow = detector(RobustZScoreOptions.defaults())) {
+        try (RobustZScoreDetector fromBatches = detector(LEARNING_OFF);
+             RobustZScoreDetector fromArrow = detector(LEARNING_OFF)) {
             List<Anomaly> expected = scoreAll(fromBatches, batches);
             List<Anomaly> actual = new ArrayList<>();
             for (TelemetryBatch batch : batches) {
@@ -333,7 +385,7 @@ class RobustZScoreDetectorTest {
     void rejectsAnArrowRootWithoutTheTelemetryColumns() {
         try (VectorSchemaRoot root = VectorSchemaRoot.create(
                 new org.apache.arrow.vector.types.pojo.Schema(List.of()), allocator);
-             RobustZScoreDetector detector = detector(RobustZScoreOptions.defaults())) {
+             RobustZScoreDetector detector = detector(LEARNING_OFF)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> detector.score(root));
             assertEquals("root must have a column 'timestamp' of type TimeStampVector (found none).", e.getMessage());
         }
@@ -341,7 +393,7 @@ class RobustZScoreDetectorTest {
 
     @Test
     void countsSeriesBeyondTheLimitAsUntracked() {
-        RobustZScoreOptions options = RobustZScoreOptions.builder().maxSeries(3).minSamples(2).build();
+        RobustZScoreOptions options = learningOff().maxSeries(3).minSamples(2).build();
         try (RobustZScoreDetector detector = detector(options)) {
             scoreAll(detector, plant(2, 10, 1, GAUSSIAN));
             assertEquals(3, detector.seriesCount());
@@ -358,7 +410,7 @@ class RobustZScoreDetectorTest {
             a.add(timestamp(step), "m-1", "temperature_c", 20.0 + step % 3, Quality.GOOD);
             b.add(timestamp(step), "m-1", "temperature_c", 80.0 + step % 3, Quality.GOOD);
         }
-        try (RobustZScoreDetector detector = detector(RobustZScoreOptions.defaults())) {
+        try (RobustZScoreDetector detector = detector(LEARNING_OFF)) {
             detector.score(a.build());
             detector.score(b.build());
             assertEquals(2, detector.seriesCount());
@@ -406,7 +458,7 @@ class RobustZScoreDetectorTest {
     };
 
     /** A warm-up of one production cycle, so that every series has seen both regimes when scoring starts. */
-    private static final RobustZScoreOptions ONE_CYCLE_WARM_UP = RobustZScoreOptions.builder().minSamples(CYCLE).build();
+    private static final RobustZScoreOptions ONE_CYCLE_WARM_UP = learningOff().minSamples(CYCLE).build();
 
     @Test
     void twoRegimesRaiseNoFalseAlarmsOnceBothAreKnown() {
@@ -488,9 +540,9 @@ class RobustZScoreDetectorTest {
                 + (step % 397 == 0 ? 10 * sigma(m, s) : 0);
         List<TelemetryBatch> batches = plant(34, 3_000, 5, spiky);
         RecordingBackend oneModeBackend = new RecordingBackend(new JavaKernelBackend(1, 1));
-        try (RobustZScoreDetector modes = detector(RobustZScoreOptions.defaults());
+        try (RobustZScoreDetector modes = detector(LEARNING_OFF);
              RobustZScoreDetector oneMode = new RobustZScoreDetector(oneModeBackend,
-                     RobustZScoreOptions.builder().maxModes(1).build(), allocator)) {
+                     learningOff().maxModes(1).build(), allocator)) {
             List<Anomaly> expected = scoreAll(oneMode, batches);
             assertFalse(expected.isEmpty());
             assertEquals(expected, scoreAll(modes, batches));
@@ -509,12 +561,12 @@ class RobustZScoreDetectorTest {
         List<TelemetryBatch> before = batches.subList(0, batches.size() / 2);
         List<TelemetryBatch> after = batches.subList(batches.size() / 2, batches.size());
         RecordingBackend restoredBackend = new RecordingBackend(new JavaKernelBackend(1, 1));
-        try (RobustZScoreDetector original = detector(RobustZScoreOptions.defaults())) {
+        try (RobustZScoreDetector original = detector(LEARNING_OFF)) {
             scoreAll(original, before);
             byte[] snapshot = original.snapshot();
             backend.calls.clear();
             try (RobustZScoreDetector restored = RobustZScoreDetector.restore(restoredBackend,
-                    RobustZScoreOptions.defaults(), allocator, snapshot)) {
+                    LEARNING_OFF, allocator, snapshot)) {
                 assertArrayEquals(snapshot, restored.snapshot(), "snapshot of the restored detector");
                 assertEquals(original.seriesCount(), restored.seriesCount());
                 List<Anomaly> expected = scoreAll(original, after);
@@ -532,8 +584,8 @@ class RobustZScoreDetectorTest {
     @Test
     void restoreUnderASmallerWindowKeepsTheNewestSamples() {
         List<TelemetryBatch> batches = plant(8, 400, 10, GAUSSIAN);
-        RobustZScoreOptions small = RobustZScoreOptions.builder().windowSize(64).build();
-        try (RobustZScoreDetector wide = detector(RobustZScoreOptions.defaults());
+        RobustZScoreOptions small = learningOff().windowSize(64).build();
+        try (RobustZScoreDetector wide = detector(LEARNING_OFF);
              RobustZScoreDetector narrow = detector(small)) {
             scoreAll(wide, batches);
             scoreAll(narrow, batches);
@@ -547,7 +599,7 @@ class RobustZScoreDetectorTest {
     @Test
     void rejectsASnapshotItCannotRead() {
         byte[] valid;
-        try (RobustZScoreDetector detector = detector(RobustZScoreOptions.defaults())) {
+        try (RobustZScoreDetector detector = detector(LEARNING_OFF)) {
             scoreAll(detector, plant(1, 40, 10, GAUSSIAN));
             valid = detector.snapshot();
         }
@@ -559,18 +611,18 @@ class RobustZScoreDetectorTest {
         for (byte[] bad : List.of(new byte[0], Arrays.copyOf(valid, valid.length - 5), wrongVersion, trailing,
                 random)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> RobustZScoreDetector.restore(backend, RobustZScoreOptions.defaults(), allocator, bad));
+                    () -> RobustZScoreDetector.restore(backend, LEARNING_OFF, allocator, bad));
             assertTrue(e.getMessage().startsWith("not a readable robust-z detector snapshot: "), e.getMessage());
         }
         IllegalArgumentException version = assertThrows(IllegalArgumentException.class,
-                () -> RobustZScoreDetector.restore(backend, RobustZScoreOptions.defaults(), allocator, wrongVersion));
+                () -> RobustZScoreDetector.restore(backend, LEARNING_OFF, allocator, wrongVersion));
         assertTrue(version.getMessage().contains("unsupported snapshot version 9"), version.getMessage());
     }
 
     @Test
     void emptyDetectorRoundTrips() {
-        try (RobustZScoreDetector empty = new RobustZScoreDetector(backend, RobustZScoreOptions.defaults());
-             RobustZScoreDetector restored = RobustZScoreDetector.restore(backend, RobustZScoreOptions.defaults(),
+        try (RobustZScoreDetector empty = new RobustZScoreDetector(backend, LEARNING_OFF);
+             RobustZScoreDetector restored = RobustZScoreDetector.restore(backend, LEARNING_OFF,
                      empty.snapshot())) {
             assertEquals(0, restored.seriesCount());
             assertArrayEquals(empty.snapshot(), restored.snapshot());
@@ -579,7 +631,7 @@ class RobustZScoreDetectorTest {
 
     @Test
     void refusesToScoreOnceClosed() {
-        RobustZScoreDetector detector = detector(RobustZScoreOptions.defaults());
+        RobustZScoreDetector detector = detector(LEARNING_OFF);
         detector.close();
         detector.close();
         TelemetryBatch batch = plant(1, 1, 1, GAUSSIAN).get(0);

@@ -218,6 +218,9 @@ public record TelemetryJobOptions(
                 (b, v) -> b.detectorWindowSize = parseInt(v)));
         ARGUMENTS.put("detector.min-samples", new Argument(false, "minSamples", "an integer between 1 and the window size; default "
                 + RobustZScoreOptions.defaults().minSamples(), (b, v) -> b.detectorMinSamples = parseInt(v)));
+        ARGUMENTS.put("detector.learning-period", new Argument(false, "learningPeriod", "a duration (0s scores from "
+                + "min-samples on); default " + format(RobustZScoreOptions.defaults().learningPeriod()),
+                (b, v) -> b.detectorLearningPeriod = parseDuration(v)));
         ARGUMENTS.put("analytics.backend", new Argument(false, "kernelBackend", "one of " + String.join(", ", KernelBackends.CHOICES)
                 + "; default " + KernelBackends.AUTO, (b, v) -> b.kernelBackend(parseChoice(v))));
     }
@@ -334,6 +337,7 @@ public record TelemetryJobOptions(
         private Double detectorThreshold;
         private Integer detectorWindowSize;
         private Integer detectorMinSamples;
+        private Duration detectorLearningPeriod;
         private String kernelBackend = KernelBackends.AUTO;
 
         private Builder() {
@@ -439,7 +443,8 @@ public record TelemetryJobOptions(
             }
             SinkOptions sinkOptions = sink != null ? sink : new SinkOptions(sinkBatchRows, sinkFlushInterval);
             RobustZScoreOptions detectorOptions = detector != null ? detector : RobustZScoreOptions.defaults();
-            if (detectorThreshold != null || detectorWindowSize != null || detectorMinSamples != null) {
+            if (detectorThreshold != null || detectorWindowSize != null || detectorMinSamples != null
+                    || detectorLearningPeriod != null) {
                 RobustZScoreOptions.Builder tuned = detectorOptions.toBuilder();
                 if (detectorThreshold != null) {
                     tuned.threshold(detectorThreshold);
@@ -449,6 +454,9 @@ public record TelemetryJobOptions(
                 }
                 if (detectorMinSamples != null) {
                     tuned.minSamples(detectorMinSamples);
+                }
+                if (detectorLearningPeriod != null) {
+                    tuned.learningPeriod(detectorLearningPeriod);
                 }
                 detectorOptions = tuned.build();
             }

@@ -69,6 +69,7 @@ class TelemetryJobOptionsTest {
                 "--sink.batch-rows=100", "--sink.flush-interval=250ms", "--parallelism=4",
                 "--checkpoint.interval=500ms", "--decode.max-clock-skew=5m", "--detector.enabled=false",
                 "--detector.threshold=4.5", "--detector.window-size=64", "--detector.min-samples=16",
+                "--detector.learning-period=0s",
                 "--analytics.backend=java"});
 
         assertEquals("job", options.mqtt().username());
@@ -89,6 +90,7 @@ class TelemetryJobOptionsTest {
         assertEquals(4.5, options.detector().threshold());
         assertEquals(64, options.detector().windowSize());
         assertEquals(16, options.detector().minSamples());
+        assertEquals(Duration.ZERO, options.detector().learningPeriod());
         assertEquals("java", options.kernelBackend());
         assertFalse(options.toString().contains("secret"), options.toString());
     }

@@ -15,7 +15,7 @@ public record DemoOptions(int machines, Duration duration, double samplesPerSeco
 
     public static final int MACHINES_PER_GATEWAY = 4;
     public static final int DEFAULT_MACHINES = 4;
-    public static final Duration DEFAULT_DURATION = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_DURATION = Duration.ofSeconds(90);
     public static final double DEFAULT_RATE = 10.0;
 
     public DemoOptions {
