@@ -97,15 +97,7 @@ public final class PredictionMetrics {
      * interpolated, area; 0 when there are no positives.
      */
     public static double prAuc(double[] score, boolean[] actual) {
-        Objects.requireNonNull(score, "score must not be null.");
-        Objects.requireNonNull(actual, "actual must not be null.");
-        if (score.length != actual.length) {
-            throw new IllegalArgumentException("score has " + score.length + " rows, actual " + actual.length + ".");
-        }
-        long positives = 0;
-        for (boolean a : actual) {
-            positives += a ? 1 : 0;
-        }
+        long positives = positives(score, actual);
         if (positives == 0) {
             return 0;
         }
@@ -137,15 +129,7 @@ public final class PredictionMetrics {
      * threshold wins. Returns {@code +Infinity} when there are no positives.
      */
     public static double bestF1Threshold(double[] score, boolean[] actual) {
-        Objects.requireNonNull(score, "score must not be null.");
-        Objects.requireNonNull(actual, "actual must not be null.");
-        if (score.length != actual.length) {
-            throw new IllegalArgumentException("score has " + score.length + " rows, actual " + actual.length + ".");
-        }
-        long positives = 0;
-        for (boolean a : actual) {
-            positives += a ? 1 : 0;
-        }
+        long positives = positives(score, actual);
         if (positives == 0) {
             return Double.POSITIVE_INFINITY;
         }
@@ -190,5 +174,19 @@ public final class PredictionMetrics {
             throw new IllegalArgumentException("predicted (" + predicted.length + ") and actual (" + actual.length
                     + ") must be non-empty and of the same length.");
         }
+    }
+
+    /** The positives of {@code actual}, after checking that both columns have the same rows. */
+    private static long positives(double[] score, boolean[] actual) {
+        Objects.requireNonNull(score, "score must not be null.");
+        Objects.requireNonNull(actual, "actual must not be null.");
+        if (score.length != actual.length) {
+            throw new IllegalArgumentException("score has " + score.length + " rows, actual " + actual.length + ".");
+        }
+        long positives = 0;
+        for (boolean a : actual) {
+            positives += a ? 1 : 0;
+        }
+        return positives;
     }
 }
