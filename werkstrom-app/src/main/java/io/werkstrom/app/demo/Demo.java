@@ -142,6 +142,10 @@ public final class Demo {
             double elapsed = (System.nanoTime() - started) / 1e9;
             report(started, published, db);
             long stored = count(db, "SELECT count(*) FROM telemetry");
+            long dropped = broker.droppedMessages();
+            if (dropped > 0) {
+                say("warning: the broker dropped " + dropped + " messages (its queue was full); they never reached the job");
+            }
             if (stored < published) {
                 say("warning: " + (published - stored) + " acknowledged samples were not stored; nothing more arrived for "
                         + DRAIN_STALL.toSeconds() + "s");

@@ -18,6 +18,11 @@ import com.hivemq.embedded.EmbeddedHiveMQ;
  */
 public final class EmbeddedBroker implements AutoCloseable {
 
+    /** Messages the broker queues per session (a reader of the job) before it drops new ones. */
+    static final long MAX_QUEUED_MESSAGES = 100_000;
+
+    private static final String DROPPED_MESSAGES = "com.hivemq.messages.dropped.count";
+
     private final EmbeddedHiveMQ hivemq;
     private final int port;
 
@@ -41,6 +46,15 @@ public final class EmbeddedBroker implements AutoCloseable {
                             <bind-address>127.0.0.1</bind-address>
                         </tcp-listener>
                     </listeners>
+                    <mqtt>
+                        <queued-messages>
+                            <!-- HiveMQ's default of 1000 queued messages per session would drop
+                                 telemetry (after acknowledging it to the gateway) whenever the job
+                                 falls behind for a few seconds. -->
+                            <max-queue-size>%d</max-queue-size>
+                            <strategy>discard</strategy>
+                        </queued-messages>
+                    </mqtt>
                     <persistence>
                         <mode>in-memory</mode>
                     </persistence>
@@ -48,7 +62,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                         <enabled>false</enabled>
                     </anonymous-usage-statistics>
                 </hivemq>
-                """.formatted(chosen));
+                """.formatted(chosen, MAX_QUEUED_MESSAGES));
         EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(config)
                 .withDataFolder(data)
@@ -66,6 +80,12 @@ public final class EmbeddedBroker implements AutoCloseable {
             throw new IOException("the embedded MQTT broker did not start on port " + chosen, e);
         }
         return new EmbeddedBroker(hivemq, chosen);
+    }
+
+    /** Messages the broker dropped (a full queue among the reasons), which then never reach the job. */
+    public long droppedMessages() {
+        var counter = hivemq.getMetricRegistry().getCounters().get(DROPPED_MESSAGES);
+        return counter == null ? 0 : counter.getCount();
     }
 
     public String uri() {
