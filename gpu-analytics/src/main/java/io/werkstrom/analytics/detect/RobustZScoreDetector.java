@@ -1,10 +1,5 @@
 package io.werkstrom.analytics.detect;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -77,13 +72,16 @@ import io.werkstrom.protocol.TelemetrySchema;
  *
  * <p>Each batch makes one kernel call covering every scorable row of every series in it.
  *
- * <p>State is checkpointed with {@link #snapshot()} and {@link #restore}: the windows and the
- * time of each series' first sample, since baselines, modes included, are a function of them.
+ * <p>What the detector learns is a {@link RobustZScoreState}: the windows and the time of each
+ * series' first sample, since baselines, modes included, are a function of them. A detector holds
+ * one state of its own, checkpointed with {@link #snapshot()} and {@link #restore}; the methods
+ * taking a state score against that one instead, so that one detector can serve the states of
+ * many keys, each kept live between batches and serialised only when checkpointed.
  *
  * <p>Ownership: the detector borrows the {@link KernelBackend} (the caller closes it) and owns an
  * Arrow allocator, a child of the one it is given or its own root, which {@link #close()}
- * releases. Arrow buffers live only during a call. Not thread-safe: one detector per operator
- * instance.
+ * releases. States passed to it stay the caller's. Arrow buffers live only during a call. Not
+ * thread-safe: one detector per operator instance.
  */
 public final class RobustZScoreDetector implements AutoCloseable {
 
@@ -93,8 +91,6 @@ public final class RobustZScoreDetector implements AutoCloseable {
     /** Makes the MAD of normally distributed data an estimate of its standard deviation. */
     public static final double MAD_TO_SIGMA = 1.4826;
 
-    private static final int SNAPSHOT_MAGIC = 0x57525a53; // "WRZS"
-    private static final int SNAPSHOT_VERSION = 2;
     private static final byte GOOD = Quality.GOOD.code();
     private static final byte UNCERTAIN = Quality.UNCERTAIN.code();
 
@@ -104,10 +100,8 @@ public final class RobustZScoreDetector implements AutoCloseable {
     private final RobustZScoreOptions options;
     private final BufferAllocator allocator;
     private final ModeSplitter splitter;
-    /** gateway -> machine -> sensor; insertion-ordered so that snapshots are reproducible. */
-    private final Map<String, Map<String, Map<String, SeriesWindow>>> series = new LinkedHashMap<>();
-    private int seriesCount;
-    private long batches;
+    /** The state the single-state methods ({@link #score(TelemetryBatch)}, {@link #snapshot()}) use. */
+    private final RobustZScoreState state;
     private boolean closed;
 
     private long scored;
@@ -120,7 +114,8 @@ public final class RobustZScoreDetector implements AutoCloseable {
     public RobustZScoreDetector(KernelBackend backend, RobustZScoreOptions options) {
         // Arguments are checked before the root exists, so a bad call leaks nothing.
         this(Objects.requireNonNull(backend, "backend must not be null."),
-                Objects.requireNonNull(options, "options must not be null."), new RootAllocator(), true);
+                Objects.requireNonNull(options, "options must not be null."), new RootAllocator(), true,
+                new RobustZScoreState());
     }
 
     /**
@@ -130,24 +125,26 @@ public final class RobustZScoreDetector implements AutoCloseable {
     public RobustZScoreDetector(KernelBackend backend, RobustZScoreOptions options, BufferAllocator parent) {
         this(Objects.requireNonNull(backend, "backend must not be null."),
                 Objects.requireNonNull(options, "options must not be null."),
-                Objects.requireNonNull(parent, "parent allocator must not be null."), false);
+                Objects.requireNonNull(parent, "parent allocator must not be null."), false, new RobustZScoreState());
     }
 
     private RobustZScoreDetector(KernelBackend backend, RobustZScoreOptions options, BufferAllocator allocator,
-                                 boolean ownRoot) {
+                                 boolean ownRoot, RobustZScoreState state) {
         this.backend = backend;
         this.options = options;
         this.allocator = ownRoot ? allocator : allocator.newChildAllocator("robust-z-detector", 0, Long.MAX_VALUE);
         this.splitter = new ModeSplitter(options);
+        this.state = state;
+        state.bind(options);
     }
 
     public RobustZScoreOptions options() {
         return options;
     }
 
-    /** The number of series with a window. */
+    /** The number of series with a window in this detector's own state. */
     public int seriesCount() {
-        return seriesCount;
+        return state.seriesCount();
     }
 
     /** How many samples went which way since this detector was created (not checkpointed). */
@@ -161,8 +158,23 @@ public final class RobustZScoreDetector implements AutoCloseable {
      * @return the samples that scored above the threshold, in row order
      */
     public List<Anomaly> score(TelemetryBatch batch) {
+        return score(batch, state);
+    }
+
+    /**
+     * Scores every usable sample of {@code batch} against {@code state}, then teaches them to
+     * {@code state}, exactly as {@link #score(TelemetryBatch)} does with this detector's own state.
+     * This lets one detector (backend, allocator) serve many states, one per key; the state is
+     * first fitted to this detector's options if it is not yet (see {@link RobustZScoreState}).
+     * The counters of this detector count the samples of every state it scores. When scoring
+     * fails (the kernel backend throws), {@code state} is left as it was.
+     *
+     * @return the samples that scored above the threshold, in row order
+     */
+    public List<Anomaly> score(TelemetryBatch batch, RobustZScoreState state) {
         Objects.requireNonNull(batch, "batch must not be null.");
-        return score(batch.gateway(), new BatchRows(batch));
+        Objects.requireNonNull(state, "state must not be null.");
+        return score(batch.gateway(), new BatchRows(batch), state);
     }
 
     /**
@@ -175,10 +187,19 @@ public final class RobustZScoreDetector implements AutoCloseable {
      *                                  another type
      */
     public List<Anomaly> score(VectorSchemaRoot root) {
+        return score(root, state);
+    }
+
+    /**
+     * {@link #score(VectorSchemaRoot)} against {@code state}, as
+     * {@link #score(TelemetryBatch, RobustZScoreState)} is for a batch.
+     */
+    public List<Anomaly> score(VectorSchemaRoot root, RobustZScoreState state) {
         Objects.requireNonNull(root, "root must not be null.");
+        Objects.requireNonNull(state, "state must not be null.");
         Map<String, String> meta = root.getSchema().getCustomMetadata();
         String gateway = meta == null ? null : meta.get(TelemetrySchema.META_GATEWAY);
-        return score(gateway == null ? "" : gateway, new VectorRows(root));
+        return score(gateway == null ? "" : gateway, new VectorRows(root), state);
     }
 
     /**
@@ -186,30 +207,7 @@ public final class RobustZScoreDetector implements AutoCloseable {
      * {@link #restore}.
      */
     public byte[] snapshot() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + seriesCount * 64);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(SNAPSHOT_MAGIC);
-            out.writeInt(SNAPSHOT_VERSION);
-            out.writeInt(seriesCount);
-            for (Map.Entry<String, Map<String, Map<String, SeriesWindow>>> gateway : series.entrySet()) {
-                for (Map<String, SeriesWindow> sensors : gateway.getValue().values()) {
-                    for (SeriesWindow window : sensors.values()) {
-                        writeString(out, gateway.getKey());
-                        writeString(out, window.machine);
-                        writeString(out, window.sensor);
-                        double[] values = window.valuesInArrivalOrder();
-                        out.writeInt(values.length);
-                        for (double v : values) {
-                            out.writeDouble(v);
-                        }
-                        out.writeLong(window.firstSampleMicros);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("writing a detector snapshot into memory failed", e);
-        }
-        return bytes.toByteArray();
+        return state.snapshot();
     }
 
     /**
@@ -218,8 +216,11 @@ public final class RobustZScoreDetector implements AutoCloseable {
      * @see #restore(KernelBackend, RobustZScoreOptions, BufferAllocator, byte[])
      */
     public static RobustZScoreDetector restore(KernelBackend backend, RobustZScoreOptions options, byte[] snapshot) {
-        Objects.requireNonNull(snapshot, "snapshot must not be null.");
-        return restoreInto(new RobustZScoreDetector(backend, options), snapshot);
+        Objects.requireNonNull(backend, "backend must not be null.");
+        Objects.requireNonNull(options, "options must not be null.");
+        // Read before the root exists, so an unreadable snapshot leaks nothing.
+        RobustZScoreState state = RobustZScoreState.fromSnapshot(snapshot);
+        return new RobustZScoreDetector(backend, options, new RootAllocator(), true, state);
     }
 
     /**
@@ -233,18 +234,11 @@ public final class RobustZScoreDetector implements AutoCloseable {
      */
     public static RobustZScoreDetector restore(KernelBackend backend, RobustZScoreOptions options,
                                                BufferAllocator parent, byte[] snapshot) {
-        Objects.requireNonNull(snapshot, "snapshot must not be null.");
-        return restoreInto(new RobustZScoreDetector(backend, options, parent), snapshot);
-    }
-
-    private static RobustZScoreDetector restoreInto(RobustZScoreDetector detector, byte[] snapshot) {
-        try {
-            detector.readSnapshot(snapshot);
-            return detector;
-        } catch (IOException | RuntimeException e) {
-            detector.close();
-            throw new IllegalArgumentException("not a readable robust-z detector snapshot: " + e, e);
-        }
+        Objects.requireNonNull(backend, "backend must not be null.");
+        Objects.requireNonNull(options, "options must not be null.");
+        Objects.requireNonNull(parent, "parent allocator must not be null.");
+        RobustZScoreState state = RobustZScoreState.fromSnapshot(snapshot);
+        return new RobustZScoreDetector(backend, options, parent, false, state);
     }
 
     /** Releases the detector's allocator; the backend stays open. */
@@ -256,64 +250,79 @@ public final class RobustZScoreDetector implements AutoCloseable {
         }
     }
 
-    private List<Anomaly> score(String gateway, Rows rows) {
+    private List<Anomaly> score(String gateway, Rows rows, RobustZScoreState state) {
         if (closed) {
             throw new IllegalStateException("detector is closed.");
         }
-        long batch = ++batches;
+        state.bind(options);
+        Map<String, Map<String, Map<String, SeriesWindow>>> series = state.series;
+        long batch = ++state.batches;
         int n = rows.size();
         SeriesWindow[] windowOfRow = new SeriesWindow[n];
         int[] scoredRows = new int[n];
         int scorable = 0;
         List<SeriesWindow> slots = new ArrayList<>();
         Map<String, Map<String, SeriesWindow>> machines = series.get(gateway);
+        List<SeriesWindow> created = new ArrayList<>();
+        List<Anomaly> anomalies;
+        try {
+            for (int i = 0; i < n; i++) {
+                String machine = rows.machine(i);
+                String sensor = rows.sensor(i);
+                int quality = rows.quality(i);
+                if (machine == null || sensor == null || (quality != GOOD && quality != UNCERTAIN)
+                        || !Double.isFinite(rows.value(i))) {
+                    ignored++;
+                    continue;
+                }
+                if (options.excludedSensors().contains(sensor)) {
+                    excluded++;
+                    continue;
+                }
+                if (machines == null) {
+                    machines = series.computeIfAbsent(gateway, g -> new LinkedHashMap<>());
+                }
+                SeriesWindow window = state.window(machines, machine, sensor, created);
+                if (window == null) {
+                    if (untracked == 0) {
+                        LOG.warn("Detector {} tracks maxSeries={} series; samples of further series such as "
+                                + "{}/{}/{} are counted as untracked and not scored", NAME, options.maxSeries(),
+                                gateway, machine, sensor);
+                    }
+                    untracked++;
+                    continue;
+                }
+                windowOfRow[i] = window;
+                if (!learned(window, rows.timestampMicros(i))) {
+                    warmingUp++;
+                    continue;
+                }
+                if (window.slotBatch != batch) {
+                    window.slotBatch = batch;
+                    window.slot = slots.size();
+                    slots.add(window);
+                }
+                scoredRows[scorable++] = i;
+                scored++;
+            }
+            if (machines != null && machines.isEmpty()) {
+                series.remove(gateway); // every row was untracked; keep no empty entry
+            }
 
-        for (int i = 0; i < n; i++) {
-            String machine = rows.machine(i);
-            String sensor = rows.sensor(i);
-            int quality = rows.quality(i);
-            if (machine == null || sensor == null || (quality != GOOD && quality != UNCERTAIN)
-                    || !Double.isFinite(rows.value(i))) {
-                ignored++;
-                continue;
+            for (SeriesWindow window : slots) {
+                if (window.isStale()) {
+                    window.recomputeBaseline(options, splitter);
+                }
             }
-            if (options.excludedSensors().contains(sensor)) {
-                excluded++;
-                continue;
-            }
-            if (machines == null) {
-                machines = series.computeIfAbsent(gateway, g -> new LinkedHashMap<>());
-            }
-            SeriesWindow window = window(gateway, machines, machine, sensor);
-            if (window == null) {
-                untracked++;
-                continue;
-            }
-            windowOfRow[i] = window;
-            if (!learned(window, rows.timestampMicros(i))) {
-                warmingUp++;
-                continue;
-            }
-            if (window.slotBatch != batch) {
-                window.slotBatch = batch;
-                window.slot = slots.size();
-                slots.add(window);
-            }
-            scoredRows[scorable++] = i;
-            scored++;
+            anomalies = scorable == 0
+                    ? List.of()
+                    : scoreOnBackend(rows, windowOfRow, scoredRows, scorable, slots);
+        } catch (RuntimeException e) {
+            // A failed batch (a kernel or allocator failure) leaves the state as it was: nothing was learned
+            // yet, so only the series it created go again.
+            state.forget(gateway, created);
+            throw e;
         }
-        if (machines != null && machines.isEmpty()) {
-            series.remove(gateway); // every row was untracked; keep no empty entry
-        }
-
-        for (SeriesWindow window : slots) {
-            if (window.isStale()) {
-                window.recomputeBaseline(options, splitter);
-            }
-        }
-        List<Anomaly> anomalies = scorable == 0
-                ? List.of()
-                : scoreOnBackend(rows, windowOfRow, scoredRows, scorable, slots);
 
         for (int i = 0; i < n; i++) {
             SeriesWindow window = windowOfRow[i];
@@ -404,103 +413,6 @@ public final class RobustZScoreDetector implements AutoCloseable {
             }
             return anomalies;
         }
-    }
-
-    /** The window of a series, created on first sight, or null when the series limit is reached. */
-    private SeriesWindow window(String gateway, Map<String, Map<String, SeriesWindow>> machines, String machine,
-                                String sensor) {
-        Map<String, SeriesWindow> sensors = machines.get(machine);
-        SeriesWindow window = sensors == null ? null : sensors.get(sensor);
-        if (window != null) {
-            return window;
-        }
-        if (seriesCount >= options.maxSeries()) {
-            if (untracked == 0) {
-                LOG.warn("Detector {} tracks maxSeries={} series; samples of further series such as {}/{}/{} "
-                        + "are counted as untracked and not scored", NAME, options.maxSeries(), gateway, machine,
-                        sensor);
-            }
-            return null;
-        }
-        if (sensors == null) {
-            sensors = new LinkedHashMap<>();
-            machines.put(machine, sensors);
-        }
-        window = new SeriesWindow(machine, sensor, options.windowSize());
-        sensors.put(sensor, window);
-        seriesCount++;
-        return window;
-    }
-
-    private void readSnapshot(byte[] snapshot) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot));
-        int magic = in.readInt();
-        if (magic != SNAPSHOT_MAGIC) {
-            throw new IOException("bad magic 0x" + Integer.toHexString(magic));
-        }
-        int version = in.readInt();
-        if (version != SNAPSHOT_VERSION && version != 1) {
-            throw new IOException("unsupported snapshot version " + version + " (expected 1 or " + SNAPSHOT_VERSION + ")");
-        }
-        int stored = in.readInt();
-        if (stored < 0) {
-            throw new IOException("negative series count " + stored);
-        }
-        int dropped = 0;
-        for (int i = 0; i < stored; i++) {
-            String gateway = readString(in);
-            String machine = readString(in);
-            String sensor = readString(in);
-            int count = in.readInt();
-            if (count < 0 || (long) count * Double.BYTES > in.available()) {
-                throw new IOException("series " + i + " claims " + count + " samples, more than the snapshot holds");
-            }
-            int skip = Math.max(0, count - options.windowSize());
-            in.skipNBytes((long) skip * Double.BYTES);
-            if (options.excludedSensors().contains(sensor) || seriesCount >= options.maxSeries()) {
-                in.skipNBytes((long) (count - skip) * Double.BYTES + (version >= 2 ? Long.BYTES : 0));
-                dropped += options.excludedSensors().contains(sensor) ? 0 : 1;
-                continue;
-            }
-            double[] values = new double[count - skip];
-            for (int k = 0; k < values.length; k++) {
-                double v = in.readDouble();
-                if (!Double.isFinite(v)) {
-                    throw new IOException("series " + i + " holds the non-finite sample " + v);
-                }
-                values[k] = v;
-            }
-            // Version 1 did not record when a series started; its series count as learned.
-            long firstSample = version >= 2 ? in.readLong() : SeriesWindow.LEARNED_LONG_AGO;
-            // Baselines are left stale: they are computed when a batch first scores the series.
-            SeriesWindow window = window(gateway, series.computeIfAbsent(gateway, g -> new LinkedHashMap<>()),
-                    machine, sensor);
-            window.fill(values);
-            window.firstSampleMicros = values.length == 0 ? SeriesWindow.NO_SAMPLE_YET : firstSample;
-        }
-        if (in.available() != 0) {
-            throw new IOException(in.available() + " bytes after the last series");
-        }
-        if (dropped > 0) {
-            LOG.warn("Restored {} of {} series; {} series beyond maxSeries={} were dropped", seriesCount, stored,
-                    dropped, options.maxSeries());
-        }
-    }
-
-    private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(utf8.length);
-        out.write(utf8);
-    }
-
-    private static String readString(DataInputStream in) throws IOException {
-        int length = in.readInt();
-        if (length < 0 || length > in.available()) {
-            throw new IOException("string length " + length + " exceeds the snapshot");
-        }
-        byte[] utf8 = new byte[length];
-        in.readFully(utf8);
-        return new String(utf8, StandardCharsets.UTF_8);
     }
 
     /**

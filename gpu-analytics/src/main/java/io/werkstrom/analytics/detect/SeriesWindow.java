@@ -53,6 +53,27 @@ final class SeriesWindow {
         this.sorted = new double[capacity];
     }
 
+    /** A deep copy: same samples, baseline and first-sample time, learning independently afterwards. */
+    SeriesWindow copy() {
+        SeriesWindow copy = new SeriesWindow(machine, sensor, windowSize);
+        copy.ring = ring.clone();
+        copy.sorted = sorted.clone();
+        copy.count = count;
+        copy.head = head;
+        copy.hasBaseline = hasBaseline;
+        copy.stale = stale;
+        copy.center = center;
+        copy.scale = scale;
+        copy.bands = bands;
+        copy.bandLower = bandLower == null ? null : bandLower.clone();
+        copy.bandUpper = bandUpper == null ? null : bandUpper.clone();
+        copy.bandScale = bandScale == null ? null : bandScale.clone();
+        copy.slot = slot;
+        copy.slotBatch = slotBatch;
+        copy.firstSampleMicros = firstSampleMicros;
+        return copy;
+    }
+
     int count() {
         return count;
     }

@@ -5,6 +5,7 @@ import java.util.List;
 import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.detect.RobustZScoreDetector;
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
+import io.werkstrom.analytics.detect.RobustZScoreState;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
@@ -24,24 +25,31 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Scores the batches of one gateway (the key, see {@link #key}) with a {@link RobustZScoreDetector}
- * whose windows live in Flink keyed state, so that they are checkpointed, restored and
- * redistributed with the key.
+ * whose windows, a {@link RobustZScoreState} per key, live in Flink keyed state, so that they are
+ * checkpointed, restored and redistributed with the key.
  *
- * <p>Per batch the detector is restored from state, scores the batch, and its snapshot is written
- * back. The kernel backend and the Arrow root allocator are opened in {@link #open} and closed in
- * {@link #close}; each detector takes a child allocator and is closed after its batch.
+ * <p>One detector, opened in {@link #open} with the kernel backend and the Arrow root allocator and
+ * closed in {@link #close}, scores every key's batches against that key's state. The state is held
+ * as a live object ({@link RobustZScoreStateSerializer}): the heap state backend serialises it only
+ * at checkpoints, RocksDB on every access. Windows checkpointed as bytes under
+ * {@value #LEGACY_STATE} by earlier versions are taken over on a key's first batch after a restore.
  */
 public final class AnomalyScoringFunction extends KeyedProcessFunction<String, ReceivedBatch, DetectedAnomaly> {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(AnomalyScoringFunction.class);
+    private static final String STATE = "robust-z-state";
+    /** Detector snapshots as bytes, as versions before {@value #STATE} kept them. */
+    static final String LEGACY_STATE = "robust-z-windows";
 
     private final RobustZScoreOptions options;
     private final String backendName;
 
     private transient KernelBackend backend;
     private transient BufferAllocator allocator;
-    private transient ValueState<byte[]> windows;
+    private transient RobustZScoreDetector detector;
+    private transient ValueState<RobustZScoreState> windows;
+    private transient ValueState<byte[]> legacyWindows;
     private transient Counter anomaliesDetected;
     private transient Counter scoringFailures;
 
@@ -63,39 +71,67 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
     public void open(OpenContext openContext) {
         backend = KernelBackends.select(backendName);
         allocator = new RootAllocator();
-        windows = getRuntimeContext().getState(
-                new ValueStateDescriptor<>("robust-z-windows", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        detector = new RobustZScoreDetector(backend, options, allocator);
+        windows = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, RobustZScoreStateSerializer.INSTANCE));
+        legacyWindows = getRuntimeContext().getState(
+                new ValueStateDescriptor<>(LEGACY_STATE, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         anomaliesDetected = getRuntimeContext().getMetricGroup().counter("anomaliesDetected");
         scoringFailures = getRuntimeContext().getMetricGroup().counter("scoringFailures");
     }
 
     @Override
     public void processElement(ReceivedBatch batch, Context context, Collector<DetectedAnomaly> out) throws Exception {
-        byte[] snapshot = windows.value();
-        List<Anomaly> anomalies;
-        // An unreadable snapshot is broken state, not bad input: restore's exception fails the task.
-        try (RobustZScoreDetector detector = snapshot == null
-                ? new RobustZScoreDetector(backend, options, allocator)
-                : RobustZScoreDetector.restore(backend, options, allocator, snapshot)) {
-            try {
-                anomalies = detector.score(batch.batch());
-            } catch (RuntimeException e) {
-                // The batch is stored regardless; only its scoring is lost, and that is logged and counted.
-                scoringFailures.inc();
-                LOG.error("Scoring batch {} of {} failed; the detector state stays as it was", batch.batch().sequence(),
-                        batch.source(), e);
-                return;
-            }
-            windows.update(detector.snapshot());
+        RobustZScoreState state = windows.value();
+        if (state == null) {
+            state = takeOverLegacyWindows();
         }
+        List<Anomaly> anomalies;
+        try {
+            anomalies = detector.score(batch.batch(), state);
+        } catch (RuntimeException e) {
+            // The batch is stored regardless; only its scoring is lost, and that is logged and counted.
+            scoringFailures.inc();
+            LOG.error("Scoring batch {} of {} failed; the detector state stays as it was", batch.batch().sequence(),
+                    batch.source(), e);
+            return;
+        }
+        // The heap backend already holds this object; RocksDB needs it written back.
+        windows.update(state);
         for (Anomaly anomaly : anomalies) {
             out.collect(new DetectedAnomaly(batch.source(), anomaly));
         }
         anomaliesDetected.inc(anomalies.size());
     }
 
+    /**
+     * The windows a version before {@value #STATE} checkpointed for the current key as bytes, moved
+     * into a state object, or a new state when there are none. An unreadable snapshot is broken
+     * state, not bad input: its exception fails the task.
+     */
+    private RobustZScoreState takeOverLegacyWindows() throws Exception {
+        byte[] snapshot = legacyWindows.value();
+        if (snapshot == null) {
+            return new RobustZScoreState();
+        }
+        RobustZScoreState state = RobustZScoreState.fromSnapshot(snapshot);
+        // Written before the bytes go, so that the windows survive a batch whose scoring fails.
+        windows.update(state);
+        legacyWindows.clear();
+        return state;
+    }
+
     @Override
     public void close() throws Exception {
+        try {
+            if (detector != null) {
+                detector.close();
+            }
+        } finally {
+            closeBackendAndAllocator();
+        }
+    }
+
+    private void closeBackendAndAllocator() {
         try {
             if (backend != null) {
                 backend.close();
