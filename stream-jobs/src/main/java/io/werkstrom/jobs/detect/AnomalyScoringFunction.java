@@ -16,7 +16,6 @@ import org.apache.arrow.memory.RootAllocator;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -31,16 +30,13 @@ import org.slf4j.LoggerFactory;
  * <p>One detector, opened in {@link #open} with the kernel backend and the Arrow root allocator and
  * closed in {@link #close}, scores every key's batches against that key's state. The state is held
  * as a live object ({@link RobustZScoreStateSerializer}): the heap state backend serialises it only
- * at checkpoints, RocksDB on every access. Windows checkpointed as bytes under
- * {@value #LEGACY_STATE} by earlier versions are taken over on a key's first batch after a restore.
+ * at checkpoints, RocksDB on every access.
  */
 public final class AnomalyScoringFunction extends KeyedProcessFunction<String, ReceivedBatch, DetectedAnomaly> {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(AnomalyScoringFunction.class);
     private static final String STATE = "robust-z-state";
-    /** Detector snapshots as bytes, as versions before {@value #STATE} kept them. */
-    static final String LEGACY_STATE = "robust-z-windows";
 
     private final RobustZScoreOptions options;
     private final String backendName;
@@ -49,7 +45,6 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
     private transient BufferAllocator allocator;
     private transient RobustZScoreDetector detector;
     private transient ValueState<RobustZScoreState> windows;
-    private transient ValueState<byte[]> legacyWindows;
     private transient Counter anomaliesDetected;
     private transient Counter scoringFailures;
 
@@ -73,8 +68,6 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
         allocator = new RootAllocator();
         detector = new RobustZScoreDetector(backend, options, allocator);
         windows = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, RobustZScoreStateSerializer.INSTANCE));
-        legacyWindows = getRuntimeContext().getState(
-                new ValueStateDescriptor<>(LEGACY_STATE, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         anomaliesDetected = getRuntimeContext().getMetricGroup().counter("anomaliesDetected");
         scoringFailures = getRuntimeContext().getMetricGroup().counter("scoringFailures");
     }
@@ -83,7 +76,7 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
     public void processElement(ReceivedBatch batch, Context context, Collector<DetectedAnomaly> out) throws Exception {
         RobustZScoreState state = windows.value();
         if (state == null) {
-            state = takeOverLegacyWindows();
+            state = new RobustZScoreState();
         }
         List<Anomaly> anomalies;
         try {
@@ -101,23 +94,6 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
             out.collect(new DetectedAnomaly(batch.source(), anomaly));
         }
         anomaliesDetected.inc(anomalies.size());
-    }
-
-    /**
-     * The windows a version before {@value #STATE} checkpointed for the current key as bytes, moved
-     * into a state object, or a new state when there are none. An unreadable snapshot is broken
-     * state, not bad input: its exception fails the task.
-     */
-    private RobustZScoreState takeOverLegacyWindows() throws Exception {
-        byte[] snapshot = legacyWindows.value();
-        if (snapshot == null) {
-            return new RobustZScoreState();
-        }
-        RobustZScoreState state = RobustZScoreState.fromSnapshot(snapshot);
-        // Written before the bytes go, so that the windows survive a batch whose scoring fails.
-        windows.update(state);
-        legacyWindows.clear();
-        return state;
     }
 
     @Override

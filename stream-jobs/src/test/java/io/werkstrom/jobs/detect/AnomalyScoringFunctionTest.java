@@ -18,13 +18,8 @@ import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.TelemetryBatch;
 
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -67,42 +62,6 @@ class AnomalyScoringFunctionTest {
             actual.addAll(outputOf(restored));
         }
         assertEquals(expected, actual);
-    }
-
-    @Test
-    void takesOverWindowsCheckpointedAsBytes() throws Exception {
-        int learned = 40;
-        byte[] northBytes;
-        byte[] southBytes;
-        try (RootAllocator allocator = new RootAllocator();
-             JavaKernelBackend backend = new JavaKernelBackend(1, 1);
-             RobustZScoreDetector northDetector = new RobustZScoreDetector(backend, OPTIONS, allocator);
-             RobustZScoreDetector southDetector = new RobustZScoreDetector(backend, OPTIONS, allocator)) {
-            north.subList(0, learned).forEach(northDetector::score);
-            south.subList(0, learned).forEach(southDetector::score);
-            northBytes = northDetector.snapshot();
-            southBytes = southDetector.snapshot();
-        }
-        List<DetectedAnomaly> expected = plainDetectors(learned);
-        assertFalse(expected.isEmpty());
-
-        try (var harness = harness()) {
-            harness.open();
-            ValueStateDescriptor<byte[]> legacy = new ValueStateDescriptor<>(AnomalyScoringFunction.LEGACY_STATE,
-                    PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-            var backend = harness.getOperator().getKeyedStateBackend();
-            ValueState<byte[]> bytes = backend.getPartitionedState(VoidNamespace.INSTANCE,
-                    VoidNamespaceSerializer.INSTANCE, legacy);
-            backend.setCurrentKey(key(NORTH));
-            bytes.update(northBytes);
-            backend.setCurrentKey(key(SOUTH));
-            bytes.update(southBytes);
-
-            feed(harness, learned, BATCHES);
-            assertEquals(expected, outputOf(harness));
-            backend.setCurrentKey(key(NORTH));
-            assertEquals(null, bytes.value(), "the bytes are dropped once taken over");
-        }
     }
 
     /** What one plain detector per gateway reports for the batches from {@code from} on, interleaved as fed. */
