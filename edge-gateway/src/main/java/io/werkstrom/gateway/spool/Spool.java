@@ -1,0 +1,682 @@
+package io.werkstrom.gateway.spool;
+
+import static java.nio.file.StandardOpenOption.CREATE_NEW;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's store-and-forward spool: encoded batches wait on disk until the broker
+ * acknowledges them, and survive a killed process or (depending on {@link SpoolOptions.FsyncPolicy})
+ * a power loss. Records are kept in the order of their strictly increasing sequence numbers;
+ * {@link #peek(int)} reads the oldest unacknowledged ones and {@link #acknowledge(long)} lets one go.
+ * Delivery is at least once: an acknowledgement not yet persisted when the gateway dies replays
+ * the record after the restart, and the cloud drops it by its sequence.
+ *
+ * <h2>On disk</h2>
+ * The directory holds segment files {@code segment-<index>.log} (index zero-padded to 20 digits,
+ * increasing) and a state file {@code spool.state}. All numbers are big-endian.
+ * <pre>
+ * segment = magic:int32 "WSPL" | version:int32 (1) | record*
+ * record  = length:int32 | crc:int32 | sequence:int64 | firstTimestampMicros:int64
+ *           | lastTimestampMicros:int64 | payload:byte[length]
+ * crc     = CRC32C of the record without its crc field (length, sequence, timestamps, payload)
+ * state   = magic:int32 "WSPT" | version:int32 (1) | watermark:int64 | droppedRecords:int64
+ *           | hasGap:int8 | gap firstSequence, lastSequence, firstTimestampMicros,
+ *           lastTimestampMicros, droppedRecords:int64 each | crc:int32 (CRC32C of what precedes it)
+ * </pre>
+ * Records are appended to the last segment only; a segment is sealed when the next record would
+ * take it past {@code segmentBytes}. The last segment is never deleted, so that a restart knows the
+ * highest sequence appended even when every record was acknowledged. Every record with a sequence at or below the watermark is
+ * acknowledged or dropped. The state file is replaced atomically: written to
+ * {@code spool.state.tmp}, forced, renamed over the old one, and the directory forced.
+ *
+ * <h2>Recovery</h2>
+ * {@link #open(SpoolOptions)} reads every segment and checks each record's frame and CRC. A short or
+ * corrupt record in the last segment is a torn write: it is logged and the file truncated after the
+ * last good record, so nothing behind it is ever replayed. A corrupt record in a sealed segment
+ * stops the reading of that segment there; it is logged as an error and counted in
+ * {@link #corruptRecords()}. A damaged state file is logged and ignored: every record on disk is
+ * replayed.
+ *
+ * <h2>When full</h2>
+ * When an append would take the segment files past {@code maxBytes}, the oldest segment is deleted
+ * with its unacknowledged records. They are counted in {@link #droppedRecords()} and their sequence
+ * and time ranges merged into a pending {@link DataGap}, which is persisted before the segment goes
+ * and which the caller takes with {@link #takeDataGap()} to report it. A record whose CRC fails when
+ * {@link #peek(int) peeked} is dropped into the gap the same way.
+ *
+ * <h2>Threading and ownership</h2>
+ * Every public method is synchronized; one spool owns its directory (two spools on one directory
+ * corrupt each other). The spool holds the active segment's file open until {@link #close()}.
+ */
+public final class Spool implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
+
+    static final int SEGMENT_MAGIC = 0x5753504C; // "WSPL"
+    static final int STATE_MAGIC = 0x57535054; // "WSPT"
+    static final int FORMAT_VERSION = 1;
+    static final int SEGMENT_HEADER_BYTES = 8;
+    static final int RECORD_HEADER_BYTES = 32;
+    static final String STATE_FILE = "spool.state";
+    private static final String STATE_TEMP_FILE = "spool.state.tmp";
+    private static final int STATE_BYTES = 8 + 8 + 8 + 1 + 5 * 8 + 4;
+    private static final String SEGMENT_PREFIX = "segment-";
+    private static final String SEGMENT_SUFFIX = ".log";
+
+    private final SpoolOptions options;
+    private final Path directory;
+    /** Oldest first; the last one is the active segment. */
+    private final ArrayDeque<Segment> segments = new ArrayDeque<>();
+    /** Unacknowledged records by sequence. */
+    private final TreeMap<Long, Entry> pending = new TreeMap<>();
+    private FileChannel activeChannel;
+    private long nextSegmentIndex;
+    private long lastSequence = -1;
+    private long diskBytes;
+    private long pendingBytes;
+    private long droppedRecords;
+    private int corruptRecords;
+    private DataGap gap;
+    private boolean closed;
+    // Sync bookkeeping for FsyncPolicy.INTERVAL.
+    private boolean dataDirty;
+    private boolean stateDirty;
+    private int opsSinceSync;
+    private long lastSyncNanos = System.nanoTime();
+
+    private Spool(SpoolOptions options) {
+        this.options = options;
+        this.directory = options.directory();
+    }
+
+    /**
+     * Opens the spool in {@code options.directory()}, creating the directory if needed and recovering
+     * the records left by an earlier run.
+     *
+     * @throws IOException if the directory cannot be read or written
+     */
+    public static Spool open(SpoolOptions options) throws IOException {
+        Objects.requireNonNull(options, "options must not be null.");
+        Spool spool = new Spool(options);
+        try {
+            spool.recover();
+        } catch (IOException | RuntimeException e) {
+            spool.closeQuietly(e);
+            throw e;
+        }
+        return spool;
+    }
+
+    /**
+     * Appends a record; when the spool is full the oldest segment is dropped first (see the class
+     * description).
+     *
+     * @throws IllegalArgumentException if {@code sequence} is negative or not above {@link #lastSequence()},
+     *         or the payload does not fit in one segment
+     * @throws IOException if writing fails; the record is then not in the spool
+     */
+    public synchronized void append(long sequence, long firstTimestampMicros, long lastTimestampMicros, byte[] payload)
+            throws IOException {
+        ensureOpen();
+        Objects.requireNonNull(payload, "payload must not be null.");
+        if (sequence < 0 || sequence <= lastSequence) {
+            throw new IllegalArgumentException("sequence must be above the last spooled sequence " + lastSequence
+                    + " and not negative, got " + sequence + ".");
+        }
+        int maxPayload = options.segmentBytes() - SEGMENT_HEADER_BYTES - RECORD_HEADER_BYTES;
+        if (payload.length > maxPayload) {
+            throw new IllegalArgumentException("payload of " + payload.length + " bytes exceeds the " + maxPayload
+                    + " bytes one segment holds (segmentBytes=" + options.segmentBytes() + ").");
+        }
+        int recordBytes = RECORD_HEADER_BYTES + payload.length;
+        Segment active = segments.peekLast();
+        if (activeChannel == null || active.size + recordBytes > options.segmentBytes()) {
+            active = roll();
+        }
+        while (diskBytes + recordBytes > options.maxBytes() && segments.peekFirst() != active) {
+            dropOldestSegment();
+        }
+        ByteBuffer record = ByteBuffer.allocate(recordBytes);
+        record.putInt(payload.length).putInt(0).putLong(sequence).putLong(firstTimestampMicros)
+                .putLong(lastTimestampMicros).put(payload);
+        record.putInt(4, recordCrc(record.array(), recordBytes)).flip();
+        // Positional: a failed write is overwritten by the next append.
+        writeFully(activeChannel, record, active.size);
+        pending.put(sequence, new Entry(active, active.size, recordBytes, sequence, firstTimestampMicros,
+                lastTimestampMicros));
+        active.size += recordBytes;
+        active.live++;
+        diskBytes += recordBytes;
+        pendingBytes += recordBytes;
+        lastSequence = sequence;
+        dataDirty = true;
+        afterChange();
+    }
+
+    /**
+     * Reads up to {@code max} unacknowledged records, oldest first, without removing them. A record
+     * found corrupt is dropped into the {@link DataGap} and skipped.
+     *
+     * @throws IOException if reading fails
+     */
+    public synchronized List<SpooledBatch> peek(int max) throws IOException {
+        ensureOpen();
+        if (max < 0) {
+            throw new IllegalArgumentException("max must not be negative, got " + max + ".");
+        }
+        List<SpooledBatch> batches = new ArrayList<>(Math.min(max, pending.size()));
+        List<Entry> corrupt = new ArrayList<>();
+        Segment openSegment = null;
+        FileChannel sealed = null;
+        try {
+            for (Entry entry : pending.values()) {
+                if (batches.size() == max) {
+                    break;
+                }
+                if (entry.segment != openSegment) {
+                    if (sealed != null) {
+                        sealed.close();
+                        sealed = null;
+                    }
+                    openSegment = entry.segment;
+                    if (openSegment != segments.peekLast()) {
+                        sealed = FileChannel.open(openSegment.path, READ);
+                    }
+                }
+                ByteBuffer record = ByteBuffer.allocate(entry.recordBytes);
+                readFully(sealed != null ? sealed : activeChannel, record, entry.offset);
+                byte[] bytes = record.array();
+                if (record.getInt(0) != entry.recordBytes - RECORD_HEADER_BYTES || record.getLong(8) != entry.sequence
+                        || record.getInt(4) != recordCrc(bytes, bytes.length)) {
+                    LOG.error("Spool record {} in {} at offset {} no longer matches its CRC; dropping it",
+                            entry.sequence, entry.segment.path, entry.offset);
+                    corrupt.add(entry);
+                    continue;
+                }
+                byte[] payload = new byte[entry.recordBytes - RECORD_HEADER_BYTES];
+                System.arraycopy(bytes, RECORD_HEADER_BYTES, payload, 0, payload.length);
+                batches.add(new SpooledBatch(entry.sequence, entry.firstTimestampMicros, entry.lastTimestampMicros,
+                        payload));
+            }
+        } finally {
+            if (sealed != null) {
+                sealed.close();
+            }
+        }
+        if (!corrupt.isEmpty()) {
+            corruptRecords += corrupt.size();
+            drop(corrupt);
+        }
+        return batches;
+    }
+
+    /**
+     * Lets the record with this sequence leave the spool; its segment is deleted once none of its
+     * records is pending. Acknowledgements may come in any order.
+     *
+     * @return whether the record was pending (false for unknown, dropped or already acknowledged ones)
+     * @throws IOException if deleting a segment or persisting the watermark fails
+     */
+    public synchronized boolean acknowledge(long sequence) throws IOException {
+        ensureOpen();
+        Entry entry = pending.get(sequence);
+        if (entry == null) {
+            return false;
+        }
+        remove(entry);
+        stateDirty = true;
+        afterChange();
+        return true;
+    }
+
+    /** Takes the pending data gap, if records were dropped since the last take; the take is persisted. */
+    public synchronized Optional<DataGap> takeDataGap() throws IOException {
+        ensureOpen();
+        DataGap taken = gap;
+        if (taken != null) {
+            gap = null;
+            writeState();
+        }
+        return Optional.ofNullable(taken);
+    }
+
+    /** Forces appended records and the acknowledgement watermark to disk, whatever the fsync policy. */
+    public synchronized void flush() throws IOException {
+        ensureOpen();
+        sync();
+    }
+
+    /** On-disk bytes (headers included) of the unacknowledged records. */
+    public synchronized long pendingBytes() {
+        return pendingBytes;
+    }
+
+    public synchronized int pendingRecords() {
+        return pending.size();
+    }
+
+    /** Bytes of all segment files, acknowledged records not yet reclaimed included; at most {@code maxBytes}. */
+    public synchronized long diskBytes() {
+        return diskBytes;
+    }
+
+    /** Records dropped unacknowledged since the spool was created (persisted across restarts). */
+    public synchronized long droppedRecords() {
+        return droppedRecords;
+    }
+
+    /** Torn or corrupt records found since this spool was opened: by recovery, or by {@link #peek(int)}. */
+    public synchronized int corruptRecords() {
+        return corruptRecords;
+    }
+
+    /** The highest sequence ever appended or acknowledged, -1 for an empty new spool; the next append must exceed it. */
+    public synchronized long lastSequence() {
+        return lastSequence;
+    }
+
+    /** Forces everything to disk and releases the files. Idempotent. */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        try {
+            sync();
+        } finally {
+            closed = true;
+            if (activeChannel != null) {
+                activeChannel.close();
+            }
+        }
+    }
+
+    /** Releases the files without forcing anything: what a killed process leaves behind (tests only). */
+    synchronized void abandon() throws IOException {
+        closed = true;
+        if (activeChannel != null) {
+            activeChannel.close();
+        }
+    }
+
+    // ---- recovery
+
+    private void recover() throws IOException {
+        Files.createDirectories(directory);
+        Files.deleteIfExists(directory.resolve(STATE_TEMP_FILE));
+        long watermark = readState();
+        List<Segment> found = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, SEGMENT_PREFIX + "*" + SEGMENT_SUFFIX)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                String digits = name.substring(SEGMENT_PREFIX.length(), name.length() - SEGMENT_SUFFIX.length());
+                try {
+                    found.add(new Segment(file, Long.parseLong(digits)));
+                } catch (NumberFormatException e) {
+                    LOG.warn("Ignoring {} in the spool directory: not a segment name", file);
+                }
+            }
+        }
+        found.sort((a, b) -> Long.compare(a.index, b.index));
+        long lastSeen = -1;
+        for (int i = 0; i < found.size(); i++) {
+            Segment segment = found.get(i);
+            lastSeen = recoverSegment(segment, i == found.size() - 1, watermark, lastSeen);
+            segments.addLast(segment);
+            diskBytes += segment.size;
+            nextSegmentIndex = segment.index + 1;
+        }
+        lastSequence = Math.max(watermark, lastSeen);
+        for (Segment segment : new ArrayList<>(segments)) {
+            if (segment.live == 0 && segment != segments.peekLast()) {
+                deleteSegment(segment);
+            }
+        }
+        Segment last = segments.peekLast();
+        if (last != null) {
+            activeChannel = FileChannel.open(last.path, READ, WRITE);
+            if (last.size < SEGMENT_HEADER_BYTES) {
+                writeSegmentHeader(activeChannel);
+                diskBytes += SEGMENT_HEADER_BYTES - last.size;
+                last.size = SEGMENT_HEADER_BYTES;
+            }
+        }
+        if (!pending.isEmpty() || droppedRecords > 0) {
+            LOG.info("Spool {} recovered {} unacknowledged records ({} bytes), {} dropped so far, {} corrupt",
+                    directory, pending.size(), pendingBytes, droppedRecords, corruptRecords);
+        }
+    }
+
+    /** Reads one segment's records into {@link #pending}; returns the last sequence seen. */
+    private long recoverSegment(Segment segment, boolean last, long watermark, long lastSeen) throws IOException {
+        try (FileChannel channel = FileChannel.open(segment.path, READ, WRITE)) {
+            long size = channel.size();
+            long good = 0;
+            String problem = null;
+            ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER_BYTES);
+            header.limit(SEGMENT_HEADER_BYTES);
+            if (size < SEGMENT_HEADER_BYTES) {
+                problem = "the segment header is short";
+            } else if (readFully(channel, header, 0).getInt(0) != SEGMENT_MAGIC || header.getInt(4) != FORMAT_VERSION) {
+                problem = "the segment header is not a version " + FORMAT_VERSION + " spool segment";
+            } else {
+                good = SEGMENT_HEADER_BYTES;
+            }
+            while (problem == null && good < size) {
+                if (size - good < RECORD_HEADER_BYTES) {
+                    problem = "the record header at offset " + good + " is short";
+                    break;
+                }
+                header.clear();
+                readFully(channel, header, good);
+                int length = header.getInt(0);
+                long sequence = header.getLong(8);
+                if (length < 0 || length > size - good - RECORD_HEADER_BYTES) {
+                    problem = "the record at offset " + good + " claims " + length + " payload bytes, "
+                            + (size - good - RECORD_HEADER_BYTES) + " remain";
+                    break;
+                }
+                ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER_BYTES + length);
+                readFully(channel, record, good);
+                if (record.getInt(4) != recordCrc(record.array(), record.capacity())) {
+                    problem = "the record at offset " + good + " fails its CRC";
+                    break;
+                }
+                if (sequence <= lastSeen) {
+                    problem = "the record at offset " + good + " has sequence " + sequence + ", not above " + lastSeen;
+                    break;
+                }
+                if (sequence > watermark) {
+                    pending.put(sequence, new Entry(segment, good, record.capacity(), sequence, header.getLong(16),
+                            header.getLong(24)));
+                    segment.live++;
+                    pendingBytes += record.capacity();
+                }
+                lastSeen = sequence;
+                good += record.capacity();
+            }
+            segment.size = size;
+            if (problem != null) {
+                corruptRecords++;
+                if (last) {
+                    LOG.warn("Spool segment {}: {}; a torn write, truncating {} bytes after the last good record at {}",
+                            segment.path, problem, size - good, good);
+                    channel.truncate(good);
+                    channel.force(true);
+                    segment.size = good;
+                } else {
+                    LOG.error("Spool segment {} is corrupt: {}; its {} bytes from there on are not replayed",
+                            segment.path, problem, size - good);
+                }
+            }
+            return lastSeen;
+        }
+    }
+
+    // ---- segments
+
+    private Segment roll() throws IOException {
+        Segment previous = segments.peekLast();
+        if (activeChannel != null) {
+            if (dataDirty && options.fsyncPolicy() != SpoolOptions.FsyncPolicy.NEVER) {
+                activeChannel.force(false);
+            }
+            activeChannel.close();
+            activeChannel = null;
+        }
+        Segment next = new Segment(directory.resolve(String.format("%s%020d%s", SEGMENT_PREFIX, nextSegmentIndex,
+                SEGMENT_SUFFIX)), nextSegmentIndex);
+        nextSegmentIndex++;
+        activeChannel = FileChannel.open(next.path, CREATE_NEW, READ, WRITE);
+        writeSegmentHeader(activeChannel);
+        next.size = SEGMENT_HEADER_BYTES;
+        segments.addLast(next);
+        diskBytes += SEGMENT_HEADER_BYTES;
+        if (options.fsyncPolicy() != SpoolOptions.FsyncPolicy.NEVER) {
+            activeChannel.force(true);
+            syncDirectory();
+        }
+        if (previous != null && previous.live == 0) {
+            deleteSegment(previous);
+        }
+        return next;
+    }
+
+    private void dropOldestSegment() throws IOException {
+        Segment oldest = segments.peekFirst();
+        List<Entry> entries = new ArrayList<>();
+        for (Entry entry : pending.values()) {
+            if (entry.segment != oldest) {
+                break; // segments hold consecutive sequence ranges, oldest first
+            }
+            entries.add(entry);
+        }
+        if (!entries.isEmpty()) {
+            LOG.warn("Spool full ({} of {} bytes): dropping {} unacknowledged records, sequences {} to {}", diskBytes,
+                    options.maxBytes(), entries.size(), entries.get(0).sequence,
+                    entries.get(entries.size() - 1).sequence);
+        }
+        drop(entries);
+        if (segments.contains(oldest)) {
+            deleteSegment(oldest);
+        }
+    }
+
+    /** Removes records unacknowledged, recording them in the data gap, persisted before any segment goes. */
+    private void drop(List<Entry> entries) throws IOException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        long firstTs = Long.MAX_VALUE;
+        long lastTs = Long.MIN_VALUE;
+        for (Entry entry : entries) {
+            firstTs = Math.min(firstTs, entry.firstTimestampMicros);
+            lastTs = Math.max(lastTs, entry.lastTimestampMicros);
+            pending.remove(entry.sequence);
+            pendingBytes -= entry.recordBytes;
+            entry.segment.live--;
+        }
+        DataGap dropped = new DataGap(entries.get(0).sequence, entries.get(entries.size() - 1).sequence, firstTs,
+                lastTs, entries.size());
+        gap = gap == null ? dropped : gap.merge(dropped);
+        droppedRecords += entries.size();
+        writeState();
+        for (Entry entry : entries) {
+            if (entry.segment.live == 0 && entry.segment != segments.peekLast() && segments.contains(entry.segment)) {
+                deleteSegment(entry.segment);
+            }
+        }
+    }
+
+    private void remove(Entry entry) throws IOException {
+        pending.remove(entry.sequence);
+        pendingBytes -= entry.recordBytes;
+        entry.segment.live--;
+        if (entry.segment.live == 0 && entry.segment != segments.peekLast()) {
+            deleteSegment(entry.segment);
+        }
+    }
+
+    private void deleteSegment(Segment segment) throws IOException {
+        Files.deleteIfExists(segment.path);
+        segments.remove(segment);
+        diskBytes -= segment.size;
+    }
+
+    // ---- durability
+
+    private void afterChange() throws IOException {
+        switch (options.fsyncPolicy()) {
+            case ALWAYS -> sync();
+            case INTERVAL -> {
+                opsSinceSync++;
+                if (opsSinceSync >= options.fsyncIntervalRecords()
+                        || System.nanoTime() - lastSyncNanos >= options.fsyncInterval().toNanos()) {
+                    sync();
+                }
+            }
+            case NEVER -> {
+                // the operating system writes back in its own time; close() still syncs
+            }
+        }
+    }
+
+    private void sync() throws IOException {
+        if (dataDirty && activeChannel != null) {
+            activeChannel.force(false);
+        }
+        dataDirty = false;
+        if (stateDirty) {
+            writeState();
+        }
+        opsSinceSync = 0;
+        lastSyncNanos = System.nanoTime();
+    }
+
+    /** All records at or below it are acknowledged or dropped. */
+    private long watermark() {
+        return pending.isEmpty() ? lastSequence : pending.firstKey() - 1;
+    }
+
+    private void writeState() throws IOException {
+        ByteBuffer state = ByteBuffer.allocate(STATE_BYTES);
+        state.putInt(STATE_MAGIC).putInt(FORMAT_VERSION).putLong(watermark()).putLong(droppedRecords);
+        state.put((byte) (gap == null ? 0 : 1));
+        DataGap g = gap == null ? new DataGap(0, 0, 0, 0, 0) : gap;
+        state.putLong(g.firstSequence()).putLong(g.lastSequence()).putLong(g.firstTimestampMicros())
+                .putLong(g.lastTimestampMicros()).putLong(g.droppedRecords());
+        state.putInt(stateCrc(state.array())).flip();
+        Path temp = directory.resolve(STATE_TEMP_FILE);
+        try (FileChannel channel = FileChannel.open(temp, CREATE_NEW, WRITE)) {
+            writeFully(channel, state, 0);
+            channel.force(true);
+        }
+        Files.move(temp, directory.resolve(STATE_FILE), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory();
+        stateDirty = false;
+    }
+
+    /** Loads the dropped count and the gap; returns the watermark (-1 when there is no usable state). */
+    private long readState() throws IOException {
+        Path file = directory.resolve(STATE_FILE);
+        if (!Files.exists(file)) {
+            return -1;
+        }
+        ByteBuffer state = ByteBuffer.wrap(Files.readAllBytes(file));
+        if (state.capacity() != STATE_BYTES || state.getInt(0) != STATE_MAGIC || state.getInt(4) != FORMAT_VERSION
+                || state.getInt(STATE_BYTES - 4) != stateCrc(state.array())) {
+            LOG.error("Spool state file {} is damaged; replaying every record on disk and forgetting the data gap",
+                    file);
+            return -1;
+        }
+        long watermark = state.getLong(8);
+        droppedRecords = state.getLong(16);
+        if (state.get(24) != 0) {
+            gap = new DataGap(state.getLong(25), state.getLong(33), state.getLong(41), state.getLong(49),
+                    state.getLong(57));
+        }
+        return watermark;
+    }
+
+    private void syncDirectory() throws IOException {
+        // Makes a created, renamed or deleted file's directory entry durable (POSIX).
+        try (FileChannel dir = FileChannel.open(directory, READ)) {
+            dir.force(true);
+        }
+    }
+
+    // ---- helpers
+
+    private static void writeSegmentHeader(FileChannel channel) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(SEGMENT_HEADER_BYTES).putInt(SEGMENT_MAGIC).putInt(FORMAT_VERSION);
+        channel.truncate(0);
+        writeFully(channel, header.flip(), 0);
+    }
+
+    /** CRC32C of the record in {@code bytes[0, length)}, leaving out its crc field at offset 4. */
+    static int recordCrc(byte[] bytes, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, 4);
+        crc.update(bytes, 8, length - 8);
+        return (int) crc.getValue();
+    }
+
+    private static int stateCrc(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, STATE_BYTES - 4);
+        return (int) crc.getValue();
+    }
+
+    private static void writeFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            position += channel.write(buffer, position);
+        }
+    }
+
+    private static ByteBuffer readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            int n = channel.read(buffer, position);
+            if (n < 0) {
+                throw new EOFException("unexpected end of spool file at offset " + position);
+            }
+            position += n;
+        }
+        return buffer;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("spool " + directory + " is closed");
+        }
+    }
+
+    private void closeQuietly(Exception cause) {
+        closed = true;
+        if (activeChannel != null) {
+            try {
+                activeChannel.close();
+            } catch (IOException e) {
+                cause.addSuppressed(e);
+            }
+        }
+    }
+
+    /** A segment file: its size on disk and how many of its records are pending. */
+    private static final class Segment {
+        final Path path;
+        final long index;
+        long size;
+        int live;
+
+        Segment(Path path, long index) {
+            this.path = path;
+            this.index = index;
+        }
+    }
+
+    /** Where an unacknowledged record lies, and its time range. */
+    private record Entry(Segment segment, long offset, int recordBytes, long sequence, long firstTimestampMicros,
+            long lastTimestampMicros) {
+    }
+}

@@ -1,0 +1,8 @@
+package io.werkstrom.gateway.spool;
+
+/**
+ * One batch held by a {@link Spool}: its sequence number, the time range of its samples and the
+ * encoded batch. The payload array belongs to the caller that received it.
+ */
+public record SpooledBatch(long sequence, long firstTimestampMicros, long lastTimestampMicros, byte[] payload) {
+}

@@ -1,0 +1,376 @@
+package io.werkstrom.gateway.spool;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.werkstrom.gateway.spool.SpoolOptions.FsyncPolicy;
+
+class SpoolTest {
+
+    /** 40-byte payloads make 72-byte records: three fill a 256-byte segment (8 + 3 * 72 = 224). */
+    private static final int PAYLOAD = 40;
+    private static final int RECORD = Spool.RECORD_HEADER_BYTES + PAYLOAD;
+    private static final int SEGMENT = 256;
+
+    @TempDir
+    Path dir;
+
+    private SpoolOptions options(long maxBytes) {
+        return SpoolOptions.builder().directory(dir).segmentBytes(SEGMENT).maxBytes(maxBytes)
+                .fsyncPolicy(FsyncPolicy.ALWAYS).build();
+    }
+
+    private Spool open() throws IOException {
+        return Spool.open(options(1 << 20));
+    }
+
+    @Test
+    void peekReadsPendingRecordsInOrderAndAcknowledgeRemovesThem() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 5; seq++) {
+                append(spool, seq);
+            }
+            assertEquals(5, spool.pendingRecords());
+            assertEquals(5L * RECORD, spool.pendingBytes());
+            List<SpooledBatch> all = spool.peek(10);
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), sequences(all));
+            SpooledBatch third = all.get(2);
+            assertEquals(3000, third.firstTimestampMicros());
+            assertEquals(3999, third.lastTimestampMicros());
+            assertArrayEquals(payload(3, PAYLOAD), third.payload());
+            assertEquals(List.of(1L, 2L), sequences(spool.peek(2)));
+            assertEquals(5, spool.pendingRecords(), "peek removes nothing");
+
+            assertTrue(spool.acknowledge(1));
+            assertTrue(spool.acknowledge(3)); // PUBACKs may overtake each other
+            assertFalse(spool.acknowledge(3));
+            assertFalse(spool.acknowledge(42));
+            assertEquals(List.of(2L, 4L, 5L), sequences(spool.peek(10)));
+            assertEquals(3, spool.pendingRecords());
+            assertEquals(3L * RECORD, spool.pendingBytes());
+        }
+    }
+
+    @Test
+    void appendRejectsSequencesThatDoNotIncreaseAndOversizedPayloads() throws IOException {
+        try (Spool spool = open()) {
+            append(spool, 7);
+            assertThrows(IllegalArgumentException.class, () -> append(spool, 7));
+            assertThrows(IllegalArgumentException.class, () -> append(spool, 3));
+            assertThrows(IllegalArgumentException.class, () -> spool.append(-1, 0, 0, new byte[1]));
+            int tooLarge = SEGMENT - Spool.SEGMENT_HEADER_BYTES - Spool.RECORD_HEADER_BYTES + 1;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> spool.append(8, 0, 0, new byte[tooLarge]));
+            assertTrue(e.getMessage().contains("segmentBytes"), e.getMessage());
+            spool.append(8, 0, 0, new byte[tooLarge - 1]);
+            assertEquals(List.of(7L, 8L), sequences(spool.peek(10)));
+        }
+    }
+
+    @Test
+    void reopenResumesExactlyTheUnacknowledgedRecordsInOrder() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 10; seq++) {
+                append(spool, seq);
+            }
+            for (long seq = 1; seq <= 4; seq++) {
+                spool.acknowledge(seq);
+            }
+        }
+        try (Spool spool = open()) {
+            List<SpooledBatch> resumed = spool.peek(100);
+            assertEquals(List.of(5L, 6L, 7L, 8L, 9L, 10L), sequences(resumed));
+            for (SpooledBatch batch : resumed) {
+                assertArrayEquals(payload(batch.sequence(), PAYLOAD), batch.payload());
+                assertEquals(batch.sequence() * 1000, batch.firstTimestampMicros());
+            }
+            assertEquals(10, spool.lastSequence());
+            assertThrows(IllegalArgumentException.class, () -> append(spool, 10));
+            append(spool, 11);
+        }
+        try (Spool spool = open()) {
+            assertEquals(List.of(5L, 6L, 7L, 8L, 9L, 10L, 11L), sequences(spool.peek(100)));
+        }
+    }
+
+    @Test
+    void acknowledgementAboveTheWatermarkIsReplayedAfterRestart() throws IOException {
+        // At least once: only the contiguous acknowledged prefix is persisted.
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 3; seq++) {
+                append(spool, seq);
+            }
+            spool.acknowledge(1);
+            spool.acknowledge(3);
+        }
+        try (Spool spool = open()) {
+            assertEquals(List.of(2L, 3L), sequences(spool.peek(10)));
+        }
+    }
+
+    @Test
+    void fullyAcknowledgedSegmentsAreDeleted() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 9; seq++) {
+                append(spool, seq);
+            }
+            assertEquals(3, segmentFiles().size());
+            Path first = segmentFiles().get(0);
+            spool.acknowledge(1);
+            spool.acknowledge(3);
+            assertTrue(Files.exists(first), "a segment stays while one of its records is pending");
+            spool.acknowledge(2);
+            assertFalse(Files.exists(first));
+            assertEquals(2, segmentFiles().size());
+            assertEquals(2L * (Spool.SEGMENT_HEADER_BYTES + 3 * RECORD), spool.diskBytes());
+            for (long seq = 4; seq <= 9; seq++) {
+                spool.acknowledge(seq);
+            }
+            assertEquals(1, segmentFiles().size(), "only the active segment is left");
+            assertEquals(0, spool.pendingRecords());
+            assertEquals(0, spool.pendingBytes());
+        }
+        try (Spool spool = open()) {
+            assertEquals(0, spool.pendingRecords());
+            assertEquals(9, spool.lastSequence());
+            append(spool, 10);
+            assertEquals(List.of(10L), sequences(spool.peek(10)));
+        }
+    }
+
+    @Test
+    void tornTailIsCutAndTheRecordsBeforeItSurvive() throws IOException {
+        writeRecords(1, 5);
+        Path segment = lastSegment();
+        long intact = Files.size(segment);
+        truncate(segment, intact - 3); // the last record's write was cut short
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L), sequences(spool.peek(10)));
+            assertEquals(1, spool.corruptRecords());
+            assertEquals(intact - RECORD, Files.size(segment));
+        }
+    }
+
+    @Test
+    void tornRecordHeaderIsCut() throws IOException {
+        writeRecords(1, 5);
+        Path segment = lastSegment();
+        long intact = Files.size(segment);
+        truncate(segment, intact - RECORD + 5);
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L), sequences(spool.peek(10)));
+            assertEquals(intact - RECORD, Files.size(segment));
+        }
+    }
+
+    @Test
+    void flippedByteInTheLastRecordIsCut() throws IOException {
+        writeRecords(1, 5);
+        Path segment = lastSegment();
+        long intact = Files.size(segment);
+        flipByte(segment, intact - 1); // payload
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L), sequences(spool.peek(10)));
+            assertEquals(1, spool.corruptRecords());
+            assertEquals(intact - RECORD, Files.size(segment));
+        }
+    }
+
+    @Test
+    void recordsWrittenAfterTheTornPointAreNotResurrected() throws IOException {
+        writeRecords(1, 5); // segments: [1 2 3] [4 5]
+        Path segment = lastSegment();
+        long start = Spool.SEGMENT_HEADER_BYTES;
+        flipByte(segment, start + 10); // the sequence field of record 4; record 5 behind it is intact
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L), sequences(spool.peek(10)));
+            assertEquals(start, Files.size(segment));
+            append(spool, 6);
+        }
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 6L), sequences(spool.peek(10)));
+            assertEquals(0, spool.corruptRecords());
+        }
+    }
+
+    @Test
+    void corruptionInASealedSegmentStopsThatSegmentOnly() throws IOException {
+        writeRecords(1, 8); // segments: [1 2 3] [4 5 6] [7 8]
+        Path sealed = segmentFiles().get(1);
+        long size = Files.size(sealed);
+        flipByte(sealed, Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES + 3); // payload of 5
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 7L, 8L), sequences(spool.peek(10)));
+            assertEquals(1, spool.corruptRecords());
+            assertEquals(size, Files.size(sealed), "a sealed segment is reported, not rewritten");
+            spool.acknowledge(4);
+            assertFalse(Files.exists(sealed), "its readable records acknowledged, the segment goes");
+        }
+    }
+
+    @Test
+    void damagedSegmentHeaderOfTheLastSegmentStartsItAfresh() throws IOException {
+        writeRecords(1, 4); // segments: [1 2 3] [4]
+        flipByte(lastSegment(), 0);
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L), sequences(spool.peek(10)));
+            append(spool, 5);
+        }
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 5L), sequences(spool.peek(10)));
+        }
+    }
+
+    @Test
+    void recordCorruptedAfterRecoveryIsDroppedIntoTheGapNotReplayed() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 4; seq++) {
+                append(spool, seq);
+            }
+            flipByte(segmentFiles().get(0), Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES);
+            assertEquals(List.of(1L, 3L, 4L), sequences(spool.peek(10)));
+            assertEquals(1, spool.corruptRecords());
+            assertEquals(Optional.of(new DataGap(2, 2, 2000, 2999, 1)), spool.takeDataGap());
+        }
+    }
+
+    @Test
+    void fullSpoolDropsTheOldestRecordsAndRemembersTheGapAcrossRestarts() throws IOException {
+        long maxBytes = 2 * SEGMENT; // two full segments (2 * 224) fit, a third one does not
+        try (Spool spool = Spool.open(options(maxBytes))) {
+            for (long seq = 1; seq <= 6; seq++) {
+                append(spool, seq);
+            }
+            spool.acknowledge(2);
+            assertEquals(0, spool.droppedRecords());
+            assertTrue(spool.takeDataGap().isEmpty());
+
+            append(spool, 7); // drops segment [1 2 3], of which 1 and 3 were pending
+            assertEquals(2, spool.droppedRecords());
+            for (long seq = 8; seq <= 10; seq++) {
+                append(spool, seq); // 10 drops [4 5 6]
+            }
+            assertEquals(5, spool.droppedRecords());
+            assertEquals(List.of(7L, 8L, 9L, 10L), sequences(spool.peek(10)));
+            assertTrue(spool.diskBytes() <= maxBytes, "diskBytes " + spool.diskBytes());
+            assertEquals(directoryBytes(), spool.diskBytes());
+            assertEquals(2, segmentFiles().size());
+        }
+        DataGap expected = new DataGap(1, 6, 1000, 6999, 5);
+        try (Spool spool = Spool.open(options(maxBytes))) {
+            assertEquals(5, spool.droppedRecords());
+            assertEquals(List.of(7L, 8L, 9L, 10L), sequences(spool.peek(10)));
+            assertEquals(Optional.of(expected), spool.takeDataGap());
+            assertTrue(spool.takeDataGap().isEmpty());
+        }
+        try (Spool spool = Spool.open(options(maxBytes))) {
+            assertTrue(spool.takeDataGap().isEmpty(), "a taken gap stays taken");
+            assertEquals(5, spool.droppedRecords());
+        }
+    }
+
+    @Test
+    void killedProcessWithoutFsyncKeepsItsRecords() throws IOException {
+        SpoolOptions never = SpoolOptions.builder().directory(dir).segmentBytes(SEGMENT).maxBytes(1 << 20)
+                .fsyncPolicy(FsyncPolicy.NEVER).build();
+        Spool killed = Spool.open(never);
+        for (long seq = 1; seq <= 5; seq++) {
+            append(killed, seq);
+        }
+        killed.acknowledge(1); // not yet persisted: replayed, as at least once allows
+        killed.abandon();
+        try (Spool spool = Spool.open(never)) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), sequences(spool.peek(10)));
+        }
+    }
+
+    @Test
+    void closedSpoolRefusesCallsAndReleasesItsFiles() throws IOException {
+        Spool spool = open();
+        append(spool, 1);
+        spool.close();
+        spool.close();
+        assertThrows(IllegalStateException.class, () -> append(spool, 2));
+        assertThrows(IllegalStateException.class, () -> spool.peek(1));
+        try (Spool again = open()) {
+            assertEquals(List.of(1L), sequences(again.peek(1)));
+        }
+    }
+
+    // ---- helpers
+
+    static byte[] payload(long sequence, int length) {
+        byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++) {
+            bytes[i] = (byte) (sequence * 31 + i);
+        }
+        return bytes;
+    }
+
+    private static void append(Spool spool, long sequence) throws IOException {
+        spool.append(sequence, sequence * 1000, sequence * 1000 + 999, payload(sequence, PAYLOAD));
+    }
+
+    private void writeRecords(long first, long last) throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = first; seq <= last; seq++) {
+                append(spool, seq);
+            }
+        }
+    }
+
+    static List<Long> sequences(List<SpooledBatch> batches) {
+        List<Long> sequences = new ArrayList<>();
+        batches.forEach(b -> sequences.add(b.sequence()));
+        return sequences;
+    }
+
+    private List<Path> segmentFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
+        }
+    }
+
+    private long directoryBytes() throws IOException {
+        long bytes = 0;
+        for (Path file : segmentFiles()) {
+            bytes += Files.size(file);
+        }
+        return bytes;
+    }
+
+    private Path lastSegment() throws IOException {
+        List<Path> files = segmentFiles();
+        return files.get(files.size() - 1);
+    }
+
+    private static void truncate(Path file, long size) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(size);
+        }
+    }
+
+    private static void flipByte(Path file, long offset) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(offset);
+            int b = raf.read();
+            raf.seek(offset);
+            raf.write(b ^ 0x5A);
+        }
+    }
+}
