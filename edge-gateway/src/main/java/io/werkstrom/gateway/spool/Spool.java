@@ -1,7 +1,9 @@
 package io.werkstrom.gateway.spool;
 
+import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
 import static java.nio.file.StandardOpenOption.WRITE;
 
 import java.io.EOFException;
@@ -567,7 +569,7 @@ public final class Spool implements AutoCloseable {
                 .putLong(g.lastTimestampMicros()).putLong(g.droppedRecords());
         state.putInt(stateCrc(state.array())).flip();
         Path temp = directory.resolve(STATE_TEMP_FILE);
-        try (FileChannel channel = FileChannel.open(temp, CREATE_NEW, WRITE)) {
+        try (FileChannel channel = FileChannel.open(temp, CREATE, TRUNCATE_EXISTING, WRITE)) {
             writeFully(channel, state, 0);
             channel.force(true);
         }
