@@ -7,6 +7,7 @@ import io.werkstrom.jobs.sink.TelemetrySink;
 import io.werkstrom.jobs.source.MqttRecord;
 import io.werkstrom.jobs.source.MqttSource;
 import io.werkstrom.jobs.source.MqttSourceOptions;
+import io.werkstrom.jobs.source.ReaderSessions;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
@@ -99,6 +100,9 @@ public final class TelemetryJob {
             throw e;
         }
         StorageFlavor flavor = SchemaMigrator.migrate(options.store());
+        // The broker queues telemetry only for subscriptions that exist: create the readers' sessions
+        // before the job runs, so that nothing gateways publish while it starts is lost.
+        ReaderSessions.provision(options.mqtt(), options.parallelism());
         LOG.info("Database schema is up to date ({}); starting {} with {}", flavor, JOB_NAME, options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         define(env, options);

@@ -34,6 +34,7 @@ import io.werkstrom.gateway.sim.FaultPlan;
 import io.werkstrom.gateway.sim.SimulatorOptions;
 import io.werkstrom.jobs.job.TelemetryJob;
 import io.werkstrom.jobs.job.TelemetryJobOptions;
+import io.werkstrom.jobs.source.ReaderSessions;
 import io.werkstrom.jobs.storage.MigrationReport;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
