@@ -21,9 +21,16 @@ public final class Topics {
     public static final String TELEMETRY = "telemetry";
     public static final String STATUS = "status";
     public static final String COMMANDS = "commands";
+    public static final String EVENTS = "events";
 
     /** Subscribes to the telemetry of every gateway of every tenant. */
     public static final String ALL_TELEMETRY = ROOT + "/" + VERSION + "/+/+/+/" + TELEMETRY;
+
+    /** Subscribes to the gateway events (for example {@code data_gap}) of every gateway of every tenant. */
+    public static final String ALL_EVENTS = ROOT + "/" + VERSION + "/+/+/+/" + EVENTS;
+
+    /** Subscribes to the status (online / offline) of every gateway of every tenant. */
+    public static final String ALL_STATUS = ROOT + "/" + VERSION + "/+/+/+/" + STATUS;
 
     private Topics() {
     }
@@ -34,6 +41,11 @@ public final class Topics {
 
     public static String status(GatewayAddress address) {
         return prefix(address) + STATUS;
+    }
+
+    /** Gateway events: JSON objects with a {@code type}, documented in docs/protocol.md. */
+    public static String events(GatewayAddress address) {
+        return prefix(address) + EVENTS;
     }
 
     public static String commands(GatewayAddress address) {
@@ -58,6 +70,11 @@ public final class Topics {
     /** The gateway a status topic belongs to, or empty when the topic is not a v1 status topic. */
     public static Optional<GatewayAddress> parseStatus(String topic) {
         return parse(topic, STATUS);
+    }
+
+    /** The gateway an events topic belongs to, or empty when the topic is not a v1 events topic. */
+    public static Optional<GatewayAddress> parseEvents(String topic) {
+        return parse(topic, EVENTS);
     }
 
     private static Optional<GatewayAddress> parse(String topic, String kind) {
