@@ -1,0 +1,138 @@
+package io.werkstrom.gateway.collect.replay;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.werkstrom.protocol.Quality;
+
+/**
+ * Reads NASA C-MAPSS turbofan data: space-separated rows without a header, each
+ * {@code unit cycle setting1 setting2 setting3 s1 ... s21}.
+ *
+ * <p>Each unit is one machine, {@code engine-<unit>}; each of the 24 columns after the cycle is one
+ * sensor ({@code setting1..setting3}, {@code s1..s21}). Every engine starts at offset 0 and cycle
+ * {@code c} lies at {@code (c - 1) * cyclePeriod}, so the fleet runs side by side.
+ *
+ * <p>A malformed row follows the {@link BadRowPolicy}: with {@code MARK_BAD} an unreadable sensor
+ * value becomes a bad sample of that sensor, and a row with an unreadable unit or cycle, or the
+ * wrong number of fields, 24 bad samples of the previous row's engine one cycle later. A leading
+ * row that cannot be placed fails reading either way.
+ */
+public final class CmapssFormat {
+
+    public static final int FIELDS = 26;
+    private static final String[] SENSORS = sensorNames();
+    private static final Logger log = LoggerFactory.getLogger(CmapssFormat.class);
+    private static final int LOGGED_BAD_ROWS = 10;
+
+    private CmapssFormat() {
+    }
+
+    /** The sensor names of the 24 measured columns, in file order. */
+    public static String[] sensors() {
+        return SENSORS.clone();
+    }
+
+    public static String machineName(int unit) {
+        return "engine-" + unit;
+    }
+
+    /** Reads one file. @throws ReplayFormatException for a bad row under {@code FAIL} */
+    public static ReplayTimeline read(Path file, Duration cyclePeriod, BadRowPolicy policy) throws IOException {
+        if (cyclePeriod.isNegative() || cyclePeriod.isZero()) {
+            throw new IllegalArgumentException("cyclePeriod must be positive, got " + cyclePeriod + ".");
+        }
+        long periodMicros = cyclePeriod.toNanos() / 1_000;
+        ReplayTimeline.Builder timeline = new ReplayTimeline.Builder();
+        int bad = 0;
+        int lastUnit = -1;
+        long lastCycle = 0;
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
+            String text;
+            long line = 0;
+            while ((text = in.readLine()) != null) {
+                line++;
+                String trimmed = text.strip();
+                if (trimmed.isEmpty()) {
+                    continue;
+                }
+                String[] fields = trimmed.split("\\s+");
+                Integer unit = fields.length == FIELDS ? parsePositive(fields[0]) : null;
+                Integer cycle = fields.length == FIELDS ? parsePositive(fields[1]) : null;
+                if (unit == null || cycle == null) {
+                    String reason = fields.length != FIELDS ? "expected " + FIELDS + " space-separated fields, found " + fields.length
+                            : "unreadable " + (unit == null ? "unit '" + fields[0] : "cycle '" + fields[1]) + "' (expected a positive integer)";
+                    if (policy == BadRowPolicy.FAIL || lastUnit < 0) {
+                        throw new ReplayFormatException(file, line, reason);
+                    }
+                    if (bad++ < LOGGED_BAD_ROWS) {
+                        log.warn("{}:{}: {}; replayed as bad samples of {} cycle {}", file, line, reason,
+                                machineName(lastUnit), lastCycle + 1);
+                    }
+                    timeline.badRow();
+                    lastCycle++;
+                    long offset = (lastCycle - 1) * periodMicros;
+                    for (String sensor : SENSORS) {
+                        timeline.add(offset, machineName(lastUnit), sensor, Double.NaN, Quality.BAD);
+                    }
+                    continue;
+                }
+                lastUnit = unit;
+                lastCycle = cycle;
+                long offset = (cycle - 1L) * periodMicros;
+                String machine = machineName(unit);
+                boolean rowBad = false;
+                for (int i = 0; i < SENSORS.length; i++) {
+                    Double value = NabFormat.parseValue(fields[i + 2]);
+                    if (value == null) {
+                        String reason = "unreadable value '" + fields[i + 2] + "' of " + SENSORS[i];
+                        if (policy == BadRowPolicy.FAIL) {
+                            throw new ReplayFormatException(file, line, reason);
+                        }
+                        if (!rowBad && bad++ < LOGGED_BAD_ROWS) {
+                            log.warn("{}:{}: {}; replayed as a bad sample", file, line, reason);
+                        }
+                        if (!rowBad) {
+                            timeline.badRow();
+                        }
+                        rowBad = true;
+                        timeline.add(offset, machine, SENSORS[i], Double.NaN, Quality.BAD);
+                    } else {
+                        timeline.add(offset, machine, SENSORS[i], value, Quality.GOOD);
+                    }
+                }
+            }
+        }
+        if (bad > LOGGED_BAD_ROWS) {
+            log.warn("{}: {} malformed rows in all, replayed as bad samples", file, bad);
+        }
+        return timeline.build();
+    }
+
+    private static Integer parsePositive(String text) {
+        try {
+            int v = Integer.parseInt(text);
+            return v > 0 ? v : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String[] sensorNames() {
+        String[] names = new String[FIELDS - 2];
+        for (int i = 0; i < 3; i++) {
+            names[i] = "setting" + (i + 1);
+        }
+        for (int i = 0; i < 21; i++) {
+            names[i + 3] = "s" + (i + 1);
+        }
+        return names;
+    }
+}

@@ -1,0 +1,146 @@
+package io.werkstrom.gateway.collect.replay;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.werkstrom.protocol.Quality;
+
+/**
+ * Reads series in the Numenta Anomaly Benchmark layout: one CSV file per series with the header
+ * {@code timestamp,value} and rows such as {@code 2013-12-02 21:15:00,73.96}. Timestamps are
+ * read as UTC.
+ *
+ * <p>Each file is one machine, named after the file without {@code .csv}, with one sensor
+ * {@value #SENSOR}. Offsets count from the earliest timestamp of the file, so all series of a
+ * replay start together whatever their recorded dates.
+ *
+ * <p>A malformed row (not two fields, an unreadable timestamp or value) follows the
+ * {@link BadRowPolicy}: with {@code MARK_BAD} an unreadable value becomes a bad sample at its
+ * timestamp, and a row without a readable timestamp a bad sample at the previous row's timestamp
+ * (the earliest of the file for a leading row).
+ */
+public final class NabFormat {
+
+    public static final String SENSOR = "value";
+    private static final Logger log = LoggerFactory.getLogger(NabFormat.class);
+    private static final int LOGGED_BAD_ROWS = 10;
+
+    private NabFormat() {
+    }
+
+    /** Reads the files into one timeline. @throws ReplayFormatException for a bad row under {@code FAIL} */
+    public static ReplayTimeline read(List<Path> files, BadRowPolicy policy) throws IOException {
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("at least one NAB file is needed.");
+        }
+        ReplayTimeline.Builder timeline = new ReplayTimeline.Builder();
+        Set<String> machines = new HashSet<>();
+        for (Path file : files) {
+            String machine = machineName(file);
+            if (!machines.add(machine)) {
+                throw new IllegalArgumentException("two NAB files name the same machine '" + machine + "': " + file);
+            }
+            readFile(file, machine, policy, timeline);
+        }
+        return timeline.build();
+    }
+
+    /** The machine a file replays as: its name without the {@code .csv} extension. */
+    public static String machineName(Path file) {
+        String name = file.getFileName().toString();
+        return name.toLowerCase(java.util.Locale.ROOT).endsWith(".csv") ? name.substring(0, name.length() - 4) : name;
+    }
+
+    private record Row(long line, long epochMicros, double value, boolean bad) {
+    }
+
+    private static void readFile(Path file, String machine, BadRowPolicy policy, ReplayTimeline.Builder timeline)
+            throws IOException {
+        List<Row> rows = new ArrayList<>();
+        long origin = Long.MAX_VALUE;
+        int bad = 0;
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String text;
+            long line = 0;
+            while ((text = in.readLine()) != null) {
+                line++;
+                String trimmed = text.strip();
+                if (line == 1 && trimmed.startsWith("\uFEFF")) {
+                    trimmed = trimmed.substring(1);
+                }
+                if (trimmed.isEmpty() || (line == 1 && trimmed.equalsIgnoreCase("timestamp,value"))) {
+                    continue;
+                }
+                String[] fields = trimmed.split(",", -1);
+                Long micros = fields.length == 2 ? parseTimestamp(fields[0]) : null;
+                Double value = fields.length == 2 ? parseValue(fields[1]) : null;
+                if (micros != null && value != null) {
+                    rows.add(new Row(line, micros, value, false));
+                    origin = Math.min(origin, micros);
+                    continue;
+                }
+                String reason = fields.length != 2 ? "expected 2 fields (timestamp,value), found " + fields.length
+                        : micros == null ? "unreadable timestamp '" + fields[0].strip() + "' (expected yyyy-MM-dd HH:mm:ss)"
+                        : "unreadable value '" + fields[1].strip() + "'";
+                if (policy == BadRowPolicy.FAIL) {
+                    throw new ReplayFormatException(file, line, reason);
+                }
+                if (bad++ < LOGGED_BAD_ROWS) {
+                    log.warn("{}:{}: {}; replayed as a bad sample", file, line, reason);
+                }
+                timeline.badRow();
+                rows.add(new Row(line, micros == null ? Long.MIN_VALUE : micros, Double.NaN, true));
+                if (micros != null) {
+                    origin = Math.min(origin, micros);
+                }
+            }
+        }
+        if (origin == Long.MAX_VALUE) {
+            if (rows.isEmpty()) {
+                log.warn("{} holds no rows", file);
+                return;
+            }
+            throw new ReplayFormatException(file, rows.get(0).line(), "no row of the file has a readable timestamp");
+        }
+        if (bad > LOGGED_BAD_ROWS) {
+            log.warn("{}: {} malformed rows in all, replayed as bad samples", file, bad);
+        }
+        long previous = origin;
+        for (Row row : rows) {
+            long micros = row.epochMicros() == Long.MIN_VALUE ? previous : row.epochMicros();
+            previous = micros;
+            timeline.add(micros - origin, machine, SENSOR, row.value(), row.bad() ? Quality.BAD : Quality.GOOD);
+        }
+    }
+
+    private static Long parseTimestamp(String text) {
+        try {
+            LocalDateTime t = LocalDateTime.parse(text.strip().replace(' ', 'T'));
+            return Math.addExact(Math.multiplyExact(t.toEpochSecond(ZoneOffset.UTC), 1_000_000L), t.getNano() / 1_000L);
+        } catch (DateTimeParseException | ArithmeticException e) {
+            return null;
+        }
+    }
+
+    static Double parseValue(String text) {
+        try {
+            double v = Double.parseDouble(text.strip());
+            return Double.isFinite(v) ? v : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}

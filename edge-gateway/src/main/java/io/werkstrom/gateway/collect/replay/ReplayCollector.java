@@ -1,0 +1,151 @@
+package io.werkstrom.gateway.collect.replay;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.werkstrom.gateway.collect.Collector;
+import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.TelemetryBatch;
+
+/**
+ * Replays a recorded data set onto the real-time axis: a sample recorded {@code d} after the start
+ * of its series is collected with timestamp {@code start + floor(d / speedUp)} (µs UTC), once that
+ * time has come. {@code start} is {@link ReplayOptions#start()} or the moment of the first
+ * {@link #start(long)}. The files are read into memory at {@link #start(long)}.
+ *
+ * <p>Resuming: samples with timestamps at or before {@code resumeAfterMicros} are not collected
+ * again. See {@link ReplayOptions} for why a replay that resumes should fix its start.
+ *
+ * <p>Not thread-safe: the gateway calls it from one thread. It holds no open files.
+ */
+public final class ReplayCollector implements Collector {
+
+    /** Reads the data set. */
+    @FunctionalInterface
+    public interface Source {
+        ReplayTimeline read() throws IOException;
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(ReplayCollector.class);
+
+    private final String description;
+    private final Source source;
+    private final ReplayOptions options;
+    private final Clock clock;
+    private ReplayTimeline timeline;
+    private long startMicros;
+    private int next;
+
+    public ReplayCollector(String description, Source source, ReplayOptions options, Clock clock) {
+        this.description = Objects.requireNonNull(description, "description must not be null.");
+        this.source = Objects.requireNonNull(source, "source must not be null.");
+        this.options = Objects.requireNonNull(options, "options must not be null.");
+        this.clock = Objects.requireNonNull(clock, "clock must not be null.");
+    }
+
+    /** Replays NAB files (see {@link NabFormat}), one machine per file. */
+    public static ReplayCollector nab(List<Path> files, ReplayOptions options) {
+        List<Path> copy = List.copyOf(files);
+        return new ReplayCollector("nab replay: " + copy.size() + " series at x" + options.speedUp(),
+                () -> NabFormat.read(copy, options.badRows()), options, Clock.systemUTC());
+    }
+
+    /** Replays a C-MAPSS file (see {@link CmapssFormat}), one machine per engine. */
+    public static ReplayCollector cmapss(Path file, Duration cyclePeriod, ReplayOptions options) {
+        return new ReplayCollector("cmapss replay: " + file.getFileName() + " at x" + options.speedUp(),
+                () -> CmapssFormat.read(file, cyclePeriod, options.badRows()), options, Clock.systemUTC());
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public void start(long resumeAfterMicros) throws IOException {
+        if (timeline != null) {
+            throw new IllegalStateException(description + " was already started");
+        }
+        ReplayTimeline read = source.read();
+        long now = BatchValidator.micros(Instant.now(clock));
+        if (options.start().isPresent()) {
+            startMicros = BatchValidator.micros(options.start().get());
+        } else if (resumeAfterMicros == Long.MIN_VALUE) {
+            startMicros = now;
+        } else {
+            startMicros = Math.max(now, resumeAfterMicros + 1);
+            log.warn("{} resumes without a fixed start: the replay begins again from its first sample at {}", description,
+                    Instant.ofEpochSecond(0, startMicros * 1_000));
+        }
+        timeline = read;
+        next = firstAfter(resumeAfterMicros);
+        log.info("{}: {} samples ({} from malformed rows), replay starts at {}, {} already collected", description,
+                read.size(), read.badRows(), Instant.ofEpochSecond(0).plusNanos(startMicros * 1_000), next);
+    }
+
+    @Override
+    public int collect(long untilMicros, TelemetryBatch.Builder out) {
+        if (timeline == null) {
+            throw new IllegalStateException(description + " is not started");
+        }
+        int appended = 0;
+        int n = timeline.size();
+        while (next < n) {
+            long t = timestampMicros(next);
+            if (t >= untilMicros) {
+                break;
+            }
+            out.add(t, timeline.machines()[next], timeline.sensors()[next], timeline.values()[next], timeline.quality(next));
+            next++;
+            appended++;
+        }
+        return appended;
+    }
+
+    @Override
+    public boolean finished() {
+        return timeline != null && next >= timeline.size();
+    }
+
+    /** The replay's start on the real-time axis (µs UTC); available once started. */
+    public long startMicros() {
+        return startMicros;
+    }
+
+    /** The samples of the data set, once started. */
+    public ReplayTimeline timeline() {
+        return timeline;
+    }
+
+    @Override
+    public void close() {
+        timeline = null;
+    }
+
+    /** The collection timestamp of a row; non-decreasing in the row index. */
+    long timestampMicros(int row) {
+        return startMicros + (long) Math.floor(timeline.offsetsMicros()[row] / options.speedUp());
+    }
+
+    private int firstAfter(long resumeAfterMicros) {
+        int lo = 0;
+        int hi = timeline.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (timestampMicros(mid) <= resumeAfterMicros) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+}

@@ -1,0 +1,167 @@
+package io.werkstrom.gateway.collect.replay;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+
+class ReplayCollectorTest {
+
+    private static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
+    private static final long START_MICROS = BatchValidator.micros(START);
+
+    @TempDir
+    Path dir;
+
+    private Path nab(String name, String... lines) throws IOException {
+        return Files.writeString(dir.resolve(name), "timestamp,value\n" + String.join("\n", lines) + "\n");
+    }
+
+    private static ReplayOptions options(double speedUp, BadRowPolicy policy) {
+        return ReplayOptions.builder().speedUp(speedUp).start(START).badRows(policy).build();
+    }
+
+    private static TelemetryBatch collect(ReplayCollector collector, long until) {
+        TelemetryBatch.Builder out = TelemetryBatch.builder("gw", 1);
+        int n = collector.collect(until, out);
+        assertEquals(out.size(), n, "collect returns how many samples it appended");
+        return out.build();
+    }
+
+    @Test
+    void nabSeriesAreReplayedFromTheirOwnStartAtTheSpeedUp() throws Exception {
+        Path a = nab("machine_a.csv", "2013-12-02 21:15:00,1.5", "2013-12-02 21:20:00,2.5", "2013-12-02 21:25:00,3.5");
+        Path b = nab("machine_b.csv", "2014-02-14 14:30:00,10", "2014-02-14 14:35:00,20");
+        try (ReplayCollector c = ReplayCollector.nab(List.of(a, b), options(300, BadRowPolicy.MARK_BAD))) {
+            c.start(Long.MIN_VALUE);
+            // 5 minutes recorded are 1 s replayed at x300; both series start at the replay start.
+            TelemetryBatch first = collect(c, START_MICROS + 1_000_000);
+            assertArrayEquals(new long[] {START_MICROS, START_MICROS}, first.timestampsMicros());
+            assertArrayEquals(new String[] {"machine_a", "machine_b"}, first.machines());
+            assertArrayEquals(new double[] {1.5, 10}, first.values());
+            assertEquals(0, collect(c, START_MICROS + 1_000_000).size(), "nothing is handed over twice");
+            TelemetryBatch rest = collect(c, START_MICROS + 10_000_000);
+            assertArrayEquals(new long[] {START_MICROS + 1_000_000, START_MICROS + 1_000_000, START_MICROS + 2_000_000},
+                    rest.timestampsMicros());
+            assertArrayEquals(new double[] {2.5, 20, 3.5}, rest.values());
+            assertEquals(NabFormat.SENSOR, rest.sensors()[0]);
+            assertTrue(c.finished());
+        }
+    }
+
+    @Test
+    void aRestartedReplayContinuesAfterTheLastSpooledSample() throws Exception {
+        Path a = nab("m.csv", "2013-12-02 21:15:00,1", "2013-12-02 21:20:00,2", "2013-12-02 21:25:00,3",
+                "2013-12-02 21:30:00,4");
+        try (ReplayCollector c = ReplayCollector.nab(List.of(a), options(300, BadRowPolicy.MARK_BAD))) {
+            c.start(START_MICROS + 1_000_000);
+            assertFalse(c.finished());
+            TelemetryBatch batch = collect(c, START_MICROS + 60_000_000);
+            assertArrayEquals(new double[] {3, 4}, batch.values(), "samples up to the resume point are not repeated");
+        }
+    }
+
+    @Test
+    void malformedNabRowsBecomeBadSamplesAndTheRestReplays() throws Exception {
+        Path a = nab("m.csv", "2013-12-02 21:15:00,1", "2013-12-02 21:20:00,oops", "not a time,5", "2013-12-02 21:30:00,4",
+                "2013-12-02 21:35:00", "2013-12-02 21:40:00,6");
+        try (ReplayCollector c = ReplayCollector.nab(List.of(a), options(1, BadRowPolicy.MARK_BAD))) {
+            c.start(Long.MIN_VALUE);
+            assertEquals(3, c.timeline().badRows());
+            TelemetryBatch batch = collect(c, Long.MAX_VALUE);
+            assertEquals(6, batch.size(), "every row is replayed");
+            Quality[] expected = {Quality.GOOD, Quality.BAD, Quality.BAD, Quality.GOOD, Quality.BAD, Quality.GOOD};
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], batch.quality(i), "row " + i);
+            }
+            assertTrue(Double.isNaN(batch.values()[1]));
+            // A row without a timestamp sits at its predecessor's.
+            assertEquals(batch.timestampsMicros()[1], batch.timestampsMicros()[2]);
+            assertEquals(batch.timestampsMicros()[3], batch.timestampsMicros()[4]);
+            assertEquals(6, batch.values()[5]);
+        }
+    }
+
+    @Test
+    void underFailAMalformedRowNamesFileAndLine() throws Exception {
+        Path a = nab("m.csv", "2013-12-02 21:15:00,1", "2013-12-02 21:20:00,oops");
+        ReplayCollector c = ReplayCollector.nab(List.of(a), options(1, BadRowPolicy.FAIL));
+        ReplayFormatException e = assertThrows(ReplayFormatException.class, () -> c.start(Long.MIN_VALUE));
+        assertEquals(3, e.line());
+        assertTrue(e.getMessage().contains(a + ":3: unreadable value 'oops'"), e.getMessage());
+    }
+
+    private static String cmapssRow(int unit, int cycle, double base) {
+        StringBuilder row = new StringBuilder(unit + " " + cycle);
+        for (int i = 0; i < 24; i++) {
+            row.append(' ').append(base + i);
+        }
+        return row.append("  ").toString();
+    }
+
+    @Test
+    void cmapssEnginesRunSideBySideOneCyclePerPeriod() throws Exception {
+        Path f = Files.writeString(dir.resolve("train.txt"), String.join("\n", cmapssRow(1, 1, 100), cmapssRow(1, 2, 200),
+                cmapssRow(2, 1, 300)) + "\n");
+        ReplayOptions o = options(60, BadRowPolicy.MARK_BAD);
+        try (ReplayCollector c = ReplayCollector.cmapss(f, Duration.ofMinutes(1), o)) {
+            c.start(Long.MIN_VALUE);
+            TelemetryBatch first = collect(c, START_MICROS + 1);
+            assertEquals(48, first.size(), "cycle 1 of both engines");
+            assertEquals("engine-1", first.machines()[0]);
+            assertEquals("setting1", first.sensors()[0]);
+            assertEquals("s21", first.sensors()[23]);
+            assertEquals(123, first.values()[23]);
+            assertEquals("engine-2", first.machines()[24]);
+            TelemetryBatch second = collect(c, START_MICROS + 1_000_001);
+            assertEquals(24, second.size());
+            assertEquals(START_MICROS + 1_000_000, second.timestampsMicros()[0], "one minute at x60 is one second");
+            assertTrue(c.finished());
+        }
+    }
+
+    @Test
+    void malformedCmapssRowsBecomeBadSamples() throws Exception {
+        String badValue = cmapssRow(1, 2, 200).replace(" 205.0 ", " x ");
+        Path f = Files.writeString(dir.resolve("train.txt"), String.join("\n", cmapssRow(1, 1, 100), badValue,
+                "1 3 short row", cmapssRow(1, 4, 400)) + "\n");
+        try (ReplayCollector c = ReplayCollector.cmapss(f, Duration.ofSeconds(1), options(1, BadRowPolicy.MARK_BAD))) {
+            c.start(Long.MIN_VALUE);
+            assertEquals(2, c.timeline().badRows());
+            TelemetryBatch all = collect(c, Long.MAX_VALUE);
+            assertEquals(96, all.size(), "every row gives 24 samples");
+            assertEquals(Quality.BAD, all.quality(24 + 5));
+            assertEquals(Quality.GOOD, all.quality(24 + 6));
+            for (int i = 48; i < 72; i++) {
+                assertEquals(Quality.BAD, all.quality(i));
+                assertEquals(START_MICROS + 2_000_000, all.timestampsMicros()[i], "the short row is cycle 3");
+            }
+            assertEquals(400, all.values()[72]);
+        }
+        ReplayCollector strict = ReplayCollector.cmapss(f, Duration.ofSeconds(1), options(1, BadRowPolicy.FAIL));
+        ReplayFormatException e = assertThrows(ReplayFormatException.class, () -> strict.start(Long.MIN_VALUE));
+        assertTrue(e.getMessage().startsWith(f + ":2: unreadable value 'x' of s3"), e.getMessage());
+    }
+
+    @Test
+    void speedUpMustBePositive() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ReplayOptions.builder().speedUp(0).build());
+        assertTrue(e.getMessage().startsWith("speedUp"), e.getMessage());
+    }
+}
