@@ -8,7 +8,9 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,12 +29,14 @@ public final class MosquittoBroker implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final String extraConfig;
+    private final boolean tls;
     private Process process;
 
-    private MosquittoBroker(Path dir, int port, String extraConfig) {
+    private MosquittoBroker(Path dir, int port, String extraConfig, boolean tls) {
         this.dir = dir;
         this.port = port;
         this.extraConfig = extraConfig;
+        this.tls = tls;
     }
 
     /** Starts an anonymous broker on a free port. */
@@ -46,7 +50,7 @@ public final class MosquittoBroker implements AutoCloseable {
      */
     public static MosquittoBroker start(String extraConfig) {
         try {
-            MosquittoBroker broker = new MosquittoBroker(Files.createTempDirectory("mosquitto"), freePort(), extraConfig);
+            MosquittoBroker broker = new MosquittoBroker(Files.createTempDirectory("mosquitto"), freePort(), extraConfig, false);
             broker.launch();
             return broker;
         } catch (IOException e) {
@@ -54,8 +58,105 @@ public final class MosquittoBroker implements AutoCloseable {
         }
     }
 
+    /** Options for a broker with a TLS listener and/or a password file. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@code ssl://127.0.0.1:port} with a TLS listener, else {@code tcp://127.0.0.1:port}. */
     public String uri() {
-        return "tcp://127.0.0.1:" + port;
+        return (tls ? "ssl" : "tcp") + "://127.0.0.1:" + port;
+    }
+
+    /**
+     * Replaces the password file (see {@link Builder#users}) with these users and passwords; the
+     * broker reads it on its next {@link #restart()}.
+     */
+    public void setUsers(Map<String, String> users) {
+        writePasswordFile(dir, users);
+    }
+
+    private static Path writePasswordFile(Path dir, Map<String, String> users) {
+        Path file = dir.resolve("passwords");
+        try {
+            StringBuilder plain = new StringBuilder();
+            users.forEach((user, password) -> plain.append(user).append(':').append(password).append('\n'));
+            Files.writeString(file, plain);
+            // mosquitto_passwd -U replaces the plain passwords by their hashes in place.
+            Process p = new ProcessBuilder("mosquitto_passwd", "-U", file.toString()).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("mosquitto_passwd -U failed: " + output);
+            }
+            return file;
+        } catch (IOException e) {
+            throw new IllegalStateException("could not run mosquitto_passwd (installed with mosquitto)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running mosquitto_passwd", e);
+        }
+    }
+
+    /**
+     * Collects the listener's options: TLS from a {@link TestPki} (optionally requiring a client
+     * certificate), a password file, anonymous access (allowed by default: clients that present
+     * no user name connect, a wrong password is still refused) and further configuration lines.
+     */
+    public static final class Builder {
+        private TestPki pki;
+        private boolean requireCertificate;
+        private Map<String, String> users;
+        private boolean allowAnonymous = true;
+        private String extraConfig = "";
+
+        private Builder() {
+        }
+
+        /** A TLS listener with the PKI's CA and server certificate; {@code requireCertificate} asks clients for theirs. */
+        public Builder tls(TestPki pki, boolean requireCertificate) {
+            this.pki = pki;
+            this.requireCertificate = requireCertificate;
+            return this;
+        }
+
+        /** A password file with these users (user name to password). */
+        public Builder users(Map<String, String> users) {
+            this.users = new LinkedHashMap<>(users);
+            return this;
+        }
+
+        public Builder allowAnonymous(boolean allowAnonymous) {
+            this.allowAnonymous = allowAnonymous;
+            return this;
+        }
+
+        /** Lines appended after the generated ones (ACLs, use_identity_as_username, ...). */
+        public Builder extraConfig(String extraConfig) {
+            this.extraConfig = extraConfig;
+            return this;
+        }
+
+        public MosquittoBroker start() {
+            try {
+                Path dir = Files.createTempDirectory("mosquitto");
+                StringBuilder config = new StringBuilder("allow_anonymous " + allowAnonymous + "\n");
+                if (pki != null) {
+                    config.append("cafile ").append(pki.caCertificate()).append('\n')
+                            .append("certfile ").append(pki.server().certificate()).append('\n')
+                            .append("keyfile ").append(pki.server().privateKey()).append('\n')
+                            .append("require_certificate ").append(requireCertificate).append('\n');
+                }
+                if (users != null) {
+                    config.append("password_file ").append(writePasswordFile(dir, users)).append('\n');
+                }
+                config.append(extraConfig);
+                MosquittoBroker broker = new MosquittoBroker(dir, freePort(), config.toString(), pki != null);
+                broker.launch();
+                return broker;
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not prepare a Mosquitto directory", e);
+            }
+        }
     }
 
     public int port() {

@@ -62,6 +62,8 @@ public final class MqttPublisher implements AutoCloseable {
     private final ScheduledExecutorService reconnector;
     private final Set<Outstanding> outstanding = ConcurrentHashMap.newKeySet();
     private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong failedConnectAttempts = new AtomicLong();
+    private volatile String lastConnectFailure;
 
     private final Object lock = new Object();
     // Guarded by lock.
@@ -77,6 +79,8 @@ public final class MqttPublisher implements AutoCloseable {
         this.statusTopic = Topics.status(options.address());
         this.window = new InFlightWindow(options.inFlightWindow());
         this.reconnectDelayMillis = options.reconnectMinDelay().toMillis();
+        // Before the client exists: unreadable TLS files fail here without leaving a client behind.
+        this.connectionOptions = connectionOptions(options, statusTopic);
         try {
             this.client = new MqttAsyncClient(options.brokerUri(), options.clientId(), new MemoryPersistence());
         } catch (MqttException | IllegalArgumentException e) {
@@ -84,7 +88,6 @@ public final class MqttPublisher implements AutoCloseable {
                     + "' was refused by the MQTT client", e);
         }
         this.client.setCallback(new Callback());
-        this.connectionOptions = connectionOptions(options, statusTopic);
         this.reconnector = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mqtt-reconnect-" + options.clientId());
             t.setDaemon(true);
@@ -102,8 +105,63 @@ public final class MqttPublisher implements AutoCloseable {
         o.setConnectionTimeout((int) options.connectTimeout().toSeconds());
         o.setWill(statusTopic, new MqttMessage(OFFLINE.getBytes(StandardCharsets.UTF_8), QOS, true, new MqttProperties()));
         options.username().ifPresent(o::setUserName);
-        options.password().ifPresent(p -> o.setPassword(new String(p).getBytes(StandardCharsets.UTF_8)));
+        options.password().ifPresent(p -> o.setPassword(utf8(p)));
+        options.tls().ifPresent(tls -> o.setSocketFactory(PemSslContexts.create(tls).getSocketFactory()));
         return o;
+    }
+
+    /** Encodes the password without an intermediate String, and clears the copy it was handed. */
+    private static byte[] utf8(char[] password) {
+        java.nio.ByteBuffer encoded = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(password));
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+        java.util.Arrays.fill(password, '\0');
+        if (encoded.hasArray()) {
+            java.util.Arrays.fill(encoded.array(), (byte) 0);
+        }
+        return bytes;
+    }
+
+    /**
+     * Why the last connection attempt failed, in words (e.g. "the broker refused the connection:
+     * not authorized (reason code 135)" or "TLS handshake failed: ..."), or empty when the last
+     * attempt succeeded or none failed yet.
+     */
+    public java.util.Optional<String> lastConnectFailure() {
+        return java.util.Optional.ofNullable(lastConnectFailure);
+    }
+
+    /** How many connection attempts failed since {@link #start()}. */
+    public long failedConnectAttempts() {
+        return failedConnectAttempts.get();
+    }
+
+    /** A reason for a failed connection attempt that an operator can act on. */
+    static String describeConnectFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return "TLS handshake failed: " + t.getMessage()
+                        + " (check the CA file against the broker's certificate, and the client certificate)";
+            }
+        }
+        if (cause instanceof MqttException e) {
+            int code = e.getReasonCode();
+            String reason = switch (code) {
+                case 0x86 -> "bad user name or password";
+                case 0x87 -> "not authorized";
+                case 0x8A -> "banned";
+                case 0x85 -> "client identifier not valid";
+                case 0x88 -> "server unavailable";
+                case 0x89 -> "server busy";
+                default -> null;
+            };
+            if (reason != null) {
+                return "the broker refused the connection: " + reason + " (reason code " + code + ")";
+            }
+            return "connection failed: " + e.getMessage() + " (reason code " + code + ")"
+                    + (e.getCause() != null ? ": " + e.getCause() : "");
+        }
+        return "connection failed: " + cause;
     }
 
     /** Starts connecting in the background; returns at once. Call once. */
@@ -320,7 +378,11 @@ public final class MqttPublisher implements AutoCloseable {
         }
         long delay = reconnectDelayMillis;
         reconnectDelayMillis = Math.min(options.reconnectMaxDelay().toMillis(), delay * 2);
-        log.warn("Connecting {} to {} failed; retrying in {} ms", options.address(), options.brokerUri(), delay, cause);
+        failedConnectAttempts.incrementAndGet();
+        String reason = describeConnectFailure(cause);
+        lastConnectFailure = reason;
+        log.warn("Connecting {} to {} failed: {}; retrying in {} ms", options.address(), options.brokerUri(), reason, delay,
+                cause);
         reconnect = reconnector.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
     }
 
@@ -347,6 +409,7 @@ public final class MqttPublisher implements AutoCloseable {
             int limit = Math.max(1, Math.min(options.inFlightWindow(), brokerLimit > 1 ? brokerLimit - 1 : 1));
             window.setLimit(limit);
             long n = connections.incrementAndGet();
+            lastConnectFailure = null;
             synchronized (lock) {
                 connecting = null;
                 reconnectDelayMillis = options.reconnectMinDelay().toMillis();

@@ -26,7 +26,10 @@ import io.werkstrom.protocol.GatewayAddress;
  *       before reconnecting doubles from the first to the second after each failed attempt;</li>
  *   <li>{@code closeTimeout} (default 5 s): how long {@link MqttPublisher#close()} waits for the
  *       broker to acknowledge the {@code offline} status and the disconnect;</li>
- *   <li>{@code username} / {@code password} (optional).</li>
+ *   <li>{@code username} / {@code password} (optional): the password is never logged nor shown by
+ *       {@link #toString()};</li>
+ *   <li>{@code tls} (optional, {@link TlsOptions}): CA file and optional client certificate; needs an
+ *       {@code ssl://} broker URI. An {@code ssl://} URI without it trusts the JVM's default CAs.</li>
  * </ul>
  */
 public final class PublisherOptions {
@@ -45,6 +48,7 @@ public final class PublisherOptions {
     private final Duration closeTimeout;
     private final String username;
     private final char[] password;
+    private final TlsOptions tls;
 
     private PublisherOptions(Builder b, String clientId) {
         this.brokerUri = b.brokerUri;
@@ -58,6 +62,7 @@ public final class PublisherOptions {
         this.closeTimeout = b.closeTimeout;
         this.username = b.username;
         this.password = b.password == null ? null : b.password.clone();
+        this.tls = b.tls;
     }
 
     public static Builder builder() {
@@ -109,12 +114,16 @@ public final class PublisherOptions {
         return Optional.ofNullable(password).map(char[]::clone);
     }
 
+    public Optional<TlsOptions> tls() {
+        return Optional.ofNullable(tls);
+    }
+
     @Override
     public String toString() {
         // The password never appears in logs.
         return "PublisherOptions[brokerUri=" + brokerUri + ", address=" + address + ", clientId=" + clientId
                 + ", inFlightWindow=" + inFlightWindow + ", keepAlive=" + keepAlive + ", connectTimeout=" + connectTimeout
-                + ", username=" + username + ", password=" + (password == null ? "unset" : "***") + "]";
+                + ", username=" + username + ", password=" + (password == null ? "unset" : "***") + ", tls=" + tls + "]";
     }
 
     /** Collects options; {@link #build()} validates them and names the offending key. */
@@ -130,6 +139,7 @@ public final class PublisherOptions {
         private Duration closeTimeout = Duration.ofSeconds(5);
         private String username;
         private char[] password;
+        private TlsOptions tls;
 
         private Builder() {
         }
@@ -190,6 +200,12 @@ public final class PublisherOptions {
             return this;
         }
 
+        /** TLS with a CA file and optional client certificate; the broker URI must then be {@code ssl://}. */
+        public Builder tls(TlsOptions tls) {
+            this.tls = tls;
+            return this;
+        }
+
         public PublisherOptions build() {
             if (brokerUri == null || brokerUri.isBlank()) {
                 throw new IllegalArgumentException("brokerUri must be set, e.g. tcp://localhost:1883.");
@@ -217,6 +233,12 @@ public final class PublisherOptions {
             }
             if (password != null && password.length == 0) {
                 throw new IllegalArgumentException("password must not be empty when set.");
+            }
+            if (tls != null) {
+                if (!brokerUri.startsWith("ssl://")) {
+                    throw new IllegalArgumentException("brokerUri must be ssl://host:port when tls is set, got " + brokerUri + ".");
+                }
+                tls.checkFiles();
             }
             return new PublisherOptions(this, id);
         }

@@ -1,0 +1,114 @@
+package io.werkstrom.gateway.publish;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/** Builds an {@link SSLContext} from PEM files with the JDK's own APIs. */
+public final class PemSslContexts {
+
+    private static final Pattern PRIVATE_KEY = Pattern.compile(
+            "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
+    private static final char[] NO_PASSWORD = new char[0];
+
+    private PemSslContexts() {
+    }
+
+    /**
+     * A TLS context that trusts exactly the certificates of {@code options.caFile()} and, when a
+     * client certificate is set, presents it.
+     *
+     * @throws IllegalArgumentException naming the file that cannot be read or parsed
+     */
+    public static SSLContext create(TlsOptions options) {
+        try {
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            List<X509Certificate> cas = certificates("tls.caFile", options.caFile());
+            for (int i = 0; i < cas.size(); i++) {
+                trust.setCertificateEntry("ca-" + i, cas.get(i));
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+
+            KeyManagerFactory kmf = null;
+            if (options.certFile() != null) {
+                List<X509Certificate> chain = certificates("tls.certFile", options.certFile());
+                PrivateKey key = privateKey(options.keyFile());
+                KeyStore identity = KeyStore.getInstance(KeyStore.getDefaultType());
+                identity.load(null, null);
+                identity.setKeyEntry("client", key, NO_PASSWORD, chain.toArray(new Certificate[0]));
+                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(identity, NO_PASSWORD);
+            }
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException("tls: could not set up TLS from " + options + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<X509Certificate> certificates(String key, Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            Collection<? extends Certificate> read = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            List<X509Certificate> certs = new ArrayList<>();
+            for (Certificate c : read) {
+                certs.add((X509Certificate) c);
+            }
+            if (certs.isEmpty()) {
+                throw new IllegalArgumentException(key + ": no PEM certificate in " + file);
+            }
+            return certs;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(key + ": cannot read " + file + ": " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException(key + ": not a PEM certificate file: " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static PrivateKey privateKey(Path file) {
+        String pem;
+        try {
+            pem = Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("tls.keyFile: cannot read " + file + ": " + e.getMessage(), e);
+        }
+        Matcher m = PRIVATE_KEY.matcher(pem);
+        if (!m.find()) {
+            throw new IllegalArgumentException("tls.keyFile: " + file + " holds no unencrypted PKCS#8 key (BEGIN PRIVATE KEY);"
+                    + " convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
+        }
+        byte[] der = Base64.getMimeDecoder().decode(m.group(1));
+        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
+        for (String algorithm : new String[] {"RSA", "EC", "Ed25519"}) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+            } catch (InvalidKeySpecException | java.security.NoSuchAlgorithmException wrongAlgorithm) {
+                // try the next one
+            }
+        }
+        throw new IllegalArgumentException("tls.keyFile: " + file + " is not an RSA, EC or Ed25519 private key");
+    }
+}

@@ -1,0 +1,150 @@
+package io.werkstrom.gateway.publish;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+
+import io.werkstrom.gateway.GatewayOptions;
+import io.werkstrom.gateway.GatewayStats;
+import io.werkstrom.gateway.SimulatedGateway;
+import io.werkstrom.gateway.sim.SimulatorOptions;
+import io.werkstrom.gateway.testing.TestSubscriber;
+import io.werkstrom.protocol.BatchCodec;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Topics;
+import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.TestPki;
+
+/** TLS and password authentication of the publisher against a real Mosquitto. */
+class PublisherSecurityIT {
+
+    private static final GatewayAddress ADDRESS = new GatewayAddress("acme", "plant-1", "gw-sec");
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    private static PublisherOptions.Builder publisher(MosquittoBroker broker) {
+        return PublisherOptions.builder().brokerUri(broker.uri()).address(ADDRESS)
+                .reconnectMinDelay(Duration.ofMillis(100)).reconnectMaxDelay(Duration.ofMillis(400));
+    }
+
+    private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    @Test
+    void publishesOverTlsWithAClientCertificate() throws Exception {
+        try (TestPki pki = TestPki.create();
+             MosquittoBroker broker = MosquittoBroker.builder().tls(pki, true).start();
+             MqttPublisher publisher = new MqttPublisher(publisher(broker).tls(TlsOptions.withClientCertificate(
+                     pki.caCertificate(), pki.client().certificate(), pki.client().privateKey())).build())) {
+            assertTrue(broker.uri().startsWith("ssl://"));
+            publisher.start();
+            assertTrue(publisher.awaitConnected(WAIT), publisher.lastConnectFailure() + "\n" + broker.log());
+            publisher.publish(Topics.telemetry(ADDRESS), "over tls".getBytes(StandardCharsets.UTF_8))
+                    .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertFalse(publisher.lastConnectFailure().isPresent());
+        }
+    }
+
+    @Test
+    void aBrokerCertificateFromAnotherCaIsAClearError() throws Exception {
+        try (TestPki pki = TestPki.create();
+             TestPki other = TestPki.create();
+             MosquittoBroker broker = MosquittoBroker.builder().tls(pki, false).start();
+             MqttPublisher publisher = new MqttPublisher(publisher(broker)
+                     .tls(TlsOptions.trusting(other.caCertificate())).build())) {
+            publisher.start();
+            assertTrue(eventually(() -> publisher.failedConnectAttempts() >= 2), "keeps retrying");
+            assertFalse(publisher.isConnected(), "a broker the CA does not vouch for");
+            String reason = publisher.lastConnectFailure().orElseThrow();
+            assertTrue(reason.startsWith("TLS handshake failed"), reason);
+        }
+    }
+
+    @Test
+    void tlsFilesAreCheckedWhenTheOptionsAreBuilt() {
+        try (TestPki pki = TestPki.create()) {
+            IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                    () -> PublisherOptions.builder().brokerUri("ssl://127.0.0.1:8883").address(ADDRESS)
+                            .tls(TlsOptions.trusting(pki.directory().resolve("absent.crt"))).build());
+            assertEquals("tls.caFile: file not found: " + pki.directory().resolve("absent.crt"), missing.getMessage());
+            IllegalArgumentException plain = assertThrows(IllegalArgumentException.class,
+                    () -> PublisherOptions.builder().brokerUri("tcp://127.0.0.1:1883").address(ADDRESS)
+                            .tls(TlsOptions.trusting(pki.caCertificate())).build());
+            assertTrue(plain.getMessage().startsWith("brokerUri must be ssl://"), plain.getMessage());
+            IllegalArgumentException notAKey = assertThrows(IllegalArgumentException.class,
+                    () -> new MqttPublisher(PublisherOptions.builder().brokerUri("ssl://127.0.0.1:8883").address(ADDRESS)
+                            .tls(TlsOptions.withClientCertificate(pki.caCertificate(), pki.client().certificate(),
+                                    pki.client().certificate())).build()));
+            assertTrue(notAKey.getMessage().startsWith("tls.keyFile: "), notAKey.getMessage());
+        }
+    }
+
+    @Test
+    void aWrongPasswordIsRetriedAndOnceFixedEverythingQueuedIsDelivered() throws Exception {
+        String telemetry = Topics.telemetry(ADDRESS);
+        try (MosquittoBroker broker = MosquittoBroker.builder().users(Map.of("gw-sec", "right")).start();
+             BufferAllocator allocator = new RootAllocator();
+             TestSubscriber cloud = TestSubscriber.connect(broker.uri(), "cloud-sec", true, telemetry)) {
+            GatewayOptions options = GatewayOptions.builder()
+                    .publisher(publisher(broker).username("gw-sec").password("wrong".toCharArray()).build())
+                    .simulator(SimulatorOptions.builder().machines(1).seed(5)
+                            .start(Instant.now().truncatedTo(ChronoUnit.MICROS)).build())
+                    .batchInterval(Duration.ofMillis(250)).retryDelay(Duration.ofMillis(100))
+                    .drainTimeout(Duration.ofSeconds(20)).build();
+            assertFalse(options.publisher().toString().contains("wrong"), "the password is never shown");
+            GatewayStats stats;
+            try (SimulatedGateway gateway = new SimulatedGateway(options)) {
+                gateway.start();
+                MqttPublisher publisher = gateway.publisher();
+                assertTrue(eventually(() -> publisher.failedConnectAttempts() >= 3 && gateway.stats().batchesPending() >= 2),
+                        "keeps retrying while batches queue: " + publisher.failedConnectAttempts() + ", " + gateway.stats());
+                assertFalse(publisher.isConnected());
+                String reason = publisher.lastConnectFailure().orElseThrow();
+                assertTrue(reason.contains("not authorized") || reason.contains("bad user name or password"), reason);
+
+                broker.setUsers(Map.of("gw-sec", "wrong"));
+                broker.restart();
+                assertTrue(gateway.awaitConnected(WAIT), publisher.lastConnectFailure() + "\n" + broker.log());
+                Thread.sleep(500);
+                stats = gateway.stop();
+            }
+            assertTrue(stats.allAcknowledged(), stats.toString());
+            assertEquals(stats.samplesGenerated(), stats.samplesAcknowledged());
+            BatchCodec codec = new BatchCodec(allocator);
+            Set<Long> sequences = new TreeSet<>();
+            assertTrue(cloud.await(telemetry, messages -> {
+                sequences.clear();
+                messages.forEach(m -> {
+                    try {
+                        sequences.add(codec.decode(m.payload()).sequence());
+                    } catch (Exception e) {
+                        throw new AssertionError("undecodable batch", e);
+                    }
+                });
+                return sequences.size() >= stats.batchesGenerated();
+            }, WAIT), "received " + sequences.size() + " of " + stats.batchesGenerated() + " batches");
+            assertEquals(stats.batchesGenerated(), sequences.size(), "every queued batch arrived");
+        }
+    }
+}
