@@ -1,0 +1,383 @@
+package io.werkstrom.gateway.collect.opcua;
+
+import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.uint;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.eclipse.milo.opcua.sdk.client.OpcUaClient;
+import org.eclipse.milo.opcua.sdk.client.SessionActivityListener;
+import org.eclipse.milo.opcua.sdk.client.api.UaSession;
+import org.eclipse.milo.opcua.sdk.client.api.subscriptions.UaMonitoredItem;
+import org.eclipse.milo.opcua.sdk.client.api.subscriptions.UaSubscription;
+import org.eclipse.milo.opcua.sdk.client.api.subscriptions.UaSubscriptionManager;
+import org.eclipse.milo.opcua.stack.core.AttributeId;
+import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
+import org.eclipse.milo.opcua.stack.core.types.builtin.ExpandedNodeId;
+import org.eclipse.milo.opcua.stack.core.types.builtin.ExtensionObject;
+import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
+import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
+import org.eclipse.milo.opcua.stack.core.types.builtin.QualifiedName;
+import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.DataChangeTrigger;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.DeadbandType;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.MonitoringMode;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
+import org.eclipse.milo.opcua.stack.core.types.structured.DataChangeFilter;
+import org.eclipse.milo.opcua.stack.core.types.structured.EndpointDescription;
+import org.eclipse.milo.opcua.stack.core.types.structured.MonitoredItemCreateRequest;
+import org.eclipse.milo.opcua.stack.core.types.structured.MonitoringParameters;
+import org.eclipse.milo.opcua.stack.core.types.structured.ReadValueId;
+import org.eclipse.milo.opcua.stack.core.util.EndpointUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.werkstrom.gateway.collect.Collector;
+import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+
+/**
+ * Collects the values of OPC UA variables through one subscription with a monitored item per
+ * {@link MonitoredVariable}, with the options' sampling interval, publishing interval, queue size
+ * and deadband (an absolute or percent {@code DataChangeFilter}).
+ *
+ * <p>Each value becomes one sample at its source timestamp (else the server's, else the time of
+ * arrival), with the quality of its status code: good, uncertain or bad. A bad status, a value that
+ * is not a number, or a variable the server refuses (unknown node, filter not allowed) become
+ * {@link Quality#BAD} samples with value NaN; the other variables go on.
+ *
+ * <p>Outages: Milo's client reconnects by itself and tries to carry the subscription over to the
+ * new session. When the server restarted, that transfer fails and the collector creates the
+ * subscription anew, so values flow again as soon as the server is back. While the connection is
+ * down the server samples nothing for us and those values are gone: the collector marks the moment
+ * the session is lost with one bad sample per variable, and the first values after the
+ * subscription is restored are the variables' current values. A first connection that fails is
+ * retried with a doubling delay.
+ *
+ * <p>Resuming: values stamped at or before {@code resumeAfterMicros} (the variables' current values
+ * that were already spooled before a restart) are not collected again.
+ *
+ * <p>Threads: values arrive on Milo's threads into a queue; one private thread connects and
+ * (re)creates the subscription; {@link #collect} runs on the gateway's thread. The collector owns
+ * its client and thread and releases them in {@link #close()}.
+ */
+public final class OpcUaCollector implements Collector {
+
+    private static final Logger log = LoggerFactory.getLogger(OpcUaCollector.class);
+    // 100 ns ticks between 1601-01-01 (OPC UA's epoch) and 1970-01-01.
+    private static final long EPOCH_OFFSET_TICKS = 116_444_736_000_000_000L;
+
+    private record Sample(long micros, String machine, String sensor, double value, Quality quality) {
+    }
+
+    private final OpcUaOptions options;
+    private final Queue<Sample> arrived = new ConcurrentLinkedQueue<>();
+    private final List<Sample> early = new ArrayList<>();
+    private final ScheduledExecutorService worker;
+    private final AtomicLong subscriptionsCreated = new AtomicLong();
+    private final AtomicLong refusedVariables = new AtomicLong();
+    private final AtomicLong skippedBeforeResume = new AtomicLong();
+
+    private volatile boolean closed;
+    private volatile boolean sessionActive;
+    private volatile long resumeAfterMicros = Long.MIN_VALUE;
+    // Touched only on the worker thread (and in close(), after the worker stopped).
+    private OpcUaClient client;
+    private long retryDelayMillis;
+
+    public OpcUaCollector(OpcUaOptions options) {
+        this.options = options;
+        this.retryDelayMillis = options.connectRetryDelay().toMillis();
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "opcua-" + options.endpoint());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public String describe() {
+        return options.endpoint() + " (" + options.variables().size() + " items)";
+    }
+
+    /**
+     * Connects and subscribes, waiting up to the request timeout for the first attempt; when that
+     * fails, keeps trying in the background and returns.
+     */
+    @Override
+    public void start(long resumeAfterMicros) throws Exception {
+        this.resumeAfterMicros = resumeAfterMicros;
+        try {
+            worker.submit(this::connect).get(options.requestTimeout().toMillis() * 3, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException stillTrying) {
+            log.warn("{}: still connecting in the background", describe());
+        }
+    }
+
+    @Override
+    public int collect(long untilMicros, TelemetryBatch.Builder out) {
+        for (Sample s; (s = arrived.poll()) != null; ) {
+            early.add(s);
+        }
+        int appended = 0;
+        for (Iterator<Sample> it = early.iterator(); it.hasNext(); ) {
+            Sample s = it.next();
+            // Samples stamped later than the batch boundary (a server clock ahead of ours) wait for their batch.
+            if (s.micros() < untilMicros) {
+                out.add(s.micros(), s.machine(), s.sensor(), s.value(), s.quality());
+                it.remove();
+                appended++;
+            }
+        }
+        return appended;
+    }
+
+    /** Whether a session with the server is active now. */
+    public boolean isConnected() {
+        return sessionActive;
+    }
+
+    /** How many times the subscription was created: 1 after the first connect, plus one per restoration. */
+    public long subscriptionsCreated() {
+        return subscriptionsCreated.get();
+    }
+
+    /** How many monitored items the server refused, over all (re)creations. */
+    public long refusedVariables() {
+        return refusedVariables.get();
+    }
+
+    @Override
+    public void close() throws Exception {
+        closed = true;
+        worker.shutdownNow();
+        worker.awaitTermination(5, TimeUnit.SECONDS);
+        OpcUaClient c = client;
+        client = null;
+        if (c != null) {
+            try {
+                c.disconnect().get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                log.warn("{}: disconnecting failed", describe(), e);
+            }
+        }
+    }
+
+    /** Runs on the worker thread. */
+    private void connect() {
+        if (closed || client != null) {
+            return;
+        }
+        OpcUaClient c = null;
+        try {
+            c = OpcUaClient.create(options.endpoint(), this::selectEndpoint, b -> b
+                    .setApplicationName(LocalizedText.english("Werkstrom gateway"))
+                    .setApplicationUri("urn:io.werkstrom:gateway")
+                    .setRequestTimeout(uint(options.requestTimeout().toMillis()))
+                    .build());
+            c.getSubscriptionManager().addSubscriptionListener(new SubscriptionListener());
+            c.addSessionActivityListener(new SessionListener());
+            c.connect().get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            client = c;
+            retryDelayMillis = options.connectRetryDelay().toMillis();
+            log.info("{}: connected", describe());
+            subscribe();
+        } catch (Exception e) {
+            if (c != null && client == null) {
+                c.disconnect();
+            }
+            if (closed) {
+                return;
+            }
+            long delay = retryDelayMillis;
+            retryDelayMillis = Math.min(30_000, delay * 2);
+            log.warn("{}: connecting failed ({}); retrying in {} ms", describe(), rootMessage(e), delay, e);
+            worker.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The endpoint without message security, addressed with the configured host and port (servers often announce another name). */
+    private Optional<EndpointDescription> selectEndpoint(List<EndpointDescription> endpoints) {
+        URI configured = URI.create(options.endpoint());
+        return endpoints.stream()
+                .filter(e -> SecurityPolicy.None.getUri().equals(e.getSecurityPolicyUri())
+                        && e.getSecurityMode() == MessageSecurityMode.None)
+                .findFirst()
+                .map(e -> EndpointUtil.updateUrl(e, configured.getHost(), configured.getPort() > 0 ? configured.getPort() : 4840));
+    }
+
+    /** Creates the subscription and its monitored items; runs on the worker thread. */
+    private void subscribe() {
+        OpcUaClient c = client;
+        if (closed || c == null) {
+            return;
+        }
+        try {
+            UaSubscription subscription = c.getSubscriptionManager()
+                    .createSubscription((double) options.publishingInterval().toMillis())
+                    .get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            List<MonitoredVariable> variables = new ArrayList<>();
+            List<MonitoredItemCreateRequest> requests = new ArrayList<>();
+            for (MonitoredVariable v : options.variables()) {
+                Optional<NodeId> node;
+                try {
+                    node = ExpandedNodeId.parse(v.nodeId()).toNodeId(c.getNamespaceTable());
+                } catch (RuntimeException e) {
+                    node = Optional.empty();
+                }
+                if (node.isEmpty()) {
+                    refused(v, "node id cannot be resolved (unknown namespace or malformed)");
+                    continue;
+                }
+                MonitoringParameters parameters = new MonitoringParameters(subscription.nextClientHandle(),
+                        (double) options.samplingInterval().toMillis(), filter(c, v.ownDeadband().orElse(options.deadband())),
+                        uint(options.queueSize()), true);
+                requests.add(new MonitoredItemCreateRequest(
+                        new ReadValueId(node.get(), AttributeId.Value.uid(), null, QualifiedName.NULL_VALUE),
+                        MonitoringMode.Reporting, parameters));
+                variables.add(v);
+            }
+            List<UaMonitoredItem> items = subscription.createMonitoredItems(TimestampsToReturn.Both, requests,
+                    (item, i) -> {
+                        MonitoredVariable v = variables.get(i);
+                        item.setValueConsumer(value -> accept(v, value));
+                    }).get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            int good = 0;
+            for (int i = 0; i < items.size(); i++) {
+                StatusCode status = items.get(i).getStatusCode();
+                if (status.isGood()) {
+                    good++;
+                } else {
+                    refused(variables.get(i), "the server refused the monitored item: " + status);
+                }
+            }
+            long n = subscriptionsCreated.incrementAndGet();
+            log.info("{}: subscription {} ({} of {} variables monitored, sampling {} ms, publishing {} ms)", describe(),
+                    n == 1 ? "created" : "restored", good, options.variables().size(), options.samplingInterval().toMillis(),
+                    options.publishingInterval().toMillis());
+        } catch (Exception e) {
+            if (closed) {
+                return;
+            }
+            log.warn("{}: creating the subscription failed ({}); retrying in {} ms", describe(), rootMessage(e),
+                    options.connectRetryDelay().toMillis(), e);
+            worker.schedule(this::subscribe, options.connectRetryDelay().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static ExtensionObject filter(OpcUaClient c, Deadband deadband) {
+        if (deadband.type() == Deadband.Type.NONE) {
+            return null;
+        }
+        DeadbandType type = deadband.type() == Deadband.Type.ABSOLUTE ? DeadbandType.Absolute : DeadbandType.Percent;
+        DataChangeFilter filter = new DataChangeFilter(DataChangeTrigger.StatusValue, uint(type.getValue()), deadband.value());
+        return ExtensionObject.encode(c.getStaticSerializationContext(), filter);
+    }
+
+    private void refused(MonitoredVariable v, String reason) {
+        refusedVariables.incrementAndGet();
+        log.error("{}: {} ({}/{}) is not monitored: {}", describe(), v.nodeId(), v.machine(), v.sensor(), reason);
+        offer(nowMicros(), v, Double.NaN, Quality.BAD);
+    }
+
+    /** Called on Milo's threads for every value notification. */
+    private void accept(MonitoredVariable v, DataValue value) {
+        long micros = micros(value.getSourceTime());
+        if (micros == Long.MIN_VALUE) {
+            micros = micros(value.getServerTime());
+        }
+        if (micros == Long.MIN_VALUE) {
+            micros = nowMicros();
+        }
+        StatusCode status = value.getStatusCode() == null ? StatusCode.GOOD : value.getStatusCode();
+        Quality quality = status.isGood() ? Quality.GOOD : status.isUncertain() ? Quality.UNCERTAIN : Quality.BAD;
+        Object raw = value.getValue() == null ? null : value.getValue().getValue();
+        double number;
+        if (raw instanceof Number n) {
+            number = n.doubleValue();
+        } else if (raw instanceof Boolean b) {
+            number = b ? 1 : 0;
+        } else {
+            number = Double.NaN;
+            if (quality != Quality.BAD) {
+                log.warn("{}: {} sent a value that is not a number ({}); recorded as bad", describe(), v.nodeId(),
+                        raw == null ? "null" : raw.getClass().getSimpleName());
+                quality = Quality.BAD;
+            }
+        }
+        if (micros <= resumeAfterMicros) {
+            skippedBeforeResume.incrementAndGet();
+            return;
+        }
+        offer(micros, v, number, quality);
+    }
+
+    private void offer(long micros, MonitoredVariable v, double value, Quality quality) {
+        arrived.add(new Sample(micros, v.machine(), v.sensor(), value, quality));
+    }
+
+    /** µs since the Unix epoch, or Long.MIN_VALUE for a missing timestamp. */
+    private static long micros(DateTime time) {
+        if (time == null || time.getUtcTime() <= 0) {
+            return Long.MIN_VALUE;
+        }
+        return (time.getUtcTime() - EPOCH_OFFSET_TICKS) / 10;
+    }
+
+    private static long nowMicros() {
+        return BatchValidator.micros(Instant.now());
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    private final class SubscriptionListener implements UaSubscriptionManager.SubscriptionListener {
+        @Override
+        public void onSubscriptionTransferFailed(UaSubscription subscription, StatusCode status) {
+            // The server lost our subscription (it restarted): make a new one.
+            log.warn("{}: the subscription did not survive the reconnect ({}); creating it again", describe(), status);
+            if (!closed) {
+                worker.execute(OpcUaCollector.this::subscribe);
+            }
+        }
+    }
+
+    private final class SessionListener implements SessionActivityListener {
+        @Override
+        public void onSessionActive(UaSession session) {
+            sessionActive = true;
+        }
+
+        @Override
+        public void onSessionInactive(UaSession session) {
+            sessionActive = false;
+            if (closed) {
+                return;
+            }
+            log.warn("{}: session lost; no values until it is back", describe());
+            long now = nowMicros();
+            for (MonitoredVariable v : options.variables()) {
+                offer(now, v, Double.NaN, Quality.BAD);
+            }
+        }
+    }
+}

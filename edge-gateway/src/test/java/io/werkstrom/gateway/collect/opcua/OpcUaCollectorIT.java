@@ -1,0 +1,146 @@
+package io.werkstrom.gateway.collect.opcua;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+import org.eclipse.milo.opcua.stack.core.StatusCodes;
+import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
+import org.junit.jupiter.api.Test;
+
+import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+
+/** The OPC UA collector against a real Milo server on loopback. */
+class OpcUaCollectorIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private record Got(long micros, String machine, String sensor, double value, Quality quality) {
+    }
+
+    /** Collects from {@code collector} (as the gateway would, every 50 ms) until {@code done} holds; returns all collected. */
+    private static boolean collectUntil(OpcUaCollector collector, List<Got> got, Predicate<List<Got>> done)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            TelemetryBatch.Builder out = TelemetryBatch.builder("gw", 0);
+            int n = collector.collect(BatchValidator.micros(Instant.now()), out);
+            assertEquals(out.size(), n);
+            TelemetryBatch b = out.build();
+            for (int i = 0; i < b.size(); i++) {
+                got.add(new Got(b.timestampsMicros()[i], b.machines()[i], b.sensors()[i], b.values()[i], b.quality(i)));
+            }
+            if (done.test(got)) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    private static List<Got> of(List<Got> got, String sensor) {
+        return got.stream().filter(g -> g.sensor().equals(sensor)).toList();
+    }
+
+    @Test
+    void valuesArriveWithTheQualityOfTheirStatusAndTheDeadbandHoldsBackSmallChanges() throws Exception {
+        try (TestOpcUaServer server = TestOpcUaServer.start("temp", "pressure", "flow")) {
+            OpcUaOptions options = OpcUaOptions.builder().endpoint(server.endpoint())
+                    .samplingInterval(Duration.ofMillis(20)).publishingInterval(Duration.ofMillis(50))
+                    .variables(List.of(
+                            new MonitoredVariable(TestOpcUaServer.nodeId("temp"), "press-1", "temperature"),
+                            new MonitoredVariable(TestOpcUaServer.nodeId("pressure"), "press-1", "pressure", Deadband.absolute(0.5)),
+                            new MonitoredVariable(TestOpcUaServer.nodeId("flow"), "press-1", "flow"),
+                            new MonitoredVariable(TestOpcUaServer.nodeId("absent"), "press-1", "ghost")))
+                    .build();
+            List<Got> got = new ArrayList<>();
+            try (OpcUaCollector collector = new OpcUaCollector(options)) {
+                assertEquals(server.endpoint() + " (4 items)", collector.describe());
+                collector.start(Long.MIN_VALUE);
+                assertTrue(collectUntil(collector, got, g -> of(g, "pressure").size() >= 1 && of(g, "flow").size() >= 1),
+                        "initial values: " + got);
+                assertEquals(1, collector.refusedVariables(), "the unknown node is refused, the others are monitored");
+                for (double p : new double[] {10.0, 10.2, 10.4, 11.0}) {
+                    server.set("pressure", p);
+                    Thread.sleep(150); // several sampling intervals, so that each value is sampled
+                }
+                server.set("temp", 20.5);
+                server.set("flow", 3.0, new StatusCode(StatusCodes.Uncertain_LastUsableValue));
+                Thread.sleep(150);
+                server.set("flow", 4.0, new StatusCode(StatusCodes.Bad_SensorFailure));
+                assertTrue(collectUntil(collector, got, g -> of(g, "flow").stream().anyMatch(x -> x.quality() == Quality.BAD)
+                        && of(g, "pressure").stream().anyMatch(x -> x.value() == 11.0)
+                        && of(g, "temperature").stream().anyMatch(x -> x.value() == 20.5)), "values: " + got);
+            }
+            List<Got> ghost = of(got, "ghost");
+            assertEquals(1, ghost.size());
+            assertEquals(Quality.BAD, ghost.get(0).quality());
+            assertTrue(Double.isNaN(ghost.get(0).value()));
+
+            List<Double> pressures = of(got, "pressure").stream().map(Got::value).toList();
+            assertEquals(List.of(0.0, 10.0, 11.0), pressures, "changes within the 0.5 deadband are not reported");
+
+            List<Got> flow = of(got, "flow");
+            assertTrue(flow.stream().anyMatch(x -> x.value() == 3.0 && x.quality() == Quality.UNCERTAIN), flow.toString());
+            assertTrue(flow.stream().anyMatch(x -> x.quality() == Quality.BAD), flow.toString());
+            assertTrue(got.stream().allMatch(x -> x.machine().equals("press-1")));
+            assertTrue(of(got, "temperature").stream().anyMatch(x -> x.value() == 20.5 && x.quality() == Quality.GOOD));
+        }
+    }
+
+    @Test
+    void afterTheServerRestartsTheSubscriptionIsRestoredAndValuesFlowAgain() throws Exception {
+        ScheduledExecutorService plc = Executors.newSingleThreadScheduledExecutor();
+        try (TestOpcUaServer server = TestOpcUaServer.start("counter")) {
+            AtomicLong counter = new AtomicLong();
+            plc.scheduleAtFixedRate(() -> server.set("counter", (double) counter.incrementAndGet()), 0, 100,
+                    TimeUnit.MILLISECONDS);
+            OpcUaOptions options = OpcUaOptions.builder().endpoint(server.endpoint())
+                    .samplingInterval(Duration.ofMillis(50)).publishingInterval(Duration.ofMillis(100))
+                    .variables(List.of(new MonitoredVariable(TestOpcUaServer.nodeId("counter"), "m-1", "count")))
+                    .build();
+            List<Got> got = new ArrayList<>();
+            try (OpcUaCollector collector = new OpcUaCollector(options)) {
+                collector.start(Long.MIN_VALUE);
+                assertTrue(collectUntil(collector, got, g -> g.size() >= 5), "values before the outage: " + got);
+                long stoppedAt = BatchValidator.micros(Instant.now());
+                server.stop();
+                Thread.sleep(2_000);
+                server.restart();
+                long restartedAt = BatchValidator.micros(Instant.now());
+                long outage = restartedAt - stoppedAt;
+                assertTrue(collectUntil(collector, got, g -> g.stream().filter(x -> x.quality() == Quality.GOOD
+                        && x.micros() > restartedAt).count() >= 5), "values after the restart: " + got);
+                assertEquals(2, collector.subscriptionsCreated(), "the subscription was created again");
+                assertTrue(collector.isConnected());
+
+                List<Got> good = got.stream().filter(x -> x.quality() == Quality.GOOD).toList();
+                long lastBefore = good.stream().filter(x -> x.micros() <= stoppedAt).mapToLong(Got::micros).max().orElseThrow();
+                long firstAfter = good.stream().filter(x -> x.micros() > stoppedAt).mapToLong(Got::micros).min().orElseThrow();
+                long gap = firstAfter - lastBefore;
+                // Milo retries the connection after 1 s, then 2 s, ...: allow one retry beyond the outage.
+                assertTrue(gap <= outage + 5_000_000L, "gap of " + gap / 1000 + " ms for an outage of " + outage / 1000 + " ms");
+                assertTrue(got.stream().anyMatch(x -> x.quality() == Quality.BAD && x.micros() >= lastBefore
+                        && x.micros() <= firstAfter), "the lost session is marked with a bad sample: " + got);
+                for (int i = 1; i < good.size(); i++) {
+                    assertTrue(good.get(i).value() >= good.get(i - 1).value(), "values in order: " + good);
+                }
+                assertFalse(got.stream().anyMatch(x -> x.quality() == Quality.UNCERTAIN));
+            }
+        } finally {
+            plc.shutdownNow();
+        }
+    }
+}
