@@ -1,0 +1,338 @@
+package io.werkstrom.gateway.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import io.werkstrom.gateway.collect.Collector;
+import io.werkstrom.gateway.collect.opcua.Deadband;
+import io.werkstrom.gateway.collect.opcua.MonitoredVariable;
+import io.werkstrom.gateway.collect.opcua.OpcUaCollector;
+import io.werkstrom.gateway.collect.opcua.OpcUaOptions;
+import io.werkstrom.gateway.collect.replay.BadRowPolicy;
+import io.werkstrom.gateway.collect.replay.ReplayCollector;
+import io.werkstrom.gateway.collect.replay.ReplayOptions;
+import io.werkstrom.gateway.publish.PublisherOptions;
+import io.werkstrom.gateway.publish.TlsOptions;
+import io.werkstrom.gateway.sim.FaultPlan;
+import io.werkstrom.gateway.sim.SimulatorOptions;
+import io.werkstrom.gateway.spool.SpoolOptions;
+import io.werkstrom.protocol.GatewayAddress;
+
+/**
+ * A gateway's configuration, read from one YAML file (see {@code edge-gateway/config/gateway.example.yaml})
+ * with {@link #load(Path, Map)}. Every value is validated when the file is read: an error names the
+ * key ({@code mqtt.tls.ca-file: file not found: /x}) and unknown keys are rejected. Relative paths
+ * resolve against the file's directory. The MQTT password never comes from the file: it is read
+ * from {@code mqtt.password-file} or the environment variable {@value #PASSWORD_ENV}.
+ *
+ * @param address       {@code gateway.tenant}, {@code gateway.site}, {@code gateway.id}
+ * @param mqtt          the broker connection
+ * @param batchInterval {@code batch-interval} (default 250 ms)
+ * @param spool         {@code spool.dir}, {@code spool.max-bytes}, {@code spool.fsync}: always, interval or never
+ * @param metricsPort   {@code metrics.port}, empty when the section is absent
+ * @param collector     {@code collector}: where the samples come from
+ */
+public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInterval, SpoolOptions spool,
+        OptionalInt metricsPort, CollectorConfig collector) {
+
+    public static final String PASSWORD_ENV = "WERKSTROM_MQTT_PASSWORD";
+
+    /**
+     * The broker connection. {@code password} is null without a user name; it is never shown by
+     * {@link #toString()}.
+     */
+    public record Mqtt(String uri, Optional<String> username, char[] password, Optional<TlsOptions> tls) {
+        /** The publisher's options for this gateway. */
+        public PublisherOptions publisherOptions(GatewayAddress address) {
+            PublisherOptions.Builder b = PublisherOptions.builder().brokerUri(uri).address(address);
+            username.ifPresent(b::username);
+            if (password != null) {
+                b.password(password);
+            }
+            tls.ifPresent(b::tls);
+            return b.build();
+        }
+
+        @Override
+        public String toString() {
+            return "Mqtt[uri=" + uri + ", username=" + username.orElse(null) + ", password="
+                    + (password == null ? "unset" : "***") + ", tls=" + tls.orElse(null) + "]";
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Mqtt m && uri.equals(m.uri) && username.equals(m.username)
+                    && Arrays.equals(password, m.password) && tls.equals(m.tls);
+        }
+
+        @Override
+        public int hashCode() {
+            return uri.hashCode();
+        }
+    }
+
+    /** Where a gateway's samples come from. */
+    public sealed interface CollectorConfig permits Simulator, NabReplay, CmapssReplay, OpcUa {
+    }
+
+    /** {@code type: simulator}: {@code machines}, {@code rate} (samples/s/sensor), {@code faults} (demo faults, default true), {@code seed}. */
+    public record Simulator(SimulatorOptions options) implements CollectorConfig {
+    }
+
+    /** {@code type: nab}: {@code files} (one series per file), {@code speed-up}, {@code start}, {@code bad-rows}. */
+    public record NabReplay(List<Path> files, ReplayOptions options) implements CollectorConfig {
+        public Collector create() {
+            return ReplayCollector.nab(files, options);
+        }
+    }
+
+    /** {@code type: cmapss}: {@code file}, {@code cycle-period} (default 1 s), {@code speed-up}, {@code start}, {@code bad-rows}. */
+    public record CmapssReplay(Path file, Duration cyclePeriod, ReplayOptions options) implements CollectorConfig {
+        public Collector create() {
+            return ReplayCollector.cmapss(file, cyclePeriod, options);
+        }
+    }
+
+    /** {@code type: opcua}: see {@link OpcUaOptions}. */
+    public record OpcUa(OpcUaOptions options) implements CollectorConfig {
+        public Collector create() {
+            return new OpcUaCollector(options);
+        }
+    }
+
+    /** The publisher's options for this gateway. */
+    public PublisherOptions publisherOptions() {
+        return mqtt.publisherOptions(address);
+    }
+
+    /**
+     * Reads and validates a configuration file.
+     *
+     * @param env the environment, for {@value #PASSWORD_ENV}
+     * @throws ConfigException naming the offending key
+     * @throws IOException     when the file cannot be read
+     */
+    public static GatewayConfig load(Path file, Map<String, String> env) throws IOException {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(file.toString(), "not valid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(new ConfigNode("", root, base), env);
+    }
+
+    private static GatewayConfig parse(ConfigNode root, Map<String, String> env) {
+        ConfigNode g = root.section("gateway");
+        GatewayAddress address;
+        try {
+            address = new GatewayAddress(g.string("tenant"), g.string("site"), g.string("id"));
+        } catch (IllegalArgumentException e) {
+            throw g.wrap("id", e);
+        }
+        g.finish();
+
+        Mqtt mqtt = mqtt(root.section("mqtt"), env);
+        Duration batchInterval = root.duration("batch-interval", Duration.ofMillis(250));
+
+        ConfigNode s = root.section("spool");
+        SpoolOptions spool;
+        SpoolOptions.Builder sb = SpoolOptions.builder().directory(s.path("dir"));
+        if (s.has("max-bytes")) {
+            sb.maxBytes(s.bytes("max-bytes", 0));
+        }
+        sb.fsyncPolicy(SpoolOptions.FsyncPolicy.valueOf(
+                s.choice("fsync", "interval", "always", "interval", "never").toUpperCase(java.util.Locale.ROOT)));
+        try {
+            spool = sb.build();
+        } catch (IllegalArgumentException e) {
+            throw s.wrap(e.getMessage().startsWith("maxBytes") ? "max-bytes" : "dir", e);
+        }
+        s.finish();
+
+        OptionalInt metricsPort = OptionalInt.empty();
+        if (root.has("metrics")) {
+            ConfigNode m = root.section("metrics");
+            metricsPort = OptionalInt.of(m.integer("port", 9464, 1, 65_535));
+            m.finish();
+        }
+        CollectorConfig collector = collector(root.section("collector"));
+        root.finish();
+        GatewayConfig config = new GatewayConfig(address, mqtt, batchInterval, spool, metricsPort, collector);
+        try {
+            config.publisherOptions();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage().startsWith("brokerUri") ? "mqtt.uri" : "mqtt", e.getMessage(), e);
+        }
+        return config;
+    }
+
+    private static Mqtt mqtt(ConfigNode m, Map<String, String> env) {
+        String uri = m.string("uri");
+        if (m.has("password")) {
+            throw new ConfigException(m.key("password"), "secrets are not read from the configuration; put the password in "
+                    + m.key("password-file") + " or the environment variable " + PASSWORD_ENV);
+        }
+        Optional<String> username = Optional.ofNullable(m.string("username", null));
+        char[] password = null;
+        if (m.has("password-file")) {
+            if (username.isEmpty()) {
+                throw new ConfigException(m.key("password-file"), "set without " + m.key("username"));
+            }
+            Path file = m.existingFile("password-file");
+            try {
+                String text = Files.readString(file, StandardCharsets.UTF_8);
+                int end = text.indexOf('\n');
+                password = (end < 0 ? text : text.substring(0, end)).strip().toCharArray();
+            } catch (IOException e) {
+                throw new ConfigException(m.key("password-file"), "cannot read " + file + ": " + e.getMessage(), e);
+            }
+            if (password.length == 0) {
+                throw new ConfigException(m.key("password-file"), "the first line of " + file + " is empty");
+            }
+        } else if (username.isPresent()) {
+            String fromEnv = env.get(PASSWORD_ENV);
+            if (fromEnv == null || fromEnv.isEmpty()) {
+                throw new ConfigException(m.key("password-file"), "not set and " + PASSWORD_ENV + " is empty; "
+                        + m.key("username") + " needs a password");
+            }
+            password = fromEnv.toCharArray();
+        }
+        Optional<TlsOptions> tls = Optional.empty();
+        if (m.has("tls")) {
+            ConfigNode t = m.section("tls");
+            Path ca = t.existingFile("ca-file");
+            boolean cert = t.has("cert-file");
+            boolean key = t.has("key-file");
+            if (cert != key) {
+                throw new ConfigException(t.key(cert ? "key-file" : "cert-file"), "needed with " + t.key(cert ? "cert-file" : "key-file"));
+            }
+            tls = Optional.of(cert ? TlsOptions.withClientCertificate(ca, t.existingFile("cert-file"), t.existingFile("key-file"))
+                    : TlsOptions.trusting(ca));
+            t.finish();
+            if (!uri.startsWith("ssl://")) {
+                throw new ConfigException(m.key("uri"), "must be ssl://host:port with " + m.key("tls") + ", got " + uri);
+            }
+        }
+        m.finish();
+        return new Mqtt(uri, username, password, tls);
+    }
+
+    private static CollectorConfig collector(ConfigNode c) {
+        String type = c.choice("type", null, "simulator", "nab", "cmapss", "opcua");
+        CollectorConfig config = switch (type) {
+            case "simulator" -> {
+                SimulatorOptions.Builder b = SimulatorOptions.builder()
+                        .machines(c.integer("machines", 4, 1, 10_000));
+                if (c.has("rate")) {
+                    b.samplesPerSecondPerSensor(c.number("rate", 10));
+                }
+                if (c.has("seed")) {
+                    b.seed(c.integer("seed", 42, Integer.MIN_VALUE, Integer.MAX_VALUE));
+                }
+                boolean faults = c.bool("faults", true);
+                try {
+                    SimulatorOptions plain = b.build();
+                    yield new Simulator(b.faultPlan(faults ? FaultPlan.demo(plain.machineIds()) : FaultPlan.none()).build());
+                } catch (IllegalArgumentException e) {
+                    throw c.wrap("rate", e);
+                }
+            }
+            case "nab" -> {
+                List<Path> files = new ArrayList<>();
+                List<String> names = c.strings("files");
+                for (int i = 0; i < names.size(); i++) {
+                    Path f = c.resolve(names.get(i));
+                    if (!Files.isRegularFile(f)) {
+                        throw new ConfigException(c.key("files") + "[" + i + "]", "file not found: " + f);
+                    }
+                    files.add(f);
+                }
+                yield new NabReplay(List.copyOf(files), replay(c));
+            }
+            case "cmapss" -> new CmapssReplay(c.existingFile("file"), positive(c, "cycle-period", Duration.ofSeconds(1)), replay(c));
+            default -> new OpcUa(opcUa(c));
+        };
+        c.finish();
+        return config;
+    }
+
+    private static Duration positive(ConfigNode c, String name, Duration fallback) {
+        Duration d = c.duration(name, fallback);
+        if (d.isNegative() || d.isZero()) {
+            throw new ConfigException(c.key(name), "must be positive, got " + d);
+        }
+        return d;
+    }
+
+    private static ReplayOptions replay(ConfigNode c) {
+        ReplayOptions.Builder b = ReplayOptions.builder().speedUp(c.number("speed-up", 1));
+        if (c.has("start")) {
+            Instant start = c.instant("start");
+            b.start(start);
+        }
+        b.badRows(c.choice("bad-rows", "mark-bad", "mark-bad", "fail").equals("fail") ? BadRowPolicy.FAIL : BadRowPolicy.MARK_BAD);
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw c.wrap("speed-up", e);
+        }
+    }
+
+    private static Deadband deadband(ConfigNode parent, String name) {
+        ConfigNode d = parent.section(name);
+        String type = d.choice("type", null, "none", "absolute", "percent");
+        double value = d.number("value", 0);
+        d.finish();
+        try {
+            return new Deadband(Deadband.Type.valueOf(type.toUpperCase(java.util.Locale.ROOT)), value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(d.key("value"), e.getMessage(), e);
+        }
+    }
+
+    private static OpcUaOptions opcUa(ConfigNode c) {
+        OpcUaOptions.Builder b = OpcUaOptions.builder().endpoint(c.string("endpoint"));
+        b.samplingInterval(c.duration("sampling-interval", Duration.ofMillis(100)));
+        b.publishingInterval(c.duration("publishing-interval", Duration.ofMillis(500)));
+        if (c.has("queue-size")) {
+            b.queueSize(c.integer("queue-size", 1, 1, 100_000));
+        }
+        if (c.has("deadband")) {
+            b.deadband(deadband(c, "deadband"));
+        }
+        List<MonitoredVariable> variables = new ArrayList<>();
+        for (ConfigNode v : c.sections("variables")) {
+            Deadband own = v.has("deadband") ? deadband(v, "deadband") : null;
+            variables.add(new MonitoredVariable(v.string("node"), v.string("machine"), v.string("sensor"), own));
+            v.finish();
+        }
+        b.variables(variables);
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage();
+            String key = message.startsWith("samplingInterval") ? "sampling-interval"
+                    : message.startsWith("publishingInterval") ? "publishing-interval"
+                    : message.startsWith("variables") ? "variables" : "endpoint";
+            throw c.wrap(key, e);
+        }
+    }
+}

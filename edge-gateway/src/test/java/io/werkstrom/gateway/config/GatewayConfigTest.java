@@ -1,0 +1,180 @@
+package io.werkstrom.gateway.config;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.werkstrom.gateway.collect.opcua.Deadband;
+import io.werkstrom.gateway.collect.replay.BadRowPolicy;
+import io.werkstrom.gateway.publish.PublisherOptions;
+import io.werkstrom.gateway.spool.SpoolOptions;
+import io.werkstrom.protocol.GatewayAddress;
+
+class GatewayConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private static final String HEAD = """
+            gateway: {tenant: acme, site: plant-1, id: gw-01}
+            mqtt:
+              uri: tcp://localhost:1883
+            spool: {dir: spool}
+            """;
+
+    private Path write(String yaml) throws IOException {
+        return Files.writeString(dir.resolve("gateway.yaml"), yaml);
+    }
+
+    private GatewayConfig load(String yaml) throws IOException {
+        return GatewayConfig.load(write(yaml), Map.of());
+    }
+
+    private ConfigException failure(String yaml) {
+        return failure(yaml, Map.of());
+    }
+
+    private ConfigException failure(String yaml, Map<String, String> env) {
+        return assertThrows(ConfigException.class, () -> GatewayConfig.load(write(yaml), env));
+    }
+
+    @Test
+    void theCommittedExamplesAreValid() throws IOException {
+        GatewayConfig simulator = GatewayConfig.load(Path.of("config/gateway.example.yaml"), Map.of());
+        assertEquals(new GatewayAddress("acme", "plant-1", "gw-01"), simulator.address());
+        assertInstanceOf(GatewayConfig.Simulator.class, simulator.collector());
+        assertEquals(256L << 20, simulator.spool().maxBytes());
+        assertEquals(9464, simulator.metricsPort().getAsInt());
+
+        GatewayConfig opcua = GatewayConfig.load(Path.of("config/gateway.opcua.example.yaml"), Map.of());
+        GatewayConfig.OpcUa collector = assertInstanceOf(GatewayConfig.OpcUa.class, opcua.collector());
+        assertEquals(3, collector.options().variables().size());
+        assertEquals(Deadband.absolute(0.05), collector.options().deadband());
+        assertEquals(Deadband.percent(1), collector.options().variables().get(1).deadband());
+        assertEquals(Duration.ofMillis(500), opcua.batchInterval());
+        assertEquals(1L << 30, opcua.spool().maxBytes());
+        assertTrue(opcua.metricsPort().isEmpty());
+    }
+
+    @Test
+    void aFullConfigurationIsReadIntoTypedParts() throws IOException {
+        Files.writeString(dir.resolve("ca.crt"), "x");
+        Files.writeString(dir.resolve("gw.crt"), "x");
+        Files.writeString(dir.resolve("gw.key"), "x");
+        Files.writeString(dir.resolve("secret"), "s3cret\nignored\n");
+        Files.writeString(dir.resolve("a.csv"), "timestamp,value\n");
+        GatewayConfig config = load("""
+                gateway: {tenant: acme, site: plant-1, id: gw-01}
+                mqtt:
+                  uri: ssl://broker:8883
+                  username: gw-01
+                  password-file: secret
+                  tls: {ca-file: ca.crt, cert-file: gw.crt, key-file: gw.key}
+                batch-interval: 2s
+                spool: {dir: /var/spool/gw, max-bytes: 64MiB, fsync: always}
+                metrics: {port: 9100}
+                collector:
+                  type: nab
+                  files: [a.csv]
+                  speed-up: 300
+                  start: 2030-01-01T00:00:00Z
+                  bad-rows: fail
+                """);
+        assertEquals(Duration.ofSeconds(2), config.batchInterval());
+        assertEquals(Path.of("/var/spool/gw"), config.spool().directory());
+        assertEquals(64L << 20, config.spool().maxBytes());
+        assertEquals(SpoolOptions.FsyncPolicy.ALWAYS, config.spool().fsyncPolicy());
+        assertEquals(9100, config.metricsPort().getAsInt());
+        PublisherOptions publisher = config.publisherOptions();
+        assertEquals("gw-01", publisher.username().orElseThrow());
+        assertArrayEquals("s3cret".toCharArray(), publisher.password().orElseThrow());
+        assertEquals(dir.resolve("ca.crt"), publisher.tls().orElseThrow().caFile());
+        assertEquals(dir.resolve("gw.key"), publisher.tls().orElseThrow().keyFile());
+        assertFalse(config.toString().contains("s3cret"), "the password is never shown");
+        GatewayConfig.NabReplay nab = assertInstanceOf(GatewayConfig.NabReplay.class, config.collector());
+        assertEquals(List.of(dir.resolve("a.csv")), nab.files());
+        assertEquals(300, nab.options().speedUp());
+        assertEquals(Instant.parse("2030-01-01T00:00:00Z"), nab.options().start().orElseThrow());
+        assertEquals(BadRowPolicy.FAIL, nab.options().badRows());
+        assertTrue(nab.create().describe().startsWith("nab replay: 1 series"));
+    }
+
+    @Test
+    void thePasswordComesFromTheEnvironmentWithoutAFile() throws IOException {
+        GatewayConfig config = GatewayConfig.load(write(HEAD.replace("uri: tcp://localhost:1883",
+                "uri: tcp://localhost:1883\n  username: gw-01") + "collector: {type: simulator}\n"),
+                Map.of(GatewayConfig.PASSWORD_ENV, "from-env"));
+        assertArrayEquals("from-env".toCharArray(), config.mqtt().password());
+        ConfigException missing = failure(HEAD.replace("uri: tcp://localhost:1883", "uri: tcp://localhost:1883\n  username: gw-01")
+                + "collector: {type: simulator}\n");
+        assertEquals("mqtt.password-file", missing.key());
+    }
+
+    @Test
+    void cmapssAndSimulatorCollectors() throws IOException {
+        Files.writeString(dir.resolve("train.txt"), "");
+        GatewayConfig.CmapssReplay cmapss = assertInstanceOf(GatewayConfig.CmapssReplay.class,
+                load(HEAD + "collector: {type: cmapss, file: train.txt, cycle-period: 1m, speed-up: 60}\n").collector());
+        assertEquals(Duration.ofMinutes(1), cmapss.cyclePeriod());
+        assertEquals(60, cmapss.options().speedUp());
+        assertTrue(cmapss.options().start().isEmpty());
+        GatewayConfig.Simulator sim = assertInstanceOf(GatewayConfig.Simulator.class,
+                load(HEAD + "collector: {type: simulator, machines: 2, rate: 5, faults: false, seed: 7}\n").collector());
+        assertEquals(2, sim.options().machines());
+        assertEquals(5, sim.options().samplesPerSecondPerSensor());
+        assertTrue(sim.options().faultPlan().faults().isEmpty());
+    }
+
+    @Test
+    void errorsNameTheKey() {
+        assertEquals("mqtt.tls.ca-file: file not found: /x", failure("""
+                gateway: {tenant: acme, site: plant-1, id: gw-01}
+                mqtt: {uri: ssl://b:8883, tls: {ca-file: /x}}
+                spool: {dir: spool}
+                collector: {type: simulator}
+                """).getMessage());
+        ConfigException unknown = failure(HEAD.replace("uri: tcp://localhost:1883", "uri: tcp://localhost:1883\n  qos: 2")
+                + "collector: {type: simulator}\n");
+        assertTrue(unknown.getMessage().startsWith("mqtt.qos: unknown key; accepted here: uri, "), unknown.getMessage());
+        assertTrue(failure(HEAD + "collector: {type: simulator}\nextra: 1\n").getMessage().startsWith("extra: unknown key"));
+        ConfigException secret = failure(HEAD.replace("uri: tcp://localhost:1883", "uri: tcp://localhost:1883\n  password: x")
+                + "collector: {type: simulator}\n");
+        assertTrue(secret.getMessage().startsWith("mqtt.password: secrets are not read from the configuration"),
+                secret.getMessage());
+        assertEquals("spool.fsync: expected one of always, interval, never, got 'sometimes'",
+                failure(HEAD.replace("spool: {dir: spool}", "spool: {dir: spool, fsync: sometimes}")
+                        + "collector: {type: simulator}\n").getMessage());
+        assertEquals("spool.max-bytes", failure(HEAD.replace("spool: {dir: spool}", "spool: {dir: spool, max-bytes: 1KiB}")
+                + "collector: {type: simulator}\n").key());
+        assertEquals("gateway.site: missing", failure("""
+                gateway: {tenant: acme, id: gw-01}
+                mqtt: {uri: tcp://b:1883}
+                spool: {dir: spool}
+                collector: {type: simulator}
+                """).getMessage());
+        assertEquals("batch-interval", failure(HEAD + "batch-interval: soon\ncollector: {type: simulator}\n").key());
+        assertEquals("collector.type", failure(HEAD + "collector: {type: modbus}\n").key());
+        assertEquals("collector.files[0]", failure(HEAD + "collector: {type: nab, files: [missing.csv]}\n").key());
+        assertEquals("collector.variables", failure(HEAD + "collector: {type: opcua, endpoint: 'opc.tcp://plc:4840'}\n").key());
+        assertEquals("collector.variables[0].sensor", failure(HEAD
+                + "collector: {type: opcua, endpoint: 'opc.tcp://plc:4840', variables: [{node: 'ns=2;s=a', machine: m}]}\n").key());
+        assertEquals("collector.endpoint", failure(HEAD
+                + "collector: {type: opcua, endpoint: 'http://plc', variables: [{node: 'ns=2;s=a', machine: m, sensor: s}]}\n").key());
+        assertEquals("mqtt.uri", failure(HEAD.replace("tcp://localhost:1883", "mqtt://localhost") + "collector: {type: simulator}\n").key());
+        assertTrue(failure("gateway: [").getMessage().contains("not valid YAML"));
+    }
+}
