@@ -18,6 +18,7 @@ import org.apache.arrow.memory.RootAllocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.werkstrom.gateway.collect.Collector;
 import io.werkstrom.gateway.publish.MqttPublisher;
 import io.werkstrom.gateway.publish.PublishRejectedException;
 import io.werkstrom.gateway.sim.FactorySimulator;
@@ -41,6 +42,9 @@ import io.werkstrom.protocol.Topics;
  * thread publishes them; acknowledgements arrive on Paho's callback thread. The counters are
  * thread-safe. The gateway owns its Arrow allocator, simulator and publisher and releases them in
  * {@link #close()}.
+ *
+ * <p>Fed by a {@link Collector} instead (see {@link #SimulatedGateway(GatewayOptions, Collector)}),
+ * the gateway asks it for the samples of each batch interval and owns it as well.
  */
 public final class SimulatedGateway implements AutoCloseable {
 
@@ -70,6 +74,7 @@ public final class SimulatedGateway implements AutoCloseable {
     private volatile boolean sending;
     private volatile Throwable generatorFailure;
     private volatile FactorySimulator simulator;
+    private final Collector collector;
     private BatchSequence sequence;
     private ScheduledFuture<?> generator;
     private long nextBoundaryMicros;
@@ -77,6 +82,12 @@ public final class SimulatedGateway implements AutoCloseable {
     private GatewayStats finalStats;
 
     public SimulatedGateway(GatewayOptions options) {
+        this(options, null);
+    }
+
+    /** A gateway fed by {@code collector} rather than the simulator; it takes ownership of the collector. */
+    public SimulatedGateway(GatewayOptions options, Collector collector) {
+        this.collector = collector;
         this.options = options;
         this.address = options.address();
         this.topic = Topics.telemetry(address);
@@ -111,8 +122,17 @@ public final class SimulatedGateway implements AutoCloseable {
             }
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             SimulatorOptions simOptions = options.simulator();
-            simulator = new FactorySimulator(simOptions.start().isPresent() ? simOptions : simOptions.withStart(now));
-            Instant simStart = simulator.start();
+            Instant simStart = now;
+            if (collector == null) {
+                simulator = new FactorySimulator(simOptions.start().isPresent() ? simOptions : simOptions.withStart(now));
+                simStart = simulator.start();
+            } else {
+                try {
+                    collector.start(Long.MIN_VALUE);
+                } catch (Exception e) {
+                    throw new IllegalStateException("collector " + collector.describe() + " did not start", e);
+                }
+            }
             sequence = options.firstSequence().isPresent() ? BatchSequence.startingAt(options.firstSequence().getAsLong())
                     : BatchSequence.startingAt(now);
             nextBoundaryMicros = BatchValidator.micros(simStart) + intervalMicros;
@@ -122,8 +142,9 @@ public final class SimulatedGateway implements AutoCloseable {
             long period = options.batchInterval().toNanos();
             generator = scheduler.scheduleAtFixedRate(this::cutSafely, period, period, TimeUnit.NANOSECONDS);
             state = State.RUNNING;
-            log.info("Gateway {} started: {} machines at {} samples/s/sensor, batches every {} ms, first sequence {}",
-                    address, simOptions.machines(), simOptions.samplesPerSecondPerSensor(),
+            log.info("Gateway {} started: {}, batches every {} ms, first sequence {}", address,
+                    collector != null ? collector.describe() : simOptions.machines() + " simulated machines at "
+                            + simOptions.samplesPerSecondPerSensor() + " samples/s/sensor",
                     options.batchInterval().toMillis(), sequence.peek());
         }
     }
@@ -208,10 +229,34 @@ public final class SimulatedGateway implements AutoCloseable {
                         publisher.close();
                     } finally {
                         allocator.close();
+                        closeCollector();
                     }
                 }
             }
         }
+    }
+
+    private int collectFrom(long untilMicros, TelemetryBatch.Builder builder) {
+        try {
+            return collector.collect(untilMicros, builder);
+        } catch (Exception e) {
+            throw new IllegalStateException("collector " + collector.describe() + " failed", e);
+        }
+    }
+
+    private void closeCollector() {
+        if (collector != null) {
+            try {
+                collector.close();
+            } catch (Exception e) {
+                log.warn("Closing collector {} of gateway {} failed", collector.describe(), address, e);
+            }
+        }
+    }
+
+    /** The collector feeding this gateway, if it is not the simulator. */
+    public java.util.Optional<Collector> collector() {
+        return java.util.Optional.ofNullable(collector);
     }
 
     /** The counters now. */
@@ -273,7 +318,9 @@ public final class SimulatedGateway implements AutoCloseable {
             nextBoundaryMicros += intervalMicros;
             // Only this thread takes sequence numbers, so the peeked number is the one taken below.
             TelemetryBatch.Builder builder = TelemetryBatch.builder(address.gateway(), sequence.peek());
-            int samples = simulator.next(until, builder);
+            // The simulator's bound is inclusive, a collector's exclusive.
+            int samples = collector != null ? collectFrom(until + 1, builder)
+                    : simulator.next(until, builder);
             if (samples == 0) {
                 continue; // an interval shorter than a tick; no sequence number is spent
             }

@@ -89,8 +89,12 @@ final class Commands {
 
     static int gateway(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args args = Args.parse("gateway", argv,
-                Set.of("broker", "tenant", "site", "gateway", "machines", "rate", "duration", "username", "password-file"),
+                Set.of("broker", "tenant", "site", "gateway", "machines", "rate", "duration", "username", "password-file", "config"),
                 Set.of("no-faults"));
+        if (args.string("config", null) != null) {
+            return io.werkstrom.app.gateway.ConfiguredGateway.run(java.nio.file.Path.of(args.string("config", null)),
+                    args.duration("duration", null), out, err);
+        }
         GatewayAddress address;
         GatewayOptions options;
         try {

@@ -25,6 +25,8 @@ public final class Werkstrom {
               job                  run the telemetry Flink job on a local MiniCluster against an
                                    external broker and database (see README: external services)
               gateway              run one simulated gateway against an external MQTT broker
+                  --config FILE      or a gateway as its YAML file describes it (collector: simulator,
+                                     nab / cmapss replay, opcua); see edge-gateway/config/
               migrate              apply the database migrations and report the storage flavour
               protocol wire-size   measure bytes per sample on the wire, Arrow IPC against JSON
               eval anomaly --dataset nab|skab --data DIR

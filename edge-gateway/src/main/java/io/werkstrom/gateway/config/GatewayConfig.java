@@ -115,6 +115,23 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         }
     }
 
+    /**
+     * A new collector for the configured source, owned by the caller; empty for the simulator,
+     * whose {@link Simulator#options()} the gateway runs itself.
+     */
+    public Optional<Collector> createCollector() {
+        if (collector instanceof NabReplay n) {
+            return Optional.of(n.create());
+        }
+        if (collector instanceof CmapssReplay c) {
+            return Optional.of(c.create());
+        }
+        if (collector instanceof OpcUa o) {
+            return Optional.of(o.create());
+        }
+        return Optional.empty();
+    }
+
     /** The publisher's options for this gateway. */
     public PublisherOptions publisherOptions() {
         return mqtt.publisherOptions(address);
