@@ -92,7 +92,7 @@ public final class TestPki implements AutoCloseable {
         Path key = dir.resolve(name + ".key");
         Path cert = dir.resolve(name + ".crt");
         openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=" + commonName,
+                "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", subject(commonName),
                 "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
         return new Credential(cert, key);
     }
@@ -108,11 +108,16 @@ public final class TestPki implements AutoCloseable {
             throw new UncheckedIOException("could not write " + ext, e);
         }
         openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", key.toString(), "-out", csr.toString(), "-subj", "/CN=" + commonName);
+                "-keyout", key.toString(), "-out", csr.toString(), "-subj", subject(commonName));
         openssl("x509", "-req", "-in", csr.toString(), "-CA", ca.certificate().toString(), "-CAkey",
                 ca.privateKey().toString(), "-CAcreateserial", "-out", cert.toString(), "-days", "2", "-sha256",
                 "-extfile", ext.toString());
         return new Credential(cert, key);
+    }
+
+    /** openssl's -subj form; a common name may hold '/' or '+' (e.g. tenant/gateway), escaped here. */
+    private static String subject(String commonName) {
+        return "/CN=" + commonName.replace("\\", "\\\\").replace("/", "\\/").replace("+", "\\+");
     }
 
     private void openssl(String... args) {

@@ -84,6 +84,18 @@ class OpcUaCollectorIT {
                         && of(g, "pressure").stream().anyMatch(x -> x.value() == 11.0)
                         && of(g, "temperature").stream().anyMatch(x -> x.value() == 20.5)), "values: " + got);
             }
+            // A restarted gateway resumes after the last spooled sample: the current values it already has are not collected again.
+            long lastSpooled = got.stream().filter(x -> x.quality() == Quality.GOOD).mapToLong(Got::micros).max().orElseThrow();
+            List<Got> resumed = new ArrayList<>();
+            try (OpcUaCollector collector = new OpcUaCollector(options)) {
+                collector.start(lastSpooled);
+                server.set("temp", 21.5);
+                assertTrue(collectUntil(collector, resumed, g -> of(g, "temperature").stream().anyMatch(x -> x.value() == 21.5)),
+                        "values after resuming: " + resumed);
+            }
+            assertTrue(resumed.stream().allMatch(x -> x.micros() > lastSpooled), "nothing at or before the resume point: " + resumed);
+            assertEquals(List.of(21.5), of(resumed, "temperature").stream().map(Got::value).toList());
+
             List<Got> ghost = of(got, "ghost");
             assertEquals(1, ghost.size());
             assertEquals(Quality.BAD, ghost.get(0).quality());

@@ -77,6 +77,27 @@ class ReplayCollectorTest {
     }
 
     @Test
+    void withoutAFixedStartARestartedReplayBeginsAgainAfterTheLastSpooledSample() throws Exception {
+        Path a = nab("m.csv", "2013-12-02 21:15:00,1", "2013-12-02 21:20:00,2");
+        Instant now = START.plusSeconds(100);
+        ReplayOptions unfixed = ReplayOptions.builder().speedUp(300).build();
+        long lastSpooled = START_MICROS + 500_000_000L; // ahead of the clock
+        try (ReplayCollector c = new ReplayCollector("test", () -> NabFormat.read(List.of(a), BadRowPolicy.MARK_BAD),
+                unfixed, java.time.Clock.fixed(now, java.time.ZoneOffset.UTC))) {
+            c.start(lastSpooled);
+            assertEquals(lastSpooled + 1, c.startMicros());
+            TelemetryBatch all = collect(c, Long.MAX_VALUE);
+            assertArrayEquals(new double[] {1, 2}, all.values());
+            assertTrue(all.timestampsMicros()[0] > lastSpooled, "never at or before what is spooled");
+        }
+        try (ReplayCollector c = new ReplayCollector("test", () -> NabFormat.read(List.of(a), BadRowPolicy.MARK_BAD),
+                unfixed, java.time.Clock.fixed(now, java.time.ZoneOffset.UTC))) {
+            c.start(Long.MIN_VALUE);
+            assertEquals(BatchValidator.micros(now), c.startMicros(), "a first start begins now");
+        }
+    }
+
+    @Test
     void malformedNabRowsBecomeBadSamplesAndTheRestReplays() throws Exception {
         Path a = nab("m.csv", "2013-12-02 21:15:00,1", "2013-12-02 21:20:00,oops", "not a time,5", "2013-12-02 21:30:00,4",
                 "2013-12-02 21:35:00", "2013-12-02 21:40:00,6");
