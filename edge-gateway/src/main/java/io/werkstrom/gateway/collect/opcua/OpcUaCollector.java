@@ -161,6 +161,11 @@ public final class OpcUaCollector implements Collector {
         return refusedVariables.get();
     }
 
+    /** How many values were not collected because they were stamped at or before the resume point. */
+    public long skippedBeforeResume() {
+        return skippedBeforeResume.get();
+    }
+
     @Override
     public void close() throws Exception {
         closed = true;

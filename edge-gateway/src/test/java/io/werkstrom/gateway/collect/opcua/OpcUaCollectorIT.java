@@ -92,6 +92,7 @@ class OpcUaCollectorIT {
                 server.set("temp", 21.5);
                 assertTrue(collectUntil(collector, resumed, g -> of(g, "temperature").stream().anyMatch(x -> x.value() == 21.5)),
                         "values after resuming: " + resumed);
+                assertTrue(collector.skippedBeforeResume() >= 2, "temperature and pressure were already spooled");
             }
             assertTrue(resumed.stream().allMatch(x -> x.micros() > lastSpooled), "nothing at or before the resume point: " + resumed);
             assertEquals(List.of(21.5), of(resumed, "temperature").stream().map(Got::value).toList());
