@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 
+import io.werkstrom.app.analytics.AnalyticsCommand;
 import io.werkstrom.app.cli.UsageException;
 
 /**
@@ -34,6 +35,9 @@ public final class Werkstrom {
               eval quality --dataset cmapss|ai4i --data DIR
                                    train and score the quality / remaining-life predictors on a
                                    public benchmark; JSON metrics as the last line
+              analytics serve [--port 8815] [--backend auto|java]
+                                   serve the scoring kernels to Flink jobs over Arrow Flight
+                                   (jobs: --analytics.backend=grpc://host:8815)
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -62,6 +66,7 @@ public final class Werkstrom {
                 case "migrate" -> Commands.migrate(rest, out, err);
                 case "protocol" -> Commands.protocol(rest, out, err);
                 case "eval" -> Commands.eval(rest, out, err);
+                case "analytics" -> AnalyticsCommand.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {

@@ -77,8 +77,9 @@ public record TelemetryJobOptions(
         if (maxClockSkew == null || maxClockSkew.isNegative()) {
             throw new IllegalArgumentException("maxClockSkew must not be negative, got " + maxClockSkew + ".");
         }
-        if (kernelBackend == null || !KernelBackends.CHOICES.contains(kernelBackend.toLowerCase(Locale.ROOT))) {
-            throw new IllegalArgumentException("kernelBackend must be one of " + KernelBackends.CHOICES + ", got "
+        if (!KernelBackends.isValid(kernelBackend)) {
+            throw new IllegalArgumentException("kernelBackend must be one of " + KernelBackends.CHOICES
+                    + " or an analytics service address grpc://host:port, got "
                     + (kernelBackend == null ? "null" : "'" + kernelBackend + "'") + ".");
         }
     }
@@ -222,6 +223,7 @@ public record TelemetryJobOptions(
                 + "min-samples on); default " + format(RobustZScoreOptions.defaults().learningPeriod()),
                 (b, v) -> b.detectorLearningPeriod = parseDuration(v)));
         ARGUMENTS.put("analytics.backend", new Argument(false, "kernelBackend", "one of " + String.join(", ", KernelBackends.CHOICES)
+                + ", or grpc://host:port of an analytics service (remote mode)"
                 + "; default " + KernelBackends.AUTO, (b, v) -> b.kernelBackend(parseChoice(v))));
     }
 
@@ -294,11 +296,11 @@ public record TelemetryJobOptions(
     }
 
     private static String parseChoice(String text) {
-        String choice = text.trim().toLowerCase(Locale.ROOT);
-        if (!KernelBackends.CHOICES.contains(choice)) {
-            throw new IllegalArgumentException("not a known backend.");
+        if (!KernelBackends.isValid(text)) {
+            throw new IllegalArgumentException("not a known backend (auto, java, or grpc://host:port of an analytics service).");
         }
-        return choice;
+        String choice = text.trim();
+        return choice.startsWith("grpc://") ? choice : choice.toLowerCase(Locale.ROOT);
     }
 
     private static <E extends Enum<E>> E parseEnum(Class<E> type, String text) {

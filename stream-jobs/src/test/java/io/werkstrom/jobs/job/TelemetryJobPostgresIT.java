@@ -8,6 +8,7 @@ import static io.werkstrom.jobs.job.JobHarness.count;
 import static io.werkstrom.jobs.job.JobHarness.publish;
 import static io.werkstrom.jobs.job.JobHarness.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.remote.AnalyticsService;
 import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.source.reader.MqttSourceException;
 import io.werkstrom.jobs.storage.SchemaMigrator;
@@ -188,8 +191,20 @@ class TelemetryJobPostgresIT {
 
     @Test
     void spikesInASeriesBecomeAnomalies() throws Exception {
-        JobClient job = start(options(1, true));
-        String tenant = "tenant-d";
+        assertSpikesBecomeAnomalies(options(1, true), "tenant-d");
+    }
+
+    @Test
+    void inRemoteModeTheAnalyticsServiceScoresTheStream() throws Exception {
+        try (JavaKernelBackend served = new JavaKernelBackend(1, 1_000);
+             AnalyticsService service = AnalyticsService.start(served, "127.0.0.1", 0)) {
+            assertSpikesBecomeAnomalies(options(1, true, "grpc://127.0.0.1:" + service.port()), "tenant-r");
+            assertTrue(service.calls() > 0, "the job never called the analytics service");
+        }
+    }
+
+    private void assertSpikesBecomeAnomalies(TelemetryJobOptions options, String tenant) throws Exception {
+        JobClient job = start(options);
         awaitSubscribed(publisher, codec, new GatewayAddress(tenant, "plant-1", "warm-up"), store, job);
 
         GatewayAddress gateway = new GatewayAddress(tenant, "plant-1", "gw-1");
@@ -306,6 +321,10 @@ class TelemetryJobPostgresIT {
     }
 
     private TelemetryJobOptions options(int parallelism, boolean detector) {
+        return options(parallelism, detector, "java");
+    }
+
+    private TelemetryJobOptions options(int parallelism, boolean detector, String backend) {
         return TelemetryJobOptions.builder()
                 .mqttUri(broker.uri())
                 .sharedGroup(name)
@@ -316,7 +335,7 @@ class TelemetryJobPostgresIT {
                 .checkpointInterval(JobHarness.CHECKPOINT_INTERVAL)
                 .detectorEnabled(detector)
                 .detector(RobustZScoreOptions.defaults())
-                .kernelBackend("java")
+                .kernelBackend(backend)
                 .build();
     }
 

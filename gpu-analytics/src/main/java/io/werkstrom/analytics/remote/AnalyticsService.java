@@ -1,0 +1,181 @@
+package io.werkstrom.analytics.remote;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightServer;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.NoOpFlightProducer;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.werkstrom.analytics.kernel.KernelBackend;
+
+/**
+ * Serves the kernels of one {@link KernelBackend} (on a GPU node: the GPU backend) to many Flink
+ * jobs over Arrow Flight, so that the GPU is shared instead of every task manager needing one.
+ * The wire format is {@link KernelExchange}'s.
+ *
+ * <p>Bad requests are answered with {@code INVALID_ARGUMENT} and the reason; they never stop the
+ * service. Thread-safe: Flight runs calls on its own threads and the backend is thread-safe. The
+ * service owns its allocator and server, not the backend, which its creator closes after it.
+ */
+public final class AnalyticsService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AnalyticsService.class);
+
+    private final KernelBackend backend;
+    private final BufferAllocator allocator;
+    private final FlightServer server;
+    private final AtomicLong calls = new AtomicLong();
+    private final AtomicLong rows = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+
+    private AnalyticsService(KernelBackend backend, String host, int port) throws IOException {
+        this.backend = backend;
+        this.allocator = new RootAllocator();
+        try {
+            this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(host, port), new Producer())
+                    .maxInboundMessageSize(Integer.MAX_VALUE)
+                    .build()
+                    .start();
+        } catch (IOException | RuntimeException e) {
+            allocator.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts serving {@code backend} on {@code host:port} (port 0: any free port).
+     *
+     * @throws IOException when the port cannot be bound
+     */
+    public static AnalyticsService start(KernelBackend backend, String host, int port) throws IOException {
+        AnalyticsService service = new AnalyticsService(backend, host, port);
+        LOG.info("Analytics service on {}:{} serving the {} kernel backend", host, service.port(), backend.name());
+        return service;
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    public String backendName() {
+        return backend.name();
+    }
+
+    /** Kernel calls served, rows scored and requests refused so far. */
+    public long calls() {
+        return calls.get();
+    }
+
+    public long rows() {
+        return rows.get();
+    }
+
+    public long rejected() {
+        return rejected.get();
+    }
+
+    /** Blocks until the service is shut down (by {@link #close()} from another thread). */
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.shutdown();
+            if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("Analytics service calls still running after 10 s; closing anyway");
+            }
+            server.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("Stopping the analytics service failed", e);
+        } finally {
+            allocator.close();
+        }
+    }
+
+    private final class Producer extends NoOpFlightProducer {
+
+        @Override
+        public void doExchange(CallContext context, FlightStream reader, ServerStreamListener listener) {
+            KernelExchange.Kernel kernel = KernelExchange.Kernel.of(reader.getDescriptor()).orElse(null);
+            if (kernel == null) {
+                refuse(listener, "unknown kernel command; expected " + KernelExchange.PREFIX + "robust_z or robust_z_modes");
+                return;
+            }
+            try {
+                if (!reader.next()) {
+                    refuse(listener, kernel.wireName() + ": the request holds no batch");
+                    return;
+                }
+                VectorSchemaRoot request = reader.getRoot();
+                if (request.getFieldVectors().size() != 2
+                        || !(request.getVector(0) instanceof Float8Vector values)
+                        || !(request.getVector(1) instanceof IntVector series)) {
+                    refuse(listener, kernel.wireName() + " takes a batch of (values Float8, series Int32), got "
+                            + request.getSchema());
+                    return;
+                }
+                int rowCount = values.getValueCount();
+                try (KernelExchange.Parameters p = KernelExchange.readParameters(allocator, reader.getLatestMetadata(),
+                        kernel);
+                     Float8Vector scores = new Float8Vector("score", allocator)) {
+                    scores.allocateNew(Math.max(1, rowCount));
+                    run(kernel, values, series, p, scores);
+                    try (VectorSchemaRoot response = VectorSchemaRoot.of(scores)) {
+                        response.setRowCount(rowCount);
+                        listener.start(response);
+                        listener.putNext();
+                        listener.completed();
+                    }
+                }
+                calls.incrementAndGet();
+                rows.addAndGet(rowCount);
+            } catch (IllegalArgumentException | ClassCastException e) {
+                refuse(listener, kernel.wireName() + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.warn("Kernel {} failed", kernel.wireName(), e);
+                listener.error(CallStatus.INTERNAL.withDescription(kernel.wireName() + " failed: " + e)
+                        .withCause(e).toRuntimeException());
+            }
+        }
+
+        private void run(KernelExchange.Kernel kernel, Float8Vector values, IntVector series,
+                         KernelExchange.Parameters p, Float8Vector scores) {
+            // A series index outside the parameters would make a device kernel read out of bounds.
+            int seriesCount = p.get(kernel == KernelExchange.Kernel.ROBUST_Z ? 0 : 3).getValueCount();
+            for (int i = 0; i < series.getValueCount(); i++) {
+                if (series.isNull(i) || series.get(i) < 0 || series.get(i) >= seriesCount) {
+                    throw new IllegalArgumentException("row " + i + " names series "
+                            + (series.isNull(i) ? "null" : series.get(i)) + ", outside [0, " + seriesCount + ")");
+                }
+            }
+            switch (kernel) {
+                case ROBUST_Z -> backend.robustZ(values, series, (Float8Vector) p.get(0), (Float8Vector) p.get(1),
+                        scores);
+                case ROBUST_Z_MODES -> backend.robustZModes(values, series, (Float8Vector) p.get(0),
+                        (Float8Vector) p.get(1), (Float8Vector) p.get(2), (IntVector) p.get(3), scores);
+                default -> throw new IllegalArgumentException("unsupported kernel " + kernel);
+            }
+        }
+
+        private void refuse(ServerStreamListener listener, String reason) {
+            rejected.incrementAndGet();
+            LOG.info("Refused a kernel request: {}", reason);
+            listener.error(CallStatus.INVALID_ARGUMENT.withDescription(reason).toRuntimeException());
+        }
+    }
+}

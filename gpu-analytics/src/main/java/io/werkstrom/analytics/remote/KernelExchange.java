@@ -1,0 +1,191 @@
+package io.werkstrom.analytics.remote;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+
+/**
+ * The wire format between {@link RemoteKernelBackend} and {@link AnalyticsService}: one Flight
+ * {@code DoExchange} per kernel call.
+ *
+ * <ul>
+ *   <li>The descriptor's command names the kernel: {@value #PREFIX} followed by {@link Kernel#wireName()}.</li>
+ *   <li>The client sends one record batch with the per-row columns ({@code values} Float8,
+ *       {@code series} Int32), straight from the caller's Arrow buffers. The per-series parameters
+ *       have other lengths, so they travel in that batch's application metadata, each as a
+ *       length-prefixed one-column Arrow IPC stream.</li>
+ *   <li>The service answers with one record batch of one Float8 column, the scores, or a Flight
+ *       error ({@code INVALID_ARGUMENT} for bad input, {@code INTERNAL} for a failed kernel).</li>
+ * </ul>
+ */
+final class KernelExchange {
+
+    static final String PREFIX = "werkstrom.kernel.v1/";
+    /** Parameters of more than this are refused before they are read (64 MiB: a million series with modes). */
+    static final int MAX_PARAMETER_BYTES = 64 << 20;
+
+    /** The kernels a service runs, with their parameter columns in order. */
+    enum Kernel {
+        ROBUST_Z("robust_z", List.of("center", "scale")),
+        ROBUST_Z_MODES("robust_z_modes", List.of("lower", "upper", "scale", "mode_count"));
+
+        private final String wireName;
+        private final List<String> parameters;
+
+        Kernel(String wireName, List<String> parameters) {
+            this.wireName = wireName;
+            this.parameters = parameters;
+        }
+
+        String wireName() {
+            return wireName;
+        }
+
+        List<String> parameters() {
+            return parameters;
+        }
+
+        FlightDescriptor descriptor() {
+            return FlightDescriptor.command((PREFIX + wireName).getBytes(StandardCharsets.UTF_8));
+        }
+
+        static Optional<Kernel> of(FlightDescriptor descriptor) {
+            if (!descriptor.isCommand()) {
+                return Optional.empty();
+            }
+            String command = new String(descriptor.getCommand(), StandardCharsets.UTF_8);
+            for (Kernel kernel : values()) {
+                if (command.equals(PREFIX + kernel.wireName)) {
+                    return Optional.of(kernel);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    private KernelExchange() {
+    }
+
+    /**
+     * The parameter vectors in a buffer of {@code allocator}: per vector (their lengths differ),
+     * a 4-byte little-endian length and a one-column Arrow IPC stream. The vectors are borrowed
+     * (the temporary roots around them are not closed); the caller owns the buffer.
+     */
+    static ArrowBuf parameters(BufferAllocator allocator, List<FieldVector> vectors) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (FieldVector vector : vectors) {
+            ByteArrayOutputStream stream = new ByteArrayOutputStream();
+            VectorSchemaRoot root = new VectorSchemaRoot(List.of(vector.getField()), List.of(vector),
+                    vector.getValueCount());
+            try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(stream))) {
+                writer.start();
+                writer.writeBatch();
+                writer.end();
+            } catch (IOException e) {
+                throw new IllegalStateException("writing kernel parameters to memory failed", e);
+            }
+            int length = stream.size();
+            bytes.write(length & 0xFF);
+            bytes.write((length >>> 8) & 0xFF);
+            bytes.write((length >>> 16) & 0xFF);
+            bytes.write((length >>> 24) & 0xFF);
+            bytes.writeBytes(stream.toByteArray());
+        }
+        byte[] payload = bytes.toByteArray();
+        ArrowBuf buffer = allocator.buffer(Math.max(1, payload.length));
+        buffer.setBytes(0, payload);
+        buffer.writerIndex(payload.length);
+        return buffer;
+    }
+
+    /**
+     * The parameters of a request, read into {@code allocator}; closing releases them.
+     *
+     * @throws IllegalArgumentException when the metadata is missing, too large, malformed, or not
+     *                                  the kernel's number of one-column streams
+     */
+    static Parameters readParameters(BufferAllocator allocator, ArrowBuf metadata, Kernel kernel) {
+        if (metadata == null || metadata.readableBytes() == 0) {
+            throw new IllegalArgumentException(kernel.wireName + " needs its parameters in the batch metadata");
+        }
+        if (metadata.readableBytes() > MAX_PARAMETER_BYTES) {
+            throw new IllegalArgumentException("parameters of " + metadata.readableBytes() + " bytes exceed the limit of "
+                    + MAX_PARAMETER_BYTES);
+        }
+        byte[] payload = new byte[(int) metadata.readableBytes()];
+        metadata.getBytes(metadata.readerIndex(), payload);
+        Parameters parameters = new Parameters();
+        try {
+            int offset = 0;
+            while (offset < payload.length) {
+                if (payload.length - offset < 4) {
+                    throw new IllegalArgumentException("truncated parameter length at byte " + offset);
+                }
+                int length = (payload[offset] & 0xFF) | (payload[offset + 1] & 0xFF) << 8
+                        | (payload[offset + 2] & 0xFF) << 16 | (payload[offset + 3] & 0xFF) << 24;
+                offset += 4;
+                if (length < 0 || length > payload.length - offset) {
+                    throw new IllegalArgumentException("parameter " + parameters.readers.size() + " claims " + length
+                            + " bytes, " + (payload.length - offset) + " remain");
+                }
+                ArrowStreamReader reader = new ArrowStreamReader(
+                        new ByteArrayInputStream(payload, offset, length), allocator);
+                parameters.readers.add(reader);
+                if (!reader.loadNextBatch() || reader.getVectorSchemaRoot().getFieldVectors().size() != 1) {
+                    throw new IllegalArgumentException("parameter " + (parameters.readers.size() - 1)
+                            + " is not one column in one batch");
+                }
+                offset += length;
+            }
+            if (parameters.readers.size() != kernel.parameters.size()) {
+                throw new IllegalArgumentException(kernel.wireName + " takes parameters " + kernel.parameters + ", got "
+                        + parameters.readers.size());
+            }
+            return parameters;
+        } catch (IOException | RuntimeException e) {
+            parameters.close();
+            if (e instanceof IllegalArgumentException invalid) {
+                throw invalid;
+            }
+            throw new IllegalArgumentException(kernel.wireName + ": unreadable parameters: " + e.getMessage(), e);
+        }
+    }
+
+    /** The parameter vectors of one request, in the kernel's order; closing releases their memory. */
+    static final class Parameters implements AutoCloseable {
+
+        private final List<ArrowStreamReader> readers = new ArrayList<>();
+
+        FieldVector get(int index) {
+            try {
+                return readers.get(index).getVectorSchemaRoot().getVector(0);
+            } catch (IOException e) {
+                throw new IllegalStateException("parameter " + index + " is unreadable", e);
+            }
+        }
+
+        @Override
+        public void close() {
+            for (ArrowStreamReader reader : readers) {
+                try {
+                    reader.close();
+                } catch (IOException e) {
+                    // in-memory streams: nothing left to release
+                }
+            }
+        }
+    }
+}
