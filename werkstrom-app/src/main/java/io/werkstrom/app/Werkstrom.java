@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.app.train.TrainCommand;
 
 /**
  * The {@code ./werkstrom} entry point: dispatches to one command. Commands print progress to
@@ -32,6 +33,9 @@ public final class Werkstrom {
               eval quality --dataset cmapss|ai4i --data DIR
                                    train and score the quality / remaining-life predictors on a
                                    public benchmark; JSON metrics as the last line
+              train quality --jdbc-url URL --tenant T [--machine-type TYPE] [--since 7d | --simulated]
+                                   train a part-scrap fleet model from labelled history and store
+                                   it as the next version; running jobs pick it up
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -60,6 +64,7 @@ public final class Werkstrom {
                 case "migrate" -> Commands.migrate(rest, out, err);
                 case "protocol" -> Commands.protocol(rest, out, err);
                 case "eval" -> Commands.eval(rest, out, err);
+                case "train" -> TrainCommand.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {
