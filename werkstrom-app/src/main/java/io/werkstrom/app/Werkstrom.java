@@ -6,6 +6,7 @@ import java.util.List;
 
 import io.werkstrom.app.analytics.AnalyticsCommand;
 import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.app.train.TrainCommand;
 
 /**
  * The {@code ./werkstrom} entry point: dispatches to one command. Commands print progress to
@@ -38,6 +39,9 @@ public final class Werkstrom {
               analytics serve [--port 8815] [--backend auto|java]
                                    serve the scoring kernels to Flink jobs over Arrow Flight
                                    (jobs: --analytics.backend=grpc://host:8815)
+              train quality --jdbc-url URL --tenant T [--machine-type TYPE] [--since 7d | --simulated]
+                                   train a part-scrap fleet model from labelled history and store
+                                   it as the next version; running jobs pick it up
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -67,6 +71,7 @@ public final class Werkstrom {
                 case "protocol" -> Commands.protocol(rest, out, err);
                 case "eval" -> Commands.eval(rest, out, err);
                 case "analytics" -> AnalyticsCommand.run(rest, out, err);
+                case "train" -> TrainCommand.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {

@@ -2,6 +2,7 @@ package io.werkstrom.jobs.job;
 
 import io.werkstrom.jobs.decode.DecodeFunction;
 import io.werkstrom.jobs.detect.AnomalyScoringFunction;
+import io.werkstrom.jobs.predict.QualityPredictionFunction;
 import io.werkstrom.jobs.sink.RecordSink;
 import io.werkstrom.jobs.sink.TelemetrySink;
 import io.werkstrom.jobs.source.MqttRecord;
@@ -9,6 +10,7 @@ import io.werkstrom.jobs.source.MqttSource;
 import io.werkstrom.jobs.source.MqttSourceOptions;
 import io.werkstrom.jobs.source.ReaderSessions;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
+import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StorageFlavor;
@@ -30,6 +32,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * MqttSource ─► DecodeFunction ─┬─► TelemetrySink                       (telemetry + batch ledger)
  *                               ├─► keyBy(tenant/gateway) ─► AnomalyScoringFunction ─► RecordSink.anomalies
+ *                               ├─► keyBy(tenant/gateway) ─► QualityPredictionFunction ─► RecordSink.qualityPredictions
  *                               └─(side output)─► RecordSink.deadLetters
  * </pre>
  *
@@ -84,6 +87,20 @@ public final class TelemetryJob {
                     .name("anomaly-sink")
                     .uid("anomaly-sink");
         }
+        if (options.predictionEnabled()) {
+            predictQuality(batches, options);
+        }
+    }
+
+    private static void predictQuality(SingleOutputStreamOperator<ReceivedBatch> batches, TelemetryJobOptions options) {
+        batches.keyBy(AnomalyScoringFunction::key)
+                .process(new QualityPredictionFunction(options.store(), options.modelRefresh()))
+                .returns(TypeInformation.of(QualityPrediction.class))
+                .name("predict-quality")
+                .uid("predict-quality")
+                .sinkTo(RecordSink.qualityPredictions(options.store(), options.sink()))
+                .name("quality-prediction-sink")
+                .uid("quality-prediction-sink");
     }
 
     /**

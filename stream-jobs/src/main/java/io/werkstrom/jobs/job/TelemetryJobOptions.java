@@ -35,6 +35,8 @@ import io.werkstrom.protocol.Topics;
  * @param detectorEnabled    whether batches are scored for anomalies
  * @param detector           the robust z-score detector's settings
  * @param kernelBackend      kernel backend for the detector, one of {@link KernelBackends#CHOICES}
+ * @param predictionEnabled  whether production cycles get a predicted scrap probability (needs a model in {@code models})
+ * @param modelRefresh       how often the job reads the {@code models} table again for new versions
  */
 public record TelemetryJobOptions(
         MqttSourceOptions mqtt,
@@ -45,7 +47,9 @@ public record TelemetryJobOptions(
         Duration maxClockSkew,
         boolean detectorEnabled,
         RobustZScoreOptions detector,
-        String kernelBackend) implements Serializable {
+        String kernelBackend,
+        boolean predictionEnabled,
+        Duration modelRefresh) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -59,6 +63,7 @@ public record TelemetryJobOptions(
     public static final int DEFAULT_PARALLELISM = 1;
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(3);
     public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofHours(1);
+    public static final Duration DEFAULT_MODEL_REFRESH = Duration.ofMinutes(1);
     /** Flink refuses checkpoint intervals below 10 ms. */
     public static final Duration MIN_CHECKPOINT_INTERVAL = Duration.ofMillis(10);
 
@@ -76,6 +81,9 @@ public record TelemetryJobOptions(
         }
         if (maxClockSkew == null || maxClockSkew.isNegative()) {
             throw new IllegalArgumentException("maxClockSkew must not be negative, got " + maxClockSkew + ".");
+        }
+        if (modelRefresh == null || modelRefresh.isNegative() || modelRefresh.isZero()) {
+            throw new IllegalArgumentException("modelRefresh must be positive, got " + modelRefresh + ".");
         }
         if (!KernelBackends.isValid(kernelBackend)) {
             throw new IllegalArgumentException("kernelBackend must be one of " + KernelBackends.CHOICES
@@ -210,6 +218,10 @@ public record TelemetryJobOptions(
                 + format(DEFAULT_CHECKPOINT_INTERVAL), (b, v) -> b.checkpointInterval(parseDuration(v))));
         ARGUMENTS.put("decode.max-clock-skew", new Argument(false, "maxClockSkew", "a duration; default "
                 + format(DEFAULT_MAX_CLOCK_SKEW), (b, v) -> b.maxClockSkew(parseDuration(v))));
+        ARGUMENTS.put("predict.enabled", new Argument(false, "predictionEnabled", "true or false; default true",
+                (b, v) -> b.predictionEnabled(parseBoolean(v))));
+        ARGUMENTS.put("predict.model-refresh", new Argument(false, "modelRefresh", "a duration like 60s; default "
+                + DEFAULT_MODEL_REFRESH.toSeconds() + "s", (b, v) -> b.modelRefresh(parseDuration(v))));
         ARGUMENTS.put("detector.enabled", new Argument(false, "detectorEnabled", "true or false; default true",
                 (b, v) -> b.detectorEnabled(parseBoolean(v))));
         ARGUMENTS.put("detector.threshold", new Argument(false, "threshold", "a number > 0; default "
@@ -335,6 +347,8 @@ public record TelemetryJobOptions(
         private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
         private Duration maxClockSkew = DEFAULT_MAX_CLOCK_SKEW;
         private boolean detectorEnabled = true;
+        private boolean predictionEnabled = true;
+        private Duration modelRefresh = DEFAULT_MODEL_REFRESH;
         private RobustZScoreOptions detector;
         private Double detectorThreshold;
         private Integer detectorWindowSize;
@@ -413,6 +427,16 @@ public record TelemetryJobOptions(
             return this;
         }
 
+        public Builder predictionEnabled(boolean enabled) {
+            this.predictionEnabled = enabled;
+            return this;
+        }
+
+        public Builder modelRefresh(Duration refresh) {
+            this.modelRefresh = refresh;
+            return this;
+        }
+
         public Builder detectorEnabled(boolean enabled) {
             this.detectorEnabled = enabled;
             return this;
@@ -463,7 +487,7 @@ public record TelemetryJobOptions(
                 detectorOptions = tuned.build();
             }
             return new TelemetryJobOptions(mqtt, storeOptions, sinkOptions, parallelism, checkpointInterval, maxClockSkew,
-                    detectorEnabled, detectorOptions, kernelBackend);
+                    detectorEnabled, detectorOptions, kernelBackend, predictionEnabled, modelRefresh);
         }
     }
 }

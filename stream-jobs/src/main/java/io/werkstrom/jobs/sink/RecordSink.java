@@ -6,6 +6,7 @@ import java.util.List;
 
 import io.werkstrom.jobs.storage.DeadLetter;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
+import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.jobs.storage.TelemetryStore;
@@ -49,6 +50,11 @@ public final class RecordSink<T> implements Sink<T> {
 
     public static RecordSink<DeadLetter> deadLetters(StoreOptions store, SinkOptions options) {
         return new RecordSink<>(store, options, "dead letters", "deadLettersWritten", TelemetryStore::writeDeadLetters);
+    }
+
+    public static RecordSink<QualityPrediction> qualityPredictions(StoreOptions store, SinkOptions options) {
+        return new RecordSink<>(store, options, "quality predictions", "qualityPredictionsWritten",
+                TelemetryStore::writeQualityPredictions);
     }
 
     @Override

@@ -55,6 +55,14 @@ public final class TelemetryStore implements AutoCloseable {
     private static final String ANOMALY_INSERT = "INSERT INTO anomalies "
             + "(time, tenant, site, gateway, machine, sensor, value, score, threshold, detector)";
     private static final int ANOMALY_COLUMNS = 10;
+    private static final String PREDICTION_INSERT = "INSERT INTO quality_predictions (tenant, site, gateway, machine,"
+            + " cycle_end, model, model_version, probability, actual_scrap, predicted_at)";
+    private static final int PREDICTION_COLUMNS = 10;
+    /** A replayed prediction keeps the outcome that arrived meanwhile. */
+    private static final String PREDICTION_CONFLICT = "ON CONFLICT (tenant, gateway, machine, cycle_end) DO UPDATE SET"
+            + " actual_scrap = coalesce(EXCLUDED.actual_scrap, quality_predictions.actual_scrap)";
+    private static final String OUTCOME_UPDATE = "UPDATE quality_predictions SET actual_scrap = ?"
+            + " WHERE tenant = ? AND gateway = ? AND machine = ? AND cycle_end = ?";
 
     /** The aggregate views and their bucket widths in seconds, in refresh order. */
     private static final Map<String, Long> AGGREGATES = Map.of("telemetry_1m", 60L, "telemetry_1h", 3_600L);
@@ -207,6 +215,60 @@ public final class TelemetryStore implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             Connections.rollbackQuietly(connection, e);
             throw new StoreException("writing " + anomalies.size() + " anomalies failed", e);
+        }
+    }
+
+    /**
+     * Writes predictions (replays are idempotent) and fills in outcomes that arrived after their
+     * cycle's prediction, in one transaction.
+     */
+    public void writeQualityPredictions(List<QualityPrediction> predictions) throws StoreException {
+        Objects.requireNonNull(predictions, "predictions must not be null.");
+        List<QualityPrediction> predicted = predictions.stream().filter(QualityPrediction::hasPrediction).toList();
+        List<QualityPrediction> outcomes = predictions.stream().filter(p -> !p.hasPrediction()).toList();
+        if (predictions.isEmpty()) {
+            return;
+        }
+        int chunk = SqlStatements.chunkRows(options.insertChunkRows(), PREDICTION_COLUMNS);
+        try {
+            for (int start = 0; start < predicted.size(); start += chunk) {
+                List<QualityPrediction> part = predicted.subList(start, Math.min(predicted.size(), start + chunk));
+                try (PreparedStatement insert = connection.prepareStatement(SqlStatements.multiRowInsert(
+                        PREDICTION_INSERT, PREDICTION_COLUMNS, part.size(), PREDICTION_CONFLICT))) {
+                    int p = 1;
+                    for (QualityPrediction prediction : part) {
+                        GatewayAddress source = prediction.source();
+                        insert.setString(p++, source.tenant());
+                        insert.setString(p++, source.site());
+                        insert.setString(p++, source.gateway());
+                        insert.setString(p++, prediction.machine());
+                        insert.setObject(p++, SqlStatements.timestamp(prediction.cycleEndMicros()));
+                        insert.setString(p++, prediction.model());
+                        insert.setInt(p++, prediction.modelVersion());
+                        insert.setDouble(p++, prediction.probability());
+                        insert.setObject(p++, prediction.actualScrap(), java.sql.Types.BOOLEAN);
+                        insert.setObject(p++, SqlStatements.timestamp(prediction.predictedAtMicros()));
+                    }
+                    insert.executeUpdate();
+                }
+            }
+            if (!outcomes.isEmpty()) {
+                try (PreparedStatement update = connection.prepareStatement(OUTCOME_UPDATE)) {
+                    for (QualityPrediction outcome : outcomes) {
+                        update.setBoolean(1, outcome.actualScrap());
+                        update.setString(2, outcome.source().tenant());
+                        update.setString(3, outcome.source().gateway());
+                        update.setString(4, outcome.machine());
+                        update.setObject(5, SqlStatements.timestamp(outcome.cycleEndMicros()));
+                        update.addBatch();
+                    }
+                    update.executeBatch();
+                }
+            }
+            connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            Connections.rollbackQuietly(connection, e);
+            throw new StoreException("writing " + predictions.size() + " quality predictions failed", e);
         }
     }
 

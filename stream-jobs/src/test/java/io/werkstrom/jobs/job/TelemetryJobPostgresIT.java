@@ -23,8 +23,12 @@ import java.util.concurrent.TimeUnit;
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.remote.AnalyticsService;
+import io.werkstrom.analytics.predict.PartQualityModel;
+import io.werkstrom.jobs.predict.ModelRegistry;
+import io.werkstrom.jobs.predict.QualityPredictionFixtures;
 import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.source.reader.MqttSourceException;
+import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.BatchCodec;
@@ -232,6 +236,36 @@ class TelemetryJobPostgresIT {
         assertEquals(spikes.size(), count(store, "SELECT count(*) FROM anomalies WHERE tenant = ? AND gateway = 'gw-1'"
                 + " AND value = 80.0 AND sensor = 'temperature_c' AND site = 'plant-1' AND score > threshold"
                 + " AND detector = 'robust-z'", tenant), "anomalies at the spikes");
+    }
+
+    @Test
+    void everyCycleGetsAPredictionFromTheFleetModelNextToItsOutcome() throws Exception {
+        String tenant = "tenant-q";
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(store.jdbcUrl(), store.user(),
+                store.password())) {
+            ModelCatalog.publish(db, tenant, ModelRegistry.PART_SCRAP, ModelCatalog.DEFAULT_TYPE, PartQualityModel.KIND,
+                    400, "{}", QualityPredictionFixtures.vibrationModel().toBytes());
+        }
+        JobClient job = start(options(1, false));
+        awaitSubscribed(publisher, codec, new GatewayAddress(tenant, "plant-1", "warm-up"), store, job);
+        GatewayAddress gateway = new GatewayAddress(tenant, "plant-1", "gw-1");
+        long start = io.werkstrom.protocol.BatchValidator.micros(java.time.Instant.now()) - 600_000_000L;
+        for (int sequence = 0; sequence < 6; sequence++) {
+            TelemetryBatch.Builder builder = TelemetryBatch.builder(gateway.gateway(), sequence);
+            for (String machine : List.of("press-1", "press-2")) {
+                long end = start + sequence * 30_000_000L;
+                boolean rough = machine.equals("press-2");
+                QualityPredictionFixtures.cycle(builder, machine, end, rough ? 8.0 : 1.0, rough);
+            }
+            publish(publisher, Topics.telemetry(gateway), codec.encode(builder.build()));
+        }
+        // The first cycle end of each machine only marks a start: five cycles each are predicted.
+        awaitCount(store, "quality predictions", 10, job,
+                "SELECT count(*) FROM quality_predictions WHERE tenant = ? AND actual_scrap IS NOT NULL", tenant);
+        assertEquals(5, count(store, "SELECT count(*) FROM quality_predictions WHERE tenant = ? AND machine = 'press-2'"
+                + " AND actual_scrap AND probability > 0.8 AND model_version = 1", tenant));
+        assertEquals(5, count(store, "SELECT count(*) FROM quality_predictions WHERE tenant = ? AND machine = 'press-1'"
+                + " AND NOT actual_scrap AND probability < 0.2", tenant));
     }
 
     @Test

@@ -24,8 +24,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.app.embedded.EmbeddedBroker;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
+import io.werkstrom.app.train.FleetTrainer;
+import io.werkstrom.app.train.SimulatedHistory;
 import io.werkstrom.gateway.GatewayOptions;
 import io.werkstrom.gateway.GatewayStats;
 import io.werkstrom.gateway.SimulatedGateway;
@@ -34,8 +37,10 @@ import io.werkstrom.gateway.sim.FaultPlan;
 import io.werkstrom.gateway.sim.SimulatorOptions;
 import io.werkstrom.jobs.job.TelemetryJob;
 import io.werkstrom.jobs.job.TelemetryJobOptions;
+import io.werkstrom.jobs.predict.ModelRegistry;
 import io.werkstrom.jobs.source.ReaderSessions;
 import io.werkstrom.jobs.storage.MigrationReport;
+import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
@@ -86,6 +91,7 @@ public final class Demo {
                         .checkpointInterval(Duration.ofSeconds(1))
                         .build();
                 ReaderSessions.provision(jobOptions.mqtt(), options.parallelism());
+                trainFleetModel(store);
                 return runPipeline(broker, store, jobOptions, migration, backend);
             }
         }
@@ -153,12 +159,33 @@ public final class Demo {
             }
             return new DemoResult(published, stored, count(db, "SELECT count(*) FROM dead_letters"),
                     count(db, "SELECT count(*) FROM anomalies"), options.duration().toMillis() / 1000.0,
-                    stored / elapsed, migration.flavor().name().toLowerCase(Locale.ROOT), backend);
+                    stored / elapsed, migration.flavor().name().toLowerCase(Locale.ROOT), backend,
+                    count(db, "SELECT count(*) FROM quality_predictions"),
+                    scrap(db, "SELECT avg(probability) FROM quality_predictions WHERE actual_scrap IS NOT NULL"),
+                    scrap(db, "SELECT avg(CASE WHEN actual_scrap THEN 1.0 ELSE 0.0 END) FROM quality_predictions"
+                            + " WHERE actual_scrap IS NOT NULL"));
         } finally {
             for (SimulatedGateway gateway : gateways) {
                 gateway.close();
             }
             cancel(job);
+        }
+    }
+
+    /**
+     * The demo's machines are new: a fleet model trained on simulated history of machines of the
+     * same type covers them from their first cycle, as it would a machine added to a real fleet.
+     */
+    private void trainFleetModel(StoreOptions store) throws SQLException {
+        say("training the part-quality fleet model on 90 minutes of simulated history of 12 machines...");
+        FleetTrainer.Result fleet = FleetTrainer.train(SimulatedHistory.simulate(12, Duration.ofMinutes(90),
+                options.samplesPerSecond(), 42));
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
+            int version = ModelCatalog.publish(db, TENANT, ModelRegistry.PART_SCRAP, ModelCatalog.DEFAULT_TYPE,
+                    PartQualityModel.KIND, fleet.cycles(), fleet.metricsJson(), fleet.model().toBytes());
+            say(String.format(Locale.ROOT, "fleet model version %d: %d cycles, scrap %.1f %%, held-out PR-AUC %.2f,"
+                    + " Brier %.4f (base rate %.4f)", version, fleet.cycles(), 100 * fleet.scrapRate(),
+                    fleet.holdoutPrAuc(), fleet.holdoutBrier(), fleet.baselineBrier()));
         }
     }
 
@@ -182,8 +209,9 @@ public final class Demo {
     private void report(long started, long published, Connection db) throws SQLException {
         double seconds = (System.nanoTime() - started) / 1e9;
         long stored = ledgerRows(db);
-        say(String.format(Locale.ROOT, "[%5.1fs] published %,d  stored %,d  anomalies %,d  dead letters %,d  (%,.0f samples/s stored)",
-                seconds, published, stored, count(db, "SELECT count(*) FROM anomalies"),
+        say(String.format(Locale.ROOT, "[%5.1fs] published %,d  stored %,d  anomalies %,d  predictions %,d  dead letters %,d"
+                + "  (%,.0f samples/s stored)", seconds, published, stored, count(db, "SELECT count(*) FROM anomalies"),
+                count(db, "SELECT count(*) FROM quality_predictions"),
                 count(db, "SELECT count(*) FROM dead_letters"), stored / Math.max(seconds, 1e-3)));
     }
 
@@ -194,6 +222,14 @@ public final class Demo {
     /** Rows the job has committed, read from the batch ledger (written in the same transaction as the rows). */
     private static long ledgerRows(Connection db) throws SQLException {
         return count(db, "SELECT coalesce(sum(rows), 0) FROM batch_ledger");
+    }
+
+    private static double scrap(Connection db, String sql) throws SQLException {
+        try (Statement statement = db.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+            rows.next();
+            double value = rows.getDouble(1);
+            return rows.wasNull() ? Double.NaN : value;
+        }
     }
 
     private static long count(Connection db, String sql) throws SQLException {

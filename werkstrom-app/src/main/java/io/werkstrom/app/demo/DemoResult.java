@@ -11,7 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * except {@code samplesPublished}, which the gateways count as acknowledged by the broker.
  */
 public record DemoResult(long samplesPublished, long samplesStored, long deadLetters, long anomalies,
-                         double durationSeconds, double sustainedSamplesPerSecond, String storage, String backend) {
+                         double durationSeconds, double sustainedSamplesPerSecond, String storage, String backend,
+                         long qualityPredictions, double predictedScrapRate, double actualScrapRate) {
 
     /** The JSON line other people's scripts read; the first five keys are the contract. */
     public String toJson() {
@@ -24,11 +25,18 @@ public record DemoResult(long samplesPublished, long samplesStored, long deadLet
         json.put("sustained_samples_per_s", round(sustainedSamplesPerSecond));
         json.put("storage", storage);
         json.put("backend", backend);
+        json.put("quality_predictions", qualityPredictions);
+        json.put("predicted_scrap_rate", Double.isNaN(predictedScrapRate) ? null : round3(predictedScrapRate));
+        json.put("actual_scrap_rate", Double.isNaN(actualScrapRate) ? null : round3(actualScrapRate));
         try {
             return new ObjectMapper().writeValueAsString(json);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a map of numbers and strings must serialise", e);
         }
+    }
+
+    private static double round3(double value) {
+        return Math.round(value * 1000.0) / 1000.0;
     }
 
     private static double round(double value) {

@@ -1,0 +1,103 @@
+package io.werkstrom.analytics.predict;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The process conditions of one production cycle of one machine, accumulated sample by sample:
+ * for each continuous process signal its mean, minimum, maximum and standard deviation over the
+ * cycle, and the cycle's duration. The same accumulator serves training (over stored history) and
+ * scoring (in the stream), so a model sees the same features in both.
+ *
+ * <p>A cycle ends with the machine's {@value #CYCLE_TIME} sample; the part's outcome
+ * ({@value #PART_SCRAP}, 1 scrap / 0 good) carries the cycle's end timestamp. Samples of bad
+ * quality are left out; a signal without samples in a cycle contributes {@link #MISSING}, far
+ * below any reading, which the trees separate like any other value. Mutable, not thread-safe: one per machine, owned by its caller.
+ */
+public final class CycleFeatures implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The signal whose sample ends a cycle; its value is the cycle's duration in seconds. */
+    public static final String CYCLE_TIME = "cycle_time_s";
+    /** The outcome of the part a cycle made: 1 scrap, 0 good. */
+    public static final String PART_SCRAP = "part_scrap";
+    /** The process signals summarised per cycle, in feature order. */
+    public static final List<String> SIGNALS = List.of("temperature_c", "spindle_load_pct", "spindle_speed_rpm",
+            "vibration_rms_mm_s", "pressure_bar", "power_kw");
+    private static final String[] STATISTICS = {"mean", "min", "max", "std"};
+    /** The feature names, in the order of {@link #features(double)}. */
+    public static final List<String> NAMES = names();
+    /** The value of a statistic that a cycle has no samples for. */
+    public static final double MISSING = -1.0e9;
+    /** Cycles need at least this many samples of a signal for its spread to mean anything. */
+    private static final int MIN_SAMPLES_FOR_SPREAD = 2;
+
+    private final long[] count = new long[SIGNALS.size()];
+    private final double[] mean = new double[SIGNALS.size()];
+    private final double[] m2 = new double[SIGNALS.size()];
+    private final double[] min = new double[SIGNALS.size()];
+    private final double[] max = new double[SIGNALS.size()];
+
+    public CycleFeatures() {
+        reset();
+    }
+
+    private static List<String> names() {
+        List<String> names = new ArrayList<>();
+        for (String signal : SIGNALS) {
+            for (String statistic : STATISTICS) {
+                names.add(signal + "_" + statistic);
+            }
+        }
+        names.add(CYCLE_TIME);
+        return Collections.unmodifiableList(names);
+    }
+
+    public static int featureCount() {
+        return NAMES.size();
+    }
+
+    /** Adds one good or uncertain sample of the running cycle; other sensors are ignored. */
+    public void add(String sensor, double value) {
+        int signal = SIGNALS.indexOf(sensor);
+        if (signal < 0 || !Double.isFinite(value)) {
+            return;
+        }
+        // Welford's update keeps the variance accurate over long cycles.
+        long n = ++count[signal];
+        double delta = value - mean[signal];
+        mean[signal] += delta / n;
+        m2[signal] += delta * (value - mean[signal]);
+        min[signal] = Math.min(min[signal], value);
+        max[signal] = Math.max(max[signal], value);
+    }
+
+    /** The feature vector of the running cycle, ending now after {@code cycleTimeSeconds}. */
+    public double[] features(double cycleTimeSeconds) {
+        double[] features = new double[NAMES.size()];
+        int f = 0;
+        for (int s = 0; s < SIGNALS.size(); s++) {
+            boolean seen = count[s] > 0;
+            features[f++] = seen ? mean[s] : MISSING;
+            features[f++] = seen ? min[s] : MISSING;
+            features[f++] = seen ? max[s] : MISSING;
+            features[f++] = count[s] >= MIN_SAMPLES_FOR_SPREAD ? Math.sqrt(m2[s] / (count[s] - 1)) : MISSING;
+        }
+        features[f] = Double.isFinite(cycleTimeSeconds) ? cycleTimeSeconds : MISSING;
+        return features;
+    }
+
+    /** Starts the next cycle. */
+    public void reset() {
+        for (int s = 0; s < SIGNALS.size(); s++) {
+            count[s] = 0;
+            mean[s] = 0;
+            m2[s] = 0;
+            min[s] = Double.POSITIVE_INFINITY;
+            max[s] = Double.NEGATIVE_INFINITY;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.werkstrom.jobs.predict;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiFunction;
+
+import io.werkstrom.analytics.predict.CycleTracker;
+import io.werkstrom.jobs.storage.QualityPrediction;
+import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.protocol.TelemetryBatch;
+
+/**
+ * Predicts the scrap probability of every production cycle that a batch ends, with the model in
+ * force for the machine, and pairs each prediction with the part's outcome when the outcome is in
+ * the same batch; an outcome that comes later is reported on its own, to be filled in. The plain
+ * logic of the stream operator {@link QualityPredictionFunction}, testable without Flink.
+ */
+public final class CyclePredictor {
+
+    private final BiFunction<String, String, Optional<ModelRegistry.Loaded>> models;
+
+    /** @param models the model in force for (tenant, machine), e.g. {@link ModelRegistry#modelFor} */
+    public CyclePredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded>> models) {
+        this.models = models;
+    }
+
+    /** Feeds the batch's samples to {@code tracker} (the gateway's state) and returns the predictions it yields. */
+    public List<QualityPrediction> predict(ReceivedBatch received, CycleTracker tracker) {
+        TelemetryBatch batch = received.batch();
+        Map<String, QualityPrediction> predictions = new HashMap<>();
+        List<QualityPrediction> results = new ArrayList<>();
+        List<QualityPrediction> lateOutcomes = new ArrayList<>();
+        CycleTracker.Listener listener = new CycleTracker.Listener() {
+            @Override
+            public void cycleEnded(String machine, long endMicros, double[] features) {
+                Optional<ModelRegistry.Loaded> model = models.apply(received.source().tenant(), machine);
+                if (model.isEmpty()) {
+                    return;
+                }
+                double probability = Math.min(1.0, Math.max(0.0, model.get().model().probability(features)));
+                QualityPrediction prediction = new QualityPrediction(received.source(), machine, endMicros,
+                        model.get().name(), model.get().version(), probability, null, received.receivedAtMicros());
+                predictions.put(machine + '\u0000' + endMicros, prediction);
+                results.add(prediction);
+            }
+
+            @Override
+            public void outcome(String machine, long endMicros, boolean scrap) {
+                String key = machine + '\u0000' + endMicros;
+                QualityPrediction prediction = predictions.get(key);
+                if (prediction != null) {
+                    QualityPrediction known = prediction.withOutcome(scrap);
+                    predictions.put(key, known);
+                    results.set(results.indexOf(prediction), known);
+                } else {
+                    lateOutcomes.add(QualityPrediction.outcome(received.source(), machine, endMicros, scrap,
+                            received.receivedAtMicros()));
+                }
+            }
+        };
+        for (int row = 0; row < batch.size(); row++) {
+            tracker.accept(batch.timestampsMicros()[row], batch.machines()[row], batch.sensors()[row],
+                    batch.values()[row], batch.qualities()[row], listener);
+        }
+        results.addAll(lateOutcomes);
+        return results;
+    }
+}

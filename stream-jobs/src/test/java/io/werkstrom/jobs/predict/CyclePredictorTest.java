@@ -1,0 +1,76 @@
+package io.werkstrom.jobs.predict;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import io.werkstrom.analytics.predict.CycleFeatures;
+import io.werkstrom.analytics.predict.CycleTracker;
+import io.werkstrom.jobs.storage.QualityPrediction;
+import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+
+class CyclePredictorTest {
+
+    private static final GatewayAddress GATEWAY = new GatewayAddress("acme", "plant-1", "gw-1");
+    private static final ModelRegistry.Loaded MODEL = new ModelRegistry.Loaded(QualityPredictionFixtures.vibrationModel(),
+            ModelRegistry.PART_SCRAP, 3, "default");
+
+    @Test
+    void predictsEveryCycleWhoseStartItSawAndPairsTheOutcome() {
+        CyclePredictor predictor = new CyclePredictor((tenant, machine) -> Optional.of(MODEL));
+        CycleTracker tracker = new CycleTracker();
+        TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);
+        batch.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);  // marks the first start
+        QualityPredictionFixtures.cycle(batch, "m1", 40_000_000L, 8.0, true);
+        QualityPredictionFixtures.cycle(batch, "m1", 80_000_000L, 1.0, false);
+        List<QualityPrediction> predictions = predictor.predict(new ReceivedBatch(GATEWAY, batch.build(), 99L), tracker);
+
+        assertEquals(2, predictions.size(), predictions.toString());
+        QualityPrediction high = predictions.get(0);
+        assertEquals(40_000_000L, high.cycleEndMicros());
+        assertTrue(high.probability() > 0.8, "high vibration: " + high.probability());
+        assertEquals(Boolean.TRUE, high.actualScrap());
+        assertEquals(3, high.modelVersion());
+        QualityPrediction low = predictions.get(1);
+        assertTrue(low.probability() < 0.2, "low vibration: " + low.probability());
+        assertEquals(Boolean.FALSE, low.actualScrap());
+    }
+
+    @Test
+    void anOutcomeInALaterBatchIsReportedOnItsOwn() {
+        CyclePredictor predictor = new CyclePredictor((tenant, machine) -> Optional.of(MODEL));
+        CycleTracker tracker = new CycleTracker();
+        TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
+        first.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
+        QualityPredictionFixtures.cycle(first, "m1", 40_000_000L, 8.0, null);
+        List<QualityPrediction> predicted = predictor.predict(new ReceivedBatch(GATEWAY, first.build(), 1L), tracker);
+        assertEquals(1, predicted.size());
+        assertNull(predicted.get(0).actualScrap());
+
+        TelemetryBatch.Builder second = TelemetryBatch.builder("gw-1", 1);
+        second.add(40_000_000L, "m1", CycleFeatures.PART_SCRAP, 1.0, Quality.GOOD);
+        List<QualityPrediction> outcome = predictor.predict(new ReceivedBatch(GATEWAY, second.build(), 2L), tracker);
+        assertEquals(1, outcome.size());
+        assertFalse(outcome.get(0).hasPrediction());
+        assertEquals(Boolean.TRUE, outcome.get(0).actualScrap());
+        assertEquals(40_000_000L, outcome.get(0).cycleEndMicros());
+    }
+
+    @Test
+    void withoutAModelForTheMachineNothingIsPredicted() {
+        CyclePredictor predictor = new CyclePredictor((tenant, machine) -> Optional.empty());
+        TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);
+        batch.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
+        QualityPredictionFixtures.cycle(batch, "m1", 40_000_000L, 8.0, null);
+        assertTrue(predictor.predict(new ReceivedBatch(GATEWAY, batch.build(), 1L), new CycleTracker()).isEmpty());
+    }
+}

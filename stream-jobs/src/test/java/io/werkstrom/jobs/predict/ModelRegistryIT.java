@@ -1,0 +1,106 @@
+package io.werkstrom.jobs.predict;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.werkstrom.analytics.predict.PartQualityModel;
+import io.werkstrom.jobs.storage.ModelCatalog;
+import io.werkstrom.jobs.storage.QualityPrediction;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.jobs.storage.TelemetryStore;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.testing.PostgresServer;
+
+/**
+ * Models in the {@code models} table reach the job: the newest version per machine type, a new
+ * version after the refresh interval, an unreadable version skipped for the one in force, and the
+ * machine types of the {@code machines} table. Predictions are stored idempotently and outcomes
+ * that arrive later are filled in.
+ */
+class ModelRegistryIT {
+
+    private static PostgresServer server;
+    private static StoreOptions store;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = PostgresServer.start();
+        store = server.storeOptions();
+        SchemaMigrator.migrate(store);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void theNewestReadableVersionOfTheMachinesTypeIsInForce() throws Exception {
+        byte[] model = QualityPredictionFixtures.vibrationModel().toBytes();
+        AtomicLong clock = new AtomicLong();
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             ModelRegistry registry = new ModelRegistry(store, Duration.ofSeconds(60), clock::get)) {
+            assertTrue(registry.modelFor("t1", "m1").isEmpty(), "no model stored yet");
+
+            assertEquals(1, publish(db, "t1", ModelCatalog.DEFAULT_TYPE, model));
+            assertTrue(registry.modelFor("t1", "m1").isEmpty(), "read again only after the refresh interval");
+            clock.addAndGet(Duration.ofSeconds(61).toNanos());
+            assertEquals(1, registry.modelFor("t1", "m1").orElseThrow().version());
+
+            assertEquals(2, publish(db, "t1", ModelCatalog.DEFAULT_TYPE, model));
+            assertEquals(1, publish(db, "t1", "lathe", model));
+            try (Statement s = db.createStatement()) {
+                s.executeUpdate("INSERT INTO machines VALUES ('t1', 'lathe-7', 'lathe')");
+            }
+            assertEquals(3, publish(db, "t1", ModelCatalog.DEFAULT_TYPE, new byte[] {1, 2, 3}));
+            clock.addAndGet(Duration.ofSeconds(61).toNanos());
+            assertEquals(2, registry.modelFor("t1", "m1").orElseThrow().version(), "unreadable version 3 is skipped");
+            assertEquals("lathe", registry.modelFor("t1", "lathe-7").orElseThrow().machineType());
+            assertTrue(registry.modelFor("t2", "m1").isEmpty(), "another tenant's models never serve t1's machines");
+        }
+    }
+
+    @Test
+    void predictionsAreStoredOnceAndLateOutcomesFilledIn() throws Exception {
+        GatewayAddress gateway = new GatewayAddress("t9", "plant-1", "gw-1");
+        QualityPrediction first = new QualityPrediction(gateway, "m1", 1_700_000_000_000_000L, "part_scrap", 1, 0.7,
+                null, 1_700_000_001_000_000L);
+        QualityPrediction second = new QualityPrediction(gateway, "m1", 1_700_000_060_000_000L, "part_scrap", 1, 0.1,
+                false, 1_700_000_061_000_000L);
+        try (TelemetryStore telemetry = TelemetryStore.open(store)) {
+            telemetry.writeQualityPredictions(List.of(first, second));
+            telemetry.writeQualityPredictions(List.of(QualityPrediction.outcome(gateway, "m1",
+                    first.cycleEndMicros(), true, 1_700_000_090_000_000L)));
+            telemetry.writeQualityPredictions(List.of(first, second)); // a replay after a restart
+        }
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             Statement s = db.createStatement();
+             ResultSet rows = s.executeQuery("SELECT probability, actual_scrap FROM quality_predictions"
+                     + " WHERE tenant = 't9' ORDER BY cycle_end")) {
+            assertTrue(rows.next());
+            assertEquals(0.7, rows.getDouble(1));
+            assertEquals(Boolean.TRUE, rows.getObject(2), "the late outcome survives the replay");
+            assertTrue(rows.next());
+            assertEquals(Boolean.FALSE, rows.getObject(2));
+            assertTrue(!rows.next(), "a replay stores nothing twice");
+        }
+    }
+
+    private static int publish(Connection db, String tenant, String type, byte[] payload) throws Exception {
+        return ModelCatalog.publish(db, tenant, ModelRegistry.PART_SCRAP, type, PartQualityModel.KIND, 400, "{}",
+                payload);
+    }
+}

@@ -1,0 +1,50 @@
+package io.werkstrom.jobs.predict;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import io.werkstrom.analytics.predict.CycleFeatures;
+import io.werkstrom.analytics.predict.PartQualityModel;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+
+/** Production cycles for the tests: scrap exactly when the cycle's mean vibration is above 5 mm/s. */
+public final class QualityPredictionFixtures {
+
+    static final String VIBRATION = "vibration_rms_mm_s";
+
+    private QualityPredictionFixtures() {
+    }
+
+    /** A model trained on synthetic cycles where high vibration means scrap. */
+    public static PartQualityModel vibrationModel() {
+        Random random = new Random(5);
+        List<double[]> cycles = new ArrayList<>();
+        boolean[] scrap = new boolean[400];
+        for (int i = 0; i < scrap.length; i++) {
+            CycleFeatures features = new CycleFeatures();
+            double level = random.nextDouble() * 10;
+            for (int s = 0; s < 5; s++) {
+                features.add(VIBRATION, level + random.nextGaussian() * 0.1);
+            }
+            cycles.add(features.features(30));
+            scrap[i] = level > 5;
+        }
+        return PartQualityModel.fit(cycles, scrap, PartQualityModel.defaultOptions());
+    }
+
+    /**
+     * Appends one cycle of {@code machine} ending at {@code endMicros}: five vibration samples at
+     * {@code vibration}, then its end and (when {@code outcome} is set) its outcome.
+     */
+    public static void cycle(TelemetryBatch.Builder batch, String machine, long endMicros, double vibration, Boolean outcome) {
+        for (int s = 5; s >= 1; s--) {
+            batch.add(endMicros - s * 1_000_000L, machine, VIBRATION, vibration, Quality.GOOD);
+        }
+        batch.add(endMicros, machine, CycleFeatures.CYCLE_TIME, 30.0, Quality.GOOD);
+        if (outcome != null) {
+            batch.add(endMicros, machine, CycleFeatures.PART_SCRAP, outcome ? 1.0 : 0.0, Quality.GOOD);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package io.werkstrom.app.train;
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.werkstrom.analytics.predict.CycleFeatures;
+import io.werkstrom.analytics.predict.CycleTracker;
+import io.werkstrom.analytics.predict.PartQualityModel;
+import io.werkstrom.app.Secrets;
+import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.jobs.predict.ModelRegistry;
+import io.werkstrom.jobs.storage.ModelCatalog;
+
+/**
+ * {@code ./werkstrom train quality}: trains a part-quality fleet model for one tenant and machine
+ * type from the labelled history in the database (or, with {@code --simulated}, from simulated
+ * history, to cover a fleet before it has any), measures it on the latest cycles it did not
+ * train on, and stores it as the next version; running jobs pick it up at their next model
+ * refresh. The last stdout line is a JSON object with the version and the measurements.
+ */
+public final class TrainCommand {
+
+    private TrainCommand() {
+    }
+
+    public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        if (argv.isEmpty() || !argv.get(0).equals("quality")) {
+            throw new UsageException("train: expected 'quality' --jdbc-url URL --tenant T [--machine-type default]"
+                    + " [--since 7d | --simulated]");
+        }
+        Args args = Args.parse("train quality", argv.subList(1, argv.size()),
+                Set.of("jdbc-url", "user", "password-file", "tenant", "machine-type", "since"), Set.of("simulated"));
+        String tenant;
+        String machineType;
+        Duration since;
+        try {
+            tenant = args.required("tenant");
+            machineType = args.string("machine-type", ModelCatalog.DEFAULT_TYPE);
+            since = args.duration("since", Duration.ofDays(7));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("train quality: --" + e.getMessage());
+        }
+        String password = Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD");
+        try (Connection db = DriverManager.getConnection(args.required("jdbc-url"), args.string("user", "postgres"),
+                password)) {
+            CycleDataset data;
+            if (args.flag("simulated")) {
+                err.println("simulating 12 machines for 90 minutes of production...");
+                data = SimulatedHistory.simulate(12, Duration.ofMinutes(90), 10.0, 42);
+            } else {
+                err.println("reading the cycles of tenant " + tenant + " from the last " + since + "...");
+                data = history(db, tenant, machineType, Instant.now().minus(since));
+            }
+            err.printf("%,d labelled cycles (%,d without an outcome yet), scrap rate %.1f %%; training...%n",
+                    data.size(), data.unlabelled(), 100 * data.scrapRate());
+            FleetTrainer.Result result;
+            try {
+                result = FleetTrainer.train(data);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("cannot train on this history: " + e.getMessage(), e);
+            }
+            int version = ModelCatalog.publish(db, tenant, ModelRegistry.PART_SCRAP, machineType, PartQualityModel.KIND,
+                    result.cycles(), result.metricsJson(), result.model().toBytes());
+            err.println("stored as version " + version + " of " + ModelRegistry.PART_SCRAP + " for machine type '"
+                    + machineType + "'");
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("tenant", tenant);
+            json.put("machine_type", machineType);
+            json.put("version", version);
+            json.put("cycles", result.cycles());
+            json.put("scrap_rate", round(result.scrapRate()));
+            json.put("holdout_pr_auc", round(result.holdoutPrAuc()));
+            json.put("holdout_brier", round(result.holdoutBrier()));
+            json.put("baseline_brier", round(result.baselineBrier()));
+            out.println(new ObjectMapper().writeValueAsString(json));
+            out.flush();
+        }
+        return 0;
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 10_000.0) / 10_000.0;
+    }
+
+    /**
+     * The labelled cycles of the tenant's machines of {@code machineType} since {@code from}, read
+     * in time order per machine through a cursor, so that a long history never sits in memory.
+     */
+    static CycleDataset history(Connection db, String tenant, String machineType, Instant from) throws SQLException {
+        List<String> sensors = new ArrayList<>(CycleFeatures.SIGNALS);
+        sensors.add(CycleFeatures.CYCLE_TIME);
+        sensors.add(CycleFeatures.PART_SCRAP);
+        String typeFilter = ModelCatalog.DEFAULT_TYPE.equals(machineType)
+                ? " AND NOT EXISTS (SELECT 1 FROM machines m WHERE m.tenant = t.tenant AND m.machine = t.machine"
+                        + " AND m.machine_type <> ?)"
+                : " AND EXISTS (SELECT 1 FROM machines m WHERE m.tenant = t.tenant AND m.machine = t.machine"
+                        + " AND m.machine_type = ?)";
+        String sql = "SELECT time, gateway, machine, sensor, value, quality FROM telemetry t WHERE tenant = ? AND time >= ?"
+                + " AND sensor = ANY (?)" + typeFilter + " ORDER BY gateway, machine, time";
+        CycleTracker tracker = new CycleTracker();
+        CycleDataset data = new CycleDataset();
+        boolean autoCommit = db.getAutoCommit();
+        db.setAutoCommit(false);
+        try (PreparedStatement query = db.prepareStatement(sql)) {
+            query.setFetchSize(10_000);
+            query.setString(1, tenant);
+            query.setTimestamp(2, Timestamp.from(from));
+            query.setArray(3, db.createArrayOf("text", sensors.toArray()));
+            query.setString(4, ModelCatalog.DEFAULT_TYPE.equals(machineType) ? ModelCatalog.DEFAULT_TYPE : machineType);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    Timestamp time = rows.getTimestamp(1);
+                    long micros = time.getTime() / 1_000 * 1_000_000 + time.getNanos() / 1_000;
+                    // gateway and machine together name a machine: tracker keys must not mix gateways
+                    tracker.accept(micros, rows.getString(2) + "/" + rows.getString(3), rows.getString(4),
+                            rows.getDouble(5), (byte) rows.getShort(6), data);
+                }
+            }
+        } finally {
+            db.commit();
+            db.setAutoCommit(autoCommit);
+        }
+        return data;
+    }
+}
