@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.app.report.ReportCommand;
 
 /**
  * The {@code ./werkstrom} entry point: dispatches to one command. Commands print progress to
@@ -22,6 +23,7 @@ public final class Werkstrom {
                   --duration D       how long the gateways publish, e.g. 90s, 2m (default 90s)
                   --rate R           samples per second per sensor (default 10)
                   --no-faults        simulate healthy machines only
+                  --report FILE      where the run's HTML report goes (default .werkstrom/demo-report.html)
               job                  run the telemetry Flink job on a local MiniCluster against an
                                    external broker and database (see README: external services)
               gateway              run one simulated gateway against an external MQTT broker
@@ -32,6 +34,9 @@ public final class Werkstrom {
               eval quality --dataset cmapss|ai4i --data DIR
                                    train and score the quality / remaining-life predictors on a
                                    public benchmark; JSON metrics as the last line
+              report --jdbc-url URL [--since 1h] [--out report.html] [--tenant T]
+                                   a self-contained HTML page with the dashboards' views: signals
+                                   with anomalies, predicted against actual scrap, alerts
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -60,6 +65,7 @@ public final class Werkstrom {
                 case "migrate" -> Commands.migrate(rest, out, err);
                 case "protocol" -> Commands.protocol(rest, out, err);
                 case "eval" -> Commands.eval(rest, out, err);
+                case "report" -> ReportCommand.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {

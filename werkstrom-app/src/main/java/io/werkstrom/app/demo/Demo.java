@@ -9,11 +9,13 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -26,6 +28,8 @@ import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.app.embedded.EmbeddedBroker;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
+import io.werkstrom.app.report.Report;
+import io.werkstrom.app.report.ReportData;
 import io.werkstrom.gateway.GatewayOptions;
 import io.werkstrom.gateway.GatewayStats;
 import io.werkstrom.gateway.SimulatedGateway;
@@ -151,15 +155,27 @@ public final class Demo {
                 say("warning: " + (published - stored) + " acknowledged samples were not stored; nothing more arrived for "
                         + DRAIN_STALL.toSeconds() + "s");
             }
+            Path report = writeReport(db, elapsed);
             return new DemoResult(published, stored, count(db, "SELECT count(*) FROM dead_letters"),
                     count(db, "SELECT count(*) FROM anomalies"), options.duration().toMillis() / 1000.0,
-                    stored / elapsed, migration.flavor().name().toLowerCase(Locale.ROOT), backend);
+                    stored / elapsed, migration.flavor().name().toLowerCase(Locale.ROOT), backend, report.toString());
         } finally {
             for (SimulatedGateway gateway : gateways) {
                 gateway.close();
             }
             cancel(job);
         }
+    }
+
+    /** The report of the whole run, with a minute of margin for samples stamped before the job started. */
+    private Path writeReport(Connection db, double elapsedSeconds) throws SQLException, IOException {
+        Duration range = Duration.ofSeconds((long) Math.ceil(elapsedSeconds) + 60);
+        ReportData data = Report.write(db, range, Optional.empty(), Report.DEFAULT_MAX_MACHINES, options.report(),
+                Clock.systemUTC());
+        Path report = options.report().toAbsolutePath();
+        say("report of the run (" + data.series().size() + " signal charts, " + data.anomalies().size()
+                + " anomalies marked): " + report);
+        return report;
     }
 
     private GatewayOptions gatewayOptions(EmbeddedBroker broker, int index) {

@@ -11,7 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * except {@code samplesPublished}, which the gateways count as acknowledged by the broker.
  */
 public record DemoResult(long samplesPublished, long samplesStored, long deadLetters, long anomalies,
-                         double durationSeconds, double sustainedSamplesPerSecond, String storage, String backend) {
+                         double durationSeconds, double sustainedSamplesPerSecond, String storage, String backend,
+                         String report) {
 
     /** The JSON line other people's scripts read; the first five keys are the contract. */
     public String toJson() {
@@ -24,6 +25,7 @@ public record DemoResult(long samplesPublished, long samplesStored, long deadLet
         json.put("sustained_samples_per_s", round(sustainedSamplesPerSecond));
         json.put("storage", storage);
         json.put("backend", backend);
+        json.put("report", report);
         try {
             return new ObjectMapper().writeValueAsString(json);
         } catch (JsonProcessingException e) {
