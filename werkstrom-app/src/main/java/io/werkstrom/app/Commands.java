@@ -1,6 +1,7 @@
 package io.werkstrom.app;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +41,8 @@ final class Commands {
     }
 
     static int demo(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args args = Args.parse("demo", argv, Set.of("machines", "duration", "rate", "parallelism"), Set.of("no-faults"));
+        Args args = Args.parse("demo", argv, Set.of("machines", "duration", "rate", "parallelism", "report"),
+                Set.of("no-faults"));
         DemoOptions options;
         try {
             options = new DemoOptions(
@@ -48,7 +50,8 @@ final class Commands {
                     args.duration("duration", DemoOptions.DEFAULT_DURATION),
                     args.positiveDouble("rate", DemoOptions.DEFAULT_RATE),
                     !args.flag("no-faults"),
-                    args.positiveInt("parallelism", 1));
+                    args.positiveInt("parallelism", 1),
+                    Path.of(args.string("report", DemoOptions.DEFAULT_REPORT.toString())));
         } catch (IllegalArgumentException e) {
             throw new UsageException("demo: --" + e.getMessage());
         }

@@ -7,6 +7,7 @@ import java.util.List;
 import io.werkstrom.app.analytics.AnalyticsCommand;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.train.TrainCommand;
+import io.werkstrom.app.report.ReportCommand;
 
 /**
  * The {@code ./werkstrom} entry point: dispatches to one command. Commands print progress to
@@ -24,6 +25,7 @@ public final class Werkstrom {
                   --duration D       how long the gateways publish, e.g. 90s, 2m (default 90s)
                   --rate R           samples per second per sensor (default 10)
                   --no-faults        simulate healthy machines only
+                  --report FILE      where the run's HTML report goes (default .werkstrom/demo-report.html)
               job                  run the telemetry Flink job on a local MiniCluster against an
                                    external broker and database (see README: external services)
               gateway              run one simulated gateway against an external MQTT broker
@@ -42,6 +44,9 @@ public final class Werkstrom {
               train quality --jdbc-url URL --tenant T [--machine-type TYPE] [--since 7d | --simulated]
                                    train a part-scrap fleet model from labelled history and store
                                    it as the next version; running jobs pick it up
+              report --jdbc-url URL [--since 1h] [--out report.html] [--tenant T]
+                                   a self-contained HTML page with the dashboards' views: signals
+                                   with anomalies, predicted against actual scrap, alerts
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -72,6 +77,7 @@ public final class Werkstrom {
                 case "eval" -> Commands.eval(rest, out, err);
                 case "analytics" -> AnalyticsCommand.run(rest, out, err);
                 case "train" -> TrainCommand.run(rest, out, err);
+                case "report" -> ReportCommand.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {

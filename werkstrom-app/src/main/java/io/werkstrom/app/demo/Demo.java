@@ -9,11 +9,13 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -29,6 +31,8 @@ import io.werkstrom.app.embedded.EmbeddedBroker;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
 import io.werkstrom.app.train.FleetTrainer;
 import io.werkstrom.app.train.SimulatedHistory;
+import io.werkstrom.app.report.Report;
+import io.werkstrom.app.report.ReportData;
 import io.werkstrom.gateway.GatewayOptions;
 import io.werkstrom.gateway.GatewayStats;
 import io.werkstrom.gateway.SimulatedGateway;
@@ -157,13 +161,15 @@ public final class Demo {
                 say("warning: " + (published - stored) + " acknowledged samples were not stored; nothing more arrived for "
                         + DRAIN_STALL.toSeconds() + "s");
             }
+            Path report = writeReport(db, elapsed);
             return new DemoResult(published, stored, count(db, "SELECT count(*) FROM dead_letters"),
                     count(db, "SELECT count(*) FROM anomalies"), options.duration().toMillis() / 1000.0,
                     stored / elapsed, migration.flavor().name().toLowerCase(Locale.ROOT), backend,
                     count(db, "SELECT count(*) FROM quality_predictions"),
                     scrap(db, "SELECT avg(probability) FROM quality_predictions WHERE actual_scrap IS NOT NULL"),
                     scrap(db, "SELECT avg(CASE WHEN actual_scrap THEN 1.0 ELSE 0.0 END) FROM quality_predictions"
-                            + " WHERE actual_scrap IS NOT NULL"));
+                            + " WHERE actual_scrap IS NOT NULL"),
+                    report.toString());
         } finally {
             for (SimulatedGateway gateway : gateways) {
                 gateway.close();
@@ -187,6 +193,17 @@ public final class Demo {
                     + " Brier %.4f (base rate %.4f)", version, fleet.cycles(), 100 * fleet.scrapRate(),
                     fleet.holdoutPrAuc(), fleet.holdoutBrier(), fleet.baselineBrier()));
         }
+    }
+
+    /** The report of the whole run, with a minute of margin for samples stamped before the job started. */
+    private Path writeReport(Connection db, double elapsedSeconds) throws SQLException, IOException {
+        Duration range = Duration.ofSeconds((long) Math.ceil(elapsedSeconds) + 60);
+        ReportData data = Report.write(db, range, Optional.empty(), Report.DEFAULT_MAX_MACHINES, options.report(),
+                Clock.systemUTC());
+        Path report = options.report().toAbsolutePath();
+        say("report of the run (" + data.series().size() + " signal charts, " + data.anomalies().size()
+                + " anomalies marked): " + report);
+        return report;
     }
 
     private GatewayOptions gatewayOptions(EmbeddedBroker broker, int index) {

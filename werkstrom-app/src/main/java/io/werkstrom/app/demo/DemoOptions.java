@@ -1,5 +1,6 @@
 package io.werkstrom.app.demo;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -10,13 +11,16 @@ import java.time.Duration;
  * @param samplesPerSecond   samples per second per sensor
  * @param faults             whether the simulator injects machine and sensor faults
  * @param parallelism        parallelism of the Flink job
+ * @param report             where the HTML report of the run is written at the end
  */
-public record DemoOptions(int machines, Duration duration, double samplesPerSecond, boolean faults, int parallelism) {
+public record DemoOptions(int machines, Duration duration, double samplesPerSecond, boolean faults, int parallelism,
+                          Path report) {
 
     public static final int MACHINES_PER_GATEWAY = 4;
     public static final int DEFAULT_MACHINES = 4;
     public static final Duration DEFAULT_DURATION = Duration.ofSeconds(90);
     public static final double DEFAULT_RATE = 10.0;
+    public static final Path DEFAULT_REPORT = Path.of(".werkstrom", "demo-report.html");
 
     public DemoOptions {
         if (machines < 1 || machines > 1_000) {
@@ -31,6 +35,9 @@ public record DemoOptions(int machines, Duration duration, double samplesPerSeco
         }
         if (parallelism < 1 || parallelism > 16) {
             throw new IllegalArgumentException("parallelism must be between 1 and 16, got " + parallelism);
+        }
+        if (report == null) {
+            throw new IllegalArgumentException("report must name a file");
         }
     }
 

@@ -12,7 +12,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public record DemoResult(long samplesPublished, long samplesStored, long deadLetters, long anomalies,
                          double durationSeconds, double sustainedSamplesPerSecond, String storage, String backend,
-                         long qualityPredictions, double predictedScrapRate, double actualScrapRate) {
+                         long qualityPredictions, double predictedScrapRate, double actualScrapRate,
+                         String report) {
 
     /** The JSON line other people's scripts read; the first five keys are the contract. */
     public String toJson() {
@@ -28,6 +29,7 @@ public record DemoResult(long samplesPublished, long samplesStored, long deadLet
         json.put("quality_predictions", qualityPredictions);
         json.put("predicted_scrap_rate", Double.isNaN(predictedScrapRate) ? null : round3(predictedScrapRate));
         json.put("actual_scrap_rate", Double.isNaN(actualScrapRate) ? null : round3(actualScrapRate));
+        json.put("report", report);
         try {
             return new ObjectMapper().writeValueAsString(json);
         } catch (JsonProcessingException e) {

@@ -115,7 +115,11 @@ class DashboardQueriesIT {
                     }
                 }
             }
-            assertTrue(queries >= 8, "only " + queries + " queries found");
+            for (String sql : alertRuleQueries()) {
+                assertRows(db, "Grafana alert rule", sql, List.of(), true);
+                queries++;
+            }
+            assertTrue(queries >= 30, "only " + queries + " queries found");
         }
     }
 
@@ -195,6 +199,29 @@ class DashboardQueriesIT {
                     "acme", "gw-1", "truncated payload", new byte[] {1, 2, 3})));
             telemetry.refreshAggregates(FROM.minusSeconds(3_600), TO.plusSeconds(3_600));
         }
+    }
+
+    /** The SQL of the example Grafana alert rules (provisioning/alerting), which must run like panel queries. */
+    @SuppressWarnings("unchecked")
+    static List<String> alertRuleQueries() throws IOException {
+        List<String> queries = new ArrayList<>();
+        try (Stream<Path> files = Files.list(DASHBOARDS.resolve("provisioning/alerting"))) {
+            for (Path file : files.filter(p -> p.toString().endsWith(".yml")).toList()) {
+                Map<String, Object> alerting = new org.yaml.snakeyaml.Yaml().load(Files.readString(file));
+                for (Map<String, Object> group : (List<Map<String, Object>>) alerting.get("groups")) {
+                    for (Map<String, Object> rule : (List<Map<String, Object>>) group.get("rules")) {
+                        for (Map<String, Object> query : (List<Map<String, Object>>) rule.get("data")) {
+                            Object sql = ((Map<String, Object>) query.get("model")).get("rawSql");
+                            if (sql != null) {
+                                queries.add((String) sql);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertFalse(queries.isEmpty(), "no alert rule queries in provisioning/alerting");
+        return queries;
     }
 
     private static List<Path> dashboardFiles() throws IOException {

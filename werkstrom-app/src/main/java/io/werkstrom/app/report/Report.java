@@ -1,0 +1,41 @@
+package io.werkstrom.app.report;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/** Writes the HTML report of a time range ending now to a file, atomically (a reader never sees half a page). */
+public final class Report {
+
+    /** Machines shown with their signals; the ones with the most anomalies first. */
+    public static final int DEFAULT_MAX_MACHINES = 12;
+
+    private Report() {
+    }
+
+    /** Reads the range {@code [now - since, now)} and writes the page to {@code out}; returns what it showed. */
+    public static ReportData write(Connection db, Duration since, Optional<String> tenant, int maxMachines, Path out,
+                                   Clock clock) throws SQLException, IOException {
+        Instant to = clock.instant();
+        ReportData data = ReportData.load(db, to.minus(since), to, tenant, maxMachines);
+        Path target = out.toAbsolutePath();
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        Path temporary = Files.createTempFile(dir, ".report-", ".html");
+        try {
+            Files.writeString(temporary, HtmlReport.render(data, to), StandardCharsets.UTF_8);
+            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+        return data;
+    }
+}

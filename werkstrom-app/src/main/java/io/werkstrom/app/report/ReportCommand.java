@@ -1,0 +1,68 @@
+package io.werkstrom.app.report;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.werkstrom.app.Secrets;
+import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.UsageException;
+
+/**
+ * {@code ./werkstrom report --since 1h --out report.html --jdbc-url URL}: the dashboards' views as
+ * one self-contained HTML page, for people without a Grafana at hand. The last stdout line is a JSON
+ * object with the file's path and what it shows.
+ */
+public final class ReportCommand {
+
+    private ReportCommand() {
+    }
+
+    public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args args = Args.parse("report", argv,
+                Set.of("since", "out", "jdbc-url", "user", "password-file", "tenant", "machines"), Set.of());
+        Duration since;
+        Path file;
+        String jdbcUrl;
+        int machines;
+        try {
+            since = args.duration("since", Duration.ofHours(1));
+            if (since.isZero() || since.isNegative()) {
+                throw new IllegalArgumentException("since must be positive");
+            }
+            file = Path.of(args.string("out", "report.html"));
+            jdbcUrl = args.required("jdbc-url");
+            machines = args.positiveInt("machines", Report.DEFAULT_MAX_MACHINES);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("report: --" + e.getMessage());
+        }
+        Optional<String> tenant = Optional.ofNullable(args.string("tenant", null));
+        String password = Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD");
+        err.println("reading the last " + since + " from " + jdbcUrl + tenant.map(t -> " for tenant " + t).orElse(""));
+        ReportData data;
+        try (Connection db = DriverManager.getConnection(jdbcUrl, args.string("user", "postgres"), password)) {
+            data = Report.write(db, since, tenant, machines, file, Clock.systemUTC());
+        }
+        Path written = file.toAbsolutePath();
+        err.println("wrote " + written);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("report", written.toString());
+        json.put("samples", data.samples());
+        json.put("charts", data.series().size());
+        json.put("anomalies", data.anomalies().size());
+        json.put("alerts", data.alerts().size());
+        out.println(new ObjectMapper().writeValueAsString(json));
+        out.flush();
+        return 0;
+    }
+}

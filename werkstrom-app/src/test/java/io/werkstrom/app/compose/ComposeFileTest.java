@@ -1,0 +1,166 @@
+package io.werkstrom.app.compose;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The compose stack's structure, checked without a container engine: the services an operator
+ * needs, pinned images, health checks on everything long-running, mounted paths that exist in the
+ * repository, declared volumes, no secrets in the file and every variable it reads in .env.example.
+ */
+class ComposeFileTest {
+
+    private static final Path COMPOSE = Path.of("..", "compose");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> REQUIRED = Set.of("mosquitto", "timescaledb", "migrate", "jobmanager",
+            "taskmanager", "analytics", "grafana", "gateway");
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Z0-9_]+)[^}]*}");
+    private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|token|key)$");
+
+    private final JsonNode compose = read(COMPOSE.resolve("docker-compose.yml"));
+    private final JsonNode services = compose.path("services");
+
+    private static JsonNode read(Path file) {
+        try {
+            // SnakeYAML resolves the merge keys (<<: *anchor) that compose files use
+            return JSON.valueToTree(new Yaml().load(Files.readString(file)));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + file.toAbsolutePath(), e);
+        }
+    }
+
+    @Test
+    void theWholeStackIsThere() {
+        Set<String> names = fieldNames(services);
+        assertTrue(names.containsAll(REQUIRED), "services " + names + " lack some of " + REQUIRED);
+    }
+
+    @Test
+    void everyImageIsPinned() {
+        services.fields().forEachRemaining(service -> {
+            String image = service.getValue().path("image").asText("");
+            assertFalse(image.isEmpty(), service.getKey() + " names no image (a build needs a tag too)");
+            int colon = image.lastIndexOf(':');
+            assertTrue(colon > 0, service.getKey() + ": image " + image + " has no tag");
+            String tag = image.substring(colon + 1);
+            assertFalse(tag.equals("latest") || !tag.matches(".*\\d.*"),
+                    service.getKey() + ": image " + image + " is not pinned to a version");
+        });
+    }
+
+    @Test
+    void longRunningServicesHaveHealthChecks() {
+        Set<String> oneShot = new HashSet<>();
+        services.fields().forEachRemaining(service -> service.getValue().path("depends_on").fields().forEachRemaining(
+                dependency -> {
+                    if ("service_completed_successfully".equals(dependency.getValue().path("condition").asText())) {
+                        oneShot.add(dependency.getKey());
+                    }
+                }));
+        services.fields().forEachRemaining(service -> {
+            if (!oneShot.contains(service.getKey())) {
+                JsonNode test = service.getValue().path("healthcheck").path("test");
+                assertTrue(test.isArray() && test.size() >= 2, service.getKey() + " has no health check");
+            }
+        });
+        assertTrue(oneShot.contains("migrate"), "the migration should be a one-shot service the others wait for");
+    }
+
+    @Test
+    void dependenciesNameServicesOfTheFile() {
+        Set<String> names = fieldNames(services);
+        services.fields().forEachRemaining(service -> service.getValue().path("depends_on").fieldNames()
+                .forEachRemaining(dependency -> assertTrue(names.contains(dependency),
+                        service.getKey() + " depends on unknown service " + dependency)));
+    }
+
+    @Test
+    void mountedPathsExistAndVolumesAreDeclared() {
+        Set<String> declared = fieldNames(compose.path("volumes"));
+        List<String> mounts = new ArrayList<>();
+        services.fields().forEachRemaining(service -> {
+            for (JsonNode volume : service.getValue().path("volumes")) {
+                String source = volume.asText().split(":")[0];
+                mounts.add(source);
+                if (source.startsWith(".") || source.startsWith("/")) {
+                    assertTrue(Files.exists(COMPOSE.resolve(source)), service.getKey() + " mounts " + source
+                            + ", which is not in the repository (" + COMPOSE.resolve(source).normalize() + ")");
+                } else {
+                    assertTrue(declared.contains(source), service.getKey() + " uses undeclared volume " + source);
+                }
+            }
+            String context = service.getValue().path("build").path("context").asText(null);
+            if (context != null) {
+                String dockerfile = service.getValue().path("build").path("dockerfile").asText("Dockerfile");
+                assertTrue(Files.exists(COMPOSE.resolve(context).resolve(dockerfile)),
+                        service.getKey() + " builds from missing " + context + "/" + dockerfile);
+            }
+        });
+        assertTrue(mounts.contains("../dashboards/provisioning"), "Grafana's provisioning is not mounted");
+    }
+
+    @Test
+    void noSecretIsWrittenInTheFileAndEveryVariableIsInTheExample() throws IOException {
+        services.fields().forEachRemaining(service -> service.getValue().path("environment").fields().forEachRemaining(
+                variable -> {
+                    if (SECRET_KEY.matcher(variable.getKey()).matches()) {
+                        assertTrue(VARIABLE.matcher(variable.getValue().asText()).matches(), service.getKey() + ": "
+                                + variable.getKey() + " must come from the environment (${...}), not the file");
+                    }
+                }));
+        String text = Files.readString(COMPOSE.resolve("docker-compose.yml"));
+        Set<String> example = new HashSet<>();
+        for (String line : Files.readAllLines(COMPOSE.resolve(".env.example"))) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                example.add(line.substring(0, line.indexOf('=')).trim());
+            }
+        }
+        Matcher used = VARIABLE.matcher(text);
+        int variables = 0;
+        while (used.find()) {
+            variables++;
+            assertTrue(example.contains(used.group(1)), used.group(1) + " is used but missing from .env.example");
+        }
+        assertTrue(variables >= 4, "the passwords should come from variables");
+        assertTrue(Files.readString(Path.of("..", ".gitignore")).contains("compose/.env"), "compose/.env must be ignored");
+    }
+
+    @Test
+    void theGpuOverlayReservesAnNvidiaDeviceForTheAnalyticsService() {
+        JsonNode gpu = read(COMPOSE.resolve("docker-compose.gpu.yml"));
+        JsonNode devices = gpu.path("services").path("analytics").path("deploy").path("resources")
+                .path("reservations").path("devices");
+        assertEquals(1, devices.size(), "one device reservation expected: " + gpu);
+        assertEquals("nvidia", devices.get(0).path("driver").asText());
+        assertTrue(devices.get(0).path("capabilities").toString().contains("gpu"));
+        assertTrue(services.has("analytics"), "the overlay extends a service the base file defines");
+        assertTrue(services.path("analytics").path("deploy").isMissingNode(),
+                "the base file must run without a GPU (CPU fallback)");
+    }
+
+    private static Set<String> fieldNames(JsonNode node) {
+        Set<String> names = new HashSet<>();
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            names.add(it.next());
+        }
+        return names;
+    }
+
+}

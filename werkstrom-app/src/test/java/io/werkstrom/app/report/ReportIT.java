@@ -1,0 +1,184 @@
+package io.werkstrom.app.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.imageio.ImageIO;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.werkstrom.analytics.detect.Anomaly;
+import io.werkstrom.jobs.storage.DetectedAnomaly;
+import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.jobs.storage.TelemetryStore;
+import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.testing.PostgresServer;
+
+/**
+ * The report command on data written by the pipeline's store: the page holds one chart per signal
+ * with the anomalies marked, the quality section and only the requested tenant, and headless
+ * Chromium renders it to a picture that shows those charts.
+ */
+class ReportIT {
+
+    private static final Instant NOW = Instant.now();
+    private static final GatewayAddress ACME = new GatewayAddress("acme", "plant-1", "gw-1");
+    private static final GatewayAddress OTHER = new GatewayAddress("other", "plant-9", "gw-9");
+
+    @TempDir
+    Path work;
+
+    @Test
+    void reportShowsTheTenantsSignalsAnomaliesAndQualityAndRendersInChromium() throws Exception {
+        Path page = work.resolve("out/report.html");
+        JsonNode result;
+        try (PostgresServer server = PostgresServer.start()) {
+            StoreOptions store = server.storeOptions();
+            SchemaMigrator.migrate(store);
+            writeData(store);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int exit = ReportCommand.run(List.of("--jdbc-url", store.jdbcUrl(), "--user", store.user(), "--since", "1h",
+                    "--tenant", "acme", "--out", page.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
+            String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+            result = new ObjectMapper().readTree(lines[lines.length - 1]);
+        }
+        assertEquals(page.toAbsolutePath().toString(), result.path("report").asText());
+        assertEquals(4, result.path("charts").asInt(), "two machines with two signals each: " + result);
+        assertEquals(3, result.path("anomalies").asInt(), result.toString());
+
+        String html = Files.readString(page);
+        assertEquals(4, count(html, "data-chart=\"signal\""));
+        assertEquals(3, count(html, "class=\"anomaly\""), "every anomaly is marked on its signal");
+        assertEquals(1, count(html, "data-chart=\"quality\""));
+        assertTrue(html.contains("m-001") && html.contains("m-002"));
+        assertFalse(html.contains("m-900") || html.contains("plant-9") || html.contains(">other<"),
+                "another tenant's machine appears in acme's report");
+        assertFalse(html.contains("<script") || html.contains("src=\"http") || html.contains("href=\"http"),
+                "the page must be self-contained");
+        assertTrue(html.contains("&lt;b&gt;"), "names from the database are escaped");
+        assertTrue(html.contains("No quality predictions are stored") || html.contains("predicted"));
+
+        BufferedImage picture = render(page);
+        assertTrue(share(picture, 0xFFFFFF, 2) < 0.95, "the rendered page is (almost) blank");
+        assertTrue(pixels(picture, SvgChart.LINE_COLOUR, 40) > 500, "no signal lines visible in the rendering");
+        assertTrue(pixels(picture, SvgChart.ANOMALY_COLOUR, 40) > 20, "no anomaly marks visible in the rendering");
+        assertTrue(pixels(picture, SvgChart.ACTUAL_COLOUR, 40) > 50, "no scrap bars visible in the rendering");
+    }
+
+    private static void writeData(StoreOptions store) throws Exception {
+        long start = BatchValidator.micros(NOW.minusSeconds(1_800));
+        List<ReceivedBatch> batches = new ArrayList<>();
+        for (int sequence = 0; sequence < 20; sequence++) {
+            TelemetryBatch.Builder acme = TelemetryBatch.builder("gw-1", sequence);
+            TelemetryBatch.Builder other = TelemetryBatch.builder("gw-9", sequence);
+            for (int second = 0; second < 60; second += 2) {
+                long micros = start + (sequence * 60L + second) * 1_000_000L;
+                for (String machine : List.of("m-001", "m-002")) {
+                    acme.add(micros, machine, "temperature_c", 60 + Math.sin(second / 9.0) * 4, Quality.GOOD);
+                    acme.add(micros, machine, "<b>", 40 + second % 5, Quality.GOOD);
+                }
+                other.add(micros, "m-900", "temperature_c", 20, Quality.GOOD);
+                if (second % 20 == 0) {
+                    acme.add(micros, "m-001", "part_scrap", second == 40 ? 1 : 0, Quality.GOOD);
+                    acme.add(micros, "m-002", "part_scrap", 0, Quality.GOOD);
+                }
+            }
+            batches.add(new ReceivedBatch(ACME, acme.build(), start + sequence * 60_000_000L));
+            batches.add(new ReceivedBatch(OTHER, other.build(), start + sequence * 60_000_000L));
+        }
+        try (TelemetryStore telemetry = TelemetryStore.open(store)) {
+            telemetry.writeBatches(batches);
+            telemetry.writeAnomalies(List.of(
+                    anomaly(ACME, start + 300_000_000L, "m-001", "temperature_c", 95),
+                    anomaly(ACME, start + 600_000_000L, "m-001", "temperature_c", 20),
+                    anomaly(ACME, start + 900_000_000L, "m-002", "<b>", 80),
+                    anomaly(OTHER, start + 900_000_000L, "m-900", "temperature_c", 99)));
+        }
+    }
+
+    private static DetectedAnomaly anomaly(GatewayAddress gateway, long micros, String machine, String sensor,
+                                           double value) {
+        return new DetectedAnomaly(gateway, new Anomaly(micros, machine, sensor, value, 12, 6, "robust-z"));
+    }
+
+    /** Renders the page with headless Chromium (Debian package {@code chromium}; the test command installs it). */
+    private BufferedImage render(Path page) throws IOException, InterruptedException {
+        Path png = work.resolve("report.png");
+        String chromium = Files.isExecutable(Path.of("/usr/bin/chromium")) ? "/usr/bin/chromium" : "chromium";
+        Process process;
+        try {
+            process = new ProcessBuilder(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    "--user-data-dir=" + work.resolve("chromium-profile"), "--window-size=1280,2200",
+                    "--screenshot=" + png, page.toUri().toString())
+                    .redirectErrorStream(true).redirectOutput(work.resolve("chromium.log").toFile()).start();
+        } catch (IOException e) {
+            throw new IOException("headless Chromium is needed to render the report (Debian package 'chromium'; "
+                    + "./werkstrom test installs it)", e);
+        }
+        assertTrue(process.waitFor(90, TimeUnit.SECONDS), "chromium did not finish within 90 s");
+        assertEquals(0, process.exitValue(), "chromium failed: " + Files.readString(work.resolve("chromium.log")));
+        BufferedImage image = ImageIO.read(png.toFile());
+        // kept for a look when an assertion fails
+        Path kept = Path.of("target", "report-it");
+        Files.createDirectories(kept);
+        Files.copy(png, kept.resolve("report.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(page, kept.resolve("report.html"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertTrue(image != null && image.getWidth() >= 1000, "chromium wrote no picture");
+        return image;
+    }
+
+    private static long pixels(BufferedImage image, String colour, int tolerance) {
+        return Math.round(share(image, Integer.parseInt(colour.substring(1), 16), tolerance)
+                * image.getWidth() * image.getHeight());
+    }
+
+    private static double share(BufferedImage image, int rgb, int tolerance) {
+        long near = 0;
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                int p = image.getRGB(x, y);
+                if (Math.abs(((p >> 16) & 0xFF) - ((rgb >> 16) & 0xFF)) <= tolerance
+                        && Math.abs(((p >> 8) & 0xFF) - ((rgb >> 8) & 0xFF)) <= tolerance
+                        && Math.abs((p & 0xFF) - (rgb & 0xFF)) <= tolerance) {
+                    near++;
+                }
+            }
+        }
+        return near / (double) ((long) image.getWidth() * image.getHeight());
+    }
+
+    private static int count(String text, String needle) {
+        Matcher m = Pattern.compile(Pattern.quote(needle)).matcher(text);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+}
