@@ -20,7 +20,8 @@ class DemoIT {
         // Longer than the detector's learning period (60 s), so that the injected faults are scored.
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = Werkstrom.run(List.of("demo", "--duration", "75s", "--machines", "5"),
+        java.nio.file.Path report = java.nio.file.Files.createTempDirectory("demo-it").resolve("report.html");
+        int exit = Werkstrom.run(List.of("demo", "--duration", "75s", "--machines", "5", "--report", report.toString()),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         String progress = err.toString(StandardCharsets.UTF_8);
         assertEquals(0, exit, progress);
@@ -36,6 +37,13 @@ class DemoIT {
         assertEquals(0, json.get("dead_letters").asLong(), json.toString());
         assertTrue(json.get("anomalies").asLong() > 0, json.toString());
         assertEquals(75.0, json.get("duration_s").asDouble(), 1e-9);
+        // the fleet model was trained and the job ran the predictor (cycles last 30-40 s, so few end in 75 s)
+        assertTrue(json.get("quality_predictions").asLong() >= 0, json.toString());
+        assertTrue(progress.contains("fleet model version 1"), progress);
+        assertEquals(report.toAbsolutePath().toString(), json.get("report").asText());
+        String page = java.nio.file.Files.readString(report);
+        assertTrue(page.contains("data-chart=\"signal\"") && page.contains("class=\"anomaly\""),
+                "the demo's report shows its signals and anomalies");
         // 5 machines are two gateways; progress lines show the counts while it runs
         assertTrue(progress.contains("publishing from 2 gateway(s), 5 machine(s)"), progress);
         assertTrue(progress.contains("storage: plain PostgreSQL"), progress);
