@@ -23,7 +23,8 @@ import io.werkstrom.analytics.kernel.MultivariateKernels;
  * beyond what training showed.
  *
  * <p>Immutable after {@link #fit}; thread-safe. {@link #scoreFleet} scores the rows of many
- * machines, each with its own model, in one kernel call.
+ * machines, each with its own model, in one kernel call; large calls are split into row chunks on
+ * the common fork-join pool.
  */
 public final class MsetDetector {
 
@@ -171,9 +172,8 @@ public final class MsetDetector {
     /** The squared standardised residual {@code |z - zHat|^2} of each row. */
     public double[] residuals(double[][] rows) {
         double[] out = new double[rows.length];
-        MultivariateKernels.msetResiduals(flatten(rows, dims), dims, new int[rows.length], mean, scale, memory,
-                new int[] {memoryCount}, memoryCount, inverse, new double[] {bandwidth}, out,
-                new double[dims + 2 * memoryCount], 0, rows.length);
+        run(flatten(rows, dims), dims, new int[rows.length], mean, scale, memory, new int[] {memoryCount},
+                memoryCount, inverse, new double[] {bandwidth}, out);
         return out;
     }
 
@@ -189,19 +189,32 @@ public final class MsetDetector {
     /**
      * Scores the rows of many machines in one kernel call: row {@code i} against
      * {@code models.get(modelOfRow[i])}, as {@link #score} does. All models must have the same
-     * number of sensors.
+     * number of sensors. Packs the models on each call; {@link #pack} them once to score many
+     * batches.
      *
      * @throws IllegalArgumentException when the models' sensor counts differ, a row has another
      *                                  length, or a model index is out of range
      */
     public static double[] scoreFleet(List<MsetDetector> models, double[][] rows, int[] modelOfRow) {
-        Objects.requireNonNull(models, "models must not be null.");
-        if (models.isEmpty()) {
-            throw new IllegalArgumentException("models must not be empty.");
-        }
+        Fleet fleet = pack(models);
         if (modelOfRow.length != rows.length) {
             throw new IllegalArgumentException("modelOfRow has " + modelOfRow.length + " entries for " + rows.length
                     + " rows.");
+        }
+        double[] out = new double[rows.length];
+        fleet.score(flatten(rows, fleet.dims), modelOfRow, out, true);
+        return out;
+    }
+
+    /**
+     * The models of a fleet packed into the flat arrays the kernel reads.
+     *
+     * @throws IllegalArgumentException when {@code models} is empty or the sensor counts differ
+     */
+    public static Fleet pack(List<MsetDetector> models) {
+        Objects.requireNonNull(models, "models must not be null.");
+        if (models.isEmpty()) {
+            throw new IllegalArgumentException("models must not be empty.");
         }
         int dims = models.get(0).dims;
         int stride = 0;
@@ -219,6 +232,7 @@ public final class MsetDetector {
         double[] inverse = new double[machines * stride * stride];
         int[] counts = new int[machines];
         double[] bandwidth = new double[machines];
+        double[] limits = new double[machines];
         for (int m = 0; m < machines; m++) {
             MsetDetector model = models.get(m);
             System.arraycopy(model.mean, 0, mean, m * dims, dims);
@@ -230,20 +244,100 @@ public final class MsetDetector {
             }
             counts[m] = model.memoryCount;
             bandwidth[m] = model.bandwidth;
+            limits[m] = model.limit;
         }
-        for (int i = 0; i < modelOfRow.length; i++) {
-            if (modelOfRow[i] < 0 || modelOfRow[i] >= machines) {
-                throw new IllegalArgumentException("modelOfRow[" + i + "] is " + modelOfRow[i] + ", outside [0, "
-                        + machines + ").");
+        return new Fleet(dims, stride, mean, scale, memory, counts, inverse, bandwidth, limits);
+    }
+
+    /**
+     * The models of many machines in the kernel's flat layout (see
+     * {@link MultivariateKernels#msetResiduals}). Immutable; thread-safe.
+     */
+    public static final class Fleet {
+        private final int dims;
+        private final int stride;
+        private final double[] mean;
+        private final double[] scale;
+        private final double[] memory;
+        private final int[] counts;
+        private final double[] inverse;
+        private final double[] bandwidth;
+        private final double[] limits;
+
+        private Fleet(int dims, int stride, double[] mean, double[] scale, double[] memory, int[] counts,
+                      double[] inverse, double[] bandwidth, double[] limits) {
+            this.dims = dims;
+            this.stride = stride;
+            this.mean = mean;
+            this.scale = scale;
+            this.memory = memory;
+            this.counts = counts;
+            this.inverse = inverse;
+            this.bandwidth = bandwidth;
+            this.limits = limits;
+        }
+
+        public int sensors() {
+            return dims;
+        }
+
+        public int machines() {
+            return counts.length;
+        }
+
+        /** The memory states per machine in the layout (the largest memory of the fleet). */
+        public int memoryStride() {
+            return stride;
+        }
+
+        /** Bytes of model data the kernel reads (means, scales, memories, inverses, widths). */
+        public long modelBytes() {
+            return 8L * (mean.length + scale.length + memory.length + inverse.length + bandwidth.length)
+                    + 4L * counts.length;
+        }
+
+        /**
+         * Scores the row-major rows {@code flat} ({@code out.length} rows of {@link #sensors()})
+         * into {@code out}, each against its machine's limit.
+         *
+         * @param parallel whether to split the rows into chunks on the common fork-join pool; false
+         *                 runs the kernel as one plain loop on the calling thread
+         * @throws IllegalArgumentException when the shapes disagree or a machine index is out of range
+         */
+        public void score(double[] flat, int[] modelOfRow, double[] out, boolean parallel) {
+            int rows = out.length;
+            if (flat.length != rows * dims || modelOfRow.length != rows) {
+                throw new IllegalArgumentException("expected " + rows + " rows of " + dims + " sensors and "
+                        + rows + " machine indices, got " + flat.length + " values and " + modelOfRow.length
+                        + " indices.");
+            }
+            for (int i = 0; i < rows; i++) {
+                if (modelOfRow[i] < 0 || modelOfRow[i] >= counts.length) {
+                    throw new IllegalArgumentException("modelOfRow[" + i + "] is " + modelOfRow[i] + ", outside [0, "
+                            + counts.length + ").");
+                }
+            }
+            if (parallel) {
+                run(flat, dims, modelOfRow, mean, scale, memory, counts, stride, inverse, bandwidth, out);
+            } else {
+                MultivariateKernels.msetResiduals(flat, dims, modelOfRow, mean, scale, memory, counts, stride, inverse,
+                        bandwidth, out, new double[dims + 2 * stride], 0, rows);
+            }
+            for (int i = 0; i < rows; i++) {
+                out[i] /= limits[modelOfRow[i]];
             }
         }
-        double[] out = new double[rows.length];
-        MultivariateKernels.msetResiduals(flatten(rows, dims), dims, modelOfRow, mean, scale, memory, counts, stride,
-                inverse, bandwidth, out, new double[dims + 2 * stride], 0, rows.length);
-        for (int i = 0; i < out.length; i++) {
-            out[i] /= models.get(modelOfRow[i]).limit;
-        }
-        return out;
+    }
+
+    /** The kernel over row chunks on the common fork-join pool, each chunk with its own scratch. */
+    private static void run(double[] flat, int dims, int[] modelOfRow, double[] mean, double[] scale, double[] memory,
+                            int[] counts, int stride, double[] inverse, double[] bandwidth, double[] out) {
+        int rows = out.length;
+        int chunks = (rows + PcaDetector.CHUNK_ROWS - 1) / PcaDetector.CHUNK_ROWS;
+        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> MultivariateKernels.msetResiduals(flat,
+                dims, modelOfRow, mean, scale, memory, counts, stride, inverse, bandwidth, out,
+                new double[dims + 2 * stride], c * PcaDetector.CHUNK_ROWS,
+                Math.min(rows, (c + 1) * PcaDetector.CHUNK_ROWS)));
     }
 
     private static double[] flatten(double[][] rows, int dims) {
