@@ -32,6 +32,8 @@ public final class Werkstrom {
               eval quality --dataset cmapss|ai4i --data DIR
                                    train and score the quality / remaining-life predictors on a
                                    public benchmark; JSON metrics as the last line
+              bench analytics [--duration 30s] [--rows N] [--backend auto|java|tornadovm]
+                                   samples/s and GB/s per analytics kernel against a plain loop
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -60,6 +62,7 @@ public final class Werkstrom {
                 case "migrate" -> Commands.migrate(rest, out, err);
                 case "protocol" -> Commands.protocol(rest, out, err);
                 case "eval" -> Commands.eval(rest, out, err);
+                case "bench" -> io.werkstrom.app.bench.AnalyticsBench.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {
