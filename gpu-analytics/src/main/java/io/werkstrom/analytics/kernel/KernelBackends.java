@@ -100,7 +100,7 @@ public final class KernelBackends {
         try {
             type = Class.forName(className);
         } catch (ClassNotFoundException e) {
-            return new Probe(null, "this build has no TornadoVM backend (built without -Ptornadovm)", null);
+            return new Probe(null, "this build has no TornadoVM backend: built without -Ptornadovm", null);
         } catch (Throwable e) {
             return new Probe(null, "the TornadoVM backend failed to load: " + e, e);
         }

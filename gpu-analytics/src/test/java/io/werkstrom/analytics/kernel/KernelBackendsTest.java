@@ -27,7 +27,7 @@ class KernelBackendsTest {
     void autoSaysWhyItFellBack() {
         try (KernelBackend backend = KernelBackends.select("auto")) {
             assertEquals("java", backend.name());
-            assertEquals("this build has no TornadoVM backend (built without -Ptornadovm)",
+            assertEquals("this build has no TornadoVM backend: built without -Ptornadovm",
                     KernelBackends.fallbackReason());
         }
     }
@@ -35,7 +35,7 @@ class KernelBackendsTest {
     @Test
     void requestingTornadoWithoutItFailsWithTheReason() {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> KernelBackends.select("tornadovm"));
-        assertEquals("backend tornadovm cannot run: this build has no TornadoVM backend (built without -Ptornadovm)",
+        assertEquals("backend tornadovm cannot run: this build has no TornadoVM backend: built without -Ptornadovm",
                 e.getMessage());
     }
 

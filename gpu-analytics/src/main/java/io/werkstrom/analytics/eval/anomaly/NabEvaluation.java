@@ -56,7 +56,7 @@ public final class NabEvaluation {
     }
 
     /** The EWMA weight of the adaptive robust z-score on NAB (one row per batch). */
-    static final double NAB_EWMA_WEIGHT = 0.05;
+    static final double NAB_EWMA_WEIGHT = 0.3;
 
     /** The profile keys of {@code profiles.json}, by the name they have in the result. */
     public static final Map<String, String> PROFILES = orderedProfiles();
