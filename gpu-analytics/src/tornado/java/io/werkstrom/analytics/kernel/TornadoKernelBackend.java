@@ -71,7 +71,7 @@ public final class TornadoKernelBackend implements KernelBackend {
 
     /** The device the task graphs run on, as TornadoVM names it. */
     public String device() {
-        return TornadoExecutionPlan.DEFAULT_DEVICE.getDeviceName();
+        return TornadoExecutionPlan.DEFAULT_DEVICE.getPhysicalDevice().getDeviceName();
     }
 
     @Override
