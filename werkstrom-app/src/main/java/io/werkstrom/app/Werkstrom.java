@@ -47,6 +47,8 @@ public final class Werkstrom {
               report --jdbc-url URL [--since 1h] [--out report.html] [--tenant T]
                                    a self-contained HTML page with the dashboards' views: signals
                                    with anomalies, predicted against actual scrap, alerts
+              bench analytics [--duration 30s] [--rows N] [--backend auto|java|tornadovm]
+                                   samples/s and GB/s per analytics kernel against a plain loop
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -78,6 +80,7 @@ public final class Werkstrom {
                 case "analytics" -> AnalyticsCommand.run(rest, out, err);
                 case "train" -> TrainCommand.run(rest, out, err);
                 case "report" -> ReportCommand.run(rest, out, err);
+                case "bench" -> io.werkstrom.app.bench.AnalyticsBench.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {

@@ -16,9 +16,13 @@ import io.werkstrom.analytics.kernel.MultivariateKernels;
  * <p>{@link #score} divides each statistic by its control limit, the {@code limitQuantile} of its
  * training values, and reports the larger ratio: above 1 is beyond what training showed.
  *
- * <p>Immutable after {@link #fit}; thread-safe.
+ * <p>Immutable after {@link #fit}; thread-safe. Large scoring calls are split into row chunks on
+ * the common fork-join pool.
  */
 public final class PcaDetector {
+
+    /** Rows per parallel chunk of a scoring call. */
+    static final int CHUNK_ROWS = 4096;
 
     private final int dims;
     private final double[] mean;
@@ -191,8 +195,12 @@ public final class PcaDetector {
         }
         double[] t2 = new double[rows.length];
         double[] spe = new double[rows.length];
-        MultivariateKernels.scoreT2AndSpe(flat, dims, mean, scale, loadings, eigenvalues, components, t2, spe,
-                new double[dims + components], 0, rows.length);
+        // Row chunks on the common fork-join pool, each with its own scratch; a small call stays on
+        // the calling thread.
+        int chunks = (rows.length + CHUNK_ROWS - 1) / CHUNK_ROWS;
+        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> MultivariateKernels.scoreT2AndSpe(flat,
+                dims, mean, scale, loadings, eigenvalues, components, t2, spe, new double[dims + components],
+                c * CHUNK_ROWS, Math.min(rows.length, (c + 1) * CHUNK_ROWS)));
         return new double[][] {t2, spe};
     }
 

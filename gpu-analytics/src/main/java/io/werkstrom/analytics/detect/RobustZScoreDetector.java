@@ -72,6 +72,12 @@ import io.werkstrom.protocol.TelemetrySchema;
  *
  * <p>Each batch makes one kernel call covering every scorable row of every series in it.
  *
+ * <p>With {@code ewmaWeight < 1} the baseline is adaptive: each recomputation is blended into the
+ * previous baseline as an exponentially weighted moving average of the modes' medians and
+ * MAD-based scales (see {@link RobustZScoreOptions}), so that a burst of outliers in the window
+ * moves it only a little. The averaged baseline is not part of a snapshot: after a restore it
+ * starts again from the window's estimate.
+ *
  * <p>What the detector learns is a {@link RobustZScoreState}: the windows and the time of each
  * series' first sample, since baselines, modes included, are a function of them. A detector holds
  * one state of its own, checkpointed with {@link #snapshot()} and {@link #restore}; the methods

@@ -38,13 +38,21 @@ import java.util.Set;
  *       window's samples between their medians leave no gap wider than this fraction of the
  *       distance between the medians; values on a transition are not anomalous. 0 never joins
  *       modes.</li>
+ *   <li>{@code ewmaWeight} (1.0): makes the baseline adaptive. Each time a series' baseline is
+ *       recomputed (once per batch that scores the series), every mode's median, interval and
+ *       MAD-based scale become {@code ewmaWeight * (the window's new estimate) + (1 - ewmaWeight)
+ *       * (the previous baseline)}, an exponentially weighted moving average over batches: a
+ *       burst of outliers that shifts the window's median or inflates its MAD moves the baseline
+ *       only by that weight, while a lasting change is followed within about
+ *       {@code 1 / ewmaWeight} batches. When the number of modes changes the baseline restarts
+ *       from the window's estimate. 1 uses the window's estimate as it is.</li>
  * </ul>
  *
  * <p>How the options act is described on {@link RobustZScoreDetector}.
  */
 public final class RobustZScoreOptions implements Serializable {
 
-    private static final long serialVersionUID = 3L;
+    private static final long serialVersionUID = 4L;
 
     /** The largest window accepted; a window costs 16 bytes per sample per series. */
     public static final int MAX_WINDOW_SIZE = 1 << 20;
@@ -69,6 +77,7 @@ public final class RobustZScoreOptions implements Serializable {
     private final double minModeFraction;
     private final double modeContrast;
     private final double transitionGap;
+    private final double ewmaWeight;
 
     private RobustZScoreOptions(Builder b) {
         this.threshold = b.threshold;
@@ -83,6 +92,7 @@ public final class RobustZScoreOptions implements Serializable {
         this.minModeFraction = b.minModeFraction;
         this.modeContrast = b.modeContrast;
         this.transitionGap = b.transitionGap;
+        this.ewmaWeight = b.ewmaWeight;
     }
 
     public static RobustZScoreOptions defaults() {
@@ -107,7 +117,8 @@ public final class RobustZScoreOptions implements Serializable {
                 .maxModes(maxModes)
                 .minModeFraction(minModeFraction)
                 .modeContrast(modeContrast)
-                .transitionGap(transitionGap);
+                .transitionGap(transitionGap)
+                .ewmaWeight(ewmaWeight);
     }
 
     public double threshold() {
@@ -159,6 +170,16 @@ public final class RobustZScoreOptions implements Serializable {
         return transitionGap;
     }
 
+    /** The weight of a new window estimate in the adaptive baseline; 1 when not adaptive. */
+    public double ewmaWeight() {
+        return ewmaWeight;
+    }
+
+    /** Whether baselines are smoothed across batches ({@code ewmaWeight < 1}). */
+    public boolean adaptive() {
+        return ewmaWeight < 1.0;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RobustZScoreOptions other
@@ -173,13 +194,14 @@ public final class RobustZScoreOptions implements Serializable {
                 && maxModes == other.maxModes
                 && Double.compare(minModeFraction, other.minModeFraction) == 0
                 && Double.compare(modeContrast, other.modeContrast) == 0
-                && Double.compare(transitionGap, other.transitionGap) == 0;
+                && Double.compare(transitionGap, other.transitionGap) == 0
+                && Double.compare(ewmaWeight, other.ewmaWeight) == 0;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(threshold, windowSize, minSamples, learningPeriod, relativeScaleFloor, absoluteScaleFloor,
-                excludedSensors, maxSeries, maxModes, minModeFraction, modeContrast, transitionGap);
+                excludedSensors, maxSeries, maxModes, minModeFraction, modeContrast, transitionGap, ewmaWeight);
     }
 
     @Override
@@ -189,7 +211,7 @@ public final class RobustZScoreOptions implements Serializable {
                 + ", relativeScaleFloor=" + relativeScaleFloor
                 + ", absoluteScaleFloor=" + absoluteScaleFloor + ", excludedSensors=" + excludedSensors
                 + ", maxSeries=" + maxSeries + ", maxModes=" + maxModes + ", minModeFraction=" + minModeFraction
-                + ", modeContrast=" + modeContrast + ", transitionGap=" + transitionGap + "]";
+                + ", modeContrast=" + modeContrast + ", transitionGap=" + transitionGap + ", ewmaWeight=" + ewmaWeight + "]";
     }
 
     /** Collects options; {@link #build()} validates them all. Not thread-safe. */
@@ -206,6 +228,7 @@ public final class RobustZScoreOptions implements Serializable {
         private double minModeFraction = 0.05;
         private double modeContrast = 6.0;
         private double transitionGap = 0.25;
+        private double ewmaWeight = 1.0;
 
         private Builder() {
         }
@@ -276,6 +299,12 @@ public final class RobustZScoreOptions implements Serializable {
             return this;
         }
 
+        /** The weight of a new window estimate in the adaptive baseline, in (0, 1]; 1 turns it off. */
+        public Builder ewmaWeight(double ewmaWeight) {
+            this.ewmaWeight = ewmaWeight;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first option out of range */
         public RobustZScoreOptions build() {
             if (!(Double.isFinite(threshold) && threshold > 0)) {
@@ -318,6 +347,10 @@ public final class RobustZScoreOptions implements Serializable {
             }
             if (!(transitionGap >= 0 && transitionGap <= 1)) {
                 throw new IllegalArgumentException("transitionGap must be a number in [0, 1] (was " + transitionGap
+                        + ").");
+            }
+            if (!(ewmaWeight > 0 && ewmaWeight <= 1)) {
+                throw new IllegalArgumentException("ewmaWeight must be a number in (0, 1] (was " + ewmaWeight
                         + ").");
             }
             return new RobustZScoreOptions(this);

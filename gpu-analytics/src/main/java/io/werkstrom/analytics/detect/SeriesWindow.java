@@ -161,7 +161,8 @@ final class SeriesWindow {
     }
 
     /**
-     * Recomputes the baseline from the window: the whole window's median and {@code scale =
+     * Recomputes the baseline from the window (blended into the previous one when the options are
+     * {@link RobustZScoreOptions#adaptive() adaptive}): the whole window's median and {@code scale =
      * max(1.4826 * MAD, relativeFloor * |median|, absoluteFloor)}, capped at
      * {@link Double#MAX_VALUE}, and the bands of its modes; a window that is not split has one
      * band, that median and scale. Without {@code minSamples} samples the series has no baseline.
@@ -180,7 +181,24 @@ final class SeriesWindow {
             bandUpper = new double[maxBands];
             bandScale = new double[maxBands];
         }
+        int previousBands = hasBaseline ? bands : 0;
+        double[] previous = null;
+        if (options.adaptive() && previousBands > 0) {
+            previous = new double[3 * previousBands];
+            System.arraycopy(bandLower, 0, previous, 0, previousBands);
+            System.arraycopy(bandUpper, 0, previous, previousBands, previousBands);
+            System.arraycopy(bandScale, 0, previous, 2 * previousBands, previousBands);
+        }
         bands = splitter.bands(sorted, n, bandLower, bandUpper, bandScale);
+        if (previous != null && bands == previousBands) {
+            // The adaptive baseline: an EWMA over batches of each band's median (or interval) and scale.
+            double w = options.ewmaWeight();
+            for (int b = 0; b < bands; b++) {
+                bandLower[b] = w * bandLower[b] + (1 - w) * previous[b];
+                bandUpper[b] = Math.max(bandLower[b], w * bandUpper[b] + (1 - w) * previous[bands + b]);
+                bandScale[b] = w * bandScale[b] + (1 - w) * previous[2 * bands + b];
+            }
+        }
         if (bands == 1) {
             // One band is the unsplit window: its median and scale.
             center = bandLower[0];

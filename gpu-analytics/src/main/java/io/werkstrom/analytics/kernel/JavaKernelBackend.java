@@ -5,8 +5,6 @@ import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
 
 import org.apache.arrow.memory.ArrowBuf;
-import org.apache.arrow.vector.BitVectorHelper;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 
@@ -68,19 +66,7 @@ public final class JavaKernelBackend implements KernelBackend {
     public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
                         Float8Vector out) {
         checkOpen();
-        int rows = values.getValueCount();
-        requireRows("seriesIndex", seriesIndex, rows);
-        requireNoNulls("values", values);
-        requireNoNulls("center", center);
-        requireNoNulls("scale", scale);
-        if (scale.getValueCount() != center.getValueCount()) {
-            throw new IllegalArgumentException("scale has " + scale.getValueCount() + " series but center has "
-                    + center.getValueCount() + ".");
-        }
-        if (out.getValueCapacity() < rows) {
-            throw new IllegalArgumentException("out holds " + out.getValueCapacity() + " values, fewer than the "
-                    + rows + " rows.");
-        }
+        int rows = KernelArguments.checkRobustZ(values, seriesIndex, center, scale, out);
         ArrowBuf v = values.getDataBuffer();
         ArrowBuf s = seriesIndex.getDataBuffer();
         ArrowBuf c = center.getDataBuffer();
@@ -92,42 +78,16 @@ public final class JavaKernelBackend implements KernelBackend {
             int grain = Math.max(MIN_CHUNK_ROWS, rows / (parallelism * 4));
             pool.invoke(new RangeTask(0, rows, grain, (from, to) -> Kernels.robustZ(v, s, c, k, o, from, to)));
         }
-        markValid(out, rows);
+        KernelArguments.markValid(out, rows);
     }
 
     @Override
     public void robustZModes(Float8Vector values, IntVector seriesIndex, Float8Vector lower, Float8Vector upper,
                              Float8Vector scale, IntVector modeCount, Float8Vector out) {
         checkOpen();
+        int modesPerSeries = KernelArguments.checkRobustZModes(values, seriesIndex, lower, upper, scale, modeCount,
+                out);
         int rows = values.getValueCount();
-        requireRows("seriesIndex", seriesIndex, rows);
-        requireNoNulls("values", values);
-        requireNoNulls("lower", lower);
-        requireNoNulls("upper", upper);
-        requireNoNulls("scale", scale);
-        requireNoNulls("modeCount", modeCount);
-        int series = modeCount.getValueCount();
-        int entries = lower.getValueCount();
-        if (upper.getValueCount() != entries || scale.getValueCount() != entries) {
-            throw new IllegalArgumentException("lower, upper and scale must have as many entries (" + entries + ", "
-                    + upper.getValueCount() + ", " + scale.getValueCount() + ").");
-        }
-        if (series == 0 ? entries != 0 : entries == 0 || entries % series != 0) {
-            throw new IllegalArgumentException("lower has " + entries + " entries, not a positive multiple of the "
-                    + series + " series in modeCount.");
-        }
-        int modesPerSeries = series == 0 ? 0 : entries / series;
-        for (int s = 0; s < series; s++) {
-            int count = modeCount.get(s);
-            if (count < 1 || count > modesPerSeries) {
-                throw new IllegalArgumentException("modeCount of series " + s + " is " + count
-                        + ", outside [1, " + modesPerSeries + "].");
-            }
-        }
-        if (out.getValueCapacity() < rows) {
-            throw new IllegalArgumentException("out holds " + out.getValueCapacity() + " values, fewer than the "
-                    + rows + " rows.");
-        }
         ArrowBuf v = values.getDataBuffer();
         ArrowBuf s = seriesIndex.getDataBuffer();
         ArrowBuf lo = lower.getDataBuffer();
@@ -142,7 +102,7 @@ public final class JavaKernelBackend implements KernelBackend {
             pool.invoke(new RangeTask(0, rows, grain,
                     (from, to) -> Kernels.robustZModes(v, s, lo, hi, k, c, modesPerSeries, o, from, to)));
         }
-        markValid(out, rows);
+        KernelArguments.markValid(out, rows);
     }
 
     @Override
@@ -163,31 +123,6 @@ public final class JavaKernelBackend implements KernelBackend {
         if (closed) {
             throw new IllegalStateException("kernel backend 'java' is closed.");
         }
-    }
-
-    private static void requireRows(String name, FieldVector vector, int rows) {
-        if (vector.getValueCount() != rows) {
-            throw new IllegalArgumentException(name + " has " + vector.getValueCount() + " rows but values has "
-                    + rows + ".");
-        }
-        requireNoNulls(name, vector);
-    }
-
-    private static void requireNoNulls(String name, FieldVector vector) {
-        if (vector.getNullCount() > 0) {
-            throw new IllegalArgumentException(name + " holds " + vector.getNullCount() + " nulls.");
-        }
-    }
-
-    /** The kernels write data buffers only; set the validity bits so the scores read as non-null. */
-    private static void markValid(Float8Vector out, int rows) {
-        ArrowBuf validity = out.getValidityBuffer();
-        int fullBytes = rows / Byte.SIZE;
-        validity.setOne(0L, fullBytes);
-        for (int i = fullBytes * Byte.SIZE; i < rows; i++) {
-            BitVectorHelper.setBit(validity, i);
-        }
-        out.setValueCount(rows);
     }
 
     private static ForkJoinWorkerThread newWorker(ForkJoinPool pool) {

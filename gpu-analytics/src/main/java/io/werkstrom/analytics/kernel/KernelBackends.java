@@ -2,9 +2,10 @@ package io.werkstrom.analytics.kernel;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.lang.reflect.InvocationTargetException;
+import java.util.Optional;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,13 @@ import io.werkstrom.analytics.remote.RemoteKernelBackend;
 /**
  * Chooses the kernel backend for a process from a configured name and logs the choice and the
  * reason for it.
+ *
+ * <p>The TornadoVM backend ({@value #TORNADO_CLASS}) exists only in builds made with the
+ * {@code tornadovm} Maven profile and runs only on a JVM started with TornadoVM's flags. It is
+ * looked up by name and probed: {@code TornadoKernelBackend.open()} compiles and runs a small
+ * task graph and compares it with the Java kernels. Whatever goes wrong there (class missing,
+ * native library missing, no OpenCL device, a wrong result) makes {@code auto} fall back to the
+ * Java backend with the reason in the log and in {@link #fallbackReason()}.
  */
 public final class KernelBackends {
 
@@ -21,10 +29,17 @@ public final class KernelBackends {
     public static final String AUTO = "auto";
     /** Always the plain-Java backend. */
     public static final String JAVA = "java";
+    /** Always the TornadoVM backend; fails when it cannot run here. */
+    public static final String TORNADOVM = "tornadovm";
     /** The accepted names of the backend option; an analytics service address is accepted too. */
-    public static final List<String> CHOICES = List.of(AUTO, JAVA);
+    public static final List<String> CHOICES = List.of(AUTO, JAVA, TORNADOVM);
     /** How long one kernel call on a remote analytics service may take before the job fails over. */
     public static final long REMOTE_TIMEOUT_MILLIS = 30_000;
+
+    /** The TornadoVM backend's class, present only in builds with the {@code tornadovm} profile. */
+    static final String TORNADO_CLASS = "io.werkstrom.analytics.kernel.TornadoKernelBackend";
+
+    private static volatile String fallbackReason = "";
 
     private static final Logger LOG = LoggerFactory.getLogger(KernelBackends.class);
 
@@ -41,11 +56,13 @@ public final class KernelBackends {
     }
 
     /**
-     * A new backend for {@code requested}: {@code auto} or {@code java} (case-insensitive), or the
-     * address of an analytics service ({@code grpc://host:port}, remote mode: every kernel runs
-     * there). The caller owns the returned backend and must close it.
+     * A new backend for {@code requested}: {@code auto}, {@code java} or {@code tornadovm}
+     * (case-insensitive), or the address of an analytics service ({@code grpc://host:port},
+     * remote mode: every kernel runs there). The caller owns the returned backend and must close it.
      *
      * @throws IllegalArgumentException when {@code requested} is none of these
+     * @throws IllegalStateException    when {@code tornadovm} is requested and cannot run; the
+     *                                  cause says why
      */
     public static KernelBackend select(String requested) {
         Optional<URI> remote = remoteAddress(requested);
@@ -58,18 +75,28 @@ public final class KernelBackends {
             throw new IllegalArgumentException("backend must be one of " + String.join(", ", CHOICES)
                     + " or an analytics service address grpc://host:port (was '" + requested + "').");
         }
-        if (choice.equals(AUTO)) {
-            Optional<KernelBackend> gpu = probeGpu();
-            if (gpu.isPresent()) {
-                LOG.info("Kernel backend: {} (requested auto; a GPU device answered)", gpu.get().name());
-                return gpu.get();
-            }
+        if (choice.equals(JAVA)) {
             JavaKernelBackend java = new JavaKernelBackend();
-            LOG.info("Kernel backend: java (requested auto; this build has no GPU backend), {}", java);
+            LOG.info("Kernel backend: java (requested java), {}", java);
             return java;
         }
+        Probe probe = probeTornado(TORNADO_CLASS);
+        if (probe.backend != null) {
+            fallbackReason = "";
+            LOG.info("Kernel backend: {} (requested {}; its self-test passed), {}", probe.backend.name(), choice,
+                    probe.backend);
+            return probe.backend;
+        }
+        if (choice.equals(TORNADOVM)) {
+            throw new IllegalStateException("backend tornadovm cannot run: " + probe.reason, probe.failure);
+        }
+        fallbackReason = probe.reason;
         JavaKernelBackend java = new JavaKernelBackend();
-        LOG.info("Kernel backend: java (requested java), {}", java);
+        if (probe.failure == null) {
+            LOG.info("Kernel backend: java (requested auto; {}), {}", probe.reason, java);
+        } else {
+            LOG.warn("Kernel backend: java (requested auto; {}), {}", probe.reason, java, probe.failure);
+        }
         return java;
     }
 
@@ -86,11 +113,39 @@ public final class KernelBackends {
     }
 
     /**
-     * The GPU backend when one is built in and a device answers, else empty.
+     * Why the last {@code auto} selection fell back to the Java backend; empty when it did not
+     * (or no {@code auto} selection ran yet).
      */
-    private static Optional<KernelBackend> probeGpu() {
-        // TODO(issue 5): look up the TornadoVM backend (built by its Maven profile) and probe for a
-        // device here; until then no build has one.
-        return Optional.empty();
+    public static String fallbackReason() {
+        return fallbackReason;
+    }
+
+    /** The outcome of probing a device backend: the backend, or the reason there is none. */
+    record Probe(KernelBackend backend, String reason, Throwable failure) {
+    }
+
+    /**
+     * Loads {@code className} and calls its static {@code open()}. Any Throwable is caught: a
+     * TornadoVM runtime that cannot start throws errors (a missing native library, a failed
+     * static initialiser) that must not take the process down when the Java backend can serve.
+     */
+    static Probe probeTornado(String className) {
+        Class<?> type;
+        try {
+            type = Class.forName(className);
+        } catch (ClassNotFoundException e) {
+            return new Probe(null, "this build has no TornadoVM backend: built without -Ptornadovm", null);
+        } catch (Throwable e) {
+            return new Probe(null, "the TornadoVM backend failed to load: " + e, e);
+        }
+        try {
+            Object backend = type.getMethod("open").invoke(null);
+            return new Probe((KernelBackend) backend, "", null);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            return new Probe(null, "the TornadoVM backend failed its self-test: " + cause, cause);
+        } catch (Throwable e) {
+            return new Probe(null, "the TornadoVM backend failed to start: " + e, e);
+        }
     }
 }

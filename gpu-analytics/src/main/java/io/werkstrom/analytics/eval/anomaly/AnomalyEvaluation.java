@@ -9,9 +9,13 @@ import java.util.Map;
 /**
  * The anomaly-detection evaluation commands, as they follow the word {@code eval}:
  * <pre>
- *   anomaly --dataset skab --data DIR   SKAB-format files below DIR
- *   anomaly --dataset nab  --data DIR   a corpus in NAB's layout at DIR
+ *   anomaly --dataset skab --data DIR [--detector pca|mset]   SKAB-format files below DIR
+ *   anomaly --dataset nab  --data DIR [--detector novelty|robust-z|robust-z-adaptive]
+ *                                       a corpus in NAB's layout at DIR
  * </pre>
+ * Without {@code --detector} each dataset runs its best-scoring detector ({@code pca} for SKAB,
+ * {@code novelty} for NAB); the detector that ran is named on {@code err}, the JSON keys stay as
+ * below.
  * Progress goes to {@code err}; the result is one JSON object, the last line of {@code out}:
  * {@code {"f1":…,"far":…,"mar":…,"files":…}} for SKAB (rates as fractions, pooled over all scored
  * rows), {@code {"standard":…,"low_fp":…,"low_fn":…}} for NAB (normalised NAB scores, each at the
@@ -22,7 +26,8 @@ import java.util.Map;
  */
 public final class AnomalyEvaluation {
 
-    static final String USAGE = "usage: eval anomaly --dataset skab|nab --data DIR";
+    static final String USAGE = "usage: eval anomaly --dataset skab|nab --data DIR [--detector NAME]\n"
+            + "  detectors: skab: pca (default), mset; nab: novelty (default), robust-z, robust-z-adaptive";
 
     private AnomalyEvaluation() {
     }
@@ -30,6 +35,7 @@ public final class AnomalyEvaluation {
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         String dataset = null;
         String data = null;
+        String detector = null;
         if (args.isEmpty() || !args.get(0).equals("anomaly")) {
             err.println("eval: expected the command 'anomaly', got "
                     + (args.isEmpty() ? "nothing" : "'" + args.get(0) + "'") + "\n" + USAGE);
@@ -37,8 +43,9 @@ public final class AnomalyEvaluation {
         }
         for (int i = 1; i < args.size(); i++) {
             String option = args.get(i);
-            if (!option.equals("--dataset") && !option.equals("--data")) {
-                err.println("eval anomaly: unknown option '" + option + "'; accepted: --dataset, --data\n" + USAGE);
+            if (!option.equals("--dataset") && !option.equals("--data") && !option.equals("--detector")) {
+                err.println("eval anomaly: unknown option '" + option + "'; accepted: --dataset, --data, --detector\n"
+                        + USAGE);
                 return 2;
             }
             if (i + 1 >= args.size()) {
@@ -48,6 +55,8 @@ public final class AnomalyEvaluation {
             String value = args.get(++i);
             if (option.equals("--dataset")) {
                 dataset = value;
+            } else if (option.equals("--detector")) {
+                detector = value;
             } else {
                 data = value;
             }
@@ -64,9 +73,30 @@ public final class AnomalyEvaluation {
             err.println("eval anomaly: --data is required: the folder holding the " + dataset + " data\n" + USAGE);
             return 2;
         }
+        SkabEvaluation.Detector skabDetector = SkabEvaluation.Detector.PCA;
+        NabEvaluation.Detector nabDetector = NabEvaluation.Detector.NOVELTY;
+        if (detector != null) {
+            boolean known;
+            if (dataset.equals("skab")) {
+                skabDetector = SkabEvaluation.Detector.of(detector);
+                known = skabDetector != null;
+            } else {
+                nabDetector = NabEvaluation.Detector.of(detector);
+                known = nabDetector != null;
+            }
+            if (!known) {
+                err.println("eval anomaly: --detector '" + detector + "' is not known for " + dataset
+                        + "; accepted values: " + (dataset.equals("skab") ? "pca, mset"
+                        : "novelty, robust-z, robust-z-adaptive") + "\n" + USAGE);
+                return 2;
+            }
+        }
+        err.println("eval anomaly: " + dataset + " with detector "
+                + (dataset.equals("skab") ? skabDetector.id() : nabDetector.id()));
         long start = System.nanoTime();
         try {
-            String json = dataset.equals("skab") ? skab(Path.of(data), err) : nab(Path.of(data), err);
+            String json = dataset.equals("skab") ? skab(Path.of(data), skabDetector, err)
+                    : nab(Path.of(data), nabDetector, err);
             err.printf(Locale.ROOT, "eval anomaly: %s done in %.1f s%n", dataset, (System.nanoTime() - start) / 1e9);
             out.println(json);
             out.flush();
@@ -77,18 +107,20 @@ public final class AnomalyEvaluation {
         }
     }
 
-    private static String skab(Path dir, PrintStream err) throws EvaluationDataException {
+    private static String skab(Path dir, SkabEvaluation.Detector detector, PrintStream err)
+            throws EvaluationDataException {
         List<SkabFile> files = SkabDataset.load(dir, err);
-        SkabEvaluation.Result result = SkabEvaluation.evaluate(files, err);
+        SkabEvaluation.Result result = SkabEvaluation.evaluate(files, detector, err);
         BinaryCounts c = result.counts();
         err.printf("skab: pooled tp %d, fp %d, tn %d, fn %d%n", c.tp(), c.fp(), c.tn(), c.fn());
         return String.format(Locale.ROOT, "{\"f1\":%s,\"far\":%s,\"mar\":%s,\"files\":%d}", number(c.f1()),
                 number(c.falseAlarmRate()), number(c.missedAlarmRate()), result.files());
     }
 
-    private static String nab(Path dir, PrintStream err) throws EvaluationDataException {
+    private static String nab(Path dir, NabEvaluation.Detector detector, PrintStream err)
+            throws EvaluationDataException {
         NabCorpus corpus = NabCorpus.load(dir, err);
-        Map<String, NabScorer.Result> results = NabEvaluation.evaluate(corpus, err);
+        Map<String, NabScorer.Result> results = NabEvaluation.evaluate(corpus, detector, err);
         return String.format(Locale.ROOT, "{\"standard\":%s,\"low_fp\":%s,\"low_fn\":%s}",
                 number(results.get("standard").normalised()), number(results.get("low_fp").normalised()),
                 number(results.get("low_fn").normalised()));

@@ -7,15 +7,56 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.detect.PatternNoveltyDetector;
 import io.werkstrom.analytics.detect.PatternNoveltyOptions;
+import io.werkstrom.analytics.detect.RobustZScoreDetector;
+import io.werkstrom.analytics.detect.RobustZScoreOptions;
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
 
 /**
- * Runs the {@link PatternNoveltyDetector} over every series of a NAB corpus, online (each row
- * scored once, in order, before it is learned), and scores the detections with {@link NabScorer}
- * under NAB's three profiles, each at the corpus-wide threshold that NAB's protocol optimises.
+ * Runs a univariate detector over every series of a NAB corpus, online (each row scored once, in
+ * order, before it is learned), and scores the detections with {@link NabScorer} under NAB's three
+ * profiles, each at the corpus-wide threshold that NAB's protocol optimises. The detector is one of
+ * {@link Detector}; {@link Detector#NOVELTY} scores best and is the default.
  */
 public final class NabEvaluation {
+
+    /** The detectors this evaluation can run, by their command-line name. */
+    public enum Detector {
+        /** {@link PatternNoveltyDetector}: the causal matrix profile of the series. */
+        NOVELTY("novelty"),
+        /** {@link RobustZScoreDetector} with window baselines. */
+        ROBUST_Z("robust-z"),
+        /** {@link RobustZScoreDetector} with the adaptive (EWMA) baseline. */
+        ROBUST_Z_ADAPTIVE("robust-z-adaptive");
+
+        private final String id;
+
+        Detector(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        /** The detector named {@code id}, or null. */
+        public static Detector of(String id) {
+            for (Detector d : values()) {
+                if (d.id.equals(id)) {
+                    return d;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** The EWMA weight of the adaptive robust z-score on NAB (one row per batch). */
+    static final double NAB_EWMA_WEIGHT = 0.3;
 
     /** The profile keys of {@code profiles.json}, by the name they have in the result. */
     public static final Map<String, String> PROFILES = orderedProfiles();
@@ -43,15 +84,74 @@ public final class NabEvaluation {
         return PatternNoveltyOptions.defaults().toBuilder().suppressionRows(suppression).build();
     }
 
-    /** The anomaly score of every row of {@code series}, computed online. */
+    /** The anomaly score of every row of {@code series} by the default detector, computed online. */
     public static double[] detect(NabSeries series) {
-        PatternNoveltyDetector detector = new PatternNoveltyDetector(optionsFor(series.length()));
+        return detect(series, Detector.NOVELTY, null);
+    }
+
+    /**
+     * The anomaly score of every row of {@code series} by {@code detector}, computed online, in
+     * {@code [0, 1)}.
+     *
+     * @param backend the kernel backend of the robust z-score detectors (borrowed); unused by
+     *                {@link Detector#NOVELTY}
+     */
+    public static double[] detect(NabSeries series, Detector detector, KernelBackend backend) {
+        if (detector != Detector.NOVELTY) {
+            return robustZ(series, detector == Detector.ROBUST_Z_ADAPTIVE, backend);
+        }
+        PatternNoveltyDetector novelty = new PatternNoveltyDetector(optionsFor(series.length()));
         double[] values = series.values();
         double[] scores = new double[values.length];
         for (int i = 0; i < values.length; i++) {
-            scores[i] = detector.score(values[i]);
+            scores[i] = novelty.score(values[i]);
         }
         return scores;
+    }
+
+    /**
+     * The robust z-score of every row, one row per batch, mapped to {@code z / (1 + z)} and
+     * suppressed as the novelty detector's scores are on NAB. The
+     * window is NAB's probationary period (the share of each series every detector may learn
+     * from), between 64 and 1024 rows. The detector's threshold is set to the smallest positive
+     * number so that it reports every positive score; NAB's optimiser picks the threshold.
+     */
+    static double[] robustZ(NabSeries series, boolean adaptive, KernelBackend backend) {
+        int window = Math.max(64, Math.min(1024, NabScorer.probationLength(series.length())));
+        RobustZScoreOptions options = RobustZScoreOptions.builder().threshold(Double.MIN_VALUE).windowSize(window)
+                .minSamples(Math.min(30, window)).learningPeriod(java.time.Duration.ZERO)
+                .excludedSensors(java.util.Set.of()).ewmaWeight(adaptive ? NAB_EWMA_WEIGHT : 1.0).build();
+        double[] values = series.values();
+        double[] scores = new double[values.length];
+        // The same suppression as the novelty detector's on NAB, so that the detectors compare on
+        // their scores and not on how often one anomaly alarms.
+        PatternNoveltyOptions suppression = optionsFor(series.length());
+        double[] recent = new double[Math.max(1, suppression.suppressionRows())];
+        try (RobustZScoreDetector detector = new RobustZScoreDetector(backend, options)) {
+            for (int i = 0; i < values.length; i++) {
+                TelemetryBatch batch = TelemetryBatch.builder("nab", i)
+                        .add(i * 1_000_000L, "series", "value", values[i], Quality.GOOD).build();
+                double z = 0;
+                for (Anomaly anomaly : detector.score(batch)) {
+                    z = Double.isFinite(anomaly.score()) ? anomaly.score() : Double.MAX_VALUE;
+                }
+                double recentMax = 0;
+                for (double r : recent) {
+                    recentMax = Math.max(recentMax, r);
+                }
+                recent[i % recent.length] = z;
+                if (suppression.suppressionRows() == 0 || z > suppression.suppressionRatio() * recentMax) {
+                    scores[i] = z / (1 + z);
+                }
+            }
+        }
+        return scores;
+    }
+
+    /** {@link #evaluate(NabCorpus, Detector, PrintStream)} with the default detector. */
+    public static Map<String, NabScorer.Result> evaluate(NabCorpus corpus, PrintStream log)
+            throws EvaluationDataException {
+        return evaluate(corpus, Detector.NOVELTY, log);
     }
 
     /**
@@ -60,7 +160,7 @@ public final class NabEvaluation {
      * @return per result name ({@code standard}, {@code low_fp}, {@code low_fn}) the scoring
      * @throws EvaluationDataException when {@code profiles.json} lacks one of the profiles
      */
-    public static Map<String, NabScorer.Result> evaluate(NabCorpus corpus, PrintStream log)
+    public static Map<String, NabScorer.Result> evaluate(NabCorpus corpus, Detector detector, PrintStream log)
             throws EvaluationDataException {
         for (String key : PROFILES.values()) {
             if (!corpus.profiles().containsKey(key)) {
@@ -70,12 +170,15 @@ public final class NabEvaluation {
         }
         List<NabSeries> series = corpus.series();
         AtomicInteger done = new AtomicInteger();
-        List<double[]> scores = series.parallelStream().map(s -> {
-            double[] result = detect(s);
-            log.printf("nab: %d/%d %s (%d rows, %d windows)%n", done.incrementAndGet(), series.size(), s.name(),
-                    s.length(), s.windows().size());
-            return result;
-        }).toList();
+        List<double[]> scores;
+        try (JavaKernelBackend backend = new JavaKernelBackend(1, Integer.MAX_VALUE)) {
+            scores = series.parallelStream().map(s -> {
+                double[] result = detect(s, detector, backend);
+                log.printf("nab: %d/%d %s (%d rows, %d windows)%n", done.incrementAndGet(), series.size(),
+                        s.name(), s.length(), s.windows().size());
+                return result;
+            }).toList();
+        }
         Map<String, NabScorer.Result> results = new LinkedHashMap<>();
         for (Map.Entry<String, String> profile : PROFILES.entrySet()) {
             NabScorer.Result result = NabScorer.optimise(series, new ArrayList<>(scores),

@@ -4,11 +4,14 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 
+import io.werkstrom.analytics.detect.MsetDetector;
+import io.werkstrom.analytics.detect.MsetOptions;
 import io.werkstrom.analytics.detect.PcaDetector;
 import io.werkstrom.analytics.detect.PcaOptions;
 
 /**
- * The SKAB protocol: per file, a {@link PcaDetector} is fitted on the first
+ * The SKAB protocol: per file, a multivariate detector ({@link Detector}: {@link PcaDetector}, the
+ * default, or {@link MsetDetector}) is fitted on the first
  * {@value #TRAINING_ROWS} rows (all sensor columns) and scores the rest. A row raises an alarm
  * when the mean of the detector's score over it and the {@code SMOOTHING_ROWS - 1} rows before it
  * (training rows included, never later ones) exceeds 1, that is when the sensors stay beyond
@@ -27,6 +30,39 @@ public final class SkabEvaluation {
     private SkabEvaluation() {
     }
 
+    /** The detectors this evaluation can run, by their command-line name. */
+    public enum Detector {
+        /** {@link PcaDetector}: Hotelling's T² and SPE against their training limits. */
+        PCA("pca"),
+        /** {@link MsetDetector}: the MSET residual against its training limit. */
+        MSET("mset");
+
+        private final String id;
+
+        Detector(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        /** The detector named {@code id}, or null. */
+        public static Detector of(String id) {
+            for (Detector d : values()) {
+                if (d.id.equals(id)) {
+                    return d;
+                }
+            }
+            return null;
+        }
+
+        double[] score(double[][] training, double[][] rows) {
+            return this == PCA ? PcaDetector.fit(training, options()).score(rows)
+                    : MsetDetector.fit(training, MsetOptions.defaults()).score(rows);
+        }
+    }
+
     /**
      * The pooled counts and the number of files scored.
      *
@@ -39,11 +75,15 @@ public final class SkabEvaluation {
         return PcaOptions.defaults();
     }
 
-    /** The alarm of every row of {@code file} after the training rows. */
+    /** The alarm of every row of {@code file} after the training rows, by the default detector. */
     public static boolean[] alarms(SkabFile file) {
+        return alarms(file, Detector.PCA);
+    }
+
+    /** The alarm of every row of {@code file} after the training rows, by {@code detector}. */
+    public static boolean[] alarms(SkabFile file, Detector detector) {
         double[][] rows = file.rows();
-        PcaDetector detector = PcaDetector.fit(Arrays.copyOf(rows, TRAINING_ROWS), options());
-        double[] score = detector.score(rows);
+        double[] score = detector.score(Arrays.copyOf(rows, TRAINING_ROWS), rows);
         boolean[] alarms = new boolean[rows.length - TRAINING_ROWS];
         double sum = 0;
         for (int i = 0; i < rows.length; i++) {
@@ -58,7 +98,13 @@ public final class SkabEvaluation {
         return alarms;
     }
 
+    /** {@link #evaluate(List, Detector, PrintStream)} with the default detector. */
     public static Result evaluate(List<SkabFile> files, PrintStream log) throws EvaluationDataException {
+        return evaluate(files, Detector.PCA, log);
+    }
+
+    public static Result evaluate(List<SkabFile> files, Detector detector, PrintStream log)
+            throws EvaluationDataException {
         BinaryCounts total = BinaryCounts.EMPTY;
         int scored = 0;
         for (SkabFile file : files) {
@@ -69,7 +115,7 @@ public final class SkabEvaluation {
             }
             boolean[] alarms;
             try {
-                alarms = alarms(file);
+                alarms = alarms(file, detector);
             } catch (IllegalArgumentException e) {
                 throw new EvaluationDataException(file.name() + ": cannot fit the detector: " + e.getMessage(), e);
             }

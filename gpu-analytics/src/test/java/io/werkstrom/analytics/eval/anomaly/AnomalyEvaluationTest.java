@@ -68,6 +68,39 @@ class AnomalyEvaluationTest {
     }
 
     @Test
+    void skabRunsTheMsetDetectorWhenAsked(@TempDir Path dir) throws Exception {
+        SyntheticSkab.write(dir, 2, 3);
+        assertEquals(0, run("anomaly", "--dataset", "skab", "--data", dir.toString(), "--detector", "mset"),
+                errBytes.toString());
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("skab with detector mset"));
+        JsonNode json = lastLine();
+        assertEquals(List.of("f1", "far", "mar", "files"), keys(json));
+        assertTrue(json.get("f1").asDouble() > 0.5, json.toString());
+    }
+
+    @Test
+    void nabRunsTheAdaptiveRobustZScoreWhenAskedAndFindsTheSpike(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        assertEquals(0, run("anomaly", "--dataset", "nab", "--data", dir.toString(), "--detector", "robust-z-adaptive"),
+                errBytes.toString());
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("nab with detector robust-z-adaptive"));
+        JsonNode json = lastLine();
+        assertEquals(List.of("standard", "low_fp", "low_fn"), keys(json));
+        assertTrue(json.get("standard").asDouble() > 80, json.toString());
+    }
+
+    @Test
+    void anUnknownDetectorIsAUsageErrorListingTheDatasetsDetectors() {
+        assertEquals(2, run("anomaly", "--dataset", "skab", "--data", "x", "--detector", "novelty"));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8)
+                .contains("--detector 'novelty' is not known for skab; accepted values: pca, mset"));
+        assertEquals(2, run("anomaly", "--dataset", "nab", "--data", "x", "--detector", "mset"));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8)
+                .contains("accepted values: novelty, robust-z, robust-z-adaptive"));
+        assertEquals("", outBytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void usageErrorsNameTheOptionAndReturn2() {
         assertEquals(2, run());
         assertEquals(2, run("anomaly", "--dataset", "kdd", "--data", "x"));

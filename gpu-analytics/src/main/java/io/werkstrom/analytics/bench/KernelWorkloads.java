@@ -1,0 +1,295 @@
+package io.werkstrom.analytics.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+
+import io.werkstrom.analytics.detect.MsetDetector;
+import io.werkstrom.analytics.detect.MsetOptions;
+import io.werkstrom.analytics.detect.PcaDetector;
+import io.werkstrom.analytics.detect.PcaOptions;
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.Kernels;
+import io.werkstrom.analytics.kernel.MultivariateKernels;
+import io.werkstrom.analytics.predict.GbtOptions;
+import io.werkstrom.analytics.predict.GradientBoostedTrees;
+
+/**
+ * One batch of synthetic fleet telemetry (fixed seed) for every analytics kernel: the robust
+ * z-score (plain and per mode) over many series, PCA T²/SPE and MSET residuals over the rows of
+ * many machines, and gradient-boosted-tree predictions. Each {@link Workload} runs the kernel the
+ * way the product runs it (the robust z-scores on the {@link KernelBackend}, the multivariate
+ * detectors and the predictor in parallel row chunks on the common fork-join pool) and as a plain
+ * single-threaded loop over the same data, the in-run baseline.
+ *
+ * <p>Samples are sensor values: a univariate row is one sample, a multivariate or feature row one
+ * per sensor. The bytes of a run are what the kernel must read and write at least: its inputs,
+ * its outputs and the per-series or per-machine parameters, once.
+ *
+ * <p>Owns an Arrow allocator and the vectors of the robust z-score workloads, released by
+ * {@link #close()}; borrows the backend. Not thread-safe.
+ */
+public final class KernelWorkloads implements AutoCloseable {
+
+    /** Sensors per machine row of the multivariate workloads. */
+    public static final int SENSORS = 8;
+    static final int SERIES = 4096;
+    static final int MODES = 4;
+    static final int MACHINES = 32;
+
+    private final BufferAllocator allocator = new RootAllocator();
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final List<Workload> workloads = new ArrayList<>();
+
+    /** A kernel with its two ways to run. */
+    public interface Workload {
+        /** The kernel, e.g. {@code robust-z}. */
+        String name();
+
+        /** Samples one run scores. */
+        long samples();
+
+        /** Bytes one run must read and write. */
+        long bytes();
+
+        /** Runs the kernel the way the product does. */
+        void run();
+
+        /** Runs the kernel as one plain loop on the calling thread. */
+        void runPlainLoop();
+    }
+
+    /**
+     * Builds the workloads: {@code rows} univariate samples for the robust z-scores, and row
+     * counts of the same order for the others (fewer for MSET, whose cost per row is highest).
+     */
+    public KernelWorkloads(KernelBackend backend, int rows, long seed) {
+        Objects.requireNonNull(backend, "backend must not be null.");
+        if (rows < 1024) {
+            throw new IllegalArgumentException("rows must be >= 1024 (was " + rows + ").");
+        }
+        Random random = new Random(seed);
+        try {
+            robustZ(backend, rows, random);
+            pca(rows / SENSORS, random);
+            mset(rows / (4 * SENSORS), random);
+            gbt(rows / SENSORS, random);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public List<Workload> workloads() {
+        return List.copyOf(workloads);
+    }
+
+    @Override
+    public void close() {
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing a benchmark vector failed", e);
+            }
+        }
+        owned.clear();
+        allocator.close();
+    }
+
+    private void robustZ(KernelBackend backend, int rows, Random random) {
+        double[] values = new double[rows];
+        int[] series = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            series[i] = random.nextInt(SERIES);
+            values[i] = 50 + 10 * random.nextGaussian();
+        }
+        double[] center = new double[SERIES];
+        double[] scale = new double[SERIES];
+        int entries = SERIES * MODES;
+        double[] lower = new double[entries];
+        double[] upper = new double[entries];
+        double[] modeScale = new double[entries];
+        int[] modes = new int[SERIES];
+        for (int s = 0; s < SERIES; s++) {
+            center[s] = 50 + random.nextGaussian();
+            scale[s] = 1 + random.nextDouble();
+            modes[s] = 1 + random.nextInt(MODES);
+            for (int m = 0; m < MODES; m++) {
+                int k = s * MODES + m;
+                lower[k] = 20 * m + random.nextDouble();
+                upper[k] = lower[k] + (m % 2 == 0 ? 0 : 3);
+                modeScale[k] = 1 + random.nextDouble();
+            }
+        }
+        Float8Vector v = doubles("values", values);
+        IntVector si = ints("series", series);
+        Float8Vector c = doubles("center", center);
+        Float8Vector k = doubles("scale", scale);
+        Float8Vector lo = doubles("lower", lower);
+        Float8Vector hi = doubles("upper", upper);
+        Float8Vector ms = doubles("modeScale", modeScale);
+        IntVector mc = ints("modes", modes);
+        Float8Vector out = own(new Float8Vector("out", allocator));
+        out.allocateNew(rows);
+        double[] plainOut = new double[rows];
+        long rowBytes = (long) rows * (Double.BYTES + Integer.BYTES + Double.BYTES);
+        workloads.add(workload("robust-z", rows, rowBytes + (long) SERIES * 2 * Double.BYTES,
+                () -> backend.robustZ(v, si, c, k, out),
+                () -> Kernels.robustZ(values, series, center, scale, plainOut, 0, rows)));
+        workloads.add(workload("robust-z-modes", rows,
+                rowBytes + (long) entries * 3 * Double.BYTES + (long) SERIES * Integer.BYTES,
+                () -> backend.robustZModes(v, si, lo, hi, ms, mc, out),
+                () -> Kernels.robustZModes(values, series, lower, upper, modeScale, modes, MODES, plainOut, 0,
+                        rows)));
+    }
+
+    private void pca(int rows, Random random) {
+        PcaDetector detector = PcaDetector.fit(machineRows(1000, random, 0), PcaOptions.defaults());
+        double[][] data = machineRows(rows, random, 0);
+        double[] flat = flatten(data);
+        int k = detector.components();
+        double[] loadings = new double[k * SENSORS];
+        for (int c = 0; c < k; c++) {
+            System.arraycopy(detector.loading(c), 0, loadings, c * SENSORS, SENSORS);
+        }
+        double[] mean = detector.mean();
+        double[] scale = detector.scale();
+        double[] eigen = detector.eigenvalues();
+        double[] t2 = new double[rows];
+        double[] spe = new double[rows];
+        double[] scratch = new double[SENSORS + k];
+        long bytes = (long) rows * (SENSORS + 2) * Double.BYTES + (long) (2 * SENSORS + k * SENSORS + k) * Double.BYTES;
+        workloads.add(workload("pca-t2-spe", (long) rows * SENSORS, bytes, () -> detector.score(data),
+                () -> MultivariateKernels.scoreT2AndSpe(flat, SENSORS, mean, scale, loadings, eigen, k, t2, spe,
+                        scratch, 0, rows)));
+    }
+
+    private void mset(int rows, Random random) {
+        List<MsetDetector> models = new ArrayList<>();
+        for (int m = 0; m < MACHINES; m++) {
+            models.add(MsetDetector.fit(machineRows(200, random, m), MsetOptions.builder().memorySize(32).build()));
+        }
+        MsetDetector.Fleet fleet = MsetDetector.pack(models);
+        int[] machine = new int[rows];
+        double[] flat = new double[rows * SENSORS];
+        for (int i = 0; i < rows; i++) {
+            machine[i] = random.nextInt(MACHINES);
+            System.arraycopy(machineRows(1, random, machine[i])[0], 0, flat, i * SENSORS, SENSORS);
+        }
+        double[] out = new double[rows];
+        double[] plainOut = new double[rows];
+        long bytes = (long) rows * (SENSORS * Double.BYTES + Integer.BYTES + Double.BYTES) + fleet.modelBytes();
+        workloads.add(workload("mset", (long) rows * SENSORS, bytes, () -> fleet.score(flat, machine, out, true),
+                () -> fleet.score(flat, machine, plainOut, false)));
+    }
+
+    private void gbt(int rows, Random random) {
+        double[][] train = machineRows(4000, random, 0);
+        double[] y = new double[train.length];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = train[i][0] * train[i][1] + Math.sin(train[i][2]);
+        }
+        GradientBoostedTrees model = GradientBoostedTrees.fit(flatten(train), SENSORS, y,
+                GbtOptions.defaults().toBuilder().trees(100).build());
+        double[] x = flatten(machineRows(rows, random, 0));
+        long bytes = (long) rows * (SENSORS + 1) * Double.BYTES + (long) model.nodeCount() * 28;
+        ForkJoinPool single = new ForkJoinPool(1);
+        owned.add(single::shutdown);
+        workloads.add(workload("gbt-predict", (long) rows * SENSORS, bytes, () -> model.predict(x), () -> {
+            // The same prediction code, its parallel stream confined to a one-thread pool.
+            try {
+                single.submit(() -> model.predict(x)).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("prediction failed", e.getCause());
+            }
+        }));
+    }
+
+    /** Correlated sensor rows of machine {@code m}: two latent factors, a non-linear sensor, noise. */
+    private static double[][] machineRows(int n, Random random, int m) {
+        double[][] rows = new double[n][SENSORS];
+        for (int i = 0; i < n; i++) {
+            double a = random.nextGaussian();
+            double b = random.nextGaussian();
+            for (int d = 0; d < SENSORS; d++) {
+                double base = d % 2 == 0 ? a : b;
+                rows[i][d] = m + (d + 1) * base + (d == 3 ? a * a : 0) + 0.1 * random.nextGaussian();
+            }
+        }
+        return rows;
+    }
+
+    private static double[] flatten(double[][] rows) {
+        double[] flat = new double[rows.length * SENSORS];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, flat, i * SENSORS, SENSORS);
+        }
+        return flat;
+    }
+
+    private Float8Vector doubles(String name, double[] data) {
+        Float8Vector vector = own(new Float8Vector(name, allocator));
+        vector.allocateNew(data.length);
+        for (int i = 0; i < data.length; i++) {
+            vector.set(i, data[i]);
+        }
+        vector.setValueCount(data.length);
+        return vector;
+    }
+
+    private IntVector ints(String name, int[] data) {
+        IntVector vector = own(new IntVector(name, allocator));
+        vector.allocateNew(data.length);
+        for (int i = 0; i < data.length; i++) {
+            vector.set(i, data[i]);
+        }
+        vector.setValueCount(data.length);
+        return vector;
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        owned.add(resource);
+        return resource;
+    }
+
+    private static Workload workload(String name, long samples, long bytes, Runnable run, Runnable plain) {
+        return new Workload() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public long samples() {
+                return samples;
+            }
+
+            @Override
+            public long bytes() {
+                return bytes;
+            }
+
+            @Override
+            public void run() {
+                run.run();
+            }
+
+            @Override
+            public void runPlainLoop() {
+                plain.run();
+            }
+        };
+    }
+}

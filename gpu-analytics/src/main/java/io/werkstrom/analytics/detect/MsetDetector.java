@@ -1,0 +1,437 @@
+package io.werkstrom.analytics.detect;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+import io.werkstrom.analytics.kernel.MultivariateKernels;
+
+/**
+ * Multivariate state estimation (MSET) of a machine's sensors: a memory matrix of states seen in
+ * normal operation, chosen from the training rows, estimates each new state as a weighted
+ * combination of remembered ones, the weights coming from a Gaussian similarity operator through
+ * the inverse of the memory's own similarity matrix. A state the memory can reproduce (sensors
+ * moving together as in training) has a small residual; a state it cannot (a sensor drifting away
+ * from the others, a combination never seen) has a large one, even when each sensor on its own
+ * stays in range. Alongside {@link PcaDetector}, which models the sensors linearly, MSET follows
+ * non-linear relations between them.
+ *
+ * <p>The memory holds, for each sensor, the training rows with its smallest and largest value (so
+ * that the whole operating envelope is covered), filled up to {@code memorySize} with rows evenly
+ * spaced in time. {@link #score} divides the residual by its control limit, the
+ * {@code limitQuantile} of the residuals of the training rows not in the memory: above 1 is
+ * beyond what training showed.
+ *
+ * <p>Immutable after {@link #fit}; thread-safe. {@link #scoreFleet} scores the rows of many
+ * machines, each with its own model, in one kernel call; large calls are split into row chunks on
+ * the common fork-join pool.
+ */
+public final class MsetDetector {
+
+    private final int dims;
+    private final double[] mean;
+    private final double[] scale;
+    /** Standardised memory states, row-major, {@code memoryCount * dims}. */
+    private final double[] memory;
+    private final int memoryCount;
+    /** The inverse similarity matrix, {@code memoryCount * memoryCount}. */
+    private final double[] inverse;
+    private final double bandwidth;
+    private final double limit;
+
+    private MsetDetector(int dims, double[] mean, double[] scale, double[] memory, int memoryCount, double[] inverse,
+                         double bandwidth, double limit) {
+        this.dims = dims;
+        this.mean = mean;
+        this.scale = scale;
+        this.memory = memory;
+        this.memoryCount = memoryCount;
+        this.inverse = inverse;
+        this.bandwidth = bandwidth;
+        this.limit = limit;
+    }
+
+    /**
+     * Fits the model to {@code training}, one array of sensor values per row, all of the same
+     * length and finite.
+     *
+     * @throws IllegalArgumentException when there are fewer than 4 rows, rows of different lengths
+     *                                  or non-finite values, or the similarity matrix cannot be
+     *                                  inverted
+     */
+    public static MsetDetector fit(double[][] training, MsetOptions options) {
+        Objects.requireNonNull(training, "training must not be null.");
+        Objects.requireNonNull(options, "options must not be null.");
+        int n = training.length;
+        if (n < 4) {
+            throw new IllegalArgumentException("training needs at least 4 rows, got " + n + ".");
+        }
+        int dims = training[0].length;
+        if (dims < 1) {
+            throw new IllegalArgumentException("rows must have at least 1 sensor.");
+        }
+        double[] mean = new double[dims];
+        for (double[] row : training) {
+            if (row.length != dims) {
+                throw new IllegalArgumentException("every training row must have " + dims + " sensors.");
+            }
+            for (int d = 0; d < dims; d++) {
+                if (!Double.isFinite(row[d])) {
+                    throw new IllegalArgumentException("training values must be finite, got " + row[d] + ".");
+                }
+                mean[d] += row[d];
+            }
+        }
+        for (int d = 0; d < dims; d++) {
+            mean[d] /= n;
+        }
+        double[] scale = new double[dims];
+        for (double[] row : training) {
+            for (int d = 0; d < dims; d++) {
+                double c = row[d] - mean[d];
+                scale[d] += c * c;
+            }
+        }
+        for (int d = 0; d < dims; d++) {
+            scale[d] = Math.max(Math.sqrt(scale[d] / (n - 1)), options.minScale());
+        }
+
+        int size = Math.max(2, Math.min(options.memorySize(), n / 2));
+        boolean[] chosen = new boolean[n];
+        int[] picked = new int[size];
+        int count = 0;
+        for (int d = 0; d < dims && count < size; d++) {
+            int lo = 0;
+            int hi = 0;
+            for (int i = 1; i < n; i++) {
+                if (training[i][d] < training[lo][d]) {
+                    lo = i;
+                }
+                if (training[i][d] > training[hi][d]) {
+                    hi = i;
+                }
+            }
+            for (int i : new int[] {lo, hi}) {
+                if (!chosen[i] && count < size) {
+                    chosen[i] = true;
+                    picked[count++] = i;
+                }
+            }
+        }
+        for (int k = 0; count < size && k < n; k++) {
+            // Evenly spaced in time; on a collision, the next row not yet chosen.
+            int i = (int) ((long) k * n / size) % n;
+            while (chosen[i]) {
+                i = (i + 1) % n;
+            }
+            chosen[i] = true;
+            picked[count++] = i;
+        }
+        Arrays.sort(picked, 0, count);
+        double[] memory = new double[count * dims];
+        for (int j = 0; j < count; j++) {
+            for (int d = 0; d < dims; d++) {
+                memory[j * dims + d] = (training[picked[j]][d] - mean[d]) / scale[d];
+            }
+        }
+        double h = options.bandwidth() > 0 ? options.bandwidth() : medianDistance(memory, count, dims);
+        double[] inverse = invert(similarity(memory, count, dims, h, options.regularisation()), count);
+
+        MsetDetector unlimited = new MsetDetector(dims, mean, scale, memory, count, inverse, h, 1.0);
+        double[][] held = new double[n - count][];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (!chosen[i]) {
+                held[k++] = training[i];
+            }
+        }
+        double limit = PcaDetector.quantile(unlimited.residuals(held), options.limitQuantile());
+        return new MsetDetector(dims, mean, scale, memory, count, inverse, h, limit > 1e-12 ? limit : 1e-12);
+    }
+
+    /** The number of sensors per row. */
+    public int sensors() {
+        return dims;
+    }
+
+    /** The number of states in the memory matrix. */
+    public int memoryCount() {
+        return memoryCount;
+    }
+
+    /** The similarity width used, in standardised units. */
+    public double bandwidth() {
+        return bandwidth;
+    }
+
+    /** The control limit of the residual. */
+    public double limit() {
+        return limit;
+    }
+
+    /** The squared standardised residual {@code |z - zHat|^2} of each row. */
+    public double[] residuals(double[][] rows) {
+        double[] out = new double[rows.length];
+        run(flatten(rows, dims), dims, new int[rows.length], mean, scale, memory, new int[] {memoryCount},
+                memoryCount, inverse, new double[] {bandwidth}, out);
+        return out;
+    }
+
+    /** Per row, the residual divided by the control limit: above 1 is beyond training. */
+    public double[] score(double[][] rows) {
+        double[] out = residuals(rows);
+        for (int i = 0; i < out.length; i++) {
+            out[i] /= limit;
+        }
+        return out;
+    }
+
+    /**
+     * Scores the rows of many machines in one kernel call: row {@code i} against
+     * {@code models.get(modelOfRow[i])}, as {@link #score} does. All models must have the same
+     * number of sensors. Packs the models on each call; {@link #pack} them once to score many
+     * batches.
+     *
+     * @throws IllegalArgumentException when the models' sensor counts differ, a row has another
+     *                                  length, or a model index is out of range
+     */
+    public static double[] scoreFleet(List<MsetDetector> models, double[][] rows, int[] modelOfRow) {
+        Fleet fleet = pack(models);
+        if (modelOfRow.length != rows.length) {
+            throw new IllegalArgumentException("modelOfRow has " + modelOfRow.length + " entries for " + rows.length
+                    + " rows.");
+        }
+        double[] out = new double[rows.length];
+        fleet.score(flatten(rows, fleet.dims), modelOfRow, out, true);
+        return out;
+    }
+
+    /**
+     * The models of a fleet packed into the flat arrays the kernel reads.
+     *
+     * @throws IllegalArgumentException when {@code models} is empty or the sensor counts differ
+     */
+    public static Fleet pack(List<MsetDetector> models) {
+        Objects.requireNonNull(models, "models must not be null.");
+        if (models.isEmpty()) {
+            throw new IllegalArgumentException("models must not be empty.");
+        }
+        int dims = models.get(0).dims;
+        int stride = 0;
+        for (MsetDetector model : models) {
+            if (model.dims != dims) {
+                throw new IllegalArgumentException("every model must have " + dims + " sensors, one has "
+                        + model.dims + ".");
+            }
+            stride = Math.max(stride, model.memoryCount);
+        }
+        int machines = models.size();
+        double[] mean = new double[machines * dims];
+        double[] scale = new double[machines * dims];
+        double[] memory = new double[machines * stride * dims];
+        double[] inverse = new double[machines * stride * stride];
+        int[] counts = new int[machines];
+        double[] bandwidth = new double[machines];
+        double[] limits = new double[machines];
+        for (int m = 0; m < machines; m++) {
+            MsetDetector model = models.get(m);
+            System.arraycopy(model.mean, 0, mean, m * dims, dims);
+            System.arraycopy(model.scale, 0, scale, m * dims, dims);
+            System.arraycopy(model.memory, 0, memory, m * stride * dims, model.memoryCount * dims);
+            for (int j = 0; j < model.memoryCount; j++) {
+                System.arraycopy(model.inverse, j * model.memoryCount, inverse, m * stride * stride + j * stride,
+                        model.memoryCount);
+            }
+            counts[m] = model.memoryCount;
+            bandwidth[m] = model.bandwidth;
+            limits[m] = model.limit;
+        }
+        return new Fleet(dims, stride, mean, scale, memory, counts, inverse, bandwidth, limits);
+    }
+
+    /**
+     * The models of many machines in the kernel's flat layout (see
+     * {@link MultivariateKernels#msetResiduals}). Immutable; thread-safe.
+     */
+    public static final class Fleet {
+        private final int dims;
+        private final int stride;
+        private final double[] mean;
+        private final double[] scale;
+        private final double[] memory;
+        private final int[] counts;
+        private final double[] inverse;
+        private final double[] bandwidth;
+        private final double[] limits;
+
+        private Fleet(int dims, int stride, double[] mean, double[] scale, double[] memory, int[] counts,
+                      double[] inverse, double[] bandwidth, double[] limits) {
+            this.dims = dims;
+            this.stride = stride;
+            this.mean = mean;
+            this.scale = scale;
+            this.memory = memory;
+            this.counts = counts;
+            this.inverse = inverse;
+            this.bandwidth = bandwidth;
+            this.limits = limits;
+        }
+
+        public int sensors() {
+            return dims;
+        }
+
+        public int machines() {
+            return counts.length;
+        }
+
+        /** The memory states per machine in the layout (the largest memory of the fleet). */
+        public int memoryStride() {
+            return stride;
+        }
+
+        /** Bytes of model data the kernel reads (means, scales, memories, inverses, widths). */
+        public long modelBytes() {
+            return 8L * (mean.length + scale.length + memory.length + inverse.length + bandwidth.length)
+                    + 4L * counts.length;
+        }
+
+        /**
+         * Scores the row-major rows {@code flat} ({@code out.length} rows of {@link #sensors()})
+         * into {@code out}, each against its machine's limit.
+         *
+         * @param parallel whether to split the rows into chunks on the common fork-join pool; false
+         *                 runs the kernel as one plain loop on the calling thread
+         * @throws IllegalArgumentException when the shapes disagree or a machine index is out of range
+         */
+        public void score(double[] flat, int[] modelOfRow, double[] out, boolean parallel) {
+            int rows = out.length;
+            if (flat.length != rows * dims || modelOfRow.length != rows) {
+                throw new IllegalArgumentException("expected " + rows + " rows of " + dims + " sensors and "
+                        + rows + " machine indices, got " + flat.length + " values and " + modelOfRow.length
+                        + " indices.");
+            }
+            for (int i = 0; i < rows; i++) {
+                if (modelOfRow[i] < 0 || modelOfRow[i] >= counts.length) {
+                    throw new IllegalArgumentException("modelOfRow[" + i + "] is " + modelOfRow[i] + ", outside [0, "
+                            + counts.length + ").");
+                }
+            }
+            if (parallel) {
+                run(flat, dims, modelOfRow, mean, scale, memory, counts, stride, inverse, bandwidth, out);
+            } else {
+                MultivariateKernels.msetResiduals(flat, dims, modelOfRow, mean, scale, memory, counts, stride, inverse,
+                        bandwidth, out, new double[dims + 2 * stride], 0, rows);
+            }
+            for (int i = 0; i < rows; i++) {
+                out[i] /= limits[modelOfRow[i]];
+            }
+        }
+    }
+
+    /** The kernel over row chunks on the common fork-join pool, each chunk with its own scratch. */
+    private static void run(double[] flat, int dims, int[] modelOfRow, double[] mean, double[] scale, double[] memory,
+                            int[] counts, int stride, double[] inverse, double[] bandwidth, double[] out) {
+        int rows = out.length;
+        int chunks = (rows + PcaDetector.CHUNK_ROWS - 1) / PcaDetector.CHUNK_ROWS;
+        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> MultivariateKernels.msetResiduals(flat,
+                dims, modelOfRow, mean, scale, memory, counts, stride, inverse, bandwidth, out,
+                new double[dims + 2 * stride], c * PcaDetector.CHUNK_ROWS,
+                Math.min(rows, (c + 1) * PcaDetector.CHUNK_ROWS)));
+    }
+
+    private static double[] flatten(double[][] rows, int dims) {
+        double[] flat = new double[rows.length * dims];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != dims) {
+                throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " sensors, expected "
+                        + dims + ".");
+            }
+            System.arraycopy(rows[i], 0, flat, i * dims, dims);
+        }
+        return flat;
+    }
+
+    private static double medianDistance(double[] memory, int count, int dims) {
+        double[] distances = new double[count * (count - 1) / 2];
+        int k = 0;
+        for (int a = 0; a < count; a++) {
+            for (int b = a + 1; b < count; b++) {
+                double sum = 0;
+                for (int d = 0; d < dims; d++) {
+                    double diff = memory[a * dims + d] - memory[b * dims + d];
+                    sum += diff * diff;
+                }
+                distances[k++] = Math.sqrt(sum);
+            }
+        }
+        Arrays.sort(distances);
+        double median = distances[distances.length / 2];
+        return median > 1e-9 ? median : 1.0;
+    }
+
+    private static double[] similarity(double[] memory, int count, int dims, double h, double regularisation) {
+        double[] g = new double[count * count];
+        double inv2h2 = 1.0 / (2 * h * h);
+        for (int a = 0; a < count; a++) {
+            for (int b = a; b < count; b++) {
+                double sum = 0;
+                for (int d = 0; d < dims; d++) {
+                    double diff = memory[a * dims + d] - memory[b * dims + d];
+                    sum += diff * diff;
+                }
+                double s = Math.exp(-sum * inv2h2);
+                g[a * count + b] = s;
+                g[b * count + a] = s;
+            }
+            g[a * count + a] += regularisation;
+        }
+        return g;
+    }
+
+    /** Gauss-Jordan elimination with partial pivoting; {@code a} is overwritten. */
+    private static double[] invert(double[] a, int n) {
+        double[] inv = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            inv[i * n + i] = 1;
+        }
+        for (int col = 0; col < n; col++) {
+            int pivot = col;
+            for (int r = col + 1; r < n; r++) {
+                if (Math.abs(a[r * n + col]) > Math.abs(a[pivot * n + col])) {
+                    pivot = r;
+                }
+            }
+            if (Math.abs(a[pivot * n + col]) < 1e-14) {
+                throw new IllegalArgumentException("the memory's similarity matrix is singular; raise regularisation.");
+            }
+            if (pivot != col) {
+                swapRows(a, n, pivot, col);
+                swapRows(inv, n, pivot, col);
+            }
+            double p = 1.0 / a[col * n + col];
+            for (int c = 0; c < n; c++) {
+                a[col * n + c] *= p;
+                inv[col * n + c] *= p;
+            }
+            for (int r = 0; r < n; r++) {
+                double f = a[r * n + col];
+                if (r != col && f != 0) {
+                    for (int c = 0; c < n; c++) {
+                        a[r * n + c] -= f * a[col * n + c];
+                        inv[r * n + c] -= f * inv[col * n + c];
+                    }
+                }
+            }
+        }
+        return inv;
+    }
+
+    private static void swapRows(double[] m, int n, int a, int b) {
+        for (int c = 0; c < n; c++) {
+            double t = m[a * n + c];
+            m[a * n + c] = m[b * n + c];
+            m[b * n + c] = t;
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package io.werkstrom.analytics.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Equivalence of the TornadoVM backend and the Java backend: the same Arrow columns, fixed seeds,
+ * through both; every score must lie within {@link TornadoKernelBackend#TOLERANCE} (relative) of
+ * the Java one. Runs only under the {@code tornadovm} profile, on TornadoVM's default device, and
+ * fails (never skips) when that device cannot run the kernels.
+ */
+class TornadoKernelBackendTest {
+
+    private static TornadoKernelBackend tornado;
+    private static JavaKernelBackend java;
+    private BufferAllocator allocator;
+
+    @BeforeAll
+    static void openBackends() {
+        tornado = TornadoKernelBackend.open();
+        java = new JavaKernelBackend(2, 1_000);
+        System.err.println("TornadoVM device: " + tornado.device());
+    }
+
+    @AfterAll
+    static void closeBackends() {
+        if (tornado != null) {
+            tornado.close();
+        }
+        if (java != null) {
+            java.close();
+        }
+    }
+
+    @BeforeEach
+    void openAllocator() {
+        allocator = new RootAllocator();
+    }
+
+    @AfterEach
+    void closeAllocator() {
+        allocator.close();
+    }
+
+    @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {0, 1, 63, 64, 65, 4_097, 100_003})
+    void robustZMatchesTheJavaBackend(int rows) {
+        Random random = new Random(11 + rows);
+        int series = 1 + random.nextInt(300);
+        try (Float8Vector values = doubles("values", rows, random, 1e3);
+             IntVector index = indices(rows, series, random);
+             Float8Vector center = doubles("center", series, random, 1e3);
+             Float8Vector scale = positive("scale", series, random);
+             Float8Vector expected = new Float8Vector("expected", allocator);
+             Float8Vector actual = new Float8Vector("actual", allocator)) {
+            expected.allocateNew(Math.max(1, rows));
+            actual.allocateNew(Math.max(1, rows));
+            java.robustZ(values, index, center, scale, expected);
+            tornado.robustZ(values, index, center, scale, actual);
+            assertClose(expected, actual, rows);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {0, 1, 65, 4_097, 100_003})
+    void robustZModesMatchesTheJavaBackend(int rows) {
+        Random random = new Random(29 + rows);
+        int series = 1 + random.nextInt(200);
+        int modesPerSeries = 1 + random.nextInt(6);
+        int entries = series * modesPerSeries;
+        try (Float8Vector values = doubles("values", rows, random, 50);
+             IntVector index = indices(rows, series, random);
+             Float8Vector lower = doubles("lower", entries, random, 50);
+             Float8Vector upper = new Float8Vector("upper", allocator);
+             Float8Vector scale = positive("scale", entries, random);
+             IntVector counts = new IntVector("counts", allocator);
+             Float8Vector expected = new Float8Vector("expected", allocator);
+             Float8Vector actual = new Float8Vector("actual", allocator)) {
+            upper.allocateNew(entries);
+            for (int k = 0; k < entries; k++) {
+                upper.set(k, lower.get(k) + (random.nextBoolean() ? 0.0 : random.nextDouble() * 5));
+            }
+            upper.setValueCount(entries);
+            counts.allocateNew(series);
+            for (int s = 0; s < series; s++) {
+                counts.set(s, 1 + random.nextInt(modesPerSeries));
+            }
+            counts.setValueCount(series);
+            expected.allocateNew(Math.max(1, rows));
+            actual.allocateNew(Math.max(1, rows));
+            java.robustZModes(values, index, lower, upper, scale, counts, expected);
+            tornado.robustZModes(values, index, lower, upper, scale, counts, actual);
+            assertClose(expected, actual, rows);
+        }
+    }
+
+    @Test
+    void rejectsTheSameBadArgumentsAsTheJavaBackend() {
+        try (Float8Vector values = doubles("values", 10, new Random(1), 1);
+             IntVector index = indices(9, 1, new Random(2));
+             Float8Vector center = doubles("center", 1, new Random(3), 1);
+             Float8Vector scale = positive("scale", 1, new Random(4));
+             Float8Vector out = new Float8Vector("out", allocator)) {
+            out.allocateNew(10);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> tornado.robustZ(values, index, center, scale, out));
+            assertEquals("seriesIndex has 9 rows but values has 10.", e.getMessage());
+        }
+    }
+
+    private static void assertClose(Float8Vector expected, Float8Vector actual, int rows) {
+        assertEquals(rows, actual.getValueCount());
+        assertEquals(0, actual.getNullCount());
+        for (int i = 0; i < rows; i++) {
+            double e = expected.get(i);
+            double a = actual.get(i);
+            assertTrue(TornadoKernelBackend.close(e, a), "row " + i + ": java " + e + ", tornadovm " + a);
+        }
+    }
+
+    private Float8Vector doubles(String name, int n, Random random, double spread) {
+        Float8Vector v = new Float8Vector(name, allocator);
+        v.allocateNew(Math.max(1, n));
+        for (int i = 0; i < n; i++) {
+            v.set(i, (random.nextDouble() - 0.5) * 2 * spread);
+        }
+        v.setValueCount(n);
+        return v;
+    }
+
+    private Float8Vector positive(String name, int n, Random random) {
+        Float8Vector v = new Float8Vector(name, allocator);
+        v.allocateNew(Math.max(1, n));
+        for (int i = 0; i < n; i++) {
+            v.set(i, 1e-3 + random.nextDouble() * 10);
+        }
+        v.setValueCount(n);
+        return v;
+    }
+
+    private IntVector indices(int n, int series, Random random) {
+        IntVector v = new IntVector("series", allocator);
+        v.allocateNew(Math.max(1, n));
+        for (int i = 0; i < n; i++) {
+            v.set(i, random.nextInt(series));
+        }
+        v.setValueCount(n);
+        return v;
+    }
+}

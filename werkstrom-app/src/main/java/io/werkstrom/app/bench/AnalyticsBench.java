@@ -1,0 +1,124 @@
+package io.werkstrom.app.bench;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.werkstrom.analytics.bench.KernelWorkloads;
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.UsageException;
+
+/**
+ * {@code ./werkstrom bench analytics}: per analytics kernel, samples scored per second and the
+ * effective memory bandwidth (the bytes the kernel must read and write, divided by the time) on the
+ * kernel backend in use, against a single-threaded plain loop over the same data measured in the
+ * same run. Progress goes to stderr; the last line of stdout is
+ * <pre>
+ * {"backend":"java","kernels":[{"name":"robust-z","samples_per_s":…,"gb_per_s":…,
+ *   "baseline_samples_per_s":…,"ratio":…}, …]}
+ * </pre>
+ * with {@code ratio = samples_per_s / baseline_samples_per_s}. The robust z-score kernels run on
+ * the selected backend; PCA, MSET and the tree predictor run on the Java fork-join pool whatever
+ * the backend (no device kernels exist for them yet).
+ *
+ * <p>Options: {@code --duration} (30s) the whole run, split evenly over the kernels and, within
+ * a kernel, between its run and its baseline, a fifth of each spent warming up; {@code --rows}
+ * (1048576) univariate samples per batch; {@code --backend} (auto) auto, java or tornadovm.
+ */
+public final class AnalyticsBench {
+
+    static final Duration DEFAULT_DURATION = Duration.ofSeconds(30);
+    static final int DEFAULT_ROWS = 1 << 20;
+    static final long SEED = 42;
+
+    private AnalyticsBench() {
+    }
+
+    /** Runs {@code bench analytics [options]}; {@code argv} starts after the word {@code bench}. */
+    public static int run(List<String> argv, PrintStream out, PrintStream err) {
+        if (argv.isEmpty() || !argv.get(0).equals("analytics")) {
+            throw new UsageException("bench: expected the sub-command analytics, got "
+                    + (argv.isEmpty() ? "nothing" : "'" + argv.get(0) + "'"));
+        }
+        Args args = Args.parse("bench analytics", argv.subList(1, argv.size()), Set.of("duration", "rows", "backend"),
+                Set.of());
+        Duration duration = args.duration("duration", DEFAULT_DURATION);
+        if (duration.isZero() || duration.isNegative()) {
+            throw new UsageException("bench analytics: --duration must be positive, got " + duration);
+        }
+        int rows = args.positiveInt("rows", DEFAULT_ROWS);
+        if (rows < 1024) {
+            throw new UsageException("bench analytics: --rows must be at least 1024, got " + rows);
+        }
+        String requested = args.string("backend", KernelBackends.AUTO);
+        if (!KernelBackends.CHOICES.contains(requested)) {
+            throw new UsageException("bench analytics: --backend must be one of " + String.join(", ",
+                    KernelBackends.CHOICES) + ", got '" + requested + "'");
+        }
+
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode result = json.createObjectNode();
+        try (KernelBackend backend = KernelBackends.select(requested)) {
+            err.printf(Locale.ROOT, "bench analytics: backend %s%s, %d rows, %s%n", backend.name(),
+                    KernelBackends.fallbackReason().isEmpty() ? "" : " (" + KernelBackends.fallbackReason() + ")",
+                    rows, duration);
+            result.put("backend", backend.name());
+            ArrayNode kernels = result.putArray("kernels");
+            try (KernelWorkloads workloads = new KernelWorkloads(backend, rows, SEED)) {
+                List<KernelWorkloads.Workload> all = workloads.workloads();
+                long halfNanos = duration.toNanos() / all.size() / 2;
+                for (KernelWorkloads.Workload w : all) {
+                    double seconds = measure(w::run, halfNanos);
+                    double baselineSeconds = measure(w::runPlainLoop, halfNanos);
+                    double samplesPerSecond = w.samples() / seconds;
+                    double baseline = w.samples() / baselineSeconds;
+                    ObjectNode k = kernels.addObject();
+                    k.put("name", w.name());
+                    k.put("samples_per_s", round(samplesPerSecond));
+                    k.put("gb_per_s", round(w.bytes() / seconds / 1e9));
+                    k.put("baseline_samples_per_s", round(baseline));
+                    k.put("ratio", round(samplesPerSecond / baseline));
+                    err.printf(Locale.ROOT, "bench analytics: %-15s %.4g samples/s, %.3f GB/s; plain loop %.4g "
+                                    + "samples/s; ratio %.2f%n", w.name(), samplesPerSecond, w.bytes() / seconds / 1e9,
+                            baseline, samplesPerSecond / baseline);
+                }
+            }
+        }
+        out.println(result);
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * Seconds per run of {@code body}: runs it for a fifth of {@code budgetNanos} to warm up, then
+     * times as many runs as fit in the rest (at least one).
+     */
+    static double measure(Runnable body, long budgetNanos) {
+        long warmEnd = System.nanoTime() + budgetNanos / 5;
+        do {
+            body.run();
+        } while (System.nanoTime() < warmEnd);
+        long start = System.nanoTime();
+        long end = start + budgetNanos - budgetNanos / 5;
+        long runs = 0;
+        long now;
+        do {
+            body.run();
+            runs++;
+            now = System.nanoTime();
+        } while (now < end);
+        return (now - start) / 1e9 / runs;
+    }
+
+    private static double round(double value) {
+        return Double.parseDouble(String.format(Locale.ROOT, "%.6g", value));
+    }
+}

@@ -1,0 +1,62 @@
+package io.werkstrom.app.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import io.werkstrom.app.cli.UsageException;
+
+class AnalyticsBenchTest {
+
+    @Test
+    void printsEveryKernelWithItsBaselineAsTheLastLine() throws Exception {
+        ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        int code = AnalyticsBench.run(List.of("analytics", "--duration", "2s", "--rows", "16384", "--backend", "java"),
+                new PrintStream(outBytes, true, StandardCharsets.UTF_8),
+                new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, errBytes.toString(StandardCharsets.UTF_8));
+        String[] lines = outBytes.toString(StandardCharsets.UTF_8).trim().split("\n");
+        JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+        assertEquals("java", json.get("backend").asText());
+        List<String> names = new ArrayList<>();
+        for (JsonNode k : json.get("kernels")) {
+            names.add(k.get("name").asText());
+            List<String> keys = new ArrayList<>();
+            k.fieldNames().forEachRemaining(keys::add);
+            assertEquals(List.of("name", "samples_per_s", "gb_per_s", "baseline_samples_per_s", "ratio"), keys);
+            double rate = k.get("samples_per_s").asDouble();
+            double baseline = k.get("baseline_samples_per_s").asDouble();
+            assertTrue(rate > 0 && baseline > 0 && k.get("gb_per_s").asDouble() > 0, k.toString());
+            assertEquals(rate / baseline, k.get("ratio").asDouble(), 1e-3 * rate / baseline, k.toString());
+        }
+        assertEquals(List.of("robust-z", "robust-z-modes", "pca-t2-spe", "mset", "gbt-predict"), names);
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("bench analytics: backend java"));
+    }
+
+    @Test
+    void badOptionsAreUsageErrorsNamingTheOption() {
+        PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertTrue(assertThrows(UsageException.class, () -> AnalyticsBench.run(List.of("ingest"), sink, sink))
+                .getMessage().contains("expected the sub-command analytics"));
+        assertTrue(assertThrows(UsageException.class,
+                () -> AnalyticsBench.run(List.of("analytics", "--rows", "10"), sink, sink)).getMessage()
+                .contains("--rows must be at least 1024"));
+        assertTrue(assertThrows(UsageException.class,
+                () -> AnalyticsBench.run(List.of("analytics", "--backend", "cuda"), sink, sink)).getMessage()
+                .contains("--backend must be one of auto, java, tornadovm"));
+        assertTrue(assertThrows(UsageException.class,
+                () -> AnalyticsBench.run(List.of("analytics", "--speed", "2"), sink, sink)).getMessage()
+                .contains("unknown option --speed"));
+    }
+}
