@@ -1,0 +1,14 @@
+package io.werkstrom.gateway.collect;
+
+/** Where a gateway's samples come from. The gateway calls collect from one thread, once per batch interval. */
+public interface Collector extends AutoCloseable {
+    /** Human-readable description for logs, e.g. "simulator: 4 machines" or "opc.tcp://host:4840 (12 items)". */
+    String describe();
+    /** Starts collecting; {@code resumeAfterMicros} is the timestamp (µs UTC) of the last sample already spooled, or Long.MIN_VALUE on a first start. */
+    void start(long resumeAfterMicros) throws Exception;
+    /** Appends every collected sample with timestamp < untilMicros not handed over before; returns how many it appended. */
+    int collect(long untilMicros, io.werkstrom.protocol.TelemetryBatch.Builder out) throws Exception;
+    /** True when a finite source (a replayed file) has handed over everything. */
+    default boolean finished() { return false; }
+    @Override void close() throws Exception;
+}
