@@ -24,7 +24,18 @@ public final class Werkstrom {
                   --no-faults        simulate healthy machines only
               job                  run the telemetry Flink job on a local MiniCluster against an
                                    external broker and database (see README: external services)
-              gateway              run one simulated gateway against an external MQTT broker
+              gateway              run one simulated gateway against an external MQTT broker, spooling
+                                   every batch on disk until the broker acknowledged it
+                  --spool-dir DIR    the spool (default spool/<tenant>/<site>/<gateway>)
+                  --spool-max-bytes N  e.g. 256m; when full the oldest batches are dropped (data_gap)
+                  --fsync always|interval|never   (default interval)
+                  --http-port P      serve /metrics and /health (default off)
+                  --seed S, --start T  the simulator's seed and start (ISO-8601), for lossless restarts
+              chaos edge           failure drill: a gateway process against a real Mosquitto, the job
+                                   and PostgreSQL; the broker is stopped, the gateway killed (SIGKILL)
+                                   and restarted; JSON: generated, stored, lost, duplicated
+                  --duration D       how long the gateway publishes (default 90s)
+                  --outage D         how long the broker is down (default 30s)
               migrate              apply the database migrations and report the storage flavour
               protocol wire-size   measure bytes per sample on the wire, Arrow IPC against JSON
               eval anomaly --dataset nab|skab --data DIR
@@ -60,6 +71,7 @@ public final class Werkstrom {
                 case "migrate" -> Commands.migrate(rest, out, err);
                 case "protocol" -> Commands.protocol(rest, out, err);
                 case "eval" -> Commands.eval(rest, out, err);
+                case "chaos" -> io.werkstrom.app.chaos.EdgeChaos.command(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {
