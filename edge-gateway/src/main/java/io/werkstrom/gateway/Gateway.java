@@ -377,6 +377,11 @@ public final class Gateway implements AutoCloseable {
         return m == null ? 0 : m.port();
     }
 
+    /** Whether a finite collector has handed over everything (see {@link Collector#finished()}); nothing more is collected. */
+    public boolean collectorFinished() {
+        return collectorFinished;
+    }
+
     /** The timestamp of the last sample spooled (this run or an earlier one), {@link Long#MIN_VALUE} if none. */
     public long lastSpooledMicros() {
         Spool s = spool;
