@@ -110,6 +110,7 @@ public final class Gateway implements AutoCloseable {
     private volatile boolean sending;
     private volatile boolean rewind;
     private volatile String collectProblem;
+    private volatile String sendProblem;
     private volatile boolean collectorFinished;
     private volatile Spool spool;
     private volatile MonitorServer monitor;
@@ -338,6 +339,8 @@ public final class Gateway implements AutoCloseable {
             reason = "gateway is " + stateName;
         } else if (collectProblem != null) {
             reason = collectProblem;
+        } else if (sendProblem != null) {
+            reason = sendProblem;
         } else if (!stats.connected() && fill >= HEALTHY_SPOOL_FILL) {
             reason = "disconnected and the spool is " + Math.round(fill * 100) + "% full";
         } else if (!stats.connected() && unreportedGap()) {
@@ -521,24 +524,35 @@ public final class Gateway implements AutoCloseable {
                 if (!publisher.awaitConnected(Duration.ofMillis(200))) {
                     continue;
                 }
-                List<SpooledBatch> next = spool.peekAfter(lastSent, SEND_CHUNK);
-                if (next.isEmpty()) {
-                    await(200);
-                    continue;
-                }
-                for (SpooledBatch record : next) {
-                    if (!sending || rewind) {
-                        break;
+                try {
+                    List<SpooledBatch> next = spool.peekAfter(lastSent, SEND_CHUNK);
+                    if (next.isEmpty()) {
+                        await(200);
+                        continue;
                     }
-                    send(record);
-                    lastSent = record.sequence();
+                    for (SpooledBatch record : next) {
+                        if (!sending || rewind) {
+                            break;
+                        }
+                        send(record);
+                        lastSent = record.sequence();
+                    }
+                    sendProblem = null;
+                } catch (IOException e) {
+                    // The records stay in the spool; reading them is tried again.
+                    String what = "reading the spool failed: " + e.getMessage();
+                    if (!what.equals(sendProblem)) {
+                        log.error("Gateway {}: {}; retrying in {} ms", address, what, options.retryDelay().toMillis(), e);
+                    }
+                    sendProblem = what;
+                    pause(options.retryDelay().toMillis());
                 }
             }
         } catch (InterruptedException e) {
             // stop() or abort(): the loop ends.
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             log.error("The sender of gateway {} failed; nothing more is published until it restarts", address, e);
-            collectProblem = "sending failed: " + e.getMessage();
+            sendProblem = "sending failed: " + e;
         }
     }
 

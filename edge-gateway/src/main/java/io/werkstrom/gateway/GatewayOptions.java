@@ -32,8 +32,8 @@ import io.werkstrom.protocol.GatewayAddress;
  *       is empty;</li>
  *   <li>{@code retryDelay} (default 500 ms): the pause before the spool is sent again after a
  *       failed publish;</li>
- *   <li>{@code httpPort} (default 0 = off, else 1 to 65535): the port of the {@code /metrics} and
- *       {@code /health} endpoints.</li>
+ *   <li>{@code httpPort} (default 0 = off, else 1 to 65535): the port, on every interface, of the
+ *       {@code /metrics} and {@code /health} endpoints.</li>
  * </ul>
  */
 public final class GatewayOptions {
