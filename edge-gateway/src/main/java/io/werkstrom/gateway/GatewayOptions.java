@@ -1,49 +1,59 @@
 package io.werkstrom.gateway;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.OptionalLong;
 
 import io.werkstrom.gateway.publish.PublisherOptions;
-import io.werkstrom.gateway.sim.Signal;
-import io.werkstrom.gateway.sim.SimulatorOptions;
-import io.werkstrom.protocol.DecodeLimits;
+import io.werkstrom.gateway.spool.SpoolOptions;
+import io.werkstrom.gateway.spool.SpoolOptions.FsyncPolicy;
 import io.werkstrom.protocol.GatewayAddress;
 
 /**
- * Options of a {@link SimulatedGateway}. Immutable; build with {@link #builder()}.
+ * Options of a {@link Gateway}. Immutable; build with {@link #builder()}.
  *
  * <ul>
  *   <li>{@code publisher} (required): broker, gateway address, in-flight window, credentials;</li>
- *   <li>{@code simulator} (default {@link SimulatorOptions} defaults): machines, rate, seed,
- *       faults; an unset start becomes the gateway's start time;</li>
+ *   <li>{@code spoolDirectory} (required): where the gateway's spool keeps every batch until the
+ *       broker acknowledged it; one gateway per directory;</li>
+ *   <li>{@code spoolMaxBytes} (default 256 MiB, at least twice {@code spoolSegmentBytes}): the most
+ *       the spool holds on disk; when full, the oldest batches are dropped and reported as a
+ *       {@code data_gap} event;</li>
+ *   <li>{@code spoolSegmentBytes} (default 16 MiB, 256 B to 1 GiB, at most half of
+ *       {@code spoolMaxBytes}): the size of one spool file; also bounds one encoded batch;</li>
+ *   <li>{@code fsyncPolicy} (default {@link FsyncPolicy#INTERVAL}: at least once a second): when
+ *       spooled batches are forced to the disk; {@code ALWAYS} survives a power loss, any policy
+ *       survives a killed process;</li>
  *   <li>{@code batchInterval} (default 250 ms, 10 ms to 60 s): the span of samples in one batch;</li>
  *   <li>{@code firstSequence} (default: the start time in epoch milliseconds, see
- *       {@link BatchSequence}): the sequence number of the first batch;</li>
- *   <li>{@code drainTimeout} (default 10 s): how long {@link SimulatedGateway#stop()} waits for
- *       outstanding acknowledgements;</li>
- *   <li>{@code retryDelay} (default 500 ms): the pause before a failed batch is sent again;</li>
- *   <li>{@code maxPendingBatches} (default 10000): unacknowledged batches held in memory; at the
- *       limit the simulator pauses and catches up later, so nothing is lost.</li>
+ *       {@link BatchSequence}): the sequence number of the first batch of a new spool; a spool
+ *       that has held batches continues after its last sequence;</li>
+ *   <li>{@code drainTimeout} (default 10 s): how long {@link Gateway#stop()} waits until the spool
+ *       is empty;</li>
+ *   <li>{@code retryDelay} (default 500 ms): the pause before the spool is sent again after a
+ *       failed publish;</li>
+ *   <li>{@code httpPort} (default 0 = off, else 1 to 65535): the port, on every interface, of the
+ *       {@code /metrics} and {@code /health} endpoints.</li>
  * </ul>
  */
 public final class GatewayOptions {
 
     private final PublisherOptions publisher;
-    private final SimulatorOptions simulator;
+    private final SpoolOptions spool;
     private final Duration batchInterval;
     private final Long firstSequence;
     private final Duration drainTimeout;
     private final Duration retryDelay;
-    private final int maxPendingBatches;
+    private final int httpPort;
 
-    private GatewayOptions(Builder b, SimulatorOptions simulator) {
+    private GatewayOptions(Builder b, SpoolOptions spool) {
         this.publisher = b.publisher;
-        this.simulator = simulator;
+        this.spool = spool;
         this.batchInterval = b.batchInterval;
         this.firstSequence = b.firstSequence;
         this.drainTimeout = b.drainTimeout;
         this.retryDelay = b.retryDelay;
-        this.maxPendingBatches = b.maxPendingBatches;
+        this.httpPort = b.httpPort;
     }
 
     public static Builder builder() {
@@ -58,15 +68,16 @@ public final class GatewayOptions {
         return publisher.address();
     }
 
-    public SimulatorOptions simulator() {
-        return simulator;
+    /** The spool's options, built from {@code spoolDirectory}, {@code spoolMaxBytes}, {@code spoolSegmentBytes} and {@code fsyncPolicy}. */
+    public SpoolOptions spool() {
+        return spool;
     }
 
     public Duration batchInterval() {
         return batchInterval;
     }
 
-    /** The first batch's sequence, or empty to derive it from the start time. */
+    /** The first batch's sequence for a new spool, or empty to derive it from the start time. */
     public OptionalLong firstSequence() {
         return firstSequence == null ? OptionalLong.empty() : OptionalLong.of(firstSequence);
     }
@@ -79,26 +90,30 @@ public final class GatewayOptions {
         return retryDelay;
     }
 
-    public int maxPendingBatches() {
-        return maxPendingBatches;
+    /** The port of the metrics and health endpoints, 0 when they are off. */
+    public int httpPort() {
+        return httpPort;
     }
 
     @Override
     public String toString() {
-        return "GatewayOptions[publisher=" + publisher + ", simulator=" + simulator + ", batchInterval=" + batchInterval
+        return "GatewayOptions[publisher=" + publisher + ", spool=" + spool + ", batchInterval=" + batchInterval
                 + ", firstSequence=" + firstSequence + ", drainTimeout=" + drainTimeout + ", retryDelay=" + retryDelay
-                + ", maxPendingBatches=" + maxPendingBatches + "]";
+                + ", httpPort=" + httpPort + "]";
     }
 
     /** Collects options; {@link #build()} validates them and names the offending key. */
     public static final class Builder {
         private PublisherOptions publisher;
-        private SimulatorOptions simulator;
+        private Path spoolDirectory;
+        private long spoolMaxBytes = 256L << 20;
+        private int spoolSegmentBytes = 16 << 20;
+        private FsyncPolicy fsyncPolicy = FsyncPolicy.INTERVAL;
         private Duration batchInterval = Duration.ofMillis(250);
         private Long firstSequence;
         private Duration drainTimeout = Duration.ofSeconds(10);
         private Duration retryDelay = Duration.ofMillis(500);
-        private int maxPendingBatches = 10_000;
+        private int httpPort;
 
         private Builder() {
         }
@@ -108,8 +123,23 @@ public final class GatewayOptions {
             return this;
         }
 
-        public Builder simulator(SimulatorOptions simulator) {
-            this.simulator = simulator;
+        public Builder spoolDirectory(Path spoolDirectory) {
+            this.spoolDirectory = spoolDirectory;
+            return this;
+        }
+
+        public Builder spoolMaxBytes(long spoolMaxBytes) {
+            this.spoolMaxBytes = spoolMaxBytes;
+            return this;
+        }
+
+        public Builder spoolSegmentBytes(int spoolSegmentBytes) {
+            this.spoolSegmentBytes = spoolSegmentBytes;
+            return this;
+        }
+
+        public Builder fsyncPolicy(FsyncPolicy fsyncPolicy) {
+            this.fsyncPolicy = fsyncPolicy;
             return this;
         }
 
@@ -133,8 +163,8 @@ public final class GatewayOptions {
             return this;
         }
 
-        public Builder maxPendingBatches(int maxPendingBatches) {
-            this.maxPendingBatches = maxPendingBatches;
+        public Builder httpPort(int httpPort) {
+            this.httpPort = httpPort;
             return this;
         }
 
@@ -142,27 +172,32 @@ public final class GatewayOptions {
             if (publisher == null) {
                 throw new IllegalArgumentException("publisher must be set (broker URI and gateway address).");
             }
-            SimulatorOptions sim = simulator != null ? simulator : SimulatorOptions.builder().build();
+            if (spoolDirectory == null) {
+                throw new IllegalArgumentException("spoolDirectory must be set: every batch is spooled there until acknowledged.");
+            }
+            if (spoolSegmentBytes < SpoolOptions.MIN_SEGMENT_BYTES || spoolSegmentBytes > SpoolOptions.MAX_SEGMENT_BYTES) {
+                throw new IllegalArgumentException("spoolSegmentBytes must be between " + SpoolOptions.MIN_SEGMENT_BYTES
+                        + " and " + SpoolOptions.MAX_SEGMENT_BYTES + ", got " + spoolSegmentBytes + ".");
+            }
+            if (spoolMaxBytes < 2L * spoolSegmentBytes) {
+                throw new IllegalArgumentException("spoolMaxBytes must be at least twice spoolSegmentBytes ("
+                        + 2L * spoolSegmentBytes + "), got " + spoolMaxBytes + ".");
+            }
+            if (fsyncPolicy == null) {
+                throw new IllegalArgumentException("fsyncPolicy must be one of ALWAYS, INTERVAL, NEVER, got null.");
+            }
             requireBetween("batchInterval", batchInterval, Duration.ofMillis(10), Duration.ofSeconds(60));
             requireBetween("drainTimeout", drainTimeout, Duration.ZERO, Duration.ofHours(1));
             requireBetween("retryDelay", retryDelay, Duration.ofMillis(10), Duration.ofMinutes(1));
             if (firstSequence != null && firstSequence < 0) {
                 throw new IllegalArgumentException("firstSequence must not be negative, got " + firstSequence + ".");
             }
-            if (maxPendingBatches < 1 || maxPendingBatches > 1_000_000) {
-                throw new IllegalArgumentException("maxPendingBatches must be between 1 and 1000000, got "
-                        + maxPendingBatches + ".");
+            if (httpPort < 0 || httpPort > 65_535) {
+                throw new IllegalArgumentException("httpPort must be 0 (off) or between 1 and 65535, got " + httpPort + ".");
             }
-            // One batch must stay within what the cloud accepts.
-            double ticks = Math.ceil(batchInterval.toNanos() / 1e9 * sim.samplesPerSecondPerSensor());
-            double rows = ticks * sim.machines() * Signal.values().length;
-            int maxRows = DecodeLimits.DEFAULT.maxRows();
-            if (rows > maxRows) {
-                throw new IllegalArgumentException("batchInterval " + batchInterval + " gives batches of up to " + (long) rows
-                        + " samples with " + sim.machines() + " machines at " + sim.samplesPerSecondPerSensor()
-                        + " samples/s, more than the " + maxRows + " a batch may hold; shorten it.");
-            }
-            return new GatewayOptions(this, sim);
+            SpoolOptions spool = SpoolOptions.builder().directory(spoolDirectory).maxBytes(spoolMaxBytes)
+                    .segmentBytes(spoolSegmentBytes).fsyncPolicy(fsyncPolicy).build();
+            return new GatewayOptions(this, spool);
         }
 
         private static void requireBetween(String key, Duration value, Duration min, Duration max) {

@@ -4,43 +4,61 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 import io.werkstrom.gateway.publish.PublisherOptions;
-import io.werkstrom.gateway.sim.SimulatorOptions;
+import io.werkstrom.gateway.spool.SpoolOptions.FsyncPolicy;
 import io.werkstrom.protocol.GatewayAddress;
 
 class GatewayOptionsTest {
 
     private static final PublisherOptions PUBLISHER = PublisherOptions.builder().brokerUri("tcp://localhost:1883")
             .address(new GatewayAddress("acme", "plant-1", "gw-01")).build();
+    private static final Path SPOOL = Path.of("spool");
+
+    private static GatewayOptions.Builder valid() {
+        return GatewayOptions.builder().publisher(PUBLISHER).spoolDirectory(SPOOL);
+    }
 
     @Test
     void defaults() {
-        GatewayOptions options = GatewayOptions.builder().publisher(PUBLISHER).build();
+        GatewayOptions options = valid().build();
         assertEquals(Duration.ofMillis(250), options.batchInterval());
         assertTrue(options.firstSequence().isEmpty());
-        assertEquals(4, options.simulator().machines());
         assertEquals(PUBLISHER.address(), options.address());
+        assertEquals(SPOOL, options.spool().directory());
+        assertEquals(256L << 20, options.spool().maxBytes());
+        assertEquals(FsyncPolicy.INTERVAL, options.spool().fsyncPolicy());
+        assertEquals(0, options.httpPort(), "monitoring is off unless asked for");
+    }
+
+    @Test
+    void spoolSettingsReachTheSpool() {
+        GatewayOptions options = valid().spoolMaxBytes(1 << 20).spoolSegmentBytes(64 << 10)
+                .fsyncPolicy(FsyncPolicy.ALWAYS).httpPort(9100).build();
+        assertEquals(1 << 20, options.spool().maxBytes());
+        assertEquals(64 << 10, options.spool().segmentBytes());
+        assertEquals(FsyncPolicy.ALWAYS, options.spool().fsyncPolicy());
+        assertEquals(9100, options.httpPort());
     }
 
     @Test
     void validationMessagesNameTheKey() {
-        assertMessageNames("publisher", () -> GatewayOptions.builder().build());
-        assertMessageNames("batchInterval", () -> GatewayOptions.builder().publisher(PUBLISHER)
-                .batchInterval(Duration.ofMillis(1)).build());
-        assertMessageNames("batchInterval", () -> GatewayOptions.builder().publisher(PUBLISHER)
-                .simulator(SimulatorOptions.builder().machines(2_000).samplesPerSecondPerSensor(100).build())
-                .batchInterval(Duration.ofSeconds(1)).build());
-        assertMessageNames("firstSequence", () -> GatewayOptions.builder().publisher(PUBLISHER).firstSequence(-1).build());
-        assertMessageNames("drainTimeout", () -> GatewayOptions.builder().publisher(PUBLISHER)
-                .drainTimeout(Duration.ofSeconds(-1)).build());
-        assertMessageNames("retryDelay", () -> GatewayOptions.builder().publisher(PUBLISHER).retryDelay(null).build());
-        assertMessageNames("maxPendingBatches", () -> GatewayOptions.builder().publisher(PUBLISHER)
-                .maxPendingBatches(0).build());
+        assertMessageNames("publisher", () -> GatewayOptions.builder().spoolDirectory(SPOOL).build());
+        assertMessageNames("spoolDirectory", () -> GatewayOptions.builder().publisher(PUBLISHER).build());
+        assertMessageNames("spoolMaxBytes", () -> valid().spoolMaxBytes(1_000).build());
+        assertMessageNames("spoolSegmentBytes", () -> valid().spoolSegmentBytes(10).build());
+        assertMessageNames("fsyncPolicy", () -> valid().fsyncPolicy(null).build());
+        assertMessageNames("batchInterval", () -> valid().batchInterval(Duration.ofMillis(1)).build());
+        assertMessageNames("firstSequence", () -> valid().firstSequence(-1).build());
+        assertMessageNames("drainTimeout", () -> valid().drainTimeout(Duration.ofSeconds(-1)).build());
+        assertMessageNames("retryDelay", () -> valid().retryDelay(null).build());
+        assertMessageNames("httpPort", () -> valid().httpPort(70_000).build());
+        assertMessageNames("httpPort", () -> valid().httpPort(-1).build());
     }
 
     private static void assertMessageNames(String key, Executable build) {

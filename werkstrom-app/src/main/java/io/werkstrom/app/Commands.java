@@ -3,6 +3,7 @@ package io.werkstrom.app;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,12 +20,14 @@ import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.demo.Demo;
 import io.werkstrom.app.demo.DemoOptions;
 import io.werkstrom.app.demo.DemoResult;
+import io.werkstrom.gateway.Gateway;
 import io.werkstrom.gateway.GatewayOptions;
 import io.werkstrom.gateway.GatewayStats;
-import io.werkstrom.gateway.SimulatedGateway;
+import io.werkstrom.gateway.collect.SimulatorCollector;
 import io.werkstrom.gateway.publish.PublisherOptions;
 import io.werkstrom.gateway.sim.FaultPlan;
 import io.werkstrom.gateway.sim.SimulatorOptions;
+import io.werkstrom.gateway.spool.SpoolOptions.FsyncPolicy;
 import io.werkstrom.gateway.wire.WireSizeReport;
 import io.werkstrom.jobs.job.TelemetryJob;
 import io.werkstrom.jobs.storage.MigrationReport;
@@ -92,7 +95,8 @@ final class Commands {
 
     static int gateway(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args args = Args.parse("gateway", argv,
-                Set.of("broker", "tenant", "site", "gateway", "machines", "rate", "duration", "username", "password-file", "config"),
+                Set.of("broker", "tenant", "site", "gateway", "machines", "rate", "duration", "username", "password-file",
+                        "seed", "start", "spool-dir", "spool-max-bytes", "fsync", "http-port", "config"),
                 Set.of("no-faults"));
         if (args.string("config", null) != null) {
             return io.werkstrom.app.gateway.ConfiguredGateway.run(java.nio.file.Path.of(args.string("config", null)),
@@ -100,6 +104,7 @@ final class Commands {
         }
         GatewayAddress address;
         GatewayOptions options;
+        SimulatorOptions simulated;
         try {
             address = new GatewayAddress(args.required("tenant"), args.string("site", "site-1"), args.required("gateway"));
             PublisherOptions.Builder publisher = PublisherOptions.builder().brokerUri(args.required("broker")).address(address);
@@ -111,19 +116,47 @@ final class Commands {
             SimulatorOptions.Builder simulator = SimulatorOptions.builder()
                     .machines(args.positiveInt("machines", 4))
                     .samplesPerSecondPerSensor(args.positiveDouble("rate", 10));
+            if (args.string("seed", null) != null) {
+                simulator.seed(parseLong("seed", args.string("seed", null)));
+            }
+            if (args.string("start", null) != null) {
+                simulator.start(parseInstant("start", args.string("start", null)));
+            }
             SimulatorOptions built = simulator.build();
             simulator.faultPlan(args.flag("no-faults") ? FaultPlan.none() : FaultPlan.demo(built.machineIds()));
-            options = GatewayOptions.builder().publisher(publisher.build()).simulator(simulator.build()).build();
+            simulated = simulator.build();
+            Path spoolDir = Path.of(args.string("spool-dir",
+                    "spool/" + address.tenant() + "/" + address.site() + "/" + address.gateway()));
+            GatewayOptions.Builder gateway = GatewayOptions.builder().publisher(publisher.build()).spoolDirectory(spoolDir)
+                    .httpPort((int) parseLong("http-port", args.string("http-port", "0")));
+            if (args.string("spool-max-bytes", null) != null) {
+                gateway.spoolMaxBytes(parseBytes("spool-max-bytes", args.string("spool-max-bytes", null)));
+            }
+            if (args.string("fsync", null) != null) {
+                gateway.fsyncPolicy(parseFsync(args.string("fsync", null)));
+            }
+            options = gateway.build();
         } catch (IllegalArgumentException e) {
             throw new UsageException("gateway: " + e.getMessage());
         }
         Duration duration = args.duration("duration", null);
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "gateway-shutdown"));
-        try (SimulatedGateway gateway = new SimulatedGateway(options)) {
+        CountDownLatch reported = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                // The JVM exits when the hooks end: give the main thread the time to drain and report.
+                reported.await(options.drainTimeout().toMillis() + 15_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "gateway-shutdown"));
+        try (Gateway gateway = new Gateway(options, new SimulatorCollector(simulated))) {
             gateway.start();
-            err.println("gateway " + address + " publishing to " + args.required("broker")
-                    + (duration == null ? " until stopped (Ctrl-C)" : " for " + duration.toSeconds() + "s"));
+            err.println("gateway " + address + " publishing to " + args.required("broker") + ", spooling in "
+                    + options.spool().directory()
+                    + (options.httpPort() > 0 ? ", /metrics and /health on port " + options.httpPort() : "")
+                    + (duration == null ? ", until stopped (Ctrl-C)" : ", for " + duration.toSeconds() + "s"));
             if (duration == null) {
                 stop.await();
             } else {
@@ -131,12 +164,63 @@ final class Commands {
             }
             GatewayStats stats = gateway.stop();
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("samples_generated", stats.samplesGenerated());
+            json.put("samples_generated", stats.samplesCollected());
             json.put("samples_acknowledged", stats.samplesAcknowledged());
             json.put("batches_acknowledged", stats.batchesAcknowledged());
-            json.put("batches_pending", stats.batchesPending());
+            json.put("batches_pending", stats.spoolRecords());
+            json.put("dropped_batches", stats.droppedBatches());
+            json.put("reconnects", stats.reconnects());
+            json.put("last_spooled_micros", gateway.lastSpooledMicros());
             out.println(JSON.writeValueAsString(json));
+            out.flush();
             return stats.allAcknowledged() ? 0 : 1;
+        } finally {
+            reported.countDown();
+        }
+    }
+
+    private static long parseLong(String key, String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number, got '" + value + "'.", e);
+        }
+    }
+
+    private static Instant parseInstant(String key, String value) {
+        try {
+            return Instant.parse(value.trim());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(key + " must be an ISO-8601 instant such as 2026-11-28T10:00:00Z, got '"
+                    + value + "'.", e);
+        }
+    }
+
+    /** A byte count with an optional k, m or g suffix (powers of 1024). */
+    static long parseBytes(String key, String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        if (v.endsWith("k") || v.endsWith("m") || v.endsWith("g")) {
+            unit = v.endsWith("k") ? 1L << 10 : v.endsWith("m") ? 1L << 20 : 1L << 30;
+            v = v.substring(0, v.length() - 1);
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n > 0 && n <= Long.MAX_VALUE / unit) {
+                return n * unit;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException(key + " must be a positive number of bytes, optionally with k, m or g, got '"
+                + value + "'.");
+    }
+
+    private static FsyncPolicy parseFsync(String value) {
+        try {
+            return FsyncPolicy.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("fsync must be one of always, interval, never, got '" + value + "'.", e);
         }
     }
 

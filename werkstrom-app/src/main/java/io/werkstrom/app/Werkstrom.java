@@ -28,9 +28,20 @@ public final class Werkstrom {
                   --report FILE      where the run's HTML report goes (default .werkstrom/demo-report.html)
               job                  run the telemetry Flink job on a local MiniCluster against an
                                    external broker and database (see README: external services)
-              gateway              run one simulated gateway against an external MQTT broker
+              gateway              run one simulated gateway against an external MQTT broker, spooling
+                                   every batch on disk until the broker acknowledged it
+                  --spool-dir DIR    the spool (default spool/<tenant>/<site>/<gateway>)
+                  --spool-max-bytes N  e.g. 256m; when full the oldest batches are dropped (data_gap)
+                  --fsync always|interval|never   (default interval)
+                  --http-port P      serve /metrics and /health (default off)
+                  --seed S, --start T  the simulator's seed and start (ISO-8601), for lossless restarts
                   --config FILE      or a gateway as its YAML file describes it (collector: simulator,
                                      nab / cmapss replay, opcua); see edge-gateway/config/
+              chaos edge           failure drill: a gateway process against a real Mosquitto, the job
+                                   and PostgreSQL; the broker is stopped, the gateway killed (SIGKILL)
+                                   and restarted; JSON: generated, stored, lost, duplicated
+                  --duration D       how long the gateway publishes (default 90s)
+                  --outage D         how long the broker is down (default 30s)
               migrate              apply the database migrations and report the storage flavour
               protocol wire-size   measure bytes per sample on the wire, Arrow IPC against JSON
               eval anomaly --dataset nab|skab --data DIR
@@ -81,6 +92,7 @@ public final class Werkstrom {
                 case "train" -> TrainCommand.run(rest, out, err);
                 case "report" -> ReportCommand.run(rest, out, err);
                 case "bench" -> io.werkstrom.app.bench.AnalyticsBench.run(rest, out, err);
+                case "chaos" -> io.werkstrom.app.chaos.EdgeChaos.command(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {

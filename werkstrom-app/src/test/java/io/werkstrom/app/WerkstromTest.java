@@ -28,7 +28,7 @@ class WerkstromTest {
     void helpListsTheCommands() {
         assertEquals(0, run("help"));
         String usage = out.toString(StandardCharsets.UTF_8);
-        for (String command : List.of("demo", "job", "gateway", "migrate", "protocol wire-size")) {
+        for (String command : List.of("demo", "job", "gateway", "migrate", "protocol wire-size", "chaos edge")) {
             assertTrue(usage.contains(command), usage);
         }
     }
@@ -45,6 +45,32 @@ class WerkstromTest {
         assertTrue(errors().contains("unknown command 'frobnicate'"), errors());
         assertEquals(2, run("migrate"));
         assertTrue(errors().contains("--jdbc-url is required"), errors());
+    }
+
+    @Test
+    void badGatewayAndChaosOptionsNameTheKey() {
+        String[] gateway = {"gateway", "--broker", "tcp://localhost:1883", "--tenant", "acme", "--gateway", "gw-1"};
+        assertEquals(2, run(concat(gateway, "--fsync", "sometimes")));
+        assertTrue(errors().contains("fsync must be one of always, interval, never"), errors());
+        assertEquals(2, run(concat(gateway, "--spool-max-bytes", "lots")));
+        assertTrue(errors().contains("spool-max-bytes must be a positive number of bytes"), errors());
+        assertEquals(2, run(concat(gateway, "--spool-max-bytes", "1k")));
+        assertTrue(errors().contains("spoolMaxBytes must be at least twice spoolSegmentBytes"), errors());
+        assertEquals(2, run(concat(gateway, "--http-port", "70000")));
+        assertTrue(errors().contains("httpPort must be 0 (off) or between 1 and 65535"), errors());
+        assertEquals(2, run(concat(gateway, "--start", "yesterday")));
+        assertTrue(errors().contains("start must be an ISO-8601 instant"), errors());
+        assertEquals(2, run("chaos", "edge", "--duration", "20s"));
+        assertTrue(errors().contains("--duration must be at least 53s"), errors());
+        assertEquals(2, run("chaos", "storm"));
+        assertTrue(errors().contains("chaos: expected the scenario edge"), errors());
+        assertEquals(268L << 20, Commands.parseBytes("spool-max-bytes", "268m"));
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
     }
 
     @Test

@@ -1,4 +1,5 @@
 package io.werkstrom.gateway.collect;
+
 /** Where a gateway's samples come from. The gateway calls collect from one thread, once per batch interval. */
 public interface Collector extends AutoCloseable {
     /** Human-readable description for logs, e.g. "simulator: 4 machines" or "opc.tcp://host:4840 (12 items)". */

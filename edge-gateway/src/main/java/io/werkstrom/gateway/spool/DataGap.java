@@ -2,16 +2,18 @@ package io.werkstrom.gateway.spool;
 
 /**
  * Batches a {@link Spool} dropped before they were acknowledged, because the spool was full or a
- * record was found corrupt: the sequence range they spanned, the time range of their samples and
- * how many there were. The range may include sequences that had already been acknowledged.
+ * record was found corrupt: the sequence range they spanned, the time range of their samples, how
+ * many records there were and how many samples they held. The range may include sequences that
+ * had already been acknowledged.
  */
 public record DataGap(long firstSequence, long lastSequence, long firstTimestampMicros, long lastTimestampMicros,
-        long droppedRecords) {
+        long droppedRecords, long droppedSamples) {
 
     /** This gap widened to also cover {@code other}. */
     DataGap merge(DataGap other) {
         return new DataGap(Math.min(firstSequence, other.firstSequence), Math.max(lastSequence, other.lastSequence),
                 Math.min(firstTimestampMicros, other.firstTimestampMicros),
-                Math.max(lastTimestampMicros, other.lastTimestampMicros), droppedRecords + other.droppedRecords);
+                Math.max(lastTimestampMicros, other.lastTimestampMicros), droppedRecords + other.droppedRecords,
+                droppedSamples + other.droppedSamples);
     }
 }

@@ -37,17 +37,19 @@ import org.slf4j.LoggerFactory;
  * The directory holds segment files {@code segment-<index>.log} (index zero-padded to 20 digits,
  * increasing) and a state file {@code spool.state}. All numbers are big-endian.
  * <pre>
- * segment = magic:int32 "WSPL" | version:int32 (1) | record*
+ * segment = magic:int32 "WSPL" | version:int32 (2) | record*
  * record  = length:int32 | crc:int32 | sequence:int64 | firstTimestampMicros:int64
- *           | lastTimestampMicros:int64 | payload:byte[length]
- * crc     = CRC32C of the record without its crc field (length, sequence, timestamps, payload)
- * state   = magic:int32 "WSPT" | version:int32 (1) | watermark:int64 | droppedRecords:int64
+ *           | lastTimestampMicros:int64 | samples:int32 | payload:byte[length]
+ * crc     = CRC32C of the record without its crc field (length, sequence, timestamps, samples, payload)
+ * state   = magic:int32 "WSPT" | version:int32 (2) | watermark:int64 | droppedRecords:int64
  *           | hasGap:int8 | gap firstSequence, lastSequence, firstTimestampMicros,
- *           lastTimestampMicros, droppedRecords:int64 each | crc:int32 (CRC32C of what precedes it)
+ *           lastTimestampMicros, droppedRecords, droppedSamples:int64 each
+ *           | crc:int32 (CRC32C of what precedes it)
  * </pre>
  * Records are appended to the last segment only; a segment is sealed when the next record would
- * take it past {@code segmentBytes}. The last segment is never deleted, so that a restart knows the
- * highest sequence appended even when every record was acknowledged. Every record with a sequence at or below the watermark is
+ * take it past {@code segmentBytes}. The newest segment holding a record is never deleted, so that
+ * a restart knows the highest sequence and the latest timestamp appended even when every record was
+ * acknowledged. Every record with a sequence at or below the watermark is
  * acknowledged or dropped. The state file is replaced atomically: written to
  * {@code spool.state.tmp}, forced, renamed over the old one, and the directory forced.
  *
@@ -76,12 +78,12 @@ public final class Spool implements AutoCloseable {
 
     static final int SEGMENT_MAGIC = 0x5753504C; // "WSPL"
     static final int STATE_MAGIC = 0x57535054; // "WSPT"
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
     static final int SEGMENT_HEADER_BYTES = 8;
-    static final int RECORD_HEADER_BYTES = 32;
+    static final int RECORD_HEADER_BYTES = 36;
     static final String STATE_FILE = "spool.state";
     private static final String STATE_TEMP_FILE = "spool.state.tmp";
-    private static final int STATE_BYTES = 8 + 8 + 8 + 1 + 5 * 8 + 4;
+    private static final int STATE_BYTES = 8 + 8 + 8 + 1 + 6 * 8 + 4;
     private static final String SEGMENT_PREFIX = "segment-";
     private static final String SEGMENT_SUFFIX = ".log";
 
@@ -94,6 +96,7 @@ public final class Spool implements AutoCloseable {
     private FileChannel activeChannel;
     private long nextSegmentIndex;
     private long lastSequence = -1;
+    private long lastTimestampMicros = Long.MIN_VALUE;
     private long diskBytes;
     private long pendingBytes;
     private long droppedRecords;
@@ -133,14 +136,19 @@ public final class Spool implements AutoCloseable {
      * Appends a record; when the spool is full the oldest segment is dropped first (see the class
      * description).
      *
+     * @param samples how many samples the payload holds (0 for a record that carries none), counted
+     *                into the {@link DataGap} when the record is dropped
      * @throws IllegalArgumentException if {@code sequence} is negative or not above {@link #lastSequence()},
-     *         or the payload does not fit in one segment
+     *         {@code samples} is negative, or the payload does not fit in one segment
      * @throws IOException if writing fails; the record is then not in the spool
      */
-    public synchronized void append(long sequence, long firstTimestampMicros, long lastTimestampMicros, byte[] payload)
-            throws IOException {
+    public synchronized void append(long sequence, int samples, long firstTimestampMicros, long lastTimestampMicros,
+            byte[] payload) throws IOException {
         ensureOpen();
         Objects.requireNonNull(payload, "payload must not be null.");
+        if (samples < 0) {
+            throw new IllegalArgumentException("samples must not be negative, got " + samples + ".");
+        }
         if (sequence < 0 || sequence <= lastSequence) {
             throw new IllegalArgumentException("sequence must be above the last spooled sequence " + lastSequence
                     + " and not negative, got " + sequence + ".");
@@ -152,7 +160,9 @@ public final class Spool implements AutoCloseable {
         }
         int recordBytes = RECORD_HEADER_BYTES + payload.length;
         Segment active = segments.peekLast();
+        Segment previous = null;
         if (activeChannel == null || active.size + recordBytes > options.segmentBytes()) {
+            previous = active;
             active = roll();
         }
         while (diskBytes + recordBytes > options.maxBytes() && segments.peekFirst() != active) {
@@ -160,18 +170,23 @@ public final class Spool implements AutoCloseable {
         }
         ByteBuffer record = ByteBuffer.allocate(recordBytes);
         record.putInt(payload.length).putInt(0).putLong(sequence).putLong(firstTimestampMicros)
-                .putLong(lastTimestampMicros).put(payload);
+                .putLong(lastTimestampMicros).putInt(samples).put(payload);
         record.putInt(4, recordCrc(record.array(), recordBytes)).flip();
         // Positional: a failed write is overwritten by the next append.
         writeFully(activeChannel, record, active.size);
-        pending.put(sequence, new Entry(active, active.size, recordBytes, sequence, firstTimestampMicros,
+        pending.put(sequence, new Entry(active, active.size, recordBytes, sequence, samples, firstTimestampMicros,
                 lastTimestampMicros));
         active.size += recordBytes;
         active.live++;
         diskBytes += recordBytes;
         pendingBytes += recordBytes;
         lastSequence = sequence;
+        this.lastTimestampMicros = Math.max(lastTimestampMicros, this.lastTimestampMicros);
         dataDirty = true;
+        // Only now that the new segment holds a record may the previous one go (see the class description).
+        if (previous != null && previous.live == 0 && segments.contains(previous)) {
+            deleteSegment(previous);
+        }
         afterChange();
     }
 
@@ -182,6 +197,16 @@ public final class Spool implements AutoCloseable {
      * @throws IOException if reading fails
      */
     public synchronized List<SpooledBatch> peek(int max) throws IOException {
+        return peekAfter(-1, max);
+    }
+
+    /**
+     * Reads up to {@code max} unacknowledged records with a sequence above {@code afterSequence},
+     * oldest first, without removing them; otherwise as {@link #peek(int)}.
+     *
+     * @throws IOException if reading fails
+     */
+    public synchronized List<SpooledBatch> peekAfter(long afterSequence, int max) throws IOException {
         ensureOpen();
         if (max < 0) {
             throw new IllegalArgumentException("max must not be negative, got " + max + ".");
@@ -191,7 +216,7 @@ public final class Spool implements AutoCloseable {
         Segment openSegment = null;
         FileChannel sealed = null;
         try {
-            for (Entry entry : pending.values()) {
+            for (Entry entry : pending.tailMap(afterSequence, false).values()) {
                 if (batches.size() == max) {
                     break;
                 }
@@ -217,8 +242,8 @@ public final class Spool implements AutoCloseable {
                 }
                 byte[] payload = new byte[entry.recordBytes - RECORD_HEADER_BYTES];
                 System.arraycopy(bytes, RECORD_HEADER_BYTES, payload, 0, payload.length);
-                batches.add(new SpooledBatch(entry.sequence, entry.firstTimestampMicros, entry.lastTimestampMicros,
-                        payload));
+                batches.add(new SpooledBatch(entry.sequence, entry.samples, entry.firstTimestampMicros,
+                        entry.lastTimestampMicros, payload));
             }
         } finally {
             if (sealed != null) {
@@ -249,6 +274,12 @@ public final class Spool implements AutoCloseable {
         stateDirty = true;
         afterChange();
         return true;
+    }
+
+    /** The pending data gap, if records were dropped since the last take, without taking it. */
+    public synchronized Optional<DataGap> dataGap() {
+        ensureOpen();
+        return Optional.ofNullable(gap);
     }
 
     /** Takes the pending data gap, if records were dropped since the last take; the take is persisted. */
@@ -295,6 +326,14 @@ public final class Spool implements AutoCloseable {
     /** The highest sequence ever appended or acknowledged, -1 for an empty new spool; the next append must exceed it. */
     public synchronized long lastSequence() {
         return lastSequence;
+    }
+
+    /**
+     * The latest {@code lastTimestampMicros} of any record ever appended (acknowledged ones included),
+     * or {@link Long#MIN_VALUE} for an empty new spool: where a restarted collector resumes.
+     */
+    public synchronized long lastTimestampMicros() {
+        return lastTimestampMicros;
     }
 
     /** Forces everything to disk and releases the files. Idempotent. */
@@ -349,8 +388,14 @@ public final class Spool implements AutoCloseable {
             nextSegmentIndex = segment.index + 1;
         }
         lastSequence = Math.max(watermark, lastSeen);
+        Segment newestWithRecords = null;
+        for (Segment segment : segments) {
+            if (segment.records > 0) {
+                newestWithRecords = segment;
+            }
+        }
         for (Segment segment : new ArrayList<>(segments)) {
-            if (segment.live == 0 && segment != segments.peekLast()) {
+            if (segment.live == 0 && segment != segments.peekLast() && segment != newestWithRecords) {
                 deleteSegment(segment);
             }
         }
@@ -408,9 +453,11 @@ public final class Spool implements AutoCloseable {
                     problem = "the record at offset " + good + " has sequence " + sequence + ", not above " + lastSeen;
                     break;
                 }
+                segment.records++;
+                lastTimestampMicros = Math.max(lastTimestampMicros, header.getLong(24));
                 if (sequence > watermark) {
-                    pending.put(sequence, new Entry(segment, good, record.capacity(), sequence, header.getLong(16),
-                            header.getLong(24)));
+                    pending.put(sequence, new Entry(segment, good, record.capacity(), sequence, header.getInt(32),
+                            header.getLong(16), header.getLong(24)));
                     segment.live++;
                     pendingBytes += record.capacity();
                 }
@@ -437,8 +484,8 @@ public final class Spool implements AutoCloseable {
 
     // ---- segments
 
+    /** Starts a new active segment; the caller deletes the previous one once the new one holds a record. */
     private Segment roll() throws IOException {
-        Segment previous = segments.peekLast();
         if (activeChannel != null) {
             if (dataDirty && options.fsyncPolicy() != SpoolOptions.FsyncPolicy.NEVER) {
                 activeChannel.force(false);
@@ -457,9 +504,6 @@ public final class Spool implements AutoCloseable {
         if (options.fsyncPolicy() != SpoolOptions.FsyncPolicy.NEVER) {
             activeChannel.force(true);
             syncDirectory();
-        }
-        if (previous != null && previous.live == 0) {
-            deleteSegment(previous);
         }
         return next;
     }
@@ -491,7 +535,9 @@ public final class Spool implements AutoCloseable {
         }
         long firstTs = Long.MAX_VALUE;
         long lastTs = Long.MIN_VALUE;
+        long samples = 0;
         for (Entry entry : entries) {
+            samples += entry.samples;
             firstTs = Math.min(firstTs, entry.firstTimestampMicros);
             lastTs = Math.max(lastTs, entry.lastTimestampMicros);
             pending.remove(entry.sequence);
@@ -499,7 +545,7 @@ public final class Spool implements AutoCloseable {
             entry.segment.live--;
         }
         DataGap dropped = new DataGap(entries.get(0).sequence, entries.get(entries.size() - 1).sequence, firstTs,
-                lastTs, entries.size());
+                lastTs, entries.size(), samples);
         gap = gap == null ? dropped : gap.merge(dropped);
         droppedRecords += entries.size();
         writeState();
@@ -564,9 +610,9 @@ public final class Spool implements AutoCloseable {
         ByteBuffer state = ByteBuffer.allocate(STATE_BYTES);
         state.putInt(STATE_MAGIC).putInt(FORMAT_VERSION).putLong(watermark()).putLong(droppedRecords);
         state.put((byte) (gap == null ? 0 : 1));
-        DataGap g = gap == null ? new DataGap(0, 0, 0, 0, 0) : gap;
+        DataGap g = gap == null ? new DataGap(0, 0, 0, 0, 0, 0) : gap;
         state.putLong(g.firstSequence()).putLong(g.lastSequence()).putLong(g.firstTimestampMicros())
-                .putLong(g.lastTimestampMicros()).putLong(g.droppedRecords());
+                .putLong(g.lastTimestampMicros()).putLong(g.droppedRecords()).putLong(g.droppedSamples());
         state.putInt(stateCrc(state.array())).flip();
         Path temp = directory.resolve(STATE_TEMP_FILE);
         try (FileChannel channel = FileChannel.open(temp, CREATE, TRUNCATE_EXISTING, WRITE)) {
@@ -596,7 +642,7 @@ public final class Spool implements AutoCloseable {
         droppedRecords = state.getLong(16);
         if (state.get(24) != 0) {
             gap = new DataGap(state.getLong(25), state.getLong(33), state.getLong(41), state.getLong(49),
-                    state.getLong(57));
+                    state.getLong(57), state.getLong(65));
         }
         return watermark;
     }
@@ -670,6 +716,8 @@ public final class Spool implements AutoCloseable {
         final long index;
         long size;
         int live;
+        /** Records found in it by recovery, acknowledged ones included. */
+        int records;
 
         Segment(Path path, long index) {
             this.path = path;
@@ -678,7 +726,7 @@ public final class Spool implements AutoCloseable {
     }
 
     /** Where an unacknowledged record lies, and its time range. */
-    private record Entry(Segment segment, long offset, int recordBytes, long sequence, long firstTimestampMicros,
-            long lastTimestampMicros) {
+    private record Entry(Segment segment, long offset, int recordBytes, long sequence, int samples,
+            long firstTimestampMicros, long lastTimestampMicros) {
     }
 }

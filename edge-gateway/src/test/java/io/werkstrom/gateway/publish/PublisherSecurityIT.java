@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -17,10 +18,12 @@ import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import io.werkstrom.gateway.Gateway;
 import io.werkstrom.gateway.GatewayOptions;
 import io.werkstrom.gateway.GatewayStats;
-import io.werkstrom.gateway.SimulatedGateway;
+import io.werkstrom.gateway.collect.SimulatorCollector;
 import io.werkstrom.gateway.sim.SimulatorOptions;
 import io.werkstrom.gateway.testing.TestSubscriber;
 import io.werkstrom.protocol.BatchCodec;
@@ -101,23 +104,24 @@ class PublisherSecurityIT {
     }
 
     @Test
-    void aWrongPasswordIsRetriedAndOnceFixedEverythingQueuedIsDelivered() throws Exception {
+    void aWrongPasswordIsRetriedAndOnceFixedEverythingQueuedIsDelivered(@TempDir Path spool) throws Exception {
         String telemetry = Topics.telemetry(ADDRESS);
         try (MosquittoBroker broker = MosquittoBroker.builder().users(Map.of("gw-sec", "right")).start();
              BufferAllocator allocator = new RootAllocator();
              TestSubscriber cloud = TestSubscriber.connect(broker.uri(), "cloud-sec", true, telemetry)) {
             GatewayOptions options = GatewayOptions.builder()
                     .publisher(publisher(broker).username("gw-sec").password("wrong".toCharArray()).build())
-                    .simulator(SimulatorOptions.builder().machines(1).seed(5)
-                            .start(Instant.now().truncatedTo(ChronoUnit.MICROS)).build())
+                    .spoolDirectory(spool)
                     .batchInterval(Duration.ofMillis(250)).retryDelay(Duration.ofMillis(100))
                     .drainTimeout(Duration.ofSeconds(20)).build();
             assertFalse(options.publisher().toString().contains("wrong"), "the password is never shown");
             GatewayStats stats;
-            try (SimulatedGateway gateway = new SimulatedGateway(options)) {
+            SimulatorCollector machines = new SimulatorCollector(SimulatorOptions.builder().machines(1).seed(5)
+                    .start(Instant.now().truncatedTo(ChronoUnit.MICROS)).build());
+            try (Gateway gateway = new Gateway(options, machines)) {
                 gateway.start();
                 MqttPublisher publisher = gateway.publisher();
-                assertTrue(eventually(() -> publisher.failedConnectAttempts() >= 3 && gateway.stats().batchesPending() >= 2),
+                assertTrue(eventually(() -> publisher.failedConnectAttempts() >= 3 && gateway.stats().spoolRecords() >= 2),
                         "keeps retrying while batches queue: " + publisher.failedConnectAttempts() + ", " + gateway.stats());
                 assertFalse(publisher.isConnected());
                 String reason = publisher.lastConnectFailure().orElseThrow();
@@ -130,7 +134,7 @@ class PublisherSecurityIT {
                 stats = gateway.stop();
             }
             assertTrue(stats.allAcknowledged(), stats.toString());
-            assertEquals(stats.samplesGenerated(), stats.samplesAcknowledged());
+            assertEquals(stats.samplesCollected(), stats.samplesAcknowledged());
             BatchCodec codec = new BatchCodec(allocator);
             Set<Long> sequences = new TreeSet<>();
             assertTrue(cloud.await(telemetry, messages -> {
@@ -142,9 +146,9 @@ class PublisherSecurityIT {
                         throw new AssertionError("undecodable batch", e);
                     }
                 });
-                return sequences.size() >= stats.batchesGenerated();
-            }, WAIT), "received " + sequences.size() + " of " + stats.batchesGenerated() + " batches");
-            assertEquals(stats.batchesGenerated(), sequences.size(), "every queued batch arrived");
+                return sequences.size() >= stats.batchesSpooled();
+            }, WAIT), "received " + sequences.size() + " of " + stats.batchesSpooled() + " batches");
+            assertEquals(stats.batchesSpooled(), sequences.size(), "every queued batch arrived");
         }
     }
 }

@@ -84,15 +84,15 @@ class SpoolModelTest {
         byte[] payload = new byte[random.nextInt(150)];
         random.nextBytes(payload);
         long first = sequence * 10 + random.nextInt(5);
-        SpooledBatch batch = new SpooledBatch(sequence, first, first + random.nextInt(5), payload);
+        SpooledBatch batch = new SpooledBatch(sequence, random.nextInt(100), first, first + random.nextInt(5), payload);
         long droppedBefore = spool.droppedRecords();
-        spool.append(sequence, batch.firstTimestampMicros(), batch.lastTimestampMicros(), payload);
+        spool.append(sequence, batch.samples(), batch.firstTimestampMicros(), batch.lastTimestampMicros(), payload);
         lastSequence = sequence;
         // The spool drops whole oldest segments: that is the oldest pending records.
         for (long n = spool.droppedRecords() - droppedBefore; n > 0; n--) {
             SpooledBatch lost = pending.pollFirstEntry().getValue();
             DataGap one = new DataGap(lost.sequence(), lost.sequence(), lost.firstTimestampMicros(),
-                    lost.lastTimestampMicros(), 1);
+                    lost.lastTimestampMicros(), 1, lost.samples());
             gap = gap == null ? one : gap.merge(one);
             dropped++;
         }

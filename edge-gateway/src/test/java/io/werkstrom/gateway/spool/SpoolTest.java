@@ -72,12 +72,12 @@ class SpoolTest {
             append(spool, 7);
             assertThrows(IllegalArgumentException.class, () -> append(spool, 7));
             assertThrows(IllegalArgumentException.class, () -> append(spool, 3));
-            assertThrows(IllegalArgumentException.class, () -> spool.append(-1, 0, 0, new byte[1]));
+            assertThrows(IllegalArgumentException.class, () -> spool.append(-1, 0, 0, 0, new byte[1]));
             int tooLarge = SEGMENT - Spool.SEGMENT_HEADER_BYTES - Spool.RECORD_HEADER_BYTES + 1;
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> spool.append(8, 0, 0, new byte[tooLarge]));
+                    () -> spool.append(8, 0, 0, 0, new byte[tooLarge]));
             assertTrue(e.getMessage().contains("segmentBytes"), e.getMessage());
-            spool.append(8, 0, 0, new byte[tooLarge - 1]);
+            spool.append(8, 0, 0, 0, new byte[tooLarge - 1]);
             assertEquals(List.of(7L, 8L), sequences(spool.peek(10)));
         }
     }
@@ -98,8 +98,11 @@ class SpoolTest {
             for (SpooledBatch batch : resumed) {
                 assertArrayEquals(payload(batch.sequence(), PAYLOAD), batch.payload());
                 assertEquals(batch.sequence() * 1000, batch.firstTimestampMicros());
+                assertEquals(batch.sequence() * 10, batch.samples());
             }
+            assertEquals(List.of(8L, 9L), sequences(spool.peekAfter(7, 2)));
             assertEquals(10, spool.lastSequence());
+            assertEquals(10_999, spool.lastTimestampMicros());
             assertThrows(IllegalArgumentException.class, () -> append(spool, 10));
             append(spool, 11);
         }
@@ -148,8 +151,31 @@ class SpoolTest {
         try (Spool spool = open()) {
             assertEquals(0, spool.pendingRecords());
             assertEquals(9, spool.lastSequence());
+            assertEquals(9_999, spool.lastTimestampMicros(), "a restart knows where the collector left off");
             append(spool, 10);
             assertEquals(List.of(10L), sequences(spool.peek(10)));
+        }
+    }
+
+    @Test
+    void aRolledSegmentKeepsThePreviousOneUntilItHoldsARecord() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 3; seq++) {
+                append(spool, seq);
+                spool.acknowledge(seq);
+            }
+            append(spool, 4); // rolls; the acknowledged segment goes only once record 4 is written
+            assertEquals(1, segmentFiles().size());
+            spool.acknowledge(4);
+        }
+        // A crash right after a roll leaves an empty newest segment: the one before still says where things stood.
+        Files.write(dir.resolve(String.format("segment-%020d.log", 99)), new byte[] {0x57, 0x53, 0x50, 0x4C, 0, 0, 0, 2});
+        try (Spool spool = open()) {
+            assertEquals(4, spool.lastSequence());
+            assertEquals(4_999, spool.lastTimestampMicros());
+        }
+        try (Spool spool = open()) {
+            assertEquals(4_999, spool.lastTimestampMicros(), "still known after a second restart");
         }
     }
 
@@ -245,7 +271,7 @@ class SpoolTest {
             flipByte(segmentFiles().get(0), Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES);
             assertEquals(List.of(1L, 3L, 4L), sequences(spool.peek(10)));
             assertEquals(1, spool.corruptRecords());
-            assertEquals(Optional.of(new DataGap(2, 2, 2000, 2999, 1)), spool.takeDataGap());
+            assertEquals(Optional.of(new DataGap(2, 2, 2000, 2999, 1, 20)), spool.takeDataGap());
         }
     }
 
@@ -271,7 +297,7 @@ class SpoolTest {
             assertEquals(directoryBytes(), spool.diskBytes());
             assertEquals(2, segmentFiles().size());
         }
-        DataGap expected = new DataGap(1, 6, 1000, 6999, 5);
+        DataGap expected = new DataGap(1, 6, 1000, 6999, 5, 10 + 30 + 40 + 50 + 60);
         try (Spool spool = Spool.open(options(maxBytes))) {
             assertEquals(5, spool.droppedRecords());
             assertEquals(List.of(7L, 8L, 9L, 10L), sequences(spool.peek(10)));
@@ -323,7 +349,7 @@ class SpoolTest {
     }
 
     private static void append(Spool spool, long sequence) throws IOException {
-        spool.append(sequence, sequence * 1000, sequence * 1000 + 999, payload(sequence, PAYLOAD));
+        spool.append(sequence, (int) sequence * 10, sequence * 1000, sequence * 1000 + 999, payload(sequence, PAYLOAD));
     }
 
     private void writeRecords(long first, long last) throws IOException {

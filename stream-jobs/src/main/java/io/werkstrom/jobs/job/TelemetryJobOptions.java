@@ -75,6 +75,11 @@ public record TelemetryJobOptions(
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism + ".");
         }
+        if (mqtt.sharedGroup().isEmpty() && parallelism != 1) {
+            // Without a shared subscription every reader would receive every message.
+            throw new IllegalArgumentException("sharedGroup may be empty (a plain subscription) only with parallelism 1, got "
+                    + parallelism + ".");
+        }
         if (checkpointInterval == null || checkpointInterval.compareTo(MIN_CHECKPOINT_INTERVAL) < 0) {
             throw new IllegalArgumentException("checkpointInterval must be at least " + MIN_CHECKPOINT_INTERVAL.toMillis()
                     + " ms, got " + checkpointInterval + ".");
@@ -186,7 +191,8 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("mqtt.password-file", new Argument(false, "password", "a file whose first line is the MQTT password; "
                 + "default: the environment variable " + MQTT_PASSWORD_ENV + ", else none", (b, v) -> b.mqttPassword = readSecret(v)));
         ARGUMENTS.put("mqtt.shared-group", new Argument(false, "group", "shared-subscription group, lower-case letters, digits, "
-                + "'-' and '_'; default " + DEFAULT_SHARED_GROUP, (b, v) -> b.sharedGroup(v)));
+                + "'-' and '_', or empty for a plain subscription (parallelism 1 only); default " + DEFAULT_SHARED_GROUP,
+                (b, v) -> b.sharedGroup(v)));
         ARGUMENTS.put("mqtt.client-id-prefix", new Argument(false, "clientIdPrefix", "client id prefix matching "
                 + MqttSourceOptions.CLIENT_ID_PREFIX.pattern() + "; default " + DEFAULT_CLIENT_ID_PREFIX,
                 (b, v) -> b.clientIdPrefix(v)));

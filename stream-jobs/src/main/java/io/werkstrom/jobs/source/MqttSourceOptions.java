@@ -16,7 +16,9 @@ import io.werkstrom.protocol.Topics;
  * @param serverUri         broker URI: {@code tcp://}, {@code ssl://}, {@code ws://} or {@code wss://}
  * @param username          MQTT user name, or null for none
  * @param password          MQTT password, or null for none (never printed)
- * @param sharedGroup       the MQTT 5 shared-subscription group; readers in one group split the messages
+ * @param sharedGroup       the MQTT 5 shared-subscription group; readers in one group split the messages. Empty
+ *                          for a plain, non-shared subscription (one reader only): brokers that do not restore
+ *                          shared subscriptions after a restart (Mosquitto 2.0) still queue for a plain one
  * @param topicFilter       what to subscribe to, e.g. {@link Topics#ALL_TELEMETRY}
  * @param clientIdPrefix    reader {@code i} connects as {@code {clientIdPrefix}-{i}}; its broker session is kept
  *                          across restarts under that id
@@ -54,8 +56,10 @@ public record MqttSourceOptions(
             throw new IllegalArgumentException("sharedGroup must not be null.");
         }
         requireTopicFilter(topicFilter);
-        // Topics.shared checks the group against the topic segment alphabet and names the field.
-        Topics.shared(sharedGroup, topicFilter);
+        if (!sharedGroup.isEmpty()) {
+            // Topics.shared checks the group against the topic segment alphabet and names the field.
+            Topics.shared(sharedGroup, topicFilter);
+        }
         if (clientIdPrefix == null || !CLIENT_ID_PREFIX.matcher(clientIdPrefix).matches()) {
             throw new IllegalArgumentException("clientIdPrefix " + quote(clientIdPrefix) + " must match "
                     + CLIENT_ID_PREFIX.pattern() + ".");
@@ -75,9 +79,9 @@ public record MqttSourceOptions(
         requireSeconds("keepAlive", keepAlive);
     }
 
-    /** The subscription each reader makes: {@code $share/{sharedGroup}/{topicFilter}}. */
+    /** The subscription each reader makes: {@code $share/{sharedGroup}/{topicFilter}}, or the plain filter without a group. */
     public String sharedSubscription() {
-        return Topics.shared(sharedGroup, topicFilter);
+        return sharedGroup.isEmpty() ? topicFilter : Topics.shared(sharedGroup, topicFilter);
     }
 
     /** The MQTT client id of the reader with the given subtask index. */

@@ -96,6 +96,13 @@ class TelemetryJobOptionsTest {
     }
 
     @Test
+    void anEmptySharedGroupIsAPlainSubscriptionForOneReaderOnly() {
+        TelemetryJobOptions options = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER, "--mqtt.shared-group="});
+        assertEquals(Topics.ALL_TELEMETRY, options.mqtt().sharedSubscription(), "no $share/ prefix");
+        assertMessage(new String[] {URI, JDBC, USER, "--mqtt.shared-group=", "--parallelism=2"}, "sharedGroup");
+    }
+
+    @Test
     void aMissingRequiredArgumentIsNamed() {
         assertMessage(new String[] {JDBC, USER}, "--mqtt.uri");
         assertMessage(new String[] {URI, USER}, "--store.jdbc-url");

@@ -29,13 +29,14 @@ import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.app.embedded.EmbeddedBroker;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
-import io.werkstrom.app.train.FleetTrainer;
-import io.werkstrom.app.train.SimulatedHistory;
 import io.werkstrom.app.report.Report;
 import io.werkstrom.app.report.ReportData;
+import io.werkstrom.app.train.FleetTrainer;
+import io.werkstrom.app.train.SimulatedHistory;
 import io.werkstrom.gateway.GatewayOptions;
 import io.werkstrom.gateway.GatewayStats;
-import io.werkstrom.gateway.SimulatedGateway;
+import io.werkstrom.gateway.Gateway;
+import io.werkstrom.gateway.collect.SimulatorCollector;
 import io.werkstrom.gateway.publish.PublisherOptions;
 import io.werkstrom.gateway.sim.FaultPlan;
 import io.werkstrom.gateway.sim.SimulatorOptions;
@@ -96,26 +97,26 @@ public final class Demo {
                         .build();
                 ReaderSessions.provision(jobOptions.mqtt(), options.parallelism());
                 trainFleetModel(store);
-                return runPipeline(broker, store, jobOptions, migration, backend);
+                return runPipeline(broker, store, jobOptions, migration, backend, work);
             }
         }
     }
 
     private DemoResult runPipeline(EmbeddedBroker broker, StoreOptions store, TelemetryJobOptions jobOptions,
-                                   MigrationReport migration, String backend) throws Exception {
+                                   MigrationReport migration, String backend, Path work) throws Exception {
         say("starting the telemetry job on a Flink MiniCluster (parallelism " + options.parallelism() + ")...");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
                 options.parallelism(), new Configuration());
         TelemetryJob.define(env, jobOptions);
         JobClient job = env.executeAsync(TelemetryJob.JOB_NAME);
-        List<SimulatedGateway> gateways = new ArrayList<>();
+        List<Gateway> gateways = new ArrayList<>();
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
             say(String.format(Locale.ROOT, "publishing from %d gateway(s), %d machine(s), %s samples/s per sensor, for %ss%s",
                     options.gateways(), options.machines(), trim(options.samplesPerSecond()),
                     options.duration().toMillis() / 1000.0, options.faults() ? ", with injected faults" : ""));
             long started = System.nanoTime();
             for (int g = 0; g < options.gateways(); g++) {
-                SimulatedGateway gateway = new SimulatedGateway(gatewayOptions(broker, g));
+                Gateway gateway = new Gateway(gatewayOptions(broker, g, work), new SimulatorCollector(simulatorOptions(g)));
                 gateways.add(gateway);
                 gateway.start();
             }
@@ -126,7 +127,7 @@ public final class Demo {
                 report(started, acknowledged(gateways), db);
             }
             long published = 0;
-            for (SimulatedGateway gateway : gateways) {
+            for (Gateway gateway : gateways) {
                 GatewayStats stats = gateway.stop();
                 published += stats.samplesAcknowledged();
                 if (!stats.allAcknowledged()) {
@@ -171,7 +172,7 @@ public final class Demo {
                             + " WHERE actual_scrap IS NOT NULL"),
                     report.toString());
         } finally {
-            for (SimulatedGateway gateway : gateways) {
+            for (Gateway gateway : gateways) {
                 gateway.close();
             }
             cancel(job);
@@ -206,9 +207,20 @@ public final class Demo {
         return report;
     }
 
-    private GatewayOptions gatewayOptions(EmbeddedBroker broker, int index) {
-        String line = String.format(Locale.ROOT, "l%02d", index + 1);
-        GatewayAddress address = new GatewayAddress(TENANT, SITE, "gw-" + line);
+    private GatewayOptions gatewayOptions(EmbeddedBroker broker, int index, Path work) {
+        GatewayAddress address = new GatewayAddress(TENANT, SITE, "gw-" + line(index));
+        return GatewayOptions.builder()
+                .publisher(PublisherOptions.builder().brokerUri(broker.uri()).address(address).build())
+                .spoolDirectory(work.resolve("spool").resolve(address.gateway()))
+                .build();
+    }
+
+    private static String line(int index) {
+        return String.format(Locale.ROOT, "l%02d", index + 1);
+    }
+
+    private SimulatorOptions simulatorOptions(int index) {
+        String line = line(index);
         int machines = Math.min(DemoOptions.MACHINES_PER_GATEWAY, options.machines() - index * DemoOptions.MACHINES_PER_GATEWAY);
         SimulatorOptions.Builder simulator = SimulatorOptions.builder()
                 .machines(machines)
@@ -217,10 +229,7 @@ public final class Demo {
                 .seed(42L + index);
         SimulatorOptions built = simulator.build();
         simulator.faultPlan(options.faults() ? FaultPlan.demo(built.machineIds()) : FaultPlan.none());
-        return GatewayOptions.builder()
-                .publisher(PublisherOptions.builder().brokerUri(broker.uri()).address(address).build())
-                .simulator(simulator.build())
-                .build();
+        return simulator.build();
     }
 
     private void report(long started, long published, Connection db) throws SQLException {
@@ -232,7 +241,7 @@ public final class Demo {
                 count(db, "SELECT count(*) FROM dead_letters"), stored / Math.max(seconds, 1e-3)));
     }
 
-    private static long acknowledged(List<SimulatedGateway> gateways) {
+    private static long acknowledged(List<Gateway> gateways) {
         return gateways.stream().mapToLong(g -> g.stats().samplesAcknowledged()).sum();
     }
 

@@ -13,18 +13,19 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.gateway.Gateway;
 import io.werkstrom.gateway.GatewayOptions;
 import io.werkstrom.gateway.GatewayStats;
-import io.werkstrom.gateway.SimulatedGateway;
 import io.werkstrom.gateway.collect.Collector;
+import io.werkstrom.gateway.collect.SimulatorCollector;
 import io.werkstrom.gateway.config.ConfigException;
 import io.werkstrom.gateway.config.GatewayConfig;
 
 /**
  * {@code ./werkstrom gateway --config FILE [--duration D]}: one gateway as its YAML file describes
  * it. Runs until stopped, for {@code --duration}, or until a replayed data set is used up; prints
- * the counters as JSON. The spool and metrics sections are validated; this gateway keeps its
- * unacknowledged batches in memory.
+ * the counters as JSON. Batches go through the configured disk spool; the metrics section opens
+ * the Prometheus {@code /metrics} and {@code /health} endpoint.
  */
 public final class ConfiguredGateway {
 
@@ -41,12 +42,14 @@ public final class ConfiguredGateway {
         GatewayOptions options;
         try {
             config = GatewayConfig.load(file, System.getenv());
-            GatewayOptions.Builder b = GatewayOptions.builder().publisher(config.publisherOptions())
-                    .batchInterval(config.batchInterval());
-            if (config.collector() instanceof GatewayConfig.Simulator sim) {
-                b.simulator(sim.options());
-            }
-            options = b.build();
+            options = GatewayOptions.builder().publisher(config.publisherOptions())
+                    .batchInterval(config.batchInterval())
+                    .spoolDirectory(config.spool().directory())
+                    .spoolMaxBytes(config.spool().maxBytes())
+                    .spoolSegmentBytes(config.spool().segmentBytes())
+                    .fsyncPolicy(config.spool().fsyncPolicy())
+                    .httpPort(config.metricsPort().orElse(0))
+                    .build();
         } catch (ConfigException e) {
             throw new UsageException("gateway: " + file + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -54,27 +57,29 @@ public final class ConfiguredGateway {
         } catch (IOException e) {
             throw new UsageException("gateway: cannot read " + file + ": " + e.getMessage());
         }
-        Collector collector = config.createCollector().orElse(null);
+        Collector collector = config.createCollector().orElseGet(() -> new SimulatorCollector(
+                ((GatewayConfig.Simulator) config.collector()).options()));
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "gateway-shutdown"));
-        try (SimulatedGateway gateway = new SimulatedGateway(options, collector)) {
+        try (Gateway gateway = new Gateway(options, collector)) {
             gateway.start();
             err.println("gateway " + config.address() + " publishing to " + config.mqtt().uri()
                     + (duration == null ? " until stopped (Ctrl-C)" : " for " + duration.toSeconds() + "s"));
             long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
             while (!stop.await(200, TimeUnit.MILLISECONDS) && System.nanoTime() < deadline) {
-                if (collector != null && collector.finished()) {
+                if (gateway.collectorFinished()) {
                     err.println("gateway " + config.address() + ": " + collector.describe() + " is used up");
                     break;
                 }
             }
             GatewayStats stats = gateway.stop();
             Map<String, Object> json = new LinkedHashMap<>();
-            json.put("collector", collector == null ? "simulator" : collector.describe());
-            json.put("samples_generated", stats.samplesGenerated());
+            json.put("collector", collector.describe());
+            json.put("samples_generated", stats.samplesCollected());
             json.put("samples_acknowledged", stats.samplesAcknowledged());
             json.put("batches_acknowledged", stats.batchesAcknowledged());
-            json.put("batches_pending", stats.batchesPending());
+            json.put("batches_pending", stats.spoolRecords());
+            json.put("dropped_batches", stats.droppedBatches());
             out.println(JSON.writeValueAsString(json));
             return stats.allAcknowledged() ? 0 : 1;
         }

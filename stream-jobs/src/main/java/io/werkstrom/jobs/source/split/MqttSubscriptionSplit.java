@@ -20,8 +20,8 @@ public record MqttSubscriptionSplit(String splitId, String sharedGroup, String t
         Objects.requireNonNull(topicFilter, "topicFilter must not be null.");
     }
 
-    /** The topic to subscribe to: {@code $share/{sharedGroup}/{topicFilter}}. */
+    /** The topic to subscribe to: {@code $share/{sharedGroup}/{topicFilter}}, or the plain filter with an empty group. */
     public String sharedSubscription() {
-        return Topics.shared(sharedGroup, topicFilter);
+        return sharedGroup.isEmpty() ? topicFilter : Topics.shared(sharedGroup, topicFilter);
     }
 }

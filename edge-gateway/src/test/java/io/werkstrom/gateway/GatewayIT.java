@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -15,7 +16,9 @@ import java.util.TreeMap;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import io.werkstrom.gateway.collect.SimulatorCollector;
 import io.werkstrom.gateway.publish.MqttPublisher;
 import io.werkstrom.gateway.publish.PublisherOptions;
 import io.werkstrom.gateway.sim.FactorySimulator;
@@ -28,7 +31,7 @@ import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.Topics;
 import io.werkstrom.testing.MosquittoBroker;
 
-class SimulatedGatewayIT {
+class GatewayIT {
 
     private static final GatewayAddress ADDRESS = new GatewayAddress("acme", "plant-1", "gw-01");
     private static final String TELEMETRY = Topics.telemetry(ADDRESS);
@@ -36,17 +39,23 @@ class SimulatedGatewayIT {
     private static final Duration WAIT = Duration.ofSeconds(15);
     private static final long FIRST_SEQUENCE = 1_000;
 
-    private static GatewayOptions options(MosquittoBroker broker) {
+    @TempDir
+    Path spoolDir;
+
+    private GatewayOptions.Builder options(MosquittoBroker broker) {
         return GatewayOptions.builder()
                 .publisher(PublisherOptions.builder().brokerUri(broker.uri()).address(ADDRESS)
                         .reconnectMinDelay(Duration.ofMillis(200)).reconnectMaxDelay(Duration.ofSeconds(1)).build())
-                // The demo faults, with a start fixed here so that the test can replay the run.
-                .simulator(SimulatorOptions.builder().seed(3).start(Instant.now().truncatedTo(ChronoUnit.MICROS)).build())
+                .spoolDirectory(spoolDir)
                 .batchInterval(Duration.ofMillis(250))
                 .firstSequence(FIRST_SEQUENCE)
                 .retryDelay(Duration.ofMillis(100))
-                .drainTimeout(Duration.ofSeconds(20))
-                .build();
+                .drainTimeout(Duration.ofSeconds(20));
+    }
+
+    /** The demo faults, with a start fixed here so that the test can replay the run. */
+    private static SimulatorCollector simulator() {
+        return new SimulatorCollector(SimulatorOptions.builder().seed(3).start(Instant.now().truncatedTo(ChronoUnit.MICROS)).build());
     }
 
     @Test
@@ -57,7 +66,8 @@ class SimulatedGatewayIT {
             BatchCodec codec = new BatchCodec(allocator);
             GatewayStats stats;
             SimulatorOptions simulated;
-            try (SimulatedGateway gateway = new SimulatedGateway(options(broker))) {
+            SimulatorCollector collector = simulator();
+            try (Gateway gateway = new Gateway(options(broker).build(), collector)) {
                 gateway.start();
                 assertTrue(gateway.awaitConnected(WAIT), broker.log());
                 assertTrue(cloud.awaitLastText(STATUS, MqttPublisher.ONLINE, WAIT));
@@ -66,7 +76,7 @@ class SimulatedGatewayIT {
                     assertTrue(observer.awaitLastText(STATUS, MqttPublisher.ONLINE, WAIT), "retained online while running");
                 }
                 stats = gateway.stop();
-                simulated = gateway.simulatorOptions();
+                simulated = collector.simulatorOptions();
                 assertEquals(MqttPublisher.ONLINE, cloud.lastText(STATUS).orElseThrow(), "online until closed");
             }
             assertTrue(cloud.awaitLastText(STATUS, MqttPublisher.OFFLINE, WAIT), "offline after close");
@@ -102,7 +112,8 @@ class SimulatedGatewayIT {
             BatchCodec codec = new BatchCodec(allocator);
             GatewayStats stats;
             SimulatorOptions simulated;
-            try (SimulatedGateway gateway = new SimulatedGateway(options(broker))) {
+            SimulatorCollector collector = simulator();
+            try (Gateway gateway = new Gateway(options(broker).build(), collector)) {
                 gateway.start();
                 assertTrue(gateway.awaitConnected(WAIT), broker.log());
                 Thread.sleep(1_000);
@@ -110,13 +121,13 @@ class SimulatedGatewayIT {
                 assertTrue(gateway.awaitConnected(WAIT), broker.log());
                 Thread.sleep(1_000);
                 stats = gateway.stop();
-                simulated = gateway.simulatorOptions();
+                simulated = collector.simulatorOptions();
                 assertEquals(2, gateway.publisher().connections(), "one reconnect");
             }
             assertTrue(stats.allAcknowledged(), stats.toString());
-            assertEquals(stats.samplesGenerated(), stats.samplesAcknowledged());
+            assertEquals(stats.samplesCollected(), stats.samplesAcknowledged());
 
-            long batches = stats.batchesGenerated();
+            long batches = stats.batchesSpooled();
             Map<Long, TelemetryBatch> bySequence = new TreeMap<>();
             assertTrue(cloud.await(TELEMETRY, messages -> distinctSequences(messages) >= batches, WAIT),
                     "received " + cloud.on(TELEMETRY).size() + " messages for " + batches + " batches");
@@ -130,7 +141,7 @@ class SimulatedGatewayIT {
             assertEquals(batches, bySequence.size());
             assertEquals(FIRST_SEQUENCE, bySequence.keySet().iterator().next());
             assertEquals(FIRST_SEQUENCE + batches - 1, ((TreeMap<Long, TelemetryBatch>) bySequence).lastKey(), "no gaps");
-            assertEquals(stats.samplesGenerated(), bySequence.values().stream().mapToLong(TelemetryBatch::size).sum());
+            assertEquals(stats.samplesCollected(), bySequence.values().stream().mapToLong(TelemetryBatch::size).sum());
             assertSameAsReplay(simulated, new ArrayList<>(bySequence.values()));
             assertTrue(cloud.await(STATUS, m -> m.stream().filter(r -> r.text().equals(MqttPublisher.ONLINE)).count() >= 2,
                     WAIT), "online announced again after the reconnect");
@@ -145,7 +156,8 @@ class SimulatedGatewayIT {
             BatchCodec codec = new BatchCodec(allocator);
             GatewayStats stats;
             SimulatorOptions simulated;
-            try (SimulatedGateway gateway = new SimulatedGateway(options(broker))) {
+            SimulatorCollector collector = simulator();
+            try (Gateway gateway = new Gateway(options(broker).build(), collector)) {
                 gateway.start();
                 assertTrue(gateway.awaitConnected(WAIT), broker.log());
                 Thread.sleep(1_500); // past the broker's autosave, so the subscriber's session survives the crash
@@ -156,12 +168,12 @@ class SimulatedGatewayIT {
                 assertTrue(gateway.awaitConnected(WAIT), broker.log());
                 Thread.sleep(500);
                 stats = gateway.stop();
-                simulated = gateway.simulatorOptions();
+                simulated = collector.simulatorOptions();
             }
             assertTrue(stats.publishFailures() >= 1, "batches were in flight at the crash: " + stats);
             assertTrue(stats.allAcknowledged(), stats.toString());
 
-            long batches = stats.batchesGenerated();
+            long batches = stats.batchesSpooled();
             assertTrue(cloud.await(TELEMETRY, messages -> distinctSequences(messages) >= batches, WAIT),
                     "received " + cloud.on(TELEMETRY).size() + " messages for " + batches + " batches");
             TreeMap<Long, TelemetryBatch> bySequence = new TreeMap<>();
@@ -176,26 +188,59 @@ class SimulatedGatewayIT {
     }
 
     @Test
-    void stopWaitsOnlyUpToTheDrainTimeoutAndReportsWhatIsStillUnacknowledged() throws Exception {
-        try (MosquittoBroker broker = MosquittoBroker.start()) {
-            GatewayOptions options = GatewayOptions.builder().publisher(options(broker).publisher())
-                    .simulator(options(broker).simulator()).drainTimeout(Duration.ofMillis(500)).build();
-            try (SimulatedGateway gateway = new SimulatedGateway(options)) {
+    void whatIsLeftInTheSpoolAtStopGoesOutOnTheNextStartAndTheSimulatorContinuesWithoutAGap() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start();
+             BufferAllocator allocator = new RootAllocator();
+             TestSubscriber cloud = TestSubscriber.connect(broker.uri(), "cloud-resume", true, TELEMETRY)) {
+            BatchCodec codec = new BatchCodec(allocator);
+            SimulatorOptions simulated = SimulatorOptions.builder().seed(5).start(Instant.now().truncatedTo(ChronoUnit.MICROS))
+                    .build();
+            GatewayStats first;
+            try (Gateway gateway = new Gateway(options(broker).drainTimeout(Duration.ofMillis(500)).build(),
+                    new SimulatorCollector(simulated))) {
                 gateway.start();
                 assertTrue(gateway.awaitConnected(WAIT), broker.log());
-                Thread.sleep(500);
+                Thread.sleep(1_600); // past the broker's autosave, so the subscriber's session survives the stop
                 broker.stop();
-                Thread.sleep(750); // batches keep being cut while the broker is away
-                GatewayStats stats = gateway.stop();
-                assertTrue(stats.batchesPending() > 0, stats.toString());
-                assertTrue(stats.samplesAcknowledged() < stats.samplesGenerated(), stats.toString());
-                assertEquals(stats.batchesGenerated(), stats.batchesAcknowledged() + stats.batchesPending(), stats.toString());
-                assertEquals(stats, gateway.stop(), "stop is idempotent");
+                Thread.sleep(750); // batches keep being spooled while the broker is away
+                first = gateway.stop();
+                assertTrue(first.spoolRecords() > 0, first.toString());
+                assertTrue(first.samplesAcknowledged() < first.samplesCollected(), first.toString());
+                assertEquals(first.batchesSpooled(), first.batchesAcknowledged() + first.spoolRecords(), first.toString());
+                assertEquals(first, gateway.stop(), "stop is idempotent");
             }
+            broker.restart();
+            Thread.sleep(500); // past the end of the first run: the second one catches up on the simulator's history
+            GatewayStats second;
+            long lastSpooled;
+            try (Gateway gateway = new Gateway(options(broker).build(), new SimulatorCollector(simulated))) {
+                gateway.start();
+                assertTrue(gateway.awaitConnected(WAIT), broker.log());
+                Thread.sleep(1_000);
+                second = gateway.stop();
+                lastSpooled = gateway.lastSpooledMicros();
+            }
+            assertTrue(second.allAcknowledged(), second.toString());
+            long batches = first.batchesSpooled() + second.batchesSpooled();
+            assertTrue(cloud.await(TELEMETRY, messages -> distinctSequences(messages) >= batches, WAIT),
+                    "received " + cloud.on(TELEMETRY).size() + " messages for " + batches + " batches");
+            TreeMap<Long, TelemetryBatch> bySequence = new TreeMap<>();
+            for (TestSubscriber.Received message : cloud.on(TELEMETRY)) {
+                TelemetryBatch batch = codec.decode(message.payload());
+                bySequence.putIfAbsent(batch.sequence(), batch);
+            }
+            assertEquals(FIRST_SEQUENCE + batches - 1, bySequence.lastKey(), "sequences continue after the spool's last");
+            assertEquals(batches, bySequence.size());
+            assertEquals(lastSpooled, lastTimestamp(bySequence.lastEntry().getValue()));
+            assertSameAsReplay(simulated, new ArrayList<>(bySequence.values()));
         }
     }
 
-    private static long distinctSequences(List<TestSubscriber.Received> messages) {
+    private static long lastTimestamp(TelemetryBatch batch) {
+        return batch.timestampsMicros()[batch.size() - 1];
+    }
+
+    static long distinctSequences(List<TestSubscriber.Received> messages) {
         try (BufferAllocator allocator = new RootAllocator()) {
             BatchCodec codec = new BatchCodec(allocator);
             return messages.stream().map(m -> {
@@ -209,15 +254,15 @@ class SimulatedGatewayIT {
     }
 
     /** The received batches, in sequence order, hold exactly what the simulator emits when replayed. */
-    private static void assertSameAsReplay(SimulatorOptions simulated, List<TelemetryBatch> batches) {
-        TelemetryBatch.Builder all = TelemetryBatch.builder(ADDRESS.gateway(), 0);
+    static void assertSameAsReplay(SimulatorOptions simulated, List<TelemetryBatch> batches) {
+        TelemetryBatch.Builder all = TelemetryBatch.builder("replay", 0);
         for (TelemetryBatch b : batches) {
             for (int i = 0; i < b.size(); i++) {
                 all.add(b.timestampsMicros()[i], b.machines()[i], b.sensors()[i], b.values()[i], b.quality(i));
             }
         }
         TelemetryBatch got = all.build();
-        TelemetryBatch.Builder replay = TelemetryBatch.builder(ADDRESS.gateway(), 0);
+        TelemetryBatch.Builder replay = TelemetryBatch.builder("replay", 0);
         new FactorySimulator(simulated).next(got.timestampsMicros()[got.size() - 1], replay);
         TelemetryBatch expected = replay.build();
         assertEquals(expected.size(), got.size());

@@ -1,0 +1,688 @@
+package io.werkstrom.gateway;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.werkstrom.gateway.collect.Collector;
+import io.werkstrom.gateway.monitor.MonitorServer;
+import io.werkstrom.gateway.publish.MqttPublisher;
+import io.werkstrom.gateway.publish.PublishRejectedException;
+import io.werkstrom.gateway.spool.DataGap;
+import io.werkstrom.gateway.spool.Spool;
+import io.werkstrom.gateway.spool.SpooledBatch;
+import io.werkstrom.protocol.BatchCodec;
+import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.DecodeLimits;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.Topics;
+
+/**
+ * An edge gateway: it takes samples from a {@link Collector} every batch interval, cuts them into
+ * {@link TelemetryBatch}es numbered by its {@link BatchSequence}, encodes each and appends it to
+ * its disk {@link Spool} first; a sender drains the spool in sequence order through the
+ * {@link MqttPublisher}, and a batch leaves the spool only when the broker's PUBACK for it arrived.
+ *
+ * <p>Delivery is at least once and survives a killed process: on start the spool is recovered,
+ * sequence numbers continue after its last one, unacknowledged batches go out again in order, and
+ * the collector is started at the timestamp of the last spooled sample, so that a source with a
+ * history (the simulator, a PLC buffer, a file) continues where the previous run stopped. After a
+ * failed publish the sender waits until nothing is in flight and sends the spool again from its
+ * oldest record; the cloud drops what it already has by sequence.
+ *
+ * <p>A full spool drops its oldest batches ({@link Spool}); once the link is up the gateway reports
+ * them as a {@code data_gap} event (docs/protocol.md) on its events topic. The event is a spool
+ * record too, with its own sequence number, so it survives a restart until the broker acknowledged
+ * it; telemetry sequences skip the numbers events take.
+ *
+ * <p>Threads: one collector thread collects, encodes and spools; one sender thread publishes and
+ * applies acknowledgements to the spool (so that no disk work runs on Paho's callback thread). The
+ * counters are thread-safe. The gateway owns the collector, its Arrow allocator, the publisher, the
+ * spool and the monitor server, and releases them in {@link #close()}.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+    /** Records the sender reads from the spool at a time. */
+    private static final int SEND_CHUNK = 64;
+    /** While catching up on a source's history, at most this much time goes into one collect call. */
+    private static final long CATCH_UP_SPAN_MICROS = 10_000_000L;
+    /** Above this fill of the spool, a disconnected gateway reports itself unhealthy: data loss is near. */
+    private static final double HEALTHY_SPOOL_FILL = 0.9;
+
+    private enum State { NEW, RUNNING, STOPPED, CLOSED }
+
+    /** A PUBACK to apply to the spool. */
+    private record Ack(long sequence, int samples, byte kind) {
+    }
+
+    /** A batch encoded and numbered but not yet in the spool (the append failed; it is retried). */
+    private record Unspooled(long sequence, int samples, long firstMicros, long lastMicros, byte[] record) {
+    }
+
+    private final GatewayOptions options;
+    private final GatewayAddress address;
+    private final String telemetryTopic;
+    private final String eventsTopic;
+    private final Collector collector;
+    private final BufferAllocator allocator;
+    private final BatchCodec codec;
+    private final MqttPublisher publisher;
+    private final ScheduledExecutorService scheduler;
+    private final Thread sender;
+    private final long intervalMicros;
+    private final int maxRows = DecodeLimits.DEFAULT.maxRows();
+
+    private final AtomicLong samplesCollected = new AtomicLong();
+    private final AtomicLong samplesAcknowledged = new AtomicLong();
+    private final AtomicLong batchesSpooled = new AtomicLong();
+    private final AtomicLong batchesAcknowledged = new AtomicLong();
+    private final AtomicLong publishFailures = new AtomicLong();
+    private final AtomicLong droppedSamplesTaken = new AtomicLong();
+    private final AtomicLong dataGapsReported = new AtomicLong();
+    private final AtomicInteger outstanding = new AtomicInteger();
+    private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
+    private final Object wakeUp = new Object();
+
+    private final Object lock = new Object();
+    private State state = State.NEW;
+    private volatile boolean sending;
+    private volatile boolean rewind;
+    private volatile String collectProblem;
+    private volatile String sendProblem;
+    private volatile boolean collectorFinished;
+    private volatile Spool spool;
+    private volatile MonitorServer monitor;
+    private BatchSequence sequence;
+    private ScheduledFuture<?> ticker;
+    /** Collector thread only: samples below it were asked for. */
+    private long cursorMicros;
+    /** Collector thread only. */
+    private final ArrayDeque<Unspooled> unspooled = new ArrayDeque<>();
+    private GatewayStats finalStats;
+
+    /** A gateway that takes ownership of {@code collector}; nothing starts before {@link #start()}. */
+    public Gateway(GatewayOptions options, Collector collector) {
+        this.options = options;
+        this.collector = collector;
+        this.address = options.address();
+        this.telemetryTopic = Topics.telemetry(address);
+        this.eventsTopic = Topics.events(address);
+        this.intervalMicros = options.batchInterval().toNanos() / 1_000;
+        this.allocator = new RootAllocator();
+        this.codec = new BatchCodec(allocator);
+        try {
+            this.publisher = new MqttPublisher(options.publisher());
+        } catch (RuntimeException e) {
+            allocator.close();
+            throw e;
+        }
+        String name = "werkstrom-gateway-" + address.gateway();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-collector"));
+        this.sender = daemon(this::sendLoop, name + "-sender");
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * Recovers the spool, starts the collector where the spool left off, starts the monitor server
+     * (when {@code httpPort} is set), connects (in the background) and starts collecting and
+     * publishing. Call once.
+     *
+     * @throws IOException if the spool cannot be opened or the monitor port not bound
+     * @throws Exception   what the collector's start throws
+     */
+    public void start() throws Exception {
+        synchronized (lock) {
+            if (state != State.NEW) {
+                throw new IllegalStateException("gateway " + address + " was already started");
+            }
+            spool = Spool.open(options.spool());
+            long lastSequence = spool.lastSequence();
+            long first = lastSequence >= 0 ? lastSequence + 1
+                    : options.firstSequence().orElse(Instant.now().toEpochMilli());
+            sequence = BatchSequence.startingAt(first);
+            long resumeAfter = spool.lastTimestampMicros();
+            collector.start(resumeAfter);
+            long now = nowMicros();
+            cursorMicros = resumeAfter == Long.MIN_VALUE ? now : Math.min(now, resumeAfter + 1);
+            if (options.httpPort() > 0) {
+                monitor = MonitorServer.start(options.httpPort(), address, this::stats, this::health);
+            }
+            publisher.start();
+            sending = true;
+            sender.start();
+            long period = options.batchInterval().toNanos();
+            ticker = scheduler.scheduleAtFixedRate(this::tick, period, period, TimeUnit.NANOSECONDS);
+            state = State.RUNNING;
+            log.info("Gateway {} started: {}, batches every {} ms, next sequence {}, {} records in the spool{}", address,
+                    collector.describe(), options.batchInterval().toMillis(), sequence.peek(), spool.pendingRecords(),
+                    resumeAfter == Long.MIN_VALUE ? "" : ", resuming after " + instant(resumeAfter));
+        }
+    }
+
+    /** Waits until the publisher is connected to the broker; returns whether it is. */
+    public boolean awaitConnected(Duration timeout) throws InterruptedException {
+        return publisher.awaitConnected(timeout);
+    }
+
+    /**
+     * Stops collecting, then waits up to {@code drainTimeout} until the spool is empty, and returns
+     * the counters at that point. What is left stays in the spool for the next start. The
+     * connection stays up until {@link #close()}. Idempotent: later calls return the same counters.
+     */
+    public GatewayStats stop() {
+        synchronized (lock) {
+            if (state == State.NEW) {
+                state = State.STOPPED;
+                finalStats = stats();
+                return finalStats;
+            }
+            if (state != State.RUNNING) {
+                return finalStats;
+            }
+            ticker.cancel(false);
+            awaitScheduler();
+            long deadline = System.nanoTime() + options.drainTimeout().toNanos();
+            try {
+                while (spool.pendingRecords() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                log.warn("Gateway {} interrupted while draining its spool", address, e);
+            }
+            haltThreads();
+            applyAcks();
+            try {
+                spool.flush();
+            } catch (IOException e) {
+                log.error("Gateway {} could not force its spool to disk on stop", address, e);
+            }
+            state = State.STOPPED;
+            finalStats = stats();
+            if (finalStats.spoolRecords() > 0) {
+                log.warn("Gateway {} stopped with {} records in its spool after waiting {}; they are sent on the next start",
+                        address, finalStats.spoolRecords(), options.drainTimeout());
+            }
+            log.info("Gateway {} stopped: {}", address, finalStats);
+            return finalStats;
+        }
+    }
+
+    /**
+     * Stops as a crash would as far as the broker sees it: no draining, no DISCONNECT (the broker
+     * publishes the last will). The spool keeps what was not acknowledged. For failure drills;
+     * {@link #close()} afterwards only releases resources.
+     */
+    public void abort() {
+        synchronized (lock) {
+            if (state == State.CLOSED || state == State.STOPPED) {
+                return;
+            }
+            if (ticker != null) {
+                ticker.cancel(false);
+            }
+            publisher.abort(); // fails what is in flight, so that the sender is not held in the window
+            haltThreads();
+            state = State.STOPPED;
+            finalStats = stats();
+            log.warn("Gateway {} aborted with {} records in its spool", address, finalStats.spoolRecords());
+        }
+    }
+
+    /** Stops (see {@link #stop()}) if running, announces {@code offline}, disconnects and releases everything. */
+    @Override
+    public void close() {
+        try {
+            stop();
+        } finally {
+            synchronized (lock) {
+                if (state != State.CLOSED) {
+                    state = State.CLOSED;
+                    haltThreads();
+                    releaseAll();
+                }
+            }
+        }
+    }
+
+    private void releaseAll() {
+        MonitorServer m = monitor;
+        if (m != null) {
+            m.close();
+        }
+        try {
+            publisher.close();
+        } catch (RuntimeException e) {
+            log.warn("Closing the publisher of {} failed", address, e);
+        }
+        Spool s = spool;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException | RuntimeException e) {
+                log.error("Closing the spool of {} failed; the next start recovers it", address, e);
+            }
+        }
+        try {
+            collector.close();
+        } catch (Exception e) {
+            log.warn("Closing the collector of {} failed", address, e);
+        }
+        allocator.close();
+    }
+
+    /** The counters now. */
+    public GatewayStats stats() {
+        Spool s = spool;
+        long records = 0;
+        long bytes = 0;
+        long disk = 0;
+        long dropped = 0;
+        long pendingGapSamples = 0;
+        if (s != null) {
+            try {
+                records = s.pendingRecords();
+                bytes = s.pendingBytes();
+                disk = s.diskBytes();
+                dropped = s.droppedRecords();
+                pendingGapSamples = s.dataGap().map(DataGap::droppedSamples).orElse(0L);
+            } catch (IllegalStateException closed) {
+                // closed: the final stats were taken before
+            }
+        }
+        return new GatewayStats(samplesCollected.get(), samplesAcknowledged.get(), batchesSpooled.get(),
+                batchesAcknowledged.get(), publishFailures.get(), records, bytes, disk, options.spool().maxBytes(),
+                outstanding.get(), publisher.isConnected(), Math.max(0, publisher.connections() - 1), dropped,
+                droppedSamplesTaken.get() + pendingGapSamples, dataGapsReported.get());
+    }
+
+    /**
+     * Healthy when running and collecting, and either connected or spooling within limits: the
+     * spool below 90% of its limit and nothing dropped since the link went down.
+     */
+    public GatewayHealth health() {
+        String stateName;
+        synchronized (lock) {
+            stateName = state.name().toLowerCase(java.util.Locale.ROOT);
+        }
+        GatewayStats stats = stats();
+        double fill = stats.spoolMaxBytes() == 0 ? 0 : (double) stats.spoolDiskBytes() / stats.spoolMaxBytes();
+        String reason;
+        if (!stateName.equals("running")) {
+            reason = "gateway is " + stateName;
+        } else if (collectProblem != null) {
+            reason = collectProblem;
+        } else if (sendProblem != null) {
+            reason = sendProblem;
+        } else if (!stats.connected() && fill >= HEALTHY_SPOOL_FILL) {
+            reason = "disconnected and the spool is " + Math.round(fill * 100) + "% full";
+        } else if (!stats.connected() && unreportedGap()) {
+            reason = "disconnected and the full spool is dropping the oldest batches";
+        } else {
+            reason = "ok";
+        }
+        return new GatewayHealth(reason.equals("ok"), stateName, stats.connected(), fill, reason);
+    }
+
+    private boolean unreportedGap() {
+        Spool s = spool;
+        try {
+            return s != null && s.dataGap().isPresent();
+        } catch (IllegalStateException closed) {
+            return false;
+        }
+    }
+
+    public GatewayAddress address() {
+        return address;
+    }
+
+    /** The telemetry topic the gateway publishes to. */
+    public String topic() {
+        return telemetryTopic;
+    }
+
+    /** The publisher, for its connection state and counters. */
+    public MqttPublisher publisher() {
+        return publisher;
+    }
+
+    /** The port the monitor server listens on, or 0 when it is off. */
+    public int httpPort() {
+        MonitorServer m = monitor;
+        return m == null ? 0 : m.port();
+    }
+
+    /** Whether a finite collector has handed over everything (see {@link Collector#finished()}); nothing more is collected. */
+    public boolean collectorFinished() {
+        return collectorFinished;
+    }
+
+    /** The timestamp of the last sample spooled (this run or an earlier one), {@link Long#MIN_VALUE} if none. */
+    public long lastSpooledMicros() {
+        Spool s = spool;
+        if (s == null) {
+            return Long.MIN_VALUE;
+        }
+        return s.lastTimestampMicros();
+    }
+
+    // ---- collector thread
+
+    private void tick() {
+        try {
+            spoolLeftovers();
+            reportDataGap();
+            collectDue(nowMicros());
+            if (collectProblem != null) {
+                log.info("Gateway {} collects again", address);
+                collectProblem = null;
+            }
+        } catch (IOException e) {
+            problem("spooling failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // A source that fails (a lost PLC connection) is asked again next tick; what it held is still there.
+            problem("collecting from " + collector.describe() + " failed: " + e.getMessage(), e);
+        } catch (Throwable t) {
+            problem("collecting failed: " + t, t);
+            throw t;
+        }
+    }
+
+    private void problem(String what, Throwable cause) {
+        if (!what.equals(collectProblem)) {
+            log.error("Gateway {}: {}; retrying every batch interval", address, what, cause);
+        }
+        collectProblem = what;
+    }
+
+    /** Appends the batches queued for the spool, oldest first; an append that fails leaves the rest queued. */
+    private void spoolLeftovers() throws IOException {
+        while (!unspooled.isEmpty()) {
+            Unspooled u = unspooled.peekFirst();
+            spool.append(u.sequence(), u.samples(), u.firstMicros(), u.lastMicros(), u.record());
+            unspooled.pollFirst();
+            batchesSpooled.incrementAndGet();
+            samplesCollected.addAndGet(u.samples());
+            signalSender();
+        }
+    }
+
+    /** Reports the spool's data gap once the link is up, as an event record in the spool itself. */
+    private void reportDataGap() throws IOException {
+        if (!publisher.isConnected()) {
+            return;
+        }
+        Optional<DataGap> gap = spool.dataGap();
+        while (gap.isPresent()) {
+            DataGap reported = gap.get();
+            long seq = sequence.next();
+            spool.append(seq, 0, reported.firstTimestampMicros(), reported.lastTimestampMicros(),
+                    SpoolRecord.wrap(SpoolRecord.EVENT, DataGapEvent.json(reported)));
+            Optional<DataGap> taken = spool.takeDataGap();
+            taken.ifPresent(t -> droppedSamplesTaken.addAndGet(t.droppedSamples()));
+            log.warn("Gateway {} lost {} batches ({} samples, sequences {} to {}, {} to {}) to a full spool; "
+                    + "reporting it as data_gap event {}", address, reported.droppedRecords(), reported.droppedSamples(),
+                    reported.firstSequence(), reported.lastSequence(), instant(reported.firstTimestampMicros()),
+                    instant(reported.lastTimestampMicros()), seq);
+            // Appending the event can itself drop the oldest records: then the merged gap is reported again.
+            gap = taken.filter(t -> !t.equals(reported));
+            signalSender();
+        }
+    }
+
+    private void collectDue(long nowMicros) throws Exception {
+        while (!collectorFinished && nowMicros - cursorMicros >= intervalMicros) {
+            long behind = nowMicros - cursorMicros;
+            long span = behind >= 2 * intervalMicros ? Math.min(behind - intervalMicros, CATCH_UP_SPAN_MICROS)
+                    : intervalMicros;
+            long until = cursorMicros + Math.max(span, intervalMicros);
+            TelemetryBatch.Builder builder = TelemetryBatch.builder(address.gateway(), 0);
+            int collected = collector.collect(until, builder);
+            cursorMicros = until;
+            if (collected > 0) {
+                spoolBatch(builder.build());
+                spoolLeftovers();
+            }
+            if (collector.finished()) {
+                collectorFinished = true;
+                log.info("Gateway {}: {} has handed over everything", address, collector.describe());
+            }
+        }
+    }
+
+    /** Numbers, encodes and queues for the spool one collected batch, split where it exceeds what a batch may hold. */
+    private void spoolBatch(TelemetryBatch all) {
+        int rows = all.size();
+        for (int from = 0; from < rows; from += maxRows) {
+            int to = Math.min(rows, from + maxRows);
+            long seq = sequence.next();
+            TelemetryBatch part = from == 0 && to == rows
+                    ? new TelemetryBatch(all.gateway(), seq, all.timestampsMicros(), all.machines(), all.sensors(),
+                            all.values(), all.qualities())
+                    : new TelemetryBatch(all.gateway(), seq, Arrays.copyOfRange(all.timestampsMicros(), from, to),
+                            Arrays.copyOfRange(all.machines(), from, to), Arrays.copyOfRange(all.sensors(), from, to),
+                            Arrays.copyOfRange(all.values(), from, to), Arrays.copyOfRange(all.qualities(), from, to));
+            long first = Long.MAX_VALUE;
+            long last = Long.MIN_VALUE;
+            for (long ts : part.timestampsMicros()) {
+                first = Math.min(first, ts);
+                last = Math.max(last, ts);
+            }
+            byte[] record = SpoolRecord.wrap(SpoolRecord.TELEMETRY, codec.encode(part));
+            unspooled.addLast(new Unspooled(seq, part.size(), first, last, record));
+        }
+    }
+
+    // ---- sender thread
+
+    private void sendLoop() {
+        long lastSent = -1;
+        try {
+            while (sending) {
+                applyAcks();
+                if (rewind) {
+                    if (outstanding.get() > 0) {
+                        await(50);
+                        continue;
+                    }
+                    rewind = false;
+                    applyAcks();
+                    lastSent = -1;
+                    pause(options.retryDelay().toMillis());
+                    continue;
+                }
+                if (!publisher.awaitConnected(Duration.ofMillis(200))) {
+                    continue;
+                }
+                try {
+                    List<SpooledBatch> next = spool.peekAfter(lastSent, SEND_CHUNK);
+                    if (next.isEmpty()) {
+                        await(200);
+                        continue;
+                    }
+                    for (SpooledBatch record : next) {
+                        if (!sending || rewind) {
+                            break;
+                        }
+                        send(record);
+                        lastSent = record.sequence();
+                    }
+                    sendProblem = null;
+                } catch (IOException e) {
+                    // The records stay in the spool; reading them is tried again.
+                    String what = "reading the spool failed: " + e.getMessage();
+                    if (!what.equals(sendProblem)) {
+                        log.error("Gateway {}: {}; retrying in {} ms", address, what, options.retryDelay().toMillis(), e);
+                    }
+                    sendProblem = what;
+                    pause(options.retryDelay().toMillis());
+                }
+            }
+        } catch (InterruptedException e) {
+            // stop() or abort(): the loop ends.
+        } catch (RuntimeException e) {
+            log.error("The sender of gateway {} failed; nothing more is published until it restarts", address, e);
+            sendProblem = "sending failed: " + e;
+        }
+    }
+
+    private void send(SpooledBatch record) throws InterruptedException, IOException {
+        byte kind;
+        try {
+            kind = SpoolRecord.kind(record.payload());
+        } catch (IllegalArgumentException e) {
+            log.error("Spool record {} of gateway {} was not written by a gateway; dropping it", record.sequence(),
+                    address, e);
+            spool.acknowledge(record.sequence());
+            return;
+        }
+        String topic = kind == SpoolRecord.TELEMETRY ? telemetryTopic : eventsTopic;
+        outstanding.incrementAndGet();
+        CompletableFuture<Void> ack;
+        try {
+            ack = publisher.publish(topic, SpoolRecord.message(record.payload()));
+        } catch (InterruptedException | RuntimeException e) {
+            outstanding.decrementAndGet();
+            throw e;
+        }
+        ack.whenComplete((ok, failure) -> {
+            if (failure == null) {
+                acks.add(new Ack(record.sequence(), record.samples(), kind));
+            } else {
+                failed(record.sequence(), failure);
+            }
+            outstanding.decrementAndGet();
+            signalSender();
+        });
+    }
+
+    private void failed(long seq, Throwable failure) {
+        publishFailures.incrementAndGet();
+        rewind = true;
+        if (failure instanceof PublishRejectedException) {
+            log.error("Broker rejected record {} of gateway {}; sending the spool again in {} ms", seq, address,
+                    options.retryDelay().toMillis(), failure);
+        } else {
+            // Connection losses are logged by the publisher; one line per batch is noise.
+            log.debug("Publishing record {} of gateway {} failed; sending the spool again in {} ms", seq, address,
+                    options.retryDelay().toMillis(), failure);
+        }
+    }
+
+    /** Applies the PUBACKs received so far to the spool. Sender thread, or the stopping thread once it has ended. */
+    private void applyAcks() {
+        Ack ack;
+        while ((ack = acks.poll()) != null) {
+            try {
+                if (spool.acknowledge(ack.sequence())) {
+                    if (ack.kind() == SpoolRecord.TELEMETRY) {
+                        samplesAcknowledged.addAndGet(ack.samples());
+                        batchesAcknowledged.incrementAndGet();
+                    } else {
+                        dataGapsReported.incrementAndGet();
+                    }
+                }
+            } catch (IOException e) {
+                // The record is released in memory; a restart before the next successful write replays it.
+                log.error("Gateway {} could not persist the acknowledgement of record {}", address, ack.sequence(), e);
+            }
+        }
+    }
+
+    private void signalSender() {
+        synchronized (wakeUp) {
+            wakeUp.notifyAll();
+        }
+    }
+
+    private void await(long millis) throws InterruptedException {
+        synchronized (wakeUp) {
+            wakeUp.wait(millis);
+        }
+    }
+
+    // ---- lifecycle helpers
+
+    /** Waits until a tick in progress has finished (the scheduler has a single thread). */
+    private void awaitScheduler() {
+        try {
+            scheduler.submit(() -> { }).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
+            log.warn("Gateway {} could not confirm that collecting stopped", address, e);
+        }
+    }
+
+    /**
+     * Ends both threads. Interrupting is the last resort: an interrupt during file I/O closes the
+     * spool's channel, so each thread first gets the chance to finish on its own.
+     */
+    private void haltThreads() {
+        sending = false;
+        signalSender();
+        try {
+            if (sender.isAlive()) {
+                sender.join(2_000);
+            }
+            if (sender.isAlive()) {
+                sender.interrupt();
+                sender.join(5_000);
+            }
+            scheduler.shutdown();
+            if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+                scheduler.shutdownNow();
+                scheduler.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Sleeps, waking early only when the gateway stops. */
+    private void pause(long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        long left;
+        while (sending && (left = deadline - System.nanoTime()) > 0) {
+            Thread.sleep(Math.min(50, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))));
+        }
+    }
+
+    private static long nowMicros() {
+        return BatchValidator.micros(Instant.now());
+    }
+
+    private static Instant instant(long micros) {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    }
+}

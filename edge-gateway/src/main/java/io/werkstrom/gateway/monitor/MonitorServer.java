@@ -1,0 +1,110 @@
+package io.werkstrom.gateway.monitor;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import io.werkstrom.gateway.GatewayHealth;
+import io.werkstrom.gateway.GatewayStats;
+import io.werkstrom.protocol.GatewayAddress;
+
+/**
+ * The gateway's operations endpoints over plain HTTP (the JDK's server, one daemon thread):
+ * {@code GET /metrics} in the Prometheus text format ({@link PrometheusText}) and
+ * {@code GET /health}, 200 with a JSON body when the gateway is healthy and 503 otherwise.
+ * Owned by the gateway that starts it; {@link #close()} stops it.
+ */
+public final class MonitorServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(MonitorServer.class);
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    private MonitorServer(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /**
+     * Listens on {@code port} on every interface.
+     *
+     * @throws IOException if the port cannot be bound
+     */
+    public static MonitorServer start(int port, GatewayAddress address, Supplier<GatewayStats> stats,
+                                      Supplier<GatewayHealth> health) throws IOException {
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(port), 16);
+        } catch (IOException e) {
+            throw new IOException("httpPort " + port + " could not be bound for the metrics and health endpoints", e);
+        }
+        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "werkstrom-gateway-" + address.gateway() + "-http");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/metrics", exchange -> respond(exchange, () -> {
+            byte[] body = PrometheusText.render(address, stats.get()).getBytes(StandardCharsets.UTF_8);
+            return new Response(200, PrometheusText.CONTENT_TYPE, body);
+        }));
+        server.createContext("/health", exchange -> respond(exchange, () -> {
+            GatewayHealth h = health.get();
+            return new Response(h.healthy() ? 200 : 503, "application/json",
+                    h.toJson().getBytes(StandardCharsets.UTF_8));
+        }));
+        server.start();
+        log.info("Gateway {} serves /metrics and /health on port {}", address, server.getAddress().getPort());
+        return new MonitorServer(server, executor);
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    private record Response(int status, String contentType, byte[] body) {
+    }
+
+    private static void respond(HttpExchange exchange, Supplier<Response> handler) throws IOException {
+        try (exchange) {
+            if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            Response response;
+            try {
+                response = handler.get();
+            } catch (RuntimeException e) {
+                log.warn("Serving {} failed", exchange.getRequestURI(), e);
+                response = new Response(500, "text/plain; charset=utf-8",
+                        ("internal error: " + e).getBytes(StandardCharsets.UTF_8));
+            }
+            exchange.getResponseHeaders().set("Content-Type", response.contentType());
+            boolean head = exchange.getRequestMethod().equals("HEAD");
+            exchange.sendResponseHeaders(response.status(), head ? -1 : response.body().length);
+            if (!head) {
+                try (OutputStream body = exchange.getResponseBody()) {
+                    body.write(response.body());
+                }
+            }
+        }
+    }
+}

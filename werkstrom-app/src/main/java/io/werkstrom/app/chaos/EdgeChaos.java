@@ -1,0 +1,402 @@
+package io.werkstrom.app.chaos;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.werkstrom.app.Werkstrom;
+import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.app.embedded.EmbeddedDatabase;
+import io.werkstrom.gateway.sim.FactorySimulator;
+import io.werkstrom.gateway.sim.FaultPlan;
+import io.werkstrom.gateway.sim.SimulatorOptions;
+import io.werkstrom.jobs.job.TelemetryJob;
+import io.werkstrom.jobs.job.TelemetryJobOptions;
+import io.werkstrom.jobs.source.ReaderSessions;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.TelemetryBatch;
+
+/**
+ * The edge failure drill ({@code ./werkstrom chaos edge}): a simulated gateway in its own JVM
+ * publishes through a real Mosquitto into the telemetry job (Flink MiniCluster) and the embedded
+ * PostgreSQL, while the broker is stopped and restarted and the gateway is killed with SIGKILL and
+ * restarted on the same spool. At the end every (machine, sensor, timestamp) the simulator
+ * generated, computed again here from its seed and start, is looked up in the database.
+ *
+ * <p>The job reads with a plain (non-shared) persistent subscription: Mosquitto 2.0 does not
+ * restore shared subscriptions after a restart, and would not queue for them meanwhile.
+ */
+public final class EdgeChaos {
+
+    static final String TENANT = "chaos";
+    static final String SITE = "plant-1";
+    static final String GATEWAY = "gw-chaos";
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
+    /** The drain ends when everything is stored, or when nothing more was stored for this long. */
+    private static final Duration DRAIN_STALL = Duration.ofSeconds(45);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ChaosOptions options;
+    private final PrintStream progress;
+
+    public EdgeChaos(ChaosOptions options, PrintStream progress) {
+        this.options = options;
+        this.progress = progress;
+    }
+
+    /** {@code chaos edge [--duration D] [--outage D] [--machines N] [--rate R] [--seed S]}: the JSON result on stdout. */
+    public static int command(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        if (argv.isEmpty() || !argv.get(0).equals("edge")) {
+            throw new UsageException("chaos: expected the scenario edge");
+        }
+        Args args = Args.parse("chaos edge", argv.subList(1, argv.size()),
+                Set.of("duration", "outage", "machines", "rate", "seed"), Set.of());
+        ChaosOptions options;
+        try {
+            options = new ChaosOptions(args.duration("duration", ChaosOptions.DEFAULT_DURATION),
+                    args.duration("outage", ChaosOptions.DEFAULT_OUTAGE), args.positiveInt("machines", 4),
+                    args.positiveDouble("rate", 10), args.positiveInt("seed", 42));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("chaos edge: --" + e.getMessage());
+        }
+        ChaosResult result = new EdgeChaos(options, err).run();
+        err.println(result.lost() == 0 && result.duplicated() == 0
+                ? "nothing lost, nothing duplicated"
+                : result.lost() + " samples lost, " + result.duplicated() + " duplicated");
+        out.println(result.toJson());
+        out.flush();
+        return result.passed() ? 0 : 1;
+    }
+
+    /** Runs the drill in a temporary directory, deleted afterwards. */
+    public ChaosResult run() throws Exception {
+        Path work = Files.createTempDirectory("werkstrom-chaos");
+        try {
+            return run(work);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private ChaosResult run(Path work) throws Exception {
+        say("starting Mosquitto (persistent) and the embedded PostgreSQL...");
+        try (MosquittoProcess broker = MosquittoProcess.start(work.resolve("broker"));
+             EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
+            StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
+            SchemaMigrator.apply(store);
+            TelemetryJobOptions jobOptions = TelemetryJobOptions.builder()
+                    .mqttUri(broker.uri())
+                    .sharedGroup("") // a plain subscription: see the class description
+                    .clientIdPrefix("werkstrom-chaos")
+                    .store(store)
+                    .parallelism(1)
+                    .checkpointInterval(Duration.ofSeconds(1))
+                    .build();
+            ReaderSessions.provision(jobOptions.mqtt(), 1);
+            say("starting the telemetry job on a Flink MiniCluster...");
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
+            TelemetryJob.define(env, jobOptions);
+            JobClient job = env.executeAsync(TelemetryJob.JOB_NAME);
+            try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
+                return drill(work, broker, job, db);
+            } finally {
+                cancel(job);
+            }
+        }
+    }
+
+    private ChaosResult drill(Path work, MosquittoProcess broker, JobClient job, Connection db) throws Exception {
+        SimulatorOptions simulated = SimulatorOptions.builder()
+                .machines(options.machines())
+                .samplesPerSecondPerSensor(options.rate())
+                .seed(options.seed())
+                .faultPlan(FaultPlan.none())
+                .start(Instant.now().truncatedTo(ChronoUnit.MICROS))
+                .build();
+        Path spool = work.resolve("spool");
+        long started = System.nanoTime();
+        say(String.format(Locale.ROOT, "gateway %s/%s/%s: %d machines at %s samples/s per sensor for %ds; broker down "
+                        + "from %ds to %ds; SIGKILL at %ds, restart on the same spool %ds later",
+                TENANT, SITE, GATEWAY, options.machines(), options.rate(), options.duration().toSeconds(),
+                ChaosOptions.OUTAGE_START.toSeconds(), options.outageEnd().toSeconds(), options.killAt().toSeconds(),
+                ChaosOptions.RESTART_PAUSE.toSeconds()));
+        // The first gateway is killed long before its own duration ends.
+        ChildGateway first = ChildGateway.start(work, 1, broker.uri(), spool, simulated, options.duration().multipliedBy(2));
+        ChildGateway second = null;
+        try {
+            waitUntil(started, ChaosOptions.OUTAGE_START, db, job);
+            say("stopping the broker for " + options.outage().toSeconds() + "s");
+            broker.stop();
+            waitUntil(started, options.outageEnd(), db, job);
+            broker.start();
+            say("broker restarted");
+            waitUntil(started, options.killAt(), db, job);
+            first.kill();
+            say("gateway killed with SIGKILL (exit " + first.exitCode() + ")");
+            waitUntil(started, options.killAt().plus(ChaosOptions.RESTART_PAUSE), db, job);
+            Duration left = options.duration().minus(elapsed(started));
+            second = ChildGateway.start(work, 2, broker.uri(), spool, simulated, left);
+            say("gateway restarted on its spool for the remaining " + left.toSeconds() + "s");
+            waitUntil(started, options.duration(), db, job);
+            JsonNode report = second.awaitReport(Duration.ofSeconds(60));
+            long lastSpooled = report.path("last_spooled_micros").asLong(Long.MIN_VALUE);
+            if (lastSpooled == Long.MIN_VALUE) {
+                throw new IllegalStateException("the restarted gateway reported no last spooled sample: " + report
+                        + "\n" + second.log());
+            }
+            say("gateway stopped: " + report);
+            Map<Key, Integer> generated = generated(simulated, lastSpooled);
+            say(generated.size() + " samples generated; waiting for the job to store them...");
+            drain(db, job, generated.size(), started);
+            return compare(db, generated, report);
+        } finally {
+            first.kill();
+            if (second != null) {
+                second.kill();
+            }
+        }
+    }
+
+    /** What the simulator generated up to and including {@code lastMicros}, computed from its options alone. */
+    static Map<Key, Integer> generated(SimulatorOptions simulated, long lastMicros) {
+        FactorySimulator simulator = new FactorySimulator(simulated);
+        Map<Key, Integer> keys = new HashMap<>();
+        while (simulator.nextTickMicros() <= lastMicros) {
+            TelemetryBatch.Builder builder = TelemetryBatch.builder(GATEWAY, 0);
+            simulator.next(Math.min(lastMicros, simulator.nextTickMicros() + 10_000_000L), builder);
+            TelemetryBatch batch = builder.build();
+            for (int i = 0; i < batch.size(); i++) {
+                keys.merge(new Key(batch.machines()[i], batch.sensors()[i], batch.timestampsMicros()[i]), 1, Integer::sum);
+            }
+        }
+        return keys;
+    }
+
+    private long drain(Connection db, JobClient job, long expected, long started) throws Exception {
+        long stored = storedRows(db);
+        long lastProgress = System.nanoTime();
+        long lastReport = lastProgress;
+        while (stored < expected && System.nanoTime() - lastProgress < DRAIN_STALL.toNanos()) {
+            Thread.sleep(250);
+            checkJob(job);
+            long now = storedRows(db);
+            if (now > stored) {
+                lastProgress = System.nanoTime();
+            }
+            stored = now;
+            if (System.nanoTime() - lastReport > PROGRESS_EVERY.toNanos()) {
+                say(String.format(Locale.ROOT, "[%5.1fs] draining: stored %,d of %,d", seconds(started), stored, expected));
+                lastReport = System.nanoTime();
+            }
+        }
+        if (stored < expected) {
+            say("nothing more was stored for " + DRAIN_STALL.toSeconds() + "s");
+        }
+        return stored;
+    }
+
+    private ChaosResult compare(Connection db, Map<Key, Integer> generated, JsonNode report)
+            throws SQLException {
+        Map<Key, Integer> rows = new HashMap<>();
+        try (PreparedStatement query = db.prepareStatement(
+                "SELECT machine, sensor, time FROM telemetry WHERE tenant = ? AND site = ? AND gateway = ?")) {
+            query.setString(1, TENANT);
+            query.setString(2, SITE);
+            query.setString(3, GATEWAY);
+            try (ResultSet rs = query.executeQuery()) {
+                while (rs.next()) {
+                    long micros = BatchValidator.micros(rs.getObject(3, OffsetDateTime.class).toInstant());
+                    rows.merge(new Key(rs.getString(1), rs.getString(2), micros), 1, Integer::sum);
+                }
+            }
+        }
+        long lost = 0;
+        for (Key key : generated.keySet()) {
+            if (!rows.containsKey(key)) {
+                lost++;
+            }
+        }
+        long duplicated = 0;
+        long unexpected = 0;
+        for (Map.Entry<Key, Integer> row : rows.entrySet()) {
+            duplicated += row.getValue() - 1;
+            if (!generated.containsKey(row.getKey())) {
+                unexpected += row.getValue();
+            }
+        }
+        long dropped = report.path("dropped_batches").asLong(0);
+        return new ChaosResult(generated.size(), rows.values().stream().mapToLong(Integer::longValue).sum(), lost,
+                duplicated, unexpected, dropped, options.duration().toSeconds(), options.outage().toSeconds(),
+                options.killAt().toSeconds());
+    }
+
+    private void waitUntil(long started, Duration at, Connection db, JobClient job) throws Exception {
+        long deadline = started + at.toNanos();
+        long lastReport = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(Math.max(1, Math.min(250, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
+            if (System.nanoTime() - lastReport >= PROGRESS_EVERY.toNanos()) {
+                checkJob(job);
+                say(String.format(Locale.ROOT, "[%5.1fs] stored %,d", seconds(started), storedRows(db)));
+                lastReport = System.nanoTime();
+            }
+        }
+    }
+
+    private static long storedRows(Connection db) throws SQLException {
+        try (PreparedStatement query = db.prepareStatement(
+                "SELECT count(*) FROM telemetry WHERE tenant = ? AND gateway = ?")) {
+            query.setString(1, TENANT);
+            query.setString(2, GATEWAY);
+            try (ResultSet rs = query.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static void checkJob(JobClient job) throws Exception {
+        JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
+        if (status.isGloballyTerminalState()) {
+            try {
+                job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("the telemetry job stopped (" + status + ")", e);
+            }
+            throw new IllegalStateException("the telemetry job stopped (" + status + ")");
+        }
+    }
+
+    private static void cancel(JobClient job) {
+        try {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // the job may already have ended; the result does not depend on it
+        }
+    }
+
+    private static Duration elapsed(long started) {
+        return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    private static double seconds(long started) {
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    private void say(String line) {
+        progress.println(line);
+        progress.flush();
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a leftover temporary directory is harmless
+        }
+    }
+
+    /** One sample's identity. */
+    record Key(String machine, String sensor, long micros) {
+    }
+
+    /**
+     * A gateway in its own JVM ({@code Werkstrom gateway ...}), so that it can be killed for real.
+     * Its stdout (the JSON report) and its log go to files in the drill's directory.
+     */
+    private static final class ChildGateway {
+        private final Process process;
+        private final Path stdout;
+        private final Path stderr;
+
+        private ChildGateway(Process process, Path stdout, Path stderr) {
+            this.process = process;
+            this.stdout = stdout;
+            this.stderr = stderr;
+        }
+
+        static ChildGateway start(Path work, int run, String brokerUri, Path spool, SimulatorOptions simulated,
+                                  Duration duration) throws IOException {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> command = new ArrayList<>(List.of(java, "-Xmx512m",
+                    "-Dwerkstrom.log=" + work.resolve("gateway-" + run + ".log"),
+                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                    "-cp", System.getProperty("java.class.path"), Werkstrom.class.getName(), "gateway",
+                    "--broker", brokerUri, "--tenant", TENANT, "--site", SITE, "--gateway", GATEWAY,
+                    "--machines", Integer.toString(simulated.machines()),
+                    "--rate", Double.toString(simulated.samplesPerSecondPerSensor()),
+                    "--seed", Long.toString(simulated.seed()),
+                    "--start", simulated.start().orElseThrow().toString(),
+                    "--spool-dir", spool.toString(),
+                    "--duration", Math.max(1, duration.toMillis()) + "ms",
+                    "--no-faults"));
+            Path out = work.resolve("gateway-" + run + ".stdout");
+            Path err = work.resolve("gateway-" + run + ".stderr");
+            Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            return new ChildGateway(process, out, err);
+        }
+
+        /** SIGKILL: no shutdown hook runs, nothing is flushed, the broker sees no DISCONNECT. */
+        void kill() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+
+        int exitCode() {
+            return process.isAlive() ? -1 : process.exitValue();
+        }
+
+        /** Waits for the gateway to stop by itself and returns the JSON object on its last stdout line. */
+        JsonNode awaitReport(Duration timeout) throws Exception {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("the restarted gateway did not stop within " + timeout + "\n" + log());
+            }
+            List<String> lines = Files.readAllLines(stdout);
+            if (lines.isEmpty()) {
+                throw new IllegalStateException("the restarted gateway exited with " + process.exitValue()
+                        + " and no report\n" + log());
+            }
+            return JSON.readTree(lines.get(lines.size() - 1));
+        }
+
+        String log() {
+            try {
+                return Files.readString(stderr);
+            } catch (IOException e) {
+                return "(no log: " + e + ")";
+            }
+        }
+    }
+}
