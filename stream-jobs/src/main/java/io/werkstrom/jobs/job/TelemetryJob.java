@@ -1,5 +1,6 @@
 package io.werkstrom.jobs.job;
 
+import io.werkstrom.jobs.alert.AlertPipeline;
 import io.werkstrom.jobs.decode.DecodeFunction;
 import io.werkstrom.jobs.detect.AnomalyScoringFunction;
 import io.werkstrom.jobs.sink.RecordSink;
@@ -8,11 +9,13 @@ import io.werkstrom.jobs.source.MqttRecord;
 import io.werkstrom.jobs.source.MqttSource;
 import io.werkstrom.jobs.source.MqttSourceOptions;
 import io.werkstrom.jobs.source.ReaderSessions;
+import io.werkstrom.jobs.storage.DeadLetter;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StorageFlavor;
 import io.werkstrom.protocol.DecodeLimits;
+import io.werkstrom.protocol.Topics;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -31,6 +34,7 @@ import org.slf4j.LoggerFactory;
  * MqttSource ─► DecodeFunction ─┬─► TelemetrySink                       (telemetry + batch ledger)
  *                               ├─► keyBy(tenant/gateway) ─► AnomalyScoringFunction ─► RecordSink.anomalies
  *                               └─(side output)─► RecordSink.deadLetters
+ * MqttSource(status, events), batches, anomalies ─► AlertPipeline (rules → alerts)
  * </pre>
  *
  * <p>Delivery: every sink flushes on each checkpoint, and the source acknowledges MQTT messages
@@ -69,21 +73,27 @@ public final class TelemetryJob {
                 .name("telemetry-sink")
                 .uid("telemetry-sink");
 
-        batches.getSideOutput(DecodeFunction.DEAD_LETTERS)
-                .sinkTo(RecordSink.deadLetters(options.store(), options.sink()))
-                .name("dead-letter-sink")
-                .uid("dead-letter-sink");
+        DataStream<DeadLetter> deadLetters = batches.getSideOutput(DecodeFunction.DEAD_LETTERS);
 
+        DataStream<DetectedAnomaly> anomalies = null;
         if (options.detectorEnabled()) {
-            batches.keyBy(AnomalyScoringFunction::key)
+            anomalies = batches.keyBy(AnomalyScoringFunction::key)
                     .process(new AnomalyScoringFunction(options.detector(), options.kernelBackend()))
                     .returns(TypeInformation.of(DetectedAnomaly.class))
                     .name("score-anomalies")
-                    .uid("score-anomalies")
-                    .sinkTo(RecordSink.anomalies(options.store(), options.sink()))
+                    .uid("score-anomalies");
+            anomalies.sinkTo(RecordSink.anomalies(options.store(), options.sink()))
                     .name("anomaly-sink")
                     .uid("anomaly-sink");
         }
+
+        if (options.alerts().enabled()) {
+            deadLetters = deadLetters.union(AlertPipeline.attach(env, options.mqtt(), options.store(), options.alerts(),
+                    batches, anomalies, null));
+        }
+        deadLetters.sinkTo(RecordSink.deadLetters(options.store(), options.sink()))
+                .name("dead-letter-sink")
+                .uid("dead-letter-sink");
     }
 
     /**
@@ -103,6 +113,10 @@ public final class TelemetryJob {
         // The broker queues telemetry only for subscriptions that exist: create the readers' sessions
         // before the job runs, so that nothing gateways publish while it starts is lost.
         ReaderSessions.provision(options.mqtt(), options.parallelism());
+        if (options.alerts().enabled()) {
+            ReaderSessions.provision(AlertPipeline.signalSource(options.mqtt(), Topics.STATUS), options.parallelism());
+            ReaderSessions.provision(AlertPipeline.signalSource(options.mqtt(), Topics.EVENTS), options.parallelism());
+        }
         LOG.info("Database schema is up to date ({}); starting {} with {}", flavor, JOB_NAME, options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         define(env, options);
