@@ -35,6 +35,7 @@ class DemoIT {
         assertEquals(published, json.get("samples_stored").asLong(), json.toString());
         assertEquals(0, json.get("dead_letters").asLong(), json.toString());
         assertTrue(json.get("anomalies").asLong() > 0, json.toString());
+        assertTrue(json.get("alerts_opened").asLong() > 0, "the demo's anomaly rule opens alerts: " + json);
         assertEquals(75.0, json.get("duration_s").asDouble(), 1e-9);
         // 5 machines are two gateways; progress lines show the counts while it runs
         assertTrue(progress.contains("publishing from 2 gateway(s), 5 machine(s)"), progress);

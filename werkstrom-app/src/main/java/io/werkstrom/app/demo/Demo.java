@@ -78,6 +78,7 @@ public final class Demo {
                 StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
                 MigrationReport migration = SchemaMigrator.apply(store);
                 say(migration.describe());
+                addDemoAlertRule(store);
                 String backend = backendName();
                 TelemetryJobOptions jobOptions = TelemetryJobOptions.builder()
                         .mqttUri(broker.uri())
@@ -153,12 +154,23 @@ public final class Demo {
             }
             return new DemoResult(published, stored, count(db, "SELECT count(*) FROM dead_letters"),
                     count(db, "SELECT count(*) FROM anomalies"), options.duration().toMillis() / 1000.0,
-                    stored / elapsed, migration.flavor().name().toLowerCase(Locale.ROOT), backend);
+                    stored / elapsed, migration.flavor().name().toLowerCase(Locale.ROOT), backend,
+                    count(db, "SELECT count(*) FROM alerts"));
         } finally {
             for (SimulatedGateway gateway : gateways) {
                 gateway.close();
             }
             cancel(job);
+        }
+    }
+
+    /** One alert rule, so that the injected faults open alerts: anomalies, quiet for 30 s to resolve. */
+    private static void addDemoAlertRule(StoreOptions store) throws SQLException {
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             Statement statement = db.createStatement()) {
+            statement.executeUpdate("INSERT INTO alert_rules (tenant, rule_id, version, kind, clear_hold_s, description)"
+                    + " VALUES ('" + TENANT + "', 'anomalies', 1, 'anomaly', 30, 'demo: every anomaly opens an alert')"
+                    + " ON CONFLICT DO NOTHING");
         }
     }
 

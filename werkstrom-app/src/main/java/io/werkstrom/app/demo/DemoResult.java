@@ -9,9 +9,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * The demo's outcome, counted in the database after the run (not from in-memory counters),
  * except {@code samplesPublished}, which the gateways count as acknowledged by the broker.
+ * {@code alertsOpened} counts every alert the job opened (open, acknowledged or resolved).
  */
 public record DemoResult(long samplesPublished, long samplesStored, long deadLetters, long anomalies,
-                         double durationSeconds, double sustainedSamplesPerSecond, String storage, String backend) {
+                         double durationSeconds, double sustainedSamplesPerSecond, String storage, String backend,
+                         long alertsOpened) {
 
     /** The JSON line other people's scripts read; the first five keys are the contract. */
     public String toJson() {
@@ -24,6 +26,7 @@ public record DemoResult(long samplesPublished, long samplesStored, long deadLet
         json.put("sustained_samples_per_s", round(sustainedSamplesPerSecond));
         json.put("storage", storage);
         json.put("backend", backend);
+        json.put("alerts_opened", alertsOpened);
         try {
             return new ObjectMapper().writeValueAsString(json);
         } catch (JsonProcessingException e) {
