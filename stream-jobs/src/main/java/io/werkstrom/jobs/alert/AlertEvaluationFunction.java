@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Evaluates the alert rules per gateway (keyed by {@link AlertInput#key}): a thin shell around
- * {@link GatewayAlerts}, which lives in keyed state. A processing-time timer per gateway drives its
- * clock-driven conditions every {@link AlertOptions#tickInterval()}. The rules are reloaded from
+ * {@link GatewayAlerts}, which lives in keyed state. A processing-time timer per gateway (one per
+ * gateway ever seen) drives its clock-driven conditions every {@link AlertOptions#tickInterval()}. The rules are reloaded from
  * {@code alert_rules} every {@link AlertOptions#ruleReload()}, so they change without a redeploy;
  * a failed reload keeps the rules it had and is retried at the next interval.
  */
@@ -92,13 +92,11 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
         List<AlertRule> tenantRules = rules.rulesOf(tenant);
         alerts.onTick(tenantRules, gateway, now).forEach(out::collect);
         state.update(alerts);
-        // Keep ticking while something is under way, or while silence could still open an alert.
-        boolean watchesSilence = tenantRules.stream().anyMatch(r -> r.kind() == RuleKind.GATEWAY_OFFLINE);
-        if (alerts.hasActiveConditions() || watchesSilence) {
-            long at = now + options.tickInterval().toMillis();
-            ctx.timerService().registerProcessingTimeTimer(at);
-            nextTick.update(at);
-        }
+        // Every gateway ever seen keeps ticking: silence is what a dead gateway produces, and a rule that
+        // watches for it may be added long after the gateway's last message.
+        long at = now + options.tickInterval().toMillis();
+        ctx.timerService().registerProcessingTimeTimer(at);
+        nextTick.update(at);
     }
 
     private void reloadIfDue(long now) {

@@ -248,6 +248,24 @@ public final class AlertStore implements AutoCloseable {
 
     // ---------------------------------------------------------------- deliveries
 
+    /** The alert's current state as JSON (the payload of its retained MQTT message), or null if there is none. */
+    public String currentState(UUID id) throws StoreException {
+        try {
+            String json;
+            try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM alerts WHERE id = ?")) {
+                select.setObject(1, id);
+                try (ResultSet row = select.executeQuery()) {
+                    json = row.next() ? alertJson(id, null, 0).toString() : null;
+                }
+            }
+            connection.commit();
+            return json;
+        } catch (SQLException e) {
+            rollback(e);
+            throw new StoreException("could not read alert " + id, e);
+        }
+    }
+
     /** One notification to deliver; {@code secretRef} is the subscription's, for webhooks. */
     public record Delivery(long id, String tenant, UUID alertId, String channel, String target, String payload,
                            int attempts, String secretRef) {

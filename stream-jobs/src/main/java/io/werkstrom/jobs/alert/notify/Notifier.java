@@ -48,11 +48,21 @@ public final class Notifier implements AutoCloseable {
         return due.size();
     }
 
-    private void attempt(Delivery delivery) throws StoreException {
+    private void attempt(Delivery claimed) throws StoreException {
+        Delivery delivery = claimed;
         Channel channel = channels.get(delivery.channel());
         try {
             if (channel == null) {
                 throw new DeliveryException("no " + delivery.channel() + " channel is configured", true);
+            }
+            if ("mqtt".equals(delivery.channel())) {
+                // The retained message is the alert's state: send the current one, so that a late retry of an
+                // older transition cannot overwrite a newer state.
+                String current = store.currentState(delivery.alertId());
+                if (current != null) {
+                    delivery = new Delivery(delivery.id(), delivery.tenant(), delivery.alertId(), delivery.channel(),
+                            delivery.target(), current, delivery.attempts(), delivery.secretRef());
+                }
             }
             channel.send(delivery);
             store.delivered(delivery);
