@@ -43,6 +43,8 @@ public final class Werkstrom {
                   --duration D       how long the gateway publishes (default 90s)
                   --outage D         how long the broker is down (default 30s)
               migrate              apply the database migrations and report the storage flavour
+              alerts               deliver alert notifications (MQTT, webhooks, e-mail) and take
+                                   acknowledgements over MQTT and HTTP (see README: alerts)
               protocol wire-size   measure bytes per sample on the wire, Arrow IPC against JSON
               eval anomaly --dataset nab|skab --data DIR
                                    score the anomaly detectors on a public benchmark
@@ -86,6 +88,7 @@ public final class Werkstrom {
                 case "job" -> Commands.job(rest, out, err);
                 case "gateway" -> Commands.gateway(rest, out, err);
                 case "migrate" -> Commands.migrate(rest, out, err);
+                case "alerts" -> io.werkstrom.app.alerts.AlertsCommand.run(rest, out, err);
                 case "protocol" -> Commands.protocol(rest, out, err);
                 case "eval" -> Commands.eval(rest, out, err);
                 case "analytics" -> AnalyticsCommand.run(rest, out, err);

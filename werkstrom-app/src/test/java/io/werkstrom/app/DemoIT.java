@@ -36,6 +36,7 @@ class DemoIT {
         assertEquals(published, json.get("samples_stored").asLong(), json.toString());
         assertEquals(0, json.get("dead_letters").asLong(), json.toString());
         assertTrue(json.get("anomalies").asLong() > 0, json.toString());
+        assertTrue(json.get("alerts_opened").asLong() > 0, "the demo's anomaly rule opens alerts: " + json);
         assertEquals(75.0, json.get("duration_s").asDouble(), 1e-9);
         // the fleet model was trained and the job ran the predictor (cycles last 30-40 s, so few end in 75 s)
         assertTrue(json.has("quality_predictions") && json.has("predicted_scrap_rate"), json.toString());

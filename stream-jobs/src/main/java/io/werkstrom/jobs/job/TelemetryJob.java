@@ -1,5 +1,7 @@
 package io.werkstrom.jobs.job;
 
+import io.werkstrom.jobs.alert.AlertPipeline;
+import io.werkstrom.jobs.alert.ScrapPrediction;
 import io.werkstrom.jobs.decode.DecodeFunction;
 import io.werkstrom.jobs.detect.AnomalyScoringFunction;
 import io.werkstrom.jobs.predict.QualityPredictionFunction;
@@ -9,12 +11,14 @@ import io.werkstrom.jobs.source.MqttRecord;
 import io.werkstrom.jobs.source.MqttSource;
 import io.werkstrom.jobs.source.MqttSourceOptions;
 import io.werkstrom.jobs.source.ReaderSessions;
+import io.werkstrom.jobs.storage.DeadLetter;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StorageFlavor;
 import io.werkstrom.protocol.DecodeLimits;
+import io.werkstrom.protocol.Topics;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -34,6 +38,7 @@ import org.slf4j.LoggerFactory;
  *                               ├─► keyBy(tenant/gateway) ─► AnomalyScoringFunction ─► RecordSink.anomalies
  *                               ├─► keyBy(tenant/gateway) ─► QualityPredictionFunction ─► RecordSink.qualityPredictions
  *                               └─(side output)─► RecordSink.deadLetters
+ * MqttSource(status, events), batches, anomalies ─► AlertPipeline (rules → alerts)
  * </pre>
  *
  * <p>Delivery: every sink flushes on each checkpoint, and the source acknowledges MQTT messages
@@ -72,35 +77,51 @@ public final class TelemetryJob {
                 .name("telemetry-sink")
                 .uid("telemetry-sink");
 
-        batches.getSideOutput(DecodeFunction.DEAD_LETTERS)
-                .sinkTo(RecordSink.deadLetters(options.store(), options.sink()))
-                .name("dead-letter-sink")
-                .uid("dead-letter-sink");
+        DataStream<DeadLetter> deadLetters = batches.getSideOutput(DecodeFunction.DEAD_LETTERS);
 
+        DataStream<DetectedAnomaly> anomalies = null;
         if (options.detectorEnabled()) {
-            batches.keyBy(AnomalyScoringFunction::key)
+            anomalies = batches.keyBy(AnomalyScoringFunction::key)
                     .process(new AnomalyScoringFunction(options.detector(), options.kernelBackend()))
                     .returns(TypeInformation.of(DetectedAnomaly.class))
                     .name("score-anomalies")
-                    .uid("score-anomalies")
-                    .sinkTo(RecordSink.anomalies(options.store(), options.sink()))
+                    .uid("score-anomalies");
+            anomalies.sinkTo(RecordSink.anomalies(options.store(), options.sink()))
                     .name("anomaly-sink")
                     .uid("anomaly-sink");
         }
+
+        DataStream<ScrapPrediction> predictions = null;
         if (options.predictionEnabled()) {
-            predictQuality(batches, options);
+            predictions = predictQuality(batches, options);
         }
+
+        if (options.alerts().enabled()) {
+            deadLetters = deadLetters.union(AlertPipeline.attach(env, options.mqtt(), options.store(), options.alerts(),
+                    batches, anomalies, predictions));
+        }
+        deadLetters.sinkTo(RecordSink.deadLetters(options.store(), options.sink()))
+                .name("dead-letter-sink")
+                .uid("dead-letter-sink");
     }
 
-    private static void predictQuality(SingleOutputStreamOperator<ReceivedBatch> batches, TelemetryJobOptions options) {
-        batches.keyBy(AnomalyScoringFunction::key)
+    /** Predicts part quality per production cycle, stores it, and returns the predictions for the alert rules. */
+    private static DataStream<ScrapPrediction> predictQuality(SingleOutputStreamOperator<ReceivedBatch> batches,
+                                                              TelemetryJobOptions options) {
+        SingleOutputStreamOperator<QualityPrediction> predictions = batches.keyBy(AnomalyScoringFunction::key)
                 .process(new QualityPredictionFunction(options.store(), options.modelRefresh()))
                 .returns(TypeInformation.of(QualityPrediction.class))
                 .name("predict-quality")
-                .uid("predict-quality")
-                .sinkTo(RecordSink.qualityPredictions(options.store(), options.sink()))
+                .uid("predict-quality");
+        predictions.sinkTo(RecordSink.qualityPredictions(options.store(), options.sink()))
                 .name("quality-prediction-sink")
                 .uid("quality-prediction-sink");
+        return predictions.filter(QualityPrediction::hasPrediction)
+                .map(p -> new ScrapPrediction(p.source().tenant(), p.source().site(), p.source().gateway(), p.machine(),
+                        p.cycleEndMicros(), p.probability()))
+                .returns(TypeInformation.of(ScrapPrediction.class))
+                .name("scrap-predictions")
+                .uid("scrap-predictions");
     }
 
     /**
@@ -120,6 +141,10 @@ public final class TelemetryJob {
         // The broker queues telemetry only for subscriptions that exist: create the readers' sessions
         // before the job runs, so that nothing gateways publish while it starts is lost.
         ReaderSessions.provision(options.mqtt(), options.parallelism());
+        if (options.alerts().enabled()) {
+            ReaderSessions.provision(AlertPipeline.signalSource(options.mqtt(), Topics.STATUS), options.parallelism());
+            ReaderSessions.provision(AlertPipeline.signalSource(options.mqtt(), Topics.EVENTS), options.parallelism());
+        }
         LOG.info("Database schema is up to date ({}); starting {} with {}", flavor, JOB_NAME, options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         define(env, options);

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.alert.AlertOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.source.MqttSourceBuilder;
@@ -37,6 +38,7 @@ import io.werkstrom.protocol.Topics;
  * @param kernelBackend      kernel backend for the detector, one of {@link KernelBackends#CHOICES}
  * @param predictionEnabled  whether production cycles get a predicted scrap probability (needs a model in {@code models})
  * @param modelRefresh       how often the job reads the {@code models} table again for new versions
+ * @param alerts             alert rule evaluation (rules in {@code alert_rules})
  */
 public record TelemetryJobOptions(
         MqttSourceOptions mqtt,
@@ -49,7 +51,8 @@ public record TelemetryJobOptions(
         RobustZScoreOptions detector,
         String kernelBackend,
         boolean predictionEnabled,
-        Duration modelRefresh) implements Serializable {
+        Duration modelRefresh,
+        AlertOptions alerts) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -72,6 +75,7 @@ public record TelemetryJobOptions(
         Objects.requireNonNull(store, "store must not be null.");
         Objects.requireNonNull(sink, "sink must not be null.");
         Objects.requireNonNull(detector, "detector must not be null.");
+        Objects.requireNonNull(alerts, "alerts must not be null.");
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism + ".");
         }
@@ -243,6 +247,12 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("analytics.backend", new Argument(false, "kernelBackend", "one of " + String.join(", ", KernelBackends.CHOICES)
                 + ", or grpc://host:port of an analytics service (remote mode)"
                 + "; default " + KernelBackends.AUTO, (b, v) -> b.kernelBackend(parseChoice(v))));
+        ARGUMENTS.put("alerts.enabled", new Argument(false, "enabled", "true or false; default true",
+                (b, v) -> b.alertsEnabled = parseBoolean(v)));
+        ARGUMENTS.put("alerts.rule-reload", new Argument(false, "ruleReload", "a duration >= 100ms; default "
+                + format(AlertOptions.DEFAULT_RULE_RELOAD), (b, v) -> b.alertRuleReload = parseDuration(v)));
+        ARGUMENTS.put("alerts.tick-interval", new Argument(false, "tickInterval", "a duration >= 100ms; default "
+                + format(AlertOptions.DEFAULT_TICK_INTERVAL), (b, v) -> b.alertTickInterval = parseDuration(v)));
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
@@ -361,6 +371,10 @@ public record TelemetryJobOptions(
         private Integer detectorMinSamples;
         private Duration detectorLearningPeriod;
         private String kernelBackend = KernelBackends.AUTO;
+        private AlertOptions alerts;
+        private boolean alertsEnabled = true;
+        private Duration alertRuleReload = AlertOptions.DEFAULT_RULE_RELOAD;
+        private Duration alertTickInterval = AlertOptions.DEFAULT_TICK_INTERVAL;
 
         private Builder() {
         }
@@ -458,6 +472,11 @@ public record TelemetryJobOptions(
             return this;
         }
 
+        public Builder alerts(AlertOptions options) {
+            this.alerts = options;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first missing or invalid option */
         public TelemetryJobOptions build() {
             if (mqttUri == null) {
@@ -493,7 +512,8 @@ public record TelemetryJobOptions(
                 detectorOptions = tuned.build();
             }
             return new TelemetryJobOptions(mqtt, storeOptions, sinkOptions, parallelism, checkpointInterval, maxClockSkew,
-                    detectorEnabled, detectorOptions, kernelBackend, predictionEnabled, modelRefresh);
+                    detectorEnabled, detectorOptions, kernelBackend, predictionEnabled, modelRefresh,
+                    alerts != null ? alerts : new AlertOptions(alertsEnabled, alertRuleReload, alertTickInterval));
         }
     }
 }

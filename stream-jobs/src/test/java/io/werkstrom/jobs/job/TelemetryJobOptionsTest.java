@@ -103,6 +103,17 @@ class TelemetryJobOptionsTest {
     }
 
     @Test
+    void alertArgumentsAreParsedAndCheckedByName() {
+        TelemetryJobOptions defaults = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER});
+        assertEquals(io.werkstrom.jobs.alert.AlertOptions.defaults(), defaults.alerts());
+        TelemetryJobOptions options = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--alerts.enabled=false", "--alerts.rule-reload=5s", "--alerts.tick-interval=500ms"});
+        assertEquals(new io.werkstrom.jobs.alert.AlertOptions(false, java.time.Duration.ofSeconds(5),
+                java.time.Duration.ofMillis(500)), options.alerts());
+        assertMessage(new String[] {URI, JDBC, USER, "--alerts.tick-interval=10ms"}, "--alerts.tick-interval");
+    }
+
+    @Test
     void aMissingRequiredArgumentIsNamed() {
         assertMessage(new String[] {JDBC, USER}, "--mqtt.uri");
         assertMessage(new String[] {URI, USER}, "--store.jdbc-url");

@@ -88,6 +88,7 @@ public final class Demo {
                 StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
                 MigrationReport migration = SchemaMigrator.apply(store);
                 say(migration.describe());
+                addDemoAlertRule(store);
                 String backend = backendName();
                 TelemetryJobOptions jobOptions = TelemetryJobOptions.builder()
                         .mqttUri(broker.uri())
@@ -170,7 +171,7 @@ public final class Demo {
                     scrap(db, "SELECT avg(probability) FROM quality_predictions WHERE actual_scrap IS NOT NULL"),
                     scrap(db, "SELECT avg(CASE WHEN actual_scrap THEN 1.0 ELSE 0.0 END) FROM quality_predictions"
                             + " WHERE actual_scrap IS NOT NULL"),
-                    report.toString());
+                    count(db, "SELECT count(*) FROM alerts"), report.toString());
         } finally {
             for (Gateway gateway : gateways) {
                 gateway.close();
@@ -205,6 +206,16 @@ public final class Demo {
         say("report of the run (" + data.series().size() + " signal charts, " + data.anomalies().size()
                 + " anomalies marked): " + report);
         return report;
+    }
+
+    /** One alert rule, so that the injected faults open alerts: anomalies, quiet for 30 s to resolve. */
+    private static void addDemoAlertRule(StoreOptions store) throws SQLException {
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             Statement statement = db.createStatement()) {
+            statement.executeUpdate("INSERT INTO alert_rules (tenant, rule_id, version, kind, clear_hold_s, description)"
+                    + " VALUES ('" + TENANT + "', 'anomalies', 1, 'anomaly', 30, 'demo: every anomaly opens an alert')"
+                    + " ON CONFLICT DO NOTHING");
+        }
     }
 
     private GatewayOptions gatewayOptions(EmbeddedBroker broker, int index, Path work) {

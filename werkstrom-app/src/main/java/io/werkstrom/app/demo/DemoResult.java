@@ -9,11 +9,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * The demo's outcome, counted in the database after the run (not from in-memory counters),
  * except {@code samplesPublished}, which the gateways count as acknowledged by the broker.
+ * {@code alertsOpened} counts every alert the job opened (open, acknowledged or resolved).
  */
 public record DemoResult(long samplesPublished, long samplesStored, long deadLetters, long anomalies,
                          double durationSeconds, double sustainedSamplesPerSecond, String storage, String backend,
                          long qualityPredictions, double predictedScrapRate, double actualScrapRate,
-                         String report) {
+                         long alertsOpened, String report) {
 
     /** The JSON line other people's scripts read; the first five keys are the contract. */
     public String toJson() {
@@ -29,6 +30,7 @@ public record DemoResult(long samplesPublished, long samplesStored, long deadLet
         json.put("quality_predictions", qualityPredictions);
         json.put("predicted_scrap_rate", Double.isNaN(predictedScrapRate) ? null : round3(predictedScrapRate));
         json.put("actual_scrap_rate", Double.isNaN(actualScrapRate) ? null : round3(actualScrapRate));
+        json.put("alerts_opened", alertsOpened);
         json.put("report", report);
         try {
             return new ObjectMapper().writeValueAsString(json);

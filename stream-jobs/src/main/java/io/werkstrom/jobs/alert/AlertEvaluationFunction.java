@@ -1,0 +1,123 @@
+package io.werkstrom.jobs.alert;
+
+import java.util.List;
+
+import io.werkstrom.jobs.storage.StoreException;
+import io.werkstrom.jobs.storage.StoreOptions;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Evaluates the alert rules per gateway (keyed by {@link AlertInput#key}): a thin shell around
+ * {@link GatewayAlerts}, which lives in keyed state. A processing-time timer per gateway (one per
+ * gateway ever seen) drives its clock-driven conditions every {@link AlertOptions#tickInterval()}. The rules are reloaded from
+ * {@code alert_rules} every {@link AlertOptions#ruleReload()}, so they change without a redeploy;
+ * a failed reload keeps the rules it had and is retried at the next interval.
+ */
+public final class AlertEvaluationFunction extends KeyedProcessFunction<String, AlertInput, AlertTransition> {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(AlertEvaluationFunction.class);
+
+    private final StoreOptions store;
+    private final AlertOptions options;
+
+    private transient ValueState<GatewayAlerts> state;
+    private transient ValueState<Long> nextTick;
+    private transient RuleBook rules;
+    private transient long reloadAt;
+
+    public AlertEvaluationFunction(StoreOptions store, AlertOptions options) {
+        this.store = store;
+        this.options = options;
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws StoreException {
+        state = getRuntimeContext().getState(new ValueStateDescriptor<>("gateway-alerts",
+                TypeInformation.of(GatewayAlerts.class)));
+        nextTick = getRuntimeContext().getState(new ValueStateDescriptor<>("next-tick", Long.class));
+        // The first load must succeed: a job that cannot read its rules should not pretend to alert.
+        rules = load();
+        reloadAt = System.currentTimeMillis() + options.ruleReload().toMillis();
+    }
+
+    @Override
+    public void processElement(AlertInput input, Context ctx, Collector<AlertTransition> out) throws Exception {
+        long now = ctx.timerService().currentProcessingTime();
+        reloadIfDue(now);
+        GatewayAlerts alerts = state.value();
+        if (alerts == null) {
+            alerts = new GatewayAlerts();
+        }
+        List<AlertRule> tenantRules = rules.rulesOf(input.tenant());
+        List<AlertTransition> transitions;
+        if (input.batch() != null) {
+            transitions = alerts.onBatch(input.batch(), tenantRules, now);
+        } else if (input.anomaly() != null) {
+            transitions = alerts.onAnomaly(input.anomaly(), tenantRules, now);
+        } else if (input.prediction() != null) {
+            transitions = alerts.onPrediction(input.prediction(), tenantRules);
+        } else {
+            transitions = alerts.onSignal(input.signal(), tenantRules, now);
+        }
+        transitions.forEach(out::collect);
+        state.update(alerts);
+        if (nextTick.value() == null) {
+            long at = now + options.tickInterval().toMillis();
+            ctx.timerService().registerProcessingTimeTimer(at);
+            nextTick.update(at);
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<AlertTransition> out) throws Exception {
+        long now = ctx.timerService().currentProcessingTime();
+        reloadIfDue(now);
+        GatewayAlerts alerts = state.value();
+        nextTick.clear();
+        if (alerts == null) {
+            return;
+        }
+        String key = ctx.getCurrentKey();
+        String tenant = key.substring(0, key.indexOf('/'));
+        String gateway = key.substring(key.indexOf('/') + 1);
+        List<AlertRule> tenantRules = rules.rulesOf(tenant);
+        alerts.onTick(tenantRules, gateway, now).forEach(out::collect);
+        state.update(alerts);
+        // Every gateway ever seen keeps ticking: silence is what a dead gateway produces, and a rule that
+        // watches for it may be added long after the gateway's last message.
+        long at = now + options.tickInterval().toMillis();
+        ctx.timerService().registerProcessingTimeTimer(at);
+        nextTick.update(at);
+    }
+
+    private void reloadIfDue(long now) {
+        if (now < reloadAt) {
+            return;
+        }
+        reloadAt = now + options.ruleReload().toMillis();
+        try {
+            RuleBook loaded = load();
+            if (loaded.size() != rules.size()) {
+                LOG.info("alert rules reloaded: {}", loaded);
+            }
+            rules = loaded;
+        } catch (StoreException e) {
+            LOG.warn("could not reload alert rules; keeping the {} rules loaded before", rules.size(), e);
+        }
+    }
+
+    private RuleBook load() throws StoreException {
+        try (AlertStore alerts = AlertStore.open(store, "alert rules")) {
+            return alerts.loadRules();
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.werkstrom.jobs.alert;
+
+import java.io.Serializable;
+import java.util.Objects;
+
+/**
+ * One version of one alert rule of a tenant, as stored in {@code alert_rules}. Immutable.
+ *
+ * @param tenant       the tenant whose data the rule watches (and only that tenant's)
+ * @param ruleId       the rule's id within the tenant
+ * @param version      the rule's version; the highest enabled-or-not version is in force
+ * @param kind         what the rule watches
+ * @param severity     {@code info}, {@code warning} or {@code critical}
+ * @param gateway      the gateway it applies to, or null for every gateway of the tenant
+ * @param machine      the machine it applies to, or null for every machine
+ * @param sensor       threshold rules: the sensor; otherwise ignored
+ * @param above        threshold and scrap rules: true when values above the trigger level are bad
+ * @param triggerLevel threshold: the level; scrap: the probability limit; anomaly: the minimum score
+ *                     (NaN: any anomaly the detector reports)
+ * @param clearLevel   the level the value must cross back for the condition to end (hysteresis);
+ *                     equal to the trigger level when there is none
+ * @param holdMillis   how long the condition must last before an alert opens
+ * @param clearHoldMillis how long the condition must be gone before the alert resolves
+ * @param silenceMillis gateway_offline: how long without data counts as offline (0 for other kinds)
+ */
+public record AlertRule(String tenant, String ruleId, int version, RuleKind kind, String severity, String gateway,
+                        String machine, String sensor, boolean above, double triggerLevel, double clearLevel,
+                        long holdMillis, long clearHoldMillis, long silenceMillis) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** What a rule id may look like. */
+    public static final java.util.regex.Pattern RULE_ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}");
+
+    public AlertRule {
+        Objects.requireNonNull(tenant, "tenant must not be null.");
+        Objects.requireNonNull(ruleId, "ruleId must not be null.");
+        Objects.requireNonNull(kind, "kind must not be null.");
+        Objects.requireNonNull(severity, "severity must not be null.");
+        if (!RULE_ID.matcher(ruleId).matches()) {
+            throw new IllegalArgumentException("rule_id '" + ruleId + "' must match " + RULE_ID.pattern() + ".");
+        }
+        if (version < 1) {
+            throw new IllegalArgumentException("version must be at least 1, got " + version + ".");
+        }
+        if (holdMillis < 0 || clearHoldMillis < 0 || silenceMillis < 0) {
+            throw new IllegalArgumentException("hold, clear hold and silence must not be negative.");
+        }
+        if (kind == RuleKind.THRESHOLD && (sensor == null || Double.isNaN(triggerLevel))) {
+            throw new IllegalArgumentException("a threshold rule needs sensor and trigger_level.");
+        }
+        if (kind == RuleKind.SCRAP && Double.isNaN(triggerLevel)) {
+            throw new IllegalArgumentException("a scrap rule needs trigger_level.");
+        }
+        if (kind == RuleKind.GATEWAY_OFFLINE && silenceMillis <= 0) {
+            throw new IllegalArgumentException("a gateway_offline rule needs silence_s > 0.");
+        }
+        if (Double.isNaN(clearLevel)) {
+            clearLevel = triggerLevel;
+        }
+        if (!Double.isNaN(triggerLevel) && (above ? clearLevel > triggerLevel : clearLevel < triggerLevel)) {
+            throw new IllegalArgumentException("clear_level " + clearLevel + " must lie on the good side of trigger_level "
+                    + triggerLevel + ".");
+        }
+    }
+
+    /** Whether the rule applies to data of {@code gateway} and {@code machine} (null: a gateway-level signal). */
+    public boolean appliesTo(String gateway, String machine) {
+        return (this.gateway == null || this.gateway.equals(gateway))
+                && (machine == null || this.machine == null || this.machine.equals(machine));
+    }
+
+    /**
+     * One step of the level condition with hysteresis: whether it holds after {@code value}, given
+     * whether it held before. It starts beyond the trigger level and ends only at or behind the clear level.
+     */
+    public boolean levelActive(boolean wasActive, double value) {
+        if (Double.isNaN(value)) {
+            return wasActive;
+        }
+        if (above) {
+            return wasActive ? value > clearLevel : value > triggerLevel;
+        }
+        return wasActive ? value < clearLevel : value < triggerLevel;
+    }
+}

@@ -1,0 +1,168 @@
+package io.werkstrom.jobs.alert;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+import io.werkstrom.jobs.alert.ack.AckHttpServer;
+import io.werkstrom.jobs.alert.ack.Acknowledgements;
+import io.werkstrom.jobs.alert.ack.MqttAckListener;
+import io.werkstrom.jobs.alert.ack.TenantTokens;
+import io.werkstrom.jobs.alert.notify.Channel;
+import io.werkstrom.jobs.alert.notify.EmailChannel;
+import io.werkstrom.jobs.alert.notify.MqttStateChannel;
+import io.werkstrom.jobs.alert.notify.Notifier;
+import io.werkstrom.jobs.alert.notify.NotifierOptions;
+import io.werkstrom.jobs.alert.notify.Secrets;
+import io.werkstrom.jobs.alert.notify.SmtpClient;
+import io.werkstrom.jobs.alert.notify.WebhookChannel;
+import io.werkstrom.jobs.storage.StoreOptions;
+
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The alerting service next to the telemetry job: delivers the notifications the job's
+ * transitions put in the outbox ({@link Notifier}: retained MQTT state, webhooks, e-mail), and
+ * takes acknowledgements over MQTT ({@link MqttAckListener}) and HTTP ({@link AckHttpServer}).
+ * Several instances may run: they split deliveries (claims) and MQTT commands (shared subscription).
+ *
+ * <p>Owns its MQTT client, database connections, HTTP server and threads; {@link #close()} ends them.
+ */
+public final class AlertService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AlertService.class);
+
+    /**
+     * What the service needs. {@code smtpHost} null: no e-mail channel (e-mail notifications are
+     * dead-lettered as permanently undeliverable). {@code tokensFile} null: no HTTP endpoint.
+     */
+    public record Options(StoreOptions store, String mqttUri, String mqttUsername, String mqttPassword, String clientId,
+                          String sharedGroup, InetSocketAddress httpAddress, Path tokensFile, String smtpHost,
+                          int smtpPort, String smtpFrom, NotifierOptions notifier, Map<String, String> env) {
+        public Options {
+            Objects.requireNonNull(store, "store must not be null.");
+            Objects.requireNonNull(mqttUri, "mqttUri must not be null.");
+            Objects.requireNonNull(clientId, "clientId must not be null.");
+            Objects.requireNonNull(sharedGroup, "sharedGroup must not be null.");
+            Objects.requireNonNull(notifier, "notifier must not be null.");
+            Objects.requireNonNull(env, "env must not be null.");
+            if (tokensFile != null && httpAddress == null) {
+                throw new IllegalArgumentException("httpAddress is required with tokensFile.");
+            }
+        }
+    }
+
+    private final MqttClient mqtt;
+    private final Notifier notifier;
+    private final Acknowledgements acknowledgements;
+    private final MqttAckListener mqttAcks;
+    private final AckHttpServer http;
+
+    private AlertService(MqttClient mqtt, Notifier notifier, Acknowledgements acknowledgements,
+                         MqttAckListener mqttAcks, AckHttpServer http) {
+        this.mqtt = mqtt;
+        this.notifier = notifier;
+        this.acknowledgements = acknowledgements;
+        this.mqttAcks = mqttAcks;
+        this.http = http;
+    }
+
+    /** Connects everything and starts delivering; on failure closes what it opened. */
+    public static AlertService start(Options options) throws Exception {
+        TenantTokens tokens = options.tokensFile() == null ? null : TenantTokens.load(options.tokensFile());
+        MqttClient mqtt = new MqttClient(options.mqttUri(), options.clientId(), new MemoryPersistence());
+        Notifier notifier = null;
+        Acknowledgements acknowledgements = null;
+        MqttAckListener mqttAcks = null;
+        try {
+            MqttConnectionOptions connection = new MqttConnectionOptions();
+            connection.setCleanStart(true);
+            connection.setAutomaticReconnect(true);
+            if (options.mqttUsername() != null) {
+                connection.setUserName(options.mqttUsername());
+            }
+            if (options.mqttPassword() != null) {
+                connection.setPassword(options.mqttPassword().getBytes(StandardCharsets.UTF_8));
+            }
+            mqtt.connect(connection);
+            Map<String, Channel> channels = new HashMap<>();
+            channels.put("mqtt", new MqttStateChannel(mqtt));
+            channels.put("webhook", new WebhookChannel(new Secrets(options.env()), options.notifier().timeout()));
+            if (options.smtpHost() != null) {
+                channels.put("email", new EmailChannel(new SmtpClient(options.smtpHost(), options.smtpPort(),
+                        options.smtpFrom(), "werkstrom-alerts", options.notifier().timeout())));
+            }
+            notifier = new Notifier(AlertStore.open(options.store(), "alert notifier"), channels, options.notifier());
+            acknowledgements = new Acknowledgements(AlertStore.open(options.store(), "alert acknowledgements"));
+            mqttAcks = MqttAckListener.start(mqtt, options.sharedGroup(), acknowledgements);
+            AckHttpServer http = tokens == null ? null
+                    : AckHttpServer.start(options.httpAddress(), tokens, acknowledgements);
+            notifier.start();
+            LOG.info("alert service started: MQTT {}, HTTP {}, e-mail {}", options.mqttUri(),
+                    http == null ? "off" : "port " + http.port(), options.smtpHost() == null ? "off" : options.smtpHost());
+            return new AlertService(mqtt, notifier, acknowledgements, mqttAcks, http);
+        } catch (Exception e) {
+            closeQuietly(mqttAcks, e);
+            closeQuietly(notifier, e);
+            closeQuietly(acknowledgements, e);
+            closeQuietly(() -> {
+                if (mqtt.isConnected()) {
+                    mqtt.disconnect();
+                }
+                mqtt.close();
+            }, e);
+            throw e;
+        }
+    }
+
+    /** The HTTP endpoint's port, or -1 without one. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    /** Delivers what is due now, on the caller's thread (for callers that cannot wait for the next poll). */
+    public int deliverDue() throws Exception {
+        return notifier.deliverDue();
+    }
+
+    @Override
+    public void close() throws Exception {
+        Exception failure = new Exception("closing the alert service failed");
+        if (http != null) {
+            closeQuietly(http, failure);
+        }
+        closeQuietly(mqttAcks, failure);
+        closeQuietly(notifier, failure);
+        closeQuietly(acknowledgements, failure);
+        closeQuietly(() -> {
+            if (mqtt.isConnected()) {
+                mqtt.disconnect(5_000);
+            }
+            mqtt.close();
+        }, failure);
+        if (failure.getSuppressed().length > 0) {
+            throw failure;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable resource, Exception failure) {
+        if (resource == null) {
+            return;
+        }
+        try {
+            resource.close();
+        } catch (Exception e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** Default MQTT client id and shared group of the service. */
+    public static final String DEFAULT_GROUP = "werkstrom-alerts";
+}

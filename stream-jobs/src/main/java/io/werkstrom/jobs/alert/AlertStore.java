@@ -1,0 +1,471 @@
+package io.werkstrom.jobs.alert;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.werkstrom.jobs.storage.StoreException;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.Topics;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The alert tables (migration V6): rules, alerts with their history, and the delivery outbox.
+ *
+ * <p>Every change of an alert is one transaction: the alert row, its {@code alert_history} row and
+ * its {@code alert_deliveries} rows (the retained MQTT state, and for opened/resolved one per
+ * matching subscription of the same tenant) commit together, so a notification exists exactly
+ * when its transition does. Opens and resolves are idempotent (see {@link AlertTransition}).
+ *
+ * <p>Owns one JDBC connection; not thread-safe; close it.
+ */
+public final class AlertStore implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AlertStore.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Values of {@code alerts.state}. */
+    public static final String STATE_OPEN = "open";
+    public static final String STATE_ACKNOWLEDGED = "acknowledged";
+    public static final String STATE_RESOLVED = "resolved";
+
+    private final Connection connection;
+
+    private AlertStore(Connection connection) {
+        this.connection = connection;
+    }
+
+    /** Connects to the database of {@code options}. */
+    public static AlertStore open(StoreOptions options, String purpose) throws StoreException {
+        Properties properties = new Properties();
+        properties.setProperty("user", options.user());
+        properties.setProperty("password", options.password());
+        long seconds = Math.max(1, options.connectTimeout().toSeconds());
+        properties.setProperty("connectTimeout", Long.toString(seconds));
+        properties.setProperty("loginTimeout", Long.toString(seconds));
+        properties.setProperty("ApplicationName", "werkstrom " + purpose);
+        try {
+            Class.forName("org.postgresql.Driver");
+            Connection connection = DriverManager.getConnection(options.jdbcUrl(), properties);
+            connection.setAutoCommit(false);
+            return new AlertStore(connection);
+        } catch (SQLException | ClassNotFoundException e) {
+            throw new StoreException("could not connect to " + options.jdbcUrl() + " as " + options.user()
+                    + " (" + purpose + ")", e);
+        }
+    }
+
+    /** The MQTT topic with the retained current state of an alert: {@code werkstrom/v1/{tenant}/alerts/{id}}. */
+    public static String stateTopic(String tenant, UUID id) {
+        return Topics.ROOT + "/" + Topics.VERSION + "/" + tenant + "/alerts/" + id;
+    }
+
+    // ---------------------------------------------------------------- rules
+
+    /**
+     * The rules in force: the highest version of each (tenant, rule id), when enabled. A row the
+     * database accepted but this version cannot use is logged with its reason and left out.
+     */
+    public RuleBook loadRules() throws StoreException {
+        String sql = "SELECT DISTINCT ON (tenant, rule_id) tenant, rule_id, version, kind, enabled, severity, gateway,"
+                + " machine, sensor, direction, trigger_level, clear_level, hold_s, clear_hold_s, silence_s"
+                + " FROM alert_rules ORDER BY tenant, rule_id, version DESC";
+        List<AlertRule> rules = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql);
+             ResultSet row = statement.executeQuery()) {
+            while (row.next()) {
+                if (!row.getBoolean("enabled")) {
+                    continue;
+                }
+                try {
+                    rules.add(new AlertRule(row.getString("tenant"), row.getString("rule_id"), row.getInt("version"),
+                            RuleKind.of(row.getString("kind")), row.getString("severity"), row.getString("gateway"),
+                            row.getString("machine"), row.getString("sensor"), "above".equals(row.getString("direction")),
+                            nullableDouble(row, "trigger_level"), nullableDouble(row, "clear_level"),
+                            seconds(row, "hold_s"), seconds(row, "clear_hold_s"), seconds(row, "silence_s")));
+                } catch (IllegalArgumentException e) {
+                    LOG.warn("alert rule {}/{} v{} is not usable and is ignored: {}", row.getString("tenant"),
+                            row.getString("rule_id"), row.getInt("version"), e.getMessage());
+                }
+            }
+            connection.commit();
+        } catch (SQLException e) {
+            rollback(e);
+            throw new StoreException("could not load alert_rules", e);
+        }
+        return new RuleBook(rules);
+    }
+
+    // ---------------------------------------------------------------- transitions
+
+    /**
+     * Applies what the rule engine decided. Returns the alert's id when the database changed, or
+     * null when the transition was already applied (a replay) or had nothing to resolve.
+     */
+    public UUID apply(AlertTransition transition) throws StoreException {
+        try {
+            UUID id = transition.type() == AlertTransition.Type.OPENED ? insertOpen(transition) : resolve(transition);
+            connection.commit();
+            return id;
+        } catch (SQLException e) {
+            rollback(e);
+            throw new StoreException("could not store " + transition.type() + " of rule " + transition.rule().ruleId()
+                    + " for " + transition.tenant() + "/" + transition.gateway(), e);
+        }
+    }
+
+    private UUID insertOpen(AlertTransition t) throws SQLException {
+        // The id is derived from what opened the alert, so a replay of the same open is the same row.
+        UUID id = UUID.nameUUIDFromBytes((t.tenant() + "\n" + t.gateway() + "\n" + t.machine() + "\n"
+                + t.rule().ruleId() + "\n" + t.at().toEpochMilli()).getBytes(StandardCharsets.UTF_8));
+        String sql = "INSERT INTO alerts (id, tenant, rule_id, rule_version, kind, severity, site, gateway, machine,"
+                + " sensor, state, value, message, opened_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,'open',?,?,?,?)"
+                + " ON CONFLICT DO NOTHING";
+        try (PreparedStatement insert = connection.prepareStatement(sql)) {
+            insert.setObject(1, id);
+            insert.setString(2, t.tenant());
+            insert.setString(3, t.rule().ruleId());
+            insert.setInt(4, t.rule().version());
+            insert.setString(5, t.rule().kind().sqlName());
+            insert.setString(6, t.rule().severity());
+            insert.setString(7, t.site());
+            insert.setString(8, t.gateway());
+            insert.setString(9, t.machine());
+            insert.setString(10, t.sensor());
+            if (Double.isNaN(t.value())) {
+                insert.setNull(11, java.sql.Types.DOUBLE);
+            } else {
+                insert.setDouble(11, t.value());
+            }
+            insert.setString(12, t.message());
+            insert.setTimestamp(13, Timestamp.from(t.at()));
+            insert.setTimestamp(14, Timestamp.from(Instant.now()));
+            if (insert.executeUpdate() == 0) {
+                return null;
+            }
+        }
+        long history = history(t.tenant(), id, t.at(), null, STATE_OPEN, t.actor(), t.message());
+        deliveries(t.tenant(), id, history, "opened", true);
+        return id;
+    }
+
+    private UUID resolve(AlertTransition t) throws SQLException {
+        String sql = "WITH old AS (SELECT id, state FROM alerts WHERE tenant = ? AND gateway = ?"
+                + " AND coalesce(machine, '') = ? AND rule_id = ? AND state <> 'resolved' FOR UPDATE)"
+                + " UPDATE alerts a SET state = 'resolved', resolved_at = ?, updated_at = ?"
+                + " FROM old WHERE a.id = old.id RETURNING a.id, old.state";
+        UUID id;
+        String from;
+        try (PreparedStatement update = connection.prepareStatement(sql)) {
+            update.setString(1, t.tenant());
+            update.setString(2, t.gateway());
+            update.setString(3, t.machine() == null ? "" : t.machine());
+            update.setString(4, t.rule().ruleId());
+            update.setTimestamp(5, Timestamp.from(t.at()));
+            update.setTimestamp(6, Timestamp.from(Instant.now()));
+            try (ResultSet row = update.executeQuery()) {
+                if (!row.next()) {
+                    return null;
+                }
+                id = row.getObject(1, UUID.class);
+                from = row.getString(2);
+            }
+        }
+        long history = history(t.tenant(), id, t.at(), from, STATE_RESOLVED, t.actor(), t.message());
+        deliveries(t.tenant(), id, history, "resolved", true);
+        return id;
+    }
+
+    // ---------------------------------------------------------------- acknowledgements
+
+    /** The outcome of an acknowledgement; {@code alert} is the alert's JSON when it exists. */
+    public record AckOutcome(Status status, String alert) {
+        /** What became of the request. */
+        public enum Status { ACKNOWLEDGED, ALREADY_ACKNOWLEDGED, RESOLVED, NOT_FOUND }
+    }
+
+    /**
+     * Acknowledges an open alert of {@code tenant} for {@code user}. An alert of another tenant is
+     * NOT_FOUND, exactly like one that does not exist.
+     */
+    public AckOutcome acknowledge(String tenant, UUID id, String user, String via) throws StoreException {
+        try {
+            String state;
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT state FROM alerts WHERE tenant = ? AND id = ? FOR UPDATE")) {
+                select.setString(1, tenant);
+                select.setObject(2, id);
+                try (ResultSet row = select.executeQuery()) {
+                    if (!row.next()) {
+                        connection.commit();
+                        return new AckOutcome(AckOutcome.Status.NOT_FOUND, null);
+                    }
+                    state = row.getString(1);
+                }
+            }
+            AckOutcome.Status status;
+            if (STATE_OPEN.equals(state)) {
+                Instant now = Instant.now();
+                try (PreparedStatement update = connection.prepareStatement("UPDATE alerts SET state = 'acknowledged',"
+                        + " acknowledged_at = ?, acknowledged_by = ?, updated_at = ? WHERE id = ?")) {
+                    update.setTimestamp(1, Timestamp.from(now));
+                    update.setString(2, user);
+                    update.setTimestamp(3, Timestamp.from(now));
+                    update.setObject(4, id);
+                    update.executeUpdate();
+                }
+                long history = history(tenant, id, now, STATE_OPEN, STATE_ACKNOWLEDGED, user, "acknowledged via " + via);
+                deliveries(tenant, id, history, "acknowledged", false);
+                status = AckOutcome.Status.ACKNOWLEDGED;
+            } else {
+                status = STATE_RESOLVED.equals(state) ? AckOutcome.Status.RESOLVED
+                        : AckOutcome.Status.ALREADY_ACKNOWLEDGED;
+            }
+            String json = alertJson(id, null, 0).toString();
+            connection.commit();
+            return new AckOutcome(status, json);
+        } catch (SQLException e) {
+            rollback(e);
+            throw new StoreException("could not acknowledge alert " + id + " of " + tenant, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- deliveries
+
+    /** The alert's current state as JSON (the payload of its retained MQTT message), or null if there is none. */
+    public String currentState(UUID id) throws StoreException {
+        try {
+            String json;
+            try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM alerts WHERE id = ?")) {
+                select.setObject(1, id);
+                try (ResultSet row = select.executeQuery()) {
+                    json = row.next() ? alertJson(id, null, 0).toString() : null;
+                }
+            }
+            connection.commit();
+            return json;
+        } catch (SQLException e) {
+            rollback(e);
+            throw new StoreException("could not read alert " + id, e);
+        }
+    }
+
+    /** One notification to deliver; {@code secretRef} is the subscription's, for webhooks. */
+    public record Delivery(long id, String tenant, UUID alertId, String channel, String target, String payload,
+                           int attempts, String secretRef) {
+    }
+
+    /**
+     * Claims up to {@code limit} due deliveries for {@code lease}: another notifier skips them
+     * until the lease ends, so two notifiers never send the same one at the same time.
+     */
+    public List<Delivery> claimDue(int limit, Duration lease) throws StoreException {
+        String sql = "UPDATE alert_deliveries d SET next_attempt_at = now() + make_interval(secs => ?)"
+                + " WHERE d.id IN (SELECT id FROM alert_deliveries WHERE state = 'pending' AND next_attempt_at <= now()"
+                + " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)"
+                + " RETURNING d.id, d.tenant, d.alert_id, d.channel, d.target, d.payload, d.attempts,"
+                + " (SELECT s.secret_ref FROM alert_subscriptions s WHERE s.id = d.subscription_id)";
+        List<Delivery> due = new ArrayList<>();
+        try (PreparedStatement claim = connection.prepareStatement(sql)) {
+            claim.setDouble(1, lease.toMillis() / 1000.0);
+            claim.setInt(2, limit);
+            try (ResultSet row = claim.executeQuery()) {
+                while (row.next()) {
+                    due.add(new Delivery(row.getLong(1), row.getString(2), row.getObject(3, UUID.class), row.getString(4),
+                            row.getString(5), row.getString(6), row.getInt(7), row.getString(8)));
+                }
+            }
+            connection.commit();
+        } catch (SQLException e) {
+            rollback(e);
+            throw new StoreException("could not claim due alert deliveries", e);
+        }
+        due.sort(Comparator.comparingLong(Delivery::id));
+        return due;
+    }
+
+    public void delivered(Delivery delivery) throws StoreException {
+        update("UPDATE alert_deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = now(),"
+                + " last_error = NULL WHERE id = ?", delivery, null, null);
+    }
+
+    /** A failed attempt, retried at {@code retryAt}. */
+    public void retryLater(Delivery delivery, String error, Instant retryAt) throws StoreException {
+        update("UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                delivery, error, retryAt);
+    }
+
+    /** The last attempt failed (or the delivery can never succeed): dead, with a dead-letter row. */
+    public void dead(Delivery delivery, String reason) throws StoreException {
+        try {
+            try (PreparedStatement update = connection.prepareStatement("UPDATE alert_deliveries SET state = 'dead',"
+                    + " attempts = attempts + 1, last_error = ? WHERE id = ?")) {
+                update.setString(1, reason);
+                update.setLong(2, delivery.id());
+                update.executeUpdate();
+            }
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO alert_dead_letters (tenant,"
+                    + " delivery_id, alert_id, channel, target, attempts, reason, payload, failed_at)"
+                    + " VALUES (?,?,?,?,?,?,?,?,now())")) {
+                insert.setString(1, delivery.tenant());
+                insert.setLong(2, delivery.id());
+                insert.setObject(3, delivery.alertId());
+                insert.setString(4, delivery.channel());
+                insert.setString(5, delivery.target());
+                insert.setInt(6, delivery.attempts() + 1);
+                insert.setString(7, reason);
+                insert.setString(8, delivery.payload());
+                insert.executeUpdate();
+            }
+            connection.commit();
+        } catch (SQLException e) {
+            rollback(e);
+            throw new StoreException("could not dead-letter alert delivery " + delivery.id(), e);
+        }
+    }
+
+    private void update(String sql, Delivery delivery, String error, Instant retryAt) throws StoreException {
+        try (PreparedStatement update = connection.prepareStatement(sql)) {
+            int i = 1;
+            if (error != null) {
+                update.setString(i++, error);
+                update.setTimestamp(i++, Timestamp.from(retryAt));
+            }
+            update.setLong(i, delivery.id());
+            update.executeUpdate();
+            connection.commit();
+        } catch (SQLException e) {
+            rollback(e);
+            throw new StoreException("could not update alert delivery " + delivery.id(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private long history(String tenant, UUID id, Instant at, String from, String to, String actor, String note)
+            throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO alert_history (tenant, alert_id, at,"
+                + " from_state, to_state, actor, note) VALUES (?,?,?,?,?,?,?) RETURNING id")) {
+            insert.setString(1, tenant);
+            insert.setObject(2, id);
+            insert.setTimestamp(3, Timestamp.from(at));
+            insert.setString(4, from);
+            insert.setString(5, to);
+            insert.setString(6, actor);
+            insert.setString(7, note);
+            try (ResultSet row = insert.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        }
+    }
+
+    /** The retained MQTT state always; webhooks and e-mails of matching subscriptions when {@code subscribers}. */
+    private void deliveries(String tenant, UUID id, long history, String event, boolean subscribers) throws SQLException {
+        ObjectNode alert = alertJson(id, event, history);
+        String payload = alert.toString();
+        try (PreparedStatement mqtt = connection.prepareStatement("INSERT INTO alert_deliveries (tenant, alert_id,"
+                + " history_id, channel, target, payload, next_attempt_at, created_at)"
+                + " VALUES (?,?,?,'mqtt',?,?,now(),now())")) {
+            mqtt.setString(1, tenant);
+            mqtt.setObject(2, id);
+            mqtt.setLong(3, history);
+            mqtt.setString(4, stateTopic(tenant, id));
+            mqtt.setString(5, payload);
+            mqtt.executeUpdate();
+        }
+        if (!subscribers) {
+            return;
+        }
+        // Only the alert's own tenant's subscriptions: the tenant condition is what keeps tenants apart.
+        try (PreparedStatement fanOut = connection.prepareStatement("INSERT INTO alert_deliveries (tenant, alert_id,"
+                + " history_id, subscription_id, channel, target, payload, next_attempt_at, created_at)"
+                + " SELECT s.tenant, ?, ?, s.id, s.channel, s.target, ?, now(), now() FROM alert_subscriptions s"
+                + " WHERE s.tenant = ? AND s.enabled AND (s.rule_ids IS NULL OR ? = ANY (s.rule_ids))")) {
+            fanOut.setObject(1, id);
+            fanOut.setLong(2, history);
+            fanOut.setString(3, payload);
+            fanOut.setString(4, tenant);
+            fanOut.setString(5, alert.path("rule_id").asText());
+            fanOut.executeUpdate();
+        }
+    }
+
+    private ObjectNode alertJson(UUID id, String event, long history) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT id, tenant, rule_id, rule_version, kind,"
+                + " severity, site, gateway, machine, sensor, state, value, message, opened_at, acknowledged_at,"
+                + " acknowledged_by, resolved_at FROM alerts WHERE id = ?")) {
+            select.setObject(1, id);
+            try (ResultSet row = select.executeQuery()) {
+                if (!row.next()) {
+                    throw new SQLException("alert " + id + " vanished inside its own transaction");
+                }
+                ObjectNode json = JSON.createObjectNode();
+                if (event != null) {
+                    json.put("event", event);
+                    json.put("history_id", history);
+                }
+                json.put("id", id.toString());
+                for (String column : List.of("tenant", "rule_id", "kind", "severity", "site", "gateway", "machine",
+                        "sensor", "state", "message", "acknowledged_by")) {
+                    json.put(column, row.getString(column));
+                }
+                json.put("rule_version", row.getInt("rule_version"));
+                double value = row.getDouble("value");
+                if (row.wasNull()) {
+                    json.putNull("value");
+                } else {
+                    json.put("value", value);
+                }
+                for (String column : List.of("opened_at", "acknowledged_at", "resolved_at")) {
+                    Timestamp at = row.getTimestamp(column);
+                    json.put(column, at == null ? null : at.toInstant().toString());
+                }
+                return json;
+            }
+        }
+    }
+
+    private static double nullableDouble(ResultSet row, String column) throws SQLException {
+        double value = row.getDouble(column);
+        return row.wasNull() ? Double.NaN : value;
+    }
+
+    private static long seconds(ResultSet row, String column) throws SQLException {
+        double value = row.getDouble(column);
+        return row.wasNull() ? 0 : Math.round(value * 1000.0);
+    }
+
+    private void rollback(Exception failure) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    @Override
+    public void close() throws StoreException {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            throw new StoreException("could not close the alert store's connection", e);
+        }
+    }
+}

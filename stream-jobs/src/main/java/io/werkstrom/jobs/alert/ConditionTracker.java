@@ -1,0 +1,119 @@
+package io.werkstrom.jobs.alert;
+
+import java.io.Serializable;
+
+/**
+ * The life of one rule's condition for one subject (a machine, or a gateway), with the two hold
+ * times that keep a flapping condition from producing notifications:
+ *
+ * <pre>
+ * IDLE ──active──► PENDING ──active for hold──► FIRING (opens the alert)
+ *   ▲                 │ inactive                    │ inactive
+ *   │                 ▼                             ▼
+ *   └──────────── IDLE ◄──inactive for clear hold── RESOLVING ──active──► FIRING (no new alert)
+ * </pre>
+ *
+ * A condition that comes and goes faster than the hold never opens an alert; one that goes and
+ * comes back faster than the clear hold never resolves it. With a hold of 0 the alert opens at the
+ * first active observation. Times are milliseconds of whichever clock the caller uses for this
+ * tracker (sample time for level rules, wall clock for event and offline rules); a time before
+ * the last one counts as no time passing. Mutable, not thread-safe: one per keyed state entry.
+ */
+public final class ConditionTracker implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Where the condition stands. */
+    public enum Phase { IDLE, PENDING, FIRING, RESOLVING }
+
+    /** What an observation changed: nothing, an alert to open, or the open alert to resolve. */
+    public enum Change { NONE, OPEN, RESOLVE }
+
+    private Phase phase = Phase.IDLE;
+    private long since;
+    private AlertRule rule;
+    /** Hysteresis memory of level conditions: whether the raw condition held at the last sample. */
+    private boolean levelActive;
+    private double lastValue = Double.NaN;
+
+    public Phase phase() {
+        return phase;
+    }
+
+    /** Whether an alert is open for this condition (FIRING or RESOLVING). */
+    public boolean alertOpen() {
+        return phase == Phase.FIRING || phase == Phase.RESOLVING;
+    }
+
+    public boolean levelActive() {
+        return levelActive;
+    }
+
+    public void levelActive(boolean active) {
+        this.levelActive = active;
+    }
+
+    public double lastValue() {
+        return lastValue;
+    }
+
+    /** The rule version of the last observation, or null before the first. */
+    public AlertRule rule() {
+        return rule;
+    }
+
+    /** Feeds one observation of the condition at {@code now}; says whether an alert opens or resolves. */
+    public Change observe(AlertRule rule, boolean active, long now, long holdMillis, double value) {
+        this.rule = rule;
+        long clearHoldMillis = rule.clearHoldMillis();
+        lastValue = value;
+        switch (phase) {
+            case IDLE -> {
+                if (active) {
+                    if (holdMillis == 0) {
+                        phase = Phase.FIRING;
+                        return Change.OPEN;
+                    }
+                    phase = Phase.PENDING;
+                    since = now;
+                }
+            }
+            case PENDING -> {
+                if (!active) {
+                    phase = Phase.IDLE;
+                } else if (now - since >= holdMillis) {
+                    phase = Phase.FIRING;
+                    return Change.OPEN;
+                }
+            }
+            case FIRING -> {
+                if (!active) {
+                    if (clearHoldMillis == 0) {
+                        phase = Phase.IDLE;
+                        return Change.RESOLVE;
+                    }
+                    phase = Phase.RESOLVING;
+                    since = now;
+                }
+            }
+            case RESOLVING -> {
+                if (active) {
+                    phase = Phase.FIRING;
+                } else if (now - since >= clearHoldMillis) {
+                    phase = Phase.IDLE;
+                    return Change.RESOLVE;
+                }
+            }
+            default -> throw new IllegalStateException("unknown phase " + phase);
+        }
+        return Change.NONE;
+    }
+
+    /** Ends the condition at once (its rule was removed or disabled): RESOLVE when an alert was open. */
+    public Change abandon() {
+        boolean open = alertOpen();
+        phase = Phase.IDLE;
+        levelActive = false;
+        return open ? Change.RESOLVE : Change.NONE;
+    }
+}

@@ -1,0 +1,255 @@
+package io.werkstrom.jobs.alert;
+
+import java.io.Serializable;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.werkstrom.analytics.detect.Anomaly;
+import io.werkstrom.jobs.storage.DetectedAnomaly;
+import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+
+/**
+ * The alert rules of one gateway, evaluated over everything the job learns about it: its
+ * telemetry, its anomalies, scrap predictions for its machines, its status and its events.
+ * Each method returns the alerts to open or resolve; flapping is absorbed by
+ * {@link ConditionTracker}'s hold times.
+ *
+ * <p>Clocks: threshold and scrap conditions run on the data's own time (sample time, cycle end),
+ * so a backlog replayed from a gateway's spool is judged as it happened. Anomaly, data gap and
+ * offline conditions run on the wall clock ({@code nowMillis}), because they end by the absence
+ * of events, which only a clock can see; {@link #onTick} drives them.
+ *
+ * <p>The rules passed in must be those of this gateway's tenant. Mutable, not thread-safe: one per
+ * gateway in keyed state.
+ */
+public final class GatewayAlerts implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private String site;
+    private long lastActivityMillis = Long.MIN_VALUE;
+    private boolean saidOffline;
+    private final HashMap<String, ConditionTracker> trackers = new HashMap<>();
+
+    /** Telemetry arrived: the gateway is alive; threshold rules see every good or uncertain sample. */
+    public List<AlertTransition> onBatch(ReceivedBatch received, List<AlertRule> rules, long nowMillis) {
+        List<AlertTransition> out = new ArrayList<>();
+        String gateway = received.source().gateway();
+        site = received.source().site();
+        lastActivityMillis = nowMillis;
+        saidOffline = false;
+        TelemetryBatch batch = received.batch();
+        for (AlertRule rule : rules) {
+            if (rule.kind() != RuleKind.THRESHOLD || !rule.appliesTo(gateway, null)) {
+                continue;
+            }
+            for (int row = 0; row < batch.size(); row++) {
+                String machine = batch.machines()[row];
+                if (!rule.sensor().equals(batch.sensors()[row]) || !rule.appliesTo(gateway, machine)
+                        || batch.quality(row) == Quality.BAD) {
+                    continue;
+                }
+                double value = batch.values()[row];
+                observeLevel(rule, gateway, machine, value, batch.timestampsMicros()[row] / 1000, out);
+            }
+        }
+        evaluateOffline(rules, gateway, nowMillis, out);
+        return out;
+    }
+
+    /** A predicted scrap probability: scrap rules compare it with their limit, at the cycle's end. */
+    public List<AlertTransition> onPrediction(ScrapPrediction prediction, List<AlertRule> rules) {
+        List<AlertTransition> out = new ArrayList<>();
+        site = prediction.site();
+        for (AlertRule rule : rules) {
+            if (rule.kind() == RuleKind.SCRAP && rule.appliesTo(prediction.gateway(), prediction.machine())) {
+                observeLevel(rule, prediction.gateway(), prediction.machine(), prediction.probability(),
+                        prediction.cycleEndMicros() / 1000, out);
+            }
+        }
+        return out;
+    }
+
+    /** An anomaly of this gateway: anomaly rules fire when its score reaches their level (any score when none). */
+    public List<AlertTransition> onAnomaly(DetectedAnomaly detected, List<AlertRule> rules, long nowMillis) {
+        List<AlertTransition> out = new ArrayList<>();
+        Anomaly anomaly = detected.anomaly();
+        String gateway = detected.source().gateway();
+        site = detected.source().site();
+        for (AlertRule rule : rules) {
+            if (rule.kind() != RuleKind.ANOMALY || !rule.appliesTo(gateway, anomaly.machine())
+                    || (rule.sensor() != null && !rule.sensor().equals(anomaly.sensor()))
+                    || anomaly.score() <= anomaly.threshold()
+                    || (!Double.isNaN(rule.triggerLevel()) && anomaly.score() < rule.triggerLevel())) {
+                continue;
+            }
+            ConditionTracker tracker = tracker(rule, anomaly.machine());
+            // An anomaly is an event, not a level: it opens at once; the clear hold is the quiet period.
+            if (tracker.observe(rule, true, nowMillis, 0, anomaly.score()) == ConditionTracker.Change.OPEN) {
+                out.add(transition(AlertTransition.Type.OPENED, rule, gateway, anomaly.machine(), anomaly.sensor(),
+                        nowMillis, anomaly.score(), String.format(Locale.ROOT,
+                                "anomaly on %s/%s: %s score %.3g above its threshold %.3g", anomaly.machine(),
+                                anomaly.sensor(), anomaly.detector(), anomaly.score(), anomaly.threshold())));
+            }
+        }
+        return out;
+    }
+
+    /** A status change or event of this gateway. */
+    public List<AlertTransition> onSignal(GatewaySignal signal, List<AlertRule> rules, long nowMillis) {
+        List<AlertTransition> out = new ArrayList<>();
+        String gateway = signal.source().gateway();
+        site = signal.source().site();
+        switch (signal.type()) {
+            case ONLINE -> {
+                saidOffline = false;
+                lastActivityMillis = nowMillis;
+            }
+            case OFFLINE -> saidOffline = true;
+            case DATA_GAP -> {
+                for (AlertRule rule : rules) {
+                    if (rule.kind() == RuleKind.DATA_GAP && rule.appliesTo(gateway, null)
+                            && tracker(rule, null).observe(rule, true, nowMillis, 0, Double.NaN)
+                            == ConditionTracker.Change.OPEN) {
+                        out.add(transition(AlertTransition.Type.OPENED, rule, gateway, null, null, nowMillis,
+                                Double.NaN, "gateway " + gateway + " lost data: " + signal.detail()));
+                    }
+                }
+            }
+            default -> throw new IllegalStateException("unknown signal " + signal.type());
+        }
+        evaluateOffline(rules, gateway, nowMillis, out);
+        return out;
+    }
+
+    /**
+     * The clock moved: event conditions that saw no new event end (their clear hold counts from
+     * here), silence is checked, and conditions whose rule was removed or disabled resolve.
+     */
+    public List<AlertTransition> onTick(List<AlertRule> rules, String gateway, long nowMillis) {
+        List<AlertTransition> out = new ArrayList<>();
+        Map<String, AlertRule> inForce = new HashMap<>();
+        for (AlertRule rule : rules) {
+            inForce.put(rule.ruleId(), rule);
+        }
+        Iterator<Map.Entry<String, ConditionTracker>> entries = trackers.entrySet().iterator();
+        while (entries.hasNext()) {
+            Map.Entry<String, ConditionTracker> entry = entries.next();
+            ConditionTracker tracker = entry.getValue();
+            AlertRule last = tracker.rule();
+            AlertRule current = inForce.get(last.ruleId());
+            String machine = machineOf(entry.getKey());
+            if (current == null || current.kind() != last.kind() || !current.appliesTo(gateway, machine)) {
+                if (tracker.abandon() == ConditionTracker.Change.RESOLVE) {
+                    out.add(transition(AlertTransition.Type.RESOLVED, last, gateway, machine, sensorOf(last), nowMillis,
+                            Double.NaN, "rule " + last.ruleId() + " was removed or changed", AlertTransition.ENGINE
+                                    + " (rule changed)"));
+                }
+                entries.remove();
+                continue;
+            }
+            if ((current.kind() == RuleKind.ANOMALY || current.kind() == RuleKind.DATA_GAP)
+                    && tracker.phase() != ConditionTracker.Phase.IDLE
+                    && tracker.observe(current, false, nowMillis, 0, Double.NaN) == ConditionTracker.Change.RESOLVE) {
+                out.add(transition(AlertTransition.Type.RESOLVED, current, gateway, machine, sensorOf(current), nowMillis,
+                        Double.NaN, "no " + (current.kind() == RuleKind.ANOMALY ? "anomaly" : "data gap") + " for "
+                                + current.clearHoldMillis() / 1000.0 + " s"));
+            }
+        }
+        evaluateOffline(rules, gateway, nowMillis, out);
+        return out;
+    }
+
+    /** Whether any condition is under way, so the owner keeps ticking this gateway. */
+    public boolean hasActiveConditions() {
+        return trackers.values().stream().anyMatch(t -> t.phase() != ConditionTracker.Phase.IDLE);
+    }
+
+    /** The gateway's site, once any input named it. */
+    public String site() {
+        return site;
+    }
+
+    /** Open alerts of this gateway, for tests and metrics. */
+    public long openAlerts() {
+        return trackers.values().stream().filter(ConditionTracker::alertOpen).count();
+    }
+
+    private void evaluateOffline(List<AlertRule> rules, String gateway, long nowMillis, List<AlertTransition> out) {
+        if (lastActivityMillis == Long.MIN_VALUE) {
+            // Silence counts from the first time this gateway was heard of.
+            lastActivityMillis = nowMillis;
+        }
+        for (AlertRule rule : rules) {
+            if (rule.kind() != RuleKind.GATEWAY_OFFLINE || !rule.appliesTo(gateway, null)) {
+                continue;
+            }
+            long silent = nowMillis - lastActivityMillis;
+            boolean active = saidOffline || silent > rule.silenceMillis();
+            ConditionTracker tracker = tracker(rule, null);
+            ConditionTracker.Change change = tracker.observe(rule, active, nowMillis, rule.holdMillis(), Double.NaN);
+            if (change == ConditionTracker.Change.OPEN) {
+                out.add(transition(AlertTransition.Type.OPENED, rule, gateway, null, null, nowMillis, Double.NaN,
+                        saidOffline ? "gateway " + gateway + " is offline (status or last will)"
+                                : "gateway " + gateway + " sent nothing for " + silent / 1000 + " s"));
+            } else if (change == ConditionTracker.Change.RESOLVE) {
+                out.add(transition(AlertTransition.Type.RESOLVED, rule, gateway, null, null, nowMillis, Double.NaN,
+                        "gateway " + gateway + " is back online"));
+            }
+        }
+    }
+
+    private void observeLevel(AlertRule rule, String gateway, String machine, double value, long timeMillis,
+                              List<AlertTransition> out) {
+        ConditionTracker tracker = tracker(rule, machine);
+        boolean active = rule.levelActive(tracker.levelActive(), value);
+        tracker.levelActive(active);
+        ConditionTracker.Change change = tracker.observe(rule, active, timeMillis, rule.holdMillis(), value);
+        String what = rule.kind() == RuleKind.SCRAP ? "scrap probability of " + machine
+                : rule.sensor() + " of " + machine;
+        if (change == ConditionTracker.Change.OPEN) {
+            out.add(transition(AlertTransition.Type.OPENED, rule, gateway, machine, sensorOf(rule), timeMillis, value,
+                    String.format(Locale.ROOT, "%s is %.4g (%s %.4g)", what, value, rule.above() ? "above" : "below",
+                            rule.triggerLevel())));
+        } else if (change == ConditionTracker.Change.RESOLVE) {
+            out.add(transition(AlertTransition.Type.RESOLVED, rule, gateway, machine, sensorOf(rule), timeMillis, value,
+                    String.format(Locale.ROOT, "%s is back at %.4g (clear level %.4g)", what, value, rule.clearLevel())));
+        }
+    }
+
+    private AlertTransition transition(AlertTransition.Type type, AlertRule rule, String gateway, String machine,
+                                       String sensor, long atMillis, double value, String message) {
+        return transition(type, rule, gateway, machine, sensor, atMillis, value, message, AlertTransition.ENGINE);
+    }
+
+    private AlertTransition transition(AlertTransition.Type type, AlertRule rule, String gateway, String machine,
+                                       String sensor, long atMillis, double value, String message, String actor) {
+        return new AlertTransition(type, rule, site == null ? "unknown" : site, gateway, machine, sensor,
+                Instant.ofEpochMilli(atMillis), value, message, actor);
+    }
+
+    private ConditionTracker tracker(AlertRule rule, String machine) {
+        return trackers.computeIfAbsent(trackerKey(rule.ruleId(), machine), k -> new ConditionTracker());
+    }
+
+    private static String sensorOf(AlertRule rule) {
+        return rule.kind() == RuleKind.THRESHOLD ? rule.sensor() : null;
+    }
+
+    /** Rule ids cannot contain a newline (AlertRule.RULE_ID), so the key splits back unambiguously. */
+    private static String trackerKey(String ruleId, String machine) {
+        return ruleId + "\n" + (machine == null ? "" : machine);
+    }
+
+    private static String machineOf(String key) {
+        String machine = key.substring(key.indexOf('\n') + 1);
+        return machine.isEmpty() ? null : machine;
+    }
+}

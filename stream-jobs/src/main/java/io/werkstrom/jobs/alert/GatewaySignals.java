@@ -1,0 +1,81 @@
+package io.werkstrom.jobs.alert;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.werkstrom.jobs.source.MqttRecord;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Topics;
+
+/**
+ * Reads status and events messages (docs/protocol.md). The gateway is taken from the topic;
+ * anything that is not a v1 status or events message, or not a payload the protocol defines,
+ * is refused with a reason for the dead-letter table. Stateless, thread-safe.
+ */
+public final class GatewaySignals {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_EVENT_BYTES = 64 * 1024;
+
+    private GatewaySignals() {
+    }
+
+    /** The signal a message carries. @throws IllegalArgumentException with the reason it is refused */
+    public static GatewaySignal parse(MqttRecord record) {
+        String topic = record.topic();
+        Optional<GatewayAddress> status = Topics.parseStatus(topic);
+        if (status.isPresent()) {
+            String text = new String(record.payload(), StandardCharsets.UTF_8).strip();
+            return switch (text) {
+                case "online" -> new GatewaySignal(status.get(), GatewaySignal.Type.ONLINE, record.receivedAtMicros(), "");
+                case "offline" -> new GatewaySignal(status.get(), GatewaySignal.Type.OFFLINE, record.receivedAtMicros(), "");
+                default -> throw new IllegalArgumentException("status payload must be 'online' or 'offline', got '"
+                        + abbreviate(text) + "'");
+            };
+        }
+        Optional<GatewayAddress> events = Topics.parseEvents(topic);
+        if (events.isEmpty()) {
+            throw new IllegalArgumentException("not a v1 status or events topic: '" + abbreviate(topic) + "'");
+        }
+        if (record.payload().length > MAX_EVENT_BYTES) {
+            throw new IllegalArgumentException("event payload exceeds " + MAX_EVENT_BYTES + " bytes");
+        }
+        JsonNode event;
+        try {
+            event = JSON.readTree(record.payload());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("event payload is not JSON: " + e.getOriginalMessage(), e);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("event payload is not readable: " + e.getMessage(), e);
+        }
+        if (event == null || !event.isObject()) {
+            throw new IllegalArgumentException("event payload must be a JSON object");
+        }
+        String type = event.path("type").asText("");
+        if (!"data_gap".equals(type)) {
+            throw new IllegalArgumentException("unknown event type '" + abbreviate(type) + "' (known: data_gap)");
+        }
+        try {
+            Instant from = Instant.parse(event.path("from").asText(""));
+            Instant to = Instant.parse(event.path("to").asText(""));
+            if (to.isBefore(from)) {
+                throw new IllegalArgumentException("data_gap 'to' lies before 'from'");
+            }
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("data_gap needs ISO-8601 instants 'from' and 'to': " + e.getMessage(), e);
+        }
+        if (!event.path("batches").canConvertToLong() || event.path("batches").asLong() < 0) {
+            throw new IllegalArgumentException("data_gap needs a non-negative integer 'batches'");
+        }
+        return new GatewaySignal(events.get(), GatewaySignal.Type.DATA_GAP, record.receivedAtMicros(), event.toString());
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+    }
+}

@@ -1,0 +1,121 @@
+package io.werkstrom.jobs.alert.ack;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /tenants/{tenant}/alerts/{alert-id}/ack} with {@code Authorization: Bearer <token>}
+ * (the tenant's token from {@link TenantTokens}) and body {@code {"user":"alice"}}. Answers JSON:
+ * 200 acknowledged (or already), 400 bad request, 401 missing or wrong token, 404 no such alert of
+ * this tenant, 405 wrong method, 409 resolved, 413 body too large, 503 database unavailable. A bad
+ * request never affects the server. Owns its JDK HttpServer and threads; close it.
+ */
+public final class AckHttpServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AckHttpServer.class);
+    private static final Pattern PATH = Pattern.compile("/tenants/([^/]+)/alerts/([^/]+)/ack");
+    private static final int MAX_BODY_BYTES = 4096;
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final TenantTokens tokens;
+    private final Acknowledgements acknowledgements;
+
+    private AckHttpServer(HttpServer server, ExecutorService executor, TenantTokens tokens,
+                          Acknowledgements acknowledgements) {
+        this.server = server;
+        this.executor = executor;
+        this.tokens = tokens;
+        this.acknowledgements = acknowledgements;
+    }
+
+    /** Listens on {@code address} (port 0: any free port, see {@link #port()}). Does not own {@code acknowledgements}. */
+    public static AckHttpServer start(InetSocketAddress address, TenantTokens tokens, Acknowledgements acknowledgements)
+            throws IOException {
+        HttpServer server = HttpServer.create(address, 16);
+        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+            Thread thread = new Thread(r, "alert-ack-http");
+            thread.setDaemon(true);
+            return thread;
+        });
+        AckHttpServer ack = new AckHttpServer(server, executor, tokens, acknowledgements);
+        server.createContext("/", ack::handle);
+        server.setExecutor(executor);
+        server.start();
+        return ack;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            Acknowledgements.Answer answer;
+            try {
+                answer = answer(exchange);
+            } catch (RuntimeException e) {
+                LOG.error("acknowledgement request {} failed", exchange.getRequestURI(), e);
+                answer = Acknowledgements.error(500, "internal error");
+            }
+            byte[] body = answer.json().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(answer.status(), body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    private Acknowledgements.Answer answer(HttpExchange exchange) throws IOException {
+        Matcher path = PATH.matcher(exchange.getRequestURI().getRawPath());
+        if (!path.matches()) {
+            return Acknowledgements.error(404, "unknown path; use POST /tenants/{tenant}/alerts/{alert-id}/ack");
+        }
+        if (!"POST".equals(exchange.getRequestMethod())) {
+            exchange.getResponseHeaders().set("Allow", "POST");
+            return Acknowledgements.error(405, "use POST");
+        }
+        String tenant = path.group(1);
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        String token = authorization != null && authorization.startsWith("Bearer ")
+                ? authorization.substring(7).strip() : null;
+        if (!tokens.accepts(tenant, token)) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            return Acknowledgements.error(401, "missing or wrong bearer token for tenant " + tenant);
+        }
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readNBytes(MAX_BODY_BYTES + 1);
+        }
+        if (body.length > MAX_BODY_BYTES) {
+            return Acknowledgements.error(413, "body exceeds " + MAX_BODY_BYTES + " bytes");
+        }
+        AckRequest request;
+        try {
+            request = AckRequest.parse(tenant, path.group(2), body);
+        } catch (IllegalArgumentException e) {
+            return Acknowledgements.error(400, e.getMessage());
+        }
+        return acknowledgements.acknowledge(request, "http");
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

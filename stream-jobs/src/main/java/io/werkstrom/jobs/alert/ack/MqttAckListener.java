@@ -1,0 +1,162 @@
+package io.werkstrom.jobs.alert.ack;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Topics;
+
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Acknowledgements over MQTT: a message {@code {"user":"alice"}} on
+ * {@code werkstrom/v1/{tenant}/alerts/{alert-id}/ack}. The tenant is taken from the topic, so a
+ * broker ACL that confines a tenant's users to {@code werkstrom/v1/{tenant}/alerts/#} confines
+ * their acknowledgements too. The answer (the JSON of {@link Acknowledgements}, with {@code ok}
+ * false and an {@code error} for a bad command) goes to the request's MQTT 5 response topic, else
+ * to {@code .../ack/result}. Messages are handled off Paho's callback thread, one at a time.
+ *
+ * <p>Uses but does not own the client, which must be connected; owns its worker thread.
+ */
+public final class MqttAckListener implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MqttAckListener.class);
+
+    /** Every tenant's acknowledgement topic. */
+    public static final String FILTER = Topics.ROOT + "/" + Topics.VERSION + "/+/alerts/+/ack";
+
+    private final MqttClient client;
+    private final String subscription;
+    private final Acknowledgements acknowledgements;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "alert-ack-mqtt");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private MqttAckListener(MqttClient client, String subscription, Acknowledgements acknowledgements) {
+        this.client = client;
+        this.subscription = subscription;
+        this.acknowledgements = acknowledgements;
+    }
+
+    /** The topic a tenant's user publishes an acknowledgement of alert {@code alertId} to. */
+    public static String ackTopic(String tenant, String alertId) {
+        return Topics.ROOT + "/" + Topics.VERSION + "/" + tenant + "/alerts/" + alertId + "/ack";
+    }
+
+    /**
+     * Subscribes {@code client} (already connected) to {@code $share/{group}/}{@value #FILTER}, so
+     * that several alert services split the commands.
+     */
+    public static MqttAckListener start(MqttClient client, String sharedGroup, Acknowledgements acknowledgements)
+            throws MqttException {
+        MqttAckListener listener = new MqttAckListener(client, Topics.shared(sharedGroup, FILTER), acknowledgements);
+        client.setCallback(listener.callback());
+        listener.subscribe();
+        return listener;
+    }
+
+    private void subscribe() throws MqttException {
+        client.subscribe(new MqttSubscription[] {new MqttSubscription(subscription, 1)});
+    }
+
+    private void handle(String topic, MqttMessage message) {
+        String[] parts = topic.split("/", -1);
+        String replyTopic = message.getProperties() != null && message.getProperties().getResponseTopic() != null
+                ? message.getProperties().getResponseTopic() : topic + "/result";
+        Acknowledgements.Answer answer;
+        if (parts.length != 6 || !GatewayAddress.SEGMENT.matcher(parts[2]).matches()) {
+            answer = Acknowledgements.error(400, "topic must be werkstrom/v1/{tenant}/alerts/{alert-id}/ack");
+        } else {
+            try {
+                answer = acknowledgements.acknowledge(AckRequest.parse(parts[2], parts[4], message.getPayload()), "mqtt");
+            } catch (IllegalArgumentException e) {
+                answer = Acknowledgements.error(400, e.getMessage());
+            }
+        }
+        if (answer.status() != 200) {
+            LOG.info("refused acknowledgement on {}: {}", topic, answer.json());
+        }
+        try {
+            MqttMessage reply = new MqttMessage(answer.json().getBytes(StandardCharsets.UTF_8));
+            reply.setQos(1);
+            if (message.getProperties() != null && message.getProperties().getCorrelationData() != null) {
+                MqttProperties properties = new MqttProperties();
+                properties.setCorrelationData(message.getProperties().getCorrelationData());
+                reply.setProperties(properties);
+            }
+            client.publish(replyTopic, reply);
+        } catch (MqttException | IllegalArgumentException e) {
+            LOG.warn("could not answer the acknowledgement on {} at {}", topic, replyTopic, e);
+        }
+    }
+
+    private MqttCallback callback() {
+        return new MqttCallback() {
+            @Override
+            public void messageArrived(String topic, MqttMessage message) {
+                worker.execute(() -> {
+                    try {
+                        handle(topic, message);
+                    } catch (RuntimeException e) {
+                        LOG.error("acknowledgement on {} failed", topic, e);
+                    }
+                });
+            }
+
+            @Override
+            public void disconnected(MqttDisconnectResponse response) {
+                LOG.warn("alert acknowledgement listener disconnected: {}", response);
+            }
+
+            @Override
+            public void mqttErrorOccurred(MqttException exception) {
+                LOG.warn("alert acknowledgement listener MQTT error", exception);
+            }
+
+            @Override
+            public void deliveryComplete(IMqttToken token) {
+            }
+
+            @Override
+            public void connectComplete(boolean reconnect, String serverUri) {
+                if (reconnect) {
+                    // A clean-start reconnect has no subscriptions: subscribe again, off the callback thread.
+                    worker.execute(() -> {
+                        try {
+                            subscribe();
+                        } catch (MqttException e) {
+                            LOG.error("could not subscribe again to {} after reconnecting", subscription, e);
+                        }
+                    });
+                }
+            }
+
+            @Override
+            public void authPacketArrived(int reasonCode, MqttProperties properties) {
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        worker.shutdown();
+        try {
+            worker.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

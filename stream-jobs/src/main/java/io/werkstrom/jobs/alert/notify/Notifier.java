@@ -1,0 +1,133 @@
+package io.werkstrom.jobs.alert.notify;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.werkstrom.jobs.alert.AlertStore;
+import io.werkstrom.jobs.alert.AlertStore.Delivery;
+import io.werkstrom.jobs.storage.StoreException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers the alert outbox ({@code alert_deliveries}): claims due notifications, hands each to its
+ * channel, and records the outcome. A failed attempt is retried after
+ * {@link NotifierOptions#backoff}; after {@link NotifierOptions#maxAttempts} attempts, or at once
+ * for a permanent failure, the notification is dead ({@code alert_dead_letters}).
+ *
+ * <p>{@link #deliverDue()} does one round, for callers that drive it; {@link #start()} runs rounds
+ * on a daemon thread every poll interval until {@link #close()}. A database failure ends the round
+ * (logged) and the next round tries again. Owns its {@link AlertStore}.
+ */
+public final class Notifier implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
+
+    private final AlertStore store;
+    private final Map<String, Channel> channels;
+    private final NotifierOptions options;
+    private Thread thread;
+    private volatile boolean running;
+
+    /** @param channels by channel name: {@code webhook}, {@code email}, {@code mqtt} */
+    public Notifier(AlertStore store, Map<String, Channel> channels, NotifierOptions options) {
+        this.store = store;
+        this.channels = Map.copyOf(channels);
+        this.options = options;
+    }
+
+    /** Delivers what is due now; returns how many notifications were attempted. */
+    public synchronized int deliverDue() throws StoreException {
+        List<Delivery> due = store.claimDue(options.batchSize(), options.lease());
+        for (Delivery delivery : due) {
+            attempt(delivery);
+        }
+        return due.size();
+    }
+
+    private void attempt(Delivery claimed) throws StoreException {
+        Delivery delivery = claimed;
+        Channel channel = channels.get(delivery.channel());
+        try {
+            if (channel == null) {
+                throw new DeliveryException("no " + delivery.channel() + " channel is configured", true);
+            }
+            if ("mqtt".equals(delivery.channel())) {
+                // The retained message is the alert's state: send the current one, so that a late retry of an
+                // older transition cannot overwrite a newer state.
+                String current = store.currentState(delivery.alertId());
+                if (current != null) {
+                    delivery = new Delivery(delivery.id(), delivery.tenant(), delivery.alertId(), delivery.channel(),
+                            delivery.target(), current, delivery.attempts(), delivery.secretRef());
+                }
+            }
+            channel.send(delivery);
+            store.delivered(delivery);
+        } catch (DeliveryException e) {
+            int attempts = delivery.attempts() + 1;
+            if (e.permanent() || attempts >= options.maxAttempts()) {
+                String reason = (e.permanent() ? "permanent failure" : "gave up after " + attempts + " attempts")
+                        + ": " + e.getMessage();
+                LOG.warn("alert notification {} ({} to {}) is dead: {}", delivery.id(), delivery.channel(),
+                        delivery.target(), reason, e);
+                store.dead(delivery, reason);
+            } else {
+                Instant retryAt = Instant.now().plus(options.backoff(attempts));
+                LOG.info("alert notification {} ({} to {}) failed (attempt {}), retrying at {}: {}", delivery.id(),
+                        delivery.channel(), delivery.target(), attempts, retryAt, e.getMessage());
+                store.retryLater(delivery, e.getMessage(), retryAt);
+            }
+        }
+    }
+
+    /** Runs delivery rounds on a daemon thread until {@link #close()}. */
+    public synchronized void start() {
+        if (thread != null) {
+            throw new IllegalStateException("the notifier is already started");
+        }
+        running = true;
+        thread = new Thread(this::loop, "alert-notifier");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                if (deliverDue() == options.batchSize()) {
+                    continue;
+                }
+            } catch (StoreException e) {
+                LOG.warn("alert notifier round failed; trying again", e);
+            } catch (RuntimeException e) {
+                LOG.error("alert notifier round failed unexpectedly; trying again", e);
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(options.pollInterval().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() throws StoreException {
+        running = false;
+        Thread running = thread;
+        if (running != null) {
+            running.interrupt();
+            try {
+                running.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            store.close();
+        }
+    }
+}

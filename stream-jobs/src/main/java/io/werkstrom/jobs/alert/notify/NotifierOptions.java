@@ -1,0 +1,63 @@
+package io.werkstrom.jobs.alert.notify;
+
+import java.time.Duration;
+
+/**
+ * How the {@link Notifier} delivers. Immutable.
+ *
+ * @param maxAttempts    attempts per notification before it is dead-lettered (1 = no retry)
+ * @param initialBackoff wait after the first failed attempt; doubled after each further one
+ * @param maxBackoff     the longest wait between two attempts
+ * @param pollInterval   how often the outbox is checked for due notifications
+ * @param batchSize      notifications claimed per poll
+ * @param lease          how long a claimed notification is hidden from other notifiers; longer
+ *                       than the slowest attempt
+ * @param timeout        connect and read timeout of one webhook or SMTP attempt
+ */
+public record NotifierOptions(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration pollInterval,
+                              int batchSize, Duration lease, Duration timeout) {
+
+    public static final int DEFAULT_MAX_ATTEMPTS = 8;
+    public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofMinutes(10);
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+    public static final int DEFAULT_BATCH_SIZE = 50;
+    public static final Duration DEFAULT_LEASE = Duration.ofMinutes(2);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    public NotifierOptions {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts + ".");
+        }
+        positive("initialBackoff", initialBackoff);
+        positive("maxBackoff", maxBackoff);
+        positive("pollInterval", pollInterval);
+        positive("lease", lease);
+        positive("timeout", timeout);
+        if (maxBackoff.compareTo(initialBackoff) < 0) {
+            throw new IllegalArgumentException("maxBackoff must not be shorter than initialBackoff.");
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize + ".");
+        }
+    }
+
+    public static NotifierOptions defaults() {
+        return new NotifierOptions(DEFAULT_MAX_ATTEMPTS, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF,
+                DEFAULT_POLL_INTERVAL, DEFAULT_BATCH_SIZE, DEFAULT_LEASE, DEFAULT_TIMEOUT);
+    }
+
+    /** The wait after failed attempt number {@code attempt} (1-based): initial × 2^(attempt-1), capped. */
+    public Duration backoff(int attempt) {
+        long initial = initialBackoff.toMillis();
+        int doublings = Math.min(Math.max(attempt - 1, 0), 30);
+        long wait = initial << doublings;
+        return Duration.ofMillis(wait < initial ? maxBackoff.toMillis() : Math.min(wait, maxBackoff.toMillis()));
+    }
+
+    private static void positive(String name, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + value + ".");
+        }
+    }
+}

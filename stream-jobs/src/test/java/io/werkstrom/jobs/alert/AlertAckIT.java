@@ -1,0 +1,267 @@
+package io.werkstrom.jobs.alert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.werkstrom.jobs.alert.ack.MqttAckListener;
+import io.werkstrom.jobs.alert.notify.NotifierOptions;
+import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.PostgresServer;
+
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The alert service's acknowledgements over MQTT (real Mosquitto) and HTTP, stored in PostgreSQL,
+ * and what it answers to bad commands.
+ */
+class AlertAckIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ACME_TOKEN = "acme-token-0123456789abcdef";
+    private static final String GLOBEX_TOKEN = "globex-token-0123456789abcdef";
+
+    private static PostgresServer postgres;
+    private static MosquittoBroker broker;
+
+    @TempDir
+    Path dir;
+
+    private StoreOptions store;
+    private AlertService service;
+    private MqttProbe results;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void startServices() {
+        postgres = PostgresServer.start();
+        broker = MosquittoBroker.start();
+    }
+
+    @AfterAll
+    static void stopServices() {
+        if (broker != null) {
+            broker.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @BeforeEach
+    void prepare(TestInfo test) throws Exception {
+        String name = "a" + test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
+        name = name.substring(0, Math.min(40, name.length()));
+        postgres.createDatabase(name);
+        store = postgres.storeOptions(name);
+        SchemaMigrator.migrate(store);
+        Path tokens = dir.resolve("tokens");
+        Files.writeString(tokens, "acme=" + ACME_TOKEN + "\nglobex=" + GLOBEX_TOKEN + "\n");
+        NotifierOptions notifier = new NotifierOptions(3, Duration.ofMillis(100), Duration.ofSeconds(1),
+                Duration.ofMillis(50), 50, Duration.ofSeconds(30), Duration.ofSeconds(5));
+        service = AlertService.start(new AlertService.Options(store, broker.uri(), null, null, "alerts-" + name,
+                "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokens, null, 0, null,
+                notifier, Map.of()));
+        results = new MqttProbe(broker.uri(), "results-" + name, "werkstrom/v1/+/alerts/+/ack/result");
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        results.close();
+        service.close();
+    }
+
+    @Test
+    void acknowledgementsOverMqttAndHttpAreStoredWithTheirUser() throws Exception {
+        UUID first = open("acme", "hot");
+        UUID second = open("acme", "cold");
+
+        publish(MqttAckListener.ackTopic("acme", first.toString()), "{\"user\":\"alice\"}");
+        JsonNode mqttAnswer = answer(first);
+        assertTrue(mqttAnswer.path("ok").asBoolean(), mqttAnswer.toString());
+        assertEquals("acknowledged", mqttAnswer.path("alert").path("state").asText());
+
+        HttpResponse<String> response = post("acme", second.toString(), ACME_TOKEN, "{\"user\":\"bob\"}");
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("bob", JSON.readTree(response.body()).path("alert").path("acknowledged_by").asText());
+
+        assertEquals("acknowledged alice", row("SELECT state || ' ' || acknowledged_by FROM alerts WHERE id = ?", first));
+        assertEquals("acknowledged bob", row("SELECT state || ' ' || acknowledged_by FROM alerts WHERE id = ?", second));
+        assertEquals("open acknowledged alice acknowledged via mqtt", row("SELECT from_state || ' ' || to_state || ' '"
+                + " || actor || ' ' || note FROM alert_history WHERE alert_id = ? AND to_state = 'acknowledged'", first));
+        assertEquals("acme", row("SELECT tenant FROM alert_history WHERE alert_id = ? AND to_state = 'acknowledged'",
+                second));
+
+        // The service's notifier publishes the new state, retained.
+        try (MqttProbe state = new MqttProbe(broker.uri(), "state-reader", AlertStore.stateTopic("acme", first))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                String message = state.next(30);
+                assertNotNull(message, "the alert's state on MQTT");
+                if (JSON.readTree(message.substring(message.indexOf(' ') + 1)).path("state").asText()
+                        .equals("acknowledged")) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("no acknowledged state on MQTT: last " + message);
+                }
+            }
+        }
+    }
+
+    @Test
+    void badCommandsGetAClearErrorAndBreakNothing() throws Exception {
+        UUID alert = open("acme", "hot");
+        UUID resolved = open("acme", "cold");
+        resolve("acme", "cold");
+        String id = alert.toString();
+
+        assertError(post("acme", id, null, "{\"user\":\"x\"}"), 401, "bearer token");
+        assertError(post("acme", id, GLOBEX_TOKEN, "{\"user\":\"x\"}"), 401, "bearer token");
+        assertError(post("globex", id, GLOBEX_TOKEN, "{\"user\":\"x\"}"), 404, "tenant globex has no alert");
+        assertError(post("acme", id, ACME_TOKEN, "{\"user\":"), 400, "not JSON");
+        assertError(post("acme", "not-a-uuid", ACME_TOKEN, "{\"user\":\"x\"}"), 400, "not a UUID");
+        assertError(post("acme", UUID.randomUUID().toString(), ACME_TOKEN, "{\"user\":\"x\"}"), 404, "has no alert");
+        assertError(post("acme", resolved.toString(), ACME_TOKEN, "{\"user\":\"x\"}"), 409, "resolved");
+        HttpResponse<String> get = http.send(HttpRequest.newBuilder(uri("acme", id)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(get, 405, "use POST");
+
+        publish(MqttAckListener.ackTopic("acme", id), "no json");
+        assertMqttError(answer(alert), "not JSON");
+        publish(MqttAckListener.ackTopic("globex", id), "{\"user\":\"mallory\"}");
+        assertMqttError(answer(alert), "tenant globex has no alert");
+        assertEquals("open", row("SELECT state FROM alerts WHERE id = ?", alert), "nothing was acknowledged");
+
+        // Both doors still work, and a second acknowledgement changes nothing.
+        publish(MqttAckListener.ackTopic("acme", id), "{\"user\":\"alice\"}");
+        assertTrue(answer(alert).path("ok").asBoolean());
+        HttpResponse<String> again = post("acme", id, ACME_TOKEN, "{\"user\":\"bob\"}");
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals("already acknowledged", JSON.readTree(again.body()).path("result").asText());
+        assertEquals("alice", row("SELECT acknowledged_by FROM alerts WHERE id = ?", alert));
+        assertEquals("1", row("SELECT count(*)::text FROM alert_history WHERE alert_id = ?"
+                + " AND to_state = 'acknowledged'", alert));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private UUID open(String tenant, String ruleId) throws Exception {
+        AlertTransition opened = new GatewayAlerts().onBatch(batch(tenant, 99), List.of(rule(tenant, ruleId)),
+                System.currentTimeMillis()).get(0);
+        try (AlertStore alerts = AlertStore.open(store, "test")) {
+            UUID id = alerts.apply(opened);
+            assertNotNull(id);
+            return id;
+        }
+    }
+
+    private void resolve(String tenant, String ruleId) throws Exception {
+        GatewayAlerts evaluation = new GatewayAlerts();
+        List<AlertTransition> transitions = new java.util.ArrayList<>(evaluation.onBatch(batch(tenant, 99),
+                List.of(rule(tenant, ruleId)), 0));
+        transitions.addAll(evaluation.onBatch(batch(tenant, 10), List.of(rule(tenant, ruleId)), 0));
+        try (AlertStore alerts = AlertStore.open(store, "test")) {
+            assertNotNull(alerts.apply(transitions.get(1)));
+        }
+    }
+
+    private static AlertRule rule(String tenant, String ruleId) {
+        return Rules.threshold(tenant, ruleId, "temp", 80, 80, 0, 0);
+    }
+
+    private static ReceivedBatch batch(String tenant, double value) {
+        long micros = System.currentTimeMillis() * 1000;
+        return new ReceivedBatch(new GatewayAddress(tenant, "plant-1", "gw-1"), TelemetryBatch.builder("gw-1", 0)
+                .add(micros, "press-1", "temp", value, Quality.GOOD).build(), micros);
+    }
+
+    private void publish(String topic, String payload) throws Exception {
+        MqttMessage message = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8));
+        message.setQos(1);
+        message.setProperties(new MqttProperties());
+        results.client().publish(topic, message);
+    }
+
+    /** The next answer on .../ack/result, which must be about {@code alert}'s topic. */
+    private JsonNode answer(UUID alert) throws Exception {
+        String message = results.next(30);
+        assertNotNull(message, "an answer to the acknowledgement");
+        assertTrue(message.startsWith("werkstrom/v1/") && message.contains("/alerts/" + alert + "/ack/result "), message);
+        return JSON.readTree(message.substring(message.indexOf(' ') + 1));
+    }
+
+    private static void assertMqttError(JsonNode answer, String expected) {
+        assertEquals(false, answer.path("ok").asBoolean(true), answer.toString());
+        assertTrue(answer.path("error").asText().contains(expected), answer.toString());
+    }
+
+    private static void assertError(HttpResponse<String> response, int status, String expected) throws Exception {
+        assertEquals(status, response.statusCode(), response.body());
+        JsonNode body = JSON.readTree(response.body());
+        assertEquals(false, body.path("ok").asBoolean(true), response.body());
+        assertTrue(body.path("error").asText().contains(expected), response.body());
+    }
+
+    private HttpResponse<String> post(String tenant, String id, String token, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(tenant, id))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI uri(String tenant, String id) {
+        return URI.create("http://127.0.0.1:" + service.httpPort() + "/tenants/" + tenant + "/alerts/" + id + "/ack");
+    }
+
+    private String row(String sql, UUID id) throws Exception {
+        try (Connection connection = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             PreparedStatement select = connection.prepareStatement(sql)) {
+            select.setObject(1, id);
+            try (ResultSet row = select.executeQuery()) {
+                assertTrue(row.next(), sql);
+                return row.getString(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,359 @@
+package io.werkstrom.jobs.alert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.werkstrom.jobs.alert.notify.Channel;
+import io.werkstrom.jobs.alert.notify.EmailChannel;
+import io.werkstrom.jobs.alert.notify.MqttStateChannel;
+import io.werkstrom.jobs.alert.notify.Notifier;
+import io.werkstrom.jobs.alert.notify.NotifierOptions;
+import io.werkstrom.jobs.alert.notify.Secrets;
+import io.werkstrom.jobs.alert.notify.Signatures;
+import io.werkstrom.jobs.alert.notify.SmtpClient;
+import io.werkstrom.jobs.alert.notify.WebhookChannel;
+import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.PostgresServer;
+
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * Rule evaluation → PostgreSQL → notifier, against a real HTTP receiver, a local SMTP sink,
+ * Mosquitto and PostgreSQL. Each test has its own database.
+ */
+class AlertNotificationIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ACME_SECRET = "acme-webhook-secret";
+    private static final String GLOBEX_SECRET = "globex-webhook-secret";
+    private static final long T0 = System.currentTimeMillis() - 3_600_000L;
+
+    private static PostgresServer postgres;
+    private static MosquittoBroker broker;
+
+    private StoreOptions store;
+    private AlertStore alerts;
+    private WebhookReceiver receiver;
+    private SmtpSink smtp;
+    private MqttClient mqtt;
+    private long sequence;
+
+    @BeforeAll
+    static void startServices() {
+        postgres = PostgresServer.start();
+        broker = MosquittoBroker.start();
+    }
+
+    @AfterAll
+    static void stopServices() {
+        if (broker != null) {
+            broker.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @BeforeEach
+    void prepare(TestInfo test) throws Exception {
+        String name = "n" + test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
+        name = name.substring(0, Math.min(40, name.length()));
+        postgres.createDatabase(name);
+        store = postgres.storeOptions(name);
+        SchemaMigrator.migrate(store);
+        alerts = AlertStore.open(store, "test");
+        receiver = new WebhookReceiver();
+        smtp = new SmtpSink();
+        mqtt = new MqttClient(broker.uri(), "notifier-" + name, new MemoryPersistence());
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(true);
+        mqtt.connect(options);
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        alerts.close();
+        receiver.close();
+        smtp.close();
+        if (mqtt.isConnected()) {
+            mqtt.disconnect();
+        }
+        mqtt.close();
+    }
+
+    @Test
+    void everyOpenAndResolveNotifiesEachSubscriberOnceAndFlappingNobody() throws Exception {
+        subscribe("acme", "webhook", receiver.url("/acme"), "env:ACME_HOOK", null);
+        subscribe("acme", "email", "ops@acme.example", null, null);
+        AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 70, 3_000, 3_000);
+        GatewayAddress gateway = new GatewayAddress("acme", "plant-1", "gw-1");
+        GatewayAlerts evaluation = new GatewayAlerts();
+        List<AlertTransition> transitions = new ArrayList<>();
+        long t = T0;
+        // Flapping across the trigger every second: never above it for the 3 s hold.
+        for (int i = 0; i < 20; i++, t += 1_000) {
+            transitions.addAll(evaluation.onBatch(batch(gateway, t, i % 2 == 0 ? 90 : 60), List.of(rule), t));
+        }
+        assertEquals(List.of(), transitions, "flapping before the alert");
+        for (int i = 0; i < 5; i++, t += 1_000) {
+            transitions.addAll(evaluation.onBatch(batch(gateway, t, 95), List.of(rule), t));
+        }
+        // Flapping while open: never below the clear level for the 3 s clear hold.
+        for (int i = 0; i < 20; i++, t += 1_000) {
+            transitions.addAll(evaluation.onBatch(batch(gateway, t, i % 2 == 0 ? 60 : 90), List.of(rule), t));
+        }
+        for (int i = 0; i < 5; i++, t += 1_000) {
+            transitions.addAll(evaluation.onBatch(batch(gateway, t, 50), List.of(rule), t));
+        }
+        assertEquals(List.of(AlertTransition.Type.OPENED, AlertTransition.Type.RESOLVED),
+                transitions.stream().map(AlertTransition::type).toList());
+        for (AlertTransition transition : transitions) {
+            assertNotNull(alerts.apply(transition));
+            // A replay (the job restarting from a checkpoint) changes nothing and notifies nobody.
+            assertNull(alerts.apply(transition), "replayed " + transition.type());
+        }
+
+        deliverAll(notifier(NotifierOptions.defaults()));
+
+        List<WebhookReceiver.Request> posts = receiver.requests();
+        assertEquals(2, posts.size(), "webhook posts");
+        List<String> events = new ArrayList<>();
+        String alertId = null;
+        for (WebhookReceiver.Request post : posts) {
+            assertTrue(Signatures.verify(ACME_SECRET.getBytes(StandardCharsets.UTF_8), post.body(),
+                    post.header(Signatures.HEADER)), "signature of " + new String(post.body(), StandardCharsets.UTF_8));
+            JsonNode alert = JSON.readTree(post.body());
+            events.add(alert.path("event").asText() + "/" + alert.path("state").asText());
+            assertEquals("acme", alert.path("tenant").asText());
+            assertEquals("press-1", alert.path("machine").asText());
+            alertId = alert.path("id").asText();
+        }
+        assertEquals(List.of("opened/open", "resolved/resolved"), events);
+
+        List<SmtpSink.Mail> mails = smtp.mails();
+        assertEquals(2, mails.size(), "e-mails");
+        assertEquals(List.of("ops@acme.example"), mails.get(0).to());
+        assertTrue(mails.get(0).header("Subject").contains("opened: hot on gw-1/press-1"), mails.get(0).header("Subject"));
+        assertTrue(mails.get(1).header("Subject").contains("resolved"), mails.get(1).header("Subject"));
+
+        // The retained state topic holds the latest state for anyone subscribing later.
+        JsonNode retained = JSON.readTree(retained(AlertStore.stateTopic("acme", java.util.UUID.fromString(alertId))));
+        assertEquals("resolved", retained.path("state").asText());
+
+        assertEquals(List.of("null->open by rule-engine", "open->resolved by rule-engine"), history(alertId));
+        assertEquals(1, count("SELECT count(*) FROM alerts WHERE tenant = 'acme' AND state = 'resolved'"));
+        assertEquals(6, count("SELECT count(*) FROM alert_deliveries WHERE state = 'delivered' AND attempts = 1"));
+    }
+
+    @Test
+    void aReceiverThatAnswers500IsRetriedWithBackoffUntilItTakesTheNotification() throws Exception {
+        subscribe("acme", "webhook", receiver.url("/flaky"), "env:ACME_HOOK", null);
+        receiver.script(500, 500);
+        open("acme", "hot");
+        deliverAll(notifier(fastRetries(5)));
+
+        List<WebhookReceiver.Request> posts = receiver.requests();
+        assertEquals(3, posts.size(), "two failures and the success");
+        assertEquals(1, posts.stream().map(p -> p.header(WebhookChannel.DELIVERY_HEADER)).distinct().count(),
+                "the same delivery each time");
+        assertEquals(1, posts.stream().map(p -> new String(p.body(), StandardCharsets.UTF_8)).distinct().count());
+        assertTrue(Signatures.verify(ACME_SECRET.getBytes(StandardCharsets.UTF_8), posts.get(2).body(),
+                posts.get(2).header(Signatures.HEADER)));
+        assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE channel = 'webhook' AND state = 'delivered'"
+                + " AND attempts = 3"));
+        assertEquals(0, count("SELECT count(*) FROM alert_dead_letters"));
+    }
+
+    @Test
+    void theLastFailedRetryLeavesADeadLetter() throws Exception {
+        subscribe("acme", "webhook", receiver.url("/down"), "env:ACME_HOOK", null);
+        subscribe("acme", "webhook", receiver.url("/unsigned"), "env:NOT_SET", null);
+        receiver.answerAlways(500);
+        open("acme", "hot");
+        deliverAll(notifier(fastRetries(3)));
+
+        assertEquals(3, receiver.requests().stream().filter(r -> r.path().equals("/down")).count(), "attempts");
+        assertEquals(0, receiver.requests().stream().filter(r -> r.path().equals("/unsigned")).count(),
+                "a secret that cannot be found is not retried");
+        assertEquals(2, count("SELECT count(*) FROM alert_deliveries WHERE state = 'dead'"));
+        try (Connection connection = connect();
+             PreparedStatement select = connection.prepareStatement("SELECT target, attempts, reason, payload, tenant"
+                     + " FROM alert_dead_letters ORDER BY id");
+             ResultSet row = select.executeQuery()) {
+            List<String> rows = new ArrayList<>();
+            while (row.next()) {
+                assertEquals("acme", row.getString("tenant"));
+                assertTrue(row.getString("payload").contains("\"rule_id\":\"hot\""));
+                rows.add(row.getString("target").replaceAll(".*/", "/") + " " + row.getInt("attempts") + " "
+                        + row.getString("reason"));
+            }
+            assertEquals(2, rows.size(), rows.toString());
+            assertTrue(rows.stream().anyMatch(r -> r.startsWith("/down 3 gave up after 3 attempts")
+                    && r.contains("answered 500")), rows.toString());
+            assertTrue(rows.stream().anyMatch(r -> r.startsWith("/unsigned 1 permanent failure")
+                    && r.contains("NOT_SET")), rows.toString());
+        }
+    }
+
+    @Test
+    void subscribersOnlyHearOfTheirOwnTenantsAlertsAndRules() throws Exception {
+        try (WebhookReceiver globexReceiver = new WebhookReceiver()) {
+            subscribe("acme", "webhook", receiver.url("/acme"), "env:ACME_HOOK", null);
+            subscribe("acme", "webhook", receiver.url("/acme-cold-only"), "env:ACME_HOOK", "{cold}");
+            subscribe("globex", "webhook", globexReceiver.url("/globex"), "env:GLOBEX_HOOK", null);
+            subscribe("globex", "email", "ops@globex.example", null, null);
+            open("acme", "hot");
+            open("globex", "hot");
+            open("globex", "pressure");
+            deliverAll(notifier(NotifierOptions.defaults()));
+
+            List<String> acme = tenants(receiver.requests());
+            List<String> globex = tenants(globexReceiver.requests());
+            assertEquals(List.of("acme"), acme, "acme's receiver");
+            assertEquals(List.of("globex", "globex"), globex, "globex's receiver");
+            assertTrue(receiver.requests().stream().noneMatch(r -> r.path().equals("/acme-cold-only")),
+                    "the rule filter");
+            for (WebhookReceiver.Request post : globexReceiver.requests()) {
+                assertTrue(Signatures.verify(GLOBEX_SECRET.getBytes(StandardCharsets.UTF_8), post.body(),
+                        post.header(Signatures.HEADER)), "signed with globex's own secret");
+            }
+            assertEquals(2, smtp.mails().size());
+            assertTrue(smtp.mails().stream().allMatch(m -> m.to().equals(List.of("ops@globex.example"))
+                    && m.data().contains("\"tenant\":\"globex\"") && !m.data().contains("acme")));
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private Notifier notifier(NotifierOptions options) throws Exception {
+        Channel webhook = new WebhookChannel(new Secrets(Map.of("ACME_HOOK", ACME_SECRET, "GLOBEX_HOOK", GLOBEX_SECRET)),
+                Duration.ofSeconds(10));
+        Channel email = new EmailChannel(new SmtpClient("127.0.0.1", smtp.port(), "alerts@werkstrom.example", "test",
+                Duration.ofSeconds(10)));
+        return new Notifier(AlertStore.open(store, "test notifier"),
+                Map.of("webhook", webhook, "email", email, "mqtt", new MqttStateChannel(mqtt)), options);
+    }
+
+    private static NotifierOptions fastRetries(int attempts) {
+        return new NotifierOptions(attempts, Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMillis(20), 50,
+                Duration.ofSeconds(30), Duration.ofSeconds(10));
+    }
+
+    /** Runs delivery rounds until nothing is pending any more (retries included). */
+    private void deliverAll(Notifier notifier) throws Exception {
+        try (notifier) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending'") > 0) {
+                if (System.nanoTime() > deadline) {
+                    fail("deliveries still pending after 60 s");
+                }
+                if (notifier.deliverDue() == 0) {
+                    TimeUnit.MILLISECONDS.sleep(20);
+                }
+            }
+        }
+    }
+
+    private void open(String tenant, String ruleId) throws Exception {
+        AlertRule rule = Rules.threshold(tenant, ruleId, "temp", 80, 80, 0, 0);
+        List<AlertTransition> opened = new GatewayAlerts().onBatch(
+                batch(new GatewayAddress(tenant, "plant-1", "gw-1"), T0, 99), List.of(rule), T0);
+        assertEquals(1, opened.size());
+        assertNotNull(alerts.apply(opened.get(0)));
+    }
+
+    private ReceivedBatch batch(GatewayAddress gateway, long millis, double value) {
+        TelemetryBatch batch = TelemetryBatch.builder(gateway.gateway(), sequence++)
+                .add(millis * 1000, "press-1", "temp", value, Quality.GOOD).build();
+        return new ReceivedBatch(gateway, batch, millis * 1000);
+    }
+
+    private void subscribe(String tenant, String channel, String target, String secretRef, String ruleIds)
+            throws Exception {
+        try (Connection connection = connect();
+             PreparedStatement insert = connection.prepareStatement("INSERT INTO alert_subscriptions (tenant, channel,"
+                     + " target, secret_ref, rule_ids) VALUES (?, ?, ?, ?, ?::text[])")) {
+            insert.setString(1, tenant);
+            insert.setString(2, channel);
+            insert.setString(3, target);
+            insert.setString(4, secretRef);
+            insert.setString(5, ruleIds);
+            insert.executeUpdate();
+        }
+    }
+
+    private List<String> tenants(List<WebhookReceiver.Request> requests) throws Exception {
+        List<String> tenants = new ArrayList<>();
+        for (WebhookReceiver.Request request : requests) {
+            tenants.add(JSON.readTree(request.body()).path("tenant").asText());
+        }
+        return tenants;
+    }
+
+    private String retained(String topic) throws Exception {
+        try (MqttProbe probe = new MqttProbe(broker.uri(), "reader-" + System.nanoTime(), topic)) {
+            String message = probe.next(30);
+            assertNotNull(message, "a retained message on " + topic);
+            return message.substring(message.indexOf(' ') + 1);
+        }
+    }
+
+    private List<String> history(String alertId) throws Exception {
+        try (Connection connection = connect();
+             PreparedStatement select = connection.prepareStatement("SELECT from_state, to_state, actor FROM"
+                     + " alert_history WHERE alert_id = ?::uuid AND tenant = 'acme' ORDER BY id")) {
+            select.setString(1, alertId);
+            List<String> rows = new ArrayList<>();
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    rows.add(row.getString(1) + "->" + row.getString(2) + " by " + row.getString(3));
+                }
+            }
+            return rows;
+        }
+    }
+
+    private long count(String sql) throws Exception {
+        try (Connection connection = connect();
+             PreparedStatement select = connection.prepareStatement(sql);
+             ResultSet row = select.executeQuery()) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    private Connection connect() throws Exception {
+        return DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+    }
+}

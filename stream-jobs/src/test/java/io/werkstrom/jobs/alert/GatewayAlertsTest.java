@@ -1,0 +1,158 @@
+package io.werkstrom.jobs.alert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.werkstrom.analytics.detect.Anomaly;
+import io.werkstrom.jobs.storage.DetectedAnomaly;
+import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+
+import org.junit.jupiter.api.Test;
+
+class GatewayAlertsTest {
+
+    private static final GatewayAddress GATEWAY = new GatewayAddress("acme", "plant-1", "gw-1");
+    private static final long T0 = 1_800_000_000_000L;
+
+    private long sequence;
+
+    /** One sample per second of {@code sensor} on {@code machine}, starting at {@code startMillis}. */
+    private ReceivedBatch batch(String machine, String sensor, long startMillis, double... values) {
+        TelemetryBatch.Builder builder = TelemetryBatch.builder(GATEWAY.gateway(), sequence++);
+        for (int i = 0; i < values.length; i++) {
+            builder.add((startMillis + i * 1_000L) * 1_000L, machine, sensor, values[i], Quality.GOOD);
+        }
+        builder.add(startMillis * 1_000L, machine, "other_sensor", 1_000.0, Quality.GOOD);
+        return new ReceivedBatch(GATEWAY, builder.build(), startMillis * 1_000L);
+    }
+
+    @Test
+    void thresholdOpensAfterItsHoldOncePerMachineAndResolvesBelowTheClearLevel() {
+        AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 70, 3_000, 2_000);
+        GatewayAlerts alerts = new GatewayAlerts();
+        List<AlertTransition> out = new ArrayList<>();
+        // Above for 2 s only: no alert.
+        out.addAll(alerts.onBatch(batch("press-1", "temp", T0, 85, 85, 60), List.of(rule), T0));
+        assertEquals(List.of(), out);
+        // Above for 3 s: one alert; staying above adds nothing.
+        out.addAll(alerts.onBatch(batch("press-1", "temp", T0 + 10_000, 85, 90, 95, 99, 91), List.of(rule), T0));
+        assertEquals(1, out.size());
+        AlertTransition opened = out.get(0);
+        assertEquals(AlertTransition.Type.OPENED, opened.type());
+        assertEquals("press-1", opened.machine());
+        assertEquals("temp", opened.sensor());
+        assertEquals("plant-1", opened.site());
+        assertEquals(T0 + 13_000, opened.at().toEpochMilli());
+        // Between clear and trigger level (hysteresis): still open. Another machine opens its own alert.
+        out.addAll(alerts.onBatch(batch("press-1", "temp", T0 + 20_000, 75, 75, 75, 75), List.of(rule), T0));
+        out.addAll(alerts.onBatch(batch("press-2", "temp", T0 + 20_000, 81, 81, 81, 81), List.of(rule), T0));
+        assertEquals(2, out.size());
+        assertEquals("press-2", out.get(1).machine());
+        // Below the clear level for 2 s: resolved.
+        out.addAll(alerts.onBatch(batch("press-1", "temp", T0 + 30_000, 60, 60, 60), List.of(rule), T0));
+        assertEquals(3, out.size());
+        assertEquals(AlertTransition.Type.RESOLVED, out.get(2).type());
+        assertEquals("press-1", out.get(2).machine());
+        assertEquals(T0 + 32_000, out.get(2).at().toEpochMilli());
+    }
+
+    @Test
+    void thresholdBelowDirectionAndBadSamplesIgnored() {
+        AlertRule low = new AlertRule("acme", "low-pressure", 1, RuleKind.THRESHOLD, "critical", null, "press-1",
+                "pressure", false, 2.0, 2.5, 0, 0, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        TelemetryBatch bad = TelemetryBatch.builder("gw-1", 0).add(T0 * 1000, "press-1", "pressure", Double.NaN,
+                Quality.BAD).add(T0 * 1000, "press-2", "pressure", 0.5, Quality.GOOD).build();
+        assertEquals(List.of(), alerts.onBatch(new ReceivedBatch(GATEWAY, bad, 0), List.of(low), T0),
+                "bad samples and other machines do not fire");
+        List<AlertTransition> out = alerts.onBatch(batch("press-1", "pressure", T0, 1.5, 2.2, 2.6), List.of(low), T0);
+        assertEquals(List.of(AlertTransition.Type.OPENED, AlertTransition.Type.RESOLVED),
+                out.stream().map(AlertTransition::type).toList());
+        assertEquals(T0 + 2_000, out.get(1).at().toEpochMilli(), "resolved only above the clear level 2.5");
+    }
+
+    @Test
+    void scrapPredictionsAboveTheLimitOpenAndBelowResolve() {
+        AlertRule rule = Rules.scrap("acme", "scrap", 0.8);
+        GatewayAlerts alerts = new GatewayAlerts();
+        assertEquals(List.of(), alerts.onPrediction(prediction(0, 0.5), List.of(rule)));
+        List<AlertTransition> opened = alerts.onPrediction(prediction(1, 0.93), List.of(rule));
+        assertEquals(1, opened.size());
+        assertEquals("press-1", opened.get(0).machine());
+        assertEquals(0.93, opened.get(0).value());
+        assertEquals(List.of(), alerts.onPrediction(prediction(2, 0.85), List.of(rule)));
+        assertEquals(AlertTransition.Type.RESOLVED, alerts.onPrediction(prediction(3, 0.2), List.of(rule)).get(0).type());
+    }
+
+    private static ScrapPrediction prediction(int cycle, double probability) {
+        return new ScrapPrediction("acme", "plant-1", "gw-1", "press-1", (T0 + cycle * 30_000L) * 1000, probability);
+    }
+
+    @Test
+    void anomaliesOpenAtOnceAndResolveAfterAQuietPeriod() {
+        AlertRule rule = Rules.anomaly("acme", "anomalies", 10_000);
+        GatewayAlerts alerts = new GatewayAlerts();
+        DetectedAnomaly anomaly = new DetectedAnomaly(GATEWAY, new Anomaly(T0 * 1000, "press-1", "temp", 99, 12, 6,
+                "robust-z"));
+        assertEquals(1, alerts.onAnomaly(anomaly, List.of(rule), T0).size());
+        assertEquals(List.of(), alerts.onAnomaly(anomaly, List.of(rule), T0 + 1_000), "one alert while open");
+        assertEquals(List.of(), alerts.onTick(List.of(rule), "gw-1", T0 + 2_000));
+        assertEquals(List.of(), alerts.onAnomaly(anomaly, List.of(rule), T0 + 8_000), "a new anomaly restarts the quiet period");
+        assertEquals(List.of(), alerts.onTick(List.of(rule), "gw-1", T0 + 9_000));
+        assertEquals(List.of(), alerts.onTick(List.of(rule), "gw-1", T0 + 18_000));
+        List<AlertTransition> resolved = alerts.onTick(List.of(rule), "gw-1", T0 + 19_000);
+        assertEquals(AlertTransition.Type.RESOLVED, resolved.get(0).type());
+        assertEquals("press-1", resolved.get(0).machine());
+
+        AlertRule strict = new AlertRule("acme", "big-anomalies", 1, RuleKind.ANOMALY, "warning", null, null, null,
+                true, 20, Double.NaN, 0, 0, 0);
+        assertEquals(List.of(), new GatewayAlerts().onAnomaly(anomaly, List.of(strict), T0), "score below the rule's level");
+    }
+
+    @Test
+    void offlineByStatusOrSilenceAndBackOnline() {
+        AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        assertEquals(List.of(), alerts.onBatch(batch("press-1", "temp", T0, 1), List.of(rule), T0));
+        List<AlertTransition> opened = alerts.onSignal(new GatewaySignal(GATEWAY, GatewaySignal.Type.OFFLINE, 0, ""),
+                List.of(rule), T0 + 1_000);
+        assertEquals(1, opened.size());
+        assertTrue(opened.get(0).message().contains("offline"), opened.get(0).message());
+        assertEquals(null, opened.get(0).machine());
+        List<AlertTransition> back = alerts.onSignal(new GatewaySignal(GATEWAY, GatewaySignal.Type.ONLINE, 0, ""),
+                List.of(rule), T0 + 2_000);
+        assertEquals(AlertTransition.Type.RESOLVED, back.get(0).type());
+
+        assertEquals(List.of(), alerts.onTick(List.of(rule), "gw-1", T0 + 61_000));
+        List<AlertTransition> silent = alerts.onTick(List.of(rule), "gw-1", T0 + 62_001);
+        assertEquals(AlertTransition.Type.OPENED, silent.get(0).type());
+        assertTrue(silent.get(0).message().contains("sent nothing"), silent.get(0).message());
+        assertEquals(AlertTransition.Type.RESOLVED,
+                alerts.onBatch(batch("press-1", "temp", T0, 1), List.of(rule), T0 + 70_000).get(0).type());
+    }
+
+    @Test
+    void dataGapsOpenOneAlertAndRemovedRulesResolveTheirAlerts() {
+        AlertRule gap = Rules.dataGap("acme", "gaps", 60_000);
+        AlertRule hot = Rules.threshold("acme", "hot", "temp", 80, 80, 0, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        GatewaySignal event = new GatewaySignal(GATEWAY, GatewaySignal.Type.DATA_GAP, 0, "{\"type\":\"data_gap\"}");
+        assertEquals(1, alerts.onSignal(event, List.of(gap, hot), T0).size());
+        assertEquals(List.of(), alerts.onSignal(event, List.of(gap, hot), T0 + 1));
+        assertEquals(1, alerts.onBatch(batch("press-1", "temp", T0, 90), List.of(gap, hot), T0).size());
+        assertEquals(2, alerts.openAlerts());
+
+        // Both rules are gone from the book (deleted or disabled): their alerts resolve at the next tick.
+        List<AlertTransition> resolved = alerts.onTick(List.of(), "gw-1", T0 + 2);
+        assertEquals(2, resolved.size());
+        assertTrue(resolved.stream().allMatch(t -> t.type() == AlertTransition.Type.RESOLVED));
+        assertTrue(resolved.stream().allMatch(t -> t.actor().contains("rule changed")));
+        assertEquals(0, alerts.openAlerts());
+    }
+}

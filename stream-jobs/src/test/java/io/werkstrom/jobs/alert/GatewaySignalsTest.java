@@ -1,0 +1,54 @@
+package io.werkstrom.jobs.alert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+
+import io.werkstrom.jobs.source.MqttRecord;
+
+import org.junit.jupiter.api.Test;
+
+class GatewaySignalsTest {
+
+    private static MqttRecord record(String topic, String payload) {
+        return new MqttRecord(topic, payload.getBytes(StandardCharsets.UTF_8), 42);
+    }
+
+    @Test
+    void statusAndDataGapsAreRead() {
+        GatewaySignal offline = GatewaySignals.parse(record("werkstrom/v1/acme/plant-1/gw-1/status", "offline"));
+        assertEquals(GatewaySignal.Type.OFFLINE, offline.type());
+        assertEquals("acme", offline.source().tenant());
+        assertEquals(GatewaySignal.Type.ONLINE,
+                GatewaySignals.parse(record("werkstrom/v1/acme/plant-1/gw-1/status", "online")).type());
+        GatewaySignal gap = GatewaySignals.parse(record("werkstrom/v1/acme/plant-1/gw-1/events",
+                "{\"type\":\"data_gap\",\"from\":\"2026-11-28T10:00:00Z\",\"to\":\"2026-11-28T10:05:00Z\","
+                        + "\"batches\":1200,\"samples\":96000,\"first_sequence\":4711,\"last_sequence\":5910}"));
+        assertEquals(GatewaySignal.Type.DATA_GAP, gap.type());
+        assertEquals("gw-1", gap.source().gateway());
+        assertTrue(gap.detail().contains("\"batches\":1200"));
+    }
+
+    @Test
+    void badMessagesAreRefusedWithAReason() {
+        assertReason("must be 'online' or 'offline'", "werkstrom/v1/acme/plant-1/gw-1/status", "maybe");
+        assertReason("not JSON", "werkstrom/v1/acme/plant-1/gw-1/events", "{nope");
+        assertReason("JSON object", "werkstrom/v1/acme/plant-1/gw-1/events", "[1,2]");
+        assertReason("unknown event type", "werkstrom/v1/acme/plant-1/gw-1/events", "{\"type\":\"reboot\"}");
+        assertReason("ISO-8601", "werkstrom/v1/acme/plant-1/gw-1/events",
+                "{\"type\":\"data_gap\",\"from\":\"yesterday\",\"to\":\"2026-11-28T10:05:00Z\",\"batches\":1}");
+        assertReason("'to' lies before 'from'", "werkstrom/v1/acme/plant-1/gw-1/events",
+                "{\"type\":\"data_gap\",\"from\":\"2026-11-28T10:05:00Z\",\"to\":\"2026-11-28T10:00:00Z\",\"batches\":1}");
+        assertReason("batches", "werkstrom/v1/acme/plant-1/gw-1/events",
+                "{\"type\":\"data_gap\",\"from\":\"2026-11-28T10:00:00Z\",\"to\":\"2026-11-28T10:05:00Z\"}");
+        assertReason("not a v1 status or events topic", "werkstrom/v1/ACME/plant-1/gw-1/status", "online");
+    }
+
+    private static void assertReason(String expected, String topic, String payload) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GatewaySignals.parse(record(topic, payload)));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+}

@@ -1,0 +1,69 @@
+package io.werkstrom.jobs.alert.notify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NotifyUnitsTest {
+
+    @Test
+    void backoffDoublesUpToItsCap() {
+        NotifierOptions options = new NotifierOptions(5, Duration.ofSeconds(2), Duration.ofSeconds(30),
+                Duration.ofSeconds(1), 10, Duration.ofMinutes(1), Duration.ofSeconds(5));
+        assertEquals(Duration.ofSeconds(2), options.backoff(1));
+        assertEquals(Duration.ofSeconds(4), options.backoff(2));
+        assertEquals(Duration.ofSeconds(16), options.backoff(4));
+        assertEquals(Duration.ofSeconds(30), options.backoff(5));
+        assertEquals(Duration.ofSeconds(30), options.backoff(500));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NotifierOptions(0,
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1, Duration.ofSeconds(1),
+                Duration.ofSeconds(1)));
+        assertTrue(e.getMessage().startsWith("maxAttempts"), e.getMessage());
+    }
+
+    @Test
+    void signaturesVerifyOnlyTheSignedBodyWithTheSameSecret() {
+        byte[] secret = "s3cret-s3cret".getBytes(StandardCharsets.UTF_8);
+        byte[] body = "{\"id\":1}".getBytes(StandardCharsets.UTF_8);
+        String signature = Signatures.sign(secret, body);
+        assertTrue(signature.matches("sha256=[0-9a-f]{64}"), signature);
+        assertTrue(Signatures.verify(secret, body, signature));
+        assertFalse(Signatures.verify(secret, "{\"id\":2}".getBytes(StandardCharsets.UTF_8), signature));
+        assertFalse(Signatures.verify("other".getBytes(StandardCharsets.UTF_8), body, signature));
+        assertFalse(Signatures.verify(secret, body, null));
+    }
+
+    @Test
+    void secretsComeFromTheEnvironmentOrAFileAndNeverFromNowhere(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("hook.secret");
+        Files.writeString(file, "from-file\nignored\n");
+        Secrets secrets = new Secrets(Map.of("HOOK", "from-env"));
+        assertEquals("from-env", new String(secrets.resolve("env:HOOK"), StandardCharsets.UTF_8));
+        assertEquals("from-file", new String(secrets.resolve("file:" + file), StandardCharsets.UTF_8));
+        for (String bad : new String[] {"env:MISSING", "file:" + dir.resolve("missing"), "plain-secret"}) {
+            DeliveryException e = assertThrows(DeliveryException.class, () -> secrets.resolve(bad));
+            assertTrue(e.permanent());
+            assertTrue(e.getMessage().contains(bad), e.getMessage());
+        }
+    }
+
+    @Test
+    void smtpClientRefusesAddressesThatCouldInjectCommands() {
+        SmtpClient client = new SmtpClient("localhost", 25, "alerts@example.com", "test", Duration.ofSeconds(1));
+        DeliveryException e = assertThrows(DeliveryException.class,
+                () -> client.send("a@example.com>\r\nRCPT TO:<b@example.com", "s", "b"));
+        assertTrue(e.permanent());
+        assertThrows(IllegalArgumentException.class,
+                () -> new SmtpClient("localhost", 25, "not an address", "test", Duration.ofSeconds(1)));
+    }
+}

@@ -1,0 +1,198 @@
+package io.werkstrom.jobs.job;
+
+import static io.werkstrom.jobs.job.JobHarness.awaitCount;
+import static io.werkstrom.jobs.job.JobHarness.awaitSubscribed;
+import static io.werkstrom.jobs.job.JobHarness.cancel;
+import static io.werkstrom.jobs.job.JobHarness.count;
+import static io.werkstrom.jobs.job.JobHarness.failIfEnded;
+import static io.werkstrom.jobs.job.JobHarness.publish;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.werkstrom.analytics.detect.RobustZScoreOptions;
+import io.werkstrom.jobs.alert.AlertOptions;
+import io.werkstrom.jobs.sink.SinkOptions;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.BatchCodec;
+import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.Topics;
+import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.PostgresServer;
+
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Alert rules in the running job (Flink MiniCluster, Mosquitto, PostgreSQL): rules that appear,
+ * change and disappear in {@code alert_rules} while the job runs; threshold, gateway offline and
+ * data gap alerts from telemetry, status and events topics; unreadable events as dead letters.
+ */
+class TelemetryJobAlertsIT {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = JobHarness.miniCluster();
+
+    private static final String NAME = "jobalerts";
+    private static final String TENANT = "acme";
+    private static final GatewayAddress GATEWAY = new GatewayAddress(TENANT, "plant-1", "gw-1");
+
+    private static MosquittoBroker broker;
+    private static PostgresServer postgres;
+
+    @BeforeAll
+    static void startServices() {
+        broker = MosquittoBroker.start();
+        postgres = PostgresServer.start();
+    }
+
+    @AfterAll
+    static void stopServices() {
+        if (postgres != null) {
+            postgres.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void rulesChangeWhileTheJobRunsAndEverySignalKindOpensItsAlert() throws Exception {
+        postgres.createDatabase(NAME);
+        StoreOptions store = postgres.storeOptions(NAME);
+        SchemaMigrator.migrate(store);
+        TelemetryJobOptions options = TelemetryJobOptions.builder()
+                .mqttUri(broker.uri())
+                .sharedGroup(NAME)
+                .clientIdPrefix(NAME)
+                .store(store)
+                .sink(new SinkOptions(500, Duration.ofMillis(200)))
+                .parallelism(1)
+                .checkpointInterval(JobHarness.CHECKPOINT_INTERVAL)
+                .detectorEnabled(false)
+                .detector(RobustZScoreOptions.defaults())
+                .kernelBackend("java")
+                .alerts(new AlertOptions(true, Duration.ofMillis(300), Duration.ofMillis(200)))
+                .build();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        TelemetryJob.define(env, options);
+        JobClient job = env.executeAsync(TelemetryJob.JOB_NAME + "-" + NAME);
+        try (RootAllocator allocator = new RootAllocator()) {
+            BatchCodec codec = new BatchCodec(allocator);
+            MqttClient publisher = JobHarness.publisher(broker.uri(), "publisher-" + NAME);
+            try {
+                awaitSubscribed(publisher, codec, new GatewayAddress(TENANT, "plant-1", "warm-up"), store, job);
+                // Unreadable status and events messages are dead letters; their arrival also shows that the
+                // job's status and events subscriptions exist.
+                awaitDeadLetter(publisher, store, job, Topics.status(GATEWAY), "maybe", "'online' or 'offline'");
+                awaitDeadLetter(publisher, store, job, Topics.events(GATEWAY), "{\"type\":\"reboot\"}",
+                        "unknown event type 'reboot'");
+
+                // A rule inserted while the job runs takes effect without a restart.
+                sql(store, "INSERT INTO alert_rules (tenant, rule_id, version, kind, sensor, trigger_level, clear_level)"
+                        + " VALUES ('acme', 'hot', 1, 'threshold', 'temp', 80, 70)");
+                long sequence = publishUntil(publisher, codec, store, job, 0, 95.0,
+                        "SELECT count(*) FROM alerts WHERE tenant = 'acme' AND rule_id = 'hot' AND state = 'open'"
+                                + " AND machine = 'press-1' AND sensor = 'temp' AND rule_version = 1");
+                assertEquals(1, count(store, "SELECT count(*) FROM alerts"), "one alert while it is open");
+
+                // Disabling the rule (its next version) resolves its alert.
+                sql(store, "INSERT INTO alert_rules (tenant, rule_id, version, kind, sensor, trigger_level, enabled)"
+                        + " VALUES ('acme', 'hot', 2, 'threshold', 'temp', 80, false)");
+                awaitCount(store, "resolved threshold alerts", 1, job, "SELECT count(*) FROM alerts WHERE rule_id = 'hot'"
+                        + " AND state = 'resolved' AND resolved_at IS NOT NULL");
+
+                // Gateway offline by its (last-will) status, and a data gap event.
+                sql(store, "INSERT INTO alert_rules (tenant, rule_id, version, kind, silence_s, severity)"
+                        + " VALUES ('acme', 'offline', 1, 'gateway_offline', 3600, 'critical')");
+                sql(store, "INSERT INTO alert_rules (tenant, rule_id, version, kind, clear_hold_s)"
+                        + " VALUES ('acme', 'gaps', 1, 'data_gap', 3600)");
+                // Wait until the job has reloaded the rules: the next threshold alert needs the reload too.
+                sql(store, "INSERT INTO alert_rules (tenant, rule_id, version, kind, sensor, trigger_level)"
+                        + " VALUES ('acme', 'hot', 3, 'threshold', 'temp', 80)");
+                publishUntil(publisher, codec, store, job, sequence, 99.0,
+                        "SELECT count(*) FROM alerts WHERE rule_id = 'hot' AND rule_version = 3 AND state = 'open'");
+                publisher.publish(Topics.status(GATEWAY), "offline".getBytes(StandardCharsets.UTF_8), 1, true);
+                publish(publisher, Topics.events(GATEWAY), ("{\"type\":\"data_gap\",\"from\":\"2026-11-28T10:00:00Z\","
+                        + "\"to\":\"2026-11-28T10:05:00Z\",\"batches\":1200,\"samples\":96000,\"first_sequence\":4711,"
+                        + "\"last_sequence\":5910}").getBytes(StandardCharsets.UTF_8));
+                awaitCount(store, "offline alerts", 1, job, "SELECT count(*) FROM alerts WHERE rule_id = 'offline'"
+                        + " AND kind = 'gateway_offline' AND machine IS NULL AND gateway = 'gw-1' AND state = 'open'"
+                        + " AND severity = 'critical'");
+                awaitCount(store, "data gap alerts", 1, job, "SELECT count(*) FROM alerts WHERE rule_id = 'gaps'"
+                        + " AND kind = 'data_gap' AND state = 'open' AND message LIKE '%\"batches\":1200%'");
+                publisher.publish(Topics.status(GATEWAY), "online".getBytes(StandardCharsets.UTF_8), 1, true);
+                awaitCount(store, "resolved offline alerts", 1, job, "SELECT count(*) FROM alerts"
+                        + " WHERE rule_id = 'offline' AND state = 'resolved'");
+
+                assertEquals(count(store, "SELECT count(*) FROM alerts"), count(store,
+                        "SELECT count(DISTINCT alert_id) FROM alert_history WHERE to_state = 'open' AND actor = 'rule-engine'"),
+                        "every alert's opening is in its history");
+                assertEquals(count(store, "SELECT count(*) FROM alerts"), count(store,
+                        "SELECT count(DISTINCT alert_id) FROM alert_deliveries WHERE channel = 'mqtt'"),
+                        "every alert has its MQTT state queued");
+            } finally {
+                publisher.publish(Topics.status(GATEWAY), new byte[0], 1, true);
+                JobHarness.close(publisher);
+            }
+        } finally {
+            cancel(job);
+        }
+    }
+
+    /** Publishes a batch of gw-1 with {@code value} every 300 ms until {@code sql} counts 1; returns the next sequence. */
+    private static long publishUntil(MqttClient publisher, BatchCodec codec, StoreOptions store, JobClient job,
+                                     long sequence, double value, String sql) throws Exception {
+        long deadline = System.nanoTime() + JobHarness.WAIT.toNanos();
+        while (count(store, sql) != 1) {
+            long now = BatchValidator.micros(java.time.Instant.now());
+            TelemetryBatch batch = TelemetryBatch.builder(GATEWAY.gateway(), sequence++)
+                    .add(now, "press-1", "temp", value, Quality.GOOD).build();
+            publish(publisher, Topics.telemetry(GATEWAY), codec.encode(batch));
+            failIfEnded(job, "while waiting for: " + sql);
+            if (System.nanoTime() > deadline) {
+                fail("not within " + JobHarness.WAIT + ": " + sql);
+            }
+            TimeUnit.MILLISECONDS.sleep(300);
+        }
+        return sequence;
+    }
+
+    private static void awaitDeadLetter(MqttClient publisher, StoreOptions store, JobClient job, String topic,
+                                        String payload, String reason) throws Exception {
+        long deadline = System.nanoTime() + JobHarness.WAIT.toNanos();
+        while (count(store, "SELECT count(*) FROM dead_letters WHERE topic = ? AND tenant = 'acme' AND gateway = 'gw-1'"
+                + " AND position(? in reason) > 0", topic, reason) == 0) {
+            publish(publisher, topic, payload.getBytes(StandardCharsets.UTF_8));
+            failIfEnded(job, "while waiting for a dead letter of " + topic);
+            if (System.nanoTime() > deadline) {
+                fail("no dead letter for " + topic + " within " + JobHarness.WAIT);
+            }
+            TimeUnit.MILLISECONDS.sleep(300);
+        }
+    }
+
+    private static void sql(StoreOptions store, String sql) throws Exception {
+        try (Connection connection = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.werkstrom.app.alerts;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.jobs.alert.AlertService;
+import io.werkstrom.jobs.alert.notify.NotifierOptions;
+import io.werkstrom.jobs.storage.StoreOptions;
+
+/**
+ * {@code ./werkstrom alerts}: runs the {@link AlertService} (notifications and acknowledgements)
+ * against an external broker and database until stopped. Secrets come from files or the
+ * environment, never from the command line.
+ */
+public final class AlertsCommand {
+
+    /** Environment variable naming the tenant token file, when --tokens-file is not given. */
+    public static final String TOKENS_FILE_ENV = "WERKSTROM_ALERT_TOKENS_FILE";
+
+    private AlertsCommand() {
+    }
+
+    public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args args = Args.parse("alerts", argv, Set.of("broker", "mqtt-username", "mqtt-password-file", "jdbc-url", "user",
+                "password-file", "http-host", "http-port", "tokens-file", "smtp-host", "smtp-port", "smtp-from",
+                "max-attempts", "initial-backoff", "max-backoff", "group"), Set.of());
+        AlertService.Options options;
+        try {
+            StoreOptions store = new StoreOptions(args.required("jdbc-url"), args.string("user", "postgres"),
+                    secret(args.string("password-file", null), "WERKSTROM_DB_PASSWORD"));
+            String tokens = args.string("tokens-file", System.getenv(TOKENS_FILE_ENV));
+            NotifierOptions defaults = NotifierOptions.defaults();
+            NotifierOptions notifier = new NotifierOptions(args.positiveInt("max-attempts", defaults.maxAttempts()),
+                    args.duration("initial-backoff", defaults.initialBackoff()),
+                    args.duration("max-backoff", defaults.maxBackoff()), defaults.pollInterval(), defaults.batchSize(),
+                    defaults.lease(), defaults.timeout());
+            String smtpHost = args.string("smtp-host", null);
+            String group = args.string("group", AlertService.DEFAULT_GROUP);
+            String mqttUser = args.string("mqtt-username", null);
+            options = new AlertService.Options(store, args.required("broker"), mqttUser,
+                    mqttUser == null ? null : secret(args.string("mqtt-password-file", null), "WERKSTROM_MQTT_PASSWORD"),
+                    group + "-" + ProcessHandle.current().pid(), group,
+                    new InetSocketAddress(args.string("http-host", "0.0.0.0"), args.positiveInt("http-port", 8088)),
+                    tokens == null ? null : Path.of(tokens), smtpHost, args.positiveInt("smtp-port", 25),
+                    smtpHost == null ? null : args.required("smtp-from"), notifier, System.getenv());
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new UsageException("alerts: " + e.getMessage());
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "alerts-shutdown"));
+        try (AlertService service = AlertService.start(options)) {
+            err.println("alert service running: acknowledgements on MQTT"
+                    + (service.httpPort() < 0 ? " (no HTTP endpoint: no --tokens-file)" : " and HTTP port " + service.httpPort())
+                    + "; Ctrl-C stops it");
+            stop.await();
+        }
+        return 0;
+    }
+
+    private static String secret(String file, String env) {
+        if (file != null) {
+            try {
+                String text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+                int end = text.indexOf('\n');
+                return (end < 0 ? text : text.substring(0, end)).strip();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the secret file " + file, e);
+            }
+        }
+        String value = System.getenv(env);
+        return value == null ? "" : value;
+    }
+}
