@@ -243,7 +243,8 @@ public record ReportData(Instant from, Instant to, Optional<String> tenant, List
 
     private static List<AlertRow> alerts(Connection db, Instant from, Instant to, Optional<String> tenant)
             throws SQLException {
-        String sql = "SELECT tenant, machine, rule, state, opened_at, resolved_at, message FROM alerts"
+        // gateway rules (offline, data gap) have no machine: the gateway stands in for it
+        String sql = "SELECT tenant, coalesce(machine, gateway), rule_id, state, opened_at, resolved_at, message FROM alerts"
                 + " WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)" + tenantFilter(tenant)
                 + " ORDER BY opened_at DESC LIMIT 500";
         List<AlertRow> rows = new ArrayList<>();

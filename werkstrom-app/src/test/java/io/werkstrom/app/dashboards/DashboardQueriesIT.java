@@ -28,6 +28,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import io.werkstrom.jobs.storage.DeadLetter;
+import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -163,8 +164,15 @@ class DashboardQueriesIT {
             return 60;
         }
         String unquoted = interval.replace("'", "");
-        return unquoted.endsWith("s") ? Long.parseLong(unquoted.substring(0, unquoted.length() - 1))
-                : Long.parseLong(unquoted);
+        char unit = unquoted.charAt(unquoted.length() - 1);
+        long factor = switch (unit) {
+            case 's' -> 1;
+            case 'm' -> 60;
+            case 'h' -> 3_600;
+            case 'd' -> 86_400;
+            default -> 0;
+        };
+        return factor == 0 ? Long.parseLong(unquoted) : factor * Long.parseLong(unquoted.substring(0, unquoted.length() - 1));
     }
 
     private static String replaceAll(String text, String regex, java.util.function.Function<Matcher, String> replacement) {
@@ -187,6 +195,9 @@ class DashboardQueriesIT {
                 long micros = start + (sequence * 60L + second) * 1_000_000L;
                 builder.add(micros, "m-001", "temperature_c", 60 + second % 7, Quality.GOOD);
                 builder.add(micros, "m-001", "pressure_bar", 40 + second % 3, Quality.GOOD);
+                if (second % 30 == 0) {
+                    builder.add(micros, "m-001", "part_scrap", second == 30 && sequence % 4 == 0 ? 1 : 0, Quality.GOOD);
+                }
             }
             batches.add(new ReceivedBatch(gateway, builder.build(), start + sequence * 60_000_000L));
         }
@@ -197,7 +208,29 @@ class DashboardQueriesIT {
                             "robust-z"))));
             telemetry.writeDeadLetters(List.of(new DeadLetter(start, "werkstrom/v1/acme/plant-1/gw-1/telemetry",
                     "acme", "gw-1", "truncated payload", new byte[] {1, 2, 3})));
+            telemetry.writeQualityPredictions(List.of(
+                    new QualityPrediction(gateway, "m-001", start + 600_000_000L, "part_scrap", 1, 0.8, true, start),
+                    new QualityPrediction(gateway, "m-001", start + 640_000_000L, "part_scrap", 1, 0.1, false, start)));
             telemetry.refreshAggregates(FROM.minusSeconds(3_600), TO.plusSeconds(3_600));
+        }
+        writeAlerts(store, start);
+    }
+
+    /** An open alert with its history and a notification that failed after its last retry. */
+    private static void writeAlerts(StoreOptions store, long startMicros) throws SQLException {
+        String opened = "'" + java.time.Instant.ofEpochSecond(startMicros / 1_000_000L + 900) + "'";
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             Statement sql = db.createStatement()) {
+            sql.executeUpdate("INSERT INTO alerts (id, tenant, rule_id, rule_version, kind, severity, site, gateway, machine,"
+                    + " sensor, state, value, message, opened_at, updated_at) VALUES ('00000000-0000-0000-0000-0000000000a1',"
+                    + " 'acme', 'hot', 1, 'threshold', 'critical', 'plant-1', 'gw-1', 'm-001', 'temperature_c', 'open', 99,"
+                    + " 'temperature_c above 90', " + opened + ", " + opened + ")");
+            sql.executeUpdate("INSERT INTO alert_history (id, tenant, alert_id, at, from_state, to_state, actor)"
+                    + " VALUES (1, 'acme', '00000000-0000-0000-0000-0000000000a1', " + opened + ", NULL, 'open', 'job')");
+            sql.executeUpdate("INSERT INTO alert_deliveries (tenant, alert_id, history_id, channel, target, payload, state,"
+                    + " attempts, next_attempt_at, last_error, created_at) VALUES ('acme',"
+                    + " '00000000-0000-0000-0000-0000000000a1', 1, 'webhook', 'https://hooks.example.com/x', '{}', 'dead',"
+                    + " 6, " + opened + ", 'HTTP 500', " + opened + ")");
         }
     }
 

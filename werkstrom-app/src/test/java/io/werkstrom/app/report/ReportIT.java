@@ -59,6 +59,7 @@ class ReportIT {
             StoreOptions store = server.storeOptions();
             SchemaMigrator.migrate(store);
             writeData(store);
+            writeAlerts(store);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int exit = ReportCommand.run(List.of("--jdbc-url", store.jdbcUrl(), "--user", store.user(), "--since", "1h",
@@ -82,7 +83,10 @@ class ReportIT {
         assertFalse(html.contains("<script") || html.contains("src=\"http") || html.contains("href=\"http"),
                 "the page must be self-contained");
         assertTrue(html.contains("&lt;b&gt;"), "names from the database are escaped");
-        assertTrue(html.contains("No quality predictions are stored") || html.contains("predicted"));
+        assertTrue(html.contains("vibration above 7 mm/s"), "acme's open alert is listed");
+        assertFalse(html.contains("secret other tenant alert"), "another tenant's alert appears");
+        assertEquals(1, result.path("alerts").asInt(), result.toString());
+        assertTrue(html.contains("90.0%"), "the stored prediction is shown next to the actual scrap: " + html);
 
         BufferedImage picture = render(page);
         assertTrue(share(picture, 0xFFFFFF, 2) < 0.95, "the rendered page is (almost) blank");
@@ -114,11 +118,27 @@ class ReportIT {
         }
         try (TelemetryStore telemetry = TelemetryStore.open(store)) {
             telemetry.writeBatches(batches);
+            telemetry.writeQualityPredictions(List.of(new io.werkstrom.jobs.storage.QualityPrediction(ACME, "m-001",
+                    start + 400_000_000L, "part_scrap", 1, 0.9, true, start)));
             telemetry.writeAnomalies(List.of(
                     anomaly(ACME, start + 300_000_000L, "m-001", "temperature_c", 95),
                     anomaly(ACME, start + 600_000_000L, "m-001", "temperature_c", 20),
                     anomaly(ACME, start + 900_000_000L, "m-002", "<b>", 80),
                     anomaly(OTHER, start + 900_000_000L, "m-900", "temperature_c", 99)));
+        }
+    }
+
+    private static void writeAlerts(StoreOptions store) throws Exception {
+        String opened = "'" + NOW.minusSeconds(600) + "'";
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             java.sql.Statement sql = db.createStatement()) {
+            for (String[] alert : new String[][] {{"a1", "acme", "gw-1", "m-001", "vibration above 7 mm/s"},
+                    {"a2", "other", "gw-9", "m-900", "secret other tenant alert"}}) {
+                sql.executeUpdate("INSERT INTO alerts (id, tenant, rule_id, rule_version, kind, severity, site, gateway,"
+                        + " machine, state, message, opened_at, updated_at) VALUES ('00000000-0000-0000-0000-0000000000"
+                        + alert[0] + "', '" + alert[1] + "', 'vibration', 1, 'threshold', 'critical', 'plant', '" + alert[2]
+                        + "', '" + alert[3] + "', 'open', '" + alert[4] + "', " + opened + ", " + opened + ")");
+            }
         }
     }
 
