@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.eventtime.EventTimeOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.source.MqttSourceBuilder;
@@ -35,6 +36,8 @@ import io.werkstrom.protocol.Topics;
  * @param detectorEnabled    whether batches are scored for anomalies
  * @param detector           the robust z-score detector's settings
  * @param kernelBackend      kernel backend for the detector, one of {@link KernelBackends#CHOICES}
+ * @param eventTime          per-gateway watermarks and the allowed lateness (late data is stored all the same and
+ *                           its aggregates refreshed)
  */
 public record TelemetryJobOptions(
         MqttSourceOptions mqtt,
@@ -45,7 +48,8 @@ public record TelemetryJobOptions(
         Duration maxClockSkew,
         boolean detectorEnabled,
         RobustZScoreOptions detector,
-        String kernelBackend) implements Serializable {
+        String kernelBackend,
+        EventTimeOptions eventTime) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -67,6 +71,7 @@ public record TelemetryJobOptions(
         Objects.requireNonNull(store, "store must not be null.");
         Objects.requireNonNull(sink, "sink must not be null.");
         Objects.requireNonNull(detector, "detector must not be null.");
+        Objects.requireNonNull(eventTime, "eventTime must not be null.");
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism + ".");
         }
@@ -209,6 +214,15 @@ public record TelemetryJobOptions(
                 + format(DEFAULT_CHECKPOINT_INTERVAL), (b, v) -> b.checkpointInterval(parseDuration(v))));
         ARGUMENTS.put("decode.max-clock-skew", new Argument(false, "maxClockSkew", "a duration; default "
                 + format(DEFAULT_MAX_CLOCK_SKEW), (b, v) -> b.maxClockSkew(parseDuration(v))));
+        ARGUMENTS.put("event-time.out-of-orderness", new Argument(false, "outOfOrderness", "a duration; how far behind "
+                + "a gateway's newest sample its others may arrive; default " + format(EventTimeOptions.DEFAULT_OUT_OF_ORDERNESS),
+                (b, v) -> b.outOfOrderness = parseDuration(v)));
+        ARGUMENTS.put("event-time.idleness", new Argument(false, "idleness", "a duration > 0; a gateway silent this long "
+                + "no longer holds the watermark back; default " + format(EventTimeOptions.DEFAULT_IDLENESS),
+                (b, v) -> b.idleness = parseDuration(v)));
+        ARGUMENTS.put("event-time.allowed-lateness", new Argument(false, "allowedLateness", "a duration; data later "
+                + "than this behind the watermark is stored and its aggregate buckets refreshed by the job; default "
+                + format(EventTimeOptions.DEFAULT_ALLOWED_LATENESS), (b, v) -> b.allowedLateness = parseDuration(v)));
         ARGUMENTS.put("detector.enabled", new Argument(false, "detectorEnabled", "true or false; default true",
                 (b, v) -> b.detectorEnabled(parseBoolean(v))));
         ARGUMENTS.put("detector.threshold", new Argument(false, "threshold", "a number > 0; default "
@@ -339,6 +353,10 @@ public record TelemetryJobOptions(
         private Integer detectorMinSamples;
         private Duration detectorLearningPeriod;
         private String kernelBackend = KernelBackends.AUTO;
+        private EventTimeOptions eventTime;
+        private Duration outOfOrderness = EventTimeOptions.DEFAULT_OUT_OF_ORDERNESS;
+        private Duration idleness = EventTimeOptions.DEFAULT_IDLENESS;
+        private Duration allowedLateness = EventTimeOptions.DEFAULT_ALLOWED_LATENESS;
 
         private Builder() {
         }
@@ -426,6 +444,12 @@ public record TelemetryJobOptions(
             return this;
         }
 
+        /** Watermarks and lateness; default {@link EventTimeOptions#defaults()}. */
+        public Builder eventTime(EventTimeOptions options) {
+            this.eventTime = options;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first missing or invalid option */
         public TelemetryJobOptions build() {
             if (mqttUri == null) {
@@ -460,8 +484,10 @@ public record TelemetryJobOptions(
                 }
                 detectorOptions = tuned.build();
             }
+            EventTimeOptions eventTimeOptions = eventTime != null ? eventTime
+                    : new EventTimeOptions(outOfOrderness, idleness, allowedLateness);
             return new TelemetryJobOptions(mqtt, storeOptions, sinkOptions, parallelism, checkpointInterval, maxClockSkew,
-                    detectorEnabled, detectorOptions, kernelBackend);
+                    detectorEnabled, detectorOptions, kernelBackend, eventTimeOptions);
         }
     }
 }
