@@ -32,6 +32,13 @@ public final class Werkstrom {
               eval quality --dataset cmapss|ai4i --data DIR
                                    train and score the quality / remaining-life predictors on a
                                    public benchmark; JSON metrics as the last line
+              chaos cloud          the job jar on a standalone Flink cluster (JobManager and two
+                                   TaskManagers as processes), embedded broker and PostgreSQL; one
+                                   TaskManager gets SIGKILL mid-stream; JSON: generated, stored,
+                                   lost, duplicated, recoveries; exit 0 iff nothing lost or doubled
+                  --duration D       how long the gateways publish (default 60s)
+                  --kill-after D     when the TaskManager is killed (default a third of the duration)
+                  --gateways N --rate R --rows N   gateways, batches/s each, samples per batch (4, 5, 20)
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -60,6 +67,7 @@ public final class Werkstrom {
                 case "migrate" -> Commands.migrate(rest, out, err);
                 case "protocol" -> Commands.protocol(rest, out, err);
                 case "eval" -> Commands.eval(rest, out, err);
+                case "chaos" -> io.werkstrom.app.chaos.CloudChaos.command(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
@@ -109,6 +111,23 @@ public final class ClusterRestClient {
         JsonNode history = get("/jobs/" + jobId + "/exceptions", "the exceptions of job " + jobId)
                 .path("exceptionHistory").path("entries");
         return Math.max(fromMetric, history.size());
+    }
+
+    /** The resource ids of the TaskManagers that run at least one of the job's subtasks. */
+    public Set<String> taskManagersOf(String jobId) throws IOException {
+        Set<String> ids = new TreeSet<>();
+        for (JsonNode vertex : get("/jobs/" + jobId, "the vertices of job " + jobId).path("vertices")) {
+            String vertexId = vertex.path("id").asText();
+            JsonNode hosts = get("/jobs/" + jobId + "/vertices/" + vertexId + "/taskmanagers",
+                    "the TaskManagers of vertex " + vertexId).path("taskmanagers");
+            for (JsonNode host : hosts) {
+                String id = host.path("taskmanager-id").asText("");
+                if (!id.isEmpty()) {
+                    ids.add(id);
+                }
+            }
+        }
+        return ids;
     }
 
     /** The number of TaskManagers registered with the JobManager. */

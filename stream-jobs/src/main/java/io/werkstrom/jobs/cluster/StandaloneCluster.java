@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.flink.configuration.Configuration;
@@ -153,10 +154,29 @@ public final class StandaloneCluster implements AutoCloseable {
         command.addAll(split(TaskExecutorProcessUtils.generateDynamicConfigsStr(spec)));
         // Distinct resource ids keep the TaskManagers apart in logs and in the REST API.
         command.add("-D");
-        command.add("taskmanager.resource-id=taskmanager-" + index);
+        command.add("taskmanager.resource-id=" + resourceId(index));
         TaskManager taskManager = new TaskManager(index, launch(command, log), log);
         taskManagers.add(taskManager);
         return taskManager;
+    }
+
+    /** The resource id TaskManager {@code index} registers with (as the REST API shows it). */
+    public static String resourceId(int index) {
+        return "taskmanager-" + index;
+    }
+
+    /**
+     * The index of the first live TaskManager that runs a subtask of the job, so that killing it
+     * hits the job; -1 when none does.
+     */
+    public int taskManagerRunning(String jobId) throws IOException {
+        Set<String> hosts = rest.taskManagersOf(jobId);
+        for (TaskManager taskManager : taskManagers) {
+            if (taskManager.isAlive() && hosts.contains(resourceId(taskManager.index()))) {
+                return taskManager.index();
+            }
+        }
+        return -1;
     }
 
     /**
@@ -289,7 +309,7 @@ public final class StandaloneCluster implements AutoCloseable {
         s.put("blob.server.port", "0");
         s.put("parallelism.default", "1");
         // Spread a job's subtasks over the TaskManagers, so that losing any one of them hits the job.
-        s.put("cluster.evenly-spread-out-slots", "true");
+        s.put("taskmanager.load-balance.mode", "SLOTS");
         s.put("execution.checkpointing.dir", checkpoints.toUri().toString());
         s.put("restart-strategy.type", "fixed-delay");
         s.put("restart-strategy.fixed-delay.attempts", Integer.toString(options.restartAttempts()));

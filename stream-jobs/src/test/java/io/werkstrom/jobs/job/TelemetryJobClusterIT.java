@@ -71,6 +71,7 @@ class TelemetryJobClusterIT {
 
                 Random random = new Random(17);
                 int killAfter = BATCHES_PER_GATEWAY / 3;
+                int victim = -1;
                 for (int sequence = 0; sequence < BATCHES_PER_GATEWAY; sequence++) {
                     for (int g = 0; g < GATEWAYS; g++) {
                         String gateway = "gw-" + g;
@@ -80,7 +81,9 @@ class TelemetryJobClusterIT {
                     if (sequence == killAfter) {
                         // Only once some of the stream is stored and checkpointed, so that recovery has work to redo.
                         awaitAtLeast(store, "SELECT count(*) FROM batch_ledger WHERE tenant = ?", GATEWAYS * 5L);
-                        assertEquals(137, cluster.killTaskManager(0), "SIGKILL ends the TaskManager with 128 + 9");
+                        victim = cluster.taskManagerRunning(jobId);
+                        assertTrue(victim >= 0, "a TaskManager runs the job");
+                        assertEquals(137, cluster.killTaskManager(victim), "SIGKILL ends the TaskManager with 128 + 9");
                     }
                     TimeUnit.MILLISECONDS.sleep(50);
                 }
@@ -110,7 +113,7 @@ class TelemetryJobClusterIT {
                 // Until the JobManager declares the dead TaskManager lost, slots on it may be offered again, so the
                 // job can restart more than once before it settles on the TaskManager that is left.
                 awaitRunning(rest, jobId, cluster);
-                assertTrue(cluster.taskManagers().get(1).isAlive(), "the other TaskManager runs on");
+                assertTrue(cluster.taskManagers().get(1 - victim).isAlive(), "the other TaskManager runs on");
             } finally {
                 rest.cancel(jobId);
                 JobHarness.close(publisher);
