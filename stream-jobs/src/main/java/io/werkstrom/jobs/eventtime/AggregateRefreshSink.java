@@ -28,6 +28,10 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * committer refreshes them only after that checkpoint completed, i.e. after every telemetry
  * writer flushed the late rows into the database. A refresh that fails fails the job; the ranges
  * are part of the checkpoint and are refreshed again after the restart.
+ *
+ * <p>Threads: writer and committer run in their task's thread; a refresh over a long backfill
+ * takes as long as the database needs for it. The committer opens one store connection on its
+ * first refresh and closes it with the operator.
  */
 public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCommitter<EventRange> {
 
