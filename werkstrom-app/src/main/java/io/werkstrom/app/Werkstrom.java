@@ -62,6 +62,13 @@ public final class Werkstrom {
                                    with anomalies, predicted against actual scrap, alerts
               bench analytics [--duration 30s] [--rows N] [--backend auto|java|tornadovm]
                                    samples/s and GB/s per analytics kernel against a plain loop
+              chaos cloud          the job jar on a standalone Flink cluster (JobManager and two
+                                   TaskManagers as processes), embedded broker and PostgreSQL; one
+                                   TaskManager gets SIGKILL mid-stream; JSON: generated, stored,
+                                   lost, duplicated, recoveries; exit 0 iff nothing lost or doubled
+                  --duration D       how long the gateways publish (default 60s)
+                  --kill-after D     when the TaskManager is killed (default a third of the duration)
+                  --gateways N --rate R --rows N   gateways, batches/s each, samples per batch (4, 5, 20)
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -95,7 +102,7 @@ public final class Werkstrom {
                 case "train" -> TrainCommand.run(rest, out, err);
                 case "report" -> ReportCommand.run(rest, out, err);
                 case "bench" -> io.werkstrom.app.bench.AnalyticsBench.run(rest, out, err);
-                case "chaos" -> io.werkstrom.app.chaos.EdgeChaos.command(rest, out, err);
+                case "chaos" -> chaos(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {
@@ -106,6 +113,16 @@ public final class Werkstrom {
             org.slf4j.LoggerFactory.getLogger(Werkstrom.class).error("{} failed", command, e);
             return 1;
         }
+    }
+
+    /** {@code chaos <scenario>}: the failure drills, each a class of its own. */
+    private static int chaos(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        String scenario = argv.isEmpty() ? "" : argv.get(0);
+        return switch (scenario) {
+            case "edge" -> io.werkstrom.app.chaos.EdgeChaos.command(argv, out, err);
+            case "cloud" -> io.werkstrom.app.chaos.CloudChaos.command(argv, out, err);
+            default -> throw new UsageException("chaos: expected a scenario: edge or cloud");
+        };
     }
 
     /** The whole cause chain in one line, so that the reason reaches the user without a stack trace. */

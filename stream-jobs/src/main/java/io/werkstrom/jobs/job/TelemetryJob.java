@@ -5,6 +5,9 @@ import io.werkstrom.jobs.alert.ScrapPrediction;
 import io.werkstrom.jobs.decode.DecodeFunction;
 import io.werkstrom.jobs.detect.AnomalyScoringFunction;
 import io.werkstrom.jobs.predict.QualityPredictionFunction;
+import io.werkstrom.jobs.eventtime.AggregateRefreshSink;
+import io.werkstrom.jobs.eventtime.GatewayWatermarkStrategy;
+import io.werkstrom.jobs.eventtime.LateBatchFunction;
 import io.werkstrom.jobs.sink.RecordSink;
 import io.werkstrom.jobs.sink.TelemetrySink;
 import io.werkstrom.jobs.source.MqttRecord;
@@ -34,12 +37,18 @@ import org.slf4j.LoggerFactory;
  * everything that cannot be stored and anomaly scoring per gateway.
  *
  * <pre>
- * MqttSource ─► DecodeFunction ─┬─► TelemetrySink                       (telemetry + batch ledger)
+ * MqttSource ─► DecodeFunction ─┬─► watermarks ─► LateBatchFunction ─┬─► TelemetrySink  (telemetry + batch ledger)
+ *                               │                                     └─(late ranges)─► AggregateRefreshSink
  *                               ├─► keyBy(tenant/gateway) ─► AnomalyScoringFunction ─► RecordSink.anomalies
  *                               ├─► keyBy(tenant/gateway) ─► QualityPredictionFunction ─► RecordSink.qualityPredictions
  *                               └─(side output)─► RecordSink.deadLetters
  * MqttSource(status, events), batches, anomalies ─► AlertPipeline (rules → alerts)
  * </pre>
+ *
+ * <p>Event time: watermarks per gateway (bounded out-of-orderness, idleness; see
+ * {@link io.werkstrom.jobs.eventtime.GatewayWatermarks}). Nothing is dropped as late: a batch
+ * later than the allowed lateness is stored like any other, and the aggregate buckets it touches
+ * are refreshed after the checkpoint that stored it, also inside compressed TimescaleDB chunks.
  *
  * <p>Delivery: every sink flushes on each checkpoint, and the source acknowledges MQTT messages
  * only after the checkpoint containing them completes, so a message the broker forgets is in the
@@ -73,7 +82,21 @@ public final class TelemetryJob {
                 .name("decode-and-validate")
                 .uid("decode-and-validate");
 
-        batches.sinkTo(new TelemetrySink(options.store(), options.sink()))
+        SingleOutputStreamOperator<ReceivedBatch> timed = batches
+                .assignTimestampsAndWatermarks(GatewayWatermarkStrategy.of(options.eventTime()))
+                .name("gateway-watermarks")
+                .uid("gateway-watermarks")
+                .process(new LateBatchFunction(options.eventTime()))
+                .returns(TypeInformation.of(ReceivedBatch.class))
+                .name("late-batches")
+                .uid("late-batches");
+
+        timed.getSideOutput(LateBatchFunction.LATE_RANGES)
+                .sinkTo(new AggregateRefreshSink(options.store()))
+                .name("aggregate-refresh")
+                .uid("aggregate-refresh");
+
+        timed.sinkTo(new TelemetrySink(options.store(), options.sink()))
                 .name("telemetry-sink")
                 .uid("telemetry-sink");
 

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.jobs.alert.AlertOptions;
+import io.werkstrom.jobs.eventtime.EventTimeOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.source.MqttSourceBuilder;
@@ -39,6 +40,8 @@ import io.werkstrom.protocol.Topics;
  * @param predictionEnabled  whether production cycles get a predicted scrap probability (needs a model in {@code models})
  * @param modelRefresh       how often the job reads the {@code models} table again for new versions
  * @param alerts             alert rule evaluation (rules in {@code alert_rules})
+ * @param eventTime          per-gateway watermarks and the allowed lateness (late data is stored all the same and
+ *                           its aggregates refreshed)
  */
 public record TelemetryJobOptions(
         MqttSourceOptions mqtt,
@@ -52,7 +55,8 @@ public record TelemetryJobOptions(
         String kernelBackend,
         boolean predictionEnabled,
         Duration modelRefresh,
-        AlertOptions alerts) implements Serializable {
+        AlertOptions alerts,
+        EventTimeOptions eventTime) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -76,6 +80,7 @@ public record TelemetryJobOptions(
         Objects.requireNonNull(sink, "sink must not be null.");
         Objects.requireNonNull(detector, "detector must not be null.");
         Objects.requireNonNull(alerts, "alerts must not be null.");
+        Objects.requireNonNull(eventTime, "eventTime must not be null.");
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism + ".");
         }
@@ -232,6 +237,15 @@ public record TelemetryJobOptions(
                 (b, v) -> b.predictionEnabled(parseBoolean(v))));
         ARGUMENTS.put("predict.model-refresh", new Argument(false, "modelRefresh", "a duration like 60s; default "
                 + DEFAULT_MODEL_REFRESH.toSeconds() + "s", (b, v) -> b.modelRefresh(parseDuration(v))));
+        ARGUMENTS.put("event-time.out-of-orderness", new Argument(false, "outOfOrderness", "a duration; how far behind "
+                + "a gateway's newest sample its others may arrive; default " + format(EventTimeOptions.DEFAULT_OUT_OF_ORDERNESS),
+                (b, v) -> b.outOfOrderness = parseDuration(v)));
+        ARGUMENTS.put("event-time.idleness", new Argument(false, "idleness", "a duration > 0; a gateway silent this long "
+                + "no longer holds the watermark back; default " + format(EventTimeOptions.DEFAULT_IDLENESS),
+                (b, v) -> b.idleness = parseDuration(v)));
+        ARGUMENTS.put("event-time.allowed-lateness", new Argument(false, "allowedLateness", "a duration; data later "
+                + "than this behind the watermark is stored and its aggregate buckets refreshed by the job; default "
+                + format(EventTimeOptions.DEFAULT_ALLOWED_LATENESS), (b, v) -> b.allowedLateness = parseDuration(v)));
         ARGUMENTS.put("detector.enabled", new Argument(false, "detectorEnabled", "true or false; default true",
                 (b, v) -> b.detectorEnabled(parseBoolean(v))));
         ARGUMENTS.put("detector.threshold", new Argument(false, "threshold", "a number > 0; default "
@@ -375,6 +389,10 @@ public record TelemetryJobOptions(
         private boolean alertsEnabled = true;
         private Duration alertRuleReload = AlertOptions.DEFAULT_RULE_RELOAD;
         private Duration alertTickInterval = AlertOptions.DEFAULT_TICK_INTERVAL;
+        private EventTimeOptions eventTime;
+        private Duration outOfOrderness = EventTimeOptions.DEFAULT_OUT_OF_ORDERNESS;
+        private Duration idleness = EventTimeOptions.DEFAULT_IDLENESS;
+        private Duration allowedLateness = EventTimeOptions.DEFAULT_ALLOWED_LATENESS;
 
         private Builder() {
         }
@@ -477,6 +495,12 @@ public record TelemetryJobOptions(
             return this;
         }
 
+        /** Watermarks and lateness; default {@link EventTimeOptions#defaults()}. */
+        public Builder eventTime(EventTimeOptions options) {
+            this.eventTime = options;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first missing or invalid option */
         public TelemetryJobOptions build() {
             if (mqttUri == null) {
@@ -511,9 +535,12 @@ public record TelemetryJobOptions(
                 }
                 detectorOptions = tuned.build();
             }
+            EventTimeOptions eventTimeOptions = eventTime != null ? eventTime
+                    : new EventTimeOptions(outOfOrderness, idleness, allowedLateness);
             return new TelemetryJobOptions(mqtt, storeOptions, sinkOptions, parallelism, checkpointInterval, maxClockSkew,
                     detectorEnabled, detectorOptions, kernelBackend, predictionEnabled, modelRefresh,
-                    alerts != null ? alerts : new AlertOptions(alertsEnabled, alertRuleReload, alertTickInterval));
+                    alerts != null ? alerts : new AlertOptions(alertsEnabled, alertRuleReload, alertTickInterval),
+                    eventTimeOptions);
         }
     }
 }

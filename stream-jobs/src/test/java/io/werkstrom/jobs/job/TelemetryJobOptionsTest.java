@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
+import io.werkstrom.jobs.eventtime.EventTimeOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -111,6 +112,19 @@ class TelemetryJobOptionsTest {
         assertEquals(new io.werkstrom.jobs.alert.AlertOptions(false, java.time.Duration.ofSeconds(5),
                 java.time.Duration.ofMillis(500)), options.alerts());
         assertMessage(new String[] {URI, JDBC, USER, "--alerts.tick-interval=10ms"}, "--alerts.tick-interval");
+    }
+
+    @Test
+    void eventTimeArgumentsAreParsedAndTracedBack() {
+        assertEquals(EventTimeOptions.defaults(),
+                TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER}).eventTime());
+        TelemetryJobOptions options = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--event-time.out-of-orderness=2s", "--event-time.idleness=30s", "--event-time.allowed-lateness=15m"});
+        assertEquals(new EventTimeOptions(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofMinutes(15)),
+                options.eventTime());
+        assertMessage(new String[] {URI, JDBC, USER, "--event-time.idleness=0s"}, "--event-time.idleness");
+        assertMessage(new String[] {URI, JDBC, USER, "--event-time.allowed-lateness=late"},
+                "--event-time.allowed-lateness");
     }
 
     @Test

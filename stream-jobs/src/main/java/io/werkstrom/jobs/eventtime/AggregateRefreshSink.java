@@ -1,0 +1,158 @@
+package io.werkstrom.jobs.eventtime;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import io.werkstrom.jobs.storage.StoreException;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.jobs.storage.TelemetryStore;
+
+import org.apache.flink.api.connector.sink2.Committer;
+import org.apache.flink.api.connector.sink2.CommitterInitContext;
+import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.SupportsCommitter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+
+/**
+ * Refreshes the aggregates ({@code telemetry_1m}, {@code telemetry_1h}) over the event-time
+ * ranges of late batches. The writer collects and merges the ranges of one checkpoint; the
+ * committer refreshes them only after that checkpoint completed, i.e. after every telemetry
+ * writer flushed the late rows into the database. A refresh that fails fails the job; the ranges
+ * are part of the checkpoint and are refreshed again after the restart.
+ *
+ * <p>Threads: writer and committer run in their task's thread; a refresh over a long backfill
+ * takes as long as the database needs for it. The committer opens one store connection on its
+ * first refresh and closes it with the operator.
+ */
+public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCommitter<EventRange> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final StoreOptions store;
+
+    public AggregateRefreshSink(StoreOptions store) {
+        this.store = store;
+    }
+
+    @Override
+    public SinkWriter<EventRange> createWriter(WriterInitContext context) {
+        return new RangeWriter();
+    }
+
+    @Override
+    public Committer<EventRange> createCommitter(CommitterInitContext context) {
+        return new RefreshCommitter(store);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<EventRange> getCommittableSerializer() {
+        return new EventRangeSerializer();
+    }
+
+    /** Collects the ranges of one checkpoint in the task thread. */
+    private static final class RangeWriter implements CommittingSinkWriter<EventRange, EventRange> {
+        private final List<EventRange> ranges = new ArrayList<>();
+
+        @Override
+        public void write(EventRange range, Context context) {
+            ranges.add(range);
+            if (ranges.size() >= 1_024) {
+                List<EventRange> merged = LateRanges.merge(ranges);
+                ranges.clear();
+                ranges.addAll(merged);
+            }
+        }
+
+        @Override
+        public void flush(boolean endOfInput) {
+        }
+
+        @Override
+        public Collection<EventRange> prepareCommit() {
+            List<EventRange> merged = LateRanges.merge(ranges);
+            ranges.clear();
+            return merged;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** Opens its store on the first refresh and owns it. */
+    private static final class RefreshCommitter implements Committer<EventRange> {
+        private final StoreOptions options;
+        private TelemetryStore store;
+
+        RefreshCommitter(StoreOptions options) {
+            this.options = options;
+        }
+
+        @Override
+        public void commit(Collection<CommitRequest<EventRange>> requests) throws IOException {
+            if (requests.isEmpty()) {
+                return;
+            }
+            List<EventRange> ranges = new ArrayList<>();
+            requests.forEach(request -> ranges.add(request.getCommittable()));
+            for (EventRange range : LateRanges.merge(ranges)) {
+                try {
+                    if (store == null) {
+                        store = TelemetryStore.open(options);
+                    }
+                    store.refreshAggregates(range.from(), range.to());
+                } catch (StoreException e) {
+                    throw new IOException("refreshing the aggregates over late data [" + range.from() + ", "
+                            + range.to() + ") failed", e);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (store != null) {
+                store.close();
+            }
+        }
+    }
+
+    /** Version 1: the two bounds as longs. */
+    static final class EventRangeSerializer implements SimpleVersionedSerializer<EventRange> {
+        private static final int VERSION = 1;
+
+        @Override
+        public int getVersion() {
+            return VERSION;
+        }
+
+        @Override
+        public byte[] serialize(EventRange range) throws IOException {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(16);
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                out.writeLong(range.fromMicros());
+                out.writeLong(range.toMicros());
+            }
+            return bytes.toByteArray();
+        }
+
+        @Override
+        public EventRange deserialize(int version, byte[] serialized) throws IOException {
+            if (version != VERSION) {
+                throw new IOException("unknown EventRange serializer version " + version + "; this one reads " + VERSION);
+            }
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
+                long from = in.readLong();
+                return new EventRange(from, in.readLong());
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.werkstrom.jobs.eventtime;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.protocol.TelemetryBatch;
+
+/**
+ * Which batches are late, and the event-time ranges whose aggregates their arrival makes stale.
+ * Plain functions, used by {@link LateBatchFunction} and {@link AggregateRefreshSink}.
+ */
+public final class LateRanges {
+
+    /** Ranges closer than an hour are refreshed together: the coarsest aggregate's buckets are an hour wide. */
+    public static final long MERGE_GAP_MICROS = 3_600_000_000L;
+
+    private LateRanges() {
+    }
+
+    /**
+     * The range of {@code received}'s samples when its oldest sample is older than
+     * {@code watermarkMillis - allowedLatenessMillis}; empty for an on-time or empty batch, and
+     * before the first watermark ({@link Long#MIN_VALUE}).
+     */
+    public static Optional<EventRange> lateRange(ReceivedBatch received, long watermarkMillis, long allowedLatenessMillis) {
+        TelemetryBatch batch = received.batch();
+        if (batch.size() == 0 || watermarkMillis == Long.MIN_VALUE) {
+            return Optional.empty();
+        }
+        long oldest = Long.MAX_VALUE;
+        long newest = Long.MIN_VALUE;
+        for (long micros : batch.timestampsMicros()) {
+            oldest = Math.min(oldest, micros);
+            newest = Math.max(newest, micros);
+        }
+        long limitMicros = Math.multiplyExact(watermarkMillis - allowedLatenessMillis, 1_000L);
+        return oldest < limitMicros ? Optional.of(new EventRange(oldest, newest + 1)) : Optional.empty();
+    }
+
+    /** The newest sample of a batch in epoch milliseconds, its event timestamp; {@code fallback} for an empty batch. */
+    public static long newestMillis(TelemetryBatch batch, long fallback) {
+        long newest = Long.MIN_VALUE;
+        for (long micros : batch.timestampsMicros()) {
+            newest = Math.max(newest, micros);
+        }
+        return newest == Long.MIN_VALUE ? fallback : Math.floorDiv(newest, 1_000L);
+    }
+
+    /** Sorts the ranges and merges those within {@link #MERGE_GAP_MICROS} of each other. */
+    public static List<EventRange> merge(List<EventRange> ranges) {
+        List<EventRange> sorted = new ArrayList<>(ranges);
+        sorted.sort(Comparator.comparingLong(EventRange::fromMicros));
+        List<EventRange> merged = new ArrayList<>();
+        for (EventRange range : sorted) {
+            int last = merged.size() - 1;
+            if (last >= 0 && merged.get(last).near(range, MERGE_GAP_MICROS)) {
+                merged.set(last, merged.get(last).span(range));
+            } else {
+                merged.add(range);
+            }
+        }
+        return merged;
+    }
+}

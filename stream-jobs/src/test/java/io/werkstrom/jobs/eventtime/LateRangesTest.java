@@ -1,0 +1,76 @@
+package io.werkstrom.jobs.eventtime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+
+import org.junit.jupiter.api.Test;
+
+class LateRangesTest {
+
+    private static final long HOUR_MICROS = 3_600_000_000L;
+
+    private static ReceivedBatch batch(long... micros) {
+        TelemetryBatch.Builder builder = TelemetryBatch.builder("gw-1", 1);
+        for (long t : micros) {
+            builder.add(t, "press-1", "temperature_c", 20.0, Quality.GOOD);
+        }
+        return new ReceivedBatch(new GatewayAddress("t", "s", "gw-1"), builder.build(), 0);
+    }
+
+    @Test
+    void aBatchOlderThanWatermarkMinusLatenessIsLate() {
+        // watermark 100 s, allowed lateness 10 s: samples before 90 s are late.
+        assertEquals(Optional.of(new EventRange(89_999_999, 120_000_001)),
+                LateRanges.lateRange(batch(120_000_000, 89_999_999), 100_000, 10_000));
+        assertTrue(LateRanges.lateRange(batch(90_000_000, 120_000_000), 100_000, 10_000).isEmpty(), "within lateness");
+    }
+
+    @Test
+    void nothingIsLateBeforeTheFirstWatermarkOrInAnEmptyBatch() {
+        assertTrue(LateRanges.lateRange(batch(1), Long.MIN_VALUE, 0).isEmpty());
+        assertTrue(LateRanges.lateRange(batch(), 100_000, 0).isEmpty());
+    }
+
+    @Test
+    void theNewestSampleIsTheBatchTimestamp() {
+        assertEquals(3, LateRanges.newestMillis(batch(1_000, 3_999, 2_000).batch(), -1));
+        assertEquals(-1, LateRanges.newestMillis(batch().batch(), -1));
+    }
+
+    @Test
+    void nearRangesMergeAndDistantOnesStayApart() {
+        List<EventRange> merged = LateRanges.merge(List.of(
+                new EventRange(10 * HOUR_MICROS, 10 * HOUR_MICROS + 5),
+                new EventRange(0, 10),
+                new EventRange(HOUR_MICROS / 2, HOUR_MICROS),
+                new EventRange(5, 20)));
+        assertEquals(List.of(new EventRange(0, HOUR_MICROS), new EventRange(10 * HOUR_MICROS, 10 * HOUR_MICROS + 5)),
+                merged);
+    }
+
+    @Test
+    void aRangeMustNotBeEmpty() {
+        assertThrows(IllegalArgumentException.class, () -> new EventRange(5, 5));
+    }
+
+    @Test
+    void committablesRoundTrip() throws IOException {
+        AggregateRefreshSink.EventRangeSerializer serializer = new AggregateRefreshSink.EventRangeSerializer();
+        EventRange range = new EventRange(-7, Long.MAX_VALUE);
+        byte[] bytes = serializer.serialize(range);
+        assertEquals(range, serializer.deserialize(serializer.getVersion(), bytes));
+        assertArrayEquals(bytes, serializer.serialize(serializer.deserialize(1, bytes)));
+        assertThrows(IOException.class, () -> serializer.deserialize(99, bytes));
+    }
+}

@@ -1,0 +1,339 @@
+package io.werkstrom.app.chaos;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.app.embedded.EmbeddedBroker;
+import io.werkstrom.app.embedded.EmbeddedDatabase;
+import io.werkstrom.jobs.cluster.ClusterRestClient;
+import io.werkstrom.jobs.cluster.StandaloneCluster;
+import io.werkstrom.jobs.cluster.StandaloneClusterOptions;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.GatewayAddress;
+
+/**
+ * {@code ./werkstrom chaos cloud}: the telemetry job jar on a standalone Flink session cluster (a
+ * JobManager and two TaskManagers as separate processes on loopback), a real MQTT broker (embedded
+ * HiveMQ CE) and a real PostgreSQL (embedded). Simulated gateways publish at a fixed rate; part way
+ * through, one TaskManager is killed with SIGKILL; the job recovers from its last checkpoint on
+ * the other. After the gateways stop and the database caught up, every sample the broker had
+ * acknowledged is looked up in the database per (machine, sensor, timestamp).
+ *
+ * <p>Progress goes to stderr; the result ({@link CloudChaosResult#toJson()}) is the last stdout
+ * line. Exit status 0 iff nothing was lost, nothing stored twice, and the job recovered at least
+ * once. The work directory (cluster logs) is deleted after a passing run and kept otherwise.
+ */
+public final class CloudChaos {
+
+    static final String TENANT = "chaos";
+    static final String SITE = "plant-1";
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(3);
+
+    private final CloudChaosOptions options;
+    private final PrintStream progress;
+
+    public CloudChaos(CloudChaosOptions options, PrintStream progress) {
+        this.options = options;
+        this.progress = progress;
+    }
+
+    /** {@code chaos cloud [options]}: {@code args} start with the scenario name. */
+    public static int command(List<String> args, PrintStream out, PrintStream err) throws Exception {
+        if (args.isEmpty() || !args.get(0).equals("cloud")) {
+            throw new UsageException("chaos: expected a scenario: cloud");
+        }
+        Args parsed = Args.parse("chaos cloud", args.subList(1, args.size()),
+                Set.of("gateways", "rate", "rows", "duration", "kill-after", "parallelism", "drain-timeout", "job-jar"),
+                Set.of());
+        CloudChaosOptions options;
+        try {
+            Duration duration = parsed.duration("duration", CloudChaosOptions.DEFAULT_DURATION);
+            options = new CloudChaosOptions(
+                    parsed.positiveInt("gateways", CloudChaosOptions.DEFAULT_GATEWAYS),
+                    parsed.positiveDouble("rate", CloudChaosOptions.DEFAULT_BATCHES_PER_SECOND),
+                    parsed.positiveInt("rows", CloudChaosOptions.DEFAULT_ROWS_PER_BATCH),
+                    duration,
+                    parsed.duration("kill-after", duration.dividedBy(3)),
+                    parsed.positiveInt("parallelism", CloudChaosOptions.DEFAULT_PARALLELISM),
+                    parsed.duration("drain-timeout", CloudChaosOptions.DEFAULT_DRAIN_TIMEOUT),
+                    parsed.string("job-jar", null) == null ? null : Path.of(parsed.string("job-jar", null)));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("chaos cloud: " + e.getMessage());
+        }
+        CloudChaosResult result = new CloudChaos(options, err).run();
+        out.println(result.toJson());
+        out.flush();
+        return result.exitCode();
+    }
+
+    public CloudChaosResult run() throws Exception {
+        Path jobJar = options.jobJar() != null ? options.jobJar() : findJobJar();
+        if (!Files.isRegularFile(jobJar)) {
+            throw new IOException("the job jar " + jobJar + " does not exist; build it with ./werkstrom build");
+        }
+        List<Path> classPath = StandaloneCluster.flinkClassPath(System.getProperty("java.class.path"));
+        if (classPath.stream().noneMatch(jar -> jar.getFileName().toString().startsWith("flink-runtime-web"))) {
+            throw new IOException("the class path holds no flink-runtime-web jar, which the cluster needs for jar uploads;"
+                    + " run through ./werkstrom (its lib folder has it)");
+        }
+        Path work = Files.createTempDirectory("werkstrom-chaos-cloud");
+        CloudChaosResult result = null;
+        try {
+            result = run(work, jobJar, classPath);
+            return result;
+        } finally {
+            if (result != null && result.passed()) {
+                deleteTree(work);
+            } else {
+                say("kept the work directory with the cluster logs: " + work.resolve("flink").resolve("log"));
+            }
+        }
+    }
+
+    private CloudChaosResult run(Path work, Path jobJar, List<Path> classPath) throws Exception {
+        say("starting the embedded MQTT broker (HiveMQ CE) and PostgreSQL...");
+        try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0);
+             EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
+            StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
+            say(SchemaMigrator.apply(store).describe());
+            say("starting a Flink session cluster: 1 JobManager and 2 TaskManagers as separate processes...");
+            try (StandaloneCluster cluster = StandaloneCluster.start(
+                    StandaloneClusterOptions.defaults(classPath, work.resolve("flink")))) {
+                ClusterRestClient rest = cluster.rest();
+                say("cluster up at " + cluster.restAddress() + "; uploading " + jobJar.getFileName() + " and running it");
+                String jobId = rest.runJar(rest.uploadJar(jobJar), List.of(
+                        "--mqtt.uri=" + broker.uri(),
+                        "--mqtt.shared-group=chaos",
+                        "--mqtt.client-id-prefix=chaos",
+                        "--store.jdbc-url=" + store.jdbcUrl(),
+                        "--store.user=" + store.user(),
+                        "--parallelism=" + options.parallelism(),
+                        "--checkpoint.interval=1s"));
+                try {
+                    awaitRunning(rest, jobId, Duration.ofSeconds(90));
+                    say("job " + jobId + " is running");
+                    return runScenario(cluster, rest, jobId, broker.uri(), store);
+                } finally {
+                    try {
+                        rest.cancel(jobId);
+                    } catch (IOException e) {
+                        say("cancelling the job failed (the cluster stops anyway): " + e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    private CloudChaosResult runScenario(StandaloneCluster cluster, ClusterRestClient rest, String jobId,
+                                         String brokerUri, StoreOptions store) throws Exception {
+        long started = System.nanoTime();
+        long deadline = started + options.duration().toNanos();
+        say(String.format(Locale.ROOT, "%d gateway(s) publish %s batches/s of %d samples each for %ds; SIGKILL to a"
+                        + " TaskManager after %ds", options.gateways(), trim(options.batchesPerSecond()),
+                options.rowsPerBatch(), options.duration().toSeconds(), options.killAfter().toSeconds()));
+        List<ChaosGateway> gateways = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int g = 0; g < options.gateways(); g++) {
+            ChaosGateway gateway = new ChaosGateway(brokerUri,
+                    new GatewayAddress(TENANT, SITE, String.format(Locale.ROOT, "gw-%02d", g + 1)),
+                    options.batchesPerSecond(), options.rowsPerBatch(), deadline);
+            Thread thread = new Thread(gateway, "chaos-" + gateway.address().gateway());
+            thread.setDaemon(true);
+            gateways.add(gateway);
+            threads.add(thread);
+            thread.start();
+        }
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
+            long killAt = started + options.killAfter().toNanos();
+            boolean killed = false;
+            long nextReport = started;
+            while (System.nanoTime() < deadline) {
+                if (!killed && System.nanoTime() >= killAt) {
+                    int index = cluster.taskManagerRunning(jobId);
+                    if (index < 0) {
+                        throw new IllegalStateException("no TaskManager runs the job, there is none to kill");
+                    }
+                    say("SIGKILL to TaskManager " + index + " (pid " + cluster.taskManagers().get(index).pid()
+                            + "), which runs subtasks of the job");
+                    int status = cluster.killTaskManager(index);
+                    say("TaskManager " + index + " is gone (exit status " + status
+                            + "); the job recovers from its last checkpoint on the other one");
+                    killed = true;
+                }
+                if (System.nanoTime() >= nextReport) {
+                    report(started, acknowledged(gateways), db, rest, jobId);
+                    nextReport += PROGRESS_EVERY.toNanos();
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+            for (Thread thread : threads) {
+                thread.join(TimeUnit.SECONDS.toMillis(45));
+            }
+            SampleTally tally = new SampleTally();
+            for (ChaosGateway gateway : gateways) {
+                if (gateway.failure() != null) {
+                    say("warning: gateway " + gateway.address() + " stopped early: " + gateway.failure());
+                }
+                gateway.acknowledged().forEach(tally::acknowledged);
+            }
+            say("gateways stopped; " + tally.generated() + " samples acknowledged by the broker; draining...");
+            drain(db, tally.generated(), started, rest, jobId);
+            long recoveries = awaitRestarts(rest, jobId);
+            countStored(db, tally);
+            return new CloudChaosResult(tally.generated(), tally.storedRows(), tally.lost(), tally.duplicated(), recoveries);
+        }
+    }
+
+    /** Waits until the ledger holds as many rows as were acknowledged (or more), or the drain timeout passed. */
+    private void drain(Connection db, long acknowledged, long started, ClusterRestClient rest, String jobId)
+            throws Exception {
+        long deadline = System.nanoTime() + options.drainTimeout().toNanos();
+        long nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
+        while (ledgerRows(db) < acknowledged && System.nanoTime() < deadline) {
+            if (System.nanoTime() >= nextReport) {
+                report(started, acknowledged, db, rest, jobId);
+                nextReport += PROGRESS_EVERY.toNanos();
+            }
+            TimeUnit.MILLISECONDS.sleep(250);
+        }
+        report(started, acknowledged, db, rest, jobId);
+    }
+
+    /** The restart count reaches the REST API with the metric fetcher's next update. */
+    private static long awaitRestarts(ClusterRestClient rest, String jobId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long restarts = rest.restarts(jobId);
+        while (restarts < 1 && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(250);
+            restarts = rest.restarts(jobId);
+        }
+        return restarts;
+    }
+
+    private static void countStored(Connection db, SampleTally tally) throws SQLException {
+        try (PreparedStatement query = db.prepareStatement(
+                "SELECT machine, sensor, time, count(*) FROM telemetry WHERE tenant = ? GROUP BY machine, sensor, time")) {
+            query.setString(1, TENANT);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    OffsetDateTime time = rows.getObject(3, OffsetDateTime.class);
+                    long micros = Math.addExact(Math.multiplyExact(time.toEpochSecond(), 1_000_000L), time.getNano() / 1_000L);
+                    tally.stored(new SampleTally.SampleKey(rows.getString(1), rows.getString(2), micros), rows.getLong(4));
+                }
+            }
+        }
+    }
+
+    private void report(long started, long acknowledged, Connection db, ClusterRestClient rest, String jobId)
+            throws SQLException {
+        String state;
+        String restarts;
+        try {
+            state = rest.jobState(jobId);
+            restarts = Long.toString(rest.restarts(jobId));
+        } catch (IOException e) {
+            state = "unknown (" + e.getMessage() + ")";
+            restarts = "?";
+        }
+        say(String.format(Locale.ROOT, "[%5.1fs] acknowledged %,d  stored %,d  job %s  restarts %s",
+                (System.nanoTime() - started) / 1e9, acknowledged, ledgerRows(db), state, restarts));
+    }
+
+    private static long acknowledged(List<ChaosGateway> gateways) {
+        return gateways.stream().mapToLong(ChaosGateway::acknowledgedCount).sum();
+    }
+
+    /** Rows the job committed, from the batch ledger (written in the same transaction as the rows). */
+    private static long ledgerRows(Connection db) throws SQLException {
+        try (PreparedStatement query = db.prepareStatement(
+                "SELECT coalesce(sum(rows), 0) FROM batch_ledger WHERE tenant = ?")) {
+            query.setString(1, TENANT);
+            try (ResultSet rows = query.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    private void awaitRunning(ClusterRestClient rest, String jobId, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!rest.allTasksRunning(jobId)) {
+            String state = rest.jobState(jobId);
+            if (state.equals("FAILED") || state.equals("CANCELED") || state.equals("FINISHED")) {
+                throw new IllegalStateException("the job ended (" + state + ") before it ran");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the job's tasks were not all running within " + timeout + " (" + state + ")");
+            }
+            TimeUnit.MILLISECONDS.sleep(250);
+        }
+    }
+
+    private void say(String line) {
+        progress.println(line);
+        progress.flush();
+    }
+
+    private static String trim(double value) {
+        return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
+    }
+
+    /** The job jar next to this launcher's build: {@code <repo>/stream-jobs/target/stream-jobs-*-job.jar}. */
+    static Path findJobJar() throws IOException {
+        List<Path> roots = new ArrayList<>();
+        roots.add(Path.of("").toAbsolutePath());
+        try {
+            Path launcher = Path.of(CloudChaos.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            // werkstrom-app/target/werkstrom-app.jar (or werkstrom-app/target/classes) -> the repository root
+            if (launcher.getParent() != null && launcher.getParent().getParent() != null) {
+                roots.add(launcher.getParent().getParent().getParent());
+            }
+        } catch (URISyntaxException | SecurityException | NullPointerException e) {
+            // fall back to the working directory
+        }
+        for (Path root : roots) {
+            if (root == null) {
+                continue;
+            }
+            Path target = root.resolve("stream-jobs").resolve("target");
+            if (Files.isDirectory(target)) {
+                try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, "stream-jobs-*-job.jar")) {
+                    for (Path jar : jars) {
+                        return jar;
+                    }
+                }
+            }
+        }
+        throw new IOException("no stream-jobs/target/stream-jobs-*-job.jar below " + roots
+                + "; build it with ./werkstrom build, or name it with --job-jar");
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a leftover temporary directory is harmless
+        }
+    }
+}
