@@ -26,6 +26,11 @@ public final class Werkstrom {
                                    external broker and database (see README: external services)
               gateway              run one simulated gateway against an external MQTT broker
               migrate              apply the database migrations and report the storage flavour
+              bench ingest         ingest throughput against the database's own COPY rate, and latency
+                  --duration D       the sustained phase, e.g. 60s (default 60s)
+                  --gateways N       simulated gateways (default 8)
+                  --parallelism N    Flink job parallelism (default 1)
+                  --writers N        database connections per sink subtask (default 2)
               protocol wire-size   measure bytes per sample on the wire, Arrow IPC against JSON
               eval anomaly --dataset nab|skab --data DIR
                                    score the anomaly detectors on a public benchmark
@@ -58,6 +63,7 @@ public final class Werkstrom {
                 case "job" -> Commands.job(rest, out, err);
                 case "gateway" -> Commands.gateway(rest, out, err);
                 case "migrate" -> Commands.migrate(rest, out, err);
+                case "bench" -> io.werkstrom.app.bench.BenchCommand.run(rest, out, err);
                 case "protocol" -> Commands.protocol(rest, out, err);
                 case "eval" -> Commands.eval(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");

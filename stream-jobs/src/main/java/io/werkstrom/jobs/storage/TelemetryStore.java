@@ -6,9 +6,6 @@ import io.werkstrom.protocol.TelemetryBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -98,7 +95,7 @@ public final class TelemetryStore implements AutoCloseable {
     private final StorageFlavor flavor;
     /** UTC days whose telemetry partition is known to exist (plain PostgreSQL only). */
     private final Set<LocalDate> partitionedDays = new HashSet<>();
-    private final TelemetryCopyEncoder copyEncoder = new TelemetryCopyEncoder();
+    private final TelemetryCopy copy = new TelemetryCopy();
 
     private TelemetryStore(StoreOptions options, Connection connection, StorageFlavor flavor) {
         this.options = options;
@@ -170,7 +167,7 @@ public final class TelemetryStore implements AutoCloseable {
                 filled = fillGaps(freshKeys);
                 detected = detectGaps(freshKeys);
             }
-            long rows = options.writeMethod() == WriteMethod.COPY ? copyTelemetry(toStore) : insertTelemetry(toStore);
+            long rows = options.writeMethod() == WriteMethod.COPY ? copy.copy(connection, toStore) : insertTelemetry(toStore);
             connection.commit();
             return new WriteResult(toStore.size(), batches.size() - toStore.size(), rows, detected, filled);
         } catch (SQLException | RuntimeException e) {
@@ -430,30 +427,6 @@ public final class TelemetryStore implements AutoCloseable {
         }
     }
 
-    /** Streams the rows in PostgreSQL's binary COPY format; a failure cancels the COPY (the caller rolls back). */
-    private long copyTelemetry(List<ReceivedBatch> batches) throws SQLException {
-        if (batches.isEmpty()) {
-            return 0;
-        }
-        CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(TelemetryCopyEncoder.COPY_SQL);
-        try {
-            long rows = copyEncoder.encode(batches, copy::writeToCopy);
-            long copied = copy.endCopy();
-            if (copied != rows) {
-                throw new SQLException("COPY into telemetry reported " + copied + " rows, " + rows + " were sent");
-            }
-            return rows;
-        } finally {
-            if (copy.isActive()) {
-                try {
-                    copy.cancelCopy();
-                } catch (SQLException e) {
-                    LOG.debug("cancelling an unfinished COPY failed", e);
-                }
-            }
-        }
-    }
-
     private long insertTelemetry(List<ReceivedBatch> batches) throws SQLException {
         long total = 0;
         for (ReceivedBatch received : batches) {
@@ -518,11 +491,17 @@ public final class TelemetryStore implements AutoCloseable {
      */
     private void ensurePartitions(Iterable<ReceivedBatch> batches) throws SQLException {
         Set<LocalDate> missing = new TreeSet<>();
+        long lastDay = Long.MIN_VALUE;
         for (ReceivedBatch received : batches) {
             for (long micros : received.batch().timestampsMicros()) {
-                LocalDate day = SqlStatements.utcDay(micros);
-                if (!partitionedDays.contains(day)) {
-                    missing.add(day);
+                // Rows of a batch share a day almost always: look a day up only when it changes.
+                long epochDay = Math.floorDiv(micros, 86_400_000_000L);
+                if (epochDay != lastDay) {
+                    lastDay = epochDay;
+                    LocalDate day = LocalDate.ofEpochDay(epochDay);
+                    if (!partitionedDays.contains(day)) {
+                        missing.add(day);
+                    }
                 }
             }
         }
