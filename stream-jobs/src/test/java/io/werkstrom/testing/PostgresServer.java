@@ -7,10 +7,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /**
  * A real, plain PostgreSQL (no TimescaleDB) for integration tests, from the binaries that
@@ -18,20 +22,64 @@ import java.sql.Statement;
  * it is a normal server: any number of connections, each with its own session.
  *
  * <p>Start one per test class; {@link #close()} stops the server and deletes its data.
+ * {@link #stop()} and {@link #restart()} take the server process down and bring it back on the same
+ * port and data directory, for outage tests.
  */
 public final class PostgresServer implements AutoCloseable {
 
-    private final EmbeddedPostgres postgres;
+    private final Path dataDirectory;
+    private final int port;
+    private EmbeddedPostgres postgres;
 
-    private PostgresServer(EmbeddedPostgres postgres) {
-        this.postgres = postgres;
+    private PostgresServer(Path dataDirectory, int port) {
+        this.dataDirectory = dataDirectory;
+        this.port = port;
     }
 
     public static PostgresServer start() {
+        Path data;
         try {
-            return new PostgresServer(EmbeddedPostgres.builder().setPort(freePort()).start());
+            data = Files.createTempDirectory("werkstrom-postgres");
         } catch (IOException e) {
-            throw new UncheckedIOException("could not start the embedded PostgreSQL", e);
+            throw new UncheckedIOException("could not create a data directory for the embedded PostgreSQL", e);
+        }
+        PostgresServer server = new PostgresServer(data, freePort());
+        server.startProcess();
+        return server;
+    }
+
+    /** Stops the server process (fast shutdown: open connections are cut); the data stays. */
+    public synchronized void stop() {
+        if (postgres == null) {
+            return;
+        }
+        try {
+            postgres.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not stop the embedded PostgreSQL", e);
+        } finally {
+            postgres = null;
+        }
+    }
+
+    /** Starts the server process again after {@link #stop()}, on the same port and data directory. */
+    public synchronized void restart() {
+        if (postgres != null) {
+            throw new IllegalStateException("the server is running; stop() it first");
+        }
+        startProcess();
+    }
+
+    private void startProcess() {
+        try {
+            // An existing data directory is kept (no initdb) when it is not to be cleaned.
+            postgres = EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDirectory)
+                    .setCleanDataDirectory(false)
+                    .setPort(port)
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the embedded PostgreSQL on port " + port, e);
         }
     }
 
@@ -41,7 +89,7 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     public String jdbcUrl(String database) {
-        return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + database + "?prepareThreshold=0";
+        return "jdbc:postgresql://localhost:" + port + "/" + database + "?prepareThreshold=0";
     }
 
     public StoreOptions storeOptions() {
@@ -65,15 +113,19 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     public int port() {
-        return postgres.getPort();
+        return port;
     }
 
     @Override
     public void close() {
         try {
-            postgres.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not stop the embedded PostgreSQL", e);
+            stop();
+        } finally {
+            try (Stream<Path> paths = Files.walk(dataDirectory)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not delete " + dataDirectory, e);
+            }
         }
     }
 

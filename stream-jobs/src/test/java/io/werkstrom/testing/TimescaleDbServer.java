@@ -1,6 +1,7 @@
 package io.werkstrom.testing;
 
 import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.jobs.storage.WriteMethod;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -123,7 +124,8 @@ public final class TimescaleDbServer implements AutoCloseable {
     }
 
     public StoreOptions storeOptions() {
-        return new StoreOptions(jdbcUrl(), "postgres", "postgres");
+        // The PGlite server crashes on COPY FROM STDIN: its stores write with multi-row INSERTs.
+        return new StoreOptions(jdbcUrl(), "postgres", "postgres").withWriteMethod(WriteMethod.INSERT);
     }
 
     /** A new connection, owned by the caller; close it before another one opens (one shared session). */

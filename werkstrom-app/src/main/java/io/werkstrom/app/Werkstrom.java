@@ -45,6 +45,11 @@ public final class Werkstrom {
               migrate              apply the database migrations and report the storage flavour
               alerts               deliver alert notifications (MQTT, webhooks, e-mail) and take
                                    acknowledgements over MQTT and HTTP (see README: alerts)
+              bench ingest         ingest throughput against the database's own COPY rate, and latency
+                  --duration D       the sustained phase, e.g. 60s (default 60s)
+                  --gateways N       simulated gateways (default 8)
+                  --parallelism N    Flink job parallelism (default 1)
+                  --writers N        database connections per sink subtask (default 2)
               protocol wire-size   measure bytes per sample on the wire, Arrow IPC against JSON
               eval anomaly --dataset nab|skab --data DIR
                                    score the anomaly detectors on a public benchmark
@@ -101,7 +106,7 @@ public final class Werkstrom {
                 case "analytics" -> AnalyticsCommand.run(rest, out, err);
                 case "train" -> TrainCommand.run(rest, out, err);
                 case "report" -> ReportCommand.run(rest, out, err);
-                case "bench" -> io.werkstrom.app.bench.AnalyticsBench.run(rest, out, err);
+                case "bench" -> bench(rest, out, err);
                 case "chaos" -> chaos(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
@@ -113,6 +118,16 @@ public final class Werkstrom {
             org.slf4j.LoggerFactory.getLogger(Werkstrom.class).error("{} failed", command, e);
             return 1;
         }
+    }
+
+    /** {@code bench <what>}: the benchmarks, each against a baseline measured in the same run. */
+    private static int bench(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        String what = argv.isEmpty() ? "" : argv.get(0);
+        return switch (what) {
+            case "ingest" -> io.werkstrom.app.bench.BenchCommand.run(argv, out, err);
+            case "analytics" -> io.werkstrom.app.bench.AnalyticsBench.run(argv, out, err);
+            default -> throw new UsageException("bench: expected ingest or analytics");
+        };
     }
 
     /** {@code chaos <scenario>}: the failure drills, each a class of its own. */

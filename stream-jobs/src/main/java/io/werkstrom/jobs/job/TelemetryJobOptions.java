@@ -21,6 +21,7 @@ import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.source.MqttSourceBuilder;
 import io.werkstrom.jobs.source.MqttSourceOptions;
 import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.jobs.storage.WriteMethod;
 import io.werkstrom.protocol.Topics;
 
 /**
@@ -223,6 +224,22 @@ public record TelemetryJobOptions(
                 (b, v) -> b.insertChunkRows = parseInt(v)));
         ARGUMENTS.put("store.connect-timeout", new Argument(false, "connectTimeout", "a duration; default "
                 + format(StoreOptions.DEFAULT_CONNECT_TIMEOUT), (b, v) -> b.connectTimeout = parseDuration(v)));
+        ARGUMENTS.put("store.write-method", new Argument(false, "writeMethod", "copy (binary COPY) or insert (multi-row"
+                + " INSERT, for servers or poolers without COPY FROM STDIN); default " + StoreOptions.DEFAULT_WRITE_METHOD.optionValue(),
+                (b, v) -> b.writeMethod = parseEnum(WriteMethod.class, v)));
+        ARGUMENTS.put("sink.writers", new Argument(false, "writers", "database connections per telemetry sink subtask, 1..64;"
+                + " default " + SinkOptions.DEFAULT_WRITERS, (b, v) -> b.sinkWriters = parseInt(v)));
+        ARGUMENTS.put("sink.queued-flushes", new Argument(false, "queuedFlushes", "full buffers that may wait per connection"
+                + " before the sink blocks, >= 1; default " + SinkOptions.DEFAULT_QUEUED_FLUSHES,
+                (b, v) -> b.sinkQueuedFlushes = parseInt(v)));
+        ARGUMENTS.put("sink.retry-backoff", new Argument(false, "retryBackoff", "first wait after a transient database"
+                + " failure, doubled per retry; default " + format(SinkOptions.DEFAULT_RETRY_BACKOFF),
+                (b, v) -> b.sinkRetryBackoff = parseDuration(v)));
+        ARGUMENTS.put("sink.max-retry-backoff", new Argument(false, "maxRetryBackoff", "longest wait between retries; default "
+                + format(SinkOptions.DEFAULT_MAX_RETRY_BACKOFF), (b, v) -> b.sinkMaxRetryBackoff = parseDuration(v)));
+        ARGUMENTS.put("sink.max-outage", new Argument(false, "maxOutage", "how long a write retries before the job fails"
+                + " and restarts from its checkpoint (keep below the checkpoint timeout); default "
+                + format(SinkOptions.DEFAULT_MAX_OUTAGE), (b, v) -> b.sinkMaxOutage = parseDuration(v)));
         ARGUMENTS.put("sink.batch-rows", new Argument(false, "batchRows", "an integer >= 1; default " + SinkOptions.DEFAULT_BATCH_ROWS,
                 (b, v) -> b.sinkBatchRows = parseInt(v)));
         ARGUMENTS.put("sink.flush-interval", new Argument(false, "flushInterval", "a duration; default "
@@ -373,6 +390,12 @@ public record TelemetryJobOptions(
         private SinkOptions sink;
         private int sinkBatchRows = SinkOptions.DEFAULT_BATCH_ROWS;
         private Duration sinkFlushInterval = SinkOptions.DEFAULT_FLUSH_INTERVAL;
+        private WriteMethod writeMethod = StoreOptions.DEFAULT_WRITE_METHOD;
+        private int sinkWriters = SinkOptions.DEFAULT_WRITERS;
+        private int sinkQueuedFlushes = SinkOptions.DEFAULT_QUEUED_FLUSHES;
+        private Duration sinkRetryBackoff = SinkOptions.DEFAULT_RETRY_BACKOFF;
+        private Duration sinkMaxRetryBackoff = SinkOptions.DEFAULT_MAX_RETRY_BACKOFF;
+        private Duration sinkMaxOutage = SinkOptions.DEFAULT_MAX_OUTAGE;
         private int parallelism = DEFAULT_PARALLELISM;
         private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
         private Duration maxClockSkew = DEFAULT_MAX_CLOCK_SKEW;
@@ -514,9 +537,11 @@ public record TelemetryJobOptions(
                 if (jdbcUrl == null || storeUser == null) {
                     throw new IllegalArgumentException("store is required (--store.jdbc-url and --store.user).");
                 }
-                storeOptions = new StoreOptions(jdbcUrl, storeUser, storePassword, insertChunkRows, connectTimeout);
+                storeOptions = new StoreOptions(jdbcUrl, storeUser, storePassword, insertChunkRows, connectTimeout,
+                        writeMethod);
             }
-            SinkOptions sinkOptions = sink != null ? sink : new SinkOptions(sinkBatchRows, sinkFlushInterval);
+            SinkOptions sinkOptions = sink != null ? sink : new SinkOptions(sinkBatchRows, sinkFlushInterval, sinkWriters,
+                    sinkQueuedFlushes, sinkRetryBackoff, sinkMaxRetryBackoff, sinkMaxOutage);
             RobustZScoreOptions detectorOptions = detector != null ? detector : RobustZScoreOptions.defaults();
             if (detectorThreshold != null || detectorWindowSize != null || detectorMinSamples != null
                     || detectorLearningPeriod != null) {

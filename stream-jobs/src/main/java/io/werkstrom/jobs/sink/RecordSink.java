@@ -1,6 +1,5 @@
 package io.werkstrom.jobs.sink;
 
-import java.io.IOException;
 import java.io.Serializable;
 import java.util.List;
 
@@ -15,10 +14,12 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 
 /**
- * Writes one record per row to the store: detected anomalies or dead letters. Buffering, flushing
- * on checkpoints and the store's lifetime are {@link BufferedStoreWriter}'s.
+ * Writes one record per row to the store: detected anomalies or dead letters, over one connection
+ * per subtask. Buffering, flushing on checkpoints, retries through outages and the store's
+ * lifetime are {@link BufferedStoreWriter}'s.
  */
 public final class RecordSink<T> implements Sink<T> {
 
@@ -58,19 +59,21 @@ public final class RecordSink<T> implements Sink<T> {
     }
 
     @Override
-    public SinkWriter<T> createWriter(WriterInitContext context) throws IOException {
-        return new Writer<>(Stores.open(store), options, context, what, context.metricGroup().counter(counter), write);
+    public SinkWriter<T> createWriter(WriterInitContext context) {
+        return new Writer<>(store, options, context, what,
+                context.metricGroup().counter(counter, new ThreadSafeSimpleCounter()),
+                context.metricGroup().counter(counter.replace("Written", "WriteRetries"), new ThreadSafeSimpleCounter()),
+                write);
     }
 
     private static final class Writer<T> extends BufferedStoreWriter<T> {
-        private final String what;
         private final Counter written;
         private final Write<T> write;
 
-        Writer(TelemetryStore store, SinkOptions options, WriterInitContext context, String what, Counter written,
-               Write<T> write) {
-            super(store, options, context.getProcessingTimeService());
-            this.what = what;
+        Writer(StoreOptions store, SinkOptions options, WriterInitContext context, String what, Counter written,
+               Counter retries, Write<T> write) {
+            super(what, store, options, 1, context.getProcessingTimeService(),
+                    retries);
             this.written = written;
             this.write = write;
         }
@@ -84,11 +87,6 @@ public final class RecordSink<T> implements Sink<T> {
         void store(TelemetryStore store, List<T> elements) throws StoreException {
             write.write(store, elements);
             written.inc(elements.size());
-        }
-
-        @Override
-        String what() {
-            return what;
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.werkstrom.jobs.sink;
 
-import java.io.IOException;
 import java.util.List;
 
 import io.werkstrom.jobs.storage.ReceivedBatch;
@@ -14,11 +13,18 @@ import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 
 /**
  * Writes telemetry batches to the store. A batch already in the store's (tenant, gateway,
  * sequence) ledger, i.e. a replay after a failure or an MQTT redelivery, is skipped and counted.
- * Each writer opens one store connection.
+ * Each writer (subtask) writes over {@link SinkOptions#writers()} connections; a gateway's batches
+ * always take the same connection.
+ *
+ * <p>Metrics per subtask: {@code telemetryRowsWritten}, {@code telemetryBatchesWritten},
+ * {@code duplicateBatches}, {@code sequenceGapsDetected} (new gaps in a gateway's sequence, see the
+ * {@code sequence_gaps} table), {@code sequenceGapsFilled} (open gaps a late batch fell into) and
+ * {@code storeWriteRetries} (write attempts repeated after a transient database failure).
  */
 public final class TelemetrySink implements Sink<ReceivedBatch> {
 
@@ -33,21 +39,27 @@ public final class TelemetrySink implements Sink<ReceivedBatch> {
     }
 
     @Override
-    public SinkWriter<ReceivedBatch> createWriter(WriterInitContext context) throws IOException {
-        return new Writer(Stores.open(store), options, context);
+    public SinkWriter<ReceivedBatch> createWriter(WriterInitContext context) {
+        return new Writer(store, options, context);
     }
 
     private static final class Writer extends BufferedStoreWriter<ReceivedBatch> {
         private final Counter rowsWritten;
         private final Counter batchesWritten;
         private final Counter duplicateBatches;
+        private final Counter gapsDetected;
+        private final Counter gapsFilled;
 
-        Writer(TelemetryStore store, SinkOptions options, WriterInitContext context) {
-            super(store, options, context.getProcessingTimeService());
+        Writer(StoreOptions store, SinkOptions options, WriterInitContext context) {
+            super("telemetry batches", store, options, options.writers(), context.getProcessingTimeService(),
+                    context.metricGroup().counter("storeWriteRetries", new ThreadSafeSimpleCounter()));
             MetricGroup metrics = context.metricGroup();
-            rowsWritten = metrics.counter("telemetryRowsWritten");
-            batchesWritten = metrics.counter("telemetryBatchesWritten");
-            duplicateBatches = metrics.counter("duplicateBatches");
+            // Written from the writer threads.
+            rowsWritten = metrics.counter("telemetryRowsWritten", new ThreadSafeSimpleCounter());
+            batchesWritten = metrics.counter("telemetryBatchesWritten", new ThreadSafeSimpleCounter());
+            duplicateBatches = metrics.counter("duplicateBatches", new ThreadSafeSimpleCounter());
+            gapsDetected = metrics.counter("sequenceGapsDetected", new ThreadSafeSimpleCounter());
+            gapsFilled = metrics.counter("sequenceGapsFilled", new ThreadSafeSimpleCounter());
         }
 
         @Override
@@ -56,16 +68,18 @@ public final class TelemetrySink implements Sink<ReceivedBatch> {
         }
 
         @Override
+        int route(ReceivedBatch element) {
+            return 31 * element.source().tenant().hashCode() + element.source().gateway().hashCode();
+        }
+
+        @Override
         void store(TelemetryStore store, List<ReceivedBatch> elements) throws StoreException {
             WriteResult result = store.writeBatches(elements);
             rowsWritten.inc(result.rowsWritten());
             batchesWritten.inc(result.batchesWritten());
             duplicateBatches.inc(result.duplicateBatches());
-        }
-
-        @Override
-        String what() {
-            return "telemetry batches";
+            gapsDetected.inc(result.gapsDetected());
+            gapsFilled.inc(result.gapsFilled());
         }
     }
 }

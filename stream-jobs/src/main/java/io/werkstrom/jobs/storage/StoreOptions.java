@@ -11,14 +11,16 @@ import java.time.Duration;
  * @param password        database password (may be empty, never printed)
  * @param insertChunkRows rows per multi-row INSERT statement (1..{@value #MAX_INSERT_CHUNK_ROWS})
  * @param connectTimeout  how long to wait for a connection
+ * @param writeMethod     how telemetry rows are sent: binary {@code COPY} (default) or multi-row {@code INSERT}
  */
 public record StoreOptions(String jdbcUrl, String user, String password, int insertChunkRows,
-                           Duration connectTimeout) implements Serializable {
+                           Duration connectTimeout, WriteMethod writeMethod) implements Serializable {
 
     public static final int DEFAULT_INSERT_CHUNK_ROWS = 2_000;
     /** PostgreSQL allows 65535 bind parameters per statement; a telemetry row takes 8. */
     public static final int MAX_INSERT_CHUNK_ROWS = 65_535 / 8;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    public static final WriteMethod DEFAULT_WRITE_METHOD = WriteMethod.COPY;
 
     public StoreOptions {
         if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
@@ -38,24 +40,36 @@ public record StoreOptions(String jdbcUrl, String user, String password, int ins
         if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("connectTimeout must be positive, got " + connectTimeout + ".");
         }
+        if (writeMethod == null) {
+            throw new IllegalArgumentException("writeMethod must not be null (copy or insert).");
+        }
     }
 
-    /** Options with the default chunk size and connect timeout. */
+    /** Options that write with the default method ({@link WriteMethod#COPY}). */
+    public StoreOptions(String jdbcUrl, String user, String password, int insertChunkRows, Duration connectTimeout) {
+        this(jdbcUrl, user, password, insertChunkRows, connectTimeout, DEFAULT_WRITE_METHOD);
+    }
+
+    /** Options with the default chunk size, connect timeout and write method. */
     public StoreOptions(String jdbcUrl, String user, String password) {
-        this(jdbcUrl, user, password, DEFAULT_INSERT_CHUNK_ROWS, DEFAULT_CONNECT_TIMEOUT);
+        this(jdbcUrl, user, password, DEFAULT_INSERT_CHUNK_ROWS, DEFAULT_CONNECT_TIMEOUT, DEFAULT_WRITE_METHOD);
     }
 
     public StoreOptions withInsertChunkRows(int rows) {
-        return new StoreOptions(jdbcUrl, user, password, rows, connectTimeout);
+        return new StoreOptions(jdbcUrl, user, password, rows, connectTimeout, writeMethod);
     }
 
     public StoreOptions withConnectTimeout(Duration timeout) {
-        return new StoreOptions(jdbcUrl, user, password, insertChunkRows, timeout);
+        return new StoreOptions(jdbcUrl, user, password, insertChunkRows, timeout, writeMethod);
+    }
+
+    public StoreOptions withWriteMethod(WriteMethod method) {
+        return new StoreOptions(jdbcUrl, user, password, insertChunkRows, connectTimeout, method);
     }
 
     @Override
     public String toString() {
         return "StoreOptions[jdbcUrl=" + jdbcUrl + ", user=" + user + ", password=***, insertChunkRows="
-                + insertChunkRows + ", connectTimeout=" + connectTimeout + "]";
+                + insertChunkRows + ", connectTimeout=" + connectTimeout + ", writeMethod=" + writeMethod.optionValue() + "]";
     }
 }

@@ -6,6 +6,7 @@ import io.werkstrom.protocol.TelemetryBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,6 +15,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,9 +31,16 @@ import java.util.TreeSet;
  * rolls back and throws {@link StoreException} with the cause. Telemetry is stored exactly once
  * per batch: {@link #writeBatches} records each batch's (tenant, gateway, sequence) in
  * {@code batch_ledger} in the same transaction as its rows, and a batch already there is counted
- * as a duplicate and skips its rows. Rows go in as multi-row INSERTs of
- * {@link StoreOptions#insertChunkRows()} rows (never COPY), which works with
- * {@code prepareThreshold=0} and through connection poolers.
+ * as a duplicate and skips its rows. Rows of the new batches go in with binary
+ * {@code COPY ... FROM STDIN} ({@link WriteMethod#COPY}, the default) or as multi-row INSERTs of
+ * {@link StoreOptions#insertChunkRows()} rows ({@link WriteMethod#INSERT}, for servers and poolers
+ * that cannot take COPY).
+ *
+ * <p>In the same transaction the store keeps {@code sequence_gaps} up to date: a new batch whose
+ * predecessor in the ledger is more than one below it opens a gap, a late batch inside an open gap
+ * marks its numbers filled. Writes for the same gateway are serialised by a transaction-scoped
+ * advisory lock, so concurrent writers (several connections, several subtasks) see each other's
+ * batches and never report a gap that another transaction is about to fill.
  *
  * <p>On plain PostgreSQL the store creates each UTC day's telemetry partition before the first
  * write of that day and remembers the days it has seen.
@@ -64,6 +73,27 @@ public final class TelemetryStore implements AutoCloseable {
     private static final String OUTCOME_UPDATE = "UPDATE quality_predictions SET actual_scrap = ?"
             + " WHERE tenant = ? AND gateway = ? AND machine = ? AND cycle_end = ?";
 
+    /** Locks each gateway of a write (in a fixed order, so two writers never deadlock). */
+    private static final String LOCK_GATEWAYS = "SELECT pg_advisory_xact_lock(hashtext('sequence_gaps'), k) FROM"
+            + " (SELECT DISTINCT hashtext(t || '/' || g) AS k FROM unnest(?::text[], ?::text[]) AS u(t, g) ORDER BY 1) s";
+    private static final String FRESH = "unnest(?::text[], ?::text[], ?::bigint[]) AS f(tenant, gateway, sequence)";
+    /** Open gaps that a batch of this write falls into, one row per (gap, batch). */
+    private static final String GAPS_HIT = "SELECT g.tenant, g.gateway, g.first_missing, g.last_missing, g.detected_at,"
+            + " f.sequence FROM sequence_gaps g JOIN " + FRESH + " ON g.tenant = f.tenant AND g.gateway = f.gateway"
+            + " AND f.sequence BETWEEN g.first_missing AND g.last_missing WHERE g.filled_at IS NULL";
+    /**
+     * A new gap per batch whose predecessor in the ledger (this transaction's batches included) is
+     * more than one below it, unless a known gap already holds the number just below the batch (the
+     * batch is then a late one inside that gap).
+     */
+    private static final String GAPS_DETECT = "INSERT INTO sequence_gaps (tenant, gateway, first_missing, last_missing,"
+            + " detected_at) SELECT f.tenant, f.gateway, p.previous + 1, f.sequence - 1, now() FROM " + FRESH
+            + " CROSS JOIN LATERAL (SELECT max(l.sequence) AS previous FROM batch_ledger l"
+            + " WHERE l.tenant = f.tenant AND l.gateway = f.gateway AND l.sequence < f.sequence) p"
+            + " WHERE p.previous < f.sequence - 1 AND NOT EXISTS (SELECT 1 FROM sequence_gaps g"
+            + " WHERE g.tenant = f.tenant AND g.gateway = f.gateway"
+            + " AND f.sequence - 1 BETWEEN g.first_missing AND g.last_missing) ON CONFLICT DO NOTHING";
+
     /** The aggregate views and their bucket widths in seconds, in refresh order. */
     private static final Map<String, Long> AGGREGATES = Map.of("telemetry_1m", 60L, "telemetry_1h", 3_600L);
     private static final List<String> AGGREGATE_ORDER = List.of("telemetry_1m", "telemetry_1h");
@@ -73,6 +103,7 @@ public final class TelemetryStore implements AutoCloseable {
     private final StorageFlavor flavor;
     /** UTC days whose telemetry partition is known to exist (plain PostgreSQL only). */
     private final Set<LocalDate> partitionedDays = new HashSet<>();
+    private final TelemetryCopy copy = new TelemetryCopy();
 
     private TelemetryStore(StoreOptions options, Connection connection, StorageFlavor flavor) {
         this.options = options;
@@ -128,16 +159,25 @@ public final class TelemetryStore implements AutoCloseable {
             if (flavor == StorageFlavor.POSTGRES) {
                 ensurePartitions(unique.values());
             }
+            lockGateways(unique.keySet());
             Set<LedgerKey> fresh = insertLedger(unique);
             List<ReceivedBatch> toStore = new ArrayList<>(fresh.size());
+            List<LedgerKey> freshKeys = new ArrayList<>(fresh.size());
             for (Map.Entry<LedgerKey, ReceivedBatch> entry : unique.entrySet()) {
                 if (fresh.contains(entry.getKey())) {
                     toStore.add(entry.getValue());
+                    freshKeys.add(entry.getKey());
                 }
             }
-            long rows = insertTelemetry(toStore);
+            int filled = 0;
+            int detected = 0;
+            if (!freshKeys.isEmpty()) {
+                filled = fillGaps(freshKeys);
+                detected = detectGaps(freshKeys);
+            }
+            long rows = options.writeMethod() == WriteMethod.COPY ? copy.copy(connection, toStore) : insertTelemetry(toStore);
             connection.commit();
-            return new WriteResult(toStore.size(), batches.size() - toStore.size(), rows);
+            return new WriteResult(toStore.size(), batches.size() - toStore.size(), rows, detected, filled);
         } catch (SQLException | RuntimeException e) {
             Connections.rollbackQuietly(connection, e);
             throw new StoreException("writing " + batches.size() + " telemetry batches failed", e);
@@ -353,6 +393,102 @@ public final class TelemetryStore implements AutoCloseable {
         return fresh;
     }
 
+    private void lockGateways(Set<LedgerKey> keys) throws SQLException {
+        Set<List<String>> gateways = new HashSet<>();
+        for (LedgerKey key : keys) {
+            gateways.add(List.of(key.tenant(), key.gateway()));
+        }
+        String[] tenants = new String[gateways.size()];
+        String[] names = new String[gateways.size()];
+        int i = 0;
+        for (List<String> gateway : gateways) {
+            tenants[i] = gateway.get(0);
+            names[i++] = gateway.get(1);
+        }
+        try (PreparedStatement lock = connection.prepareStatement(LOCK_GATEWAYS)) {
+            lock.setArray(1, connection.createArrayOf("text", tenants));
+            lock.setArray(2, connection.createArrayOf("text", names));
+            try (ResultSet ignored = lock.executeQuery()) {
+                // the locks are held until the transaction ends
+            }
+        }
+    }
+
+    /** Binds the three arrays of {@link #FRESH} from {@code parameter} on. */
+    private void bindFresh(PreparedStatement statement, int parameter, List<LedgerKey> keys) throws SQLException {
+        String[] tenants = new String[keys.size()];
+        String[] gateways = new String[keys.size()];
+        Long[] sequences = new Long[keys.size()];
+        for (int i = 0; i < keys.size(); i++) {
+            tenants[i] = keys.get(i).tenant();
+            gateways[i] = keys.get(i).gateway();
+            sequences[i] = keys.get(i).sequence();
+        }
+        Array t = connection.createArrayOf("text", tenants);
+        Array g = connection.createArrayOf("text", gateways);
+        Array s = connection.createArrayOf("bigint", sequences);
+        statement.setArray(parameter, t);
+        statement.setArray(parameter + 1, g);
+        statement.setArray(parameter + 2, s);
+    }
+
+    /**
+     * Splits every open gap that a new batch falls into: the numbers now present become a row of
+     * their own with {@code filled_at} set (runs of them merged), the rest stay open. Returns how
+     * many open gaps were hit.
+     */
+    private int fillGaps(List<LedgerKey> fresh) throws SQLException {
+        Map<GapKey, TreeSet<Long>> hits = new LinkedHashMap<>();
+        try (PreparedStatement find = connection.prepareStatement(GAPS_HIT)) {
+            bindFresh(find, 1, fresh);
+            try (ResultSet rows = find.executeQuery()) {
+                while (rows.next()) {
+                    GapKey gap = new GapKey(rows.getString(1), rows.getString(2), rows.getLong(3), rows.getLong(4),
+                            rows.getObject(5, java.time.OffsetDateTime.class));
+                    hits.computeIfAbsent(gap, k -> new TreeSet<>()).add(rows.getLong(6));
+                }
+            }
+        }
+        if (hits.isEmpty()) {
+            return 0;
+        }
+        try (PreparedStatement delete = connection.prepareStatement(
+                     "DELETE FROM sequence_gaps WHERE tenant = ? AND gateway = ? AND first_missing = ?");
+             PreparedStatement insert = connection.prepareStatement("INSERT INTO sequence_gaps (tenant, gateway,"
+                     + " first_missing, last_missing, detected_at, filled_at) VALUES (?, ?, ?, ?, ?,"
+                     + " CASE WHEN ? THEN now() END)")) {
+            for (Map.Entry<GapKey, TreeSet<Long>> hit : hits.entrySet()) {
+                GapKey gap = hit.getKey();
+                delete.setString(1, gap.tenant());
+                delete.setString(2, gap.gateway());
+                delete.setLong(3, gap.first());
+                delete.executeUpdate();
+                for (long[] piece : SequenceGaps.split(gap.first(), gap.last(), hit.getValue())) {
+                    insert.setString(1, gap.tenant());
+                    insert.setString(2, gap.gateway());
+                    insert.setLong(3, piece[0]);
+                    insert.setLong(4, piece[1]);
+                    insert.setObject(5, gap.detectedAt());
+                    insert.setBoolean(6, piece[2] == 1);
+                    insert.addBatch();
+                }
+            }
+            insert.executeBatch();
+        }
+        return hits.size();
+    }
+
+    private int detectGaps(List<LedgerKey> fresh) throws SQLException {
+        try (PreparedStatement detect = connection.prepareStatement(GAPS_DETECT)) {
+            bindFresh(detect, 1, fresh);
+            int detected = detect.executeUpdate();
+            if (detected > 0) {
+                LOG.info("{} new gap(s) in gateway batch sequences; see sequence_gaps", detected);
+            }
+            return detected;
+        }
+    }
+
     private long insertTelemetry(List<ReceivedBatch> batches) throws SQLException {
         long total = 0;
         for (ReceivedBatch received : batches) {
@@ -417,11 +553,17 @@ public final class TelemetryStore implements AutoCloseable {
      */
     private void ensurePartitions(Iterable<ReceivedBatch> batches) throws SQLException {
         Set<LocalDate> missing = new TreeSet<>();
+        long lastDay = Long.MIN_VALUE;
         for (ReceivedBatch received : batches) {
             for (long micros : received.batch().timestampsMicros()) {
-                LocalDate day = SqlStatements.utcDay(micros);
-                if (!partitionedDays.contains(day)) {
-                    missing.add(day);
+                // Rows of a batch share a day almost always: look a day up only when it changes.
+                long epochDay = Math.floorDiv(micros, 86_400_000_000L);
+                if (epochDay != lastDay) {
+                    lastDay = epochDay;
+                    LocalDate day = LocalDate.ofEpochDay(epochDay);
+                    if (!partitionedDays.contains(day)) {
+                        missing.add(day);
+                    }
                 }
             }
         }
@@ -501,6 +643,10 @@ public final class TelemetryStore implements AutoCloseable {
         static LedgerKey of(ReceivedBatch received) {
             return new LedgerKey(received.source().tenant(), received.source().gateway(), received.batch().sequence());
         }
+    }
+
+    /** An open gap as read from {@code sequence_gaps}. */
+    private record GapKey(String tenant, String gateway, long first, long last, java.time.OffsetDateTime detectedAt) {
     }
 
     /** Walks the rows of several batches in order. */

@@ -16,6 +16,7 @@ import io.werkstrom.jobs.eventtime.EventTimeOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.jobs.storage.WriteMethod;
 import io.werkstrom.protocol.Topics;
 
 import org.junit.jupiter.api.Test;
@@ -125,6 +126,20 @@ class TelemetryJobOptionsTest {
         assertMessage(new String[] {URI, JDBC, USER, "--event-time.idleness=0s"}, "--event-time.idleness");
         assertMessage(new String[] {URI, JDBC, USER, "--event-time.allowed-lateness=late"},
                 "--event-time.allowed-lateness");
+    }
+
+    @Test
+    void writeMethodWritersAndRetriesAreParsed() {
+        TelemetryJobOptions options = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--store.write-method=insert", "--sink.writers=4", "--sink.queued-flushes=3",
+                "--sink.retry-backoff=50ms", "--sink.max-retry-backoff=2s", "--sink.max-outage=90s"});
+        assertEquals(WriteMethod.INSERT, options.store().writeMethod());
+        assertEquals(new SinkOptions(SinkOptions.DEFAULT_BATCH_ROWS, SinkOptions.DEFAULT_FLUSH_INTERVAL, 4, 3,
+                Duration.ofMillis(50), Duration.ofSeconds(2), Duration.ofSeconds(90)), options.sink());
+        assertEquals(WriteMethod.COPY, TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER}).store().writeMethod());
+        assertMessage(new String[] {URI, JDBC, USER, "--store.write-method=upsert"}, "--store.write-method");
+        assertMessage(new String[] {URI, JDBC, USER, "--sink.writers=0"}, "--sink.writers");
+        assertMessage(new String[] {URI, JDBC, USER, "--sink.max-retry-backoff=10ms"}, "--sink.max-retry-backoff");
     }
 
     @Test

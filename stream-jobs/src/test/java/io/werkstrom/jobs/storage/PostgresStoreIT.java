@@ -1,6 +1,8 @@
 package io.werkstrom.jobs.storage;
 
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.testing.PostgresServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -140,5 +142,55 @@ class PostgresStoreIT extends TelemetryStoreContract {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Binary COPY (the default) and multi-row INSERT store exactly the same values. */
+    @Test
+    void copyAndInsertStoreTheSameRows(TestInfo test) throws Exception {
+        assertEquals(WriteMethod.COPY, options().writeMethod());
+        String tenant = tenant(test);
+        long t0 = Instant.parse("1999-12-31T23:59:59.999999Z").getEpochSecond() * 1_000_000L + 999_999L;
+        List<ReceivedBatch> batches = new ArrayList<>();
+        for (String method : List.of("copy", "insert")) {
+            GatewayAddress source = new GatewayAddress(tenant, "plant-1", "gw-" + method);
+            TelemetryBatch.Builder builder = TelemetryBatch.builder(source.gateway(), 1);
+            builder.add(t0, "presse-ä", "température", Double.NaN, Quality.GOOD)
+                    .add(t0 + 1, "m", "s", Double.NEGATIVE_INFINITY, Quality.BAD)
+                    .add(0, "m", "s", -0.0, Quality.UNCERTAIN)
+                    .add(4_102_444_800_000_000L, "m", "日本", Double.MIN_VALUE, Quality.GOOD);
+            batches.add(new ReceivedBatch(source, builder.build(), t0));
+        }
+        try (TelemetryStore copy = TelemetryStore.open(options());
+             TelemetryStore insert = TelemetryStore.open(options().withWriteMethod(WriteMethod.INSERT))) {
+            assertEquals(new WriteResult(1, 0, 4), copy.writeBatches(List.of(batches.get(0))));
+            assertEquals(new WriteResult(1, 0, 4), insert.writeBatches(List.of(batches.get(1))));
+        }
+        String columns = "time, tenant, site, machine, sensor, value::text, quality";
+        List<List<Object>> copied = rows("SELECT " + columns + " FROM telemetry WHERE gateway = 'gw-copy' AND tenant = '"
+                + tenant + "' ORDER BY time");
+        assertEquals(4, copied.size());
+        assertEquals(rows("SELECT " + columns + " FROM telemetry WHERE gateway = 'gw-insert' AND tenant = '" + tenant
+                + "' ORDER BY time"), copied);
+        assertEquals(List.of("NaN", "-Infinity", "-0", "5e-324"), List.of(copied.get(1).get(5), copied.get(2).get(5),
+                copied.get(0).get(5), copied.get(3).get(5)));
+    }
+
+    @Test
+    void aFailedCopyStoresNeitherRowsNorLedger(TestInfo test) throws Exception {
+        GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");
+        // NUL is valid in a Java string but not in PostgreSQL text: the server rejects the COPY.
+        TelemetryBatch bad = TelemetryBatch.builder("gw-1", 1)
+                .add(Instant.parse("2025-03-01T00:00:00Z").getEpochSecond() * 1_000_000L, "m\u0000", "s", 1, Quality.GOOD)
+                .build();
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            StoreException failed = assertThrows(StoreException.class,
+                    () -> store.writeBatches(List.of(new ReceivedBatch(source, bad, 0))));
+            assertTrue(failed.getMessage().contains("writing 1 telemetry batches failed"), failed.getMessage());
+            // The connection is usable again after the rollback.
+            assertEquals(new WriteResult(1, 0, 3), store.writeBatches(List.of(
+                    received(source, 2, Instant.parse("2025-03-01T00:00:00Z"), 3))));
+        }
+        assertEquals("1", query("SELECT count(*) FROM batch_ledger WHERE tenant = '" + source.tenant() + "'"));
+        assertEquals("3", query("SELECT count(*) FROM telemetry WHERE tenant = '" + source.tenant() + "'"));
     }
 }

@@ -40,6 +40,18 @@ class StoreOptionsTest {
     }
 
     @Test
+    void theWriteMethodDefaultsToCopyAndIsRequired() {
+        StoreOptions options = new StoreOptions(URL, "werkstrom", "secret");
+        assertEquals(WriteMethod.COPY, options.writeMethod());
+        assertEquals(WriteMethod.INSERT, options.withWriteMethod(WriteMethod.INSERT).writeMethod());
+        assertMessage("writeMethod", () -> options.withWriteMethod(null));
+        assertEquals(WriteMethod.INSERT, WriteMethod.parse("store.write-method", " Insert "));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> WriteMethod.parse("store.write-method", "upsert"));
+        assertEquals("store.write-method must be copy or insert, got 'upsert'.", bad.getMessage());
+    }
+
+    @Test
     void toStringHidesThePassword() {
         String text = new StoreOptions(URL, "werkstrom", "s3cr3t-value").toString();
         assertFalse(text.contains("s3cr3t-value"), text);

@@ -313,6 +313,49 @@ abstract class TelemetryStoreContract {
     // ---- helpers shared with the flavour-specific tests ----
 
     /** A tenant id of the test's own, so tests sharing a database never see each other's rows. */
+    @Test
+    void aJumpInTheSequenceIsRecordedAsAGapAndALateBatchMarksItsNumbersFilled(TestInfo test) throws Exception {
+        GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");
+        Instant t = Instant.parse("2025-02-05T00:00:00Z");
+        String gaps = "SELECT first_missing, last_missing, filled_at IS NOT NULL FROM sequence_gaps WHERE tenant = '"
+                + source.tenant() + "' ORDER BY first_missing";
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            // The first batch of a gateway opens no gap, whatever its number.
+            assertEquals(new WriteResult(2, 0, 4, 0, 0), store.writeBatches(List.of(
+                    received(source, 7, t, 2), received(source, 8, t.plusSeconds(10), 2))));
+            assertEquals(new WriteResult(1, 0, 2, 1, 0), store.writeBatches(List.of(received(source, 13, t.plusSeconds(60), 2))));
+            assertEquals(List.of(List.of(9L, 12L, false)), rows(gaps));
+
+            // 11 arrives late: the gap stays visible, split around the filled number.
+            assertEquals(new WriteResult(1, 0, 2, 0, 1), store.writeBatches(List.of(received(source, 11, t.plusSeconds(40), 2))));
+            assertEquals(List.of(List.of(9L, 10L, false), List.of(11L, 11L, true), List.of(12L, 12L, false)), rows(gaps));
+
+            // A redelivered late batch changes nothing; the next jump opens its own gap.
+            assertEquals(new WriteResult(0, 1, 0, 0, 0), store.writeBatches(List.of(received(source, 11, t.plusSeconds(40), 2))));
+            assertEquals(new WriteResult(3, 0, 6, 1, 1), store.writeBatches(List.of(received(source, 9, t.plusSeconds(20), 2),
+                    received(source, 10, t.plusSeconds(30), 2), received(source, 15, t.plusSeconds(80), 2))));
+        }
+        assertEquals(List.of(List.of(9L, 10L, true), List.of(11L, 11L, true), List.of(12L, 12L, false),
+                List.of(14L, 14L, false)), rows(gaps));
+        assertEquals("2", query("SELECT count(*) FROM sequence_gaps WHERE tenant = '" + source.tenant()
+                + "' AND filled_at IS NULL"));
+    }
+
+    @Test
+    void gatewaysKeepTheirOwnSequences(TestInfo test) throws Exception {
+        GatewayAddress one = new GatewayAddress(tenant(test), "plant-1", "gw-1");
+        GatewayAddress two = new GatewayAddress(tenant(test), "plant-1", "gw-2");
+        Instant t = Instant.parse("2025-02-06T00:00:00Z");
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            store.writeBatches(List.of(received(one, 1, t, 1), received(two, 5, t, 1)));
+            assertEquals(new WriteResult(2, 0, 2, 0, 0), store.writeBatches(List.of(received(one, 2, t.plusSeconds(1), 1),
+                    received(two, 6, t.plusSeconds(1), 1))));
+            assertEquals(new WriteResult(1, 0, 1, 1, 0), store.writeBatches(List.of(received(two, 9, t.plusSeconds(2), 1))));
+        }
+        assertEquals(List.of(List.of("gw-2", 7L, 8L)), rows("SELECT gateway, first_missing, last_missing FROM sequence_gaps"
+                + " WHERE tenant = '" + one.tenant() + "'"));
+    }
+
     static String tenant(TestInfo test) {
         String method = test.getTestMethod().orElseThrow().getName().toLowerCase(Locale.ROOT);
         String name = "t-" + method.replaceAll("[^a-z0-9]", "");

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import com.hivemq.configuration.service.InternalConfigurations;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 
 /**
@@ -20,6 +21,12 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /** Messages the broker queues per session (a reader of the job) before it drops new ones. */
     static final long MAX_QUEUED_MESSAGES = 100_000;
+    /**
+     * Unacknowledged QoS 1 messages the broker sends one client. The job acknowledges only after a
+     * checkpoint, so a reader's throughput is at most this many messages per checkpoint interval;
+     * HiveMQ's built-in 50 capped the pipeline at 50 batches per second.
+     */
+    static final int MAX_INFLIGHT_MESSAGES = 1_000;
 
     private static final String DROPPED_MESSAGES = "com.hivemq.messages.dropped.count";
 
@@ -63,6 +70,8 @@ public final class EmbeddedBroker implements AutoCloseable {
                     </anonymous-usage-statistics>
                 </hivemq>
                 """.formatted(chosen, MAX_QUEUED_MESSAGES));
+        // Not in config.xml: HiveMQ CE reads its in-flight window from this internal setting only.
+        InternalConfigurations.MAX_INFLIGHT_WINDOW_SIZE_MESSAGES = MAX_INFLIGHT_MESSAGES;
         EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(config)
                 .withDataFolder(data)

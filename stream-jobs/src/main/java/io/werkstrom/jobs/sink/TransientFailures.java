@@ -1,0 +1,33 @@
+package io.werkstrom.jobs.sink;
+
+import java.io.IOException;
+import java.sql.SQLException;
+
+/**
+ * Tells a database failure worth retrying (the server is down, restarting, out of connections, or
+ * aborted the transaction to resolve a conflict) from one that a retry cannot fix (bad SQL, bad
+ * data, wrong password), by the SQLSTATEs in the cause chain.
+ */
+final class TransientFailures {
+
+    private TransientFailures() {
+    }
+
+    static boolean isTransient(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("08")         // connection exception
+                        || state.startsWith("53")  // insufficient resources, e.g. too many connections
+                        || state.startsWith("57P") // admin shutdown, crash shutdown, cannot connect now
+                        || state.equals("40001")   // serialization failure
+                        || state.equals("40P01")) { // deadlock detected
+                    return true;
+                }
+            } else if (t instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,169 @@
+package io.werkstrom.jobs.sink;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StoreWriterPoolTest {
+
+    private static final SinkOptions FAST_RETRIES = new SinkOptions(10, Duration.ofSeconds(1))
+            .withRetry(Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofSeconds(30));
+
+    /** A store that records what it was given; opened and closed stores are counted. */
+    static final class FakeStore implements AutoCloseable {
+        static final AtomicInteger OPEN = new AtomicInteger();
+        final List<Integer> written = Collections.synchronizedList(new ArrayList<>());
+
+        FakeStore() {
+            OPEN.incrementAndGet();
+        }
+
+        @Override
+        public void close() {
+            OPEN.decrementAndGet();
+        }
+    }
+
+    @Test
+    void everyChunkIsWrittenBeforeAwaitIdleReturns() throws Exception {
+        List<Integer> written = Collections.synchronizedList(new ArrayList<>());
+        AtomicLong retries = new AtomicLong();
+        try (StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("numbers", 3, FAST_RETRIES, FakeStore::new,
+                (store, chunk) -> {
+                    TimeUnit.MILLISECONDS.sleep(2);
+                    written.addAll(chunk);
+                }, retries::addAndGet)) {
+            for (int i = 0; i < 30; i++) {
+                pool.submit(i % 3, List.of(2 * i, 2 * i + 1));
+            }
+            pool.awaitIdle();
+            assertEquals(60, written.size());
+        }
+        Collections.sort(written);
+        for (int i = 0; i < 60; i++) {
+            assertEquals(i, written.get(i));
+        }
+        assertEquals(0, retries.get());
+        assertEquals(0, FakeStore.OPEN.get(), "close() closes every store");
+    }
+
+    @Test
+    void transientFailuresAreRetriedOnAFreshStoreUntilTheWriteGoesThrough() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        List<FakeStore> usedStores = Collections.synchronizedList(new ArrayList<>());
+        AtomicLong retries = new AtomicLong();
+        List<Integer> written = Collections.synchronizedList(new ArrayList<>());
+        try (StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("numbers", 1, FAST_RETRIES, FakeStore::new,
+                (store, chunk) -> {
+                    usedStores.add(store);
+                    if (attempts.incrementAndGet() <= 3) {
+                        throw new SQLException("An I/O error occurred while sending to the backend.", "08006");
+                    }
+                    written.addAll(chunk);
+                }, retries::addAndGet)) {
+            pool.submit(0, List.of(1, 2, 3));
+            pool.awaitIdle();
+        }
+        assertEquals(List.of(1, 2, 3), written);
+        assertEquals(3, retries.get());
+        assertEquals(4, usedStores.stream().distinct().count(), "each retry uses a new store (connection)");
+    }
+
+    @Test
+    void aStoreThatCannotBeOpenedIsRetriedToo() throws Exception {
+        AtomicInteger opens = new AtomicInteger();
+        List<Integer> written = Collections.synchronizedList(new ArrayList<>());
+        try (StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("numbers", 1, FAST_RETRIES, () -> {
+            if (opens.incrementAndGet() <= 2) {
+                throw new IOException("could not connect", new ConnectException("Connection refused"));
+            }
+            return new FakeStore();
+        }, (store, chunk) -> written.addAll(chunk), n -> { })) {
+            pool.submit(0, List.of(7));
+            pool.awaitIdle();
+        }
+        assertEquals(List.of(7), written);
+        assertEquals(3, opens.get());
+    }
+
+    @Test
+    void anOutageLongerThanMaxOutageFailsWithTheCause() throws Exception {
+        SinkOptions shortOutage = FAST_RETRIES.withRetry(Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(150));
+        SQLException down = new SQLException("Connection refused", "08001");
+        try (StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("numbers", 1, shortOutage, FakeStore::new,
+                (store, chunk) -> {
+                    throw down;
+                }, n -> { })) {
+            pool.submit(0, List.of(1));
+            IOException failed = assertThrows(IOException.class, pool::awaitIdle);
+            assertTrue(failed.getMessage().contains("longer than the sink's maxOutage of PT0.15S"), failed.getMessage());
+            assertEquals(down, failed.getCause().getCause());
+            // The failure stays: the next hand-over fails too, so the task fails and restarts from its checkpoint.
+            assertThrows(IOException.class, () -> pool.submit(0, List.of(2)));
+        }
+    }
+
+    @Test
+    void aFailureThatIsNotTransientFailsAtOnce() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        try (StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("numbers", 1, FAST_RETRIES, FakeStore::new,
+                (store, chunk) -> {
+                    attempts.incrementAndGet();
+                    throw new SQLException("invalid byte sequence for encoding \"UTF8\": 0x00", "22021");
+                }, n -> { })) {
+            pool.submit(0, List.of(1));
+            IOException failed = assertThrows(IOException.class, pool::awaitIdle);
+            assertInstanceOf(SQLException.class, failed.getCause().getCause());
+            assertTrue(failed.getMessage().contains("writing 1 numbers failed"), failed.getMessage());
+        }
+        assertEquals(1, attempts.get());
+    }
+
+    @Test
+    void submitBlocksWhileTheWritersQueueIsFull() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch writing = new CountDownLatch(1);
+        List<Integer> written = Collections.synchronizedList(new ArrayList<>());
+        SinkOptions oneQueued = FAST_RETRIES.withQueuedFlushes(1);
+        try (StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("numbers", 1, oneQueued, FakeStore::new,
+                (store, chunk) -> {
+                    writing.countDown();
+                    release.await();
+                    written.addAll(chunk);
+                }, n -> { })) {
+            pool.submit(0, List.of(1));          // taken by the writer, which then waits
+            assertTrue(writing.await(10, TimeUnit.SECONDS));
+            pool.submit(0, List.of(2));          // fills the queue
+            CompletableFuture<Void> third = CompletableFuture.runAsync(() -> {
+                try {
+                    pool.submit(0, List.of(3));
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            TimeUnit.MILLISECONDS.sleep(300);
+            assertFalse(third.isDone(), "the third hand-over waits for room instead of buffering more");
+            release.countDown();
+            third.get(10, TimeUnit.SECONDS);
+            pool.awaitIdle();
+        }
+        assertEquals(List.of(1, 2, 3), written);
+    }
+}

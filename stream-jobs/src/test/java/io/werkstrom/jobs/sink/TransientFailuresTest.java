@@ -1,0 +1,31 @@
+package io.werkstrom.jobs.sink;
+
+import io.werkstrom.jobs.storage.StoreException;
+import org.junit.jupiter.api.Test;
+
+import java.io.EOFException;
+import java.sql.SQLException;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TransientFailuresTest {
+
+    @Test
+    void aDatabaseThatIsDownRestartingOrBusyIsTransient() {
+        for (String state : new String[] {"08001", "08006", "57P01", "57P03", "53300", "40001", "40P01"}) {
+            assertTrue(TransientFailures.isTransient(new StoreException("writing failed", new SQLException("x", state))),
+                    state);
+        }
+        assertTrue(TransientFailures.isTransient(new StoreException("writing failed", new EOFException())));
+    }
+
+    @Test
+    void badSqlDataOrCredentialsAreNot() {
+        for (String state : new String[] {"42601", "22021", "23505", "28P01", "42P01"}) {
+            assertFalse(TransientFailures.isTransient(new StoreException("writing failed", new SQLException("x", state))),
+                    state);
+        }
+        assertFalse(TransientFailures.isTransient(new IllegalStateException("bug")));
+    }
+}

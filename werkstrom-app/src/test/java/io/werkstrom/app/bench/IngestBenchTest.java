@@ -1,0 +1,49 @@
+package io.werkstrom.app.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.protocol.TelemetryBatch;
+import org.junit.jupiter.api.Test;
+
+class IngestBenchTest {
+
+    @Test
+    void theResultLineHasExactlyTheContractKeys() {
+        String json = new IngestResult(50_000.4, 100_000.0, 412.34, 980.06).toJson();
+        assertEquals("{\"e2e_samples_per_s\":50000,\"copy_samples_per_s\":100000,\"ratio\":0.5,"
+                + "\"p50_latency_ms\":412.3,\"p99_latency_ms\":980.1}", json);
+    }
+
+    @Test
+    void benchBatchesCoverEverySeriesWithDistinctTimesInsideTheirSpan() {
+        TelemetryBatch batch = BenchBatches.batch("gw-000", 3, 240, 10_000_000L, 1_000_000L);
+        assertEquals(240, batch.size());
+        assertEquals(240, java.util.stream.IntStream.range(0, 240)
+                .mapToObj(i -> batch.machines()[i] + "/" + batch.sensors()[i] + "/" + batch.timestampsMicros()[i])
+                .distinct().count());
+        for (long time : batch.timestampsMicros()) {
+            assertTrue(time >= 9_000_000L && time < 10_000_000L, "time " + time);
+        }
+    }
+
+    @Test
+    void badOptionsNameTheirKey() {
+        assertThrows(IllegalArgumentException.class, () -> new IngestBenchOptions(Duration.ofSeconds(2), 8, 1000, 1, 2,
+                Duration.ofMillis(200), Duration.ofSeconds(1)));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        UsageException refused = assertThrows(UsageException.class, () -> BenchCommand.run(
+                List.of("ingest", "--gateways", "0"), new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(refused.getMessage().contains("gateways"), refused.getMessage());
+        assertThrows(UsageException.class, () -> BenchCommand.run(List.of("egest"), System.out, System.err));
+    }
+}
