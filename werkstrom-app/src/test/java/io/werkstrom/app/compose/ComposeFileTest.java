@@ -30,7 +30,7 @@ class ComposeFileTest {
     private static final Path COMPOSE = Path.of("..", "compose");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> REQUIRED = Set.of("mosquitto", "timescaledb", "migrate", "jobmanager",
-            "taskmanager", "analytics", "grafana", "gateway");
+            "taskmanager", "analytics", "alerts", "grafana", "gateway");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Z0-9_]+)[^}]*}");
     private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|token|key)$");
 
