@@ -4,13 +4,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
+import io.werkstrom.app.Secrets;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.jobs.alert.AlertService;
@@ -37,7 +36,7 @@ public final class AlertsCommand {
         AlertService.Options options;
         try {
             StoreOptions store = new StoreOptions(args.required("jdbc-url"), args.string("user", "postgres"),
-                    secret(args.string("password-file", null), "WERKSTROM_DB_PASSWORD"));
+                    Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD"));
             String tokens = args.string("tokens-file", System.getenv(TOKENS_FILE_ENV));
             NotifierOptions defaults = NotifierOptions.defaults();
             NotifierOptions notifier = new NotifierOptions(args.positiveInt("max-attempts", defaults.maxAttempts()),
@@ -48,7 +47,7 @@ public final class AlertsCommand {
             String group = args.string("group", AlertService.DEFAULT_GROUP);
             String mqttUser = args.string("mqtt-username", null);
             options = new AlertService.Options(store, args.required("broker"), mqttUser,
-                    mqttUser == null ? null : secret(args.string("mqtt-password-file", null), "WERKSTROM_MQTT_PASSWORD"),
+                    mqttUser == null ? null : Secrets.fromFileOrEnv(args.string("mqtt-password-file", null), "WERKSTROM_MQTT_PASSWORD"),
                     group + "-" + ProcessHandle.current().pid(), group,
                     new InetSocketAddress(args.string("http-host", "0.0.0.0"), args.positiveInt("http-port", 8088)),
                     tokens == null ? null : Path.of(tokens), smtpHost, args.positiveInt("smtp-port", 25),
@@ -65,19 +64,5 @@ public final class AlertsCommand {
             stop.await();
         }
         return 0;
-    }
-
-    private static String secret(String file, String env) {
-        if (file != null) {
-            try {
-                String text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
-                int end = text.indexOf('\n');
-                return (end < 0 ? text : text.substring(0, end)).strip();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the secret file " + file, e);
-            }
-        }
-        String value = System.getenv(env);
-        return value == null ? "" : value;
     }
 }

@@ -9,7 +9,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,7 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -39,6 +37,7 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 
 import io.werkstrom.app.embedded.EmbeddedBroker;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
+import io.werkstrom.app.embedded.LocalJobs;
 import io.werkstrom.jobs.job.TelemetryJob;
 import io.werkstrom.jobs.job.TelemetryJobOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
@@ -146,7 +145,7 @@ public final class IngestBench {
             double[] latency = latency(broker, db, job, allocator, e2eRate / 2);
             return new IngestResult(e2eRate, copyRate, latency[0], latency[1]);
         } finally {
-            cancel(job);
+            LocalJobs.cancelQuietly(job);
         }
     }
 
@@ -276,7 +275,7 @@ public final class IngestBench {
                 TimeUnit.MILLISECONDS.sleep(100);
                 stored.set(ledgerRows(db, TENANT_E2E));
             }
-            checkJob(job);
+            LocalJobs.failIfStopped(job);
             long startRows = ledgerRows(db, TENANT_E2E);
             long start = System.nanoTime();
             long end = start + options.duration().toNanos();
@@ -286,7 +285,7 @@ public final class IngestBench {
                 TimeUnit.MILLISECONDS.sleep(100);
                 stored.set(ledgerRows(db, TENANT_E2E));
                 if (System.nanoTime() >= nextReport) {
-                    checkJob(job);
+                    LocalJobs.failIfStopped(job);
                     double seconds = (System.nanoTime() - start) / 1e9;
                     say(String.format(Locale.ROOT, "[%5.1fs] stored %,d samples (%,.0f samples/s), %,d published not yet stored",
                             seconds, stored.get() - startRows, (stored.get() - startRows) / seconds,
@@ -315,8 +314,8 @@ public final class IngestBench {
         say(String.format(Locale.ROOT, "sustained end to end: %,.0f samples/s; draining and verifying %,d published samples...",
                 rate, total));
         awaitStored(db, job, TENANT_E2E, total);
-        long rows = count(db, "SELECT count(*) FROM telemetry WHERE tenant = '" + TENANT_E2E + "'");
-        long distinct = count(db, "SELECT count(*) FROM (SELECT DISTINCT gateway, machine, sensor, time FROM telemetry"
+        long rows = LocalJobs.count(db, "SELECT count(*) FROM telemetry WHERE tenant = '" + TENANT_E2E + "'");
+        long distinct = LocalJobs.count(db, "SELECT count(*) FROM (SELECT DISTINCT gateway, machine, sensor, time FROM telemetry"
                 + " WHERE tenant = '" + TENANT_E2E + "') d");
         if (rows != total || distinct != total) {
             throw new IllegalStateException("published " + total + " samples but telemetry holds " + rows + " rows ("
@@ -385,7 +384,7 @@ public final class IngestBench {
                     String topic = Topics.telemetry(gateway);
                     long next = System.nanoTime() + offsetNanos;
                     for (long sequence = 0; running.get(); sequence++) {
-                        sleepUntil(next);
+                        LocalJobs.sleepUntil(next);
                         next += LATENCY_BATCH_INTERVAL.toNanos();
                         long now = BatchValidator.micros(java.time.Instant.now());
                         TelemetryBatch batch = BenchBatches.batch(gateway.gateway(), sequence, rowsPerBatch, now, spanMicros);
@@ -407,7 +406,7 @@ public final class IngestBench {
             long end = measureFrom + length.toNanos();
             long nextReport = start + TimeUnit.SECONDS.toNanos(5);
             while (System.nanoTime() < end) {
-                sleepUntil(System.nanoTime() + POLL.toNanos());
+                LocalJobs.sleepUntil(System.nanoTime() + POLL.toNanos());
                 long polledAt = BatchValidator.micros(java.time.Instant.now());
                 for (Map.Entry<String, Long> batch : poller.poll().entrySet()) {
                     long[] times = sampleTimes.remove(batch.getKey());
@@ -421,7 +420,7 @@ public final class IngestBench {
                     }
                 }
                 if (System.nanoTime() >= nextReport) {
-                    checkJob(job);
+                    LocalJobs.failIfStopped(job);
                     say(String.format(Locale.ROOT, "[%5.1fs] %,d batches seen", (System.nanoTime() - start) / 1e9,
                             latencies.size()));
                     nextReport += TimeUnit.SECONDS.toNanos(5);
@@ -545,7 +544,7 @@ public final class IngestBench {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the job stored no warm-up batch within 2 minutes");
                 }
-                checkJob(job);
+                LocalJobs.failIfStopped(job);
                 publisher.publish(Topics.telemetry(warmUp), codec.encode(BenchBatches.batch(warmUp.gateway(), sequence,
                         BenchBatches.SERIES, BatchValidator.micros(java.time.Instant.now()), 1_000_000L)));
                 TimeUnit.MILLISECONDS.sleep(300);
@@ -561,7 +560,7 @@ public final class IngestBench {
                 throw new IllegalStateException(tenant + ": " + stored + " of " + expected
                         + " published samples stored after 3 minutes");
             }
-            checkJob(job);
+            LocalJobs.failIfStopped(job);
             TimeUnit.MILLISECONDS.sleep(200);
         }
     }
@@ -570,7 +569,7 @@ public final class IngestBench {
             throws InterruptedException {
         long end = start + length.toNanos();
         while (System.nanoTime() < end) {
-            sleepUntil(Math.min(end, System.nanoTime() + TimeUnit.SECONDS.toNanos(5)));
+            LocalJobs.sleepUntil(Math.min(end, System.nanoTime() + TimeUnit.SECONDS.toNanos(5)));
             double seconds = (System.nanoTime() - start) / 1e9;
             say(String.format(Locale.ROOT, "[%5.1fs] %s %,d samples (%,.0f samples/s)", seconds, verb,
                     done.getAsLong(), done.getAsLong() / seconds));
@@ -582,41 +581,7 @@ public final class IngestBench {
     }
 
     private static long ledgerRows(Connection db, String tenant) throws SQLException {
-        return count(db, "SELECT coalesce(sum(rows), 0) FROM batch_ledger WHERE tenant = '" + tenant + "'");
-    }
-
-    private static long count(Connection db, String sql) throws SQLException {
-        try (Statement statement = db.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
-            rows.next();
-            return rows.getLong(1);
-        }
-    }
-
-    private static void checkJob(JobClient job) throws Exception {
-        JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
-        if (status.isGloballyTerminalState()) {
-            try {
-                job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("the telemetry job stopped (" + status + ")", e);
-            }
-            throw new IllegalStateException("the telemetry job stopped (" + status + ")");
-        }
-    }
-
-    private static void cancel(JobClient job) {
-        try {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // the job may already have ended; the result does not depend on it
-        }
-    }
-
-    private static void sleepUntil(long nanoTime) throws InterruptedException {
-        long nanos = nanoTime - System.nanoTime();
-        if (nanos > 0) {
-            TimeUnit.NANOSECONDS.sleep(nanos);
-        }
+        return LocalJobs.count(db, "SELECT coalesce(sum(rows), 0) FROM batch_ledger WHERE tenant = '" + tenant + "'");
     }
 
     private void say(String line) {

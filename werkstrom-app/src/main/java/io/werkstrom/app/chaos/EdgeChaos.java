@@ -23,7 +23,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -35,6 +34,7 @@ import io.werkstrom.app.Werkstrom;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
+import io.werkstrom.app.embedded.LocalJobs;
 import io.werkstrom.gateway.sim.FactorySimulator;
 import io.werkstrom.gateway.sim.FaultPlan;
 import io.werkstrom.gateway.sim.SimulatorOptions;
@@ -130,7 +130,7 @@ public final class EdgeChaos {
             try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
                 return drill(work, broker, job, db);
             } finally {
-                cancel(job);
+                LocalJobs.cancelQuietly(job);
             }
         }
     }
@@ -208,7 +208,7 @@ public final class EdgeChaos {
         long lastReport = lastProgress;
         while (stored < expected && System.nanoTime() - lastProgress < DRAIN_STALL.toNanos()) {
             Thread.sleep(250);
-            checkJob(job);
+            LocalJobs.failIfStopped(job);
             long now = storedRows(db);
             if (now > stored) {
                 lastProgress = System.nanoTime();
@@ -266,7 +266,7 @@ public final class EdgeChaos {
         while (System.nanoTime() < deadline) {
             Thread.sleep(Math.max(1, Math.min(250, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
             if (System.nanoTime() - lastReport >= PROGRESS_EVERY.toNanos()) {
-                checkJob(job);
+                LocalJobs.failIfStopped(job);
                 say(String.format(Locale.ROOT, "[%5.1fs] stored %,d", seconds(started), storedRows(db)));
                 lastReport = System.nanoTime();
             }
@@ -282,26 +282,6 @@ public final class EdgeChaos {
                 rs.next();
                 return rs.getLong(1);
             }
-        }
-    }
-
-    private static void checkJob(JobClient job) throws Exception {
-        JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
-        if (status.isGloballyTerminalState()) {
-            try {
-                job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("the telemetry job stopped (" + status + ")", e);
-            }
-            throw new IllegalStateException("the telemetry job stopped (" + status + ")");
-        }
-    }
-
-    private static void cancel(JobClient job) {
-        try {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // the job may already have ended; the result does not depend on it
         }
     }
 

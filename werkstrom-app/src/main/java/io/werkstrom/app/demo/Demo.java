@@ -19,7 +19,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -29,13 +28,14 @@ import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.app.embedded.EmbeddedBroker;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
+import io.werkstrom.app.embedded.LocalJobs;
 import io.werkstrom.app.report.Report;
 import io.werkstrom.app.report.ReportData;
 import io.werkstrom.app.train.FleetTrainer;
 import io.werkstrom.app.train.SimulatedHistory;
+import io.werkstrom.gateway.Gateway;
 import io.werkstrom.gateway.GatewayOptions;
 import io.werkstrom.gateway.GatewayStats;
-import io.werkstrom.gateway.Gateway;
 import io.werkstrom.gateway.collect.SimulatorCollector;
 import io.werkstrom.gateway.publish.PublisherOptions;
 import io.werkstrom.gateway.sim.FaultPlan;
@@ -123,8 +123,8 @@ public final class Demo {
             }
             long deadline = started + options.duration().toNanos();
             while (System.nanoTime() < deadline) {
-                sleepUntil(Math.min(deadline, System.nanoTime() + PROGRESS_EVERY.toNanos()));
-                checkJob(job);
+                LocalJobs.sleepUntil(Math.min(deadline, System.nanoTime() + PROGRESS_EVERY.toNanos()));
+                LocalJobs.failIfStopped(job);
                 report(started, acknowledged(gateways), db);
             }
             long published = 0;
@@ -140,8 +140,8 @@ public final class Demo {
             long lastProgress = System.nanoTime();
             long lastReport = lastProgress;
             while (ledgered < published && System.nanoTime() - lastProgress < DRAIN_STALL.toNanos()) {
-                sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250));
-                checkJob(job);
+                LocalJobs.sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250));
+                LocalJobs.failIfStopped(job);
                 long now = ledgerRows(db);
                 if (now > ledgered) {
                     lastProgress = System.nanoTime();
@@ -154,7 +154,7 @@ public final class Demo {
             }
             double elapsed = (System.nanoTime() - started) / 1e9;
             report(started, published, db);
-            long stored = count(db, "SELECT count(*) FROM telemetry");
+            long stored = LocalJobs.count(db, "SELECT count(*) FROM telemetry");
             long dropped = broker.droppedMessages();
             if (dropped > 0) {
                 say("warning: the broker dropped " + dropped + " messages (its queue was full); they never reached the job");
@@ -164,19 +164,19 @@ public final class Demo {
                         + DRAIN_STALL.toSeconds() + "s");
             }
             Path report = writeReport(db, elapsed);
-            return new DemoResult(published, stored, count(db, "SELECT count(*) FROM dead_letters"),
-                    count(db, "SELECT count(*) FROM anomalies"), options.duration().toMillis() / 1000.0,
+            return new DemoResult(published, stored, LocalJobs.count(db, "SELECT count(*) FROM dead_letters"),
+                    LocalJobs.count(db, "SELECT count(*) FROM anomalies"), options.duration().toMillis() / 1000.0,
                     stored / elapsed, migration.flavor().name().toLowerCase(Locale.ROOT), backend,
-                    count(db, "SELECT count(*) FROM quality_predictions"),
+                    LocalJobs.count(db, "SELECT count(*) FROM quality_predictions"),
                     scrap(db, "SELECT avg(probability) FROM quality_predictions WHERE actual_scrap IS NOT NULL"),
                     scrap(db, "SELECT avg(CASE WHEN actual_scrap THEN 1.0 ELSE 0.0 END) FROM quality_predictions"
                             + " WHERE actual_scrap IS NOT NULL"),
-                    count(db, "SELECT count(*) FROM alerts"), report.toString());
+                    LocalJobs.count(db, "SELECT count(*) FROM alerts"), report.toString());
         } finally {
             for (Gateway gateway : gateways) {
                 gateway.close();
             }
-            cancel(job);
+            LocalJobs.cancelQuietly(job);
         }
     }
 
@@ -247,9 +247,9 @@ public final class Demo {
         double seconds = (System.nanoTime() - started) / 1e9;
         long stored = ledgerRows(db);
         say(String.format(Locale.ROOT, "[%5.1fs] published %,d  stored %,d  anomalies %,d  predictions %,d  dead letters %,d"
-                + "  (%,.0f samples/s stored)", seconds, published, stored, count(db, "SELECT count(*) FROM anomalies"),
-                count(db, "SELECT count(*) FROM quality_predictions"),
-                count(db, "SELECT count(*) FROM dead_letters"), stored / Math.max(seconds, 1e-3)));
+                + "  (%,.0f samples/s stored)", seconds, published, stored, LocalJobs.count(db, "SELECT count(*) FROM anomalies"),
+                LocalJobs.count(db, "SELECT count(*) FROM quality_predictions"),
+                LocalJobs.count(db, "SELECT count(*) FROM dead_letters"), stored / Math.max(seconds, 1e-3)));
     }
 
     private static long acknowledged(List<Gateway> gateways) {
@@ -258,7 +258,7 @@ public final class Demo {
 
     /** Rows the job has committed, read from the batch ledger (written in the same transaction as the rows). */
     private static long ledgerRows(Connection db) throws SQLException {
-        return count(db, "SELECT coalesce(sum(rows), 0) FROM batch_ledger");
+        return LocalJobs.count(db, "SELECT coalesce(sum(rows), 0) FROM batch_ledger");
     }
 
     private static double scrap(Connection db, String sql) throws SQLException {
@@ -266,33 +266,6 @@ public final class Demo {
             rows.next();
             double value = rows.getDouble(1);
             return rows.wasNull() ? Double.NaN : value;
-        }
-    }
-
-    private static long count(Connection db, String sql) throws SQLException {
-        try (Statement statement = db.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
-            rows.next();
-            return rows.getLong(1);
-        }
-    }
-
-    private static void checkJob(JobClient job) throws Exception {
-        JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
-        if (status.isGloballyTerminalState()) {
-            try {
-                job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("the telemetry job stopped (" + status + ")", e);
-            }
-            throw new IllegalStateException("the telemetry job stopped (" + status + ")");
-        }
-    }
-
-    private static void cancel(JobClient job) {
-        try {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // the job may already have ended; the demo's result does not depend on it
         }
     }
 
@@ -309,13 +282,6 @@ public final class Demo {
 
     private static String trim(double value) {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
-    }
-
-    private static void sleepUntil(long nanoTime) throws InterruptedException {
-        long millis = TimeUnit.NANOSECONDS.toMillis(nanoTime - System.nanoTime());
-        if (millis > 0) {
-            Thread.sleep(millis);
-        }
     }
 
     private static void deleteTree(Path root) {
