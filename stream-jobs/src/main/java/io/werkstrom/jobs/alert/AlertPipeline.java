@@ -58,10 +58,10 @@ public final class AlertPipeline {
                                                 DataStream<ScrapPrediction> predictions) {
         TypeInformation<AlertInput> inputType = TypeInformation.of(AlertInput.class);
         DataStream<MqttRecord> signalMessages = env
-                .fromSource(source(signalSource(telemetrySource, Topics.STATUS)), WatermarkStrategy.noWatermarks(),
+                .fromSource(MqttSource.of(signalSource(telemetrySource, Topics.STATUS)), WatermarkStrategy.noWatermarks(),
                         "mqtt-status")
                 .uid("mqtt-status")
-                .union(env.fromSource(source(signalSource(telemetrySource, Topics.EVENTS)),
+                .union(env.fromSource(MqttSource.of(signalSource(telemetrySource, Topics.EVENTS)),
                         WatermarkStrategy.noWatermarks(), "mqtt-events").uid("mqtt-events"));
         SingleOutputStreamOperator<AlertInput> signals = signalMessages
                 .process(new SignalFunction())
@@ -88,20 +88,5 @@ public final class AlertPipeline {
                 .name("alert-sink")
                 .uid("alert-sink");
         return signals.getSideOutput(DecodeFunction.DEAD_LETTERS);
-    }
-
-    private static MqttSource source(MqttSourceOptions mqtt) {
-        return MqttSource.builder()
-                .setServerUri(mqtt.serverUri())
-                .setCredentials(mqtt.username(), mqtt.password())
-                .setSharedGroup(mqtt.sharedGroup())
-                .setTopicFilter(mqtt.topicFilter())
-                .setClientIdPrefix(mqtt.clientIdPrefix())
-                .setAckMode(mqtt.ackMode())
-                .setSessionExpiry(mqtt.sessionExpiry())
-                .setQueueCapacity(mqtt.queueCapacity())
-                .setConnectionTimeout(mqtt.connectionTimeout())
-                .setKeepAlive(mqtt.keepAlive())
-                .build();
     }
 }

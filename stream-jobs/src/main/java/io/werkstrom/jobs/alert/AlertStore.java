@@ -2,7 +2,6 @@ package io.werkstrom.jobs.alert;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,12 +11,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.werkstrom.jobs.storage.Connections;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.Topics;
@@ -53,21 +52,17 @@ public final class AlertStore implements AutoCloseable {
 
     /** Connects to the database of {@code options}. */
     public static AlertStore open(StoreOptions options, String purpose) throws StoreException {
-        Properties properties = new Properties();
-        properties.setProperty("user", options.user());
-        properties.setProperty("password", options.password());
-        long seconds = Math.max(1, options.connectTimeout().toSeconds());
-        properties.setProperty("connectTimeout", Long.toString(seconds));
-        properties.setProperty("loginTimeout", Long.toString(seconds));
-        properties.setProperty("ApplicationName", "werkstrom " + purpose);
+        Connection connection = Connections.open(options, purpose);
         try {
-            Class.forName("org.postgresql.Driver");
-            Connection connection = DriverManager.getConnection(options.jdbcUrl(), properties);
             connection.setAutoCommit(false);
             return new AlertStore(connection);
-        } catch (SQLException | ClassNotFoundException e) {
-            throw new StoreException("could not connect to " + options.jdbcUrl() + " as " + options.user()
-                    + " (" + purpose + ")", e);
+        } catch (SQLException e) {
+            try {
+                connection.close();
+            } catch (SQLException closing) {
+                e.addSuppressed(closing);
+            }
+            throw new StoreException("could not prepare the connection to " + options.jdbcUrl() + " (" + purpose + ")", e);
         }
     }
 

@@ -12,7 +12,6 @@ import io.werkstrom.jobs.sink.RecordSink;
 import io.werkstrom.jobs.sink.TelemetrySink;
 import io.werkstrom.jobs.source.MqttRecord;
 import io.werkstrom.jobs.source.MqttSource;
-import io.werkstrom.jobs.source.MqttSourceOptions;
 import io.werkstrom.jobs.source.ReaderSessions;
 import io.werkstrom.jobs.storage.DeadLetter;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
@@ -73,7 +72,7 @@ public final class TelemetryJob {
         env.setParallelism(options.parallelism());
 
         DataStream<MqttRecord> messages = env
-                .fromSource(source(options.mqtt()), WatermarkStrategy.noWatermarks(), "mqtt-telemetry")
+                .fromSource(MqttSource.of(options.mqtt()), WatermarkStrategy.noWatermarks(), "mqtt-telemetry")
                 .uid("mqtt-telemetry");
 
         SingleOutputStreamOperator<ReceivedBatch> batches = messages
@@ -172,20 +171,5 @@ public final class TelemetryJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         define(env, options);
         env.execute(JOB_NAME);
-    }
-
-    private static MqttSource source(MqttSourceOptions mqtt) {
-        return MqttSource.builder()
-                .setServerUri(mqtt.serverUri())
-                .setCredentials(mqtt.username(), mqtt.password())
-                .setSharedGroup(mqtt.sharedGroup())
-                .setTopicFilter(mqtt.topicFilter())
-                .setClientIdPrefix(mqtt.clientIdPrefix())
-                .setAckMode(mqtt.ackMode())
-                .setSessionExpiry(mqtt.sessionExpiry())
-                .setQueueCapacity(mqtt.queueCapacity())
-                .setConnectionTimeout(mqtt.connectionTimeout())
-                .setKeepAlive(mqtt.keepAlive())
-                .build();
     }
 }

@@ -40,6 +40,22 @@ public final class MqttSource implements Source<MqttRecord, MqttSubscriptionSpli
         this.options = options;
     }
 
+    /** A source as the validated options describe it. */
+    public static MqttSource of(MqttSourceOptions mqtt) {
+        return builder()
+                .setServerUri(mqtt.serverUri())
+                .setCredentials(mqtt.username(), mqtt.password())
+                .setSharedGroup(mqtt.sharedGroup())
+                .setTopicFilter(mqtt.topicFilter())
+                .setClientIdPrefix(mqtt.clientIdPrefix())
+                .setAckMode(mqtt.ackMode())
+                .setSessionExpiry(mqtt.sessionExpiry())
+                .setQueueCapacity(mqtt.queueCapacity())
+                .setConnectionTimeout(mqtt.connectionTimeout())
+                .setKeepAlive(mqtt.keepAlive())
+                .build();
+    }
+
     public static MqttSourceBuilder builder() {
         return new MqttSourceBuilder();
     }

@@ -6,12 +6,12 @@ import java.sql.SQLException;
 import java.util.Properties;
 
 /** Opens JDBC connections from {@link StoreOptions}; the caller owns and closes them. */
-final class Connections {
+public final class Connections {
 
     private Connections() {
     }
 
-    static Connection open(StoreOptions options, String purpose) throws StoreException {
+    public static Connection open(StoreOptions options, String purpose) throws StoreException {
         Properties properties = new Properties();
         properties.setProperty("user", options.user());
         properties.setProperty("password", options.password());
