@@ -225,6 +225,8 @@ class DashboardQueriesIT {
                     + " sensor, state, value, message, opened_at, updated_at) VALUES ('00000000-0000-0000-0000-0000000000a1',"
                     + " 'acme', 'hot', 1, 'threshold', 'critical', 'plant-1', 'gw-1', 'm-001', 'temperature_c', 'open', 99,"
                     + " 'temperature_c above 90', " + opened + ", " + opened + ")");
+            sql.executeUpdate("INSERT INTO sequence_gaps (tenant, gateway, first_missing, last_missing, detected_at)"
+                    + " VALUES ('acme', 'gw-1', 40, 41, " + opened + ")");
             sql.executeUpdate("INSERT INTO alert_history (id, tenant, alert_id, at, from_state, to_state, actor)"
                     + " VALUES (1, 'acme', '00000000-0000-0000-0000-0000000000a1', " + opened + ", NULL, 'open', 'job')");
             sql.executeUpdate("INSERT INTO alert_deliveries (tenant, alert_id, history_id, channel, target, payload, state,"
