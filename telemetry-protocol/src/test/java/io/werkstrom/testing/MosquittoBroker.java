@@ -54,6 +54,41 @@ public final class MosquittoBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a broker that admits only the users in {@code passwords} (user name to password) and
+     * applies the ACL file {@code aclFile}, e.g. the shipped {@code compose/mosquitto/acl}. The
+     * passwords are written to a file that {@code mosquitto_passwd -U} hashes in place, so that no
+     * password appears in a process's arguments.
+     */
+    public static MosquittoBroker startAuthenticated(java.util.Map<String, String> passwords, Path aclFile) {
+        try {
+            Path dir = Files.createTempDirectory("mosquitto");
+            Path passwordFile = dir.resolve("passwords");
+            StringBuilder lines = new StringBuilder();
+            passwords.forEach((user, password) -> lines.append(user).append(':').append(password).append('\n'));
+            Files.writeString(passwordFile, lines);
+            Files.setPosixFilePermissions(passwordFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Process hash = new ProcessBuilder(binary("mosquitto_passwd"), "-U", passwordFile.toString())
+                    .redirectErrorStream(true).start();
+            String output = new String(hash.getInputStream().readAllBytes());
+            if (!hash.waitFor(30, TimeUnit.SECONDS) || hash.exitValue() != 0) {
+                throw new IllegalStateException("mosquitto_passwd -U failed: " + output);
+            }
+            Path acl = dir.resolve("acl");
+            Files.copy(aclFile, acl);
+            MosquittoBroker broker = new MosquittoBroker(dir, freePort(), "allow_anonymous false\n"
+                    + "password_file " + passwordFile + "\n"
+                    + "acl_file " + acl + "\n");
+            broker.launch();
+            return broker;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not prepare an authenticated Mosquitto", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while hashing Mosquitto passwords", e);
+        }
+    }
+
     public String uri() {
         return "tcp://127.0.0.1:" + port;
     }
@@ -146,10 +181,15 @@ public final class MosquittoBroker implements AutoCloseable {
         }
     }
 
+    private static String binary(String name) {
+        return CANDIDATES.stream().map(p -> p.substring(0, p.lastIndexOf('/') + 1) + name)
+                .filter(p -> Files.isExecutable(Path.of(p))).findFirst()
+                .orElseThrow(() -> new IllegalStateException(name + " is not installed (looked next to " + CANDIDATES
+                        + "); the README's test command installs mosquitto"));
+    }
+
     private void launch() {
-        String binary = CANDIDATES.stream().filter(p -> Files.isExecutable(Path.of(p))).findFirst()
-                .orElseThrow(() -> new IllegalStateException(
-                        "mosquitto is not installed (looked in " + CANDIDATES + "); the README's test command installs it"));
+        String binary = binary("mosquitto");
         try {
             Path conf = dir.resolve("mosquitto.conf");
             // Started as root, mosquitto would switch to the 'mosquitto' user, which cannot write this
