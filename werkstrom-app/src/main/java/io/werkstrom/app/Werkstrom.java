@@ -32,6 +32,10 @@ public final class Werkstrom {
               eval quality --dataset cmapss|ai4i --data DIR
                                    train and score the quality / remaining-life predictors on a
                                    public benchmark; JSON metrics as the last line
+              chaos security [--mutations N]
+                                   security drill against real Mosquitto (shipped ACL) and embedded
+                                   PostgreSQL (tenant roles); JSON {attempts, rejected, leaked_rows,
+                                   crashes, good_samples_lost} as the last line
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -60,6 +64,7 @@ public final class Werkstrom {
                 case "migrate" -> Commands.migrate(rest, out, err);
                 case "protocol" -> Commands.protocol(rest, out, err);
                 case "eval" -> Commands.eval(rest, out, err);
+                case "chaos" -> chaos(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {
@@ -70,6 +75,14 @@ public final class Werkstrom {
             org.slf4j.LoggerFactory.getLogger(Werkstrom.class).error("{} failed", command, e);
             return 1;
         }
+    }
+
+    private static int chaos(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        String drill = argv.isEmpty() ? "" : argv.get(0);
+        return switch (drill) {
+            case "security" -> io.werkstrom.app.chaos.SecurityChaos.run(argv.subList(1, argv.size()), out, err);
+            default -> throw new UsageException("chaos: unknown drill '" + drill + "'; run ./werkstrom help");
+        };
     }
 
     /** The whole cause chain in one line, so that the reason reaches the user without a stack trace. */
