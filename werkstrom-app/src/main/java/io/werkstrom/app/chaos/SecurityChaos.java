@@ -20,6 +20,7 @@ import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.common.MqttException;
 
 import java.io.PrintStream;
@@ -194,12 +195,11 @@ public final class SecurityChaos {
                     for (int i = 0; i < 50; i++) {
                         batch.add(now - (50 - i) * 1_000L, "m-1", "temperature_c", 20 + i * 0.1, Quality.GOOD);
                     }
-                    IMqttToken token = client.publish(Topics.telemetry(gateway), codec.encode(batch.build()), 1, false);
-                    token.waitForCompletion(10_000);
-                    if (token.getReasonCodes() != null && token.getReasonCodes()[0] == 0) {
+                    int code = publish(client, Topics.telemetry(gateway), codec.encode(batch.build()));
+                    if (code == 0) {
                         rows.addAndGet(50);
                     } else {
-                        err.println("chaos: the broker refused an honest batch of " + gateway);
+                        err.println("chaos: an honest batch of " + gateway + " was not acknowledged, code " + code);
                     }
                     Thread.sleep(20);
                 }
@@ -451,13 +451,29 @@ public final class SecurityChaos {
 
     /** The PUBACK reason code of a QoS 1 publish, or the client's error code when it failed. */
     private static int publish(MqttAsyncClient client, String topic, byte[] payload) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                IMqttToken token = client.publish(topic, payload, 1, false);
+                token.waitForCompletion(10_000);
+                int[] codes = token.getReasonCodes();
+                return codes == null || codes.length == 0 ? 0 : codes[0];
+            } catch (MqttException e) {
+                // Paho frees the in-flight slot of an acknowledged message slightly after the token
+                // completes; that is the client's own back-pressure, not the broker's answer.
+                if (e.getReasonCode() == MqttClientException.REASON_CODE_MAX_INFLIGHT && attempt < 1_000) {
+                    sleepBriefly();
+                    continue;
+                }
+                return e.getReasonCode() == 0 ? -1 : e.getReasonCode();
+            }
+        }
+    }
+
+    private static void sleepBriefly() {
         try {
-            IMqttToken token = client.publish(topic, payload, 1, false);
-            token.waitForCompletion(10_000);
-            int[] codes = token.getReasonCodes();
-            return codes == null || codes.length == 0 ? 0 : codes[0];
-        } catch (MqttException e) {
-            return e.getReasonCode() == 0 ? -1 : e.getReasonCode();
+            Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
