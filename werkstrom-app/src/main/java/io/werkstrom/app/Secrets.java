@@ -10,13 +10,13 @@ import java.nio.file.Path;
  * Reads credentials from a file or an environment variable, never from the command line, so that
  * they appear neither in the process list nor in shell history.
  */
-final class Secrets {
+public final class Secrets {
 
     private Secrets() {
     }
 
     /** The first line of {@code file} if given, else the variable {@code env}, else "". */
-    static String fromFileOrEnv(String file, String env) {
+    public static String fromFileOrEnv(String file, String env) {
         if (file != null) {
             try {
                 String text = Files.readString(Path.of(file), StandardCharsets.UTF_8);

@@ -32,6 +32,8 @@ public final class Werkstrom {
               eval quality --dataset cmapss|ai4i --data DIR
                                    train and score the quality / remaining-life predictors on a
                                    public benchmark; JSON metrics as the last line
+              tenant add NAME --password-file F --jdbc-url URL [--role R] [--user U]
+                                   create the database role that reads only tenant NAME's rows
               chaos security [--mutations N]
                                    security drill against real Mosquitto (shipped ACL) and embedded
                                    PostgreSQL (tenant roles); JSON {attempts, rejected, leaked_rows,
@@ -65,6 +67,7 @@ public final class Werkstrom {
                 case "protocol" -> Commands.protocol(rest, out, err);
                 case "eval" -> Commands.eval(rest, out, err);
                 case "chaos" -> chaos(rest, out, err);
+                case "tenant" -> io.werkstrom.app.tenant.TenantCommand.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {
