@@ -136,6 +136,7 @@ public final class SecurityChaos {
                 throughBroker += mutatedBatches(broker.uri(), codec);
                 throughBroker += oversized(broker.uri(), codec);
                 crossTenantQueries(store.jdbcUrl());
+                secretsInProcessListAndLogs(broker);
                 stop.set(true);
                 for (Thread thread : honest) {
                     thread.join(30_000);
@@ -428,6 +429,49 @@ public final class SecurityChaos {
                     }
                 }
             }
+        }
+    }
+
+    /** No password of this run may appear in any process's arguments or in the broker's log. */
+    private void secretsInProcessListAndLogs(AuthenticatedMosquitto broker) {
+        Path proc = Path.of("/proc");
+        if (!Files.isDirectory(proc)) {
+            err.println("chaos: no /proc here; the process list was not searched for passwords");
+            return;
+        }
+        List<String> hits = new ArrayList<>();
+        try (var entries = Files.list(proc)) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                if (!entry.getFileName().toString().chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                String arguments;
+                try {
+                    arguments = new String(Files.readAllBytes(entry.resolve("cmdline")), StandardCharsets.UTF_8);
+                } catch (java.io.IOException | SecurityException gone) {
+                    continue; // the process ended, or is not ours to read
+                }
+                for (Map.Entry<String, String> secret : passwords.entrySet()) {
+                    if (arguments.contains(secret.getValue())) {
+                        hits.add("the password of " + secret.getKey() + " is in the arguments of process "
+                                + entry.getFileName());
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            err.println("chaos: could not list /proc: " + e);
+        }
+        String log = broker.log();
+        passwords.forEach((user, password) -> {
+            if (log.contains(password)) {
+                hits.add("the password of " + user + " is in the broker's log");
+            }
+        });
+        if (hits.isEmpty()) {
+            err.println("chaos: no password in any process's arguments or in the broker's log");
+        } else {
+            hits.forEach(hit -> err.println("chaos: LEAK: " + hit));
+            leaked.addAndGet(hits.size());
         }
     }
 

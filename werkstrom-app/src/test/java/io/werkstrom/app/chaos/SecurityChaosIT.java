@@ -37,7 +37,7 @@ class SecurityChaosIT {
         // Each kind of attempt is logged with its reason, and no password reaches the log.
         for (String expected : List.of("connect refused, reason code", "PUBACK 0x87 not authorized",
                 "payload claims gateway", "timestamp", "exceeds the limit", "the broker refused it",
-                "permission denied", "no rows visible")) {
+                "permission denied", "no rows visible", "no password in any process's arguments")) {
             assertTrue(log.contains(expected), "no '" + expected + "' in:\n" + log);
         }
         assertFalse(log.contains("NOT REJECTED") || log.contains("LEAK"), log);
