@@ -78,7 +78,7 @@ abstract class TelemetryStoreContract {
         try (Connection connection = connect(); Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery("SELECT count(*), min(flavor), max(flavor) FROM schema_migrations")) {
             rows.next();
-            assertEquals(versions, rows.getInt(1));
+            assertEquals(versions.size(), rows.getInt(1));
             assertEquals(expectedFlavor().name(), rows.getString(2));
             assertEquals(expectedFlavor().name(), rows.getString(3));
         }
