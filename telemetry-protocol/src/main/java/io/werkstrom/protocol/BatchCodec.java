@@ -164,8 +164,10 @@ public final class BatchCodec {
         try {
             return MessageSerializer.deserializeRecordBatch(message, body);
         } catch (IOException | RuntimeException e) {
+            // A record batch whose construction failed part-way has already retained slices of
+            // some of its buffers; nobody holds those, so every reference goes.
             if (body.refCnt() > 0) {
-                body.close();
+                body.getReferenceManager().release(body.refCnt());
             }
             throw e;
         }

@@ -58,6 +58,22 @@ public final class MosquittoBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a broker that admits only the users in {@code passwords} (user name to password) and
+     * applies the ACL file {@code aclFile}, e.g. the shipped {@code compose/mosquitto/acl}. The
+     * passwords are hashed in place by {@code mosquitto_passwd -U}, so that no password appears in
+     * a process's arguments.
+     */
+    public static MosquittoBroker startAuthenticated(Map<String, String> passwords, Path aclFile) {
+        try {
+            Path acl = Files.createTempFile("mosquitto-acl", "");
+            Files.copy(aclFile, acl, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return builder().users(passwords).allowAnonymous(false).extraConfig("acl_file " + acl + "\n").start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not copy the ACL file " + aclFile, e);
+        }
+    }
+
     /** Options for a broker with a TLS listener and/or a password file. */
     public static Builder builder() {
         return new Builder();
@@ -247,10 +263,15 @@ public final class MosquittoBroker implements AutoCloseable {
         }
     }
 
+    private static String binary(String name) {
+        return CANDIDATES.stream().map(p -> p.substring(0, p.lastIndexOf('/') + 1) + name)
+                .filter(p -> Files.isExecutable(Path.of(p))).findFirst()
+                .orElseThrow(() -> new IllegalStateException(name + " is not installed (looked next to " + CANDIDATES
+                        + "); the README's test command installs mosquitto"));
+    }
+
     private void launch() {
-        String binary = CANDIDATES.stream().filter(p -> Files.isExecutable(Path.of(p))).findFirst()
-                .orElseThrow(() -> new IllegalStateException(
-                        "mosquitto is not installed (looked in " + CANDIDATES + "); the README's test command installs it"));
+        String binary = binary("mosquitto");
         try {
             Path conf = dir.resolve("mosquitto.conf");
             // Started as root, mosquitto would switch to the 'mosquitto' user, which cannot write this

@@ -74,6 +74,12 @@ public final class Werkstrom {
                   --duration D       how long the gateways publish (default 60s)
                   --kill-after D     when the TaskManager is killed (default a third of the duration)
                   --gateways N --rate R --rows N   gateways, batches/s each, samples per batch (4, 5, 20)
+              tenant add NAME --password-file F --jdbc-url URL [--role R] [--user U]
+                                   create the database role that reads only tenant NAME's rows
+              chaos security [--mutations N]
+                                   security drill against real Mosquitto (shipped ACL) and embedded
+                                   PostgreSQL (tenant roles); JSON {attempts, rejected, leaked_rows,
+                                   crashes, good_samples_lost} as the last line
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -108,6 +114,7 @@ public final class Werkstrom {
                 case "report" -> ReportCommand.run(rest, out, err);
                 case "bench" -> bench(rest, out, err);
                 case "chaos" -> chaos(rest, out, err);
+                case "tenant" -> io.werkstrom.app.tenant.TenantCommand.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {
@@ -136,7 +143,8 @@ public final class Werkstrom {
         return switch (scenario) {
             case "edge" -> io.werkstrom.app.chaos.EdgeChaos.command(argv, out, err);
             case "cloud" -> io.werkstrom.app.chaos.CloudChaos.command(argv, out, err);
-            default -> throw new UsageException("chaos: expected a scenario: edge or cloud");
+            case "security" -> io.werkstrom.app.chaos.SecurityChaos.run(argv.subList(1, argv.size()), out, err);
+            default -> throw new UsageException("chaos: expected a scenario: edge, cloud or security");
         };
     }
 

@@ -28,7 +28,12 @@ public final class MigrationCatalog {
     private MigrationCatalog() {
     }
 
-    /** The migrations for {@code flavor}, in version order; versions run 1, 2, 3... without gaps. */
+    /**
+     * The migrations for {@code flavor}, in strictly increasing version order. A number may be
+     * skipped (parallel lines of work reserve version numbers); {@link SchemaMigrator} refuses to
+     * apply a version below one the database already has, so a skipped number cannot be filled in
+     * later behind an applied migration's back.
+     */
     public static List<Migration> load(StorageFlavor flavor) throws StoreException {
         ClassLoader loader = MigrationCatalog.class.getClassLoader();
         List<Migration> migrations = new ArrayList<>();
@@ -38,9 +43,10 @@ public final class MigrationCatalog {
                 throw new StoreException(INDEX + " lists '" + file + "', which is not named V<version>__<description>.sql");
             }
             int version = Integer.parseInt(name.group(1));
-            if (version != migrations.size() + 1) {
-                throw new StoreException(INDEX + " lists " + file + " where version " + (migrations.size() + 1)
-                        + " was expected; versions must run 1, 2, 3... in order");
+            int previous = migrations.isEmpty() ? 0 : migrations.get(migrations.size() - 1).version();
+            if (version <= previous) {
+                throw new StoreException(INDEX + " lists " + file + " after version " + previous
+                        + "; versions must increase strictly");
             }
             String flavoured = ROOT + "/" + flavor.folder() + "/" + file;
             String common = ROOT + "/" + file;

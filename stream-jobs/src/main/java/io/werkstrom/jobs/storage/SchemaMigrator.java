@@ -106,10 +106,18 @@ public final class SchemaMigrator {
         List<Migration> migrations = MigrationCatalog.load(flavor);
         verify(applied, migrations, flavor);
 
+        int highestApplied = applied.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
         List<Integer> appliedNow = new ArrayList<>();
         for (Migration migration : migrations) {
             if (applied.containsKey(migration.version())) {
                 continue;
+            }
+            if (migration.version() < highestApplied) {
+                // V8 secures every tenant table that exists when it runs; a table created by an
+                // earlier number applied afterwards would escape it.
+                throw new StoreException("migration V" + migration.version() + " (" + migration.resource()
+                        + ") is not applied but the database already has V" + highestApplied
+                        + "; migrations must be applied in order");
             }
             applyOne(connection, migration, flavor);
             appliedNow.add(migration.version());
@@ -119,9 +127,9 @@ public final class SchemaMigrator {
                 flavor == StorageFlavor.TIMESCALEDB ? timescaledbVersion(connection) : null, appliedNow);
         LOG.info(report.describe());
         if (appliedNow.isEmpty()) {
-            LOG.info("schema is current at version {}", migrations.size());
+            LOG.info("schema is current at version {}", latest(migrations));
         } else {
-            LOG.info("applied migrations {}; schema is at version {}", appliedNow, migrations.size());
+            LOG.info("applied migrations {}; schema is at version {}", appliedNow, latest(migrations));
         }
         return report;
     }
@@ -168,13 +176,15 @@ public final class SchemaMigrator {
 
     private static void verify(Map<Integer, Applied> applied, List<Migration> migrations, StorageFlavor flavor)
             throws StoreException {
+        Map<Integer, Migration> known = new LinkedHashMap<>();
+        migrations.forEach(m -> known.put(m.version(), m));
         for (Applied row : applied.values()) {
-            if (row.version() < 1 || row.version() > migrations.size()) {
+            Migration migration = known.get(row.version());
+            if (migration == null) {
                 throw new StoreException("the database has migration V" + row.version() + " (" + row.description()
-                        + "), which this build does not know (it knows V1..V" + migrations.size()
+                        + "), which this build does not know (it knows " + known.keySet()
                         + "); a newer build has migrated this database");
             }
-            Migration migration = migrations.get(row.version() - 1);
             if (!row.flavor().equals(flavor.name())) {
                 throw new StoreException("migration V" + row.version() + " was applied for " + row.flavor()
                         + " but the schema is " + flavor + "; schema_migrations is inconsistent");
@@ -186,6 +196,10 @@ public final class SchemaMigrator {
                         + ". Applied migrations must never be edited; add a new migration instead");
             }
         }
+    }
+
+    private static int latest(List<Migration> migrations) {
+        return migrations.get(migrations.size() - 1).version();
     }
 
     private static Map<Integer, Applied> appliedMigrations(Connection connection) throws SQLException {

@@ -188,6 +188,60 @@ class BatchDecoderTest {
         assertTrue(rejected(decoder.decode(TOPIC, payload, now)).reason().contains("timestamp"));
     }
 
+    @Test
+    void aBatchFromAnotherTenantsGatewayCountsForTheTenantOfItsTopic() {
+        // The payload carries no tenant: a batch made by globex's gw-7 and published by acme's
+        // gw-7 is acme's data in acme's sequence space, never written into globex's.
+        byte[] globexPayload = codec.encode(batch("gw-7", 99, 1.0, Quality.GOOD, now));
+
+        ReceivedBatch received = accepted(decoder.decode(TOPIC, globexPayload, now));
+
+        assertEquals("acme", received.source().tenant());
+        assertEquals(GATEWAY, received.source());
+    }
+
+    @Test
+    void aBatchClaimingAGatewayOfAnotherSiteOrTenantIsADeadLetterWithTheTopicsIdentity() {
+        for (String claimed : java.util.List.of("globex/plant-1/gw-7", "plant-2/gw-7", "gw-7/../gw-8", "GW-7", "gw-7 ")) {
+            DeadLetter letter = rejected(decoder.decode(TOPIC, codec.encode(batch(claimed, 1, 1.0, Quality.GOOD, now)), now));
+
+            assertTrue(letter.reason().contains("payload claims gateway"), letter.reason());
+            assertEquals("acme", letter.tenant());
+            assertEquals("gw-7", letter.gateway());
+        }
+    }
+
+    @Test
+    void anAncientTimestampIsADeadLetter() {
+        long unsetClock = 5_000_000L; // 1970, what a gateway with an unset clock sends
+
+        assertTrue(rejected(decoder.decode(TOPIC, codec.encode(batch("gw-7", 1, 1.0, Quality.GOOD, unsetClock)), now))
+                .reason().contains("timestamp"));
+        assertTrue(rejected(decoder.decode(TOPIC, codec.encode(batch("gw-7", 2, 1.0, Quality.GOOD, Long.MIN_VALUE + 500)),
+                now)).reason().contains("timestamp"));
+        assertTrue(rejected(decoder.decode(TOPIC, codec.encode(batch("gw-7", 3, 1.0, Quality.GOOD, Long.MAX_VALUE)), now))
+                .reason().contains("timestamp"));
+    }
+
+    @Test
+    void payloadSizeRowCountAndIdentifierLengthAreBounded() {
+        BatchCodec small = new BatchCodec(allocator, new io.werkstrom.protocol.DecodeLimits(4_096, 10, 1L << 20));
+        BatchDecoder bounded = new BatchDecoder(small, new BatchValidator(Duration.ofHours(1)));
+        TelemetryBatch.Builder many = TelemetryBatch.builder("gw-7", 1);
+        for (int i = 0; i < 11; i++) {
+            many.add(now - i, "press-1", "temperature_c", i, Quality.GOOD);
+        }
+        assertTrue(rejected(bounded.decode(TOPIC, codec.encode(many.build()), now)).reason().contains("more than the limit of 10"));
+
+        byte[] oversized = new byte[4_097];
+        assertTrue(rejected(bounded.decode(TOPIC, oversized, now)).reason().contains("exceeds the limit of 4096 bytes"));
+
+        String longName = "m".repeat(65);
+        byte[] payload = codec.encode(TelemetryBatch.builder("gw-7", 1).add(now, longName, "temperature_c", 1, Quality.GOOD).build());
+        String reason = rejected(decoder.decode(TOPIC, payload, now)).reason();
+        assertTrue(reason.contains("machine") && reason.contains("must match"), reason);
+    }
+
     private static TelemetryBatch batch(String gateway, long sequence, double value, Quality quality, long micros) {
         return TelemetryBatch.builder(gateway, sequence)
                 .add(micros - 500, "press-1", "temperature_c", 20.0, Quality.GOOD)

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,8 +20,10 @@ class MigrationCatalogTest {
     void everyFlavourHasEveryVersionInOrder() throws Exception {
         for (StorageFlavor flavor : StorageFlavor.values()) {
             List<Migration> migrations = MigrationCatalog.load(flavor);
-            assertEquals(IntStream.rangeClosed(1, migrations.size()).boxed().toList(),
-                    migrations.stream().map(Migration::version).toList(), flavor.toString());
+            assertEquals(1, migrations.get(0).version(), flavor.toString());
+            for (int i = 1; i < migrations.size(); i++) {
+                assertTrue(migrations.get(i).version() > migrations.get(i - 1).version(), flavor + ": " + migrations);
+            }
             for (Migration migration : migrations) {
                 assertTrue(migration.resource().equals(MigrationCatalog.ROOT + "/V" + migration.version() + "__"
                                 + migration.description().replace(' ', '_') + ".sql")

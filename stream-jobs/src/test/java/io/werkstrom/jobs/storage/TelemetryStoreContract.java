@@ -70,15 +70,15 @@ abstract class TelemetryStoreContract {
 
     @Test
     void firstMigrationAppliesEveryVersionForTheDetectedFlavour() throws Exception {
-        int versions = MigrationCatalog.load(expectedFlavor()).size();
+        List<Integer> versions = MigrationCatalog.load(expectedFlavor()).stream().map(Migration::version).toList();
         assertEquals(expectedFlavor(), firstMigration.flavor(), firstMigration.describe());
-        assertEquals(IntStream.rangeClosed(1, versions).boxed().toList(), firstMigration.applied());
+        assertEquals(versions, firstMigration.applied());
         assertTrue(firstMigration.describe().startsWith(expectedFlavor() == StorageFlavor.TIMESCALEDB
                 ? "storage: TimescaleDB 2." : "storage: plain PostgreSQL "), firstMigration.describe());
         try (Connection connection = connect(); Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery("SELECT count(*), min(flavor), max(flavor) FROM schema_migrations")) {
             rows.next();
-            assertEquals(versions, rows.getInt(1));
+            assertEquals(versions.size(), rows.getInt(1));
             assertEquals(expectedFlavor().name(), rows.getString(2));
             assertEquals(expectedFlavor().name(), rows.getString(3));
         }

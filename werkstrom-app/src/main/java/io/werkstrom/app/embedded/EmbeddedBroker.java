@@ -40,6 +40,16 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /** Starts a broker on {@code port} (0 picks a free one), keeping its files below {@code workDir}. */
     public static EmbeddedBroker start(Path workDir, int port) throws IOException {
+        return start(workDir, port, null);
+    }
+
+    /**
+     * Starts a broker that admits only the users of {@code passwords} (user name to password) and
+     * applies the rules of {@code compose/mosquitto/acl} (see {@link BrokerAccessControl}); with
+     * {@code null}, an open broker as {@link #start(Path, int)} starts.
+     */
+    public static EmbeddedBroker start(Path workDir, int port, java.util.Map<String, String> passwords)
+            throws IOException {
         int chosen = port == 0 ? freePort() : port;
         Path config = Files.createDirectories(workDir.resolve("config"));
         Path data = Files.createDirectories(workDir.resolve("data"));
@@ -72,12 +82,15 @@ public final class EmbeddedBroker implements AutoCloseable {
                 """.formatted(chosen, MAX_QUEUED_MESSAGES));
         // Not in config.xml: HiveMQ CE reads its in-flight window from this internal setting only.
         InternalConfigurations.MAX_INFLIGHT_WINDOW_SIZE_MESSAGES = MAX_INFLIGHT_MESSAGES;
-        EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
+        var builder = EmbeddedHiveMQ.builder()
                 .withConfigurationFolder(config)
                 .withDataFolder(data)
                 .withExtensionsFolder(extensions)
-                .withoutLoggingBootstrap()
-                .build();
+                .withoutLoggingBootstrap();
+        if (passwords != null) {
+            builder.withEmbeddedExtension(new BrokerAccessControl(passwords).asExtension());
+        }
+        EmbeddedHiveMQ hivemq = builder.build();
         try {
             hivemq.start().get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

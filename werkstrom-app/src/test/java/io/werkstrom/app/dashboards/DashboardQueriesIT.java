@@ -1,5 +1,9 @@
 package io.werkstrom.app.dashboards;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,6 +61,19 @@ class DashboardQueriesIT {
     void everyQueryRunsOnTimescaleDb() throws Exception {
         try (TimescaleDbServer server = TimescaleDbServer.start()) {
             runAllQueries(server.storeOptions());
+            // As a tenant's Grafana datasource: pglite has no logins, so SET ROLE and the
+            // search_path the role's login would get.
+            try (Connection db = server.connect(); Statement statement = db.createStatement()) {
+                statement.execute("SELECT werkstrom_create_tenant_role('acme', 'acme_reader')");
+                statement.execute("SET ROLE acme_reader");
+                statement.execute("SET search_path = werkstrom_tenant");
+                try {
+                    runQueries(db);
+                } finally {
+                    statement.execute("RESET ROLE");
+                    statement.execute("SET search_path TO \"$user\", public");
+                }
+            }
         }
     }
 
@@ -64,6 +81,26 @@ class DashboardQueriesIT {
     void everyQueryRunsOnPlainPostgresql() throws Exception {
         try (PostgresServer server = PostgresServer.start()) {
             runAllQueries(server.storeOptions());
+            // As a tenant's Grafana datasource, a role made by ./werkstrom tenant add.
+            Path passwordFile = Files.createTempFile("tenant", ".secret");
+            try {
+                Files.writeString(passwordFile, "a-long-enough-password\n");
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                assertEquals(0, io.werkstrom.app.tenant.TenantCommand.run(List.of("add", "acme", "--password-file",
+                        passwordFile.toString(), "--jdbc-url", server.jdbcUrl(), "--user", "postgres"),
+                        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream())));
+                assertTrue(out.toString(StandardCharsets.UTF_8).contains("\"role\":\"acme_reader\""), out.toString());
+            } finally {
+                Files.delete(passwordFile);
+            }
+            try (Connection admin = server.connect(); Statement statement = admin.createStatement();
+                 ResultSet verifier = statement.executeQuery("SELECT rolpassword FROM pg_authid WHERE rolname = 'acme_reader'")) {
+                assertTrue(verifier.next());
+                assertTrue(verifier.getString(1).startsWith("SCRAM-SHA-256$"), "the password is stored as a SCRAM verifier");
+            }
+            try (Connection db = DriverManager.getConnection(server.jdbcUrl(), "acme_reader", "a-long-enough-password")) {
+                runQueries(db);
+            }
         }
     }
 
@@ -93,6 +130,12 @@ class DashboardQueriesIT {
         SchemaMigrator.migrate(store);
         writeSampleData(store);
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
+            runQueries(db);
+        }
+    }
+
+    private void runQueries(Connection db) throws Exception {
+        {
             int queries = 0;
             for (Path file : dashboardFiles()) {
                 JsonNode dashboard = JSON.readTree(file.toFile());

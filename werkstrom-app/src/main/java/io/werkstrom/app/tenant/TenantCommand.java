@@ -1,0 +1,67 @@
+package io.werkstrom.app.tenant;
+
+import io.werkstrom.app.Secrets;
+import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.protocol.GatewayAddress;
+import org.postgresql.PGConnection;
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code ./werkstrom tenant add NAME}: creates (or re-binds) the database role through which one
+ * tenant reads its own rows and nothing else (migration V8, {@code werkstrom_create_tenant_role}),
+ * and sets its password. The password comes from a file or the environment, and reaches the
+ * server only as a SCRAM-SHA-256 verifier computed here, so it appears in no process list, no
+ * shell history and no server log.
+ */
+public final class TenantCommand {
+
+    private TenantCommand() {
+    }
+
+    public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        if (argv.isEmpty() || !argv.get(0).equals("add") || argv.size() < 2 || argv.get(1).startsWith("--")) {
+            throw new UsageException("usage: tenant add NAME [--role ROLE] --password-file FILE --jdbc-url URL "
+                    + "[--user USER] [--db-password-file FILE]");
+        }
+        String tenant = argv.get(1);
+        Args args = Args.parse("tenant add", argv.subList(2, argv.size()),
+                Set.of("role", "password-file", "jdbc-url", "user", "db-password-file"), Set.of());
+        String role;
+        String password;
+        try {
+            GatewayAddress.requireSegment("tenant", tenant);
+            role = args.string("role", tenant.replace('-', '_') + "_reader");
+            password = Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_TENANT_PASSWORD");
+            if (password.length() < 12) {
+                throw new IllegalArgumentException("the tenant role's password (--password-file or "
+                        + "WERKSTROM_TENANT_PASSWORD) must have at least 12 characters.");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("tenant add: " + e.getMessage());
+        }
+        String dbPassword = Secrets.fromFileOrEnv(args.string("db-password-file", null), "WERKSTROM_DB_PASSWORD");
+        try (Connection db = DriverManager.getConnection(args.required("jdbc-url"), args.string("user", "postgres"), dbPassword)) {
+            try (PreparedStatement create = db.prepareStatement("SELECT werkstrom_create_tenant_role(?, ?)")) {
+                create.setString(1, tenant);
+                create.setString(2, role);
+                create.execute();
+            }
+            char[] secret = password.toCharArray();
+            db.unwrap(PGConnection.class).alterUserPassword(role, secret, "scram-sha-256");
+            java.util.Arrays.fill(secret, '\0');
+        } catch (SQLException e) {
+            throw new SQLException("could not create the role " + role + " for tenant " + tenant + ": " + e.getMessage(), e);
+        }
+        err.println("tenant " + tenant + ": role " + role + " reads only this tenant's rows (search_path werkstrom_tenant)");
+        out.println("{\"tenant\":\"" + tenant + "\", \"role\":\"" + role + "\"}");
+        return 0;
+    }
+}

@@ -1,0 +1,166 @@
+package io.werkstrom.app.embedded;
+
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Topics;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The embedded HiveMQ broker with credentials enforces the rules of the shipped Mosquitto ACL. */
+class EmbeddedBrokerAccessControlIT {
+
+    private static final GatewayAddress ACME = new GatewayAddress("acme", "plant-1", "gw-1");
+    private static final GatewayAddress GLOBEX = new GatewayAddress("globex", "plant-1", "gw-1");
+    private static final int NOT_AUTHORIZED = 0x87;
+
+    @TempDir
+    Path work;
+
+    @Test
+    void credentialsAndTopicsAreEnforced() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(work, 0, Map.of(BrokerAccessControl.CLOUD_USER, "cloud-secret",
+                ACME.toString(), "acme-secret", GLOBEX.toString(), "globex-secret"))) {
+            String uri = broker.uri();
+            for (String[] credentials : List.of(new String[] {ACME.toString(), "guess"},
+                    new String[] {"acme/plant-1/gw-9", "acme-secret"}, new String[] {null, null})) {
+                MqttException refused = assertThrows(MqttException.class, () -> connect(uri, credentials[0], credentials[1]));
+                assertTrue(refused.getReasonCode() == 0x86 || refused.getReasonCode() == NOT_AUTHORIZED, refused.toString());
+            }
+
+            BlockingQueue<String> toCloud = new LinkedBlockingQueue<>();
+            BlockingQueue<String> toAcme = new LinkedBlockingQueue<>();
+            MqttAsyncClient cloud = connect(uri, BrokerAccessControl.CLOUD_USER, "cloud-secret");
+            MqttAsyncClient acme = connect(uri, ACME.toString(), "acme-secret");
+            try {
+                cloud.setCallback(new Collect(toCloud));
+                acme.setCallback(new Collect(toAcme));
+                assertEquals(1, subscribe(cloud, Topics.ALL_TELEMETRY));
+                assertEquals(1, subscribe(acme, Topics.commands(ACME)));
+                for (String foreign : List.of(Topics.commands(GLOBEX), Topics.ALL_TELEMETRY, "#")) {
+                    int code = subscribe(acme, foreign);
+                    assertTrue(code == NOT_AUTHORIZED, foreign + ": SUBACK " + code);
+                }
+                for (String foreign : List.of(Topics.telemetry(GLOBEX), Topics.events(GLOBEX),
+                        Topics.telemetry(new GatewayAddress("acme", "plant-2", "gw-1")))) {
+                    MqttAsyncClient forger = connect(uri, ACME.toString(), "acme-secret");
+                    try {
+                        int code = publish(forger, foreign, "forged");
+                        assertTrue(code == NOT_AUTHORIZED || !forger.isConnected(), foreign + ": PUBACK " + code);
+                    } finally {
+                        close(forger);
+                    }
+                }
+                // HiveMQ answers a refused publish with PUBACK 0x87 and then closes the connection.
+                MqttAsyncClient cloudForger = connect(uri, BrokerAccessControl.CLOUD_USER, "cloud-secret");
+                try {
+                    assertEquals(NOT_AUTHORIZED, publish(cloudForger, Topics.telemetry(ACME), "cloud-forged"));
+                } finally {
+                    close(cloudForger);
+                }
+                assertEquals(0, publish(cloud, "werkstrom/v1/acme/plant-1/gw-1/commands/restart", "for-acme"));
+                assertEquals(0, publish(acme, Topics.telemetry(ACME), "own"));
+                assertEquals(Topics.telemetry(ACME) + " own", toCloud.poll(10, TimeUnit.SECONDS));
+                assertEquals("werkstrom/v1/acme/plant-1/gw-1/commands/restart for-acme", toAcme.poll(10, TimeUnit.SECONDS));
+                assertNull(toCloud.poll(), "the cloud received " + toCloud);
+                assertNull(toAcme.poll(), "acme received " + toAcme);
+            } finally {
+                close(acme);
+                close(cloud);
+            }
+        }
+    }
+
+    private static int publish(MqttAsyncClient client, String topic, String text) {
+        try {
+            IMqttToken token = client.publish(topic, text.getBytes(StandardCharsets.UTF_8), 1, false);
+            token.waitForCompletion(10_000);
+            int[] codes = token.getReasonCodes();
+            return codes == null || codes.length == 0 ? 0 : codes[0];
+        } catch (MqttException e) {
+            return e.getReasonCode();
+        }
+    }
+
+    private static int subscribe(MqttAsyncClient client, String filter) throws MqttException {
+        IMqttToken token = client.subscribe(new MqttSubscription(filter, 1));
+        token.waitForCompletion(10_000);
+        return token.getReasonCodes()[0];
+    }
+
+    private static MqttAsyncClient connect(String uri, String user, String password) throws MqttException {
+        MqttAsyncClient client = new MqttAsyncClient(uri, "it-" + System.nanoTime(), new MemoryPersistence());
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setAutomaticReconnect(false);
+        if (user != null) {
+            options.setUserName(user);
+            options.setPassword(password.getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+            client.connect(options).waitForCompletion(10_000);
+            return client;
+        } catch (MqttException e) {
+            client.close(true);
+            throw e;
+        }
+    }
+
+    private static void close(MqttAsyncClient client) throws MqttException {
+        try {
+            if (client.isConnected()) {
+                client.disconnect().waitForCompletion(1_000);
+            }
+        } catch (MqttException closedByTheBroker) {
+            // the broker drops a client after refusing its publish
+        }
+        client.close(true);
+    }
+
+    private record Collect(BlockingQueue<String> into) implements MqttCallback {
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            into.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverURI) {
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+        }
+    }
+}
