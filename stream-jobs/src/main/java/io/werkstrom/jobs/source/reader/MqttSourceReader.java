@@ -115,6 +115,16 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
 
     @Override
     public void start() {
+        // The connection waits for the first split: a reader that failed before its split arrived
+        // would turn the enumerator's assignment into a lost event, hiding the real cause.
+        if (splits.isEmpty()) {
+            context.sendSplitRequest();
+        } else {
+            connect();
+        }
+    }
+
+    private void connect() {
         try {
             client = new MqttAsyncClient(options.serverUri(), clientId, new MemoryPersistence());
             client.setManualAcks(true);
@@ -136,9 +146,6 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         } catch (MqttException e) {
             fail(new MqttSourceException("MQTT reader " + clientId + " could not start a connection to "
                     + options.serverUri(), e));
-        }
-        if (splits.isEmpty()) {
-            context.sendSplitRequest();
         }
     }
 
@@ -193,8 +200,10 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
             }
         }
         LOG.info("MQTT reader {} got split(s) {}", clientId, added);
-        // Before the first connection completes, connectComplete subscribes to everything instead.
-        if (!fresh.isEmpty() && client != null && client.isConnected()) {
+        if (client == null) {
+            connect();
+        } else if (!fresh.isEmpty() && client.isConnected()) {
+            // Before the first connection completes, connectComplete subscribes to everything instead.
             subscribe(fresh);
         }
     }
