@@ -96,7 +96,7 @@ class AnomalyEvaluationTest {
                 .contains("--detector 'novelty' is not known for skab; accepted values: pca, mset"));
         assertEquals(2, run("anomaly", "--dataset", "nab", "--data", "x", "--detector", "mset"));
         assertTrue(errBytes.toString(StandardCharsets.UTF_8)
-                .contains("accepted values: novelty, robust-z, robust-z-adaptive"));
+                .contains("accepted values: ensemble, novelty, robust-z, robust-z-adaptive"));
         assertEquals("", outBytes.toString(StandardCharsets.UTF_8));
     }
 
