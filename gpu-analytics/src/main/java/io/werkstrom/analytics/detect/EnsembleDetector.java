@@ -6,13 +6,14 @@ import java.util.Objects;
  * Scores each new sample of one univariate series with complementary detectors on one scale and
  * reports the strongest: the {@link PatternNoveltyDetector} (how new the recent shape is, its
  * excess over the median of its own recent novelties in quantile spans) and the
- * {@link RangeExcessDetector} (how far the value leaves every earlier value, weighted by
- * {@code rangeWeight}). The larger excess {@code e} becomes the score {@code e / (1 + e)} in
+ * {@link RangeExcessDetector} (how far the value, and the mean of the last {@code levelWindow}
+ * values, leave every earlier one, weighted by {@code rangeWeight}). The larger excess {@code e} becomes the score {@code e / (1 + e)} in
  * {@code [0, 1)}, which {@link ScoreSuppression} then lets through only at the start of an
  * anomaly.
  *
  * <p>The pattern detector misses a value that is new while its shape is familiar (a record level,
- * a taller spike); the range detector misses any anomaly inside the known range. Taking the larger
+ * a taller spike, a level that creeps to a record); the range detectors miss any anomaly inside the
+ * known range. Taking the larger
  * normalised excess keeps what each sees.
  *
  * <p>Online: {@link #score(double)} scores a sample against the past only, then learns it. Not
@@ -23,6 +24,11 @@ public final class EnsembleDetector {
     private final EnsembleOptions options;
     private final PatternNoveltyDetector novelty;
     private final RangeExcessDetector range;
+    /** The range detector of the recent mean; null when {@code levelWindow} is 0. */
+    private final RangeExcessDetector level;
+    private final double[] recent;
+    private double recentSum;
+    private long seen;
     private final ScoreSuppression suppression;
 
     public EnsembleDetector(EnsembleOptions options) {
@@ -30,6 +36,9 @@ public final class EnsembleDetector {
         // The ensemble suppresses the combined score; the pattern detector must report every score.
         this.novelty = new PatternNoveltyDetector(options.novelty().toBuilder().suppressionRows(0).build());
         this.range = new RangeExcessDetector(options.rangeMinHistory(), options.rangeExcessScale());
+        this.level = options.levelWindow() == 0 ? null
+                : new RangeExcessDetector(options.rangeMinHistory(), options.rangeExcessScale());
+        this.recent = new double[Math.max(1, options.levelWindow())];
         this.suppression = new ScoreSuppression(options.suppressionRows(), options.suppressionRatio());
     }
 
@@ -50,7 +59,25 @@ public final class EnsembleDetector {
         double patternScore = novelty.score(value);
         // Back from e / (1 + e) to the excess e, to compare it with the range excess on one scale.
         double excess = patternScore > 0 ? patternScore / (1 - patternScore) : 0;
-        excess = Math.max(excess, options.rangeWeight() * range.excess(value));
+        double rangeExcess = range.excess(value);
+        if (level != null) {
+            int slot = (int) (seen % recent.length);
+            recentSum += value - recent[slot]; // the slot holds 0 until the ring is full
+            recent[slot] = value;
+            if (slot == recent.length - 1) {
+                // A running sum drifts by rounding: recompute it each time the ring wraps.
+                recentSum = 0;
+                for (double v : recent) {
+                    recentSum += v;
+                }
+            }
+            double mean = recentSum / Math.min(seen + 1, recent.length);
+            if (Double.isFinite(mean)) { // values near Double.MAX_VALUE can overflow the sum
+                rangeExcess = Math.max(rangeExcess, level.excess(mean));
+            }
+        }
+        seen++;
+        excess = Math.max(excess, options.rangeWeight() * rangeExcess);
         // Huge excesses round e / (1 + e) to 1; keep the score below 1 as documented.
         double raw = excess <= 0 ? 0
                 : Double.isInfinite(excess) ? Math.nextDown(1.0) : Math.min(excess / (1 + excess), Math.nextDown(1.0));
@@ -59,6 +86,6 @@ public final class EnsembleDetector {
 
     /** The number of samples scored so far. */
     public long seen() {
-        return novelty.seen();
+        return seen;
     }
 }

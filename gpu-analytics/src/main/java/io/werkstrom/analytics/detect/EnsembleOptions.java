@@ -14,7 +14,10 @@ import java.util.Objects;
  *       much as a pattern novelty two quantile spans above its median.</li>
  *   <li>{@code rangeExcessScale} (10): the excess a new extreme gains per range width outside the
  *       range.</li>
- *   <li>{@code rangeMinHistory} (20): samples before the range detector scores.</li>
+ *   <li>{@code rangeMinHistory} (20): samples before the range detectors score.</li>
+ *   <li>{@code levelWindow} (20): a second {@link RangeExcessDetector} watches the mean of the
+ *       last {@code levelWindow} samples, so that a sustained move to a new level counts although
+ *       no single sample sets a record; 0 turns it off. Its excess is weighted as the first's.</li>
  *   <li>{@code suppressionRows} (0, none) and {@code suppressionRatio} (1.05): see
  *       {@link ScoreSuppression}.</li>
  * </ul>
@@ -27,6 +30,7 @@ public final class EnsembleOptions {
     private final double rangeWeight;
     private final double rangeExcessScale;
     private final int rangeMinHistory;
+    private final int levelWindow;
     private final int suppressionRows;
     private final double suppressionRatio;
 
@@ -35,6 +39,7 @@ public final class EnsembleOptions {
         this.rangeWeight = b.rangeWeight;
         this.rangeExcessScale = b.rangeExcessScale;
         this.rangeMinHistory = b.rangeMinHistory;
+        this.levelWindow = b.levelWindow;
         this.suppressionRows = b.suppressionRows;
         this.suppressionRatio = b.suppressionRatio;
     }
@@ -49,7 +54,7 @@ public final class EnsembleOptions {
 
     public Builder toBuilder() {
         return builder().novelty(novelty).rangeWeight(rangeWeight).rangeExcessScale(rangeExcessScale)
-                .rangeMinHistory(rangeMinHistory).suppressionRows(suppressionRows).suppressionRatio(suppressionRatio);
+                .rangeMinHistory(rangeMinHistory).levelWindow(levelWindow).suppressionRows(suppressionRows).suppressionRatio(suppressionRatio);
     }
 
     public PatternNoveltyOptions novelty() {
@@ -68,6 +73,10 @@ public final class EnsembleOptions {
         return rangeMinHistory;
     }
 
+    public int levelWindow() {
+        return levelWindow;
+    }
+
     public int suppressionRows() {
         return suppressionRows;
     }
@@ -79,7 +88,7 @@ public final class EnsembleOptions {
     @Override
     public String toString() {
         return "EnsembleOptions{novelty=" + novelty + ", rangeWeight=" + rangeWeight + ", rangeExcessScale="
-                + rangeExcessScale + ", rangeMinHistory=" + rangeMinHistory + ", suppressionRows=" + suppressionRows
+                + rangeExcessScale + ", rangeMinHistory=" + rangeMinHistory + ", levelWindow=" + levelWindow + ", suppressionRows=" + suppressionRows
                 + ", suppressionRatio=" + suppressionRatio + "}";
     }
 
@@ -89,6 +98,7 @@ public final class EnsembleOptions {
         private double rangeWeight = 2;
         private double rangeExcessScale = 10;
         private int rangeMinHistory = 20;
+        private int levelWindow = 20;
         private int suppressionRows = 0;
         private double suppressionRatio = 1.05;
 
@@ -115,6 +125,11 @@ public final class EnsembleOptions {
             return this;
         }
 
+        public Builder levelWindow(int rows) {
+            this.levelWindow = rows;
+            return this;
+        }
+
         public Builder suppressionRows(int rows) {
             this.suppressionRows = rows;
             return this;
@@ -136,6 +151,9 @@ public final class EnsembleOptions {
             }
             if (rangeMinHistory < 2) {
                 throw new IllegalArgumentException("rangeMinHistory must be >= 2, got " + rangeMinHistory + ".");
+            }
+            if (levelWindow < 0) {
+                throw new IllegalArgumentException("levelWindow must be >= 0, got " + levelWindow + ".");
             }
             if (suppressionRows < 0) {
                 throw new IllegalArgumentException("suppressionRows must be >= 0, got " + suppressionRows + ".");

@@ -64,19 +64,25 @@ class EnsembleDetectorTest {
         PatternNoveltyOptions noveltyOptions = PatternNoveltyOptions.builder().patternLengths(3, 8)
                 .normalisationWindow(200).build();
         EnsembleOptions options = EnsembleOptions.builder().novelty(noveltyOptions).rangeWeight(1.5)
-                .rangeExcessScale(4).rangeMinHistory(30).build();
+                .rangeExcessScale(4).rangeMinHistory(30).levelWindow(7).build();
         EnsembleDetector ensemble = new EnsembleDetector(options);
         PatternNoveltyDetector novelty = new PatternNoveltyDetector(noveltyOptions);
         RangeExcessDetector range = new RangeExcessDetector(30, 4);
+        RangeExcessDetector level = new RangeExcessDetector(30, 4);
         int rangeWins = 0;
         for (int i = 0; i < x.length; i++) {
             double p = novelty.score(x[i]);
-            double e = Math.max(p > 0 ? p / (1 - p) : 0, 1.5 * range.excess(x[i]));
+            double mean = 0;
+            for (int j = Math.max(0, i - 6); j <= i; j++) {
+                mean += x[j] / (i - Math.max(0, i - 6) + 1);
+            }
+            double r = Math.max(range.excess(x[i]), level.excess(mean));
+            double e = Math.max(p > 0 ? p / (1 - p) : 0, 1.5 * r);
             double expected = e > 0 ? e / (1 + e) : 0;
             if (e > 0 && e != (p > 0 ? p / (1 - p) : 0)) {
                 rangeWins++;
             }
-            assertEquals(expected, ensemble.score(x[i]), 1e-12, "row " + i);
+            assertEquals(expected, ensemble.score(x[i]), 1e-9, "row " + i);
         }
         assertTrue(rangeWins >= 2, "the range component decided " + rangeWins + " rows");
         assertEquals(x.length, ensemble.seen());
@@ -135,6 +141,8 @@ class EnsembleDetectorTest {
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> EnsembleOptions.builder().rangeMinHistory(1).build()).getMessage().contains("rangeMinHistory"));
         assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> EnsembleOptions.builder().levelWindow(-1).build()).getMessage().contains("levelWindow"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> EnsembleOptions.builder().suppressionRows(-1).build()).getMessage().contains("suppressionRows"));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> EnsembleOptions.builder().suppressionRatio(0.5).build()).getMessage().contains("suppressionRatio"));
@@ -150,5 +158,7 @@ class EnsembleDetectorTest {
         }
         double score = detector.score(1e300);
         assertTrue(score > 0.99 && score < 1, "score " + score);
+        double overflow = detector.score(Double.MAX_VALUE); // the recent mean's sum overflows
+        assertTrue(overflow > 0.99 && overflow < 1, "score " + overflow);
     }
 }
