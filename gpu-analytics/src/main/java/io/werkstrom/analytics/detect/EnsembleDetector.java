@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * Scores each new sample of one univariate series with complementary detectors on one scale and
  * reports the strongest: the {@link PatternNoveltyDetector} (how new the recent shape is, its
- * excess over the median of its own recent novelties in quantile spans) and the
+ * excess over the median of its own recent novelties in quantile spans, weighted by
+ * {@code noveltyWeight}) and the
  * {@link RangeExcessDetector} (how far the value, and the mean of the last {@code levelWindow}
  * values, leave every earlier one, weighted by {@code rangeWeight}). The larger excess {@code e} becomes the score {@code e / (1 + e)} in
  * {@code [0, 1)}, which {@link ScoreSuppression} then lets through only at the start of an
@@ -22,6 +23,7 @@ import java.util.Objects;
 public final class EnsembleDetector {
 
     private final EnsembleOptions options;
+    /** The pattern detector; null when {@code noveltyWeight} is 0. */
     private final PatternNoveltyDetector novelty;
     private final RangeExcessDetector range;
     /** The range detector of the recent mean; null when {@code levelWindow} is 0. */
@@ -34,7 +36,8 @@ public final class EnsembleDetector {
     public EnsembleDetector(EnsembleOptions options) {
         this.options = Objects.requireNonNull(options, "options must not be null.");
         // The ensemble suppresses the combined score; the pattern detector must report every score.
-        this.novelty = new PatternNoveltyDetector(options.novelty().toBuilder().suppressionRows(0).build());
+        this.novelty = options.noveltyWeight() == 0 ? null
+                : new PatternNoveltyDetector(options.novelty().toBuilder().suppressionRows(0).build());
         this.range = new RangeExcessDetector(options.rangeMinHistory(), options.rangeExcessScale());
         this.level = options.levelWindow() == 0 ? null
                 : new RangeExcessDetector(options.rangeMinHistory(), options.rangeExcessScale());
@@ -56,9 +59,12 @@ public final class EnsembleDetector {
         if (!Double.isFinite(value)) {
             throw new IllegalArgumentException("value must be finite, got " + value + ".");
         }
-        double patternScore = novelty.score(value);
-        // Back from e / (1 + e) to the excess e, to compare it with the range excess on one scale.
-        double excess = patternScore > 0 ? patternScore / (1 - patternScore) : 0;
+        double excess = 0;
+        if (novelty != null) {
+            double patternScore = novelty.score(value);
+            // Back from e / (1 + e) to the excess e, to compare it with the range excess on one scale.
+            excess = options.noveltyWeight() * (patternScore > 0 ? patternScore / (1 - patternScore) : 0);
+        }
         double rangeExcess = range.excess(value);
         if (level != null) {
             int slot = (int) (seen % recent.length);

@@ -9,6 +9,8 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code novelty} ({@link PatternNoveltyOptions#defaults()}): the pattern detector; its own
  *       suppression is ignored, the ensemble suppresses the combined score.</li>
+ *   <li>{@code noveltyWeight} (1): the factor on the pattern novelty's excess; 0 leaves the pattern
+ *       detector out (and saves its time), so that the range detectors run alone.</li>
  *   <li>{@code rangeWeight} (2): the factor on the {@link RangeExcessDetector}'s excess before it
  *       is compared with the pattern novelty's normalised excess; at 2 a new extreme counts as
  *       much as a pattern novelty two quantile spans above its median.</li>
@@ -27,6 +29,7 @@ public final class EnsembleOptions {
     private static final EnsembleOptions DEFAULTS = builder().build();
 
     private final PatternNoveltyOptions novelty;
+    private final double noveltyWeight;
     private final double rangeWeight;
     private final double rangeExcessScale;
     private final int rangeMinHistory;
@@ -36,6 +39,7 @@ public final class EnsembleOptions {
 
     private EnsembleOptions(Builder b) {
         this.novelty = b.novelty;
+        this.noveltyWeight = b.noveltyWeight;
         this.rangeWeight = b.rangeWeight;
         this.rangeExcessScale = b.rangeExcessScale;
         this.rangeMinHistory = b.rangeMinHistory;
@@ -53,12 +57,16 @@ public final class EnsembleOptions {
     }
 
     public Builder toBuilder() {
-        return builder().novelty(novelty).rangeWeight(rangeWeight).rangeExcessScale(rangeExcessScale)
+        return builder().novelty(novelty).noveltyWeight(noveltyWeight).rangeWeight(rangeWeight).rangeExcessScale(rangeExcessScale)
                 .rangeMinHistory(rangeMinHistory).levelWindow(levelWindow).suppressionRows(suppressionRows).suppressionRatio(suppressionRatio);
     }
 
     public PatternNoveltyOptions novelty() {
         return novelty;
+    }
+
+    public double noveltyWeight() {
+        return noveltyWeight;
     }
 
     public double rangeWeight() {
@@ -87,7 +95,7 @@ public final class EnsembleOptions {
 
     @Override
     public String toString() {
-        return "EnsembleOptions{novelty=" + novelty + ", rangeWeight=" + rangeWeight + ", rangeExcessScale="
+        return "EnsembleOptions{novelty=" + novelty + ", noveltyWeight=" + noveltyWeight + ", rangeWeight=" + rangeWeight + ", rangeExcessScale="
                 + rangeExcessScale + ", rangeMinHistory=" + rangeMinHistory + ", levelWindow=" + levelWindow + ", suppressionRows=" + suppressionRows
                 + ", suppressionRatio=" + suppressionRatio + "}";
     }
@@ -95,6 +103,7 @@ public final class EnsembleOptions {
     /** Builds {@link EnsembleOptions}; not thread-safe. */
     public static final class Builder {
         private PatternNoveltyOptions novelty = PatternNoveltyOptions.defaults();
+        private double noveltyWeight = 1;
         private double rangeWeight = 2;
         private double rangeExcessScale = 10;
         private int rangeMinHistory = 20;
@@ -107,6 +116,11 @@ public final class EnsembleOptions {
 
         public Builder novelty(PatternNoveltyOptions options) {
             this.novelty = options;
+            return this;
+        }
+
+        public Builder noveltyWeight(double weight) {
+            this.noveltyWeight = weight;
             return this;
         }
 
@@ -142,6 +156,10 @@ public final class EnsembleOptions {
 
         public EnsembleOptions build() {
             Objects.requireNonNull(novelty, "novelty must not be null.");
+            if (!(noveltyWeight >= 0) || Double.isInfinite(noveltyWeight)) {
+                throw new IllegalArgumentException("noveltyWeight must be a finite number >= 0, got " + noveltyWeight
+                        + ".");
+            }
             if (!(rangeWeight >= 0) || Double.isInfinite(rangeWeight)) {
                 throw new IllegalArgumentException("rangeWeight must be a finite number >= 0, got " + rangeWeight + ".");
             }

@@ -89,6 +89,22 @@ class EnsembleDetectorTest {
     }
 
     @Test
+    void withoutThePatternDetectorOnlyNewExtremesScore() {
+        double[] x = series(Event.NONE, 4);
+        x[1000] = 2.5; // a new high
+        EnsembleDetector ranges = new EnsembleDetector(EnsembleOptions.builder().noveltyWeight(0).levelWindow(0)
+                .build());
+        RangeExcessDetector range = new RangeExcessDetector(20, 10);
+        int scored = 0;
+        for (int i = 0; i < x.length; i++) {
+            double e = 2 * range.excess(x[i]);
+            assertEquals(e > 0 ? e / (1 + e) : 0, ranges.score(x[i]), 1e-12, "row " + i);
+            scored += e > 0 ? 1 : 0;
+        }
+        assertTrue(scored >= 1 && scored < 40, scored + " rows scored");
+    }
+
+    @Test
     void detectsAStepASpikeAndAFrequencyChangeWhereTheyStart() {
         for (long seed = 1; seed <= 3; seed++) {
             double[] step = scores(series(Event.STEP, seed));
@@ -133,6 +149,9 @@ class EnsembleDetectorTest {
         EnsembleDetector detector = new EnsembleDetector(EnsembleOptions.defaults());
         assertThrows(IllegalArgumentException.class, () -> detector.score(Double.NaN));
         assertEquals(0, detector.seen());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> EnsembleOptions.builder().noveltyWeight(Double.NaN).build()).getMessage()
+                .contains("noveltyWeight"));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> EnsembleOptions.builder().rangeWeight(-1).build()).getMessage().contains("rangeWeight"));
         assertTrue(assertThrows(IllegalArgumentException.class,

@@ -31,6 +31,8 @@ public final class NabEvaluation {
     public enum Detector {
         /** {@link EnsembleDetector}: pattern novelty and range excess on one scale. */
         ENSEMBLE("ensemble"),
+        /** {@link EnsembleDetector} without the pattern detector: the range excesses alone. */
+        RANGE("range"),
         /** {@link PatternNoveltyDetector}: the causal matrix profile of the series. */
         NOVELTY("novelty"),
         /** {@link RobustZScoreDetector} with window baselines. */
@@ -93,6 +95,11 @@ public final class NabEvaluation {
         return EnsembleOptions.defaults().toBuilder().suppressionRows(optionsFor(rows).suppressionRows()).build();
     }
 
+    /** The options of {@link Detector#RANGE}: the ensemble's without its pattern detector. */
+    static EnsembleOptions rangeOptionsFor(int rows) {
+        return ensembleOptionsFor(rows).toBuilder().noveltyWeight(0).build();
+    }
+
     /** The anomaly score of every row of {@code series} by the default detector, computed online. */
     public static double[] detect(NabSeries series) {
         return detect(series, Detector.ENSEMBLE, null);
@@ -103,11 +110,12 @@ public final class NabEvaluation {
      * {@code [0, 1)}.
      *
      * @param backend the kernel backend of the robust z-score detectors (borrowed); unused by
-     *                {@link Detector#ENSEMBLE} and {@link Detector#NOVELTY}
+     *                {@link Detector#ENSEMBLE}, {@link Detector#RANGE} and {@link Detector#NOVELTY}
      */
     public static double[] detect(NabSeries series, Detector detector, KernelBackend backend) {
-        if (detector == Detector.ENSEMBLE) {
-            EnsembleDetector ensemble = new EnsembleDetector(ensembleOptionsFor(series.length()));
+        if (detector == Detector.ENSEMBLE || detector == Detector.RANGE) {
+            EnsembleDetector ensemble = new EnsembleDetector(detector == Detector.ENSEMBLE
+                    ? ensembleOptionsFor(series.length()) : rangeOptionsFor(series.length()));
             double[] values = series.values();
             double[] scores = new double[values.length];
             for (int i = 0; i < values.length; i++) {
