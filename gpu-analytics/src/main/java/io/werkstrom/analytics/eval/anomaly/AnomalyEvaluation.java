@@ -10,11 +10,11 @@ import java.util.Map;
  * The anomaly-detection evaluation commands, as they follow the word {@code eval}:
  * <pre>
  *   anomaly --dataset skab --data DIR [--detector pca|mset]   SKAB-format files below DIR
- *   anomaly --dataset nab  --data DIR [--detector novelty|robust-z|robust-z-adaptive]
+ *   anomaly --dataset nab  --data DIR [--detector ensemble|novelty|range|robust-z|robust-z-adaptive]
  *                                       a corpus in NAB's layout at DIR
  * </pre>
  * Without {@code --detector} each dataset runs its best-scoring detector ({@code pca} for SKAB,
- * {@code novelty} for NAB); the detector that ran is named on {@code err}, the JSON keys stay as
+ * {@code ensemble} for NAB); the detector that ran is named on {@code err}, the JSON keys stay as
  * below.
  * Progress goes to {@code err}; the result is one JSON object, the last line of {@code out}:
  * {@code {"f1":…,"far":…,"mar":…,"files":…}} for SKAB (rates as fractions, pooled over all scored
@@ -27,7 +27,8 @@ import java.util.Map;
 public final class AnomalyEvaluation {
 
     static final String USAGE = "usage: eval anomaly --dataset skab|nab --data DIR [--detector NAME]\n"
-            + "  detectors: skab: pca (default), mset; nab: novelty (default), robust-z, robust-z-adaptive";
+            + "  detectors: skab: pca (default), mset;"
+            + " nab: ensemble (default), novelty, range, robust-z, robust-z-adaptive";
 
     private AnomalyEvaluation() {
     }
@@ -74,7 +75,7 @@ public final class AnomalyEvaluation {
             return 2;
         }
         SkabEvaluation.Detector skabDetector = SkabEvaluation.Detector.PCA;
-        NabEvaluation.Detector nabDetector = NabEvaluation.Detector.NOVELTY;
+        NabEvaluation.Detector nabDetector = NabEvaluation.Detector.ENSEMBLE;
         if (detector != null) {
             boolean known;
             if (dataset.equals("skab")) {
@@ -87,7 +88,7 @@ public final class AnomalyEvaluation {
             if (!known) {
                 err.println("eval anomaly: --detector '" + detector + "' is not known for " + dataset
                         + "; accepted values: " + (dataset.equals("skab") ? "pca, mset"
-                        : "novelty, robust-z, robust-z-adaptive") + "\n" + USAGE);
+                        : "ensemble, novelty, range, robust-z, robust-z-adaptive") + "\n" + USAGE);
                 return 2;
             }
         }

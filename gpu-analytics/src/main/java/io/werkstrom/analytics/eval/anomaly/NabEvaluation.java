@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.werkstrom.analytics.detect.Anomaly;
+import io.werkstrom.analytics.detect.EnsembleDetector;
+import io.werkstrom.analytics.detect.EnsembleOptions;
 import io.werkstrom.analytics.detect.PatternNoveltyDetector;
 import io.werkstrom.analytics.detect.PatternNoveltyOptions;
 import io.werkstrom.analytics.detect.RobustZScoreDetector;
@@ -21,12 +23,16 @@ import io.werkstrom.protocol.TelemetryBatch;
  * Runs a univariate detector over every series of a NAB corpus, online (each row scored once, in
  * order, before it is learned), and scores the detections with {@link NabScorer} under NAB's three
  * profiles, each at the corpus-wide threshold that NAB's protocol optimises. The detector is one of
- * {@link Detector}; {@link Detector#NOVELTY} scores best and is the default.
+ * {@link Detector}; {@link Detector#ENSEMBLE} scores best and is the default.
  */
 public final class NabEvaluation {
 
     /** The detectors this evaluation can run, by their command-line name. */
     public enum Detector {
+        /** {@link EnsembleDetector}: pattern novelty and range excess on one scale. */
+        ENSEMBLE("ensemble"),
+        /** {@link EnsembleDetector} without the pattern detector: the range excesses alone. */
+        RANGE("range"),
         /** {@link PatternNoveltyDetector}: the causal matrix profile of the series. */
         NOVELTY("novelty"),
         /** {@link RobustZScoreDetector} with window baselines. */
@@ -84,9 +90,19 @@ public final class NabEvaluation {
         return PatternNoveltyOptions.defaults().toBuilder().suppressionRows(suppression).build();
     }
 
+    /** The ensemble's options for a series of {@code rows} rows, suppressing as {@link #optionsFor} does. */
+    static EnsembleOptions ensembleOptionsFor(int rows) {
+        return EnsembleOptions.defaults().toBuilder().suppressionRows(optionsFor(rows).suppressionRows()).build();
+    }
+
+    /** The options of {@link Detector#RANGE}: the ensemble's without its pattern detector. */
+    static EnsembleOptions rangeOptionsFor(int rows) {
+        return ensembleOptionsFor(rows).toBuilder().noveltyWeight(0).build();
+    }
+
     /** The anomaly score of every row of {@code series} by the default detector, computed online. */
     public static double[] detect(NabSeries series) {
-        return detect(series, Detector.NOVELTY, null);
+        return detect(series, Detector.ENSEMBLE, null);
     }
 
     /**
@@ -94,9 +110,19 @@ public final class NabEvaluation {
      * {@code [0, 1)}.
      *
      * @param backend the kernel backend of the robust z-score detectors (borrowed); unused by
-     *                {@link Detector#NOVELTY}
+     *                {@link Detector#ENSEMBLE}, {@link Detector#RANGE} and {@link Detector#NOVELTY}
      */
     public static double[] detect(NabSeries series, Detector detector, KernelBackend backend) {
+        if (detector == Detector.ENSEMBLE || detector == Detector.RANGE) {
+            EnsembleDetector ensemble = new EnsembleDetector(detector == Detector.ENSEMBLE
+                    ? ensembleOptionsFor(series.length()) : rangeOptionsFor(series.length()));
+            double[] values = series.values();
+            double[] scores = new double[values.length];
+            for (int i = 0; i < values.length; i++) {
+                scores[i] = ensemble.score(values[i]);
+            }
+            return scores;
+        }
         if (detector != Detector.NOVELTY) {
             return robustZ(series, detector == Detector.ROBUST_Z_ADAPTIVE, backend);
         }
@@ -151,7 +177,7 @@ public final class NabEvaluation {
     /** {@link #evaluate(NabCorpus, Detector, PrintStream)} with the default detector. */
     public static Map<String, NabScorer.Result> evaluate(NabCorpus corpus, PrintStream log)
             throws EvaluationDataException {
-        return evaluate(corpus, Detector.NOVELTY, log);
+        return evaluate(corpus, Detector.ENSEMBLE, log);
     }
 
     /**

@@ -60,6 +60,7 @@ class AnomalyEvaluationTest {
     void nabPrintsExactlyTheContractKeysAndFindsTheSpike(@TempDir Path dir) throws Exception {
         NabFixture.write(dir);
         assertEquals(0, run("anomaly", "--dataset", "nab", "--data", dir.toString()), errBytes.toString());
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("nab with detector ensemble"));
         JsonNode json = lastLine();
         assertEquals(List.of("standard", "low_fp", "low_fn"), keys(json));
         // The spike at the window's middle (row 200 of 190..210) is found with no false positive:
@@ -76,6 +77,19 @@ class AnomalyEvaluationTest {
         JsonNode json = lastLine();
         assertEquals(List.of("f1", "far", "mar", "files"), keys(json));
         assertTrue(json.get("f1").asDouble() > 0.5, json.toString());
+    }
+
+    @Test
+    void nabRunsTheNoveltyAndRangeDetectorsWhenAskedAndBothFindTheSpike(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        for (String detector : List.of("novelty", "range")) {
+            errBytes.reset();
+            outBytes.reset();
+            assertEquals(0, run("anomaly", "--dataset", "nab", "--data", dir.toString(), "--detector", detector),
+                    errBytes.toString());
+            assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("nab with detector " + detector));
+            assertTrue(lastLine().get("standard").asDouble() > 80, detector + ": " + lastLine());
+        }
     }
 
     @Test
@@ -96,7 +110,7 @@ class AnomalyEvaluationTest {
                 .contains("--detector 'novelty' is not known for skab; accepted values: pca, mset"));
         assertEquals(2, run("anomaly", "--dataset", "nab", "--data", "x", "--detector", "mset"));
         assertTrue(errBytes.toString(StandardCharsets.UTF_8)
-                .contains("accepted values: novelty, robust-z, robust-z-adaptive"));
+                .contains("accepted values: ensemble, novelty, range, robust-z, robust-z-adaptive"));
         assertEquals("", outBytes.toString(StandardCharsets.UTF_8));
     }
 
