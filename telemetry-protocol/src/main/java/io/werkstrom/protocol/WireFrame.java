@@ -1,0 +1,95 @@
+package io.werkstrom.protocol;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdDictCompress;
+import com.github.luben.zstd.ZstdDictDecompress;
+
+/**
+ * The outer frame of a compact batch: the whole Arrow IPC stream as one ZSTD frame, compressed
+ * with the protocol's dictionary ({@value #DICTIONARY_RESOURCE}). A batch of a few dozen samples
+ * is mostly Arrow's schema and record-batch headers, the same bytes every time; the dictionary
+ * holds typical headers, so they cost a few bytes instead of hundreds.
+ *
+ * <p>The dictionary is part of the wire format: its bytes must never change (a test pins their
+ * SHA-256). A new dictionary needs a new batch layout. Thread-safe.
+ */
+final class WireFrame {
+
+    static final String DICTIONARY_RESOURCE = "batch-dictionary-v1.bin";
+    /** Chosen by measurement (docs/protocol.md): higher levels gain little on batches this small. */
+    static final int LEVEL = 19;
+    private static final int MAGIC = 0xFD2FB528; // ZSTD frame magic, little-endian on the wire
+
+    private static final byte[] DICTIONARY = loadDictionary();
+    private static final ZstdDictCompress COMPRESS = new ZstdDictCompress(DICTIONARY, LEVEL);
+    private static final ZstdDictDecompress DECOMPRESS = new ZstdDictDecompress(DICTIONARY);
+
+    private WireFrame() {
+    }
+
+    static byte[] dictionary() {
+        return DICTIONARY.clone();
+    }
+
+    /** Whether {@code payload} starts like a ZSTD frame (a plain Arrow stream starts with 0xFFFFFFFF). */
+    static boolean isFrame(byte[] payload) {
+        return payload.length >= 4 && (payload[0] & 0xFF | (payload[1] & 0xFF) << 8 | (payload[2] & 0xFF) << 16
+                | (payload[3] & 0xFF) << 24) == MAGIC;
+    }
+
+    static byte[] compress(byte[] stream) {
+        return Zstd.compress(stream, COMPRESS);
+    }
+
+    /**
+     * The stream inside {@code payload}. The frame must declare its decompressed size, which is
+     * checked against the limits before anything is allocated, and must be the whole payload.
+     */
+    static byte[] decompress(byte[] payload, DecodeLimits limits) throws BatchDecodeException {
+        long declared;
+        long frameBytes;
+        try {
+            declared = Zstd.getFrameContentSize(payload);
+            frameBytes = Zstd.findFrameCompressedSize(payload);
+        } catch (RuntimeException e) {
+            throw new BatchDecodeException("corrupt ZSTD frame header: " + e.getMessage(), e);
+        }
+        if (declared < 0) {
+            throw new BatchDecodeException("ZSTD frame does not declare its decompressed size");
+        }
+        if (declared > limits.maxDecodedBytes() || declared > Integer.MAX_VALUE - 16) {
+            throw new BatchDecodeException("ZSTD frame declares " + declared + " decompressed bytes, more than the limit of "
+                    + limits.maxDecodedBytes());
+        }
+        if (frameBytes != payload.length) {
+            throw new BatchDecodeException(frameBytes < 0 || frameBytes > payload.length
+                    ? "truncated ZSTD frame" : "payload has " + (payload.length - frameBytes) + " bytes after the ZSTD frame");
+        }
+        byte[] stream = new byte[(int) declared];
+        long written;
+        try {
+            written = Zstd.decompressFastDict(stream, 0, payload, 0, payload.length, DECOMPRESS);
+        } catch (RuntimeException e) {
+            throw new BatchDecodeException("corrupt ZSTD frame: " + e.getMessage(), e);
+        }
+        if (written != declared) {
+            throw new BatchDecodeException("ZSTD frame declares " + declared + " bytes but holds " + written);
+        }
+        return stream;
+    }
+
+    private static byte[] loadDictionary() {
+        try (InputStream in = WireFrame.class.getResourceAsStream(DICTIONARY_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the protocol dictionary " + DICTIONARY_RESOURCE + " is missing from the class path");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the protocol dictionary " + DICTIONARY_RESOURCE + " failed", e);
+        }
+    }
+}
