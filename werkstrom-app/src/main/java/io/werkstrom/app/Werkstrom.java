@@ -32,6 +32,11 @@ public final class Werkstrom {
               eval quality --dataset cmapss|ai4i --data DIR
                                    train and score the quality / remaining-life predictors on a
                                    public benchmark; JSON metrics as the last line
+              bench gateway        gateway budgets: spool+encode samples/s on one core, bytes/sample on
+                                   the wire, RSS of a gateway serving 1,000 sensors at 100 Hz
+                  --phase D          length of each measured throughput phase (default 6s)
+                  --rss-duration D   how long the gateway's memory is sampled (default 20s)
+                  --no-rss           skip the child-process memory measurement
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -60,6 +65,7 @@ public final class Werkstrom {
                 case "migrate" -> Commands.migrate(rest, out, err);
                 case "protocol" -> Commands.protocol(rest, out, err);
                 case "eval" -> Commands.eval(rest, out, err);
+                case "bench" -> io.werkstrom.app.bench.Bench.run(rest, out, err);
                 default -> throw new UsageException("unknown command '" + command + "'; run ./werkstrom help");
             };
         } catch (UsageException e) {

@@ -72,7 +72,7 @@ public record WireSizeReport(int samples, int arrowBytes, int jsonBytes,
      * The batch as a compact JSON array of sample objects. Machine and sensor identifiers are
      * restricted to {@code [A-Za-z0-9_.:-]} by the protocol, so they need no escaping.
      */
-    static String toJson(TelemetryBatch batch) {
+    public static String toJson(TelemetryBatch batch) {
         StringBuilder json = new StringBuilder(batch.size() * 96);
         json.append('[');
         for (int i = 0; i < batch.size(); i++) {
