@@ -34,7 +34,7 @@ public final class Werkstrom {
                                    public benchmark; JSON metrics as the last line
               bench gateway        gateway budgets: spool+encode samples/s on one core, bytes/sample on
                                    the wire, RSS of a gateway serving 1,000 sensors at 100 Hz
-                  --phase D          length of each measured throughput phase (default 6s)
+                  --phase D          length of each measured throughput phase (default 5s)
                   --rss-duration D   how long the gateway's memory is sampled (default 20s)
                   --no-rss           skip the child-process memory measurement
               test                 set up the test services and run every test (launcher only)

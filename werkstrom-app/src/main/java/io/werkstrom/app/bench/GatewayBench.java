@@ -80,10 +80,10 @@ public final class GatewayBench {
         this.rssDuration = rssDuration;
     }
 
-    /** Entry point of {@code ./werkstrom bench gateway [--phase 6s] [--rss-duration 20s] [--no-rss]}. */
+    /** Entry point of {@code ./werkstrom bench gateway [--phase 5s] [--rss-duration 20s] [--no-rss]}. */
     public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args args = Args.parse("bench gateway", argv, Set.of("phase", "rss-duration"), Set.of("no-rss"));
-        Duration phase = args.duration("phase", Duration.ofSeconds(6));
+        Duration phase = args.duration("phase", Duration.ofSeconds(5));
         Duration rss = args.duration("rss-duration", Duration.ofSeconds(20));
         if (phase.toMillis() < 100 || rss.toMillis() < 1000) {
             throw new UsageException("bench gateway: --phase must be at least 100ms and --rss-duration at least 1s");
@@ -126,7 +126,7 @@ public final class GatewayBench {
         }
         json.put("bytes_per_sample_by_batch_interval", byInterval);
 
-        Double rssMb = withRss ? gatewayRssMb() : null;
+        Double rssMb = withRss ? gatewayRssMb(json) : null;
         json.put("gateway_rss_mb", rssMb == null ? null : round(rssMb, 1));
         json.put("gateway_jvm_flags", String.join(" ", GATEWAY_JVM_FLAGS));
 
@@ -219,7 +219,7 @@ public final class GatewayBench {
     }
 
     /** The peak resident memory of a gateway child process serving the 1,000-sensor load, in MiB. */
-    private Double gatewayRssMb() throws Exception {
+    private Double gatewayRssMb(Map<String, Object> json) throws Exception {
         Path work = Files.createTempDirectory("bench-broker");
         Path log = work.resolve("gateway.log");
         try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0)) {
@@ -232,33 +232,52 @@ public final class GatewayBench {
             command.add("io.werkstrom.app.Werkstrom");
             command.addAll(List.of("gateway", "--broker", broker.uri(), "--tenant", "bench", "--gateway", "gw-rss",
                     "--machines", Integer.toString(LOAD_MACHINES), "--rate", Double.toString(LOAD_RATE_HZ),
-                    "--duration", (rssDuration.toSeconds() + 5) + "s", "--no-faults"));
+                    "--duration", rssDuration.toSeconds() + "s", "--no-faults"));
             err.println("gateway RSS: starting a child JVM (" + String.join(" ", GATEWAY_JVM_FLAGS) + ") serving "
                     + LOAD_MACHINES * 6 + " sensors at " + (int) LOAD_RATE_HZ + " Hz against " + broker.uri());
             Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
                 long maxKb = 0;
-                long deadline = System.nanoTime() + rssDuration.toNanos();
-                while (System.nanoTime() < deadline) {
-                    if (!child.isAlive()) {
-                        throw new IllegalStateException("the gateway exited early with code " + child.exitValue() + ": "
-                                + tail(log));
-                    }
+                // The child runs for rssDuration after its start-up, then drains and reports.
+                long deadline = System.nanoTime() + rssDuration.toNanos() + TimeUnit.SECONDS.toNanos(60);
+                while (child.isAlive() && System.nanoTime() < deadline) {
                     maxKb = Math.max(maxKb, rssKb(child.pid()));
                     Thread.sleep(100);
                 }
+                if (child.isAlive()) {
+                    throw new IllegalStateException("the gateway did not finish within " + rssDuration.toSeconds() + " s + 60 s: " + tail(log));
+                }
+                String last = lastLine(log);
+                if (child.exitValue() != 0 || !last.startsWith("{")) {
+                    throw new IllegalStateException("the gateway exited with code " + child.exitValue() + ": " + tail(log));
+                }
+                long acknowledged = JSON.readTree(last).path("samples_acknowledged").asLong();
                 double mb = maxKb / 1024.0;
-                err.printf(Locale.ROOT, "gateway RSS: max %.1f MiB over %d s%n", mb, rssDuration.toSeconds());
+                err.printf(Locale.ROOT, "gateway RSS: max %.1f MiB over %d s; the broker acknowledged %,d samples (%,.0f/s)%n",
+                        mb, rssDuration.toSeconds(), acknowledged, acknowledged / (double) rssDuration.toSeconds());
+                json.put("gateway_samples_acknowledged", acknowledged);
                 return mb;
             } finally {
-                child.destroy();
-                if (!child.waitFor(10, TimeUnit.SECONDS)) {
-                    child.destroyForcibly();
+                if (child.isAlive()) {
+                    child.destroy();
+                    if (!child.waitFor(10, TimeUnit.SECONDS)) {
+                        child.destroyForcibly();
+                    }
                 }
             }
         } finally {
             deleteTree(work);
         }
+    }
+
+    private static String lastLine(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (!lines.get(i).isBlank()) {
+                return lines.get(i).trim();
+            }
+        }
+        return "";
     }
 
     /** VmRSS of a process in KiB; 0 when the process is gone. */
