@@ -59,12 +59,17 @@ final class WireFrame {
      */
     static byte[] decompress(byte[] payload, DecodeLimits limits) throws BatchDecodeException {
         long declared;
-        long frameBytes;
         try {
             declared = Zstd.getFrameContentSize(payload);
+        } catch (RuntimeException e) {
+            throw new BatchDecodeException("truncated or corrupt ZSTD frame header: " + e.getMessage(), e);
+        }
+        long frameBytes;
+        try {
             frameBytes = Zstd.findFrameCompressedSize(payload);
         } catch (RuntimeException e) {
-            throw new BatchDecodeException("corrupt ZSTD frame header: " + e.getMessage(), e);
+            // The blocks of a cut frame run past the end of the payload.
+            throw new BatchDecodeException("truncated or corrupt ZSTD frame: " + e.getMessage(), e);
         }
         if (declared < 0) {
             throw new BatchDecodeException("ZSTD frame does not declare its decompressed size");
