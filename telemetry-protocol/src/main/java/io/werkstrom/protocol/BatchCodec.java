@@ -66,11 +66,8 @@ public final class BatchCodec {
      * layout instead, so that the cloud rejects it with a reason.
      */
     public byte[] encode(TelemetryBatch batch) {
-        if (!CompactLayout.canCarry(batch)) {
-            return encodePlain(batch);
-        }
         byte[] stream = CompactLayout.encodeStream(batch, allocator);
-        return WireFrame.compress(stream);
+        return stream == null ? encodePlain(batch) : WireFrame.compress(stream);
     }
 
     /**

@@ -2,6 +2,9 @@ package io.werkstrom.protocol;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,27 +78,14 @@ final class CompactLayout {
     }
 
     /**
-     * Whether the layout can carry {@code batch}: identifiers travel as comma-separated lists, so
-     * none may hold a comma (the protocol's identifier alphabet has none; a batch that breaks it is
-     * sent in the plain layout, to be rejected by the cloud with a reason rather than garbled here).
+     * The uncompressed Arrow IPC stream of {@code batch} in this layout, or null when the layout
+     * cannot carry it: identifiers travel as comma-separated lists, so none may hold a comma (the
+     * protocol's identifier alphabet has none; {@link BatchCodec} sends such a batch in the plain
+     * layout, to be rejected by the cloud with a reason rather than garbled here).
      */
-    static boolean canCarry(TelemetryBatch batch) {
-        for (String name : batch.machines()) {
-            if (name.indexOf(',') >= 0) {
-                return false;
-            }
-        }
-        for (String name : batch.sensors()) {
-            if (name.indexOf(',') >= 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** The uncompressed Arrow IPC stream of {@code batch} in this layout. */
     static byte[] encodeStream(TelemetryBatch batch, BufferAllocator allocator) {
-        return stream(batch.gateway(), batch.sequence(), columns(batch), allocator);
+        Columns columns = columns(batch);
+        return columns == null ? null : stream(batch.gateway(), batch.sequence(), columns, allocator);
     }
 
     /** The Arrow IPC stream of prepared columns. */
@@ -120,12 +110,7 @@ final class CompactLayout {
             for (int col = 0; col < data.length; col++) {
                 fill(vectors.get(col), data[col], rows);
             }
-            UInt1Vector quality = (UInt1Vector) vectors.get(5);
-            quality.allocateNew(rows);
-            for (int i = 0; i < rows; i++) {
-                quality.set(i, c.quality[i]);
-            }
-            quality.setValueCount(rows);
+            fill(vectors.get(5), c.quality, rows);
             root.setRowCount(rows);
             ByteArrayOutputStream out = new ByteArrayOutputStream(1024 + rows * 8);
             try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(out))) {
@@ -153,6 +138,7 @@ final class CompactLayout {
         byte[] quality;
     }
 
+    /** The batch's rows in wire order; null when an identifier holds a comma. */
     static Columns columns(TelemetryBatch batch) {
         int rows = batch.size();
         long[] ts = batch.timestampsMicros();
@@ -178,6 +164,9 @@ final class CompactLayout {
             } else {
                 Integer known = machineIds.get(m);
                 if (known == null) {
+                    if (m.indexOf(',') >= 0) {
+                        return null;
+                    }
                     known = machineIds.size();
                     machineIds.put(m, known);
                     c.machineNames.add(m);
@@ -189,6 +178,9 @@ final class CompactLayout {
             String s = batch.sensors()[i];
             Integer sid = sensorIds.get(s);
             if (sid == null) {
+                if (s.indexOf(',') >= 0) {
+                    return null;
+                }
                 sid = sensorIds.size();
                 sensorIds.put(s, sid);
                 c.sensorNames.add(s);
@@ -347,29 +339,46 @@ final class CompactLayout {
         return 64;
     }
 
+    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Packs a column into its Arrow buffers with one copy: Arrow's per-value setters check bounds on
+     * every call, which showed as the encoder's hot spot.
+     */
     private static void fill(FieldVector vector, long[] data, int rows) {
-        if (vector instanceof TinyIntVector v) {
-            v.allocateNew(rows);
-            for (int i = 0; i < rows; i++) {
-                v.set(i, (byte) data[i]);
+        int width = ((ArrowType.Int) vector.getField().getType()).getBitWidth() / 8;
+        byte[] packed = new byte[rows * width];
+        switch (width) {
+            case 1 -> {
+                for (int i = 0; i < rows; i++) {
+                    packed[i] = (byte) data[i];
+                }
             }
-        } else if (vector instanceof SmallIntVector v) {
-            v.allocateNew(rows);
-            for (int i = 0; i < rows; i++) {
-                v.set(i, (short) data[i]);
+            case 2 -> {
+                for (int i = 0; i < rows; i++) {
+                    SHORT.set(packed, i * 2, (short) data[i]);
+                }
             }
-        } else if (vector instanceof IntVector v) {
-            v.allocateNew(rows);
-            for (int i = 0; i < rows; i++) {
-                v.set(i, (int) data[i]);
+            case 4 -> {
+                for (int i = 0; i < rows; i++) {
+                    INT.set(packed, i * 4, (int) data[i]);
+                }
             }
-        } else {
-            BigIntVector v = (BigIntVector) vector;
-            v.allocateNew(rows);
-            for (int i = 0; i < rows; i++) {
-                v.set(i, data[i]);
+            default -> {
+                for (int i = 0; i < rows; i++) {
+                    LONG.set(packed, i * 8, data[i]);
+                }
             }
         }
+        fill(vector, packed, rows);
+    }
+
+    private static void fill(FieldVector vector, byte[] packed, int rows) {
+        ((org.apache.arrow.vector.FixedWidthVector) vector).allocateNew(rows);
+        vector.getValidityBuffer().setOne(0, (rows + 7) / 8);
+        vector.getDataBuffer().setBytes(0, packed);
         vector.setValueCount(rows);
     }
 
