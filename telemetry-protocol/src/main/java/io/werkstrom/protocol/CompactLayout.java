@@ -14,11 +14,8 @@ import java.util.Map;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BaseIntVector;
-import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.IntVector;
-import org.apache.arrow.vector.SmallIntVector;
-import org.apache.arrow.vector.TinyIntVector;
+import org.apache.arrow.vector.FixedWidthVector;
 import org.apache.arrow.vector.UInt1Vector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
@@ -376,7 +373,7 @@ final class CompactLayout {
     }
 
     private static void fill(FieldVector vector, byte[] packed, int rows) {
-        ((org.apache.arrow.vector.FixedWidthVector) vector).allocateNew(rows);
+        ((FixedWidthVector) vector).allocateNew(rows);
         vector.getValidityBuffer().setOne(0, (rows + 7) / 8);
         vector.getDataBuffer().setBytes(0, packed);
         vector.setValueCount(rows);

@@ -123,16 +123,20 @@ public final class GatewayBench {
         json.put("ratio", round(spool / baseline, 2));
         json.put("encode_only_samples_per_s", Math.round(encodeOnly));
 
-        WireSizeReport wire = WireSizeReport.measureDefault();
-        err.println("wire, default signals, " + BATCH_INTERVAL.toMillis() + " ms batches: " + wire.describe());
-        json.put("bytes_per_sample", round(wire.arrowBytesPerSample(), 2));
-        json.put("json_bytes_per_sample", round(wire.jsonBytesPerSample(), 2));
+        // The simulator's default signals (no injected faults), as ./werkstrom protocol wire-size measures them.
+        SimulatorOptions defaults = SimulatorOptions.builder().faultPlan(FaultPlan.none()).build();
+        WireSizeReport wire = null;
         Map<String, Object> byInterval = new LinkedHashMap<>();
-        for (Duration interval : List.of(Duration.ofMillis(250), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5))) {
-            WireSizeReport r = WireSizeReport.measure(SimulatorOptions.builder().faultPlan(FaultPlan.none()).build(), interval);
+        for (Duration interval : List.of(BATCH_INTERVAL, Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5))) {
+            WireSizeReport r = WireSizeReport.measure(defaults, interval);
             err.println("wire, default signals, " + interval.toMillis() + " ms batches: " + r.describe());
             byInterval.put(interval.toMillis() + "ms", round(r.arrowBytesPerSample(), 2));
+            if (wire == null) {
+                wire = r;
+            }
         }
+        json.put("bytes_per_sample", round(wire.arrowBytesPerSample(), 2));
+        json.put("json_bytes_per_sample", round(wire.jsonBytesPerSample(), 2));
         json.put("bytes_per_sample_by_batch_interval", byInterval);
 
         Double rssMb = withRss ? gatewayRssMb(json) : null;
