@@ -1,5 +1,7 @@
 package io.werkstrom.protocol;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -7,6 +9,7 @@ import java.io.UncheckedIOException;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdDictCompress;
 import com.github.luben.zstd.ZstdDictDecompress;
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 
 /**
  * The outer frame of a compact batch: the whole Arrow IPC stream as one ZSTD frame, compressed
@@ -30,6 +33,11 @@ final class WireFrame {
     /** Streams up to this size (a few hundred samples) are compressed at {@link #SMALL_LEVEL}. */
     static final int SMALL_STREAM_BYTES = 32 << 10;
     private static final int MAGIC = 0xFD2FB528; // ZSTD frame magic, little-endian on the wire
+    /**
+     * Largest ZSTD window the decoder accepts (16 MiB): the encoder's levels never use more for a
+     * batch within the limits, and a forged frame header cannot make the decoder reserve more.
+     */
+    static final int MAX_WINDOW_LOG = 24;
 
     private static final byte[] DICTIONARY = loadDictionary();
     private static final ZstdDictCompress COMPRESS_SMALL = new ZstdDictCompress(DICTIONARY, SMALL_LEVEL);
@@ -82,17 +90,26 @@ final class WireFrame {
             throw new BatchDecodeException(frameBytes < 0 || frameBytes > payload.length
                     ? "truncated ZSTD frame" : "payload has " + (payload.length - frameBytes) + " bytes after the ZSTD frame");
         }
-        byte[] stream = new byte[(int) declared];
-        long written;
-        try {
-            written = Zstd.decompressFastDict(stream, 0, payload, 0, payload.length, DECOMPRESS);
-        } catch (RuntimeException e) {
+        // Decompressed in chunks rather than into one array of the declared size: a frame that lies
+        // about its size then costs only the output it really produces, not the limit's worth.
+        ByteArrayOutputStream stream = new ByteArrayOutputStream((int) Math.min(declared, 64 << 10));
+        try (ZstdInputStreamNoFinalizer in = new ZstdInputStreamNoFinalizer(new ByteArrayInputStream(payload))) {
+            in.setDict(DECOMPRESS);
+            in.setLongMax(MAX_WINDOW_LOG);
+            byte[] chunk = new byte[16 << 10];
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                if (stream.size() + (long) n > declared) {
+                    throw new BatchDecodeException("ZSTD frame declares " + declared + " bytes but holds more");
+                }
+                stream.write(chunk, 0, n);
+            }
+        } catch (IOException | RuntimeException e) {
             throw new BatchDecodeException("corrupt ZSTD frame: " + e.getMessage(), e);
         }
-        if (written != declared) {
-            throw new BatchDecodeException("ZSTD frame declares " + declared + " bytes but holds " + written);
+        if (stream.size() != declared) {
+            throw new BatchDecodeException("ZSTD frame declares " + declared + " bytes but holds " + stream.size());
         }
-        return stream;
+        return stream.toByteArray();
     }
 
     private static byte[] loadDictionary() {

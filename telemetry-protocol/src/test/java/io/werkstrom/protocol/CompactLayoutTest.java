@@ -189,6 +189,15 @@ class CompactLayoutTest {
             assertTrue(assertThrows(BatchDecodeException.class, () -> codec.decode(undeclared)).getMessage()
                     .contains("does not declare"));
         }
+        // A declared size one byte larger than the content: refused, whichever check sees it first.
+        byte[] lying = good.clone();
+        int descriptor = lying[4] & 0xFF;
+        boolean singleSegment = (descriptor & 0x20) != 0;
+        int dictIdBytes = new int[] {0, 1, 2, 4}[descriptor & 0x03];
+        int sizeAt = 5 + (singleSegment ? 0 : 1) + dictIdBytes;
+        assertTrue((descriptor >> 6) != 0 || singleSegment, "the encoder declares the size");
+        lying[sizeAt]++;
+        assertTrue(assertThrows(BatchDecodeException.class, () -> codec.decode(lying)).getMessage().contains("ZSTD frame"));
         assertEquals(twoSeries().groupedBySeries(), codec.decode(good));
     }
 
