@@ -27,6 +27,8 @@ public final class Werkstrom {
               gateway              run one simulated gateway against an external MQTT broker
               migrate              apply the database migrations and report the storage flavour
               protocol wire-size   measure bytes per sample on the wire, Arrow IPC against JSON
+                  --batch-interval D one batch's span (default 250ms)
+                  --run D            average over the batches of this span (default: one batch)
               eval anomaly --dataset nab|skab --data DIR
                                    score the anomaly detectors on a public benchmark
               eval quality --dataset cmapss|ai4i --data DIR

@@ -40,7 +40,8 @@ import io.werkstrom.protocol.TelemetryBatch;
  *       {@link Spool}, peek it back and acknowledge it, against the same path with the batch written
  *       as JSON (what a naive gateway does) measured in the same run; the ratio is printed.</li>
  *   <li>Bytes per sample on the wire for the simulator's default signals at the gateway's default
- *       batch interval (and at longer intervals), against the same batches as compact JSON.</li>
+ *       batch interval (and at longer intervals), averaged over a minute of batches, against the same
+ *       batches as compact JSON.</li>
  *   <li>Resident memory of a gateway serving 1,000 sensors at 100 Hz: the {@code gateway} command in
  *       a child JVM with {@link #GATEWAY_JVM_FLAGS}, publishing to an embedded broker in this
  *       process; VmRSS from {@code /proc/<pid>/status} sampled over the run, the maximum reported.</li>
@@ -66,7 +67,10 @@ public final class GatewayBench {
     /** 167 machines x 6 continuous sensors = 1,002 sensors. */
     static final int LOAD_MACHINES = 167;
     static final double LOAD_RATE_HZ = 100;
+    /** The gateway's default batch interval ({@code GatewayOptions}). */
     static final Duration BATCH_INTERVAL = Duration.ofMillis(250);
+    /** Wire sizes are averaged over the batches of one minute: batches of one interval differ in size. */
+    static final Duration WIRE_RUN = Duration.ofSeconds(60);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -128,8 +132,9 @@ public final class GatewayBench {
         WireSizeReport wire = null;
         Map<String, Object> byInterval = new LinkedHashMap<>();
         for (Duration interval : List.of(BATCH_INTERVAL, Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5))) {
-            WireSizeReport r = WireSizeReport.measure(defaults, interval);
-            err.println("wire, default signals, " + interval.toMillis() + " ms batches: " + r.describe());
+            WireSizeReport r = WireSizeReport.measure(defaults, interval, (int) (WIRE_RUN.toMillis() / interval.toMillis()));
+            err.println("wire, default signals, " + interval.toMillis() + " ms batches over " + WIRE_RUN.toSeconds() + " s: "
+                    + r.describe());
             byInterval.put(interval.toMillis() + "ms", round(r.arrowBytesPerSample(), 2));
             if (wire == null) {
                 wire = r;
