@@ -7,17 +7,18 @@ import java.util.Arrays;
  * and gateway events share the spool (and its sequence numbers), so that an event waits for the
  * broker's acknowledgement as durably as a batch, and goes out in order with them.
  */
-final class SpoolRecord {
+public final class SpoolRecord {
 
     /** A telemetry batch (the codec's bytes), published to the telemetry topic. */
-    static final byte TELEMETRY = 'T';
+    public static final byte TELEMETRY = 'T';
     /** A gateway event (UTF-8 JSON), published to the events topic. */
-    static final byte EVENT = 'E';
+    public static final byte EVENT = 'E';
 
     private SpoolRecord() {
     }
 
-    static byte[] wrap(byte kind, byte[] message) {
+    /** The record of a message of {@code kind}. */
+    public static byte[] wrap(byte kind, byte[] message) {
         byte[] record = new byte[message.length + 1];
         record[0] = kind;
         System.arraycopy(message, 0, record, 1, message.length);

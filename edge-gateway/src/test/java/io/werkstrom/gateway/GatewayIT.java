@@ -261,10 +261,12 @@ class GatewayIT {
                 all.add(b.timestampsMicros()[i], b.machines()[i], b.sensors()[i], b.values()[i], b.quality(i));
             }
         }
-        TelemetryBatch got = all.build();
-        TelemetryBatch.Builder replay = TelemetryBatch.builder("replay", 0);
-        new FactorySimulator(simulated).next(got.timestampsMicros()[got.size() - 1], replay);
-        TelemetryBatch expected = replay.build();
+        // Each batch travels grouped by series; grouping the whole run the same way compares like with like.
+        TelemetryBatch got = all.build().groupedBySeries();
+        TelemetryBatch.Builder replay = TelemetryBatch.builder(ADDRESS.gateway(), 0);
+        long last = java.util.Arrays.stream(got.timestampsMicros()).max().orElseThrow();
+        new FactorySimulator(simulated).next(last, replay);
+        TelemetryBatch expected = replay.build().groupedBySeries();
         assertEquals(expected.size(), got.size());
         assertArrayEquals(expected.timestampsMicros(), got.timestampsMicros());
         assertArrayEquals(expected.machines(), got.machines());

@@ -58,8 +58,23 @@ public final class BatchCodec {
         return limits;
     }
 
-    /** The Arrow IPC stream bytes of {@code batch}. */
+    /**
+     * The wire bytes of {@code batch}: its Arrow IPC stream in the compact layout, compressed as one
+     * ZSTD frame with the protocol's dictionary (see docs/protocol.md). The rows travel grouped by
+     * series, so {@link #decode} returns them in that order ({@link TelemetryBatch#groupedBySeries()}).
+     * A batch whose identifiers hold a comma (outside the protocol's alphabet) is sent in the plain
+     * layout instead, so that the cloud rejects it with a reason.
+     */
     public byte[] encode(TelemetryBatch batch) {
+        byte[] stream = CompactLayout.encodeStream(batch, allocator);
+        return stream == null ? encodePlain(batch) : WireFrame.compress(stream);
+    }
+
+    /**
+     * The plain layout (one row per sample, identifiers as strings, Arrow's per-buffer ZSTD), which
+     * every decoder of protocol v1 still accepts.
+     */
+    byte[] encodePlain(TelemetryBatch batch) {
         try (VectorSchemaRoot root = TelemetrySchema.toVectors(batch, allocator)) {
             ByteArrayOutputStream out = new ByteArrayOutputStream(64 + batch.size() * 8);
             try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(out),
@@ -87,6 +102,14 @@ public final class BatchCodec {
             throw new BatchDecodeException("payload of " + payload.length + " bytes exceeds the limit of "
                     + limits.maxPayloadBytes() + " bytes");
         }
+        if (WireFrame.isFrame(payload)) {
+            return decodeStream(WireFrame.decompress(payload, limits));
+        }
+        return decodeStream(payload);
+    }
+
+    /** Decodes one uncompressed-framed Arrow IPC stream of either layout. */
+    private TelemetryBatch decodeStream(byte[] payload) throws BatchDecodeException {
         if (!endsWithEndOfStream(payload)) {
             throw new BatchDecodeException("truncated payload: no Arrow end-of-stream marker");
         }
@@ -114,7 +137,22 @@ public final class BatchCodec {
                 throw new BatchDecodeException("schema metadata lacks " + TelemetrySchema.META_GATEWAY);
             }
             long sequence = parseSequence(meta.get(TelemetrySchema.META_SEQUENCE));
-            checkFields(schema);
+            String layout = meta.get(CompactLayout.META_LAYOUT);
+            boolean compact = CompactLayout.LAYOUT.equals(layout);
+            if (layout != null && !compact) {
+                throw new BatchDecodeException("unsupported batch layout '" + layout + "' (expected "
+                        + CompactLayout.LAYOUT + " or none)");
+            }
+            int[] widths;
+            List<String> names;
+            if (compact) {
+                widths = CompactLayout.checkFields(schema);
+                names = CompactLayout.COLUMNS;
+            } else {
+                checkFields(schema);
+                widths = PLAIN_VALUE_WIDTHS;
+                names = TelemetrySchema.FIELDS.stream().map(Field::getName).toList();
+            }
 
             MessageMetadataResult batchMessage = nextMessage(in, payload);
             if (batchMessage == null) {
@@ -136,9 +174,9 @@ public final class BatchCodec {
                     throw new BatchDecodeException("batch has " + recordBatch.getLength()
                             + " rows, more than the limit of " + limits.maxRows());
                 }
-                checkBufferSizes(recordBatch);
+                checkBufferSizes(recordBatch, widths, names);
                 new VectorLoader(root).load(recordBatch);
-                batch = toBatch(gateway, sequence, root);
+                batch = compact ? CompactLayout.toBatch(gateway, sequence, meta, root) : toBatch(gateway, sequence, root);
             }
             if (nextMessage(in, payload) != null) {
                 throw new BatchDecodeException("stream holds more than one record batch");
@@ -173,27 +211,28 @@ public final class BatchCodec {
         }
     }
 
-    /** Bytes per value of each column's data buffer; 0 marks a variable-width (offsets + data) column. */
-    private static final int[] VALUE_WIDTHS = {8, 0, 0, 8, 1};
+    /** Bytes per value of each plain-layout column's data buffer; 0 marks a variable-width (offsets + data) column. */
+    private static final int[] PLAIN_VALUE_WIDTHS = {8, 0, 0, 8, 1};
 
     /**
      * Refuses buffers too small for the batch's row count before Arrow loads them: Arrow would
      * otherwise grow the vector, read past the buffer, and leak the new allocation.
      */
-    private static void checkBufferSizes(ArrowRecordBatch batch) throws BatchDecodeException {
+    private static void checkBufferSizes(ArrowRecordBatch batch, int[] widths, List<String> names)
+            throws BatchDecodeException {
         int rows = batch.getLength();
         List<ArrowBuf> buffers = batch.getBuffers();
         int expectedBuffers = 0;
-        for (int width : VALUE_WIDTHS) {
+        for (int width : widths) {
             expectedBuffers += width == 0 ? 3 : 2;
         }
-        if (batch.getNodes().size() != VALUE_WIDTHS.length || buffers.size() != expectedBuffers) {
+        if (batch.getNodes().size() != widths.length || buffers.size() != expectedBuffers) {
             throw new BatchDecodeException("record batch has " + batch.getNodes().size() + " columns and "
-                    + buffers.size() + " buffers, expected " + VALUE_WIDTHS.length + " and " + expectedBuffers);
+                    + buffers.size() + " buffers, expected " + widths.length + " and " + expectedBuffers);
         }
         int next = 0;
-        for (int column = 0; column < VALUE_WIDTHS.length; column++) {
-            String name = TelemetrySchema.FIELDS.get(column).getName();
+        for (int column = 0; column < widths.length; column++) {
+            String name = names.get(column);
             if (batch.getNodes().get(column).getLength() != rows) {
                 throw new BatchDecodeException("column '" + name + "' has " + batch.getNodes().get(column).getLength()
                         + " values in a batch of " + rows + " rows");
@@ -202,7 +241,7 @@ public final class BatchCodec {
             if (validity.writerIndex() != 0 && validity.writerIndex() < (rows + 7L) / 8) {
                 throw new BatchDecodeException("column '" + name + "' validity buffer is too short");
             }
-            int width = VALUE_WIDTHS[column];
+            int width = widths[column];
             long needed = width == 0 ? (rows + 1L) * 4 : (long) rows * width;
             if (buffers.get(next++).writerIndex() < needed) {
                 throw new BatchDecodeException("column '" + name + "' buffer holds fewer than the " + needed

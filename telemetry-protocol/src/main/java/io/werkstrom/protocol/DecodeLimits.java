@@ -5,7 +5,8 @@ package io.werkstrom.protocol;
  *
  * @param maxPayloadBytes largest compressed payload accepted
  * @param maxRows         most samples in one batch
- * @param maxDecodedBytes most memory the decoded vectors may take (guards against decompression bombs)
+ * @param maxDecodedBytes most bytes a compressed payload may decompress to, and most memory the decoded
+ *                        vectors may take (guards against decompression bombs)
  */
 public record DecodeLimits(int maxPayloadBytes, int maxRows, long maxDecodedBytes) implements java.io.Serializable {
 

@@ -39,6 +39,46 @@ public record TelemetryBatch(
         return timestampsMicros.length;
     }
 
+    /**
+     * The same samples with the rows grouped by series (machine and sensor), series in the order of
+     * their first row, each series' rows in their original order. This is the order in which
+     * {@link BatchCodec} puts rows on the wire and hands them back; returns {@code this} when the
+     * rows are grouped already.
+     */
+    public TelemetryBatch groupedBySeries() {
+        int rows = size();
+        java.util.LinkedHashMap<java.util.List<String>, java.util.List<Integer>> bySeries = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < rows; i++) {
+            bySeries.computeIfAbsent(java.util.List.of(machines[i], sensors[i]), k -> new java.util.ArrayList<>()).add(i);
+        }
+        int[] order = new int[rows];
+        int next = 0;
+        boolean unchanged = true;
+        for (java.util.List<Integer> series : bySeries.values()) {
+            for (int row : series) {
+                unchanged &= row == next;
+                order[next++] = row;
+            }
+        }
+        if (unchanged) {
+            return this;
+        }
+        long[] ts = new long[rows];
+        String[] m = new String[rows];
+        String[] s = new String[rows];
+        double[] v = new double[rows];
+        byte[] q = new byte[rows];
+        for (int i = 0; i < rows; i++) {
+            int row = order[i];
+            ts[i] = timestampsMicros[row];
+            m[i] = machines[row];
+            s[i] = sensors[row];
+            v[i] = values[row];
+            q[i] = qualities[row];
+        }
+        return new TelemetryBatch(gateway, sequence, ts, m, s, v, q);
+    }
+
     public Quality quality(int row) {
         return Quality.ofCode(qualities[row]);
     }

@@ -16,8 +16,10 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * The Arrow schema of a telemetry batch (protocol v1) and the conversions between
- * {@link TelemetryBatch} and Arrow vectors.
+ * The one-row-per-sample Arrow schema of a telemetry batch, and the conversions between
+ * {@link TelemetryBatch} and Arrow vectors. It is the plain wire layout of protocol v1 (which
+ * decoders still accept; gateways send the compact layout, see {@link BatchCodec}) and the
+ * in-memory layout that analytics kernels score.
  *
  * <p>Columns: {@code timestamp} (timestamp, microseconds, UTC), {@code machine} (utf8),
  * {@code sensor} (utf8), {@code value} (float64), {@code quality} (uint8, see {@link Quality}).

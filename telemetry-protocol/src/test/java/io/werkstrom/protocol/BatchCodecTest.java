@@ -42,18 +42,25 @@ class BatchCodecTest {
     void roundTripKeepsEveryColumnAndTheMetadata() throws Exception {
         TelemetryBatch batch = sampleBatch(500);
         TelemetryBatch decoded = codec.decode(codec.encode(batch));
-        assertEquals(batch, decoded);
+        assertEquals(batch.groupedBySeries(), decoded);
         assertEquals("gw-1", decoded.gateway());
         assertEquals(42, decoded.sequence());
         assertEquals(Quality.UNCERTAIN, decoded.quality(0));
     }
 
     @Test
-    void tinyBatchesWhoseBuffersAreStoredUncompressedRoundTrip() throws Exception {
+    void thePlainLayoutStillDecodesInTheOrderItWasSent() throws Exception {
+        TelemetryBatch batch = sampleBatch(500);
+        assertEquals(batch, codec.decode(codec.encodePlain(batch)));
+    }
+
+    @Test
+    void tinyBatchesRoundTripInBothLayouts() throws Exception {
         // Arrow keeps a buffer uncompressed when compression would not pay; decoding takes another path.
         for (int rows = 1; rows <= 4; rows++) {
             TelemetryBatch batch = sampleBatch(rows);
-            assertEquals(batch, codec.decode(codec.encode(batch)));
+            assertEquals(batch.groupedBySeries(), codec.decode(codec.encode(batch)));
+            assertEquals(batch, codec.decode(codec.encodePlain(batch)));
         }
     }
 
@@ -67,7 +74,11 @@ class BatchCodecTest {
 
     @Test
     void rejectsEmptyTruncatedAndRandomPayloadsWithAReason() {
-        byte[] good = codec.encode(sampleBatch(100));
+        rejectsEmptyTruncatedAndRandom(codec.encode(sampleBatch(100)));
+        rejectsEmptyTruncatedAndRandom(codec.encodePlain(sampleBatch(100)));
+    }
+
+    private void rejectsEmptyTruncatedAndRandom(byte[] good) {
         assertThrows(BatchDecodeException.class, () -> codec.decode(new byte[0]));
         Random random = new Random(7);
         for (int cut = 1; cut < good.length; cut += 37) {
@@ -84,7 +95,11 @@ class BatchCodecTest {
 
     @Test
     void everySingleByteCorruptionIsRejectedOrDecodedWithoutLeakingMemory() {
-        byte[] good = codec.encode(sampleBatch(50));
+        corruptionsAreRejectedOrHarmless(codec.encodePlain(sampleBatch(50)));
+        corruptionsAreRejectedOrHarmless(codec.encode(sampleBatch(50)));
+    }
+
+    private void corruptionsAreRejectedOrHarmless(byte[] good) {
         int rejected = 0;
         for (int i = 0; i < good.length; i++) {
             byte[] corrupt = good.clone();
@@ -111,11 +126,12 @@ class BatchCodecTest {
     @Test
     void rejectsPayloadsOverTheLimits() {
         BatchCodec strict = new BatchCodec(allocator, new DecodeLimits(1 << 20, 10, 1 << 20));
-        byte[] tooManyRows = codec.encode(sampleBatch(11));
-        BatchDecodeException e = assertThrows(BatchDecodeException.class, () -> strict.decode(tooManyRows));
-        assertTrue(e.getMessage().contains("rows"), e.getMessage());
-        BatchCodec tiny = new BatchCodec(allocator, new DecodeLimits(100, 10, 1 << 20));
-        e = assertThrows(BatchDecodeException.class, () -> tiny.decode(tooManyRows));
-        assertTrue(e.getMessage().contains("exceeds"), e.getMessage());
+        for (byte[] tooManyRows : new byte[][] {codec.encode(sampleBatch(11)), codec.encodePlain(sampleBatch(11))}) {
+            BatchDecodeException e = assertThrows(BatchDecodeException.class, () -> strict.decode(tooManyRows));
+            assertTrue(e.getMessage().contains("rows"), e.getMessage());
+            BatchCodec tiny = new BatchCodec(allocator, new DecodeLimits(tooManyRows.length - 1, 10, 1 << 20));
+            e = assertThrows(BatchDecodeException.class, () -> tiny.decode(tooManyRows));
+            assertTrue(e.getMessage().contains("exceeds"), e.getMessage());
+        }
     }
 }

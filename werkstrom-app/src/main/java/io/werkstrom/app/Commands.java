@@ -239,13 +239,17 @@ final class Commands {
             throw new UsageException("protocol: expected the sub-command wire-size");
         }
         Args args = Args.parse("protocol wire-size", argv.subList(1, argv.size()),
-                Set.of("machines", "rate", "batch-interval"), Set.of());
+                Set.of("machines", "rate", "batch-interval", "run"), Set.of());
         SimulatorOptions simulator = SimulatorOptions.builder()
                 .machines(args.positiveInt("machines", 4))
                 .samplesPerSecondPerSensor(args.positiveDouble("rate", 10))
                 .faultPlan(FaultPlan.none())
                 .build();
-        WireSizeReport report = WireSizeReport.measure(simulator, args.duration("batch-interval", Duration.ofMillis(250)));
+        Duration interval = args.duration("batch-interval", Duration.ofMillis(250));
+        Duration run = args.duration("run", interval);
+        // --run averages over the consecutive batches of that span; without it, one batch is measured.
+        int batches = (int) Math.max(1, run.toMillis() / Math.max(1, interval.toMillis()));
+        WireSizeReport report = WireSizeReport.measure(simulator, interval, batches);
         err.println(report.describe());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("samples", report.samples());
@@ -253,6 +257,7 @@ final class Commands {
         json.put("json_bytes", report.jsonBytes());
         json.put("arrow_bytes_per_sample", Math.round(report.arrowBytesPerSample() * 10) / 10.0);
         json.put("json_bytes_per_sample", Math.round(report.jsonBytesPerSample() * 10) / 10.0);
+        json.put("batches", batches);
         out.println(JSON.writeValueAsString(json));
         return 0;
     }

@@ -51,6 +51,8 @@ public final class Werkstrom {
                   --parallelism N    Flink job parallelism (default 1)
                   --writers N        database connections per sink subtask (default 2)
               protocol wire-size   measure bytes per sample on the wire, Arrow IPC against JSON
+                  --batch-interval D one batch's span (default 250ms)
+                  --run D            average over the batches of this span (default: one batch)
               eval anomaly --dataset nab|skab --data DIR
                                    score the anomaly detectors on a public benchmark
               eval quality --dataset cmapss|ai4i --data DIR
@@ -80,6 +82,11 @@ public final class Werkstrom {
                                    security drill against real Mosquitto (shipped ACL) and embedded
                                    PostgreSQL (tenant roles); JSON {attempts, rejected, leaked_rows,
                                    crashes, good_samples_lost} as the last line
+              bench gateway        gateway budgets: spool+encode samples/s on one core, bytes/sample on
+                                   the wire, RSS of a gateway serving 1,000 sensors at 100 Hz
+                  --phase D          length of each measured throughput phase (default 5s)
+                  --rss-duration D   how long the gateway's memory is sampled (default 20s)
+                  --no-rss           skip the child-process memory measurement
               test                 set up the test services and run every test (launcher only)
               help                 this text
             """;
@@ -133,7 +140,8 @@ public final class Werkstrom {
         return switch (what) {
             case "ingest" -> io.werkstrom.app.bench.BenchCommand.run(argv, out, err);
             case "analytics" -> io.werkstrom.app.bench.AnalyticsBench.run(argv, out, err);
-            default -> throw new UsageException("bench: expected ingest or analytics");
+            case "gateway" -> io.werkstrom.app.bench.GatewayBench.run(argv.subList(1, argv.size()), out, err);
+            default -> throw new UsageException("bench: expected ingest, analytics or gateway");
         };
     }
 

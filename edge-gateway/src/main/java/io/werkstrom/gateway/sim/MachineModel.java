@@ -131,7 +131,8 @@ final class MachineModel {
                 double p = ScrapModel.probability(cycle.meanTemperatureDeviation(), cycle.meanCuttingVibration(),
                         cycle.minPressure());
                 boolean scrap = outcomes.nextDouble() < p;
-                out.add(timestampMicros, id, Signal.CYCLE_TIME.sensorId(), (tick - cycleStartTick) * dt, Quality.GOOD);
+                out.add(timestampMicros, id, Signal.CYCLE_TIME.sensorId(), Signal.CYCLE_TIME.quantize((tick - cycleStartTick) * dt),
+                        Quality.GOOD);
                 out.add(timestampMicros, id, Signal.PART_SCRAP.sensorId(), scrap ? 1.0 : 0.0, Quality.GOOD);
                 emitted += 2;
             }
@@ -197,6 +198,7 @@ final class MachineModel {
                 }
             }
         }
+        value = signal.quantize(value);
         lastMeasured[s] = value;
         out.add(timestampMicros, id, signal.sensorId(), value, quality);
         return 1;

@@ -34,6 +34,16 @@ class WireSizeReportTest {
     }
 
     @Test
+    void aRunIsTheTotalOfItsConsecutiveBatches() {
+        SimulatorOptions options = SimulatorOptions.builder().build();
+        WireSizeReport one = WireSizeReport.measure(options, Duration.ofMillis(250));
+        WireSizeReport run = WireSizeReport.measure(options, Duration.ofMillis(250), 8);
+        // The first batch of the run is the single measured batch; 8 batches hold 20 ticks of 24 sensors, plus parts.
+        assertTrue(run.arrowBytes() > one.arrowBytes() && run.samples() >= 480 && run.samples() <= 500, run.describe());
+        assertEquals(one, WireSizeReport.measure(options, Duration.ofMillis(250), 1));
+    }
+
+    @Test
     void jsonIsValidAndCarriesEverySample() throws Exception {
         TelemetryBatch batch = TelemetryBatch.builder("gw", 3)
                 .add(1_767_600_000_000_000L, "m-001", "temperature_c", 47.25, io.werkstrom.protocol.Quality.GOOD)
