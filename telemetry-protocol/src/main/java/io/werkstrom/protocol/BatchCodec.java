@@ -256,10 +256,16 @@ public final class BatchCodec {
     /**
      * An uncompressed copy of {@code batch}. Arrow's own loader leaks the buffers it already
      * decompressed when a later one fails (as corrupt input makes it do); here every buffer made so
-     * far is released on failure. The caller closes both batches.
+     * far is released on failure. Only the protocol's own codec (ZSTD) or none is accepted: Arrow's
+     * LZ4 codec leaks its output buffer when the input is not an LZ4 frame. The caller closes both
+     * batches.
      */
-    private static ArrowRecordBatch decompress(ArrowRecordBatch batch, BufferAllocator allocator) {
+    private static ArrowRecordBatch decompress(ArrowRecordBatch batch, BufferAllocator allocator)
+            throws BatchDecodeException {
         CompressionUtil.CodecType type = CompressionUtil.CodecType.fromCompressionType(batch.getBodyCompression().getCodec());
+        if (type != CompressionUtil.CodecType.NO_COMPRESSION && type != CompressionUtil.CodecType.ZSTD) {
+            throw new BatchDecodeException("record batch body compressed with " + type + "; the protocol uses ZSTD");
+        }
         List<ArrowBuf> plain = new ArrayList<>(batch.getBuffers().size());
         try {
             CompressionCodec codec = type == CompressionUtil.CodecType.NO_COMPRESSION
