@@ -125,6 +125,7 @@ public final class BatchCodec {
             if (schemaMessage.getMessageBodyLength() != 0) {
                 throw new BatchDecodeException("schema message has a body");
             }
+            checkSchemaShape(schemaMessage);
             Schema schema = MessageSerializer.deserializeSchema(schemaMessage);
             Map<String, String> meta = schema.getCustomMetadata();
             String protocol = meta == null ? null : meta.get(TelemetrySchema.META_PROTOCOL);
@@ -188,7 +189,7 @@ public final class BatchCodec {
             return batch;
         } catch (BatchDecodeException e) {
             throw e;
-        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError | StackOverflowError e) {
             // Arrow reports corrupt input with a variety of runtime exceptions; each is a bad
             // payload, not a broken job.
             throw new BatchDecodeException("not a valid Arrow IPC telemetry stream: " + describe(e), e);
@@ -359,6 +360,28 @@ public final class BatchCodec {
             quality[i] = qualities.get(i);
         }
         return new TelemetryBatch(gateway, sequence, ts, machine, sensor, value, quality);
+    }
+
+    /** More columns than either layout has: the exact set is checked once the schema is read. */
+    private static final int MAX_SCHEMA_FIELDS = 16;
+
+    /**
+     * Refuses a schema message that is not a flat list of columns before Arrow converts it: Arrow
+     * follows the children of a field recursively, and a crafted message whose field lists refer
+     * back to themselves would recurse until the stack overflows.
+     */
+    private static void checkSchemaShape(MessageMetadataResult message) throws BatchDecodeException {
+        org.apache.arrow.flatbuf.Schema schema = new org.apache.arrow.flatbuf.Schema();
+        message.getMessage().header(schema);
+        if (schema.fieldsLength() > MAX_SCHEMA_FIELDS) {
+            throw new BatchDecodeException("schema has " + schema.fieldsLength() + " fields; a telemetry batch has at most "
+                    + MAX_SCHEMA_FIELDS);
+        }
+        for (int i = 0; i < schema.fieldsLength(); i++) {
+            if (schema.fields(i).childrenLength() != 0) {
+                throw new BatchDecodeException("schema field " + i + " has child fields; the protocol's columns are flat");
+            }
+        }
     }
 
     private static void checkFields(Schema schema) throws BatchDecodeException {
