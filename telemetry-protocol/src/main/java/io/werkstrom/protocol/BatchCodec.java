@@ -22,7 +22,6 @@ import org.apache.arrow.vector.UInt1Vector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.compression.CompressionCodec;
 import org.apache.arrow.vector.compression.CompressionUtil;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.ipc.ReadChannel;
@@ -167,9 +166,10 @@ public final class BatchCodec {
                 throw new BatchDecodeException("record batch claims a body of " + bodyLength + " bytes but only "
                         + (payload.length - in.bytesRead()) + " follow");
             }
+            checkBufferBounds(batchMessage, bodyLength);
             TelemetryBatch batch;
             try (ArrowRecordBatch compressed = readRecordBatch(in, batchMessage, child);
-                 ArrowRecordBatch recordBatch = decompress(compressed, child);
+                 ArrowRecordBatch recordBatch = decompress(compressed, child, limits.maxDecodedBytes());
                  VectorSchemaRoot root = VectorSchemaRoot.create(schema, child)) {
                 if (recordBatch.getLength() > limits.maxRows()) {
                     throw new BatchDecodeException("batch has " + recordBatch.getLength()
@@ -193,6 +193,25 @@ public final class BatchCodec {
             // Arrow reports corrupt input with a variety of runtime exceptions; each is a bad
             // payload, not a broken job.
             throw new BatchDecodeException("not a valid Arrow IPC telemetry stream: " + describe(e), e);
+        }
+    }
+
+    /**
+     * Refuses a record batch whose buffers do not lie inside its body. The body's allocation is
+     * rounded up and not cleared, so a buffer reaching past the body's length would read whatever
+     * memory held before: other data, and a decoder whose outcome is not a function of its input.
+     */
+    private static void checkBufferBounds(MessageMetadataResult message, long bodyLength) throws BatchDecodeException {
+        org.apache.arrow.flatbuf.RecordBatch batch = new org.apache.arrow.flatbuf.RecordBatch();
+        message.getMessage().header(batch);
+        for (int i = 0; i < batch.buffersLength(); i++) {
+            org.apache.arrow.flatbuf.Buffer buffer = batch.buffers(i);
+            long offset = buffer.offset();
+            long length = buffer.length();
+            if (offset < 0 || length < 0 || offset > bodyLength || length > bodyLength - offset) {
+                throw new BatchDecodeException("record batch buffer " + i + " (" + length + " bytes at " + offset
+                        + ") lies outside its body of " + bodyLength + " bytes");
+            }
         }
     }
 
@@ -261,7 +280,7 @@ public final class BatchCodec {
      * LZ4 codec leaks its output buffer when the input is not an LZ4 frame. The caller closes both
      * batches.
      */
-    private static ArrowRecordBatch decompress(ArrowRecordBatch batch, BufferAllocator allocator)
+    private static ArrowRecordBatch decompress(ArrowRecordBatch batch, BufferAllocator allocator, long maxBytes)
             throws BatchDecodeException {
         CompressionUtil.CodecType type = CompressionUtil.CodecType.fromCompressionType(batch.getBodyCompression().getCodec());
         if (type != CompressionUtil.CodecType.NO_COMPRESSION && type != CompressionUtil.CodecType.ZSTD) {
@@ -269,31 +288,63 @@ public final class BatchCodec {
         }
         List<ArrowBuf> plain = new ArrayList<>(batch.getBuffers().size());
         try {
-            CompressionCodec codec = type == CompressionUtil.CodecType.NO_COMPRESSION
-                    ? null : CommonsCompressionFactory.INSTANCE.createCodec(type);
+            long budget = maxBytes;
             for (ArrowBuf buffer : batch.getBuffers()) {
-                if (codec == null || buffer.writerIndex() == 0) {
+                if (type == CompressionUtil.CodecType.NO_COMPRESSION || buffer.writerIndex() == 0) {
                     buffer.getReferenceManager().retain();
                     plain.add(buffer);
                     continue;
                 }
-                // decompress() consumes one reference: it releases its input, or hands it on in the slice it
-                // returns for a buffer stored uncompressed. The batch keeps its own.
-                buffer.getReferenceManager().retain();
-                int references = buffer.refCnt();
-                try {
-                    plain.add(codec.decompress(allocator, buffer));
-                } catch (RuntimeException e) {
-                    if (buffer.refCnt() == references) {
-                        buffer.getReferenceManager().release();
-                    }
-                    throw e;
-                }
+                ArrowBuf decompressed = decompressZstd(buffer, allocator, budget);
+                plain.add(decompressed);
+                budget -= decompressed.writerIndex();
             }
             return new ArrowRecordBatch(batch.getLength(), batch.getNodes(), plain);
         } finally {
             plain.forEach(ArrowBuf::close); // the new batch holds its own references
         }
+    }
+
+    /**
+     * One buffer of Arrow's ZSTD body compression: an 8-byte little-endian uncompressed length (-1:
+     * stored as is), then the frame. Decompressed here on the heap with the length bounded before
+     * anything is allocated, rather than by Arrow's codec, which hands untrusted lengths to native
+     * code and does not release its output when the frame is bad.
+     */
+    private static ArrowBuf decompressZstd(ArrowBuf buffer, BufferAllocator allocator, long budget)
+            throws BatchDecodeException {
+        long stored = buffer.writerIndex();
+        if (stored < Long.BYTES) {
+            throw new BatchDecodeException("compressed buffer of " + stored + " bytes is shorter than its length prefix");
+        }
+        long declared = buffer.getLong(0); // little-endian, as ArrowBuf reads and writes
+        byte[] frame = new byte[(int) (stored - Long.BYTES)];
+        buffer.getBytes(Long.BYTES, frame);
+        byte[] content;
+        if (declared == -1) {
+            content = frame;
+        } else {
+            if (declared < 0 || declared > budget) {
+                throw new BatchDecodeException("compressed buffer declares " + declared + " bytes; at most " + budget
+                        + " remain of the decode limit");
+            }
+            try {
+                content = com.github.luben.zstd.Zstd.decompress(frame, (int) declared);
+            } catch (RuntimeException e) {
+                throw new BatchDecodeException("compressed buffer is not a valid ZSTD frame: " + e.getMessage(), e);
+            }
+            if (content.length != declared) {
+                throw new BatchDecodeException("compressed buffer holds " + content.length + " bytes, not the "
+                        + declared + " it declares");
+            }
+        }
+        if (content.length > budget) {
+            throw new BatchDecodeException("record batch exceeds the decode limit");
+        }
+        ArrowBuf out = allocator.buffer(content.length);
+        out.setBytes(0, content);
+        out.writerIndex(content.length);
+        return out;
     }
 
     /**

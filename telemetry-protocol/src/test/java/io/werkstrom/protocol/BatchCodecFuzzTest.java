@@ -49,7 +49,7 @@ class BatchCodecFuzzTest {
             batch = codec.decode(payload);
         } catch (BatchDecodeException rejected) {
             assertFalse(rejected.getMessage() == null || rejected.getMessage().isBlank(), "a rejection says why");
-            assertEquals(0, allocator.getAllocatedMemory(), "a rejected payload leaked Arrow memory");
+            assertEquals(0, allocator.getAllocatedMemory(), () -> "a rejected payload leaked Arrow memory: " + rejected.getMessage() + "\n" + allocator.toVerboseString());
             return;
         }
         assertEquals(0, allocator.getAllocatedMemory(), "a decoded payload leaked Arrow memory");

@@ -7,34 +7,77 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
- * A real Mosquitto broker as a child process on a free loopback port, with persistence on, so that
- * sessions, subscriptions and queued messages survive {@link #stop()} and {@link #start()}, as a
- * production broker's would. Needs the {@code mosquitto} binary (Debian package {@code mosquitto}).
- * Owned by whoever starts it; {@link #close()} stops it. Its files live in a directory the caller owns.
+ * A real Mosquitto broker as a child process on a free loopback port, for the drills: either open
+ * with persistence on, so that sessions, subscriptions and queued messages survive {@link #stop()}
+ * and {@link #start()} as a production broker's would, or locked down with passwords and an ACL.
+ * Needs the {@code mosquitto} binaries (Debian package {@code mosquitto}). Owned by whoever starts
+ * it; {@link #close()} stops it (and removes its directory when it made that directory itself).
  */
 final class MosquittoProcess implements AutoCloseable {
 
-    private static final List<String> CANDIDATES = List.of("/usr/sbin/mosquitto", "/usr/bin/mosquitto",
-            "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto");
+    private static final List<String> DIRECTORIES = List.of("/usr/sbin/", "/usr/bin/", "/usr/local/sbin/",
+            "/usr/local/bin/");
 
     private final Path dir;
     private final int port;
+    private final String settings;
+    private final boolean ownsDirectory;
     private Process process;
 
-    private MosquittoProcess(Path dir, int port) {
+    private MosquittoProcess(Path dir, int port, String settings, boolean ownsDirectory) {
         this.dir = dir;
         this.port = port;
+        this.settings = settings;
+        this.ownsDirectory = ownsDirectory;
     }
 
-    /** Starts a broker whose configuration, persistence and log live in {@code dir}. */
+    /** Starts an open broker with persistence whose configuration, data and log live in {@code dir}. */
     static MosquittoProcess start(Path dir) throws IOException {
         Files.createDirectories(dir);
-        MosquittoProcess broker = new MosquittoProcess(dir, freePort());
+        MosquittoProcess broker = new MosquittoProcess(dir, freePort(), "allow_anonymous true\n"
+                + "persistence true\n"
+                + "persistence_location " + dir + "/\n"
+                + "autosave_interval 1\n"
+                + "max_queued_messages 0\n"
+                + "max_inflight_messages 0\n", false);
+        broker.start();
+        return broker;
+    }
+
+    /**
+     * Starts a broker that admits only the users in {@code passwords} (user name to password) under
+     * the ACL file {@code aclFile}, in a temporary directory. The passwords are hashed in place by
+     * {@code mosquitto_passwd -U}, so that none appears in a process's arguments.
+     */
+    static MosquittoProcess startAuthenticated(Map<String, String> passwords, Path aclFile, int maxPacketBytes)
+            throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("werkstrom-chaos-mosquitto");
+        Path passwordFile = dir.resolve("passwords");
+        Files.createFile(passwordFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        StringBuilder lines = new StringBuilder();
+        passwords.forEach((user, password) -> lines.append(user).append(':').append(password).append('\n'));
+        Files.writeString(passwordFile, lines);
+        Process hash = new ProcessBuilder(binary("mosquitto_passwd"), "-U", passwordFile.toString())
+                .redirectErrorStream(true).start();
+        String hashOutput = new String(hash.getInputStream().readAllBytes());
+        if (!hash.waitFor(30, TimeUnit.SECONDS) || hash.exitValue() != 0) {
+            throw new IllegalStateException("mosquitto_passwd -U failed: " + hashOutput);
+        }
+        Path acl = dir.resolve("acl");
+        Files.copy(aclFile, acl);
+        MosquittoProcess broker = new MosquittoProcess(dir, freePort(), "allow_anonymous false\n"
+                + "password_file " + passwordFile + "\n"
+                + "acl_file " + acl + "\n"
+                + "max_packet_size " + maxPacketBytes + "\n", true);
         broker.start();
         return broker;
     }
@@ -48,21 +91,14 @@ final class MosquittoProcess implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return;
         }
-        String binary = CANDIDATES.stream().filter(p -> Files.isExecutable(Path.of(p))).findFirst()
-                .orElseThrow(() -> new IllegalStateException("mosquitto is not installed (looked in " + CANDIDATES
-                        + "); install the Debian package mosquitto"));
+        String binary = binary("mosquitto");
         try {
             Path conf = dir.resolve("mosquitto.conf");
             // Started as root, mosquitto would switch to the 'mosquitto' user, which cannot write this
             // directory, and its persistence would be lost on restart; stay the owning user.
             Files.writeString(conf, "user " + System.getProperty("user.name") + "\n"
                     + "listener " + port + " 127.0.0.1\n"
-                    + "allow_anonymous true\n"
-                    + "persistence true\n"
-                    + "persistence_location " + dir + "/\n"
-                    + "autosave_interval 1\n"
-                    + "max_queued_messages 0\n"
-                    + "max_inflight_messages 0\n"
+                    + settings
                     + "log_dest file " + dir.resolve("mosquitto.log") + "\n");
             process = new ProcessBuilder(binary, "-c", conf.toString())
                     .directory(dir.toFile())
@@ -91,9 +127,30 @@ final class MosquittoProcess implements AutoCloseable {
         process = null;
     }
 
+    boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
     @Override
     public void close() {
         stop();
+        if (ownsDirectory) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // a leftover temporary directory holds only hashed passwords and logs
+            }
+        }
+    }
+
+    private static String binary(String name) {
+        return DIRECTORIES.stream().map(d -> d + name).filter(p -> Files.isExecutable(Path.of(p))).findFirst()
+                .orElseThrow(() -> new IllegalStateException(name + " is not installed (looked in " + DIRECTORIES
+                        + "); install the Debian package mosquitto"));
     }
 
     private void awaitListening(Duration timeout) {
@@ -126,9 +183,11 @@ final class MosquittoProcess implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    private static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free loopback port", e);
         }
     }
 }

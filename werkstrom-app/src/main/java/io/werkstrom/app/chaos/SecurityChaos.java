@@ -107,7 +107,7 @@ public final class SecurityChaos {
     SecurityChaosResult execute() throws Exception {
         Path work = Files.createTempDirectory("werkstrom-chaos-security");
         try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("db"));
-             AuthenticatedMosquitto broker = AuthenticatedMosquitto.start(passwords, options.aclFile(), BROKER_MAX_PACKET);
+             MosquittoProcess broker = MosquittoProcess.startAuthenticated(passwords, options.aclFile(), BROKER_MAX_PACKET);
              BufferAllocator allocator = new RootAllocator()) {
             err.println("chaos: mosquitto (pid " + broker.pid() + ") with " + options.aclFile() + " on " + broker.uri());
             StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
@@ -433,7 +433,7 @@ public final class SecurityChaos {
     }
 
     /** No password of this run may appear in any process's arguments or in the broker's log. */
-    private void secretsInProcessListAndLogs(AuthenticatedMosquitto broker) {
+    private void secretsInProcessListAndLogs(MosquittoProcess broker) {
         Path proc = Path.of("/proc");
         if (!Files.isDirectory(proc)) {
             err.println("chaos: no /proc here; the process list was not searched for passwords");
