@@ -42,7 +42,7 @@ class TelemetryJobClusterIT {
     private static final int BATCHES_PER_GATEWAY = 60;
     private static final int ROWS = 5;
 
-    @TempDir
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS) // a failed run keeps the cluster logs
     Path work;
 
     @Test
@@ -115,9 +115,17 @@ class TelemetryJobClusterIT {
                 awaitRunning(rest, jobId, cluster);
                 assertTrue(cluster.taskManagers().get(1 - victim).isAlive(), "the other TaskManager runs on");
             } finally {
-                rest.cancel(jobId);
+                cancelIfRunning(rest, jobId);
                 JobHarness.close(publisher);
             }
+        }
+    }
+
+    /** Cancels the job unless it already ended, so that a failed job's own error is the one reported. */
+    private static void cancelIfRunning(ClusterRestClient rest, String jobId) throws Exception {
+        String state = rest.jobState(jobId);
+        if (!state.equals("FAILED") && !state.equals("CANCELED") && !state.equals("FINISHED")) {
+            rest.cancel(jobId);
         }
     }
 

@@ -124,7 +124,11 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         }
     }
 
+    /** Connects once; restored splits may arrive before {@link #start()}, new ones after. */
     private void connect() {
+        if (client != null) {
+            return;
+        }
         try {
             client = new MqttAsyncClient(options.serverUri(), clientId, new MemoryPersistence());
             client.setManualAcks(true);
