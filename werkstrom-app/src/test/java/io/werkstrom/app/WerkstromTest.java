@@ -63,7 +63,7 @@ class WerkstromTest {
         assertEquals(2, run("chaos", "edge", "--duration", "20s"));
         assertTrue(errors().contains("--duration must be at least 53s"), errors());
         assertEquals(2, run("chaos", "storm"));
-        assertTrue(errors().contains("chaos: expected the scenario edge"), errors());
+        assertTrue(errors().contains("chaos: expected a scenario: edge, cloud or security"), errors());
         assertEquals(268L << 20, Commands.parseBytes("spool-max-bytes", "268m"));
     }
 
