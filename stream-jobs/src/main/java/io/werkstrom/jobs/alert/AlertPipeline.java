@@ -28,7 +28,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * </pre>
  *
  * Status and events come through their own shared subscriptions ({@code {group}-status},
- * {@code {group}-events}); tenant and gateway are taken from the topic.
+ * {@code {group}-events}), or plain ones when the telemetry subscription is plain; tenant and
+ * gateway are taken from the topic.
  */
 public final class AlertPipeline {
 
@@ -42,8 +43,10 @@ public final class AlertPipeline {
             case Topics.EVENTS -> Topics.ALL_EVENTS;
             default -> throw new IllegalArgumentException("kind must be status or events, got '" + kind + "'.");
         };
+        // A plain (non-shared) telemetry subscription reads status and events the same way.
+        String group = telemetry.sharedGroup().isEmpty() ? "" : telemetry.sharedGroup() + "-" + kind;
         return new MqttSourceOptions(telemetry.serverUri(), telemetry.username(), telemetry.password(),
-                telemetry.sharedGroup() + "-" + kind, filter, telemetry.clientIdPrefix() + "-" + kind,
+                group, filter, telemetry.clientIdPrefix() + "-" + kind,
                 telemetry.ackMode(), telemetry.sessionExpiry(), telemetry.queueCapacity(), telemetry.connectionTimeout(),
                 telemetry.keepAlive());
     }

@@ -1,0 +1,35 @@
+package io.werkstrom.jobs.alert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+import io.werkstrom.jobs.job.TelemetryJobOptions;
+import io.werkstrom.jobs.source.MqttSourceOptions;
+import io.werkstrom.protocol.Topics;
+
+class AlertPipelineTest {
+
+    private static final String URI = "--mqtt.uri=tcp://127.0.0.1:1883";
+    private static final String JDBC = "--store.jdbc-url=jdbc:postgresql://127.0.0.1/werkstrom";
+    private static final String USER = "--store.user=werkstrom";
+
+    @Test
+    void statusAndEventsAreReadThroughTheirOwnSharedGroups() {
+        MqttSourceOptions telemetry = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--mqtt.shared-group=plant"}).mqtt();
+        MqttSourceOptions status = AlertPipeline.signalSource(telemetry, Topics.STATUS);
+        assertEquals("plant-status", status.sharedGroup());
+        assertEquals("$share/plant-status/" + Topics.ALL_STATUS, status.sharedSubscription());
+        assertEquals("plant-events", AlertPipeline.signalSource(telemetry, Topics.EVENTS).sharedGroup());
+    }
+
+    @Test
+    void aPlainTelemetrySubscriptionReadsStatusAndEventsPlainlyToo() {
+        MqttSourceOptions telemetry = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--mqtt.shared-group="}).mqtt();
+        MqttSourceOptions events = AlertPipeline.signalSource(telemetry, Topics.EVENTS);
+        assertEquals("", events.sharedGroup());
+        assertEquals(Topics.ALL_EVENTS, events.sharedSubscription());
+    }
+}
