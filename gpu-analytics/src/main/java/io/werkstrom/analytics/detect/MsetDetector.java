@@ -70,31 +70,9 @@ public final class MsetDetector {
         if (dims < 1) {
             throw new IllegalArgumentException("rows must have at least 1 sensor.");
         }
-        double[] mean = new double[dims];
-        for (double[] row : training) {
-            if (row.length != dims) {
-                throw new IllegalArgumentException("every training row must have " + dims + " sensors.");
-            }
-            for (int d = 0; d < dims; d++) {
-                if (!Double.isFinite(row[d])) {
-                    throw new IllegalArgumentException("training values must be finite, got " + row[d] + ".");
-                }
-                mean[d] += row[d];
-            }
-        }
-        for (int d = 0; d < dims; d++) {
-            mean[d] /= n;
-        }
-        double[] scale = new double[dims];
-        for (double[] row : training) {
-            for (int d = 0; d < dims; d++) {
-                double c = row[d] - mean[d];
-                scale[d] += c * c;
-            }
-        }
-        for (int d = 0; d < dims; d++) {
-            scale[d] = Math.max(Math.sqrt(scale[d] / (n - 1)), options.minScale());
-        }
+        Standardization standard = Standardization.fit(training, dims, options.minScale());
+        double[] mean = standard.mean();
+        double[] scale = standard.scale();
 
         int size = Math.max(2, Math.min(options.memorySize(), n / 2));
         boolean[] chosen = new boolean[n];

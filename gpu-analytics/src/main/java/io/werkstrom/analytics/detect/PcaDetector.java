@@ -67,31 +67,9 @@ public final class PcaDetector {
             throw new IllegalArgumentException("training needs at least " + (dims + 1) + " rows for " + dims
                     + " sensors, got " + n + ".");
         }
-        double[] mean = new double[dims];
-        for (double[] row : training) {
-            if (row.length != dims) {
-                throw new IllegalArgumentException("every training row must have " + dims + " sensors.");
-            }
-            for (int d = 0; d < dims; d++) {
-                if (!Double.isFinite(row[d])) {
-                    throw new IllegalArgumentException("training values must be finite, got " + row[d] + ".");
-                }
-                mean[d] += row[d];
-            }
-        }
-        for (int d = 0; d < dims; d++) {
-            mean[d] /= n;
-        }
-        double[] scale = new double[dims];
-        for (double[] row : training) {
-            for (int d = 0; d < dims; d++) {
-                double c = row[d] - mean[d];
-                scale[d] += c * c;
-            }
-        }
-        for (int d = 0; d < dims; d++) {
-            scale[d] = Math.max(Math.sqrt(scale[d] / (n - 1)), options.minScale());
-        }
+        Standardization standard = Standardization.fit(training, dims, options.minScale());
+        double[] mean = standard.mean();
+        double[] scale = standard.scale();
         double[][] correlation = new double[dims][dims];
         for (double[] row : training) {
             for (int a = 0; a < dims; a++) {
