@@ -37,7 +37,8 @@ import io.werkstrom.protocol.Topics;
  * {@value #ONLINE} after every (re)connect, a retained {@value #OFFLINE} on {@link #close()}, and
  * the same {@value #OFFLINE} as the last will, which the broker publishes when the connection dies
  * without a DISCONNECT. It keeps reconnecting, with a delay doubling from
- * {@code reconnectMinDelay} to {@code reconnectMaxDelay}, from {@link #start()} until
+ * {@code reconnectMinDelay} to {@code reconnectMaxDelay} (each wait between half and all of it,
+ * at random), from {@link #start()} until
  * {@link #close()}. Each connection starts a clean session: what was in flight when a connection
  * died is failed back to the caller, who decides what to resend.
  *
@@ -97,6 +98,8 @@ public final class MqttPublisher implements AutoCloseable {
 
     private static MqttConnectionOptions connectionOptions(PublisherOptions options, String statusTopic) {
         MqttConnectionOptions o = new MqttConnectionOptions();
+        // A clean session: the gateway's spool, not the broker's session, holds what is not yet
+        // acknowledged, and resends it in order after every reconnect (the cloud drops repeats).
         o.setCleanStart(true);
         // Reconnects are ours: Paho's own cycle leaves a non-daemon timer behind when the client is
         // closed while disconnected, and does not retry a first connection that failed.
@@ -376,8 +379,11 @@ public final class MqttPublisher implements AutoCloseable {
         if (closed || reconnect != null) {
             return;
         }
-        long delay = reconnectDelayMillis;
-        reconnectDelayMillis = Math.min(options.reconnectMaxDelay().toMillis(), delay * 2);
+        // Half the doubled delay is fixed, half random: gateways that lost one broker together do
+        // not all come back in the same instant.
+        long ceiling = reconnectDelayMillis;
+        long delay = ceiling / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
+        reconnectDelayMillis = Math.min(options.reconnectMaxDelay().toMillis(), ceiling * 2);
         failedConnectAttempts.incrementAndGet();
         String reason = describeConnectFailure(cause);
         lastConnectFailure = reason;

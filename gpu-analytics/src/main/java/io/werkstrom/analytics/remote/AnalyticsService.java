@@ -135,6 +135,9 @@ public final class AnalyticsService implements AutoCloseable {
                      Float8Vector scores = new Float8Vector("score", allocator)) {
                     scores.allocateNew(Math.max(1, rowCount));
                     run(kernel, values, series, p, scores);
+                    // counted before the answer leaves, so a caller that has it sees it counted
+                    calls.incrementAndGet();
+                    rows.addAndGet(rowCount);
                     try (VectorSchemaRoot response = VectorSchemaRoot.of(scores)) {
                         response.setRowCount(rowCount);
                         listener.start(response);
@@ -142,8 +145,6 @@ public final class AnalyticsService implements AutoCloseable {
                         listener.completed();
                     }
                 }
-                calls.incrementAndGet();
-                rows.addAndGet(rowCount);
             } catch (IllegalArgumentException | ClassCastException e) {
                 refuse(listener, kernel.wireName() + ": " + e.getMessage());
             } catch (RuntimeException e) {
