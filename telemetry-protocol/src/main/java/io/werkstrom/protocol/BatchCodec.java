@@ -317,7 +317,9 @@ public final class BatchCodec {
         if (stored < Long.BYTES) {
             throw new BatchDecodeException("compressed buffer of " + stored + " bytes is shorter than its length prefix");
         }
-        long declared = buffer.getLong(0); // little-endian, as ArrowBuf reads and writes
+        // Arrow writes the length little-endian whatever the platform's order
+        long declared = org.apache.arrow.memory.util.MemoryUtil.LITTLE_ENDIAN ? buffer.getLong(0)
+                : Long.reverseBytes(buffer.getLong(0));
         byte[] frame = new byte[(int) (stored - Long.BYTES)];
         buffer.getBytes(Long.BYTES, frame);
         byte[] content;
