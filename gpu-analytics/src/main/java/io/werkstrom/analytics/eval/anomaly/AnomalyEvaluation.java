@@ -9,11 +9,11 @@ import java.util.Map;
 /**
  * The anomaly-detection evaluation commands, as they follow the word {@code eval}:
  * <pre>
- *   anomaly --dataset skab --data DIR [--detector pca|mset]   SKAB-format files below DIR
+ *   anomaly --dataset skab --data DIR [--detector shift|pca|mset]   SKAB-format files below DIR
  *   anomaly --dataset nab  --data DIR [--detector ensemble|novelty|range|robust-z|robust-z-adaptive]
  *                                       a corpus in NAB's layout at DIR
  * </pre>
- * Without {@code --detector} each dataset runs its best-scoring detector ({@code pca} for SKAB,
+ * Without {@code --detector} each dataset runs its best-scoring detector ({@code shift} for SKAB,
  * {@code ensemble} for NAB); the detector that ran is named on {@code err}, the JSON keys stay as
  * below.
  * Progress goes to {@code err}; the result is one JSON object, the last line of {@code out}:
@@ -27,7 +27,7 @@ import java.util.Map;
 public final class AnomalyEvaluation {
 
     static final String USAGE = "usage: eval anomaly --dataset skab|nab --data DIR [--detector NAME]\n"
-            + "  detectors: skab: pca (default), mset;"
+            + "  detectors: skab: shift (default), pca, mset;"
             + " nab: ensemble (default), novelty, range, robust-z, robust-z-adaptive";
 
     private AnomalyEvaluation() {
@@ -74,7 +74,7 @@ public final class AnomalyEvaluation {
             err.println("eval anomaly: --data is required: the folder holding the " + dataset + " data\n" + USAGE);
             return 2;
         }
-        SkabEvaluation.Detector skabDetector = SkabEvaluation.Detector.PCA;
+        SkabEvaluation.Detector skabDetector = SkabEvaluation.Detector.SHIFT;
         NabEvaluation.Detector nabDetector = NabEvaluation.Detector.ENSEMBLE;
         if (detector != null) {
             boolean known;
@@ -87,7 +87,7 @@ public final class AnomalyEvaluation {
             }
             if (!known) {
                 err.println("eval anomaly: --detector '" + detector + "' is not known for " + dataset
-                        + "; accepted values: " + (dataset.equals("skab") ? "pca, mset"
+                        + "; accepted values: " + (dataset.equals("skab") ? "shift, pca, mset"
                         : "ensemble, novelty, range, robust-z, robust-z-adaptive") + "\n" + USAGE);
                 return 2;
             }

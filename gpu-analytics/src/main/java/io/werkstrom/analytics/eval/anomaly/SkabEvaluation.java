@@ -4,18 +4,22 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 
+import io.werkstrom.analytics.detect.MeanShiftDetector;
+import io.werkstrom.analytics.detect.MeanShiftOptions;
 import io.werkstrom.analytics.detect.MsetDetector;
 import io.werkstrom.analytics.detect.MsetOptions;
 import io.werkstrom.analytics.detect.PcaDetector;
 import io.werkstrom.analytics.detect.PcaOptions;
 
 /**
- * The SKAB protocol: per file, a multivariate detector ({@link Detector}: {@link PcaDetector}, the
- * default, or {@link MsetDetector}) is fitted on the first
- * {@value #TRAINING_ROWS} rows (all sensor columns) and scores the rest. A row raises an alarm
- * when the mean of the detector's score over it and the {@code SMOOTHING_ROWS - 1} rows before it
- * (training rows included, never later ones) exceeds 1, that is when the sensors stay beyond
- * their training control limits rather than touch them once. Alarms are compared with the
+ * The SKAB protocol: per file, a detector ({@link Detector}: {@link MeanShiftDetector}, the
+ * default, {@link PcaDetector} or {@link MsetDetector}) is fitted on the first
+ * {@value #TRAINING_ROWS} rows (all sensor columns) and scores the rest. With the mean-shift
+ * detector a row raises an alarm when its score exceeds 1 (the detector averages over a moving
+ * window itself). With PCA or MSET a row raises an alarm when the mean of the detector's score
+ * over it and the {@code SMOOTHING_ROWS - 1} rows before it exceeds 1, that is when the sensors
+ * stay beyond their training control limits rather than touch them once. Either way a row's alarm
+ * depends on it and earlier rows only (training rows included). Alarms are compared with the
  * {@code anomaly} labels row by row, pooled over all scored rows of all files.
  */
 public final class SkabEvaluation {
@@ -32,6 +36,8 @@ public final class SkabEvaluation {
 
     /** The detectors this evaluation can run, by their command-line name. */
     public enum Detector {
+        /** {@link MeanShiftDetector}: per sensor, a sustained shift of the moving mean. */
+        SHIFT("shift"),
         /** {@link PcaDetector}: Hotelling's T² and SPE against their training limits. */
         PCA("pca"),
         /** {@link MsetDetector}: the MSET residual against its training limit. */
@@ -58,8 +64,16 @@ public final class SkabEvaluation {
         }
 
         double[] score(double[][] training, double[][] rows) {
-            return this == PCA ? PcaDetector.fit(training, options()).score(rows)
-                    : MsetDetector.fit(training, MsetOptions.defaults()).score(rows);
+            return switch (this) {
+                case SHIFT -> MeanShiftDetector.fit(training, MeanShiftOptions.defaults()).score(rows);
+                case PCA -> PcaDetector.fit(training, options()).score(rows);
+                case MSET -> MsetDetector.fit(training, MsetOptions.defaults()).score(rows);
+            };
+        }
+
+        /** Rows the score is averaged over before the alarm level: the mean-shift detector averages itself. */
+        int smoothingRows() {
+            return this == SHIFT ? 1 : SMOOTHING_ROWS;
         }
     }
 
@@ -77,7 +91,7 @@ public final class SkabEvaluation {
 
     /** The alarm of every row of {@code file} after the training rows, by the default detector. */
     public static boolean[] alarms(SkabFile file) {
-        return alarms(file, Detector.PCA);
+        return alarms(file, Detector.SHIFT);
     }
 
     /** The alarm of every row of {@code file} after the training rows, by {@code detector}. */
@@ -85,14 +99,15 @@ public final class SkabEvaluation {
         double[][] rows = file.rows();
         double[] score = detector.score(Arrays.copyOf(rows, TRAINING_ROWS), rows);
         boolean[] alarms = new boolean[rows.length - TRAINING_ROWS];
+        int smoothing = detector.smoothingRows();
         double sum = 0;
         for (int i = 0; i < rows.length; i++) {
             sum += score[i];
-            if (i >= SMOOTHING_ROWS) {
-                sum -= score[i - SMOOTHING_ROWS];
+            if (i >= smoothing) {
+                sum -= score[i - smoothing];
             }
             if (i >= TRAINING_ROWS) {
-                alarms[i - TRAINING_ROWS] = sum / Math.min(i + 1, SMOOTHING_ROWS) > ALARM_LEVEL;
+                alarms[i - TRAINING_ROWS] = sum / Math.min(i + 1, smoothing) > ALARM_LEVEL;
             }
         }
         return alarms;
@@ -100,7 +115,7 @@ public final class SkabEvaluation {
 
     /** {@link #evaluate(List, Detector, PrintStream)} with the default detector. */
     public static Result evaluate(List<SkabFile> files, PrintStream log) throws EvaluationDataException {
-        return evaluate(files, Detector.PCA, log);
+        return evaluate(files, Detector.SHIFT, log);
     }
 
     public static Result evaluate(List<SkabFile> files, Detector detector, PrintStream log)

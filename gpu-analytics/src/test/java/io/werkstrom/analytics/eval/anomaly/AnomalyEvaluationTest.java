@@ -107,7 +107,7 @@ class AnomalyEvaluationTest {
     void anUnknownDetectorIsAUsageErrorListingTheDatasetsDetectors() {
         assertEquals(2, run("anomaly", "--dataset", "skab", "--data", "x", "--detector", "novelty"));
         assertTrue(errBytes.toString(StandardCharsets.UTF_8)
-                .contains("--detector 'novelty' is not known for skab; accepted values: pca, mset"));
+                .contains("--detector 'novelty' is not known for skab; accepted values: shift, pca, mset"));
         assertEquals(2, run("anomaly", "--dataset", "nab", "--data", "x", "--detector", "mset"));
         assertTrue(errBytes.toString(StandardCharsets.UTF_8)
                 .contains("accepted values: ensemble, novelty, range, robust-z, robust-z-adaptive"));
