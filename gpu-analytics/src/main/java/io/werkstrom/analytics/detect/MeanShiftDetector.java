@@ -7,17 +7,17 @@ import java.util.Objects;
  * Finds sustained shifts of a machine's sensors away from their level in normal operation, one
  * sensor at a time, after a training window of normal rows.
  *
- * <p>Fitting: each sensor is standardised with its training mean and standard deviation. A sensor
- * whose variation is mostly slow (see {@link MeanShiftOptions#driftShare()}) is drifting and left
- * out; if every sensor drifts, all are kept, so there is always something to score. For each kept
- * sensor the limit is the largest distance of its moving mean (over
- * {@link MeanShiftOptions#window()} rows) from its training mean on the training rows with a full
- * window.
+ * <p>Fitting: each sensor is standardised with its training mean and standard deviation. Its
+ * limit is the largest distance of its moving mean (over {@link MeanShiftOptions#window()} rows)
+ * from its training mean on the training rows with a full window, times {@code margin}. A sensor
+ * whose variation is mostly slow (see {@link MeanShiftOptions#driftShare()}) is drifting: a short
+ * training window shows only part of its range, so its limit is multiplied by
+ * {@code driftMargin} as well.
  *
- * <p>Scoring: the score of a row is the largest, over the kept sensors, of the distance of the
- * sensor's moving mean from its training mean divided by {@code margin} times the sensor's limit.
- * Above 1 is an alarm: a sensor has moved, and stayed for about a window, further than
- * {@code margin} times anything training showed. The moving mean averages out fast noise, so a
+ * <p>Scoring: the score of a row is the largest, over the sensors, of the distance of the
+ * sensor's moving mean from its training mean divided by the sensor's limit. Above 1 is an alarm:
+ * a sensor has moved, and stayed for about a window, further than {@code margin} times anything
+ * training showed. The moving mean averages out fast noise, so a
  * small shift that lasts is seen; the limit from the training moving means, not from single rows,
  * keeps its scale. The detector is causal: the score of row {@code i} of a {@link #score} call
  * depends on rows {@code i - window + 1 … i} of that call only, so it can run online.
@@ -28,17 +28,15 @@ public final class MeanShiftDetector {
 
     private final int dims;
     private final int window;
-    private final double margin;
     private final double[] mean;
     private final double[] scale;
     private final boolean[] drifting;
     private final double[] limit;
 
-    private MeanShiftDetector(int dims, int window, double margin, double[] mean, double[] scale, boolean[] drifting,
+    private MeanShiftDetector(int dims, int window, double[] mean, double[] scale, boolean[] drifting,
                               double[] limit) {
         this.dims = dims;
         this.window = window;
-        this.margin = margin;
         this.mean = mean;
         this.scale = scale;
         this.drifting = drifting;
@@ -70,21 +68,14 @@ public final class MeanShiftDetector {
         double[] scale = standard.scale();
         int n = training.length;
         boolean[] drifting = new boolean[dims];
-        int kept = 0;
         double[] column = new double[n];
         for (int d = 0; d < dims; d++) {
             for (int i = 0; i < n; i++) {
                 column[i] = training[i][d];
             }
             drifting[d] = slowShare(column, options.driftWindow()) >= options.driftShare();
-            if (!drifting[d]) {
-                kept++;
-            }
         }
-        if (kept == 0) {
-            Arrays.fill(drifting, false);
-        }
-        MeanShiftDetector unlimited = new MeanShiftDetector(dims, options.window(), 1, mean, scale, drifting,
+        MeanShiftDetector unlimited = new MeanShiftDetector(dims, options.window(), mean, scale, drifting,
                 filled(dims, 1));
         double[][] deviation = unlimited.deviations(training);
         double[] limit = new double[dims];
@@ -95,9 +86,9 @@ public final class MeanShiftDetector {
         }
         for (int d = 0; d < dims; d++) {
             // A sensor constant in training: any move at all is beyond it.
-            limit[d] = Math.max(limit[d], 1e-12);
+            limit[d] = Math.max(limit[d], 1e-12) * options.margin() * (drifting[d] ? options.driftMargin() : 1);
         }
-        return new MeanShiftDetector(dims, options.window(), options.margin(), mean, scale, drifting, limit);
+        return new MeanShiftDetector(dims, options.window(), mean, scale, drifting, limit);
     }
 
     private static double[] filled(int length, double value) {
@@ -148,14 +139,15 @@ public final class MeanShiftDetector {
         return dims;
     }
 
-    /** Per sensor, whether it was found drifting on the training rows and is left out (a copy). */
+    /** Per sensor, whether it was found drifting on the training rows (a copy). */
     public boolean[] drifting() {
         return drifting.clone();
     }
 
     /**
-     * Per sensor, the largest distance of its training moving mean from its training mean, in
-     * training standard deviations (a copy; meaningless for a drifting sensor).
+     * Per sensor, the distance of its moving mean from its training mean, in training standard
+     * deviations, above which it is beyond normal: its largest on the training rows times
+     * {@code margin}, and times {@code driftMargin} for a drifting sensor (a copy).
      */
     public double[] limits() {
         return limit.clone();
@@ -189,8 +181,8 @@ public final class MeanShiftDetector {
     }
 
     /**
-     * Per row, the largest ratio over the kept sensors of the moving mean's distance from the
-     * training mean to {@code margin} times the sensor's limit; above 1 is beyond normal.
+     * Per row, the largest ratio over the sensors of the moving mean's distance from the training
+     * mean to the sensor's {@linkplain #limits() limit}; above 1 is beyond normal.
      * {@code rows} are consecutive; the score of row {@code i} uses rows up to {@code i} only.
      */
     public double[] score(double[][] rows) {
@@ -199,9 +191,7 @@ public final class MeanShiftDetector {
         for (int i = 0; i < rows.length; i++) {
             double worst = 0;
             for (int d = 0; d < dims; d++) {
-                if (!drifting[d]) {
-                    worst = Math.max(worst, deviation[i][d] / (margin * limit[d]));
-                }
+                worst = Math.max(worst, deviation[i][d] / limit[d]);
             }
             out[i] = worst;
         }

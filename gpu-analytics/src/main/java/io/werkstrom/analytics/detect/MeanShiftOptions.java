@@ -8,12 +8,15 @@ package io.werkstrom.analytics.detect;
  *   <li>{@code window} (20): rows in the moving mean of each sensor; the mean of row {@code i}
  *       covers rows {@code i - window + 1 … i}, never a later one. A longer window sees smaller
  *       sustained shifts and raises its alarm later.</li>
- *   <li>{@code margin} (2.5): a sensor is beyond normal when its moving mean lies this many times
+ *   <li>{@code margin} (2.75): a sensor is beyond normal when its moving mean lies this many times
  *       further from its training mean than it ever did on the training rows.</li>
  *   <li>{@code driftWindow} (30) and {@code driftShare} (0.5): a sensor whose training moving
  *       mean over {@code driftWindow} rows keeps at least {@code driftShare} of the variance of
  *       its training values is drifting (a temperature still settling): its variation is slow,
- *       so a few hundred training rows cannot show where it may go, and it is left out.</li>
+ *       so a few hundred training rows cannot show how far it may go.</li>
+ *   <li>{@code driftMargin} (10): a drifting sensor is judged with {@code margin} times this,
+ *       so that only a move an order of magnitude beyond its training range counts (a leak that
+ *       heats the water, a rotor that shakes the rig), not the drift itself.</li>
  *   <li>{@code minScale} (1e-9): the smallest standard deviation a sensor is standardised
  *       with.</li>
  * </ul>
@@ -26,6 +29,7 @@ public final class MeanShiftOptions {
     private final double margin;
     private final int driftWindow;
     private final double driftShare;
+    private final double driftMargin;
     private final double minScale;
 
     private MeanShiftOptions(Builder b) {
@@ -33,6 +37,7 @@ public final class MeanShiftOptions {
         margin = b.margin;
         driftWindow = b.driftWindow;
         driftShare = b.driftShare;
+        driftMargin = b.driftMargin;
         minScale = b.minScale;
     }
 
@@ -46,7 +51,7 @@ public final class MeanShiftOptions {
 
     public Builder toBuilder() {
         return new Builder().window(window).margin(margin).driftWindow(driftWindow).driftShare(driftShare)
-                .minScale(minScale);
+                .driftMargin(driftMargin).minScale(minScale);
     }
 
     public int window() {
@@ -65,6 +70,10 @@ public final class MeanShiftOptions {
         return driftShare;
     }
 
+    public double driftMargin() {
+        return driftMargin;
+    }
+
     public double minScale() {
         return minScale;
     }
@@ -72,9 +81,10 @@ public final class MeanShiftOptions {
     /** Collects options; {@link #build()} validates them. */
     public static final class Builder {
         private int window = 20;
-        private double margin = 2.5;
+        private double margin = 2.75;
         private int driftWindow = 30;
         private double driftShare = 0.5;
+        private double driftMargin = 10;
         private double minScale = 1e-9;
 
         private Builder() {
@@ -100,6 +110,11 @@ public final class MeanShiftOptions {
             return this;
         }
 
+        public Builder driftMargin(double factor) {
+            this.driftMargin = factor;
+            return this;
+        }
+
         public Builder minScale(double scale) {
             this.minScale = scale;
             return this;
@@ -117,6 +132,10 @@ public final class MeanShiftOptions {
             }
             if (!(driftShare > 0) || Double.isInfinite(driftShare)) {
                 throw new IllegalArgumentException("driftShare must be a finite number > 0, got " + driftShare + ".");
+            }
+            if (!(driftMargin >= 1) || Double.isInfinite(driftMargin)) {
+                throw new IllegalArgumentException("driftMargin must be a finite number >= 1, got " + driftMargin
+                        + ".");
             }
             if (!(minScale > 0) || Double.isInfinite(minScale)) {
                 throw new IllegalArgumentException("minScale must be a finite number > 0, got " + minScale + ".");

@@ -3,6 +3,8 @@ package io.werkstrom.analytics.eval.anomaly;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import io.werkstrom.analytics.detect.MeanShiftDetector;
 import io.werkstrom.analytics.detect.MeanShiftOptions;
@@ -121,6 +123,9 @@ public final class SkabEvaluation {
     public static Result evaluate(List<SkabFile> files, Detector detector, PrintStream log)
             throws EvaluationDataException {
         BinaryCounts total = BinaryCounts.EMPTY;
+        // Per top-level folder (SKAB's valve1, valve2, other), so that a setting chosen on one
+        // group can be checked on the others.
+        Map<String, BinaryCounts> groups = new TreeMap<>();
         int scored = 0;
         for (SkabFile file : files) {
             if (file.length() <= TRAINING_ROWS) {
@@ -141,7 +146,16 @@ public final class SkabEvaluation {
             log.printf("skab: %s: %d rows scored, f1 %.3f, far %.3f, mar %.3f%n", file.name(), alarms.length,
                     counts.f1(), counts.falseAlarmRate(), counts.missedAlarmRate());
             total = total.plus(counts);
+            int slash = file.name().indexOf('/');
+            if (slash > 0) {
+                groups.merge(file.name().substring(0, slash), counts, BinaryCounts::plus);
+            }
             scored++;
+        }
+        for (Map.Entry<String, BinaryCounts> group : groups.entrySet()) {
+            BinaryCounts c = group.getValue();
+            log.printf("skab: group %s: f1 %.4f, far %.4f, mar %.4f%n", group.getKey(), c.f1(), c.falseAlarmRate(),
+                    c.missedAlarmRate());
         }
         if (scored == 0) {
             throw new EvaluationDataException("no SKAB file has rows after the " + TRAINING_ROWS + " training rows");
