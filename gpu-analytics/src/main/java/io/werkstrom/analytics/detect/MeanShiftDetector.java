@@ -17,9 +17,9 @@ import java.util.Objects;
  * <p>Scoring: the score of a row is the largest, over the sensors, of the distance of the
  * sensor's moving mean from its training mean divided by the sensor's limit. Above 1 is an alarm:
  * a sensor has moved, and stayed for about a window, further than {@code margin} times anything
- * training showed. The moving mean averages out fast noise, so a
- * small shift that lasts is seen; the limit from the training moving means, not from single rows,
- * keeps its scale. The detector is causal: the score of row {@code i} of a {@link #score} call
+ * training showed. The moving mean averages out fast noise, so a small shift that lasts is seen;
+ * the limit from the training moving means, not from single rows, keeps its scale. The detector
+ * is causal: the score of row {@code i} of a {@link #score} call
  * depends on rows {@code i - window + 1 … i} of that call only, so it can run online.
  *
  * <p>Immutable after {@link #fit}; thread-safe.
