@@ -52,7 +52,8 @@ class ModelRegistryIT {
         byte[] model = QualityPredictionFixtures.vibrationModel().toBytes();
         AtomicLong clock = new AtomicLong();
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
-             ModelRegistry registry = new ModelRegistry(store, Duration.ofSeconds(60), clock::get)) {
+             ModelRegistry<PartQualityModel> registry = new ModelRegistry<>(store, ModelRegistry.PART_SCRAP,
+                     PartQualityModel::fromBytes, Duration.ofSeconds(60), clock::get)) {
             assertTrue(registry.modelFor("t1", "m1").isEmpty(), "no model stored yet");
 
             assertEquals(1, publish(db, "t1", ModelCatalog.DEFAULT_TYPE, model));
