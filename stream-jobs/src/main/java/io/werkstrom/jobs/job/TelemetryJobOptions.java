@@ -263,6 +263,9 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("rul.max-history", new Argument(false, "maxHistory", "cycles kept per machine, "
                 + RulPredictionOptions.MIN_MAX_HISTORY + ".." + RulPredictionOptions.MAX_MAX_HISTORY + "; default "
                 + RulPredictionOptions.DEFAULT_MAX_HISTORY, (b, v) -> b.rulMaxHistory = parseInt(v)));
+        ARGUMENTS.put("rul.reorder-delay", new Argument(false, "reorderDelay", "a duration; how long a machine's cycle"
+                + " waits for its other samples and earlier cycles; default "
+                + format(RulPredictionOptions.DEFAULT_REORDER_DELAY), (b, v) -> b.rulReorderDelay = parseDuration(v)));
         ARGUMENTS.put("event-time.out-of-orderness", new Argument(false, "outOfOrderness", "a duration; how far behind "
                 + "a gateway's newest sample its others may arrive; default " + format(EventTimeOptions.DEFAULT_OUT_OF_ORDERNESS),
                 (b, v) -> b.outOfOrderness = parseDuration(v)));
@@ -428,6 +431,7 @@ public record TelemetryJobOptions(
         private RulPredictionOptions rul;
         private boolean rulEnabled = true;
         private int rulMaxHistory = RulPredictionOptions.DEFAULT_MAX_HISTORY;
+        private Duration rulReorderDelay = RulPredictionOptions.DEFAULT_REORDER_DELAY;
 
         private Builder() {
         }
@@ -582,7 +586,7 @@ public record TelemetryJobOptions(
             return new TelemetryJobOptions(mqtt, storeOptions, sinkOptions, parallelism, checkpointInterval, maxClockSkew,
                     detectorEnabled, detectorOptions, kernelBackend, predictionEnabled, modelRefresh,
                     alerts != null ? alerts : new AlertOptions(alertsEnabled, alertRuleReload, alertTickInterval),
-                    eventTimeOptions, rul != null ? rul : new RulPredictionOptions(rulEnabled, rulMaxHistory));
+                    eventTimeOptions, rul != null ? rul : new RulPredictionOptions(rulEnabled, rulMaxHistory, rulReorderDelay));
         }
     }
 }

@@ -4,18 +4,23 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import io.werkstrom.analytics.predict.EngineRun;
+import io.werkstrom.protocol.GatewayAddress;
 
 /**
  * One machine's run toward failure as the remaining-useful-life operator keeps it: the cycles
- * assembled so far (bounded), the cycle being assembled, and the run's start and cycle count.
+ * assembled so far (bounded), the timestamps still being assembled, and the run's start and
+ * cycle count.
  *
  * <p>Bounded history: the first {@value #HEAD} cycles of the run are kept (the features compare
  * the latest cycles with the run's first ten) and the latest {@code maxHistory - HEAD}; an older
  * cycle in between is forgotten. The features' windows reach back at most twice the model's
  * window, so predictions stay exact while {@code maxHistory} exceeds the longest training run;
- * beyond it only the features' cycle count stops growing.
+ * beyond it only the features' cycle count stops growing. Timestamps being assembled are bounded
+ * by what arrives within the reorder delay.
  *
  * <p>Mutable, not thread-safe; serialisable so that a stream operator keeps it as keyed state.
  */
@@ -26,6 +31,12 @@ public final class MachineRun implements Serializable {
     /** Cycles at the start of a run that are never forgotten. */
     static final int HEAD = 10;
 
+    private String tenant;
+    private String site;
+    private String gateway;
+    private String machine;
+    private long receivedAtMicros;
+
     /** The sensors of a cycle, in the order of the values kept; empty until a model is in force. */
     private String[] columns = new String[0];
     /** Cycle number and values of every kept cycle, oldest first. */
@@ -33,10 +44,34 @@ public final class MachineRun implements Serializable {
     private final ArrayList<double[]> values = new ArrayList<>();
     private long runStartMicros;
     private int cycles;
-    private long lastCycleMicros = Long.MIN_VALUE;
-    /** The cycle being assembled: its time and values (NaN where no good sample came yet). */
-    private long pendingMicros = Long.MIN_VALUE;
-    private double[] pending;
+    /** Every timestamp up to this one has been taken as a cycle, an incomplete one, or a failure. */
+    private long doneMicros = Long.MIN_VALUE;
+    /** Timestamps being assembled: the values so far (NaN where no good sample came yet). */
+    private final TreeMap<Long, double[]> assembling = new TreeMap<>();
+    /** Failure times not taken yet. */
+    private final TreeMap<Long, Boolean> failures = new TreeMap<>();
+    /** Per timestamp being assembled (or failure), the processing time (ms) from which it is taken. */
+    private final TreeMap<Long, Long> dueMillis = new TreeMap<>();
+
+    void identify(GatewayAddress source, String machine, long receivedAtMicros) {
+        this.tenant = source.tenant();
+        this.site = source.site();
+        this.gateway = source.gateway();
+        this.machine = machine;
+        this.receivedAtMicros = receivedAtMicros;
+    }
+
+    GatewayAddress source() {
+        return new GatewayAddress(tenant, site, gateway);
+    }
+
+    String machine() {
+        return machine;
+    }
+
+    long receivedAtMicros() {
+        return receivedAtMicros;
+    }
 
     /** The sensor names a cycle needs, as set by {@link #useColumns}. */
     List<String> columns() {
@@ -45,8 +80,8 @@ public final class MachineRun implements Serializable {
 
     /**
      * Makes {@code sensors} the sensors a cycle needs. When they differ from the current ones (the
-     * first model, or a model version reading other sensors) the kept cycles and the cycle being
-     * assembled are forgotten, as they lack the new sensors; the run's start and count stay.
+     * first model, or a model version reading other sensors) the kept cycles and the timestamps
+     * being assembled are forgotten, as they lack the new sensors; the run's start and count stay.
      *
      * @return whether history was forgotten
      */
@@ -54,12 +89,16 @@ public final class MachineRun implements Serializable {
         if (Arrays.asList(columns).equals(sensors)) {
             return false;
         }
-        boolean forgot = !values.isEmpty();
+        boolean forgot = !values.isEmpty() || !assembling.isEmpty();
         columns = sensors.toArray(new String[0]);
         numbers.clear();
         values.clear();
-        pending = null;
-        pendingMicros = Long.MIN_VALUE;
+        for (Long time : assembling.keySet()) {
+            if (!failures.containsKey(time)) {
+                dueMillis.remove(time);
+            }
+        }
+        assembling.clear();
         return forgot;
     }
 
@@ -72,32 +111,64 @@ public final class MachineRun implements Serializable {
         return -1;
     }
 
-    long lastCycleMicros() {
-        return lastCycleMicros;
+    /** Whether {@code micros} was already taken (a sample for it is late). */
+    boolean done(long micros) {
+        return micros <= doneMicros;
     }
 
-    long pendingMicros() {
-        return pendingMicros;
+    /** Sets a value of the cycle at {@code micros}, due at {@code due} if it is new; NaN marks a bad sample. */
+    void assemble(long micros, int column, double value, long due) {
+        double[] cycle = assembling.computeIfAbsent(micros, t -> {
+            double[] v = new double[columns.length];
+            Arrays.fill(v, Double.NaN);
+            return v;
+        });
+        // A good sample is not overwritten by a bad duplicate.
+        if (!Double.isNaN(value) || Double.isNaN(cycle[column])) {
+            cycle[column] = value;
+        }
+        dueMillis.putIfAbsent(micros, due);
     }
 
-    boolean hasPending() {
-        return pending != null;
+    void failAt(long micros, long due) {
+        failures.put(micros, Boolean.TRUE);
+        dueMillis.putIfAbsent(micros, due);
     }
 
-    /** Starts assembling the cycle at {@code micros}, discarding the one in progress. */
-    void startPending(long micros) {
-        pendingMicros = micros;
-        pending = new double[columns.length];
-        Arrays.fill(pending, Double.NaN);
+    /** The latest timestamp that is due at {@code nowMillis} (earlier ones go with it), or null. */
+    Long latestDue(long nowMillis) {
+        Long latest = null;
+        for (Map.Entry<Long, Long> e : dueMillis.entrySet()) {
+            if (e.getValue() <= nowMillis) {
+                latest = e.getKey();
+            }
+        }
+        return latest;
     }
 
-    /** Sets a value of the cycle being assembled; NaN marks a sensor whose sample was bad. */
-    void setPending(int column, double value) {
-        pending[column] = value;
+    /** The earliest processing time at which something is due, or null when nothing waits. */
+    Long nextDue() {
+        return dueMillis.values().stream().min(Long::compare).orElse(null);
     }
 
-    boolean pendingComplete() {
-        for (double v : pending) {
+    /** The first waiting timestamp, or null. */
+    Long firstWaiting() {
+        return dueMillis.isEmpty() ? null : dueMillis.firstKey();
+    }
+
+    /** Takes the waiting timestamp {@code micros}: its cycle values (null if none) and whether it is a failure. */
+    double[] takeCycle(long micros) {
+        dueMillis.remove(micros);
+        doneMicros = Math.max(doneMicros, micros);
+        return assembling.remove(micros);
+    }
+
+    boolean takeFailure(long micros) {
+        return failures.remove(micros) != null;
+    }
+
+    static boolean complete(double[] cycle) {
+        for (double v : cycle) {
             if (Double.isNaN(v)) {
                 return false;
             }
@@ -105,25 +176,18 @@ public final class MachineRun implements Serializable {
         return true;
     }
 
-    /** Ends the cycle being assembled as the run's next cycle, forgetting an old one beyond {@code maxHistory}. */
-    void completePending(int maxHistory) {
+    /** Appends the cycle at {@code micros} as the run's next, forgetting an old one beyond {@code maxHistory}. */
+    void addCycle(long micros, double[] cycle, int maxHistory) {
         if (cycles == 0) {
-            runStartMicros = pendingMicros;
+            runStartMicros = micros;
         }
         cycles++;
         numbers.add(cycles);
-        values.add(pending);
+        values.add(cycle);
         if (values.size() > maxHistory) {
             numbers.remove(HEAD);
             values.remove(HEAD);
         }
-        lastCycleMicros = pendingMicros;
-        pending = null;
-    }
-
-    /** Drops the cycle being assembled (it can no longer complete). */
-    void dropPending() {
-        pending = null;
     }
 
     /** Cycles of the current run so far. */
@@ -135,11 +199,15 @@ public final class MachineRun implements Serializable {
         return values.size();
     }
 
+    int waiting() {
+        return dueMillis.size();
+    }
+
     long runStartMicros() {
         return runStartMicros;
     }
 
-    /** Ends the run (it failed): the next cycle completed starts a new one. A cycle being assembled stays. */
+    /** Ends the run (it failed): the next cycle starts a new one. */
     void endRun() {
         cycles = 0;
         runStartMicros = 0;

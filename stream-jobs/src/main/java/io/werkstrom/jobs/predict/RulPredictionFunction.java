@@ -17,7 +17,8 @@ import io.werkstrom.jobs.storage.StoreOptions;
 /**
  * Predicts the remaining useful life of machines cycle by cycle, keyed by machine
  * ({@link MachineSamples#key()}): the machine's run ({@link MachineRun}) is keyed state, so a
- * run survives checkpoints and restarts; the models come from a {@link ModelRegistry} opened in
+ * run survives checkpoints and restarts, and a processing-time timer takes the cycles whose
+ * reorder delay has passed; the models come from a {@link ModelRegistry} opened in
  * {@link #open} and closed in {@link #close}. The logic is {@link RulPredictor}'s.
  */
 public final class RulPredictionFunction extends KeyedProcessFunction<String, MachineSamples, RulPrediction> {
@@ -49,7 +50,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
     @Override
     public void open(OpenContext openContext) {
         registry = ModelRegistry.rul(store, modelRefresh);
-        predictor = new RulPredictor(registry::modelFor, options.maxHistory());
+        predictor = new RulPredictor(registry::modelFor, options.maxHistory(), options.reorderDelay());
         runs = getRuntimeContext().getState(new ValueStateDescriptor<>("machine-runs",
                 TypeInformation.of(MachineRun.class)));
         counts = new RulPredictor.Counts();
@@ -68,13 +69,38 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
         if (run == null) {
             run = new MachineRun();
         }
-        for (RulPrediction prediction : predictor.accept(samples, run, counts)) {
+        long now = context.timerService().currentProcessingTime();
+        emit(predictor.accept(samples, run, now, counts), out);
+        settle(run, context.timerService());
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext context, Collector<RulPrediction> out) throws Exception {
+        MachineRun run = runs.value();
+        if (run == null) {
+            return;
+        }
+        emit(predictor.due(run, context.timerService().currentProcessingTime(), counts), out);
+        settle(run, context.timerService());
+    }
+
+    /** Stores the run and asks to be called when its next waiting timestamp is due. */
+    private void settle(MachineRun run, org.apache.flink.streaming.api.TimerService timers) throws Exception {
+        runs.update(run);
+        Long next = run.nextDue();
+        if (next != null) {
+            // Timers of one key at the same millisecond are one timer.
+            timers.registerProcessingTimeTimer(next);
+        }
+    }
+
+    private void emit(java.util.List<RulPrediction> predictions, Collector<RulPrediction> out) {
+        for (RulPrediction prediction : predictions) {
             if (prediction.hasPrediction()) {
                 predicted.inc();
             }
             out.collect(prediction);
         }
-        runs.update(run);
         withoutModel.inc(counts.withoutModel);
         incomplete.inc(counts.incompleteCycles);
         late.inc(counts.lateSamples);

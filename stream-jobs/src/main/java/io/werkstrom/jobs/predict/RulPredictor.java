@@ -1,8 +1,7 @@
 package io.werkstrom.jobs.predict;
 
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
@@ -16,13 +15,14 @@ import io.werkstrom.jobs.storage.RulPrediction;
  * operator {@link RulPredictionFunction}, testable without Flink.
  *
  * <p>A cycle is the set of good samples, one per sensor the model reads, with the same
- * timestamp: it is complete, and predicted, when the last of them arrives (one C-MAPSS cycle
- * replayed by the gateway is one timestamp of its engine). A sample with a later timestamp ends
- * assembling an incomplete cycle, which is counted and not predicted; a sample at or before the
- * last complete cycle is counted as late and ignored. A good sample of the sensor
- * {@value #FAILURE} with a value of at least 0.5 is the machine's failure: its run ends at the
- * last complete cycle at or before it (the actual remaining life there is 0) and the next cycle
- * starts a new run. Within one call, a timestamp's failure is taken after its other samples.
+ * timestamp (one C-MAPSS cycle replayed by the gateway is one timestamp of its engine). A
+ * machine's batches may reach the operator out of order (several readers share a gateway's
+ * subscription), so a timestamp waits {@code reorderDelay} (processing time) from its first
+ * sample; then it and every earlier waiting timestamp are taken in time order: a complete cycle
+ * is predicted, an incomplete one counted. A sample for a timestamp already taken is late:
+ * counted and ignored. A good sample of the sensor {@value #FAILURE} with a value of at least 0.5
+ * is the machine's failure: its run ends with the last cycle at or before it (where the actual
+ * remaining life is 0), and the next cycle starts a new run.
  *
  * <p>Not thread-safe; one per operator instance.
  */
@@ -38,9 +38,9 @@ public final class RulPredictor {
     public static final class Counts {
         /** Distinct sample timestamps of machines whose tenant has no model for their type. */
         public long withoutModel;
-        /** Cycles that never got all their sensors' good samples. */
+        /** Cycles that did not get a good sample of every sensor the model reads in time. */
         public long incompleteCycles;
-        /** Samples at or before the machine's last complete cycle. */
+        /** Samples for a timestamp already taken. */
         public long lateSamples;
         /** Runs ended by a failure. */
         public long failures;
@@ -50,100 +50,114 @@ public final class RulPredictor {
 
     private final BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models;
     private final int maxHistory;
+    private final long reorderDelayMillis;
 
     /**
-     * @param models     the model in force for (tenant, machine), e.g. {@link ModelRegistry#modelFor}
-     * @param maxHistory cycles kept per machine (see {@link MachineRun}); at least {@value MachineRun#HEAD} + 2
+     * @param models       the model in force for (tenant, machine), e.g. {@link ModelRegistry#modelFor}
+     * @param maxHistory   cycles kept per machine (see {@link MachineRun}); at least {@value MachineRun#HEAD} + 2
+     * @param reorderDelay how long a timestamp waits for its other samples and for earlier ones
      */
     public RulPredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models,
-                        int maxHistory) {
+                        int maxHistory, Duration reorderDelay) {
         if (maxHistory < MachineRun.HEAD + 2) {
             throw new IllegalArgumentException("maxHistory must be at least " + (MachineRun.HEAD + 2) + " (was "
                     + maxHistory + ").");
         }
+        if (reorderDelay.isNegative()) {
+            throw new IllegalArgumentException("reorderDelay must not be negative (was " + reorderDelay + ").");
+        }
         this.models = models;
         this.maxHistory = maxHistory;
+        this.reorderDelayMillis = reorderDelay.toMillis();
     }
 
-    /** Feeds one machine's samples to {@code run} (its state) and returns the predictions and failures they yield. */
-    public List<RulPrediction> accept(MachineSamples samples, MachineRun run, Counts counts) {
-        List<RulPrediction> out = new ArrayList<>();
-        Optional<ModelRegistry.Loaded<StoredRulModel>> model =
-                models.apply(samples.source().tenant(), samples.machine());
-        if (model.isPresent() && run.useColumns(model.get().model().requiredSensorNames())) {
-            counts.historyResets++;
-        }
-        long[] times = samples.timestampsMicros();
-        Integer[] order = new Integer[samples.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        // Stable: a timestamp's samples keep their order, its failure goes after them.
-        Arrays.sort(order, Comparator.<Integer>comparingLong(i -> times[i])
-                .thenComparing(i -> FAILURE.equals(samples.sensors()[i])));
-        long lastTime = Long.MIN_VALUE;
-        for (int i : order) {
+    /**
+     * Adds one machine's samples to {@code run} (its state) at processing time {@code nowMillis}
+     * and returns the predictions and failures of what is due ({@link #due}).
+     */
+    public List<RulPrediction> accept(MachineSamples samples, MachineRun run, long nowMillis, Counts counts) {
+        run.identify(samples.source(), samples.machine(), samples.receivedAtMicros());
+        Optional<ModelRegistry.Loaded<StoredRulModel>> model = model(run, counts);
+        long due = nowMillis + reorderDelayMillis;
+        long lastWithoutModel = Long.MIN_VALUE;
+        for (int i = 0; i < samples.size(); i++) {
             String sensor = samples.sensors()[i];
-            long time = times[i];
+            long time = samples.timestampsMicros()[i];
             boolean good = samples.qualities()[i] < BAD;
             if (FAILURE.equals(sensor)) {
-                if (good && samples.values()[i] >= 0.5) {
-                    fail(samples, run, time, out, counts);
+                if (!good || samples.values()[i] < 0.5) {
+                    continue;
                 }
-                continue;
-            }
-            if (model.isEmpty()) {
-                if (time != lastTime) {
+                if (run.done(time)) {
+                    counts.lateSamples++;
+                } else {
+                    run.failAt(time, due);
+                }
+            } else if (model.isEmpty()) {
+                if (time != lastWithoutModel) {
                     counts.withoutModel++;
-                    lastTime = time;
+                    lastWithoutModel = time;
                 }
-                continue;
+            } else {
+                int column = run.column(sensor);
+                if (column < 0) {
+                    continue;
+                }
+                if (run.done(time)) {
+                    counts.lateSamples++;
+                } else {
+                    run.assemble(time, column, good ? samples.values()[i] : Double.NaN, due);
+                }
             }
-            int column = run.column(sensor);
-            if (column < 0) {
-                continue;
-            }
-            if (time <= run.lastCycleMicros()) {
-                counts.lateSamples++;
-                continue;
-            }
-            if (!run.hasPending() || time > run.pendingMicros()) {
-                if (run.hasPending()) {
+        }
+        return due(run, nowMillis, counts);
+    }
+
+    /**
+     * Takes, in time order, every waiting timestamp up to the latest one due at {@code nowMillis}:
+     * returns the predictions of complete cycles and the failures. {@link MachineRun#nextDue()}
+     * then says when to call again.
+     */
+    public List<RulPrediction> due(MachineRun run, long nowMillis, Counts counts) {
+        Long latest = run.latestDue(nowMillis);
+        if (latest == null) {
+            return List.of();
+        }
+        Optional<ModelRegistry.Loaded<StoredRulModel>> model = model(run, counts);
+        List<RulPrediction> out = new ArrayList<>();
+        for (Long time = run.firstWaiting(); time != null && time <= latest; time = run.firstWaiting()) {
+            double[] cycle = run.takeCycle(time);
+            if (cycle != null) {
+                if (model.isPresent() && MachineRun.complete(cycle)) {
+                    run.addCycle(time, cycle, maxHistory);
+                    out.add(predict(run, time, model.get()));
+                } else {
                     counts.incompleteCycles++;
                 }
-                run.startPending(time);
-            } else if (time < run.pendingMicros()) {
-                // Older than the cycle being assembled, newer than the last complete one: that
-                // cycle was already given up when this cycle's first sample came.
-                counts.lateSamples++;
-                continue;
             }
-            run.setPending(column, good ? samples.values()[i] : Double.NaN);
-            if (good && run.pendingComplete()) {
-                run.completePending(maxHistory);
-                out.add(predict(samples, run, model.get()));
+            if (run.takeFailure(time)) {
+                if (run.cycles() > 0) {
+                    out.add(RulPrediction.failure(run.source(), run.machine(), run.runStartMicros(), run.cycles(),
+                            time, run.receivedAtMicros()));
+                }
+                counts.failures++;
+                run.endRun();
             }
         }
         return out;
     }
 
-    private RulPrediction predict(MachineSamples samples, MachineRun run, ModelRegistry.Loaded<StoredRulModel> model) {
-        double rul = model.model().model().predictLastCycle(List.of(run.toEngineRun(model.model())))[0];
-        return new RulPrediction(samples.source(), samples.machine(), run.runStartMicros(), run.cycles(),
-                run.lastCycleMicros(), model.name(), model.version(), Math.max(0, rul), null,
-                samples.receivedAtMicros());
+    private Optional<ModelRegistry.Loaded<StoredRulModel>> model(MachineRun run, Counts counts) {
+        Optional<ModelRegistry.Loaded<StoredRulModel>> model = models.apply(run.source().tenant(), run.machine());
+        if (model.isPresent() && run.useColumns(model.get().model().requiredSensorNames())) {
+            counts.historyResets++;
+        }
+        return model;
     }
 
-    private static void fail(MachineSamples samples, MachineRun run, long time, List<RulPrediction> out, Counts counts) {
-        if (run.hasPending() && run.pendingMicros() <= time) {
-            counts.incompleteCycles++;
-            run.dropPending();
-        }
-        if (run.cycles() > 0) {
-            out.add(RulPrediction.failure(samples.source(), samples.machine(), run.runStartMicros(), run.cycles(),
-                    time, samples.receivedAtMicros()));
-        }
-        counts.failures++;
-        run.endRun();
+    private static RulPrediction predict(MachineRun run, long time, ModelRegistry.Loaded<StoredRulModel> model) {
+        double rul = model.model().model().predictLastCycle(List.of(run.toEngineRun(model.model())))[0];
+        return new RulPrediction(run.source(), run.machine(), run.runStartMicros(), run.cycles(), time, model.name(),
+                model.version(), Math.max(0, rul), null, run.receivedAtMicros());
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,7 +48,7 @@ class RulPredictorTest {
     }
 
     private static RulPredictor predictor(int maxHistory) {
-        return new RulPredictor((tenant, machine) -> Optional.of(model), maxHistory);
+        return new RulPredictor((tenant, machine) -> Optional.of(model), maxHistory, Duration.ZERO);
     }
 
     /** Every cycle of {@code run} from {@code from} (exclusive end {@code to}), one batch per cycle. */
@@ -57,7 +58,7 @@ class RulPredictorTest {
         for (int i = from; i < to; i++) {
             TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", i);
             RulFixtures.cycle(batch, "engine-1", run, i, offset + i * PERIOD);
-            out.addAll(predictor.accept(slice(batch.build()), state, counts));
+            out.addAll(predictor.accept(slice(batch.build()), state, 0, counts));
         }
         return out;
     }
@@ -112,7 +113,8 @@ class RulPredictorTest {
         EngineRun engine = engines.get(1);
         MachineRun state = new MachineRun();
         RulPredictor.Counts counts = new RulPredictor.Counts();
-        RulPredictor predictor = predictor(1_000);
+        RulPredictor predictor = new RulPredictor((tenant, machine) -> Optional.of(model), 1_000,
+                Duration.ofSeconds(1));
         assertEquals(List.of("s2", "s3", "s4", "s5", "s6"), model.model().requiredSensorNames(),
                 "the constant sensor s1 is not needed");
         TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);
@@ -128,26 +130,56 @@ class RulPredictorTest {
         for (int s = 1; s < 4; s++) {
             batch.add(START + 2 * PERIOD, "engine-1", RulFixtures.SENSOR_NAMES.get(s), engine.sensor(2, s), Quality.GOOD);
         }
-        assertTrue(predictor.accept(slice(batch.build()), state, counts).isEmpty());
-        assertEquals(2, counts.incompleteCycles);
-
+        assertTrue(predictor.accept(slice(batch.build()), state, 0, counts).isEmpty());
         TelemetryBatch.Builder rest = TelemetryBatch.builder("gw-1", 1);
         for (int s = 4; s < RulFixtures.SENSORS; s++) {
             rest.add(START + 2 * PERIOD, "engine-1", RulFixtures.SENSOR_NAMES.get(s), engine.sensor(2, s), Quality.GOOD);
         }
-        rest.add(START, "engine-1", "s3", 1.0, Quality.GOOD); // late: before the last complete cycle
-        rest.add(START + PERIOD + 1, "engine-1", "s2", 1.0, Quality.GOOD); // late: the slice is sorted by time
-        List<RulPrediction> out = predictor.accept(slice(rest.build()), state, counts);
+        assertTrue(predictor.accept(slice(rest.build()), state, 500, counts).isEmpty(), "nothing due yet");
+        assertEquals(Long.valueOf(1_000), state.nextDue());
+
+        List<RulPrediction> out = predictor.due(state, 1_000, counts);
         assertEquals(1, out.size());
         assertEquals(1, out.get(0).cycle(), "the first complete cycle starts the run");
         assertEquals(START + 2 * PERIOD, out.get(0).runStartMicros());
-        assertEquals(2, counts.lateSamples);
         assertEquals(2, counts.incompleteCycles);
+        assertEquals(null, state.nextDue());
+
+        TelemetryBatch.Builder late = TelemetryBatch.builder("gw-1", 2);
+        late.add(START + PERIOD, "engine-1", "s3", 1.0, Quality.GOOD);
+        late.add(START + 2 * PERIOD, "engine-1", RulPredictor.FAILURE, 1.0, Quality.GOOD);
+        assertTrue(predictor.accept(slice(late.build()), state, 2_000, counts).isEmpty());
+        assertEquals(2, counts.lateSamples);
+        assertEquals(0, counts.failures);
+    }
+
+    @Test
+    void cyclesDeliveredOutOfOrderWithinTheReorderDelayArePredictedInOrder() {
+        EngineRun engine = engines.get(0);
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        RulPredictor predictor = new RulPredictor((tenant, machine) -> Optional.of(model), 1_000,
+                Duration.ofSeconds(2));
+        List<RulPrediction> out = new ArrayList<>();
+        for (int i : new int[] {1, 0, 3, 2}) {
+            TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", i);
+            RulFixtures.cycle(batch, "engine-1", engine, i, START + i * PERIOD);
+            out.addAll(predictor.accept(slice(batch.build()), state, 100L * i, counts));
+        }
+        assertTrue(out.isEmpty());
+        out.addAll(predictor.due(state, 2_150, counts));
+        assertEquals(List.of(1, 2), out.stream().map(RulPrediction::cycle).toList(),
+                "cycles 0 and 1 are due; the earlier one first");
+        out.addAll(predictor.due(state, 2_300, counts));
+        assertEquals(List.of(1, 2, 3, 4), out.stream().map(RulPrediction::cycle).toList());
+        assertEquals(List.of(START, START + PERIOD, START + 2 * PERIOD, START + 3 * PERIOD),
+                out.stream().map(RulPrediction::cycleMicros).toList());
+        assertEquals(0, counts.incompleteCycles + counts.lateSamples);
     }
 
     @Test
     void withoutAModelNothingIsPredictedAndTheTimestampsAreCounted() {
-        RulPredictor predictor = new RulPredictor((tenant, machine) -> Optional.empty(), 1_000);
+        RulPredictor predictor = new RulPredictor((tenant, machine) -> Optional.empty(), 1_000, Duration.ZERO);
         MachineRun state = new MachineRun();
         RulPredictor.Counts counts = new RulPredictor.Counts();
         List<RulPrediction> out = replay(predictor, state, counts, engines.get(2), 0, engines.get(2).cycleCount(),
@@ -202,12 +234,12 @@ class RulPredictorTest {
         StoredRulModel renamed = new StoredRulModel(List.of("t1", "t2", "t3", "t4", "t5", "t6"),
                 model.model().model());
         RulPredictor other = new RulPredictor((tenant, machine) -> Optional.of(
-                new ModelRegistry.Loaded<>(renamed, ModelRegistry.RUL, 5, "default")), 1_000);
+                new ModelRegistry.Loaded<>(renamed, ModelRegistry.RUL, 5, "default")), 1_000, Duration.ZERO);
         TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 9);
         for (int s = 0; s < RulFixtures.SENSORS; s++) {
             batch.add(START + 5 * PERIOD, "engine-1", "t" + (s + 1), engines.get(0).sensor(5, s), Quality.GOOD);
         }
-        List<RulPrediction> out = other.accept(slice(batch.build()), state, counts);
+        List<RulPrediction> out = other.accept(slice(batch.build()), state, 0, counts);
         assertEquals(1, counts.historyResets);
         assertEquals(1, state.keptCycles());
         assertEquals(6, out.get(0).cycle(), "the run goes on");
@@ -219,7 +251,7 @@ class RulPredictorTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> predictor(5));
         assertTrue(e.getMessage().contains("maxHistory"), e.getMessage());
         IllegalArgumentException options = assertThrows(IllegalArgumentException.class,
-                () -> new RulPredictionOptions(true, 50));
+                () -> new RulPredictionOptions(true, 50, Duration.ZERO));
         assertTrue(options.getMessage().startsWith("maxHistory must be between 100"), options.getMessage());
     }
 }
