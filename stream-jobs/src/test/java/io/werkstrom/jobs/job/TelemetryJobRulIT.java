@@ -8,6 +8,9 @@ import static io.werkstrom.jobs.job.JobHarness.publish;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -25,8 +28,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
+import io.werkstrom.analytics.eval.quality.CmapssFiles;
 import io.werkstrom.analytics.predict.EngineRun;
+import io.werkstrom.analytics.predict.RulModel;
+import io.werkstrom.gateway.collect.replay.BadRowPolicy;
+import io.werkstrom.gateway.collect.replay.CmapssFormat;
+import io.werkstrom.gateway.collect.replay.ReplayTimeline;
 import io.werkstrom.jobs.predict.ModelRegistry;
 import io.werkstrom.jobs.predict.RulFixtures;
 import io.werkstrom.jobs.predict.StoredRulModel;
@@ -74,6 +83,9 @@ class TelemetryJobRulIT {
         }
     }
 
+    @TempDir
+    Path dir;
+
     @Test
     void replayedEnginesGetARemainingLifePerCycleAndTheActualOneAfterTheirFailure() throws Exception {
         String name = "rulreplay";
@@ -82,7 +94,16 @@ class TelemetryJobRulIT {
         SchemaMigrator.migrate(store);
         String tenant = "tenant-r";
         String untrained = "tenant-n";
-        StoredRulModel model = RulFixtures.model();
+        // Trained on C-MAPSS lines, replayed by the gateway's own C-MAPSS reader: the sensor names
+        // and the failure sample are the gateway's.
+        Path train = dir.resolve("train_FD001.txt");
+        Files.write(train, RulFixtures.cmapssLines(24, 80, 11), StandardCharsets.US_ASCII);
+        StoredRulModel model = new StoredRulModel(RulFixtures.cmapssSensors(),
+                RulModel.fit(CmapssFiles.readTrajectories(train), RulFixtures.fastOptions()));
+        Path replay = dir.resolve("replay.txt");
+        Files.write(replay, RulFixtures.cmapssLines(3, 70, 2024), StandardCharsets.US_ASCII);
+        List<EngineRun> engines = CmapssFiles.readTrajectories(replay);
+        ReplayTimeline timeline = CmapssFormat.read(replay, Duration.ofSeconds(1), BadRowPolicy.FAIL, true);
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
              Statement s = db.createStatement()) {
             // The fleet model serves the 'turbofan' type; version 2 is damaged and must be skipped.
@@ -115,27 +136,26 @@ class TelemetryJobRulIT {
             MqttClient publisher = JobHarness.publisher(broker.uri(), "publisher-" + name);
             try {
                 awaitSubscribed(publisher, codec, new GatewayAddress(tenant, "plant-1", "warm-up"), store, job);
-                List<EngineRun> engines = RulFixtures.engines(3, 70, 2024);
-                int longest = engines.stream().mapToInt(EngineRun::cycleCount).max().orElseThrow();
                 long start = BatchValidator.micros(Instant.now()) - 900_000_000L;
                 for (String t : List.of(tenant, untrained)) {
                     GatewayAddress gateway = new GatewayAddress(t, "plant-1", "replay");
-                    // Like the gateway's C-MAPSS replay: the engines run side by side, one
-                    // timestamp per cycle, and each fails at its last cycle.
-                    for (int i = 0; i < longest; i++) {
-                        TelemetryBatch.Builder batch = TelemetryBatch.builder(gateway.gateway(), i);
-                        for (int e = 0; e < engines.size(); e++) {
-                            if (i < engines.get(e).cycleCount()) {
-                                RulFixtures.cycle(batch, "engine-" + (e + 1), engines.get(e), i, start + i * PERIOD);
-                            }
+                    // One batch per replayed cycle: the engines run side by side and each fails at its last cycle.
+                    long sequence = 0;
+                    TelemetryBatch.Builder batch = TelemetryBatch.builder(gateway.gateway(), sequence);
+                    for (int row = 0; row < timeline.size(); row++) {
+                        if (batch.size() > 0 && timeline.offsetsMicros()[row] != timeline.offsetsMicros()[row - 1]) {
+                            publish(publisher, Topics.telemetry(gateway), codec.encode(batch.build()));
+                            batch = TelemetryBatch.builder(gateway.gateway(), ++sequence);
                         }
-                        publish(publisher, Topics.telemetry(gateway), codec.encode(batch.build()));
+                        batch.add(start + timeline.offsetsMicros()[row], timeline.machines()[row],
+                                timeline.sensors()[row], timeline.values()[row], timeline.quality(row));
                     }
+                    publish(publisher, Topics.telemetry(gateway), codec.encode(batch.build()));
                 }
                 int cycles = engines.stream().mapToInt(EngineRun::cycleCount).sum();
                 awaitCount(store, "RUL predictions with their actual remaining life", cycles, job,
                         "SELECT count(*) FROM rul_predictions WHERE tenant = ? AND actual_rul IS NOT NULL", tenant);
-                awaitCount(store, "telemetry of the tenant without a model", (long) cycles * 7 - cycles + 3, job,
+                awaitCount(store, "telemetry of the tenant without a model", timeline.size(), job,
                         "SELECT count(*) FROM telemetry WHERE tenant = ?", untrained);
 
                 assertEquals(0, count(store, "SELECT count(*) FROM rul_predictions WHERE tenant = ?", untrained),

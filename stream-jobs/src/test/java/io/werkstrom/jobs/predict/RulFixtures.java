@@ -2,6 +2,7 @@ package io.werkstrom.jobs.predict;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 import io.werkstrom.analytics.predict.EngineRun;
@@ -49,11 +50,54 @@ public final class RulFixtures {
 
     /** A small, fast model trained on {@link #engines}: remaining life capped at 60 cycles. */
     public static StoredRulModel model() {
-        RulOptions options = RulOptions.builder().rulCap(60).window(10).ensembleSize(1)
+        return new StoredRulModel(SENSOR_NAMES, RulModel.fit(engines(24, 80, 11), fastOptions()));
+    }
+
+    /** The names the gateway's C-MAPSS replay gives the 21 sensor columns. */
+    public static List<String> cmapssSensors() {
+        List<String> names = new ArrayList<>();
+        for (int s = 1; s <= 21; s++) {
+            names.add("s" + s);
+        }
+        return names;
+    }
+
+    /**
+     * C-MAPSS lines ({@code unit cycle setting1..3 s1..s21}) of engines run to failure, lives
+     * {@code minLife} to {@code minLife + 40} cycles: s2 and s3 drift toward failure, s1 is
+     * constant, the rest is noise.
+     */
+    public static List<String> cmapssLines(int engines, int minLife, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<String> lines = new ArrayList<>();
+        for (int unit = 1; unit <= engines; unit++) {
+            int life = minLife + random.nextInt(41);
+            for (int cycle = 1; cycle <= life; cycle++) {
+                double wear = Math.exp((cycle - life) / 20.0);
+                StringBuilder line = new StringBuilder().append(unit).append(' ').append(cycle);
+                line.append(String.format(Locale.ROOT, " %.4f %.4f 100.0", random.nextGaussian() * 0.002,
+                        random.nextGaussian() * 0.0003));
+                for (int s = 1; s <= 21; s++) {
+                    double value = switch (s) {
+                        case 1 -> 518.67;
+                        case 2 -> 642 + 4 * wear + random.nextGaussian() * 0.2;
+                        case 3 -> 1_590 - 6 * wear + random.nextGaussian() * 0.3;
+                        default -> 10 * s + random.nextGaussian();
+                    };
+                    line.append(String.format(Locale.ROOT, " %.4f", value));
+                }
+                lines.add(line.toString());
+            }
+        }
+        return lines;
+    }
+
+    /** The options of {@link #model()}: small and fast, remaining life capped at 60 cycles. */
+    public static RulOptions fastOptions() {
+        return RulOptions.builder().rulCap(60).window(10).ensembleSize(1)
                 .trees(GbtOptions.builder().trees(60).learningRate(0.1).maxLeaves(15).maxDepth(5).minLeafRows(10)
                         .l2(1.0).rowSubsample(1.0).featureSubsample(1.0).maxBins(64).seed(3).build())
                 .build();
-        return new StoredRulModel(SENSOR_NAMES, RulModel.fit(engines(24, 80, 11), options));
     }
 
     /**

@@ -13,10 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.SplittableRandom;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.jobs.predict.ModelRegistry;
+import io.werkstrom.jobs.predict.RulFixtures;
 import io.werkstrom.jobs.predict.StoredRulModel;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.testing.PostgresServer;
@@ -58,7 +56,7 @@ class RulTrainCommandIT {
 
     @Test
     void trainsStoresAVersionAndPrintsItsMeasurementsAsJson() throws Exception {
-        Files.write(dir.resolve("train_FD001.txt"), cmapssLines(14, 7), StandardCharsets.US_ASCII);
+        Files.write(dir.resolve("train_FD001.txt"), RulFixtures.cmapssLines(14, 60, 7), StandardCharsets.US_ASCII);
         List<String> args = List.of("rul", "--data", dir.toString(), "--jdbc-url", server.jdbcUrl(), "--tenant", "acme",
                 "--machine-type", "turbofan", "--trees", "40", "--ensemble", "1", "--holdout", "25");
         JsonNode first = json(run(args, 0));
@@ -102,7 +100,7 @@ class RulTrainCommandIT {
                 file.toString(), "--tenant", "acme"), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(new ByteArrayOutputStream())));
         assertTrue(usage.getMessage().contains("--jdbc-url is required"), usage.getMessage());
-        Files.write(file, cmapssLines(1, 3), StandardCharsets.US_ASCII);
+        Files.write(file, RulFixtures.cmapssLines(1, 60, 3), StandardCharsets.US_ASCII);
         IllegalStateException one = assertThrows(IllegalStateException.class, () -> TrainCommand.run(List.of("rul",
                 "--data", file.toString(), "--jdbc-url", server.jdbcUrl(), "--tenant", "acme"),
                 new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream())));
@@ -123,34 +121,5 @@ class RulTrainCommandIT {
     private static JsonNode json(String stdout) throws Exception {
         String[] lines = stdout.strip().split("\n");
         return new ObjectMapper().readTree(lines[lines.length - 1]);
-    }
-
-    /**
-     * C-MAPSS lines ({@code unit cycle setting1..3 s1..s21}) of engines run to failure, lives 60 to
-     * 100 cycles: s2 and s3 drift toward failure, s1 is constant, the rest is noise.
-     */
-    static List<String> cmapssLines(int engines, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        List<String> lines = new ArrayList<>();
-        for (int unit = 1; unit <= engines; unit++) {
-            int life = 60 + random.nextInt(41);
-            for (int cycle = 1; cycle <= life; cycle++) {
-                double wear = Math.exp((cycle - life) / 20.0);
-                StringBuilder line = new StringBuilder().append(unit).append(' ').append(cycle);
-                line.append(String.format(Locale.ROOT, " %.4f %.4f 100.0", random.nextGaussian() * 0.002,
-                        random.nextGaussian() * 0.0003));
-                for (int s = 1; s <= 21; s++) {
-                    double value = switch (s) {
-                        case 1 -> 518.67;
-                        case 2 -> 642 + 4 * wear + random.nextGaussian() * 0.2;
-                        case 3 -> 1_590 - 6 * wear + random.nextGaussian() * 0.3;
-                        default -> 10 * s + random.nextGaussian();
-                    };
-                    line.append(String.format(Locale.ROOT, " %.4f", value));
-                }
-                lines.add(line.toString());
-            }
-        }
-        return lines;
     }
 }
