@@ -31,6 +31,7 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,7 +157,7 @@ public final class TelemetryJob {
 
     /** Predicts the remaining useful life of machines cycle by cycle and stores it, with the actual one after a failure. */
     private static void predictRul(SingleOutputStreamOperator<ReceivedBatch> batches, TelemetryJobOptions options) {
-        batches.flatMap((ReceivedBatch batch, org.apache.flink.util.Collector<MachineSamples> out) ->
+        batches.flatMap((ReceivedBatch batch, Collector<MachineSamples> out) ->
                         MachineSamples.split(batch).forEach(out::collect))
                 .returns(TypeInformation.of(MachineSamples.class))
                 .name("split-by-machine")

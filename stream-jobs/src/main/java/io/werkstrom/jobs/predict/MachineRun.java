@@ -156,13 +156,17 @@ public final class MachineRun implements Serializable {
         return dueMillis.isEmpty() ? null : dueMillis.firstKey();
     }
 
-    /** Takes the waiting timestamp {@code micros}: its cycle values (null if none) and whether it is a failure. */
+    /**
+     * Takes the waiting timestamp {@code micros}: returns its cycle's values, or null when only a
+     * failure waited there ({@link #takeFailure} tells that). Samples for it are late from now on.
+     */
     double[] takeCycle(long micros) {
         dueMillis.remove(micros);
         doneMicros = Math.max(doneMicros, micros);
         return assembling.remove(micros);
     }
 
+    /** Whether a failure waited at {@code micros}; forgets it. */
     boolean takeFailure(long micros) {
         return failures.remove(micros) != null;
     }

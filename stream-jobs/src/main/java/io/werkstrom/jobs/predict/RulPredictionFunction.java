@@ -1,6 +1,7 @@
 package io.werkstrom.jobs.predict;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -8,6 +9,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -85,7 +87,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
     }
 
     /** Stores the run and asks to be called when its next waiting timestamp is due. */
-    private void settle(MachineRun run, org.apache.flink.streaming.api.TimerService timers) throws Exception {
+    private void settle(MachineRun run, TimerService timers) throws Exception {
         runs.update(run);
         Long next = run.nextDue();
         if (next != null) {
@@ -94,7 +96,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
         }
     }
 
-    private void emit(java.util.List<RulPrediction> predictions, Collector<RulPrediction> out) {
+    private void emit(List<RulPrediction> predictions, Collector<RulPrediction> out) {
         for (RulPrediction prediction : predictions) {
             if (prediction.hasPrediction()) {
                 predicted.inc();
