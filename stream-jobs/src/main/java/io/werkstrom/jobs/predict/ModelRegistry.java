@@ -20,8 +20,9 @@ import io.werkstrom.jobs.storage.StoreOptions;
 /**
  * The models of one name in force (part-scrap or remaining-useful-life models), per tenant and
  * machine type, read from the {@code models} table and read again after {@code refresh}, so that a
- * newly trained version is used without redeploying the job. A machine uses the model of its type ({@code machines} table), else the
- * tenant's {@value ModelCatalog#DEFAULT_TYPE} model: a fleet model covers a new machine at once.
+ * newly trained version is used without redeploying the job. A machine uses the model of its type
+ * ({@code machines} table), else the tenant's {@value ModelCatalog#DEFAULT_TYPE} model: a fleet
+ * model covers a new machine at once.
  *
  * <p>A version that cannot be read (stored by another build, damaged) is skipped with a warning
  * for the newest readable one. A database that cannot be reached keeps the models already
