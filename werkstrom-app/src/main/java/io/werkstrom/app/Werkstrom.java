@@ -64,6 +64,10 @@ public final class Werkstrom {
               train quality --jdbc-url URL --tenant T [--machine-type TYPE] [--since 7d | --simulated]
                                    train a part-scrap fleet model from labelled history and store
                                    it as the next version; running jobs pick it up
+              train rul --data FILE|DIR --jdbc-url URL --tenant T [--machine-type TYPE]
+                                   train a remaining-useful-life fleet model on C-MAPSS run-to-failure
+                                   data (train_FD001.txt in DIR); JSON: version, holdout_rmse, engines,
+                                   cycles as the last line
               report --jdbc-url URL [--since 1h] [--out report.html] [--tenant T]
                                    a self-contained HTML page with the dashboards' views: signals
                                    with anomalies, predicted against actual scrap, alerts

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.function.BiFunction;
 
 import io.werkstrom.analytics.predict.CycleTracker;
+import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.TelemetryBatch;
@@ -20,10 +21,10 @@ import io.werkstrom.protocol.TelemetryBatch;
  */
 public final class CyclePredictor {
 
-    private final BiFunction<String, String, Optional<ModelRegistry.Loaded>> models;
+    private final BiFunction<String, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models;
 
     /** @param models the model in force for (tenant, machine), e.g. {@link ModelRegistry#modelFor} */
-    public CyclePredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded>> models) {
+    public CyclePredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models) {
         this.models = models;
     }
 
@@ -36,7 +37,7 @@ public final class CyclePredictor {
         CycleTracker.Listener listener = new CycleTracker.Listener() {
             @Override
             public void cycleEnded(String machine, long endMicros, double[] features) {
-                Optional<ModelRegistry.Loaded> model = models.apply(received.source().tenant(), machine);
+                Optional<ModelRegistry.Loaded<PartQualityModel>> model = models.apply(received.source().tenant(), machine);
                 if (model.isEmpty()) {
                     return;
                 }

@@ -11,6 +11,7 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 import io.werkstrom.analytics.predict.CycleTracker;
+import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -28,7 +29,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
     private final StoreOptions store;
     private final Duration modelRefresh;
 
-    private transient ModelRegistry registry;
+    private transient ModelRegistry<PartQualityModel> registry;
     private transient CyclePredictor predictor;
     private transient ValueState<CycleTracker> cycles;
     private transient Counter predicted;
@@ -40,7 +41,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
 
     @Override
     public void open(OpenContext openContext) {
-        registry = new ModelRegistry(store, modelRefresh);
+        registry = ModelRegistry.partScrap(store, modelRefresh);
         predictor = new CyclePredictor(registry::modelFor);
         cycles = getRuntimeContext().getState(new ValueStateDescriptor<>("production-cycles",
                 TypeInformation.of(CycleTracker.class)));

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import io.werkstrom.analytics.predict.CycleFeatures;
 import io.werkstrom.analytics.predict.CycleTracker;
+import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.GatewayAddress;
@@ -21,7 +22,7 @@ import io.werkstrom.protocol.TelemetryBatch;
 class CyclePredictorTest {
 
     private static final GatewayAddress GATEWAY = new GatewayAddress("acme", "plant-1", "gw-1");
-    private static final ModelRegistry.Loaded MODEL = new ModelRegistry.Loaded(QualityPredictionFixtures.vibrationModel(),
+    private static final ModelRegistry.Loaded<PartQualityModel> MODEL = new ModelRegistry.Loaded<>(QualityPredictionFixtures.vibrationModel(),
             ModelRegistry.PART_SCRAP, 3, "default");
 
     @Test
