@@ -195,8 +195,9 @@ public final class EnsembleOptions {
                 throw new IllegalArgumentException("suppressionRatio must be a finite number >= 1, got "
                         + suppressionRatio + ".");
             }
-            if (confirmationRows < 0) {
-                throw new IllegalArgumentException("confirmationRows must be >= 0, got " + confirmationRows + ".");
+            if (confirmationRows < 0 || confirmationRows > PeakConfirmation.MAX_ROWS) {
+                throw new IllegalArgumentException("confirmationRows must be between 0 and " + PeakConfirmation.MAX_ROWS
+                        + ", got " + confirmationRows + ".");
             }
             return new EnsembleOptions(this);
         }

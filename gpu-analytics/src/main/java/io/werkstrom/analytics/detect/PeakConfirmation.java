@@ -12,18 +12,23 @@ package io.werkstrom.analytics.detect;
  */
 public final class PeakConfirmation {
 
+    /** The longest confirmation: far beyond any useful delay, small enough to allocate. */
+    public static final int MAX_ROWS = 1 << 20;
+
     /** The last {@code rows + 1} scores, oldest at {@code head} once full. */
     private final double[] pending;
     private int head;
     private long seen;
 
     /**
-     * @param rows how many later samples confirm a score before it is reported, at least 0
-     * @throws IllegalArgumentException when {@code rows} is negative
+     * @param rows how many later samples confirm a score before it is reported, from 0 to
+     *             {@link #MAX_ROWS}
+     * @throws IllegalArgumentException when {@code rows} is out of range
      */
     public PeakConfirmation(int rows) {
-        if (rows < 0) {
-            throw new IllegalArgumentException("confirmationRows must be >= 0, got " + rows + ".");
+        if (rows < 0 || rows > MAX_ROWS) {
+            throw new IllegalArgumentException("confirmationRows must be between 0 and " + MAX_ROWS + ", got " + rows
+                    + ".");
         }
         this.pending = new double[rows + 1];
     }

@@ -43,8 +43,13 @@ class PeakConfirmationTest {
     }
 
     @Test
-    void rejectsANegativeSpanNamingTheKey() {
+    void rejectsASpanOutOfRangeNamingTheKey() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new PeakConfirmation(-1)).getMessage()
+                .contains("confirmationRows"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new PeakConfirmation(Integer.MAX_VALUE))
+                .getMessage().contains("confirmationRows"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> EnsembleOptions.builder().confirmationRows(PeakConfirmation.MAX_ROWS + 1).build()).getMessage()
                 .contains("confirmationRows"));
         assertEquals(0, new PeakConfirmation(3).apply(1.0), "nothing is confirmed before 3 later rows");
     }
