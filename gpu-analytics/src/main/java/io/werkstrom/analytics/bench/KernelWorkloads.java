@@ -33,7 +33,7 @@ import io.werkstrom.analytics.predict.GradientBoostedTrees;
  * per sensor. The bytes of a run are what the kernel must read and write at least: its inputs,
  * its outputs and the per-series or per-machine parameters, once.
  *
- * <p>Owns an Arrow allocator and the vectors of the robust z-score workloads, released by
+ * <p>Owns an Arrow allocator and the vectors and model columns of every workload, released by
  * {@link #close()}; borrows the backend. Not thread-safe.
  */
 public final class KernelWorkloads implements AutoCloseable {
