@@ -60,7 +60,7 @@ public final class TornadoKernelBackend implements KernelBackend {
     }
 
     /**
-     * A backend whose device has just run a small batch through both kernels and matched the
+     * A backend whose device has just run a small batch through every kernel and matched the
      * plain-Java results within {@link #TOLERANCE}.
      *
      * @throws IllegalStateException when the device computes something else (the cause of any
