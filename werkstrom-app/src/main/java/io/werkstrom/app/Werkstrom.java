@@ -58,6 +58,8 @@ public final class Werkstrom {
               eval quality --dataset cmapss|ai4i --data DIR
                                    train and score the quality / remaining-life predictors on a
                                    public benchmark; JSON metrics as the last line
+                  (both eval commands: --backend auto|java|tornadovm|grpc://host:port, the
+                   kernel backend of the scoring, default auto)
               analytics serve [--port 8815] [--backend auto|java]
                                    serve the scoring kernels to Flink jobs over Arrow Flight
                                    (jobs: --analytics.backend=grpc://host:8815)

@@ -140,7 +140,8 @@ public final class TelemetryJob {
     private static DataStream<ScrapPrediction> predictQuality(SingleOutputStreamOperator<ReceivedBatch> batches,
                                                               TelemetryJobOptions options) {
         SingleOutputStreamOperator<QualityPrediction> predictions = batches.keyBy(AnomalyScoringFunction::key)
-                .process(new QualityPredictionFunction(options.store(), options.modelRefresh()))
+                .process(new QualityPredictionFunction(options.store(), options.modelRefresh(),
+                        options.kernelBackend()))
                 .returns(TypeInformation.of(QualityPrediction.class))
                 .name("predict-quality")
                 .uid("predict-quality");

@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.predict.CycleTracker;
 import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.storage.QualityPrediction;
@@ -22,10 +24,20 @@ import io.werkstrom.protocol.TelemetryBatch;
 public final class CyclePredictor {
 
     private final BiFunction<String, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models;
+    private final KernelBackend backend;
 
-    /** @param models the model in force for (tenant, machine), e.g. {@link ModelRegistry#modelFor} */
+    /** A predictor whose trees run on the process's shared Java backend. */
     public CyclePredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models) {
+        this(models, JavaKernelBackend.shared());
+    }
+
+    /**
+     * @param models  the model in force for (tenant, machine), e.g. {@link ModelRegistry#modelFor}
+     * @param backend evaluates the models' trees ({@link KernelBackend#treeMargins}); borrowed
+     */
+    public CyclePredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models, KernelBackend backend) {
         this.models = models;
+        this.backend = backend;
     }
 
     /** Feeds the batch's samples to {@code tracker} (the gateway's state) and returns the predictions it yields. */
@@ -41,7 +53,7 @@ public final class CyclePredictor {
                 if (model.isEmpty()) {
                     return;
                 }
-                double probability = Math.min(1.0, Math.max(0.0, model.get().model().probability(features)));
+                double probability = Math.min(1.0, Math.max(0.0, model.get().model().probabilities(List.of(features), backend)[0]));
                 QualityPrediction prediction = new QualityPrediction(received.source(), machine, endMicros,
                         model.get().name(), model.get().version(), probability, null, received.receivedAtMicros());
                 predictions.put(machine + '\u0000' + endMicros, prediction);

@@ -198,6 +198,18 @@ public final class NabEvaluation {
      */
     public static Map<String, NabScorer.Result> evaluate(NabCorpus corpus, Detector detector, PrintStream log)
             throws EvaluationDataException {
+        try (JavaKernelBackend backend = new JavaKernelBackend(1, Integer.MAX_VALUE)) {
+            return evaluate(corpus, detector, backend, log);
+        }
+    }
+
+    /**
+     * {@link #evaluate(NabCorpus, Detector, PrintStream)} with the robust z-score detectors'
+     * kernels on {@code backend} (borrowed; it must be thread-safe, as every backend is: the
+     * series are scored in parallel).
+     */
+    public static Map<String, NabScorer.Result> evaluate(NabCorpus corpus, Detector detector, KernelBackend backend,
+                                                         PrintStream log) throws EvaluationDataException {
         for (String key : PROFILES.values()) {
             if (!corpus.profiles().containsKey(key)) {
                 throw new EvaluationDataException(NabCorpus.PROFILES_FILE + " has no profile " + key
@@ -206,15 +218,12 @@ public final class NabEvaluation {
         }
         List<NabSeries> series = corpus.series();
         AtomicInteger done = new AtomicInteger();
-        List<double[]> scores;
-        try (JavaKernelBackend backend = new JavaKernelBackend(1, Integer.MAX_VALUE)) {
-            scores = series.parallelStream().map(s -> {
-                double[] result = detect(s, detector, backend);
-                log.printf("nab: %d/%d %s (%d rows, %d windows)%n", done.incrementAndGet(), series.size(),
-                        s.name(), s.length(), s.windows().size());
-                return result;
-            }).toList();
-        }
+        List<double[]> scores = series.parallelStream().map(s -> {
+            double[] result = detect(s, detector, backend);
+            log.printf("nab: %d/%d %s (%d rows, %d windows)%n", done.incrementAndGet(), series.size(),
+                    s.name(), s.length(), s.windows().size());
+            return result;
+        }).toList();
         Map<String, NabScorer.Result> results = new LinkedHashMap<>();
         for (Map.Entry<String, String> profile : PROFILES.entrySet()) {
             NabScorer.Result result = NabScorer.optimise(series, new ArrayList<>(scores),

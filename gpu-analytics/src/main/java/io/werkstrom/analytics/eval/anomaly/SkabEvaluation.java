@@ -12,6 +12,8 @@ import io.werkstrom.analytics.detect.MsetDetector;
 import io.werkstrom.analytics.detect.MsetOptions;
 import io.werkstrom.analytics.detect.PcaDetector;
 import io.werkstrom.analytics.detect.PcaOptions;
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackend;
 
 /**
  * The SKAB protocol: per file, a detector ({@link Detector}: {@link MeanShiftDetector}, the
@@ -65,11 +67,11 @@ public final class SkabEvaluation {
             return null;
         }
 
-        double[] score(double[][] training, double[][] rows) {
+        double[] score(double[][] training, double[][] rows, KernelBackend backend) {
             return switch (this) {
                 case SHIFT -> MeanShiftDetector.fit(training, MeanShiftOptions.defaults()).score(rows);
-                case PCA -> PcaDetector.fit(training, options()).score(rows);
-                case MSET -> MsetDetector.fit(training, MsetOptions.defaults()).score(rows);
+                case PCA -> PcaDetector.fit(training, options()).score(rows, backend);
+                case MSET -> MsetDetector.fit(training, MsetOptions.defaults()).score(rows, backend);
             };
         }
 
@@ -96,10 +98,18 @@ public final class SkabEvaluation {
         return alarms(file, Detector.SHIFT);
     }
 
-    /** The alarm of every row of {@code file} after the training rows, by {@code detector}. */
+    /** The alarm of every row of {@code file} after the training rows, by {@code detector} on the shared Java backend. */
     public static boolean[] alarms(SkabFile file, Detector detector) {
+        return alarms(file, detector, JavaKernelBackend.shared());
+    }
+
+    /**
+     * The alarm of every row of {@code file} after the training rows, by {@code detector}, whose
+     * scoring kernel runs on {@code backend} (borrowed; the fit runs on plain Java).
+     */
+    public static boolean[] alarms(SkabFile file, Detector detector, KernelBackend backend) {
         double[][] rows = file.rows();
-        double[] score = detector.score(Arrays.copyOf(rows, TRAINING_ROWS), rows);
+        double[] score = detector.score(Arrays.copyOf(rows, TRAINING_ROWS), rows, backend);
         boolean[] alarms = new boolean[rows.length - TRAINING_ROWS];
         int smoothing = detector.smoothingRows();
         double sum = 0;
@@ -120,7 +130,17 @@ public final class SkabEvaluation {
         return evaluate(files, Detector.SHIFT, log);
     }
 
+    /** {@link #evaluate(List, Detector, KernelBackend, PrintStream)} on the shared Java backend. */
     public static Result evaluate(List<SkabFile> files, Detector detector, PrintStream log)
+            throws EvaluationDataException {
+        return evaluate(files, detector, JavaKernelBackend.shared(), log);
+    }
+
+    /**
+     * Fits and scores every file with {@code detector}, the scoring kernel on {@code backend}
+     * (borrowed), and pools the counts.
+     */
+    public static Result evaluate(List<SkabFile> files, Detector detector, KernelBackend backend, PrintStream log)
             throws EvaluationDataException {
         BinaryCounts total = BinaryCounts.EMPTY;
         // Per top-level folder (SKAB's valve1, valve2, other), so that a setting chosen on one
@@ -135,7 +155,7 @@ public final class SkabEvaluation {
             }
             boolean[] alarms;
             try {
-                alarms = alarms(file, detector);
+                alarms = alarms(file, detector, backend);
             } catch (IllegalArgumentException e) {
                 throw new EvaluationDataException(file.name() + ": cannot fit the detector: " + e.getMessage(), e);
             }
