@@ -164,7 +164,8 @@ public final class TelemetryJob {
                 .name("split-by-machine")
                 .uid("split-by-machine")
                 .keyBy(MachineSamples::key)
-                .process(new RulPredictionFunction(options.store(), options.rul(), options.modelRefresh()))
+                .process(new RulPredictionFunction(options.store(), options.rul(), options.modelRefresh(),
+                        options.kernelBackend()))
                 .returns(TypeInformation.of(RulPrediction.class))
                 .name("predict-rul")
                 .uid("predict-rul")

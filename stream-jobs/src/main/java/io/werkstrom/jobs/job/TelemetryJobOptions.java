@@ -38,7 +38,7 @@ import io.werkstrom.protocol.Topics;
  * @param maxClockSkew       how far in the future a sample's timestamp may lie before its batch is rejected
  * @param detectorEnabled    whether batches are scored for anomalies
  * @param detector           the robust z-score detector's settings
- * @param kernelBackend      kernel backend for the detector and the quality predictor, one of {@link KernelBackends#CHOICES}
+ * @param kernelBackend      kernel backend for the detector and the quality and RUL predictors, one of {@link KernelBackends#CHOICES}
  * @param predictionEnabled  whether production cycles get a predicted scrap probability (needs a model in {@code models})
  * @param modelRefresh       how often the job reads the {@code models} table again for new versions
  * @param alerts             alert rule evaluation (rules in {@code alert_rules})

@@ -13,6 +13,8 @@ import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.StoreOptions;
 
@@ -20,8 +22,8 @@ import io.werkstrom.jobs.storage.StoreOptions;
  * Predicts the remaining useful life of machines cycle by cycle, keyed by machine
  * ({@link MachineSamples#key()}): the machine's run ({@link MachineRun}) is keyed state, so a
  * run survives checkpoints and restarts, and a processing-time timer takes the cycles whose
- * reorder delay has passed; the models come from a {@link ModelRegistry} opened in
- * {@link #open} and closed in {@link #close}. The logic is {@link RulPredictor}'s.
+ * reorder delay has passed; the models come from a {@link ModelRegistry} and their trees run on
+ * the job's kernel backend, both opened in {@link #open} and closed in {@link #close}. The logic is {@link RulPredictor}'s.
  */
 public final class RulPredictionFunction extends KeyedProcessFunction<String, MachineSamples, RulPrediction> {
 
@@ -30,7 +32,9 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
     private final StoreOptions store;
     private final RulPredictionOptions options;
     private final Duration modelRefresh;
+    private final String backendName;
 
+    private transient KernelBackend backend;
     private transient ModelRegistry<StoredRulModel> registry;
     private transient RulPredictor predictor;
     private transient ValueState<MachineRun> runs;
@@ -42,17 +46,24 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
     private transient Counter failures;
     private transient Counter resets;
 
-    /** @param modelRefresh how often the {@code models} table is read again for new versions */
-    public RulPredictionFunction(StoreOptions store, RulPredictionOptions options, Duration modelRefresh) {
+    /**
+     * @param modelRefresh how often the {@code models} table is read again for new versions
+     * @param backendName  kernel backend of the models' trees, one of {@link KernelBackends#CHOICES}
+     *                     or an analytics service address
+     */
+    public RulPredictionFunction(StoreOptions store, RulPredictionOptions options, Duration modelRefresh,
+                                 String backendName) {
         this.store = store;
         this.options = options;
         this.modelRefresh = modelRefresh;
+        this.backendName = backendName;
     }
 
     @Override
     public void open(OpenContext openContext) {
+        backend = KernelBackends.select(backendName);
         registry = ModelRegistry.rul(store, modelRefresh);
-        predictor = new RulPredictor(registry::modelFor, options.maxHistory(), options.reorderDelay());
+        predictor = new RulPredictor(registry::modelFor, options.maxHistory(), options.reorderDelay(), backend);
         runs = getRuntimeContext().getState(new ValueStateDescriptor<>("machine-runs",
                 TypeInformation.of(MachineRun.class)));
         counts = new RulPredictor.Counts();
@@ -113,8 +124,14 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
 
     @Override
     public void close() throws Exception {
-        if (registry != null) {
-            registry.close();
+        try {
+            if (registry != null) {
+                registry.close();
+            }
+        } finally {
+            if (backend != null) {
+                backend.close();
+            }
         }
     }
 }

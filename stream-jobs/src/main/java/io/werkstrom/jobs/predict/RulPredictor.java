@@ -3,9 +3,12 @@ package io.werkstrom.jobs.predict;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiFunction;
 
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.jobs.storage.RulPrediction;
 
 /**
@@ -51,14 +54,22 @@ public final class RulPredictor {
     private final BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models;
     private final int maxHistory;
     private final long reorderDelayMillis;
+    private final KernelBackend backend;
+
+    /** A predictor whose trees run on the process's shared Java backend. */
+    public RulPredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models,
+                        int maxHistory, Duration reorderDelay) {
+        this(models, maxHistory, reorderDelay, JavaKernelBackend.shared());
+    }
 
     /**
      * @param models       the model in force for (tenant, machine), e.g. {@link ModelRegistry#modelFor}
      * @param maxHistory   cycles kept per machine (see {@link MachineRun}); at least {@value MachineRun#HEAD} + 2
      * @param reorderDelay how long a timestamp waits for its other samples and for earlier ones
+     * @param backend      evaluates the models' trees ({@link KernelBackend#treeMargins}); borrowed
      */
     public RulPredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models,
-                        int maxHistory, Duration reorderDelay) {
+                        int maxHistory, Duration reorderDelay, KernelBackend backend) {
         if (maxHistory < MachineRun.HEAD + 2) {
             throw new IllegalArgumentException("maxHistory must be at least " + (MachineRun.HEAD + 2) + " (was "
                     + maxHistory + ").");
@@ -69,6 +80,7 @@ public final class RulPredictor {
         this.models = models;
         this.maxHistory = maxHistory;
         this.reorderDelayMillis = reorderDelay.toMillis();
+        this.backend = Objects.requireNonNull(backend, "backend must not be null.");
     }
 
     /**
@@ -155,8 +167,8 @@ public final class RulPredictor {
         return model;
     }
 
-    private static RulPrediction predict(MachineRun run, long time, ModelRegistry.Loaded<StoredRulModel> model) {
-        double rul = model.model().model().predictLastCycle(List.of(run.toEngineRun(model.model())))[0];
+    private RulPrediction predict(MachineRun run, long time, ModelRegistry.Loaded<StoredRulModel> model) {
+        double rul = model.model().model().predictLastCycle(List.of(run.toEngineRun(model.model())), backend)[0];
         return new RulPrediction(run.source(), run.machine(), run.runStartMicros(), run.cycles(), time, model.name(),
                 model.version(), Math.max(0, rul), null, run.receivedAtMicros());
     }
