@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
+import io.werkstrom.jobs.storage.StorageFlavor;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.jobs.storage.TelemetryStore;
@@ -104,11 +105,20 @@ public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCom
             }
             List<EventRange> ranges = new ArrayList<>();
             requests.forEach(request -> ranges.add(request.getCommittable()));
-            for (EventRange range : LateRanges.merge(ranges)) {
+            try {
+                if (store == null) {
+                    store = TelemetryStore.open(options);
+                }
+            } catch (StoreException e) {
+                throw new IOException("opening the store to refresh the aggregates over late data failed", e);
+            }
+            List<EventRange> merged = LateRanges.merge(ranges);
+            if (store.flavor() == StorageFlavor.POSTGRES && merged.size() > 1) {
+                // Plain PostgreSQL refreshes its views as a whole, whatever the range: once is enough.
+                merged = List.of(new EventRange(merged.get(0).fromMicros(), merged.get(merged.size() - 1).toMicros()));
+            }
+            for (EventRange range : merged) {
                 try {
-                    if (store == null) {
-                        store = TelemetryStore.open(options);
-                    }
                     store.refreshAggregates(range.from(), range.to());
                 } catch (StoreException e) {
                     throw new IOException("refreshing the aggregates over late data [" + range.from() + ", "
