@@ -1,10 +1,12 @@
 package io.werkstrom.analytics.kernel;
 
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 
@@ -12,6 +14,12 @@ import org.apache.arrow.vector.IntVector;
  * The plain-Java kernel backend, the default everywhere. Batches below a row cutoff run on the
  * calling thread; larger ones are split into row ranges on a bounded fork-join pool that this
  * backend owns and shuts down on {@link #close()}.
+ *
+ * <p>The robust z-score kernels read and write the Arrow data buffers in place, through their
+ * memory addresses: the columns are checked once per call ({@link KernelArguments}: lengths,
+ * nulls, buffer sizes, mode counts) and the kernel checks each row's series index before it
+ * reads that series' parameters, so no read leaves the buffers and none pays a bounds check per
+ * access. The calling thread scores chunks of a large batch alongside the pool's workers.
  *
  * <p>Thread-safe: several callers may run kernels at once and share the pool.
  */
@@ -22,6 +30,13 @@ public final class JavaKernelBackend implements KernelBackend {
 
     /** The smallest row range a worker takes, so that tasks stay large next to their overhead. */
     private static final int MIN_CHUNK_ROWS = 8_192;
+
+    /**
+     * Chunks per thread of a robust z-score call: enough that a thread slowed by other work on its
+     * core leaves its share to the others, few enough that taking a chunk (one atomic increment)
+     * costs nothing next to scoring it.
+     */
+    private static final int CHUNKS_PER_THREAD = 8;
 
     private final int parallelism;
     private final int parallelCutoff;
@@ -66,17 +81,17 @@ public final class JavaKernelBackend implements KernelBackend {
     public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
                         Float8Vector out) {
         checkOpen();
-        int rows = KernelArguments.checkRobustZ(values, seriesIndex, center, scale, out);
-        ArrowBuf v = values.getDataBuffer();
-        ArrowBuf s = seriesIndex.getDataBuffer();
-        ArrowBuf c = center.getDataBuffer();
-        ArrowBuf k = scale.getDataBuffer();
-        ArrowBuf o = out.getDataBuffer();
-        if (pool == null || rows < parallelCutoff) {
-            Kernels.robustZ(v, s, c, k, o, 0, rows);
-        } else {
-            int grain = Math.max(MIN_CHUNK_ROWS, rows / (parallelism * 4));
-            pool.invoke(new RangeTask(0, rows, grain, (from, to) -> Kernels.robustZ(v, s, c, k, o, from, to)));
+        int rows = KernelArguments.robustZColumns(values, seriesIndex, center, scale, out);
+        int series = center.getValueCount();
+        // Checked once above: the buffers hold what the kernel reads, and it checks each series index itself.
+        long v = values.getDataBuffer().memoryAddress();
+        long s = seriesIndex.getDataBuffer().memoryAddress();
+        long c = center.getDataBuffer().memoryAddress();
+        long k = scale.getDataBuffer().memoryAddress();
+        long o = out.getDataBuffer().memoryAddress();
+        int refused = forEachRange(rows, (from, to) -> Kernels.robustZ(v, s, c, k, series, o, from, to));
+        if (refused >= 0) {
+            throw KernelArguments.seriesOutOfRange(seriesIndex, refused, series, "center");
         }
         KernelArguments.markValid(out, rows);
     }
@@ -85,22 +100,21 @@ public final class JavaKernelBackend implements KernelBackend {
     public void robustZModes(Float8Vector values, IntVector seriesIndex, Float8Vector lower, Float8Vector upper,
                              Float8Vector scale, IntVector modeCount, Float8Vector out) {
         checkOpen();
-        int modesPerSeries = KernelArguments.checkRobustZModes(values, seriesIndex, lower, upper, scale, modeCount,
+        int modesPerSeries = KernelArguments.robustZModesColumns(values, seriesIndex, lower, upper, scale, modeCount,
                 out);
         int rows = values.getValueCount();
-        ArrowBuf v = values.getDataBuffer();
-        ArrowBuf s = seriesIndex.getDataBuffer();
-        ArrowBuf lo = lower.getDataBuffer();
-        ArrowBuf hi = upper.getDataBuffer();
-        ArrowBuf k = scale.getDataBuffer();
-        ArrowBuf c = modeCount.getDataBuffer();
-        ArrowBuf o = out.getDataBuffer();
-        if (pool == null || rows < parallelCutoff) {
-            Kernels.robustZModes(v, s, lo, hi, k, c, modesPerSeries, o, 0, rows);
-        } else {
-            int grain = Math.max(MIN_CHUNK_ROWS, rows / (parallelism * 4));
-            pool.invoke(new RangeTask(0, rows, grain,
-                    (from, to) -> Kernels.robustZModes(v, s, lo, hi, k, c, modesPerSeries, o, from, to)));
+        int series = modeCount.getValueCount();
+        long v = values.getDataBuffer().memoryAddress();
+        long s = seriesIndex.getDataBuffer().memoryAddress();
+        long lo = lower.getDataBuffer().memoryAddress();
+        long hi = upper.getDataBuffer().memoryAddress();
+        long k = scale.getDataBuffer().memoryAddress();
+        long c = modeCount.getDataBuffer().memoryAddress();
+        long o = out.getDataBuffer().memoryAddress();
+        int refused = forEachRange(rows,
+                (from, to) -> Kernels.robustZModes(v, s, lo, hi, k, c, series, modesPerSeries, o, from, to));
+        if (refused >= 0) {
+            throw KernelArguments.seriesOutOfRange(seriesIndex, refused, series, "modeCount");
         }
         KernelArguments.markValid(out, rows);
     }
@@ -158,6 +172,106 @@ public final class JavaKernelBackend implements KernelBackend {
             }
             int mid = (from + to) >>> 1;
             invokeAll(new RangeTask(from, mid, grain, body), new RangeTask(mid, to, grain, body));
+        }
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, rows)}: on the calling thread below the cutoff, else in
+     * chunks that the calling thread and up to {@code parallelism - 1} pool workers take from a
+     * shared counter. The caller works too, so a call is never slower than the single-threaded loop
+     * by more than the hand-off, even when the other cores are busy and the workers start late (or
+     * not at all: a worker that finds no chunk left returns at once). Returns only once no thread
+     * reads the caller's buffers any more, whether the body failed or not.
+     *
+     * @return the smallest row the body refused, or -1
+     */
+    private int forEachRange(int rows, CheckedRangeBody body) {
+        if (pool == null || rows < parallelCutoff) {
+            return body.run(0, rows);
+        }
+        int chunkRows = Math.max(MIN_CHUNK_ROWS, ceilDiv(rows, parallelism * CHUNKS_PER_THREAD));
+        Chunks chunks = new Chunks(rows, chunkRows, body);
+        int helpers = Math.min(parallelism - 1, chunks.count - 1);
+        ForkJoinTask<?>[] started = new ForkJoinTask<?>[helpers];
+        int submitted = 0;
+        try {
+            for (; submitted < helpers; submitted++) {
+                started[submitted] = pool.submit(chunks);
+            }
+        } catch (RejectedExecutionException closing) {
+            // close() raced this call: the calling thread takes the chunks no worker will.
+        }
+        Throwable failure = null;
+        try {
+            chunks.run();
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        for (int t = 0; t < submitted; t++) {
+            try {
+                started[t].join();
+            } catch (RuntimeException | Error e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        return chunks.refused();
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** A kernel over a row range that checks its rows; returns the first row it refused, or -1. */
+    @FunctionalInterface
+    private interface CheckedRangeBody {
+        int run(int from, int to);
+    }
+
+    /** The chunks of one call, handed out in order to whichever thread asks next. */
+    private static final class Chunks implements Runnable {
+        private final int rows;
+        private final int chunkRows;
+        private final int count;
+        private final CheckedRangeBody body;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger refused = new AtomicInteger(Integer.MAX_VALUE);
+
+        Chunks(int rows, int chunkRows, CheckedRangeBody body) {
+            this.rows = rows;
+            this.chunkRows = chunkRows;
+            this.count = ceilDiv(rows, chunkRows);
+            this.body = body;
+        }
+
+        @Override
+        public void run() {
+            try {
+                for (int c = next.getAndIncrement(); c < count; c = next.getAndIncrement()) {
+                    int from = c * chunkRows;
+                    int row = body.run(from, Math.min(rows, from + chunkRows));
+                    if (row >= 0) {
+                        refused.accumulateAndGet(row, Math::min);
+                    }
+                }
+            } catch (RuntimeException | Error e) {
+                next.set(count); // the call fails: no one starts another chunk
+                throw e;
+            }
+        }
+
+        int refused() {
+            int row = refused.get();
+            return row == Integer.MAX_VALUE ? -1 : row;
         }
     }
 }

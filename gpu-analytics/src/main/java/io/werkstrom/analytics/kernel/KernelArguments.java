@@ -1,6 +1,8 @@
 package io.werkstrom.analytics.kernel;
 
 import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.util.MemoryUtil;
+import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BitVectorHelper;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float8Vector;
@@ -17,12 +19,26 @@ public final class KernelArguments {
     }
 
     /**
-     * Checks the columns of {@link KernelBackend#robustZ}.
+     * Checks the columns of {@link KernelBackend#robustZ}, including that every series index lies
+     * in {@code [0, center.getValueCount())}: a backend that reads the parameters without bounds
+     * checks (a device kernel) relies on it.
      *
      * @return the row count
      */
     public static int checkRobustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center,
                                    Float8Vector scale, Float8Vector out) {
+        int rows = robustZColumns(values, seriesIndex, center, scale, out);
+        checkSeriesIndex(seriesIndex, rows, center.getValueCount(), "center");
+        return rows;
+    }
+
+    /**
+     * The checks of {@link #checkRobustZ} but the series index range, which the Java backend makes
+     * row by row inside its kernel before each parameter read; the data buffers are checked to
+     * hold what the value counts promise, so unchecked reads stay inside them.
+     */
+    static int robustZColumns(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
+                              Float8Vector out) {
         int rows = values.getValueCount();
         requireRows("seriesIndex", seriesIndex, rows);
         requireNoNulls("values", values);
@@ -33,17 +49,31 @@ public final class KernelArguments {
                     + center.getValueCount() + ".");
         }
         requireCapacity(out, rows);
+        requireData("values", values, rows);
+        requireData("seriesIndex", seriesIndex, rows);
+        requireData("center", center, center.getValueCount());
+        requireData("scale", scale, scale.getValueCount());
+        requireData("out", out, rows);
         return rows;
     }
 
     /**
-     * Checks the columns of {@link KernelBackend#robustZModes}.
+     * Checks the columns of {@link KernelBackend#robustZModes}, including that every series index
+     * lies in {@code [0, modeCount.getValueCount())}.
      *
      * @return the modes per series, {@code lower.getValueCount() / modeCount.getValueCount()}
      */
     public static int checkRobustZModes(Float8Vector values, IntVector seriesIndex, Float8Vector lower,
                                         Float8Vector upper, Float8Vector scale, IntVector modeCount,
                                         Float8Vector out) {
+        int modesPerSeries = robustZModesColumns(values, seriesIndex, lower, upper, scale, modeCount, out);
+        checkSeriesIndex(seriesIndex, values.getValueCount(), modeCount.getValueCount(), "modeCount");
+        return modesPerSeries;
+    }
+
+    /** The checks of {@link #checkRobustZModes} but the series index range, as {@link #robustZColumns}. */
+    static int robustZModesColumns(Float8Vector values, IntVector seriesIndex, Float8Vector lower,
+                                   Float8Vector upper, Float8Vector scale, IntVector modeCount, Float8Vector out) {
         int rows = values.getValueCount();
         requireRows("seriesIndex", seriesIndex, rows);
         requireNoNulls("values", values);
@@ -70,7 +100,34 @@ public final class KernelArguments {
             }
         }
         requireCapacity(out, rows);
+        requireData("values", values, rows);
+        requireData("seriesIndex", seriesIndex, rows);
+        requireData("lower", lower, entries);
+        requireData("upper", upper, entries);
+        requireData("scale", scale, entries);
+        requireData("modeCount", modeCount, series);
+        requireData("out", out, rows);
         return modesPerSeries;
+    }
+
+    /**
+     * The refusal of a row whose series index lies outside {@code [0, series)}, the length of the
+     * per-series column {@code seriesColumn}.
+     */
+    static IllegalArgumentException seriesOutOfRange(IntVector seriesIndex, int row, int series,
+                                                     String seriesColumn) {
+        return new IllegalArgumentException("seriesIndex[" + row + "] is " + seriesIndex.get(row) + ", outside [0, "
+                + series + ") (the series in " + seriesColumn + ").");
+    }
+
+    private static void checkSeriesIndex(IntVector seriesIndex, int rows, int series, String seriesColumn) {
+        // The data buffer holds the rows (checked before), so reading by address stays inside it.
+        long address = seriesIndex.getDataBuffer().memoryAddress();
+        for (int i = 0; i < rows; i++) {
+            if (Integer.compareUnsigned(MemoryUtil.getInt(address + (long) i * Integer.BYTES), series) >= 0) {
+                throw seriesOutOfRange(seriesIndex, i, series, seriesColumn);
+            }
+        }
     }
 
     /** The kernels write data buffers only; sets the validity bits so the scores read as non-null. */
@@ -88,6 +145,16 @@ public final class KernelArguments {
         if (out.getValueCapacity() < rows) {
             throw new IllegalArgumentException("out holds " + out.getValueCapacity() + " values, fewer than the "
                     + rows + " rows.");
+        }
+    }
+
+    /** The data buffer must hold {@code count} values: a vector may claim more than its buffer holds. */
+    private static void requireData(String name, BaseFixedWidthVector vector, int count) {
+        long needed = (long) count * vector.getTypeWidth();
+        long held = vector.getDataBuffer().capacity();
+        if (held < needed) {
+            throw new IllegalArgumentException(name + " has a data buffer of " + held + " bytes, fewer than the "
+                    + needed + " its " + count + " values need.");
         }
     }
 
