@@ -1,11 +1,12 @@
 package io.werkstrom.analytics.kernel;
 
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
@@ -178,10 +179,11 @@ public final class JavaKernelBackend implements KernelBackend {
     /**
      * Runs {@code body} over {@code [0, rows)}: on the calling thread below the cutoff, else in
      * chunks that the calling thread and up to {@code parallelism - 1} pool workers take from a
-     * shared counter. The caller works too, so a call is never slower than the single-threaded loop
-     * by more than the hand-off, even when the other cores are busy and the workers start late (or
-     * not at all: a worker that finds no chunk left returns at once). Returns only once no thread
-     * reads the caller's buffers any more, whether the body failed or not.
+     * shared counter. The caller works too, so a call costs little more than the single-threaded
+     * loop even when the other cores are busy and the workers start late: a worker that starts
+     * after the last chunk was taken returns without touching the buffers, and the caller waits
+     * only for chunks actually taken. It returns (or throws) only once every taken chunk is done,
+     * so no thread reads the caller's buffers after the call.
      *
      * @return the smallest row the body refused, or -1
      */
@@ -189,42 +191,17 @@ public final class JavaKernelBackend implements KernelBackend {
         if (pool == null || rows < parallelCutoff) {
             return body.run(0, rows);
         }
-        int chunkRows = Math.max(MIN_CHUNK_ROWS, ceilDiv(rows, parallelism * CHUNKS_PER_THREAD));
-        Chunks chunks = new Chunks(rows, chunkRows, body);
-        int helpers = Math.min(parallelism - 1, chunks.count - 1);
-        ForkJoinTask<?>[] started = new ForkJoinTask<?>[helpers];
-        int submitted = 0;
+        Chunks chunks = new Chunks(rows, Math.max(MIN_CHUNK_ROWS, ceilDiv(rows, parallelism * CHUNKS_PER_THREAD)),
+                body, Thread.currentThread());
         try {
-            for (; submitted < helpers; submitted++) {
-                started[submitted] = pool.submit(chunks);
+            for (int helper = Math.min(parallelism - 1, chunks.count - 1); helper > 0; helper--) {
+                pool.execute(chunks::work);
             }
         } catch (RejectedExecutionException closing) {
             // close() raced this call: the calling thread takes the chunks no worker will.
         }
-        Throwable failure = null;
-        try {
-            chunks.run();
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        }
-        for (int t = 0; t < submitted; t++) {
-            try {
-                started[t].join();
-            } catch (RuntimeException | Error e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure instanceof RuntimeException e) {
-            throw e;
-        }
-        if (failure instanceof Error e) {
-            throw e;
-        }
-        return chunks.refused();
+        chunks.work();
+        return chunks.awaitDone();
     }
 
     private static int ceilDiv(int a, int b) {
@@ -238,38 +215,70 @@ public final class JavaKernelBackend implements KernelBackend {
     }
 
     /** The chunks of one call, handed out in order to whichever thread asks next. */
-    private static final class Chunks implements Runnable {
+    private static final class Chunks {
         private final int rows;
         private final int chunkRows;
         private final int count;
         private final CheckedRangeBody body;
+        private final Thread caller;
         private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger unfinished;
         private final AtomicInteger refused = new AtomicInteger(Integer.MAX_VALUE);
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-        Chunks(int rows, int chunkRows, CheckedRangeBody body) {
+        Chunks(int rows, int chunkRows, CheckedRangeBody body, Thread caller) {
             this.rows = rows;
             this.chunkRows = chunkRows;
             this.count = ceilDiv(rows, chunkRows);
             this.body = body;
+            this.caller = caller;
+            this.unfinished = new AtomicInteger(count);
         }
 
-        @Override
-        public void run() {
-            try {
-                for (int c = next.getAndIncrement(); c < count; c = next.getAndIncrement()) {
-                    int from = c * chunkRows;
-                    int row = body.run(from, Math.min(rows, from + chunkRows));
-                    if (row >= 0) {
-                        refused.accumulateAndGet(row, Math::min);
+        /** Scores chunks until none is left; never throws (a failure is kept for the caller). */
+        void work() {
+            for (int c = next.getAndIncrement(); c < count; c = next.getAndIncrement()) {
+                try {
+                    if (failure.get() == null) {
+                        int from = c * chunkRows;
+                        int row = body.run(from, Math.min(rows, from + chunkRows));
+                        if (row >= 0) {
+                            refused.accumulateAndGet(row, Math::min);
+                        }
+                    }
+                } catch (Throwable t) {
+                    if (!failure.compareAndSet(null, t)) {
+                        failure.get().addSuppressed(t);
+                    }
+                } finally {
+                    if (unfinished.decrementAndGet() == 0) {
+                        LockSupport.unpark(caller);
                     }
                 }
-            } catch (RuntimeException | Error e) {
-                next.set(count); // the call fails: no one starts another chunk
-                throw e;
             }
         }
 
-        int refused() {
+        /** Waits, on the calling thread, until every chunk is done; rethrows a failure of any chunk. */
+        int awaitDone() {
+            boolean interrupted = false;
+            while (unfinished.get() > 0) {
+                LockSupport.park(this);
+                // The workers still read the buffers: keep waiting, and restore the interrupt afterwards.
+                interrupted |= Thread.interrupted();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable t = failure.get();
+            if (t instanceof RuntimeException e) {
+                throw e;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new IllegalStateException("a kernel chunk failed", t);
+            }
             int row = refused.get();
             return row == Integer.MAX_VALUE ? -1 : row;
         }
