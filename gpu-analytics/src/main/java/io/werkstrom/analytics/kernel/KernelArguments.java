@@ -1,8 +1,6 @@
 package io.werkstrom.analytics.kernel;
 
 import org.apache.arrow.memory.ArrowBuf;
-import org.apache.arrow.memory.util.MemoryUtil;
-import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BitVectorHelper;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float8Vector;
@@ -28,32 +26,7 @@ public final class KernelArguments {
     public static int checkRobustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center,
                                    Float8Vector scale, Float8Vector out) {
         int rows = robustZColumns(values, seriesIndex, center, scale, out);
-        checkSeriesIndex(seriesIndex, rows, center.getValueCount(), "center");
-        return rows;
-    }
-
-    /**
-     * The checks of {@link #checkRobustZ} but the series index range, which the Java backend makes
-     * row by row inside its kernel before each parameter read; the data buffers are checked to
-     * hold what the value counts promise, so unchecked reads stay inside them.
-     */
-    static int robustZColumns(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
-                              Float8Vector out) {
-        int rows = values.getValueCount();
-        requireRows("seriesIndex", seriesIndex, rows);
-        requireNoNulls("values", values);
-        requireNoNulls("center", center);
-        requireNoNulls("scale", scale);
-        if (scale.getValueCount() != center.getValueCount()) {
-            throw new IllegalArgumentException("scale has " + scale.getValueCount() + " series but center has "
-                    + center.getValueCount() + ".");
-        }
-        requireCapacity(out, rows);
-        requireData("values", values, rows);
-        requireData("seriesIndex", seriesIndex, rows);
-        requireData("center", center, center.getValueCount());
-        requireData("scale", scale, scale.getValueCount());
-        requireData("out", out, rows);
+        requireSeriesIndex(seriesIndex, rows, center.getValueCount(), "center");
         return rows;
     }
 
@@ -67,11 +40,74 @@ public final class KernelArguments {
                                         Float8Vector upper, Float8Vector scale, IntVector modeCount,
                                         Float8Vector out) {
         int modesPerSeries = robustZModesColumns(values, seriesIndex, lower, upper, scale, modeCount, out);
-        checkSeriesIndex(seriesIndex, values.getValueCount(), modeCount.getValueCount(), "modeCount");
+        requireSeriesIndex(seriesIndex, values.getValueCount(), modeCount.getValueCount(), "modeCount");
         return modesPerSeries;
     }
 
-    /** The checks of {@link #checkRobustZModes} but the series index range, as {@link #robustZColumns}. */
+    /** The kernels write data buffers only; sets the validity bits so the scores read as non-null. */
+    public static void markValid(Float8Vector out, int rows) {
+        ArrowBuf validity = out.getValidityBuffer();
+        int fullBytes = rows / Byte.SIZE;
+        validity.setOne(0L, fullBytes);
+        for (int i = fullBytes * Byte.SIZE; i < rows; i++) {
+            BitVectorHelper.setBit(validity, i);
+        }
+        out.setValueCount(rows);
+    }
+
+    private static void requireCapacity(Float8Vector out, int rows) {
+        if (out.getValueCapacity() < rows) {
+            throw new IllegalArgumentException("out holds " + out.getValueCapacity() + " values, fewer than the "
+                    + rows + " rows.");
+        }
+    }
+
+    private static void requireRows(String name, FieldVector vector, int rows) {
+        if (vector.getValueCount() != rows) {
+            throw new IllegalArgumentException(name + " has " + vector.getValueCount() + " rows but values has "
+                    + rows + ".");
+        }
+        requireNoNulls(name, vector);
+    }
+
+    private static void requireNoNulls(String name, FieldVector vector) {
+        if (vector.getNullCount() > 0) {
+            throw new IllegalArgumentException(name + " holds " + vector.getNullCount() + " nulls.");
+        }
+    }
+
+    /**
+     * The checks of {@link #checkRobustZ} but the series index range, which the Java backend makes
+     * row by row inside its kernel, before each parameter read; the data buffers are checked to
+     * hold what the value counts promise, so that unchecked reads stay inside them.
+     *
+     * @return the row count
+     */
+    static int robustZColumns(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
+                              Float8Vector out) {
+        int rows = values.getValueCount();
+        requireRows("seriesIndex", seriesIndex, rows);
+        requireNoNulls("values", values);
+        requireNoNulls("center", center);
+        requireNoNulls("scale", scale);
+        if (scale.getValueCount() != center.getValueCount()) {
+            throw new IllegalArgumentException("scale has " + scale.getValueCount() + " series but center has "
+                    + center.getValueCount() + ".");
+        }
+        requireCapacity(out, rows);
+        requireData("values", values, rows, Float8Vector.TYPE_WIDTH);
+        requireData("seriesIndex", seriesIndex, rows, IntVector.TYPE_WIDTH);
+        requireData("center", center, center.getValueCount(), Float8Vector.TYPE_WIDTH);
+        requireData("scale", scale, scale.getValueCount(), Float8Vector.TYPE_WIDTH);
+        requireData("out", out, rows, Float8Vector.TYPE_WIDTH);
+        return rows;
+    }
+
+    /**
+     * The checks of {@link #checkRobustZModes} but the series index range, as {@link #robustZColumns}.
+     *
+     * @return the modes per series
+     */
     static int robustZModesColumns(Float8Vector values, IntVector seriesIndex, Float8Vector lower,
                                    Float8Vector upper, Float8Vector scale, IntVector modeCount, Float8Vector out) {
         int rows = values.getValueCount();
@@ -100,13 +136,13 @@ public final class KernelArguments {
             }
         }
         requireCapacity(out, rows);
-        requireData("values", values, rows);
-        requireData("seriesIndex", seriesIndex, rows);
-        requireData("lower", lower, entries);
-        requireData("upper", upper, entries);
-        requireData("scale", scale, entries);
-        requireData("modeCount", modeCount, series);
-        requireData("out", out, rows);
+        requireData("values", values, rows, Float8Vector.TYPE_WIDTH);
+        requireData("seriesIndex", seriesIndex, rows, IntVector.TYPE_WIDTH);
+        requireData("lower", lower, entries, Float8Vector.TYPE_WIDTH);
+        requireData("upper", upper, entries, Float8Vector.TYPE_WIDTH);
+        requireData("scale", scale, entries, Float8Vector.TYPE_WIDTH);
+        requireData("modeCount", modeCount, series, IntVector.TYPE_WIDTH);
+        requireData("out", out, rows, Float8Vector.TYPE_WIDTH);
         return modesPerSeries;
     }
 
@@ -120,55 +156,22 @@ public final class KernelArguments {
                 + series + ") (the series in " + seriesColumn + ").");
     }
 
-    private static void checkSeriesIndex(IntVector seriesIndex, int rows, int series, String seriesColumn) {
-        // The data buffer holds the rows (checked before), so reading by address stays inside it.
-        long address = seriesIndex.getDataBuffer().memoryAddress();
+    private static void requireSeriesIndex(IntVector seriesIndex, int rows, int series, String seriesColumn) {
+        ArrowBuf data = seriesIndex.getDataBuffer();
         for (int i = 0; i < rows; i++) {
-            if (Integer.compareUnsigned(MemoryUtil.getInt(address + (long) i * Integer.BYTES), series) >= 0) {
+            if (Integer.compareUnsigned(data.getInt((long) i * Integer.BYTES), series) >= 0) {
                 throw seriesOutOfRange(seriesIndex, i, series, seriesColumn);
             }
         }
     }
 
-    /** The kernels write data buffers only; sets the validity bits so the scores read as non-null. */
-    public static void markValid(Float8Vector out, int rows) {
-        ArrowBuf validity = out.getValidityBuffer();
-        int fullBytes = rows / Byte.SIZE;
-        validity.setOne(0L, fullBytes);
-        for (int i = fullBytes * Byte.SIZE; i < rows; i++) {
-            BitVectorHelper.setBit(validity, i);
-        }
-        out.setValueCount(rows);
-    }
-
-    private static void requireCapacity(Float8Vector out, int rows) {
-        if (out.getValueCapacity() < rows) {
-            throw new IllegalArgumentException("out holds " + out.getValueCapacity() + " values, fewer than the "
-                    + rows + " rows.");
-        }
-    }
-
     /** The data buffer must hold {@code count} values: a vector may claim more than its buffer holds. */
-    private static void requireData(String name, BaseFixedWidthVector vector, int count) {
-        long needed = (long) count * vector.getTypeWidth();
+    private static void requireData(String name, FieldVector vector, int count, int width) {
+        long needed = (long) count * width;
         long held = vector.getDataBuffer().capacity();
         if (held < needed) {
             throw new IllegalArgumentException(name + " has a data buffer of " + held + " bytes, fewer than the "
                     + needed + " its " + count + " values need.");
-        }
-    }
-
-    private static void requireRows(String name, FieldVector vector, int rows) {
-        if (vector.getValueCount() != rows) {
-            throw new IllegalArgumentException(name + " has " + vector.getValueCount() + " rows but values has "
-                    + rows + ".");
-        }
-        requireNoNulls(name, vector);
-    }
-
-    private static void requireNoNulls(String name, FieldVector vector) {
-        if (vector.getNullCount() > 0) {
-            throw new IllegalArgumentException(name + " holds " + vector.getNullCount() + " nulls.");
         }
     }
 }
