@@ -58,12 +58,18 @@ public final class Werkstrom {
               eval quality --dataset cmapss|ai4i --data DIR
                                    train and score the quality / remaining-life predictors on a
                                    public benchmark; JSON metrics as the last line
+                  (both eval commands: --backend auto|java|tornadovm|grpc://host:port, the
+                   kernel backend of the scoring, default auto)
               analytics serve [--port 8815] [--backend auto|java]
                                    serve the scoring kernels to Flink jobs over Arrow Flight
                                    (jobs: --analytics.backend=grpc://host:8815)
               train quality --jdbc-url URL --tenant T [--machine-type TYPE] [--since 7d | --simulated]
                                    train a part-scrap fleet model from labelled history and store
                                    it as the next version; running jobs pick it up
+              train rul --data FILE|DIR --jdbc-url URL --tenant T [--machine-type TYPE]
+                                   train a remaining-useful-life fleet model on C-MAPSS run-to-failure
+                                   data (train_FD001.txt in DIR); JSON: version, holdout_rmse, engines,
+                                   cycles as the last line
               report --jdbc-url URL [--since 1h] [--out report.html] [--tenant T]
                                    a self-contained HTML page with the dashboards' views: signals
                                    with anomalies, predicted against actual scrap, alerts

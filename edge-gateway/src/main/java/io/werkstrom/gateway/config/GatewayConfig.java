@@ -101,10 +101,14 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         }
     }
 
-    /** {@code type: cmapss}: {@code file}, {@code cycle-period} (default 1 s), {@code speed-up}, {@code start}, {@code bad-rows}. */
-    public record CmapssReplay(Path file, Duration cyclePeriod, ReplayOptions options) implements CollectorConfig {
+    /**
+     * {@code type: cmapss}: {@code file}, {@code cycle-period} (default 1 s), {@code run-to-failure}
+     * (default false: each engine's last cycle is its failure), {@code speed-up}, {@code start}, {@code bad-rows}.
+     */
+    public record CmapssReplay(Path file, Duration cyclePeriod, ReplayOptions options, boolean runToFailure)
+            implements CollectorConfig {
         public Collector create() {
-            return ReplayCollector.cmapss(file, cyclePeriod, options);
+            return ReplayCollector.cmapss(file, cyclePeriod, options, runToFailure);
         }
     }
 
@@ -284,7 +288,8 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
                 }
                 yield new NabReplay(List.copyOf(files), replay(c));
             }
-            case "cmapss" -> new CmapssReplay(c.existingFile("file"), positive(c, "cycle-period", Duration.ofSeconds(1)), replay(c));
+            case "cmapss" -> new CmapssReplay(c.existingFile("file"), positive(c, "cycle-period", Duration.ofSeconds(1)), replay(c),
+                    c.bool("run-to-failure", false));
             default -> new OpcUa(opcUa(c));
         };
         c.finish();

@@ -132,6 +132,9 @@ class GatewayConfigTest {
         assertEquals(Duration.ofMinutes(1), cmapss.cyclePeriod());
         assertEquals(60, cmapss.options().speedUp());
         assertTrue(cmapss.options().start().isEmpty());
+        assertTrue(!cmapss.runToFailure(), "a replayed file is not run to failure unless it says so");
+        assertTrue(assertInstanceOf(GatewayConfig.CmapssReplay.class, load(HEAD
+                + "collector: {type: cmapss, file: train.txt, run-to-failure: true}\n").collector()).runToFailure());
         GatewayConfig.Simulator sim = assertInstanceOf(GatewayConfig.Simulator.class,
                 load(HEAD + "collector: {type: simulator, machines: 2, rate: 5, faults: false, seed: 7}\n").collector());
         assertEquals(2, sim.options().machines());

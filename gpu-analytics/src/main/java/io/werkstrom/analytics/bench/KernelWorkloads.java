@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinPool;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -25,16 +23,17 @@ import io.werkstrom.analytics.predict.GradientBoostedTrees;
 /**
  * One batch of synthetic fleet telemetry (fixed seed) for every analytics kernel: the robust
  * z-score (plain and per mode) over many series, PCA T²/SPE and MSET residuals over the rows of
- * many machines, and gradient-boosted-tree predictions. Each {@link Workload} runs the kernel the
- * way the product runs it (the robust z-scores on the {@link KernelBackend}, the multivariate
- * detectors and the predictor in parallel row chunks on the common fork-join pool) and as a plain
- * single-threaded loop over the same data, the in-run baseline.
+ * many machines, and gradient-boosted-tree margins. Each {@link Workload} runs the kernel the way
+ * the product runs it, through the {@link KernelBackend} over Arrow columns built once (so on a
+ * TornadoVM or remote backend it measures the device or the service, copies included), and as a
+ * plain single-threaded loop of the reference kernel over the same data in arrays, the in-run
+ * baseline.
  *
  * <p>Samples are sensor values: a univariate row is one sample, a multivariate or feature row one
  * per sensor. The bytes of a run are what the kernel must read and write at least: its inputs,
  * its outputs and the per-series or per-machine parameters, once.
  *
- * <p>Owns an Arrow allocator and the vectors of the robust z-score workloads, released by
+ * <p>Owns an Arrow allocator and the vectors and model columns of every workload, released by
  * {@link #close()}; borrows the backend. Not thread-safe.
  */
 public final class KernelWorkloads implements AutoCloseable {
@@ -79,9 +78,9 @@ public final class KernelWorkloads implements AutoCloseable {
         Random random = new Random(seed);
         try {
             robustZ(backend, rows, random);
-            pca(rows / SENSORS, random);
-            mset(rows / (4 * SENSORS), random);
-            gbt(rows / SENSORS, random);
+            pca(backend, rows / SENSORS, random);
+            mset(backend, rows / (4 * SENSORS), random);
+            gbt(backend, rows / SENSORS, random);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -152,10 +151,9 @@ public final class KernelWorkloads implements AutoCloseable {
                         rows)));
     }
 
-    private void pca(int rows, Random random) {
+    private void pca(KernelBackend backend, int rows, Random random) {
         PcaDetector detector = PcaDetector.fit(machineRows(1000, random, 0), PcaOptions.defaults());
-        double[][] data = machineRows(rows, random, 0);
-        double[] flat = flatten(data);
+        double[] flat = flatten(machineRows(rows, random, 0));
         int k = detector.components();
         double[] loadings = new double[k * SENSORS];
         for (int c = 0; c < k; c++) {
@@ -167,13 +165,20 @@ public final class KernelWorkloads implements AutoCloseable {
         double[] t2 = new double[rows];
         double[] spe = new double[rows];
         double[] scratch = new double[SENSORS + k];
+        Float8Vector x = doubles("rows", flat);
+        PcaDetector.Columns model = own(detector.columns(allocator));
+        Float8Vector t2Out = own(new Float8Vector("t2", allocator));
+        Float8Vector speOut = own(new Float8Vector("spe", allocator));
+        t2Out.allocateNew(rows);
+        speOut.allocateNew(rows);
         long bytes = (long) rows * (SENSORS + 2) * Double.BYTES + (long) (2 * SENSORS + k * SENSORS + k) * Double.BYTES;
-        workloads.add(workload("pca-t2-spe", (long) rows * SENSORS, bytes, () -> detector.score(data),
+        workloads.add(workload("pca-t2-spe", (long) rows * SENSORS, bytes,
+                () -> model.score(backend, x, t2Out, speOut),
                 () -> MultivariateKernels.scoreT2AndSpe(flat, SENSORS, mean, scale, loadings, eigen, k, t2, spe,
                         scratch, 0, rows)));
     }
 
-    private void mset(int rows, Random random) {
+    private void mset(KernelBackend backend, int rows, Random random) {
         List<MsetDetector> models = new ArrayList<>();
         for (int m = 0; m < MACHINES; m++) {
             models.add(MsetDetector.fit(machineRows(200, random, m), MsetOptions.builder().memorySize(32).build()));
@@ -185,14 +190,20 @@ public final class KernelWorkloads implements AutoCloseable {
             machine[i] = random.nextInt(MACHINES);
             System.arraycopy(machineRows(1, random, machine[i])[0], 0, flat, i * SENSORS, SENSORS);
         }
-        double[] out = new double[rows];
         double[] plainOut = new double[rows];
+        Float8Vector x = doubles("rows", flat);
+        IntVector modelIndex = ints("modelIndex", machine);
+        MsetDetector.Columns columns = own(fleet.columns(allocator));
+        Float8Vector out = own(new Float8Vector("residuals", allocator));
+        out.allocateNew(rows);
         long bytes = (long) rows * (SENSORS * Double.BYTES + Integer.BYTES + Double.BYTES) + fleet.modelBytes();
-        workloads.add(workload("mset", (long) rows * SENSORS, bytes, () -> fleet.score(flat, machine, out, true),
-                () -> fleet.score(flat, machine, plainOut, false)));
+        // Both ways compute the residuals; the per-machine limit is one division per row, left out of both.
+        workloads.add(workload("mset", (long) rows * SENSORS, bytes,
+                () -> columns.residuals(backend, x, modelIndex, out),
+                () -> fleet.residualsPlainLoop(flat, machine, plainOut)));
     }
 
-    private void gbt(int rows, Random random) {
+    private void gbt(KernelBackend backend, int rows, Random random) {
         double[][] train = machineRows(4000, random, 0);
         double[] y = new double[train.length];
         for (int i = 0; i < y.length; i++) {
@@ -201,20 +212,14 @@ public final class KernelWorkloads implements AutoCloseable {
         GradientBoostedTrees model = GradientBoostedTrees.fit(flatten(train), SENSORS, y,
                 GbtOptions.defaults().toBuilder().trees(100).build());
         double[] x = flatten(machineRows(rows, random, 0));
+        Float8Vector features = doubles("features", x);
+        GradientBoostedTrees.Columns forest = own(model.columns(allocator));
+        Float8Vector out = own(new Float8Vector("margins", allocator));
+        out.allocateNew(rows);
         long bytes = (long) rows * (SENSORS + 1) * Double.BYTES + (long) model.nodeCount() * 28;
-        ForkJoinPool single = new ForkJoinPool(1);
-        owned.add(single::shutdown);
-        workloads.add(workload("gbt-predict", (long) rows * SENSORS, bytes, () -> model.predict(x), () -> {
-            // The same prediction code, its parallel stream confined to a one-thread pool.
-            try {
-                single.submit(() -> model.predict(x)).get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("prediction failed", e.getCause());
-            }
-        }));
+        workloads.add(workload("gbt-predict", (long) rows * SENSORS, bytes,
+                () -> forest.margins(backend, features, out),
+                () -> model.marginsPlainLoop(x)));
     }
 
     /** Correlated sensor rows of machine {@code m}: two latent factors, a non-linear sensor, noise. */

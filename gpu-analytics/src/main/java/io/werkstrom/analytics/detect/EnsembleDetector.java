@@ -10,7 +10,8 @@ import java.util.Objects;
  * {@link RangeExcessDetector} (how far the value, and the mean of the last {@code levelWindow}
  * values, leave every earlier one, weighted by {@code rangeWeight}). The larger excess {@code e} becomes the score {@code e / (1 + e)} in
  * {@code [0, 1)}, which {@link ScoreSuppression} then lets through only at the start of an
- * anomaly.
+ * anomaly, and {@link PeakConfirmation} (when {@code confirmationRows} is above 0) only at the
+ * peak of a score that rises over consecutive samples.
  *
  * <p>The pattern detector misses a value that is new while its shape is familiar (a record level,
  * a taller spike, a level that creeps to a record); the range detectors miss any anomaly inside the
@@ -32,6 +33,7 @@ public final class EnsembleDetector {
     private double recentSum;
     private long seen;
     private final ScoreSuppression suppression;
+    private final PeakConfirmation confirmation;
 
     public EnsembleDetector(EnsembleOptions options) {
         this.options = Objects.requireNonNull(options, "options must not be null.");
@@ -43,6 +45,7 @@ public final class EnsembleDetector {
                 : new RangeExcessDetector(options.rangeMinHistory(), options.rangeExcessScale());
         this.recent = new double[Math.max(1, options.levelWindow())];
         this.suppression = new ScoreSuppression(options.suppressionRows(), options.suppressionRatio());
+        this.confirmation = new PeakConfirmation(options.confirmationRows());
     }
 
     public EnsembleOptions options() {
@@ -50,7 +53,9 @@ public final class EnsembleDetector {
     }
 
     /**
-     * Scores {@code value} against the samples before it, then learns it.
+     * Scores {@code value} against the samples before it, then learns it. With
+     * {@code confirmationRows} above 0, the score returned is that of the sample that many
+     * samples back, once {@link PeakConfirmation} has confirmed it.
      *
      * @return the anomaly score in {@code [0, 1)}
      * @throws IllegalArgumentException when {@code value} is not finite
@@ -87,7 +92,7 @@ public final class EnsembleDetector {
         // Huge excesses round e / (1 + e) to 1; keep the score below 1 as documented.
         double raw = excess <= 0 ? 0
                 : Double.isInfinite(excess) ? Math.nextDown(1.0) : Math.min(excess / (1 + excess), Math.nextDown(1.0));
-        return suppression.apply(raw);
+        return confirmation.apply(suppression.apply(raw));
     }
 
     /** The number of samples scored so far. */

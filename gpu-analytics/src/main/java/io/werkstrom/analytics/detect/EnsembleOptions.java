@@ -22,6 +22,8 @@ import java.util.Objects;
  *       no single sample sets a record; 0 turns it off. Its excess is weighted as the first's.</li>
  *   <li>{@code suppressionRows} (0, none) and {@code suppressionRatio} (1.05): see
  *       {@link ScoreSuppression}.</li>
+ *   <li>{@code confirmationRows} (0, report at once): see {@link PeakConfirmation}; a score is
+ *       reported that many samples late, and only if none of them scored higher.</li>
  * </ul>
  */
 public final class EnsembleOptions {
@@ -36,6 +38,7 @@ public final class EnsembleOptions {
     private final int levelWindow;
     private final int suppressionRows;
     private final double suppressionRatio;
+    private final int confirmationRows;
 
     private EnsembleOptions(Builder b) {
         this.novelty = b.novelty;
@@ -46,6 +49,7 @@ public final class EnsembleOptions {
         this.levelWindow = b.levelWindow;
         this.suppressionRows = b.suppressionRows;
         this.suppressionRatio = b.suppressionRatio;
+        this.confirmationRows = b.confirmationRows;
     }
 
     public static EnsembleOptions defaults() {
@@ -58,7 +62,8 @@ public final class EnsembleOptions {
 
     public Builder toBuilder() {
         return builder().novelty(novelty).noveltyWeight(noveltyWeight).rangeWeight(rangeWeight).rangeExcessScale(rangeExcessScale)
-                .rangeMinHistory(rangeMinHistory).levelWindow(levelWindow).suppressionRows(suppressionRows).suppressionRatio(suppressionRatio);
+                .rangeMinHistory(rangeMinHistory).levelWindow(levelWindow).suppressionRows(suppressionRows).suppressionRatio(suppressionRatio)
+                .confirmationRows(confirmationRows);
     }
 
     public PatternNoveltyOptions novelty() {
@@ -93,11 +98,15 @@ public final class EnsembleOptions {
         return suppressionRatio;
     }
 
+    public int confirmationRows() {
+        return confirmationRows;
+    }
+
     @Override
     public String toString() {
         return "EnsembleOptions{novelty=" + novelty + ", noveltyWeight=" + noveltyWeight + ", rangeWeight=" + rangeWeight + ", rangeExcessScale="
                 + rangeExcessScale + ", rangeMinHistory=" + rangeMinHistory + ", levelWindow=" + levelWindow + ", suppressionRows=" + suppressionRows
-                + ", suppressionRatio=" + suppressionRatio + "}";
+                + ", suppressionRatio=" + suppressionRatio + ", confirmationRows=" + confirmationRows + "}";
     }
 
     /** Builds {@link EnsembleOptions}; not thread-safe. */
@@ -110,6 +119,7 @@ public final class EnsembleOptions {
         private int levelWindow = 20;
         private int suppressionRows = 0;
         private double suppressionRatio = 1.05;
+        private int confirmationRows = 0;
 
         private Builder() {
         }
@@ -154,6 +164,11 @@ public final class EnsembleOptions {
             return this;
         }
 
+        public Builder confirmationRows(int rows) {
+            this.confirmationRows = rows;
+            return this;
+        }
+
         public EnsembleOptions build() {
             Objects.requireNonNull(novelty, "novelty must not be null.");
             if (!(noveltyWeight >= 0) || Double.isInfinite(noveltyWeight)) {
@@ -179,6 +194,10 @@ public final class EnsembleOptions {
             if (!(suppressionRatio >= 1) || Double.isInfinite(suppressionRatio)) {
                 throw new IllegalArgumentException("suppressionRatio must be a finite number >= 1, got "
                         + suppressionRatio + ".");
+            }
+            if (confirmationRows < 0 || confirmationRows > PeakConfirmation.MAX_ROWS) {
+                throw new IllegalArgumentException("confirmationRows must be between 0 and " + PeakConfirmation.MAX_ROWS
+                        + ", got " + confirmationRows + ".");
             }
             return new EnsembleOptions(this);
         }

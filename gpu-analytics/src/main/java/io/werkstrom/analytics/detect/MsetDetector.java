@@ -1,9 +1,18 @@
 package io.werkstrom.analytics.detect;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.KernelColumns;
 import io.werkstrom.analytics.kernel.MultivariateKernels;
 
 /**
@@ -23,8 +32,10 @@ import io.werkstrom.analytics.kernel.MultivariateKernels;
  * beyond what training showed.
  *
  * <p>Immutable after {@link #fit}; thread-safe. {@link #scoreFleet} scores the rows of many
- * machines, each with its own model, in one kernel call; large calls are split into row chunks on
- * the common fork-join pool.
+ * machines, each with its own model, in one kernel call. Scoring runs the
+ * {@link KernelBackend#msetResiduals} kernel of a {@link KernelBackend}: the one given, or the
+ * process's shared Java backend ({@link JavaKernelBackend#shared()}); fitting scores the held-out
+ * training rows on the shared Java backend.
  */
 public final class MsetDetector {
 
@@ -147,17 +158,35 @@ public final class MsetDetector {
         return limit;
     }
 
-    /** The squared standardised residual {@code |z - zHat|^2} of each row. */
+    /** {@link #residuals(double[][], KernelBackend)} on the process's shared Java backend. */
     public double[] residuals(double[][] rows) {
+        return residuals(rows, JavaKernelBackend.shared());
+    }
+
+    /**
+     * The squared standardised residual {@code |z - zHat|^2} of each row, computed by
+     * {@code backend}'s {@link KernelBackend#msetResiduals} kernel.
+     *
+     * @param backend borrowed, not closed
+     */
+    public double[] residuals(double[][] rows, KernelBackend backend) {
         double[] out = new double[rows.length];
-        run(flatten(rows, dims), dims, new int[rows.length], mean, scale, memory, new int[] {memoryCount},
-                memoryCount, inverse, new double[] {bandwidth}, out);
+        pack(List.of(this)).residuals(flatten(rows, dims), new int[rows.length], out, backend);
         return out;
     }
 
-    /** Per row, the residual divided by the control limit: above 1 is beyond training. */
+    /** {@link #score(double[][], KernelBackend)} on the process's shared Java backend. */
     public double[] score(double[][] rows) {
-        double[] out = residuals(rows);
+        return score(rows, JavaKernelBackend.shared());
+    }
+
+    /**
+     * Per row, the residual divided by the control limit: above 1 is beyond training.
+     *
+     * @param backend borrowed, not closed
+     */
+    public double[] score(double[][] rows, KernelBackend backend) {
+        double[] out = residuals(rows, backend);
         for (int i = 0; i < out.length; i++) {
             out[i] /= limit;
         }
@@ -174,13 +203,24 @@ public final class MsetDetector {
      *                                  length, or a model index is out of range
      */
     public static double[] scoreFleet(List<MsetDetector> models, double[][] rows, int[] modelOfRow) {
+        return scoreFleet(models, rows, modelOfRow, JavaKernelBackend.shared());
+    }
+
+    /**
+     * {@link #scoreFleet(List, double[][], int[])} by {@code backend}'s
+     * {@link KernelBackend#msetResiduals} kernel.
+     *
+     * @param backend borrowed, not closed
+     */
+    public static double[] scoreFleet(List<MsetDetector> models, double[][] rows, int[] modelOfRow,
+                                      KernelBackend backend) {
         Fleet fleet = pack(models);
         if (modelOfRow.length != rows.length) {
             throw new IllegalArgumentException("modelOfRow has " + modelOfRow.length + " entries for " + rows.length
                     + " rows.");
         }
         double[] out = new double[rows.length];
-        fleet.score(flatten(rows, fleet.dims), modelOfRow, out, true);
+        fleet.score(flatten(rows, fleet.dims), modelOfRow, out, backend);
         return out;
     }
 
@@ -276,13 +316,56 @@ public final class MsetDetector {
 
         /**
          * Scores the row-major rows {@code flat} ({@code out.length} rows of {@link #sensors()})
-         * into {@code out}, each against its machine's limit.
+         * into {@code out}, each against its machine's limit, by {@code backend}.
          *
-         * @param parallel whether to split the rows into chunks on the common fork-join pool; false
-         *                 runs the kernel as one plain loop on the calling thread
+         * @param backend borrowed, not closed
          * @throws IllegalArgumentException when the shapes disagree or a machine index is out of range
          */
-        public void score(double[] flat, int[] modelOfRow, double[] out, boolean parallel) {
+        public void score(double[] flat, int[] modelOfRow, double[] out, KernelBackend backend) {
+            residuals(flat, modelOfRow, out, backend);
+            for (int i = 0; i < out.length; i++) {
+                out[i] /= limits[modelOfRow[i]];
+            }
+        }
+
+        /**
+         * {@link #score(double[], int[], double[], KernelBackend)} as one plain loop of
+         * {@link MultivariateKernels#msetResiduals} on the calling thread: the baseline of the
+         * benchmarks.
+         */
+        public void scorePlainLoop(double[] flat, int[] modelOfRow, double[] out) {
+            residualsPlainLoop(flat, modelOfRow, out);
+            for (int i = 0; i < out.length; i++) {
+                out[i] /= limits[modelOfRow[i]];
+            }
+        }
+
+        /** The residuals (not divided by the limits) as one plain loop on the calling thread. */
+        public void residualsPlainLoop(double[] flat, int[] modelOfRow, double[] out) {
+            check(flat, modelOfRow, out);
+            MultivariateKernels.msetResiduals(flat, dims, modelOfRow, mean, scale, memory, counts, stride, inverse,
+                    bandwidth, out, new double[dims + 2 * stride], 0, out.length);
+        }
+
+        /** The control limit of machine {@code m}. */
+        public double limit(int m) {
+            return limits[m];
+        }
+
+        void residuals(double[] flat, int[] modelOfRow, double[] out, KernelBackend backend) {
+            Objects.requireNonNull(backend, "backend must not be null.");
+            check(flat, modelOfRow, out);
+            BufferAllocator allocator = KernelColumns.allocator();
+            try (Float8Vector rows = KernelColumns.doubles(allocator, "rows", flat);
+                 IntVector models = KernelColumns.ints(allocator, "modelIndex", modelOfRow);
+                 Columns columns = columns(allocator);
+                 Float8Vector residuals = KernelColumns.output(allocator, "residuals", out.length)) {
+                columns.residuals(backend, rows, models, residuals);
+                System.arraycopy(KernelColumns.toArray(residuals), 0, out, 0, out.length);
+            }
+        }
+
+        private void check(double[] flat, int[] modelOfRow, double[] out) {
             int rows = out.length;
             if (flat.length != rows * dims || modelOfRow.length != rows) {
                 throw new IllegalArgumentException("expected " + rows + " rows of " + dims + " sensors and "
@@ -295,27 +378,58 @@ public final class MsetDetector {
                             + counts.length + ").");
                 }
             }
-            if (parallel) {
-                run(flat, dims, modelOfRow, mean, scale, memory, counts, stride, inverse, bandwidth, out);
-            } else {
-                MultivariateKernels.msetResiduals(flat, dims, modelOfRow, mean, scale, memory, counts, stride, inverse,
-                        bandwidth, out, new double[dims + 2 * stride], 0, rows);
-            }
-            for (int i = 0; i < rows; i++) {
-                out[i] /= limits[modelOfRow[i]];
-            }
+        }
+
+        /** The fleet as the Arrow columns {@link KernelBackend#msetResiduals} takes, in {@code allocator}; the caller closes them. */
+        public Columns columns(BufferAllocator allocator) {
+            return new Columns(this, allocator);
         }
     }
 
-    /** The kernel over row chunks on the common fork-join pool, each chunk with its own scratch. */
-    private static void run(double[] flat, int dims, int[] modelOfRow, double[] mean, double[] scale, double[] memory,
-                            int[] counts, int stride, double[] inverse, double[] bandwidth, double[] out) {
-        int rows = out.length;
-        int chunks = (rows + PcaDetector.CHUNK_ROWS - 1) / PcaDetector.CHUNK_ROWS;
-        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> MultivariateKernels.msetResiduals(flat,
-                dims, modelOfRow, mean, scale, memory, counts, stride, inverse, bandwidth, out,
-                new double[dims + 2 * stride], c * PcaDetector.CHUNK_ROWS,
-                Math.min(rows, (c + 1) * PcaDetector.CHUNK_ROWS)));
+    /**
+     * A fleet's models as Arrow columns, to score many batches without copying them again. Owns
+     * its vectors; not to be closed while a kernel reads them.
+     */
+    public static final class Columns implements AutoCloseable {
+        private final int dims;
+        private final List<FieldVector> vectors = new ArrayList<>();
+        private final Float8Vector mean;
+        private final Float8Vector scale;
+        private final Float8Vector memory;
+        private final IntVector counts;
+        private final Float8Vector inverse;
+        private final Float8Vector bandwidth;
+
+        private Columns(Fleet fleet, BufferAllocator allocator) {
+            this.dims = fleet.dims;
+            try {
+                mean = add(KernelColumns.doubles(allocator, "mean", fleet.mean));
+                scale = add(KernelColumns.doubles(allocator, "scale", fleet.scale));
+                memory = add(KernelColumns.doubles(allocator, "memory", fleet.memory));
+                counts = add(KernelColumns.ints(allocator, "memoryCount", fleet.counts));
+                inverse = add(KernelColumns.doubles(allocator, "inverse", fleet.inverse));
+                bandwidth = add(KernelColumns.doubles(allocator, "bandwidth", fleet.bandwidth));
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        private <V extends FieldVector> V add(V vector) {
+            vectors.add(vector);
+            return vector;
+        }
+
+        /** The residual of each row of {@code rows} against model {@code modelIndex[i]} into {@code out}, by {@code backend}. */
+        public void residuals(KernelBackend backend, Float8Vector rows, IntVector modelIndex, Float8Vector out) {
+            backend.msetResiduals(rows, dims, modelIndex, mean, scale, memory, counts, inverse, bandwidth, out);
+        }
+
+        @Override
+        public void close() {
+            vectors.forEach(FieldVector::close);
+            vectors.clear();
+        }
     }
 
     private static double[] flatten(double[][] rows, int dims) {

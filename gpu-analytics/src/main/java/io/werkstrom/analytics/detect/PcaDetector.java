@@ -1,9 +1,16 @@
 package io.werkstrom.analytics.detect;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
-import io.werkstrom.analytics.kernel.MultivariateKernels;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.Float8Vector;
+
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.KernelColumns;
 
 /**
  * A principal-component model of a machine's sensors in normal operation, fitted on training
@@ -16,13 +23,13 @@ import io.werkstrom.analytics.kernel.MultivariateKernels;
  * <p>{@link #score} divides each statistic by its control limit, the {@code limitQuantile} of its
  * training values, and reports the larger ratio: above 1 is beyond what training showed.
  *
- * <p>Immutable after {@link #fit}; thread-safe. Large scoring calls are split into row chunks on
- * the common fork-join pool.
+ * <p>Scoring runs the {@link KernelBackend#pcaT2Spe} kernel of a {@link KernelBackend}: the one
+ * given, or the process's shared Java backend ({@link JavaKernelBackend#shared()}). Fitting scores
+ * the training rows on the shared Java backend.
+ *
+ * <p>Immutable after {@link #fit}; thread-safe.
  */
 public final class PcaDetector {
-
-    /** Rows per parallel chunk of a scoring call. */
-    static final int CHUNK_ROWS = 4096;
 
     private final int dims;
     private final double[] mean;
@@ -161,8 +168,20 @@ public final class PcaDetector {
         return Arrays.copyOfRange(loadings, c * dims, (c + 1) * dims);
     }
 
-    /** T² and SPE of each row: {@code [0][i]} is T² of row {@code i}, {@code [1][i]} its SPE. */
+    /** {@link #statistics(double[][], KernelBackend)} on the process's shared Java backend. */
     public double[][] statistics(double[][] rows) {
+        return statistics(rows, JavaKernelBackend.shared());
+    }
+
+    /**
+     * T² and SPE of each row, computed by {@code backend}'s {@link KernelBackend#pcaT2Spe} kernel:
+     * {@code [0][i]} is T² of row {@code i}, {@code [1][i]} its SPE.
+     *
+     * @param backend borrowed, not closed
+     * @throws IllegalArgumentException when a row does not have {@link #sensors()} values
+     */
+    public double[][] statistics(double[][] rows, KernelBackend backend) {
+        Objects.requireNonNull(backend, "backend must not be null.");
         double[] flat = new double[rows.length * dims];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].length != dims) {
@@ -171,20 +190,78 @@ public final class PcaDetector {
             }
             System.arraycopy(rows[i], 0, flat, i * dims, dims);
         }
-        double[] t2 = new double[rows.length];
-        double[] spe = new double[rows.length];
-        // Row chunks on the common fork-join pool, each with its own scratch; a small call stays on
-        // the calling thread.
-        int chunks = (rows.length + CHUNK_ROWS - 1) / CHUNK_ROWS;
-        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> MultivariateKernels.scoreT2AndSpe(flat,
-                dims, mean, scale, loadings, eigenvalues, components, t2, spe, new double[dims + components],
-                c * CHUNK_ROWS, Math.min(rows.length, (c + 1) * CHUNK_ROWS)));
-        return new double[][] {t2, spe};
+        BufferAllocator allocator = KernelColumns.allocator();
+        try (Float8Vector x = KernelColumns.doubles(allocator, "rows", flat);
+             Columns model = columns(allocator);
+             Float8Vector t2 = KernelColumns.output(allocator, "t2", rows.length);
+             Float8Vector spe = KernelColumns.output(allocator, "spe", rows.length)) {
+            model.score(backend, x, t2, spe);
+            return new double[][] {KernelColumns.toArray(t2), KernelColumns.toArray(spe)};
+        }
     }
 
-    /** Per row, {@code max(T² / t2Limit, SPE / speLimit)}. */
+    /** The model as the Arrow columns {@link KernelBackend#pcaT2Spe} takes, in {@code allocator}; the caller closes them. */
+    public Columns columns(BufferAllocator allocator) {
+        return new Columns(dims, allocator, mean, scale, loadings, eigenvalues);
+    }
+
+    /**
+     * A model's parameters as Arrow columns, to score many batches without copying them again.
+     * Owns its vectors; not thread-safe to close while a kernel reads them.
+     */
+    public static final class Columns implements AutoCloseable {
+        private final int dims;
+        private final Float8Vector mean;
+        private final Float8Vector scale;
+        private final Float8Vector loadings;
+        private final Float8Vector eigenvalues;
+
+        private Columns(int dims, BufferAllocator allocator, double[] mean, double[] scale, double[] loadings,
+                        double[] eigenvalues) {
+            this.dims = dims;
+            List<Float8Vector> made = new ArrayList<>();
+            try {
+                this.mean = add(made, KernelColumns.doubles(allocator, "mean", mean));
+                this.scale = add(made, KernelColumns.doubles(allocator, "scale", scale));
+                this.loadings = add(made, KernelColumns.doubles(allocator, "loadings", loadings));
+                this.eigenvalues = add(made, KernelColumns.doubles(allocator, "eigenvalues", eigenvalues));
+            } catch (RuntimeException e) {
+                made.forEach(Float8Vector::close);
+                throw e;
+            }
+        }
+
+        private static Float8Vector add(List<Float8Vector> made, Float8Vector vector) {
+            made.add(vector);
+            return vector;
+        }
+
+        /** T² and SPE of the row-major {@code rows} into {@code t2} and {@code spe}, by {@code backend}. */
+        public void score(KernelBackend backend, Float8Vector rows, Float8Vector t2, Float8Vector spe) {
+            backend.pcaT2Spe(rows, dims, mean, scale, loadings, eigenvalues, t2, spe);
+        }
+
+        @Override
+        public void close() {
+            mean.close();
+            scale.close();
+            loadings.close();
+            eigenvalues.close();
+        }
+    }
+
+    /** {@link #score(double[][], KernelBackend)} on the process's shared Java backend. */
     public double[] score(double[][] rows) {
-        double[][] stats = statistics(rows);
+        return score(rows, JavaKernelBackend.shared());
+    }
+
+    /**
+     * Per row, {@code max(T² / t2Limit, SPE / speLimit)}, the statistics computed by {@code backend}.
+     *
+     * @param backend borrowed, not closed
+     */
+    public double[] score(double[][] rows, KernelBackend backend) {
+        double[][] stats = statistics(rows, backend);
         double[] out = new double[rows.length];
         for (int i = 0; i < rows.length; i++) {
             out[i] = Math.max(stats[0][i] / t2Limit, stats[1][i] / speLimit);

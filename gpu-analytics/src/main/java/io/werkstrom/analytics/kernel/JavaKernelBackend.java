@@ -16,6 +16,13 @@ import org.apache.arrow.vector.IntVector;
  * calling thread; larger ones are split into row ranges on a bounded fork-join pool that this
  * backend owns and shuts down on {@link #close()}.
  *
+ * <p>The robust z-score kernels read the Arrow buffers in place. The multivariate and tree kernels
+ * copy their columns onto the heap first (one bulk copy per column and call) and run the plain
+ * loops of {@link MultivariateKernels} and {@code PredictKernels} over arrays: those loops read
+ * each value many times, and over arrays the JIT drops the bounds checks that {@code ArrowBuf}
+ * accessors keep. The row cutoff and the smallest range are weighed by each kernel's work per
+ * row, so a PCA, MSET or tree call goes parallel at fewer rows than a robust z-score call.
+ *
  * <p>Thread-safe: several callers may run kernels at once and share the pool.
  */
 public final class JavaKernelBackend implements KernelBackend {
@@ -36,7 +43,13 @@ public final class JavaKernelBackend implements KernelBackend {
     private final int parallelism;
     private final int parallelCutoff;
     private final ForkJoinPool pool;
+    private final boolean shared;
     private volatile boolean closed;
+
+    private static final class Shared {
+        static final JavaKernelBackend INSTANCE = new JavaKernelBackend(
+                Math.min(8, Runtime.getRuntime().availableProcessors()), DEFAULT_PARALLEL_CUTOFF, true);
+    }
 
     /** A backend with one worker per available core (at most 8) and the default cutoff. */
     public JavaKernelBackend() {
@@ -45,18 +58,34 @@ public final class JavaKernelBackend implements KernelBackend {
 
     /**
      * @param parallelism    worker threads for large batches, &ge; 1; 1 never starts a thread
-     * @param parallelCutoff batches with fewer rows run on the calling thread, &ge; 1
+     * @param parallelCutoff batches with fewer rows run on the calling thread, &ge; 1 (rows of
+     *                       {@link #robustZ}; a row of the other kernels counts as its work in
+     *                       such rows)
      */
     public JavaKernelBackend(int parallelism, int parallelCutoff) {
+        this(parallelism, parallelCutoff, false);
+    }
+
+    private JavaKernelBackend(int parallelism, int parallelCutoff, boolean shared) {
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be >= 1 (was " + parallelism + ").");
         }
         if (parallelCutoff < 1) {
             throw new IllegalArgumentException("parallelCutoff must be >= 1 (was " + parallelCutoff + ").");
         }
+        this.shared = shared;
         this.parallelism = parallelism;
         this.parallelCutoff = parallelCutoff;
         this.pool = parallelism == 1 ? null : new ForkJoinPool(parallelism, JavaKernelBackend::newWorker, null, false);
+    }
+
+    /**
+     * The process's shared Java backend, for callers that score without a backend of their own
+     * (the convenience methods of the detectors and models). Its {@link #close()} does nothing:
+     * its pool's daemon threads live as long as the process.
+     */
+    public static JavaKernelBackend shared() {
+        return Shared.INSTANCE;
     }
 
     @Override
@@ -118,7 +147,94 @@ public final class JavaKernelBackend implements KernelBackend {
     }
 
     @Override
+    public void pcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale, Float8Vector loadings,
+                         Float8Vector eigenvalues, Float8Vector t2, Float8Vector spe) {
+        checkOpen();
+        KernelArguments.PcaShape shape = KernelArguments.checkPcaT2Spe(rows, dims, mean, scale, loadings, eigenvalues,
+                t2, spe);
+        int n = shape.rows();
+        int components = shape.components();
+        double[] x = KernelColumns.toArray(rows);
+        double[] mu = KernelColumns.toArray(mean);
+        double[] sigma = KernelColumns.toArray(scale);
+        double[] l = KernelColumns.toArray(loadings);
+        double[] e = KernelColumns.toArray(eigenvalues);
+        double[] t2Out = new double[n];
+        double[] speOut = new double[n];
+        split(n, (long) dims * (2L * components + 1), (from, to) -> MultivariateKernels.scoreT2AndSpe(x, dims, mu,
+                sigma, l, e, components, t2Out, speOut, new double[dims + components], from, to));
+        KernelColumns.copyInto(t2Out, t2);
+        KernelColumns.copyInto(speOut, spe);
+    }
+
+    @Override
+    public void msetResiduals(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean,
+                              Float8Vector scale, Float8Vector memory, IntVector memoryCount, Float8Vector inverse,
+                              Float8Vector bandwidth, Float8Vector out) {
+        checkOpen();
+        KernelArguments.MsetShape shape = KernelArguments.checkMsetResiduals(rows, dims, modelIndex, mean, scale,
+                memory, memoryCount, inverse, bandwidth, out);
+        int n = shape.rows();
+        int memorySize = shape.memorySize();
+        double[] x = KernelColumns.toArray(rows);
+        int[] model = KernelColumns.toArray(modelIndex);
+        double[] mu = KernelColumns.toArray(mean);
+        double[] sigma = KernelColumns.toArray(scale);
+        double[] states = KernelColumns.toArray(memory);
+        int[] counts = KernelColumns.toArray(memoryCount);
+        double[] inv = KernelColumns.toArray(inverse);
+        double[] h = KernelColumns.toArray(bandwidth);
+        double[] residuals = new double[n];
+        split(n, (long) memorySize * (2L * dims + memorySize), (from, to) -> MultivariateKernels.msetResiduals(x,
+                dims, model, mu, sigma, states, counts, memorySize, inv, h, residuals,
+                new double[dims + 2 * memorySize], from, to));
+        KernelColumns.copyInto(residuals, out);
+    }
+
+    @Override
+    public void treeMargins(Float8Vector features, int featureCount, IntVector treeRoots, IntVector nodeFeature,
+                            Float8Vector nodeThreshold, IntVector nodeLeft, IntVector nodeRight,
+                            Float8Vector nodeValue, double baseScore, Float8Vector out) {
+        checkOpen();
+        KernelArguments.TreeShape shape = KernelArguments.checkTreeMargins(features, featureCount, treeRoots,
+                nodeFeature, nodeThreshold, nodeLeft, nodeRight, nodeValue, out);
+        int n = shape.rows();
+        int trees = shape.trees();
+        double[] x = KernelColumns.toArray(features);
+        int[] roots = KernelColumns.toArray(treeRoots);
+        int[] feature = KernelColumns.toArray(nodeFeature);
+        double[] threshold = KernelColumns.toArray(nodeThreshold);
+        int[] left = KernelColumns.toArray(nodeLeft);
+        int[] right = KernelColumns.toArray(nodeRight);
+        double[] value = KernelColumns.toArray(nodeValue);
+        double[] margins = new double[n];
+        java.util.Arrays.fill(margins, baseScore);
+        split(n, 4L * trees, (from, to) -> io.werkstrom.analytics.predict.PredictKernels.addTreePredictions(x,
+                featureCount, roots, 0, trees, feature, threshold, left, right, value, margins, from, to));
+        KernelColumns.copyInto(margins, out);
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, rows)}: on the calling thread when the call is small, else
+     * in row ranges on the pool. {@code costPerRow} weighs a row against one of {@link #robustZ},
+     * so that the cutoff and the smallest range mean the same amount of work for every kernel.
+     */
+    private void split(int rows, long costPerRow, RangeBody body) {
+        long cost = Math.max(1, costPerRow);
+        if (pool == null || rows * cost < parallelCutoff) {
+            body.run(0, rows);
+            return;
+        }
+        int minRows = (int) Math.max(1, MIN_CHUNK_ROWS / cost);
+        int grain = Math.max(minRows, rows / (parallelism * 4));
+        pool.invoke(new RangeTask(0, rows, grain, body));
+    }
+
+    @Override
     public void close() {
+        if (shared) {
+            return;
+        }
         closed = true;
         if (pool != null) {
             // Kernels already running finish; their callers are waiting for them.

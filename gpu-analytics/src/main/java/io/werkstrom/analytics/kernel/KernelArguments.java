@@ -1,6 +1,7 @@
 package io.werkstrom.analytics.kernel;
 
 import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BitVectorHelper;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float8Vector;
@@ -44,8 +45,122 @@ public final class KernelArguments {
         return modesPerSeries;
     }
 
+    /** The shape of a {@link KernelBackend#pcaT2Spe} call. */
+    public record PcaShape(int rows, int components) {
+    }
+
+    /** The shape of a {@link KernelBackend#msetResiduals} call. */
+    public record MsetShape(int rows, int models, int memorySize) {
+    }
+
+    /** The shape of a {@link KernelBackend#treeMargins} call. */
+    public record TreeShape(int rows, int trees, int nodes) {
+    }
+
+    /**
+     * Checks the columns of {@link KernelBackend#pcaT2Spe}.
+     *
+     * @return the row count and the number of components
+     */
+    public static PcaShape checkPcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale,
+                                         Float8Vector loadings, Float8Vector eigenvalues, Float8Vector t2,
+                                         Float8Vector spe) {
+        int count = rowCount("rows", rows, "dims", dims);
+        requireNoNulls("rows", rows);
+        requireLength("mean", mean, dims, "dims");
+        requireLength("scale", scale, dims, "dims");
+        requireNoNulls("eigenvalues", eigenvalues);
+        int components = eigenvalues.getValueCount();
+        requireLength("loadings", loadings, (long) components * dims, "components * dims");
+        requireCapacity("t2", t2, count);
+        requireCapacity("spe", spe, count);
+        return new PcaShape(count, components);
+    }
+
+    /**
+     * Checks the columns of {@link KernelBackend#msetResiduals}, including every model index and
+     * memory count, so that no kernel reads outside the model columns.
+     *
+     * @return the row count, the model count and the memory stride
+     */
+    public static MsetShape checkMsetResiduals(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean,
+                                               Float8Vector scale, Float8Vector memory, IntVector memoryCount,
+                                               Float8Vector inverse, Float8Vector bandwidth, Float8Vector out) {
+        int count = rowCount("rows", rows, "dims", dims);
+        requireNoNulls("rows", rows);
+        if (modelIndex.getValueCount() != count) {
+            throw new IllegalArgumentException("modelIndex has " + modelIndex.getValueCount() + " rows but rows has "
+                    + count + " (" + rows.getValueCount() + " values of " + dims + " sensors).");
+        }
+        requireNoNulls("modelIndex", modelIndex);
+        requireNoNulls("memoryCount", memoryCount);
+        int models = memoryCount.getValueCount();
+        requireLength("bandwidth", bandwidth, models, "models (the length of memoryCount)");
+        requireLength("mean", mean, (long) models * dims, "models * dims");
+        requireLength("scale", scale, (long) models * dims, "models * dims");
+        requireNoNulls("memory", memory);
+        long perState = (long) models * dims;
+        int states = memory.getValueCount();
+        if (models == 0 ? states != 0 : states == 0 || states % perState != 0) {
+            throw new IllegalArgumentException("memory has " + states + " entries, not a positive multiple of models * dims = "
+                    + perState + ".");
+        }
+        int memorySize = models == 0 ? 0 : (int) (states / perState);
+        requireLength("inverse", inverse, (long) models * memorySize * memorySize, "models * memorySize^2");
+        for (int m = 0; m < models; m++) {
+            int used = memoryCount.get(m);
+            if (used < 1 || used > memorySize) {
+                throw new IllegalArgumentException("memoryCount of model " + m + " is " + used + ", outside [1, "
+                        + memorySize + "].");
+            }
+        }
+        requireIndices("modelIndex", modelIndex, models, "models");
+        requireCapacity("out", out, count);
+        return new MsetShape(count, models, memorySize);
+    }
+
+    /**
+     * Checks the columns of {@link KernelBackend#treeMargins}, including every root, child and
+     * feature index: children must come after their parent, so that every walk from a root ends
+     * at a leaf within the node arrays.
+     *
+     * @return the row count, the tree count and the node count
+     */
+    public static TreeShape checkTreeMargins(Float8Vector features, int featureCount, IntVector treeRoots,
+                                             IntVector nodeFeature, Float8Vector nodeThreshold, IntVector nodeLeft,
+                                             IntVector nodeRight, Float8Vector nodeValue, Float8Vector out) {
+        int count = rowCount("features", features, "featureCount", featureCount);
+        requireNoNulls("features", features);
+        requireNoNulls("treeRoots", treeRoots);
+        requireNoNulls("nodeFeature", nodeFeature);
+        int nodes = nodeFeature.getValueCount();
+        requireLength("nodeThreshold", nodeThreshold, nodes, "nodes (the length of nodeFeature)");
+        requireLength("nodeLeft", nodeLeft, nodes, "nodes (the length of nodeFeature)");
+        requireLength("nodeRight", nodeRight, nodes, "nodes (the length of nodeFeature)");
+        requireLength("nodeValue", nodeValue, nodes, "nodes (the length of nodeFeature)");
+        for (int n = 0; n < nodes; n++) {
+            int feature = nodeFeature.get(n);
+            if (feature < 0) {
+                continue;
+            }
+            if (feature >= featureCount) {
+                throw new IllegalArgumentException("node " + n + " splits on feature " + feature + ", outside [0, "
+                        + featureCount + ").");
+            }
+            int left = nodeLeft.get(n);
+            int right = nodeRight.get(n);
+            if (left <= n || left >= nodes || right <= n || right >= nodes) {
+                throw new IllegalArgumentException("node " + n + " has children " + left + " and " + right
+                        + ", outside (" + n + ", " + nodes + ").");
+            }
+        }
+        requireIndices("treeRoots", treeRoots, nodes, "nodes");
+        requireCapacity("out", out, count);
+        return new TreeShape(count, treeRoots.getValueCount(), nodes);
+    }
+
     /** The kernels write data buffers only; sets the validity bits so the scores read as non-null. */
-    public static void markValid(Float8Vector out, int rows) {
+    public static void markValid(BaseFixedWidthVector out, int rows) {
         ArrowBuf validity = out.getValidityBuffer();
         int fullBytes = rows / Byte.SIZE;
         validity.setOne(0L, fullBytes);
@@ -59,6 +174,44 @@ public final class KernelArguments {
         if (out.getValueCapacity() < rows) {
             throw new IllegalArgumentException("out holds " + out.getValueCapacity() + " values, fewer than the "
                     + rows + " rows.");
+        }
+    }
+
+    private static void requireCapacity(String name, Float8Vector out, int rows) {
+        if (out.getValueCapacity() < rows) {
+            throw new IllegalArgumentException(name + " holds " + out.getValueCapacity() + " values, fewer than the "
+                    + rows + " rows.");
+        }
+    }
+
+    private static int rowCount(String name, Float8Vector rows, String widthName, int width) {
+        if (width < 1) {
+            throw new IllegalArgumentException(widthName + " must be >= 1 (was " + width + ").");
+        }
+        if (rows.getValueCount() % width != 0) {
+            throw new IllegalArgumentException(name + " holds " + rows.getValueCount() + " values, not a multiple of "
+                    + widthName + " " + width + ".");
+        }
+        return rows.getValueCount() / width;
+    }
+
+    private static void requireLength(String name, FieldVector vector, long expected, String what) {
+        if (vector.getValueCount() != expected) {
+            throw new IllegalArgumentException(name + " has " + vector.getValueCount() + " entries, expected "
+                    + expected + " (" + what + ").");
+        }
+        requireNoNulls(name, vector);
+    }
+
+    /** Every entry of {@code index} in {@code [0, bound)}: a device kernel would read out of bounds otherwise. */
+    private static void requireIndices(String name, IntVector index, int bound, String what) {
+        ArrowBuf data = index.getDataBuffer();
+        for (int i = 0, n = index.getValueCount(); i < n; i++) {
+            int value = data.getInt((long) i * Integer.BYTES);
+            if (value < 0 || value >= bound) {
+                throw new IllegalArgumentException(name + "[" + i + "] is " + value + ", outside [0, " + bound
+                        + ") (" + what + ").");
+            }
         }
     }
 

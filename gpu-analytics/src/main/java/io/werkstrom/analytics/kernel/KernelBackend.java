@@ -70,6 +70,100 @@ public interface KernelBackend extends AutoCloseable {
     void robustZModes(Float8Vector values, IntVector seriesIndex, Float8Vector lower, Float8Vector upper,
                       Float8Vector scale, IntVector modeCount, Float8Vector out);
 
+    /**
+     * Hotelling's T² and the squared prediction error (SPE) of every row against one
+     * principal-component model; see {@link MultivariateKernels#scoreT2AndSpe}. Row {@code i} is
+     * {@code rows[i * dims .. i * dims + dims)}; it is standardised with {@code mean} and
+     * {@code scale}, projected onto the {@code components = eigenvalues.getValueCount()} loading
+     * vectors, and {@code t2[i] = sum_c s_c^2 / eigenvalues[c]},
+     * {@code spe[i] = |z - sum_c s_c loadings_c|^2}.
+     *
+     * @param rows        the rows, row-major, {@code dims} values per row; its value count is a
+     *                    multiple of {@code dims} and the row count is {@code rows.getValueCount() / dims};
+     *                    no nulls
+     * @param dims        sensors per row, &ge; 1
+     * @param mean        per sensor, the training mean; {@code dims} entries, no nulls
+     * @param scale       per sensor, the training spread, &gt; 0; {@code dims} entries, no nulls
+     * @param loadings    the unit loading vectors, component after component:
+     *                    {@code loadings[c * dims + d]}; {@code components * dims} entries, no nulls
+     * @param eigenvalues per component, its variance, &gt; 0; may be empty (no component); no nulls
+     * @param t2          receives one T² per row; its capacity must hold every row. The backend
+     *                    sets its value count to the row count.
+     * @param spe         receives one SPE per row, as {@code t2}
+     * @throws IllegalArgumentException when {@code dims} is below 1, a column length disagrees
+     *                                  with the shape, a column holds nulls or an output is too small
+     * @throws IllegalStateException    when the backend is closed
+     */
+    void pcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale, Float8Vector loadings,
+                  Float8Vector eigenvalues, Float8Vector t2, Float8Vector spe);
+
+    /**
+     * The MSET residual of every row, rows of many machine models in one call: row {@code i}
+     * ({@code rows[i * dims .. i * dims + dims)}) is scored against model
+     * {@code m = modelIndex[i]}; see {@link MultivariateKernels#msetResiduals}. The models share
+     * one layout with {@code models = memoryCount.getValueCount()} and a memory stride of
+     * {@code memorySize = memory.getValueCount() / (models * dims)} states: model {@code m} owns
+     * {@code mean}/{@code scale} entries {@code [m * dims, (m + 1) * dims)}, memory states
+     * {@code memory[(m * memorySize + j) * dims ..]} for {@code j < memoryCount[m]} and the inverse
+     * similarity matrix {@code inverse[m * memorySize * memorySize ..]} (row-major, stride
+     * {@code memorySize}); entries past {@code memoryCount[m]} are not read.
+     *
+     * @param rows        the rows, row-major, {@code dims} values per row, no nulls
+     * @param dims        sensors per row, &ge; 1
+     * @param modelIndex  per row, its model, in {@code [0, models)}; no nulls
+     * @param mean        per model and sensor, the training mean; {@code models * dims} entries
+     * @param scale       per model and sensor, the training spread, &gt; 0; laid out as {@code mean}
+     * @param memory      per model, {@code memorySize} standardised states of {@code dims} values;
+     *                    {@code models * memorySize * dims} entries, {@code memorySize} &ge; 1
+     * @param memoryCount per model, how many of its states are used, in {@code [1, memorySize]}
+     * @param inverse     per model, the inverse of its states' similarity matrix;
+     *                    {@code models * memorySize * memorySize} entries
+     * @param bandwidth   per model, the similarity width, &gt; 0; {@code models} entries
+     * @param out         receives one residual per row; its capacity must hold every row. The
+     *                    backend sets its value count to the row count.
+     * @throws IllegalArgumentException when {@code dims} is below 1, a column length disagrees
+     *                                  with the shape, a column holds nulls, a model index or a
+     *                                  memory count is out of range or {@code out} is too small;
+     *                                  checked before any kernel runs
+     * @throws IllegalStateException    when the backend is closed
+     */
+    void msetResiduals(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean, Float8Vector scale,
+                       Float8Vector memory, IntVector memoryCount, Float8Vector inverse, Float8Vector bandwidth,
+                       Float8Vector out);
+
+    /**
+     * The margin of a tree ensemble for every row: {@code out[i] = baseScore + sum_t leaf_t(i)},
+     * the leaf value each tree {@code treeRoots[t]} sends row {@code i} to, as
+     * {@link io.werkstrom.analytics.predict.PredictKernels#addTreePredictions} adds them. The trees
+     * share flat node arrays: a node {@code n} with {@code nodeFeature[n] < 0} is a leaf holding
+     * {@code nodeValue[n]}; any other sends the row to {@code nodeLeft[n]} when
+     * {@code features[i * featureCount + nodeFeature[n]] <= nodeThreshold[n]}, else to
+     * {@code nodeRight[n]}. A link function (the sigmoid of a logistic model) is the caller's.
+     *
+     * @param features      the rows, row-major, {@code featureCount} values per row, no nulls
+     * @param featureCount  features per row, &ge; 1
+     * @param treeRoots     per tree, its root node, in {@code [0, nodes)}; may be empty; no nulls
+     * @param nodeFeature   per node, the feature it splits on, below {@code featureCount}, or
+     *                      negative for a leaf; its length is the node count; no nulls
+     * @param nodeThreshold per node, the split threshold; {@code nodes} entries, no nulls
+     * @param nodeLeft      per split node, the child for values at or below the threshold, a node
+     *                      after it ({@code n < nodeLeft[n] < nodes}, so that every walk ends);
+     *                      read for split nodes only; no nulls
+     * @param nodeRight     per split node, the other child, as {@code nodeLeft}
+     * @param nodeValue     per leaf, its value; {@code nodes} entries, no nulls
+     * @param baseScore     added to every margin
+     * @param out           receives one margin per row; its capacity must hold every row. The
+     *                      backend sets its value count to the row count.
+     * @throws IllegalArgumentException when {@code featureCount} is below 1, a column length
+     *                                  disagrees with the shape, a column holds nulls, a root,
+     *                                  child or feature index is out of range or {@code out} is
+     *                                  too small; checked before any kernel runs
+     * @throws IllegalStateException    when the backend is closed
+     */
+    void treeMargins(Float8Vector features, int featureCount, IntVector treeRoots, IntVector nodeFeature,
+                     Float8Vector nodeThreshold, IntVector nodeLeft, IntVector nodeRight, Float8Vector nodeValue,
+                     double baseScore, Float8Vector out);
+
     /** Releases the backend's resources; does not throw checked exceptions. */
     @Override
     void close();

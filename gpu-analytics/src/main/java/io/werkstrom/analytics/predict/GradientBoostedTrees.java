@@ -6,8 +6,18 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
-import java.util.stream.IntStream;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.KernelColumns;
 
 /**
  * A gradient-boosted ensemble of regression trees: {@code margin(x) = base + sum of tree leaves},
@@ -16,7 +26,9 @@ import java.util.stream.IntStream;
  * (see {@link GbtOptions}); the numeric loops are the kernels of {@link PredictKernels}.
  *
  * <p>The trees are flat node arrays (the layout {@link PredictKernels#addTreePredictions} reads),
- * so a device backend can evaluate them unchanged. {@link #toBytes()} writes a versioned format
+ * so a device backend evaluates them unchanged: prediction runs the
+ * {@link KernelBackend#treeMargins} kernel of a {@link KernelBackend}, the one given or the
+ * process's shared Java backend ({@link JavaKernelBackend#shared()}). Training stays on plain Java. {@link #toBytes()} writes a versioned format
  * that {@link #fromBytes} reads back into a model giving identical predictions.
  *
  * <p>Immutable and thread-safe.
@@ -33,8 +45,6 @@ public final class GradientBoostedTrees {
 
     private static final int MAGIC = 0x57474254; // "WGBT"
     private static final int VERSION = 1;
-    /** Rows per parallel task when predicting; below it one thread is faster. */
-    private static final int PREDICT_CHUNK = 4096;
 
     private final Loss loss;
     private final int featureCount;
@@ -89,33 +99,118 @@ public final class GradientBoostedTrees {
         return nodeFeature.length;
     }
 
-    /** The margin of each row of the row-major matrix {@code x}. */
+    /** {@link #margins(double[], KernelBackend)} on the process's shared Java backend. */
     public double[] margins(double[] x) {
+        return margins(x, JavaKernelBackend.shared());
+    }
+
+    /**
+     * The margin of each row of the row-major matrix {@code x}, computed by {@code backend}'s
+     * {@link KernelBackend#treeMargins} kernel.
+     *
+     * @param backend borrowed, not closed
+     * @throws IllegalArgumentException when {@code x} is not a whole number of rows
+     */
+    public double[] margins(double[] x, KernelBackend backend) {
         Objects.requireNonNull(x, "x must not be null.");
+        Objects.requireNonNull(backend, "backend must not be null.");
         if (x.length % featureCount != 0) {
             throw new IllegalArgumentException("x holds " + x.length + " values, not a multiple of featureCount "
                     + featureCount + ".");
         }
         int rows = x.length / featureCount;
+        BufferAllocator allocator = KernelColumns.allocator();
+        try (Float8Vector features = KernelColumns.doubles(allocator, "features", x);
+             Columns forest = columns(allocator);
+             Float8Vector out = KernelColumns.output(allocator, "margins", rows)) {
+            forest.margins(backend, features, out);
+            return KernelColumns.toArray(out);
+        }
+    }
+
+    /**
+     * The margins as one plain single-threaded loop of {@link PredictKernels#addTreePredictions}:
+     * the baseline of the benchmarks.
+     */
+    public double[] marginsPlainLoop(double[] x) {
+        int rows = x.length / featureCount;
         double[] out = new double[rows];
         java.util.Arrays.fill(out, baseScore);
-        int chunks = (rows + PREDICT_CHUNK - 1) / PREDICT_CHUNK;
-        IntStream.range(0, chunks).parallel().forEach(c -> PredictKernels.addTreePredictions(x, featureCount,
-                treeRoots, 0, treeRoots.length, nodeFeature, nodeThreshold, nodeLeft, nodeRight, nodeValue, out,
-                c * PREDICT_CHUNK, Math.min(rows, (c + 1) * PREDICT_CHUNK)));
+        PredictKernels.addTreePredictions(x, featureCount, treeRoots, 0, treeRoots.length, nodeFeature, nodeThreshold,
+                nodeLeft, nodeRight, nodeValue, out, 0, rows);
         return out;
+    }
+
+    /** {@link #predict(double[], KernelBackend)} on the process's shared Java backend. */
+    public double[] predict(double[] x) {
+        return predict(x, JavaKernelBackend.shared());
     }
 
     /**
      * The prediction for each row: the margin for {@link Loss#SQUARED}, the probability of label 1
-     * for {@link Loss#LOGISTIC}.
+     * for {@link Loss#LOGISTIC}. The margins come from {@code backend}; the sigmoid runs here.
+     *
+     * @param backend borrowed, not closed
      */
-    public double[] predict(double[] x) {
-        double[] m = margins(x);
+    public double[] predict(double[] x, KernelBackend backend) {
+        double[] m = margins(x, backend);
         if (loss == Loss.LOGISTIC) {
             PredictKernels.sigmoid(m, m, 0, m.length);
         }
         return m;
+    }
+
+    /** The forest as the Arrow columns {@link KernelBackend#treeMargins} takes, in {@code allocator}; the caller closes them. */
+    public Columns columns(BufferAllocator allocator) {
+        return new Columns(this, allocator);
+    }
+
+    /**
+     * A forest's node arrays as Arrow columns, to score many batches without copying them again.
+     * Owns its vectors; not to be closed while a kernel reads them.
+     */
+    public static final class Columns implements AutoCloseable {
+        private final int featureCount;
+        private final double baseScore;
+        private final List<FieldVector> vectors = new ArrayList<>();
+        private final IntVector roots;
+        private final IntVector feature;
+        private final Float8Vector threshold;
+        private final IntVector left;
+        private final IntVector right;
+        private final Float8Vector value;
+
+        private Columns(GradientBoostedTrees model, BufferAllocator allocator) {
+            featureCount = model.featureCount;
+            baseScore = model.baseScore;
+            try {
+                roots = add(KernelColumns.ints(allocator, "treeRoots", model.treeRoots));
+                feature = add(KernelColumns.ints(allocator, "nodeFeature", model.nodeFeature));
+                threshold = add(KernelColumns.doubles(allocator, "nodeThreshold", model.nodeThreshold));
+                left = add(KernelColumns.ints(allocator, "nodeLeft", model.nodeLeft));
+                right = add(KernelColumns.ints(allocator, "nodeRight", model.nodeRight));
+                value = add(KernelColumns.doubles(allocator, "nodeValue", model.nodeValue));
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        private <V extends FieldVector> V add(V vector) {
+            vectors.add(vector);
+            return vector;
+        }
+
+        /** The margin of each row of the row-major {@code features} into {@code out}, by {@code backend}. */
+        public void margins(KernelBackend backend, Float8Vector features, Float8Vector out) {
+            backend.treeMargins(features, featureCount, roots, feature, threshold, left, right, value, baseScore, out);
+        }
+
+        @Override
+        public void close() {
+            vectors.forEach(FieldVector::close);
+            vectors.clear();
+        }
     }
 
     /** The model in a versioned binary format that {@link #fromBytes} reads. */

@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackend;
+
 /**
  * Predicts, per production cycle, the probability that the part is scrap, from the cycle's
  * {@link CycleFeatures}: logistic gradient-boosted trees trained on labelled history of one
@@ -70,16 +73,30 @@ public final class PartQualityModel {
         return new PartQualityModel(GradientBoostedTrees.fit(x, width, y, options));
     }
 
-    /** The scrap probability of each cycle. */
+    /** The scrap probability of each cycle, on the shared Java backend. */
     public double[] probabilities(List<double[]> cycles) {
+        return probabilities(cycles, JavaKernelBackend.shared());
+    }
+
+    /**
+     * The scrap probability of each cycle, the trees evaluated by {@code backend} (borrowed).
+     *
+     * @throws IllegalArgumentException when a cycle does not have {@link CycleFeatures#featureCount()} values
+     */
+    public double[] probabilities(List<double[]> cycles, KernelBackend backend) {
         int width = CycleFeatures.featureCount();
         double[] x = new double[cycles.size() * width];
         for (int i = 0; i < cycles.size(); i++) {
+            if (cycles.get(i).length != width) {
+                throw new IllegalArgumentException("cycle " + i + " has " + cycles.get(i).length
+                        + " features, expected " + width);
+            }
             System.arraycopy(cycles.get(i), 0, x, i * width, width);
         }
-        return trees.predict(x);
+        return trees.predict(x, backend);
     }
 
+    /** The scrap probability of one cycle, on the shared Java backend. */
     public double probability(double[] cycle) {
         return probabilities(List.of(cycle))[0];
     }

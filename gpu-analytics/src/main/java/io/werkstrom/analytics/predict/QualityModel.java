@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackend;
+
 /**
  * Machine-failure prediction for process cycles: a logistic boosted-tree model on
  * {@link ProcessFeatures} that gives a failure probability, and a decision threshold on it.
@@ -140,9 +143,14 @@ public final class QualityModel {
         return threshold;
     }
 
-    /** The predicted failure probability of each record. */
+    /** The predicted failure probability of each record, on the shared Java backend. */
     public double[] failureProbability(List<ProcessRecord> records) {
-        return trees.predict(ProcessFeatures.matrix(records));
+        return failureProbability(records, JavaKernelBackend.shared());
+    }
+
+    /** The predicted failure probability of each record, the trees evaluated by {@code backend} (borrowed). */
+    public double[] failureProbability(List<ProcessRecord> records, KernelBackend backend) {
+        return trees.predict(ProcessFeatures.matrix(records), backend);
     }
 
     /** Whether each record is predicted to fail (probability at least {@link #threshold()}). */

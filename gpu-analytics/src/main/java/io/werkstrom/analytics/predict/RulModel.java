@@ -9,6 +9,9 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Objects;
 
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackend;
+
 /**
  * Remaining-useful-life regression for engines (or any machine recorded cycle by cycle until it
  * fails): {@link RulFeatures} on each cycle's history, then an average of boosted tree ensembles
@@ -67,22 +70,38 @@ public final class RulModel {
         return rulCap;
     }
 
-    /** The predicted remaining cycles of each run after its last recorded cycle. */
+    /** The predicted remaining cycles of each run after its last recorded cycle, on the shared Java backend. */
     public double[] predictLastCycle(List<EngineRun> runs) {
-        Objects.requireNonNull(runs, "runs must not be null.");
-        return predictRows(features.lastCycle(runs));
+        return predictLastCycle(runs, JavaKernelBackend.shared());
     }
 
-    /** The predicted remaining cycles at every cycle of each run, in run and cycle order. */
+    /**
+     * The predicted remaining cycles of each run after its last recorded cycle, the trees
+     * evaluated by {@code backend} (borrowed).
+     */
+    public double[] predictLastCycle(List<EngineRun> runs, KernelBackend backend) {
+        Objects.requireNonNull(runs, "runs must not be null.");
+        return predictRows(features.lastCycle(runs), backend);
+    }
+
+    /** The predicted remaining cycles at every cycle of each run, in run and cycle order, on the shared Java backend. */
     public double[] predictEveryCycle(List<EngineRun> runs) {
-        Objects.requireNonNull(runs, "runs must not be null.");
-        return predictRows(features.everyCycle(runs));
+        return predictEveryCycle(runs, JavaKernelBackend.shared());
     }
 
-    private double[] predictRows(double[] x) {
+    /**
+     * The predicted remaining cycles at every cycle of each run, in run and cycle order, the trees
+     * evaluated by {@code backend} (borrowed).
+     */
+    public double[] predictEveryCycle(List<EngineRun> runs, KernelBackend backend) {
+        Objects.requireNonNull(runs, "runs must not be null.");
+        return predictRows(features.everyCycle(runs), backend);
+    }
+
+    private double[] predictRows(double[] x, KernelBackend backend) {
         double[] sum = new double[x.length / features.featureCount()];
         for (GradientBoostedTrees member : members) {
-            double[] p = member.predict(x);
+            double[] p = member.predict(x, backend);
             for (int i = 0; i < sum.length; i++) {
                 sum[i] += p[i];
             }

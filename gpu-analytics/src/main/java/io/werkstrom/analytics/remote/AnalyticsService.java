@@ -1,6 +1,8 @@
 package io.werkstrom.analytics.remote;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -113,7 +115,9 @@ public final class AnalyticsService implements AutoCloseable {
         public void doExchange(CallContext context, FlightStream reader, ServerStreamListener listener) {
             KernelExchange.Kernel kernel = KernelExchange.Kernel.of(reader.getDescriptor()).orElse(null);
             if (kernel == null) {
-                refuse(listener, "unknown kernel command; expected " + KernelExchange.PREFIX + "robust_z or robust_z_modes");
+                refuse(listener, "unknown kernel command; expected " + KernelExchange.PREFIX + " followed by one of "
+                        + java.util.Arrays.stream(KernelExchange.Kernel.values()).map(KernelExchange.Kernel::wireName)
+                        .toList());
                 return;
             }
             try {
@@ -122,27 +126,39 @@ public final class AnalyticsService implements AutoCloseable {
                     return;
                 }
                 VectorSchemaRoot request = reader.getRoot();
-                if (request.getFieldVectors().size() != 2
-                        || !(request.getVector(0) instanceof Float8Vector values)
-                        || !(request.getVector(1) instanceof IntVector series)) {
-                    refuse(listener, kernel.wireName() + " takes a batch of (values Float8, series Int32), got "
+                boolean shaped = kernel.rowMajor()
+                        ? request.getFieldVectors().size() == 1 && request.getVector(0) instanceof Float8Vector
+                        : request.getFieldVectors().size() == 2 && request.getVector(0) instanceof Float8Vector
+                                && request.getVector(1) instanceof IntVector;
+                if (!shaped) {
+                    refuse(listener, kernel.wireName() + " takes a batch of "
+                            + (kernel.rowMajor() ? "(rows Float8)" : "(values Float8, series Int32)") + ", got "
                             + request.getSchema());
                     return;
                 }
-                int rowCount = values.getValueCount();
                 try (KernelExchange.Parameters p = KernelExchange.readParameters(allocator, reader.getLatestMetadata(),
-                        kernel);
-                     Float8Vector scores = new Float8Vector("score", allocator)) {
-                    scores.allocateNew(Math.max(1, rowCount));
-                    run(kernel, values, series, p, scores);
-                    // counted before the answer leaves, so a caller that has it sees it counted
-                    calls.incrementAndGet();
-                    rows.addAndGet(rowCount);
-                    try (VectorSchemaRoot response = VectorSchemaRoot.of(scores)) {
+                        kernel)) {
+                    int rowCount = rowCount(kernel, request, p);
+                    List<Float8Vector> outputs = new ArrayList<>();
+                    try {
+                        for (String name : kernel.outputs()) {
+                            Float8Vector output = new Float8Vector(name, allocator);
+                            outputs.add(output);
+                            output.allocateNew(Math.max(1, rowCount));
+                        }
+                        run(kernel, request, p, outputs);
+                        // counted before the answer leaves, so a caller that has it sees it counted
+                        calls.incrementAndGet();
+                        rows.addAndGet(rowCount);
+                        VectorSchemaRoot response = new VectorSchemaRoot(new ArrayList<>(outputs));
                         response.setRowCount(rowCount);
                         listener.start(response);
                         listener.putNext();
                         listener.completed();
+                    } finally {
+                        for (Float8Vector output : outputs) {
+                            output.close();
+                        }
                     }
                 }
             } catch (IllegalArgumentException | ClassCastException e) {
@@ -154,21 +170,58 @@ public final class AnalyticsService implements AutoCloseable {
             }
         }
 
-        private void run(KernelExchange.Kernel kernel, Float8Vector values, IntVector series,
-                         KernelExchange.Parameters p, Float8Vector scores) {
-            // A series index outside the parameters would make a device kernel read out of bounds.
-            int seriesCount = p.get(kernel == KernelExchange.Kernel.ROBUST_Z ? 0 : 3).getValueCount();
-            for (int i = 0; i < series.getValueCount(); i++) {
-                if (series.isNull(i) || series.get(i) < 0 || series.get(i) >= seriesCount) {
-                    throw new IllegalArgumentException("row " + i + " names series "
-                            + (series.isNull(i) ? "null" : series.get(i)) + ", outside [0, " + seriesCount + ")");
-                }
+        /** The rows of a request: its batch length, or for row-major kernels that length over the row width. */
+        private int rowCount(KernelExchange.Kernel kernel, VectorSchemaRoot request, KernelExchange.Parameters p) {
+            int length = request.getVector(0).getValueCount();
+            if (!kernel.rowMajor()) {
+                return length;
             }
+            IntVector shape = (IntVector) p.get(0);
+            if (shape.getValueCount() != 1 || shape.isNull(0) || shape.get(0) < 1) {
+                throw new IllegalArgumentException("shape must hold one row width >= 1");
+            }
+            return length / shape.get(0);
+        }
+
+        private void run(KernelExchange.Kernel kernel, VectorSchemaRoot request, KernelExchange.Parameters p,
+                         List<Float8Vector> out) {
+            Float8Vector values = (Float8Vector) request.getVector(0);
             switch (kernel) {
-                case ROBUST_Z -> backend.robustZ(values, series, (Float8Vector) p.get(0), (Float8Vector) p.get(1),
-                        scores);
-                case ROBUST_Z_MODES -> backend.robustZModes(values, series, (Float8Vector) p.get(0),
-                        (Float8Vector) p.get(1), (Float8Vector) p.get(2), (IntVector) p.get(3), scores);
+                case ROBUST_Z, ROBUST_Z_MODES -> {
+                    IntVector series = (IntVector) request.getVector(1);
+                    // A series index outside the parameters would make a device kernel read out of bounds.
+                    int seriesCount = p.get(kernel == KernelExchange.Kernel.ROBUST_Z ? 0 : 3).getValueCount();
+                    for (int i = 0; i < series.getValueCount(); i++) {
+                        if (series.isNull(i) || series.get(i) < 0 || series.get(i) >= seriesCount) {
+                            throw new IllegalArgumentException("row " + i + " names series "
+                                    + (series.isNull(i) ? "null" : series.get(i)) + ", outside [0, " + seriesCount
+                                    + ")");
+                        }
+                    }
+                    if (kernel == KernelExchange.Kernel.ROBUST_Z) {
+                        backend.robustZ(values, series, (Float8Vector) p.get(0), (Float8Vector) p.get(1), out.get(0));
+                    } else {
+                        backend.robustZModes(values, series, (Float8Vector) p.get(0), (Float8Vector) p.get(1),
+                                (Float8Vector) p.get(2), (IntVector) p.get(3), out.get(0));
+                    }
+                }
+                // The backends check shapes and every index (KernelArguments) before a kernel runs.
+                case PCA_T2_SPE -> backend.pcaT2Spe(values, ((IntVector) p.get(0)).get(0), (Float8Vector) p.get(1),
+                        (Float8Vector) p.get(2), (Float8Vector) p.get(3), (Float8Vector) p.get(4), out.get(0),
+                        out.get(1));
+                case MSET_RESIDUALS -> backend.msetResiduals(values, ((IntVector) p.get(0)).get(0),
+                        (IntVector) p.get(1), (Float8Vector) p.get(2), (Float8Vector) p.get(3),
+                        (Float8Vector) p.get(4), (IntVector) p.get(5), (Float8Vector) p.get(6),
+                        (Float8Vector) p.get(7), out.get(0));
+                case TREE_MARGINS -> {
+                    Float8Vector base = (Float8Vector) p.get(1);
+                    if (base.getValueCount() != 1 || base.isNull(0)) {
+                        throw new IllegalArgumentException("base_score must hold one value");
+                    }
+                    backend.treeMargins(values, ((IntVector) p.get(0)).get(0), (IntVector) p.get(2),
+                            (IntVector) p.get(3), (Float8Vector) p.get(4), (IntVector) p.get(5),
+                            (IntVector) p.get(6), (Float8Vector) p.get(7), base.get(0), out.get(0));
+                }
                 default -> throw new IllegalArgumentException("unsupported kernel " + kernel);
             }
         }

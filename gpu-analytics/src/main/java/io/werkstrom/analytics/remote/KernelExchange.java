@@ -23,12 +23,19 @@ import org.apache.arrow.vector.ipc.ArrowStreamWriter;
  *
  * <ul>
  *   <li>The descriptor's command names the kernel: {@value #PREFIX} followed by {@link Kernel#wireName()}.</li>
- *   <li>The client sends one record batch with the per-row columns ({@code values} Float8,
- *       {@code series} Int32), straight from the caller's Arrow buffers. The per-series parameters
- *       have other lengths, so they travel in that batch's application metadata, each as a
- *       length-prefixed one-column Arrow IPC stream.</li>
- *   <li>The service answers with one record batch of one Float8 column, the scores, or a Flight
- *       error ({@code INVALID_ARGUMENT} for bad input, {@code INTERNAL} for a failed kernel).</li>
+ *   <li>The client sends one record batch with the row data, straight from the caller's Arrow
+ *       buffers: for the robust z-scores the per-row columns ({@code values} Float8, {@code series}
+ *       Int32); for PCA, MSET and the tree ensemble one Float8 column ({@code rows}) holding the
+ *       rows row-major, so the batch's length is rows times their width. The parameters have
+ *       other lengths, so they travel in that batch's application metadata, each as a
+ *       length-prefixed one-column Arrow IPC stream, in the order {@link Kernel#parameters()}
+ *       lists them. A {@code shape} parameter (Int32, one entry) holds the row width
+ *       ({@code dims} or {@code featureCount}); the tree ensemble's {@code base_score} is a Float8
+ *       of one entry; the MSET model index of each row is a parameter, since it has the row
+ *       count and not the batch's length.</li>
+ *   <li>The service answers with one record batch of the kernel's Float8 output columns
+ *       ({@link Kernel#outputs()}: the scores; T² and SPE for PCA), or a Flight error
+ *       ({@code INVALID_ARGUMENT} for bad input, {@code INTERNAL} for a failed kernel).</li>
  * </ul>
  */
 final class KernelExchange {
@@ -39,15 +46,31 @@ final class KernelExchange {
 
     /** The kernels a service runs, with their parameter columns in order. */
     enum Kernel {
-        ROBUST_Z("robust_z", List.of("center", "scale")),
-        ROBUST_Z_MODES("robust_z_modes", List.of("lower", "upper", "scale", "mode_count"));
+        ROBUST_Z("robust_z", List.of("center", "scale"), List.of("score")),
+        ROBUST_Z_MODES("robust_z_modes", List.of("lower", "upper", "scale", "mode_count"), List.of("score")),
+        PCA_T2_SPE("pca_t2_spe", List.of("shape", "mean", "scale", "loadings", "eigenvalues"), List.of("t2", "spe")),
+        MSET_RESIDUALS("mset_residuals", List.of("shape", "model_index", "mean", "scale", "memory", "memory_count",
+                "inverse", "bandwidth"), List.of("residual")),
+        TREE_MARGINS("tree_margins", List.of("shape", "base_score", "tree_roots", "node_feature", "node_threshold",
+                "node_left", "node_right", "node_value"), List.of("margin"));
 
         private final String wireName;
         private final List<String> parameters;
+        private final List<String> outputs;
 
-        Kernel(String wireName, List<String> parameters) {
+        Kernel(String wireName, List<String> parameters, List<String> outputs) {
             this.wireName = wireName;
             this.parameters = parameters;
+            this.outputs = outputs;
+        }
+
+        /** Whether the batch holds rows of a width given by the {@code shape} parameter. */
+        boolean rowMajor() {
+            return parameters.get(0).equals("shape");
+        }
+
+        List<String> outputs() {
+            return outputs;
         }
 
         String wireName() {

@@ -32,6 +32,20 @@ class KernelWorkloadsTest {
     }
 
     @Test
+    void everyKernelRunsThroughTheBackendAndItsBaselineWithout() {
+        JavaKernelBackend backend = new JavaKernelBackend(2, 1_000);
+        try (KernelWorkloads workloads = new KernelWorkloads(backend, 8_192, 1)) {
+            backend.close();
+            for (KernelWorkloads.Workload w : workloads.workloads()) {
+                // A closed backend refuses the run: the run went to the backend, the baseline did not.
+                assertEquals("kernel backend 'java' is closed.",
+                        assertThrows(IllegalStateException.class, w::run).getMessage(), w.name());
+                w.runPlainLoop();
+            }
+        }
+    }
+
+    @Test
     void rejectsTooFewRows() {
         try (JavaKernelBackend backend = new JavaKernelBackend(1, 1)) {
             assertEquals("rows must be >= 1024 (was 10).", assertThrows(IllegalArgumentException.class,

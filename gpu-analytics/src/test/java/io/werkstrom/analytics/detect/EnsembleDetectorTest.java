@@ -170,6 +170,32 @@ class EnsembleDetectorTest {
     }
 
     @Test
+    void confirmationReportsTheSuppressedScoresPeaksOneRowLate() {
+        double[] x = series(Event.SPIKE, 8);
+        EnsembleOptions suppressed = EnsembleOptions.defaults().toBuilder().suppressionRows(100).build();
+        EnsembleDetector plain = new EnsembleDetector(suppressed);
+        EnsembleDetector confirmed = new EnsembleDetector(suppressed.toBuilder().confirmationRows(1).build());
+        double[] before = new double[x.length];
+        double[] after = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            before[i] = plain.score(x[i]);
+            after[i] = confirmed.score(x[i]);
+        }
+        int dropped = 0;
+        for (int i = 1; i < x.length; i++) {
+            // Row i reports row i - 1's score unless row i scored higher.
+            double expected = before[i] > before[i - 1] ? 0 : before[i - 1];
+            assertEquals(expected, after[i], 0, "row " + i);
+            dropped += before[i - 1] > 0 && expected == 0 ? 1 : 0;
+        }
+        assertEquals(0, after[0]);
+        assertTrue(dropped >= 1, "no rising run was merged");
+        assertEquals(EVENT + 1, strongest(after), "the spike is reported one row late");
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> EnsembleOptions.builder().confirmationRows(-1).build()).getMessage().contains("confirmationRows"));
+    }
+
+    @Test
     void aHugeDepartureStillScoresBelowOne() {
         EnsembleDetector detector = new EnsembleDetector(EnsembleOptions.builder().rangeWeight(1e300).build());
         for (int i = 0; i < 40; i++) {

@@ -1,5 +1,6 @@
 package io.werkstrom.analytics.detect;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,8 @@ import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
+
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
 
 /** The MSET detector on a non-linear sensor relation, with fixed seeds. */
 class MsetDetectorTest {
@@ -73,6 +76,23 @@ class MsetDetectorTest {
         for (int i = 0; i < mixed.length; i++) {
             double own = (machine[i] == 0 ? a : b).score(new double[][] {mixed[i]})[0];
             assertEquals(own, fleet[i], 1e-12 * Math.max(1, Math.abs(own)), "row " + i);
+        }
+    }
+
+    @Test
+    void aFleetScoresOnTheGivenBackendAsOnTheSharedOne() {
+        MsetDetector a = MsetDetector.fit(rows(300, 5, 2), MsetOptions.defaults());
+        MsetDetector b = MsetDetector.fit(rows(100, 6, 1), MsetOptions.builder().memorySize(16).build());
+        double[][] mixed = rows(2_000, 7, 2);
+        int[] machine = new int[mixed.length];
+        for (int i = 0; i < machine.length; i++) {
+            machine[i] = i % 3 == 0 ? 1 : 0;
+        }
+        try (RecordingBackend backend = new RecordingBackend(new JavaKernelBackend(2, 1))) {
+            assertArrayEquals(MsetDetector.scoreFleet(List.of(a, b), mixed, machine),
+                    MsetDetector.scoreFleet(List.of(a, b), mixed, machine, backend));
+            assertArrayEquals(a.score(mixed), a.score(mixed, backend));
+            assertEquals(2, backend.calls.size(), "one kernel call each");
         }
     }
 

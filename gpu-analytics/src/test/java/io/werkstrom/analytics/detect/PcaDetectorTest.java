@@ -1,5 +1,6 @@
 package io.werkstrom.analytics.detect;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
+
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
 
 /** The PCA detector against the plain definitions of its statistics, on fixed seeds. */
 class PcaDetectorTest {
@@ -139,5 +142,17 @@ class PcaDetectorTest {
         assertTrue(e.getMessage().contains("limitQuantile"));
         e = assertThrows(IllegalArgumentException.class, () -> PcaOptions.builder().explainedVariance(0).build());
         assertTrue(e.getMessage().contains("explainedVariance"));
+    }
+
+    @Test
+    void scoresOnTheGivenBackendAsOnTheSharedOne() {
+        PcaDetector detector = PcaDetector.fit(rows(400, 11), PcaOptions.defaults());
+        double[][] probe = rows(5_000, 13);
+        try (RecordingBackend backend = new RecordingBackend(new JavaKernelBackend(2, 1))) {
+            assertArrayEquals(detector.score(probe), detector.score(probe, backend));
+            assertEquals(2, backend.calls.size(), "one kernel call, T² and SPE");
+            backend.close();
+            assertThrows(IllegalStateException.class, () -> detector.score(probe, backend));
+        }
     }
 }

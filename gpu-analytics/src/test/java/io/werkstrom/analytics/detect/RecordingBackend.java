@@ -8,7 +8,7 @@ import org.apache.arrow.vector.IntVector;
 
 import io.werkstrom.analytics.kernel.KernelBackend;
 
-/** Delegates to a real backend and keeps every score it returned, one array per kernel call, of either kernel. */
+/** Delegates to a real backend and keeps every score it returned, one array per kernel output and call, of any kernel. */
 final class RecordingBackend implements KernelBackend {
 
     private final KernelBackend delegate;
@@ -34,6 +34,31 @@ final class RecordingBackend implements KernelBackend {
     public void robustZModes(Float8Vector values, IntVector seriesIndex, Float8Vector lower, Float8Vector upper,
                              Float8Vector scale, IntVector modeCount, Float8Vector out) {
         delegate.robustZModes(values, seriesIndex, lower, upper, scale, modeCount, out);
+        record(out);
+    }
+
+    @Override
+    public void pcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale, Float8Vector loadings,
+                         Float8Vector eigenvalues, Float8Vector t2, Float8Vector spe) {
+        delegate.pcaT2Spe(rows, dims, mean, scale, loadings, eigenvalues, t2, spe);
+        record(t2);
+        record(spe);
+    }
+
+    @Override
+    public void msetResiduals(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean,
+                              Float8Vector scale, Float8Vector memory, IntVector memoryCount, Float8Vector inverse,
+                              Float8Vector bandwidth, Float8Vector out) {
+        delegate.msetResiduals(rows, dims, modelIndex, mean, scale, memory, memoryCount, inverse, bandwidth, out);
+        record(out);
+    }
+
+    @Override
+    public void treeMargins(Float8Vector features, int featureCount, IntVector treeRoots, IntVector nodeFeature,
+                            Float8Vector nodeThreshold, IntVector nodeLeft, IntVector nodeRight,
+                            Float8Vector nodeValue, double baseScore, Float8Vector out) {
+        delegate.treeMargins(features, featureCount, treeRoots, nodeFeature, nodeThreshold, nodeLeft, nodeRight,
+                nodeValue, baseScore, out);
         record(out);
     }
 

@@ -166,6 +166,26 @@ class RobustZScoreStateTest {
             }
 
             @Override
+            public void pcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale,
+                                 Float8Vector loadings, Float8Vector eigenvalues, Float8Vector t2, Float8Vector spe) {
+                throw new IllegalStateException("device lost");
+            }
+
+            @Override
+            public void msetResiduals(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean,
+                                      Float8Vector scale, Float8Vector memory, IntVector memoryCount,
+                                      Float8Vector inverse, Float8Vector bandwidth, Float8Vector out) {
+                throw new IllegalStateException("device lost");
+            }
+
+            @Override
+            public void treeMargins(Float8Vector features, int featureCount, IntVector treeRoots,
+                                    IntVector nodeFeature, Float8Vector nodeThreshold, IntVector nodeLeft,
+                                    IntVector nodeRight, Float8Vector nodeValue, double baseScore, Float8Vector out) {
+                throw new IllegalStateException("device lost");
+            }
+
+            @Override
             public void close() {
             }
         };

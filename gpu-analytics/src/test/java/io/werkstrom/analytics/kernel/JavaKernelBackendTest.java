@@ -336,6 +336,81 @@ class JavaKernelBackendTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {0, 1, 7, 2_000})
+    void pcaMatchesThePlainLoopBitForBit(int rows) {
+        MultivariateOracle oracle = new MultivariateOracle(allocator);
+        // CUTOFF 1: every call with rows goes to the pool in ranges; the default splits only large calls.
+        try (JavaKernelBackend split = new JavaKernelBackend(4, 1);
+             JavaKernelBackend single = new JavaKernelBackend(1, 1)) {
+            for (int components : new int[] {0, 1, 5}) {
+                MultivariateOracle.PcaCase c = MultivariateOracle.pcaCase(rows, 8, components, rows * 31L + components);
+                double[][] expected = c.expected();
+                for (KernelBackend backend : new KernelBackend[] {split, single, JavaKernelBackend.shared()}) {
+                    double[][] actual = oracle.run(backend, c);
+                    MultivariateOracle.assertBitExact(expected[0], actual[0], "T2 on " + backend);
+                    MultivariateOracle.assertBitExact(expected[1], actual[1], "SPE on " + backend);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {0, 1, 9, 3_001})
+    void msetMatchesThePlainLoopBitForBit(int rows) {
+        MultivariateOracle oracle = new MultivariateOracle(allocator);
+        try (JavaKernelBackend split = new JavaKernelBackend(4, 1);
+             JavaKernelBackend single = new JavaKernelBackend(1, 1)) {
+            // One model and many; memories partly filled (NaN past the count); a fifth of the rows far away.
+            for (int models : new int[] {1, 40}) {
+                MultivariateOracle.MsetCase c = MultivariateOracle.msetCase(rows, 5, models, 12, 0.2,
+                        rows * 17L + models);
+                double[] expected = c.expected();
+                for (KernelBackend backend : new KernelBackend[] {split, single}) {
+                    MultivariateOracle.assertBitExact(expected, oracle.run(backend, c), "MSET on " + backend);
+                }
+            }
+        }
+    }
+
+    @Test
+    void msetRowsFarFromEveryStateScoreAgainstTheMemoryMean() {
+        // All similarities underflow to 0, the weights sum to 0: the estimate is the memory's mean,
+        // and the residual stays large and finite.
+        MultivariateOracle.MsetCase c = MultivariateOracle.msetCase(50, 3, 4, 6, 1.0, 5);
+        try (JavaKernelBackend backend = new JavaKernelBackend(2, 1)) {
+            double[] actual = new MultivariateOracle(allocator).run(backend, c);
+            MultivariateOracle.assertBitExact(c.expected(), actual, "far rows");
+            for (double residual : actual) {
+                assertTrue(Double.isFinite(residual) && residual > 1e5, "residual " + residual);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {0, 1, 13, 5_000})
+    void treeMarginsMatchThePlainLoopBitForBit(int rows) {
+        MultivariateOracle oracle = new MultivariateOracle(allocator);
+        try (JavaKernelBackend split = new JavaKernelBackend(4, 1);
+             JavaKernelBackend single = new JavaKernelBackend(1, 1)) {
+            for (int trees : new int[] {0, 1, 60}) {
+                MultivariateOracle.TreeCase c = MultivariateOracle.treeCase(rows, 6, trees, 5, rows * 7L + trees);
+                double[] expected = c.expected();
+                for (KernelBackend backend : new KernelBackend[] {split, single}) {
+                    MultivariateOracle.assertBitExact(expected, oracle.run(backend, c), "trees on " + backend);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theSharedBackendIgnoresClose() {
+        JavaKernelBackend shared = JavaKernelBackend.shared();
+        shared.close();
+        MultivariateOracle.TreeCase c = MultivariateOracle.treeCase(10, 3, 4, 3, 1);
+        MultivariateOracle.assertBitExact(c.expected(), new MultivariateOracle(allocator).run(shared, c), "shared");
+    }
+
     @Test
     void rejectsBadSettingsNamingThem() {
         assertEquals("parallelism must be >= 1 (was 0).",

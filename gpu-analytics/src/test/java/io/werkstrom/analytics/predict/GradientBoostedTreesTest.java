@@ -154,4 +154,28 @@ class GradientBoostedTreesTest {
                 () -> GbtOptions.builder().maxBins(1).build()).getMessage());
         assertEquals(GbtOptions.defaults(), GbtOptions.defaults().toBuilder().build());
     }
+
+    @Test
+    void predictsOnTheGivenBackendAsOnTheSharedOneAndAsThePlainLoop() {
+        SplittableRandom random = new SplittableRandom(5);
+        int n = 3_000;
+        double[] x = new double[n * 3];
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (int f = 0; f < 3; f++) {
+                x[i * 3 + f] = random.nextDouble(-1, 1);
+            }
+            y[i] = x[i * 3] * x[i * 3 + 1] > 0 ? 1 : 0;
+        }
+        GradientBoostedTrees model = GradientBoostedTrees.fit(x, 3, y, GbtOptions.builder()
+                .loss(GradientBoostedTrees.Loss.LOGISTIC).trees(30).build());
+        try (io.werkstrom.analytics.kernel.JavaKernelBackend backend =
+                     new io.werkstrom.analytics.kernel.JavaKernelBackend(2, 1)) {
+            assertArrayEquals(model.marginsPlainLoop(x), model.margins(x, backend));
+            assertArrayEquals(model.predict(x), model.predict(x, backend));
+            backend.close();
+            // A closed backend fails the call: the prediction ran on it.
+            assertThrows(IllegalStateException.class, () -> model.predict(x, backend));
+        }
+    }
 }

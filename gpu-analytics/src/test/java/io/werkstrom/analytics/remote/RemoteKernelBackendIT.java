@@ -29,10 +29,11 @@ import org.junit.jupiter.api.Test;
 
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelOracle;
+import io.werkstrom.analytics.kernel.MultivariateOracle;
 
 /**
  * The remote kernel backend against an analytics service on loopback: the same scores as the
- * plain loops, bit for bit, from several threads at once; bad requests refused with their reason
+ * plain loops, bit for bit, for every kernel, from several threads at once; bad requests refused with their reason
  * while the service keeps serving; an unreachable service named in the error.
  */
 class RemoteKernelBackendIT {
@@ -66,6 +67,60 @@ class RemoteKernelBackendIT {
         }
         assertEquals(8, service.calls());
         assertEquals(2 * (1 + 999 + 20_000), service.rows());
+    }
+
+    @Test
+    void scoresPcaMsetAndTreesBitForBitLikeTheJavaBackend() {
+        MultivariateOracle multivariate = new MultivariateOracle(allocator);
+        int rowsScored = 0;
+        for (int rows : new int[] {0, 1, 3_001}) {
+            MultivariateOracle.PcaCase pca = MultivariateOracle.pcaCase(rows, 8, 3, 61L + rows);
+            double[][] t2Spe = multivariate.run(remote, pca);
+            double[][] expected = pca.expected();
+            MultivariateOracle.assertBitExact(expected[0], t2Spe[0], "remote T2");
+            MultivariateOracle.assertBitExact(expected[1], t2Spe[1], "remote SPE");
+            MultivariateOracle.MsetCase mset = MultivariateOracle.msetCase(rows, 5, 30, 16, 0.1, 73L + rows);
+            MultivariateOracle.assertBitExact(mset.expected(), multivariate.run(remote, mset), "remote MSET");
+            MultivariateOracle.TreeCase trees = MultivariateOracle.treeCase(rows, 6, 40, 5, 89L + rows);
+            MultivariateOracle.assertBitExact(trees.expected(), multivariate.run(remote, trees), "remote trees");
+            rowsScored += 3 * rows;
+        }
+        assertEquals(9, service.calls());
+        assertEquals(rowsScored, service.rows());
+        assertEquals(0, service.rejected());
+    }
+
+    @Test
+    void refusesBadPcaMsetAndTreeRequestsWithTheReasonAndKeepsServing() {
+        MultivariateOracle multivariate = new MultivariateOracle(allocator);
+        MultivariateOracle.PcaCase pca = MultivariateOracle.pcaCase(4, 3, 2, 1);
+        MultivariateOracle.PcaCase badPca = new MultivariateOracle.PcaCase(3, 2, pca.rows(), pca.mean(), pca.scale(),
+                java.util.Arrays.copyOf(pca.loadings(), 5), pca.eigenvalues());
+        IllegalArgumentException loadings = assertThrows(IllegalArgumentException.class,
+                () -> multivariate.run(remote, badPca));
+        assertEquals("pca_t2_spe: loadings has 5 entries, expected 6 (components * dims).", loadings.getMessage());
+
+        MultivariateOracle.MsetCase mset = MultivariateOracle.msetCase(6, 2, 3, 4, 0.0, 2);
+        mset.modelIndex()[4] = 3;
+        IllegalArgumentException model = assertThrows(IllegalArgumentException.class,
+                () -> multivariate.run(remote, mset));
+        assertEquals("mset_residuals: modelIndex[4] is 3, outside [0, 3) (models).", model.getMessage());
+
+        MultivariateOracle.TreeCase trees = MultivariateOracle.treeCase(5, 2, 2, 2, 3);
+        int split = 0;
+        while (trees.nodeFeature()[split] < 0) {
+            split++;
+        }
+        trees.nodeLeft()[split] = split;
+        IllegalArgumentException cycle = assertThrows(IllegalArgumentException.class,
+                () -> multivariate.run(remote, trees));
+        assertEquals("tree_margins: node " + split + " has children " + split + " and " + trees.nodeRight()[split]
+                + ", outside (" + split + ", " + trees.nodeFeature().length + ").", cycle.getMessage());
+
+        assertEquals(3, service.rejected());
+        assertEquals(0, service.calls());
+        MultivariateOracle.assertBitExact(pca.expected()[0], multivariate.run(remote, pca)[0], "after refusals");
+        assertEquals(1, service.calls());
     }
 
     @Test

@@ -41,13 +41,26 @@ public final class TornadoKernelBackend implements KernelBackend {
 
     private final Graph robustZ = new Graph();
     private final Graph robustZModes = new Graph();
+    private final Buffers pca = new Buffers(PCA_DOUBLES, 0);
+    private final Buffers mset = new Buffers(MSET_DOUBLES, MSET_INTS);
+    private final Buffers trees = new Buffers(TREE_DOUBLES, TREE_INTS);
     private boolean closed;
+
+    // The arrays of each row-major kernel, by position in its Buffers.
+    private static final int PCA_ROWS = 0, PCA_MEAN = 1, PCA_SCALE = 2, PCA_LOADINGS = 3, PCA_EIGEN = 4, PCA_T2 = 5,
+            PCA_SPE = 6, PCA_SCRATCH = 7, PCA_DOUBLES = 8;
+    private static final int MSET_ROWS = 0, MSET_MEAN = 1, MSET_SCALE = 2, MSET_MEMORY = 3, MSET_INVERSE = 4,
+            MSET_BANDWIDTH = 5, MSET_OUT = 6, MSET_SCRATCH = 7, MSET_DOUBLES = 8;
+    private static final int MSET_MODEL = 0, MSET_COUNT = 1, MSET_INTS = 2;
+    private static final int TREE_FEATURES = 0, TREE_THRESHOLD = 1, TREE_VALUE = 2, TREE_BASE = 3, TREE_OUT = 4,
+            TREE_DOUBLES = 5;
+    private static final int TREE_ROOTS = 0, TREE_FEATURE = 1, TREE_LEFT = 2, TREE_RIGHT = 3, TREE_INTS = 4;
 
     private TornadoKernelBackend() {
     }
 
     /**
-     * A backend whose device has just run a small batch through both kernels and matched the
+     * A backend whose device has just run a small batch through every kernel and matched the
      * plain-Java results within {@link #TOLERANCE}.
      *
      * @throws IllegalStateException when the device computes something else (the cause of any
@@ -135,13 +148,170 @@ public final class TornadoKernelBackend implements KernelBackend {
     }
 
     @Override
+    public synchronized void pcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale,
+                                      Float8Vector loadings, Float8Vector eigenvalues, Float8Vector t2,
+                                      Float8Vector spe) {
+        checkOpen();
+        KernelArguments.PcaShape shape = KernelArguments.checkPcaT2Spe(rows, dims, mean, scale, loadings, eigenvalues,
+                t2, spe);
+        int n = shape.rows();
+        int components = shape.components();
+        if (n > 0) {
+            Buffers b = pca;
+            int[] doubles = new int[PCA_DOUBLES];
+            doubles[PCA_ROWS] = rows.getValueCount();
+            doubles[PCA_MEAN] = dims;
+            doubles[PCA_SCALE] = dims;
+            doubles[PCA_LOADINGS] = loadings.getValueCount();
+            doubles[PCA_EIGEN] = components;
+            doubles[PCA_T2] = n;
+            doubles[PCA_SPE] = n;
+            doubles[PCA_SCRATCH] = Math.multiplyExact(n, dims + components);
+            if (b.ensure(doubles, new int[0], n)) {
+                DoubleArray[] d = b.doubles;
+                TaskGraph graph = new TaskGraph("pcaT2Spe")
+                        .transferToDevice(DataTransferMode.EVERY_EXECUTION, d[PCA_ROWS], d[PCA_MEAN], d[PCA_SCALE],
+                                d[PCA_LOADINGS], d[PCA_EIGEN], b.params)
+                        .transferToDevice(DataTransferMode.FIRST_EXECUTION, d[PCA_SCRATCH])
+                        .task("pcaT2Spe", TornadoKernels::pcaT2Spe, d[PCA_ROWS], d[PCA_MEAN], d[PCA_SCALE],
+                                d[PCA_LOADINGS], d[PCA_EIGEN], d[PCA_T2], d[PCA_SPE], d[PCA_SCRATCH], b.params)
+                        .transferToHost(DataTransferMode.EVERY_EXECUTION, d[PCA_T2], d[PCA_SPE]);
+                b.plan(graph.snapshot());
+            }
+            copyIn(rows, b.doubles[PCA_ROWS], rows.getValueCount());
+            copyIn(mean, b.doubles[PCA_MEAN], dims);
+            copyIn(scale, b.doubles[PCA_SCALE], dims);
+            copyIn(loadings, b.doubles[PCA_LOADINGS], loadings.getValueCount());
+            copyIn(eigenvalues, b.doubles[PCA_EIGEN], components);
+            b.params.set(TornadoKernels.ROWS, n);
+            b.params.set(TornadoKernels.DIMS, dims);
+            b.params.set(TornadoKernels.COMPONENTS, components);
+            b.execute();
+            copyOut(b.doubles[PCA_T2], t2, n);
+            copyOut(b.doubles[PCA_SPE], spe, n);
+        }
+        KernelArguments.markValid(t2, n);
+        KernelArguments.markValid(spe, n);
+    }
+
+    @Override
+    public synchronized void msetResiduals(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean,
+                                           Float8Vector scale, Float8Vector memory, IntVector memoryCount,
+                                           Float8Vector inverse, Float8Vector bandwidth, Float8Vector out) {
+        checkOpen();
+        KernelArguments.MsetShape shape = KernelArguments.checkMsetResiduals(rows, dims, modelIndex, mean, scale,
+                memory, memoryCount, inverse, bandwidth, out);
+        int n = shape.rows();
+        int memorySize = shape.memorySize();
+        if (n > 0) {
+            Buffers b = mset;
+            int[] doubles = new int[MSET_DOUBLES];
+            doubles[MSET_ROWS] = rows.getValueCount();
+            doubles[MSET_MEAN] = mean.getValueCount();
+            doubles[MSET_SCALE] = scale.getValueCount();
+            doubles[MSET_MEMORY] = memory.getValueCount();
+            doubles[MSET_INVERSE] = inverse.getValueCount();
+            doubles[MSET_BANDWIDTH] = bandwidth.getValueCount();
+            doubles[MSET_OUT] = n;
+            doubles[MSET_SCRATCH] = Math.multiplyExact(n, dims + 2 * memorySize);
+            int[] ints = new int[MSET_INTS];
+            ints[MSET_MODEL] = n;
+            ints[MSET_COUNT] = memoryCount.getValueCount();
+            if (b.ensure(doubles, ints, n)) {
+                DoubleArray[] d = b.doubles;
+                IntArray[] k = b.ints;
+                TaskGraph graph = new TaskGraph("msetResiduals")
+                        .transferToDevice(DataTransferMode.EVERY_EXECUTION, d[MSET_ROWS], k[MSET_MODEL], d[MSET_MEAN],
+                                d[MSET_SCALE], d[MSET_MEMORY], k[MSET_COUNT], d[MSET_INVERSE], d[MSET_BANDWIDTH],
+                                b.params)
+                        .transferToDevice(DataTransferMode.FIRST_EXECUTION, d[MSET_SCRATCH])
+                        .task("msetResiduals", TornadoKernels::msetResiduals, d[MSET_ROWS], k[MSET_MODEL],
+                                d[MSET_MEAN], d[MSET_SCALE], d[MSET_MEMORY], k[MSET_COUNT], d[MSET_INVERSE],
+                                d[MSET_BANDWIDTH], d[MSET_OUT], d[MSET_SCRATCH], b.params)
+                        .transferToHost(DataTransferMode.EVERY_EXECUTION, d[MSET_OUT]);
+                b.plan(graph.snapshot());
+            }
+            copyIn(rows, b.doubles[MSET_ROWS], rows.getValueCount());
+            copyIn(modelIndex, b.ints[MSET_MODEL], n);
+            copyIn(mean, b.doubles[MSET_MEAN], mean.getValueCount());
+            copyIn(scale, b.doubles[MSET_SCALE], scale.getValueCount());
+            copyIn(memory, b.doubles[MSET_MEMORY], memory.getValueCount());
+            copyIn(memoryCount, b.ints[MSET_COUNT], memoryCount.getValueCount());
+            copyIn(inverse, b.doubles[MSET_INVERSE], inverse.getValueCount());
+            copyIn(bandwidth, b.doubles[MSET_BANDWIDTH], bandwidth.getValueCount());
+            b.params.set(TornadoKernels.ROWS, n);
+            b.params.set(TornadoKernels.DIMS, dims);
+            b.params.set(TornadoKernels.MEMORY_SIZE, memorySize);
+            b.execute();
+            copyOut(b.doubles[MSET_OUT], out, n);
+        }
+        KernelArguments.markValid(out, n);
+    }
+
+    @Override
+    public synchronized void treeMargins(Float8Vector features, int featureCount, IntVector treeRoots,
+                                         IntVector nodeFeature, Float8Vector nodeThreshold, IntVector nodeLeft,
+                                         IntVector nodeRight, Float8Vector nodeValue, double baseScore,
+                                         Float8Vector out) {
+        checkOpen();
+        KernelArguments.TreeShape shape = KernelArguments.checkTreeMargins(features, featureCount, treeRoots,
+                nodeFeature, nodeThreshold, nodeLeft, nodeRight, nodeValue, out);
+        int n = shape.rows();
+        int nodes = shape.nodes();
+        if (n > 0) {
+            Buffers b = trees;
+            int[] doubles = new int[TREE_DOUBLES];
+            doubles[TREE_FEATURES] = features.getValueCount();
+            doubles[TREE_THRESHOLD] = nodes;
+            doubles[TREE_VALUE] = nodes;
+            doubles[TREE_BASE] = 1;
+            doubles[TREE_OUT] = n;
+            int[] ints = new int[TREE_INTS];
+            ints[TREE_ROOTS] = shape.trees();
+            ints[TREE_FEATURE] = nodes;
+            ints[TREE_LEFT] = nodes;
+            ints[TREE_RIGHT] = nodes;
+            if (b.ensure(doubles, ints, n)) {
+                DoubleArray[] d = b.doubles;
+                IntArray[] k = b.ints;
+                TaskGraph graph = new TaskGraph("treeMargins")
+                        .transferToDevice(DataTransferMode.EVERY_EXECUTION, d[TREE_FEATURES], k[TREE_ROOTS],
+                                k[TREE_FEATURE], d[TREE_THRESHOLD], k[TREE_LEFT], k[TREE_RIGHT], d[TREE_VALUE],
+                                d[TREE_BASE], b.params)
+                        .task("treeMargins", TornadoKernels::treeMargins, d[TREE_FEATURES], k[TREE_ROOTS],
+                                k[TREE_FEATURE], d[TREE_THRESHOLD], k[TREE_LEFT], k[TREE_RIGHT], d[TREE_VALUE],
+                                d[TREE_BASE], d[TREE_OUT], b.params)
+                        .transferToHost(DataTransferMode.EVERY_EXECUTION, d[TREE_OUT]);
+                b.plan(graph.snapshot());
+            }
+            copyIn(features, b.doubles[TREE_FEATURES], features.getValueCount());
+            copyIn(treeRoots, b.ints[TREE_ROOTS], shape.trees());
+            copyIn(nodeFeature, b.ints[TREE_FEATURE], nodes);
+            copyIn(nodeThreshold, b.doubles[TREE_THRESHOLD], nodes);
+            copyIn(nodeLeft, b.ints[TREE_LEFT], nodes);
+            copyIn(nodeRight, b.ints[TREE_RIGHT], nodes);
+            copyIn(nodeValue, b.doubles[TREE_VALUE], nodes);
+            b.doubles[TREE_BASE].set(0, baseScore);
+            b.params.set(TornadoKernels.ROWS, n);
+            b.params.set(TornadoKernels.DIMS, featureCount);
+            b.params.set(TornadoKernels.TREES, shape.trees());
+            b.execute();
+            copyOut(b.doubles[TREE_OUT], out, n);
+        }
+        KernelArguments.markValid(out, n);
+    }
+
+    @Override
     public synchronized void close() {
         if (!closed) {
             closed = true;
             try {
                 robustZ.close();
-            } finally {
                 robustZModes.close();
+                pca.close();
+                mset.close();
+            } finally {
+                trees.close();
             }
         }
     }
@@ -157,7 +327,7 @@ public final class TornadoKernelBackend implements KernelBackend {
         }
     }
 
-    /** Runs both kernels on a few rows and compares them with the Java kernels. */
+    /** Runs every kernel on a few rows and compares them with the Java kernels. */
     private void selfTest() {
         double[] values = {1.0, -2.5, 7.0, 3.25, 0.0};
         int[] series = {0, 1, 0, 1, 1};
@@ -186,6 +356,74 @@ public final class TornadoKernelBackend implements KernelBackend {
             compare("robustZ", expectZ, out);
             robustZModes(v, s, lo, hi, ms, mc, out);
             compare("robustZModes", expectModes, out);
+            selfTestMultivariate(allocator);
+        }
+    }
+
+    /** PCA, MSET and a small forest on a few rows, against the plain-Java kernels. */
+    private void selfTestMultivariate(org.apache.arrow.memory.BufferAllocator allocator) {
+        int dims = 2;
+        double[] rows = {1.0, 2.0, -0.5, 0.25, 3.0, -1.0, 0.0, 0.0, 2.5, 2.0};
+        int n = rows.length / dims;
+        double[] mean = {0.5, 0.5};
+        double[] scale = {1.5, 2.0};
+        double r = Math.sqrt(0.5);
+        double[] loadings = {r, r};
+        double[] eigen = {1.7};
+        double[] expectT2 = new double[n];
+        double[] expectSpe = new double[n];
+        MultivariateKernels.scoreT2AndSpe(rows, dims, mean, scale, loadings, eigen, 1, expectT2, expectSpe,
+                new double[dims + 1], 0, n);
+        int[] model = {0, 1, 1, 0, 1};
+        double[] msetMean = {0.5, 0.5, -1.0, 1.0};
+        double[] msetScale = {1.5, 2.0, 1.0, 0.5};
+        double[] memory = {0.0, 0.0, 1.0, 1.0, -1.0, 0.5, 0.5, -1.0, 0.0, 0.0, 0.0, 0.0};
+        int[] counts = {3, 2};
+        double[] inverse = {1.2, -0.3, -0.1, -0.3, 1.1, -0.2, -0.1, -0.2, 1.3,
+                1.5, -0.4, 0.0, -0.4, 1.5, 0.0, 0.0, 0.0, 0.0};
+        double[] bandwidth = {1.0, 0.8};
+        double[] expectMset = new double[n];
+        MultivariateKernels.msetResiduals(rows, dims, model, msetMean, msetScale, memory, counts, 3, inverse,
+                bandwidth, expectMset, new double[dims + 6], 0, n);
+        int[] roots = {0, 3};
+        int[] feature = {0, -1, -1, 1, -1, -1};
+        double[] threshold = {0.5, 0, 0, 1.0, 0, 0};
+        int[] left = {1, -1, -1, 4, -1, -1};
+        int[] right = {2, -1, -1, 5, -1, -1};
+        double[] value = {0, -1.0, 2.0, 0, 0.25, -0.75};
+        double[] expectMargin = new double[n];
+        java.util.Arrays.fill(expectMargin, 0.5);
+        io.werkstrom.analytics.predict.PredictKernels.addTreePredictions(rows, dims, roots, 0, 2, feature, threshold,
+                left, right, value, expectMargin, 0, n);
+        try (Float8Vector x = doubles(allocator, "rows", rows);
+             Float8Vector mu = doubles(allocator, "mean", mean);
+             Float8Vector sigma = doubles(allocator, "scale", scale);
+             Float8Vector l = doubles(allocator, "loadings", loadings);
+             Float8Vector e = doubles(allocator, "eigenvalues", eigen);
+             IntVector m = ints(allocator, "model", model);
+             Float8Vector mm = doubles(allocator, "msetMean", msetMean);
+             Float8Vector msg = doubles(allocator, "msetScale", msetScale);
+             Float8Vector mem = doubles(allocator, "memory", memory);
+             IntVector cnt = ints(allocator, "counts", counts);
+             Float8Vector inv = doubles(allocator, "inverse", inverse);
+             Float8Vector h = doubles(allocator, "bandwidth", bandwidth);
+             IntVector tr = ints(allocator, "roots", roots);
+             IntVector nf = ints(allocator, "feature", feature);
+             Float8Vector nt = doubles(allocator, "threshold", threshold);
+             IntVector nl = ints(allocator, "left", left);
+             IntVector nr = ints(allocator, "right", right);
+             Float8Vector nv = doubles(allocator, "value", value);
+             Float8Vector out = new Float8Vector("out", allocator);
+             Float8Vector second = new Float8Vector("second", allocator)) {
+            out.allocateNew(n);
+            second.allocateNew(n);
+            pcaT2Spe(x, dims, mu, sigma, l, e, out, second);
+            compare("pcaT2Spe (T2)", expectT2, out);
+            compare("pcaT2Spe (SPE)", expectSpe, second);
+            msetResiduals(x, dims, m, mm, msg, mem, cnt, inv, h, out);
+            compare("msetResiduals", expectMset, out);
+            treeMargins(x, dims, tr, nf, nt, nl, nr, nv, 0.5, out);
+            compare("treeMargins", expectMargin, out);
         }
     }
 
@@ -248,6 +486,82 @@ public final class TornadoKernelBackend implements KernelBackend {
 
     private static int capacity(int needed) {
         return Math.max(64, Integer.highestOneBit(Math.max(1, needed - 1)) << 1);
+    }
+
+    /**
+     * The arrays and execution plan of one row-major kernel: its double and int arrays by
+     * position, each at a capacity that only grows. The output arrays (one value per row) bound
+     * the kernel's loop, so they must all have the same capacity: {@link #ensure} gives every
+     * array sized by the row count the row capacity.
+     */
+    private static final class Buffers {
+        final DoubleArray[] doubles;
+        final IntArray[] ints;
+        final IntArray params = new IntArray(TornadoKernels.PARAMS);
+        private int rowCapacity;
+        private TornadoExecutionPlan plan;
+
+        Buffers(int doubleCount, int intCount) {
+            doubles = new DoubleArray[doubleCount];
+            ints = new IntArray[intCount];
+        }
+
+        /**
+         * Makes every array hold its {@code doubleSizes}/{@code intSizes} entry; arrays whose size
+         * is {@code rows} (the outputs, whose size bounds the kernel's loop) get the shared row
+         * capacity, the others the next power of two of their size.
+         *
+         * @return whether arrays were replaced, so the task graph must be built again
+         */
+        boolean ensure(int[] doubleSizes, int[] intSizes, int rows) {
+            boolean fits = plan != null && rows <= rowCapacity;
+            for (int i = 0; fits && i < doubles.length; i++) {
+                fits = doubles[i].getSize() >= doubleSizes[i];
+            }
+            for (int i = 0; fits && i < ints.length; i++) {
+                fits = ints[i].getSize() >= intSizes[i];
+            }
+            if (fits) {
+                return false;
+            }
+            close();
+            int newRows = capacity(Math.max(rows, rowCapacity));
+            for (int i = 0; i < doubles.length; i++) {
+                int size = doubleSizes[i] == rows ? newRows
+                        : capacity(Math.max(doubleSizes[i], doubles[i] == null ? 0 : doubles[i].getSize()));
+                doubles[i] = new DoubleArray(size);
+                // Never read past the call's counts, but initialised so that no device sees undefined memory.
+                doubles[i].init(0.0);
+            }
+            for (int i = 0; i < ints.length; i++) {
+                int size = intSizes[i] == rows ? newRows
+                        : capacity(Math.max(intSizes[i], ints[i] == null ? 0 : ints[i].getSize()));
+                ints[i] = new IntArray(size);
+                ints[i].init(0);
+            }
+            rowCapacity = newRows;
+            return true;
+        }
+
+        void plan(ImmutableTaskGraph graph) {
+            plan = new TornadoExecutionPlan(graph);
+        }
+
+        void execute() {
+            plan.execute();
+        }
+
+        void close() {
+            if (plan != null) {
+                TornadoExecutionPlan p = plan;
+                plan = null;
+                try {
+                    p.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing a TornadoVM execution plan failed", e);
+                }
+            }
+        }
     }
 
     /** The arrays and execution plan of one kernel, at capacities that only grow. */

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -123,14 +126,86 @@ class TornadoKernelBackendTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {0, 1, 63, 64, 65, 4_097, 100_003})
+    void pcaMatchesTheJavaBackend(int rows) {
+        MultivariateOracle oracle = new MultivariateOracle(allocator);
+        // A second shape on the same backend: wider rows than the arrays were built for.
+        for (int[] shape : new int[][] {{8, 1 + rows % 5}, {13, 6}}) {
+            MultivariateOracle.PcaCase c = MultivariateOracle.pcaCase(rows, shape[0], shape[1], 101 + rows);
+            double[][] expected = oracle.run(java, c);
+            double[][] actual = oracle.run(tornado, c);
+            assertWithin("pca-t2", expected[0], actual[0]);
+            assertWithin("pca-spe", expected[1], actual[1]);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {0, 1, 65, 4_097, 33_000})
+    void msetMatchesTheJavaBackend(int rows) {
+        MultivariateOracle oracle = new MultivariateOracle(allocator);
+        // Many models with partly filled memories (NaN past each count) and a tenth of the rows far
+        // from every state (weights summing to 0); then one model with a larger memory.
+        MultivariateOracle.MsetCase fleet = MultivariateOracle.msetCase(rows, 8, 40, 32, 0.1, 202 + rows);
+        assertWithin("mset", oracle.run(java, fleet), oracle.run(tornado, fleet));
+        MultivariateOracle.MsetCase one = MultivariateOracle.msetCase(rows, 3, 1, 48, 0.0, 303 + rows);
+        assertWithin("mset", oracle.run(java, one), oracle.run(tornado, one));
+    }
+
+    @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {0, 1, 65, 4_097, 100_003})
+    void treeMarginsMatchTheJavaBackend(int rows) {
+        MultivariateOracle oracle = new MultivariateOracle(allocator);
+        MultivariateOracle.TreeCase forest = MultivariateOracle.treeCase(rows, 8, 100, 6, 404 + rows);
+        assertWithin("tree-margins", oracle.run(java, forest), oracle.run(tornado, forest));
+        MultivariateOracle.TreeCase none = MultivariateOracle.treeCase(rows, 3, 0, 0, 505 + rows);
+        assertWithin("tree-margins", oracle.run(java, none), oracle.run(tornado, none));
+    }
+
+    @Test
+    void refusesOutOfRangeIndicesBeforeTheDeviceRuns() {
+        MultivariateOracle.MsetCase c = MultivariateOracle.msetCase(10, 2, 3, 4, 0.0, 9);
+        c.modelIndex()[7] = 3;
+        IllegalArgumentException mset = assertThrows(IllegalArgumentException.class,
+                () -> new MultivariateOracle(allocator).run(tornado, c));
+        assertEquals("modelIndex[7] is 3, outside [0, 3) (models).", mset.getMessage());
+        MultivariateOracle.TreeCase t = MultivariateOracle.treeCase(10, 2, 3, 2, 9);
+        t.treeRoots()[2] = t.nodeFeature().length;
+        IllegalArgumentException trees = assertThrows(IllegalArgumentException.class,
+                () -> new MultivariateOracle(allocator).run(tornado, t));
+        assertEquals("treeRoots[2] is " + t.nodeFeature().length + ", outside [0, " + t.nodeFeature().length
+                + ") (nodes).", trees.getMessage());
+    }
+
+    /** The largest relative difference seen per kernel, printed after the class for the record. */
+    private static final Map<String, Double> LARGEST = new TreeMap<>();
+
+    @AfterAll
+    static void printLargestDifferences() {
+        LARGEST.forEach((kernel, difference) -> System.err.printf(Locale.ROOT,
+                "TornadoVM vs Java, %s: largest relative difference %.3e%n", kernel, difference));
+    }
+
+    private static void assertWithin(String kernel, double[] expected, double[] actual) {
+        double difference = MultivariateOracle.maxRelativeDifference(expected, actual);
+        LARGEST.merge(kernel, difference, Math::max);
+        assertTrue(difference <= TornadoKernelBackend.TOLERANCE, kernel + ": largest relative difference "
+                + difference + " exceeds " + TornadoKernelBackend.TOLERANCE);
+    }
+
     private static void assertClose(Float8Vector expected, Float8Vector actual, int rows) {
         assertEquals(rows, actual.getValueCount());
         assertEquals(0, actual.getNullCount());
+        double largest = 0;
         for (int i = 0; i < rows; i++) {
             double e = expected.get(i);
             double a = actual.get(i);
             assertTrue(TornadoKernelBackend.close(e, a), "row " + i + ": java " + e + ", tornadovm " + a);
+            if (Double.compare(e, a) != 0) {
+                largest = Math.max(largest, Math.abs(e - a) / Math.max(1.0, Math.abs(e)));
+            }
         }
+        LARGEST.merge("robust-z, robust-z-modes", largest, Math::max);
     }
 
     private Float8Vector doubles(String name, int n, Random random, double spread) {

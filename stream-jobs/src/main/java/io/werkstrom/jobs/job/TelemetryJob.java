@@ -4,7 +4,9 @@ import io.werkstrom.jobs.alert.AlertPipeline;
 import io.werkstrom.jobs.alert.ScrapPrediction;
 import io.werkstrom.jobs.decode.DecodeFunction;
 import io.werkstrom.jobs.detect.AnomalyScoringFunction;
+import io.werkstrom.jobs.predict.MachineSamples;
 import io.werkstrom.jobs.predict.QualityPredictionFunction;
+import io.werkstrom.jobs.predict.RulPredictionFunction;
 import io.werkstrom.jobs.eventtime.AggregateRefreshSink;
 import io.werkstrom.jobs.eventtime.GatewayWatermarkStrategy;
 import io.werkstrom.jobs.eventtime.LateBatchFunction;
@@ -17,6 +19,7 @@ import io.werkstrom.jobs.storage.DeadLetter;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StorageFlavor;
 import io.werkstrom.protocol.DecodeLimits;
@@ -28,6 +31,7 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +44,7 @@ import org.slf4j.LoggerFactory;
  *                               │                                     └─(late ranges)─► AggregateRefreshSink
  *                               ├─► keyBy(tenant/gateway) ─► AnomalyScoringFunction ─► RecordSink.anomalies
  *                               ├─► keyBy(tenant/gateway) ─► QualityPredictionFunction ─► RecordSink.qualityPredictions
+ *                               ├─► per machine ─► keyBy(tenant/gateway/machine) ─► RulPredictionFunction ─► RecordSink.rulPredictions
  *                               └─(side output)─► RecordSink.deadLetters
  * MqttSource(status, events), batches, anomalies ─► AlertPipeline (rules → alerts)
  * </pre>
@@ -118,6 +123,10 @@ public final class TelemetryJob {
             predictions = predictQuality(batches, options);
         }
 
+        if (options.rul().enabled()) {
+            predictRul(batches, options);
+        }
+
         if (options.alerts().enabled()) {
             deadLetters = deadLetters.union(AlertPipeline.attach(env, options.mqtt(), options.store(), options.alerts(),
                     batches, anomalies, predictions));
@@ -131,7 +140,8 @@ public final class TelemetryJob {
     private static DataStream<ScrapPrediction> predictQuality(SingleOutputStreamOperator<ReceivedBatch> batches,
                                                               TelemetryJobOptions options) {
         SingleOutputStreamOperator<QualityPrediction> predictions = batches.keyBy(AnomalyScoringFunction::key)
-                .process(new QualityPredictionFunction(options.store(), options.modelRefresh()))
+                .process(new QualityPredictionFunction(options.store(), options.modelRefresh(),
+                        options.kernelBackend()))
                 .returns(TypeInformation.of(QualityPrediction.class))
                 .name("predict-quality")
                 .uid("predict-quality");
@@ -144,6 +154,24 @@ public final class TelemetryJob {
                 .returns(TypeInformation.of(ScrapPrediction.class))
                 .name("scrap-predictions")
                 .uid("scrap-predictions");
+    }
+
+    /** Predicts the remaining useful life of machines cycle by cycle and stores it, with the actual one after a failure. */
+    private static void predictRul(SingleOutputStreamOperator<ReceivedBatch> batches, TelemetryJobOptions options) {
+        batches.flatMap((ReceivedBatch batch, Collector<MachineSamples> out) ->
+                        MachineSamples.split(batch).forEach(out::collect))
+                .returns(TypeInformation.of(MachineSamples.class))
+                .name("split-by-machine")
+                .uid("split-by-machine")
+                .keyBy(MachineSamples::key)
+                .process(new RulPredictionFunction(options.store(), options.rul(), options.modelRefresh(),
+                        options.kernelBackend()))
+                .returns(TypeInformation.of(RulPrediction.class))
+                .name("predict-rul")
+                .uid("predict-rul")
+                .sinkTo(RecordSink.rulPredictions(options.store(), options.sink()))
+                .name("rul-prediction-sink")
+                .uid("rul-prediction-sink");
     }
 
     /**

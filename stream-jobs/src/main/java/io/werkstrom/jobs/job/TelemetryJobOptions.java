@@ -16,6 +16,7 @@ import io.werkstrom.analytics.detect.RobustZScoreOptions;
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.jobs.alert.AlertOptions;
 import io.werkstrom.jobs.eventtime.EventTimeOptions;
+import io.werkstrom.jobs.predict.RulPredictionOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.source.MqttSourceBuilder;
@@ -37,12 +38,13 @@ import io.werkstrom.protocol.Topics;
  * @param maxClockSkew       how far in the future a sample's timestamp may lie before its batch is rejected
  * @param detectorEnabled    whether batches are scored for anomalies
  * @param detector           the robust z-score detector's settings
- * @param kernelBackend      kernel backend for the detector, one of {@link KernelBackends#CHOICES}
+ * @param kernelBackend      kernel backend for the detector and the quality and RUL predictors, one of {@link KernelBackends#CHOICES}
  * @param predictionEnabled  whether production cycles get a predicted scrap probability (needs a model in {@code models})
  * @param modelRefresh       how often the job reads the {@code models} table again for new versions
  * @param alerts             alert rule evaluation (rules in {@code alert_rules})
  * @param eventTime          per-gateway watermarks and the allowed lateness (late data is stored all the same and
  *                           its aggregates refreshed)
+ * @param rul                remaining-useful-life prediction per machine cycle (needs a model in {@code models})
  */
 public record TelemetryJobOptions(
         MqttSourceOptions mqtt,
@@ -57,7 +59,8 @@ public record TelemetryJobOptions(
         boolean predictionEnabled,
         Duration modelRefresh,
         AlertOptions alerts,
-        EventTimeOptions eventTime) implements Serializable {
+        EventTimeOptions eventTime,
+        RulPredictionOptions rul) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -82,6 +85,7 @@ public record TelemetryJobOptions(
         Objects.requireNonNull(detector, "detector must not be null.");
         Objects.requireNonNull(alerts, "alerts must not be null.");
         Objects.requireNonNull(eventTime, "eventTime must not be null.");
+        Objects.requireNonNull(rul, "rul must not be null.");
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism + ".");
         }
@@ -254,6 +258,14 @@ public record TelemetryJobOptions(
                 (b, v) -> b.predictionEnabled(parseBoolean(v))));
         ARGUMENTS.put("predict.model-refresh", new Argument(false, "modelRefresh", "a duration like 60s; default "
                 + DEFAULT_MODEL_REFRESH.toSeconds() + "s", (b, v) -> b.modelRefresh(parseDuration(v))));
+        ARGUMENTS.put("rul.enabled", new Argument(false, "enabled", "true or false; default true",
+                (b, v) -> b.rulEnabled = parseBoolean(v)));
+        ARGUMENTS.put("rul.max-history", new Argument(false, "maxHistory", "cycles kept per machine, "
+                + RulPredictionOptions.MIN_MAX_HISTORY + ".." + RulPredictionOptions.MAX_MAX_HISTORY + "; default "
+                + RulPredictionOptions.DEFAULT_MAX_HISTORY, (b, v) -> b.rulMaxHistory = parseInt(v)));
+        ARGUMENTS.put("rul.reorder-delay", new Argument(false, "reorderDelay", "a duration; how long a machine's cycle"
+                + " waits for its other samples and earlier cycles; default "
+                + format(RulPredictionOptions.DEFAULT_REORDER_DELAY), (b, v) -> b.rulReorderDelay = parseDuration(v)));
         ARGUMENTS.put("event-time.out-of-orderness", new Argument(false, "outOfOrderness", "a duration; how far behind "
                 + "a gateway's newest sample its others may arrive; default " + format(EventTimeOptions.DEFAULT_OUT_OF_ORDERNESS),
                 (b, v) -> b.outOfOrderness = parseDuration(v)));
@@ -416,6 +428,10 @@ public record TelemetryJobOptions(
         private Duration outOfOrderness = EventTimeOptions.DEFAULT_OUT_OF_ORDERNESS;
         private Duration idleness = EventTimeOptions.DEFAULT_IDLENESS;
         private Duration allowedLateness = EventTimeOptions.DEFAULT_ALLOWED_LATENESS;
+        private RulPredictionOptions rul;
+        private boolean rulEnabled = true;
+        private int rulMaxHistory = RulPredictionOptions.DEFAULT_MAX_HISTORY;
+        private Duration rulReorderDelay = RulPredictionOptions.DEFAULT_REORDER_DELAY;
 
         private Builder() {
         }
@@ -524,6 +540,11 @@ public record TelemetryJobOptions(
             return this;
         }
 
+        public Builder rul(RulPredictionOptions options) {
+            this.rul = options;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first missing or invalid option */
         public TelemetryJobOptions build() {
             if (mqttUri == null) {
@@ -565,7 +586,7 @@ public record TelemetryJobOptions(
             return new TelemetryJobOptions(mqtt, storeOptions, sinkOptions, parallelism, checkpointInterval, maxClockSkew,
                     detectorEnabled, detectorOptions, kernelBackend, predictionEnabled, modelRefresh,
                     alerts != null ? alerts : new AlertOptions(alertsEnabled, alertRuleReload, alertTickInterval),
-                    eventTimeOptions);
+                    eventTimeOptions, rul != null ? rul : new RulPredictionOptions(rulEnabled, rulMaxHistory, rulReorderDelay));
         }
     }
 }

@@ -7,7 +7,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.predict.CycleTracker;
+import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.TelemetryBatch;
@@ -20,11 +23,21 @@ import io.werkstrom.protocol.TelemetryBatch;
  */
 public final class CyclePredictor {
 
-    private final BiFunction<String, String, Optional<ModelRegistry.Loaded>> models;
+    private final BiFunction<String, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models;
+    private final KernelBackend backend;
 
-    /** @param models the model in force for (tenant, machine), e.g. {@link ModelRegistry#modelFor} */
-    public CyclePredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded>> models) {
+    /** A predictor whose trees run on the process's shared Java backend. */
+    public CyclePredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models) {
+        this(models, JavaKernelBackend.shared());
+    }
+
+    /**
+     * @param models  the model in force for (tenant, machine), e.g. {@link ModelRegistry#modelFor}
+     * @param backend evaluates the models' trees ({@link KernelBackend#treeMargins}); borrowed
+     */
+    public CyclePredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models, KernelBackend backend) {
         this.models = models;
+        this.backend = backend;
     }
 
     /** Feeds the batch's samples to {@code tracker} (the gateway's state) and returns the predictions it yields. */
@@ -36,11 +49,11 @@ public final class CyclePredictor {
         CycleTracker.Listener listener = new CycleTracker.Listener() {
             @Override
             public void cycleEnded(String machine, long endMicros, double[] features) {
-                Optional<ModelRegistry.Loaded> model = models.apply(received.source().tenant(), machine);
+                Optional<ModelRegistry.Loaded<PartQualityModel>> model = models.apply(received.source().tenant(), machine);
                 if (model.isEmpty()) {
                     return;
                 }
-                double probability = Math.min(1.0, Math.max(0.0, model.get().model().probability(features)));
+                double probability = Math.min(1.0, Math.max(0.0, model.get().model().probabilities(List.of(features), backend)[0]));
                 QualityPrediction prediction = new QualityPrediction(received.source(), machine, endMicros,
                         model.get().name(), model.get().version(), probability, null, received.receivedAtMicros());
                 predictions.put(machine + '\u0000' + endMicros, prediction);

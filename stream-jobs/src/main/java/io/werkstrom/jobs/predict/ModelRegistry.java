@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
@@ -17,49 +18,68 @@ import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 
 /**
- * The part-quality models in force, per tenant and machine type, read from the {@code models}
- * table and read again after {@code refresh}, so that a newly trained version is used without
- * redeploying the job. A machine uses the model of its type ({@code machines} table), else the
- * tenant's {@value ModelCatalog#DEFAULT_TYPE} model: a fleet model covers a new machine at once.
+ * The models of one name in force (part-scrap or remaining-useful-life models), per tenant and
+ * machine type, read from the {@code models} table and read again after {@code refresh}, so that a
+ * newly trained version is used without redeploying the job. A machine uses the model of its type
+ * ({@code machines} table), else the tenant's {@value ModelCatalog#DEFAULT_TYPE} model: a fleet
+ * model covers a new machine at once.
  *
  * <p>A version that cannot be read (stored by another build, damaged) is skipped with a warning
  * for the newest readable one. A database that cannot be reached keeps the models already
  * loaded and is tried again at the next refresh. Not thread-safe: one per operator instance,
  * which closes it.
+ *
+ * @param <M> the model type that {@code read} makes of a stored payload
  */
-public final class ModelRegistry implements AutoCloseable {
+public final class ModelRegistry<M> implements AutoCloseable {
 
     /** The name models predicting part scrap are stored under. */
     public static final String PART_SCRAP = "part_scrap";
+    /** The name remaining-useful-life models are stored under. */
+    public static final String RUL = "rul";
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
 
     /** A model in force for a machine, with what is stored next to its predictions. */
-    public record Loaded(PartQualityModel model, String name, int version, String machineType) {
+    public record Loaded<M>(M model, String name, int version, String machineType) {
     }
 
-    private record TenantModels(Map<String, Loaded> byType, Map<String, String> machineTypes, long loadedAtNanos) {
+    private record TenantModels<M>(Map<String, Loaded<M>> byType, Map<String, String> machineTypes, long loadedAtNanos) {
     }
 
     private final StoreOptions store;
+    private final String name;
+    private final Function<byte[], M> read;
     private final long refreshNanos;
     private final LongSupplier clock;
-    private final Map<String, TenantModels> tenants = new HashMap<>();
+    private final Map<String, TenantModels<M>> tenants = new HashMap<>();
     private Connection connection;
 
-    public ModelRegistry(StoreOptions store, Duration refresh) {
-        this(store, refresh, System::nanoTime);
+    /** The part-scrap models ({@value #PART_SCRAP}). */
+    public static ModelRegistry<PartQualityModel> partScrap(StoreOptions store, Duration refresh) {
+        return new ModelRegistry<>(store, PART_SCRAP, PartQualityModel::fromBytes, refresh, System::nanoTime);
     }
 
-    ModelRegistry(StoreOptions store, Duration refresh, LongSupplier clock) {
+    /** The remaining-useful-life models ({@value #RUL}). */
+    public static ModelRegistry<StoredRulModel> rul(StoreOptions store, Duration refresh) {
+        return new ModelRegistry<>(store, RUL, StoredRulModel::fromBytes, refresh, System::nanoTime);
+    }
+
+    /**
+     * @param read makes a model of a stored payload; throws {@link IllegalArgumentException} for
+     *             one it cannot read, which is then skipped for the version before it
+     */
+    ModelRegistry(StoreOptions store, String name, Function<byte[], M> read, Duration refresh, LongSupplier clock) {
         this.store = store;
+        this.name = name;
+        this.read = read;
         this.refreshNanos = refresh.toNanos();
         this.clock = clock;
     }
 
     /** The model for {@code machine} of {@code tenant}, or empty when the tenant has none for its type. */
-    public Optional<Loaded> modelFor(String tenant, String machine) {
-        TenantModels models = tenants.get(tenant);
+    public Optional<Loaded<M>> modelFor(String tenant, String machine) {
+        TenantModels<M> models = tenants.get(tenant);
         long now = clock.getAsLong();
         if (models == null || now - models.loadedAtNanos() >= refreshNanos) {
             models = load(tenant, models, now);
@@ -69,37 +89,37 @@ public final class ModelRegistry implements AutoCloseable {
         return Optional.ofNullable(models.byType().get(type));
     }
 
-    private TenantModels load(String tenant, TenantModels previous, long now) {
-        Map<String, Loaded> byType = new HashMap<>(previous == null ? Map.of() : previous.byType());
+    private TenantModels<M> load(String tenant, TenantModels<M> previous, long now) {
+        Map<String, Loaded<M>> byType = new HashMap<>(previous == null ? Map.of() : previous.byType());
         try {
             Connection db = connection();
-            for (ModelCatalog.StoredModel newest : ModelCatalog.latest(db, tenant, PART_SCRAP).values()) {
+            for (ModelCatalog.StoredModel newest : ModelCatalog.latest(db, tenant, name).values()) {
                 Optional<ModelCatalog.StoredModel> candidate = Optional.of(newest);
                 while (candidate.isPresent()) {
                     ModelCatalog.StoredModel stored = candidate.get();
-                    Loaded current = byType.get(stored.machineType());
+                    Loaded<M> current = byType.get(stored.machineType());
                     if (current != null && current.version() == stored.version()) {
                         break;
                     }
                     try {
-                        byType.put(stored.machineType(), new Loaded(PartQualityModel.fromBytes(stored.payload()),
-                                PART_SCRAP, stored.version(), stored.machineType()));
-                        LOG.info("Tenant {}: part-scrap model for machine type '{}' is now version {} ({})", tenant,
+                        byType.put(stored.machineType(), new Loaded<>(read.apply(stored.payload()),
+                                name, stored.version(), stored.machineType()));
+                        LOG.info("Tenant {}: {} model for machine type '{}' is now version {} ({})", tenant, name,
                                 stored.machineType(), stored.version(), stored.kind());
                         break;
                     } catch (IllegalArgumentException e) {
-                        LOG.warn("Tenant {}: part-scrap model version {} for type '{}' is unreadable and not used: {}",
-                                tenant, stored.version(), stored.machineType(), e.getMessage());
-                        candidate = ModelCatalog.before(db, tenant, PART_SCRAP, stored.machineType(), stored.version());
+                        LOG.warn("Tenant {}: {} model version {} for type '{}' is unreadable and not used: {}",
+                                tenant, name, stored.version(), stored.machineType(), e.getMessage());
+                        candidate = ModelCatalog.before(db, tenant, name, stored.machineType(), stored.version());
                     }
                 }
             }
-            return new TenantModels(byType, ModelCatalog.machineTypes(db, tenant), now);
+            return new TenantModels<>(byType, ModelCatalog.machineTypes(db, tenant), now);
         } catch (SQLException | StoreException e) {
-            LOG.warn("Reading the models of tenant {} failed; keeping the {} loaded, trying again in {} s", tenant,
-                    byType.size(), refreshNanos / 1_000_000_000L, e);
+            LOG.warn("Reading the {} models of tenant {} failed; keeping the {} loaded, trying again in {} s", name,
+                    tenant, byType.size(), refreshNanos / 1_000_000_000L, e);
             closeConnection();
-            return new TenantModels(byType, previous == null ? Map.of() : previous.machineTypes(), now);
+            return new TenantModels<>(byType, previous == null ? Map.of() : previous.machineTypes(), now);
         }
     }
 

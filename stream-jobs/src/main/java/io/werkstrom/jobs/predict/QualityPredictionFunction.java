@@ -10,7 +10,10 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.analytics.predict.CycleTracker;
+import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -19,7 +22,8 @@ import io.werkstrom.jobs.storage.StoreOptions;
  * Predicts part quality per production cycle for the batches of one gateway (keyed like anomaly
  * scoring). The running cycles of the gateway's machines are keyed state, so a cycle that spans a
  * checkpoint and a restart is still predicted from all its samples; the models come from a
- * {@link ModelRegistry} opened in {@link #open} and closed in {@link #close}.
+ * {@link ModelRegistry} and their trees run on the job's kernel backend, both opened in
+ * {@link #open} and closed in {@link #close}.
  */
 public final class QualityPredictionFunction extends KeyedProcessFunction<String, ReceivedBatch, QualityPrediction> {
 
@@ -27,21 +31,31 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
 
     private final StoreOptions store;
     private final Duration modelRefresh;
+    private final String backendName;
 
-    private transient ModelRegistry registry;
+    private transient KernelBackend backend;
+    private transient ModelRegistry<PartQualityModel> registry;
     private transient CyclePredictor predictor;
     private transient ValueState<CycleTracker> cycles;
     private transient Counter predicted;
 
-    public QualityPredictionFunction(StoreOptions store, Duration modelRefresh) {
+    /**
+     * @param store        where the models are read from
+     * @param modelRefresh how often a tenant's models are read again
+     * @param backendName  kernel backend of the trees, one of {@link KernelBackends#CHOICES} or an
+     *                     analytics service address
+     */
+    public QualityPredictionFunction(StoreOptions store, Duration modelRefresh, String backendName) {
         this.store = store;
         this.modelRefresh = modelRefresh;
+        this.backendName = backendName;
     }
 
     @Override
     public void open(OpenContext openContext) {
-        registry = new ModelRegistry(store, modelRefresh);
-        predictor = new CyclePredictor(registry::modelFor);
+        backend = KernelBackends.select(backendName);
+        registry = ModelRegistry.partScrap(store, modelRefresh);
+        predictor = new CyclePredictor(registry::modelFor, backend);
         cycles = getRuntimeContext().getState(new ValueStateDescriptor<>("production-cycles",
                 TypeInformation.of(CycleTracker.class)));
         predicted = getRuntimeContext().getMetricGroup().counter("cyclesPredicted");
@@ -64,8 +78,14 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
 
     @Override
     public void close() throws Exception {
-        if (registry != null) {
-            registry.close();
+        try {
+            if (registry != null) {
+                registry.close();
+            }
+        } finally {
+            if (backend != null) {
+                backend.close();
+            }
         }
     }
 }

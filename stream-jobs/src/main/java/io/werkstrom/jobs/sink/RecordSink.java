@@ -6,6 +6,7 @@ import java.util.List;
 import io.werkstrom.jobs.storage.DeadLetter;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.QualityPrediction;
+import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.jobs.storage.TelemetryStore;
@@ -17,7 +18,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 
 /**
- * Writes one record per row to the store: detected anomalies or dead letters, over one connection
+ * Writes one record per row to the store: detected anomalies, dead letters or predictions, over one connection
  * per subtask. Buffering, flushing on checkpoints, retries through outages and the store's
  * lifetime are {@link BufferedStoreWriter}'s.
  */
@@ -56,6 +57,11 @@ public final class RecordSink<T> implements Sink<T> {
     public static RecordSink<QualityPrediction> qualityPredictions(StoreOptions store, SinkOptions options) {
         return new RecordSink<>(store, options, "quality predictions", "qualityPredictionsWritten",
                 TelemetryStore::writeQualityPredictions);
+    }
+
+    public static RecordSink<RulPrediction> rulPredictions(StoreOptions store, SinkOptions options) {
+        return new RecordSink<>(store, options, "RUL predictions", "rulPredictionsWritten",
+                TelemetryStore::writeRulPredictions);
     }
 
     @Override

@@ -25,7 +25,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Writes telemetry, dead letters and anomalies to a migrated database over one JDBC connection.
+ * Writes telemetry, dead letters, anomalies and predictions to a migrated database over one JDBC connection.
  *
  * <p>Every write call is one transaction: it either stores everything it was given or nothing,
  * rolls back and throws {@link StoreException} with the cause. Telemetry is stored exactly once
@@ -72,6 +72,15 @@ public final class TelemetryStore implements AutoCloseable {
             + " actual_scrap = coalesce(EXCLUDED.actual_scrap, quality_predictions.actual_scrap)";
     private static final String OUTCOME_UPDATE = "UPDATE quality_predictions SET actual_scrap = ?"
             + " WHERE tenant = ? AND gateway = ? AND machine = ? AND cycle_end = ?";
+    private static final String RUL_INSERT = "INSERT INTO rul_predictions (tenant, site, gateway, machine, run_start,"
+            + " cycle, cycle_time, model, model_version, predicted_rul, actual_rul, predicted_at)";
+    private static final int RUL_COLUMNS = 12;
+    /** A replayed prediction keeps the actual remaining life filled in meanwhile. */
+    private static final String RUL_CONFLICT = "ON CONFLICT (tenant, gateway, machine, cycle_time) DO UPDATE SET"
+            + " actual_rul = coalesce(EXCLUDED.actual_rul, rul_predictions.actual_rul)";
+    /** A failure at the run's cycle N leaves N - c cycles to the prediction at cycle c. */
+    private static final String RUL_FAILURE_UPDATE = "UPDATE rul_predictions SET actual_rul = ? - cycle"
+            + " WHERE tenant = ? AND gateway = ? AND machine = ? AND run_start = ? AND cycle <= ?";
 
     /** Locks each gateway of a write (in a fixed order, so two writers never deadlock). */
     private static final String LOCK_GATEWAYS = "SELECT pg_advisory_xact_lock(hashtext('sequence_gaps'), k) FROM"
@@ -309,6 +318,74 @@ public final class TelemetryStore implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             Connections.rollbackQuietly(connection, e);
             throw new StoreException("writing " + predictions.size() + " quality predictions failed", e);
+        }
+    }
+
+    /**
+     * Writes remaining-useful-life predictions (replays are idempotent) and, for each failure among
+     * them, fills in the actual remaining life of its run's predictions, in one transaction and in
+     * the order given (a failure after the predictions it concerns).
+     */
+    public void writeRulPredictions(List<RulPrediction> predictions) throws StoreException {
+        Objects.requireNonNull(predictions, "predictions must not be null.");
+        if (predictions.isEmpty()) {
+            return;
+        }
+        int chunk = SqlStatements.chunkRows(options.insertChunkRows(), RUL_COLUMNS);
+        try {
+            List<RulPrediction> pending = new ArrayList<>();
+            for (RulPrediction prediction : predictions) {
+                if (prediction.hasPrediction()) {
+                    pending.add(prediction);
+                    if (pending.size() == chunk) {
+                        insertRulPredictions(pending);
+                        pending.clear();
+                    }
+                } else {
+                    insertRulPredictions(pending);
+                    pending.clear();
+                    try (PreparedStatement update = connection.prepareStatement(RUL_FAILURE_UPDATE)) {
+                        update.setInt(1, prediction.cycle());
+                        update.setString(2, prediction.source().tenant());
+                        update.setString(3, prediction.source().gateway());
+                        update.setString(4, prediction.machine());
+                        update.setObject(5, SqlStatements.timestamp(prediction.runStartMicros()));
+                        update.setInt(6, prediction.cycle());
+                        update.executeUpdate();
+                    }
+                }
+            }
+            insertRulPredictions(pending);
+            connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            Connections.rollbackQuietly(connection, e);
+            throw new StoreException("writing " + predictions.size() + " RUL predictions failed", e);
+        }
+    }
+
+    private void insertRulPredictions(List<RulPrediction> part) throws SQLException {
+        if (part.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement insert = connection.prepareStatement(SqlStatements.multiRowInsert(RUL_INSERT,
+                RUL_COLUMNS, part.size(), RUL_CONFLICT))) {
+            int p = 1;
+            for (RulPrediction prediction : part) {
+                GatewayAddress source = prediction.source();
+                insert.setString(p++, source.tenant());
+                insert.setString(p++, source.site());
+                insert.setString(p++, source.gateway());
+                insert.setString(p++, prediction.machine());
+                insert.setObject(p++, SqlStatements.timestamp(prediction.runStartMicros()));
+                insert.setInt(p++, prediction.cycle());
+                insert.setObject(p++, SqlStatements.timestamp(prediction.cycleMicros()));
+                insert.setString(p++, prediction.model());
+                insert.setInt(p++, prediction.modelVersion());
+                insert.setDouble(p++, prediction.predictedRul());
+                insert.setObject(p++, prediction.actualRul(), java.sql.Types.INTEGER);
+                insert.setObject(p++, SqlStatements.timestamp(prediction.predictedAtMicros()));
+            }
+            insert.executeUpdate();
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.Map;
 
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
 import io.werkstrom.jobs.eventtime.EventTimeOptions;
+import io.werkstrom.jobs.predict.RulPredictionOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -126,6 +127,16 @@ class TelemetryJobOptionsTest {
         assertMessage(new String[] {URI, JDBC, USER, "--event-time.idleness=0s"}, "--event-time.idleness");
         assertMessage(new String[] {URI, JDBC, USER, "--event-time.allowed-lateness=late"},
                 "--event-time.allowed-lateness");
+    }
+
+    @Test
+    void rulArgumentsAreParsedAndTracedBack() {
+        assertEquals(RulPredictionOptions.defaults(), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER}).rul());
+        TelemetryJobOptions options = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--rul.enabled=false", "--rul.max-history=400", "--rul.reorder-delay=500ms"});
+        assertEquals(new RulPredictionOptions(false, 400, Duration.ofMillis(500)), options.rul());
+        assertMessage(new String[] {URI, JDBC, USER, "--rul.max-history=50"}, "--rul.max-history");
+        assertMessage(new String[] {URI, JDBC, USER, "--rul.reorder-delay=soon"}, "--rul.reorder-delay");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.werkstrom.jobs.predict;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -10,8 +11,10 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.predict.CycleFeatures;
 import io.werkstrom.analytics.predict.CycleTracker;
+import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.GatewayAddress;
@@ -21,8 +24,28 @@ import io.werkstrom.protocol.TelemetryBatch;
 class CyclePredictorTest {
 
     private static final GatewayAddress GATEWAY = new GatewayAddress("acme", "plant-1", "gw-1");
-    private static final ModelRegistry.Loaded MODEL = new ModelRegistry.Loaded(QualityPredictionFixtures.vibrationModel(),
+    private static final ModelRegistry.Loaded<PartQualityModel> MODEL = new ModelRegistry.Loaded<>(QualityPredictionFixtures.vibrationModel(),
             ModelRegistry.PART_SCRAP, 3, "default");
+
+    @Test
+    void theModelsTreesRunOnTheGivenBackend() {
+        TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);
+        batch.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
+        QualityPredictionFixtures.cycle(batch, "m1", 40_000_000L, 8.0, true);
+        TelemetryBatch built = batch.build();
+        List<QualityPrediction> shared = new CyclePredictor((tenant, machine) -> Optional.of(MODEL))
+                .predict(new ReceivedBatch(GATEWAY, built, 1L), new CycleTracker());
+        try (JavaKernelBackend backend = new JavaKernelBackend(2, 1)) {
+            List<QualityPrediction> own = new CyclePredictor((tenant, machine) -> Optional.of(MODEL), backend)
+                    .predict(new ReceivedBatch(GATEWAY, built, 1L), new CycleTracker());
+            assertEquals(shared, own);
+            backend.close();
+            // A closed backend fails the call: the predictor scored on it, not on a backend of its own.
+            CyclePredictor closed = new CyclePredictor((tenant, machine) -> Optional.of(MODEL), backend);
+            assertEquals("kernel backend 'java' is closed.", assertThrows(IllegalStateException.class,
+                    () -> closed.predict(new ReceivedBatch(GATEWAY, built, 1L), new CycleTracker())).getMessage());
+        }
+    }
 
     @Test
     void predictsEveryCycleWhoseStartItSawAndPairsTheOutcome() {

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.QualityPrediction;
+import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.jobs.storage.TelemetryStore;
@@ -27,8 +28,8 @@ import io.werkstrom.testing.PostgresServer;
 /**
  * Models in the {@code models} table reach the job: the newest version per machine type, a new
  * version after the refresh interval, an unreadable version skipped for the one in force, and the
- * machine types of the {@code machines} table. Predictions are stored idempotently and outcomes
- * that arrive later are filled in.
+ * machine types of the {@code machines} table. Predictions (part quality, remaining life) are
+ * stored idempotently and outcomes that arrive later are filled in.
  */
 class ModelRegistryIT {
 
@@ -52,7 +53,8 @@ class ModelRegistryIT {
         byte[] model = QualityPredictionFixtures.vibrationModel().toBytes();
         AtomicLong clock = new AtomicLong();
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
-             ModelRegistry registry = new ModelRegistry(store, Duration.ofSeconds(60), clock::get)) {
+             ModelRegistry<PartQualityModel> registry = new ModelRegistry<>(store, ModelRegistry.PART_SCRAP,
+                     PartQualityModel::fromBytes, Duration.ofSeconds(60), clock::get)) {
             assertTrue(registry.modelFor("t1", "m1").isEmpty(), "no model stored yet");
 
             assertEquals(1, publish(db, "t1", ModelCatalog.DEFAULT_TYPE, model));
@@ -95,6 +97,42 @@ class ModelRegistryIT {
             assertEquals(Boolean.TRUE, rows.getObject(2), "the late outcome survives the replay");
             assertTrue(rows.next());
             assertEquals(Boolean.FALSE, rows.getObject(2));
+            assertTrue(!rows.next(), "a replay stores nothing twice");
+        }
+    }
+
+    @Test
+    void rulPredictionsAreStoredOnceAndTheFailureFillsInTheirRunsActualLife() throws Exception {
+        GatewayAddress gateway = new GatewayAddress("t8", "plant-1", "gw-1");
+        long start = 1_700_000_000_000_000L;
+        java.util.List<RulPrediction> run = new java.util.ArrayList<>();
+        for (int cycle = 1; cycle <= 4; cycle++) {
+            run.add(new RulPrediction(gateway, "engine-1", start, cycle, start + cycle * 1_000_000L, ModelRegistry.RUL,
+                    1, 10.0 - cycle, null, start));
+        }
+        long next = start + 10_000_000L;
+        RulPrediction nextRun = new RulPrediction(gateway, "engine-1", next, 1, next, ModelRegistry.RUL, 1, 50.0, null,
+                next);
+        try (TelemetryStore telemetry = TelemetryStore.open(store)) {
+            java.util.List<RulPrediction> first = new java.util.ArrayList<>(run.subList(0, 3));
+            telemetry.writeRulPredictions(first);
+            // the run's last cycle, its failure and the next run's first cycle in one write
+            telemetry.writeRulPredictions(List.of(run.get(3), RulPrediction.failure(gateway, "engine-1", start, 4,
+                    start + 4_000_000L, start), nextRun));
+            telemetry.writeRulPredictions(run); // a replay after a restart
+        }
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             Statement s = db.createStatement();
+             ResultSet rows = s.executeQuery("SELECT cycle, predicted_rul, actual_rul FROM rul_predictions"
+                     + " WHERE tenant = 't8' ORDER BY cycle_time")) {
+            for (int cycle = 1; cycle <= 4; cycle++) {
+                assertTrue(rows.next());
+                assertEquals(cycle, rows.getInt(1));
+                assertEquals(10.0 - cycle, rows.getDouble(2));
+                assertEquals(4 - cycle, rows.getObject(3), "actual remaining life at cycle " + cycle);
+            }
+            assertTrue(rows.next());
+            assertEquals(null, rows.getObject(3), "the next run has not failed yet");
             assertTrue(!rows.next(), "a replay stores nothing twice");
         }
     }

@@ -33,7 +33,7 @@ class TenantIsolationIT {
 
     private static final Instant NOW = Instant.now();
     private static final List<String> MUST_SEE_OWN_ROWS = List.of("telemetry", "telemetry_1m", "telemetry_1h",
-            "anomalies", "batch_ledger", "dead_letters");
+            "anomalies", "batch_ledger", "dead_letters", "rul_predictions");
 
     /** Opens a connection acting as a tenant role; the caller closes it. */
     private interface TenantLogin {
@@ -88,6 +88,8 @@ class TenantIsolationIT {
                 telemetry.writeBatches(batches);
                 telemetry.writeAnomalies(List.of(new DetectedAnomaly(gateway,
                         new Anomaly(start, "m-1", "temperature_c", 99, 12, 6, "robust-z"))));
+                telemetry.writeRulPredictions(List.of(new RulPrediction(gateway, "m-1", start, 1, start, "rul", 1, 42.0,
+                        null, start), RulPrediction.failure(gateway, "m-1", start, 1, start, start)));
                 telemetry.writeDeadLetters(List.of(new DeadLetter(start, "werkstrom/v1/" + tenant + "/plant-1/gw-1/telemetry",
                         tenant, "gw-1", "truncated payload", new byte[] {1})));
             }

@@ -25,9 +25,10 @@ import io.werkstrom.app.cli.UsageException;
  * {"backend":"java","kernels":[{"name":"robust-z","samples_per_s":…,"gb_per_s":…,
  *   "baseline_samples_per_s":…,"ratio":…}, …]}
  * </pre>
- * with {@code ratio = samples_per_s / baseline_samples_per_s}. The robust z-score kernels run on
- * the selected backend; PCA, MSET and the tree predictor run on the Java fork-join pool whatever
- * the backend (no device kernels exist for them yet).
+ * with {@code ratio = samples_per_s / baseline_samples_per_s}. Every kernel (robust z-scores,
+ * PCA T²/SPE, MSET, tree margins) runs on the selected backend over Arrow columns built once, so
+ * on a TornadoVM node the figures are the device's, copies included; the baseline is the
+ * reference kernel as one plain loop on one thread.
  *
  * <p>Options: {@code --duration} (30s) the whole run, split evenly over the kernels and, within
  * a kernel, between its run and its baseline, a fifth of each spent warming up; {@code --rows}

@@ -39,9 +39,12 @@ public final class TrainCommand {
     }
 
     public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        if (!argv.isEmpty() && argv.get(0).equals("rul")) {
+            return RulTrainCommand.run(argv.subList(1, argv.size()), out, err);
+        }
         if (argv.isEmpty() || !argv.get(0).equals("quality")) {
             throw new UsageException("train: expected 'quality' --jdbc-url URL --tenant T [--machine-type default]"
-                    + " [--since 7d | --simulated]");
+                    + " [--since 7d | --simulated], or " + RulTrainCommand.USAGE);
         }
         Args args = Args.parse("train quality", argv.subList(1, argv.size()),
                 Set.of("jdbc-url", "user", "password-file", "tenant", "machine-type", "since"), Set.of("simulated"));

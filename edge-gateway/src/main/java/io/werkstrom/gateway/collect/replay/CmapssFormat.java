@@ -20,6 +20,11 @@ import io.werkstrom.protocol.Quality;
  * sensor ({@code setting1..setting3}, {@code s1..s21}). Every engine starts at offset 0 and cycle
  * {@code c} lies at {@code (c - 1) * cyclePeriod}, so the fleet runs side by side.
  *
+ * <p>Read as run to failure (a training file: each engine's last cycle is its failure), each
+ * engine also gets a sample of the sensor {@value #FAILURE} with value 1 at its last cycle, after
+ * that cycle's readings: the signal on which the cloud's remaining-useful-life prediction fills
+ * in the actual remaining life. A test file's records stop before failure and get none.
+ *
  * <p>A malformed row follows the {@link BadRowPolicy}: with {@code MARK_BAD} an unreadable sensor
  * value becomes a bad sample of that sensor, and a row with an unreadable unit or cycle, or the
  * wrong number of fields, 24 bad samples of the previous row's engine one cycle later. A leading
@@ -28,6 +33,8 @@ import io.werkstrom.protocol.Quality;
 public final class CmapssFormat {
 
     public static final int FIELDS = 26;
+    /** The sensor of the sample marking an engine's failure (the stream job reads the same name). */
+    public static final String FAILURE = "failure";
     private static final String[] SENSORS = sensorNames();
     private static final Logger log = LoggerFactory.getLogger(CmapssFormat.class);
     private static final int LOGGED_BAD_ROWS = 10;
@@ -46,6 +53,15 @@ public final class CmapssFormat {
 
     /** Reads one file. @throws ReplayFormatException for a bad row under {@code FAIL} */
     public static ReplayTimeline read(Path file, Duration cyclePeriod, BadRowPolicy policy) throws IOException {
+        return read(file, cyclePeriod, policy, false);
+    }
+
+    /**
+     * Reads one file; with {@code runToFailure} each engine's last cycle also carries a
+     * {@value #FAILURE} sample. @throws ReplayFormatException for a bad row under {@code FAIL}
+     */
+    public static ReplayTimeline read(Path file, Duration cyclePeriod, BadRowPolicy policy, boolean runToFailure)
+            throws IOException {
         if (cyclePeriod.isNegative() || cyclePeriod.isZero()) {
             throw new IllegalArgumentException("cyclePeriod must be positive, got " + cyclePeriod + ".");
         }
@@ -54,6 +70,7 @@ public final class CmapssFormat {
         int bad = 0;
         int lastUnit = -1;
         long lastCycle = 0;
+        java.util.Map<String, Long> lastOffsets = new java.util.LinkedHashMap<>();
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
             String text;
             long line = 0;
@@ -79,6 +96,7 @@ public final class CmapssFormat {
                     timeline.badRow();
                     lastCycle++;
                     long offset = (lastCycle - 1) * periodMicros;
+                    lastOffsets.merge(machineName(lastUnit), offset, Math::max);
                     for (String sensor : SENSORS) {
                         timeline.add(offset, machineName(lastUnit), sensor, Double.NaN, Quality.BAD);
                     }
@@ -88,6 +106,7 @@ public final class CmapssFormat {
                 lastCycle = cycle;
                 long offset = (cycle - 1L) * periodMicros;
                 String machine = machineName(unit);
+                lastOffsets.merge(machine, offset, Math::max);
                 boolean rowBad = false;
                 for (int i = 0; i < SENSORS.length; i++) {
                     Double value = NabFormat.parseValue(fields[i + 2]);
@@ -109,6 +128,10 @@ public final class CmapssFormat {
                     }
                 }
             }
+        }
+        if (runToFailure) {
+            // Added after every reading: the stable sort by offset keeps it behind its cycle's readings.
+            lastOffsets.forEach((machine, offset) -> timeline.add(offset, machine, FAILURE, 1.0, Quality.GOOD));
         }
         if (bad > LOGGED_BAD_ROWS) {
             log.warn("{}: {} malformed rows in all, replayed as bad samples", file, bad);

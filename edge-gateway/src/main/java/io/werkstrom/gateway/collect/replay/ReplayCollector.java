@@ -60,8 +60,17 @@ public final class ReplayCollector implements Collector {
 
     /** Replays a C-MAPSS file (see {@link CmapssFormat}), one machine per engine. */
     public static ReplayCollector cmapss(Path file, Duration cyclePeriod, ReplayOptions options) {
-        return new ReplayCollector("cmapss replay: " + file.getFileName() + " at x" + options.speedUp(),
-                () -> CmapssFormat.read(file, cyclePeriod, options.badRows()), options, Clock.systemUTC());
+        return cmapss(file, cyclePeriod, options, false);
+    }
+
+    /**
+     * Replays a C-MAPSS file, one machine per engine; with {@code runToFailure} (a training file)
+     * each engine's last cycle carries a {@value CmapssFormat#FAILURE} sample.
+     */
+    public static ReplayCollector cmapss(Path file, Duration cyclePeriod, ReplayOptions options, boolean runToFailure) {
+        return new ReplayCollector("cmapss replay: " + file.getFileName() + " at x" + options.speedUp()
+                + (runToFailure ? ", run to failure" : ""),
+                () -> CmapssFormat.read(file, cyclePeriod, options.badRows(), runToFailure), options, Clock.systemUTC());
     }
 
     @Override

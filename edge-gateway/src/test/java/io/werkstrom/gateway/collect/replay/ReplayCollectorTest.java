@@ -157,6 +157,30 @@ class ReplayCollectorTest {
     }
 
     @Test
+    void aRunToFailureReplayMarksEachEnginesLastCycleAsItsFailure() throws Exception {
+        Path f = Files.writeString(dir.resolve("train.txt"), String.join("\n", cmapssRow(1, 1, 100), cmapssRow(1, 2, 200),
+                cmapssRow(2, 1, 300)) + "\n");
+        try (ReplayCollector c = ReplayCollector.cmapss(f, Duration.ofSeconds(1), options(1, BadRowPolicy.MARK_BAD),
+                true)) {
+            c.start(Long.MIN_VALUE);
+            TelemetryBatch all = collect(c, Long.MAX_VALUE);
+            assertEquals(3 * 24 + 2, all.size());
+            // engine-2 fails at its only cycle, after its readings; engine-1 at cycle 2
+            assertEquals("engine-2", all.machines()[48]);
+            assertEquals(CmapssFormat.FAILURE, all.sensors()[48]);
+            assertEquals(START_MICROS, all.timestampsMicros()[48]);
+            assertEquals(1.0, all.values()[48]);
+            assertEquals(CmapssFormat.FAILURE, all.sensors()[all.size() - 1]);
+            assertEquals("engine-1", all.machines()[all.size() - 1]);
+            assertEquals(START_MICROS + 1_000_000, all.timestampsMicros()[all.size() - 1]);
+        }
+        try (ReplayCollector plain = ReplayCollector.cmapss(f, Duration.ofSeconds(1), options(1, BadRowPolicy.MARK_BAD))) {
+            plain.start(Long.MIN_VALUE);
+            assertEquals(3 * 24, collect(plain, Long.MAX_VALUE).size(), "a test file's engines do not fail");
+        }
+    }
+
+    @Test
     void malformedCmapssRowsBecomeBadSamples() throws Exception {
         String badValue = cmapssRow(1, 2, 200).replace(" 205.0 ", " x ");
         Path f = Files.writeString(dir.resolve("train.txt"), String.join("\n", cmapssRow(1, 1, 100), badValue,

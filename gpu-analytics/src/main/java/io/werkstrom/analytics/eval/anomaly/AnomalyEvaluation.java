@@ -6,14 +6,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackends;
+
 /**
  * The anomaly-detection evaluation commands, as they follow the word {@code eval}:
  * <pre>
- *   anomaly --dataset skab --data DIR [--detector pca|mset]   SKAB-format files below DIR
+ *   anomaly --dataset skab --data DIR [--detector shift|pca|mset]   SKAB-format files below DIR
  *   anomaly --dataset nab  --data DIR [--detector ensemble|novelty|range|robust-z|robust-z-adaptive]
  *                                       a corpus in NAB's layout at DIR
+ *   [--backend auto|java|tornadovm|grpc://host:port]   the kernel backend of the scoring (auto)
  * </pre>
- * Without {@code --detector} each dataset runs its best-scoring detector ({@code pca} for SKAB,
+ * The backend ({@link KernelBackends#select}) runs the PCA and MSET scoring kernels for SKAB (with {@code --detector pca|mset}) and
+ * the robust z-score kernels for NAB; the fits, the ensemble and the novelty detector run on
+ * plain Java.
+ * Without {@code --detector} each dataset runs its best-scoring detector ({@code shift} for SKAB,
  * {@code ensemble} for NAB); the detector that ran is named on {@code err}, the JSON keys stay as
  * below.
  * Progress goes to {@code err}; the result is one JSON object, the last line of {@code out}:
@@ -26,8 +33,9 @@ import java.util.Map;
  */
 public final class AnomalyEvaluation {
 
-    static final String USAGE = "usage: eval anomaly --dataset skab|nab --data DIR [--detector NAME]\n"
-            + "  detectors: skab: pca (default), mset;"
+    static final String USAGE = "usage: eval anomaly --dataset skab|nab --data DIR [--detector NAME]"
+            + " [--backend auto|java|tornadovm|grpc://host:port]\n"
+            + "  detectors: skab: shift (default), pca, mset;"
             + " nab: ensemble (default), novelty, range, robust-z, robust-z-adaptive";
 
     private AnomalyEvaluation() {
@@ -37,6 +45,7 @@ public final class AnomalyEvaluation {
         String dataset = null;
         String data = null;
         String detector = null;
+        String backendName = KernelBackends.AUTO;
         if (args.isEmpty() || !args.get(0).equals("anomaly")) {
             err.println("eval: expected the command 'anomaly', got "
                     + (args.isEmpty() ? "nothing" : "'" + args.get(0) + "'") + "\n" + USAGE);
@@ -44,9 +53,10 @@ public final class AnomalyEvaluation {
         }
         for (int i = 1; i < args.size(); i++) {
             String option = args.get(i);
-            if (!option.equals("--dataset") && !option.equals("--data") && !option.equals("--detector")) {
-                err.println("eval anomaly: unknown option '" + option + "'; accepted: --dataset, --data, --detector\n"
-                        + USAGE);
+            if (!option.equals("--dataset") && !option.equals("--data") && !option.equals("--detector")
+                    && !option.equals("--backend")) {
+                err.println("eval anomaly: unknown option '" + option
+                        + "'; accepted: --dataset, --data, --detector, --backend\n" + USAGE);
                 return 2;
             }
             if (i + 1 >= args.size()) {
@@ -58,6 +68,8 @@ public final class AnomalyEvaluation {
                 dataset = value;
             } else if (option.equals("--detector")) {
                 detector = value;
+            } else if (option.equals("--backend")) {
+                backendName = value;
             } else {
                 data = value;
             }
@@ -70,11 +82,16 @@ public final class AnomalyEvaluation {
             err.println("eval anomaly: --dataset '" + dataset + "' is not known; accepted values: skab, nab\n" + USAGE);
             return 2;
         }
+        if (!KernelBackends.isValid(backendName)) {
+            err.println("eval anomaly: --backend '" + backendName + "' is not known; accepted values: "
+                    + String.join(", ", KernelBackends.CHOICES) + " or grpc://host:port\n" + USAGE);
+            return 2;
+        }
         if (data == null) {
             err.println("eval anomaly: --data is required: the folder holding the " + dataset + " data\n" + USAGE);
             return 2;
         }
-        SkabEvaluation.Detector skabDetector = SkabEvaluation.Detector.PCA;
+        SkabEvaluation.Detector skabDetector = SkabEvaluation.Detector.SHIFT;
         NabEvaluation.Detector nabDetector = NabEvaluation.Detector.ENSEMBLE;
         if (detector != null) {
             boolean known;
@@ -87,7 +104,7 @@ public final class AnomalyEvaluation {
             }
             if (!known) {
                 err.println("eval anomaly: --detector '" + detector + "' is not known for " + dataset
-                        + "; accepted values: " + (dataset.equals("skab") ? "pca, mset"
+                        + "; accepted values: " + (dataset.equals("skab") ? "shift, pca, mset"
                         : "ensemble, novelty, range, robust-z, robust-z-adaptive") + "\n" + USAGE);
                 return 2;
             }
@@ -95,9 +112,10 @@ public final class AnomalyEvaluation {
         err.println("eval anomaly: " + dataset + " with detector "
                 + (dataset.equals("skab") ? skabDetector.id() : nabDetector.id()));
         long start = System.nanoTime();
-        try {
-            String json = dataset.equals("skab") ? skab(Path.of(data), skabDetector, err)
-                    : nab(Path.of(data), nabDetector, err);
+        try (KernelBackend backend = KernelBackends.select(backendName)) {
+            err.println("eval anomaly: kernel backend " + backend.name());
+            String json = dataset.equals("skab") ? skab(Path.of(data), skabDetector, backend, err)
+                    : nab(Path.of(data), nabDetector, backend, err);
             err.printf(Locale.ROOT, "eval anomaly: %s done in %.1f s%n", dataset, (System.nanoTime() - start) / 1e9);
             out.println(json);
             out.flush();
@@ -105,23 +123,27 @@ public final class AnomalyEvaluation {
         } catch (EvaluationDataException e) {
             err.println("eval anomaly: " + e.getMessage());
             return 1;
+        } catch (IllegalStateException e) {
+            // the backend cannot run here (tornadovm requested without a device, a remote service gone)
+            err.println("eval anomaly: " + e.getMessage());
+            return 1;
         }
     }
 
-    private static String skab(Path dir, SkabEvaluation.Detector detector, PrintStream err)
+    private static String skab(Path dir, SkabEvaluation.Detector detector, KernelBackend backend, PrintStream err)
             throws EvaluationDataException {
         List<SkabFile> files = SkabDataset.load(dir, err);
-        SkabEvaluation.Result result = SkabEvaluation.evaluate(files, detector, err);
+        SkabEvaluation.Result result = SkabEvaluation.evaluate(files, detector, backend, err);
         BinaryCounts c = result.counts();
         err.printf("skab: pooled tp %d, fp %d, tn %d, fn %d%n", c.tp(), c.fp(), c.tn(), c.fn());
         return String.format(Locale.ROOT, "{\"f1\":%s,\"far\":%s,\"mar\":%s,\"files\":%d}", number(c.f1()),
                 number(c.falseAlarmRate()), number(c.missedAlarmRate()), result.files());
     }
 
-    private static String nab(Path dir, NabEvaluation.Detector detector, PrintStream err)
+    private static String nab(Path dir, NabEvaluation.Detector detector, KernelBackend backend, PrintStream err)
             throws EvaluationDataException {
         NabCorpus corpus = NabCorpus.load(dir, err);
-        Map<String, NabScorer.Result> results = NabEvaluation.evaluate(corpus, detector, err);
+        Map<String, NabScorer.Result> results = NabEvaluation.evaluate(corpus, detector, backend, err);
         return String.format(Locale.ROOT, "{\"standard\":%s,\"low_fp\":%s,\"low_fn\":%s}",
                 number(results.get("standard").normalised()), number(results.get("low_fp").normalised()),
                 number(results.get("low_fn").normalised()));

@@ -70,6 +70,12 @@ public final class NabEvaluation {
     /** Suppression lasts this share of a series' probationary period. */
     static final double SUPPRESSION_SHARE_OF_PROBATION = 0.3;
 
+    /**
+     * The ensemble confirms each score over this many later rows: an anomaly whose score rises
+     * over consecutive rows raises one alarm, at its peak, one row late.
+     */
+    static final int CONFIRMATION_ROWS = 1;
+
     private NabEvaluation() {
     }
 
@@ -90,9 +96,13 @@ public final class NabEvaluation {
         return PatternNoveltyOptions.defaults().toBuilder().suppressionRows(suppression).build();
     }
 
-    /** The ensemble's options for a series of {@code rows} rows, suppressing as {@link #optionsFor} does. */
+    /**
+     * The ensemble's options for a series of {@code rows} rows, suppressing as {@link #optionsFor}
+     * does and confirming peaks over {@link #CONFIRMATION_ROWS} rows.
+     */
     static EnsembleOptions ensembleOptionsFor(int rows) {
-        return EnsembleOptions.defaults().toBuilder().suppressionRows(optionsFor(rows).suppressionRows()).build();
+        return EnsembleOptions.defaults().toBuilder().suppressionRows(optionsFor(rows).suppressionRows())
+                .confirmationRows(CONFIRMATION_ROWS).build();
     }
 
     /** The options of {@link Detector#RANGE}: the ensemble's without its pattern detector. */
@@ -188,6 +198,18 @@ public final class NabEvaluation {
      */
     public static Map<String, NabScorer.Result> evaluate(NabCorpus corpus, Detector detector, PrintStream log)
             throws EvaluationDataException {
+        try (JavaKernelBackend backend = new JavaKernelBackend(1, Integer.MAX_VALUE)) {
+            return evaluate(corpus, detector, backend, log);
+        }
+    }
+
+    /**
+     * {@link #evaluate(NabCorpus, Detector, PrintStream)} with the robust z-score detectors'
+     * kernels on {@code backend} (borrowed; it must be thread-safe, as every backend is: the
+     * series are scored in parallel).
+     */
+    public static Map<String, NabScorer.Result> evaluate(NabCorpus corpus, Detector detector, KernelBackend backend,
+                                                         PrintStream log) throws EvaluationDataException {
         for (String key : PROFILES.values()) {
             if (!corpus.profiles().containsKey(key)) {
                 throw new EvaluationDataException(NabCorpus.PROFILES_FILE + " has no profile " + key
@@ -196,15 +218,12 @@ public final class NabEvaluation {
         }
         List<NabSeries> series = corpus.series();
         AtomicInteger done = new AtomicInteger();
-        List<double[]> scores;
-        try (JavaKernelBackend backend = new JavaKernelBackend(1, Integer.MAX_VALUE)) {
-            scores = series.parallelStream().map(s -> {
-                double[] result = detect(s, detector, backend);
-                log.printf("nab: %d/%d %s (%d rows, %d windows)%n", done.incrementAndGet(), series.size(),
-                        s.name(), s.length(), s.windows().size());
-                return result;
-            }).toList();
-        }
+        List<double[]> scores = series.parallelStream().map(s -> {
+            double[] result = detect(s, detector, backend);
+            log.printf("nab: %d/%d %s (%d rows, %d windows)%n", done.incrementAndGet(), series.size(),
+                    s.name(), s.length(), s.windows().size());
+            return result;
+        }).toList();
         Map<String, NabScorer.Result> results = new LinkedHashMap<>();
         for (Map.Entry<String, String> profile : PROFILES.entrySet()) {
             NabScorer.Result result = NabScorer.optimise(series, new ArrayList<>(scores),
@@ -214,6 +233,79 @@ public final class NabEvaluation {
                     result.normalised());
             results.put(profile.getKey(), result);
         }
+        crossCheck(series, scores, corpus.profiles(), log);
         return results;
+    }
+
+    /**
+     * The group of a series: the folder below {@code data/} its name starts with (NAB's
+     * categories, such as {@code realTweets}), or the empty string.
+     */
+    static String group(NabSeries series) {
+        int slash = series.name().indexOf('/');
+        return slash < 0 ? "" : series.name().substring(0, slash);
+    }
+
+    /**
+     * Splits the corpus by group into two halves of about as many scored windows, so that a
+     * setting chosen on one half can be checked on the other: groups in descending order of their
+     * scored windows (ties by name), each to the half with fewer windows so far (the first on a
+     * tie). Each half lists its series in corpus order; a half may be empty.
+     */
+    static List<List<NabSeries>> halves(List<NabSeries> series) {
+        Map<String, Integer> windows = new java.util.TreeMap<>();
+        for (NabSeries s : series) {
+            windows.merge(group(s), NabScorer.scoredWindows(s), Integer::sum);
+        }
+        List<String> order = new ArrayList<>(windows.keySet());
+        order.sort((a, b) -> windows.get(b) - windows.get(a)); // stable: ties stay in name order
+        java.util.Set<String> first = new java.util.HashSet<>();
+        int firstWindows = 0;
+        int secondWindows = 0;
+        for (String g : order) {
+            if (firstWindows <= secondWindows) {
+                first.add(g);
+                firstWindows += windows.get(g);
+            } else {
+                secondWindows += windows.get(g);
+            }
+        }
+        List<List<NabSeries>> halves = List.of(new ArrayList<>(), new ArrayList<>());
+        for (NabSeries s : series) {
+            halves.get(first.contains(group(s)) ? 0 : 1).add(s);
+        }
+        return halves;
+    }
+
+    /**
+     * Logs the normalised scores of each of the two {@link #halves}, each half scored as a corpus
+     * of its own (its own best threshold per profile). A change that helps the full corpus but
+     * not both halves is likely tuned to one group.
+     */
+    static void crossCheck(List<NabSeries> series, List<double[]> scores, Map<String, NabProfile> profiles,
+                           PrintStream log) {
+        Map<NabSeries, double[]> scoreOf = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < series.size(); i++) {
+            scoreOf.put(series.get(i), scores.get(i));
+        }
+        List<List<NabSeries>> halves = halves(series);
+        for (int h = 0; h < halves.size(); h++) {
+            List<NabSeries> half = halves.get(h);
+            if (half.isEmpty()) {
+                continue;
+            }
+            List<double[]> halfScores = new ArrayList<>();
+            for (NabSeries s : half) {
+                halfScores.add(scoreOf.get(s));
+            }
+            StringBuilder line = new StringBuilder();
+            for (Map.Entry<String, String> profile : PROFILES.entrySet()) {
+                NabScorer.Result result = NabScorer.optimise(half, halfScores, profiles.get(profile.getValue()));
+                line.append(line.length() == 0 ? "" : ", ").append(profile.getKey()).append(' ')
+                        .append(String.format(java.util.Locale.ROOT, "%.2f", result.normalised()));
+            }
+            log.printf("nab: half %d of the cross-check %s: %s%n", h + 1,
+                    new java.util.TreeSet<>(half.stream().map(NabEvaluation::group).toList()), line);
+        }
     }
 }

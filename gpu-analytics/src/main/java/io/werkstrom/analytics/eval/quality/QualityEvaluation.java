@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.analytics.predict.EngineRun;
 import io.werkstrom.analytics.predict.PredictionMetrics;
 import io.werkstrom.analytics.predict.QualityModel;
@@ -32,7 +34,9 @@ import io.werkstrom.analytics.predict.RulOptions;
  *       {@code {"precision":..,"recall":..,"f1":..,"pr_auc":..}} on the test file.</li>
  * </ul>
  * {@code --seed N} (optional) changes every random choice of the training; the default gives the
- * reference figures. Exit codes: 0 success, 2 usage error, 1 data error (missing file, malformed
+ * reference figures. {@code --backend} (optional, {@code auto}) is the kernel backend that
+ * evaluates the trained trees on the test rows ({@link KernelBackends#select}); training runs on
+ * plain Java. Exit codes: 0 success, 2 usage error, 1 data error (missing file, malformed
  * row: the message names the file and line).
  */
 public final class QualityEvaluation {
@@ -40,7 +44,8 @@ public final class QualityEvaluation {
     /** The accepted values of {@code --dataset}. */
     public static final List<String> DATASETS = List.of("cmapss", "ai4i");
 
-    static final String USAGE = "usage: eval quality --dataset cmapss|ai4i --data DIR [--seed N]";
+    static final String USAGE = "usage: eval quality --dataset cmapss|ai4i --data DIR [--seed N]"
+            + " [--backend auto|java|tornadovm|grpc://host:port]";
 
     private QualityEvaluation() {
     }
@@ -63,8 +68,15 @@ public final class QualityEvaluation {
         String dataset;
         Path dir;
         Long seed;
+        String backendName;
         try {
-            Map<String, String> options = parseOptions(args.subList(1, args.size()), List.of("dataset", "data", "seed"));
+            Map<String, String> options = parseOptions(args.subList(1, args.size()),
+                    List.of("dataset", "data", "seed", "backend"));
+            backendName = options.getOrDefault("backend", KernelBackends.AUTO);
+            if (!KernelBackends.isValid(backendName)) {
+                throw new IllegalArgumentException("--backend '" + backendName + "' is not known; accepted values: "
+                        + String.join(", ", KernelBackends.CHOICES) + " or grpc://host:port");
+            }
             dataset = options.get("dataset");
             if (dataset == null) {
                 throw new IllegalArgumentException("--dataset is required; accepted values: "
@@ -88,11 +100,16 @@ public final class QualityEvaluation {
             err.println("eval quality: --data " + dir + " is not a directory");
             return 1;
         }
-        try {
-            String json = dataset.equals("cmapss") ? cmapss(dir, seed, err) : ai4i(dir, seed, err);
+        try (KernelBackend backend = KernelBackends.select(backendName)) {
+            err.println("eval quality: kernel backend " + backend.name());
+            String json = dataset.equals("cmapss") ? cmapss(dir, seed, backend, err) : ai4i(dir, seed, backend, err);
             out.println(json);
             return 0;
         } catch (DataFileException e) {
+            err.println("eval quality: " + e.getMessage());
+            return 1;
+        } catch (IllegalStateException e) {
+            // the backend cannot run here (tornadovm requested without a device, a remote service gone)
             err.println("eval quality: " + e.getMessage());
             return 1;
         } catch (IllegalArgumentException e) {
@@ -110,7 +127,7 @@ public final class QualityEvaluation {
         }
     }
 
-    static String cmapss(Path dir, Long seed, PrintStream err) throws DataFileException {
+    static String cmapss(Path dir, Long seed, KernelBackend backend, PrintStream err) throws DataFileException {
         long start = System.nanoTime();
         List<EngineRun> train = CmapssFiles.readTrajectories(dir.resolve("train_FD001.txt"));
         List<EngineRun> test = CmapssFiles.readTrajectories(dir.resolve("test_FD001.txt"));
@@ -129,7 +146,7 @@ public final class QualityEvaluation {
         RulModel model = RulModel.fit(train, options);
         err.printf("eval quality cmapss: trained %d-feature model on sensors %s in %.1f s%n",
                 model.features().featureCount(), sensorNames(model.features().selectedSensors()), seconds(start));
-        double[] predicted = model.predictLastCycle(test);
+        double[] predicted = model.predictLastCycle(test, backend);
         double rmse = PredictionMetrics.rmse(predicted, truth);
         double phm08 = PredictionMetrics.phm08(predicted, truth);
         err.printf("eval quality cmapss: RMSE %.3f, PHM08 %.1f over %d test engines (%.1f s)%n", rmse, phm08,
@@ -140,7 +157,7 @@ public final class QualityEvaluation {
         return json(result);
     }
 
-    static String ai4i(Path dir, Long seed, PrintStream err) throws DataFileException {
+    static String ai4i(Path dir, Long seed, KernelBackend backend, PrintStream err) throws DataFileException {
         long start = System.nanoTime();
         Ai4iFiles.Table train = Ai4iFiles.read(dir.resolve("ai4i2020_train.csv"));
         Ai4iFiles.Table test = Ai4iFiles.read(dir.resolve("ai4i2020_test.csv"));
@@ -153,7 +170,7 @@ public final class QualityEvaluation {
         QualityModel model = QualityModel.fit(train.records(), train.failed(), options);
         err.printf("eval quality ai4i: trained in %.1f s; threshold %.4f chosen by %d x %d-fold cross-validation "
                 + "on the training rows%n", seconds(start), model.threshold(), options.cvRepeats(), options.folds());
-        double[] probability = model.failureProbability(test.records());
+        double[] probability = model.failureProbability(test.records(), backend);
         PredictionMetrics.Confusion c = PredictionMetrics.confusion(probability, test.failed(), model.threshold());
         double prAuc = PredictionMetrics.prAuc(probability, test.failed());
         err.printf("eval quality ai4i: TP %d, FP %d, FN %d, TN %d; precision %.4f, recall %.4f, F1 %.4f, "

@@ -57,6 +57,21 @@ class AnomalyEvaluationTest {
     }
 
     @Test
+    void skabScoresOnTheRequestedBackendWithTheSameResult(@TempDir Path dir) throws Exception {
+        SyntheticSkab.write(dir, 1, 5);
+        assertEquals(0, run("anomaly", "--dataset", "skab", "--data", dir.toString(), "--detector", "mset"),
+                errBytes.toString());
+        JsonNode auto = lastLine();
+        outBytes.reset();
+        assertEquals(0, run("anomaly", "--dataset", "skab", "--data", dir.toString(), "--detector", "mset",
+                "--backend", "java"), errBytes.toString());
+        assertTrue(errBytes.toString().contains("kernel backend java"), errBytes.toString());
+        assertEquals(auto, lastLine());
+        assertEquals(2, run("anomaly", "--dataset", "skab", "--data", dir.toString(), "--backend", "cuda"));
+        assertTrue(errBytes.toString().contains("--backend 'cuda' is not known"), errBytes.toString());
+    }
+
+    @Test
     void nabPrintsExactlyTheContractKeysAndFindsTheSpike(@TempDir Path dir) throws Exception {
         NabFixture.write(dir);
         assertEquals(0, run("anomaly", "--dataset", "nab", "--data", dir.toString()), errBytes.toString());
@@ -107,7 +122,7 @@ class AnomalyEvaluationTest {
     void anUnknownDetectorIsAUsageErrorListingTheDatasetsDetectors() {
         assertEquals(2, run("anomaly", "--dataset", "skab", "--data", "x", "--detector", "novelty"));
         assertTrue(errBytes.toString(StandardCharsets.UTF_8)
-                .contains("--detector 'novelty' is not known for skab; accepted values: pca, mset"));
+                .contains("--detector 'novelty' is not known for skab; accepted values: shift, pca, mset"));
         assertEquals(2, run("anomaly", "--dataset", "nab", "--data", "x", "--detector", "mset"));
         assertTrue(errBytes.toString(StandardCharsets.UTF_8)
                 .contains("accepted values: ensemble, novelty, range, robust-z, robust-z-adaptive"));

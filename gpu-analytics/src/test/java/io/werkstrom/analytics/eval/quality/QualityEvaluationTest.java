@@ -94,6 +94,16 @@ class QualityEvaluationTest {
     }
 
     @Test
+    void cmapssGivesTheSameFiguresOnTheJavaBackendAsOnTheDefault() throws Exception {
+        Fixtures.cmapss(dir, 10, 6);
+        Outcome auto = run("quality", "--dataset", "cmapss", "--data", dir.toString());
+        Outcome java = run("quality", "--dataset", "cmapss", "--data", dir.toString(), "--backend", "java");
+        assertEquals(0, java.code(), java.err());
+        assertTrue(java.err().contains("kernel backend java"), java.err());
+        assertEquals(auto.json(), java.json());
+    }
+
+    @Test
     void usageErrorsNameTheOptionAndTheAcceptedValues() {
         Outcome none = run("quality", "--data", dir.toString());
         assertEquals(2, none.code());
@@ -109,6 +119,11 @@ class QualityEvaluationTest {
         assertEquals(2, option.code());
         assertTrue(option.err().contains("unknown option --fast; accepted options: --dataset, --data, --seed"),
                 option.err());
+
+        Outcome backend = run("quality", "--dataset", "ai4i", "--data", dir.toString(), "--backend", "cuda");
+        assertEquals(2, backend.code());
+        assertTrue(backend.err().contains("--backend 'cuda' is not known; accepted values: auto, java, tornadovm or "
+                + "grpc://host:port"), backend.err());
 
         Outcome noData = run("quality", "--dataset", "ai4i");
         assertEquals(2, noData.code());

@@ -1,0 +1,244 @@
+package io.werkstrom.jobs.predict;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import io.werkstrom.analytics.predict.EngineRun;
+import io.werkstrom.protocol.GatewayAddress;
+
+/**
+ * One machine's run toward failure as the remaining-useful-life operator keeps it: the cycles
+ * assembled so far (bounded), the timestamps still being assembled, and the run's start and
+ * cycle count.
+ *
+ * <p>Bounded history: the first {@value #HEAD} cycles of the run are kept (the features compare
+ * the latest cycles with the run's first ten) and the latest {@code maxHistory - HEAD}; an older
+ * cycle in between is forgotten. The features' windows reach back at most twice the model's
+ * window, so predictions stay exact while {@code maxHistory} exceeds the longest training run;
+ * beyond it only the features' cycle count stops growing. Timestamps being assembled are bounded
+ * by what arrives within the reorder delay.
+ *
+ * <p>Mutable, not thread-safe; serialisable so that a stream operator keeps it as keyed state.
+ */
+public final class MachineRun implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Cycles at the start of a run that are never forgotten. */
+    static final int HEAD = 10;
+
+    private String tenant;
+    private String site;
+    private String gateway;
+    private String machine;
+    private long receivedAtMicros;
+
+    /** The sensors of a cycle, in the order of the values kept; empty until a model is in force. */
+    private String[] columns = new String[0];
+    /** Cycle number and values of every kept cycle, oldest first. */
+    private final ArrayList<Integer> numbers = new ArrayList<>();
+    private final ArrayList<double[]> values = new ArrayList<>();
+    private long runStartMicros;
+    private int cycles;
+    /** Every timestamp up to this one has been taken as a cycle, an incomplete one, or a failure. */
+    private long doneMicros = Long.MIN_VALUE;
+    /** Timestamps being assembled: the values so far (NaN where no good sample came yet). */
+    private final TreeMap<Long, double[]> assembling = new TreeMap<>();
+    /** Failure times not taken yet. */
+    private final TreeMap<Long, Boolean> failures = new TreeMap<>();
+    /** Per timestamp being assembled (or failure), the processing time (ms) from which it is taken. */
+    private final TreeMap<Long, Long> dueMillis = new TreeMap<>();
+
+    void identify(GatewayAddress source, String machine, long receivedAtMicros) {
+        this.tenant = source.tenant();
+        this.site = source.site();
+        this.gateway = source.gateway();
+        this.machine = machine;
+        this.receivedAtMicros = receivedAtMicros;
+    }
+
+    GatewayAddress source() {
+        return new GatewayAddress(tenant, site, gateway);
+    }
+
+    String machine() {
+        return machine;
+    }
+
+    long receivedAtMicros() {
+        return receivedAtMicros;
+    }
+
+    /** The sensor names a cycle needs, as set by {@link #useColumns}. */
+    List<String> columns() {
+        return List.of(columns);
+    }
+
+    /**
+     * Makes {@code sensors} the sensors a cycle needs. When they differ from the current ones (the
+     * first model, or a model version reading other sensors) the kept cycles and the timestamps
+     * being assembled are forgotten, as they lack the new sensors; the run's start and count stay.
+     *
+     * @return whether history was forgotten
+     */
+    boolean useColumns(List<String> sensors) {
+        if (Arrays.asList(columns).equals(sensors)) {
+            return false;
+        }
+        boolean forgot = !values.isEmpty() || !assembling.isEmpty();
+        columns = sensors.toArray(new String[0]);
+        numbers.clear();
+        values.clear();
+        for (Long time : assembling.keySet()) {
+            if (!failures.containsKey(time)) {
+                dueMillis.remove(time);
+            }
+        }
+        assembling.clear();
+        return forgot;
+    }
+
+    int column(String sensor) {
+        for (int i = 0; i < columns.length; i++) {
+            if (columns[i].equals(sensor)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether {@code micros} was already taken (a sample for it is late). */
+    boolean done(long micros) {
+        return micros <= doneMicros;
+    }
+
+    /** Sets a value of the cycle at {@code micros}, due at {@code due} if it is new; NaN marks a bad sample. */
+    void assemble(long micros, int column, double value, long due) {
+        double[] cycle = assembling.computeIfAbsent(micros, t -> {
+            double[] v = new double[columns.length];
+            Arrays.fill(v, Double.NaN);
+            return v;
+        });
+        // A good sample is not overwritten by a bad duplicate.
+        if (!Double.isNaN(value) || Double.isNaN(cycle[column])) {
+            cycle[column] = value;
+        }
+        dueMillis.putIfAbsent(micros, due);
+    }
+
+    void failAt(long micros, long due) {
+        failures.put(micros, Boolean.TRUE);
+        dueMillis.putIfAbsent(micros, due);
+    }
+
+    /** The latest timestamp that is due at {@code nowMillis} (earlier ones go with it), or null. */
+    Long latestDue(long nowMillis) {
+        Long latest = null;
+        for (Map.Entry<Long, Long> e : dueMillis.entrySet()) {
+            if (e.getValue() <= nowMillis) {
+                latest = e.getKey();
+            }
+        }
+        return latest;
+    }
+
+    /** The earliest processing time at which something is due, or null when nothing waits. */
+    Long nextDue() {
+        return dueMillis.values().stream().min(Long::compare).orElse(null);
+    }
+
+    /** The first waiting timestamp, or null. */
+    Long firstWaiting() {
+        return dueMillis.isEmpty() ? null : dueMillis.firstKey();
+    }
+
+    /**
+     * Takes the waiting timestamp {@code micros}: returns its cycle's values, or null when only a
+     * failure waited there ({@link #takeFailure} tells that). Samples for it are late from now on.
+     */
+    double[] takeCycle(long micros) {
+        dueMillis.remove(micros);
+        doneMicros = Math.max(doneMicros, micros);
+        return assembling.remove(micros);
+    }
+
+    /** Whether a failure waited at {@code micros}; forgets it. */
+    boolean takeFailure(long micros) {
+        return failures.remove(micros) != null;
+    }
+
+    static boolean complete(double[] cycle) {
+        for (double v : cycle) {
+            if (Double.isNaN(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Appends the cycle at {@code micros} as the run's next, forgetting an old one beyond {@code maxHistory}. */
+    void addCycle(long micros, double[] cycle, int maxHistory) {
+        if (cycles == 0) {
+            runStartMicros = micros;
+        }
+        cycles++;
+        numbers.add(cycles);
+        values.add(cycle);
+        if (values.size() > maxHistory) {
+            numbers.remove(HEAD);
+            values.remove(HEAD);
+        }
+    }
+
+    /** Cycles of the current run so far. */
+    int cycles() {
+        return cycles;
+    }
+
+    int keptCycles() {
+        return values.size();
+    }
+
+    int waiting() {
+        return dueMillis.size();
+    }
+
+    long runStartMicros() {
+        return runStartMicros;
+    }
+
+    /** Ends the run (it failed): the next cycle starts a new one. */
+    void endRun() {
+        cycles = 0;
+        runStartMicros = 0;
+        numbers.clear();
+        values.clear();
+    }
+
+    /**
+     * The kept cycles as a run the model reads: the sensors of {@code model} in its column order,
+     * this run's values in the columns it selects and 0 in the others (which it never reads).
+     */
+    EngineRun toEngineRun(StoredRulModel model) {
+        List<String> names = model.sensors();
+        int[] source = new int[names.size()];
+        for (int c = 0; c < source.length; c++) {
+            source[c] = column(names.get(c));
+        }
+        int n = values.size();
+        int[] cycleNumbers = new int[n];
+        double[][] sensors = new double[n][names.size()];
+        for (int i = 0; i < n; i++) {
+            cycleNumbers[i] = numbers.get(i);
+            double[] kept = values.get(i);
+            for (int c = 0; c < source.length; c++) {
+                sensors[i][c] = source[c] < 0 ? 0 : kept[source[c]];
+            }
+        }
+        return new EngineRun(0, cycleNumbers, new double[n][0], sensors);
+    }
+}

@@ -1,0 +1,137 @@
+package io.werkstrom.jobs.predict;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.storage.RulPrediction;
+import io.werkstrom.jobs.storage.StoreOptions;
+
+/**
+ * Predicts the remaining useful life of machines cycle by cycle, keyed by machine
+ * ({@link MachineSamples#key()}): the machine's run ({@link MachineRun}) is keyed state, so a
+ * run survives checkpoints and restarts, and a processing-time timer takes the cycles whose
+ * reorder delay has passed; the models come from a {@link ModelRegistry} and their trees run on
+ * the job's kernel backend, both opened in {@link #open} and closed in {@link #close}. The logic is {@link RulPredictor}'s.
+ */
+public final class RulPredictionFunction extends KeyedProcessFunction<String, MachineSamples, RulPrediction> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final StoreOptions store;
+    private final RulPredictionOptions options;
+    private final Duration modelRefresh;
+    private final String backendName;
+
+    private transient KernelBackend backend;
+    private transient ModelRegistry<StoredRulModel> registry;
+    private transient RulPredictor predictor;
+    private transient ValueState<MachineRun> runs;
+    private transient RulPredictor.Counts counts;
+    private transient Counter predicted;
+    private transient Counter withoutModel;
+    private transient Counter incomplete;
+    private transient Counter late;
+    private transient Counter failures;
+    private transient Counter resets;
+
+    /**
+     * @param modelRefresh how often the {@code models} table is read again for new versions
+     * @param backendName  kernel backend of the models' trees, one of {@link KernelBackends#CHOICES}
+     *                     or an analytics service address
+     */
+    public RulPredictionFunction(StoreOptions store, RulPredictionOptions options, Duration modelRefresh,
+                                 String backendName) {
+        this.store = store;
+        this.options = options;
+        this.modelRefresh = modelRefresh;
+        this.backendName = backendName;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        backend = KernelBackends.select(backendName);
+        registry = ModelRegistry.rul(store, modelRefresh);
+        predictor = new RulPredictor(registry::modelFor, options.maxHistory(), options.reorderDelay(), backend);
+        runs = getRuntimeContext().getState(new ValueStateDescriptor<>("machine-runs",
+                TypeInformation.of(MachineRun.class)));
+        counts = new RulPredictor.Counts();
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        predicted = metrics.counter("rulCyclesPredicted");
+        withoutModel = metrics.counter("rulTimestampsWithoutModel");
+        incomplete = metrics.counter("rulIncompleteCycles");
+        late = metrics.counter("rulLateSamples");
+        failures = metrics.counter("rulRunFailures");
+        resets = metrics.counter("rulHistoryResets");
+    }
+
+    @Override
+    public void processElement(MachineSamples samples, Context context, Collector<RulPrediction> out) throws Exception {
+        MachineRun run = runs.value();
+        if (run == null) {
+            run = new MachineRun();
+        }
+        long now = context.timerService().currentProcessingTime();
+        emit(predictor.accept(samples, run, now, counts), out);
+        settle(run, context.timerService());
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext context, Collector<RulPrediction> out) throws Exception {
+        MachineRun run = runs.value();
+        if (run == null) {
+            return;
+        }
+        emit(predictor.due(run, context.timerService().currentProcessingTime(), counts), out);
+        settle(run, context.timerService());
+    }
+
+    /** Stores the run and asks to be called when its next waiting timestamp is due. */
+    private void settle(MachineRun run, TimerService timers) throws Exception {
+        runs.update(run);
+        Long next = run.nextDue();
+        if (next != null) {
+            // Timers of one key at the same millisecond are one timer.
+            timers.registerProcessingTimeTimer(next);
+        }
+    }
+
+    private void emit(List<RulPrediction> predictions, Collector<RulPrediction> out) {
+        for (RulPrediction prediction : predictions) {
+            if (prediction.hasPrediction()) {
+                predicted.inc();
+            }
+            out.collect(prediction);
+        }
+        withoutModel.inc(counts.withoutModel);
+        incomplete.inc(counts.incompleteCycles);
+        late.inc(counts.lateSamples);
+        failures.inc(counts.failures);
+        resets.inc(counts.historyResets);
+        counts = new RulPredictor.Counts();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (registry != null) {
+                registry.close();
+            }
+        } finally {
+            if (backend != null) {
+                backend.close();
+            }
+        }
+    }
+}

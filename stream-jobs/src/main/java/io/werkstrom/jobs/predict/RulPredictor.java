@@ -1,0 +1,175 @@
+package io.werkstrom.jobs.predict;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.BiFunction;
+
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.jobs.storage.RulPrediction;
+
+/**
+ * Predicts the remaining useful life of a machine at every cycle of its run toward failure, with
+ * the model in force for the machine, and reports the failure that ends a run so that the
+ * actual remaining life of the run's predictions is filled in. The plain logic of the stream
+ * operator {@link RulPredictionFunction}, testable without Flink.
+ *
+ * <p>A cycle is the set of good samples, one per sensor the model reads, with the same
+ * timestamp (one C-MAPSS cycle replayed by the gateway is one timestamp of its engine). A
+ * machine's batches may reach the operator out of order (several readers share a gateway's
+ * subscription), so a timestamp waits {@code reorderDelay} (processing time) from its first
+ * sample; then it and every earlier waiting timestamp are taken in time order: a complete cycle
+ * is predicted, an incomplete one counted. A sample for a timestamp already taken is late:
+ * counted and ignored. A good sample of the sensor {@value #FAILURE} with a value of at least 0.5
+ * is the machine's failure: its run ends with the last cycle at or before it (where the actual
+ * remaining life is 0), and the next cycle starts a new run.
+ *
+ * <p>Not thread-safe; one per operator instance.
+ */
+public final class RulPredictor {
+
+    /** The sensor whose good sample (value >= 0.5) says that the machine failed at its time. */
+    public static final String FAILURE = "failure";
+
+    /** Quality code of a bad sample (OPC UA "bad"). */
+    private static final byte BAD = 2;
+
+    /** What happened beyond the predictions, for the operator's counters; the caller resets it. */
+    public static final class Counts {
+        /** Distinct sample timestamps of machines whose tenant has no model for their type. */
+        public long withoutModel;
+        /** Cycles that did not get a good sample of every sensor the model reads in time. */
+        public long incompleteCycles;
+        /** Samples for a timestamp already taken. */
+        public long lateSamples;
+        /** Runs ended by a failure. */
+        public long failures;
+        /** Times a machine's history was forgotten because the model in force reads other sensors. */
+        public long historyResets;
+    }
+
+    private final BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models;
+    private final int maxHistory;
+    private final long reorderDelayMillis;
+    private final KernelBackend backend;
+
+    /** A predictor whose trees run on the process's shared Java backend. */
+    public RulPredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models,
+                        int maxHistory, Duration reorderDelay) {
+        this(models, maxHistory, reorderDelay, JavaKernelBackend.shared());
+    }
+
+    /**
+     * @param models       the model in force for (tenant, machine), e.g. {@link ModelRegistry#modelFor}
+     * @param maxHistory   cycles kept per machine (see {@link MachineRun}); at least {@value MachineRun#HEAD} + 2
+     * @param reorderDelay how long a timestamp waits for its other samples and for earlier ones
+     * @param backend      evaluates the models' trees ({@link KernelBackend#treeMargins}); borrowed
+     */
+    public RulPredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models,
+                        int maxHistory, Duration reorderDelay, KernelBackend backend) {
+        if (maxHistory < MachineRun.HEAD + 2) {
+            throw new IllegalArgumentException("maxHistory must be at least " + (MachineRun.HEAD + 2) + " (was "
+                    + maxHistory + ").");
+        }
+        if (reorderDelay.isNegative()) {
+            throw new IllegalArgumentException("reorderDelay must not be negative (was " + reorderDelay + ").");
+        }
+        this.models = models;
+        this.maxHistory = maxHistory;
+        this.reorderDelayMillis = reorderDelay.toMillis();
+        this.backend = Objects.requireNonNull(backend, "backend must not be null.");
+    }
+
+    /**
+     * Adds one machine's samples to {@code run} (its state) at processing time {@code nowMillis}
+     * and returns the predictions and failures of what is due ({@link #due}).
+     */
+    public List<RulPrediction> accept(MachineSamples samples, MachineRun run, long nowMillis, Counts counts) {
+        run.identify(samples.source(), samples.machine(), samples.receivedAtMicros());
+        Optional<ModelRegistry.Loaded<StoredRulModel>> model = model(run, counts);
+        long due = nowMillis + reorderDelayMillis;
+        long lastWithoutModel = Long.MIN_VALUE;
+        for (int i = 0; i < samples.size(); i++) {
+            String sensor = samples.sensors()[i];
+            long time = samples.timestampsMicros()[i];
+            boolean good = samples.qualities()[i] < BAD;
+            if (FAILURE.equals(sensor)) {
+                if (!good || samples.values()[i] < 0.5) {
+                    continue;
+                }
+                if (run.done(time)) {
+                    counts.lateSamples++;
+                } else {
+                    run.failAt(time, due);
+                }
+            } else if (model.isEmpty()) {
+                if (time != lastWithoutModel) {
+                    counts.withoutModel++;
+                    lastWithoutModel = time;
+                }
+            } else {
+                int column = run.column(sensor);
+                if (column < 0) {
+                    continue;
+                }
+                if (run.done(time)) {
+                    counts.lateSamples++;
+                } else {
+                    run.assemble(time, column, good ? samples.values()[i] : Double.NaN, due);
+                }
+            }
+        }
+        return due(run, nowMillis, counts);
+    }
+
+    /**
+     * Takes, in time order, every waiting timestamp up to the latest one due at {@code nowMillis}:
+     * returns the predictions of complete cycles and the failures. {@link MachineRun#nextDue()}
+     * then says when to call again.
+     */
+    public List<RulPrediction> due(MachineRun run, long nowMillis, Counts counts) {
+        Long latest = run.latestDue(nowMillis);
+        if (latest == null) {
+            return List.of();
+        }
+        Optional<ModelRegistry.Loaded<StoredRulModel>> model = model(run, counts);
+        List<RulPrediction> out = new ArrayList<>();
+        for (Long time = run.firstWaiting(); time != null && time <= latest; time = run.firstWaiting()) {
+            double[] cycle = run.takeCycle(time);
+            if (cycle != null) {
+                if (model.isPresent() && MachineRun.complete(cycle)) {
+                    run.addCycle(time, cycle, maxHistory);
+                    out.add(predict(run, time, model.get()));
+                } else {
+                    counts.incompleteCycles++;
+                }
+            }
+            if (run.takeFailure(time)) {
+                if (run.cycles() > 0) {
+                    out.add(RulPrediction.failure(run.source(), run.machine(), run.runStartMicros(), run.cycles(),
+                            time, run.receivedAtMicros()));
+                }
+                counts.failures++;
+                run.endRun();
+            }
+        }
+        return out;
+    }
+
+    private Optional<ModelRegistry.Loaded<StoredRulModel>> model(MachineRun run, Counts counts) {
+        Optional<ModelRegistry.Loaded<StoredRulModel>> model = models.apply(run.source().tenant(), run.machine());
+        if (model.isPresent() && run.useColumns(model.get().model().requiredSensorNames())) {
+            counts.historyResets++;
+        }
+        return model;
+    }
+
+    private RulPrediction predict(MachineRun run, long time, ModelRegistry.Loaded<StoredRulModel> model) {
+        double rul = model.model().model().predictLastCycle(List.of(run.toEngineRun(model.model())), backend)[0];
+        return new RulPrediction(run.source(), run.machine(), run.runStartMicros(), run.cycles(), time, model.name(),
+                model.version(), Math.max(0, rul), null, run.receivedAtMicros());
+    }
+}

@@ -1,0 +1,257 @@
+package io.werkstrom.jobs.predict;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.werkstrom.analytics.predict.EngineRun;
+import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.jobs.storage.RulPrediction;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+
+/**
+ * Cycles are assembled from a machine's samples, predicted with the model in force, and a failure
+ * ends the run with its last cycle; incomplete cycles, late samples and machines without a model
+ * are counted, never predicted.
+ */
+class RulPredictorTest {
+
+    private static final GatewayAddress GATEWAY = new GatewayAddress("acme", "plant-1", "gw-1");
+    private static final long START = 1_700_000_000_000_000L;
+    private static final long PERIOD = 1_000_000L;
+
+    private static ModelRegistry.Loaded<StoredRulModel> model;
+    private static List<EngineRun> engines;
+
+    @BeforeAll
+    static void train() {
+        model = new ModelRegistry.Loaded<>(RulFixtures.model(), ModelRegistry.RUL, 4, "default");
+        engines = RulFixtures.engines(3, 90, 99); // not trained on
+    }
+
+    private static RulPredictor predictor(int maxHistory) {
+        return new RulPredictor((tenant, machine) -> Optional.of(model), maxHistory, Duration.ZERO);
+    }
+
+    /** Every cycle of {@code run} from {@code from} (exclusive end {@code to}), one batch per cycle. */
+    private static List<RulPrediction> replay(RulPredictor predictor, MachineRun state, RulPredictor.Counts counts,
+                                              EngineRun run, int from, int to, long offset) {
+        List<RulPrediction> out = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", i);
+            RulFixtures.cycle(batch, "engine-1", run, i, offset + i * PERIOD);
+            out.addAll(predictor.accept(slice(batch.build()), state, 0, counts));
+        }
+        return out;
+    }
+
+    private static MachineSamples slice(TelemetryBatch batch) {
+        List<MachineSamples> slices = MachineSamples.split(new ReceivedBatch(GATEWAY, batch, START));
+        assertEquals(1, slices.size());
+        return slices.get(0);
+    }
+
+    @Test
+    void everyCycleIsPredictedAndTheFailureEndsTheRun() {
+        EngineRun engine = engines.get(0);
+        int life = engine.cycleCount();
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        List<RulPrediction> out = replay(predictor(1_000), state, counts, engine, 0, life, START);
+
+        assertEquals(life + 1, out.size(), "one prediction per cycle and the failure");
+        for (int i = 0; i < life; i++) {
+            RulPrediction p = out.get(i);
+            assertTrue(p.hasPrediction());
+            assertEquals(i + 1, p.cycle());
+            assertEquals(START + i * PERIOD, p.cycleMicros());
+            assertEquals(START, p.runStartMicros());
+            assertEquals(4, p.modelVersion());
+            assertTrue(p.predictedRul() >= 0 && p.predictedRul() <= 60, "capped range: " + p.predictedRul());
+        }
+        // Plausible: near failure the model sees the wear; early on the run looks healthy.
+        double early = out.subList(0, 10).stream().mapToDouble(RulPrediction::predictedRul).average().orElseThrow();
+        double late = out.subList(life - 5, life).stream().mapToDouble(RulPrediction::predictedRul).average()
+                .orElseThrow();
+        assertTrue(early > 40, "early predictions " + early);
+        assertTrue(late < 15, "predictions at the last five cycles " + late);
+
+        RulPrediction failure = out.get(life);
+        assertFalse(failure.hasPrediction());
+        assertEquals(life, failure.cycle(), "the run's last cycle is the failure");
+        assertEquals(START, failure.runStartMicros());
+        assertEquals(1, counts.failures);
+        assertEquals(0, counts.incompleteCycles + counts.lateSamples + counts.withoutModel);
+
+        // The next cycle starts a new run.
+        long next = START + (life + 5) * PERIOD;
+        List<RulPrediction> again = replay(predictor(1_000), state, counts, engines.get(1), 0, 3, next);
+        assertEquals(List.of(1, 2, 3), again.stream().map(RulPrediction::cycle).toList());
+        assertTrue(again.stream().allMatch(p -> p.runStartMicros() == next));
+    }
+
+    @Test
+    void aCycleWithoutEveryModelSensorIsCountedNotPredicted() {
+        EngineRun engine = engines.get(1);
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        RulPredictor predictor = new RulPredictor((tenant, machine) -> Optional.of(model), 1_000,
+                Duration.ofSeconds(1));
+        assertEquals(List.of("s2", "s3", "s4", "s5", "s6"), model.model().requiredSensorNames(),
+                "the constant sensor s1 is not needed");
+        TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);
+        // cycle 1 without s3; cycle 2 with a bad s2; cycle 3 complete but without the constant s1,
+        // and its samples split over two batches.
+        for (int s = 0; s < RulFixtures.SENSORS; s++) {
+            if (s != 2) {
+                batch.add(START, "engine-1", RulFixtures.SENSOR_NAMES.get(s), engine.sensor(0, s), Quality.GOOD);
+            }
+            batch.add(START + PERIOD, "engine-1", RulFixtures.SENSOR_NAMES.get(s), engine.sensor(1, s),
+                    s == 1 ? Quality.BAD : Quality.GOOD);
+        }
+        for (int s = 1; s < 4; s++) {
+            batch.add(START + 2 * PERIOD, "engine-1", RulFixtures.SENSOR_NAMES.get(s), engine.sensor(2, s), Quality.GOOD);
+        }
+        assertTrue(predictor.accept(slice(batch.build()), state, 0, counts).isEmpty());
+        TelemetryBatch.Builder rest = TelemetryBatch.builder("gw-1", 1);
+        for (int s = 4; s < RulFixtures.SENSORS; s++) {
+            rest.add(START + 2 * PERIOD, "engine-1", RulFixtures.SENSOR_NAMES.get(s), engine.sensor(2, s), Quality.GOOD);
+        }
+        assertTrue(predictor.accept(slice(rest.build()), state, 500, counts).isEmpty(), "nothing due yet");
+        assertEquals(Long.valueOf(1_000), state.nextDue());
+
+        List<RulPrediction> out = predictor.due(state, 1_000, counts);
+        assertEquals(1, out.size());
+        assertEquals(1, out.get(0).cycle(), "the first complete cycle starts the run");
+        assertEquals(START + 2 * PERIOD, out.get(0).runStartMicros());
+        assertEquals(2, counts.incompleteCycles);
+        assertEquals(null, state.nextDue());
+
+        TelemetryBatch.Builder late = TelemetryBatch.builder("gw-1", 2);
+        late.add(START + PERIOD, "engine-1", "s3", 1.0, Quality.GOOD);
+        late.add(START + 2 * PERIOD, "engine-1", RulPredictor.FAILURE, 1.0, Quality.GOOD);
+        assertTrue(predictor.accept(slice(late.build()), state, 2_000, counts).isEmpty());
+        assertEquals(2, counts.lateSamples);
+        assertEquals(0, counts.failures);
+    }
+
+    @Test
+    void cyclesDeliveredOutOfOrderWithinTheReorderDelayArePredictedInOrder() {
+        EngineRun engine = engines.get(0);
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        RulPredictor predictor = new RulPredictor((tenant, machine) -> Optional.of(model), 1_000,
+                Duration.ofSeconds(2));
+        List<RulPrediction> out = new ArrayList<>();
+        for (int i : new int[] {1, 0, 3, 2}) {
+            TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", i);
+            RulFixtures.cycle(batch, "engine-1", engine, i, START + i * PERIOD);
+            out.addAll(predictor.accept(slice(batch.build()), state, 100L * i, counts));
+        }
+        assertTrue(out.isEmpty());
+        out.addAll(predictor.due(state, 2_150, counts));
+        assertEquals(List.of(1, 2), out.stream().map(RulPrediction::cycle).toList(),
+                "cycles 0 and 1 are due; the earlier one first");
+        out.addAll(predictor.due(state, 2_300, counts));
+        assertEquals(List.of(1, 2, 3, 4), out.stream().map(RulPrediction::cycle).toList());
+        assertEquals(List.of(START, START + PERIOD, START + 2 * PERIOD, START + 3 * PERIOD),
+                out.stream().map(RulPrediction::cycleMicros).toList());
+        assertEquals(0, counts.incompleteCycles + counts.lateSamples);
+    }
+
+    @Test
+    void withoutAModelNothingIsPredictedAndTheTimestampsAreCounted() {
+        RulPredictor predictor = new RulPredictor((tenant, machine) -> Optional.empty(), 1_000, Duration.ZERO);
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        List<RulPrediction> out = replay(predictor, state, counts, engines.get(2), 0, engines.get(2).cycleCount(),
+                START);
+        assertTrue(out.isEmpty(), "no prediction and no failure of a run never predicted: " + out.size());
+        assertEquals(engines.get(2).cycleCount(), counts.withoutModel);
+        assertEquals(1, counts.failures);
+    }
+
+    @Test
+    void historyIsBoundedAndKeepsTheRunsFirstCycles() throws Exception {
+        EngineRun engine = engines.get(0);
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        List<RulPrediction> out = replay(predictor(30), state, counts, engine, 0, 50, START);
+        assertEquals(50, out.size());
+        assertEquals(50, state.cycles());
+        assertEquals(30, state.keptCycles());
+        EngineRun kept = state.toEngineRun(model.model());
+        int[] numbers = new int[kept.cycleCount()];
+        for (int i = 0; i < numbers.length; i++) {
+            numbers[i] = kept.cycle(i);
+        }
+        int[] expected = new int[30];
+        for (int i = 0; i < 10; i++) {
+            expected[i] = i + 1;
+        }
+        for (int i = 10; i < 30; i++) {
+            expected[i] = 21 + i;
+        }
+        assertArrayEquals(expected, numbers, Arrays.toString(numbers));
+        assertEquals(engine.sensor(49, 2), kept.sensor(29, 2));
+
+        // The state survives Flink's serializer for it (checkpoints, restarts) unchanged.
+        TypeSerializer<MachineRun> serializer = TypeInformation.of(MachineRun.class)
+                .createSerializer(new SerializerConfigImpl());
+        DataOutputSerializer bytes = new DataOutputSerializer(1024);
+        serializer.serialize(state, bytes);
+        MachineRun restored = serializer.deserialize(new DataInputDeserializer(bytes.getCopyOfBuffer()));
+        List<RulPrediction> next = replay(predictor(30), restored, counts, engine, 50, 51, START);
+        List<RulPrediction> same = replay(predictor(30), state, counts, engine, 50, 51, START);
+        assertEquals(same, next);
+        assertEquals(51, next.get(0).cycle());
+    }
+
+    @Test
+    void aModelReadingOtherSensorsStartsTheHistoryAfresh() {
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        replay(predictor(1_000), state, counts, engines.get(0), 0, 5, START);
+        assertEquals(0, counts.historyResets);
+        StoredRulModel renamed = new StoredRulModel(List.of("t1", "t2", "t3", "t4", "t5", "t6"),
+                model.model().model());
+        RulPredictor other = new RulPredictor((tenant, machine) -> Optional.of(
+                new ModelRegistry.Loaded<>(renamed, ModelRegistry.RUL, 5, "default")), 1_000, Duration.ZERO);
+        TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 9);
+        for (int s = 0; s < RulFixtures.SENSORS; s++) {
+            batch.add(START + 5 * PERIOD, "engine-1", "t" + (s + 1), engines.get(0).sensor(5, s), Quality.GOOD);
+        }
+        List<RulPrediction> out = other.accept(slice(batch.build()), state, 0, counts);
+        assertEquals(1, counts.historyResets);
+        assertEquals(1, state.keptCycles());
+        assertEquals(6, out.get(0).cycle(), "the run goes on");
+        assertEquals(5, out.get(0).modelVersion());
+    }
+
+    @Test
+    void maxHistoryBelowTheRunsHeadIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> predictor(5));
+        assertTrue(e.getMessage().contains("maxHistory"), e.getMessage());
+        IllegalArgumentException options = assertThrows(IllegalArgumentException.class,
+                () -> new RulPredictionOptions(true, 50, Duration.ZERO));
+        assertTrue(options.getMessage().startsWith("maxHistory must be between 100"), options.getMessage());
+    }
+}
