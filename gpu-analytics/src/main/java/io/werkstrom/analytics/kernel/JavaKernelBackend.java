@@ -2,7 +2,6 @@ package io.werkstrom.analytics.kernel;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -13,10 +12,13 @@ import org.apache.arrow.vector.IntVector;
 
 /**
  * The plain-Java kernel backend, the default everywhere. Batches below a row cutoff run on the
- * calling thread; larger ones are split into row ranges on a bounded fork-join pool that this
- * backend owns and shuts down on {@link #close()}.
+ * calling thread; larger ones are cut into chunks of rows that the calling thread and the workers
+ * of a bounded fork-join pool take in turn. The backend owns the pool and shuts it down on
+ * {@link #close()}.
  *
- * <p>The robust z-score kernels read the Arrow buffers in place. The multivariate and tree kernels
+ * <p>The robust z-score kernels read and write the Arrow buffers in place, by address, after one
+ * check of the columns per call (see {@link KernelArguments}); they check each row's series index
+ * before reading that series' parameters. The multivariate and tree kernels
  * copy their columns onto the heap first (one bulk copy per column and call) and run the plain
  * loops of {@link MultivariateKernels} and {@code PredictKernels} over arrays: those loops read
  * each value many times, and over arrays the JIT drops the bounds checks that {@code ArrowBuf}
@@ -34,7 +36,7 @@ public final class JavaKernelBackend implements KernelBackend {
     private static final int MIN_CHUNK_ROWS = 8_192;
 
     /**
-     * Chunks per thread of a robust z-score call: enough that a thread slowed by other work on its
+     * Chunks per thread of a parallel call: enough that a thread slowed by other work on its
      * core leaves its share to the others, few enough that taking a chunk (one atomic increment)
      * costs nothing next to scoring it.
      */
@@ -216,7 +218,8 @@ public final class JavaKernelBackend implements KernelBackend {
 
     /**
      * Runs {@code body} over {@code [0, rows)}: on the calling thread when the call is small, else
-     * in row ranges on the pool. {@code costPerRow} weighs a row against one of {@link #robustZ},
+     * in chunks that the calling thread and the pool's workers take, as for the robust z-scores
+     * ({@link #forEachRange}). {@code costPerRow} weighs a row against one of {@link #robustZ},
      * so that the cutoff and the smallest range mean the same amount of work for every kernel.
      */
     private void split(int rows, long costPerRow, RangeBody body) {
@@ -226,8 +229,10 @@ public final class JavaKernelBackend implements KernelBackend {
             return;
         }
         int minRows = (int) Math.max(1, MIN_CHUNK_ROWS / cost);
-        int grain = Math.max(minRows, rows / (parallelism * 4));
-        pool.invoke(new RangeTask(0, rows, grain, body));
+        inChunks(rows, Math.max(minRows, ceilDiv(rows, parallelism * CHUNKS_PER_THREAD)), (from, to) -> {
+            body.run(from, to);
+            return -1;
+        });
     }
 
     @Override
@@ -264,31 +269,6 @@ public final class JavaKernelBackend implements KernelBackend {
         void run(int from, int to);
     }
 
-    /** Halves a row range until it is at most {@code grain} rows, then runs the kernel on it. */
-    private static final class RangeTask extends RecursiveAction {
-        private final int from;
-        private final int to;
-        private final int grain;
-        private final RangeBody body;
-
-        RangeTask(int from, int to, int grain, RangeBody body) {
-            this.from = from;
-            this.to = to;
-            this.grain = grain;
-            this.body = body;
-        }
-
-        @Override
-        protected void compute() {
-            if (to - from <= grain) {
-                body.run(from, to);
-                return;
-            }
-            int mid = (from + to) >>> 1;
-            invokeAll(new RangeTask(from, mid, grain, body), new RangeTask(mid, to, grain, body));
-        }
-    }
-
     /**
      * Runs {@code body} over {@code [0, rows)}: on the calling thread below the cutoff, else in
      * chunks that the calling thread and up to {@code parallelism - 1} pool workers take from a
@@ -304,8 +284,12 @@ public final class JavaKernelBackend implements KernelBackend {
         if (pool == null || rows < parallelCutoff) {
             return body.run(0, rows);
         }
-        Chunks chunks = new Chunks(rows, Math.max(MIN_CHUNK_ROWS, ceilDiv(rows, parallelism * CHUNKS_PER_THREAD)),
-                body, Thread.currentThread());
+        return inChunks(rows, Math.max(MIN_CHUNK_ROWS, ceilDiv(rows, parallelism * CHUNKS_PER_THREAD)), body);
+    }
+
+    /** Runs {@code body} over {@code [0, rows)} in chunks of {@code chunkRows}, as {@link #forEachRange} describes. */
+    private int inChunks(int rows, int chunkRows, CheckedRangeBody body) {
+        Chunks chunks = new Chunks(rows, chunkRows, body, Thread.currentThread());
         try {
             for (int helper = Math.min(parallelism - 1, chunks.count - 1); helper > 0; helper--) {
                 pool.execute(chunks::work);
