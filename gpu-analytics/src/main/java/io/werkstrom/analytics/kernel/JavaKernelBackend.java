@@ -296,9 +296,12 @@ public final class JavaKernelBackend implements KernelBackend {
             }
         } catch (RejectedExecutionException closing) {
             // close() raced this call: the calling thread takes the chunks no worker will.
+        } finally {
+            // Whatever happened above, the workers already started may be reading the buffers.
+            chunks.work();
+            chunks.awaitTaken();
         }
-        chunks.work();
-        return chunks.awaitDone();
+        return chunks.result();
     }
 
     private static int ceilDiv(int a, int b) {
@@ -355,8 +358,8 @@ public final class JavaKernelBackend implements KernelBackend {
             }
         }
 
-        /** Waits, on the calling thread, until every chunk is done; rethrows a failure of any chunk. */
-        int awaitDone() {
+        /** Waits, on the calling thread, until every chunk is done (all are taken once it worked). */
+        void awaitTaken() {
             boolean interrupted = false;
             while (unfinished.get() > 0) {
                 LockSupport.park(this);
@@ -366,6 +369,10 @@ public final class JavaKernelBackend implements KernelBackend {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+
+        /** The smallest refused row or -1, once done; rethrows a failure of any chunk. */
+        int result() {
             Throwable t = failure.get();
             if (t instanceof RuntimeException e) {
                 throw e;
