@@ -280,14 +280,6 @@ public final class KernelArguments {
             throw new IllegalArgumentException("lower has " + entries + " entries, not a positive multiple of the "
                     + series + " series in modeCount.");
         }
-        int modesPerSeries = series == 0 ? 0 : entries / series;
-        for (int s = 0; s < series; s++) {
-            int count = modeCount.get(s);
-            if (count < 1 || count > modesPerSeries) {
-                throw new IllegalArgumentException("modeCount of series " + s + " is " + count
-                        + ", outside [1, " + modesPerSeries + "].");
-            }
-        }
         requireCapacity(out, rows);
         requireData("values", values, rows, Float8Vector.TYPE_WIDTH);
         requireData("seriesIndex", seriesIndex, rows, IntVector.TYPE_WIDTH);
@@ -296,6 +288,14 @@ public final class KernelArguments {
         requireData("scale", scale, entries, Float8Vector.TYPE_WIDTH);
         requireData("modeCount", modeCount, series, IntVector.TYPE_WIDTH);
         requireData("out", out, rows, Float8Vector.TYPE_WIDTH);
+        int modesPerSeries = series == 0 ? 0 : entries / series;
+        for (int s = 0; s < series; s++) {
+            int count = modeCount.get(s);
+            if (count < 1 || count > modesPerSeries) {
+                throw new IllegalArgumentException("modeCount of series " + s + " is " + count
+                        + ", outside [1, " + modesPerSeries + "].");
+            }
+        }
         return modesPerSeries;
     }
 
