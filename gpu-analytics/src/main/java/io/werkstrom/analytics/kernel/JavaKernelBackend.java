@@ -2,18 +2,23 @@ package io.werkstrom.analytics.kernel;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
-import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 
 /**
  * The plain-Java kernel backend, the default everywhere. Batches below a row cutoff run on the
- * calling thread; larger ones are split into row ranges on a bounded fork-join pool that this
- * backend owns and shuts down on {@link #close()}.
+ * calling thread; larger ones are cut into chunks of rows that the calling thread and the workers
+ * of a bounded fork-join pool take in turn. The backend owns the pool and shuts it down on
+ * {@link #close()}.
  *
- * <p>The robust z-score kernels read the Arrow buffers in place. The multivariate and tree kernels
+ * <p>The robust z-score kernels read and write the Arrow buffers in place, by address, after one
+ * check of the columns per call (see {@link KernelArguments}); they check each row's series index
+ * before reading that series' parameters. The multivariate and tree kernels
  * copy their columns onto the heap first (one bulk copy per column and call) and run the plain
  * loops of {@link MultivariateKernels} and {@code PredictKernels} over arrays: those loops read
  * each value many times, and over arrays the JIT drops the bounds checks that {@code ArrowBuf}
@@ -29,6 +34,13 @@ public final class JavaKernelBackend implements KernelBackend {
 
     /** The smallest row range a worker takes, so that tasks stay large next to their overhead. */
     private static final int MIN_CHUNK_ROWS = 8_192;
+
+    /**
+     * Chunks per thread of a parallel call: enough that a thread slowed by other work on its
+     * core leaves its share to the others, few enough that taking a chunk (one atomic increment)
+     * costs nothing next to scoring it.
+     */
+    private static final int CHUNKS_PER_THREAD = 8;
 
     private final int parallelism;
     private final int parallelCutoff;
@@ -95,17 +107,20 @@ public final class JavaKernelBackend implements KernelBackend {
     public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
                         Float8Vector out) {
         checkOpen();
-        int rows = KernelArguments.checkRobustZ(values, seriesIndex, center, scale, out);
-        ArrowBuf v = values.getDataBuffer();
-        ArrowBuf s = seriesIndex.getDataBuffer();
-        ArrowBuf c = center.getDataBuffer();
-        ArrowBuf k = scale.getDataBuffer();
-        ArrowBuf o = out.getDataBuffer();
-        if (pool == null || rows < parallelCutoff) {
-            Kernels.robustZ(v, s, c, k, o, 0, rows);
-        } else {
-            int grain = Math.max(MIN_CHUNK_ROWS, rows / (parallelism * 4));
-            pool.invoke(new RangeTask(0, rows, grain, (from, to) -> Kernels.robustZ(v, s, c, k, o, from, to)));
+        int rows = KernelArguments.robustZColumns(values, seriesIndex, center, scale, out);
+        int series = center.getValueCount();
+        // The kernel reads and writes the buffers by address, without a bounds check per access
+        // (ArrowBuf's accessors make the loop several times slower than one over arrays): the
+        // columns were checked once above, buffer sizes included, and the kernel checks each
+        // row's series index before it reads that series' parameters.
+        long v = values.getDataBuffer().memoryAddress();
+        long s = seriesIndex.getDataBuffer().memoryAddress();
+        long c = center.getDataBuffer().memoryAddress();
+        long k = scale.getDataBuffer().memoryAddress();
+        long o = out.getDataBuffer().memoryAddress();
+        int refused = forEachRange(rows, (from, to) -> Kernels.robustZ(v, s, c, k, series, o, from, to));
+        if (refused >= 0) {
+            throw KernelArguments.seriesOutOfRange(seriesIndex, refused, series, "center");
         }
         KernelArguments.markValid(out, rows);
     }
@@ -114,22 +129,21 @@ public final class JavaKernelBackend implements KernelBackend {
     public void robustZModes(Float8Vector values, IntVector seriesIndex, Float8Vector lower, Float8Vector upper,
                              Float8Vector scale, IntVector modeCount, Float8Vector out) {
         checkOpen();
-        int modesPerSeries = KernelArguments.checkRobustZModes(values, seriesIndex, lower, upper, scale, modeCount,
+        int modesPerSeries = KernelArguments.robustZModesColumns(values, seriesIndex, lower, upper, scale, modeCount,
                 out);
         int rows = values.getValueCount();
-        ArrowBuf v = values.getDataBuffer();
-        ArrowBuf s = seriesIndex.getDataBuffer();
-        ArrowBuf lo = lower.getDataBuffer();
-        ArrowBuf hi = upper.getDataBuffer();
-        ArrowBuf k = scale.getDataBuffer();
-        ArrowBuf c = modeCount.getDataBuffer();
-        ArrowBuf o = out.getDataBuffer();
-        if (pool == null || rows < parallelCutoff) {
-            Kernels.robustZModes(v, s, lo, hi, k, c, modesPerSeries, o, 0, rows);
-        } else {
-            int grain = Math.max(MIN_CHUNK_ROWS, rows / (parallelism * 4));
-            pool.invoke(new RangeTask(0, rows, grain,
-                    (from, to) -> Kernels.robustZModes(v, s, lo, hi, k, c, modesPerSeries, o, from, to)));
+        int series = modeCount.getValueCount();
+        long v = values.getDataBuffer().memoryAddress();
+        long s = seriesIndex.getDataBuffer().memoryAddress();
+        long lo = lower.getDataBuffer().memoryAddress();
+        long hi = upper.getDataBuffer().memoryAddress();
+        long k = scale.getDataBuffer().memoryAddress();
+        long c = modeCount.getDataBuffer().memoryAddress();
+        long o = out.getDataBuffer().memoryAddress();
+        int refused = forEachRange(rows,
+                (from, to) -> Kernels.robustZModes(v, s, lo, hi, k, c, series, modesPerSeries, o, from, to));
+        if (refused >= 0) {
+            throw KernelArguments.seriesOutOfRange(seriesIndex, refused, series, "modeCount");
         }
         KernelArguments.markValid(out, rows);
     }
@@ -204,7 +218,8 @@ public final class JavaKernelBackend implements KernelBackend {
 
     /**
      * Runs {@code body} over {@code [0, rows)}: on the calling thread when the call is small, else
-     * in row ranges on the pool. {@code costPerRow} weighs a row against one of {@link #robustZ},
+     * in chunks that the calling thread and the pool's workers take, as for the robust z-scores
+     * ({@link #forEachRange}). {@code costPerRow} weighs a row against one of {@link #robustZ},
      * so that the cutoff and the smallest range mean the same amount of work for every kernel.
      */
     private void split(int rows, long costPerRow, RangeBody body) {
@@ -214,8 +229,10 @@ public final class JavaKernelBackend implements KernelBackend {
             return;
         }
         int minRows = (int) Math.max(1, MIN_CHUNK_ROWS / cost);
-        int grain = Math.max(minRows, rows / (parallelism * 4));
-        pool.invoke(new RangeTask(0, rows, grain, body));
+        inChunks(rows, Math.max(minRows, ceilDiv(rows, parallelism * CHUNKS_PER_THREAD)), (from, to) -> {
+            body.run(from, to);
+            return -1;
+        });
     }
 
     @Override
@@ -252,28 +269,122 @@ public final class JavaKernelBackend implements KernelBackend {
         void run(int from, int to);
     }
 
-    /** Halves a row range until it is at most {@code grain} rows, then runs the kernel on it. */
-    private static final class RangeTask extends RecursiveAction {
-        private final int from;
-        private final int to;
-        private final int grain;
-        private final RangeBody body;
+    /**
+     * Runs {@code body} over {@code [0, rows)}: on the calling thread below the cutoff, else in
+     * chunks that the calling thread and up to {@code parallelism - 1} pool workers take from a
+     * shared counter. The caller works too, so a call costs little more than the single-threaded
+     * loop even when the other cores are busy and the workers start late: a worker that starts
+     * after the last chunk was taken returns without touching the buffers, and the caller waits
+     * only for chunks actually taken. It returns (or throws) only once every taken chunk is done,
+     * so no thread reads the caller's buffers after the call.
+     *
+     * @return the smallest row the body refused, or -1
+     */
+    private int forEachRange(int rows, CheckedRangeBody body) {
+        if (pool == null || rows < parallelCutoff) {
+            return body.run(0, rows);
+        }
+        return inChunks(rows, Math.max(MIN_CHUNK_ROWS, ceilDiv(rows, parallelism * CHUNKS_PER_THREAD)), body);
+    }
 
-        RangeTask(int from, int to, int grain, RangeBody body) {
-            this.from = from;
-            this.to = to;
-            this.grain = grain;
+    /** Runs {@code body} over {@code [0, rows)} in chunks of {@code chunkRows}, as {@link #forEachRange} describes. */
+    private int inChunks(int rows, int chunkRows, CheckedRangeBody body) {
+        Chunks chunks = new Chunks(rows, chunkRows, body, Thread.currentThread());
+        try {
+            for (int helper = Math.min(parallelism - 1, chunks.count - 1); helper > 0; helper--) {
+                pool.execute(chunks::work);
+            }
+        } catch (RejectedExecutionException closing) {
+            // close() raced this call: the calling thread takes the chunks no worker will.
+        } finally {
+            // Whatever happened above, the workers already started may be reading the buffers.
+            chunks.work();
+            chunks.awaitTaken();
+        }
+        return chunks.result();
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** A kernel over a row range that checks its rows; returns the first row it refused, or -1. */
+    @FunctionalInterface
+    private interface CheckedRangeBody {
+        int run(int from, int to);
+    }
+
+    /** The chunks of one call, handed out in order to whichever thread asks next. */
+    private static final class Chunks {
+        private final int rows;
+        private final int chunkRows;
+        private final int count;
+        private final CheckedRangeBody body;
+        private final Thread caller;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger unfinished;
+        private final AtomicInteger refused = new AtomicInteger(Integer.MAX_VALUE);
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Chunks(int rows, int chunkRows, CheckedRangeBody body, Thread caller) {
+            this.rows = rows;
+            this.chunkRows = chunkRows;
+            this.count = ceilDiv(rows, chunkRows);
             this.body = body;
+            this.caller = caller;
+            this.unfinished = new AtomicInteger(count);
         }
 
-        @Override
-        protected void compute() {
-            if (to - from <= grain) {
-                body.run(from, to);
-                return;
+        /** Scores chunks until none is left; never throws (a failure is kept for the caller). */
+        void work() {
+            for (int c = next.getAndIncrement(); c < count; c = next.getAndIncrement()) {
+                try {
+                    if (failure.get() == null) {
+                        int from = c * chunkRows;
+                        int row = body.run(from, Math.min(rows, from + chunkRows));
+                        if (row >= 0) {
+                            refused.accumulateAndGet(row, Math::min);
+                        }
+                    }
+                } catch (Throwable t) {
+                    if (!failure.compareAndSet(null, t)) {
+                        failure.get().addSuppressed(t);
+                    }
+                } finally {
+                    if (unfinished.decrementAndGet() == 0) {
+                        LockSupport.unpark(caller);
+                    }
+                }
             }
-            int mid = (from + to) >>> 1;
-            invokeAll(new RangeTask(from, mid, grain, body), new RangeTask(mid, to, grain, body));
+        }
+
+        /** Waits, on the calling thread, until every chunk is done (all are taken once it worked). */
+        void awaitTaken() {
+            boolean interrupted = false;
+            while (unfinished.get() > 0) {
+                LockSupport.park(this);
+                // The workers still read the buffers: keep waiting, and restore the interrupt afterwards.
+                interrupted |= Thread.interrupted();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** The smallest refused row or -1, once done; rethrows a failure of any chunk. */
+        int result() {
+            Throwable t = failure.get();
+            if (t instanceof RuntimeException e) {
+                throw e;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new IllegalStateException("a kernel chunk failed", t);
+            }
+            int row = refused.get();
+            return row == Integer.MAX_VALUE ? -1 : row;
         }
     }
 }

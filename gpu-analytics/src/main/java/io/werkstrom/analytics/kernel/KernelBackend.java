@@ -29,8 +29,10 @@ public interface KernelBackend extends AutoCloseable {
      * @param scale       per series, the spread, &gt; 0; no nulls
      * @param out         receives one score per row; its capacity must hold every row. The
      *                    backend sets its value count to the row count.
-     * @throws IllegalArgumentException when the column lengths disagree, a column holds nulls or
-     *                                  {@code out} is too small
+     * @throws IllegalArgumentException when the column lengths disagree, a column holds nulls, a
+     *                                  series index lies outside {@code center} (refused before
+     *                                  that series' parameters are read; {@code out} may then hold
+     *                                  scores of some other rows) or {@code out} is too small
      * @throws IllegalStateException    when the backend is closed
      */
     void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
@@ -60,7 +62,9 @@ public interface KernelBackend extends AutoCloseable {
      * @param out         receives one score per row; its capacity must hold every row. The
      *                    backend sets its value count to the row count.
      * @throws IllegalArgumentException when the column lengths disagree, a column holds nulls, a
-     *                                  mode count is out of range or {@code out} is too small
+     *                                  mode count is out of range, a series index lies outside
+     *                                  {@code modeCount} (as for {@link #robustZ}) or {@code out}
+     *                                  is too small
      * @throws IllegalStateException    when the backend is closed
      */
     void robustZModes(Float8Vector values, IntVector seriesIndex, Float8Vector lower, Float8Vector upper,

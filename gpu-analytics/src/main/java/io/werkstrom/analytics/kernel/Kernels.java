@@ -1,12 +1,14 @@
 package io.werkstrom.analytics.kernel;
 
-import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.util.MemoryUtil;
 
 /**
  * The kernels as plain Java: the reference every backend must match, and the code the Java
- * backend runs. Each kernel exists over plain arrays and over Arrow data buffers, works on a row
- * range {@code [from, to)} so that callers can split rows across threads, and has no state; a
- * device backend mirrors the loop body one row per work item.
+ * backend runs. Each kernel exists over plain arrays (public: the reference) and over the memory
+ * addresses of Arrow data buffers (package-private: its reads are unchecked, so only a backend
+ * that has checked the buffers may call it). Each works on a row range {@code [from, to)} so
+ * that callers can split rows across threads, and has no state; a device backend mirrors the
+ * loop body one row per work item.
  */
 public final class Kernels {
 
@@ -26,16 +28,30 @@ public final class Kernels {
     }
 
     /**
-     * The same kernel over Arrow data buffers (little-endian float64 and int32, as in
-     * {@code Float8Vector} and {@code IntVector}); validity buffers are not read or written.
+     * The same kernel over off-heap Arrow data buffers, given by their memory addresses (float64
+     * and int32 in the platform's byte order, as {@code Float8Vector} and {@code IntVector} hold
+     * them); validity buffers are not read or written. Reads without bounds checks, so the caller
+     * must have checked that the buffers hold {@code to} rows and {@code series} parameters. A row
+     * whose series index lies outside {@code [0, series)} is never looked up: the kernel stops
+     * there and returns it, leaving that row and the ones after it unwritten.
+     *
+     * @return the first row in {@code [from, to)} with a series index outside {@code [0, series)},
+     *         or -1 when every row was scored
      */
-    public static void robustZ(ArrowBuf values, ArrowBuf seriesIndex, ArrowBuf center, ArrowBuf scale, ArrowBuf out,
-                               int from, int to) {
+    static int robustZ(long values, long seriesIndex, long center, long scale, int series, long out,
+                       int from, int to) {
         for (int i = from; i < to; i++) {
-            long s = (long) seriesIndex.getInt((long) i * Integer.BYTES) * Double.BYTES;
+            int s = MemoryUtil.getInt(seriesIndex + (long) i * Integer.BYTES);
+            // One unsigned comparison refuses negative indices too.
+            if (Integer.compareUnsigned(s, series) >= 0) {
+                return i;
+            }
             long row = (long) i * Double.BYTES;
-            out.setDouble(row, Math.abs(values.getDouble(row) - center.getDouble(s)) / scale.getDouble(s));
+            long at = (long) s * Double.BYTES;
+            double score = Math.abs(getDouble(values + row) - getDouble(center + at)) / getDouble(scale + at);
+            MemoryUtil.putLong(out + row, Double.doubleToRawLongBits(score));
         }
+        return -1;
     }
 
     /**
@@ -63,24 +79,37 @@ public final class Kernels {
     }
 
     /**
-     * The same kernel over Arrow data buffers (little-endian float64 and int32, as in
-     * {@code Float8Vector} and {@code IntVector}); validity buffers are not read or written.
+     * The same kernel over off-heap Arrow data buffers, given by their memory addresses, as
+     * {@link #robustZ(long, long, long, long, int, long, int, int)}: unchecked reads, so the caller
+     * must have checked the buffer sizes and that every mode count lies in
+     * {@code [1, modesPerSeries]}; a row whose series index lies outside {@code [0, series)} stops
+     * the kernel before anything of that series is read.
+     *
+     * @return the first row in {@code [from, to)} with a series index outside {@code [0, series)},
+     *         or -1 when every row was scored
      */
-    public static void robustZModes(ArrowBuf values, ArrowBuf seriesIndex, ArrowBuf lower, ArrowBuf upper,
-                                    ArrowBuf scale, ArrowBuf modeCount, int modesPerSeries, ArrowBuf out,
-                                    int from, int to) {
+    static int robustZModes(long values, long seriesIndex, long lower, long upper, long scale, long modeCount,
+                            int series, int modesPerSeries, long out, int from, int to) {
         for (int i = from; i < to; i++) {
-            int s = seriesIndex.getInt((long) i * Integer.BYTES);
+            int s = MemoryUtil.getInt(seriesIndex + (long) i * Integer.BYTES);
+            if (Integer.compareUnsigned(s, series) >= 0) {
+                return i;
+            }
             long row = (long) i * Double.BYTES;
-            double x = values.getDouble(row);
+            double x = getDouble(values + row);
             double best = Double.POSITIVE_INFINITY;
             long k = (long) s * modesPerSeries;
-            for (long end = k + modeCount.getInt((long) s * Integer.BYTES); k < end; k++) {
+            for (long end = k + MemoryUtil.getInt(modeCount + (long) s * Integer.BYTES); k < end; k++) {
                 long at = k * Double.BYTES;
-                double distance = Math.max(Math.max(lower.getDouble(at) - x, x - upper.getDouble(at)), 0.0);
-                best = Math.min(best, distance / scale.getDouble(at));
+                double distance = Math.max(Math.max(getDouble(lower + at) - x, x - getDouble(upper + at)), 0.0);
+                best = Math.min(best, distance / getDouble(scale + at));
             }
-            out.setDouble(row, best);
+            MemoryUtil.putLong(out + row, Double.doubleToRawLongBits(best));
         }
+        return -1;
+    }
+
+    private static double getDouble(long address) {
+        return Double.longBitsToDouble(MemoryUtil.getLong(address));
     }
 }

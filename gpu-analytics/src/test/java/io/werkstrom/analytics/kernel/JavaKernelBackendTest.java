@@ -5,12 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -215,6 +222,101 @@ class JavaKernelBackendTest {
         }
     }
 
+    /**
+     * The kernels read the parameters without bounds checks, so a series index outside them must be
+     * refused before its parameters are read: negative, one past the end, and far past the end, in
+     * the last chunk of a parallel call and on the calling thread. The parameter buffers have room
+     * past their value count, where an unchecked read would find zeros instead of failing.
+     */
+    @ParameterizedTest(name = "series index {0}")
+    @ValueSource(ints = {-1, 3, 4, 1 << 20, Integer.MAX_VALUE, Integer.MIN_VALUE})
+    void refusesASeriesIndexOutsideTheParameters(int badIndex) {
+        int rows = 50_000;
+        int[] series = new int[rows];
+        double[] values = new double[rows];
+        for (int i = 0; i < rows; i++) {
+            series[i] = i % 3;
+            values[i] = i;
+        }
+        int badRow = rows - 17;
+        series[badRow] = badIndex;
+        try (JavaKernelBackend parallel = new JavaKernelBackend(4, CUTOFF);
+             JavaKernelBackend single = new JavaKernelBackend(1, 1);
+             Float8Vector v = doubles("values", values);
+             IntVector s = ints("series", series);
+             Float8Vector center = roomyDoubles("center", 1.0, 2.0, 3.0);
+             Float8Vector scale = roomyDoubles("scale", 1.0, 1.0, 1.0);
+             Float8Vector upper = roomyDoubles("upper", 1.0, 2.0, 3.0);
+             IntVector modes = ints("modes", 1, 1, 1);
+             Float8Vector out = new Float8Vector("out", allocator)) {
+            out.allocateNew(rows);
+            String expected = "seriesIndex[" + badRow + "] is " + badIndex + ", outside [0, 3) (the series in ";
+            for (KernelBackend backend : new KernelBackend[] {parallel, single}) {
+                assertEquals(expected + "center).", assertThrows(IllegalArgumentException.class,
+                        () -> backend.robustZ(v, s, center, scale, out)).getMessage(), backend.toString());
+                assertEquals(expected + "modeCount).", assertThrows(IllegalArgumentException.class,
+                        () -> backend.robustZModes(v, s, center, upper, scale, modes, out)).getMessage(),
+                        backend.toString());
+            }
+            // What device backends call before their kernels run.
+            assertEquals(expected + "center).", assertThrows(IllegalArgumentException.class,
+                    () -> KernelArguments.checkRobustZ(v, s, center, scale, out)).getMessage());
+            assertEquals(expected + "modeCount).", assertThrows(IllegalArgumentException.class,
+                    () -> KernelArguments.checkRobustZModes(v, s, center, upper, scale, modes, out)).getMessage());
+
+            // The first bad row is named whichever thread met it, and a refusal leaves the backend working.
+            s.set(5, -7);
+            assertEquals("seriesIndex[5] is -7, outside [0, 3) (the series in center).",
+                    assertThrows(IllegalArgumentException.class, () -> parallel.robustZ(v, s, center, scale, out))
+                            .getMessage());
+            assertMatchesOracle(parallel, 100_003, 5);
+        }
+    }
+
+    /** A vector whose data buffer is shorter than its value count (as a malformed IPC batch can load). */
+    @Test
+    void refusesADataBufferShorterThanItsValueCount() {
+        try (JavaKernelBackend backend = new JavaKernelBackend(2, CUTOFF);
+             Float8Vector values = doubles("values", 1.0, 2.0, 3.0);
+             IntVector index = ints("series", 0, 0, 0);
+             Float8Vector scale = doubles("scale", 1.0, 1.0);
+             Float8Vector out = new Float8Vector("out", allocator);
+             Float8Vector center = new Float8Vector("center", allocator);
+             ArrowBuf validity = allocator.buffer(8);
+             ArrowBuf data = allocator.buffer(8)) {
+            out.allocateNew(3);
+            validity.setOne(0, 8);
+            center.loadFieldBuffers(new ArrowFieldNode(2, 0), List.of(validity, data));
+            assertEquals(2, center.getValueCount());
+            assertEquals("center has a data buffer of 8 bytes, fewer than the 16 its 2 values need.",
+                    assertThrows(IllegalArgumentException.class, () -> backend.robustZ(values, index, center, scale,
+                            out)).getMessage());
+        }
+    }
+
+    /** Callers share the pool and each scores chunks of its own call: many at once must not mix rows. */
+    @Test
+    void concurrentCallersGetTheirOwnScores() throws Exception {
+        try (JavaKernelBackend backend = new JavaKernelBackend(2, CUTOFF)) {
+            ExecutorService callers = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> calls = new ArrayList<>();
+                for (int c = 0; c < 8; c++) {
+                    int seed = 100 + c;
+                    calls.add(callers.submit(() -> {
+                        assertMatchesOracle(backend, 30_000 + seed, seed);
+                        assertModesMatchOracle(backend, 20_000 + seed, seed);
+                    }));
+                }
+                for (Future<?> call : calls) {
+                    call.get();
+                }
+            } finally {
+                callers.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void refusesWorkOnceClosed() {
         JavaKernelBackend backend = new JavaKernelBackend(2, CUTOFF);
@@ -327,6 +429,17 @@ class JavaKernelBackendTest {
 
     private Float8Vector doubles(String name, double... values) {
         return new KernelOracle(allocator).doubles(name, values);
+    }
+
+    /** Like {@link #doubles} with room for 1,024 values past the last one. */
+    private Float8Vector roomyDoubles(String name, double... values) {
+        Float8Vector vector = new Float8Vector(name, allocator);
+        vector.allocateNew(values.length + 1_024);
+        for (int i = 0; i < values.length; i++) {
+            vector.set(i, values[i]);
+        }
+        vector.setValueCount(values.length);
+        return vector;
     }
 
     private IntVector ints(String name, int... values) {

@@ -57,6 +57,31 @@ class QualityModelTest {
         assertThrows(IllegalArgumentException.class, () -> new ProcessRecord('X', 1, 1, 1, 1, 1));
     }
 
+    /** Each flag is set just past its documented limit and clear just inside it. */
+    @Test
+    void limitFlagsFollowTheDocumentedFailureLimits() {
+        // Overstrain 11,000 min Nm is the limit of type L, 12,000 of M, 13,000 of H.
+        assertEquals(0, feature("overstrainLimitExceeded", new ProcessRecord('L', 300, 310, 1500, 50, 220)));
+        assertEquals(1, feature("overstrainLimitExceeded", new ProcessRecord('L', 300, 310, 1500, 50, 220.1)));
+        assertEquals(0, feature("overstrainLimitExceeded", new ProcessRecord('M', 300, 310, 1500, 50, 230)));
+        assertEquals(1, feature("overstrainLimitExceeded", new ProcessRecord('H', 300, 310, 1500, 50, 261)));
+        // Power (torque times 2 pi rpm / 60) must stay within [3,500, 9,000] W.
+        double atMin = 3_500 * 60 / (2 * Math.PI * 1500);
+        assertEquals(0, feature("powerOutsideLimits", new ProcessRecord('M', 300, 310, 1500, atMin + 1e-6, 10)));
+        assertEquals(1, feature("powerOutsideLimits", new ProcessRecord('M', 300, 310, 1500, atMin - 1e-6, 10)));
+        double atMax = 9_000 * 60 / (2 * Math.PI * 1500);
+        assertEquals(0, feature("powerOutsideLimits", new ProcessRecord('M', 300, 310, 1500, atMax - 1e-6, 10)));
+        assertEquals(1, feature("powerOutsideLimits", new ProcessRecord('M', 300, 310, 1500, atMax + 1e-6, 10)));
+        // Heat dissipation fails only when the difference is below 8.6 K and the speed below 1,380 rpm.
+        assertEquals(1, feature("heatDissipationLow", new ProcessRecord('L', 300, 308.5, 1379, 40, 10)));
+        assertEquals(0, feature("heatDissipationLow", new ProcessRecord('L', 300, 308.7, 1379, 40, 10)));
+        assertEquals(0, feature("heatDissipationLow", new ProcessRecord('L', 300, 308.5, 1380, 40, 10)));
+    }
+
+    private static double feature(String name, ProcessRecord record) {
+        return ProcessFeatures.matrix(List.of(record))[ProcessFeatures.NAMES.indexOf(name)];
+    }
+
     @Test
     void learnsRuleBasedFailuresAndChoosesAThresholdOnTrainingData() {
         List<ProcessRecord> train = records(3000, 1);

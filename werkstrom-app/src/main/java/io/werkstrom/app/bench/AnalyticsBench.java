@@ -39,6 +39,8 @@ public final class AnalyticsBench {
     static final Duration DEFAULT_DURATION = Duration.ofSeconds(30);
     static final int DEFAULT_ROWS = 1 << 20;
     static final long SEED = 42;
+    /** Turns each of a kernel's two ways gets after warming up. */
+    static final int ROUNDS = 10;
 
     private AnalyticsBench() {
     }
@@ -77,8 +79,9 @@ public final class AnalyticsBench {
                 List<KernelWorkloads.Workload> all = workloads.workloads();
                 long halfNanos = duration.toNanos() / all.size() / 2;
                 for (KernelWorkloads.Workload w : all) {
-                    double seconds = measure(w::run, halfNanos);
-                    double baselineSeconds = measure(w::runPlainLoop, halfNanos);
+                    double[] perRun = measurePair(w::run, w::runPlainLoop, 2 * halfNanos);
+                    double seconds = perRun[0];
+                    double baselineSeconds = perRun[1];
                     double samplesPerSecond = w.samples() / seconds;
                     double baseline = w.samples() / baselineSeconds;
                     ObjectNode k = kernels.addObject();
@@ -99,24 +102,40 @@ public final class AnalyticsBench {
     }
 
     /**
-     * Seconds per run of {@code body}: runs it for a fifth of {@code budgetNanos} to warm up, then
-     * times as many runs as fit in the rest (at least one).
+     * Seconds per run of {@code body} and of {@code baseline}, each given half of
+     * {@code budgetNanos}: a fifth of each half warms it up, then the two take turns in
+     * {@value #ROUNDS} rounds of short slices (which goes first alternates), so that both see the
+     * same load from other processes on a shared machine; the times and runs of all slices are
+     * summed. A slice runs its body at least once.
      */
-    static double measure(Runnable body, long budgetNanos) {
-        long warmEnd = System.nanoTime() + budgetNanos / 5;
-        do {
-            body.run();
-        } while (System.nanoTime() < warmEnd);
-        long start = System.nanoTime();
-        long end = start + budgetNanos - budgetNanos / 5;
+    static double[] measurePair(Runnable body, Runnable baseline, long budgetNanos) {
+        long half = budgetNanos / 2;
+        runFor(body, half / 5);
+        runFor(baseline, half / 5);
+        long slice = Math.max(1, (half - half / 5) / ROUNDS);
+        Runnable[] bodies = {body, baseline};
+        long[] nanos = new long[2];
+        long[] runs = new long[2];
+        for (int round = 0; round < ROUNDS; round++) {
+            for (int turn = 0; turn < 2; turn++) {
+                int which = (round + turn) % 2;
+                long start = System.nanoTime();
+                runs[which] += runFor(bodies[which], slice);
+                nanos[which] += System.nanoTime() - start;
+            }
+        }
+        return new double[] {nanos[0] / 1e9 / runs[0], nanos[1] / 1e9 / runs[1]};
+    }
+
+    /** Runs {@code body} until {@code nanos} have passed, at least once; returns the number of runs. */
+    private static long runFor(Runnable body, long nanos) {
+        long end = System.nanoTime() + nanos;
         long runs = 0;
-        long now;
         do {
             body.run();
             runs++;
-            now = System.nanoTime();
-        } while (now < end);
-        return (now - start) / 1e9 / runs;
+        } while (System.nanoTime() < end);
+        return runs;
     }
 
     private static double round(double value) {

@@ -44,6 +44,31 @@ class AnalyticsBenchTest {
         assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("bench analytics: backend java"));
     }
 
+    /** Both ways take turns, so that both see the same load: each runs in every round. */
+    @Test
+    void measuresTheRunAndItsBaselineInAlternatingTurns() {
+        StringBuilder order = new StringBuilder();
+        double[] perRun = AnalyticsBench.measurePair(() -> {
+            order.append('r');
+            spin(50_000);
+        }, () -> {
+            order.append('b');
+            spin(500_000);
+        }, 200_000_000L);
+        assertTrue(perRun[0] > 0 && perRun[1] > 0 && Double.isFinite(perRun[0]) && Double.isFinite(perRun[1]),
+                perRun[0] + " and " + perRun[1]);
+        // After the warm-up (r... then b...), the turns alternate: every round contains both.
+        String turns = order.toString().replaceFirst("^r+b+", "");
+        assertTrue(turns.split("(?<=r)(?=b)|(?<=b)(?=r)").length >= AnalyticsBench.ROUNDS, turns);
+    }
+
+    private static void spin(long nanos) {
+        long end = System.nanoTime() + nanos;
+        while (System.nanoTime() < end) {
+            Thread.onSpinWait();
+        }
+    }
+
     @Test
     void badOptionsAreUsageErrorsNamingTheOption() {
         PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
