@@ -4,6 +4,7 @@ import io.werkstrom.jobs.alert.AlertPipeline;
 import io.werkstrom.jobs.alert.ScrapPrediction;
 import io.werkstrom.jobs.decode.DecodeFunction;
 import io.werkstrom.jobs.detect.AnomalyScoringFunction;
+import io.werkstrom.jobs.detect.MultivariateScoringFunction;
 import io.werkstrom.jobs.predict.MachineSamples;
 import io.werkstrom.jobs.predict.QualityPredictionFunction;
 import io.werkstrom.jobs.predict.RulPredictionFunction;
@@ -42,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * MqttSource ─► DecodeFunction ─┬─► watermarks ─► LateBatchFunction ─┬─► TelemetrySink  (telemetry + batch ledger)
  *                               │                                     └─(late ranges)─► AggregateRefreshSink
- *                               ├─► keyBy(tenant/gateway) ─► AnomalyScoringFunction ─► RecordSink.anomalies
+ *                               ├─► keyBy(tenant/gateway) ─► AnomalyScoringFunction ───────┬─► RecordSink.anomalies
+ *                               ├─► keyBy(tenant/gateway) ─► MultivariateScoringFunction ──┘
  *                               ├─► keyBy(tenant/gateway) ─► QualityPredictionFunction ─► RecordSink.qualityPredictions
  *                               ├─► per machine ─► keyBy(tenant/gateway/machine) ─► RulPredictionFunction ─► RecordSink.rulPredictions
  *                               └─(side output)─► RecordSink.deadLetters
@@ -113,6 +115,16 @@ public final class TelemetryJob {
                     .returns(TypeInformation.of(DetectedAnomaly.class))
                     .name("score-anomalies")
                     .uid("score-anomalies");
+        }
+        if (options.multivariate().enabled()) {
+            DataStream<DetectedAnomaly> multivariate = batches.keyBy(AnomalyScoringFunction::key)
+                    .process(new MultivariateScoringFunction(options.multivariate(), options.kernelBackend()))
+                    .returns(TypeInformation.of(DetectedAnomaly.class))
+                    .name("score-multivariate")
+                    .uid("score-multivariate");
+            anomalies = anomalies == null ? multivariate : anomalies.union(multivariate);
+        }
+        if (anomalies != null) {
             anomalies.sinkTo(RecordSink.anomalies(options.store(), options.sink()))
                     .name("anomaly-sink")
                     .uid("anomaly-sink");

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.jobs.alert.AlertOptions;
+import io.werkstrom.jobs.detect.MultivariateOptions;
 import io.werkstrom.jobs.eventtime.EventTimeOptions;
 import io.werkstrom.jobs.predict.RulPredictionOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
@@ -45,6 +46,7 @@ import io.werkstrom.protocol.Topics;
  * @param eventTime          per-gateway watermarks and the allowed lateness (late data is stored all the same and
  *                           its aggregates refreshed)
  * @param rul                remaining-useful-life prediction per machine cycle (needs a model in {@code models})
+ * @param multivariate       the multivariate detector per machine (MSET or PCA on machine states), or off
  */
 public record TelemetryJobOptions(
         MqttSourceOptions mqtt,
@@ -60,7 +62,8 @@ public record TelemetryJobOptions(
         Duration modelRefresh,
         AlertOptions alerts,
         EventTimeOptions eventTime,
-        RulPredictionOptions rul) implements Serializable {
+        RulPredictionOptions rul,
+        MultivariateOptions multivariate) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -86,6 +89,7 @@ public record TelemetryJobOptions(
         Objects.requireNonNull(alerts, "alerts must not be null.");
         Objects.requireNonNull(eventTime, "eventTime must not be null.");
         Objects.requireNonNull(rul, "rul must not be null.");
+        Objects.requireNonNull(multivariate, "multivariate must not be null.");
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism + ".");
         }
@@ -287,6 +291,16 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("detector.learning-period", new Argument(false, "learningPeriod", "a duration (0s scores from "
                 + "min-samples on); default " + format(RobustZScoreOptions.defaults().learningPeriod()),
                 (b, v) -> b.detectorLearningPeriod = parseDuration(v)));
+        ARGUMENTS.put("detector.multivariate", new Argument(false, "multivariate", "mset, pca or off: the model of each"
+                + " machine's sensor states; default " + MultivariateOptions.defaults().method().optionValue(),
+                (b, v) -> b.multivariateMethod = MultivariateOptions.Method.parse(v)));
+        ARGUMENTS.put("detector.training-states", new Argument(false, "trainingStates", "an integer between "
+                + MultivariateOptions.MIN_TRAINING_STATES + " and " + MultivariateOptions.MAX_TRAINING_STATES
+                + ": a machine's first states, its window of normal operation; default "
+                + MultivariateOptions.DEFAULT_TRAINING_STATES, (b, v) -> b.multivariateTrainingStates = parseInt(v)));
+        ARGUMENTS.put("detector.bucket", new Argument(false, "bucket", "a duration between 10ms and 1h: the time step"
+                + " of a machine state; default " + format(MultivariateOptions.DEFAULT_BUCKET),
+                (b, v) -> b.multivariateBucket = parseDuration(v)));
         ARGUMENTS.put("analytics.backend", new Argument(false, "kernelBackend", "one of " + String.join(", ", KernelBackends.CHOICES)
                 + ", or grpc://host:port of an analytics service (remote mode)"
                 + "; default " + KernelBackends.AUTO, (b, v) -> b.kernelBackend(parseChoice(v))));
@@ -432,6 +446,10 @@ public record TelemetryJobOptions(
         private boolean rulEnabled = true;
         private int rulMaxHistory = RulPredictionOptions.DEFAULT_MAX_HISTORY;
         private Duration rulReorderDelay = RulPredictionOptions.DEFAULT_REORDER_DELAY;
+        private MultivariateOptions multivariate;
+        private MultivariateOptions.Method multivariateMethod;
+        private Integer multivariateTrainingStates;
+        private Duration multivariateBucket;
 
         private Builder() {
         }
@@ -545,6 +563,12 @@ public record TelemetryJobOptions(
             return this;
         }
 
+        /** The multivariate detector; default {@link MultivariateOptions#defaults()}. */
+        public Builder multivariate(MultivariateOptions options) {
+            this.multivariate = options;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first missing or invalid option */
         public TelemetryJobOptions build() {
             if (mqttUri == null) {
@@ -581,12 +605,21 @@ public record TelemetryJobOptions(
                 }
                 detectorOptions = tuned.build();
             }
+            MultivariateOptions multivariateOptions = multivariate != null ? multivariate : MultivariateOptions.defaults();
+            if (multivariateMethod != null || multivariateTrainingStates != null || multivariateBucket != null) {
+                multivariateOptions = new MultivariateOptions(
+                        multivariateMethod != null ? multivariateMethod : multivariateOptions.method(),
+                        multivariateTrainingStates != null ? multivariateTrainingStates : multivariateOptions.trainingStates(),
+                        multivariateBucket != null ? multivariateBucket : multivariateOptions.bucket(),
+                        multivariateOptions.carryForward(), multivariateOptions.repeatAfter());
+            }
             EventTimeOptions eventTimeOptions = eventTime != null ? eventTime
                     : new EventTimeOptions(outOfOrderness, idleness, allowedLateness);
             return new TelemetryJobOptions(mqtt, storeOptions, sinkOptions, parallelism, checkpointInterval, maxClockSkew,
                     detectorEnabled, detectorOptions, kernelBackend, predictionEnabled, modelRefresh,
                     alerts != null ? alerts : new AlertOptions(alertsEnabled, alertRuleReload, alertTickInterval),
-                    eventTimeOptions, rul != null ? rul : new RulPredictionOptions(rulEnabled, rulMaxHistory, rulReorderDelay));
+                    eventTimeOptions, rul != null ? rul : new RulPredictionOptions(rulEnabled, rulMaxHistory, rulReorderDelay),
+                    multivariateOptions);
         }
     }
 }

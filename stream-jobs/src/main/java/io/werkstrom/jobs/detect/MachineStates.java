@@ -1,0 +1,207 @@
+package io.werkstrom.jobs.detect;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the multivariate detector keeps per gateway: for each machine, the sensors it has reported,
+ * their last good values, the time bucket being assembled, the training window and, once fitted,
+ * the sensors of its model and the time of its last reported anomaly.
+ *
+ * <p>The fitted model is not part of the state: it is a deterministic function of the training
+ * window and the model's sensors, so {@link MultivariateScorer} fits it again after a restore. The
+ * stable form ({@link #snapshot()}, versioned) thus holds plain numbers and names only.
+ *
+ * <p>Not thread-safe; owned by one keyed operator.
+ */
+public final class MachineStates {
+
+    private static final int VERSION = 1;
+    static final long NONE = Long.MIN_VALUE;
+
+    private final Map<String, Machine> machines = new TreeMap<>();
+
+    /** The machine's state, created empty on first use. */
+    Machine machine(String name) {
+        return machines.computeIfAbsent(name, n -> new Machine());
+    }
+
+    Collection<Machine> machines() {
+        return machines.values();
+    }
+
+    public int size() {
+        return machines.size();
+    }
+
+    /** Whether {@code machine} has a fitted model. */
+    public boolean modelled(String machine) {
+        Machine m = machines.get(machine);
+        return m != null && m.modelSensors != null;
+    }
+
+    /** The sensors of {@code machine}'s model, or an empty list before its fit. */
+    public List<String> modelSensors(String machine) {
+        Machine m = machines.get(machine);
+        if (m == null || m.modelSensors == null) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        for (int s : m.modelSensors) {
+            names.add(m.sensors.get(s));
+        }
+        return names;
+    }
+
+    /** The number of states in {@code machine}'s training window. */
+    public int trainingStates(String machine) {
+        Machine m = machines.get(machine);
+        return m == null ? 0 : m.training.size();
+    }
+
+    /** One machine's state. Fields are package-private for {@link MultivariateScorer}. */
+    static final class Machine {
+        /** Every sensor the machine has reported, in order of first appearance (the column order). */
+        final List<String> sensors = new ArrayList<>();
+        double[] lastValue = new double[0];
+        long[] lastMicros = new long[0];
+        long openBucket = NONE;
+        /** Training states, one value per column known when recorded, NaN where missing. */
+        final List<double[]> training = new ArrayList<>();
+        /** Columns of the model, null before the fit. */
+        int[] modelSensors;
+        long lastAnomalyMicros = NONE;
+        /** The fitted model, rebuilt from {@link #training} after a restore; not serialised. */
+        transient FittedModel model;
+
+        int column(String sensor) {
+            int s = sensors.indexOf(sensor);
+            if (s < 0) {
+                s = sensors.size();
+                sensors.add(sensor);
+                lastValue = Arrays.copyOf(lastValue, s + 1);
+                lastMicros = Arrays.copyOf(lastMicros, s + 1);
+                lastMicros[s] = NONE;
+            }
+            return s;
+        }
+    }
+
+    /** The versioned stable form. */
+    public byte[] snapshot() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(VERSION);
+            out.writeInt(machines.size());
+            for (Map.Entry<String, Machine> entry : machines.entrySet()) {
+                Machine m = entry.getValue();
+                out.writeUTF(entry.getKey());
+                out.writeInt(m.sensors.size());
+                for (int s = 0; s < m.sensors.size(); s++) {
+                    out.writeUTF(m.sensors.get(s));
+                    out.writeDouble(m.lastValue[s]);
+                    out.writeLong(m.lastMicros[s]);
+                }
+                out.writeLong(m.openBucket);
+                out.writeInt(m.training.size());
+                for (double[] row : m.training) {
+                    out.writeInt(row.length);
+                    for (double v : row) {
+                        out.writeDouble(v);
+                    }
+                }
+                out.writeInt(m.modelSensors == null ? -1 : m.modelSensors.length);
+                if (m.modelSensors != null) {
+                    for (int s : m.modelSensors) {
+                        out.writeInt(s);
+                    }
+                }
+                out.writeLong(m.lastAnomalyMicros);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory failed", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Reads {@link #snapshot()}'s form.
+     *
+     * @throws IllegalArgumentException when the bytes are not such a snapshot
+     */
+    public static MachineStates fromSnapshot(byte[] snapshot) {
+        MachineStates states = new MachineStates();
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("multivariate state version " + version + " is unknown (expected "
+                        + VERSION + ").");
+            }
+            int machineCount = count(in.readInt(), "machines");
+            for (int i = 0; i < machineCount; i++) {
+                Machine m = states.machine(in.readUTF());
+                int sensorCount = count(in.readInt(), "sensors");
+                for (int s = 0; s < sensorCount; s++) {
+                    m.column(in.readUTF());
+                    m.lastValue[s] = in.readDouble();
+                    m.lastMicros[s] = in.readLong();
+                }
+                m.openBucket = in.readLong();
+                int rows = count(in.readInt(), "training states");
+                for (int r = 0; r < rows; r++) {
+                    double[] row = new double[count(in.readInt(), "training values")];
+                    if (row.length > sensorCount) {
+                        throw new IllegalArgumentException("a training state has more values than sensors.");
+                    }
+                    for (int s = 0; s < row.length; s++) {
+                        row[s] = in.readDouble();
+                    }
+                    m.training.add(row);
+                }
+                int modelCount = in.readInt();
+                if (modelCount >= 0) {
+                    m.modelSensors = new int[modelCount];
+                    for (int s = 0; s < modelCount; s++) {
+                        m.modelSensors[s] = in.readInt();
+                        if (m.modelSensors[s] < 0 || m.modelSensors[s] >= sensorCount) {
+                            throw new IllegalArgumentException("a model sensor index is out of range.");
+                        }
+                    }
+                }
+                m.lastAnomalyMicros = in.readLong();
+            }
+            if (in.available() > 0) {
+                throw new IllegalArgumentException("multivariate state has " + in.available() + " trailing bytes.");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("multivariate state is truncated or malformed.", e);
+        }
+        return states;
+    }
+
+    /** A deep copy; the fitted models, immutable, are shared. */
+    public MachineStates copy() {
+        MachineStates copy = fromSnapshot(snapshot());
+        for (Map.Entry<String, Machine> entry : machines.entrySet()) {
+            copy.machines.get(entry.getKey()).model = entry.getValue().model;
+        }
+        return copy;
+    }
+
+    private static int count(int n, String what) {
+        if (n < 0 || n > 10_000_000) {
+            throw new IllegalArgumentException("multivariate state claims " + n + " " + what + ".");
+        }
+        return n;
+    }
+}

@@ -1,0 +1,104 @@
+package io.werkstrom.jobs.detect;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Settings of the multivariate detector per machine ({@link MultivariateScorer}).
+ *
+ * @param method         {@link Method#MSET} (default), {@link Method#PCA} or {@link Method#OFF}
+ * @param trainingStates how many machine states (one per bucket in which the machine reported)
+ *                       form its window of normal operation before its model is fitted; 16 to
+ *                       {@value #MAX_TRAINING_STATES}, default {@value #DEFAULT_TRAINING_STATES}
+ * @param bucket         the time step of a machine state: each sensor's last good value in the
+ *                       bucket; 10 ms to 1 h, default 1 s
+ * @param carryForward   how long a sensor's last value stands in for a sensor that did not report
+ *                       in a bucket (sensors report at different rates); at least 0, default 10 s
+ * @param repeatAfter    after an anomaly of a machine, further anomalous states of it within this
+ *                       event time are not reported again; at least 0, default 60 s
+ */
+public record MultivariateOptions(Method method, int trainingStates, Duration bucket, Duration carryForward,
+                                  Duration repeatAfter) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final int DEFAULT_TRAINING_STATES = 300;
+    public static final int MIN_TRAINING_STATES = 16;
+    public static final int MAX_TRAINING_STATES = 10_000;
+    public static final Duration DEFAULT_BUCKET = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_CARRY_FORWARD = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_REPEAT_AFTER = Duration.ofSeconds(60);
+
+    /** The model fitted per machine. */
+    public enum Method {
+        MSET, PCA, OFF;
+
+        /** The name on the command line and in the anomalies table's {@code detector} column. */
+        public String optionValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** @throws IllegalArgumentException when {@code text} is none of mset, pca, off */
+        public static Method parse(String text) {
+            for (Method method : values()) {
+                if (method.optionValue().equals(text.trim().toLowerCase(Locale.ROOT))) {
+                    return method;
+                }
+            }
+            throw new IllegalArgumentException("multivariate must be mset, pca or off, got '" + text + "'.");
+        }
+    }
+
+    public MultivariateOptions {
+        if (method == null) {
+            throw new IllegalArgumentException("multivariate must be mset, pca or off, got null.");
+        }
+        if (trainingStates < MIN_TRAINING_STATES || trainingStates > MAX_TRAINING_STATES) {
+            throw new IllegalArgumentException("trainingStates must be between " + MIN_TRAINING_STATES + " and "
+                    + MAX_TRAINING_STATES + ", got " + trainingStates + ".");
+        }
+        if (bucket == null || bucket.compareTo(Duration.ofMillis(10)) < 0 || bucket.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("bucket must be between 10ms and 1h, got " + bucket + ".");
+        }
+        if (carryForward == null || carryForward.isNegative()) {
+            throw new IllegalArgumentException("carryForward must not be negative, got " + carryForward + ".");
+        }
+        if (repeatAfter == null || repeatAfter.isNegative()) {
+            throw new IllegalArgumentException("repeatAfter must not be negative, got " + repeatAfter + ".");
+        }
+    }
+
+    public static MultivariateOptions defaults() {
+        return new MultivariateOptions(Method.MSET, DEFAULT_TRAINING_STATES, DEFAULT_BUCKET, DEFAULT_CARRY_FORWARD,
+                DEFAULT_REPEAT_AFTER);
+    }
+
+    public boolean enabled() {
+        return method != Method.OFF;
+    }
+
+    public MultivariateOptions withMethod(Method m) {
+        return new MultivariateOptions(m, trainingStates, bucket, carryForward, repeatAfter);
+    }
+
+    public MultivariateOptions withTrainingStates(int states) {
+        return new MultivariateOptions(method, states, bucket, carryForward, repeatAfter);
+    }
+
+    public MultivariateOptions withBucket(Duration b) {
+        return new MultivariateOptions(method, trainingStates, b, carryForward, repeatAfter);
+    }
+
+    long bucketMicros() {
+        return bucket.toNanos() / 1_000;
+    }
+
+    long carryForwardMicros() {
+        return carryForward.toNanos() / 1_000;
+    }
+
+    long repeatAfterMicros() {
+        return repeatAfter.toNanos() / 1_000;
+    }
+}

@@ -1,0 +1,115 @@
+package io.werkstrom.jobs.detect;
+
+import io.werkstrom.analytics.detect.Anomaly;
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.storage.DetectedAnomaly;
+import io.werkstrom.jobs.storage.ReceivedBatch;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scores the machines of one gateway (the key, {@link AnomalyScoringFunction#key}) with a
+ * {@link MultivariateScorer}: per batch, the states of all the gateway's machines in one kernel
+ * call. The machines' states, {@link MachineStates} per key, live in Flink keyed state
+ * ({@link MachineStatesSerializer}), so that they are checkpointed and restored with the key.
+ *
+ * <p>Counters: {@code multivariateAnomalies}, {@code multivariateStatesScored},
+ * {@code multivariateIncompleteStates}, {@code multivariateModelsFitted},
+ * {@code multivariateTooFewSensors}, {@code multivariateFitFailures},
+ * {@code multivariateLateSamples}, {@code multivariateScoringFailures}.
+ */
+public final class MultivariateScoringFunction extends KeyedProcessFunction<String, ReceivedBatch, DetectedAnomaly> {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(MultivariateScoringFunction.class);
+    private static final String STATE = "multivariate-machines";
+
+    private final MultivariateOptions options;
+    private final String backendName;
+
+    private transient KernelBackend backend;
+    private transient MultivariateScorer scorer;
+    private transient ValueState<MachineStates> machines;
+    private transient Counter anomalies;
+    private transient Counter statesScored;
+    private transient Counter incompleteStates;
+    private transient Counter modelsFitted;
+    private transient Counter tooFewSensors;
+    private transient Counter fitFailures;
+    private transient Counter lateSamples;
+    private transient Counter scoringFailures;
+
+    /**
+     * @param options     the detector's settings; not {@link MultivariateOptions.Method#OFF}
+     * @param backendName kernel backend, one of {@link KernelBackends#CHOICES} or a service address
+     */
+    public MultivariateScoringFunction(MultivariateOptions options, String backendName) {
+        if (!options.enabled()) {
+            throw new IllegalArgumentException("multivariate detection is off.");
+        }
+        this.options = options;
+        this.backendName = backendName;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        backend = KernelBackends.select(backendName);
+        scorer = new MultivariateScorer(options, backend);
+        machines = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, MachineStatesSerializer.INSTANCE));
+        var metrics = getRuntimeContext().getMetricGroup();
+        anomalies = metrics.counter("multivariateAnomalies");
+        statesScored = metrics.counter("multivariateStatesScored");
+        incompleteStates = metrics.counter("multivariateIncompleteStates");
+        modelsFitted = metrics.counter("multivariateModelsFitted");
+        tooFewSensors = metrics.counter("multivariateTooFewSensors");
+        fitFailures = metrics.counter("multivariateFitFailures");
+        lateSamples = metrics.counter("multivariateLateSamples");
+        scoringFailures = metrics.counter("multivariateScoringFailures");
+    }
+
+    @Override
+    public void processElement(ReceivedBatch batch, Context context, Collector<DetectedAnomaly> out) throws Exception {
+        MachineStates state = machines.value();
+        if (state == null) {
+            state = new MachineStates();
+        }
+        // Scoring changes the state as it goes; a failure must leave the stored one as it was.
+        MachineStates working = state.copy();
+        MultivariateScorer.Outcome outcome;
+        try {
+            outcome = scorer.score(batch.batch(), working);
+        } catch (RuntimeException e) {
+            // The batch is stored regardless; only its multivariate scoring is lost: logged and counted.
+            scoringFailures.inc();
+            LOG.error("Multivariate scoring of batch {} of {} failed; the machines' state stays as it was",
+                    batch.batch().sequence(), batch.source(), e);
+            return;
+        }
+        machines.update(working);
+        for (Anomaly anomaly : outcome.anomalies()) {
+            out.collect(new DetectedAnomaly(batch.source(), anomaly));
+        }
+        anomalies.inc(outcome.anomalies().size());
+        statesScored.inc(outcome.statesScored());
+        incompleteStates.inc(outcome.incompleteStates());
+        modelsFitted.inc(outcome.modelsFitted());
+        tooFewSensors.inc(outcome.tooFewSensors());
+        fitFailures.inc(outcome.fitFailures());
+        lateSamples.inc(outcome.lateSamples());
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+}
