@@ -81,6 +81,8 @@ public final class MachineStates {
         /** Columns of the model, null before the fit. */
         int[] modelSensors;
         long lastAnomalyMicros = NONE;
+        /** Scored states in a row beyond the limit, up to the latest. */
+        int anomalousRun;
         /** The fitted model, rebuilt from {@link #training} after a restore; not serialised. */
         transient FittedModel model;
 
@@ -127,6 +129,7 @@ public final class MachineStates {
                     }
                 }
                 out.writeLong(m.lastAnomalyMicros);
+                out.writeInt(m.anomalousRun);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory failed", e);
@@ -179,6 +182,7 @@ public final class MachineStates {
                     }
                 }
                 m.lastAnomalyMicros = in.readLong();
+                m.anomalousRun = count(in.readInt(), "anomalous states in a row");
             }
             if (in.available() > 0) {
                 throw new IllegalArgumentException("multivariate state has " + in.available() + " trailing bytes.");

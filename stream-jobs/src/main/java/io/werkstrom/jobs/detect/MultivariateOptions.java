@@ -17,9 +17,12 @@ import java.util.Locale;
  *                       in a bucket (sensors report at different rates); at least 0, default 10 s
  * @param repeatAfter    after an anomaly of a machine, further anomalous states of it within this
  *                       event time are not reported again; at least 0, default 60 s
+ * @param confirmStates  how many scored states in a row must be beyond the limit before an anomaly
+ *                       is reported: the limit is a quantile of the training scores, so about 1 in
+ *                       100 normal states exceeds it alone; 1 to 100, default 3
  */
 public record MultivariateOptions(Method method, int trainingStates, Duration bucket, Duration carryForward,
-                                  Duration repeatAfter) implements Serializable {
+                                  Duration repeatAfter, int confirmStates) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -29,6 +32,7 @@ public record MultivariateOptions(Method method, int trainingStates, Duration bu
     public static final Duration DEFAULT_BUCKET = Duration.ofSeconds(1);
     public static final Duration DEFAULT_CARRY_FORWARD = Duration.ofSeconds(10);
     public static final Duration DEFAULT_REPEAT_AFTER = Duration.ofSeconds(60);
+    public static final int DEFAULT_CONFIRM_STATES = 3;
 
     /** The model fitted per machine. */
     public enum Method {
@@ -67,11 +71,14 @@ public record MultivariateOptions(Method method, int trainingStates, Duration bu
         if (repeatAfter == null || repeatAfter.isNegative()) {
             throw new IllegalArgumentException("repeatAfter must not be negative, got " + repeatAfter + ".");
         }
+        if (confirmStates < 1 || confirmStates > 100) {
+            throw new IllegalArgumentException("confirmStates must be between 1 and 100, got " + confirmStates + ".");
+        }
     }
 
     public static MultivariateOptions defaults() {
         return new MultivariateOptions(Method.MSET, DEFAULT_TRAINING_STATES, DEFAULT_BUCKET, DEFAULT_CARRY_FORWARD,
-                DEFAULT_REPEAT_AFTER);
+                DEFAULT_REPEAT_AFTER, DEFAULT_CONFIRM_STATES);
     }
 
     public boolean enabled() {
@@ -79,15 +86,15 @@ public record MultivariateOptions(Method method, int trainingStates, Duration bu
     }
 
     public MultivariateOptions withMethod(Method m) {
-        return new MultivariateOptions(m, trainingStates, bucket, carryForward, repeatAfter);
+        return new MultivariateOptions(m, trainingStates, bucket, carryForward, repeatAfter, confirmStates);
     }
 
     public MultivariateOptions withTrainingStates(int states) {
-        return new MultivariateOptions(method, states, bucket, carryForward, repeatAfter);
+        return new MultivariateOptions(method, states, bucket, carryForward, repeatAfter, confirmStates);
     }
 
     public MultivariateOptions withBucket(Duration b) {
-        return new MultivariateOptions(method, trainingStates, b, carryForward, repeatAfter);
+        return new MultivariateOptions(method, trainingStates, b, carryForward, repeatAfter, confirmStates);
     }
 
     long bucketMicros() {

@@ -37,9 +37,10 @@ import io.werkstrom.protocol.TelemetryBatch;
  * <p><b>Scoring.</b> A state missing a model sensor is not scored (counted). The complete states of
  * all MSET-modelled machines with the same sensor count are scored in one kernel call
  * ({@link MsetDetector.Fleet}); PCA models are scored one kernel call per machine. A state scoring
- * above 1 (beyond the {@code limitQuantile} of the training scores) is an anomaly, reported at the
- * bucket's start unless the machine reported one less than {@link MultivariateOptions#repeatAfter()}
- * before. Its sensor is the one most to blame ({@link FittedModel#blame}), its value that sensor's.
+ * above 1 (beyond the {@code limitQuantile} of the training scores) is anomalous; the
+ * {@link MultivariateOptions#confirmStates()}-th anomalous state in a row of a machine is reported
+ * as an anomaly at its bucket's start, unless the machine reported one less than
+ * {@link MultivariateOptions#repeatAfter()} before. Its sensor is the one most to blame ({@link FittedModel#blame}), its value that sensor's.
  *
  * <p>Not thread-safe. The backend is borrowed, not closed.
  */
@@ -294,6 +295,11 @@ public final class MultivariateScorer {
             Pending p = pending.get(i);
             MachineStates.Machine machine = p.state();
             if (!(scores[i] > THRESHOLD)) {
+                machine.anomalousRun = 0;
+                continue;
+            }
+            machine.anomalousRun = Math.min(machine.anomalousRun + 1, options.confirmStates());
+            if (machine.anomalousRun < options.confirmStates()) {
                 continue;
             }
             if (machine.lastAnomalyMicros != MachineStates.NONE

@@ -611,7 +611,8 @@ public record TelemetryJobOptions(
                         multivariateMethod != null ? multivariateMethod : multivariateOptions.method(),
                         multivariateTrainingStates != null ? multivariateTrainingStates : multivariateOptions.trainingStates(),
                         multivariateBucket != null ? multivariateBucket : multivariateOptions.bucket(),
-                        multivariateOptions.carryForward(), multivariateOptions.repeatAfter());
+                        multivariateOptions.carryForward(), multivariateOptions.repeatAfter(),
+                        multivariateOptions.confirmStates());
             }
             EventTimeOptions eventTimeOptions = eventTime != null ? eventTime
                     : new EventTimeOptions(outOfOrderness, idleness, allowedLateness);

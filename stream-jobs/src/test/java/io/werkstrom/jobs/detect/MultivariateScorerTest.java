@@ -1,0 +1,304 @@
+package io.werkstrom.jobs.detect;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import io.werkstrom.analytics.detect.Anomaly;
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+class MultivariateScorerTest {
+
+    private static final long SECOND = 1_000_000L;
+    private static final long T0 = 1_700_000_000L * SECOND;
+
+    private static final MultivariateOptions OPTIONS = MultivariateOptions.defaults();
+
+    /**
+     * One machine: a slowly varying load drives temperature (every 1 s), pressure (every 2 s) and
+     * vibration (every 5 s). {@code pressureShift} is added to pressure from {@code faultFrom} on:
+     * each sensor stays within its training range, but no longer moves with the others.
+     */
+    private static final class Machine {
+        final String name;
+        final Random random;
+        double pressureShift;
+        long faultFrom = Long.MAX_VALUE;
+        boolean vibration = true;
+        boolean constantSpeed;
+
+        Machine(String name, long seed) {
+            this.name = name;
+            this.random = new Random(seed);
+        }
+
+        void add(TelemetryBatch.Builder b, long second) {
+            double load = Math.sin(2 * Math.PI * second / 90.0) + 0.3 * Math.sin(2 * Math.PI * second / 37.0);
+            long t = T0 + second * SECOND + 250_000;
+            b.add(t, name, "temperature_c", 60 + 10 * load + 0.2 * random.nextGaussian(), Quality.GOOD);
+            if (second % 2 == 0) {
+                double shift = second >= faultFrom ? pressureShift : 0;
+                b.add(t + 1_000, name, "pressure_bar", 5 + 2 * load + shift + 0.04 * random.nextGaussian(), Quality.GOOD);
+            }
+            if (vibration && second % 5 == 0) {
+                b.add(t + 2_000, name, "vibration_mm_s", 2 - 0.8 * load + 0.03 * random.nextGaussian(), Quality.GOOD);
+            }
+            if (constantSpeed) {
+                b.add(t + 3_000, name, "speed_rpm", 1500.0, Quality.GOOD);
+            }
+        }
+    }
+
+    /** A batch of {@code seconds} seconds of every machine, rows grouped by series as the codec delivers them. */
+    private static TelemetryBatch batch(long sequence, long fromSecond, int seconds, Machine... machines) {
+        TelemetryBatch.Builder b = TelemetryBatch.builder("gw-1", sequence);
+        for (long s = fromSecond; s < fromSecond + seconds; s++) {
+            for (Machine m : machines) {
+                m.add(b, s);
+            }
+        }
+        return b.build().groupedBySeries();
+    }
+
+    /** Runs {@code seconds} seconds in 10 s batches; returns the anomalies and sums the outcomes into {@code total}. */
+    private static List<Anomaly> run(MultivariateScorer scorer, MachineStates states, long fromSecond, int seconds,
+                                     List<MultivariateScorer.Outcome> outcomes, Machine... machines) {
+        List<Anomaly> anomalies = new ArrayList<>();
+        for (long s = fromSecond; s < fromSecond + seconds; s += 10) {
+            MultivariateScorer.Outcome outcome = scorer.score(batch(s, s, 10, machines), states);
+            anomalies.addAll(outcome.anomalies());
+            outcomes.add(outcome);
+        }
+        return anomalies;
+    }
+
+    private static int sum(List<MultivariateScorer.Outcome> outcomes,
+                           java.util.function.ToIntFunction<MultivariateScorer.Outcome> field) {
+        return outcomes.stream().mapToInt(field).sum();
+    }
+
+    private static MultivariateScorer scorer(MultivariateOptions options) {
+        return new MultivariateScorer(options, JavaKernelBackend.shared());
+    }
+
+    @Test
+    void sensorsOfDifferentRatesMeetInOneStatePerBucket() {
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 1);
+        run(scorer(OPTIONS), states, 0, 30, new ArrayList<>(), press);
+
+        // 30 buckets seen, the last still open.
+        assertEquals(29, states.trainingStates("press-1"));
+        MachineStates.Machine m = states.machine("press-1");
+        assertEquals(List.of("temperature_c", "pressure_bar", "vibration_mm_s"), m.sensors);
+        for (double[] state : m.training) {
+            assertEquals(3, state.length);
+            for (double v : state) {
+                assertFalse(Double.isNaN(v), "a slower sensor's value is carried into every state");
+            }
+        }
+        // Bucket 1 carries pressure and vibration from second 0.
+        assertEquals(m.training.get(0)[1], m.training.get(1)[1]);
+        assertEquals(m.training.get(0)[2], m.training.get(4)[2]);
+        assertTrue(m.training.get(4)[2] != m.training.get(5)[2], "vibration's new value at second 5");
+    }
+
+    @Test
+    void aSensorSilentLongerThanTheCarryForwardIsMissingAndASilentMachineGivesNoStates() {
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 2);
+        MultivariateScorer scorer = scorer(OPTIONS);
+        run(scorer, states, 0, 20, new ArrayList<>(), press);
+        press.vibration = false;
+        run(scorer, states, 20, 20, new ArrayList<>(), press);
+        MachineStates.Machine m = states.machine("press-1");
+        assertEquals(39, m.training.size());
+        // Vibration last reported at 15 s: present up to bucket 25, missing from 26 on.
+        assertFalse(Double.isNaN(m.training.get(25)[2]));
+        assertTrue(Double.isNaN(m.training.get(26)[2]));
+
+        // 100 s without data: no states for the empty buckets.
+        run(scorer, states, 140, 10, new ArrayList<>(), press);
+        assertEquals(40 + 9, m.training.size());
+    }
+
+    @Test
+    void samplesOlderThanTheBucketBeingAssembledAreCountedAsLate() {
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 3);
+        MultivariateScorer scorer = scorer(OPTIONS);
+        run(scorer, states, 0, 20, new ArrayList<>(), press);
+        MultivariateScorer.Outcome outcome = scorer.score(batch(99, 5, 2, press), states);
+        assertTrue(outcome.lateSamples() >= 3, "late samples: " + outcome.lateSamples());
+        assertEquals(19, states.trainingStates("press-1"));
+    }
+
+    @Test
+    void theModelIsFittedAfterTheTrainingStatesAndNormalDataRaisesNothing() {
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 4);
+        MultivariateScorer scorer = scorer(OPTIONS);
+        List<MultivariateScorer.Outcome> outcomes = new ArrayList<>();
+        run(scorer, states, 0, 290, outcomes, press);
+        assertFalse(states.modelled("press-1"));
+        List<Anomaly> anomalies = run(scorer, states, 290, 900, outcomes, press);
+        assertTrue(states.modelled("press-1"));
+        assertEquals(1, sum(outcomes, MultivariateScorer.Outcome::modelsFitted));
+        assertEquals(List.of("temperature_c", "pressure_bar", "vibration_mm_s"), states.modelSensors("press-1"));
+        assertTrue(sum(outcomes, MultivariateScorer.Outcome::statesScored) > 850);
+        assertEquals(List.of(), anomalies, "normal operation");
+    }
+
+    @Test
+    void pressureLeavingItsRelationToTheOthersIsAnAnomalyBlamedOnPressureOnceAMinute() {
+        for (MultivariateOptions.Method method : List.of(MultivariateOptions.Method.MSET,
+                MultivariateOptions.Method.PCA)) {
+            MachineStates states = new MachineStates();
+            Machine press = new Machine("press-1", 5);
+            press.pressureShift = 1.5;
+            press.faultFrom = 600;
+            List<Anomaly> anomalies = run(scorer(OPTIONS.withMethod(method)), states, 0, 720, new ArrayList<>(), press);
+
+            assertFalse(anomalies.isEmpty(), method + ": no anomaly for the shifted pressure");
+            for (Anomaly a : anomalies) {
+                assertTrue(a.timestampMicros() >= T0 + 600 * SECOND, method + ": anomaly before the fault: " + a);
+                assertEquals("pressure_bar", a.sensor(), method + ": " + a);
+                assertEquals(method.optionValue(), a.detector());
+                assertTrue(a.score() > a.threshold());
+            }
+            // 120 s of fault, one anomaly per 60 s at most.
+            assertTrue(anomalies.size() <= 2, method + ": repeats not suppressed: " + anomalies);
+        }
+    }
+
+    @Test
+    void theMachinesOfABatchAreScoredInOneKernelCall() {
+        MachineStates states = new MachineStates();
+        Machine a = new Machine("press-1", 6);
+        Machine b = new Machine("press-2", 7);
+        b.pressureShift = 1.5;
+        b.faultFrom = 500;
+        List<MultivariateScorer.Outcome> outcomes = new ArrayList<>();
+        List<Anomaly> anomalies = run(scorer(OPTIONS), states, 0, 600, outcomes, a, b);
+        MultivariateScorer.Outcome last = outcomes.get(outcomes.size() - 1);
+        assertEquals(20, last.statesScored(), "10 states of each machine");
+        assertEquals(1, last.kernelCalls());
+        assertFalse(anomalies.isEmpty());
+        assertTrue(anomalies.stream().allMatch(x -> x.machine().equals("press-2")), anomalies.toString());
+    }
+
+    @Test
+    void aMachineWithOneSensorGetsNoModelAndIsCounted() {
+        MachineStates states = new MachineStates();
+        MultivariateScorer scorer = scorer(OPTIONS);
+        Random random = new Random(8);
+        int tooFew = 0;
+        for (int batch = 0; batch < 61; batch++) {
+            TelemetryBatch.Builder b = TelemetryBatch.builder("gw-1", batch);
+            for (int s = 0; s < 10; s++) {
+                b.add(T0 + (batch * 10L + s) * SECOND, "pump-1", "temperature_c", 20 + random.nextGaussian(),
+                        Quality.GOOD);
+            }
+            MultivariateScorer.Outcome outcome = scorer.score(b.build(), states);
+            tooFew += outcome.tooFewSensors();
+            assertEquals(List.of(), outcome.anomalies());
+        }
+        assertFalse(states.modelled("pump-1"));
+        assertEquals(2, tooFew, "two windows of 300 states in 609 states");
+    }
+
+    @Test
+    void aConstantSensorIsLeftOutOfTheModel() {
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 9);
+        press.constantSpeed = true;
+        List<Anomaly> anomalies = run(scorer(OPTIONS), states, 0, 600, new ArrayList<>(), press);
+        assertTrue(states.modelled("press-1"));
+        assertEquals(List.of("temperature_c", "pressure_bar", "vibration_mm_s"), states.modelSensors("press-1"));
+        assertEquals(List.of(), anomalies);
+    }
+
+    @Test
+    void aStateMissingAModelSensorIsNotScoredButCounted() {
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 10);
+        MultivariateScorer scorer = scorer(OPTIONS);
+        run(scorer, states, 0, 400, new ArrayList<>(), press);
+        press.vibration = false;
+        List<MultivariateScorer.Outcome> outcomes = new ArrayList<>();
+        run(scorer, states, 400, 60, outcomes, press);
+        assertTrue(sum(outcomes, MultivariateScorer.Outcome::incompleteStates) >= 40);
+        assertEquals(List.of(), outcomes.stream().flatMap(o -> o.anomalies().stream()).toList());
+    }
+
+    @Test
+    void theStateSurvivesItsStableFormAndScoresAsBefore() throws Exception {
+        MachineStates states = new MachineStates();
+        Machine a = new Machine("press-1", 11);
+        Machine b = new Machine("press-2", 12);
+        MultivariateScorer scorer = scorer(OPTIONS);
+        run(scorer, states, 0, 405, new ArrayList<>(), a, b);
+
+        DataOutputSerializer out = new DataOutputSerializer(1024);
+        MachineStatesSerializer.INSTANCE.serialize(states, out);
+        MachineStates restored = MachineStatesSerializer.INSTANCE.deserialize(
+                new DataInputDeserializer(out.getCopyOfBuffer()));
+        assertArrayEquals(states.snapshot(), restored.snapshot());
+        assertTrue(restored.modelled("press-2"));
+        assertEquals(states.modelSensors("press-2"), restored.modelSensors("press-2"));
+
+        Machine a1 = new Machine("press-1", 14);
+        Machine b1 = new Machine("press-2", 15);
+        Machine a2 = new Machine("press-1", 14);
+        Machine b2 = new Machine("press-2", 15);
+        for (Machine m : List.of(b1, b2)) {
+            m.pressureShift = 1.5;
+            m.faultFrom = 450;
+        }
+        List<MultivariateScorer.Outcome> live = new ArrayList<>();
+        List<MultivariateScorer.Outcome> fromRestore = new ArrayList<>();
+        List<Anomaly> before = run(scorer, states, 405, 100, live, a1, b1);
+        List<Anomaly> after = run(scorer(OPTIONS), restored, 405, 100, fromRestore, a2, b2);
+        assertFalse(before.isEmpty());
+        assertEquals(before, after);
+        assertEquals(2, sum(fromRestore, MultivariateScorer.Outcome::modelsFitted), "both models fitted again");
+    }
+
+    @Test
+    void aDamagedStableFormIsRefusedWithAReason() {
+        MachineStates states = new MachineStates();
+        run(scorer(OPTIONS), states, 0, 20, new ArrayList<>(), new Machine("press-1", 16));
+        byte[] snapshot = states.snapshot();
+        byte[] truncated = java.util.Arrays.copyOf(snapshot, snapshot.length - 5);
+        assertThrows(IllegalArgumentException.class, () -> MachineStates.fromSnapshot(truncated));
+        byte[] otherVersion = snapshot.clone();
+        otherVersion[3] = 9;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MachineStates.fromSnapshot(otherVersion));
+        assertTrue(e.getMessage().contains("version 9"), e.getMessage());
+    }
+
+    @Test
+    void optionsNameTheOffendingKey() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OPTIONS.withTrainingStates(3));
+        assertTrue(e.getMessage().startsWith("trainingStates "), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> OPTIONS.withBucket(Duration.ofMillis(1)));
+        assertTrue(e.getMessage().startsWith("bucket "), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> MultivariateOptions.Method.parse("ica"));
+        assertTrue(e.getMessage().startsWith("multivariate "), e.getMessage());
+    }
+}
