@@ -203,6 +203,29 @@ class TelemetryJobOptionsTest {
     }
 
     @Test
+    void multivariateArgumentsAreParsedAndCheckedByName() {
+        TelemetryJobOptions defaults = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER});
+        assertEquals(io.werkstrom.jobs.detect.MultivariateOptions.defaults(), defaults.multivariate());
+        assertEquals(io.werkstrom.jobs.detect.MultivariateOptions.Method.MSET, defaults.multivariate().method());
+
+        TelemetryJobOptions options = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--detector.multivariate=PCA", "--detector.training-states=120", "--detector.bucket=500ms"});
+        assertEquals(io.werkstrom.jobs.detect.MultivariateOptions.Method.PCA, options.multivariate().method());
+        assertEquals(120, options.multivariate().trainingStates());
+        assertEquals(Duration.ofMillis(500), options.multivariate().bucket());
+        assertFalse(TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER, "--detector.multivariate=off"})
+                .multivariate().enabled());
+
+        IllegalArgumentException method = assertMessage(
+                new String[] {URI, JDBC, USER, "--detector.multivariate=ica"}, "--detector.multivariate");
+        assertTrue(method.getMessage().contains("mset, pca or off"), method.getMessage());
+        assertMessage(new String[] {URI, JDBC, USER, "--detector.training-states=3"}, "--detector.training-states");
+        assertMessage(new String[] {URI, JDBC, USER, "--detector.training-states=many"}, "--detector.training-states");
+        assertMessage(new String[] {URI, JDBC, USER, "--detector.bucket=2h"}, "--detector.bucket");
+        assertTrue(TelemetryJobOptions.usage().contains("--detector.multivariate"));
+    }
+
+    @Test
     void theBuilderTakesComponentOptionsDirectly() {
         StoreOptions store = new StoreOptions("jdbc:postgresql://localhost/db", "u", "");
         TelemetryJobOptions options = TelemetryJobOptions.builder()
