@@ -38,6 +38,10 @@ class DemoIT {
         assertTrue(json.get("anomalies").asLong() > 0, json.toString());
         assertTrue(json.get("alerts_opened").asLong() > 0, "the demo's anomaly rule opens alerts: " + json);
         assertEquals(75.0, json.get("duration_s").asDouble(), 1e-9);
+        // the multivariate detector's anomalies are counted apart, and are among all anomalies
+        assertTrue(json.has("multivariate_anomalies"), json.toString());
+        long multivariate = json.get("multivariate_anomalies").asLong();
+        assertTrue(multivariate >= 0 && multivariate <= json.get("anomalies").asLong(), json.toString());
         // the fleet model was trained and the job ran the predictor (cycles last 30-40 s, so few end in 75 s)
         assertTrue(json.has("quality_predictions") && json.has("predicted_scrap_rate"), json.toString());
         assertTrue(progress.contains("fleet model version 1"), progress);

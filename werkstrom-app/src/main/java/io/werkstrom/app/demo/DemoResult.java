@@ -9,12 +9,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * The demo's outcome, counted in the database after the run (not from in-memory counters),
  * except {@code samplesPublished}, which the gateways count as acknowledged by the broker.
- * {@code alertsOpened} counts every alert the job opened (open, acknowledged or resolved).
+ * {@code alertsOpened} counts every alert the job opened (open, acknowledged or resolved);
+ * {@code multivariateAnomalies} the stored anomalies of the multivariate detector (MSET or PCA).
  */
 public record DemoResult(long samplesPublished, long samplesStored, long deadLetters, long anomalies,
                          double durationSeconds, double sustainedSamplesPerSecond, String storage, String backend,
                          long qualityPredictions, double predictedScrapRate, double actualScrapRate,
-                         long alertsOpened, String report) {
+                         long alertsOpened, String report, long multivariateAnomalies) {
 
     /** The JSON line other people's scripts read; the first five keys are the contract. */
     public String toJson() {
@@ -32,6 +33,7 @@ public record DemoResult(long samplesPublished, long samplesStored, long deadLet
         json.put("actual_scrap_rate", Double.isNaN(actualScrapRate) ? null : round3(actualScrapRate));
         json.put("alerts_opened", alertsOpened);
         json.put("report", report);
+        json.put("multivariate_anomalies", multivariateAnomalies);
         try {
             return new ObjectMapper().writeValueAsString(json);
         } catch (JsonProcessingException e) {
