@@ -40,7 +40,6 @@ import io.werkstrom.gateway.collect.SimulatorCollector;
 import io.werkstrom.gateway.publish.PublisherOptions;
 import io.werkstrom.gateway.sim.FaultPlan;
 import io.werkstrom.gateway.sim.SimulatorOptions;
-import io.werkstrom.jobs.detect.MultivariateOptions;
 import io.werkstrom.jobs.job.TelemetryJob;
 import io.werkstrom.jobs.job.TelemetryJobOptions;
 import io.werkstrom.jobs.predict.ModelRegistry;
@@ -96,10 +95,6 @@ public final class Demo {
                         .store(store)
                         .parallelism(options.parallelism())
                         .checkpointInterval(Duration.ofSeconds(1))
-                        // The demo's machines are new and its faults start 20 s in: a 15 s window of
-                        // normal operation (60 states of 250 ms) instead of the job's 5 minutes.
-                        .multivariate(MultivariateOptions.defaults().withBucket(Duration.ofMillis(250))
-                                .withTrainingStates(60))
                         .build();
                 ReaderSessions.provision(jobOptions.mqtt(), options.parallelism());
                 trainFleetModel(store);
