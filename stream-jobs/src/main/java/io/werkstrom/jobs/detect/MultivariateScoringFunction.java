@@ -81,19 +81,21 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         if (state == null) {
             state = new MachineStates();
         }
-        // Scoring changes the state as it goes; a failure must leave the stored one as it was.
-        MachineStates working = state.copy();
         MultivariateScorer.Outcome outcome;
         try {
-            outcome = scorer.score(batch.batch(), working);
+            outcome = scorer.score(batch.batch(), state);
         } catch (RuntimeException e) {
-            // The batch is stored regardless; only its multivariate scoring is lost: logged and counted.
+            // The batch is stored regardless; only the scoring of the states it completed is lost
+            // (a failing kernel call comes after the state took in the samples): logged and counted.
+            // The state is not copied per batch: it can hold minutes of many machines' states.
             scoringFailures.inc();
-            LOG.error("Multivariate scoring of batch {} of {} failed; the machines' state stays as it was",
+            LOG.error("Multivariate scoring of batch {} of {} failed; its states are not scored",
                     batch.batch().sequence(), batch.source(), e);
+            machines.update(state);
             return;
         }
-        machines.update(working);
+        // The heap backend already holds this object; RocksDB needs it written back.
+        machines.update(state);
         for (Anomaly anomaly : outcome.anomalies()) {
             out.collect(new DetectedAnomaly(batch.source(), anomaly));
         }
