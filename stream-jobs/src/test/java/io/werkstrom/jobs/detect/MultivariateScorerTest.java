@@ -32,7 +32,7 @@ class MultivariateScorerTest {
      * vibration (every 5 s). {@code pressureShift} is added to pressure from {@code faultFrom} on:
      * each sensor stays within its training range, but no longer moves with the others.
      */
-    private static final class Machine {
+    static final class Machine {
         final String name;
         final Random random;
         double pressureShift;
@@ -63,7 +63,7 @@ class MultivariateScorerTest {
     }
 
     /** A batch of {@code seconds} seconds of every machine, rows grouped by series as the codec delivers them. */
-    private static TelemetryBatch batch(long sequence, long fromSecond, int seconds, Machine... machines) {
+    static TelemetryBatch batch(long sequence, long fromSecond, int seconds, Machine... machines) {
         TelemetryBatch.Builder b = TelemetryBatch.builder("gw-1", sequence);
         for (long s = fromSecond; s < fromSecond + seconds; s++) {
             for (Machine m : machines) {
