@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 import io.werkstrom.jobs.storage.DeadLetter;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.jobs.storage.TelemetryStore;
@@ -254,6 +255,11 @@ class DashboardQueriesIT {
             telemetry.writeQualityPredictions(List.of(
                     new QualityPrediction(gateway, "m-001", start + 600_000_000L, "part_scrap", 1, 0.8, true, start),
                     new QualityPrediction(gateway, "m-001", start + 640_000_000L, "part_scrap", 1, 0.1, false, start)));
+            // A run of three cycles that ended in a failure: predictions with their actual remaining life.
+            telemetry.writeRulPredictions(List.of(
+                    new RulPrediction(gateway, "m-001", start, 1, start, "rul", 1, 2.4, 2, start),
+                    new RulPrediction(gateway, "m-001", start, 2, start + 60_000_000L, "rul", 1, 1.1, 1, start),
+                    new RulPrediction(gateway, "m-001", start, 3, start + 120_000_000L, "rul", 1, 0.2, 0, start)));
             telemetry.refreshAggregates(FROM.minusSeconds(3_600), TO.plusSeconds(3_600));
         }
         writeAlerts(store, start);
