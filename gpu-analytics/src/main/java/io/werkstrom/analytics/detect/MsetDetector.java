@@ -1,18 +1,17 @@
 package io.werkstrom.analytics.detect;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelColumns;
+import io.werkstrom.analytics.kernel.OwnedVectors;
 import io.werkstrom.analytics.kernel.MultivariateKernels;
 
 /**
@@ -171,7 +170,7 @@ public final class MsetDetector {
      */
     public double[] residuals(double[][] rows, KernelBackend backend) {
         double[] out = new double[rows.length];
-        pack(List.of(this)).residuals(flatten(rows, dims), new int[rows.length], out, backend);
+        pack(List.of(this)).residuals(SensorRows.flatten(rows, dims), new int[rows.length], out, backend);
         return out;
     }
 
@@ -220,7 +219,7 @@ public final class MsetDetector {
                     + " rows.");
         }
         double[] out = new double[rows.length];
-        fleet.score(flatten(rows, fleet.dims), modelOfRow, out, backend);
+        fleet.score(SensorRows.flatten(rows, fleet.dims), modelOfRow, out, backend);
         return out;
     }
 
@@ -392,7 +391,7 @@ public final class MsetDetector {
      */
     public static final class Columns implements AutoCloseable {
         private final int dims;
-        private final List<FieldVector> vectors = new ArrayList<>();
+        private final OwnedVectors vectors = new OwnedVectors();
         private final Float8Vector mean;
         private final Float8Vector scale;
         private final Float8Vector memory;
@@ -403,21 +402,16 @@ public final class MsetDetector {
         private Columns(Fleet fleet, BufferAllocator allocator) {
             this.dims = fleet.dims;
             try {
-                mean = add(KernelColumns.doubles(allocator, "mean", fleet.mean));
-                scale = add(KernelColumns.doubles(allocator, "scale", fleet.scale));
-                memory = add(KernelColumns.doubles(allocator, "memory", fleet.memory));
-                counts = add(KernelColumns.ints(allocator, "memoryCount", fleet.counts));
-                inverse = add(KernelColumns.doubles(allocator, "inverse", fleet.inverse));
-                bandwidth = add(KernelColumns.doubles(allocator, "bandwidth", fleet.bandwidth));
+                mean = vectors.add(KernelColumns.doubles(allocator, "mean", fleet.mean));
+                scale = vectors.add(KernelColumns.doubles(allocator, "scale", fleet.scale));
+                memory = vectors.add(KernelColumns.doubles(allocator, "memory", fleet.memory));
+                counts = vectors.add(KernelColumns.ints(allocator, "memoryCount", fleet.counts));
+                inverse = vectors.add(KernelColumns.doubles(allocator, "inverse", fleet.inverse));
+                bandwidth = vectors.add(KernelColumns.doubles(allocator, "bandwidth", fleet.bandwidth));
             } catch (RuntimeException e) {
                 close();
                 throw e;
             }
-        }
-
-        private <V extends FieldVector> V add(V vector) {
-            vectors.add(vector);
-            return vector;
         }
 
         /** The residual of each row of {@code rows} against model {@code modelIndex[i]} into {@code out}, by {@code backend}. */
@@ -427,21 +421,8 @@ public final class MsetDetector {
 
         @Override
         public void close() {
-            vectors.forEach(FieldVector::close);
-            vectors.clear();
+            vectors.close();
         }
-    }
-
-    private static double[] flatten(double[][] rows, int dims) {
-        double[] flat = new double[rows.length * dims];
-        for (int i = 0; i < rows.length; i++) {
-            if (rows[i].length != dims) {
-                throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " sensors, expected "
-                        + dims + ".");
-            }
-            System.arraycopy(rows[i], 0, flat, i * dims, dims);
-        }
-        return flat;
     }
 
     private static double medianDistance(double[] memory, int count, int dims) {

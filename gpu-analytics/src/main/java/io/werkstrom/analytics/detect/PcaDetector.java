@@ -1,8 +1,6 @@
 package io.werkstrom.analytics.detect;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 
 import org.apache.arrow.memory.BufferAllocator;
@@ -11,6 +9,7 @@ import org.apache.arrow.vector.Float8Vector;
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelColumns;
+import io.werkstrom.analytics.kernel.OwnedVectors;
 
 /**
  * A principal-component model of a machine's sensors in normal operation, fitted on training
@@ -182,14 +181,7 @@ public final class PcaDetector {
      */
     public double[][] statistics(double[][] rows, KernelBackend backend) {
         Objects.requireNonNull(backend, "backend must not be null.");
-        double[] flat = new double[rows.length * dims];
-        for (int i = 0; i < rows.length; i++) {
-            if (rows[i].length != dims) {
-                throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " sensors, expected "
-                        + dims + ".");
-            }
-            System.arraycopy(rows[i], 0, flat, i * dims, dims);
-        }
+        double[] flat = SensorRows.flatten(rows, dims);
         BufferAllocator allocator = KernelColumns.allocator();
         try (Float8Vector x = KernelColumns.doubles(allocator, "rows", flat);
              Columns model = columns(allocator);
@@ -211,6 +203,7 @@ public final class PcaDetector {
      */
     public static final class Columns implements AutoCloseable {
         private final int dims;
+        private final OwnedVectors vectors = new OwnedVectors();
         private final Float8Vector mean;
         private final Float8Vector scale;
         private final Float8Vector loadings;
@@ -219,21 +212,15 @@ public final class PcaDetector {
         private Columns(int dims, BufferAllocator allocator, double[] mean, double[] scale, double[] loadings,
                         double[] eigenvalues) {
             this.dims = dims;
-            List<Float8Vector> made = new ArrayList<>();
             try {
-                this.mean = add(made, KernelColumns.doubles(allocator, "mean", mean));
-                this.scale = add(made, KernelColumns.doubles(allocator, "scale", scale));
-                this.loadings = add(made, KernelColumns.doubles(allocator, "loadings", loadings));
-                this.eigenvalues = add(made, KernelColumns.doubles(allocator, "eigenvalues", eigenvalues));
+                this.mean = vectors.add(KernelColumns.doubles(allocator, "mean", mean));
+                this.scale = vectors.add(KernelColumns.doubles(allocator, "scale", scale));
+                this.loadings = vectors.add(KernelColumns.doubles(allocator, "loadings", loadings));
+                this.eigenvalues = vectors.add(KernelColumns.doubles(allocator, "eigenvalues", eigenvalues));
             } catch (RuntimeException e) {
-                made.forEach(Float8Vector::close);
+                vectors.close();
                 throw e;
             }
-        }
-
-        private static Float8Vector add(List<Float8Vector> made, Float8Vector vector) {
-            made.add(vector);
-            return vector;
         }
 
         /** T² and SPE of the row-major {@code rows} into {@code t2} and {@code spe}, by {@code backend}. */
@@ -243,10 +230,7 @@ public final class PcaDetector {
 
         @Override
         public void close() {
-            mean.close();
-            scale.close();
-            loadings.close();
-            eigenvalues.close();
+            vectors.close();
         }
     }
 

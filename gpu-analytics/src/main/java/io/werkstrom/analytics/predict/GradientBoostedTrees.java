@@ -6,18 +6,16 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelColumns;
+import io.werkstrom.analytics.kernel.OwnedVectors;
 
 /**
  * A gradient-boosted ensemble of regression trees: {@code margin(x) = base + sum of tree leaves},
@@ -172,7 +170,7 @@ public final class GradientBoostedTrees {
     public static final class Columns implements AutoCloseable {
         private final int featureCount;
         private final double baseScore;
-        private final List<FieldVector> vectors = new ArrayList<>();
+        private final OwnedVectors vectors = new OwnedVectors();
         private final IntVector roots;
         private final IntVector feature;
         private final Float8Vector threshold;
@@ -184,21 +182,16 @@ public final class GradientBoostedTrees {
             featureCount = model.featureCount;
             baseScore = model.baseScore;
             try {
-                roots = add(KernelColumns.ints(allocator, "treeRoots", model.treeRoots));
-                feature = add(KernelColumns.ints(allocator, "nodeFeature", model.nodeFeature));
-                threshold = add(KernelColumns.doubles(allocator, "nodeThreshold", model.nodeThreshold));
-                left = add(KernelColumns.ints(allocator, "nodeLeft", model.nodeLeft));
-                right = add(KernelColumns.ints(allocator, "nodeRight", model.nodeRight));
-                value = add(KernelColumns.doubles(allocator, "nodeValue", model.nodeValue));
+                roots = vectors.add(KernelColumns.ints(allocator, "treeRoots", model.treeRoots));
+                feature = vectors.add(KernelColumns.ints(allocator, "nodeFeature", model.nodeFeature));
+                threshold = vectors.add(KernelColumns.doubles(allocator, "nodeThreshold", model.nodeThreshold));
+                left = vectors.add(KernelColumns.ints(allocator, "nodeLeft", model.nodeLeft));
+                right = vectors.add(KernelColumns.ints(allocator, "nodeRight", model.nodeRight));
+                value = vectors.add(KernelColumns.doubles(allocator, "nodeValue", model.nodeValue));
             } catch (RuntimeException e) {
                 close();
                 throw e;
             }
-        }
-
-        private <V extends FieldVector> V add(V vector) {
-            vectors.add(vector);
-            return vector;
         }
 
         /** The margin of each row of the row-major {@code features} into {@code out}, by {@code backend}. */
@@ -208,8 +201,7 @@ public final class GradientBoostedTrees {
 
         @Override
         public void close() {
-            vectors.forEach(FieldVector::close);
-            vectors.clear();
+            vectors.close();
         }
     }
 

@@ -488,18 +488,46 @@ public final class TornadoKernelBackend implements KernelBackend {
         return Math.max(64, Integer.highestOneBit(Math.max(1, needed - 1)) << 1);
     }
 
+    /** The execution plan of one kernel's task graph, built again whenever its arrays are replaced. */
+    private abstract static class Planned {
+        private TornadoExecutionPlan plan;
+
+        final boolean planned() {
+            return plan != null;
+        }
+
+        final void plan(ImmutableTaskGraph graph) {
+            plan = new TornadoExecutionPlan(graph);
+        }
+
+        final void execute() {
+            plan.execute();
+        }
+
+        final void close() {
+            if (plan != null) {
+                TornadoExecutionPlan p = plan;
+                plan = null;
+                try {
+                    p.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing a TornadoVM execution plan failed", e);
+                }
+            }
+        }
+    }
+
     /**
      * The arrays and execution plan of one row-major kernel: its double and int arrays by
      * position, each at a capacity that only grows. The output arrays (one value per row) bound
      * the kernel's loop, so they must all have the same capacity: {@link #ensure} gives every
      * array sized by the row count the row capacity.
      */
-    private static final class Buffers {
+    private static final class Buffers extends Planned {
         final DoubleArray[] doubles;
         final IntArray[] ints;
         final IntArray params = new IntArray(TornadoKernels.PARAMS);
         private int rowCapacity;
-        private TornadoExecutionPlan plan;
 
         Buffers(int doubleCount, int intCount) {
             doubles = new DoubleArray[doubleCount];
@@ -514,7 +542,7 @@ public final class TornadoKernelBackend implements KernelBackend {
          * @return whether arrays were replaced, so the task graph must be built again
          */
         boolean ensure(int[] doubleSizes, int[] intSizes, int rows) {
-            boolean fits = plan != null && rows <= rowCapacity;
+            boolean fits = planned() && rows <= rowCapacity;
             for (int i = 0; fits && i < doubles.length; i++) {
                 fits = doubles[i].getSize() >= doubleSizes[i];
             }
@@ -542,30 +570,10 @@ public final class TornadoKernelBackend implements KernelBackend {
             rowCapacity = newRows;
             return true;
         }
-
-        void plan(ImmutableTaskGraph graph) {
-            plan = new TornadoExecutionPlan(graph);
-        }
-
-        void execute() {
-            plan.execute();
-        }
-
-        void close() {
-            if (plan != null) {
-                TornadoExecutionPlan p = plan;
-                plan = null;
-                try {
-                    p.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException("closing a TornadoVM execution plan failed", e);
-                }
-            }
-        }
     }
 
     /** The arrays and execution plan of one kernel, at capacities that only grow. */
-    private static final class Graph {
+    private static final class Graph extends Planned {
         DoubleArray values;
         IntArray seriesIndex;
         DoubleArray first;
@@ -574,7 +582,6 @@ public final class TornadoKernelBackend implements KernelBackend {
         IntArray counts;
         DoubleArray out;
         final IntArray params = new IntArray(TornadoKernels.PARAMS);
-        private TornadoExecutionPlan plan;
 
         /**
          * Makes the arrays hold {@code rows} rows, {@code entries} per-series (or per-mode)
@@ -583,7 +590,7 @@ public final class TornadoKernelBackend implements KernelBackend {
          * @return whether the arrays were replaced, so the task graph must be built again
          */
         boolean ensure(int rows, int entries, int series) {
-            if (plan != null && values.getSize() >= rows && first.getSize() >= entries
+            if (planned() && values.getSize() >= rows && first.getSize() >= entries
                     && counts.getSize() >= series) {
                 return false;
             }
@@ -608,26 +615,6 @@ public final class TornadoKernelBackend implements KernelBackend {
             third.init(1.0);
             counts.init(0);
             return true;
-        }
-
-        void plan(ImmutableTaskGraph graph) {
-            plan = new TornadoExecutionPlan(graph);
-        }
-
-        void execute() {
-            plan.execute();
-        }
-
-        void close() {
-            if (plan != null) {
-                TornadoExecutionPlan p = plan;
-                plan = null;
-                try {
-                    p.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException("closing a TornadoVM execution plan failed", e);
-                }
-            }
         }
     }
 }
