@@ -10,6 +10,7 @@ import java.util.function.BiFunction;
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.jobs.storage.RulPrediction;
+import io.werkstrom.protocol.WellKnownSensors;
 
 /**
  * Predicts the remaining useful life of a machine at every cycle of its run toward failure, with
@@ -23,16 +24,14 @@ import io.werkstrom.jobs.storage.RulPrediction;
  * subscription), so a timestamp waits {@code reorderDelay} (processing time) from its first
  * sample; then it and every earlier waiting timestamp are taken in time order: a complete cycle
  * is predicted, an incomplete one counted. A sample for a timestamp already taken is late:
- * counted and ignored. A good sample of the sensor {@value #FAILURE} with a value of at least 0.5
- * is the machine's failure: its run ends with the last cycle at or before it (where the actual
- * remaining life is 0), and the next cycle starts a new run.
+ * counted and ignored. A sample of the sensor {@value WellKnownSensors#FAILURE} that is not bad,
+ * with a value of at least {@value WellKnownSensors#FAILED}, is the machine's failure: its run
+ * ends with the last cycle at or before it (where the actual remaining life is 0), and the next
+ * cycle starts a new run.
  *
  * <p>Not thread-safe; one per operator instance.
  */
 public final class RulPredictor {
-
-    /** The sensor whose good sample (value >= 0.5) says that the machine failed at its time. */
-    public static final String FAILURE = "failure";
 
     /** Quality code of a bad sample (OPC UA "bad"). */
     private static final byte BAD = 2;
@@ -96,8 +95,8 @@ public final class RulPredictor {
             String sensor = samples.sensors()[i];
             long time = samples.timestampsMicros()[i];
             boolean good = samples.qualities()[i] < BAD;
-            if (FAILURE.equals(sensor)) {
-                if (!good || samples.values()[i] < 0.5) {
+            if (WellKnownSensors.FAILURE.equals(sensor)) {
+                if (!good || samples.values()[i] < WellKnownSensors.FAILED) {
                     continue;
                 }
                 if (run.done(time)) {

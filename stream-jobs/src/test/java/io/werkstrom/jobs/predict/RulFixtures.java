@@ -11,6 +11,7 @@ import io.werkstrom.analytics.predict.RulModel;
 import io.werkstrom.analytics.predict.RulOptions;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.WellKnownSensors;
 
 /**
  * Run-to-failure engines for the tests, in the C-MAPSS layout the gateway replays (sensors
@@ -109,7 +110,7 @@ public final class RulFixtures {
             batch.add(micros, machine, SENSOR_NAMES.get(s), run.sensor(i, s), Quality.GOOD);
         }
         if (i == run.cycleCount() - 1) {
-            batch.add(micros, machine, RulPredictor.FAILURE, 1.0, Quality.GOOD);
+            batch.add(micros, machine, WellKnownSensors.FAILURE, 1.0, Quality.GOOD);
         }
     }
 }

@@ -26,6 +26,7 @@ import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.WellKnownSensors;
 
 /**
  * Cycles are assembled from a machine's samples, predicted with the model in force, and a failure
@@ -147,7 +148,7 @@ class RulPredictorTest {
 
         TelemetryBatch.Builder late = TelemetryBatch.builder("gw-1", 2);
         late.add(START + PERIOD, "engine-1", "s3", 1.0, Quality.GOOD);
-        late.add(START + 2 * PERIOD, "engine-1", RulPredictor.FAILURE, 1.0, Quality.GOOD);
+        late.add(START + 2 * PERIOD, "engine-1", WellKnownSensors.FAILURE, 1.0, Quality.GOOD);
         assertTrue(predictor.accept(slice(late.build()), state, 2_000, counts).isEmpty());
         assertEquals(2, counts.lateSamples);
         assertEquals(0, counts.failures);

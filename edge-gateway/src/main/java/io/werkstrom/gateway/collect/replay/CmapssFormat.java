@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.WellKnownSensors;
 
 /**
  * Reads NASA C-MAPSS turbofan data: space-separated rows without a header, each
@@ -21,9 +22,9 @@ import io.werkstrom.protocol.Quality;
  * {@code c} lies at {@code (c - 1) * cyclePeriod}, so the fleet runs side by side.
  *
  * <p>Read as run to failure (a training file: each engine's last cycle is its failure), each
- * engine also gets a sample of the sensor {@value #FAILURE} with value 1 at its last cycle, after
- * that cycle's readings: the signal on which the cloud's remaining-useful-life prediction fills
- * in the actual remaining life. A test file's records stop before failure and get none.
+ * engine also gets a sample of the sensor {@value WellKnownSensors#FAILURE} with value 1 at its
+ * last cycle, after that cycle's readings: the signal on which the cloud's remaining-useful-life
+ * prediction fills in the actual remaining life. A test file's records stop before failure and get none.
  *
  * <p>A malformed row follows the {@link BadRowPolicy}: with {@code MARK_BAD} an unreadable sensor
  * value becomes a bad sample of that sensor, and a row with an unreadable unit or cycle, or the
@@ -33,8 +34,6 @@ import io.werkstrom.protocol.Quality;
 public final class CmapssFormat {
 
     public static final int FIELDS = 26;
-    /** The sensor of the sample marking an engine's failure (the stream job reads the same name). */
-    public static final String FAILURE = "failure";
     private static final String[] SENSORS = sensorNames();
     private static final Logger log = LoggerFactory.getLogger(CmapssFormat.class);
     private static final int LOGGED_BAD_ROWS = 10;
@@ -58,7 +57,7 @@ public final class CmapssFormat {
 
     /**
      * Reads one file; with {@code runToFailure} each engine's last cycle also carries a
-     * {@value #FAILURE} sample. @throws ReplayFormatException for a bad row under {@code FAIL}
+     * {@value WellKnownSensors#FAILURE} sample. @throws ReplayFormatException for a bad row under {@code FAIL}
      */
     public static ReplayTimeline read(Path file, Duration cyclePeriod, BadRowPolicy policy, boolean runToFailure)
             throws IOException {
@@ -131,7 +130,8 @@ public final class CmapssFormat {
         }
         if (runToFailure) {
             // Added after every reading: the stable sort by offset keeps it behind its cycle's readings.
-            lastOffsets.forEach((machine, offset) -> timeline.add(offset, machine, FAILURE, 1.0, Quality.GOOD));
+            lastOffsets.forEach((machine, offset) -> timeline.add(offset, machine,
+                    WellKnownSensors.FAILURE, 1.0, Quality.GOOD));
         }
         if (bad > LOGGED_BAD_ROWS) {
             log.warn("{}: {} malformed rows in all, replayed as bad samples", file, bad);

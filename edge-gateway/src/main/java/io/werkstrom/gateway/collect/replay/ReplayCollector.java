@@ -65,7 +65,7 @@ public final class ReplayCollector implements Collector {
 
     /**
      * Replays a C-MAPSS file, one machine per engine; with {@code runToFailure} (a training file)
-     * each engine's last cycle carries a {@value CmapssFormat#FAILURE} sample.
+     * each engine's last cycle carries a {@value io.werkstrom.protocol.WellKnownSensors#FAILURE} sample.
      */
     public static ReplayCollector cmapss(Path file, Duration cyclePeriod, ReplayOptions options, boolean runToFailure) {
         return new ReplayCollector("cmapss replay: " + file.getFileName() + " at x" + options.speedUp()

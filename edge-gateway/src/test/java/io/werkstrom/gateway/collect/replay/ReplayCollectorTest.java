@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.WellKnownSensors;
 
 class ReplayCollectorTest {
 
@@ -167,10 +168,10 @@ class ReplayCollectorTest {
             assertEquals(3 * 24 + 2, all.size());
             // engine-2 fails at its only cycle, after its readings; engine-1 at cycle 2
             assertEquals("engine-2", all.machines()[48]);
-            assertEquals(CmapssFormat.FAILURE, all.sensors()[48]);
+            assertEquals(WellKnownSensors.FAILURE, all.sensors()[48]);
             assertEquals(START_MICROS, all.timestampsMicros()[48]);
             assertEquals(1.0, all.values()[48]);
-            assertEquals(CmapssFormat.FAILURE, all.sensors()[all.size() - 1]);
+            assertEquals(WellKnownSensors.FAILURE, all.sensors()[all.size() - 1]);
             assertEquals("engine-1", all.machines()[all.size() - 1]);
             assertEquals(START_MICROS + 1_000_000, all.timestampsMicros()[all.size() - 1]);
         }
