@@ -139,8 +139,13 @@ public final class KernelBackends {
         return choice(requested);
     }
 
-    /** How many leases of the shared backend for {@code requested} are open; for tests. */
-    static int sharedLeases(String requested) {
+    /**
+     * How many leases of the process's shared backend for {@code requested} are open, 0 when none
+     * is: for tests that check an operator gives back what it acquired.
+     *
+     * @throws IllegalArgumentException when {@code requested} names no backend
+     */
+    public static int sharedLeases(String requested) {
         return SHARED.leases(sharingKey(requested));
     }
 
