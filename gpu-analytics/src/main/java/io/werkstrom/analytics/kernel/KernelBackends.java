@@ -22,6 +22,12 @@ import io.werkstrom.analytics.remote.RemoteKernelBackend;
  * task graph and compares it with the Java kernels. Whatever goes wrong there (class missing,
  * native library missing, no OpenCL device, a wrong result) makes {@code auto} fall back to the
  * Java backend with the reason in the log and in {@link #fallbackReason()}.
+ *
+ * <p>{@link #select(String)} opens a backend that its caller owns alone, for a command that holds
+ * one for its lifetime. {@link #acquire(String)} shares one backend per name among the operators
+ * of a process (the Flink job's scoring and prediction functions, every subtask of each): a
+ * TornadoVM self-test, a Java fork-join pool or a gRPC channel per subtask would multiply with the
+ * parallelism for nothing.
  */
 public final class KernelBackends {
 
@@ -40,6 +46,8 @@ public final class KernelBackends {
     static final String TORNADO_CLASS = "io.werkstrom.analytics.kernel.TornadoKernelBackend";
 
     private static volatile String fallbackReason = "";
+
+    private static final KernelBackendRegistry SHARED = new KernelBackendRegistry(KernelBackends::select);
 
     private static final Logger LOG = LoggerFactory.getLogger(KernelBackends.class);
 
@@ -70,11 +78,7 @@ public final class KernelBackends {
             LOG.info("Kernel backend: remote, the analytics service at {}", remote.get());
             return new RemoteKernelBackend(remote.get(), REMOTE_TIMEOUT_MILLIS);
         }
-        String choice = requested == null ? "" : requested.trim().toLowerCase(Locale.ROOT);
-        if (!CHOICES.contains(choice)) {
-            throw new IllegalArgumentException("backend must be one of " + String.join(", ", CHOICES)
-                    + " or an analytics service address grpc://host:port (was '" + requested + "').");
-        }
+        String choice = choice(requested);
         if (choice.equals(JAVA)) {
             JavaKernelBackend java = new JavaKernelBackend();
             LOG.info("Kernel backend: java (requested java), {}", java);
@@ -98,6 +102,60 @@ public final class KernelBackends {
             LOG.warn("Kernel backend: java (requested auto; {}), {}", probe.reason, java, probe.failure);
         }
         return java;
+    }
+
+    /**
+     * A lease on the process's backend for {@code requested}, shared with every other lease of the
+     * same name: {@code auto}, {@code java} and {@code tornadovm} case-insensitively, an analytics
+     * service by its host (case-insensitively) and port. The first acquire of a name opens the
+     * backend as {@link #select(String)} does (a TornadoVM backend runs its self-test then); later
+     * ones reuse it; the last lease closed closes it, and the next acquire opens a fresh one. The
+     * caller closes its lease; the backend behind it is safe for concurrent calls (see
+     * {@link SharedKernelBackend}).
+     *
+     * <p>The backends live in this class's static state: in a Flink TaskManager, one per name for
+     * the process when this module is on the TaskManager's class path, else one per name for each
+     * job's class loader (all the tasks of one job on that TaskManager).
+     *
+     * @throws IllegalArgumentException when {@code requested} names no backend, as for {@link #select}
+     * @throws IllegalStateException    when {@code tornadovm} is requested and cannot run; nothing
+     *                                  is registered then, and the next acquire tries again
+     */
+    public static SharedKernelBackend acquire(String requested) {
+        return SHARED.acquire(sharingKey(requested));
+    }
+
+    /**
+     * The name under which {@code requested} is shared: the choice in lower case, or
+     * {@code grpc://host:port} with the host in lower case.
+     *
+     * @throws IllegalArgumentException when {@code requested} names no backend
+     */
+    static String sharingKey(String requested) {
+        Optional<URI> remote = remoteAddress(requested);
+        if (remote.isPresent()) {
+            return "grpc://" + remote.get().getHost().toLowerCase(Locale.ROOT) + ":" + remote.get().getPort();
+        }
+        return choice(requested);
+    }
+
+    /**
+     * How many leases of the process's shared backend for {@code requested} are open, 0 when none
+     * is: for tests that check an operator gives back what it acquired.
+     *
+     * @throws IllegalArgumentException when {@code requested} names no backend
+     */
+    public static int sharedLeases(String requested) {
+        return SHARED.leases(sharingKey(requested));
+    }
+
+    private static String choice(String requested) {
+        String choice = requested == null ? "" : requested.trim().toLowerCase(Locale.ROOT);
+        if (!CHOICES.contains(choice)) {
+            throw new IllegalArgumentException("backend must be one of " + String.join(", ", CHOICES)
+                    + " or an analytics service address grpc://host:port (was '" + requested + "').");
+        }
+        return choice;
     }
 
     private static Optional<URI> remoteAddress(String requested) {

@@ -6,6 +6,8 @@
  * a static plain-Java method, the reference that every backend matches;
  * {@link io.werkstrom.analytics.kernel.JavaKernelBackend} runs it on CPU threads, and a GPU
  * backend implements {@link io.werkstrom.analytics.kernel.KernelBackend} with the same loop
- * bodies. {@link io.werkstrom.analytics.kernel.KernelBackends#select(String)} picks the backend.
+ * bodies. {@link io.werkstrom.analytics.kernel.KernelBackends#select(String)} picks the backend for
+ * a caller that owns it alone; {@link io.werkstrom.analytics.kernel.KernelBackends#acquire(String)}
+ * leases the one backend per name that a process's operators share.
  */
 package io.werkstrom.analytics.kernel;

@@ -2,12 +2,15 @@ package io.werkstrom.analytics.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+
+import io.werkstrom.analytics.remote.RemoteKernelBackend;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -70,6 +73,58 @@ class KernelBackendsTest {
             assertSame(Answering.INSTANCE, backend);
             assertEquals("", probe.reason());
         }
+    }
+
+    @Test
+    void operatorsShareOneJavaBackendPerNameUntilTheLastLeaseCloses() {
+        KernelBackend shared;
+        try (SharedKernelBackend first = KernelBackends.acquire("java");
+             SharedKernelBackend second = KernelBackends.acquire(" Java ")) {
+            shared = first.backend();
+            assertInstanceOf(JavaKernelBackend.class, shared);
+            assertSame(shared, second.backend());
+            assertEquals("java", second.name());
+            assertEquals(2, KernelBackends.sharedLeases("JAVA"));
+            try (SharedKernelBackend auto = KernelBackends.acquire("auto")) {
+                assertNotSame(shared, auto.backend());
+            }
+            first.close();
+            assertEquals(1, KernelBackends.sharedLeases("java"));
+        }
+        assertEquals(0, KernelBackends.sharedLeases("java"));
+        // The pool of the last lease's backend is shut down: the backend refuses work.
+        IllegalStateException closed = assertThrows(IllegalStateException.class,
+                () -> shared.robustZ(null, null, null, null, null));
+        assertEquals("kernel backend 'java' is closed.", closed.getMessage());
+        try (SharedKernelBackend fresh = KernelBackends.acquire("java")) {
+            assertNotSame(shared, fresh.backend());
+        }
+    }
+
+    @Test
+    void aServiceAddressIsSharedByHostAndPort() {
+        assertEquals("grpc://analytics:8815", KernelBackends.sharingKey(" grpc://Analytics:8815 "));
+        assertEquals("java", KernelBackends.sharingKey("JAVA"));
+        // A channel is opened lazily: acquiring connects to nothing.
+        try (SharedKernelBackend first = KernelBackends.acquire("grpc://127.0.0.1:1");
+             SharedKernelBackend second = KernelBackends.acquire("grpc://127.0.0.1:1/")) {
+            assertInstanceOf(RemoteKernelBackend.class, first.backend());
+            assertSame(first.backend(), second.backend());
+        }
+        assertEquals(0, KernelBackends.sharedLeases("grpc://127.0.0.1:1"));
+    }
+
+    @Test
+    void aBackendThatCannotRunIsNotSharedAndTheNextAcquireTriesAgain() {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> KernelBackends.acquire("tornadovm"));
+            assertEquals("backend tornadovm cannot run: this build has no TornadoVM backend: built without"
+                    + " -Ptornadovm", e.getMessage());
+            assertEquals(0, KernelBackends.sharedLeases("tornadovm"));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelBackends.acquire("cuda"));
+        assertTrue(e.getMessage().startsWith("backend must be one of auto, java, tornadovm"), e.getMessage());
     }
 
     /** Stands in for a TornadoVM runtime whose native library is missing. */

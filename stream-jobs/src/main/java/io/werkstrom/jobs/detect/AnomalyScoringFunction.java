@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * whose windows, a {@link RobustZScoreState} per key, live in Flink keyed state, so that they are
  * checkpointed, restored and redistributed with the key.
  *
- * <p>One detector, opened in {@link #open} with the kernel backend and the Arrow root allocator and
- * closed in {@link #close}, scores every key's batches against that key's state. The state is held
+ * <p>One detector, opened in {@link #open} with the kernel backend (a lease on the one the process
+ * shares, {@link KernelBackends#acquire}) and the Arrow root allocator and closed in {@link #close}, scores every key's batches against that key's state. The state is held
  * as a live object ({@link RobustZScoreStateSerializer}): the heap state backend serialises it only
  * at checkpoints, RocksDB on every access.
  */
@@ -64,7 +64,7 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
 
     @Override
     public void open(OpenContext openContext) {
-        backend = KernelBackends.select(backendName);
+        backend = KernelBackends.acquire(backendName);
         allocator = new RootAllocator();
         detector = new RobustZScoreDetector(backend, options, allocator);
         windows = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, RobustZScoreStateSerializer.INSTANCE));

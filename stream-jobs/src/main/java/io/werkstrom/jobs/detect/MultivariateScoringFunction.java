@@ -61,7 +61,7 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
 
     @Override
     public void open(OpenContext openContext) {
-        backend = KernelBackends.select(backendName);
+        backend = KernelBackends.acquire(backendName);
         scorer = new MultivariateScorer(options, backend);
         machines = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, MachineStatesSerializer.INSTANCE));
         var metrics = getRuntimeContext().getMetricGroup();

@@ -22,8 +22,9 @@ import io.werkstrom.jobs.storage.StoreOptions;
  * Predicts part quality per production cycle for the batches of one gateway (keyed like anomaly
  * scoring). The running cycles of the gateway's machines are keyed state, so a cycle that spans a
  * checkpoint and a restart is still predicted from all its samples; the models come from a
- * {@link ModelRegistry} and their trees run on the job's kernel backend, both opened in
- * {@link #open} and closed in {@link #close}.
+ * {@link ModelRegistry} and their trees run on the job's kernel backend (a lease on the one
+ * the process shares, {@link KernelBackends#acquire}), both opened in {@link #open} and closed in
+ * {@link #close}.
  */
 public final class QualityPredictionFunction extends KeyedProcessFunction<String, ReceivedBatch, QualityPrediction> {
 
@@ -53,7 +54,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
 
     @Override
     public void open(OpenContext openContext) {
-        backend = KernelBackends.select(backendName);
+        backend = KernelBackends.acquire(backendName);
         registry = ModelRegistry.partScrap(store, modelRefresh);
         predictor = new CyclePredictor(registry::modelFor, backend);
         cycles = getRuntimeContext().getState(new ValueStateDescriptor<>("production-cycles",

@@ -23,7 +23,8 @@ import io.werkstrom.jobs.storage.StoreOptions;
  * ({@link MachineSamples#key()}): the machine's run ({@link MachineRun}) is keyed state, so a
  * run survives checkpoints and restarts, and a processing-time timer takes the cycles whose
  * reorder delay has passed; the models come from a {@link ModelRegistry} and their trees run on
- * the job's kernel backend, both opened in {@link #open} and closed in {@link #close}. The logic is {@link RulPredictor}'s.
+ * the job's kernel backend (a lease on the one the process shares, {@link KernelBackends#acquire}), both opened
+ * in {@link #open} and closed in {@link #close}. The logic is {@link RulPredictor}'s.
  */
 public final class RulPredictionFunction extends KeyedProcessFunction<String, MachineSamples, RulPrediction> {
 
@@ -61,7 +62,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
 
     @Override
     public void open(OpenContext openContext) {
-        backend = KernelBackends.select(backendName);
+        backend = KernelBackends.acquire(backendName);
         registry = ModelRegistry.rul(store, modelRefresh);
         predictor = new RulPredictor(registry::modelFor, options.maxHistory(), options.reorderDelay(), backend);
         runs = getRuntimeContext().getState(new ValueStateDescriptor<>("machine-runs",

@@ -64,6 +64,25 @@ class AnomalyScoringFunctionTest {
         assertEquals(expected, actual);
     }
 
+    @Test
+    void subtasksShareOneKernelBackendAndGiveItBackOnClose() throws Exception {
+        List<DetectedAnomaly> expected = plainDetectors(0);
+        int before = KernelBackends.sharedLeases(KernelBackends.JAVA);
+        try (var first = harness(); var second = harness()) {
+            first.open();
+            second.open();
+            assertEquals(before + 2, KernelBackends.sharedLeases(KernelBackends.JAVA));
+            feed(first, 0, BATCHES / 2);
+            feed(second, 0, BATCHES / 2);
+            first.close();
+            assertEquals(before + 1, KernelBackends.sharedLeases(KernelBackends.JAVA));
+            // The other subtask keeps scoring on the backend after the first gave its lease back.
+            feed(second, BATCHES / 2, BATCHES);
+            assertEquals(expected, outputOf(second));
+        }
+        assertEquals(before, KernelBackends.sharedLeases(KernelBackends.JAVA));
+    }
+
     /** What one plain detector per gateway reports for the batches from {@code from} on, interleaved as fed. */
     private List<DetectedAnomaly> plainDetectors(int learnedFirst) {
         List<DetectedAnomaly> anomalies = new ArrayList<>();
