@@ -104,7 +104,7 @@ public final class MultivariateScorer {
     /**
      * What one batch did.
      *
-     * @param anomalies        the anomalies to report, in time order per machine
+     * @param anomalies        the anomalies to report, in time order
      * @param statesScored     states scored, those left pending by earlier failed calls included
      * @param incompleteStates states of modelled machines not scored for a missing sensor
      * @param modelsFitted     machines whose model was fitted (or fitted again after a restore)
