@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,17 +17,19 @@ import java.util.TreeMap;
 /**
  * What the multivariate detector keeps per gateway: for each machine, the sensors it has reported,
  * their last good values, the time bucket being assembled, the training window and, once fitted,
- * the sensors of its model and the time of its last reported anomaly.
+ * the sensors of its model, the time of its last reported anomaly and its complete states still
+ * waiting to be scored because a scoring call failed.
  *
  * <p>The fitted model is not part of the state: it is a deterministic function of the training
  * window and the model's sensors, so {@link MultivariateScorer} fits it again after a restore. The
- * stable form ({@link #snapshot()}, versioned) thus holds plain numbers and names only.
+ * stable form ({@link #snapshot()}, versioned) thus holds plain numbers and names only. Version 2
+ * added the pending states; version 1, without them, is still read.
  *
  * <p>Not thread-safe; owned by one keyed operator.
  */
 public final class MachineStates {
 
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     static final long NONE = Long.MIN_VALUE;
 
     private final Map<String, Machine> machines = new TreeMap<>();
@@ -36,8 +39,18 @@ public final class MachineStates {
         return machines.computeIfAbsent(name, n -> new Machine());
     }
 
+    /** The machine's state, or null when the machine is unknown. */
+    Machine existing(String name) {
+        return machines.get(name);
+    }
+
     Collection<Machine> machines() {
         return machines.values();
+    }
+
+    /** Every machine by name, in name order; a read-only view. */
+    Map<String, Machine> byName() {
+        return Collections.unmodifiableMap(machines);
     }
 
     public int size() {
@@ -69,6 +82,16 @@ public final class MachineStates {
         return m == null ? 0 : m.training.size();
     }
 
+    /** The number of {@code machine}'s complete states waiting for a scoring call that succeeds. */
+    public int pendingStates(String machine) {
+        Machine m = machines.get(machine);
+        return m == null ? 0 : m.pending.size();
+    }
+
+    /** A complete state of a modelled machine: its bucket's start and its values in model column order. */
+    record Pending(long micros, double[] values) {
+    }
+
     /** One machine's state. Fields are package-private for {@link MultivariateScorer}. */
     static final class Machine {
         /** Every sensor the machine has reported, in order of first appearance (the column order). */
@@ -83,6 +106,11 @@ public final class MachineStates {
         long lastAnomalyMicros = NONE;
         /** Scored states in a row beyond the limit, up to the latest. */
         int anomalousRun;
+        /**
+         * Complete states not yet scored, oldest first: those of the batch being scored, and after a
+         * failed scoring call those it should have scored (bounded by the scorer).
+         */
+        final List<Pending> pending = new ArrayList<>();
         /** The fitted model, rebuilt from {@link #training} after a restore; not serialised. */
         transient FittedModel model;
 
@@ -130,6 +158,14 @@ public final class MachineStates {
                 }
                 out.writeLong(m.lastAnomalyMicros);
                 out.writeInt(m.anomalousRun);
+                out.writeInt(m.pending.size());
+                for (Pending p : m.pending) {
+                    out.writeLong(p.micros());
+                    out.writeInt(p.values().length);
+                    for (double v : p.values()) {
+                        out.writeDouble(v);
+                    }
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory failed", e);
@@ -138,7 +174,7 @@ public final class MachineStates {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form.
+     * Reads {@link #snapshot()}'s form, of this version or version 1 (no pending states).
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
      */
@@ -146,8 +182,8 @@ public final class MachineStates {
         MachineStates states = new MachineStates();
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
             int version = in.readInt();
-            if (version != VERSION) {
-                throw new IllegalArgumentException("multivariate state version " + version + " is unknown (expected "
+            if (version != VERSION && version != 1) {
+                throw new IllegalArgumentException("multivariate state version " + version + " is unknown (expected 1 or "
                         + VERSION + ").");
             }
             int machineCount = count(in.readInt(), "machines");
@@ -183,6 +219,18 @@ public final class MachineStates {
                 }
                 m.lastAnomalyMicros = in.readLong();
                 m.anomalousRun = count(in.readInt(), "anomalous states in a row");
+                int pendingCount = version >= 2 ? count(in.readInt(), "pending states") : 0;
+                for (int p = 0; p < pendingCount; p++) {
+                    long micros = in.readLong();
+                    double[] values = new double[count(in.readInt(), "pending values")];
+                    if (m.modelSensors == null || values.length != m.modelSensors.length) {
+                        throw new IllegalArgumentException("a pending state does not match its machine's model.");
+                    }
+                    for (int k = 0; k < values.length; k++) {
+                        values[k] = in.readDouble();
+                    }
+                    m.pending.add(new Pending(micros, values));
+                }
             }
             if (in.available() > 0) {
                 throw new IllegalArgumentException("multivariate state has " + in.available() + " trailing bytes.");

@@ -20,9 +20,23 @@ import java.util.Locale;
  * @param confirmStates  how many scored states in a row must be beyond the limit before an anomaly
  *                       is reported: the limit is a quantile of the training scores, so about 1 in
  *                       100 normal states exceeds it alone; 1 to 100, default 3
+ * @param maxMachines    how many machines one gateway's detector keeps: the samples of a further
+ *                       machine are not assembled (a misconfigured gateway sending thousands of
+ *                       machine ids must not grow the state without end); 1 to
+ *                       {@value #MAX_MAX_MACHINES}, default {@value #DEFAULT_MAX_MACHINES}
+ * @param maxSensors     how many sensors one machine's states hold: the samples of a further sensor
+ *                       are not assembled; 2 to {@value #MAX_MAX_SENSORS}, default
+ *                       {@value #DEFAULT_MAX_SENSORS}
+ * @param maxPendingStates how many complete states of a machine wait for scoring when the kernel
+ *                       call fails (e.g. the analytics service is unreachable); the oldest beyond
+ *                       it are dropped. 0 to {@value #MAX_MAX_PENDING_STATES}, default
+ *                       {@value #DEFAULT_MAX_PENDING_STATES}: as many states as the default
+ *                       training window, which the state holds anyway, and five minutes of the
+ *                       default bucket, longer than a restart of the analytics service
  */
 public record MultivariateOptions(Method method, int trainingStates, Duration bucket, Duration carryForward,
-                                  Duration repeatAfter, int confirmStates) implements Serializable {
+                                  Duration repeatAfter, int confirmStates, int maxMachines, int maxSensors,
+                                  int maxPendingStates) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -33,6 +47,12 @@ public record MultivariateOptions(Method method, int trainingStates, Duration bu
     public static final Duration DEFAULT_CARRY_FORWARD = Duration.ofSeconds(10);
     public static final Duration DEFAULT_REPEAT_AFTER = Duration.ofSeconds(60);
     public static final int DEFAULT_CONFIRM_STATES = 3;
+    public static final int DEFAULT_MAX_MACHINES = 1_000;
+    public static final int MAX_MAX_MACHINES = 1_000_000;
+    public static final int DEFAULT_MAX_SENSORS = 64;
+    public static final int MAX_MAX_SENSORS = 10_000;
+    public static final int DEFAULT_MAX_PENDING_STATES = 300;
+    public static final int MAX_MAX_PENDING_STATES = 100_000;
 
     /** The model fitted per machine. */
     public enum Method {
@@ -74,11 +94,24 @@ public record MultivariateOptions(Method method, int trainingStates, Duration bu
         if (confirmStates < 1 || confirmStates > 100) {
             throw new IllegalArgumentException("confirmStates must be between 1 and 100, got " + confirmStates + ".");
         }
+        if (maxMachines < 1 || maxMachines > MAX_MAX_MACHINES) {
+            throw new IllegalArgumentException("maxMachines must be between 1 and " + MAX_MAX_MACHINES + ", got "
+                    + maxMachines + ".");
+        }
+        if (maxSensors < 2 || maxSensors > MAX_MAX_SENSORS) {
+            throw new IllegalArgumentException("maxSensors must be between 2 and " + MAX_MAX_SENSORS + ", got "
+                    + maxSensors + ".");
+        }
+        if (maxPendingStates < 0 || maxPendingStates > MAX_MAX_PENDING_STATES) {
+            throw new IllegalArgumentException("maxPendingStates must be between 0 and " + MAX_MAX_PENDING_STATES
+                    + ", got " + maxPendingStates + ".");
+        }
     }
 
     public static MultivariateOptions defaults() {
         return new MultivariateOptions(Method.MSET, DEFAULT_TRAINING_STATES, DEFAULT_BUCKET, DEFAULT_CARRY_FORWARD,
-                DEFAULT_REPEAT_AFTER, DEFAULT_CONFIRM_STATES);
+                DEFAULT_REPEAT_AFTER, DEFAULT_CONFIRM_STATES, DEFAULT_MAX_MACHINES, DEFAULT_MAX_SENSORS,
+                DEFAULT_MAX_PENDING_STATES);
     }
 
     public boolean enabled() {
@@ -86,15 +119,33 @@ public record MultivariateOptions(Method method, int trainingStates, Duration bu
     }
 
     public MultivariateOptions withMethod(Method m) {
-        return new MultivariateOptions(m, trainingStates, bucket, carryForward, repeatAfter, confirmStates);
+        return new MultivariateOptions(m, trainingStates, bucket, carryForward, repeatAfter, confirmStates,
+                maxMachines, maxSensors, maxPendingStates);
     }
 
     public MultivariateOptions withTrainingStates(int states) {
-        return new MultivariateOptions(method, states, bucket, carryForward, repeatAfter, confirmStates);
+        return new MultivariateOptions(method, states, bucket, carryForward, repeatAfter, confirmStates,
+                maxMachines, maxSensors, maxPendingStates);
     }
 
     public MultivariateOptions withBucket(Duration b) {
-        return new MultivariateOptions(method, trainingStates, b, carryForward, repeatAfter, confirmStates);
+        return new MultivariateOptions(method, trainingStates, b, carryForward, repeatAfter, confirmStates,
+                maxMachines, maxSensors, maxPendingStates);
+    }
+
+    public MultivariateOptions withMaxMachines(int machines) {
+        return new MultivariateOptions(method, trainingStates, bucket, carryForward, repeatAfter, confirmStates,
+                machines, maxSensors, maxPendingStates);
+    }
+
+    public MultivariateOptions withMaxSensors(int sensors) {
+        return new MultivariateOptions(method, trainingStates, bucket, carryForward, repeatAfter, confirmStates,
+                maxMachines, sensors, maxPendingStates);
+    }
+
+    public MultivariateOptions withMaxPendingStates(int states) {
+        return new MultivariateOptions(method, trainingStates, bucket, carryForward, repeatAfter, confirmStates,
+                maxMachines, maxSensors, states);
     }
 
     long bucketMicros() {

@@ -2,17 +2,24 @@ package io.werkstrom.jobs.detect;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
 
 import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.detect.MsetDetector;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The multivariate detector of one gateway's machines: assembles machine states from the samples of
@@ -42,6 +49,22 @@ import io.werkstrom.protocol.TelemetryBatch;
  * as an anomaly at its bucket's start, unless the machine reported one less than
  * {@link MultivariateOptions#repeatAfter()} before. Its sensor is the one most to blame ({@link FittedModel#blame}), its value that sensor's.
  *
+ * <p><b>Caps.</b> A gateway's detector keeps at most {@link MultivariateOptions#maxMachines()}
+ * machines and a machine at most {@link MultivariateOptions#maxSensors()} sensors, so that a
+ * gateway sending ever new machine or sensor names cannot grow the state without end. The samples
+ * of a machine or sensor beyond its cap are not assembled (they are stored by the job like any
+ * other), counted, and logged once per machine or sensor; known machines and sensors go on as
+ * before.
+ *
+ * <p><b>Failed scoring.</b> When a kernel call fails (e.g. the analytics service is unreachable),
+ * the states it was to score stay pending in the machine's state, the oldest beyond
+ * {@link MultivariateOptions#maxPendingStates()} per machine dropped and counted, and are scored
+ * before the machine's next states by the next call that succeeds; they are part of the keyed
+ * state, so they survive a checkpoint and restore. As a machine's runs and last anomaly change only
+ * when its states were scored, a state scored late is judged as it would have been on time. A
+ * request the backend refuses ({@link IllegalArgumentException}: the states themselves are at
+ * fault) is not retried: its states are dropped and counted.
+ *
  * <p>Not thread-safe. The backend is borrowed, not closed.
  */
 public final class MultivariateScorer {
@@ -49,12 +72,30 @@ public final class MultivariateScorer {
     /** The threshold of the normalised score. */
     public static final double THRESHOLD = 1.0;
 
+    /**
+     * How many refused machines and sensors are logged, each once: enough to find the misconfigured
+     * gateways; past it the counters tell the rest.
+     */
+    static final int MAX_LOGGED_REFUSALS = 1_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(MultivariateScorer.class);
+
     private final MultivariateOptions options;
     private final KernelBackend backend;
+    private final Consumer<String> warnings;
+    /** Refused gateway/machine(/sensor) keys already logged, at most {@link #MAX_LOGGED_REFUSALS}. */
+    private final Set<String> loggedRefusals = new HashSet<>();
+    private boolean refusalLogFull;
 
     public MultivariateScorer(MultivariateOptions options, KernelBackend backend) {
+        this(options, backend, LOG::warn);
+    }
+
+    /** @param warnings where refused machines and sensors are reported (the log, or a test's list) */
+    MultivariateScorer(MultivariateOptions options, KernelBackend backend, Consumer<String> warnings) {
         this.options = Objects.requireNonNull(options, "options must not be null.");
         this.backend = Objects.requireNonNull(backend, "backend must not be null.");
+        this.warnings = Objects.requireNonNull(warnings, "warnings must not be null.");
         if (!options.enabled()) {
             throw new IllegalArgumentException("multivariate detection is off.");
         }
@@ -63,31 +104,60 @@ public final class MultivariateScorer {
     /**
      * What one batch did.
      *
-     * @param anomalies        the anomalies to report
-     * @param statesScored     states scored
+     * @param anomalies        the anomalies to report, in time order
+     * @param statesScored     states scored, those left pending by earlier failed calls included
      * @param incompleteStates states of modelled machines not scored for a missing sensor
      * @param modelsFitted     machines whose model was fitted (or fitted again after a restore)
      * @param tooFewSensors    training windows that ended without a model for lack of sensors
      * @param fitFailures      training windows that the detector refused (e.g. a singular memory)
      * @param lateSamples      samples older than their machine's bucket being assembled
      * @param kernelCalls      scoring calls made (anomaly attribution not counted)
+     * @param machinesRefused  samples not assembled because their machine is beyond
+     *                         {@link MultivariateOptions#maxMachines()}
+     * @param sensorsRefused   samples not assembled because their sensor is beyond
+     *                         {@link MultivariateOptions#maxSensors()}
+     * @param statesPending    complete states left waiting for the next scoring call, after a
+     *                         failed one; 0 when scoring succeeded
+     * @param statesDropped    complete states that will not be scored: beyond
+     *                         {@link MultivariateOptions#maxPendingStates()} after a failed call,
+     *                         refused by the backend, or of a machine whose model was lost
+     * @param scoringFailure   why scoring failed, or null when it did not (or had nothing to score)
      */
     public record Outcome(List<Anomaly> anomalies, int statesScored, int incompleteStates, int modelsFitted,
-                          int tooFewSensors, int fitFailures, int lateSamples, int kernelCalls) {
+                          int tooFewSensors, int fitFailures, int lateSamples, int kernelCalls, int machinesRefused,
+                          int sensorsRefused, int statesPending, int statesDropped, RuntimeException scoringFailure) {
     }
 
-    /** A complete state waiting to be scored. */
+    /** A complete state waiting to be scored, with its machine. */
     private record Pending(String machine, MachineStates.Machine state, long micros, double[] values) {
     }
 
-    /** Feeds {@code batch} into {@code states} and scores the states it completes. */
+    /**
+     * Feeds {@code batch} into {@code states} and scores the states it completes, after those that
+     * earlier failed calls left pending. A failing kernel call does not throw: the states stay
+     * pending in {@code states} (bounded) and the failure is in {@link Outcome#scoringFailure()}.
+     */
     public Outcome score(TelemetryBatch batch, MachineStates states) {
         Counts counts = new Counts();
-        List<Pending> pending = new ArrayList<>();
         for (Map.Entry<String, List<Integer>> entry : rowsByMachine(batch).entrySet()) {
-            MachineStates.Machine machine = states.machine(entry.getKey());
+            String name = entry.getKey();
+            MachineStates.Machine machine = states.existing(name);
+            if (machine == null) {
+                if (states.size() >= options.maxMachines()) {
+                    counts.machinesRefused += entry.getValue().size();
+                    refused(batch.gateway(), name, null);
+                    continue;
+                }
+                machine = states.machine(name);
+            }
             ensureModel(machine, counts);
             for (int row : entry.getValue()) {
+                String sensor = batch.sensors()[row];
+                if (machine.sensors.size() >= options.maxSensors() && !machine.sensors.contains(sensor)) {
+                    counts.sensorsRefused++;
+                    refused(batch.gateway(), name, sensor);
+                    continue;
+                }
                 if (batch.quality(row) != Quality.GOOD || !Double.isFinite(batch.values()[row])) {
                     continue;
                 }
@@ -98,28 +168,66 @@ public final class MultivariateScorer {
                     continue;
                 }
                 if (machine.openBucket != MachineStates.NONE && bucket > machine.openBucket) {
-                    close(entry.getKey(), machine, pending, counts);
+                    close(machine, counts);
                 }
                 machine.openBucket = bucket;
-                int s = machine.column(batch.sensors()[row]);
+                int s = machine.column(sensor);
                 if (machine.lastMicros[s] == MachineStates.NONE || micros >= machine.lastMicros[s]) {
                     machine.lastMicros[s] = micros;
                     machine.lastValue[s] = batch.values()[row];
                 }
             }
         }
-        List<Anomaly> anomalies = scorePending(pending, counts);
-        return new Outcome(anomalies, pending.size(), counts.incomplete, counts.fitted, counts.tooFew,
-                counts.fitFailures, counts.late, counts.calls);
+        List<Anomaly> anomalies = scorePending(states, counts);
+        return new Outcome(anomalies, counts.scored, counts.incomplete, counts.fitted, counts.tooFew,
+                counts.fitFailures, counts.late, counts.calls, counts.machinesRefused, counts.sensorsRefused,
+                counts.pending, counts.dropped, counts.failure);
     }
 
     private static final class Counts {
+        int scored;
         int incomplete;
         int fitted;
         int tooFew;
         int fitFailures;
         int late;
         int calls;
+        int machinesRefused;
+        int sensorsRefused;
+        int pending;
+        int dropped;
+        RuntimeException failure;
+    }
+
+    /**
+     * Logs a refused machine ({@code sensor} null) or sensor once. The memory of what was logged is
+     * bounded: the operator serves many gateways, and a gateway inventing names would otherwise
+     * grow it without end; past the bound one last line says so and the counters tell the rest.
+     */
+    private void refused(String gateway, String machine, String sensor) {
+        String key = sensor == null ? gateway + '\n' + machine : gateway + '\n' + machine + '\n' + sensor;
+        if (loggedRefusals.contains(key)) {
+            return;
+        }
+        if (loggedRefusals.size() >= MAX_LOGGED_REFUSALS) {
+            if (!refusalLogFull) {
+                refusalLogFull = true;
+                warnings.accept("Multivariate detector: " + MAX_LOGGED_REFUSALS + " machines and sensors refused"
+                        + " so far; further refusals are only counted (multivariateMachinesRefused,"
+                        + " multivariateSensorsRefused)");
+            }
+            return;
+        }
+        loggedRefusals.add(key);
+        if (sensor == null) {
+            warnings.accept("Multivariate detector: gateway " + gateway + " has " + options.maxMachines()
+                    + " machines (--detector.max-machines); the samples of machine " + machine
+                    + " are not assembled into states");
+        } else {
+            warnings.accept("Multivariate detector: machine " + machine + " of gateway " + gateway + " has "
+                    + options.maxSensors() + " sensors (--detector.max-sensors); the samples of sensor " + sensor
+                    + " are not assembled into states");
+        }
     }
 
     /** Row indices per machine, each machine's rows in time order (a batch arrives grouped by series). */
@@ -134,7 +242,7 @@ public final class MultivariateScorer {
     }
 
     /** Turns the machine's open bucket into a state: training, or pending scoring. */
-    private void close(String name, MachineStates.Machine machine, List<Pending> pending, Counts counts) {
+    private void close(MachineStates.Machine machine, Counts counts) {
         long start = machine.openBucket * options.bucketMicros();
         long end = start + options.bucketMicros();
         double[] state = new double[machine.sensors.size()];
@@ -160,7 +268,7 @@ public final class MultivariateScorer {
                 return;
             }
         }
-        pending.add(new Pending(name, machine, start, values));
+        machine.pending.add(new MachineStates.Pending(start, values));
     }
 
     private void train(MachineStates.Machine machine, Counts counts) {
@@ -222,6 +330,8 @@ public final class MultivariateScorer {
             counts.fitFailures++;
             machine.modelSensors = null;
             machine.training.clear();
+            counts.dropped += machine.pending.size();
+            machine.pending.clear();
         }
     }
 
@@ -241,10 +351,65 @@ public final class MultivariateScorer {
         return rows.toArray(new double[0][]);
     }
 
-    private List<Anomaly> scorePending(List<Pending> pending, Counts counts) {
+    /**
+     * Scores the pending states of every machine, oldest first. Nothing of a machine's state but
+     * its pending list changes unless every kernel call succeeded, so that states kept after a
+     * failure are judged later exactly as they would have been on time.
+     */
+    private List<Anomaly> scorePending(MachineStates states, Counts counts) {
+        List<Pending> pending = new ArrayList<>();
+        List<MachineStates.Machine> waiting = new ArrayList<>();
+        for (Map.Entry<String, MachineStates.Machine> entry : states.byName().entrySet()) {
+            MachineStates.Machine machine = entry.getValue();
+            if (machine.pending.isEmpty()) {
+                continue;
+            }
+            // A restored machine with pending states may be absent from this batch.
+            ensureModel(machine, counts);
+            if (machine.model == null) {
+                continue;
+            }
+            waiting.add(machine);
+            for (MachineStates.Pending p : machine.pending) {
+                pending.add(new Pending(entry.getKey(), machine, p.micros(), p.values()));
+            }
+        }
         if (pending.isEmpty()) {
             return List.of();
         }
+        List<Anomaly> anomalies;
+        try {
+            anomalies = judge(pending, scores(pending, counts));
+        } catch (IllegalArgumentException e) {
+            // The backend refused the states themselves: kept, they would fail every later call of
+            // the gateway's machines.
+            counts.failure = e;
+            for (MachineStates.Machine machine : waiting) {
+                counts.dropped += machine.pending.size();
+                machine.pending.clear();
+            }
+            return List.of();
+        } catch (RuntimeException e) {
+            counts.failure = e;
+            for (MachineStates.Machine machine : waiting) {
+                int excess = machine.pending.size() - options.maxPendingStates();
+                if (excess > 0) {
+                    machine.pending.subList(0, excess).clear();
+                    counts.dropped += excess;
+                }
+                counts.pending += machine.pending.size();
+            }
+            return List.of();
+        }
+        for (MachineStates.Machine machine : waiting) {
+            machine.pending.clear();
+        }
+        counts.scored = pending.size();
+        return anomalies;
+    }
+
+    /** The scores of {@code pending}, in as few kernel calls as the models allow. */
+    private double[] scores(List<Pending> pending, Counts counts) {
         double[] scores = new double[pending.size()];
         // MSET: one fleet per sensor count; PCA: one call per machine.
         Map<Integer, List<Integer>> msetBySize = new LinkedHashMap<>();
@@ -290,27 +455,55 @@ public final class MultivariateScorer {
                 scores[rows.get(r)] = out[r];
             }
         }
-        List<Anomaly> anomalies = new ArrayList<>();
+        return scores;
+    }
+
+    /**
+     * The anomalies among the scored {@code pending} states (each machine's in time order): the
+     * {@link MultivariateOptions#confirmStates()}-th state in a row above the threshold, unless the
+     * machine reported one less than {@link MultivariateOptions#repeatAfter()} before. The
+     * machines' runs change only once every anomaly's blame call succeeded.
+     */
+    private List<Anomaly> judge(List<Pending> pending, double[] scores) {
+        // Per machine: {anomalous states in a row, time of the last anomaly}.
+        Map<MachineStates.Machine, long[]> runs = new IdentityHashMap<>();
+        List<Integer> reported = new ArrayList<>();
         for (int i = 0; i < pending.size(); i++) {
             Pending p = pending.get(i);
-            MachineStates.Machine machine = p.state();
+            long[] run = runs.computeIfAbsent(p.state(), m -> new long[] {m.anomalousRun, m.lastAnomalyMicros});
             if (!(scores[i] > THRESHOLD)) {
-                machine.anomalousRun = 0;
+                run[0] = 0;
                 continue;
             }
-            machine.anomalousRun = Math.min(machine.anomalousRun + 1, options.confirmStates());
-            if (machine.anomalousRun < options.confirmStates()) {
+            run[0] = Math.min(run[0] + 1, options.confirmStates());
+            if (run[0] < options.confirmStates()) {
                 continue;
             }
-            if (machine.lastAnomalyMicros != MachineStates.NONE
-                    && p.micros() - machine.lastAnomalyMicros < options.repeatAfterMicros()) {
+            if (run[1] != MachineStates.NONE && p.micros() - run[1] < options.repeatAfterMicros()) {
                 continue;
             }
-            machine.lastAnomalyMicros = p.micros();
-            int blamed = machine.model.blame(p.values(), backend);
-            anomalies.add(new Anomaly(p.micros(), p.machine(), machine.sensors.get(machine.modelSensors[blamed]),
-                    p.values()[blamed], scores[i], THRESHOLD, options.method().optionValue()));
+            run[1] = p.micros();
+            reported.add(i);
         }
+        int[] blamed = new int[reported.size()];
+        for (int k = 0; k < blamed.length; k++) {
+            Pending p = pending.get(reported.get(k));
+            blamed[k] = p.state().model.blame(p.values(), backend);
+        }
+        runs.forEach((machine, run) -> {
+            machine.anomalousRun = (int) run[0];
+            machine.lastAnomalyMicros = run[1];
+        });
+        List<Anomaly> anomalies = new ArrayList<>();
+        for (int k = 0; k < blamed.length; k++) {
+            int i = reported.get(k);
+            Pending p = pending.get(i);
+            MachineStates.Machine machine = p.state();
+            anomalies.add(new Anomaly(p.micros(), p.machine(), machine.sensors.get(machine.modelSensors[blamed[k]]),
+                    p.values()[blamed[k]], scores[i], THRESHOLD, options.method().optionValue()));
+        }
+        // Pending states of several machines: report in time order, as on time.
+        anomalies.sort(Comparator.comparingLong(Anomaly::timestampMicros));
         return anomalies;
     }
 }

@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  * <p>Counters: {@code multivariateAnomalies}, {@code multivariateStatesScored},
  * {@code multivariateIncompleteStates}, {@code multivariateModelsFitted},
  * {@code multivariateTooFewSensors}, {@code multivariateFitFailures},
- * {@code multivariateLateSamples}, {@code multivariateScoringFailures}.
+ * {@code multivariateLateSamples}, {@code multivariateScoringFailures},
+ * {@code multivariateMachinesRefused}, {@code multivariateSensorsRefused} (samples beyond the
+ * machine and sensor caps), {@code multivariateStatesDropped} (complete states that will not be
+ * scored). A failed scoring call leaves its states pending in the keyed state for the next batch.
  */
 public final class MultivariateScoringFunction extends KeyedProcessFunction<String, ReceivedBatch, DetectedAnomaly> {
 
@@ -46,6 +49,9 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
     private transient Counter fitFailures;
     private transient Counter lateSamples;
     private transient Counter scoringFailures;
+    private transient Counter machinesRefused;
+    private transient Counter sensorsRefused;
+    private transient Counter statesDropped;
 
     /**
      * @param options     the detector's settings; not {@link MultivariateOptions.Method#OFF}
@@ -73,6 +79,9 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         fitFailures = metrics.counter("multivariateFitFailures");
         lateSamples = metrics.counter("multivariateLateSamples");
         scoringFailures = metrics.counter("multivariateScoringFailures");
+        machinesRefused = metrics.counter("multivariateMachinesRefused");
+        sensorsRefused = metrics.counter("multivariateSensorsRefused");
+        statesDropped = metrics.counter("multivariateStatesDropped");
     }
 
     @Override
@@ -85,14 +94,19 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         try {
             outcome = scorer.score(batch.batch(), state);
         } catch (RuntimeException e) {
-            // The batch is stored regardless; only the scoring of the states it completed is lost
-            // (a failing kernel call comes after the state took in the samples): logged and counted.
+            // Not a kernel failure (those come back in the outcome) but a fault of the detector
+            // itself: the batch is stored regardless, so count and log it rather than fail the job.
             // The state is not copied per batch: it can hold minutes of many machines' states.
             scoringFailures.inc();
-            LOG.error("Multivariate scoring of batch {} of {} failed; its states are not scored",
-                    batch.batch().sequence(), batch.source(), e);
+            LOG.error("Multivariate scoring of batch {} of {} failed", batch.batch().sequence(), batch.source(), e);
             machines.update(state);
             return;
+        }
+        if (outcome.scoringFailure() != null) {
+            scoringFailures.inc();
+            LOG.warn("Multivariate scoring of batch {} of {} failed; {} states wait for the next batch, {} dropped",
+                    batch.batch().sequence(), batch.source(), outcome.statesPending(), outcome.statesDropped(),
+                    outcome.scoringFailure());
         }
         // The heap backend already holds this object; RocksDB needs it written back.
         machines.update(state);
@@ -106,6 +120,9 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         tooFewSensors.inc(outcome.tooFewSensors());
         fitFailures.inc(outcome.fitFailures());
         lateSamples.inc(outcome.lateSamples());
+        machinesRefused.inc(outcome.machinesRefused());
+        sensorsRefused.inc(outcome.sensorsRefused());
+        statesDropped.inc(outcome.statesDropped());
     }
 
     @Override

@@ -301,6 +301,19 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("detector.bucket", new Argument(false, "bucket", "a duration between 10ms and 1h: the time step"
                 + " of a machine state; default " + format(MultivariateOptions.DEFAULT_BUCKET),
                 (b, v) -> b.multivariateBucket = parseDuration(v)));
+        ARGUMENTS.put("detector.max-machines", new Argument(false, "maxMachines", "an integer between 1 and "
+                + MultivariateOptions.MAX_MAX_MACHINES + ": machines per gateway in the multivariate detector, the"
+                + " samples of further ones are not assembled; default " + MultivariateOptions.DEFAULT_MAX_MACHINES,
+                (b, v) -> b.multivariateMaxMachines = parseInt(v)));
+        ARGUMENTS.put("detector.max-sensors", new Argument(false, "maxSensors", "an integer between 2 and "
+                + MultivariateOptions.MAX_MAX_SENSORS + ": sensors per machine in the multivariate detector, the"
+                + " samples of further ones are not assembled; default " + MultivariateOptions.DEFAULT_MAX_SENSORS,
+                (b, v) -> b.multivariateMaxSensors = parseInt(v)));
+        ARGUMENTS.put("detector.max-pending-states", new Argument(false, "maxPendingStates", "an integer between 0"
+                + " and " + MultivariateOptions.MAX_MAX_PENDING_STATES + ": states per machine kept for the next"
+                + " scoring call when one fails, the oldest beyond are dropped; default "
+                + MultivariateOptions.DEFAULT_MAX_PENDING_STATES,
+                (b, v) -> b.multivariateMaxPendingStates = parseInt(v)));
         ARGUMENTS.put("analytics.backend", new Argument(false, "kernelBackend", "one of " + String.join(", ", KernelBackends.CHOICES)
                 + ", or grpc://host:port of an analytics service (remote mode)"
                 + "; default " + KernelBackends.AUTO, (b, v) -> b.kernelBackend(parseChoice(v))));
@@ -450,6 +463,9 @@ public record TelemetryJobOptions(
         private MultivariateOptions.Method multivariateMethod;
         private Integer multivariateTrainingStates;
         private Duration multivariateBucket;
+        private Integer multivariateMaxMachines;
+        private Integer multivariateMaxSensors;
+        private Integer multivariateMaxPendingStates;
 
         private Builder() {
         }
@@ -606,13 +622,19 @@ public record TelemetryJobOptions(
                 detectorOptions = tuned.build();
             }
             MultivariateOptions multivariateOptions = multivariate != null ? multivariate : MultivariateOptions.defaults();
-            if (multivariateMethod != null || multivariateTrainingStates != null || multivariateBucket != null) {
+            if (multivariateMethod != null || multivariateTrainingStates != null || multivariateBucket != null
+                    || multivariateMaxMachines != null || multivariateMaxSensors != null
+                    || multivariateMaxPendingStates != null) {
                 multivariateOptions = new MultivariateOptions(
                         multivariateMethod != null ? multivariateMethod : multivariateOptions.method(),
                         multivariateTrainingStates != null ? multivariateTrainingStates : multivariateOptions.trainingStates(),
                         multivariateBucket != null ? multivariateBucket : multivariateOptions.bucket(),
                         multivariateOptions.carryForward(), multivariateOptions.repeatAfter(),
-                        multivariateOptions.confirmStates());
+                        multivariateOptions.confirmStates(),
+                        multivariateMaxMachines != null ? multivariateMaxMachines : multivariateOptions.maxMachines(),
+                        multivariateMaxSensors != null ? multivariateMaxSensors : multivariateOptions.maxSensors(),
+                        multivariateMaxPendingStates != null ? multivariateMaxPendingStates
+                                : multivariateOptions.maxPendingStates());
             }
             EventTimeOptions eventTimeOptions = eventTime != null ? eventTime
                     : new EventTimeOptions(outOfOrderness, idleness, allowedLateness);

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -82,10 +85,77 @@ class MultivariateScoringFunctionTest {
         assertEquals(expected, actual);
     }
 
+    /**
+     * An analytics service that cannot be reached while the faults begin: the states of those
+     * batches wait in the keyed state, across a checkpoint, and the next operator with a working
+     * backend reports their anomalies as if nothing had failed.
+     */
+    @Test
+    void statesWhoseScoringFailedSurviveACheckpointAndAreScoredAfterRecovery() throws Exception {
+        List<DetectedAnomaly> expected = expected();
+        int unreachableFrom = CHECKPOINT_AFTER;
+        int unreachableTo = 56;
+        assertTrue(expected.stream().anyMatch(d -> d.anomaly().timestampMicros() < secondsMicros(unreachableTo * 10L)),
+                "an anomaly must fall in the batches scored while the service is unreachable: " + expected);
+
+        List<DetectedAnomaly> actual = new ArrayList<>();
+        OperatorSubtaskState beforeOutage;
+        try (var harness = harness(KernelBackends.JAVA)) {
+            harness.open();
+            feed(harness, 0, unreachableFrom);
+            actual.addAll(outputOf(harness));
+            beforeOutage = harness.snapshot(1L, 1L);
+        }
+        OperatorSubtaskState duringOutage;
+        try (var unreachable = harness("grpc://127.0.0.1:" + closedPort())) {
+            unreachable.initializeState(beforeOutage);
+            unreachable.open();
+            feed(unreachable, unreachableFrom, unreachableTo);
+            assertEquals(List.of(), outputOf(unreachable), "nothing is scored while the service is unreachable");
+            duringOutage = unreachable.snapshot(2L, 2L);
+        }
+        try (var recovered = harness(KernelBackends.JAVA)) {
+            recovered.initializeState(duringOutage);
+            recovered.open();
+            feed(recovered, unreachableTo, BATCHES);
+            actual.addAll(outputOf(recovered));
+        }
+        assertEquals(expected, actual);
+    }
+
+    /** What one plain scorer per gateway reports over all batches. */
+    private List<DetectedAnomaly> expected() {
+        List<DetectedAnomaly> expected = new ArrayList<>();
+        MachineStates northStates = new MachineStates();
+        MachineStates southStates = new MachineStates();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared());
+        for (int i = 0; i < BATCHES; i++) {
+            scorer.score(north.get(i), northStates).anomalies().forEach(a -> expected.add(new DetectedAnomaly(NORTH, a)));
+            scorer.score(south.get(i), southStates).anomalies().forEach(a -> expected.add(new DetectedAnomaly(SOUTH, a)));
+        }
+        return expected;
+    }
+
+    private static long secondsMicros(long seconds) {
+        return 1_700_000_000_000_000L + seconds * 1_000_000L;
+    }
+
+    /** A loopback port nobody listens on. */
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
     private static KeyedOneInputStreamOperatorTestHarness<String, ReceivedBatch, DetectedAnomaly> harness()
             throws Exception {
+        return harness(KernelBackends.JAVA);
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, ReceivedBatch, DetectedAnomaly> harness(
+            String backend) throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new MultivariateScoringFunction(OPTIONS, KernelBackends.JAVA)),
+                new KeyedProcessOperator<>(new MultivariateScoringFunction(OPTIONS, backend)),
                 AnomalyScoringFunction::key, Types.STRING);
     }
 

@@ -223,6 +223,18 @@ class TelemetryJobOptionsTest {
         assertMessage(new String[] {URI, JDBC, USER, "--detector.training-states=many"}, "--detector.training-states");
         assertMessage(new String[] {URI, JDBC, USER, "--detector.bucket=2h"}, "--detector.bucket");
         assertTrue(TelemetryJobOptions.usage().contains("--detector.multivariate"));
+
+        TelemetryJobOptions capped = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--detector.max-machines=50", "--detector.max-sensors=16", "--detector.max-pending-states=0"});
+        assertEquals(50, capped.multivariate().maxMachines());
+        assertEquals(16, capped.multivariate().maxSensors());
+        assertEquals(0, capped.multivariate().maxPendingStates());
+        assertEquals(io.werkstrom.jobs.detect.MultivariateOptions.DEFAULT_MAX_MACHINES,
+                defaults.multivariate().maxMachines());
+        assertMessage(new String[] {URI, JDBC, USER, "--detector.max-machines=0"}, "--detector.max-machines");
+        assertMessage(new String[] {URI, JDBC, USER, "--detector.max-sensors=1"}, "--detector.max-sensors");
+        assertMessage(new String[] {URI, JDBC, USER, "--detector.max-pending-states=-1"},
+                "--detector.max-pending-states");
     }
 
     @Test
