@@ -33,6 +33,7 @@ import io.werkstrom.analytics.kernel.KernelBackend;
 public final class AnalyticsService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsService.class);
+    private static final long RELEASE_WAIT_MILLIS = 5_000;
 
     private final KernelBackend backend;
     private final BufferAllocator allocator;
@@ -105,7 +106,26 @@ public final class AnalyticsService implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("Stopping the analytics service failed", e);
         } finally {
+            awaitAnswersReleased();
             allocator.close();
+        }
+    }
+
+    /**
+     * Waits, at most {@value #RELEASE_WAIT_MILLIS} ms, until the buffers of the last answers are
+     * released: the transport releases an answer's buffers once it has written them, which can be
+     * after its call counts as finished and the server as terminated. Closing the allocator before
+     * that would report those buffers as leaked.
+     */
+    private void awaitAnswersReleased() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RELEASE_WAIT_MILLIS);
+        while (allocator.getAllocatedMemory() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
