@@ -208,32 +208,18 @@ class KernelBackendRegistryTest {
         double[] scale = {0.5, 2.0};
         double[] expected = new double[values.length];
         Kernels.robustZ(values, series, center, scale, expected, 0, values.length);
-        try (Float8Vector v = doubles("values", values);
-             IntVector s = new IntVector("series", allocator);
-             Float8Vector c = doubles("center", center);
-             Float8Vector k = doubles("scale", scale);
+        KernelOracle vectors = new KernelOracle(allocator);
+        try (Float8Vector v = vectors.doubles("values", values);
+             IntVector s = vectors.ints("series", series);
+             Float8Vector c = vectors.doubles("center", center);
+             Float8Vector k = vectors.doubles("scale", scale);
              Float8Vector out = new Float8Vector("out", allocator)) {
-            s.allocateNew(series.length);
-            for (int i = 0; i < series.length; i++) {
-                s.set(i, series[i]);
-            }
-            s.setValueCount(series.length);
             out.allocateNew(values.length);
             backend.robustZ(v, s, c, k, out);
             for (int i = 0; i < values.length; i++) {
                 assertEquals(expected[i], out.get(i), 0.0);
             }
         }
-    }
-
-    private Float8Vector doubles(String name, double[] data) {
-        Float8Vector vector = new Float8Vector(name, allocator);
-        vector.allocateNew(data.length);
-        for (int i = 0; i < data.length; i++) {
-            vector.set(i, data[i]);
-        }
-        vector.setValueCount(data.length);
-        return vector;
     }
 
     /** The Java kernels on the calling thread, counting how often the backend is closed. */

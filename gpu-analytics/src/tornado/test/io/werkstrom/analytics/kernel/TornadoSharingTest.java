@@ -92,16 +92,12 @@ class TornadoSharingTest {
         double[] scale = {1.0, 0.5, 2.0, 3.0, 0.25};
         double[] expected = new double[rows];
         Kernels.robustZ(values, series, center, scale, expected, 0, rows);
-        try (Float8Vector v = doubles("values", values);
-             IntVector s = new IntVector("series", allocator);
-             Float8Vector c = doubles("center", center);
-             Float8Vector k = doubles("scale", scale);
+        KernelOracle vectors = new KernelOracle(allocator);
+        try (Float8Vector v = vectors.doubles("values", values);
+             IntVector s = vectors.ints("series", series);
+             Float8Vector c = vectors.doubles("center", center);
+             Float8Vector k = vectors.doubles("scale", scale);
              Float8Vector out = new Float8Vector("out", allocator)) {
-            s.allocateNew(rows);
-            for (int i = 0; i < rows; i++) {
-                s.set(i, series[i]);
-            }
-            s.setValueCount(rows);
             out.allocateNew(rows);
             backend.robustZ(v, s, c, k, out);
             for (int i = 0; i < rows; i++) {
@@ -112,15 +108,5 @@ class TornadoSharingTest {
                 }
             }
         }
-    }
-
-    private Float8Vector doubles(String name, double[] data) {
-        Float8Vector vector = new Float8Vector(name, allocator);
-        vector.allocateNew(data.length);
-        for (int i = 0; i < data.length; i++) {
-            vector.set(i, data[i]);
-        }
-        vector.setValueCount(data.length);
-        return vector;
     }
 }

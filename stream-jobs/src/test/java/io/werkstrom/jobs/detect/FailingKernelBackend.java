@@ -2,25 +2,25 @@ package io.werkstrom.jobs.detect;
 
 import java.util.function.Supplier;
 
+import io.werkstrom.analytics.kernel.ForwardingKernelBackend;
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
-import io.werkstrom.analytics.kernel.KernelBackend;
-
-import org.apache.arrow.vector.Float8Vector;
-import org.apache.arrow.vector.IntVector;
 
 /**
  * The shared Java backend, failing kernel calls on command: {@link #fail(int, int, Supplier)} lets
  * the next calls through, then fails some, as an analytics service that goes away would.
  * Not thread-safe.
  */
-final class FailingKernelBackend implements KernelBackend {
+final class FailingKernelBackend extends ForwardingKernelBackend {
 
-    private final KernelBackend delegate = JavaKernelBackend.shared();
     private int passing;
     private int failing;
     private Supplier<RuntimeException> failure;
     private int calls;
     private int failed;
+
+    FailingKernelBackend() {
+        super(JavaKernelBackend.shared());
+    }
 
     /** Lets the next {@code pass} calls through, then fails {@code count} calls with {@code failure}. */
     void fail(int pass, int count, Supplier<RuntimeException> failure) {
@@ -49,7 +49,8 @@ final class FailingKernelBackend implements KernelBackend {
         return failed;
     }
 
-    private void call() {
+    @Override
+    protected void beforeCall() {
         calls++;
         if (passing > 0) {
             passing--;
@@ -64,45 +65,7 @@ final class FailingKernelBackend implements KernelBackend {
 
     @Override
     public String name() {
-        return "failing(" + delegate.name() + ")";
-    }
-
-    @Override
-    public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
-                        Float8Vector out) {
-        call();
-        delegate.robustZ(values, seriesIndex, center, scale, out);
-    }
-
-    @Override
-    public void robustZModes(Float8Vector values, IntVector seriesIndex, Float8Vector lower, Float8Vector upper,
-                             Float8Vector scale, IntVector modeCount, Float8Vector out) {
-        call();
-        delegate.robustZModes(values, seriesIndex, lower, upper, scale, modeCount, out);
-    }
-
-    @Override
-    public void pcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale, Float8Vector loadings,
-                         Float8Vector eigenvalues, Float8Vector t2, Float8Vector spe) {
-        call();
-        delegate.pcaT2Spe(rows, dims, mean, scale, loadings, eigenvalues, t2, spe);
-    }
-
-    @Override
-    public void msetResiduals(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean,
-                              Float8Vector scale, Float8Vector memory, IntVector memoryCount, Float8Vector inverse,
-                              Float8Vector bandwidth, Float8Vector out) {
-        call();
-        delegate.msetResiduals(rows, dims, modelIndex, mean, scale, memory, memoryCount, inverse, bandwidth, out);
-    }
-
-    @Override
-    public void treeMargins(Float8Vector features, int featureCount, IntVector treeRoots, IntVector nodeFeature,
-                            Float8Vector nodeThreshold, IntVector nodeLeft, IntVector nodeRight,
-                            Float8Vector nodeValue, double baseScore, Float8Vector out) {
-        call();
-        delegate.treeMargins(features, featureCount, treeRoots, nodeFeature, nodeThreshold, nodeLeft, nodeRight,
-                nodeValue, baseScore, out);
+        return "failing(" + delegate().name() + ")";
     }
 
     @Override
