@@ -9,10 +9,11 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code novelty} ({@link PatternNoveltyOptions#defaults()}): the pattern detector; its own
  *       suppression is ignored, the ensemble suppresses the combined score.</li>
- *   <li>{@code noveltyWeight} (1): the factor on the pattern novelty's excess; 0 leaves the pattern
- *       detector out (and saves its time), so that the range detectors run alone.</li>
+ *   <li>{@code noveltyWeight} (1.05): the factor on the pattern novelty's excess; 0 leaves the
+ *       pattern detector out (and saves its time), so that the range detectors run alone. A
+ *       little above 1, so that a pattern novelty outranks a new extreme of equal excess.</li>
  *   <li>{@code rangeWeight} (2): the factor on the {@link RangeExcessDetector}'s excess before it
- *       is compared with the pattern novelty's normalised excess; at 2 a new extreme counts as
+ *       is compared with the pattern novelty's weighted excess; at 2 a new extreme counts about as
  *       much as a pattern novelty two quantile spans above its median.</li>
  *   <li>{@code rangeExcessScale} (10): the excess a new extreme gains per range width outside the
  *       range.</li>
@@ -112,7 +113,7 @@ public final class EnsembleOptions {
     /** Builds {@link EnsembleOptions}; not thread-safe. */
     public static final class Builder {
         private PatternNoveltyOptions novelty = PatternNoveltyOptions.defaults();
-        private double noveltyWeight = 1;
+        private double noveltyWeight = 1.05;
         private double rangeWeight = 2;
         private double rangeExcessScale = 10;
         private int rangeMinHistory = 20;

@@ -63,8 +63,9 @@ class EnsembleDetectorTest {
         x[1700] = -9; // a new low, inside no pattern seen before either
         PatternNoveltyOptions noveltyOptions = PatternNoveltyOptions.builder().patternLengths(3, 8)
                 .normalisationWindow(200).build();
-        EnsembleOptions options = EnsembleOptions.builder().novelty(noveltyOptions).rangeWeight(1.5)
-                .rangeExcessScale(4).rangeMinHistory(30).levelWindow(7).build();
+        double noveltyWeight = 1.25;
+        EnsembleOptions options = EnsembleOptions.builder().novelty(noveltyOptions).noveltyWeight(noveltyWeight)
+                .rangeWeight(1.5).rangeExcessScale(4).rangeMinHistory(30).levelWindow(7).build();
         EnsembleDetector ensemble = new EnsembleDetector(options);
         PatternNoveltyDetector novelty = new PatternNoveltyDetector(noveltyOptions);
         RangeExcessDetector range = new RangeExcessDetector(30, 4);
@@ -77,9 +78,10 @@ class EnsembleDetectorTest {
                 mean += x[j] / (i - Math.max(0, i - 6) + 1);
             }
             double r = Math.max(range.excess(x[i]), level.excess(mean));
-            double e = Math.max(p > 0 ? p / (1 - p) : 0, 1.5 * r);
+            double patternExcess = noveltyWeight * (p > 0 ? p / (1 - p) : 0);
+            double e = Math.max(patternExcess, 1.5 * r);
             double expected = e > 0 ? e / (1 + e) : 0;
-            if (e > 0 && e != (p > 0 ? p / (1 - p) : 0)) {
+            if (e > 0 && e != patternExcess) {
                 rangeWins++;
             }
             assertEquals(expected, ensemble.score(x[i]), 1e-9, "row " + i);
