@@ -270,6 +270,10 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("rul.reorder-delay", new Argument(false, "reorderDelay", "a duration; how long a machine's cycle"
                 + " waits for its other samples and earlier cycles; default "
                 + format(RulPredictionOptions.DEFAULT_REORDER_DELAY), (b, v) -> b.rulReorderDelay = parseDuration(v)));
+        ARGUMENTS.put("rul.max-reorder-delay", new Argument(false, "maxReorderDelay", "a duration, at least "
+                + "rul.reorder-delay; how far a machine's reorder delay may grow (it doubles whenever the machine's "
+                + "samples come later than it allowed); default " + format(RulPredictionOptions.DEFAULT_MAX_REORDER_DELAY),
+                (b, v) -> b.rulMaxReorderDelay = parseDuration(v)));
         ARGUMENTS.put("event-time.out-of-orderness", new Argument(false, "outOfOrderness", "a duration; how far behind "
                 + "a gateway's newest sample its others may arrive; default " + format(EventTimeOptions.DEFAULT_OUT_OF_ORDERNESS),
                 (b, v) -> b.outOfOrderness = parseDuration(v)));
@@ -459,6 +463,7 @@ public record TelemetryJobOptions(
         private boolean rulEnabled = true;
         private int rulMaxHistory = RulPredictionOptions.DEFAULT_MAX_HISTORY;
         private Duration rulReorderDelay = RulPredictionOptions.DEFAULT_REORDER_DELAY;
+        private Duration rulMaxReorderDelay = RulPredictionOptions.DEFAULT_MAX_REORDER_DELAY;
         private MultivariateOptions multivariate;
         private MultivariateOptions.Method multivariateMethod;
         private Integer multivariateTrainingStates;
@@ -641,7 +646,8 @@ public record TelemetryJobOptions(
             return new TelemetryJobOptions(mqtt, storeOptions, sinkOptions, parallelism, checkpointInterval, maxClockSkew,
                     detectorEnabled, detectorOptions, kernelBackend, predictionEnabled, modelRefresh,
                     alerts != null ? alerts : new AlertOptions(alertsEnabled, alertRuleReload, alertTickInterval),
-                    eventTimeOptions, rul != null ? rul : new RulPredictionOptions(rulEnabled, rulMaxHistory, rulReorderDelay),
+                    eventTimeOptions, rul != null ? rul : new RulPredictionOptions(rulEnabled, rulMaxHistory, rulReorderDelay,
+                            rulMaxReorderDelay),
                     multivariateOptions);
         }
     }

@@ -52,6 +52,8 @@ public final class MachineRun implements Serializable {
     private final TreeMap<Long, Boolean> failures = new TreeMap<>();
     /** Per timestamp being assembled (or failure), the processing time (ms) from which it is taken. */
     private final TreeMap<Long, Long> dueMillis = new TreeMap<>();
+    /** The machine's reorder delay once late samples widened it, else -1 (the job's setting). */
+    private long widenedDelayMillis = -1;
 
     void identify(GatewayAddress source, String machine, long receivedAtMicros) {
         this.tenant = source.tenant();
@@ -128,6 +130,25 @@ public final class MachineRun implements Serializable {
             cycle[column] = value;
         }
         dueMillis.putIfAbsent(micros, due);
+    }
+
+    /** How long this machine's timestamps wait: {@code base}, or more once late samples widened it. */
+    long reorderDelay(long base) {
+        return Math.max(base, widenedDelayMillis);
+    }
+
+    /**
+     * Doubles this machine's reorder delay (to at least a second), up to {@code max}: its samples
+     * come later than the delay allowed. Returns whether the delay grew.
+     */
+    boolean widenReorderDelay(long base, long max) {
+        long current = reorderDelay(base);
+        long widened = Math.min(max, Math.max(2 * current, 1_000));
+        if (widened <= current) {
+            return false;
+        }
+        widenedDelayMillis = widened;
+        return true;
     }
 
     void failAt(long micros, long due) {

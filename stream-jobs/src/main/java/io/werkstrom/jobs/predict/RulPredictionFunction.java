@@ -46,6 +46,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
     private transient Counter late;
     private transient Counter failures;
     private transient Counter resets;
+    private transient Counter delaysWidened;
 
     /**
      * @param modelRefresh how often the {@code models} table is read again for new versions
@@ -64,7 +65,8 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
     public void open(OpenContext openContext) {
         backend = KernelBackends.acquire(backendName);
         registry = ModelRegistry.rul(store, modelRefresh);
-        predictor = new RulPredictor(registry::modelFor, options.maxHistory(), options.reorderDelay(), backend);
+        predictor = new RulPredictor(registry::modelFor, options.maxHistory(), options.reorderDelay(),
+                options.maxReorderDelay(), backend);
         runs = getRuntimeContext().getState(new ValueStateDescriptor<>("machine-runs",
                 TypeInformation.of(MachineRun.class)));
         counts = new RulPredictor.Counts();
@@ -75,6 +77,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
         late = metrics.counter("rulLateSamples");
         failures = metrics.counter("rulRunFailures");
         resets = metrics.counter("rulHistoryResets");
+        delaysWidened = metrics.counter("rulReorderDelaysWidened");
     }
 
     @Override
@@ -120,6 +123,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
         late.inc(counts.lateSamples);
         failures.inc(counts.failures);
         resets.inc(counts.historyResets);
+        delaysWidened.inc(counts.reorderDelaysWidened);
         counts = new RulPredictor.Counts();
     }
 

@@ -13,8 +13,12 @@ import java.time.Duration;
  *                     {@link MachineRun} for what a longer run loses)
  * @param reorderDelay how long (processing time) a cycle's timestamp waits for the rest of its samples and for
  *                     earlier cycles that readers deliver out of order; default 5 s (see {@link RulPredictor})
+ * @param maxReorderDelay how far a machine's reorder delay may grow: each batch that brings samples for a
+ *                     timestamp already taken doubles that machine's delay up to this; default 60 s, at least
+ *                     {@code reorderDelay} (equal: the delay never grows)
  */
-public record RulPredictionOptions(boolean enabled, int maxHistory, Duration reorderDelay) implements Serializable {
+public record RulPredictionOptions(boolean enabled, int maxHistory, Duration reorderDelay, Duration maxReorderDelay)
+        implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -23,6 +27,7 @@ public record RulPredictionOptions(boolean enabled, int maxHistory, Duration reo
     public static final int MIN_MAX_HISTORY = 100;
     public static final int MAX_MAX_HISTORY = 100_000;
     public static final Duration DEFAULT_REORDER_DELAY = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_MAX_REORDER_DELAY = Duration.ofSeconds(60);
 
     public RulPredictionOptions {
         if (maxHistory < MIN_MAX_HISTORY || maxHistory > MAX_MAX_HISTORY) {
@@ -32,9 +37,18 @@ public record RulPredictionOptions(boolean enabled, int maxHistory, Duration reo
         if (reorderDelay == null || reorderDelay.isNegative()) {
             throw new IllegalArgumentException("reorderDelay must not be negative, got " + reorderDelay + ".");
         }
+        if (maxReorderDelay == null || maxReorderDelay.compareTo(reorderDelay) < 0) {
+            throw new IllegalArgumentException("maxReorderDelay must be at least reorderDelay (" + reorderDelay
+                    + "), got " + maxReorderDelay + ".");
+        }
+    }
+
+    /** These settings with a reorder delay that never grows. */
+    public static RulPredictionOptions fixedDelay(boolean enabled, int maxHistory, Duration reorderDelay) {
+        return new RulPredictionOptions(enabled, maxHistory, reorderDelay, reorderDelay);
     }
 
     public static RulPredictionOptions defaults() {
-        return new RulPredictionOptions(true, DEFAULT_MAX_HISTORY, DEFAULT_REORDER_DELAY);
+        return new RulPredictionOptions(true, DEFAULT_MAX_HISTORY, DEFAULT_REORDER_DELAY, DEFAULT_MAX_REORDER_DELAY);
     }
 }

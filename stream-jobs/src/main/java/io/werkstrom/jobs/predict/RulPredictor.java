@@ -7,6 +7,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiFunction;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.jobs.storage.RulPrediction;
@@ -24,7 +27,9 @@ import io.werkstrom.protocol.WellKnownSensors;
  * subscription), so a timestamp waits {@code reorderDelay} (processing time) from its first
  * sample; then it and every earlier waiting timestamp are taken in time order: a complete cycle
  * is predicted, an incomplete one counted. A sample for a timestamp already taken is late:
- * counted and ignored. A sample of the sensor {@value WellKnownSensors#FAILURE} that is not bad,
+ * counted and ignored, and its batch doubles the machine's reorder delay (to at least a second,
+ * at most {@code maxReorderDelay}), so that a reader lagging the others loses a cycle or two
+ * rather than every cycle. A sample of the sensor {@value WellKnownSensors#FAILURE} that is not bad,
  * with a value of at least {@value WellKnownSensors#FAILED}, is the machine's failure: its run
  * ends with the last cycle at or before it (where the actual remaining life is 0), and the next
  * cycle starts a new run.
@@ -32,6 +37,8 @@ import io.werkstrom.protocol.WellKnownSensors;
  * <p>Not thread-safe; one per operator instance.
  */
 public final class RulPredictor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RulPredictor.class);
 
     /** Quality code of a bad sample (OPC UA "bad"). */
     private static final byte BAD = 2;
@@ -48,27 +55,32 @@ public final class RulPredictor {
         public long failures;
         /** Times a machine's history was forgotten because the model in force reads other sensors. */
         public long historyResets;
+        /** Times a machine's reorder delay was doubled because its samples came late. */
+        public long reorderDelaysWidened;
     }
 
     private final BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models;
     private final int maxHistory;
     private final long reorderDelayMillis;
+    private final long maxReorderDelayMillis;
     private final KernelBackend backend;
 
-    /** A predictor whose trees run on the process's shared Java backend. */
+    /** A predictor with a fixed reorder delay whose trees run on the process's shared Java backend. */
     public RulPredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models,
                         int maxHistory, Duration reorderDelay) {
-        this(models, maxHistory, reorderDelay, JavaKernelBackend.shared());
+        this(models, maxHistory, reorderDelay, reorderDelay, JavaKernelBackend.shared());
     }
 
     /**
      * @param models       the model in force for (tenant, machine), e.g. {@link ModelRegistry#modelFor}
      * @param maxHistory   cycles kept per machine (see {@link MachineRun}); at least {@value MachineRun#HEAD} + 2
      * @param reorderDelay how long a timestamp waits for its other samples and for earlier ones
+     * @param maxReorderDelay how far a machine's delay may grow after its samples came late; at least
+     *                     {@code reorderDelay}
      * @param backend      evaluates the models' trees ({@link KernelBackend#treeMargins}); borrowed
      */
     public RulPredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models,
-                        int maxHistory, Duration reorderDelay, KernelBackend backend) {
+                        int maxHistory, Duration reorderDelay, Duration maxReorderDelay, KernelBackend backend) {
         if (maxHistory < MachineRun.HEAD + 2) {
             throw new IllegalArgumentException("maxHistory must be at least " + (MachineRun.HEAD + 2) + " (was "
                     + maxHistory + ").");
@@ -76,9 +88,14 @@ public final class RulPredictor {
         if (reorderDelay.isNegative()) {
             throw new IllegalArgumentException("reorderDelay must not be negative (was " + reorderDelay + ").");
         }
+        if (maxReorderDelay.compareTo(reorderDelay) < 0) {
+            throw new IllegalArgumentException("maxReorderDelay must be at least reorderDelay (" + reorderDelay
+                    + "), was " + maxReorderDelay + ".");
+        }
         this.models = models;
         this.maxHistory = maxHistory;
         this.reorderDelayMillis = reorderDelay.toMillis();
+        this.maxReorderDelayMillis = maxReorderDelay.toMillis();
         this.backend = Objects.requireNonNull(backend, "backend must not be null.");
     }
 
@@ -89,8 +106,9 @@ public final class RulPredictor {
     public List<RulPrediction> accept(MachineSamples samples, MachineRun run, long nowMillis, Counts counts) {
         run.identify(samples.source(), samples.machine(), samples.receivedAtMicros());
         Optional<ModelRegistry.Loaded<StoredRulModel>> model = model(run, counts);
-        long due = nowMillis + reorderDelayMillis;
+        long due = nowMillis + run.reorderDelay(reorderDelayMillis);
         long lastWithoutModel = Long.MIN_VALUE;
+        boolean late = false;
         for (int i = 0; i < samples.size(); i++) {
             String sensor = samples.sensors()[i];
             long time = samples.timestampsMicros()[i];
@@ -101,6 +119,7 @@ public final class RulPredictor {
                 }
                 if (run.done(time)) {
                     counts.lateSamples++;
+                    late = true;
                 } else {
                     run.failAt(time, due);
                 }
@@ -116,10 +135,17 @@ public final class RulPredictor {
                 }
                 if (run.done(time)) {
                     counts.lateSamples++;
+                    late = true;
                 } else {
                     run.assemble(time, column, good ? samples.values()[i] : Double.NaN, due);
                 }
             }
+        }
+        if (late && run.widenReorderDelay(reorderDelayMillis, maxReorderDelayMillis)) {
+            counts.reorderDelaysWidened++;
+            LOG.info("RUL: machine {} of {} sent samples for cycles already taken; its reorder delay is now {} ms"
+                    + " (at most {} ms)", run.machine(), run.source(), run.reorderDelay(reorderDelayMillis),
+                    maxReorderDelayMillis);
         }
         return due(run, nowMillis, counts);
     }

@@ -133,10 +133,13 @@ class TelemetryJobOptionsTest {
     void rulArgumentsAreParsedAndTracedBack() {
         assertEquals(RulPredictionOptions.defaults(), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER}).rul());
         TelemetryJobOptions options = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
-                "--rul.enabled=false", "--rul.max-history=400", "--rul.reorder-delay=500ms"});
-        assertEquals(new RulPredictionOptions(false, 400, Duration.ofMillis(500)), options.rul());
+                "--rul.enabled=false", "--rul.max-history=400", "--rul.reorder-delay=500ms",
+                "--rul.max-reorder-delay=2s"});
+        assertEquals(new RulPredictionOptions(false, 400, Duration.ofMillis(500), Duration.ofSeconds(2)), options.rul());
         assertMessage(new String[] {URI, JDBC, USER, "--rul.max-history=50"}, "--rul.max-history");
         assertMessage(new String[] {URI, JDBC, USER, "--rul.reorder-delay=soon"}, "--rul.reorder-delay");
+        assertMessage(new String[] {URI, JDBC, USER, "--rul.reorder-delay=10s", "--rul.max-reorder-delay=5s"},
+                "--rul.max-reorder-delay");
     }
 
     @Test

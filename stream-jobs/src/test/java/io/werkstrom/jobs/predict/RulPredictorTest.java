@@ -20,6 +20,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.predict.EngineRun;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.RulPrediction;
@@ -252,7 +253,67 @@ class RulPredictorTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> predictor(5));
         assertTrue(e.getMessage().contains("maxHistory"), e.getMessage());
         IllegalArgumentException options = assertThrows(IllegalArgumentException.class,
-                () -> new RulPredictionOptions(true, 50, Duration.ZERO));
+                () -> RulPredictionOptions.fixedDelay(true, 50, Duration.ZERO));
         assertTrue(options.getMessage().startsWith("maxHistory must be between 100"), options.getMessage());
+        IllegalArgumentException delay = assertThrows(IllegalArgumentException.class,
+                () -> new RulPredictionOptions(true, 100, Duration.ofSeconds(5), Duration.ofSeconds(4)));
+        assertTrue(delay.getMessage().startsWith("maxReorderDelay must be at least reorderDelay"), delay.getMessage());
+    }
+
+    @Test
+    void aMachineWhoseSamplesComeLateWaitsLongerUpToTheMaximum() {
+        EngineRun engine = engines.get(0);
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        RulPredictor predictor = new RulPredictor((tenant, machine) -> Optional.of(model), 1_000,
+                Duration.ofSeconds(1), Duration.ofSeconds(3), JavaKernelBackend.shared());
+        // Cycle 0 arrives at 0 ms and is taken at 1,000 ms; half of cycle 1's samples come at 100 ms,
+        // the other half, with cycle 0's last sample again, from a reader 1.5 s behind.
+        TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
+        RulFixtures.cycle(first, "engine-1", engine, 0, START);
+        predictor.accept(slice(first.build()), state, 0, counts);
+        TelemetryBatch.Builder second = TelemetryBatch.builder("gw-1", 1);
+        for (int s = 0; s < 3; s++) {
+            second.add(START + PERIOD, "engine-1", RulFixtures.SENSOR_NAMES.get(s), engine.sensor(1, s), Quality.GOOD);
+        }
+        predictor.accept(slice(second.build()), state, 100, counts);
+        assertEquals(1, predictor.due(state, 1_000, counts).size(), "cycle 0 is taken after the configured 1 s");
+        assertTrue(predictor.due(state, 1_100, counts).isEmpty());
+        assertEquals(1, counts.incompleteCycles, "cycle 1 is taken incomplete");
+        TelemetryBatch.Builder lagging = TelemetryBatch.builder("gw-1", 2);
+        for (int s = 3; s < RulFixtures.SENSORS; s++) {
+            lagging.add(START + PERIOD, "engine-1", RulFixtures.SENSOR_NAMES.get(s), engine.sensor(1, s),
+                    Quality.GOOD);
+        }
+        predictor.accept(slice(lagging.build()), state, 1_600, counts);
+        assertEquals(RulFixtures.SENSORS - 3, counts.lateSamples);
+        assertEquals(1, counts.reorderDelaysWidened, "one late batch doubles the delay once");
+
+        // The next cycle waits 2 s: its lagging half, 1.5 s behind, is in time.
+        TelemetryBatch.Builder third = TelemetryBatch.builder("gw-1", 3);
+        TelemetryBatch.Builder thirdLagging = TelemetryBatch.builder("gw-1", 4);
+        for (int s = 0; s < RulFixtures.SENSORS; s++) {
+            (s < 3 ? third : thirdLagging).add(START + 2 * PERIOD, "engine-1", RulFixtures.SENSOR_NAMES.get(s),
+                    engine.sensor(2, s), Quality.GOOD);
+        }
+        predictor.accept(slice(third.build()), state, 2_000, counts);
+        assertEquals(Long.valueOf(4_000), state.nextDue());
+        predictor.accept(slice(thirdLagging.build()), state, 3_500, counts);
+        List<RulPrediction> out = predictor.due(state, 4_000, counts);
+        assertEquals(1, out.size(), "the complete cycle is predicted");
+        assertEquals(START + 2 * PERIOD, out.get(0).cycleMicros());
+        assertEquals(RulFixtures.SENSORS - 3, counts.lateSamples, "nothing late any more");
+
+        // More late batches double it again, but never beyond the maximum of 3 s.
+        for (int i = 0; i < 3; i++) {
+            TelemetryBatch.Builder late = TelemetryBatch.builder("gw-1", 5 + i);
+            late.add(START + PERIOD, "engine-1", RulFixtures.SENSOR_NAMES.get(1), 1.0, Quality.GOOD);
+            predictor.accept(slice(late.build()), state, 5_000 + i, counts);
+        }
+        assertEquals(2, counts.reorderDelaysWidened, "2 s became 3 s, the maximum; then it stays");
+        TelemetryBatch.Builder fourth = TelemetryBatch.builder("gw-1", 9);
+        RulFixtures.cycle(fourth, "engine-1", engine, 3, START + 3 * PERIOD);
+        predictor.accept(slice(fourth.build()), state, 6_000, counts);
+        assertEquals(Long.valueOf(9_000), state.nextDue());
     }
 }
