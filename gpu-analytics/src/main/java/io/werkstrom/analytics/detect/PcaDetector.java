@@ -283,7 +283,10 @@ public final class PcaDetector {
         return new Fleet(dims, stride, mean, scale, loadings, eigenvalues, counts, t2Limits, speLimits);
     }
 
-    /** The model as the Arrow columns {@link KernelBackend#pcaT2Spe} takes (a fleet of one), in {@code allocator}; the caller closes them. */
+    /**
+     * The model as the Arrow columns {@link KernelBackend#pcaT2Spe} takes (a fleet of one, every
+     * row at model index 0), in {@code allocator}; the caller closes them.
+     */
     public Columns columns(BufferAllocator allocator) {
         return pack(List.of(this)).columns(allocator);
     }

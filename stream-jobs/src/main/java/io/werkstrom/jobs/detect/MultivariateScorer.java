@@ -426,14 +426,16 @@ public final class MultivariateScorer {
         for (Map.Entry<Integer, List<Integer>> group : msetBySize.entrySet()) {
             Fleet fleet = fleet(pending, group.getKey(), group.getValue());
             double[] out = new double[fleet.modelOfRow.length];
-            MsetDetector.pack(fleet.machines.stream().map(m -> m.model.mset).toList()).score(fleet.flat, fleet.modelOfRow, out, backend);
+            MsetDetector.pack(fleet.machines.stream().map(m -> m.model.mset).toList())
+                    .score(fleet.flat, fleet.modelOfRow, out, backend);
             counts.calls++;
             fleet.copyInto(out, scores);
         }
         for (Map.Entry<Integer, List<Integer>> group : pcaBySize.entrySet()) {
             Fleet fleet = fleet(pending, group.getKey(), group.getValue());
             double[] out = new double[fleet.modelOfRow.length];
-            PcaDetector.pack(fleet.machines.stream().map(m -> m.model.pca).toList()).score(fleet.flat, fleet.modelOfRow, out, backend);
+            PcaDetector.pack(fleet.machines.stream().map(m -> m.model.pca).toList())
+                    .score(fleet.flat, fleet.modelOfRow, out, backend);
             counts.calls++;
             fleet.copyInto(out, scores);
         }
