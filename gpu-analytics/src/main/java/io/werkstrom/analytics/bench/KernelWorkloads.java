@@ -16,7 +16,6 @@ import io.werkstrom.analytics.detect.PcaDetector;
 import io.werkstrom.analytics.detect.PcaOptions;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.Kernels;
-import io.werkstrom.analytics.kernel.MultivariateKernels;
 import io.werkstrom.analytics.predict.GbtOptions;
 import io.werkstrom.analytics.predict.GradientBoostedTrees;
 
@@ -152,30 +151,34 @@ public final class KernelWorkloads implements AutoCloseable {
     }
 
     private void pca(KernelBackend backend, int rows, Random random) {
-        PcaDetector detector = PcaDetector.fit(machineRows(1000, random, 0), PcaOptions.defaults());
-        double[] flat = flatten(machineRows(rows, random, 0));
-        int k = detector.components();
-        double[] loadings = new double[k * SENSORS];
-        for (int c = 0; c < k; c++) {
-            System.arraycopy(detector.loading(c), 0, loadings, c * SENSORS, SENSORS);
+        List<PcaDetector> models = new ArrayList<>();
+        for (int m = 0; m < MACHINES; m++) {
+            // Explained-variance shares from 0.6 to 0.99: models of different component counts in one fleet.
+            double share = 0.6 + 0.39 * m / (MACHINES - 1);
+            models.add(PcaDetector.fit(machineRows(200, random, m),
+                    PcaOptions.builder().explainedVariance(share).build()));
         }
-        double[] mean = detector.mean();
-        double[] scale = detector.scale();
-        double[] eigen = detector.eigenvalues();
+        PcaDetector.Fleet fleet = PcaDetector.pack(models);
+        int[] machine = new int[rows];
+        double[] flat = new double[rows * SENSORS];
+        for (int i = 0; i < rows; i++) {
+            machine[i] = random.nextInt(MACHINES);
+            System.arraycopy(machineRows(1, random, machine[i])[0], 0, flat, i * SENSORS, SENSORS);
+        }
         double[] t2 = new double[rows];
         double[] spe = new double[rows];
-        double[] scratch = new double[SENSORS + k];
         Float8Vector x = doubles("rows", flat);
-        PcaDetector.Columns model = own(detector.columns(allocator));
+        IntVector modelIndex = ints("modelIndex", machine);
+        PcaDetector.Columns columns = own(fleet.columns(allocator));
         Float8Vector t2Out = own(new Float8Vector("t2", allocator));
         Float8Vector speOut = own(new Float8Vector("spe", allocator));
         t2Out.allocateNew(rows);
         speOut.allocateNew(rows);
-        long bytes = (long) rows * (SENSORS + 2) * Double.BYTES + (long) (2 * SENSORS + k * SENSORS + k) * Double.BYTES;
+        long bytes = (long) rows * ((SENSORS + 2) * Double.BYTES + Integer.BYTES) + fleet.modelBytes();
+        // Both ways compute T² and SPE; the per-machine limits are left out of both, as for MSET.
         workloads.add(workload("pca-t2-spe", (long) rows * SENSORS, bytes,
-                () -> model.score(backend, x, t2Out, speOut),
-                () -> MultivariateKernels.scoreT2AndSpe(flat, SENSORS, mean, scale, loadings, eigen, k, t2, spe,
-                        scratch, 0, rows)));
+                () -> columns.score(backend, x, modelIndex, t2Out, speOut),
+                () -> fleet.statisticsPlainLoop(flat, machine, t2, spe)));
     }
 
     private void mset(KernelBackend backend, int rows, Random random) {

@@ -1,14 +1,17 @@
 package io.werkstrom.analytics.detect;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
 
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelColumns;
+import io.werkstrom.analytics.kernel.MultivariateKernels;
 import io.werkstrom.analytics.kernel.OwnedVectors;
 
 /**
@@ -26,7 +29,8 @@ import io.werkstrom.analytics.kernel.OwnedVectors;
  * given, or the process's shared Java backend ({@link JavaKernelBackend#shared()}). Fitting scores
  * the training rows on the shared Java backend.
  *
- * <p>Immutable after {@link #fit}; thread-safe.
+ * <p>Immutable after {@link #fit}; thread-safe. {@link #scoreFleet} scores the rows of many
+ * machines, each with its own model (the component counts may differ), in one kernel call.
  */
 public final class PcaDetector {
 
@@ -180,58 +184,10 @@ public final class PcaDetector {
      * @throws IllegalArgumentException when a row does not have {@link #sensors()} values
      */
     public double[][] statistics(double[][] rows, KernelBackend backend) {
-        Objects.requireNonNull(backend, "backend must not be null.");
-        double[] flat = SensorRows.flatten(rows, dims);
-        BufferAllocator allocator = KernelColumns.allocator();
-        try (Float8Vector x = KernelColumns.doubles(allocator, "rows", flat);
-             Columns model = columns(allocator);
-             Float8Vector t2 = KernelColumns.output(allocator, "t2", rows.length);
-             Float8Vector spe = KernelColumns.output(allocator, "spe", rows.length)) {
-            model.score(backend, x, t2, spe);
-            return new double[][] {KernelColumns.toArray(t2), KernelColumns.toArray(spe)};
-        }
-    }
-
-    /** The model as the Arrow columns {@link KernelBackend#pcaT2Spe} takes, in {@code allocator}; the caller closes them. */
-    public Columns columns(BufferAllocator allocator) {
-        return new Columns(dims, allocator, mean, scale, loadings, eigenvalues);
-    }
-
-    /**
-     * A model's parameters as Arrow columns, to score many batches without copying them again.
-     * Owns its vectors; not thread-safe to close while a kernel reads them.
-     */
-    public static final class Columns implements AutoCloseable {
-        private final int dims;
-        private final OwnedVectors vectors = new OwnedVectors();
-        private final Float8Vector mean;
-        private final Float8Vector scale;
-        private final Float8Vector loadings;
-        private final Float8Vector eigenvalues;
-
-        private Columns(int dims, BufferAllocator allocator, double[] mean, double[] scale, double[] loadings,
-                        double[] eigenvalues) {
-            this.dims = dims;
-            try {
-                this.mean = vectors.add(KernelColumns.doubles(allocator, "mean", mean));
-                this.scale = vectors.add(KernelColumns.doubles(allocator, "scale", scale));
-                this.loadings = vectors.add(KernelColumns.doubles(allocator, "loadings", loadings));
-                this.eigenvalues = vectors.add(KernelColumns.doubles(allocator, "eigenvalues", eigenvalues));
-            } catch (RuntimeException e) {
-                vectors.close();
-                throw e;
-            }
-        }
-
-        /** T² and SPE of the row-major {@code rows} into {@code t2} and {@code spe}, by {@code backend}. */
-        public void score(KernelBackend backend, Float8Vector rows, Float8Vector t2, Float8Vector spe) {
-            backend.pcaT2Spe(rows, dims, mean, scale, loadings, eigenvalues, t2, spe);
-        }
-
-        @Override
-        public void close() {
-            vectors.close();
-        }
+        double[][] stats = {new double[rows.length], new double[rows.length]};
+        pack(List.of(this)).statistics(SensorRows.flatten(rows, dims), new int[rows.length], stats[0], stats[1],
+                backend);
+        return stats;
     }
 
     /** {@link #score(double[][], KernelBackend)} on the process's shared Java backend. */
@@ -251,5 +207,267 @@ public final class PcaDetector {
             out[i] = Math.max(stats[0][i] / t2Limit, stats[1][i] / speLimit);
         }
         return out;
+    }
+
+    /**
+     * Scores the rows of many machines in one kernel call: row {@code i} against
+     * {@code models.get(modelOfRow[i])}, as {@link #score} does. All models must have the same
+     * number of sensors; their component counts may differ. Packs the models on each call;
+     * {@link #pack} them once to score many batches.
+     *
+     * @throws IllegalArgumentException when the models' sensor counts differ, a row has another
+     *                                  length, or a model index is out of range
+     */
+    public static double[] scoreFleet(List<PcaDetector> models, double[][] rows, int[] modelOfRow) {
+        return scoreFleet(models, rows, modelOfRow, JavaKernelBackend.shared());
+    }
+
+    /**
+     * {@link #scoreFleet(List, double[][], int[])} by {@code backend}'s
+     * {@link KernelBackend#pcaT2Spe} kernel.
+     *
+     * @param backend borrowed, not closed
+     */
+    public static double[] scoreFleet(List<PcaDetector> models, double[][] rows, int[] modelOfRow,
+                                      KernelBackend backend) {
+        Fleet fleet = pack(models);
+        if (modelOfRow.length != rows.length) {
+            throw new IllegalArgumentException("modelOfRow has " + modelOfRow.length + " entries for " + rows.length
+                    + " rows.");
+        }
+        double[] out = new double[rows.length];
+        fleet.score(SensorRows.flatten(rows, fleet.dims), modelOfRow, out, backend);
+        return out;
+    }
+
+    /**
+     * The models of a fleet packed into the flat arrays the kernel reads: loadings and eigenvalues
+     * padded to the largest component count of the fleet.
+     *
+     * @throws IllegalArgumentException when {@code models} is empty or the sensor counts differ
+     */
+    public static Fleet pack(List<PcaDetector> models) {
+        Objects.requireNonNull(models, "models must not be null.");
+        if (models.isEmpty()) {
+            throw new IllegalArgumentException("models must not be empty.");
+        }
+        int dims = models.get(0).dims;
+        int stride = 0;
+        for (PcaDetector model : models) {
+            if (model.dims != dims) {
+                throw new IllegalArgumentException("every model must have " + dims + " sensors, one has "
+                        + model.dims + ".");
+            }
+            stride = Math.max(stride, model.components);
+        }
+        int machines = models.size();
+        double[] mean = new double[machines * dims];
+        double[] scale = new double[machines * dims];
+        double[] loadings = new double[machines * stride * dims];
+        double[] eigenvalues = new double[machines * stride];
+        int[] counts = new int[machines];
+        double[] t2Limits = new double[machines];
+        double[] speLimits = new double[machines];
+        for (int m = 0; m < machines; m++) {
+            PcaDetector model = models.get(m);
+            System.arraycopy(model.mean, 0, mean, m * dims, dims);
+            System.arraycopy(model.scale, 0, scale, m * dims, dims);
+            System.arraycopy(model.loadings, 0, loadings, m * stride * dims, model.components * dims);
+            System.arraycopy(model.eigenvalues, 0, eigenvalues, m * stride, model.components);
+            // The padding is never read; 1 keeps it a valid variance for whoever inspects the columns.
+            Arrays.fill(eigenvalues, m * stride + model.components, (m + 1) * stride, 1.0);
+            counts[m] = model.components;
+            t2Limits[m] = model.t2Limit;
+            speLimits[m] = model.speLimit;
+        }
+        return new Fleet(dims, stride, mean, scale, loadings, eigenvalues, counts, t2Limits, speLimits);
+    }
+
+    /**
+     * The model as the Arrow columns {@link KernelBackend#pcaT2Spe} takes (a fleet of one, every
+     * row at model index 0), in {@code allocator}; the caller closes them.
+     */
+    public Columns columns(BufferAllocator allocator) {
+        return pack(List.of(this)).columns(allocator);
+    }
+
+    /**
+     * The models of many machines in the kernel's flat layout (see
+     * {@link MultivariateKernels#scoreT2AndSpe}). Immutable; thread-safe.
+     */
+    public static final class Fleet {
+        private final int dims;
+        private final int stride;
+        private final double[] mean;
+        private final double[] scale;
+        private final double[] loadings;
+        private final double[] eigenvalues;
+        private final int[] counts;
+        private final double[] t2Limits;
+        private final double[] speLimits;
+
+        private Fleet(int dims, int stride, double[] mean, double[] scale, double[] loadings, double[] eigenvalues,
+                      int[] counts, double[] t2Limits, double[] speLimits) {
+            this.dims = dims;
+            this.stride = stride;
+            this.mean = mean;
+            this.scale = scale;
+            this.loadings = loadings;
+            this.eigenvalues = eigenvalues;
+            this.counts = counts;
+            this.t2Limits = t2Limits;
+            this.speLimits = speLimits;
+        }
+
+        public int sensors() {
+            return dims;
+        }
+
+        public int machines() {
+            return counts.length;
+        }
+
+        /** The components per machine in the layout (the largest component count of the fleet). */
+        public int componentStride() {
+            return stride;
+        }
+
+        /** Bytes of model data the kernel reads (means, scales, loadings, eigenvalues, counts). */
+        public long modelBytes() {
+            return 8L * (mean.length + scale.length + loadings.length + eigenvalues.length) + 4L * counts.length;
+        }
+
+        /** The control limit of T² of machine {@code m}. */
+        public double t2Limit(int m) {
+            return t2Limits[m];
+        }
+
+        /** The control limit of SPE of machine {@code m}. */
+        public double speLimit(int m) {
+            return speLimits[m];
+        }
+
+        /**
+         * Scores the row-major rows {@code flat} ({@code out.length} rows of {@link #sensors()})
+         * into {@code out}: {@code max(T² / t2Limit, SPE / speLimit)} with the limits of each
+         * row's machine, by {@code backend}.
+         *
+         * @param backend borrowed, not closed
+         * @throws IllegalArgumentException when the shapes disagree or a machine index is out of range
+         */
+        public void score(double[] flat, int[] modelOfRow, double[] out, KernelBackend backend) {
+            double[] spe = new double[out.length];
+            statistics(flat, modelOfRow, out, spe, backend);
+            normalise(modelOfRow, out, spe);
+        }
+
+        /**
+         * {@link #score(double[], int[], double[], KernelBackend)} as one plain loop of
+         * {@link MultivariateKernels#scoreT2AndSpe} on the calling thread: the baseline of the
+         * benchmarks.
+         */
+        public void scorePlainLoop(double[] flat, int[] modelOfRow, double[] out) {
+            double[] spe = new double[out.length];
+            statisticsPlainLoop(flat, modelOfRow, out, spe);
+            normalise(modelOfRow, out, spe);
+        }
+
+        /** T² and SPE (not divided by the limits) as one plain loop on the calling thread. */
+        public void statisticsPlainLoop(double[] flat, int[] modelOfRow, double[] t2, double[] spe) {
+            check(flat, modelOfRow, t2, spe);
+            MultivariateKernels.scoreT2AndSpe(flat, dims, modelOfRow, mean, scale, loadings, eigenvalues, counts,
+                    stride, t2, spe, new double[dims + stride], 0, t2.length);
+        }
+
+        /**
+         * T² and SPE of each row (not divided by the limits) into {@code t2} and {@code spe}, by
+         * {@code backend}.
+         *
+         * @param backend borrowed, not closed
+         * @throws IllegalArgumentException when the shapes disagree or a machine index is out of range
+         */
+        public void statistics(double[] flat, int[] modelOfRow, double[] t2, double[] spe, KernelBackend backend) {
+            Objects.requireNonNull(backend, "backend must not be null.");
+            check(flat, modelOfRow, t2, spe);
+            BufferAllocator allocator = KernelColumns.allocator();
+            try (Float8Vector rows = KernelColumns.doubles(allocator, "rows", flat);
+                 IntVector models = KernelColumns.ints(allocator, "modelIndex", modelOfRow);
+                 Columns columns = columns(allocator);
+                 Float8Vector t2Out = KernelColumns.output(allocator, "t2", t2.length);
+                 Float8Vector speOut = KernelColumns.output(allocator, "spe", spe.length)) {
+                columns.score(backend, rows, models, t2Out, speOut);
+                System.arraycopy(KernelColumns.toArray(t2Out), 0, t2, 0, t2.length);
+                System.arraycopy(KernelColumns.toArray(speOut), 0, spe, 0, spe.length);
+            }
+        }
+
+        private void normalise(int[] modelOfRow, double[] t2, double[] spe) {
+            for (int i = 0; i < t2.length; i++) {
+                int m = modelOfRow[i];
+                t2[i] = Math.max(t2[i] / t2Limits[m], spe[i] / speLimits[m]);
+            }
+        }
+
+        private void check(double[] flat, int[] modelOfRow, double[] t2, double[] spe) {
+            int rows = t2.length;
+            if (flat.length != rows * dims || modelOfRow.length != rows || spe.length != rows) {
+                throw new IllegalArgumentException("expected " + rows + " rows of " + dims + " sensors and "
+                        + rows + " machine indices, got " + flat.length + " values and " + modelOfRow.length
+                        + " indices.");
+            }
+            for (int i = 0; i < rows; i++) {
+                if (modelOfRow[i] < 0 || modelOfRow[i] >= counts.length) {
+                    throw new IllegalArgumentException("modelOfRow[" + i + "] is " + modelOfRow[i] + ", outside [0, "
+                            + counts.length + ").");
+                }
+            }
+        }
+
+        /** The fleet as the Arrow columns {@link KernelBackend#pcaT2Spe} takes, in {@code allocator}; the caller closes them. */
+        public Columns columns(BufferAllocator allocator) {
+            return new Columns(this, allocator);
+        }
+    }
+
+    /**
+     * A fleet's models as Arrow columns, to score many batches without copying them again. Owns
+     * its vectors; not to be closed while a kernel reads them.
+     */
+    public static final class Columns implements AutoCloseable {
+        private final int dims;
+        private final OwnedVectors vectors = new OwnedVectors();
+        private final Float8Vector mean;
+        private final Float8Vector scale;
+        private final Float8Vector loadings;
+        private final Float8Vector eigenvalues;
+        private final IntVector counts;
+
+        private Columns(Fleet fleet, BufferAllocator allocator) {
+            this.dims = fleet.dims;
+            try {
+                mean = vectors.add(KernelColumns.doubles(allocator, "mean", fleet.mean));
+                scale = vectors.add(KernelColumns.doubles(allocator, "scale", fleet.scale));
+                loadings = vectors.add(KernelColumns.doubles(allocator, "loadings", fleet.loadings));
+                eigenvalues = vectors.add(KernelColumns.doubles(allocator, "eigenvalues", fleet.eigenvalues));
+                counts = vectors.add(KernelColumns.ints(allocator, "componentCount", fleet.counts));
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        /**
+         * T² and SPE of each row of {@code rows} against model {@code modelIndex[i]} into
+         * {@code t2} and {@code spe}, by {@code backend}.
+         */
+        public void score(KernelBackend backend, Float8Vector rows, IntVector modelIndex, Float8Vector t2,
+                          Float8Vector spe) {
+            backend.pcaT2Spe(rows, dims, modelIndex, mean, scale, loadings, eigenvalues, counts, t2, spe);
+        }
+
+        @Override
+        public void close() {
+            vectors.close();
+        }
     }
 }

@@ -149,22 +149,26 @@ public final class JavaKernelBackend implements KernelBackend {
     }
 
     @Override
-    public void pcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale, Float8Vector loadings,
-                         Float8Vector eigenvalues, Float8Vector t2, Float8Vector spe) {
+    public void pcaT2Spe(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean, Float8Vector scale,
+                         Float8Vector loadings, Float8Vector eigenvalues, IntVector componentCount, Float8Vector t2,
+                         Float8Vector spe) {
         checkOpen();
-        KernelArguments.PcaShape shape = KernelArguments.checkPcaT2Spe(rows, dims, mean, scale, loadings, eigenvalues,
-                t2, spe);
+        KernelArguments.PcaShape shape = KernelArguments.checkPcaT2Spe(rows, dims, modelIndex, mean, scale, loadings,
+                eigenvalues, componentCount, t2, spe);
         int n = shape.rows();
-        int components = shape.components();
+        int maxComponents = shape.maxComponents();
         double[] x = KernelColumns.toArray(rows);
+        int[] model = KernelColumns.toArray(modelIndex);
         double[] mu = KernelColumns.toArray(mean);
         double[] sigma = KernelColumns.toArray(scale);
         double[] l = KernelColumns.toArray(loadings);
         double[] e = KernelColumns.toArray(eigenvalues);
+        int[] counts = KernelColumns.toArray(componentCount);
         double[] t2Out = new double[n];
         double[] speOut = new double[n];
-        split(n, (long) dims * (2L * components + 1), (from, to) -> MultivariateKernels.scoreT2AndSpe(x, dims, mu,
-                sigma, l, e, components, t2Out, speOut, new double[dims + components], from, to));
+        split(n, (long) dims * (2L * maxComponents + 1), (from, to) -> MultivariateKernels.scoreT2AndSpe(x, dims,
+                model, mu, sigma, l, e, counts, maxComponents, t2Out, speOut, new double[dims + maxComponents], from,
+                to));
         KernelColumns.copyInto(t2Out, t2);
         KernelColumns.copyInto(speOut, spe);
     }

@@ -45,8 +45,8 @@ public final class KernelArguments {
         return modesPerSeries;
     }
 
-    /** The shape of a {@link KernelBackend#pcaT2Spe} call. */
-    public record PcaShape(int rows, int components) {
+    /** The shape of a {@link KernelBackend#pcaT2Spe} call: rows, models and the component stride. */
+    public record PcaShape(int rows, int models, int maxComponents) {
     }
 
     /** The shape of a {@link KernelBackend#msetResiduals} call. */
@@ -58,23 +58,40 @@ public final class KernelArguments {
     }
 
     /**
-     * Checks the columns of {@link KernelBackend#pcaT2Spe}.
+     * Checks the columns of {@link KernelBackend#pcaT2Spe}, including every model index and
+     * component count, so that no kernel reads outside the model columns.
      *
-     * @return the row count and the number of components
+     * @return the row count, the model count and the component stride
      */
-    public static PcaShape checkPcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale,
-                                         Float8Vector loadings, Float8Vector eigenvalues, Float8Vector t2,
-                                         Float8Vector spe) {
+    public static PcaShape checkPcaT2Spe(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean,
+                                         Float8Vector scale, Float8Vector loadings, Float8Vector eigenvalues,
+                                         IntVector componentCount, Float8Vector t2, Float8Vector spe) {
         int count = rowCount("rows", rows, "dims", dims);
         requireNoNulls("rows", rows);
-        requireLength("mean", mean, dims, "dims");
-        requireLength("scale", scale, dims, "dims");
+        requireModelIndex(modelIndex, rows, count, dims);
+        requireNoNulls("componentCount", componentCount);
+        int models = componentCount.getValueCount();
+        requireLength("mean", mean, (long) models * dims, "models * dims");
+        requireLength("scale", scale, (long) models * dims, "models * dims");
         requireNoNulls("eigenvalues", eigenvalues);
-        int components = eigenvalues.getValueCount();
-        requireLength("loadings", loadings, (long) components * dims, "components * dims");
+        int entries = eigenvalues.getValueCount();
+        if (models == 0 ? entries != 0 : entries % models != 0) {
+            throw new IllegalArgumentException("eigenvalues has " + entries + " entries, not a multiple of the "
+                    + models + " models in componentCount.");
+        }
+        int maxComponents = models == 0 ? 0 : entries / models;
+        requireLength("loadings", loadings, (long) models * maxComponents * dims, "models * maxComponents * dims");
+        for (int m = 0; m < models; m++) {
+            int used = componentCount.get(m);
+            if (used < 0 || used > maxComponents) {
+                throw new IllegalArgumentException("componentCount of model " + m + " is " + used + ", outside [0, "
+                        + maxComponents + "].");
+            }
+        }
+        requireIndices("modelIndex", modelIndex, models, "models");
         requireCapacity("t2", t2, count);
         requireCapacity("spe", spe, count);
-        return new PcaShape(count, components);
+        return new PcaShape(count, models, maxComponents);
     }
 
     /**
@@ -88,11 +105,7 @@ public final class KernelArguments {
                                                Float8Vector inverse, Float8Vector bandwidth, Float8Vector out) {
         int count = rowCount("rows", rows, "dims", dims);
         requireNoNulls("rows", rows);
-        if (modelIndex.getValueCount() != count) {
-            throw new IllegalArgumentException("modelIndex has " + modelIndex.getValueCount() + " rows but rows has "
-                    + count + " (" + rows.getValueCount() + " values of " + dims + " sensors).");
-        }
-        requireNoNulls("modelIndex", modelIndex);
+        requireModelIndex(modelIndex, rows, count, dims);
         requireNoNulls("memoryCount", memoryCount);
         int models = memoryCount.getValueCount();
         requireLength("bandwidth", bandwidth, models, "models (the length of memoryCount)");
@@ -201,6 +214,14 @@ public final class KernelArguments {
                     + expected + " (" + what + ").");
         }
         requireNoNulls(name, vector);
+    }
+
+    private static void requireModelIndex(IntVector modelIndex, Float8Vector rows, int count, int dims) {
+        if (modelIndex.getValueCount() != count) {
+            throw new IllegalArgumentException("modelIndex has " + modelIndex.getValueCount() + " rows but rows has "
+                    + count + " (" + rows.getValueCount() + " values of " + dims + " sensors).");
+        }
+        requireNoNulls("modelIndex", modelIndex);
     }
 
     /** Every entry of {@code index} in {@code [0, bound)}: a device kernel would read out of bounds otherwise. */

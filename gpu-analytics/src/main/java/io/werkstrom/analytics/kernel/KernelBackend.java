@@ -71,31 +71,49 @@ public interface KernelBackend extends AutoCloseable {
                       Float8Vector scale, IntVector modeCount, Float8Vector out);
 
     /**
-     * Hotelling's T² and the squared prediction error (SPE) of every row against one
-     * principal-component model; see {@link MultivariateKernels#scoreT2AndSpe}. Row {@code i} is
-     * {@code rows[i * dims .. i * dims + dims)}; it is standardised with {@code mean} and
-     * {@code scale}, projected onto the {@code components = eigenvalues.getValueCount()} loading
-     * vectors, and {@code t2[i] = sum_c s_c^2 / eigenvalues[c]},
-     * {@code spe[i] = |z - sum_c s_c loadings_c|^2}.
+     * Hotelling's T² and the squared prediction error (SPE) of every row against a
+     * principal-component model, rows of many machine models in one call: row {@code i}
+     * ({@code rows[i * dims .. i * dims + dims)}) is scored against model
+     * {@code m = modelIndex[i]}; see {@link MultivariateKernels#scoreT2AndSpe}. The row is
+     * standardised with the model's mean and scale, projected onto its
+     * {@code componentCount[m]} loading vectors, and {@code t2[i] = sum_c s_c^2 / eigenvalue_c},
+     * {@code spe[i] = |z - sum_c s_c loadings_c|^2}. The models share one layout with
+     * {@code models = componentCount.getValueCount()} and a component stride of
+     * {@code maxComponents = eigenvalues.getValueCount() / models}: model {@code m} owns
+     * {@code mean}/{@code scale} entries {@code [m * dims, (m + 1) * dims)}, eigenvalues
+     * {@code [m * maxComponents, m * maxComponents + componentCount[m])} and the loading vectors
+     * {@code loadings[(m * maxComponents + c) * dims ..]} for {@code c < componentCount[m]};
+     * entries past {@code componentCount[m]} are not read. One model with every row at index 0
+     * is the single-model case.
      *
-     * @param rows        the rows, row-major, {@code dims} values per row; its value count is a
-     *                    multiple of {@code dims} and the row count is {@code rows.getValueCount() / dims};
-     *                    no nulls
-     * @param dims        sensors per row, &ge; 1
-     * @param mean        per sensor, the training mean; {@code dims} entries, no nulls
-     * @param scale       per sensor, the training spread, &gt; 0; {@code dims} entries, no nulls
-     * @param loadings    the unit loading vectors, component after component:
-     *                    {@code loadings[c * dims + d]}; {@code components * dims} entries, no nulls
-     * @param eigenvalues per component, its variance, &gt; 0; may be empty (no component); no nulls
-     * @param t2          receives one T² per row; its capacity must hold every row. The backend
-     *                    sets its value count to the row count.
-     * @param spe         receives one SPE per row, as {@code t2}
+     * @param rows           the rows, row-major, {@code dims} values per row; its value count is a
+     *                       multiple of {@code dims} and the row count is
+     *                       {@code rows.getValueCount() / dims}; no nulls
+     * @param dims           sensors per row, &ge; 1
+     * @param modelIndex     per row, its model, in {@code [0, models)}; no nulls
+     * @param mean           per model and sensor, the training mean; {@code models * dims} entries,
+     *                       no nulls
+     * @param scale          per model and sensor, the training spread, &gt; 0; laid out as
+     *                       {@code mean}
+     * @param loadings       per model, {@code maxComponents} unit loading vectors of {@code dims}
+     *                       values; {@code models * maxComponents * dims} entries, no nulls
+     * @param eigenvalues    per model and component, its variance, &gt; 0;
+     *                       {@code models * maxComponents} entries (a multiple of {@code models},
+     *                       possibly 0: no model has a component), no nulls
+     * @param componentCount per model, how many of its components are used, in
+     *                       {@code [0, maxComponents]}; its length is the model count; no nulls
+     * @param t2             receives one T² per row; its capacity must hold every row. The backend
+     *                       sets its value count to the row count.
+     * @param spe            receives one SPE per row, as {@code t2}
      * @throws IllegalArgumentException when {@code dims} is below 1, a column length disagrees
-     *                                  with the shape, a column holds nulls or an output is too small
+     *                                  with the shape, a column holds nulls, a model index or a
+     *                                  component count is out of range or an output is too
+     *                                  small; checked before any kernel runs
      * @throws IllegalStateException    when the backend is closed
      */
-    void pcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale, Float8Vector loadings,
-                  Float8Vector eigenvalues, Float8Vector t2, Float8Vector spe);
+    void pcaT2Spe(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean, Float8Vector scale,
+                  Float8Vector loadings, Float8Vector eigenvalues, IntVector componentCount, Float8Vector t2,
+                  Float8Vector spe);
 
     /**
      * The MSET residual of every row, rows of many machine models in one call: row {@code i}

@@ -11,40 +11,50 @@ public final class MultivariateKernels {
     }
 
     /**
-     * Hotelling's T² and the squared prediction error (SPE, the Q statistic) of each row against a
-     * principal-component model. Row {@code i} is {@code rows[i * dims .. i * dims + dims)}; it is
-     * standardised to {@code z = (x - mean) / scale}, projected onto the {@code components}
-     * loading vectors ({@code loadings[c * dims .. c * dims + dims)}, orthonormal) to the scores
-     * {@code s_c = loadings_c . z}, and then
-     * {@code t2[i] = sum_c s_c^2 / eigenvalues[c]} and
-     * {@code spe[i] = |z - sum_c s_c loadings_c|^2}.
+     * Hotelling's T² and the squared prediction error (SPE, the Q statistic) of each row against
+     * a principal-component model, for rows of many machines in one call: row {@code i} belongs to
+     * model {@code m = modelOfRow[i]}. Row {@code i} is {@code rows[i * dims .. i * dims + dims)};
+     * it is standardised to {@code z = (x - mean_m) / scale_m} ({@code mean[m * dims ..]},
+     * {@code scale[m * dims ..]}), projected onto the model's {@code componentCount[m]} (at most
+     * {@code maxComponents}) loading vectors ({@code loadings[(m * maxComponents + c) * dims ..]},
+     * orthonormal) to the scores {@code s_c = loadings_c . z}, and then
+     * {@code t2[i] = sum_c s_c^2 / eigenvalues[m * maxComponents + c]} and
+     * {@code spe[i] = |z - sum_c s_c loadings_c|^2}. Entries past a model's component count are
+     * not read. With one model and every row at index 0 this is the single-model loop, operation
+     * for operation.
      *
-     * @param scratch at least {@code dims + components} doubles, overwritten (one per work item on
-     *                a device)
+     * @param scratch at least {@code dims + maxComponents} doubles, overwritten (one per work
+     *                item on a device)
      */
-    public static void scoreT2AndSpe(double[] rows, int dims, double[] mean, double[] scale, double[] loadings,
-                                     double[] eigenvalues, int components, double[] t2, double[] spe,
-                                     double[] scratch, int from, int to) {
+    public static void scoreT2AndSpe(double[] rows, int dims, int[] modelOfRow, double[] mean, double[] scale,
+                                     double[] loadings, double[] eigenvalues, int[] componentCount,
+                                     int maxComponents, double[] t2, double[] spe, double[] scratch, int from,
+                                     int to) {
         for (int i = from; i < to; i++) {
+            int m = modelOfRow[i];
+            int components = componentCount[m];
             int base = i * dims;
+            int model = m * dims;
             for (int d = 0; d < dims; d++) {
-                scratch[d] = (rows[base + d] - mean[d]) / scale[d];
+                scratch[d] = (rows[base + d] - mean[model + d]) / scale[model + d];
             }
+            int first = m * maxComponents;
+            int loadingBase = first * dims;
             double t2Sum = 0;
             for (int c = 0; c < components; c++) {
                 double s = 0;
-                int l = c * dims;
+                int l = loadingBase + c * dims;
                 for (int d = 0; d < dims; d++) {
                     s += loadings[l + d] * scratch[d];
                 }
                 scratch[dims + c] = s;
-                t2Sum += s * s / eigenvalues[c];
+                t2Sum += s * s / eigenvalues[first + c];
             }
             double speSum = 0;
             for (int d = 0; d < dims; d++) {
                 double r = scratch[d];
                 for (int c = 0; c < components; c++) {
-                    r -= scratch[dims + c] * loadings[c * dims + d];
+                    r -= scratch[dims + c] * loadings[loadingBase + c * dims + d];
                 }
                 speSum += r * r;
             }

@@ -226,9 +226,9 @@ public final class AnalyticsService implements AutoCloseable {
                     }
                 }
                 // The backends check shapes and every index (KernelArguments) before a kernel runs.
-                case PCA_T2_SPE -> backend.pcaT2Spe(values, ((IntVector) p.get(0)).get(0), (Float8Vector) p.get(1),
-                        (Float8Vector) p.get(2), (Float8Vector) p.get(3), (Float8Vector) p.get(4), out.get(0),
-                        out.get(1));
+                case PCA_T2_SPE -> backend.pcaT2Spe(values, ((IntVector) p.get(0)).get(0), (IntVector) p.get(1),
+                        (Float8Vector) p.get(2), (Float8Vector) p.get(3), (Float8Vector) p.get(4),
+                        (Float8Vector) p.get(5), (IntVector) p.get(6), out.get(0), out.get(1));
                 case MSET_RESIDUALS -> backend.msetResiduals(values, ((IntVector) p.get(0)).get(0),
                         (IntVector) p.get(1), (Float8Vector) p.get(2), (Float8Vector) p.get(3),
                         (Float8Vector) p.get(4), (IntVector) p.get(5), (Float8Vector) p.get(6),

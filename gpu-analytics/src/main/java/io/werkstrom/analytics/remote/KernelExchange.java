@@ -31,8 +31,8 @@ import org.apache.arrow.vector.ipc.ArrowStreamWriter;
  *       length-prefixed one-column Arrow IPC stream, in the order {@link Kernel#parameters()}
  *       lists them. A {@code shape} parameter (Int32, one entry) holds the row width
  *       ({@code dims} or {@code featureCount}); the tree ensemble's {@code base_score} is a Float8
- *       of one entry; the MSET model index of each row is a parameter, since it has the row
- *       count and not the batch's length.</li>
+ *       of one entry; the PCA and MSET model index of each row is a parameter, since it has the
+ *       row count and not the batch's length.</li>
  *   <li>The service answers with one record batch of the kernel's Float8 output columns
  *       ({@link Kernel#outputs()}: the scores; T² and SPE for PCA), or a Flight error
  *       ({@code INVALID_ARGUMENT} for bad input, {@code INTERNAL} for a failed kernel).</li>
@@ -48,7 +48,8 @@ final class KernelExchange {
     enum Kernel {
         ROBUST_Z("robust_z", List.of("center", "scale"), List.of("score")),
         ROBUST_Z_MODES("robust_z_modes", List.of("lower", "upper", "scale", "mode_count"), List.of("score")),
-        PCA_T2_SPE("pca_t2_spe", List.of("shape", "mean", "scale", "loadings", "eigenvalues"), List.of("t2", "spe")),
+        PCA_T2_SPE("pca_t2_spe", List.of("shape", "model_index", "mean", "scale", "loadings", "eigenvalues",
+                "component_count"), List.of("t2", "spe")),
         MSET_RESIDUALS("mset_residuals", List.of("shape", "model_index", "mean", "scale", "memory", "memory_count",
                 "inverse", "bandwidth"), List.of("residual")),
         TREE_MARGINS("tree_margins", List.of("shape", "base_score", "tree_roots", "node_feature", "node_threshold",

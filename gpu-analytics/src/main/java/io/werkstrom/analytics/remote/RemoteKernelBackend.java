@@ -82,11 +82,12 @@ public final class RemoteKernelBackend implements KernelBackend {
     }
 
     @Override
-    public void pcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale, Float8Vector loadings,
-                         Float8Vector eigenvalues, Float8Vector t2, Float8Vector spe) {
+    public void pcaT2Spe(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean, Float8Vector scale,
+                         Float8Vector loadings, Float8Vector eigenvalues, IntVector componentCount, Float8Vector t2,
+                         Float8Vector spe) {
         try (IntVector shape = shape(dims)) {
             call(KernelExchange.Kernel.PCA_T2_SPE, List.of(rows), rowCount(rows, dims),
-                    List.of(shape, mean, scale, loadings, eigenvalues), List.of(t2, spe));
+                    List.of(shape, modelIndex, mean, scale, loadings, eigenvalues, componentCount), List.of(t2, spe));
         }
     }
 

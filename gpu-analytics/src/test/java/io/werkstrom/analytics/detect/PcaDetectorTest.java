@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -154,5 +155,54 @@ class PcaDetectorTest {
             backend.close();
             assertThrows(IllegalStateException.class, () -> detector.score(probe, backend));
         }
+    }
+
+    @Test
+    void scoringAFleetInOneCallEqualsScoringEachMachineBitForBit() {
+        PcaDetector a = PcaDetector.fit(rows(300, 21), PcaOptions.defaults());
+        PcaDetector b = PcaDetector.fit(rows(200, 22), PcaOptions.builder().explainedVariance(0.5).build());
+        PcaDetector c = PcaDetector.fit(rows(250, 23), PcaOptions.builder().explainedVariance(1.0).build());
+        assertTrue(b.components() < c.components(), b.components() + " and " + c.components() + " components");
+        List<PcaDetector> models = List.of(a, b, c);
+        double[][] mixed = rows(600, 24);
+        mixed[17][2] += 40;
+        int[] machine = new int[mixed.length];
+        for (int i = 0; i < machine.length; i++) {
+            machine[i] = (i * 7) % 3;
+        }
+        try (RecordingBackend backend = new RecordingBackend(new JavaKernelBackend(2, 1))) {
+            double[] fleet = PcaDetector.scoreFleet(models, mixed, machine, backend);
+            assertEquals(2, backend.calls.size(), "one kernel call, T² and SPE, for three machines");
+            assertArrayEquals(fleet, PcaDetector.scoreFleet(models, mixed, machine));
+            for (int i = 0; i < mixed.length; i++) {
+                double own = models.get(machine[i]).score(new double[][] {mixed[i]})[0];
+                assertEquals(Double.doubleToLongBits(own), Double.doubleToLongBits(fleet[i]), "row " + i);
+            }
+        }
+        PcaDetector.Fleet packed = PcaDetector.pack(models);
+        assertEquals(3, packed.machines());
+        assertEquals(c.components(), packed.componentStride());
+        assertEquals(b.t2Limit(), packed.t2Limit(1));
+        assertEquals(c.speLimit(), packed.speLimit(2));
+    }
+
+    @Test
+    void rejectsBadFleetInput() {
+        PcaDetector four = PcaDetector.fit(rows(50, 31), PcaOptions.defaults());
+        double[][] twoSensors = new double[40][];
+        Random random = new Random(32);
+        for (int i = 0; i < twoSensors.length; i++) {
+            double a = random.nextGaussian();
+            twoSensors[i] = new double[] {a, a + 0.1 * random.nextGaussian()};
+        }
+        PcaDetector two = PcaDetector.fit(twoSensors, PcaOptions.defaults());
+        assertEquals("every model must have 4 sensors, one has 2.", assertThrows(IllegalArgumentException.class,
+                () -> PcaDetector.pack(List.of(four, two))).getMessage());
+        assertEquals("models must not be empty.", assertThrows(IllegalArgumentException.class,
+                () -> PcaDetector.pack(List.of())).getMessage());
+        assertEquals("modelOfRow[1] is 1, outside [0, 1).", assertThrows(IllegalArgumentException.class,
+                () -> PcaDetector.scoreFleet(List.of(four), rows(2, 33), new int[] {0, 1})).getMessage());
+        assertEquals("modelOfRow has 1 entries for 2 rows.", assertThrows(IllegalArgumentException.class,
+                () -> PcaDetector.scoreFleet(List.of(four), rows(2, 33), new int[] {0})).getMessage());
     }
 }

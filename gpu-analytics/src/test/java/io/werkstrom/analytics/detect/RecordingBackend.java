@@ -38,9 +38,10 @@ final class RecordingBackend implements KernelBackend {
     }
 
     @Override
-    public void pcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale, Float8Vector loadings,
-                         Float8Vector eigenvalues, Float8Vector t2, Float8Vector spe) {
-        delegate.pcaT2Spe(rows, dims, mean, scale, loadings, eigenvalues, t2, spe);
+    public void pcaT2Spe(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean, Float8Vector scale,
+                         Float8Vector loadings, Float8Vector eigenvalues, IntVector componentCount, Float8Vector t2,
+                         Float8Vector spe) {
+        delegate.pcaT2Spe(rows, dims, modelIndex, mean, scale, loadings, eigenvalues, componentCount, t2, spe);
         record(t2);
         record(spe);
     }

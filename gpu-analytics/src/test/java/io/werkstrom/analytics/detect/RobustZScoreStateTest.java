@@ -166,8 +166,9 @@ class RobustZScoreStateTest {
             }
 
             @Override
-            public void pcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale,
-                                 Float8Vector loadings, Float8Vector eigenvalues, Float8Vector t2, Float8Vector spe) {
+            public void pcaT2Spe(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean,
+                                 Float8Vector scale, Float8Vector loadings, Float8Vector eigenvalues,
+                                 IntVector componentCount, Float8Vector t2, Float8Vector spe) {
                 throw new IllegalStateException("device lost");
             }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -346,11 +347,74 @@ class JavaKernelBackendTest {
             for (int components : new int[] {0, 1, 5}) {
                 MultivariateOracle.PcaCase c = MultivariateOracle.pcaCase(rows, 8, components, rows * 31L + components);
                 double[][] expected = c.expected();
+                // One model, every row at index 0: the fleet loop is the single-model loop it replaced.
+                double[][] singleModel = c.expectedSingleModel();
+                MultivariateOracle.assertBitExact(singleModel[0], expected[0], "T2 of the fleet loop");
+                MultivariateOracle.assertBitExact(singleModel[1], expected[1], "SPE of the fleet loop");
                 for (KernelBackend backend : new KernelBackend[] {split, single, JavaKernelBackend.shared()}) {
                     double[][] actual = oracle.run(backend, c);
                     MultivariateOracle.assertBitExact(expected[0], actual[0], "T2 on " + backend);
                     MultivariateOracle.assertBitExact(expected[1], actual[1], "SPE on " + backend);
                 }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {0, 1, 9, 3_001})
+    void pcaFleetMatchesThePlainLoopBitForBit(int rows) {
+        MultivariateOracle oracle = new MultivariateOracle(allocator);
+        try (JavaKernelBackend split = new JavaKernelBackend(4, 1);
+             JavaKernelBackend single = new JavaKernelBackend(1, 1)) {
+            // Component counts from 0 to the stride; the padding holds NaN, so reading it would show.
+            MultivariateOracle.PcaCase c = MultivariateOracle.pcaFleetCase(rows, 6, 25, 4, rows * 13L + 5);
+            double[][] expected = c.expected();
+            for (KernelBackend backend : new KernelBackend[] {split, single, JavaKernelBackend.shared()}) {
+                double[][] actual = oracle.run(backend, c);
+                MultivariateOracle.assertBitExact(expected[0], actual[0], "fleet T2 on " + backend);
+                MultivariateOracle.assertBitExact(expected[1], actual[1], "fleet SPE on " + backend);
+            }
+            for (int i = 0; i < rows; i++) {
+                if (Double.isNaN(expected[0][i]) || Double.isNaN(expected[1][i])) {
+                    throw new AssertionError("row " + i + " read a padding entry");
+                }
+            }
+        }
+    }
+
+    @Test
+    void pcaFleetRowsScoreAsTheirModelAlone() {
+        MultivariateOracle.PcaCase fleet = MultivariateOracle.pcaFleetCase(400, 5, 7, 3, 77);
+        double[][] together = fleet.expected();
+        int dims = fleet.dims();
+        int stride = fleet.maxComponents();
+        for (int m = 0; m < fleet.componentCount().length; m++) {
+            int components = fleet.componentCount()[m];
+            List<Integer> mine = new ArrayList<>();
+            for (int i = 0; i < fleet.rowCount(); i++) {
+                if (fleet.modelIndex()[i] == m) {
+                    mine.add(i);
+                }
+            }
+            double[] rows = new double[mine.size() * dims];
+            for (int r = 0; r < mine.size(); r++) {
+                System.arraycopy(fleet.rows(), mine.get(r) * dims, rows, r * dims, dims);
+            }
+            MultivariateOracle.PcaCase alone = new MultivariateOracle.PcaCase(dims, components, rows,
+                    new int[mine.size()], Arrays.copyOfRange(fleet.mean(), m * dims, (m + 1) * dims),
+                    Arrays.copyOfRange(fleet.scale(), m * dims, (m + 1) * dims),
+                    Arrays.copyOfRange(fleet.loadings(), m * stride * dims, (m * stride + components) * dims),
+                    Arrays.copyOfRange(fleet.eigenvalues(), m * stride, m * stride + components),
+                    new int[] {components});
+            double[][] single = alone.expectedSingleModel();
+            double[][] viaBackend = new MultivariateOracle(allocator).run(JavaKernelBackend.shared(), alone);
+            for (int r = 0; r < mine.size(); r++) {
+                int i = mine.get(r);
+                assertEquals(Double.doubleToLongBits(single[0][r]), Double.doubleToLongBits(together[0][i]),
+                        "T2 of row " + i + " (model " + m + ")");
+                assertEquals(Double.doubleToLongBits(single[1][r]), Double.doubleToLongBits(together[1][i]),
+                        "SPE of row " + i + " (model " + m + ")");
+                assertEquals(Double.doubleToLongBits(single[0][r]), Double.doubleToLongBits(viaBackend[0][r]));
             }
         }
     }

@@ -35,19 +35,24 @@ class KernelArgumentsTest {
         allocator.close();
     }
 
-    /** A PCA call of 3 rows of 2 sensors and 1 component, its columns open for spoiling. */
+    /**
+     * A PCA call of 3 rows of 2 sensors, 2 models with a component stride of 2 (model 0 uses 1
+     * component, model 1 both), its columns open for spoiling.
+     */
     private final class Pca implements AutoCloseable {
         int dims = 2;
         Float8Vector rows = doubles("rows", 1, 2, 3, 4, 5, 6);
-        Float8Vector mean = doubles("mean", 0, 0);
-        Float8Vector scale = doubles("scale", 1, 1);
-        Float8Vector loadings = doubles("loadings", 0.6, 0.8);
-        Float8Vector eigenvalues = doubles("eigenvalues", 2);
+        IntVector modelIndex = ints("modelIndex", 0, 1, 1);
+        Float8Vector mean = doubles("mean", 0, 0, 1, 1);
+        Float8Vector scale = doubles("scale", 1, 1, 2, 2);
+        Float8Vector loadings = doubles("loadings", 0.6, 0.8, 0, 0, 1, 0, 0, 1);
+        Float8Vector eigenvalues = doubles("eigenvalues", 2, 1, 1.5, 0.5);
+        IntVector componentCount = ints("componentCount", 1, 2);
         Float8Vector t2 = KernelColumns.output(allocator, "t2", 3);
         Float8Vector spe = KernelColumns.output(allocator, "spe", 3);
 
         void run() {
-            backend.pcaT2Spe(rows, dims, mean, scale, loadings, eigenvalues, t2, spe);
+            backend.pcaT2Spe(rows, dims, modelIndex, mean, scale, loadings, eigenvalues, componentCount, t2, spe);
         }
 
         @Override
@@ -55,6 +60,8 @@ class KernelArgumentsTest {
             for (Float8Vector v : new Float8Vector[] {rows, mean, scale, loadings, eigenvalues, t2, spe}) {
                 v.close();
             }
+            modelIndex.close();
+            componentCount.close();
         }
     }
 
@@ -74,11 +81,33 @@ class KernelArgumentsTest {
         assertEquals("dims must be >= 1 (was 0).", pcaRefusal(c -> c.dims = 0));
         assertEquals("rows holds 6 values, not a multiple of dims 4.", pcaRefusal(c -> c.dims = 4));
         assertEquals("rows holds 1 nulls.", pcaRefusal(c -> c.rows.setNull(2)));
-        assertEquals("mean has 3 entries, expected 2 (dims).", pcaRefusal(c -> c.mean = replace(c.mean, 0, 0, 0)));
+        assertEquals("modelIndex has 2 rows but rows has 3 (6 values of 2 sensors).",
+                pcaRefusal(c -> c.modelIndex = replace(c.modelIndex, 0, 1)));
+        assertEquals("modelIndex holds 1 nulls.", pcaRefusal(c -> c.modelIndex.setNull(1)));
+        assertEquals("componentCount holds 1 nulls.", pcaRefusal(c -> c.componentCount.setNull(0)));
+        assertEquals("mean has 3 entries, expected 4 (models * dims).",
+                pcaRefusal(c -> c.mean = replace(c.mean, 0, 0, 0)));
         assertEquals("scale holds 1 nulls.", pcaRefusal(c -> c.scale.setNull(0)));
         assertEquals("eigenvalues holds 1 nulls.", pcaRefusal(c -> c.eigenvalues.setNull(0)));
-        assertEquals("loadings has 2 entries, expected 4 (components * dims).",
-                pcaRefusal(c -> c.eigenvalues = replace(c.eigenvalues, 2, 1)));
+        assertEquals("eigenvalues has 3 entries, not a multiple of the 2 models in componentCount.",
+                pcaRefusal(c -> c.eigenvalues = replace(c.eigenvalues, 2, 1, 1.5)));
+        assertEquals("loadings has 6 entries, expected 8 (models * maxComponents * dims).",
+                pcaRefusal(c -> c.loadings = replace(c.loadings, 0.6, 0.8, 0, 0, 1, 0)));
+        assertEquals("loadings has 8 entries, expected 12 (models * maxComponents * dims).",
+                pcaRefusal(c -> c.eigenvalues = replace(c.eigenvalues, 2, 1, 1, 1.5, 0.5, 1)));
+        assertEquals("componentCount of model 1 is 3, outside [0, 2].",
+                pcaRefusal(c -> c.componentCount.set(1, 3)));
+        assertEquals("componentCount of model 0 is -1, outside [0, 2].",
+                pcaRefusal(c -> c.componentCount.set(0, -1)));
+        assertEquals("modelIndex[2] is 2, outside [0, 2) (models).", pcaRefusal(c -> c.modelIndex.set(2, 2)));
+        assertEquals("modelIndex[0] is -1, outside [0, 2) (models).", pcaRefusal(c -> c.modelIndex.set(0, -1)));
+        assertEquals("modelIndex[0] is 0, outside [0, 0) (models).", pcaRefusal(c -> {
+            c.componentCount = replace(c.componentCount);
+            c.mean = replace(c.mean);
+            c.scale = replace(c.scale);
+            c.loadings = replace(c.loadings);
+            c.eigenvalues = replace(c.eigenvalues);
+        }));
         assertEquals("spe holds 0 values, fewer than the 3 rows.", pcaRefusal(c -> c.spe = unallocated(c.spe)));
     }
 

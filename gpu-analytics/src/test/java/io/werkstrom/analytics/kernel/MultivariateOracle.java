@@ -28,11 +28,15 @@ public final class MultivariateOracle {
         this.allocator = allocator;
     }
 
-    /** A PCA model and rows: {@code components} orthonormal loadings of {@code dims} sensors. */
-    public record PcaCase(int dims, int components, double[] rows, double[] mean, double[] scale, double[] loadings,
-                          double[] eigenvalues) {
+    /**
+     * PCA models of one layout and rows of them: per model, {@code componentCount[m] <=
+     * maxComponents} orthonormal loadings of {@code dims} sensors; loading and eigenvalue entries
+     * past the count hold NaN, so a kernel that read them would spoil its result.
+     */
+    public record PcaCase(int dims, int maxComponents, double[] rows, int[] modelIndex, double[] mean,
+                          double[] scale, double[] loadings, double[] eigenvalues, int[] componentCount) {
         public int rowCount() {
-            return rows.length / dims;
+            return modelIndex.length;
         }
 
         /** {T², SPE} by the plain loop. */
@@ -40,8 +44,50 @@ public final class MultivariateOracle {
             int n = rowCount();
             double[] t2 = new double[n];
             double[] spe = new double[n];
-            MultivariateKernels.scoreT2AndSpe(rows, dims, mean, scale, loadings, eigenvalues, components, t2, spe,
-                    new double[dims + components], 0, n);
+            MultivariateKernels.scoreT2AndSpe(rows, dims, modelIndex, mean, scale, loadings, eigenvalues,
+                    componentCount, maxComponents, t2, spe, new double[dims + maxComponents], 0, n);
+            return new double[][] {t2, spe};
+        }
+
+        /**
+         * {T², SPE} of a one-model case by the single-model loop that preceded the fleet form,
+         * kept here verbatim: the fleet kernel must reproduce it bit for bit.
+         */
+        public double[][] expectedSingleModel() {
+            if (componentCount.length != 1) {
+                throw new IllegalStateException("not a one-model case");
+            }
+            int n = rowCount();
+            int components = componentCount[0];
+            double[] t2 = new double[n];
+            double[] spe = new double[n];
+            double[] scratch = new double[dims + components];
+            for (int i = 0; i < n; i++) {
+                int base = i * dims;
+                for (int d = 0; d < dims; d++) {
+                    scratch[d] = (rows[base + d] - mean[d]) / scale[d];
+                }
+                double t2Sum = 0;
+                for (int c = 0; c < components; c++) {
+                    double s = 0;
+                    int l = c * dims;
+                    for (int d = 0; d < dims; d++) {
+                        s += loadings[l + d] * scratch[d];
+                    }
+                    scratch[dims + c] = s;
+                    t2Sum += s * s / eigenvalues[c];
+                }
+                double speSum = 0;
+                for (int d = 0; d < dims; d++) {
+                    double r = scratch[d];
+                    for (int c = 0; c < components; c++) {
+                        r -= scratch[dims + c] * loadings[c * dims + d];
+                    }
+                    speSum += r * r;
+                }
+                t2[i] = t2Sum;
+                spe[i] = speSum;
+            }
             return new double[][] {t2, spe};
         }
     }
@@ -82,46 +128,71 @@ public final class MultivariateOracle {
         }
     }
 
+    /** One PCA model of {@code components} components and {@code rows} rows, every row at model 0. */
     public static PcaCase pcaCase(int rows, int dims, int components, long seed) {
+        return pcaFleetCase(rows, dims, 1, components, seed);
+    }
+
+    /**
+     * {@code models} PCA models of {@code dims} sensors and rows of them, each row's model drawn
+     * at random: model 0 has {@code maxComponents} components, the others from 0 to
+     * {@code maxComponents}.
+     */
+    public static PcaCase pcaFleetCase(int rows, int dims, int models, int maxComponents, long seed) {
         Random random = new Random(seed);
-        double[] mean = new double[dims];
-        double[] scale = new double[dims];
-        for (int d = 0; d < dims; d++) {
-            mean[d] = random.nextGaussian() * 10;
-            scale[d] = 0.1 + random.nextDouble() * 5;
-        }
-        // Gram-Schmidt on random vectors: orthonormal loadings, as a fitted model has.
-        double[] loadings = new double[components * dims];
-        for (int c = 0; c < components; c++) {
+        double[] mean = new double[models * dims];
+        double[] scale = new double[models * dims];
+        double[] loadings = new double[models * maxComponents * dims];
+        double[] eigen = new double[models * maxComponents];
+        int[] counts = new int[models];
+        Arrays.fill(loadings, Double.NaN);
+        Arrays.fill(eigen, Double.NaN);
+        for (int m = 0; m < models; m++) {
+            counts[m] = m == 0 ? maxComponents : random.nextInt(maxComponents + 1);
             for (int d = 0; d < dims; d++) {
-                loadings[c * dims + d] = random.nextGaussian();
+                mean[m * dims + d] = random.nextGaussian() * 10;
+                scale[m * dims + d] = 0.1 + random.nextDouble() * 5;
             }
-            for (int p = 0; p < c; p++) {
-                double dot = 0;
+            // Gram-Schmidt on random vectors: orthonormal loadings, as a fitted model has.
+            int base = m * maxComponents * dims;
+            for (int c = 0; c < counts[m]; c++) {
+                int at = base + c * dims;
                 for (int d = 0; d < dims; d++) {
-                    dot += loadings[c * dims + d] * loadings[p * dims + d];
+                    loadings[at + d] = random.nextGaussian();
+                }
+                for (int p = 0; p < c; p++) {
+                    int prior = base + p * dims;
+                    double dot = 0;
+                    for (int d = 0; d < dims; d++) {
+                        dot += loadings[at + d] * loadings[prior + d];
+                    }
+                    for (int d = 0; d < dims; d++) {
+                        loadings[at + d] -= dot * loadings[prior + d];
+                    }
+                }
+                double norm = 0;
+                for (int d = 0; d < dims; d++) {
+                    norm += loadings[at + d] * loadings[at + d];
                 }
                 for (int d = 0; d < dims; d++) {
-                    loadings[c * dims + d] -= dot * loadings[p * dims + d];
+                    loadings[at + d] /= Math.sqrt(norm);
                 }
             }
-            double norm = 0;
-            for (int d = 0; d < dims; d++) {
-                norm += loadings[c * dims + d] * loadings[c * dims + d];
-            }
-            for (int d = 0; d < dims; d++) {
-                loadings[c * dims + d] /= Math.sqrt(norm);
+            for (int c = 0; c < counts[m]; c++) {
+                eigen[m * maxComponents + c] = 0.05 + random.nextDouble() * 4;
             }
         }
-        double[] eigen = new double[components];
-        for (int c = 0; c < components; c++) {
-            eigen[c] = 0.05 + random.nextDouble() * 4;
-        }
+        int[] modelIndex = new int[rows];
         double[] x = new double[rows * dims];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = mean[i % dims] + random.nextGaussian() * scale[i % dims] * (i % 97 == 0 ? 30 : 1);
+        for (int i = 0; i < rows; i++) {
+            int m = models == 1 ? 0 : random.nextInt(models);
+            modelIndex[i] = m;
+            for (int d = 0; d < dims; d++) {
+                int k = i * dims + d;
+                x[k] = mean[m * dims + d] + random.nextGaussian() * scale[m * dims + d] * (k % 97 == 0 ? 30 : 1);
+            }
         }
-        return new PcaCase(dims, components, x, mean, scale, loadings, eigen);
+        return new PcaCase(dims, maxComponents, x, modelIndex, mean, scale, loadings, eigen, counts);
     }
 
     /**
@@ -244,13 +315,15 @@ public final class MultivariateOracle {
     public double[][] run(KernelBackend backend, PcaCase c) {
         int n = c.rowCount();
         try (Float8Vector x = KernelColumns.doubles(allocator, "rows", c.rows());
+             IntVector model = KernelColumns.ints(allocator, "modelIndex", c.modelIndex());
              Float8Vector mean = KernelColumns.doubles(allocator, "mean", c.mean());
              Float8Vector scale = KernelColumns.doubles(allocator, "scale", c.scale());
              Float8Vector loadings = KernelColumns.doubles(allocator, "loadings", c.loadings());
              Float8Vector eigen = KernelColumns.doubles(allocator, "eigenvalues", c.eigenvalues());
+             IntVector counts = KernelColumns.ints(allocator, "componentCount", c.componentCount());
              Float8Vector t2 = KernelColumns.output(allocator, "t2", n);
              Float8Vector spe = KernelColumns.output(allocator, "spe", n)) {
-            backend.pcaT2Spe(x, c.dims(), mean, scale, loadings, eigen, t2, spe);
+            backend.pcaT2Spe(x, c.dims(), model, mean, scale, loadings, eigen, counts, t2, spe);
             assertValid(t2, n);
             assertValid(spe, n);
             return new double[][] {KernelColumns.toArray(t2), KernelColumns.toArray(spe)};

@@ -74,7 +74,7 @@ class RemoteKernelBackendIT {
         MultivariateOracle multivariate = new MultivariateOracle(allocator);
         int rowsScored = 0;
         for (int rows : new int[] {0, 1, 3_001}) {
-            MultivariateOracle.PcaCase pca = MultivariateOracle.pcaCase(rows, 8, 3, 61L + rows);
+            MultivariateOracle.PcaCase pca = MultivariateOracle.pcaFleetCase(rows, 8, 20, 4, 61L + rows);
             double[][] t2Spe = multivariate.run(remote, pca);
             double[][] expected = pca.expected();
             MultivariateOracle.assertBitExact(expected[0], t2Spe[0], "remote T2");
@@ -93,12 +93,24 @@ class RemoteKernelBackendIT {
     @Test
     void refusesBadPcaMsetAndTreeRequestsWithTheReasonAndKeepsServing() {
         MultivariateOracle multivariate = new MultivariateOracle(allocator);
-        MultivariateOracle.PcaCase pca = MultivariateOracle.pcaCase(4, 3, 2, 1);
-        MultivariateOracle.PcaCase badPca = new MultivariateOracle.PcaCase(3, 2, pca.rows(), pca.mean(), pca.scale(),
-                java.util.Arrays.copyOf(pca.loadings(), 5), pca.eigenvalues());
+        MultivariateOracle.PcaCase pca = MultivariateOracle.pcaFleetCase(4, 3, 2, 2, 1);
+        MultivariateOracle.PcaCase badPca = new MultivariateOracle.PcaCase(3, 2, pca.rows(), pca.modelIndex(),
+                pca.mean(), pca.scale(), java.util.Arrays.copyOf(pca.loadings(), 11), pca.eigenvalues(),
+                pca.componentCount());
         IllegalArgumentException loadings = assertThrows(IllegalArgumentException.class,
                 () -> multivariate.run(remote, badPca));
-        assertEquals("pca_t2_spe: loadings has 5 entries, expected 6 (components * dims).", loadings.getMessage());
+        assertEquals("pca_t2_spe: loadings has 11 entries, expected 12 (models * maxComponents * dims).",
+                loadings.getMessage());
+        MultivariateOracle.PcaCase badModel = new MultivariateOracle.PcaCase(3, 2, pca.rows(), new int[] {0, 1, 2, 0},
+                pca.mean(), pca.scale(), pca.loadings(), pca.eigenvalues(), pca.componentCount());
+        IllegalArgumentException pcaModel = assertThrows(IllegalArgumentException.class,
+                () -> multivariate.run(remote, badModel));
+        assertEquals("pca_t2_spe: modelIndex[2] is 2, outside [0, 2) (models).", pcaModel.getMessage());
+        MultivariateOracle.PcaCase badCount = new MultivariateOracle.PcaCase(3, 2, pca.rows(), pca.modelIndex(),
+                pca.mean(), pca.scale(), pca.loadings(), pca.eigenvalues(), new int[] {2, 3});
+        IllegalArgumentException count = assertThrows(IllegalArgumentException.class,
+                () -> multivariate.run(remote, badCount));
+        assertEquals("pca_t2_spe: componentCount of model 1 is 3, outside [0, 2].", count.getMessage());
 
         MultivariateOracle.MsetCase mset = MultivariateOracle.msetCase(6, 2, 3, 4, 0.0, 2);
         mset.modelIndex()[4] = 3;
@@ -117,7 +129,7 @@ class RemoteKernelBackendIT {
         assertEquals("tree_margins: node " + split + " has children " + split + " and " + trees.nodeRight()[split]
                 + ", outside (" + split + ", " + trees.nodeFeature().length + ").", cycle.getMessage());
 
-        assertEquals(3, service.rejected());
+        assertEquals(5, service.rejected());
         assertEquals(0, service.calls());
         MultivariateOracle.assertBitExact(pca.expected()[0], multivariate.run(remote, pca)[0], "after refusals");
         assertEquals(1, service.calls());

@@ -41,7 +41,7 @@ public final class TornadoKernelBackend implements KernelBackend {
 
     private final Graph robustZ = new Graph();
     private final Graph robustZModes = new Graph();
-    private final Buffers pca = new Buffers(PCA_DOUBLES, 0);
+    private final Buffers pca = new Buffers(PCA_DOUBLES, PCA_INTS);
     private final Buffers mset = new Buffers(MSET_DOUBLES, MSET_INTS);
     private final Buffers trees = new Buffers(TREE_DOUBLES, TREE_INTS);
     private boolean closed;
@@ -49,6 +49,7 @@ public final class TornadoKernelBackend implements KernelBackend {
     // The arrays of each row-major kernel, by position in its Buffers.
     private static final int PCA_ROWS = 0, PCA_MEAN = 1, PCA_SCALE = 2, PCA_LOADINGS = 3, PCA_EIGEN = 4, PCA_T2 = 5,
             PCA_SPE = 6, PCA_SCRATCH = 7, PCA_DOUBLES = 8;
+    private static final int PCA_MODEL = 0, PCA_COUNT = 1, PCA_INTS = 2;
     private static final int MSET_ROWS = 0, MSET_MEAN = 1, MSET_SCALE = 2, MSET_MEMORY = 3, MSET_INVERSE = 4,
             MSET_BANDWIDTH = 5, MSET_OUT = 6, MSET_SCRATCH = 7, MSET_DOUBLES = 8;
     private static final int MSET_MODEL = 0, MSET_COUNT = 1, MSET_INTS = 2;
@@ -148,44 +149,51 @@ public final class TornadoKernelBackend implements KernelBackend {
     }
 
     @Override
-    public synchronized void pcaT2Spe(Float8Vector rows, int dims, Float8Vector mean, Float8Vector scale,
-                                      Float8Vector loadings, Float8Vector eigenvalues, Float8Vector t2,
-                                      Float8Vector spe) {
+    public synchronized void pcaT2Spe(Float8Vector rows, int dims, IntVector modelIndex, Float8Vector mean,
+                                      Float8Vector scale, Float8Vector loadings, Float8Vector eigenvalues,
+                                      IntVector componentCount, Float8Vector t2, Float8Vector spe) {
         checkOpen();
-        KernelArguments.PcaShape shape = KernelArguments.checkPcaT2Spe(rows, dims, mean, scale, loadings, eigenvalues,
-                t2, spe);
+        KernelArguments.PcaShape shape = KernelArguments.checkPcaT2Spe(rows, dims, modelIndex, mean, scale, loadings,
+                eigenvalues, componentCount, t2, spe);
         int n = shape.rows();
-        int components = shape.components();
+        int maxComponents = shape.maxComponents();
         if (n > 0) {
             Buffers b = pca;
             int[] doubles = new int[PCA_DOUBLES];
             doubles[PCA_ROWS] = rows.getValueCount();
-            doubles[PCA_MEAN] = dims;
-            doubles[PCA_SCALE] = dims;
+            doubles[PCA_MEAN] = mean.getValueCount();
+            doubles[PCA_SCALE] = scale.getValueCount();
             doubles[PCA_LOADINGS] = loadings.getValueCount();
-            doubles[PCA_EIGEN] = components;
+            doubles[PCA_EIGEN] = eigenvalues.getValueCount();
             doubles[PCA_T2] = n;
             doubles[PCA_SPE] = n;
-            doubles[PCA_SCRATCH] = Math.multiplyExact(n, dims + components);
-            if (b.ensure(doubles, new int[0], n)) {
+            doubles[PCA_SCRATCH] = Math.multiplyExact(n, dims + maxComponents);
+            int[] ints = new int[PCA_INTS];
+            ints[PCA_MODEL] = n;
+            ints[PCA_COUNT] = componentCount.getValueCount();
+            if (b.ensure(doubles, ints, n)) {
                 DoubleArray[] d = b.doubles;
+                IntArray[] k = b.ints;
                 TaskGraph graph = new TaskGraph("pcaT2Spe")
-                        .transferToDevice(DataTransferMode.EVERY_EXECUTION, d[PCA_ROWS], d[PCA_MEAN], d[PCA_SCALE],
-                                d[PCA_LOADINGS], d[PCA_EIGEN], b.params)
+                        .transferToDevice(DataTransferMode.EVERY_EXECUTION, d[PCA_ROWS], k[PCA_MODEL], d[PCA_MEAN],
+                                d[PCA_SCALE], d[PCA_LOADINGS], d[PCA_EIGEN], k[PCA_COUNT], b.params)
                         .transferToDevice(DataTransferMode.FIRST_EXECUTION, d[PCA_SCRATCH])
-                        .task("pcaT2Spe", TornadoKernels::pcaT2Spe, d[PCA_ROWS], d[PCA_MEAN], d[PCA_SCALE],
-                                d[PCA_LOADINGS], d[PCA_EIGEN], d[PCA_T2], d[PCA_SPE], d[PCA_SCRATCH], b.params)
+                        .task("pcaT2Spe", TornadoKernels::pcaT2Spe, d[PCA_ROWS], k[PCA_MODEL], d[PCA_MEAN],
+                                d[PCA_SCALE], d[PCA_LOADINGS], d[PCA_EIGEN], k[PCA_COUNT], d[PCA_T2], d[PCA_SPE],
+                                d[PCA_SCRATCH], b.params)
                         .transferToHost(DataTransferMode.EVERY_EXECUTION, d[PCA_T2], d[PCA_SPE]);
                 b.plan(graph.snapshot());
             }
             copyIn(rows, b.doubles[PCA_ROWS], rows.getValueCount());
-            copyIn(mean, b.doubles[PCA_MEAN], dims);
-            copyIn(scale, b.doubles[PCA_SCALE], dims);
+            copyIn(modelIndex, b.ints[PCA_MODEL], n);
+            copyIn(mean, b.doubles[PCA_MEAN], mean.getValueCount());
+            copyIn(scale, b.doubles[PCA_SCALE], scale.getValueCount());
             copyIn(loadings, b.doubles[PCA_LOADINGS], loadings.getValueCount());
-            copyIn(eigenvalues, b.doubles[PCA_EIGEN], components);
+            copyIn(eigenvalues, b.doubles[PCA_EIGEN], eigenvalues.getValueCount());
+            copyIn(componentCount, b.ints[PCA_COUNT], componentCount.getValueCount());
             b.params.set(TornadoKernels.ROWS, n);
             b.params.set(TornadoKernels.DIMS, dims);
-            b.params.set(TornadoKernels.COMPONENTS, components);
+            b.params.set(TornadoKernels.COMPONENTS, maxComponents);
             b.execute();
             copyOut(b.doubles[PCA_T2], t2, n);
             copyOut(b.doubles[PCA_SPE], spe, n);
@@ -370,11 +378,17 @@ public final class TornadoKernelBackend implements KernelBackend {
         double r = Math.sqrt(0.5);
         double[] loadings = {r, r};
         double[] eigen = {1.7};
+        int[] model = {0, 1, 1, 0, 1};
+        // Two PCA models: the first with one component, the second with none (padding never read).
+        double[] pcaMean = {mean[0], mean[1], -1.0, 1.0};
+        double[] pcaScale = {scale[0], scale[1], 1.0, 0.5};
+        int[] components = {1, 0};
+        double[] pcaLoadings = {loadings[0], loadings[1], Double.NaN, Double.NaN};
+        double[] pcaEigen = {eigen[0], Double.NaN};
         double[] expectT2 = new double[n];
         double[] expectSpe = new double[n];
-        MultivariateKernels.scoreT2AndSpe(rows, dims, mean, scale, loadings, eigen, 1, expectT2, expectSpe,
-                new double[dims + 1], 0, n);
-        int[] model = {0, 1, 1, 0, 1};
+        MultivariateKernels.scoreT2AndSpe(rows, dims, model, pcaMean, pcaScale, pcaLoadings, pcaEigen, components, 1,
+                expectT2, expectSpe, new double[dims + 1], 0, n);
         double[] msetMean = {0.5, 0.5, -1.0, 1.0};
         double[] msetScale = {1.5, 2.0, 1.0, 0.5};
         double[] memory = {0.0, 0.0, 1.0, 1.0, -1.0, 0.5, 0.5, -1.0, 0.0, 0.0, 0.0, 0.0};
@@ -396,10 +410,11 @@ public final class TornadoKernelBackend implements KernelBackend {
         io.werkstrom.analytics.predict.PredictKernels.addTreePredictions(rows, dims, roots, 0, 2, feature, threshold,
                 left, right, value, expectMargin, 0, n);
         try (Float8Vector x = doubles(allocator, "rows", rows);
-             Float8Vector mu = doubles(allocator, "mean", mean);
-             Float8Vector sigma = doubles(allocator, "scale", scale);
-             Float8Vector l = doubles(allocator, "loadings", loadings);
-             Float8Vector e = doubles(allocator, "eigenvalues", eigen);
+             Float8Vector mu = doubles(allocator, "mean", pcaMean);
+             Float8Vector sigma = doubles(allocator, "scale", pcaScale);
+             Float8Vector l = doubles(allocator, "loadings", pcaLoadings);
+             Float8Vector e = doubles(allocator, "eigenvalues", pcaEigen);
+             IntVector pc = ints(allocator, "componentCount", components);
              IntVector m = ints(allocator, "model", model);
              Float8Vector mm = doubles(allocator, "msetMean", msetMean);
              Float8Vector msg = doubles(allocator, "msetScale", msetScale);
@@ -417,7 +432,7 @@ public final class TornadoKernelBackend implements KernelBackend {
              Float8Vector second = new Float8Vector("second", allocator)) {
             out.allocateNew(n);
             second.allocateNew(n);
-            pcaT2Spe(x, dims, mu, sigma, l, e, out, second);
+            pcaT2Spe(x, dims, m, mu, sigma, l, e, pc, out, second);
             compare("pcaT2Spe (T2)", expectT2, out);
             compare("pcaT2Spe (SPE)", expectSpe, second);
             msetResiduals(x, dims, m, mm, msg, mem, cnt, inv, h, out);

@@ -27,7 +27,7 @@ final class TornadoKernels {
     static final int MODES_PER_SERIES = 1;
     /** {@code params[DIMS]}: values per row of the row-major kernels (sensors, features). */
     static final int DIMS = 2;
-    /** {@code params[COMPONENTS]}: PCA components. */
+    /** {@code params[COMPONENTS]}: the PCA component stride, components per model. */
     static final int COMPONENTS = 3;
     /** {@code params[MEMORY_SIZE]}: the MSET memory stride, states per model. */
     static final int MEMORY_SIZE = 4;
@@ -76,38 +76,43 @@ final class TornadoKernels {
 
     /**
      * {@link MultivariateKernels#scoreT2AndSpe} for rows {@code [0, params[ROWS])} with
-     * {@code dims = params[DIMS]}, {@code components = params[COMPONENTS]}; {@code scratch} holds
-     * {@code dims + components} doubles per row.
+     * {@code dims = params[DIMS]}, {@code maxComponents = params[COMPONENTS]} (the component
+     * stride of the models); {@code scratch} holds {@code dims + maxComponents} doubles per row.
      */
-    static void pcaT2Spe(DoubleArray rows, DoubleArray mean, DoubleArray scale, DoubleArray loadings,
-                         DoubleArray eigenvalues, DoubleArray t2, DoubleArray spe, DoubleArray scratch,
-                         IntArray params) {
+    static void pcaT2Spe(DoubleArray rows, IntArray modelOfRow, DoubleArray mean, DoubleArray scale,
+                         DoubleArray loadings, DoubleArray eigenvalues, IntArray componentCount, DoubleArray t2,
+                         DoubleArray spe, DoubleArray scratch, IntArray params) {
         int n = params.get(ROWS);
         int dims = params.get(DIMS);
-        int components = params.get(COMPONENTS);
-        int width = dims + components;
+        int maxComponents = params.get(COMPONENTS);
+        int width = dims + maxComponents;
         for (@Parallel int i = 0; i < t2.getSize(); i++) {
             if (i < n) {
+                int m = modelOfRow.get(i);
+                int components = componentCount.get(m);
                 int base = i * dims;
+                int model = m * dims;
                 int at = i * width;
                 for (int d = 0; d < dims; d++) {
-                    scratch.set(at + d, (rows.get(base + d) - mean.get(d)) / scale.get(d));
+                    scratch.set(at + d, (rows.get(base + d) - mean.get(model + d)) / scale.get(model + d));
                 }
+                int first = m * maxComponents;
+                int loadingBase = first * dims;
                 double t2Sum = 0;
                 for (int c = 0; c < components; c++) {
                     double s = 0;
-                    int l = c * dims;
+                    int l = loadingBase + c * dims;
                     for (int d = 0; d < dims; d++) {
                         s += loadings.get(l + d) * scratch.get(at + d);
                     }
                     scratch.set(at + dims + c, s);
-                    t2Sum += s * s / eigenvalues.get(c);
+                    t2Sum += s * s / eigenvalues.get(first + c);
                 }
                 double speSum = 0;
                 for (int d = 0; d < dims; d++) {
                     double r = scratch.get(at + d);
                     for (int c = 0; c < components; c++) {
-                        r -= scratch.get(at + dims + c) * loadings.get(c * dims + d);
+                        r -= scratch.get(at + dims + c) * loadings.get(loadingBase + c * dims + d);
                     }
                     speSum += r * r;
                 }

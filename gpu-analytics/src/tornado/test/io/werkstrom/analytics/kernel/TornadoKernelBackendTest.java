@@ -141,6 +141,24 @@ class TornadoKernelBackendTest {
     }
 
     @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {0, 1, 65, 4_097, 100_003})
+    void pcaFleetMatchesTheJavaBackend(int rows) {
+        MultivariateOracle oracle = new MultivariateOracle(allocator);
+        // 40 models of 8 sensors with 0 to 6 components (NaN in the padding past each count), then
+        // 300 models of 5 sensors with up to 4 on the same backend.
+        MultivariateOracle.PcaCase fleet = MultivariateOracle.pcaFleetCase(rows, 8, 40, 6, 606 + rows);
+        double[][] expected = oracle.run(java, fleet);
+        double[][] actual = oracle.run(tornado, fleet);
+        assertWithin("pca-fleet-t2", expected[0], actual[0]);
+        assertWithin("pca-fleet-spe", expected[1], actual[1]);
+        MultivariateOracle.PcaCase many = MultivariateOracle.pcaFleetCase(rows, 5, 300, 4, 707 + rows);
+        expected = oracle.run(java, many);
+        actual = oracle.run(tornado, many);
+        assertWithin("pca-fleet-t2", expected[0], actual[0]);
+        assertWithin("pca-fleet-spe", expected[1], actual[1]);
+    }
+
+    @ParameterizedTest(name = "{0} rows")
     @ValueSource(ints = {0, 1, 65, 4_097, 33_000})
     void msetMatchesTheJavaBackend(int rows) {
         MultivariateOracle oracle = new MultivariateOracle(allocator);
@@ -169,6 +187,16 @@ class TornadoKernelBackendTest {
         IllegalArgumentException mset = assertThrows(IllegalArgumentException.class,
                 () -> new MultivariateOracle(allocator).run(tornado, c));
         assertEquals("modelIndex[7] is 3, outside [0, 3) (models).", mset.getMessage());
+        MultivariateOracle.PcaCase p = MultivariateOracle.pcaFleetCase(10, 3, 4, 2, 9);
+        p.modelIndex()[5] = -1;
+        IllegalArgumentException pca = assertThrows(IllegalArgumentException.class,
+                () -> new MultivariateOracle(allocator).run(tornado, p));
+        assertEquals("modelIndex[5] is -1, outside [0, 4) (models).", pca.getMessage());
+        p.modelIndex()[5] = 0;
+        p.componentCount()[3] = 3;
+        IllegalArgumentException components = assertThrows(IllegalArgumentException.class,
+                () -> new MultivariateOracle(allocator).run(tornado, p));
+        assertEquals("componentCount of model 3 is 3, outside [0, 2].", components.getMessage());
         MultivariateOracle.TreeCase t = MultivariateOracle.treeCase(10, 2, 3, 2, 9);
         t.treeRoots()[2] = t.nodeFeature().length;
         IllegalArgumentException trees = assertThrows(IllegalArgumentException.class,

@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 
 import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.detect.MsetDetector;
+import io.werkstrom.analytics.detect.PcaDetector;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
@@ -42,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * of the states are complete, the older half of the window is dropped and training goes on.
  *
  * <p><b>Scoring.</b> A state missing a model sensor is not scored (counted). The complete states of
- * all MSET-modelled machines with the same sensor count are scored in one kernel call
- * ({@link MsetDetector.Fleet}); PCA models are scored one kernel call per machine. A state scoring
+ * all machines with the same sensor count are scored in one kernel call, each row against its
+ * machine's model ({@link MsetDetector.Fleet}, {@link PcaDetector.Fleet}). A state scoring
  * above 1 (beyond the {@code limitQuantile} of the training scores) is anomalous; the
  * {@link MultivariateOptions#confirmStates()}-th anomalous state in a row of a machine is reported
  * as an anomaly at its bucket's start, unless the machine reported one less than
@@ -408,54 +409,66 @@ public final class MultivariateScorer {
         return anomalies;
     }
 
-    /** The scores of {@code pending}, in as few kernel calls as the models allow. */
+    /**
+     * The scores of {@code pending}, in as few kernel calls as the models allow: one call per
+     * method and sensor count, each scoring the states of all machines of that group together
+     * ({@link MsetDetector.Fleet}, {@link PcaDetector.Fleet}).
+     */
     private double[] scores(List<Pending> pending, Counts counts) {
         double[] scores = new double[pending.size()];
-        // MSET: one fleet per sensor count; PCA: one call per machine.
         Map<Integer, List<Integer>> msetBySize = new LinkedHashMap<>();
-        Map<MachineStates.Machine, List<Integer>> pcaByMachine = new IdentityHashMap<>();
+        Map<Integer, List<Integer>> pcaBySize = new LinkedHashMap<>();
         for (int i = 0; i < pending.size(); i++) {
             FittedModel model = pending.get(i).state().model;
-            if (model.mset != null) {
-                msetBySize.computeIfAbsent(model.sensors(), k -> new ArrayList<>()).add(i);
-            } else {
-                pcaByMachine.computeIfAbsent(pending.get(i).state(), k -> new ArrayList<>()).add(i);
-            }
+            (model.mset != null ? msetBySize : pcaBySize).computeIfAbsent(model.sensors(), k -> new ArrayList<>())
+                    .add(i);
         }
         for (Map.Entry<Integer, List<Integer>> group : msetBySize.entrySet()) {
-            int dims = group.getKey();
-            List<Integer> rows = group.getValue();
-            Map<MachineStates.Machine, Integer> index = new IdentityHashMap<>();
-            List<MsetDetector> models = new ArrayList<>();
-            double[] flat = new double[rows.size() * dims];
-            int[] modelOfRow = new int[rows.size()];
-            for (int r = 0; r < rows.size(); r++) {
-                Pending p = pending.get(rows.get(r));
-                modelOfRow[r] = index.computeIfAbsent(p.state(), m -> {
-                    models.add(m.model.mset);
-                    return models.size() - 1;
-                });
-                System.arraycopy(p.values(), 0, flat, r * dims, dims);
-            }
-            double[] out = new double[rows.size()];
-            MsetDetector.pack(models).score(flat, modelOfRow, out, backend);
+            Fleet fleet = fleet(pending, group.getKey(), group.getValue());
+            double[] out = new double[fleet.modelOfRow.length];
+            MsetDetector.pack(fleet.machines.stream().map(m -> m.model.mset).toList())
+                    .score(fleet.flat, fleet.modelOfRow, out, backend);
             counts.calls++;
-            for (int r = 0; r < rows.size(); r++) {
-                scores[rows.get(r)] = out[r];
-            }
+            fleet.copyInto(out, scores);
         }
-        for (List<Integer> rows : pcaByMachine.values()) {
-            double[][] values = new double[rows.size()][];
-            for (int r = 0; r < rows.size(); r++) {
-                values[r] = pending.get(rows.get(r)).values();
-            }
-            double[] out = pending.get(rows.get(0)).state().model.score(values, backend);
+        for (Map.Entry<Integer, List<Integer>> group : pcaBySize.entrySet()) {
+            Fleet fleet = fleet(pending, group.getKey(), group.getValue());
+            double[] out = new double[fleet.modelOfRow.length];
+            PcaDetector.pack(fleet.machines.stream().map(m -> m.model.pca).toList())
+                    .score(fleet.flat, fleet.modelOfRow, out, backend);
             counts.calls++;
-            for (int r = 0; r < rows.size(); r++) {
-                scores[rows.get(r)] = out[r];
-            }
+            fleet.copyInto(out, scores);
         }
         return scores;
+    }
+
+    /**
+     * The states of one kernel call: row-major values, each row's model index into
+     * {@code machines}, and where each row's score goes.
+     */
+    private record Fleet(double[] flat, int[] modelOfRow, List<MachineStates.Machine> machines, List<Integer> rows) {
+        void copyInto(double[] out, double[] scores) {
+            for (int r = 0; r < rows.size(); r++) {
+                scores[rows.get(r)] = out[r];
+            }
+        }
+    }
+
+    /** Packs the states {@code rows} of {@code pending} ({@code dims} values each) for one call. */
+    private static Fleet fleet(List<Pending> pending, int dims, List<Integer> rows) {
+        Map<MachineStates.Machine, Integer> index = new IdentityHashMap<>();
+        List<MachineStates.Machine> machines = new ArrayList<>();
+        double[] flat = new double[rows.size() * dims];
+        int[] modelOfRow = new int[rows.size()];
+        for (int r = 0; r < rows.size(); r++) {
+            Pending p = pending.get(rows.get(r));
+            modelOfRow[r] = index.computeIfAbsent(p.state(), m -> {
+                machines.add(m);
+                return machines.size() - 1;
+            });
+            System.arraycopy(p.values(), 0, flat, r * dims, dims);
+        }
+        return new Fleet(flat, modelOfRow, machines, rows);
     }
 
     /**

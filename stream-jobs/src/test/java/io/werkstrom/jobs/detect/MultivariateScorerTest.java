@@ -201,6 +201,60 @@ class MultivariateScorerTest {
     }
 
     @Test
+    void thePcaMachinesOfABatchAreScoredInOneKernelCallWithTheAnomaliesOfOneCallPerMachine() {
+        MultivariateOptions pca = OPTIONS.withMethod(MultivariateOptions.Method.PCA);
+        long[] seeds = {11, 12, 13};
+        MachineStates states = new MachineStates();
+        Machine[] fleet = machines(seeds);
+        List<MultivariateScorer.Outcome> outcomes = new ArrayList<>();
+        List<Anomaly> together = run(scorer(pca), states, 0, 600, outcomes, fleet);
+        MultivariateScorer.Outcome last = outcomes.get(outcomes.size() - 1);
+        assertEquals(30, last.statesScored(), "10 states of each machine");
+        assertEquals(1, last.kernelCalls(), "three PCA machines, one call");
+        assertFalse(together.isEmpty(), "no anomaly for the shifted pressure");
+
+        // Each machine alone (one kernel call per machine, as before the fleet form): the same anomalies.
+        List<Anomaly> alone = new ArrayList<>();
+        for (Machine machine : machines(seeds)) {
+            List<MultivariateScorer.Outcome> own = new ArrayList<>();
+            alone.addAll(run(scorer(pca), new MachineStates(), 0, 600, own, machine));
+            assertEquals(1, own.get(own.size() - 1).kernelCalls());
+        }
+        assertEquals(sorted(alone), sorted(together));
+    }
+
+    @Test
+    void pcaMachinesOfDifferentSensorCountsAreScoredInOneCallPerCount() {
+        MachineStates states = new MachineStates();
+        Machine[] fleet = machines(21, 22, 23);
+        fleet[2].vibration = false;
+        List<MultivariateScorer.Outcome> outcomes = new ArrayList<>();
+        run(scorer(OPTIONS.withMethod(MultivariateOptions.Method.PCA)), states, 0, 400, outcomes, fleet);
+        MultivariateScorer.Outcome last = outcomes.get(outcomes.size() - 1);
+        assertEquals(30, last.statesScored());
+        assertEquals(2, last.kernelCalls(), "3 sensors (two machines) and 2 sensors (one)");
+    }
+
+    /** Machines {@code press-0..}: the second has pressure shifted from 450 s on. */
+    private static Machine[] machines(long... seeds) {
+        Machine[] machines = new Machine[seeds.length];
+        for (int m = 0; m < seeds.length; m++) {
+            machines[m] = new Machine("press-" + m, seeds[m]);
+        }
+        if (machines.length > 1) {
+            machines[1].pressureShift = 1.5;
+            machines[1].faultFrom = 450;
+        }
+        return machines;
+    }
+
+    private static List<Anomaly> sorted(List<Anomaly> anomalies) {
+        List<Anomaly> copy = new ArrayList<>(anomalies);
+        copy.sort(java.util.Comparator.comparingLong(Anomaly::timestampMicros).thenComparing(Anomaly::machine));
+        return copy;
+    }
+
+    @Test
     void aMachineWithOneSensorGetsNoModelAndIsCounted() {
         MachineStates states = new MachineStates();
         MultivariateScorer scorer = scorer(OPTIONS);
