@@ -231,12 +231,8 @@ public final class PcaDetector {
     public static double[] scoreFleet(List<PcaDetector> models, double[][] rows, int[] modelOfRow,
                                       KernelBackend backend) {
         Fleet fleet = pack(models);
-        if (modelOfRow.length != rows.length) {
-            throw new IllegalArgumentException("modelOfRow has " + modelOfRow.length + " entries for " + rows.length
-                    + " rows.");
-        }
         double[] out = new double[rows.length];
-        fleet.score(SensorRows.flatten(rows, fleet.dims), modelOfRow, out, backend);
+        fleet.score(SensorRows.flattenFleetRows(rows, modelOfRow, fleet.dims), modelOfRow, out, backend);
         return out;
     }
 
@@ -247,19 +243,8 @@ public final class PcaDetector {
      * @throws IllegalArgumentException when {@code models} is empty or the sensor counts differ
      */
     public static Fleet pack(List<PcaDetector> models) {
-        Objects.requireNonNull(models, "models must not be null.");
-        if (models.isEmpty()) {
-            throw new IllegalArgumentException("models must not be empty.");
-        }
-        int dims = models.get(0).dims;
-        int stride = 0;
-        for (PcaDetector model : models) {
-            if (model.dims != dims) {
-                throw new IllegalArgumentException("every model must have " + dims + " sensors, one has "
-                        + model.dims + ".");
-            }
-            stride = Math.max(stride, model.components);
-        }
+        int dims = SensorRows.fleetSensors(models, model -> model.dims);
+        int stride = models.stream().mapToInt(model -> model.components).max().orElse(0);
         int machines = models.size();
         double[] mean = new double[machines * dims];
         double[] scale = new double[machines * dims];
@@ -409,18 +394,10 @@ public final class PcaDetector {
         }
 
         private void check(double[] flat, int[] modelOfRow, double[] t2, double[] spe) {
-            int rows = t2.length;
-            if (flat.length != rows * dims || modelOfRow.length != rows || spe.length != rows) {
-                throw new IllegalArgumentException("expected " + rows + " rows of " + dims + " sensors and "
-                        + rows + " machine indices, got " + flat.length + " values and " + modelOfRow.length
-                        + " indices.");
+            if (spe.length != t2.length) {
+                throw new IllegalArgumentException("t2 has " + t2.length + " entries, spe " + spe.length + ".");
             }
-            for (int i = 0; i < rows; i++) {
-                if (modelOfRow[i] < 0 || modelOfRow[i] >= counts.length) {
-                    throw new IllegalArgumentException("modelOfRow[" + i + "] is " + modelOfRow[i] + ", outside [0, "
-                            + counts.length + ").");
-                }
-            }
+            SensorRows.checkFleetRows(flat, dims, modelOfRow, t2.length, counts.length);
         }
 
         /** The fleet as the Arrow columns {@link KernelBackend#pcaT2Spe} takes, in {@code allocator}; the caller closes them. */

@@ -1,6 +1,13 @@
 package io.werkstrom.analytics.detect;
 
-/** Rows of sensor values, one array per state, as the detectors' kernels take them. */
+import java.util.List;
+import java.util.Objects;
+import java.util.function.ToIntFunction;
+
+/**
+ * Rows of sensor values, one array per state, as the detectors' kernels take them, and the checks
+ * of a fleet call (rows of many machine models, a model index per row) before its kernel runs.
+ */
 final class SensorRows {
 
     private SensorRows() {
@@ -21,5 +28,58 @@ final class SensorRows {
             System.arraycopy(rows[i], 0, flat, i * dims, dims);
         }
         return flat;
+    }
+
+    /**
+     * The rows of a fleet call in one row-major array, after checking that each has a model index.
+     *
+     * @throws IllegalArgumentException when the counts differ or a row does not hold {@code dims} values
+     */
+    static double[] flattenFleetRows(double[][] rows, int[] modelOfRow, int dims) {
+        if (modelOfRow.length != rows.length) {
+            throw new IllegalArgumentException("modelOfRow has " + modelOfRow.length + " entries for " + rows.length
+                    + " rows.");
+        }
+        return flatten(rows, dims);
+    }
+
+    /**
+     * The number of sensors every model of a fleet has.
+     *
+     * @throws IllegalArgumentException when {@code models} is empty or the sensor counts differ
+     */
+    static <T> int fleetSensors(List<T> models, ToIntFunction<T> sensors) {
+        Objects.requireNonNull(models, "models must not be null.");
+        if (models.isEmpty()) {
+            throw new IllegalArgumentException("models must not be empty.");
+        }
+        int dims = sensors.applyAsInt(models.get(0));
+        for (T model : models) {
+            if (sensors.applyAsInt(model) != dims) {
+                throw new IllegalArgumentException("every model must have " + dims + " sensors, one has "
+                        + sensors.applyAsInt(model) + ".");
+            }
+        }
+        return dims;
+    }
+
+    /**
+     * Checks a fleet call's row-major rows {@code flat} ({@code rows} rows of {@code dims}) and its
+     * model index per row against {@code machines} models.
+     *
+     * @throws IllegalArgumentException when the shapes disagree or a model index is out of range
+     */
+    static void checkFleetRows(double[] flat, int dims, int[] modelOfRow, int rows, int machines) {
+        if (flat.length != rows * dims || modelOfRow.length != rows) {
+            throw new IllegalArgumentException("expected " + rows + " rows of " + dims + " sensors and "
+                    + rows + " machine indices, got " + flat.length + " values and " + modelOfRow.length
+                    + " indices.");
+        }
+        for (int i = 0; i < rows; i++) {
+            if (modelOfRow[i] < 0 || modelOfRow[i] >= machines) {
+                throw new IllegalArgumentException("modelOfRow[" + i + "] is " + modelOfRow[i] + ", outside [0, "
+                        + machines + ").");
+            }
+        }
     }
 }
