@@ -47,6 +47,7 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
     private transient ValueState<RobustZScoreState> windows;
     private transient Counter anomaliesDetected;
     private transient Counter scoringFailures;
+    private transient ScoringOutage outage;
 
     /**
      * @param options     the detector's settings
@@ -70,6 +71,7 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
         windows = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, RobustZScoreStateSerializer.INSTANCE));
         anomaliesDetected = getRuntimeContext().getMetricGroup().counter("anomaliesDetected");
         scoringFailures = getRuntimeContext().getMetricGroup().counter("scoringFailures");
+        outage = new ScoringOutage(LOG, "Anomaly scoring");
     }
 
     @Override
@@ -84,10 +86,11 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
         } catch (RuntimeException e) {
             // The batch is stored regardless; only its scoring is lost, and that is logged and counted.
             scoringFailures.inc();
-            LOG.error("Scoring batch {} of {} failed; the detector state stays as it was", batch.batch().sequence(),
-                    batch.source(), e);
+            outage.failed("batch " + batch.batch().sequence() + " of " + batch.source()
+                    + "; the detector state stays as it was", e);
             return;
         }
+        outage.succeeded();
         // The heap backend already holds this object; RocksDB needs it written back.
         windows.update(state);
         for (Anomaly anomaly : anomalies) {

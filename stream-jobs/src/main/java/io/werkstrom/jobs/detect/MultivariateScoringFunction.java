@@ -34,14 +34,12 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(MultivariateScoringFunction.class);
     private static final String STATE = "multivariate-machines";
-    private static final int FAILURES_PER_LOG = 100;
 
     private final MultivariateOptions options;
     private final String backendName;
 
     private transient KernelBackend backend;
-    /** Batches of this subtask whose kernel calls failed since the last one that succeeded. */
-    private transient long failedInARow;
+    private transient ScoringOutage outage;
     private transient MultivariateScorer scorer;
     private transient ValueState<MachineStates> machines;
     private transient Counter anomalies;
@@ -72,6 +70,7 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
     public void open(OpenContext openContext) {
         backend = KernelBackends.acquire(backendName);
         scorer = new MultivariateScorer(options, backend);
+        outage = new ScoringOutage(LOG, "Multivariate scoring");
         machines = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, MachineStatesSerializer.INSTANCE));
         var metrics = getRuntimeContext().getMetricGroup();
         anomalies = metrics.counter("multivariateAnomalies");
@@ -107,11 +106,11 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         }
         if (outcome.scoringFailure() != null) {
             scoringFailures.inc();
-            reportFailure(batch, outcome);
-        } else if (failedInARow > 0) {
-            LOG.info("Multivariate scoring works again after {} failed batches; the states they left pending are scored",
-                    failedInARow);
-            failedInARow = 0;
+            outage.failed("batch " + batch.batch().sequence() + " of " + batch.source() + "; "
+                    + outcome.statesPending() + " states wait for the next batch, " + outcome.statesDropped()
+                    + " dropped", outcome.scoringFailure());
+        } else if (outcome.kernelCalls() > 0) {
+            outage.succeeded();
         }
         // The heap backend already holds this object; RocksDB needs it written back.
         machines.update(state);
@@ -128,24 +127,6 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         machinesRefused.inc(outcome.machinesRefused());
         sensorsRefused.inc(outcome.sensorsRefused());
         statesDropped.inc(outcome.statesDropped());
-    }
-
-    /**
-     * Logs the first failure of a streak with its cause, then one line per {@value #FAILURES_PER_LOG}
-     * failed batches: an unreachable analytics service fails every batch until it is back, and the
-     * counter already says how many.
-     */
-    private void reportFailure(ReceivedBatch batch, MultivariateScorer.Outcome outcome) {
-        failedInARow++;
-        if (failedInARow == 1) {
-            LOG.warn("Multivariate scoring of batch {} of {} failed; {} states wait for the next batch, {} dropped",
-                    batch.batch().sequence(), batch.source(), outcome.statesPending(), outcome.statesDropped(),
-                    outcome.scoringFailure());
-        } else if (failedInARow % FAILURES_PER_LOG == 0) {
-            LOG.warn("Multivariate scoring still fails: {} batches in a row, the last of {} ({}); {} states wait, "
-                    + "{} dropped", failedInARow, batch.source(), outcome.scoringFailure().toString(),
-                    outcome.statesPending(), outcome.statesDropped());
-        }
     }
 
     @Override

@@ -20,11 +20,17 @@ import io.werkstrom.protocol.TelemetryBatch;
  * force for the machine, and pairs each prediction with the part's outcome when the outcome is in
  * the same batch; an outcome that comes later is reported on its own, to be filled in. The plain
  * logic of the stream operator {@link QualityPredictionFunction}, testable without Flink.
+ *
+ * <p>A failing kernel call (e.g. an analytics service that cannot be reached) loses the prediction
+ * of that cycle only: the cycle's outcome is still reported, the batch goes on, and
+ * {@link #failedCycles()} and {@link #lastFailure()} tell the operator. Not thread-safe.
  */
 public final class CyclePredictor {
 
     private final BiFunction<String, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models;
     private final KernelBackend backend;
+    private int failedCycles;
+    private RuntimeException lastFailure;
 
     /** A predictor whose trees run on the process's shared Java backend. */
     public CyclePredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models) {
@@ -43,6 +49,8 @@ public final class CyclePredictor {
     /** Feeds the batch's samples to {@code tracker} (the gateway's state) and returns the predictions it yields. */
     public List<QualityPrediction> predict(ReceivedBatch received, CycleTracker tracker) {
         TelemetryBatch batch = received.batch();
+        failedCycles = 0;
+        lastFailure = null;
         Map<String, QualityPrediction> predictions = new HashMap<>();
         List<QualityPrediction> results = new ArrayList<>();
         List<QualityPrediction> lateOutcomes = new ArrayList<>();
@@ -53,7 +61,15 @@ public final class CyclePredictor {
                 if (model.isEmpty()) {
                     return;
                 }
-                double probability = Math.min(1.0, Math.max(0.0, model.get().model().probabilities(List.of(features), backend)[0]));
+                double probability;
+                try {
+                    probability = Math.min(1.0, Math.max(0.0,
+                            model.get().model().probabilities(List.of(features), backend)[0]));
+                } catch (RuntimeException e) {
+                    failedCycles++;
+                    lastFailure = e;
+                    return;
+                }
                 QualityPrediction prediction = new QualityPrediction(received.source(), machine, endMicros,
                         model.get().name(), model.get().version(), probability, null, received.receivedAtMicros());
                 predictions.put(machine + '\u0000' + endMicros, prediction);
@@ -80,5 +96,15 @@ public final class CyclePredictor {
         }
         results.addAll(lateOutcomes);
         return results;
+    }
+
+    /** Cycles of the last {@link #predict} call whose prediction failed in the kernel backend. */
+    public int failedCycles() {
+        return failedCycles;
+    }
+
+    /** Why the last failed prediction of the last {@link #predict} call failed, or null. */
+    public RuntimeException lastFailure() {
+        return lastFailure;
     }
 }

@@ -9,11 +9,14 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.analytics.predict.CycleTracker;
 import io.werkstrom.analytics.predict.PartQualityModel;
+import io.werkstrom.jobs.detect.ScoringOutage;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -29,6 +32,7 @@ import io.werkstrom.jobs.storage.StoreOptions;
 public final class QualityPredictionFunction extends KeyedProcessFunction<String, ReceivedBatch, QualityPrediction> {
 
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(QualityPredictionFunction.class);
 
     private final StoreOptions store;
     private final Duration modelRefresh;
@@ -39,6 +43,8 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
     private transient CyclePredictor predictor;
     private transient ValueState<CycleTracker> cycles;
     private transient Counter predicted;
+    private transient Counter failures;
+    private transient ScoringOutage outage;
 
     /**
      * @param store        where the models are read from
@@ -60,6 +66,8 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
         cycles = getRuntimeContext().getState(new ValueStateDescriptor<>("production-cycles",
                 TypeInformation.of(CycleTracker.class)));
         predicted = getRuntimeContext().getMetricGroup().counter("cyclesPredicted");
+        failures = getRuntimeContext().getMetricGroup().counter("cyclePredictionFailures");
+        outage = new ScoringOutage(LOG, "Part quality prediction");
     }
 
     @Override
@@ -68,13 +76,22 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
         if (tracker == null) {
             tracker = new CycleTracker();
         }
+        int made = 0;
         for (QualityPrediction prediction : predictor.predict(batch, tracker)) {
             if (prediction.hasPrediction()) {
-                predicted.inc();
+                made++;
             }
             out.collect(prediction);
         }
         cycles.update(tracker);
+        predicted.inc(made);
+        if (predictor.failedCycles() > 0) {
+            failures.inc(predictor.failedCycles());
+            outage.failed(predictor.failedCycles() + " cycles of batch " + batch.batch().sequence() + " of "
+                    + batch.source() + " are not predicted (their outcomes are stored)", predictor.lastFailure());
+        } else if (made > 0) {
+            outage.succeeded();
+        }
     }
 
     @Override

@@ -12,9 +12,12 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.detect.ScoringOutage;
 import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.StoreOptions;
 
@@ -29,6 +32,7 @@ import io.werkstrom.jobs.storage.StoreOptions;
 public final class RulPredictionFunction extends KeyedProcessFunction<String, MachineSamples, RulPrediction> {
 
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(RulPredictionFunction.class);
 
     private final StoreOptions store;
     private final RulPredictionOptions options;
@@ -47,6 +51,8 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
     private transient Counter failures;
     private transient Counter resets;
     private transient Counter delaysWidened;
+    private transient Counter predictionFailures;
+    private transient ScoringOutage outage;
 
     /**
      * @param modelRefresh how often the {@code models} table is read again for new versions
@@ -78,6 +84,8 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
         failures = metrics.counter("rulRunFailures");
         resets = metrics.counter("rulHistoryResets");
         delaysWidened = metrics.counter("rulReorderDelaysWidened");
+        predictionFailures = metrics.counter("rulPredictionFailures");
+        outage = new ScoringOutage(LOG, "Remaining-useful-life prediction");
     }
 
     @Override
@@ -87,7 +95,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
             run = new MachineRun();
         }
         long now = context.timerService().currentProcessingTime();
-        emit(predictor.accept(samples, run, now, counts), out);
+        emit(predictor.accept(samples, run, now, counts), out, context.getCurrentKey());
         settle(run, context.timerService());
     }
 
@@ -97,7 +105,8 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
         if (run == null) {
             return;
         }
-        emit(predictor.due(run, context.timerService().currentProcessingTime(), counts), out);
+        emit(predictor.due(run, context.timerService().currentProcessingTime(), counts), out,
+                context.getCurrentKey());
         settle(run, context.timerService());
     }
 
@@ -111,12 +120,21 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
         }
     }
 
-    private void emit(List<RulPrediction> predictions, Collector<RulPrediction> out) {
+    private void emit(List<RulPrediction> predictions, Collector<RulPrediction> out, String machine) {
+        int made = 0;
         for (RulPrediction prediction : predictions) {
             if (prediction.hasPrediction()) {
-                predicted.inc();
+                made++;
             }
             out.collect(prediction);
+        }
+        predicted.inc(made);
+        if (counts.predictionFailures > 0) {
+            predictionFailures.inc(counts.predictionFailures);
+            outage.failed(counts.predictionFailures + " cycles of machine " + machine
+                    + " are not predicted (they stay in its history)", counts.lastFailure);
+        } else if (made > 0) {
+            outage.succeeded();
         }
         withoutModel.inc(counts.withoutModel);
         incomplete.inc(counts.incompleteCycles);

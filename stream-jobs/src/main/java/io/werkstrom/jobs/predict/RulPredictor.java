@@ -57,6 +57,10 @@ public final class RulPredictor {
         public long historyResets;
         /** Times a machine's reorder delay was doubled because its samples came late. */
         public long reorderDelaysWidened;
+        /** Complete cycles not predicted because the kernel backend failed (kept in the history). */
+        public long predictionFailures;
+        /** Why the last of those failed, or null. */
+        public RuntimeException lastFailure;
     }
 
     private final BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models;
@@ -167,7 +171,15 @@ public final class RulPredictor {
             if (cycle != null) {
                 if (model.isPresent() && MachineRun.complete(cycle)) {
                     run.addCycle(time, cycle, maxHistory);
-                    out.add(predict(run, time, model.get()));
+                    try {
+                        out.add(predict(run, time, model.get()));
+                    } catch (RuntimeException e) {
+                        // An unreachable analytics service loses this cycle's prediction only: the
+                        // cycle stays in the run's history, so later cycles keep their numbers
+                        // and features.
+                        counts.predictionFailures++;
+                        counts.lastFailure = e;
+                    }
                 } else {
                     counts.incompleteCycles++;
                 }

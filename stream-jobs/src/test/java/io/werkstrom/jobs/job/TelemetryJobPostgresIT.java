@@ -210,6 +210,40 @@ class TelemetryJobPostgresIT {
         }
     }
 
+    @Test
+    void withTheAnalyticsServiceUnreachableEverySampleIsStoredAndTheJobRuns() throws Exception {
+        String tenant = "tenant-u";
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(store.jdbcUrl(), store.user(),
+                store.password())) {
+            ModelCatalog.publish(db, tenant, ModelRegistry.PART_SCRAP, ModelCatalog.DEFAULT_TYPE, PartQualityModel.KIND,
+                    400, "{}", QualityPredictionFixtures.vibrationModel().toBytes());
+        }
+        // A port nothing listens on: every kernel call of every analytics operator fails.
+        JobClient job = start(options(1, true, "grpc://127.0.0.1:" + MosquittoBroker.freePort()));
+        awaitSubscribed(publisher, codec, new GatewayAddress(tenant, "plant-1", "warm-up"), store, job);
+        GatewayAddress gateway = new GatewayAddress(tenant, "plant-1", "gw-1");
+        long start = io.werkstrom.protocol.BatchValidator.micros(java.time.Instant.now()) - 600_000_000L;
+        int samples = 0;
+        for (int sequence = 0; sequence < 40; sequence++) {
+            TelemetryBatch.Builder builder = TelemetryBatch.builder(gateway.gateway(), sequence);
+            for (int row = 0; row < 10; row++) {
+                builder.add(start + (sequence * 10L + row) * 1_000_000L, "press-1", "temperature_c",
+                        sequence >= 30 && row == 5 ? 80.0 : 20.0 + 0.1 * row, Quality.GOOD);
+            }
+            QualityPredictionFixtures.cycle(builder, "press-2", start + sequence * 10_000_000L, 8.0, true);
+            TelemetryBatch batch = builder.build();
+            samples += batch.size();
+            publish(publisher, Topics.telemetry(gateway), codec.encode(batch));
+        }
+        awaitCount(store, "ledger entries", 40, job,
+                "SELECT count(*) FROM batch_ledger WHERE tenant = ? AND gateway = 'gw-1'", tenant);
+        awaitCount(store, "telemetry rows", samples, job,
+                "SELECT count(*) FROM telemetry WHERE tenant = ? AND gateway = 'gw-1'", tenant);
+        assertEquals(JobStatus.RUNNING, status(job), "the job runs on without its analytics service");
+        assertEquals(0, count(store, "SELECT count(*) FROM anomalies WHERE tenant = ?", tenant));
+        assertEquals(0, count(store, "SELECT count(*) FROM quality_predictions WHERE tenant = ?", tenant));
+    }
+
     private void assertSpikesBecomeAnomalies(TelemetryJobOptions options, String tenant) throws Exception {
         JobClient job = start(options);
         awaitSubscribed(publisher, codec, new GatewayAddress(tenant, "plant-1", "warm-up"), store, job);

@@ -41,9 +41,23 @@ class CyclePredictorTest {
             assertEquals(shared, own);
             backend.close();
             // A closed backend fails the call: the predictor scored on it, not on a backend of its own.
+            // Only the prediction is lost: the outcome is still reported, the failure counted.
             CyclePredictor closed = new CyclePredictor((tenant, machine) -> Optional.of(MODEL), backend);
-            assertEquals("kernel backend 'java' is closed.", assertThrows(IllegalStateException.class,
-                    () -> closed.predict(new ReceivedBatch(GATEWAY, built, 1L), new CycleTracker())).getMessage());
+            List<QualityPrediction> withoutPrediction = closed.predict(new ReceivedBatch(GATEWAY, built, 1L),
+                    new CycleTracker());
+            assertEquals(1, closed.failedCycles());
+            assertEquals("kernel backend 'java' is closed.", closed.lastFailure().getMessage());
+            assertEquals(1, withoutPrediction.size());
+            assertFalse(withoutPrediction.get(0).hasPrediction());
+            QualityPrediction outcome = withoutPrediction.get(0);
+            assertEquals(List.of("m1", shared.get(0).cycleEndMicros(), shared.get(0).actualScrap()),
+                    List.of(outcome.machine(), outcome.cycleEndMicros(), outcome.actualScrap()),
+                    "the outcome, as it came with the prediction");
+            // The next batch starts a fresh count.
+            closed.predict(new ReceivedBatch(GATEWAY, TelemetryBatch.builder("gw-1", 1).build(), 2L),
+                    new CycleTracker());
+            assertEquals(0, closed.failedCycles());
+            assertNull(closed.lastFailure());
         }
     }
 

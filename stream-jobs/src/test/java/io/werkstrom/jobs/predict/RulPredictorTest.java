@@ -261,6 +261,28 @@ class RulPredictorTest {
     }
 
     @Test
+    void aFailingBackendLosesTheCyclesPredictionButNotTheCycle() {
+        EngineRun engine = engines.get(0);
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        replay(predictor(1_000), state, counts, engine, 0, 10, START);
+        JavaKernelBackend closed = new JavaKernelBackend(1, 1);
+        closed.close();
+        RulPredictor failing = new RulPredictor((tenant, machine) -> Optional.of(model), 1_000, Duration.ZERO,
+                Duration.ZERO, closed);
+        assertTrue(replay(failing, state, counts, engine, 10, 12, START).isEmpty());
+        assertEquals(2, counts.predictionFailures);
+        assertEquals("kernel backend 'java' is closed.", counts.lastFailure.getMessage());
+
+        // Once the backend works again the run goes on where it was, as if nothing had failed.
+        List<RulPrediction> after = replay(predictor(1_000), state, counts, engine, 12, 14, START);
+        MachineRun uninterrupted = new MachineRun();
+        List<RulPrediction> expected = replay(predictor(1_000), uninterrupted, new RulPredictor.Counts(), engine, 0,
+                14, START);
+        assertEquals(expected.subList(12, 14), after);
+    }
+
+    @Test
     void aMachineWhoseSamplesComeLateWaitsLongerUpToTheMaximum() {
         EngineRun engine = engines.get(0);
         MachineRun state = new MachineRun();
