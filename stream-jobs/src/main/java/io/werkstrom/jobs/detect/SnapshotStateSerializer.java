@@ -7,7 +7,7 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Flink serializer of a detector state that writes itself to a versioned byte snapshot, so that
+ * Flink serializer of a detector's or predictor's state that writes itself to a versioned byte snapshot, so that
  * keyed state can hold the live object: the heap state backend serialises it only when it takes a
  * checkpoint, RocksDB on every access.
  *

@@ -1,6 +1,11 @@
 package io.werkstrom.jobs.predict;
 
-import java.io.Serializable;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,11 +27,16 @@ import io.werkstrom.protocol.GatewayAddress;
  * beyond it only the features' cycle count stops growing. Timestamps being assembled are bounded
  * by what arrives within the reorder delay.
  *
- * <p>Mutable, not thread-safe; serialisable so that a stream operator keeps it as keyed state.
+ * <p>Mutable, not thread-safe. A stream operator keeps it as keyed state in its versioned binary
+ * form ({@link #snapshot()}, {@link MachineRunSerializer}), so that a later version of the job
+ * still reads the state of a checkpoint or savepoint taken by this one.
  */
-public final class MachineRun implements Serializable {
+public final class MachineRun {
 
-    private static final long serialVersionUID = 1L;
+    /** The version of {@link #snapshot()}'s form. */
+    private static final int VERSION = 1;
+    /** More of anything in a snapshot is corruption: far beyond any history or waiting set kept. */
+    private static final int MAX_COUNT = 10_000_000;
 
     /** Cycles at the start of a run that are never forgotten. */
     static final int HEAD = 10;
@@ -261,5 +271,143 @@ public final class MachineRun implements Serializable {
             }
         }
         return new EngineRun(0, cycleNumbers, new double[n][0], sensors);
+    }
+
+    /**
+     * The run in a stable, versioned binary form: identity, the sensors of a cycle, the kept
+     * cycles, the timestamps being assembled with their failures and due times, and the reorder
+     * delay.
+     */
+    byte[] snapshot() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(VERSION);
+            writeNullable(out, tenant);
+            writeNullable(out, site);
+            writeNullable(out, gateway);
+            writeNullable(out, machine);
+            out.writeLong(receivedAtMicros);
+            out.writeInt(columns.length);
+            for (String column : columns) {
+                out.writeUTF(column);
+            }
+            out.writeInt(values.size());
+            for (int i = 0; i < values.size(); i++) {
+                out.writeInt(numbers.get(i));
+                writeValues(out, values.get(i));
+            }
+            out.writeLong(runStartMicros);
+            out.writeInt(cycles);
+            out.writeLong(doneMicros);
+            out.writeInt(dueMillis.size());
+            for (Map.Entry<Long, Long> due : dueMillis.entrySet()) {
+                long time = due.getKey();
+                out.writeLong(time);
+                out.writeLong(due.getValue());
+                out.writeBoolean(failures.containsKey(time));
+                double[] cycle = assembling.get(time);
+                out.writeBoolean(cycle != null);
+                if (cycle != null) {
+                    writeValues(out, cycle);
+                }
+            }
+            out.writeLong(widenedDelayMillis);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory failed", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Reads {@link #snapshot()}'s form.
+     *
+     * @throws IllegalArgumentException when the bytes are not such a snapshot
+     */
+    static MachineRun fromSnapshot(byte[] snapshot) {
+        MachineRun run = new MachineRun();
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("machine run state version " + version + " is unknown (expected "
+                        + VERSION + ").");
+            }
+            run.tenant = readNullable(in);
+            run.site = readNullable(in);
+            run.gateway = readNullable(in);
+            run.machine = readNullable(in);
+            run.receivedAtMicros = in.readLong();
+            run.columns = new String[count(in.readInt(), "sensors")];
+            for (int c = 0; c < run.columns.length; c++) {
+                run.columns[c] = in.readUTF();
+            }
+            int kept = count(in.readInt(), "kept cycles");
+            for (int i = 0; i < kept; i++) {
+                run.numbers.add(in.readInt());
+                run.values.add(readValues(in, run.columns.length));
+            }
+            run.runStartMicros = in.readLong();
+            run.cycles = count(in.readInt(), "cycles");
+            run.doneMicros = in.readLong();
+            int waiting = count(in.readInt(), "waiting timestamps");
+            for (int i = 0; i < waiting; i++) {
+                long time = in.readLong();
+                run.dueMillis.put(time, in.readLong());
+                if (in.readBoolean()) {
+                    run.failures.put(time, Boolean.TRUE);
+                }
+                if (in.readBoolean()) {
+                    run.assembling.put(time, readValues(in, run.columns.length));
+                }
+            }
+            run.widenedDelayMillis = in.readLong();
+            if (in.available() > 0) {
+                throw new IllegalArgumentException("machine run state has " + in.available() + " trailing bytes.");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("machine run state is truncated or malformed.", e);
+        }
+        return run;
+    }
+
+    /** A deep copy. */
+    MachineRun copy() {
+        return fromSnapshot(snapshot());
+    }
+
+    private static void writeNullable(DataOutputStream out, String text) throws IOException {
+        out.writeBoolean(text != null);
+        if (text != null) {
+            out.writeUTF(text);
+        }
+    }
+
+    private static String readNullable(DataInputStream in) throws IOException {
+        return in.readBoolean() ? in.readUTF() : null;
+    }
+
+    private static void writeValues(DataOutputStream out, double[] cycle) throws IOException {
+        out.writeInt(cycle.length);
+        for (double v : cycle) {
+            out.writeDouble(v);
+        }
+    }
+
+    private static double[] readValues(DataInputStream in, int sensors) throws IOException {
+        int n = count(in.readInt(), "values");
+        if (n != sensors) {
+            throw new IllegalArgumentException("a cycle has " + n + " values for " + sensors + " sensors.");
+        }
+        double[] cycle = new double[n];
+        for (int i = 0; i < n; i++) {
+            cycle[i] = in.readDouble();
+        }
+        return cycle;
+    }
+
+    private static int count(int n, String what) {
+        if (n < 0 || n > MAX_COUNT) {
+            throw new IllegalArgumentException("machine run state claims " + n + " " + what + ".");
+        }
+        return n;
     }
 }

@@ -6,7 +6,6 @@ import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.TimerService;
@@ -73,8 +72,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
         registry = ModelRegistry.rul(store, modelRefresh);
         predictor = new RulPredictor(registry::modelFor, options.maxHistory(), options.reorderDelay(),
                 options.maxReorderDelay(), backend);
-        runs = getRuntimeContext().getState(new ValueStateDescriptor<>("machine-runs",
-                TypeInformation.of(MachineRun.class)));
+        runs = getRuntimeContext().getState(new ValueStateDescriptor<>("machine-runs", MachineRunSerializer.INSTANCE));
         counts = new RulPredictor.Counts();
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         predicted = metrics.counter("rulCyclesPredicted");

@@ -12,8 +12,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -216,8 +214,7 @@ class RulPredictorTest {
         assertEquals(engine.sensor(49, 2), kept.sensor(29, 2));
 
         // The state survives Flink's serializer for it (checkpoints, restarts) unchanged.
-        TypeSerializer<MachineRun> serializer = TypeInformation.of(MachineRun.class)
-                .createSerializer(new SerializerConfigImpl());
+        TypeSerializer<MachineRun> serializer = MachineRunSerializer.INSTANCE;
         DataOutputSerializer bytes = new DataOutputSerializer(1024);
         serializer.serialize(state, bytes);
         MachineRun restored = serializer.deserialize(new DataInputDeserializer(bytes.getCopyOfBuffer()));
