@@ -1,5 +1,9 @@
 package io.werkstrom.analytics.predict;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -99,5 +103,42 @@ public final class CycleFeatures implements Serializable {
             min[s] = Double.POSITIVE_INFINITY;
             max[s] = Double.NEGATIVE_INFINITY;
         }
+    }
+
+    /** Writes the running cycle's statistics: per signal, in {@link #SIGNALS}' order. */
+    void write(DataOutputStream out) throws IOException {
+        out.writeInt(SIGNALS.size());
+        for (int s = 0; s < SIGNALS.size(); s++) {
+            out.writeLong(count[s]);
+            out.writeDouble(mean[s]);
+            out.writeDouble(m2[s]);
+            out.writeDouble(min[s]);
+            out.writeDouble(max[s]);
+        }
+    }
+
+    /**
+     * Reads {@link #write}'s form.
+     *
+     * @throws IllegalArgumentException when it holds another number of signals or a negative count
+     */
+    static CycleFeatures read(DataInputStream in) throws IOException {
+        int signals = in.readInt();
+        if (signals != SIGNALS.size()) {
+            throw new IllegalArgumentException("a running cycle has " + signals + " signals, expected "
+                    + SIGNALS.size() + ".");
+        }
+        CycleFeatures cycle = new CycleFeatures();
+        for (int s = 0; s < signals; s++) {
+            cycle.count[s] = in.readLong();
+            if (cycle.count[s] < 0) {
+                throw new IllegalArgumentException("a running cycle has a negative sample count.");
+            }
+            cycle.mean[s] = in.readDouble();
+            cycle.m2[s] = in.readDouble();
+            cycle.min[s] = in.readDouble();
+            cycle.max[s] = in.readDouble();
+        }
+        return cycle;
     }
 }

@@ -1,18 +1,26 @@
 package io.werkstrom.analytics.predict;
 
-import java.io.Serializable;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 
 /**
  * Turns the samples of many machines, each machine's in time order, into production cycles: the
  * features of every cycle when its {@value CycleFeatures#CYCLE_TIME} sample ends it, and the
  * part's outcome when its {@value CycleFeatures#PART_SCRAP} sample arrives. Mutable, not
- * thread-safe; Java-serialisable so that a stream operator can keep it as state.
+ * thread-safe. A stream operator keeps it as state in its versioned binary form
+ * ({@link #snapshot()}), which a later version still reads.
  */
-public final class CycleTracker implements Serializable {
+public final class CycleTracker {
 
-    private static final long serialVersionUID = 1L;
+    /** The version of {@link #snapshot()}'s form. */
+    private static final int VERSION = 1;
 
     /** Quality code of a bad sample (OPC UA "bad"): never part of a cycle's features. */
     private static final byte BAD = 2;
@@ -53,5 +61,63 @@ public final class CycleTracker implements Serializable {
     /** Machines with a cycle in progress. */
     public int machines() {
         return running.size();
+    }
+
+    /**
+     * The tracker in a stable, versioned binary form: per machine, whether its cycle's start was
+     * seen, and the running cycle's statistics.
+     */
+    public byte[] snapshot() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(VERSION);
+            out.writeInt(running.size());
+            for (Map.Entry<String, CycleFeatures> entry : running.entrySet()) {
+                out.writeUTF(entry.getKey());
+                out.writeBoolean(started.contains(entry.getKey()));
+                entry.getValue().write(out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory failed", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Reads {@link #snapshot()}'s form.
+     *
+     * @throws IllegalArgumentException when the bytes are not such a snapshot
+     */
+    public static CycleTracker fromSnapshot(byte[] snapshot) {
+        CycleTracker tracker = new CycleTracker();
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("production cycle state version " + version + " is unknown (expected "
+                        + VERSION + ").");
+            }
+            int machines = in.readInt();
+            if (machines < 0 || machines > 10_000_000) {
+                throw new IllegalArgumentException("production cycle state claims " + machines + " machines.");
+            }
+            for (int i = 0; i < machines; i++) {
+                String machine = in.readUTF();
+                if (in.readBoolean()) {
+                    tracker.started.add(machine);
+                }
+                tracker.running.put(machine, CycleFeatures.read(in));
+            }
+            if (in.available() > 0) {
+                throw new IllegalArgumentException("production cycle state has " + in.available() + " trailing bytes.");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("production cycle state is truncated or malformed.", e);
+        }
+        return tracker;
+    }
+
+    /** A deep copy. */
+    public CycleTracker copy() {
+        return fromSnapshot(snapshot());
     }
 }

@@ -5,7 +5,6 @@ import java.time.Duration;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -64,7 +63,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
         registry = ModelRegistry.partScrap(store, modelRefresh);
         predictor = new CyclePredictor(registry::modelFor, backend);
         cycles = getRuntimeContext().getState(new ValueStateDescriptor<>("production-cycles",
-                TypeInformation.of(CycleTracker.class)));
+                CycleTrackerSerializer.INSTANCE));
         predicted = getRuntimeContext().getMetricGroup().counter("cyclesPredicted");
         failures = getRuntimeContext().getMetricGroup().counter("cyclePredictionFailures");
         outage = new ScoringOutage(LOG, "Part quality prediction");
