@@ -213,11 +213,7 @@ class TelemetryJobPostgresIT {
     @Test
     void withTheAnalyticsServiceUnreachableEverySampleIsStoredAndTheJobRuns() throws Exception {
         String tenant = "tenant-u";
-        try (java.sql.Connection db = java.sql.DriverManager.getConnection(store.jdbcUrl(), store.user(),
-                store.password())) {
-            ModelCatalog.publish(db, tenant, ModelRegistry.PART_SCRAP, ModelCatalog.DEFAULT_TYPE, PartQualityModel.KIND,
-                    400, "{}", QualityPredictionFixtures.vibrationModel().toBytes());
-        }
+        publishQualityModel(tenant);
         // A port nothing listens on: every kernel call of every analytics operator fails.
         JobClient job = start(options(1, true, "grpc://127.0.0.1:" + MosquittoBroker.freePort()));
         awaitSubscribed(publisher, codec, new GatewayAddress(tenant, "plant-1", "warm-up"), store, job);
@@ -278,11 +274,7 @@ class TelemetryJobPostgresIT {
     @Test
     void everyCycleGetsAPredictionFromTheFleetModelNextToItsOutcome() throws Exception {
         String tenant = "tenant-q";
-        try (java.sql.Connection db = java.sql.DriverManager.getConnection(store.jdbcUrl(), store.user(),
-                store.password())) {
-            ModelCatalog.publish(db, tenant, ModelRegistry.PART_SCRAP, ModelCatalog.DEFAULT_TYPE, PartQualityModel.KIND,
-                    400, "{}", QualityPredictionFixtures.vibrationModel().toBytes());
-        }
+        publishQualityModel(tenant);
         JobClient job = start(options(1, false));
         awaitSubscribed(publisher, codec, new GatewayAddress(tenant, "plant-1", "warm-up"), store, job);
         GatewayAddress gateway = new GatewayAddress(tenant, "plant-1", "gw-1");
@@ -417,6 +409,15 @@ class TelemetryJobPostgresIT {
                 .detector(RobustZScoreOptions.defaults())
                 .kernelBackend(backend)
                 .build();
+    }
+
+    /** Publishes the vibration part-scrap model as {@code tenant}'s fleet model of unmapped machines. */
+    private void publishQualityModel(String tenant) throws Exception {
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(store.jdbcUrl(), store.user(),
+                store.password())) {
+            ModelCatalog.publish(db, tenant, ModelRegistry.PART_SCRAP, ModelCatalog.DEFAULT_TYPE, PartQualityModel.KIND,
+                    400, "{}", QualityPredictionFixtures.vibrationModel().toBytes());
+        }
     }
 
     private JobClient start(TelemetryJobOptions options) throws Exception {
