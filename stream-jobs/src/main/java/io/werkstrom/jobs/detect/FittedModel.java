@@ -1,5 +1,7 @@
 package io.werkstrom.jobs.detect;
 
+import java.util.List;
+
 import io.werkstrom.analytics.detect.MsetDetector;
 import io.werkstrom.analytics.detect.MsetOptions;
 import io.werkstrom.analytics.detect.PcaDetector;
@@ -46,6 +48,21 @@ final class FittedModel {
     /** Threshold-normalised scores of {@code states} (above 1 is beyond training), by {@code backend}. */
     double[] score(double[][] states, KernelBackend backend) {
         return mset != null ? mset.score(states, backend) : pca.score(states, backend);
+    }
+
+    /**
+     * Threshold-normalised scores of rows of many machines in one kernel call: row {@code i} of
+     * the row-major {@code flat} against {@code models.get(modelOfRow[i])}. The models share one
+     * method and sensor count.
+     */
+    static double[] scoreFleet(List<FittedModel> models, double[] flat, int[] modelOfRow, KernelBackend backend) {
+        double[] out = new double[modelOfRow.length];
+        if (models.get(0).mset != null) {
+            MsetDetector.pack(models.stream().map(m -> m.mset).toList()).score(flat, modelOfRow, out, backend);
+        } else {
+            PcaDetector.pack(models.stream().map(m -> m.pca).toList()).score(flat, modelOfRow, out, backend);
+        }
+        return out;
     }
 
     /**

@@ -416,30 +416,23 @@ public final class MultivariateScorer {
      */
     private double[] scores(List<Pending> pending, Counts counts) {
         double[] scores = new double[pending.size()];
-        Map<Integer, List<Integer>> msetBySize = new LinkedHashMap<>();
-        Map<Integer, List<Integer>> pcaBySize = new LinkedHashMap<>();
+        Map<FleetKey, List<Integer>> groups = new LinkedHashMap<>();
         for (int i = 0; i < pending.size(); i++) {
             FittedModel model = pending.get(i).state().model;
-            (model.mset != null ? msetBySize : pcaBySize).computeIfAbsent(model.sensors(), k -> new ArrayList<>())
-                    .add(i);
+            groups.computeIfAbsent(new FleetKey(model.method, model.sensors()), k -> new ArrayList<>()).add(i);
         }
-        for (Map.Entry<Integer, List<Integer>> group : msetBySize.entrySet()) {
-            Fleet fleet = fleet(pending, group.getKey(), group.getValue());
-            double[] out = new double[fleet.modelOfRow.length];
-            MsetDetector.pack(fleet.machines.stream().map(m -> m.model.mset).toList())
-                    .score(fleet.flat, fleet.modelOfRow, out, backend);
-            counts.calls++;
-            fleet.copyInto(out, scores);
-        }
-        for (Map.Entry<Integer, List<Integer>> group : pcaBySize.entrySet()) {
-            Fleet fleet = fleet(pending, group.getKey(), group.getValue());
-            double[] out = new double[fleet.modelOfRow.length];
-            PcaDetector.pack(fleet.machines.stream().map(m -> m.model.pca).toList())
-                    .score(fleet.flat, fleet.modelOfRow, out, backend);
+        for (Map.Entry<FleetKey, List<Integer>> group : groups.entrySet()) {
+            Fleet fleet = fleet(pending, group.getKey().sensors(), group.getValue());
+            double[] out = FittedModel.scoreFleet(fleet.machines.stream().map(m -> m.model).toList(), fleet.flat,
+                    fleet.modelOfRow, backend);
             counts.calls++;
             fleet.copyInto(out, scores);
         }
         return scores;
+    }
+
+    /** What the models of one kernel call share. */
+    private record FleetKey(MultivariateOptions.Method method, int sensors) {
     }
 
     /**
