@@ -92,6 +92,16 @@ public final class MachineStates {
     record Pending(long micros, double[] values) {
     }
 
+    /**
+     * A machine state taken from its bucket: the bucket's start and one value per sensor known then
+     * (in {@link Machine#sensors} order), NaN where a sensor had no fresh value.
+     */
+    record Closed(long micros, double[] values) {
+    }
+
+    /** What {@link Machine#offer} returns for a sample older than the open bucket. */
+    static final Closed LATE = new Closed(NONE, new double[0]);
+
     /** One machine's state. Fields are package-private for {@link MultivariateScorer}. */
     static final class Machine {
         /** Every sensor the machine has reported, in order of first appearance (the column order). */
@@ -113,6 +123,42 @@ public final class MachineStates {
         final List<Pending> pending = new ArrayList<>();
         /** The fitted model, rebuilt from {@link #training} after a restore; not serialised. */
         transient FittedModel model;
+
+        /**
+         * Takes a good sample of {@code sensor} at {@code micros}: returns {@link #LATE} when it is
+         * older than the open bucket (not taken), the state of the open bucket when the sample opens
+         * a later one, else null.
+         */
+        Closed offer(long micros, String sensor, double value, long bucketMicros, long carryForwardMicros) {
+            long bucket = Math.floorDiv(micros, bucketMicros);
+            if (openBucket != NONE && bucket < openBucket) {
+                return LATE;
+            }
+            Closed closed = openBucket != NONE && bucket > openBucket ? state(bucketMicros, carryForwardMicros) : null;
+            openBucket = bucket;
+            int s = column(sensor);
+            if (lastMicros[s] == NONE || micros >= lastMicros[s]) {
+                lastMicros[s] = micros;
+                lastValue[s] = value;
+            }
+            return closed;
+        }
+
+        /**
+         * The open bucket as a state: per known sensor, its last value if it was taken within the
+         * bucket or the {@code carryForwardMicros} before it, else NaN.
+         */
+        private Closed state(long bucketMicros, long carryForwardMicros) {
+            long start = openBucket * bucketMicros;
+            long end = start + bucketMicros;
+            double[] state = new double[sensors.size()];
+            for (int s = 0; s < state.length; s++) {
+                boolean fresh = lastMicros[s] != NONE && lastMicros[s] >= end - carryForwardMicros - bucketMicros
+                        && lastMicros[s] < end;
+                state[s] = fresh ? lastValue[s] : Double.NaN;
+            }
+            return new Closed(start, state);
+        }
 
         int column(String sensor) {
             int s = sensors.indexOf(sensor);

@@ -162,20 +162,12 @@ public final class MultivariateScorer {
                 if (batch.quality(row) != Quality.GOOD || !Double.isFinite(batch.values()[row])) {
                     continue;
                 }
-                long micros = batch.timestampsMicros()[row];
-                long bucket = Math.floorDiv(micros, options.bucketMicros());
-                if (machine.openBucket != MachineStates.NONE && bucket < machine.openBucket) {
+                MachineStates.Closed closed = machine.offer(batch.timestampsMicros()[row], sensor,
+                        batch.values()[row], options.bucketMicros(), options.carryForwardMicros());
+                if (closed == MachineStates.LATE) {
                     counts.late++;
-                    continue;
-                }
-                if (machine.openBucket != MachineStates.NONE && bucket > machine.openBucket) {
-                    close(machine, counts);
-                }
-                machine.openBucket = bucket;
-                int s = machine.column(sensor);
-                if (machine.lastMicros[s] == MachineStates.NONE || micros >= machine.lastMicros[s]) {
-                    machine.lastMicros[s] = micros;
-                    machine.lastValue[s] = batch.values()[row];
+                } else if (closed != null) {
+                    close(machine, closed, counts);
                 }
             }
         }
@@ -242,17 +234,10 @@ public final class MultivariateScorer {
         return rows;
     }
 
-    /** Turns the machine's open bucket into a state: training, or pending scoring. */
-    private void close(MachineStates.Machine machine, Counts counts) {
-        long start = machine.openBucket * options.bucketMicros();
-        long end = start + options.bucketMicros();
-        double[] state = new double[machine.sensors.size()];
-        for (int s = 0; s < state.length; s++) {
-            boolean fresh = machine.lastMicros[s] != MachineStates.NONE
-                    && machine.lastMicros[s] >= end - options.carryForwardMicros() - options.bucketMicros()
-                    && machine.lastMicros[s] < end;
-            state[s] = fresh ? machine.lastValue[s] : Double.NaN;
-        }
+    /** Takes a machine's closed bucket: training, or pending scoring. */
+    private void close(MachineStates.Machine machine, MachineStates.Closed closed, Counts counts) {
+        long start = closed.micros();
+        double[] state = closed.values();
         if (machine.modelSensors == null) {
             machine.training.add(state);
             if (machine.training.size() >= options.trainingStates()) {

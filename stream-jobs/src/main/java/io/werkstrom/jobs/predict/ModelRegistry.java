@@ -13,16 +13,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.werkstrom.analytics.predict.PartQualityModel;
+import io.werkstrom.jobs.detect.MultivariateFleetModel;
 import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 
 /**
- * The models of one name in force (part-scrap or remaining-useful-life models), per tenant and
- * machine type, read from the {@code models} table and read again after {@code refresh}, so that a
- * newly trained version is used without redeploying the job. A machine uses the model of its type
- * ({@code machines} table), else the tenant's {@value ModelCatalog#DEFAULT_TYPE} model: a fleet
- * model covers a new machine at once.
+ * The models of one name in force (part-scrap, remaining-useful-life or multivariate fleet models),
+ * per tenant and machine type, read from the {@code models} table and read again after
+ * {@code refresh}, so that a newly trained version is used without redeploying the job. A machine
+ * uses the model of its type ({@code machines} table), else the tenant's
+ * {@value ModelCatalog#DEFAULT_TYPE} model: a fleet model covers a new machine at once.
  *
  * <p>A version that cannot be read (stored by another build, damaged) is skipped with a warning
  * for the newest readable one. A database that cannot be reached keeps the models already
@@ -63,6 +64,12 @@ public final class ModelRegistry<M> implements AutoCloseable {
     /** The remaining-useful-life models ({@value #RUL}). */
     public static ModelRegistry<StoredRulModel> rul(StoreOptions store, Duration refresh) {
         return new ModelRegistry<>(store, RUL, StoredRulModel::fromBytes, refresh, System::nanoTime);
+    }
+
+    /** The multivariate fleet models ({@value MultivariateFleetModel#NAME}), fitted as they are read. */
+    public static ModelRegistry<MultivariateFleetModel> multivariate(StoreOptions store, Duration refresh) {
+        return new ModelRegistry<>(store, MultivariateFleetModel.NAME, MultivariateFleetModel::fromBytes, refresh,
+                System::nanoTime);
     }
 
     /**
