@@ -21,15 +21,16 @@ import java.util.TreeMap;
  * waiting to be scored because a scoring call failed.
  *
  * <p>The fitted model is not part of the state: it is a deterministic function of the training
- * window and the model's sensors, so {@link MultivariateScorer} fits it again after a restore. The
- * stable form ({@link #snapshot()}, versioned) thus holds plain numbers and names only. Version 2
- * added the pending states; version 1, without them, is still read.
+ * window and the model's sensors, so {@link MultivariateScorer} fits it again after a restore; a
+ * fleet model is kept by its id and looked up again. The stable form ({@link #snapshot()},
+ * versioned) thus holds plain numbers and names only. Version 2 added the pending states, version 3
+ * the fleet model's id; versions 1 and 2 are still read.
  *
  * <p>Not thread-safe; owned by one keyed operator.
  */
 public final class MachineStates {
 
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
     static final long NONE = Long.MIN_VALUE;
 
     private final Map<String, Machine> machines = new TreeMap<>();
@@ -82,6 +83,12 @@ public final class MachineStates {
         return m == null ? 0 : m.training.size();
     }
 
+    /** The id of the fleet model {@code machine} is scored against, or null when it has none. */
+    public String fleetModelId(String machine) {
+        Machine m = machines.get(machine);
+        return m == null ? null : m.fleetModelId;
+    }
+
     /** The number of {@code machine}'s complete states waiting for a scoring call that succeeds. */
     public int pendingStates(String machine) {
         Machine m = machines.get(machine);
@@ -123,6 +130,15 @@ public final class MachineStates {
         final List<Pending> pending = new ArrayList<>();
         /** The fitted model, rebuilt from {@link #training} after a restore; not serialised. */
         transient FittedModel model;
+        /**
+         * The id of the fleet model the machine is scored against ({@link MultivariateScorer.FleetModelInForce}),
+         * null while it has none; its pending states are then in that model's sensor order.
+         */
+        String fleetModelId;
+        /** The fleet model of {@link #fleetModelId}, looked up again after a restore; not serialised. */
+        transient MultivariateScorer.FleetModelInForce fleetModel;
+        /** The machine's columns of the fleet model's sensors; not serialised. */
+        transient int[] fleetColumns;
 
         /**
          * Takes a good sample of {@code sensor} at {@code micros}: returns {@link #LATE} when it is
@@ -204,6 +220,10 @@ public final class MachineStates {
                 }
                 out.writeLong(m.lastAnomalyMicros);
                 out.writeInt(m.anomalousRun);
+                out.writeBoolean(m.fleetModelId != null);
+                if (m.fleetModelId != null) {
+                    out.writeUTF(m.fleetModelId);
+                }
                 out.writeInt(m.pending.size());
                 for (Pending p : m.pending) {
                     out.writeLong(p.micros());
@@ -228,9 +248,9 @@ public final class MachineStates {
         MachineStates states = new MachineStates();
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
             int version = in.readInt();
-            if (version != VERSION && version != 1) {
-                throw new IllegalArgumentException("multivariate state version " + version + " is unknown (expected 1 or "
-                        + VERSION + ").");
+            if (version < 1 || version > VERSION) {
+                throw new IllegalArgumentException("multivariate state version " + version
+                        + " is unknown (expected 1 to " + VERSION + ").");
             }
             int machineCount = count(in.readInt(), "machines");
             for (int i = 0; i < machineCount; i++) {
@@ -265,11 +285,18 @@ public final class MachineStates {
                 }
                 m.lastAnomalyMicros = in.readLong();
                 m.anomalousRun = count(in.readInt(), "anomalous states in a row");
+                m.fleetModelId = version >= 3 && in.readBoolean() ? in.readUTF() : null;
+                if (m.fleetModelId != null && m.modelSensors != null) {
+                    throw new IllegalArgumentException("a machine has both a fleet model and its own.");
+                }
                 int pendingCount = version >= 2 ? count(in.readInt(), "pending states") : 0;
                 for (int p = 0; p < pendingCount; p++) {
                     long micros = in.readLong();
                     double[] values = new double[count(in.readInt(), "pending values")];
-                    if (m.modelSensors == null || values.length != m.modelSensors.length) {
+                    boolean fits = m.fleetModelId != null
+                            ? values.length >= 2 && (p == 0 || values.length == m.pending.get(0).values().length)
+                            : m.modelSensors != null && values.length == m.modelSensors.length;
+                    if (!fits) {
                         throw new IllegalArgumentException("a pending state does not match its machine's model.");
                     }
                     for (int k = 0; k < values.length; k++) {
@@ -287,11 +314,14 @@ public final class MachineStates {
         return states;
     }
 
-    /** A deep copy; the fitted models, immutable, are shared. */
+    /** A deep copy; the fitted models and fleet models, immutable, are shared. */
     public MachineStates copy() {
         MachineStates copy = fromSnapshot(snapshot());
         for (Map.Entry<String, Machine> entry : machines.entrySet()) {
-            copy.machines.get(entry.getKey()).model = entry.getValue().model;
+            Machine copied = copy.machines.get(entry.getKey());
+            copied.model = entry.getValue().model;
+            copied.fleetModel = entry.getValue().fleetModel;
+            copied.fleetColumns = entry.getValue().fleetColumns;
         }
         return copy;
     }

@@ -176,7 +176,8 @@ public final class MultivariateFleetModel {
                 }
             }
             if (in.available() > 0) {
-                throw new IllegalArgumentException("multivariate fleet model has " + in.available() + " trailing bytes.");
+                throw new IllegalArgumentException("multivariate fleet model has " + in.available()
+                        + " trailing bytes.");
             }
             return fit(method, sensors, rows);
         } catch (IOException e) {

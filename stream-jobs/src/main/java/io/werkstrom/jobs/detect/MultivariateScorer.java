@@ -9,8 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.detect.MsetDetector;
@@ -41,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * spread would be zero); the model is fitted on the states holding all of them. A machine with
  * fewer than 2 such sensors gets no model: counted, and its window starts over. When fewer than half
  * of the states are complete, the older half of the window is dropped and training goes on.
+ *
+ * <p><b>Fleet models.</b> A machine for which a {@link MultivariateFleetModel} is in force (its
+ * tenant has one for its type) and which has reported every sensor the fleet model reads is scored
+ * against it from its first state, with no training window of its own; the fleet model was trained
+ * on many machines of the type. When the fleet model in force changes (a new version), the states
+ * still pending for the old one are dropped and counted. A machine without one, or lacking one of
+ * its sensors, trains its own model as above.
  *
  * <p><b>Scoring.</b> A state missing a model sensor is not scored (counted). The complete states of
  * all machines with the same sensor count are scored in one kernel call, each row against its
@@ -129,16 +138,42 @@ public final class MultivariateScorer {
                           int sensorsRefused, int statesPending, int statesDropped, RuntimeException scoringFailure) {
     }
 
-    /** A complete state waiting to be scored, with its machine. */
-    private record Pending(String machine, MachineStates.Machine state, long micros, double[] values) {
+    /**
+     * A fleet model in force for a machine.
+     *
+     * @param id    names the model and its version (e.g. {@code default v3}): a machine's pending
+     *              states belong to the model of this id
+     * @param model the model
+     */
+    public record FleetModelInForce(String id, MultivariateFleetModel model) {
+        public FleetModelInForce {
+            Objects.requireNonNull(id, "id must not be null.");
+            Objects.requireNonNull(model, "model must not be null.");
+        }
+    }
+
+    /** The lookup of machines without fleet models. */
+    public static final Function<String, Optional<FleetModelInForce>> NO_FLEET_MODELS = machine -> Optional.empty();
+
+    /** A complete state waiting to be scored, with its machine and the model it is scored against. */
+    private record Pending(String machine, MachineStates.Machine state, FittedModel model, long micros,
+                           double[] values) {
+    }
+
+    /** {@link #score(TelemetryBatch, MachineStates, Function)} without fleet models. */
+    public Outcome score(TelemetryBatch batch, MachineStates states) {
+        return score(batch, states, NO_FLEET_MODELS);
     }
 
     /**
      * Feeds {@code batch} into {@code states} and scores the states it completes, after those that
      * earlier failed calls left pending. A failing kernel call does not throw: the states stay
      * pending in {@code states} (bounded) and the failure is in {@link Outcome#scoringFailure()}.
+     *
+     * @param fleetModels the fleet model in force for a machine of this gateway, if any
      */
-    public Outcome score(TelemetryBatch batch, MachineStates states) {
+    public Outcome score(TelemetryBatch batch, MachineStates states,
+                         Function<String, Optional<FleetModelInForce>> fleetModels) {
         Counts counts = new Counts();
         for (Map.Entry<String, List<Integer>> entry : rowsByMachine(batch).entrySet()) {
             String name = entry.getKey();
@@ -151,6 +186,7 @@ public final class MultivariateScorer {
                 }
                 machine = states.machine(name);
             }
+            FleetModelInForce fleet = fleetModels.apply(name).orElse(null);
             ensureModel(machine, counts);
             for (int row : entry.getValue()) {
                 String sensor = batch.sensors()[row];
@@ -167,11 +203,11 @@ public final class MultivariateScorer {
                 if (closed == MachineStates.LATE) {
                     counts.late++;
                 } else if (closed != null) {
-                    close(machine, closed, counts);
+                    close(machine, closed, fleet, counts);
                 }
             }
         }
-        List<Anomaly> anomalies = scorePending(states, counts);
+        List<Anomaly> anomalies = scorePending(states, fleetModels, counts);
         return new Outcome(anomalies, counts.scored, counts.incomplete, counts.fitted, counts.tooFew,
                 counts.fitFailures, counts.late, counts.calls, counts.machinesRefused, counts.sensorsRefused,
                 counts.pending, counts.dropped, counts.failure);
@@ -234,10 +270,28 @@ public final class MultivariateScorer {
         return rows;
     }
 
-    /** Takes a machine's closed bucket: training, or pending scoring. */
-    private void close(MachineStates.Machine machine, MachineStates.Closed closed, Counts counts) {
+    /**
+     * Takes a machine's closed bucket: pending scoring against the fleet model when one covers the
+     * machine, else training, or pending scoring against its own model.
+     */
+    private void close(MachineStates.Machine machine, MachineStates.Closed closed, FleetModelInForce candidate,
+                       Counts counts) {
         long start = closed.micros();
         double[] state = closed.values();
+        int[] columns = candidate == null ? null : fleetColumns(machine, candidate);
+        useFleetModel(machine, columns == null ? null : candidate, columns, counts);
+        if (columns != null) {
+            double[] values = new double[columns.length];
+            for (int k = 0; k < values.length; k++) {
+                values[k] = columns[k] < state.length ? state[columns[k]] : Double.NaN;
+                if (Double.isNaN(values[k])) {
+                    counts.incomplete++;
+                    return;
+                }
+            }
+            machine.pending.add(new MachineStates.Pending(start, values));
+            return;
+        }
         if (machine.modelSensors == null) {
             machine.training.add(state);
             if (machine.training.size() >= options.trainingStates()) {
@@ -302,6 +356,52 @@ public final class MultivariateScorer {
         counts.fitted++;
     }
 
+    /**
+     * Makes {@code fleet} (null: none) the machine's fleet model. On a change, the pending states of
+     * the model before cannot be scored and are dropped; a machine taken over by a fleet model drops
+     * its own training window and model, which it needs no more.
+     */
+    private static void useFleetModel(MachineStates.Machine machine, FleetModelInForce fleet, int[] columns,
+                                      Counts counts) {
+        String id = fleet == null ? null : fleet.id();
+        machine.fleetColumns = columns;
+        if (Objects.equals(id, machine.fleetModelId)) {
+            machine.fleetModel = fleet;
+            return;
+        }
+        if (machine.fleetModelId != null || fleet != null) {
+            counts.dropped += machine.pending.size();
+            machine.pending.clear();
+        }
+        machine.fleetModelId = id;
+        machine.fleetModel = fleet;
+        if (fleet != null) {
+            machine.training.clear();
+            machine.modelSensors = null;
+            machine.model = null;
+        }
+    }
+
+    /**
+     * The machine's columns of {@code fleet}'s sensors, in the model's order, or null when the
+     * machine has not reported all of them (yet). Kept with the machine while the model stays in
+     * force: a machine's sensors are never forgotten.
+     */
+    private static int[] fleetColumns(MachineStates.Machine machine, FleetModelInForce fleet) {
+        if (machine.fleetColumns != null && fleet.id().equals(machine.fleetModelId)) {
+            return machine.fleetColumns;
+        }
+        List<String> sensors = fleet.model().sensors();
+        int[] columns = new int[sensors.size()];
+        for (int k = 0; k < columns.length; k++) {
+            columns[k] = machine.sensors.indexOf(sensors.get(k));
+            if (columns[k] < 0) {
+                return null;
+            }
+        }
+        return columns;
+    }
+
     /** Rebuilds the model of a restored machine from its training window. */
     private void ensureModel(MachineStates.Machine machine, Counts counts) {
         if (machine.modelSensors == null || machine.model != null) {
@@ -342,7 +442,8 @@ public final class MultivariateScorer {
      * its pending list changes unless every kernel call succeeded, so that states kept after a
      * failure are judged later exactly as they would have been on time.
      */
-    private List<Anomaly> scorePending(MachineStates states, Counts counts) {
+    private List<Anomaly> scorePending(MachineStates states,
+                                       Function<String, Optional<FleetModelInForce>> fleetModels, Counts counts) {
         List<Pending> pending = new ArrayList<>();
         List<MachineStates.Machine> waiting = new ArrayList<>();
         for (Map.Entry<String, MachineStates.Machine> entry : states.byName().entrySet()) {
@@ -351,13 +452,24 @@ public final class MultivariateScorer {
                 continue;
             }
             // A restored machine with pending states may be absent from this batch.
-            ensureModel(machine, counts);
-            if (machine.model == null) {
+            FittedModel model;
+            if (machine.fleetModelId != null) {
+                if (machine.fleetModel == null) {
+                    FleetModelInForce fleet = fleetModels.apply(entry.getKey())
+                            .filter(f -> f.id().equals(machine.fleetModelId)).orElse(null);
+                    useFleetModel(machine, fleet, fleet == null ? null : fleetColumns(machine, fleet), counts);
+                }
+                model = machine.fleetModel == null ? null : machine.fleetModel.model().fitted();
+            } else {
+                ensureModel(machine, counts);
+                model = machine.model;
+            }
+            if (model == null) {
                 continue;
             }
             waiting.add(machine);
             for (MachineStates.Pending p : machine.pending) {
-                pending.add(new Pending(entry.getKey(), machine, p.micros(), p.values()));
+                pending.add(new Pending(entry.getKey(), machine, model, p.micros(), p.values()));
             }
         }
         if (pending.isEmpty()) {
@@ -403,13 +515,12 @@ public final class MultivariateScorer {
         double[] scores = new double[pending.size()];
         Map<FleetKey, List<Integer>> groups = new LinkedHashMap<>();
         for (int i = 0; i < pending.size(); i++) {
-            FittedModel model = pending.get(i).state().model;
+            FittedModel model = pending.get(i).model();
             groups.computeIfAbsent(new FleetKey(model.method, model.sensors()), k -> new ArrayList<>()).add(i);
         }
         for (Map.Entry<FleetKey, List<Integer>> group : groups.entrySet()) {
             Fleet fleet = fleet(pending, group.getKey().sensors(), group.getValue());
-            double[] out = FittedModel.scoreFleet(fleet.machines.stream().map(m -> m.model).toList(), fleet.flat,
-                    fleet.modelOfRow, backend);
+            double[] out = FittedModel.scoreFleet(fleet.models, fleet.flat, fleet.modelOfRow, backend);
             counts.calls++;
             fleet.copyInto(out, scores);
         }
@@ -421,10 +532,10 @@ public final class MultivariateScorer {
     }
 
     /**
-     * The states of one kernel call: row-major values, each row's model index into
-     * {@code machines}, and where each row's score goes.
+     * The states of one kernel call: row-major values, each row's index into {@code models} (machines
+     * sharing a fleet model share its entry), and where each row's score goes.
      */
-    private record Fleet(double[] flat, int[] modelOfRow, List<MachineStates.Machine> machines, List<Integer> rows) {
+    private record Fleet(double[] flat, int[] modelOfRow, List<FittedModel> models, List<Integer> rows) {
         void copyInto(double[] out, double[] scores) {
             for (int r = 0; r < rows.size(); r++) {
                 scores[rows.get(r)] = out[r];
@@ -434,19 +545,19 @@ public final class MultivariateScorer {
 
     /** Packs the states {@code rows} of {@code pending} ({@code dims} values each) for one call. */
     private static Fleet fleet(List<Pending> pending, int dims, List<Integer> rows) {
-        Map<MachineStates.Machine, Integer> index = new IdentityHashMap<>();
-        List<MachineStates.Machine> machines = new ArrayList<>();
+        Map<FittedModel, Integer> index = new IdentityHashMap<>();
+        List<FittedModel> models = new ArrayList<>();
         double[] flat = new double[rows.size() * dims];
         int[] modelOfRow = new int[rows.size()];
         for (int r = 0; r < rows.size(); r++) {
             Pending p = pending.get(rows.get(r));
-            modelOfRow[r] = index.computeIfAbsent(p.state(), m -> {
-                machines.add(m);
-                return machines.size() - 1;
+            modelOfRow[r] = index.computeIfAbsent(p.model(), m -> {
+                models.add(m);
+                return models.size() - 1;
             });
             System.arraycopy(p.values(), 0, flat, r * dims, dims);
         }
-        return new Fleet(flat, modelOfRow, machines, rows);
+        return new Fleet(flat, modelOfRow, models, rows);
     }
 
     /**
@@ -479,7 +590,7 @@ public final class MultivariateScorer {
         int[] blamed = new int[reported.size()];
         for (int k = 0; k < blamed.length; k++) {
             Pending p = pending.get(reported.get(k));
-            blamed[k] = p.state().model.blame(p.values(), backend);
+            blamed[k] = p.model().blame(p.values(), backend);
         }
         runs.forEach((machine, run) -> {
             machine.anomalousRun = (int) run[0];
@@ -490,8 +601,10 @@ public final class MultivariateScorer {
             int i = reported.get(k);
             Pending p = pending.get(i);
             MachineStates.Machine machine = p.state();
-            anomalies.add(new Anomaly(p.micros(), p.machine(), machine.sensors.get(machine.modelSensors[blamed[k]]),
-                    p.values()[blamed[k]], scores[i], THRESHOLD, options.method().optionValue()));
+            String sensor = machine.fleetModel != null ? machine.fleetModel.model().sensors().get(blamed[k])
+                    : machine.sensors.get(machine.modelSensors[blamed[k]]);
+            anomalies.add(new Anomaly(p.micros(), p.machine(), sensor, p.values()[blamed[k]], scores[i], THRESHOLD,
+                    p.model().method.optionValue()));
         }
         // Pending states of several machines: report in time order, as on time.
         anomalies.sort(Comparator.comparingLong(Anomaly::timestampMicros));

@@ -1,10 +1,16 @@
 package io.werkstrom.jobs.detect;
 
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
+
 import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.predict.ModelRegistry;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.jobs.storage.StoreOptions;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -19,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * Scores the machines of one gateway (the key, {@link AnomalyScoringFunction#key}) with a
  * {@link MultivariateScorer}: per batch, the states of all the gateway's machines in one kernel
  * call. The machines' states, {@link MachineStates} per key, live in Flink keyed state
- * ({@link MachineStatesSerializer}), so that they are checkpointed and restored with the key.
+ * ({@link MachineStatesSerializer}), so that they are checkpointed and restored with the key. The
+ * fleet models in force ({@link MultivariateFleetModel}, per tenant and machine type) come from a
+ * {@link ModelRegistry} opened in {@link #open} and closed in {@link #close}.
  *
  * <p>Counters: {@code multivariateAnomalies}, {@code multivariateStatesScored},
  * {@code multivariateIncompleteStates}, {@code multivariateModelsFitted},
@@ -37,8 +45,11 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
 
     private final MultivariateOptions options;
     private final String backendName;
+    private final StoreOptions store;
+    private final Duration modelRefresh;
 
     private transient KernelBackend backend;
+    private transient ModelRegistry<MultivariateFleetModel> fleetModels;
     private transient ScoringOutage outage;
     private transient MultivariateScorer scorer;
     private transient ValueState<MachineStates> machines;
@@ -59,17 +70,35 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
      * @param backendName kernel backend, one of {@link KernelBackends#CHOICES} or a service address
      */
     public MultivariateScoringFunction(MultivariateOptions options, String backendName) {
+        this(options, backendName, null, null);
+    }
+
+    /**
+     * @param options      the detector's settings; not {@link MultivariateOptions.Method#OFF}
+     * @param backendName  kernel backend, one of {@link KernelBackends#CHOICES} or a service address
+     * @param store        where the fleet models are read from; null: no fleet models, every machine
+     *                     trains its own
+     * @param modelRefresh how often a tenant's fleet models are read again
+     */
+    public MultivariateScoringFunction(MultivariateOptions options, String backendName, StoreOptions store,
+                                       Duration modelRefresh) {
         if (!options.enabled()) {
             throw new IllegalArgumentException("multivariate detection is off.");
         }
+        if (store != null && modelRefresh == null) {
+            throw new IllegalArgumentException("modelRefresh must be given with a store.");
+        }
         this.options = options;
         this.backendName = backendName;
+        this.store = store;
+        this.modelRefresh = modelRefresh;
     }
 
     @Override
     public void open(OpenContext openContext) {
         backend = KernelBackends.acquire(backendName);
         scorer = new MultivariateScorer(options, backend);
+        fleetModels = store == null ? null : ModelRegistry.multivariate(store, modelRefresh);
         outage = new ScoringOutage(LOG, "Multivariate scoring");
         machines = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, MachineStatesSerializer.INSTANCE));
         var metrics = getRuntimeContext().getMetricGroup();
@@ -94,7 +123,7 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         }
         MultivariateScorer.Outcome outcome;
         try {
-            outcome = scorer.score(batch.batch(), state);
+            outcome = scorer.score(batch.batch(), state, fleetModelsOf(batch.source().tenant()));
         } catch (RuntimeException e) {
             // Not a kernel failure (those come back in the outcome) but a fault of the detector
             // itself: the batch is stored regardless, so count and log it rather than fail the job.
@@ -129,10 +158,25 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         statesDropped.inc(outcome.statesDropped());
     }
 
+    /** The fleet model in force for a machine of {@code tenant}, named by its type and version. */
+    private Function<String, Optional<MultivariateScorer.FleetModelInForce>> fleetModelsOf(String tenant) {
+        if (fleetModels == null) {
+            return MultivariateScorer.NO_FLEET_MODELS;
+        }
+        return machine -> fleetModels.modelFor(tenant, machine).map(loaded -> new MultivariateScorer.FleetModelInForce(
+                loaded.machineType() + " v" + loaded.version(), loaded.model()));
+    }
+
     @Override
     public void close() throws Exception {
-        if (backend != null) {
-            backend.close();
+        try {
+            if (fleetModels != null) {
+                fleetModels.close();
+            }
+        } finally {
+            if (backend != null) {
+                backend.close();
+            }
         }
     }
 }

@@ -118,7 +118,8 @@ public final class TelemetryJob {
         }
         if (options.multivariate().enabled()) {
             DataStream<DetectedAnomaly> multivariate = batches.keyBy(AnomalyScoringFunction::key)
-                    .process(new MultivariateScoringFunction(options.multivariate(), options.kernelBackend()))
+                    .process(new MultivariateScoringFunction(options.multivariate(), options.kernelBackend(),
+                            options.store(), options.modelRefresh()))
                     .returns(TypeInformation.of(DetectedAnomaly.class))
                     .name("score-multivariate")
                     .uid("score-multivariate");

@@ -320,10 +320,25 @@ class MultivariateScorerLimitsTest {
         run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()), states, 0, 35, plant());
         assertTrue(states.modelled("press-1"));
 
-        MachineStates old = MachineStates.fromSnapshot(versionOne(states));
+        MachineStates old = MachineStates.fromSnapshot(olderVersion(states, 1));
         assertArrayEquals(states.snapshot(), old.snapshot());
         assertEquals(states.modelSensors("press-2"), old.modelSensors("press-2"));
         assertEquals(0, old.pendingStates("press-2"));
+    }
+
+    @Test
+    void aVersionTwoStateWithPendingStatesIsRead() throws IOException {
+        FailingKernelBackend backend = new FailingKernelBackend();
+        MachineStates states = new MachineStates();
+        run(new MultivariateScorer(OPTIONS, backend), states, 0, 35, plant());
+        backend.failUnreachable(Integer.MAX_VALUE);
+        run(new MultivariateScorer(OPTIONS, backend), states, 35, 36, plant());
+        assertEquals(10, states.pendingStates("press-1"));
+
+        MachineStates old = MachineStates.fromSnapshot(olderVersion(states, 2));
+        assertArrayEquals(states.snapshot(), old.snapshot());
+        assertEquals(10, old.pendingStates("press-1"));
+        assertNull(old.fleetModelId("press-1"));
     }
 
     @Test
@@ -348,11 +363,14 @@ class MultivariateScorerLimitsTest {
         assertEquals(0, OPTIONS.withMaxPendingStates(0).maxPendingStates());
     }
 
-    /** The version-1 form, as the previous release wrote it: no pending states. */
-    private static byte[] versionOne(MachineStates states) throws IOException {
+    /**
+     * The form of earlier releases: version 1 without pending states, version 2 with them, neither
+     * with a fleet model.
+     */
+    private static byte[] olderVersion(MachineStates states, int version) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(1);
+            out.writeInt(version);
             out.writeInt(states.size());
             for (Map.Entry<String, MachineStates.Machine> entry : states.byName().entrySet()) {
                 MachineStates.Machine m = entry.getValue();
@@ -379,6 +397,16 @@ class MultivariateScorerLimitsTest {
                 }
                 out.writeLong(m.lastAnomalyMicros);
                 out.writeInt(m.anomalousRun);
+                if (version == 2) {
+                    out.writeInt(m.pending.size());
+                    for (MachineStates.Pending p : m.pending) {
+                        out.writeLong(p.micros());
+                        out.writeInt(p.values().length);
+                        for (double v : p.values()) {
+                            out.writeDouble(v);
+                        }
+                    }
+                }
             }
         }
         return bytes.toByteArray();

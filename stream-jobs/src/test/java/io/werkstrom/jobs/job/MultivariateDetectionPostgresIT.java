@@ -8,12 +8,20 @@ import static io.werkstrom.jobs.job.JobHarness.publish;
 import static io.werkstrom.jobs.job.JobHarness.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
+import io.werkstrom.jobs.detect.MachineStateStream;
+import io.werkstrom.jobs.detect.MultivariateFleetModel;
 import io.werkstrom.jobs.detect.MultivariateOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
+import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.BatchCodec;
@@ -38,7 +46,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The multivariate detector in the whole job (Mosquitto → MiniCluster → PostgreSQL): of two
  * machines of one gateway with three sensors each, the one whose pressure leaves its relation to
  * the other sensors gets an {@code mset} anomaly naming pressure, the healthy one none; a machine
- * with one sensor gets no model and the job runs on.
+ * with one sensor gets no model and the job runs on. A new machine of a type with a fleet model in
+ * the {@code models} table is scored against it from its first state: its fault, 20 s after it
+ * starts, is found in its first minute, inside the window its own training would have taken.
  */
 class MultivariateDetectionPostgresIT {
 
@@ -57,6 +67,7 @@ class MultivariateDetectionPostgresIT {
             postgres.createDatabase(name);
             StoreOptions store = postgres.storeOptions(name);
             SchemaMigrator.migrate(store);
+            publishPressFleetModel(store, tenant);
             BatchCodec codec = new BatchCodec(allocator);
             MqttClient publisher = JobHarness.publisher(broker.uri(), "publisher-" + name);
             TelemetryJobOptions options = TelemetryJobOptions.builder()
@@ -89,6 +100,9 @@ class MultivariateDetectionPostgresIT {
                         addMachine(builder, "press-1", t, second, 0, random);
                         addMachine(builder, "press-2", t, second, second >= 130 ? 1.5 : 0, random);
                         builder.add(t, "pump-1", "temperature_c", 30 + random.nextGaussian(), Quality.GOOD);
+                        if (second >= 70) {
+                            addMachine(builder, "press-9", t, second, second >= 90 ? 1.5 : 0, random);
+                        }
                     }
                     publish(publisher, Topics.telemetry(gateway), codec.encode(builder.build()));
                 }
@@ -99,17 +113,55 @@ class MultivariateDetectionPostgresIT {
                 awaitCount(store, "mset anomalies of press-2", 1, job, "SELECT count(*) FROM anomalies"
                         + " WHERE tenant = ? AND gateway = 'gw-1' AND machine = 'press-2' AND detector = 'mset'"
                         + " AND sensor = 'pressure_bar' AND score > threshold AND threshold = 1", tenant);
-                assertEquals(0, count(store, "SELECT count(*) FROM anomalies WHERE tenant = ? AND detector = 'mset'"
-                        + " AND machine <> 'press-2'", tenant), "mset anomalies of the healthy machines");
-                assertEquals(0, count(store, "SELECT count(*) FROM anomalies WHERE tenant = ? AND detector = 'mset'"
+                // press-9 starts at 70 s, faulty from 90 s: only the fleet model can see it in its first minute.
+                awaitCount(store, "fleet model anomalies of press-9", 1, job, "SELECT count(*) FROM anomalies"
+                        + " WHERE tenant = ? AND machine = 'press-9' AND detector = 'mset' AND sensor = 'pressure_bar'"
                         + " AND time < ?::timestamptz", tenant,
+                        java.time.Instant.ofEpochSecond(0, (start + 130 * SECOND) * 1_000).toString());
+                assertEquals(0, count(store, "SELECT count(*) FROM anomalies WHERE tenant = ? AND detector = 'mset'"
+                        + " AND machine NOT IN ('press-2', 'press-9')", tenant), "mset anomalies of the healthy machines");
+                assertEquals(0, count(store, "SELECT count(*) FROM anomalies WHERE tenant = ? AND detector = 'mset'"
+                        + " AND machine <> 'press-9' AND time < ?::timestamptz", tenant,
                         java.time.Instant.ofEpochSecond(0, (start + 130 * SECOND) * 1_000).toString()),
                         "mset anomalies before the fault");
+                assertEquals(0, count(store, "SELECT count(*) FROM anomalies WHERE tenant = ? AND detector = 'mset'"
+                        + " AND machine = 'press-9' AND time < ?::timestamptz", tenant,
+                        java.time.Instant.ofEpochSecond(0, (start + 90 * SECOND) * 1_000).toString()),
+                        "fleet model anomalies of press-9 before its fault");
                 assertEquals(JobStatus.RUNNING, status(job));
             } finally {
                 cancel(job);
                 JobHarness.close(publisher);
             }
+        }
+    }
+
+    /**
+     * Version 1 of the tenant's fleet model for machine type {@code press}, trained on five minutes
+     * of normal operation of four machines, and {@code press-9} of that type.
+     */
+    private static void publishPressFleetModel(StoreOptions store, String tenant) throws Exception {
+        Random random = new Random(5);
+        MachineStateStream stream = new MachineStateStream(MultivariateOptions.defaults());
+        List<double[]> states = new ArrayList<>();
+        for (int machine = 0; machine < 4; machine++) {
+            TelemetryBatch.Builder history = TelemetryBatch.builder("history", 0);
+            for (int second = 0; second < 300; second++) {
+                addMachine(history, "history-" + machine, 1_700_000_000L * SECOND + second * SECOND, second, 0, random);
+            }
+            TelemetryBatch batch = history.build();
+            for (int row = 0; row < batch.size(); row++) {
+                stream.accept(batch.machines()[row], batch.timestampsMicros()[row], batch.sensors()[row],
+                        batch.values()[row], batch.quality(row), (m, micros, sensors, values) -> states.add(values));
+            }
+        }
+        MultivariateFleetModel model = MultivariateFleetModel.fit(MultivariateOptions.Method.MSET,
+                List.of("temperature_c", "pressure_bar", "vibration_mm_s"), states.toArray(new double[0][]));
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             Statement s = db.createStatement()) {
+            assertEquals(1, ModelCatalog.publish(db, tenant, MultivariateFleetModel.NAME, "press", model.kind(),
+                    model.states(), "{}", model.toBytes()));
+            s.executeUpdate("INSERT INTO machines VALUES ('" + tenant + "', 'press-9', 'press')");
         }
     }
 

@@ -1,0 +1,302 @@
+package io.werkstrom.jobs.detect;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+import io.werkstrom.analytics.detect.Anomaly;
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.jobs.detect.MultivariateScorer.FleetModelInForce;
+import io.werkstrom.jobs.detect.MultivariateScorerTest.Machine;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fleet models: a machine of a type with a fleet model is scored against it from its first state;
+ * the model's stored form; what happens to pending states when the model in force changes.
+ */
+class MultivariateFleetScoringTest {
+
+    private static final long SECOND = 1_000_000L;
+    private static final long T0 = 1_700_000_000L * SECOND;
+    private static final MultivariateOptions OPTIONS = MultivariateOptions.defaults();
+    private static final List<String> SENSORS = List.of("temperature_c", "pressure_bar", "vibration_mm_s");
+
+    /** Ten minutes of normal operation of five machines, pooled, as a trainer assembles them. */
+    private static final double[][] FLEET_STATES = normalOperation();
+    private static final MultivariateFleetModel MSET = MultivariateFleetModel.fit(MultivariateOptions.Method.MSET,
+            SENSORS, FLEET_STATES);
+    private static final FleetModelInForce V1 = new FleetModelInForce("default v1", MSET);
+
+    private static double[][] normalOperation() {
+        MachineStateStream stream = new MachineStateStream(OPTIONS);
+        List<double[]> states = new ArrayList<>();
+        MachineStateStream.Sink sink = (machine, micros, sensors, values) -> {
+            double[] state = new double[SENSORS.size()];
+            for (int k = 0; k < state.length; k++) {
+                int s = sensors.indexOf(SENSORS.get(k));
+                state[k] = s >= 0 && s < values.length ? values[s] : Double.NaN;
+            }
+            if (Arrays.stream(state).noneMatch(Double::isNaN)) {
+                states.add(state);
+            }
+        };
+        Machine[] fleet = new Machine[5];
+        for (int i = 0; i < fleet.length; i++) {
+            fleet[i] = new Machine("history-" + i, 100 + i);
+        }
+        for (long s = 0; s < 600; s += 10) {
+            TelemetryBatch batch = MultivariateScorerTest.batch(s, s, 10, fleet);
+            // The batch is grouped by series; history is read in time order.
+            Integer[] rows = new Integer[batch.size()];
+            Arrays.setAll(rows, i -> i);
+            Arrays.sort(rows, java.util.Comparator.comparingLong(i -> batch.timestampsMicros()[i]));
+            for (int row : rows) {
+                assertTrue(stream.accept(batch.machines()[row], batch.timestampsMicros()[row], batch.sensors()[row],
+                        batch.values()[row], batch.quality(row), sink));
+            }
+        }
+        return states.toArray(new double[0][]);
+    }
+
+    private static List<MultivariateScorer.Outcome> run(MultivariateScorer scorer, MachineStates states, long from,
+                                                        long to, Function<String, Optional<FleetModelInForce>> fleet,
+                                                        Machine... machines) {
+        List<MultivariateScorer.Outcome> outcomes = new ArrayList<>();
+        for (long s = from; s < to; s += 10) {
+            outcomes.add(scorer.score(MultivariateScorerTest.batch(s, s, 10, machines), states, fleet));
+        }
+        return outcomes;
+    }
+
+    private static Function<String, Optional<FleetModelInForce>> always(FleetModelInForce model) {
+        return machine -> Optional.of(model);
+    }
+
+    private static List<Anomaly> anomalies(List<MultivariateScorer.Outcome> outcomes) {
+        return outcomes.stream().flatMap(o -> o.anomalies().stream()).toList();
+    }
+
+    private static int sum(List<MultivariateScorer.Outcome> outcomes,
+                           java.util.function.ToIntFunction<MultivariateScorer.Outcome> field) {
+        return outcomes.stream().mapToInt(field).sum();
+    }
+
+    @Test
+    void theStateStreamAssemblesStatesAsTheJobDoes() {
+        assertEquals(5 * 599, FLEET_STATES.length, "599 closed buckets per machine, all complete");
+        MachineStateStream stream = new MachineStateStream(OPTIONS);
+        List<Long> closed = new ArrayList<>();
+        MachineStateStream.Sink sink = (machine, micros, sensors, values) -> closed.add(micros);
+        assertTrue(stream.accept("m", T0 + 5 * SECOND, "a", 1, Quality.GOOD, sink));
+        assertTrue(stream.accept("m", T0 + 6 * SECOND, "a", 2, Quality.GOOD, sink));
+        assertFalse(stream.accept("m", T0 + 2 * SECOND, "a", 3, Quality.GOOD, sink), "older than the open bucket");
+        assertTrue(stream.accept("m", T0 + 7 * SECOND, "a", Double.NaN, Quality.GOOD, sink));
+        assertTrue(stream.accept("m", T0 + 8 * SECOND, "a", 4, Quality.BAD, sink));
+        assertEquals(List.of(T0 + 5 * SECOND), closed, "bad and non-finite samples open no bucket");
+    }
+
+    @Test
+    void aNewMachineIsScoredAgainstTheFleetModelFromItsFirstStateAndItsFaultFoundInItsFirstMinute() {
+        MachineStates states = new MachineStates();
+        Machine healthy = new Machine("press-8", 8);
+        Machine faulty = new Machine("press-9", 9);
+        faulty.pressureShift = 1.5;
+        faulty.faultFrom = 30;
+        List<MultivariateScorer.Outcome> outcomes = run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()),
+                states, 0, 90, always(V1), healthy, faulty);
+
+        List<Anomaly> anomalies = anomalies(outcomes);
+        assertEquals(1, anomalies.size(), anomalies.toString());
+        Anomaly found = anomalies.get(0);
+        assertEquals("press-9", found.machine());
+        assertEquals("pressure_bar", found.sensor());
+        assertEquals("mset", found.detector());
+        assertTrue(found.timestampMicros() >= T0 + 30 * SECOND && found.timestampMicros() < T0 + 60 * SECOND,
+                "found within 30 s of the fault: " + found);
+        assertEquals(2 * 89, sum(outcomes, MultivariateScorer.Outcome::statesScored), "every state of both machines");
+        assertEquals(0, sum(outcomes, MultivariateScorer.Outcome::modelsFitted));
+        assertEquals(0, states.trainingStates("press-8"), "no training window of its own");
+        assertEquals("default v1", states.fleetModelId("press-8"));
+        assertFalse(states.modelled("press-8"));
+    }
+
+    @Test
+    void aHealthyMachineRaisesNothingAgainstTheFleetModel() {
+        MachineStates states = new MachineStates();
+        List<MultivariateScorer.Outcome> outcomes = run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()),
+                states, 0, 900, always(V1), new Machine("press-7", 77));
+        assertEquals(List.of(), anomalies(outcomes));
+        assertEquals(899, sum(outcomes, MultivariateScorer.Outcome::statesScored));
+    }
+
+    @Test
+    void aPcaFleetModelNamesItsMethodInTheAnomaly() {
+        FleetModelInForce pca = new FleetModelInForce("default v2",
+                MultivariateFleetModel.fit(MultivariateOptions.Method.PCA, SENSORS, FLEET_STATES));
+        Machine faulty = new Machine("press-9", 9);
+        faulty.pressureShift = 1.5;
+        faulty.faultFrom = 30;
+        List<Anomaly> anomalies = anomalies(run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()),
+                new MachineStates(), 0, 90, always(pca), faulty));
+        assertFalse(anomalies.isEmpty());
+        assertTrue(anomalies.stream().allMatch(a -> a.detector().equals("pca") && a.sensor().equals("pressure_bar")),
+                anomalies.toString());
+    }
+
+    @Test
+    void aMachineLackingASensorOfTheFleetModelTrainsItsOwn() {
+        FleetModelInForce humid = new FleetModelInForce("default v1", MultivariateFleetModel.fit(
+                MultivariateOptions.Method.MSET, List.of("temperature_c", "humidity_pct"),
+                new double[][] {{1, 2}, {2, 3.5}, {3, 3}, {4, 5.5}, {5, 5}, {6, 7}, {7, 7.5}, {8, 8}}));
+        MachineStates states = new MachineStates();
+        List<MultivariateScorer.Outcome> outcomes = run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()),
+                states, 0, 60, always(humid), new Machine("press-1", 1));
+        assertNull(states.fleetModelId("press-1"));
+        assertEquals(59, states.trainingStates("press-1"));
+        assertEquals(0, sum(outcomes, MultivariateScorer.Outcome::statesScored));
+    }
+
+    @Test
+    void aMachineTrainingItsOwnModelIsTakenOverByAFleetModelThatAppears() {
+        MachineStates states = new MachineStates();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared());
+        Machine press = new Machine("press-1", 1);
+        run(scorer, states, 0, 60, MultivariateScorer.NO_FLEET_MODELS, press);
+        assertEquals(59, states.trainingStates("press-1"));
+
+        List<MultivariateScorer.Outcome> outcomes = run(scorer, states, 60, 120, always(V1), press);
+        assertEquals("default v1", states.fleetModelId("press-1"));
+        assertEquals(0, states.trainingStates("press-1"), "the window it no longer needs is dropped");
+        assertEquals(60, sum(outcomes, MultivariateScorer.Outcome::statesScored));
+    }
+
+    @Test
+    void aNewFleetVersionDropsThePendingStatesOfTheOldOneAndScoresWithTheNew() {
+        FailingKernelBackend backend = new FailingKernelBackend();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, backend);
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 1);
+        run(scorer, states, 0, 30, always(V1), press);
+        backend.failUnreachable(Integer.MAX_VALUE);
+        MultivariateScorer.Outcome failed = run(scorer, states, 30, 40, always(V1), press).get(0);
+        backend.recover();
+        assertEquals(10, failed.statesPending());
+
+        FleetModelInForce v2 = new FleetModelInForce("default v2", MSET);
+        MultivariateScorer.Outcome next = run(scorer, states, 40, 50, always(v2), press).get(0);
+        assertEquals(10, next.statesDropped(), "the states waiting for version 1");
+        assertEquals(10, next.statesScored(), "the batch's own states, by version 2");
+        assertEquals("default v2", states.fleetModelId("press-1"));
+    }
+
+    @Test
+    void pendingStatesOfAFleetMachineSurviveTheStableFormAndAreScoredByTheSameModelAfterTheRestore() {
+        FailingKernelBackend backend = new FailingKernelBackend();
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 1);
+        run(new MultivariateScorer(OPTIONS, backend), states, 0, 30, always(V1), press);
+        backend.failUnreachable(Integer.MAX_VALUE);
+        run(new MultivariateScorer(OPTIONS, backend), states, 30, 40, always(V1), press);
+        assertEquals(10, states.pendingStates("press-1"));
+
+        MachineStates restored = MachineStates.fromSnapshot(states.snapshot());
+        assertArrayEquals(states.snapshot(), restored.snapshot());
+        assertEquals("default v1", restored.fleetModelId("press-1"));
+        // The restored machine is absent from the next batch: its pending states are scored all the same.
+        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(
+                MultivariateScorerTest.batch(4, 40, 10, new Machine("press-2", 2)), restored, always(V1));
+        assertEquals(10 + 9, next.statesScored(), "the 10 pending and press-2's first 9");
+        assertEquals(0, next.statesDropped());
+        assertEquals(0, restored.pendingStates("press-1"));
+
+        MachineStates elsewhere = MachineStates.fromSnapshot(states.snapshot());
+        FleetModelInForce v2 = new FleetModelInForce("default v2", MSET);
+        MultivariateScorer.Outcome replaced = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(
+                MultivariateScorerTest.batch(4, 40, 10, new Machine("press-2", 2)), elsewhere, always(v2));
+        assertEquals(10, replaced.statesDropped(), "version 1 is no longer in force after the restore");
+    }
+
+    @Test
+    void aStableFormWithAFleetModelAndAnOwnModelIsRefused() throws IOException {
+        MachineStates states = new MachineStates();
+        run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()), states, 0, 20, always(V1),
+                new Machine("press-1", 1));
+        states.machine("press-1").modelSensors = new int[] {0, 1};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MachineStates.fromSnapshot(states.snapshot()));
+        assertTrue(e.getMessage().contains("both"), e.getMessage());
+    }
+
+    @Test
+    void theStoredFormGivesBackTheSameModel() {
+        MultivariateFleetModel read = MultivariateFleetModel.fromBytes(MSET.toBytes());
+        assertEquals(SENSORS, read.sensors());
+        assertEquals("mset", read.kind());
+        assertEquals(FLEET_STATES.length, read.states());
+        double[][] probe = {FLEET_STATES[7], {60, 9, 2}, {75, 5, 1}};
+        assertArrayEquals(MSET.score(probe, JavaKernelBackend.shared()), read.score(probe, JavaKernelBackend.shared()));
+        assertEquals("pca", MultivariateFleetModel.fromBytes(MultivariateFleetModel.fit(MultivariateOptions.Method.PCA,
+                SENSORS, FLEET_STATES).toBytes()).kind());
+    }
+
+    @Test
+    void aDamagedOrForeignStoredFormIsRefusedWithTheReason() throws IOException {
+        byte[] good = MSET.toBytes();
+        Map<String, byte[]> bad = Map.of(
+                "not a multivariate fleet model", new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9},
+                "version 9", withVersion(good, 9),
+                "truncated", Arrays.copyOf(good, good.length - 3),
+                "trailing", Arrays.copyOf(good, good.length + 8));
+        for (Map.Entry<String, byte[]> entry : bad.entrySet()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> MultivariateFleetModel.fromBytes(entry.getValue()));
+            assertTrue(e.getMessage().contains(entry.getKey()), entry.getKey() + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void fittingRefusesWhatCannotBeAFleetModel() {
+        double[][] two = {{1, 2}, {2, 3}, {3, 5}, {4, 4}, {5, 7}, {6, 6}};
+        Map<String, Runnable> bad = Map.of(
+                "at least 2 sensors", () -> MultivariateFleetModel.fit(MultivariateOptions.Method.MSET,
+                        List.of("a"), new double[][] {{1}, {2}, {3}, {4}}),
+                "distinct", () -> MultivariateFleetModel.fit(MultivariateOptions.Method.MSET, List.of("a", "a"), two),
+                "must have 2 values", () -> MultivariateFleetModel.fit(MultivariateOptions.Method.MSET,
+                        List.of("a", "b"), new double[][] {{1, 2}, {3}}),
+                "not finite", () -> MultivariateFleetModel.fit(MultivariateOptions.Method.MSET, List.of("a", "b"),
+                        new double[][] {{1, 2}, {Double.NaN, 3}}),
+                "at most", () -> MultivariateFleetModel.fit(MultivariateOptions.Method.MSET, List.of("a", "b"),
+                        new double[MultivariateFleetModel.MAX_STATES + 1][2]),
+                "off", () -> MultivariateFleetModel.fit(MultivariateOptions.Method.OFF, List.of("a", "b"), two));
+        for (Map.Entry<String, Runnable> entry : bad.entrySet()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, entry.getValue()::run);
+            assertTrue(e.getMessage().contains(entry.getKey()), entry.getKey() + ": " + e.getMessage());
+        }
+    }
+
+    private static byte[] withVersion(byte[] payload, int version) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(payload, 0, 4);
+            out.writeInt(version);
+            out.write(payload, 8, payload.length - 8);
+        }
+        return bytes.toByteArray();
+    }
+}
