@@ -101,24 +101,9 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
 
     @Override
     public void close() throws Exception {
-        try {
-            if (detector != null) {
-                detector.close();
-            }
-        } finally {
-            closeBackendAndAllocator();
-        }
-    }
-
-    private void closeBackendAndAllocator() {
-        try {
-            if (backend != null) {
-                backend.close();
-            }
-        } finally {
-            if (allocator != null) {
-                allocator.close();
-            }
+        // In reverse order of opening; those never opened (null) are skipped.
+        try (KernelBackend b = backend; BufferAllocator a = allocator; var d = detector) {
+            // nothing else to release
         }
     }
 }

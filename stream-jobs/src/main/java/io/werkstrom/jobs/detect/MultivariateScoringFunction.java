@@ -169,14 +169,9 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
 
     @Override
     public void close() throws Exception {
-        try {
-            if (fleetModels != null) {
-                fleetModels.close();
-            }
-        } finally {
-            if (backend != null) {
-                backend.close();
-            }
+        // In reverse order of opening; those never opened (null) are skipped.
+        try (KernelBackend b = backend; var f = fleetModels) {
+            // nothing else to release
         }
     }
 }

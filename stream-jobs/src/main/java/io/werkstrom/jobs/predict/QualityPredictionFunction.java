@@ -95,14 +95,9 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
 
     @Override
     public void close() throws Exception {
-        try {
-            if (registry != null) {
-                registry.close();
-            }
-        } finally {
-            if (backend != null) {
-                backend.close();
-            }
+        // In reverse order of opening; those never opened (null) are skipped.
+        try (KernelBackend b = backend; var r = registry) {
+            // nothing else to release
         }
     }
 }

@@ -145,14 +145,9 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
 
     @Override
     public void close() throws Exception {
-        try {
-            if (registry != null) {
-                registry.close();
-            }
-        } finally {
-            if (backend != null) {
-                backend.close();
-            }
+        // In reverse order of opening; those never opened (null) are skipped.
+        try (KernelBackend b = backend; var r = registry) {
+            // nothing else to release
         }
     }
 }
