@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -81,7 +82,7 @@ public final class MultivariateTrainCommand {
             }
             err.printf(Locale.ROOT, "%,d machine states of %d machines; training %s...%n", history.size(),
                     history.machines().size(), method.optionValue());
-            MultivariateFleetTrainer.Result result = train(history, method, err);
+            MultivariateFleetTrainer.Result result = train(history, method, err::println);
             int version = ModelCatalog.publish(db, tenant, MultivariateFleetModel.NAME, machineType,
                     result.model().kind(), result.states(), result.metricsJson(), result.model().toBytes());
             err.println("stored as version " + version + " of " + MultivariateFleetModel.NAME + " for machine type '"
@@ -104,16 +105,16 @@ public final class MultivariateTrainCommand {
     }
 
     /**
-     * Trains with the defaults the job scores with, progress to {@code err}.
+     * Trains with the defaults the job scores with and a fixed seed, progress to {@code progress}.
      *
      * @throws IllegalStateException when the history cannot give a model (no states, too few
      *                               sensors), with the reason
      */
     public static MultivariateFleetTrainer.Result train(StateHistory history, MultivariateOptions.Method method,
-                                                        PrintStream err) {
+                                                        Consumer<String> progress) {
         try {
             return MultivariateFleetTrainer.train(history.machines(), MultivariateOptions.defaults().withMethod(method),
-                    SEED, JavaKernelBackend.shared(), err::println);
+                    SEED, JavaKernelBackend.shared(), progress);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("cannot train on this history: " + e.getMessage(), e);
         }

@@ -13,8 +13,9 @@ import io.werkstrom.jobs.storage.ModelCatalog;
 
 /**
  * Stored telemetry of a tenant's machines of one type, read for training a fleet model: in
- * (gateway, machine, time) order through a cursor, so that a long history never sits in memory at
- * once. A machine is named {@code gateway/machine}: machine ids are unique per gateway only.
+ * (gateway, machine, time, sensor) order through a cursor, so that a long history never sits in
+ * memory at once and every run sees a machine's sensors in the same order. A machine is named
+ * {@code gateway/machine}: machine ids are unique per gateway only.
  */
 final class TelemetryHistory {
 
@@ -40,7 +41,7 @@ final class TelemetryHistory {
                 : " AND EXISTS (SELECT 1 FROM machines m WHERE m.tenant = t.tenant AND m.machine = t.machine"
                         + " AND m.machine_type = ?)";
         String sql = "SELECT time, gateway, machine, sensor, value, quality FROM telemetry t WHERE tenant = ? AND time >= ?"
-                + (sensors.isEmpty() ? "" : " AND sensor = ANY (?)") + typeFilter + " ORDER BY gateway, machine, time";
+                + (sensors.isEmpty() ? "" : " AND sensor = ANY (?)") + typeFilter + " ORDER BY gateway, machine, time, sensor";
         boolean autoCommit = db.getAutoCommit();
         // PgJDBC streams with a fetch size only inside a transaction
         db.setAutoCommit(false);

@@ -117,6 +117,9 @@ class MultivariateTrainCommandIT {
         UsageException off = assertThrows(UsageException.class, () -> run(List.of("multivariate", "--jdbc-url",
                 server.jdbcUrl(), "--tenant", "bad", "--simulated", "--method", "off")));
         assertTrue(off.getMessage().contains("got 'off'"), off.getMessage());
+        UsageException both = assertThrows(UsageException.class, () -> run(List.of("multivariate", "--jdbc-url",
+                server.jdbcUrl(), "--tenant", "bad", "--simulated", "--since", "2d")));
+        assertTrue(both.getMessage().contains("exclude each other"), both.getMessage());
 
         IllegalStateException empty = assertThrows(IllegalStateException.class, () -> run(List.of("multivariate",
                 "--jdbc-url", server.jdbcUrl(), "--tenant", "bad")));
