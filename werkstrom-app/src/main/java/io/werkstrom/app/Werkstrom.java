@@ -70,6 +70,12 @@ public final class Werkstrom {
                                    train a remaining-useful-life fleet model on C-MAPSS run-to-failure
                                    data (train_FD001.txt in DIR); JSON: version, holdout_rmse, engines,
                                    cycles as the last line
+              train multivariate --jdbc-url URL --tenant T [--machine-type TYPE] [--method mset|pca]
+                      [--since 7d | --simulated]
+                                   train a multivariate fleet model (MSET or PCA) on the normal
+                                   operation of the type's machines, so that the job scores a machine
+                                   from its first state; JSON: version, sensors, holdout_exceedance,
+                                   holdout_alarms_per_hour as the last line
               report --jdbc-url URL [--since 1h] [--out report.html] [--tenant T]
                                    a self-contained HTML page with the dashboards' views: signals
                                    with anomalies, predicted against actual scrap, alerts

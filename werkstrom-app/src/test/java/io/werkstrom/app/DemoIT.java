@@ -45,6 +45,7 @@ class DemoIT {
         // the fleet model was trained and the job ran the predictor (cycles last 30-40 s, so few end in 75 s)
         assertTrue(json.has("quality_predictions") && json.has("predicted_scrap_rate"), json.toString());
         assertTrue(progress.contains("fleet model version 1"), progress);
+        assertTrue(progress.contains("multivariate fleet model version 1: sensors ["), progress);
         assertEquals(report.toAbsolutePath().toString(), json.get("report").asText());
         String page = java.nio.file.Files.readString(report);
         assertTrue(page.contains("data-chart=\"signal\"") && page.contains("class=\"anomaly\""),

@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses human durations: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, or plain seconds. */
+/** Parses human durations: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 7d}, or plain seconds. */
 public final class Durations {
 
-    private static final Pattern FORMAT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
+    private static final Pattern FORMAT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)?");
 
     private Durations() {
     }
@@ -15,7 +15,7 @@ public final class Durations {
     public static Duration parse(String text) {
         Matcher m = FORMAT.matcher(text == null ? "" : text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("must be a duration like 500ms, 60s, 2m or 1h, got '" + text + "'");
+            throw new IllegalArgumentException("must be a duration like 500ms, 60s, 2m, 1h or 7d, got '" + text + "'");
         }
         double amount = Double.parseDouble(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
@@ -24,6 +24,7 @@ public final class Durations {
             case "s" -> amount * 1_000;
             case "m" -> amount * 60_000;
             case "h" -> amount * 3_600_000;
+            case "d" -> amount * 86_400_000;
             default -> throw new IllegalStateException(unit);
         };
         if (millis <= 0) {

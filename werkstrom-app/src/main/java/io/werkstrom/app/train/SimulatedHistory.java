@@ -12,6 +12,7 @@ import io.werkstrom.gateway.sim.FactorySimulator;
 import io.werkstrom.gateway.sim.FaultPlan;
 import io.werkstrom.gateway.sim.Signal;
 import io.werkstrom.gateway.sim.SimulatorOptions;
+import io.werkstrom.jobs.detect.MultivariateOptions;
 import io.werkstrom.protocol.TelemetryBatch;
 
 /**
@@ -49,9 +50,37 @@ public final class SimulatedHistory {
                 }
             }
         }
-        FactorySimulator simulator = new FactorySimulator(builder.faultPlan(FaultPlan.of(faults)).build());
         CycleTracker tracker = new CycleTracker();
         CycleDataset dataset = new CycleDataset();
+        run(builder.faultPlan(FaultPlan.of(faults)).build(), duration,
+                (micros, machine, sensor, value, quality) -> tracker.accept(micros, machine, sensor, value, quality,
+                        dataset));
+        return dataset;
+    }
+
+    /**
+     * Normal operation: {@code machines} healthy machines (no injected faults; they keep their
+     * natural coolant dips and thermal excursions) simulated for {@code duration} at {@code rate}
+     * samples per second per sensor, assembled into machine states as the job's multivariate
+     * detector assembles them ({@link MultivariateOptions#defaults()}' bucket and carry-forward).
+     */
+    public static StateHistory normalOperation(int machines, Duration duration, double rate, long seed) {
+        SimulatorOptions options = SimulatorOptions.builder().machines(machines).machineIdPrefix("normal-")
+                .samplesPerSecondPerSensor(rate).seed(seed).start(Instant.parse("2026-01-05T06:00:00Z"))
+                .faultPlan(FaultPlan.none()).build();
+        return states(options, duration);
+    }
+
+    /** The machine states of the machines {@code options} simulates, over {@code duration}. */
+    static StateHistory states(SimulatorOptions options, Duration duration) {
+        StateHistory history = new StateHistory();
+        run(options, duration, history.assembler());
+        return history;
+    }
+
+    /** Runs the simulator of {@code options} for {@code duration}, a minute of samples at a time. */
+    private static void run(SimulatorOptions options, Duration duration, TelemetryHistory.Sample sink) {
+        FactorySimulator simulator = new FactorySimulator(options);
         long end = simulator.nextTickMicros() + duration.toNanos() / 1_000;
         long step = 60_000_000L;
         for (long until = simulator.nextTickMicros() + step; ; until += step) {
@@ -59,11 +88,11 @@ public final class SimulatedHistory {
             simulator.next(Math.min(until, end), out);
             TelemetryBatch batch = out.build();
             for (int row = 0; row < batch.size(); row++) {
-                tracker.accept(batch.timestampsMicros()[row], batch.machines()[row], batch.sensors()[row],
-                        batch.values()[row], batch.qualities()[row], dataset);
+                sink.accept(batch.timestampsMicros()[row], batch.machines()[row], batch.sensors()[row],
+                        batch.values()[row], batch.qualities()[row]);
             }
             if (until >= end) {
-                return dataset;
+                return;
             }
         }
     }

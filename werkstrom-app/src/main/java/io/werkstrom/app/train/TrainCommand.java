@@ -3,10 +3,7 @@ package io.werkstrom.app.train;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,9 +39,12 @@ public final class TrainCommand {
         if (!argv.isEmpty() && argv.get(0).equals("rul")) {
             return RulTrainCommand.run(argv.subList(1, argv.size()), out, err);
         }
+        if (!argv.isEmpty() && argv.get(0).equals("multivariate")) {
+            return MultivariateTrainCommand.run(argv.subList(1, argv.size()), out, err);
+        }
         if (argv.isEmpty() || !argv.get(0).equals("quality")) {
             throw new UsageException("train: expected 'quality' --jdbc-url URL --tenant T [--machine-type default]"
-                    + " [--since 7d | --simulated], or " + RulTrainCommand.USAGE);
+                    + " [--since 7d | --simulated], or " + RulTrainCommand.USAGE + ", or " + MultivariateTrainCommand.USAGE);
         }
         Args args = Args.parse("train quality", argv.subList(1, argv.size()),
                 Set.of("jdbc-url", "user", "password-file", "tenant", "machine-type", "since"), Set.of("simulated"));
@@ -108,36 +108,11 @@ public final class TrainCommand {
         List<String> sensors = new ArrayList<>(CycleFeatures.SIGNALS);
         sensors.add(CycleFeatures.CYCLE_TIME);
         sensors.add(CycleFeatures.PART_SCRAP);
-        String typeFilter = ModelCatalog.DEFAULT_TYPE.equals(machineType)
-                ? " AND NOT EXISTS (SELECT 1 FROM machines m WHERE m.tenant = t.tenant AND m.machine = t.machine"
-                        + " AND m.machine_type <> ?)"
-                : " AND EXISTS (SELECT 1 FROM machines m WHERE m.tenant = t.tenant AND m.machine = t.machine"
-                        + " AND m.machine_type = ?)";
-        String sql = "SELECT time, gateway, machine, sensor, value, quality FROM telemetry t WHERE tenant = ? AND time >= ?"
-                + " AND sensor = ANY (?)" + typeFilter + " ORDER BY gateway, machine, time";
         CycleTracker tracker = new CycleTracker();
         CycleDataset data = new CycleDataset();
-        boolean autoCommit = db.getAutoCommit();
-        db.setAutoCommit(false);
-        try (PreparedStatement query = db.prepareStatement(sql)) {
-            query.setFetchSize(10_000);
-            query.setString(1, tenant);
-            query.setTimestamp(2, Timestamp.from(from));
-            query.setArray(3, db.createArrayOf("text", sensors.toArray()));
-            query.setString(4, ModelCatalog.DEFAULT_TYPE.equals(machineType) ? ModelCatalog.DEFAULT_TYPE : machineType);
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    Timestamp time = rows.getTimestamp(1);
-                    long micros = time.getTime() / 1_000 * 1_000_000 + time.getNanos() / 1_000;
-                    // gateway and machine together name a machine: tracker keys must not mix gateways
-                    tracker.accept(micros, rows.getString(2) + "/" + rows.getString(3), rows.getString(4),
-                            rows.getDouble(5), (byte) rows.getShort(6), data);
-                }
-            }
-        } finally {
-            db.commit();
-            db.setAutoCommit(autoCommit);
-        }
+        TelemetryHistory.read(db, tenant, machineType, from, sensors,
+                (micros, machine, sensor, value, quality) -> tracker.accept(micros, machine, sensor, value, quality,
+                        data));
         return data;
     }
 }

@@ -1,0 +1,143 @@
+package io.werkstrom.app.train;
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.app.Secrets;
+import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.jobs.detect.MultivariateFleetModel;
+import io.werkstrom.jobs.detect.MultivariateOptions;
+import io.werkstrom.jobs.storage.ModelCatalog;
+
+/**
+ * {@code ./werkstrom train multivariate}: trains a multivariate fleet model (MSET or PCA) for one
+ * tenant and machine type on the states of normal operation of the type's machines, from the
+ * telemetry in the database (or, with {@code --simulated}, from healthy simulated machines, to
+ * cover a fleet before it has any history), measures it on held-out machines
+ * ({@link MultivariateFleetTrainer}) and stores it as the next version of
+ * {@value MultivariateFleetModel#NAME}; running jobs score every machine of the type against it from
+ * the machine's first state. The last stdout line is a JSON object with the version and the
+ * measurements.
+ */
+public final class MultivariateTrainCommand {
+
+    static final String USAGE = "train multivariate --jdbc-url URL --tenant T [--machine-type default]"
+            + " [--method mset|pca] [--since 7d | --simulated]";
+
+    /** The simulated fleet of {@code --simulated} (and of the demo): 12 healthy machines for 30 minutes. */
+    public static final int SIMULATED_MACHINES = 12;
+    public static final Duration SIMULATED_DURATION = Duration.ofMinutes(30);
+    public static final double SIMULATED_RATE = 10.0;
+    public static final long SEED = 42;
+
+    private MultivariateTrainCommand() {
+    }
+
+    public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Args args = Args.parse("train multivariate", argv, Set.of("jdbc-url", "user", "password-file", "tenant",
+                "machine-type", "method", "since"), Set.of("simulated"));
+        String tenant;
+        String jdbcUrl;
+        String machineType;
+        Duration since;
+        MultivariateOptions.Method method;
+        try {
+            tenant = args.required("tenant");
+            jdbcUrl = args.required("jdbc-url");
+            machineType = args.string("machine-type", ModelCatalog.DEFAULT_TYPE);
+            since = args.duration("since", Duration.ofDays(7));
+            method = method(args.string("method", MultivariateOptions.Method.MSET.optionValue()));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("train multivariate: " + e.getMessage() + "; usage: " + USAGE);
+        }
+        if (args.flag("simulated") && args.string("since", null) != null) {
+            throw new UsageException("train multivariate: --since and --simulated exclude each other; usage: " + USAGE);
+        }
+        String password = Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD");
+        try (Connection db = DriverManager.getConnection(jdbcUrl, args.string("user", "postgres"), password)) {
+            StateHistory history;
+            if (args.flag("simulated")) {
+                err.printf(Locale.ROOT, "simulating %d healthy machines for %d minutes of normal operation...%n",
+                        SIMULATED_MACHINES, SIMULATED_DURATION.toMinutes());
+                history = SimulatedHistory.normalOperation(SIMULATED_MACHINES, SIMULATED_DURATION, SIMULATED_RATE,
+                        SEED);
+            } else {
+                err.println("reading the telemetry of tenant " + tenant + "'s machines of type '" + machineType
+                        + "' from the last " + since + "...");
+                history = history(db, tenant, machineType, Instant.now().minus(since));
+            }
+            err.printf(Locale.ROOT, "%,d machine states of %d machines; training %s...%n", history.size(),
+                    history.machines().size(), method.optionValue());
+            MultivariateFleetTrainer.Result result = train(history, method, err::println);
+            int version = ModelCatalog.publish(db, tenant, MultivariateFleetModel.NAME, machineType,
+                    result.model().kind(), result.states(), result.metricsJson(), result.model().toBytes());
+            err.println("stored as version " + version + " of " + MultivariateFleetModel.NAME + " for machine type '"
+                    + machineType + "'");
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("tenant", tenant);
+            json.put("machine_type", machineType);
+            json.put("version", version);
+            json.put("method", result.model().kind());
+            json.put("sensors", result.sensors());
+            json.put("machines", result.machines());
+            json.put("states", result.states());
+            json.put("holdout_machines", result.holdoutMachines());
+            json.put("holdout_exceedance", Math.round(result.holdoutExceedance() * 100_000.0) / 100_000.0);
+            json.put("holdout_alarms_per_hour", Math.round(result.holdoutAlarmsPerHour() * 1_000.0) / 1_000.0);
+            out.println(new ObjectMapper().writeValueAsString(json));
+            out.flush();
+        }
+        return 0;
+    }
+
+    /**
+     * Trains with the defaults the job scores with and a fixed seed, progress to {@code progress}.
+     *
+     * @throws IllegalStateException when the history cannot give a model (no states, too few
+     *                               sensors), with the reason
+     */
+    public static MultivariateFleetTrainer.Result train(StateHistory history, MultivariateOptions.Method method,
+                                                        Consumer<String> progress) {
+        try {
+            return MultivariateFleetTrainer.train(history.machines(), MultivariateOptions.defaults().withMethod(method),
+                    SEED, JavaKernelBackend.shared(), progress);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("cannot train on this history: " + e.getMessage(), e);
+        }
+    }
+
+    /** The method of {@code --method}: mset or pca (off is no model). */
+    static MultivariateOptions.Method method(String text) {
+        MultivariateOptions.Method method;
+        try {
+            method = MultivariateOptions.Method.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--method must be mset or pca, got '" + text + "'", e);
+        }
+        if (method == MultivariateOptions.Method.OFF) {
+            throw new IllegalArgumentException("--method must be mset or pca, got 'off' (a fleet model needs a method)");
+        }
+        return method;
+    }
+
+    /** The machine states of the tenant's machines of {@code machineType} since {@code from}. */
+    static StateHistory history(Connection db, String tenant, String machineType, Instant from) throws SQLException {
+        StateHistory history = new StateHistory();
+        TelemetryHistory.read(db, tenant, machineType, from, List.of(), history.assembler());
+        return history;
+    }
+}

@@ -1,0 +1,71 @@
+package io.werkstrom.app.train;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.werkstrom.jobs.storage.ModelCatalog;
+
+/**
+ * Stored telemetry of a tenant's machines of one type, read for training a fleet model: in
+ * (gateway, machine, time, sensor) order through a cursor, so that a long history never sits in
+ * memory at once and every run sees a machine's sensors in the same order. A machine is named
+ * {@code gateway/machine}: machine ids are unique per gateway only.
+ */
+final class TelemetryHistory {
+
+    /** One stored sample. */
+    @FunctionalInterface
+    interface Sample {
+        void accept(long micros, String machine, String sensor, double value, byte quality);
+    }
+
+    private TelemetryHistory() {
+    }
+
+    /**
+     * Hands {@code sink} the samples of {@code tenant}'s machines of {@code machineType} (a machine
+     * with no type in {@code machines} is of {@link ModelCatalog#DEFAULT_TYPE}) since {@code from},
+     * of {@code sensors} only, or of all sensors when {@code sensors} is empty.
+     */
+    static void read(Connection db, String tenant, String machineType, Instant from, List<String> sensors, Sample sink)
+            throws SQLException {
+        String typeFilter = ModelCatalog.DEFAULT_TYPE.equals(machineType)
+                ? " AND NOT EXISTS (SELECT 1 FROM machines m WHERE m.tenant = t.tenant AND m.machine = t.machine"
+                        + " AND m.machine_type <> ?)"
+                : " AND EXISTS (SELECT 1 FROM machines m WHERE m.tenant = t.tenant AND m.machine = t.machine"
+                        + " AND m.machine_type = ?)";
+        String sql = "SELECT time, gateway, machine, sensor, value, quality FROM telemetry t WHERE tenant = ? AND time >= ?"
+                + (sensors.isEmpty() ? "" : " AND sensor = ANY (?)") + typeFilter + " ORDER BY gateway, machine, time, sensor";
+        boolean autoCommit = db.getAutoCommit();
+        // PgJDBC streams with a fetch size only inside a transaction
+        db.setAutoCommit(false);
+        try (PreparedStatement query = db.prepareStatement(sql)) {
+            query.setFetchSize(10_000);
+            List<Object> parameters = new ArrayList<>(List.of(tenant, Timestamp.from(from)));
+            if (!sensors.isEmpty()) {
+                parameters.add(db.createArrayOf("text", sensors.toArray()));
+            }
+            parameters.add(machineType);
+            for (int i = 0; i < parameters.size(); i++) {
+                query.setObject(i + 1, parameters.get(i));
+            }
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    Timestamp time = rows.getTimestamp(1);
+                    long micros = time.getTime() / 1_000 * 1_000_000 + time.getNanos() / 1_000;
+                    sink.accept(micros, rows.getString(2) + "/" + rows.getString(3), rows.getString(4),
+                            rows.getDouble(5), (byte) rows.getShort(6));
+                }
+            }
+        } finally {
+            db.commit();
+            db.setAutoCommit(autoCommit);
+        }
+    }
+}

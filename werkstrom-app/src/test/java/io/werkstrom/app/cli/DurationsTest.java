@@ -1,0 +1,24 @@
+package io.werkstrom.app.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+/** Human durations as the commands take them, days included (training reads {@code --since 7d}). */
+class DurationsTest {
+
+    @Test
+    void unitsFromMillisecondsToDays() {
+        assertEquals(Duration.ofMillis(500), Durations.parse("500ms"));
+        assertEquals(Duration.ofSeconds(90), Durations.parse("90"));
+        assertEquals(Duration.ofMinutes(2), Durations.parse("2m"));
+        assertEquals(Duration.ofHours(1), Durations.parse("1h"));
+        assertEquals(Duration.ofDays(7), Durations.parse("7d"));
+        assertEquals(Duration.ofHours(36), Durations.parse("1.5d"));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> Durations.parse("1w"));
+        assertEquals("must be a duration like 500ms, 60s, 2m, 1h or 7d, got '1w'", bad.getMessage());
+    }
+}

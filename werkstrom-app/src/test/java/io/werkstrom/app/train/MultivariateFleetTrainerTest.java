@@ -1,0 +1,162 @@
+package io.werkstrom.app.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.gateway.sim.Fault;
+import io.werkstrom.gateway.sim.FaultPlan;
+import io.werkstrom.gateway.sim.Signal;
+import io.werkstrom.gateway.sim.SimulatorOptions;
+import io.werkstrom.jobs.detect.MultivariateFleetModel;
+import io.werkstrom.jobs.detect.MultivariateOptions;
+
+/**
+ * A multivariate fleet model trained on the normal operation of simulated machines reads the six
+ * process signals, judges machines it has not seen as normal, finds faults on them, and survives
+ * its stored form; histories that cannot give a model are refused with the reason.
+ */
+class MultivariateFleetTrainerTest {
+
+    private static final MultivariateOptions MSET = MultivariateOptions.defaults();
+    private static final Duration RUN = Duration.ofMinutes(8);
+    private static final double RATE = 4.0;
+
+    @Test
+    void aModelOfNormalOperationReadsTheProcessSignalsAndJudgesUnseenHealthyMachinesNormal() {
+        StateHistory history = SimulatedHistory.normalOperation(8, RUN, RATE, 42);
+        List<String> lines = new ArrayList<>();
+        MultivariateFleetTrainer.Result result = MultivariateFleetTrainer.train(history.machines(), MSET, 42,
+                JavaKernelBackend.shared(), lines::add);
+
+        Set<String> process = Arrays.stream(Signal.values()).filter(Signal::continuous).map(Signal::sensorId)
+                .collect(Collectors.toSet());
+        assertEquals(6, process.size());
+        assertEquals(process, Set.copyOf(result.sensors()), result.metricsJson());
+        assertEquals(8, result.machines());
+        assertEquals(2, result.holdoutMachines());
+        assertEquals(2, result.heldOut().size());
+        assertTrue(result.states() > 8 * 400, result.metricsJson());
+        assertEquals(result.states(), result.model().states(), "fewer states than the cap are all kept");
+        assertTrue(result.holdoutStates() > 2 * 400, result.metricsJson());
+        assertTrue(result.holdoutExceedance() < 0.05, "held-out exceedance: " + result.metricsJson());
+        assertTrue(result.metricsJson().contains("\"holdout_alarms_per_hour\""), result.metricsJson());
+        assertTrue(lines.stream().noneMatch(l -> l.contains("thinning")), lines.toString());
+
+        double[][] states = new double[50][];
+        List<StateHistory.State> first = history.machines().values().iterator().next();
+        for (int i = 0; i < states.length; i++) {
+            StateHistory.State state = first.get(100 + i);
+            states[i] = result.sensors().stream().mapToDouble(s -> state.values()[state.sensors().indexOf(s)]).toArray();
+        }
+        MultivariateFleetModel restored = MultivariateFleetModel.fromBytes(result.model().toBytes());
+        assertEquals(result.sensors(), restored.sensors());
+        assertEquals("mset", restored.kind());
+        assertArrayEquals(result.model().score(states, JavaKernelBackend.shared()),
+                restored.score(states, JavaKernelBackend.shared()), 1e-12);
+    }
+
+    @Test
+    void faultsOnTheHeldOutMachinesRaiseTheirExceedance() {
+        StateHistory healthy = SimulatedHistory.normalOperation(6, RUN, RATE, 7);
+        MultivariateFleetTrainer.Result normal = MultivariateFleetTrainer.train(healthy.machines(), MSET, 7,
+                JavaKernelBackend.shared(), line -> { });
+        List<String> heldOut = normal.heldOut();
+        assertEquals(2, heldOut.size());
+
+        // the same fleet, with bearing wear and a temperature drift on the held-out machines
+        List<Fault> faults = List.of(new Fault.BearingWear(heldOut.get(0), Duration.ofMinutes(1), 0.8),
+                new Fault.Drift(heldOut.get(1), Signal.TEMPERATURE, Duration.ofMinutes(1), 0.08));
+        StateHistory faulty = SimulatedHistory.states(SimulatorOptions.builder().machines(6).machineIdPrefix("normal-")
+                .samplesPerSecondPerSensor(RATE).seed(7).start(Instant.parse("2026-01-05T06:00:00Z"))
+                .faultPlan(FaultPlan.of(faults)).build(), RUN);
+        MultivariateFleetTrainer.Result measured = MultivariateFleetTrainer.train(faulty.machines(), MSET, 7,
+                JavaKernelBackend.shared(), line -> { });
+        assertEquals(heldOut, measured.heldOut(), "the seed holds out the same machines");
+        assertTrue(measured.holdoutExceedance() > 0.3 && measured.holdoutExceedance() > 5 * normal.holdoutExceedance(),
+                "faulty " + measured.metricsJson() + " against healthy " + normal.metricsJson());
+        assertTrue(measured.holdoutAlarmsPerHour() > normal.holdoutAlarmsPerHour(), measured.metricsJson());
+    }
+
+    @Test
+    void oneMachineIsMeasuredOnItsLatestStatesAndPcaWorksToo() {
+        Map<String, List<StateHistory.State>> one = correlated(1, 2_000, 3);
+        MultivariateFleetTrainer.Result result = MultivariateFleetTrainer.train(one,
+                MSET.withMethod(MultivariateOptions.Method.PCA), 1, JavaKernelBackend.shared(), line -> { });
+        assertEquals("pca", result.model().kind());
+        assertEquals(0, result.holdoutMachines());
+        assertEquals(List.of("m0"), result.heldOut());
+        assertEquals(500, result.holdoutStates());
+        assertEquals(List.of("a", "b", "c"), result.sensors());
+        assertTrue(result.holdoutExceedance() < 0.05, result.metricsJson());
+    }
+
+    @Test
+    void moreStatesThanAModelHoldsAreThinnedEvenly() {
+        List<String> lines = new ArrayList<>();
+        MultivariateFleetTrainer.Result result = MultivariateFleetTrainer.train(correlated(3, 7_000, 5), MSET, 1,
+                JavaKernelBackend.shared(), lines::add);
+        assertEquals(21_000, result.states());
+        assertEquals(MultivariateFleetModel.MAX_STATES, result.model().states());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("thinning the stored model's 21,000 states")),
+                lines.toString());
+    }
+
+    @Test
+    void historiesThatCannotGiveAModelAreRefusedWithTheReason() {
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+                () -> MultivariateFleetTrainer.train(Map.of(), MSET, 1, JavaKernelBackend.shared(), line -> { }));
+        assertTrue(empty.getMessage().contains("no machine states"), empty.getMessage());
+
+        // b is constant, c is missing from most states: a alone qualifies
+        Map<String, List<StateHistory.State>> history = new LinkedHashMap<>();
+        List<String> names = List.of("a", "b", "c");
+        List<StateHistory.State> states = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            states.add(new StateHistory.State(i * 1_000_000L, names,
+                    new double[] {i % 7, 3.0, i % 3 == 0 ? i : Double.NaN}));
+        }
+        history.put("m", states);
+        IllegalArgumentException few = assertThrows(IllegalArgumentException.class,
+                () -> MultivariateFleetTrainer.train(history, MSET, 1, JavaKernelBackend.shared(), line -> { }));
+        assertTrue(few.getMessage().contains("at least 2 sensors") && few.getMessage().contains("[a]"),
+                few.getMessage());
+
+        IllegalArgumentException off = assertThrows(IllegalArgumentException.class,
+                () -> MultivariateFleetTrainer.train(correlated(2, 100, 1),
+                        MSET.withMethod(MultivariateOptions.Method.OFF), 1, JavaKernelBackend.shared(), line -> { }));
+        assertTrue(off.getMessage().contains("mset or pca"), off.getMessage());
+    }
+
+    /** {@code machines} machines of {@code states} states each over three related sensors a, b = 2a, c. */
+    private static Map<String, List<StateHistory.State>> correlated(int machines, int states, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<String> names = List.of("a", "b", "c");
+        Map<String, List<StateHistory.State>> history = new LinkedHashMap<>();
+        for (int m = 0; m < machines; m++) {
+            List<StateHistory.State> list = new ArrayList<>();
+            for (int i = 0; i < states; i++) {
+                double a = Math.sin(i / 30.0) + 0.1 * random.nextGaussian();
+                list.add(new StateHistory.State(i * 1_000_000L, names,
+                        new double[] {a, 2 * a + 0.1 * random.nextGaussian(), 5 + random.nextGaussian()}));
+            }
+            history.put("m" + m, list);
+        }
+        return history;
+    }
+}

@@ -1,0 +1,193 @@
+package io.werkstrom.app.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.gateway.sim.FactorySimulator;
+import io.werkstrom.gateway.sim.FaultPlan;
+import io.werkstrom.gateway.sim.SimulatorOptions;
+import io.werkstrom.jobs.detect.MultivariateFleetModel;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.testing.PostgresServer;
+
+/**
+ * {@code ./werkstrom train multivariate} against a real PostgreSQL: simulated normal operation, or
+ * the stored telemetry of the tenant's machines of the type, becomes the next stored version of the
+ * tenant's multivariate fleet model, with its held-out measurements; a bad method or a history that
+ * cannot give a model fails with the reason and publishes nothing.
+ */
+class MultivariateTrainCommandIT {
+
+    private static PostgresServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = PostgresServer.start();
+        SchemaMigrator.apply(server.storeOptions());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void simulatedNormalOperationIsStoredAsTheNextVersion() throws Exception {
+        List<String> args = List.of("multivariate", "--jdbc-url", server.jdbcUrl(), "--tenant", "sim", "--simulated");
+        JsonNode first = json(run(args));
+        assertEquals(1, first.get("version").asInt());
+        assertEquals("sim", first.get("tenant").asText());
+        assertEquals("default", first.get("machine_type").asText());
+        assertEquals("mset", first.get("method").asText());
+        assertEquals(6, first.get("sensors").size(), first.toString());
+        assertEquals(12, first.get("machines").asInt());
+        assertEquals(3, first.get("holdout_machines").asInt());
+        assertTrue(first.get("holdout_exceedance").asDouble() < 0.05, first.toString());
+        assertTrue(first.has("holdout_alarms_per_hour") && first.has("states"), first.toString());
+        assertEquals(2, json(run(args)).get("version").asInt(), "the next run stores the next version");
+    }
+
+    @Test
+    void theTenantsStoredTelemetryOfTheTypeTrainsTheModel() throws Exception {
+        Instant start = Instant.now().minus(Duration.ofMinutes(10)).truncatedTo(ChronoUnit.SECONDS);
+        List<String> presses = insert("acme", "gw-1", "press-", 3, start, Duration.ofMinutes(4));
+        insert("other", "gw-1", "press-", 1, start, Duration.ofMinutes(4));
+        try (Connection db = server.connect(); Statement s = db.createStatement()) {
+            for (String machine : presses) {
+                s.executeUpdate("INSERT INTO machines VALUES ('acme', '" + machine + "', 'press')");
+            }
+        }
+        JsonNode json = json(run(List.of("multivariate", "--jdbc-url", server.jdbcUrl(), "--tenant", "acme",
+                "--machine-type", "press", "--method", "pca", "--since", "1h")));
+        assertEquals(1, json.get("version").asInt());
+        assertEquals("press", json.get("machine_type").asText());
+        assertEquals("pca", json.get("method").asText());
+        assertEquals(3, json.get("machines").asInt(), "only the tenant's machines: " + json);
+        assertEquals(1, json.get("holdout_machines").asInt());
+        assertEquals(6, json.get("sensors").size(), json.toString());
+        assertTrue(json.get("states").asInt() > 3 * 200, json.toString());
+
+        try (Connection db = server.connect(); Statement s = db.createStatement();
+             ResultSet r = s.executeQuery("SELECT name, kind, machine_type, training_rows, metrics, payload FROM models"
+                     + " WHERE tenant = 'acme'")) {
+            assertTrue(r.next());
+            assertEquals(MultivariateFleetModel.NAME, r.getString(1));
+            assertEquals("pca", r.getString(2));
+            assertEquals("press", r.getString(3));
+            assertEquals(json.get("states").asInt(), r.getInt(4));
+            assertTrue(r.getString(5).contains("\"holdout_exceedance\""), r.getString(5));
+            MultivariateFleetModel model = MultivariateFleetModel.fromBytes(r.getBytes(6));
+            assertEquals(json.get("sensors").get(0).asText(), model.sensors().get(0));
+            assertTrue(!r.next(), "one model stored");
+        }
+        IllegalStateException none = assertThrows(IllegalStateException.class, () -> run(List.of("multivariate",
+                "--jdbc-url", server.jdbcUrl(), "--tenant", "acme", "--since", "1h")));
+        assertTrue(none.getMessage().contains("no machine states"),
+                "the default type has no machines of acme: " + none.getMessage());
+    }
+
+    @Test
+    void aBadMethodOrAHistoryWithoutAModelFailsAndPublishesNothing() throws Exception {
+        UsageException unknown = assertThrows(UsageException.class, () -> run(List.of("multivariate", "--jdbc-url",
+                server.jdbcUrl(), "--tenant", "bad", "--simulated", "--method", "lstm")));
+        assertTrue(unknown.getMessage().contains("--method must be mset or pca, got 'lstm'"), unknown.getMessage());
+        UsageException off = assertThrows(UsageException.class, () -> run(List.of("multivariate", "--jdbc-url",
+                server.jdbcUrl(), "--tenant", "bad", "--simulated", "--method", "off")));
+        assertTrue(off.getMessage().contains("got 'off'"), off.getMessage());
+        UsageException both = assertThrows(UsageException.class, () -> run(List.of("multivariate", "--jdbc-url",
+                server.jdbcUrl(), "--tenant", "bad", "--simulated", "--since", "2d")));
+        assertTrue(both.getMessage().contains("exclude each other"), both.getMessage());
+
+        IllegalStateException empty = assertThrows(IllegalStateException.class, () -> run(List.of("multivariate",
+                "--jdbc-url", server.jdbcUrl(), "--tenant", "bad")));
+        assertTrue(empty.getMessage().contains("no machine states"), empty.getMessage());
+
+        // one sensor only: nothing to relate it to
+        Instant start = Instant.now().minus(Duration.ofMinutes(5)).truncatedTo(ChronoUnit.SECONDS);
+        try (Connection db = server.connect(); PreparedStatement insert = db.prepareStatement(
+                "INSERT INTO telemetry VALUES (?, 'bad', 'plant', 'gw', 'm-1', 'temperature_c', ?, 0)")) {
+            for (int i = 0; i < 120; i++) {
+                insert.setTimestamp(1, Timestamp.from(start.plusSeconds(i)));
+                insert.setDouble(2, 60 + Math.sin(i / 10.0));
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+        IllegalStateException few = assertThrows(IllegalStateException.class, () -> run(List.of("multivariate",
+                "--jdbc-url", server.jdbcUrl(), "--tenant", "bad")));
+        assertTrue(few.getMessage().contains("at least 2 sensors"), few.getMessage());
+
+        try (Connection db = server.connect(); Statement s = db.createStatement();
+             ResultSet r = s.executeQuery("SELECT count(*) FROM models WHERE tenant = 'bad'")) {
+            r.next();
+            assertEquals(0, r.getInt(1), "nothing published");
+        }
+    }
+
+    /**
+     * Stores {@code duration} of simulated healthy telemetry of {@code machines} machines of
+     * {@code tenant}; returns their ids.
+     */
+    private static List<String> insert(String tenant, String gateway, String prefix, int machines, Instant start,
+                               Duration duration) throws Exception {
+        SimulatorOptions options = SimulatorOptions.builder().machines(machines).machineIdPrefix(prefix)
+                .samplesPerSecondPerSensor(2).seed(3).start(start).faultPlan(FaultPlan.none()).build();
+        FactorySimulator simulator = new FactorySimulator(options);
+        TelemetryBatch.Builder out = TelemetryBatch.builder(gateway, 0);
+        simulator.next(simulator.nextTickMicros() + duration.toNanos() / 1_000, out);
+        TelemetryBatch batch = out.build();
+        try (Connection db = server.connect(); PreparedStatement insert = db.prepareStatement(
+                "INSERT INTO telemetry VALUES (?, ?, 'plant', ?, ?, ?, ?, ?)")) {
+            for (int i = 0; i < batch.size(); i++) {
+                insert.setTimestamp(1, Timestamp.from(Instant.EPOCH.plus(batch.timestampsMicros()[i], ChronoUnit.MICROS)));
+                insert.setString(2, tenant);
+                insert.setString(3, gateway);
+                insert.setString(4, batch.machines()[i]);
+                insert.setString(5, batch.sensors()[i]);
+                insert.setDouble(6, batch.values()[i]);
+                insert.setShort(7, batch.qualities()[i]);
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+        return options.machineIds();
+    }
+
+    /** Runs {@code train ...} expecting success and returns stdout. */
+    private static String run(List<String> args) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = TrainCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static JsonNode json(String stdout) throws Exception {
+        String[] lines = stdout.strip().split("\n");
+        return new ObjectMapper().readTree(lines[lines.length - 1]);
+    }
+}
