@@ -41,7 +41,10 @@ class DemoIT {
         // the multivariate detector's anomalies are counted apart, and are among all anomalies
         assertTrue(json.has("multivariate_anomalies"), json.toString());
         long multivariate = json.get("multivariate_anomalies").asLong();
-        assertTrue(multivariate >= 0 && multivariate <= json.get("anomalies").asLong(), json.toString());
+        assertTrue(multivariate <= json.get("anomalies").asLong(), json.toString());
+        // The fleet model covers the machines from their first state: l01-m-001's bearing, wearing
+        // from 20 s on, is found within the run.
+        assertTrue(multivariate > 0, "the fleet model finds the wearing bearing: " + json);
         // the fleet model was trained and the job ran the predictor (cycles last 30-40 s, so few end in 75 s)
         assertTrue(json.has("quality_predictions") && json.has("predicted_scrap_rate"), json.toString());
         assertTrue(progress.contains("fleet model version 1"), progress);
