@@ -78,10 +78,15 @@ public final class MultivariateTrainCommand {
             } else {
                 err.println("reading the telemetry of tenant " + tenant + "'s machines of type '" + machineType
                         + "' from the last " + since + "...");
-                history = history(db, tenant, machineType, Instant.now().minus(since));
+                history = history(db, tenant, machineType, Instant.now().minus(since), err::println);
             }
             err.printf(Locale.ROOT, "%,d machine states of %d machines; training %s...%n", history.size(),
                     history.machines().size(), method.optionValue());
+            if (history.stride() > 1) {
+                err.printf(Locale.ROOT, "(of %,d states, 1 in %d blocks of %d consecutive states per machine is kept,"
+                        + " to stay within %,d)%n", history.seen(), history.stride(), StateHistory.BLOCK,
+                        StateHistory.DEFAULT_MAX_STATES);
+            }
             MultivariateFleetTrainer.Result result = train(history, method, err::println);
             int version = ModelCatalog.publish(db, tenant, MultivariateFleetModel.NAME, machineType,
                     result.model().kind(), result.states(), result.metricsJson(), result.model().toBytes());
@@ -134,9 +139,13 @@ public final class MultivariateTrainCommand {
         return method;
     }
 
-    /** The machine states of the tenant's machines of {@code machineType} since {@code from}. */
-    static StateHistory history(Connection db, String tenant, String machineType, Instant from) throws SQLException {
-        StateHistory history = new StateHistory();
+    /**
+     * The machine states of the tenant's machines of {@code machineType} since {@code from}, bounded
+     * ({@link StateHistory}), with a progress line every million states.
+     */
+    static StateHistory history(Connection db, String tenant, String machineType, Instant from,
+                                Consumer<String> progress) throws SQLException {
+        StateHistory history = new StateHistory(StateHistory.DEFAULT_MAX_STATES, progress);
         TelemetryHistory.read(db, tenant, machineType, from, List.of(), history.assembler());
         return history;
     }
