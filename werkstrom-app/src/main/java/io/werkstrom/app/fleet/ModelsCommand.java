@@ -5,6 +5,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -38,7 +40,7 @@ public final class ModelsCommand {
 
     /** The version in force of one (name, machine type), without its payload. */
     private record InForce(String name, String machineType, int version, int versions, String kind,
-                           String trainedAt, int trainingRows, JsonNode metrics) {
+                           Instant trainedAt, int trainingRows, JsonNode metrics) {
     }
 
     private ModelsCommand() {
@@ -81,7 +83,7 @@ public final class ModelsCommand {
             entry.put("version", model.version());
             entry.put("versions", model.versions());
             entry.put("kind", model.kind());
-            entry.put("trained_at", model.trainedAt());
+            entry.put("trained_at", model.trainedAt().toString());
             entry.put("training_rows", model.trainingRows());
             entry.put("metrics", model.metrics());
             // every machine without a row has the default type: too many (and unknown here) to name
@@ -113,7 +115,7 @@ public final class ModelsCommand {
             try (ResultSet r = query.executeQuery()) {
                 while (r.next()) {
                     models.add(new InForce(r.getString(1), r.getString(2), r.getInt(3), r.getInt(4), r.getString(5),
-                            r.getTimestamp(6).toInstant().toString(), r.getInt(7), metrics(r.getString(8))));
+                            r.getTimestamp(6).toInstant(), r.getInt(7), metrics(r.getString(8))));
                 }
             }
         }
@@ -138,7 +140,7 @@ public final class ModelsCommand {
         if (models.isEmpty()) {
             err.println("tenant " + tenant + " has no " + (name == null ? "" : name + " ") + "models");
         } else {
-            String format = "%-14s %-14s %7s %8s %-24s %-24s %13s  %s%n";
+            String format = "%-14s %-14s %7s %8s %-24s %-20s %13s  %s%n";
             err.printf(format, "NAME", "MACHINE_TYPE", "VERSION", "VERSIONS", "KIND", "TRAINED_AT", "TRAINING_ROWS",
                     "MACHINES");
             for (InForce m : models) {
@@ -146,7 +148,8 @@ public final class ModelsCommand {
                 String served = m.machineType().equals(ModelCatalog.DEFAULT_TYPE) ? "every unmapped machine"
                         + (machines.isEmpty() ? "" : " and " + String.join(", ", machines))
                         : machines.isEmpty() ? "(no mapped machine)" : String.join(", ", machines);
-                err.printf(format, m.name(), m.machineType(), m.version(), m.versions(), m.kind(), m.trainedAt(),
+                err.printf(format, m.name(), m.machineType(), m.version(), m.versions(), m.kind(),
+                        m.trainedAt().truncatedTo(ChronoUnit.SECONDS),
                         m.trainingRows(), served);
             }
         }
@@ -160,8 +163,8 @@ public final class ModelsCommand {
             }
             machinesByType.forEach((type, machines) -> {
                 if (models.stream().noneMatch(m -> m.name().equals(modelName) && m.machineType().equals(type))) {
-                    err.println(modelName + ": no model for type '" + type + "'; its machines ("
-                            + String.join(", ", machines) + ") get none");
+                    err.println(modelName + ": no model for type '" + type + "': its machines ("
+                            + String.join(", ", machines) + ") have no " + modelName + " fleet model");
                 }
             });
         }

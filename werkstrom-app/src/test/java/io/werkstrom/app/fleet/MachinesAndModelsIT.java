@@ -114,7 +114,7 @@ class MachinesAndModelsIT {
         assertEquals(List.of("mill-1", "mill-2"), strings(millRul.get("machines")));
 
         assertTrue(all.err().contains("every machine of tenant plant without a type"), all.err());
-        assertTrue(all.err().contains("part_scrap: no model for type 'saw'; its machines (saw-1) get none"), all.err());
+        assertTrue(all.err().contains("part_scrap: no model for type 'saw': its machines (saw-1) have no part_scrap fleet model"), all.err());
         assertTrue(all.err().contains("TRAINED_AT"), all.err());
 
         JsonNode rulOnly = run(ModelsCommand::run, "list", "--tenant", "plant", "--name", "rul").json();
