@@ -76,6 +76,12 @@ public final class Werkstrom {
                                    operation of the type's machines, so that the job scores a machine
                                    from its first state; JSON: version, sensors, holdout_exceedance,
                                    holdout_alarms_per_hour as the last line
+              machines set|unset|list --jdbc-url URL --tenant T [--type TYPE] [MACHINE...]
+                                   map machines to their type (fleet), or back to 'default'; JSON: the
+                                   tenant's whole mapping as the last line; running jobs pick it up
+              models list --jdbc-url URL --tenant T [--name NAME]
+                                   the fleet models in force per name and machine type: version,
+                                   versions, kind, trained_at, metrics, the machines they serve
               report --jdbc-url URL [--since 1h] [--out report.html] [--tenant T]
                                    a self-contained HTML page with the dashboards' views: signals
                                    with anomalies, predicted against actual scrap, alerts
@@ -130,6 +136,8 @@ public final class Werkstrom {
                 case "eval" -> Commands.eval(rest, out, err);
                 case "analytics" -> AnalyticsCommand.run(rest, out, err);
                 case "train" -> TrainCommand.run(rest, out, err);
+                case "machines" -> io.werkstrom.app.fleet.MachinesCommand.run(rest, out, err);
+                case "models" -> io.werkstrom.app.fleet.ModelsCommand.run(rest, out, err);
                 case "report" -> ReportCommand.run(rest, out, err);
                 case "bench" -> bench(rest, out, err);
                 case "chaos" -> chaos(rest, out, err);

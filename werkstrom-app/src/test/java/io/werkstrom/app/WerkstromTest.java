@@ -34,6 +34,17 @@ class WerkstromTest {
     }
 
     @Test
+    void fleetCommandsAreDispatchedAndListedInTheHelp() {
+        assertEquals(2, run("machines", "move", "m-1"));
+        assertTrue(errors().contains("machines: expected set, unset or list, got 'move'"), errors());
+        assertEquals(2, run("models", "list", "--tenant", "acme"));
+        assertTrue(errors().contains("models list: --jdbc-url is required"), errors());
+        assertEquals(0, run("help"));
+        String usage = out.toString(StandardCharsets.UTF_8);
+        assertTrue(usage.contains("machines set|unset|list") && usage.contains("models list"), usage);
+    }
+
+    @Test
     void badOptionsAreUsageErrorsThatNameTheOption() {
         assertEquals(2, run("demo", "--machines", "0"));
         assertTrue(errors().contains("--machines must be a positive whole number"), errors());

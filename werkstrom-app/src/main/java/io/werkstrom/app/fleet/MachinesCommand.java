@@ -1,0 +1,163 @@
+package io.werkstrom.app.fleet;
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.jobs.storage.ModelCatalog;
+import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.GatewayAddress;
+
+/**
+ * {@code ./werkstrom machines set|unset|list}: the {@code machines} table, which says which fleet
+ * (machine type) each of a tenant's machines belongs to and so which fleet models serve it. A
+ * machine without a row has the type {@value ModelCatalog#DEFAULT_TYPE}. {@code set} and
+ * {@code unset} change all the named machines in one transaction or none; every name is checked
+ * before the database is touched. Running jobs pick a change up at their next model refresh. The
+ * last stdout line is a JSON object with the tenant's whole mapping.
+ */
+public final class MachinesCommand {
+
+    static final String USAGE = "machines set --jdbc-url URL [--user U] [--password-file F] --tenant T --type TYPE"
+            + " MACHINE..., machines unset ... --tenant T MACHINE..., or machines list ... --tenant T";
+
+    private static final Set<String> OPTIONS = union(FleetStore.OPTIONS, Set.of("type"));
+
+    private MachinesCommand() {
+    }
+
+    public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        String action = argv.isEmpty() ? "" : argv.get(0);
+        if (!Set.of("set", "unset", "list").contains(action)) {
+            throw new UsageException("machines: expected set, unset or list"
+                    + (action.isEmpty() ? "" : ", got '" + action + "'") + "; usage: " + USAGE);
+        }
+        String command = "machines " + action;
+        List<String> optionArgs = new ArrayList<>();
+        Set<String> machines = new LinkedHashSet<>();
+        split(argv.subList(1, argv.size()), optionArgs, machines);
+        Args args = Args.parse(command, optionArgs, OPTIONS, Set.of());
+        String tenant = FleetStore.tenant(command, args);
+        String type = null;
+        if (action.equals("set")) {
+            try {
+                type = GatewayAddress.requireSegment("--type", args.required("type"));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(command + ": " + e.getMessage());
+            }
+        } else if (args.string("type", null) != null) {
+            throw new UsageException(command + ": takes no --type" + (action.equals("unset")
+                    ? " (an unset machine goes back to the type '" + ModelCatalog.DEFAULT_TYPE + "')" : ""));
+        }
+        if (action.equals("list") ? !machines.isEmpty() : machines.isEmpty()) {
+            throw new UsageException(command + ": " + (action.equals("list") ? "takes no machines, got "
+                    + String.join(" ", machines) : "name at least one machine") + "; usage: " + USAGE);
+        }
+        for (String machine : machines) {
+            if (!BatchValidator.IDENTIFIER.matcher(machine).matches()) {
+                throw new UsageException(command + ": machine '" + abbreviate(machine) + "' must match "
+                        + BatchValidator.IDENTIFIER.pattern() + " (the machine ids of the telemetry protocol)");
+            }
+        }
+
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("tenant", tenant);
+        try (Connection db = FleetStore.connect(args)) {
+            if (!action.equals("list")) {
+                int changed = change(db, tenant, type, machines, err);
+                err.println(command + ": " + changed + " of " + machines.size() + " machines of tenant " + tenant
+                        + " changed; running jobs pick the change up at their next model refresh");
+                json.put("changed", changed);
+            }
+            SortedMap<String, String> mapping = new TreeMap<>(ModelCatalog.machineTypes(db, tenant));
+            if (action.equals("list")) {
+                mapping.forEach((machine, machineType) -> err.println(machine + "\t" + machineType));
+                err.println(mapping.size() + " machines of tenant " + tenant + " have a type; every other machine"
+                        + " has the type '" + ModelCatalog.DEFAULT_TYPE + "'");
+            }
+            json.put("machines", mapping);
+        }
+        out.println(new ObjectMapper().writeValueAsString(json));
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * Sets (type given) or removes (type null) the rows of {@code machines} in one transaction;
+     * returns how many rows changed (a machine that already had the type, or no row, is unchanged).
+     */
+    private static int change(Connection db, String tenant, String type, Set<String> machines, PrintStream err)
+            throws SQLException {
+        String sql = type == null ? "DELETE FROM machines WHERE tenant = ? AND machine = ?"
+                : "INSERT INTO machines (tenant, machine, machine_type) VALUES (?, ?, ?)"
+                + " ON CONFLICT (tenant, machine) DO UPDATE SET machine_type = EXCLUDED.machine_type"
+                + " WHERE machines.machine_type IS DISTINCT FROM EXCLUDED.machine_type";
+        db.setAutoCommit(false);
+        try {
+            Map<String, String> before = ModelCatalog.machineTypes(db, tenant);
+            int changed = 0;
+            try (PreparedStatement statement = db.prepareStatement(sql)) {
+                for (String machine : machines) {
+                    statement.setString(1, tenant);
+                    statement.setString(2, machine);
+                    if (type != null) {
+                        statement.setString(3, type);
+                    }
+                    int rows = statement.executeUpdate();
+                    changed += rows;
+                    String was = before.getOrDefault(machine, ModelCatalog.DEFAULT_TYPE + " (no row)");
+                    String now = type == null ? ModelCatalog.DEFAULT_TYPE + " (no row)" : type;
+                    err.println("  " + machine + ": " + (rows == 0 ? "unchanged, " + now : was + " -> " + now));
+                }
+            }
+            db.commit();
+            return changed;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                db.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        }
+    }
+
+    /** Sorts {@code argv} into option tokens (each option with its value) and the machines named between them. */
+    private static void split(List<String> argv, List<String> optionArgs, Set<String> machines) {
+        for (int i = 0; i < argv.size(); i++) {
+            String arg = argv.get(i);
+            if (arg.startsWith("--")) {
+                optionArgs.add(arg);
+                if (!arg.contains("=") && OPTIONS.contains(arg.substring(2)) && i + 1 < argv.size()) {
+                    optionArgs.add(argv.get(++i));
+                }
+            } else {
+                machines.add(arg);
+            }
+        }
+    }
+
+    private static String abbreviate(String value) {
+        return value.length() <= 80 ? value : value.substring(0, 77) + "...";
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
+    }
+}
