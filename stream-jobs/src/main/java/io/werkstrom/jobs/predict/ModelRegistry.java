@@ -22,8 +22,9 @@ import io.werkstrom.jobs.storage.StoreOptions;
  * The models of one name in force (part-scrap, remaining-useful-life or multivariate fleet models),
  * per tenant and machine type, read from the {@code models} table and read again after
  * {@code refresh}, so that a newly trained version is used without redeploying the job. A machine
- * uses the model of its type ({@code machines} table), else the tenant's
- * {@value ModelCatalog#DEFAULT_TYPE} model: a fleet model covers a new machine at once.
+ * uses the model of its type ({@code machines} table; a machine without a row has the type
+ * {@value ModelCatalog#DEFAULT_TYPE}): a fleet model covers a new machine at once. A type without
+ * a model of this name gives its machines none; they do not fall back to another type's.
  *
  * <p>A version that cannot be read (stored by another build, damaged) is skipped with a warning
  * for the newest readable one. A database that cannot be reached keeps the models already
