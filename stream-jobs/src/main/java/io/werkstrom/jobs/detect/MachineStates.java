@@ -240,7 +240,8 @@ public final class MachineStates {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form, of this version or version 1 (no pending states).
+     * Reads {@link #snapshot()}'s form, of this version, version 2 (no fleet model) or version 1
+     * (no pending states either).
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
      */

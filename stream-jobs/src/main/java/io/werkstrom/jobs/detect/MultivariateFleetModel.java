@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -22,7 +23,9 @@ import io.werkstrom.analytics.kernel.KernelBackend;
  * <p>Stored in the {@code models} table under the name {@code multivariate} with the method as its
  * kind; the payload ({@link #toBytes()}, versioned) holds the states themselves, not the fitted
  * matrices: fitting is deterministic, so the job fits from them exactly the model that training
- * measured, and the states also let an anomaly name the sensor most to blame.
+ * measured, and the states also let an anomaly name the sensor most to blame. It also holds the
+ * bucket and carry-forward its states were assembled with: a job assembling states otherwise
+ * ({@link #assembledAs}) must not use it, since its limit was set on states of another kind.
  *
  * <p>Immutable; thread-safe.
  */
@@ -40,26 +43,29 @@ public final class MultivariateFleetModel {
     private static final int VERSION = 1;
 
     private final MultivariateOptions.Method method;
+    private final Duration bucket;
+    private final Duration carryForward;
     private final List<String> sensors;
     private final FittedModel fitted;
 
-    private MultivariateFleetModel(MultivariateOptions.Method method, List<String> sensors, FittedModel fitted) {
-        this.method = method;
+    private MultivariateFleetModel(MultivariateOptions options, List<String> sensors, FittedModel fitted) {
+        this.method = options.method();
+        this.bucket = options.bucket();
+        this.carryForward = options.carryForward();
         this.sensors = sensors;
         this.fitted = fitted;
     }
 
     /**
-     * Fits {@code method} to {@code states}, each holding one value per sensor of {@code sensors},
-     * in that order.
+     * Fits {@code options}' method to {@code states}, assembled with {@code options}' bucket and
+     * carry-forward, each holding one value per sensor of {@code sensors}, in that order.
      *
      * @throws IllegalArgumentException when the method is off, the sensors are fewer than 2 or
      *                                  repeated, the states are more than {@link #MAX_STATES}, of
      *                                  the wrong length or not finite, or the detector refuses them
      */
-    public static MultivariateFleetModel fit(MultivariateOptions.Method method, List<String> sensors,
-                                             double[][] states) {
-        Objects.requireNonNull(method, "method must not be null.");
+    public static MultivariateFleetModel fit(MultivariateOptions options, List<String> sensors, double[][] states) {
+        Objects.requireNonNull(options, "options must not be null.");
         List<String> names = List.copyOf(Objects.requireNonNull(sensors, "sensors must not be null."));
         if (names.size() < 2) {
             throw new IllegalArgumentException("a fleet model needs at least 2 sensors, got " + names.size() + ".");
@@ -84,7 +90,7 @@ public final class MultivariateFleetModel {
             }
             copy[i] = states[i].clone();
         }
-        return new MultivariateFleetModel(method, names, FittedModel.fit(method, copy));
+        return new MultivariateFleetModel(options, names, FittedModel.fit(options.method(), copy));
     }
 
     public MultivariateOptions.Method method() {
@@ -94,6 +100,21 @@ public final class MultivariateFleetModel {
     /** The kind the model is stored under: the method's option value ({@code mset}, {@code pca}). */
     public String kind() {
         return method.optionValue();
+    }
+
+    /** The time step of the states the model was fitted on. */
+    public Duration bucket() {
+        return bucket;
+    }
+
+    /** How long a sensor's value was carried forward into the states the model was fitted on. */
+    public Duration carryForward() {
+        return carryForward;
+    }
+
+    /** Whether a detector with {@code options} assembles its states as this model's were assembled. */
+    public boolean assembledAs(MultivariateOptions options) {
+        return bucket.equals(options.bucket()) && carryForward.equals(options.carryForward());
     }
 
     /** The sensors the model reads, in the order of a state's values. */
@@ -122,6 +143,8 @@ public final class MultivariateFleetModel {
             out.writeInt(MAGIC);
             out.writeInt(VERSION);
             out.writeUTF(method.optionValue());
+            out.writeLong(bucket.toNanos() / 1_000);
+            out.writeLong(carryForward.toNanos() / 1_000);
             out.writeInt(sensors.size());
             for (String sensor : sensors) {
                 out.writeUTF(sensor);
@@ -156,7 +179,10 @@ public final class MultivariateFleetModel {
                 throw new IllegalArgumentException("multivariate fleet model version " + version
                         + " is unknown (expected " + VERSION + ").");
             }
-            MultivariateOptions.Method method = MultivariateOptions.Method.parse(in.readUTF());
+            MultivariateOptions options = MultivariateOptions.defaults()
+                    .withMethod(MultivariateOptions.Method.parse(in.readUTF()))
+                    .withBucket(Duration.ofNanos(Math.multiplyExact(in.readLong(), 1_000L)))
+                    .withCarryForward(Duration.ofNanos(Math.multiplyExact(in.readLong(), 1_000L)));
             int sensorCount = in.readInt();
             if (sensorCount < 2 || sensorCount > MultivariateOptions.MAX_MAX_SENSORS) {
                 throw new IllegalArgumentException("multivariate fleet model claims " + sensorCount + " sensors.");
@@ -166,8 +192,11 @@ public final class MultivariateFleetModel {
                 sensors.add(in.readUTF());
             }
             int rowCount = in.readInt();
-            if (rowCount < 0 || rowCount > MAX_STATES) {
-                throw new IllegalArgumentException("multivariate fleet model claims " + rowCount + " states.");
+            // Checked against the bytes there are before anything is allocated for them.
+            if (rowCount < 0 || rowCount > MAX_STATES || 8L * rowCount * sensorCount != in.available()) {
+                throw new IllegalArgumentException("multivariate fleet model claims " + rowCount + " states of "
+                        + sensorCount + " sensors, but " + in.available() + " bytes follow (truncated, trailing bytes"
+                        + " or a damaged header).");
             }
             double[][] rows = new double[rowCount][sensorCount];
             for (double[] row : rows) {
@@ -175,11 +204,9 @@ public final class MultivariateFleetModel {
                     row[s] = in.readDouble();
                 }
             }
-            if (in.available() > 0) {
-                throw new IllegalArgumentException("multivariate fleet model has " + in.available()
-                        + " trailing bytes.");
-            }
-            return fit(method, sensors, rows);
+            return fit(options, sensors, rows);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("multivariate fleet model has a bucket or carry-forward out of range.", e);
         } catch (IOException e) {
             throw new IllegalArgumentException("multivariate fleet model is truncated or malformed.", e);
         }

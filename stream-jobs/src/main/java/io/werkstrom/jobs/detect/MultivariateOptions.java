@@ -133,6 +133,11 @@ public record MultivariateOptions(Method method, int trainingStates, Duration bu
                 maxMachines, maxSensors, maxPendingStates);
     }
 
+    public MultivariateOptions withCarryForward(Duration carry) {
+        return new MultivariateOptions(method, trainingStates, bucket, carry, repeatAfter, confirmStates, maxMachines,
+                maxSensors, maxPendingStates);
+    }
+
     public MultivariateOptions withMaxMachines(int machines) {
         return new MultivariateOptions(method, trainingStates, bucket, carryForward, repeatAfter, confirmStates,
                 machines, maxSensors, maxPendingStates);

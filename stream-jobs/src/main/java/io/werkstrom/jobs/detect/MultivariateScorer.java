@@ -12,7 +12,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.detect.MsetDetector;
@@ -47,9 +46,14 @@ import org.slf4j.LoggerFactory;
  * <p><b>Fleet models.</b> A machine for which a {@link MultivariateFleetModel} is in force (its
  * tenant has one for its type) and which has reported every sensor the fleet model reads is scored
  * against it from its first state, with no training window of its own; the fleet model was trained
- * on many machines of the type. When the fleet model in force changes (a new version), the states
- * still pending for the old one are dropped and counted. A machine without one, or lacking one of
- * its sensors, trains its own model as above.
+ * on many machines of the type. A fleet model whose states were assembled with another bucket or
+ * carry-forward than this detector's is not used (logged once). When the fleet model in force
+ * changes (a new version), the states still pending for the old one are dropped and counted, and
+ * the machine's run of anomalous states starts over. A machine without one, or lacking one of its
+ * sensors, trains its own model as above, from a fresh window when its fleet model went away.
+ * While the fleet models are not known ({@link FleetModels#known()}: not read yet, e.g. the
+ * database is unreachable as the job restarts), a machine scored against one keeps it and its
+ * pending states, and its new states are counted but not scored.
  *
  * <p><b>Scoring.</b> A state missing a model sensor is not scored (counted). The complete states of
  * all machines with the same sensor count are scored in one kernel call, each row against its
@@ -95,6 +99,8 @@ public final class MultivariateScorer {
     private final Consumer<String> warnings;
     /** Refused gateway/machine(/sensor) keys already logged, at most {@link #MAX_LOGGED_REFUSALS}. */
     private final Set<String> loggedRefusals = new HashSet<>();
+    /** Ids of fleet models not used for their assembly, each logged once. */
+    private final Set<String> refusedFleetModels = new HashSet<>();
     private boolean refusalLogFull;
 
     public MultivariateScorer(MultivariateOptions options, KernelBackend backend) {
@@ -130,12 +136,16 @@ public final class MultivariateScorer {
      *                         failed one; 0 when scoring succeeded
      * @param statesDropped    complete states that will not be scored: beyond
      *                         {@link MultivariateOptions#maxPendingStates()} after a failed call,
-     *                         refused by the backend, or of a machine whose model was lost
+     *                         refused by the backend, of a machine whose model was lost, or pending
+     *                         for a fleet model no longer in force
+     * @param statesWithoutModel states of machines scored against a fleet model while the fleet
+     *                         models are not known ({@link FleetModels#known()}): not scored
      * @param scoringFailure   why scoring failed, or null when it did not (or had nothing to score)
      */
     public record Outcome(List<Anomaly> anomalies, int statesScored, int incompleteStates, int modelsFitted,
                           int tooFewSensors, int fitFailures, int lateSamples, int kernelCalls, int machinesRefused,
-                          int sensorsRefused, int statesPending, int statesDropped, RuntimeException scoringFailure) {
+                          int sensorsRefused, int statesPending, int statesDropped, int statesWithoutModel,
+                          RuntimeException scoringFailure) {
     }
 
     /**
@@ -152,17 +162,37 @@ public final class MultivariateScorer {
         }
     }
 
-    /** The lookup of machines without fleet models. */
-    public static final Function<String, Optional<FleetModelInForce>> NO_FLEET_MODELS = machine -> Optional.empty();
+    /** The fleet models in force for the machines of one gateway. */
+    public interface FleetModels {
+
+        /** No fleet models: every machine trains its own. */
+        FleetModels NONE = new FleetModels() {
+            @Override
+            public boolean known() {
+                return true;
+            }
+
+            @Override
+            public Optional<FleetModelInForce> forMachine(String machine) {
+                return Optional.empty();
+            }
+        };
+
+        /** Whether the models in force are known: false while they could not be read yet. */
+        boolean known();
+
+        /** The fleet model in force for {@code machine}, if any; asked only when {@link #known()}. */
+        Optional<FleetModelInForce> forMachine(String machine);
+    }
 
     /** A complete state waiting to be scored, with its machine and the model it is scored against. */
     private record Pending(String machine, MachineStates.Machine state, FittedModel model, long micros,
                            double[] values) {
     }
 
-    /** {@link #score(TelemetryBatch, MachineStates, Function)} without fleet models. */
+    /** {@link #score(TelemetryBatch, MachineStates, FleetModels)} without fleet models. */
     public Outcome score(TelemetryBatch batch, MachineStates states) {
-        return score(batch, states, NO_FLEET_MODELS);
+        return score(batch, states, FleetModels.NONE);
     }
 
     /**
@@ -172,9 +202,9 @@ public final class MultivariateScorer {
      *
      * @param fleetModels the fleet model in force for a machine of this gateway, if any
      */
-    public Outcome score(TelemetryBatch batch, MachineStates states,
-                         Function<String, Optional<FleetModelInForce>> fleetModels) {
+    public Outcome score(TelemetryBatch batch, MachineStates states, FleetModels fleetModels) {
         Counts counts = new Counts();
+        boolean known = fleetModels.known();
         for (Map.Entry<String, List<Integer>> entry : rowsByMachine(batch).entrySet()) {
             String name = entry.getKey();
             MachineStates.Machine machine = states.existing(name);
@@ -186,7 +216,7 @@ public final class MultivariateScorer {
                 }
                 machine = states.machine(name);
             }
-            FleetModelInForce fleet = fleetModels.apply(name).orElse(null);
+            FleetModelInForce fleet = known ? usable(fleetModels.forMachine(name).orElse(null)) : null;
             ensureModel(machine, counts);
             for (int row : entry.getValue()) {
                 String sensor = batch.sensors()[row];
@@ -203,14 +233,14 @@ public final class MultivariateScorer {
                 if (closed == MachineStates.LATE) {
                     counts.late++;
                 } else if (closed != null) {
-                    close(machine, closed, fleet, counts);
+                    close(machine, closed, fleet, known, counts);
                 }
             }
         }
-        List<Anomaly> anomalies = scorePending(states, fleetModels, counts);
+        List<Anomaly> anomalies = scorePending(states, fleetModels, known, counts);
         return new Outcome(anomalies, counts.scored, counts.incomplete, counts.fitted, counts.tooFew,
                 counts.fitFailures, counts.late, counts.calls, counts.machinesRefused, counts.sensorsRefused,
-                counts.pending, counts.dropped, counts.failure);
+                counts.pending, counts.dropped, counts.withoutModel, counts.failure);
     }
 
     private static final class Counts {
@@ -225,6 +255,7 @@ public final class MultivariateScorer {
         int sensorsRefused;
         int pending;
         int dropped;
+        int withoutModel;
         RuntimeException failure;
     }
 
@@ -275,9 +306,13 @@ public final class MultivariateScorer {
      * machine, else training, or pending scoring against its own model.
      */
     private void close(MachineStates.Machine machine, MachineStates.Closed closed, FleetModelInForce candidate,
-                       Counts counts) {
+                       boolean known, Counts counts) {
         long start = closed.micros();
         double[] state = closed.values();
+        if (!known && machine.fleetModelId != null) {
+            counts.withoutModel++;
+            return;
+        }
         int[] columns = candidate == null ? null : fleetColumns(machine, candidate);
         useFleetModel(machine, columns == null ? null : candidate, columns, counts);
         if (columns != null) {
@@ -372,6 +407,8 @@ public final class MultivariateScorer {
         if (machine.fleetModelId != null || fleet != null) {
             counts.dropped += machine.pending.size();
             machine.pending.clear();
+            // A run of anomalous states under one model says nothing under another.
+            machine.anomalousRun = 0;
         }
         machine.fleetModelId = id;
         machine.fleetModel = fleet;
@@ -380,6 +417,23 @@ public final class MultivariateScorer {
             machine.modelSensors = null;
             machine.model = null;
         }
+    }
+
+    /**
+     * {@code fleet}, or null when it is null or its states were assembled otherwise than this
+     * detector's, which is logged once per model.
+     */
+    private FleetModelInForce usable(FleetModelInForce fleet) {
+        if (fleet == null || fleet.model().assembledAs(options)) {
+            return fleet;
+        }
+        if (refusedFleetModels.size() < MAX_LOGGED_REFUSALS && refusedFleetModels.add(fleet.id())) {
+            warnings.accept("Multivariate detector: fleet model " + fleet.id() + " was fitted on states of a "
+                    + fleet.model().bucket() + " bucket carried forward " + fleet.model().carryForward()
+                    + ", this detector assembles " + options.bucket() + " buckets carried forward "
+                    + options.carryForward() + "; its machines train their own models");
+        }
+        return null;
     }
 
     /**
@@ -442,8 +496,7 @@ public final class MultivariateScorer {
      * its pending list changes unless every kernel call succeeded, so that states kept after a
      * failure are judged later exactly as they would have been on time.
      */
-    private List<Anomaly> scorePending(MachineStates states,
-                                       Function<String, Optional<FleetModelInForce>> fleetModels, Counts counts) {
+    private List<Anomaly> scorePending(MachineStates states, FleetModels fleetModels, boolean known, Counts counts) {
         List<Pending> pending = new ArrayList<>();
         List<MachineStates.Machine> waiting = new ArrayList<>();
         for (Map.Entry<String, MachineStates.Machine> entry : states.byName().entrySet()) {
@@ -455,8 +508,12 @@ public final class MultivariateScorer {
             FittedModel model;
             if (machine.fleetModelId != null) {
                 if (machine.fleetModel == null) {
-                    FleetModelInForce fleet = fleetModels.apply(entry.getKey())
-                            .filter(f -> f.id().equals(machine.fleetModelId)).orElse(null);
+                    if (!known) {
+                        // Kept for when the fleet models can be read.
+                        continue;
+                    }
+                    FleetModelInForce fleet = usable(fleetModels.forMachine(entry.getKey())
+                            .filter(f -> f.id().equals(machine.fleetModelId)).orElse(null));
                     useFleetModel(machine, fleet, fleet == null ? null : fleetColumns(machine, fleet), counts);
                 }
                 model = machine.fleetModel == null ? null : machine.fleetModel.model().fitted();
@@ -466,6 +523,14 @@ public final class MultivariateScorer {
             }
             if (model == null) {
                 continue;
+            }
+            // States restored for a model of another width (an id reused after a version was deleted,
+            // a savepoint of another database) cannot be scored by this one.
+            int width = model.sensors();
+            int misfits = (int) machine.pending.stream().filter(p -> p.values().length != width).count();
+            if (misfits > 0) {
+                machine.pending.removeIf(p -> p.values().length != width);
+                counts.dropped += misfits;
             }
             waiting.add(machine);
             for (MachineStates.Pending p : machine.pending) {

@@ -2,7 +2,6 @@ package io.werkstrom.jobs.detect;
 
 import java.time.Duration;
 import java.util.Optional;
-import java.util.function.Function;
 
 import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.kernel.KernelBackend;
@@ -35,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * {@code multivariateLateSamples}, {@code multivariateScoringFailures},
  * {@code multivariateMachinesRefused}, {@code multivariateSensorsRefused} (samples beyond the
  * machine and sensor caps), {@code multivariateStatesDropped} (complete states that will not be
- * scored). A failed scoring call leaves its states pending in the keyed state for the next batch.
+ * scored), {@code multivariateStatesWithoutModel} (states of fleet-model machines while the fleet
+ * models cannot be read). A failed scoring call leaves its states pending in the keyed state for
+ * the next batch.
  */
 public final class MultivariateScoringFunction extends KeyedProcessFunction<String, ReceivedBatch, DetectedAnomaly> {
 
@@ -64,6 +65,7 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
     private transient Counter machinesRefused;
     private transient Counter sensorsRefused;
     private transient Counter statesDropped;
+    private transient Counter statesWithoutModel;
 
     /**
      * @param options     the detector's settings; not {@link MultivariateOptions.Method#OFF}
@@ -113,6 +115,7 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         machinesRefused = metrics.counter("multivariateMachinesRefused");
         sensorsRefused = metrics.counter("multivariateSensorsRefused");
         statesDropped = metrics.counter("multivariateStatesDropped");
+        statesWithoutModel = metrics.counter("multivariateStatesWithoutModel");
     }
 
     @Override
@@ -156,15 +159,26 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         machinesRefused.inc(outcome.machinesRefused());
         sensorsRefused.inc(outcome.sensorsRefused());
         statesDropped.inc(outcome.statesDropped());
+        statesWithoutModel.inc(outcome.statesWithoutModel());
     }
 
-    /** The fleet model in force for a machine of {@code tenant}, named by its type and version. */
-    private Function<String, Optional<MultivariateScorer.FleetModelInForce>> fleetModelsOf(String tenant) {
+    /** The fleet models in force for the machines of {@code tenant}, each named by its type and version. */
+    private MultivariateScorer.FleetModels fleetModelsOf(String tenant) {
         if (fleetModels == null) {
-            return MultivariateScorer.NO_FLEET_MODELS;
+            return MultivariateScorer.FleetModels.NONE;
         }
-        return machine -> fleetModels.modelFor(tenant, machine).map(loaded -> new MultivariateScorer.FleetModelInForce(
-                loaded.machineType() + " v" + loaded.version(), loaded.model()));
+        return new MultivariateScorer.FleetModels() {
+            @Override
+            public boolean known() {
+                return fleetModels.known(tenant);
+            }
+
+            @Override
+            public Optional<MultivariateScorer.FleetModelInForce> forMachine(String machine) {
+                return fleetModels.modelFor(tenant, machine).map(loaded -> new MultivariateScorer.FleetModelInForce(
+                        loaded.machineType() + " v" + loaded.version(), loaded.model()));
+            }
+        };
     }
 
     @Override

@@ -41,12 +41,16 @@ public final class ModelRegistry<M> implements AutoCloseable {
     public static final String RUL = "rul";
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
+    /** The longest a read of the models may wait for the database. */
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
     /** A model in force for a machine, with what is stored next to its predictions. */
     public record Loaded<M>(M model, String name, int version, String machineType) {
     }
 
-    private record TenantModels<M>(Map<String, Loaded<M>> byType, Map<String, String> machineTypes, long loadedAtNanos) {
+    /** @param read whether the tenant's models were read once at least (else none is known) */
+    private record TenantModels<M>(Map<String, Loaded<M>> byType, Map<String, String> machineTypes, long loadedAtNanos,
+                                   boolean read) {
     }
 
     private final StoreOptions store;
@@ -87,14 +91,28 @@ public final class ModelRegistry<M> implements AutoCloseable {
 
     /** The model for {@code machine} of {@code tenant}, or empty when the tenant has none for its type. */
     public Optional<Loaded<M>> modelFor(String tenant, String machine) {
+        TenantModels<M> models = current(tenant);
+        String type = models.machineTypes().getOrDefault(machine, ModelCatalog.DEFAULT_TYPE);
+        return Optional.ofNullable(models.byType().get(type));
+    }
+
+    /**
+     * Whether {@code tenant}'s models were read once at least: until then (the database unreachable
+     * since this registry opened) {@link #modelFor} says no model, though the tenant may have some.
+     */
+    public boolean known(String tenant) {
+        return current(tenant).read();
+    }
+
+    /** The tenant's models, read again when they are older than the refresh interval. */
+    private TenantModels<M> current(String tenant) {
         TenantModels<M> models = tenants.get(tenant);
         long now = clock.getAsLong();
         if (models == null || now - models.loadedAtNanos() >= refreshNanos) {
             models = load(tenant, models, now);
             tenants.put(tenant, models);
         }
-        String type = models.machineTypes().getOrDefault(machine, ModelCatalog.DEFAULT_TYPE);
-        return Optional.ofNullable(models.byType().get(type));
+        return models;
     }
 
     private TenantModels<M> load(String tenant, TenantModels<M> previous, long now) {
@@ -122,12 +140,13 @@ public final class ModelRegistry<M> implements AutoCloseable {
                     }
                 }
             }
-            return new TenantModels<>(byType, ModelCatalog.machineTypes(db, tenant), now);
+            return new TenantModels<>(byType, ModelCatalog.machineTypes(db, tenant), now, true);
         } catch (SQLException | StoreException e) {
             LOG.warn("Reading the {} models of tenant {} failed; keeping the {} loaded, trying again in {} s", name,
                     tenant, byType.size(), refreshNanos / 1_000_000_000L, e);
             closeConnection();
-            return new TenantModels<>(byType, previous == null ? Map.of() : previous.machineTypes(), now);
+            return new TenantModels<>(byType, previous == null ? Map.of() : previous.machineTypes(), now,
+                    previous != null && previous.read());
         }
     }
 
@@ -135,6 +154,8 @@ public final class ModelRegistry<M> implements AutoCloseable {
         if (connection == null || connection.isClosed()) {
             connection = ModelCatalog.connect(store);
             connection.setAutoCommit(true);
+            // The registry reads on the operator's thread: a stalled database must not hold it forever.
+            connection.setNetworkTimeout(Runnable::run, (int) READ_TIMEOUT.toMillis());
         }
         return connection;
     }

@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
@@ -39,8 +38,7 @@ class MultivariateFleetScoringTest {
 
     /** Ten minutes of normal operation of five machines, pooled, as a trainer assembles them. */
     private static final double[][] FLEET_STATES = normalOperation();
-    private static final MultivariateFleetModel MSET = MultivariateFleetModel.fit(MultivariateOptions.Method.MSET,
-            SENSORS, FLEET_STATES);
+    private static final MultivariateFleetModel MSET = MultivariateFleetModel.fit(OPTIONS, SENSORS, FLEET_STATES);
     private static final FleetModelInForce V1 = new FleetModelInForce("default v1", MSET);
 
     private static double[][] normalOperation() {
@@ -75,7 +73,7 @@ class MultivariateFleetScoringTest {
     }
 
     private static List<MultivariateScorer.Outcome> run(MultivariateScorer scorer, MachineStates states, long from,
-                                                        long to, Function<String, Optional<FleetModelInForce>> fleet,
+                                                        long to, MultivariateScorer.FleetModels fleet,
                                                         Machine... machines) {
         List<MultivariateScorer.Outcome> outcomes = new ArrayList<>();
         for (long s = from; s < to; s += 10) {
@@ -84,8 +82,19 @@ class MultivariateFleetScoringTest {
         return outcomes;
     }
 
-    private static Function<String, Optional<FleetModelInForce>> always(FleetModelInForce model) {
-        return machine -> Optional.of(model);
+    /** {@code model} for every machine; null: the fleet models are not known. */
+    private static MultivariateScorer.FleetModels always(FleetModelInForce model) {
+        return new MultivariateScorer.FleetModels() {
+            @Override
+            public boolean known() {
+                return model != null;
+            }
+
+            @Override
+            public Optional<FleetModelInForce> forMachine(String machine) {
+                return Optional.of(model);
+            }
+        };
     }
 
     private static List<Anomaly> anomalies(List<MultivariateScorer.Outcome> outcomes) {
@@ -148,7 +157,7 @@ class MultivariateFleetScoringTest {
     @Test
     void aPcaFleetModelNamesItsMethodInTheAnomaly() {
         FleetModelInForce pca = new FleetModelInForce("default v2",
-                MultivariateFleetModel.fit(MultivariateOptions.Method.PCA, SENSORS, FLEET_STATES));
+                MultivariateFleetModel.fit(OPTIONS.withMethod(MultivariateOptions.Method.PCA), SENSORS, FLEET_STATES));
         Machine faulty = new Machine("press-9", 9);
         faulty.pressureShift = 1.5;
         faulty.faultFrom = 30;
@@ -162,7 +171,7 @@ class MultivariateFleetScoringTest {
     @Test
     void aMachineLackingASensorOfTheFleetModelTrainsItsOwn() {
         FleetModelInForce humid = new FleetModelInForce("default v1", MultivariateFleetModel.fit(
-                MultivariateOptions.Method.MSET, List.of("temperature_c", "humidity_pct"),
+                OPTIONS, List.of("temperature_c", "humidity_pct"),
                 new double[][] {{1, 2}, {2, 3.5}, {3, 3}, {4, 5.5}, {5, 5}, {6, 7}, {7, 7.5}, {8, 8}}));
         MachineStates states = new MachineStates();
         List<MultivariateScorer.Outcome> outcomes = run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()),
@@ -177,7 +186,7 @@ class MultivariateFleetScoringTest {
         MachineStates states = new MachineStates();
         MultivariateScorer scorer = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared());
         Machine press = new Machine("press-1", 1);
-        run(scorer, states, 0, 60, MultivariateScorer.NO_FLEET_MODELS, press);
+        run(scorer, states, 0, 60, MultivariateScorer.FleetModels.NONE, press);
         assertEquals(59, states.trainingStates("press-1"));
 
         List<MultivariateScorer.Outcome> outcomes = run(scorer, states, 60, 120, always(V1), press);
@@ -244,6 +253,95 @@ class MultivariateFleetScoringTest {
     }
 
     @Test
+    void whileTheFleetModelsAreNotKnownAMachineKeepsItsModelAndPendingStatesAndItsNewStatesAreCounted() {
+        FailingKernelBackend backend = new FailingKernelBackend();
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 1);
+        run(new MultivariateScorer(OPTIONS, backend), states, 0, 30, always(V1), press);
+        backend.failUnreachable(Integer.MAX_VALUE);
+        run(new MultivariateScorer(OPTIONS, backend), states, 30, 40, always(V1), press);
+        MachineStates restored = MachineStates.fromSnapshot(states.snapshot());
+
+        // The job restarts with the database unreachable: nothing is known of the fleet models.
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared());
+        List<MultivariateScorer.Outcome> blind = run(scorer, restored, 40, 60, always(null), press);
+        assertEquals(20, sum(blind, MultivariateScorer.Outcome::statesWithoutModel));
+        assertEquals(0, sum(blind, MultivariateScorer.Outcome::statesDropped));
+        assertEquals(0, sum(blind, MultivariateScorer.Outcome::statesScored));
+        assertEquals(10, restored.pendingStates("press-1"));
+        assertEquals(0, restored.trainingStates("press-1"), "no window of its own meanwhile");
+        assertEquals("default v1", restored.fleetModelId("press-1"));
+
+        MultivariateScorer.Outcome back = run(scorer, restored, 60, 70, always(V1), press).get(0);
+        assertEquals(10 + 10, back.statesScored(), "the pending states and the batch's");
+        assertEquals(0, back.statesDropped());
+    }
+
+    @Test
+    void aMachineWhoseFleetModelGoesAwayTrainsItsOwnFromAFreshWindow() {
+        FailingKernelBackend backend = new FailingKernelBackend();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, backend);
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 1);
+        run(scorer, states, 0, 30, always(V1), press);
+        backend.failUnreachable(Integer.MAX_VALUE);
+        run(scorer, states, 30, 40, always(V1), press);
+        backend.recover();
+
+        // Remapped to a type without a fleet model.
+        MultivariateScorer.Outcome next = run(scorer, states, 40, 50, MultivariateScorer.FleetModels.NONE, press)
+                .get(0);
+        assertEquals(10, next.statesDropped(), "the states waiting for the fleet model");
+        assertNull(states.fleetModelId("press-1"));
+        assertEquals(10, states.trainingStates("press-1"));
+    }
+
+    @Test
+    void aFleetModelOfStatesAssembledOtherwiseIsNotUsedAndSaysSoOnce() {
+        List<String> warnings = new ArrayList<>();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared(), warnings::add);
+        FleetModelInForce coarse = new FleetModelInForce("default v4", MultivariateFleetModel.fit(
+                OPTIONS.withBucket(java.time.Duration.ofSeconds(5)), SENSORS, FLEET_STATES));
+        MachineStates states = new MachineStates();
+        run(scorer, states, 0, 60, always(coarse), new Machine("press-1", 1), new Machine("press-2", 2));
+        assertNull(states.fleetModelId("press-1"));
+        assertEquals(59, states.trainingStates("press-2"));
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("default v4") && warnings.get(0).contains("PT5S"), warnings.get(0));
+    }
+
+    @Test
+    void pendingStatesOfAnotherWidthThanTheModelInForceAreDroppedAndCounted() {
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 1);
+        run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()), states, 0, 20, always(V1), press);
+        // As a savepoint restored against another database, whose model of the same id reads 2 sensors.
+        states.machine("press-1").pending.add(new MachineStates.Pending(T0, new double[] {60, 5}));
+        MachineStates restored = MachineStates.fromSnapshot(states.snapshot());
+        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(
+                MultivariateScorerTest.batch(2, 20, 10, press), restored, always(V1));
+        assertEquals(1, next.statesDropped());
+        assertNull(next.scoringFailure());
+        assertEquals(10, next.statesScored());
+    }
+
+    @Test
+    void aCopyOfTheStateKeepsItsFleetModel() {
+        FailingKernelBackend backend = new FailingKernelBackend();
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 1);
+        run(new MultivariateScorer(OPTIONS, backend), states, 0, 30, always(V1), press);
+        backend.failUnreachable(Integer.MAX_VALUE);
+        run(new MultivariateScorer(OPTIONS, backend), states, 30, 40, always(V1), press);
+        MachineStates copy = states.copy();
+        assertEquals(10, copy.pendingStates("press-1"));
+        // Even with the fleet models unknown, the copy's pending states are scored: it shares the model.
+        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(
+                MultivariateScorerTest.batch(4, 40, 10, new Machine("press-2", 2)), copy, always(null));
+        assertEquals(10, next.statesScored());
+    }
+
+    @Test
     void theStoredFormGivesBackTheSameModel() {
         MultivariateFleetModel read = MultivariateFleetModel.fromBytes(MSET.toBytes());
         assertEquals(SENSORS, read.sensors());
@@ -251,8 +349,16 @@ class MultivariateFleetScoringTest {
         assertEquals(FLEET_STATES.length, read.states());
         double[][] probe = {FLEET_STATES[7], {60, 9, 2}, {75, 5, 1}};
         assertArrayEquals(MSET.score(probe, JavaKernelBackend.shared()), read.score(probe, JavaKernelBackend.shared()));
-        assertEquals("pca", MultivariateFleetModel.fromBytes(MultivariateFleetModel.fit(MultivariateOptions.Method.PCA,
-                SENSORS, FLEET_STATES).toBytes()).kind());
+        MultivariateFleetModel pca = MultivariateFleetModel.fit(OPTIONS.withMethod(MultivariateOptions.Method.PCA),
+                SENSORS, FLEET_STATES);
+        assertEquals("pca", MultivariateFleetModel.fromBytes(pca.toBytes()).kind());
+        MultivariateOptions coarse = OPTIONS.withBucket(java.time.Duration.ofSeconds(5))
+                .withCarryForward(java.time.Duration.ofSeconds(20));
+        MultivariateFleetModel read5s = MultivariateFleetModel.fromBytes(
+                MultivariateFleetModel.fit(coarse, SENSORS, FLEET_STATES).toBytes());
+        assertTrue(read5s.assembledAs(coarse));
+        assertFalse(read5s.assembledAs(OPTIONS));
+        assertTrue(read.assembledAs(OPTIONS));
     }
 
     @Test
@@ -262,7 +368,8 @@ class MultivariateFleetScoringTest {
                 "not a multivariate fleet model", new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9},
                 "version 9", withVersion(good, 9),
                 "truncated", Arrays.copyOf(good, good.length - 3),
-                "trailing", Arrays.copyOf(good, good.length + 8));
+                "trailing", Arrays.copyOf(good, good.length + 8),
+                "damaged header", withStates(good, MultivariateFleetModel.MAX_STATES));
         for (Map.Entry<String, byte[]> entry : bad.entrySet()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> MultivariateFleetModel.fromBytes(entry.getValue()));
@@ -274,20 +381,30 @@ class MultivariateFleetScoringTest {
     void fittingRefusesWhatCannotBeAFleetModel() {
         double[][] two = {{1, 2}, {2, 3}, {3, 5}, {4, 4}, {5, 7}, {6, 6}};
         Map<String, Runnable> bad = Map.of(
-                "at least 2 sensors", () -> MultivariateFleetModel.fit(MultivariateOptions.Method.MSET,
+                "at least 2 sensors", () -> MultivariateFleetModel.fit(OPTIONS,
                         List.of("a"), new double[][] {{1}, {2}, {3}, {4}}),
-                "distinct", () -> MultivariateFleetModel.fit(MultivariateOptions.Method.MSET, List.of("a", "a"), two),
-                "must have 2 values", () -> MultivariateFleetModel.fit(MultivariateOptions.Method.MSET,
+                "distinct", () -> MultivariateFleetModel.fit(OPTIONS, List.of("a", "a"), two),
+                "must have 2 values", () -> MultivariateFleetModel.fit(OPTIONS,
                         List.of("a", "b"), new double[][] {{1, 2}, {3}}),
-                "not finite", () -> MultivariateFleetModel.fit(MultivariateOptions.Method.MSET, List.of("a", "b"),
+                "not finite", () -> MultivariateFleetModel.fit(OPTIONS, List.of("a", "b"),
                         new double[][] {{1, 2}, {Double.NaN, 3}}),
-                "at most", () -> MultivariateFleetModel.fit(MultivariateOptions.Method.MSET, List.of("a", "b"),
+                "at most", () -> MultivariateFleetModel.fit(OPTIONS, List.of("a", "b"),
                         new double[MultivariateFleetModel.MAX_STATES + 1][2]),
-                "off", () -> MultivariateFleetModel.fit(MultivariateOptions.Method.OFF, List.of("a", "b"), two));
+                "off", () -> MultivariateFleetModel.fit(OPTIONS.withMethod(MultivariateOptions.Method.OFF),
+                        List.of("a", "b"), two));
         for (Map.Entry<String, Runnable> entry : bad.entrySet()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, entry.getValue()::run);
             assertTrue(e.getMessage().contains(entry.getKey()), entry.getKey() + ": " + e.getMessage());
         }
+    }
+
+    /** {@code payload} (of {@link #MSET}) claiming {@code states} states, its data unchanged. */
+    private static byte[] withStates(byte[] payload, int states) {
+        // The count follows the header: magic, version, method, bucket, carry-forward and the sensors.
+        int at = payload.length - 8 * FLEET_STATES.length * SENSORS.size() - 4;
+        byte[] damaged = payload.clone();
+        java.nio.ByteBuffer.wrap(damaged, at, 4).putInt(states);
+        return damaged;
     }
 
     private static byte[] withVersion(byte[] payload, int version) throws IOException {

@@ -155,7 +155,7 @@ class MultivariateDetectionPostgresIT {
                         batch.values()[row], batch.quality(row), (m, micros, sensors, values) -> states.add(values));
             }
         }
-        MultivariateFleetModel model = MultivariateFleetModel.fit(MultivariateOptions.Method.MSET,
+        MultivariateFleetModel model = MultivariateFleetModel.fit(MultivariateOptions.defaults(),
                 List.of("temperature_c", "pressure_bar", "vibration_mm_s"), states.toArray(new double[0][]));
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
              Statement s = db.createStatement()) {

@@ -1,6 +1,7 @@
 package io.werkstrom.jobs.predict;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
@@ -72,6 +73,33 @@ class ModelRegistryIT {
             assertEquals(2, registry.modelFor("t1", "m1").orElseThrow().version(), "unreadable version 3 is skipped");
             assertEquals("lathe", registry.modelFor("t1", "lathe-7").orElseThrow().machineType());
             assertTrue(registry.modelFor("t2", "m1").isEmpty(), "another tenant's models never serve t1's machines");
+        }
+    }
+
+    @Test
+    void theModelsAreKnownOnceReadAndStayKnownWhileTheDatabaseIsAway() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        StoreOptions nowhere = new StoreOptions("jdbc:postgresql://127.0.0.1:" + closedPort + "/werkstrom",
+                store.user(), store.password()).withConnectTimeout(Duration.ofSeconds(2));
+        try (ModelRegistry<PartQualityModel> registry = new ModelRegistry<>(nowhere, ModelRegistry.PART_SCRAP,
+                PartQualityModel::fromBytes, Duration.ofSeconds(60), () -> 0L)) {
+            assertFalse(registry.known("t5"), "never read: the tenant may have models");
+            assertTrue(registry.modelFor("t5", "m1").isEmpty());
+        }
+        AtomicLong clock = new AtomicLong();
+        try (ModelRegistry<PartQualityModel> registry = new ModelRegistry<>(store, ModelRegistry.PART_SCRAP,
+                PartQualityModel::fromBytes, Duration.ofSeconds(60), clock::get)) {
+            assertTrue(registry.known("t5"), "read, though the tenant has no model");
+            server.stop();
+            try {
+                clock.addAndGet(Duration.ofSeconds(61).toNanos());
+                assertTrue(registry.known("t5"), "a failed refresh keeps what was read");
+            } finally {
+                server.restart();
+            }
         }
     }
 

@@ -137,7 +137,7 @@ public final class MultivariateFleetTrainer {
             heldOut.add(new Complete(only.values.subList(cut, only.values.size()),
                     only.micros.subList(cut, only.micros.size())));
         }
-        MultivariateFleetModel measured = MultivariateFleetModel.fit(options.method(), sensors,
+        MultivariateFleetModel measured = MultivariateFleetModel.fit(options, sensors,
                 thin(fitRows, "the measured model's", progress));
         int holdoutStates = 0;
         int exceeding = 0;
@@ -173,7 +173,7 @@ public final class MultivariateFleetTrainer {
         double hours = holdoutStates * (options.bucket().toNanos() / 1e9) / 3600.0;
         List<double[]> all = new ArrayList<>(states);
         complete.values().forEach(rows -> all.addAll(rows.values));
-        MultivariateFleetModel model = MultivariateFleetModel.fit(options.method(), sensors,
+        MultivariateFleetModel model = MultivariateFleetModel.fit(options, sensors,
                 thin(all, "the stored model's", progress));
         return new Result(model, sensors, complete.size(), states, holdoutMachines, heldOutNames, holdoutStates,
                 (double) exceeding / holdoutStates, alarms / hours);
