@@ -121,6 +121,37 @@ class MultivariateFleetScoringTest {
     }
 
     @Test
+    void theStateStreamGivesTheStatesTheJobTrainsOn() {
+        // Sensors of different rates (1, 2 and 5 s), one falling silent for longer than the carry-forward.
+        Machine press = new Machine("press-1", 3);
+        MachineStates job = new MachineStates();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS.withTrainingStates(
+                MultivariateOptions.MAX_TRAINING_STATES), JavaKernelBackend.shared());
+        MachineStateStream stream = new MachineStateStream(OPTIONS);
+        List<double[]> streamed = new ArrayList<>();
+        for (long s = 0; s < 120; s += 10) {
+            press.vibration = s < 40 || s >= 80;
+            TelemetryBatch batch = MultivariateScorerTest.batch(s, s, 10, press);
+            scorer.score(batch, job);
+            Integer[] rows = new Integer[batch.size()];
+            Arrays.setAll(rows, i -> i);
+            Arrays.sort(rows, java.util.Comparator.comparingLong(i -> batch.timestampsMicros()[i]));
+            for (int row : rows) {
+                stream.accept(batch.machines()[row], batch.timestampsMicros()[row], batch.sensors()[row],
+                        batch.values()[row], batch.quality(row), (machine, micros, sensors, values) ->
+                                streamed.add(values));
+            }
+        }
+        List<double[]> trained = job.machine("press-1").training;
+        assertEquals(119, trained.size());
+        assertEquals(trained.size(), streamed.size());
+        for (int i = 0; i < trained.size(); i++) {
+            assertArrayEquals(trained.get(i), streamed.get(i), "state " + i);
+        }
+        assertTrue(trained.stream().anyMatch(state -> Double.isNaN(state[2])), "vibration missing for a while");
+    }
+
+    @Test
     void aNewMachineIsScoredAgainstTheFleetModelFromItsFirstStateAndItsFaultFoundInItsFirstMinute() {
         MachineStates states = new MachineStates();
         Machine healthy = new Machine("press-8", 8);
