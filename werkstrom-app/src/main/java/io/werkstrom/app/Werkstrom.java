@@ -6,6 +6,8 @@ import java.util.List;
 
 import io.werkstrom.app.analytics.AnalyticsCommand;
 import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.app.fleet.MachinesCommand;
+import io.werkstrom.app.fleet.ModelsCommand;
 import io.werkstrom.app.train.TrainCommand;
 import io.werkstrom.app.report.ReportCommand;
 
@@ -71,16 +73,17 @@ public final class Werkstrom {
                                    data (train_FD001.txt in DIR); JSON: version, holdout_rmse, engines,
                                    cycles as the last line
               train multivariate --jdbc-url URL --tenant T [--machine-type TYPE] [--method mset|pca]
-                      [--since 7d | --simulated]
+                      [--bucket 1s] [--since 7d | --simulated]
                                    train a multivariate fleet model (MSET or PCA) on the normal
-                                   operation of the type's machines, so that the job scores a machine
-                                   from its first state; JSON: version, sensors, holdout_exceedance,
+                                   operation of the type's machines, so that a job of the same
+                                   --detector.bucket scores a machine from its first state; JSON:
+                                   version, bucket_s, sensors, holdout_exceedance,
                                    holdout_alarms_per_hour as the last line
               machines set|unset|list --jdbc-url URL --tenant T [--type TYPE] [MACHINE...]
                                    map machines to their type (fleet), or back to 'default'; JSON: the
                                    tenant's whole mapping as the last line; running jobs pick it up
               models list --jdbc-url URL --tenant T [--name NAME]
-                                   the fleet models in force per name and machine type: version,
+                                   the newest fleet model per name and machine type: version,
                                    versions, kind, trained_at, metrics, the machines they serve
               report --jdbc-url URL [--since 1h] [--out report.html] [--tenant T]
                                    a self-contained HTML page with the dashboards' views: signals
@@ -136,8 +139,8 @@ public final class Werkstrom {
                 case "eval" -> Commands.eval(rest, out, err);
                 case "analytics" -> AnalyticsCommand.run(rest, out, err);
                 case "train" -> TrainCommand.run(rest, out, err);
-                case "machines" -> io.werkstrom.app.fleet.MachinesCommand.run(rest, out, err);
-                case "models" -> io.werkstrom.app.fleet.ModelsCommand.run(rest, out, err);
+                case "machines" -> MachinesCommand.run(rest, out, err);
+                case "models" -> ModelsCommand.run(rest, out, err);
                 case "report" -> ReportCommand.run(rest, out, err);
                 case "bench" -> bench(rest, out, err);
                 case "chaos" -> chaos(rest, out, err);

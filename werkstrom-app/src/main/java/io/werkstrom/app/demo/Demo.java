@@ -102,7 +102,7 @@ public final class Demo {
                         .build();
                 ReaderSessions.provision(jobOptions.mqtt(), options.parallelism());
                 trainFleetModel(store);
-                trainMultivariateFleetModel(store, jobOptions.multivariate().method());
+                trainMultivariateFleetModel(store, jobOptions.multivariate());
                 return runPipeline(broker, store, jobOptions, migration, backend, work);
             }
         }
@@ -207,20 +207,22 @@ public final class Demo {
     /**
      * The demo's machines are new: a multivariate fleet model fitted on the normal operation of
      * simulated machines of the same type scores them from their first state, instead of each
-     * waiting for its own first 5 minutes.
+     * waiting for its own first 5 minutes. Its states are assembled with the job's bucket and
+     * carry-forward ({@code multivariate}), so that the job uses it.
      */
-    private void trainMultivariateFleetModel(StoreOptions store, MultivariateOptions.Method method)
+    private void trainMultivariateFleetModel(StoreOptions store, MultivariateOptions multivariate)
             throws SQLException {
-        if (method == MultivariateOptions.Method.OFF) {
+        if (!multivariate.enabled()) {
             return;
         }
+        MultivariateOptions.Method method = multivariate.method();
         say(String.format(Locale.ROOT, "training the multivariate fleet model (%s) on %d minutes of normal operation"
                 + " of %d simulated machines...", method.optionValue(),
                 MultivariateTrainCommand.SIMULATED_DURATION.toMinutes(), MultivariateTrainCommand.SIMULATED_MACHINES));
         long started = System.nanoTime();
         MultivariateFleetTrainer.Result fleet = MultivariateTrainCommand.train(SimulatedHistory.normalOperation(
                 MultivariateTrainCommand.SIMULATED_MACHINES, MultivariateTrainCommand.SIMULATED_DURATION,
-                options.samplesPerSecond(), MultivariateTrainCommand.SEED), method, line -> { });
+                options.samplesPerSecond(), MultivariateTrainCommand.SEED, multivariate), multivariate, line -> { });
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
             int version = ModelCatalog.publish(db, TENANT, MultivariateFleetModel.NAME, ModelCatalog.DEFAULT_TYPE,
                     fleet.model().kind(), fleet.states(), fleet.metricsJson(), fleet.model().toBytes());

@@ -26,9 +26,10 @@ import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.protocol.GatewayAddress;
 
 /**
- * {@code ./werkstrom models list}: the fleet models in force for one tenant: per model name and
- * machine type the newest version (the one running jobs load), how many versions are stored, the
- * metrics measured at training, and which of the tenant's mapped machines it serves. Reads every
+ * {@code ./werkstrom models list}: the fleet models of one tenant: per model name and machine type
+ * the newest version (the one running jobs use unless it cannot be read; then they use the newest
+ * readable one, which this listing does not check), how many versions are stored, the metrics
+ * measured at training, and which of the tenant's mapped machines it serves. Reads every
  * column but the payload, so listing stays cheap however large the models are. A table goes to
  * stderr; the last stdout line is a JSON object.
  */
@@ -38,8 +39,8 @@ public final class ModelsCommand {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The version in force of one (name, machine type), without its payload. */
-    private record InForce(String name, String machineType, int version, int versions, String kind,
+    /** The newest version of one (name, machine type), without its payload. */
+    private record Newest(String name, String machineType, int version, int versions, String kind,
                            Instant trainedAt, int trainingRows, JsonNode metrics) {
     }
 
@@ -64,10 +65,10 @@ public final class ModelsCommand {
             }
         }
 
-        List<InForce> models;
+        List<Newest> models;
         Map<String, String> machineTypes;
         try (Connection db = FleetStore.connect(args)) {
-            models = inForce(db, tenant, name);
+            models = newest(db, tenant, name);
             machineTypes = ModelCatalog.machineTypes(db, tenant);
         }
         Map<String, List<String>> machinesByType = new TreeMap<>();
@@ -76,7 +77,7 @@ public final class ModelsCommand {
 
         printTable(tenant, name, models, machinesByType, err);
         List<Map<String, Object>> entries = new ArrayList<>();
-        for (InForce model : models) {
+        for (Newest model : models) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("name", model.name());
             entry.put("machine_type", model.machineType());
@@ -100,13 +101,13 @@ public final class ModelsCommand {
     }
 
     /** The newest version per (name, machine type) of the tenant's models, optionally of one name. */
-    private static List<InForce> inForce(Connection db, String tenant, String name) throws SQLException {
+    private static List<Newest> newest(Connection db, String tenant, String name) throws SQLException {
         // the window counts before DISTINCT ON keeps the newest row of each group; no payload is read
         String sql = "SELECT DISTINCT ON (name, machine_type) name, machine_type, version,"
                 + " count(*) OVER (PARTITION BY name, machine_type), kind, trained_at, training_rows, metrics"
                 + " FROM models WHERE tenant = ?" + (name == null ? "" : " AND name = ?")
                 + " ORDER BY name, machine_type, version DESC";
-        List<InForce> models = new ArrayList<>();
+        List<Newest> models = new ArrayList<>();
         try (PreparedStatement query = db.prepareStatement(sql)) {
             query.setString(1, tenant);
             if (name != null) {
@@ -114,7 +115,7 @@ public final class ModelsCommand {
             }
             try (ResultSet r = query.executeQuery()) {
                 while (r.next()) {
-                    models.add(new InForce(r.getString(1), r.getString(2), r.getInt(3), r.getInt(4), r.getString(5),
+                    models.add(new Newest(r.getString(1), r.getString(2), r.getInt(3), r.getInt(4), r.getString(5),
                             r.getTimestamp(6).toInstant(), r.getInt(7), metrics(r.getString(8))));
                 }
             }
@@ -135,7 +136,7 @@ public final class ModelsCommand {
         }
     }
 
-    private static void printTable(String tenant, String name, List<InForce> models,
+    private static void printTable(String tenant, String name, List<Newest> models,
                                    Map<String, List<String>> machinesByType, PrintStream err) {
         if (models.isEmpty()) {
             err.println("tenant " + tenant + " has no " + (name == null ? "" : name + " ") + "models");
@@ -143,7 +144,7 @@ public final class ModelsCommand {
             String format = "%-14s %-14s %7s %8s %-24s %-20s %13s  %s%n";
             err.printf(format, "NAME", "MACHINE_TYPE", "VERSION", "VERSIONS", "KIND", "TRAINED_AT", "TRAINING_ROWS",
                     "MACHINES");
-            for (InForce m : models) {
+            for (Newest m : models) {
                 List<String> machines = machinesByType.getOrDefault(m.machineType(), List.of());
                 String served = m.machineType().equals(ModelCatalog.DEFAULT_TYPE) ? "every unmapped machine"
                         + (machines.isEmpty() ? "" : " and " + String.join(", ", machines))

@@ -1,5 +1,6 @@
 package io.werkstrom.app.train;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -10,7 +11,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.jobs.detect.MultivariateFleetModel;
@@ -34,6 +37,8 @@ public final class MultivariateFleetTrainer {
 
     /** The share of machines (or of the one machine's latest states) held out to measure the model. */
     static final double HOLDOUT = 0.25;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * A trained model with its held-out measurements.
@@ -64,12 +69,23 @@ public final class MultivariateFleetTrainer {
 
         /** The measurements as stored with the model in {@code models.metrics}. */
         public String metricsJson() {
-            String names = sensors.stream().map(s -> '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"')
-                    .collect(Collectors.joining(","));
-            return String.format(Locale.ROOT, "{\"method\":\"%s\",\"sensors\":[%s],\"machines\":%d,\"states\":%d,"
-                    + "\"model_states\":%d,\"holdout_machines\":%d,\"holdout_states\":%d,"
-                    + "\"holdout_exceedance\":%.5f,\"holdout_alarms_per_hour\":%.3f}", model.kind(), names, machines,
-                    states, model.states(), holdoutMachines, holdoutStates, holdoutExceedance, holdoutAlarmsPerHour);
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("method", model.kind());
+            json.put("bucket_s", seconds(model.bucket()));
+            json.put("sensors", sensors);
+            json.put("machines", machines);
+            json.put("states", states);
+            json.put("model_states", model.states());
+            json.put("holdout_machines", holdoutMachines);
+            json.put("holdout_states", holdoutStates);
+            json.put("holdout_exceedance", Math.round(holdoutExceedance * 100_000.0) / 100_000.0);
+            json.put("holdout_alarms_per_hour", Math.round(holdoutAlarmsPerHour * 1_000.0) / 1_000.0);
+            try {
+                return JSON.writeValueAsString(json);
+            } catch (JsonProcessingException e) {
+                // strings, numbers and a list of strings always serialize
+                throw new IllegalStateException("cannot write the metrics as JSON", e);
+            }
         }
     }
 
@@ -78,14 +94,17 @@ public final class MultivariateFleetTrainer {
 
     /**
      * Trains on {@code history} (machine to its states in time order) with {@code options}' method,
-     * measuring as {@code options}' confirmation and repeat settings would alarm.
+     * measuring as {@code options}' confirmation and repeat settings would alarm. The history must
+     * have been assembled with {@code options}' bucket and carry-forward: the model records them,
+     * and a job assembling states otherwise does not use it.
      *
      * @param seed     chooses the held-out machines
      * @param backend  scores the held-out states; borrowed, not closed
      * @param progress receives a line per step worth telling (e.g. thinning)
      * @throws IllegalArgumentException when the method is off, the history has no states, fewer
-     *                                  than 2 sensors qualify, no state is complete, or the detector
-     *                                  refuses the states
+     *                                  than 2 sensors qualify, no state is complete, there are too few
+     *                                  complete states to hold any out, or the detector refuses the
+     *                                  states
      */
     public static Result train(Map<String, List<StateHistory.State>> history, MultivariateOptions options, long seed,
                                KernelBackend backend, Consumer<String> progress) {
@@ -179,6 +198,11 @@ public final class MultivariateFleetTrainer {
                 (double) exceeding / holdoutStates, alarms / hours);
     }
 
+    /** {@code duration} in seconds, as the JSON of a model gives its bucket. */
+    static double seconds(Duration duration) {
+        return duration.toNanos() / 1e9;
+    }
+
     /** The sensors present in at least half of all states and not constant, in order of first appearance. */
     static List<String> chooseSensors(Map<String, List<StateHistory.State>> history) {
         Map<String, double[]> seen = new LinkedHashMap<>(); // sensor -> {present, min, max}
@@ -246,7 +270,7 @@ public final class MultivariateFleetTrainer {
     }
 
     /** {@code rows}, or {@link MultivariateFleetModel#MAX_STATES} of them evenly spaced when more. */
-    private static double[][] thin(List<double[]> rows, String what, Consumer<String> progress) {
+    static double[][] thin(List<double[]> rows, String what, Consumer<String> progress) {
         int n = rows.size();
         if (n <= MultivariateFleetModel.MAX_STATES) {
             return rows.toArray(new double[0][]);

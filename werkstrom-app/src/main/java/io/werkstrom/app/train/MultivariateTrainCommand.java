@@ -22,6 +22,7 @@ import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.jobs.detect.MultivariateFleetModel;
 import io.werkstrom.jobs.detect.MultivariateOptions;
 import io.werkstrom.jobs.storage.ModelCatalog;
+import io.werkstrom.protocol.GatewayAddress;
 
 /**
  * {@code ./werkstrom train multivariate}: trains a multivariate fleet model (MSET or PCA) for one
@@ -30,13 +31,15 @@ import io.werkstrom.jobs.storage.ModelCatalog;
  * cover a fleet before it has any history), measures it on held-out machines
  * ({@link MultivariateFleetTrainer}) and stores it as the next version of
  * {@value MultivariateFleetModel#NAME}; running jobs score every machine of the type against it from
- * the machine's first state. The last stdout line is a JSON object with the version and the
- * measurements.
+ * the machine's first state. States are assembled with {@code --bucket} (default 1 s, the job's
+ * {@code --detector.bucket} default) and the job's carry-forward (10 s); the model records both, and
+ * a job assembling states otherwise does not use it. The last stdout line is a JSON object with the
+ * version and the measurements.
  */
 public final class MultivariateTrainCommand {
 
     static final String USAGE = "train multivariate --jdbc-url URL --tenant T [--machine-type default]"
-            + " [--method mset|pca] [--since 7d | --simulated]";
+            + " [--method mset|pca] [--bucket 1s] [--since 7d | --simulated]";
 
     /** The simulated fleet of {@code --simulated} (and of the demo): 12 healthy machines for 30 minutes. */
     public static final int SIMULATED_MACHINES = 12;
@@ -49,18 +52,20 @@ public final class MultivariateTrainCommand {
 
     public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args args = Args.parse("train multivariate", argv, Set.of("jdbc-url", "user", "password-file", "tenant",
-                "machine-type", "method", "since"), Set.of("simulated"));
+                "machine-type", "method", "bucket", "since"), Set.of("simulated"));
         String tenant;
         String jdbcUrl;
         String machineType;
         Duration since;
-        MultivariateOptions.Method method;
+        MultivariateOptions options;
         try {
-            tenant = args.required("tenant");
+            tenant = GatewayAddress.requireSegment("--tenant", args.required("tenant"));
             jdbcUrl = args.required("jdbc-url");
-            machineType = args.string("machine-type", ModelCatalog.DEFAULT_TYPE);
+            machineType = GatewayAddress.requireSegment("--machine-type",
+                    args.string("machine-type", ModelCatalog.DEFAULT_TYPE));
             since = args.duration("since", Duration.ofDays(7));
-            method = method(args.string("method", MultivariateOptions.Method.MSET.optionValue()));
+            options = options(method(args.string("method", MultivariateOptions.Method.MSET.optionValue())),
+                    args.duration("bucket", MultivariateOptions.DEFAULT_BUCKET));
         } catch (IllegalArgumentException e) {
             throw new UsageException("train multivariate: " + e.getMessage() + "; usage: " + USAGE);
         }
@@ -74,20 +79,21 @@ public final class MultivariateTrainCommand {
                 err.printf(Locale.ROOT, "simulating %d healthy machines for %d minutes of normal operation...%n",
                         SIMULATED_MACHINES, SIMULATED_DURATION.toMinutes());
                 history = SimulatedHistory.normalOperation(SIMULATED_MACHINES, SIMULATED_DURATION, SIMULATED_RATE,
-                        SEED);
+                        SEED, options);
             } else {
                 err.println("reading the telemetry of tenant " + tenant + "'s machines of type '" + machineType
                         + "' from the last " + since + "...");
-                history = history(db, tenant, machineType, Instant.now().minus(since), err::println);
+                history = history(db, tenant, machineType, Instant.now().minus(since), options, err::println);
             }
-            err.printf(Locale.ROOT, "%,d machine states of %d machines; training %s...%n", history.size(),
-                    history.machines().size(), method.optionValue());
+            err.printf(Locale.ROOT, "%,d machine states (%s s buckets) of %d machines; training %s...%n",
+                    history.size(), MultivariateFleetTrainer.seconds(options.bucket()), history.machines().size(),
+                    options.method().optionValue());
             if (history.stride() > 1) {
                 err.printf(Locale.ROOT, "(of %,d states, 1 in %d blocks of %d consecutive states per machine is kept,"
                         + " to stay within %,d)%n", history.seen(), history.stride(), StateHistory.BLOCK,
                         StateHistory.DEFAULT_MAX_STATES);
             }
-            MultivariateFleetTrainer.Result result = train(history, method, err::println);
+            MultivariateFleetTrainer.Result result = train(history, options, err::println);
             int version = ModelCatalog.publish(db, tenant, MultivariateFleetModel.NAME, machineType,
                     result.model().kind(), result.states(), result.metricsJson(), result.model().toBytes());
             err.println("stored as version " + version + " of " + MultivariateFleetModel.NAME + " for machine type '"
@@ -97,6 +103,7 @@ public final class MultivariateTrainCommand {
             json.put("machine_type", machineType);
             json.put("version", version);
             json.put("method", result.model().kind());
+            json.put("bucket_s", MultivariateFleetTrainer.seconds(result.model().bucket()));
             json.put("sensors", result.sensors());
             json.put("machines", result.machines());
             json.put("states", result.states());
@@ -110,16 +117,27 @@ public final class MultivariateTrainCommand {
     }
 
     /**
-     * Trains with the defaults the job scores with and a fixed seed, progress to {@code progress}.
+     * The options of a fleet model trained with {@code method} on states of {@code bucket}: the job's
+     * defaults otherwise (its carry-forward, confirmation and repeat settings).
+     *
+     * @throws IllegalArgumentException when the bucket is out of range, naming the key
+     */
+    static MultivariateOptions options(MultivariateOptions.Method method, Duration bucket) {
+        return MultivariateOptions.defaults().withMethod(method).withBucket(bucket);
+    }
+
+    /**
+     * Trains with {@code options} (the method, and the bucket and carry-forward {@code history} was
+     * assembled with, which the model records) and a fixed seed, progress to {@code progress}.
      *
      * @throws IllegalStateException when the history cannot give a model (no states, too few
-     *                               sensors), with the reason
+     *                               sensors, too few complete states to hold any out), with the reason
      */
-    public static MultivariateFleetTrainer.Result train(StateHistory history, MultivariateOptions.Method method,
+    public static MultivariateFleetTrainer.Result train(StateHistory history, MultivariateOptions options,
                                                         Consumer<String> progress) {
         try {
-            return MultivariateFleetTrainer.train(history.machines(), MultivariateOptions.defaults().withMethod(method),
-                    SEED, JavaKernelBackend.shared(), progress);
+            return MultivariateFleetTrainer.train(history.machines(), options, SEED, JavaKernelBackend.shared(),
+                    progress);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("cannot train on this history: " + e.getMessage(), e);
         }
@@ -140,13 +158,14 @@ public final class MultivariateTrainCommand {
     }
 
     /**
-     * The machine states of the tenant's machines of {@code machineType} since {@code from}, bounded
-     * ({@link StateHistory}), with a progress line every million states.
+     * The machine states of the tenant's machines of {@code machineType} since {@code from},
+     * assembled with {@code options}' bucket and carry-forward, bounded ({@link StateHistory}), with
+     * a progress line every million states.
      */
     static StateHistory history(Connection db, String tenant, String machineType, Instant from,
-                                Consumer<String> progress) throws SQLException {
+                                MultivariateOptions options, Consumer<String> progress) throws SQLException {
         StateHistory history = new StateHistory(StateHistory.DEFAULT_MAX_STATES, progress);
-        TelemetryHistory.read(db, tenant, machineType, from, List.of(), history.assembler());
+        TelemetryHistory.read(db, tenant, machineType, from, List.of(), history.assembler(options));
         return history;
     }
 }

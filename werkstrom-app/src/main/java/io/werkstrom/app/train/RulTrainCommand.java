@@ -23,6 +23,7 @@ import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.jobs.predict.ModelRegistry;
 import io.werkstrom.jobs.predict.StoredRulModel;
 import io.werkstrom.jobs.storage.ModelCatalog;
+import io.werkstrom.protocol.GatewayAddress;
 
 /**
  * {@code ./werkstrom train rul}: trains a remaining-useful-life fleet model for one tenant and
@@ -52,9 +53,10 @@ public final class RulTrainCommand {
         RulOptions options;
         String jdbcUrl;
         try {
-            tenant = args.required("tenant");
+            tenant = GatewayAddress.requireSegment("--tenant", args.required("tenant"));
             jdbcUrl = args.required("jdbc-url");
-            machineType = args.string("machine-type", ModelCatalog.DEFAULT_TYPE);
+            machineType = GatewayAddress.requireSegment("--machine-type",
+                    args.string("machine-type", ModelCatalog.DEFAULT_TYPE));
             data = Path.of(args.required("data"));
             if (Files.isDirectory(data)) {
                 data = data.resolve("train_" + args.string("subset", "FD001") + ".txt");

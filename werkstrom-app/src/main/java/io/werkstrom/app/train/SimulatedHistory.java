@@ -62,19 +62,23 @@ public final class SimulatedHistory {
      * Normal operation: {@code machines} healthy machines (no injected faults; they keep their
      * natural coolant dips and thermal excursions) simulated for {@code duration} at {@code rate}
      * samples per second per sensor, assembled into machine states as the job's multivariate
-     * detector assembles them ({@link MultivariateOptions#defaults()}' bucket and carry-forward).
+     * detector assembles them with {@code assembly}'s bucket and carry-forward.
      */
-    public static StateHistory normalOperation(int machines, Duration duration, double rate, long seed) {
+    public static StateHistory normalOperation(int machines, Duration duration, double rate, long seed,
+                                               MultivariateOptions assembly) {
         SimulatorOptions options = SimulatorOptions.builder().machines(machines).machineIdPrefix("normal-")
                 .samplesPerSecondPerSensor(rate).seed(seed).start(Instant.parse("2026-01-05T06:00:00Z"))
                 .faultPlan(FaultPlan.none()).build();
-        return states(options, duration);
+        return states(options, duration, assembly);
     }
 
-    /** The machine states of the machines {@code options} simulates, over {@code duration}. */
-    static StateHistory states(SimulatorOptions options, Duration duration) {
+    /**
+     * The machine states of the machines {@code options} simulates, over {@code duration}, assembled
+     * with {@code assembly}'s bucket and carry-forward.
+     */
+    static StateHistory states(SimulatorOptions options, Duration duration, MultivariateOptions assembly) {
         StateHistory history = new StateHistory();
-        run(options, duration, history.assembler());
+        run(options, duration, history.assembler(assembly));
         return history;
     }
 

@@ -63,9 +63,40 @@ final class TelemetryHistory {
                             rows.getDouble(5), (byte) rows.getShort(6));
                 }
             }
-        } finally {
-            db.commit();
-            db.setAutoCommit(autoCommit);
+        } catch (SQLException | RuntimeException e) {
+            endTransaction(db, autoCommit, e);
+            throw e;
         }
+        endTransaction(db, autoCommit, null);
+    }
+
+    /**
+     * Ends the read's transaction: rolled back, since it only read, and the connection's auto-commit
+     * restored. A failure here is attached to {@code primary} (the read's own failure, which it must
+     * not replace) when there is one, else thrown.
+     */
+    private static void endTransaction(Connection db, boolean autoCommit, Throwable primary) throws SQLException {
+        SQLException failure = null;
+        try {
+            db.rollback();
+        } catch (SQLException e) {
+            failure = e;
+        }
+        try {
+            db.setAutoCommit(autoCommit);
+        } catch (SQLException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure == null) {
+            return;
+        }
+        if (primary == null) {
+            throw failure;
+        }
+        primary.addSuppressed(failure);
     }
 }

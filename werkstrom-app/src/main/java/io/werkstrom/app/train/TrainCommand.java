@@ -22,6 +22,7 @@ import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.jobs.predict.ModelRegistry;
 import io.werkstrom.jobs.storage.ModelCatalog;
+import io.werkstrom.protocol.GatewayAddress;
 
 /**
  * {@code ./werkstrom train quality}: trains a part-quality fleet model for one tenant and machine
@@ -52,11 +53,12 @@ public final class TrainCommand {
         String machineType;
         Duration since;
         try {
-            tenant = args.required("tenant");
-            machineType = args.string("machine-type", ModelCatalog.DEFAULT_TYPE);
+            tenant = GatewayAddress.requireSegment("--tenant", args.required("tenant"));
+            machineType = GatewayAddress.requireSegment("--machine-type",
+                    args.string("machine-type", ModelCatalog.DEFAULT_TYPE));
             since = args.duration("since", Duration.ofDays(7));
         } catch (IllegalArgumentException e) {
-            throw new UsageException("train quality: --" + e.getMessage());
+            throw new UsageException("train quality: " + e.getMessage());
         }
         String password = Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD");
         try (Connection db = DriverManager.getConnection(args.required("jdbc-url"), args.string("user", "postgres"),

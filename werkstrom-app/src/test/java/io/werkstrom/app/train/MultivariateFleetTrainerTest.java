@@ -15,6 +15,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.Test;
 
@@ -38,8 +42,8 @@ class MultivariateFleetTrainerTest {
     private static final double RATE = 4.0;
 
     @Test
-    void aModelOfNormalOperationReadsTheProcessSignalsAndJudgesUnseenHealthyMachinesNormal() {
-        StateHistory history = SimulatedHistory.normalOperation(8, RUN, RATE, 42);
+    void aModelOfNormalOperationReadsTheProcessSignalsAndJudgesUnseenHealthyMachinesNormal() throws Exception {
+        StateHistory history = SimulatedHistory.normalOperation(8, RUN, RATE, 42, MSET);
         List<String> lines = new ArrayList<>();
         MultivariateFleetTrainer.Result result = MultivariateFleetTrainer.train(history.machines(), MSET, 42,
                 JavaKernelBackend.shared(), lines::add);
@@ -55,7 +59,15 @@ class MultivariateFleetTrainerTest {
         assertEquals(result.states(), result.model().states(), "fewer states than the cap are all kept");
         assertTrue(result.holdoutStates() > 2 * 400, result.metricsJson());
         assertTrue(result.holdoutExceedance() < 0.05, "held-out exceedance: " + result.metricsJson());
-        assertTrue(result.metricsJson().contains("\"holdout_alarms_per_hour\""), result.metricsJson());
+        JsonNode metrics = new ObjectMapper().readTree(result.metricsJson());
+        assertEquals("mset", metrics.get("method").asText());
+        assertEquals(1.0, metrics.get("bucket_s").asDouble());
+        assertEquals(result.sensors().size(), metrics.get("sensors").size());
+        assertEquals(result.sensors().get(0), metrics.get("sensors").get(0).asText());
+        assertEquals(result.states(), metrics.get("model_states").asInt());
+        assertEquals(result.holdoutStates(), metrics.get("holdout_states").asInt());
+        assertEquals(result.holdoutExceedance(), metrics.get("holdout_exceedance").asDouble(), 1e-5);
+        assertTrue(metrics.has("holdout_alarms_per_hour"), result.metricsJson());
         assertTrue(lines.stream().noneMatch(l -> l.contains("thinning")), lines.toString());
 
         double[][] states = new double[50][];
@@ -73,7 +85,7 @@ class MultivariateFleetTrainerTest {
 
     @Test
     void faultsOnTheHeldOutMachinesRaiseTheirExceedance() {
-        StateHistory healthy = SimulatedHistory.normalOperation(6, RUN, RATE, 7);
+        StateHistory healthy = SimulatedHistory.normalOperation(6, RUN, RATE, 7, MSET);
         MultivariateFleetTrainer.Result normal = MultivariateFleetTrainer.train(healthy.machines(), MSET, 7,
                 JavaKernelBackend.shared(), line -> { });
         List<String> heldOut = normal.heldOut();
@@ -84,7 +96,7 @@ class MultivariateFleetTrainerTest {
                 new Fault.Drift(heldOut.get(1), Signal.TEMPERATURE, Duration.ofMinutes(1), 0.08));
         StateHistory faulty = SimulatedHistory.states(SimulatorOptions.builder().machines(6).machineIdPrefix("normal-")
                 .samplesPerSecondPerSensor(RATE).seed(7).start(Instant.parse("2026-01-05T06:00:00Z"))
-                .faultPlan(FaultPlan.of(faults)).build(), RUN);
+                .faultPlan(FaultPlan.of(faults)).build(), RUN, MSET);
         MultivariateFleetTrainer.Result measured = MultivariateFleetTrainer.train(faulty.machines(), MSET, 7,
                 JavaKernelBackend.shared(), line -> { });
         assertEquals(heldOut, measured.heldOut(), "the seed holds out the same machines");
@@ -94,11 +106,15 @@ class MultivariateFleetTrainerTest {
     }
 
     @Test
-    void oneMachineIsMeasuredOnItsLatestStatesAndPcaWorksToo() {
+    void oneMachineIsMeasuredOnItsLatestStatesAndPcaWorksToo() throws Exception {
         Map<String, List<StateHistory.State>> one = correlated(1, 2_000, 3);
-        MultivariateFleetTrainer.Result result = MultivariateFleetTrainer.train(one,
-                MSET.withMethod(MultivariateOptions.Method.PCA), 1, JavaKernelBackend.shared(), line -> { });
+        MultivariateOptions pca = MSET.withMethod(MultivariateOptions.Method.PCA).withBucket(Duration.ofSeconds(2));
+        MultivariateFleetTrainer.Result result = MultivariateFleetTrainer.train(one, pca, 1,
+                JavaKernelBackend.shared(), line -> { });
         assertEquals("pca", result.model().kind());
+        assertEquals(Duration.ofSeconds(2), result.model().bucket(), "the model records the options' bucket");
+        assertTrue(result.model().assembledAs(pca));
+        assertEquals(2.0, new ObjectMapper().readTree(result.metricsJson()).get("bucket_s").asDouble());
         assertEquals(0, result.holdoutMachines());
         assertEquals(List.of("m0"), result.heldOut());
         assertEquals(500, result.holdoutStates());
@@ -115,6 +131,25 @@ class MultivariateFleetTrainerTest {
         assertEquals(MultivariateFleetModel.MAX_STATES, result.model().states());
         assertTrue(lines.stream().anyMatch(l -> l.contains("thinning the stored model's 21,000 states")),
                 lines.toString());
+
+        // evenly: the first state and one of the last two are kept, the kept ones are 1 or 2 apart, and
+        // the gaps of 2 (the 1,000 states dropped) fall alike in every tenth of the range
+        int n = 21_000;
+        int max = MultivariateFleetModel.MAX_STATES;
+        List<double[]> rows = IntStream.range(0, n).mapToObj(i -> new double[] {i}).collect(Collectors.toList());
+        double[][] kept = MultivariateFleetTrainer.thin(rows, "the test's", line -> { });
+        assertEquals(max, kept.length);
+        assertEquals(0.0, kept[0][0]);
+        assertTrue(kept[max - 1][0] >= n - 2, "last kept: " + kept[max - 1][0]);
+        int[] twos = new int[10];
+        for (int i = 1; i < max; i++) {
+            double gap = kept[i][0] - kept[i - 1][0];
+            assertTrue(gap == 1 || gap == 2, "gap " + gap + " before kept state " + i);
+            twos[i * 10 / max] += gap == 2 ? 1 : 0;
+        }
+        for (int tenth = 0; tenth < 10; tenth++) {
+            assertTrue(twos[tenth] >= 99 && twos[tenth] <= 101, "gaps of 2 per tenth: " + Arrays.toString(twos));
+        }
     }
 
     @Test

@@ -29,6 +29,7 @@ import io.werkstrom.gateway.sim.FactorySimulator;
 import io.werkstrom.gateway.sim.FaultPlan;
 import io.werkstrom.gateway.sim.SimulatorOptions;
 import io.werkstrom.jobs.detect.MultivariateFleetModel;
+import io.werkstrom.jobs.detect.MultivariateOptions;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.testing.PostgresServer;
@@ -62,6 +63,7 @@ class MultivariateTrainCommandIT {
         assertEquals("sim", first.get("tenant").asText());
         assertEquals("default", first.get("machine_type").asText());
         assertEquals("mset", first.get("method").asText());
+        assertEquals(1.0, first.get("bucket_s").asDouble(), first.toString());
         assertEquals(6, first.get("sensors").size(), first.toString());
         assertEquals(12, first.get("machines").asInt());
         assertEquals(3, first.get("holdout_machines").asInt());
@@ -71,15 +73,48 @@ class MultivariateTrainCommandIT {
     }
 
     @Test
+    void theBucketAssemblesTheStatesAndTravelsWithTheModel() throws Exception {
+        JsonNode json = json(run(List.of("multivariate", "--jdbc-url", server.jdbcUrl(), "--tenant", "slow",
+                "--simulated", "--bucket", "2s")));
+        assertEquals(2.0, json.get("bucket_s").asDouble(), json.toString());
+        // 12 machines for 30 minutes: a state per machine every 2 s, less the few incomplete ones
+        int states = json.get("states").asInt();
+        assertTrue(states <= 12 * 900 && states > 12 * 850, json.toString());
+        try (Connection db = server.connect(); Statement s = db.createStatement();
+             ResultSet r = s.executeQuery("SELECT metrics, payload FROM models WHERE tenant = 'slow'")) {
+            assertTrue(r.next());
+            assertEquals(2.0, new ObjectMapper().readTree(r.getString(1)).get("bucket_s").asDouble(), r.getString(1));
+            MultivariateFleetModel model = MultivariateFleetModel.fromBytes(r.getBytes(2));
+            assertEquals(Duration.ofSeconds(2), model.bucket());
+            assertEquals(MultivariateOptions.DEFAULT_CARRY_FORWARD, model.carryForward());
+            assertTrue(model.assembledAs(MultivariateOptions.defaults().withBucket(Duration.ofSeconds(2))));
+            assertTrue(!model.assembledAs(MultivariateOptions.defaults()), "a job of 1 s buckets does not use it");
+        }
+
+        assertUsageError("bucket must be between 10ms and 1h", "multivariate", "--jdbc-url", server.jdbcUrl(),
+                "--tenant", "slow", "--simulated", "--bucket", "5ms");
+        assertUsageError("--bucket must be a duration", "multivariate", "--jdbc-url", server.jdbcUrl(), "--tenant",
+                "slow", "--simulated", "--bucket", "soon");
+        try (Connection db = server.connect(); Statement s = db.createStatement();
+             ResultSet r = s.executeQuery("SELECT count(*) FROM models WHERE tenant = 'slow'")) {
+            r.next();
+            assertEquals(1, r.getInt(1), "a bad bucket publishes nothing");
+        }
+    }
+
+    @Test
     void theTenantsStoredTelemetryOfTheTypeTrainsTheModel() throws Exception {
         Instant start = Instant.now().minus(Duration.ofMinutes(10)).truncatedTo(ChronoUnit.SECONDS);
         List<String> presses = insert("acme", "gw-1", "press-", 3, start, Duration.ofMinutes(4));
-        insert("other", "gw-1", "press-", 1, start, Duration.ofMinutes(4));
+        List<String> others = insert("other", "gw-1", "press-", 1, start, Duration.ofMinutes(4));
         try (Connection db = server.connect(); Statement s = db.createStatement()) {
             for (String machine : presses) {
                 s.executeUpdate("INSERT INTO machines VALUES ('acme', '" + machine + "', 'press')");
             }
+            // a press of another tenant, of the same gateway and id as acme's first: only the tenant tells them apart
+            s.executeUpdate("INSERT INTO machines VALUES ('other', '" + others.get(0) + "', 'press')");
         }
+        assertEquals(presses.get(0), others.get(0));
         JsonNode json = json(run(List.of("multivariate", "--jdbc-url", server.jdbcUrl(), "--tenant", "acme",
                 "--machine-type", "press", "--method", "pca", "--since", "1h")));
         assertEquals(1, json.get("version").asInt());
@@ -111,15 +146,20 @@ class MultivariateTrainCommandIT {
 
     @Test
     void aBadMethodOrAHistoryWithoutAModelFailsAndPublishesNothing() throws Exception {
-        UsageException unknown = assertThrows(UsageException.class, () -> run(List.of("multivariate", "--jdbc-url",
-                server.jdbcUrl(), "--tenant", "bad", "--simulated", "--method", "lstm")));
-        assertTrue(unknown.getMessage().contains("--method must be mset or pca, got 'lstm'"), unknown.getMessage());
-        UsageException off = assertThrows(UsageException.class, () -> run(List.of("multivariate", "--jdbc-url",
-                server.jdbcUrl(), "--tenant", "bad", "--simulated", "--method", "off")));
-        assertTrue(off.getMessage().contains("got 'off'"), off.getMessage());
-        UsageException both = assertThrows(UsageException.class, () -> run(List.of("multivariate", "--jdbc-url",
-                server.jdbcUrl(), "--tenant", "bad", "--simulated", "--since", "2d")));
-        assertTrue(both.getMessage().contains("exclude each other"), both.getMessage());
+        String url = server.jdbcUrl();
+        assertUsageError("--method must be mset or pca, got 'lstm'",
+                "multivariate", "--jdbc-url", url, "--tenant", "bad", "--simulated", "--method", "lstm");
+        assertUsageError("got 'off'", "multivariate", "--jdbc-url", url, "--tenant", "bad", "--simulated", "--method",
+                "off");
+        assertUsageError("exclude each other", "multivariate", "--jdbc-url", url, "--tenant", "bad", "--simulated",
+                "--since", "2d");
+        assertUsageError("--tenant 'Bad' must match", "multivariate", "--jdbc-url", url, "--tenant", "Bad",
+                "--simulated");
+        assertUsageError("--machine-type '../press' must match", "multivariate", "--jdbc-url", url, "--tenant", "bad",
+                "--machine-type", "../press", "--simulated");
+        // train quality checks the names alike
+        assertUsageError("train quality: --machine-type 'Press 2' must match", "quality", "--jdbc-url", url,
+                "--tenant", "bad", "--machine-type", "Press 2", "--simulated");
 
         IllegalStateException empty = assertThrows(IllegalStateException.class, () -> run(List.of("multivariate",
                 "--jdbc-url", server.jdbcUrl(), "--tenant", "bad")));
@@ -141,7 +181,7 @@ class MultivariateTrainCommandIT {
         assertTrue(few.getMessage().contains("at least 2 sensors"), few.getMessage());
 
         try (Connection db = server.connect(); Statement s = db.createStatement();
-             ResultSet r = s.executeQuery("SELECT count(*) FROM models WHERE tenant = 'bad'")) {
+             ResultSet r = s.executeQuery("SELECT count(*) FROM models WHERE tenant IN ('bad', 'Bad')")) {
             r.next();
             assertEquals(0, r.getInt(1), "nothing published");
         }
@@ -174,6 +214,12 @@ class MultivariateTrainCommandIT {
             insert.executeBatch();
         }
         return options.machineIds();
+    }
+
+    /** Runs {@code train ...} expecting a usage error (exit code 2) whose message holds {@code expected}. */
+    private static void assertUsageError(String expected, String... args) {
+        UsageException e = assertThrows(UsageException.class, () -> run(List.of(args)));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
     /** Runs {@code train ...} expecting success and returns stdout. */

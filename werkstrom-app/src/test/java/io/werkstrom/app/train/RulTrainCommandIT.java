@@ -100,6 +100,10 @@ class RulTrainCommandIT {
                 file.toString(), "--tenant", "acme"), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(new ByteArrayOutputStream())));
         assertTrue(usage.getMessage().contains("--jdbc-url is required"), usage.getMessage());
+        UsageException tenant = assertThrows(UsageException.class, () -> TrainCommand.run(List.of("rul", "--data",
+                file.toString(), "--jdbc-url", server.jdbcUrl(), "--tenant", "acme/other"),
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream())));
+        assertTrue(tenant.getMessage().contains("--tenant 'acme/other' must match"), tenant.getMessage());
         Files.write(file, RulFixtures.cmapssLines(1, 60, 3), StandardCharsets.US_ASCII);
         IllegalStateException one = assertThrows(IllegalStateException.class, () -> TrainCommand.run(List.of("rul",
                 "--data", file.toString(), "--jdbc-url", server.jdbcUrl(), "--tenant", "acme"),
