@@ -82,6 +82,22 @@ class MultivariateFleetScoringTest {
         return outcomes;
     }
 
+    /**
+     * {@code press-1}'s state after 30 s scored against {@link #V1} and 10 s whose scoring call
+     * failed: its 10 states of seconds 30 to 39 pending.
+     */
+    private static MachineStates pendingAfterAFailedCall(Machine press) {
+        FailingKernelBackend backend = new FailingKernelBackend();
+        MachineStates states = new MachineStates();
+        run(new MultivariateScorer(OPTIONS, backend), states, 0, 30, always(V1), press);
+        backend.failUnreachable(Integer.MAX_VALUE);
+        MultivariateScorer.Outcome failed = run(new MultivariateScorer(OPTIONS, backend), states, 30, 40, always(V1),
+                press).get(0);
+        assertEquals(10, failed.statesPending());
+        assertEquals(10, states.pendingStates(press.name));
+        return states;
+    }
+
     /** {@code model} for every machine; null: the fleet models are not known. */
     private static MultivariateScorer.FleetModels always(FleetModelInForce model) {
         return new MultivariateScorer.FleetModels() {
@@ -228,15 +244,9 @@ class MultivariateFleetScoringTest {
 
     @Test
     void aNewFleetVersionDropsThePendingStatesOfTheOldOneAndScoresWithTheNew() {
-        FailingKernelBackend backend = new FailingKernelBackend();
-        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, backend);
-        MachineStates states = new MachineStates();
         Machine press = new Machine("press-1", 1);
-        run(scorer, states, 0, 30, always(V1), press);
-        backend.failUnreachable(Integer.MAX_VALUE);
-        MultivariateScorer.Outcome failed = run(scorer, states, 30, 40, always(V1), press).get(0);
-        backend.recover();
-        assertEquals(10, failed.statesPending());
+        MachineStates states = pendingAfterAFailedCall(press);
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared());
 
         FleetModelInForce v2 = new FleetModelInForce("default v2", MSET);
         MultivariateScorer.Outcome next = run(scorer, states, 40, 50, always(v2), press).get(0);
@@ -247,13 +257,7 @@ class MultivariateFleetScoringTest {
 
     @Test
     void pendingStatesOfAFleetMachineSurviveTheStableFormAndAreScoredByTheSameModelAfterTheRestore() {
-        FailingKernelBackend backend = new FailingKernelBackend();
-        MachineStates states = new MachineStates();
-        Machine press = new Machine("press-1", 1);
-        run(new MultivariateScorer(OPTIONS, backend), states, 0, 30, always(V1), press);
-        backend.failUnreachable(Integer.MAX_VALUE);
-        run(new MultivariateScorer(OPTIONS, backend), states, 30, 40, always(V1), press);
-        assertEquals(10, states.pendingStates("press-1"));
+        MachineStates states = pendingAfterAFailedCall(new Machine("press-1", 1));
 
         MachineStates restored = MachineStates.fromSnapshot(states.snapshot());
         assertArrayEquals(states.snapshot(), restored.snapshot());
@@ -285,13 +289,8 @@ class MultivariateFleetScoringTest {
 
     @Test
     void whileTheFleetModelsAreNotKnownAMachineKeepsItsModelAndPendingStatesAndItsNewStatesAreCounted() {
-        FailingKernelBackend backend = new FailingKernelBackend();
-        MachineStates states = new MachineStates();
         Machine press = new Machine("press-1", 1);
-        run(new MultivariateScorer(OPTIONS, backend), states, 0, 30, always(V1), press);
-        backend.failUnreachable(Integer.MAX_VALUE);
-        run(new MultivariateScorer(OPTIONS, backend), states, 30, 40, always(V1), press);
-        MachineStates restored = MachineStates.fromSnapshot(states.snapshot());
+        MachineStates restored = MachineStates.fromSnapshot(pendingAfterAFailedCall(press).snapshot());
 
         // The job restarts with the database unreachable: nothing is known of the fleet models.
         MultivariateScorer scorer = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared());
@@ -310,14 +309,9 @@ class MultivariateFleetScoringTest {
 
     @Test
     void aMachineWhoseFleetModelGoesAwayTrainsItsOwnFromAFreshWindow() {
-        FailingKernelBackend backend = new FailingKernelBackend();
-        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, backend);
-        MachineStates states = new MachineStates();
         Machine press = new Machine("press-1", 1);
-        run(scorer, states, 0, 30, always(V1), press);
-        backend.failUnreachable(Integer.MAX_VALUE);
-        run(scorer, states, 30, 40, always(V1), press);
-        backend.recover();
+        MachineStates states = pendingAfterAFailedCall(press);
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared());
 
         // Remapped to a type without a fleet model.
         MultivariateScorer.Outcome next = run(scorer, states, 40, 50, MultivariateScorer.FleetModels.NONE, press)
@@ -358,13 +352,7 @@ class MultivariateFleetScoringTest {
 
     @Test
     void aCopyOfTheStateKeepsItsFleetModel() {
-        FailingKernelBackend backend = new FailingKernelBackend();
-        MachineStates states = new MachineStates();
-        Machine press = new Machine("press-1", 1);
-        run(new MultivariateScorer(OPTIONS, backend), states, 0, 30, always(V1), press);
-        backend.failUnreachable(Integer.MAX_VALUE);
-        run(new MultivariateScorer(OPTIONS, backend), states, 30, 40, always(V1), press);
-        MachineStates copy = states.copy();
+        MachineStates copy = pendingAfterAFailedCall(new Machine("press-1", 1)).copy();
         assertEquals(10, copy.pendingStates("press-1"));
         // Even with the fleet models unknown, the copy's pending states are scored: it shares the model.
         MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(
