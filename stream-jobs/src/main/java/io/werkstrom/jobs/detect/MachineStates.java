@@ -139,6 +139,8 @@ public final class MachineStates {
         transient MultivariateScorer.FleetModelInForce fleetModel;
         /** The machine's columns of the fleet model's sensors; not serialised. */
         transient int[] fleetColumns;
+        /** Incomplete states in a row against the fleet model, up to the latest; not serialised. */
+        transient int fleetIncompleteRun;
 
         /**
          * Takes a good sample of {@code sensor} at {@code micros}: returns {@link #LATE} when it is

@@ -233,7 +233,7 @@ public final class MultivariateScorer {
                 if (closed == MachineStates.LATE) {
                     counts.late++;
                 } else if (closed != null) {
-                    close(machine, closed, fleet, known, counts);
+                    close(batch.gateway(), name, machine, closed, fleet, known, counts);
                 }
             }
         }
@@ -290,6 +290,21 @@ public final class MultivariateScorer {
         }
     }
 
+    /**
+     * Logs, once per machine, that a machine on a fleet model has gone as many states as a training
+     * window without a fresh value of one of the model's sensors: a sensor that died or stopped
+     * reporting leaves the machine unscored, which the counter alone would not say of whom.
+     */
+    private void staleFleetSensor(String gateway, String machine, FleetModelInForce fleet, String sensor) {
+        String key = gateway + '\n' + machine + "\nfleet";
+        if (loggedRefusals.size() < MAX_LOGGED_REFUSALS && loggedRefusals.add(key)) {
+            warnings.accept("Multivariate detector: machine " + machine + " of gateway " + gateway + " has had no "
+                    + options.trainingStates() + " states in a row with every sensor of fleet model " + fleet.id()
+                    + " (the latest lacked " + sensor + "); its states are not scored (multivariateIncompleteStates)"
+                    + " until they are complete again");
+        }
+    }
+
     /** Row indices per machine, each machine's rows in time order (a batch arrives grouped by series). */
     private static Map<String, List<Integer>> rowsByMachine(TelemetryBatch batch) {
         Map<String, List<Integer>> rows = new LinkedHashMap<>();
@@ -305,8 +320,8 @@ public final class MultivariateScorer {
      * Takes a machine's closed bucket: pending scoring against the fleet model when one covers the
      * machine, else training, or pending scoring against its own model.
      */
-    private void close(MachineStates.Machine machine, MachineStates.Closed closed, FleetModelInForce candidate,
-                       boolean known, Counts counts) {
+    private void close(String gateway, String name, MachineStates.Machine machine, MachineStates.Closed closed,
+                       FleetModelInForce candidate, boolean known, Counts counts) {
         long start = closed.micros();
         double[] state = closed.values();
         if (!known && machine.fleetModelId != null) {
@@ -321,9 +336,13 @@ public final class MultivariateScorer {
                 values[k] = columns[k] < state.length ? state[columns[k]] : Double.NaN;
                 if (Double.isNaN(values[k])) {
                     counts.incomplete++;
+                    if (++machine.fleetIncompleteRun == options.trainingStates()) {
+                        staleFleetSensor(gateway, name, machine.fleetModel, candidate.model().sensors().get(k));
+                    }
                     return;
                 }
             }
+            machine.fleetIncompleteRun = 0;
             machine.pending.add(new MachineStates.Pending(start, values));
             return;
         }
@@ -412,6 +431,7 @@ public final class MultivariateScorer {
         }
         machine.fleetModelId = id;
         machine.fleetModel = fleet;
+        machine.fleetIncompleteRun = 0;
         if (fleet != null) {
             machine.training.clear();
             machine.modelSensors = null;

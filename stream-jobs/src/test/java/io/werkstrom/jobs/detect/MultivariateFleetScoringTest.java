@@ -336,6 +336,24 @@ class MultivariateFleetScoringTest {
     }
 
     @Test
+    void aMachineWhoseFleetModelSensorFallsSilentIsNamedOnceAndItsStatesCounted() {
+        List<String> warnings = new ArrayList<>();
+        MultivariateOptions options = OPTIONS.withTrainingStates(20);
+        MultivariateScorer scorer = new MultivariateScorer(options, JavaKernelBackend.shared(), warnings::add);
+        Machine press = new Machine("press-1", 1);
+        MachineStates states = new MachineStates();
+        run(scorer, states, 0, 20, always(V1), press);
+        press.vibration = false;
+        List<MultivariateScorer.Outcome> silent = run(scorer, states, 20, 100, always(V1), press);
+        // These batches close buckets 19 to 98. Vibration, last at 15 s, is carried forward to bucket
+        // 25: the states of 26 s on lack it.
+        assertEquals(80 - 7, sum(silent, MultivariateScorer.Outcome::incompleteStates));
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("press-1") && warnings.get(0).contains("vibration_mm_s")
+                && warnings.get(0).contains("default v1"), warnings.get(0));
+    }
+
+    @Test
     void pendingStatesOfAnotherWidthThanTheModelInForceAreDroppedAndCounted() {
         MachineStates states = new MachineStates();
         Machine press = new Machine("press-1", 1);
