@@ -32,6 +32,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import io.werkstrom.jobs.storage.DeadLetter;
+import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.RulPrediction;
@@ -263,6 +264,19 @@ class DashboardQueriesIT {
             telemetry.refreshAggregates(FROM.minusSeconds(3_600), TO.plusSeconds(3_600));
         }
         writeAlerts(store, start);
+        writeModels(store);
+    }
+
+    /** Two versions of a default multivariate fleet model; a part-scrap model of the type of m-001. */
+    private static void writeModels(StoreOptions store) throws SQLException {
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             Statement sql = db.createStatement()) {
+            byte[] payload = {1, 2, 3};
+            ModelCatalog.publish(db, "acme", "multivariate", ModelCatalog.DEFAULT_TYPE, "mset", 100, "{}", payload);
+            ModelCatalog.publish(db, "acme", "multivariate", ModelCatalog.DEFAULT_TYPE, "mset", 120, "{}", payload);
+            ModelCatalog.publish(db, "acme", "part_scrap", "lathe", "gbt-logistic-cycle-v1", 50, "{}", payload);
+            sql.executeUpdate("INSERT INTO machines VALUES ('acme', 'm-001', 'lathe')");
+        }
     }
 
     /** An open alert with its history and a notification that failed after its last retry. */
