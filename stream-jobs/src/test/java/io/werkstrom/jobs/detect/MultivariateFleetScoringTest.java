@@ -256,6 +256,26 @@ class MultivariateFleetScoringTest {
     }
 
     @Test
+    void aNewFleetVersionStartsTheMachinesRunOfAnomalousStatesOver() {
+        // Every anomalous state from the third in a row on is reported (no hold-back between reports).
+        MultivariateOptions everyState = new MultivariateOptions(OPTIONS.method(), OPTIONS.trainingStates(),
+                OPTIONS.bucket(), OPTIONS.carryForward(), java.time.Duration.ZERO, OPTIONS.confirmStates(),
+                OPTIONS.maxMachines(), OPTIONS.maxSensors(), OPTIONS.maxPendingStates());
+        MultivariateScorer scorer = new MultivariateScorer(everyState, JavaKernelBackend.shared());
+        Machine faulty = new Machine("press-9", 9);
+        faulty.pressureShift = 3;
+        faulty.faultFrom = 0;
+        MachineStates states = new MachineStates();
+        List<Anomaly> underV1 = anomalies(run(scorer, states, 0, 10, always(V1), faulty));
+        assertEquals(T0 + 2 * SECOND, underV1.get(0).timestampMicros(), "the third state of the run");
+
+        FleetModelInForce v2 = new FleetModelInForce("default v2", MSET);
+        List<Anomaly> underV2 = anomalies(run(scorer, states, 10, 20, always(v2), faulty));
+        // Buckets 9 to 18 are v2's: its run starts at 9, so 11 is the first it reports.
+        assertEquals(T0 + 11 * SECOND, underV2.get(0).timestampMicros(), underV2.toString());
+    }
+
+    @Test
     void pendingStatesOfAFleetMachineSurviveTheStableFormAndAreScoredByTheSameModelAfterTheRestore() {
         MachineStates states = pendingAfterAFailedCall(new Machine("press-1", 1));
 
