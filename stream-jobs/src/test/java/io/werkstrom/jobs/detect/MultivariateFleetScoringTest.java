@@ -59,17 +59,26 @@ class MultivariateFleetScoringTest {
             fleet[i] = new Machine("history-" + i, 100 + i);
         }
         for (long s = 0; s < 600; s += 10) {
-            TelemetryBatch batch = MultivariateScorerTest.batch(s, s, 10, fleet);
-            // The batch is grouped by series; history is read in time order.
-            Integer[] rows = new Integer[batch.size()];
-            Arrays.setAll(rows, i -> i);
-            Arrays.sort(rows, java.util.Comparator.comparingLong(i -> batch.timestampsMicros()[i]));
-            for (int row : rows) {
-                assertTrue(stream.accept(batch.machines()[row], batch.timestampsMicros()[row], batch.sensors()[row],
-                        batch.values()[row], batch.quality(row), sink));
-            }
+            assertTrue(streamInTimeOrder(stream, MultivariateScorerTest.batch(s, s, 10, fleet), sink));
         }
         return states.toArray(new double[0][]);
+    }
+
+    /**
+     * Feeds {@code batch} to {@code stream} in time order, as history is read (a batch is grouped
+     * by series); returns whether every sample was taken (none late).
+     */
+    private static boolean streamInTimeOrder(MachineStateStream stream, TelemetryBatch batch,
+                                             MachineStateStream.Sink sink) {
+        Integer[] rows = new Integer[batch.size()];
+        Arrays.setAll(rows, i -> i);
+        Arrays.sort(rows, java.util.Comparator.comparingLong(i -> batch.timestampsMicros()[i]));
+        boolean all = true;
+        for (int row : rows) {
+            all &= stream.accept(batch.machines()[row], batch.timestampsMicros()[row], batch.sensors()[row],
+                    batch.values()[row], batch.quality(row), sink);
+        }
+        return all;
     }
 
     private static List<MultivariateScorer.Outcome> run(MultivariateScorer scorer, MachineStates states, long from,
@@ -149,14 +158,7 @@ class MultivariateFleetScoringTest {
             press.vibration = s < 40 || s >= 80;
             TelemetryBatch batch = MultivariateScorerTest.batch(s, s, 10, press);
             scorer.score(batch, job);
-            Integer[] rows = new Integer[batch.size()];
-            Arrays.setAll(rows, i -> i);
-            Arrays.sort(rows, java.util.Comparator.comparingLong(i -> batch.timestampsMicros()[i]));
-            for (int row : rows) {
-                stream.accept(batch.machines()[row], batch.timestampsMicros()[row], batch.sensors()[row],
-                        batch.values()[row], batch.quality(row), (machine, micros, sensors, values) ->
-                                streamed.add(values));
-            }
+            streamInTimeOrder(stream, batch, (machine, micros, sensors, values) -> streamed.add(values));
         }
         List<double[]> trained = job.machine("press-1").training;
         assertEquals(119, trained.size());
