@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Counters: {@code multivariateAnomalies}, {@code multivariateStatesScored},
  * {@code multivariateIncompleteStates}, {@code multivariateModelsFitted},
+ * {@code multivariateFallbacksFitted} (fallback models of machines whose model's sensors stopped
+ * reporting),
  * {@code multivariateTooFewSensors}, {@code multivariateFitFailures},
  * {@code multivariateLateSamples}, {@code multivariateScoringFailures},
  * {@code multivariateMachinesRefused}, {@code multivariateSensorsRefused} (samples beyond the
@@ -58,6 +60,7 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
     private transient Counter statesScored;
     private transient Counter incompleteStates;
     private transient Counter modelsFitted;
+    private transient Counter fallbacksFitted;
     private transient Counter tooFewSensors;
     private transient Counter fitFailures;
     private transient Counter lateSamples;
@@ -108,6 +111,7 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         statesScored = metrics.counter("multivariateStatesScored");
         incompleteStates = metrics.counter("multivariateIncompleteStates");
         modelsFitted = metrics.counter("multivariateModelsFitted");
+        fallbacksFitted = metrics.counter("multivariateFallbacksFitted");
         tooFewSensors = metrics.counter("multivariateTooFewSensors");
         fitFailures = metrics.counter("multivariateFitFailures");
         lateSamples = metrics.counter("multivariateLateSamples");
@@ -153,6 +157,7 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         statesScored.inc(outcome.statesScored());
         incompleteStates.inc(outcome.incompleteStates());
         modelsFitted.inc(outcome.modelsFitted());
+        fallbacksFitted.inc(outcome.fallbacksFitted());
         tooFewSensors.inc(outcome.tooFewSensors());
         fitFailures.inc(outcome.fitFailures());
         lateSamples.inc(outcome.lateSamples());

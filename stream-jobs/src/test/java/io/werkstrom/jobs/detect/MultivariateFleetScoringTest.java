@@ -358,21 +358,83 @@ class MultivariateFleetScoringTest {
     }
 
     @Test
-    void aMachineWhoseFleetModelSensorFallsSilentIsNamedOnceAndItsStatesCounted() {
+    void aMachineWhoseFleetModelSensorFallsSilentIsScoredAgainstAFallbackUntilTheSensorReturns() {
         List<String> warnings = new ArrayList<>();
-        MultivariateOptions options = OPTIONS.withTrainingStates(20);
+        MultivariateOptions options = OPTIONS.withTrainingStates(120);
         MultivariateScorer scorer = new MultivariateScorer(options, JavaKernelBackend.shared(), warnings::add);
         Machine press = new Machine("press-1", 1);
         MachineStates states = new MachineStates();
         run(scorer, states, 0, 20, always(V1), press);
         press.vibration = false;
-        List<MultivariateScorer.Outcome> silent = run(scorer, states, 20, 100, always(V1), press);
-        // These batches close buckets 19 to 98. Vibration, last at 15 s, is carried forward to bucket
-        // 25: the states of 26 s on lack it.
-        assertEquals(80 - 7, sum(silent, MultivariateScorer.Outcome::incompleteStates));
+        List<MultivariateScorer.Outcome> silent = run(scorer, states, 20, 300, always(V1), press);
+        // Vibration, last at 15 s, is carried forward to bucket 25: the states of 26 s on lack it,
+        // and after 120 of them the fallback model scores the rest.
+        assertEquals(120, sum(silent, MultivariateScorer.Outcome::incompleteStates));
+        assertEquals(1, sum(silent, MultivariateScorer.Outcome::fallbacksFitted));
+        assertEquals(280 - 120, sum(silent, MultivariateScorer.Outcome::statesScored));
+        assertEquals(List.of(), anomalies(silent), "normal operation");
+        assertEquals(List.of("temperature_c", "pressure_bar"), states.fallbackSensors("press-1"));
+        assertEquals("default v1", states.fleetModelId("press-1"));
         assertEquals(1, warnings.size(), warnings.toString());
         assertTrue(warnings.get(0).contains("press-1") && warnings.get(0).contains("vibration_mm_s")
-                && warnings.get(0).contains("default v1"), warnings.get(0));
+                && warnings.get(0).contains("default v1")
+                && warnings.get(0).contains("[temperature_c, pressure_bar]"), warnings.get(0));
+
+        press.vibration = true;
+        List<MultivariateScorer.Outcome> back = run(scorer, states, 300, 340, always(V1), press);
+        assertEquals(0, sum(back, MultivariateScorer.Outcome::incompleteStates));
+        assertEquals(40, sum(back, MultivariateScorer.Outcome::statesScored));
+        assertTrue(states.machine("press-1").pending.isEmpty());
+
+        // The fallback stood in for version 1: version 2 starts without it.
+        FleetModelInForce v2 = new FleetModelInForce("default v2", MSET);
+        run(scorer, states, 340, 350, always(v2), press);
+        assertEquals(List.of(), states.fallbackSensors("press-1"));
+    }
+
+    @Test
+    void aFleetMachineOnItsFallbackFindsAFaultAndKeepsItsFallbackThroughItsStableForm() {
+        MultivariateOptions options = OPTIONS.withTrainingStates(120);
+        Machine press = new Machine("press-1", 3);
+        MachineStates states = new MachineStates();
+        MultivariateScorer scorer = new MultivariateScorer(options, JavaKernelBackend.shared());
+        run(scorer, states, 0, 20, always(V1), press);
+        press.vibration = false;
+        run(scorer, states, 20, 200, always(V1), press);
+        assertEquals(List.of("temperature_c", "pressure_bar"), states.fallbackSensors("press-1"));
+
+        MachineStates restored = MachineStates.fromSnapshot(states.snapshot());
+        assertArrayEquals(states.snapshot(), restored.snapshot());
+        assertEquals(List.of("temperature_c", "pressure_bar"), restored.fallbackSensors("press-1"));
+        Machine live = new Machine("press-1", 4);
+        Machine again = new Machine("press-1", 4);
+        for (Machine m : List.of(live, again)) {
+            m.vibration = false;
+            m.pressureShift = 1.5;
+            m.faultFrom = 260;
+        }
+        List<Anomaly> found = anomalies(run(scorer, states, 200, 320, always(V1), live));
+        List<MultivariateScorer.Outcome> afterRestore = run(new MultivariateScorer(options,
+                JavaKernelBackend.shared()), restored, 200, 320, always(V1), again);
+        assertFalse(found.isEmpty(), "the fallback model finds the shifted pressure");
+        assertTrue(found.size() <= 2, "one anomaly a minute at most: " + found);
+        for (Anomaly a : found) {
+            assertTrue(a.timestampMicros() >= T0 + 260 * SECOND, a.toString());
+            // Of two sensors whose relation broke, either may take the blame.
+            assertTrue(List.of("temperature_c", "pressure_bar").contains(a.sensor()), a.toString());
+            assertEquals("mset", a.detector());
+        }
+        assertEquals(found, anomalies(afterRestore));
+        assertEquals(1, sum(afterRestore, MultivariateScorer.Outcome::modelsFitted), "the fallback fitted again");
+    }
+
+    @Test
+    void aVersionThreeStateIsReadWithoutAFallback() throws IOException {
+        MachineStates states = pendingAfterAFailedCall(new Machine("press-1", 1));
+        MachineStates old = MachineStates.fromSnapshot(MultivariateScorerLimitsTest.olderVersion(states, 3));
+        assertArrayEquals(states.snapshot(), old.snapshot());
+        assertEquals("default v1", old.fleetModelId("press-1"));
+        assertEquals(10, old.pendingStates("press-1"));
     }
 
     @Test

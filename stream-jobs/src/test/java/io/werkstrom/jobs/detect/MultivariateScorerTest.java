@@ -38,6 +38,7 @@ class MultivariateScorerTest {
         double pressureShift;
         long faultFrom = Long.MAX_VALUE;
         boolean vibration = true;
+        boolean pressure = true;
         boolean constantSpeed;
 
         Machine(String name, long seed) {
@@ -49,7 +50,7 @@ class MultivariateScorerTest {
             double load = Math.sin(2 * Math.PI * second / 90.0) + 0.3 * Math.sin(2 * Math.PI * second / 37.0);
             long t = T0 + second * SECOND + 250_000;
             b.add(t, name, "temperature_c", 60 + 10 * load + 0.2 * random.nextGaussian(), Quality.GOOD);
-            if (second % 2 == 0) {
+            if (pressure && second % 2 == 0) {
                 double shift = second >= faultFrom ? pressureShift : 0;
                 b.add(t + 1_000, name, "pressure_bar", 5 + 2 * load + shift + 0.04 * random.nextGaussian(), Quality.GOOD);
             }
@@ -296,6 +297,75 @@ class MultivariateScorerTest {
         run(scorer, states, 400, 60, outcomes, press);
         assertTrue(sum(outcomes, MultivariateScorer.Outcome::incompleteStates) >= 40);
         assertEquals(List.of(), outcomes.stream().flatMap(o -> o.anomalies().stream()).toList());
+    }
+
+    @Test
+    void aMachineWhoseSensorDiesIsScoredAgainstAFallbackOfTheSensorsLeftAndItsModelWhenItReturns() {
+        List<String> warnings = new ArrayList<>();
+        FailingKernelBackend backend = new FailingKernelBackend();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, backend, warnings::add);
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 21);
+        List<String> all = List.of("temperature_c", "pressure_bar", "vibration_mm_s");
+        run(scorer, states, 0, 400, new ArrayList<>(), press);
+        assertEquals(all, states.modelSensors("press-1"));
+
+        press.vibration = false;
+        List<MultivariateScorer.Outcome> silent = new ArrayList<>();
+        List<Anomaly> anomalies = run(scorer, states, 400, 600, silent, press);
+        assertEquals(OPTIONS.trainingStates(), sum(silent, MultivariateScorer.Outcome::incompleteStates),
+                "a training window's worth of states unscored, then the fallback model scores them");
+        assertEquals(1, sum(silent, MultivariateScorer.Outcome::fallbacksFitted));
+        assertEquals(List.of("temperature_c", "pressure_bar"), states.fallbackSensors("press-1"));
+        assertEquals(all, states.modelSensors("press-1"), "the model stays");
+        assertTrue(sum(silent, MultivariateScorer.Outcome::statesScored) > 250);
+        // The last vibration value, carried forward while the load moves on, may look off; once the
+        // carry-forward ends, the fallback model raises nothing on normal operation.
+        assertTrue(anomalies.stream().allMatch(a -> a.sensor().equals("vibration_mm_s")
+                && a.timestampMicros() <= T0 + 405 * SECOND), anomalies.toString());
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("press-1") && warnings.get(0).contains("vibration_mm_s")
+                && warnings.get(0).contains("its own model"), warnings.get(0));
+
+        // A failed call leaves the states pending for the model that was to score them.
+        backend.failUnreachable(Integer.MAX_VALUE);
+        run(scorer, states, 1000, 10, new ArrayList<>(), press);
+        List<MachineStates.Pending> waiting = states.machine("press-1").pending;
+        assertEquals(10, waiting.size());
+        assertTrue(waiting.stream().allMatch(MachineStates.Pending::fallback));
+        press.vibration = true;
+        run(scorer, states, 1010, 10, new ArrayList<>(), press);
+        assertEquals(20, waiting.size());
+        assertFalse(waiting.get(19).fallback(), "vibration is back: the model's own state");
+        backend.recover();
+        List<MultivariateScorer.Outcome> back = new ArrayList<>();
+        run(scorer, states, 1020, 30, back, press);
+        assertEquals(20 + 30, sum(back, MultivariateScorer.Outcome::statesScored));
+        assertEquals(0, sum(back, MultivariateScorer.Outcome::incompleteStates));
+        assertEquals(0, sum(back, MultivariateScorer.Outcome::statesDropped));
+    }
+
+    @Test
+    void aMachineLeftWithOneSensorStaysUnscoredAndSaysSoOnce() {
+        List<String> warnings = new ArrayList<>();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared(), warnings::add);
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 22);
+        press.vibration = false;
+        run(scorer, states, 0, 400, new ArrayList<>(), press);
+        assertEquals(List.of("temperature_c", "pressure_bar"), states.modelSensors("press-1"));
+        press.pressure = false;
+        List<MultivariateScorer.Outcome> outcomes = new ArrayList<>();
+        run(scorer, states, 400, 700, outcomes, press);
+        assertEquals(2, sum(outcomes, MultivariateScorer.Outcome::tooFewSensors), "one try per window");
+        assertEquals(0, sum(outcomes, MultivariateScorer.Outcome::fallbacksFitted));
+        assertTrue(sum(outcomes, MultivariateScorer.Outcome::statesScored) <= 10,
+                "only while pressure is carried forward");
+        assertTrue(sum(outcomes, MultivariateScorer.Outcome::incompleteStates) > 680);
+        assertEquals(List.of(), states.fallbackSensors("press-1"));
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("pressure_bar") && warnings.get(0).contains("not scored"),
+                warnings.get(0));
     }
 
     @Test
