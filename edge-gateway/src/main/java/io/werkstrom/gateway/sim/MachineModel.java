@@ -69,7 +69,6 @@ final class MachineModel {
     private double cycleStart;
     private double cycleDuration;
     private long cycleStartTick;
-    private boolean cycleObserved;
     private double partFactor;
     private double dipStart = Double.NEGATIVE_INFINITY;
     private double dipDuration = 1.0;
@@ -101,13 +100,12 @@ final class MachineModel {
         this.roughingPhase = process.nextDouble() * 2.0 * Math.PI;
         this.nominalTemperatureC = AMBIENT_C + ambientOffsetC + SELF_HEATING_C + LOAD_HEATING_C * MEAN_LOAD_FRACTION;
         this.coolantOffset = COOLANT_SD_C * process.nextGaussian();
-        // The factory has been running before the simulation starts: machines are warm and each is
-        // somewhere in its cycle, so they are not in lockstep. That first cycle is not reported.
+        // The simulation starts as a shift does: the machines are warm from the shift before, and
+        // each begins a part at once. Their cycle times differ, so they do not stay in lockstep.
         this.temperature = nominalTemperatureC + coolantOffset;
         this.cycleDuration = nextCycleDuration();
         this.partFactor = nextPartFactor();
-        this.cycleStart = -process.nextDouble() * cycleDuration;
-        this.cycleObserved = false;
+        this.cycleStart = 0.0;
         int phase = phase(0.0);
         this.load = PHASE_LOAD_PCT[phase];
         this.speed = PHASE_SPEED_RPM[phase];
@@ -127,18 +125,15 @@ final class MachineModel {
         double t = tick * dt;
         int emitted = 0;
         if (t >= cycleStart + cycleDuration - 1e-9) {
-            if (cycleObserved) {
-                double p = ScrapModel.probability(cycle.meanTemperatureDeviation(), cycle.meanCuttingVibration(),
-                        cycle.minPressure());
-                boolean scrap = outcomes.nextDouble() < p;
-                out.add(timestampMicros, id, Signal.CYCLE_TIME.sensorId(), Signal.CYCLE_TIME.quantize((tick - cycleStartTick) * dt),
-                        Quality.GOOD);
-                out.add(timestampMicros, id, Signal.PART_SCRAP.sensorId(), scrap ? 1.0 : 0.0, Quality.GOOD);
-                emitted += 2;
-            }
+            double p = ScrapModel.probability(cycle.meanTemperatureDeviation(), cycle.meanCuttingVibration(),
+                    cycle.minPressure());
+            boolean scrap = outcomes.nextDouble() < p;
+            out.add(timestampMicros, id, Signal.CYCLE_TIME.sensorId(),
+                    Signal.CYCLE_TIME.quantize((tick - cycleStartTick) * dt), Quality.GOOD);
+            out.add(timestampMicros, id, Signal.PART_SCRAP.sensorId(), scrap ? 1.0 : 0.0, Quality.GOOD);
+            emitted += 2;
             cycleStart = t;
             cycleStartTick = tick;
-            cycleObserved = true;
             cycleDuration = nextCycleDuration();
             partFactor = nextPartFactor();
             cycle.reset();

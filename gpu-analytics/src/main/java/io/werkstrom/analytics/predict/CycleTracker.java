@@ -16,11 +16,25 @@ import java.util.Map;
  * part's outcome when its {@value CycleFeatures#PART_SCRAP} sample arrives. Mutable, not
  * thread-safe. A stream operator keeps it as state in its versioned binary form
  * ({@link #snapshot()}), which a later version still reads.
+ *
+ * <p>Only cycles whose every sample the tracker saw are reported. A cycle began at the machine's
+ * previous cycle end, or, for the first cycle end seen of a machine, {@value CycleFeatures#CYCLE_TIME}
+ * seconds before its end: that first cycle is reported when the tracker's first sample of the
+ * machine came within {@link #START_TOLERANCE_MICROS} of its start (the machine started a cycle as
+ * its samples began: a new machine, a shift's start), else it only marks the next start (the
+ * tracker joined the machine mid-cycle, and its features would be partial or mixed).
  */
 public final class CycleTracker {
 
     /** The version of {@link #snapshot()}'s form. */
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+
+    /**
+     * How far the first sample seen of a machine may lie from its first cycle's start for that cycle
+     * to count as seen whole: one sample interval of a slowly sampled signal.
+     */
+    public static final long START_TOLERANCE_MICROS = 1_000_000L;
+    private static final long NONE = Long.MIN_VALUE;
 
     /** Quality code of a bad sample (OPC UA "bad"): never part of a cycle's features. */
     private static final byte BAD = 2;
@@ -37,6 +51,11 @@ public final class CycleTracker {
     private final HashMap<String, CycleFeatures> running = new HashMap<>();
     /** Machines whose current cycle began after a cycle end this tracker saw. */
     private final HashSet<String> started = new HashSet<>();
+    /**
+     * The time of the first sample of each machine not yet {@link #started} whose samples this
+     * tracker saw from the first (not one restored from version 1).
+     */
+    private final HashMap<String, Long> firstSample = new HashMap<>();
 
     /** Feeds one sample; reports a cycle end or an outcome to {@code listener} when the sample is one. */
     public void accept(long micros, String machine, String sensor, double value, byte quality, Listener listener) {
@@ -45,17 +64,34 @@ public final class CycleTracker {
         }
         if (CycleFeatures.CYCLE_TIME.equals(sensor)) {
             CycleFeatures cycle = running.computeIfAbsent(machine, m -> new CycleFeatures());
-            // The first cycle end seen of a machine closes a cycle whose start was not seen: its
-            // features would be partial, so it is not reported, only its end marks the next start.
-            if (!started.add(machine)) {
+            if (!started.add(machine) || seenWhole(firstSample.remove(machine), micros, value)) {
                 listener.cycleEnded(machine, micros, cycle.features(value));
             }
             cycle.reset();
         } else if (CycleFeatures.PART_SCRAP.equals(sensor)) {
             listener.outcome(machine, micros, value >= 0.5);
         } else if (CycleFeatures.SIGNALS.contains(sensor)) {
-            running.computeIfAbsent(machine, m -> new CycleFeatures()).add(sensor, value);
+            CycleFeatures cycle = running.get(machine);
+            if (cycle == null) {
+                // The machine's first sample: its cycle runs since this time at the latest.
+                cycle = new CycleFeatures();
+                running.put(machine, cycle);
+                firstSample.put(machine, micros);
+            }
+            cycle.add(sensor, value);
         }
+    }
+
+    /**
+     * Whether a machine's first cycle seen, ending at {@code endMicros} after {@code seconds}, began
+     * within {@link #START_TOLERANCE_MICROS} of {@code firstMicros}, the tracker's first sample of it.
+     */
+    private static boolean seenWhole(Long firstMicros, long endMicros, double seconds) {
+        if (firstMicros == null || !(seconds > 0) || seconds > 1e6) {
+            return false;
+        }
+        long start = endMicros - Math.round(seconds * 1e6);
+        return Math.abs(firstMicros - start) <= START_TOLERANCE_MICROS;
     }
 
     /** Machines with a cycle in progress. */
@@ -65,7 +101,7 @@ public final class CycleTracker {
 
     /**
      * The tracker in a stable, versioned binary form: per machine, whether its cycle's start was
-     * seen, and the running cycle's statistics.
+     * seen, the time of its first sample while it was not, and the running cycle's statistics.
      */
     public byte[] snapshot() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -75,6 +111,7 @@ public final class CycleTracker {
             for (Map.Entry<String, CycleFeatures> entry : running.entrySet()) {
                 out.writeUTF(entry.getKey());
                 out.writeBoolean(started.contains(entry.getKey()));
+                out.writeLong(firstSample.getOrDefault(entry.getKey(), NONE));
                 entry.getValue().write(out);
             }
         } catch (IOException e) {
@@ -84,7 +121,8 @@ public final class CycleTracker {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form.
+     * Reads {@link #snapshot()}'s form, of this version or version 1 (without first samples: a
+     * machine's first cycle is then not reported, as version 1 did).
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
      */
@@ -92,9 +130,9 @@ public final class CycleTracker {
         CycleTracker tracker = new CycleTracker();
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
             int version = in.readInt();
-            if (version != VERSION) {
-                throw new IllegalArgumentException("production cycle state version " + version + " is unknown (expected "
-                        + VERSION + ").");
+            if (version < 1 || version > VERSION) {
+                throw new IllegalArgumentException("production cycle state version " + version
+                        + " is unknown (expected 1 to " + VERSION + ").");
             }
             int machines = in.readInt();
             if (machines < 0 || machines > 10_000_000) {
@@ -104,6 +142,10 @@ public final class CycleTracker {
                 String machine = in.readUTF();
                 if (in.readBoolean()) {
                     tracker.started.add(machine);
+                }
+                long first = version >= 2 ? in.readLong() : NONE;
+                if (first != NONE && !tracker.started.contains(machine)) {
+                    tracker.firstSample.put(machine, first);
                 }
                 tracker.running.put(machine, CycleFeatures.read(in));
             }

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -84,6 +87,63 @@ class CycleTrackerTest {
         assertArrayEquals(features.get(0), features.get(4));
     }
 
+    private static final long SECOND = 1_000_000L;
+
+    /** {@code machine}'s vibration every second from {@code fromSecond} to {@code toSecond}, exclusive. */
+    private void vibration(CycleTracker tracker, String machine, long fromSecond, long toSecond) {
+        for (long s = fromSecond; s < toSecond; s++) {
+            tracker.accept(s * SECOND, machine, "vibration_rms_mm_s", s, GOOD, listener);
+        }
+    }
+
+    @Test
+    void aMachineFirstSeenAsItStartsACycleHasThatCycleReported() {
+        CycleTracker tracker = new CycleTracker();
+        vibration(tracker, "new", 100, 130);          // its samples begin with the cycle
+        vibration(tracker, "late", 105, 130);         // joined 5 s into the cycle
+        vibration(tracker, "early", 95, 130);         // 5 s of the cycle before
+        vibration(tracker, "edge", 101, 130);         // one sample interval late
+        for (String machine : List.of("new", "late", "early", "edge")) {
+            tracker.accept(130 * SECOND, machine, CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        }
+        assertEquals(List.of("end new 130000000", "end edge 130000000"), events);
+        int mean = CycleFeatures.NAMES.indexOf("vibration_rms_mm_s_mean");
+        assertEquals(114.5, features.get(0)[mean], 1e-9, "all of the cycle's samples, and only them");
+
+        // Their next cycles are reported whatever their start.
+        for (String machine : List.of("new", "late", "early", "edge")) {
+            tracker.accept(160 * SECOND, machine, CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        }
+        assertEquals(6, events.size(), events.toString());
+    }
+
+    @Test
+    void theFirstSampleSurvivesTheStableFormAndAVersionOneFormReportsNoFirstCycle() throws IOException {
+        CycleTracker tracker = new CycleTracker();
+        vibration(tracker, "m1", 100, 110);
+        CycleTracker restored = CycleTracker.fromSnapshot(tracker.snapshot());
+        assertArrayEquals(tracker.snapshot(), restored.snapshot());
+        vibration(restored, "m1", 110, 130);
+        restored.accept(130 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        assertEquals(List.of("end m1 130000000"), events);
+
+        // Version 1 kept no first sample: its machines' first cycle only marks a start, as before.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(1);
+            out.writeInt(1);
+            out.writeUTF("m1");
+            out.writeBoolean(false);
+            new CycleFeatures().write(out);
+        }
+        CycleTracker old = CycleTracker.fromSnapshot(bytes.toByteArray());
+        vibration(old, "m1", 100, 130);
+        old.accept(130 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        old.accept(160 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        assertEquals(List.of("end m1 130000000", "end m1 160000000"), events,
+                "the first cycle of m1 restored from version 1 only marks a start");
+    }
+
     @Test
     void damagedStateIsRefusedWithItsReason() {
         CycleTracker tracker = new CycleTracker();
@@ -91,7 +151,7 @@ class CycleTrackerTest {
         byte[] snapshot = tracker.snapshot();
         byte[] unknownVersion = snapshot.clone();
         ByteBuffer.wrap(unknownVersion).putInt(0, 7);
-        assertEquals("production cycle state version 7 is unknown (expected 1).",
+        assertEquals("production cycle state version 7 is unknown (expected 1 to 2).",
                 assertThrows(IllegalArgumentException.class, () -> CycleTracker.fromSnapshot(unknownVersion))
                         .getMessage());
         assertEquals("production cycle state is truncated or malformed.",
