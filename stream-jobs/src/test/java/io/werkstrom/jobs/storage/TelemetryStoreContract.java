@@ -310,6 +310,38 @@ abstract class TelemetryStoreContract {
                         + " WHERE tenant = '" + source.tenant() + "' ORDER BY time"));
     }
 
+    @Test
+    void sensorSilentRulesNeedASilenceAndTheJobReadsThem(TestInfo test) throws Exception {
+        String tenant = tenant(test);
+        String insert = "INSERT INTO alert_rules (tenant, rule_id, version, kind, machine, sensor, silence_s, hold_s)"
+                + " VALUES ('" + tenant + "', ";
+        execute(insert + "'quiet', 1, 'sensor_silent', 'press-1', 'vibration', 95, 5)");
+        execute(insert + "'quiet-all', 1, 'sensor_silent', null, null, 2.5, 0)");
+        execute(insert + "'offline', 1, 'gateway_offline', null, null, 60, 0)");
+        SQLException noSilence = assertThrows(SQLException.class,
+                () -> execute(insert + "'bad', 1, 'sensor_silent', null, null, null, 0)"));
+        assertTrue(noSilence.getMessage().contains("alert_rules_sensor_silent_silence_check"), noSilence.getMessage());
+        SQLException unknown = assertThrows(SQLException.class,
+                () -> execute(insert + "'bad', 1, 'sensor_dead', null, null, 5, 0)"));
+        assertTrue(unknown.getMessage().contains("alert_rules_kind_check"), unknown.getMessage());
+        assertEquals("1", query("SELECT count(*) FROM pg_constraint WHERE conrelid = 'alert_rules'::regclass"
+                + " AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%''data_gap''%'"), "one kind check");
+
+        io.werkstrom.jobs.alert.RuleBook book;
+        try (io.werkstrom.jobs.alert.AlertStore alerts = io.werkstrom.jobs.alert.AlertStore.open(options(), "rules")) {
+            book = alerts.loadRules();
+        }
+        assertEquals(List.of(
+                        List.of("offline", "GATEWAY_OFFLINE", "null", "null", 60_000L, 0L),
+                        List.of("quiet", "SENSOR_SILENT", "press-1", "vibration", 95_000L, 5_000L),
+                        List.of("quiet-all", "SENSOR_SILENT", "null", "null", 2_500L, 0L)),
+                book.rulesOf(tenant).stream()
+                        .map(r -> List.<Object>of(r.ruleId(), r.kind().name(), String.valueOf(r.machine()),
+                                String.valueOf(r.sensor()), r.silenceMillis(), r.holdMillis()))
+                        .sorted(java.util.Comparator.comparing(r -> (String) r.get(0)))
+                        .toList());
+    }
+
     // ---- helpers shared with the flavour-specific tests ----
 
     /** A tenant id of the test's own, so tests sharing a database never see each other's rows. */
