@@ -1,5 +1,6 @@
 package io.werkstrom.jobs.alert;
 
+import java.io.IOException;
 import java.util.List;
 
 import io.werkstrom.jobs.storage.StoreException;
@@ -131,7 +132,7 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
     }
 
     /** Gateways without sensor_silent rules keep no entry at all. */
-    private void keep(SensorSilence sensors) throws java.io.IOException {
+    private void keep(SensorSilence sensors) throws IOException {
         if (sensors.isEmpty()) {
             silence.clear();
         } else {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.Quality;
@@ -122,7 +123,9 @@ public final class SensorSilence implements Serializable {
 
     /**
      * The clock moved: conditions whose rule was removed, disabled or narrowed away resolve (at
-     * {@code nowMillis}, wall clock), and memory that no rule needs any more is dropped.
+     * {@code nowMillis}, wall clock); after a change of the rules, memory that no rule needs any more
+     * is dropped and the remaining conditions are judged again under the changed rules (at their
+     * machine's sample time).
      */
     public List<AlertTransition> onTick(List<AlertRule> rules, String gateway, long nowMillis) {
         List<AlertTransition> out = new ArrayList<>();
@@ -151,6 +154,15 @@ public final class SensorSilence implements Serializable {
         if (fingerprint != prunedForRules) {
             prune(watching, gateway);
             prunedForRules = fingerprint;
+            // A changed rule (another sensor, a longer silence) is judged at once, on the machine's own clock,
+            // rather than at the machine's next batch, which may never come.
+            for (String key : new ArrayList<>(trackers.keySet())) {
+                String machine = machineOf(key);
+                MachineClock clock = machines.get(machine);
+                if (clock != null) {
+                    evaluate(inForce.get(trackers.get(key).rule().ruleId()), gateway, machine, clock, out);
+                }
+            }
         }
         return out;
     }
@@ -188,7 +200,7 @@ public final class SensorSilence implements Serializable {
     private void evaluate(AlertRule rule, String gateway, String machine, MachineClock clock,
                           List<AlertTransition> out) {
         long now = clock.latestMillis;
-        Map<String, Long> silent = new java.util.TreeMap<>();
+        Map<String, Long> silent = new TreeMap<>();
         for (Map.Entry<String, Long> sensor : clock.lastGoodMillis.entrySet()) {
             if ((rule.sensor() == null || rule.sensor().equals(sensor.getKey()))
                     && now - sensor.getValue() >= rule.silenceMillis()) {
@@ -244,7 +256,7 @@ public final class SensorSilence implements Serializable {
         return "sensors " + names + " of machine " + machine + " sent no good value while the machine reported";
     }
 
-    /** Drops machines and sensors that no rule in force watches, and resolves nothing (onTick did). */
+    /** Drops machines and sensors that no rule in force watches; their conditions were abandoned already. */
     private void prune(List<AlertRule> watching, String gateway) {
         Iterator<Map.Entry<String, MachineClock>> entries = machines.entrySet().iterator();
         while (entries.hasNext()) {

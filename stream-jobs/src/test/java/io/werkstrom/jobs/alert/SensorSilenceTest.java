@@ -214,6 +214,22 @@ class SensorSilenceTest {
     }
 
     @Test
+    void aChangedRuleIsJudgedAtTheNextTickOnTheMachinesClock() {
+        AlertRule any = Rules.sensorSilent("acme", "quiet", null, null, 2_000, 0, 0);
+        good(List.of(any), 0, "press-1", "temp", "vibration");
+        good(List.of(any), 3, "press-1", "temp");
+        assertEquals(List.of(AlertTransition.Type.OPENED), types());
+        // Version 2 watches temp only, which is not silent; the machine sends nothing more.
+        AlertRule tempOnly = new AlertRule("acme", "quiet", 2, RuleKind.SENSOR_SILENT, "warning", null, null, "temp",
+                true, Double.NaN, Double.NaN, 0, 0, 2_000);
+        out.addAll(silence.onTick(List.of(tempOnly), "gw-1", WALL));
+        assertEquals(List.of(AlertTransition.Type.OPENED, AlertTransition.Type.RESOLVED), types());
+        assertEquals(T0 + 3_000, out.get(1).at().toEpochMilli(), "at the machine's latest sample time");
+        assertEquals(2, out.get(1).rule().version());
+        assertEquals(1, silence.sensors(), "vibration is no longer watched, so no longer remembered");
+    }
+
+    @Test
     void namesBeyondTheCapsAreRefusedAndCountedNotRemembered() {
         List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 1_000, 0, 0));
         TelemetryBatch.Builder machines = TelemetryBatch.builder("gw-1", sequence++);

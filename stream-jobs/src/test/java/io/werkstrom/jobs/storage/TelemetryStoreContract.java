@@ -1,6 +1,8 @@
 package io.werkstrom.jobs.storage;
 
 import io.werkstrom.analytics.detect.Anomaly;
+import io.werkstrom.jobs.alert.AlertStore;
+import io.werkstrom.jobs.alert.RuleBook;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
@@ -18,6 +20,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -327,8 +330,8 @@ abstract class TelemetryStoreContract {
         assertEquals("1", query("SELECT count(*) FROM pg_constraint WHERE conrelid = 'alert_rules'::regclass"
                 + " AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%''data_gap''%'"), "one kind check");
 
-        io.werkstrom.jobs.alert.RuleBook book;
-        try (io.werkstrom.jobs.alert.AlertStore alerts = io.werkstrom.jobs.alert.AlertStore.open(options(), "rules")) {
+        RuleBook book;
+        try (AlertStore alerts = AlertStore.open(options(), "rules")) {
             book = alerts.loadRules();
         }
         assertEquals(List.of(
@@ -338,7 +341,7 @@ abstract class TelemetryStoreContract {
                 book.rulesOf(tenant).stream()
                         .map(r -> List.<Object>of(r.ruleId(), r.kind().name(), String.valueOf(r.machine()),
                                 String.valueOf(r.sensor()), r.silenceMillis(), r.holdMillis()))
-                        .sorted(java.util.Comparator.comparing(r -> (String) r.get(0)))
+                        .sorted(Comparator.comparing(r -> (String) r.get(0)))
                         .toList());
     }
 
