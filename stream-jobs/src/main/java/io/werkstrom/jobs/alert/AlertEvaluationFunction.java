@@ -7,10 +7,10 @@ import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Evaluates the alert rules per gateway (keyed by {@link AlertInput#key}): a thin shell around
- * {@link GatewayAlerts} and {@link SensorSilence}, which live in keyed state (each in its own entry, so
- * state written before {@code sensor_silent} rules existed restores as it was). A processing-time timer per gateway (one per
+ * {@link GatewayAlerts} and {@link SensorSilence}, which live in keyed state, each in its own entry
+ * (so state written before {@code sensor_silent} rules existed restores as it was; a gateway without
+ * such rules has no {@code sensor-silence} entry). A processing-time timer per gateway (one per
  * gateway ever seen) drives its clock-driven conditions every {@link AlertOptions#tickInterval()}. The rules are reloaded from
  * {@code alert_rules} every {@link AlertOptions#ruleReload()}, so they change without a redeploy;
  * a failed reload keeps the rules it had and is retried at the next interval.
