@@ -1,5 +1,6 @@
 package io.werkstrom.jobs.alert;
 
+import java.io.IOException;
 import java.util.List;
 
 import io.werkstrom.jobs.storage.StoreException;
@@ -9,6 +10,7 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
@@ -16,7 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Evaluates the alert rules per gateway (keyed by {@link AlertInput#key}): a thin shell around
- * {@link GatewayAlerts}, which lives in keyed state. A processing-time timer per gateway (one per
+ * {@link GatewayAlerts} and {@link SensorSilence}, which live in keyed state, each in its own entry
+ * (so state written before {@code sensor_silent} rules existed restores as it was; a gateway without
+ * such rules has no {@code sensor-silence} entry). A processing-time timer per gateway (one per
  * gateway ever seen) drives its clock-driven conditions every {@link AlertOptions#tickInterval()}. The rules are reloaded from
  * {@code alert_rules} every {@link AlertOptions#ruleReload()}, so they change without a redeploy;
  * a failed reload keeps the rules it had and is retried at the next interval.
@@ -30,7 +34,9 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
     private final AlertOptions options;
 
     private transient ValueState<GatewayAlerts> state;
+    private transient ValueState<SensorSilence> silence;
     private transient ValueState<Long> nextTick;
+    private transient Counter refusedSamples;
     private transient RuleBook rules;
     private transient long reloadAt;
 
@@ -43,7 +49,10 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
     public void open(OpenContext openContext) throws StoreException {
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("gateway-alerts",
                 TypeInformation.of(GatewayAlerts.class)));
+        silence = getRuntimeContext().getState(new ValueStateDescriptor<>("sensor-silence",
+                TypeInformation.of(SensorSilence.class)));
         nextTick = getRuntimeContext().getState(new ValueStateDescriptor<>("next-tick", Long.class));
+        refusedSamples = getRuntimeContext().getMetricGroup().counter("sensorSilenceRefusedSamples");
         // The first load must succeed: a job that cannot read its rules should not pretend to alert.
         rules = load();
         reloadAt = System.currentTimeMillis() + options.ruleReload().toMillis();
@@ -70,6 +79,25 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
         }
         transitions.forEach(out::collect);
         state.update(alerts);
+        if (input.batch() != null) {
+            SensorSilence sensors = silence.value();
+            if (sensors == null) {
+                sensors = new SensorSilence();
+            }
+            long refusedBefore = sensors.refusedSamples();
+            sensors.onBatch(input.batch(), tenantRules).forEach(out::collect);
+            long refused = sensors.refusedSamples() - refusedBefore;
+            if (refused > 0) {
+                refusedSamples.inc(refused);
+                if (refusedBefore == 0) {
+                    LOG.warn("gateway {} names more machines or sensors than sensor_silent rules remember ({} machines,"
+                                    + " {} sensors); samples of further names are not watched (metric"
+                                    + " sensorSilenceRefusedSamples)", ctx.getCurrentKey(), SensorSilence.MAX_MACHINES,
+                            SensorSilence.MAX_SENSORS);
+                }
+            }
+            keep(sensors);
+        }
         if (nextTick.value() == null) {
             long at = now + options.tickInterval().toMillis();
             ctx.timerService().registerProcessingTimeTimer(at);
@@ -92,11 +120,25 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
         List<AlertRule> tenantRules = rules.rulesOf(tenant);
         alerts.onTick(tenantRules, gateway, now).forEach(out::collect);
         state.update(alerts);
+        SensorSilence sensors = silence.value();
+        if (sensors != null) {
+            sensors.onTick(tenantRules, gateway, now).forEach(out::collect);
+            keep(sensors);
+        }
         // Every gateway ever seen keeps ticking: silence is what a dead gateway produces, and a rule that
         // watches for it may be added long after the gateway's last message.
         long at = now + options.tickInterval().toMillis();
         ctx.timerService().registerProcessingTimeTimer(at);
         nextTick.update(at);
+    }
+
+    /** Gateways without sensor_silent rules keep no entry at all. */
+    private void keep(SensorSilence sensors) throws IOException {
+        if (sensors.isEmpty()) {
+            silence.clear();
+        } else {
+            silence.update(sensors);
+        }
     }
 
     private void reloadIfDue(long now) {

@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param severity     {@code info}, {@code warning} or {@code critical}
  * @param gateway      the gateway it applies to, or null for every gateway of the tenant
  * @param machine      the machine it applies to, or null for every machine
- * @param sensor       threshold rules: the sensor; otherwise ignored
+ * @param sensor       threshold rules: the sensor; anomaly and sensor_silent rules: the sensor, or null for
+ *                     every sensor; otherwise ignored
  * @param above        threshold and scrap rules: true when values above the trigger level are bad
  * @param triggerLevel threshold: the level; scrap: the probability limit; anomaly: the minimum score
  *                     (NaN: any anomaly the detector reports)
@@ -21,7 +22,8 @@ import java.util.Objects;
  *                     equal to the trigger level when there is none
  * @param holdMillis   how long the condition must last before an alert opens
  * @param clearHoldMillis how long the condition must be gone before the alert resolves
- * @param silenceMillis gateway_offline: how long without data counts as offline (0 for other kinds)
+ * @param silenceMillis gateway_offline: how long without data counts as offline; sensor_silent: how long (sample
+ *                      time) a sensor may send no good value while its machine reports (0 for other kinds)
  */
 public record AlertRule(String tenant, String ruleId, int version, RuleKind kind, String severity, String gateway,
                         String machine, String sensor, boolean above, double triggerLevel, double clearLevel,
@@ -54,6 +56,10 @@ public record AlertRule(String tenant, String ruleId, int version, RuleKind kind
         }
         if (kind == RuleKind.GATEWAY_OFFLINE && silenceMillis <= 0) {
             throw new IllegalArgumentException("a gateway_offline rule needs silence_s > 0.");
+        }
+        if (kind == RuleKind.SENSOR_SILENT && silenceMillis <= 0) {
+            throw new IllegalArgumentException("sensor_silent rule '" + ruleId + "' of tenant '" + tenant
+                    + "' needs silence_s > 0.");
         }
         if (Double.isNaN(clearLevel)) {
             clearLevel = triggerLevel;

@@ -26,6 +26,9 @@ import io.werkstrom.protocol.TelemetryBatch;
  * offline conditions run on the wall clock ({@code nowMillis}), because they end by the absence
  * of events, which only a clock can see; {@link #onTick} drives them.
  *
+ * <p>{@code sensor_silent} rules are evaluated by {@link SensorSilence}, in a keyed state entry of
+ * their own; this class ignores them.
+ *
  * <p>The rules passed in must be those of this gateway's tenant. Mutable, not thread-safe: one per
  * gateway in keyed state.
  */

@@ -11,6 +11,8 @@ public enum RuleKind {
     ANOMALY("anomaly", false),
     /** A predicted scrap probability above a limit. */
     SCRAP("scrap", false),
+    /** A sensor of a machine sent no good value for a while (sample time) while the machine's other samples went on. */
+    SENSOR_SILENT("sensor_silent", false),
     /** The gateway said {@code offline} (or its last will did), or sent nothing for a while. */
     GATEWAY_OFFLINE("gateway_offline", true),
     /** The gateway reported a {@code data_gap}: its spool dropped batches. */

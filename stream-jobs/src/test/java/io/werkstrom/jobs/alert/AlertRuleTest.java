@@ -17,6 +17,10 @@ class AlertRuleTest {
                 null, null, null, true, 1, 1, 0, 0, 0));
         assertMessage("clear_level", () -> Rules.threshold("t", "r", "s", 10, 12, 0, 0));
         assertMessage("silence_s", () -> Rules.offline("t", "r", 0, 0));
+        assertMessage("sensor_silent rule 'quiet' of tenant 't' needs silence_s > 0",
+                () -> Rules.sensorSilent("t", "quiet", null, null, 0, 0, 0));
+        assertEquals(RuleKind.SENSOR_SILENT, RuleKind.of("sensor_silent"));
+        assertFalse(RuleKind.SENSOR_SILENT.gatewayLevel());
         assertMessage("rule_id", () -> Rules.scrap("t", "bad\nid", 0.5));
         assertMessage("kind 'nope' is not one of", () -> RuleKind.of("nope"));
     }

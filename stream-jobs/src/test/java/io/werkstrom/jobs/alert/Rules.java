@@ -31,4 +31,10 @@ final class Rules {
         return new AlertRule(tenant, id, 1, RuleKind.DATA_GAP, "info", null, null, null, true, Double.NaN, Double.NaN,
                 0, quietMillis, 0);
     }
+
+    static AlertRule sensorSilent(String tenant, String id, String machine, String sensor, long silenceMillis,
+                                  long holdMillis, long clearHoldMillis) {
+        return new AlertRule(tenant, id, 1, RuleKind.SENSOR_SILENT, "warning", null, machine, sensor, true, Double.NaN,
+                Double.NaN, holdMillis, clearHoldMillis, silenceMillis);
+    }
 }

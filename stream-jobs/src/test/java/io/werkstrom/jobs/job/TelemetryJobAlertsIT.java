@@ -42,8 +42,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Alert rules in the running job (Flink MiniCluster, Mosquitto, PostgreSQL): rules that appear,
- * change and disappear in {@code alert_rules} while the job runs; threshold, gateway offline and
- * data gap alerts from telemetry, status and events topics; unreadable events as dead letters.
+ * change and disappear in {@code alert_rules} while the job runs; threshold, gateway offline, data gap
+ * and sensor silent alerts from telemetry, status and events topics; unreadable events as dead letters.
  */
 class TelemetryJobAlertsIT {
 
@@ -127,7 +127,7 @@ class TelemetryJobAlertsIT {
                 // Wait until the job has reloaded the rules: the next threshold alert needs the reload too.
                 sql(store, "INSERT INTO alert_rules (tenant, rule_id, version, kind, sensor, trigger_level)"
                         + " VALUES ('acme', 'hot', 3, 'threshold', 'temp', 80)");
-                publishUntil(publisher, codec, store, job, sequence, 99.0,
+                sequence = publishUntil(publisher, codec, store, job, sequence, 99.0,
                         "SELECT count(*) FROM alerts WHERE rule_id = 'hot' AND rule_version = 3 AND state = 'open'");
                 publisher.publish(Topics.status(GATEWAY), "offline".getBytes(StandardCharsets.UTF_8), 1, true);
                 publish(publisher, Topics.events(GATEWAY), ("{\"type\":\"data_gap\",\"from\":\"2026-11-28T10:00:00Z\","
@@ -141,6 +141,22 @@ class TelemetryJobAlertsIT {
                 publisher.publish(Topics.status(GATEWAY), "online".getBytes(StandardCharsets.UTF_8), 1, true);
                 awaitCount(store, "resolved offline alerts", 1, job, "SELECT count(*) FROM alerts"
                         + " WHERE rule_id = 'offline' AND state = 'resolved'");
+
+                // A sensor that stops while its machine goes on: sensor_silent opens on sample time. Until the job
+                // has the rule, vibration is good in every fifth batch (1.5 s apart, so silent for 1.2 s between);
+                // the clear hold of 2 s keeps those short returns from resolving the alert.
+                sql(store, "INSERT INTO alert_rules (tenant, rule_id, version, kind, machine, silence_s, clear_hold_s)"
+                        + " VALUES ('acme', 'quiet', 1, 'sensor_silent', 'press-2', 1, 2)");
+                sequence = publishMachineUntil(publisher, codec, store, job, sequence, i -> i % 5 == 0,
+                        "SELECT count(*) FROM alerts WHERE rule_id = 'quiet' AND kind = 'sensor_silent'"
+                                + " AND state = 'open' AND machine = 'press-2' AND sensor = 'vibration'"
+                                + " AND message LIKE 'sensor vibration of machine press-2 sent no good value for % s"
+                                + " while the machine reported'");
+                // Back for good: resolved once it has been back for the clear hold.
+                publishMachineUntil(publisher, codec, store, job, sequence, i -> true,
+                        "SELECT count(*) FROM alerts WHERE rule_id = 'quiet' AND state = 'resolved'");
+                assertEquals(1, count(store, "SELECT count(*) FROM alerts WHERE rule_id = 'quiet'"),
+                        "one sensor_silent alert, opened once");
 
                 assertEquals(count(store, "SELECT count(*) FROM alerts"), count(store,
                         "SELECT count(DISTINCT alert_id) FROM alert_history WHERE to_state = 'open' AND actor = 'rule-engine'"),
@@ -165,6 +181,31 @@ class TelemetryJobAlertsIT {
             long now = BatchValidator.micros(java.time.Instant.now());
             TelemetryBatch batch = TelemetryBatch.builder(GATEWAY.gateway(), sequence++)
                     .add(now, "press-1", "temp", value, Quality.GOOD).build();
+            publish(publisher, Topics.telemetry(GATEWAY), codec.encode(batch));
+            failIfEnded(job, "while waiting for: " + sql);
+            if (System.nanoTime() > deadline) {
+                fail("not within " + JobHarness.WAIT + ": " + sql);
+            }
+            TimeUnit.MILLISECONDS.sleep(300);
+        }
+        return sequence;
+    }
+
+    /**
+     * Publishes a batch of machine press-2 every 300 ms until {@code sql} counts 1: a good {@code temp}, and a
+     * {@code vibration} that is good in the batches {@code vibrationGood} accepts (by their index) and BAD in the
+     * others. Returns the next sequence.
+     */
+    private static long publishMachineUntil(MqttClient publisher, BatchCodec codec, StoreOptions store, JobClient job,
+                                            long sequence, java.util.function.IntPredicate vibrationGood, String sql)
+            throws Exception {
+        long deadline = System.nanoTime() + JobHarness.WAIT.toNanos();
+        for (int i = 0; count(store, sql) != 1; i++) {
+            long now = BatchValidator.micros(java.time.Instant.now());
+            boolean good = vibrationGood.test(i);
+            TelemetryBatch batch = TelemetryBatch.builder(GATEWAY.gateway(), sequence++)
+                    .add(now, "press-2", "temp", 20.0, Quality.GOOD)
+                    .add(now, "press-2", "vibration", good ? 1.5 : 0.0, good ? Quality.GOOD : Quality.BAD).build();
             publish(publisher, Topics.telemetry(GATEWAY), codec.encode(batch));
             failIfEnded(job, "while waiting for: " + sql);
             if (System.nanoTime() > deadline) {

@@ -1,6 +1,8 @@
 package io.werkstrom.jobs.storage;
 
 import io.werkstrom.analytics.detect.Anomaly;
+import io.werkstrom.jobs.alert.AlertStore;
+import io.werkstrom.jobs.alert.RuleBook;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
@@ -18,6 +20,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -308,6 +311,38 @@ abstract class TelemetryStoreContract {
                                 95.0, 4.0, 3.5, "ewma")),
                 rows("SELECT time, site, gateway, machine, sensor, value, score, threshold, detector FROM anomalies"
                         + " WHERE tenant = '" + source.tenant() + "' ORDER BY time"));
+    }
+
+    @Test
+    void sensorSilentRulesNeedASilenceAndTheJobReadsThem(TestInfo test) throws Exception {
+        String tenant = tenant(test);
+        String insert = "INSERT INTO alert_rules (tenant, rule_id, version, kind, machine, sensor, silence_s, hold_s)"
+                + " VALUES ('" + tenant + "', ";
+        execute(insert + "'quiet', 1, 'sensor_silent', 'press-1', 'vibration', 95, 5)");
+        execute(insert + "'quiet-all', 1, 'sensor_silent', null, null, 2.5, 0)");
+        execute(insert + "'offline', 1, 'gateway_offline', null, null, 60, 0)");
+        SQLException noSilence = assertThrows(SQLException.class,
+                () -> execute(insert + "'bad', 1, 'sensor_silent', null, null, null, 0)"));
+        assertTrue(noSilence.getMessage().contains("alert_rules_sensor_silent_silence_check"), noSilence.getMessage());
+        SQLException unknown = assertThrows(SQLException.class,
+                () -> execute(insert + "'bad', 1, 'sensor_dead', null, null, 5, 0)"));
+        assertTrue(unknown.getMessage().contains("alert_rules_kind_check"), unknown.getMessage());
+        assertEquals("1", query("SELECT count(*) FROM pg_constraint WHERE conrelid = 'alert_rules'::regclass"
+                + " AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%''data_gap''%'"), "one kind check");
+
+        RuleBook book;
+        try (AlertStore alerts = AlertStore.open(options(), "rules")) {
+            book = alerts.loadRules();
+        }
+        assertEquals(List.of(
+                        List.of("offline", "GATEWAY_OFFLINE", "null", "null", 60_000L, 0L),
+                        List.of("quiet", "SENSOR_SILENT", "press-1", "vibration", 95_000L, 5_000L),
+                        List.of("quiet-all", "SENSOR_SILENT", "null", "null", 2_500L, 0L)),
+                book.rulesOf(tenant).stream()
+                        .map(r -> List.<Object>of(r.ruleId(), r.kind().name(), String.valueOf(r.machine()),
+                                String.valueOf(r.sensor()), r.silenceMillis(), r.holdMillis()))
+                        .sorted(Comparator.comparing(r -> (String) r.get(0)))
+                        .toList());
     }
 
     // ---- helpers shared with the flavour-specific tests ----
