@@ -57,6 +57,7 @@ public final class ModelRegistry<M> implements AutoCloseable {
     private final String name;
     private final Function<byte[], M> read;
     private final long refreshNanos;
+    private final int readTimeoutMillis;
     private final LongSupplier clock;
     private final Map<String, TenantModels<M>> tenants = new HashMap<>();
     private Connection connection;
@@ -82,6 +83,13 @@ public final class ModelRegistry<M> implements AutoCloseable {
      *             one it cannot read, which is then skipped for the version before it
      */
     ModelRegistry(StoreOptions store, String name, Function<byte[], M> read, Duration refresh, LongSupplier clock) {
+        this(store, name, read, refresh, clock, READ_TIMEOUT);
+    }
+
+    /** @param readTimeout how long a read may wait for the database before it fails */
+    ModelRegistry(StoreOptions store, String name, Function<byte[], M> read, Duration refresh, LongSupplier clock,
+                  Duration readTimeout) {
+        this.readTimeoutMillis = Math.toIntExact(readTimeout.toMillis());
         this.store = store;
         this.name = name;
         this.read = read;
@@ -155,7 +163,7 @@ public final class ModelRegistry<M> implements AutoCloseable {
             connection = ModelCatalog.connect(store);
             connection.setAutoCommit(true);
             // The registry reads on the operator's thread: a stalled database must not hold it forever.
-            connection.setNetworkTimeout(Runnable::run, (int) READ_TIMEOUT.toMillis());
+            connection.setNetworkTimeout(Runnable::run, readTimeoutMillis);
         }
         return connection;
     }

@@ -176,19 +176,8 @@ class TelemetryJobAlertsIT {
     /** Publishes a batch of gw-1 with {@code value} every 300 ms until {@code sql} counts 1; returns the next sequence. */
     private static long publishUntil(MqttClient publisher, BatchCodec codec, StoreOptions store, JobClient job,
                                      long sequence, double value, String sql) throws Exception {
-        long deadline = System.nanoTime() + JobHarness.WAIT.toNanos();
-        while (count(store, sql) != 1) {
-            long now = BatchValidator.micros(java.time.Instant.now());
-            TelemetryBatch batch = TelemetryBatch.builder(GATEWAY.gateway(), sequence++)
-                    .add(now, "press-1", "temp", value, Quality.GOOD).build();
-            publish(publisher, Topics.telemetry(GATEWAY), codec.encode(batch));
-            failIfEnded(job, "while waiting for: " + sql);
-            if (System.nanoTime() > deadline) {
-                fail("not within " + JobHarness.WAIT + ": " + sql);
-            }
-            TimeUnit.MILLISECONDS.sleep(300);
-        }
-        return sequence;
+        return publishEach(publisher, codec, store, job, sequence, sql,
+                (b, i, now) -> b.add(now, "press-1", "temp", value, Quality.GOOD));
     }
 
     /**
@@ -199,14 +188,29 @@ class TelemetryJobAlertsIT {
     private static long publishMachineUntil(MqttClient publisher, BatchCodec codec, StoreOptions store, JobClient job,
                                             long sequence, java.util.function.IntPredicate vibrationGood, String sql)
             throws Exception {
+        return publishEach(publisher, codec, store, job, sequence, sql, (b, i, now) -> {
+            boolean good = vibrationGood.test(i);
+            b.add(now, "press-2", "temp", 20.0, Quality.GOOD)
+                    .add(now, "press-2", "vibration", good ? 1.5 : 0.0, good ? Quality.GOOD : Quality.BAD);
+        });
+    }
+
+    /** The samples of the {@code index}-th batch of a loop, stamped {@code nowMicros}. */
+    private interface Samples {
+        void add(TelemetryBatch.Builder batch, int index, long nowMicros);
+    }
+
+    /**
+     * Publishes a batch of gw-1 holding {@code samples} every 300 ms until {@code sql} counts 1; returns the
+     * next sequence.
+     */
+    private static long publishEach(MqttClient publisher, BatchCodec codec, StoreOptions store, JobClient job,
+                                    long sequence, String sql, Samples samples) throws Exception {
         long deadline = System.nanoTime() + JobHarness.WAIT.toNanos();
         for (int i = 0; count(store, sql) != 1; i++) {
-            long now = BatchValidator.micros(java.time.Instant.now());
-            boolean good = vibrationGood.test(i);
-            TelemetryBatch batch = TelemetryBatch.builder(GATEWAY.gateway(), sequence++)
-                    .add(now, "press-2", "temp", 20.0, Quality.GOOD)
-                    .add(now, "press-2", "vibration", good ? 1.5 : 0.0, good ? Quality.GOOD : Quality.BAD).build();
-            publish(publisher, Topics.telemetry(GATEWAY), codec.encode(batch));
+            TelemetryBatch.Builder batch = TelemetryBatch.builder(GATEWAY.gateway(), sequence++);
+            samples.add(batch, i, BatchValidator.micros(java.time.Instant.now()));
+            publish(publisher, Topics.telemetry(GATEWAY), codec.encode(batch.build()));
             failIfEnded(job, "while waiting for: " + sql);
             if (System.nanoTime() > deadline) {
                 fail("not within " + JobHarness.WAIT + ": " + sql);

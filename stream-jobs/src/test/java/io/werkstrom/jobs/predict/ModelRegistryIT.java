@@ -2,6 +2,7 @@ package io.werkstrom.jobs.predict;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
@@ -100,6 +101,27 @@ class ModelRegistryIT {
             } finally {
                 server.restart();
             }
+        }
+    }
+
+    @Test
+    void aStalledReadGivesUpAfterTheReadTimeoutAndTheNextRefreshReadsAgain() throws Exception {
+        AtomicLong clock = new AtomicLong();
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             ModelRegistry<PartQualityModel> registry = new ModelRegistry<>(store, ModelRegistry.PART_SCRAP,
+                     PartQualityModel::fromBytes, Duration.ofSeconds(60), clock::get, Duration.ofSeconds(1))) {
+            db.setAutoCommit(false);
+            try (Statement s = db.createStatement()) {
+                // The database holds the read: the table is locked until this transaction ends.
+                s.execute("LOCK TABLE models IN ACCESS EXCLUSIVE MODE");
+                boolean known = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> registry.known("t6"),
+                        "the read must give up after its timeout rather than hold the operator's thread");
+                assertFalse(known, "the read failed, so the models are not known");
+            } finally {
+                db.rollback();
+            }
+            clock.addAndGet(Duration.ofSeconds(61).toNanos());
+            assertTrue(registry.known("t6"), "the next refresh reads on a new connection");
         }
     }
 
