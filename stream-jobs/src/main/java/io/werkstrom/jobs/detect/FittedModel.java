@@ -1,6 +1,10 @@
 package io.werkstrom.jobs.detect;
 
+import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.werkstrom.analytics.detect.MsetDetector;
 import io.werkstrom.analytics.detect.MsetOptions;
@@ -10,15 +14,24 @@ import io.werkstrom.analytics.kernel.KernelBackend;
 
 /**
  * A machine's fitted multivariate model with the training rows it was fitted on (kept to name the
- * sensor behind an anomaly). Immutable; thread-safe.
+ * sensor behind an anomaly, and to fit the model without a sensor, {@link #without}). Immutable
+ * but for the cache of those reduced models; thread-safe.
  */
 final class FittedModel {
+
+    /**
+     * How many reduced models ({@link #without}) a model keeps: enough for the few sensors that die
+     * or pause on a fleet's machines; a state missing yet other combinations is not scored.
+     */
+    static final int MAX_REDUCED = 16;
 
     final MultivariateOptions.Method method;
     final MsetDetector mset;
     final PcaDetector pca;
     final double[][] rows;
     final double[] scale;
+    /** Reduced models by the columns they keep; empty where the rows gave none. */
+    private final Map<BitSet, Optional<FittedModel>> reduced = new ConcurrentHashMap<>();
 
     private FittedModel(MultivariateOptions.Method method, MsetDetector mset, PcaDetector pca, double[][] rows) {
         this.method = method;
@@ -43,6 +56,47 @@ final class FittedModel {
 
     int sensors() {
         return rows[0].length;
+    }
+
+    /**
+     * This model without the columns {@code present} lacks: the same method fitted on the same
+     * training rows without those columns, so that a state missing a sensor (one that died, or
+     * paused) is still judged against the normal operation this model learned, on the sensors it
+     * holds. Kept once fitted. Null when fewer than 2 columns remain, the rows give no model of
+     * them, or {@link #MAX_REDUCED} other reductions are kept already.
+     */
+    FittedModel without(BitSet present) {
+        if (present.cardinality() < 2) {
+            return null;
+        }
+        Optional<FittedModel> known = reduced.get(present);
+        if (known != null) {
+            return known.orElse(null);
+        }
+        if (reduced.size() >= MAX_REDUCED) {
+            return null;
+        }
+        double[][] kept = new double[rows.length][];
+        for (int r = 0; r < rows.length; r++) {
+            kept[r] = keep(rows[r], present);
+        }
+        FittedModel model;
+        try {
+            model = fit(method, kept);
+        } catch (IllegalArgumentException e) {
+            model = null;
+        }
+        reduced.putIfAbsent((BitSet) present.clone(), Optional.ofNullable(model));
+        return model;
+    }
+
+    /** The values of {@code row} in the columns {@code present} holds, in column order. */
+    static double[] keep(double[] row, BitSet present) {
+        double[] kept = new double[present.cardinality()];
+        for (int c = present.nextSetBit(0), k = 0; c >= 0; c = present.nextSetBit(c + 1), k++) {
+            kept[k] = row[c];
+        }
+        return kept;
     }
 
     /** Threshold-normalised scores of {@code states} (above 1 is beyond training), by {@code backend}. */

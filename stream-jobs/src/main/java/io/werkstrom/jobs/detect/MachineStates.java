@@ -22,16 +22,15 @@ import java.util.TreeMap;
  *
  * <p>The fitted model is not part of the state: it is a deterministic function of the training
  * window and the model's sensors, so {@link MultivariateScorer} fits it again after a restore; a
- * fleet model is kept by its id and looked up again; a fallback model is fitted again from its
- * states. The stable form ({@link #snapshot()}, versioned) thus holds plain numbers and names only.
- * Version 2 added the pending states, version 3 the fleet model's id, version 4 the fallback model
- * and the states no model could score; versions 1 to 3 are still read.
+ * fleet model is kept by its id and looked up again. The stable form ({@link #snapshot()},
+ * versioned) thus holds plain numbers and names only. Version 2 added the pending states, version 3
+ * the fleet model's id; versions 1 and 2 are still read.
  *
  * <p>Not thread-safe; owned by one keyed operator.
  */
 public final class MachineStates {
 
-    private static final int VERSION = 4;
+    private static final int VERSION = 3;
     static final long NONE = Long.MIN_VALUE;
 
     private final Map<String, Machine> machines = new TreeMap<>();
@@ -90,22 +89,6 @@ public final class MachineStates {
         return m == null ? null : m.fleetModelId;
     }
 
-    /**
-     * The sensors of {@code machine}'s fallback model (fitted when its model's sensors stopped
-     * reporting), or an empty list when it has none.
-     */
-    public List<String> fallbackSensors(String machine) {
-        Machine m = machines.get(machine);
-        if (m == null || m.fallbackSensors == null) {
-            return List.of();
-        }
-        List<String> names = new ArrayList<>();
-        for (int s : m.fallbackSensors) {
-            names.add(m.sensors.get(s));
-        }
-        return names;
-    }
-
     /** The number of {@code machine}'s complete states waiting for a scoring call that succeeds. */
     public int pendingStates(String machine) {
         Machine m = machines.get(machine);
@@ -113,13 +96,10 @@ public final class MachineStates {
     }
 
     /**
-     * A complete state of a modelled machine: its bucket's start, its values in model column order,
-     * and whether they are the fallback model's columns rather than the model's.
+     * A state of a modelled machine waiting to be scored: its bucket's start and its values in model
+     * column order, NaN for a sensor it lacks (it is then scored against the model without it).
      */
-    record Pending(long micros, double[] values, boolean fallback) {
-        Pending(long micros, double[] values) {
-            this(micros, values, false);
-        }
+    record Pending(long micros, double[] values) {
     }
 
     /**
@@ -162,22 +142,8 @@ public final class MachineStates {
         transient MultivariateScorer.FleetModelInForce fleetModel;
         /** The machine's columns of the fleet model's sensors; not serialised. */
         transient int[] fleetColumns;
-        /**
-         * Columns of the fallback model, null when there is none: a model of the machine's own, fitted
-         * on the states its model (own or fleet) could not score for a missing sensor, and used for
-         * the states that lack one of the model's sensors but hold all of its own.
-         */
-        int[] fallbackSensors;
-        /** The complete states the fallback model was fitted on (its columns only). */
-        final List<double[]> fallbackTraining = new ArrayList<>();
-        /** The fallback model, rebuilt from {@link #fallbackTraining} after a restore; not serialised. */
-        transient FittedModel fallbackModel;
-        /**
-         * The latest states in a row that neither the model nor the fallback model could score, each
-         * as {@link #training}'s rows; a fallback model is fitted on them once there are a training
-         * window's worth.
-         */
-        final List<double[]> unscored = new ArrayList<>();
+        /** States in a row lacking one of the model's sensors, up to the latest; not serialised. */
+        transient int incompleteRun;
 
         /**
          * Takes a good sample of {@code sensor} at {@code micros}: returns {@link #LATE} when it is
@@ -244,7 +210,13 @@ public final class MachineStates {
                     out.writeLong(m.lastMicros[s]);
                 }
                 out.writeLong(m.openBucket);
-                writeRows(out, m.training);
+                out.writeInt(m.training.size());
+                for (double[] row : m.training) {
+                    out.writeInt(row.length);
+                    for (double v : row) {
+                        out.writeDouble(v);
+                    }
+                }
                 out.writeInt(m.modelSensors == null ? -1 : m.modelSensors.length);
                 if (m.modelSensors != null) {
                     for (int s : m.modelSensors) {
@@ -257,18 +229,9 @@ public final class MachineStates {
                 if (m.fleetModelId != null) {
                     out.writeUTF(m.fleetModelId);
                 }
-                out.writeInt(m.fallbackSensors == null ? -1 : m.fallbackSensors.length);
-                if (m.fallbackSensors != null) {
-                    for (int s : m.fallbackSensors) {
-                        out.writeInt(s);
-                    }
-                }
-                writeRows(out, m.fallbackTraining);
-                writeRows(out, m.unscored);
                 out.writeInt(m.pending.size());
                 for (Pending p : m.pending) {
                     out.writeLong(p.micros());
-                    out.writeBoolean(p.fallback());
                     out.writeInt(p.values().length);
                     for (double v : p.values()) {
                         out.writeDouble(v);
@@ -281,38 +244,9 @@ public final class MachineStates {
         return bytes.toByteArray();
     }
 
-    private static void writeRows(DataOutputStream out, List<double[]> rows) throws IOException {
-        out.writeInt(rows.size());
-        for (double[] row : rows) {
-            out.writeInt(row.length);
-            for (double v : row) {
-                out.writeDouble(v);
-            }
-        }
-    }
-
     /**
-     * Reads {@code what}'s rows as {@link #writeRows} wrote them into {@code rows}, each of at most
-     * {@code maxWidth} values, or exactly {@code width} when that is not negative.
-     */
-    private static void readRows(DataInputStream in, List<double[]> rows, int maxWidth, int width, String what)
-            throws IOException {
-        int count = count(in.readInt(), what);
-        for (int r = 0; r < count; r++) {
-            double[] row = new double[count(in.readInt(), what + " values")];
-            if (row.length > maxWidth || width >= 0 && row.length != width) {
-                throw new IllegalArgumentException("a state of the " + what + " does not match its machine.");
-            }
-            for (int s = 0; s < row.length; s++) {
-                row[s] = in.readDouble();
-            }
-            rows.add(row);
-        }
-    }
-
-    /**
-     * Reads {@link #snapshot()}'s form, of this version, version 3 (no fallback model), version 2
-     * (no fleet model either) or version 1 (no pending states either).
+     * Reads {@link #snapshot()}'s form, of this version, version 2 (no fleet model) or version 1
+     * (no pending states either).
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
      */
@@ -334,45 +268,47 @@ public final class MachineStates {
                     m.lastMicros[s] = in.readLong();
                 }
                 m.openBucket = in.readLong();
-                readRows(in, m.training, sensorCount, -1, "training window");
-                m.modelSensors = readColumns(in, sensorCount);
+                int rows = count(in.readInt(), "training states");
+                for (int r = 0; r < rows; r++) {
+                    double[] row = new double[count(in.readInt(), "training values")];
+                    if (row.length > sensorCount) {
+                        throw new IllegalArgumentException("a training state has more values than sensors.");
+                    }
+                    for (int s = 0; s < row.length; s++) {
+                        row[s] = in.readDouble();
+                    }
+                    m.training.add(row);
+                }
+                int modelCount = in.readInt();
+                if (modelCount >= 0) {
+                    m.modelSensors = new int[modelCount];
+                    for (int s = 0; s < modelCount; s++) {
+                        m.modelSensors[s] = in.readInt();
+                        if (m.modelSensors[s] < 0 || m.modelSensors[s] >= sensorCount) {
+                            throw new IllegalArgumentException("a model sensor index is out of range.");
+                        }
+                    }
+                }
                 m.lastAnomalyMicros = in.readLong();
                 m.anomalousRun = count(in.readInt(), "anomalous states in a row");
                 m.fleetModelId = version >= 3 && in.readBoolean() ? in.readUTF() : null;
                 if (m.fleetModelId != null && m.modelSensors != null) {
                     throw new IllegalArgumentException("a machine has both a fleet model and its own.");
                 }
-                if (version >= 4) {
-                    m.fallbackSensors = readColumns(in, sensorCount);
-                    if (m.fallbackSensors != null && m.fleetModelId == null && m.modelSensors == null) {
-                        throw new IllegalArgumentException("a machine has a fallback model but no model.");
-                    }
-                    readRows(in, m.fallbackTraining, sensorCount,
-                            m.fallbackSensors == null ? 0 : m.fallbackSensors.length, "fallback training");
-                    readRows(in, m.unscored, sensorCount, -1, "unscored states");
-                }
                 int pendingCount = version >= 2 ? count(in.readInt(), "pending states") : 0;
-                int primaryWidth = -1;
                 for (int p = 0; p < pendingCount; p++) {
                     long micros = in.readLong();
-                    boolean fallback = version >= 4 && in.readBoolean();
                     double[] values = new double[count(in.readInt(), "pending values")];
-                    boolean fits;
-                    if (fallback) {
-                        fits = m.fallbackSensors != null && values.length == m.fallbackSensors.length;
-                    } else if (m.fleetModelId != null) {
-                        fits = values.length >= 2 && (primaryWidth < 0 || values.length == primaryWidth);
-                        primaryWidth = values.length;
-                    } else {
-                        fits = m.modelSensors != null && values.length == m.modelSensors.length;
-                    }
+                    boolean fits = m.fleetModelId != null
+                            ? values.length >= 2 && (p == 0 || values.length == m.pending.get(0).values().length)
+                            : m.modelSensors != null && values.length == m.modelSensors.length;
                     if (!fits) {
                         throw new IllegalArgumentException("a pending state does not match its machine's model.");
                     }
                     for (int k = 0; k < values.length; k++) {
                         values[k] = in.readDouble();
                     }
-                    m.pending.add(new Pending(micros, values, fallback));
+                    m.pending.add(new Pending(micros, values));
                 }
             }
             if (in.available() > 0) {
@@ -384,22 +320,6 @@ public final class MachineStates {
         return states;
     }
 
-    /** Model columns as {@link #snapshot()} wrote them, null for none, each checked against {@code sensorCount}. */
-    private static int[] readColumns(DataInputStream in, int sensorCount) throws IOException {
-        int count = in.readInt();
-        if (count < 0) {
-            return null;
-        }
-        int[] columns = new int[count(count, "model sensors")];
-        for (int s = 0; s < count; s++) {
-            columns[s] = in.readInt();
-            if (columns[s] < 0 || columns[s] >= sensorCount) {
-                throw new IllegalArgumentException("a model sensor index is out of range.");
-            }
-        }
-        return columns;
-    }
-
     /** A deep copy; the fitted models and fleet models, immutable, are shared. */
     public MachineStates copy() {
         MachineStates copy = fromSnapshot(snapshot());
@@ -408,7 +328,6 @@ public final class MachineStates {
             copied.model = entry.getValue().model;
             copied.fleetModel = entry.getValue().fleetModel;
             copied.fleetColumns = entry.getValue().fleetColumns;
-            copied.fallbackModel = entry.getValue().fallbackModel;
         }
         return copy;
     }

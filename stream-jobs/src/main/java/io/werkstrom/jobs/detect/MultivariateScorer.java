@@ -2,6 +2,7 @@ package io.werkstrom.jobs.detect;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -56,26 +57,23 @@ import org.slf4j.LoggerFactory;
  * database is unreachable as the job restarts), a machine scored against one keeps it and its
  * pending states, and its new states are counted but not scored.
  *
- * <p><b>Fallback models.</b> A state missing one of its model's sensors (own or fleet) cannot be
- * scored by that model. When a machine's states have lacked one for
- * {@link MultivariateOptions#trainingStates()} states in a row (a sensor that died, or stopped reporting), the machine fits a fallback model of
- * its own on those states, choosing its sensors as a training window does, so it goes on being
- * watched on the sensors that still report; this is logged once per machine. From then on a state
- * holding every sensor of the model is scored against the model, one lacking one of them but
- * holding the fallback's against the fallback. A fallback model is replaced when a later window of
- * states that neither can score gives one, and dropped when the model it stands in for changes (a
- * new fleet model version, or none). A window that gives no fallback model (too few sensors left)
- * leaves the machine unscored until its states are complete again, and the next window tries again.
+ * <p><b>Missing sensors.</b> A state missing some of its model's sensors (own or fleet: a sensor
+ * that died, or paused longer than the carry-forward) is scored against the model without them
+ * ({@link FittedModel#without}): the same method fitted on the same training states, those sensors
+ * left out, so the machine stays watched on the sensors it still has, against the normal operation
+ * its model learned, from its first such state (counted as reduced). A state holding fewer than 2
+ * of the model's sensors, or lacking a combination no reduced model can be fitted for, is not
+ * scored (counted as incomplete). A machine whose states lack a model sensor for as many states in
+ * a row as a training window is logged once.
  *
- * <p><b>Scoring.</b> A state that no model of its machine can score is not scored (counted). The
- * complete states of all machines with the same sensor count are scored in one kernel call, each
- * row against its machine's model ({@link MsetDetector.Fleet}, {@link PcaDetector.Fleet}). A state
- * scoring above 1 (beyond the {@code limitQuantile} of the training scores) is anomalous; the
- * {@link MultivariateOptions#confirmStates()}-th anomalous state in a row of a machine is reported
- * as an anomaly at its bucket's start, unless the machine reported one less than
- * {@link MultivariateOptions#repeatAfter()} before. Its sensor is the one most to blame
- * ({@link FittedModel#blame}), its value that sensor's. A machine's run of anomalous states goes
- * on across its model and its fallback model: both score on the same scale, limit 1.
+ * <p><b>Scoring.</b> The states of all machines with the same sensor count are scored in one
+ * kernel call, each row against its machine's model or reduced model ({@link MsetDetector.Fleet},
+ * {@link PcaDetector.Fleet}). A state scoring above 1 (beyond the {@code limitQuantile} of the
+ * training scores) is anomalous; the {@link MultivariateOptions#confirmStates()}-th anomalous
+ * state in a row of a machine is reported as an anomaly at its bucket's start, unless the machine
+ * reported one less than {@link MultivariateOptions#repeatAfter()} before. Its sensor is the one
+ * most to blame ({@link FittedModel#blame}), its value that sensor's. A reduced model's scores are
+ * on the same scale (1 is its own limit), so a run of anomalous states goes on across the two.
  *
  * <p><b>Caps.</b> A gateway's detector keeps at most {@link MultivariateOptions#maxMachines()}
  * machines and a machine at most {@link MultivariateOptions#maxSensors()} sensors, so that a
@@ -136,11 +134,11 @@ public final class MultivariateScorer {
      *
      * @param anomalies        the anomalies to report, in time order
      * @param statesScored     states scored, those left pending by earlier failed calls included
-     * @param incompleteStates states of modelled machines not scored for a missing sensor (of the
-     *                         model, and of the fallback model if there is one)
+     * @param incompleteStates states of modelled machines not scored for missing sensors (fewer than
+     *                         2 of the model's left, or no reduced model for them)
+     * @param reducedStates    states taken for scoring against their model without the sensors they
+     *                         lacked
      * @param modelsFitted     machines whose model was fitted (or fitted again after a restore)
-     * @param fallbacksFitted  fallback models fitted for machines whose model's sensors stopped
-     *                         reporting
      * @param tooFewSensors    training windows that ended without a model for lack of sensors
      * @param fitFailures      training windows that the detector refused (e.g. a singular memory)
      * @param lateSamples      samples older than their machine's bucket being assembled
@@ -159,8 +157,8 @@ public final class MultivariateScorer {
      *                         models are not known ({@link FleetModels#known()}): not scored
      * @param scoringFailure   why scoring failed, or null when it did not (or had nothing to score)
      */
-    public record Outcome(List<Anomaly> anomalies, int statesScored, int incompleteStates, int modelsFitted,
-                          int fallbacksFitted, int tooFewSensors, int fitFailures, int lateSamples, int kernelCalls,
+    public record Outcome(List<Anomaly> anomalies, int statesScored, int incompleteStates, int reducedStates,
+                          int modelsFitted, int tooFewSensors, int fitFailures, int lateSamples, int kernelCalls,
                           int machinesRefused, int sensorsRefused, int statesPending, int statesDropped,
                           int statesWithoutModel, RuntimeException scoringFailure) {
     }
@@ -203,11 +201,12 @@ public final class MultivariateScorer {
     }
 
     /**
-     * A complete state waiting to be scored, with its machine and the model it is scored against
-     * (the machine's fallback model when {@code fallback}).
+     * A state waiting to be scored, with its machine and the model it is scored against: the
+     * machine's model, or that model without the sensors the state lacked, whose columns of the
+     * machine's model {@code columns} then names (null: all of them).
      */
     private record Pending(String machine, MachineStates.Machine state, FittedModel model, long micros,
-                           double[] values, boolean fallback) {
+                           double[] values, int[] columns) {
     }
 
     /** {@link #score(TelemetryBatch, MachineStates, FleetModels)} without fleet models. */
@@ -258,7 +257,7 @@ public final class MultivariateScorer {
             }
         }
         List<Anomaly> anomalies = scorePending(states, fleetModels, known, counts);
-        return new Outcome(anomalies, counts.scored, counts.incomplete, counts.fitted, counts.fallbacks, counts.tooFew,
+        return new Outcome(anomalies, counts.scored, counts.incomplete, counts.reduced, counts.fitted, counts.tooFew,
                 counts.fitFailures, counts.late, counts.calls, counts.machinesRefused, counts.sensorsRefused,
                 counts.pending, counts.dropped, counts.withoutModel, counts.failure);
     }
@@ -266,8 +265,8 @@ public final class MultivariateScorer {
     private static final class Counts {
         int scored;
         int incomplete;
+        int reduced;
         int fitted;
-        int fallbacks;
         int tooFew;
         int fitFailures;
         int late;
@@ -312,32 +311,22 @@ public final class MultivariateScorer {
     }
 
     /**
-     * Logs, once per machine, that its model could not score a training window's worth of states in
-     * a row for lack of {@code lacking}, and whether a fallback model took over: a sensor that died
-     * or stopped reporting is otherwise seen in counters only, which do not say whose.
+     * Logs, once per machine, that its states have lacked {@code lacking} of its model for as many
+     * states in a row as a training window: a sensor that died or stopped reporting, which counters
+     * alone would not say of whom.
      */
-    private void modelSensorsLost(String gateway, String machine, MachineStates.Machine state, String lacking) {
-        // Once without a fallback model and once with one: a later window may give one.
-        String key = gateway + '\n' + machine + (state.fallbackSensors == null ? "\nunscored" : "\nfallback");
+    private void sensorsLost(String gateway, String machine, String model, List<String> lacking, boolean scored) {
+        String key = gateway + '\n' + machine + "\nlacking";
         if (loggedRefusals.size() >= MAX_LOGGED_REFUSALS || !loggedRefusals.add(key)) {
             return;
         }
-        String model = state.fleetModelId != null ? "fleet model " + state.fleetModelId : "its own model";
-        String then = state.fallbackSensors != null
-                ? "it is scored against a fallback model of its own over " + names(state, state.fallbackSensors)
-                        + " fitted on those states, while its states lack a sensor of " + model
-                : "its other sensors gave no model of their own; its states are not scored"
-                        + " (multivariateIncompleteStates) until they are complete again";
-        warnings.accept("Multivariate detector: machine " + machine + " of gateway " + gateway + " had "
-                + options.trainingStates() + " states in a row without " + lacking + " of " + model + "; " + then);
-    }
-
-    private static List<String> names(MachineStates.Machine machine, int[] columns) {
-        List<String> names = new ArrayList<>();
-        for (int s : columns) {
-            names.add(machine.sensors.get(s));
-        }
-        return names;
+        String then = scored
+                ? "they are scored against the model without " + (lacking.size() == 1 ? "it" : "them")
+                : "too few of its sensors remain to score them (multivariateIncompleteStates) until they are"
+                        + " complete again";
+        warnings.accept("Multivariate detector: machine " + machine + " of gateway " + gateway + " has had "
+                + options.trainingStates() + " states in a row without " + String.join(", ", lacking) + " of "
+                + model + "; " + then);
     }
 
     /** Row indices per machine, each machine's rows in time order (a batch arrives grouped by series). */
@@ -353,8 +342,7 @@ public final class MultivariateScorer {
 
     /**
      * Takes a machine's closed bucket: pending scoring against the fleet model when one covers the
-     * machine, else training, or pending scoring against its own model; pending scoring against the
-     * fallback model when the state lacks one of the model's sensors but holds the fallback's.
+     * machine, else training, or pending scoring against its own model.
      */
     private void close(String gateway, String name, MachineStates.Machine machine, MachineStates.Closed closed,
                        FleetModelInForce candidate, boolean known, Counts counts) {
@@ -366,67 +354,78 @@ public final class MultivariateScorer {
         }
         int[] columns = candidate == null ? null : fleetColumns(machine, candidate);
         useFleetModel(machine, columns == null ? null : candidate, columns, counts);
-        int[] modelColumns = columns != null ? columns : machine.modelSensors;
-        if (modelColumns == null) {
+        if (columns != null) {
+            take(gateway, name, machine, start, select(state, columns), machine.fleetModel.model().fitted(),
+                    "fleet model " + machine.fleetModel.id(), candidate.model().sensors(), counts);
+            return;
+        }
+        if (machine.modelSensors == null) {
             machine.training.add(state);
             if (machine.training.size() >= options.trainingStates()) {
                 train(machine, counts);
             }
             return;
         }
-        double[] values = select(state, modelColumns);
-        if (values != null) {
-            machine.unscored.clear();
-            machine.pending.add(new MachineStates.Pending(start, values, false));
-            return;
+        List<String> sensors = new ArrayList<>();
+        for (int s : machine.modelSensors) {
+            sensors.add(machine.sensors.get(s));
         }
-        double[] fallback = machine.fallbackSensors == null ? null : select(state, machine.fallbackSensors);
-        if (fallback != null) {
-            machine.unscored.clear();
-            machine.pending.add(new MachineStates.Pending(start, fallback, true));
-            return;
-        }
-        counts.incomplete++;
-        machine.unscored.add(state);
-        if (machine.unscored.size() >= options.trainingStates()) {
-            List<String> lacking = new ArrayList<>();
-            for (int s : modelColumns) {
-                if (s >= state.length || Double.isNaN(state[s])) {
-                    lacking.add(machine.sensors.get(s));
-                }
-            }
-            fitFallback(machine, counts);
-            modelSensorsLost(gateway, name, machine, String.join(", ", lacking));
-        }
+        take(gateway, name, machine, start, select(state, machine.modelSensors), machine.model, "its own model",
+                sensors, counts);
     }
 
-    /** {@code state}'s values of {@code columns}, or null when one of them is missing. */
+    /** {@code state}'s values of {@code columns}, NaN where it has none. */
     private static double[] select(double[] state, int[] columns) {
         double[] values = new double[columns.length];
         for (int k = 0; k < values.length; k++) {
             values[k] = columns[k] < state.length ? state[columns[k]] : Double.NaN;
-            if (Double.isNaN(values[k])) {
-                return null;
-            }
         }
         return values;
     }
 
-    /** Why a window gave no model. */
-    private enum Refusal { TOO_FEW_SENSORS, TOO_FEW_COMPLETE, FIT_FAILED }
-
-    /** A window's model: its columns, the complete rows it was fitted on, itself; or why there is none. */
-    private record Fit(int[] sensors, double[][] rows, FittedModel model, Refusal refusal) {
-        static Fit refused(Refusal refusal) {
-            return new Fit(null, null, null, refusal);
+    /** The columns of {@code values} that hold a value. */
+    private static BitSet present(double[] values) {
+        BitSet present = new BitSet(values.length);
+        for (int k = 0; k < values.length; k++) {
+            if (!Double.isNaN(values[k])) {
+                present.set(k);
+            }
         }
+        return present;
     }
 
     /**
-     * The model of {@code window}: its sensors are those present in at least half of the states and
-     * not constant, fitted on the states holding all of them, which must be at least half.
+     * Takes a state ({@code values} of {@code model}'s sensors, named {@code sensors}) for scoring:
+     * complete, or lacking sensors that the model can do without ({@link FittedModel#without}); else
+     * counts it as incomplete.
      */
-    private Fit fit(List<double[]> window, int columns) {
+    private void take(String gateway, String name, MachineStates.Machine machine, long start, double[] values,
+                      FittedModel model, String modelName, List<String> sensors, Counts counts) {
+        BitSet present = present(values);
+        if (present.cardinality() == values.length) {
+            machine.incompleteRun = 0;
+            machine.pending.add(new MachineStates.Pending(start, values));
+            return;
+        }
+        boolean scorable = model != null && model.without(present) != null;
+        if (++machine.incompleteRun == options.trainingStates()) {
+            List<String> lacking = new ArrayList<>();
+            for (int k = present.nextClearBit(0); k < values.length; k = present.nextClearBit(k + 1)) {
+                lacking.add(sensors.get(k));
+            }
+            sensorsLost(gateway, name, modelName, lacking, scorable);
+        }
+        if (!scorable) {
+            counts.incomplete++;
+            return;
+        }
+        counts.reduced++;
+        machine.pending.add(new MachineStates.Pending(start, values));
+    }
+
+    private void train(MachineStates.Machine machine, Counts counts) {
+        List<double[]> window = machine.training;
+        int columns = machine.sensors.size();
         List<Integer> chosen = new ArrayList<>();
         for (int s = 0; s < columns; s++) {
             int present = 0;
@@ -445,68 +444,34 @@ public final class MultivariateScorer {
             }
         }
         if (chosen.size() < 2) {
-            return Fit.refused(Refusal.TOO_FEW_SENSORS);
+            counts.tooFew++;
+            window.clear();
+            return;
         }
         int[] sensors = chosen.stream().mapToInt(Integer::intValue).toArray();
         double[][] rows = complete(window, sensors);
         if (2 * rows.length < window.size()) {
-            return Fit.refused(Refusal.TOO_FEW_COMPLETE);
-        }
-        try {
-            return new Fit(sensors, rows, FittedModel.fit(options.method(), rows), null);
-        } catch (IllegalArgumentException e) {
-            return Fit.refused(Refusal.FIT_FAILED);
-        }
-    }
-
-    private void train(MachineStates.Machine machine, Counts counts) {
-        List<double[]> window = machine.training;
-        Fit fit = fit(window, machine.sensors.size());
-        if (fit.refusal() == Refusal.TOO_FEW_COMPLETE) {
             window.subList(0, window.size() / 2).clear();
             return;
         }
-        if (fit.refusal() != null) {
-            counts.tooFew += fit.refusal() == Refusal.TOO_FEW_SENSORS ? 1 : 0;
-            counts.fitFailures += fit.refusal() == Refusal.FIT_FAILED ? 1 : 0;
+        try {
+            machine.model = FittedModel.fit(options.method(), rows);
+        } catch (IllegalArgumentException e) {
+            counts.fitFailures++;
             window.clear();
             return;
         }
-        machine.model = fit.model();
-        machine.modelSensors = fit.sensors();
+        machine.modelSensors = sensors;
         // Only the complete rows are kept: they alone define the model.
         window.clear();
-        window.addAll(Arrays.asList(fit.rows()));
+        window.addAll(Arrays.asList(rows));
         counts.fitted++;
     }
 
     /**
-     * Fits the machine's fallback model on its unscored states, replacing the one before; without
-     * one it keeps the one before (if any), and the next window of unscored states tries again.
-     */
-    private void fitFallback(MachineStates.Machine machine, Counts counts) {
-        Fit fit = fit(machine.unscored, machine.sensors.size());
-        machine.unscored.clear();
-        if (fit.refusal() != null) {
-            counts.tooFew += fit.refusal() == Refusal.TOO_FEW_SENSORS ? 1 : 0;
-            counts.fitFailures += fit.refusal() == Refusal.FIT_FAILED ? 1 : 0;
-            return;
-        }
-        // States pending for the fallback before (a backfill, or a failed call) are of its columns.
-        counts.dropped += (int) machine.pending.stream().filter(MachineStates.Pending::fallback).count();
-        machine.pending.removeIf(MachineStates.Pending::fallback);
-        machine.fallbackSensors = fit.sensors();
-        machine.fallbackModel = fit.model();
-        machine.fallbackTraining.clear();
-        machine.fallbackTraining.addAll(Arrays.asList(fit.rows()));
-        counts.fallbacks++;
-    }
-
-    /**
      * Makes {@code fleet} (null: none) the machine's fleet model. On a change, the pending states of
-     * the model before cannot be scored and are dropped, and so is the fallback model, which stood in
-     * for the model before; a machine taken over by a fleet model drops its own training window and
-     * model, which it needs no more.
+     * the model before cannot be scored and are dropped; a machine taken over by a fleet model drops
+     * its own training window and model, which it needs no more.
      */
     private static void useFleetModel(MachineStates.Machine machine, FleetModelInForce fleet, int[] columns,
                                       Counts counts) {
@@ -524,10 +489,7 @@ public final class MultivariateScorer {
         }
         machine.fleetModelId = id;
         machine.fleetModel = fleet;
-        machine.fallbackSensors = null;
-        machine.fallbackModel = null;
-        machine.fallbackTraining.clear();
-        machine.unscored.clear();
+        machine.incompleteRun = 0;
         if (fleet != null) {
             machine.training.clear();
             machine.modelSensors = null;
@@ -572,22 +534,8 @@ public final class MultivariateScorer {
         return columns;
     }
 
-    /** Rebuilds the models of a restored machine from their training windows. */
+    /** Rebuilds the model of a restored machine from its training window. */
     private void ensureModel(MachineStates.Machine machine, Counts counts) {
-        if (machine.fallbackSensors != null && machine.fallbackModel == null) {
-            try {
-                machine.fallbackModel = FittedModel.fit(options.method(),
-                        machine.fallbackTraining.toArray(new double[0][]));
-                counts.fitted++;
-            } catch (IllegalArgumentException e) {
-                // As below; the states the fallback would score are counted as incomplete again.
-                counts.fitFailures++;
-                machine.fallbackSensors = null;
-                machine.fallbackTraining.clear();
-                counts.dropped += (int) machine.pending.stream().filter(MachineStates.Pending::fallback).count();
-                machine.pending.removeIf(MachineStates.Pending::fallback);
-            }
-        }
         if (machine.modelSensors == null || machine.model != null) {
             return;
         }
@@ -600,11 +548,6 @@ public final class MultivariateScorer {
             counts.fitFailures++;
             machine.modelSensors = null;
             machine.training.clear();
-            // The fallback model stood in for this one.
-            machine.fallbackSensors = null;
-            machine.fallbackModel = null;
-            machine.fallbackTraining.clear();
-            machine.unscored.clear();
             counts.dropped += machine.pending.size();
             machine.pending.clear();
         }
@@ -640,7 +583,6 @@ public final class MultivariateScorer {
                 continue;
             }
             // A restored machine with pending states may be absent from this batch.
-            ensureModel(machine, counts);
             FittedModel model;
             if (machine.fleetModelId != null) {
                 if (machine.fleetModel == null) {
@@ -654,28 +596,40 @@ public final class MultivariateScorer {
                 }
                 model = machine.fleetModel == null ? null : machine.fleetModel.model().fitted();
             } else {
+                ensureModel(machine, counts);
                 model = machine.model;
             }
-            FittedModel fallback = machine.fallbackModel;
-            if (model == null && fallback == null) {
+            if (model == null) {
                 continue;
             }
             // States restored for a model of another width (an id reused after a version was deleted,
             // a savepoint of another database) cannot be scored by this one.
-            int misfits = 0;
+            int width = model.sensors();
+            int misfits = (int) machine.pending.stream().filter(p -> p.values().length != width).count();
+            if (misfits > 0) {
+                machine.pending.removeIf(p -> p.values().length != width);
+                counts.dropped += misfits;
+            }
+            // States restored with sensors missing are scored as on time, unless no reduced model fits them.
+            int unscorable = 0;
             for (Iterator<MachineStates.Pending> it = machine.pending.iterator(); it.hasNext(); ) {
                 MachineStates.Pending p = it.next();
-                FittedModel scoredBy = p.fallback() ? fallback : model;
-                if (scoredBy == null || p.values().length != scoredBy.sensors()) {
+                BitSet present = present(p.values());
+                if (present.cardinality() < width && model.without(present) == null) {
                     it.remove();
-                    misfits++;
+                    unscorable++;
                 }
             }
-            counts.dropped += misfits;
+            counts.dropped += unscorable;
             waiting.add(machine);
             for (MachineStates.Pending p : machine.pending) {
-                pending.add(new Pending(entry.getKey(), machine, p.fallback() ? fallback : model, p.micros(),
-                        p.values(), p.fallback()));
+                BitSet present = present(p.values());
+                if (present.cardinality() == width) {
+                    pending.add(new Pending(entry.getKey(), machine, model, p.micros(), p.values(), null));
+                } else {
+                    pending.add(new Pending(entry.getKey(), machine, model.without(present), p.micros(),
+                            FittedModel.keep(p.values(), present), present.stream().toArray()));
+                }
             }
         }
         if (pending.isEmpty()) {
@@ -807,9 +761,9 @@ public final class MultivariateScorer {
             int i = reported.get(k);
             Pending p = pending.get(i);
             MachineStates.Machine machine = p.state();
-            String sensor = p.fallback() ? machine.sensors.get(machine.fallbackSensors[blamed[k]])
-                    : machine.fleetModel != null ? machine.fleetModel.model().sensors().get(blamed[k])
-                    : machine.sensors.get(machine.modelSensors[blamed[k]]);
+            int column = p.columns() == null ? blamed[k] : p.columns()[blamed[k]];
+            String sensor = machine.fleetModel != null ? machine.fleetModel.model().sensors().get(column)
+                    : machine.sensors.get(machine.modelSensors[column]);
             anomalies.add(new Anomaly(p.micros(), p.machine(), sensor, p.values()[blamed[k]], scores[i], THRESHOLD,
                     p.model().method.optionValue()));
         }

@@ -29,9 +29,8 @@ import org.slf4j.LoggerFactory;
  * {@link ModelRegistry} opened in {@link #open} and closed in {@link #close}.
  *
  * <p>Counters: {@code multivariateAnomalies}, {@code multivariateStatesScored},
- * {@code multivariateIncompleteStates}, {@code multivariateModelsFitted},
- * {@code multivariateFallbacksFitted} (fallback models of machines whose model's sensors stopped
- * reporting),
+ * {@code multivariateIncompleteStates}, {@code multivariateReducedStates} (states scored without
+ * the model sensors they lacked), {@code multivariateModelsFitted},
  * {@code multivariateTooFewSensors}, {@code multivariateFitFailures},
  * {@code multivariateLateSamples}, {@code multivariateScoringFailures},
  * {@code multivariateMachinesRefused}, {@code multivariateSensorsRefused} (samples beyond the
@@ -59,8 +58,8 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
     private transient Counter anomalies;
     private transient Counter statesScored;
     private transient Counter incompleteStates;
+    private transient Counter reducedStates;
     private transient Counter modelsFitted;
-    private transient Counter fallbacksFitted;
     private transient Counter tooFewSensors;
     private transient Counter fitFailures;
     private transient Counter lateSamples;
@@ -110,8 +109,8 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         anomalies = metrics.counter("multivariateAnomalies");
         statesScored = metrics.counter("multivariateStatesScored");
         incompleteStates = metrics.counter("multivariateIncompleteStates");
+        reducedStates = metrics.counter("multivariateReducedStates");
         modelsFitted = metrics.counter("multivariateModelsFitted");
-        fallbacksFitted = metrics.counter("multivariateFallbacksFitted");
         tooFewSensors = metrics.counter("multivariateTooFewSensors");
         fitFailures = metrics.counter("multivariateFitFailures");
         lateSamples = metrics.counter("multivariateLateSamples");
@@ -156,8 +155,8 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         anomalies.inc(outcome.anomalies().size());
         statesScored.inc(outcome.statesScored());
         incompleteStates.inc(outcome.incompleteStates());
+        reducedStates.inc(outcome.reducedStates());
         modelsFitted.inc(outcome.modelsFitted());
-        fallbacksFitted.inc(outcome.fallbacksFitted());
         tooFewSensors.inc(outcome.tooFewSensors());
         fitFailures.inc(outcome.fitFailures());
         lateSamples.inc(outcome.lateSamples());

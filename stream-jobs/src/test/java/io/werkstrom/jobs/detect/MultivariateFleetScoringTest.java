@@ -358,83 +358,39 @@ class MultivariateFleetScoringTest {
     }
 
     @Test
-    void aMachineWhoseFleetModelSensorFallsSilentIsScoredAgainstAFallbackUntilTheSensorReturns() {
+    void fleetMachinesMissingASensorAreScoredAgainstTheFleetModelWithoutItAndNamedOnce() {
         List<String> warnings = new ArrayList<>();
-        MultivariateOptions options = OPTIONS.withTrainingStates(120);
+        MultivariateOptions options = OPTIONS.withTrainingStates(20);
         MultivariateScorer scorer = new MultivariateScorer(options, JavaKernelBackend.shared(), warnings::add);
-        Machine press = new Machine("press-1", 1);
+        Machine press1 = new Machine("press-1", 1);
+        Machine press2 = new Machine("press-2", 2);
         MachineStates states = new MachineStates();
-        run(scorer, states, 0, 20, always(V1), press);
-        press.vibration = false;
-        List<MultivariateScorer.Outcome> silent = run(scorer, states, 20, 300, always(V1), press);
-        // Vibration, last at 15 s, is carried forward to bucket 25: the states of 26 s on lack it,
-        // and after 120 of them the fallback model scores the rest.
-        assertEquals(120, sum(silent, MultivariateScorer.Outcome::incompleteStates));
-        assertEquals(1, sum(silent, MultivariateScorer.Outcome::fallbacksFitted));
-        assertEquals(280 - 120, sum(silent, MultivariateScorer.Outcome::statesScored));
-        assertEquals(List.of(), anomalies(silent), "normal operation");
-        assertEquals(List.of("temperature_c", "pressure_bar"), states.fallbackSensors("press-1"));
-        assertEquals("default v1", states.fleetModelId("press-1"));
-        assertEquals(1, warnings.size(), warnings.toString());
-        assertTrue(warnings.get(0).contains("press-1") && warnings.get(0).contains("vibration_mm_s")
-                && warnings.get(0).contains("default v1")
-                && warnings.get(0).contains("[temperature_c, pressure_bar]"), warnings.get(0));
-
-        press.vibration = true;
-        List<MultivariateScorer.Outcome> back = run(scorer, states, 300, 340, always(V1), press);
-        assertEquals(0, sum(back, MultivariateScorer.Outcome::incompleteStates));
-        assertEquals(40, sum(back, MultivariateScorer.Outcome::statesScored));
-        assertTrue(states.machine("press-1").pending.isEmpty());
-
-        // The fallback stood in for version 1: version 2 starts without it.
-        FleetModelInForce v2 = new FleetModelInForce("default v2", MSET);
-        run(scorer, states, 340, 350, always(v2), press);
-        assertEquals(List.of(), states.fallbackSensors("press-1"));
-    }
-
-    @Test
-    void aFleetMachineOnItsFallbackFindsAFaultAndKeepsItsFallbackThroughItsStableForm() {
-        MultivariateOptions options = OPTIONS.withTrainingStates(120);
-        Machine press = new Machine("press-1", 3);
-        MachineStates states = new MachineStates();
-        MultivariateScorer scorer = new MultivariateScorer(options, JavaKernelBackend.shared());
-        run(scorer, states, 0, 20, always(V1), press);
-        press.vibration = false;
-        run(scorer, states, 20, 200, always(V1), press);
-        assertEquals(List.of("temperature_c", "pressure_bar"), states.fallbackSensors("press-1"));
-
-        MachineStates restored = MachineStates.fromSnapshot(states.snapshot());
-        assertArrayEquals(states.snapshot(), restored.snapshot());
-        assertEquals(List.of("temperature_c", "pressure_bar"), restored.fallbackSensors("press-1"));
-        Machine live = new Machine("press-1", 4);
-        Machine again = new Machine("press-1", 4);
-        for (Machine m : List.of(live, again)) {
-            m.vibration = false;
-            m.pressureShift = 1.5;
-            m.faultFrom = 260;
+        run(scorer, states, 0, 20, always(V1), press1, press2);
+        press1.vibration = false;
+        press2.vibration = false;
+        List<MultivariateScorer.Outcome> silent = run(scorer, states, 20, 100, always(V1), press1, press2);
+        // Vibration, last at 15 s, is carried forward to bucket 25: the states of 26 s to 98 s lack it.
+        assertEquals(0, sum(silent, MultivariateScorer.Outcome::incompleteStates));
+        assertEquals(2 * (99 - 26), sum(silent, MultivariateScorer.Outcome::reducedStates));
+        assertEquals(2 * 80, sum(silent, MultivariateScorer.Outcome::statesScored));
+        assertEquals(1, silent.get(silent.size() - 1).kernelCalls(), "both machines' states in one call");
+        assertTrue(anomalies(silent).stream().allMatch(a -> a.sensor().equals("vibration_mm_s")
+                && a.timestampMicros() <= T0 + 25 * SECOND), anomalies(silent).toString());
+        assertEquals(2, warnings.size(), "each machine once: " + warnings);
+        for (String warning : warnings) {
+            assertTrue(warning.contains("vibration_mm_s") && warning.contains("fleet model default v1")
+                    && warning.contains("without it"), warning);
         }
-        List<Anomaly> found = anomalies(run(scorer, states, 200, 320, always(V1), live));
-        List<MultivariateScorer.Outcome> afterRestore = run(new MultivariateScorer(options,
-                JavaKernelBackend.shared()), restored, 200, 320, always(V1), again);
-        assertFalse(found.isEmpty(), "the fallback model finds the shifted pressure");
-        assertTrue(found.size() <= 2, "one anomaly a minute at most: " + found);
-        for (Anomaly a : found) {
-            assertTrue(a.timestampMicros() >= T0 + 260 * SECOND, a.toString());
-            // Of two sensors whose relation broke, either may take the blame.
+
+        press1.pressureShift = 1.5;
+        press1.faultFrom = 120;
+        List<Anomaly> fault = anomalies(run(scorer, states, 100, 200, always(V1), press1, press2));
+        assertFalse(fault.isEmpty(), "the fleet model without vibration finds the shifted pressure");
+        for (Anomaly a : fault) {
+            assertEquals("press-1", a.machine(), a.toString());
+            assertTrue(a.timestampMicros() >= T0 + 120 * SECOND, a.toString());
             assertTrue(List.of("temperature_c", "pressure_bar").contains(a.sensor()), a.toString());
-            assertEquals("mset", a.detector());
         }
-        assertEquals(found, anomalies(afterRestore));
-        assertEquals(1, sum(afterRestore, MultivariateScorer.Outcome::modelsFitted), "the fallback fitted again");
-    }
-
-    @Test
-    void aVersionThreeStateIsReadWithoutAFallback() throws IOException {
-        MachineStates states = pendingAfterAFailedCall(new Machine("press-1", 1));
-        MachineStates old = MachineStates.fromSnapshot(MultivariateScorerLimitsTest.olderVersion(states, 3));
-        assertArrayEquals(states.snapshot(), old.snapshot());
-        assertEquals("default v1", old.fleetModelId("press-1"));
-        assertEquals(10, old.pendingStates("press-1"));
     }
 
     @Test

@@ -352,27 +352,6 @@ class MultivariateScorerLimitsTest {
     }
 
     @Test
-    void aFallbackThatDoesNotFitItsMachineIsRefused() {
-        MachineStates training = new MachineStates();
-        run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()), training, 0, 20, plant());
-        training.machine("press-1").fallbackSensors = new int[] {0, 1};
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> MachineStates.fromSnapshot(training.snapshot()));
-        assertTrue(e.getMessage().contains("fallback model but no model"), e.getMessage());
-
-        MachineStates modelled = new MachineStates();
-        run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()), modelled, 0, 35, plant());
-        modelled.machine("press-1").fallbackSensors = new int[] {0, 1};
-        modelled.machine("press-1").pending.add(new MachineStates.Pending(T0, new double[] {1, 2, 3}, true));
-        e = assertThrows(IllegalArgumentException.class, () -> MachineStates.fromSnapshot(modelled.snapshot()));
-        assertTrue(e.getMessage().contains("pending state"), e.getMessage());
-        modelled.machine("press-1").pending.clear();
-        modelled.machine("press-1").fallbackSensors = new int[] {0, 7};
-        e = assertThrows(IllegalArgumentException.class, () -> MachineStates.fromSnapshot(modelled.snapshot()));
-        assertTrue(e.getMessage().contains("out of range"), e.getMessage());
-    }
-
-    @Test
     void theNewOptionsNameTheirKey() {
         for (Map.Entry<String, Runnable> bad : Map.<String, Runnable>of(
                 "maxMachines ", () -> OPTIONS.withMaxMachines(0),
@@ -385,10 +364,10 @@ class MultivariateScorerLimitsTest {
     }
 
     /**
-     * The form of earlier releases: version 1 without pending states, version 2 with them, version 3
-     * with the fleet model's id; none with a fallback model.
+     * The form of earlier releases: version 1 without pending states, version 2 with them, neither
+     * with a fleet model.
      */
-    static byte[] olderVersion(MachineStates states, int version) throws IOException {
+    private static byte[] olderVersion(MachineStates states, int version) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(version);
@@ -418,13 +397,7 @@ class MultivariateScorerLimitsTest {
                 }
                 out.writeLong(m.lastAnomalyMicros);
                 out.writeInt(m.anomalousRun);
-                if (version == 3) {
-                    out.writeBoolean(m.fleetModelId != null);
-                    if (m.fleetModelId != null) {
-                        out.writeUTF(m.fleetModelId);
-                    }
-                }
-                if (version >= 2) {
+                if (version == 2) {
                     out.writeInt(m.pending.size());
                     for (MachineStates.Pending p : m.pending) {
                         out.writeLong(p.micros());
