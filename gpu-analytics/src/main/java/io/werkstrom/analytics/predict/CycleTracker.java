@@ -22,7 +22,10 @@ import java.util.Map;
  * seconds before its end: that first cycle is reported when the tracker's first sample of the
  * machine came within {@link #START_TOLERANCE_MICROS} of its start (the machine started a cycle as
  * its samples began: a new machine, a shift's start), else it only marks the next start (the
- * tracker joined the machine mid-cycle, and its features would be partial or mixed).
+ * tracker joined the machine mid-cycle, and its features would be partial or mixed). A machine
+ * that sent nothing for longer than {@link #MAX_GAP_MICROS} (its gateway was down, or the machine
+ * off) is seen anew, as if first seen at its next sample: the cycle it was in is dropped, so the
+ * samples before the gap never mix with those after it.
  */
 public final class CycleTracker {
 
@@ -34,6 +37,11 @@ public final class CycleTracker {
      * to count as seen whole: one sample interval of a slowly sampled signal.
      */
     public static final long START_TOLERANCE_MICROS = 1_000_000L;
+    /**
+     * A machine silent for longer than this is seen anew: longer than any pause of a machine that
+     * is running, short enough that a restarted gateway's first part is judged on its own.
+     */
+    public static final long MAX_GAP_MICROS = 300_000_000L;
     private static final long NONE = Long.MIN_VALUE;
 
     /** Quality code of a bad sample (OPC UA "bad"): never part of a cycle's features. */
@@ -56,11 +64,25 @@ public final class CycleTracker {
      * tracker saw from the first (not one restored from version 1).
      */
     private final HashMap<String, Long> firstSample = new HashMap<>();
+    /** The time of each machine's latest sample of a signal or cycle end. */
+    private final HashMap<String, Long> lastSample = new HashMap<>();
 
     /** Feeds one sample; reports a cycle end or an outcome to {@code listener} when the sample is one. */
     public void accept(long micros, String machine, String sensor, double value, byte quality, Listener listener) {
         if (quality >= BAD) {
             return;
+        }
+        if (CycleFeatures.CYCLE_TIME.equals(sensor) || CycleFeatures.SIGNALS.contains(sensor)) {
+            Long last = lastSample.get(machine);
+            if (last == null || micros > last) {
+                lastSample.put(machine, micros);
+            }
+            if (last != null && micros - last > MAX_GAP_MICROS && running.containsKey(machine)) {
+                // The tracker lost sight of the machine: what it holds of the running cycle is stale.
+                started.remove(machine);
+                running.get(machine).reset();
+                firstSample.put(machine, micros);
+            }
         }
         if (CycleFeatures.CYCLE_TIME.equals(sensor)) {
             CycleFeatures cycle = running.computeIfAbsent(machine, m -> new CycleFeatures());
@@ -101,7 +123,8 @@ public final class CycleTracker {
 
     /**
      * The tracker in a stable, versioned binary form: per machine, whether its cycle's start was
-     * seen, the time of its first sample while it was not, and the running cycle's statistics.
+     * seen, the time of its first sample while it was not, the time of its latest sample, and the
+     * running cycle's statistics.
      */
     public byte[] snapshot() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -112,6 +135,7 @@ public final class CycleTracker {
                 out.writeUTF(entry.getKey());
                 out.writeBoolean(started.contains(entry.getKey()));
                 out.writeLong(firstSample.getOrDefault(entry.getKey(), NONE));
+                out.writeLong(lastSample.getOrDefault(entry.getKey(), NONE));
                 entry.getValue().write(out);
             }
         } catch (IOException e) {
@@ -121,8 +145,9 @@ public final class CycleTracker {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form, of this version or version 1 (without first samples: a
-     * machine's first cycle is then not reported, as version 1 did).
+     * Reads {@link #snapshot()}'s form, of this version or version 1 (without first and latest
+     * samples: a machine's first cycle is then not reported, as version 1 did, and its gaps are
+     * judged from its next sample on).
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
      */
@@ -146,6 +171,10 @@ public final class CycleTracker {
                 long first = version >= 2 ? in.readLong() : NONE;
                 if (first != NONE && !tracker.started.contains(machine)) {
                     tracker.firstSample.put(machine, first);
+                }
+                long last = version >= 2 ? in.readLong() : NONE;
+                if (last != NONE) {
+                    tracker.lastSample.put(machine, last);
                 }
                 tracker.running.put(machine, CycleFeatures.read(in));
             }

@@ -118,6 +118,32 @@ class CycleTrackerTest {
     }
 
     @Test
+    void aMachineSilentLongerThanTheGapIsSeenAnewAndItsSamplesBeforeAndAfterNeverMix() {
+        CycleTracker tracker = new CycleTracker();
+        for (String machine : List.of("back", "joined")) {
+            vibration(tracker, machine, 100, 130);
+            tracker.accept(130 * SECOND, machine, CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+            vibration(tracker, machine, 130, 145);        // then its gateway is down until 1000 s
+        }
+        vibration(tracker, "back", 1000, 1030);           // back with a new part
+        vibration(tracker, "joined", 1005, 1030);         // back in the middle of a part
+        for (String machine : List.of("back", "joined")) {
+            tracker.accept(1030 * SECOND, machine, CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        }
+        assertEquals(List.of("end back 130000000", "end joined 130000000", "end back 1030000000"), events);
+        int mean = CycleFeatures.NAMES.indexOf("vibration_rms_mm_s_mean");
+        assertEquals(1014.5, features.get(2)[mean], 1e-9, "the samples after the gap only");
+
+        // The restored tracker knows the latest sample, so a gap across a restore counts too.
+        CycleTracker restored = CycleTracker.fromSnapshot(tracker.snapshot());
+        assertArrayEquals(tracker.snapshot(), restored.snapshot());
+        vibration(restored, "back", 1030, 1040);
+        vibration(restored, "back", 2000, 2010);
+        restored.accept(2010 * SECOND, "back", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        assertEquals(3, events.size(), "a part that spans the gap is not reported: " + events);
+    }
+
+    @Test
     void theFirstSampleSurvivesTheStableFormAndAVersionOneFormReportsNoFirstCycle() throws IOException {
         CycleTracker tracker = new CycleTracker();
         vibration(tracker, "m1", 100, 110);
