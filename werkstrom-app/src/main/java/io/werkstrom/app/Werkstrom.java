@@ -85,6 +85,10 @@ public final class Werkstrom {
               models list --jdbc-url URL --tenant T [--name NAME]
                                    the newest fleet model per name and machine type: version,
                                    versions, kind, trained_at, metrics, the machines they serve
+              rules set|disable|list --jdbc-url URL --tenant T [--id RULE] [--kind KIND ...] [--all]
+                                   a tenant's alert rules without SQL: set stores a rule's next version
+                                   (checked as the job checks it), disable its next version disabled,
+                                   list the rules in force; running jobs reload them every 30 s
               report --jdbc-url URL [--since 1h] [--out report.html] [--tenant T]
                                    a self-contained HTML page with the dashboards' views: signals
                                    with anomalies, predicted against actual scrap, alerts
@@ -141,6 +145,7 @@ public final class Werkstrom {
                 case "train" -> TrainCommand.run(rest, out, err);
                 case "machines" -> MachinesCommand.run(rest, out, err);
                 case "models" -> ModelsCommand.run(rest, out, err);
+                case "rules" -> io.werkstrom.app.rules.RulesCommand.run(rest, out, err);
                 case "report" -> ReportCommand.run(rest, out, err);
                 case "bench" -> bench(rest, out, err);
                 case "chaos" -> chaos(rest, out, err);
