@@ -22,7 +22,9 @@ import io.werkstrom.protocol.TelemetryBatch;
  * other samples</em>. For every watched machine it remembers the machine's latest sample time (any
  * sensor, any quality) and each sensor's last good sample time; a sensor is silent when the
  * difference reaches the rule's silence. A gateway that goes quiet as a whole stops the machine's
- * sample clock too, so it opens nothing here ({@code gateway_offline} covers it), and a backlog
+ * sample clock too, so it opens nothing here ({@code gateway_offline} covers it); when the machine
+ * reports again after a gap in its samples longer than the shortest silence watched, the gap counts
+ * as no sensor's silence, so sensors that report after the others open nothing either. A backlog
  * replayed from a spool is judged as it happened. The condition is per machine and rule and runs
  * through {@link ConditionTracker} on the machine's sample clock, so {@code hold_s} and
  * {@code clear_hold_s} apply as for threshold rules; it ends when every silent sensor the rule
@@ -62,6 +64,11 @@ public final class SensorSilence implements Serializable {
         private static final long serialVersionUID = 1L;
 
         long latestMillis = Long.MIN_VALUE;
+        /**
+         * When the machine reported again after being quiet as a whole for longer than the shortest
+         * silence watched: the time before does not count as any sensor's silence.
+         */
+        long resumedMillis = Long.MIN_VALUE;
         final HashMap<String, Long> lastGoodMillis = new HashMap<>();
     }
 
@@ -74,6 +81,10 @@ public final class SensorSilence implements Serializable {
         }
         site = received.source().site();
         TelemetryBatch batch = received.batch();
+        long quietMillis = Long.MAX_VALUE;
+        for (AlertRule rule : watching) {
+            quietMillis = Math.min(quietMillis, rule.silenceMillis());
+        }
         // The whole batch first: a machine's sensors usually share a batch, and judging after each row
         // would make the later sensors of a sample look silent for an instant.
         Set<String> seen = new LinkedHashSet<>();
@@ -93,6 +104,10 @@ public final class SensorSilence implements Serializable {
                 machines.put(machine, clock);
             }
             long timeMillis = batch.timestampsMicros()[row] / 1000;
+            if (clock.latestMillis != Long.MIN_VALUE && timeMillis - clock.latestMillis > quietMillis) {
+                // The machine as a whole was quiet (off, or its gateway down): no sensor was silent then.
+                clock.resumedMillis = timeMillis;
+            }
             clock.latestMillis = Math.max(clock.latestMillis, timeMillis);
             seen.add(machine);
             if (batch.quality(row) != Quality.GOOD || !Double.isFinite(batch.values()[row])) {
@@ -202,9 +217,10 @@ public final class SensorSilence implements Serializable {
         long now = clock.latestMillis;
         Map<String, Long> silent = new TreeMap<>();
         for (Map.Entry<String, Long> sensor : clock.lastGoodMillis.entrySet()) {
+            long since = Math.max(sensor.getValue(), clock.resumedMillis);
             if ((rule.sensor() == null || rule.sensor().equals(sensor.getKey()))
-                    && now - sensor.getValue() >= rule.silenceMillis()) {
-                silent.put(sensor.getKey(), now - sensor.getValue());
+                    && now - since >= rule.silenceMillis()) {
+                silent.put(sensor.getKey(), now - since);
             }
         }
         String key = trackerKey(rule.ruleId(), machine);
@@ -275,6 +291,11 @@ public final class SensorSilence implements Serializable {
                 }
             }
         }
+    }
+
+    /** Whether one of {@code rules} is a sensor_silent rule for {@code gateway}. */
+    public static boolean watches(List<AlertRule> rules, String gateway) {
+        return !watching(rules, gateway).isEmpty();
     }
 
     private static List<AlertRule> watching(List<AlertRule> rules, String gateway) {

@@ -41,6 +41,16 @@ class SensorSilenceTest {
         send(rules, builder.build());
     }
 
+    /**
+     * {@link #good} every second from {@code from} to {@code to}: the machine keeps reporting, so a
+     * gap in its samples is never taken for the machine being off.
+     */
+    private void goodEach(List<AlertRule> rules, int from, int to, String machine, String... sensors) {
+        for (int second = from; second <= to; second++) {
+            good(rules, second, machine, sensors);
+        }
+    }
+
     private void send(List<AlertRule> rules, TelemetryBatch batch) {
         out.addAll(silence.onBatch(new ReceivedBatch(GATEWAY, batch, batch.timestampsMicros()[0]), rules));
     }
@@ -100,11 +110,21 @@ class SensorSilenceTest {
             good(rules, s, "press-2", "temp");
             out.addAll(silence.onTick(rules, "gw-1", WALL + s * 1_000L));
         }
-        // Then the whole gateway is quiet for a day; then press-1 comes back with everything.
+        // Then the whole gateway is quiet for a day; then press-1 comes back, its vibration a second
+        // after its temperature (another batch): the day counts as no sensor's silence.
         out.addAll(silence.onTick(rules, "gw-1", WALL + 90_000_000L));
-        good(rules, 90_000, "press-1", "temp", "vibration");
+        good(rules, 90_000, "press-1", "temp");
         good(rules, 90_000, "press-2", "temp");
+        good(rules, 90_001, "press-1", "temp", "vibration");
         assertEquals(List.of(), out);
+
+        // Back at work, a vibration that stops is silent again after 5 s of press-1's samples.
+        for (int s = 90_002; s <= 90_008; s++) {
+            good(rules, s, "press-1", "temp");
+        }
+        assertEquals(List.of(AlertTransition.Type.OPENED), types());
+        assertTrue(out.get(0).message().contains("vibration") && out.get(0).message().contains("for 5 s"),
+                out.get(0).message());
     }
 
     @Test
@@ -201,7 +221,7 @@ class SensorSilenceTest {
     void aRemovedRuleResolvesItsAlertAndItsMemoryIsDropped() {
         AlertRule rule = Rules.sensorSilent("acme", "quiet", null, null, 1_000, 0, 0);
         good(List.of(rule), 0, "press-1", "temp", "vibration");
-        good(List.of(rule), 2, "press-1", "temp");
+        goodEach(List.of(rule), 1, 2, "press-1", "temp");
         assertEquals(List.of(AlertTransition.Type.OPENED), types());
         out.addAll(silence.onTick(List.of(Rules.threshold("acme", "hot", "temp", 80, 70, 0, 0)), "gw-1", WALL));
         assertEquals(List.of(AlertTransition.Type.OPENED, AlertTransition.Type.RESOLVED), types());
@@ -217,7 +237,7 @@ class SensorSilenceTest {
     void aChangedRuleIsJudgedAtTheNextTickOnTheMachinesClock() {
         AlertRule any = Rules.sensorSilent("acme", "quiet", null, null, 2_000, 0, 0);
         good(List.of(any), 0, "press-1", "temp", "vibration");
-        good(List.of(any), 3, "press-1", "temp");
+        goodEach(List.of(any), 1, 3, "press-1", "temp");
         assertEquals(List.of(AlertTransition.Type.OPENED), types());
         // Version 2 watches temp only, which is not silent; the machine sends nothing more.
         AlertRule tempOnly = new AlertRule("acme", "quiet", 2, RuleKind.SENSOR_SILENT, "warning", null, null, "temp",
@@ -249,7 +269,7 @@ class SensorSilenceTest {
         assertEquals(10 + SensorSilence.MAX_MACHINES, silence.refusedSamples(),
                 "the 1,024 machines' temp sensors took 1,024 places, so the last 1,024 new names did not fit");
         // The remembered ones are still watched: every one of machine-0's sensors but one falls silent.
-        good(rules, 5, "machine-0", "sensor-0");
+        goodEach(rules, 1, 5, "machine-0", "sensor-0");
         assertEquals(List.of(AlertTransition.Type.OPENED), types());
         assertTrue(out.get(0).message().endsWith("more of machine machine-0 sent no good value while the machine"
                 + " reported"), out.get(0).message());
@@ -260,7 +280,7 @@ class SensorSilenceTest {
         List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 3_000, 2_000, 0),
                 Rules.sensorSilent("acme", "vib", null, "vibration", 2_000, 0, 0));
         good(rules, 0, "press-1", "temp", "vibration", "pressure");
-        good(rules, 3, "press-1", "temp", "pressure");
+        goodEach(rules, 1, 3, "press-1", "temp", "pressure");
         assertEquals(List.of(), out.stream().filter(t -> t.rule().ruleId().equals("quiet")).toList());
         assertEquals(1, out.size(), "vib opened; quiet is pending its hold");
 
