@@ -161,8 +161,10 @@ public final class AlertStore implements AutoCloseable {
     }
 
     private UUID resolve(AlertTransition t) throws SQLException {
+        // The kind too: a rule id given another kind is judged by another engine, whose resolve of the
+        // old kind's condition must not end an alert the new kind opened.
         String sql = "WITH old AS (SELECT id, state FROM alerts WHERE tenant = ? AND gateway = ?"
-                + " AND coalesce(machine, '') = ? AND rule_id = ? AND state <> 'resolved' FOR UPDATE)"
+                + " AND coalesce(machine, '') = ? AND rule_id = ? AND kind = ? AND state <> 'resolved' FOR UPDATE)"
                 + " UPDATE alerts a SET state = 'resolved', resolved_at = ?, updated_at = ?"
                 + " FROM old WHERE a.id = old.id RETURNING a.id, old.state";
         UUID id;
@@ -172,8 +174,9 @@ public final class AlertStore implements AutoCloseable {
             update.setString(2, t.gateway());
             update.setString(3, t.machine() == null ? "" : t.machine());
             update.setString(4, t.rule().ruleId());
-            update.setTimestamp(5, Timestamp.from(t.at()));
-            update.setTimestamp(6, Timestamp.from(Instant.now()));
+            update.setString(5, t.rule().kind().sqlName());
+            update.setTimestamp(6, Timestamp.from(t.at()));
+            update.setTimestamp(7, Timestamp.from(Instant.now()));
             try (ResultSet row = update.executeQuery()) {
                 if (!row.next()) {
                     return null;

@@ -2,6 +2,7 @@ package io.werkstrom.jobs.alert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -19,6 +20,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -179,6 +181,23 @@ class AlertAckIT {
         assertEquals("alice", row("SELECT acknowledged_by FROM alerts WHERE id = ?", alert));
         assertEquals("1", row("SELECT count(*)::text FROM alert_history WHERE alert_id = ?"
                 + " AND to_state = 'acknowledged'", alert));
+    }
+
+    @Test
+    void aResolveOfAnotherKindUnderTheSameRuleIdLeavesTheAlertOpen() throws Exception {
+        UUID alert = open("acme", "reused");
+        AlertRule silent = new AlertRule("acme", "reused", 2, RuleKind.SENSOR_SILENT, "warning", null, null, null,
+                true, Double.NaN, Double.NaN, 0, 0, 60_000);
+        try (AlertStore alerts = AlertStore.open(store, "test")) {
+            assertNull(alerts.apply(new AlertTransition(AlertTransition.Type.RESOLVED, silent, "plant-1", "gw-1",
+                    "press-1", null, Instant.now(), Double.NaN, "every watched sensor sends good values again",
+                    AlertTransition.ENGINE)), "the sensor_silent engine's resolve is not the threshold alert's");
+            assertEquals("open", row("SELECT state FROM alerts WHERE id = ?", alert));
+            assertEquals(alert, alerts.apply(new AlertTransition(AlertTransition.Type.RESOLVED,
+                    rule("acme", "reused"), "plant-1", "gw-1", "press-1", "temp", Instant.now(), 20.0,
+                    "back to normal", AlertTransition.ENGINE)));
+        }
+        assertEquals("resolved", row("SELECT state FROM alerts WHERE id = ?", alert));
     }
 
     // ------------------------------------------------------------------ helpers
