@@ -29,6 +29,21 @@ public final class ConditionTracker implements Serializable {
     /** What an observation changed: nothing, an alert to open, or the open alert to resolve. */
     public enum Change { NONE, OPEN, RESOLVE }
 
+    /**
+     * The key of the tracker of {@code ruleId} for {@code machine} (null: a gateway-level rule) in
+     * its owner's map. Rule ids cannot contain a newline (AlertRule.RULE_ID), so the key splits back
+     * unambiguously ({@link #machineOf}).
+     */
+    static String key(String ruleId, String machine) {
+        return ruleId + "\n" + (machine == null ? "" : machine);
+    }
+
+    /** The machine of a {@link #key}, null for a gateway-level rule. */
+    static String machineOf(String key) {
+        String machine = key.substring(key.indexOf('\n') + 1);
+        return machine.isEmpty() ? null : machine;
+    }
+
     private Phase phase = Phase.IDLE;
     private long since;
     private AlertRule rule;

@@ -148,7 +148,7 @@ public final class GatewayAlerts implements Serializable {
             ConditionTracker tracker = entry.getValue();
             AlertRule last = tracker.rule();
             AlertRule current = inForce.get(last.ruleId());
-            String machine = machineOf(entry.getKey());
+            String machine = ConditionTracker.machineOf(entry.getKey());
             if (current == null || current.kind() != last.kind() || !current.appliesTo(gateway, machine)) {
                 if (tracker.abandon() == ConditionTracker.Change.RESOLVE) {
                     out.add(transition(AlertTransition.Type.RESOLVED, last, gateway, machine, sensorOf(last), nowMillis,
@@ -239,20 +239,10 @@ public final class GatewayAlerts implements Serializable {
     }
 
     private ConditionTracker tracker(AlertRule rule, String machine) {
-        return trackers.computeIfAbsent(trackerKey(rule.ruleId(), machine), k -> new ConditionTracker());
+        return trackers.computeIfAbsent(ConditionTracker.key(rule.ruleId(), machine), k -> new ConditionTracker());
     }
 
     private static String sensorOf(AlertRule rule) {
         return rule.kind() == RuleKind.THRESHOLD ? rule.sensor() : null;
-    }
-
-    /** Rule ids cannot contain a newline (AlertRule.RULE_ID), so the key splits back unambiguously. */
-    private static String trackerKey(String ruleId, String machine) {
-        return ruleId + "\n" + (machine == null ? "" : machine);
-    }
-
-    private static String machineOf(String key) {
-        String machine = key.substring(key.indexOf('\n') + 1);
-        return machine.isEmpty() ? null : machine;
     }
 }

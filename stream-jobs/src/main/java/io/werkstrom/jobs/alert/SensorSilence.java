@@ -154,7 +154,7 @@ public final class SensorSilence implements Serializable {
             Map.Entry<String, ConditionTracker> entry = entries.next();
             ConditionTracker tracker = entry.getValue();
             AlertRule last = tracker.rule();
-            String machine = machineOf(entry.getKey());
+            String machine = ConditionTracker.machineOf(entry.getKey());
             AlertRule current = inForce.get(last.ruleId());
             if (current == null || !current.appliesTo(gateway, machine)) {
                 if (tracker.abandon() == ConditionTracker.Change.RESOLVE) {
@@ -172,7 +172,7 @@ public final class SensorSilence implements Serializable {
             // A changed rule (another sensor, a longer silence) is judged at once, on the machine's own clock,
             // rather than at the machine's next batch, which may never come.
             for (String key : new ArrayList<>(trackers.keySet())) {
-                String machine = machineOf(key);
+                String machine = ConditionTracker.machineOf(key);
                 MachineClock clock = machines.get(machine);
                 if (clock != null) {
                     evaluate(inForce.get(trackers.get(key).rule().ruleId()), gateway, machine, clock, out);
@@ -223,7 +223,7 @@ public final class SensorSilence implements Serializable {
                 silent.put(sensor.getKey(), now - since);
             }
         }
-        String key = trackerKey(rule.ruleId(), machine);
+        String key = ConditionTracker.key(rule.ruleId(), machine);
         ConditionTracker tracker = trackers.get(key);
         if (tracker == null) {
             if (silent.isEmpty()) {
@@ -330,14 +330,5 @@ public final class SensorSilence implements Serializable {
                                        String sensor, long atMillis, double value, String message, String actor) {
         return new AlertTransition(type, rule, site == null ? "unknown" : site, gateway, machine, sensor,
                 Instant.ofEpochMilli(atMillis), value, message, actor);
-    }
-
-    /** Rule ids cannot contain a newline (AlertRule.RULE_ID), so the key splits back unambiguously. */
-    private static String trackerKey(String ruleId, String machine) {
-        return ruleId + "\n" + machine;
-    }
-
-    private static String machineOf(String key) {
-        return key.substring(key.indexOf('\n') + 1);
     }
 }
