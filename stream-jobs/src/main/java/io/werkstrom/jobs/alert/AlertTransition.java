@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * An alert that the job opens or resolves. The store applies it idempotently: an open for a
- * (tenant, gateway, machine, rule) that already has an active alert, or a resolve without one,
+ * (tenant, gateway, machine, rule, kind) that already has an active alert, or a resolve without one,
  * changes nothing, so replays after a restart notify nobody twice. Immutable.
  *
  * @param type    OPENED or RESOLVED

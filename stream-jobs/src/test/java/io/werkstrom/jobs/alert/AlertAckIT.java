@@ -200,6 +200,29 @@ class AlertAckIT {
         assertEquals("resolved", row("SELECT state FROM alerts WHERE id = ?", alert));
     }
 
+    @Test
+    void anOpenOfAnotherKindUnderTheSameRuleIdIsStoredBesideTheOldKindsAlert() throws Exception {
+        // The rule id was given another kind while its threshold alert was open: the sensor_silent engine
+        // opens its alert before the threshold engine resolves the old one at its next tick.
+        UUID threshold = open("acme", "reused");
+        AlertRule silent = new AlertRule("acme", "reused", 2, RuleKind.SENSOR_SILENT, "warning", null, null, null,
+                true, Double.NaN, Double.NaN, 0, 0, 60_000);
+        AlertTransition silentOpened = new AlertTransition(AlertTransition.Type.OPENED, silent, "plant-1", "gw-1",
+                "press-1", "temp", Instant.now(), 95.0, "sensor temp of machine press-1 sent no good value for 95 s",
+                AlertTransition.ENGINE);
+        try (AlertStore alerts = AlertStore.open(store, "test")) {
+            UUID opened = alerts.apply(silentOpened);
+            assertNotNull(opened, "the new kind's alert is not taken for a replay of the old kind's");
+            assertNull(alerts.apply(silentOpened), "a replay of the new kind's open is still one");
+            assertEquals(threshold, alerts.apply(new AlertTransition(AlertTransition.Type.RESOLVED,
+                    rule("acme", "reused"), "plant-1", "gw-1", "press-1", "temp", Instant.now(), 20.0,
+                    "rule reused was removed or changed", AlertTransition.ENGINE)));
+            assertEquals("resolved", row("SELECT state FROM alerts WHERE id = ?", threshold));
+            assertEquals("open", row("SELECT state FROM alerts WHERE id = ?", opened));
+            assertEquals("sensor_silent", row("SELECT kind FROM alerts WHERE id = ?", opened));
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private UUID open(String tenant, String ruleId) throws Exception {
