@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -366,11 +367,37 @@ public final class MqttPublisher implements AutoCloseable {
                 return;
             }
             try {
-                connecting = client.connect(connectionOptions, null, new ConnectListener());
+                IMqttToken attempt = client.connect(connectionOptions, null, new ConnectListener());
+                connecting = attempt;
+                reconnector.schedule(() -> abandonIfUnanswered(attempt), 2 * options.connectTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
             } catch (MqttException | RuntimeException e) {
                 connecting = null;
                 scheduleReconnect(e);
             }
+        }
+    }
+
+    /**
+     * Ends a connect attempt that is still pending after twice the connect timeout. Paho bounds only
+     * the TCP connect by that timeout and then waits for the CONNACK without limit, so an attempt can
+     * hang for good: a broker, or a load balancer in front of one, that accepts the connection and never
+     * answers, or Paho's sender stopping before the CONNECT left (seen after a lost connection). The
+     * client would stay "connecting", and every later attempt fail with "Connect already in progress".
+     */
+    private void abandonIfUnanswered(IMqttToken attempt) {
+        synchronized (lock) {
+            if (closed || connecting != attempt || attempt.isComplete()) {
+                return;
+            }
+            connecting = null;
+        }
+        // Outside the lock: the forced disconnect waits for Paho's threads, whose callbacks take it.
+        forceDisconnect(false);
+        synchronized (lock) {
+            scheduleReconnect(new MqttException(MqttClientException.REASON_CODE_CLIENT_TIMEOUT,
+                    new TimeoutException("no CONNACK within " + 2 * options.connectTimeout().toSeconds()
+                            + " s of the connect attempt; attempt abandoned")));
         }
     }
 

@@ -23,6 +23,7 @@ import io.werkstrom.gateway.testing.TestSubscriber;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Topics;
 import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.TcpFront;
 
 class MqttPublisherIT {
 
@@ -162,6 +163,28 @@ class MqttPublisherIT {
                 broker.restart();
                 assertTrue(publisher.awaitConnected(WAIT), broker.log());
                 publisher.publish(TELEMETRY, new byte[] {3}).get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void aConnectAttemptThatGetsNoAnswerIsAbandonedAndTriedAgain() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start();
+             TcpFront front = TcpFront.forwardingTo(broker.port())) {
+            // A load balancer whose broker is down: it takes the connection and never sends a CONNACK.
+            front.silent(true);
+            try (MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder().brokerUri(front.uri())
+                    .address(ADDRESS).connectTimeout(Duration.ofSeconds(1)).reconnectMinDelay(Duration.ofMillis(100))
+                    .reconnectMaxDelay(Duration.ofMillis(400)).build())) {
+                publisher.start();
+                assertFalse(publisher.awaitConnected(Duration.ofMillis(2_500)));
+                assertTrue(publisher.lastConnectFailure().orElse("").contains("no CONNACK within 2 s"),
+                        publisher.lastConnectFailure().toString());
+                front.silent(false);
+                // The connections held so far stay open and unanswered: only a new attempt gets through.
+                assertTrue(publisher.awaitConnected(WAIT), "held " + front.held() + ", " + publisher.lastConnectFailure());
+                assertTrue(front.held() >= 1, "held " + front.held());
+                publisher.publish(TELEMETRY, new byte[] {4}).get(10, TimeUnit.SECONDS);
             }
         }
     }

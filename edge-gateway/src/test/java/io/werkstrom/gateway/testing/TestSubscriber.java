@@ -18,6 +18,8 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
+import io.werkstrom.protocol.mqtt.ReconnectWatchdog;
+
 /**
  * A Paho MQTT 5 subscriber that records every message it receives, standing in for the cloud side
  * in integration tests. With a persistent session the broker queues messages for it while it is
@@ -34,6 +36,7 @@ public final class TestSubscriber implements AutoCloseable {
 
     private final MqttAsyncClient client;
     private final List<Received> received = new ArrayList<>();
+    private ReconnectWatchdog watchdog;
 
     private TestSubscriber(MqttAsyncClient client) {
         this.client = client;
@@ -59,6 +62,7 @@ public final class TestSubscriber implements AutoCloseable {
             options.setSessionExpiryInterval(600L);
             options.setAutomaticReconnect(true);
             options.setAutomaticReconnectDelay(1, 2);
+            options.setConnectionTimeout(3);
         }
         client.connect(options).waitForCompletion(10_000);
         MqttSubscription[] subscriptions = new MqttSubscription[filters.length];
@@ -67,6 +71,18 @@ public final class TestSubscriber implements AutoCloseable {
         }
         IMqttToken token = client.subscribe(subscriptions);
         token.waitForCompletion(10_000);
+        if (persistentSession) {
+            // Now and then Paho's reconnect after a broker restart waits for a CONNACK for good.
+            subscriber.watchdog = ReconnectWatchdog.start("subscriber " + clientId, Duration.ofSeconds(2 + 2 * 3),
+                    client::isConnected, () -> {
+                        try {
+                            client.disconnectForcibly(0, 1_000, false);
+                        } catch (MqttException betweenAttempts) {
+                            // no attempt pending
+                        }
+                        client.reconnect();
+                    }, message -> System.err.println("TestSubscriber: " + message));
+        }
         return subscriber;
     }
 
@@ -105,6 +121,9 @@ public final class TestSubscriber implements AutoCloseable {
 
     @Override
     public void close() throws MqttException {
+        if (watchdog != null) {
+            watchdog.close();
+        }
         try {
             if (client.isConnected()) {
                 client.disconnect().waitForCompletion(5_000);

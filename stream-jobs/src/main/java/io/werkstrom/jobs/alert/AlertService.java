@@ -3,6 +3,7 @@ package io.werkstrom.jobs.alert;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -20,10 +21,12 @@ import io.werkstrom.jobs.alert.notify.Secrets;
 import io.werkstrom.jobs.alert.notify.SmtpClient;
 import io.werkstrom.jobs.alert.notify.WebhookChannel;
 import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.mqtt.ReconnectWatchdog;
 
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,15 +62,20 @@ public final class AlertService implements AutoCloseable {
         }
     }
 
+    /** Paho's reconnect cycle can stall for good; see {@link ReconnectWatchdog}. */
+    private static final int MAX_RECONNECT_DELAY_S = 30;
+
     private final MqttClient mqtt;
+    private final ReconnectWatchdog watchdog;
     private final Notifier notifier;
     private final Acknowledgements acknowledgements;
     private final MqttAckListener mqttAcks;
     private final AckHttpServer http;
 
-    private AlertService(MqttClient mqtt, Notifier notifier, Acknowledgements acknowledgements,
-                         MqttAckListener mqttAcks, AckHttpServer http) {
+    private AlertService(MqttClient mqtt, ReconnectWatchdog watchdog, Notifier notifier,
+                         Acknowledgements acknowledgements, MqttAckListener mqttAcks, AckHttpServer http) {
         this.mqtt = mqtt;
+        this.watchdog = watchdog;
         this.notifier = notifier;
         this.acknowledgements = acknowledgements;
         this.mqttAcks = mqttAcks;
@@ -81,10 +89,12 @@ public final class AlertService implements AutoCloseable {
         Notifier notifier = null;
         Acknowledgements acknowledgements = null;
         MqttAckListener mqttAcks = null;
+        ReconnectWatchdog watchdog = null;
         try {
             MqttConnectionOptions connection = new MqttConnectionOptions();
             connection.setCleanStart(true);
             connection.setAutomaticReconnect(true);
+            connection.setAutomaticReconnectDelay(1, MAX_RECONNECT_DELAY_S);
             if (options.mqttUsername() != null) {
                 connection.setUserName(options.mqttUsername());
             }
@@ -92,6 +102,16 @@ public final class AlertService implements AutoCloseable {
                 connection.setPassword(options.mqttPassword().getBytes(StandardCharsets.UTF_8));
             }
             mqtt.connect(connection);
+            watchdog = ReconnectWatchdog.start("alert service MQTT client " + options.clientId(),
+                    Duration.ofSeconds(MAX_RECONNECT_DELAY_S + 2L * connection.getConnectionTimeout()), mqtt::isConnected,
+                    () -> {
+                        try {
+                            mqtt.disconnectForcibly(0, 1_000, false);
+                        } catch (MqttException betweenAttempts) {
+                            // No attempt pending (Paho waits for its next one): nothing to end.
+                        }
+                        mqtt.reconnect();
+                    }, LOG::warn);
             Map<String, Channel> channels = new HashMap<>();
             channels.put("mqtt", new MqttStateChannel(mqtt));
             channels.put("webhook", new WebhookChannel(new Secrets(options.env()), options.notifier().timeout()));
@@ -107,8 +127,9 @@ public final class AlertService implements AutoCloseable {
             notifier.start();
             LOG.info("alert service started: MQTT {}, HTTP {}, e-mail {}", options.mqttUri(),
                     http == null ? "off" : "port " + http.port(), options.smtpHost() == null ? "off" : options.smtpHost());
-            return new AlertService(mqtt, notifier, acknowledgements, mqttAcks, http);
+            return new AlertService(mqtt, watchdog, notifier, acknowledgements, mqttAcks, http);
         } catch (Exception e) {
+            closeQuietly(watchdog, e);
             closeQuietly(mqttAcks, e);
             closeQuietly(notifier, e);
             closeQuietly(acknowledgements, e);
@@ -141,6 +162,7 @@ public final class AlertService implements AutoCloseable {
         closeQuietly(mqttAcks, failure);
         closeQuietly(notifier, failure);
         closeQuietly(acknowledgements, failure);
+        closeQuietly(watchdog, failure);
         closeQuietly(() -> {
             if (mqtt.isConnected()) {
                 mqtt.disconnect(5_000);

@@ -1,6 +1,7 @@
 package io.werkstrom.jobs.source.reader;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.source.MqttRecord;
 import io.werkstrom.jobs.source.MqttSourceOptions;
 import io.werkstrom.jobs.source.split.MqttSubscriptionSplit;
+import io.werkstrom.protocol.mqtt.ReconnectWatchdog;
 
 import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.SourceReader;
@@ -71,6 +73,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
      * topic filter invalid, shared subscriptions or wildcards not supported.
      */
     private static final Set<Integer> FATAL_DISCONNECT_REASONS = Set.of(0x81, 0x82, 0x87, 0x8E, 0x8F, 0x9E, 0xA2);
+    private static final int MAX_RECONNECT_DELAY_S = 30;
     private static final long DISCONNECT_QUIESCE_MS = 1_000;
     private static final long DISCONNECT_TIMEOUT_MS = 5_000;
 
@@ -101,6 +104,9 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     private final Counter droppedStaleAcks;
 
     private MqttAsyncClient client;
+    /** Set on Paho's thread once the first connection succeeded. */
+    private volatile ReconnectWatchdog reconnectWatchdog;
+    private volatile boolean closed;
 
     public MqttSourceReader(MqttSourceOptions options, SourceReaderContext context) {
         this.options = options;
@@ -138,6 +144,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
                 public void onSuccess(IMqttToken token) {
                     LOG.info("MQTT reader {} connected to {} (session present: {})", clientId, options.serverUri(),
                             token.getSessionPresent());
+                    watchReconnects();
                 }
 
                 @Override
@@ -150,6 +157,29 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         } catch (MqttException e) {
             fail(new MqttSourceException("MQTT reader " + clientId + " could not start a connection to "
                     + options.serverUri(), e));
+        }
+    }
+
+    /**
+     * Paho reconnects by itself, but one of its attempts can hang for good (see {@link ReconnectWatchdog});
+     * the watchdog ends such an attempt once the reader has been disconnected for longer than Paho's
+     * longest reconnect delay plus two connection timeouts.
+     */
+    private void watchReconnects() {
+        Duration limit = Duration.ofSeconds(MAX_RECONNECT_DELAY_S).plus(options.connectionTimeout().multipliedBy(2));
+        MqttAsyncClient watched = client;
+        ReconnectWatchdog watchdog = ReconnectWatchdog.start("MQTT reader " + clientId, limit, watched::isConnected, () -> {
+            try {
+                watched.disconnectForcibly(0, DISCONNECT_TIMEOUT_MS, false);
+            } catch (MqttException betweenAttempts) {
+                // No attempt pending (Paho waits for its next one): nothing to end.
+            }
+            watched.reconnect();
+        }, LOG::warn);
+        reconnectWatchdog = watchdog;
+        if (closed) {
+            // close() ran while the first connection completed and saw no watchdog yet.
+            watchdog.close();
         }
     }
 
@@ -219,7 +249,12 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
 
     @Override
     public void close() {
+        closed = true;
         handover.close();
+        ReconnectWatchdog watchdog = reconnectWatchdog;
+        if (watchdog != null) {
+            watchdog.close();
+        }
         if (client == null) {
             return;
         }
@@ -243,7 +278,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         connection.setCleanStart(false);
         connection.setSessionExpiryInterval(options.sessionExpiry().getSeconds());
         connection.setAutomaticReconnect(true);
-        connection.setAutomaticReconnectDelay(1, 30);
+        connection.setAutomaticReconnectDelay(1, MAX_RECONNECT_DELAY_S);
         connection.setConnectionTimeout((int) options.connectionTimeout().getSeconds());
         connection.setKeepAliveInterval((int) options.keepAlive().getSeconds());
         if (options.username() != null) {

@@ -1,0 +1,180 @@
+package io.werkstrom.jobs.source.reader;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.connector.source.ReaderOutput;
+import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SourceOutput;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.groups.SourceReaderMetricGroup;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.util.SimpleUserCodeClassLoader;
+import org.apache.flink.util.UserCodeClassLoader;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.junit.jupiter.api.Test;
+
+import io.werkstrom.jobs.source.AckMode;
+import io.werkstrom.jobs.source.MqttRecord;
+import io.werkstrom.jobs.source.MqttSourceOptions;
+import io.werkstrom.jobs.source.split.MqttSubscriptionSplit;
+import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.TcpFront;
+
+/**
+ * The reader behind a TCP front (a load balancer): its connection drops, and its reconnect reaches a
+ * front that takes the connection and never answers. Paho would wait for that CONNACK for good.
+ */
+class MqttSourceReaderReconnectIT {
+
+    private static final String TOPIC = "werkstrom/v1/acme/plant-1/gw-1/telemetry";
+    /** Paho's longest reconnect delay (30 s) plus two connection timeouts of 1 s, and some slack. */
+    private static final Duration RECOVERY = Duration.ofSeconds(60);
+
+    @Test
+    void aReconnectThatGetsNoAnswerIsEndedAndTheReaderReceivesAgain() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start();
+             TcpFront front = TcpFront.forwardingTo(broker.port())) {
+            MqttSourceOptions options = new MqttSourceOptions(front.uri(), null, null, "", TOPIC, "reader-it",
+                    AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30));
+            Collected output = new Collected();
+            MqttSourceReader reader = new MqttSourceReader(options, new Context());
+            try {
+                reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
+                publishUntilReceived(broker, reader, output, "before");
+
+                front.silent(true);
+                front.dropForwarded();
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (front.held() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(front.held() > 0, "the reader's reconnect reached the silent front");
+                front.silent(false);
+                publish(broker, "after");
+                assertTrue(pollUntil(reader, output, "after", RECOVERY),
+                        "the reader received again after its unanswered reconnect; got " + output.texts());
+            } finally {
+                reader.close();
+            }
+        }
+    }
+
+    private static void publishUntilReceived(MosquittoBroker broker, MqttSourceReader reader, Collected output,
+                                             String text) throws Exception {
+        // The reader subscribes once connected; until then a message would not be queued for it.
+        for (int attempt = 0; attempt < 50; attempt++) {
+            publish(broker, text);
+            if (pollUntil(reader, output, text, Duration.ofMillis(200))) {
+                return;
+            }
+        }
+        throw new AssertionError("the reader never received '" + text + "'");
+    }
+
+    private static boolean pollUntil(MqttSourceReader reader, Collected output, String text, Duration timeout)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            reader.pollNext(output);
+            if (output.texts().contains(text)) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    private static void publish(MosquittoBroker broker, String text) throws Exception {
+        MqttClient publisher = new MqttClient(broker.uri(), "publisher-" + System.nanoTime(), new MemoryPersistence());
+        try {
+            publisher.connect(new MqttConnectionOptions());
+            publisher.publish(TOPIC, text.getBytes(StandardCharsets.UTF_8), 1, false);
+            publisher.disconnect();
+        } finally {
+            publisher.close();
+        }
+    }
+
+    private static final class Collected implements ReaderOutput<MqttRecord> {
+        private final List<String> texts = new ArrayList<>();
+
+        synchronized List<String> texts() {
+            return List.copyOf(texts);
+        }
+
+        @Override
+        public synchronized void collect(MqttRecord record) {
+            texts.add(new String(record.payload(), StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void collect(MqttRecord record, long timestamp) {
+            collect(record);
+        }
+
+        @Override
+        public void emitWatermark(Watermark watermark) {
+        }
+
+        @Override
+        public void markIdle() {
+        }
+
+        @Override
+        public void markActive() {
+        }
+
+        @Override
+        public SourceOutput<MqttRecord> createOutputForSplit(String splitId) {
+            return this;
+        }
+
+        @Override
+        public void releaseOutputForSplit(String splitId) {
+        }
+    }
+
+    private static final class Context implements SourceReaderContext {
+        @Override
+        public SourceReaderMetricGroup metricGroup() {
+            return UnregisteredMetricsGroup.createSourceReaderMetricGroup();
+        }
+
+        @Override
+        public Configuration getConfiguration() {
+            return new Configuration();
+        }
+
+        @Override
+        public String getLocalHostName() {
+            return "localhost";
+        }
+
+        @Override
+        public int getIndexOfSubtask() {
+            return 0;
+        }
+
+        @Override
+        public void sendSplitRequest() {
+        }
+
+        @Override
+        public void sendSourceEventToCoordinator(SourceEvent event) {
+        }
+
+        @Override
+        public UserCodeClassLoader getUserCodeClassLoader() {
+            return SimpleUserCodeClassLoader.create(getClass().getClassLoader());
+        }
+    }
+}
