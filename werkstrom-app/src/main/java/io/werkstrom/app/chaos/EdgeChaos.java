@@ -62,8 +62,12 @@ public final class EdgeChaos {
     static final String SITE = "plant-1";
     static final String GATEWAY = "gw-chaos";
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
-    /** The drain ends when everything is stored, or when nothing more was stored for this long. */
-    private static final Duration DRAIN_STALL = Duration.ofSeconds(45);
+    /**
+     * The drain ends when everything is stored, or when nothing more was stored for this long: longer
+     * than the job's MQTT reader may need to come back from a reconnect that got no answer (its
+     * {@code ReconnectWatchdog} acts after 30 s plus two connection timeouts of 10 s).
+     */
+    private static final Duration DRAIN_STALL = Duration.ofSeconds(75);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ChaosOptions options;
