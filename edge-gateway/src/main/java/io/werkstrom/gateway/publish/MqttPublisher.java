@@ -298,6 +298,10 @@ public final class MqttPublisher implements AutoCloseable {
             } catch (MqttException e) {
                 log.debug("Connect attempt in progress at close failed", e);
             }
+            if (!pendingConnect.isComplete()) {
+                // Unanswered (see abandonIfUnanswered): the client would refuse to close while connecting.
+                forceDisconnect(false);
+            }
         }
         if (client.isConnected()) {
             try {

@@ -190,6 +190,35 @@ class MqttPublisherIT {
     }
 
     @Test
+    void closingWhileAConnectAttemptIsUnansweredReleasesTheClient() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start();
+             TcpFront front = TcpFront.forwardingTo(broker.port())) {
+            front.silent(true);
+            PublisherOptions options = PublisherOptions.builder().brokerUri(front.uri()).address(ADDRESS)
+                    .connectTimeout(Duration.ofSeconds(5)).build();
+            MqttPublisher publisher = new MqttPublisher(options);
+            publisher.start();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (front.held() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, front.held(), "the attempt reached the silent front");
+            publisher.close();
+            // Paho names its threads after the client; a client that refused to close keeps them.
+            deadline = System.nanoTime() + WAIT.toNanos();
+            while (!pahoThreads(options.clientId()).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(List.of(), pahoThreads(options.clientId()));
+        }
+    }
+
+    private static List<String> pahoThreads(String clientId) {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(name -> name.startsWith("MQTT") && name.endsWith(clientId)).toList();
+    }
+
+    @Test
     void aPublishTheBrokerRefusesFailsWithItsReasonCode() throws Exception {
         Path acl = Files.createTempFile("acl", ".conf");
         try {
