@@ -2,7 +2,6 @@ package io.werkstrom.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -10,6 +9,7 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP front for a broker in tests, as a load balancer or proxy stands in front of one in
@@ -28,6 +28,7 @@ public final class TcpFront implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final List<Socket> forwarded = new CopyOnWriteArrayList<>();
     private final AtomicInteger held = new AtomicInteger();
+    private final AtomicLong unansweredBytes = new AtomicLong();
     private volatile boolean silent;
 
     private TcpFront(int targetPort) throws IOException {
@@ -63,6 +64,11 @@ public final class TcpFront implements AutoCloseable {
         return held.get();
     }
 
+    /** Bytes received on held connections and never answered (a client's CONNECT, for one). */
+    public long unansweredBytes() {
+        return unansweredBytes.get();
+    }
+
     /** Closes every forwarded connection on both sides, as a broker restart does to its clients. */
     public void dropForwarded() {
         for (Socket socket : forwarded) {
@@ -90,7 +96,7 @@ public final class TcpFront implements AutoCloseable {
             sockets.add(client);
             if (silent) {
                 held.incrementAndGet();
-                daemon("tcp-front-hold", () -> drain(client));
+                daemon("tcp-front-hold", () -> drain(client, unansweredBytes));
                 continue;
             }
             try {
@@ -107,9 +113,12 @@ public final class TcpFront implements AutoCloseable {
     }
 
     /** Reads and drops everything: the peer's packets are taken and never answered. */
-    private static void drain(Socket socket) {
+    private static void drain(Socket socket, AtomicLong bytes) {
         try (InputStream in = socket.getInputStream()) {
-            in.transferTo(OutputStream.nullOutputStream());
+            byte[] buffer = new byte[4_096];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                bytes.addAndGet(n);
+            }
         } catch (IOException closed) {
             // the front or the peer closed the connection
         }

@@ -199,10 +199,11 @@ class MqttPublisherIT {
             MqttPublisher publisher = new MqttPublisher(options);
             publisher.start();
             long deadline = System.nanoTime() + WAIT.toNanos();
-            while (front.held() == 0 && System.nanoTime() < deadline) {
+            while (front.unansweredBytes() == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             assertEquals(1, front.held(), "the attempt reached the silent front");
+            assertTrue(front.unansweredBytes() > 0, "its CONNECT went unanswered");
             publisher.close();
             // Paho names its threads after the client; a client that refused to close keeps them.
             deadline = System.nanoTime() + WAIT.toNanos();

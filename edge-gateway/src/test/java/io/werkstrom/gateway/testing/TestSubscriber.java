@@ -75,11 +75,7 @@ public final class TestSubscriber implements AutoCloseable {
             // Now and then Paho's reconnect after a broker restart waits for a CONNACK for good.
             subscriber.watchdog = ReconnectWatchdog.start("subscriber " + clientId, Duration.ofSeconds(2 + 2 * 3),
                     client::isConnected, () -> {
-                        try {
-                            client.disconnectForcibly(0, 1_000, false);
-                        } catch (MqttException betweenAttempts) {
-                            // no attempt pending
-                        }
+                        endPendingConnect(client);
                         client.reconnect();
                     }, message -> System.err.println("TestSubscriber: " + message));
         }
@@ -127,9 +123,20 @@ public final class TestSubscriber implements AutoCloseable {
         try {
             if (client.isConnected()) {
                 client.disconnect().waitForCompletion(5_000);
+            } else {
+                endPendingConnect(client);
             }
         } finally {
             client.close();
+        }
+    }
+
+    /** Ends a pending connect attempt, which would make the client refuse to close; none pending is fine. */
+    private static void endPendingConnect(MqttAsyncClient client) {
+        try {
+            client.disconnectForcibly(0, 1_000, false);
+        } catch (MqttException nothingPending) {
+            // nothing to end
         }
     }
 

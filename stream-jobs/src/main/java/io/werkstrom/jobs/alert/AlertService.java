@@ -105,11 +105,7 @@ public final class AlertService implements AutoCloseable {
             watchdog = ReconnectWatchdog.start("alert service MQTT client " + options.clientId(),
                     Duration.ofSeconds(MAX_RECONNECT_DELAY_S + 2L * connection.getConnectionTimeout()), mqtt::isConnected,
                     () -> {
-                        try {
-                            mqtt.disconnectForcibly(0, 1_000, false);
-                        } catch (MqttException betweenAttempts) {
-                            // No attempt pending (Paho waits for its next one): nothing to end.
-                        }
+                        endPendingConnect(mqtt);
                         mqtt.reconnect();
                     }, LOG::warn);
             Map<String, Channel> channels = new HashMap<>();
@@ -166,11 +162,22 @@ public final class AlertService implements AutoCloseable {
         closeQuietly(() -> {
             if (mqtt.isConnected()) {
                 mqtt.disconnect(5_000);
+            } else {
+                endPendingConnect(mqtt);
             }
             mqtt.close();
         }, failure);
         if (failure.getSuppressed().length > 0) {
             throw failure;
+        }
+    }
+
+    /** A pending connect attempt (Paho may be reconnecting) makes the client refuse to close. */
+    private static void endPendingConnect(MqttClient mqtt) {
+        try {
+            mqtt.disconnectForcibly(0, 1_000, false);
+        } catch (MqttException nothingPending) {
+            LOG.debug("alert service MQTT client had no connection to end at close ({})", nothingPending.toString());
         }
     }
 

@@ -169,11 +169,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         Duration limit = Duration.ofSeconds(MAX_RECONNECT_DELAY_S).plus(options.connectionTimeout().multipliedBy(2));
         MqttAsyncClient watched = client;
         ReconnectWatchdog watchdog = ReconnectWatchdog.start("MQTT reader " + clientId, limit, watched::isConnected, () -> {
-            try {
-                watched.disconnectForcibly(0, DISCONNECT_TIMEOUT_MS, false);
-            } catch (MqttException betweenAttempts) {
-                // No attempt pending (Paho waits for its next one): nothing to end.
-            }
+            endPendingConnect(watched);
             watched.reconnect();
         }, LOG::warn);
         reconnectWatchdog = watchdog;
@@ -266,10 +262,25 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         } catch (MqttException e) {
             LOG.warn("MQTT reader {} did not disconnect cleanly", clientId, e);
         }
+        if (!client.isConnected()) {
+            endPendingConnect(client);
+        }
         try {
             client.close(true);
         } catch (MqttException e) {
             LOG.warn("MQTT reader {} did not close cleanly", clientId, e);
+        }
+    }
+
+    /**
+     * Ends a pending connect attempt, if there is one: it would make the client refuse to close, and
+     * an attempt that got no answer stays pending for good.
+     */
+    private void endPendingConnect(MqttAsyncClient mqtt) {
+        try {
+            mqtt.disconnectForcibly(0, DISCONNECT_TIMEOUT_MS, false);
+        } catch (MqttException nothingPending) {
+            LOG.debug("MQTT reader {} had no connect attempt to end ({})", clientId, nothingPending.toString());
         }
     }
 

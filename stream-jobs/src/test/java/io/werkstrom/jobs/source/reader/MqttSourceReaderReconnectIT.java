@@ -1,5 +1,6 @@
 package io.werkstrom.jobs.source.reader;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -53,11 +54,7 @@ class MqttSourceReaderReconnectIT {
 
                 front.silent(true);
                 front.dropForwarded();
-                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (front.held() == 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
-                }
-                assertTrue(front.held() > 0, "the reader's reconnect reached the silent front");
+                awaitHeld(front);
                 front.silent(false);
                 publish(broker, "after");
                 assertTrue(pollUntil(reader, output, "after", RECOVERY),
@@ -66,6 +63,47 @@ class MqttSourceReaderReconnectIT {
                 reader.close();
             }
         }
+    }
+
+    @Test
+    void closingWhileAReconnectIsUnansweredReleasesTheClient() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start();
+             TcpFront front = TcpFront.forwardingTo(broker.port())) {
+            MqttSourceOptions options = new MqttSourceOptions(front.uri(), null, null, "", TOPIC, "closing-it",
+                    AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30));
+            MqttSourceReader reader = new MqttSourceReader(options, new Context());
+            try {
+                reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
+                publishUntilReceived(broker, reader, new Collected(), "before");
+                front.silent(true);
+                front.dropForwarded();
+                awaitHeld(front);
+            } finally {
+                reader.close();
+            }
+            // Paho names its threads after the client; a client that refused to close keeps its connection's
+            // threads. (Paho's idle reconnect timer, "MQTT Reconnect: <id>", outlives any client closed while
+            // disconnected; Paho offers no way to cancel it.)
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!pahoThreads(options.clientId(0)).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(List.of(), pahoThreads(options.clientId(0)));
+        }
+    }
+
+    private static void awaitHeld(TcpFront front) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (front.unansweredBytes() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(front.unansweredBytes() > 0, "the reader's reconnect sent its CONNECT to the silent front");
+    }
+
+    private static List<String> pahoThreads(String clientId) {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(name -> name.startsWith("MQTT") && !name.startsWith("MQTT Reconnect")
+                        && name.endsWith(clientId)).toList();
     }
 
     private static void publishUntilReceived(MosquittoBroker broker, MqttSourceReader reader, Collected output,
