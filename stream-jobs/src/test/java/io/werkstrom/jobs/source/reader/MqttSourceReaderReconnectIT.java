@@ -44,17 +44,10 @@ class MqttSourceReaderReconnectIT {
     void aReconnectThatGetsNoAnswerIsEndedAndTheReaderReceivesAgain() throws Exception {
         try (MosquittoBroker broker = MosquittoBroker.start();
              TcpFront front = TcpFront.forwardingTo(broker.port())) {
-            MqttSourceOptions options = new MqttSourceOptions(front.uri(), null, null, "", TOPIC, "reader-it",
-                    AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30));
             Collected output = new Collected();
-            MqttSourceReader reader = new MqttSourceReader(options, new Context());
+            MqttSourceReader reader = new MqttSourceReader(options(front, "reader-it"), new Context());
             try {
-                reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
-                publishUntilReceived(broker, reader, output, "before");
-
-                front.silent(true);
-                front.dropForwarded();
-                awaitHeld(front);
+                reconnectIntoSilence(broker, front, reader, output);
                 front.silent(false);
                 publish(broker, "after");
                 assertTrue(pollUntil(reader, output, "after", RECOVERY),
@@ -69,15 +62,10 @@ class MqttSourceReaderReconnectIT {
     void closingWhileAReconnectIsUnansweredReleasesTheClient() throws Exception {
         try (MosquittoBroker broker = MosquittoBroker.start();
              TcpFront front = TcpFront.forwardingTo(broker.port())) {
-            MqttSourceOptions options = new MqttSourceOptions(front.uri(), null, null, "", TOPIC, "closing-it",
-                    AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30));
+            MqttSourceOptions options = options(front, "closing-it");
             MqttSourceReader reader = new MqttSourceReader(options, new Context());
             try {
-                reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
-                publishUntilReceived(broker, reader, new Collected(), "before");
-                front.silent(true);
-                front.dropForwarded();
-                awaitHeld(front);
+                reconnectIntoSilence(broker, front, reader, new Collected());
             } finally {
                 reader.close();
             }
@@ -92,7 +80,18 @@ class MqttSourceReaderReconnectIT {
         }
     }
 
-    private static void awaitHeld(TcpFront front) throws InterruptedException {
+    private static MqttSourceOptions options(TcpFront front, String clientIdPrefix) {
+        return new MqttSourceOptions(front.uri(), null, null, "", TOPIC, clientIdPrefix, AckMode.ON_RECEIVE,
+                Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30));
+    }
+
+    /** Connects the reader through the front, then drops it there and lets its reconnect go unanswered. */
+    private static void reconnectIntoSilence(MosquittoBroker broker, TcpFront front, MqttSourceReader reader,
+                                             Collected output) throws Exception {
+        reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
+        publishUntilReceived(broker, reader, output, "before");
+        front.silent(true);
+        front.dropForwarded();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (front.unansweredBytes() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(50);
