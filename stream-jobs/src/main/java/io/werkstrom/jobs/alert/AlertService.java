@@ -172,12 +172,15 @@ public final class AlertService implements AutoCloseable {
         }
     }
 
-    /** A pending connect attempt (Paho may be reconnecting) makes the client refuse to close. */
+    /**
+     * Ends a pending connect attempt, if there is one: it would make the client refuse to close, and
+     * an attempt that got no answer stays pending for good.
+     */
     private static void endPendingConnect(MqttClient mqtt) {
         try {
             mqtt.disconnectForcibly(0, 1_000, false);
         } catch (MqttException nothingPending) {
-            LOG.debug("alert service MQTT client had no connection to end at close ({})", nothingPending.toString());
+            LOG.debug("alert service MQTT client had no connect attempt to end ({})", nothingPending.toString());
         }
     }
 

@@ -49,10 +49,7 @@ public final class ReconnectWatchdog implements AutoCloseable {
     ReconnectWatchdog(String name, Duration limit, BooleanSupplier connected, Restart restart, Consumer<String> warn,
                       LongSupplier clock, ScheduledExecutorService timer) {
         this.name = Objects.requireNonNull(name, "name must not be null.");
-        if (limit == null || limit.isNegative() || limit.isZero()) {
-            throw new IllegalArgumentException("limit must be positive, got " + limit);
-        }
-        this.limitNanos = limit.toNanos();
+        this.limitNanos = requirePositive(limit).toNanos();
         this.connected = Objects.requireNonNull(connected, "connected must not be null.");
         this.restart = Objects.requireNonNull(restart, "restart must not be null.");
         this.warn = Objects.requireNonNull(warn, "warn must not be null.");
@@ -68,6 +65,7 @@ public final class ReconnectWatchdog implements AutoCloseable {
      */
     public static ReconnectWatchdog start(String name, Duration limit, BooleanSupplier connected, Restart restart,
                                           Consumer<String> warn) {
+        requirePositive(limit);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "mqtt-reconnect-watchdog-" + name);
             thread.setDaemon(true);
@@ -78,6 +76,13 @@ public final class ReconnectWatchdog implements AutoCloseable {
         long period = Math.max(1, Math.min(TimeUnit.SECONDS.toMillis(1), limit.toMillis() / 4));
         timer.scheduleWithFixedDelay(watchdog::check, period, period, TimeUnit.MILLISECONDS);
         return watchdog;
+    }
+
+    private static Duration requirePositive(Duration limit) {
+        if (limit == null || limit.isNegative() || limit.isZero()) {
+            throw new IllegalArgumentException("limit must be positive, got " + limit);
+        }
+        return limit;
     }
 
     /** One look at the client; called by the timer. */

@@ -84,5 +84,7 @@ class ReconnectWatchdogTest {
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                 () -> new ReconnectWatchdog("x", Duration.ZERO, connected::get, () -> { }, warnings::add, now::get, null));
         assertEquals("limit must be positive, got PT0S", refused.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> ReconnectWatchdog.start("x", Duration.ofSeconds(-1), connected::get, () -> { }, warnings::add));
     }
 }
