@@ -37,6 +37,7 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
     private transient ValueState<SensorSilence> silence;
     private transient ValueState<Long> nextTick;
     private transient Counter refusedSamples;
+    private transient Counter forgottenMachines;
     private transient RuleBook rules;
     private transient long reloadAt;
 
@@ -53,6 +54,7 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
                 TypeInformation.of(SensorSilence.class)));
         nextTick = getRuntimeContext().getState(new ValueStateDescriptor<>("next-tick", Long.class));
         refusedSamples = getRuntimeContext().getMetricGroup().counter("sensorSilenceRefusedSamples");
+        forgottenMachines = getRuntimeContext().getMetricGroup().counter("sensorSilenceForgottenMachines");
         // The first load must succeed: a job that cannot read its rules should not pretend to alert.
         rules = load();
         reloadAt = System.currentTimeMillis() + options.ruleReload().toMillis();
@@ -87,7 +89,14 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
                 sensors = new SensorSilence();
             }
             long refusedBefore = sensors.refusedSamples();
+            long forgottenBefore = sensors.forgottenMachines();
             sensors.onBatch(input.batch(), tenantRules).forEach(out::collect);
+            long forgotten = sensors.forgottenMachines() - forgottenBefore;
+            if (forgotten > 0) {
+                forgottenMachines.inc(forgotten);
+                LOG.info("gateway {}: {} long-quiet machine(s) forgotten by sensor_silent rules to make room for new"
+                        + " names (metric sensorSilenceForgottenMachines)", ctx.getCurrentKey(), forgotten);
+            }
             long refused = sensors.refusedSamples() - refusedBefore;
             if (refused > 0) {
                 refusedSamples.inc(refused);

@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,9 +32,13 @@ import io.werkstrom.protocol.TelemetryBatch;
  * watches sends a good value again.
  *
  * <p>Memory is bounded: at most {@link #MAX_MACHINES} machines and {@link #MAX_SENSORS} sensors
- * (all machines together) per gateway are remembered, and only those some rule watches; samples of
- * further names are counted in {@link #refusedSamples()} and otherwise ignored. Memory of machines
- * and sensors that no rule watches any more is dropped at the next tick.
+ * (all machines together) per gateway are remembered, and only those some rule watches. When a new
+ * name would pass a cap, the machine that has been quiet longest is forgotten to make room, if it has
+ * been quiet for longer than every watched silence and has no condition pending or open (a machine
+ * taken out of service, or renamed; {@link #forgottenMachines()}). When it reports again it is learnt
+ * anew, so a sensor that died while it was away opens nothing. Without such a machine, samples of
+ * the new name are counted in {@link #refusedSamples()} and otherwise ignored. Memory of machines and
+ * sensors that no rule watches any more is dropped at the next tick.
  *
  * <p>Kept in its own keyed state entry, next to {@link GatewayAlerts}, so that state written
  * before this rule kind existed restores unchanged. The rules passed in must be those of this
@@ -54,6 +59,10 @@ public final class SensorSilence implements Serializable {
     private final HashMap<String, MachineClock> machines = new HashMap<>();
     private int sensors;
     private long refusedSamples;
+    /** Not in the checkpoint (the state's layout stays as it was); counts since the job's start. */
+    private transient long forgottenMachines;
+    /** Set when no machine could be forgotten, so that the rest of the batch does not search again. */
+    private transient boolean nothingToForget;
     /** The watching rules the memory was last pruned for, so a tick prunes only after a change. */
     private int prunedForRules;
     private final HashMap<String, ConditionTracker> trackers = new HashMap<>();
@@ -82,9 +91,12 @@ public final class SensorSilence implements Serializable {
         site = received.source().site();
         TelemetryBatch batch = received.batch();
         long quietMillis = Long.MAX_VALUE;
+        long longestSilenceMillis = 0;
         for (AlertRule rule : watching) {
             quietMillis = Math.min(quietMillis, rule.silenceMillis());
+            longestSilenceMillis = Math.max(longestSilenceMillis, rule.silenceMillis());
         }
+        nothingToForget = false;
         // The whole batch first: a machine's sensors usually share a batch, and judging after each row
         // would make the later sensors of a sample look silent for an instant.
         Set<String> seen = new LinkedHashSet<>();
@@ -92,18 +104,18 @@ public final class SensorSilence implements Serializable {
             String machine = batch.machines()[row];
             String sensor = batch.sensors()[row];
             MachineClock clock = machines.get(machine);
+            long timeMillis = batch.timestampsMicros()[row] / 1000;
             if (clock == null) {
                 if (!watchesMachine(watching, gateway, machine)) {
                     continue;
                 }
-                if (machines.size() >= MAX_MACHINES) {
+                if (machines.size() >= MAX_MACHINES && !makeRoom(timeMillis, longestSilenceMillis, seen)) {
                     refusedSamples++;
                     continue;
                 }
                 clock = new MachineClock();
                 machines.put(machine, clock);
             }
-            long timeMillis = batch.timestampsMicros()[row] / 1000;
             if (clock.latestMillis != Long.MIN_VALUE && timeMillis - clock.latestMillis > quietMillis) {
                 // The machine as a whole was quiet (off, or its gateway down): no sensor was silent then.
                 clock.resumedMillis = timeMillis;
@@ -117,7 +129,7 @@ public final class SensorSilence implements Serializable {
             if (lastGood != null) {
                 clock.lastGoodMillis.put(sensor, Math.max(lastGood, timeMillis));
             } else if (watchesSensor(watching, gateway, machine, sensor)) {
-                if (sensors >= MAX_SENSORS) {
+                if (!roomForSensor(timeMillis, longestSilenceMillis, seen)) {
                     refusedSamples++;
                     continue;
                 }
@@ -190,6 +202,11 @@ public final class SensorSilence implements Serializable {
     /** Samples ignored because their machine or sensor name was beyond the caps; never decreases. */
     public long refusedSamples() {
         return refusedSamples;
+    }
+
+    /** Machines forgotten to make room for new names since the job started (not checkpointed). */
+    public long forgottenMachines() {
+        return forgottenMachines;
     }
 
     /** Machines remembered. */
@@ -270,6 +287,52 @@ public final class SensorSilence implements Serializable {
             named++;
         }
         return "sensors " + names + " of machine " + machine + " sent no good value while the machine reported";
+    }
+
+    /** Whether a new sensor fits, after forgetting machines if need be (a machine may have no sensors). */
+    private boolean roomForSensor(long nowMillis, long longestSilenceMillis, Set<String> keep) {
+        while (sensors >= MAX_SENSORS) {
+            if (!makeRoom(nowMillis, longestSilenceMillis, keep)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether a machine was forgotten to make room for a new name (see {@link #forgetQuietMachine}). */
+    private boolean makeRoom(long nowMillis, long longestSilenceMillis, Set<String> keep) {
+        if (nothingToForget) {
+            return false;
+        }
+        nothingToForget = !forgetQuietMachine(nowMillis, longestSilenceMillis, keep);
+        return !nothingToForget;
+    }
+
+    /**
+     * Forgets the machine quiet longest, other than those in {@code keep} (this batch's), if its latest
+     * sample is older than {@code nowMillis} by more than every watched silence and it has no condition
+     * pending or open. Returns whether one was forgotten.
+     */
+    private boolean forgetQuietMachine(long nowMillis, long longestSilenceMillis, Set<String> keep) {
+        Set<String> judged = new HashSet<>();
+        for (String key : trackers.keySet()) {
+            judged.add(ConditionTracker.machineOf(key));
+        }
+        String quietest = null;
+        long quietSince = Long.MAX_VALUE;
+        for (Map.Entry<String, MachineClock> entry : machines.entrySet()) {
+            long latest = entry.getValue().latestMillis;
+            if (latest < quietSince && !keep.contains(entry.getKey()) && !judged.contains(entry.getKey())) {
+                quietest = entry.getKey();
+                quietSince = latest;
+            }
+        }
+        if (quietest == null || nowMillis - quietSince <= longestSilenceMillis) {
+            return false;
+        }
+        sensors -= machines.remove(quietest).lastGoodMillis.size();
+        forgottenMachines++;
+        return true;
     }
 
     /** Drops machines and sensors that no rule in force watches; their conditions were abandoned already. */

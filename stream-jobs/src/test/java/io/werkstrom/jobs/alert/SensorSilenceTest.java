@@ -276,6 +276,80 @@ class SensorSilenceTest {
     }
 
     @Test
+    void aNewMachineTakesThePlaceOfTheMachineQuietLongestThatNoConditionHolds() {
+        List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 1_000, 0, 0));
+        TelemetryBatch.Builder fleet = TelemetryBatch.builder("gw-1", sequence++);
+        for (int m = 0; m < SensorSilence.MAX_MACHINES; m++) {
+            fleet.add(micros(0), "machine-" + m, "temp", 1.0, Quality.GOOD);
+        }
+        fleet.add(micros(0), "machine-5", "vibration", 1.0, Quality.GOOD);
+        send(rules, fleet.build());
+        // machine-5 goes on reporting without its vibration sensor: its alert opens and holds it.
+        goodEach(rules, 1, 3, "machine-5", "temp");
+        assertEquals(List.of(AlertTransition.Type.OPENED), types());
+        // machine-6 reported more recently than the others, and has no condition.
+        good(rules, 4, "machine-6", "temp");
+        assertEquals(SensorSilence.MAX_MACHINES, silence.machines());
+
+        goodEach(rules, 10, 10, "machine-new", "temp", "vibration");
+        assertEquals(SensorSilence.MAX_MACHINES, silence.machines());
+        assertEquals(1, silence.forgottenMachines());
+        assertEquals(0, silence.refusedSamples());
+        assertEquals(SensorSilence.MAX_MACHINES + 1 + 1, silence.sensors(),
+                "one temp forgotten, the new machine's two sensors learnt");
+        // The new machine is watched: its vibration falls silent and its alert opens.
+        goodEach(rules, 11, 12, "machine-new", "temp");
+        assertEquals(List.of(AlertTransition.Type.OPENED, AlertTransition.Type.OPENED), types());
+        assertEquals("machine-new", out.get(1).machine());
+        // Neither the machine with an open alert nor the one quiet for less long was forgotten.
+        good(rules, 13, "machine-5", "temp", "vibration");
+        assertEquals(AlertTransition.Type.RESOLVED, out.get(2).type());
+        assertEquals("machine-5", out.get(2).machine());
+        good(rules, 14, "machine-new-2", "temp");
+        good(rules, 14, "machine-6", "temp");
+        assertEquals(2, silence.forgottenMachines());
+        assertEquals(0, silence.refusedSamples(), "machine-6 was still remembered");
+    }
+
+    @Test
+    void withoutAMachineQuietForLongerThanEverySilenceNewNamesAreRefused() {
+        List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 1_000, 0, 0),
+                Rules.sensorSilent("acme", "slow", null, null, 60_000, 0, 0));
+        TelemetryBatch.Builder fleet = TelemetryBatch.builder("gw-1", sequence++);
+        for (int m = 0; m < SensorSilence.MAX_MACHINES; m++) {
+            fleet.add(micros(0), "machine-" + m, "temp", 1.0, Quality.GOOD);
+        }
+        send(rules, fleet.build());
+        TelemetryBatch.Builder newcomers = TelemetryBatch.builder("gw-1", sequence++);
+        for (int m = 0; m < 3; m++) {
+            newcomers.add(micros(30), "newcomer-" + m, "temp", 1.0, Quality.GOOD);
+        }
+        send(rules, newcomers.build());
+        assertEquals(0, silence.forgottenMachines(), "30 s of quiet is less than the 60 s silence watched");
+        assertEquals(3, silence.refusedSamples());
+        good(rules, 61, "newcomer-0", "temp");
+        assertEquals(1, silence.forgottenMachines(), "quiet for 61 s now");
+        assertEquals(3, silence.refusedSamples());
+    }
+
+    @Test
+    void aNewSensorPastTheSensorCapTakesThePlaceOfAQuietMachinesSensors() {
+        List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 1_000, 0, 0));
+        TelemetryBatch.Builder sensors = TelemetryBatch.builder("gw-1", sequence++);
+        for (int s = 0; s < SensorSilence.MAX_SENSORS; s++) {
+            sensors.add(micros(0), "machine-" + s % 8, "sensor-" + s, 1.0, Quality.GOOD);
+        }
+        send(rules, sensors.build());
+        assertEquals(SensorSilence.MAX_SENSORS, silence.sensors());
+        goodEach(rules, 1, 1, "machine-0", "sensor-0");
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(), "machine-0's other sensors fell silent");
+        good(rules, 5, "machine-9", "temp");
+        assertEquals(1, silence.forgottenMachines(), "one of machines 1 to 7, quiet since 0 s");
+        assertEquals(SensorSilence.MAX_SENSORS - SensorSilence.MAX_SENSORS / 8 + 1, silence.sensors());
+        assertEquals(0, silence.refusedSamples());
+    }
+
+    @Test
     void aRestoredStateGoesOnWhereItStopped() throws Exception {
         List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 3_000, 2_000, 0),
                 Rules.sensorSilent("acme", "vib", null, "vibration", 2_000, 0, 0));
