@@ -55,6 +55,15 @@ class SensorSilenceTest {
         out.addAll(silence.onBatch(new ReceivedBatch(GATEWAY, batch, batch.timestampsMicros()[0]), rules));
     }
 
+    /** A batch at {@code second} with a GOOD temp of each of {@code count} machines named {@code prefix}0, 1, ... */
+    private TelemetryBatch.Builder machines(int second, String prefix, int count) {
+        TelemetryBatch.Builder batch = TelemetryBatch.builder(GATEWAY.gateway(), sequence++);
+        for (int m = 0; m < count; m++) {
+            batch.add(micros(second), prefix + m, "temp", 1.0, Quality.GOOD);
+        }
+        return batch;
+    }
+
     private static long micros(int second) {
         return (T0 + second * 1_000L) * 1_000L;
     }
@@ -252,11 +261,7 @@ class SensorSilenceTest {
     @Test
     void namesBeyondTheCapsAreRefusedAndCountedNotRemembered() {
         List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 1_000, 0, 0));
-        TelemetryBatch.Builder machines = TelemetryBatch.builder("gw-1", sequence++);
-        for (int m = 0; m < SensorSilence.MAX_MACHINES + 10; m++) {
-            machines.add(micros(0), "machine-" + m, "temp", 1.0, Quality.GOOD);
-        }
-        send(rules, machines.build());
+        send(rules, machines(0, "machine-", SensorSilence.MAX_MACHINES + 10).build());
         assertEquals(SensorSilence.MAX_MACHINES, silence.machines());
         assertEquals(10, silence.refusedSamples());
 
@@ -278,10 +283,7 @@ class SensorSilenceTest {
     @Test
     void aNewMachineTakesThePlaceOfTheMachineQuietLongestThatNoConditionHolds() {
         List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 1_000, 0, 0));
-        TelemetryBatch.Builder fleet = TelemetryBatch.builder("gw-1", sequence++);
-        for (int m = 0; m < SensorSilence.MAX_MACHINES; m++) {
-            fleet.add(micros(0), "machine-" + m, "temp", 1.0, Quality.GOOD);
-        }
+        TelemetryBatch.Builder fleet = machines(0, "machine-", SensorSilence.MAX_MACHINES);
         fleet.add(micros(0), "machine-5", "vibration", 1.0, Quality.GOOD);
         send(rules, fleet.build());
         // machine-5 goes on reporting without its vibration sensor: its alert opens and holds it.
@@ -315,16 +317,8 @@ class SensorSilenceTest {
     void withoutAMachineQuietForLongerThanEverySilenceNewNamesAreRefused() {
         List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 1_000, 0, 0),
                 Rules.sensorSilent("acme", "slow", null, null, 60_000, 0, 0));
-        TelemetryBatch.Builder fleet = TelemetryBatch.builder("gw-1", sequence++);
-        for (int m = 0; m < SensorSilence.MAX_MACHINES; m++) {
-            fleet.add(micros(0), "machine-" + m, "temp", 1.0, Quality.GOOD);
-        }
-        send(rules, fleet.build());
-        TelemetryBatch.Builder newcomers = TelemetryBatch.builder("gw-1", sequence++);
-        for (int m = 0; m < 3; m++) {
-            newcomers.add(micros(30), "newcomer-" + m, "temp", 1.0, Quality.GOOD);
-        }
-        send(rules, newcomers.build());
+        send(rules, machines(0, "machine-", SensorSilence.MAX_MACHINES).build());
+        send(rules, machines(30, "newcomer-", 3).build());
         assertEquals(0, silence.forgottenMachines(), "30 s of quiet is less than the 60 s silence watched");
         assertEquals(3, silence.refusedSamples());
         good(rules, 61, "newcomer-0", "temp");
