@@ -18,7 +18,8 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
-import io.werkstrom.protocol.mqtt.ReconnectWatchdog;
+import io.werkstrom.protocol.mqtt.PahoConnection;
+import io.werkstrom.protocol.mqtt.Reconnector;
 
 /**
  * A Paho MQTT 5 subscriber that records every message it receives, standing in for the cloud side
@@ -36,7 +37,7 @@ public final class TestSubscriber implements AutoCloseable {
 
     private final MqttAsyncClient client;
     private final List<Received> received = new ArrayList<>();
-    private ReconnectWatchdog watchdog;
+    private Reconnector reconnector;
 
     private TestSubscriber(MqttAsyncClient client) {
         this.client = client;
@@ -60,8 +61,6 @@ public final class TestSubscriber implements AutoCloseable {
         options.setCleanStart(!persistentSession);
         if (persistentSession) {
             options.setSessionExpiryInterval(600L);
-            options.setAutomaticReconnect(true);
-            options.setAutomaticReconnectDelay(1, 2);
             options.setConnectionTimeout(3);
         }
         client.connect(options).waitForCompletion(10_000);
@@ -72,12 +71,9 @@ public final class TestSubscriber implements AutoCloseable {
         IMqttToken token = client.subscribe(subscriptions);
         token.waitForCompletion(10_000);
         if (persistentSession) {
-            // Now and then Paho's reconnect after a broker restart waits for a CONNACK for good.
-            subscriber.watchdog = ReconnectWatchdog.start("subscriber " + clientId, Duration.ofSeconds(2 + 2 * 3),
-                    client::isConnected, () -> {
-                        endPendingConnect(client);
-                        client.reconnect();
-                    }, message -> System.err.println("TestSubscriber: " + message));
+            subscriber.reconnector = Reconnector.start("subscriber " + clientId, PahoConnection.of(client),
+                    Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(2 * 3),
+                    message -> System.err.println("TestSubscriber: " + message));
         }
         return subscriber;
     }
@@ -117,26 +113,17 @@ public final class TestSubscriber implements AutoCloseable {
 
     @Override
     public void close() throws MqttException {
-        if (watchdog != null) {
-            watchdog.close();
+        if (reconnector != null) {
+            reconnector.close();
         }
         try {
             if (client.isConnected()) {
                 client.disconnect().waitForCompletion(5_000);
-            } else {
-                endPendingConnect(client);
             }
+            // A pending connect attempt would make the client refuse to close.
+            PahoConnection.of(client).abandonAttempt();
         } finally {
             client.close();
-        }
-    }
-
-    /** Ends a pending connect attempt, which would make the client refuse to close; none pending is fine. */
-    private static void endPendingConnect(MqttAsyncClient client) {
-        try {
-            client.disconnectForcibly(0, 1_000, false);
-        } catch (MqttException nothingPending) {
-            // nothing to end
         }
     }
 

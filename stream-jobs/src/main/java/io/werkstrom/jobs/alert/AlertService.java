@@ -21,7 +21,8 @@ import io.werkstrom.jobs.alert.notify.Secrets;
 import io.werkstrom.jobs.alert.notify.SmtpClient;
 import io.werkstrom.jobs.alert.notify.WebhookChannel;
 import io.werkstrom.jobs.storage.StoreOptions;
-import io.werkstrom.protocol.mqtt.ReconnectWatchdog;
+import io.werkstrom.protocol.mqtt.PahoConnection;
+import io.werkstrom.protocol.mqtt.Reconnector;
 
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -62,20 +63,19 @@ public final class AlertService implements AutoCloseable {
         }
     }
 
-    /** Paho's reconnect cycle can stall for good; see {@link ReconnectWatchdog}. */
-    private static final int MAX_RECONNECT_DELAY_S = 30;
+    private static final int CONNECTION_TIMEOUT_S = 10;
 
     private final MqttClient mqtt;
-    private final ReconnectWatchdog watchdog;
+    private final Reconnector reconnector;
     private final Notifier notifier;
     private final Acknowledgements acknowledgements;
     private final MqttAckListener mqttAcks;
     private final AckHttpServer http;
 
-    private AlertService(MqttClient mqtt, ReconnectWatchdog watchdog, Notifier notifier,
+    private AlertService(MqttClient mqtt, Reconnector reconnector, Notifier notifier,
                          Acknowledgements acknowledgements, MqttAckListener mqttAcks, AckHttpServer http) {
         this.mqtt = mqtt;
-        this.watchdog = watchdog;
+        this.reconnector = reconnector;
         this.notifier = notifier;
         this.acknowledgements = acknowledgements;
         this.mqttAcks = mqttAcks;
@@ -89,12 +89,13 @@ public final class AlertService implements AutoCloseable {
         Notifier notifier = null;
         Acknowledgements acknowledgements = null;
         MqttAckListener mqttAcks = null;
-        ReconnectWatchdog watchdog = null;
+        Reconnector reconnector = null;
         try {
             MqttConnectionOptions connection = new MqttConnectionOptions();
             connection.setCleanStart(true);
-            connection.setAutomaticReconnect(true);
-            connection.setAutomaticReconnectDelay(1, MAX_RECONNECT_DELAY_S);
+            // Reconnects are the service's own (see Reconnector for why not Paho's).
+            connection.setAutomaticReconnect(false);
+            connection.setConnectionTimeout(CONNECTION_TIMEOUT_S);
             if (options.mqttUsername() != null) {
                 connection.setUserName(options.mqttUsername());
             }
@@ -102,12 +103,8 @@ public final class AlertService implements AutoCloseable {
                 connection.setPassword(options.mqttPassword().getBytes(StandardCharsets.UTF_8));
             }
             mqtt.connect(connection);
-            watchdog = ReconnectWatchdog.start("alert service MQTT client " + options.clientId(),
-                    Duration.ofSeconds(MAX_RECONNECT_DELAY_S + 2L * connection.getConnectionTimeout()), mqtt::isConnected,
-                    () -> {
-                        endPendingConnect(mqtt);
-                        mqtt.reconnect();
-                    }, LOG::warn);
+            reconnector = Reconnector.start("alert service MQTT client " + options.clientId(), PahoConnection.of(mqtt),
+                    Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(2L * CONNECTION_TIMEOUT_S), LOG::warn);
             Map<String, Channel> channels = new HashMap<>();
             channels.put("mqtt", new MqttStateChannel(mqtt));
             channels.put("webhook", new WebhookChannel(new Secrets(options.env()), options.notifier().timeout()));
@@ -123,9 +120,9 @@ public final class AlertService implements AutoCloseable {
             notifier.start();
             LOG.info("alert service started: MQTT {}, HTTP {}, e-mail {}", options.mqttUri(),
                     http == null ? "off" : "port " + http.port(), options.smtpHost() == null ? "off" : options.smtpHost());
-            return new AlertService(mqtt, watchdog, notifier, acknowledgements, mqttAcks, http);
+            return new AlertService(mqtt, reconnector, notifier, acknowledgements, mqttAcks, http);
         } catch (Exception e) {
-            closeQuietly(watchdog, e);
+            closeQuietly(reconnector, e);
             closeQuietly(mqttAcks, e);
             closeQuietly(notifier, e);
             closeQuietly(acknowledgements, e);
@@ -158,29 +155,17 @@ public final class AlertService implements AutoCloseable {
         closeQuietly(mqttAcks, failure);
         closeQuietly(notifier, failure);
         closeQuietly(acknowledgements, failure);
-        closeQuietly(watchdog, failure);
+        closeQuietly(reconnector, failure);
         closeQuietly(() -> {
             if (mqtt.isConnected()) {
                 mqtt.disconnect(5_000);
-            } else {
-                endPendingConnect(mqtt);
             }
+            // Paho refuses to close a client whose connect attempt is pending.
+            PahoConnection.of(mqtt).abandonAttempt();
             mqtt.close();
         }, failure);
         if (failure.getSuppressed().length > 0) {
             throw failure;
-        }
-    }
-
-    /**
-     * Ends a pending connect attempt, if there is one: it would make the client refuse to close, and
-     * an attempt that got no answer stays pending for good.
-     */
-    private static void endPendingConnect(MqttClient mqtt) {
-        try {
-            mqtt.disconnectForcibly(0, 1_000, false);
-        } catch (MqttException nothingPending) {
-            LOG.debug("alert service MQTT client had no connect attempt to end ({})", nothingPending.toString());
         }
     }
 

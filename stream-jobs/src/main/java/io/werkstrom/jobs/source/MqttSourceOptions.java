@@ -27,7 +27,8 @@ import io.werkstrom.protocol.Topics;
  *                          while the reader is away
  * @param queueCapacity     messages buffered between the MQTT client and Flink; when full, the client stops
  *                          reading from the socket
- * @param connectionTimeout how long one connection attempt may take
+ * @param connectionTimeout how long the TCP connect of one connection attempt may take; a reconnect
+ *                          without an answer within twice this is ended and the next one started
  * @param keepAlive         MQTT keep-alive interval
  */
 public record MqttSourceOptions(

@@ -39,6 +39,7 @@ import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.testing.MosquittoBroker;
 import io.werkstrom.testing.PostgresServer;
+import io.werkstrom.testing.TcpFront;
 
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
@@ -52,7 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The alert service's acknowledgements over MQTT (real Mosquitto) and HTTP, stored in PostgreSQL,
- * and what it answers to bad commands.
+ * what it answers to bad commands, and its coming back after a reconnect that got no answer.
  */
 class AlertAckIT {
 
@@ -67,6 +68,8 @@ class AlertAckIT {
     Path dir;
 
     private StoreOptions store;
+    private String name;
+    private Path tokens;
     private AlertService service;
     private MqttProbe results;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -89,18 +92,14 @@ class AlertAckIT {
 
     @BeforeEach
     void prepare(TestInfo test) throws Exception {
-        String name = "a" + test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
+        name = "a" + test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
         name = name.substring(0, Math.min(40, name.length()));
         postgres.createDatabase(name);
         store = postgres.storeOptions(name);
         SchemaMigrator.migrate(store);
-        Path tokens = dir.resolve("tokens");
+        tokens = dir.resolve("tokens");
         Files.writeString(tokens, "acme=" + ACME_TOKEN + "\nglobex=" + GLOBEX_TOKEN + "\n");
-        NotifierOptions notifier = new NotifierOptions(3, Duration.ofMillis(100), Duration.ofSeconds(1),
-                Duration.ofMillis(50), 50, Duration.ofSeconds(30), Duration.ofSeconds(5));
-        service = AlertService.start(new AlertService.Options(store, broker.uri(), null, null, "alerts-" + name,
-                "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokens, null, 0, null,
-                notifier, Map.of()));
+        service = startService(broker.uri());
         results = new MqttProbe(broker.uri(), "results-" + name, "werkstrom/v1/+/alerts/+/ack/result");
     }
 
@@ -223,7 +222,44 @@ class AlertAckIT {
         }
     }
 
+    @Test
+    void aReconnectThatGetsNoAnswerIsEndedAndTheServiceTakesAcknowledgementsAgain() throws Exception {
+        service.close();
+        try (TcpFront front = TcpFront.forwardingTo(broker.port())) {
+            service = startService(front.uri());
+            UUID alert = open("acme", "hot");
+            front.silent(true);
+            front.dropForwarded();
+            long held = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (front.unansweredBytes() == 0 && System.nanoTime() < held) {
+                Thread.sleep(50);
+            }
+            assertTrue(front.unansweredBytes() > 0, "the service's reconnect sent its CONNECT to the silent front");
+            front.silent(false);
+
+            // Until the service is back and subscribed again, a command is heard by nobody: send until answered.
+            // Its attempt is ended after two connection timeouts of 10 s.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+            String answer = null;
+            while (answer == null && System.nanoTime() < deadline) {
+                publish(MqttAckListener.ackTopic("acme", alert.toString()), "{\"user\":\"alice\"}");
+                answer = results.next(2);
+            }
+            assertNotNull(answer, "an answer to an acknowledgement sent after the unanswered reconnect");
+            assertEquals("acknowledged alice", row("SELECT state || ' ' || acknowledged_by FROM alerts WHERE id = ?",
+                    alert));
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    private AlertService startService(String mqttUri) throws Exception {
+        NotifierOptions notifier = new NotifierOptions(3, Duration.ofMillis(100), Duration.ofSeconds(1),
+                Duration.ofMillis(50), 50, Duration.ofSeconds(30), Duration.ofSeconds(5));
+        return AlertService.start(new AlertService.Options(store, mqttUri, null, null, "alerts-" + name,
+                "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokens, null, 0, null,
+                notifier, Map.of()));
+    }
 
     private UUID open(String tenant, String ruleId) throws Exception {
         AlertTransition opened = new GatewayAlerts().onBatch(batch(tenant, 99), List.of(rule(tenant, ruleId)),

@@ -64,8 +64,9 @@ public final class EdgeChaos {
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
     /**
      * The drain ends when everything is stored, or when nothing more was stored for this long: longer
-     * than the job's MQTT reader may need to come back from a reconnect that got no answer (its
-     * {@code ReconnectWatchdog} acts after 30 s plus two connection timeouts of 10 s).
+     * than the job's MQTT reader may need to come back after the broker does (its {@code Reconnector}
+     * tries at least every 30 s and ends an attempt without an answer after two connection timeouts of
+     * 10 s).
      */
     private static final Duration DRAIN_STALL = Duration.ofSeconds(75);
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -132,16 +132,16 @@ public final class MqttAckListener implements AutoCloseable {
 
             @Override
             public void connectComplete(boolean reconnect, String serverUri) {
-                if (reconnect) {
-                    // A clean-start reconnect has no subscriptions: subscribe again, off the callback thread.
-                    worker.execute(() -> {
-                        try {
-                            subscribe();
-                        } catch (MqttException e) {
-                            LOG.error("could not subscribe again to {} after reconnecting", subscription, e);
-                        }
-                    });
-                }
+                // The listener starts on a connected client, so every connection it sees is a reconnect (its
+                // owner reconnects, not Paho, which is why the flag says otherwise). A clean-start reconnect has
+                // no subscriptions: subscribe again, off the callback thread.
+                worker.execute(() -> {
+                    try {
+                        subscribe();
+                    } catch (MqttException e) {
+                        LOG.error("could not subscribe again to {} after reconnecting", subscription, e);
+                    }
+                });
             }
 
             @Override

@@ -10,13 +10,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.source.MqttRecord;
 import io.werkstrom.jobs.source.MqttSourceOptions;
 import io.werkstrom.jobs.source.split.MqttSubscriptionSplit;
-import io.werkstrom.protocol.mqtt.ReconnectWatchdog;
+import io.werkstrom.protocol.mqtt.PahoConnection;
+import io.werkstrom.protocol.mqtt.Reconnector;
 
 import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.SourceReader;
@@ -51,8 +53,9 @@ import org.slf4j.LoggerFactory;
  * ({@code cleanStart=false}), so the broker redelivers whatever this reader had not acknowledged
  * when it failed, to the restarted reader with the same client id.
  *
- * <p>Connection loss: Paho reconnects by itself and the reader subscribes again on every
- * connection (a broker may lose a session's shared subscription, as Mosquitto 2.0 does on a
+ * <p>Connection loss: the reader reconnects (a {@link Reconnector}: at once, then with a delay
+ * doubling from 1 s to 30 s; an attempt without an answer within two connection timeouts is ended
+ * and the next started) and subscribes again on every connection (a broker may lose a session's shared subscription, as Mosquitto 2.0 does on a
  * restart). Acknowledgements still pending for messages of an earlier connection are dropped, and
  * the broker's redeliveries of those messages are emitted again; the sinks drop the replays.
  * Fatal are a failed first connection, a refused subscription, a protocol error and a DISCONNECT
@@ -73,7 +76,8 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
      * topic filter invalid, shared subscriptions or wildcards not supported.
      */
     private static final Set<Integer> FATAL_DISCONNECT_REASONS = Set.of(0x81, 0x82, 0x87, 0x8E, 0x8F, 0x9E, 0xA2);
-    private static final int MAX_RECONNECT_DELAY_S = 30;
+    private static final Duration MIN_RECONNECT_DELAY = Duration.ofSeconds(1);
+    private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(30);
     private static final long DISCONNECT_QUIESCE_MS = 1_000;
     private static final long DISCONNECT_TIMEOUT_MS = 5_000;
 
@@ -105,7 +109,8 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
 
     private MqttAsyncClient client;
     /** Set on Paho's thread once the first connection succeeded. */
-    private volatile ReconnectWatchdog reconnectWatchdog;
+    private volatile Reconnector reconnector;
+    private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean closed;
 
     public MqttSourceReader(MqttSourceOptions options, SourceReaderContext context) {
@@ -144,12 +149,12 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
                 public void onSuccess(IMqttToken token) {
                     LOG.info("MQTT reader {} connected to {} (session present: {})", clientId, options.serverUri(),
                             token.getSessionPresent());
-                    watchReconnects();
+                    keepConnected();
                 }
 
                 @Override
                 public void onFailure(IMqttToken token, Throwable error) {
-                    // Paho reconnects by itself only after a first successful connection.
+                    // A wrong address or credentials: fail where the cause shows, rather than retry for good.
                     fail(new MqttSourceException("MQTT reader " + clientId + " could not connect to "
                             + options.serverUri(), error));
                 }
@@ -160,22 +165,14 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         }
     }
 
-    /**
-     * Paho reconnects by itself, but one of its attempts can hang for good (see {@link ReconnectWatchdog});
-     * the watchdog ends such an attempt once the reader has been disconnected for longer than Paho's
-     * longest reconnect delay plus two connection timeouts.
-     */
-    private void watchReconnects() {
-        Duration limit = Duration.ofSeconds(MAX_RECONNECT_DELAY_S).plus(options.connectionTimeout().multipliedBy(2));
-        MqttAsyncClient watched = client;
-        ReconnectWatchdog watchdog = ReconnectWatchdog.start("MQTT reader " + clientId, limit, watched::isConnected, () -> {
-            endPendingConnect(watched);
-            watched.reconnect();
-        }, LOG::warn);
-        reconnectWatchdog = watchdog;
+    /** Reconnects after a lost connection; see {@link Reconnector} for why not Paho's own reconnect. */
+    private void keepConnected() {
+        Reconnector started = Reconnector.start("MQTT reader " + clientId, PahoConnection.of(client),
+                MIN_RECONNECT_DELAY, MAX_RECONNECT_DELAY, options.connectionTimeout().multipliedBy(2), LOG::warn);
+        reconnector = started;
         if (closed) {
-            // close() ran while the first connection completed and saw no watchdog yet.
-            watchdog.close();
+            // close() ran while the first connection completed and saw no reconnector yet.
+            started.close();
         }
     }
 
@@ -247,9 +244,9 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     public void close() {
         closed = true;
         handover.close();
-        ReconnectWatchdog watchdog = reconnectWatchdog;
-        if (watchdog != null) {
-            watchdog.close();
+        Reconnector started = reconnector;
+        if (started != null) {
+            started.close();
         }
         if (client == null) {
             return;
@@ -262,9 +259,8 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         } catch (MqttException e) {
             LOG.warn("MQTT reader {} did not disconnect cleanly", clientId, e);
         }
-        if (!client.isConnected()) {
-            endPendingConnect(client);
-        }
+        // Paho refuses to close a client whose connect attempt is pending, and one without an answer stays pending.
+        PahoConnection.of(client).abandonAttempt();
         try {
             client.close(true);
         } catch (MqttException e) {
@@ -272,24 +268,11 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         }
     }
 
-    /**
-     * Ends a pending connect attempt, if there is one: it would make the client refuse to close, and
-     * an attempt that got no answer stays pending for good.
-     */
-    private void endPendingConnect(MqttAsyncClient mqtt) {
-        try {
-            mqtt.disconnectForcibly(0, DISCONNECT_TIMEOUT_MS, false);
-        } catch (MqttException nothingPending) {
-            LOG.debug("MQTT reader {} had no connect attempt to end ({})", clientId, nothingPending.toString());
-        }
-    }
-
     private MqttConnectionOptions connectionOptions() {
         MqttConnectionOptions connection = new MqttConnectionOptions();
         connection.setCleanStart(false);
         connection.setSessionExpiryInterval(options.sessionExpiry().getSeconds());
-        connection.setAutomaticReconnect(true);
-        connection.setAutomaticReconnectDelay(1, MAX_RECONNECT_DELAY_S);
+        connection.setAutomaticReconnect(false);
         connection.setConnectionTimeout((int) options.connectionTimeout().getSeconds());
         connection.setKeepAliveInterval((int) options.keepAlive().getSeconds());
         if (options.username() != null) {
@@ -415,7 +398,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
 
         @Override
         public void connectComplete(boolean reconnect, String serverUri) {
-            if (reconnect) {
+            if (connections.incrementAndGet() > 1) {
                 LOG.info("MQTT reader {} reconnected to {}", clientId, serverUri);
             }
             // A persistent session keeps its subscriptions, but a broker that lost the session has none.
