@@ -25,7 +25,8 @@ import java.util.function.LongSupplier;
  * <p>The reconnector looks at the client every second (or every {@code minDelay}, if shorter). Once it
  * sees the client disconnected it starts an attempt at once, then one every {@code minDelay}, doubling
  * up to {@code maxDelay}, while attempts fail; an attempt still pending after {@code attemptLimit} is
- * ended and the next one started. The delay starts again from {@code minDelay} once the client is
+ * ended and the next one started. {@code warn} gets a line when an attempt is ended or cannot start,
+ * and at the 8th, 16th, 32nd, ... attempt of one outage (the client reports failed attempts nowhere). The delay starts again from {@code minDelay} once the client is
  * connected. Choose the attempt limit longer than the client's connection timeout (the TCP connect) plus
  * the time a broker under load needs to answer: twice the connection timeout is what the project's
  * clients use.
@@ -65,6 +66,9 @@ public final class Reconnector implements AutoCloseable {
     // Guarded by this.
     private boolean closed;
     private boolean disconnected;
+    private long lostNanos;
+    /** Attempts since the connection was lost. */
+    private long attemptsSinceLost;
     private long delayNanos;
     private long nextAttemptNanos;
     /** When the attempt that may still be pending started. */
@@ -90,7 +94,7 @@ public final class Reconnector implements AutoCloseable {
 
     /**
      * Starts keeping {@code name}, a client whose first connection has been made, connected. {@code warn}
-     * receives one line per abandoned attempt and per attempt that could not be started.
+     * receives the lines described above.
      */
     public static Reconnector start(String name, Client client, Duration minDelay, Duration maxDelay,
                                     Duration attemptLimit, Consumer<String> warn) {
@@ -141,6 +145,8 @@ public final class Reconnector implements AutoCloseable {
         if (!disconnected) {
             // Just lost: try at once.
             disconnected = true;
+            lostNanos = now;
+            attemptsSinceLost = 0;
             nextAttemptNanos = now;
         }
         if (now - nextAttemptNanos < 0) {
@@ -158,6 +164,12 @@ public final class Reconnector implements AutoCloseable {
             return;
         }
         attempts.incrementAndGet();
+        attemptsSinceLost++;
+        if (attemptsSinceLost >= 8 && Long.bitCount(attemptsSinceLost) == 1) {
+            // The client says nothing of failed attempts: a line at attempts 8, 16, 32, ...
+            warn.accept(name + ": still not connected after " + (attemptsSinceLost - 1) + " attempts in "
+                    + seconds(now - lostNanos) + " s; trying again every " + seconds(maxDelayNanos) + " s at most");
+        }
         attemptStarted = true;
         attemptStartNanos = now;
         scheduleNext(now);

@@ -42,7 +42,8 @@ class ReconnectorTest {
         everySecond(reconnector, 6, 60);
         assertEquals(List.of(6L, 7L, 9L, 13L, 21L, 29L, 37L, 45L, 53L), client.attemptSeconds);
         assertEquals(9, reconnector.attempts());
-        assertEquals(List.of(), warnings);
+        assertEquals(List.of("reader-1: still not connected after 7 attempts in 39 s; trying again every 8 s at most"),
+                warnings, "a line at the 8th attempt of the outage");
     }
 
     @Test

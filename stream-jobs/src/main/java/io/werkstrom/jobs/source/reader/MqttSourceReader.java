@@ -107,7 +107,8 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     private final Counter acknowledgedMessages;
     private final Counter droppedStaleAcks;
 
-    private MqttAsyncClient client;
+    /** Set once, by the first split's connect; read by the metric gauges. */
+    private volatile MqttAsyncClient client;
     /** Set on Paho's thread once the first connection succeeded. */
     private volatile Reconnector reconnector;
     private final AtomicInteger connections = new AtomicInteger();
@@ -122,6 +123,9 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         this.acknowledgedMessages = metrics.counter("acknowledgedMessages");
         this.droppedStaleAcks = metrics.counter("droppedStaleAcks");
         metrics.gauge("pendingAcks", pendingAcks::pending);
+        metrics.gauge("connected", () -> client != null && client.isConnected() ? 1 : 0);
+        metrics.gauge("reconnectAttempts", () -> reconnector == null ? 0L : reconnector.attempts());
+        metrics.gauge("abandonedConnectAttempts", () -> reconnector == null ? 0L : reconnector.abandoned());
     }
 
     @Override

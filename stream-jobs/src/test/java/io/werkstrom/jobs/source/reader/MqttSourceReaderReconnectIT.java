@@ -15,7 +15,8 @@ import org.apache.flink.api.connector.source.SourceOutput;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.groups.SourceReaderMetricGroup;
-import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.metrics.testutils.MetricListener;
+import org.apache.flink.runtime.metrics.groups.InternalSourceReaderMetricGroup;
 import org.apache.flink.util.SimpleUserCodeClassLoader;
 import org.apache.flink.util.UserCodeClassLoader;
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -45,13 +46,18 @@ class MqttSourceReaderReconnectIT {
         try (MosquittoBroker broker = MosquittoBroker.start();
              TcpFront front = TcpFront.forwardingTo(broker.port())) {
             Collected output = new Collected();
-            MqttSourceReader reader = new MqttSourceReader(options(front, "reader-it"), new Context());
+            MetricListener metrics = new MetricListener();
+            MqttSourceReader reader = new MqttSourceReader(options(front, "reader-it"), new Context(metrics));
             try {
                 reconnectIntoSilence(broker, front, reader, output);
+                assertEquals(0, gauge(metrics, "connected"));
                 front.silent(false);
                 publish(broker, "after");
                 assertTrue(pollUntil(reader, output, "after", RECOVERY),
                         "the reader received again after its unanswered reconnect; got " + output.texts());
+                assertEquals(1, gauge(metrics, "connected"));
+                assertEquals(1L, gauge(metrics, "abandonedConnectAttempts"));
+                assertEquals(2L, gauge(metrics, "reconnectAttempts"), "the unanswered one and the one that connected");
             } finally {
                 reader.close();
             }
@@ -179,10 +185,24 @@ class MqttSourceReaderReconnectIT {
         }
     }
 
+    private static Object gauge(MetricListener metrics, String name) {
+        return metrics.getGauge("mqtt", name).orElseThrow(() -> new AssertionError("no gauge mqtt." + name)).getValue();
+    }
+
     private static final class Context implements SourceReaderContext {
+        private final MetricListener metrics;
+
+        Context() {
+            this(new MetricListener());
+        }
+
+        Context(MetricListener metrics) {
+            this.metrics = metrics;
+        }
+
         @Override
         public SourceReaderMetricGroup metricGroup() {
-            return UnregisteredMetricsGroup.createSourceReaderMetricGroup();
+            return InternalSourceReaderMetricGroup.mock(metrics.getMetricGroup());
         }
 
         @Override
