@@ -115,8 +115,10 @@ public final class AlertService implements AutoCloseable {
             notifier = new Notifier(AlertStore.open(options.store(), "alert notifier"), channels, options.notifier());
             acknowledgements = new Acknowledgements(AlertStore.open(options.store(), "alert acknowledgements"));
             mqttAcks = MqttAckListener.start(mqtt, options.sharedGroup(), acknowledgements);
+            Notifier deliveries = notifier;
             AckHttpServer http = tokens == null ? null
-                    : AckHttpServer.start(options.httpAddress(), tokens, acknowledgements);
+                    : AckHttpServer.start(options.httpAddress(), tokens, acknowledgements,
+                            () -> new ServiceHealth(mqtt.isConnected(), deliveries.lastRoundFailure()));
             notifier.start();
             LOG.info("alert service started: MQTT {}, HTTP {}, e-mail {}", options.mqttUri(),
                     http == null ? "off" : "port " + http.port(), options.smtpHost() == null ? "off" : options.smtpHost());

@@ -19,6 +19,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -235,6 +236,10 @@ class AlertAckIT {
                 Thread.sleep(50);
             }
             assertTrue(front.unansweredBytes() > 0, "the service's reconnect sent its CONNECT to the silent front");
+            HttpResponse<String> down = health();
+            assertEquals(503, down.statusCode(), down.body());
+            assertEquals("{\"status\":\"down\",\"mqtt_connected\":false,\"reason\":\"the MQTT client is not"
+                    + " connected (reconnecting)\"}", down.body());
             front.silent(false);
 
             // Until the service is back and subscribed again, a command is heard by nobody: send until answered.
@@ -248,7 +253,33 @@ class AlertAckIT {
             assertNotNull(answer, "an answer to an acknowledgement sent after the unanswered reconnect");
             assertEquals("acknowledged alice", row("SELECT state || ' ' || acknowledged_by FROM alerts WHERE id = ?",
                     alert));
+            assertEquals(200, health().statusCode());
         }
+    }
+
+    @Test
+    void healthIsUpWhileConnectedAndDownWhileTheNotifierCannotReachItsOutbox() throws Exception {
+        HttpResponse<String> up = health();
+        assertEquals(200, up.statusCode(), up.body());
+        assertEquals("{\"status\":\"up\",\"mqtt_connected\":true,\"reason\":\"ok\"}", up.body());
+
+        execute("ALTER TABLE alert_deliveries RENAME TO alert_deliveries_away");
+        HttpResponse<String> down = awaitHealth(503);
+        JsonNode body = JSON.readTree(down.body());
+        assertEquals("down", body.path("status").asText(), down.body());
+        assertTrue(body.path("mqtt_connected").asBoolean(), down.body());
+        assertTrue(body.path("reason").asText().startsWith("the last notifier round failed: "), down.body());
+        assertTrue(body.path("reason").asText().contains("alert_deliveries"), down.body());
+
+        execute("ALTER TABLE alert_deliveries_away RENAME TO alert_deliveries");
+        awaitHealth(200);
+
+        HttpResponse<String> posted = http.send(HttpRequest.newBuilder(healthUri())
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, posted.statusCode(), posted.body());
+        HttpResponse<String> elsewhere = http.send(HttpRequest.newBuilder(URI.create(healthUri() + "z")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, elsewhere.statusCode(), elsewhere.body());
     }
 
     // ------------------------------------------------------------------ helpers
@@ -326,6 +357,33 @@ class AlertAckIT {
             request.header("Authorization", "Bearer " + token);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI healthUri() {
+        return URI.create("http://127.0.0.1:" + service.httpPort() + "/health");
+    }
+
+    private HttpResponse<String> health() throws Exception {
+        return http.send(HttpRequest.newBuilder(healthUri()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Asks until the health check answers {@code status} (the notifier's rounds run every 50 ms). */
+    private HttpResponse<String> awaitHealth(int status) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        HttpResponse<String> answer = health();
+        while (answer.statusCode() != status && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            answer = health();
+        }
+        assertEquals(status, answer.statusCode(), answer.body());
+        return answer;
+    }
+
+    private void execute(String sql) throws Exception {
+        try (Connection connection = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
     }
 
     private URI uri(String tenant, String id) {

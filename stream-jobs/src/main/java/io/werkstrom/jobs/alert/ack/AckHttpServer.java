@@ -7,8 +7,11 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import io.werkstrom.jobs.alert.ServiceHealth;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -21,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * (the tenant's token from {@link TenantTokens}) and body {@code {"user":"alice"}}. Answers JSON:
  * 200 acknowledged (or already), 400 bad request, 401 missing or wrong token, 404 no such alert of
  * this tenant, 405 wrong method, 409 resolved, 413 body too large, 503 database unavailable. A bad
- * request never affects the server. Owns its JDK HttpServer and threads; close it.
+ * request never affects the server. {@code GET /health}, without a token, answers the service's
+ * {@link ServiceHealth}. Owns its JDK HttpServer and threads; close it.
  */
 public final class AckHttpServer implements AutoCloseable {
 
@@ -33,26 +37,32 @@ public final class AckHttpServer implements AutoCloseable {
     private final ExecutorService executor;
     private final TenantTokens tokens;
     private final Acknowledgements acknowledgements;
+    private final Supplier<ServiceHealth> health;
 
     private AckHttpServer(HttpServer server, ExecutorService executor, TenantTokens tokens,
-                          Acknowledgements acknowledgements) {
+                          Acknowledgements acknowledgements, Supplier<ServiceHealth> health) {
         this.server = server;
         this.executor = executor;
         this.tokens = tokens;
         this.acknowledgements = acknowledgements;
+        this.health = health;
     }
 
-    /** Listens on {@code address} (port 0: any free port, see {@link #port()}). Does not own {@code acknowledgements}. */
-    public static AckHttpServer start(InetSocketAddress address, TenantTokens tokens, Acknowledgements acknowledgements)
-            throws IOException {
+    /**
+     * Listens on {@code address} (port 0: any free port, see {@link #port()}), and answers
+     * {@code GET /health} with what {@code health} says. Does not own {@code acknowledgements}.
+     */
+    public static AckHttpServer start(InetSocketAddress address, TenantTokens tokens, Acknowledgements acknowledgements,
+                                      Supplier<ServiceHealth> health) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
             Thread thread = new Thread(r, "alert-ack-http");
             thread.setDaemon(true);
             return thread;
         });
-        AckHttpServer ack = new AckHttpServer(server, executor, tokens, acknowledgements);
+        AckHttpServer ack = new AckHttpServer(server, executor, tokens, acknowledgements, health);
         server.createContext("/", ack::handle);
+        server.createContext("/health", ack::handleHealth);
         server.setExecutor(executor);
         server.start();
         return ack;
@@ -76,6 +86,37 @@ public final class AckHttpServer implements AutoCloseable {
             exchange.sendResponseHeaders(answer.status(), body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
+            }
+        }
+    }
+
+    /** Unauthenticated, for container health checks: it tells nothing of any tenant. */
+    private void handleHealth(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            int status;
+            String json;
+            if (!"/health".equals(exchange.getRequestURI().getRawPath())) {
+                Acknowledgements.Answer unknown = Acknowledgements.error(404, "unknown path; use GET /health");
+                status = unknown.status();
+                json = unknown.json();
+            } else if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                Acknowledgements.Answer refused = Acknowledgements.error(405, "use GET");
+                status = refused.status();
+                json = refused.json();
+            } else {
+                ServiceHealth now = health.get();
+                status = now.httpStatus();
+                json = now.json();
+            }
+            byte[] body = json.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            boolean head = "HEAD".equals(exchange.getRequestMethod());
+            exchange.sendResponseHeaders(status, head ? -1 : body.length);
+            if (!head) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
             }
         }
     }

@@ -31,6 +31,8 @@ public final class Notifier implements AutoCloseable {
     private final NotifierOptions options;
     private Thread thread;
     private volatile boolean running;
+    /** Why the last round of the notifier's own thread failed; null after one that succeeded. */
+    private volatile String lastRoundFailure;
 
     /** @param channels by channel name: {@code webhook}, {@code email}, {@code mqtt} */
     public Notifier(AlertStore store, Map<String, Channel> channels, NotifierOptions options) {
@@ -97,12 +99,16 @@ public final class Notifier implements AutoCloseable {
     private void loop() {
         while (running) {
             try {
-                if (deliverDue() == options.batchSize()) {
+                int attempted = deliverDue();
+                lastRoundFailure = null;
+                if (attempted == options.batchSize()) {
                     continue;
                 }
             } catch (StoreException e) {
+                lastRoundFailure = describe(e);
                 LOG.warn("alert notifier round failed; trying again", e);
             } catch (RuntimeException e) {
+                lastRoundFailure = describe(e);
                 LOG.error("alert notifier round failed unexpectedly; trying again", e);
             }
             try {
@@ -112,6 +118,19 @@ public final class Notifier implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** The failure and its first cause, each on one line (a PostgreSQL message adds a position line). */
+    private static String describe(Exception e) {
+        String what = e instanceof StoreException ? e.getMessage() : e.toString();
+        Throwable cause = e.getCause();
+        String detail = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage();
+        return (what + detail).lines().findFirst().orElse(what);
+    }
+
+    /** Why the last round on the notifier's own thread failed (the database, mostly), or null. */
+    public String lastRoundFailure() {
+        return lastRoundFailure;
     }
 
     @Override
