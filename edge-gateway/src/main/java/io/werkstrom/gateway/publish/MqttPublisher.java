@@ -110,7 +110,7 @@ public final class MqttPublisher implements AutoCloseable {
         o.setWill(statusTopic, new MqttMessage(OFFLINE.getBytes(StandardCharsets.UTF_8), QOS, true, new MqttProperties()));
         options.username().ifPresent(o::setUserName);
         options.password().ifPresent(p -> o.setPassword(utf8(p)));
-        options.tls().ifPresent(tls -> o.setSocketFactory(PemSslContexts.create(tls).getSocketFactory()));
+        options.tls().ifPresent(tls -> o.setSocketFactory(tls.sslContext().getSocketFactory()));
         return o;
     }
 

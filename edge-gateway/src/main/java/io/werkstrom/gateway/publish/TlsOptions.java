@@ -5,6 +5,11 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 
+import javax.net.ssl.SSLContext;
+
+import io.werkstrom.protocol.tls.PemSslContexts;
+import io.werkstrom.protocol.tls.PemSslContexts.PemFile;
+
 /**
  * TLS settings of an {@link MqttPublisher}, PEM files. Immutable.
  *
@@ -44,6 +49,13 @@ public record TlsOptions(Path caFile, Path certFile, Path keyFile) {
 
     public Optional<Path> clientKey() {
         return Optional.ofNullable(keyFile);
+    }
+
+    /** The TLS context these files describe; messages name the key of a file that cannot be used. */
+    SSLContext sslContext() {
+        return PemSslContexts.create(new PemFile("tls.caFile", caFile),
+                certFile == null ? null : new PemFile("tls.certFile", certFile),
+                keyFile == null ? null : new PemFile("tls.keyFile", keyFile));
     }
 
     /** Checks that the files exist and are readable; the message names the key. */

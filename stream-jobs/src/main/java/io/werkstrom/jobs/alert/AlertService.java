@@ -19,6 +19,7 @@ import io.werkstrom.jobs.alert.notify.Notifier;
 import io.werkstrom.jobs.alert.notify.NotifierOptions;
 import io.werkstrom.jobs.alert.notify.Secrets;
 import io.werkstrom.jobs.alert.notify.SmtpClient;
+import io.werkstrom.jobs.alert.notify.SmtpOptions;
 import io.werkstrom.jobs.alert.notify.WebhookChannel;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.mqtt.PahoConnection;
@@ -44,12 +45,12 @@ public final class AlertService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AlertService.class);
 
     /**
-     * What the service needs. {@code smtpHost} null: no e-mail channel (e-mail notifications are
+     * What the service needs. {@code smtp} null: no e-mail channel (e-mail notifications are
      * dead-lettered as permanently undeliverable). {@code tokensFile} null: no HTTP endpoint.
      */
     public record Options(StoreOptions store, String mqttUri, String mqttUsername, String mqttPassword, String clientId,
-                          String sharedGroup, InetSocketAddress httpAddress, Path tokensFile, String smtpHost,
-                          int smtpPort, String smtpFrom, NotifierOptions notifier, Map<String, String> env) {
+                          String sharedGroup, InetSocketAddress httpAddress, Path tokensFile, SmtpOptions smtp,
+                          NotifierOptions notifier, Map<String, String> env) {
         public Options {
             Objects.requireNonNull(store, "store must not be null.");
             Objects.requireNonNull(mqttUri, "mqttUri must not be null.");
@@ -108,9 +109,8 @@ public final class AlertService implements AutoCloseable {
             Map<String, Channel> channels = new HashMap<>();
             channels.put("mqtt", new MqttStateChannel(mqtt));
             channels.put("webhook", new WebhookChannel(new Secrets(options.env()), options.notifier().timeout()));
-            if (options.smtpHost() != null) {
-                channels.put("email", new EmailChannel(new SmtpClient(options.smtpHost(), options.smtpPort(),
-                        options.smtpFrom(), "werkstrom-alerts", options.notifier().timeout())));
+            if (options.smtp() != null) {
+                channels.put("email", new EmailChannel(new SmtpClient(options.smtp(), "werkstrom-alerts")));
             }
             notifier = new Notifier(AlertStore.open(options.store(), "alert notifier"), channels, options.notifier());
             acknowledgements = new Acknowledgements(AlertStore.open(options.store(), "alert acknowledgements"));
@@ -121,7 +121,7 @@ public final class AlertService implements AutoCloseable {
                             () -> new ServiceHealth(mqtt.isConnected(), deliveries.lastRoundFailure()));
             notifier.start();
             LOG.info("alert service started: MQTT {}, HTTP {}, e-mail {}", options.mqttUri(),
-                    http == null ? "off" : "port " + http.port(), options.smtpHost() == null ? "off" : options.smtpHost());
+                    http == null ? "off" : "port " + http.port(), options.smtp() == null ? "off" : options.smtp());
             return new AlertService(mqtt, reconnector, notifier, acknowledgements, mqttAcks, http);
         } catch (Exception e) {
             closeQuietly(reconnector, e);

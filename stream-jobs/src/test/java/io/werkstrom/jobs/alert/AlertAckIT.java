@@ -288,8 +288,8 @@ class AlertAckIT {
         NotifierOptions notifier = new NotifierOptions(3, Duration.ofMillis(100), Duration.ofSeconds(1),
                 Duration.ofMillis(50), 50, Duration.ofSeconds(30), Duration.ofSeconds(5));
         return AlertService.start(new AlertService.Options(store, mqttUri, null, null, "alerts-" + name,
-                "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokens, null, 0, null,
-                notifier, Map.of()));
+                "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokens, null, notifier,
+                Map.of()));
     }
 
     private UUID open(String tenant, String ruleId) throws Exception {

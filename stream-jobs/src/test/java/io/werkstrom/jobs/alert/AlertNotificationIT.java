@@ -28,6 +28,7 @@ import io.werkstrom.jobs.alert.notify.NotifierOptions;
 import io.werkstrom.jobs.alert.notify.Secrets;
 import io.werkstrom.jobs.alert.notify.Signatures;
 import io.werkstrom.jobs.alert.notify.SmtpClient;
+import io.werkstrom.jobs.alert.notify.SmtpOptions;
 import io.werkstrom.jobs.alert.notify.WebhookChannel;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
@@ -37,6 +38,7 @@ import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.testing.MosquittoBroker;
 import io.werkstrom.testing.PostgresServer;
+import io.werkstrom.testing.TestPki;
 
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -59,13 +61,17 @@ class AlertNotificationIT {
     private static final String GLOBEX_SECRET = "globex-webhook-secret";
     private static final long T0 = System.currentTimeMillis() - 3_600_000L;
 
+    private static final String MAIL_USER = "werkstrom-alerts";
+    private static final String MAIL_PASSWORD = "mail-password-0123";
+
     private static PostgresServer postgres;
     private static MosquittoBroker broker;
+    private static TestPki pki;
 
     private StoreOptions store;
     private AlertStore alerts;
     private WebhookReceiver receiver;
-    private SmtpSink smtp;
+    private SmtpServer smtp;
     private MqttClient mqtt;
     private long sequence;
 
@@ -73,6 +79,7 @@ class AlertNotificationIT {
     static void startServices() {
         postgres = PostgresServer.start();
         broker = MosquittoBroker.start();
+        pki = TestPki.create();
     }
 
     @AfterAll
@@ -82,6 +89,9 @@ class AlertNotificationIT {
         }
         if (postgres != null) {
             postgres.close();
+        }
+        if (pki != null) {
+            pki.close();
         }
     }
 
@@ -94,7 +104,8 @@ class AlertNotificationIT {
         SchemaMigrator.migrate(store);
         alerts = AlertStore.open(store, "test");
         receiver = new WebhookReceiver();
-        smtp = new SmtpSink();
+        // A mail server as a submission port has it: STARTTLS before anything else, then a login.
+        smtp = SmtpServer.start(SmtpServer.Mode.STARTTLS, pki, MAIL_USER, MAIL_PASSWORD);
         mqtt = new MqttClient(broker.uri(), "notifier-" + name, new MemoryPersistence());
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(true);
@@ -161,8 +172,9 @@ class AlertNotificationIT {
         }
         assertEquals(List.of("opened/open", "resolved/resolved"), events);
 
-        List<SmtpSink.Mail> mails = smtp.mails();
+        List<SmtpServer.Mail> mails = smtp.mails();
         assertEquals(2, mails.size(), "e-mails");
+        assertTrue(mails.get(0).tls() && mails.get(0).user().equals(MAIL_USER), "sent over STARTTLS after a login");
         assertEquals(List.of("ops@acme.example"), mails.get(0).to());
         assertTrue(mails.get(0).header("Subject").contains("opened: hot on gw-1/press-1"), mails.get(0).header("Subject"));
         assertTrue(mails.get(1).header("Subject").contains("resolved"), mails.get(1).header("Subject"));
@@ -259,8 +271,9 @@ class AlertNotificationIT {
     private Notifier notifier(NotifierOptions options) throws Exception {
         Channel webhook = new WebhookChannel(new Secrets(Map.of("ACME_HOOK", ACME_SECRET, "GLOBEX_HOOK", GLOBEX_SECRET)),
                 Duration.ofSeconds(10));
-        Channel email = new EmailChannel(new SmtpClient("127.0.0.1", smtp.port(), "alerts@werkstrom.example", "test",
-                Duration.ofSeconds(10)));
+        Channel email = new EmailChannel(new SmtpClient(new SmtpOptions("127.0.0.1", smtp.port(),
+                "alerts@werkstrom.example", SmtpOptions.Security.STARTTLS, MAIL_USER, MAIL_PASSWORD.toCharArray(),
+                pki.caCertificate(), Duration.ofSeconds(10)), "test"));
         return new Notifier(AlertStore.open(store, "test notifier"),
                 Map.of("webhook", webhook, "email", email, "mqtt", new MqttStateChannel(mqtt)), options);
     }

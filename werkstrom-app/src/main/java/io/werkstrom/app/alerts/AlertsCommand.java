@@ -14,6 +14,7 @@ import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.jobs.alert.AlertService;
 import io.werkstrom.jobs.alert.notify.NotifierOptions;
+import io.werkstrom.jobs.alert.notify.SmtpOptions;
 import io.werkstrom.jobs.storage.StoreOptions;
 
 /**
@@ -32,6 +33,7 @@ public final class AlertsCommand {
     public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args args = Args.parse("alerts", argv, Set.of("broker", "mqtt-username", "mqtt-password-file", "jdbc-url", "user",
                 "password-file", "http-host", "http-port", "tokens-file", "smtp-host", "smtp-port", "smtp-from",
+                "smtp-security", "smtp-username", "smtp-password-file", "smtp-ca-file",
                 "max-attempts", "initial-backoff", "max-backoff", "group"), Set.of());
         AlertService.Options options;
         try {
@@ -43,15 +45,14 @@ public final class AlertsCommand {
                     args.duration("initial-backoff", defaults.initialBackoff()),
                     args.duration("max-backoff", defaults.maxBackoff()), defaults.pollInterval(), defaults.batchSize(),
                     defaults.lease(), defaults.timeout());
-            String smtpHost = args.string("smtp-host", null);
+            SmtpOptions smtp = smtp(args, notifier);
             String group = args.string("group", AlertService.DEFAULT_GROUP);
             String mqttUser = args.string("mqtt-username", null);
             options = new AlertService.Options(store, args.required("broker"), mqttUser,
                     mqttUser == null ? null : Secrets.fromFileOrEnv(args.string("mqtt-password-file", null), "WERKSTROM_MQTT_PASSWORD"),
                     group + "-" + ProcessHandle.current().pid(), group,
                     new InetSocketAddress(args.string("http-host", "0.0.0.0"), args.positiveInt("http-port", 8088)),
-                    tokens == null ? null : Path.of(tokens), smtpHost, args.positiveInt("smtp-port", 25),
-                    smtpHost == null ? null : args.required("smtp-from"), notifier, System.getenv());
+                    tokens == null ? null : Path.of(tokens), smtp, notifier, System.getenv());
         } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new UsageException("alerts: " + e.getMessage());
         }
@@ -64,5 +65,38 @@ public final class AlertsCommand {
             stop.await();
         }
         return 0;
+    }
+
+    /**
+     * The mail server, or null without {@code --smtp-host}. The port defaults by security: 25 (none),
+     * 587 (starttls), 465 (tls). The password comes from {@code --smtp-password-file} or
+     * {@code WERKSTROM_SMTP_PASSWORD}.
+     */
+    private static SmtpOptions smtp(Args args, NotifierOptions notifier) {
+        String host = args.string("smtp-host", null);
+        if (host == null) {
+            for (String option : List.of("smtp-from", "smtp-security", "smtp-username", "smtp-password-file",
+                    "smtp-ca-file", "smtp-port")) {
+                if (args.string(option, null) != null) {
+                    throw new IllegalArgumentException("--" + option + " needs --smtp-host");
+                }
+            }
+            return null;
+        }
+        SmtpOptions.Security security = SmtpOptions.Security.parse(args.string("smtp-security", "none"));
+        int defaultPort = switch (security) {
+            case NONE -> 25;
+            case STARTTLS -> 587;
+            case TLS -> 465;
+        };
+        String username = args.string("smtp-username", null);
+        if (username == null && args.string("smtp-password-file", null) != null) {
+            throw new IllegalArgumentException("--smtp-password-file needs --smtp-username");
+        }
+        char[] password = username == null ? null
+                : Secrets.fromFileOrEnv(args.string("smtp-password-file", null), "WERKSTROM_SMTP_PASSWORD").toCharArray();
+        String caFile = args.string("smtp-ca-file", null);
+        return new SmtpOptions(host, args.positiveInt("smtp-port", defaultPort), args.required("smtp-from"), security,
+                username, password, caFile == null ? null : Path.of(caFile), notifier.timeout());
     }
 }

@@ -6,46 +6,66 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.security.NoSuchAlgorithmException;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+
+import io.werkstrom.jobs.alert.notify.SmtpOptions.Security;
+import io.werkstrom.protocol.tls.PemSslContexts;
+import io.werkstrom.protocol.tls.PemSslContexts.PemFile;
+
 /**
- * A minimal SMTP client (RFC 5321) for plain-text mail to a relay: EHLO, MAIL FROM, RCPT TO,
- * DATA, QUIT, over a plain socket, without TLS or authentication, so it is meant for a relay on
- * a trusted network (a local MTA that does TLS and authentication onwards). A 4xx reply is a
- * temporary failure, a 5xx reply a permanent one. One connection per message; thread-safe.
+ * A small SMTP client (RFC 5321) for plain-text mail: EHLO, STARTTLS (RFC 3207) or implicit TLS when
+ * configured, AUTH PLAIN or LOGIN (RFC 4954) when a user is set, MAIL FROM, RCPT TO, DATA, QUIT. With
+ * TLS the server's certificate must chain to the CA file (or the JVM's trust store) and name the host.
+ * A password is only ever sent over TLS. A 4xx reply is a temporary failure, a 5xx reply a permanent
+ * one; a connection or TLS failure is temporary. One connection per message; thread-safe.
  */
 public final class SmtpClient {
 
     /** A deliberately plain address: no spaces, angle brackets or line breaks can reach the protocol. */
     public static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+");
 
-    private final String host;
-    private final int port;
-    private final String from;
+    private final SmtpOptions options;
     private final String heloName;
-    private final Duration timeout;
+    private final SSLSocketFactory tls;
 
-    public SmtpClient(String host, int port, String from, String heloName, Duration timeout) {
-        if (host == null || host.isBlank()) {
-            throw new IllegalArgumentException("smtp host must not be empty.");
-        }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("smtp port must be between 1 and 65535, got " + port + ".");
-        }
-        if (from == null || !ADDRESS.matcher(from).matches()) {
-            throw new IllegalArgumentException("smtp from '" + from + "' must be a plain address like alerts@example.com.");
-        }
-        this.host = host;
-        this.port = port;
-        this.from = from;
+    /**
+     * @throws IllegalArgumentException when the CA file cannot be read as PEM certificates
+     */
+    public SmtpClient(SmtpOptions options, String heloName) {
+        this.options = options;
         this.heloName = heloName;
-        this.timeout = timeout;
+        this.tls = options.security() == Security.NONE ? null : tlsContext(options).getSocketFactory();
+    }
+
+    private static SSLContext tlsContext(SmtpOptions options) {
+        if (options.caFile() != null) {
+            return PemSslContexts.create(new PemFile("smtp CA file", options.caFile()), null, null);
+        }
+        try {
+            return SSLContext.getDefault();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no default TLS context", e);
+        }
     }
 
     /** Sends one plain-text UTF-8 message to {@code to}. */
@@ -53,28 +73,81 @@ public final class SmtpClient {
         if (to == null || !ADDRESS.matcher(to).matches()) {
             throw new DeliveryException("e-mail target '" + to + "' is not a plain address", true);
         }
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
-            socket.setSoTimeout((int) timeout.toMillis());
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            OutputStream out = socket.getOutputStream();
-            expect(in, 220, "greeting");
-            command(out, in, "EHLO " + heloName, 250);
-            command(out, in, "MAIL FROM:<" + from + ">", 250);
-            command(out, in, "RCPT TO:<" + to + ">", 250);
-            command(out, in, "DATA", 354);
-            out.write(message(to, subject, body).getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            expect(in, 250, "end of data");
-            command(out, in, "QUIT", 221);
+        String server = options.host() + ":" + options.port();
+        try (Session session = new Session()) {
+            session.expect(220, "greeting");
+            List<String> capabilities = session.ehlo();
+            if (options.security() == Security.STARTTLS) {
+                if (!capabilities.contains("STARTTLS")) {
+                    throw new DeliveryException("the SMTP server " + server + " does not offer STARTTLS, which smtp"
+                            + " security starttls requires (it offers " + capabilities + ")", false);
+                }
+                session.command("STARTTLS", 220, "STARTTLS");
+                session.upgrade();
+                capabilities = session.ehlo();
+            }
+            if (options.username() != null) {
+                authenticate(session, capabilities);
+            }
+            session.command("MAIL FROM:<" + options.from() + ">", 250, "MAIL");
+            session.command("RCPT TO:<" + to + ">", 250, "RCPT");
+            session.command("DATA", 354, "DATA");
+            session.write(message(to, subject, body));
+            session.expect(250, "end of data");
+            session.command("QUIT", 221, "QUIT");
+        } catch (SSLException e) {
+            throw new DeliveryException("TLS with the SMTP server " + server + " failed: " + e.getMessage()
+                    + (options.caFile() == null ? " (its certificate must chain to the JVM's trust store and name "
+                    + options.host() + "; a private CA goes in the smtp CA file)"
+                    : " (its certificate must chain to " + options.caFile() + " and name " + options.host() + ")"),
+                    false, e);
         } catch (IOException e) {
-            throw new DeliveryException("SMTP to " + host + ":" + port + " failed: " + e, false, e);
+            throw new DeliveryException("SMTP to " + server + " failed: " + e, false, e);
         }
+    }
+
+    /** AUTH PLAIN, else LOGIN; the credentials go out base64-encoded, over TLS only, and are never logged. */
+    private void authenticate(Session session, List<String> capabilities) throws IOException, DeliveryException {
+        Set<String> mechanisms = new LinkedHashSet<>();
+        for (String capability : capabilities) {
+            if (capability.startsWith("AUTH ") || capability.startsWith("AUTH=")) {
+                mechanisms.addAll(Arrays.asList(capability.substring(5).trim().split("\\s+")));
+            }
+        }
+        byte[] user = options.username().getBytes(StandardCharsets.UTF_8);
+        byte[] password = utf8(options.password());
+        try {
+            if (mechanisms.contains("PLAIN")) {
+                byte[] token = new byte[user.length + password.length + 2];
+                System.arraycopy(user, 0, token, 1, user.length);
+                System.arraycopy(password, 0, token, user.length + 2, password.length);
+                session.command("AUTH PLAIN " + Base64.getEncoder().encodeToString(token), 235, "AUTH PLAIN");
+                Arrays.fill(token, (byte) 0);
+            } else if (mechanisms.contains("LOGIN")) {
+                session.command("AUTH LOGIN", 334, "AUTH LOGIN");
+                session.command(Base64.getEncoder().encodeToString(user), 334, "AUTH LOGIN user name");
+                session.command(Base64.getEncoder().encodeToString(password), 235, "AUTH LOGIN password");
+            } else {
+                throw new DeliveryException("the SMTP server " + options.host() + ":" + options.port() + " offers no"
+                        + " AUTH PLAIN or LOGIN for user " + options.username() + " (it offers " + capabilities + ")",
+                        true);
+            }
+        } finally {
+            Arrays.fill(password, (byte) 0);
+        }
+    }
+
+    private static byte[] utf8(char[] chars) {
+        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(chars));
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+        Arrays.fill(chars, '\0');
+        return bytes;
     }
 
     private String message(String to, String subject, String body) {
         StringBuilder text = new StringBuilder();
-        text.append("From: ").append(from).append("\r\n");
+        text.append("From: ").append(options.from()).append("\r\n");
         text.append("To: ").append(to).append("\r\n");
         text.append("Subject: ").append(encodeHeader(subject)).append("\r\n");
         text.append("Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now())).append("\r\n");
@@ -98,30 +171,91 @@ public final class SmtpClient {
         return "=?UTF-8?B?" + Base64.getEncoder().encodeToString(oneLine.getBytes(StandardCharsets.UTF_8)) + "?=";
     }
 
-    private static void command(OutputStream out, BufferedReader in, String line, int expected) throws IOException,
-            DeliveryException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        expect(in, expected, line.split(" ")[0]);
-    }
+    /** One connection to the server: plain, upgraded by STARTTLS, or TLS from the start. */
+    private final class Session implements AutoCloseable {
+        private Socket socket;
+        private BufferedReader in;
+        private OutputStream out;
 
-    /** Reads a (possibly multi-line) reply and checks its code. */
-    private static void expect(BufferedReader in, int expected, String step) throws IOException, DeliveryException {
-        String line;
-        do {
-            line = in.readLine();
-            if (line == null) {
-                throw new IOException("the SMTP server closed the connection during " + step);
+        Session() throws IOException {
+            Socket plain = new Socket();
+            try {
+                int timeout = (int) options.timeout().toMillis();
+                plain.connect(new InetSocketAddress(options.host(), options.port()), timeout);
+                plain.setSoTimeout(timeout);
+                socket = options.security() == Security.TLS ? handshake(plain) : plain;
+            } catch (IOException e) {
+                plain.close();
+                throw e;
             }
-        } while (line.length() > 3 && line.charAt(3) == '-');
-        int code;
-        try {
-            code = Integer.parseInt(line.substring(0, Math.min(3, line.length())));
-        } catch (NumberFormatException e) {
-            throw new IOException("unreadable SMTP reply to " + step + ": " + line, e);
+            streams();
         }
-        if (code != expected && !(expected == 250 && code == 251)) {
-            throw new DeliveryException("SMTP " + step + " answered: " + line, code >= 500);
+
+        void upgrade() throws IOException {
+            socket = handshake(socket);
+            streams();
+        }
+
+        private Socket handshake(Socket plain) throws IOException {
+            SSLSocket secured = (SSLSocket) tls.createSocket(plain, options.host(), options.port(), true);
+            SSLParameters parameters = secured.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            secured.setSSLParameters(parameters);
+            secured.startHandshake();
+            return secured;
+        }
+
+        private void streams() throws IOException {
+            in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            out = socket.getOutputStream();
+        }
+
+        /** EHLO; returns the extensions the server announced, upper-cased (e.g. {@code STARTTLS}, {@code AUTH PLAIN LOGIN}). */
+        List<String> ehlo() throws IOException, DeliveryException {
+            List<String> reply = command("EHLO " + heloName, 250, "EHLO");
+            List<String> extensions = new ArrayList<>();
+            for (String line : reply.subList(1, reply.size())) {
+                extensions.add(line.length() > 4 ? line.substring(4).trim().toUpperCase(Locale.ROOT) : "");
+            }
+            return extensions;
+        }
+
+        List<String> command(String line, int expected, String step) throws IOException, DeliveryException {
+            write(line + "\r\n");
+            return expect(expected, step);
+        }
+
+        void write(String text) throws IOException {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+
+        /** Reads a (possibly multi-line) reply, checks its code and returns its lines. */
+        List<String> expect(int expected, String step) throws IOException, DeliveryException {
+            List<String> lines = new ArrayList<>();
+            String line;
+            do {
+                line = in.readLine();
+                if (line == null) {
+                    throw new IOException("the SMTP server closed the connection during " + step);
+                }
+                lines.add(line);
+            } while (line.length() > 3 && line.charAt(3) == '-');
+            int code;
+            try {
+                code = Integer.parseInt(line.substring(0, Math.min(3, line.length())));
+            } catch (NumberFormatException e) {
+                throw new IOException("unreadable SMTP reply to " + step + ": " + line, e);
+            }
+            if (code != expected && !(expected == 250 && code == 251)) {
+                throw new DeliveryException("SMTP " + step + " answered: " + line, code >= 500);
+            }
+            return lines;
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
         }
     }
 }

@@ -59,11 +59,41 @@ class NotifyUnitsTest {
 
     @Test
     void smtpClientRefusesAddressesThatCouldInjectCommands() {
-        SmtpClient client = new SmtpClient("localhost", 25, "alerts@example.com", "test", Duration.ofSeconds(1));
+        SmtpClient client = new SmtpClient(SmtpOptions.relay("localhost", 25, "alerts@example.com",
+                Duration.ofSeconds(1)), "test");
         DeliveryException e = assertThrows(DeliveryException.class,
                 () -> client.send("a@example.com>\r\nRCPT TO:<b@example.com", "s", "b"));
         assertTrue(e.permanent());
         assertThrows(IllegalArgumentException.class,
-                () -> new SmtpClient("localhost", 25, "not an address", "test", Duration.ofSeconds(1)));
+                () -> SmtpOptions.relay("localhost", 25, "not an address", Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void smtpOptionsNeverSendAPasswordInPlainTextAndNeverShowIt() {
+        Duration timeout = Duration.ofSeconds(1);
+        IllegalArgumentException plain = assertThrows(IllegalArgumentException.class, () -> new SmtpOptions("mail", 25,
+                "a@example.com", SmtpOptions.Security.NONE, "alice", "pw".toCharArray(), null, timeout));
+        assertEquals("smtp username needs smtp security starttls or tls: a password is never sent in plain text.",
+                plain.getMessage());
+        IllegalArgumentException noPassword = assertThrows(IllegalArgumentException.class, () -> new SmtpOptions(
+                "mail", 587, "a@example.com", SmtpOptions.Security.STARTTLS, "alice", new char[0], null, timeout));
+        assertEquals("smtp username alice needs a password.", noPassword.getMessage());
+        IllegalArgumentException noUser = assertThrows(IllegalArgumentException.class, () -> new SmtpOptions("mail",
+                587, "a@example.com", SmtpOptions.Security.STARTTLS, null, "pw".toCharArray(), null, timeout));
+        assertEquals("an smtp password needs an smtp username.", noUser.getMessage());
+        IllegalArgumentException caWithoutTls = assertThrows(IllegalArgumentException.class, () -> new SmtpOptions(
+                "mail", 25, "a@example.com", SmtpOptions.Security.NONE, null, null, Path.of("ca.pem"),
+                timeout));
+        assertEquals("an smtp CA file needs smtp security starttls or tls.", caWithoutTls.getMessage());
+        assertEquals("smtp security must be none, starttls or tls, got 'ssl'.",
+                assertThrows(IllegalArgumentException.class, () -> SmtpOptions.Security.parse("ssl")).getMessage());
+
+        char[] secret = "pw-123".toCharArray();
+        SmtpOptions options = new SmtpOptions("mail", 587, "a@example.com", SmtpOptions.Security.STARTTLS, "alice",
+                secret, null, timeout);
+        secret[0] = 'X';
+        assertEquals("pw-123", new String(options.password()), "copied, not shared");
+        assertFalse(options.toString().contains("pw-123"), options.toString());
+        assertTrue(options.toString().contains("password=***"), options.toString());
     }
 }

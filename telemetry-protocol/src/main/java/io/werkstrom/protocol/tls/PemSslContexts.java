@@ -1,4 +1,4 @@
-package io.werkstrom.gateway.publish;
+package io.werkstrom.protocol.tls;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,8 +25,20 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-/** Builds an {@link SSLContext} from PEM files with the JDK's own APIs. */
+/**
+ * Builds an {@link SSLContext} from PEM files with the JDK's own APIs: the gateway's MQTT TLS, the
+ * alert service's SMTP TLS.
+ */
 public final class PemSslContexts {
+
+    /** A PEM file and the option it was given by, which every message about it names. */
+    public record PemFile(String option, Path path) {
+        public PemFile {
+            if (option == null || path == null) {
+                throw new IllegalArgumentException("option and path must not be null.");
+            }
+        }
+    }
 
     private static final Pattern PRIVATE_KEY = Pattern.compile(
             "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
@@ -36,16 +48,19 @@ public final class PemSslContexts {
     }
 
     /**
-     * A TLS context that trusts exactly the certificates of {@code options.caFile()} and, when a
-     * client certificate is set, presents it.
+     * A TLS context that trusts exactly the certificates of {@code ca} and, when {@code certificate}
+     * and {@code key} are given (both or neither), presents that client certificate.
      *
-     * @throws IllegalArgumentException naming the file that cannot be read or parsed
+     * @throws IllegalArgumentException naming the option whose file cannot be read or parsed
      */
-    public static SSLContext create(TlsOptions options) {
+    public static SSLContext create(PemFile ca, PemFile certificate, PemFile key) {
+        if ((certificate == null) != (key == null)) {
+            throw new IllegalArgumentException("a client certificate needs its key, and a key its certificate.");
+        }
         try {
             KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
             trust.load(null, null);
-            List<X509Certificate> cas = certificates("tls.caFile", options.caFile());
+            List<X509Certificate> cas = certificates(ca);
             for (int i = 0; i < cas.size(); i++) {
                 trust.setCertificateEntry("ca-" + i, cas.get(i));
             }
@@ -53,12 +68,12 @@ public final class PemSslContexts {
             tmf.init(trust);
 
             KeyManagerFactory kmf = null;
-            if (options.certFile() != null) {
-                List<X509Certificate> chain = certificates("tls.certFile", options.certFile());
-                PrivateKey key = privateKey(options.keyFile());
+            if (certificate != null) {
+                List<X509Certificate> chain = certificates(certificate);
+                PrivateKey privateKey = privateKey(key);
                 KeyStore identity = KeyStore.getInstance(KeyStore.getDefaultType());
                 identity.load(null, null);
-                identity.setKeyEntry("client", key, NO_PASSWORD, chain.toArray(new Certificate[0]));
+                identity.setKeyEntry("client", privateKey, NO_PASSWORD, chain.toArray(new Certificate[0]));
                 kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(identity, NO_PASSWORD);
             }
@@ -66,11 +81,14 @@ public final class PemSslContexts {
             context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException("tls: could not set up TLS from " + options + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(ca.option() + ": could not set up TLS with " + ca.path() + ": "
+                    + e.getMessage(), e);
         }
     }
 
-    private static List<X509Certificate> certificates(String key, Path file) {
+    private static List<X509Certificate> certificates(PemFile pem) {
+        String key = pem.option();
+        Path file = pem.path();
         try (InputStream in = Files.newInputStream(file)) {
             Collection<? extends Certificate> read = CertificateFactory.getInstance("X.509").generateCertificates(in);
             List<X509Certificate> certs = new ArrayList<>();
@@ -88,17 +106,18 @@ public final class PemSslContexts {
         }
     }
 
-    private static PrivateKey privateKey(Path file) {
-        String pem;
+    private static PrivateKey privateKey(PemFile keyFile) {
+        Path file = keyFile.path();
+        String text;
         try {
-            pem = Files.readString(file, StandardCharsets.US_ASCII);
+            text = Files.readString(file, StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw new IllegalArgumentException("tls.keyFile: cannot read " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(keyFile.option() + ": cannot read " + file + ": " + e.getMessage(), e);
         }
-        Matcher m = PRIVATE_KEY.matcher(pem);
+        Matcher m = PRIVATE_KEY.matcher(text);
         if (!m.find()) {
-            throw new IllegalArgumentException("tls.keyFile: " + file + " holds no unencrypted PKCS#8 key (BEGIN PRIVATE KEY);"
-                    + " convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
+            throw new IllegalArgumentException(keyFile.option() + ": " + file + " holds no unencrypted PKCS#8 key"
+                    + " (BEGIN PRIVATE KEY); convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
         }
         byte[] der = Base64.getMimeDecoder().decode(m.group(1));
         PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
@@ -109,6 +128,7 @@ public final class PemSslContexts {
                 // try the next one
             }
         }
-        throw new IllegalArgumentException("tls.keyFile: " + file + " is not an RSA, EC or Ed25519 private key");
+        throw new IllegalArgumentException(keyFile.option() + ": " + file
+                + " is not an RSA, EC or Ed25519 private key");
     }
 }

@@ -1,0 +1,55 @@
+package io.werkstrom.app.alerts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.werkstrom.app.cli.UsageException;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The alert service's mail options are checked before anything connects. */
+class AlertsCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private static String refusal(String... smtp) {
+        List<String> argv = new ArrayList<>(List.of("--broker", "tcp://127.0.0.1:1", "--jdbc-url",
+                "jdbc:postgresql://127.0.0.1:1/none"));
+        argv.addAll(List.of(smtp));
+        PrintStream sink = new PrintStream(new ByteArrayOutputStream());
+        return assertThrows(UsageException.class, () -> AlertsCommand.run(argv, sink, sink)).getMessage();
+    }
+
+    @Test
+    void aLoginNeedsTlsAndAPassword() throws Exception {
+        Path password = Files.writeString(dir.resolve("smtp-password"), "pw\n");
+        assertEquals("alerts: smtp username needs smtp security starttls or tls: a password is never sent in plain"
+                + " text.", refusal("--smtp-host", "mail", "--smtp-from", "a@example.com", "--smtp-username", "alice",
+                "--smtp-password-file", password.toString()));
+        Path empty = Files.writeString(dir.resolve("empty"), "\n");
+        assertEquals("alerts: smtp username alice needs a password.", refusal("--smtp-host", "mail", "--smtp-from",
+                "a@example.com", "--smtp-security", "starttls", "--smtp-username", "alice", "--smtp-password-file",
+                empty.toString()));
+        assertEquals("alerts: --smtp-password-file needs --smtp-username", refusal("--smtp-host", "mail",
+                "--smtp-from", "a@example.com", "--smtp-security", "tls", "--smtp-password-file", password.toString()));
+    }
+
+    @Test
+    void mailOptionsWithoutAHostOrWithAnUnknownSecurityAreRefused() {
+        assertEquals("alerts: --smtp-security needs --smtp-host", refusal("--smtp-security", "starttls"));
+        assertEquals("alerts: smtp security must be none, starttls or tls, got 'ssl'.", refusal("--smtp-host", "mail",
+                "--smtp-from", "a@example.com", "--smtp-security", "ssl"));
+        assertEquals("alerts: smtp CA file not found or not readable: " + dir.resolve("absent.pem"), refusal(
+                "--smtp-host", "mail", "--smtp-from", "a@example.com", "--smtp-security", "starttls", "--smtp-ca-file",
+                dir.resolve("absent.pem").toString()));
+    }
+}
