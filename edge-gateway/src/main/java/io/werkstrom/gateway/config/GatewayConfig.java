@@ -115,7 +115,10 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         }
     }
 
-    /** {@code type: opcua}: see {@link OpcUaOptions}. */
+    /**
+     * {@code type: opcua}: see {@link OpcUaOptions}; with {@code security-policy}, {@code security-mode},
+     * {@code pki-dir}, {@code username} and {@code password-file} (else {@value #OPCUA_PASSWORD_ENV}).
+     */
     public record OpcUa(OpcUaOptions options) implements CollectorConfig {
         public Collector create() {
             return new OpcUaCollector(options);

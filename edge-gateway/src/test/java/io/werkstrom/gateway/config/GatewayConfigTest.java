@@ -61,8 +61,14 @@ class GatewayConfigTest {
         assertEquals(256L << 20, simulator.spool().maxBytes());
         assertEquals(9464, simulator.metricsPort().getAsInt());
 
-        GatewayConfig opcua = GatewayConfig.load(Path.of("config/gateway.opcua.example.yaml"), Map.of());
+        GatewayConfig opcua = GatewayConfig.load(Path.of("config/gateway.opcua.example.yaml"),
+                Map.of(GatewayConfig.OPCUA_PASSWORD_ENV, "plc-pass"));
         GatewayConfig.OpcUa collector = assertInstanceOf(GatewayConfig.OpcUa.class, opcua.collector());
+        assertEquals(OpcUaOptions.Policy.BASIC256SHA256, collector.options().securityPolicy());
+        assertEquals(OpcUaOptions.Mode.SIGN_AND_ENCRYPT, collector.options().securityMode());
+        assertEquals(Path.of("/etc/werkstrom/opcua-pki"), collector.options().pkiDir().orElseThrow());
+        assertEquals("werkstrom", collector.options().username().orElseThrow());
+        assertEquals("urn:werkstrom:gateway:acme:plant-1:gw-press-hall", collector.options().applicationUri());
         assertEquals(3, collector.options().variables().size());
         assertEquals(Deadband.absolute(0.05), collector.options().deadband());
         assertEquals(Deadband.percent(1), collector.options().variables().get(1).deadband());

@@ -427,6 +427,11 @@ public final class OpcUaCollector implements Collector {
             }
             return statusName(status) + ": " + rootMessage(e);
         }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException) {
+                return "the server did not answer within " + options.requestTimeout().toMillis() + " ms";
+            }
+        }
         return rootMessage(e);
     }
 
