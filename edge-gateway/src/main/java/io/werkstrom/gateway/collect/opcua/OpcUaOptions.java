@@ -23,8 +23,10 @@ import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
  *   <li>{@code pkiDir} (required with a policy other than none): the trust list in Milo's
  *       {@code DefaultTrustListManager} layout and the gateway's own certificate in {@code own/}
  *       (see {@link GatewayCertificate});</li>
- *   <li>{@code applicationUri} (default {@value #DEFAULT_APPLICATION_URI}; needed with a
- *       policy): the gateway's application URI, the URI of a certificate the collector creates;</li>
+ *   <li>{@code applicationUri} (default {@value #DEFAULT_APPLICATION_URI}; the gateway's
+ *       configuration sets {@code urn:werkstrom:gateway:<tenant>:<site>:<id>}): the gateway's
+ *       application URI and the URI of a certificate the collector creates; a certificate loaded
+ *       from {@code own/} brings its own;</li>
  *   <li>{@code username} and {@code password} (optional, together): the user identity; without
  *       them the session is anonymous. The password is copied, never logged nor shown by
  *       {@link #toString()};</li>
