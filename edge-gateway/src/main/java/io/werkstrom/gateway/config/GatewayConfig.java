@@ -38,7 +38,8 @@ import io.werkstrom.protocol.GatewayAddress;
  * with {@link #load(Path, Map)}. Every value is validated when the file is read: an error names the
  * key ({@code mqtt.tls.ca-file: file not found: /x}) and unknown keys are rejected. Relative paths
  * resolve against the file's directory. The MQTT password never comes from the file: it is read
- * from {@code mqtt.password-file} or the environment variable {@value #PASSWORD_ENV}.
+ * from {@code mqtt.password-file} or the environment variable {@value #PASSWORD_ENV}, the OPC UA
+ * user's from {@code collector.password-file} or {@value #OPCUA_PASSWORD_ENV}.
  *
  * @param address       {@code gateway.tenant}, {@code gateway.site}, {@code gateway.id}
  * @param mqtt          the broker connection
@@ -51,6 +52,8 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         OptionalInt metricsPort, CollectorConfig collector) {
 
     public static final String PASSWORD_ENV = "WERKSTROM_MQTT_PASSWORD";
+    /** The OPC UA user's password when {@code collector.password-file} is not set. */
+    public static final String OPCUA_PASSWORD_ENV = "WERKSTROM_OPCUA_PASSWORD";
 
     /**
      * The broker connection. {@code password} is null without a user name; it is never shown by
@@ -112,7 +115,10 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         }
     }
 
-    /** {@code type: opcua}: see {@link OpcUaOptions}. */
+    /**
+     * {@code type: opcua}: see {@link OpcUaOptions}; with {@code security-policy}, {@code security-mode},
+     * {@code pki-dir}, {@code username} and {@code password-file} (else {@value #OPCUA_PASSWORD_ENV}).
+     */
     public record OpcUa(OpcUaOptions options) implements CollectorConfig {
         public Collector create() {
             return new OpcUaCollector(options);
@@ -144,7 +150,7 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
     /**
      * Reads and validates a configuration file.
      *
-     * @param env the environment, for {@value #PASSWORD_ENV}
+     * @param env the environment, for {@value #PASSWORD_ENV} and {@value #OPCUA_PASSWORD_ENV}
      * @throws ConfigException naming the offending key
      * @throws IOException     when the file cannot be read
      */
@@ -194,7 +200,7 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
             metricsPort = OptionalInt.of(m.integer("port", 9464, 1, 65_535));
             m.finish();
         }
-        CollectorConfig collector = collector(root.section("collector"));
+        CollectorConfig collector = collector(address, root.section("collector"), env);
         root.finish();
         GatewayConfig config = new GatewayConfig(address, mqtt, batchInterval, spool, metricsPort, collector);
         try {
@@ -212,30 +218,7 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
                     + m.key("password-file") + " or the environment variable " + PASSWORD_ENV);
         }
         Optional<String> username = Optional.ofNullable(m.string("username", null));
-        char[] password = null;
-        if (m.has("password-file")) {
-            if (username.isEmpty()) {
-                throw new ConfigException(m.key("password-file"), "set without " + m.key("username"));
-            }
-            Path file = m.existingFile("password-file");
-            try {
-                String text = Files.readString(file, StandardCharsets.UTF_8);
-                int end = text.indexOf('\n');
-                password = (end < 0 ? text : text.substring(0, end)).strip().toCharArray();
-            } catch (IOException e) {
-                throw new ConfigException(m.key("password-file"), "cannot read " + file + ": " + e.getMessage(), e);
-            }
-            if (password.length == 0) {
-                throw new ConfigException(m.key("password-file"), "the first line of " + file + " is empty");
-            }
-        } else if (username.isPresent()) {
-            String fromEnv = env.get(PASSWORD_ENV);
-            if (fromEnv == null || fromEnv.isEmpty()) {
-                throw new ConfigException(m.key("password-file"), "not set and " + PASSWORD_ENV + " is empty; "
-                        + m.key("username") + " needs a password");
-            }
-            password = fromEnv.toCharArray();
-        }
+        char[] password = password(m, username, env, PASSWORD_ENV);
         Optional<TlsOptions> tls = Optional.empty();
         if (m.has("tls")) {
             ConfigNode t = m.section("tls");
@@ -256,7 +239,39 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         return new Mqtt(uri, username, password, tls);
     }
 
-    private static CollectorConfig collector(ConfigNode c) {
+    /**
+     * The password of {@code username}: the first line of {@code password-file}, else the
+     * environment variable {@code envName}; null without a user name.
+     */
+    private static char[] password(ConfigNode m, Optional<String> username, Map<String, String> env, String envName) {
+        char[] password = null;
+        if (m.has("password-file")) {
+            if (username.isEmpty()) {
+                throw new ConfigException(m.key("password-file"), "set without " + m.key("username"));
+            }
+            Path file = m.existingFile("password-file");
+            try {
+                String text = Files.readString(file, StandardCharsets.UTF_8);
+                int end = text.indexOf('\n');
+                password = (end < 0 ? text : text.substring(0, end)).strip().toCharArray();
+            } catch (IOException e) {
+                throw new ConfigException(m.key("password-file"), "cannot read " + file + ": " + e.getMessage(), e);
+            }
+            if (password.length == 0) {
+                throw new ConfigException(m.key("password-file"), "the first line of " + file + " is empty");
+            }
+        } else if (username.isPresent()) {
+            String fromEnv = env.get(envName);
+            if (fromEnv == null || fromEnv.isEmpty()) {
+                throw new ConfigException(m.key("password-file"), "not set and " + envName + " is empty; "
+                        + m.key("username") + " needs a password");
+            }
+            password = fromEnv.toCharArray();
+        }
+        return password;
+    }
+
+    private static CollectorConfig collector(GatewayAddress address, ConfigNode c, Map<String, String> env) {
         String type = c.choice("type", null, "simulator", "nab", "cmapss", "opcua");
         CollectorConfig config = switch (type) {
             case "simulator" -> {
@@ -290,7 +305,7 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
             }
             case "cmapss" -> new CmapssReplay(c.existingFile("file"), positive(c, "cycle-period", Duration.ofSeconds(1)), replay(c),
                     c.bool("run-to-failure", false));
-            default -> new OpcUa(opcUa(c));
+            default -> new OpcUa(opcUa(address, c, env));
         };
         c.finish();
         return config;
@@ -330,8 +345,31 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         }
     }
 
-    private static OpcUaOptions opcUa(ConfigNode c) {
+    private static OpcUaOptions opcUa(GatewayAddress address, ConfigNode c, Map<String, String> env) {
         OpcUaOptions.Builder b = OpcUaOptions.builder().endpoint(c.string("endpoint"));
+        String[] policies = Arrays.stream(OpcUaOptions.Policy.values()).map(OpcUaOptions.Policy::configName).toArray(String[]::new);
+        b.securityPolicy(OpcUaOptions.Policy.of(c.choice("security-policy", "none", policies)).orElseThrow());
+        if (c.has("security-mode")) {
+            String[] modes = Arrays.stream(OpcUaOptions.Mode.values()).map(OpcUaOptions.Mode::configName).toArray(String[]::new);
+            b.securityMode(OpcUaOptions.Mode.of(c.choice("security-mode", null, modes)).orElseThrow());
+        }
+        if (c.has("pki-dir")) {
+            b.pkiDir(c.path("pki-dir"));
+        }
+        // Unique per gateway, as OPC UA wants application URIs to be; a created certificate carries it.
+        b.applicationUri(OpcUaOptions.DEFAULT_APPLICATION_URI + ":" + address.tenant() + ":" + address.site() + ":"
+                + address.gateway());
+        if (c.has("password")) {
+            throw new ConfigException(c.key("password"), "secrets are not read from the configuration; put the password in "
+                    + c.key("password-file") + " or the environment variable " + OPCUA_PASSWORD_ENV);
+        }
+        Optional<String> username = Optional.ofNullable(c.string("username", null));
+        username.ifPresent(b::username);
+        char[] password = password(c, username, env, OPCUA_PASSWORD_ENV);
+        if (password != null) {
+            b.password(password);
+            Arrays.fill(password, '\0');
+        }
         b.samplingInterval(c.duration("sampling-interval", Duration.ofMillis(100)));
         b.publishingInterval(c.duration("publishing-interval", Duration.ofMillis(500)));
         if (c.has("queue-size")) {
@@ -353,7 +391,12 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
             String message = e.getMessage();
             String key = message.startsWith("samplingInterval") ? "sampling-interval"
                     : message.startsWith("publishingInterval") ? "publishing-interval"
-                    : message.startsWith("variables") ? "variables" : "endpoint";
+                    : message.startsWith("variables") ? "variables"
+                    : message.startsWith("securityPolicy") ? "security-policy"
+                    : message.startsWith("securityMode") ? "security-mode"
+                    : message.startsWith("pkiDir") ? "pki-dir"
+                    : message.startsWith("username") ? "username"
+                    : message.startsWith("password") ? "password-file" : "endpoint";
             throw c.wrap(key, e);
         }
     }

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.werkstrom.gateway.collect.opcua.Deadband;
+import io.werkstrom.gateway.collect.opcua.OpcUaOptions;
 import io.werkstrom.gateway.collect.replay.BadRowPolicy;
 import io.werkstrom.gateway.publish.PublisherOptions;
 import io.werkstrom.gateway.spool.SpoolOptions;
@@ -60,8 +61,14 @@ class GatewayConfigTest {
         assertEquals(256L << 20, simulator.spool().maxBytes());
         assertEquals(9464, simulator.metricsPort().getAsInt());
 
-        GatewayConfig opcua = GatewayConfig.load(Path.of("config/gateway.opcua.example.yaml"), Map.of());
+        GatewayConfig opcua = GatewayConfig.load(Path.of("config/gateway.opcua.example.yaml"),
+                Map.of(GatewayConfig.OPCUA_PASSWORD_ENV, "plc-pass"));
         GatewayConfig.OpcUa collector = assertInstanceOf(GatewayConfig.OpcUa.class, opcua.collector());
+        assertEquals(OpcUaOptions.Policy.BASIC256SHA256, collector.options().securityPolicy());
+        assertEquals(OpcUaOptions.Mode.SIGN_AND_ENCRYPT, collector.options().securityMode());
+        assertEquals(Path.of("/etc/werkstrom/opcua-pki"), collector.options().pkiDir().orElseThrow());
+        assertEquals("werkstrom", collector.options().username().orElseThrow());
+        assertEquals("urn:werkstrom:gateway:acme:plant-1:gw-press-hall", collector.options().applicationUri());
         assertEquals(3, collector.options().variables().size());
         assertEquals(Deadband.absolute(0.05), collector.options().deadband());
         assertEquals(Deadband.percent(1), collector.options().variables().get(1).deadband());
@@ -179,5 +186,78 @@ class GatewayConfigTest {
                 + "collector: {type: opcua, endpoint: 'http://plc', variables: [{node: 'ns=2;s=a', machine: m, sensor: s}]}\n").key());
         assertEquals("mqtt.uri", failure(HEAD.replace("tcp://localhost:1883", "mqtt://localhost") + "collector: {type: simulator}\n").key());
         assertTrue(failure("gateway: [").getMessage().contains("not valid YAML"));
+    }
+
+    private static final String OPCUA = """
+            collector:
+              type: opcua
+              endpoint: opc.tcp://plc:4840
+              variables: [{node: 'ns=2;s=a', machine: m, sensor: s}]
+            """;
+
+    @Test
+    void opcUaSecurityAndUserAreRead() throws IOException {
+        Files.writeString(dir.resolve("opcua-secret"), "plc-pass\n");
+        GatewayConfig config = load(HEAD + OPCUA + """
+                  security-policy: aes256-sha256-rsapss
+                  security-mode: sign
+                  pki-dir: pki
+                  username: operator
+                  password-file: opcua-secret
+                """);
+        OpcUaOptions o = assertInstanceOf(GatewayConfig.OpcUa.class, config.collector()).options();
+        assertEquals(OpcUaOptions.Policy.AES256_SHA256_RSAPSS, o.securityPolicy());
+        assertEquals(OpcUaOptions.Mode.SIGN, o.securityMode());
+        assertEquals(dir.resolve("pki"), o.pkiDir().orElseThrow(), "relative to the configuration file");
+        assertEquals("urn:werkstrom:gateway:acme:plant-1:gw-01", o.applicationUri());
+        assertEquals("operator", o.username().orElseThrow());
+        assertArrayEquals("plc-pass".toCharArray(), o.password().orElseThrow());
+        assertFalse(config.toString().contains("plc-pass"), "the password is never shown: " + config);
+
+        OpcUaOptions secured = ((GatewayConfig.OpcUa) GatewayConfig.load(write(HEAD + OPCUA + """
+                  security-policy: basic256sha256
+                  pki-dir: /etc/werkstrom/opcua-pki
+                  username: operator
+                """), Map.of(GatewayConfig.OPCUA_PASSWORD_ENV, "from-env")).collector()).options();
+        assertEquals(OpcUaOptions.Mode.SIGN_AND_ENCRYPT, secured.securityMode(), "the default with a policy");
+        assertArrayEquals("from-env".toCharArray(), secured.password().orElseThrow());
+        assertEquals(Path.of("/etc/werkstrom/opcua-pki"), secured.pkiDir().orElseThrow());
+
+        OpcUaOptions plain = ((GatewayConfig.OpcUa) load(HEAD + OPCUA).collector()).options();
+        assertEquals(OpcUaOptions.Policy.NONE, plain.securityPolicy());
+        assertEquals(OpcUaOptions.Mode.NONE, plain.securityMode());
+        assertTrue(plain.username().isEmpty(), "anonymous");
+        assertTrue(plain.password().isEmpty());
+    }
+
+    @Test
+    void opcUaSecurityErrorsNameTheKey() throws IOException {
+        ConfigException secret = failure(HEAD + OPCUA + "  username: operator\n  password: x\n");
+        assertEquals("collector.password", secret.key());
+        assertTrue(secret.getMessage().startsWith("collector.password: secrets are not read from the configuration; "
+                + "put the password in collector.password-file or the environment variable WERKSTROM_OPCUA_PASSWORD"),
+                secret.getMessage());
+        ConfigException noPki = failure(HEAD + OPCUA + "  security-policy: basic256sha256\n");
+        assertEquals("collector.pki-dir", noPki.key());
+        assertTrue(noPki.getMessage().startsWith("collector.pki-dir: pkiDir must be set with securityPolicy basic256sha256"),
+                noPki.getMessage());
+        assertEquals("collector.security-policy: expected one of none, basic256sha256, aes128-sha256-rsaoaep, "
+                + "aes256-sha256-rsapss, got 'basic128rsa15'",
+                failure(HEAD + OPCUA + "  security-policy: basic128rsa15\n").getMessage());
+        assertEquals("collector.security-mode", failure(HEAD + OPCUA + "  security-mode: encrypt\n").key());
+        ConfigException modeWithoutPolicy = failure(HEAD + OPCUA + "  security-mode: sign\n");
+        assertEquals("collector.security-mode", modeWithoutPolicy.key());
+        assertTrue(modeWithoutPolicy.getMessage().contains("must be none with securityPolicy none"), modeWithoutPolicy.getMessage());
+        ConfigException policyWithoutMode = failure(HEAD + OPCUA
+                + "  security-policy: basic256sha256\n  security-mode: none\n  pki-dir: pki\n");
+        assertEquals("collector.security-mode", policyWithoutMode.key());
+        ConfigException noPassword = failure(HEAD + OPCUA + "  username: operator\n");
+        assertEquals("collector.password-file", noPassword.key());
+        assertTrue(noPassword.getMessage().contains("WERKSTROM_OPCUA_PASSWORD"), noPassword.getMessage());
+        assertEquals("collector.password-file", failure(HEAD + OPCUA + "  username: operator\n  password-file: absent\n").key());
+        Files.writeString(dir.resolve("pw"), "x\n");
+        assertEquals("collector.password-file", failure(HEAD + OPCUA + "  password-file: pw\n").key(), "without username");
+        assertEquals("collector.username", failure(HEAD + OPCUA + "  username: ' '\n").key());
+        assertTrue(failure(HEAD + OPCUA + "  certificate: own.der\n").getMessage().startsWith("collector.certificate: unknown key"));
     }
 }

@@ -2,9 +2,13 @@ package io.werkstrom.gateway.collect.opcua;
 
 import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.uint;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -14,14 +18,26 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 import org.eclipse.milo.opcua.sdk.client.OpcUaClient;
 import org.eclipse.milo.opcua.sdk.client.SessionActivityListener;
 import org.eclipse.milo.opcua.sdk.client.api.UaSession;
+import org.eclipse.milo.opcua.sdk.client.api.config.OpcUaClientConfig;
+import org.eclipse.milo.opcua.sdk.client.api.config.OpcUaClientConfigBuilder;
+import org.eclipse.milo.opcua.sdk.client.api.identity.AnonymousProvider;
+import org.eclipse.milo.opcua.sdk.client.api.identity.IdentityProvider;
+import org.eclipse.milo.opcua.sdk.client.api.identity.UsernameProvider;
 import org.eclipse.milo.opcua.sdk.client.api.subscriptions.UaMonitoredItem;
 import org.eclipse.milo.opcua.sdk.client.api.subscriptions.UaSubscription;
 import org.eclipse.milo.opcua.sdk.client.api.subscriptions.UaSubscriptionManager;
+import org.eclipse.milo.opcua.stack.client.DiscoveryClient;
+import org.eclipse.milo.opcua.stack.client.security.ClientCertificateValidator;
+import org.eclipse.milo.opcua.stack.client.security.DefaultClientCertificateValidator;
 import org.eclipse.milo.opcua.stack.core.AttributeId;
+import org.eclipse.milo.opcua.stack.core.StatusCodes;
+import org.eclipse.milo.opcua.stack.core.UaException;
+import org.eclipse.milo.opcua.stack.core.security.DefaultTrustListManager;
 import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
@@ -36,6 +52,7 @@ import org.eclipse.milo.opcua.stack.core.types.enumerated.DeadbandType;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.MonitoringMode;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.UserTokenType;
 import org.eclipse.milo.opcua.stack.core.types.structured.DataChangeFilter;
 import org.eclipse.milo.opcua.stack.core.types.structured.EndpointDescription;
 import org.eclipse.milo.opcua.stack.core.types.structured.MonitoredItemCreateRequest;
@@ -66,7 +83,14 @@ import io.werkstrom.protocol.TelemetryBatch;
  * down the server samples nothing for us and those values are gone: the collector marks the moment
  * the session is lost with one bad sample per variable, and the first values after the
  * subscription is restored are the variables' current values. A first connection that fails is
- * retried with a doubling delay.
+ * retried with a doubling delay; {@link #lastConnectFailure()} says why it failed.
+ *
+ * <p>Security: the collector uses the server endpoint with the options' security policy and mode,
+ * the gateway's certificate from the PKI directory (see {@link GatewayCertificate}; created there on
+ * the first secured connection), the PKI directory's trust list to judge the server's certificate,
+ * and a user name and password or an anonymous session. A server certificate that is not trusted
+ * lands in {@code <pki-dir>/rejected/}; once an operator moves it to {@code <pki-dir>/trusted/certs/}
+ * the next retry connects, without a restart.
  *
  * <p>Resuming: values stamped at or before {@code resumeAfterMicros} (the variables' current values
  * that were already spooled before a restart) are not collected again.
@@ -95,8 +119,11 @@ public final class OpcUaCollector implements Collector {
     private volatile boolean closed;
     private volatile boolean sessionActive;
     private volatile long resumeAfterMicros = Long.MIN_VALUE;
+    private volatile String lastConnectFailure;
     // Touched only on the worker thread (and in close(), after the worker stopped).
     private OpcUaClient client;
+    private DefaultTrustListManager trustList;
+    private GatewayCertificate ownCertificate;
     private long retryDelayMillis;
 
     public OpcUaCollector(OpcUaOptions options) {
@@ -151,6 +178,15 @@ public final class OpcUaCollector implements Collector {
         return sessionActive;
     }
 
+    /**
+     * Why the last attempt to connect failed, in words an operator can act on (an endpoint the server
+     * does not offer, a certificate one side does not trust, a refused user); null once connected and
+     * before the first attempt ended. Later outages of an established connection are not reported here.
+     */
+    public String lastConnectFailure() {
+        return lastConnectFailure;
+    }
+
     /** How many times the subscription was created: 1 after the first connect, plus one per restoration. */
     public long subscriptionsCreated() {
         return subscriptionsCreated.get();
@@ -180,6 +216,11 @@ public final class OpcUaCollector implements Collector {
                 log.warn("{}: disconnecting failed", describe(), e);
             }
         }
+        DefaultTrustListManager trust = trustList;
+        trustList = null;
+        if (trust != null) {
+            closeQuietly(trust);
+        }
     }
 
     /** Runs on the worker thread. */
@@ -188,41 +229,231 @@ public final class OpcUaCollector implements Collector {
             return;
         }
         OpcUaClient c = null;
+        DefaultTrustListManager trust = null;
+        RecordingValidator validator = null;
         try {
-            c = OpcUaClient.create(options.endpoint(), this::selectEndpoint, b -> b
+            EndpointDescription endpoint = selectEndpoint(DiscoveryClient.getEndpoints(options.endpoint())
+                    .get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
+            OpcUaClientConfigBuilder config = OpcUaClientConfig.builder()
+                    .setEndpoint(endpoint)
                     .setApplicationName(LocalizedText.english("Werkstrom gateway"))
-                    .setApplicationUri("urn:io.werkstrom:gateway")
-                    .setRequestTimeout(uint(options.requestTimeout().toMillis()))
-                    .build());
+                    .setApplicationUri(options.applicationUri())
+                    .setProductUri(OpcUaOptions.DEFAULT_APPLICATION_URI)
+                    .setRequestTimeout(uint(options.requestTimeout().toMillis()));
+            if (options.pkiDir().isPresent()) {
+                // A fresh trust list per attempt reads the directories anew: a certificate the operator
+                // moved into trusted/certs counts at the next retry, without waiting for a file watcher.
+                trust = new DefaultTrustListManager(options.pkiDir().get().toFile());
+                validator = new RecordingValidator(new DefaultClientCertificateValidator(trust));
+                config.setCertificateValidator(validator);
+            }
+            if (options.securityPolicy() != OpcUaOptions.Policy.NONE) {
+                GatewayCertificate own = ownCertificate();
+                config.setCertificate(own.certificate()).setKeyPair(own.keyPair())
+                        // The server checks that the application URI is the certificate's URI SAN.
+                        .setApplicationUri(own.applicationUri());
+            }
+            config.setIdentityProvider(identity(validator));
+            c = OpcUaClient.create(config.build());
             c.getSubscriptionManager().addSubscriptionListener(new SubscriptionListener());
             c.addSessionActivityListener(new SessionListener());
             c.connect().get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
             client = c;
+            trustList = trust;
+            lastConnectFailure = null;
             retryDelayMillis = options.connectRetryDelay().toMillis();
-            log.info("{}: connected", describe());
+            log.info("{}: connected ({}/{}, {})", describe(), options.securityPolicy().configName(),
+                    options.securityMode().configName(), options.username().map(u -> "user " + u).orElse("anonymous"));
             subscribe();
         } catch (Exception e) {
             if (c != null && client == null) {
                 c.disconnect();
             }
+            if (trust != null && trustList != trust) {
+                closeQuietly(trust);
+            }
             if (closed) {
                 return;
             }
+            String reason = explain(e, validator);
+            lastConnectFailure = reason;
             long delay = retryDelayMillis;
             retryDelayMillis = Math.min(30_000, delay * 2);
-            log.warn("{}: connecting failed ({}); retrying in {} ms", describe(), rootMessage(e), delay, e);
+            log.warn("{}: connecting failed: {}; retrying in {} ms", describe(), reason, delay);
+            log.debug("{}: connecting failed", describe(), e);
             worker.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
         }
     }
 
-    /** The endpoint without message security, addressed with the configured host and port (servers often announce another name). */
-    private Optional<EndpointDescription> selectEndpoint(List<EndpointDescription> endpoints) {
+    /** The gateway's certificate, loaded or created on the first attempt that needs it; runs on the worker thread. */
+    private GatewayCertificate ownCertificate() throws ConnectFailure {
+        if (ownCertificate == null) {
+            Path pki = options.pkiDir().orElseThrow();
+            GatewayCertificate own;
+            try {
+                own = GatewayCertificate.loadOrCreate(pki, options.applicationUri());
+            } catch (IOException e) {
+                throw new ConnectFailure("the gateway's certificate in " + pki.resolve("own") + " is not usable: " + e.getMessage(), e);
+            }
+            if (own.created()) {
+                log.info("{}: created the gateway's OPC UA certificate {} (SHA-1 thumbprint {}, application URI {}); "
+                        + "the server must trust it", describe(), own.certificateFile(), own.thumbprint(), own.applicationUri());
+            } else {
+                log.info("{}: using the gateway's OPC UA certificate {} (SHA-1 thumbprint {}, application URI {})", describe(),
+                        own.certificateFile(), own.thumbprint(), own.applicationUri());
+            }
+            ownCertificate = own;
+        }
+        return ownCertificate;
+    }
+
+    private IdentityProvider identity(ClientCertificateValidator validator) {
+        if (options.username().isEmpty()) {
+            return new AnonymousProvider();
+        }
+        char[] password = options.password().orElseThrow();
+        try {
+            // Milo takes the password as a String; it lives as long as the client, which needs it to reconnect.
+            String text = new String(password);
+            return validator == null ? new UsernameProvider(options.username().get(), text)
+                    : new UsernameProvider(options.username().get(), text, validator);
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+    }
+
+    /**
+     * The endpoint with the configured security policy and mode (and a user name login when a user
+     * is configured), addressed with the configured host and port (servers often announce another name).
+     */
+    private EndpointDescription selectEndpoint(List<EndpointDescription> endpoints) throws ConnectFailure {
         URI configured = URI.create(options.endpoint());
-        return endpoints.stream()
-                .filter(e -> SecurityPolicy.None.getUri().equals(e.getSecurityPolicyUri())
-                        && e.getSecurityMode() == MessageSecurityMode.None)
+        String policyUri = options.securityPolicy().milo().getUri();
+        MessageSecurityMode mode = options.securityMode().milo();
+        List<EndpointDescription> matching = endpoints.stream()
+                .filter(e -> policyUri.equals(e.getSecurityPolicyUri()) && e.getSecurityMode() == mode)
+                .toList();
+        if (matching.isEmpty()) {
+            throw new ConnectFailure("the server offers no endpoint with security-policy " + options.securityPolicy().configName()
+                    + " and security-mode " + options.securityMode().configName() + "; it offers (policy/mode): "
+                    + offered(endpoints));
+        }
+        UserTokenType token = options.username().isPresent() ? UserTokenType.UserName : UserTokenType.Anonymous;
+        EndpointDescription chosen = matching.stream()
+                .filter(e -> e.getUserIdentityTokens() != null
+                        && Arrays.stream(e.getUserIdentityTokens()).anyMatch(t -> t.getTokenType() == token))
                 .findFirst()
-                .map(e -> EndpointUtil.updateUrl(e, configured.getHost(), configured.getPort() > 0 ? configured.getPort() : 4840));
+                .orElseThrow(() -> new ConnectFailure("the server's " + options.securityPolicy().configName() + "/"
+                        + options.securityMode().configName() + " endpoint offers no " + (token == UserTokenType.UserName
+                                ? "user name login (remove username to connect anonymously)"
+                                : "anonymous login (configure username and a password)")
+                        + "; it offers: " + tokens(matching.get(0))));
+        return EndpointUtil.updateUrl(chosen, configured.getHost(), configured.getPort() > 0 ? configured.getPort() : 4840);
+    }
+
+    private static String offered(List<EndpointDescription> endpoints) {
+        if (endpoints.isEmpty()) {
+            return "no endpoints at all";
+        }
+        return endpoints.stream()
+                .map(e -> policyName(e.getSecurityPolicyUri()) + "/" + modeName(e.getSecurityMode()))
+                .distinct()
+                .collect(Collectors.joining(", "));
+    }
+
+    private static String policyName(String uri) {
+        for (OpcUaOptions.Policy p : OpcUaOptions.Policy.values()) {
+            if (p.milo().getUri().equals(uri)) {
+                return p.configName();
+            }
+        }
+        return SecurityPolicy.fromUriSafe(uri).map(p -> p.name() + " (not supported)").orElse(uri);
+    }
+
+    private static String modeName(MessageSecurityMode mode) {
+        for (OpcUaOptions.Mode m : OpcUaOptions.Mode.values()) {
+            if (m.milo() == mode) {
+                return m.configName();
+            }
+        }
+        return String.valueOf(mode);
+    }
+
+    private static String tokens(EndpointDescription e) {
+        if (e.getUserIdentityTokens() == null || e.getUserIdentityTokens().length == 0) {
+            return "no logins";
+        }
+        return Arrays.stream(e.getUserIdentityTokens()).map(t -> String.valueOf(t.getTokenType())).distinct()
+                .collect(Collectors.joining(", "));
+    }
+
+    /** Why a connection attempt failed, in words an operator can act on; never the password. */
+    private String explain(Throwable e, RecordingValidator validator) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectFailure f) {
+                return f.getMessage();
+            }
+        }
+        if (validator != null && validator.rejected != null) {
+            X509Certificate cert = validator.rejected;
+            Path pki = options.pkiDir().orElseThrow();
+            StatusCode why = validator.rejectedStatus;
+            if (why != null && why.getValue() != StatusCodes.Bad_CertificateUntrusted && why.getValue() != StatusCodes.Bad_SecurityChecksFailed) {
+                return "the server's certificate (subject " + cert.getSubjectX500Principal().getName() + ", SHA-1 thumbprint "
+                        + GatewayCertificate.thumbprint(cert) + ") is not accepted: " + statusName(why)
+                        + "; the server's administrator must fix or renew it";
+            }
+            return "the server's certificate is not trusted (subject " + cert.getSubjectX500Principal().getName()
+                    + ", SHA-1 thumbprint " + GatewayCertificate.thumbprint(cert) + "); it was put into " + pki.resolve("rejected")
+                    + "; to trust it, move it to " + pki.resolve("trusted").resolve("certs") + " (the next retry connects)";
+        }
+        StatusCode status = statusOf(e);
+        if (status != null) {
+            long code = status.getValue();
+            if (code == StatusCodes.Bad_UserAccessDenied || code == StatusCodes.Bad_IdentityTokenInvalid
+                    || code == StatusCodes.Bad_IdentityTokenRejected) {
+                return options.username()
+                        .map(u -> "the server refused user '" + u + "' (" + statusName(status) + "); check the user name, "
+                                + "its password and the user's rights on the server")
+                        .orElse("the server refused the anonymous session (" + statusName(status)
+                                + "); configure username and a password");
+            }
+            if ((code == StatusCodes.Bad_SecurityChecksFailed || code == StatusCodes.Bad_CertificateUntrusted)
+                    && ownCertificate != null) {
+                return "the server does not trust the gateway's certificate " + ownCertificate.certificateFile()
+                        + " (SHA-1 thumbprint " + ownCertificate.thumbprint() + ", " + statusName(status)
+                        + "); add it to the server's trusted certificates (on most PLCs: accept it from the rejected list); "
+                        + "the next retry connects";
+            }
+            return statusName(status) + ": " + rootMessage(e);
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException) {
+                return "the server did not answer within " + options.requestTimeout().toMillis() + " ms";
+            }
+        }
+        return rootMessage(e);
+    }
+
+    private static StatusCode statusOf(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UaException u && u.getStatusCode() != null && !u.getStatusCode().isGood()) {
+                return u.getStatusCode();
+            }
+        }
+        return null;
+    }
+
+    private static String statusName(StatusCode status) {
+        return StatusCodes.lookup(status.getValue()).map(n -> n[0]).orElse(status.toString());
+    }
+
+    private static void closeQuietly(DefaultTrustListManager trust) {
+        try {
+            trust.close();
+        } catch (IOException e) {
+            log.debug("closing a trust list failed", e);
+        }
     }
 
     /** Creates the subscription and its monitored items; runs on the worker thread. */
@@ -353,6 +584,59 @@ public final class OpcUaCollector implements Collector {
             t = t.getCause();
         }
         return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    /** A connection attempt that failed for a reason the collector already put into words. */
+    private static final class ConnectFailure extends Exception {
+        ConnectFailure(String reason) {
+            super(reason);
+        }
+
+        ConnectFailure(String reason, Throwable cause) {
+            super(reason, cause);
+        }
+    }
+
+    /**
+     * Milo's trust-list validator (which also files a refused certificate into {@code rejected/}),
+     * remembering the certificate it refused so that the failure can name it.
+     */
+    private static final class RecordingValidator implements ClientCertificateValidator {
+        private final ClientCertificateValidator delegate;
+        volatile X509Certificate rejected;
+        volatile StatusCode rejectedStatus;
+
+        RecordingValidator(ClientCertificateValidator delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void validateCertificateChain(List<X509Certificate> chain) throws UaException {
+            try {
+                delegate.validateCertificateChain(chain);
+            } catch (UaException e) {
+                record(chain, e);
+                throw e;
+            }
+        }
+
+        @Override
+        public void validateCertificateChain(List<X509Certificate> chain, String applicationUri, String... hostnames)
+                throws UaException {
+            try {
+                delegate.validateCertificateChain(chain, applicationUri, hostnames);
+            } catch (UaException e) {
+                record(chain, e);
+                throw e;
+            }
+        }
+
+        private void record(List<X509Certificate> chain, UaException e) {
+            if (!chain.isEmpty()) {
+                rejectedStatus = e.getStatusCode();
+                rejected = chain.get(0);
+            }
+        }
     }
 
     private final class SubscriptionListener implements UaSubscriptionManager.SubscriptionListener {

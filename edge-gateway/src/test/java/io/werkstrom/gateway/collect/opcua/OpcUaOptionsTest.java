@@ -1,9 +1,11 @@
 package io.werkstrom.gateway.collect.opcua;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -39,5 +41,40 @@ class OpcUaOptionsTest {
                 .startsWith("queueSize"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Deadband.percent(120)).getMessage()
                 .startsWith("deadband value"));
+    }
+
+    @Test
+    void securityDefaultsAndItsRules() {
+        OpcUaOptions plain = OpcUaOptions.builder().endpoint("opc.tcp://plc:4840").variables(ONE).build();
+        assertEquals(OpcUaOptions.Policy.NONE, plain.securityPolicy());
+        assertEquals(OpcUaOptions.Mode.NONE, plain.securityMode());
+        assertEquals(OpcUaOptions.DEFAULT_APPLICATION_URI, plain.applicationUri());
+        assertTrue(plain.username().isEmpty() && plain.password().isEmpty() && plain.pkiDir().isEmpty());
+
+        char[] password = "pw-123".toCharArray();
+        OpcUaOptions secured = OpcUaOptions.builder().endpoint("opc.tcp://plc:4840").variables(ONE)
+                .securityPolicy(OpcUaOptions.Policy.BASIC256SHA256).pkiDir(Path.of("pki"))
+                .username("operator").password(password).build();
+        assertEquals(OpcUaOptions.Mode.SIGN_AND_ENCRYPT, secured.securityMode());
+        java.util.Arrays.fill(password, 'x');
+        assertEquals("pw-123", new String(secured.password().orElseThrow()), "the options keep their own copy");
+        secured.password().orElseThrow()[0] = 'z';
+        assertEquals("pw-123", new String(secured.password().orElseThrow()), "callers get copies");
+        assertFalse(secured.toString().contains("pw-123"), secured.toString());
+        assertTrue(secured.toString().contains("password=***"), secured.toString());
+
+        OpcUaOptions.Builder b = OpcUaOptions.builder().endpoint("opc.tcp://plc:4840").variables(ONE);
+        assertTrue(error(b.securityMode(OpcUaOptions.Mode.SIGN)).startsWith("securityMode must be none with securityPolicy none"));
+        assertTrue(error(b.securityPolicy(OpcUaOptions.Policy.AES128_SHA256_RSAOAEP).securityMode(OpcUaOptions.Mode.NONE)
+                .pkiDir(Path.of("pki"))).startsWith("securityMode none does not go with securityPolicy aes128-sha256-rsaoaep"));
+        assertTrue(error(b.securityMode(null).pkiDir(null)).startsWith("pkiDir must be set with securityPolicy aes128-sha256-rsaoaep"));
+        b.pkiDir(Path.of("pki"));
+        assertTrue(error(b.username("operator")).startsWith("password must be set with username operator"));
+        assertTrue(error(b.username(null).password("x".toCharArray())).startsWith("password is set without a username"));
+        assertTrue(error(b.password(null).username(" ")).startsWith("username must not be blank"));
+        assertTrue(error(b.username(null).applicationUri("gateway")).startsWith("applicationUri must be a URI"));
+        assertEquals(OpcUaOptions.Policy.AES256_SHA256_RSAPSS, OpcUaOptions.Policy.of("aes256-sha256-rsapss").orElseThrow());
+        assertEquals(OpcUaOptions.Mode.SIGN_AND_ENCRYPT, OpcUaOptions.Mode.of("sign-and-encrypt").orElseThrow());
+        assertTrue(OpcUaOptions.Policy.of("Basic256Sha256").isEmpty());
     }
 }

@@ -2,6 +2,11 @@ package io.werkstrom.gateway.collect.opcua;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,7 +18,9 @@ import org.eclipse.milo.opcua.sdk.server.api.DataItem;
 import org.eclipse.milo.opcua.sdk.server.api.ManagedNamespaceWithLifecycle;
 import org.eclipse.milo.opcua.sdk.server.api.MonitoredItem;
 import org.eclipse.milo.opcua.sdk.server.api.config.OpcUaServerConfig;
+import org.eclipse.milo.opcua.sdk.server.Session;
 import org.eclipse.milo.opcua.sdk.server.identity.AnonymousIdentityValidator;
+import org.eclipse.milo.opcua.sdk.server.identity.UsernameIdentityValidator;
 import org.eclipse.milo.opcua.sdk.server.nodes.UaVariableNode;
 import org.eclipse.milo.opcua.sdk.server.util.SubscriptionModel;
 import org.eclipse.milo.opcua.stack.core.Identifiers;
@@ -27,31 +34,56 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
 import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
 import org.eclipse.milo.opcua.stack.core.types.structured.BuildInfo;
+import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
 import org.eclipse.milo.opcua.stack.server.EndpointConfiguration;
 import org.eclipse.milo.opcua.stack.server.security.DefaultServerCertificateValidator;
 
 import io.werkstrom.testing.MosquittoBroker;
 
 /**
- * A Milo OPC UA server on a loopback port for tests, without message security and with anonymous
- * access, holding Double variables {@code nsu=}{@value #NAMESPACE}{@code ;s=<name>}. Values keep
- * across {@link #restart()}, which starts a fresh server on the same port as a rebooted PLC would.
+ * A Milo OPC UA server on a loopback port for tests, holding Double variables
+ * {@code nsu=}{@value #NAMESPACE}{@code ;s=<name>}. Values keep across {@link #restart()}, which
+ * starts a fresh server on the same port as a rebooted PLC would.
+ *
+ * <p>{@link #start} offers one endpoint without message security and with anonymous access.
+ * {@link #secured} adds a Basic256Sha256 SignAndEncrypt endpoint with user name login, a
+ * self-signed server certificate ({@link #certificate()}) and a server trust list on disk in which
+ * a test places the client's certificate ({@link #trust}).
  */
 final class TestOpcUaServer implements AutoCloseable {
 
     static final String NAMESPACE = "urn:io.werkstrom:test:plc";
+    static final String APPLICATION_URI = "urn:io.werkstrom:test:server";
 
     private final int port;
     private final List<String> names;
     private final Path pki;
+    private final Map<String, String> users;
+    private final KeyPair keyPair;
+    private final X509Certificate certificate;
+    private final DefaultTrustListManager trust;
     private final Map<String, DataValue> values = new ConcurrentHashMap<>();
     private OpcUaServer server;
     private Namespace namespace;
 
-    private TestOpcUaServer(List<String> names) throws Exception {
+    private TestOpcUaServer(List<String> names, Map<String, String> users) throws Exception {
         this.port = MosquittoBroker.freePort();
         this.names = List.copyOf(names);
+        this.users = users == null ? null : Map.copyOf(users);
         this.pki = Files.createTempDirectory("opcua-pki");
+        this.trust = new DefaultTrustListManager(pki.toFile());
+        if (users != null) {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            keyPair = generator.generateKeyPair();
+            certificate = new SelfSignedCertificateBuilder(keyPair)
+                    .setCommonName("werkstrom test PLC").setOrganization("Werkstrom tests")
+                    .setApplicationUri(APPLICATION_URI).addIpAddress("127.0.0.1").addDnsName("localhost")
+                    .build();
+        } else {
+            keyPair = null;
+            certificate = null;
+        }
         for (String name : names) {
             values.put(name, new DataValue(new Variant(0.0), StatusCode.GOOD, DateTime.now()));
         }
@@ -59,7 +91,37 @@ final class TestOpcUaServer implements AutoCloseable {
     }
 
     static TestOpcUaServer start(String... names) throws Exception {
-        return new TestOpcUaServer(List.of(names));
+        return new TestOpcUaServer(List.of(names), null);
+    }
+
+    /** A server that also offers Basic256Sha256 SignAndEncrypt with user name login for {@code users} (name to password). */
+    static TestOpcUaServer secured(Map<String, String> users, String... names) throws Exception {
+        return new TestOpcUaServer(List.of(names), users);
+    }
+
+    /** The server's own certificate (secured servers only). */
+    X509Certificate certificate() {
+        return certificate;
+    }
+
+    /** Adds a client certificate to the server's trust list, as a PLC's administrator would. */
+    void trust(X509Certificate clientCertificate) {
+        trust.addTrustedCertificate(clientCertificate);
+    }
+
+    /** The active sessions as {@code <policy>/<mode>/<user or anonymous>}, e.g. {@code Basic256Sha256/SignAndEncrypt/operator}. */
+    List<String> sessions() {
+        List<String> out = new ArrayList<>();
+        OpcUaServer s = server;
+        if (s != null) {
+            for (Session session : s.getSessionManager().getAllSessions()) {
+                Object identity = session.getIdentityObject();
+                out.add(session.getSecurityConfiguration().getSecurityPolicy().name() + "/"
+                        + session.getSecurityConfiguration().getSecurityMode() + "/"
+                        + (identity instanceof String user ? user : "anonymous"));
+            }
+        }
+        return out;
     }
 
     String endpoint() {
@@ -101,25 +163,37 @@ final class TestOpcUaServer implements AutoCloseable {
     @Override
     public void close() throws Exception {
         stop();
+        trust.close();
     }
 
     private void launch() throws Exception {
-        EndpointConfiguration endpoint = EndpointConfiguration.newBuilder()
+        Set<EndpointConfiguration> endpoints = new HashSet<>();
+        endpoints.add(EndpointConfiguration.newBuilder()
                 .setBindAddress("127.0.0.1").setHostname("127.0.0.1").setBindPort(port).setPath("/plc")
                 .setSecurityPolicy(SecurityPolicy.None).setSecurityMode(MessageSecurityMode.None)
                 .addTokenPolicies(OpcUaServerConfig.USER_TOKEN_POLICY_ANONYMOUS)
-                .build();
-        DefaultTrustListManager trust = new DefaultTrustListManager(pki.toFile());
+                .build());
+        if (users != null) {
+            endpoints.add(EndpointConfiguration.newBuilder()
+                    .setBindAddress("127.0.0.1").setHostname("127.0.0.1").setBindPort(port).setPath("/plc")
+                    .setSecurityPolicy(SecurityPolicy.Basic256Sha256).setSecurityMode(MessageSecurityMode.SignAndEncrypt)
+                    .setCertificate(certificate)
+                    .addTokenPolicies(OpcUaServerConfig.USER_TOKEN_POLICY_USERNAME)
+                    .build());
+        }
         OpcUaServerConfig config = OpcUaServerConfig.builder()
-                .setApplicationUri("urn:io.werkstrom:test:server")
+                .setApplicationUri(APPLICATION_URI)
                 .setApplicationName(LocalizedText.english("werkstrom test PLC"))
                 .setProductUri("urn:io.werkstrom:test")
                 .setBuildInfo(new BuildInfo("urn:io.werkstrom:test", "werkstrom", "test PLC", "0", "0", DateTime.now()))
-                .setEndpoints(Set.of(endpoint))
-                .setCertificateManager(new DefaultCertificateManager())
+                .setEndpoints(endpoints)
+                .setCertificateManager(users == null ? new DefaultCertificateManager()
+                        : new DefaultCertificateManager(keyPair, certificate))
                 .setTrustListManager(trust)
                 .setCertificateValidator(new DefaultServerCertificateValidator(trust))
-                .setIdentityValidator(AnonymousIdentityValidator.INSTANCE)
+                .setIdentityValidator(users == null ? AnonymousIdentityValidator.INSTANCE
+                        : new UsernameIdentityValidator(true, c -> c.getPassword() != null
+                                && c.getPassword().equals(users.get(c.getUsername()))))
                 .build();
         server = new OpcUaServer(config);
         namespace = new Namespace(server);

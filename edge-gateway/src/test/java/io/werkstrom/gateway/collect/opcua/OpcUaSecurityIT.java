@@ -1,0 +1,237 @@
+package io.werkstrom.gateway.collect.opcua;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+import org.eclipse.milo.opcua.stack.core.util.CertificateUtil;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.TelemetryBatch;
+
+/**
+ * The OPC UA collector against a real Milo server offering Basic256Sha256 SignAndEncrypt with user
+ * name login: the secured session, and each reason a secured connection fails, with the operator's
+ * remedy taking effect on the next retry.
+ */
+class OpcUaSecurityIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String URI = "urn:werkstrom:gateway:acme:plant-1:gw-01";
+    private static final String PASSWORD = "s3cret-Pa55";
+
+    @TempDir
+    Path pki;
+
+    private static void await(BooleanSupplier done, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(25);
+        }
+    }
+
+    /** Collects (as the gateway would) until a sample of {@code value} arrives; returns the values seen. */
+    private static List<Double> collectUntil(OpcUaCollector collector, double value) throws InterruptedException {
+        List<Double> seen = new ArrayList<>();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!seen.contains(value)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no value " + value + " arrived; seen " + seen + ", last failure: "
+                        + collector.lastConnectFailure());
+            }
+            TelemetryBatch.Builder out = TelemetryBatch.builder("gw", 0);
+            collector.collect(BatchValidator.micros(Instant.now()), out);
+            TelemetryBatch b = out.build();
+            for (int i = 0; i < b.size(); i++) {
+                seen.add(b.values()[i]);
+            }
+            Thread.sleep(25);
+        }
+        return seen;
+    }
+
+    private OpcUaOptions.Builder options(TestOpcUaServer server, String password) {
+        return OpcUaOptions.builder().endpoint(server.endpoint())
+                .securityPolicy(OpcUaOptions.Policy.BASIC256SHA256)
+                .pkiDir(pki).applicationUri(URI)
+                .username("operator").password(password.toCharArray())
+                .samplingInterval(Duration.ofMillis(20)).publishingInterval(Duration.ofMillis(50))
+                .requestTimeout(Duration.ofSeconds(3)).connectRetryDelay(Duration.ofMillis(100))
+                .variables(List.of(new MonitoredVariable(TestOpcUaServer.nodeId("temp"), "press-1", "temperature")));
+    }
+
+    /** The client trusts the server, as an operator who copied the PLC's certificate into trusted/certs. */
+    private void trustServer(TestOpcUaServer server) throws Exception {
+        Path certs = Files.createDirectories(pki.resolve("trusted/certs"));
+        Files.write(certs.resolve("plc.der"), server.certificate().getEncoded());
+    }
+
+    private static TestOpcUaServer server() throws Exception {
+        return TestOpcUaServer.secured(Map.of("operator", PASSWORD), "temp");
+    }
+
+    @Test
+    void aSignedAndEncryptedSessionWithAUserDeliversValues() throws Exception {
+        try (TestOpcUaServer server = server()) {
+            GatewayCertificate own = GatewayCertificate.loadOrCreate(pki, URI);
+            server.trust(own.certificate());
+            trustServer(server);
+            try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD).build())) {
+                collector.start(Long.MIN_VALUE);
+                await(collector::isConnected, "the secured session; last failure: " + collector.lastConnectFailure());
+                server.set("temp", 21.5);
+                collectUntil(collector, 21.5);
+                assertNull(collector.lastConnectFailure());
+                assertEquals(List.of("Basic256Sha256/SignAndEncrypt/operator"), server.sessions());
+            }
+            // The collector used the certificate already in own/ and left it as it was.
+            GatewayCertificate again = GatewayCertificate.loadOrCreate(pki, "urn:other");
+            assertFalse(again.created());
+            assertEquals(own.thumbprint(), again.thumbprint());
+            assertEquals(URI, again.applicationUri());
+        }
+    }
+
+    @Test
+    void aWrongPasswordIsReportedWithTheUserAndNeverThePassword() throws Exception {
+        try (TestOpcUaServer server = server()) {
+            server.trust(GatewayCertificate.loadOrCreate(pki, URI).certificate());
+            trustServer(server);
+            try (OpcUaCollector collector = new OpcUaCollector(options(server, "wrong-guess").build())) {
+                collector.start(Long.MIN_VALUE);
+                await(() -> collector.lastConnectFailure() != null, "the refusal");
+                String failure = collector.lastConnectFailure();
+                assertTrue(failure.contains("refused user 'operator'"), failure);
+                assertTrue(failure.contains("Bad_UserAccessDenied"), failure);
+                assertFalse(failure.contains("wrong-guess"), failure);
+                assertFalse(collector.isConnected());
+                assertTrue(server.sessions().stream().noneMatch(s -> s.endsWith("/operator")), server.sessions().toString());
+                // It keeps retrying without crashing, and nothing is collected meanwhile.
+                Thread.sleep(300);
+                TelemetryBatch.Builder out = TelemetryBatch.builder("gw", 0);
+                assertEquals(0, collector.collect(BatchValidator.micros(Instant.now()), out));
+                assertFalse(collector.isConnected());
+                assertTrue(collector.lastConnectFailure().contains("refused user 'operator'"));
+            }
+        }
+    }
+
+    @Test
+    void anUntrustedServerCertificateIsRejectedUntilTheOperatorMovesItToTheTrustedCertificates() throws Exception {
+        try (TestOpcUaServer server = server()) {
+            server.trust(GatewayCertificate.loadOrCreate(pki, URI).certificate());
+            try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD).build())) {
+                collector.start(Long.MIN_VALUE);
+                await(() -> collector.lastConnectFailure() != null, "the rejection");
+                String failure = collector.lastConnectFailure();
+                assertTrue(failure.startsWith("the server's certificate is not trusted"), failure);
+                assertTrue(failure.contains(GatewayCertificate.thumbprint(server.certificate())), failure);
+                assertTrue(failure.contains("CN=werkstrom test PLC"), failure);
+                assertTrue(failure.contains(pki.resolve("rejected").toString()), failure);
+                assertTrue(failure.contains(pki.resolve("trusted").resolve("certs").toString()), failure);
+                assertFalse(collector.isConnected());
+
+                List<Path> rejected;
+                try (Stream<Path> files = Files.list(pki.resolve("rejected"))) {
+                    rejected = files.filter(Files::isRegularFile).toList();
+                }
+                assertEquals(1, rejected.size(), rejected.toString());
+                Files.move(rejected.get(0), pki.resolve("trusted/certs").resolve(rejected.get(0).getFileName()));
+
+                await(collector::isConnected, "the connection after trusting the server; last failure: "
+                        + collector.lastConnectFailure());
+                server.set("temp", 7.0);
+                collectUntil(collector, 7.0);
+                assertNull(collector.lastConnectFailure());
+                assertEquals(List.of("Basic256Sha256/SignAndEncrypt/operator"), server.sessions());
+            }
+        }
+    }
+
+    @Test
+    void aServerThatDoesNotTrustTheGatewayNamesTheCertificateTheCollectorCreated() throws Exception {
+        try (TestOpcUaServer server = server()) {
+            trustServer(server);
+            try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD).build())) {
+                collector.start(Long.MIN_VALUE);
+                await(() -> collector.lastConnectFailure() != null, "the refusal");
+                String failure = collector.lastConnectFailure();
+
+                // The collector created the gateway's certificate on its first secured attempt.
+                GatewayCertificate own = GatewayCertificate.loadOrCreate(pki, "urn:other");
+                assertFalse(own.created());
+                assertEquals(pki.resolve("own").resolve(GatewayCertificate.CERTIFICATE_FILE), own.certificateFile());
+                assertEquals(URI, own.applicationUri());
+                assertEquals(URI, CertificateUtil.getSanUri(own.certificate()).orElseThrow());
+                assertEquals(2048, ((RSAPublicKey) own.certificate().getPublicKey()).getModulus().bitLength());
+                long years = ChronoUnit.DAYS.between(own.certificate().getNotBefore().toInstant(),
+                        own.certificate().getNotAfter().toInstant()) / 365;
+                assertEquals(10, years);
+                if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                    assertEquals("rw-------", PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(pki.resolve("own").resolve(GatewayCertificate.KEY_FILE))));
+                }
+
+                assertTrue(failure.startsWith("the server does not trust the gateway's certificate"), failure);
+                assertTrue(failure.contains(own.certificateFile().toString()), failure);
+                assertTrue(failure.contains(own.thumbprint()), failure);
+                assertFalse(collector.isConnected());
+
+                server.trust(own.certificate());
+                await(collector::isConnected, "the connection after the server trusted the gateway; last failure: "
+                        + collector.lastConnectFailure());
+                server.set("temp", 3.5);
+                collectUntil(collector, 3.5);
+                assertNull(collector.lastConnectFailure());
+            }
+        }
+    }
+
+    @Test
+    void anEndpointTheServerDoesNotOfferIsReportedWithWhatItOffers() throws Exception {
+        try (TestOpcUaServer server = server()) {
+            try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD)
+                    .securityMode(OpcUaOptions.Mode.SIGN).build())) {
+                collector.start(Long.MIN_VALUE);
+                await(() -> collector.lastConnectFailure() != null, "the failure");
+                String failure = collector.lastConnectFailure();
+                assertTrue(failure.startsWith("the server offers no endpoint with security-policy basic256sha256 and "
+                        + "security-mode sign; it offers (policy/mode): "), failure);
+                assertTrue(failure.contains("none/none"), failure);
+                assertTrue(failure.contains("basic256sha256/sign-and-encrypt"), failure);
+                assertFalse(collector.isConnected());
+            }
+            // An anonymous session on an endpoint that only lets users in.
+            try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD).username(null).password(null).build())) {
+                collector.start(Long.MIN_VALUE);
+                await(() -> collector.lastConnectFailure() != null, "the failure");
+                String failure = collector.lastConnectFailure();
+                assertNotNull(failure);
+                assertTrue(failure.startsWith("the server's basic256sha256/sign-and-encrypt endpoint offers no anonymous login"),
+                        failure);
+                assertTrue(failure.contains("UserName"), failure);
+            }
+        }
+    }
+}
