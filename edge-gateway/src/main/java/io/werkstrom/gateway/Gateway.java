@@ -324,8 +324,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Healthy when running and collecting, and either connected or spooling within limits: the
-     * spool below 90% of its limit and nothing dropped since the link went down.
+     * Healthy when running and collecting (no failing collect, and the collector reports no
+     * {@linkplain Collector#problem() problem} with its source), and either connected or spooling
+     * within limits: the spool below 90% of its limit and nothing dropped since the link went down.
      */
     public GatewayHealth health() {
         String stateName;
@@ -335,10 +336,13 @@ public final class Gateway implements AutoCloseable {
         GatewayStats stats = stats();
         double fill = stats.spoolMaxBytes() == 0 ? 0 : (double) stats.spoolDiskBytes() / stats.spoolMaxBytes();
         String reason;
+        Optional<String> sourceProblem = collector.problem();
         if (!stateName.equals("running")) {
             reason = "gateway is " + stateName;
         } else if (collectProblem != null) {
             reason = collectProblem;
+        } else if (sourceProblem.isPresent()) {
+            reason = "collector: " + sourceProblem.get();
         } else if (sendProblem != null) {
             reason = sendProblem;
         } else if (!stats.connected() && fill >= HEALTHY_SPOOL_FILL) {

@@ -10,5 +10,11 @@ public interface Collector extends AutoCloseable {
     int collect(long untilMicros, io.werkstrom.protocol.TelemetryBatch.Builder out) throws Exception;
     /** True when a finite source (a replayed file) has handed over everything. */
     default boolean finished() { return false; }
+    /**
+     * Why the source delivers nothing now although it should (a PLC that refuses the connection, a
+     * lost session), for the gateway's health; empty while it works. A collector that throws from
+     * {@link #collect} needs not say it here too.
+     */
+    default java.util.Optional<String> problem() { return java.util.Optional.empty(); }
     @Override void close() throws Exception;
 }

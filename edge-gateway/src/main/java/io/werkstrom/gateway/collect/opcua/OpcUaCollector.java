@@ -120,6 +120,7 @@ public final class OpcUaCollector implements Collector {
     private volatile boolean sessionActive;
     private volatile long resumeAfterMicros = Long.MIN_VALUE;
     private volatile String lastConnectFailure;
+    private volatile boolean everConnected;
     // Touched only on the worker thread (and in close(), after the worker stopped).
     private OpcUaClient client;
     private DefaultTrustListManager trustList;
@@ -185,6 +186,23 @@ public final class OpcUaCollector implements Collector {
      */
     public String lastConnectFailure() {
         return lastConnectFailure;
+    }
+
+    /**
+     * While there is no session: why the last connect attempt failed, or that an established session
+     * was lost and Milo is reconnecting. Empty while a session is active, and before the first attempt ended.
+     */
+    @Override
+    public Optional<String> problem() {
+        if (closed || sessionActive) {
+            return Optional.empty();
+        }
+        String failure = lastConnectFailure;
+        if (failure != null) {
+            return Optional.of("cannot connect to " + describe() + ": " + failure);
+        }
+        return everConnected ? Optional.of("the session with " + describe() + " is lost; reconnecting")
+                : Optional.empty();
     }
 
     /** How many times the subscription was created: 1 after the first connect, plus one per restoration. */
@@ -259,6 +277,7 @@ public final class OpcUaCollector implements Collector {
             c.addSessionActivityListener(new SessionListener());
             c.connect().get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
             client = c;
+            everConnected = true;
             trustList = trust;
             lastConnectFailure = null;
             retryDelayMillis = options.connectRetryDelay().toMillis();

@@ -17,6 +17,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -103,6 +104,7 @@ class OpcUaSecurityIT {
                 server.set("temp", 21.5);
                 collectUntil(collector, 21.5);
                 assertNull(collector.lastConnectFailure());
+                assertEquals(Optional.empty(), collector.problem());
                 assertEquals(List.of("Basic256Sha256/SignAndEncrypt/operator"), server.sessions());
             }
             // The collector used the certificate already in own/ and left it as it was.
@@ -125,6 +127,9 @@ class OpcUaSecurityIT {
                 assertTrue(failure.contains("refused user 'operator'"), failure);
                 assertTrue(failure.contains("Bad_UserAccessDenied"), failure);
                 assertFalse(failure.contains("wrong-guess"), failure);
+                // The gateway's health reports it (GatewayHealthIT).
+                assertTrue(collector.problem().orElseThrow().startsWith("cannot connect to " + collector.describe()
+                        + ": the server refused user 'operator'"), collector.problem().toString());
                 assertFalse(collector.isConnected());
                 assertTrue(server.sessions().stream().noneMatch(s -> s.endsWith("/operator")), server.sessions().toString());
                 // It keeps retrying without crashing, and nothing is collected meanwhile.
@@ -164,6 +169,7 @@ class OpcUaSecurityIT {
                 server.set("temp", 7.0);
                 collectUntil(collector, 7.0);
                 assertNull(collector.lastConnectFailure());
+                assertEquals(Optional.empty(), collector.problem());
                 assertEquals(List.of("Basic256Sha256/SignAndEncrypt/operator"), server.sessions());
             }
         }
