@@ -8,7 +8,7 @@ import java.util.Optional;
 import javax.net.ssl.SSLContext;
 
 import io.werkstrom.protocol.tls.PemSslContexts;
-import io.werkstrom.protocol.tls.PemSslContexts.PemFile;
+import io.werkstrom.protocol.tls.PemSslContexts.Pem;
 
 /**
  * TLS settings of an {@link MqttPublisher}, PEM files. Immutable.
@@ -53,9 +53,9 @@ public record TlsOptions(Path caFile, Path certFile, Path keyFile) {
 
     /** The TLS context these files describe; messages name the key of a file that cannot be used. */
     SSLContext sslContext() {
-        return PemSslContexts.create(new PemFile("tls.caFile", caFile),
-                certFile == null ? null : new PemFile("tls.certFile", certFile),
-                keyFile == null ? null : new PemFile("tls.keyFile", keyFile));
+        return PemSslContexts.create(Pem.read("tls.caFile", caFile),
+                certFile == null ? null : Pem.read("tls.certFile", certFile),
+                keyFile == null ? null : Pem.read("tls.keyFile", keyFile));
     }
 
     /** Checks that the files exist and are readable; the message names the key. */

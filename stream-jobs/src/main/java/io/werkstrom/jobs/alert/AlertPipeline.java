@@ -48,7 +48,7 @@ public final class AlertPipeline {
         return new MqttSourceOptions(telemetry.serverUri(), telemetry.username(), telemetry.password(),
                 group, filter, telemetry.clientIdPrefix() + "-" + kind,
                 telemetry.ackMode(), telemetry.sessionExpiry(), telemetry.queueCapacity(), telemetry.connectionTimeout(),
-                telemetry.keepAlive());
+                telemetry.keepAlive(), telemetry.tls());
     }
 
     /**

@@ -24,6 +24,7 @@ import io.werkstrom.jobs.alert.notify.WebhookChannel;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.mqtt.PahoConnection;
 import io.werkstrom.protocol.mqtt.Reconnector;
+import io.werkstrom.protocol.tls.PemTls;
 
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -45,11 +46,12 @@ public final class AlertService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AlertService.class);
 
     /**
-     * What the service needs. {@code smtp} null: no e-mail channel (e-mail notifications are
-     * dead-lettered as permanently undeliverable). {@code tokensFile} null: no HTTP endpoint.
+     * What the service needs. {@code mqttTls} null: plain MQTT, or the JVM's trust store with
+     * {@code ssl://}. {@code smtp} null: no e-mail channel (e-mail notifications are dead-lettered
+     * as permanently undeliverable). {@code tokensFile} null: no HTTP endpoint.
      */
-    public record Options(StoreOptions store, String mqttUri, String mqttUsername, String mqttPassword, String clientId,
-                          String sharedGroup, InetSocketAddress httpAddress, Path tokensFile, SmtpOptions smtp,
+    public record Options(StoreOptions store, String mqttUri, String mqttUsername, String mqttPassword, PemTls mqttTls,
+                          String clientId, String sharedGroup, InetSocketAddress httpAddress, Path tokensFile, SmtpOptions smtp,
                           NotifierOptions notifier, Map<String, String> env) {
         public Options {
             Objects.requireNonNull(store, "store must not be null.");
@@ -58,6 +60,9 @@ public final class AlertService implements AutoCloseable {
             Objects.requireNonNull(sharedGroup, "sharedGroup must not be null.");
             Objects.requireNonNull(notifier, "notifier must not be null.");
             Objects.requireNonNull(env, "env must not be null.");
+            if (mqttTls != null && !(mqttUri.startsWith("ssl://") || mqttUri.startsWith("wss://"))) {
+                throw new IllegalArgumentException("an MQTT CA file needs an ssl:// or wss:// broker, got " + mqttUri);
+            }
             if (tokensFile != null && httpAddress == null) {
                 throw new IllegalArgumentException("httpAddress is required with tokensFile.");
             }
@@ -97,6 +102,9 @@ public final class AlertService implements AutoCloseable {
             // Reconnects are the service's own (see Reconnector for why not Paho's).
             connection.setAutomaticReconnect(false);
             connection.setConnectionTimeout(CONNECTION_TIMEOUT_S);
+            if (options.mqttTls() != null) {
+                connection.setSocketFactory(options.mqttTls().context().getSocketFactory());
+            }
             if (options.mqttUsername() != null) {
                 connection.setUserName(options.mqttUsername());
             }

@@ -1,6 +1,7 @@
 package io.werkstrom.jobs.job;
 
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +26,7 @@ import io.werkstrom.jobs.source.MqttSourceOptions;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.jobs.storage.WriteMethod;
 import io.werkstrom.protocol.Topics;
+import io.werkstrom.protocol.tls.PemTls;
 
 /**
  * Everything {@link TelemetryJob} needs, validated. Build with {@link #builder()} or parse command
@@ -208,6 +210,13 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("mqtt.username", new Argument(false, "username", "MQTT user name; default none", (b, v) -> b.mqttUsername = v));
         ARGUMENTS.put("mqtt.password-file", new Argument(false, "password", "a file whose first line is the MQTT password; "
                 + "default: the environment variable " + MQTT_PASSWORD_ENV + ", else none", (b, v) -> b.mqttPassword = readSecret(v)));
+        ARGUMENTS.put("mqtt.ca-file", new Argument(false, "caFile", "a PEM file with the CA certificate(s) the broker's"
+                + " certificate must chain to, with an ssl:// or wss:// URI; read here and sent with the job; default:"
+                + " the JVM's trust store", (b, v) -> b.mqttCaFile = Path.of(v)));
+        ARGUMENTS.put("mqtt.cert-file", new Argument(false, "certFile", "a PEM client certificate for brokers that"
+                + " require one, with --mqtt.key-file and --mqtt.ca-file", (b, v) -> b.mqttCertFile = Path.of(v)));
+        ARGUMENTS.put("mqtt.key-file", new Argument(false, "keyFile", "the client certificate's unencrypted PKCS#8 key"
+                + " (BEGIN PRIVATE KEY)", (b, v) -> b.mqttKeyFile = Path.of(v)));
         ARGUMENTS.put("mqtt.shared-group", new Argument(false, "group", "shared-subscription group, lower-case letters, digits, "
                 + "'-' and '_', or empty for a plain subscription (parallelism 1 only); default " + DEFAULT_SHARED_GROUP,
                 (b, v) -> b.sharedGroup(v)));
@@ -418,6 +427,9 @@ public record TelemetryJobOptions(
         private String mqttUri;
         private String mqttUsername;
         private String mqttPassword;
+        private Path mqttCaFile;
+        private Path mqttCertFile;
+        private Path mqttKeyFile;
         private String sharedGroup = DEFAULT_SHARED_GROUP;
         private String clientIdPrefix = DEFAULT_CLIENT_ID_PREFIX;
         private String topicFilter = Topics.ALL_TELEMETRY;
@@ -595,9 +607,14 @@ public record TelemetryJobOptions(
             if (mqttUri == null) {
                 throw new IllegalArgumentException("mqttUri is required (--mqtt.uri).");
             }
+            if (mqttCaFile == null && (mqttCertFile != null || mqttKeyFile != null)) {
+                throw new IllegalArgumentException("--mqtt.cert-file and --mqtt.key-file need --mqtt.ca-file.");
+            }
+            // Read here, where the job is submitted: the TaskManagers need not have the files.
+            PemTls tls = mqttCaFile == null ? null : PemTls.read("--mqtt.", mqttCaFile, mqttCertFile, mqttKeyFile);
             MqttSourceOptions mqtt = new MqttSourceOptions(mqttUri, mqttUsername, mqttPassword, sharedGroup, topicFilter,
                     clientIdPrefix, ackMode, sessionExpiry, queueCapacity, MqttSourceBuilder.DEFAULT_CONNECTION_TIMEOUT,
-                    MqttSourceBuilder.DEFAULT_KEEP_ALIVE);
+                    MqttSourceBuilder.DEFAULT_KEEP_ALIVE, tls);
             StoreOptions storeOptions = store;
             if (storeOptions == null) {
                 if (jdbcUrl == null || storeUser == null) {

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.werkstrom.protocol.tls.PemTls;
+
 /**
  * Builds an {@link MqttSource}; obtained from {@link MqttSource#builder()}. Not thread-safe.
  *
@@ -29,6 +31,7 @@ public final class MqttSourceBuilder {
     private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
     private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
     private Duration keepAlive = DEFAULT_KEEP_ALIVE;
+    private PemTls tls;
 
     MqttSourceBuilder() {
     }
@@ -97,6 +100,12 @@ public final class MqttSourceBuilder {
         return this;
     }
 
+    /** TLS with these CA (and client certificate) files, read now; the URI must be {@code ssl://} or {@code wss://}. Default: none. */
+    public MqttSourceBuilder setTls(PemTls tls) {
+        this.tls = tls;
+        return this;
+    }
+
     /**
      * The source. Throws {@link IllegalArgumentException} naming every missing required setting, or
      * the first invalid one.
@@ -119,6 +128,6 @@ public final class MqttSourceBuilder {
             throw new IllegalArgumentException("MqttSource is missing required settings: " + String.join(", ", missing) + ".");
         }
         return new MqttSource(new MqttSourceOptions(serverUri, username, password, sharedGroup, topicFilter,
-                clientIdPrefix, ackMode, sessionExpiry, queueCapacity, connectionTimeout, keepAlive));
+                clientIdPrefix, ackMode, sessionExpiry, queueCapacity, connectionTimeout, keepAlive, tls));
     }
 }

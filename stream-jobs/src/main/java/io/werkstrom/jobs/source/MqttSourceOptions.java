@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 import io.werkstrom.protocol.Topics;
+import io.werkstrom.protocol.tls.PemTls;
 
 /**
  * The validated settings of an {@link MqttSource}; built by {@link MqttSourceBuilder}, shipped to
@@ -30,6 +31,9 @@ import io.werkstrom.protocol.Topics;
  * @param connectionTimeout how long the TCP connect of one connection attempt may take; a reconnect
  *                          without an answer within twice this is ended and the next one started
  * @param keepAlive         MQTT keep-alive interval
+ * @param tls               null: plain, or TLS trusting the JVM's trust store with {@code ssl://} and
+ *                          {@code wss://}; otherwise the CA (and client certificate) the readers use,
+ *                          which needs {@code ssl://} or {@code wss://}
  */
 public record MqttSourceOptions(
         String serverUri,
@@ -42,7 +46,8 @@ public record MqttSourceOptions(
         Duration sessionExpiry,
         int queueCapacity,
         Duration connectionTimeout,
-        Duration keepAlive) implements Serializable {
+        Duration keepAlive,
+        PemTls tls) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -78,6 +83,9 @@ public record MqttSourceOptions(
         }
         requireSeconds("connectionTimeout", connectionTimeout);
         requireSeconds("keepAlive", keepAlive);
+        if (tls != null && !(serverUri.startsWith("ssl://") || serverUri.startsWith("wss://"))) {
+            throw new IllegalArgumentException("a CA file needs an ssl:// or wss:// serverUri, got '" + serverUri + "'.");
+        }
     }
 
     /** The subscription each reader makes: {@code $share/{sharedGroup}/{topicFilter}}, or the plain filter without a group. */
@@ -144,6 +152,7 @@ public record MqttSourceOptions(
                 + ", password=" + (password == null ? "none" : "***") + ", sharedGroup=" + sharedGroup
                 + ", topicFilter=" + topicFilter + ", clientIdPrefix=" + clientIdPrefix + ", ackMode=" + ackMode
                 + ", sessionExpiry=" + sessionExpiry + ", queueCapacity=" + queueCapacity
-                + ", connectionTimeout=" + connectionTimeout + ", keepAlive=" + keepAlive + "]";
+                + ", connectionTimeout=" + connectionTimeout + ", keepAlive=" + keepAlive
+                + (tls == null ? "" : ", tls=" + tls) + "]";
     }
 }

@@ -3,6 +3,7 @@ package io.werkstrom.jobs.alert;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -38,9 +39,11 @@ import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.tls.PemTls;
 import io.werkstrom.testing.MosquittoBroker;
 import io.werkstrom.testing.PostgresServer;
 import io.werkstrom.testing.TcpFront;
+import io.werkstrom.testing.TestPki;
 
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
@@ -282,12 +285,42 @@ class AlertAckIT {
         assertEquals(404, elsewhere.statusCode(), elsewhere.body());
     }
 
+    @Test
+    void overTlsTheServiceTrustsItsCaFileAndPresentsItsClientCertificate() throws Exception {
+        service.close();
+        try (TestPki pki = TestPki.create();
+             TestPki other = TestPki.create();
+             MosquittoBroker secured = MosquittoBroker.builder().tls(pki, true).start()) {
+            Exception untrusted = assertThrows(Exception.class, () -> startService(secured.uri(),
+                    PemTls.read("--mqtt-", other.caCertificate(), pki.client().certificate(), pki.client().privateKey())));
+            assertTrue(chain(untrusted).contains("PKIX path"), chain(untrusted));
+
+            service = startService(secured.uri(), PemTls.read("--mqtt-", pki.caCertificate(),
+                    pki.client().certificate(), pki.client().privateKey()));
+            HttpResponse<String> health = health();
+            assertEquals(200, health.statusCode(), health.body());
+            assertTrue(JSON.readTree(health.body()).path("mqtt_connected").asBoolean(), health.body());
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
+    private static String chain(Throwable error) {
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            messages.append(t).append(" <- ");
+        }
+        return messages.toString();
+    }
+
     private AlertService startService(String mqttUri) throws Exception {
+        return startService(mqttUri, null);
+    }
+
+    private AlertService startService(String mqttUri, PemTls tls) throws Exception {
         NotifierOptions notifier = new NotifierOptions(3, Duration.ofMillis(100), Duration.ofSeconds(1),
                 Duration.ofMillis(50), 50, Duration.ofSeconds(30), Duration.ofSeconds(5));
-        return AlertService.start(new AlertService.Options(store, mqttUri, null, null, "alerts-" + name,
+        return AlertService.start(new AlertService.Options(store, mqttUri, null, null, tls, "alerts-" + name,
                 "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokens, null, notifier,
                 Map.of()));
     }

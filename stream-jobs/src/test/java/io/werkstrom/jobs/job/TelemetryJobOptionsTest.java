@@ -106,6 +106,32 @@ class TelemetryJobOptionsTest {
     }
 
     @Test
+    void tlsFilesAreReadWhereTheJobIsSubmittedAndCheckedByName(@TempDir Path dir) {
+        try (io.werkstrom.testing.TestPki pki = io.werkstrom.testing.TestPki.create()) {
+            String tlsUri = "--mqtt.uri=ssl://broker:8883";
+            TelemetryJobOptions options = TelemetryJobOptions.fromArgs(new String[] {tlsUri, JDBC, USER,
+                    "--mqtt.ca-file=" + pki.caCertificate(), "--mqtt.cert-file=" + pki.client().certificate(),
+                    "--mqtt.key-file=" + pki.client().privateKey()});
+            assertEquals(pki.caCertificate().toString(), options.mqtt().tls().ca().origin());
+            assertEquals("--mqtt.key-file", options.mqtt().tls().key().option());
+            assertEquals(options.mqtt().tls(), io.werkstrom.jobs.alert.AlertPipeline.signalSource(options.mqtt(),
+                    Topics.STATUS).tls(), "the status and events readers use the same TLS");
+
+            assertMessage(new String[] {tlsUri, JDBC, USER, "--mqtt.ca-file=" + dir.resolve("absent.pem")},
+                    "--mqtt.ca-file: cannot read " + dir.resolve("absent.pem"));
+            assertMessage(new String[] {tlsUri, JDBC, USER, "--mqtt.cert-file=" + pki.client().certificate(),
+                    "--mqtt.key-file=" + pki.client().privateKey()}, "--mqtt.cert-file and --mqtt.key-file need"
+                    + " --mqtt.ca-file.");
+            assertMessage(new String[] {tlsUri, JDBC, USER, "--mqtt.ca-file=" + pki.caCertificate(),
+                    "--mqtt.key-file=" + pki.client().privateKey()}, "--mqtt.cert-file and --mqtt.key-file go together.");
+            assertMessage(new String[] {tlsUri, JDBC, USER, "--mqtt.ca-file=" + pki.client().privateKey()},
+                    "--mqtt.ca-file: ");
+            assertMessage(new String[] {URI, JDBC, USER, "--mqtt.ca-file=" + pki.caCertificate()},
+                    "a CA file needs an ssl:// or wss:// serverUri");
+        }
+    }
+
+    @Test
     void alertArgumentsAreParsedAndCheckedByName() {
         TelemetryJobOptions defaults = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER});
         assertEquals(io.werkstrom.jobs.alert.AlertOptions.defaults(), defaults.alerts());

@@ -1,7 +1,8 @@
 package io.werkstrom.protocol.tls;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,16 +28,40 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Builds an {@link SSLContext} from PEM files with the JDK's own APIs: the gateway's MQTT TLS, the
- * alert service's SMTP TLS.
+ * job's and the alert service's MQTT TLS, the alert service's SMTP TLS.
  */
 public final class PemSslContexts {
 
-    /** A PEM file and the option it was given by, which every message about it names. */
-    public record PemFile(String option, Path path) {
-        public PemFile {
-            if (option == null || path == null) {
-                throw new IllegalArgumentException("option and path must not be null.");
+    /**
+     * The content of a PEM file, the option it was given by and where it came from, which every
+     * message about it names. Serializable, so that a file read where a job is submitted travels with
+     * the job to where it runs.
+     */
+    public record Pem(String option, String origin, byte[] content) implements Serializable {
+        public Pem {
+            if (option == null || origin == null || content == null) {
+                throw new IllegalArgumentException("option, origin and content must not be null.");
             }
+            content = content.clone();
+        }
+
+        /** Reads {@code file}; the message of a file that cannot be read names {@code option}. */
+        public static Pem read(String option, Path file) {
+            try {
+                return new Pem(option, file.toString(), Files.readAllBytes(file));
+            } catch (IOException e) {
+                throw new IllegalArgumentException(option + ": cannot read " + file + ": " + e, e);
+            }
+        }
+
+        @Override
+        public byte[] content() {
+            return content.clone();
+        }
+
+        @Override
+        public String toString() {
+            return option + "=" + origin;
         }
     }
 
@@ -51,9 +76,9 @@ public final class PemSslContexts {
      * A TLS context that trusts exactly the certificates of {@code ca} and, when {@code certificate}
      * and {@code key} are given (both or neither), presents that client certificate.
      *
-     * @throws IllegalArgumentException naming the option whose file cannot be read or parsed
+     * @throws IllegalArgumentException naming the option whose content cannot be parsed
      */
-    public static SSLContext create(PemFile ca, PemFile certificate, PemFile key) {
+    public static SSLContext create(Pem ca, Pem certificate, Pem key) {
         if ((certificate == null) != (key == null)) {
             throw new IllegalArgumentException("a client certificate needs its key, and a key its certificate.");
         }
@@ -81,42 +106,33 @@ public final class PemSslContexts {
             context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException(ca.option() + ": could not set up TLS with " + ca.path() + ": "
+            throw new IllegalArgumentException(ca.option() + ": could not set up TLS with " + ca.origin() + ": "
                     + e.getMessage(), e);
         }
     }
 
-    private static List<X509Certificate> certificates(PemFile pem) {
-        String key = pem.option();
-        Path file = pem.path();
-        try (InputStream in = Files.newInputStream(file)) {
-            Collection<? extends Certificate> read = CertificateFactory.getInstance("X.509").generateCertificates(in);
+    private static List<X509Certificate> certificates(Pem pem) {
+        try {
+            Collection<? extends Certificate> read = CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(pem.content()));
             List<X509Certificate> certs = new ArrayList<>();
             for (Certificate c : read) {
                 certs.add((X509Certificate) c);
             }
             if (certs.isEmpty()) {
-                throw new IllegalArgumentException(key + ": no PEM certificate in " + file);
+                throw new IllegalArgumentException(pem.option() + ": no PEM certificate in " + pem.origin());
             }
             return certs;
-        } catch (IOException e) {
-            throw new IllegalArgumentException(key + ": cannot read " + file + ": " + e.getMessage(), e);
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(key + ": not a PEM certificate file: " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(pem.option() + ": not a PEM certificate file: " + pem.origin() + ": "
+                    + e.getMessage(), e);
         }
     }
 
-    private static PrivateKey privateKey(PemFile keyFile) {
-        Path file = keyFile.path();
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(keyFile.option() + ": cannot read " + file + ": " + e.getMessage(), e);
-        }
-        Matcher m = PRIVATE_KEY.matcher(text);
+    private static PrivateKey privateKey(Pem pem) {
+        Matcher m = PRIVATE_KEY.matcher(new String(pem.content(), StandardCharsets.US_ASCII));
         if (!m.find()) {
-            throw new IllegalArgumentException(keyFile.option() + ": " + file + " holds no unencrypted PKCS#8 key"
+            throw new IllegalArgumentException(pem.option() + ": " + pem.origin() + " holds no unencrypted PKCS#8 key"
                     + " (BEGIN PRIVATE KEY); convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
         }
         byte[] der = Base64.getMimeDecoder().decode(m.group(1));
@@ -128,7 +144,7 @@ public final class PemSslContexts {
                 // try the next one
             }
         }
-        throw new IllegalArgumentException(keyFile.option() + ": " + file
+        throw new IllegalArgumentException(pem.option() + ": " + pem.origin()
                 + " is not an RSA, EC or Ed25519 private key");
     }
 }

@@ -16,6 +16,7 @@ import io.werkstrom.jobs.alert.AlertService;
 import io.werkstrom.jobs.alert.notify.NotifierOptions;
 import io.werkstrom.jobs.alert.notify.SmtpOptions;
 import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.tls.PemTls;
 
 /**
  * {@code ./werkstrom alerts}: runs the {@link AlertService} (notifications and acknowledgements)
@@ -31,7 +32,8 @@ public final class AlertsCommand {
     }
 
     public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Args args = Args.parse("alerts", argv, Set.of("broker", "mqtt-username", "mqtt-password-file", "jdbc-url", "user",
+        Args args = Args.parse("alerts", argv, Set.of("broker", "mqtt-username", "mqtt-password-file", "mqtt-ca-file", "mqtt-cert-file",
+                "mqtt-key-file", "jdbc-url", "user",
                 "password-file", "http-host", "http-port", "tokens-file", "smtp-host", "smtp-port", "smtp-from",
                 "smtp-security", "smtp-username", "smtp-password-file", "smtp-ca-file",
                 "max-attempts", "initial-backoff", "max-backoff", "group"), Set.of());
@@ -50,6 +52,7 @@ public final class AlertsCommand {
             String mqttUser = args.string("mqtt-username", null);
             options = new AlertService.Options(store, args.required("broker"), mqttUser,
                     mqttUser == null ? null : Secrets.fromFileOrEnv(args.string("mqtt-password-file", null), "WERKSTROM_MQTT_PASSWORD"),
+                    mqttTls(args),
                     group + "-" + ProcessHandle.current().pid(), group,
                     new InetSocketAddress(args.string("http-host", "0.0.0.0"), args.positiveInt("http-port", 8088)),
                     tokens == null ? null : Path.of(tokens), smtp, notifier, System.getenv());
@@ -65,6 +68,20 @@ public final class AlertsCommand {
             stop.await();
         }
         return 0;
+    }
+
+    /** TLS for the broker from {@code --mqtt-ca-file} (and a client certificate), or null without it. */
+    private static PemTls mqttTls(Args args) {
+        String ca = args.string("mqtt-ca-file", null);
+        String cert = args.string("mqtt-cert-file", null);
+        String key = args.string("mqtt-key-file", null);
+        if (ca == null) {
+            if (cert != null || key != null) {
+                throw new IllegalArgumentException("--mqtt-cert-file and --mqtt-key-file need --mqtt-ca-file");
+            }
+            return null;
+        }
+        return PemTls.read("--mqtt-", Path.of(ca), cert == null ? null : Path.of(cert), key == null ? null : Path.of(key));
     }
 
     /**

@@ -30,7 +30,7 @@ import javax.net.ssl.SSLSocketFactory;
 
 import io.werkstrom.jobs.alert.notify.SmtpOptions.Security;
 import io.werkstrom.protocol.tls.PemSslContexts;
-import io.werkstrom.protocol.tls.PemSslContexts.PemFile;
+import io.werkstrom.protocol.tls.PemSslContexts.Pem;
 
 /**
  * A small SMTP client (RFC 5321) for plain-text mail: EHLO, STARTTLS (RFC 3207) or implicit TLS when
@@ -59,7 +59,7 @@ public final class SmtpClient {
 
     private static SSLContext tlsContext(SmtpOptions options) {
         if (options.caFile() != null) {
-            return PemSslContexts.create(new PemFile("smtp CA file", options.caFile()), null, null);
+            return PemSslContexts.create(Pem.read("smtp CA file", options.caFile()), null, null);
         }
         try {
             return SSLContext.getDefault();

@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import javax.net.ssl.SSLException;
+
 import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.source.MqttRecord;
 import io.werkstrom.jobs.source.MqttSourceOptions;
@@ -160,13 +162,25 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
                 public void onFailure(IMqttToken token, Throwable error) {
                     // A wrong address or credentials: fail where the cause shows, rather than retry for good.
                     fail(new MqttSourceException("MQTT reader " + clientId + " could not connect to "
-                            + options.serverUri(), error));
+                            + options.serverUri() + tlsHint(error), error));
                 }
             });
         } catch (MqttException e) {
             fail(new MqttSourceException("MQTT reader " + clientId + " could not start a connection to "
                     + options.serverUri(), e));
         }
+    }
+
+    /** For a failed TLS handshake: what the broker's certificate must chain to. */
+    private String tlsHint(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SSLException) {
+                return ": TLS failed (" + cause.getMessage() + "); the broker's certificate must chain to "
+                        + (options.tls() == null ? "the JVM's trust store (or give --mqtt.ca-file)"
+                        : options.tls().ca().origin()) + " and name the broker's host";
+            }
+        }
+        return "";
     }
 
     /** Reconnects after a lost connection; see {@link Reconnector} for why not Paho's own reconnect. */
@@ -277,6 +291,10 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         connection.setCleanStart(false);
         connection.setSessionExpiryInterval(options.sessionExpiry().getSeconds());
         connection.setAutomaticReconnect(false);
+        if (options.tls() != null) {
+            // The broker's host name is checked against its certificate (Paho's default).
+            connection.setSocketFactory(options.tls().context().getSocketFactory());
+        }
         connection.setConnectionTimeout((int) options.connectionTimeout().getSeconds());
         connection.setKeepAliveInterval((int) options.keepAlive().getSeconds());
         if (options.username() != null) {

@@ -1,6 +1,7 @@
 package io.werkstrom.jobs.source.reader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -29,13 +30,16 @@ import io.werkstrom.jobs.source.MqttRecord;
 import io.werkstrom.jobs.source.MqttSourceOptions;
 import io.werkstrom.jobs.source.split.MqttSubscriptionSplit;
 import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.protocol.tls.PemTls;
 import io.werkstrom.testing.TcpFront;
+import io.werkstrom.testing.TestPki;
 
 /**
- * The reader behind a TCP front (a load balancer): its connection drops, and its reconnect reaches a
- * front that takes the connection and never answers. Paho would wait for that CONNACK for good.
+ * The reader against a real broker: behind a TCP front (a load balancer), where its connection drops
+ * and its reconnect reaches a front that takes the connection and never answers (Paho would wait for
+ * that CONNACK for good); and over TLS with a CA file and a client certificate.
  */
-class MqttSourceReaderReconnectIT {
+class MqttSourceReaderIT {
 
     private static final String TOPIC = "werkstrom/v1/acme/plant-1/gw-1/telemetry";
     /** The unanswered attempt's limit of two connection timeouts of 1 s, the next attempt, and slack. */
@@ -85,9 +89,70 @@ class MqttSourceReaderReconnectIT {
         }
     }
 
+    @Test
+    void overTlsWithTheCaFileAndAClientCertificateTheReaderReceives() throws Exception {
+        try (TestPki pki = TestPki.create();
+             MosquittoBroker broker = MosquittoBroker.builder().tls(pki, true).start()) {
+            PemTls tls = PemTls.read("--mqtt.", pki.caCertificate(), pki.client().certificate(),
+                    pki.client().privateKey());
+            MqttSourceReader reader = new MqttSourceReader(options(broker.uri(), "tls-it", tls), new Context());
+            try {
+                reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
+                publishUntilReceived(broker, tls, reader, new Collected(), "over tls");
+            } finally {
+                reader.close();
+            }
+        }
+    }
+
+    @Test
+    void aBrokerCertificateFromAnotherCaFailsTheReaderNamingTheCaFile() throws Exception {
+        try (TestPki pki = TestPki.create();
+             TestPki other = TestPki.create();
+             MosquittoBroker broker = MosquittoBroker.builder().tls(pki, false).start()) {
+            PemTls tls = PemTls.read("--mqtt.", other.caCertificate(), null, null);
+            MqttSourceReader reader = new MqttSourceReader(options(broker.uri(), "wrong-ca-it", tls), new Context());
+            try {
+                reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                MqttSourceException failed = null;
+                while (failed == null && System.nanoTime() < deadline) {
+                    try {
+                        reader.pollNext(new Collected());
+                        Thread.sleep(20);
+                    } catch (MqttSourceException e) {
+                        failed = e;
+                    }
+                }
+                assertTrue(failed != null, "the reader failed its first connection");
+                assertTrue(failed.getMessage().startsWith("MQTT reader wrong-ca-it-0 could not connect to " + broker.uri()
+                        + ": TLS failed ("), failed.getMessage());
+                assertTrue(failed.getMessage().endsWith("the broker's certificate must chain to "
+                        + other.caCertificate() + " and name the broker's host"), failed.getMessage());
+            } finally {
+                reader.close();
+            }
+        }
+    }
+
+    @Test
+    void aCaFileNeedsATlsUri() {
+        try (TestPki pki = TestPki.create()) {
+            PemTls tls = PemTls.read("--mqtt.", pki.caCertificate(), null, null);
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> options("tcp://127.0.0.1:1883", "x", tls));
+            assertEquals("a CA file needs an ssl:// or wss:// serverUri, got 'tcp://127.0.0.1:1883'.",
+                    refused.getMessage());
+        }
+    }
+
     private static MqttSourceOptions options(TcpFront front, String clientIdPrefix) {
-        return new MqttSourceOptions(front.uri(), null, null, "", TOPIC, clientIdPrefix, AckMode.ON_RECEIVE,
-                Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30));
+        return options(front.uri(), clientIdPrefix, null);
+    }
+
+    private static MqttSourceOptions options(String uri, String clientIdPrefix, PemTls tls) {
+        return new MqttSourceOptions(uri, null, null, "", TOPIC, clientIdPrefix, AckMode.ON_RECEIVE,
+                Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30), tls);
     }
 
     /** Connects the reader through the front, then drops it there and lets its reconnect go unanswered. */
@@ -112,9 +177,14 @@ class MqttSourceReaderReconnectIT {
 
     private static void publishUntilReceived(MosquittoBroker broker, MqttSourceReader reader, Collected output,
                                              String text) throws Exception {
+        publishUntilReceived(broker, null, reader, output, text);
+    }
+
+    private static void publishUntilReceived(MosquittoBroker broker, PemTls tls, MqttSourceReader reader,
+                                             Collected output, String text) throws Exception {
         // The reader subscribes once connected; until then a message would not be queued for it.
         for (int attempt = 0; attempt < 50; attempt++) {
-            publish(broker, text);
+            publish(broker, tls, text);
             if (pollUntil(reader, output, text, Duration.ofMillis(200))) {
                 return;
             }
@@ -136,9 +206,17 @@ class MqttSourceReaderReconnectIT {
     }
 
     private static void publish(MosquittoBroker broker, String text) throws Exception {
+        publish(broker, null, text);
+    }
+
+    private static void publish(MosquittoBroker broker, PemTls tls, String text) throws Exception {
         MqttClient publisher = new MqttClient(broker.uri(), "publisher-" + System.nanoTime(), new MemoryPersistence());
         try {
-            publisher.connect(new MqttConnectionOptions());
+            MqttConnectionOptions connection = new MqttConnectionOptions();
+            if (tls != null) {
+                connection.setSocketFactory(tls.context().getSocketFactory());
+            }
+            publisher.connect(connection);
             publisher.publish(TOPIC, text.getBytes(StandardCharsets.UTF_8), 1, false);
             publisher.disconnect();
         } finally {
