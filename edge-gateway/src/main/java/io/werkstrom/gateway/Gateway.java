@@ -320,7 +320,8 @@ public final class Gateway implements AutoCloseable {
         return new GatewayStats(samplesCollected.get(), samplesAcknowledged.get(), batchesSpooled.get(),
                 batchesAcknowledged.get(), publishFailures.get(), records, bytes, disk, options.spool().maxBytes(),
                 outstanding.get(), publisher.isConnected(), Math.max(0, publisher.connections() - 1), dropped,
-                droppedSamplesTaken.get() + pendingGapSamples, dataGapsReported.get());
+                droppedSamplesTaken.get() + pendingGapSamples, dataGapsReported.get(),
+                collectProblem == null && collector.problem().isEmpty());
     }
 
     /**

@@ -21,11 +21,14 @@ package io.werkstrom.gateway;
  * @param droppedBatches       records the full spool dropped unacknowledged (spool lifetime)
  * @param droppedSamples       samples in dropped batches, as far as this process saw them dropped or reported
  * @param dataGapsReported     {@code data_gap} events the broker acknowledged
+ * @param sourceUp             whether the collector reaches its source (no {@link
+ *                             io.werkstrom.gateway.collect.Collector#problem() problem}, no failing collect)
  */
 public record GatewayStats(long samplesCollected, long samplesAcknowledged, long batchesSpooled,
                            long batchesAcknowledged, long publishFailures, long spoolRecords, long spoolBytes,
                            long spoolDiskBytes, long spoolMaxBytes, long acksPending, boolean connected,
-                           long reconnects, long droppedBatches, long droppedSamples, long dataGapsReported) {
+                           long reconnects, long droppedBatches, long droppedSamples, long dataGapsReported,
+                           boolean sourceUp) {
 
     /** Whether the spool is empty: everything collected has been acknowledged. */
     public boolean allAcknowledged() {

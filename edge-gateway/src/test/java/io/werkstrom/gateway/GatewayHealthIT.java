@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 import io.werkstrom.gateway.collect.Collector;
+import io.werkstrom.gateway.monitor.PrometheusText;
 import io.werkstrom.gateway.publish.PublisherOptions;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.TelemetryBatch;
@@ -68,11 +69,14 @@ class GatewayHealthIT {
                 assertFalse(down.healthy(), down.toString());
                 assertEquals("collector: the PLC refused user 'operator' (Bad_UserAccessDenied)", down.reason());
                 assertTrue(down.connected(), "the link to the broker is fine; the source is not");
+                assertTrue(PrometheusText.render(ADDRESS, gateway.stats()).contains(
+                        "werkstrom_gateway_source_up{tenant=\"acme\",site=\"plant-1\",gateway=\"gw-health\"} 0\n"));
 
                 source.problem = null;
                 GatewayHealth up = gateway.health();
                 assertTrue(up.healthy(), up.toString());
                 assertEquals("ok", up.reason());
+                assertTrue(gateway.stats().sourceUp());
             }
         }
     }

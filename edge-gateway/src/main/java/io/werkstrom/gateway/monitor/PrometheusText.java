@@ -43,6 +43,8 @@ public final class PrometheusText {
                 "Publishes awaiting their PUBACK.", stats.acksPending());
         metric(out, labels, "werkstrom_gateway_connected", "gauge",
                 "1 while connected to the broker.", stats.connected() ? 1 : 0);
+        metric(out, labels, "werkstrom_gateway_source_up", "gauge",
+                "1 while the collector reaches its source (an OPC UA server, a replayed file).", stats.sourceUp() ? 1 : 0);
         metric(out, labels, "werkstrom_gateway_reconnects_total", "counter",
                 "Connections established after the first.", stats.reconnects());
         metric(out, labels, "werkstrom_gateway_dropped_batches_total", "counter",
