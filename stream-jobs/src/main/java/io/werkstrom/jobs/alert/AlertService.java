@@ -24,6 +24,8 @@ import io.werkstrom.jobs.alert.notify.WebhookChannel;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.mqtt.PahoConnection;
 import io.werkstrom.protocol.mqtt.Reconnector;
+import io.werkstrom.protocol.tls.PemSslContexts;
+import io.werkstrom.protocol.tls.PemSslContexts.Pem;
 import io.werkstrom.protocol.tls.PemTls;
 
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -48,11 +50,13 @@ public final class AlertService implements AutoCloseable {
     /**
      * What the service needs. {@code mqttTls} null: plain MQTT, or the JVM's trust store with
      * {@code ssl://}. {@code smtp} null: no e-mail channel (e-mail notifications are dead-lettered
-     * as permanently undeliverable). {@code tokensFile} null: no HTTP endpoint.
+     * as permanently undeliverable). {@code tokensFile} null: no HTTP endpoint;
+     * {@code httpsCertificate} and {@code httpsKey} (PEM, both or neither): HTTPS instead of HTTP.
      */
     public record Options(StoreOptions store, String mqttUri, String mqttUsername, String mqttPassword, PemTls mqttTls,
-                          String clientId, String sharedGroup, InetSocketAddress httpAddress, Path tokensFile, SmtpOptions smtp,
-                          NotifierOptions notifier, Map<String, String> env) {
+                          String clientId, String sharedGroup, InetSocketAddress httpAddress, Path tokensFile,
+                          Pem httpsCertificate, Pem httpsKey, SmtpOptions smtp, NotifierOptions notifier,
+                          Map<String, String> env) {
         public Options {
             Objects.requireNonNull(store, "store must not be null.");
             Objects.requireNonNull(mqttUri, "mqttUri must not be null.");
@@ -62,6 +66,16 @@ public final class AlertService implements AutoCloseable {
             Objects.requireNonNull(env, "env must not be null.");
             if (mqttTls != null && !(mqttUri.startsWith("ssl://") || mqttUri.startsWith("wss://"))) {
                 throw new IllegalArgumentException("an MQTT CA file needs an ssl:// or wss:// broker, got " + mqttUri);
+            }
+            if ((httpsCertificate == null) != (httpsKey == null)) {
+                throw new IllegalArgumentException("an HTTPS certificate needs its key, and a key its certificate.");
+            }
+            if (httpsCertificate != null) {
+                if (tokensFile == null) {
+                    throw new IllegalArgumentException("an HTTPS certificate needs a token file (without one there is"
+                            + " no HTTP endpoint).");
+                }
+                PemSslContexts.server(httpsCertificate, httpsKey); // names the option of a file that cannot be used
             }
             if (tokensFile != null && httpAddress == null) {
                 throw new IllegalArgumentException("httpAddress is required with tokensFile.");
@@ -125,11 +139,13 @@ public final class AlertService implements AutoCloseable {
             mqttAcks = MqttAckListener.start(mqtt, options.sharedGroup(), acknowledgements);
             Notifier deliveries = notifier;
             AckHttpServer http = tokens == null ? null
-                    : AckHttpServer.start(options.httpAddress(), tokens, acknowledgements,
-                            () -> new ServiceHealth(mqtt.isConnected(), deliveries.lastRoundFailure()));
+                    : AckHttpServer.start(options.httpAddress(), options.httpsCertificate() == null ? null
+                            : PemSslContexts.server(options.httpsCertificate(), options.httpsKey()), tokens,
+                            acknowledgements, () -> new ServiceHealth(mqtt.isConnected(), deliveries.lastRoundFailure()));
             notifier.start();
             LOG.info("alert service started: MQTT {}, HTTP {}, e-mail {}", options.mqttUri(),
-                    http == null ? "off" : "port " + http.port(), options.smtp() == null ? "off" : options.smtp());
+                    http == null ? "off" : (options.httpsCertificate() == null ? "port " : "HTTPS port ") + http.port(),
+                    options.smtp() == null ? "off" : options.smtp());
             return new AlertService(mqtt, reconnector, notifier, acknowledgements, mqttAcks, http);
         } catch (Exception e) {
             closeQuietly(reconnector, e);

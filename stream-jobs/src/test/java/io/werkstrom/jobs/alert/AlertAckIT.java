@@ -39,6 +39,7 @@ import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.tls.PemSslContexts.Pem;
 import io.werkstrom.protocol.tls.PemTls;
 import io.werkstrom.testing.MosquittoBroker;
 import io.werkstrom.testing.PostgresServer;
@@ -303,6 +304,37 @@ class AlertAckIT {
         }
     }
 
+    @Test
+    void overHttpsTheTokenNeverCrossesTheNetworkInClear() throws Exception {
+        service.close();
+        try (TestPki pki = TestPki.create()) {
+            service = startService(broker.uri(), null, pki);
+            UUID alert = open("acme", "hot");
+            HttpClient https = HttpClient.newBuilder()
+                    .sslContext(PemTls.read("--ca-", pki.caCertificate(), null, null).context()).build();
+            URI ack = URI.create("https://127.0.0.1:" + service.httpPort() + "/tenants/acme/alerts/" + alert + "/ack");
+            HttpResponse<String> acknowledged = https.send(HttpRequest.newBuilder(ack)
+                    .header("Authorization", "Bearer " + ACME_TOKEN)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"carol\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, acknowledged.statusCode(), acknowledged.body());
+            assertEquals("acknowledged carol", row("SELECT state || ' ' || acknowledged_by FROM alerts WHERE id = ?",
+                    alert));
+            HttpResponse<String> health = https.send(HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + service.httpPort() + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, health.statusCode(), health.body());
+
+            // Plain HTTP gets no answer from a TLS port; a client that does not trust the CA refuses the server.
+            assertThrows(java.io.IOException.class, () -> http.send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + service.httpPort() + "/health")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+            assertThrows(javax.net.ssl.SSLHandshakeException.class, () -> HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + service.httpPort() + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static String chain(Throwable error) {
@@ -318,10 +350,17 @@ class AlertAckIT {
     }
 
     private AlertService startService(String mqttUri, PemTls tls) throws Exception {
+        return startService(mqttUri, tls, null);
+    }
+
+    /** With {@code https}, its server certificate and key serve the HTTP endpoint over TLS. */
+    private AlertService startService(String mqttUri, PemTls tls, TestPki https) throws Exception {
         NotifierOptions notifier = new NotifierOptions(3, Duration.ofMillis(100), Duration.ofSeconds(1),
                 Duration.ofMillis(50), 50, Duration.ofSeconds(30), Duration.ofSeconds(5));
         return AlertService.start(new AlertService.Options(store, mqttUri, null, null, tls, "alerts-" + name,
-                "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokens, null, notifier,
+                "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokens,
+                https == null ? null : Pem.read("--http-cert-file", https.server().certificate()),
+                https == null ? null : Pem.read("--http-key-file", https.server().privateKey()), null, notifier,
                 Map.of()));
     }
 

@@ -22,13 +22,14 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Builds an {@link SSLContext} from PEM files with the JDK's own APIs: the gateway's MQTT TLS, the
- * job's and the alert service's MQTT TLS, the alert service's SMTP TLS.
+ * job's and the alert service's MQTT TLS, the alert service's SMTP TLS and its HTTPS endpoint.
  */
 public final class PemSslContexts {
 
@@ -92,23 +93,41 @@ public final class PemSslContexts {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
 
-            KeyManagerFactory kmf = null;
-            if (certificate != null) {
-                List<X509Certificate> chain = certificates(certificate);
-                PrivateKey privateKey = privateKey(key);
-                KeyStore identity = KeyStore.getInstance(KeyStore.getDefaultType());
-                identity.load(null, null);
-                identity.setKeyEntry("client", privateKey, NO_PASSWORD, chain.toArray(new Certificate[0]));
-                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                kmf.init(identity, NO_PASSWORD);
-            }
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            context.init(certificate == null ? null : keyManagers(certificate, key), tmf.getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException(ca.option() + ": could not set up TLS with " + ca.origin() + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A TLS context for a server that presents {@code certificate} (the chain, server first) with
+     * {@code key}; it asks clients for no certificate.
+     *
+     * @throws IllegalArgumentException naming the option whose content cannot be parsed
+     */
+    public static SSLContext server(Pem certificate, Pem key) {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keyManagers(certificate, key), null, null);
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException(certificate.option() + ": could not set up TLS with "
+                    + certificate.origin() + " and " + key.origin() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static KeyManager[] keyManagers(Pem certificate, Pem key) throws GeneralSecurityException, IOException {
+        List<X509Certificate> chain = certificates(certificate);
+        PrivateKey privateKey = privateKey(key);
+        KeyStore identity = KeyStore.getInstance(KeyStore.getDefaultType());
+        identity.load(null, null);
+        identity.setKeyEntry("identity", privateKey, NO_PASSWORD, chain.toArray(new Certificate[0]));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(identity, NO_PASSWORD);
+        return kmf.getKeyManagers();
     }
 
     private static List<X509Certificate> certificates(Pem pem) {

@@ -16,6 +16,7 @@ import io.werkstrom.jobs.alert.AlertService;
 import io.werkstrom.jobs.alert.notify.NotifierOptions;
 import io.werkstrom.jobs.alert.notify.SmtpOptions;
 import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.tls.PemSslContexts.Pem;
 import io.werkstrom.protocol.tls.PemTls;
 
 /**
@@ -34,7 +35,8 @@ public final class AlertsCommand {
     public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args args = Args.parse("alerts", argv, Set.of("broker", "mqtt-username", "mqtt-password-file", "mqtt-ca-file", "mqtt-cert-file",
                 "mqtt-key-file", "jdbc-url", "user",
-                "password-file", "http-host", "http-port", "tokens-file", "smtp-host", "smtp-port", "smtp-from",
+                "password-file", "http-host", "http-port", "http-cert-file", "http-key-file", "tokens-file",
+                "smtp-host", "smtp-port", "smtp-from",
                 "smtp-security", "smtp-username", "smtp-password-file", "smtp-ca-file",
                 "max-attempts", "initial-backoff", "max-backoff", "group"), Set.of());
         AlertService.Options options;
@@ -55,7 +57,8 @@ public final class AlertsCommand {
                     mqttTls(args),
                     group + "-" + ProcessHandle.current().pid(), group,
                     new InetSocketAddress(args.string("http-host", "0.0.0.0"), args.positiveInt("http-port", 8088)),
-                    tokens == null ? null : Path.of(tokens), smtp, notifier, System.getenv());
+                    tokens == null ? null : Path.of(tokens), httpsFile(args, "http-cert-file"),
+                    httpsFile(args, "http-key-file"), smtp, notifier, System.getenv());
         } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new UsageException("alerts: " + e.getMessage());
         }
@@ -63,11 +66,19 @@ public final class AlertsCommand {
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "alerts-shutdown"));
         try (AlertService service = AlertService.start(options)) {
             err.println("alert service running: acknowledgements on MQTT"
-                    + (service.httpPort() < 0 ? " (no HTTP endpoint: no --tokens-file)" : " and HTTP port " + service.httpPort())
+                    + (service.httpPort() < 0 ? " (no HTTP endpoint: no --tokens-file)"
+                    : (args.string("http-cert-file", null) == null ? " and HTTP port " : " and HTTPS port ")
+                    + service.httpPort())
                     + "; Ctrl-C stops it");
             stop.await();
         }
         return 0;
+    }
+
+    /** {@code --http-cert-file} or {@code --http-key-file}, read now, or null. */
+    private static Pem httpsFile(Args args, String option) {
+        String file = args.string(option, null);
+        return file == null ? null : Pem.read("--" + option, Path.of(file));
     }
 
     /** TLS for the broker from {@code --mqtt-ca-file} (and a client certificate), or null without it. */

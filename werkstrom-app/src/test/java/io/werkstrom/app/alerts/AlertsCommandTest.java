@@ -2,6 +2,7 @@ package io.werkstrom.app.alerts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -15,7 +16,7 @@ import io.werkstrom.app.cli.UsageException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The alert service's mail options are checked before anything connects. */
+/** The alert service's mail and HTTPS options are checked before anything connects. */
 class AlertsCommandTest {
 
     @TempDir
@@ -41,6 +42,20 @@ class AlertsCommandTest {
                 empty.toString()));
         assertEquals("alerts: --smtp-password-file needs --smtp-username", refusal("--smtp-host", "mail",
                 "--smtp-from", "a@example.com", "--smtp-security", "tls", "--smtp-password-file", password.toString()));
+    }
+
+    @Test
+    void httpsNeedsACertificateWithItsKeyAndATokenFile() throws Exception {
+        Path tokens = Files.writeString(dir.resolve("tokens"), "acme=acme-token-0123456789abcdef\n");
+        Path notPem = Files.writeString(dir.resolve("cert.pem"), "not a certificate\n");
+        assertEquals("alerts: an HTTPS certificate needs its key, and a key its certificate.",
+                refusal("--tokens-file", tokens.toString(), "--http-cert-file", notPem.toString()));
+        assertEquals("alerts: an HTTPS certificate needs a token file (without one there is no HTTP endpoint).",
+                refusal("--http-cert-file", notPem.toString(), "--http-key-file", notPem.toString()));
+        String unreadable = refusal("--tokens-file", tokens.toString(), "--http-cert-file", notPem.toString(),
+                "--http-key-file", notPem.toString());
+        assertTrue(unreadable.startsWith("alerts: --http-cert-file: "), unreadable);
+        assertTrue(unreadable.contains(notPem.toString()), unreadable);
     }
 
     @Test

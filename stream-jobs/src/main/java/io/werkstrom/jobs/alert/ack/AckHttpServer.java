@@ -11,10 +11,14 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import javax.net.ssl.SSLContext;
+
 import io.werkstrom.jobs.alert.ServiceHealth;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +58,24 @@ public final class AckHttpServer implements AutoCloseable {
      */
     public static AckHttpServer start(InetSocketAddress address, TenantTokens tokens, Acknowledgements acknowledgements,
                                       Supplier<ServiceHealth> health) throws IOException {
-        HttpServer server = HttpServer.create(address, 16);
+        return start(address, null, tokens, acknowledgements, health);
+    }
+
+    /**
+     * As {@link #start(InetSocketAddress, TenantTokens, Acknowledgements, Supplier)}, over HTTPS with
+     * {@code tls} (a server context) unless it is null.
+     */
+    public static AckHttpServer start(InetSocketAddress address, SSLContext tls, TenantTokens tokens,
+                                      Acknowledgements acknowledgements, Supplier<ServiceHealth> health)
+            throws IOException {
+        HttpServer server;
+        if (tls == null) {
+            server = HttpServer.create(address, 16);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 16);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
             Thread thread = new Thread(r, "alert-ack-http");
             thread.setDaemon(true);
