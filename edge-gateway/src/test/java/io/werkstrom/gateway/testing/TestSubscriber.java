@@ -117,11 +117,7 @@ public final class TestSubscriber implements AutoCloseable {
             reconnector.close();
         }
         try {
-            if (client.isConnected()) {
-                client.disconnect().waitForCompletion(5_000);
-            }
-            // A pending connect attempt would make the client refuse to close.
-            PahoConnection.of(client).abandonAttempt();
+            PahoConnection.of(client).end(1_000);
         } finally {
             client.close();
         }

@@ -84,6 +84,8 @@ public final class AlertService implements AutoCloseable {
     }
 
     private static final int CONNECTION_TIMEOUT_S = 10;
+    /** How long closing waits for publishes in flight (alert states) before it disconnects. */
+    private static final long DISCONNECT_QUIESCE_MS = 5_000;
 
     private final MqttClient mqtt;
     private final Reconnector reconnector;
@@ -138,10 +140,12 @@ public final class AlertService implements AutoCloseable {
             acknowledgements = new Acknowledgements(AlertStore.open(options.store(), "alert acknowledgements"));
             mqttAcks = MqttAckListener.start(mqtt, options.sharedGroup(), acknowledgements);
             Notifier deliveries = notifier;
+            MqttAckListener commands = mqttAcks;
             AckHttpServer http = tokens == null ? null
                     : AckHttpServer.start(options.httpAddress(), options.httpsCertificate() == null ? null
                             : PemSslContexts.server(options.httpsCertificate(), options.httpsKey()), tokens,
-                            acknowledgements, () -> new ServiceHealth(mqtt.isConnected(), deliveries.lastRoundFailure()));
+                            acknowledgements, () -> new ServiceHealth(mqtt.isConnected(), commands.isSubscribed(),
+                            deliveries.lastRoundFailure() == null));
             notifier.start();
             LOG.info("alert service started: MQTT {}, HTTP {}, e-mail {}", options.mqttUri(),
                     http == null ? "off" : (options.httpsCertificate() == null ? "port " : "HTTPS port ") + http.port(),
@@ -153,9 +157,7 @@ public final class AlertService implements AutoCloseable {
             closeQuietly(notifier, e);
             closeQuietly(acknowledgements, e);
             closeQuietly(() -> {
-                if (mqtt.isConnected()) {
-                    mqtt.disconnect();
-                }
+                PahoConnection.of(mqtt).end(DISCONNECT_QUIESCE_MS);
                 mqtt.close();
             }, e);
             throw e;
@@ -183,11 +185,7 @@ public final class AlertService implements AutoCloseable {
         closeQuietly(acknowledgements, failure);
         closeQuietly(reconnector, failure);
         closeQuietly(() -> {
-            if (mqtt.isConnected()) {
-                mqtt.disconnect(5_000);
-            }
-            // Paho refuses to close a client whose connect attempt is pending.
-            PahoConnection.of(mqtt).abandonAttempt();
+            PahoConnection.of(mqtt).end(DISCONNECT_QUIESCE_MS);
             mqtt.close();
         }, failure);
         if (failure.getSuppressed().length > 0) {

@@ -23,11 +23,17 @@ public final class PahoConnection implements Reconnector.Client {
         void run() throws MqttException;
     }
 
+    /** Paho's {@code disconnectForcibly(quiesce, timeout, sendDisconnect)} of either client type. */
+    @FunctionalInterface
+    private interface ForcedDisconnect {
+        void run(long quiesceMillis, long timeoutMillis, boolean sendDisconnect) throws MqttException;
+    }
+
     private final BooleanSupplier connected;
     private final PahoCall reconnect;
-    private final PahoCall forcedDisconnect;
+    private final ForcedDisconnect forcedDisconnect;
 
-    private PahoConnection(BooleanSupplier connected, PahoCall reconnect, PahoCall forcedDisconnect) {
+    private PahoConnection(BooleanSupplier connected, PahoCall reconnect, ForcedDisconnect forcedDisconnect) {
         this.connected = connected;
         this.reconnect = reconnect;
         this.forcedDisconnect = forcedDisconnect;
@@ -35,14 +41,12 @@ public final class PahoConnection implements Reconnector.Client {
 
     public static PahoConnection of(MqttAsyncClient client) {
         Objects.requireNonNull(client, "client must not be null.");
-        return new PahoConnection(client::isConnected, client::reconnect,
-                () -> client.disconnectForcibly(0, FORCED_DISCONNECT_TIMEOUT_MS, false));
+        return new PahoConnection(client::isConnected, client::reconnect, client::disconnectForcibly);
     }
 
     public static PahoConnection of(MqttClient client) {
         Objects.requireNonNull(client, "client must not be null.");
-        return new PahoConnection(client::isConnected, client::reconnect,
-                () -> client.disconnectForcibly(0, FORCED_DISCONNECT_TIMEOUT_MS, false));
+        return new PahoConnection(client::isConnected, client::reconnect, client::disconnectForcibly);
     }
 
     @Override
@@ -70,9 +74,25 @@ public final class PahoConnection implements Reconnector.Client {
             return;
         }
         try {
-            forcedDisconnect.run();
+            forcedDisconnect.run(0, FORCED_DISCONNECT_TIMEOUT_MS, false);
         } catch (MqttException nothingPending) {
             // Disconnected with no attempt pending: nothing to end.
+        }
+    }
+
+    /**
+     * Ends the connection whatever state it is in, so that the client can be closed (Paho refuses to
+     * close a client that is connected or connecting, even when forced): when connected, a DISCONNECT
+     * after up to {@code quiesceMillis} for work in flight; otherwise at once, ending a pending attempt,
+     * and one that completes meanwhile too (without a DISCONNECT: the broker sees the connection drop).
+     * Paho would wait the whole quiesce for a pending attempt.
+     */
+    public void end(long quiesceMillis) {
+        boolean wasConnected = connected.getAsBoolean();
+        try {
+            forcedDisconnect.run(wasConnected ? quiesceMillis : 0, FORCED_DISCONNECT_TIMEOUT_MS, wasConnected);
+        } catch (MqttException alreadyEnded) {
+            // Nothing left to end.
         }
     }
 }

@@ -24,8 +24,9 @@ import java.util.function.LongSupplier;
  *
  * <p>The reconnector looks at the client every second (or every {@code minDelay}, if shorter). Once it
  * sees the client disconnected it starts an attempt at once, then one every {@code minDelay}, doubling
- * up to {@code maxDelay}, while attempts fail; an attempt still pending after {@code attemptLimit} is
- * ended and the next one started. {@code warn} gets a line when an attempt is ended or cannot start,
+ * up to {@code maxDelay}, while attempts fail. An attempt still pending when the next one is due, and
+ * pending for {@code attemptLimit} at least, is ended and the next one started: with delays longer
+ * than the limit, it gets until the next attempt is due. {@code warn} gets a line when an attempt is ended or cannot start,
  * and at the 8th, 16th, 32nd, ... attempt of one outage (the client reports failed attempts nowhere). The delay starts again from {@code minDelay} once the client is
  * connected. Choose the attempt limit longer than the client's connection timeout (the TCP connect) plus
  * the time a broker under load needs to answer: twice the connection timeout is what the project's
@@ -187,7 +188,7 @@ public final class Reconnector implements AutoCloseable {
             return;
         }
         abandoned.incrementAndGet();
-        warn.accept(name + ": no answer to the connect attempt within " + seconds(attemptLimitNanos)
+        warn.accept(name + ": no answer to the connect attempt in " + seconds(now - attemptStartNanos)
                 + " s; ending it and connecting again (a broker that takes the connection but never answers"
                 + " keeps an attempt pending for good)");
         client.abandonAttempt();

@@ -16,9 +16,11 @@ import java.security.cert.X509Certificate;
 import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -58,6 +60,17 @@ public final class PemSslContexts {
         @Override
         public byte[] content() {
             return content.clone();
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Pem pem && option.equals(pem.option) && origin.equals(pem.origin)
+                    && Arrays.equals(content, pem.content);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(option, origin, Arrays.hashCode(content));
         }
 
         @Override

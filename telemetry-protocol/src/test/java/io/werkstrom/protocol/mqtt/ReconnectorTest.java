@@ -71,12 +71,27 @@ class ReconnectorTest {
         assertEquals(1, client.abandoned);
         assertEquals(List.of(0L, 20L), client.attemptSeconds, "the next attempt starts at once");
         assertEquals(1, reconnector.abandoned());
-        assertTrue(warnings.get(0).startsWith("reader-1: no answer to the connect attempt within 20 s; ending it"),
+        assertTrue(warnings.get(0).startsWith("reader-1: no answer to the connect attempt in 20 s; ending it"),
                 warnings.toString());
         client.answers = true;
         client.pending = false;
         everySecond(reconnector, 21, 30);
         assertEquals(List.of(0L, 20L, 22L, 26L), client.attemptSeconds, "the delay went on doubling");
+    }
+
+    @Test
+    void withDelaysLongerThanTheLimitAPendingAttemptIsEndedWhenTheNextIsDueAndTheLogSaysHowLongItWaited() {
+        Reconnector reconnector = new Reconnector("reader-1", client, Duration.ofSeconds(1), Duration.ofSeconds(30),
+                Duration.ofSeconds(20), warnings::add, now::get, null);
+        client.connected = false;
+        everySecond(reconnector, 0, 60);
+        assertEquals(List.of(0L, 1L, 3L, 7L, 15L, 31L), client.attemptSeconds, "failing at once: 1, 2, 4, ... 30 s");
+        client.answers = false;
+        everySecond(reconnector, 61, 100);
+        assertEquals(List.of(0L, 1L, 3L, 7L, 15L, 31L, 61L, 91L), client.attemptSeconds);
+        assertEquals(1, client.abandoned, "the attempt that started at 61 s hung; ended when the next was due");
+        assertEquals("reader-1: no answer to the connect attempt in 30 s; ending it and connecting again (a broker"
+                + " that takes the connection but never answers keeps an attempt pending for good)", warnings.get(0));
     }
 
     @Test

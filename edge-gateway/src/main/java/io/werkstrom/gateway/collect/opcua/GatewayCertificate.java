@@ -198,12 +198,25 @@ public final class GatewayCertificate {
         }
         String pem = PEM_BEGIN + "\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(pair.getPrivate().getEncoded())
                 + "\n" + PEM_END + "\n";
+        byte[] der;
         try {
-            // The key first: a certificate on disk always has its key next to it.
-            writeOwnerOnly(keyFile, pem.getBytes(StandardCharsets.US_ASCII));
-            writeOwnerOnly(certFile, cert.getEncoded());
+            der = cert.getEncoded();
         } catch (java.security.cert.CertificateEncodingException e) {
             throw new IOException("encoding the gateway's certificate failed: " + e.getMessage(), e);
+        }
+        // Both written in full before either takes its name, the key first: a crash leaves neither, or a
+        // key without its certificate only between two renames.
+        Path keyTmp = ownerOnlyTemporary(keyFile, pem.getBytes(StandardCharsets.US_ASCII));
+        try {
+            Path certTmp = ownerOnlyTemporary(certFile, der);
+            try {
+                rename(keyTmp, keyFile);
+                rename(certTmp, certFile);
+            } finally {
+                Files.deleteIfExists(certTmp);
+            }
+        } finally {
+            Files.deleteIfExists(keyTmp);
         }
         return new GatewayCertificate(certFile, cert, pair, applicationUri, true);
     }
@@ -240,20 +253,26 @@ public final class GatewayCertificate {
         }
     }
 
-    private static void writeOwnerOnly(Path file, byte[] bytes) throws IOException {
+    /** {@code bytes} in a temporary file next to {@code file}, readable by the owner only where the file system allows. */
+    private static Path ownerOnlyTemporary(Path file, byte[] bytes) throws IOException {
         Path tmp = posix()
                 ? Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp",
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
                 : Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
         try {
             Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file);
-            }
-        } finally {
+            return tmp;
+        } catch (IOException e) {
             Files.deleteIfExists(tmp);
+            throw e;
+        }
+    }
+
+    private static void rename(Path tmp, Path file) throws IOException {
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file);
         }
     }
 }

@@ -58,6 +58,7 @@ import org.eclipse.milo.opcua.stack.core.types.structured.EndpointDescription;
 import org.eclipse.milo.opcua.stack.core.types.structured.MonitoredItemCreateRequest;
 import org.eclipse.milo.opcua.stack.core.types.structured.MonitoringParameters;
 import org.eclipse.milo.opcua.stack.core.types.structured.ReadValueId;
+import org.eclipse.milo.opcua.stack.core.types.structured.UserTokenPolicy;
 import org.eclipse.milo.opcua.stack.core.util.EndpointUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -247,6 +248,7 @@ public final class OpcUaCollector implements Collector {
             return;
         }
         OpcUaClient c = null;
+        SessionListener sessions = null;
         DefaultTrustListManager trust = null;
         RecordingValidator validator = null;
         try {
@@ -274,7 +276,8 @@ public final class OpcUaCollector implements Collector {
             config.setIdentityProvider(identity(validator));
             c = OpcUaClient.create(config.build());
             c.getSubscriptionManager().addSubscriptionListener(new SubscriptionListener());
-            c.addSessionActivityListener(new SessionListener());
+            sessions = new SessionListener();
+            c.addSessionActivityListener(sessions);
             c.connect().get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
             client = c;
             everConnected = true;
@@ -286,6 +289,11 @@ public final class OpcUaCollector implements Collector {
             subscribe();
         } catch (Exception e) {
             if (c != null && client == null) {
+                // A connect that timed out may still complete: its session must not count, nor its end.
+                if (sessions != null) {
+                    sessions.discard();
+                }
+                sessionActive = false;
                 c.disconnect();
             }
             if (trust != null && trustList != trust) {
@@ -367,7 +375,22 @@ public final class OpcUaCollector implements Collector {
                                 ? "user name login (remove username to connect anonymously)"
                                 : "anonymous login (configure username and a password)")
                         + "; it offers: " + tokens(matching.get(0))));
+        if (token == UserTokenType.UserName && chosen.getSecurityMode() != MessageSecurityMode.SignAndEncrypt
+                && Arrays.stream(chosen.getUserIdentityTokens()).filter(t -> t.getTokenType() == UserTokenType.UserName)
+                        .noneMatch(t -> encryptsPassword(t, chosen))) {
+            throw new ConnectFailure("the server's " + options.securityPolicy().configName() + "/"
+                    + options.securityMode().configName() + " endpoint would take the password of user '"
+                    + options.username().get() + "' unencrypted (its user name login has security policy none);"
+                    + " configure a security-policy with security-mode sign-and-encrypt");
+        }
         return EndpointUtil.updateUrl(chosen, configured.getHost(), configured.getPort() > 0 ? configured.getPort() : 4840);
+    }
+
+    /** Whether a user name token policy encrypts the password: its own security policy, else the endpoint's, is not None. */
+    private static boolean encryptsPassword(UserTokenPolicy policy, EndpointDescription endpoint) {
+        String uri = policy.getSecurityPolicyUri() == null || policy.getSecurityPolicyUri().isEmpty()
+                ? endpoint.getSecurityPolicyUri() : policy.getSecurityPolicyUri();
+        return !SecurityPolicy.None.getUri().equals(uri);
     }
 
     private static String offered(List<EndpointDescription> endpoints) {
@@ -669,14 +692,26 @@ public final class OpcUaCollector implements Collector {
         }
     }
 
+    /** Follows the session of one client; a client given up on (its connect timed out) is ignored from then on. */
     private final class SessionListener implements SessionActivityListener {
+        private volatile boolean discarded;
+
+        void discard() {
+            discarded = true;
+        }
+
         @Override
         public void onSessionActive(UaSession session) {
-            sessionActive = true;
+            if (!discarded) {
+                sessionActive = true;
+            }
         }
 
         @Override
         public void onSessionInactive(UaSession session) {
+            if (discarded) {
+                return;
+            }
             sessionActive = false;
             if (closed) {
                 return;

@@ -340,6 +340,11 @@ public final class OpcUaOptions {
             if (username == null && password != null) {
                 throw new IllegalArgumentException("password is set without a username.");
             }
+            if (username != null && pkiDir == null) {
+                // The password goes out encrypted with the server's certificate, which only a trust list can vouch for.
+                throw new IllegalArgumentException("pkiDir must be set with username " + username
+                        + " (the server's certificate, which encrypts the password, is checked against its trust list).");
+            }
             if (variables == null || variables.isEmpty()) {
                 throw new IllegalArgumentException("variables must name at least one node.");
             }

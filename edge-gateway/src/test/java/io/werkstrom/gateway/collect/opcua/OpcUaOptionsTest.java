@@ -73,6 +73,12 @@ class OpcUaOptionsTest {
         assertTrue(error(b.username(null).password("x".toCharArray())).startsWith("password is set without a username"));
         assertTrue(error(b.password(null).username(" ")).startsWith("username must not be blank"));
         assertTrue(error(b.username(null).applicationUri("gateway")).startsWith("applicationUri must be a URI"));
+        // A password goes out encrypted with the server's certificate: without a trust list nothing vouches for it.
+        OpcUaOptions.Builder noTrust = OpcUaOptions.builder().endpoint("opc.tcp://plc:4840").variables(ONE)
+                .username("operator").password("pw".toCharArray());
+        assertTrue(error(noTrust).startsWith("pkiDir must be set with username operator"), error(noTrust));
+        assertEquals("operator", noTrust.pkiDir(Path.of("pki")).build().username().orElseThrow(),
+                "with security policy none, a user name login that encrypts the password is allowed");
         assertEquals(OpcUaOptions.Policy.AES256_SHA256_RSAPSS, OpcUaOptions.Policy.of("aes256-sha256-rsapss").orElseThrow());
         assertEquals(OpcUaOptions.Mode.SIGN_AND_ENCRYPT, OpcUaOptions.Mode.of("sign-and-encrypt").orElseThrow());
         assertTrue(OpcUaOptions.Policy.of("Basic256Sha256").isEmpty());

@@ -228,6 +228,17 @@ class OpcUaSecurityIT {
                 assertTrue(failure.contains("basic256sha256/sign-and-encrypt"), failure);
                 assertFalse(collector.isConnected());
             }
+            // A user name login that would send the password in clear text is refused before the password leaves.
+            try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD)
+                    .securityPolicy(OpcUaOptions.Policy.NONE).securityMode(null).build())) {
+                collector.start(Long.MIN_VALUE);
+                await(() -> collector.lastConnectFailure() != null, "the failure");
+                String failure = collector.lastConnectFailure();
+                assertEquals("the server's none/none endpoint would take the password of user 'operator' unencrypted"
+                        + " (its user name login has security policy none); configure a security-policy with security-mode"
+                        + " sign-and-encrypt", failure);
+                assertTrue(server.sessions().stream().noneMatch(s -> s.endsWith("/operator")), server.sessions().toString());
+            }
             // An anonymous session on an endpoint that only lets users in.
             try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD).username(null).password(null).build())) {
                 collector.start(Long.MIN_VALUE);

@@ -33,7 +33,9 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
 import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
 import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.UserTokenType;
 import org.eclipse.milo.opcua.stack.core.types.structured.BuildInfo;
+import org.eclipse.milo.opcua.stack.core.types.structured.UserTokenPolicy;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
 import org.eclipse.milo.opcua.stack.server.EndpointConfiguration;
 import org.eclipse.milo.opcua.stack.server.security.DefaultServerCertificateValidator;
@@ -168,11 +170,16 @@ final class TestOpcUaServer implements AutoCloseable {
 
     private void launch() throws Exception {
         Set<EndpointConfiguration> endpoints = new HashSet<>();
-        endpoints.add(EndpointConfiguration.newBuilder()
+        EndpointConfiguration.Builder plain = EndpointConfiguration.newBuilder()
                 .setBindAddress("127.0.0.1").setHostname("127.0.0.1").setBindPort(port).setPath("/plc")
                 .setSecurityPolicy(SecurityPolicy.None).setSecurityMode(MessageSecurityMode.None)
-                .addTokenPolicies(OpcUaServerConfig.USER_TOKEN_POLICY_ANONYMOUS)
-                .build());
+                .addTokenPolicies(OpcUaServerConfig.USER_TOKEN_POLICY_ANONYMOUS);
+        if (users != null) {
+            // As careless PLCs do: a user name login on the unsecured endpoint, its password unencrypted.
+            plain.addTokenPolicies(new UserTokenPolicy("username-in-clear", UserTokenType.UserName, null, null,
+                    SecurityPolicy.None.getUri()));
+        }
+        endpoints.add(plain.build());
         if (users != null) {
             endpoints.add(EndpointConfiguration.newBuilder()
                     .setBindAddress("127.0.0.1").setHostname("127.0.0.1").setBindPort(port).setPath("/plc")

@@ -33,6 +33,8 @@ public final class MqttAckListener implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttAckListener.class);
 
+    private static final long RESUBSCRIBE_DELAY_MS = 2_000;
+
     /** Every tenant's acknowledgement topic. */
     public static final String FILTER = Topics.ROOT + "/" + Topics.VERSION + "/+/alerts/+/ack";
 
@@ -44,6 +46,9 @@ public final class MqttAckListener implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+
+    /** Whether the subscription is in place on the current connection (false after a failed subscribe). */
+    private volatile boolean subscribed;
 
     private MqttAckListener(MqttClient client, String subscription, Acknowledgements acknowledgements) {
         this.client = client;
@@ -69,7 +74,43 @@ public final class MqttAckListener implements AutoCloseable {
     }
 
     private void subscribe() throws MqttException {
-        client.subscribe(new MqttSubscription[] {new MqttSubscription(subscription, 1)});
+        subscribed = false;
+        IMqttToken token = client.subscribe(new MqttSubscription[] {new MqttSubscription(subscription, 1)});
+        int granted = token.getReasonCodes() == null || token.getReasonCodes().length == 0 ? 0 : token.getReasonCodes()[0];
+        if (granted >= 0x80) {
+            throw new MqttException(granted);
+        }
+        subscribed = true;
+    }
+
+    /** Whether acknowledgements over MQTT are heard now: subscribed on the current connection. */
+    public boolean isSubscribed() {
+        return subscribed && client.isConnected();
+    }
+
+    /**
+     * After a reconnect: subscribes again, and while that fails on a connected client, tries again every
+     * {@value #RESUBSCRIBE_DELAY_MS} ms (a lost connection ends the loop; the next connection starts it anew).
+     */
+    private void resubscribe() {
+        while (!worker.isShutdown()) {
+            try {
+                subscribe();
+                return;
+            } catch (MqttException e) {
+                LOG.error("could not subscribe again to {} after reconnecting; MQTT acknowledgements go unheard until"
+                        + " it works (trying again in {} ms)", subscription, RESUBSCRIBE_DELAY_MS, e);
+                if (!client.isConnected()) {
+                    return;
+                }
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(RESUBSCRIBE_DELAY_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private void handle(String topic, MqttMessage message) {
@@ -118,6 +159,7 @@ public final class MqttAckListener implements AutoCloseable {
 
             @Override
             public void disconnected(MqttDisconnectResponse response) {
+                subscribed = false;
                 LOG.warn("alert acknowledgement listener disconnected: {}", response);
             }
 
@@ -135,13 +177,7 @@ public final class MqttAckListener implements AutoCloseable {
                 // The listener starts on a connected client, so every connection it sees is a reconnect (its
                 // owner reconnects, not Paho, which is why the flag says otherwise). A clean-start reconnect has
                 // no subscriptions: subscribe again, off the callback thread.
-                worker.execute(() -> {
-                    try {
-                        subscribe();
-                    } catch (MqttException e) {
-                        LOG.error("could not subscribe again to {} after reconnecting", subscription, e);
-                    }
-                });
+                worker.execute(MqttAckListener.this::resubscribe);
             }
 
             @Override

@@ -37,7 +37,8 @@ import io.werkstrom.protocol.tls.PemSslContexts.Pem;
  * configured, AUTH PLAIN or LOGIN (RFC 4954) when a user is set, MAIL FROM, RCPT TO, DATA, QUIT. With
  * TLS the server's certificate must chain to the CA file (or the JVM's trust store) and name the host.
  * A password is only ever sent over TLS. A 4xx reply is a temporary failure, a 5xx reply a permanent
- * one; a connection or TLS failure is temporary. One connection per message; thread-safe.
+ * one; a connection or TLS failure is temporary; a server without STARTTLS or without AUTH PLAIN or
+ * LOGIN, where they are needed, is a permanent one. One connection per message; thread-safe.
  */
 public final class SmtpClient {
 
@@ -79,8 +80,9 @@ public final class SmtpClient {
             List<String> capabilities = session.ehlo();
             if (options.security() == Security.STARTTLS) {
                 if (!capabilities.contains("STARTTLS")) {
+                    // A configuration that retrying cannot mend: fail for good, as a server without AUTH does.
                     throw new DeliveryException("the SMTP server " + server + " does not offer STARTTLS, which smtp"
-                            + " security starttls requires (it offers " + capabilities + ")", false);
+                            + " security starttls requires (it offers " + capabilities + ")", true);
                 }
                 session.command("STARTTLS", 220, "STARTTLS");
                 session.upgrade();

@@ -81,7 +81,6 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     private static final Duration MIN_RECONNECT_DELAY = Duration.ofSeconds(1);
     private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(30);
     private static final long DISCONNECT_QUIESCE_MS = 1_000;
-    private static final long DISCONNECT_TIMEOUT_MS = 5_000;
 
     private final MqttSourceOptions options;
     private final SourceReaderContext context;
@@ -270,15 +269,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
             return;
         }
         // Unacknowledged messages stay in the broker session and go to the next reader with this id.
-        try {
-            if (client.isConnected()) {
-                client.disconnect(DISCONNECT_QUIESCE_MS).waitForCompletion(DISCONNECT_TIMEOUT_MS);
-            }
-        } catch (MqttException e) {
-            LOG.warn("MQTT reader {} did not disconnect cleanly", clientId, e);
-        }
-        // Paho refuses to close a client whose connect attempt is pending, and one without an answer stays pending.
-        PahoConnection.of(client).abandonAttempt();
+        PahoConnection.of(client).end(DISCONNECT_QUIESCE_MS);
         try {
             client.close(true);
         } catch (MqttException e) {
@@ -440,6 +431,11 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
             }
             int reason = response.getReturnCode();
             if (response.getException() == null && FATAL_DISCONNECT_REASONS.contains(reason)) {
+                // Reconnecting cannot help, and with a session taken over it would take it back in turn.
+                Reconnector started = reconnector;
+                if (started != null) {
+                    started.close();
+                }
                 fail(new MqttSourceException("the broker disconnected MQTT reader " + clientId + " with reason code 0x"
                         + Integer.toHexString(reason) + (response.getReasonString() == null ? ""
                         : " (" + response.getReasonString() + ")")));
