@@ -145,7 +145,7 @@ public final class AlertService implements AutoCloseable {
                     : AckHttpServer.start(options.httpAddress(), options.httpsCertificate() == null ? null
                             : PemSslContexts.server(options.httpsCertificate(), options.httpsKey()), tokens,
                             acknowledgements, () -> new ServiceHealth(mqtt.isConnected(), commands.isSubscribed(),
-                            deliveries.lastRoundFailure() == null));
+                            !deliveries.lastRoundFailed()));
             notifier.start();
             LOG.info("alert service started: MQTT {}, HTTP {}, e-mail {}", options.mqttUri(),
                     http == null ? "off" : (options.httpsCertificate() == null ? "port " : "HTTPS port ") + http.port(),

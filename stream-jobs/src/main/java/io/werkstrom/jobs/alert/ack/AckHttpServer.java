@@ -53,17 +53,9 @@ public final class AckHttpServer implements AutoCloseable {
     }
 
     /**
-     * Listens on {@code address} (port 0: any free port, see {@link #port()}), and answers
-     * {@code GET /health} with what {@code health} says. Does not own {@code acknowledgements}.
-     */
-    public static AckHttpServer start(InetSocketAddress address, TenantTokens tokens, Acknowledgements acknowledgements,
-                                      Supplier<ServiceHealth> health) throws IOException {
-        return start(address, null, tokens, acknowledgements, health);
-    }
-
-    /**
-     * As {@link #start(InetSocketAddress, TenantTokens, Acknowledgements, Supplier)}, over HTTPS with
-     * {@code tls} (a server context) unless it is null.
+     * Listens on {@code address} (port 0: any free port, see {@link #port()}), over HTTPS with
+     * {@code tls} (a server context) unless it is null, and answers {@code GET /health} with what
+     * {@code health} says. Does not own {@code acknowledgements}.
      */
     public static AckHttpServer start(InetSocketAddress address, SSLContext tls, TenantTokens tokens,
                                       Acknowledgements acknowledgements, Supplier<ServiceHealth> health)

@@ -31,8 +31,8 @@ public final class Notifier implements AutoCloseable {
     private final NotifierOptions options;
     private Thread thread;
     private volatile boolean running;
-    /** Why the last round of the notifier's own thread failed; null after one that succeeded. */
-    private volatile String lastRoundFailure;
+    /** Whether the last round of the notifier's own thread failed (its cause is logged). */
+    private volatile boolean lastRoundFailed;
 
     /** @param channels by channel name: {@code webhook}, {@code email}, {@code mqtt} */
     public Notifier(AlertStore store, Map<String, Channel> channels, NotifierOptions options) {
@@ -100,15 +100,15 @@ public final class Notifier implements AutoCloseable {
         while (running) {
             try {
                 int attempted = deliverDue();
-                lastRoundFailure = null;
+                lastRoundFailed = false;
                 if (attempted == options.batchSize()) {
                     continue;
                 }
             } catch (StoreException e) {
-                lastRoundFailure = describe(e);
+                lastRoundFailed = true;
                 LOG.warn("alert notifier round failed; trying again", e);
             } catch (RuntimeException e) {
-                lastRoundFailure = describe(e);
+                lastRoundFailed = true;
                 LOG.error("alert notifier round failed unexpectedly; trying again", e);
             }
             try {
@@ -120,17 +120,9 @@ public final class Notifier implements AutoCloseable {
         }
     }
 
-    /** The failure and its first cause, each on one line (a PostgreSQL message adds a position line). */
-    private static String describe(Exception e) {
-        String what = e instanceof StoreException ? e.getMessage() : e.toString();
-        Throwable cause = e.getCause();
-        String detail = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage();
-        return (what + detail).lines().findFirst().orElse(what);
-    }
-
-    /** Why the last round on the notifier's own thread failed (the database, mostly), or null. */
-    public String lastRoundFailure() {
-        return lastRoundFailure;
+    /** Whether the last round on the notifier's own thread failed (the database, mostly; the log has why). */
+    public boolean lastRoundFailed() {
+        return lastRoundFailed;
     }
 
     @Override
