@@ -50,8 +50,10 @@ public final class AlertService implements AutoCloseable {
     /**
      * What the service needs. {@code mqttTls} null: plain MQTT, or the JVM's trust store with
      * {@code ssl://}. {@code smtp} null: no e-mail channel (e-mail notifications are dead-lettered
-     * as permanently undeliverable). {@code tokensFile} null: no HTTP endpoint;
-     * {@code httpsCertificate} and {@code httpsKey} (PEM, both or neither): HTTPS instead of HTTP.
+     * as permanently undeliverable). {@code httpAddress} null: no HTTP port at all; else the port
+     * answers {@code GET /health}, and acknowledgements too when {@code tokensFile} is given (without
+     * one, the acknowledgement path answers 404 saying why). {@code httpsCertificate} and
+     * {@code httpsKey} (PEM, both or neither): HTTPS instead of HTTP.
      */
     public record Options(StoreOptions store, String mqttUri, String mqttUsername, String mqttPassword, PemTls mqttTls,
                           String clientId, String sharedGroup, InetSocketAddress httpAddress, Path tokensFile,
@@ -71,9 +73,8 @@ public final class AlertService implements AutoCloseable {
                 throw new IllegalArgumentException("an HTTPS certificate needs its key, and a key its certificate.");
             }
             if (httpsCertificate != null) {
-                if (tokensFile == null) {
-                    throw new IllegalArgumentException("an HTTPS certificate needs a token file (without one there is"
-                            + " no HTTP endpoint).");
+                if (httpAddress == null) {
+                    throw new IllegalArgumentException("an HTTPS certificate needs an HTTP address to serve.");
                 }
                 PemSslContexts.server(httpsCertificate, httpsKey); // names the option of a file that cannot be used
             }
@@ -141,14 +142,15 @@ public final class AlertService implements AutoCloseable {
             mqttAcks = MqttAckListener.start(mqtt, options.sharedGroup(), acknowledgements);
             Notifier deliveries = notifier;
             MqttAckListener commands = mqttAcks;
-            AckHttpServer http = tokens == null ? null
+            AckHttpServer http = options.httpAddress() == null ? null
                     : AckHttpServer.start(options.httpAddress(), options.httpsCertificate() == null ? null
                             : PemSslContexts.server(options.httpsCertificate(), options.httpsKey()), tokens,
                             acknowledgements, () -> new ServiceHealth(mqtt.isConnected(), commands.isSubscribed(),
                             !deliveries.lastRoundFailed()));
             notifier.start();
             LOG.info("alert service started: MQTT {}, HTTP {}, e-mail {}", options.mqttUri(),
-                    http == null ? "off" : (options.httpsCertificate() == null ? "port " : "HTTPS port ") + http.port(),
+                    http == null ? "off" : "port " + http.port() + (options.httpsCertificate() == null ? "" : " (TLS)")
+                            + (tokens == null ? ", health only: no token file" : ""),
                     options.smtp() == null ? "off" : options.smtp());
             return new AlertService(mqtt, reconnector, notifier, acknowledgements, mqttAcks, http);
         } catch (Exception e) {

@@ -335,6 +335,22 @@ class AlertAckIT {
         }
     }
 
+    @Test
+    void withoutATokenFileThePortAnswersHealthAndRefusesAcknowledgementsSayingWhy() throws Exception {
+        service.close();
+        service = startService(broker.uri(), null, null, null);
+        UUID alert = open("acme", "hot");
+        assertEquals("{\"status\":\"up\",\"mqtt_connected\":true,\"reason\":\"ok\"}", awaitHealth(200).body());
+
+        assertError(post("acme", alert.toString(), ACME_TOKEN, "{\"user\":\"bob\"}"), 404,
+                "acknowledgements over HTTP are off: the service has no tenant token file (--tokens-file); use MQTT");
+        assertEquals("open", row("SELECT state FROM alerts WHERE id = ?", alert));
+
+        publish(MqttAckListener.ackTopic("acme", alert.toString()), "{\"user\":\"alice\"}");
+        assertTrue(answer(alert).path("ok").asBoolean(), "MQTT acknowledgements are unaffected");
+        assertEquals("acknowledged alice", row("SELECT state || ' ' || acknowledged_by FROM alerts WHERE id = ?", alert));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static String chain(Throwable error) {
@@ -355,10 +371,14 @@ class AlertAckIT {
 
     /** With {@code https}, its server certificate and key serve the HTTP endpoint over TLS. */
     private AlertService startService(String mqttUri, PemTls tls, TestPki https) throws Exception {
+        return startService(mqttUri, tls, https, tokens);
+    }
+
+    private AlertService startService(String mqttUri, PemTls tls, TestPki https, Path tokensFile) throws Exception {
         NotifierOptions notifier = new NotifierOptions(3, Duration.ofMillis(100), Duration.ofSeconds(1),
                 Duration.ofMillis(50), 50, Duration.ofSeconds(30), Duration.ofSeconds(5));
         return AlertService.start(new AlertService.Options(store, mqttUri, null, null, tls, "alerts-" + name,
-                "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokens,
+                "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokensFile,
                 https == null ? null : Pem.read("--http-cert-file", https.server().certificate()),
                 https == null ? null : Pem.read("--http-key-file", https.server().privateKey()), null, notifier,
                 Map.of()));

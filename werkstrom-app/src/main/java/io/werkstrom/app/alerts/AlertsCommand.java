@@ -66,9 +66,9 @@ public final class AlertsCommand {
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "alerts-shutdown"));
         try (AlertService service = AlertService.start(options)) {
             err.println("alert service running: acknowledgements on MQTT"
-                    + (service.httpPort() < 0 ? " (no HTTP endpoint: no --tokens-file)"
-                    : (args.string("http-cert-file", null) == null ? " and HTTP port " : " and HTTPS port ")
-                    + service.httpPort())
+                    + (options.tokensFile() == null ? "" : " and HTTP")
+                    + (args.string("http-cert-file", null) == null ? "; HTTP port " : "; HTTPS port ")
+                    + service.httpPort() + (options.tokensFile() == null ? " (health only: no --tokens-file)" : "")
                     + "; Ctrl-C stops it");
             stop.await();
         }

@@ -45,17 +45,19 @@ class AlertsCommandTest {
     }
 
     @Test
-    void httpsNeedsACertificateWithItsKeyAndATokenFile() throws Exception {
+    void httpsNeedsACertificateWithItsKeyAndReadsThemWithOrWithoutATokenFile() throws Exception {
         Path tokens = Files.writeString(dir.resolve("tokens"), "acme=acme-token-0123456789abcdef\n");
         Path notPem = Files.writeString(dir.resolve("cert.pem"), "not a certificate\n");
         assertEquals("alerts: an HTTPS certificate needs its key, and a key its certificate.",
                 refusal("--tokens-file", tokens.toString(), "--http-cert-file", notPem.toString()));
-        assertEquals("alerts: an HTTPS certificate needs a token file (without one there is no HTTP endpoint).",
-                refusal("--http-cert-file", notPem.toString(), "--http-key-file", notPem.toString()));
-        String unreadable = refusal("--tokens-file", tokens.toString(), "--http-cert-file", notPem.toString(),
-                "--http-key-file", notPem.toString());
-        assertTrue(unreadable.startsWith("alerts: --http-cert-file: "), unreadable);
-        assertTrue(unreadable.contains(notPem.toString()), unreadable);
+        // Without a token file the port still serves /health, over HTTPS when asked to.
+        for (List<String> tokenOption : List.of(List.of("--tokens-file", tokens.toString()), List.<String>of())) {
+            List<String> argv = new ArrayList<>(tokenOption);
+            argv.addAll(List.of("--http-cert-file", notPem.toString(), "--http-key-file", notPem.toString()));
+            String unreadable = refusal(argv.toArray(String[]::new));
+            assertTrue(unreadable.startsWith("alerts: --http-cert-file: "), unreadable);
+            assertTrue(unreadable.contains(notPem.toString()), unreadable);
+        }
     }
 
     @Test

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * 200 acknowledged (or already), 400 bad request, 401 missing or wrong token, 404 no such alert of
  * this tenant, 405 wrong method, 409 resolved, 413 body too large, 503 database unavailable. A bad
  * request never affects the server. {@code GET /health}, without a token, answers the service's
- * {@link ServiceHealth}. Owns its JDK HttpServer and threads; close it.
+ * {@link ServiceHealth}. Without tenant tokens the server answers health only: an acknowledgement
+ * gets 404 saying that HTTP acknowledgements are off. Owns its JDK HttpServer and threads; close it.
  */
 public final class AckHttpServer implements AutoCloseable {
 
@@ -55,7 +56,8 @@ public final class AckHttpServer implements AutoCloseable {
     /**
      * Listens on {@code address} (port 0: any free port, see {@link #port()}), over HTTPS with
      * {@code tls} (a server context) unless it is null, and answers {@code GET /health} with what
-     * {@code health} says. Does not own {@code acknowledgements}.
+     * {@code health} says. {@code tokens} null: no acknowledgements over HTTP. Does not own
+     * {@code acknowledgements}.
      */
     public static AckHttpServer start(InetSocketAddress address, SSLContext tls, TenantTokens tokens,
                                       Acknowledgements acknowledgements, Supplier<ServiceHealth> health)
@@ -142,6 +144,10 @@ public final class AckHttpServer implements AutoCloseable {
         if (!"POST".equals(exchange.getRequestMethod())) {
             exchange.getResponseHeaders().set("Allow", "POST");
             return Acknowledgements.error(405, "use POST");
+        }
+        if (tokens == null) {
+            return Acknowledgements.error(404, "acknowledgements over HTTP are off: the service has no tenant token"
+                    + " file (--tokens-file); use MQTT");
         }
         String tenant = path.group(1);
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
