@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -60,6 +61,7 @@ import org.eclipse.milo.opcua.stack.core.types.structured.MonitoringParameters;
 import org.eclipse.milo.opcua.stack.core.types.structured.ReadValueId;
 import org.eclipse.milo.opcua.stack.core.types.structured.UserTokenPolicy;
 import org.eclipse.milo.opcua.stack.core.util.EndpointUtil;
+import org.eclipse.milo.opcua.stack.core.util.validation.ValidationCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -264,7 +266,10 @@ public final class OpcUaCollector implements Collector {
                 // A fresh trust list per attempt reads the directories anew: a certificate the operator
                 // moved into trusted/certs counts at the next retry, without waiting for a file watcher.
                 trust = new DefaultTrustListManager(options.pkiDir().get().toFile());
-                validator = new RecordingValidator(new DefaultClientCertificateValidator(trust));
+                // Milo checks a trusted certificate's validity period only when asked to; an expired
+                // server certificate is refused, as OPC UA's certificate validation requires.
+                validator = new RecordingValidator(new DefaultClientCertificateValidator(trust,
+                        Set.of(ValidationCheck.VALIDITY)));
                 config.setCertificateValidator(validator);
             }
             if (options.securityPolicy() != OpcUaOptions.Policy.NONE) {

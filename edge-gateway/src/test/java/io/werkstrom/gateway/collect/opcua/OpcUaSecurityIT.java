@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -248,6 +252,87 @@ class OpcUaSecurityIT {
                 assertTrue(failure.startsWith("the server's basic256sha256/sign-and-encrypt endpoint offers no anonymous login"),
                         failure);
                 assertTrue(failure.contains("UserName"), failure);
+            }
+        }
+    }
+
+    @Test
+    void aTrustedServerCertificateThatHasExpiredIsNotAcceptedAndTheReasonSaysWhoMustRenewIt() throws Exception {
+        try (TestOpcUaServer server = TestOpcUaServer.securedWithExpiredCertificate(Map.of("operator", PASSWORD), "temp")) {
+            server.trust(GatewayCertificate.loadOrCreate(pki, URI).certificate());
+            trustServer(server);
+            try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD).build())) {
+                collector.start(Long.MIN_VALUE);
+                await(() -> collector.lastConnectFailure() != null, "the rejection");
+                String failure = collector.lastConnectFailure();
+                assertEquals("the server's certificate (subject " + server.certificate().getSubjectX500Principal().getName()
+                        + ", SHA-1 thumbprint " + GatewayCertificate.thumbprint(server.certificate()) + ") is not accepted: "
+                        + "Bad_CertificateTimeInvalid; the server's administrator must fix or renew it", failure);
+                assertFalse(collector.isConnected());
+                assertTrue(server.sessions().stream().noneMatch(s -> s.endsWith("/operator")), server.sessions().toString());
+                // Trusting it is not enough, and the reason does not send the operator to rejected/ either.
+                if (Files.isDirectory(pki.resolve("rejected"))) {
+                    try (Stream<Path> files = Files.list(pki.resolve("rejected"))) {
+                        assertEquals(List.of(), files.filter(Files::isRegularFile).toList());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void anAnonymousSessionTheServerRefusesAsksTheOperatorForAUser() throws Exception {
+        try (TestOpcUaServer server = TestOpcUaServer.refusingAnonymous(Map.of("operator", PASSWORD), "temp");
+             OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD)
+                     .securityPolicy(OpcUaOptions.Policy.NONE).securityMode(null).username(null).password(null).build())) {
+            collector.start(Long.MIN_VALUE);
+            await(() -> collector.lastConnectFailure() != null, "the refusal");
+            String failure = collector.lastConnectFailure();
+            assertTrue(failure.startsWith("the server refused the anonymous session (Bad_"), failure);
+            assertTrue(failure.endsWith("); configure username and a password"), failure);
+            assertFalse(collector.isConnected());
+            assertTrue(collector.problem().orElseThrow().contains("refused the anonymous session"),
+                    collector.problem().toString());
+        }
+    }
+
+    @Test
+    void aServerThatTakesTheConnectionAndNeverAnswersIsReportedWithTheTimeout() throws Exception {
+        List<Socket> held = new ArrayList<>();
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        Socket socket = silent.accept();
+                        synchronized (held) {
+                            held.add(socket);
+                        }
+                    }
+                } catch (IOException closed) {
+                    // The test is over.
+                }
+            }, "silent-opcua-server");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            OpcUaOptions options = OpcUaOptions.builder()
+                    .endpoint("opc.tcp://127.0.0.1:" + silent.getLocalPort() + "/plc")
+                    .requestTimeout(Duration.ofSeconds(1)).connectRetryDelay(Duration.ofMillis(100))
+                    .variables(List.of(new MonitoredVariable(TestOpcUaServer.nodeId("temp"), "press-1", "temperature")))
+                    .build();
+            try (OpcUaCollector collector = new OpcUaCollector(options)) {
+                collector.start(Long.MIN_VALUE);
+                await(() -> collector.lastConnectFailure() != null, "the timeout");
+                assertEquals("the server did not answer within 1000 ms", collector.lastConnectFailure());
+                assertFalse(collector.isConnected());
+                synchronized (held) {
+                    assertFalse(held.isEmpty(), "the collector reached the silent server");
+                }
+            }
+        } finally {
+            synchronized (held) {
+                for (Socket socket : held) {
+                    socket.close();
+                }
             }
         }
     }

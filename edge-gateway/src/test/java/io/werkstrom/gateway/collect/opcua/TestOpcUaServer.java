@@ -6,6 +6,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,7 @@ import org.eclipse.milo.opcua.stack.core.types.enumerated.UserTokenType;
 import org.eclipse.milo.opcua.stack.core.types.structured.BuildInfo;
 import org.eclipse.milo.opcua.stack.core.types.structured.UserTokenPolicy;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
+import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateGenerator;
 import org.eclipse.milo.opcua.stack.server.EndpointConfiguration;
 import org.eclipse.milo.opcua.stack.server.security.DefaultServerCertificateValidator;
 
@@ -50,7 +52,9 @@ import io.werkstrom.testing.MosquittoBroker;
  * <p>{@link #start} offers one endpoint without message security and with anonymous access.
  * {@link #secured} adds a Basic256Sha256 SignAndEncrypt endpoint with user name login, a
  * self-signed server certificate ({@link #certificate()}) and a server trust list on disk in which
- * a test places the client's certificate ({@link #trust}).
+ * a test places the client's certificate ({@link #trust}). {@link #securedWithExpiredCertificate}
+ * presents a certificate whose validity ended yesterday; {@link #refusingAnonymous} announces an
+ * anonymous login on its unsecured endpoint and refuses it, as a misconfigured PLC does.
  */
 final class TestOpcUaServer implements AutoCloseable {
 
@@ -61,6 +65,7 @@ final class TestOpcUaServer implements AutoCloseable {
     private final List<String> names;
     private final Path pki;
     private final Map<String, String> users;
+    private final boolean anonymousAllowed;
     private final KeyPair keyPair;
     private final X509Certificate certificate;
     private final DefaultTrustListManager trust;
@@ -68,20 +73,31 @@ final class TestOpcUaServer implements AutoCloseable {
     private OpcUaServer server;
     private Namespace namespace;
 
-    private TestOpcUaServer(List<String> names, Map<String, String> users) throws Exception {
+    private TestOpcUaServer(List<String> names, Map<String, String> users, boolean anonymousAllowed,
+                            boolean certificateExpired) throws Exception {
         this.port = MosquittoBroker.freePort();
         this.names = List.copyOf(names);
         this.users = users == null ? null : Map.copyOf(users);
+        this.anonymousAllowed = anonymousAllowed;
         this.pki = Files.createTempDirectory("opcua-pki");
         this.trust = new DefaultTrustListManager(pki.toFile());
         if (users != null) {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(2048);
             keyPair = generator.generateKeyPair();
-            certificate = new SelfSignedCertificateBuilder(keyPair)
-                    .setCommonName("werkstrom test PLC").setOrganization("Werkstrom tests")
-                    .setApplicationUri(APPLICATION_URI).addIpAddress("127.0.0.1").addDnsName("localhost")
-                    .build();
+            if (certificateExpired) {
+                long day = TimeUnit.DAYS.toMillis(1);
+                long now = System.currentTimeMillis();
+                certificate = new SelfSignedCertificateGenerator().generateSelfSigned(keyPair,
+                        new Date(now - 365 * day), new Date(now - day), "werkstrom test PLC", "Werkstrom tests",
+                        null, null, null, null, APPLICATION_URI, List.of("localhost"), List.of("127.0.0.1"),
+                        SelfSignedCertificateBuilder.SA_SHA256_RSA);
+            } else {
+                certificate = new SelfSignedCertificateBuilder(keyPair)
+                        .setCommonName("werkstrom test PLC").setOrganization("Werkstrom tests")
+                        .setApplicationUri(APPLICATION_URI).addIpAddress("127.0.0.1").addDnsName("localhost")
+                        .build();
+            }
         } else {
             keyPair = null;
             certificate = null;
@@ -93,12 +109,22 @@ final class TestOpcUaServer implements AutoCloseable {
     }
 
     static TestOpcUaServer start(String... names) throws Exception {
-        return new TestOpcUaServer(List.of(names), null);
+        return new TestOpcUaServer(List.of(names), null, true, false);
     }
 
     /** A server that also offers Basic256Sha256 SignAndEncrypt with user name login for {@code users} (name to password). */
     static TestOpcUaServer secured(Map<String, String> users, String... names) throws Exception {
-        return new TestOpcUaServer(List.of(names), users);
+        return new TestOpcUaServer(List.of(names), users, true, false);
+    }
+
+    /** As {@link #secured}, its certificate valid from a year ago until yesterday. */
+    static TestOpcUaServer securedWithExpiredCertificate(Map<String, String> users, String... names) throws Exception {
+        return new TestOpcUaServer(List.of(names), users, true, true);
+    }
+
+    /** As {@link #secured}, but an anonymous session is refused although the unsecured endpoint announces one. */
+    static TestOpcUaServer refusingAnonymous(Map<String, String> users, String... names) throws Exception {
+        return new TestOpcUaServer(List.of(names), users, false, false);
     }
 
     /** The server's own certificate (secured servers only). */
@@ -199,7 +225,7 @@ final class TestOpcUaServer implements AutoCloseable {
                 .setTrustListManager(trust)
                 .setCertificateValidator(new DefaultServerCertificateValidator(trust))
                 .setIdentityValidator(users == null ? AnonymousIdentityValidator.INSTANCE
-                        : new UsernameIdentityValidator(true, c -> c.getPassword() != null
+                        : new UsernameIdentityValidator(anonymousAllowed, c -> c.getPassword() != null
                                 && c.getPassword().equals(users.get(c.getUsername()))))
                 .build();
         server = new OpcUaServer(config);
