@@ -5,6 +5,7 @@ import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.security.Security;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.eclipse.milo.opcua.sdk.client.OpcUaClient;
 import org.eclipse.milo.opcua.sdk.client.SessionActivityListener;
 import org.eclipse.milo.opcua.sdk.client.api.UaSession;
@@ -132,12 +134,26 @@ public final class OpcUaCollector implements Collector {
 
     public OpcUaCollector(OpcUaOptions options) {
         this.options = options;
+        if (options.securityPolicy() != OpcUaOptions.Policy.NONE) {
+            requireBouncyCastle();
+        }
         this.retryDelayMillis = options.connectRetryDelay().toMillis();
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "opcua-" + options.endpoint());
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * Milo asks the JCA for its signatures by BouncyCastle's names ({@code SHA256withRSA/PSS} for
+     * Aes256_Sha256_RsaPss), which the JDK's providers do not know: without BouncyCastle registered,
+     * every secure channel of that policy fails while it is being opened.
+     */
+    private static synchronized void requireBouncyCastle() {
+        if (Security.getProvider(BouncyCastleProvider.PROVIDER_NAME) == null) {
+            Security.addProvider(new BouncyCastleProvider());
+        }
     }
 
     @Override

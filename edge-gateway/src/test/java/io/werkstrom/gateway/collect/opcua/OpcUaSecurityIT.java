@@ -27,15 +27,17 @@ import java.util.stream.Stream;
 
 import org.eclipse.milo.opcua.stack.core.util.CertificateUtil;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.TelemetryBatch;
 
 /**
- * The OPC UA collector against a real Milo server offering Basic256Sha256 SignAndEncrypt with user
- * name login: the secured session, and each reason a secured connection fails, with the operator's
- * remedy taking effect on the next retry.
+ * The OPC UA collector against a real Milo server offering SignAndEncrypt (Basic256Sha256 and the
+ * two Aes policies) with user name login: the secured session, and each reason a secured connection
+ * fails, with the operator's remedy taking effect on the next retry.
  */
 class OpcUaSecurityIT {
 
@@ -116,6 +118,22 @@ class OpcUaSecurityIT {
             assertFalse(again.created());
             assertEquals(own.thumbprint(), again.thumbprint());
             assertEquals(URI, again.applicationUri());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = OpcUaOptions.Policy.class, names = {"AES128_SHA256_RSAOAEP", "AES256_SHA256_RSAPSS"})
+    void theAesPoliciesGiveASignedAndEncryptedSessionToo(OpcUaOptions.Policy policy) throws Exception {
+        try (TestOpcUaServer server = server()) {
+            server.trust(GatewayCertificate.loadOrCreate(pki, URI).certificate());
+            trustServer(server);
+            try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD).securityPolicy(policy).build())) {
+                collector.start(Long.MIN_VALUE);
+                await(collector::isConnected, "the secured session; last failure: " + collector.lastConnectFailure());
+                server.set("temp", 4.25);
+                collectUntil(collector, 4.25);
+                assertEquals(List.of(policy.milo().name() + "/SignAndEncrypt/operator"), server.sessions());
+            }
         }
     }
 

@@ -60,6 +60,9 @@ final class TestOpcUaServer implements AutoCloseable {
 
     static final String NAMESPACE = "urn:io.werkstrom:test:plc";
     static final String APPLICATION_URI = "urn:io.werkstrom:test:server";
+    /** The policies of a secured server's SignAndEncrypt endpoints. */
+    static final List<SecurityPolicy> SECURED_POLICIES = List.of(SecurityPolicy.Basic256Sha256,
+            SecurityPolicy.Aes128_Sha256_RsaOaep, SecurityPolicy.Aes256_Sha256_RsaPss);
 
     private final int port;
     private final List<String> names;
@@ -207,12 +210,14 @@ final class TestOpcUaServer implements AutoCloseable {
         }
         endpoints.add(plain.build());
         if (users != null) {
-            endpoints.add(EndpointConfiguration.newBuilder()
-                    .setBindAddress("127.0.0.1").setHostname("127.0.0.1").setBindPort(port).setPath("/plc")
-                    .setSecurityPolicy(SecurityPolicy.Basic256Sha256).setSecurityMode(MessageSecurityMode.SignAndEncrypt)
-                    .setCertificate(certificate)
-                    .addTokenPolicies(OpcUaServerConfig.USER_TOKEN_POLICY_USERNAME)
-                    .build());
+            for (SecurityPolicy policy : SECURED_POLICIES) {
+                endpoints.add(EndpointConfiguration.newBuilder()
+                        .setBindAddress("127.0.0.1").setHostname("127.0.0.1").setBindPort(port).setPath("/plc")
+                        .setSecurityPolicy(policy).setSecurityMode(MessageSecurityMode.SignAndEncrypt)
+                        .setCertificate(certificate)
+                        .addTokenPolicies(OpcUaServerConfig.USER_TOKEN_POLICY_USERNAME)
+                        .build());
+            }
         }
         OpcUaServerConfig config = OpcUaServerConfig.builder()
                 .setApplicationUri(APPLICATION_URI)
