@@ -71,7 +71,7 @@ public final class TestSubscriber implements AutoCloseable {
         IMqttToken token = client.subscribe(subscriptions);
         token.waitForCompletion(10_000);
         if (persistentSession) {
-            subscriber.reconnector = Reconnector.start("subscriber " + clientId, PahoConnection.of(client),
+            subscriber.reconnector = Reconnector.start("subscriber " + clientId, PahoConnection.of(client, options),
                     Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(2 * 3),
                     message -> System.err.println("TestSubscriber: " + message));
         }

@@ -3,16 +3,21 @@ package io.werkstrom.protocol.mqtt;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttClientException;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.common.MqttException;
 
 /**
  * A Paho MQTT 5 client, with its automatic reconnect off, as the {@link Reconnector} sees it: an attempt
- * is Paho's {@code reconnect()} (the options of the last connect again), and a pending attempt is ended
- * by a forced disconnect. Its owners also call {@link #abandonAttempt()} before closing the client,
- * which Paho refuses while an attempt is pending.
+ * is Paho's {@code reconnect()} (the options of the last connect again), or, for an asynchronous client
+ * made with its options ({@link #of(MqttAsyncClient, MqttConnectionOptions)}), a connect with them that
+ * reports why it failed ({@link #lastFailure()}; Paho's {@code reconnect()} reports that nowhere). A
+ * pending attempt is ended by a forced disconnect. Its owners also call {@link #abandonAttempt()}
+ * before closing the client, which Paho refuses while an attempt is pending.
  */
 public final class PahoConnection implements Reconnector.Client {
 
@@ -29,24 +34,52 @@ public final class PahoConnection implements Reconnector.Client {
         void run(long quiesceMillis, long timeoutMillis, boolean sendDisconnect) throws MqttException;
     }
 
+    /** The outcome of the attempts made with the client's options: why the last one failed, or null. */
+    private static final class Outcome implements MqttActionListener {
+        volatile String lastFailure;
+
+        @Override
+        public void onSuccess(IMqttToken token) {
+            lastFailure = null;
+        }
+
+        @Override
+        public void onFailure(IMqttToken token, Throwable failure) {
+            lastFailure = describe(failure);
+        }
+    }
+
     private final BooleanSupplier connected;
     private final PahoCall reconnect;
     private final ForcedDisconnect forcedDisconnect;
+    /** Null where attempts are Paho's {@code reconnect()}, whose outcome nobody hears. */
+    private final Outcome outcome;
 
-    private PahoConnection(BooleanSupplier connected, PahoCall reconnect, ForcedDisconnect forcedDisconnect) {
+    private PahoConnection(BooleanSupplier connected, PahoCall reconnect, ForcedDisconnect forcedDisconnect,
+                           Outcome outcome) {
         this.connected = connected;
         this.reconnect = reconnect;
         this.forcedDisconnect = forcedDisconnect;
+        this.outcome = outcome;
     }
 
     public static PahoConnection of(MqttAsyncClient client) {
         Objects.requireNonNull(client, "client must not be null.");
-        return new PahoConnection(client::isConnected, client::reconnect, client::disconnectForcibly);
+        return new PahoConnection(client::isConnected, client::reconnect, client::disconnectForcibly, null);
+    }
+
+    /** Attempts connect with {@code options} (those of the client's first connect) and keep why one failed. */
+    public static PahoConnection of(MqttAsyncClient client, MqttConnectionOptions options) {
+        Objects.requireNonNull(client, "client must not be null.");
+        Objects.requireNonNull(options, "options must not be null.");
+        Outcome outcome = new Outcome();
+        return new PahoConnection(client::isConnected, () -> client.connect(options, null, outcome),
+                client::disconnectForcibly, outcome);
     }
 
     public static PahoConnection of(MqttClient client) {
         Objects.requireNonNull(client, "client must not be null.");
-        return new PahoConnection(client::isConnected, client::reconnect, client::disconnectForcibly);
+        return new PahoConnection(client::isConnected, client::reconnect, client::disconnectForcibly, null);
     }
 
     @Override
@@ -65,6 +98,25 @@ public final class PahoConnection implements Reconnector.Client {
             }
             throw e;
         }
+    }
+
+    @Override
+    public String lastFailure() {
+        return outcome == null ? null : outcome.lastFailure;
+    }
+
+    /** Paho's message and the causes below it, e.g. "Unable to connect to server: Connection refused (reason code 32103)". */
+    static String describe(Throwable failure) {
+        StringBuilder text = new StringBuilder(String.valueOf(failure.getMessage()));
+        for (Throwable cause = failure.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause.getMessage() != null && !text.toString().contains(cause.getMessage())) {
+                text.append(": ").append(cause.getMessage());
+            }
+        }
+        if (failure instanceof MqttException e) {
+            text.append(" (reason code ").append(e.getReasonCode()).append(')');
+        }
+        return text.toString();
     }
 
     /** Ends a pending connect attempt; does nothing to a connected client or one with no attempt pending. */

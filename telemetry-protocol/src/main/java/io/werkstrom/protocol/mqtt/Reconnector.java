@@ -27,7 +27,8 @@ import java.util.function.LongSupplier;
  * up to {@code maxDelay}, while attempts fail. An attempt still pending when the next one is due, and
  * pending for {@code attemptLimit} at least, is ended and the next one started: with delays longer
  * than the limit, it gets until the next attempt is due. {@code warn} gets a line when an attempt is ended or cannot start,
- * and at the 8th, 16th, 32nd, ... attempt of one outage (the client reports failed attempts nowhere). The delay starts again from {@code minDelay} once the client is
+ * and at the 8th, 16th, 32nd, ... attempt of one outage, with why the last one failed where the client
+ * can tell ({@link Client#lastFailure()}). The delay starts again from {@code minDelay} once the client is
  * connected. Choose the attempt limit longer than the client's connection timeout (the TCP connect) plus
  * the time a broker under load needs to answer: twice the connection timeout is what the project's
  * clients use.
@@ -51,6 +52,11 @@ public final class Reconnector implements AutoCloseable {
 
         /** Ends the pending connect attempt, if there is one. */
         void abandonAttempt();
+
+        /** Why the last attempt failed, or null: none failed yet, or the client cannot tell. */
+        default String lastFailure() {
+            return null;
+        }
     }
 
     private final String name;
@@ -167,9 +173,11 @@ public final class Reconnector implements AutoCloseable {
         attempts.incrementAndGet();
         attemptsSinceLost++;
         if (attemptsSinceLost >= 8 && Long.bitCount(attemptsSinceLost) == 1) {
-            // The client says nothing of failed attempts: a line at attempts 8, 16, 32, ...
+            // Failed attempts are not logged one by one: a line at attempts 8, 16, 32, ...
+            String failure = client.lastFailure();
             warn.accept(name + ": still not connected after " + (attemptsSinceLost - 1) + " attempts in "
-                    + seconds(now - lostNanos) + " s; trying again every " + seconds(maxDelayNanos) + " s at most");
+                    + seconds(now - lostNanos) + " s" + (failure == null ? "" : " (the last one: " + failure + ")")
+                    + "; trying again every " + seconds(maxDelayNanos) + " s at most");
         }
         attemptStarted = true;
         attemptStartNanos = now;

@@ -47,6 +47,16 @@ class ReconnectorTest {
     }
 
     @Test
+    void theLineOfALongOutageSaysWhyTheLastAttemptFailedWhereTheClientCanTell() {
+        Reconnector reconnector = reconnector();
+        client.connected = false;
+        client.failure = "Not authorized (reason code 135)";
+        everySecond(reconnector, 0, 60);
+        assertEquals(List.of("reader-1: still not connected after 7 attempts in 39 s (the last one: Not authorized"
+                + " (reason code 135)); trying again every 8 s at most"), warnings);
+    }
+
+    @Test
     void theDelayStartsAgainOnceConnected() {
         Reconnector reconnector = reconnector();
         client.connected = false;
@@ -166,6 +176,7 @@ class ReconnectorTest {
         boolean broken;
         RuntimeException refusal;
         int abandoned;
+        String failure;
 
         @Override
         public boolean isConnected() {
@@ -192,6 +203,11 @@ class ReconnectorTest {
         public void abandonAttempt() {
             abandoned++;
             pending = false;
+        }
+
+        @Override
+        public String lastFailure() {
+            return failure;
         }
     }
 }

@@ -184,7 +184,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
 
     /** Reconnects after a lost connection; see {@link Reconnector} for why not Paho's own reconnect. */
     private void keepConnected() {
-        Reconnector started = Reconnector.start("MQTT reader " + clientId, PahoConnection.of(client),
+        Reconnector started = Reconnector.start("MQTT reader " + clientId, PahoConnection.of(client, connectionOptions()),
                 MIN_RECONNECT_DELAY, MAX_RECONNECT_DELAY, options.connectionTimeout().multipliedBy(2), LOG::warn);
         reconnector = started;
         if (closed) {
