@@ -23,6 +23,7 @@ import io.werkstrom.jobs.alert.notify.SmtpOptions;
 import io.werkstrom.jobs.alert.notify.WebhookChannel;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.mqtt.PahoConnection;
+import io.werkstrom.protocol.mqtt.PahoSyncClient;
 import io.werkstrom.protocol.mqtt.Reconnector;
 import io.werkstrom.protocol.tls.PemSslContexts;
 import io.werkstrom.protocol.tls.PemSslContexts.Pem;
@@ -108,7 +109,7 @@ public final class AlertService implements AutoCloseable {
     /** Connects everything and starts delivering; on failure closes what it opened. */
     public static AlertService start(Options options) throws Exception {
         TenantTokens tokens = options.tokensFile() == null ? null : TenantTokens.load(options.tokensFile());
-        MqttClient mqtt = new MqttClient(options.mqttUri(), options.clientId(), new MemoryPersistence());
+        PahoSyncClient mqtt = new PahoSyncClient(options.mqttUri(), options.clientId(), new MemoryPersistence());
         Notifier notifier = null;
         Acknowledgements acknowledgements = null;
         MqttAckListener mqttAcks = null;
@@ -129,7 +130,8 @@ public final class AlertService implements AutoCloseable {
                 connection.setPassword(options.mqttPassword().getBytes(StandardCharsets.UTF_8));
             }
             mqtt.connect(connection);
-            reconnector = Reconnector.start("alert service MQTT client " + options.clientId(), PahoConnection.of(mqtt),
+            reconnector = Reconnector.start("alert service MQTT client " + options.clientId(),
+                    PahoConnection.of(mqtt.asynchronous(), connection),
                     Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(2L * CONNECTION_TIMEOUT_S), LOG::warn);
             Map<String, Channel> channels = new HashMap<>();
             channels.put("mqtt", new MqttStateChannel(mqtt));
