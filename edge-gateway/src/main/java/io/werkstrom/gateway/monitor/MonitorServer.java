@@ -17,9 +17,11 @@ import com.sun.net.httpserver.HttpServer;
 import io.werkstrom.gateway.GatewayHealth;
 import io.werkstrom.gateway.GatewayStats;
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.http.RequestTimeLimits;
 
 /**
- * The gateway's operations endpoints over plain HTTP (the JDK's server, one daemon thread):
+ * The gateway's operations endpoints over plain HTTP (the JDK's server, two daemon threads; a
+ * request that does not arrive within 10 s is dropped, {@link RequestTimeLimits}):
  * {@code GET /metrics} in the Prometheus text format ({@link PrometheusText}) and
  * {@code GET /health}, 200 with a JSON body when the gateway is healthy and 503 otherwise.
  * Owned by the gateway that starts it; {@link #close()} stops it.
@@ -27,6 +29,11 @@ import io.werkstrom.protocol.GatewayAddress;
 public final class MonitorServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MonitorServer.class);
+    private static final int THREADS = 2;
+
+    static {
+        RequestTimeLimits.applyDefaults();
+    }
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -49,7 +56,7 @@ public final class MonitorServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("httpPort " + port + " could not be bound for the metrics and health endpoints", e);
         }
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+        ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "werkstrom-gateway-" + address.gateway() + "-http");
             t.setDaemon(true);
             return t;

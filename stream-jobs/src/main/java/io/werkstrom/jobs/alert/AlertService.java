@@ -75,7 +75,8 @@ public final class AlertService implements AutoCloseable {
             }
             if (httpsCertificate != null) {
                 if (httpAddress == null) {
-                    throw new IllegalArgumentException("an HTTPS certificate needs an HTTP address to serve.");
+                    throw new IllegalArgumentException("an HTTPS certificate needs an HTTP port to serve (a token file,"
+                            + " or an HTTP port for /health alone).");
                 }
                 PemSslContexts.server(httpsCertificate, httpsKey); // names the option of a file that cannot be used
             }

@@ -56,7 +56,10 @@ public final class AlertsCommand {
                     mqttUser == null ? null : Secrets.fromFileOrEnv(args.string("mqtt-password-file", null), "WERKSTROM_MQTT_PASSWORD"),
                     mqttTls(args),
                     group + "-" + ProcessHandle.current().pid(), group,
-                    new InetSocketAddress(args.string("http-host", "0.0.0.0"), args.positiveInt("http-port", 8088)),
+                    // The port opens for acknowledgements (a token file), or for /health alone when asked for.
+                    tokens != null || args.string("http-port", null) != null || args.string("http-host", null) != null
+                            ? new InetSocketAddress(args.string("http-host", "0.0.0.0"), args.positiveInt("http-port", 8088))
+                            : null,
                     tokens == null ? null : Path.of(tokens), httpsFile(args, "http-cert-file"),
                     httpsFile(args, "http-key-file"), smtp, notifier, System.getenv());
         } catch (IllegalArgumentException | UncheckedIOException e) {
@@ -65,11 +68,11 @@ public final class AlertsCommand {
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "alerts-shutdown"));
         try (AlertService service = AlertService.start(options)) {
-            err.println("alert service running: acknowledgements on MQTT"
-                    + (options.tokensFile() == null ? "" : " and HTTP")
-                    + (args.string("http-cert-file", null) == null ? "; HTTP port " : "; HTTPS port ")
-                    + service.httpPort() + (options.tokensFile() == null ? " (health only: no --tokens-file)" : "")
-                    + "; Ctrl-C stops it");
+            String http = service.httpPort() < 0 ? "; no HTTP port (--tokens-file, or --http-port for /health alone)"
+                    : (args.string("http-cert-file", null) == null ? "; HTTP port " : "; HTTPS port ") + service.httpPort()
+                    + (options.tokensFile() == null ? " (/health only: no --tokens-file)" : "");
+            err.println("alert service running: acknowledgements on MQTT" + (options.tokensFile() == null ? "" : " and HTTP")
+                    + http + "; Ctrl-C stops it");
             stop.await();
         }
         return 0;

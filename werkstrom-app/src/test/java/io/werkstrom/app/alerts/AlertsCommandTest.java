@@ -45,13 +45,16 @@ class AlertsCommandTest {
     }
 
     @Test
-    void httpsNeedsACertificateWithItsKeyAndReadsThemWithOrWithoutATokenFile() throws Exception {
+    void httpsNeedsACertificateWithItsKeyAndAPort() throws Exception {
         Path tokens = Files.writeString(dir.resolve("tokens"), "acme=acme-token-0123456789abcdef\n");
         Path notPem = Files.writeString(dir.resolve("cert.pem"), "not a certificate\n");
         assertEquals("alerts: an HTTPS certificate needs its key, and a key its certificate.",
                 refusal("--tokens-file", tokens.toString(), "--http-cert-file", notPem.toString()));
-        // Without a token file the port still serves /health, over HTTPS when asked to.
-        for (List<String> tokenOption : List.of(List.of("--tokens-file", tokens.toString()), List.<String>of())) {
+        assertEquals("alerts: an HTTPS certificate needs an HTTP port to serve (a token file, or an HTTP port for"
+                + " /health alone).", refusal("--http-cert-file", notPem.toString(), "--http-key-file", notPem.toString()));
+        // Without a token file, a port asked for serves /health alone, over HTTPS when asked to.
+        for (List<String> tokenOption : List.of(List.of("--tokens-file", tokens.toString()),
+                List.of("--http-port", "8443"))) {
             List<String> argv = new ArrayList<>(tokenOption);
             argv.addAll(List.of("--http-cert-file", notPem.toString(), "--http-key-file", notPem.toString()));
             String unreadable = refusal(argv.toArray(String[]::new));

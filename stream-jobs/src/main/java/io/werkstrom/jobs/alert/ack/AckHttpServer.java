@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 
 import io.werkstrom.jobs.alert.ServiceHealth;
+import io.werkstrom.protocol.http.RequestTimeLimits;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -28,15 +29,21 @@ import org.slf4j.LoggerFactory;
  * (the tenant's token from {@link TenantTokens}) and body {@code {"user":"alice"}}. Answers JSON:
  * 200 acknowledged (or already), 400 bad request, 401 missing or wrong token, 404 no such alert of
  * this tenant, 405 wrong method, 409 resolved, 413 body too large, 503 database unavailable. A bad
- * request never affects the server. {@code GET /health}, without a token, answers the service's
+ * request never affects the server, and one that does not arrive within 10 s is dropped
+ * ({@link RequestTimeLimits}). {@code GET /health}, without a token, answers the service's
  * {@link ServiceHealth}. Without tenant tokens the server answers health only: an acknowledgement
  * gets 404 saying that HTTP acknowledgements are off. Owns its JDK HttpServer and threads; close it.
  */
 public final class AckHttpServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AckHttpServer.class);
+    static {
+        RequestTimeLimits.applyDefaults();
+    }
+
     private static final Pattern PATH = Pattern.compile("/tenants/([^/]+)/alerts/([^/]+)/ack");
     private static final int MAX_BODY_BYTES = 4096;
+    private static final int THREADS = 8;
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -70,7 +77,7 @@ public final class AckHttpServer implements AutoCloseable {
             https.setHttpsConfigurator(new HttpsConfigurator(tls));
             server = https;
         }
-        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+        ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
             Thread thread = new Thread(r, "alert-ack-http");
             thread.setDaemon(true);
             return thread;

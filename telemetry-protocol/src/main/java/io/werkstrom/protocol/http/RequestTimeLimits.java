@@ -1,0 +1,32 @@
+package io.werkstrom.protocol.http;
+
+/**
+ * Time limits for the JDK's built-in HTTP server ({@code com.sun.net.httpserver}), which serves the
+ * gateway's and the alert service's endpoints. It reads a request on a thread of the server's small
+ * pool and by default waits for it without limit: a few clients that connect and send nothing would
+ * hold every thread, and {@code /health} with them. The JDK reads these settings (seconds) once, when
+ * the process makes its first server, so {@link #applyDefaults()} runs before the project's servers
+ * are made; a value given on the command line ({@code -Dsun.net.httpserver.maxReqTime=…}) is kept.
+ */
+public final class RequestTimeLimits {
+
+    /** How long a request may take to arrive, in seconds. */
+    public static final String MAX_REQUEST_TIME = "sun.net.httpserver.maxReqTime";
+    /** How long an answer may take to leave, in seconds. */
+    public static final String MAX_RESPONSE_TIME = "sun.net.httpserver.maxRspTime";
+
+    private RequestTimeLimits() {
+    }
+
+    /** 10 s for a request, 30 s for its answer, unless the process was given others. */
+    public static synchronized void applyDefaults() {
+        setIfAbsent(MAX_REQUEST_TIME, "10");
+        setIfAbsent(MAX_RESPONSE_TIME, "30");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+}
