@@ -117,7 +117,8 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
 
     /**
      * {@code type: opcua}: see {@link OpcUaOptions}; with {@code security-policy}, {@code security-mode},
-     * {@code pki-dir}, {@code username} and {@code password-file} (else {@value #OPCUA_PASSWORD_ENV}).
+     * {@code pki-dir}, {@code accept-expired-server-certificate}, {@code username} and
+     * {@code password-file} (else {@value #OPCUA_PASSWORD_ENV}).
      */
     public record OpcUa(OpcUaOptions options) implements CollectorConfig {
         public Collector create() {
@@ -356,6 +357,7 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         if (c.has("pki-dir")) {
             b.pkiDir(c.path("pki-dir"));
         }
+        b.acceptExpiredServerCertificate(c.bool("accept-expired-server-certificate", false));
         // Unique per gateway, as OPC UA wants application URIs to be; a created certificate carries it.
         b.applicationUri(OpcUaOptions.DEFAULT_APPLICATION_URI + ":" + address.tenant() + ":" + address.site() + ":"
                 + address.gateway());
@@ -395,6 +397,7 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
                     : message.startsWith("securityPolicy") ? "security-policy"
                     : message.startsWith("securityMode") ? "security-mode"
                     : message.startsWith("pkiDir") ? "pki-dir"
+                    : message.startsWith("acceptExpiredServerCertificate") ? "accept-expired-server-certificate"
                     : message.startsWith("username") ? "username"
                     : message.startsWith("password") ? "password-file" : "endpoint";
             throw c.wrap(key, e);

@@ -202,6 +202,7 @@ class GatewayConfigTest {
                   security-policy: aes256-sha256-rsapss
                   security-mode: sign
                   pki-dir: pki
+                  accept-expired-server-certificate: true
                   username: operator
                   password-file: opcua-secret
                 """);
@@ -209,6 +210,7 @@ class GatewayConfigTest {
         assertEquals(OpcUaOptions.Policy.AES256_SHA256_RSAPSS, o.securityPolicy());
         assertEquals(OpcUaOptions.Mode.SIGN, o.securityMode());
         assertEquals(dir.resolve("pki"), o.pkiDir().orElseThrow(), "relative to the configuration file");
+        assertTrue(o.acceptExpiredServerCertificate());
         assertEquals("urn:werkstrom:gateway:acme:plant-1:gw-01", o.applicationUri());
         assertEquals("operator", o.username().orElseThrow());
         assertArrayEquals("plc-pass".toCharArray(), o.password().orElseThrow());
@@ -220,6 +222,7 @@ class GatewayConfigTest {
                   username: operator
                 """), Map.of(GatewayConfig.OPCUA_PASSWORD_ENV, "from-env")).collector()).options();
         assertEquals(OpcUaOptions.Mode.SIGN_AND_ENCRYPT, secured.securityMode(), "the default with a policy");
+        assertFalse(secured.acceptExpiredServerCertificate(), "an expired server certificate is refused by default");
         assertArrayEquals("from-env".toCharArray(), secured.password().orElseThrow());
         assertEquals(Path.of("/etc/werkstrom/opcua-pki"), secured.pkiDir().orElseThrow());
 
@@ -258,6 +261,9 @@ class GatewayConfigTest {
         Files.writeString(dir.resolve("pw"), "x\n");
         assertEquals("collector.password-file", failure(HEAD + OPCUA + "  password-file: pw\n").key(), "without username");
         assertEquals("collector.username", failure(HEAD + OPCUA + "  username: ' '\n").key());
+        ConfigException acceptWithoutPki = failure(HEAD + OPCUA + "  accept-expired-server-certificate: true\n");
+        assertEquals("collector.accept-expired-server-certificate", acceptWithoutPki.key());
+        assertTrue(acceptWithoutPki.getMessage().contains("needs pkiDir"), acceptWithoutPki.getMessage());
         assertTrue(failure(HEAD + OPCUA + "  certificate: own.der\n").getMessage().startsWith("collector.certificate: unknown key"));
     }
 }

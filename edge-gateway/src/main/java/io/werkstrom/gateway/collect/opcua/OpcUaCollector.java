@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.Security;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,6 +64,7 @@ import org.eclipse.milo.opcua.stack.core.types.structured.MonitoredItemCreateReq
 import org.eclipse.milo.opcua.stack.core.types.structured.MonitoringParameters;
 import org.eclipse.milo.opcua.stack.core.types.structured.ReadValueId;
 import org.eclipse.milo.opcua.stack.core.types.structured.UserTokenPolicy;
+import org.eclipse.milo.opcua.stack.core.util.CertificateUtil;
 import org.eclipse.milo.opcua.stack.core.util.EndpointUtil;
 import org.eclipse.milo.opcua.stack.core.util.validation.ValidationCheck;
 import org.slf4j.Logger;
@@ -134,9 +137,7 @@ public final class OpcUaCollector implements Collector {
 
     public OpcUaCollector(OpcUaOptions options) {
         this.options = options;
-        if (options.securityPolicy() != OpcUaOptions.Policy.NONE) {
-            requireBouncyCastle();
-        }
+        requireBouncyCastle();
         this.retryDelayMillis = options.connectRetryDelay().toMillis();
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "opcua-" + options.endpoint());
@@ -146,9 +147,12 @@ public final class OpcUaCollector implements Collector {
     }
 
     /**
-     * Milo asks the JCA for its signatures by BouncyCastle's names ({@code SHA256withRSA/PSS} for
-     * Aes256_Sha256_RsaPss), which the JDK's providers do not know: without BouncyCastle registered,
-     * every secure channel of that policy fails while it is being opened.
+     * Milo asks the JCA for algorithms the JDK's providers lack, by BouncyCastle's names: the RSA-PSS
+     * signature of Aes256_Sha256_RsaPss ({@code SHA256withRSA/PSS}) and the OAEP-SHA256 encryption of
+     * the Aes policies ({@code RSA/ECB/OAEPWithSHA256AndMGF1Padding}), which also encrypts a password
+     * for a user token of such a policy on an endpoint without message security. Without BouncyCastle
+     * registered, each fails while the channel or session is being opened. Registered last, it changes
+     * no algorithm the JDK already provides.
      */
     private static synchronized void requireBouncyCastle() {
         if (Security.getProvider(BouncyCastleProvider.PROVIDER_NAME) == null) {
@@ -283,9 +287,10 @@ public final class OpcUaCollector implements Collector {
                 // moved into trusted/certs counts at the next retry, without waiting for a file watcher.
                 trust = new DefaultTrustListManager(options.pkiDir().get().toFile());
                 // Milo checks a trusted certificate's validity period only when asked to; an expired
-                // server certificate is refused, as OPC UA's certificate validation requires.
+                // server certificate is refused, as OPC UA's certificate validation requires, unless
+                // the operator accepts it for a PLC whose certificate cannot be renewed at once.
                 validator = new RecordingValidator(new DefaultClientCertificateValidator(trust,
-                        Set.of(ValidationCheck.VALIDITY)));
+                        options.acceptExpiredServerCertificate() ? Set.of() : Set.of(ValidationCheck.VALIDITY)));
                 config.setCertificateValidator(validator);
             }
             if (options.securityPolicy() != OpcUaOptions.Policy.NONE) {
@@ -307,6 +312,9 @@ public final class OpcUaCollector implements Collector {
             retryDelayMillis = options.connectRetryDelay().toMillis();
             log.info("{}: connected ({}/{}, {})", describe(), options.securityPolicy().configName(),
                     options.securityMode().configName(), options.username().map(u -> "user " + u).orElse("anonymous"));
+            if (options.acceptExpiredServerCertificate()) {
+                warnIfOutsideValidity(endpoint);
+            }
             subscribe();
         } catch (Exception e) {
             if (c != null && client == null) {
@@ -448,6 +456,23 @@ public final class OpcUaCollector implements Collector {
         }
         return Arrays.stream(e.getUserIdentityTokens()).map(t -> String.valueOf(t.getTokenType())).distinct()
                 .collect(Collectors.joining(", "));
+    }
+
+    /** Says so when the server's certificate, accepted as the options allow, is outside its validity period. */
+    private void warnIfOutsideValidity(EndpointDescription endpoint) {
+        if (endpoint.getServerCertificate() == null || endpoint.getServerCertificate().isNull()) {
+            return;
+        }
+        try {
+            // The server's certificate first, then its issuers.
+            CertificateUtil.decodeCertificates(endpoint.getServerCertificate().bytesOrEmpty()).get(0).checkValidity();
+        } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+            log.warn("{}: accepted the server's certificate outside its validity period ({}) because "
+                    + "accept-expired-server-certificate is set; have the server's certificate renewed", describe(),
+                    e.getMessage());
+        } catch (UaException e) {
+            log.debug("{}: the server's certificate could not be read to check its validity", describe(), e);
+        }
     }
 
     /** Why a connection attempt failed, in words an operator can act on; never the password. */

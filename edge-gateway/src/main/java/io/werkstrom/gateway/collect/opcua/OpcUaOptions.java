@@ -23,6 +23,9 @@ import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
  *   <li>{@code pkiDir} (required with a policy other than none): the trust list in Milo's
  *       {@code DefaultTrustListManager} layout and the gateway's own certificate in {@code own/}
  *       (see {@link GatewayCertificate});</li>
+ *   <li>{@code acceptExpiredServerCertificate} (default false): a trusted server certificate outside
+ *       its validity period is accepted, with a warning at each connection, for a PLC whose
+ *       certificate cannot be renewed at once; otherwise it is refused;</li>
  *   <li>{@code applicationUri} (default {@value #DEFAULT_APPLICATION_URI}; the gateway's
  *       configuration sets {@code urn:werkstrom:gateway:<tenant>:<site>:<id>}): the gateway's
  *       application URI and the URI of a certificate the collector creates; a certificate loaded
@@ -108,6 +111,7 @@ public final class OpcUaOptions {
     private final Policy securityPolicy;
     private final Mode securityMode;
     private final Path pkiDir;
+    private final boolean acceptExpiredServerCertificate;
     private final String applicationUri;
     private final String username;
     private final char[] password;
@@ -124,6 +128,7 @@ public final class OpcUaOptions {
         this.securityPolicy = b.securityPolicy;
         this.securityMode = mode;
         this.pkiDir = b.pkiDir;
+        this.acceptExpiredServerCertificate = b.acceptExpiredServerCertificate;
         this.applicationUri = b.applicationUri == null ? DEFAULT_APPLICATION_URI : b.applicationUri;
         this.username = b.username;
         this.password = b.password == null ? null : b.password.clone();
@@ -155,6 +160,11 @@ public final class OpcUaOptions {
     /** The PKI directory; empty without message security. */
     public Optional<Path> pkiDir() {
         return Optional.ofNullable(pkiDir);
+    }
+
+    /** Whether a trusted server certificate outside its validity period is accepted (with a warning). */
+    public boolean acceptExpiredServerCertificate() {
+        return acceptExpiredServerCertificate;
     }
 
     public String applicationUri() {
@@ -202,7 +212,8 @@ public final class OpcUaOptions {
     @Override
     public String toString() {
         return "OpcUaOptions[endpoint=" + endpoint + ", securityPolicy=" + securityPolicy.configName()
-                + ", securityMode=" + securityMode.configName() + ", pkiDir=" + pkiDir + ", applicationUri=" + applicationUri
+                + ", securityMode=" + securityMode.configName() + ", pkiDir=" + pkiDir
+                + (acceptExpiredServerCertificate ? ", acceptExpiredServerCertificate=true" : "") + ", applicationUri=" + applicationUri
                 + ", username=" + username + ", password=" + (password == null ? "unset" : "***") + ", variables=" + variables.size() + ", samplingInterval="
                 + samplingInterval + ", publishingInterval=" + publishingInterval + ", queueSize=" + queueSize
                 + ", deadband=" + deadband + "]";
@@ -214,6 +225,7 @@ public final class OpcUaOptions {
         private Policy securityPolicy = Policy.NONE;
         private Mode securityMode;
         private Path pkiDir;
+        private boolean acceptExpiredServerCertificate;
         private String applicationUri;
         private String username;
         private char[] password;
@@ -246,6 +258,11 @@ public final class OpcUaOptions {
 
         public Builder pkiDir(Path pkiDir) {
             this.pkiDir = pkiDir;
+            return this;
+        }
+
+        public Builder acceptExpiredServerCertificate(boolean accept) {
+            this.acceptExpiredServerCertificate = accept;
             return this;
         }
 
@@ -326,6 +343,10 @@ public final class OpcUaOptions {
             if (securityPolicy != Policy.NONE && pkiDir == null) {
                 throw new IllegalArgumentException("pkiDir must be set with securityPolicy " + securityPolicy.configName()
                         + " (the trust list and the gateway's certificate live there).");
+            }
+            if (acceptExpiredServerCertificate && pkiDir == null) {
+                throw new IllegalArgumentException("acceptExpiredServerCertificate needs pkiDir (without one no server"
+                        + " certificate is checked).");
             }
             if (applicationUri != null && (applicationUri.isBlank() || !applicationUri.contains(":"))) {
                 throw new IllegalArgumentException("applicationUri must be a URI such as urn:werkstrom:gateway:acme:plant-1:gw-01, got '"

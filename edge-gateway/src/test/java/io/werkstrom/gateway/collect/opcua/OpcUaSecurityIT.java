@@ -1,5 +1,6 @@
 package io.werkstrom.gateway.collect.opcua;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -14,6 +15,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.Security;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
@@ -134,6 +136,46 @@ class OpcUaSecurityIT {
                 collectUntil(collector, 4.25);
                 assertEquals(List.of(policy.milo().name() + "/SignAndEncrypt/operator"), server.sessions());
             }
+        }
+    }
+
+    @Test
+    void aPasswordEncryptedForTheServerCrossesAnUnsecuredEndpoint() throws Exception {
+        // The collector brings the provider of the OAEP-SHA256 encryption itself, whatever ran before.
+        Security.removeProvider("BC");
+        try (TestOpcUaServer server = TestOpcUaServer.encryptingPasswordsOnItsUnsecuredEndpoint(
+                Map.of("operator", PASSWORD), "temp")) {
+            trustServer(server);
+            try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD)
+                    .securityPolicy(OpcUaOptions.Policy.NONE).securityMode(null).build())) {
+                collector.start(Long.MIN_VALUE);
+                await(collector::isConnected, "the session; last failure: " + collector.lastConnectFailure());
+                server.set("temp", 6.5);
+                collectUntil(collector, 6.5);
+                assertEquals(List.of("None/None/operator"), server.sessions());
+            }
+        }
+    }
+
+    @Test
+    void halfACertificatePairInOwnIsReportedAndLeftAsItIs() throws Exception {
+        try (TestOpcUaServer server = server()) {
+            GatewayCertificate own = GatewayCertificate.loadOrCreate(pki, URI);
+            server.trust(own.certificate());
+            trustServer(server);
+            Files.delete(pki.resolve("own").resolve(GatewayCertificate.KEY_FILE));
+            byte[] certificate = Files.readAllBytes(own.certificateFile());
+            try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD).build())) {
+                collector.start(Long.MIN_VALUE);
+                await(() -> collector.lastConnectFailure() != null, "the failure");
+                String failure = collector.lastConnectFailure();
+                assertTrue(failure.startsWith("the gateway's certificate in " + pki.resolve("own") + " is not usable: "),
+                        failure);
+                assertFalse(collector.isConnected());
+            }
+            // The certificate the PLC may trust is not replaced, and no key appeared beside it.
+            assertArrayEquals(certificate, Files.readAllBytes(own.certificateFile()));
+            assertFalse(Files.exists(pki.resolve("own").resolve(GatewayCertificate.KEY_FILE)));
         }
     }
 
@@ -275,7 +317,7 @@ class OpcUaSecurityIT {
     }
 
     @Test
-    void aTrustedServerCertificateThatHasExpiredIsNotAcceptedAndTheReasonSaysWhoMustRenewIt() throws Exception {
+    void aTrustedServerCertificateThatHasExpiredIsRefusedUnlessTheOperatorAcceptsIt() throws Exception {
         try (TestOpcUaServer server = TestOpcUaServer.securedWithExpiredCertificate(Map.of("operator", PASSWORD), "temp")) {
             server.trust(GatewayCertificate.loadOrCreate(pki, URI).certificate());
             trustServer(server);
@@ -294,6 +336,15 @@ class OpcUaSecurityIT {
                         assertEquals(List.of(), files.filter(Files::isRegularFile).toList());
                     }
                 }
+            }
+            // The operator accepts it until the PLC's certificate is renewed.
+            try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD)
+                    .acceptExpiredServerCertificate(true).build())) {
+                collector.start(Long.MIN_VALUE);
+                await(collector::isConnected, "the session; last failure: " + collector.lastConnectFailure());
+                server.set("temp", 8.5);
+                collectUntil(collector, 8.5);
+                assertEquals(List.of("Basic256Sha256/SignAndEncrypt/operator"), server.sessions());
             }
         }
     }

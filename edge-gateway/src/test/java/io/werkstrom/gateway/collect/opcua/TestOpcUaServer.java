@@ -50,9 +50,10 @@ import io.werkstrom.testing.MosquittoBroker;
  * starts a fresh server on the same port as a rebooted PLC would.
  *
  * <p>{@link #start} offers one endpoint without message security and with anonymous access.
- * {@link #secured} adds a Basic256Sha256 SignAndEncrypt endpoint with user name login, a
+ * {@link #secured} adds SignAndEncrypt endpoints ({@link #SECURED_POLICIES}) with user name login, a
  * self-signed server certificate ({@link #certificate()}) and a server trust list on disk in which
- * a test places the client's certificate ({@link #trust}). {@link #securedWithExpiredCertificate}
+ * a test places the client's certificate ({@link #trust}). {@link #encryptingPasswordsOnItsUnsecuredEndpoint}
+ * encrypts the password of its unsecured endpoint's user name login. {@link #securedWithExpiredCertificate}
  * presents a certificate whose validity ended yesterday; {@link #refusingAnonymous} announces an
  * anonymous login on its unsecured endpoint and refuses it, as a misconfigured PLC does.
  */
@@ -69,6 +70,8 @@ final class TestOpcUaServer implements AutoCloseable {
     private final Path pki;
     private final Map<String, String> users;
     private final boolean anonymousAllowed;
+    /** The security policy of the unsecured endpoint's user name login (None: the password in clear). */
+    private final SecurityPolicy plainUserTokenPolicy;
     private final KeyPair keyPair;
     private final X509Certificate certificate;
     private final DefaultTrustListManager trust;
@@ -77,11 +80,12 @@ final class TestOpcUaServer implements AutoCloseable {
     private Namespace namespace;
 
     private TestOpcUaServer(List<String> names, Map<String, String> users, boolean anonymousAllowed,
-                            boolean certificateExpired) throws Exception {
+                            boolean certificateExpired, SecurityPolicy plainUserTokenPolicy) throws Exception {
         this.port = MosquittoBroker.freePort();
         this.names = List.copyOf(names);
         this.users = users == null ? null : Map.copyOf(users);
         this.anonymousAllowed = anonymousAllowed;
+        this.plainUserTokenPolicy = plainUserTokenPolicy;
         this.pki = Files.createTempDirectory("opcua-pki");
         this.trust = new DefaultTrustListManager(pki.toFile());
         if (users != null) {
@@ -112,22 +116,31 @@ final class TestOpcUaServer implements AutoCloseable {
     }
 
     static TestOpcUaServer start(String... names) throws Exception {
-        return new TestOpcUaServer(List.of(names), null, true, false);
+        return new TestOpcUaServer(List.of(names), null, true, false, SecurityPolicy.None);
     }
 
-    /** A server that also offers Basic256Sha256 SignAndEncrypt with user name login for {@code users} (name to password). */
+    /** A server that also offers SignAndEncrypt ({@link #SECURED_POLICIES}) with user name login for {@code users} (name to password). */
     static TestOpcUaServer secured(Map<String, String> users, String... names) throws Exception {
-        return new TestOpcUaServer(List.of(names), users, true, false);
+        return new TestOpcUaServer(List.of(names), users, true, false, SecurityPolicy.None);
     }
 
     /** As {@link #secured}, its certificate valid from a year ago until yesterday. */
     static TestOpcUaServer securedWithExpiredCertificate(Map<String, String> users, String... names) throws Exception {
-        return new TestOpcUaServer(List.of(names), users, true, true);
+        return new TestOpcUaServer(List.of(names), users, true, true, SecurityPolicy.None);
     }
 
     /** As {@link #secured}, but an anonymous session is refused although the unsecured endpoint announces one. */
     static TestOpcUaServer refusingAnonymous(Map<String, String> users, String... names) throws Exception {
-        return new TestOpcUaServer(List.of(names), users, false, false);
+        return new TestOpcUaServer(List.of(names), users, false, false, SecurityPolicy.None);
+    }
+
+    /**
+     * As {@link #secured}, but the unsecured endpoint's user name login encrypts the password with the
+     * server's certificate under Aes256_Sha256_RsaPss, as servers do that offer no secured channel.
+     */
+    static TestOpcUaServer encryptingPasswordsOnItsUnsecuredEndpoint(Map<String, String> users, String... names)
+            throws Exception {
+        return new TestOpcUaServer(List.of(names), users, true, false, SecurityPolicy.Aes256_Sha256_RsaPss);
     }
 
     /** The server's own certificate (secured servers only). */
@@ -203,10 +216,13 @@ final class TestOpcUaServer implements AutoCloseable {
                 .setBindAddress("127.0.0.1").setHostname("127.0.0.1").setBindPort(port).setPath("/plc")
                 .setSecurityPolicy(SecurityPolicy.None).setSecurityMode(MessageSecurityMode.None)
                 .addTokenPolicies(OpcUaServerConfig.USER_TOKEN_POLICY_ANONYMOUS);
-        if (users != null) {
+        if (users != null && plainUserTokenPolicy == SecurityPolicy.None) {
             // As careless PLCs do: a user name login on the unsecured endpoint, its password unencrypted.
             plain.addTokenPolicies(new UserTokenPolicy("username-in-clear", UserTokenType.UserName, null, null,
                     SecurityPolicy.None.getUri()));
+        } else if (users != null) {
+            plain.setCertificate(certificate).addTokenPolicies(new UserTokenPolicy("username-encrypted",
+                    UserTokenType.UserName, null, null, plainUserTokenPolicy.getUri()));
         }
         endpoints.add(plain.build());
         if (users != null) {
