@@ -6,20 +6,35 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What the reconnector learns of a failed attempt through a Paho client (no broker: a closed port). */
 class PahoConnectionTest {
 
-    private static String closedPortUri() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return "tcp://127.0.0.1:" + socket.getLocalPort();
-        }
+    /** A port bound but not listening: connecting is refused, and no other process can take it meanwhile. */
+    private final Socket reserved = new Socket();
+
+    @BeforeEach
+    void reservePort() throws Exception {
+        reserved.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    @AfterEach
+    void releasePort() throws Exception {
+        reserved.close();
+    }
+
+    private String closedPortUri() {
+        return "tcp://127.0.0.1:" + reserved.getLocalPort();
     }
 
     @Test
@@ -42,6 +57,26 @@ class PahoConnectionTest {
         } finally {
             PahoConnection.of(client).end(0);
             client.close(true);
+        }
+    }
+
+    @Test
+    void anEndedAttemptIsSaidToHaveHadNoAnswer() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            MqttAsyncClient client = new MqttAsyncClient("tcp://127.0.0.1:" + silent.getLocalPort(), "paho-silent-test",
+                    new MemoryPersistence());
+            try {
+                MqttConnectionOptions options = new MqttConnectionOptions();
+                options.setConnectionTimeout(30);
+                PahoConnection connection = PahoConnection.of(client, options);
+                assertTrue(connection.startAttempt());
+                assertFalse(connection.startAttempt(), "the CONNECT gets no answer: the attempt is pending");
+                connection.abandonAttempt();
+                assertEquals("no answer to the connect attempt; it was ended", connection.lastFailure());
+            } finally {
+                PahoConnection.of(client).end(0);
+                client.close(true);
+            }
         }
     }
 
