@@ -172,7 +172,8 @@ public final class Gateway implements AutoCloseable {
             long now = nowMicros();
             cursorMicros = resumeAfter == Long.MIN_VALUE ? now : Math.min(now, resumeAfter + 1);
             if (options.httpPort() > 0) {
-                monitor = MonitorServer.start(options.httpPort(), address, this::stats, this::health);
+                monitor = MonitorServer.start(options.httpHost().orElse(null), options.httpPort(), address, this::stats,
+                        this::health);
             }
             publisher.start();
             sending = true;

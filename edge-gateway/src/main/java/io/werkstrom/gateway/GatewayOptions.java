@@ -2,6 +2,7 @@ package io.werkstrom.gateway;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import io.werkstrom.gateway.publish.PublisherOptions;
@@ -32,8 +33,10 @@ import io.werkstrom.protocol.GatewayAddress;
  *       is empty;</li>
  *   <li>{@code retryDelay} (default 500 ms): the pause before the spool is sent again after a
  *       failed publish;</li>
- *   <li>{@code httpPort} (default 0 = off, else 1 to 65535): the port, on every interface, of the
- *       {@code /metrics} and {@code /health} endpoints.</li>
+ *   <li>{@code httpPort} (default 0 = off, else 1 to 65535): the port of the {@code /metrics} and
+ *       {@code /health} endpoints;</li>
+ *   <li>{@code httpHost} (default: every interface): the address they listen on, e.g. the edge
+ *       box's management interface or {@code 127.0.0.1} for a local scraper.</li>
  * </ul>
  */
 public final class GatewayOptions {
@@ -45,6 +48,7 @@ public final class GatewayOptions {
     private final Duration drainTimeout;
     private final Duration retryDelay;
     private final int httpPort;
+    private final String httpHost;
 
     private GatewayOptions(Builder b, SpoolOptions spool) {
         this.publisher = b.publisher;
@@ -54,6 +58,7 @@ public final class GatewayOptions {
         this.drainTimeout = b.drainTimeout;
         this.retryDelay = b.retryDelay;
         this.httpPort = b.httpPort;
+        this.httpHost = b.httpHost;
     }
 
     public static Builder builder() {
@@ -95,11 +100,16 @@ public final class GatewayOptions {
         return httpPort;
     }
 
+    /** The address the endpoints listen on; empty: every interface. */
+    public Optional<String> httpHost() {
+        return Optional.ofNullable(httpHost);
+    }
+
     @Override
     public String toString() {
         return "GatewayOptions[publisher=" + publisher + ", spool=" + spool + ", batchInterval=" + batchInterval
                 + ", firstSequence=" + firstSequence + ", drainTimeout=" + drainTimeout + ", retryDelay=" + retryDelay
-                + ", httpPort=" + httpPort + "]";
+                + ", httpPort=" + httpPort + (httpHost == null ? "" : ", httpHost=" + httpHost) + "]";
     }
 
     /** Collects options; {@link #build()} validates them and names the offending key. */
@@ -114,6 +124,7 @@ public final class GatewayOptions {
         private Duration drainTimeout = Duration.ofSeconds(10);
         private Duration retryDelay = Duration.ofMillis(500);
         private int httpPort;
+        private String httpHost;
 
         private Builder() {
         }
@@ -168,6 +179,12 @@ public final class GatewayOptions {
             return this;
         }
 
+        /** Null: every interface. */
+        public Builder httpHost(String httpHost) {
+            this.httpHost = httpHost;
+            return this;
+        }
+
         public GatewayOptions build() {
             if (publisher == null) {
                 throw new IllegalArgumentException("publisher must be set (broker URI and gateway address).");
@@ -194,6 +211,10 @@ public final class GatewayOptions {
             }
             if (httpPort < 0 || httpPort > 65_535) {
                 throw new IllegalArgumentException("httpPort must be 0 (off) or between 1 and 65535, got " + httpPort + ".");
+            }
+            if (httpHost != null && (httpHost.isBlank() || httpPort == 0)) {
+                throw new IllegalArgumentException(httpHost.isBlank() ? "httpHost must not be blank."
+                        : "httpHost " + httpHost + " is set without an httpPort.");
             }
             SpoolOptions spool = SpoolOptions.builder().directory(spoolDirectory).maxBytes(spoolMaxBytes)
                     .segmentBytes(spoolSegmentBytes).fsyncPolicy(fsyncPolicy).build();

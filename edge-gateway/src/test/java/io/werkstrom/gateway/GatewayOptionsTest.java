@@ -44,6 +44,7 @@ class GatewayOptionsTest {
         assertEquals(64 << 10, options.spool().segmentBytes());
         assertEquals(FsyncPolicy.ALWAYS, options.spool().fsyncPolicy());
         assertEquals(9100, options.httpPort());
+        assertTrue(options.httpHost().isEmpty(), "every interface unless asked otherwise");
     }
 
     @Test
@@ -59,6 +60,8 @@ class GatewayOptionsTest {
         assertMessageNames("retryDelay", () -> valid().retryDelay(null).build());
         assertMessageNames("httpPort", () -> valid().httpPort(70_000).build());
         assertMessageNames("httpPort", () -> valid().httpPort(-1).build());
+        assertMessageNames("httpHost", () -> valid().httpHost("127.0.0.1").build());
+        assertMessageNames("httpHost", () -> valid().httpPort(9100).httpHost(" ").build());
     }
 
     private static void assertMessageNames(String key, Executable build) {

@@ -96,7 +96,7 @@ final class Commands {
     static int gateway(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args args = Args.parse("gateway", argv,
                 Set.of("broker", "tenant", "site", "gateway", "machines", "rate", "duration", "username", "password-file",
-                        "seed", "start", "spool-dir", "spool-max-bytes", "fsync", "http-port", "config"),
+                        "seed", "start", "spool-dir", "spool-max-bytes", "fsync", "http-port", "http-host", "config"),
                 Set.of("no-faults"));
         if (args.string("config", null) != null) {
             return io.werkstrom.app.gateway.ConfiguredGateway.run(java.nio.file.Path.of(args.string("config", null)),
@@ -128,7 +128,8 @@ final class Commands {
             Path spoolDir = Path.of(args.string("spool-dir",
                     "spool/" + address.tenant() + "/" + address.site() + "/" + address.gateway()));
             GatewayOptions.Builder gateway = GatewayOptions.builder().publisher(publisher.build()).spoolDirectory(spoolDir)
-                    .httpPort((int) parseLong("http-port", args.string("http-port", "0")));
+                    .httpPort((int) parseLong("http-port", args.string("http-port", "0")))
+                    .httpHost(args.string("http-host", null));
             if (args.string("spool-max-bytes", null) != null) {
                 gateway.spoolMaxBytes(parseBytes("spool-max-bytes", args.string("spool-max-bytes", null)));
             }

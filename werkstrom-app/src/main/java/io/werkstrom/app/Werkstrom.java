@@ -36,6 +36,7 @@ public final class Werkstrom {
                   --spool-max-bytes N  e.g. 256m; when full the oldest batches are dropped (data_gap)
                   --fsync always|interval|never   (default interval)
                   --http-port P      serve /metrics and /health (default off)
+                  --http-host H      the address they listen on (default every interface)
                   --seed S, --start T  the simulator's seed and start (ISO-8601), for lossless restarts
                   --config FILE      or a gateway as its YAML file describes it (collector: simulator,
                                      nab / cmapss replay, opcua); see edge-gateway/config/

@@ -46,10 +46,11 @@ import io.werkstrom.protocol.GatewayAddress;
  * @param batchInterval {@code batch-interval} (default 250 ms)
  * @param spool         {@code spool.dir}, {@code spool.max-bytes}, {@code spool.fsync}: always, interval or never
  * @param metricsPort   {@code metrics.port}, empty when the section is absent
+ * @param metricsHost   {@code metrics.host}, the address the endpoints listen on; empty: every interface
  * @param collector     {@code collector}: where the samples come from
  */
 public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInterval, SpoolOptions spool,
-        OptionalInt metricsPort, CollectorConfig collector) {
+        OptionalInt metricsPort, Optional<String> metricsHost, CollectorConfig collector) {
 
     public static final String PASSWORD_ENV = "WERKSTROM_MQTT_PASSWORD";
     /** The OPC UA user's password when {@code collector.password-file} is not set. */
@@ -196,14 +197,20 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         s.finish();
 
         OptionalInt metricsPort = OptionalInt.empty();
+        Optional<String> metricsHost = Optional.empty();
         if (root.has("metrics")) {
             ConfigNode m = root.section("metrics");
             metricsPort = OptionalInt.of(m.integer("port", 9464, 1, 65_535));
+            metricsHost = Optional.ofNullable(m.string("host", null));
+            if (metricsHost.isPresent() && metricsHost.get().isBlank()) {
+                throw new ConfigException(m.key("host"), "must not be blank; omit it for every interface");
+            }
             m.finish();
         }
         CollectorConfig collector = collector(address, root.section("collector"), env);
         root.finish();
-        GatewayConfig config = new GatewayConfig(address, mqtt, batchInterval, spool, metricsPort, collector);
+        GatewayConfig config = new GatewayConfig(address, mqtt, batchInterval, spool, metricsPort, metricsHost,
+                collector);
         try {
             config.publisherOptions();
         } catch (IllegalArgumentException e) {

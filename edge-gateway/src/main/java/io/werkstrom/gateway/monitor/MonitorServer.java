@@ -44,17 +44,22 @@ public final class MonitorServer implements AutoCloseable {
     }
 
     /**
-     * Listens on {@code port} on every interface.
+     * Listens on {@code port} of {@code host}, or of every interface when {@code host} is null.
      *
-     * @throws IOException if the port cannot be bound
+     * @throws IOException if the address cannot be bound
      */
-    public static MonitorServer start(int port, GatewayAddress address, Supplier<GatewayStats> stats,
+    public static MonitorServer start(String host, int port, GatewayAddress address, Supplier<GatewayStats> stats,
                                       Supplier<GatewayHealth> health) throws IOException {
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(port), 16);
+            InetSocketAddress bind = host == null ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+            if (bind.isUnresolved()) {
+                throw new IOException("unknown host " + host);
+            }
+            server = HttpServer.create(bind, 16);
         } catch (IOException e) {
-            throw new IOException("httpPort " + port + " could not be bound for the metrics and health endpoints", e);
+            throw new IOException((host == null ? "" : "httpHost " + host + " ") + "httpPort " + port
+                    + " could not be bound for the metrics and health endpoints", e);
         }
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "werkstrom-gateway-" + address.gateway() + "-http");
@@ -72,12 +77,17 @@ public final class MonitorServer implements AutoCloseable {
                     h.toJson().getBytes(StandardCharsets.UTF_8));
         }));
         server.start();
-        log.info("Gateway {} serves /metrics and /health on port {}", address, server.getAddress().getPort());
+        log.info("Gateway {} serves /metrics and /health on {}", address, server.getAddress());
         return new MonitorServer(server, executor);
     }
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /** The address and port it listens on. */
+    public InetSocketAddress address() {
+        return server.getAddress();
     }
 
     @Override

@@ -106,6 +106,10 @@ class GatewayConfigTest {
         assertEquals(64L << 20, config.spool().maxBytes());
         assertEquals(SpoolOptions.FsyncPolicy.ALWAYS, config.spool().fsyncPolicy());
         assertEquals(9100, config.metricsPort().getAsInt());
+        assertTrue(config.metricsHost().isEmpty(), "every interface");
+        GatewayConfig bound = load(HEAD + OPCUA.replace("collector:", "metrics: {port: 9100, host: 127.0.0.1}\ncollector:"));
+        assertEquals("127.0.0.1", bound.metricsHost().orElseThrow());
+        assertEquals("metrics.host", failure(HEAD + OPCUA.replace("collector:", "metrics: {host: ' '}\ncollector:")).key());
         PublisherOptions publisher = config.publisherOptions();
         assertEquals("gw-01", publisher.username().orElseThrow());
         assertArrayEquals("s3cret".toCharArray(), publisher.password().orElseThrow());

@@ -49,6 +49,7 @@ public final class ConfiguredGateway {
                     .spoolSegmentBytes(config.spool().segmentBytes())
                     .fsyncPolicy(config.spool().fsyncPolicy())
                     .httpPort(config.metricsPort().orElse(0))
+                    .httpHost(config.metricsHost().orElse(null))
                     .build();
         } catch (ConfigException e) {
             throw new UsageException("gateway: " + file + ": " + e.getMessage());
