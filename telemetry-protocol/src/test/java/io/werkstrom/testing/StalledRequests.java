@@ -4,12 +4,16 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP clients on loopback that connect, send the first byte of a request and then nothing, as a
- * slow or hostile client would, to show that a server's endpoints still answer. Closing ends them.
+ * slow or hostile client would, each holding one of the server's threads until the server drops it
+ * ({@link #awaitDropped}). Closing ends them.
  */
 public final class StalledRequests implements AutoCloseable {
 
@@ -34,6 +38,33 @@ public final class StalledRequests implements AutoCloseable {
             throw e;
         }
         return stalled;
+    }
+
+    /**
+     * Waits until the server has dropped every stalled request (a read ends or the connection is
+     * reset), at most {@code timeout} in all.
+     *
+     * @throws IOException naming how many are still held when the time is up
+     */
+    public void awaitDropped(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int held = 0;
+        for (Socket socket : sockets) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            try {
+                socket.setSoTimeout((int) Math.max(1, left));
+                while (socket.getInputStream().read() >= 0) {
+                    // An answer (e.g. 408) before the close is as good as the close.
+                }
+            } catch (SocketTimeoutException stillHeld) {
+                held++;
+            } catch (IOException reset) {
+                // Dropped by a reset.
+            }
+        }
+        if (held > 0) {
+            throw new IOException(held + " of " + sockets.size() + " stalled requests still held after " + timeout);
+        }
     }
 
     @Override

@@ -99,6 +99,13 @@ final class Commands {
                         "seed", "start", "spool-dir", "spool-max-bytes", "fsync", "http-port", "http-host", "config"),
                 Set.of("no-faults"));
         if (args.string("config", null) != null) {
+            // The file describes the whole gateway: an option beside it would be silently ignored.
+            List<String> beside = args.given().stream().filter(k -> !k.equals("config") && !k.equals("duration"))
+                    .map(k -> "--" + k).toList();
+            if (!beside.isEmpty()) {
+                throw new UsageException("gateway: " + String.join(", ", beside) + " cannot go with --config (only"
+                        + " --duration can); set it in the configuration file (e.g. metrics.host for --http-host)");
+            }
             return io.werkstrom.app.gateway.ConfiguredGateway.run(java.nio.file.Path.of(args.string("config", null)),
                     args.duration("duration", null), out, err);
         }
@@ -156,7 +163,8 @@ final class Commands {
             gateway.start();
             err.println("gateway " + address + " publishing to " + args.required("broker") + ", spooling in "
                     + options.spool().directory()
-                    + (options.httpPort() > 0 ? ", /metrics and /health on port " + options.httpPort() : "")
+                    + (options.httpPort() > 0 ? ", /metrics and /health on " + options.httpHost().map(h -> h + ":")
+                            .orElse("port ") + options.httpPort() : "")
                     + (duration == null ? ", until stopped (Ctrl-C)" : ", for " + duration.toSeconds() + "s"));
             if (duration == null) {
                 stop.await();

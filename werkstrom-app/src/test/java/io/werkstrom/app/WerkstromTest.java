@@ -69,6 +69,10 @@ class WerkstromTest {
         assertTrue(errors().contains("spoolMaxBytes must be at least twice spoolSegmentBytes"), errors());
         assertEquals(2, run(concat(gateway, "--http-port", "70000")));
         assertTrue(errors().contains("httpPort must be 0 (off) or between 1 and 65535"), errors());
+        assertEquals(2, run(concat(gateway, "--http-host", "127.0.0.1")));
+        assertTrue(errors().contains("httpHost 127.0.0.1 is set without an httpPort"), errors());
+        assertEquals(2, run("gateway", "--config", "gw.yaml", "--http-host", "127.0.0.1", "--duration", "1s"));
+        assertTrue(errors().contains("gateway: --http-host cannot go with --config (only --duration can)"), errors());
         assertEquals(2, run(concat(gateway, "--start", "yesterday")));
         assertTrue(errors().contains("start must be an ISO-8601 instant"), errors());
         assertEquals(2, run("chaos", "edge", "--duration", "20s"));

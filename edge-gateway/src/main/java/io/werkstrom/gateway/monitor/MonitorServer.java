@@ -21,7 +21,7 @@ import io.werkstrom.protocol.http.RequestTimeLimits;
 
 /**
  * The gateway's operations endpoints over plain HTTP (the JDK's server, two daemon threads; a
- * request that does not arrive within 10 s is dropped, {@link RequestTimeLimits}):
+ * request that has not fully arrived within 10 s is dropped, {@link RequestTimeLimits}):
  * {@code GET /metrics} in the Prometheus text format ({@link PrometheusText}) and
  * {@code GET /health}, 200 with a JSON body when the gateway is healthy and 503 otherwise.
  * Owned by the gateway that starts it; {@link #close()} stops it.

@@ -125,14 +125,15 @@ public final class PahoConnection implements Reconnector.Client {
         if (connected.getAsBoolean()) {
             return;
         }
-        if (outcome != null) {
-            // Paho completes an attempt ended this way neither way: say what became of it.
-            outcome.lastFailure = "no answer to the connect attempt; it was ended";
-        }
         try {
             forcedDisconnect.run(0, FORCED_DISCONNECT_TIMEOUT_MS, false);
         } catch (MqttException nothingPending) {
-            // Disconnected with no attempt pending: nothing to end.
+            // Disconnected with no attempt pending: nothing to end, and the last outcome stands.
+            return;
+        }
+        if (outcome != null) {
+            // Paho completes an attempt ended this way neither way: say what became of it.
+            outcome.lastFailure = "no answer to the connect attempt; it was ended";
         }
     }
 

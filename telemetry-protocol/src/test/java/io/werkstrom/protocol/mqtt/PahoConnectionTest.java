@@ -73,6 +73,12 @@ class PahoConnectionTest {
                 assertFalse(connection.startAttempt(), "the CONNECT gets no answer: the attempt is pending");
                 connection.abandonAttempt();
                 assertEquals("no answer to the connect attempt; it was ended", connection.lastFailure());
+                Thread.sleep(500);
+                assertEquals("no answer to the connect attempt; it was ended", connection.lastFailure(),
+                        "Paho reports nothing later that would replace it");
+                connection.abandonAttempt();
+                assertEquals("no answer to the connect attempt; it was ended", connection.lastFailure(),
+                        "nothing pending: nothing ended, nothing changed");
             } finally {
                 PahoConnection.of(client).end(0);
                 client.close(true);

@@ -1,6 +1,8 @@
 package io.werkstrom.app.cli;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +64,11 @@ public final class Args {
 
     public boolean flag(String key) {
         return values.containsKey(key);
+    }
+
+    /** The keys given, in the order given. */
+    public Set<String> given() {
+        return Collections.unmodifiableSet(new LinkedHashSet<>(values.keySet()));
     }
 
     public String string(String key, String fallback) {

@@ -24,9 +24,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.Appender;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.Logger;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
 import org.eclipse.milo.opcua.stack.core.util.CertificateUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -88,6 +96,20 @@ class OpcUaSecurityIT {
                 .samplingInterval(Duration.ofMillis(20)).publishingInterval(Duration.ofMillis(50))
                 .requestTimeout(Duration.ofSeconds(3)).connectRetryDelay(Duration.ofMillis(100))
                 .variables(List.of(new MonitoredVariable(TestOpcUaServer.nodeId("temp"), "press-1", "temperature")));
+    }
+
+    /** An appender that keeps the messages of warnings. */
+    private static Appender warningsInto(List<String> warnings) {
+        Appender appender = new AbstractAppender("warnings", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                if (event.getLevel() == Level.WARN) {
+                    warnings.add(event.getMessage().getFormattedMessage());
+                }
+            }
+        };
+        appender.start();
+        return appender;
     }
 
     /** The client trusts the server, as an operator who copied the PLC's certificate into trusted/certs. */
@@ -337,7 +359,11 @@ class OpcUaSecurityIT {
                     }
                 }
             }
-            // The operator accepts it until the PLC's certificate is renewed.
+            // The operator accepts it until the PLC's certificate is renewed, and is reminded at each connection.
+            List<String> warnings = new CopyOnWriteArrayList<>();
+            Logger log = (Logger) LogManager.getLogger(OpcUaCollector.class);
+            Appender capture = warningsInto(warnings);
+            log.addAppender(capture);
             try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD)
                     .acceptExpiredServerCertificate(true).build())) {
                 collector.start(Long.MIN_VALUE);
@@ -345,6 +371,10 @@ class OpcUaSecurityIT {
                 server.set("temp", 8.5);
                 collectUntil(collector, 8.5);
                 assertEquals(List.of("Basic256Sha256/SignAndEncrypt/operator"), server.sessions());
+                assertTrue(warnings.stream().anyMatch(w -> w.contains("accepted the server's certificate outside its"
+                        + " validity period") && w.contains("have the server's certificate renewed")), warnings.toString());
+            } finally {
+                log.removeAppender(capture);
             }
         }
     }

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * (the tenant's token from {@link TenantTokens}) and body {@code {"user":"alice"}}. Answers JSON:
  * 200 acknowledged (or already), 400 bad request, 401 missing or wrong token, 404 no such alert of
  * this tenant, 405 wrong method, 409 resolved, 413 body too large, 503 database unavailable. A bad
- * request never affects the server, and one that does not arrive within 10 s is dropped
- * ({@link RequestTimeLimits}). {@code GET /health}, without a token, answers the service's
+ * request never affects the server, and one that has not fully arrived within 10 s is dropped
+ * ({@link RequestTimeLimits}; an answer that takes over 30 s, the database's work included, is
+ * cut off). {@code GET /health}, without a token, answers the service's
  * {@link ServiceHealth}. Without tenant tokens the server answers health only: an acknowledgement
  * gets 404 saying that HTTP acknowledgements are off. Owns its JDK HttpServer and threads; close it.
  */
