@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * matching subscription of the same tenant) commit together, so a notification exists exactly
  * when its transition does. Opens and resolves are idempotent (see {@link AlertTransition}).
  *
- * <p>Owns one JDBC connection; not thread-safe; close it.
+ * <p>Owns one JDBC connection at a time, connecting again when a failure closed it; not
+ * thread-safe; close it.
  */
 public final class AlertStore implements AutoCloseable {
 
@@ -44,18 +45,27 @@ public final class AlertStore implements AutoCloseable {
     public static final String STATE_ACKNOWLEDGED = "acknowledged";
     public static final String STATE_RESOLVED = "resolved";
 
-    private final Connection connection;
+    private final StoreOptions options;
+    private final String purpose;
+    /** Replaced, at the start of a call, after a failure closed it (the database restarted, the network broke). */
+    private Connection connection;
 
-    private AlertStore(Connection connection) {
+    private AlertStore(StoreOptions options, String purpose, Connection connection) {
+        this.options = options;
+        this.purpose = purpose;
         this.connection = connection;
     }
 
     /** Connects to the database of {@code options}. */
     public static AlertStore open(StoreOptions options, String purpose) throws StoreException {
+        return new AlertStore(options, purpose, connect(options, purpose));
+    }
+
+    private static Connection connect(StoreOptions options, String purpose) throws StoreException {
         Connection connection = Connections.open(options, purpose);
         try {
             connection.setAutoCommit(false);
-            return new AlertStore(connection);
+            return connection;
         } catch (SQLException e) {
             try {
                 connection.close();
@@ -63,6 +73,25 @@ public final class AlertStore implements AutoCloseable {
                 e.addSuppressed(closing);
             }
             throw new StoreException("could not prepare the connection to " + options.jdbcUrl() + " (" + purpose + ")", e);
+        }
+    }
+
+    /**
+     * Connects again when a failure closed the connection, so that a long-lived user (the alert
+     * service) recovers from a database restart with its next call. Called first by every public
+     * method, never inside a transaction: the statements of one call all run on one connection.
+     */
+    private void reconnectIfLost() throws StoreException {
+        boolean lost;
+        try {
+            lost = connection.isClosed();
+        } catch (SQLException e) {
+            lost = true;
+        }
+        if (lost) {
+            // While the database is down this fails, and the caller reports it, as any other failure.
+            connection = connect(options, purpose);
+            LOG.info("alert store ({}): connected again after the database connection was lost", purpose);
         }
     }
 
@@ -78,6 +107,7 @@ public final class AlertStore implements AutoCloseable {
      * database accepted but this version cannot use is logged with its reason and left out.
      */
     public RuleBook loadRules() throws StoreException {
+        reconnectIfLost();
         String sql = "SELECT DISTINCT ON (tenant, rule_id) tenant, rule_id, version, kind, enabled, severity, gateway,"
                 + " machine, sensor, direction, trigger_level, clear_level, hold_s, clear_hold_s, silence_s"
                 + " FROM alert_rules ORDER BY tenant, rule_id, version DESC";
@@ -114,6 +144,7 @@ public final class AlertStore implements AutoCloseable {
      * null when the transition was already applied (a replay) or had nothing to resolve.
      */
     public UUID apply(AlertTransition transition) throws StoreException {
+        reconnectIfLost();
         try {
             UUID id = transition.type() == AlertTransition.Type.OPENED ? insertOpen(transition) : resolve(transition);
             connection.commit();
@@ -203,6 +234,7 @@ public final class AlertStore implements AutoCloseable {
      * NOT_FOUND, exactly like one that does not exist.
      */
     public AckOutcome acknowledge(String tenant, UUID id, String user, String via) throws StoreException {
+        reconnectIfLost();
         try {
             String state;
             try (PreparedStatement select = connection.prepareStatement(
@@ -248,6 +280,7 @@ public final class AlertStore implements AutoCloseable {
 
     /** The alert's current state as JSON (the payload of its retained MQTT message), or null if there is none. */
     public String currentState(UUID id) throws StoreException {
+        reconnectIfLost();
         try {
             String json;
             try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM alerts WHERE id = ?")) {
@@ -274,6 +307,7 @@ public final class AlertStore implements AutoCloseable {
      * until the lease ends, so two notifiers never send the same one at the same time.
      */
     public List<Delivery> claimDue(int limit, Duration lease) throws StoreException {
+        reconnectIfLost();
         String sql = "UPDATE alert_deliveries d SET next_attempt_at = now() + make_interval(secs => ?)"
                 + " WHERE d.id IN (SELECT id FROM alert_deliveries WHERE state = 'pending' AND next_attempt_at <= now()"
                 + " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)"
@@ -299,18 +333,21 @@ public final class AlertStore implements AutoCloseable {
     }
 
     public void delivered(Delivery delivery) throws StoreException {
+        reconnectIfLost();
         update("UPDATE alert_deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = now(),"
                 + " last_error = NULL WHERE id = ?", delivery, null, null);
     }
 
     /** A failed attempt, retried at {@code retryAt}. */
     public void retryLater(Delivery delivery, String error, Instant retryAt) throws StoreException {
+        reconnectIfLost();
         update("UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
                 delivery, error, retryAt);
     }
 
     /** The last attempt failed (or the delivery can never succeed): dead, with a dead-letter row. */
     public void dead(Delivery delivery, String reason) throws StoreException {
+        reconnectIfLost();
         try {
             try (PreparedStatement update = connection.prepareStatement("UPDATE alert_deliveries SET state = 'dead',"
                     + " attempts = attempts + 1, last_error = ? WHERE id = ?")) {

@@ -287,6 +287,27 @@ class AlertAckIT {
     }
 
     @Test
+    void afterADatabaseRestartTheServiceConnectsAgainAndTakesAcknowledgements() throws Exception {
+        UUID alert = open("acme", "hot");
+        postgres.stop();
+        HttpResponse<String> meanwhile = post("acme", alert.toString(), ACME_TOKEN, "{\"user\":\"dora\"}");
+        assertError(meanwhile, 503, "the alert store is unavailable; try again");
+        awaitHealth(503);
+        postgres.restart();
+
+        // Each call connects again if the last one lost its connection: the service needs no restart.
+        HttpResponse<String> acknowledged = post("acme", alert.toString(), ACME_TOKEN, "{\"user\":\"dora\"}");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (acknowledged.statusCode() == 503 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            acknowledged = post("acme", alert.toString(), ACME_TOKEN, "{\"user\":\"dora\"}");
+        }
+        assertEquals(200, acknowledged.statusCode(), acknowledged.body());
+        assertEquals("acknowledged dora", row("SELECT state || ' ' || acknowledged_by FROM alerts WHERE id = ?", alert));
+        awaitHealth(200); // the notifier's rounds reach the outbox again
+    }
+
+    @Test
     void overTlsTheServiceTrustsItsCaFileAndPresentsItsClientCertificate() throws Exception {
         service.close();
         try (TestPki pki = TestPki.create();
