@@ -12,11 +12,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A TCP front for a broker in tests, as a load balancer or proxy stands in front of one in
- * production. It forwards every connection to the broker's port, or, while {@link #silent(boolean)
- * silent}, accepts connections and never answers them: the peer's CONNECT is read and dropped, the
- * connection stays open, as with a load balancer whose broker is down or a broker stuck at start.
- * Connections taken while silent stay that way until {@link #close()}.
+ * A TCP front for a server in tests (a broker, a database), as a load balancer or proxy stands in
+ * front of one in production. It forwards every connection to the server's port, or, while
+ * {@link #silent(boolean) silent}, accepts connections and never answers them: the peer's CONNECT is
+ * read and dropped, the connection stays open, as with a load balancer whose broker is down or a
+ * broker stuck at start. Connections taken while silent stay that way until {@link #close()}. While
+ * {@link #frozen(boolean) frozen}, forwarded connections carry nothing either way, without a reset,
+ * as when a network path stops delivering.
  *
  * <p>Thread-safe. Owns its listening socket, the connections and their daemon threads; {@link #close()}
  * releases them all.
@@ -30,6 +32,7 @@ public final class TcpFront implements AutoCloseable {
     private final AtomicInteger held = new AtomicInteger();
     private final AtomicLong unansweredBytes = new AtomicLong();
     private volatile boolean silent;
+    private volatile boolean frozen;
 
     private TcpFront(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -59,12 +62,17 @@ public final class TcpFront implements AutoCloseable {
         this.silent = silent;
     }
 
+    /** Whether forwarded connections drop what they carry, both ways, from now on (none is reset). */
+    public void frozen(boolean frozen) {
+        this.frozen = frozen;
+    }
+
     /** Connections accepted and held unanswered so far. */
     public int held() {
         return held.get();
     }
 
-    /** Bytes received on held connections and never answered (a client's CONNECT, for one). */
+    /** Bytes received on held connections and never answered (a client's CONNECT, for one), or dropped while frozen. */
     public long unansweredBytes() {
         return unansweredBytes.get();
     }
@@ -104,8 +112,8 @@ public final class TcpFront implements AutoCloseable {
                 sockets.add(broker);
                 forwarded.add(client);
                 forwarded.add(broker);
-                daemon("tcp-front-up", () -> pipe(client, broker));
-                daemon("tcp-front-down", () -> pipe(broker, client));
+                daemon("tcp-front-up", () -> pipe(client, broker, unansweredBytes));
+                daemon("tcp-front-down", () -> pipe(broker, client, unansweredBytes));
             } catch (IOException brokerDown) {
                 closeQuietly(client);
             }
@@ -124,9 +132,17 @@ public final class TcpFront implements AutoCloseable {
         }
     }
 
-    private static void pipe(Socket from, Socket to) {
+    private void pipe(Socket from, Socket to, AtomicLong dropped) {
         try {
-            from.getInputStream().transferTo(to.getOutputStream());
+            InputStream in = from.getInputStream();
+            byte[] buffer = new byte[8_192];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                if (frozen) {
+                    dropped.addAndGet(n);
+                } else {
+                    to.getOutputStream().write(buffer, 0, n);
+                }
+            }
         } catch (IOException closed) {
             // one side went away: the other goes too
         } finally {

@@ -39,6 +39,12 @@ public final class AlertStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AlertStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * How long a statement may wait for the database's answer. A network path that stops delivering
+     * (no reset) would otherwise hold the caller for good: the alert service's notifier would look
+     * healthy while delivering nothing. Below the HTTP endpoint's 30 s, so an acknowledgement gets 503.
+     */
+    static final int NETWORK_TIMEOUT_MS = 20_000;
 
     /** Values of {@code alerts.state}. */
     public static final String STATE_OPEN = "open";
@@ -65,6 +71,7 @@ public final class AlertStore implements AutoCloseable {
         Connection connection = Connections.open(options, purpose);
         try {
             connection.setAutoCommit(false);
+            connection.setNetworkTimeout(Runnable::run, NETWORK_TIMEOUT_MS);
             return connection;
         } catch (SQLException e) {
             try {
@@ -89,6 +96,11 @@ public final class AlertStore implements AutoCloseable {
             lost = true;
         }
         if (lost) {
+            try {
+                connection.close();
+            } catch (SQLException alreadyGone) {
+                // It is being replaced because it broke.
+            }
             // While the database is down this fails, and the caller reports it, as any other failure.
             connection = connect(options, purpose);
             LOG.info("alert store ({}): connected again after the database connection was lost", purpose);

@@ -308,6 +308,32 @@ class AlertAckIT {
     }
 
     @Test
+    void aDatabaseThatStopsAnsweringTurnsHealthDownAndTheServiceRecoversWhenItAnswersAgain() throws Exception {
+        UUID alert = open("acme", "hot");
+        service.close();
+        try (TcpFront front = TcpFront.forwardingTo(postgres.port())) {
+            StoreOptions viaFront = new StoreOptions(store.jdbcUrl().replace("//localhost:" + postgres.port() + "/",
+                    "//127.0.0.1:" + front.port() + "/"), store.user(), store.password());
+            assertTrue(viaFront.jdbcUrl().contains(":" + front.port() + "/"), viaFront.jdbcUrl());
+            service = startService(broker.uri(), null, null, tokens, viaFront);
+            awaitHealth(200);
+
+            front.frozen(true); // no reset: statements wait for an answer that never comes
+            long frozenAt = System.nanoTime();
+            HttpResponse<String> meanwhile = post("acme", alert.toString(), ACME_TOKEN, "{\"user\":\"erin\"}");
+            assertError(meanwhile, 503, "the alert store is unavailable; try again");
+            assertTrue(System.nanoTime() - frozenAt < TimeUnit.SECONDS.toNanos(30),
+                    "answered before the HTTP server's own 30 s limit");
+            awaitHealth(503, Duration.ofSeconds(40)); // the notifier's round gives up too
+
+            front.frozen(false);
+            awaitHealth(200, Duration.ofSeconds(10));
+            HttpResponse<String> acknowledged = post("acme", alert.toString(), ACME_TOKEN, "{\"user\":\"erin\"}");
+            assertEquals(200, acknowledged.statusCode(), acknowledged.body());
+        }
+    }
+
+    @Test
     void overTlsTheServiceTrustsItsCaFileAndPresentsItsClientCertificate() throws Exception {
         service.close();
         try (TestPki pki = TestPki.create();
@@ -396,9 +422,14 @@ class AlertAckIT {
     }
 
     private AlertService startService(String mqttUri, PemTls tls, TestPki https, Path tokensFile) throws Exception {
+        return startService(mqttUri, tls, https, tokensFile, store);
+    }
+
+    private AlertService startService(String mqttUri, PemTls tls, TestPki https, Path tokensFile, StoreOptions storeOptions)
+            throws Exception {
         NotifierOptions notifier = new NotifierOptions(3, Duration.ofMillis(100), Duration.ofSeconds(1),
                 Duration.ofMillis(50), 50, Duration.ofSeconds(30), Duration.ofSeconds(5));
-        return AlertService.start(new AlertService.Options(store, mqttUri, null, null, tls, "alerts-" + name,
+        return AlertService.start(new AlertService.Options(storeOptions, mqttUri, null, null, tls, "alerts-" + name,
                 "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokensFile,
                 https == null ? null : Pem.read("--http-cert-file", https.server().certificate()),
                 https == null ? null : Pem.read("--http-key-file", https.server().privateKey()), null, notifier,
@@ -463,7 +494,7 @@ class AlertAckIT {
     }
 
     private HttpResponse<String> post(String tenant, String id, String token, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri(tenant, id))
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(tenant, id)).timeout(Duration.ofSeconds(45))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
@@ -482,7 +513,11 @@ class AlertAckIT {
 
     /** Asks until the health check answers {@code status} (the notifier's rounds run every 50 ms). */
     private HttpResponse<String> awaitHealth(int status) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        return awaitHealth(status, Duration.ofSeconds(10));
+    }
+
+    private HttpResponse<String> awaitHealth(int status, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
         HttpResponse<String> answer = health();
         while (answer.statusCode() != status && System.nanoTime() < deadline) {
             Thread.sleep(20);
