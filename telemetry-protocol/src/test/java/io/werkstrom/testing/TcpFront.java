@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #silent(boolean) silent}, accepts connections and never answers them: the peer's CONNECT is
  * read and dropped, the connection stays open, as with a load balancer whose broker is down or a
  * broker stuck at start. Connections taken while silent stay that way until {@link #close()}. While
- * {@link #frozen(boolean) frozen}, forwarded connections carry nothing either way, without a reset,
- * as when a network path stops delivering.
+ * {@link #frozen(boolean) frozen}, forwarded connections drop what they carry either way, without a
+ * reset, as a network path that loses everything does (what is sent meanwhile never arrives).
  *
  * <p>Thread-safe. Owns its listening socket, the connections and their daemon threads; {@link #close()}
  * releases them all.

@@ -87,6 +87,11 @@ public final class AlertService implements AutoCloseable {
     }
 
     private static final int CONNECTION_TIMEOUT_S = 10;
+    /**
+     * How long the database may take over a statement of the service's: with the client's 5 s more,
+     * below the HTTP endpoint's 30 s, so an acknowledgement the database cannot take gets 503.
+     */
+    private static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(15);
     /** How long closing waits for publishes in flight (alert states) before it disconnects. */
     private static final long DISCONNECT_QUIESCE_MS = 5_000;
 
@@ -140,8 +145,10 @@ public final class AlertService implements AutoCloseable {
             if (options.smtp() != null) {
                 channels.put("email", new EmailChannel(new SmtpClient(options.smtp(), "werkstrom-alerts")));
             }
-            notifier = new Notifier(AlertStore.open(options.store(), "alert notifier"), channels, options.notifier());
-            acknowledgements = new Acknowledgements(AlertStore.open(options.store(), "alert acknowledgements"));
+            notifier = new Notifier(AlertStore.open(options.store(), "alert notifier", STATEMENT_TIMEOUT), channels,
+                    options.notifier());
+            acknowledgements = new Acknowledgements(AlertStore.open(options.store(), "alert acknowledgements",
+                    STATEMENT_TIMEOUT));
             mqttAcks = MqttAckListener.start(mqtt, options.sharedGroup(), acknowledgements);
             Notifier deliveries = notifier;
             MqttAckListener commands = mqttAcks;

@@ -11,7 +11,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -39,12 +41,8 @@ public final class AlertStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AlertStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /**
-     * How long a statement may wait for the database's answer. A network path that stops delivering
-     * (no reset) would otherwise hold the caller for good: the alert service's notifier would look
-     * healthy while delivering nothing. Below the HTTP endpoint's 30 s, so an acknowledgement gets 503.
-     */
-    static final int NETWORK_TIMEOUT_MS = 20_000;
+    /** A connection idle for longer is checked before use: a database restart meanwhile ended it. */
+    private static final long IDLE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Values of {@code alerts.state}. */
     public static final String STATE_OPEN = "open";
@@ -53,25 +51,47 @@ public final class AlertStore implements AutoCloseable {
 
     private final StoreOptions options;
     private final String purpose;
-    /** Replaced, at the start of a call, after a failure closed it (the database restarted, the network broke). */
+    private final Properties bounds;
+    /** Replaced, at the start of a call, when it was lost (the database restarted, the network broke). */
     private Connection connection;
+    private long lastUsedNanos = System.nanoTime();
+    private boolean closed;
 
-    private AlertStore(StoreOptions options, String purpose, Connection connection) {
+    private AlertStore(StoreOptions options, String purpose, Properties bounds, Connection connection) {
         this.options = options;
         this.purpose = purpose;
+        this.bounds = bounds;
         this.connection = connection;
     }
 
-    /** Connects to the database of {@code options}. */
+    /** Connects to the database of {@code options}; a statement waits for the database as long as it takes. */
     public static AlertStore open(StoreOptions options, String purpose) throws StoreException {
-        return new AlertStore(options, purpose, connect(options, purpose));
+        return new AlertStore(options, purpose, new Properties(), connect(options, purpose, new Properties()));
     }
 
-    private static Connection connect(StoreOptions options, String purpose) throws StoreException {
-        Connection connection = Connections.open(options, purpose);
+    /**
+     * As {@link #open(StoreOptions, String)}, for a long-lived service that must answer (the alert
+     * service): the database cancels a statement, or a wait for a lock, after {@code statementTimeout};
+     * the client gives up waiting for an answer 5 s later (a network path that stopped delivering, no
+     * reset, would otherwise hold the caller for good, and the notifier would look healthy while
+     * delivering nothing); and the server drops a session whose client vanished (TCP keepalives) or
+     * that sits idle inside a transaction, so that it holds no lock for long.
+     */
+    public static AlertStore open(StoreOptions options, String purpose, Duration statementTimeout)
+            throws StoreException {
+        long millis = statementTimeout.toMillis();
+        Properties bounds = new Properties();
+        bounds.setProperty("socketTimeout", Long.toString(TimeUnit.MILLISECONDS.toSeconds(millis) + 5));
+        bounds.setProperty("options", "-c statement_timeout=" + millis + " -c lock_timeout=" + millis
+                + " -c idle_in_transaction_session_timeout=60000 -c tcp_keepalives_idle=30"
+                + " -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3");
+        return new AlertStore(options, purpose, bounds, connect(options, purpose, bounds));
+    }
+
+    private static Connection connect(StoreOptions options, String purpose, Properties bounds) throws StoreException {
+        Connection connection = Connections.open(options, purpose, bounds);
         try {
             connection.setAutoCommit(false);
-            connection.setNetworkTimeout(Runnable::run, NETWORK_TIMEOUT_MS);
             return connection;
         } catch (SQLException e) {
             try {
@@ -84,14 +104,21 @@ public final class AlertStore implements AutoCloseable {
     }
 
     /**
-     * Connects again when a failure closed the connection, so that a long-lived user (the alert
-     * service) recovers from a database restart with its next call. Called first by every public
-     * method, never inside a transaction: the statements of one call all run on one connection.
+     * Connects again when the connection was lost, so that a long-lived user (the alert service)
+     * recovers from a database restart with its next call: a failure closed it, or it sat idle and no
+     * longer answers (a restart ends idle sessions unnoticed). Called first by every public method,
+     * never inside a transaction: the statements of one call all run on one connection.
      */
     private void reconnectIfLost() throws StoreException {
+        if (closed) {
+            throw new StoreException("the alert store (" + purpose + ") is closed");
+        }
+        long now = System.nanoTime();
+        boolean idle = now - lastUsedNanos > IDLE_CHECK_NANOS;
+        lastUsedNanos = now;
         boolean lost;
         try {
-            lost = connection.isClosed();
+            lost = connection.isClosed() || (idle && !connection.isValid(2));
         } catch (SQLException e) {
             lost = true;
         }
@@ -102,7 +129,7 @@ public final class AlertStore implements AutoCloseable {
                 // It is being replaced because it broke.
             }
             // While the database is down this fails, and the caller reports it, as any other failure.
-            connection = connect(options, purpose);
+            connection = connect(options, purpose, bounds);
             LOG.info("alert store ({}): connected again after the database connection was lost", purpose);
         }
     }
@@ -509,6 +536,7 @@ public final class AlertStore implements AutoCloseable {
 
     @Override
     public void close() throws StoreException {
+        closed = true;
         try {
             connection.close();
         } catch (SQLException e) {

@@ -12,7 +12,13 @@ public final class Connections {
     }
 
     public static Connection open(StoreOptions options, String purpose) throws StoreException {
+        return open(options, purpose, new Properties());
+    }
+
+    /** With driver properties of the caller's besides (PgJDBC's {@code socketTimeout}, {@code options}). */
+    public static Connection open(StoreOptions options, String purpose, Properties extra) throws StoreException {
         Properties properties = new Properties();
+        properties.putAll(extra);
         properties.setProperty("user", options.user());
         properties.setProperty("password", options.password());
         long seconds = Math.max(1, options.connectTimeout().toSeconds());

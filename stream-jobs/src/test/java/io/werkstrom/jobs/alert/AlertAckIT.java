@@ -35,6 +35,7 @@ import io.werkstrom.jobs.alert.ack.MqttAckListener;
 import io.werkstrom.jobs.alert.notify.NotifierOptions;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
@@ -305,6 +306,40 @@ class AlertAckIT {
         assertEquals(200, acknowledged.statusCode(), acknowledged.body());
         assertEquals("acknowledged dora", row("SELECT state || ' ' || acknowledged_by FROM alerts WHERE id = ?", alert));
         awaitHealth(200); // the notifier's rounds reach the outbox again
+
+        // A restart while the service is idle: its connections look open, and the first call must still work.
+        UUID second = open("acme", "cold");
+        postgres.stop();
+        postgres.restart();
+        Thread.sleep(1_500);
+        HttpResponse<String> first = post("acme", second.toString(), ACME_TOKEN, "{\"user\":\"dora\"}");
+        assertEquals(200, first.statusCode(), first.body());
+    }
+
+    @Test
+    void aStatementTheDatabaseCannotTakeIsCancelledThereAndAnswered503() throws Exception {
+        UUID alert = open("acme", "hot");
+        try (Connection blocker = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             Statement lock = blocker.createStatement()) {
+            blocker.setAutoCommit(false);
+            lock.execute("LOCK TABLE alerts IN ACCESS EXCLUSIVE MODE");
+            HttpResponse<String> blocked = post("acme", alert.toString(), ACME_TOKEN, "{\"user\":\"fay\"}");
+            assertError(blocked, 503, "the alert store is unavailable; try again");
+            // The database itself gave up on the statement (lock_timeout): no backend of the service waits on.
+            assertEquals(0, count("SELECT count(*) FROM pg_stat_activity WHERE application_name ="
+                    + " 'werkstrom alert acknowledgements' AND wait_event_type = 'Lock'"));
+            blocker.rollback();
+        }
+        HttpResponse<String> acknowledged = post("acme", alert.toString(), ACME_TOKEN, "{\"user\":\"fay\"}");
+        assertEquals(200, acknowledged.statusCode(), acknowledged.body());
+    }
+
+    @Test
+    void aClosedStoreRefusesCallsInsteadOfConnectingAgain() throws Exception {
+        AlertStore closed = AlertStore.open(store, "closing test");
+        closed.close();
+        StoreException refused = assertThrows(StoreException.class, () -> closed.currentState(UUID.randomUUID()));
+        assertEquals("the alert store (closing test) is closed", refused.getMessage());
     }
 
     @Test
@@ -327,7 +362,8 @@ class AlertAckIT {
             awaitHealth(503, Duration.ofSeconds(40)); // the notifier's round gives up too
 
             front.frozen(false);
-            awaitHealth(200, Duration.ofSeconds(10));
+            // A connect attempt made while frozen may still be waiting out its own timeout.
+            awaitHealth(200, Duration.ofSeconds(30));
             HttpResponse<String> acknowledged = post("acme", alert.toString(), ACME_TOKEN, "{\"user\":\"erin\"}");
             assertEquals(200, acknowledged.statusCode(), acknowledged.body());
         }
@@ -525,6 +561,15 @@ class AlertAckIT {
         }
         assertEquals(status, answer.statusCode(), answer.body());
         return answer;
+    }
+
+    private long count(String sql) throws Exception {
+        try (Connection connection = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery(sql)) {
+            result.next();
+            return result.getLong(1);
+        }
     }
 
     private void execute(String sql) throws Exception {
