@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * matching subscription of the same tenant) commit together, so a notification exists exactly
  * when its transition does. Opens and resolves are idempotent (see {@link AlertTransition}).
  *
- * <p>Owns one JDBC connection at a time, connecting again when a failure closed it; not
- * thread-safe; close it.
+ * <p>Owns one JDBC connection at a time, connecting again at the next call when it was lost (see
+ * {@code reconnectIfLost}); not thread-safe; close it, after which calls are refused.
  */
 public final class AlertStore implements AutoCloseable {
 
