@@ -118,6 +118,14 @@ class OpcUaSecurityIT {
         Files.write(certs.resolve("plc.der"), server.certificate().getEncoded());
     }
 
+    /** The server trusts the gateway's certificate (created if need be), and the gateway the server's; returns the gateway's. */
+    private GatewayCertificate trustBothWays(TestOpcUaServer server) throws Exception {
+        GatewayCertificate own = GatewayCertificate.loadOrCreate(pki, URI);
+        server.trust(own.certificate());
+        trustServer(server);
+        return own;
+    }
+
     private static TestOpcUaServer server() throws Exception {
         return TestOpcUaServer.secured(Map.of("operator", PASSWORD), "temp");
     }
@@ -125,9 +133,7 @@ class OpcUaSecurityIT {
     @Test
     void aSignedAndEncryptedSessionWithAUserDeliversValues() throws Exception {
         try (TestOpcUaServer server = server()) {
-            GatewayCertificate own = GatewayCertificate.loadOrCreate(pki, URI);
-            server.trust(own.certificate());
-            trustServer(server);
+            GatewayCertificate own = trustBothWays(server);
             try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD).build())) {
                 collector.start(Long.MIN_VALUE);
                 await(collector::isConnected, "the secured session; last failure: " + collector.lastConnectFailure());
@@ -149,8 +155,7 @@ class OpcUaSecurityIT {
     @EnumSource(value = OpcUaOptions.Policy.class, names = {"AES128_SHA256_RSAOAEP", "AES256_SHA256_RSAPSS"})
     void theAesPoliciesGiveASignedAndEncryptedSessionToo(OpcUaOptions.Policy policy) throws Exception {
         try (TestOpcUaServer server = server()) {
-            server.trust(GatewayCertificate.loadOrCreate(pki, URI).certificate());
-            trustServer(server);
+            trustBothWays(server);
             try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD).securityPolicy(policy).build())) {
                 collector.start(Long.MIN_VALUE);
                 await(collector::isConnected, "the secured session; last failure: " + collector.lastConnectFailure());
@@ -182,9 +187,7 @@ class OpcUaSecurityIT {
     @Test
     void halfACertificatePairInOwnIsReportedAndLeftAsItIs() throws Exception {
         try (TestOpcUaServer server = server()) {
-            GatewayCertificate own = GatewayCertificate.loadOrCreate(pki, URI);
-            server.trust(own.certificate());
-            trustServer(server);
+            GatewayCertificate own = trustBothWays(server);
             Files.delete(pki.resolve("own").resolve(GatewayCertificate.KEY_FILE));
             byte[] certificate = Files.readAllBytes(own.certificateFile());
             try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD).build())) {
@@ -204,8 +207,7 @@ class OpcUaSecurityIT {
     @Test
     void aWrongPasswordIsReportedWithTheUserAndNeverThePassword() throws Exception {
         try (TestOpcUaServer server = server()) {
-            server.trust(GatewayCertificate.loadOrCreate(pki, URI).certificate());
-            trustServer(server);
+            trustBothWays(server);
             try (OpcUaCollector collector = new OpcUaCollector(options(server, "wrong-guess").build())) {
                 collector.start(Long.MIN_VALUE);
                 await(() -> collector.lastConnectFailure() != null, "the refusal");
@@ -341,8 +343,7 @@ class OpcUaSecurityIT {
     @Test
     void aTrustedServerCertificateThatHasExpiredIsRefusedUnlessTheOperatorAcceptsIt() throws Exception {
         try (TestOpcUaServer server = TestOpcUaServer.securedWithExpiredCertificate(Map.of("operator", PASSWORD), "temp")) {
-            server.trust(GatewayCertificate.loadOrCreate(pki, URI).certificate());
-            trustServer(server);
+            trustBothWays(server);
             try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD).build())) {
                 collector.start(Long.MIN_VALUE);
                 await(() -> collector.lastConnectFailure() != null, "the rejection");
