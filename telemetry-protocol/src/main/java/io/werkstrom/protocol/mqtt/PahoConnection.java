@@ -37,6 +37,9 @@ public final class PahoConnection implements Reconnector.Client {
     /** The outcome of the attempts made with the client's options: why the last one failed, or null. */
     private static final class Outcome implements MqttActionListener {
         volatile String lastFailure;
+        /** The attempt started last, and the one ended for want of an answer. */
+        volatile IMqttToken current;
+        volatile IMqttToken ended;
 
         @Override
         public void onSuccess(IMqttToken token) {
@@ -45,7 +48,15 @@ public final class PahoConnection implements Reconnector.Client {
 
         @Override
         public void onFailure(IMqttToken token, Throwable failure) {
-            lastFailure = describe(failure);
+            // An attempt ended here may still report the closed socket later; why it ended stands.
+            if (token != ended) {
+                lastFailure = describe(failure);
+            }
+        }
+
+        void abandoned() {
+            ended = current;
+            lastFailure = "no answer to the connect attempt; it was ended";
         }
     }
 
@@ -73,7 +84,7 @@ public final class PahoConnection implements Reconnector.Client {
         Objects.requireNonNull(client, "client must not be null.");
         Objects.requireNonNull(options, "options must not be null.");
         Outcome outcome = new Outcome();
-        return new PahoConnection(client::isConnected, () -> client.connect(options, null, outcome),
+        return new PahoConnection(client::isConnected, () -> outcome.current = client.connect(options, null, outcome),
                 client::disconnectForcibly, outcome);
     }
 
@@ -132,8 +143,7 @@ public final class PahoConnection implements Reconnector.Client {
             return;
         }
         if (outcome != null) {
-            // Paho completes an attempt ended this way neither way: say what became of it.
-            outcome.lastFailure = "no answer to the connect attempt; it was ended";
+            outcome.abandoned();
         }
     }
 
