@@ -149,12 +149,14 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
             client = new MqttAsyncClient(options.serverUri(), clientId, new MemoryPersistence());
             client.setManualAcks(true);
             client.setCallback(new Callback());
-            client.connect(connectionOptions(), null, new MqttActionListener() {
+            // One set of options for the first connect and every reconnect, as Paho's reconnect() used.
+            MqttConnectionOptions connection = connectionOptions();
+            client.connect(connection, null, new MqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
                     LOG.info("MQTT reader {} connected to {} (session present: {})", clientId, options.serverUri(),
                             token.getSessionPresent());
-                    keepConnected();
+                    keepConnected(connection);
                 }
 
                 @Override
@@ -183,8 +185,8 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     }
 
     /** Reconnects after a lost connection; see {@link Reconnector} for why not Paho's own reconnect. */
-    private void keepConnected() {
-        Reconnector started = Reconnector.start("MQTT reader " + clientId, PahoConnection.of(client, connectionOptions()),
+    private void keepConnected(MqttConnectionOptions connection) {
+        Reconnector started = Reconnector.start("MQTT reader " + clientId, PahoConnection.of(client, connection),
                 MIN_RECONNECT_DELAY, MAX_RECONNECT_DELAY, options.connectionTimeout().multipliedBy(2), LOG::warn);
         reconnector = started;
         if (closed) {
