@@ -187,6 +187,10 @@ class RulesCommandIT {
         usage("--hold must be a duration like 500ms, 60s, 2m, 1h or 7d, got 'soon'", set, "--kind", "anomaly",
                 "--hold", "soon");
         usage("--silence must be positive, got '0s'", set, "--kind", "sensor_silent", "--silence", "0s");
+        usage("--hold does not apply to anomaly rules (an anomaly is an event: its alert opens at once", set,
+                "--kind", "anomaly", "--hold", "30s");
+        usage("--hold does not apply to data_gap rules (a data gap is an event", set, "--kind", "data_gap",
+                "--hold", "1s");
         usage("--clear-hold must be a duration like", set, "--kind", "anomaly", "--clear-hold", "-5s");
         usage("--trigger must be a finite number, got 'NaN'", set, "--kind", "scrap", "--trigger", "NaN");
         usage("--clear needs --trigger", set, "--kind", "anomaly", "--clear", "3");

@@ -40,6 +40,8 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
     private transient Counter forgottenMachines;
     private transient RuleBook rules;
     private transient long reloadAt;
+    /** When this instance started watching: silence before it is the cloud's, not the gateways'. */
+    private transient long watchingSince;
 
     public AlertEvaluationFunction(StoreOptions store, AlertOptions options) {
         this.store = store;
@@ -57,7 +59,8 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
         forgottenMachines = getRuntimeContext().getMetricGroup().counter("sensorSilenceForgottenMachines");
         // The first load must succeed: a job that cannot read its rules should not pretend to alert.
         rules = load();
-        reloadAt = System.currentTimeMillis() + options.ruleReload().toMillis();
+        watchingSince = System.currentTimeMillis();
+        reloadAt = watchingSince + options.ruleReload().toMillis();
     }
 
     @Override
@@ -68,6 +71,7 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
         if (alerts == null) {
             alerts = new GatewayAlerts();
         }
+        alerts.watchingSince(watchingSince);
         List<AlertRule> tenantRules = rules.rulesOf(input.tenant());
         List<AlertTransition> transitions;
         if (input.batch() != null) {
@@ -125,6 +129,7 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
         if (alerts == null) {
             return;
         }
+        alerts.watchingSince(watchingSince);
         String key = ctx.getCurrentKey();
         String tenant = key.substring(0, key.indexOf('/'));
         String gateway = key.substring(key.indexOf('/') + 1);

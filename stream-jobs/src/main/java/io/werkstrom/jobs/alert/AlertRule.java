@@ -70,6 +70,15 @@ public record AlertRule(String tenant, String ruleId, int version, RuleKind kind
         }
     }
 
+    /**
+     * Whether this rule (a version of it) watches the same condition as {@code other}: the same kind,
+     * sensor and direction. A version that changes only levels, holds, scope or severity keeps the
+     * alerts already open; one that watches something else does not inherit them.
+     */
+    public boolean watchesSameAs(AlertRule other) {
+        return other != null && kind == other.kind && Objects.equals(sensor, other.sensor) && above == other.above;
+    }
+
     /** Whether the rule applies to data of {@code gateway} and {@code machine} (null: a gateway-level signal). */
     public boolean appliesTo(String gateway, String machine) {
         return (this.gateway == null || this.gateway.equals(gateway))

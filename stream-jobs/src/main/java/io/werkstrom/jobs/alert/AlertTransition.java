@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param at      when it happened (sample time for level rules, wall clock otherwise)
  * @param value   the value that fired it (score, probability, sample value) or NaN
  * @param message a human-readable line
- * @param actor   who made the change: {@code rule-engine}, or {@code rule-engine (rule removed)}
+ * @param actor   who made the change: {@code rule-engine}, or {@code rule-engine (rule changed)} (its rule was
+ *                removed, disabled or now watches something else)
  */
 public record AlertTransition(Type type, AlertRule rule, String site, String gateway, String machine, String sensor,
                               Instant at, double value, String message, String actor) {

@@ -40,6 +40,8 @@ public final class GatewayAlerts implements Serializable {
     private long lastActivityMillis = Long.MIN_VALUE;
     private boolean saidOffline;
     private final HashMap<String, ConditionTracker> trackers = new HashMap<>();
+    /** Set by the owner at every use ({@link #watchingSince}); transient, so the stored form is unchanged. */
+    private transient long watchingSinceMillis;
 
     /** Telemetry arrived: the gateway is alive; threshold rules see every good or uncertain sample. */
     public List<AlertTransition> onBatch(ReceivedBatch received, List<AlertRule> rules, long nowMillis) {
@@ -93,9 +95,8 @@ public final class GatewayAlerts implements Serializable {
                     || (!Double.isNaN(rule.triggerLevel()) && anomaly.score() < rule.triggerLevel())) {
                 continue;
             }
-            ConditionTracker tracker = tracker(rule, anomaly.machine());
             // An anomaly is an event, not a level: it opens at once; the clear hold is the quiet period.
-            if (tracker.observe(rule, true, nowMillis, 0, anomaly.score()) == ConditionTracker.Change.OPEN) {
+            if (observe(rule, anomaly.machine(), true, nowMillis, 0, anomaly.score()) == ConditionTracker.Change.OPEN) {
                 out.add(transition(AlertTransition.Type.OPENED, rule, gateway, anomaly.machine(), anomaly.sensor(),
                         nowMillis, anomaly.score(), String.format(Locale.ROOT,
                                 "anomaly on %s/%s: %s score %.3g above its threshold %.3g", anomaly.machine(),
@@ -119,8 +120,7 @@ public final class GatewayAlerts implements Serializable {
             case DATA_GAP -> {
                 for (AlertRule rule : rules) {
                     if (rule.kind() == RuleKind.DATA_GAP && rule.appliesTo(gateway, null)
-                            && tracker(rule, null).observe(rule, true, nowMillis, 0, Double.NaN)
-                            == ConditionTracker.Change.OPEN) {
+                            && observe(rule, null, true, nowMillis, 0, Double.NaN) == ConditionTracker.Change.OPEN) {
                         out.add(transition(AlertTransition.Type.OPENED, rule, gateway, null, null, nowMillis,
                                 Double.NaN, "gateway " + gateway + " lost data: " + signal.detail()));
                     }
@@ -149,12 +149,8 @@ public final class GatewayAlerts implements Serializable {
             AlertRule last = tracker.rule();
             AlertRule current = inForce.get(last.ruleId());
             String machine = ConditionTracker.machineOf(entry.getKey());
-            if (current == null || current.kind() != last.kind() || !current.appliesTo(gateway, machine)) {
-                if (tracker.abandon() == ConditionTracker.Change.RESOLVE) {
-                    out.add(transition(AlertTransition.Type.RESOLVED, last, gateway, machine, sensorOf(last), nowMillis,
-                            Double.NaN, "rule " + last.ruleId() + " was removed or changed", AlertTransition.ENGINE
-                                    + " (rule changed)"));
-                }
+            if (current == null || !current.watchesSameAs(last) || !current.appliesTo(gateway, machine)) {
+                resolveAbandoned(tracker, gateway, machine, nowMillis, out);
                 entries.remove();
                 continue;
             }
@@ -165,9 +161,22 @@ public final class GatewayAlerts implements Serializable {
                         Double.NaN, "no " + (current.kind() == RuleKind.ANOMALY ? "anomaly" : "data gap") + " for "
                                 + current.clearHoldMillis() / 1000.0 + " s"));
             }
+            if (tracker.phase() == ConditionTracker.Phase.IDLE) {
+                entries.remove();
+            }
         }
         evaluateOffline(rules, gateway, nowMillis, out);
         return out;
+    }
+
+    /**
+     * Silence opens a {@code gateway_offline} alert only once it lasted since {@code millis} too: the
+     * owner calls this, after reading the state, with the time it started watching (a job restored
+     * from a checkpoint after an outage of its own), so that a gateway is not called offline for the
+     * time the cloud was not listening. An alert already open stays open. Not part of the state.
+     */
+    public void watchingSince(long millis) {
+        watchingSinceMillis = millis;
     }
 
     /** Whether any condition is under way, so the owner keeps ticking this gateway. */
@@ -178,6 +187,11 @@ public final class GatewayAlerts implements Serializable {
     /** The gateway's site, once any input named it. */
     public String site() {
         return site;
+    }
+
+    /** Conditions under way (pending, open or resolving), for tests: idle ones are not kept. */
+    int trackedConditions() {
+        return trackers.size();
     }
 
     /** Open alerts of this gateway, for tests and metrics. */
@@ -195,9 +209,11 @@ public final class GatewayAlerts implements Serializable {
                 continue;
             }
             long silent = nowMillis - lastActivityMillis;
-            boolean active = saidOffline || silent > rule.silenceMillis();
-            ConditionTracker tracker = tracker(rule, null);
-            ConditionTracker.Change change = tracker.observe(rule, active, nowMillis, rule.holdMillis(), Double.NaN);
+            ConditionTracker tracker = trackers.get(ConditionTracker.key(rule.ruleId(), null));
+            boolean open = tracker != null && tracker.alertOpen();
+            long unheard = open ? silent : nowMillis - Math.max(lastActivityMillis, watchingSinceMillis);
+            boolean active = saidOffline || unheard > rule.silenceMillis();
+            ConditionTracker.Change change = observe(rule, null, active, nowMillis, rule.holdMillis(), Double.NaN);
             if (change == ConditionTracker.Change.OPEN) {
                 out.add(transition(AlertTransition.Type.OPENED, rule, gateway, null, null, nowMillis, Double.NaN,
                         saidOffline ? "gateway " + gateway + " is offline (status or last will)"
@@ -211,10 +227,19 @@ public final class GatewayAlerts implements Serializable {
 
     private void observeLevel(AlertRule rule, String gateway, String machine, double value, long timeMillis,
                               List<AlertTransition> out) {
-        ConditionTracker tracker = tracker(rule, machine);
-        boolean active = rule.levelActive(tracker.levelActive(), value);
-        tracker.levelActive(active);
-        ConditionTracker.Change change = tracker.observe(rule, active, timeMillis, rule.holdMillis(), value);
+        String key = ConditionTracker.key(rule.ruleId(), machine);
+        ConditionTracker tracker = trackers.get(key);
+        if (tracker != null && !rule.watchesSameAs(tracker.rule())) {
+            // A new version that watches another sensor or direction does not inherit the old one's alert.
+            abandon(key, tracker, gateway, timeMillis, out);
+            tracker = null;
+        }
+        boolean active = rule.levelActive(tracker != null && tracker.levelActive(), value);
+        ConditionTracker.Change change = observe(rule, machine, active, timeMillis, rule.holdMillis(), value);
+        ConditionTracker kept = trackers.get(key);
+        if (kept != null) {
+            kept.levelActive(active);
+        }
         String what = rule.kind() == RuleKind.SCRAP ? "scrap probability of " + machine
                 : rule.sensor() + " of " + machine;
         if (change == ConditionTracker.Change.OPEN) {
@@ -224,6 +249,23 @@ public final class GatewayAlerts implements Serializable {
         } else if (change == ConditionTracker.Change.RESOLVE) {
             out.add(transition(AlertTransition.Type.RESOLVED, rule, gateway, machine, sensorOf(rule), timeMillis, value,
                     String.format(Locale.ROOT, "%s is back at %.4g (clear level %.4g)", what, value, rule.clearLevel())));
+        }
+    }
+
+    private void abandon(String key, ConditionTracker tracker, String gateway, long nowMillis,
+                         List<AlertTransition> out) {
+        resolveAbandoned(tracker, gateway, ConditionTracker.machineOf(key), nowMillis, out);
+        trackers.remove(key);
+    }
+
+    /** Ends a condition whose rule was removed, disabled or now watches something else. */
+    private void resolveAbandoned(ConditionTracker tracker, String gateway, String machine, long nowMillis,
+                                  List<AlertTransition> out) {
+        AlertRule last = tracker.rule();
+        if (tracker.abandon() == ConditionTracker.Change.RESOLVE) {
+            out.add(transition(AlertTransition.Type.RESOLVED, last, gateway, machine, sensorOf(last), nowMillis,
+                    Double.NaN, "rule " + last.ruleId() + " was removed or changed", AlertTransition.ENGINE
+                            + " (rule changed)"));
         }
     }
 
@@ -238,8 +280,27 @@ public final class GatewayAlerts implements Serializable {
                 Instant.ofEpochMilli(atMillis), value, message, actor);
     }
 
-    private ConditionTracker tracker(AlertRule rule, String machine) {
-        return trackers.computeIfAbsent(ConditionTracker.key(rule.ruleId(), machine), k -> new ConditionTracker());
+    /**
+     * Feeds one observation to the tracker of {@code rule} for {@code machine}. An idle tracker holds
+     * nothing a fresh one would not, so none is kept: the map holds only conditions under way, and a
+     * gateway sending ever new machine names within limits grows no state.
+     */
+    private ConditionTracker.Change observe(AlertRule rule, String machine, boolean active, long now, long holdMillis,
+                                            double value) {
+        String key = ConditionTracker.key(rule.ruleId(), machine);
+        ConditionTracker tracker = trackers.get(key);
+        if (tracker == null) {
+            if (!active) {
+                return ConditionTracker.Change.NONE;
+            }
+            tracker = new ConditionTracker();
+            trackers.put(key, tracker);
+        }
+        ConditionTracker.Change change = tracker.observe(rule, active, now, holdMillis, value);
+        if (tracker.phase() == ConditionTracker.Phase.IDLE) {
+            trackers.remove(key);
+        }
+        return change;
     }
 
     private static String sensorOf(AlertRule rule) {

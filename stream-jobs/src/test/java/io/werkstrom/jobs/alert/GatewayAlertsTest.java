@@ -155,4 +155,84 @@ class GatewayAlertsTest {
         assertTrue(resolved.stream().allMatch(t -> t.actor().contains("rule changed")));
         assertEquals(0, alerts.openAlerts());
     }
+
+    @Test
+    void onlyConditionsUnderWayAreKeptSoNewMachineNamesGrowNoState() {
+        AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 70, 1_000, 1_000);
+        GatewayAlerts alerts = new GatewayAlerts();
+        for (int m = 0; m < 1_000; m++) {
+            alerts.onBatch(batch("press-" + m, "temp", T0, 20), List.of(rule), T0);
+        }
+        assertEquals(0, alerts.trackedConditions(), "values within limits leave nothing behind");
+
+        alerts.onBatch(batch("press-7", "temp", T0, 90), List.of(rule), T0);
+        assertEquals(1, alerts.trackedConditions(), "pending its hold");
+        assertEquals(List.of(), alerts.onBatch(batch("press-7", "temp", T0 + 500, 20), List.of(rule), T0));
+        assertEquals(0, alerts.trackedConditions(), "gone before its hold: idle again");
+
+        List<AlertTransition> opened = alerts.onBatch(batch("press-7", "temp", T0 + 10_000, 90, 90), List.of(rule), T0);
+        assertEquals(List.of(AlertTransition.Type.OPENED), opened.stream().map(AlertTransition::type).toList());
+        // Between clear and trigger level it stays open (the hysteresis is kept while the condition lives).
+        assertEquals(List.of(), alerts.onBatch(batch("press-7", "temp", T0 + 20_000, 75, 75), List.of(rule), T0));
+        List<AlertTransition> resolved = alerts.onBatch(batch("press-7", "temp", T0 + 30_000, 60, 60), List.of(rule), T0);
+        assertEquals(List.of(AlertTransition.Type.RESOLVED), resolved.stream().map(AlertTransition::type).toList());
+        assertEquals(0, alerts.trackedConditions());
+
+        AlertRule anomalies = Rules.anomaly("acme", "odd", 60_000);
+        alerts.onAnomaly(new DetectedAnomaly(GATEWAY, new Anomaly(T0 * 1000, "press-1", "temp", 99, 12, 6, "robust-z")),
+                List.of(anomalies), T0);
+        assertEquals(1, alerts.trackedConditions());
+        assertEquals(List.of(), alerts.onTick(List.of(anomalies), "gw-1", T0 + 1_000), "its quiet period begins");
+        assertEquals(1, alerts.trackedConditions());
+        assertEquals(1, alerts.onTick(List.of(anomalies), "gw-1", T0 + 61_000).size());
+        assertEquals(0, alerts.trackedConditions(), "resolved after its quiet period");
+    }
+
+    @Test
+    void aNewVersionWatchingAnotherSensorResolvesTheOldVersionsAlert() {
+        AlertRule temp = Rules.threshold("acme", "hot", "temp", 80, 80, 0, 0);
+        AlertRule pressure = new AlertRule("acme", "hot", 2, RuleKind.THRESHOLD, "warning", null, null, "pressure",
+                true, 80, 80, 0, 0, 0);
+        AlertRule hotter = new AlertRule("acme", "hot", 2, RuleKind.THRESHOLD, "critical", null, null, "temp",
+                true, 90, 90, 0, 0, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        assertEquals(1, alerts.onBatch(batch("press-1", "temp", T0, 99), List.of(temp), T0).size());
+
+        // New levels only: the open alert is kept and judged by them.
+        assertEquals(List.of(), alerts.onBatch(batch("press-1", "temp", T0 + 1_000, 95), List.of(hotter), T0));
+        assertEquals(1, alerts.openAlerts());
+
+        // Another sensor: the pressure rule must not take over (and resolve) the temperature alert by a pressure value.
+        List<AlertTransition> changed = alerts.onBatch(batch("press-1", "pressure", T0 + 2_000, 5), List.of(pressure), T0);
+        assertEquals(1, changed.size(), changed.toString());
+        assertEquals(AlertTransition.Type.RESOLVED, changed.get(0).type());
+        assertEquals("rule-engine (rule changed)", changed.get(0).actor());
+        assertEquals("temp", changed.get(0).sensor());
+        assertEquals(0, alerts.openAlerts());
+        List<AlertTransition> opened = alerts.onBatch(batch("press-1", "pressure", T0 + 3_000, 99), List.of(pressure),
+                T0);
+        assertEquals(List.of(AlertTransition.Type.OPENED), opened.stream().map(AlertTransition::type).toList());
+        assertEquals("pressure", opened.get(0).sensor());
+    }
+
+    @Test
+    void afterTheJobsOwnOutageSilenceCountsFromWhenItWatchesAgain() {
+        AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        alerts.onBatch(batch("press-1", "temp", T0, 1), List.of(rule), T0);
+
+        // Restored 10 minutes later: the gateway is not called silent for the time nobody listened.
+        long restored = T0 + 600_000;
+        alerts.watchingSince(restored);
+        assertEquals(List.of(), alerts.onTick(List.of(rule), "gw-1", restored + 1_000));
+        assertEquals(List.of(), alerts.onTick(List.of(rule), "gw-1", restored + 60_000));
+        List<AlertTransition> silent = alerts.onTick(List.of(rule), "gw-1", restored + 60_001);
+        assertEquals(List.of(AlertTransition.Type.OPENED), silent.stream().map(AlertTransition::type).toList());
+        assertTrue(silent.get(0).message().contains("sent nothing for 660 s"), silent.get(0).message());
+
+        // An alert that was open before the outage stays open after it.
+        alerts.watchingSince(restored + 900_000);
+        assertEquals(List.of(), alerts.onTick(List.of(rule), "gw-1", restored + 900_001));
+        assertEquals(1, alerts.openAlerts());
+    }
 }

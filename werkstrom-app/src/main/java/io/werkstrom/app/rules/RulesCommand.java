@@ -158,6 +158,11 @@ public final class RulesCommand {
                     + " hysteresis)");
         }
         long hold = duration(command, args, "hold", true);
+        if (hold > 0 && (kind == RuleKind.ANOMALY || kind == RuleKind.DATA_GAP)) {
+            throw new UsageException(command + ": --hold does not apply to " + kind.sqlName() + " rules ("
+                    + (kind == RuleKind.ANOMALY ? "an anomaly" : "a data gap") + " is an event: its alert opens at once;"
+                    + " --clear-hold is how long none must follow before it resolves)");
+        }
         long clearHold = duration(command, args, "clear-hold", true);
         long silence = duration(command, args, "silence", false);
         try {
