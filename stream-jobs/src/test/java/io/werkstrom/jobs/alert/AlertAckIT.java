@@ -189,6 +189,31 @@ class AlertAckIT {
     }
 
     @Test
+    void theAnswerGoesToAResponseTopicOnlyUnderTheTenantsOwnAlerts() throws Exception {
+        UUID alert = open("acme", "hot");
+        String id = alert.toString();
+        try (MqttProbe commands = new MqttProbe(broker.uri(), "commands-" + name, "werkstrom/v1/globex/+/+/commands/#");
+             MqttProbe globex = new MqttProbe(broker.uri(), "globex-" + name, "werkstrom/v1/globex/alerts/x");
+             MqttProbe acme = new MqttProbe(broker.uri(), "acme-" + name, "werkstrom/v1/acme/alerts/replies/#")) {
+            // The service's identity may write to every tenant's topics; acme's user must not borrow it.
+            publish(MqttAckListener.ackTopic("acme", "not-a-uuid"), "{\"user\":\"mallory\"}",
+                    "werkstrom/v1/globex/plant-1/gw-1/commands/config");
+            String message = results.next(30);
+            assertNotNull(message, "the answer, on .../ack/result instead");
+            assertTrue(message.startsWith("werkstrom/v1/acme/alerts/not-a-uuid/ack/result "), message);
+            publish(MqttAckListener.ackTopic("acme", id), "{\"user\":\"alice\"}", "werkstrom/v1/globex/alerts/x");
+            assertTrue(answer(alert).path("ok").asBoolean());
+
+            publish(MqttAckListener.ackTopic("acme", id), "{\"user\":\"alice\"}", "werkstrom/v1/acme/alerts/replies/ui-7");
+            String own = acme.next(30);
+            assertNotNull(own, "an answer on acme's own response topic");
+            assertTrue(own.startsWith("werkstrom/v1/acme/alerts/replies/ui-7 {"), own);
+            assertNull(commands.next(1), "nothing reached globex's gateway");
+            assertNull(globex.next(1), "nothing reached globex's alerts");
+        }
+    }
+
+    @Test
     void aResolveOfAnotherKindUnderTheSameRuleIdLeavesTheAlertOpen() throws Exception {
         UUID alert = open("acme", "reused");
         AlertRule silent = new AlertRule("acme", "reused", 2, RuleKind.SENSOR_SILENT, "warning", null, null, null,
@@ -503,9 +528,15 @@ class AlertAckIT {
     }
 
     private void publish(String topic, String payload) throws Exception {
+        publish(topic, payload, null);
+    }
+
+    private void publish(String topic, String payload, String responseTopic) throws Exception {
         MqttMessage message = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8));
         message.setQos(1);
-        message.setProperties(new MqttProperties());
+        MqttProperties properties = new MqttProperties();
+        properties.setResponseTopic(responseTopic);
+        message.setProperties(properties);
         results.client().publish(topic, message);
     }
 

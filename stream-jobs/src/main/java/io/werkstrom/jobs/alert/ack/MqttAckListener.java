@@ -115,8 +115,7 @@ public final class MqttAckListener implements AutoCloseable {
 
     private void handle(String topic, MqttMessage message) {
         String[] parts = topic.split("/", -1);
-        String replyTopic = message.getProperties() != null && message.getProperties().getResponseTopic() != null
-                ? message.getProperties().getResponseTopic() : topic + "/result";
+        String replyTopic = replyTopic(topic, parts, message);
         Acknowledgements.Answer answer;
         if (parts.length != 6 || !GatewayAddress.SEGMENT.matcher(parts[2]).matches()) {
             answer = Acknowledgements.error(400, "topic must be werkstrom/v1/{tenant}/alerts/{alert-id}/ack");
@@ -142,6 +141,29 @@ public final class MqttAckListener implements AutoCloseable {
         } catch (MqttException | IllegalArgumentException e) {
             LOG.warn("could not answer the acknowledgement on {} at {}", topic, replyTopic, e);
         }
+    }
+
+    /**
+     * Where the answer goes: the request's response topic when it lies under the requesting tenant's
+     * own {@code werkstrom/v1/{tenant}/alerts/}, else {@code <topic>/result}. The service publishes with
+     * the cloud's identity, which may write to every tenant's topics, so a response topic elsewhere
+     * (another tenant's alerts or a gateway's commands) would let a tenant's user make it publish there.
+     */
+    static String replyTopic(String topic, String[] parts, MqttMessage message) {
+        String fallback = topic + "/result";
+        String requested = message.getProperties() == null ? null : message.getProperties().getResponseTopic();
+        if (requested == null) {
+            return fallback;
+        }
+        String allowed = parts.length == 6 && GatewayAddress.SEGMENT.matcher(parts[2]).matches()
+                ? "werkstrom/v1/" + parts[2] + "/alerts/" : null;
+        if (allowed != null && requested.startsWith(allowed) && requested.length() > allowed.length()
+                && requested.indexOf('+') < 0 && requested.indexOf('#') < 0) {
+            return requested;
+        }
+        LOG.info("acknowledgement on {} names the response topic '{}', outside {}; answering on {}", topic,
+                requested, allowed == null ? "the tenant's alerts topics" : allowed + "#", fallback);
+        return fallback;
     }
 
     private MqttCallback callback() {
