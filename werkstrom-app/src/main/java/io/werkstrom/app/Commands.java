@@ -9,13 +9,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.analytics.eval.anomaly.AnomalyEvaluation;
 import io.werkstrom.analytics.eval.quality.QualityEvaluation;
 import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.demo.Demo;
 import io.werkstrom.app.demo.DemoOptions;
@@ -148,18 +148,10 @@ final class Commands {
             throw new UsageException("gateway: " + e.getMessage());
         }
         Duration duration = args.duration("duration", null);
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch reported = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                // The JVM exits when the hooks end: give the main thread the time to drain and report.
-                reported.await(options.drainTimeout().toMillis() + 15_000, java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "gateway-shutdown"));
-        try (Gateway gateway = new Gateway(options, new SimulatorCollector(simulated))) {
+        // The drain, then the report, before the JVM exits on Ctrl-C.
+        Duration grace = options.drainTimeout().plusSeconds(15);
+        try (StopSignal stop = StopSignal.install("gateway", grace);
+             Gateway gateway = new Gateway(options, new SimulatorCollector(simulated))) {
             gateway.start();
             err.println("gateway " + address + " publishing to " + args.required("broker") + ", spooling in "
                     + options.spool().directory()
@@ -169,7 +161,7 @@ final class Commands {
             if (duration == null) {
                 stop.await();
             } else {
-                stop.await(duration.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                stop.await(duration);
             }
             GatewayStats stats = gateway.stop();
             Map<String, Object> json = new LinkedHashMap<>();
@@ -183,8 +175,6 @@ final class Commands {
             out.println(JSON.writeValueAsString(json));
             out.flush();
             return stats.allAcknowledged() ? 0 : 1;
-        } finally {
-            reported.countDown();
         }
     }
 

@@ -64,6 +64,53 @@ class GatewayConfigCommandIT {
         }
     }
 
+    /**
+     * The launcher's own class path (target/lib, as {@code ./werkstrom} runs it, not the test class
+     * path), and Ctrl-C: the gateway drains and prints its report before the JVM exits.
+     */
+    @Test
+    void thePackagedLauncherRunsAConfiguredGatewayAndReportsWhenStopped() throws Exception {
+        Path jar = Path.of("target", "werkstrom-app.jar").toAbsolutePath();
+        assertTrue(Files.isRegularFile(jar), "the packaged launcher (mvn package) at " + jar);
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
+            Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+                    gateway: {tenant: acme, site: plant-1, id: gw-packaged}
+                    mqtt: {uri: %s}
+                    batch-interval: 100ms
+                    spool: {dir: %s}
+                    collector: {type: simulator, machines: 1, rate: 20}
+                    """.formatted(broker.uri(), dir.resolve("spool")));
+            Path stdout = dir.resolve("stdout");
+            Path stderr = dir.resolve("stderr");
+            Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", jar + java.io.File.pathSeparator
+                            + jar.resolveSibling("lib") + "/*", "io.werkstrom.app.Werkstrom", "gateway", "--config",
+                    config.toString())
+                    .directory(dir.toFile()).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+            try {
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+                while (!Files.readString(stderr).contains("publishing to") && process.isAlive()
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertTrue(process.isAlive(), "running: " + Files.readString(stderr));
+                Thread.sleep(1_000);
+                process.destroy();
+                assertTrue(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "stopped");
+            } finally {
+                process.destroyForcibly();
+            }
+            String[] lines = Files.readString(stdout).strip().split("\n");
+            assertTrue(lines[lines.length - 1].startsWith("{"), "the report after Ctrl-C: " + Files.readString(stdout)
+                    + Files.readString(stderr));
+            JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+            assertTrue(json.get("samples_generated").asLong() > 0, json.toString());
+            assertEquals(json.get("samples_generated").asLong(), json.get("samples_acknowledged").asLong(),
+                    "drained before the exit: " + json);
+            assertEquals(0, json.get("batches_pending").asLong(), json.toString());
+        }
+    }
+
     @Test
     void anInvalidConfigurationIsAUsageErrorNamingTheKey() throws Exception {
         Path config = Files.writeString(dir.resolve("gateway.yaml"), """

@@ -24,6 +24,7 @@ import io.werkstrom.gateway.collect.opcua.MonitoredVariable;
 import io.werkstrom.gateway.collect.opcua.OpcUaCollector;
 import io.werkstrom.gateway.collect.opcua.OpcUaOptions;
 import io.werkstrom.gateway.collect.replay.BadRowPolicy;
+import io.werkstrom.gateway.collect.replay.NabFormat;
 import io.werkstrom.gateway.collect.replay.ReplayCollector;
 import io.werkstrom.gateway.collect.replay.ReplayOptions;
 import io.werkstrom.gateway.publish.PublisherOptions;
@@ -31,6 +32,7 @@ import io.werkstrom.gateway.publish.TlsOptions;
 import io.werkstrom.gateway.sim.FaultPlan;
 import io.werkstrom.gateway.sim.SimulatorOptions;
 import io.werkstrom.gateway.spool.SpoolOptions;
+import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.GatewayAddress;
 
 /**
@@ -55,6 +57,8 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
     public static final String PASSWORD_ENV = "WERKSTROM_MQTT_PASSWORD";
     /** The OPC UA user's password when {@code collector.password-file} is not set. */
     public static final String OPCUA_PASSWORD_ENV = "WERKSTROM_OPCUA_PASSWORD";
+    private static final Duration MIN_BATCH_INTERVAL = Duration.ofMillis(10);
+    private static final Duration MAX_BATCH_INTERVAL = Duration.ofSeconds(60);
 
     /**
      * The broker connection. {@code password} is null without a user name; it is never shown by
@@ -180,6 +184,10 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
 
         Mqtt mqtt = mqtt(root.section("mqtt"), env);
         Duration batchInterval = root.duration("batch-interval", Duration.ofMillis(250));
+        if (batchInterval.compareTo(MIN_BATCH_INTERVAL) < 0 || batchInterval.compareTo(MAX_BATCH_INTERVAL) > 0) {
+            throw new ConfigException(root.key("batch-interval"), "must be between 10ms and 60s, got "
+                    + batchInterval.toMillis() + "ms");
+        }
 
         ConfigNode s = root.section("spool");
         SpoolOptions spool;
@@ -192,7 +200,13 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         try {
             spool = sb.build();
         } catch (IllegalArgumentException e) {
-            throw s.wrap(e.getMessage().startsWith("maxBytes") ? "max-bytes" : "dir", e);
+            if (e.getMessage().startsWith("maxBytes")) {
+                SpoolOptions defaults = SpoolOptions.builder().directory(s.path("dir")).build();
+                throw new ConfigException(s.key("max-bytes"), "must be at least " + 2 * (defaults.segmentBytes() >> 20)
+                        + "MiB (two spool segments of " + (defaults.segmentBytes() >> 20) + "MiB), got "
+                        + s.bytes("max-bytes", 0) + " bytes", e);
+            }
+            throw s.wrap("dir", e);
         }
         s.finish();
 
@@ -307,6 +321,13 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
                     if (!Files.isRegularFile(f)) {
                         throw new ConfigException(c.key("files") + "[" + i + "]", "file not found: " + f);
                     }
+                    String machine = NabFormat.machineName(f);
+                    if (!BatchValidator.IDENTIFIER.matcher(machine).matches()) {
+                        // The cloud refuses a whole batch for one bad name: every machine's samples would be lost.
+                        throw new ConfigException(c.key("files") + "[" + i + "]", "the file's name gives the machine '"
+                                + machine + "', which the cloud refuses (names must match "
+                                + BatchValidator.IDENTIFIER.pattern() + "); rename the file");
+                    }
                     files.add(f);
                 }
                 yield new NabReplay(List.copyOf(files), replay(c));
@@ -390,7 +411,15 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         List<MonitoredVariable> variables = new ArrayList<>();
         for (ConfigNode v : c.sections("variables")) {
             Deadband own = v.has("deadband") ? deadband(v, "deadband") : null;
-            variables.add(new MonitoredVariable(v.string("node"), v.string("machine"), v.string("sensor"), own));
+            String node = v.string("node");
+            String machine = v.string("machine");
+            String sensor = v.string("sensor");
+            try {
+                variables.add(new MonitoredVariable(node, machine, sensor, own));
+            } catch (IllegalArgumentException e) {
+                throw v.wrap(e.getMessage().startsWith("sensor") ? "sensor" : e.getMessage().startsWith("machine")
+                        ? "machine" : "node", e);
+            }
             v.finish();
         }
         b.variables(variables);

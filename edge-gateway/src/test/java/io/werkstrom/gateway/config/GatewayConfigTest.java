@@ -1,6 +1,7 @@
 package io.werkstrom.gateway.config;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -172,8 +173,9 @@ class GatewayConfigTest {
         assertEquals("spool.fsync: expected one of always, interval, never, got 'sometimes'",
                 failure(HEAD.replace("spool: {dir: spool}", "spool: {dir: spool, fsync: sometimes}")
                         + "collector: {type: simulator}\n").getMessage());
-        assertEquals("spool.max-bytes", failure(HEAD.replace("spool: {dir: spool}", "spool: {dir: spool, max-bytes: 1KiB}")
-                + "collector: {type: simulator}\n").key());
+        assertEquals("spool.max-bytes: must be at least 32MiB (two spool segments of 16MiB), got 16777216 bytes",
+                failure(HEAD.replace("spool: {dir: spool}", "spool: {dir: spool, max-bytes: 16MiB}")
+                        + "collector: {type: simulator}\n").getMessage());
         assertEquals("gateway.site: missing", failure("""
                 gateway: {tenant: acme, id: gw-01}
                 mqtt: {uri: tcp://b:1883}
@@ -181,11 +183,26 @@ class GatewayConfigTest {
                 collector: {type: simulator}
                 """).getMessage());
         assertEquals("batch-interval", failure(HEAD + "batch-interval: soon\ncollector: {type: simulator}\n").key());
+        assertEquals("batch-interval: must be between 10ms and 60s, got 5ms",
+                failure(HEAD + "batch-interval: 5ms\ncollector: {type: simulator}\n").getMessage());
         assertEquals("collector.type", failure(HEAD + "collector: {type: modbus}\n").key());
         assertEquals("collector.files[0]", failure(HEAD + "collector: {type: nab, files: [missing.csv]}\n").key());
         assertEquals("collector.variables", failure(HEAD + "collector: {type: opcua, endpoint: 'opc.tcp://plc:4840'}\n").key());
         assertEquals("collector.variables[0].sensor", failure(HEAD
                 + "collector: {type: opcua, endpoint: 'opc.tcp://plc:4840', variables: [{node: 'ns=2;s=a', machine: m}]}\n").key());
+        // Names the cloud would refuse, losing every machine's samples of the batch they are in.
+        ConfigException machine = failure(HEAD + "collector: {type: opcua, endpoint: 'opc.tcp://plc:4840',"
+                + " variables: [{node: 'ns=2;s=a', machine: 'Press 1', sensor: s}]}\n");
+        assertEquals("collector.variables[0].machine", machine.key(), machine.getMessage());
+        assertTrue(machine.getMessage().contains("machine 'Press 1' must match"), machine.getMessage());
+        assertEquals("collector.variables[0].sensor", failure(HEAD + "collector: {type: opcua, endpoint:"
+                + " 'opc.tcp://plc:4840', variables: [{node: 'ns=2;s=a', machine: m, sensor: 'temp (C)'}]}\n").key());
+        assertEquals("collector.variables[0].node", failure(HEAD + "collector: {type: opcua, endpoint:"
+                + " 'opc.tcp://plc:4840', variables: [{node: ' ', machine: m, sensor: s}]}\n").key());
+        assertDoesNotThrow(() -> Files.writeString(dir.resolve("rds cpu (1).csv"), "timestamp,value\n"));
+        ConfigException file = failure(HEAD + "collector: {type: nab, files: ['rds cpu (1).csv']}\n");
+        assertEquals("collector.files[0]: the file's name gives the machine 'rds cpu (1)', which the cloud refuses"
+                + " (names must match [A-Za-z0-9][A-Za-z0-9_.:-]{0,63}); rename the file", file.getMessage());
         assertEquals("collector.endpoint", failure(HEAD
                 + "collector: {type: opcua, endpoint: 'http://plc', variables: [{node: 'ns=2;s=a', machine: m, sensor: s}]}\n").key());
         assertEquals("mqtt.uri", failure(HEAD.replace("tcp://localhost:1883", "mqtt://localhost") + "collector: {type: simulator}\n").key());

@@ -7,11 +7,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.gateway.Gateway;
 import io.werkstrom.gateway.GatewayOptions;
@@ -60,14 +59,14 @@ public final class ConfiguredGateway {
         }
         Collector collector = config.createCollector().orElseGet(() -> new SimulatorCollector(
                 ((GatewayConfig.Simulator) config.collector()).options()));
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "gateway-shutdown"));
-        try (Gateway gateway = new Gateway(options, collector)) {
+        // The drain, then the report, before the JVM exits on Ctrl-C.
+        Duration grace = options.drainTimeout().plusSeconds(15);
+        try (StopSignal stop = StopSignal.install("gateway", grace); Gateway gateway = new Gateway(options, collector)) {
             gateway.start();
             err.println("gateway " + config.address() + " publishing to " + config.mqtt().uri()
                     + (duration == null ? " until stopped (Ctrl-C)" : " for " + duration.toSeconds() + "s"));
             long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
-            while (!stop.await(200, TimeUnit.MILLISECONDS) && System.nanoTime() < deadline) {
+            while (!stop.await(Duration.ofMillis(200)) && System.nanoTime() < deadline) {
                 if (gateway.collectorFinished()) {
                     err.println("gateway " + config.address() + ": " + collector.describe() + " is used up");
                     break;
@@ -82,6 +81,7 @@ public final class ConfiguredGateway {
             json.put("batches_pending", stats.spoolRecords());
             json.put("dropped_batches", stats.droppedBatches());
             out.println(JSON.writeValueAsString(json));
+            out.flush();
             return stats.allAcknowledged() ? 0 : 1;
         }
     }

@@ -3,6 +3,8 @@ package io.werkstrom.gateway.collect.opcua;
 import java.util.Objects;
 import java.util.Optional;
 
+import io.werkstrom.protocol.BatchValidator;
+
 /**
  * One OPC UA variable the gateway monitors and the machine and sensor its values are recorded as.
  *
@@ -16,8 +18,17 @@ public record MonitoredVariable(String nodeId, String machine, String sensor, De
         Objects.requireNonNull(nodeId, "nodeId must not be null.");
         Objects.requireNonNull(machine, "machine must not be null.");
         Objects.requireNonNull(sensor, "sensor must not be null.");
-        if (nodeId.isBlank() || machine.isBlank() || sensor.isBlank()) {
-            throw new IllegalArgumentException("nodeId, machine and sensor must not be blank.");
+        if (nodeId.isBlank()) {
+            throw new IllegalArgumentException("nodeId must not be blank.");
+        }
+        // The cloud refuses a whole batch for one bad name: every machine's samples in it would be lost.
+        if (!BatchValidator.IDENTIFIER.matcher(machine).matches()) {
+            throw new IllegalArgumentException("machine '" + machine + "' must match "
+                    + BatchValidator.IDENTIFIER.pattern() + " (the cloud refuses other names).");
+        }
+        if (!BatchValidator.IDENTIFIER.matcher(sensor).matches()) {
+            throw new IllegalArgumentException("sensor '" + sensor + "' must match "
+                    + BatchValidator.IDENTIFIER.pattern() + " (the cloud refuses other names).");
         }
     }
 
