@@ -30,6 +30,7 @@ import io.werkstrom.gateway.sim.SimulatorOptions;
 import io.werkstrom.gateway.spool.SpoolOptions.FsyncPolicy;
 import io.werkstrom.gateway.wire.WireSizeReport;
 import io.werkstrom.jobs.job.TelemetryJob;
+import io.werkstrom.jobs.job.TelemetryJobOptions;
 import io.werkstrom.jobs.storage.MigrationReport;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -66,6 +67,10 @@ final class Commands {
 
     /** Runs the telemetry job (migrating first) in this process; its arguments are the job's own. */
     static int job(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        if (argv.size() == 1 && List.of("--help", "-h", "help").contains(argv.get(0))) {
+            out.println(TelemetryJobOptions.usage());
+            return 0;
+        }
         try {
             TelemetryJob.main(argv.toArray(String[]::new));
         } catch (IllegalArgumentException e) {
@@ -116,6 +121,10 @@ final class Commands {
             address = new GatewayAddress(args.required("tenant"), args.string("site", "site-1"), args.required("gateway"));
             PublisherOptions.Builder publisher = PublisherOptions.builder().brokerUri(args.required("broker")).address(address);
             String username = args.string("username", null);
+            if (username == null && args.string("password-file", null) != null) {
+                throw new UsageException("gateway: --password-file needs --username (without it the gateway would"
+                        + " connect anonymously)");
+            }
             if (username != null) {
                 publisher.username(username)
                         .password(Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_MQTT_PASSWORD").toCharArray());
@@ -135,7 +144,7 @@ final class Commands {
             Path spoolDir = Path.of(args.string("spool-dir",
                     "spool/" + address.tenant() + "/" + address.site() + "/" + address.gateway()));
             GatewayOptions.Builder gateway = GatewayOptions.builder().publisher(publisher.build()).spoolDirectory(spoolDir)
-                    .httpPort((int) parseLong("http-port", args.string("http-port", "0")))
+                    .httpPort(port("http-port", args.string("http-port", "0")))
                     .httpHost(args.string("http-host", null));
             if (args.string("spool-max-bytes", null) != null) {
                 gateway.spoolMaxBytes(parseBytes("spool-max-bytes", args.string("spool-max-bytes", null)));
@@ -176,6 +185,14 @@ final class Commands {
             out.flush();
             return stats.allAcknowledged() ? 0 : 1;
         }
+    }
+
+    private static int port(String key, String value) {
+        long port = parseLong(key, value);
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException(key + " must be a port from 0 to 65535, got " + value + ".");
+        }
+        return (int) port;
     }
 
     private static long parseLong(String key, String value) {
@@ -246,6 +263,14 @@ final class Commands {
                 .build();
         Duration interval = args.duration("batch-interval", Duration.ofMillis(250));
         Duration run = args.duration("run", interval);
+        // As the gateway allows; a longer batch (or run) would only measure the heap.
+        if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofSeconds(60)) > 0) {
+            throw new UsageException("protocol wire-size: --batch-interval must be between 10ms and 60s, got "
+                    + interval.toMillis() + "ms");
+        }
+        if (run.compareTo(Duration.ofHours(1)) > 0) {
+            throw new UsageException("protocol wire-size: --run must be at most 1h, got " + run.toSeconds() + "s");
+        }
         // --run averages over the consecutive batches of that span; without it, one batch is measured.
         int batches = (int) Math.max(1, run.toMillis() / Math.max(1, interval.toMillis()));
         WireSizeReport report = WireSizeReport.measure(simulator, interval, batches);

@@ -28,10 +28,16 @@ public final class Werkstrom {
                   --rate R           samples per second per sensor (default 10)
                   --no-faults        simulate healthy machines only
                   --report FILE      where the run's HTML report goes (default .werkstrom/demo-report.html)
+                  --parallelism N    the Flink job's parallelism (default 1, at most 16)
               job                  run the telemetry Flink job on a local MiniCluster against an
-                                   external broker and database (see README: external services)
-              gateway              run one simulated gateway against an external MQTT broker, spooling
+                                   external broker and database (see README: external services);
+                                   job --help lists its --key=value options
+              gateway --broker URI --tenant T --gateway G [--site S]
+                                   run one simulated gateway against an external MQTT broker, spooling
                                    every batch on disk until the broker acknowledged it
+                  --username U, --password-file F   broker login (or WERKSTROM_MQTT_PASSWORD)
+                  --machines N, --rate R, --no-faults   as for demo
+                  --duration D       how long it runs (default: until Ctrl-C, then it drains and reports)
                   --spool-dir DIR    the spool (default spool/<tenant>/<site>/<gateway>)
                   --spool-max-bytes N  e.g. 256m; when full the oldest batches are dropped (data_gap)
                   --fsync always|interval|never   (default interval)
@@ -158,6 +164,16 @@ public final class Werkstrom {
             return 2;
         } catch (Exception e) {
             err.println("werkstrom " + command + " failed: " + describe(e));
+            org.slf4j.LoggerFactory.getLogger(Werkstrom.class).error("{} failed", command, e);
+            return 1;
+        } catch (OutOfMemoryError e) {
+            err.println("werkstrom " + command + " ran out of memory; give it more with WERKSTROM_JAVA_OPTS=-Xmx<size>"
+                    + " (the log has where)");
+            org.slf4j.LoggerFactory.getLogger(Werkstrom.class).error("{} ran out of memory", command, e);
+            return 1;
+        } catch (LinkageError e) {
+            err.println("werkstrom " + command + " failed: the launcher's class path lacks " + e.getMessage()
+                    + "; rebuild it with ./werkstrom build");
             org.slf4j.LoggerFactory.getLogger(Werkstrom.class).error("{} failed", command, e);
             return 1;
         }

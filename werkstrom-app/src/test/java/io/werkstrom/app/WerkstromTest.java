@@ -68,7 +68,12 @@ class WerkstromTest {
         assertEquals(2, run(concat(gateway, "--spool-max-bytes", "1k")));
         assertTrue(errors().contains("spoolMaxBytes must be at least twice spoolSegmentBytes"), errors());
         assertEquals(2, run(concat(gateway, "--http-port", "70000")));
-        assertTrue(errors().contains("httpPort must be 0 (off) or between 1 and 65535"), errors());
+        assertTrue(errors().contains("http-port must be a port from 0 to 65535, got 70000"), errors());
+        // Once cast to an int this was port 8080.
+        assertEquals(2, run(concat(gateway, "--http-port", "4294975376")));
+        assertTrue(errors().contains("http-port must be a port from 0 to 65535, got 4294975376"), errors());
+        assertEquals(2, run(concat(gateway, "--password-file", "secret.txt")));
+        assertTrue(errors().contains("gateway: --password-file needs --username"), errors());
         assertEquals(2, run(concat(gateway, "--http-host", "127.0.0.1")));
         assertTrue(errors().contains("httpHost 127.0.0.1 is set without an httpPort"), errors());
         assertEquals(2, run("gateway", "--config", "gw.yaml", "--http-host", "127.0.0.1", "--duration", "1s"));
@@ -86,6 +91,21 @@ class WerkstromTest {
         String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
         System.arraycopy(more, 0, all, first.length, more.length);
         return all;
+    }
+
+    @Test
+    void jobHelpListsTheJobsOptions() {
+        assertEquals(0, run("job", "--help"));
+        String usage = out.toString(StandardCharsets.UTF_8);
+        assertTrue(usage.contains("--mqtt.uri") && usage.contains("--sink.max-outage"), usage);
+    }
+
+    @Test
+    void wireSizeRefusesSpansThatWouldOnlyMeasureTheHeap() {
+        assertEquals(2, run("protocol", "wire-size", "--batch-interval", "100000d"));
+        assertTrue(errors().contains("--batch-interval must be between 10ms and 60s"), errors());
+        assertEquals(2, run("protocol", "wire-size", "--run", "2h"));
+        assertTrue(errors().contains("--run must be at most 1h"), errors());
     }
 
     @Test

@@ -52,6 +52,9 @@ public final class TrainCommand {
         String tenant;
         String machineType;
         Duration since;
+        if (args.flag("simulated") && args.string("since", null) != null) {
+            throw new UsageException("train quality: --since and --simulated exclude each other");
+        }
         try {
             tenant = GatewayAddress.requireSegment("--tenant", args.required("tenant"));
             machineType = GatewayAddress.requireSegment("--machine-type",
