@@ -1,0 +1,48 @@
+package io.werkstrom.gateway.collect.replay;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+
+import io.werkstrom.protocol.Quality;
+
+import org.junit.jupiter.api.Test;
+
+class ReplayTimelineTest {
+
+    @Test
+    void samplesAreOrderedByOffsetAndTiesKeepFileOrder() {
+        ReplayTimeline.Builder builder = new ReplayTimeline.Builder();
+        // Two engines of a C-MAPSS file: each in order, together not.
+        for (int engine = 1; engine <= 2; engine++) {
+            for (int cycle = 1; cycle <= 3; cycle++) {
+                builder.add(cycle * 1_000_000L, "engine-" + engine, "s1", engine * 10 + cycle, Quality.GOOD);
+                builder.add(cycle * 1_000_000L, "engine-" + engine, "s2", -(engine * 10 + cycle), Quality.GOOD);
+            }
+        }
+        ReplayTimeline timeline = builder.build();
+        assertArrayEquals(new double[] {11, -11, 21, -21, 12, -12, 22, -22, 13, -13, 23, -23}, timeline.values());
+        assertEquals("engine-2", timeline.machines()[2]);
+        assertEquals("s2", timeline.sensors()[3]);
+    }
+
+    @Test
+    void aLargeShuffledTimelineSortsStably() {
+        Random random = new Random(7);
+        ReplayTimeline.Builder builder = new ReplayTimeline.Builder();
+        int rows = 50_000;
+        for (int i = 0; i < rows; i++) {
+            builder.add(random.nextInt(1_000), "m", "s", i, Quality.GOOD);
+        }
+        ReplayTimeline timeline = builder.build();
+        assertEquals(rows, timeline.size());
+        for (int i = 1; i < rows; i++) {
+            long previous = timeline.offsetsMicros()[i - 1];
+            long current = timeline.offsetsMicros()[i];
+            boolean ordered = previous < current
+                    || (previous == current && timeline.values()[i - 1] < timeline.values()[i]);
+            assertEquals(true, ordered, "row " + i);
+        }
+    }
+}
