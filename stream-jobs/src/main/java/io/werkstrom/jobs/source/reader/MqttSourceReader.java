@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * doubling from 1 s to 30 s; an attempt without an answer within two connection timeouts is ended
  * and the next started) and subscribes again on every connection (a broker may lose a session's shared subscription, as Mosquitto 2.0 does on a
  * restart). Acknowledgements still pending for messages of an earlier connection are dropped, and
- * the broker's redeliveries of those messages are emitted again; the sinks drop the replays.
+ * the broker's redeliveries of those messages are emitted again; the sinks drop the replays (a
+ * message refused as a dead letter is recorded once more for each redelivery).
  * Fatal are a failed first connection, a refused subscription, a protocol error and a DISCONNECT
  * that reconnecting cannot cure (see {@code FATAL_DISCONNECT_REASONS}).
  *
