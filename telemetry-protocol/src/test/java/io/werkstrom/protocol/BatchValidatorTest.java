@@ -1,7 +1,10 @@
 package io.werkstrom.protocol;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.time.Instant;
 
 import org.junit.jupiter.api.Test;
@@ -39,5 +42,53 @@ class BatchValidatorTest {
     private void assertReason(TelemetryBatch batch, String expected) {
         String reason = validator.violation(batch, sender, now).orElseThrow();
         assertTrue(reason.contains(expected), reason);
+    }
+
+    @Test
+    void samplesOlderThanTheMaximumAgeAreRefusedNamingTheLimitAndTheSample() {
+        long day = 86_400_000_000L;
+        assertEquals(Duration.ofDays(365), validator.maxSampleAge(), "the default matches the TimescaleDB retention");
+        assertTrue(validator.violation(one("gw-1", nowMicros - 364 * day, "m-1", "temp", 1.0, Quality.GOOD), sender, now)
+                .isEmpty(), "364 days old");
+        TelemetryBatch old = TelemetryBatch.builder("gw-1", 1)
+                .add(nowMicros, "m-1", "temp", 1.0, Quality.GOOD)
+                .add(nowMicros - 366 * day, "m-1", "temp", 1.0, Quality.GOOD).build();
+        String reason = validator.violation(old, sender, now).orElseThrow();
+        assertTrue(reason.startsWith("row 1: timestamp ") && reason.contains("(2024-12-31T00:00:00Z)")
+                && reason.contains("older than the maximum sample age of 365 days"), reason);
+
+        BatchValidator month = new BatchValidator(Duration.ofHours(1), Duration.ofDays(30));
+        assertTrue(month.violation(one("gw-1", nowMicros - 29 * day, "m-1", "temp", 1.0, Quality.GOOD), sender, now)
+                .isEmpty());
+        assertTrue(month.violation(one("gw-1", nowMicros - 31 * day, "m-1", "temp", 1.0, Quality.GOOD), sender, now)
+                .orElseThrow().contains("maximum sample age of 30 days"));
+        // An age reaching back before EARLIEST leaves EARLIEST the bound (and does not overflow).
+        BatchValidator forever = new BatchValidator(Duration.ofHours(1), Duration.ofSeconds(Long.MAX_VALUE));
+        assertTrue(forever.violation(one("gw-1", BatchValidator.micros(BatchValidator.EARLIEST), "m-1", "temp", 1.0,
+                Quality.GOOD), sender, now).isEmpty());
+    }
+
+    /** One sample a day since 1990: thousands of days, each a partition on plain PostgreSQL. */
+    @Test
+    void aBatchReachingBackDecadesIsRefused() {
+        TelemetryBatch.Builder decades = TelemetryBatch.builder("gw-1", 1);
+        for (Instant day = BatchValidator.EARLIEST; day.isBefore(now); day = day.plus(Duration.ofDays(1))) {
+            decades.add(BatchValidator.micros(day), "m-1", "temp", 1.0, Quality.GOOD);
+        }
+        TelemetryBatch batch = decades.build();
+        assertTrue(batch.size() > 13_000, "rows: " + batch.size());
+        String reason = validator.violation(batch, sender, now).orElseThrow();
+        assertTrue(reason.startsWith("row 0: ") && reason.contains("(1990-01-01T00:00:00Z)")
+                && reason.contains("maximum sample age of 365 days"), reason);
+    }
+
+    @Test
+    void limitsMustBeUsable() {
+        IllegalArgumentException age = assertThrows(IllegalArgumentException.class,
+                () -> new BatchValidator(Duration.ofHours(1), Duration.ZERO));
+        assertTrue(age.getMessage().startsWith("maxSampleAge must be positive"), age.getMessage());
+        IllegalArgumentException skew = assertThrows(IllegalArgumentException.class,
+                () -> new BatchValidator(Duration.ofHours(-1), Duration.ofDays(1)));
+        assertTrue(skew.getMessage().startsWith("maxClockSkew must not be negative"), skew.getMessage());
     }
 }

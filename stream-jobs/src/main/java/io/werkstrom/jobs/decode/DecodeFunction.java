@@ -38,21 +38,27 @@ public final class DecodeFunction extends ProcessFunction<MqttRecord, ReceivedBa
 
     private final DecodeLimits limits;
     private final Duration maxClockSkew;
+    private final Duration maxSampleAge;
 
     private transient BufferAllocator allocator;
     private transient BatchDecoder decoder;
     private transient Counter acceptedBatches;
     private transient Counter deadLetters;
 
-    public DecodeFunction(DecodeLimits limits, Duration maxClockSkew) {
+    /**
+     * @param maxClockSkew how far in the future a sample may lie
+     * @param maxSampleAge how far before receipt a sample may lie (see {@link BatchValidator})
+     */
+    public DecodeFunction(DecodeLimits limits, Duration maxClockSkew, Duration maxSampleAge) {
         this.limits = limits;
         this.maxClockSkew = maxClockSkew;
+        this.maxSampleAge = maxSampleAge;
     }
 
     @Override
     public void open(OpenContext openContext) {
         allocator = new RootAllocator();
-        decoder = new BatchDecoder(new BatchCodec(allocator, limits), new BatchValidator(maxClockSkew));
+        decoder = new BatchDecoder(new BatchCodec(allocator, limits), new BatchValidator(maxClockSkew, maxSampleAge));
         acceptedBatches = getRuntimeContext().getMetricGroup().counter("acceptedBatches");
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
     }

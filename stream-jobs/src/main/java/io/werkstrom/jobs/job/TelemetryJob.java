@@ -83,7 +83,7 @@ public final class TelemetryJob {
                 .uid("mqtt-telemetry");
 
         SingleOutputStreamOperator<ReceivedBatch> batches = messages
-                .process(new DecodeFunction(DecodeLimits.DEFAULT, options.maxClockSkew()))
+                .process(new DecodeFunction(DecodeLimits.DEFAULT, options.maxClockSkew(), options.maxSampleAge()))
                 .returns(TypeInformation.of(ReceivedBatch.class))
                 .name("decode-and-validate")
                 .uid("decode-and-validate");

@@ -25,6 +25,7 @@ import io.werkstrom.jobs.source.MqttSourceBuilder;
 import io.werkstrom.jobs.source.MqttSourceOptions;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.jobs.storage.WriteMethod;
+import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.Topics;
 import io.werkstrom.protocol.tls.PemTls;
 
@@ -39,6 +40,8 @@ import io.werkstrom.protocol.tls.PemTls;
  * @param checkpointInterval how often Flink checkpoints; with {@link AckMode#ON_CHECKPOINT} also how often
  *                           MQTT messages are acknowledged
  * @param maxClockSkew       how far in the future a sample's timestamp may lie before its batch is rejected
+ * @param maxSampleAge       how far before receipt a sample's timestamp may lie before its batch is rejected;
+ *                           keep it within the database's retention, which deletes older samples
  * @param detectorEnabled    whether batches are scored for anomalies
  * @param detector           the robust z-score detector's settings
  * @param kernelBackend      kernel backend for the detector and the quality and RUL predictors, one of {@link KernelBackends#CHOICES}
@@ -57,6 +60,7 @@ public record TelemetryJobOptions(
         int parallelism,
         Duration checkpointInterval,
         Duration maxClockSkew,
+        Duration maxSampleAge,
         boolean detectorEnabled,
         RobustZScoreOptions detector,
         String kernelBackend,
@@ -78,7 +82,9 @@ public record TelemetryJobOptions(
     public static final String DEFAULT_CLIENT_ID_PREFIX = "werkstrom-telemetry";
     public static final int DEFAULT_PARALLELISM = 1;
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(3);
-    public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofHours(1);
+    public static final Duration DEFAULT_MAX_CLOCK_SKEW = BatchValidator.DEFAULT_MAX_CLOCK_SKEW;
+    /** The TimescaleDB schema's retention: older samples would be deleted after they were stored. */
+    public static final Duration DEFAULT_MAX_SAMPLE_AGE = BatchValidator.DEFAULT_MAX_SAMPLE_AGE;
     public static final Duration DEFAULT_MODEL_REFRESH = Duration.ofMinutes(1);
     /** Flink refuses checkpoint intervals below 10 ms. */
     public static final Duration MIN_CHECKPOINT_INTERVAL = Duration.ofMillis(10);
@@ -106,6 +112,9 @@ public record TelemetryJobOptions(
         }
         if (maxClockSkew == null || maxClockSkew.isNegative()) {
             throw new IllegalArgumentException("maxClockSkew must not be negative, got " + maxClockSkew + ".");
+        }
+        if (maxSampleAge == null || maxSampleAge.isNegative() || maxSampleAge.isZero()) {
+            throw new IllegalArgumentException("maxSampleAge must be positive, got " + maxSampleAge + ".");
         }
         if (modelRefresh == null || modelRefresh.isNegative() || modelRefresh.isZero()) {
             throw new IllegalArgumentException("modelRefresh must be positive, got " + modelRefresh + ".");
@@ -267,6 +276,10 @@ public record TelemetryJobOptions(
                 + format(DEFAULT_CHECKPOINT_INTERVAL), (b, v) -> b.checkpointInterval(parseDuration(v))));
         ARGUMENTS.put("decode.max-clock-skew", new Argument(false, "maxClockSkew", "a duration; default "
                 + format(DEFAULT_MAX_CLOCK_SKEW), (b, v) -> b.maxClockSkew(parseDuration(v))));
+        ARGUMENTS.put("decode.max-sample-age", new Argument(false, "maxSampleAge", "a duration > 0 (e.g. 365d); older"
+                + " samples make their batch a dead letter. Raise it only together with the database's retention, which"
+                + " deletes older samples; default " + format(DEFAULT_MAX_SAMPLE_AGE),
+                (b, v) -> b.maxSampleAge(parseDuration(v))));
         ARGUMENTS.put("predict.enabled", new Argument(false, "predictionEnabled", "true or false; default true",
                 (b, v) -> b.predictionEnabled(parseBoolean(v))));
         ARGUMENTS.put("predict.model-refresh", new Argument(false, "modelRefresh", "a duration like 60s; default "
@@ -338,13 +351,13 @@ public record TelemetryJobOptions(
                 + format(AlertOptions.DEFAULT_TICK_INTERVAL), (b, v) -> b.alertTickInterval = parseDuration(v)));
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
-    /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}. */
+    /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 365d}. */
     static Duration parseDuration(String text) {
         Matcher m = DURATION.matcher(text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("not a duration like 500ms, 30s, 5m or 1h.");
+            throw new IllegalArgumentException("not a duration like 500ms, 30s, 5m, 1h or 365d.");
         }
         long amount;
         try {
@@ -352,16 +365,24 @@ public record TelemetryJobOptions(
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("duration is too large.", e);
         }
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            default -> Duration.ofHours(amount);
-        };
+        try {
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
+            };
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("duration is too large.", e);
+        }
     }
 
     private static String format(Duration duration) {
         long ms = duration.toMillis();
+        if (ms % 86_400_000 == 0 && ms >= 86_400_000) {
+            return ms / 86_400_000 + "d";
+        }
         if (ms % 3_600_000 == 0) {
             return ms / 3_600_000 + "h";
         }
@@ -454,6 +475,7 @@ public record TelemetryJobOptions(
         private int parallelism = DEFAULT_PARALLELISM;
         private Duration checkpointInterval = DEFAULT_CHECKPOINT_INTERVAL;
         private Duration maxClockSkew = DEFAULT_MAX_CLOCK_SKEW;
+        private Duration maxSampleAge = DEFAULT_MAX_SAMPLE_AGE;
         private boolean detectorEnabled = true;
         private boolean predictionEnabled = true;
         private Duration modelRefresh = DEFAULT_MODEL_REFRESH;
@@ -552,6 +574,12 @@ public record TelemetryJobOptions(
 
         public Builder maxClockSkew(Duration skew) {
             this.maxClockSkew = skew;
+            return this;
+        }
+
+        /** How old a sample may be when it arrives; default {@link #DEFAULT_MAX_SAMPLE_AGE}. */
+        public Builder maxSampleAge(Duration age) {
+            this.maxSampleAge = age;
             return this;
         }
 
@@ -661,7 +689,7 @@ public record TelemetryJobOptions(
             EventTimeOptions eventTimeOptions = eventTime != null ? eventTime
                     : new EventTimeOptions(outOfOrderness, idleness, allowedLateness);
             return new TelemetryJobOptions(mqtt, storeOptions, sinkOptions, parallelism, checkpointInterval, maxClockSkew,
-                    detectorEnabled, detectorOptions, kernelBackend, predictionEnabled, modelRefresh,
+                    maxSampleAge, detectorEnabled, detectorOptions, kernelBackend, predictionEnabled, modelRefresh,
                     alerts != null ? alerts : new AlertOptions(alertsEnabled, alertRuleReload, alertTickInterval),
                     eventTimeOptions, rul != null ? rul : new RulPredictionOptions(rulEnabled, rulMaxHistory, rulReorderDelay,
                             rulMaxReorderDelay),

@@ -624,9 +624,22 @@ public final class TelemetryStore implements AutoCloseable {
     }
 
     /**
+     * Most telemetry partitions created in one transaction; each holds a handful of locks in the
+     * server's shared lock table (sized max_locks_per_transaction x connections, 6,400 by default)
+     * until its transaction commits.
+     */
+    static final int PARTITIONS_PER_COMMIT = 16;
+
+    /**
      * Creates the partitions of the UTC days these batches touch and that this store has not seen
      * yet. Runs (and commits) before the data transaction, so the partition locks are held only
      * briefly; a partition created for a write that then fails is harmless.
+     *
+     * <p>Each partition takes several locks (the new table, its indexes, the parent, the default
+     * partition) until its transaction ends, and the server's lock table is shared by all
+     * sessions: creating the partitions of hundreds of days in one transaction can exhaust it
+     * ({@code out of shared memory}) for every writer. So at most {@link #PARTITIONS_PER_COMMIT}
+     * are created per transaction, each step committed before the next.
      */
     private void ensurePartitions(Iterable<ReceivedBatch> batches) throws SQLException {
         Set<LocalDate> missing = new TreeSet<>();
@@ -649,6 +662,7 @@ public final class TelemetryStore implements AutoCloseable {
         }
         try (PreparedStatement ensure = connection.prepareStatement(
                 "SELECT ensure_daily_partition('telemetry'::regclass, ?)")) {
+            List<LocalDate> step = new ArrayList<>(PARTITIONS_PER_COMMIT);
             for (LocalDate day : missing) {
                 ensure.setObject(1, day);
                 try (ResultSet created = ensure.executeQuery()) {
@@ -656,10 +670,16 @@ public final class TelemetryStore implements AutoCloseable {
                         LOG.info("created telemetry partition for {}", day);
                     }
                 }
+                step.add(day);
+                if (step.size() == PARTITIONS_PER_COMMIT) {
+                    connection.commit();
+                    partitionedDays.addAll(step);
+                    step.clear();
+                }
             }
+            connection.commit();
+            partitionedDays.addAll(step);
         }
-        connection.commit();
-        partitionedDays.addAll(missing);
     }
 
     private static StorageFlavor recordedFlavor(Connection connection) throws SQLException, StoreException {

@@ -223,6 +223,33 @@ class BatchDecoderTest {
                 .reason().contains("timestamp"));
     }
 
+    /**
+     * One sample a day since 1990 packs into a few hundred bytes, and on plain PostgreSQL every
+     * day is a partition to create: it must never reach the store.
+     */
+    @Test
+    void aBatchReachingBackDecadesIsADeadLetterNamingTheAgeLimit() {
+        TelemetryBatch.Builder decades = TelemetryBatch.builder("gw-7", 1);
+        long day = Duration.ofDays(1).toNanos() / 1_000;
+        for (long micros = BatchValidator.micros(BatchValidator.EARLIEST); micros < now; micros += day) {
+            decades.add(micros, "m-1", "temp", 1.0, Quality.GOOD);
+        }
+        byte[] payload = codec.encode(decades.build());
+        assertTrue(payload.length < 4_096, "payload bytes: " + payload.length);
+
+        DeadLetter letter = rejected(decoder.decode(TOPIC, payload, now));
+
+        assertTrue(letter.reason().startsWith("row 0: ") && letter.reason().contains("(1990-01-01T00:00:00Z)")
+                && letter.reason().contains("maximum sample age of 365 days"), letter.reason());
+        assertEquals("acme", letter.tenant());
+        assertArrayEquals(payload, letter.payload());
+
+        BatchDecoder tenYears = new BatchDecoder(codec, new BatchValidator(Duration.ofHours(1), Duration.ofDays(3_660)));
+        TelemetryBatch backfill = batch("gw-7", 2, 1.0, Quality.GOOD, now - 3_000 * day);
+        accepted(tenYears.decode(TOPIC, codec.encode(backfill), now));
+        assertTrue(rejected(decoder.decode(TOPIC, codec.encode(backfill), now)).reason().contains("maximum sample age"));
+    }
+
     @Test
     void payloadSizeRowCountAndIdentifierLengthAreBounded() {
         BatchCodec small = new BatchCodec(allocator, new io.werkstrom.protocol.DecodeLimits(4_096, 10, 1L << 20));

@@ -156,6 +156,22 @@ class TelemetryJobOptionsTest {
     }
 
     @Test
+    void theMaximumSampleAgeDefaultsToTheRetentionAndIsCheckedByName() {
+        assertEquals(Duration.ofDays(365), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER}).maxSampleAge());
+        assertEquals(Duration.ofDays(730), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--decode.max-sample-age=730d"}).maxSampleAge());
+        assertEquals(Duration.ofHours(36), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--decode.max-sample-age=36h"}).maxSampleAge());
+        IllegalArgumentException zero = assertMessage(new String[] {URI, JDBC, USER, "--decode.max-sample-age=0d"},
+                "--decode.max-sample-age");
+        assertTrue(zero.getMessage().contains("maxSampleAge must be positive"), zero.getMessage());
+        assertMessage(new String[] {URI, JDBC, USER, "--decode.max-sample-age=999999999999999d"}, "too large");
+        assertTrue(TelemetryJobOptions.usage().contains("--decode.max-sample-age  a duration > 0 (e.g. 365d)"),
+                TelemetryJobOptions.usage());
+        assertTrue(TelemetryJobOptions.usage().contains("default 365d"), TelemetryJobOptions.usage());
+    }
+
+    @Test
     void rulArgumentsAreParsedAndTracedBack() {
         assertEquals(RulPredictionOptions.defaults(), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER}).rul());
         TelemetryJobOptions options = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,

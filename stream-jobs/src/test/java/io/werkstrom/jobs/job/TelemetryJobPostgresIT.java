@@ -160,6 +160,15 @@ class TelemetryJobPostgresIT {
         int good = 0;
         int bad = 0;
         long now = io.werkstrom.protocol.BatchValidator.micros(java.time.Instant.now());
+        // One sample a day since 1990, a few hundred bytes: on plain PostgreSQL thousands of
+        // partitions to create. It must become a dead letter, and the batches after it be stored.
+        TelemetryBatch.Builder decades = TelemetryBatch.builder(gateway.gateway(), 400_000);
+        for (long micros = io.werkstrom.protocol.BatchValidator.micros(io.werkstrom.protocol.BatchValidator.EARLIEST);
+             micros < now; micros += 86_400_000_000L) {
+            decades.add(micros, "press-1", "temperature_c", 20.0, Quality.GOOD);
+        }
+        publish(publisher, topic, codec.encode(decades.build()));
+        bad++;
         for (int i = 0; i < 1_000; i++) {
             if (i % 5 == 0) {
                 publish(publisher, topic, codec.encode(batch(gateway.gateway(), good++, rowsPerBatch, random)));
@@ -193,6 +202,9 @@ class TelemetryJobPostgresIT {
         assertEquals(bad - bad / 4, count(store, "SELECT count(*) FROM dead_letters WHERE tenant = ?"
                 + " AND gateway = 'gw-1' AND payload IS NOT NULL AND length(payload) > 0", tenant),
                 "dead letters with the identity of their topic");
+        assertEquals(1, count(store, "SELECT count(*) FROM dead_letters WHERE tenant = ? AND reason LIKE"
+                + " 'row 0: timestamp % us (1990-01-01T00:00:00Z) is older than the maximum sample age of 365 days%'",
+                tenant), "the batch reaching back decades");
         assertEquals(JobStatus.RUNNING, status(job), "job status after the bad input");
     }
 

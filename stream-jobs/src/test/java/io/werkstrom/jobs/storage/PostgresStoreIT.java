@@ -8,10 +8,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -82,6 +86,75 @@ class PostgresStoreIT extends TelemetryStoreContract {
                 assertEquals("FOR VALUES FROM ('2025-03-04 00:00:00+00') TO ('2025-03-05 00:00:00+00')",
                         bound.getString(1));
             }
+        }
+    }
+
+    /**
+     * A batch spanning 40 days within the sample age limit (a gateway's spool emptied after a
+     * long outage) gets a partition per day. They are created in committed steps: the partitions
+     * of a write never hold their locks in the server's shared lock table all at once, which for
+     * thousands of days exhausted it ({@code out of shared memory}) and stalled every writer.
+     */
+    @Test
+    void theDaysOfABatchGetTheirPartitionsInCommittedSteps(TestInfo test) throws Exception {
+        String database = "partition_steps";
+        server.createDatabase(database);
+        StoreOptions steps = server.storeOptions(database);
+        SchemaMigrator.migrate(steps);
+        GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");
+        int days = 40;
+        LocalDate first = LocalDate.parse("2025-06-01");
+        TelemetryBatch.Builder builder = TelemetryBatch.builder(source.gateway(), 1);
+        for (int day = 0; day < days; day++) {
+            Instant noon = first.plusDays(day).atTime(12, 0).toInstant(ZoneOffset.UTC);
+            builder.add(noon.getEpochSecond() * 1_000_000L, "press-1", "temperature", day, Quality.GOOD);
+        }
+        ReceivedBatch batch = new ReceivedBatch(source, builder.build(), System.currentTimeMillis() * 1_000L);
+        String lastPartition = "telemetry_p" + first.plusDays(days - 1).format(DateTimeFormatter.BASIC_ISO_DATE);
+        int committedBeforeTheLast = (days - 1) / TelemetryStore.PARTITIONS_PER_COMMIT
+                * TelemetryStore.PARTITIONS_PER_COMMIT;
+        assertTrue(committedBeforeTheLast > 0 && committedBeforeTheLast < days - 1, "steps of "
+                + TelemetryStore.PARTITIONS_PER_COMMIT + " for " + days + " days");
+
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try (Connection blocker = DriverManager.getConnection(server.jdbcUrl(database), "postgres", "");
+             Statement statement = blocker.createStatement();
+             TelemetryStore store = TelemetryStore.open(steps)) {
+            blocker.setAutoCommit(false);
+            // ensure_daily_partition takes this lock before it creates a day's partition: holding
+            // it stops the store at the batch's last day.
+            statement.execute("SELECT pg_advisory_xact_lock(hashtext('ensure_daily_partition'), hashtext('"
+                    + lastPartition + "'))");
+            Future<WriteResult> write = writer.submit(() -> store.writeBatches(List.of(batch)));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (count(statement, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 0) {
+                if (write.isDone()) {
+                    write.get();
+                    throw new AssertionError("the write ended without waiting for the last day's partition");
+                }
+                assertTrue(System.nanoTime() < deadline, "the store never reached the last day's partition");
+                Thread.sleep(20);
+            }
+            // Another session sees the partitions of the steps already committed.
+            assertEquals(committedBeforeTheLast, count(statement, "SELECT count(*) FROM pg_class"
+                    + " WHERE relname LIKE 'telemetry\\_p2025%' AND relkind = 'r'"));
+            blocker.commit();
+            assertEquals(new WriteResult(1, 0, days), write.get(60, TimeUnit.SECONDS));
+        } finally {
+            writer.shutdownNow();
+        }
+        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(database), "postgres", "");
+             Statement statement = connection.createStatement()) {
+            assertEquals(days, count(statement, "SELECT count(DISTINCT tableoid) FROM telemetry"
+                    + " WHERE tableoid <> 'telemetry_default'::regclass"));
+            assertEquals(days, count(statement, "SELECT count(*) FROM telemetry"));
+        }
+    }
+
+    private static long count(Statement statement, String sql) throws SQLException {
+        try (ResultSet rows = statement.executeQuery(sql)) {
+            rows.next();
+            return rows.getLong(1);
         }
     }
 

@@ -150,6 +150,7 @@ class TenantIsolationIT {
                         role + " sees none of its own rows in werkstrom_tenant." + name + ": " + own);
             }
             assertTrue(own.getOrDefault("public.batch_ledger", 0L) > 0, role + " reads its rows of batch_ledger: " + own);
+            assertLearnsOnlyItsOwnTenant(login, role, tenant, tenant.equals("acme") ? "globex_reader" : "acme_reader");
             // Unqualified names, as the dashboards write them, resolve to the filtered views.
             try (Connection connection = login.as(role); Statement statement = connection.createStatement();
                  ResultSet rows = statement.executeQuery("SELECT count(DISTINCT tenant), min(tenant) FROM telemetry_1m")) {
@@ -164,6 +165,38 @@ class TenantIsolationIT {
         try (Connection connection = admin.connect(); Statement statement = connection.createStatement()) {
             assertEquals(0, count(statement, "SELECT count(*) FROM werkstrom_tenant.telemetry"));
             assertTrue(count(statement, "SELECT count(*) FROM telemetry") > 0);
+        }
+    }
+
+    /**
+     * A tenant role may learn which tenant it is bound to, but not another role's: V8 let it call
+     * werkstrom_tenant_of(name) on any role (migration V12 replaced that function).
+     */
+    private static void assertLearnsOnlyItsOwnTenant(TenantLogin login, String role, String tenant, String otherRole)
+            throws SQLException {
+        try (Connection connection = login.as(role); Statement statement = connection.createStatement()) {
+            try (ResultSet own = statement.executeQuery("SELECT public.werkstrom_current_tenant()")) {
+                own.next();
+                assertEquals(tenant, own.getString(1), role + "'s own tenant");
+            }
+            try (ResultSet other = statement.executeQuery("SELECT public.werkstrom_tenant_of('" + otherRole + "')")) {
+                other.next();
+                throw new AssertionError(role + " learned the tenant of " + otherRole + ": " + other.getString(1));
+            } catch (SQLException e) {
+                // 42883 undefined function, 42501 insufficient privilege
+                assertTrue(e.getSQLState().equals("42883") || e.getSQLState().equals("42501"),
+                        role + " asking for the tenant of " + otherRole + ": " + e.getSQLState() + " " + e.getMessage());
+            }
+            for (String bindings : List.of("public.werkstrom_tenant_roles", "werkstrom_tenant.werkstrom_tenant_roles")) {
+                try (ResultSet rows = statement.executeQuery("SELECT count(*) FILTER (WHERE role_name = current_user),"
+                        + " count(*) FILTER (WHERE role_name <> current_user) FROM " + bindings)) {
+                    rows.next();
+                    assertEquals(1, rows.getLong(1), role + " reads its own binding in " + bindings);
+                    assertEquals(0, rows.getLong(2), role + " reads other roles' bindings in " + bindings);
+                }
+            }
+            statement.execute("RESET ROLE");
+            statement.execute("SET search_path TO \"$user\", public");
         }
     }
 
