@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -285,7 +286,8 @@ class DashboardQueriesIT {
 
     /**
      * The operators' datasource reads the rows of every tenant (row-level security would hide them
-     * from a role without a policy) but may not write, run programs or change its settings' effect.
+     * from a role without a policy) but may not write or run programs, even in a transaction that
+     * is not read-only: the role lacks the rights.
      */
     private static void assertReadsEveryTenantAndWritesNothing(Connection db) throws SQLException {
         try (Statement statement = db.createStatement()) {
@@ -305,10 +307,9 @@ class DashboardQueriesIT {
                     "UPDATE alerts SET state = 'resolved'",
                     "COPY (SELECT 1) TO PROGRAM 'true'",
                     "CREATE TABLE operator_scratch (id int)")) {
-                // A read-only transaction would refuse these too; the role must lack the rights.
                 try (Statement attempt = db.createStatement()) {
                     attempt.execute("SET default_transaction_read_only = off");
-                    SQLException refused = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+                    SQLException refused = assertThrows(SQLException.class,
                             () -> attempt.execute(write), "the operators' role may run: " + write);
                     assertTrue(refused.getMessage().contains("permission denied")
                                     || refused.getMessage().contains("must be superuser")
