@@ -155,6 +155,59 @@ class ComposeFileTest {
                 "the base file must run without a GPU (CPU fallback)");
     }
 
+    @Test
+    void theJobScoresInTheAnalyticsServiceWhichIsNotPublishedOnTheHost() {
+        JsonNode analytics = services.path("analytics");
+        List<String> serve = strings(analytics.path("command"));
+        int flag = serve.indexOf("--port");
+        assertTrue(flag >= 0 && flag + 1 < serve.size(), "the analytics service names no --port: " + serve);
+        String port = serve.get(flag + 1);
+        // Arrow Flight without TLS belongs on the stack's network, not on the host's interfaces
+        assertTrue(analytics.path("ports").isMissingNode(), "analytics publishes " + analytics.path("ports")
+                + " on the host; expose its port to the stack's network only");
+        assertTrue(strings(analytics.path("expose")).contains(port), "analytics should expose " + port
+                + " to the stack's network: " + analytics.path("expose"));
+        JsonNode jobmanager = services.path("jobmanager");
+        assertTrue(strings(jobmanager.path("command")).contains("--analytics.backend=grpc://analytics:" + port),
+                "the job must score in the analytics service, else the (GPU) service serves nobody: "
+                        + jobmanager.path("command"));
+        assertEquals("service_healthy", jobmanager.path("depends_on").path("analytics").path("condition").asText(),
+                "the job should start once the analytics service answers");
+    }
+
+    @Test
+    void grafanaReadsAsAReadOnlyRoleNotAsTheDatabaseOwner() throws IOException {
+        JsonNode environment = services.path("grafana").path("environment");
+        String reader = environment.path("WERKSTROM_DB_READER").asText();
+        String owner = services.path("timescaledb").path("environment").path("POSTGRES_USER").asText();
+        assertFalse(reader.isEmpty() || owner.isEmpty(), "Grafana's reader or the database's owner is not named");
+        assertFalse(reader.equals(owner), "Grafana's datasource must not log in as " + owner
+                + ", the image's superuser: an editor could run any SQL as it in Explore");
+        assertFalse(environment.path("WERKSTROM_DB_READER_PASSWORD").asText().contains("DB_PASSWORD}"),
+                "the reader needs a password of its own, not the owner's");
+        // The one-shot service that makes the role runs before Grafana, with a script of the repository.
+        String maker = null;
+        for (Iterator<String> it = services.path("grafana").path("depends_on").fieldNames(); it.hasNext(); ) {
+            String dependency = it.next();
+            if (String.join(" ", strings(services.path(dependency).path("command"))).contains("\\password " + reader)) {
+                maker = dependency;
+            }
+        }
+        assertTrue(maker != null, "no service Grafana waits for sets the password of " + reader);
+        assertEquals("service_completed_successfully",
+                services.path("grafana").path("depends_on").path(maker).path("condition").asText());
+        String script = Files.readString(COMPOSE.resolve("timescaledb/operator-reader.sql"));
+        assertTrue(script.contains("CREATE ROLE " + reader + " LOGIN"), "the script makes no role " + reader);
+        assertTrue(script.contains("NOSUPERUSER") && script.contains("GRANT SELECT ON ALL TABLES"),
+                "the role should be no superuser and only SELECT");
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        array.forEach(value -> values.add(value.asText()));
+        return values;
+    }
+
     private static Set<String> fieldNames(JsonNode node) {
         Set<String> names = new HashSet<>();
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -49,8 +50,10 @@ import io.werkstrom.testing.TimescaleDbServer;
 /**
  * Every panel, variable and annotation query of the provisioned dashboards runs, with Grafana's
  * macros expanded for a concrete range, against both storage flavours holding data written by the
- * pipeline's store, and returns the columns its panel reads. The dashboards' structure (unique
- * panel ids, datasource references that are provisioned) is checked too.
+ * pipeline's store, and returns the columns its panel reads: as the schema's owner, as the
+ * operators' read-only role of the compose stack and as a tenant's role. With another tenant's data
+ * in the database, no panel shows any of it. The dashboards' structure (unique panel ids, every
+ * query on the datasource the dashboard's variable selects) is checked too.
  */
 class DashboardQueriesIT {
 
@@ -58,14 +61,28 @@ class DashboardQueriesIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Instant TO = Instant.now();
     private static final Instant FROM = TO.minusSeconds(3_600);
+    /** Tenant, site and gateway of another tenant's data, which no panel for tenant acme may show. */
+    private static final String FOREIGN = "foreign";
+    private static final Path OPERATOR_ROLE = Path.of("..", "compose", "timescaledb", "operator-reader.sql");
+    /** The role that script makes: the operators' Grafana datasource logs in as it. */
+    private static final String OPERATOR = "werkstrom_operator";
+    private static final String OPERATOR_DATASOURCE = "werkstrom-tsdb";
 
     @Test
     void everyQueryRunsOnTimescaleDb() throws Exception {
         try (TimescaleDbServer server = TimescaleDbServer.start()) {
             runAllQueries(server.storeOptions());
-            // As a tenant's Grafana datasource: pglite has no logins, so SET ROLE and the
-            // search_path the role's login would get.
+            // As the operators' and a tenant's Grafana datasource: pglite has no logins, so SET ROLE
+            // and the search_path the role's login would get.
             try (Connection db = server.connect(); Statement statement = db.createStatement()) {
+                statement.execute(Files.readString(OPERATOR_ROLE));
+                statement.execute("SET ROLE " + OPERATOR);
+                try {
+                    assertReadsEveryTenantAndWritesNothing(db);
+                    runQueries(db);
+                } finally {
+                    statement.execute("RESET ROLE");
+                }
                 statement.execute("SELECT werkstrom_create_tenant_role('acme', 'acme_reader')");
                 statement.execute("SET ROLE acme_reader");
                 statement.execute("SET search_path = werkstrom_tenant");
@@ -83,6 +100,15 @@ class DashboardQueriesIT {
     void everyQueryRunsOnPlainPostgresql() throws Exception {
         try (PostgresServer server = PostgresServer.start()) {
             runAllQueries(server.storeOptions());
+            // As the operators' Grafana datasource of the compose stack, with its script and a login.
+            try (Connection admin = server.connect(); Statement statement = admin.createStatement()) {
+                statement.execute(Files.readString(OPERATOR_ROLE));
+                statement.execute("ALTER ROLE " + OPERATOR + " PASSWORD 'an-operator-password'");
+            }
+            try (Connection db = DriverManager.getConnection(server.jdbcUrl(), OPERATOR, "an-operator-password")) {
+                assertReadsEveryTenantAndWritesNothing(db);
+                runQueries(db);
+            }
             // As a tenant's Grafana datasource, a role made by ./werkstrom tenant add.
             Path passwordFile = Files.createTempFile("tenant", ".secret");
             try {
@@ -107,25 +133,70 @@ class DashboardQueriesIT {
     }
 
     @Test
-    void panelIdsAreUniqueAndDatasourcesAreProvisioned() throws Exception {
+    void everyQueryUsesTheDatasourceTheDashboardsVariableSelects() throws Exception {
         String provisioned = Files.readString(DASHBOARDS.resolve("provisioning/datasources/werkstrom.yml"));
         Matcher uids = Pattern.compile("uid:\\s*(\\S+)").matcher(provisioned);
         Set<String> datasources = new HashSet<>();
         while (uids.find()) {
             datasources.add(uids.group(1));
         }
-        assertFalse(datasources.isEmpty(), "no datasource uid provisioned");
+        assertTrue(datasources.contains(OPERATOR_DATASOURCE), "the operators' datasource is not provisioned: " + datasources);
         for (Path file : dashboardFiles()) {
             JsonNode dashboard = JSON.readTree(file.toFile());
             Set<Integer> ids = new HashSet<>();
             for (JsonNode panel : dashboard.path("panels")) {
                 assertTrue(ids.add(panel.path("id").asInt()), file + ": duplicate panel id " + panel.path("id"));
             }
-            for (JsonNode datasource : dashboard.findValues("datasource")) {
-                assertTrue(datasources.contains(datasource.path("uid").asText()),
-                        file + " refers to datasource " + datasource + ", provisioned: " + datasources);
+            // A tenant's organisation has only its own datasource: a dashboard fixed to the
+            // operators' one would read every tenant, or nothing, there.
+            JsonNode variable = null;
+            for (JsonNode candidate : dashboard.path("templating").path("list")) {
+                if ("datasource".equals(candidate.path("type").asText())) {
+                    assertTrue(variable == null, file + " has two datasource variables");
+                    variable = candidate;
+                }
+            }
+            assertTrue(variable != null, file + " has no datasource variable");
+            assertEquals("datasource", variable.path("name").asText(), file + ": the datasource variable's name");
+            assertEquals("grafana-postgresql-datasource", variable.path("query").asText(), file + ": the datasource variable's type");
+            assertEquals(OPERATOR_DATASOURCE, variable.path("current").path("value").asText(),
+                    file + ": the variable should start on the operators' datasource where it exists");
+            List<JsonNode> references = dashboard.findValues("datasource");
+            assertTrue(references.size() >= dashboard.path("panels").size(), file + ": panels without a datasource");
+            for (JsonNode datasource : references) {
+                assertEquals("${datasource}", datasource.path("uid").asText(),
+                        file + " names a fixed datasource " + datasource + " instead of ${datasource}");
+                assertEquals("grafana-postgresql-datasource", datasource.path("type").asText(), file + ": " + datasource);
             }
         }
+    }
+
+    @Test
+    void everyPanelOfADashboardWithATenantVariableFiltersByIt() throws Exception {
+        int checked = 0;
+        for (Path file : dashboardFiles()) {
+            JsonNode dashboard = JSON.readTree(file.toFile());
+            boolean hasTenant = false;
+            for (JsonNode variable : dashboard.path("templating").path("list")) {
+                hasTenant |= "tenant".equals(variable.path("name").asText());
+            }
+            if (!hasTenant) {
+                continue;
+            }
+            for (JsonNode annotation : dashboard.path("annotations").path("list")) {
+                assertTrue(annotation.path("target").path("rawSql").asText().contains("tenant = '$tenant'"),
+                        file + " annotation " + annotation.path("name").asText() + " ignores $tenant");
+                checked++;
+            }
+            for (JsonNode panel : dashboard.path("panels")) {
+                for (JsonNode target : panel.path("targets")) {
+                    assertTrue(target.path("rawSql").asText().contains("tenant = '$tenant'"),
+                            file + " panel " + panel.path("title").asText() + " ignores $tenant: " + target.path("rawSql"));
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked >= 30, "only " + checked + " queries checked");
     }
 
     private void runAllQueries(StoreOptions store) throws Exception {
@@ -142,6 +213,9 @@ class DashboardQueriesIT {
             for (Path file : dashboardFiles()) {
                 JsonNode dashboard = JSON.readTree(file.toFile());
                 for (JsonNode variable : dashboard.path("templating").path("list")) {
+                    if ("datasource".equals(variable.path("type").asText())) {
+                        continue; // its query names a datasource type, not SQL
+                    }
                     assertRows(db, file + " variable " + variable.path("name").asText(), variable.path("query").asText(),
                             List.of(), true);
                     queries++;
@@ -149,6 +223,8 @@ class DashboardQueriesIT {
                 for (JsonNode annotation : dashboard.path("annotations").path("list")) {
                     assertRows(db, file + " annotation " + annotation.path("name").asText(),
                             annotation.path("target").path("rawSql").asText(), List.of("time", "text"), false);
+                    assertShowsNoOtherTenant(db, file + " annotation " + annotation.path("name").asText(),
+                            annotation.path("target").path("rawSql").asText());
                     queries++;
                 }
                 for (JsonNode panel : dashboard.path("panels")) {
@@ -157,6 +233,8 @@ class DashboardQueriesIT {
                         List<String> columns = "time_series".equals(format) ? List.of("time") : List.of();
                         assertRows(db, file + " panel " + panel.path("title").asText(), target.path("rawSql").asText(),
                                 columns, true);
+                        assertShowsNoOtherTenant(db, file + " panel " + panel.path("title").asText(),
+                                target.path("rawSql").asText());
                         queries++;
                     }
                 }
@@ -187,6 +265,58 @@ class DashboardQueriesIT {
             }
         } catch (SQLException e) {
             throw new SQLException(what + " failed: " + e.getMessage() + "\n" + expanded, e);
+        }
+    }
+
+    /** No cell of the query's result for tenant acme mentions the other tenant's data. */
+    private static void assertShowsNoOtherTenant(Connection db, String what, String sql) throws SQLException {
+        String expanded = expand(sql);
+        try (Statement statement = db.createStatement(); ResultSet rows = statement.executeQuery(expanded)) {
+            int columns = rows.getMetaData().getColumnCount();
+            while (rows.next()) {
+                for (int i = 1; i <= columns; i++) {
+                    String value = rows.getString(i);
+                    assertFalse(value != null && value.contains(FOREIGN), what + " shows tenant " + FOREIGN
+                            + "'s data (" + rows.getMetaData().getColumnLabel(i) + " = " + value + ") for tenant acme:\n"
+                            + expanded);
+                }
+            }
+        }
+    }
+
+    /**
+     * The operators' datasource reads the rows of every tenant (row-level security would hide them
+     * from a role without a policy) but may not write or run programs, even in a transaction that
+     * is not read-only: the role lacks the rights.
+     */
+    private static void assertReadsEveryTenantAndWritesNothing(Connection db) throws SQLException {
+        try (Statement statement = db.createStatement()) {
+            try (ResultSet tenants = statement.executeQuery("SELECT count(DISTINCT tenant) FROM dead_letters")) {
+                assertTrue(tenants.next());
+                assertEquals(2, tenants.getInt(1), "the operators' role should read every tenant's dead letters");
+            }
+            try (ResultSet role = statement.executeQuery(
+                    "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user")) {
+                assertTrue(role.next());
+                assertFalse(role.getBoolean(1) || role.getBoolean(2) || role.getBoolean(3),
+                        "the operators' role must be no superuser and create no roles or databases");
+            }
+            for (String write : List.of(
+                    "DELETE FROM dead_letters",
+                    "INSERT INTO machines VALUES ('acme', 'm-999', 'lathe')",
+                    "UPDATE alerts SET state = 'resolved'",
+                    "COPY (SELECT 1) TO PROGRAM 'true'",
+                    "CREATE TABLE operator_scratch (id int)")) {
+                try (Statement attempt = db.createStatement()) {
+                    attempt.execute("SET default_transaction_read_only = off");
+                    SQLException refused = assertThrows(SQLException.class,
+                            () -> attempt.execute(write), "the operators' role may run: " + write);
+                    assertTrue(refused.getMessage().contains("permission denied")
+                                    || refused.getMessage().contains("must be superuser")
+                                    || refused.getMessage().contains("pg_execute_server_program"),
+                            write + " was refused for another reason: " + refused.getMessage());
+                }
+            }
         }
     }
 
@@ -263,8 +393,24 @@ class DashboardQueriesIT {
                     new RulPrediction(gateway, "m-001", start, 3, start + 120_000_000L, "rul", 1, 0.2, 0, start)));
             telemetry.refreshAggregates(FROM.minusSeconds(3_600), TO.plusSeconds(3_600));
         }
+        writeForeignTenant(store, start);
         writeAlerts(store, start);
         writeModels(store);
+    }
+
+    /** Another tenant's telemetry and dead letter, in the same range as acme's. */
+    private static void writeForeignTenant(StoreOptions store, long start) throws Exception {
+        GatewayAddress gateway = new GatewayAddress(FOREIGN, FOREIGN, FOREIGN);
+        TelemetryBatch.Builder builder = TelemetryBatch.builder(FOREIGN, 0);
+        for (int second = 0; second < 60; second++) {
+            builder.add(start + second * 1_000_000L, "m-001", "temperature_c", 20, Quality.GOOD);
+        }
+        try (TelemetryStore telemetry = TelemetryStore.open(store)) {
+            telemetry.writeBatches(List.of(new ReceivedBatch(gateway, builder.build(), start)));
+            telemetry.writeDeadLetters(List.of(new DeadLetter(start + 1_000_000L, "werkstrom/v1/foreign/foreign/foreign/telemetry",
+                    FOREIGN, FOREIGN, "the foreign tenant's payload", new byte[] {4})));
+            telemetry.refreshAggregates(FROM.minusSeconds(3_600), TO.plusSeconds(3_600));
+        }
     }
 
     /** Two versions of a default multivariate fleet model; a part-scrap model of the type of m-001. */
