@@ -48,11 +48,11 @@ public final class NabCorpus {
     }
 
     /**
-     * Reads the corpus below {@code root}. Warnings (a labelled file with no data, a window with
-     * no rows) go to {@code log}.
+     * Reads the corpus below {@code root}. Warnings (a window with no rows) go to {@code log}.
      *
-     * @throws EvaluationDataException when a folder or file is missing or malformed; the message
-     *                                 names the file and, for a bad row, the line
+     * @throws EvaluationDataException when a folder or file is missing or malformed, a data file
+     *                                 has no labels or the labels name a file that is not there;
+     *                                 the message names the file and, for a bad row, the line
      */
     public static NabCorpus load(Path root, PrintStream log) throws EvaluationDataException {
         Path dataDir = root.resolve("data");
@@ -82,8 +82,11 @@ public final class NabCorpus {
             }
             series.add(readSeries(file, name, windowTimes, log));
         }
-        for (String orphan : labels.keySet()) {
-            log.println("warning: " + WINDOWS_FILE + " labels " + orphan + ", which has no data file; ignored");
+        if (!labels.isEmpty()) {
+            // A score on part of the corpus is not comparable with published ones: refuse it, as a
+            // data file without labels is refused.
+            throw new EvaluationDataException(root.resolve(WINDOWS_FILE) + " labels " + labels.size()
+                    + " file(s) with no data file below " + dataDir + ": " + String.join(", ", labels.keySet()));
         }
         return new NabCorpus(series, profiles);
     }
