@@ -3,7 +3,9 @@ package io.werkstrom.analytics.eval.anomaly;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnmappableCharacterException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.format.DateTimeParseException;
@@ -97,8 +99,10 @@ public final class NabCorpus {
         long[] times = new long[1024];
         double[] values = new double[1024];
         int n = 0;
+        int line = 0; // the lines read so far
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String header = reader.readLine();
+            line = 1;
             if (header == null) {
                 throw EvaluationDataException.atLine(file, 1, "empty file, expected the header timestamp,value");
             }
@@ -109,7 +113,6 @@ public final class NabCorpus {
                 throw EvaluationDataException.atLine(file, 1, "header must have the columns timestamp and value, got: "
                         + header);
             }
-            int line = 1;
             String text;
             while ((text = reader.readLine()) != null) {
                 line++;
@@ -137,6 +140,8 @@ public final class NabCorpus {
                 values[n] = value;
                 n++;
             }
+        } catch (MalformedInputException | UnmappableCharacterException e) {
+            throw EvaluationDataException.notUtf8(file, line, e);
         } catch (IOException e) {
             throw new EvaluationDataException("cannot read " + file + ": " + e.getMessage(), e);
         }
