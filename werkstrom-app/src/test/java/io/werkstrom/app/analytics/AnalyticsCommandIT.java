@@ -140,6 +140,7 @@ class AnalyticsCommandIT {
         Process child = new ProcessBuilder(java, "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), Werkstrom.class.getName(), "analytics", "serve", "--host",
                 "127.0.0.1", "--port", Integer.toString(port), "--backend", "java")
+                .directory(work.toFile()) // the launcher writes its log below the working directory
                 .redirectOutput(stdout.toFile())
                 .redirectError(stderr.toFile())
                 .start();
