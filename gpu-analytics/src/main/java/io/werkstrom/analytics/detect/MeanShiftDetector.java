@@ -158,23 +158,31 @@ public final class MeanShiftDetector {
      * training standard deviations; the first {@code window - 1} rows average the rows so far.
      */
     double[][] deviations(double[][] rows) {
-        double[][] out = new double[rows.length][dims];
-        double[] sum = new double[dims];
+        double[][] z = new double[rows.length][];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].length != dims) {
                 throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " sensors, expected "
                         + dims + ".");
             }
-            int count = Math.min(i + 1, window);
+            // In standardised units, so a large offset does not swamp the noise in the mean.
+            z[i] = new double[dims];
             for (int d = 0; d < dims; d++) {
-                double z = (rows[i][d] - mean[d]) / scale[d];
-                // Summed in standardised units, so a large offset does not swamp the noise in the
-                // running sum.
-                sum[d] += z;
-                if (i >= window) {
-                    sum[d] -= (rows[i - window][d] - mean[d]) / scale[d];
+                z[i][d] = (rows[i][d] - mean[d]) / scale[d];
+            }
+        }
+        double[][] out = new double[rows.length][dims];
+        for (int i = 0; i < rows.length; i++) {
+            int from = Math.max(0, i - window + 1);
+            for (int d = 0; d < dims; d++) {
+                // Summed afresh for every row, not kept as a running sum: a sensor constant in
+                // training has a tiny scale, a blip gives it z of 1e8 and more, and the rounding
+                // remainder a running sum keeps after the blip, against that sensor's tiny limit,
+                // would raise an alarm on every later row.
+                double sum = 0;
+                for (int j = from; j <= i; j++) {
+                    sum += z[j][d];
                 }
-                out[i][d] = Math.abs(sum[d] / count);
+                out[i][d] = Math.abs(sum / (i - from + 1));
             }
         }
         return out;

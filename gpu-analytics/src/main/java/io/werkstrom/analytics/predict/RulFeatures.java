@@ -255,8 +255,18 @@ public final class RulFeatures {
         int sensorCount = in.readInt();
         int window = in.readInt();
         int count = in.readInt();
-        if (sensorCount < 1 || window < 1 || count < 1 || count > sensorCount) {
-            throw new IllegalArgumentException("RUL features: inconsistent header");
+        if (sensorCount < 1 || count < 1 || count > sensorCount) {
+            throw new IllegalArgumentException("RUL features: inconsistent header (" + sensorCount + " sensors, "
+                    + count + " selected)");
+        }
+        // Each selected sensor takes 4 bytes: a damaged count must not size an array the bytes cannot fill.
+        if ((long) count * 4 > in.available()) {
+            throw new IllegalArgumentException("RUL features: implausible selected sensor count " + count + " for "
+                    + in.available() + " bytes left");
+        }
+        // The range RulOptions accepts, so that 2 * window cannot overflow.
+        if (window < 2 || window > 10_000) {
+            throw new IllegalArgumentException("RUL features: window " + window + " outside [2, 10000]");
         }
         int[] selected = new int[count];
         for (int k = 0; k < count; k++) {

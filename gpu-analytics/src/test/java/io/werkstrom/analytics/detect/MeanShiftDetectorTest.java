@@ -170,6 +170,25 @@ class MeanShiftDetectorTest {
     }
 
     @Test
+    void aConstantSensorThatBlipsAndReturnsIsNormalAgainOnceTheWindowHasPassed() {
+        double[][] training = noise(400, 2, 13);
+        for (double[] row : training) {
+            row[1] = 5;
+        }
+        MeanShiftDetector detector = MeanShiftDetector.fit(training, MeanShiftOptions.defaults());
+        double[][] rows = noise(700, 2, 14);
+        for (int i = 0; i < rows.length; i++) {
+            rows[i][1] = i >= 450 && i < 455 ? 5.137 : 5;
+        }
+        double[] score = detector.score(rows);
+        int window = MeanShiftOptions.defaults().window();
+        assertTrue(min(score, 450, 455) > 1, "the blip itself is beyond normal");
+        // Once the blip has left the window, the sensor's moving mean is its training value again.
+        assertTrue(max(score, 455 + window - 1, rows.length) < 1,
+                "after the window: " + max(score, 455 + window - 1, rows.length));
+    }
+
+    @Test
     void badInputIsRejectedNamingTheProblem() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MeanShiftDetector.fit(noise(30, 2, 10), MeanShiftOptions.defaults()));

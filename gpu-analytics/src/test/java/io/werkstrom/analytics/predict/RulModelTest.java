@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -87,6 +88,20 @@ class RulModelTest {
         byte[] corrupt = bytes.clone();
         corrupt[5] = 7;
         assertThrows(IllegalArgumentException.class, () -> RulModel.fromBytes(corrupt));
+    }
+
+    @Test
+    void aDamagedFeatureHeaderIsRefusedBeforeItSizesAnArray() {
+        byte[] bytes = RulModel.fit(SyntheticEngines.runs(12, 1, 7), FAST).toBytes();
+        // magic, version and cap (16 bytes), then the features: version, sensors, window, selected count.
+        byte[] hugeCount = bytes.clone();
+        ByteBuffer.wrap(hugeCount).putInt(20, Integer.MAX_VALUE).putInt(28, Integer.MAX_VALUE - 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RulModel.fromBytes(hugeCount));
+        assertTrue(e.getMessage().contains("implausible selected sensor count 2147483645"), e.getMessage());
+        byte[] hugeWindow = bytes.clone();
+        ByteBuffer.wrap(hugeWindow).putInt(24, Integer.MAX_VALUE);
+        e = assertThrows(IllegalArgumentException.class, () -> RulModel.fromBytes(hugeWindow));
+        assertTrue(e.getMessage().contains("window 2147483647 outside [2, 10000]"), e.getMessage());
     }
 
     @Test

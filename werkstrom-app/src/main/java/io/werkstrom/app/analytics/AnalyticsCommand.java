@@ -1,9 +1,14 @@
 package io.werkstrom.app.analytics;
 
 import java.io.PrintStream;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
@@ -15,16 +20,57 @@ import io.werkstrom.app.cli.UsageException;
  * {@code ./werkstrom analytics serve}: the analytics service that scores batches for many Flink
  * jobs over Arrow Flight, on the best kernel backend of this node (a GPU where one answers, else
  * the plain-Java kernels). Jobs use it with {@code --analytics.backend=grpc://host:port}. Runs
- * until stopped (SIGTERM / Ctrl-C), then finishes the calls in flight.
+ * until stopped (SIGTERM / Ctrl-C), then finishes the calls in flight (at most 10 s) and prints
+ * the JSON object {@code {"calls":N,"rows":N,"refused":N}} as the last line of standard output:
+ * kernel calls served, rows they scored, requests refused.
  */
 public final class AnalyticsCommand {
 
     public static final int DEFAULT_PORT = 8815;
 
+    /**
+     * How long the shutdown hook holds the JVM for the service to finish its calls and report:
+     * the service waits up to 10 s for its calls and 5 s for their buffers.
+     */
+    private static final long REPORT_WAIT_MILLIS = 20_000;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private AnalyticsCommand() {
     }
 
+    /** Serves until the JVM is asked to stop (SIGTERM / Ctrl-C). */
     public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch reported = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                // The JVM halts when the hooks end: hold it until main has closed the service
+                // (finishing the calls in flight) and printed its report.
+                reported.await(REPORT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "analytics-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return run(argv, out, err, stop);
+        } finally {
+            reported.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running: it has just been released.
+            }
+        }
+    }
+
+    /**
+     * Serves until {@code stop} is counted down, then closes the service (its calls in flight
+     * finish first) and prints the report on {@code out}.
+     */
+    static int run(List<String> argv, PrintStream out, PrintStream err, CountDownLatch stop) throws Exception {
         if (argv.isEmpty() || !argv.get(0).equals("serve")) {
             throw new UsageException("analytics: expected 'serve' [--host H] [--port P] [--backend auto|java]");
         }
@@ -44,17 +90,27 @@ public final class AnalyticsCommand {
         } catch (IllegalArgumentException e) {
             throw new UsageException("analytics serve: --" + e.getMessage());
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        try (KernelBackend backend = KernelBackends.select(backendName);
-             AnalyticsService service = AnalyticsService.start(backend, host, port)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "analytics-shutdown"));
-            err.println("analytics service on " + host + ":" + service.port() + " with the " + backend.name()
-                    + " kernel backend; jobs connect with --analytics.backend=grpc://<this host>:" + service.port());
-            err.flush();
-            stop.await();
-            err.println("analytics service stopping after " + service.calls() + " calls (" + service.rows()
-                    + " rows, " + service.rejected() + " refused)");
+        Map<String, Object> json = new LinkedHashMap<>();
+        try (KernelBackend backend = KernelBackends.select(backendName)) {
+            AnalyticsService service = AnalyticsService.start(backend, host, port);
+            try (service) {
+                err.println("analytics service on " + host + ":" + service.port() + " with the " + backend.name()
+                        + " kernel backend; jobs connect with --analytics.backend=grpc://<this host>:"
+                        + service.port());
+                err.flush();
+                stop.await();
+                err.println("analytics service stopping: finishing the calls in flight");
+                err.flush();
+            }
+            // Read after close: the calls that were in flight count.
+            json.put("calls", service.calls());
+            json.put("rows", service.rows());
+            json.put("refused", service.rejected());
         }
+        err.println("analytics service stopped after " + json.get("calls") + " calls (" + json.get("rows")
+                + " rows, " + json.get("refused") + " refused)");
+        out.println(JSON.writeValueAsString(json));
+        out.flush();
         return 0;
     }
 }

@@ -32,12 +32,18 @@ import io.werkstrom.app.cli.UsageException;
  *
  * <p>Options: {@code --duration} (30s) the whole run, split evenly over the kernels and, within
  * a kernel, between its run and its baseline, a fifth of each spent warming up; {@code --rows}
- * (1048576) univariate samples per batch; {@code --backend} (auto) auto, java or tornadovm.
+ * (1048576, at most 16777216) univariate samples per batch; {@code --backend} (auto) auto, java or tornadovm.
  */
 public final class AnalyticsBench {
 
     static final Duration DEFAULT_DURATION = Duration.ofSeconds(30);
     static final int DEFAULT_ROWS = 1 << 20;
+    /**
+     * The most {@code --rows}: the workloads hold their data on the heap and again in Arrow
+     * buffers (16 Mi rows: 1.9 GB resident, within the launcher's 4 GiB heap); far more died of an
+     * OutOfMemoryError while building them.
+     */
+    static final int MAX_ROWS = 1 << 24;
     static final long SEED = 42;
     /** Turns each of a kernel's two ways gets after warming up. */
     static final int ROUNDS = 10;
@@ -58,8 +64,8 @@ public final class AnalyticsBench {
             throw new UsageException("bench analytics: --duration must be positive, got " + duration);
         }
         int rows = args.positiveInt("rows", DEFAULT_ROWS);
-        if (rows < 1024) {
-            throw new UsageException("bench analytics: --rows must be at least 1024, got " + rows);
+        if (rows < 1024 || rows > MAX_ROWS) {
+            throw new UsageException("bench analytics: --rows must be between 1024 and " + MAX_ROWS + ", got " + rows);
         }
         String requested = args.string("backend", KernelBackends.AUTO);
         if (!KernelBackends.CHOICES.contains(requested)) {

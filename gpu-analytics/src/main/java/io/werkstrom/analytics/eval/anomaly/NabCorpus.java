@@ -3,7 +3,9 @@ package io.werkstrom.analytics.eval.anomaly;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnmappableCharacterException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.format.DateTimeParseException;
@@ -48,11 +50,11 @@ public final class NabCorpus {
     }
 
     /**
-     * Reads the corpus below {@code root}. Warnings (a labelled file with no data, a window with
-     * no rows) go to {@code log}.
+     * Reads the corpus below {@code root}. Warnings (a window with no rows) go to {@code log}.
      *
-     * @throws EvaluationDataException when a folder or file is missing or malformed; the message
-     *                                 names the file and, for a bad row, the line
+     * @throws EvaluationDataException when a folder or file is missing or malformed, a data file
+     *                                 has no labels or the labels name a file that is not there;
+     *                                 the message names the file and, for a bad row, the line
      */
     public static NabCorpus load(Path root, PrintStream log) throws EvaluationDataException {
         Path dataDir = root.resolve("data");
@@ -82,8 +84,11 @@ public final class NabCorpus {
             }
             series.add(readSeries(file, name, windowTimes, log));
         }
-        for (String orphan : labels.keySet()) {
-            log.println("warning: " + WINDOWS_FILE + " labels " + orphan + ", which has no data file; ignored");
+        if (!labels.isEmpty()) {
+            // A score on part of the corpus is not comparable with published ones: refuse it, as a
+            // data file without labels is refused.
+            throw new EvaluationDataException(root.resolve(WINDOWS_FILE) + " labels " + labels.size()
+                    + " file(s) with no data file below " + dataDir + ": " + String.join(", ", labels.keySet()));
         }
         return new NabCorpus(series, profiles);
     }
@@ -94,8 +99,10 @@ public final class NabCorpus {
         long[] times = new long[1024];
         double[] values = new double[1024];
         int n = 0;
+        int line = 0; // the lines read so far
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String header = reader.readLine();
+            line = 1;
             if (header == null) {
                 throw EvaluationDataException.atLine(file, 1, "empty file, expected the header timestamp,value");
             }
@@ -106,7 +113,6 @@ public final class NabCorpus {
                 throw EvaluationDataException.atLine(file, 1, "header must have the columns timestamp and value, got: "
                         + header);
             }
-            int line = 1;
             String text;
             while ((text = reader.readLine()) != null) {
                 line++;
@@ -134,6 +140,8 @@ public final class NabCorpus {
                 values[n] = value;
                 n++;
             }
+        } catch (MalformedInputException | UnmappableCharacterException e) {
+            throw EvaluationDataException.notUtf8(file, line, e);
         } catch (IOException e) {
             throw new EvaluationDataException("cannot read " + file + ": " + e.getMessage(), e);
         }

@@ -3,12 +3,16 @@ package io.werkstrom.analytics.eval.anomaly;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnmappableCharacterException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -56,8 +60,10 @@ public final class SkabDataset {
 
     /** One file, or {@code null} (reported on {@code log}) when it has no anomaly column. */
     static SkabFile read(Path file, String name, PrintStream log) throws EvaluationDataException {
+        int line = 0; // the lines read so far
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String header = reader.readLine();
+            line = 1;
             if (header == null) {
                 throw EvaluationDataException.atLine(file, 1, "empty file, expected a header datetime;…;anomaly;changepoint");
             }
@@ -65,6 +71,13 @@ public final class SkabDataset {
                 header = header.substring(1);
             }
             List<String> columns = Arrays.stream(header.split(";", -1)).map(String::trim).toList();
+            Set<String> distinct = new HashSet<>();
+            for (String column : columns) {
+                // A second anomaly column would otherwise be read as a sensor: the labels as input.
+                if (!distinct.add(column)) {
+                    throw EvaluationDataException.atLine(file, 1, "column '" + column + "' appears twice in the header");
+                }
+            }
             int time = columns.indexOf("datetime");
             int anomaly = columns.indexOf("anomaly");
             int changepoint = columns.indexOf("changepoint");
@@ -90,7 +103,6 @@ public final class SkabDataset {
             }
             List<double[]> rows = new ArrayList<>();
             int[] labels = new int[256];
-            int line = 1;
             String text;
             while ((text = reader.readLine()) != null) {
                 line++;
@@ -118,6 +130,8 @@ public final class SkabDataset {
                 rows.add(row);
             }
             return new SkabFile(name, sensors, rows.toArray(new double[0][]), Arrays.copyOf(labels, rows.size()));
+        } catch (MalformedInputException | UnmappableCharacterException e) {
+            throw EvaluationDataException.notUtf8(file, line, e);
         } catch (IOException e) {
             throw new EvaluationDataException("cannot read " + file + ": " + e.getMessage(), e);
         }

@@ -112,17 +112,25 @@ public final class SkabEvaluation {
         double[] score = detector.score(Arrays.copyOf(rows, TRAINING_ROWS), rows, backend);
         boolean[] alarms = new boolean[rows.length - TRAINING_ROWS];
         int smoothing = detector.smoothingRows();
-        double sum = 0;
-        for (int i = 0; i < rows.length; i++) {
-            sum += score[i];
-            if (i >= smoothing) {
-                sum -= score[i - smoothing];
-            }
-            if (i >= TRAINING_ROWS) {
-                alarms[i - TRAINING_ROWS] = sum / Math.min(i + 1, smoothing) > ALARM_LEVEL;
-            }
+        for (int i = TRAINING_ROWS; i < rows.length; i++) {
+            alarms[i - TRAINING_ROWS] = smoothed(score, i, smoothing) > ALARM_LEVEL;
         }
         return alarms;
+    }
+
+    /**
+     * The mean of {@code score} over row {@code i} and the {@code rows - 1} before it (fewer at
+     * the start). Summed afresh for every row, not kept as a running sum: after one huge score the
+     * rounding remainder of a running sum would stay, and raise or hide the alarm of every later
+     * row.
+     */
+    static double smoothed(double[] score, int i, int rows) {
+        int from = Math.max(0, i - rows + 1);
+        double sum = 0;
+        for (int j = from; j <= i; j++) {
+            sum += score[j];
+        }
+        return sum / (i - from + 1);
     }
 
     /** {@link #evaluate(List, Detector, PrintStream)} with the default detector. */

@@ -2,7 +2,9 @@ package io.werkstrom.analytics.eval.quality;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnmappableCharacterException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -55,8 +57,10 @@ public final class Ai4iFiles {
     public static Table read(Path file) throws DataFileException {
         List<ProcessRecord> records = new ArrayList<>();
         List<Boolean> failed = new ArrayList<>();
+        long line = 0; // the lines read so far
         try (BufferedReader reader = open(file)) {
             String header = reader.readLine();
+            line = 1;
             if (header == null) {
                 throw new DataFileException(file, "is empty; expected a header row", null);
             }
@@ -73,7 +77,6 @@ public final class Ai4iFiles {
                 }
             }
             String text;
-            long line = 1;
             while ((text = reader.readLine()) != null) {
                 line++;
                 if (text.isBlank()) {
@@ -102,6 +105,8 @@ public final class Ai4iFiles {
                 records.add(new ProcessRecord(type.charAt(0), air, process, speed, torque, wear));
                 failed.add(label.equals("1"));
             }
+        } catch (MalformedInputException | UnmappableCharacterException e) {
+            throw DataFileException.notUtf8(file, line, e);
         } catch (IOException e) {
             throw new DataFileException(file, "cannot read: " + e.getMessage(), e);
         }

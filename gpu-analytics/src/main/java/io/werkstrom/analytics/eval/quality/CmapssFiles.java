@@ -2,7 +2,9 @@ package io.werkstrom.analytics.eval.quality;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnmappableCharacterException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -41,10 +43,10 @@ public final class CmapssFiles {
     public static List<EngineRun> readTrajectories(Path file) throws DataFileException {
         List<EngineRun> runs = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();
+        long line = 0; // the lines read so far
         try (BufferedReader reader = open(file)) {
             Builder current = null;
             String text;
-            long line = 0;
             while ((text = reader.readLine()) != null) {
                 line++;
                 String trimmed = text.strip();
@@ -84,6 +86,8 @@ public final class CmapssFiles {
             if (current != null) {
                 runs.add(current.build());
             }
+        } catch (MalformedInputException | UnmappableCharacterException e) {
+            throw DataFileException.notUtf8(file, line, e);
         } catch (IOException e) {
             throw new DataFileException(file, "cannot read: " + e.getMessage(), e);
         }
@@ -101,9 +105,9 @@ public final class CmapssFiles {
      */
     public static double[] readRul(Path file) throws DataFileException {
         List<Double> values = new ArrayList<>();
+        long line = 0; // the lines read so far
         try (BufferedReader reader = open(file)) {
             String text;
-            long line = 0;
             while ((text = reader.readLine()) != null) {
                 line++;
                 String trimmed = text.strip();
@@ -121,6 +125,8 @@ public final class CmapssFiles {
                 }
                 values.add(v);
             }
+        } catch (MalformedInputException | UnmappableCharacterException e) {
+            throw DataFileException.notUtf8(file, line, e);
         } catch (IOException e) {
             throw new DataFileException(file, "cannot read: " + e.getMessage(), e);
         }

@@ -1,6 +1,9 @@
 package io.werkstrom.analytics.eval.quality;
 
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Path;
+
+import io.werkstrom.analytics.eval.Utf8Lines;
 
 /**
  * A data file that cannot be used: missing, unreadable, or with a malformed row. The message
@@ -25,6 +28,18 @@ public final class DataFileException extends Exception {
         super(file + " line " + line + ": " + problem);
         this.file = file;
         this.line = line;
+    }
+
+    /**
+     * {@code file} is not UTF-8: the line of its first byte sequence that is not UTF-8, or, when
+     * that cannot be found, the line after the {@code linesRead} read.
+     */
+    static DataFileException notUtf8(Path file, long linesRead, CharacterCodingException cause) {
+        long line = Utf8Lines.firstMalformedLine(file);
+        DataFileException e = new DataFileException(file, line > 0 ? line : linesRead + 1,
+                "not UTF-8 (save the file as UTF-8)");
+        e.initCause(cause);
+        return e;
     }
 
     public Path file() {

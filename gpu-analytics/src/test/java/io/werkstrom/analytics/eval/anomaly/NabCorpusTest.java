@@ -74,6 +74,16 @@ class NabCorpusTest {
     }
 
     @Test
+    void labelsNamingAMissingDataFileAreADataError(@TempDir Path dir) throws IOException {
+        NabFixture.write(dir);
+        Files.delete(dir.resolve("data/groupA/calm.csv"));
+        EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log));
+        assertTrue(e.getMessage().contains("combined_windows.json labels 1 file(s) with no data file"),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith(": groupA/calm.csv"), e.getMessage());
+    }
+
+    @Test
     void windowsFollowNabOnRepeatedTimestamps() {
         // A clock set back repeats 02:00..02:10: the window starts at the first 02:05.
         long[] times = {100, 200, 300, 200, 300, 400};

@@ -47,6 +47,28 @@ class SkabDatasetTest {
     }
 
     @Test
+    void aColumnNamedTwiceInTheHeaderIsRefused(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("dup.csv"),
+                "datetime;A;anomaly;B;anomaly;changepoint\n2020-03-09 10:14:33;1;0;2;0;0\n");
+        EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> SkabDataset.load(dir, log));
+        assertTrue(e.getMessage().contains("dup.csv:1: column 'anomaly' appears twice in the header"), e.getMessage());
+    }
+
+    @Test
+    void aFileThatIsNotUtf8NamesTheLine(@TempDir Path dir) throws Exception {
+        // Far enough down that the reader has decoded ahead of the lines it returned.
+        StringBuilder text = new StringBuilder("datetime;A;B;anomaly;changepoint\n");
+        for (int i = 0; i < 400; i++) {
+            text.append(String.format(java.util.Locale.ROOT, "2020-03-09 10:%02d:%02d;1;2;0;0\n", i / 60, i % 60));
+        }
+        text.append("2020-03-09 11:00:00;1;2;0;0 caf\u00e9\n");
+        Files.write(dir.resolve("latin1.csv"), text.toString().getBytes(StandardCharsets.ISO_8859_1));
+        EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> SkabDataset.load(dir, log));
+        assertTrue(e.getMessage().contains("latin1.csv:402: not UTF-8"), e.getMessage());
+        assertTrue(e.getCause() instanceof java.nio.charset.CharacterCodingException, String.valueOf(e.getCause()));
+    }
+
+    @Test
     void malformedRowsNameFileAndLine(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("bad.csv");
         Files.writeString(file, "datetime;A;B;anomaly;changepoint\n2020-03-09 10:14:33;1;2;0;0\n2020-03-09 10:14:34;1;x;0;0\n");

@@ -78,6 +78,42 @@ class SkabEvaluationTest {
     }
 
     @Test
+    void oneHugeScoreDoesNotChangeTheAlarmsOnceItHasLeftTheSmoothingWindow() {
+        SkabFile clean = file("a.csv", 900, 600, 800, 9);
+        double[][] rows = new double[clean.length()][];
+        for (int i = 0; i < rows.length; i++) {
+            // A fourth sensor, constant in training, that blips over rows 450-454 and returns.
+            rows[i] = java.util.Arrays.copyOf(clean.rows()[i], 4);
+            rows[i][3] = i >= 450 && i < 455 ? 5.137 : 5;
+        }
+        SkabFile blip = new SkabFile("a.csv", List.of("Temperature", "Current", "Flow", "Pressure"), rows,
+                clean.anomaly());
+        double[][] steady = java.util.Arrays.stream(rows).map(double[]::clone).toArray(double[][]::new);
+        for (double[] row : steady) {
+            row[3] = 5;
+        }
+        SkabFile without = new SkabFile("a.csv", blip.sensors(), steady, clean.anomaly());
+        for (String id : List.of("pca", "mset")) {
+            SkabEvaluation.Detector detector = SkabEvaluation.Detector.of(id);
+            boolean[] withBlip = SkabEvaluation.alarms(blip, detector);
+            boolean[] withoutBlip = SkabEvaluation.alarms(without, detector);
+            int from = 455 + SkabEvaluation.SMOOTHING_ROWS - 1 - SkabEvaluation.TRAINING_ROWS;
+            assertTrue(withBlip[450 - SkabEvaluation.TRAINING_ROWS], id + ": the blip is an alarm");
+            for (int i = from; i < withBlip.length; i++) {
+                assertEquals(withoutBlip[i], withBlip[i], id + ": row " + (SkabEvaluation.TRAINING_ROWS + i));
+            }
+        }
+    }
+
+    @Test
+    void theSmoothedScoreIsTheMeanOfTheLastRows() {
+        double[] score = {1e31, 0.5, 0.25, 0.125, 0.125, 0.5, 0.5};
+        assertEquals(1e31, SkabEvaluation.smoothed(score, 0, 5));
+        assertEquals((0.5 + 0.25 + 0.125 + 0.125 + 0.5) / 5, SkabEvaluation.smoothed(score, 5, 5), 0.0);
+        assertEquals((0.25 + 0.125 + 0.125 + 0.5 + 0.5) / 5, SkabEvaluation.smoothed(score, 6, 5), 0.0);
+    }
+
+    @Test
     void aFileWithNoRowsAfterTheTrainingWindowIsReportedAndNotScored() throws Exception {
         List<SkabFile> files = List.of(file("short.csv", 400, 500, 500, 5), file("long.csv", 1000, 600, 800, 6));
         SkabEvaluation.Result result = SkabEvaluation.evaluate(files, log);

@@ -55,6 +55,15 @@ class CmapssFilesTest {
     }
 
     @Test
+    void aFileThatIsNotUtf8NamesTheLine() throws Exception {
+        Path f = dir.resolve("train_FD001.txt");
+        Files.write(f, ("1 1" + ROW + "\n1 2" + ROW + "\n1 3\u00ff" + ROW + "\n").getBytes(StandardCharsets.ISO_8859_1));
+        DataFileException e = assertThrows(DataFileException.class, () -> CmapssFiles.readTrajectories(f));
+        assertEquals(f + " line 3: not UTF-8 (save the file as UTF-8)", e.getMessage());
+        assertEquals(3, e.line());
+    }
+
+    @Test
     void aMissingFileIsNamed() {
         Path missing = dir.resolve("test_FD001.txt");
         DataFileException e = assertThrows(DataFileException.class, () -> CmapssFiles.readTrajectories(missing));
