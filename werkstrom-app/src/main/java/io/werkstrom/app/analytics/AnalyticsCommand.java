@@ -1,12 +1,11 @@
 package io.werkstrom.app.analytics;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -14,6 +13,7 @@ import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.analytics.remote.AnalyticsService;
 import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
 
 /**
@@ -32,7 +32,7 @@ public final class AnalyticsCommand {
      * How long the shutdown hook holds the JVM for the service to finish its calls and report:
      * the service waits up to 10 s for its calls and 5 s for their buffers.
      */
-    private static final long REPORT_WAIT_MILLIS = 20_000;
+    private static final Duration REPORT_WAIT = Duration.ofSeconds(20);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,36 +41,16 @@ public final class AnalyticsCommand {
 
     /** Serves until the JVM is asked to stop (SIGTERM / Ctrl-C). */
     public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch reported = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                // The JVM halts when the hooks end: hold it until main has closed the service
-                // (finishing the calls in flight) and printed its report.
-                reported.await(REPORT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "analytics-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            return run(argv, out, err, stop);
-        } finally {
-            reported.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // The hook is running: it has just been released.
-            }
+        try (StopSignal stop = StopSignal.install("analytics", REPORT_WAIT)) {
+            return run(argv, out, err, stop::await);
         }
     }
 
     /**
-     * Serves until {@code stop} is counted down, then closes the service (its calls in flight
-     * finish first) and prints the report on {@code out}.
+     * Serves until {@code stop} returns, then closes the service (its calls in flight finish first)
+     * and prints the report on {@code out}.
      */
-    static int run(List<String> argv, PrintStream out, PrintStream err, CountDownLatch stop) throws Exception {
+    static int run(List<String> argv, PrintStream out, PrintStream err, StopSignal.Wait stop) throws Exception {
         if (argv.isEmpty() || !argv.get(0).equals("serve")) {
             throw new UsageException("analytics: expected 'serve' [--host H] [--port P] [--backend auto|java]");
         }

@@ -40,6 +40,12 @@ public final class StopSignal implements AutoCloseable {
         return signal;
     }
 
+    /** What a command waits on until it is to stop: {@code StopSignal::await}, or a latch in tests. */
+    @FunctionalInterface
+    public interface Wait {
+        void await() throws InterruptedException;
+    }
+
     /** Waits for the signal. */
     public void await() throws InterruptedException {
         stop.await();

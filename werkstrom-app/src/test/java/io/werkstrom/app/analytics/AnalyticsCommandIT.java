@@ -118,7 +118,7 @@ class AnalyticsCommandIT {
         try {
             Future<Integer> exit = runner.submit(() -> AnalyticsCommand.run(
                     List.of("serve", "--host", "127.0.0.1", "--port", Integer.toString(port), "--backend", "java"),
-                    out, err, stop));
+                    out, err, stop::await));
             awaitText(() -> errBytes.toString(StandardCharsets.UTF_8), "analytics service on", null);
             callTwice(port);
             stop.countDown();
