@@ -1,6 +1,7 @@
 package io.werkstrom.jobs.alert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -347,6 +349,29 @@ class AlertNotificationIT {
         assertEquals(expected, paths, "each subscriber exactly once");
         assertEquals(subscribers + 1L, count("SELECT count(*) FROM alert_deliveries WHERE state = 'delivered'"
                 + " AND attempts = 1"));
+    }
+
+    @Test
+    void aNotifierWhoseClaimLapsedRecordsNothing() throws Exception {
+        open("acme", "hot");
+        try (AlertStore first = AlertStore.open(store, "first notifier");
+             AlertStore second = AlertStore.open(store, "second notifier")) {
+            AlertStore.Delivery lapsed = first.claimDue(10, Duration.ofMillis(200)).get(0);
+            TimeUnit.MILLISECONDS.sleep(500);
+            AlertStore.Delivery current = second.claimDue(10, Duration.ofSeconds(30)).get(0);
+            assertEquals(lapsed.id(), current.id(), "claimed again after the lease");
+
+            assertFalse(first.retryLater(lapsed, "late failure", Instant.now()));
+            assertFalse(first.postpone(lapsed, "late postponement", Instant.now()));
+            assertFalse(first.dead(lapsed, "late death"));
+            assertFalse(first.delivered(lapsed));
+            assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending' AND attempts = 0"
+                    + " AND last_error IS NULL"), "the row as the second claim left it");
+            assertEquals(0, count("SELECT count(*) FROM alert_dead_letters"));
+
+            assertTrue(second.delivered(current), "the claim in force records its outcome");
+            assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE state = 'delivered' AND attempts = 1"));
+        }
     }
 
     @Test
