@@ -33,6 +33,8 @@ class AlertsCommandIT {
             Process alerts = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), "io.werkstrom.app.Werkstrom", "alerts",
                     "--broker", broker.uri(), "--jdbc-url", postgres.jdbcUrl("postgres"), "--user", "postgres")
+                    // Its log file (.werkstrom/) goes in the test's directory, not the module's.
+                    .directory(dir.toFile())
                     .redirectOutput(dir.resolve("stdout.log").toFile()).redirectError(err.toFile()).start();
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
