@@ -17,7 +17,11 @@ import org.slf4j.LoggerFactory;
  * Delivers the alert outbox ({@code alert_deliveries}): claims due notifications, hands each to its
  * channel, and records the outcome. A failed attempt is retried after
  * {@link NotifierOptions#backoff}; after {@link NotifierOptions#maxAttempts} attempts, or at once
- * for a permanent failure, the notification is dead ({@code alert_dead_letters}).
+ * for a permanent failure, the notification is dead ({@code alert_dead_letters}). Whatever a
+ * channel throws fails that one notification (a runtime exception for good), never the round. A
+ * notification that was {@linkplain DeliveryException#attempted() not attempted} waits without
+ * using up its attempts. Several notifiers may share the outbox: outcomes are recorded only under
+ * the claim in force, and a claimed notification is sent only while enough of its lease is left.
  *
  * <p>{@link #deliverDue()} does one round, for callers that drive it; {@link #start()} runs rounds
  * on a daemon thread every poll interval until {@link #close()}. A database failure ends the round
