@@ -54,6 +54,9 @@ public final class Werkstrom {
               migrate              apply the database migrations and report the storage flavour
               alerts               deliver alert notifications (MQTT, webhooks, e-mail) and take
                                    acknowledgements over MQTT and HTTP (see README: alerts)
+                  --max-attempts N   attempts per webhook or e-mail before it is dead-lettered (default
+                                     14: about an hour, waits doubling from 2s up to 10m); MQTT
+                                     states wait out a broker outage without using attempts
               bench ingest         ingest throughput against the database's own COPY rate, and latency
                   --duration D       the sustained phase, e.g. 60s (default 60s)
                   --gateways N       simulated gateways (default 8)

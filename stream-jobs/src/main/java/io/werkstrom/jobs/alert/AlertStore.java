@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -336,14 +337,26 @@ public final class AlertStore implements AutoCloseable {
         }
     }
 
-    /** One notification to deliver; {@code secretRef} is the subscription's, for webhooks. */
+    /**
+     * One notification to deliver; {@code secretRef} is the subscription's, for webhooks.
+     * {@code claimedUntil} is the end of the claim that handed it out (the database's clock): it is
+     * the claim's token, so that an outcome is recorded only while that claim is still held.
+     */
     public record Delivery(long id, String tenant, UUID alertId, String channel, String target, String payload,
-                           int attempts, String secretRef) {
+                           int attempts, String secretRef, OffsetDateTime claimedUntil) {
+
+        /** The same delivery, same claim, with another payload (the alert's current state). */
+        public Delivery withPayload(String newPayload) {
+            return new Delivery(id, tenant, alertId, channel, target, newPayload, attempts, secretRef, claimedUntil);
+        }
     }
 
     /**
      * Claims up to {@code limit} due deliveries for {@code lease}: another notifier skips them
-     * until the lease ends, so two notifiers never send the same one at the same time.
+     * until the lease ends, so two notifiers never send the same one at the same time. Once the
+     * lease has ended another notifier may claim them again; then the outcome of the first claim
+     * is no longer recorded ({@link #delivered} and the others return false), so a caller must not
+     * start sending a delivery whose lease could end before the attempt does.
      */
     public List<Delivery> claimDue(int limit, Duration lease) throws StoreException {
         reconnectIfLost();
@@ -351,7 +364,7 @@ public final class AlertStore implements AutoCloseable {
                 + " WHERE d.id IN (SELECT id FROM alert_deliveries WHERE state = 'pending' AND next_attempt_at <= now()"
                 + " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)"
                 + " RETURNING d.id, d.tenant, d.alert_id, d.channel, d.target, d.payload, d.attempts,"
-                + " (SELECT s.secret_ref FROM alert_subscriptions s WHERE s.id = d.subscription_id)";
+                + " (SELECT s.secret_ref FROM alert_subscriptions s WHERE s.id = d.subscription_id), d.next_attempt_at";
         List<Delivery> due = new ArrayList<>();
         try (PreparedStatement claim = connection.prepareStatement(sql)) {
             claim.setDouble(1, lease.toMillis() / 1000.0);
@@ -359,7 +372,8 @@ public final class AlertStore implements AutoCloseable {
             try (ResultSet row = claim.executeQuery()) {
                 while (row.next()) {
                     due.add(new Delivery(row.getLong(1), row.getString(2), row.getObject(3, UUID.class), row.getString(4),
-                            row.getString(5), row.getString(6), row.getInt(7), row.getString(8)));
+                            row.getString(5), row.getString(6), row.getInt(7), row.getString(8),
+                            row.getObject(9, OffsetDateTime.class)));
                 }
             }
             connection.commit();
@@ -371,28 +385,66 @@ public final class AlertStore implements AutoCloseable {
         return due;
     }
 
-    public void delivered(Delivery delivery) throws StoreException {
+    /** Sent. Returns false, recording nothing, when the claim had lapsed (another notifier has it now). */
+    public boolean delivered(Delivery delivery) throws StoreException {
         reconnectIfLost();
-        update("UPDATE alert_deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = now(),"
-                + " last_error = NULL WHERE id = ?", delivery, null, null);
+        return update("UPDATE alert_deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = now(),"
+                + " last_error = NULL", delivery, null, null);
     }
 
-    /** A failed attempt, retried at {@code retryAt}. */
-    public void retryLater(Delivery delivery, String error, Instant retryAt) throws StoreException {
+    /**
+     * A failed attempt, retried at {@code retryAt}. Returns false, recording nothing, when the
+     * claim had lapsed.
+     */
+    public boolean retryLater(Delivery delivery, String error, Instant retryAt) throws StoreException {
         reconnectIfLost();
-        update("UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+        return update("UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?",
                 delivery, error, retryAt);
     }
 
-    /** The last attempt failed (or the delivery can never succeed): dead, with a dead-letter row. */
-    public void dead(Delivery delivery, String reason) throws StoreException {
+    /**
+     * Not attempted (its receiver could not be tried: the MQTT client is disconnected): tried again
+     * at {@code retryAt} without counting an attempt. Returns false when the claim had lapsed.
+     */
+    public boolean postpone(Delivery delivery, String reason, Instant retryAt) throws StoreException {
+        reconnectIfLost();
+        return update("UPDATE alert_deliveries SET last_error = ?, next_attempt_at = ?", delivery, reason, retryAt);
+    }
+
+    /** Gives back claimed deliveries that were not attempted, due at once for the next claim. */
+    public void release(List<Delivery> deliveries) throws StoreException {
+        reconnectIfLost();
+        try (PreparedStatement update = connection.prepareStatement("UPDATE alert_deliveries SET next_attempt_at = now()"
+                + " WHERE id = ? AND state = 'pending' AND next_attempt_at = ?")) {
+            for (Delivery delivery : deliveries) {
+                update.setLong(1, delivery.id());
+                update.setObject(2, delivery.claimedUntil());
+                update.addBatch();
+            }
+            update.executeBatch();
+            connection.commit();
+        } catch (SQLException e) {
+            rollback(e);
+            throw new StoreException("could not release " + deliveries.size() + " claimed alert deliveries", e);
+        }
+    }
+
+    /**
+     * The last attempt failed (or the delivery can never succeed): dead, with a dead-letter row.
+     * Returns false, recording nothing, when the claim had lapsed.
+     */
+    public boolean dead(Delivery delivery, String reason) throws StoreException {
         reconnectIfLost();
         try {
             try (PreparedStatement update = connection.prepareStatement("UPDATE alert_deliveries SET state = 'dead',"
-                    + " attempts = attempts + 1, last_error = ? WHERE id = ?")) {
+                    + " attempts = attempts + 1, last_error = ?" + CLAIM_HELD)) {
                 update.setString(1, reason);
                 update.setLong(2, delivery.id());
-                update.executeUpdate();
+                update.setObject(3, delivery.claimedUntil());
+                if (update.executeUpdate() == 0) {
+                    connection.commit();
+                    return false;
+                }
             }
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO alert_dead_letters (tenant,"
                     + " delivery_id, alert_id, channel, target, attempts, reason, payload, failed_at)"
@@ -408,22 +460,31 @@ public final class AlertStore implements AutoCloseable {
                 insert.executeUpdate();
             }
             connection.commit();
+            return true;
         } catch (SQLException e) {
             rollback(e);
             throw new StoreException("could not dead-letter alert delivery " + delivery.id(), e);
         }
     }
 
-    private void update(String sql, Delivery delivery, String error, Instant retryAt) throws StoreException {
-        try (PreparedStatement update = connection.prepareStatement(sql)) {
+    /**
+     * The claim is still this one: nobody claimed the row again after its lease ended (that
+     * changed {@code next_attempt_at}) and nobody recorded an outcome.
+     */
+    private static final String CLAIM_HELD = " WHERE id = ? AND state = 'pending' AND next_attempt_at = ?";
+
+    private boolean update(String sql, Delivery delivery, String error, Instant retryAt) throws StoreException {
+        try (PreparedStatement update = connection.prepareStatement(sql + CLAIM_HELD)) {
             int i = 1;
-            if (error != null) {
+            if (retryAt != null) {
                 update.setString(i++, error);
                 update.setTimestamp(i++, Timestamp.from(retryAt));
             }
-            update.setLong(i, delivery.id());
-            update.executeUpdate();
+            update.setLong(i++, delivery.id());
+            update.setObject(i, delivery.claimedUntil());
+            boolean held = update.executeUpdate() == 1;
             connection.commit();
+            return held;
         } catch (SQLException e) {
             rollback(e);
             throw new StoreException("could not update alert delivery " + delivery.id(), e);

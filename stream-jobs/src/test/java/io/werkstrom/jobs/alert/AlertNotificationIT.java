@@ -1,20 +1,29 @@
 package io.werkstrom.jobs.alert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -180,7 +189,7 @@ class AlertNotificationIT {
         assertTrue(mails.get(1).header("Subject").contains("resolved"), mails.get(1).header("Subject"));
 
         // The retained state topic holds the latest state for anyone subscribing later.
-        JsonNode retained = JSON.readTree(retained(AlertStore.stateTopic("acme", java.util.UUID.fromString(alertId))));
+        JsonNode retained = JSON.readTree(retained(AlertStore.stateTopic("acme", UUID.fromString(alertId))));
         assertEquals("resolved", retained.path("state").asText());
 
         assertEquals(List.of("null->open by rule-engine", "open->resolved by rule-engine"), history(alertId));
@@ -266,16 +275,213 @@ class AlertNotificationIT {
         }
     }
 
+    @Test
+    void aMalformedWebhookUrlIsDeadLetteredAndEveryOtherNotificationOfTheRoundIsStillDelivered() throws Exception {
+        try (WebhookReceiver globexReceiver = new WebhookReceiver()) {
+            // The lowest ids, claimed first: each used to end the round, and the next round began with it again.
+            for (String bad : List.of("http:///typo", "http:foo", "http://h:99999/")) {
+                subscribe("acme", "webhook", bad, "env:ACME_HOOK", null);
+            }
+            subscribe("acme", "email", "ops@acme.example", null, null);
+            subscribe("globex", "webhook", globexReceiver.url("/globex"), "env:GLOBEX_HOOK", null);
+            open("acme", "hot");
+            open("globex", "hot");
+            Channel broken = delivery -> {
+                throw new IllegalStateException("a bug in a channel");
+            };
+            try (Notifier notifier = notifier(NotifierOptions.defaults(), Map.of("email", broken))) {
+                assertEquals(7, notifier.deliverDue(), "one round claims them all");
+            }
+
+            assertEquals(List.of("globex"), tenants(globexReceiver.requests()), "delivered in the same round");
+            assertEquals(3, count("SELECT count(*) FROM alert_deliveries WHERE state = 'delivered'"),
+                    "globex's webhook and both retained states");
+            assertEquals(0, count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending'"));
+            try (Connection connection = connect();
+                 PreparedStatement select = connection.prepareStatement("SELECT target, attempts, reason FROM"
+                         + " alert_dead_letters ORDER BY delivery_id");
+                 ResultSet row = select.executeQuery()) {
+                List<String> reasons = new ArrayList<>();
+                while (row.next()) {
+                    assertEquals(1, row.getInt("attempts"), row.getString("target"));
+                    reasons.add(row.getString("target") + " " + row.getString("reason"));
+                }
+                assertEquals(List.of(
+                        "http:///typo permanent failure: webhook target (not a URL with a host) has no host",
+                        "http:foo permanent failure: webhook target (not a URL with a host) has no host",
+                        "http://h:99999/ permanent failure: webhook target http://h:99999 is not usable: port out of"
+                                + " range:99999",
+                        "ops@acme.example permanent failure: the email channel failed:"
+                                + " java.lang.IllegalStateException: a bug in a channel"), reasons);
+            }
+        }
+    }
+
+    @Test
+    void twoNotifiersWithAShortLeaseAndASlowReceiverDeliverEachNotificationExactlyOnce() throws Exception {
+        int subscribers = 6;
+        for (int i = 0; i < subscribers; i++) {
+            subscribe("acme", "webhook", receiver.url("/hook-" + i), "env:ACME_HOOK", null);
+        }
+        // Each answer takes half the timeout: one claim (a 3 s lease) cannot send them all in time.
+        receiver.delay(Duration.ofMillis(500));
+        open("acme", "hot");
+        NotifierOptions options = new NotifierOptions(3, Duration.ofMillis(50), Duration.ofMillis(200),
+                Duration.ofMillis(20), 50, Duration.ofSeconds(3), Duration.ofSeconds(1));
+        try (Notifier first = notifier(options); Notifier second = notifier(options)) {
+            Thread other = new Thread(() -> {
+                try {
+                    deliverUntilDone(second);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "second-notifier");
+            other.start();
+            deliverUntilDone(first);
+            other.join(TimeUnit.SECONDS.toMillis(60));
+        }
+
+        List<String> paths = receiver.requests().stream().map(WebhookReceiver.Request::path).sorted().toList();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < subscribers; i++) {
+            expected.add("/hook-" + i);
+        }
+        assertEquals(expected, paths, "each subscriber exactly once");
+        assertEquals(subscribers + 1L, count("SELECT count(*) FROM alert_deliveries WHERE state = 'delivered'"
+                + " AND attempts = 1"));
+    }
+
+    @Test
+    void aNotifierWhoseClaimLapsedRecordsNothing() throws Exception {
+        open("acme", "hot");
+        try (AlertStore first = AlertStore.open(store, "first notifier");
+             AlertStore second = AlertStore.open(store, "second notifier")) {
+            AlertStore.Delivery lapsed = first.claimDue(10, Duration.ofMillis(200)).get(0);
+            TimeUnit.MILLISECONDS.sleep(500);
+            AlertStore.Delivery current = second.claimDue(10, Duration.ofSeconds(30)).get(0);
+            assertEquals(lapsed.id(), current.id(), "claimed again after the lease");
+
+            assertFalse(first.retryLater(lapsed, "late failure", Instant.now()));
+            assertFalse(first.postpone(lapsed, "late postponement", Instant.now()));
+            assertFalse(first.dead(lapsed, "late death"));
+            assertFalse(first.delivered(lapsed));
+            assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending' AND attempts = 0"
+                    + " AND last_error IS NULL"), "the row as the second claim left it");
+            assertEquals(0, count("SELECT count(*) FROM alert_dead_letters"));
+
+            assertTrue(second.delivered(current), "the claim in force records its outcome");
+            assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE state = 'delivered' AND attempts = 1"));
+        }
+    }
+
+    @Test
+    void aMailTheServerAcceptedIsDeliveredOnceEvenWhenTheConnectionBreaksAtQuit() throws Exception {
+        List<String> messages = new CopyOnWriteArrayList<>();
+        // A relay that takes the message and hangs up instead of answering QUIT.
+        try (LoopbackServer relay = new LoopbackServer(connection -> {
+            BufferedReader in = new BufferedReader(new InputStreamReader(
+                    connection.getInputStream(), StandardCharsets.US_ASCII));
+            Writer out = new OutputStreamWriter(connection.getOutputStream(), StandardCharsets.US_ASCII);
+            out.write("220 relay ready\r\n");
+            out.flush();
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.startsWith("DATA")) {
+                    out.write("354 go ahead\r\n");
+                    out.flush();
+                    StringBuilder data = new StringBuilder();
+                    for (String dataLine; (dataLine = in.readLine()) != null && !dataLine.equals("."); ) {
+                        data.append(dataLine).append('\n');
+                    }
+                    messages.add(data.toString());
+                    out.write("250 queued\r\n");
+                    out.flush();
+                    return;
+                }
+                out.write("250 ok\r\n");
+                out.flush();
+            }
+        })) {
+            subscribe("acme", "email", "ops@acme.example", null, null);
+            open("acme", "hot");
+            Channel email = new EmailChannel(new SmtpClient(SmtpOptions.relay("127.0.0.1", relay.port(),
+                    "alerts@werkstrom.example", Duration.ofSeconds(10)), "test"));
+            deliverAll(notifier(fastRetries(3), Map.of("email", email)));
+
+            assertEquals(1, messages.size(), "one message");
+            assertTrue(messages.get(0).contains("\"rule_id\":\"hot\""), messages.get(0));
+            assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE channel = 'email' AND state = 'delivered'"
+                    + " AND attempts = 1"));
+            assertEquals(0, count("SELECT count(*) FROM alert_dead_letters"));
+        }
+    }
+
+    @Test
+    void retainedStatesWaitOutABrokerOutageInsteadOfBeingDeadLettered() throws Exception {
+        UUID alert = open("acme", "hot");
+        broker.stop();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (mqtt.isConnected()) {
+                assertTrue(System.nanoTime() < deadline, "the client noticed that the broker stopped");
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+            // Rounds enough for every attempt there is, several times over.
+            try (Notifier notifier = notifier(fastRetries(2))) {
+                long rounds = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
+                while (System.nanoTime() < rounds) {
+                    notifier.deliverDue();
+                    TimeUnit.MILLISECONDS.sleep(20);
+                }
+            }
+            assertEquals(0, count("SELECT count(*) FROM alert_dead_letters"));
+            assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE channel = 'mqtt' AND state = 'pending'"
+                    + " AND attempts = 0 AND last_error LIKE '%not connected%'"));
+        } finally {
+            broker.restart();
+        }
+        // The service's reconnector does this; the test's client reconnects by hand.
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(true);
+        mqtt.connect(options);
+        // Due again after its wait (the backoff of a first attempt, 50 ms here).
+        deliverAll(notifier(fastRetries(2)));
+
+        assertEquals("open", JSON.readTree(retained(AlertStore.stateTopic("acme", alert))).path("state").asText());
+        assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE channel = 'mqtt' AND state = 'delivered'"
+                + " AND attempts = 1"));
+        assertEquals(0, count("SELECT count(*) FROM alert_dead_letters"));
+    }
+
     // ------------------------------------------------------------------ helpers
 
+    /** Rounds until nothing is pending, as a notifier's own thread runs them. */
+    private void deliverUntilDone(Notifier notifier) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending'") > 0) {
+            if (System.nanoTime() > deadline) {
+                fail("deliveries still pending after 60 s");
+            }
+            if (notifier.deliverDue() == 0) {
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+        }
+    }
+
     private Notifier notifier(NotifierOptions options) throws Exception {
+        return notifier(options, Map.of());
+    }
+
+    /** The test's channels, with {@code replaced} ones instead. */
+    private Notifier notifier(NotifierOptions options, Map<String, Channel> replaced) throws Exception {
         Channel webhook = new WebhookChannel(new Secrets(Map.of("ACME_HOOK", ACME_SECRET, "GLOBEX_HOOK", GLOBEX_SECRET)),
                 Duration.ofSeconds(10));
         Channel email = new EmailChannel(new SmtpClient(new SmtpOptions("127.0.0.1", smtp.port(),
                 "alerts@werkstrom.example", SmtpOptions.Security.STARTTLS, MAIL_USER, MAIL_PASSWORD.toCharArray(),
                 pki.caCertificate(), Duration.ofSeconds(10)), "test"));
-        return new Notifier(AlertStore.open(store, "test notifier"),
-                Map.of("webhook", webhook, "email", email, "mqtt", new MqttStateChannel(mqtt)), options);
+        Map<String, Channel> channels = new HashMap<>(Map.of("webhook", webhook, "email", email, "mqtt",
+                new MqttStateChannel(mqtt)));
+        channels.putAll(replaced);
+        return new Notifier(AlertStore.open(store, "test notifier"), channels, options);
     }
 
     private static NotifierOptions fastRetries(int attempts) {
@@ -298,12 +504,14 @@ class AlertNotificationIT {
         }
     }
 
-    private void open(String tenant, String ruleId) throws Exception {
+    private UUID open(String tenant, String ruleId) throws Exception {
         AlertRule rule = Rules.threshold(tenant, ruleId, "temp", 80, 80, 0, 0);
         List<AlertTransition> opened = new GatewayAlerts().onBatch(
                 batch(new GatewayAddress(tenant, "plant-1", "gw-1"), T0, 99), List.of(rule), T0);
         assertEquals(1, opened.size());
-        assertNotNull(alerts.apply(opened.get(0)));
+        UUID id = alerts.apply(opened.get(0));
+        assertNotNull(id);
+        return id;
     }
 
     private ReceivedBatch batch(GatewayAddress gateway, long millis, double value) {

@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import com.sun.net.httpserver.HttpServer;
 
@@ -30,6 +33,9 @@ public final class WebhookReceiver implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Deque<Integer> script = new ArrayDeque<>();
     private volatile int defaultStatus = 200;
+    private volatile long delayMillis;
+    /** Requests are answered in parallel, as a real receiver does for several notifiers. */
+    private final ExecutorService handlers = Executors.newFixedThreadPool(8);
 
     public WebhookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
@@ -37,6 +43,13 @@ public final class WebhookReceiver implements AutoCloseable {
             try (exchange; InputStream in = exchange.getRequestBody()) {
                 requests.add(new Request(exchange.getRequestURI().getPath(), in.readAllBytes(),
                         Map.copyOf(exchange.getRequestHeaders())));
+                if (delayMillis > 0) {
+                    try {
+                        Thread.sleep(delayMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 int status;
                 synchronized (script) {
                     status = script.isEmpty() ? defaultStatus : script.poll();
@@ -44,6 +57,7 @@ public final class WebhookReceiver implements AutoCloseable {
                 exchange.sendResponseHeaders(status, -1);
             }
         });
+        server.setExecutor(handlers);
         server.start();
     }
 
@@ -58,6 +72,11 @@ public final class WebhookReceiver implements AutoCloseable {
         }
     }
 
+    /** Each request is answered this long after it arrived: a slow receiver. */
+    public void delay(Duration delay) {
+        delayMillis = delay.toMillis();
+    }
+
     public void answerAlways(int status) {
         defaultStatus = status;
     }
@@ -69,5 +88,6 @@ public final class WebhookReceiver implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        handlers.shutdownNow();
     }
 }

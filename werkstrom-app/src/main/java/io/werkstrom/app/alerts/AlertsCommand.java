@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import io.werkstrom.app.Secrets;
 import io.werkstrom.app.cli.Args;
@@ -28,6 +29,12 @@ public final class AlertsCommand {
 
     /** Environment variable naming the tenant token file, when --tokens-file is not given. */
     public static final String TOKENS_FILE_ENV = "WERKSTROM_ALERT_TOKENS_FILE";
+
+    /**
+     * How long a stop (SIGTERM, Ctrl-C) waits for the service to close: the notifier's attempt in
+     * flight (its timeout, 10 s by default) and MQTT's quiesce (5 s), with room to spare.
+     */
+    private static final long CLOSE_TIMEOUT_S = 45;
 
     private AlertsCommand() {
     }
@@ -66,14 +73,30 @@ public final class AlertsCommand {
             throw new UsageException("alerts: " + e.getMessage());
         }
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "alerts-shutdown"));
-        try (AlertService service = AlertService.start(options)) {
-            String http = service.httpPort() < 0 ? "; no HTTP port (--tokens-file, or --http-port for /health alone)"
-                    : (args.string("http-cert-file", null) == null ? "; HTTP port " : "; HTTPS port ") + service.httpPort()
-                    + (options.tokensFile() == null ? " (/health only: no --tokens-file)" : "");
-            err.println("alert service running: acknowledgements on MQTT" + (options.tokensFile() == null ? "" : " and HTTP")
-                    + http + "; Ctrl-C stops it");
-            stop.await();
+        CountDownLatch closed = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                // The JVM exits when the hooks end: wait for the service to close (a sent notification
+                // recorded, MQTT disconnected cleanly), but not for good.
+                closed.await(CLOSE_TIMEOUT_S, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "alerts-shutdown"));
+        try {
+            try (AlertService service = AlertService.start(options)) {
+                String http = service.httpPort() < 0 ? "; no HTTP port (--tokens-file, or --http-port for /health alone)"
+                        : (args.string("http-cert-file", null) == null ? "; HTTP port " : "; HTTPS port ")
+                        + service.httpPort() + (options.tokensFile() == null ? " (/health only: no --tokens-file)" : "");
+                err.println("alert service running: acknowledgements on MQTT"
+                        + (options.tokensFile() == null ? "" : " and HTTP") + http + "; Ctrl-C stops it");
+                stop.await();
+                err.println("alert service stopping");
+            }
+            err.println("alert service stopped");
+        } finally {
+            closed.countDown();
         }
         return 0;
     }

@@ -10,7 +10,10 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 /**
  * Publishes an alert's current state, retained with QoS 1, to
  * {@code werkstrom/v1/{tenant}/alerts/{alert-id}}, so that a client subscribing later still sees
- * every alert's latest state. Does not own the client.
+ * every alert's latest state. While the client is disconnected (the broker is away; its owner
+ * reconnects it) a state is {@linkplain DeliveryException#notAttempted not attempted}: it waits for
+ * the broker however long the outage lasts instead of using up its attempts, since a state that is
+ * never published leaves the retained message wrong for good. Does not own the client.
  */
 public final class MqttStateChannel implements Channel {
 
@@ -22,9 +25,17 @@ public final class MqttStateChannel implements Channel {
 
     @Override
     public void send(Delivery delivery) throws DeliveryException {
+        if (!client.isConnected()) {
+            throw DeliveryException.notAttempted("the MQTT client is not connected to the broker", null);
+        }
         try {
             client.publish(delivery.target(), delivery.payload().getBytes(StandardCharsets.UTF_8), 1, true);
         } catch (MqttException e) {
+            if (!client.isConnected()) {
+                // The connection broke during the publish: the broker's outage, not this state's fault.
+                throw DeliveryException.notAttempted("the MQTT connection was lost while publishing to "
+                        + delivery.target() + ": " + e, e);
+            }
             throw new DeliveryException("publishing to " + delivery.target() + " failed: " + e, false, e);
         }
     }

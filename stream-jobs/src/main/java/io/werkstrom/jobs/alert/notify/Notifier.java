@@ -1,5 +1,6 @@
 package io.werkstrom.jobs.alert.notify;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,11 @@ import org.slf4j.LoggerFactory;
  * Delivers the alert outbox ({@code alert_deliveries}): claims due notifications, hands each to its
  * channel, and records the outcome. A failed attempt is retried after
  * {@link NotifierOptions#backoff}; after {@link NotifierOptions#maxAttempts} attempts, or at once
- * for a permanent failure, the notification is dead ({@code alert_dead_letters}).
+ * for a permanent failure, the notification is dead ({@code alert_dead_letters}). Whatever a
+ * channel throws fails that one notification (a runtime exception for good), never the round. A
+ * notification that was {@linkplain DeliveryException#attempted() not attempted} waits without
+ * using up its attempts. Several notifiers may share the outbox: outcomes are recorded only under
+ * the claim in force, and a claimed notification is sent only while enough of its lease is left.
  *
  * <p>{@link #deliverDue()} does one round, for callers that drive it; {@link #start()} runs rounds
  * on a daemon thread every poll interval until {@link #close()}. A database failure ends the round
@@ -41,11 +46,27 @@ public final class Notifier implements AutoCloseable {
         this.options = options;
     }
 
-    /** Delivers what is due now; returns how many notifications were attempted. */
+    /**
+     * Delivers what is due now; returns how many notifications were claimed. A claimed notification
+     * is sent only while more than twice the timeout is left of its lease: the attempt (bounded by
+     * the timeout) and recording it end before another notifier can claim it again. The rest of a
+     * batch that has run out of lease is released for the next claim.
+     */
     public synchronized int deliverDue() throws StoreException {
+        // Before the claim: the lease the database grants starts later, never earlier.
+        long claimedAt = System.nanoTime();
         List<Delivery> due = store.claimDue(options.batchSize(), options.lease());
-        for (Delivery delivery : due) {
-            attempt(delivery);
+        Duration needed = options.timeout().multipliedBy(2);
+        for (int i = 0; i < due.size(); i++) {
+            Duration left = options.lease().minusNanos(System.nanoTime() - claimedAt);
+            if (left.compareTo(needed) < 0) {
+                List<Delivery> rest = due.subList(i, due.size());
+                LOG.debug("alert notifier: {} of the lease left, {} claimed notifications go back for the next claim",
+                        left, rest.size());
+                store.release(rest);
+                break;
+            }
+            attempt(due.get(i));
         }
         return due.size();
     }
@@ -53,6 +74,7 @@ public final class Notifier implements AutoCloseable {
     private void attempt(Delivery claimed) throws StoreException {
         Delivery delivery = claimed;
         Channel channel = channels.get(delivery.channel());
+        String receiver = receiver(delivery);
         try {
             if (channel == null) {
                 throw new DeliveryException("no " + delivery.channel() + " channel is configured", true);
@@ -62,27 +84,59 @@ public final class Notifier implements AutoCloseable {
                 // older transition cannot overwrite a newer state.
                 String current = store.currentState(delivery.alertId());
                 if (current != null) {
-                    delivery = new Delivery(delivery.id(), delivery.tenant(), delivery.alertId(), delivery.channel(),
-                            delivery.target(), current, delivery.attempts(), delivery.secretRef());
+                    delivery = delivery.withPayload(current);
                 }
             }
-            channel.send(delivery);
-            store.delivered(delivery);
+            send(channel, delivery);
+            if (!store.delivered(delivery)) {
+                lapsed(delivery, receiver, "delivered");
+            }
         } catch (DeliveryException e) {
             int attempts = delivery.attempts() + 1;
-            if (e.permanent() || attempts >= options.maxAttempts()) {
+            if (!e.attempted()) {
+                Instant retryAt = Instant.now().plus(options.backoff(attempts));
+                LOG.info("alert notification {} ({} to {}) not attempted, waiting until {}: {}", delivery.id(),
+                        delivery.channel(), receiver, retryAt, e.getMessage());
+                if (!store.postpone(delivery, e.getMessage(), retryAt)) {
+                    lapsed(delivery, receiver, "postponed");
+                }
+            } else if (e.permanent() || attempts >= options.maxAttempts()) {
                 String reason = (e.permanent() ? "permanent failure" : "gave up after " + attempts + " attempts")
                         + ": " + e.getMessage();
-                LOG.warn("alert notification {} ({} to {}) is dead: {}", delivery.id(), delivery.channel(),
-                        delivery.target(), reason, e);
-                store.dead(delivery, reason);
+                LOG.warn("alert notification {} ({} to {}) is dead: {}", delivery.id(), delivery.channel(), receiver,
+                        reason, e);
+                if (!store.dead(delivery, reason)) {
+                    lapsed(delivery, receiver, "dead");
+                }
             } else {
                 Instant retryAt = Instant.now().plus(options.backoff(attempts));
                 LOG.info("alert notification {} ({} to {}) failed (attempt {}), retrying at {}: {}", delivery.id(),
-                        delivery.channel(), delivery.target(), attempts, retryAt, e.getMessage());
-                store.retryLater(delivery, e.getMessage(), retryAt);
+                        delivery.channel(), receiver, attempts, retryAt, e.getMessage());
+                if (!store.retryLater(delivery, e.getMessage(), retryAt)) {
+                    lapsed(delivery, receiver, "failed");
+                }
             }
         }
+    }
+
+    /** A channel that throws anything else fails this one delivery, for good, never the round. */
+    private static void send(Channel channel, Delivery delivery) throws DeliveryException {
+        try {
+            channel.send(delivery);
+        } catch (RuntimeException e) {
+            throw new DeliveryException("the " + delivery.channel() + " channel failed: " + e.getClass().getName()
+                    + ": " + e.getMessage(), true, e);
+        }
+    }
+
+    private static void lapsed(Delivery delivery, String receiver, String outcome) {
+        LOG.warn("alert notification {} ({} to {}) {}, but its claim had lapsed and another notifier has it; not"
+                + " recorded", delivery.id(), delivery.channel(), receiver, outcome);
+    }
+
+    /** Who receives it, as the log may show it: a webhook's URL may carry a secret in its path. */
+    private static String receiver(Delivery delivery) {
+        return "webhook".equals(delivery.channel()) ? WebhookChannel.origin(delivery.target()) : delivery.target();
     }
 
     /** Runs delivery rounds on a daemon thread until {@link #close()}. */

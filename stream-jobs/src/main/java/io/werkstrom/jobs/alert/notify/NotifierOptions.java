@@ -5,19 +5,23 @@ import java.time.Duration;
 /**
  * How the {@link Notifier} delivers. Immutable.
  *
- * @param maxAttempts    attempts per notification before it is dead-lettered (1 = no retry)
+ * @param maxAttempts    attempts per notification before it is dead-lettered (1 = no retry); the default,
+ *                       14, spreads them over about an hour (waits of 2 s, 4 s, … 512 s, then 10 min)
  * @param initialBackoff wait after the first failed attempt; doubled after each further one
  * @param maxBackoff     the longest wait between two attempts
  * @param pollInterval   how often the outbox is checked for due notifications
  * @param batchSize      notifications claimed per poll
- * @param lease          how long a claimed notification is hidden from other notifiers; longer
- *                       than the slowest attempt
- * @param timeout        connect and read timeout of one webhook or SMTP attempt
+ * @param lease          how long a claimed notification is hidden from other notifiers; more than
+ *                       twice {@code timeout}: a claimed notification is sent only while at least
+ *                       that much of its lease is left (else it goes back for the next claim), so
+ *                       that no other notifier can claim and send it again meanwhile
+ * @param timeout        the longest one webhook or SMTP attempt may take, all of it (connecting, TLS,
+ *                       waiting for and reading the answer)
  */
 public record NotifierOptions(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration pollInterval,
                               int batchSize, Duration lease, Duration timeout) {
 
-    public static final int DEFAULT_MAX_ATTEMPTS = 8;
+    public static final int DEFAULT_MAX_ATTEMPTS = 14;
     public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(2);
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofMinutes(10);
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
@@ -36,6 +40,10 @@ public record NotifierOptions(int maxAttempts, Duration initialBackoff, Duration
         positive("timeout", timeout);
         if (maxBackoff.compareTo(initialBackoff) < 0) {
             throw new IllegalArgumentException("maxBackoff must not be shorter than initialBackoff.");
+        }
+        if (lease.compareTo(timeout.multipliedBy(2)) <= 0) {
+            throw new IllegalArgumentException("lease (" + lease + ") must be longer than twice timeout (" + timeout
+                    + "): a notification is only sent while that much of its claim is left.");
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize + ".");

@@ -20,6 +20,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLContext;
@@ -32,15 +35,23 @@ import io.werkstrom.jobs.alert.notify.SmtpOptions.Security;
 import io.werkstrom.protocol.tls.PemSslContexts;
 import io.werkstrom.protocol.tls.PemSslContexts.Pem;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * A small SMTP client (RFC 5321) for plain-text mail: EHLO, STARTTLS (RFC 3207) or implicit TLS when
  * configured, AUTH PLAIN or LOGIN (RFC 4954) when a user is set, MAIL FROM, RCPT TO, DATA, QUIT. With
  * TLS the server's certificate must chain to the CA file (or the JVM's trust store) and name the host.
  * A password is only ever sent over TLS. A 4xx reply is a temporary failure, a 5xx reply a permanent
- * one; a connection or TLS failure is temporary; a server without STARTTLS or without AUTH PLAIN or
+ * one; a connection or TLS failure, or a session that outlasts the timeout, is temporary; a server without STARTTLS or without AUTH PLAIN or
  * LOGIN, where they are needed, is a permanent one. One connection per message; thread-safe.
  */
 public final class SmtpClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpClient.class);
+
+    /** Ends sessions that outlast their timeout; one daemon thread for every client. */
+    private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
 
     /** A deliberately plain address: no spaces, angle brackets or line breaks can reach the protocol. */
     public static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+");
@@ -58,6 +69,16 @@ public final class SmtpClient {
         this.tls = options.security() == Security.NONE ? null : tlsContext(options).getSocketFactory();
     }
 
+    private static ScheduledThreadPoolExecutor watchdog() {
+        ScheduledThreadPoolExecutor watchdog = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "smtp-session-deadline");
+            thread.setDaemon(true);
+            return thread;
+        });
+        watchdog.setRemoveOnCancelPolicy(true);
+        return watchdog;
+    }
+
     private static SSLContext tlsContext(SmtpOptions options) {
         if (options.caFile() != null) {
             return PemSslContexts.create(Pem.read("smtp CA file", options.caFile()), null, null);
@@ -69,13 +90,23 @@ public final class SmtpClient {
         }
     }
 
-    /** Sends one plain-text UTF-8 message to {@code to}. */
+    /**
+     * Sends one plain-text UTF-8 message to {@code to}. The whole session, connecting included, ends
+     * after the timeout: a server that answers a byte now and then cannot hold the caller for longer
+     * (a temporary failure). Once the server has accepted the message (250 after its data) it is
+     * delivered, whatever becomes of the QUIT that follows.
+     */
     public void send(String to, String subject, String body) throws DeliveryException {
         if (to == null || !ADDRESS.matcher(to).matches()) {
             throw new DeliveryException("e-mail target '" + to + "' is not a plain address", true);
         }
         String server = options.host() + ":" + options.port();
-        try (Session session = new Session()) {
+        Session session = new Session();
+        // Timeouts on reads alone cannot bound a session: each read may bring one byte just in time.
+        ScheduledFuture<?> deadline = WATCHDOG.schedule(session::expire, options.timeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+        try (session) {
+            session.open();
             session.expect(220, "greeting");
             List<String> capabilities = session.ehlo();
             if (options.security() == Security.STARTTLS) {
@@ -96,15 +127,33 @@ public final class SmtpClient {
             session.command("DATA", 354, "DATA");
             session.write(message(to, subject, body));
             session.expect(250, "end of data");
-            session.command("QUIT", 221, "QUIT");
-        } catch (SSLException e) {
-            throw new DeliveryException("TLS with the SMTP server " + server + " failed: " + e.getMessage()
-                    + (options.caFile() == null ? " (its certificate must chain to the JVM's trust store and name "
-                    + options.host() + "; a private CA goes in the smtp CA file)"
-                    : " (its certificate must chain to " + options.caFile() + " and name " + options.host() + ")"),
-                    false, e);
+            quit(session, server);
         } catch (IOException e) {
+            if (session.expired()) {
+                throw new DeliveryException("SMTP to " + server + " took longer than " + options.timeout(), false, e);
+            }
+            if (e instanceof SSLException) {
+                throw new DeliveryException("TLS with the SMTP server " + server + " failed: " + e.getMessage()
+                        + (options.caFile() == null ? " (its certificate must chain to the JVM's trust store and name "
+                        + options.host() + "; a private CA goes in the smtp CA file)"
+                        : " (its certificate must chain to " + options.caFile() + " and name " + options.host() + ")"),
+                        false, e);
+            }
             throw new DeliveryException("SMTP to " + server + " failed: " + e, false, e);
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    /**
+     * QUIT, best effort: the server took the message with its 250, so a connection that breaks now,
+     * or an odd answer, must not fail the delivery (its retry would send the same mail again).
+     */
+    private static void quit(Session session, String server) {
+        try {
+            session.command("QUIT", 221, "QUIT");
+        } catch (IOException | DeliveryException e) {
+            LOG.debug("SMTP QUIT at {} after the message was accepted: {}", server, e.toString());
         }
     }
 
@@ -173,24 +222,39 @@ public final class SmtpClient {
         return "=?UTF-8?B?" + Base64.getEncoder().encodeToString(oneLine.getBytes(StandardCharsets.UTF_8)) + "?=";
     }
 
-    /** One connection to the server: plain, upgraded by STARTTLS, or TLS from the start. */
+    /**
+     * One connection to the server: plain, upgraded by STARTTLS, or TLS from the start. The
+     * watchdog's {@link #expire()} closes it from another thread when the session's time is up.
+     */
     private final class Session implements AutoCloseable {
-        private Socket socket;
+        private final Socket plain = new Socket();
+        private volatile Socket socket = plain;
+        private volatile boolean expired;
         private BufferedReader in;
         private OutputStream out;
 
-        Session() throws IOException {
-            Socket plain = new Socket();
-            try {
-                int timeout = (int) options.timeout().toMillis();
-                plain.connect(new InetSocketAddress(options.host(), options.port()), timeout);
-                plain.setSoTimeout(timeout);
-                socket = options.security() == Security.TLS ? handshake(plain) : plain;
-            } catch (IOException e) {
-                plain.close();
-                throw e;
+        void open() throws IOException {
+            int timeout = (int) options.timeout().toMillis();
+            plain.connect(new InetSocketAddress(options.host(), options.port()), timeout);
+            plain.setSoTimeout(timeout);
+            if (options.security() == Security.TLS) {
+                socket = handshake(plain);
             }
             streams();
+        }
+
+        /** Ends the session now: a blocked connect, handshake, read or write fails at once. */
+        void expire() {
+            expired = true;
+            try {
+                close();
+            } catch (IOException e) {
+                // Closing is all that is wanted; the blocked call reports the session's end.
+            }
+        }
+
+        boolean expired() {
+            return expired;
         }
 
         void upgrade() throws IOException {
@@ -257,7 +321,12 @@ public final class SmtpClient {
 
         @Override
         public void close() throws IOException {
-            socket.close();
+            try {
+                socket.close();
+            } finally {
+                // An SSLSocket layered over it closes it too, unless its handshake never finished.
+                plain.close();
+            }
         }
     }
 }

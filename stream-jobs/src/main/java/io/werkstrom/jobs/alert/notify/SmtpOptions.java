@@ -18,7 +18,7 @@ import java.util.Objects;
  * @param username  null: no authentication; otherwise AUTH PLAIN or LOGIN, which needs TLS
  * @param password  with {@code username} only
  * @param caFile    PEM CA certificate(s) the server's certificate must chain to; null: the JVM's trust store
- * @param timeout   connect and read timeout of one delivery
+ * @param timeout   the longest one delivery may take, all of it (connecting, TLS, every read and write)
  */
 public record SmtpOptions(String host, int port, String from, Security security, String username, char[] password,
                           Path caFile, Duration timeout) {

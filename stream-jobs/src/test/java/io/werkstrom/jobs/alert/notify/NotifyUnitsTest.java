@@ -32,6 +32,31 @@ class NotifyUnitsTest {
     }
 
     @Test
+    void theLeaseMustOutlastTwoTimeoutsAndTheDefaultsRetryForAboutAnHour() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NotifierOptions(3,
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 10, Duration.ofSeconds(20),
+                Duration.ofSeconds(10)));
+        assertEquals("lease (PT20S) must be longer than twice timeout (PT10S): a notification is only sent while"
+                + " that much of its claim is left.", e.getMessage());
+        NotifierOptions defaults = NotifierOptions.defaults();
+        Duration waits = Duration.ZERO;
+        for (int attempt = 1; attempt < defaults.maxAttempts(); attempt++) {
+            waits = waits.plus(defaults.backoff(attempt));
+        }
+        assertTrue(waits.compareTo(Duration.ofMinutes(50)) > 0 && waits.compareTo(Duration.ofMinutes(70)) < 0,
+                "retried for " + waits);
+        assertEquals(defaults.maxBackoff(), defaults.backoff(defaults.maxAttempts() - 1), "the cap is reached");
+    }
+
+    @Test
+    void aWebhookTargetIsShownByItsOriginOnlyForItsPathMayHoldASecret() {
+        assertEquals("https://hooks.slack.com", WebhookChannel.origin("https://hooks.slack.com/services/T0/B0/s3cret"));
+        assertEquals("http://10.0.0.7:8080", WebhookChannel.origin("http://10.0.0.7:8080/hook?token=s3cret"));
+        assertEquals("(not a URL with a host)", WebhookChannel.origin("http:///typo"));
+        assertEquals("(not a URL)", WebhookChannel.origin("http://exa mple/"));
+    }
+
+    @Test
     void signaturesVerifyOnlyTheSignedBodyWithTheSameSecret() {
         byte[] secret = "s3cret-s3cret".getBytes(StandardCharsets.UTF_8);
         byte[] body = "{\"id\":1}".getBytes(StandardCharsets.UTF_8);
