@@ -5,13 +5,13 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import io.werkstrom.app.Secrets;
 import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.jobs.alert.AlertService;
 import io.werkstrom.jobs.alert.notify.NotifierOptions;
@@ -34,7 +34,7 @@ public final class AlertsCommand {
      * How long a stop (SIGTERM, Ctrl-C) waits for the service to close: the notifier's attempt in
      * flight (its timeout, 10 s by default) and MQTT's quiesce (5 s), with room to spare.
      */
-    private static final long CLOSE_TIMEOUT_S = 45;
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(45);
 
     private AlertsCommand() {
     }
@@ -59,6 +59,10 @@ public final class AlertsCommand {
             SmtpOptions smtp = smtp(args, notifier);
             String group = args.string("group", AlertService.DEFAULT_GROUP);
             String mqttUser = args.string("mqtt-username", null);
+            if (mqttUser == null && args.string("mqtt-password-file", null) != null) {
+                throw new IllegalArgumentException("--mqtt-password-file needs --mqtt-username (without it the service"
+                        + " would connect anonymously)");
+            }
             options = new AlertService.Options(store, args.required("broker"), mqttUser,
                     mqttUser == null ? null : Secrets.fromFileOrEnv(args.string("mqtt-password-file", null), "WERKSTROM_MQTT_PASSWORD"),
                     mqttTls(args),
@@ -72,19 +76,9 @@ public final class AlertsCommand {
         } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new UsageException("alerts: " + e.getMessage());
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                // The JVM exits when the hooks end: wait for the service to close (a sent notification
-                // recorded, MQTT disconnected cleanly), but not for good.
-                closed.await(CLOSE_TIMEOUT_S, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "alerts-shutdown"));
-        try {
+        // The JVM exits when the hooks end: a stop waits for the service to close (a sent notification
+        // recorded, MQTT disconnected cleanly), but not for good.
+        try (StopSignal stop = StopSignal.install("alerts", CLOSE_TIMEOUT)) {
             try (AlertService service = AlertService.start(options)) {
                 String http = service.httpPort() < 0 ? "; no HTTP port (--tokens-file, or --http-port for /health alone)"
                         : (args.string("http-cert-file", null) == null ? "; HTTP port " : "; HTTPS port ")
@@ -95,8 +89,6 @@ public final class AlertsCommand {
                 err.println("alert service stopping");
             }
             err.println("alert service stopped");
-        } finally {
-            closed.countDown();
         }
         return 0;
     }

@@ -42,6 +42,8 @@ class AlertsCommandTest {
                 empty.toString()));
         assertEquals("alerts: --smtp-password-file needs --smtp-username", refusal("--smtp-host", "mail",
                 "--smtp-from", "a@example.com", "--smtp-security", "tls", "--smtp-password-file", password.toString()));
+        assertEquals("alerts: --mqtt-password-file needs --mqtt-username (without it the service would connect"
+                + " anonymously)", refusal("--mqtt-password-file", password.toString()));
     }
 
     @Test
