@@ -116,6 +116,9 @@ public final class AlertService implements AutoCloseable {
     public static AlertService start(Options options) throws Exception {
         TenantTokens tokens = options.tokensFile() == null ? null : TenantTokens.load(options.tokensFile());
         PahoSyncClient mqtt = new PahoSyncClient(options.mqttUri(), options.clientId(), new MemoryPersistence());
+        // A broker that stops answering without closing the connection would hold a publish (the notifier's
+        // one thread, an acknowledgement's answer) until the keepalive notices; wait as long as a delivery may.
+        mqtt.setTimeToWait(Math.max(options.notifier().timeout().toMillis(), CONNECTION_TIMEOUT_S * 1000L));
         Notifier notifier = null;
         Acknowledgements acknowledgements = null;
         MqttAckListener mqttAcks = null;

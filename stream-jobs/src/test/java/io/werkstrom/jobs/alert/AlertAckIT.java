@@ -254,6 +254,28 @@ class AlertAckIT {
     }
 
     @Test
+    void aBrokerThatStopsAnsweringDoesNotHoldTheNotifiersPublish() throws Exception {
+        service.close();
+        try (TcpFront front = TcpFront.forwardingTo(broker.port())) {
+            service = startService(front.uri());
+            front.frozen(true);
+            UUID alert = open("acme", "hot");
+            // The state's publish waits for a PUBACK that never comes: it must end within its time limit (10 s,
+            // the connection timeout), long before the keepalive (60 s) notices, and be retried.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
+            String error = null;
+            while (error == null && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                error = row("SELECT last_error FROM alert_deliveries WHERE alert_id = ? AND channel = 'mqtt'", alert);
+            }
+            assertNotNull(error, "the publish to a frozen broker ended and was recorded for a retry");
+            assertEquals("pending", row("SELECT state FROM alert_deliveries WHERE alert_id = ? AND channel = 'mqtt'",
+                    alert), "retried, not dead");
+            front.frozen(false);
+        }
+    }
+
+    @Test
     void aReconnectThatGetsNoAnswerIsEndedAndTheServiceTakesAcknowledgementsAgain() throws Exception {
         service.close();
         try (TcpFront front = TcpFront.forwardingTo(broker.port())) {
