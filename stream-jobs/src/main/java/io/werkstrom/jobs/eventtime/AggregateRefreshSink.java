@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
+import io.werkstrom.jobs.sink.TransientFailures;
 import io.werkstrom.jobs.storage.StorageFlavor;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -22,6 +23,8 @@ import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Refreshes the aggregates ({@code telemetry_1m}, {@code telemetry_1h}) over the event-time
@@ -32,11 +35,12 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  *
  * <p>Threads: writer and committer run in their task's thread; a refresh over a long backfill
  * takes as long as the database needs for it. The committer opens one store connection on its
- * first refresh and closes it with the operator.
+ * first refresh, replaces it after a failure, and closes it with the operator.
  */
 public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCommitter<EventRange> {
 
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(AggregateRefreshSink.class);
 
     private final StoreOptions store;
 
@@ -89,8 +93,20 @@ public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCom
         }
     }
 
-    /** Opens its store on the first refresh and owns it. */
-    private static final class RefreshCommitter implements Committer<EventRange> {
+    /**
+     * Refreshes the ranges of completed checkpoints. Opens its store at the first refresh and owns
+     * it; after a failure it closes and drops the store (its connection may be dead, e.g. after a
+     * database restart) and opens a new one at the next attempt. A {@linkplain TransientFailures
+     * transient} failure is retried: the requests are handed back to Flink ({@code retryLater}) after
+     * a growing pause, at most {@link #MAX_RETRIES} times (below Flink's default
+     * {@code sink.committer.retries} of 10, so that the failure that ends the retries is ours and
+     * names its cause). Any other failure fails the job; the ranges are refreshed after its restart.
+     */
+    static final class RefreshCommitter implements Committer<EventRange> {
+        static final int MAX_RETRIES = 8;
+        private static final long FIRST_PAUSE_MILLIS = 250;
+        private static final long MAX_PAUSE_MILLIS = 5_000;
+
         private final StoreOptions options;
         private TelemetryStore store;
 
@@ -99,20 +115,38 @@ public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCom
         }
 
         @Override
-        public void commit(Collection<CommitRequest<EventRange>> requests) throws IOException {
+        public void commit(Collection<CommitRequest<EventRange>> requests) throws IOException, InterruptedException {
             if (requests.isEmpty()) {
                 return;
             }
             List<EventRange> ranges = new ArrayList<>();
-            requests.forEach(request -> ranges.add(request.getCommittable()));
-            try {
-                if (store == null) {
-                    store = TelemetryStore.open(options);
-                }
-            } catch (StoreException e) {
-                throw new IOException("opening the store to refresh the aggregates over late data failed", e);
+            int retries = 0;
+            for (CommitRequest<EventRange> request : requests) {
+                ranges.add(request.getCommittable());
+                retries = Math.max(retries, request.getNumberOfRetries());
             }
-            List<EventRange> merged = LateRanges.merge(ranges);
+            try {
+                refresh(LateRanges.merge(ranges));
+            } catch (StoreException e) {
+                dropStore(e);
+                if (!TransientFailures.isTransient(e) || retries >= MAX_RETRIES) {
+                    throw new IOException(e.getMessage() + (retries > 0 ? " (after " + retries + " retries)" : ""), e);
+                }
+                long pause = Math.min(MAX_PAUSE_MILLIS, FIRST_PAUSE_MILLIS << Math.min(retries, 16));
+                LOG.warn("{}; retry {} of {} in {} ms", describe(e), retries + 1, MAX_RETRIES, pause);
+                Thread.sleep(pause);
+                requests.forEach(CommitRequest::retryLater);
+            }
+        }
+
+        private void refresh(List<EventRange> merged) throws StoreException {
+            if (store == null) {
+                try {
+                    store = TelemetryStore.open(options);
+                } catch (StoreException e) {
+                    throw new StoreException("opening the store to refresh the aggregates failed", e);
+                }
+            }
             if (store.flavor() == StorageFlavor.POSTGRES && merged.size() > 1) {
                 // Plain PostgreSQL refreshes its views as a whole, whatever the range: once is enough.
                 merged = List.of(new EventRange(merged.get(0).fromMicros(), merged.get(merged.size() - 1).toMicros()));
@@ -121,9 +155,20 @@ public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCom
                 try {
                     store.refreshAggregates(range.from(), range.to());
                 } catch (StoreException e) {
-                    throw new IOException("refreshing the aggregates over late data [" + range.from() + ", "
+                    throw new StoreException("refreshing the aggregates over late data [" + range.from() + ", "
                             + range.to() + ") failed", e);
                 }
+            }
+        }
+
+        private void dropStore(Exception failure) {
+            if (store != null) {
+                try {
+                    store.close();
+                } catch (RuntimeException e) {
+                    failure.addSuppressed(e);
+                }
+                store = null;
             }
         }
 
@@ -131,8 +176,18 @@ public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCom
         public void close() {
             if (store != null) {
                 store.close();
+                store = null;
             }
         }
+    }
+
+    /** The message with the innermost cause's, which names what the database said. */
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root.getMessage();
     }
 
     /** Version 1: the two bounds as longs. */

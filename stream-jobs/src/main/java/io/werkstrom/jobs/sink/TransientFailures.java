@@ -6,14 +6,16 @@ import java.sql.SQLException;
 /**
  * Tells a database failure worth retrying (the server is down, restarting, out of connections, or
  * aborted the transaction to resolve a conflict) from one that a retry cannot fix (bad SQL, bad
- * data, wrong password), by the SQLSTATEs in the cause chain.
+ * data, wrong password), by the SQLSTATEs in the cause chain. Used by the sinks' writers and the
+ * aggregate refresh. Stateless.
  */
-final class TransientFailures {
+public final class TransientFailures {
 
     private TransientFailures() {
     }
 
-    static boolean isTransient(Throwable failure) {
+    /** True when a SQLSTATE or I/O failure in {@code failure}'s cause chain says that a retry may succeed. */
+    public static boolean isTransient(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();

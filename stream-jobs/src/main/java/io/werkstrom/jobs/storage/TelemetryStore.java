@@ -403,6 +403,7 @@ public final class TelemetryStore implements AutoCloseable {
             throw new IllegalArgumentException("from (" + from + ") must be before to (" + to + ").");
         }
         String current = null;
+        StoreException failure = null;
         try {
             if (flavor == StorageFlavor.TIMESCALEDB) {
                 // refresh_continuous_aggregate refuses to run inside a transaction block.
@@ -428,9 +429,19 @@ public final class TelemetryStore implements AutoCloseable {
             }
         } catch (SQLException e) {
             Connections.rollbackQuietly(connection, e);
-            throw new StoreException("refreshing " + current + " for [" + from + ", " + to + ") failed", e);
-        } finally {
+            failure = new StoreException("refreshing " + current + " for [" + from + ", " + to + ") failed", e);
+        }
+        // Not in a finally: on a lost connection this fails too, and must not hide why the refresh failed.
+        try {
             restoreManualCommit();
+        } catch (StoreException e) {
+            if (failure == null) {
+                throw e;
+            }
+            failure.addSuppressed(e);
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
