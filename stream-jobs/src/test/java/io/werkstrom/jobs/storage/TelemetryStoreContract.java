@@ -195,6 +195,7 @@ abstract class TelemetryStoreContract {
                     received(source, 1, Instant.parse("2025-02-08T00:00:00Z"), 4))));
         }
         assertEquals("4", query("SELECT count(*) FROM telemetry WHERE tenant = '" + source.tenant() + "'"));
+        assertEquals("0", query("SHOW statement_timeout"), "the bounds are the store's connection's own");
     }
 
     @Test
