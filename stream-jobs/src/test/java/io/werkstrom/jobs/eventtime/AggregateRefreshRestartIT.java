@@ -81,7 +81,7 @@ class AggregateRefreshRestartIT {
     }
 
     /** Calls the committer as Flink's committer operator does: again with the requests it handed back. */
-    private static int commitAsFlinkDoes(Committer<EventRange> committer, EventRange range) throws Exception {
+    private static int commitAsFlinkDoes(Committer<StoredRange> committer, StoredRange range) throws Exception {
         Request request = new Request(range);
         int retries = 0;
         while (true) {
@@ -98,9 +98,9 @@ class AggregateRefreshRestartIT {
         }
     }
 
-    private static EventRange range(Instant start) {
+    private static StoredRange range(Instant start) {
         long micros = start.getEpochSecond() * 1_000_000L;
-        return new EventRange(micros, micros + 4_000_000L);
+        return new StoredRange(new EventRange(micros, micros + 4_000_000L), true);
     }
 
     private static ReceivedBatch batch(GatewayAddress source, long sequence, Instant start) {
@@ -132,17 +132,17 @@ class AggregateRefreshRestartIT {
     }
 
     /** A commit request that records what the committer asked for. */
-    private static final class Request implements Committer.CommitRequest<EventRange> {
-        private final EventRange range;
+    private static final class Request implements Committer.CommitRequest<StoredRange> {
+        private final StoredRange range;
         int retries;
         boolean retryRequested;
 
-        Request(EventRange range) {
+        Request(StoredRange range) {
             this.range = range;
         }
 
         @Override
-        public EventRange getCommittable() {
+        public StoredRange getCommittable() {
             return range;
         }
 
@@ -167,7 +167,7 @@ class AggregateRefreshRestartIT {
         }
 
         @Override
-        public void updateAndRetryLater(EventRange committable) {
+        public void updateAndRetryLater(StoredRange committable) {
             throw new AssertionError("not expected");
         }
 
