@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * as the last one fit in {@link SinkOptions#maxOutage()}. The stores must bound their own calls (a
  * statement and lock timeout, a socket timeout): a write that hangs is noticed only when it ends. A
  * write transaction that failed was rolled back, and one that committed without the client hearing
- * of it is found in the ledger on retry, so a retry stores nothing twice. A failure that is not transient, or an
- * outage that lasts too long, is kept and rethrown by the next {@link #submit} or
+ * of it is found in the ledger on retry, so a retry stores nothing twice. A failure that is not
+ * transient, or an outage that lasts too long, is kept and rethrown by the next {@link #submit} or
  * {@link #awaitIdle} in the caller's thread (the writer thread stops).
  *
  * <p>Threads: {@link #submit}, {@link #awaitIdle} and {@link #close} are called from one thread (the

@@ -5,9 +5,9 @@ import java.sql.SQLException;
 
 /**
  * Tells a database failure worth retrying (the server is down, restarting, out of connections,
- * aborted the transaction to resolve a conflict, or ended a statement or lock wait at its timeout) from one that a retry cannot fix (bad SQL, bad
- * data, wrong password), by the SQLSTATEs in the cause chain. Used by the sinks' writers and the
- * aggregate refresh. Stateless.
+ * aborted the transaction to resolve a conflict, or ended a statement or lock wait at its timeout)
+ * from one that a retry cannot fix (bad SQL, bad data, wrong password), by the SQLSTATEs in the
+ * cause chain. Used by the sinks' writers and the aggregate refresh. Stateless.
  */
 public final class TransientFailures {
 

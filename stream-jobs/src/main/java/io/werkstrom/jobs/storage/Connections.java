@@ -39,11 +39,11 @@ public final class Connections {
 
     /**
      * Driver properties that bound how long one call can hold its caller: the server cancels a
-     * statement after {@code statementTimeout} (at least 1 s), a wait for a lock a tenth earlier; the client
-     * gives up on an answer 5 s after that (a frozen server, or a network path that stopped
-     * delivering without a reset, would otherwise hold it for good); and both ends send TCP
-     * keepalives, so that the server drops the session of a client that vanished, and with it
-     * its locks, as it does a session left idle inside a transaction for a minute.
+     * statement after {@code statementTimeout} (at least 1 s), and a wait for a lock a tenth
+     * earlier; the client gives up on an answer 5 s after that (a frozen server, or a network path
+     * that stopped delivering without a reset, would otherwise hold it for good); and both ends
+     * send TCP keepalives, so that the server drops the session of a client that vanished, and
+     * with it its locks, as it does a session left idle inside a transaction for a minute.
      */
     public static Properties bounded(Duration statementTimeout) {
         long millis = Math.max(1_000, statementTimeout.toMillis());
