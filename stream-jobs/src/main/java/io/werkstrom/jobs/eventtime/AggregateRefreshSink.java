@@ -5,10 +5,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.LongSupplier;
 
+import io.werkstrom.jobs.sink.TransientFailures;
 import io.werkstrom.jobs.storage.StorageFlavor;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -22,54 +25,85 @@ import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Refreshes the aggregates ({@code telemetry_1m}, {@code telemetry_1h}) over the event-time
- * ranges of late batches. The writer collects and merges the ranges of one checkpoint; the
- * committer refreshes them only after that checkpoint completed, i.e. after every telemetry
- * writer flushed the late rows into the database. A refresh that fails fails the job; the ranges
- * are part of the checkpoint and are refreshed again after the restart.
+ * Refreshes the aggregates ({@code telemetry_1m}, {@code telemetry_1h}) over stored data. The
+ * writer collects the event-time ranges of one checkpoint: those of late batches (merged), and, at
+ * most once per refresh interval, one that says on-time data was stored (see
+ * {@link LateBatchFunction}). The committer refreshes them only after that checkpoint completed,
+ * i.e. after every telemetry writer flushed the rows into the database: on TimescaleDB the buckets of the late ranges (on-time data is left
+ * to the continuous aggregates' refresh policies); on plain PostgreSQL, which has no policies,
+ * the views as a whole, for late and on-time data alike. A refresh that fails for a passing
+ * reason (the database restarts, the connection broke) is retried on a new connection; one that
+ * still fails, or fails otherwise, fails the job, and the ranges, part of the checkpoint, are
+ * refreshed again after the restart.
+ *
+ * <p>On-time data that arrives within the refresh interval after a refresh waits for the first
+ * checkpoint after the interval; that wait is not checkpointed, so after a restart the views catch
+ * up with the next on-time data.
  *
  * <p>Threads: writer and committer run in their task's thread; a refresh over a long backfill
  * takes as long as the database needs for it. The committer opens one store connection on its
- * first refresh and closes it with the operator.
+ * first refresh, replaces it after a failure, and closes it with the operator. Run it with
+ * parallelism 1: every refresh of a plain PostgreSQL view covers the whole view.
  */
-public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCommitter<EventRange> {
+public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCommitter<StoredRange> {
 
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(AggregateRefreshSink.class);
 
     private final StoreOptions store;
+    private final Duration refreshInterval;
 
-    public AggregateRefreshSink(StoreOptions store) {
+    /** @param refreshInterval how often at most on-time data is handed to the committer (see {@link EventTimeOptions}) */
+    public AggregateRefreshSink(StoreOptions store, Duration refreshInterval) {
         this.store = store;
+        this.refreshInterval = refreshInterval;
     }
 
     @Override
-    public SinkWriter<EventRange> createWriter(WriterInitContext context) {
-        return new RangeWriter();
+    public SinkWriter<StoredRange> createWriter(WriterInitContext context) {
+        return new RangeWriter(refreshInterval, System::nanoTime);
     }
 
     @Override
-    public Committer<EventRange> createCommitter(CommitterInitContext context) {
+    public Committer<StoredRange> createCommitter(CommitterInitContext context) {
         return new RefreshCommitter(store);
     }
 
     @Override
-    public SimpleVersionedSerializer<EventRange> getCommittableSerializer() {
-        return new EventRangeSerializer();
+    public SimpleVersionedSerializer<StoredRange> getCommittableSerializer() {
+        return new StoredRangeSerializer();
     }
 
     /** Collects the ranges of one checkpoint in the task thread. */
-    private static final class RangeWriter implements CommittingSinkWriter<EventRange, EventRange> {
-        private final List<EventRange> ranges = new ArrayList<>();
+    static final class RangeWriter implements CommittingSinkWriter<StoredRange, StoredRange> {
+        private final long intervalNanos;
+        private final LongSupplier nanoTime;
+        private final List<EventRange> late = new ArrayList<>();
+        /** The on-time ranges not yet handed over, spanned; null when there were none. */
+        private EventRange onTime;
+        private boolean handedOverOnTime;
+        private long onTimeHandedOverAt;
+
+        RangeWriter(Duration refreshInterval, LongSupplier nanoTime) {
+            this.intervalNanos = refreshInterval.toNanos();
+            this.nanoTime = nanoTime;
+        }
 
         @Override
-        public void write(EventRange range, Context context) {
-            ranges.add(range);
-            if (ranges.size() >= 1_024) {
-                List<EventRange> merged = LateRanges.merge(ranges);
-                ranges.clear();
-                ranges.addAll(merged);
+        public void write(StoredRange stored, Context context) {
+            if (!stored.late()) {
+                onTime = onTime == null ? stored.range() : onTime.span(stored.range());
+                return;
+            }
+            late.add(stored.range());
+            if (late.size() >= 1_024) {
+                List<EventRange> merged = LateRanges.merge(late);
+                late.clear();
+                late.addAll(merged);
             }
         }
 
@@ -78,10 +112,20 @@ public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCom
         }
 
         @Override
-        public Collection<EventRange> prepareCommit() {
-            List<EventRange> merged = LateRanges.merge(ranges);
-            ranges.clear();
-            return merged;
+        public Collection<StoredRange> prepareCommit() {
+            List<StoredRange> ranges = new ArrayList<>();
+            for (EventRange range : LateRanges.merge(late)) {
+                ranges.add(new StoredRange(range, true));
+            }
+            late.clear();
+            long now = nanoTime.getAsLong();
+            if (onTime != null && (!handedOverOnTime || now - onTimeHandedOverAt >= intervalNanos)) {
+                ranges.add(new StoredRange(onTime, false));
+                onTime = null;
+                handedOverOnTime = true;
+                onTimeHandedOverAt = now;
+            }
+            return ranges;
         }
 
         @Override
@@ -89,8 +133,20 @@ public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCom
         }
     }
 
-    /** Opens its store on the first refresh and owns it. */
-    private static final class RefreshCommitter implements Committer<EventRange> {
+    /**
+     * Refreshes the ranges of completed checkpoints. Opens its store at the first refresh and owns
+     * it; after a failure it closes and drops the store (its connection may be dead, e.g. after a
+     * database restart) and opens a new one at the next attempt. A {@linkplain TransientFailures
+     * transient} failure is retried: the requests are handed back to Flink ({@code retryLater}) after
+     * a growing pause, at most {@link #MAX_RETRIES} times (below Flink's default
+     * {@code sink.committer.retries} of 10, so that the failure that ends the retries is ours and
+     * names its cause). Any other failure fails the job; the ranges are refreshed after its restart.
+     */
+    static final class RefreshCommitter implements Committer<StoredRange> {
+        static final int MAX_RETRIES = 8;
+        private static final long FIRST_PAUSE_MILLIS = 250;
+        private static final long MAX_PAUSE_MILLIS = 5_000;
+
         private final StoreOptions options;
         private TelemetryStore store;
 
@@ -99,31 +155,71 @@ public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCom
         }
 
         @Override
-        public void commit(Collection<CommitRequest<EventRange>> requests) throws IOException {
+        public void commit(Collection<CommitRequest<StoredRange>> requests) throws IOException, InterruptedException {
             if (requests.isEmpty()) {
                 return;
             }
-            List<EventRange> ranges = new ArrayList<>();
-            requests.forEach(request -> ranges.add(request.getCommittable()));
-            try {
-                if (store == null) {
-                    store = TelemetryStore.open(options);
+            List<EventRange> late = new ArrayList<>();
+            List<EventRange> all = new ArrayList<>();
+            int retries = 0;
+            for (CommitRequest<StoredRange> request : requests) {
+                StoredRange stored = request.getCommittable();
+                if (stored.late()) {
+                    late.add(stored.range());
                 }
+                all.add(stored.range());
+                retries = Math.max(retries, request.getNumberOfRetries());
+            }
+            try {
+                refresh(late, all);
             } catch (StoreException e) {
-                throw new IOException("opening the store to refresh the aggregates over late data failed", e);
+                dropStore(e);
+                if (!TransientFailures.isTransient(e) || retries >= MAX_RETRIES) {
+                    throw new IOException(e.getMessage() + (retries > 0 ? " (after " + retries + " retries)" : ""), e);
+                }
+                long pause = Math.min(MAX_PAUSE_MILLIS, FIRST_PAUSE_MILLIS << Math.min(retries, 16));
+                LOG.warn("{}; retry {} of {} in {} ms", describe(e), retries + 1, MAX_RETRIES, pause);
+                Thread.sleep(pause);
+                requests.forEach(CommitRequest::retryLater);
             }
-            List<EventRange> merged = LateRanges.merge(ranges);
-            if (store.flavor() == StorageFlavor.POSTGRES && merged.size() > 1) {
-                // Plain PostgreSQL refreshes its views as a whole, whatever the range: once is enough.
-                merged = List.of(new EventRange(merged.get(0).fromMicros(), merged.get(merged.size() - 1).toMicros()));
+        }
+
+        private void refresh(List<EventRange> late, List<EventRange> all) throws StoreException {
+            if (store == null) {
+                try {
+                    store = TelemetryStore.open(options);
+                } catch (StoreException e) {
+                    throw new StoreException("opening the store to refresh the aggregates failed", e);
+                }
             }
-            for (EventRange range : merged) {
+            List<EventRange> ranges;
+            if (store.flavor() == StorageFlavor.POSTGRES) {
+                // No refresh policies here, so on-time data counts too; and a view is refreshed as a
+                // whole, whatever the range: once is enough.
+                List<EventRange> merged = LateRanges.merge(all);
+                ranges = List.of(new EventRange(merged.get(0).fromMicros(), merged.get(merged.size() - 1).toMicros()));
+            } else {
+                // The continuous aggregates' policies refresh on-time data.
+                ranges = LateRanges.merge(late);
+            }
+            for (EventRange range : ranges) {
                 try {
                     store.refreshAggregates(range.from(), range.to());
                 } catch (StoreException e) {
-                    throw new IOException("refreshing the aggregates over late data [" + range.from() + ", "
-                            + range.to() + ") failed", e);
+                    throw new StoreException("refreshing the aggregates over " + (late.isEmpty() ? "on-time" : "late")
+                            + " data [" + range.from() + ", " + range.to() + ") failed", e);
                 }
+            }
+        }
+
+        private void dropStore(Exception failure) {
+            if (store != null) {
+                try {
+                    store.close();
+                } catch (RuntimeException e) {
+                    failure.addSuppressed(e);
+                }
+                store = null;
             }
         }
 
@@ -131,13 +227,23 @@ public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCom
         public void close() {
             if (store != null) {
                 store.close();
+                store = null;
             }
         }
     }
 
-    /** Version 1: the two bounds as longs. */
-    static final class EventRangeSerializer implements SimpleVersionedSerializer<EventRange> {
-        private static final int VERSION = 1;
+    /** The message with the innermost cause's, which names what the database said. */
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root.getMessage();
+    }
+
+    /** Version 2: the two bounds as longs and whether the range is late. Version 1 (late ranges only): the bounds. */
+    static final class StoredRangeSerializer implements SimpleVersionedSerializer<StoredRange> {
+        private static final int VERSION = 2;
 
         @Override
         public int getVersion() {
@@ -145,23 +251,27 @@ public final class AggregateRefreshSink implements Sink<EventRange>, SupportsCom
         }
 
         @Override
-        public byte[] serialize(EventRange range) throws IOException {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(16);
+        public byte[] serialize(StoredRange stored) throws IOException {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(17);
             try (DataOutputStream out = new DataOutputStream(bytes)) {
-                out.writeLong(range.fromMicros());
-                out.writeLong(range.toMicros());
+                out.writeLong(stored.range().fromMicros());
+                out.writeLong(stored.range().toMicros());
+                out.writeBoolean(stored.late());
             }
             return bytes.toByteArray();
         }
 
         @Override
-        public EventRange deserialize(int version, byte[] serialized) throws IOException {
-            if (version != VERSION) {
-                throw new IOException("unknown EventRange serializer version " + version + "; this one reads " + VERSION);
+        public StoredRange deserialize(int version, byte[] serialized) throws IOException {
+            if (version != 1 && version != VERSION) {
+                throw new IOException("unknown StoredRange serializer version " + version + "; this one reads 1 and "
+                        + VERSION);
             }
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
                 long from = in.readLong();
-                return new EventRange(from, in.readLong());
+                EventRange range = new EventRange(from, in.readLong());
+                // Version 1 carried the ranges of late batches only.
+                return new StoredRange(range, version == 1 || in.readBoolean());
             }
         }
     }

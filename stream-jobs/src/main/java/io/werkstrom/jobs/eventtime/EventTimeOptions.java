@@ -4,7 +4,7 @@ import java.io.Serializable;
 import java.time.Duration;
 
 /**
- * Event time of the telemetry job.
+ * Event time of the telemetry job, and how the aggregates follow it.
  *
  * @param outOfOrderness  how far behind the newest sample of a gateway its other samples may still arrive; each
  *                        gateway's watermark trails its newest sample by this much
@@ -12,17 +12,22 @@ import java.time.Duration;
  *                        back; when every gateway is idle the stream is marked idle
  * @param allowedLateness how far behind the watermark a batch may be and still count as on time. A batch later than
  *                        that is stored all the same (never dropped), and the job refreshes the aggregate buckets it
- *                        touches once the checkpoint that stored it completes. On time data is left to the
- *                        aggregates' refresh policies, so keep this below their start offset (2 hours).
+ *                        touches once the checkpoint that stored it completes. On TimescaleDB on-time data
+ *                        is left to the continuous aggregates' refresh policies, so keep this below their
+ *                        start offset (2 hours)
+ * @param refreshInterval on plain PostgreSQL (no refresh policies), how often at most the job refreshes the
+ *                        aggregate views for on-time data: at the first checkpoint after this long since the
+ *                        last refresh that stored new data. Late data is refreshed at its checkpoint regardless
  */
-public record EventTimeOptions(Duration outOfOrderness, Duration idleness, Duration allowedLateness)
-        implements Serializable {
+public record EventTimeOptions(Duration outOfOrderness, Duration idleness, Duration allowedLateness,
+                               Duration refreshInterval) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
     public static final Duration DEFAULT_OUT_OF_ORDERNESS = Duration.ofSeconds(10);
     public static final Duration DEFAULT_IDLENESS = Duration.ofMinutes(1);
     public static final Duration DEFAULT_ALLOWED_LATENESS = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofMinutes(1);
 
     public EventTimeOptions {
         requireNotNegative(outOfOrderness, "outOfOrderness");
@@ -30,10 +35,19 @@ public record EventTimeOptions(Duration outOfOrderness, Duration idleness, Durat
         if (idleness == null || idleness.isNegative() || idleness.isZero()) {
             throw new IllegalArgumentException("idleness must be positive, got " + idleness + ".");
         }
+        if (refreshInterval == null || refreshInterval.isNegative() || refreshInterval.isZero()) {
+            throw new IllegalArgumentException("refreshInterval must be positive, got " + refreshInterval + ".");
+        }
+    }
+
+    /** With the default {@code refreshInterval}. */
+    public EventTimeOptions(Duration outOfOrderness, Duration idleness, Duration allowedLateness) {
+        this(outOfOrderness, idleness, allowedLateness, DEFAULT_REFRESH_INTERVAL);
     }
 
     public static EventTimeOptions defaults() {
-        return new EventTimeOptions(DEFAULT_OUT_OF_ORDERNESS, DEFAULT_IDLENESS, DEFAULT_ALLOWED_LATENESS);
+        return new EventTimeOptions(DEFAULT_OUT_OF_ORDERNESS, DEFAULT_IDLENESS, DEFAULT_ALLOWED_LATENESS,
+                DEFAULT_REFRESH_INTERVAL);
     }
 
     private static void requireNotNegative(Duration duration, String name) {

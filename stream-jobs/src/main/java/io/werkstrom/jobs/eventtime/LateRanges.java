@@ -26,8 +26,16 @@ public final class LateRanges {
      * before the first watermark ({@link Long#MIN_VALUE}).
      */
     public static Optional<EventRange> lateRange(ReceivedBatch received, long watermarkMillis, long allowedLatenessMillis) {
-        TelemetryBatch batch = received.batch();
-        if (batch.size() == 0 || watermarkMillis == Long.MIN_VALUE) {
+        if (watermarkMillis == Long.MIN_VALUE) {
+            return Optional.empty();
+        }
+        long limitMicros = Math.multiplyExact(watermarkMillis - allowedLatenessMillis, 1_000L);
+        return range(received.batch()).filter(range -> range.fromMicros() < limitMicros);
+    }
+
+    /** From the oldest sample of {@code batch} to just after its newest; empty for an empty batch. */
+    public static Optional<EventRange> range(TelemetryBatch batch) {
+        if (batch.size() == 0) {
             return Optional.empty();
         }
         long oldest = Long.MAX_VALUE;
@@ -36,8 +44,7 @@ public final class LateRanges {
             oldest = Math.min(oldest, micros);
             newest = Math.max(newest, micros);
         }
-        long limitMicros = Math.multiplyExact(watermarkMillis - allowedLatenessMillis, 1_000L);
-        return oldest < limitMicros ? Optional.of(new EventRange(oldest, newest + 1)) : Optional.empty();
+        return Optional.of(new EventRange(oldest, newest + 1));
     }
 
     /** The newest sample of a batch in epoch milliseconds, its event timestamp; {@code fallback} for an empty batch. */

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * MqttSource ─► DecodeFunction ─┬─► watermarks ─► LateBatchFunction ─┬─► TelemetrySink  (telemetry + batch ledger)
- *                               │                                     └─(late ranges)─► AggregateRefreshSink
+ *                               │                                     └─(stored ranges)─► AggregateRefreshSink
  *                               ├─► keyBy(tenant/gateway) ─► AnomalyScoringFunction ───────┬─► RecordSink.anomalies
  *                               ├─► keyBy(tenant/gateway) ─► MultivariateScoringFunction ──┘
  *                               ├─► keyBy(tenant/gateway) ─► QualityPredictionFunction ─► RecordSink.qualityPredictions
@@ -55,6 +55,8 @@ import org.slf4j.LoggerFactory;
  * {@link io.werkstrom.jobs.eventtime.GatewayWatermarks}). Nothing is dropped as late: a batch
  * later than the allowed lateness is stored like any other, and the aggregate buckets it touches
  * are refreshed after the checkpoint that stored it, also inside compressed TimescaleDB chunks.
+ * On plain PostgreSQL, which has no refresh policies, the job also refreshes the aggregate views
+ * for on-time data, at most once per {@code --event-time.refresh-interval}.
  *
  * <p>Delivery: every sink flushes on each checkpoint, and the source acknowledges MQTT messages
  * only after the checkpoint containing them completes, so a message the broker forgets is in the
@@ -97,8 +99,11 @@ public final class TelemetryJob {
                 .name("late-batches")
                 .uid("late-batches");
 
-        timed.getSideOutput(LateBatchFunction.LATE_RANGES)
-                .sinkTo(new AggregateRefreshSink(options.store()))
+        // One refresher: every refresh of a plain PostgreSQL view covers the whole view, and
+        // refreshes of the same view wait for each other.
+        timed.getSideOutput(LateBatchFunction.STORED_RANGES)
+                .sinkTo(new AggregateRefreshSink(options.store(), options.eventTime().refreshInterval()))
+                .setParallelism(1)
                 .name("aggregate-refresh")
                 .uid("aggregate-refresh");
 

@@ -48,8 +48,8 @@ import io.werkstrom.protocol.tls.PemTls;
  * @param predictionEnabled  whether production cycles get a predicted scrap probability (needs a model in {@code models})
  * @param modelRefresh       how often the job reads the {@code models} table again for new versions
  * @param alerts             alert rule evaluation (rules in {@code alert_rules})
- * @param eventTime          per-gateway watermarks and the allowed lateness (late data is stored all the same and
- *                           its aggregates refreshed)
+ * @param eventTime          per-gateway watermarks, the allowed lateness (late data is stored all the same and
+ *                           its aggregates refreshed) and, on plain PostgreSQL, the aggregates' refresh interval
  * @param rul                remaining-useful-life prediction per machine cycle (needs a model in {@code models})
  * @param multivariate       the multivariate detector per machine (MSET or PCA on machine states), or off
  */
@@ -305,6 +305,9 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("event-time.allowed-lateness", new Argument(false, "allowedLateness", "a duration; data later "
                 + "than this behind the watermark is stored and its aggregate buckets refreshed by the job; default "
                 + format(EventTimeOptions.DEFAULT_ALLOWED_LATENESS), (b, v) -> b.allowedLateness = parseDuration(v)));
+        ARGUMENTS.put("event-time.refresh-interval", new Argument(false, "refreshInterval", "a duration > 0; on plain "
+                + "PostgreSQL, how often at most the aggregate views are refreshed for on-time data; default "
+                + format(EventTimeOptions.DEFAULT_REFRESH_INTERVAL), (b, v) -> b.refreshInterval = parseDuration(v)));
         ARGUMENTS.put("detector.enabled", new Argument(false, "detectorEnabled", "true or false; default true",
                 (b, v) -> b.detectorEnabled(parseBoolean(v))));
         ARGUMENTS.put("detector.threshold", new Argument(false, "threshold", "a number > 0; default "
@@ -493,6 +496,7 @@ public record TelemetryJobOptions(
         private Duration outOfOrderness = EventTimeOptions.DEFAULT_OUT_OF_ORDERNESS;
         private Duration idleness = EventTimeOptions.DEFAULT_IDLENESS;
         private Duration allowedLateness = EventTimeOptions.DEFAULT_ALLOWED_LATENESS;
+        private Duration refreshInterval = EventTimeOptions.DEFAULT_REFRESH_INTERVAL;
         private RulPredictionOptions rul;
         private boolean rulEnabled = true;
         private int rulMaxHistory = RulPredictionOptions.DEFAULT_MAX_HISTORY;
@@ -687,7 +691,7 @@ public record TelemetryJobOptions(
                                 : multivariateOptions.maxPendingStates());
             }
             EventTimeOptions eventTimeOptions = eventTime != null ? eventTime
-                    : new EventTimeOptions(outOfOrderness, idleness, allowedLateness);
+                    : new EventTimeOptions(outOfOrderness, idleness, allowedLateness, refreshInterval);
             return new TelemetryJobOptions(mqtt, storeOptions, sinkOptions, parallelism, checkpointInterval, maxClockSkew,
                     maxSampleAge, detectorEnabled, detectorOptions, kernelBackend, predictionEnabled, modelRefresh,
                     alerts != null ? alerts : new AlertOptions(alertsEnabled, alertRuleReload, alertTickInterval),

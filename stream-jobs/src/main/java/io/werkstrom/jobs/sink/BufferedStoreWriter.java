@@ -48,8 +48,9 @@ abstract class BufferedStoreWriter<T> implements SinkWriter<T> {
             buffers.add(new ArrayList<>());
         }
         this.bufferedRows = new long[writers];
-        this.pool = new StoreWriterPool<>(what, writers, options, () -> TelemetryStore.open(store), this::store,
-                retries::inc);
+        // A statement may take the whole outage budget: a write stuck on a lock or a silent server then fails within it.
+        this.pool = new StoreWriterPool<>(what, writers, options, () -> TelemetryStore.open(store, options.maxOutage()),
+                this::store, retries::inc, TelemetryStore::abort);
     }
 
     /** How many rows {@code element} adds to the buffer. */

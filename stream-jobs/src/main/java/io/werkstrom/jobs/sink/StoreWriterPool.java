@@ -24,15 +24,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Outages: a write that fails with a {@linkplain TransientFailures transient} failure is retried
  * on a fresh store, with exponential backoff and jitter ({@link SinkOptions#retryDelayMillis}),
- * until it succeeds or the outage has lasted {@link SinkOptions#maxOutage()}. A write transaction
- * that failed was rolled back, and one that committed without the client hearing of it is found
- * in the ledger on retry, so a retry stores nothing twice. A failure that is not transient, or an
- * outage that lasts too long, is kept and rethrown by the next {@link #submit} or
+ * while the outage, counted from the start of the first failed attempt, and one more attempt as long
+ * as the last one fit in {@link SinkOptions#maxOutage()}. The stores must bound their own calls (a
+ * statement and lock timeout, a socket timeout): a write that hangs is noticed only when it ends. A
+ * write transaction that failed was rolled back, and one that committed without the client hearing
+ * of it is found in the ledger on retry, so a retry stores nothing twice. A failure that is not
+ * transient, or an outage that lasts too long, is kept and rethrown by the next {@link #submit} or
  * {@link #awaitIdle} in the caller's thread (the writer thread stops).
  *
  * <p>Threads: {@link #submit}, {@link #awaitIdle} and {@link #close} are called from one thread (the
  * Flink task thread); the stores are only used by their writer threads. Owns the threads and the
- * stores; {@link #close} interrupts the threads and closes the stores.
+ * stores; {@link #close} interrupts the threads, aborts the stores of writers that do not stop,
+ * and closes the stores.
  *
  * @param <S> the store, e.g. a {@code TelemetryStore}
  * @param <T> what is written
@@ -41,11 +44,24 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
 
     private static final Logger LOG = LoggerFactory.getLogger(StoreWriterPool.class);
     private static final long SUBMIT_POLL_MILLIS = 100;
+    /** How long {@link #close} waits for an interrupted writer before it aborts the writer's store. */
+    private static final long CLOSE_GRACE_MILLIS = 2_000;
+    /** How long it then waits for the writer to end. */
+    private static final long ABORTED_GRACE_MILLIS = 10_000;
 
     /** Opens a store; called on the writer thread, again after each transient failure. */
     @FunctionalInterface
     interface Opener<S> {
         S open() throws Exception;
+    }
+
+    /**
+     * Ends, from another thread, a call of a writer that does not stop when interrupted (a JDBC
+     * driver blocked on its socket), so that the store's connection and the writer thread end.
+     */
+    @FunctionalInterface
+    interface Abort<S> {
+        void abort(S store);
     }
 
     /** Writes one chunk to a store in one transaction. */
@@ -59,6 +75,7 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
     private final Opener<S> opener;
     private final Write<S, T> write;
     private final LongConsumer retries;
+    private final Abort<S> abort;
     private final List<Writer> writers;
     private final Object lock = new Object();
     /** Chunks submitted and not yet written; guarded by {@link #lock}. */
@@ -72,7 +89,19 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
      */
     StoreWriterPool(String what, int count, SinkOptions options, Opener<S> opener, Write<S, T> write,
                     LongConsumer retries) {
+        this(what, count, options, opener, write, retries, store -> {
+        });
+    }
+
+    /**
+     * As above, with how {@link #close} ends a write that ignores the interrupt.
+     *
+     * @param abort called from {@link #close}'s thread for a writer still running after the grace period
+     */
+    StoreWriterPool(String what, int count, SinkOptions options, Opener<S> opener, Write<S, T> write,
+                    LongConsumer retries, Abort<S> abort) {
         this.what = what;
+        this.abort = abort;
         this.options = options;
         this.opener = opener;
         this.write = write;
@@ -132,18 +161,43 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
         checkFailure();
     }
 
-    /** Stops the writers (chunks not yet written are dropped: no checkpoint covers them) and closes the stores. */
+    /**
+     * Stops the writers (chunks not yet written are dropped: no checkpoint covers them) and closes
+     * the stores. A writer blocked in the database, which an interrupt does not reach, has its store
+     * aborted (see {@link Abort}) after a short grace period, so that neither the thread nor its
+     * connection outlives the pool.
+     */
     @Override
     public void close() {
         for (Writer writer : writers) {
             writer.thread.interrupt();
         }
+        try {
+            joinAll(CLOSE_GRACE_MILLIS);
+            for (Writer writer : writers) {
+                S store = writer.store;
+                if (writer.thread.isAlive() && store != null) {
+                    LOG.warn("writer {} of {} did not stop when interrupted; aborting its connection", writer.index, what);
+                    abort.abort(store);
+                }
+            }
+            joinAll(ABORTED_GRACE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (Writer writer : writers) {
-            try {
-                writer.thread.join(TimeUnit.SECONDS.toMillis(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+            if (writer.thread.isAlive()) {
+                LOG.warn("writer {} of {} is still running after close", writer.index, what);
+            }
+        }
+    }
+
+    private void joinAll(long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        for (Writer writer : writers) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left > 0) {
+                writer.thread.join(left);
             }
         }
     }
@@ -181,7 +235,8 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
         private final int index;
         private final BlockingQueue<List<T>> queue;
         private final Thread thread;
-        private S store;
+        /** Written by the writer thread; read by {@link #close} to abort a write that hangs. */
+        private volatile S store;
 
         Writer(int index) {
             this.index = index;
@@ -216,6 +271,9 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
             long outageStarted = 0;
             int attempt = 0;
             while (true) {
+                // The outage starts with the attempt that failed, not at its failure: an attempt that
+                // hung until a timeout ended it has used up that time of the outage already.
+                long attemptStarted = System.nanoTime();
                 try {
                     if (store == null) {
                         store = opener.open();
@@ -238,14 +296,17 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
                     closeStore(e);
                     long now = System.nanoTime();
                     if (attempt == 0) {
-                        outageStarted = now;
+                        outageStarted = attemptStarted;
                     }
                     long delay = options.retryDelayMillis(attempt, ThreadLocalRandom.current().nextDouble());
                     Duration lasted = Duration.ofNanos(now - outageStarted);
-                    if (lasted.plusMillis(delay).compareTo(options.maxOutage()) > 0) {
+                    // An attempt that hung until a timeout ended it is expected to hang as long again: a retry
+                    // is made only when it would end within the outage bound.
+                    Duration retryEnds = lasted.plusMillis(delay).plusNanos(now - attemptStarted);
+                    if (retryEnds.compareTo(options.maxOutage()) > 0) {
                         throw new IOException("writing " + chunk.size() + " " + what + " failed for " + lasted.toMillis()
-                                + " ms (" + (attempt + 1) + " attempts), longer than the sink's maxOutage of "
-                                + options.maxOutage() + "; the job restarts from its last checkpoint", e);
+                                + " ms (" + (attempt + 1) + " attempts); another attempt would outlast the sink's"
+                                + " maxOutage of " + options.maxOutage() + "; the job restarts from its last checkpoint", e);
                     }
                     attempt++;
                     retries.accept(1);

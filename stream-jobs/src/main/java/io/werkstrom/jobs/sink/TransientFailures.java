@@ -4,22 +4,26 @@ import java.io.IOException;
 import java.sql.SQLException;
 
 /**
- * Tells a database failure worth retrying (the server is down, restarting, out of connections, or
- * aborted the transaction to resolve a conflict) from one that a retry cannot fix (bad SQL, bad
- * data, wrong password), by the SQLSTATEs in the cause chain.
+ * Tells a database failure worth retrying (the server is down, restarting, out of connections,
+ * aborted the transaction to resolve a conflict, or ended a statement or lock wait at its timeout)
+ * from one that a retry cannot fix (bad SQL, bad data, wrong password), by the SQLSTATEs in the
+ * cause chain. Used by the sinks' writers and the aggregate refresh. Stateless.
  */
-final class TransientFailures {
+public final class TransientFailures {
 
     private TransientFailures() {
     }
 
-    static boolean isTransient(Throwable failure) {
+    /** True when a SQLSTATE or I/O failure in {@code failure}'s cause chain says that a retry may succeed. */
+    public static boolean isTransient(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();
                 if (state.startsWith("08")         // connection exception
                         || state.startsWith("53")  // insufficient resources, e.g. too many connections
                         || state.startsWith("57P") // admin shutdown, crash shutdown, cannot connect now
+                        || state.equals("55P03")   // lock not available: lock_timeout
+                        || state.equals("57014")   // query cancelled: statement_timeout
                         || state.equals("40001")   // serialization failure
                         || state.equals("40P01")) { // deadlock detected
                     return true;

@@ -1,6 +1,6 @@
 package io.werkstrom.jobs.source;
 
-import java.nio.charset.StandardCharsets;
+import io.werkstrom.jobs.source.reader.MqttSourceReader;
 
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -27,15 +27,8 @@ public final class ReaderSessions {
         for (int i = 0; i < readers; i++) {
             MqttAsyncClient client = new MqttAsyncClient(options.serverUri(), options.clientId(i), new MemoryPersistence());
             try {
-                MqttConnectionOptions connection = new MqttConnectionOptions();
-                connection.setCleanStart(false);
-                connection.setSessionExpiryInterval(options.sessionExpiry().toSeconds());
-                if (options.username() != null) {
-                    connection.setUserName(options.username());
-                }
-                if (options.password() != null) {
-                    connection.setPassword(options.password().getBytes(StandardCharsets.UTF_8));
-                }
+                // The readers' own options: with a private CA or mutual TLS, anything else fails the handshake.
+                MqttConnectionOptions connection = MqttSourceReader.connectionOptions(options);
                 client.connect(connection).waitForCompletion(TIMEOUT_MS);
                 client.subscribe(new MqttSubscription(options.sharedSubscription(), 1)).waitForCompletion(TIMEOUT_MS);
                 client.disconnect().waitForCompletion(TIMEOUT_MS);

@@ -3,7 +3,9 @@ package io.werkstrom.jobs.storage;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 /** Opens JDBC connections from {@link StoreOptions}; the caller owns and closes them. */
 public final class Connections {
@@ -33,6 +35,26 @@ public final class Connections {
             throw new StoreException("could not connect to " + options.jdbcUrl() + " as " + options.user()
                     + " (" + purpose + ")", e);
         }
+    }
+
+    /**
+     * Driver properties that bound how long one call can hold its caller: the server cancels a
+     * statement after {@code statementTimeout} (at least 1 s), and a wait for a lock a tenth
+     * earlier; the client gives up on an answer 5 s after that (a frozen server, or a network path
+     * that stopped delivering without a reset, would otherwise hold it for good); and both ends
+     * send TCP keepalives, so that the server drops the session of a client that vanished, and
+     * with it its locks, as it does a session left idle inside a transaction for a minute.
+     */
+    public static Properties bounded(Duration statementTimeout) {
+        long millis = Math.max(1_000, statementTimeout.toMillis());
+        Properties bounds = new Properties();
+        bounds.setProperty("socketTimeout", Long.toString(TimeUnit.MILLISECONDS.toSeconds(millis + 999) + 5));
+        bounds.setProperty("tcpKeepAlive", "true");
+        // A wait for a lock ends a little earlier, so that it is reported as such rather than as a slow statement.
+        bounds.setProperty("options", "-c statement_timeout=" + millis + " -c lock_timeout=" + (millis - millis / 10)
+                + " -c idle_in_transaction_session_timeout=60000 -c tcp_keepalives_idle=30"
+                + " -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3");
+        return bounds;
     }
 
     /** Rolls back after a failure, keeping a rollback failure as suppressed on the original one. */

@@ -3,6 +3,7 @@ package io.werkstrom.jobs.storage;
 import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.TelemetryBatch;
+import org.postgresql.core.BaseConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,6 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -127,7 +129,21 @@ public final class TelemetryStore implements AutoCloseable {
      */
     public static TelemetryStore open(StoreOptions options) throws StoreException {
         Objects.requireNonNull(options, "options must not be null.");
-        Connection connection = Connections.open(options, "telemetry store");
+        return open(options, Connections.open(options, "telemetry store"));
+    }
+
+    /**
+     * As {@link #open(StoreOptions)}, for a writer that must not hang: a statement or a wait for a
+     * lock ends after {@code statementTimeout}, a silent server or network shortly after (see
+     * {@link Connections#bounded}).
+     */
+    public static TelemetryStore open(StoreOptions options, Duration statementTimeout) throws StoreException {
+        Objects.requireNonNull(options, "options must not be null.");
+        Objects.requireNonNull(statementTimeout, "statementTimeout must not be null.");
+        return open(options, Connections.open(options, "telemetry store", Connections.bounded(statementTimeout)));
+    }
+
+    private static TelemetryStore open(StoreOptions options, Connection connection) throws StoreException {
         try {
             connection.setAutoCommit(false);
             StorageFlavor flavor = recordedFlavor(connection);
@@ -403,6 +419,7 @@ public final class TelemetryStore implements AutoCloseable {
             throw new IllegalArgumentException("from (" + from + ") must be before to (" + to + ").");
         }
         String current = null;
+        StoreException failure = null;
         try {
             if (flavor == StorageFlavor.TIMESCALEDB) {
                 // refresh_continuous_aggregate refuses to run inside a transaction block.
@@ -428,9 +445,38 @@ public final class TelemetryStore implements AutoCloseable {
             }
         } catch (SQLException e) {
             Connections.rollbackQuietly(connection, e);
-            throw new StoreException("refreshing " + current + " for [" + from + ", " + to + ") failed", e);
-        } finally {
+            failure = new StoreException("refreshing " + current + " for [" + from + ", " + to + ") failed", e);
+        }
+        // Not in a finally: on a lost connection this fails too, and must not hide why the refresh failed.
+        try {
             restoreManualCommit();
+        } catch (StoreException e) {
+            if (failure == null) {
+                throw e;
+            }
+            failure.addSuppressed(e);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /**
+     * For another thread, when the store's owner is stuck in a call that will not end (PgJDBC
+     * ignores interrupts): asks the server to cancel what the session is doing, so that it neither
+     * holds nor waits for a lock any longer, and closes the connection's socket, so that the
+     * owner's call fails at once. The owner still closes the store.
+     */
+    public void abort() {
+        try {
+            connection.unwrap(BaseConnection.class).cancelQuery();
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("cancelling the telemetry store's statement failed", e);
+        }
+        try {
+            connection.abort(Runnable::run);
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("aborting the telemetry store connection failed", e);
         }
     }
 

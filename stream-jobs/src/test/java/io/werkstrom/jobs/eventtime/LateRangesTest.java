@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 
@@ -66,11 +67,21 @@ class LateRangesTest {
 
     @Test
     void committablesRoundTrip() throws IOException {
-        AggregateRefreshSink.EventRangeSerializer serializer = new AggregateRefreshSink.EventRangeSerializer();
-        EventRange range = new EventRange(-7, Long.MAX_VALUE);
-        byte[] bytes = serializer.serialize(range);
-        assertEquals(range, serializer.deserialize(serializer.getVersion(), bytes));
-        assertArrayEquals(bytes, serializer.serialize(serializer.deserialize(1, bytes)));
-        assertThrows(IOException.class, () -> serializer.deserialize(99, bytes));
+        AggregateRefreshSink.StoredRangeSerializer serializer = new AggregateRefreshSink.StoredRangeSerializer();
+        for (StoredRange stored : new StoredRange[] {new StoredRange(new EventRange(-7, Long.MAX_VALUE), true),
+                new StoredRange(new EventRange(5, 6), false)}) {
+            byte[] bytes = serializer.serialize(stored);
+            assertEquals(stored, serializer.deserialize(serializer.getVersion(), bytes));
+            assertArrayEquals(bytes, serializer.serialize(serializer.deserialize(serializer.getVersion(), bytes)));
+        }
+        assertThrows(IOException.class, () -> serializer.deserialize(99, new byte[17]));
+    }
+
+    @Test
+    void committablesOfVersionOneAreLateRanges() throws IOException {
+        // Version 1 wrote the two bounds of a late batch's range.
+        ByteBuffer v1 = ByteBuffer.allocate(16).putLong(-7).putLong(Long.MAX_VALUE);
+        assertEquals(new StoredRange(new EventRange(-7, Long.MAX_VALUE), true),
+                new AggregateRefreshSink.StoredRangeSerializer().deserialize(1, v1.array()));
     }
 }

@@ -153,6 +153,9 @@ class TelemetryJobOptionsTest {
         assertMessage(new String[] {URI, JDBC, USER, "--event-time.idleness=0s"}, "--event-time.idleness");
         assertMessage(new String[] {URI, JDBC, USER, "--event-time.allowed-lateness=late"},
                 "--event-time.allowed-lateness");
+        assertEquals(Duration.ofSeconds(90), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--event-time.refresh-interval=90s"}).eventTime().refreshInterval());
+        assertMessage(new String[] {URI, JDBC, USER, "--event-time.refresh-interval=0s"}, "--event-time.refresh-interval");
     }
 
     @Test

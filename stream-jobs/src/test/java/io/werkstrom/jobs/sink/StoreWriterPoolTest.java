@@ -113,7 +113,7 @@ class StoreWriterPoolTest {
                 }, n -> { })) {
             pool.submit(0, List.of(1));
             IOException failed = assertThrows(IOException.class, pool::awaitIdle);
-            assertTrue(failed.getMessage().contains("longer than the sink's maxOutage of PT0.15S"), failed.getMessage());
+            assertTrue(failed.getMessage().contains("outlast the sink's maxOutage of PT0.15S"), failed.getMessage());
             assertEquals(down, failed.getCause().getCause());
             // The failure stays: the next hand-over fails too, so the task fails and restarts from its checkpoint.
             assertThrows(IOException.class, () -> pool.submit(0, List.of(2)));

@@ -12,8 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TransientFailuresTest {
 
     @Test
-    void aDatabaseThatIsDownRestartingOrBusyIsTransient() {
-        for (String state : new String[] {"08001", "08006", "57P01", "57P03", "53300", "40001", "40P01"}) {
+    void aDatabaseThatIsDownRestartingBusyOrTimedOutIsTransient() {
+        for (String state : new String[] {"08001", "08006", "57P01", "57P03", "53300", "40001", "40P01", "55P03", "57014"}) {
             assertTrue(TransientFailures.isTransient(new StoreException("writing failed", new SQLException("x", state))),
                     state);
         }

@@ -186,6 +186,18 @@ abstract class TelemetryStoreContract {
                 + source.tenant() + "'"));
     }
 
+    /** The sinks' stores: the server accepts the statement, lock and keepalive settings they connect with. */
+    @Test
+    void aStoreWithBoundedCallsWrites(TestInfo test) throws Exception {
+        GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");
+        try (TelemetryStore store = TelemetryStore.open(options(), java.time.Duration.ofMinutes(5))) {
+            assertEquals(new WriteResult(1, 0, 4), store.writeBatches(List.of(
+                    received(source, 1, Instant.parse("2025-02-08T00:00:00Z"), 4))));
+        }
+        assertEquals("4", query("SELECT count(*) FROM telemetry WHERE tenant = '" + source.tenant() + "'"));
+        assertEquals("0", query("SHOW statement_timeout"), "the bounds are the store's connection's own");
+    }
+
     @Test
     void aFailedWriteStoresNothingAndTheStoreStaysUsable(TestInfo test) throws Exception {
         GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");

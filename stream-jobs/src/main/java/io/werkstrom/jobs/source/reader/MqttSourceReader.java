@@ -281,6 +281,16 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     }
 
     private MqttConnectionOptions connectionOptions() {
+        return connectionOptions(options);
+    }
+
+    /**
+     * The Paho connection options of a reader with these settings: persistent session, TLS (CA and
+     * client certificate) when configured, connection timeout, keep-alive and credentials. Every
+     * client that connects as a reader uses them, {@link io.werkstrom.jobs.source.ReaderSessions}
+     * included, so that a broker the readers can reach is one the job can start against.
+     */
+    public static MqttConnectionOptions connectionOptions(MqttSourceOptions options) {
         MqttConnectionOptions connection = new MqttConnectionOptions();
         connection.setCleanStart(false);
         connection.setSessionExpiryInterval(options.sessionExpiry().getSeconds());

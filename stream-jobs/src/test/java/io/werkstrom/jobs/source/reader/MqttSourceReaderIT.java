@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.source.MqttRecord;
 import io.werkstrom.jobs.source.MqttSourceOptions;
+import io.werkstrom.jobs.source.ReaderSessions;
 import io.werkstrom.jobs.source.split.MqttSubscriptionSplit;
 import io.werkstrom.testing.MosquittoBroker;
 import io.werkstrom.protocol.tls.PemTls;
@@ -99,6 +100,28 @@ class MqttSourceReaderIT {
             try {
                 reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
                 publishUntilReceived(broker, tls, reader, new Collected(), "over tls");
+            } finally {
+                reader.close();
+            }
+        }
+    }
+
+    @Test
+    void overMutualTlsTheSessionsAreProvisionedBeforeTheReaderStartsAndQueueForIt() throws Exception {
+        try (TestPki pki = TestPki.create();
+             MosquittoBroker broker = MosquittoBroker.builder().tls(pki, true).start()) {
+            PemTls tls = PemTls.read("--mqtt.", pki.caCertificate(), pki.client().certificate(),
+                    pki.client().privateKey());
+            MqttSourceOptions options = options(broker.uri(), "tls-sessions-it", tls);
+            // As TelemetryJob.main does before it submits the job: with the CA file and the client certificate.
+            ReaderSessions.provision(options, 1);
+            publish(broker, tls, "while the job starts");
+            MqttSourceReader reader = new MqttSourceReader(options, new Context());
+            try {
+                reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
+                Collected output = new Collected();
+                assertTrue(pollUntil(reader, output, "while the job starts", RECOVERY),
+                        "the provisioned session queued the message for the reader; got " + output.texts());
             } finally {
                 reader.close();
             }

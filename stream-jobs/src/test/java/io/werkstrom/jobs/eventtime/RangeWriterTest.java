@@ -1,0 +1,65 @@
+package io.werkstrom.jobs.eventtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+
+/** What the aggregate refresh's writer hands to the committer at each checkpoint. */
+class RangeWriterTest {
+
+    private static final long SECOND_NANOS = 1_000_000_000L;
+    private final AtomicLong now = new AtomicLong(1_000 * SECOND_NANOS);
+    private final AggregateRefreshSink.RangeWriter writer =
+            new AggregateRefreshSink.RangeWriter(Duration.ofMinutes(1), now::get);
+
+    @Test
+    void lateRangesAreHandedOverMergedAtEveryCheckpoint() {
+        writer.write(late(10, 20), null);
+        writer.write(late(15, 30), null);
+        assertEquals(List.of(late(10, 30)), List.copyOf(writer.prepareCommit()));
+        writer.write(late(40, 50), null);
+        assertEquals(List.of(late(40, 50)), List.copyOf(writer.prepareCommit()));
+        assertEquals(List.of(), List.copyOf(writer.prepareCommit()));
+    }
+
+    @Test
+    void onTimeDataIsHandedOverAtOnceThenAtMostOncePerRefreshInterval() {
+        writer.write(onTime(10, 20), null);
+        writer.write(onTime(30, 40), null);
+        assertEquals(List.of(onTime(10, 40)), List.copyOf(writer.prepareCommit()), "the first on-time data");
+
+        now.addAndGet(30 * SECOND_NANOS);
+        writer.write(onTime(50, 60), null);
+        assertEquals(List.of(), List.copyOf(writer.prepareCommit()), "within the interval it waits");
+        now.addAndGet(29 * SECOND_NANOS);
+        assertEquals(List.of(), List.copyOf(writer.prepareCommit()));
+
+        now.addAndGet(SECOND_NANOS);
+        assertEquals(List.of(onTime(50, 60)), List.copyOf(writer.prepareCommit()),
+                "data that waited is handed over once the interval has passed, with no new data needed");
+        now.addAndGet(120 * SECOND_NANOS);
+        assertEquals(List.of(), List.copyOf(writer.prepareCommit()), "no new data, nothing to refresh");
+    }
+
+    @Test
+    void lateDataDoesNotWaitForTheInterval() {
+        writer.write(onTime(10, 20), null);
+        writer.prepareCommit();
+        now.addAndGet(SECOND_NANOS);
+        writer.write(onTime(30, 40), null);
+        writer.write(late(1, 2), null);
+        assertEquals(List.of(late(1, 2)), List.copyOf(writer.prepareCommit()));
+    }
+
+    private static StoredRange late(long from, long to) {
+        return new StoredRange(new EventRange(from, to), true);
+    }
+
+    private static StoredRange onTime(long from, long to) {
+        return new StoredRange(new EventRange(from, to), false);
+    }
+}
