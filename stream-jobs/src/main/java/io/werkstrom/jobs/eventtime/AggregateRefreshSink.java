@@ -178,7 +178,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
                     throw new IOException(e.getMessage() + (retries > 0 ? " (after " + retries + " retries)" : ""), e);
                 }
                 long pause = Math.min(MAX_PAUSE_MILLIS, FIRST_PAUSE_MILLIS << Math.min(retries, 16));
-                LOG.warn("{}; retry {} of {} in {} ms", describe(e), retries + 1, MAX_RETRIES, pause);
+                LOG.warn("{}; retry {} of {} in {} ms", TransientFailures.describe(e), retries + 1, MAX_RETRIES, pause);
                 Thread.sleep(pause);
                 requests.forEach(CommitRequest::retryLater);
             }
@@ -230,15 +230,6 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
                 store = null;
             }
         }
-    }
-
-    /** The message with the innermost cause's, which names what the database said. */
-    private static String describe(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root.getMessage();
     }
 
     /** Version 2: the two bounds as longs and whether the range is late. Version 1 (late ranges only): the bounds. */

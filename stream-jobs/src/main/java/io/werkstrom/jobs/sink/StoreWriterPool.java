@@ -311,7 +311,7 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
                     attempt++;
                     retries.accept(1);
                     LOG.warn("writer {} of {}: the database failed ({}); retry {} in {} ms", index, what,
-                            describe(e), attempt, delay);
+                            TransientFailures.describe(e), attempt, delay);
                     Thread.sleep(delay);
                 }
             }
@@ -331,14 +331,5 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
                 store = null;
             }
         }
-    }
-
-    /** The innermost message, which names what the database said. */
-    private static String describe(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root.getMessage();
     }
 }

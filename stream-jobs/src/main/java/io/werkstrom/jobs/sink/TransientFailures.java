@@ -34,4 +34,13 @@ public final class TransientFailures {
         }
         return false;
     }
+
+    /** The message with the innermost cause's, which names what the database said. */
+    public static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root.getMessage();
+    }
 }
