@@ -12,10 +12,20 @@ public record GatewayAddress(String tenant, String site, String gateway) {
     /** Lower-case letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters. */
     public static final Pattern SEGMENT = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
+    /**
+     * The one site name a gateway may not have: {@code werkstrom/v1/{tenant}/alerts/} carries the
+     * tenant's alert states and acknowledgements, and its users' broker rights.
+     */
+    public static final String RESERVED_SITE = "alerts";
+
     public GatewayAddress {
         requireSegment("tenant", tenant);
         requireSegment("site", site);
         requireSegment("gateway", gateway);
+        if (RESERVED_SITE.equals(site)) {
+            throw new IllegalArgumentException("site '" + RESERVED_SITE + "' is reserved: werkstrom/v1/" + tenant
+                    + "/alerts/ carries the tenant's alerts.");
+        }
     }
 
     /** Checks one identifier against {@link #SEGMENT}; the message names the field. */

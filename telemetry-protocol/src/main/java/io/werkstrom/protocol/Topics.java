@@ -90,6 +90,9 @@ public final class Topics {
                 return Optional.empty();
             }
         }
+        if (GatewayAddress.RESERVED_SITE.equals(parts[3])) {
+            return Optional.empty();
+        }
         return Optional.of(new GatewayAddress(parts[2], parts[3], parts[4]));
     }
 

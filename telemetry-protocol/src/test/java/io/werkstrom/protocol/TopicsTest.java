@@ -26,6 +26,9 @@ class TopicsTest {
         assertTrue(Topics.parseTelemetry("werkstrom/v1/ACME/plant-1/gw-7/telemetry").isEmpty());
         assertTrue(Topics.parseTelemetry("werkstrom/v1/acme/+/gw-7/telemetry").isEmpty());
         assertTrue(Topics.parseTelemetry(null).isEmpty());
+        // werkstrom/v1/{tenant}/alerts/ is the tenant's alerts, whose users may publish there.
+        assertTrue(Topics.parseTelemetry("werkstrom/v1/acme/alerts/gw-7/telemetry").isEmpty());
+        assertTrue(Topics.parseStatus("werkstrom/v1/acme/alerts/gw-7/status").isEmpty());
     }
 
     @Test
@@ -33,6 +36,10 @@ class TopicsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new GatewayAddress("acme", "plant/1", "gw"));
         assertTrue(e.getMessage().startsWith("site"), e.getMessage());
+        IllegalArgumentException reserved = assertThrows(IllegalArgumentException.class,
+                () -> new GatewayAddress("acme", "alerts", "gw"));
+        assertEquals("site 'alerts' is reserved: werkstrom/v1/acme/alerts/ carries the tenant's alerts.",
+                reserved.getMessage());
         assertEquals("$share/cloud/werkstrom/v1/+/+/+/telemetry", Topics.shared("cloud", Topics.ALL_TELEMETRY));
     }
 }

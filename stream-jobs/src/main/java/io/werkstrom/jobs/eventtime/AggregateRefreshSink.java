@@ -9,6 +9,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 import io.werkstrom.jobs.sink.TransientFailures;
@@ -141,6 +145,12 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
      * a growing pause, at most {@link #MAX_RETRIES} times (below Flink's default
      * {@code sink.committer.retries} of 10, so that the failure that ends the retries is ours and
      * names its cause). Any other failure fails the job; the ranges are refreshed after its restart.
+     *
+     * <p>A commit of on-time data only (plain PostgreSQL's views: a refresh recomputes them over the
+     * whole table) is handed to a background thread with its own connection, and returns at once: a
+     * commit runs as its checkpoint completes, and a long refresh there would hold the next
+     * checkpoint, and with it the acknowledgement of every message since. Requests that come while
+     * one runs are merged into the next run; a failed one is logged and left to the next on-time data.
      */
     static final class RefreshCommitter implements Committer<StoredRange> {
         static final int MAX_RETRIES = 8;
@@ -149,6 +159,13 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
 
         private final StoreOptions options;
         private TelemetryStore store;
+        /** On-time data waiting for the background refresh, spanned; null when none waits. */
+        private final AtomicReference<EventRange> onTimePending = new AtomicReference<>();
+        private ExecutorService onTimeRefresher;
+        /** The background refresh's own store, used by its thread only (read here to abort it at close). */
+        private volatile TelemetryStore onTimeStore;
+        /** The database's flavour, once a store has seen it. */
+        private volatile StorageFlavor flavor;
 
         RefreshCommitter(StoreOptions options) {
             this.options = options;
@@ -169,6 +186,10 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
                 }
                 all.add(stored.range());
                 retries = Math.max(retries, request.getNumberOfRetries());
+            }
+            if (late.isEmpty()) {
+                refreshInBackground(all);
+                return;
             }
             try {
                 refresh(late, all);
@@ -192,6 +213,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
                     throw new StoreException("opening the store to refresh the aggregates failed", e);
                 }
             }
+            flavor = store.flavor();
             List<EventRange> ranges;
             if (store.flavor() == StorageFlavor.POSTGRES) {
                 // No refresh policies here, so on-time data counts too; and a view is refreshed as a
@@ -212,6 +234,62 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
             }
         }
 
+        private void refreshInBackground(List<EventRange> ranges) {
+            if (flavor == StorageFlavor.TIMESCALEDB) {
+                // Its continuous aggregates have their own refresh policies for on-time data.
+                return;
+            }
+            List<EventRange> merged = LateRanges.merge(ranges);
+            EventRange span = new EventRange(merged.get(0).fromMicros(), merged.get(merged.size() - 1).toMicros());
+            if (onTimePending.getAndAccumulate(span, (waiting, added) -> waiting == null ? added : waiting.span(added))
+                    != null) {
+                return;
+            }
+            if (onTimeRefresher == null) {
+                onTimeRefresher = Executors.newSingleThreadExecutor(runnable -> {
+                    Thread thread = new Thread(runnable, "aggregate-refresh-on-time");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+            }
+            onTimeRefresher.execute(this::refreshOnTime);
+        }
+
+        /** On the background thread. */
+        private void refreshOnTime() {
+            EventRange range = onTimePending.getAndSet(null);
+            if (range == null) {
+                return;
+            }
+            try {
+                if (onTimeStore == null) {
+                    onTimeStore = TelemetryStore.open(options);
+                    flavor = onTimeStore.flavor();
+                }
+                if (flavor == StorageFlavor.POSTGRES) {
+                    onTimeStore.refreshAggregates(range.from(), range.to());
+                } else {
+                    closeOnTimeStore();
+                }
+            } catch (StoreException | RuntimeException e) {
+                LOG.warn("refreshing the aggregates over on-time data [{}, {}) failed; the next on-time data tries"
+                        + " again: {}", range.from(), range.to(), TransientFailures.describe(e));
+                closeOnTimeStore();
+            }
+        }
+
+        private void closeOnTimeStore() {
+            TelemetryStore closing = onTimeStore;
+            onTimeStore = null;
+            if (closing != null) {
+                try {
+                    closing.close();
+                } catch (RuntimeException e) {
+                    LOG.debug("closing the on-time refresh's store failed", e);
+                }
+            }
+        }
+
         private void dropStore(Exception failure) {
             if (store != null) {
                 try {
@@ -224,7 +302,19 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
         }
 
         @Override
-        public void close() {
+        public void close() throws InterruptedException {
+            if (onTimeRefresher != null) {
+                onTimeRefresher.shutdownNow();
+                if (!onTimeRefresher.awaitTermination(5, TimeUnit.SECONDS)) {
+                    // A refresh still running: end its session, which ends the thread's wait.
+                    TelemetryStore running = onTimeStore;
+                    if (running != null) {
+                        running.abort();
+                    }
+                    onTimeRefresher.awaitTermination(5, TimeUnit.SECONDS);
+                }
+                closeOnTimeStore();
+            }
             if (store != null) {
                 store.close();
                 store = null;

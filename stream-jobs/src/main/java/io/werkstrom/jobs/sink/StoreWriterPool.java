@@ -172,34 +172,46 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
         for (Writer writer : writers) {
             writer.thread.interrupt();
         }
-        try {
-            joinAll(CLOSE_GRACE_MILLIS);
-            for (Writer writer : writers) {
-                S store = writer.store;
-                if (writer.thread.isAlive() && store != null) {
-                    LOG.warn("writer {} of {} did not stop when interrupted; aborting its connection", writer.index, what);
-                    abort.abort(store);
-                }
+        // A closing task is often interrupted itself (Flink cancels by interrupting): the grace period and
+        // the aborts run all the same, and the interrupt is kept for the caller.
+        boolean interrupted = Thread.interrupted();
+        interrupted |= joinAll(CLOSE_GRACE_MILLIS);
+        for (Writer writer : writers) {
+            S store = writer.store;
+            if (writer.thread.isAlive() && store != null) {
+                LOG.warn("writer {} of {} did not stop when interrupted; aborting its connection", writer.index, what);
+                abort.abort(store);
             }
-            joinAll(ABORTED_GRACE_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
+        interrupted |= joinAll(ABORTED_GRACE_MILLIS);
         for (Writer writer : writers) {
             if (writer.thread.isAlive()) {
                 LOG.warn("writer {} of {} is still running after close", writer.index, what);
             }
         }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
-    private void joinAll(long millis) throws InterruptedException {
+    /** Waits up to {@code millis} for all writers, through interrupts; true when one came. */
+    private boolean joinAll(long millis) {
+        boolean interrupted = false;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         for (Writer writer : writers) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left > 0) {
-                writer.thread.join(left);
+            while (writer.thread.isAlive()) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return interrupted;
+                }
+                try {
+                    writer.thread.join(left);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
+        return interrupted;
     }
 
     private void checkFailure() throws IOException {

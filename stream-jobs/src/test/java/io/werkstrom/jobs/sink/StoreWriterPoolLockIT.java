@@ -73,7 +73,16 @@ class StoreWriterPoolLockIT {
 
     @Test
     void closingWhileAWriteWaitsForALockEndsTheWriterAndItsSession() throws Exception {
-        String what = "waiting batches";
+        closeWhileAWriteWaitsForALock("waiting batches", false);
+    }
+
+    /** Flink cancels a task by interrupting it: the close it then makes must still end the writer. */
+    @Test
+    void anInterruptedCloseStillEndsTheWriterAndItsSessionAndKeepsTheInterrupt() throws Exception {
+        closeWhileAWriteWaitsForALock("cancelled batches", true);
+    }
+
+    private void closeWhileAWriteWaitsForALock(String what, boolean interrupted) throws Exception {
         // The outage bound is long: only close() can end this write.
         SinkOptions options = SinkOptions.defaults().withRetry(Duration.ofMillis(100), Duration.ofMillis(500),
                 Duration.ofMinutes(5));
@@ -84,7 +93,13 @@ class StoreWriterPoolLockIT {
                 awaitStoreSessions("SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + STORE_SESSION
                         + "' AND wait_event_type = 'Lock'", 1);
             } finally {
-                assertTimeoutPreemptively(NEVER, pool::close, "close() returns");
+                assertTimeoutPreemptively(NEVER, () -> {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                    pool.close();
+                    assertEquals(interrupted, Thread.interrupted(), "the closing thread's interrupt is kept");
+                }, "close() returns");
             }
             assertEquals(List.of(), writerThreads(what), "the writer thread ended");
             awaitNoStoreSession();
