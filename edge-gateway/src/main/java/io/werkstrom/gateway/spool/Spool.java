@@ -175,7 +175,7 @@ public final class Spool implements AutoCloseable {
             throw new IllegalArgumentException("sequence must be above the last spooled sequence " + lastSequence
                     + " and not negative, got " + sequence + ".");
         }
-        int maxPayload = options.segmentBytes() - SEGMENT_HEADER_BYTES - RECORD_HEADER_BYTES;
+        int maxPayload = maxPayloadBytes(options);
         if (payload.length > maxPayload) {
             throw new IllegalArgumentException("payload of " + payload.length + " bytes exceeds the " + maxPayload
                     + " bytes one segment holds (segmentBytes=" + options.segmentBytes() + ").");
@@ -247,6 +247,11 @@ public final class Spool implements AutoCloseable {
         } catch (IOException e) {
             failure.addSuppressed(e);
         }
+    }
+
+    /** The largest payload one record may carry: what a segment of {@code options.segmentBytes()} holds. */
+    public static int maxPayloadBytes(SpoolOptions options) {
+        return options.segmentBytes() - SEGMENT_HEADER_BYTES - RECORD_HEADER_BYTES;
     }
 
     /**
