@@ -66,6 +66,11 @@ import io.werkstrom.protocol.Topics;
  * wait in memory; those still waiting when the gateway stops are logged and counted
  * ({@link #batchesNotSpooled()}).
  *
+ * <p>Once the broker stated a Maximum Packet Size, batches are also split to fit it. A spooled record
+ * the broker would still refuse (spooled before the limit was known) is not sent, which would make
+ * the broker drop the connection over and over: it is set aside into the spool's data gap, logged,
+ * counted ({@link #recordsTooLarge()}) and reported as a {@code data_gap} event.
+ *
  * <p>Threads: one collector thread collects, encodes and spools; one sender thread publishes and
  * applies acknowledgements to the spool (so that no disk work runs on Paho's callback thread). The
  * counters are thread-safe. The gateway owns the collector, its Arrow allocator, the publisher, the
@@ -78,6 +83,8 @@ public final class Gateway implements AutoCloseable {
     private static final int SEND_CHUNK = 64;
     /** While catching up on a source's history, at most this much time goes into one collect call. */
     private static final long CATCH_UP_SPAN_MICROS = 10_000_000L;
+    /** Passes over the spool that ended in a failed publish without any PUBACK, before health says so. */
+    private static final int UNHEALTHY_FAILED_PASSES = 3;
     /** Above this fill of the spool, a disconnected gateway reports itself unhealthy: data loss is near. */
     private static final double HEALTHY_SPOOL_FILL = 0.9;
 
@@ -115,6 +122,10 @@ public final class Gateway implements AutoCloseable {
     private final AtomicLong dataGapsReported = new AtomicLong();
     private final AtomicLong batchesNotSpooled = new AtomicLong();
     private final AtomicLong samplesNotSpooled = new AtomicLong();
+    private final AtomicLong recordsTooLarge = new AtomicLong();
+    /** Sends of the spool from its oldest record that ended in a failure, since the last PUBACK. */
+    private final AtomicInteger failedPasses = new AtomicInteger();
+    private volatile String lastPublishFailure;
     private final AtomicInteger outstanding = new AtomicInteger();
     private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
     private final Object wakeUp = new Object();
@@ -378,6 +389,11 @@ public final class Gateway implements AutoCloseable {
         return batchesNotSpooled.get();
     }
 
+    /** Spooled records set aside undelivered because the broker's maximum packet size refuses them, this process. */
+    public long recordsTooLarge() {
+        return recordsTooLarge.get();
+    }
+
     /** Samples in the {@linkplain #batchesNotSpooled() batches never spooled}. */
     public long samplesNotSpooled() {
         return samplesNotSpooled.get();
@@ -387,7 +403,8 @@ public final class Gateway implements AutoCloseable {
      * Healthy when running and collecting (no failing collect, and the collector reports no
      * {@linkplain Collector#problem() problem} with its source), and either connected or spooling
      * within limits: the spool below 90% of its limit and nothing dropped since the link went down.
-     * A spool that refuses batches (a full disk) is named as such, before the collector.
+     * A spool that refuses batches (a full disk) is named as such, before the collector; so is a
+     * sender whose last few passes over the spool all failed without a single PUBACK.
      */
     public GatewayHealth health() {
         String stateName;
@@ -413,6 +430,9 @@ public final class Gateway implements AutoCloseable {
             reason = "disconnected and the spool is " + Math.round(fill * 100) + "% full";
         } else if (!stats.connected() && unreportedGap()) {
             reason = "disconnected and the full spool is dropping the oldest batches";
+        } else if (failedPasses.get() >= UNHEALTHY_FAILED_PASSES) {
+            reason = "nothing acknowledged for " + failedPasses.get() + " attempts to send the spool"
+                    + (stats.connected() ? ", though connected" : "") + "; the last failed: " + lastPublishFailure;
         } else {
             reason = "ok";
         }
@@ -637,7 +657,10 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** Queues rows {@code [from, to)} as one batch, or halves them until each encoding fits a spool record. */
+    /**
+     * Queues rows {@code [from, to)} as one batch, or halves them until each encoding fits a spool
+     * record and the broker's maximum packet size (as far as known).
+     */
     private void spoolPart(TelemetryBatch all, int from, int to) {
         // Only this thread takes sequences, so the number peeked is the number taken below.
         long seq = sequence.peek();
@@ -648,7 +671,10 @@ public final class Gateway implements AutoCloseable {
                         Arrays.copyOfRange(all.machines(), from, to), Arrays.copyOfRange(all.sensors(), from, to),
                         Arrays.copyOfRange(all.values(), from, to), Arrays.copyOfRange(all.qualities(), from, to));
         byte[] record = SpoolRecord.wrap(SpoolRecord.TELEMETRY, codec.encode(part));
-        if (record.length > maxRecordBytes && to - from > 1) {
+        // The record is the message plus its kind byte.
+        long brokerLimit = publisher.maxPayloadBytes(telemetryTopic);
+        long limit = brokerLimit >= maxRecordBytes ? maxRecordBytes : brokerLimit + 1;
+        if (record.length > limit && to - from > 1) {
             int middle = (from + to) >>> 1;
             spoolPart(all, from, middle);
             spoolPart(all, middle, to);
@@ -678,6 +704,7 @@ public final class Gateway implements AutoCloseable {
                     }
                     rewind = false;
                     applyAcks();
+                    failedPasses.incrementAndGet();
                     lastSent = -1;
                     pause(options.retryDelay().toMillis());
                     continue;
@@ -728,10 +755,16 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         String topic = kind == SpoolRecord.TELEMETRY ? telemetryTopic : eventsTopic;
+        byte[] message = SpoolRecord.message(record.payload());
+        long maxPayload = publisher.maxPayloadBytes(topic);
+        if (message.length > maxPayload) {
+            setAside(record, message.length, maxPayload);
+            return;
+        }
         outstanding.incrementAndGet();
         CompletableFuture<Void> ack;
         try {
-            ack = publisher.publish(topic, SpoolRecord.message(record.payload()));
+            ack = publisher.publish(topic, message);
         } catch (InterruptedException | RuntimeException e) {
             outstanding.decrementAndGet();
             throw e;
@@ -747,8 +780,20 @@ public final class Gateway implements AutoCloseable {
         });
     }
 
+    /** A record the broker can never take: into the data gap, so that it is reported instead of resent forever. */
+    private void setAside(SpooledBatch record, int bytes, long maxPayload) throws IOException {
+        if (spool.setAside(record.sequence())) {
+            recordsTooLarge.incrementAndGet();
+            log.error("Record {} of gateway {} ({} bytes, {} samples from {} to {}) exceeds the {} bytes the broker's "
+                    + "maximum packet size allows; it is set aside and reported as a data_gap event", record.sequence(),
+                    address, bytes, record.samples(), instant(record.firstTimestampMicros()),
+                    instant(record.lastTimestampMicros()), maxPayload);
+        }
+    }
+
     private void failed(long seq, Throwable failure) {
         publishFailures.incrementAndGet();
+        lastPublishFailure = failure.getMessage() != null ? failure.getMessage() : failure.toString();
         rewind = true;
         if (failure instanceof PublishRejectedException) {
             log.error("Broker rejected record {} of gateway {}; sending the spool again in {} ms", seq, address,
@@ -765,6 +810,7 @@ public final class Gateway implements AutoCloseable {
         Ack ack;
         while ((ack = acks.poll()) != null) {
             try {
+                failedPasses.set(0);
                 if (spool.acknowledge(ack.sequence())) {
                     if (ack.kind() == SpoolRecord.TELEMETRY) {
                         samplesAcknowledged.addAndGet(ack.samples());

@@ -67,7 +67,8 @@ import org.slf4j.LoggerFactory;
  * with its unacknowledged records. They are counted in {@link #droppedRecords()} and their sequence
  * and time ranges merged into a pending {@link DataGap}, which is persisted before the segment goes
  * and which the caller takes with {@link #takeDataGap()} to report it. A record whose CRC fails when
- * {@link #peek(int) peeked} is dropped into the gap the same way.
+ * {@link #peek(int) peeked}, and one the caller {@linkplain #setAside(long) sets aside}, is dropped
+ * into the gap the same way.
  *
  * <h2>Threading and ownership</h2>
  * Every public method is synchronized; one spool owns its directory (two spools on one directory
@@ -337,6 +338,23 @@ public final class Spool implements AutoCloseable {
         remove(entry);
         stateDirty = true;
         afterChange();
+        return true;
+    }
+
+    /**
+     * Drops a pending record that can never be delivered (larger than the broker takes) into the
+     * {@link DataGap}, as a full spool drops its oldest ones; it counts in {@link #droppedRecords()}.
+     *
+     * @return whether the record was pending
+     * @throws IOException if persisting the gap fails
+     */
+    public synchronized boolean setAside(long sequence) throws IOException {
+        ensureOpen();
+        Entry entry = pending.get(sequence);
+        if (entry == null) {
+            return false;
+        }
+        drop(List.of(entry));
         return true;
     }
 
