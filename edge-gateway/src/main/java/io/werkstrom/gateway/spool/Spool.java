@@ -344,6 +344,8 @@ public final class Spool implements AutoCloseable {
     /**
      * Drops a pending record that can never be delivered (larger than the broker takes) into the
      * {@link DataGap}, as a full spool drops its oldest ones; it counts in {@link #droppedRecords()}.
+     * Like an acknowledgement, it outlives a restart once the watermark has passed the record (every
+     * older record acknowledged or dropped); before that, a restart reads the record again.
      *
      * @return whether the record was pending
      * @throws IOException if persisting the gap fails
