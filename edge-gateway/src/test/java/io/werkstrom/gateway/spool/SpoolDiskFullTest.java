@@ -150,6 +150,29 @@ class SpoolDiskFullTest {
         }
     }
 
+    /** Under fsync always, an append counts only once the state file is written too: if that fails, the record goes again. */
+    @Test
+    void anAppendWhoseStateCannotBePersistedIsTakenBackWhole() throws IOException {
+        Path dir = root.resolve("spool");
+        try (Spool spool = openOnDisk(dir, FsyncPolicy.ALWAYS)) {
+            append(spool, 1);
+            append(spool, 2);
+            disk.leaveFree(0);
+            assertThrows(IOException.class, () -> spool.acknowledge(1)); // its watermark is not on disk yet
+            disk.leaveFree(RECORD + 10); // room for the record, not for the state file after it
+            assertThrows(IOException.class, () -> append(spool, 3));
+            assertIntact(spool, List.of(2L));
+            assertEquals(2, spool.lastSequence());
+            assertEquals(directoryBytes(dir), spool.diskBytes());
+
+            disk.freeSpace();
+            append(spool, 3);
+            assertIntact(spool, List.of(2L, 3L));
+            spool.abandon();
+        }
+        assertReopensWith(dir, List.of(2L, 3L));
+    }
+
     /**
      * Fills the disk around every boundary the first records and segments cross (a segment header, a
      * record header, a record, a new segment): whatever write fails, every append that returned is
