@@ -3,6 +3,8 @@ package io.werkstrom.gateway;
 import static io.werkstrom.gateway.GatewayIT.distinctSequences;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -12,6 +14,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -24,6 +28,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.gateway.collect.SimulatorCollector;
+import io.werkstrom.gateway.publish.MessageTooLargeException;
+import io.werkstrom.gateway.publish.MqttPublisher;
 import io.werkstrom.gateway.publish.PublisherOptions;
 import io.werkstrom.gateway.sim.SimulatorOptions;
 import io.werkstrom.gateway.testing.TestSubscriber;
@@ -111,6 +117,26 @@ class GatewayPacketSizeIT {
             long received = bySequence.values().stream().mapToLong(TelemetryBatch::size).sum();
             assertEquals(stats.samplesCollected(), received + stats.droppedSamples(), stats + ", set aside " + tooLarge);
             assertEquals(tooLarge, stats.droppedBatches(), stats.toString());
+        }
+    }
+
+    @Test
+    void thePublisherRefusesAMessageAboveTheBrokersMaximumPacketSizeWithoutSendingIt() throws Exception {
+        try (MosquittoBroker broker = smallPacketBroker();
+             MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder().brokerUri(broker.uri())
+                     .address(ADDRESS).build())) {
+            assertEquals(Long.MAX_VALUE, publisher.maxPayloadBytes(TELEMETRY), "no limit before a CONNACK stated one");
+            publisher.start();
+            assertTrue(publisher.awaitConnected(WAIT), broker.log());
+            long max = publisher.maxPayloadBytes(TELEMETRY);
+            assertTrue(max > MAX_PACKET - 100 && max < MAX_PACKET - TELEMETRY.length(), "max payload " + max);
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> publisher.publish(TELEMETRY, new byte[(int) max + 1]).get(10, TimeUnit.SECONDS));
+            MessageTooLargeException cause = assertInstanceOf(MessageTooLargeException.class, refused.getCause());
+            assertEquals(max, cause.maxPayloadBytes());
+            publisher.publish(TELEMETRY, new byte[(int) max]).get(10, TimeUnit.SECONDS);
+            assertEquals(1, publisher.connections(), "the broker never dropped the connection");
+            assertFalse(broker.log().contains("oversize"), broker.log());
         }
     }
 
