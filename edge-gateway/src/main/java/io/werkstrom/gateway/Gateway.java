@@ -1,10 +1,13 @@
 package io.werkstrom.gateway;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -35,6 +38,7 @@ import io.werkstrom.protocol.BatchCodec;
 import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.DecodeLimits;
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.Topics;
 
@@ -56,6 +60,17 @@ import io.werkstrom.protocol.Topics;
  * record too, with its own sequence number, so it survives a restart until the broker acknowledged
  * it; telemetry sequences skip the numbers events take.
  *
+ * <p>A collected batch whose encoding exceeds what one spool record holds ({@code spoolSegmentBytes})
+ * is split into several batches, each with its own sequence. While the spool cannot take batches
+ * (a full disk), collecting pauses, {@link #health()} names the spool, and the batches already cut
+ * wait in memory; those still waiting when the gateway stops are logged and counted
+ * ({@link #batchesNotSpooled()}).
+ *
+ * <p>Once the broker stated a Maximum Packet Size, batches are also split to fit it. A spooled record
+ * the broker would still refuse (spooled before the limit was known) is not sent, which would make
+ * the broker drop the connection over and over: it is set aside into the spool's data gap, logged,
+ * counted ({@link #recordsTooLarge()}) and reported as a {@code data_gap} event.
+ *
  * <p>Threads: one collector thread collects, encodes and spools; one sender thread publishes and
  * applies acknowledgements to the spool (so that no disk work runs on Paho's callback thread). The
  * counters are thread-safe. The gateway owns the collector, its Arrow allocator, the publisher, the
@@ -68,6 +83,8 @@ public final class Gateway implements AutoCloseable {
     private static final int SEND_CHUNK = 64;
     /** While catching up on a source's history, at most this much time goes into one collect call. */
     private static final long CATCH_UP_SPAN_MICROS = 10_000_000L;
+    /** Passes over the spool that ended in a failed publish without any PUBACK, before health says so. */
+    private static final int UNHEALTHY_FAILED_PASSES = 3;
     /** Above this fill of the spool, a disconnected gateway reports itself unhealthy: data loss is near. */
     private static final double HEALTHY_SPOOL_FILL = 0.9;
 
@@ -93,6 +110,8 @@ public final class Gateway implements AutoCloseable {
     private final Thread sender;
     private final long intervalMicros;
     private final int maxRows = DecodeLimits.DEFAULT.maxRows();
+    /** The largest record the spool takes: a batch encoding above it is split. */
+    private final int maxRecordBytes;
 
     private final AtomicLong samplesCollected = new AtomicLong();
     private final AtomicLong samplesAcknowledged = new AtomicLong();
@@ -101,6 +120,12 @@ public final class Gateway implements AutoCloseable {
     private final AtomicLong publishFailures = new AtomicLong();
     private final AtomicLong droppedSamplesTaken = new AtomicLong();
     private final AtomicLong dataGapsReported = new AtomicLong();
+    private final AtomicLong batchesNotSpooled = new AtomicLong();
+    private final AtomicLong samplesNotSpooled = new AtomicLong();
+    private final AtomicLong recordsTooLarge = new AtomicLong();
+    /** Sends of the spool from its oldest record that ended in a failure, since the last PUBACK. */
+    private final AtomicInteger failedPasses = new AtomicInteger();
+    private volatile String lastPublishFailure;
     private final AtomicInteger outstanding = new AtomicInteger();
     private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
     private final Object wakeUp = new Object();
@@ -110,6 +135,7 @@ public final class Gateway implements AutoCloseable {
     private volatile boolean sending;
     private volatile boolean rewind;
     private volatile String collectProblem;
+    private volatile String spoolProblem;
     private volatile String sendProblem;
     private volatile boolean collectorFinished;
     private volatile Spool spool;
@@ -122,7 +148,11 @@ public final class Gateway implements AutoCloseable {
     private final ArrayDeque<Unspooled> unspooled = new ArrayDeque<>();
     private GatewayStats finalStats;
 
-    /** A gateway that takes ownership of {@code collector}; nothing starts before {@link #start()}. */
+    /**
+     * A gateway that takes ownership of {@code collector}; nothing starts before {@link #start()}.
+     *
+     * @throws IllegalArgumentException if {@code spoolSegmentBytes} cannot hold a batch of one sample
+     */
     public Gateway(GatewayOptions options, Collector collector) {
         this.options = options;
         this.collector = collector;
@@ -130,9 +160,11 @@ public final class Gateway implements AutoCloseable {
         this.telemetryTopic = Topics.telemetry(address);
         this.eventsTopic = Topics.events(address);
         this.intervalMicros = options.batchInterval().toNanos() / 1_000;
+        this.maxRecordBytes = Spool.maxPayloadBytes(options.spool());
         this.allocator = new RootAllocator();
         this.codec = new BatchCodec(allocator);
         try {
+            requireRoomForOneSample();
             this.publisher = new MqttPublisher(options.publisher());
         } catch (RuntimeException e) {
             allocator.close();
@@ -141,6 +173,29 @@ public final class Gateway implements AutoCloseable {
         String name = "werkstrom-gateway-" + address.gateway();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-collector"));
         this.sender = daemon(this::sendLoop, name + "-sender");
+    }
+
+    /** Splitting stops at one sample: a spool whose segment cannot hold that would never take a batch. */
+    private void requireRoomForOneSample() {
+        // The longest identifiers BatchValidator accepts, of characters that compress no better than real names.
+        java.util.Random random = new java.util.Random(64);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        StringBuilder machine = new StringBuilder();
+        StringBuilder sensor = new StringBuilder();
+        for (int i = 0; i < 64; i++) {
+            machine.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            sensor.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        TelemetryBatch one = TelemetryBatch.builder(address.gateway(), Long.MAX_VALUE - 1)
+                .add(4_102_444_799_999_999L, machine.toString(), sensor.toString(), Math.PI, Quality.GOOD).build();
+        // Other timestamps and values compress a few bytes differently: a margin keeps the verdict stable.
+        int bytes = SpoolRecord.wrap(SpoolRecord.TELEMETRY, codec.encode(one)).length + 32;
+        if (bytes > maxRecordBytes) {
+            int needed = options.spool().segmentBytes() - maxRecordBytes + bytes;
+            throw new IllegalArgumentException("spoolSegmentBytes (" + options.spool().segmentBytes()
+                    + ") cannot hold a batch of one sample, which takes up to about " + bytes
+                    + " bytes; set spoolSegmentBytes to at least " + needed + ".");
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -209,6 +264,8 @@ public final class Gateway implements AutoCloseable {
             }
             ticker.cancel(false);
             awaitScheduler();
+            // One last try for batches the spool refused (the disk may have room again); the collector thread has ended.
+            spoolLeftovers();
             long deadline = System.nanoTime() + options.drainTimeout().toNanos();
             try {
                 while (spool.pendingRecords() > 0 && System.nanoTime() < deadline) {
@@ -219,6 +276,7 @@ public final class Gateway implements AutoCloseable {
                 log.warn("Gateway {} interrupted while draining its spool", address, e);
             }
             haltThreads();
+            loseUnspooled("stopped");
             applyAcks();
             try {
                 spool.flush();
@@ -251,6 +309,7 @@ public final class Gateway implements AutoCloseable {
             }
             publisher.abort(); // fails what is in flight, so that the sender is not held in the window
             haltThreads();
+            loseUnspooled("was aborted");
             state = State.STOPPED;
             finalStats = stats();
             log.warn("Gateway {} aborted with {} records in its spool", address, finalStats.spoolRecords());
@@ -325,10 +384,27 @@ public final class Gateway implements AutoCloseable {
                 collectProblem == null && collector.problem().isEmpty());
     }
 
+    /** Telemetry batches collected and cut but never spooled (see the class description), this process. */
+    public long batchesNotSpooled() {
+        return batchesNotSpooled.get();
+    }
+
+    /** Spooled records set aside undelivered because the broker's maximum packet size refuses them, this process. */
+    public long recordsTooLarge() {
+        return recordsTooLarge.get();
+    }
+
+    /** Samples in the {@linkplain #batchesNotSpooled() batches never spooled}. */
+    public long samplesNotSpooled() {
+        return samplesNotSpooled.get();
+    }
+
     /**
      * Healthy when running and collecting (no failing collect, and the collector reports no
      * {@linkplain Collector#problem() problem} with its source), and either connected or spooling
      * within limits: the spool below 90% of its limit and nothing dropped since the link went down.
+     * A spool that refuses batches (a full disk) is named as such, before the collector; so is a
+     * sender whose last few passes over the spool all failed without a single PUBACK.
      */
     public GatewayHealth health() {
         String stateName;
@@ -339,8 +415,11 @@ public final class Gateway implements AutoCloseable {
         double fill = stats.spoolMaxBytes() == 0 ? 0 : (double) stats.spoolDiskBytes() / stats.spoolMaxBytes();
         String reason;
         Optional<String> sourceProblem = collector.problem();
+        String spooling = spoolProblem;
         if (!stateName.equals("running")) {
             reason = "gateway is " + stateName;
+        } else if (spooling != null) {
+            reason = spooling;
         } else if (collectProblem != null) {
             reason = collectProblem;
         } else if (sourceProblem.isPresent()) {
@@ -351,6 +430,9 @@ public final class Gateway implements AutoCloseable {
             reason = "disconnected and the spool is " + Math.round(fill * 100) + "% full";
         } else if (!stats.connected() && unreportedGap()) {
             reason = "disconnected and the full spool is dropping the oldest batches";
+        } else if (failedPasses.get() >= UNHEALTHY_FAILED_PASSES) {
+            reason = "nothing acknowledged for " + failedPasses.get() + " attempts to send the spool"
+                    + (stats.connected() ? ", though connected" : "") + "; the last failed: " + lastPublishFailure;
         } else {
             reason = "ok";
         }
@@ -404,15 +486,14 @@ public final class Gateway implements AutoCloseable {
 
     private void tick() {
         try {
-            spoolLeftovers();
-            reportDataGap();
+            if (!spoolLeftovers() || !reportDataGap()) {
+                return; // the spool takes nothing now: collecting more would only pile up in memory
+            }
             collectDue(nowMicros());
             if (collectProblem != null) {
                 log.info("Gateway {} collects again", address);
                 collectProblem = null;
             }
-        } catch (IOException e) {
-            problem("spooling failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
@@ -431,20 +512,97 @@ public final class Gateway implements AutoCloseable {
         collectProblem = what;
     }
 
-    /** Appends the batches queued for the spool, oldest first; an append that fails leaves the rest queued. */
-    private void spoolLeftovers() throws IOException {
+    private void spoolRefused(String what, IOException cause) {
+        if (spoolProblem == null) {
+            log.error("Gateway {}: {}; collecting waits, {} batches wait in memory; retrying every batch interval",
+                    address, what, unspooled.size(), cause);
+        } else if (!what.equals(spoolProblem)) {
+            log.debug("Gateway {}: {}", address, what, cause);
+        }
+        spoolProblem = what;
+    }
+
+    /** The reason for a health report: the message alone, where it says what went wrong, is just a path. */
+    private static String describe(IOException e) {
+        return e instanceof FileSystemException ? e.getClass().getSimpleName() + ": " + e.getMessage() : e.getMessage();
+    }
+
+    /**
+     * Appends the batches queued for the spool, oldest first; returns whether the queue is empty. An
+     * append that fails for want of space (or any I/O error) leaves the rest queued; one the spool
+     * can never take is logged and counted, so that it does not hold up every batch behind it.
+     */
+    private boolean spoolLeftovers() {
         while (!unspooled.isEmpty()) {
             Unspooled u = unspooled.peekFirst();
-            spool.append(u.sequence(), u.samples(), u.firstMicros(), u.lastMicros(), u.record());
+            try {
+                spool.append(u.sequence(), u.samples(), u.firstMicros(), u.lastMicros(), u.record());
+            } catch (IOException e) {
+                spoolRefused("spooling failed: " + describe(e), e);
+                return false;
+            } catch (IllegalArgumentException e) {
+                unspooled.pollFirst();
+                notSpooled(List.of(u), "the spool refuses it: " + e.getMessage());
+                continue;
+            }
             unspooled.pollFirst();
             batchesSpooled.incrementAndGet();
             samplesCollected.addAndGet(u.samples());
             signalSender();
         }
+        if (spoolProblem != null) {
+            log.info("Gateway {} spools again", address);
+            spoolProblem = null;
+        }
+        return true;
     }
 
-    /** Reports the spool's data gap once the link is up, as an event record in the spool itself. */
-    private void reportDataGap() throws IOException {
+    /** Logs and counts batches given up, with enough detail to find the samples elsewhere. */
+    private void notSpooled(Collection<Unspooled> lost, String why) {
+        long samples = 0;
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        long firstSequence = Long.MAX_VALUE;
+        long lastSequence = Long.MIN_VALUE;
+        for (Unspooled u : lost) {
+            samples += u.samples();
+            first = Math.min(first, u.firstMicros());
+            last = Math.max(last, u.lastMicros());
+            firstSequence = Math.min(firstSequence, u.sequence());
+            lastSequence = Math.max(lastSequence, u.sequence());
+        }
+        batchesNotSpooled.addAndGet(lost.size());
+        samplesNotSpooled.addAndGet(samples);
+        log.error("Gateway {} never spooled {} batches ({} samples from {} to {}, sequences {} to {}): {}; "
+                + "a source with a history hands them over again on the next start, one without (OPC UA) does not",
+                address, lost.size(), samples, instant(first), instant(last), firstSequence, lastSequence, why);
+    }
+
+    /** At stop: what the spool never took is lost to this run (collector thread ended). */
+    private void loseUnspooled(String when) {
+        if (!unspooled.isEmpty()) {
+            List<Unspooled> lost = new ArrayList<>(unspooled);
+            unspooled.clear();
+            notSpooled(lost, "the gateway " + when + " while the spool refused them"
+                    + (spoolProblem == null ? "" : " (" + spoolProblem + ")"));
+        }
+    }
+
+    /**
+     * Reports the spool's data gap once the link is up, as an event record in the spool itself;
+     * returns false when the spool refused it (it is tried again next tick).
+     */
+    private boolean reportDataGap() {
+        try {
+            reportDataGapEvent();
+            return true;
+        } catch (IOException e) {
+            spoolRefused("spooling the data_gap event failed: " + describe(e), e);
+            return false;
+        }
+    }
+
+    private void reportDataGapEvent() throws IOException {
         if (!publisher.isConnected()) {
             return;
         }
@@ -477,7 +635,9 @@ public final class Gateway implements AutoCloseable {
             cursorMicros = until;
             if (collected > 0) {
                 spoolBatch(builder.build());
-                spoolLeftovers();
+                if (!spoolLeftovers()) {
+                    return;
+                }
             }
             if (collector.finished()) {
                 collectorFinished = true;
@@ -486,27 +646,48 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** Numbers, encodes and queues for the spool one collected batch, split where it exceeds what a batch may hold. */
+    /**
+     * Numbers, encodes and queues for the spool one collected batch, split where it exceeds the rows a
+     * batch may hold or the bytes a spool record holds.
+     */
     private void spoolBatch(TelemetryBatch all) {
         int rows = all.size();
         for (int from = 0; from < rows; from += maxRows) {
-            int to = Math.min(rows, from + maxRows);
-            long seq = sequence.next();
-            TelemetryBatch part = from == 0 && to == rows
-                    ? new TelemetryBatch(all.gateway(), seq, all.timestampsMicros(), all.machines(), all.sensors(),
-                            all.values(), all.qualities())
-                    : new TelemetryBatch(all.gateway(), seq, Arrays.copyOfRange(all.timestampsMicros(), from, to),
-                            Arrays.copyOfRange(all.machines(), from, to), Arrays.copyOfRange(all.sensors(), from, to),
-                            Arrays.copyOfRange(all.values(), from, to), Arrays.copyOfRange(all.qualities(), from, to));
-            long first = Long.MAX_VALUE;
-            long last = Long.MIN_VALUE;
-            for (long ts : part.timestampsMicros()) {
-                first = Math.min(first, ts);
-                last = Math.max(last, ts);
-            }
-            byte[] record = SpoolRecord.wrap(SpoolRecord.TELEMETRY, codec.encode(part));
-            unspooled.addLast(new Unspooled(seq, part.size(), first, last, record));
+            spoolPart(all, from, Math.min(rows, from + maxRows));
         }
+    }
+
+    /**
+     * Queues rows {@code [from, to)} as one batch, or halves them until each encoding fits a spool
+     * record and the broker's maximum packet size (as far as known).
+     */
+    private void spoolPart(TelemetryBatch all, int from, int to) {
+        // Only this thread takes sequences, so the number peeked is the number taken below.
+        long seq = sequence.peek();
+        TelemetryBatch part = from == 0 && to == all.size()
+                ? new TelemetryBatch(all.gateway(), seq, all.timestampsMicros(), all.machines(), all.sensors(),
+                        all.values(), all.qualities())
+                : new TelemetryBatch(all.gateway(), seq, Arrays.copyOfRange(all.timestampsMicros(), from, to),
+                        Arrays.copyOfRange(all.machines(), from, to), Arrays.copyOfRange(all.sensors(), from, to),
+                        Arrays.copyOfRange(all.values(), from, to), Arrays.copyOfRange(all.qualities(), from, to));
+        byte[] record = SpoolRecord.wrap(SpoolRecord.TELEMETRY, codec.encode(part));
+        // The record is the message plus its kind byte.
+        long brokerLimit = publisher.maxPayloadBytes(telemetryTopic);
+        long limit = brokerLimit >= maxRecordBytes ? maxRecordBytes : brokerLimit + 1;
+        if (record.length > limit && to - from > 1) {
+            int middle = (from + to) >>> 1;
+            spoolPart(all, from, middle);
+            spoolPart(all, middle, to);
+            return;
+        }
+        sequence.next();
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (long ts : part.timestampsMicros()) {
+            first = Math.min(first, ts);
+            last = Math.max(last, ts);
+        }
+        unspooled.addLast(new Unspooled(seq, part.size(), first, last, record));
     }
 
     // ---- sender thread
@@ -523,6 +704,7 @@ public final class Gateway implements AutoCloseable {
                     }
                     rewind = false;
                     applyAcks();
+                    failedPasses.incrementAndGet();
                     lastSent = -1;
                     pause(options.retryDelay().toMillis());
                     continue;
@@ -573,10 +755,16 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         String topic = kind == SpoolRecord.TELEMETRY ? telemetryTopic : eventsTopic;
+        byte[] message = SpoolRecord.message(record.payload());
+        long maxPayload = publisher.maxPayloadBytes(topic);
+        if (message.length > maxPayload) {
+            setAside(record, message.length, maxPayload);
+            return;
+        }
         outstanding.incrementAndGet();
         CompletableFuture<Void> ack;
         try {
-            ack = publisher.publish(topic, SpoolRecord.message(record.payload()));
+            ack = publisher.publish(topic, message);
         } catch (InterruptedException | RuntimeException e) {
             outstanding.decrementAndGet();
             throw e;
@@ -592,8 +780,20 @@ public final class Gateway implements AutoCloseable {
         });
     }
 
+    /** A record the broker can never take: into the data gap, so that it is reported instead of resent forever. */
+    private void setAside(SpooledBatch record, int bytes, long maxPayload) throws IOException {
+        if (spool.setAside(record.sequence())) {
+            recordsTooLarge.incrementAndGet();
+            log.error("Record {} of gateway {} ({} bytes, {} samples from {} to {}) exceeds the {} bytes the broker's "
+                    + "maximum packet size allows; it is set aside and reported as a data_gap event", record.sequence(),
+                    address, bytes, record.samples(), instant(record.firstTimestampMicros()),
+                    instant(record.lastTimestampMicros()), maxPayload);
+        }
+    }
+
     private void failed(long seq, Throwable failure) {
         publishFailures.incrementAndGet();
+        lastPublishFailure = failure.getMessage() != null ? failure.getMessage() : failure.toString();
         rewind = true;
         if (failure instanceof PublishRejectedException) {
             log.error("Broker rejected record {} of gateway {}; sending the spool again in {} ms", seq, address,
@@ -610,6 +810,7 @@ public final class Gateway implements AutoCloseable {
         Ack ack;
         while ((ack = acks.poll()) != null) {
             try {
+                failedPasses.set(0);
                 if (spool.acknowledge(ack.sequence())) {
                     if (ack.kind() == SpoolRecord.TELEMETRY) {
                         samplesAcknowledged.addAndGet(ack.samples());

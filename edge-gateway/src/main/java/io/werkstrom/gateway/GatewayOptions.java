@@ -21,7 +21,9 @@ import io.werkstrom.protocol.GatewayAddress;
  *       the spool holds on disk; when full, the oldest batches are dropped and reported as a
  *       {@code data_gap} event;</li>
  *   <li>{@code spoolSegmentBytes} (default 16 MiB, 256 B to 1 GiB, at most half of
- *       {@code spoolMaxBytes}): the size of one spool file; also bounds one encoded batch;</li>
+ *       {@code spoolMaxBytes}): the size of one spool file; also bounds one encoded batch: a larger
+ *       one is split, and a size that cannot hold a batch of one sample (about 400 bytes) is refused
+ *       when the {@link Gateway} is built;</li>
  *   <li>{@code fsyncPolicy} (default {@link FsyncPolicy#INTERVAL}: at least once a second): when
  *       spooled batches are forced to the disk; {@code ALWAYS} survives a power loss, any policy
  *       survives a killed process;</li>

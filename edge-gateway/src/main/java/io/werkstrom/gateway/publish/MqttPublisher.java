@@ -66,6 +66,8 @@ public final class MqttPublisher implements AutoCloseable {
     private final AtomicLong connections = new AtomicLong();
     private final AtomicLong failedConnectAttempts = new AtomicLong();
     private volatile String lastConnectFailure;
+    /** The Maximum Packet Size of the broker's last CONNACK; 0 while none was stated. */
+    private volatile long brokerMaxPacketBytes;
 
     private final Object lock = new Object();
     // Guarded by lock.
@@ -202,6 +204,22 @@ public final class MqttPublisher implements AutoCloseable {
         return client.isConnected();
     }
 
+    /**
+     * The largest payload a message to {@code topic} may carry: what the Maximum Packet Size in the
+     * broker's last CONNACK leaves after the PUBLISH packet's own fields, or {@link Long#MAX_VALUE}
+     * while no broker stated one. The value of the last connection holds while disconnected.
+     */
+    public long maxPayloadBytes(String topic) {
+        long packet = brokerMaxPacketBytes;
+        if (packet <= 0) {
+            return Long.MAX_VALUE;
+        }
+        // Fixed header (1 + up to 4 bytes of remaining length), topic (2 + UTF-8), packet identifier (2),
+        // property length (1; no properties are sent), and a margin for a client that adds one.
+        long overhead = 1 + 4 + 2 + topic.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 2 + 1 + 16;
+        return Math.max(0, packet - overhead);
+    }
+
     /** How many times a connection was established: 1 after the first connect, plus one per reconnect. */
     public long connections() {
         return connections.get();
@@ -229,6 +247,8 @@ public final class MqttPublisher implements AutoCloseable {
      *   <li>{@link MqttException} when the publisher is not connected (reason code 32104), when the
      *       connection is lost before the PUBACK arrives, or when the client refuses the message;</li>
      *   <li>{@link PublishRejectedException} when the PUBACK carries an error reason code;</li>
+     *   <li>{@link MessageTooLargeException} at once, without sending, when the payload exceeds
+     *       {@link #maxPayloadBytes(String)} (the broker would drop the connection);</li>
      *   <li>{@link IllegalArgumentException} when the topic is not a valid topic name;</li>
      *   <li>{@link IllegalStateException} when the publisher is or gets closed first.</li>
      * </ul>
@@ -240,6 +260,10 @@ public final class MqttPublisher implements AutoCloseable {
     public CompletableFuture<Void> publish(String topic, byte[] payload) throws InterruptedException {
         Objects.requireNonNull(topic, "topic must not be null.");
         Objects.requireNonNull(payload, "payload must not be null.");
+        long maxPayload = maxPayloadBytes(topic);
+        if (payload.length > maxPayload) {
+            return CompletableFuture.failedFuture(new MessageTooLargeException(topic, payload.length, maxPayload));
+        }
         window.acquire();
         Outstanding message = new Outstanding(topic);
         outstanding.add(message);
@@ -445,6 +469,8 @@ public final class MqttPublisher implements AutoCloseable {
             // One slot stays free for the status message, which bypasses the window.
             int limit = Math.max(1, Math.min(options.inFlightWindow(), brokerLimit > 1 ? brokerLimit - 1 : 1));
             window.setLimit(limit);
+            Long maxPacket = ack == null ? null : ack.getMaximumPacketSize();
+            brokerMaxPacketBytes = maxPacket == null ? 0 : maxPacket;
             long n = connections.incrementAndGet();
             lastConnectFailure = null;
             synchronized (lock) {
@@ -456,8 +482,8 @@ public final class MqttPublisher implements AutoCloseable {
                 publishStatus(ONLINE);
                 lock.notifyAll();
             }
-            log.info("{} {} to {} (in-flight window {})", options.address(), n == 1 ? "connected" : "reconnected",
-                    options.brokerUri(), limit);
+            log.info("{} {} to {} (in-flight window {}{})", options.address(), n == 1 ? "connected" : "reconnected",
+                    options.brokerUri(), limit, maxPacket == null ? "" : ", maximum packet size " + maxPacket + " bytes");
         }
 
         @Override

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
@@ -66,11 +67,18 @@ import org.slf4j.LoggerFactory;
  * with its unacknowledged records. They are counted in {@link #droppedRecords()} and their sequence
  * and time ranges merged into a pending {@link DataGap}, which is persisted before the segment goes
  * and which the caller takes with {@link #takeDataGap()} to report it. A record whose CRC fails when
- * {@link #peek(int) peeked} is dropped into the gap the same way.
+ * {@link #peek(int) peeked}, and one the caller {@linkplain #setAside(long) sets aside}, is dropped
+ * into the gap the same way.
  *
  * <h2>Threading and ownership</h2>
  * Every public method is synchronized; one spool owns its directory (two spools on one directory
  * corrupt each other). The spool holds the active segment's file open until {@link #close()}.
+ *
+ * <h2>When the disk is full</h2>
+ * An append that cannot be written (no space left, an I/O error) fails with an {@link IOException}
+ * and leaves the spool as it was: a new segment is made whole (header written and forced) before it
+ * replaces the active one, and the bytes of a record written in part are cut off again. The same
+ * append succeeds once space is freed, and everything appended before is still there, intact.
  */
 public final class Spool implements AutoCloseable {
 
@@ -89,6 +97,7 @@ public final class Spool implements AutoCloseable {
 
     private final SpoolOptions options;
     private final Path directory;
+    private final FileChannels files;
     /** Oldest first; the last one is the active segment. */
     private final ArrayDeque<Segment> segments = new ArrayDeque<>();
     /** Unacknowledged records by sequence. */
@@ -109,9 +118,16 @@ public final class Spool implements AutoCloseable {
     private int opsSinceSync;
     private long lastSyncNanos = System.nanoTime();
 
-    private Spool(SpoolOptions options) {
+    private Spool(SpoolOptions options, FileChannels files) {
         this.options = options;
         this.directory = options.directory();
+        this.files = files;
+    }
+
+    /** Opens the spool's files; tests substitute one that runs out of space. */
+    @FunctionalInterface
+    interface FileChannels {
+        FileChannel open(Path path, OpenOption... openOptions) throws IOException;
     }
 
     /**
@@ -121,8 +137,14 @@ public final class Spool implements AutoCloseable {
      * @throws IOException if the directory cannot be read or written
      */
     public static Spool open(SpoolOptions options) throws IOException {
+        return open(options, FileChannel::open);
+    }
+
+    /** {@link #open(SpoolOptions)} with every spool file opened through {@code files}. */
+    static Spool open(SpoolOptions options, FileChannels files) throws IOException {
         Objects.requireNonNull(options, "options must not be null.");
-        Spool spool = new Spool(options);
+        Objects.requireNonNull(files, "files must not be null.");
+        Spool spool = new Spool(options, files);
         try {
             spool.recover();
         } catch (IOException | RuntimeException e) {
@@ -140,7 +162,8 @@ public final class Spool implements AutoCloseable {
      *                into the {@link DataGap} when the record is dropped
      * @throws IllegalArgumentException if {@code sequence} is negative or not above {@link #lastSequence()},
      *         {@code samples} is negative, or the payload does not fit in one segment
-     * @throws IOException if writing fails; the record is then not in the spool
+     * @throws IOException if writing fails (a full disk); the record is then not in the spool, and
+     *         everything appended before is still there
      */
     public synchronized void append(long sequence, int samples, long firstTimestampMicros, long lastTimestampMicros,
             byte[] payload) throws IOException {
@@ -153,16 +176,14 @@ public final class Spool implements AutoCloseable {
             throw new IllegalArgumentException("sequence must be above the last spooled sequence " + lastSequence
                     + " and not negative, got " + sequence + ".");
         }
-        int maxPayload = options.segmentBytes() - SEGMENT_HEADER_BYTES - RECORD_HEADER_BYTES;
+        int maxPayload = maxPayloadBytes(options);
         if (payload.length > maxPayload) {
             throw new IllegalArgumentException("payload of " + payload.length + " bytes exceeds the " + maxPayload
                     + " bytes one segment holds (segmentBytes=" + options.segmentBytes() + ").");
         }
         int recordBytes = RECORD_HEADER_BYTES + payload.length;
         Segment active = segments.peekLast();
-        Segment previous = null;
         if (activeChannel == null || active.size + recordBytes > options.segmentBytes()) {
-            previous = active;
             active = roll();
         }
         while (diskBytes + recordBytes > options.maxBytes() && segments.peekFirst() != active) {
@@ -172,10 +193,18 @@ public final class Spool implements AutoCloseable {
         record.putInt(payload.length).putInt(0).putLong(sequence).putLong(firstTimestampMicros)
                 .putLong(lastTimestampMicros).putInt(samples).put(payload);
         record.putInt(4, recordCrc(record.array(), recordBytes)).flip();
-        // Positional: a failed write is overwritten by the next append.
-        writeFully(activeChannel, record, active.size);
-        pending.put(sequence, new Entry(active, active.size, recordBytes, sequence, samples, firstTimestampMicros,
-                lastTimestampMicros));
+        long offset = active.size;
+        try {
+            writeFully(activeChannel, record, offset);
+        } catch (IOException e) {
+            cutTail(active, e);
+            throw e;
+        }
+        Entry entry = new Entry(active, offset, recordBytes, sequence, samples, firstTimestampMicros,
+                lastTimestampMicros);
+        long sequenceBefore = lastSequence;
+        long timestampBefore = this.lastTimestampMicros;
+        pending.put(sequence, entry);
         active.size += recordBytes;
         active.live++;
         diskBytes += recordBytes;
@@ -183,11 +212,47 @@ public final class Spool implements AutoCloseable {
         lastSequence = sequence;
         this.lastTimestampMicros = Math.max(lastTimestampMicros, this.lastTimestampMicros);
         dataDirty = true;
-        // Only now that the new segment holds a record may the previous one go (see the class description).
-        if (previous != null && previous.live == 0 && segments.contains(previous)) {
-            deleteSegment(previous);
+        try {
+            afterChange();
+        } catch (IOException e) {
+            // Not durable as the policy promises: the caller is told the append failed, so it must not stay.
+            pending.remove(sequence);
+            active.size = offset;
+            active.live--;
+            diskBytes -= recordBytes;
+            pendingBytes -= recordBytes;
+            lastSequence = sequenceBefore;
+            this.lastTimestampMicros = timestampBefore;
+            cutTail(active, e);
+            throw e;
         }
-        afterChange();
+        if (offset == SEGMENT_HEADER_BYTES) {
+            // Only now that the active segment holds a record may older ones without pending records go
+            // (see the class description).
+            for (Segment segment : new ArrayList<>(segments)) {
+                if (segment != active && segment.live == 0) {
+                    deleteSegment(segment);
+                }
+            }
+        }
+    }
+
+    /**
+     * Cuts what a failed write left after the segment's last whole record, so that neither a restart
+     * (a torn write to log) nor {@link #diskBytes()} sees it. Should that fail too, the next append
+     * overwrites the bytes, and recovery cuts them.
+     */
+    private void cutTail(Segment segment, IOException failure) {
+        try {
+            activeChannel.truncate(segment.size);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** The largest payload one record may carry: what a segment of {@code options.segmentBytes()} holds. */
+    public static int maxPayloadBytes(SpoolOptions options) {
+        return options.segmentBytes() - SEGMENT_HEADER_BYTES - RECORD_HEADER_BYTES;
     }
 
     /**
@@ -227,7 +292,7 @@ public final class Spool implements AutoCloseable {
                     }
                     openSegment = entry.segment;
                     if (openSegment != segments.peekLast()) {
-                        sealed = FileChannel.open(openSegment.path, READ);
+                        sealed = files.open(openSegment.path, READ);
                     }
                 }
                 ByteBuffer record = ByteBuffer.allocate(entry.recordBytes);
@@ -273,6 +338,25 @@ public final class Spool implements AutoCloseable {
         remove(entry);
         stateDirty = true;
         afterChange();
+        return true;
+    }
+
+    /**
+     * Drops a pending record that can never be delivered (larger than the broker takes) into the
+     * {@link DataGap}, as a full spool drops its oldest ones; it counts in {@link #droppedRecords()}.
+     * Like an acknowledgement, it outlives a restart once the watermark has passed the record (every
+     * older record acknowledged or dropped); before that, a restart reads the record again.
+     *
+     * @return whether the record was pending
+     * @throws IOException if persisting the gap fails
+     */
+    public synchronized boolean setAside(long sequence) throws IOException {
+        ensureOpen();
+        Entry entry = pending.get(sequence);
+        if (entry == null) {
+            return false;
+        }
+        drop(List.of(entry));
         return true;
     }
 
@@ -401,7 +485,7 @@ public final class Spool implements AutoCloseable {
         }
         Segment last = segments.peekLast();
         if (last != null) {
-            activeChannel = FileChannel.open(last.path, READ, WRITE);
+            activeChannel = files.open(last.path, READ, WRITE);
             if (last.size < SEGMENT_HEADER_BYTES) {
                 writeSegmentHeader(activeChannel);
                 diskBytes += SEGMENT_HEADER_BYTES - last.size;
@@ -416,7 +500,7 @@ public final class Spool implements AutoCloseable {
 
     /** Reads one segment's records into {@link #pending}; returns the last sequence seen. */
     private long recoverSegment(Segment segment, boolean last, long watermark, long lastSeen) throws IOException {
-        try (FileChannel channel = FileChannel.open(segment.path, READ, WRITE)) {
+        try (FileChannel channel = files.open(segment.path, READ, WRITE)) {
             long size = channel.size();
             long good = 0;
             String problem = null;
@@ -484,26 +568,55 @@ public final class Spool implements AutoCloseable {
 
     // ---- segments
 
-    /** Starts a new active segment; the caller deletes the previous one once the new one holds a record. */
+    /**
+     * Starts a new active segment; the caller deletes the previous one once the new one holds a record.
+     * The new file is made whole before it replaces the active one: when that fails (a full disk) it is
+     * removed again and the spool is as it was.
+     */
     private Segment roll() throws IOException {
-        if (activeChannel != null) {
-            if (dataDirty && options.fsyncPolicy() != SpoolOptions.FsyncPolicy.NEVER) {
-                activeChannel.force(false);
-            }
-            activeChannel.close();
-            activeChannel = null;
+        if (activeChannel != null && dataDirty && options.fsyncPolicy() != SpoolOptions.FsyncPolicy.NEVER) {
+            activeChannel.force(false);
         }
-        Segment next = new Segment(directory.resolve(String.format("%s%020d%s", SEGMENT_PREFIX, nextSegmentIndex,
-                SEGMENT_SUFFIX)), nextSegmentIndex);
-        nextSegmentIndex++;
-        activeChannel = FileChannel.open(next.path, CREATE_NEW, READ, WRITE);
-        writeSegmentHeader(activeChannel);
+        long index = nextSegmentIndex++;
+        Segment next = new Segment(directory.resolve(String.format("%s%020d%s", SEGMENT_PREFIX, index,
+                SEGMENT_SUFFIX)), index);
+        FileChannel channel = files.open(next.path, CREATE_NEW, READ, WRITE);
+        try {
+            writeSegmentHeader(channel);
+            if (options.fsyncPolicy() != SpoolOptions.FsyncPolicy.NEVER) {
+                channel.force(true);
+                syncDirectory();
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                channel.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            try {
+                Files.deleteIfExists(next.path);
+            } catch (IOException deleting) {
+                // Recovery reads a header-less segment as empty.
+                e.addSuppressed(deleting);
+            }
+            throw e;
+        }
+        FileChannel previous = activeChannel;
+        Segment previousSegment = segments.peekLast();
+        activeChannel = channel;
         next.size = SEGMENT_HEADER_BYTES;
         segments.addLast(next);
         diskBytes += SEGMENT_HEADER_BYTES;
-        if (options.fsyncPolicy() != SpoolOptions.FsyncPolicy.NEVER) {
-            activeChannel.force(true);
-            syncDirectory();
+        if (previous != null) {
+            if (options.fsyncPolicy() != SpoolOptions.FsyncPolicy.NEVER) {
+                dataDirty = false; // forced above; the new segment holds nothing yet
+            }
+            try {
+                previous.close();
+            } catch (IOException e) {
+                // Its records were forced (or the policy does not care); reading them opens the file anew.
+                LOG.warn("Closing spool segment {} failed", previousSegment == null ? "" : previousSegment.path, e);
+            }
         }
         return next;
     }
@@ -615,7 +728,7 @@ public final class Spool implements AutoCloseable {
                 .putLong(g.lastTimestampMicros()).putLong(g.droppedRecords()).putLong(g.droppedSamples());
         state.putInt(stateCrc(state.array())).flip();
         Path temp = directory.resolve(STATE_TEMP_FILE);
-        try (FileChannel channel = FileChannel.open(temp, CREATE, TRUNCATE_EXISTING, WRITE)) {
+        try (FileChannel channel = files.open(temp, CREATE, TRUNCATE_EXISTING, WRITE)) {
             writeFully(channel, state, 0);
             channel.force(true);
         }
@@ -649,7 +762,7 @@ public final class Spool implements AutoCloseable {
 
     private void syncDirectory() throws IOException {
         // Makes a created, renamed or deleted file's directory entry durable (POSIX).
-        try (FileChannel dir = FileChannel.open(directory, READ)) {
+        try (FileChannel dir = files.open(directory, READ)) {
             dir.force(true);
         }
     }

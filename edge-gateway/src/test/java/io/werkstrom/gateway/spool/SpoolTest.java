@@ -276,6 +276,27 @@ class SpoolTest {
     }
 
     @Test
+    void aRecordSetAsideGoesIntoTheDataGapAndIsNotReplayed() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 4; seq++) {
+                append(spool, seq);
+            }
+            assertTrue(spool.setAside(1));
+            assertFalse(spool.setAside(1));
+            assertFalse(spool.setAside(42));
+            assertEquals(List.of(2L, 3L, 4L), sequences(spool.peek(10)));
+            assertEquals(1, spool.droppedRecords());
+            assertEquals(Optional.of(new DataGap(1, 1, 1000, 1999, 1, 10)), spool.dataGap());
+            assertEquals(3L * RECORD, spool.pendingBytes());
+        }
+        try (Spool reopened = open()) {
+            assertEquals(List.of(2L, 3L, 4L), sequences(reopened.peek(10)), "the watermark passed it");
+            assertEquals(Optional.of(new DataGap(1, 1, 1000, 1999, 1, 10)), reopened.dataGap());
+            assertEquals(1, reopened.droppedRecords());
+        }
+    }
+
+    @Test
     void fullSpoolDropsTheOldestRecordsAndRemembersTheGapAcrossRestarts() throws IOException {
         long maxBytes = 2 * SEGMENT; // two full segments (2 * 224) fit, a third one does not
         try (Spool spool = Spool.open(options(maxBytes))) {

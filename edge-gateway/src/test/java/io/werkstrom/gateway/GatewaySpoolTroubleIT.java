@@ -1,0 +1,177 @@
+package io.werkstrom.gateway;
+
+import static io.werkstrom.gateway.GatewayIT.assertSameAsReplay;
+import static io.werkstrom.gateway.GatewayIT.distinctSequences;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.werkstrom.gateway.collect.SimulatorCollector;
+import io.werkstrom.gateway.publish.PublisherOptions;
+import io.werkstrom.gateway.sim.SimulatorOptions;
+import io.werkstrom.gateway.testing.TestSubscriber;
+import io.werkstrom.protocol.BatchCodec;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.Topics;
+import io.werkstrom.testing.MosquittoBroker;
+
+/**
+ * The spool in trouble: batches larger than a spool segment holds, and a spool that refuses appends
+ * for a while. The gateway must keep collecting and delivering, name the spool (not the collector)
+ * in its health, and count what it never spooled.
+ */
+class GatewaySpoolTroubleIT {
+
+    private static final GatewayAddress ADDRESS = new GatewayAddress("acme", "plant-1", "gw-spool");
+    private static final String TELEMETRY = Topics.telemetry(ADDRESS);
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final int SEGMENT = 8 << 10;
+
+    @TempDir
+    Path spoolDir;
+
+    private GatewayOptions options(MosquittoBroker broker) {
+        return GatewayOptions.builder()
+                .publisher(PublisherOptions.builder().brokerUri(broker.uri()).address(ADDRESS)
+                        .reconnectMinDelay(Duration.ofMillis(200)).reconnectMaxDelay(Duration.ofSeconds(1)).build())
+                .spoolDirectory(spoolDir)
+                .spoolSegmentBytes(SEGMENT)
+                .spoolMaxBytes(4 << 20)
+                .batchInterval(Duration.ofMillis(250))
+                .firstSequence(1)
+                .retryDelay(Duration.ofMillis(100))
+                .drainTimeout(Duration.ofSeconds(20))
+                .build();
+    }
+
+    @Test
+    void batchesLargerThanASpoolSegmentAreSplitAndEverySampleArrives() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start();
+             BufferAllocator allocator = new RootAllocator();
+             TestSubscriber cloud = TestSubscriber.connect(broker.uri(), "cloud-split", TELEMETRY)) {
+            BatchCodec codec = new BatchCodec(allocator);
+            // 50 machines at 100 samples/s/sensor: 7,500 samples every 250 ms, about twice what a segment holds.
+            SimulatorCollector collector = new SimulatorCollector(SimulatorOptions.builder().machines(50)
+                    .samplesPerSecondPerSensor(100).seed(5)
+                    .start(Instant.now().truncatedTo(ChronoUnit.MICROS)).build());
+            GatewayStats stats;
+            try (Gateway gateway = new Gateway(options(broker), collector)) {
+                gateway.start();
+                assertTrue(gateway.awaitConnected(WAIT), broker.log());
+                await(() -> gateway.stats().batchesAcknowledged() >= 12, () -> "batches acknowledged: " + gateway.stats());
+                GatewayHealth health = gateway.health();
+                assertTrue(health.healthy(), health.toString());
+                stats = gateway.stop();
+            }
+            assertTrue(stats.allAcknowledged(), stats.toString());
+            assertEquals(stats.samplesCollected(), stats.samplesAcknowledged());
+            long batches = stats.batchesSpooled();
+            assertTrue(cloud.await(TELEMETRY, m -> distinctSequences(m) >= batches, WAIT),
+                    "received " + cloud.on(TELEMETRY).size() + " messages for " + batches + " batches");
+            Map<Long, TelemetryBatch> bySequence = new TreeMap<>();
+            int largest = 0;
+            for (TestSubscriber.Received message : cloud.on(TELEMETRY)) {
+                largest = Math.max(largest, message.payload().length);
+                TelemetryBatch batch = codec.decode(message.payload());
+                bySequence.putIfAbsent(batch.sequence(), batch);
+            }
+            assertTrue(largest < SEGMENT, "the largest batch took " + largest + " bytes");
+            assertEquals(batches, bySequence.size());
+            assertEquals(batches, ((TreeMap<Long, TelemetryBatch>) bySequence).lastKey(), "sequences 1.. without gaps");
+            // Unsplit, a batch holds at least one interval's samples (a late tick collects more); halved, none does.
+            double perInterval = collector.simulatorOptions().samplesPerSecond() / 4;
+            int most = bySequence.values().stream().mapToInt(TelemetryBatch::size).max().orElseThrow();
+            assertTrue(most < perInterval, "the largest batch holds " + most + " samples, an interval " + perInterval);
+            assertEquals(stats.samplesCollected(), bySequence.values().stream().mapToLong(TelemetryBatch::size).sum());
+            assertSameAsReplay(collector.simulatorOptions(), new ArrayList<>(bySequence.values()));
+        }
+    }
+
+    @Test
+    void aSpoolThatRefusesBatchesIsReportedAsSuchAndWhatItNeverTookIsCountedAtStop() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
+            SimulatorCollector collector = new SimulatorCollector(SimulatorOptions.builder().seed(6)
+                    .start(Instant.now().truncatedTo(ChronoUnit.MICROS)).build());
+            List<Path> blockers = new ArrayList<>();
+            try (Gateway gateway = new Gateway(options(broker), collector)) {
+                gateway.start();
+                assertTrue(gateway.awaitConnected(WAIT), broker.log());
+                await(() -> gateway.stats().batchesAcknowledged() >= 2, () -> "batches acknowledged: " + gateway.stats());
+
+                // The spool cannot start its next segment file: every append that needs one fails.
+                blockers.addAll(blockNextSegments());
+                await(() -> gateway.health().reason().startsWith("spooling failed: "), () -> "health: " + gateway.health());
+                GatewayHealth refusing = gateway.health();
+                assertTrue(!refusing.healthy() && refusing.reason().startsWith("spooling failed: FileAlreadyExistsException: ")
+                        && refusing.reason().contains("segment-"), refusing.toString());
+                assertTrue(gateway.stats().sourceUp(), "the collector is not blamed: " + gateway.stats());
+
+                unblock(blockers);
+                await(() -> gateway.health().healthy(), () -> "health: " + gateway.health());
+                long spooled = gateway.stats().batchesSpooled();
+                await(() -> gateway.stats().batchesSpooled() > spooled + 2, () -> "spooling again: " + gateway.stats());
+
+                blockers.addAll(blockNextSegments());
+                await(() -> gateway.health().reason().startsWith("spooling failed: "), () -> "health: " + gateway.health());
+                GatewayStats stats = gateway.stop();
+                assertTrue(gateway.batchesNotSpooled() >= 1, "batches never spooled: " + gateway.batchesNotSpooled());
+                assertTrue(gateway.samplesNotSpooled() > 0, "samples never spooled: " + gateway.samplesNotSpooled());
+                assertTrue(stats.allAcknowledged(), "everything spooled was delivered: " + stats);
+                assertEquals(stats.samplesCollected(), stats.samplesAcknowledged(), stats.toString());
+            } finally {
+                unblock(blockers);
+            }
+        }
+    }
+
+    /** Directories where the spool's next segment files would go: creating them fails, even for root. */
+    private List<Path> blockNextSegments() throws IOException {
+        long last;
+        try (Stream<Path> files = Files.list(spoolDir)) {
+            last = files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("segment-"))
+                    .mapToLong(n -> Long.parseLong(n.substring("segment-".length(), n.length() - ".log".length())))
+                    .max().orElseThrow();
+        }
+        List<Path> blockers = new ArrayList<>();
+        for (long index = last + 1; index <= last + 2_000; index++) {
+            blockers.add(Files.createDirectory(spoolDir.resolve(String.format("segment-%020d.log", index))));
+        }
+        return blockers;
+    }
+
+    private static void unblock(List<Path> blockers) throws IOException {
+        for (Path blocker : blockers) {
+            Files.deleteIfExists(blocker);
+        }
+        blockers.clear();
+    }
+
+    private static void await(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + WAIT + ": " + what.get());
+            }
+            Thread.sleep(50);
+        }
+    }
+}
