@@ -18,7 +18,8 @@ package io.werkstrom.gateway;
  * @param acksPending          publishes awaiting their PUBACK
  * @param connected            whether the publisher is connected
  * @param reconnects           connections established after the first one
- * @param droppedBatches       records the full spool dropped unacknowledged (spool lifetime)
+ * @param droppedBatches       records the full spool dropped unacknowledged, and records set aside as larger
+ *                             than the broker accepts (spool lifetime)
  * @param droppedSamples       samples in dropped batches, as far as this process saw them dropped or reported
  * @param dataGapsReported     {@code data_gap} events the broker acknowledged
  * @param sourceUp             whether the collector reaches its source (no {@link
