@@ -174,7 +174,7 @@ public final class Werkstrom {
                     + " (the log has where)");
             org.slf4j.LoggerFactory.getLogger(Werkstrom.class).error("{} ran out of memory", command, e);
             return 1;
-        } catch (LinkageError e) {
+        } catch (NoClassDefFoundError e) {
             err.println("werkstrom " + command + " failed: the launcher's class path lacks " + e.getMessage()
                     + "; rebuild it with ./werkstrom build");
             org.slf4j.LoggerFactory.getLogger(Werkstrom.class).error("{} failed", command, e);
