@@ -31,12 +31,11 @@ public final class MqttStateChannel implements Channel {
         try {
             client.publish(delivery.target(), delivery.payload().getBytes(StandardCharsets.UTF_8), 1, true);
         } catch (MqttException e) {
-            if (!client.isConnected()) {
-                // The connection broke during the publish: the broker's outage, not this state's fault.
-                throw DeliveryException.notAttempted("the MQTT connection was lost while publishing to "
-                        + delivery.target() + ": " + e, e);
-            }
-            throw new DeliveryException("publishing to " + delivery.target() + " failed: " + e, false, e);
+            // Counted even when the connection broke during this publish: a state whose publish makes the broker
+            // drop the connection must end as a dead letter, not break the shared connection for good. An outage
+            // costs one attempt at most; the ones that find the client disconnected are not counted.
+            throw new DeliveryException("publishing to " + delivery.target() + " failed"
+                    + (client.isConnected() ? "" : " (the connection was lost)") + ": " + e, false, e);
         }
     }
 }
