@@ -179,6 +179,8 @@ final class Commands {
             json.put("batches_acknowledged", stats.batchesAcknowledged());
             json.put("batches_pending", stats.spoolRecords());
             json.put("dropped_batches", stats.droppedBatches());
+            // Collected but never written to the spool (a spool that refused them until the stop): lost.
+            json.put("samples_not_spooled", gateway.samplesNotSpooled());
             json.put("reconnects", stats.reconnects());
             json.put("last_spooled_micros", gateway.lastSpooledMicros());
             out.println(JSON.writeValueAsString(json));

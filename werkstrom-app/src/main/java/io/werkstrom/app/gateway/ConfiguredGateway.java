@@ -80,6 +80,8 @@ public final class ConfiguredGateway {
             json.put("batches_acknowledged", stats.batchesAcknowledged());
             json.put("batches_pending", stats.spoolRecords());
             json.put("dropped_batches", stats.droppedBatches());
+            // Collected but never written to the spool (a spool that refused them until the stop): lost.
+            json.put("samples_not_spooled", gateway.samplesNotSpooled());
             out.println(JSON.writeValueAsString(json));
             out.flush();
             return stats.allAcknowledged() ? 0 : 1;
