@@ -228,10 +228,24 @@ public final class Spool implements AutoCloseable {
         }
         if (offset == SEGMENT_HEADER_BYTES) {
             // Only now that the active segment holds a record may older ones without pending records go
-            // (see the class description).
-            for (Segment segment : new ArrayList<>(segments)) {
+            // (see the class description), and only once the watermark is durable: the new record may not be.
+            List<Segment> spent = new ArrayList<>();
+            for (Segment segment : segments) {
                 if (segment != active && segment.live == 0) {
-                    deleteSegment(segment);
+                    spent.add(segment);
+                }
+            }
+            if (!spent.isEmpty()) {
+                try {
+                    writeState();
+                    for (Segment segment : spent) {
+                        deleteSegment(segment);
+                    }
+                } catch (IOException e) {
+                    // The record is appended; the spent segments go at the next roll (a restart meanwhile sends their
+                    // records again, repeats the cloud drops).
+                    LOG.warn("Spool {}: could not yet delete {} spent segments: {}", directory, spent.size(),
+                            e.getMessage());
                 }
             }
         }
@@ -674,6 +688,10 @@ public final class Spool implements AutoCloseable {
         pendingBytes -= entry.recordBytes;
         entry.segment.live--;
         if (entry.segment.live == 0 && entry.segment != segments.peekLast()) {
+            // The segment may hold the newest sequence on disk (the active one may still be empty): the watermark
+            // must be durable before it goes, or a restart would number new batches with sequences the cloud has
+            // acknowledged already, and drop those batches as repeats.
+            writeState();
             deleteSegment(entry.segment);
         }
     }
