@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -112,12 +113,17 @@ public final class OpcUaCollector implements Collector {
     private static final Logger log = LoggerFactory.getLogger(OpcUaCollector.class);
     // 100 ns ticks between 1601-01-01 (OPC UA's epoch) and 1970-01-01.
     private static final long EPOCH_OFFSET_TICKS = 116_444_736_000_000_000L;
+    /** Samples that may wait for the gateway's next collect (about 10 MB); beyond, the oldest are dropped. */
+    static final int MAX_UNCOLLECTED = 200_000;
 
     private record Sample(long micros, String machine, String sensor, double value, Quality quality) {
     }
 
     private final OpcUaOptions options;
     private final Queue<Sample> arrived = new ConcurrentLinkedQueue<>();
+    /** Samples in {@link #arrived}; kept apart, since a queue's size() walks it. */
+    private final AtomicInteger arrivedCount = new AtomicInteger();
+    private final AtomicLong droppedUncollected = new AtomicLong();
     private final List<Sample> early = new ArrayList<>();
     private final ScheduledExecutorService worker;
     private final AtomicLong subscriptionsCreated = new AtomicLong();
@@ -182,6 +188,7 @@ public final class OpcUaCollector implements Collector {
     @Override
     public int collect(long untilMicros, TelemetryBatch.Builder out) {
         for (Sample s; (s = arrived.poll()) != null; ) {
+            arrivedCount.decrementAndGet();
             early.add(s);
         }
         int appended = 0;
@@ -248,6 +255,11 @@ public final class OpcUaCollector implements Collector {
         closed = true;
         worker.shutdownNow();
         worker.awaitTermination(5, TimeUnit.SECONDS);
+        int uncollected = arrivedCount.get() + early.size();
+        if (uncollected > 0 || droppedUncollected.get() > 0) {
+            log.warn("{}: closed with {} samples the gateway never collected ({} dropped earlier for want of room)",
+                    describe(), uncollected, droppedUncollected.get());
+        }
         OpcUaClient c = client;
         client = null;
         if (c != null) {
@@ -650,8 +662,23 @@ public final class OpcUaCollector implements Collector {
         offer(micros, v, number, quality);
     }
 
-    private void offer(long micros, MonitoredVariable v, double value, Quality quality) {
+    /** From the subscription's thread; package-private for tests. */
+    void offer(long micros, MonitoredVariable v, double value, Quality quality) {
         arrived.add(new Sample(micros, v.machine(), v.sensor(), value, quality));
+        // The gateway does not collect while its spool refuses batches (a full disk), and the server keeps
+        // sending: beyond a bound the oldest samples go, counted, rather than the gateway's heap.
+        if (arrivedCount.incrementAndGet() > MAX_UNCOLLECTED && arrived.poll() != null) {
+            arrivedCount.decrementAndGet();
+            if (droppedUncollected.getAndIncrement() % MAX_UNCOLLECTED == 0) {
+                log.error("{}: {} samples wait for the gateway to collect them; dropping the oldest ({} so far)",
+                        describe(), MAX_UNCOLLECTED, droppedUncollected.get());
+            }
+        }
+    }
+
+    /** Samples dropped because they waited beyond {@link #MAX_UNCOLLECTED} for the gateway to collect them. */
+    public long droppedUncollected() {
+        return droppedUncollected.get();
     }
 
     /** µs since the Unix epoch, or Long.MIN_VALUE for a missing timestamp. */
