@@ -39,19 +39,22 @@ import org.slf4j.LoggerFactory;
  * {@link LateBatchFunction}). The committer refreshes them only after that checkpoint completed,
  * i.e. after every telemetry writer flushed the rows into the database: on TimescaleDB the buckets of the late ranges (on-time data is left
  * to the continuous aggregates' refresh policies); on plain PostgreSQL, which has no policies,
- * the views as a whole, for late and on-time data alike. A refresh that fails for a passing
- * reason (the database restarts, the connection broke) is retried on a new connection; one that
- * still fails, or fails otherwise, fails the job, and the ranges, part of the checkpoint, are
- * refreshed again after the restart.
+ * the views as a whole, for late and on-time data alike. A refresh of late data that fails for a
+ * passing reason (the database restarts, the connection broke) is retried on a new connection; one
+ * that still fails, or fails otherwise, fails the job, and the ranges, part of the checkpoint, are
+ * refreshed again after the restart. A refresh for on-time data alone runs on a background thread
+ * (see {@link RefreshCommitter}); a failure there is logged and left to the next on-time data.
  *
  * <p>On-time data that arrives within the refresh interval after a refresh waits for the first
  * checkpoint after the interval; that wait is not checkpointed, so after a restart the views catch
  * up with the next on-time data.
  *
- * <p>Threads: writer and committer run in their task's thread; a refresh over a long backfill
- * takes as long as the database needs for it. The committer opens one store connection on its
- * first refresh, replaces it after a failure, and closes it with the operator. Run it with
- * parallelism 1: every refresh of a plain PostgreSQL view covers the whole view.
+ * <p>Threads: writer and committer run in their task's thread; a refresh of late data over a long
+ * backfill takes as long as the database needs for it (and, on plain PostgreSQL, waits for a
+ * background refresh under way, which holds the view's lock). The committer opens one store
+ * connection on its first refresh, replaces it after a failure, and closes it with the operator;
+ * its background thread has a connection of its own. Run it with parallelism 1: every refresh of a
+ * plain PostgreSQL view covers the whole view.
  */
 public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCommitter<StoredRange> {
 
@@ -166,6 +169,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
         private volatile TelemetryStore onTimeStore;
         /** The database's flavour, once a store has seen it. */
         private volatile StorageFlavor flavor;
+        private volatile boolean closed;
 
         RefreshCommitter(StoreOptions options) {
             this.options = options;
@@ -265,6 +269,11 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
                 if (onTimeStore == null) {
                     onTimeStore = TelemetryStore.open(options);
                     flavor = onTimeStore.flavor();
+                    if (closed) {
+                        // close() ran while this connection was being opened: nobody else would close it.
+                        closeOnTimeStore();
+                        return;
+                    }
                 }
                 if (flavor == StorageFlavor.POSTGRES) {
                     onTimeStore.refreshAggregates(range.from(), range.to());
@@ -303,6 +312,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
 
         @Override
         public void close() throws InterruptedException {
+            closed = true;
             if (onTimeRefresher != null) {
                 onTimeRefresher.shutdownNow();
                 if (!onTimeRefresher.awaitTermination(5, TimeUnit.SECONDS)) {
