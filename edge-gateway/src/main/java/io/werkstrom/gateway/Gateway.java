@@ -263,9 +263,11 @@ public final class Gateway implements AutoCloseable {
                 return finalStats;
             }
             ticker.cancel(false);
-            awaitScheduler();
-            // One last try for batches the spool refused (the disk may have room again); the collector thread has ended.
-            spoolLeftovers();
+            // One last try for batches the spool refused (the disk may have room again), once no tick runs any more:
+            // they share the queue and the sequence.
+            if (awaitScheduler()) {
+                spoolLeftovers();
+            }
             long deadline = System.nanoTime() + options.drainTimeout().toNanos();
             try {
                 while (spool.pendingRecords() > 0 && System.nanoTime() < deadline) {
@@ -841,14 +843,17 @@ public final class Gateway implements AutoCloseable {
     // ---- lifecycle helpers
 
     /** Waits until a tick in progress has finished (the scheduler has a single thread). */
-    private void awaitScheduler() {
+    /** Waits until no tick runs; false when that could not be confirmed. */
+    private boolean awaitScheduler() {
         try {
             scheduler.submit(() -> { }).get(30, TimeUnit.SECONDS);
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
             log.warn("Gateway {} could not confirm that collecting stopped", address, e);
         }
+        return false;
     }
 
     /**

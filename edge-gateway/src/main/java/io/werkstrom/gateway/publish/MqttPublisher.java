@@ -68,6 +68,12 @@ public final class MqttPublisher implements AutoCloseable {
     private volatile String lastConnectFailure;
     /** The Maximum Packet Size of the broker's last CONNACK; 0 while none was stated. */
     private volatile long brokerMaxPacketBytes;
+    /**
+     * Set once the CONNACK's limits are taken over, cleared when the connection ends: Paho reports the
+     * client connected just before it calls the connect listener, and a publish in that moment would
+     * not yet know the broker's maximum packet size.
+     */
+    private volatile boolean sessionReady;
 
     private final Object lock = new Object();
     // Guarded by lock.
@@ -189,19 +195,19 @@ public final class MqttPublisher implements AutoCloseable {
     public boolean awaitConnected(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
-            while (!client.isConnected() && !closed) {
+            while (!isConnected() && !closed) {
                 long waitMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (waitMillis <= 0) {
                     break;
                 }
                 lock.wait(waitMillis);
             }
-            return client.isConnected() && !closed;
+            return isConnected() && !closed;
         }
     }
 
     public boolean isConnected() {
-        return client.isConnected();
+        return sessionReady && client.isConnected();
     }
 
     /**
@@ -395,6 +401,7 @@ public final class MqttPublisher implements AutoCloseable {
                 return;
             }
             try {
+                sessionReady = false;
                 IMqttToken attempt = client.connect(connectionOptions, null, new ConnectListener());
                 connecting = attempt;
                 reconnector.schedule(() -> abandonIfUnanswered(attempt), 2 * options.connectTimeout().toMillis(),
@@ -471,6 +478,7 @@ public final class MqttPublisher implements AutoCloseable {
             window.setLimit(limit);
             Long maxPacket = ack == null ? null : ack.getMaximumPacketSize();
             brokerMaxPacketBytes = maxPacket == null ? 0 : maxPacket;
+            sessionReady = true;
             long n = connections.incrementAndGet();
             lastConnectFailure = null;
             synchronized (lock) {
@@ -517,6 +525,7 @@ public final class MqttPublisher implements AutoCloseable {
     private final class Callback implements MqttCallback {
         @Override
         public void disconnected(MqttDisconnectResponse response) {
+            sessionReady = false;
             MqttException cause = response.getException() != null ? response.getException()
                     : new MqttException(MqttClientException.REASON_CODE_CONNECTION_LOST);
             failOutstanding(cause);
