@@ -43,6 +43,11 @@ import io.werkstrom.protocol.GatewayAddress;
  */
 public final class GatewayOptions {
 
+    /** The shortest batch interval a gateway takes. */
+    public static final Duration MIN_BATCH_INTERVAL = Duration.ofMillis(10);
+    /** The longest batch interval a gateway takes. */
+    public static final Duration MAX_BATCH_INTERVAL = Duration.ofSeconds(60);
+
     private final PublisherOptions publisher;
     private final SpoolOptions spool;
     private final Duration batchInterval;
@@ -205,7 +210,7 @@ public final class GatewayOptions {
             if (fsyncPolicy == null) {
                 throw new IllegalArgumentException("fsyncPolicy must be one of ALWAYS, INTERVAL, NEVER, got null.");
             }
-            requireBetween("batchInterval", batchInterval, Duration.ofMillis(10), Duration.ofSeconds(60));
+            requireBetween("batchInterval", batchInterval, MIN_BATCH_INTERVAL, MAX_BATCH_INTERVAL);
             requireBetween("drainTimeout", drainTimeout, Duration.ZERO, Duration.ofHours(1));
             requireBetween("retryDelay", retryDelay, Duration.ofMillis(10), Duration.ofMinutes(1));
             if (firstSequence != null && firstSequence < 0) {

@@ -266,7 +266,8 @@ final class Commands {
         Duration interval = args.duration("batch-interval", Duration.ofMillis(250));
         Duration run = args.duration("run", interval);
         // As the gateway allows; a longer batch (or run) would only measure the heap.
-        if (interval.compareTo(Duration.ofMillis(10)) < 0 || interval.compareTo(Duration.ofSeconds(60)) > 0) {
+        if (interval.compareTo(GatewayOptions.MIN_BATCH_INTERVAL) < 0
+                || interval.compareTo(GatewayOptions.MAX_BATCH_INTERVAL) > 0) {
             throw new UsageException("protocol wire-size: --batch-interval must be between 10ms and 60s, got "
                     + interval.toMillis() + "ms");
         }

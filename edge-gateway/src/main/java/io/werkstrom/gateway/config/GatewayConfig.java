@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import io.werkstrom.gateway.GatewayOptions;
 import io.werkstrom.gateway.collect.Collector;
 import io.werkstrom.gateway.collect.opcua.Deadband;
 import io.werkstrom.gateway.collect.opcua.MonitoredVariable;
@@ -57,8 +58,6 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
     public static final String PASSWORD_ENV = "WERKSTROM_MQTT_PASSWORD";
     /** The OPC UA user's password when {@code collector.password-file} is not set. */
     public static final String OPCUA_PASSWORD_ENV = "WERKSTROM_OPCUA_PASSWORD";
-    private static final Duration MIN_BATCH_INTERVAL = Duration.ofMillis(10);
-    private static final Duration MAX_BATCH_INTERVAL = Duration.ofSeconds(60);
 
     /**
      * The broker connection. {@code password} is null without a user name; it is never shown by
@@ -184,7 +183,8 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
 
         Mqtt mqtt = mqtt(root.section("mqtt"), env);
         Duration batchInterval = root.duration("batch-interval", Duration.ofMillis(250));
-        if (batchInterval.compareTo(MIN_BATCH_INTERVAL) < 0 || batchInterval.compareTo(MAX_BATCH_INTERVAL) > 0) {
+        if (batchInterval.compareTo(GatewayOptions.MIN_BATCH_INTERVAL) < 0
+                || batchInterval.compareTo(GatewayOptions.MAX_BATCH_INTERVAL) > 0) {
             throw new ConfigException(root.key("batch-interval"), "must be between 10ms and 60s, got "
                     + batchInterval.toMillis() + "ms");
         }
@@ -201,9 +201,9 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
             spool = sb.build();
         } catch (IllegalArgumentException e) {
             if (e.getMessage().startsWith("maxBytes")) {
-                SpoolOptions defaults = SpoolOptions.builder().directory(s.path("dir")).build();
-                throw new ConfigException(s.key("max-bytes"), "must be at least " + 2 * (defaults.segmentBytes() >> 20)
-                        + "MiB (two spool segments of " + (defaults.segmentBytes() >> 20) + "MiB), got "
+                int segmentMiB = SpoolOptions.DEFAULT_SEGMENT_BYTES >> 20;
+                throw new ConfigException(s.key("max-bytes"), "must be at least " + 2 * segmentMiB
+                        + "MiB (two spool segments of " + segmentMiB + "MiB), got "
                         + s.bytes("max-bytes", 0) + " bytes", e);
             }
             throw s.wrap("dir", e);

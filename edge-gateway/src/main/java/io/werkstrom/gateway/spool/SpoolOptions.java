@@ -24,6 +24,8 @@ import java.time.Duration;
 public final class SpoolOptions {
 
     public static final int MIN_SEGMENT_BYTES = 256;
+    /** The default size at which a segment file is closed and a new one begun. */
+    public static final int DEFAULT_SEGMENT_BYTES = 16 << 20;
     public static final int MAX_SEGMENT_BYTES = 1 << 30;
 
     /** When appended records reach the disk. */
@@ -91,7 +93,7 @@ public final class SpoolOptions {
     public static final class Builder {
         private Path directory;
         private long maxBytes = 256L << 20;
-        private int segmentBytes = 16 << 20;
+        private int segmentBytes = DEFAULT_SEGMENT_BYTES;
         private FsyncPolicy fsyncPolicy = FsyncPolicy.INTERVAL;
         private int fsyncIntervalRecords = 100;
         private Duration fsyncInterval = Duration.ofSeconds(1);

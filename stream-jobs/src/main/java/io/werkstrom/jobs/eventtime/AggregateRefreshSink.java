@@ -219,11 +219,10 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
             }
             flavor = store.flavor();
             List<EventRange> ranges;
-            if (store.flavor() == StorageFlavor.POSTGRES) {
+            if (flavor == StorageFlavor.POSTGRES) {
                 // No refresh policies here, so on-time data counts too; and a view is refreshed as a
                 // whole, whatever the range: once is enough.
-                List<EventRange> merged = LateRanges.merge(all);
-                ranges = List.of(new EventRange(merged.get(0).fromMicros(), merged.get(merged.size() - 1).toMicros()));
+                ranges = List.of(span(all));
             } else {
                 // The continuous aggregates' policies refresh on-time data.
                 ranges = LateRanges.merge(late);
@@ -232,10 +231,16 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
                 try {
                     store.refreshAggregates(range.from(), range.to());
                 } catch (StoreException e) {
-                    throw new StoreException("refreshing the aggregates over " + (late.isEmpty() ? "on-time" : "late")
-                            + " data [" + range.from() + ", " + range.to() + ") failed", e);
+                    throw new StoreException("refreshing the aggregates over late data [" + range.from() + ", "
+                            + range.to() + ") failed", e);
                 }
             }
+        }
+
+        /** From the earliest start to the latest end of {@code ranges}. */
+        private static EventRange span(List<EventRange> ranges) {
+            List<EventRange> merged = LateRanges.merge(ranges);
+            return new EventRange(merged.get(0).fromMicros(), merged.get(merged.size() - 1).toMicros());
         }
 
         private void refreshInBackground(List<EventRange> ranges) {
@@ -243,8 +248,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
                 // Its continuous aggregates have their own refresh policies for on-time data.
                 return;
             }
-            List<EventRange> merged = LateRanges.merge(ranges);
-            EventRange span = new EventRange(merged.get(0).fromMicros(), merged.get(merged.size() - 1).toMicros());
+            EventRange span = span(ranges);
             if (onTimePending.getAndAccumulate(span, (waiting, added) -> waiting == null ? added : waiting.span(added))
                     != null) {
                 return;
