@@ -12,6 +12,7 @@ import io.werkstrom.jobs.eventtime.AggregateRefreshSink;
 import io.werkstrom.jobs.eventtime.GatewayWatermarkStrategy;
 import io.werkstrom.jobs.eventtime.LateBatchFunction;
 import io.werkstrom.jobs.sink.RecordSink;
+import io.werkstrom.jobs.sink.StoreMaintenanceSink;
 import io.werkstrom.jobs.sink.TelemetrySink;
 import io.werkstrom.jobs.source.MqttRecord;
 import io.werkstrom.jobs.source.MqttSource;
@@ -42,7 +43,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * MqttSource ─► DecodeFunction ─┬─► watermarks ─► LateBatchFunction ─┬─► TelemetrySink  (telemetry + batch ledger)
- *                               │                                     └─(stored ranges)─► AggregateRefreshSink
+ *                               │                                     ├─(stored ranges)─► AggregateRefreshSink
+ *                               │                                     └─(stored ranges)─► StoreMaintenanceSink (prunes bookkeeping)
  *                               ├─► keyBy(tenant/gateway) ─► AnomalyScoringFunction ───────┬─► RecordSink.anomalies
  *                               ├─► keyBy(tenant/gateway) ─► MultivariateScoringFunction ──┘
  *                               ├─► keyBy(tenant/gateway) ─► QualityPredictionFunction ─► RecordSink.qualityPredictions
@@ -60,7 +62,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Delivery: every sink flushes on each checkpoint, and the source acknowledges MQTT messages
  * only after the checkpoint containing them completes, so a message the broker forgets is in the
- * database. Replays after a failure are dropped by the store's batch ledger.
+ * database. Replays after a failure are dropped by the store's batch ledger, whose rows the job
+ * prunes after {@code --store.bookkeeping-keep}, when a replay of their batch would be refused as
+ * too old anyway (see {@link io.werkstrom.jobs.storage.StoreMaintenance}).
  */
 public final class TelemetryJob {
 
@@ -106,6 +110,14 @@ public final class TelemetryJob {
                 .setParallelism(1)
                 .name("aggregate-refresh")
                 .uid("aggregate-refresh");
+
+        // One maintenance task for the whole job (it prunes every tenant's bookkeeping rows); the
+        // stored ranges are merely a small stream to hang it on, their records are ignored.
+        timed.getSideOutput(LateBatchFunction.STORED_RANGES)
+                .sinkTo(new StoreMaintenanceSink<>(options.store(), options.maintenance()))
+                .setParallelism(1)
+                .name("store-maintenance")
+                .uid("store-maintenance");
 
         timed.sinkTo(new TelemetrySink(options.store(), options.sink()))
                 .name("telemetry-sink")

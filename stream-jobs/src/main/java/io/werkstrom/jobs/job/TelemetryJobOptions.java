@@ -23,6 +23,7 @@ import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.source.MqttSourceBuilder;
 import io.werkstrom.jobs.source.MqttSourceOptions;
+import io.werkstrom.jobs.storage.MaintenanceOptions;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.jobs.storage.WriteMethod;
 import io.werkstrom.protocol.BatchValidator;
@@ -52,6 +53,8 @@ import io.werkstrom.protocol.tls.PemTls;
  *                           its aggregates refreshed) and, on plain PostgreSQL, the aggregates' refresh interval
  * @param rul                remaining-useful-life prediction per machine cycle (needs a model in {@code models})
  * @param multivariate       the multivariate detector per machine (MSET or PCA on machine states), or off
+ * @param maintenance        how often and after how long the bookkeeping tables are pruned; the rows must be kept
+ *                           longer than {@code maxSampleAge} + {@code maxClockSkew}
  */
 public record TelemetryJobOptions(
         MqttSourceOptions mqtt,
@@ -69,7 +72,8 @@ public record TelemetryJobOptions(
         AlertOptions alerts,
         EventTimeOptions eventTime,
         RulPredictionOptions rul,
-        MultivariateOptions multivariate) implements Serializable {
+        MultivariateOptions multivariate,
+        MaintenanceOptions maintenance) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -98,6 +102,7 @@ public record TelemetryJobOptions(
         Objects.requireNonNull(eventTime, "eventTime must not be null.");
         Objects.requireNonNull(rul, "rul must not be null.");
         Objects.requireNonNull(multivariate, "multivariate must not be null.");
+        Objects.requireNonNull(maintenance, "maintenance must not be null.");
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism + ".");
         }
@@ -115,6 +120,15 @@ public record TelemetryJobOptions(
         }
         if (maxSampleAge == null || maxSampleAge.isNegative() || maxSampleAge.isZero()) {
             throw new IllegalArgumentException("maxSampleAge must be positive, got " + maxSampleAge + ".");
+        }
+        if (!maintenance.outlastsReplays(maxSampleAge, maxClockSkew)) {
+            // A ledger row is all that keeps a replayed batch from being stored twice, as long as
+            // the validator would still accept the replay.
+            throw new IllegalArgumentException("--store.bookkeeping-keep (" + format(maintenance.bookkeepingKeep())
+                    + ") must be longer than --decode.max-sample-age (" + format(maxSampleAge)
+                    + ") + --decode.max-clock-skew (" + format(maxClockSkew) + "): a batch received within that"
+                    + " time can still be replayed and accepted, and only its row in batch_ledger keeps it from"
+                    + " being stored twice. Raise --store.bookkeeping-keep or lower --decode.max-sample-age.");
         }
         if (modelRefresh == null || modelRefresh.isNegative() || modelRefresh.isZero()) {
             throw new IllegalArgumentException("modelRefresh must be positive, got " + modelRefresh + ".");
@@ -253,6 +267,14 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("store.write-method", new Argument(false, "writeMethod", "copy (binary COPY) or insert (multi-row"
                 + " INSERT, for servers or poolers without COPY FROM STDIN); default " + StoreOptions.DEFAULT_WRITE_METHOD.optionValue(),
                 (b, v) -> b.writeMethod = parseEnum(WriteMethod.class, v)));
+        ARGUMENTS.put("store.maintenance-interval", new Argument(false, "interval", "a duration > 0; how often the job"
+                + " prunes the bookkeeping tables (batch_ledger, sequence_gaps, dead_letters), the first time one"
+                + " interval after it starts; default " + format(MaintenanceOptions.DEFAULT_INTERVAL),
+                (b, v) -> b.maintenanceInterval = parseDuration(v)));
+        ARGUMENTS.put("store.bookkeeping-keep", new Argument(false, "bookkeepingKeep", "a duration longer than"
+                + " --decode.max-sample-age + --decode.max-clock-skew; bookkeeping rows received longer ago are"
+                + " pruned (a gateway's newest batch_ledger row stays); default "
+                + format(MaintenanceOptions.DEFAULT_BOOKKEEPING_KEEP), (b, v) -> b.bookkeepingKeep = parseDuration(v)));
         ARGUMENTS.put("sink.writers", new Argument(false, "writers", "database connections per telemetry sink subtask, 1..64;"
                 + " default " + SinkOptions.DEFAULT_WRITERS, (b, v) -> b.sinkWriters = parseInt(v)));
         ARGUMENTS.put("sink.queued-flushes", new Argument(false, "queuedFlushes", "full buffers that may wait per connection"
@@ -509,6 +531,9 @@ public record TelemetryJobOptions(
         private Integer multivariateMaxMachines;
         private Integer multivariateMaxSensors;
         private Integer multivariateMaxPendingStates;
+        private MaintenanceOptions maintenance;
+        private Duration maintenanceInterval = MaintenanceOptions.DEFAULT_INTERVAL;
+        private Duration bookkeepingKeep = MaintenanceOptions.DEFAULT_BOOKKEEPING_KEEP;
 
         private Builder() {
         }
@@ -634,6 +659,12 @@ public record TelemetryJobOptions(
             return this;
         }
 
+        /** Pruning of the bookkeeping tables; default {@link MaintenanceOptions#defaults()}. */
+        public Builder maintenance(MaintenanceOptions options) {
+            this.maintenance = options;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first missing or invalid option */
         public TelemetryJobOptions build() {
             if (mqttUri == null) {
@@ -697,7 +728,8 @@ public record TelemetryJobOptions(
                     alerts != null ? alerts : new AlertOptions(alertsEnabled, alertRuleReload, alertTickInterval),
                     eventTimeOptions, rul != null ? rul : new RulPredictionOptions(rulEnabled, rulMaxHistory, rulReorderDelay,
                             rulMaxReorderDelay),
-                    multivariateOptions);
+                    multivariateOptions,
+                    maintenance != null ? maintenance : new MaintenanceOptions(maintenanceInterval, bookkeepingKeep));
         }
     }
 }

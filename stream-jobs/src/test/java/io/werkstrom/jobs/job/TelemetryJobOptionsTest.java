@@ -16,6 +16,7 @@ import io.werkstrom.jobs.eventtime.EventTimeOptions;
 import io.werkstrom.jobs.predict.RulPredictionOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.source.AckMode;
+import io.werkstrom.jobs.storage.MaintenanceOptions;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.jobs.storage.WriteMethod;
 import io.werkstrom.protocol.Topics;
@@ -162,7 +163,7 @@ class TelemetryJobOptionsTest {
     void theMaximumSampleAgeDefaultsToTheRetentionAndIsCheckedByName() {
         assertEquals(Duration.ofDays(365), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER}).maxSampleAge());
         assertEquals(Duration.ofDays(730), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
-                "--decode.max-sample-age=730d"}).maxSampleAge());
+                "--decode.max-sample-age=730d", "--store.bookkeeping-keep=800d"}).maxSampleAge());
         assertEquals(Duration.ofHours(36), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
                 "--decode.max-sample-age=36h"}).maxSampleAge());
         IllegalArgumentException zero = assertMessage(new String[] {URI, JDBC, USER, "--decode.max-sample-age=0d"},
@@ -172,6 +173,44 @@ class TelemetryJobOptionsTest {
         assertTrue(TelemetryJobOptions.usage().contains("--decode.max-sample-age  a duration > 0 (e.g. 365d)"),
                 TelemetryJobOptions.usage());
         assertTrue(TelemetryJobOptions.usage().contains("default 365d"), TelemetryJobOptions.usage());
+    }
+
+    @Test
+    void bookkeepingIsKeptLongerThanAReplayCanBeAcceptedAndPrunedHourly() {
+        TelemetryJobOptions defaults = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER});
+        assertEquals(MaintenanceOptions.defaults(), defaults.maintenance());
+        assertEquals(new MaintenanceOptions(Duration.ofHours(1), Duration.ofDays(400)), defaults.maintenance());
+        TelemetryJobOptions tuned = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--store.maintenance-interval=15m", "--store.bookkeeping-keep=31d", "--decode.max-sample-age=30d"});
+        assertEquals(new MaintenanceOptions(Duration.ofMinutes(15), Duration.ofDays(31)), tuned.maintenance());
+
+        // A ledger row must outlast every replay the validator would still accept.
+        for (String[] args : new String[][] {
+                {URI, JDBC, USER, "--decode.max-sample-age=730d"},
+                {URI, JDBC, USER, "--store.bookkeeping-keep=365d"},
+                {URI, JDBC, USER, "--store.bookkeeping-keep=30d", "--decode.max-sample-age=29d",
+                        "--decode.max-clock-skew=1d"}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TelemetryJobOptions.fromArgs(args), String.join(" ", args));
+            assertTrue(e.getMessage().contains("--store.bookkeeping-keep (") && e.getMessage().contains(
+                    ") must be longer than --decode.max-sample-age (") && e.getMessage().contains(
+                    ") + --decode.max-clock-skew ("), e.getMessage());
+        }
+        IllegalArgumentException named = assertThrows(IllegalArgumentException.class,
+                () -> TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER, "--decode.max-sample-age=400d"}));
+        assertTrue(named.getMessage().contains("--store.bookkeeping-keep (400d) must be longer than"
+                + " --decode.max-sample-age (400d) + --decode.max-clock-skew (1h)"), named.getMessage());
+        IllegalArgumentException builder = assertThrows(IllegalArgumentException.class, () -> TelemetryJobOptions.builder()
+                .mqttUri("tcp://broker:1883").store(new StoreOptions("jdbc:postgresql://db/w", "w", ""))
+                .maintenance(new MaintenanceOptions(Duration.ofHours(1), Duration.ofDays(365))).build());
+        assertTrue(builder.getMessage().contains("--decode.max-sample-age (365d)"), builder.getMessage());
+
+        assertMessage(new String[] {URI, JDBC, USER, "--store.maintenance-interval=0s"}, "--store.maintenance-interval");
+        assertMessage(new String[] {URI, JDBC, USER, "--store.bookkeeping-keep=0d"}, "--store.bookkeeping-keep");
+        assertTrue(TelemetryJobOptions.usage().contains("--store.bookkeeping-keep  a duration longer than"
+                + " --decode.max-sample-age + --decode.max-clock-skew"), TelemetryJobOptions.usage());
+        assertTrue(TelemetryJobOptions.usage().contains("--store.maintenance-interval  a duration > 0"),
+                TelemetryJobOptions.usage());
     }
 
     @Test

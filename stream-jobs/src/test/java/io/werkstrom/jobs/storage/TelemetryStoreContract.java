@@ -17,6 +17,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -401,6 +402,55 @@ abstract class TelemetryStoreContract {
         }
         assertEquals(List.of(List.of("gw-2", 7L, 8L)), rows("SELECT gateway, first_missing, last_missing FROM sequence_gaps"
                 + " WHERE tenant = '" + one.tenant() + "'"));
+    }
+
+    /**
+     * The pruning function on this flavour: rows received (gaps detected) before the horizon go,
+     * in chunks, except each gateway's highest ledger sequence; newer rows stay. Times lie around
+     * 1991 to 1993, before anything other tests write, so that only this test's rows are at stake.
+     */
+    @Test
+    void bookkeepingBeforeTheHorizonIsPrunedExceptEachGatewaysNewestLedgerRow(TestInfo test) throws Exception {
+        String tenant = tenant(test);
+        String old = "'1991-03-01T00:00:00Z'";
+        String recent = "'1993-03-01T00:00:00Z'";
+        execute("INSERT INTO batch_ledger (tenant, gateway, sequence, rows, received_at) VALUES"
+                + " ('" + tenant + "', 'gw-1', 1, 1, " + old + "), ('" + tenant + "', 'gw-1', 2, 1, " + old + "),"
+                + " ('" + tenant + "', 'gw-1', 3, 1, " + recent + "),"
+                // gw-2 fell silent long ago: its newest row stays however old.
+                + " ('" + tenant + "', 'gw-2', 1, 1, " + old + "), ('" + tenant + "', 'gw-2', 2, 1, " + old + "),"
+                + " ('" + tenant + "', 'gw-2', 3, 1, " + old + ")");
+        execute("INSERT INTO sequence_gaps (tenant, gateway, first_missing, last_missing, detected_at, filled_at) VALUES"
+                + " ('" + tenant + "', 'gw-1', 10, 12, " + old + ", NULL),"
+                + " ('" + tenant + "', 'gw-1', 20, 21, " + old + ", " + recent + "),"
+                + " ('" + tenant + "', 'gw-1', 30, 31, " + recent + ", NULL)");
+        execute("INSERT INTO dead_letters (received_at, topic, tenant, gateway, reason) VALUES"
+                + " (" + old + ", 'werkstrom/v1/x', '" + tenant + "', 'gw-1', 'old'),"
+                + " (" + recent + ", 'werkstrom/v1/x', '" + tenant + "', 'gw-1', 'recent')");
+        Duration keep = Duration.between(Instant.parse("1992-01-01T00:00:00Z"), Instant.now());
+
+        StoreMaintenance.Pruned pruned;
+        try (Connection connection = connect()) {
+            // One row per table and call: the loop must go on until no table has a full chunk.
+            pruned = StoreMaintenance.prune(connection, keep, 1, () -> false);
+        }
+        assertTrue(pruned.batchLedger() >= 4 && pruned.sequenceGaps() >= 2 && pruned.deadLetters() >= 1,
+                pruned.toString());
+        assertEquals(List.of(List.of("gw-1", 3L), List.of("gw-2", 3L)), rows("SELECT gateway, sequence FROM batch_ledger"
+                + " WHERE tenant = '" + tenant + "' ORDER BY 1, 2"));
+        assertEquals(List.of(List.of(30L)), rows("SELECT first_missing FROM sequence_gaps WHERE tenant = '" + tenant + "'"));
+        assertEquals(List.of(List.of("recent")), rows("SELECT reason FROM dead_letters WHERE tenant = '" + tenant + "'"));
+
+        // Nothing left before the horizon but the newest rows: a second run deletes none of this tenant's rows.
+        try (Connection connection = connect()) {
+            StoreMaintenance.prune(connection, keep, 1_000, () -> false);
+        }
+        assertEquals("2", query("SELECT count(*) FROM batch_ledger WHERE tenant = '" + tenant + "'"));
+        for (String bad : List.of("interval '0'", "interval '-1 day'", "NULL")) {
+            SQLException refused = assertThrows(SQLException.class,
+                    () -> execute("SELECT * FROM werkstrom_prune_bookkeeping(" + bad + ")"));
+            assertTrue(refused.getMessage().contains("keep must be a positive interval"), refused.getMessage());
+        }
     }
 
     static String tenant(TestInfo test) {

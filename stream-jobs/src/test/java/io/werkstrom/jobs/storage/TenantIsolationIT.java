@@ -151,6 +151,7 @@ class TenantIsolationIT {
             }
             assertTrue(own.getOrDefault("public.batch_ledger", 0L) > 0, role + " reads its rows of batch_ledger: " + own);
             assertLearnsOnlyItsOwnTenant(login, role, tenant, tenant.equals("acme") ? "globex_reader" : "acme_reader");
+            assertCannotPrune(login, role);
             // Unqualified names, as the dashboards write them, resolve to the filtered views.
             try (Connection connection = login.as(role); Statement statement = connection.createStatement();
                  ResultSet rows = statement.executeQuery("SELECT count(DISTINCT tenant), min(tenant) FROM telemetry_1m")) {
@@ -195,6 +196,18 @@ class TenantIsolationIT {
                     assertEquals(0, rows.getLong(2), role + " reads other roles' bindings in " + bindings);
                 }
             }
+            statement.execute("RESET ROLE");
+            statement.execute("SET search_path TO \"$user\", public");
+        }
+    }
+
+    /** The pruning of the bookkeeping tables (migration V13) belongs to the pipeline: a tenant role may not call it. */
+    private static void assertCannotPrune(TenantLogin login, String role) throws SQLException {
+        try (Connection connection = login.as(role); Statement statement = connection.createStatement()) {
+            SQLException refused = assertThrows(SQLException.class, () -> statement.executeQuery(
+                    "SELECT * FROM public.werkstrom_prune_bookkeeping(interval '1 second')").close(),
+                    role + " may prune the bookkeeping tables");
+            assertEquals("42501", refused.getSQLState(), role + " pruning: " + refused.getMessage());
             statement.execute("RESET ROLE");
             statement.execute("SET search_path TO \"$user\", public");
         }

@@ -1,0 +1,49 @@
+package io.werkstrom.jobs.storage;
+
+import java.io.Serializable;
+import java.time.Duration;
+
+/**
+ * How the telemetry job prunes the database's bookkeeping tables ({@code batch_ledger},
+ * {@code sequence_gaps}, {@code dead_letters}; see {@link StoreMaintenance}).
+ *
+ * @param interval        how often the job prunes; the first run comes one interval after the job starts
+ * @param bookkeepingKeep how long bookkeeping rows are kept after they were received (or, for gaps,
+ *                        detected); must be longer than the longest a replayed batch can still be
+ *                        accepted, which the job checks against its sample age and clock skew
+ */
+public record MaintenanceOptions(Duration interval, Duration bookkeepingKeep) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final Duration DEFAULT_INTERVAL = Duration.ofHours(1);
+    /** The default sample age (365 days) and clock skew (1 hour), with a month to spare for clocks and outages. */
+    public static final Duration DEFAULT_BOOKKEEPING_KEEP = Duration.ofDays(400);
+
+    public MaintenanceOptions {
+        if (interval == null || interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("interval must be positive, got " + interval + ".");
+        }
+        if (bookkeepingKeep == null || bookkeepingKeep.isNegative() || bookkeepingKeep.isZero()) {
+            throw new IllegalArgumentException("bookkeepingKeep must be positive, got " + bookkeepingKeep + ".");
+        }
+    }
+
+    public static MaintenanceOptions defaults() {
+        return new MaintenanceOptions(DEFAULT_INTERVAL, DEFAULT_BOOKKEEPING_KEEP);
+    }
+
+    /**
+     * Whether a ledger row older than {@link #bookkeepingKeep()} can only be matched by a replay
+     * that the validator refuses: a batch received at R has no sample after R + {@code maxClockSkew},
+     * so a replay received after R + {@code maxClockSkew} + {@code maxSampleAge} holds only samples
+     * older than the maximum sample age.
+     */
+    public boolean outlastsReplays(Duration maxSampleAge, Duration maxClockSkew) {
+        try {
+            return bookkeepingKeep.compareTo(maxSampleAge.plus(maxClockSkew)) > 0;
+        } catch (ArithmeticException e) {
+            return false; // a sum beyond any duration: no keep is longer
+        }
+    }
+}
