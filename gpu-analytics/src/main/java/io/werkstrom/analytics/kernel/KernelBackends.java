@@ -41,11 +41,12 @@ public final class KernelBackends {
     /** The accepted names of the backend option; an analytics service address is accepted too. */
     public static final List<String> CHOICES = List.of(AUTO, JAVA, TORNADOVM);
     /**
-     * How long one kernel call on a remote analytics service may take, unless the address says
-     * otherwise ({@link #withTimeout}): a few seconds, so that a hung service delays a batch's
-     * analytics briefly, and its circuit breaker then fails calls at once.
+     * How long one kernel call on a remote analytics service may take unless the address says
+     * otherwise ({@link #withTimeout}): generous, for the commands that score large batches on
+     * one backend of their own. The Flink job passes its own, shorter deadline
+     * ({@code --analytics.timeout}).
      */
-    public static final long REMOTE_TIMEOUT_MILLIS = 5_000;
+    public static final long REMOTE_TIMEOUT_MILLIS = 30_000;
     /** The query parameter of an analytics service address that sets the call deadline in milliseconds. */
     static final String TIMEOUT_PARAMETER = "timeout_ms";
 

@@ -89,7 +89,7 @@ public record TelemetryJobOptions(
     public static final Duration DEFAULT_MAX_SAMPLE_AGE = BatchValidator.DEFAULT_MAX_SAMPLE_AGE;
     public static final Duration DEFAULT_MODEL_REFRESH = Duration.ofMinutes(1);
     /** A few seconds: a hung analytics service delays a batch's analytics briefly, not the job. */
-    public static final Duration DEFAULT_ANALYTICS_TIMEOUT = Duration.ofMillis(KernelBackends.REMOTE_TIMEOUT_MILLIS);
+    public static final Duration DEFAULT_ANALYTICS_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration MIN_ANALYTICS_TIMEOUT = Duration.ofMillis(100);
     public static final Duration MAX_ANALYTICS_TIMEOUT = Duration.ofMinutes(10);
     /** Flink refuses checkpoint intervals below 10 ms. */
