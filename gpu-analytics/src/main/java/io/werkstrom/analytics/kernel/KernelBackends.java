@@ -2,6 +2,7 @@ package io.werkstrom.analytics.kernel;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.lang.reflect.InvocationTargetException;
 import java.util.Optional;
 import java.util.List;
@@ -39,8 +40,15 @@ public final class KernelBackends {
     public static final String TORNADOVM = "tornadovm";
     /** The accepted names of the backend option; an analytics service address is accepted too. */
     public static final List<String> CHOICES = List.of(AUTO, JAVA, TORNADOVM);
-    /** How long one kernel call on a remote analytics service may take before the job fails over. */
+    /**
+     * How long one kernel call on a remote analytics service may take unless the address says
+     * otherwise ({@link #withTimeout}): generous, for the commands that score large batches on
+     * one backend of their own. The Flink job passes its own, shorter deadline
+     * ({@code --analytics.timeout}).
+     */
     public static final long REMOTE_TIMEOUT_MILLIS = 30_000;
+    /** The query parameter of an analytics service address that sets the call deadline in milliseconds. */
+    static final String TIMEOUT_PARAMETER = "timeout_ms";
 
     /** The TornadoVM backend's class, present only in builds with the {@code tornadovm} profile. */
     static final String TORNADO_CLASS = "io.werkstrom.analytics.kernel.TornadoKernelBackend";
@@ -75,8 +83,11 @@ public final class KernelBackends {
     public static KernelBackend select(String requested) {
         Optional<URI> remote = remoteAddress(requested);
         if (remote.isPresent()) {
-            LOG.info("Kernel backend: remote, the analytics service at {}", remote.get());
-            return new RemoteKernelBackend(remote.get(), REMOTE_TIMEOUT_MILLIS);
+            long timeoutMillis = timeoutMillis(remote.get());
+            URI service = URI.create("grpc://" + remote.get().getHost() + ":" + remote.get().getPort());
+            LOG.info("Kernel backend: remote, the analytics service at {} (call deadline {} ms)", service,
+                    timeoutMillis);
+            return new RemoteKernelBackend(service, timeoutMillis);
         }
         String choice = choice(requested);
         if (choice.equals(JAVA)) {
@@ -134,7 +145,8 @@ public final class KernelBackends {
     static String sharingKey(String requested) {
         Optional<URI> remote = remoteAddress(requested);
         if (remote.isPresent()) {
-            return "grpc://" + remote.get().getHost().toLowerCase(Locale.ROOT) + ":" + remote.get().getPort();
+            return "grpc://" + remote.get().getHost().toLowerCase(Locale.ROOT) + ":" + remote.get().getPort()
+                    + (remote.get().getQuery() == null ? "" : "?" + TIMEOUT_PARAMETER + "=" + timeoutMillis(remote.get()));
         }
         return choice(requested);
     }
@@ -158,15 +170,52 @@ public final class KernelBackends {
         return choice;
     }
 
+    /**
+     * {@code requested} with the call deadline {@code timeout} when it names an analytics service
+     * ({@code grpc://host:port?timeout_ms=N}); any other name as it is. The job passes its
+     * {@code --analytics.timeout} this way to the operators that acquire the backend by name.
+     *
+     * @throws IllegalArgumentException when {@code timeout} is not positive
+     */
+    public static String withTimeout(String requested, Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the analytics call deadline must be positive (was " + timeout + ").");
+        }
+        Optional<URI> remote = remoteAddress(requested);
+        if (remote.isEmpty()) {
+            return requested;
+        }
+        return "grpc://" + remote.get().getHost() + ":" + remote.get().getPort() + "?" + TIMEOUT_PARAMETER + "="
+                + Math.max(1, timeout.toMillis());
+    }
+
     private static Optional<URI> remoteAddress(String requested) {
         if (requested == null || !requested.trim().startsWith("grpc://")) {
             return Optional.empty();
         }
         try {
             URI uri = new URI(requested.trim());
-            return uri.getHost() != null && uri.getPort() > 0 ? Optional.of(uri) : Optional.empty();
+            return uri.getHost() != null && uri.getPort() > 0 && (uri.getQuery() == null || timeoutMillis(uri) > 0)
+                    ? Optional.of(uri) : Optional.empty();
         } catch (URISyntaxException e) {
             return Optional.empty();
+        }
+    }
+
+    /** The deadline an address sets ({@code ?timeout_ms=N}), {@link #REMOTE_TIMEOUT_MILLIS} without one, -1 when malformed. */
+    private static long timeoutMillis(URI remote) {
+        String query = remote.getQuery();
+        if (query == null) {
+            return REMOTE_TIMEOUT_MILLIS;
+        }
+        if (!query.startsWith(TIMEOUT_PARAMETER + "=")) {
+            return -1;
+        }
+        try {
+            long millis = Long.parseLong(query.substring(TIMEOUT_PARAMETER.length() + 1));
+            return millis > 0 ? millis : -1;
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

@@ -26,8 +26,9 @@ import io.werkstrom.analytics.kernel.KernelBackend;
  * jobs over Arrow Flight, so that the GPU is shared instead of every task manager needing one.
  * The wire format is {@link KernelExchange}'s.
  *
- * <p>Bad requests are answered with {@code INVALID_ARGUMENT} and the reason; they never stop the
- * service. Thread-safe: Flight runs calls on its own threads and the backend is thread-safe. The
+ * <p>Bad requests are answered with {@code INVALID_ARGUMENT} and the reason, parameters over the
+ * limit ({@link KernelExchange#MAX_PARAMETER_BYTES} unless started with another) with
+ * {@code RESOURCE_EXHAUSTED}; neither stops the service. Thread-safe: Flight runs calls on its own threads and the backend is thread-safe. The
  * service owns its allocator and server, not the backend, which its creator closes after it.
  */
 public final class AnalyticsService implements AutoCloseable {
@@ -36,14 +37,19 @@ public final class AnalyticsService implements AutoCloseable {
     private static final long RELEASE_WAIT_MILLIS = 5_000;
 
     private final KernelBackend backend;
+    private final long maxParameterBytes;
     private final BufferAllocator allocator;
     private final FlightServer server;
     private final AtomicLong calls = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
 
-    private AnalyticsService(KernelBackend backend, String host, int port) throws IOException {
+    private AnalyticsService(KernelBackend backend, String host, int port, long maxParameterBytes) throws IOException {
+        if (maxParameterBytes < 1) {
+            throw new IllegalArgumentException("maxParameterBytes must be positive, got " + maxParameterBytes);
+        }
         this.backend = backend;
+        this.maxParameterBytes = maxParameterBytes;
         this.allocator = new RootAllocator();
         try {
             this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(host, port), new Producer())
@@ -62,7 +68,19 @@ public final class AnalyticsService implements AutoCloseable {
      * @throws IOException when the port cannot be bound
      */
     public static AnalyticsService start(KernelBackend backend, String host, int port) throws IOException {
-        AnalyticsService service = new AnalyticsService(backend, host, port);
+        return start(backend, host, port, KernelExchange.MAX_PARAMETER_BYTES);
+    }
+
+    /**
+     * Starts serving {@code backend} on {@code host:port}, refusing calls whose parameters take more
+     * than {@code maxParameterBytes} ({@code RESOURCE_EXHAUSTED}); clients must be given the same
+     * limit to split their calls under it.
+     *
+     * @throws IOException when the port cannot be bound
+     */
+    public static AnalyticsService start(KernelBackend backend, String host, int port, long maxParameterBytes)
+            throws IOException {
+        AnalyticsService service = new AnalyticsService(backend, host, port, maxParameterBytes);
         LOG.info("Analytics service on {}:{} serving the {} kernel backend", host, service.port(), backend.name());
         return service;
     }
@@ -157,7 +175,7 @@ public final class AnalyticsService implements AutoCloseable {
                     return;
                 }
                 try (KernelExchange.Parameters p = KernelExchange.readParameters(allocator, reader.getLatestMetadata(),
-                        kernel)) {
+                        kernel, maxParameterBytes)) {
                     int rowCount = rowCount(kernel, request, p);
                     List<Float8Vector> outputs = new ArrayList<>();
                     try {
@@ -181,6 +199,12 @@ public final class AnalyticsService implements AutoCloseable {
                         }
                     }
                 }
+            } catch (ParametersTooLargeException e) {
+                // Not a bad request: the client may split it (RemoteKernelBackend does, by model).
+                rejected.incrementAndGet();
+                LOG.info("Refused a kernel request: {}: {}", kernel.wireName(), e.getMessage());
+                listener.error(CallStatus.RESOURCE_EXHAUSTED.withDescription(kernel.wireName() + ": " + e.getMessage())
+                        .toRuntimeException());
             } catch (IllegalArgumentException | ClassCastException e) {
                 refuse(listener, kernel.wireName() + ": " + e.getMessage());
             } catch (RuntimeException e) {

@@ -35,13 +35,18 @@ import org.apache.arrow.vector.ipc.ArrowStreamWriter;
  *       row count and not the batch's length.</li>
  *   <li>The service answers with one record batch of the kernel's Float8 output columns
  *       ({@link Kernel#outputs()}: the scores; T² and SPE for PCA), or a Flight error
- *       ({@code INVALID_ARGUMENT} for bad input, {@code INTERNAL} for a failed kernel).</li>
+ *       ({@code INVALID_ARGUMENT} for bad input, {@code RESOURCE_EXHAUSTED} for parameters over
+ *       the service's limit, {@code INTERNAL} for a failed kernel).</li>
  * </ul>
  */
 final class KernelExchange {
 
     static final String PREFIX = "werkstrom.kernel.v1/";
-    /** Parameters of more than this are refused before they are read (64 MiB: a million series with modes). */
+    /**
+     * Parameters of more than this are refused before they are read, with {@code RESOURCE_EXHAUSTED}
+     * (64 MiB: a million series with modes, or about 150 MSET models of 64 sensors; the client
+     * splits larger PCA and MSET calls by model).
+     */
     static final int MAX_PARAMETER_BYTES = 64 << 20;
 
     /** The kernels a service runs, with their parameter columns in order. */
@@ -138,16 +143,18 @@ final class KernelExchange {
     /**
      * The parameters of a request, read into {@code allocator}; closing releases them.
      *
-     * @throws IllegalArgumentException when the metadata is missing, too large, malformed, or not
-     *                                  the kernel's number of one-column streams
+     * @param maxBytes the most bytes of parameters read
+     * @throws ParametersTooLargeException when the metadata holds more than {@code maxBytes}
+     * @throws IllegalArgumentException when the metadata is missing, malformed, or not the kernel's
+     *                                  number of one-column streams
      */
-    static Parameters readParameters(BufferAllocator allocator, ArrowBuf metadata, Kernel kernel) {
+    static Parameters readParameters(BufferAllocator allocator, ArrowBuf metadata, Kernel kernel, long maxBytes) {
         if (metadata == null || metadata.readableBytes() == 0) {
             throw new IllegalArgumentException(kernel.wireName + " needs its parameters in the batch metadata");
         }
-        if (metadata.readableBytes() > MAX_PARAMETER_BYTES) {
-            throw new IllegalArgumentException("parameters of " + metadata.readableBytes() + " bytes exceed the limit of "
-                    + MAX_PARAMETER_BYTES);
+        if (metadata.readableBytes() > maxBytes) {
+            throw new ParametersTooLargeException("parameters of " + metadata.readableBytes()
+                    + " bytes exceed the limit of " + maxBytes);
         }
         byte[] payload = new byte[(int) metadata.readableBytes()];
         metadata.getBytes(metadata.readerIndex(), payload);

@@ -1,12 +1,16 @@
 package io.werkstrom.analytics.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
@@ -112,6 +116,27 @@ class KernelBackendsTest {
             assertSame(first.backend(), second.backend());
         }
         assertEquals(0, KernelBackends.sharedLeases("grpc://127.0.0.1:1"));
+    }
+
+    @Test
+    void aServiceAddressCarriesTheCallDeadline() {
+        assertEquals("grpc://analytics:8815?timeout_ms=2500",
+                KernelBackends.withTimeout(" grpc://analytics:8815 ", Duration.ofMillis(2500)));
+        assertEquals("java", KernelBackends.withTimeout("java", Duration.ofSeconds(1)), "only a service has one");
+        assertThrows(IllegalArgumentException.class, () -> KernelBackends.withTimeout("java", Duration.ZERO));
+        assertTrue(KernelBackends.isValid("grpc://analytics:8815?timeout_ms=2500"));
+        for (String bad : new String[] {"grpc://analytics:8815?timeout_ms=0", "grpc://analytics:8815?timeout_ms=x",
+                "grpc://analytics:8815?deadline=5"}) {
+            assertFalse(KernelBackends.isValid(bad), bad);
+        }
+        // Operators with different deadlines do not share a backend.
+        assertEquals("grpc://analytics:8815?timeout_ms=2500",
+                KernelBackends.sharingKey("grpc://Analytics:8815?timeout_ms=2500"));
+        assertNotEquals(KernelBackends.sharingKey("grpc://analytics:8815"),
+                KernelBackends.sharingKey("grpc://analytics:8815?timeout_ms=2500"));
+        try (KernelBackend remote = KernelBackends.select("grpc://127.0.0.1:1?timeout_ms=2500")) {
+            assertEquals("remote(grpc://127.0.0.1:1)", remote.name(), "the deadline is no part of the address");
+        }
     }
 
     @Test

@@ -128,14 +128,14 @@ public final class TelemetryJob {
         DataStream<DetectedAnomaly> anomalies = null;
         if (options.detectorEnabled()) {
             anomalies = batches.keyBy(AnomalyScoringFunction::key)
-                    .process(new AnomalyScoringFunction(options.detector(), options.kernelBackend()))
+                    .process(new AnomalyScoringFunction(options.detector(), options.kernelBackendWithTimeout()))
                     .returns(TypeInformation.of(DetectedAnomaly.class))
                     .name("score-anomalies")
                     .uid("score-anomalies");
         }
         if (options.multivariate().enabled()) {
             DataStream<DetectedAnomaly> multivariate = batches.keyBy(AnomalyScoringFunction::key)
-                    .process(new MultivariateScoringFunction(options.multivariate(), options.kernelBackend(),
+                    .process(new MultivariateScoringFunction(options.multivariate(), options.kernelBackendWithTimeout(),
                             options.store(), options.modelRefresh()))
                     .returns(TypeInformation.of(DetectedAnomaly.class))
                     .name("score-multivariate")
@@ -171,7 +171,7 @@ public final class TelemetryJob {
                                                               TelemetryJobOptions options) {
         SingleOutputStreamOperator<QualityPrediction> predictions = batches.keyBy(AnomalyScoringFunction::key)
                 .process(new QualityPredictionFunction(options.store(), options.modelRefresh(),
-                        options.kernelBackend()))
+                        options.kernelBackendWithTimeout()))
                 .returns(TypeInformation.of(QualityPrediction.class))
                 .name("predict-quality")
                 .uid("predict-quality");
@@ -195,7 +195,7 @@ public final class TelemetryJob {
                 .uid("split-by-machine")
                 .keyBy(MachineSamples::key)
                 .process(new RulPredictionFunction(options.store(), options.rul(), options.modelRefresh(),
-                        options.kernelBackend()))
+                        options.kernelBackendWithTimeout()))
                 .returns(TypeInformation.of(RulPrediction.class))
                 .name("predict-rul")
                 .uid("predict-rul")

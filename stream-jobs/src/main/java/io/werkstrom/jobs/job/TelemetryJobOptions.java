@@ -46,6 +46,7 @@ import io.werkstrom.protocol.tls.PemTls;
  * @param detectorEnabled    whether batches are scored for anomalies
  * @param detector           the robust z-score detector's settings
  * @param kernelBackend      kernel backend for the detector and the quality and RUL predictors, one of {@link KernelBackends#CHOICES}
+ * @param analyticsTimeout   the longest one kernel call on a remote analytics service may take
  * @param predictionEnabled  whether production cycles get a predicted scrap probability (needs a model in {@code models})
  * @param modelRefresh       how often the job reads the {@code models} table again for new versions
  * @param alerts             alert rule evaluation (rules in {@code alert_rules})
@@ -67,6 +68,7 @@ public record TelemetryJobOptions(
         boolean detectorEnabled,
         RobustZScoreOptions detector,
         String kernelBackend,
+        Duration analyticsTimeout,
         boolean predictionEnabled,
         Duration modelRefresh,
         AlertOptions alerts,
@@ -90,6 +92,10 @@ public record TelemetryJobOptions(
     /** The TimescaleDB schema's retention: older samples would be deleted after they were stored. */
     public static final Duration DEFAULT_MAX_SAMPLE_AGE = BatchValidator.DEFAULT_MAX_SAMPLE_AGE;
     public static final Duration DEFAULT_MODEL_REFRESH = Duration.ofMinutes(1);
+    /** A few seconds: a hung analytics service delays a batch's analytics briefly, not the job. */
+    public static final Duration DEFAULT_ANALYTICS_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration MIN_ANALYTICS_TIMEOUT = Duration.ofMillis(100);
+    public static final Duration MAX_ANALYTICS_TIMEOUT = Duration.ofMinutes(10);
     /** Flink refuses checkpoint intervals below 10 ms. */
     public static final Duration MIN_CHECKPOINT_INTERVAL = Duration.ofMillis(10);
 
@@ -138,6 +144,19 @@ public record TelemetryJobOptions(
                     + " or an analytics service address grpc://host:port, got "
                     + (kernelBackend == null ? "null" : "'" + kernelBackend + "'") + ".");
         }
+        if (analyticsTimeout == null || analyticsTimeout.compareTo(MIN_ANALYTICS_TIMEOUT) < 0
+                || analyticsTimeout.compareTo(MAX_ANALYTICS_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("analyticsTimeout must be between 100ms and 10m, got " + analyticsTimeout
+                    + ".");
+        }
+    }
+
+    /**
+     * The kernel backend as the operators acquire it: {@link #kernelBackend()}, an analytics
+     * service address with the call deadline {@link #analyticsTimeout()} ({@link KernelBackends#withTimeout}).
+     */
+    public String kernelBackendWithTimeout() {
+        return KernelBackends.withTimeout(kernelBackend, analyticsTimeout);
     }
 
     public static Builder builder() {
@@ -368,6 +387,9 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("analytics.backend", new Argument(false, "kernelBackend", "one of " + String.join(", ", KernelBackends.CHOICES)
                 + ", or grpc://host:port of an analytics service (remote mode)"
                 + "; default " + KernelBackends.AUTO, (b, v) -> b.kernelBackend(parseChoice(v))));
+        ARGUMENTS.put("analytics.timeout", new Argument(false, "analyticsTimeout", "a duration between 100ms and 10m:"
+                + " the longest one kernel call on the analytics service may take (remote mode); default "
+                + format(DEFAULT_ANALYTICS_TIMEOUT), (b, v) -> b.analyticsTimeout(parseDuration(v))));
         ARGUMENTS.put("alerts.enabled", new Argument(false, "enabled", "true or false; default true",
                 (b, v) -> b.alertsEnabled = parseBoolean(v)));
         ARGUMENTS.put("alerts.rule-reload", new Argument(false, "ruleReload", "a duration >= 100ms; default "
@@ -510,6 +532,7 @@ public record TelemetryJobOptions(
         private Integer detectorMinSamples;
         private Duration detectorLearningPeriod;
         private String kernelBackend = KernelBackends.AUTO;
+        private Duration analyticsTimeout = DEFAULT_ANALYTICS_TIMEOUT;
         private AlertOptions alerts;
         private boolean alertsEnabled = true;
         private Duration alertRuleReload = AlertOptions.DEFAULT_RULE_RELOAD;
@@ -637,6 +660,12 @@ public record TelemetryJobOptions(
             return this;
         }
 
+        /** The longest one remote kernel call may take; default {@link #DEFAULT_ANALYTICS_TIMEOUT}. */
+        public Builder analyticsTimeout(Duration timeout) {
+            this.analyticsTimeout = timeout;
+            return this;
+        }
+
         public Builder alerts(AlertOptions options) {
             this.alerts = options;
             return this;
@@ -724,7 +753,8 @@ public record TelemetryJobOptions(
             EventTimeOptions eventTimeOptions = eventTime != null ? eventTime
                     : new EventTimeOptions(outOfOrderness, idleness, allowedLateness, refreshInterval);
             return new TelemetryJobOptions(mqtt, storeOptions, sinkOptions, parallelism, checkpointInterval, maxClockSkew,
-                    maxSampleAge, detectorEnabled, detectorOptions, kernelBackend, predictionEnabled, modelRefresh,
+                    maxSampleAge, detectorEnabled, detectorOptions, kernelBackend, analyticsTimeout, predictionEnabled,
+                    modelRefresh,
                     alerts != null ? alerts : new AlertOptions(alertsEnabled, alertRuleReload, alertTickInterval),
                     eventTimeOptions, rul != null ? rul : new RulPredictionOptions(rulEnabled, rulMaxHistory, rulReorderDelay,
                             rulMaxReorderDelay),

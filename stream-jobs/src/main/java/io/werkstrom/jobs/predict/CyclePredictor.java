@@ -1,7 +1,9 @@
 package io.werkstrom.jobs.predict;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +26,16 @@ import io.werkstrom.protocol.TelemetryBatch;
  * <p>A failing kernel call (e.g. an analytics service that cannot be reached) loses the prediction
  * of that cycle only: the cycle's outcome is still reported, the batch goes on, and
  * {@link #failedCycles()} and {@link #lastFailure()} tell the operator. Not thread-safe.
+ *
+ * <p>The {@link CycleTracker} needs each machine's samples in time order. Within a batch they are
+ * put in that order here (a decoded batch is grouped by series). Across batches they are taken as
+ * they come: the batches of one gateway reach the operator in order when one reader takes the
+ * gateway's subscription, but with several readers sharing it a batch can overtake an earlier
+ * one. Nothing here holds batches back to reorder them (as {@link RulPredictor} does with its
+ * reorder delay): a late batch's samples are counted into the cycle running when it arrives, and a
+ * late cycle end ends that cycle early, so the features of the one or two cycles around an
+ * overtaking batch can be off; later cycles are not affected. A machine silent for longer than
+ * {@link CycleTracker#MAX_GAP_MICROS} is seen anew either way.
  */
 public final class CyclePredictor {
 
@@ -90,12 +102,38 @@ public final class CyclePredictor {
                 }
             }
         };
-        for (int row = 0; row < batch.size(); row++) {
+        for (int row : rowsInTimeOrder(batch)) {
             tracker.accept(batch.timestampsMicros()[row], batch.machines()[row], batch.sensors()[row],
                     batch.values()[row], batch.qualities()[row], listener);
         }
         results.addAll(lateOutcomes);
         return results;
+    }
+
+    /**
+     * The batch's rows, machine by machine (in the order each machine first appears), each
+     * machine's in time order and, at one time, by sensor name: the order in which training reads
+     * the stored samples ({@code ORDER BY gateway, machine, time, sensor}), so that a cycle has the
+     * same features when served as when trained. A decoded batch is grouped by series, not by time.
+     */
+    static int[] rowsInTimeOrder(TelemetryBatch batch) {
+        Map<String, List<Integer>> byMachine = new LinkedHashMap<>();
+        for (int row = 0; row < batch.size(); row++) {
+            byMachine.computeIfAbsent(batch.machines()[row], m -> new ArrayList<>()).add(row);
+        }
+        long[] times = batch.timestampsMicros();
+        String[] sensors = batch.sensors();
+        Comparator<Integer> order = Comparator.<Integer>comparingLong(row -> times[row])
+                .thenComparing(row -> sensors[row]);
+        int[] rows = new int[batch.size()];
+        int next = 0;
+        for (List<Integer> machineRows : byMachine.values()) {
+            machineRows.sort(order);
+            for (int row : machineRows) {
+                rows[next++] = row;
+            }
+        }
+        return rows;
     }
 
     /** Cycles of the last {@link #predict} call whose prediction failed in the kernel backend. */

@@ -124,15 +124,19 @@ public final class ModelRegistry<M> implements AutoCloseable {
     }
 
     private TenantModels<M> load(String tenant, TenantModels<M> previous, long now) {
-        Map<String, Loaded<M>> byType = new HashMap<>(previous == null ? Map.of() : previous.byType());
+        Map<String, Loaded<M>> loaded = previous == null ? Map.of() : previous.byType();
         try {
             Connection db = connection();
+            // Only the types the catalog still has models for: a type whose versions were all
+            // deleted loses its model now, not at the job's next restart.
+            Map<String, Loaded<M>> byType = new HashMap<>();
             for (ModelCatalog.StoredModel newest : ModelCatalog.latest(db, tenant, name).values()) {
                 Optional<ModelCatalog.StoredModel> candidate = Optional.of(newest);
                 while (candidate.isPresent()) {
                     ModelCatalog.StoredModel stored = candidate.get();
-                    Loaded<M> current = byType.get(stored.machineType());
+                    Loaded<M> current = loaded.get(stored.machineType());
                     if (current != null && current.version() == stored.version()) {
+                        byType.put(stored.machineType(), current);
                         break;
                     }
                     try {
@@ -148,12 +152,18 @@ public final class ModelRegistry<M> implements AutoCloseable {
                     }
                 }
             }
+            for (Loaded<M> gone : loaded.values()) {
+                if (!byType.containsKey(gone.machineType())) {
+                    LOG.info("Tenant {}: {} model for machine type '{}' (version {}) is no longer stored;"
+                            + " its machines have none now", tenant, name, gone.machineType(), gone.version());
+                }
+            }
             return new TenantModels<>(byType, ModelCatalog.machineTypes(db, tenant), now, true);
         } catch (SQLException | StoreException e) {
             LOG.warn("Reading the {} models of tenant {} failed; keeping the {} loaded, trying again in {} s", name,
-                    tenant, byType.size(), refreshNanos / 1_000_000_000L, e);
+                    tenant, loaded.size(), refreshNanos / 1_000_000_000L, e);
             closeConnection();
-            return new TenantModels<>(byType, previous == null ? Map.of() : previous.machineTypes(), now,
+            return new TenantModels<>(loaded, previous == null ? Map.of() : previous.machineTypes(), now,
                     previous != null && previous.read());
         }
     }

@@ -87,7 +87,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
         if (predictor.failedCycles() > 0) {
             failures.inc(predictor.failedCycles());
             outage.failed(predictor.failedCycles() + " cycles of batch " + batch.batch().sequence() + " of "
-                    + batch.source() + " are not predicted (their outcomes are stored)", predictor.lastFailure());
+                    + batch.source() + " are not predicted (their outcomes have no prediction to be stored on)", predictor.lastFailure());
         } else if (made > 0) {
             outage.succeeded();
         }

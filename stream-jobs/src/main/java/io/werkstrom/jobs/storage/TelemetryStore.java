@@ -111,6 +111,8 @@ public final class TelemetryStore implements AutoCloseable {
 
     private final StoreOptions options;
     private final Connection connection;
+    /** Outcomes since opening that matched no stored prediction. */
+    private long unmatchedOutcomes;
     private final StorageFlavor flavor;
     /** UTC days whose telemetry partition is known to exist (plain PostgreSQL only). */
     private final Set<LocalDate> partitionedDays = new HashSet<>();
@@ -285,15 +287,20 @@ public final class TelemetryStore implements AutoCloseable {
 
     /**
      * Writes predictions (replays are idempotent) and fills in outcomes that arrived after their
-     * cycle's prediction, in one transaction.
+     * cycle's prediction, in one transaction. An outcome is stored only on its cycle's stored
+     * prediction: one whose cycle has none (its prediction failed, or it was not written yet) is
+     * not stored; such outcomes are counted ({@link #unmatchedOutcomes()}), logged, and returned.
+     *
+     * @return how many of the outcomes matched no stored prediction
      */
-    public void writeQualityPredictions(List<QualityPrediction> predictions) throws StoreException {
+    public int writeQualityPredictions(List<QualityPrediction> predictions) throws StoreException {
         Objects.requireNonNull(predictions, "predictions must not be null.");
         List<QualityPrediction> predicted = predictions.stream().filter(QualityPrediction::hasPrediction).toList();
         List<QualityPrediction> outcomes = predictions.stream().filter(p -> !p.hasPrediction()).toList();
         if (predictions.isEmpty()) {
-            return;
+            return 0;
         }
+        int unmatched = 0;
         int chunk = SqlStatements.chunkRows(options.insertChunkRows(), PREDICTION_COLUMNS);
         try {
             for (int start = 0; start < predicted.size(); start += chunk) {
@@ -327,7 +334,11 @@ public final class TelemetryStore implements AutoCloseable {
                         update.setObject(5, SqlStatements.timestamp(outcome.cycleEndMicros()));
                         update.addBatch();
                     }
-                    update.executeBatch();
+                    for (int updated : update.executeBatch()) {
+                        if (updated == 0) {
+                            unmatched++;
+                        }
+                    }
                 }
             }
             connection.commit();
@@ -335,6 +346,18 @@ public final class TelemetryStore implements AutoCloseable {
             Connections.rollbackQuietly(connection, e);
             throw new StoreException("writing " + predictions.size() + " quality predictions failed", e);
         }
+        if (unmatched > 0) {
+            unmatchedOutcomes += unmatched;
+            LOG.warn("{} of {} part outcomes matched no stored quality prediction (their cycle's prediction failed"
+                    + " or was not written) and are not stored; {} so far", unmatched, outcomes.size(),
+                    unmatchedOutcomes);
+        }
+        return unmatched;
+    }
+
+    /** Outcomes this store could not store since it opened: their cycle had no stored prediction. */
+    public long unmatchedOutcomes() {
+        return unmatchedOutcomes;
     }
 
     /**

@@ -338,6 +338,23 @@ class TelemetryJobOptionsTest {
     }
 
     @Test
+    void theAnalyticsDeadlineReachesARemoteBackendAndIsCheckedByName() {
+        TelemetryJobOptions defaults = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER});
+        assertEquals(TelemetryJobOptions.DEFAULT_ANALYTICS_TIMEOUT, defaults.analyticsTimeout());
+        assertEquals(defaults.kernelBackend(), defaults.kernelBackendWithTimeout(), "in-process: no deadline");
+
+        TelemetryJobOptions remote = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--analytics.backend=grpc://analytics:8815", "--analytics.timeout=1500ms"});
+        assertEquals(Duration.ofMillis(1500), remote.analyticsTimeout());
+        assertEquals("grpc://analytics:8815", remote.kernelBackend());
+        assertEquals("grpc://analytics:8815?timeout_ms=1500", remote.kernelBackendWithTimeout());
+
+        assertMessage(new String[] {URI, JDBC, USER, "--analytics.timeout=50ms"}, "--analytics.timeout");
+        assertMessage(new String[] {URI, JDBC, USER, "--analytics.timeout=1h"}, "--analytics.timeout");
+        assertTrue(TelemetryJobOptions.usage().contains("--analytics.timeout"));
+    }
+
+    @Test
     void usageListsEveryArgument() {
         String usage = TelemetryJobOptions.usage();
 

@@ -1,13 +1,18 @@
 package io.werkstrom.jobs.predict;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+
+import org.apache.arrow.memory.RootAllocator;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +22,7 @@ import io.werkstrom.analytics.predict.CycleTracker;
 import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.protocol.BatchCodec;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
@@ -109,5 +115,58 @@ class CyclePredictorTest {
         batch.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
         QualityPredictionFixtures.cycle(batch, "m1", 40_000_000L, 8.0, null);
         assertTrue(predictor.predict(new ReceivedBatch(GATEWAY, batch.build(), 1L), new CycleTracker()).isEmpty());
+    }
+
+    @Test
+    void aDecodedBatchSpanningACycleEndIsPredictedAsInTimeOrder() throws Exception {
+        // Two machines; each batch ends one cycle (high vibration: scrap) and runs into the next
+        // (low vibration). Decoded, the batch is grouped by series: the next cycle's samples come
+        // before the end of the one they follow.
+        TelemetryBatch.Builder builder = TelemetryBatch.builder("gw-1", 0);
+        for (String machine : List.of("m1", "m2")) {
+            builder.add(1_000_000L, machine, CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
+        }
+        for (long second = 26; second <= 51; second++) {
+            for (String machine : List.of("m1", "m2")) {
+                if (second == 31) {
+                    builder.add(second * 1_000_000L, machine, CycleFeatures.CYCLE_TIME, 30.0, Quality.GOOD);
+                } else {
+                    builder.add(second * 1_000_000L, machine, QualityPredictionFixtures.VIBRATION,
+                            second < 31 ? 8.0 : 1.0, Quality.GOOD);
+                }
+            }
+        }
+        TelemetryBatch inTimeOrder = builder.build();
+        TelemetryBatch decoded;
+        try (RootAllocator allocator = new RootAllocator()) {
+            BatchCodec codec = new BatchCodec(allocator);
+            decoded = codec.decode(codec.encode(inTimeOrder));
+        }
+        assertNotEquals(List.of(inTimeOrder.sensors()), List.of(decoded.sensors()),
+                "the decoded batch is in another order than the built one");
+
+        List<QualityPrediction> expected = new CyclePredictor((tenant, machine) -> Optional.of(MODEL))
+                .predict(new ReceivedBatch(GATEWAY, inTimeOrder, 1L), new CycleTracker());
+        List<QualityPrediction> served = new CyclePredictor((tenant, machine) -> Optional.of(MODEL))
+                .predict(new ReceivedBatch(GATEWAY, decoded, 1L), new CycleTracker());
+
+        assertEquals(2, expected.size(), expected.toString());
+        for (QualityPrediction prediction : expected) {
+            assertEquals(31_000_000L, prediction.cycleEndMicros());
+            assertTrue(prediction.probability() > 0.8, "high vibration until the cycle's end: " + prediction);
+        }
+        assertEquals(Set.copyOf(expected), Set.copyOf(served));
+    }
+
+    @Test
+    void samplesAtOneTimeAreTakenBySensorNameAsTrainingReadsThem() {
+        TelemetryBatch.Builder builder = TelemetryBatch.builder("gw-1", 0);
+        builder.add(2L, "m2", "temperature_c", 1.0, Quality.GOOD);
+        builder.add(5L, "m1", "temperature_c", 1.0, Quality.GOOD);
+        builder.add(5L, "m1", CycleFeatures.CYCLE_TIME, 1.0, Quality.GOOD);
+        builder.add(1L, "m2", "temperature_c", 1.0, Quality.GOOD);
+        builder.add(3L, "m1", "pressure_bar", 1.0, Quality.GOOD);
+        // the machines in the order they first appear, each one's rows by time, then sensor name
+        assertArrayEquals(new int[] {3, 0, 4, 2, 1}, CyclePredictor.rowsInTimeOrder(builder.build()));
     }
 }

@@ -78,6 +78,32 @@ class ModelRegistryIT {
     }
 
     @Test
+    void aTypeWhoseVersionsWereAllDeletedHasNoModelAfterTheRefresh() throws Exception {
+        byte[] model = QualityPredictionFixtures.vibrationModel().toBytes();
+        AtomicLong clock = new AtomicLong();
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             ModelRegistry<PartQualityModel> registry = new ModelRegistry<>(store, ModelRegistry.PART_SCRAP,
+                     PartQualityModel::fromBytes, Duration.ofSeconds(60), clock::get)) {
+            publish(db, "t3", ModelCatalog.DEFAULT_TYPE, model);
+            publish(db, "t3", "mill", model);
+            publish(db, "t3", "mill", model);
+            try (Statement s = db.createStatement()) {
+                s.executeUpdate("INSERT INTO machines VALUES ('t3', 'mill-1', 'mill')");
+            }
+            assertEquals(2, registry.modelFor("t3", "mill-1").orElseThrow().version());
+            assertEquals(1, registry.modelFor("t3", "m1").orElseThrow().version());
+
+            try (Statement s = db.createStatement()) {
+                assertEquals(2, s.executeUpdate("DELETE FROM models WHERE tenant = 't3' AND machine_type = 'mill'"));
+            }
+            assertTrue(registry.modelFor("t3", "mill-1").isPresent(), "read again only after the refresh interval");
+            clock.addAndGet(Duration.ofSeconds(61).toNanos());
+            assertTrue(registry.modelFor("t3", "mill-1").isEmpty(), "every version of the type was deleted");
+            assertEquals(1, registry.modelFor("t3", "m1").orElseThrow().version(), "the other type keeps its model");
+        }
+    }
+
+    @Test
     void theModelsAreKnownOnceReadAndStayKnownWhileTheDatabaseIsAway() throws Exception {
         int closedPort;
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
@@ -134,8 +160,8 @@ class ModelRegistryIT {
                 false, 1_700_000_061_000_000L);
         try (TelemetryStore telemetry = TelemetryStore.open(store)) {
             telemetry.writeQualityPredictions(List.of(first, second));
-            telemetry.writeQualityPredictions(List.of(QualityPrediction.outcome(gateway, "m1",
-                    first.cycleEndMicros(), true, 1_700_000_090_000_000L)));
+            assertEquals(0, telemetry.writeQualityPredictions(List.of(QualityPrediction.outcome(gateway, "m1",
+                    first.cycleEndMicros(), true, 1_700_000_090_000_000L))), "the outcome found its prediction");
             telemetry.writeQualityPredictions(List.of(first, second)); // a replay after a restart
         }
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
@@ -148,6 +174,25 @@ class ModelRegistryIT {
             assertTrue(rows.next());
             assertEquals(Boolean.FALSE, rows.getObject(2));
             assertTrue(!rows.next(), "a replay stores nothing twice");
+        }
+    }
+
+    @Test
+    void anOutcomeStoredBeforeItsPredictionIsCountedAsUnmatched() throws Exception {
+        GatewayAddress gateway = new GatewayAddress("t10", "plant-1", "gw-1");
+        long cycleEnd = 1_700_000_000_000_000L;
+        try (TelemetryStore telemetry = TelemetryStore.open(store)) {
+            assertEquals(1, telemetry.writeQualityPredictions(List.of(QualityPrediction.outcome(gateway, "m1",
+                    cycleEnd, true, 1_700_000_090_000_000L))), "no prediction to store the outcome on");
+            assertEquals(0, telemetry.writeQualityPredictions(List.of(new QualityPrediction(gateway, "m1", cycleEnd,
+                    "part_scrap", 1, 0.7, null, 1_700_000_001_000_000L))));
+            assertEquals(1, telemetry.unmatchedOutcomes());
+        }
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             Statement s = db.createStatement();
+             ResultSet rows = s.executeQuery("SELECT actual_scrap FROM quality_predictions WHERE tenant = 't10'")) {
+            assertTrue(rows.next());
+            assertEquals(null, rows.getObject(1), "the counted outcome is not on the later prediction");
         }
     }
 

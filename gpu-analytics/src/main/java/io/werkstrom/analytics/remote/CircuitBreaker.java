@@ -1,0 +1,106 @@
+package io.werkstrom.analytics.remote;
+
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stops calling a service that keeps failing: after {@code failuresToOpen} failures in a row the
+ * breaker opens, and for {@code coolDownNanos} every call fails at once instead of waiting out its
+ * deadline; then one call is let through to try the service again (the others keep failing fast
+ * until it ends): its success closes the breaker, its failure opens it for another cool-down.
+ * Opening and closing are logged once each; the failures of an open breaker are not.
+ *
+ * <p>Thread-safe: the callers of one backend share its breaker.
+ */
+final class CircuitBreaker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
+
+    private final String service;
+    private final int failuresToOpen;
+    private final long coolDownNanos;
+    private final LongSupplier nanoClock;
+
+    private int failuresInARow;
+    private boolean open;
+    private long retryAtNanos;
+    private long fastFailures;
+    private long openings;
+
+    /**
+     * @param service        names the service in the log
+     * @param failuresToOpen failures in a row that open the breaker, &ge; 1
+     * @param coolDownNanos  how long an open breaker fails calls at once, &ge; 0
+     * @param nanoClock      the time, e.g. {@code System::nanoTime}
+     */
+    CircuitBreaker(String service, int failuresToOpen, long coolDownNanos, LongSupplier nanoClock) {
+        if (failuresToOpen < 1) {
+            throw new IllegalArgumentException("failuresToOpen must be >= 1 (was " + failuresToOpen + ").");
+        }
+        if (coolDownNanos < 0) {
+            throw new IllegalArgumentException("coolDown must not be negative (was " + coolDownNanos + " ns).");
+        }
+        this.service = service;
+        this.failuresToOpen = failuresToOpen;
+        this.coolDownNanos = coolDownNanos;
+        this.nanoClock = nanoClock;
+    }
+
+    /**
+     * Whether a call may go to the service now; false counts a fast failure. While open, the first
+     * caller after the cool-down is let through, and the next cool-down starts, so that the others
+     * keep failing fast while it tries.
+     */
+    synchronized boolean tryCall() {
+        if (!open) {
+            return true;
+        }
+        long now = nanoClock.getAsLong();
+        if (now - retryAtNanos >= 0) {
+            retryAtNanos = now + coolDownNanos;
+            return true;
+        }
+        fastFailures++;
+        return false;
+    }
+
+    /** A call reached the service and was answered. */
+    synchronized void succeeded() {
+        failuresInARow = 0;
+        if (open) {
+            open = false;
+            LOG.info("The analytics service at {} answers again; calls go to it again", service);
+        }
+    }
+
+    /** A call to the service failed (unreachable, timed out, failed in the service). */
+    synchronized void failed(RuntimeException cause) {
+        failuresInARow++;
+        if (open) {
+            retryAtNanos = nanoClock.getAsLong() + coolDownNanos;
+        } else if (failuresInARow >= failuresToOpen) {
+            open = true;
+            openings++;
+            retryAtNanos = nanoClock.getAsLong() + coolDownNanos;
+            LOG.warn("The analytics service at {} failed {} calls in a row; calls fail at once for {} ms, then it"
+                    + " is tried again. Last failure: {}", service, failuresInARow, coolDownNanos / 1_000_000L,
+                    cause.getMessage());
+        }
+    }
+
+    synchronized boolean isOpen() {
+        return open;
+    }
+
+    /** Calls failed at once, without reaching the service, while the breaker was open. */
+    synchronized long fastFailures() {
+        return fastFailures;
+    }
+
+    /** Times the breaker opened. */
+    synchronized long openings() {
+        return openings;
+    }
+}
