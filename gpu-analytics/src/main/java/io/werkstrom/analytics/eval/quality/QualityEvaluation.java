@@ -178,6 +178,11 @@ public final class QualityEvaluation {
         err.printf("eval quality ai4i: TP %d, FP %d, FN %d, TN %d; precision %.4f, recall %.4f, F1 %.4f, "
                 + "PR-AUC %.4f (%.1f s)%n", c.truePositives(), c.falsePositives(), c.falseNegatives(),
                 c.trueNegatives(), c.precision(), c.recall(), c.f1(), prAuc, seconds(start));
+        if (test.failures() == 0) {
+            // The JSON keeps its numbers (a contract), so the reader must learn here what they mean.
+            err.println("eval quality ai4i: warning: " + dir.resolve("ai4i2020_test.csv") + " holds no failures;"
+                    + " precision, recall, F1 and PR-AUC are undefined without positives and are printed as 0");
+        }
         Map<String, Double> result = new LinkedHashMap<>();
         result.put("precision", c.precision());
         result.put("recall", c.recall());
