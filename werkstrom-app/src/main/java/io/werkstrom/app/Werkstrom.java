@@ -65,9 +65,9 @@ public final class Werkstrom {
               protocol wire-size   measure bytes per sample on the wire, Arrow IPC against JSON
                   --batch-interval D one batch's span (default 250ms)
                   --run D            average over the batches of this span (default: one batch)
-              eval anomaly --dataset nab|skab --data DIR
+              eval anomaly --dataset nab|skab --data DIR [--detector NAME]
                                    score the anomaly detectors on a public benchmark
-              eval quality --dataset cmapss|ai4i --data DIR
+              eval quality --dataset cmapss|ai4i --data DIR [--seed N]
                                    train and score the quality / remaining-life predictors on a
                                    public benchmark; JSON metrics as the last line
                   (both eval commands: --backend auto|java|tornadovm|grpc://host:port, the

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import io.werkstrom.analytics.eval.CommandOptions;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
 
@@ -28,7 +29,8 @@ import io.werkstrom.analytics.kernel.KernelBackends;
  * rows), {@code {"standard":…,"low_fp":…,"low_fn":…}} for NAB (normalised NAB scores, each at the
  * corpus-wide threshold that is best for its profile, as NAB's protocol does).
  *
- * <p>Exit codes: 0 success, 2 usage error, 1 data error (a missing folder or file, a malformed
+ * <p>Options are written {@code --key value} or {@code --key=value}, each at most once
+ * ({@link CommandOptions}, as {@code eval quality}). Exit codes: 0 success, 2 usage error, 1 data error (a missing folder or file, a malformed
  * row; the message names the file and line).
  */
 public final class AnomalyEvaluation {
@@ -42,38 +44,23 @@ public final class AnomalyEvaluation {
     }
 
     public static int run(List<String> args, PrintStream out, PrintStream err) {
-        String dataset = null;
-        String data = null;
-        String detector = null;
-        String backendName = KernelBackends.AUTO;
         if (args.isEmpty() || !args.get(0).equals("anomaly")) {
             err.println("eval: expected the command 'anomaly', got "
                     + (args.isEmpty() ? "nothing" : "'" + args.get(0) + "'") + "\n" + USAGE);
             return 2;
         }
-        for (int i = 1; i < args.size(); i++) {
-            String option = args.get(i);
-            if (!option.equals("--dataset") && !option.equals("--data") && !option.equals("--detector")
-                    && !option.equals("--backend")) {
-                err.println("eval anomaly: unknown option '" + option
-                        + "'; accepted: --dataset, --data, --detector, --backend\n" + USAGE);
-                return 2;
-            }
-            if (i + 1 >= args.size()) {
-                err.println("eval anomaly: " + option + " needs a value\n" + USAGE);
-                return 2;
-            }
-            String value = args.get(++i);
-            if (option.equals("--dataset")) {
-                dataset = value;
-            } else if (option.equals("--detector")) {
-                detector = value;
-            } else if (option.equals("--backend")) {
-                backendName = value;
-            } else {
-                data = value;
-            }
+        Map<String, String> options;
+        try {
+            options = CommandOptions.parse(args.subList(1, args.size()),
+                    List.of("dataset", "data", "detector", "backend"));
+        } catch (IllegalArgumentException e) {
+            err.println("eval anomaly: " + e.getMessage() + "\n" + USAGE);
+            return 2;
         }
+        String dataset = options.get("dataset");
+        String data = options.get("data");
+        String detector = options.get("detector");
+        String backendName = options.getOrDefault("backend", KernelBackends.AUTO);
         if (dataset == null) {
             err.println("eval anomaly: --dataset is required; accepted values: skab, nab\n" + USAGE);
             return 2;
@@ -87,7 +74,7 @@ public final class AnomalyEvaluation {
                     + String.join(", ", KernelBackends.CHOICES) + " or grpc://host:port\n" + USAGE);
             return 2;
         }
-        if (data == null) {
+        if (data == null || data.isBlank()) {
             err.println("eval anomaly: --data is required: the folder holding the " + dataset + " data\n" + USAGE);
             return 2;
         }

@@ -15,7 +15,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,7 +23,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * A NAB corpus read from NAB's folder layout: {@code data/<group>/<name>.csv} files with the
  * columns {@code timestamp,value}, the labelled windows in {@code labels/combined_windows.json}
  * (keyed by the path below {@code data/}, each window a pair of time stamps, both ends included)
- * and the scoring profiles in {@code config/profiles.json}. Immutable.
+ * and the scoring profiles in {@code config/profiles.json}. Symbolic links below {@code data/}
+ * are followed; hidden files and folders there (names starting with {@code .}) are reported on
+ * the log and skipped. Immutable.
  */
 public final class NabCorpus {
 
@@ -50,7 +51,8 @@ public final class NabCorpus {
     }
 
     /**
-     * Reads the corpus below {@code root}. Warnings (a window with no rows) go to {@code log}.
+     * Reads the corpus below {@code root}. Warnings (a window with no rows, a hidden file
+     * skipped) go to {@code log}.
      *
      * @throws EvaluationDataException when a folder or file is missing or malformed, a data file
      *                                 has no labels or the labels name a file that is not there;
@@ -64,20 +66,13 @@ public final class NabCorpus {
         Map<String, NabProfile> profiles = readProfiles(root.resolve(PROFILES_FILE));
         Map<String, List<long[]>> labels = readWindows(root.resolve(WINDOWS_FILE));
 
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(dataDir)) {
-            files = walk.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".csv"))
-                    .sorted()
-                    .toList();
-        } catch (IOException e) {
-            throw new EvaluationDataException("cannot list " + dataDir + ": " + e.getMessage(), e);
-        }
+        List<Path> files = CsvFiles.below(dataDir, "nab", log);
         if (files.isEmpty()) {
             throw new EvaluationDataException("no .csv files below " + dataDir);
         }
         List<NabSeries> series = new ArrayList<>();
         for (Path file : files) {
-            String name = dataDir.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+            String name = CsvFiles.name(dataDir, file);
             List<long[]> windowTimes = labels.remove(name);
             if (windowTimes == null) {
                 throw new EvaluationDataException(root.resolve(WINDOWS_FILE) + " has no entry for data file " + name);
@@ -155,7 +150,10 @@ public final class NabCorpus {
             int first = windowFirst(times, limits[0]);
             int last = windowLast(times, limits[1]);
             if (first > last) {
-                log.println("warning: a window of " + name + " holds no rows; ignored");
+                log.println("warning: the window " + Timestamps.format(limits[0]) + " .. "
+                        + Timestamps.format(limits[1]) + " of " + name + " holds no rows (the file runs from "
+                        + Timestamps.format(times[0]) + " to " + Timestamps.format(times[n - 1])
+                        + "); left out of the scoring, the null and perfect scores included");
                 continue;
             }
             if (!windows.isEmpty() && first <= windows.get(windows.size() - 1).last()) {

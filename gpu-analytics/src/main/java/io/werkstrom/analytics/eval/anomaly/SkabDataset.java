@@ -13,13 +13,14 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Reads SKAB-format files: {@code ;}-separated CSV with the header
  * {@code datetime;<sensor columns…>;anomaly;changepoint}, one row per second, {@code anomaly} and
  * {@code changepoint} 0 or 1 (written as {@code 0}, {@code 1}, {@code 0.0} or {@code 1.0}). Every
- * {@code .csv} file below the folder, in any subfolder, is read, in path order. A file without an
+ * {@code .csv} file below the folder, in any subfolder, is read, in path order, following symbolic
+ * links; hidden files and folders (names starting with {@code .}) are reported on the log and
+ * skipped. A file without an
  * {@code anomaly} column (SKAB's anomaly-free recording) has nothing to score: it is reported on
  * the log and left out. The {@code changepoint} column is read past, not used.
  */
@@ -29,25 +30,17 @@ public final class SkabDataset {
     }
 
     /**
-     * @throws EvaluationDataException when the folder is missing, holds no usable file, or a file
-     *                                 is malformed (the message names the file and line)
+     * @throws EvaluationDataException when the folder is missing or cannot be listed, holds no
+     *                                 usable file, or a file is malformed (the message names the
+     *                                 file and line)
      */
     public static List<SkabFile> load(Path dir, PrintStream log) throws EvaluationDataException {
         if (!Files.isDirectory(dir)) {
             throw new EvaluationDataException("SKAB data folder not found: " + dir);
         }
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            files = walk.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".csv"))
-                    .sorted()
-                    .toList();
-        } catch (IOException e) {
-            throw new EvaluationDataException("cannot list " + dir + ": " + e.getMessage(), e);
-        }
         List<SkabFile> result = new ArrayList<>();
-        for (Path file : files) {
-            String name = dir.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
-            SkabFile read = read(file, name, log);
+        for (Path file : CsvFiles.below(dir, "skab", log)) {
+            SkabFile read = read(file, CsvFiles.name(dir, file), log);
             if (read != null) {
                 result.add(read);
             }

@@ -19,6 +19,8 @@ final class Timestamps {
             .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
             .toFormatter();
 
+    private static final DateTimeFormatter OUTPUT = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");
+
     private Timestamps() {
     }
 
@@ -31,5 +33,11 @@ final class Timestamps {
     static long parseMicros(String text) {
         LocalDateTime t = LocalDateTime.parse(text.trim(), FORMAT);
         return t.toEpochSecond(ZoneOffset.UTC) * 1_000_000L + t.getNano() / 1_000;
+    }
+
+    /** {@code micros} from {@link #parseMicros} as {@code yyyy-MM-dd HH:mm:ss.SSSSSS}, the form of NAB's labels. */
+    static String format(long micros) {
+        return LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                (int) Math.floorMod(micros, 1_000_000L) * 1_000, ZoneOffset.UTC).format(OUTPUT);
     }
 }

@@ -19,8 +19,8 @@ import io.werkstrom.analytics.predict.EngineRun;
  * Reads the NASA C-MAPSS turbofan files: trajectory files ({@code train_FD00x.txt},
  * {@code test_FD00x.txt}; whitespace separated, no header, per line unit, cycle, 3 operational
  * settings and 21 sensors) and RUL files ({@code RUL_FD00x.txt}: one true remaining life per test
- * engine, in the order of the engines). Blank lines are skipped; anything else malformed is an
- * error naming the file and line. Stateless.
+ * engine, in the order of the engines). A byte-order mark at the start of a file is skipped, as
+ * are blank lines; anything else malformed is an error naming the file and line. Stateless.
  */
 public final class CmapssFiles {
 
@@ -49,7 +49,7 @@ public final class CmapssFiles {
             String text;
             while ((text = reader.readLine()) != null) {
                 line++;
-                String trimmed = text.strip();
+                String trimmed = (line == 1 ? withoutByteOrderMark(text) : text).strip();
                 if (trimmed.isEmpty()) {
                     continue;
                 }
@@ -110,7 +110,7 @@ public final class CmapssFiles {
             String text;
             while ((text = reader.readLine()) != null) {
                 line++;
-                String trimmed = text.strip();
+                String trimmed = (line == 1 ? withoutByteOrderMark(text) : text).strip();
                 if (trimmed.isEmpty()) {
                     continue;
                 }
@@ -134,6 +134,14 @@ public final class CmapssFiles {
             throw new DataFileException(file, "holds no remaining-life values", null);
         }
         return values.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /**
+     * {@code text} without a leading UTF-8 byte-order mark, which editors on Windows write and
+     * {@link String#strip()} keeps (U+FEFF is not white space).
+     */
+    private static String withoutByteOrderMark(String text) {
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
     private static BufferedReader open(Path file) throws DataFileException {

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
+import io.werkstrom.analytics.eval.CommandOptions;
+
 /**
  * Writes development splits in the layouts {@link QualityEvaluation} reads, from data that has
  * only a training part:
@@ -49,7 +51,7 @@ public final class DevelopmentSplit {
             return 2;
         }
         try {
-            Map<String, String> options = QualityEvaluation.parseOptions(args.subList(1, args.size()),
+            Map<String, String> options = CommandOptions.parse(args.subList(1, args.size()),
                     args.get(0).equals("cmapss") ? List.of("train", "out", "holdout", "fold", "seed")
                             : List.of("data", "out", "test-fraction", "seed"));
             long seed = Long.parseLong(options.getOrDefault("seed", "1"));

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.werkstrom.analytics.eval.CommandOptions;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.analytics.predict.EngineRun;
@@ -31,7 +32,8 @@ import io.werkstrom.analytics.predict.RulOptions;
  *   <li>{@code quality --dataset ai4i --data DIR}: {@code ai4i2020_train.csv} and
  *       {@code ai4i2020_test.csv} in DIR; a {@link QualityModel} (threshold chosen on the training
  *       file only) predicts "Machine failure"; prints
- *       {@code {"precision":..,"recall":..,"f1":..,"pr_auc":..}} on the test file.</li>
+ *       {@code {"precision":..,"recall":..,"f1":..,"pr_auc":..}} on the test file (all 0, with a
+ *       warning on {@code err}, when the test file holds no failure).</li>
  * </ul>
  * {@code --seed N} (optional) changes every random choice of the training; the default gives the
  * reference figures. {@code --backend} (optional, {@code auto}) is the kernel backend that
@@ -70,7 +72,7 @@ public final class QualityEvaluation {
         Long seed;
         String backendName;
         try {
-            Map<String, String> options = parseOptions(args.subList(1, args.size()),
+            Map<String, String> options = CommandOptions.parse(args.subList(1, args.size()),
                     List.of("dataset", "data", "seed", "backend"));
             backendName = options.getOrDefault("backend", KernelBackends.AUTO);
             if (!KernelBackends.isValid(backendName)) {
@@ -176,6 +178,11 @@ public final class QualityEvaluation {
         err.printf("eval quality ai4i: TP %d, FP %d, FN %d, TN %d; precision %.4f, recall %.4f, F1 %.4f, "
                 + "PR-AUC %.4f (%.1f s)%n", c.truePositives(), c.falsePositives(), c.falseNegatives(),
                 c.trueNegatives(), c.precision(), c.recall(), c.f1(), prAuc, seconds(start));
+        if (test.failures() == 0) {
+            // The JSON keeps its numbers (a contract), so the reader must learn here what they mean.
+            err.println("eval quality ai4i: warning: " + dir.resolve("ai4i2020_test.csv") + " holds no failures;"
+                    + " precision, recall, F1 and PR-AUC are undefined without positives and are printed as 0");
+        }
         Map<String, Double> result = new LinkedHashMap<>();
         result.put("precision", c.precision());
         result.put("recall", c.recall());
@@ -210,41 +217,5 @@ public final class QualityEvaluation {
                     : "null");
         }
         return s.append('}').toString();
-    }
-
-    /**
-     * {@code --key value} and {@code --key=value} pairs, each key one of {@code accepted}.
-     *
-     * @throws IllegalArgumentException naming the offending argument and the accepted options
-     */
-    static Map<String, String> parseOptions(List<String> args, List<String> accepted) {
-        Map<String, String> values = new LinkedHashMap<>();
-        String acceptedText = "accepted options: --" + String.join(", --", accepted);
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new IllegalArgumentException("unexpected argument '" + arg + "'; " + acceptedText);
-            }
-            String key = arg.substring(2);
-            String value = null;
-            int eq = key.indexOf('=');
-            if (eq >= 0) {
-                value = key.substring(eq + 1);
-                key = key.substring(0, eq);
-            }
-            if (!accepted.contains(key)) {
-                throw new IllegalArgumentException("unknown option --" + key + "; " + acceptedText);
-            }
-            if (value == null) {
-                if (i + 1 >= args.size()) {
-                    throw new IllegalArgumentException("--" + key + " needs a value");
-                }
-                value = args.get(++i);
-            }
-            if (values.put(key, value) != null) {
-                throw new IllegalArgumentException("--" + key + " is given twice");
-            }
-        }
-        return values;
     }
 }

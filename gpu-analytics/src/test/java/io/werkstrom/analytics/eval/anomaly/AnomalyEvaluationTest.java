@@ -139,7 +139,8 @@ class AnomalyEvaluationTest {
         assertEquals(2, run("anomaly", "--data", "x"));
         assertEquals(2, run("anomaly", "--dataset"));
         assertEquals(2, run("anomaly", "--speed", "9"));
-        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("unknown option '--speed'"));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8)
+                .contains("unknown option --speed; accepted options: --dataset, --data, --detector, --backend"));
         assertEquals("", outBytes.toString(StandardCharsets.UTF_8));
     }
 
@@ -150,6 +151,23 @@ class AnomalyEvaluationTest {
         Files.writeString(dir.resolve("a.csv"), "datetime;A;B;anomaly;changepoint\n2020-03-09 10:14:33;1;;0;0\n");
         assertEquals(1, run("anomaly", "--dataset", "skab", "--data", dir.toString()));
         assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("a.csv:2:"));
+        assertEquals("", outBytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void optionsAreParsedAsForEvalQuality(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        assertEquals(0, run("anomaly", "--dataset=nab", "--data=" + dir, "--detector=range"), errBytes.toString());
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("nab with detector range"));
+        assertEquals(List.of("standard", "low_fp", "low_fn"), keys(lastLine()));
+        outBytes.reset();
+        assertEquals(2, run("anomaly", "--dataset", "nab", "--dataset", "skab", "--data", dir.toString()));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("eval anomaly: --dataset is given twice"),
+                errBytes.toString());
+        assertEquals(2, run("anomaly", "--dataset", "nab", "--data", dir.toString(), "--detector", "range",
+                "--detector", "novelty"));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("eval anomaly: --detector is given twice"),
+                errBytes.toString());
         assertEquals("", outBytes.toString(StandardCharsets.UTF_8));
     }
 }

@@ -102,4 +102,41 @@ class NabCorpusTest {
         EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> NabCorpus.readProfiles(file));
         assertTrue(e.getMessage().contains("fpWeight"), e.getMessage());
     }
+
+    @Test
+    void symbolicLinksToTheCorpusTheDataFolderAndAGroupAreFollowed(@TempDir Path dir) throws Exception {
+        Path store = NabFixture.write(dir.resolve("store"));
+        Path group = Files.move(store.resolve("data/groupA"), Files.createDirectories(dir.resolve("groups"))
+                .resolve("groupA"));
+        Path data = Files.move(store.resolve("data"), dir.resolve("data-elsewhere"));
+        Files.createSymbolicLink(data.resolve("groupA"), group);
+        Files.createSymbolicLink(store.resolve("data"), data);
+        Path root = Files.createSymbolicLink(dir.resolve("corpus"), store);
+        NabCorpus corpus = NabCorpus.load(root, log);
+        assertEquals(List.of("groupA/calm.csv", "groupA/spike.csv"), corpus.series().stream().map(NabSeries::name).toList());
+        assertEquals(List.of(new NabWindow(190, 210)), corpus.series().get(1).windows());
+    }
+
+    @Test
+    void hiddenFilesAreReportedAndSkipped(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        Files.write(dir.resolve("data/groupA/._spike.csv"), new byte[] {0, 5, 22, 7, 0, 2, 0, 0, (byte) 0xff});
+        NabCorpus corpus = NabCorpus.load(dir, log);
+        assertEquals(2, corpus.series().size());
+        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("nab: skipped hidden file groupA/._spike.csv"),
+                logBytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aWindowWithoutRowsIsReportedWithItsTimesAndLeftOut(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        Files.writeString(dir.resolve("labels/combined_windows.json"), "{\"groupA/spike.csv\": [],"
+                + " \"groupA/calm.csv\": [[\"2015-01-01 00:00:00.000000\", \"2015-01-02 12:30:00.000000\"]]}");
+        NabCorpus corpus = NabCorpus.load(dir, log);
+        assertEquals(List.of(), corpus.series().get(0).windows());
+        String logged = logBytes.toString(StandardCharsets.UTF_8);
+        assertTrue(logged.contains("the window 2015-01-01 00:00:00.000000 .. 2015-01-02 12:30:00.000000 of "
+                + "groupA/calm.csv holds no rows (the file runs from 2014-04-01 00:00:00.000000 to "
+                + "2014-04-02 00:55:00.000000)"), logged);
+    }
 }

@@ -94,4 +94,46 @@ class SkabDatasetTest {
                 () -> SkabDataset.load(dir.resolve("absent"), log));
         assertTrue(e.getMessage().contains("not found"), e.getMessage());
     }
+
+    private static final String SKAB_ROWS = "datetime;A;B;anomaly;changepoint\n2020-03-09 10:14:33;1;2;0;0\n";
+
+    @Test
+    void symbolicLinksToSubfoldersAndToTheFolderAreFollowed(@TempDir Path dir) throws Exception {
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere/valve1"));
+        Files.writeString(elsewhere.resolve("0.csv"), SKAB_ROWS);
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.writeString(data.resolve("1.csv"), SKAB_ROWS);
+        Files.createSymbolicLink(data.resolve("valve1"), elsewhere);
+        List<String> expected = List.of("1.csv", "valve1/0.csv");
+        assertEquals(expected, SkabDataset.load(data, log).stream().map(SkabFile::name).toList());
+        Path link = Files.createSymbolicLink(dir.resolve("link"), data);
+        assertEquals(expected, SkabDataset.load(link, log).stream().map(SkabFile::name).toList());
+    }
+
+    @Test
+    void aLoopOfSymbolicLinksOrALinkToNothingIsADataErrorNamingThePath(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("1.csv"), SKAB_ROWS);
+        Path loop = Files.createSymbolicLink(dir.resolve("again"), dir);
+        EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> SkabDataset.load(dir, log));
+        assertEquals("cannot list " + dir + ": symbolic links form a loop at " + loop, e.getMessage());
+        Files.delete(loop);
+        Path dangling = Files.createSymbolicLink(dir.resolve("2.csv"), dir.resolve("absent.csv"));
+        e = assertThrows(EvaluationDataException.class, () -> SkabDataset.load(dir, log));
+        assertEquals("cannot list " + dir + ": " + dangling + ": symbolic link to a file that does not exist",
+                e.getMessage());
+    }
+
+    @Test
+    void hiddenFilesAndFoldersAreReportedAndSkipped(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("valve1"));
+        Files.writeString(dir.resolve("valve1/0.csv"), SKAB_ROWS);
+        // A macOS AppleDouble sidecar: binary, not UTF-8.
+        Files.write(dir.resolve("valve1/._0.csv"), new byte[] {0, 5, 22, 7, 0, 2, 0, 0, (byte) 0xff, (byte) 0xfe});
+        Files.createDirectories(dir.resolve(".ipynb_checkpoints"));
+        Files.writeString(dir.resolve(".ipynb_checkpoints/1.csv"), SKAB_ROWS);
+        assertEquals(List.of("valve1/0.csv"), SkabDataset.load(dir, log).stream().map(SkabFile::name).toList());
+        String logged = logBytes.toString(StandardCharsets.UTF_8);
+        assertTrue(logged.contains("skab: skipped hidden file valve1/._0.csv"), logged);
+        assertTrue(logged.contains("skab: skipped hidden folder .ipynb_checkpoints"), logged);
+    }
 }

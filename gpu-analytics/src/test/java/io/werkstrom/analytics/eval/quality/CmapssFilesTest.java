@@ -95,4 +95,19 @@ class CmapssFilesTest {
     void fixtureRowHoldsSettingsAndSensors() {
         assertEquals(CmapssFiles.SETTINGS + CmapssFiles.SENSORS, ROW.strip().split("\\s+").length);
     }
+
+    @Test
+    void aByteOrderMarkAtTheStartOfEitherFileIsSkipped() throws Exception {
+        List<EngineRun> runs = CmapssFiles.readTrajectories(file("\uFEFF1 1" + ROW, "1 2" + ROW));
+        assertEquals(1, runs.size());
+        assertEquals(1, runs.get(0).unit());
+        assertEquals(2, runs.get(0).cycleCount());
+        Path rul = dir.resolve("RUL_FD001.txt");
+        Files.write(rul, List.of("\uFEFF112", "98"), StandardCharsets.UTF_8);
+        assertArrayEquals(new double[] {112, 98}, CmapssFiles.readRul(rul));
+        // Only at the start: further down it is a malformed value.
+        Files.write(rul, List.of("112", "\uFEFF98"), StandardCharsets.UTF_8);
+        assertEquals(rul + " line 2: remaining life is not a number: '\uFEFF98'",
+                assertThrows(DataFileException.class, () -> CmapssFiles.readRul(rul)).getMessage());
+    }
 }

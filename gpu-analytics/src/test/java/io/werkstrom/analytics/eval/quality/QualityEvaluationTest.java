@@ -93,14 +93,35 @@ class QualityEvaluationTest {
         assertEquals(first.out(), second.out());
     }
 
+    /*
+     * Whatever backend the default (auto) selects, its figures must be the Java backend's: without
+     * an accelerator auto selects java itself, so there this checks the selection and the run.
+     */
     @Test
-    void cmapssGivesTheSameFiguresOnTheJavaBackendAsOnTheDefault() throws Exception {
+    void cmapssOnTheDefaultBackendGivesTheJavaBackendsFigures() throws Exception {
         Fixtures.cmapss(dir, 10, 6);
         Outcome auto = run("quality", "--dataset", "cmapss", "--data", dir.toString());
+        assertEquals(0, auto.code(), auto.err());
+        assertTrue(auto.err().contains("eval quality: kernel backend "), auto.err());
         Outcome java = run("quality", "--dataset", "cmapss", "--data", dir.toString(), "--backend", "java");
         assertEquals(0, java.code(), java.err());
         assertTrue(java.err().contains("kernel backend java"), java.err());
-        assertEquals(auto.json(), java.json());
+        assertEquals(java.json(), auto.json(), auto.err());
+    }
+
+    @Test
+    void ai4iWithoutFailuresInTheTestFileWarnsThatTheFiguresAreUndefined() throws Exception {
+        Fixtures.write(dir.resolve("ai4i2020_train.csv"), Fixtures.ai4iRows(600, 21, 1, null));
+        List<String> noFailures = Fixtures.ai4iRows(300, 22, 601, null).stream()
+                .filter(row -> row.split(",")[8].equals("0"))
+                .toList();
+        Fixtures.write(dir.resolve("ai4i2020_test.csv"), noFailures);
+        Outcome outcome = run("quality", "--dataset", "ai4i", "--data", dir.toString());
+        assertEquals(0, outcome.code(), outcome.err());
+        assertEquals(Map.of("precision", 0.0, "recall", 0.0, "f1", 0.0, "pr_auc", 0.0), outcome.json());
+        assertTrue(outcome.err().contains("eval quality ai4i: warning: " + dir.resolve("ai4i2020_test.csv")
+                + " holds no failures; precision, recall, F1 and PR-AUC are undefined without positives"),
+                outcome.err());
     }
 
     @Test
