@@ -167,12 +167,13 @@ final class Commands {
                     + (options.httpPort() > 0 ? ", /metrics and /health on " + options.httpHost().map(h -> h + ":")
                             .orElse("port ") + options.httpPort() : "")
                     + (duration == null ? ", until stopped (Ctrl-C)" : ", for " + duration.toSeconds() + "s"));
-            if (duration == null) {
-                stop.await();
-            } else {
-                stop.await(duration);
+            // An Error that stopped the gateway (see Gateway.failure()) ends the wait as a stop signal does.
+            long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+            while (!stop.await(Duration.ofMillis(200)) && System.nanoTime() < deadline && gateway.failure().isEmpty()) {
+                // waiting
             }
             GatewayStats stats = gateway.stop();
+            io.werkstrom.app.gateway.ConfiguredGateway.throwFailure(gateway);
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("samples_generated", stats.samplesCollected());
             json.put("samples_acknowledged", stats.samplesAcknowledged());
