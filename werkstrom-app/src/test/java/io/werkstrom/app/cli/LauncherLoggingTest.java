@@ -20,8 +20,9 @@ import ch.qos.logback.classic.joran.JoranConfigurator;
 
 /**
  * The launcher's logging (werkstrom-logback.xml): Werkstrom's own warnings reach the console, the
- * libraries' only from errors up, everything at INFO the log file; each threshold and the file can
- * be set by a system property. Loaded into a logger context of its own, not the tests' one.
+ * libraries' only from errors up, one line each; everything at INFO, with stack traces, the log
+ * file. Each threshold and the file can be set by a system property. Loaded into a logger context
+ * of its own, not the tests' one.
  */
 class LauncherLoggingTest {
 
@@ -53,7 +54,7 @@ class LauncherLoggingTest {
             Logger own = context.getLogger("io.werkstrom.gateway.Gateway");
             Logger library = context.getLogger("org.eclipse.milo.opcua.sdk.client.OpcUaClient");
             own.info("own info");
-            own.warn("own warning");
+            own.warn("own warning", new IllegalStateException("the cause"));
             own.error("own error");
             library.info("library info");
             library.warn("library warning");
@@ -78,6 +79,8 @@ class LauncherLoggingTest {
         Run run = logWith(null);
         assertFalse(run.console().contains("own info"), run.console());
         assertTrue(run.console().contains("own warning"), run.console());
+        assertFalse(run.console().contains("IllegalStateException"), "stack traces go to the file: " + run.console());
+        assertTrue(run.file().contains("java.lang.IllegalStateException: the cause"), run.file());
         assertEquals(1, run.console().split("own error", -1).length - 1, "once: " + run.console());
         assertFalse(run.console().contains("library info"), run.console());
         assertFalse(run.console().contains("library warning"), run.console());
