@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -149,7 +150,7 @@ public final class Gateway implements AutoCloseable {
     private volatile boolean rewind;
     private volatile String collectProblem;
     /** An Error in a tick or the sender: the gateway stops itself and its owner ends the process. */
-    private volatile Error failure;
+    private final AtomicReference<Error> failure = new AtomicReference<>();
     private volatile String spoolProblem;
     private volatile String sendProblem;
     private volatile boolean collectorFinished;
@@ -442,7 +443,7 @@ public final class Gateway implements AutoCloseable {
         String reason;
         Optional<String> sourceProblem = collector.problem();
         String spooling = spoolProblem;
-        if (failure != null) {
+        if (failure.get() != null) {
             reason = collectProblem;
         } else if (!stateName.equals("running")) {
             reason = "gateway is " + stateName;
@@ -513,7 +514,7 @@ public final class Gateway implements AutoCloseable {
     // ---- collector thread
 
     private void tick() {
-        if (failure != null) {
+        if (failure.get() != null) {
             return; // the gateway is stopping itself
         }
         try {
@@ -543,10 +544,9 @@ public final class Gateway implements AutoCloseable {
      * idle; {@link #failure()} tells its owner to end.
      */
     private void fail(String what, Error e) {
-        if (failure != null) {
-            return;
+        if (!failure.compareAndSet(null, e)) {
+            return; // the other thread's Error stops it already
         }
-        failure = e;
         collectProblem = what + " failed for good: " + e;
         log.error("Gateway {}: {}; the gateway stops", address, collectProblem, e);
         try {
@@ -565,7 +565,7 @@ public final class Gateway implements AutoCloseable {
      * (which waits for that stop) and end with an error.
      */
     public Optional<Error> failure() {
-        return Optional.ofNullable(failure);
+        return Optional.ofNullable(failure.get());
     }
 
     private void problem(String what, Throwable cause) {
