@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -71,6 +72,13 @@ import io.werkstrom.protocol.Topics;
  * the broker drop the connection over and over: it is set aside into the spool's data gap, logged,
  * counted ({@link #recordsTooLarge()}) and reported as a {@code data_gap} event.
  *
+ * <p>One collect call takes at most {@code DecodeLimits.DEFAULT.maxRows()} samples (see
+ * {@link Collector#collect(long, int, TelemetryBatch.Builder)}): a source with more samples due (a
+ * replay at a high speed-up) drains over several calls and ticks, in order, so the heap a gateway
+ * needs does not grow with the samples due per batch interval. An {@link Error} (say an
+ * {@link OutOfMemoryError}) on the collector or sender thread is not retried: the gateway stops
+ * itself and reports it in {@link #failure()} and {@link #health()}.
+ *
  * <p>Threads: one collector thread collects, encodes and spools; one sender thread publishes and
  * applies acknowledgements to the spool (so that no disk work runs on Paho's callback thread). The
  * counters are thread-safe. The gateway owns the collector, its Arrow allocator, the publisher, the
@@ -110,6 +118,12 @@ public final class Gateway implements AutoCloseable {
     private final Thread sender;
     private final long intervalMicros;
     private final int maxRows = DecodeLimits.DEFAULT.maxRows();
+    /**
+     * The most samples one collect call takes: a fast replay (a high speed-up) has far more samples
+     * due in one batch interval than a heap of an edge box holds as one batch; it drains over several
+     * calls and ticks instead, each batch spooled before the next is collected.
+     */
+    private final int maxSamplesPerCollect;
     /** The largest record the spool takes: a batch encoding above it is split. */
     private final int maxRecordBytes;
 
@@ -135,6 +149,8 @@ public final class Gateway implements AutoCloseable {
     private volatile boolean sending;
     private volatile boolean rewind;
     private volatile String collectProblem;
+    /** An Error in a tick or the sender: the gateway stops itself and its owner ends the process. */
+    private final AtomicReference<Error> failure = new AtomicReference<>();
     private volatile String spoolProblem;
     private volatile String sendProblem;
     private volatile boolean collectorFinished;
@@ -154,6 +170,15 @@ public final class Gateway implements AutoCloseable {
      * @throws IllegalArgumentException if {@code spoolSegmentBytes} cannot hold a batch of one sample
      */
     public Gateway(GatewayOptions options, Collector collector) {
+        this(options, collector, DecodeLimits.DEFAULT.maxRows());
+    }
+
+    /** With another bound on the samples one collect call takes (tests: a small one shows the draining). */
+    Gateway(GatewayOptions options, Collector collector, int maxSamplesPerCollect) {
+        if (maxSamplesPerCollect <= 0) {
+            throw new IllegalArgumentException("maxSamplesPerCollect must be positive, got " + maxSamplesPerCollect + ".");
+        }
+        this.maxSamplesPerCollect = maxSamplesPerCollect;
         this.options = options;
         this.collector = collector;
         this.address = options.address();
@@ -270,7 +295,7 @@ public final class Gateway implements AutoCloseable {
             }
             long deadline = System.nanoTime() + options.drainTimeout().toNanos();
             try {
-                while (spool.pendingRecords() > 0 && System.nanoTime() < deadline) {
+                while (spool.pendingRecords() > 0 && sender.isAlive() && System.nanoTime() < deadline) {
                     Thread.sleep(20);
                 }
             } catch (InterruptedException e) {
@@ -418,7 +443,9 @@ public final class Gateway implements AutoCloseable {
         String reason;
         Optional<String> sourceProblem = collector.problem();
         String spooling = spoolProblem;
-        if (!stateName.equals("running")) {
+        if (failure.get() != null) {
+            reason = collectProblem;
+        } else if (!stateName.equals("running")) {
             reason = "gateway is " + stateName;
         } else if (spooling != null) {
             reason = spooling;
@@ -487,6 +514,9 @@ public final class Gateway implements AutoCloseable {
     // ---- collector thread
 
     private void tick() {
+        if (failure.get() != null) {
+            return; // the gateway is stopping itself
+        }
         try {
             if (!spoolLeftovers() || !reportDataGap()) {
                 return; // the spool takes nothing now: collecting more would only pile up in memory
@@ -501,10 +531,41 @@ public final class Gateway implements AutoCloseable {
         } catch (Exception e) {
             // A source that fails (a lost PLC connection) is asked again next tick; what it held is still there.
             problem("collecting from " + collector.describe() + " failed: " + e.getMessage(), e);
-        } catch (Throwable t) {
-            problem("collecting failed: " + t, t);
-            throw t;
+        } catch (Error e) {
+            // Retrying after an OutOfMemoryError (or any Error) is no plan: the executor would cancel every later
+            // tick anyway, leaving a process that is up and collects nothing.
+            fail("collecting", e);
         }
+    }
+
+    /**
+     * An Error on the collector or sender thread: the gateway stops itself (draining its spool as
+     * {@link #stop()} does) on a thread of its own, since stop waits for the collector thread to be
+     * idle; {@link #failure()} tells its owner to end.
+     */
+    private void fail(String what, Error e) {
+        if (!failure.compareAndSet(null, e)) {
+            return; // the other thread's Error stops it already
+        }
+        collectProblem = what + " failed for good: " + e;
+        log.error("Gateway {}: {}; the gateway stops", address, collectProblem, e);
+        try {
+            Thread stopper = new Thread(this::stop, "werkstrom-gateway-" + address.gateway() + "-stopper");
+            stopper.setDaemon(true);
+            stopper.start();
+        } catch (Error notEvenThat) {
+            // The owner sees failure() and stops the gateway itself.
+            e.addSuppressed(notEvenThat);
+        }
+    }
+
+    /**
+     * The Error (an {@link OutOfMemoryError}, say) that ended collecting or sending, if any. The
+     * gateway then stops itself and collects nothing more; the process that owns it should stop it
+     * (which waits for that stop) and end with an error.
+     */
+    public Optional<Error> failure() {
+        return Optional.ofNullable(failure.get());
     }
 
     private void problem(String what, Throwable cause) {
@@ -633,7 +694,8 @@ public final class Gateway implements AutoCloseable {
                     : intervalMicros;
             long until = cursorMicros + Math.max(span, intervalMicros);
             TelemetryBatch.Builder builder = TelemetryBatch.builder(address.gateway(), 0);
-            int collected = collector.collect(until, builder);
+            // Samples beyond the bound stay with the collector, which hands them over first in the next call.
+            int collected = collector.collect(until, maxSamplesPerCollect, builder);
             cursorMicros = until;
             if (collected > 0) {
                 spoolBatch(builder.build());
@@ -743,6 +805,8 @@ public final class Gateway implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("The sender of gateway {} failed; nothing more is published until it restarts", address, e);
             sendProblem = "sending failed: " + e;
+        } catch (Error e) {
+            fail("sending", e);
         }
     }
 

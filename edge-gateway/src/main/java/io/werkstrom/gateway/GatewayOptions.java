@@ -204,8 +204,10 @@ public final class GatewayOptions {
                         + " and " + SpoolOptions.MAX_SEGMENT_BYTES + ", got " + spoolSegmentBytes + ".");
             }
             if (spoolMaxBytes < 2L * spoolSegmentBytes) {
-                throw new IllegalArgumentException("spoolMaxBytes must be at least twice spoolSegmentBytes ("
-                        + 2L * spoolSegmentBytes + "), got " + spoolMaxBytes + ".");
+                // Operators meet this through the command line or the configuration file: name both forms.
+                throw new IllegalArgumentException("spoolMaxBytes (--spool-max-bytes, spool.max-bytes) must be at"
+                        + " least twice spoolSegmentBytes: " + 2L * spoolSegmentBytes + " bytes ("
+                        + mib(2L * spoolSegmentBytes) + "), got " + spoolMaxBytes + " bytes.");
             }
             if (fsyncPolicy == null) {
                 throw new IllegalArgumentException("fsyncPolicy must be one of ALWAYS, INTERVAL, NEVER, got null.");
@@ -220,12 +222,18 @@ public final class GatewayOptions {
                 throw new IllegalArgumentException("httpPort must be 0 (off) or between 1 and 65535, got " + httpPort + ".");
             }
             if (httpHost != null && (httpHost.isBlank() || httpPort == 0)) {
-                throw new IllegalArgumentException(httpHost.isBlank() ? "httpHost must not be blank."
-                        : "httpHost " + httpHost + " is set without an httpPort.");
+                throw new IllegalArgumentException(httpHost.isBlank()
+                        ? "httpHost (--http-host, metrics.host) must not be blank."
+                        : "httpHost (--http-host, metrics.host) " + httpHost
+                                + " is set without an httpPort (--http-port, metrics.port).");
             }
             SpoolOptions spool = SpoolOptions.builder().directory(spoolDirectory).maxBytes(spoolMaxBytes)
                     .segmentBytes(spoolSegmentBytes).fsyncPolicy(fsyncPolicy).build();
             return new GatewayOptions(this, spool);
+        }
+
+        private static String mib(long bytes) {
+            return bytes % (1L << 20) == 0 ? (bytes >> 20) + "MiB" : bytes + "B";
         }
 
         private static void requireBetween(String key, Duration value, Duration min, Duration max) {

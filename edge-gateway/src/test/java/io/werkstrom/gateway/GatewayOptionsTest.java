@@ -64,6 +64,18 @@ class GatewayOptionsTest {
         assertMessageNames("httpHost", () -> valid().httpPort(9100).httpHost(" ").build());
     }
 
+    @Test
+    void messagesAnOperatorMeetsNameTheOptionAndTheConfigurationKey() {
+        IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+                () -> valid().spoolMaxBytes(1_000).build());
+        assertTrue(small.getMessage().contains("(--spool-max-bytes, spool.max-bytes)")
+                && small.getMessage().contains("33554432 bytes (32MiB), got 1000 bytes"), small.getMessage());
+        IllegalArgumentException host = assertThrows(IllegalArgumentException.class,
+                () -> valid().httpHost("127.0.0.1").build());
+        assertTrue(host.getMessage().contains("(--http-host, metrics.host)")
+                && host.getMessage().contains("(--http-port, metrics.port)"), host.getMessage());
+    }
+
     private static void assertMessageNames(String key, Executable build) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build);
         assertTrue(e.getMessage().startsWith(key), "message should start with '" + key + "': " + e.getMessage());

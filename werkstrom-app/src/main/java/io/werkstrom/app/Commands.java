@@ -24,6 +24,7 @@ import io.werkstrom.gateway.Gateway;
 import io.werkstrom.gateway.GatewayOptions;
 import io.werkstrom.gateway.GatewayStats;
 import io.werkstrom.gateway.collect.SimulatorCollector;
+import io.werkstrom.gateway.config.ByteSize;
 import io.werkstrom.gateway.publish.PublisherOptions;
 import io.werkstrom.gateway.sim.FaultPlan;
 import io.werkstrom.gateway.sim.SimulatorOptions;
@@ -167,12 +168,13 @@ final class Commands {
                     + (options.httpPort() > 0 ? ", /metrics and /health on " + options.httpHost().map(h -> h + ":")
                             .orElse("port ") + options.httpPort() : "")
                     + (duration == null ? ", until stopped (Ctrl-C)" : ", for " + duration.toSeconds() + "s"));
-            if (duration == null) {
-                stop.await();
-            } else {
-                stop.await(duration);
+            // An Error that stopped the gateway (see Gateway.failure()) ends the wait as a stop signal does.
+            long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+            while (!stop.await(Duration.ofMillis(200)) && System.nanoTime() < deadline && gateway.failure().isEmpty()) {
+                // waiting
             }
             GatewayStats stats = gateway.stop();
+            io.werkstrom.app.gateway.ConfiguredGateway.throwFailure(gateway);
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("samples_generated", stats.samplesCollected());
             json.put("samples_acknowledged", stats.samplesAcknowledged());
@@ -215,23 +217,18 @@ final class Commands {
     }
 
     /** A byte count with an optional k, m or g suffix (powers of 1024). */
+    /** A size as the configuration file takes it ({@link ByteSize}: {@code 256m}, {@code 256MiB}, {@code 300MB}). */
     static long parseBytes(String key, String value) {
-        String v = value.trim().toLowerCase(Locale.ROOT);
-        long unit = 1;
-        if (v.endsWith("k") || v.endsWith("m") || v.endsWith("g")) {
-            unit = v.endsWith("k") ? 1L << 10 : v.endsWith("m") ? 1L << 20 : 1L << 30;
-            v = v.substring(0, v.length() - 1);
-        }
+        long bytes;
         try {
-            long n = Long.parseLong(v);
-            if (n > 0 && n <= Long.MAX_VALUE / unit) {
-                return n * unit;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
+            bytes = ByteSize.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + " must be a positive number of bytes: " + e.getMessage() + ".", e);
         }
-        throw new IllegalArgumentException(key + " must be a positive number of bytes, optionally with k, m or g, got '"
-                + value + "'.");
+        if (bytes <= 0) {
+            throw new IllegalArgumentException(key + " must be a positive number of bytes, got '" + value + "'.");
+        }
+        return bytes;
     }
 
     private static FsyncPolicy parseFsync(String value) {

@@ -66,7 +66,8 @@ class WerkstromTest {
         assertEquals(2, run(concat(gateway, "--spool-max-bytes", "lots")));
         assertTrue(errors().contains("spool-max-bytes must be a positive number of bytes"), errors());
         assertEquals(2, run(concat(gateway, "--spool-max-bytes", "1k")));
-        assertTrue(errors().contains("spoolMaxBytes must be at least twice spoolSegmentBytes"), errors());
+        assertTrue(errors().contains("spoolMaxBytes (--spool-max-bytes, spool.max-bytes) must be at least twice"),
+                errors());
         assertEquals(2, run(concat(gateway, "--http-port", "70000")));
         assertTrue(errors().contains("http-port must be a port from 0 to 65535, got 70000"), errors());
         // Once cast to an int this was port 8080.
@@ -75,7 +76,8 @@ class WerkstromTest {
         assertEquals(2, run(concat(gateway, "--password-file", "secret.txt")));
         assertTrue(errors().contains("gateway: --password-file needs --username"), errors());
         assertEquals(2, run(concat(gateway, "--http-host", "127.0.0.1")));
-        assertTrue(errors().contains("httpHost 127.0.0.1 is set without an httpPort"), errors());
+        assertTrue(errors().contains("httpHost (--http-host, metrics.host) 127.0.0.1 is set without an httpPort"),
+                errors());
         assertEquals(2, run("gateway", "--config", "gw.yaml", "--http-host", "127.0.0.1", "--duration", "1s"));
         assertTrue(errors().contains("gateway: --http-host cannot go with --config (only --duration can)"), errors());
         assertEquals(2, run(concat(gateway, "--start", "yesterday")));
@@ -85,6 +87,12 @@ class WerkstromTest {
         assertEquals(2, run("chaos", "storm"));
         assertTrue(errors().contains("chaos: expected a scenario: edge, cloud or security"), errors());
         assertEquals(268L << 20, Commands.parseBytes("spool-max-bytes", "268m"));
+        // The suffixes of spool.max-bytes in the configuration file work on the command line too.
+        assertEquals(300_000_000L, Commands.parseBytes("spool-max-bytes", "300MB"));
+        assertEquals(300L << 20, Commands.parseBytes("spool-max-bytes", "300MiB"));
+        assertEquals(1L << 30, Commands.parseBytes("spool-max-bytes", "1 GiB"));
+        assertEquals(2, run(concat(gateway, "--spool-max-bytes", "0MB")));
+        assertTrue(errors().contains("spool-max-bytes must be a positive number of bytes"), errors());
     }
 
     private static String[] concat(String[] first, String... more) {

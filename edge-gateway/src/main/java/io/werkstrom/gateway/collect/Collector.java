@@ -8,6 +8,18 @@ public interface Collector extends AutoCloseable {
     void start(long resumeAfterMicros) throws Exception;
     /** Appends every collected sample with timestamp < untilMicros not handed over before; returns how many it appended. */
     int collect(long untilMicros, io.werkstrom.protocol.TelemetryBatch.Builder out) throws Exception;
+    /**
+     * As {@link #collect(long, io.werkstrom.protocol.TelemetryBatch.Builder)}, but appends at most
+     * {@code maxSamples}, oldest first; the samples left over are handed over first by the next call
+     * (whose {@code untilMicros} is the same or later), so nothing is lost or reordered. The gateway
+     * calls this one. A source whose samples per call are bounded by its configuration (the
+     * simulator: machines × sensors × rate × span) may keep this default, which ignores the bound;
+     * one that can have any number due at once (a replay at a high speed-up, a backlog) must honour it.
+     */
+    default int collect(long untilMicros, int maxSamples, io.werkstrom.protocol.TelemetryBatch.Builder out)
+            throws Exception {
+        return collect(untilMicros, out);
+    }
     /** True when a finite source (a replayed file) has handed over everything. */
     default boolean finished() { return false; }
     /**

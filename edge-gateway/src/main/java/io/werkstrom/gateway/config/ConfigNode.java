@@ -25,7 +25,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 final class ConfigNode {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
 
     private final String path;
     private final JsonNode node;
@@ -138,29 +137,16 @@ final class ConfigNode {
         }
     }
 
-    /** A byte size such as {@code 268435456}, {@code 256MiB} or {@code 1GiB}. */
+    /** A byte size such as {@code 268435456}, {@code 256MiB} or {@code 1GiB} (see {@link ByteSize}). */
     long bytes(String name, long fallback) {
         JsonNode v = value(name);
         if (v == null) {
             return fallback;
         }
-        Matcher m = SIZE.matcher(v.asText().strip());
-        if (!m.matches()) {
-            throw new ConfigException(key(name), "expected a size such as 268435456, 256MiB or 1GiB, got '" + v.asText() + "'");
-        }
-        long unit = switch (m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT)) {
-            case "kib" -> 1L << 10;
-            case "mib" -> 1L << 20;
-            case "gib" -> 1L << 30;
-            case "kb" -> 1_000L;
-            case "mb" -> 1_000_000L;
-            case "gb" -> 1_000_000_000L;
-            default -> 1L;
-        };
         try {
-            return Math.multiplyExact(Long.parseLong(m.group(1)), unit);
-        } catch (ArithmeticException | NumberFormatException e) {
-            throw new ConfigException(key(name), "too large: " + v.asText());
+            return ByteSize.parse(v.asText());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key(name), e.getMessage());
         }
     }
 

@@ -58,8 +58,11 @@ public final class MonitorServer implements AutoCloseable {
             }
             server = HttpServer.create(bind, 16);
         } catch (IOException e) {
-            throw new IOException((host == null ? "" : "httpHost " + host + " ") + "httpPort " + port
-                    + " could not be bound for the metrics and health endpoints", e);
+            // Named as operators set them: on the command line or in the configuration file.
+            throw new IOException("the metrics and health endpoints cannot listen on "
+                    + (host == null ? "port " + port : host + " port " + port)
+                    + " (--http-host/--http-port, or metrics.host/metrics.port in the configuration file): "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
         }
         ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "werkstrom-gateway-" + address.gateway() + "-http");

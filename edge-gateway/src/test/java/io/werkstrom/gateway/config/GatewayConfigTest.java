@@ -155,6 +155,31 @@ class GatewayConfigTest {
     }
 
     @Test
+    void anSslUriWithoutATlsSectionTrustsTheJvmStoreAndTlsWithTcpIsRefused() throws IOException {
+        // Documented (docs/gateway-configuration.md): ssl:// alone is TLS against the JVM's default trust store.
+        GatewayConfig ssl = load(HEAD.replace("uri: tcp://localhost:1883", "uri: ssl://broker.example.com:8883")
+                + "collector: {type: simulator}\n");
+        assertEquals("ssl://broker.example.com:8883", ssl.publisherOptions().brokerUri());
+        assertTrue(ssl.publisherOptions().tls().isEmpty());
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "not read before the URI is checked");
+        ConfigException tcp = failure(HEAD.replace("uri: tcp://localhost:1883",
+                "uri: tcp://localhost:1883\n  tls: {ca-file: " + ca + "}") + "collector: {type: simulator}\n");
+        assertEquals("mqtt.uri: must be ssl://host:port with mqtt.tls, got tcp://localhost:1883", tcp.getMessage());
+    }
+
+    @Test
+    void sizesTakeTheSuffixesOfTheCommandLineToo() throws IOException {
+        for (String size : new String[] {"300MB", "300m", "300MiB"}) {
+            GatewayConfig c = load(HEAD.replace("spool: {dir: spool}", "spool: {dir: spool, max-bytes: " + size + "}")
+                    + "collector: {type: simulator}\n");
+            assertEquals(size.equals("300MB") ? 300_000_000L : 300L << 20, c.spool().maxBytes(), size);
+        }
+        assertEquals("spool.max-bytes: expected a size such as 268435456, 256MiB, 256MB or 256m, got 'lots'",
+                failure(HEAD.replace("spool: {dir: spool}", "spool: {dir: spool, max-bytes: lots}")
+                        + "collector: {type: simulator}\n").getMessage());
+    }
+
+    @Test
     void errorsNameTheKey() {
         assertEquals("mqtt.tls.ca-file: file not found: /x", failure("""
                 gateway: {tenant: acme, site: plant-1, id: gw-01}

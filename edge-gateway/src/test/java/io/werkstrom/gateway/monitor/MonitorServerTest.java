@@ -1,6 +1,7 @@
 package io.werkstrom.gateway.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,7 +51,20 @@ class MonitorServerTest {
         }
         IOException unknown = assertThrows(IOException.class,
                 () -> MonitorServer.start("no-such-host.invalid", 0, GATEWAY, () -> STATS, () -> HEALTHY));
-        assertTrue(unknown.getMessage().startsWith("httpHost no-such-host.invalid httpPort 0 could not be bound"),
-                unknown.getMessage());
+        assertTrue(unknown.getMessage().startsWith("the metrics and health endpoints cannot listen on "
+                + "no-such-host.invalid port 0 (--http-host/--http-port, or metrics.host/metrics.port in the "
+                + "configuration file)"), unknown.getMessage());
+    }
+
+    @Test
+    void aPortInUseIsRefusedNamingTheOptionAndTheKey() throws Exception {
+        try (MonitorServer first = MonitorServer.start("127.0.0.1", 0, GATEWAY, () -> STATS, () -> HEALTHY)) {
+            int taken = first.port();
+            IOException busy = assertThrows(IOException.class,
+                    () -> MonitorServer.start("127.0.0.1", taken, GATEWAY, () -> STATS, () -> HEALTHY));
+            assertTrue(busy.getMessage().startsWith("the metrics and health endpoints cannot listen on 127.0.0.1 port "
+                    + taken + " (--http-host/--http-port, or metrics.host/metrics.port"), busy.getMessage());
+            assertFalse(busy.getMessage().contains("httpPort"), busy.getMessage());
+        }
     }
 }

@@ -67,12 +67,16 @@ public final class ConfiguredGateway {
                     + (duration == null ? " until stopped (Ctrl-C)" : " for " + duration.toSeconds() + "s"));
             long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
             while (!stop.await(Duration.ofMillis(200)) && System.nanoTime() < deadline) {
+                if (gateway.failure().isPresent()) {
+                    break;
+                }
                 if (gateway.collectorFinished()) {
                     err.println("gateway " + config.address() + ": " + collector.describe() + " is used up");
                     break;
                 }
             }
             GatewayStats stats = gateway.stop();
+            throwFailure(gateway);
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("collector", collector.describe());
             json.put("samples_generated", stats.samplesCollected());
@@ -86,5 +90,21 @@ public final class ConfiguredGateway {
             out.flush();
             return stats.allAcknowledged() ? 0 : 1;
         }
+    }
+
+    /**
+     * Ends the command when an Error stopped the gateway (call after {@link Gateway#stop()}): an
+     * {@link OutOfMemoryError} as itself, which the launcher reports as "ran out of memory" with the
+     * option to give it more; any other Error as the failure of the command.
+     */
+    public static void throwFailure(Gateway gateway) {
+        java.util.Optional<Error> failure = gateway.failure();
+        if (failure.isEmpty()) {
+            return;
+        }
+        if (failure.get() instanceof OutOfMemoryError oom) {
+            throw oom;
+        }
+        throw new IllegalStateException("the gateway stopped: " + failure.get(), failure.get());
     }
 }

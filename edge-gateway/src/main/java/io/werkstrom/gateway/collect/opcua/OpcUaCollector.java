@@ -187,12 +187,18 @@ public final class OpcUaCollector implements Collector {
 
     @Override
     public int collect(long untilMicros, TelemetryBatch.Builder out) {
+        return collect(untilMicros, Integer.MAX_VALUE, out);
+    }
+
+    /** A backlog (up to the arrival bound) can be due at once: at most {@code maxSamples} leave per call. */
+    @Override
+    public int collect(long untilMicros, int maxSamples, TelemetryBatch.Builder out) {
         for (Sample s; (s = arrived.poll()) != null; ) {
             arrivedCount.decrementAndGet();
             early.add(s);
         }
         int appended = 0;
-        for (Iterator<Sample> it = early.iterator(); it.hasNext(); ) {
+        for (Iterator<Sample> it = early.iterator(); it.hasNext() && appended < maxSamples; ) {
             Sample s = it.next();
             // Samples stamped later than the batch boundary (a server clock ahead of ours) wait for their batch.
             if (s.micros() < untilMicros) {
@@ -364,7 +370,8 @@ public final class OpcUaCollector implements Collector {
                 throw new ConnectFailure("the gateway's certificate in " + pki.resolve("own") + " is not usable: " + e.getMessage(), e);
             }
             if (own.created()) {
-                log.info("{}: created the gateway's OPC UA certificate {} (SHA-1 thumbprint {}, application URI {}); "
+                // A warning, so that it reaches the console: the operator has to act on it.
+                log.warn("{}: created the gateway's OPC UA certificate {} (SHA-1 thumbprint {}, application URI {}); "
                         + "the server must trust it", describe(), own.certificateFile(), own.thumbprint(), own.applicationUri());
             } else {
                 log.info("{}: using the gateway's OPC UA certificate {} (SHA-1 thumbprint {}, application URI {})", describe(),

@@ -102,12 +102,18 @@ public final class ReplayCollector implements Collector {
 
     @Override
     public int collect(long untilMicros, TelemetryBatch.Builder out) {
+        return collect(untilMicros, Integer.MAX_VALUE, out);
+    }
+
+    /** At a high speed-up a whole data set can be due at once: at most {@code maxSamples} leave per call. */
+    @Override
+    public int collect(long untilMicros, int maxSamples, TelemetryBatch.Builder out) {
         if (timeline == null) {
             throw new IllegalStateException(description + " is not started");
         }
         int appended = 0;
         int n = timeline.size();
-        while (next < n) {
+        while (next < n && appended < maxSamples) {
             long t = timestampMicros(next);
             if (t >= untilMicros) {
                 break;

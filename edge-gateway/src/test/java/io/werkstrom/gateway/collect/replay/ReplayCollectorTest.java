@@ -66,6 +66,27 @@ class ReplayCollectorTest {
     }
 
     @Test
+    void aBoundedCollectHandsTheRestOverInOrderInLaterCalls() throws Exception {
+        Path a = nab("m.csv", "2013-12-02 21:15:00,1", "2013-12-02 21:20:00,2", "2013-12-02 21:25:00,3",
+                "2013-12-02 21:30:00,4", "2013-12-02 21:35:00,5");
+        try (ReplayCollector c = ReplayCollector.nab(List.of(a), options(1e9, BadRowPolicy.MARK_BAD))) {
+            c.start(Long.MIN_VALUE);
+            long all = START_MICROS + 1_000_000; // at x1e9 the whole file is due at once
+            TelemetryBatch.Builder out = TelemetryBatch.builder("gw", 1);
+            assertEquals(2, c.collect(all, 2, out));
+            assertArrayEquals(new double[] {1, 2}, out.build().values());
+            out = TelemetryBatch.builder("gw", 2);
+            assertEquals(2, c.collect(all + 1, 2, out), "a later bound starts with what was left");
+            assertArrayEquals(new double[] {3, 4}, out.build().values());
+            assertFalse(c.finished());
+            out = TelemetryBatch.builder("gw", 3);
+            assertEquals(1, c.collect(all + 2, 2, out));
+            assertArrayEquals(new double[] {5}, out.build().values());
+            assertTrue(c.finished());
+        }
+    }
+
+    @Test
     void aRestartedReplayContinuesAfterTheLastSpooledSample() throws Exception {
         Path a = nab("m.csv", "2013-12-02 21:15:00,1", "2013-12-02 21:20:00,2", "2013-12-02 21:25:00,3",
                 "2013-12-02 21:30:00,4");

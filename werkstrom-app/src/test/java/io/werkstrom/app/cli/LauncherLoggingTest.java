@@ -1,0 +1,101 @@
+package io.werkstrom.app.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+
+/**
+ * The launcher's logging (werkstrom-logback.xml): Werkstrom's own warnings reach the console, the
+ * libraries' only from errors up, one line each; everything at INFO, with stack traces, the log
+ * file. Each threshold and the file can be set by a system property. Loaded into a logger context
+ * of its own, not the tests' one.
+ */
+class LauncherLoggingTest {
+
+    @TempDir
+    Path dir;
+
+    private record Run(String console, String file) {
+    }
+
+    private Run logWith(String consoleLevel) throws Exception {
+        Path file = dir.resolve("werkstrom.log");
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        LoggerContext context = new LoggerContext();
+        context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+        String[] keys = {"werkstrom.log", "werkstrom.console.level"};
+        String[] before = {System.getProperty(keys[0]), System.getProperty(keys[1])};
+        System.setProperty("werkstrom.log", file.toString());
+        if (consoleLevel != null) {
+            System.setProperty("werkstrom.console.level", consoleLevel);
+        }
+        // The console appender takes System.err when it starts.
+        System.setErr(new PrintStream(console, true, StandardCharsets.UTF_8));
+        try {
+            URL config = getClass().getClassLoader().getResource("werkstrom-logback.xml");
+            JoranConfigurator configurator = new JoranConfigurator();
+            configurator.setContext(context);
+            configurator.doConfigure(config);
+            Logger own = context.getLogger("io.werkstrom.gateway.Gateway");
+            Logger library = context.getLogger("org.eclipse.milo.opcua.sdk.client.OpcUaClient");
+            own.info("own info");
+            own.warn("own warning", new IllegalStateException("the cause"));
+            own.error("own error");
+            library.info("library info");
+            library.warn("library warning");
+            library.error("library error");
+            context.getLogger("io.werkstrom.app.Werkstrom").error("command failed");
+        } finally {
+            context.stop();
+            System.setErr(originalErr);
+            for (int i = 0; i < keys.length; i++) {
+                if (before[i] == null) {
+                    System.clearProperty(keys[i]);
+                } else {
+                    System.setProperty(keys[i], before[i]);
+                }
+            }
+        }
+        return new Run(console.toString(StandardCharsets.UTF_8), Files.readString(file));
+    }
+
+    @Test
+    void ownWarningsAndLibraryErrorsReachTheConsoleOnceAndEverythingTheFile() throws Exception {
+        Run run = logWith(null);
+        assertFalse(run.console().contains("own info"), run.console());
+        assertTrue(run.console().contains("own warning"), run.console());
+        assertFalse(run.console().contains("IllegalStateException"), "stack traces go to the file: " + run.console());
+        assertTrue(run.file().contains("java.lang.IllegalStateException: the cause"), run.file());
+        assertEquals(1, run.console().split("own error", -1).length - 1, "once: " + run.console());
+        assertFalse(run.console().contains("library info"), run.console());
+        assertFalse(run.console().contains("library warning"), run.console());
+        assertTrue(run.console().contains("library error"), run.console());
+        assertFalse(run.console().contains("command failed"), "a failed command says so in one line itself");
+        for (String line : new String[] {"own info", "own warning", "own error", "library info", "library warning",
+                "library error", "command failed"}) {
+            assertTrue(run.file().contains(line), line + " missing from the file: " + run.file());
+        }
+    }
+
+    @Test
+    void theConsoleLevelPropertyOpensTheConsoleToWerkstromsInfo() throws Exception {
+        Run run = logWith("INFO");
+        assertTrue(run.console().contains("own info"), run.console());
+        assertFalse(run.console().contains("library warning"), run.console());
+    }
+}
