@@ -59,8 +59,24 @@ class GatewayConfigCommandIT {
             assertEquals(4, json.get("samples_generated").asLong(), json.toString());
             assertEquals(4, json.get("samples_acknowledged").asLong(), json.toString());
             assertEquals(0, json.get("batches_pending").asLong());
+            assertTrue(json.has("samples_not_spooled"), json.toString());
+            assertEquals(0, json.get("samples_not_spooled").asLong(), "the spool took every sample: " + json);
             assertTrue(json.get("collector").asText().startsWith("nab replay"), json.toString());
             assertTrue(err.toString(StandardCharsets.UTF_8).contains("is used up"));
+        }
+    }
+
+    @Test
+    void aGatewayConfiguredByFlagsReportsWhatItNeverSpooledAtStop() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
+            assertEquals(0, run("gateway", "--broker", broker.uri(), "--tenant", "acme", "--gateway", "gw-flags",
+                    "--machines", "1", "--rate", "5", "--no-faults", "--spool-dir", dir.resolve("spool-flags").toString(),
+                    "--duration", "2s"), err.toString(StandardCharsets.UTF_8));
+            String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+            JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+            assertTrue(json.get("samples_generated").asLong() > 0, json.toString());
+            assertTrue(json.has("samples_not_spooled"), json.toString());
+            assertEquals(0, json.get("samples_not_spooled").asLong(), "the spool took every sample: " + json);
         }
     }
 

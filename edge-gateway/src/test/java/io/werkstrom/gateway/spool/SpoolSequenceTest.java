@@ -2,9 +2,16 @@ package io.werkstrom.gateway.spool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
 
 import io.werkstrom.gateway.spool.SpoolOptions.FsyncPolicy;
 
@@ -74,6 +81,42 @@ class SpoolSequenceTest {
         try (Spool reopened = Spool.open(options)) {
             assertEquals(3, reopened.lastSequence());
             assertEquals(0, reopened.pendingRecords());
+        }
+    }
+    @Test
+    void aRollAfterTheAcknowledgementsOfTheActiveSegmentKeepsItsSequencesWhenTheNewRecordIsLost()
+            throws IOException {
+        // No sync but the roll's: neither the acknowledgements nor the new record reach the disk by themselves.
+        SpoolOptions options = SpoolOptions.builder().directory(root.resolve("roll")).segmentBytes(256)
+                .maxBytes(1 << 20).fsyncPolicy(FsyncPolicy.INTERVAL).fsyncIntervalRecords(1_000)
+                .fsyncInterval(Duration.ofHours(1)).build();
+        try (Spool spool = Spool.open(options, disk)) {
+            append(spool, 1);
+            append(spool, 2);
+            append(spool, 3);
+            spool.acknowledge(1);
+            spool.acknowledge(2);
+            spool.acknowledge(3);
+            // Rolls: the segment of 1-3, spent, is deleted once the new one holds a record.
+            append(spool, 4);
+            assertEquals(1, segments(options).size(), "the spent segment is deleted");
+            spool.abandon(); // killed before the interval's sync
+        }
+        // The unsynced record 4 is lost with the page cache: its segment is left with its header only.
+        Path newest = segments(options).get(0);
+        try (FileChannel channel = FileChannel.open(newest, StandardOpenOption.WRITE)) {
+            channel.truncate(Spool.SEGMENT_HEADER_BYTES);
+        }
+        try (Spool reopened = Spool.open(options)) {
+            assertTrue(reopened.lastSequence() >= 3, "sequences 1-3 reached the cloud; they must not be used again,"
+                    + " last sequence " + reopened.lastSequence());
+            assertEquals(0, reopened.pendingRecords());
+        }
+    }
+
+    private static List<Path> segments(SpoolOptions options) throws IOException {
+        try (Stream<Path> files = Files.list(options.directory())) {
+            return files.filter(file -> file.getFileName().toString().startsWith("segment-")).sorted().toList();
         }
     }
 }

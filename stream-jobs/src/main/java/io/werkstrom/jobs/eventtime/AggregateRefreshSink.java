@@ -170,9 +170,22 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
         /** The database's flavour, once a store has seen it. */
         private volatile StorageFlavor flavor;
         private volatile boolean closed;
+        /** Opens the background refresh's store; a seam for tests of a close() racing that open. */
+        private final StoreOpener onTimeOpener;
 
         RefreshCommitter(StoreOptions options) {
+            this(options, TelemetryStore::open);
+        }
+
+        RefreshCommitter(StoreOptions options, StoreOpener onTimeOpener) {
             this.options = options;
+            this.onTimeOpener = onTimeOpener;
+        }
+
+        /** How the background refresh opens its store. */
+        @FunctionalInterface
+        interface StoreOpener {
+            TelemetryStore open(StoreOptions options) throws StoreException;
         }
 
         @Override
@@ -271,7 +284,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
             }
             try {
                 if (onTimeStore == null) {
-                    onTimeStore = TelemetryStore.open(options);
+                    onTimeStore = onTimeOpener.open(options);
                     flavor = onTimeStore.flavor();
                     if (closed) {
                         // close() ran while this connection was being opened: nobody else would close it.

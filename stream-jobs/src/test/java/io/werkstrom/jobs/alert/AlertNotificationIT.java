@@ -52,6 +52,7 @@ import io.werkstrom.testing.TestPki;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -450,6 +451,106 @@ class AlertNotificationIT {
         assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE channel = 'mqtt' AND state = 'delivered'"
                 + " AND attempts = 1"));
         assertEquals(0, count("SELECT count(*) FROM alert_dead_letters"));
+    }
+
+    @Test
+    void aStateWhosePublishDropsTheConnectionIsCountedAndDeadLetteredAndTheOtherStatesAreDelivered()
+            throws Exception {
+        // A 64-character rule id makes its state longer than the other's by about as much.
+        UUID big = open("acme", "r" + "x".repeat(63));
+        UUID small = open("acme", "hot");
+        // What the channel publishes: the alert's current state.
+        long bigPayload = alerts.currentState(big).getBytes(StandardCharsets.UTF_8).length;
+        long smallPayload = alerts.currentState(small).getBytes(StandardCharsets.UTF_8).length;
+        assertTrue(bigPayload - smallPayload >= 60, bigPayload + " vs " + smallPayload + " bytes");
+        // PUBLISH: fixed header (up to 5), topic (2 + its length), packet id (2), properties (1): the
+        // limit lies halfway between the two states, so the smaller one passes and the bigger one
+        // does not, whichever side (client or broker) enforces it; too big, the connection is dropped.
+        long topic = AlertStore.stateTopic("acme", big).getBytes(StandardCharsets.UTF_8).length;
+        long maxPacket = 5 + 2 + topic + 2 + 1 + (bigPayload + smallPayload) / 2;
+        try (MosquittoBroker smallPackets = MosquittoBroker.start("allow_anonymous true\nmax_packet_size " + maxPacket
+                + "\n")) {
+            MqttClient client = new MqttClient(smallPackets.uri(), "notifier-small-packets", new MemoryPersistence());
+            MqttConnectionOptions options = new MqttConnectionOptions();
+            options.setCleanStart(true);
+            try {
+                client.connect(options);
+                int reconnects = 0;
+                try (Notifier notifier = notifier(fastRetries(3), Map.of("mqtt", new MqttStateChannel(client)))) {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending'") > 0) {
+                        if (System.nanoTime() > deadline) {
+                            fail("deliveries still pending after 30 s: " + deliveries());
+                        }
+                        if (!client.isConnected()) {
+                            // The service's reconnector does this; the test's client reconnects by hand.
+                            try {
+                                client.connect(options);
+                                reconnects++;
+                            } catch (MqttException e) {
+                                TimeUnit.MILLISECONDS.sleep(20); // still disconnecting: again next round
+                                continue;
+                            }
+                        }
+                        if (notifier.deliverDue() == 0) {
+                            TimeUnit.MILLISECONDS.sleep(20);
+                        }
+                    }
+                }
+                assertTrue(reconnects >= 2, "each attempt of the big state dropped the connection: " + reconnects
+                        + " reconnects; " + deliveries());
+            } finally {
+                if (client.isConnected()) {
+                    client.disconnect();
+                }
+                client.close();
+            }
+
+            assertEquals(List.of("dead 3", "delivered 1"), List.of(
+                    deliveryOf(big), deliveryOf(small)), "the big state used up its attempts; the small one is delivered");
+            try (Connection connection = connect();
+                 PreparedStatement select = connection.prepareStatement("SELECT alert_id, channel, attempts, reason"
+                         + " FROM alert_dead_letters");
+                 ResultSet row = select.executeQuery()) {
+                assertTrue(row.next(), "a dead letter");
+                assertEquals(big.toString(), row.getString("alert_id"));
+                assertEquals("mqtt", row.getString("channel"));
+                assertEquals(3, row.getInt("attempts"));
+                assertTrue(row.getString("reason").startsWith("gave up after 3 attempts"), row.getString("reason"));
+                assertFalse(row.next(), "one dead letter");
+            }
+            try (MqttProbe probe = new MqttProbe(smallPackets.uri(), "reader-" + System.nanoTime(),
+                    AlertStore.stateTopic("acme", small))) {
+                String message = probe.next(30);
+                assertNotNull(message, "the small state is retained");
+                assertEquals("open", JSON.readTree(message.substring(message.indexOf(' ') + 1)).path("state").asText());
+            }
+        }
+    }
+
+    private String deliveryOf(UUID alert) throws Exception {
+        try (Connection connection = connect();
+             PreparedStatement select = connection.prepareStatement("SELECT state, attempts FROM alert_deliveries"
+                     + " WHERE alert_id = ?::uuid AND channel = 'mqtt'")) {
+            select.setString(1, alert.toString());
+            try (ResultSet row = select.executeQuery()) {
+                assertTrue(row.next(), "a delivery of " + alert);
+                return row.getString(1) + " " + row.getInt(2);
+            }
+        }
+    }
+
+    private String deliveries() throws Exception {
+        try (Connection connection = connect();
+             PreparedStatement select = connection.prepareStatement("SELECT alert_id, state, attempts, last_error"
+                     + " FROM alert_deliveries ORDER BY id");
+             ResultSet row = select.executeQuery()) {
+            List<String> rows = new ArrayList<>();
+            while (row.next()) {
+                rows.add(row.getString(1) + " " + row.getString(2) + " " + row.getInt(3) + " " + row.getString(4));
+            }
+            return rows.toString();
+        }
     }
 
     // ------------------------------------------------------------------ helpers

@@ -10,9 +10,13 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,17 +67,18 @@ class PahoConnectionTest {
     @Test
     void anEndedAttemptIsSaidToHaveHadNoAnswer() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            MqttAsyncClient client = new MqttAsyncClient("tcp://127.0.0.1:" + silent.getLocalPort(), "paho-silent-test",
-                    new MemoryPersistence());
+            RecordingClient client = new RecordingClient("tcp://127.0.0.1:" + silent.getLocalPort(), "paho-silent-test");
             try {
                 MqttConnectionOptions options = new MqttConnectionOptions();
                 options.setConnectionTimeout(30);
                 PahoConnection connection = PahoConnection.of(client, options);
                 assertTrue(connection.startAttempt());
                 assertFalse(connection.startAttempt(), "the CONNECT gets no answer: the attempt is pending");
+                IMqttToken ended = client.attempt;
                 connection.abandonAttempt();
                 assertEquals("no answer to the connect attempt; it was ended", connection.lastFailure());
-                Thread.sleep(500);
+                // What Paho may report of the ended attempt later, fed in at once.
+                client.listener.onFailure(ended, new MqttException(MqttClientException.REASON_CODE_CONNECTION_LOST));
                 assertEquals("no answer to the connect attempt; it was ended", connection.lastFailure(),
                         "the closed socket Paho may report later does not replace it");
                 connection.abandonAttempt();
@@ -83,6 +88,25 @@ class PahoConnectionTest {
                 PahoConnection.of(client).end(0);
                 client.close(true);
             }
+        }
+    }
+
+    /** Keeps the token and listener of its last connect, to report an outcome as Paho would. */
+    private static final class RecordingClient extends MqttAsyncClient {
+        volatile IMqttToken attempt;
+        volatile MqttActionListener listener;
+
+        RecordingClient(String uri, String clientId) throws MqttException {
+            super(uri, clientId, new MemoryPersistence());
+        }
+
+        @Override
+        public IMqttToken connect(MqttConnectionOptions options, Object userContext, MqttActionListener callback)
+                throws MqttException {
+            IMqttToken token = super.connect(options, userContext, callback);
+            attempt = token;
+            listener = callback;
+            return token;
         }
     }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -40,10 +39,8 @@ class MessageHandoverTest {
     void aFullHandoverBlocksTheProducerUntilTheConsumerTakesOne() throws Exception {
         MessageHandover<String> handover = new MessageHandover<>(1);
         handover.put("a");
-        CountDownLatch started = new CountDownLatch(1);
         AtomicBoolean added = new AtomicBoolean();
         Thread producer = new Thread(() -> {
-            started.countDown();
             try {
                 added.set(handover.put("b"));
             } catch (InterruptedException e) {
@@ -51,14 +48,17 @@ class MessageHandoverTest {
             }
         });
         producer.start();
-        started.await();
+        awaitBlocked(producer);
 
+        assertFalse(added.get(), "the producer added to a full hand-off");
+        assertFalse(handover.isEmpty());
         assertEquals("a", handover.poll());
         producer.join(TimeUnit.SECONDS.toMillis(10));
 
         assertFalse(producer.isAlive(), "producer still blocked after the consumer made room");
         assertTrue(added.get());
         assertEquals("b", handover.poll());
+        assertNull(handover.poll(), "the hand-off held \"a\", then \"b\" only");
     }
 
     @Test
@@ -74,6 +74,7 @@ class MessageHandoverTest {
             }
         });
         producer.start();
+        awaitBlocked(producer);
 
         handover.close();
         producer.join(TimeUnit.SECONDS.toMillis(10));
@@ -82,6 +83,20 @@ class MessageHandoverTest {
         assertFalse(added.get());
         assertNull(handover.poll());
         assertTrue(handover.availability().isDone());
+    }
+
+    /**
+     * Waits until {@code producer} parks in put() (or ends, which fails: a producer facing a full
+     * hand-off must wait).
+     */
+    private static void awaitBlocked(Thread producer) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Thread.State state;
+        while ((state = producer.getState()) != Thread.State.WAITING && state != Thread.State.TERMINATED) {
+            assertTrue(System.nanoTime() < deadline, "the producer neither blocked nor ended: " + state);
+            Thread.sleep(1);
+        }
+        assertEquals(Thread.State.WAITING, state, "the producer did not block on the full hand-off");
     }
 
     @Test

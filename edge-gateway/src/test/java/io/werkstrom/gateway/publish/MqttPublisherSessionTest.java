@@ -1,0 +1,129 @@
+package io.werkstrom.gateway.publish;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.reflect.Field;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.junit.jupiter.api.Test;
+
+import io.werkstrom.protocol.GatewayAddress;
+
+/**
+ * The publisher says it is connected only once it has taken over the limits of the broker's
+ * CONNACK: Paho reports its client connected just before it runs the connect listener, and a
+ * publish in that moment would not yet know the broker's maximum packet size. Against a minimal
+ * broker on loopback that answers CONNECT, PUBLISH (QoS 1) and PINGREQ.
+ */
+class MqttPublisherSessionTest {
+
+    private static final GatewayAddress ADDRESS = new GatewayAddress("acme", "plant-1", "gw-session");
+    private static final long PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    @Test
+    void isNotConnectedUntilTheConnacksLimitsAreTaken() throws Exception {
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread broker = new Thread(() -> serve(listener), "minimal-broker");
+            broker.setDaemon(true);
+            broker.start();
+            try (MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
+                    .brokerUri("tcp://127.0.0.1:" + listener.getLocalPort()).address(ADDRESS).build())) {
+                // The connect listener takes the CONNACK's limits into the in-flight window first: while
+                // the test holds the window's lock, the listener waits there, before the session is ready.
+                ReentrantLock windowLock = (ReentrantLock) field(field(publisher, "window"), "lock");
+                MqttAsyncClient client = (MqttAsyncClient) field(publisher, "client");
+                windowLock.lock();
+                try {
+                    publisher.start();
+                    long deadline = System.nanoTime() + PATIENCE_NANOS;
+                    while (!client.isConnected()) {
+                        if (System.nanoTime() > deadline) {
+                            fail("the client got no CONNACK within 30 s");
+                        }
+                        Thread.sleep(5);
+                    }
+                    waitUntilBlockedOn(windowLock);
+                    assertFalse(publisher.isConnected(), "connected before the CONNACK's limits were taken");
+                } finally {
+                    windowLock.unlock();
+                }
+                assertTrue(publisher.awaitConnected(Duration.ofSeconds(30)), "connected once the limits are taken");
+            }
+        }
+    }
+
+    /** Until the connect listener waits for the lock the test holds. */
+    private static void waitUntilBlockedOn(ReentrantLock lock) throws InterruptedException {
+        long deadline = System.nanoTime() + PATIENCE_NANOS;
+        while (!lock.hasQueuedThreads()) {
+            if (System.nanoTime() > deadline) {
+                fail("the connect listener did not reach the in-flight window within 30 s");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private static Object field(Object owner, String name) throws ReflectiveOperationException {
+        Field field = owner.getClass().getDeclaredField(name);
+        field.setAccessible(true);
+        return field.get(owner);
+    }
+
+    /** One client: CONNACK (success, no properties), PUBACK for QoS 1, PINGRESP; until it disconnects. */
+    private static void serve(ServerSocket listener) {
+        try (Socket socket = listener.accept()) {
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
+            while (true) {
+                int header = in.readUnsignedByte();
+                byte[] body = new byte[remainingLength(in)];
+                in.readFully(body);
+                switch (header >> 4) {
+                    case 1 -> out.write(new byte[] {0x20, 0x03, 0x00, 0x00, 0x00});
+                    case 3 -> {
+                        if (((header >> 1) & 0x03) == 1) {
+                            int topicLength = ((body[0] & 0xff) << 8) | (body[1] & 0xff);
+                            out.write(new byte[] {0x40, 0x02, body[2 + topicLength], body[3 + topicLength]});
+                        }
+                    }
+                    case 12 -> out.write(new byte[] {(byte) 0xd0, 0x00});
+                    case 14 -> {
+                        return;
+                    }
+                    default -> {
+                        // nothing to answer
+                    }
+                }
+                out.flush();
+            }
+        } catch (EOFException closed) {
+            // the client went away
+        } catch (IOException e) {
+            // the test ended: the listener is closed
+        }
+    }
+
+    private static int remainingLength(DataInputStream in) throws IOException {
+        int length = 0;
+        for (int shift = 0; shift <= 21; shift += 7) {
+            int b = in.readUnsignedByte();
+            length |= (b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                return length;
+            }
+        }
+        throw new IOException("malformed remaining length");
+    }
+}
