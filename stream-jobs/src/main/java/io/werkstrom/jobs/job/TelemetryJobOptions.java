@@ -144,6 +144,10 @@ public record TelemetryJobOptions(
                     + " or an analytics service address grpc://host:port, got "
                     + (kernelBackend == null ? "null" : "'" + kernelBackend + "'") + ".");
         }
+        if (carriesQuery(kernelBackend)) {
+            throw new IllegalArgumentException("kernelBackend must be grpc://host:port without a query, got '"
+                    + kernelBackend + "': the job's call deadline is analyticsTimeout (--analytics.timeout).");
+        }
         if (analyticsTimeout == null || analyticsTimeout.compareTo(MIN_ANALYTICS_TIMEOUT) < 0
                 || analyticsTimeout.compareTo(MAX_ANALYTICS_TIMEOUT) > 0) {
             throw new IllegalArgumentException("analyticsTimeout must be between 100ms and 10m, got " + analyticsTimeout
@@ -478,8 +482,19 @@ public record TelemetryJobOptions(
         if (!KernelBackends.isValid(text)) {
             throw new IllegalArgumentException("not a known backend (auto, java, or grpc://host:port of an analytics service).");
         }
+        if (carriesQuery(text)) {
+            // One source of truth for the deadline: a timeout_ms here would be replaced by --analytics.timeout.
+            throw new IllegalArgumentException("an analytics service address takes no query here; set the call"
+                    + " deadline with --analytics.timeout.");
+        }
         String choice = text.trim();
         return choice.startsWith("grpc://") ? choice : choice.toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether {@code backend} is an analytics service address with a query ({@code ?timeout_ms=N}). */
+    private static boolean carriesQuery(String backend) {
+        String address = backend.trim();
+        return address.startsWith("grpc://") && address.contains("?");
     }
 
     private static <E extends Enum<E>> E parseEnum(Class<E> type, String text) {

@@ -12,6 +12,9 @@ import java.time.Duration;
 import java.util.Map;
 
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.analytics.remote.RemoteKernelBackend;
 import io.werkstrom.jobs.eventtime.EventTimeOptions;
 import io.werkstrom.jobs.predict.RulPredictionOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
@@ -348,6 +351,18 @@ class TelemetryJobOptionsTest {
         assertEquals(Duration.ofMillis(1500), remote.analyticsTimeout());
         assertEquals("grpc://analytics:8815", remote.kernelBackend());
         assertEquals("grpc://analytics:8815?timeout_ms=1500", remote.kernelBackendWithTimeout());
+        try (KernelBackend backend = KernelBackends.select(remote.kernelBackendWithTimeout())) {
+            assertEquals(1500, ((RemoteKernelBackend) backend).timeoutMillis(), "the backend uses that deadline");
+        }
+
+        // An address's own deadline would be replaced by --analytics.timeout: refused, not ignored.
+        IllegalArgumentException e = assertMessage(new String[] {URI, JDBC, USER,
+                "--analytics.backend=grpc://analytics:8815?timeout_ms=20000"}, "--analytics.backend");
+        assertTrue(e.getMessage().contains("--analytics.timeout"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TelemetryJobOptions.builder()
+                .mqttUri("tcp://localhost:1883").store(new StoreOptions("jdbc:postgresql://localhost/db", "u", ""))
+                .kernelBackend("grpc://analytics:8815?timeout_ms=20000").build());
+        assertTrue(e.getMessage().contains("--analytics.timeout"), e.getMessage());
 
         assertMessage(new String[] {URI, JDBC, USER, "--analytics.timeout=50ms"}, "--analytics.timeout");
         assertMessage(new String[] {URI, JDBC, USER, "--analytics.timeout=1h"}, "--analytics.timeout");
