@@ -131,10 +131,12 @@ public record TelemetryJobOptions(
             // A ledger row is all that keeps a replayed batch from being stored twice, as long as
             // the validator would still accept the replay.
             throw new IllegalArgumentException("--store.bookkeeping-keep (" + format(maintenance.bookkeepingKeep())
-                    + ") must be longer than --decode.max-sample-age (" + format(maxSampleAge)
-                    + ") + --decode.max-clock-skew (" + format(maxClockSkew) + "): a batch received within that"
-                    + " time can still be replayed and accepted, and only its row in batch_ledger keeps it from"
-                    + " being stored twice. Raise --store.bookkeeping-keep or lower --decode.max-sample-age.");
+                    + ") must be at least --decode.max-sample-age (" + format(maxSampleAge)
+                    + ") + --decode.max-clock-skew (" + format(maxClockSkew) + ") + a margin of "
+                    + format(MaintenanceOptions.CLOCK_MARGIN) + " for the clocks of job and database: a batch"
+                    + " received within age + skew can still be replayed and accepted, and only its row in"
+                    + " batch_ledger keeps it from being stored twice. Raise --store.bookkeeping-keep or lower"
+                    + " --decode.max-sample-age.");
         }
         if (modelRefresh == null || modelRefresh.isNegative() || modelRefresh.isZero()) {
             throw new IllegalArgumentException("modelRefresh must be positive, got " + modelRefresh + ".");
@@ -294,8 +296,9 @@ public record TelemetryJobOptions(
                 + " prunes the bookkeeping tables (batch_ledger, sequence_gaps, dead_letters), the first time one"
                 + " interval after it starts; default " + format(MaintenanceOptions.DEFAULT_INTERVAL),
                 (b, v) -> b.maintenanceInterval = parseDuration(v)));
-        ARGUMENTS.put("store.bookkeeping-keep", new Argument(false, "bookkeepingKeep", "a duration longer than"
-                + " --decode.max-sample-age + --decode.max-clock-skew; bookkeeping rows received longer ago are"
+        ARGUMENTS.put("store.bookkeeping-keep", new Argument(false, "bookkeepingKeep", "a duration of at least"
+                + " --decode.max-sample-age + --decode.max-clock-skew + " + format(MaintenanceOptions.CLOCK_MARGIN)
+                + "; bookkeeping rows received longer ago are"
                 + " pruned (a gateway's newest batch_ledger row stays); default "
                 + format(MaintenanceOptions.DEFAULT_BOOKKEEPING_KEEP), (b, v) -> b.bookkeepingKeep = parseDuration(v)));
         ARGUMENTS.put("sink.writers", new Argument(false, "writers", "database connections per telemetry sink subtask, 1..64;"

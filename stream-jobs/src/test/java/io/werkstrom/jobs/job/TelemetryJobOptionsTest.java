@@ -184,25 +184,38 @@ class TelemetryJobOptionsTest {
         assertEquals(MaintenanceOptions.defaults(), defaults.maintenance());
         assertEquals(new MaintenanceOptions(Duration.ofHours(1), Duration.ofDays(400)), defaults.maintenance());
         TelemetryJobOptions tuned = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
-                "--store.maintenance-interval=15m", "--store.bookkeeping-keep=31d", "--decode.max-sample-age=30d"});
-        assertEquals(new MaintenanceOptions(Duration.ofMinutes(15), Duration.ofDays(31)), tuned.maintenance());
+                "--store.maintenance-interval=15m", "--store.bookkeeping-keep=32d", "--decode.max-sample-age=30d"});
+        assertEquals(new MaintenanceOptions(Duration.ofMinutes(15), Duration.ofDays(32)), tuned.maintenance());
+        // Exactly age + skew + the margin is enough.
+        assertEquals(Duration.ofHours(31 * 24 + 1), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--store.bookkeeping-keep=745h", "--decode.max-sample-age=30d"}).maintenance().bookkeepingKeep());
 
-        // A ledger row must outlast every replay the validator would still accept.
+        // A ledger row must outlast every replay the validator would still accept, with a margin
+        // for the clocks of job and database.
         for (String[] args : new String[][] {
                 {URI, JDBC, USER, "--decode.max-sample-age=730d"},
                 {URI, JDBC, USER, "--store.bookkeeping-keep=365d"},
                 {URI, JDBC, USER, "--store.bookkeeping-keep=30d", "--decode.max-sample-age=29d",
-                        "--decode.max-clock-skew=1d"}}) {
+                        "--decode.max-clock-skew=1d"},
+                {URI, JDBC, USER, "--store.bookkeeping-keep=31d", "--decode.max-sample-age=30d"},
+                {URI, JDBC, USER, "--store.bookkeeping-keep=743h", "--decode.max-sample-age=30d",
+                        "--decode.max-clock-skew=0s"}}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> TelemetryJobOptions.fromArgs(args), String.join(" ", args));
             assertTrue(e.getMessage().contains("--store.bookkeeping-keep (") && e.getMessage().contains(
-                    ") must be longer than --decode.max-sample-age (") && e.getMessage().contains(
-                    ") + --decode.max-clock-skew ("), e.getMessage());
+                    ") must be at least --decode.max-sample-age (") && e.getMessage().contains(
+                    ") + --decode.max-clock-skew (") && e.getMessage().contains(") + a margin of 1d"),
+                    e.getMessage());
         }
+        assertTrue(new MaintenanceOptions(Duration.ofHours(1), Duration.ofDays(31))
+                .outlastsReplays(Duration.ofDays(30), Duration.ZERO));
+        assertFalse(new MaintenanceOptions(Duration.ofHours(1), Duration.ofDays(31).minusMillis(1))
+                .outlastsReplays(Duration.ofDays(30), Duration.ZERO));
         IllegalArgumentException named = assertThrows(IllegalArgumentException.class,
                 () -> TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER, "--decode.max-sample-age=400d"}));
-        assertTrue(named.getMessage().contains("--store.bookkeeping-keep (400d) must be longer than"
-                + " --decode.max-sample-age (400d) + --decode.max-clock-skew (1h)"), named.getMessage());
+        assertTrue(named.getMessage().contains("--store.bookkeeping-keep (400d) must be at least"
+                + " --decode.max-sample-age (400d) + --decode.max-clock-skew (1h) + a margin of 1d"),
+                named.getMessage());
         IllegalArgumentException builder = assertThrows(IllegalArgumentException.class, () -> TelemetryJobOptions.builder()
                 .mqttUri("tcp://broker:1883").store(new StoreOptions("jdbc:postgresql://db/w", "w", ""))
                 .maintenance(new MaintenanceOptions(Duration.ofHours(1), Duration.ofDays(365))).build());
@@ -210,8 +223,8 @@ class TelemetryJobOptionsTest {
 
         assertMessage(new String[] {URI, JDBC, USER, "--store.maintenance-interval=0s"}, "--store.maintenance-interval");
         assertMessage(new String[] {URI, JDBC, USER, "--store.bookkeeping-keep=0d"}, "--store.bookkeeping-keep");
-        assertTrue(TelemetryJobOptions.usage().contains("--store.bookkeeping-keep  a duration longer than"
-                + " --decode.max-sample-age + --decode.max-clock-skew"), TelemetryJobOptions.usage());
+        assertTrue(TelemetryJobOptions.usage().contains("--store.bookkeeping-keep  a duration of at least"
+                + " --decode.max-sample-age + --decode.max-clock-skew + 1d"), TelemetryJobOptions.usage());
         assertTrue(TelemetryJobOptions.usage().contains("--store.maintenance-interval  a duration > 0"),
                 TelemetryJobOptions.usage());
     }
