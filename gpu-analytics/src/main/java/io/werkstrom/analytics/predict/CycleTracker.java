@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -26,11 +27,16 @@ import java.util.Map;
  * that sent nothing for longer than {@link #MAX_GAP_MICROS} (its gateway was down, or the machine
  * off) is seen anew, as if first seen at its next sample: the cycle it was in is dropped, so the
  * samples before the gap never mix with those after it.
+ *
+ * <p>A listener that wants only some cycles' outcomes (those it predicted) marks them
+ * ({@link #awaitOutcome}) and asks on each outcome whether it was awaited
+ * ({@link #takeAwaitedOutcome}); the marks are part of the state, so an outcome that comes in a
+ * later batch, or after a restart from a checkpoint, is still recognised.
  */
 public final class CycleTracker {
 
     /** The version of {@link #snapshot()}'s form. */
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
 
     /**
      * How far the first sample seen of a machine may lie from its first cycle's start for that cycle
@@ -43,6 +49,11 @@ public final class CycleTracker {
      */
     public static final long MAX_GAP_MICROS = 300_000_000L;
     private static final long NONE = Long.MIN_VALUE;
+    /**
+     * Cycle ends of one machine awaiting their outcome that are kept: an outcome usually comes
+     * with its cycle's end, so only a few are ever open; the oldest beyond go.
+     */
+    public static final int MAX_AWAITED = 8;
 
     /** Quality code of a bad sample (OPC UA "bad"): never part of a cycle's features. */
     private static final byte BAD = 2;
@@ -66,6 +77,8 @@ public final class CycleTracker {
     private final HashMap<String, Long> firstSample = new HashMap<>();
     /** The time of each machine's latest sample of a signal or cycle end. */
     private final HashMap<String, Long> lastSample = new HashMap<>();
+    /** Per machine, the ends of cycles whose outcome is awaited, oldest first. */
+    private final HashMap<String, ArrayDeque<Long>> awaited = new HashMap<>();
 
     /** Feeds one sample; reports a cycle end or an outcome to {@code listener} when the sample is one. */
     public void accept(long micros, String machine, String sensor, double value, byte quality, Listener listener) {
@@ -116,6 +129,37 @@ public final class CycleTracker {
         return Math.abs(firstMicros - start) <= START_TOLERANCE_MICROS;
     }
 
+    /**
+     * Marks the cycle of {@code machine} that ended at {@code endMicros} as one whose outcome is
+     * awaited; keeps the latest {@link #MAX_AWAITED} marks of a machine. Ignored for a machine this
+     * tracker has no cycle of (one whose cycle end it did not report).
+     */
+    public void awaitOutcome(String machine, long endMicros) {
+        if (!running.containsKey(machine)) {
+            return;
+        }
+        ArrayDeque<Long> ends = awaited.computeIfAbsent(machine, m -> new ArrayDeque<>());
+        if (ends.size() == MAX_AWAITED) {
+            ends.removeFirst();
+        }
+        ends.addLast(endMicros);
+    }
+
+    /**
+     * Whether the outcome of the cycle of {@code machine} that ended at {@code endMicros} was
+     * awaited ({@link #awaitOutcome}); removes the mark, so a second outcome of the cycle is not.
+     */
+    public boolean takeAwaitedOutcome(String machine, long endMicros) {
+        ArrayDeque<Long> ends = awaited.get(machine);
+        if (ends == null || !ends.remove(endMicros)) {
+            return false;
+        }
+        if (ends.isEmpty()) {
+            awaited.remove(machine);
+        }
+        return true;
+    }
+
     /** Machines with a cycle in progress. */
     public int machines() {
         return running.size();
@@ -123,8 +167,8 @@ public final class CycleTracker {
 
     /**
      * The tracker in a stable, versioned binary form: per machine, whether its cycle's start was
-     * seen, the time of its first sample while it was not, the time of its latest sample, and the
-     * running cycle's statistics.
+     * seen, the time of its first sample while it was not, the time of its latest sample, the
+     * running cycle's statistics, and the ends of the cycles whose outcome is awaited.
      */
     public byte[] snapshot() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -137,6 +181,11 @@ public final class CycleTracker {
                 out.writeLong(firstSample.getOrDefault(entry.getKey(), NONE));
                 out.writeLong(lastSample.getOrDefault(entry.getKey(), NONE));
                 entry.getValue().write(out);
+                ArrayDeque<Long> ends = awaited.getOrDefault(entry.getKey(), new ArrayDeque<>());
+                out.writeInt(ends.size());
+                for (long end : ends) {
+                    out.writeLong(end);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory failed", e);
@@ -145,9 +194,9 @@ public final class CycleTracker {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form, of this version or version 1 (without first and latest
-     * samples: a machine's first cycle is then not reported, as version 1 did, and its gaps are
-     * judged from its next sample on).
+     * Reads {@link #snapshot()}'s form, of this version, version 2 (without awaited outcomes: none
+     * is awaited then) or version 1 (also without first and latest samples: a machine's first cycle
+     * is then not reported, as version 1 did, and its gaps are judged from its next sample on).
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
      */
@@ -177,6 +226,14 @@ public final class CycleTracker {
                     tracker.lastSample.put(machine, last);
                 }
                 tracker.running.put(machine, CycleFeatures.read(in));
+                int ends = version >= 3 ? in.readInt() : 0;
+                if (ends < 0 || ends > MAX_AWAITED) {
+                    throw new IllegalArgumentException("production cycle state claims " + ends
+                            + " awaited outcomes of machine " + machine + " (at most " + MAX_AWAITED + ").");
+                }
+                for (int k = 0; k < ends; k++) {
+                    tracker.awaited.computeIfAbsent(machine, m -> new ArrayDeque<>()).addLast(in.readLong());
+                }
             }
             if (in.available() > 0) {
                 throw new IllegalArgumentException("production cycle state has " + in.available() + " trailing bytes.");

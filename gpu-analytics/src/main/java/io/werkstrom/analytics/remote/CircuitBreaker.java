@@ -9,8 +9,9 @@ import org.slf4j.LoggerFactory;
  * Stops calling a service that keeps failing: after {@code failuresToOpen} failures in a row the
  * breaker opens, and for {@code coolDownNanos} every call fails at once instead of waiting out its
  * deadline; then one call is let through to try the service again (the others keep failing fast
- * until it ends): its success closes the breaker, its failure opens it for another cool-down.
- * Opening and closing are logged once each; the failures of an open breaker are not.
+ * until it ends, however long it takes, even past another cool-down): its success closes the
+ * breaker, its failure opens it for another cool-down. Opening and closing are logged once each;
+ * the failures of an open breaker are not.
  *
  * <p>Thread-safe: the callers of one backend share its breaker.
  */
@@ -25,6 +26,8 @@ final class CircuitBreaker {
 
     private int failuresInARow;
     private boolean open;
+    /** A trial call of an open breaker was let through and has not ended yet. */
+    private boolean probing;
     private long retryAtNanos;
     private long fastFailures;
     private long openings;
@@ -50,16 +53,17 @@ final class CircuitBreaker {
 
     /**
      * Whether a call may go to the service now; false counts a fast failure. While open, the first
-     * caller after the cool-down is let through, and the next cool-down starts, so that the others
-     * keep failing fast while it tries.
+     * caller after the cool-down is let through as the trial call, and the others keep failing fast
+     * until it ends with {@link #succeeded()} or {@link #failed}: a call that may be let through
+     * must end with one of them.
      */
     synchronized boolean tryCall() {
         if (!open) {
             return true;
         }
-        long now = nanoClock.getAsLong();
-        if (now - retryAtNanos >= 0) {
-            retryAtNanos = now + coolDownNanos;
+        // A trial call may wait out a deadline longer than the cool-down; one at a time.
+        if (!probing && nanoClock.getAsLong() - retryAtNanos >= 0) {
+            probing = true;
             return true;
         }
         fastFailures++;
@@ -69,6 +73,7 @@ final class CircuitBreaker {
     /** A call reached the service and was answered. */
     synchronized void succeeded() {
         failuresInARow = 0;
+        probing = false;
         if (open) {
             open = false;
             LOG.info("The analytics service at {} answers again; calls go to it again", service);
@@ -78,6 +83,7 @@ final class CircuitBreaker {
     /** A call to the service failed (unreachable, timed out, failed in the service). */
     synchronized void failed(RuntimeException cause) {
         failuresInARow++;
+        probing = false;
         if (open) {
             retryAtNanos = nanoClock.getAsLong() + coolDownNanos;
         } else if (failuresInARow >= failuresToOpen) {

@@ -62,6 +62,7 @@ public final class RemoteKernelBackend implements KernelBackend {
     private final BufferAllocator allocator;
     private final FlightClient client;
     private final CallOption timeout;
+    private final long timeoutMillis;
     private final long maxParameterBytes;
     private final CircuitBreaker breaker;
     private final AtomicLong exchanges = new AtomicLong();
@@ -110,6 +111,12 @@ public final class RemoteKernelBackend implements KernelBackend {
                 .maxInboundMessageSize(Integer.MAX_VALUE)
                 .build();
         this.timeout = CallOptions.timeout(timeoutMillis, TimeUnit.MILLISECONDS);
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    /** The longest one kernel call (one exchange) may take, in milliseconds. */
+    public long timeoutMillis() {
+        return timeoutMillis;
     }
 
     /** Whether the circuit breaker is open: calls fail at once until the service is tried again. */
@@ -431,6 +438,10 @@ public final class RemoteKernelBackend implements KernelBackend {
                     + " failed", e);
             breaker.failed(failure);
             throw failure;
+        } catch (Error e) {
+            // Ends a trial call of an open breaker too, which would otherwise keep the others failing fast.
+            breaker.failed(new IllegalStateException("calling the analytics service at " + uri + " failed", e));
+            throw e;
         }
     }
 

@@ -136,6 +136,10 @@ class KernelBackendsTest {
                 KernelBackends.sharingKey("grpc://analytics:8815?timeout_ms=2500"));
         try (KernelBackend remote = KernelBackends.select("grpc://127.0.0.1:1?timeout_ms=2500")) {
             assertEquals("remote(grpc://127.0.0.1:1)", remote.name(), "the deadline is no part of the address");
+            assertEquals(2500, ((RemoteKernelBackend) remote).timeoutMillis(), "the address's deadline is used");
+        }
+        try (KernelBackend remote = KernelBackends.select("grpc://127.0.0.1:1")) {
+            assertEquals(KernelBackends.REMOTE_TIMEOUT_MILLIS, ((RemoteKernelBackend) remote).timeoutMillis());
         }
     }
 

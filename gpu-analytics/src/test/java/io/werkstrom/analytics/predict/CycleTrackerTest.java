@@ -2,7 +2,9 @@ package io.werkstrom.analytics.predict;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -171,13 +173,48 @@ class CycleTrackerTest {
     }
 
     @Test
+    void awaitedOutcomesSurviveTheStableFormAndAreTakenOnce() throws IOException {
+        CycleTracker tracker = new CycleTracker();
+        tracker.awaitOutcome("m1", 10); // no cycle of m1 yet: ignored
+        vibration(tracker, "m1", 100, 110);
+        tracker.accept(130 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        for (long end = 1; end <= CycleTracker.MAX_AWAITED + 1; end++) {
+            tracker.awaitOutcome("m1", end * SECOND);
+        }
+        CycleTracker restored = CycleTracker.fromSnapshot(tracker.snapshot());
+        assertArrayEquals(tracker.snapshot(), restored.snapshot());
+        assertFalse(restored.takeAwaitedOutcome("m1", 10));
+        assertFalse(restored.takeAwaitedOutcome("m1", SECOND), "the oldest beyond the limit went");
+        assertFalse(restored.takeAwaitedOutcome("m2", 2 * SECOND));
+        assertTrue(restored.takeAwaitedOutcome("m1", 2 * SECOND));
+        assertFalse(restored.takeAwaitedOutcome("m1", 2 * SECOND), "taken once");
+        assertTrue(restored.takeAwaitedOutcome("m1", (CycleTracker.MAX_AWAITED + 1) * SECOND));
+
+        // Version 2 had no awaited outcomes: none is awaited after it.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(2);
+            out.writeInt(1);
+            out.writeUTF("m1");
+            out.writeBoolean(true);
+            out.writeLong(Long.MIN_VALUE);
+            out.writeLong(130 * SECOND);
+            new CycleFeatures().write(out);
+        }
+        CycleTracker old = CycleTracker.fromSnapshot(bytes.toByteArray());
+        assertFalse(old.takeAwaitedOutcome("m1", 130 * SECOND));
+        old.awaitOutcome("m1", 160 * SECOND);
+        assertTrue(old.takeAwaitedOutcome("m1", 160 * SECOND));
+    }
+
+    @Test
     void damagedStateIsRefusedWithItsReason() {
         CycleTracker tracker = new CycleTracker();
         tracker.accept(1, "m1", "vibration_rms_mm_s", 2.0, GOOD, listener);
         byte[] snapshot = tracker.snapshot();
         byte[] unknownVersion = snapshot.clone();
         ByteBuffer.wrap(unknownVersion).putInt(0, 7);
-        assertEquals("production cycle state version 7 is unknown (expected 1 to 2).",
+        assertEquals("production cycle state version 7 is unknown (expected 1 to 3).",
                 assertThrows(IllegalArgumentException.class, () -> CycleTracker.fromSnapshot(unknownVersion))
                         .getMessage());
         assertEquals("production cycle state is truncated or malformed.",

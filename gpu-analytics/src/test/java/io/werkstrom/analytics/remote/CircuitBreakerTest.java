@@ -51,6 +51,34 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void aHangingTrialCallKeepsTheOthersFailingFastPastAnotherCoolDown() {
+        for (int i = 0; i < 3; i++) {
+            assertTrue(breaker.tryCall());
+            breaker.failed(failure);
+        }
+        clock.addAndGet(1_000);
+        assertTrue(breaker.tryCall(), "the trial call");
+        for (int i = 0; i < 5; i++) {
+            clock.addAndGet(1_000);
+            assertFalse(breaker.tryCall(), "the trial call still hangs after " + (i + 1) + " more cool-downs");
+        }
+        assertEquals(5, breaker.fastFailures());
+
+        breaker.failed(failure); // the trial call ends by its deadline
+        assertTrue(breaker.isOpen());
+        clock.addAndGet(999);
+        assertFalse(breaker.tryCall(), "its failure began another cool-down");
+        clock.addAndGet(1);
+        assertTrue(breaker.tryCall(), "the next trial call");
+        assertFalse(breaker.tryCall());
+        breaker.succeeded();
+        assertFalse(breaker.isOpen());
+        assertTrue(breaker.tryCall());
+        assertTrue(breaker.tryCall(), "closed: every call goes through");
+        assertEquals(7, breaker.fastFailures());
+    }
+
+    @Test
     void rejectsSettingsThatCannotWork() {
         assertThrows(IllegalArgumentException.class, () -> new CircuitBreaker("s", 0, 1, clock::get));
         assertThrows(IllegalArgumentException.class, () -> new CircuitBreaker("s", 1, -1, clock::get));

@@ -131,10 +131,12 @@ public record TelemetryJobOptions(
             // A ledger row is all that keeps a replayed batch from being stored twice, as long as
             // the validator would still accept the replay.
             throw new IllegalArgumentException("--store.bookkeeping-keep (" + format(maintenance.bookkeepingKeep())
-                    + ") must be longer than --decode.max-sample-age (" + format(maxSampleAge)
-                    + ") + --decode.max-clock-skew (" + format(maxClockSkew) + "): a batch received within that"
-                    + " time can still be replayed and accepted, and only its row in batch_ledger keeps it from"
-                    + " being stored twice. Raise --store.bookkeeping-keep or lower --decode.max-sample-age.");
+                    + ") must be at least --decode.max-sample-age (" + format(maxSampleAge)
+                    + ") + --decode.max-clock-skew (" + format(maxClockSkew) + ") + a margin of "
+                    + format(MaintenanceOptions.CLOCK_MARGIN) + " for the clocks of job and database: a batch"
+                    + " received within age + skew can still be replayed and accepted, and only its row in"
+                    + " batch_ledger keeps it from being stored twice. Raise --store.bookkeeping-keep or lower"
+                    + " --decode.max-sample-age.");
         }
         if (modelRefresh == null || modelRefresh.isNegative() || modelRefresh.isZero()) {
             throw new IllegalArgumentException("modelRefresh must be positive, got " + modelRefresh + ".");
@@ -143,6 +145,10 @@ public record TelemetryJobOptions(
             throw new IllegalArgumentException("kernelBackend must be one of " + KernelBackends.CHOICES
                     + " or an analytics service address grpc://host:port, got "
                     + (kernelBackend == null ? "null" : "'" + kernelBackend + "'") + ".");
+        }
+        if (carriesQuery(kernelBackend)) {
+            throw new IllegalArgumentException("kernelBackend must be grpc://host:port without a query, got '"
+                    + kernelBackend + "': the job's call deadline is analyticsTimeout (--analytics.timeout).");
         }
         if (analyticsTimeout == null || analyticsTimeout.compareTo(MIN_ANALYTICS_TIMEOUT) < 0
                 || analyticsTimeout.compareTo(MAX_ANALYTICS_TIMEOUT) > 0) {
@@ -290,8 +296,9 @@ public record TelemetryJobOptions(
                 + " prunes the bookkeeping tables (batch_ledger, sequence_gaps, dead_letters), the first time one"
                 + " interval after it starts; default " + format(MaintenanceOptions.DEFAULT_INTERVAL),
                 (b, v) -> b.maintenanceInterval = parseDuration(v)));
-        ARGUMENTS.put("store.bookkeeping-keep", new Argument(false, "bookkeepingKeep", "a duration longer than"
-                + " --decode.max-sample-age + --decode.max-clock-skew; bookkeeping rows received longer ago are"
+        ARGUMENTS.put("store.bookkeeping-keep", new Argument(false, "bookkeepingKeep", "a duration of at least"
+                + " --decode.max-sample-age + --decode.max-clock-skew + " + format(MaintenanceOptions.CLOCK_MARGIN)
+                + "; bookkeeping rows received longer ago are"
                 + " pruned (a gateway's newest batch_ledger row stays); default "
                 + format(MaintenanceOptions.DEFAULT_BOOKKEEPING_KEEP), (b, v) -> b.bookkeepingKeep = parseDuration(v)));
         ARGUMENTS.put("sink.writers", new Argument(false, "writers", "database connections per telemetry sink subtask, 1..64;"
@@ -478,8 +485,19 @@ public record TelemetryJobOptions(
         if (!KernelBackends.isValid(text)) {
             throw new IllegalArgumentException("not a known backend (auto, java, or grpc://host:port of an analytics service).");
         }
+        if (carriesQuery(text)) {
+            // One source of truth for the deadline: a timeout_ms here would be replaced by --analytics.timeout.
+            throw new IllegalArgumentException("an analytics service address takes no query here; set the call"
+                    + " deadline with --analytics.timeout.");
+        }
         String choice = text.trim();
         return choice.startsWith("grpc://") ? choice : choice.toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether {@code backend} is an analytics service address with a query ({@code ?timeout_ms=N}). */
+    private static boolean carriesQuery(String backend) {
+        String address = backend.trim();
+        return address.startsWith("grpc://") && address.contains("?");
     }
 
     private static <E extends Enum<E>> E parseEnum(Class<E> type, String text) {

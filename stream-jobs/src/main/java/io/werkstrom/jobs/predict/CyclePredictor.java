@@ -20,8 +20,13 @@ import io.werkstrom.protocol.TelemetryBatch;
 /**
  * Predicts the scrap probability of every production cycle that a batch ends, with the model in
  * force for the machine, and pairs each prediction with the part's outcome when the outcome is in
- * the same batch; an outcome that comes later is reported on its own, to be filled in. The plain
- * logic of the stream operator {@link QualityPredictionFunction}, testable without Flink.
+ * the same batch; an outcome that comes later is reported on its own, to be filled in. Only the
+ * outcomes of cycles with a prediction attempt are reported: a machine without a model, or a
+ * cycle the tracker did not see whole, has no prediction row for its outcome to fill in (the
+ * outcome is in the telemetry as a sample either way). The attempts are marked in the
+ * {@link CycleTracker} ({@link CycleTracker#awaitOutcome}), so that they are known in a later
+ * batch and after a restart. The plain logic of the stream operator
+ * {@link QualityPredictionFunction}, testable without Flink.
  *
  * <p>A failing kernel call (e.g. an analytics service that cannot be reached) loses the prediction
  * of that cycle only: the cycle's outcome is still reported, the batch goes on, and
@@ -73,6 +78,8 @@ public final class CyclePredictor {
                 if (model.isEmpty()) {
                     return;
                 }
+                // Attempted: its outcome has (or, when the call fails, is reported as lacking) a prediction.
+                tracker.awaitOutcome(machine, endMicros);
                 double probability;
                 try {
                     probability = Math.min(1.0, Math.max(0.0,
@@ -90,6 +97,9 @@ public final class CyclePredictor {
 
             @Override
             public void outcome(String machine, long endMicros, boolean scrap) {
+                if (!tracker.takeAwaitedOutcome(machine, endMicros)) {
+                    return; // no prediction was attempted for the cycle: nothing to fill in
+                }
                 String key = machine + '\u0000' + endMicros;
                 QualityPrediction prediction = predictions.get(key);
                 if (prediction != null) {

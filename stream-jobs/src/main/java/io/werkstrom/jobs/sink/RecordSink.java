@@ -20,48 +20,62 @@ import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 /**
  * Writes one record per row to the store: detected anomalies, dead letters or predictions, over one connection
  * per subtask. Buffering, flushing on checkpoints, retries through outages and the store's
- * lifetime are {@link BufferedStoreWriter}'s.
+ * lifetime are {@link BufferedStoreWriter}'s. The quality predictions' sink also counts the part
+ * outcomes that matched no stored prediction ({@code unmatchedOutcomes}).
  */
 public final class RecordSink<T> implements Sink<T> {
 
     private static final long serialVersionUID = 1L;
 
-    /** How a list of records reaches the store; a method reference of {@link TelemetryStore}. */
+    /** How a list of records reaches the store; a call of a {@link TelemetryStore} method. */
     @FunctionalInterface
     public interface Write<T> extends Serializable {
-        void write(TelemetryStore store, List<T> records) throws StoreException;
+        /** @return how many of the records matched nothing in the store and were not stored */
+        int write(TelemetryStore store, List<T> records) throws StoreException;
     }
 
     private final StoreOptions store;
     private final SinkOptions options;
     private final String what;
     private final String counter;
+    /** The metric of the records that matched nothing, or null where none can. */
+    private final String unmatchedCounter;
     private final Write<T> write;
 
-    private RecordSink(StoreOptions store, SinkOptions options, String what, String counter, Write<T> write) {
+    private RecordSink(StoreOptions store, SinkOptions options, String what, String counter, String unmatchedCounter,
+                       Write<T> write) {
         this.store = store;
         this.options = options;
         this.what = what;
         this.counter = counter;
+        this.unmatchedCounter = unmatchedCounter;
         this.write = write;
     }
 
     public static RecordSink<DetectedAnomaly> anomalies(StoreOptions store, SinkOptions options) {
-        return new RecordSink<>(store, options, "anomalies", "anomaliesWritten", TelemetryStore::writeAnomalies);
+        return new RecordSink<>(store, options, "anomalies", "anomaliesWritten", null, (s, records) -> {
+            s.writeAnomalies(records);
+            return 0;
+        });
     }
 
     public static RecordSink<DeadLetter> deadLetters(StoreOptions store, SinkOptions options) {
-        return new RecordSink<>(store, options, "dead letters", "deadLettersWritten", TelemetryStore::writeDeadLetters);
+        return new RecordSink<>(store, options, "dead letters", "deadLettersWritten", null, (s, records) -> {
+            s.writeDeadLetters(records);
+            return 0;
+        });
     }
 
     public static RecordSink<QualityPrediction> qualityPredictions(StoreOptions store, SinkOptions options) {
         return new RecordSink<>(store, options, "quality predictions", "qualityPredictionsWritten",
-                TelemetryStore::writeQualityPredictions);
+                "unmatchedOutcomes", TelemetryStore::writeQualityPredictions);
     }
 
     public static RecordSink<RulPrediction> rulPredictions(StoreOptions store, SinkOptions options) {
-        return new RecordSink<>(store, options, "RUL predictions", "rulPredictionsWritten",
-                TelemetryStore::writeRulPredictions);
+        return new RecordSink<>(store, options, "RUL predictions", "rulPredictionsWritten", null, (s, records) -> {
+            s.writeRulPredictions(records);
+            return 0;
+        });
     }
 
     @Override
@@ -69,18 +83,22 @@ public final class RecordSink<T> implements Sink<T> {
         return new Writer<>(store, options, context, what,
                 context.metricGroup().counter(counter, new ThreadSafeSimpleCounter()),
                 context.metricGroup().counter(counter.replace("Written", "WriteRetries"), new ThreadSafeSimpleCounter()),
+                unmatchedCounter == null ? null
+                        : context.metricGroup().counter(unmatchedCounter, new ThreadSafeSimpleCounter()),
                 write);
     }
 
     private static final class Writer<T> extends BufferedStoreWriter<T> {
         private final Counter written;
+        private final Counter unmatched;
         private final Write<T> write;
 
         Writer(StoreOptions store, SinkOptions options, WriterInitContext context, String what, Counter written,
-               Counter retries, Write<T> write) {
+               Counter retries, Counter unmatched, Write<T> write) {
             super(what, store, options, 1, context.getProcessingTimeService(),
                     retries);
             this.written = written;
+            this.unmatched = unmatched;
             this.write = write;
         }
 
@@ -91,8 +109,11 @@ public final class RecordSink<T> implements Sink<T> {
 
         @Override
         void store(TelemetryStore store, List<T> elements) throws StoreException {
-            write.write(store, elements);
+            int notStored = write.write(store, elements);
             written.inc(elements.size());
+            if (unmatched != null) {
+                unmatched.inc(notStored);
+            }
         }
     }
 }

@@ -9,8 +9,9 @@ import java.time.Duration;
  *
  * @param interval        how often the job prunes; the first run comes one interval after the job starts
  * @param bookkeepingKeep how long bookkeeping rows are kept after they were received (or, for gaps,
- *                        detected); must be longer than the longest a replayed batch can still be
- *                        accepted, which the job checks against its sample age and clock skew
+ *                        detected); must outlast the longest a replayed batch can still be
+ *                        accepted by {@link #CLOCK_MARGIN}, which the job checks against its sample
+ *                        age and clock skew
  */
 public record MaintenanceOptions(Duration interval, Duration bookkeepingKeep) implements Serializable {
 
@@ -19,6 +20,12 @@ public record MaintenanceOptions(Duration interval, Duration bookkeepingKeep) im
     public static final Duration DEFAULT_INTERVAL = Duration.ofHours(1);
     /** The default sample age (365 days) and clock skew (1 hour), with a month to spare for clocks and outages. */
     public static final Duration DEFAULT_BOOKKEEPING_KEEP = Duration.ofDays(400);
+    /**
+     * What {@link #bookkeepingKeep()} must have to spare: {@code received_at} is the job's clock,
+     * the prune horizon the database's {@code now()}, so the keep covers a difference between
+     * the two clocks up to this.
+     */
+    public static final Duration CLOCK_MARGIN = Duration.ofDays(1);
 
     public MaintenanceOptions {
         if (interval == null || interval.isNegative() || interval.isZero()) {
@@ -37,11 +44,12 @@ public record MaintenanceOptions(Duration interval, Duration bookkeepingKeep) im
      * Whether a ledger row older than {@link #bookkeepingKeep()} can only be matched by a replay
      * that the validator refuses: a batch received at R has no sample after R + {@code maxClockSkew},
      * so a replay received after R + {@code maxClockSkew} + {@code maxSampleAge} holds only samples
-     * older than the maximum sample age.
+     * older than the maximum sample age. The keep must be at least that plus {@link #CLOCK_MARGIN},
+     * for the job's and the database's clocks.
      */
     public boolean outlastsReplays(Duration maxSampleAge, Duration maxClockSkew) {
         try {
-            return bookkeepingKeep.compareTo(maxSampleAge.plus(maxClockSkew)) > 0;
+            return bookkeepingKeep.compareTo(maxSampleAge.plus(maxClockSkew).plus(CLOCK_MARGIN)) >= 0;
         } catch (ArithmeticException e) {
             return false; // a sum beyond any duration: no keep is longer
         }

@@ -53,6 +53,8 @@ import java.util.TreeSet;
 public final class TelemetryStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryStore.class);
+    /** The shortest time between two warnings of unmatched part outcomes. */
+    private static final long UNMATCHED_WARNING_INTERVAL_NANOS = 60_000_000_000L;
 
     private static final String LEDGER_INSERT = "INSERT INTO batch_ledger (tenant, gateway, sequence, rows, received_at)";
     private static final String LEDGER_RETURNING = "ON CONFLICT DO NOTHING RETURNING tenant, gateway, sequence";
@@ -113,6 +115,10 @@ public final class TelemetryStore implements AutoCloseable {
     private final Connection connection;
     /** Outcomes since opening that matched no stored prediction. */
     private long unmatchedOutcomes;
+    /** Unmatched outcomes not yet in a warning, and when the last warning was logged. */
+    private long unmatchedSinceWarning;
+    private long unmatchedWarnedAtNanos;
+    private boolean unmatchedWarned;
     private final StorageFlavor flavor;
     /** UTC days whose telemetry partition is known to exist (plain PostgreSQL only). */
     private final Set<LocalDate> partitionedDays = new HashSet<>();
@@ -289,7 +295,8 @@ public final class TelemetryStore implements AutoCloseable {
      * Writes predictions (replays are idempotent) and fills in outcomes that arrived after their
      * cycle's prediction, in one transaction. An outcome is stored only on its cycle's stored
      * prediction: one whose cycle has none (its prediction failed, or it was not written yet) is
-     * not stored; such outcomes are counted ({@link #unmatchedOutcomes()}), logged, and returned.
+     * not stored; such outcomes are counted ({@link #unmatchedOutcomes()}), logged (at most once a
+     * minute, with the count since the last warning), and returned.
      *
      * @return how many of the outcomes matched no stored prediction
      */
@@ -348,9 +355,17 @@ public final class TelemetryStore implements AutoCloseable {
         }
         if (unmatched > 0) {
             unmatchedOutcomes += unmatched;
-            LOG.warn("{} of {} part outcomes matched no stored quality prediction (their cycle's prediction failed"
-                    + " or was not written) and are not stored; {} so far", unmatched, outcomes.size(),
-                    unmatchedOutcomes);
+            unmatchedSinceWarning += unmatched;
+            long now = System.nanoTime();
+            // Once per interval: a failing analytics service leaves one per cycle of every machine.
+            if (!unmatchedWarned || now - unmatchedWarnedAtNanos >= UNMATCHED_WARNING_INTERVAL_NANOS) {
+                LOG.warn("{} part outcomes matched no stored quality prediction (their cycle's prediction failed"
+                        + " or was not written yet) and are not stored; {} since this store opened (warned at most"
+                        + " once a minute)", unmatchedSinceWarning, unmatchedOutcomes);
+                unmatchedWarned = true;
+                unmatchedWarnedAtNanos = now;
+                unmatchedSinceWarning = 0;
+            }
         }
         return unmatched;
     }

@@ -12,6 +12,9 @@ import java.time.Duration;
 import java.util.Map;
 
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.analytics.remote.RemoteKernelBackend;
 import io.werkstrom.jobs.eventtime.EventTimeOptions;
 import io.werkstrom.jobs.predict.RulPredictionOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
@@ -181,25 +184,38 @@ class TelemetryJobOptionsTest {
         assertEquals(MaintenanceOptions.defaults(), defaults.maintenance());
         assertEquals(new MaintenanceOptions(Duration.ofHours(1), Duration.ofDays(400)), defaults.maintenance());
         TelemetryJobOptions tuned = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
-                "--store.maintenance-interval=15m", "--store.bookkeeping-keep=31d", "--decode.max-sample-age=30d"});
-        assertEquals(new MaintenanceOptions(Duration.ofMinutes(15), Duration.ofDays(31)), tuned.maintenance());
+                "--store.maintenance-interval=15m", "--store.bookkeeping-keep=32d", "--decode.max-sample-age=30d"});
+        assertEquals(new MaintenanceOptions(Duration.ofMinutes(15), Duration.ofDays(32)), tuned.maintenance());
+        // Exactly age + skew + the margin is enough.
+        assertEquals(Duration.ofHours(31 * 24 + 1), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--store.bookkeeping-keep=745h", "--decode.max-sample-age=30d"}).maintenance().bookkeepingKeep());
 
-        // A ledger row must outlast every replay the validator would still accept.
+        // A ledger row must outlast every replay the validator would still accept, with a margin
+        // for the clocks of job and database.
         for (String[] args : new String[][] {
                 {URI, JDBC, USER, "--decode.max-sample-age=730d"},
                 {URI, JDBC, USER, "--store.bookkeeping-keep=365d"},
                 {URI, JDBC, USER, "--store.bookkeeping-keep=30d", "--decode.max-sample-age=29d",
-                        "--decode.max-clock-skew=1d"}}) {
+                        "--decode.max-clock-skew=1d"},
+                {URI, JDBC, USER, "--store.bookkeeping-keep=31d", "--decode.max-sample-age=30d"},
+                {URI, JDBC, USER, "--store.bookkeeping-keep=743h", "--decode.max-sample-age=30d",
+                        "--decode.max-clock-skew=0s"}}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> TelemetryJobOptions.fromArgs(args), String.join(" ", args));
             assertTrue(e.getMessage().contains("--store.bookkeeping-keep (") && e.getMessage().contains(
-                    ") must be longer than --decode.max-sample-age (") && e.getMessage().contains(
-                    ") + --decode.max-clock-skew ("), e.getMessage());
+                    ") must be at least --decode.max-sample-age (") && e.getMessage().contains(
+                    ") + --decode.max-clock-skew (") && e.getMessage().contains(") + a margin of 1d"),
+                    e.getMessage());
         }
+        assertTrue(new MaintenanceOptions(Duration.ofHours(1), Duration.ofDays(31))
+                .outlastsReplays(Duration.ofDays(30), Duration.ZERO));
+        assertFalse(new MaintenanceOptions(Duration.ofHours(1), Duration.ofDays(31).minusMillis(1))
+                .outlastsReplays(Duration.ofDays(30), Duration.ZERO));
         IllegalArgumentException named = assertThrows(IllegalArgumentException.class,
                 () -> TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER, "--decode.max-sample-age=400d"}));
-        assertTrue(named.getMessage().contains("--store.bookkeeping-keep (400d) must be longer than"
-                + " --decode.max-sample-age (400d) + --decode.max-clock-skew (1h)"), named.getMessage());
+        assertTrue(named.getMessage().contains("--store.bookkeeping-keep (400d) must be at least"
+                + " --decode.max-sample-age (400d) + --decode.max-clock-skew (1h) + a margin of 1d"),
+                named.getMessage());
         IllegalArgumentException builder = assertThrows(IllegalArgumentException.class, () -> TelemetryJobOptions.builder()
                 .mqttUri("tcp://broker:1883").store(new StoreOptions("jdbc:postgresql://db/w", "w", ""))
                 .maintenance(new MaintenanceOptions(Duration.ofHours(1), Duration.ofDays(365))).build());
@@ -207,8 +223,8 @@ class TelemetryJobOptionsTest {
 
         assertMessage(new String[] {URI, JDBC, USER, "--store.maintenance-interval=0s"}, "--store.maintenance-interval");
         assertMessage(new String[] {URI, JDBC, USER, "--store.bookkeeping-keep=0d"}, "--store.bookkeeping-keep");
-        assertTrue(TelemetryJobOptions.usage().contains("--store.bookkeeping-keep  a duration longer than"
-                + " --decode.max-sample-age + --decode.max-clock-skew"), TelemetryJobOptions.usage());
+        assertTrue(TelemetryJobOptions.usage().contains("--store.bookkeeping-keep  a duration of at least"
+                + " --decode.max-sample-age + --decode.max-clock-skew + 1d"), TelemetryJobOptions.usage());
         assertTrue(TelemetryJobOptions.usage().contains("--store.maintenance-interval  a duration > 0"),
                 TelemetryJobOptions.usage());
     }
@@ -348,6 +364,18 @@ class TelemetryJobOptionsTest {
         assertEquals(Duration.ofMillis(1500), remote.analyticsTimeout());
         assertEquals("grpc://analytics:8815", remote.kernelBackend());
         assertEquals("grpc://analytics:8815?timeout_ms=1500", remote.kernelBackendWithTimeout());
+        try (KernelBackend backend = KernelBackends.select(remote.kernelBackendWithTimeout())) {
+            assertEquals(1500, ((RemoteKernelBackend) backend).timeoutMillis(), "the backend uses that deadline");
+        }
+
+        // An address's own deadline would be replaced by --analytics.timeout: refused, not ignored.
+        IllegalArgumentException e = assertMessage(new String[] {URI, JDBC, USER,
+                "--analytics.backend=grpc://analytics:8815?timeout_ms=20000"}, "--analytics.backend");
+        assertTrue(e.getMessage().contains("--analytics.timeout"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TelemetryJobOptions.builder()
+                .mqttUri("tcp://localhost:1883").store(new StoreOptions("jdbc:postgresql://localhost/db", "u", ""))
+                .kernelBackend("grpc://analytics:8815?timeout_ms=20000").build());
+        assertTrue(e.getMessage().contains("--analytics.timeout"), e.getMessage());
 
         assertMessage(new String[] {URI, JDBC, USER, "--analytics.timeout=50ms"}, "--analytics.timeout");
         assertMessage(new String[] {URI, JDBC, USER, "--analytics.timeout=1h"}, "--analytics.timeout");

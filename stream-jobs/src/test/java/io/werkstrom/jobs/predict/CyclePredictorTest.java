@@ -118,6 +118,57 @@ class CyclePredictorTest {
     }
 
     @Test
+    void withoutAModelTheOutcomesAreNotReportedEither() {
+        // The store would find no prediction row for them and warn of each.
+        CyclePredictor predictor = new CyclePredictor((tenant, machine) -> Optional.empty());
+        CycleTracker tracker = new CycleTracker();
+        TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
+        first.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
+        QualityPredictionFixtures.cycle(first, "m1", 40_000_000L, 8.0, true);
+        QualityPredictionFixtures.cycle(first, "m1", 80_000_000L, 8.0, null);
+        assertEquals(List.of(), predictor.predict(new ReceivedBatch(GATEWAY, first.build(), 1L), tracker),
+                "an outcome in the batch of its cycle");
+        TelemetryBatch.Builder second = TelemetryBatch.builder("gw-1", 1);
+        second.add(80_000_000L, "m1", CycleFeatures.PART_SCRAP, 0.0, Quality.GOOD);
+        assertEquals(List.of(), predictor.predict(new ReceivedBatch(GATEWAY, second.build(), 2L), tracker),
+                "an outcome in a later batch");
+    }
+
+    @Test
+    void aCycleSeenInPartHasNoPredictionAndItsOutcomeIsNotReported() {
+        CyclePredictor predictor = new CyclePredictor((tenant, machine) -> Optional.of(MODEL));
+        CycleTracker tracker = new CycleTracker();
+        TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);
+        // The tracker joins m1 mid-cycle (its first sample 25 s into a 30 s cycle), as after a gateway restart.
+        QualityPredictionFixtures.cycle(batch, "m1", 30_000_000L, 8.0, true);
+        QualityPredictionFixtures.cycle(batch, "m1", 60_000_000L, 8.0, false);
+        List<QualityPrediction> predictions = predictor.predict(new ReceivedBatch(GATEWAY, batch.build(), 1L), tracker);
+        assertEquals(1, predictions.size(), predictions.toString());
+        assertEquals(60_000_000L, predictions.get(0).cycleEndMicros());
+        assertEquals(Boolean.FALSE, predictions.get(0).actualScrap());
+    }
+
+    @Test
+    void anOutcomeAfterARestartFromTheTrackersStateIsStillReported() {
+        CyclePredictor predictor = new CyclePredictor((tenant, machine) -> Optional.of(MODEL));
+        CycleTracker tracker = new CycleTracker();
+        TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
+        first.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
+        QualityPredictionFixtures.cycle(first, "m1", 40_000_000L, 8.0, null);
+        assertEquals(1, predictor.predict(new ReceivedBatch(GATEWAY, first.build(), 1L), tracker).size());
+
+        CycleTracker restored = CycleTracker.fromSnapshot(tracker.snapshot());
+        TelemetryBatch.Builder second = TelemetryBatch.builder("gw-1", 1);
+        second.add(40_000_000L, "m1", CycleFeatures.PART_SCRAP, 1.0, Quality.GOOD);
+        second.add(40_000_000L, "m1", CycleFeatures.PART_SCRAP, 1.0, Quality.GOOD);
+        List<QualityPrediction> outcome = new CyclePredictor((tenant, machine) -> Optional.of(MODEL))
+                .predict(new ReceivedBatch(GATEWAY, second.build(), 2L), restored);
+        assertEquals(1, outcome.size(), "reported once: " + outcome);
+        assertFalse(outcome.get(0).hasPrediction());
+        assertEquals(40_000_000L, outcome.get(0).cycleEndMicros());
+    }
+
+    @Test
     void aDecodedBatchSpanningACycleEndIsPredictedAsInTimeOrder() throws Exception {
         // Two machines; each batch ends one cycle (high vibration: scrap) and runs into the next
         // (low vibration). Decoded, the batch is grouped by series: the next cycle's samples come

@@ -140,7 +140,7 @@ public final class CmapssFiles {
      * {@code text} without a leading UTF-8 byte-order mark, which editors on Windows write and
      * {@link String#strip()} keeps (U+FEFF is not white space).
      */
-    private static String withoutByteOrderMark(String text) {
+    static String withoutByteOrderMark(String text) {
         return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 

@@ -28,7 +28,8 @@ import io.werkstrom.analytics.eval.CommandOptions;
  *       "Machine failure", lines copied unchanged (header and byte-order mark included), into
  *       {@code ai4i2020_train.csv} and {@code ai4i2020_test.csv}.</li>
  * </ul>
- * Lines are copied as they are, so the split files parse exactly like the original.
+ * Lines are copied as they are, so the split files parse exactly like the original (a byte-order
+ * mark at the start of a C-MAPSS file is dropped).
  */
 public final class DevelopmentSplit {
 
@@ -89,17 +90,24 @@ public final class DevelopmentSplit {
     static void splitCmapss(Path train, Path dir, int holdout, int fold, long seed, PrintStream err)
             throws IOException, DataFileException {
         CmapssFiles.readTrajectories(train); // validates every line first
-        Map<String, List<String>> byUnit = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(train, StandardCharsets.UTF_8)) {
+        Map<Integer, List<String>> byUnit = new LinkedHashMap<>();
+        List<String> lines = Files.readAllLines(train, StandardCharsets.UTF_8);
+        if (!lines.isEmpty()) {
+            // The reader skips a byte-order mark; kept here it would make line 1 an engine of its own.
+            lines.set(0, CmapssFiles.withoutByteOrderMark(lines.get(0)));
+        }
+        for (String line : lines) {
             if (!line.isBlank()) {
-                byUnit.computeIfAbsent(line.strip().split("\\s+")[0], k -> new ArrayList<>()).add(line);
+                // Grouped by the unit number the reader parsed (validated above), not its spelling.
+                int unit = Integer.parseInt(line.strip().split("\\s+")[0]);
+                byUnit.computeIfAbsent(unit, k -> new ArrayList<>()).add(line);
             }
         }
-        List<String> units = new ArrayList<>(byUnit.keySet());
+        List<Integer> units = new ArrayList<>(byUnit.keySet());
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = units.size() - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
-            String t = units.get(i);
+            Integer t = units.get(i);
             units.set(i, units.get(j));
             units.set(j, t);
         }
@@ -108,24 +116,24 @@ public final class DevelopmentSplit {
             throw new IllegalArgumentException("--fold " + fold + " with --holdout " + holdout + " needs "
                     + (from + holdout) + " engines; the file has " + units.size());
         }
-        List<String> heldOut = units.subList(from, from + holdout);
+        List<Integer> heldOut = units.subList(from, from + holdout);
         List<String> trainLines = new ArrayList<>();
         List<String> testLines = new ArrayList<>();
         List<String> rulLines = new ArrayList<>();
-        for (Map.Entry<String, List<String>> e : byUnit.entrySet()) {
+        for (Map.Entry<Integer, List<String>> e : byUnit.entrySet()) {
             if (!heldOut.contains(e.getKey())) {
                 trainLines.addAll(e.getValue());
             }
         }
         // Held-out engines in file order, like the official test file.
-        for (Map.Entry<String, List<String>> e : byUnit.entrySet()) {
+        for (Map.Entry<Integer, List<String>> e : byUnit.entrySet()) {
             if (heldOut.contains(e.getKey())) {
-                List<String> lines = e.getValue();
-                int life = lines.size();
+                List<String> run = e.getValue();
+                int life = run.size();
                 int maxRul = Math.max(1, Math.min(MAX_RUL, life - MIN_RECORDED));
                 int minRul = Math.min(MIN_RUL, maxRul);
                 int rul = minRul + random.nextInt(maxRul - minRul + 1);
-                testLines.addAll(lines.subList(0, life - rul));
+                testLines.addAll(run.subList(0, life - rul));
                 rulLines.add(Integer.toString(rul));
             }
         }

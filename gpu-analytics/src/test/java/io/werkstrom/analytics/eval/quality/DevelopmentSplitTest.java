@@ -53,6 +53,40 @@ class DevelopmentSplitTest {
     }
 
     @Test
+    void cmapssSplitOfAMarkedFileKeepsEngineOneWhole() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Fixtures.cmapss(source, 6, 2);
+        Path marked = dir.resolve("marked.txt");
+        byte[] plain = Files.readAllBytes(source.resolve("train_FD001.txt"));
+        byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+        byte[] bytes = new byte[bom.length + plain.length];
+        System.arraycopy(bom, 0, bytes, 0, bom.length);
+        System.arraycopy(plain, 0, bytes, bom.length, plain.length);
+        Files.write(marked, bytes);
+        assertEquals(6, CmapssFiles.readTrajectories(marked).size());
+        // Six engines: a seventh fold of one engine does not exist.
+        assertEquals(2, run("cmapss", "--train", marked.toString(), "--out", dir.resolve("none").toString(),
+                "--holdout", "1", "--fold", "6"));
+        for (int seed = 1; seed <= 4; seed++) {
+            for (int fold = 0; fold <= 1; fold++) {
+                Path out = dir.resolve("split-" + seed + "-" + fold);
+                assertEquals(0, run("cmapss", "--train", marked.toString(), "--out", out.toString(), "--holdout",
+                        "3", "--fold", Integer.toString(fold), "--seed", Integer.toString(seed)));
+                List<EngineRun> train = CmapssFiles.readTrajectories(out.resolve("train_FD001.txt"));
+                List<EngineRun> test = CmapssFiles.readTrajectories(out.resolve("test_FD001.txt"));
+                double[] rul = CmapssFiles.readRul(out.resolve("RUL_FD001.txt"));
+                assertEquals(3, train.size(), "seed " + seed + " fold " + fold);
+                assertEquals(3, test.size(), "seed " + seed + " fold " + fold);
+                assertEquals(test.size(), rul.length, "seed " + seed + " fold " + fold);
+                for (EngineRun run : test) {
+                    assertTrue(train.stream().noneMatch(r -> r.unit() == run.unit()),
+                            "unit " + run.unit() + " on both sides, seed " + seed + " fold " + fold);
+                }
+            }
+        }
+    }
+
+    @Test
     void ai4iSplitIsStratifiedAndKeepsTheByteOrderMark() throws Exception {
         Path source = dir.resolve("all.csv");
         Fixtures.write(source, Fixtures.ai4iRows(400, 5, 1, null));
