@@ -69,6 +69,18 @@ class ChaosAbortTest {
         assertEquals("starting the broker and the database", json.get("phase").asText());
     }
 
+    @Test
+    void anAbortedSecurityDrillStartsNothingAndReportsWhereItWas() throws Exception {
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        SecurityChaos drill = new SecurityChaos(new SecurityChaosOptions(10, SecurityChaosOptions.shippedAcl(), 1),
+                new PrintStream(progress, true, StandardCharsets.UTF_8), () -> true);
+        assertEquals("stopped during starting the broker and the database",
+                assertThrows(EdgeChaos.Aborted.class, drill::execute).getMessage());
+        JsonNode json = new ObjectMapper().readTree(drill.abortedJson());
+        assertTrue(json.get("aborted").asBoolean(), json.toString());
+        assertEquals(0, json.get("attempts").asLong());
+    }
+
     private static Path workDirectory(ByteArrayOutputStream progress) throws IOException {
         Matcher m = Pattern.compile("work directory (\\S+)").matcher(progress.toString(StandardCharsets.UTF_8));
         assertTrue(m.find(), progress.toString(StandardCharsets.UTF_8));
