@@ -249,17 +249,32 @@ final class Commands {
         };
     }
 
+    /** A large gateway's fleet; more would measure a fleet no single gateway serves. */
+    static final int WIRE_SIZE_MAX_MACHINES = 1_000;
+    /** Samples of one measured batch: its JSON (about 90 B each) stays under 100 MB. */
+    static final int WIRE_SIZE_MAX_BATCH_SAMPLES = 1_000_000;
+
     static int protocol(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         if (argv.isEmpty() || !argv.get(0).equals("wire-size")) {
             throw new UsageException("protocol: expected the sub-command wire-size");
         }
         Args args = Args.parse("protocol wire-size", argv.subList(1, argv.size()),
                 Set.of("machines", "rate", "batch-interval", "run"), Set.of());
-        SimulatorOptions simulator = SimulatorOptions.builder()
-                .machines(args.positiveInt("machines", 4))
-                .samplesPerSecondPerSensor(args.positiveDouble("rate", 10))
-                .faultPlan(FaultPlan.none())
-                .build();
+        int machines = args.positiveInt("machines", 4);
+        if (machines > WIRE_SIZE_MAX_MACHINES) {
+            throw new UsageException("protocol wire-size: --machines must be between 1 and " + WIRE_SIZE_MAX_MACHINES
+                    + ", got " + machines);
+        }
+        SimulatorOptions simulator;
+        try {
+            simulator = SimulatorOptions.builder()
+                    .machines(machines)
+                    .samplesPerSecondPerSensor(args.positiveDouble("rate", 10))
+                    .faultPlan(FaultPlan.none())
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("protocol wire-size: --rate: " + e.getMessage());
+        }
         Duration interval = args.duration("batch-interval", Duration.ofMillis(250));
         Duration run = args.duration("run", interval);
         // As the gateway allows; a longer batch (or run) would only measure the heap.
@@ -270,6 +285,13 @@ final class Commands {
         }
         if (run.compareTo(Duration.ofHours(1)) > 0) {
             throw new UsageException("protocol wire-size: --run must be at most 1h, got " + run.toSeconds() + "s");
+        }
+        // One batch is encoded at a time, JSON as one string: bound it well below what a heap holds.
+        double perBatch = simulator.samplesPerSecond() * interval.toNanos() / 1e9;
+        if (perBatch > WIRE_SIZE_MAX_BATCH_SAMPLES) {
+            throw new UsageException(String.format(Locale.ROOT, "protocol wire-size: --machines x --rate x"
+                    + " --batch-interval gives %,.0f samples per batch, more than %,d; use fewer machines, a lower rate"
+                    + " or a shorter --batch-interval", perBatch, WIRE_SIZE_MAX_BATCH_SAMPLES));
         }
         // --run averages over the consecutive batches of that span; without it, one batch is measured.
         int batches = (int) Math.max(1, run.toMillis() / Math.max(1, interval.toMillis()));

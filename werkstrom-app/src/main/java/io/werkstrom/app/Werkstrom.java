@@ -48,9 +48,14 @@ public final class Werkstrom {
                                      nab / cmapss replay, opcua); see edge-gateway/config/
               chaos edge           failure drill: a gateway process against a real Mosquitto, the job
                                    and PostgreSQL; the broker is stopped, the gateway killed (SIGKILL)
-                                   and restarted; JSON: generated, stored, lost, duplicated
-                  --duration D       how long the gateway publishes (default 90s)
+                                   and restarted; JSON: generated, stored, lost, duplicated; exit 0
+                                   iff nothing lost, doubled or unexpected and the gateway ran to the end
+                  --duration D       how long the gateway publishes (default 90s; at least the
+                                     outage + 23s)
                   --outage D         how long the broker is down (default 30s)
+                  --machines N       simulated machines, 1 to 100 (default 4)
+                  --rate R           samples/s per sensor, at most 100 (default 10)
+                  --seed S           the simulator's seed (default 42)
               migrate              apply the database migrations and report the storage flavour
               alerts               deliver alert notifications (MQTT, webhooks, e-mail) and take
                                    acknowledgements over MQTT and HTTP (see README: alerts)
@@ -62,7 +67,12 @@ public final class Werkstrom {
                   --gateways N       simulated gateways (default 8)
                   --parallelism N    Flink job parallelism (default 1)
                   --writers N        database connections per sink subtask (default 2)
+                  --batch-rows N     samples per published batch, 24 to 100000 (default 1000)
+                  --flush-interval D the sink's time trigger (default 200ms)
+                  --checkpoint-interval D   the job's checkpoint interval (default 1s)
               protocol wire-size   measure bytes per sample on the wire, Arrow IPC against JSON
+                  --machines N       simulated machines, 1 to 1000 (default 4)
+                  --rate R           samples/s per sensor (default 10)
                   --batch-interval D one batch's span (default 250ms)
                   --run D            average over the batches of this span (default: one batch)
               eval anomaly --dataset nab|skab --data DIR [--detector NAME]

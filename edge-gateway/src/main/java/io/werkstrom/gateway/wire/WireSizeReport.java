@@ -21,11 +21,40 @@ import io.werkstrom.protocol.TelemetryBatch;
  * timestamps as integer microseconds, quality as its numeric code, values in Java's shortest
  * round-trip form), so the comparison does not flatter Arrow.
  */
-public record WireSizeReport(int samples, int arrowBytes, int jsonBytes,
+public record WireSizeReport(long samples, long arrowBytes, long jsonBytes,
                              double arrowBytesPerSample, double jsonBytesPerSample) {
 
     /** Where in the simulated run the measured batch is taken: past the first seconds. */
     static final Duration OFFSET = Duration.ofSeconds(30);
+
+    /**
+     * The report of {@code samples} samples that take {@code arrowBytes} as Arrow IPC and
+     * {@code jsonBytes} as JSON, with the per-sample figures derived.
+     *
+     * @throws IllegalArgumentException when {@code samples} is not positive or a size is negative
+     */
+    public static WireSizeReport of(long samples, long arrowBytes, long jsonBytes) {
+        if (samples < 1) {
+            throw new IllegalArgumentException("samples must be positive, got " + samples + ".");
+        }
+        if (arrowBytes < 0 || jsonBytes < 0) {
+            throw new IllegalArgumentException("sizes must not be negative, got arrowBytes " + arrowBytes
+                    + " and jsonBytes " + jsonBytes + ".");
+        }
+        return new WireSizeReport(samples, arrowBytes, jsonBytes, (double) arrowBytes / samples,
+                (double) jsonBytes / samples);
+    }
+
+    /**
+     * This report and {@code other} as one total: a run's batches add up. Sums in {@code long}: a
+     * long run of a large fleet carries more than 2 GiB of JSON.
+     *
+     * @throws ArithmeticException when a sum leaves the range of {@code long}
+     */
+    public WireSizeReport plus(WireSizeReport other) {
+        return of(Math.addExact(samples, other.samples), Math.addExact(arrowBytes, other.arrowBytes),
+                Math.addExact(jsonBytes, other.jsonBytes));
+    }
 
     /** The report for the default simulator (4 machines, 10 samples/s/sensor) and a 250 ms batch. */
     public static WireSizeReport measureDefault() {
@@ -61,9 +90,7 @@ public record WireSizeReport(int samples, int arrowBytes, int jsonBytes,
         long from = simulator.tickMicros(0) + OFFSET.toNanos() / 1_000;
         long step = batchInterval.toNanos() / 1_000;
         simulator.next(from - 1, TelemetryBatch.builder("warm-up", 0));
-        int samples = 0;
-        int arrow = 0;
-        int json = 0;
+        WireSizeReport total = null;
         try (BufferAllocator allocator = new RootAllocator()) {
             BatchCodec codec = new BatchCodec(allocator);
             for (int i = 0; i < batches; i++) {
@@ -74,12 +101,12 @@ public record WireSizeReport(int samples, int arrowBytes, int jsonBytes,
                     throw new IllegalArgumentException("batchInterval " + batchInterval + " is shorter than one tick at "
                             + options.samplesPerSecondPerSensor() + " samples/s.");
                 }
-                samples += batch.size();
-                arrow += codec.encode(batch).length;
-                json += toJson(batch).getBytes(StandardCharsets.UTF_8).length;
+                WireSizeReport one = of(batch.size(), codec.encode(batch).length,
+                        toJson(batch).getBytes(StandardCharsets.UTF_8).length);
+                total = total == null ? one : total.plus(one);
             }
         }
-        return new WireSizeReport(samples, arrow, json, (double) arrow / samples, (double) json / samples);
+        return total;
     }
 
     /** The report for one given batch. */
@@ -88,9 +115,7 @@ public record WireSizeReport(int samples, int arrowBytes, int jsonBytes,
         try (BufferAllocator allocator = new RootAllocator()) {
             arrow = new BatchCodec(allocator).encode(batch).length;
         }
-        int json = toJson(batch).getBytes(StandardCharsets.UTF_8).length;
-        int n = batch.size();
-        return new WireSizeReport(n, arrow, json, (double) arrow / n, (double) json / n);
+        return of(batch.size(), arrow, toJson(batch).getBytes(StandardCharsets.UTF_8).length);
     }
 
     /**

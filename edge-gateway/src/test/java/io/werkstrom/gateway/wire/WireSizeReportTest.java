@@ -27,6 +27,21 @@ class WireSizeReportTest {
     }
 
     @Test
+    void aRunOfManyGigabytesAddsUpWithoutOverflow() {
+        // One 40 s run of 1,000 machines at 100 Hz: 160 batches of 150,000 samples, about 14 MB of JSON each.
+        WireSizeReport batch = WireSizeReport.of(150_000, 560_000, 14_000_000);
+        WireSizeReport run = batch;
+        for (int i = 1; i < 160; i++) {
+            run = run.plus(batch);
+        }
+        assertEquals(24_000_000L, run.samples());
+        assertEquals(89_600_000L, run.arrowBytes());
+        assertEquals(2_240_000_000L, run.jsonBytes());
+        assertEquals(93.33, run.jsonBytesPerSample(), 0.01);
+        assertTrue(run.describe().contains("JSON 2240000000 bytes"), run.describe());
+    }
+
+    @Test
     void largerBatchesAmortiseArrowsSchemaMessage() {
         WireSizeReport small = WireSizeReport.measureDefault();
         WireSizeReport large = WireSizeReport.measure(SimulatorOptions.builder().build(), Duration.ofSeconds(5));

@@ -30,7 +30,8 @@ import io.werkstrom.analytics.predict.GradientBoostedTrees;
  *
  * <p>Samples are sensor values: a univariate row is one sample, a multivariate or feature row one
  * per sensor. The bytes of a run are what the kernel must read and write at least: its inputs,
- * its outputs and the per-series or per-machine parameters, once.
+ * its outputs and the parameters of the series or machines its rows reference, once each (at a
+ * small row count most of the 4,096 series are never read, and counting them would overstate GB/s).
  *
  * <p>Owns an Arrow allocator and the vectors and model columns of every workload, released by
  * {@link #close()}; borrows the backend. Not thread-safe.
@@ -140,11 +141,12 @@ public final class KernelWorkloads implements AutoCloseable {
         out.allocateNew(rows);
         double[] plainOut = new double[rows];
         long rowBytes = (long) rows * (Double.BYTES + Integer.BYTES + Double.BYTES);
-        workloads.add(workload("robust-z", rows, rowBytes + (long) SERIES * 2 * Double.BYTES,
+        long referenced = distinct(series, SERIES);
+        workloads.add(workload("robust-z", rows, rowBytes + referenced * 2 * Double.BYTES,
                 () -> backend.robustZ(v, si, c, k, out),
                 () -> Kernels.robustZ(values, series, center, scale, plainOut, 0, rows)));
         workloads.add(workload("robust-z-modes", rows,
-                rowBytes + (long) entries * 3 * Double.BYTES + (long) SERIES * Integer.BYTES,
+                rowBytes + referenced * (MODES * 3 * Double.BYTES + Integer.BYTES),
                 () -> backend.robustZModes(v, si, lo, hi, ms, mc, out),
                 () -> Kernels.robustZModes(values, series, lower, upper, modeScale, modes, MODES, plainOut, 0,
                         rows)));
@@ -174,7 +176,8 @@ public final class KernelWorkloads implements AutoCloseable {
         Float8Vector speOut = own(new Float8Vector("spe", allocator));
         t2Out.allocateNew(rows);
         speOut.allocateNew(rows);
-        long bytes = (long) rows * ((SENSORS + 2) * Double.BYTES + Integer.BYTES) + fleet.modelBytes();
+        long bytes = (long) rows * ((SENSORS + 2) * Double.BYTES + Integer.BYTES)
+                + fleet.modelBytes() / MACHINES * distinct(machine, MACHINES);
         // Both ways compute T² and SPE; the per-machine limits are left out of both, as for MSET.
         workloads.add(workload("pca-t2-spe", (long) rows * SENSORS, bytes,
                 () -> columns.score(backend, x, modelIndex, t2Out, speOut),
@@ -199,7 +202,8 @@ public final class KernelWorkloads implements AutoCloseable {
         MsetDetector.Columns columns = own(fleet.columns(allocator));
         Float8Vector out = own(new Float8Vector("residuals", allocator));
         out.allocateNew(rows);
-        long bytes = (long) rows * (SENSORS * Double.BYTES + Integer.BYTES + Double.BYTES) + fleet.modelBytes();
+        long bytes = (long) rows * (SENSORS * Double.BYTES + Integer.BYTES + Double.BYTES)
+                + fleet.modelBytes() / MACHINES * distinct(machine, MACHINES);
         // Both ways compute the residuals; the per-machine limit is one division per row, left out of both.
         workloads.add(workload("mset", (long) rows * SENSORS, bytes,
                 () -> columns.residuals(backend, x, modelIndex, out),
@@ -223,6 +227,23 @@ public final class KernelWorkloads implements AutoCloseable {
         workloads.add(workload("gbt-predict", (long) rows * SENSORS, bytes,
                 () -> forest.margins(backend, features, out),
                 () -> model.marginsPlainLoop(x)));
+    }
+
+    /**
+     * How many distinct indexes in {@code [0, bound)} {@code indexes} holds: the series or models whose
+     * parameters a run reads. The packed fleets give every model the same padded size, so a model's
+     * bytes are the fleet's divided by its machine count.
+     */
+    static long distinct(int[] indexes, int bound) {
+        boolean[] seen = new boolean[bound];
+        long count = 0;
+        for (int index : indexes) {
+            if (!seen[index]) {
+                seen[index] = true;
+                count++;
+            }
+        }
+        return count;
     }
 
     /** Correlated sensor rows of machine {@code m}: two latent factors, a non-linear sensor, noise. */

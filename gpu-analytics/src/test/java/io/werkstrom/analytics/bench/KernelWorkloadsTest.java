@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +29,10 @@ class KernelWorkloadsTest {
                 assertTrue(w.samples() > 0 && w.bytes() >= w.samples() * Double.BYTES, w.name());
             }
             assertEquals(8_192, all.get(0).samples());
-            assertEquals(8_192L * (8 + 4 + 8) + 4_096L * 16, all.get(0).bytes());
+            // 8,192 random draws out of 4,096 series reference most of them (about 1 - e^-2), not all.
+            long series = referencedSeries(8_192, 1);
+            assertTrue(series > 3_000 && series < 4_096, Long.toString(series));
+            assertEquals(8_192L * (8 + 4 + 8) + series * 16, all.get(0).bytes());
         }
         // close() released every vector: a leak would have thrown from the allocator's close.
     }
@@ -43,6 +49,39 @@ class KernelWorkloadsTest {
                 w.runPlainLoop();
             }
         }
+    }
+
+    @Test
+    void atFewRowsOnlyTheReferencedParametersAreCounted() {
+        try (JavaKernelBackend backend = new JavaKernelBackend(1, 1_000);
+             KernelWorkloads workloads = new KernelWorkloads(backend, 1_024, 7)) {
+            List<KernelWorkloads.Workload> all = workloads.workloads();
+            long series = referencedSeries(1_024, 7);
+            assertTrue(series <= 1_024);
+            // value, series index and output per row; center and scale per referenced series
+            assertEquals(1_024L * (8 + 4 + 8) + series * 2 * 8, all.get(0).bytes());
+            // four modes of lower, upper and scale, and the mode count, per referenced series
+            assertEquals(1_024L * (8 + 4 + 8) + series * (4 * 3 * 8 + 4), all.get(1).bytes());
+            // MSET at 1,024 rows scores 32 rows over 32 machines: some machines are never referenced.
+            // Each packed model of memory 32 over 8 sensors: mean, scale, memory, inverse, bandwidth
+            // as doubles and its count as an int.
+            long msetModel = 8L * (8 + 8 + 32 * 8 + 32 * 32 + 1) + 4;
+            long msetParameters = all.get(3).bytes() - 32L * (8 * 8 + 4 + 8);
+            assertEquals(0, msetParameters % msetModel, Long.toString(msetParameters));
+            assertTrue(msetParameters / msetModel >= 1 && msetParameters / msetModel < 32,
+                    Long.toString(msetParameters / msetModel));
+        }
+    }
+
+    /** The distinct series the robust z-score rows reference: the workload's draws replayed. */
+    private static long referencedSeries(int rows, long seed) {
+        Random random = new Random(seed);
+        Set<Integer> series = new HashSet<>();
+        for (int i = 0; i < rows; i++) {
+            series.add(random.nextInt(KernelWorkloads.SERIES));
+            random.nextGaussian();
+        }
+        return series.size();
     }
 
     @Test

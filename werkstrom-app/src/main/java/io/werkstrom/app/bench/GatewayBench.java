@@ -2,6 +2,12 @@ package io.werkstrom.app.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +51,10 @@ import io.werkstrom.protocol.TelemetryBatch;
  *       batches as compact JSON.</li>
  *   <li>Resident memory of a gateway serving 1,000 sensors at 100 Hz: the {@code gateway} command in
  *       a child JVM with {@link #GATEWAY_JVM_FLAGS}, publishing to an embedded broker in this
- *       process; VmRSS from {@code /proc/<pid>/status} sampled over the run, the maximum reported.</li>
+ *       process; VmRSS from {@code /proc/<pid>/status} sampled over the run, the maximum reported.
+ *       Whether it kept up is read from its {@code /metrics} during the run: near the end of the
+ *       window, the samples collected but not yet acknowledged must be under one second of the
+ *       load. Its spool lives in the bench's temporary directory.</li>
  * </ol>
  * Progress goes to stderr, one JSON object to stdout as the last line. Single-threaded measurement
  * loops; owns every resource it opens (temporary directories are deleted).
@@ -68,6 +77,8 @@ public final class GatewayBench {
     /** 167 machines x 6 continuous sensors = 1,002 sensors. */
     static final int LOAD_MACHINES = 167;
     static final double LOAD_RATE_HZ = 100;
+    /** Samples per second of the load: 100,200. */
+    static final long LOAD_SAMPLES_PER_S = (long) (LOAD_MACHINES * 6 * LOAD_RATE_HZ);
     /** The gateway's default batch interval ({@code GatewayOptions}). */
     static final Duration BATCH_INTERVAL = Duration.ofMillis(250);
     /** Wire sizes are averaged over the batches of one minute: batches of one interval differ in size. */
@@ -153,6 +164,8 @@ public final class GatewayBench {
         goals.put("samples_per_s_at_least_1M", spool >= GOAL_SAMPLES_PER_S);
         goals.put("bytes_per_sample_at_most_2", wire.arrowBytesPerSample() <= GOAL_BYTES_PER_SAMPLE);
         goals.put("gateway_rss_under_128mb", rssMb == null ? null : rssMb < GOAL_RSS_MB);
+        goals.put("gateway_kept_up", json.get("gateway_kept_up"));
+        json.remove("gateway_kept_up");
         json.put("goals_met", goals);
         return json;
     }
@@ -257,16 +270,8 @@ public final class GatewayBench {
         Path work = Files.createTempDirectory("bench-broker");
         Path log = work.resolve("gateway.log");
         try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0)) {
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(GATEWAY_JVM_FLAGS);
-            command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add("io.werkstrom.app.Werkstrom");
-            command.addAll(List.of("gateway", "--broker", broker.uri(), "--tenant", "bench", "--gateway", "gw-rss",
-                    "--machines", Integer.toString(LOAD_MACHINES), "--rate", Double.toString(LOAD_RATE_HZ),
-                    "--duration", rssDuration.toSeconds() + "s", "--no-faults"));
+            int httpPort = freePort();
+            List<String> command = gatewayCommand(broker.uri(), work, httpPort, rssDuration);
             err.println("gateway RSS: starting a child JVM (" + String.join(" ", GATEWAY_JVM_FLAGS) + ") serving "
                     + LOAD_MACHINES * 6 + " sensors at " + (int) LOAD_RATE_HZ + " Hz against " + broker.uri());
             Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -274,8 +279,25 @@ public final class GatewayBench {
                 long maxKb = 0;
                 // The child runs for rssDuration after its start-up, then drains and reports.
                 long deadline = System.nanoTime() + rssDuration.toNanos() + TimeUnit.SECONDS.toNanos(60);
+                long windowStart = -1;
+                long nextScrape = 0;
+                long[] inWindow = null; // collected, published at the last scrape inside the window
+                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
                 while (child.isAlive() && System.nanoTime() < deadline) {
                     maxKb = Math.max(maxKb, rssKb(child.pid()));
+                    long now = System.nanoTime();
+                    if (windowStart < 0 && Files.readString(log).contains("publishing to")) {
+                        windowStart = now;
+                    }
+                    // Scrapes stop a second before the child's own duration ends, so none sees its drain.
+                    if (windowStart >= 0 && now >= nextScrape
+                            && now < windowStart + rssDuration.toNanos() - TimeUnit.SECONDS.toNanos(1)) {
+                        long[] scraped = scrape(http, httpPort);
+                        if (scraped != null) {
+                            inWindow = scraped;
+                        }
+                        nextScrape = now + TimeUnit.SECONDS.toNanos(1);
+                    }
                     Thread.sleep(100);
                 }
                 if (child.isAlive()) {
@@ -286,10 +308,27 @@ public final class GatewayBench {
                     throw new IllegalStateException("the gateway exited with code " + child.exitValue() + ": " + tail(log));
                 }
                 long acknowledged = JSON.readTree(last).path("samples_acknowledged").asLong();
+                long generated = JSON.readTree(last).path("samples_generated").asLong();
                 double mb = maxKb / 1024.0;
-                err.printf(Locale.ROOT, "gateway RSS: max %.1f MiB over %d s; the broker acknowledged %,d samples (%,.0f/s)%n",
-                        mb, rssDuration.toSeconds(), acknowledged, acknowledged / (double) rssDuration.toSeconds());
+                long expected = LOAD_SAMPLES_PER_S * rssDuration.toSeconds();
+                err.printf(Locale.ROOT, "gateway RSS: max %.1f MiB over %d s; it generated %,d samples (the load is %,d),"
+                        + " all acknowledged after its drain: %,d%n", mb, rssDuration.toSeconds(), generated, expected,
+                        acknowledged);
+                json.put("gateway_samples_expected", expected);
+                json.put("gateway_samples_generated", generated);
                 json.put("gateway_samples_acknowledged", acknowledged);
+                if (inWindow == null) {
+                    err.println("gateway RSS: its /metrics could not be read during the run; whether it kept up is unknown");
+                    json.put("gateway_backlog_samples", null);
+                    json.put("gateway_kept_up", null);
+                } else {
+                    long backlog = inWindow[0] - inWindow[1];
+                    err.printf(Locale.ROOT, "gateway RSS: near the end of the run it had collected %,d samples and the broker"
+                            + " had acknowledged %,d: %,d behind (kept up: under %,d, one second of the load)%n",
+                            inWindow[0], inWindow[1], backlog, LOAD_SAMPLES_PER_S);
+                    json.put("gateway_backlog_samples", backlog);
+                    json.put("gateway_kept_up", keptUp(inWindow[0], inWindow[1]));
+                }
                 return mb;
             } finally {
                 if (child.isAlive()) {
@@ -301,6 +340,68 @@ public final class GatewayBench {
             }
         } finally {
             deleteTree(work);
+        }
+    }
+
+    /**
+     * The {@code gateway} child of the memory measurement: the launcher's flags, the load, its spool
+     * under {@code work} (deleted with it) and its metrics on loopback {@code httpPort}.
+     */
+    static List<String> gatewayCommand(String brokerUri, Path work, int httpPort, Duration duration) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(GATEWAY_JVM_FLAGS);
+        command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("io.werkstrom.app.Werkstrom");
+        command.addAll(List.of("gateway", "--broker", brokerUri, "--tenant", "bench", "--gateway", "gw-rss",
+                "--machines", Integer.toString(LOAD_MACHINES), "--rate", Double.toString(LOAD_RATE_HZ),
+                "--spool-dir", work.resolve("spool").toString(),
+                "--http-port", Integer.toString(httpPort), "--http-host", "127.0.0.1",
+                "--duration", duration.toSeconds() + "s", "--no-faults"));
+        return command;
+    }
+
+    /** Kept up: what it had collected but the broker had not yet acknowledged is under one second of the load. */
+    static boolean keptUp(long collected, long acknowledged) {
+        return collected > 0 && collected - acknowledged < LOAD_SAMPLES_PER_S;
+    }
+
+    /** Samples collected and acknowledged from the gateway's {@code /metrics}; null when it did not answer. */
+    private static long[] scrape(HttpClient http, int port) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+            long collected = metric(response.body(), "werkstrom_gateway_samples_collected_total");
+            long published = metric(response.body(), "werkstrom_gateway_samples_published_total");
+            return response.statusCode() == 200 && collected >= 0 && published >= 0 ? new long[] {collected, published} : null;
+        } catch (IOException e) {
+            return null; // not listening yet, or busy: the next scrape counts
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The value of the series {@code name} in Prometheus text; -1 when absent. */
+    static long metric(String text, String name) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                String value = line.substring(line.lastIndexOf(' ') + 1).trim();
+                try {
+                    return Long.parseLong(value);
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
         }
     }
 

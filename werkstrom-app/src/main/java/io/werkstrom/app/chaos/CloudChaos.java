@@ -14,14 +14,14 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.function.BooleanSupplier;
 
 import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.embedded.EmbeddedBroker;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
@@ -43,19 +43,44 @@ import io.werkstrom.protocol.GatewayAddress;
  * <p>Progress goes to stderr; the result ({@link CloudChaosResult#toJson()}) is the last stdout
  * line. Exit status 0 iff nothing was lost, nothing stored twice, and the job recovered at least
  * once. The work directory (cluster logs) is deleted after a passing run and kept otherwise.
+ *
+ * <p>Ctrl-C or SIGTERM aborts the drill: within a fraction of a second of its current wait (or
+ * after the step it is in) it cancels the job, stops the cluster's processes, the broker and the
+ * database, deletes the work directory and prints a JSON line marked {@code "aborted":true}.
  */
 public final class CloudChaos {
 
     static final String TENANT = "chaos";
     static final String SITE = "plant-1";
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(3);
+    /**
+     * How long the JVM's exit waits, after Ctrl-C or SIGTERM, for the drill to notice and stop the
+     * job, the cluster's processes, the broker and the database.
+     */
+    static final Duration ABORT_GRACE = Duration.ofSeconds(90);
 
     private final CloudChaosOptions options;
     private final PrintStream progress;
+    private final BooleanSupplier stopRequested;
+    private final long created = System.nanoTime();
+    private volatile String phase = "starting";
 
     public CloudChaos(CloudChaosOptions options, PrintStream progress) {
+        this(options, progress, () -> false);
+    }
+
+    /** @param stopRequested polled during the drill; once true the drill cleans up and throws {@link Aborted} */
+    CloudChaos(CloudChaosOptions options, PrintStream progress, BooleanSupplier stopRequested) {
         this.options = options;
         this.progress = progress;
+        this.stopRequested = stopRequested;
+    }
+
+    /** The drill was stopped from outside (Ctrl-C, SIGTERM) before it had a result. */
+    static final class Aborted extends Exception {
+        Aborted(String phase) {
+            super("stopped during " + phase);
+        }
     }
 
     /** {@code chaos cloud [options]}: {@code args} start with the scenario name. */
@@ -81,10 +106,43 @@ public final class CloudChaos {
         } catch (IllegalArgumentException e) {
             throw new UsageException("chaos cloud: " + e.getMessage());
         }
-        CloudChaosResult result = new CloudChaos(options, err).run();
-        out.println(result.toJson());
-        out.flush();
-        return result.exitCode();
+        try (StopSignal stop = StopSignal.install("chaos-cloud", ABORT_GRACE)) {
+            CloudChaos drill = new CloudChaos(options, err, stop::stopped);
+            CloudChaosResult result;
+            try {
+                result = drill.run();
+            } catch (Exception e) {
+                if (!stop.stopped()) {
+                    throw e;
+                }
+                // A failure meanwhile (a process stopped by its own shutdown hook) belongs to the abort.
+                err.println("stopped during " + drill.phase + (e instanceof Aborted ? "" : " (" + e + ")")
+                        + "; job, cluster, broker and database stopped, work directory deleted");
+                out.println(drill.abortedJson());
+                out.flush();
+                return 1;
+            }
+            out.println(result.toJson());
+            out.flush();
+            return result.exitCode();
+        }
+    }
+
+    /** What is known of an aborted drill: where it was and how long it ran. */
+    String abortedJson() {
+        return String.format(Locale.ROOT, "{\"aborted\":true, \"phase\":\"%s\", \"elapsed_s\":%.1f}", phase,
+                (System.nanoTime() - created) / 1e9);
+    }
+
+    private void phase(String name) throws Aborted {
+        phase = name;
+        checkStop();
+    }
+
+    private void checkStop() throws Aborted {
+        if (stopRequested.getAsBoolean()) {
+            throw new Aborted(phase);
+        }
     }
 
     public CloudChaosResult run() throws Exception {
@@ -103,7 +161,7 @@ public final class CloudChaos {
             result = run(work, jobJar, classPath);
             return result;
         } finally {
-            if (result != null && result.passed()) {
+            if (result != null && result.passed() || stopRequested.getAsBoolean()) {
                 deleteTree(work);
             } else {
                 say("kept the work directory with the cluster logs: " + work.resolve("flink").resolve("log"));
@@ -112,15 +170,18 @@ public final class CloudChaos {
     }
 
     private CloudChaosResult run(Path work, Path jobJar, List<Path> classPath) throws Exception {
+        phase("starting the broker and the database");
         say("starting the embedded MQTT broker (HiveMQ CE) and PostgreSQL...");
         try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0);
              EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
             StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
             say(SchemaMigrator.apply(store).describe());
+            phase("starting the cluster");
             say("starting a Flink session cluster: 1 JobManager and 2 TaskManagers as separate processes...");
             try (StandaloneCluster cluster = StandaloneCluster.start(
                     StandaloneClusterOptions.defaults(classPath, work.resolve("flink")))) {
                 ClusterRestClient rest = cluster.rest();
+                phase("submitting the job");
                 say("cluster up at " + cluster.restAddress() + "; uploading " + jobJar.getFileName() + " and running it");
                 String jobId = rest.runJar(rest.uploadJar(jobJar), List.of(
                         "--mqtt.uri=" + broker.uri(),
@@ -133,6 +194,7 @@ public final class CloudChaos {
                 try {
                     awaitRunning(rest, jobId, Duration.ofSeconds(90));
                     say("job " + jobId + " is running");
+                    phase("gateways publishing");
                     return runScenario(cluster, rest, jobId, broker.uri(), store);
                 } finally {
                     try {
@@ -169,6 +231,7 @@ public final class CloudChaos {
             boolean killed = false;
             long nextReport = started;
             while (System.nanoTime() < deadline) {
+                checkStop();
                 if (!killed && System.nanoTime() >= killAt) {
                     int index = cluster.taskManagerRunning(jobId);
                     if (index < 0) {
@@ -188,8 +251,13 @@ public final class CloudChaos {
                 TimeUnit.MILLISECONDS.sleep(100);
             }
             for (Thread thread : threads) {
-                thread.join(TimeUnit.SECONDS.toMillis(45));
+                long joinBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+                while (thread.isAlive() && System.nanoTime() < joinBy) {
+                    thread.join(250);
+                    checkStop();
+                }
             }
+            phase("drain");
             SampleTally tally = new SampleTally();
             for (ChaosGateway gateway : gateways) {
                 if (gateway.failure() != null) {
@@ -211,6 +279,7 @@ public final class CloudChaos {
         long deadline = System.nanoTime() + options.drainTimeout().toNanos();
         long nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
         while (ledgerRows(db) < acknowledged && System.nanoTime() < deadline) {
+            checkStop();
             if (System.nanoTime() >= nextReport) {
                 report(started, acknowledged, db, rest, jobId);
                 nextReport += PROGRESS_EVERY.toNanos();
@@ -221,11 +290,12 @@ public final class CloudChaos {
     }
 
     /** The restart count reaches the REST API with the metric fetcher's next update. */
-    private static long awaitRestarts(ClusterRestClient rest, String jobId) throws Exception {
+    private long awaitRestarts(ClusterRestClient rest, String jobId) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         long restarts = rest.restarts(jobId);
         while (restarts < 1 && System.nanoTime() < deadline) {
             TimeUnit.MILLISECONDS.sleep(250);
+            checkStop();
             restarts = rest.restarts(jobId);
         }
         return restarts;
@@ -287,6 +357,7 @@ public final class CloudChaos {
                 throw new IllegalStateException("the job's tasks were not all running within " + timeout + " (" + state + ")");
             }
             TimeUnit.MILLISECONDS.sleep(250);
+            checkStop();
         }
     }
 
@@ -330,10 +401,7 @@ public final class CloudChaos {
     }
 
     private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temporary directory is harmless
-        }
+        // Walks again while the database's or the cluster's own shutdown hooks still remove files.
+        EdgeChaos.deleteTree(root);
     }
 }

@@ -2,6 +2,7 @@ package io.werkstrom.app.chaos;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,22 +17,26 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.app.Werkstrom;
 import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
 import io.werkstrom.app.embedded.LocalJobs;
@@ -55,6 +60,10 @@ import io.werkstrom.protocol.TelemetryBatch;
  *
  * <p>The job reads with a plain (non-shared) persistent subscription: Mosquitto 2.0 does not
  * restore shared subscriptions after a restart, and would not queue for them meanwhile.
+ *
+ * <p>Ctrl-C or SIGTERM aborts the drill: it notices within a second or so of its current step,
+ * kills the gateway processes, stops the broker, the job and the database, deletes its work
+ * directory and prints a JSON line marked {@code "aborted":true}. Runs on the calling thread.
  */
 public final class EdgeChaos {
 
@@ -70,13 +79,38 @@ public final class EdgeChaos {
      */
     private static final Duration DRAIN_STALL = Duration.ofSeconds(75);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * How long the JVM's exit waits, after Ctrl-C or SIGTERM, for the drill to notice (its slowest
+     * steps, the database's and Flink's start, take seconds), kill its children and clean up (the
+     * broker gets 15 s to save its state).
+     */
+    static final Duration ABORT_GRACE = Duration.ofSeconds(60);
+    /** How often a wait looks for the stop signal. */
+    private static final long POLL_MILLIS = 250;
 
     private final ChaosOptions options;
     private final PrintStream progress;
+    private final BooleanSupplier stopRequested;
+    private final long created = System.nanoTime();
+    private volatile String phase = "starting";
+    private volatile long lastStored = -1;
 
     public EdgeChaos(ChaosOptions options, PrintStream progress) {
+        this(options, progress, () -> false);
+    }
+
+    /** @param stopRequested polled during the drill; once true the drill cleans up and throws {@link Aborted} */
+    EdgeChaos(ChaosOptions options, PrintStream progress, BooleanSupplier stopRequested) {
         this.options = options;
         this.progress = progress;
+        this.stopRequested = stopRequested;
+    }
+
+    /** The drill was stopped from outside (Ctrl-C, SIGTERM) before it had a result. */
+    static final class Aborted extends Exception {
+        Aborted(String phase) {
+            super("stopped during " + phase);
+        }
     }
 
     /** {@code chaos edge [--duration D] [--outage D] [--machines N] [--rate R] [--seed S]}: the JSON result on stdout. */
@@ -94,18 +128,68 @@ public final class EdgeChaos {
         } catch (IllegalArgumentException e) {
             throw new UsageException("chaos edge: --" + e.getMessage());
         }
-        ChaosResult result = new EdgeChaos(options, err).run();
-        err.println(result.lost() == 0 && result.duplicated() == 0
-                ? "nothing lost, nothing duplicated"
-                : result.lost() + " samples lost, " + result.duplicated() + " duplicated");
-        out.println(result.toJson());
-        out.flush();
-        return result.passed() ? 0 : 1;
+        try (StopSignal stop = StopSignal.install("chaos-edge", ABORT_GRACE)) {
+            EdgeChaos drill = new EdgeChaos(options, err, stop::stopped);
+            ChaosResult result;
+            try {
+                result = drill.run();
+            } catch (Exception e) {
+                if (!stop.stopped()) {
+                    throw e;
+                }
+                // A signal during a step: the drill closed what it owns on the way out; any failure
+                // meanwhile (a database stopped by its own shutdown hook) belongs to the abort.
+                err.println("stopped during " + drill.phase + (e instanceof Aborted ? "" : " (" + e + ")")
+                        + "; gateways and broker stopped, work directory deleted");
+                out.println(drill.abortedJson());
+                out.flush();
+                return 1;
+            }
+            err.println(result.lost() == 0 && result.duplicated() == 0
+                    ? "nothing lost, nothing duplicated"
+                    : result.lost() + " samples lost, " + result.duplicated() + " duplicated");
+            if (result.unexpected() > 0) {
+                err.println(result.unexpected() + " stored rows match no generated sample");
+            }
+            if (result.generatedShortBySeconds() > ChaosResult.SHORTFALL_ALLOWANCE_SECONDS) {
+                err.println(String.format(Locale.ROOT, "the restarted gateway stopped %.1fs before the end of the run",
+                        result.generatedShortBySeconds()));
+            }
+            out.println(result.toJson());
+            out.flush();
+            return result.passed() ? 0 : 1;
+        }
+    }
+
+    /** What is known of an aborted drill: where it was, how long it ran, what the job had stored. */
+    String abortedJson() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("aborted", true);
+        json.put("phase", phase);
+        json.put("elapsed_s", Math.round(seconds(created) * 10) / 10.0);
+        json.put("stored", lastStored);
+        try {
+            return JSON.writeValueAsString(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a map of strings and numbers is always JSON", e);
+        }
+    }
+
+    private void phase(String name) throws Aborted {
+        phase = name;
+        checkStop();
+    }
+
+    private void checkStop() throws Aborted {
+        if (stopRequested.getAsBoolean()) {
+            throw new Aborted(phase);
+        }
     }
 
     /** Runs the drill in a temporary directory, deleted afterwards. */
     public ChaosResult run() throws Exception {
         Path work = Files.createTempDirectory("werkstrom-chaos");
+        say("work directory " + work);
         try {
             return run(work);
         } finally {
@@ -114,9 +198,12 @@ public final class EdgeChaos {
     }
 
     private ChaosResult run(Path work) throws Exception {
+        phase("starting the broker and the database");
         say("starting Mosquitto (persistent) and the embedded PostgreSQL...");
         try (MosquittoProcess broker = MosquittoProcess.start(work.resolve("broker"));
              EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
+            say("broker pid " + broker.pid() + " on " + broker.uri());
+            checkStop();
             StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
             SchemaMigrator.apply(store);
             TelemetryJobOptions jobOptions = TelemetryJobOptions.builder()
@@ -128,6 +215,7 @@ public final class EdgeChaos {
                     .checkpointInterval(Duration.ofSeconds(1))
                     .build();
             ReaderSessions.provision(jobOptions.mqtt(), 1);
+            phase("starting the job");
             say("starting the telemetry job on a Flink MiniCluster...");
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
             TelemetryJob.define(env, jobOptions);
@@ -156,40 +244,60 @@ public final class EdgeChaos {
                 ChaosOptions.OUTAGE_START.toSeconds(), options.outageEnd().toSeconds(), options.killAt().toSeconds(),
                 ChaosOptions.RESTART_PAUSE.toSeconds()));
         // The first gateway is killed long before its own duration ends.
+        phase("gateway publishing");
         ChildGateway first = ChildGateway.start(work, 1, broker.uri(), spool, simulated, options.duration().multipliedBy(2));
         ChildGateway second = null;
         try {
+            say("gateway pid " + first.pid());
             waitUntil(started, ChaosOptions.OUTAGE_START, db, job);
+            phase("broker outage");
             say("stopping the broker for " + options.outage().toSeconds() + "s");
             broker.stop();
             waitUntil(started, options.outageEnd(), db, job);
             broker.start();
-            say("broker restarted");
+            say("broker restarted, pid " + broker.pid());
+            phase("gateway publishing after the outage");
             waitUntil(started, options.killAt(), db, job);
             first.kill();
             say("gateway killed with SIGKILL (exit " + first.exitCode() + ")");
+            phase("gateway restart");
             waitUntil(started, options.killAt().plus(ChaosOptions.RESTART_PAUSE), db, job);
             Duration left = options.duration().minus(elapsed(started));
             second = ChildGateway.start(work, 2, broker.uri(), spool, simulated, left);
-            say("gateway restarted on its spool for the remaining " + left.toSeconds() + "s");
+            say("gateway restarted on its spool for the remaining " + left.toSeconds() + "s, pid " + second.pid());
+            phase("restarted gateway publishing");
             waitUntil(started, options.duration(), db, job);
-            JsonNode report = second.awaitReport(Duration.ofSeconds(60));
+            JsonNode report = second.awaitReport(Duration.ofSeconds(60), this::checkStop);
             long lastSpooled = report.path("last_spooled_micros").asLong(Long.MIN_VALUE);
             if (lastSpooled == Long.MIN_VALUE) {
                 throw new IllegalStateException("the restarted gateway reported no last spooled sample: " + report
                         + "\n" + second.log());
             }
             say("gateway stopped: " + report);
+            double shortBy = shortBySeconds(simulated.start().orElseThrow(), options.duration(), lastSpooled);
+            phase("drain");
             Map<Key, Integer> generated = generated(simulated, lastSpooled);
             say(generated.size() + " samples generated; waiting for the job to store them...");
             drain(db, job, generated.size(), started);
-            return compare(db, generated, report);
+            phase("comparing");
+            return compare(db, generated, report, shortBy);
         } finally {
             first.kill();
             if (second != null) {
                 second.kill();
             }
         }
+    }
+
+    /**
+     * How many seconds before the end of the run ({@code start + duration}) the last spooled sample
+     * lies; 0 when it lies at or after it. The restarted gateway should run to the end: a larger
+     * shortfall than {@link ChaosResult#SHORTFALL_ALLOWANCE_SECONDS} means it stopped early, and the
+     * samples it never generated would be missing from the comparison, not counted as lost.
+     */
+    static double shortBySeconds(Instant start, Duration duration, long lastSpooledMicros) {
+        long endMicros = BatchValidator.micros(start.plus(duration));
+        return Math.max(0, endMicros - lastSpooledMicros) / 1e6;
     }
 
     /** What the simulator generated up to and including {@code lastMicros}, computed from its options alone. */
@@ -212,7 +320,8 @@ public final class EdgeChaos {
         long lastProgress = System.nanoTime();
         long lastReport = lastProgress;
         while (stored < expected && System.nanoTime() - lastProgress < DRAIN_STALL.toNanos()) {
-            Thread.sleep(250);
+            Thread.sleep(POLL_MILLIS);
+            checkStop();
             LocalJobs.failIfStopped(job);
             long now = storedRows(db);
             if (now > stored) {
@@ -230,7 +339,7 @@ public final class EdgeChaos {
         return stored;
     }
 
-    private ChaosResult compare(Connection db, Map<Key, Integer> generated, JsonNode report)
+    private ChaosResult compare(Connection db, Map<Key, Integer> generated, JsonNode report, double shortBy)
             throws SQLException {
         Map<Key, Integer> rows = new HashMap<>();
         try (PreparedStatement query = db.prepareStatement(
@@ -262,14 +371,15 @@ public final class EdgeChaos {
         long dropped = report.path("dropped_batches").asLong(0);
         return new ChaosResult(generated.size(), rows.values().stream().mapToLong(Integer::longValue).sum(), lost,
                 duplicated, unexpected, dropped, options.duration().toSeconds(), options.outage().toSeconds(),
-                options.killAt().toSeconds());
+                options.killAt().toSeconds(), Math.round(shortBy * 10) / 10.0);
     }
 
     private void waitUntil(long started, Duration at, Connection db, JobClient job) throws Exception {
         long deadline = started + at.toNanos();
         long lastReport = System.nanoTime();
         while (System.nanoTime() < deadline) {
-            Thread.sleep(Math.max(1, Math.min(250, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
+            Thread.sleep(Math.max(1, Math.min(POLL_MILLIS, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
+            checkStop();
             if (System.nanoTime() - lastReport >= PROGRESS_EVERY.toNanos()) {
                 LocalJobs.failIfStopped(job);
                 say(String.format(Locale.ROOT, "[%5.1fs] stored %,d", seconds(started), storedRows(db)));
@@ -278,14 +388,15 @@ public final class EdgeChaos {
         }
     }
 
-    private static long storedRows(Connection db) throws SQLException {
+    private long storedRows(Connection db) throws SQLException {
         try (PreparedStatement query = db.prepareStatement(
                 "SELECT count(*) FROM telemetry WHERE tenant = ? AND gateway = ?")) {
             query.setString(1, TENANT);
             query.setString(2, GATEWAY);
             try (ResultSet rs = query.executeQuery()) {
                 rs.next();
-                return rs.getLong(1);
+                lastStored = rs.getLong(1);
+                return lastStored;
             }
         }
     }
@@ -303,12 +414,34 @@ public final class EdgeChaos {
         progress.flush();
     }
 
-    private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temporary directory is harmless
+    /**
+     * Deletes {@code root}, walking it again while files vanish or appear under the walk: after a
+     * signal the embedded database's own shutdown hook may still be stopping it and cleaning up its
+     * data directory. Gives up after a few seconds (a leftover temporary directory is harmless).
+     */
+    static void deleteTree(Path root) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Files.exists(root)) {
+            try (Stream<Path> paths = Files.walk(root)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | UncheckedIOException vanished) {
+                // walk again
+            }
+            if (!Files.exists(root) || System.nanoTime() > deadline) {
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
+    }
+
+    @FunctionalInterface
+    private interface StopCheck {
+        void run() throws Aborted;
     }
 
     /** One sample's identity. */
@@ -351,6 +484,10 @@ public final class EdgeChaos {
             return new ChildGateway(process, out, err);
         }
 
+        long pid() {
+            return process.pid();
+        }
+
         /** SIGKILL: no shutdown hook runs, nothing is flushed, the broker sees no DISCONNECT. */
         void kill() throws InterruptedException {
             if (process.isAlive()) {
@@ -363,10 +500,17 @@ public final class EdgeChaos {
             return process.isAlive() ? -1 : process.exitValue();
         }
 
-        /** Waits for the gateway to stop by itself and returns the JSON object on its last stdout line. */
-        JsonNode awaitReport(Duration timeout) throws Exception {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException("the restarted gateway did not stop within " + timeout + "\n" + log());
+        /**
+         * Waits for the gateway to stop by itself and returns the JSON object on its last stdout line;
+         * {@code check} runs between waits and may end the wait by throwing.
+         */
+        JsonNode awaitReport(Duration timeout, StopCheck check) throws Exception {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!process.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+                check.run();
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the restarted gateway did not stop within " + timeout + "\n" + log());
+                }
             }
             List<String> lines = Files.readAllLines(stdout);
             if (lines.isEmpty()) {

@@ -1,6 +1,7 @@
 package io.werkstrom.app.chaos;
 
 import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
 import io.werkstrom.jobs.decode.BatchDecoder;
@@ -33,6 +34,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -43,6 +45,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code ./werkstrom chaos security}: a security drill on this machine. A real Mosquitto with the
@@ -56,6 +59,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Every attempt is logged on stderr with the reason it was refused (mutated batches as a
  * histogram of dead-letter reasons). The last stdout line is {@link SecurityChaosResult#toJson()}.
  * Passwords are random per run, travel only through files and memory, and are never printed.
+ *
+ * <p>Ctrl-C or SIGTERM aborts the drill after its current step (within a hundred mutated batches):
+ * the honest gateways stop, the broker and the database are stopped, the work directories deleted,
+ * and the last stdout line is a JSON object marked {@code "aborted":true}.
  */
 public final class SecurityChaos {
 
@@ -76,10 +83,19 @@ public final class SecurityChaos {
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong leaked = new AtomicLong();
     private final AtomicLong crashes = new AtomicLong();
+    /** How long the JVM's exit waits after Ctrl-C or SIGTERM: the step in progress, then the cleanup. */
+    static final Duration ABORT_GRACE = Duration.ofSeconds(90);
+    private final BooleanSupplier stopRequested;
+    private volatile String phase = "starting";
 
     SecurityChaos(SecurityChaosOptions options, PrintStream err) {
+        this(options, err, () -> false);
+    }
+
+    SecurityChaos(SecurityChaosOptions options, PrintStream err, BooleanSupplier stopRequested) {
         this.options = options;
         this.err = err;
+        this.stopRequested = stopRequested;
         SecureRandom random = new SecureRandom();
         for (String user : List.of(CLOUD_USER, ACME.toString(), GLOBEX.toString(), ROGUE.toString())) {
             byte[] secret = new byte[24];
@@ -99,12 +115,46 @@ public final class SecurityChaos {
         } catch (IllegalArgumentException e) {
             throw new UsageException("chaos security: " + e.getMessage());
         }
-        SecurityChaosResult result = new SecurityChaos(options, err).execute();
-        out.println(result.toJson());
-        return result.passed() ? 0 : 1;
+        try (StopSignal stop = StopSignal.install("chaos-security", ABORT_GRACE)) {
+            SecurityChaos drill = new SecurityChaos(options, err, stop::stopped);
+            SecurityChaosResult result;
+            try {
+                result = drill.execute();
+            } catch (Exception e) {
+                if (!stop.stopped()) {
+                    throw e;
+                }
+                err.println("chaos: stopped during " + drill.phase + (e instanceof EdgeChaos.Aborted ? "" : " (" + e + ")")
+                        + "; broker and database stopped, work directories deleted");
+                out.println(drill.abortedJson());
+                out.flush();
+                return 1;
+            }
+            out.println(result.toJson());
+            out.flush();
+            return result.passed() ? 0 : 1;
+        }
+    }
+
+    /** What is known of an aborted drill: the step it was in and the attempts made so far. */
+    String abortedJson() {
+        return "{\"aborted\":true, \"phase\":\"" + phase + "\", \"attempts\":" + attempts.get() + ", \"rejected\":"
+                + rejected.get() + "}";
+    }
+
+    private void phase(String name) throws EdgeChaos.Aborted {
+        phase = name;
+        checkStop();
+    }
+
+    private void checkStop() throws EdgeChaos.Aborted {
+        if (stopRequested.getAsBoolean()) {
+            throw new EdgeChaos.Aborted(phase);
+        }
     }
 
     SecurityChaosResult execute() throws Exception {
+        phase("starting the broker and the database");
         Path work = Files.createTempDirectory("werkstrom-chaos-security");
         try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("db"));
              MosquittoProcess broker = MosquittoProcess.startAuthenticated(passwords, options.aclFile(), BROKER_MAX_PACKET);
@@ -130,16 +180,28 @@ public final class SecurityChaos {
                     thread.start();
                     honest.add(thread);
                 }
-                wrongCredentials(broker.uri());
-                forgedTopics(broker.uri(), codec);
-                long throughBroker = forgedClaims(broker.uri(), codec);
-                throughBroker += mutatedBatches(broker.uri(), codec);
-                throughBroker += oversized(broker.uri(), codec);
-                crossTenantQueries(store.jdbcUrl());
-                secretsInProcessListAndLogs(broker);
-                stop.set(true);
-                for (Thread thread : honest) {
-                    thread.join(30_000);
+                long throughBroker;
+                try {
+                    phase("wrong credentials");
+                    wrongCredentials(broker.uri());
+                    phase("forged topics");
+                    forgedTopics(broker.uri(), codec);
+                    phase("forged claims");
+                    throughBroker = forgedClaims(broker.uri(), codec);
+                    phase("mutated batches");
+                    throughBroker += mutatedBatches(broker.uri(), codec);
+                    phase("oversized payloads");
+                    throughBroker += oversized(broker.uri(), codec);
+                    phase("cross-tenant queries");
+                    crossTenantQueries(store.jdbcUrl());
+                    phase("secrets in the process list and logs");
+                    secretsInProcessListAndLogs(broker);
+                    phase("draining");
+                } finally {
+                    stop.set(true);
+                    for (Thread thread : honest) {
+                        thread.join(30_000);
+                    }
                 }
                 awaitRogueMessages(cloud, throughBroker);
                 if (!cloud.awaitStored(60_000)) {
@@ -298,7 +360,7 @@ public final class SecurityChaos {
         return sent;
     }
 
-    private long mutatedBatches(String uri, BatchCodec codec) throws MqttException {
+    private long mutatedBatches(String uri, BatchCodec codec) throws MqttException, EdgeChaos.Aborted {
         TelemetryBatch.Builder valid = TelemetryBatch.builder(ROGUE.gateway(), FORGED_SEQUENCE + 2_000);
         long now = BatchValidator.micros(Instant.now());
         for (int i = 0; i < 20; i++) {
@@ -313,6 +375,9 @@ public final class SecurityChaos {
                 sent += publishCounted(client, mutator.next());
                 if ((i + 1) % 2_000 == 0) {
                     err.println("chaos: " + (i + 1) + " mutated batches sent");
+                }
+                if ((i + 1) % 100 == 0) {
+                    checkStop();
                 }
             }
         } finally {
@@ -366,11 +431,12 @@ public final class SecurityChaos {
         return 1;
     }
 
-    private void awaitRogueMessages(CloudIngest cloud, long expected) throws InterruptedException {
+    private void awaitRogueMessages(CloudIngest cloud, long expected) throws InterruptedException, EdgeChaos.Aborted {
         CloudIngest.TopicCounts rogue = cloud.counts(Topics.telemetry(ROGUE));
         long deadline = System.currentTimeMillis() + 60_000;
         while (rogue.accepted.get() + rogue.deadLettered.get() < expected && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
+            checkStop();
         }
         long seen = rogue.accepted.get() + rogue.deadLettered.get();
         if (seen < expected) {
@@ -544,10 +610,8 @@ public final class SecurityChaos {
     }
 
     private static void deleteTree(Path dir) {
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException ignored) {
-            // a leftover temporary directory holds no secret
-        }
+        // A leftover temporary directory holds no secret; walks again while the database's own
+        // shutdown hook (after a signal) still removes files.
+        EdgeChaos.deleteTree(dir);
     }
 }

@@ -1,6 +1,7 @@
 package io.werkstrom.app.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,6 +51,41 @@ class GatewayBenchTest {
         assertTrue(json.get("spool_encode_samples_per_s").asDouble() > 0);
         assertTrue(json.get("bytes_per_sample").asDouble() < json.get("json_bytes_per_sample").asDouble() / 10, json.toString());
         assertTrue(json.get("gateway_rss_mb").isNull(), "--no-rss measures no child");
+        assertTrue(json.get("goals_met").has("gateway_kept_up") && json.get("goals_met").get("gateway_kept_up").isNull(),
+                json.toString());
+    }
+
+    @Test
+    void theMeasuredGatewaySpoolsInTheBenchsTemporaryDirectory() {
+        Path work = Path.of("/tmp/bench-broker-1");
+        List<String> command = GatewayBench.gatewayCommand("tcp://127.0.0.1:1883", work, 9100, java.time.Duration.ofSeconds(20));
+        int spool = command.indexOf("--spool-dir");
+        assertTrue(spool > 0, "--spool-dir given: " + command);
+        assertTrue(Path.of(command.get(spool + 1)).startsWith(work), command.get(spool + 1));
+        assertEquals("127.0.0.1", command.get(command.indexOf("--http-host") + 1));
+        assertEquals("9100", command.get(command.indexOf("--http-port") + 1));
+    }
+
+    @Test
+    void keptUpMeansLessThanOneSecondOfTheLoadUnacknowledged() {
+        assertEquals(100_200, GatewayBench.LOAD_SAMPLES_PER_S);
+        assertTrue(GatewayBench.keptUp(1_500_000, 1_450_000));
+        assertTrue(GatewayBench.keptUp(1_500_000, 1_500_000));
+        assertFalse(GatewayBench.keptUp(1_500_000, 1_399_800));
+        assertFalse(GatewayBench.keptUp(0, 0), "nothing collected is not keeping up");
+    }
+
+    @Test
+    void readsACounterFromTheGatewaysMetrics() {
+        String text = """
+                # HELP werkstrom_gateway_samples_collected_total Samples collected and spooled by this process.
+                # TYPE werkstrom_gateway_samples_collected_total counter
+                werkstrom_gateway_samples_collected_total{tenant="bench",site="site-1",gateway="gw-rss"} 1503000
+                werkstrom_gateway_samples_published_total{tenant="bench",site="site-1",gateway="gw-rss"} 1478000
+                """;
+        assertEquals(1_503_000, GatewayBench.metric(text, "werkstrom_gateway_samples_collected_total"));
+        assertEquals(1_478_000, GatewayBench.metric(text, "werkstrom_gateway_samples_published_total"));
+        assertEquals(-1, GatewayBench.metric(text, "werkstrom_gateway_spool_records"));
     }
 
     @Test
