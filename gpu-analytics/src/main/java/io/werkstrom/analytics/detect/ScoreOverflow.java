@@ -31,11 +31,4 @@ public final class ScoreOverflow {
         // NaN fails the comparison too.
         return score < Double.POSITIVE_INFINITY ? score : Double.MAX_VALUE;
     }
-
-    /** Applies {@link #saturate(double)} to every entry of {@code scores}, in place. */
-    public static void saturate(double[] scores) {
-        for (int i = 0; i < scores.length; i++) {
-            scores[i] = saturate(scores[i]);
-        }
-    }
 }
