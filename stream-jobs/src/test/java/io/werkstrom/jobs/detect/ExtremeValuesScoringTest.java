@@ -46,6 +46,18 @@ class ExtremeValuesScoringTest {
                                      long fromSecond, int seconds, long extremeFrom, double extreme,
                                      List<MultivariateScorer.Outcome> outcomes) {
         List<Anomaly> anomalies = new ArrayList<>();
+        for (TelemetryBatch batch : batches(press, fromSecond, seconds, extremeFrom, extreme)) {
+            MultivariateScorer.Outcome outcome = scorer.score(batch, states);
+            anomalies.addAll(outcome.anomalies());
+            outcomes.add(outcome);
+        }
+        return anomalies;
+    }
+
+    /** The batches {@link #run} scores. */
+    private static List<TelemetryBatch> batches(MultivariateScorerTest.Machine press, long fromSecond, int seconds,
+                                                long extremeFrom, double extreme) {
+        List<TelemetryBatch> batches = new ArrayList<>();
         for (long s0 = fromSecond; s0 < fromSecond + seconds; s0 += 10) {
             TelemetryBatch.Builder b = TelemetryBatch.builder("gw-1", s0);
             for (long s = s0; s < s0 + 10; s++) {
@@ -55,11 +67,9 @@ class ExtremeValuesScoringTest {
                     b.add(T0 + s * SECOND + 500_000, press.name, "pressure_bar", extreme, Quality.GOOD);
                 }
             }
-            MultivariateScorer.Outcome outcome = scorer.score(b.build().groupedBySeries(), states);
-            anomalies.addAll(outcome.anomalies());
-            outcomes.add(outcome);
+            batches.add(b.build().groupedBySeries());
         }
-        return anomalies;
+        return batches;
     }
 
     private static void assertExtremeAnomaly(List<Anomaly> anomalies, double extreme, long fromSecond, String what) {
@@ -110,6 +120,26 @@ class ExtremeValuesScoringTest {
                 assertTrue(states.modelled("press-1"), what);
                 assertExtremeAnomaly(anomalies, x, 630, what);
             }
+        }
+    }
+
+    @Test
+    void theMultivariateOperatorEmitsAnAnomalyForAnExtremeValueAfterRefusingATrainingWindowWithOne()
+            throws Exception {
+        GatewayAddress gateway = new GatewayAddress("acme", "plant-1", "gw-1");
+        MultivariateScorerTest.Machine press = new MultivariateScorerTest.Machine("press-1", 24);
+        List<TelemetryBatch> batches = new ArrayList<>(batches(press, 0, 310, 100, 1e307));
+        batches.addAll(batches(press, 310, 360, 630, 1e307));
+        try (var harness = new KeyedOneInputStreamOperatorTestHarness<String, ReceivedBatch, DetectedAnomaly>(
+                new KeyedProcessOperator<>(new MultivariateScoringFunction(MultivariateOptions.defaults(),
+                        KernelBackends.JAVA)),
+                AnomalyScoringFunction::key, Types.STRING)) {
+            harness.open();
+            for (TelemetryBatch batch : batches) {
+                harness.processElement(new StreamRecord<>(new ReceivedBatch(gateway, batch, 0L)));
+            }
+            List<Anomaly> anomalies = harness.extractOutputValues().stream().map(DetectedAnomaly::anomaly).toList();
+            assertExtremeAnomaly(anomalies, 1e307, 630, "operator");
         }
     }
 
