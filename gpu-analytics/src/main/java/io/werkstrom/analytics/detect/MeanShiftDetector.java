@@ -49,7 +49,9 @@ public final class MeanShiftDetector {
      *
      * @throws IllegalArgumentException when there are fewer rows than
      *                                  {@code max(window, driftWindow) + 1}, rows of different
-     *                                  lengths or non-finite values (the message says which)
+     *                                  lengths, non-finite values or values whose spread overflows
+     *                                  the double range ({@link ScoreOverflow}; the message says
+     *                                  which)
      */
     public static MeanShiftDetector fit(double[][] training, MeanShiftOptions options) {
         Objects.requireNonNull(training, "training must not be null.");
@@ -191,7 +193,8 @@ public final class MeanShiftDetector {
     /**
      * Per row, the largest ratio over the sensors of the moving mean's distance from the training
      * mean to the sensor's {@linkplain #limits() limit}; above 1 is beyond normal.
-     * {@code rows} are consecutive; the score of row {@code i} uses rows up to {@code i} only.
+     * {@code rows} are consecutive; the score of row {@code i} uses rows up to {@code i} only. A
+     * score that overflows (NaN or infinite) is {@link Double#MAX_VALUE} ({@link ScoreOverflow}).
      */
     public double[] score(double[][] rows) {
         double[][] deviation = deviations(rows);
@@ -201,7 +204,9 @@ public final class MeanShiftDetector {
             for (int d = 0; d < dims; d++) {
                 worst = Math.max(worst, deviation[i][d] / limit[d]);
             }
-            out[i] = worst;
+            // Math.max passes NaN on: an overflowed moving mean (+Infinity and -Infinity in one
+            // window) is an alarm at the largest score, never none.
+            out[i] = ScoreOverflow.saturate(worst);
         }
         return out;
     }

@@ -65,9 +65,10 @@ public final class MsetDetector {
      * Fits the model to {@code training}, one array of sensor values per row, all of the same
      * length and finite.
      *
-     * @throws IllegalArgumentException when there are fewer than 4 rows, rows of different lengths
-     *                                  or non-finite values, or the similarity matrix cannot be
-     *                                  inverted
+     * @throws IllegalArgumentException when there are fewer than 4 rows, rows of different lengths,
+     *                                  non-finite values or values whose spread overflows the double
+     *                                  range ({@link ScoreOverflow}), or the similarity matrix
+     *                                  cannot be inverted
      */
     public static MsetDetector fit(double[][] training, MsetOptions options) {
         Objects.requireNonNull(training, "training must not be null.");
@@ -180,14 +181,15 @@ public final class MsetDetector {
     }
 
     /**
-     * Per row, the residual divided by the control limit: above 1 is beyond training.
+     * Per row, the residual divided by the control limit: above 1 is beyond training. A row whose
+     * residual overflows (NaN or infinite) scores {@link Double#MAX_VALUE} ({@link ScoreOverflow}).
      *
      * @param backend borrowed, not closed
      */
     public double[] score(double[][] rows, KernelBackend backend) {
         double[] out = residuals(rows, backend);
         for (int i = 0; i < out.length; i++) {
-            out[i] /= limit;
+            out[i] = ScoreOverflow.saturate(out[i] / limit);
         }
         return out;
     }
@@ -308,7 +310,8 @@ public final class MsetDetector {
         public void score(double[] flat, int[] modelOfRow, double[] out, KernelBackend backend) {
             residuals(flat, modelOfRow, out, backend);
             for (int i = 0; i < out.length; i++) {
-                out[i] /= limits[modelOfRow[i]];
+                // On the result, not in the kernel: every backend gets the same rule.
+                out[i] = ScoreOverflow.saturate(out[i] / limits[modelOfRow[i]]);
             }
         }
 
@@ -320,7 +323,8 @@ public final class MsetDetector {
         public void scorePlainLoop(double[] flat, int[] modelOfRow, double[] out) {
             residualsPlainLoop(flat, modelOfRow, out);
             for (int i = 0; i < out.length; i++) {
-                out[i] /= limits[modelOfRow[i]];
+                // On the result, not in the kernel: every backend gets the same rule.
+                out[i] = ScoreOverflow.saturate(out[i] / limits[modelOfRow[i]]);
             }
         }
 

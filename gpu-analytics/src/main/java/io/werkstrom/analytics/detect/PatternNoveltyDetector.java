@@ -21,15 +21,30 @@ import io.werkstrom.analytics.kernel.NoveltyKernels;
  * <p>The detector is online: {@link #score(double)} scores a sample against the past only, then
  * learns it. Time per sample is linear in the history kept ({@code maxHistory}). Not
  * thread-safe: one detector per series.
+ *
+ * <p>Extreme values ({@link ScoreOverflow}): while the history holds a value beyond
+ * {@value #HUGE} in magnitude, squared distances can overflow, and the sliding update would
+ * subtract infinity from infinity; the distances are then computed directly for every sample
+ * (time {@code m} times the history), which overflows to infinity at worst, never to NaN. A
+ * pattern infinitely far from every earlier one scores the largest score below 1, and its
+ * novelty is left out of the normalisation, so later samples are judged as before.
  */
 public final class PatternNoveltyDetector {
 
     /** Rows between exact recomputations of the sliding distances, bounding rounding drift. */
     static final int REFRESH_INTERVAL = 4096;
 
+    /**
+     * Beyond this magnitude a sample may overflow the sliding distances. Below it, a pattern's sum
+     * of squared differences stays far inside the double range for any pattern length.
+     */
+    static final double HUGE = 1e100;
+
     private final PatternNoveltyOptions options;
     private final double[] history;
     private int size;
+    /** Samples in {@code history[0, size)} beyond {@link #HUGE} in magnitude. */
+    private int huge;
     private final Scale[] scales;
     private final double[] recentScores;
     private int recentHead;
@@ -64,11 +79,16 @@ public final class PatternNoveltyDetector {
             forgetOldestHalf();
         }
         history[size++] = value;
+        if (Math.abs(value) > HUGE) {
+            huge++;
+        }
         double excess = Double.NEGATIVE_INFINITY;
         for (Scale scale : scales) {
-            excess = Math.max(excess, scale.update(history, size));
+            excess = Math.max(excess, scale.update(history, size, huge == 0));
         }
-        double raw = excess > 0 ? excess / (1 + excess) : 0;
+        // An infinite excess would give NaN below; it is the largest score instead (ScoreOverflow).
+        double raw = excess == Double.POSITIVE_INFINITY ? Math.nextDown(1.0)
+                : excess > 0 ? excess / (1 + excess) : 0;
         double reported = raw;
         if (recentScores.length > 0) {
             double recentMax = 0;
@@ -94,6 +114,12 @@ public final class PatternNoveltyDetector {
         int drop = size / 2;
         System.arraycopy(history, drop, history, 0, size - drop);
         size -= drop;
+        huge = 0;
+        for (int i = 0; i < size; i++) {
+            if (Math.abs(history[i]) > HUGE) {
+                huge++;
+            }
+        }
         for (Scale scale : scales) {
             scale.invalidate();
         }
@@ -124,13 +150,18 @@ public final class PatternNoveltyDetector {
             computedFor = -1;
         }
 
-        /** Updates the distances for the newest sample; returns its normalised novelty or -Infinity. */
-        double update(double[] x, int size) {
+        /**
+         * Updates the distances for the newest sample; returns its normalised novelty or -Infinity.
+         *
+         * @param maySlide false while the history holds a sample beyond {@link #HUGE}: the distances
+         *                 are then computed directly
+         */
+        double update(double[] x, int size, boolean maySlide) {
             int t = size - 1;
             if (t < 2 * m - 1) {
                 return Double.NEGATIVE_INFINITY; // no earlier pattern that does not overlap this one
             }
-            boolean slide = computedFor == size - 1 && sinceRefresh < REFRESH_INTERVAL;
+            boolean slide = maySlide && computedFor == size - 1 && sinceRefresh < REFRESH_INTERVAL;
             if (slide) {
                 int direct = Math.min(m, t);
                 for (int j = 0; j < direct; j++) {
@@ -159,7 +190,11 @@ public final class PatternNoveltyDetector {
                 double span = Math.max(high - median, 1e-12 * (1 + Math.abs(high)));
                 excess = (novelty - median) / span;
             }
-            novelties.add(novelty);
+            if (novelty < Double.POSITIVE_INFINITY) {
+                // An infinite novelty (an extreme sample) would stretch the normalisation and hide
+                // every later one; it is scored, but not learned as a typical novelty.
+                novelties.add(novelty);
+            }
             return excess;
         }
     }

@@ -60,7 +60,8 @@ public final class PcaDetector {
      * length (at least 2 sensors) and finite.
      *
      * @throws IllegalArgumentException when there are fewer than {@code sensors + 1} rows, rows of
-     *                                  different lengths or non-finite values
+     *                                  different lengths, non-finite values, or values whose spread
+     *                                  overflows the double range ({@link ScoreOverflow})
      */
     public static PcaDetector fit(double[][] training, PcaOptions options) {
         Objects.requireNonNull(training, "training must not be null.");
@@ -196,7 +197,9 @@ public final class PcaDetector {
     }
 
     /**
-     * Per row, {@code max(T² / t2Limit, SPE / speLimit)}, the statistics computed by {@code backend}.
+     * Per row, {@code max(T² / t2Limit, SPE / speLimit)}, the statistics computed by {@code backend};
+     * a row whose statistics overflow (NaN or infinite) scores {@link Double#MAX_VALUE}
+     * ({@link ScoreOverflow}).
      *
      * @param backend borrowed, not closed
      */
@@ -204,7 +207,7 @@ public final class PcaDetector {
         double[][] stats = statistics(rows, backend);
         double[] out = new double[rows.length];
         for (int i = 0; i < rows.length; i++) {
-            out[i] = Math.max(stats[0][i] / t2Limit, stats[1][i] / speLimit);
+            out[i] = ScoreOverflow.saturate(Math.max(stats[0][i] / t2Limit, stats[1][i] / speLimit));
         }
         return out;
     }
@@ -389,7 +392,8 @@ public final class PcaDetector {
         private void normalise(int[] modelOfRow, double[] t2, double[] spe) {
             for (int i = 0; i < t2.length; i++) {
                 int m = modelOfRow[i];
-                t2[i] = Math.max(t2[i] / t2Limits[m], spe[i] / speLimits[m]);
+                // On the result, not in the kernel: every backend gets the same rule.
+                t2[i] = ScoreOverflow.saturate(Math.max(t2[i] / t2Limits[m], spe[i] / speLimits[m]));
             }
         }
 

@@ -409,12 +409,13 @@ public final class RobustZScoreDetector implements AutoCloseable {
             List<Anomaly> anomalies = new ArrayList<>();
             for (int j = 0; j < scorable; j++) {
                 double score = scores.get(j);
-                if (score > threshold) {
+                // NaN (an overflow on some backend) is an alarm at the largest score, never none.
+                if (score > threshold || Double.isNaN(score)) {
                     int row = scoredRows[j];
                     SeriesWindow window = windowOfRow[row];
-                    // A difference beyond the double range is still a finite, maximal score.
+                    // A difference beyond the double range is still a finite, maximal score (ScoreOverflow).
                     anomalies.add(new Anomaly(rows.timestampMicros(row), window.machine, window.sensor,
-                            rows.value(row), Math.min(score, Double.MAX_VALUE), threshold, NAME));
+                            rows.value(row), ScoreOverflow.saturate(score), threshold, NAME));
                 }
             }
             return anomalies;

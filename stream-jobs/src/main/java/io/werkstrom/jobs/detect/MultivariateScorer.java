@@ -43,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * them and not constant throughout (a constant sensor carries no relation to the others, and its
  * spread would be zero); the model is fitted on the states holding all of them. A machine with
  * fewer than 2 such sensors gets no model: counted, and its window starts over. When fewer than half
- * of the states are complete, the older half of the window is dropped and training goes on.
+ * of the states are complete, the older half of the window is dropped and training goes on. A
+ * window the method refuses (e.g. one holding a value whose spread overflows the double range, see
+ * {@link io.werkstrom.analytics.detect.ScoreOverflow}) gives no model either: counted
+ * (multivariateFitFailures), logged once per machine, and its window starts over.
  *
  * <p><b>Fleet models.</b> A machine for which a {@link MultivariateFleetModel} is in force (its
  * tenant has one for its type) and which has reported every sensor the fleet model reads is scored
@@ -74,6 +77,8 @@ import org.slf4j.LoggerFactory;
  * reported one less than {@link MultivariateOptions#repeatAfter()} before. Its sensor is the one
  * most to blame ({@link FittedModel#blame}), its value that sensor's. A reduced model's scores are
  * on the same scale (1 is its own limit), so a run of anomalous states goes on across the two.
+ * A state whose score overflows (an extreme but finite value) scores {@link Double#MAX_VALUE}
+ * ({@link io.werkstrom.analytics.detect.ScoreOverflow}): anomalous, never silently normal.
  *
  * <p><b>Caps.</b> A gateway's detector keeps at most {@link MultivariateOptions#maxMachines()}
  * machines and a machine at most {@link MultivariateOptions#maxSensors()} sensors, so that a
@@ -329,6 +334,20 @@ public final class MultivariateScorer {
                 + model + "; " + then);
     }
 
+    /**
+     * Logs, once per machine, that its training window was refused, with the reason, so that a
+     * machine that keeps training without a model (multivariateFitFailures) can be found.
+     */
+    private void fitRefused(String gateway, String machine, IllegalArgumentException e) {
+        String key = gateway + '\n' + machine + "\nfit";
+        if (loggedRefusals.size() >= MAX_LOGGED_REFUSALS || !loggedRefusals.add(key)) {
+            return;
+        }
+        warnings.accept("Multivariate detector: the training window of machine " + machine + " of gateway "
+                + gateway + " gives no model (" + e.getMessage() + "); it trains again on its next "
+                + options.trainingStates() + " states");
+    }
+
     /** Row indices per machine, each machine's rows in time order (a batch arrives grouped by series). */
     private static Map<String, List<Integer>> rowsByMachine(TelemetryBatch batch) {
         Map<String, List<Integer>> rows = new LinkedHashMap<>();
@@ -362,7 +381,7 @@ public final class MultivariateScorer {
         if (machine.modelSensors == null) {
             machine.training.add(state);
             if (machine.training.size() >= options.trainingStates()) {
-                train(machine, counts);
+                train(gateway, name, machine, counts);
             }
             return;
         }
@@ -423,7 +442,7 @@ public final class MultivariateScorer {
         machine.pending.add(new MachineStates.Pending(start, values));
     }
 
-    private void train(MachineStates.Machine machine, Counts counts) {
+    private void train(String gateway, String name, MachineStates.Machine machine, Counts counts) {
         List<double[]> window = machine.training;
         int columns = machine.sensors.size();
         List<Integer> chosen = new ArrayList<>();
@@ -457,8 +476,11 @@ public final class MultivariateScorer {
         try {
             machine.model = FittedModel.fit(options.method(), rows);
         } catch (IllegalArgumentException e) {
+            // E.g. a value near the ends of the double range, whose spread overflows (ScoreOverflow):
+            // no model rather than one that never alarms; the machine trains again on fresh states.
             counts.fitFailures++;
             window.clear();
+            fitRefused(gateway, name, e);
             return;
         }
         machine.modelSensors = sensors;
