@@ -131,6 +131,18 @@ class ReportIT {
                 }
                 telemetry.writeAnomalies(anomalies);
             }
+            try (java.sql.Connection db = server.connect()) {
+                ReportData data = ReportData.load(db, NOW.minusSeconds(3_600), Instant.now(),
+                        java.util.Optional.of("twin"), 12);
+                assertEquals(3, data.series().size(), data.series().toString());
+                for (ReportData.Series series : data.series()) {
+                    double expected = series.machine().equals("m-old") ? 50 : series.gateway().equals("gw-a") ? 10 : 90;
+                    for (double average : series.avg()) {
+                        assertEquals(expected, average, 1e-9, "a signal of one machine only: " + series.gateway()
+                                + " / " + series.machine());
+                    }
+                }
+            }
             JsonNode one = report(store, page, "--tenant", "twin", "--machines", "1");
             assertEquals(1, one.path("charts").asInt(), one.toString());
             String top = Files.readString(page);
