@@ -74,7 +74,8 @@ public final class HtmlReport {
         }
         Map<String, List<ReportData.AnomalyMark>> marks = new LinkedHashMap<>();
         for (ReportData.AnomalyMark mark : data.anomalies()) {
-            marks.computeIfAbsent(key(mark.tenant(), mark.gateway(), mark.machine(), mark.sensor()), k -> new ArrayList<>()).add(mark);
+            marks.computeIfAbsent(key(mark.tenant(), mark.gateway(), mark.machine(), mark.sensor()),
+                    k -> new ArrayList<>()).add(mark);
         }
         capped(html, data.anomalies().size(), data.anomaliesInRange(), "anomalies");
         String machine = null;
@@ -113,8 +114,8 @@ public final class HtmlReport {
             html.append("<p class=\"note\">No quality predictions are stored in this database; actual scrap only.</p>");
         }
         html.append(SvgChart.quality(data.quality()));
-        html.append("<table><tr><th>tenant</th><th>gateway</th><th>machine</th><th>shift</th><th>parts</th><th>actual scrap</th>")
-                .append("<th>predicted scrap</th></tr>");
+        html.append("<table><tr><th>tenant</th><th>gateway</th><th>machine</th><th>shift</th><th>parts</th>")
+                .append("<th>actual scrap</th><th>predicted scrap</th></tr>");
         for (ReportData.QualityRow row : data.quality()) {
             html.append("<tr><td>").append(Html.escape(row.tenant())).append("</td><td>")
                     .append(Html.escape(row.gateway())).append("</td><td>")
@@ -137,8 +138,8 @@ public final class HtmlReport {
             return;
         }
         capped(html, data.alerts().size(), data.alertsInRange(), "alerts");
-        html.append("<table><tr><th>tenant</th><th>gateway</th><th>machine</th><th>rule</th><th>state</th><th>opened</th>")
-                .append("<th>resolved</th><th>message</th></tr>");
+        html.append("<table><tr><th>tenant</th><th>gateway</th><th>machine</th><th>rule</th><th>state</th>")
+                .append("<th>opened</th><th>resolved</th><th>message</th></tr>");
         for (ReportData.AlertRow alert : data.alerts()) {
             html.append("<tr><td>").append(Html.escape(alert.tenant())).append("</td><td>")
                     .append(Html.escape(alert.gateway())).append("</td><td>")

@@ -50,21 +50,22 @@ public record ReportData(Instant from, Instant to, Optional<String> tenant, List
      * Machine ids are unique per gateway only (every simulated gateway has an m-001), so a machine
      * is named by tenant, gateway and machine throughout.
      */
-    public record Series(String tenant, String gateway, String machine, String sensor, long[] times, double[] avg, double[] min,
-                         double[] max) {
+    public record Series(String tenant, String gateway, String machine, String sensor, long[] times, double[] avg,
+                         double[] min, double[] max) {
     }
 
-    public record AnomalyMark(String tenant, String gateway, String machine, String sensor, Instant time, double value, double score,
-                              String detector) {
+    public record AnomalyMark(String tenant, String gateway, String machine, String sensor, Instant time,
+                              double value, double score, String detector) {
     }
 
     /** Scrap per machine and shift; {@code predicted} is NaN where no prediction was stored. */
-    public record QualityRow(String tenant, String gateway, String machine, String shift, long parts, double actualScrapRate,
-                             double predictedScrapRate) {
+    public record QualityRow(String tenant, String gateway, String machine, String shift, long parts,
+                             double actualScrapRate, double predictedScrapRate) {
     }
 
-    public record AlertRow(String tenant, String gateway, String machine, String rule, String state, Instant opened, Instant closed,
-                           String message) {
+    /** An alert; {@code machine} is the gateway for gateway rules (offline, data gap), which have no machine. */
+    public record AlertRow(String tenant, String gateway, String machine, String rule, String state, Instant opened,
+                           Instant closed, String message) {
     }
 
     /**
