@@ -1,6 +1,12 @@
 package io.werkstrom.app;
 
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -56,7 +62,8 @@ public final class Werkstrom {
                   --machines N       simulated machines, 1 to 100 (default 4)
                   --rate R           samples/s per sensor, at most 100 (default 10)
                   --seed S           the simulator's seed (default 42)
-              migrate              apply the database migrations and report the storage flavour
+              migrate --jdbc-url URL [--user U] [--password-file F]
+                                   apply the database migrations and report the storage flavour
               alerts               deliver alert notifications (MQTT, webhooks, e-mail) and take
                                    acknowledgements over MQTT and HTTP (see README: alerts)
                   --max-attempts N   attempts per webhook or e-mail before it is dead-lettered (default
@@ -88,10 +95,17 @@ public final class Werkstrom {
               train quality --jdbc-url URL --tenant T [--machine-type TYPE] [--since 7d | --simulated]
                                    train a part-scrap fleet model from labelled history and store
                                    it as the next version; running jobs pick it up
+                  --user U, --password-file F   database login (default postgres; or WERKSTROM_DB_PASSWORD)
               train rul --data FILE|DIR --jdbc-url URL --tenant T [--machine-type TYPE]
                                    train a remaining-useful-life fleet model on C-MAPSS run-to-failure
                                    data (train_FD001.txt in DIR); JSON: version, holdout_rmse, engines,
                                    cycles as the last line
+                  --subset FD001     the C-MAPSS file read from DIR, train_<subset>.txt (default FD001)
+                  --holdout P        percent of the engines held out to measure the model (default 20)
+                  --seed S           seed of the hold-out split and the models (default 1)
+                  --trees N          boosted trees per model (default 300)
+                  --ensemble N       models trained with different seeds and averaged (default 3)
+                  --user U, --password-file F   database login (default postgres; or WERKSTROM_DB_PASSWORD)
               train multivariate --jdbc-url URL --tenant T [--machine-type TYPE] [--method mset|pca]
                       [--bucket 1s] [--since 7d | --simulated]
                                    train a multivariate fleet model (MSET or PCA) on the normal
@@ -99,6 +113,7 @@ public final class Werkstrom {
                                    --detector.bucket scores a machine from its first state; JSON:
                                    version, bucket_s, sensors, holdout_exceedance,
                                    holdout_alarms_per_hour as the last line
+                  --user U, --password-file F   database login (default postgres; or WERKSTROM_DB_PASSWORD)
               machines set|unset|list --jdbc-url URL --tenant T [--type TYPE] [MACHINE...]
                                    map machines to their type (fleet), or back to 'default'; JSON: the
                                    tenant's whole mapping as the last line; running jobs pick it up
@@ -112,6 +127,9 @@ public final class Werkstrom {
               report --jdbc-url URL [--since 1h] [--out report.html] [--tenant T]
                                    a self-contained HTML page with the dashboards' views: signals
                                    with anomalies, predicted against actual scrap, alerts
+                  --machines N       machines charted, those with the most anomalies in the range
+                                     first (default 12)
+                  --user U, --password-file F   database login (default postgres; or WERKSTROM_DB_PASSWORD)
               bench analytics [--duration 30s] [--rows N] [--backend auto|java|tornadovm]
                                    samples/s and GB/s per analytics kernel against a plain loop
               chaos cloud          the job jar on a standalone Flink cluster (JobManager and two
@@ -122,7 +140,12 @@ public final class Werkstrom {
                   --kill-after D     when the TaskManager is killed (default a third of the duration)
                   --gateways N --rate R --rows N   gateways, batches/s each, samples per batch (4, 5, 20)
               tenant add NAME --password-file F --jdbc-url URL [--role R] [--user U]
+                      [--db-password-file F]
                                    create the database role that reads only tenant NAME's rows
+                                   (default role NAME_reader, '-' as '_'; at most 63 bytes);
+                                   --password-file holds the role's password (or
+                                   WERKSTROM_TENANT_PASSWORD), --db-password-file the password of
+                                   --user (or WERKSTROM_DB_PASSWORD)
               chaos security [--mutations N]
                                    security drill against real Mosquitto (shipped ACL) and embedded
                                    PostgreSQL (tenant roles); JSON {attempts, rejected, leaked_rows,
@@ -221,8 +244,24 @@ public final class Werkstrom {
             if (!text.isEmpty()) {
                 text.append(": ");
             }
-            text.append(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+            text.append(t instanceof FileSystemException fs ? fileProblem(fs)
+                    : t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
         }
         return text.toString();
+    }
+
+    /**
+     * A file system failure in words: its message is only the path for the common ones (the kind
+     * of failure is in the class name), which tells a user nothing.
+     */
+    private static String fileProblem(FileSystemException e) {
+        String what = e instanceof NoSuchFileException ? "no such file or directory"
+                : e instanceof AccessDeniedException ? "permission denied"
+                : e instanceof NotDirectoryException ? "not a directory"
+                : e instanceof FileAlreadyExistsException ? "already exists"
+                : e instanceof DirectoryNotEmptyException ? "directory not empty"
+                : e.getClass().getSimpleName();
+        String files = e.getFile() + (e.getOtherFile() == null ? "" : " -> " + e.getOtherFile());
+        return what + ": " + files + (e.getReason() == null ? "" : " (" + e.getReason() + ")");
     }
 }

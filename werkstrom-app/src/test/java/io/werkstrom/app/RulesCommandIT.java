@@ -227,13 +227,17 @@ class RulesCommandIT {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        String url = "jdbc:postgresql://127.0.0.1:" + port + "/werkstrom?connectTimeout=5";
+        // PgJDBC takes user and password from the URL over --user and --password-file: the message names
+        // that user and never shows the password.
+        String url = "jdbc:postgresql://127.0.0.1:" + port + "/werkstrom?connectTimeout=5&user=ops&password=s3cret";
+        String shown = "jdbc:postgresql://127.0.0.1:" + port + "/werkstrom?connectTimeout=5&user=ops&password=***";
         for (String[] argv : List.of(new String[] {"set", "--tenant", "acme", "--id", "r", "--kind", "anomaly"},
                 new String[] {"disable", "--tenant", "acme", "--id", "r"}, new String[] {"list", "--tenant", "acme"})) {
             Run run = execute(withUrl(url, argv));
             assertEquals(1, run.code(), run.err());
-            assertTrue(run.err().contains("rules " + argv[0] + ": could not connect to " + url + " as postgres"),
+            assertTrue(run.err().contains("rules " + argv[0] + ": could not connect to " + shown + " as ops"),
                     run.err());
+            assertFalse(run.err().contains("s3cret"), "the password is shown: " + run.err());
             assertFalse(run.err().contains("\tat "), "no stack trace: " + run.err());
             assertEquals("", run.out(), "no JSON line for a failed command");
         }

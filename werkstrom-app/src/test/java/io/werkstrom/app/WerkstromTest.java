@@ -123,4 +123,53 @@ class WerkstromTest {
         String json = lines[lines.length - 1];
         assertTrue(json.startsWith("{\"samples\":") && json.contains("\"arrow_bytes_per_sample\""), json);
     }
+
+    @Test
+    void helpListsEveryOptionOfTheDatabaseCommands() {
+        assertEquals(0, run("help"));
+        String usage = out.toString(StandardCharsets.UTF_8);
+        assertHas(section(usage, "report "), "--machines", "--user", "--password-file", "--tenant", "--since", "--out");
+        assertHas(section(usage, "train quality "), "--user", "--password-file");
+        assertHas(section(usage, "train multivariate "), "--user", "--password-file");
+        assertHas(section(usage, "train rul "), "--subset", "--holdout", "--seed", "--trees", "--ensemble", "--user",
+                "--password-file");
+        assertHas(section(usage, "tenant add "), "--db-password-file", "--role", "--user");
+        assertHas(section(usage, "migrate"), "--jdbc-url", "--user", "--password-file");
+    }
+
+    @Test
+    void aReportIntoAnImpossibleDirectoryFailsBeforeReadingAndSaysWhy() {
+        // The database is not there: the directory is checked first, so its failure is the one reported.
+        assertEquals(1, run("report", "--out", "/proc/werkstrom-none/report.html", "--jdbc-url",
+                "jdbc:postgresql://127.0.0.1:1/none?connectTimeout=1"));
+        assertTrue(errors().contains("werkstrom report failed: no such file or directory: /proc/werkstrom-none"),
+                errors());
+        assertTrue(!errors().contains("reading the last"), "it read before checking the directory: " + errors());
+    }
+
+    @Test
+    void fileSystemFailuresAreDescribedInWords() {
+        assertEquals("writing the page: permission denied: /srv/r.html",
+                Werkstrom.describe(new java.io.IOException("writing the page",
+                        new java.nio.file.AccessDeniedException("/srv/r.html"))));
+        assertEquals("no such file or directory: /x/y", Werkstrom.describe(new java.nio.file.NoSuchFileException("/x/y")));
+        assertEquals("not a directory: /x", Werkstrom.describe(new java.nio.file.NotDirectoryException("/x")));
+        assertEquals("FileSystemException: /a -> /b (busy)",
+                Werkstrom.describe(new java.nio.file.FileSystemException("/a", "/b", "busy")));
+    }
+
+    /** The lines of one command in the usage text: from its line to the next command's. */
+    private static String section(String usage, String command) {
+        int start = usage.indexOf("\n  " + command);
+        assertTrue(start >= 0, "no " + command + " in " + usage);
+        java.util.regex.Matcher next = java.util.regex.Pattern.compile("\n {2}\\S").matcher(usage);
+        int end = next.find(start + 1) ? next.start() : usage.length();
+        return usage.substring(start, end);
+    }
+
+    private static void assertHas(String text, String... options) {
+        for (String option : options) {
+            assertTrue(text.contains(option), option + " missing in " + text);
+        }
+    }
 }

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.werkstrom.jobs.storage.Connections;
+import io.werkstrom.jobs.storage.JdbcUrls;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.Topics;
@@ -100,7 +101,8 @@ public final class AlertStore implements AutoCloseable {
             } catch (SQLException closing) {
                 e.addSuppressed(closing);
             }
-            throw new StoreException("could not prepare the connection to " + options.jdbcUrl() + " (" + purpose + ")", e);
+            throw new StoreException("could not prepare the connection to "
+                    + JdbcUrls.redacted(options.jdbcUrl()) + " (" + purpose + ")", e);
         }
     }
 

@@ -32,7 +32,8 @@ public final class Connections {
             Class.forName("org.postgresql.Driver");
             return DriverManager.getConnection(options.jdbcUrl(), properties);
         } catch (SQLException | ClassNotFoundException e) {
-            throw new StoreException("could not connect to " + options.jdbcUrl() + " as " + options.user()
+            throw new StoreException("could not connect to " + JdbcUrls.redacted(options.jdbcUrl()) + " as "
+                    + JdbcUrls.effectiveUser(options.jdbcUrl(), options.user())
                     + " (" + purpose + ")", e);
         }
     }

@@ -31,46 +31,70 @@ public final class ModelCatalog {
         return Connections.open(options, "model catalog");
     }
 
+    /** How often {@link #publish} computes a fresh version after losing one to another writer. */
+    static final int PUBLISH_ATTEMPTS = 5;
+    private static final String UNIQUE_VIOLATION = "23505";
+
     /**
      * Stores {@code payload} as the next version of the tenant's model {@code name} for
-     * {@code machineType} and commits; returns the version.
+     * {@code machineType} and commits; returns the version. Another writer that takes the same
+     * version first (two trainings at once) costs a retry with a fresh version, not the model;
+     * after {@value #PUBLISH_ATTEMPTS} versions lost in a row it gives up with an
+     * {@link SQLException} of SQLSTATE 23505 that says so, having stored nothing.
      */
     public static int publish(Connection db, String tenant, String name, String machineType, String kind,
                               int trainingRows, String metricsJson, byte[] payload) throws SQLException {
         boolean autoCommit = db.getAutoCommit();
         db.setAutoCommit(false);
         try {
-            int version;
-            try (PreparedStatement next = db.prepareStatement("SELECT coalesce(max(version), 0) + 1 FROM models"
-                    + " WHERE tenant = ? AND name = ? AND machine_type = ?")) {
-                next.setString(1, tenant);
-                next.setString(2, name);
-                next.setString(3, machineType);
-                try (ResultSet r = next.executeQuery()) {
-                    r.next();
-                    version = r.getInt(1);
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    int version = insertNext(db, tenant, name, machineType, kind, trainingRows, metricsJson, payload);
+                    db.commit();
+                    return version;
+                } catch (SQLException | RuntimeException e) {
+                    Connections.rollbackQuietly(db, e);
+                    if (!(e instanceof SQLException sql) || !UNIQUE_VIOLATION.equals(sql.getSQLState())) {
+                        throw e;
+                    }
+                    if (attempt == PUBLISH_ATTEMPTS) {
+                        throw new SQLException("model '" + name + "' of tenant '" + tenant + "' for machine type '"
+                                + machineType + "': another writer took the next version " + PUBLISH_ATTEMPTS
+                                + " times in a row; this model was not stored", UNIQUE_VIOLATION, sql);
+                    }
                 }
             }
-            try (PreparedStatement insert = db.prepareStatement("INSERT INTO models (tenant, name, machine_type,"
-                    + " version, kind, trained_at, training_rows, metrics, payload) VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?)")) {
-                insert.setString(1, tenant);
-                insert.setString(2, name);
-                insert.setString(3, machineType);
-                insert.setInt(4, version);
-                insert.setString(5, kind);
-                insert.setInt(6, trainingRows);
-                insert.setString(7, metricsJson);
-                insert.setBytes(8, payload);
-                insert.executeUpdate();
-            }
-            db.commit();
-            return version;
-        } catch (SQLException | RuntimeException e) {
-            Connections.rollbackQuietly(db, e);
-            throw e;
         } finally {
             db.setAutoCommit(autoCommit);
         }
+    }
+
+    private static int insertNext(Connection db, String tenant, String name, String machineType, String kind,
+                                  int trainingRows, String metricsJson, byte[] payload) throws SQLException {
+        int version;
+        try (PreparedStatement next = db.prepareStatement("SELECT coalesce(max(version), 0) + 1 FROM models"
+                + " WHERE tenant = ? AND name = ? AND machine_type = ?")) {
+            next.setString(1, tenant);
+            next.setString(2, name);
+            next.setString(3, machineType);
+            try (ResultSet r = next.executeQuery()) {
+                r.next();
+                version = r.getInt(1);
+            }
+        }
+        try (PreparedStatement insert = db.prepareStatement("INSERT INTO models (tenant, name, machine_type,"
+                + " version, kind, trained_at, training_rows, metrics, payload) VALUES (?, ?, ?, ?, ?, now(), ?, ?, ?)")) {
+            insert.setString(1, tenant);
+            insert.setString(2, name);
+            insert.setString(3, machineType);
+            insert.setInt(4, version);
+            insert.setString(5, kind);
+            insert.setInt(6, trainingRows);
+            insert.setString(7, metricsJson);
+            insert.setBytes(8, payload);
+            insert.executeUpdate();
+        }
+        return version;
     }
 
     /** The newest version of the tenant's model {@code name} per machine type. */

@@ -25,7 +25,7 @@ public record StoreOptions(String jdbcUrl, String user, String password, int ins
     public StoreOptions {
         if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException("jdbcUrl must be a jdbc:postgresql: URL, got "
-                    + (jdbcUrl == null ? "null" : "'" + jdbcUrl + "'") + ".");
+                    + (jdbcUrl == null ? "null" : "'" + JdbcUrls.redacted(jdbcUrl) + "'") + ".");
         }
         if (user == null || user.isBlank()) {
             throw new IllegalArgumentException("user must not be blank.");
@@ -69,7 +69,7 @@ public record StoreOptions(String jdbcUrl, String user, String password, int ins
 
     @Override
     public String toString() {
-        return "StoreOptions[jdbcUrl=" + jdbcUrl + ", user=" + user + ", password=***, insertChunkRows="
+        return "StoreOptions[jdbcUrl=" + JdbcUrls.redacted(jdbcUrl) + ", user=" + user + ", password=***, insertChunkRows="
                 + insertChunkRows + ", connectTimeout=" + connectTimeout + ", writeMethod=" + writeMethod.optionValue() + "]";
     }
 }

@@ -156,7 +156,7 @@ public final class TelemetryStore implements AutoCloseable {
             connection.setAutoCommit(false);
             StorageFlavor flavor = recordedFlavor(connection);
             connection.commit();
-            LOG.debug("telemetry store open on {} ({})", options.jdbcUrl(), flavor);
+            LOG.debug("telemetry store open on {} ({})", JdbcUrls.redacted(options.jdbcUrl()), flavor);
             return new TelemetryStore(options, connection, flavor);
         } catch (SQLException | StoreException e) {
             Connections.rollbackQuietly(connection, e);
@@ -164,7 +164,7 @@ public final class TelemetryStore implements AutoCloseable {
             if (e instanceof StoreException store) {
                 throw store;
             }
-            throw new StoreException("could not open the telemetry store on " + options.jdbcUrl(), e);
+            throw new StoreException("could not open the telemetry store on " + JdbcUrls.redacted(options.jdbcUrl()), e);
         }
     }
 

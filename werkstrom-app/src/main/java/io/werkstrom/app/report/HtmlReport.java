@@ -5,6 +5,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -31,14 +32,30 @@ public final class HtmlReport {
                 .append(".note{color:#666;font-style:italic}")
                 .append("</style></head><body>\n");
         html.append("<h1>Werkstrom report: ").append(Html.escape(scope)).append("</h1>");
-        html.append("<p>").append(seconds(data.from())).append(" to ").append(seconds(data.to())).append(" · ").append(String.format("%,d", data.samples()))
-                .append(" samples · ").append(data.anomalies().size()).append(" anomalies · ")
-                .append(data.alerts().size()).append(" alerts · generated ").append(seconds(generatedAt))
-                .append("</p>\n");
+        html.append("<p>").append(seconds(data.from())).append(" to ").append(seconds(data.to())).append(" · ")
+                .append(String.format(Locale.ROOT, "%,d", data.samples()))
+                .append(" samples · ").append(shown(data.anomalies().size(), data.anomaliesInRange()))
+                .append(" anomalies · ").append(shown(data.alerts().size(), data.alertsInRange()))
+                .append(" alerts · generated ").append(seconds(generatedAt)).append("</p>\n");
         signals(html, data);
         quality(html, data);
         alerts(html, data);
         return html.append("</body></html>\n").toString();
+    }
+
+    /** A count, or "showing N of M" where the page shows only the newest N of the range's M. */
+    private static String shown(int shown, long inRange) {
+        return shown < inRange ? String.format(Locale.ROOT, "showing %,d (the newest) of %,d", shown, inRange)
+                : String.format(Locale.ROOT, "%,d", inRange);
+    }
+
+    /** A note where the page shows fewer than the range holds (its caps, see {@link ReportData}). */
+    private static void capped(StringBuilder html, int shown, long inRange, String what) {
+        if (shown < inRange) {
+            html.append("<p class=\"note\">Showing the ").append(String.format(Locale.ROOT, "%,d", shown))
+                    .append(" newest of ").append(String.format(Locale.ROOT, "%,d", inRange)).append(' ').append(what)
+                    .append(" of this range.</p>");
+        }
     }
 
     private static String seconds(Instant instant) {
@@ -57,11 +74,13 @@ public final class HtmlReport {
         }
         Map<String, List<ReportData.AnomalyMark>> marks = new LinkedHashMap<>();
         for (ReportData.AnomalyMark mark : data.anomalies()) {
-            marks.computeIfAbsent(key(mark.tenant(), mark.machine(), mark.sensor()), k -> new ArrayList<>()).add(mark);
+            marks.computeIfAbsent(key(mark.tenant(), mark.gateway(), mark.machine(), mark.sensor()),
+                    k -> new ArrayList<>()).add(mark);
         }
+        capped(html, data.anomalies().size(), data.anomaliesInRange(), "anomalies");
         String machine = null;
         for (ReportData.Series series : data.series()) {
-            String title = series.tenant() + " / " + series.machine();
+            String title = series.tenant() + " / " + series.gateway() + " / " + series.machine();
             if (!title.equals(machine)) {
                 if (machine != null) {
                     html.append("</div>");
@@ -69,8 +88,8 @@ public final class HtmlReport {
                 machine = title;
                 html.append("<h3>").append(Html.escape(title)).append("</h3><div class=\"grid\">");
             }
-            List<ReportData.AnomalyMark> own = marks.getOrDefault(key(series.tenant(), series.machine(),
-                    series.sensor()), List.of());
+            List<ReportData.AnomalyMark> own = marks.getOrDefault(key(series.tenant(), series.gateway(),
+                    series.machine(), series.sensor()), List.of());
             html.append("<div class=\"cell\"><div>").append(Html.escape(series.sensor())).append(own.isEmpty() ? ""
                     : " · " + own.size() + " anomalies").append("</div>")
                     .append(SvgChart.signal(series, own, data.from(), data.to())).append("</div>");
@@ -78,8 +97,8 @@ public final class HtmlReport {
         html.append("</div></section>\n");
     }
 
-    private static String key(String tenant, String machine, String sensor) {
-        return tenant + '\u0000' + machine + '\u0000' + sensor;
+    private static String key(String tenant, String gateway, String machine, String sensor) {
+        return tenant + '\u0000' + gateway + '\u0000' + machine + '\u0000' + sensor;
     }
 
     private static void quality(StringBuilder html, ReportData data) {
@@ -95,10 +114,11 @@ public final class HtmlReport {
             html.append("<p class=\"note\">No quality predictions are stored in this database; actual scrap only.</p>");
         }
         html.append(SvgChart.quality(data.quality()));
-        html.append("<table><tr><th>tenant</th><th>machine</th><th>shift</th><th>parts</th><th>actual scrap</th>")
-                .append("<th>predicted scrap</th></tr>");
+        html.append("<table><tr><th>tenant</th><th>gateway</th><th>machine</th><th>shift</th><th>parts</th>")
+                .append("<th>actual scrap</th><th>predicted scrap</th></tr>");
         for (ReportData.QualityRow row : data.quality()) {
             html.append("<tr><td>").append(Html.escape(row.tenant())).append("</td><td>")
+                    .append(Html.escape(row.gateway())).append("</td><td>")
                     .append(Html.escape(row.machine())).append("</td><td>").append(row.shift()).append("</td><td>")
                     .append(row.parts()).append("</td><td>").append(SvgChart.percent(row.actualScrapRate()))
                     .append("</td><td>").append(Double.isNaN(row.predictedScrapRate()) ? "–"
@@ -117,10 +137,12 @@ public final class HtmlReport {
             html.append("<p class=\"note\">No alerts open in this range.</p></section>\n");
             return;
         }
-        html.append("<table><tr><th>tenant</th><th>machine</th><th>rule</th><th>state</th><th>opened</th>")
-                .append("<th>resolved</th><th>message</th></tr>");
+        capped(html, data.alerts().size(), data.alertsInRange(), "alerts");
+        html.append("<table><tr><th>tenant</th><th>gateway</th><th>machine</th><th>rule</th><th>state</th>")
+                .append("<th>opened</th><th>resolved</th><th>message</th></tr>");
         for (ReportData.AlertRow alert : data.alerts()) {
             html.append("<tr><td>").append(Html.escape(alert.tenant())).append("</td><td>")
+                    .append(Html.escape(alert.gateway())).append("</td><td>")
                     .append(Html.escape(alert.machine())).append("</td><td>").append(Html.escape(alert.rule()))
                     .append("</td><td>").append(Html.escape(alert.state())).append("</td><td>")
                     .append(seconds(alert.opened())).append("</td><td>")

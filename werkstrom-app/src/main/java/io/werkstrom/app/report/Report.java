@@ -1,6 +1,7 @@
 package io.werkstrom.app.report;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,18 +25,31 @@ public final class Report {
     /** Reads the range {@code [now - since, now)} and writes the page to {@code out}; returns what it showed. */
     public static ReportData write(Connection db, Duration since, Optional<String> tenant, int maxMachines, Path out,
                                    Clock clock) throws SQLException, IOException {
-        Instant to = clock.instant();
-        ReportData data = ReportData.load(db, to.minus(since), to, tenant, maxMachines);
         Path target = out.toAbsolutePath();
-        Path dir = target.getParent();
-        Files.createDirectories(dir);
-        Path temporary = Files.createTempFile(dir, ".report-", ".html");
+        // The page's directory is checked (by creating the page's temporary file) before anything is read.
+        Path temporary = Files.createTempFile(directory(target), ".report-", ".html");
         try {
+            Instant to = clock.instant();
+            ReportData data = ReportData.load(db, to.minus(since), to, tenant, maxMachines);
             Files.writeString(temporary, HtmlReport.render(data, to), StandardCharsets.UTF_8);
             Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return data;
         } finally {
             Files.deleteIfExists(temporary);
         }
-        return data;
+    }
+
+    /**
+     * Creates the directory of the page {@code out} where it is missing and checks that a file can
+     * be made in it; fails with the {@link java.nio.file.FileSystemException} that says why.
+     * Returns the directory.
+     */
+    public static Path directory(Path out) throws IOException {
+        Path dir = out.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        if (!Files.isWritable(dir)) {
+            throw new AccessDeniedException(dir.toString(), null, "the report's directory is not writable");
+        }
+        return dir;
     }
 }

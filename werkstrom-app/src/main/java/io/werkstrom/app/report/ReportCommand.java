@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.werkstrom.app.Secrets;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.jobs.storage.JdbcUrls;
 
 /**
  * {@code ./werkstrom report --since 1h --out report.html --jdbc-url URL}: the dashboards' views as
@@ -48,7 +49,8 @@ public final class ReportCommand {
         }
         Optional<String> tenant = Optional.ofNullable(args.string("tenant", null));
         String password = Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD");
-        err.println("reading the last " + since + " from " + jdbcUrl + tenant.map(t -> " for tenant " + t).orElse(""));
+        Report.directory(file);
+        err.println("reading the last " + since + " from " + JdbcUrls.redacted(jdbcUrl) + tenant.map(t -> " for tenant " + t).orElse(""));
         ReportData data;
         try (Connection db = DriverManager.getConnection(jdbcUrl, args.string("user", "postgres"), password)) {
             data = Report.write(db, since, tenant, machines, file, Clock.systemUTC());
@@ -61,6 +63,9 @@ public final class ReportCommand {
         json.put("charts", data.series().size());
         json.put("anomalies", data.anomalies().size());
         json.put("alerts", data.alerts().size());
+        // the page shows at most the newest 5,000 anomalies and 500 alerts; these count all of the range's
+        json.put("anomalies_in_range", data.anomaliesInRange());
+        json.put("alerts_in_range", data.alertsInRange());
         out.println(new ObjectMapper().writeValueAsString(json));
         out.flush();
         return 0;

@@ -49,7 +49,7 @@ final class SvgChart {
         }
         Scale x = new Scale(from.toEpochMilli(), to.toEpochMilli(), LEFT, WIDTH - RIGHT);
         Scale y = new Scale(lo, hi, HEIGHT - BOTTOM, TOP);
-        StringBuilder svg = open("signal", series.machine() + " " + series.sensor());
+        StringBuilder svg = open("signal", series.gateway() + " / " + series.machine() + " " + series.sensor());
         axes(svg, x, y, from, to);
         StringBuilder band = new StringBuilder();
         StringBuilder line = new StringBuilder();
@@ -94,12 +94,13 @@ final class SvgChart {
             ReportData.QualityRow row = rows.get(i);
             double left = LEFT + i * slot + (slot - 2 * bar) / 2;
             svg.append(rect("actual", ACTUAL_COLOUR, left, y.at(row.actualScrapRate()), bar,
-                    HEIGHT - BOTTOM - y.at(row.actualScrapRate()), row.machine() + " " + row.shift() + " actual "
-                            + percent(row.actualScrapRate()) + " of " + row.parts() + " parts"));
+                    HEIGHT - BOTTOM - y.at(row.actualScrapRate()), row.gateway() + " / " + row.machine() + " "
+                            + row.shift() + " actual " + percent(row.actualScrapRate()) + " of " + row.parts()
+                            + " parts"));
             if (!Double.isNaN(row.predictedScrapRate())) {
                 svg.append(rect("predicted", PREDICTED_COLOUR, left + bar, y.at(row.predictedScrapRate()), bar,
-                        HEIGHT - BOTTOM - y.at(row.predictedScrapRate()), row.machine() + " " + row.shift()
-                                + " predicted " + percent(row.predictedScrapRate())));
+                        HEIGHT - BOTTOM - y.at(row.predictedScrapRate()), row.gateway() + " / " + row.machine()
+                                + " " + row.shift() + " predicted " + percent(row.predictedScrapRate())));
             }
             if (rows.size() <= 16) {
                 svg.append(label(left + bar, HEIGHT - 8, "middle", shortName(row.machine()) + " " + row.shift()));

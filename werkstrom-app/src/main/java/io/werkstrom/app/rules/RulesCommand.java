@@ -24,6 +24,7 @@ import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.rules.RuleCatalog.StoredRule;
 import io.werkstrom.jobs.alert.AlertRule;
 import io.werkstrom.jobs.alert.RuleKind;
+import io.werkstrom.jobs.storage.JdbcUrls;
 import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.GatewayAddress;
 
@@ -254,7 +255,8 @@ public final class RulesCommand {
         try {
             return DriverManager.getConnection(url, user, password);
         } catch (SQLException e) {
-            throw new SQLException(command + ": could not connect to " + url + " as " + user, e.getSQLState(), e);
+            throw new SQLException(command + ": could not connect to " + JdbcUrls.redacted(url) + " as "
+                    + JdbcUrls.effectiveUser(url, user), e.getSQLState(), e);
         }
     }
 

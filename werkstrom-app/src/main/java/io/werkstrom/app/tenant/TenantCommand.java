@@ -7,12 +7,17 @@ import io.werkstrom.protocol.GatewayAddress;
 import org.postgresql.PGConnection;
 
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * {@code ./werkstrom tenant add NAME}: creates (or re-binds) the database role through which one
@@ -22,6 +27,11 @@ import java.util.Set;
  * shell history and no server log.
  */
 public final class TenantCommand {
+
+    /** PostgreSQL's longest identifier, in bytes; longer names are silently truncated. */
+    static final int MAX_ROLE_BYTES = 63;
+    /** SQLSTATE of a PL/pgSQL RAISE EXCEPTION. */
+    private static final String RAISED = "P0001";
 
     private TenantCommand() {
     }
@@ -38,7 +48,15 @@ public final class TenantCommand {
         String password;
         try {
             GatewayAddress.requireSegment("tenant", tenant);
-            role = args.string("role", tenant.replace('-', '_') + "_reader");
+            String given = args.string("role", null);
+            role = given != null ? given : tenant.replace('-', '_') + "_reader";
+            int bytes = role.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > MAX_ROLE_BYTES) {
+                // PostgreSQL would cut the name at 63 bytes, so two tenants could end up with one role.
+                throw new IllegalArgumentException((given != null ? "the role name '" : "the default role name '")
+                        + role + "' has " + bytes + " bytes, more than PostgreSQL's " + MAX_ROLE_BYTES
+                        + (given != null ? "; choose a shorter --role." : "; name a shorter one with --role."));
+            }
             password = Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_TENANT_PASSWORD");
             if (password.length() < 12) {
                 throw new IllegalArgumentException("the tenant role's password (--password-file or "
@@ -58,10 +76,17 @@ public final class TenantCommand {
             db.unwrap(PGConnection.class).alterUserPassword(role, secret, "scram-sha-256");
             java.util.Arrays.fill(secret, '\0');
         } catch (SQLException e) {
-            throw new SQLException("could not create the role " + role + " for tenant " + tenant + ": " + e.getMessage(), e);
+            // The function's own refusals (the role is bound to another tenant, or is no tenant role):
+            // another name is the way out. Werkstrom.describe appends the cause's reason.
+            String hint = RAISED.equals(e.getSQLState()) ? "; name another role with --role" : "";
+            throw new SQLException("could not create the role " + role + " for tenant " + tenant + hint,
+                    e.getSQLState(), e);
         }
         err.println("tenant " + tenant + ": role " + role + " reads only this tenant's rows (search_path werkstrom_tenant)");
-        out.println("{\"tenant\":\"" + tenant + "\", \"role\":\"" + role + "\"}");
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("tenant", tenant);
+        json.put("role", role);
+        out.println(new ObjectMapper().writeValueAsString(json));
         return 0;
     }
 }

@@ -131,7 +131,7 @@ public final class MultivariateTrainCommand {
      * assembled with, which the model records) and a fixed seed, progress to {@code progress}.
      *
      * @throws IllegalStateException when the history cannot give a model (no states, too few
-     *                               sensors, too few complete states to hold any out), with the reason
+     *                               sensors, too few complete states to hold any out), with the reason as its cause
      */
     public static MultivariateFleetTrainer.Result train(StateHistory history, MultivariateOptions options,
                                                         Consumer<String> progress) {
@@ -139,7 +139,7 @@ public final class MultivariateTrainCommand {
             return MultivariateFleetTrainer.train(history.machines(), options, SEED, JavaKernelBackend.shared(),
                     progress);
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("cannot train on this history: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot train on this history", e);
         }
     }
 

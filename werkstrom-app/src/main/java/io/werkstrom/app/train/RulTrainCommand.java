@@ -89,7 +89,7 @@ public final class RulTrainCommand {
             try {
                 result = RulTrainer.train(runs, sensorNames(), options, holdout, seed, err::println);
             } catch (IllegalArgumentException e) {
-                throw new IllegalStateException("cannot train on " + data + ": " + e.getMessage(), e);
+                throw new IllegalStateException("cannot train on " + data, e);
             }
             version = ModelCatalog.publish(db, tenant, ModelRegistry.RUL, machineType, StoredRulModel.KIND,
                     result.cycles(), result.metricsJson(), result.model().toBytes());

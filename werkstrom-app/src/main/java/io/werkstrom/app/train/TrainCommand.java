@@ -80,7 +80,7 @@ public final class TrainCommand {
             try {
                 result = FleetTrainer.train(data);
             } catch (IllegalArgumentException e) {
-                throw new IllegalStateException("cannot train on this history: " + e.getMessage(), e);
+                throw new IllegalStateException("cannot train on this history", e);
             }
             int version = ModelCatalog.publish(db, tenant, ModelRegistry.PART_SCRAP, machineType, PartQualityModel.KIND,
                     result.cycles(), result.metricsJson(), result.model().toBytes());

@@ -199,6 +199,26 @@ class DashboardQueriesIT {
         assertTrue(checked >= 30, "only " + checked + " queries checked");
     }
 
+    @Test
+    void everyQueryOfOneMachineNamesItsGatewayToo() throws Exception {
+        // machine ids are unique per gateway only: every gateway of the simulator has an m-001
+        int checked = 0;
+        for (Path file : dashboardFiles()) {
+            JsonNode dashboard = JSON.readTree(file.toFile());
+            List<String> queries = new ArrayList<>();
+            dashboard.path("templating").path("list").forEach(v -> queries.add(v.path("query").asText()));
+            dashboard.path("annotations").path("list").forEach(a -> queries.add(a.path("target").path("rawSql").asText()));
+            dashboard.path("panels").forEach(p -> p.path("targets").forEach(t -> queries.add(t.path("rawSql").asText())));
+            for (String query : queries) {
+                if (query.contains("machine = '$machine'")) {
+                    assertTrue(query.contains("gateway = '$gateway'"), file + ": " + query);
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked >= 5, "only " + checked + " queries of one machine checked");
+    }
+
     private void runAllQueries(StoreOptions store) throws Exception {
         SchemaMigrator.migrate(store);
         writeSampleData(store);
@@ -327,7 +347,7 @@ class DashboardQueriesIT {
         out = replaceAll(out, "\\$__timeFilter\\(([^)]+)\\)", m -> m.group(1) + " BETWEEN " + range);
         out = replaceAll(out, "\\$__timeGroupAlias\\(([^,]+),\\s*([^)]+)\\)", m -> "to_timestamp(floor(extract(epoch FROM "
                 + m.group(1) + ") / " + seconds(m.group(2).trim()) + ") * " + seconds(m.group(2).trim()) + ") AS \"time\"");
-        for (Map.Entry<String, String> variable : Map.of("$tenant", "'acme'", "$machine", "'m-001'",
+        for (Map.Entry<String, String> variable : Map.of("$tenant", "'acme'", "$gateway", "'gw-1'", "$machine", "'m-001'",
                 "$sensor", "'temperature_c','pressure_bar'").entrySet()) {
             out = out.replace("'" + variable.getKey() + "'", variable.getValue()).replace(variable.getKey(), variable.getValue());
         }

@@ -40,7 +40,9 @@ import io.werkstrom.testing.PostgresServer;
 /**
  * The report command on data written by the pipeline's store: the page holds one chart per signal
  * with the anomalies marked, the quality section and only the requested tenant, and headless
- * Chromium renders it to a picture that shows those charts.
+ * Chromium renders it to a picture that shows those charts. Machines of two gateways with one id
+ * stay two machines; only the range's anomalies rank machines; past the page's caps the newest
+ * anomalies and alerts are shown and all are counted.
  */
 class ReportIT {
 
@@ -93,6 +95,135 @@ class ReportIT {
         assertTrue(pixels(picture, SvgChart.LINE_COLOUR, 40) > 500, "no signal lines visible in the rendering");
         assertTrue(pixels(picture, SvgChart.ANOMALY_COLOUR, 40) > 20, "no anomaly marks visible in the rendering");
         assertTrue(pixels(picture, SvgChart.ACTUAL_COLOUR, 40) > 50, "no scrap bars visible in the rendering");
+    }
+
+    @Test
+    void machinesOfTwoGatewaysWithOneIdStayApartAndOnlyTheRangesAnomaliesRankThem() throws Exception {
+        GatewayAddress a = new GatewayAddress("twin", "plant-1", "gw-a");
+        GatewayAddress b = new GatewayAddress("twin", "plant-1", "gw-b");
+        long start = BatchValidator.micros(NOW.minusSeconds(1_800));
+        TelemetryBatch.Builder onA = TelemetryBatch.builder("gw-a", 0);
+        TelemetryBatch.Builder onB = TelemetryBatch.builder("gw-b", 0);
+        // one finished part each, at one instant so that they fall into one shift: scrap on gw-a only
+        onA.add(start, "m-001", "part_scrap", 1, Quality.GOOD);
+        onB.add(start, "m-001", "part_scrap", 0, Quality.GOOD);
+        for (int second = 0; second < 600; second += 10) {
+            long micros = start + second * 1_000_000L;
+            onA.add(micros, "m-001", "temperature_c", 10, Quality.GOOD);
+            onA.add(micros, "m-old", "temperature_c", 50, Quality.GOOD);
+            onB.add(micros, "m-001", "temperature_c", 90, Quality.GOOD);
+        }
+        Path page = work.resolve("twin.html");
+        try (PostgresServer server = PostgresServer.start()) {
+            StoreOptions store = server.storeOptions();
+            SchemaMigrator.migrate(store);
+            try (TelemetryStore telemetry = TelemetryStore.open(store)) {
+                telemetry.writeBatches(List.of(new ReceivedBatch(a, onA.build(), start),
+                        new ReceivedBatch(b, onB.build(), start)));
+                telemetry.writeQualityPredictions(List.of(new io.werkstrom.jobs.storage.QualityPrediction(b, "m-001",
+                        start, "part_scrap", 1, 0.9, true, start)));
+                List<DetectedAnomaly> anomalies = new ArrayList<>();
+                anomalies.add(anomaly(b, start + 60_000_000L, "m-001", "temperature_c", 99));
+                // many anomalies of m-old, all two days before the range
+                for (int i = 0; i < 20; i++) {
+                    anomalies.add(anomaly(a, BatchValidator.micros(NOW.minusSeconds(172_800 + i)), "m-old",
+                            "temperature_c", 80));
+                }
+                telemetry.writeAnomalies(anomalies);
+            }
+            try (java.sql.Connection db = server.connect()) {
+                ReportData data = ReportData.load(db, NOW.minusSeconds(3_600), Instant.now(),
+                        java.util.Optional.of("twin"), 12);
+                assertEquals(3, data.series().size(), data.series().toString());
+                for (ReportData.Series series : data.series()) {
+                    double expected = series.machine().equals("m-old") ? 50 : series.gateway().equals("gw-a") ? 10 : 90;
+                    for (double average : series.avg()) {
+                        assertEquals(expected, average, 1e-9, "a signal of one machine only: " + series.gateway()
+                                + " / " + series.machine());
+                    }
+                }
+            }
+            JsonNode one = report(store, page, "--tenant", "twin", "--machines", "1");
+            assertEquals(1, one.path("charts").asInt(), one.toString());
+            String top = Files.readString(page);
+            assertTrue(top.contains("<h3>twin / gw-b / m-001</h3>"),
+                    "the machine with an anomaly in the range comes first, not the one with old anomalies: " + top);
+
+            JsonNode all = report(store, page, "--tenant", "twin");
+            String html = Files.readString(page);
+            assertEquals(3, all.path("charts").asInt(), "m-001 of each gateway and m-old: " + all);
+            assertEquals(3, count(html, "data-chart=\"signal\""));
+            assertTrue(html.contains("<h3>twin / gw-a / m-001</h3>") && html.contains("<h3>twin / gw-b / m-001</h3>")
+                    && html.contains("<h3>twin / gw-a / m-old</h3>"), html);
+            assertEquals(1, count(html, "class=\"anomaly\""), "the anomaly is marked on its gateway's machine only");
+            assertEquals(1, all.path("anomalies").asInt(), all.toString());
+            // the quality rows: gw-a's scrap, gw-b's good part with gw-b's prediction; no blend of the two
+            assertTrue(html.contains("<td>twin</td><td>gw-a</td><td>m-001</td>"), html);
+            assertEquals(2, count(html, "<td>twin</td><td>gw-"), "one quality row per gateway's machine: " + html);
+            java.util.regex.Matcher rowA = Pattern.compile("<td>gw-a</td><td>m-001</td><td>\\w+</td><td>1</td>"
+                    + "<td>([^<]*)</td><td>([^<]*)</td>").matcher(html);
+            java.util.regex.Matcher rowB = Pattern.compile("<td>gw-b</td><td>m-001</td><td>\\w+</td><td>1</td>"
+                    + "<td>([^<]*)</td><td>([^<]*)</td>").matcher(html);
+            assertTrue(rowA.find() && rowB.find(), html);
+            assertEquals("100.0%", rowA.group(1));
+            assertEquals("–", rowA.group(2), "gw-b's prediction is not gw-a's");
+            assertEquals("0.0%", rowB.group(1));
+            assertEquals("90.0%", rowB.group(2));
+        }
+    }
+
+    @Test
+    void beyondThePagesCapsTheNewestAnomaliesAndAlertsAreShownAndAllCounted() throws Exception {
+        Path page = work.resolve("many.html");
+        try (PostgresServer server = PostgresServer.start()) {
+            StoreOptions store = server.storeOptions();
+            SchemaMigrator.migrate(store);
+            try (java.sql.Connection db = server.connect(); java.sql.Statement sql = db.createStatement()) {
+                // 5,010 anomalies half a second apart, the newest a minute ago; 505 alerts a second apart
+                sql.executeUpdate("INSERT INTO anomalies (time, tenant, site, gateway, machine, sensor, value, score,"
+                        + " threshold, detector) SELECT now() - interval '1 minute' - i * interval '500 milliseconds',"
+                        + " 'many', 'plant', 'gw-1', 'm-001', 'temperature_c', i, 10, 6, 'robust-z'"
+                        + " FROM generate_series(0, 5009) i");
+                sql.executeUpdate("INSERT INTO alerts (id, tenant, rule_id, rule_version, kind, severity, site, gateway,"
+                        + " machine, state, message, opened_at, resolved_at, updated_at) SELECT gen_random_uuid(),"
+                        + " 'many', 'hot', 1, 'threshold', 'warning', 'plant', 'gw-1', 'm-001', 'resolved', 'alert ' || i,"
+                        + " now() - interval '1 minute' - i * interval '1 second', now(), now()"
+                        + " FROM generate_series(0, 504) i");
+                java.time.Instant to = java.time.Instant.now();
+                ReportData data = ReportData.load(db, to.minusSeconds(3_600), to, java.util.Optional.of("many"), 12);
+                assertEquals(ReportData.MAX_ANOMALIES, data.anomalies().size());
+                assertEquals(5_010, data.anomaliesInRange());
+                assertEquals(0.0, data.anomalies().get(data.anomalies().size() - 1).value(),
+                        "the newest anomaly is kept, last in time order");
+                assertEquals(4_999.0, data.anomalies().get(0).value(), "the 10 oldest are the ones left out");
+                assertEquals(ReportData.MAX_ALERTS, data.alerts().size());
+                assertEquals(505, data.alertsInRange());
+                assertEquals("alert 0", data.alerts().get(0).message(), "the newest alert is kept, first");
+            }
+            JsonNode json = report(store, page, "--tenant", "many");
+            assertEquals(5_000, json.path("anomalies").asInt(), json.toString());
+            assertEquals(5_010, json.path("anomalies_in_range").asInt(), json.toString());
+            assertEquals(500, json.path("alerts").asInt(), json.toString());
+            assertEquals(505, json.path("alerts_in_range").asInt(), json.toString());
+            String html = Files.readString(page);
+            assertTrue(html.contains("showing 5,000 (the newest) of 5,010 anomalies")
+                    && html.contains("showing 500 (the newest) of 505 alerts"), html.substring(0, 2_000));
+            assertTrue(html.contains("Showing the 500 newest of 505 alerts of this range."), "alerts note");
+        }
+    }
+
+    /** Runs the report command on {@code store} into {@code page}; returns its JSON line. */
+    private static JsonNode report(StoreOptions store, Path page, String... more) throws Exception {
+        List<String> argv = new ArrayList<>(List.of("--jdbc-url", store.jdbcUrl(), "--user", store.user(), "--since",
+                "1h", "--out", page.toString()));
+        argv.addAll(List.of(more));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = ReportCommand.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
+        String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+        return new ObjectMapper().readTree(lines[lines.length - 1]);
     }
 
     private static void writeData(StoreOptions store) throws Exception {

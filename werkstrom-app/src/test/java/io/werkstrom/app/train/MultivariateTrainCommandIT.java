@@ -140,8 +140,8 @@ class MultivariateTrainCommandIT {
         }
         IllegalStateException none = assertThrows(IllegalStateException.class, () -> run(List.of("multivariate",
                 "--jdbc-url", server.jdbcUrl(), "--tenant", "acme", "--since", "1h")));
-        assertTrue(none.getMessage().contains("no machine states"),
-                "the default type has no machines of acme: " + none.getMessage());
+        assertTrue(none.getCause().getMessage().contains("no machine states"),
+                "the default type has no machines of acme: " + none.getCause().getMessage());
     }
 
     @Test
@@ -163,7 +163,8 @@ class MultivariateTrainCommandIT {
 
         IllegalStateException empty = assertThrows(IllegalStateException.class, () -> run(List.of("multivariate",
                 "--jdbc-url", server.jdbcUrl(), "--tenant", "bad")));
-        assertTrue(empty.getMessage().contains("no machine states"), empty.getMessage());
+        assertEquals("cannot train on this history", empty.getMessage(), "the reason is the cause's, once");
+        assertTrue(empty.getCause().getMessage().contains("no machine states"), empty.getCause().getMessage());
 
         // one sensor only: nothing to relate it to
         Instant start = Instant.now().minus(Duration.ofMinutes(5)).truncatedTo(ChronoUnit.SECONDS);
@@ -178,7 +179,7 @@ class MultivariateTrainCommandIT {
         }
         IllegalStateException few = assertThrows(IllegalStateException.class, () -> run(List.of("multivariate",
                 "--jdbc-url", server.jdbcUrl(), "--tenant", "bad")));
-        assertTrue(few.getMessage().contains("at least 2 sensors"), few.getMessage());
+        assertTrue(few.getCause().getMessage().contains("at least 2 sensors"), few.getCause().getMessage());
 
         try (Connection db = server.connect(); Statement s = db.createStatement();
              ResultSet r = s.executeQuery("SELECT count(*) FROM models WHERE tenant IN ('bad', 'Bad')")) {

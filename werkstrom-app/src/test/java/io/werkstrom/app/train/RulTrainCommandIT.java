@@ -108,7 +108,8 @@ class RulTrainCommandIT {
         IllegalStateException one = assertThrows(IllegalStateException.class, () -> TrainCommand.run(List.of("rul",
                 "--data", file.toString(), "--jdbc-url", server.jdbcUrl(), "--tenant", "acme"),
                 new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream())));
-        assertTrue(one.getMessage().contains("at least two engines"), one.getMessage());
+        assertEquals("cannot train on " + file, one.getMessage(), "the reason is the cause's, once");
+        assertTrue(one.getCause().getMessage().contains("at least two engines"), one.getCause().getMessage());
     }
 
     /** Runs {@code train ...}, checks its exit code, and returns stdout (exit 0) or stderr. */
