@@ -21,13 +21,20 @@ public final class Report {
     private Report() {
     }
 
-    /** Reads the range {@code [now - since, now)} and writes the page to {@code out}; returns what it showed. */
+    /**
+     * Reads the range {@code [now - since, now)} and writes the page to {@code out}; returns what it showed.
+     *
+     * @throws IllegalArgumentException when {@code out} names no file (a root folder)
+     */
     public static ReportData write(Connection db, Duration since, Optional<String> tenant, int maxMachines, Path out,
                                    Clock clock) throws SQLException, IOException {
-        Instant to = clock.instant();
-        ReportData data = ReportData.load(db, to.minus(since), to, tenant, maxMachines);
         Path target = out.toAbsolutePath();
         Path dir = target.getParent();
+        if (dir == null) {
+            throw new IllegalArgumentException("the report must name a file, got " + out);
+        }
+        Instant to = clock.instant();
+        ReportData data = ReportData.load(db, to.minus(since), to, tenant, maxMachines);
         Files.createDirectories(dir);
         Path temporary = Files.createTempFile(dir, ".report-", ".html");
         try {
