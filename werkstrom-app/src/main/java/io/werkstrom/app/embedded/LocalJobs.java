@@ -5,8 +5,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
@@ -77,15 +80,25 @@ public final class LocalJobs {
      * ends with the innermost cause's message, the job's own error rather than Flink's wrapping.
      */
     public static void failIfStopped(JobClient job) throws Exception {
-        JobStatus status = job.getJobStatus().get(10, TimeUnit.SECONDS);
-        if (status.isGloballyTerminalState()) {
+        CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
+        if (!result.isDone()) {
+            JobStatus status;
             try {
-                job.getJobExecutionResult().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("the telemetry job stopped (" + status + "): " + rootMessage(e), e);
+                status = job.getJobStatus().get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                // The job's own MiniCluster shuts down once the job has ended: its result tells why.
+                status = null;
             }
-            throw new IllegalStateException("the telemetry job stopped (" + status + ")");
+            if (status != null && !status.isGloballyTerminalState()) {
+                return;
+            }
         }
+        try {
+            result.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the telemetry job failed: " + rootMessage(e), e);
+        }
+        throw new IllegalStateException("the telemetry job stopped");
     }
 
     /** The innermost cause's class and message: what went wrong, under the layers that carried it. */

@@ -113,7 +113,9 @@ class LauncherLoggingTest {
             // What logback's service provider does after configuring the default context: without a
             // status listener it prints the whole status history, stack traces included, on stdout.
             if (!ch.qos.logback.core.status.StatusUtil.contextHasStatusListener(context)) {
-                ch.qos.logback.core.util.StatusPrinter.printInCaseOfErrorsOrWarnings(context);
+                ch.qos.logback.core.util.StatusPrinter2 printer = new ch.qos.logback.core.util.StatusPrinter2();
+                printer.setPrintStream(System.out);
+                printer.printInCaseOfErrorsOrWarnings(context);
             }
             context.getLogger("io.werkstrom.gateway.Gateway").warn("own warning");
             context.getLogger("io.werkstrom.gateway.Gateway").info("own info");

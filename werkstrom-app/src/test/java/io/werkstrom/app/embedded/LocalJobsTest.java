@@ -5,6 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
@@ -56,5 +62,34 @@ class LocalJobsTest {
                 new IOException("Insufficient number of network buffers: required 17, but only 15 available")));
         assertEquals("IOException: Insufficient number of network buffers: required 17, but only 15 available",
                 LocalJobs.rootMessage(wrapped));
+    }
+
+    /** A job client answering only status and result, as a MiniCluster's does. */
+    private static JobClient job(CompletableFuture<JobStatus> status, CompletableFuture<JobExecutionResult> result) {
+        return (JobClient) Proxy.newProxyInstance(JobClient.class.getClassLoader(), new Class<?>[] {JobClient.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "getJobStatus" -> status;
+                    case "getJobExecutionResult" -> result;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    @Test
+    void aRunningJobPasses() throws Exception {
+        LocalJobs.failIfStopped(job(CompletableFuture.completedFuture(JobStatus.RUNNING), new CompletableFuture<>()));
+        LocalJobs.failIfStopped(job(CompletableFuture.completedFuture(JobStatus.RESTARTING), new CompletableFuture<>()));
+    }
+
+    @Test
+    void aJobThatFailedForGoodFailsWithItsOwnErrorEvenAfterItsClusterShutDown() {
+        // Once the job has failed its MiniCluster shuts down: the status request fails, the result tells why.
+        JobClient failed = job(CompletableFuture.failedFuture(new IllegalStateException(
+                        "MiniCluster is not yet running or has already been shut down.")),
+                CompletableFuture.failedFuture(new RuntimeException("Job execution failed.", new RuntimeException(
+                        "Recovery is suppressed by FailureRateRestartBackoffTimeStrategy",
+                        new IOException("Insufficient number of network buffers: required 17, but only 15 available")))));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> LocalJobs.failIfStopped(failed));
+        assertTrue(e.getMessage().endsWith("IOException: Insufficient number of network buffers: required 17, but only"
+                + " 15 available"), e.getMessage());
     }
 }
