@@ -78,6 +78,8 @@ public final class Demo {
     private final BooleanSupplier stopRequested;
     private long startedNanos;
     private Instant startedAt;
+    /** What the gateways had published when last looked at, for a run whose counting a stop cut short. */
+    private long publishedSoFar;
 
     public Demo(DemoOptions options, PrintStream progress) {
         this(options, progress, () -> false);
@@ -99,13 +101,13 @@ public final class Demo {
             try {
                 result = run(work);
             } catch (Interrupted e) {
-                result = DemoResult.interruptedBeforePublishing(seconds(startedNanos), e.storage, e.backend);
+                result = DemoResult.interrupted(seconds(startedNanos), 0, e.storage, e.backend);
             } catch (Exception e) {
                 if (!stopRequested.getAsBoolean()) {
                     throw e;
                 }
                 // Under a signal the JVM's shutdown hooks stop libraries too: the error is the stop's.
-                result = DemoResult.interruptedBeforePublishing(seconds(startedNanos), null, null);
+                result = DemoResult.interrupted(seconds(startedNanos), publishedSoFar, null, null);
             }
             if (result.interrupted()) {
                 say(String.format(Locale.ROOT, "demo interrupted after %.0fs", seconds(startedNanos)));
@@ -190,7 +192,8 @@ public final class Demo {
                 LocalJobs.sleepUntil(Math.min(Math.min(deadline, nextReport), System.nanoTime() + STOP_CHECK.toNanos()));
                 if (System.nanoTime() >= Math.min(deadline, nextReport)) {
                     LocalJobs.failIfStopped(job);
-                    report(started, acknowledged(gateways), db);
+                    publishedSoFar = acknowledged(gateways);
+                    report(started, publishedSoFar, db);
                     nextReport += PROGRESS_EVERY.toNanos();
                 }
             }
@@ -202,6 +205,7 @@ public final class Demo {
                     say("warning: gateway " + gateway.address() + " stopped with unacknowledged batches: " + stats);
                 }
             }
+            publishedSoFar = published;
             if (interrupted || stopRequested.getAsBoolean()) {
                 return interruptedResult(db, published, started, migration, backend);
             }

@@ -22,9 +22,14 @@ public record DemoResult(long samplesPublished, long samplesStored, long deadLet
     /** A count the run could not take (the database stopped with the interrupted run). */
     public static final long UNKNOWN = -1;
 
-    /** A run interrupted before its gateways started: nothing was published. */
-    static DemoResult interruptedBeforePublishing(double seconds, String storage, String backend) {
-        return new DemoResult(0, 0, 0, 0, seconds, 0, storage, backend, 0, Double.NaN, Double.NaN, 0, null, 0, true);
+    /**
+     * A run interrupted before anything was counted in the database: before its gateways started
+     * ({@code published} 0, so nothing stored either), or when the database failed with the stop.
+     */
+    static DemoResult interrupted(double seconds, long published, String storage, String backend) {
+        long unknown = published == 0 ? 0 : UNKNOWN;
+        return new DemoResult(published, unknown, unknown, unknown, seconds, 0, storage, backend, unknown, Double.NaN,
+                Double.NaN, unknown, null, unknown, true);
     }
 
     /** The same figures, with the report's path (null: none was written). */

@@ -50,9 +50,14 @@ class DemoResultTest {
         assertTrue(json.get("sustained_samples_per_s").isNull(), json.toString());
         assertEquals(4, json.get("anomalies").asLong());
 
-        JsonNode early = json(DemoResult.interruptedBeforePublishing(3.2, null, null));
+        JsonNode early = json(DemoResult.interrupted(3.2, 0, null, null));
         assertTrue(early.get("interrupted").asBoolean());
         assertEquals(0, early.get("samples_published").asLong());
+        assertEquals(0, early.get("samples_stored").asLong(), "nothing published, nothing stored");
         assertEquals(3.2, early.get("duration_s").asDouble(), 1e-9);
+
+        JsonNode uncounted = json(DemoResult.interrupted(8.0, 700, "postgres", "java"));
+        assertEquals(700, uncounted.get("samples_published").asLong());
+        assertTrue(uncounted.get("samples_stored").isNull() && uncounted.get("anomalies").isNull(), uncounted.toString());
     }
 }
