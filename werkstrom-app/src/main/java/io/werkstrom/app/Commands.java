@@ -20,6 +20,7 @@ import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.demo.Demo;
 import io.werkstrom.app.demo.DemoOptions;
 import io.werkstrom.app.demo.DemoResult;
+import io.werkstrom.app.demo.ReportFile;
 import io.werkstrom.gateway.Gateway;
 import io.werkstrom.gateway.GatewayOptions;
 import io.werkstrom.gateway.GatewayStats;
@@ -57,13 +58,20 @@ final class Commands {
                     !args.flag("no-faults"),
                     args.positiveInt("parallelism", 1),
                     Path.of(args.string("report", DemoOptions.DEFAULT_REPORT.toString())));
+            ReportFile.prepare(options.report());
         } catch (IllegalArgumentException e) {
             throw new UsageException("demo: --" + e.getMessage());
         }
-        DemoResult result = new Demo(options, err).run();
-        out.println(result.toJson());
-        out.flush();
-        return result.samplesStored() == result.samplesPublished() ? 0 : 1;
+        // Ctrl-C: the run stops its gateways and job, and prints what it counted, before the JVM exits.
+        try (StopSignal stop = StopSignal.install("demo", Duration.ofSeconds(90))) {
+            DemoResult result = new Demo(options, err, stop::stopped).run();
+            out.println(result.toJson());
+            out.flush();
+            if (result.interrupted()) {
+                return 130;
+            }
+            return result.samplesStored() == result.samplesPublished() ? 0 : 1;
+        }
     }
 
     /** Runs the telemetry job (migrating first) in this process; its arguments are the job's own. */

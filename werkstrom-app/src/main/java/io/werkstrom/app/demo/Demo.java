@@ -11,15 +11,16 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -57,7 +58,9 @@ import io.werkstrom.protocol.GatewayAddress;
 /**
  * The whole pipeline on embedded defaults: an MQTT broker (HiveMQ CE) and a PostgreSQL server in
  * this process, the telemetry job on a Flink MiniCluster, and simulated gateways publishing for a
- * fixed time. Progress goes to the given stream; the result is counted in the database.
+ * fixed time. Progress goes to the given stream; the result is counted in the database. A stop
+ * request (Ctrl-C, see {@code StopSignal}) ends the run early: gateways stopped, job cancelled, the
+ * figures known so far returned as an interrupted result, the work folder deleted.
  */
 public final class Demo {
 
@@ -67,33 +70,87 @@ public final class Demo {
     /** The drain ends when everything is stored, or when nothing more was stored for this long. */
     private static final Duration DRAIN_STALL = Duration.ofSeconds(30);
 
+    /** How often the loops look at the stop request while the gateways publish and the job drains. */
+    private static final Duration STOP_CHECK = Duration.ofMillis(200);
+
     private final DemoOptions options;
     private final PrintStream progress;
+    private final BooleanSupplier stopRequested;
+    private long startedNanos;
+    private Instant startedAt;
+    /** What the gateways had published when last looked at, for a run whose counting a stop cut short. */
+    private long publishedSoFar;
 
     public Demo(DemoOptions options, PrintStream progress) {
+        this(options, progress, () -> false);
+    }
+
+    /** @param stopRequested true once the run is to end early (a signal); polled, never blocking */
+    public Demo(DemoOptions options, PrintStream progress, BooleanSupplier stopRequested) {
         this.options = options;
         this.progress = progress;
+        this.stopRequested = stopRequested;
     }
 
     public DemoResult run() throws Exception {
+        startedNanos = System.nanoTime();
+        startedAt = Instant.now();
         Path work = Files.createTempDirectory("werkstrom-demo");
         try {
-            return run(work);
+            DemoResult result;
+            try {
+                result = run(work);
+            } catch (Interrupted e) {
+                result = DemoResult.interrupted(seconds(startedNanos), 0, e.storage, e.backend);
+            } catch (Exception e) {
+                if (!stopRequested.getAsBoolean()) {
+                    throw e;
+                }
+                // Under a signal the JVM's shutdown hooks stop libraries too: the error is the stop's.
+                result = DemoResult.interrupted(seconds(startedNanos), publishedSoFar, null, null);
+            }
+            if (result.interrupted()) {
+                say(String.format(Locale.ROOT, "demo interrupted after %.0fs", seconds(startedNanos)));
+            }
+            return result;
         } finally {
             deleteTree(work);
+        }
+    }
+
+    /** A stop request before the gateways started, with what was known by then. */
+    private static final class Interrupted extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient String storage;
+        final transient String backend;
+
+        Interrupted(String storage, String backend) {
+            super("interrupted", null, false, false);
+            this.storage = storage;
+            this.backend = backend;
+        }
+    }
+
+    private void stopIfRequested(String storage, String backend) throws Interrupted {
+        if (stopRequested.getAsBoolean()) {
+            throw new Interrupted(storage, backend);
         }
     }
 
     private DemoResult run(Path work) throws Exception {
         say("starting the embedded MQTT broker (HiveMQ CE)...");
         try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0)) {
+            stopIfRequested(null, null);
             say("starting the embedded PostgreSQL...");
             try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
+                stopIfRequested(null, null);
                 StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
                 MigrationReport migration = SchemaMigrator.apply(store);
                 say(migration.describe());
                 addDemoAlertRule(store);
                 String backend = backendName();
+                String storage = migration.flavor().name().toLowerCase(Locale.ROOT);
+                stopIfRequested(storage, backend);
                 TelemetryJobOptions jobOptions = TelemetryJobOptions.builder()
                         .mqttUri(broker.uri())
                         .store(store)
@@ -102,7 +159,9 @@ public final class Demo {
                         .build();
                 ReaderSessions.provision(jobOptions.mqtt(), options.parallelism());
                 trainFleetModel(store);
+                stopIfRequested(storage, backend);
                 trainMultivariateFleetModel(store, jobOptions.multivariate());
+                stopIfRequested(storage, backend);
                 return runPipeline(broker, store, jobOptions, migration, backend, work);
             }
         }
@@ -112,7 +171,7 @@ public final class Demo {
                                    MigrationReport migration, String backend, Path work) throws Exception {
         say("starting the telemetry job on a Flink MiniCluster (parallelism " + options.parallelism() + ")...");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
-                options.parallelism(), new Configuration());
+                options.parallelism(), LocalJobs.clusterConfiguration(options.parallelism()));
         TelemetryJob.define(env, jobOptions);
         JobClient job = env.executeAsync(TelemetryJob.JOB_NAME);
         List<Gateway> gateways = new ArrayList<>();
@@ -127,10 +186,16 @@ public final class Demo {
                 gateway.start();
             }
             long deadline = started + options.duration().toNanos();
-            while (System.nanoTime() < deadline) {
-                LocalJobs.sleepUntil(Math.min(deadline, System.nanoTime() + PROGRESS_EVERY.toNanos()));
-                LocalJobs.failIfStopped(job);
-                report(started, acknowledged(gateways), db);
+            long nextReport = started + PROGRESS_EVERY.toNanos();
+            boolean interrupted = false;
+            while (System.nanoTime() < deadline && !(interrupted = stopRequested.getAsBoolean())) {
+                LocalJobs.sleepUntil(Math.min(Math.min(deadline, nextReport), System.nanoTime() + STOP_CHECK.toNanos()));
+                if (System.nanoTime() >= Math.min(deadline, nextReport)) {
+                    LocalJobs.failIfStopped(job);
+                    publishedSoFar = acknowledged(gateways);
+                    report(started, publishedSoFar, db);
+                    nextReport += PROGRESS_EVERY.toNanos();
+                }
             }
             long published = 0;
             for (Gateway gateway : gateways) {
@@ -140,11 +205,18 @@ public final class Demo {
                     say("warning: gateway " + gateway.address() + " stopped with unacknowledged batches: " + stats);
                 }
             }
+            publishedSoFar = published;
+            if (interrupted || stopRequested.getAsBoolean()) {
+                return interruptedResult(db, published, started, migration, backend);
+            }
             say("gateways stopped; " + published + " samples acknowledged by the broker; waiting for the job to store them...");
             long ledgered = ledgerRows(db);
             long lastProgress = System.nanoTime();
             long lastReport = lastProgress;
             while (ledgered < published && System.nanoTime() - lastProgress < DRAIN_STALL.toNanos()) {
+                if (stopRequested.getAsBoolean()) {
+                    return interruptedResult(db, published, started, migration, backend);
+                }
                 LocalJobs.sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250));
                 LocalJobs.failIfStopped(job);
                 long now = ledgerRows(db);
@@ -168,17 +240,18 @@ public final class Demo {
                 say("warning: " + (published - stored) + " acknowledged samples were not stored; nothing more arrived for "
                         + DRAIN_STALL.toSeconds() + "s");
             }
-            Path report = writeReport(db, elapsed);
-            return new DemoResult(published, stored, LocalJobs.count(db, "SELECT count(*) FROM dead_letters"),
+            DemoResult counted = new DemoResult(published, stored, LocalJobs.count(db, "SELECT count(*) FROM dead_letters"),
                     LocalJobs.count(db, "SELECT count(*) FROM anomalies"), options.duration().toMillis() / 1000.0,
                     stored / elapsed, migration.flavor().name().toLowerCase(Locale.ROOT), backend,
                     LocalJobs.count(db, "SELECT count(*) FROM quality_predictions"),
                     scrap(db, "SELECT avg(probability) FROM quality_predictions WHERE actual_scrap IS NOT NULL"),
                     scrap(db, "SELECT avg(CASE WHEN actual_scrap THEN 1.0 ELSE 0.0 END) FROM quality_predictions"
                             + " WHERE actual_scrap IS NOT NULL"),
-                    LocalJobs.count(db, "SELECT count(*) FROM alerts"), report.toString(),
+                    LocalJobs.count(db, "SELECT count(*) FROM alerts"), null,
                     // a fleet model carries its own method, which may differ from the job's option
-                    LocalJobs.count(db, "SELECT count(*) FROM anomalies WHERE detector IN ('mset', 'pca')"));
+                    LocalJobs.count(db, "SELECT count(*) FROM anomalies WHERE detector IN ('mset', 'pca')"), false);
+            // Last, and never fatal: a report that cannot be written must not cost the run's figures.
+            return counted.withReport(writeReport(db, elapsed));
         } finally {
             for (Gateway gateway : gateways) {
                 gateway.close();
@@ -233,15 +306,48 @@ public final class Demo {
         }
     }
 
-    /** The report of the whole run, with a minute of margin for samples stamped before the job started. */
-    private Path writeReport(Connection db, double elapsedSeconds) throws SQLException, IOException {
-        Duration range = Duration.ofSeconds((long) Math.ceil(elapsedSeconds) + 60);
-        ReportData data = Report.write(db, range, Optional.empty(), Report.DEFAULT_MAX_MACHINES, options.report(),
-                Clock.systemUTC());
+    /**
+     * The figures of a run interrupted while publishing or draining, counted as far as the database
+     * still answers (the JVM's shutdown hooks may have stopped it); no report.
+     */
+    private DemoResult interruptedResult(Connection db, long published, long started, MigrationReport migration,
+                                         String backend) {
+        double elapsed = seconds(started);
+        long stored = countOrUnknown(db, "SELECT coalesce(sum(rows), 0) FROM batch_ledger");
+        return new DemoResult(published, stored, countOrUnknown(db, "SELECT count(*) FROM dead_letters"),
+                countOrUnknown(db, "SELECT count(*) FROM anomalies"), elapsed, stored / Math.max(elapsed, 1e-3),
+                migration.flavor().name().toLowerCase(Locale.ROOT), backend,
+                countOrUnknown(db, "SELECT count(*) FROM quality_predictions"), Double.NaN, Double.NaN,
+                countOrUnknown(db, "SELECT count(*) FROM alerts"), null,
+                countOrUnknown(db, "SELECT count(*) FROM anomalies WHERE detector IN ('mset', 'pca')"), true);
+    }
+
+    private static long countOrUnknown(Connection db, String sql) {
+        try {
+            return LocalJobs.count(db, sql);
+        } catch (SQLException e) {
+            return DemoResult.UNKNOWN;
+        }
+    }
+
+    /**
+     * The report of the whole run, with a minute of margin for samples stamped before the job started;
+     * its path, or null, with a warning, when it could not be written.
+     */
+    private String writeReport(Connection db, double elapsedSeconds) {
         Path report = options.report().toAbsolutePath();
-        say("report of the run (" + data.series().size() + " signal charts, " + data.anomalies().size()
-                + " anomalies marked): " + report);
-        return report;
+        ReportFile.overwriteWarning(report, startedAt).ifPresent(this::say);
+        Duration range = Duration.ofSeconds((long) Math.ceil(elapsedSeconds) + 60);
+        try {
+            ReportData data = Report.write(db, range, Optional.empty(), Report.DEFAULT_MAX_MACHINES, report,
+                    Clock.systemUTC());
+            say("report of the run (" + data.series().size() + " signal charts, " + data.anomalies().size()
+                    + " anomalies marked): " + report);
+            return report.toString();
+        } catch (SQLException | IOException | RuntimeException e) {
+            say("warning: the report could not be written to " + report + " (" + e + "); the run's figures follow");
+            return null;
+        }
     }
 
     /** One alert rule, so that the injected faults open alerts: anomalies, quiet for 30 s to resolve. */
@@ -309,6 +415,10 @@ public final class Demo {
         try (KernelBackend backend = KernelBackends.select(KernelBackends.AUTO)) {
             return backend.name();
         }
+    }
+
+    private static double seconds(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1e9;
     }
 
     private void say(String line) {

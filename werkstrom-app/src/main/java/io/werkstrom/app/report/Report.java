@@ -22,7 +22,11 @@ public final class Report {
     private Report() {
     }
 
-    /** Reads the range {@code [now - since, now)} and writes the page to {@code out}; returns what it showed. */
+    /**
+     * Reads the range {@code [now - since, now)} and writes the page to {@code out}; returns what it showed.
+     *
+     * @throws IllegalArgumentException when {@code out} names no file (a root folder)
+     */
     public static ReportData write(Connection db, Duration since, Optional<String> tenant, int maxMachines, Path out,
                                    Clock clock) throws SQLException, IOException {
         Path target = out.toAbsolutePath();
@@ -46,6 +50,9 @@ public final class Report {
      */
     public static Path directory(Path out) throws IOException {
         Path dir = out.toAbsolutePath().getParent();
+        if (dir == null) {
+            throw new IllegalArgumentException("the report must name a file, got " + out);
+        }
         Files.createDirectories(dir);
         if (!Files.isWritable(dir)) {
             throw new AccessDeniedException(dir.toString(), null, "the report's directory is not writable");

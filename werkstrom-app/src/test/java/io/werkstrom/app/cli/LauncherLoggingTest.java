@@ -93,6 +93,53 @@ class LauncherLoggingTest {
     }
 
     @Test
+    void aLogFileThatCannotBeOpenedIsOneLineOnStderrAndNothingOnStdout() throws Exception {
+        // A log file under a plain file: its folder cannot be created, whoever runs the test.
+        Path blocked = Files.writeString(dir.resolve("plain-file"), "x").resolve("werkstrom.log");
+        PrintStream originalOut = System.out;
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        LoggerContext context = new LoggerContext();
+        context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+        String before = System.getProperty("werkstrom.log");
+        System.setProperty("werkstrom.log", blocked.toString());
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try {
+            JoranConfigurator configurator = new JoranConfigurator();
+            configurator.setContext(context);
+            configurator.doConfigure(getClass().getClassLoader().getResource("werkstrom-logback.xml"));
+            // What logback's service provider does after configuring the default context: without a
+            // status listener it prints the whole status history, stack traces included, on stdout.
+            if (!ch.qos.logback.core.status.StatusUtil.contextHasStatusListener(context)) {
+                ch.qos.logback.core.util.StatusPrinter2 printer = new ch.qos.logback.core.util.StatusPrinter2();
+                printer.setPrintStream(System.out);
+                printer.printInCaseOfErrorsOrWarnings(context);
+            }
+            context.getLogger("io.werkstrom.gateway.Gateway").warn("own warning");
+            context.getLogger("io.werkstrom.gateway.Gateway").info("own info");
+        } finally {
+            context.stop();
+            System.setOut(originalOut);
+            System.setErr(originalErr);
+            if (before == null) {
+                System.clearProperty("werkstrom.log");
+            } else {
+                System.setProperty("werkstrom.log", before);
+            }
+        }
+        assertEquals("", stdout.toString(StandardCharsets.UTF_8), "stdout carries the JSON line only");
+        String err = stderr.toString(StandardCharsets.UTF_8);
+        java.util.List<String> warnings = err.lines().filter(l -> l.startsWith("werkstrom: warning: logging failed"))
+                .toList();
+        assertEquals(1, warnings.size(), err);
+        assertTrue(warnings.get(0).contains(blocked.toString()) && warnings.get(0).contains("WERKSTROM_LOG"), err);
+        assertTrue(err.contains("own warning"), "the console still works: " + err);
+        assertFalse(err.contains("\tat "), "no stack trace: " + err);
+    }
+
+    @Test
     void theConsoleLevelPropertyOpensTheConsoleToWerkstromsInfo() throws Exception {
         Run run = logWith("INFO");
         assertTrue(run.console().contains("own info"), run.console());

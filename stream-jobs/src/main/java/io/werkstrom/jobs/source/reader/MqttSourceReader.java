@@ -384,7 +384,11 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     }
 
     private void fail(MqttSourceException error) {
-        if (asyncError.compareAndSet(null, error)) {
+        if (closed) {
+            // The task is closing (a cancelled job): its connection ending is expected, not a failure.
+            LOG.info("MQTT reader {} stopped while closing: {}", clientId, error.toString());
+            asyncError.compareAndSet(null, error);
+        } else if (asyncError.compareAndSet(null, error)) {
             LOG.error("MQTT reader {} failed; the task will fail on its next poll", clientId, error);
         } else {
             asyncError.get().addSuppressed(error);

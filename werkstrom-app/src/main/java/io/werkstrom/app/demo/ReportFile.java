@@ -1,0 +1,56 @@
+package io.werkstrom.app.demo;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Where the demo writes its HTML report. The folder is checked, and created, before anything starts,
+ * so that a report that cannot be written fails the command at once and not after the whole run.
+ */
+public final class ReportFile {
+
+    private ReportFile() {
+    }
+
+    /**
+     * The report's absolute path, its folder created.
+     *
+     * @throws IllegalArgumentException naming {@code report} when it names no file, its folder cannot be
+     *                                  created or is not writable
+     */
+    public static Path prepare(Path report) {
+        Path target = report.toAbsolutePath().normalize();
+        Path folder = target.getParent();
+        if (folder == null || Files.isDirectory(target)) {
+            throw new IllegalArgumentException("report must name a file, got the folder " + target);
+        }
+        try {
+            Files.createDirectories(folder);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("report: cannot create the folder " + folder + " (" + e + ")", e);
+        }
+        if (!Files.isWritable(folder)) {
+            throw new IllegalArgumentException("report: the folder " + folder + " is not writable");
+        }
+        return target;
+    }
+
+    /**
+     * A warning when {@code report} was written after {@code runStarted}: another run in the same folder
+     * wrote it meanwhile, and this run's report replaces it.
+     */
+    static Optional<String> overwriteWarning(Path report, Instant runStarted) {
+        try {
+            if (Files.exists(report) && Files.getLastModifiedTime(report).toInstant().isAfter(runStarted)) {
+                return Optional.of("warning: " + report + " was written by another run after this one started;"
+                        + " this run's report replaces it (give each run its own --report)");
+            }
+        } catch (IOException e) {
+            // unreadable time: the write that follows reports any real problem
+        }
+        return Optional.empty();
+    }
+}
