@@ -1,10 +1,13 @@
 package io.werkstrom.app.demo;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
+
+import io.werkstrom.app.report.Report;
 
 /**
  * Where the demo writes its HTML report. The folder is checked, and created, before anything starts,
@@ -23,17 +26,16 @@ public final class ReportFile {
      */
     public static Path prepare(Path report) {
         Path target = report.toAbsolutePath().normalize();
-        Path folder = target.getParent();
-        if (folder == null || Files.isDirectory(target)) {
+        if (target.getParent() == null || Files.isDirectory(target)) {
             throw new IllegalArgumentException("report must name a file, got the folder " + target);
         }
         try {
-            Files.createDirectories(folder);
+            Report.directory(target);
+        } catch (AccessDeniedException e) {
+            throw new IllegalArgumentException("report: the folder " + target.getParent() + " is not writable", e);
         } catch (IOException e) {
-            throw new IllegalArgumentException("report: cannot create the folder " + folder + " (" + e + ")", e);
-        }
-        if (!Files.isWritable(folder)) {
-            throw new IllegalArgumentException("report: the folder " + folder + " is not writable");
+            throw new IllegalArgumentException("report: cannot create the folder " + target.getParent() + " (" + e + ")",
+                    e);
         }
         return target;
     }
