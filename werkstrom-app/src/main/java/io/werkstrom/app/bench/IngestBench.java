@@ -108,7 +108,7 @@ public final class IngestBench {
             try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0)) {
                 say("starting the embedded PostgreSQL...");
                 try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
-                    StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
+                    StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, database.password());
                     MigrationReport migration = SchemaMigrator.apply(store);
                     say(migration.describe());
                     return run(broker, store);

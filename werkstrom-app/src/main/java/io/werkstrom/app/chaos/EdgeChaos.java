@@ -204,7 +204,7 @@ public final class EdgeChaos {
              EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
             say("broker pid " + broker.pid() + " on " + broker.uri());
             checkStop();
-            StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
+            StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, database.password());
             SchemaMigrator.apply(store);
             TelemetryJobOptions jobOptions = TelemetryJobOptions.builder()
                     .mqttUri(broker.uri())

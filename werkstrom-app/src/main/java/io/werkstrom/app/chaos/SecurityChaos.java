@@ -160,7 +160,7 @@ public final class SecurityChaos {
              MosquittoProcess broker = MosquittoProcess.startAuthenticated(passwords, options.aclFile(), BROKER_MAX_PACKET);
              BufferAllocator allocator = new RootAllocator()) {
             err.println("chaos: mosquitto (pid " + broker.pid() + ") with " + options.aclFile() + " on " + broker.uri());
-            StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
+            StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, database.password());
             SchemaMigrator.migrate(store);
             try (Connection admin = DriverManager.getConnection(store.jdbcUrl()); Statement statement = admin.createStatement()) {
                 statement.execute("SELECT werkstrom_create_tenant_role('acme', 'acme_reader')");
