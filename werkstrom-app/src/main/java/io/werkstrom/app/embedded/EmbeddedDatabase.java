@@ -2,14 +2,22 @@ package io.werkstrom.app.embedded;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -36,6 +44,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
             host all all 127.0.0.1/32 scram-sha-256
             host all all ::1/128 scram-sha-256
             """;
+    /** The file the embedded PostgreSQL library locks in the data directory while its server runs. */
+    private static final String LOCK_FILE = "epg-lock";
     private static final long LOCK_DOWN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final EmbeddedPostgres postgres;
@@ -46,7 +56,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
         this.password = password;
     }
 
+    /**
+     * Starts a server with its data in {@code dataDir}; first stops the servers that killed runs
+     * of Werkstrom left behind (see {@link #stopLeftovers(Path)}) under the system's temporary
+     * directory.
+     */
     public static EmbeddedDatabase start(Path dataDir) throws IOException {
+        stopLeftovers(Path.of(System.getProperty("java.io.tmpdir")));
         EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(true)
@@ -97,6 +113,68 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while requiring a password on the embedded PostgreSQL", e);
             }
+        }
+    }
+
+    /**
+     * Stops the servers whose data lies in {@code root/werkstrom-*}{@code /*} and whose owner is
+     * gone: a run killed with SIGKILL leaves its server running. The embedded PostgreSQL library
+     * holds a lock on {@value #LOCK_FILE} in the data directory for as long as its process lives,
+     * so a lock this process can take means nobody owns the server any more; a server of a run
+     * still going (here or in another process) is left alone. Best effort: whatever cannot be
+     * read or stopped is skipped. Returns the number of servers asked to stop.
+     */
+    static int stopLeftovers(Path root) {
+        int stopped = 0;
+        try (DirectoryStream<Path> runs = Files.newDirectoryStream(root, "werkstrom-*")) {
+            for (Path run : runs) {
+                if (!Files.isDirectory(run, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> dataDirs = Files.newDirectoryStream(run)) {
+                    for (Path dataDir : dataDirs) {
+                        if (stopLeftover(dataDir)) {
+                            stopped++;
+                        }
+                    }
+                } catch (IOException | RuntimeException unreadable) {
+                    // not ours to clean, or gone meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            // no temporary directory to look into: nothing to stop
+        }
+        return stopped;
+    }
+
+    private static boolean stopLeftover(Path dataDir) throws IOException {
+        Path lockFile = dataDir.resolve(LOCK_FILE);
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)
+                || !Files.isRegularFile(pidFile, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+             FileLock lock = channel.tryLock()) {
+            if (lock == null) {
+                return false; // its owner is alive
+            }
+            List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+            // the second line is the server's data directory: a copied pid file names another one
+            if (lines.size() < 2 || !Files.isSameFile(Path.of(lines.get(1).trim()), dataDir)) {
+                return false;
+            }
+            Optional<ProcessHandle> postmaster = ProcessHandle.of(Long.parseLong(lines.get(0).trim()));
+            // the pid may have been reused since: only a postgres process is stopped
+            if (postmaster.isEmpty() || !postmaster.get().info().command().orElse("").endsWith("postgres")) {
+                return false;
+            }
+            // SIGTERM: PostgreSQL's smart shutdown
+            return postmaster.get().destroy();
+        } catch (OverlappingFileLockException ownedHere) {
+            return false; // a server of this process
+        } catch (NumberFormatException notAPid) {
+            return false;
         }
     }
 
