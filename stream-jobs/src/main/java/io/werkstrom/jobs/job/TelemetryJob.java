@@ -226,7 +226,11 @@ public final class TelemetryJob {
             ReaderSessions.provision(AlertPipeline.signalSource(options.mqtt(), Topics.EVENTS), options.parallelism());
         }
         LOG.info("Database schema is up to date ({}); starting {} with {}", flavor, JOB_NAME, options);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        // Submitted to a cluster (flink run), the cluster's environment; run directly, a MiniCluster
+        // in this process that listens on loopback only (see LocalCluster).
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.areExplicitEnvironmentsAllowed()
+                ? LocalCluster.environment(options.parallelism())
+                : StreamExecutionEnvironment.getExecutionEnvironment();
         define(env, options);
         env.execute(JOB_NAME);
     }

@@ -27,7 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -39,6 +38,7 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 import io.werkstrom.app.embedded.EmbeddedBroker;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
 import io.werkstrom.app.embedded.LocalJobs;
+import io.werkstrom.jobs.job.LocalCluster;
 import io.werkstrom.jobs.job.TelemetryJob;
 import io.werkstrom.jobs.job.TelemetryJobOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
@@ -108,7 +108,7 @@ public final class IngestBench {
             try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0)) {
                 say("starting the embedded PostgreSQL...");
                 try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
-                    StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
+                    StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, database.password());
                     MigrationReport migration = SchemaMigrator.apply(store);
                     say(migration.describe());
                     return run(broker, store);
@@ -136,8 +136,7 @@ public final class IngestBench {
         say("starting the telemetry job on a Flink MiniCluster (parallelism " + options.parallelism() + ", "
                 + options.writers() + " writer connection(s) per sink, checkpoints every " + options.checkpointInterval().toMillis()
                 + " ms, detector off)...");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
-                options.parallelism(), new Configuration());
+        StreamExecutionEnvironment env = LocalCluster.environment(options.parallelism());
         TelemetryJob.define(env, jobOptions);
         JobClient job = env.executeAsync(TelemetryJob.JOB_NAME);
         try (RootAllocator allocator = new RootAllocator();

@@ -3,9 +3,11 @@ package io.werkstrom.app.chaos;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -174,7 +176,7 @@ public final class CloudChaos {
         say("starting the embedded MQTT broker (HiveMQ CE) and PostgreSQL...");
         try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0);
              EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
-            StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
+            StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, database.password());
             say(SchemaMigrator.apply(store).describe());
             phase("starting the cluster");
             say("starting a Flink session cluster: 1 JobManager and 2 TaskManagers as separate processes...");
@@ -189,6 +191,7 @@ public final class CloudChaos {
                         "--mqtt.client-id-prefix=chaos",
                         "--store.jdbc-url=" + store.jdbcUrl(),
                         "--store.user=" + store.user(),
+                        "--store.password-file=" + passwordFile(work, store.password()),
                         "--parallelism=" + options.parallelism(),
                         "--checkpoint.interval=1s"));
                 try {
@@ -205,6 +208,15 @@ public final class CloudChaos {
                 }
             }
         }
+    }
+
+    /** The database password in a file only this user can read, for the job's --store.password-file. */
+    private static Path passwordFile(Path work, String password) throws IOException {
+        Path file = work.resolve("db-password");
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, password + "\n", StandardCharsets.UTF_8);
+        return file;
     }
 
     private CloudChaosResult runScenario(StandaloneCluster cluster, ClusterRestClient rest, String jobId,

@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -43,6 +42,7 @@ import io.werkstrom.app.embedded.LocalJobs;
 import io.werkstrom.gateway.sim.FactorySimulator;
 import io.werkstrom.gateway.sim.FaultPlan;
 import io.werkstrom.gateway.sim.SimulatorOptions;
+import io.werkstrom.jobs.job.LocalCluster;
 import io.werkstrom.jobs.job.TelemetryJob;
 import io.werkstrom.jobs.job.TelemetryJobOptions;
 import io.werkstrom.jobs.source.ReaderSessions;
@@ -204,7 +204,7 @@ public final class EdgeChaos {
              EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
             say("broker pid " + broker.pid() + " on " + broker.uri());
             checkStop();
-            StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
+            StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, database.password());
             SchemaMigrator.apply(store);
             TelemetryJobOptions jobOptions = TelemetryJobOptions.builder()
                     .mqttUri(broker.uri())
@@ -217,7 +217,7 @@ public final class EdgeChaos {
             ReaderSessions.provision(jobOptions.mqtt(), 1);
             phase("starting the job");
             say("starting the telemetry job on a Flink MiniCluster...");
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, new Configuration());
+            StreamExecutionEnvironment env = LocalCluster.environment(1);
             TelemetryJob.define(env, jobOptions);
             JobClient job = env.executeAsync(TelemetryJob.JOB_NAME);
             try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {

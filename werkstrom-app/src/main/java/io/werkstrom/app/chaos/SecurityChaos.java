@@ -160,11 +160,15 @@ public final class SecurityChaos {
              MosquittoProcess broker = MosquittoProcess.startAuthenticated(passwords, options.aclFile(), BROKER_MAX_PACKET);
              BufferAllocator allocator = new RootAllocator()) {
             err.println("chaos: mosquitto (pid " + broker.pid() + ") with " + options.aclFile() + " on " + broker.uri());
-            StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
+            StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, database.password());
             SchemaMigrator.migrate(store);
-            try (Connection admin = DriverManager.getConnection(store.jdbcUrl()); Statement statement = admin.createStatement()) {
+            try (Connection admin = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password()); Statement statement = admin.createStatement()) {
                 statement.execute("SELECT werkstrom_create_tenant_role('acme', 'acme_reader')");
                 statement.execute("SELECT werkstrom_create_tenant_role('globex', 'globex_reader')");
+                // the embedded server admits password logins only; its random password is URL-safe Base64
+                for (String role : List.of("acme_reader", "globex_reader")) {
+                    statement.execute("ALTER ROLE " + role + " PASSWORD '" + store.password() + "'");
+                }
             }
             BatchCodec codec = new BatchCodec(allocator, DecodeLimits.DEFAULT);
             BatchDecoder decoder = new BatchDecoder(codec, new BatchValidator());
@@ -193,7 +197,7 @@ public final class SecurityChaos {
                     phase("oversized payloads");
                     throughBroker += oversized(broker.uri(), codec);
                     phase("cross-tenant queries");
-                    crossTenantQueries(store.jdbcUrl());
+                    crossTenantQueries(store);
                     phase("secrets in the process list and logs");
                     secretsInProcessListAndLogs(broker);
                     phase("draining");
@@ -222,7 +226,7 @@ public final class SecurityChaos {
                 err.println("chaos: mosquitto died: " + broker.log());
             }
             long lost;
-            try (Connection admin = DriverManager.getConnection(store.jdbcUrl()); Statement statement = admin.createStatement()) {
+            try (Connection admin = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password()); Statement statement = admin.createStatement()) {
                 long storedGood = single(statement, "SELECT coalesce(sum(rows), 0) FROM batch_ledger WHERE sequence < "
                         + FORGED_SEQUENCE + " AND (tenant, gateway) IN (('acme', 'gw-1'), ('globex', 'gw-1'))");
                 lost = goodRowsSent - storedGood;
@@ -444,9 +448,10 @@ public final class SecurityChaos {
         }
     }
 
-    private void crossTenantQueries(String adminUrl) throws SQLException {
+    private void crossTenantQueries(StoreOptions store) throws SQLException {
+        String adminUrl = store.jdbcUrl();
         List<String> relations = new ArrayList<>();
-        try (Connection admin = DriverManager.getConnection(adminUrl); Statement statement = admin.createStatement();
+        try (Connection admin = DriverManager.getConnection(adminUrl, store.user(), store.password()); Statement statement = admin.createStatement();
              ResultSet rows = statement.executeQuery("""
                      SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
                      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -460,7 +465,7 @@ public final class SecurityChaos {
         String tenantUrl = adminUrl.replaceAll("([?&])user=[^&]*&?", "$1").replaceAll("[?&]$", "");
         for (String tenant : List.of("acme", "globex")) {
             String role = tenant + "_reader";
-            try (Connection connection = DriverManager.getConnection(tenantUrl, role, "");
+            try (Connection connection = DriverManager.getConnection(tenantUrl, role, store.password());
                  Statement statement = connection.createStatement()) {
                 for (String relation : relations) {
                     attempts.incrementAndGet();

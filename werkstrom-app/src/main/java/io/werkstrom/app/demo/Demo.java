@@ -144,7 +144,7 @@ public final class Demo {
             say("starting the embedded PostgreSQL...");
             try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
                 stopIfRequested(null, null);
-                StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, "");
+                StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, database.password());
                 MigrationReport migration = SchemaMigrator.apply(store);
                 say(migration.describe());
                 addDemoAlertRule(store);

@@ -21,24 +21,42 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The rules of {@code compose/mosquitto/acl} as a HiveMQ extension for the embedded broker:
  * password authentication, and per client the topics it may use. The cloud user reads every
- * gateway's telemetry, status and events and publishes commands; any other user is a gateway whose
- * user name is its address {@code {tenant}/{site}/{gateway}} and may publish only its own
- * telemetry, status and events and receive only its own commands. Anything else is refused
- * (MQTT 5: PUBACK / SUBACK reason code 0x87).
+ * gateway's telemetry, status and events, publishes commands, and publishes and reads alert states
+ * and acknowledgements ({@code werkstrom/v1/+/alerts/#}); any other user is a gateway whose user
+ * name is its address {@code {tenant}/{site}/{gateway}} and may publish only its own telemetry,
+ * status and events and receive only its own commands. Anything else is refused (MQTT 5: PUBACK /
+ * SUBACK reason code 0x87).
  *
- * <p>Holds the passwords in memory only; immutable and thread-safe.
+ * <p>Client ids are bound to users too, because HiveMQ checks permissions when a client
+ * subscribes, not when it delivers: a client that takes over another's persistent session
+ * inherits its subscriptions. A gateway must connect with its own id
+ * {@code werkstrom-{tenant}-{site}-{gateway}} (the publisher's default), the cloud user with ids
+ * starting with {@link #CLOUD_CLIENT_ID_PREFIX} (which no gateway id starts with), and an id
+ * first used by one user is refused to every other user while the broker runs (two gateway
+ * addresses with dashes can spell the same id); anything else is refused with CONNACK 0x85
+ * (client identifier not valid).
+ *
+ * <p>Holds the passwords in memory only; thread-safe.
  */
 final class BrokerAccessControl implements ExtensionMain {
 
     /** The cloud job's user, as in the shipped ACL. */
     static final String CLOUD_USER = "werkstrom-cloud";
+    /**
+     * Every client id of the cloud user starts with this (the job's readers, the alert service).
+     * Gateway ids start with {@code werkstrom-}, so none can start with {@code werkstrom_}.
+     */
+    static final String CLOUD_CLIENT_ID_PREFIX = "werkstrom_cloud";
     private static final String ROOT = "werkstrom/v1/";
 
     private final Map<String, byte[]> passwords;
+    /** Client id to the user that first connected with it. */
+    private final Map<String, String> owners = new ConcurrentHashMap<>();
 
     BrokerAccessControl(Map<String, String> passwords) {
         this.passwords = Map.copyOf(passwords.entrySet().stream().collect(java.util.stream.Collectors.toMap(
@@ -69,6 +87,18 @@ final class BrokerAccessControl implements ExtensionMain {
             output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "bad user name or password");
             return;
         }
+        String clientId = input.getConnectPacket().getClientId();
+        if (!mayUse(user.get(), clientId)) {
+            output.failAuthentication(ConnackReasonCode.CLIENT_IDENTIFIER_NOT_VALID,
+                    "client id not allowed for this user");
+            return;
+        }
+        String owner = owners.putIfAbsent(clientId, user.get());
+        if (owner != null && !owner.equals(user.get())) {
+            output.failAuthentication(ConnackReasonCode.CLIENT_IDENTIFIER_NOT_VALID,
+                    "client id in use by another user");
+            return;
+        }
         ModifiableDefaultPermissions permissions = output.getDefaultPermissions();
         permissions.setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
         if (user.get().equals(CLOUD_USER)) {
@@ -76,7 +106,8 @@ final class BrokerAccessControl implements ExtensionMain {
                 permissions.add(permission(ROOT + "+/+/+/" + kind, TopicPermission.MqttActivity.SUBSCRIBE));
             }
             permissions.add(permission(ROOT + "+/+/+/commands/#", TopicPermission.MqttActivity.PUBLISH));
-        } else if (isGatewayAddress(user.get())) {
+            permissions.add(permission(ROOT + "+/alerts/#", TopicPermission.MqttActivity.ALL));
+        } else {
             String own = ROOT + user.get() + "/";
             permissions.add(permission(own + "telemetry", TopicPermission.MqttActivity.PUBLISH));
             permissions.add(permission(own + "status", TopicPermission.MqttActivity.ALL));
@@ -84,6 +115,22 @@ final class BrokerAccessControl implements ExtensionMain {
             permissions.add(permission(own + "commands/#", TopicPermission.MqttActivity.SUBSCRIBE));
         }
         output.authenticateSuccessfully();
+    }
+
+    /**
+     * Whether {@code user} may connect as {@code clientId}: the cloud user under
+     * {@link #CLOUD_CLIENT_ID_PREFIX}, a gateway as {@link #gatewayClientId}, nobody else.
+     */
+    static boolean mayUse(String user, String clientId) {
+        if (user.equals(CLOUD_USER)) {
+            return clientId.startsWith(CLOUD_CLIENT_ID_PREFIX);
+        }
+        return isGatewayAddress(user) && clientId.equals(gatewayClientId(user));
+    }
+
+    /** The only client id of the gateway whose user name is {@code address}, as the publisher builds it. */
+    static String gatewayClientId(String address) {
+        return "werkstrom-" + address.replace('/', '-');
     }
 
     /** A user name that is a gateway address: three segments of the protocol's safe alphabet. */

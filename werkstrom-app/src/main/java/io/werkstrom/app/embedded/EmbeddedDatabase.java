@@ -1,7 +1,24 @@
 package io.werkstrom.app.embedded;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -9,30 +26,172 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * A PostgreSQL server run from binaries packaged on the class path (no installation needed), on
  * a free loopback port, with its data under a directory the caller owns. Closing it stops the
  * server.
+ *
+ * <p>The server admits only {@link #USER} with a password drawn at random for this run
+ * ({@link #password()}, SCRAM-SHA-256): without it, any local user could log in as the superuser
+ * and run programs as this process's user ({@code COPY ... TO PROGRAM}), also after a killed run
+ * left the server behind.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 
     public static final String USER = "postgres";
     public static final String DATABASE = "postgres";
 
-    private final EmbeddedPostgres postgres;
+    /** Password login only, for local sockets and loopback TCP alike. */
+    private static final String PG_HBA = """
+            # Written by Werkstrom's EmbeddedDatabase: password (SCRAM) login only.
+            local all all scram-sha-256
+            host all all 127.0.0.1/32 scram-sha-256
+            host all all ::1/128 scram-sha-256
+            """;
+    /** The file the embedded PostgreSQL library locks in the data directory while its server runs. */
+    private static final String LOCK_FILE = "epg-lock";
+    private static final long LOCK_DOWN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres) {
+    private final EmbeddedPostgres postgres;
+    private final String password;
+
+    private EmbeddedDatabase(EmbeddedPostgres postgres, String password) {
         this.postgres = postgres;
+        this.password = password;
     }
 
+    /**
+     * Starts a server with its data in {@code dataDir}; first stops the servers that killed runs
+     * of Werkstrom left behind (see {@link #stopLeftovers(Path)}) under the system's temporary
+     * directory.
+     */
     public static EmbeddedDatabase start(Path dataDir) throws IOException {
+        stopLeftovers(Path.of(System.getProperty("java.io.tmpdir")));
         EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(true)
                 .setServerConfig("max_connections", "50")
+                .setServerConfig("password_encryption", "scram-sha-256")
                 .start();
-        return new EmbeddedDatabase(postgres);
+        String password = randomPassword();
+        try {
+            lockDown(postgres, dataDir, password);
+        } catch (IOException | SQLException | RuntimeException e) {
+            try {
+                postgres.close();
+            } catch (IOException | RuntimeException stop) {
+                e.addSuppressed(stop);
+            }
+            throw new IOException("could not require a password on the embedded PostgreSQL", e);
+        }
+        return new EmbeddedDatabase(postgres, password);
     }
 
-    /** JDBC URL of the server's default database. */
+    /**
+     * zonky starts the server with {@code trust} login: give the superuser the password, replace
+     * pg_hba.conf with password-only lines, reload, and wait until a login without it is refused.
+     */
+    private static void lockDown(EmbeddedPostgres postgres, Path dataDir, String password)
+            throws IOException, SQLException {
+        String url = postgres.getJdbcUrl(USER, DATABASE);
+        try (Connection db = DriverManager.getConnection(url, USER, "");
+             Statement statement = db.createStatement()) {
+            // a password drawn from the URL-safe Base64 alphabet needs no escaping in a literal
+            statement.execute("ALTER ROLE " + USER + " PASSWORD '" + password + "'");
+            Files.writeString(dataDir.resolve("pg_hba.conf"), PG_HBA, StandardCharsets.UTF_8);
+            statement.execute("SELECT pg_reload_conf()");
+        }
+        long deadline = System.nanoTime() + LOCK_DOWN_TIMEOUT_NANOS;
+        while (true) {
+            try (Connection open = DriverManager.getConnection(url, USER, "")) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("the server still admits " + USER + " without a password after reloading "
+                            + dataDir.resolve("pg_hba.conf"));
+                }
+            } catch (SQLException refused) {
+                return; // the reload took effect
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while requiring a password on the embedded PostgreSQL", e);
+            }
+        }
+    }
+
+    /**
+     * Stops the servers whose data lies in {@code root/werkstrom-*}{@code /*} and whose owner is
+     * gone: a run killed with SIGKILL leaves its server running. The embedded PostgreSQL library
+     * holds a lock on {@value #LOCK_FILE} in the data directory for as long as its process lives,
+     * so a lock this process can take means nobody owns the server any more; a server of a run
+     * still going (here or in another process) is left alone. Best effort: whatever cannot be
+     * read or stopped is skipped. Returns the number of servers asked to stop.
+     */
+    static int stopLeftovers(Path root) {
+        int stopped = 0;
+        try (DirectoryStream<Path> runs = Files.newDirectoryStream(root, "werkstrom-*")) {
+            for (Path run : runs) {
+                if (!Files.isDirectory(run, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> dataDirs = Files.newDirectoryStream(run)) {
+                    for (Path dataDir : dataDirs) {
+                        if (stopLeftover(dataDir)) {
+                            stopped++;
+                        }
+                    }
+                } catch (IOException | RuntimeException unreadable) {
+                    // not ours to clean, or gone meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            // no temporary directory to look into: nothing to stop
+        }
+        return stopped;
+    }
+
+    private static boolean stopLeftover(Path dataDir) throws IOException {
+        Path lockFile = dataDir.resolve(LOCK_FILE);
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)
+                || !Files.isRegularFile(pidFile, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+             FileLock lock = channel.tryLock()) {
+            if (lock == null) {
+                return false; // its owner is alive
+            }
+            List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+            // the second line is the server's data directory: a copied pid file names another one
+            if (lines.size() < 2 || !Files.isSameFile(Path.of(lines.get(1).trim()), dataDir)) {
+                return false;
+            }
+            Optional<ProcessHandle> postmaster = ProcessHandle.of(Long.parseLong(lines.get(0).trim()));
+            // the pid may have been reused since: only a postgres process is stopped
+            if (postmaster.isEmpty() || !postmaster.get().info().command().orElse("").endsWith("postgres")) {
+                return false;
+            }
+            // SIGTERM: PostgreSQL's smart shutdown
+            return postmaster.get().destroy();
+        } catch (OverlappingFileLockException ownedHere) {
+            return false; // a server of this process
+        } catch (NumberFormatException notAPid) {
+            return false;
+        }
+    }
+
+    private static String randomPassword() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** JDBC URL of the server's default database (log in as {@link #USER} with {@link #password()}). */
     public String jdbcUrl() {
         return postgres.getJdbcUrl(USER, DATABASE);
+    }
+
+    /** The password of {@link #USER}, drawn at random when this server started. */
+    public String password() {
+        return password;
     }
 
     @Override

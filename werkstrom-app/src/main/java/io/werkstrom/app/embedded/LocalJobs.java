@@ -17,6 +17,8 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 
+import io.werkstrom.jobs.job.LocalCluster;
+
 /**
  * What the commands that run the telemetry job in this process (demo, benchmarks, drills) need
  * around it: noticing that the job stopped, cancelling it, and counting what it stored.
@@ -44,10 +46,11 @@ public final class LocalJobs {
      * The settings of the MiniCluster that runs the telemetry job in this process at {@code parallelism}:
      * network memory for its exchanges ({@link #networkMemory}), and a failure-rate restart strategy, so
      * that a job that fails again on every restart ends with its error instead of restarting for good
-     * (a passing failure still restarts). Callers add their own settings to the returned copy.
+     * (a passing failure still restarts), on {@link LocalCluster#configuration()} (loopback only, no jar
+     * uploads). Callers add their own settings to the returned copy.
      */
     public static Configuration clusterConfiguration(int parallelism) {
-        Configuration configuration = new Configuration();
+        Configuration configuration = LocalCluster.configuration();
         MemorySize network = networkMemory(parallelism);
         configuration.set(TaskManagerOptions.NETWORK_MEMORY_MIN, network);
         configuration.set(TaskManagerOptions.NETWORK_MEMORY_MAX, network);

@@ -13,10 +13,15 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.junit.jupiter.api.Test;
+
+import io.werkstrom.jobs.job.LocalCluster;
 
 /** The local MiniCluster's settings: network memory that grows with the parallelism, bounded restarts. */
 class LocalJobsTest {
@@ -54,6 +59,16 @@ class LocalJobsTest {
         assertEquals("failure-rate", configuration.get(RestartStrategyOptions.RESTART_STRATEGY));
         assertEquals(LocalJobs.MAX_FAILURES_PER_INTERVAL,
                 configuration.get(RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_MAX_FAILURES_PER_INTERVAL));
+    }
+
+    /** The demo's MiniCluster is a local one: loopback only, no jar uploads (LocalClusterIT starts one). */
+    @Test
+    void clusterConfigurationIsLoopbackOnlyWithoutJarUploads() {
+        Configuration configuration = LocalJobs.clusterConfiguration(4);
+        assertEquals(LocalCluster.LOOPBACK, configuration.get(RestOptions.BIND_ADDRESS));
+        assertEquals(LocalCluster.LOOPBACK, configuration.get(JobManagerOptions.BIND_HOST));
+        assertEquals(LocalCluster.LOOPBACK, configuration.get(TaskManagerOptions.BIND_HOST));
+        assertEquals(false, configuration.get(WebOptions.SUBMIT_ENABLE));
     }
 
     @Test
