@@ -18,6 +18,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -63,26 +64,18 @@ public final class CloudChaos {
 
     private final CloudChaosOptions options;
     private final PrintStream progress;
-    private final BooleanSupplier stopRequested;
+    private final DrillSteps steps;
     private final long created = System.nanoTime();
-    private volatile String phase = "starting";
 
     public CloudChaos(CloudChaosOptions options, PrintStream progress) {
         this(options, progress, () -> false);
     }
 
-    /** @param stopRequested polled during the drill; once true the drill cleans up and throws {@link Aborted} */
+    /** @param stopRequested polled during the drill; once true the drill cleans up and throws {@link DrillSteps.Aborted} */
     CloudChaos(CloudChaosOptions options, PrintStream progress, BooleanSupplier stopRequested) {
         this.options = options;
         this.progress = progress;
-        this.stopRequested = stopRequested;
-    }
-
-    /** The drill was stopped from outside (Ctrl-C, SIGTERM) before it had a result. */
-    static final class Aborted extends Exception {
-        Aborted(String phase) {
-            super("stopped during " + phase);
-        }
+        this.steps = new DrillSteps(stopRequested);
     }
 
     /** {@code chaos cloud [options]}: {@code args} start with the scenario name. */
@@ -110,20 +103,12 @@ public final class CloudChaos {
         }
         try (StopSignal stop = StopSignal.install("chaos-cloud", ABORT_GRACE)) {
             CloudChaos drill = new CloudChaos(options, err, stop::stopped);
-            CloudChaosResult result;
-            try {
-                result = drill.run();
-            } catch (Exception e) {
-                if (!stop.stopped()) {
-                    throw e;
-                }
-                // A failure meanwhile (a process stopped by its own shutdown hook) belongs to the abort.
-                err.println("stopped during " + drill.phase + (e instanceof Aborted ? "" : " (" + e + ")")
-                        + "; job, cluster, broker and database stopped, work directory deleted");
-                out.println(drill.abortedJson());
-                out.flush();
+            Optional<CloudChaosResult> run = DrillSteps.runOrAbort(stop, drill.steps, drill::run, drill::abortedJson,
+                    "job, cluster, broker and database stopped, work directory deleted", out, err);
+            if (run.isEmpty()) {
                 return 1;
             }
+            CloudChaosResult result = run.get();
             out.println(result.toJson());
             out.flush();
             return result.exitCode();
@@ -132,19 +117,8 @@ public final class CloudChaos {
 
     /** What is known of an aborted drill: where it was and how long it ran. */
     String abortedJson() {
-        return String.format(Locale.ROOT, "{\"aborted\":true, \"phase\":\"%s\", \"elapsed_s\":%.1f}", phase,
+        return String.format(Locale.ROOT, "{\"aborted\":true, \"phase\":\"%s\", \"elapsed_s\":%.1f}", steps.phase(),
                 (System.nanoTime() - created) / 1e9);
-    }
-
-    private void phase(String name) throws Aborted {
-        phase = name;
-        checkStop();
-    }
-
-    private void checkStop() throws Aborted {
-        if (stopRequested.getAsBoolean()) {
-            throw new Aborted(phase);
-        }
     }
 
     public CloudChaosResult run() throws Exception {
@@ -163,7 +137,7 @@ public final class CloudChaos {
             result = run(work, jobJar, classPath);
             return result;
         } finally {
-            if (result != null && result.passed() || stopRequested.getAsBoolean()) {
+            if (result != null && result.passed() || steps.stopRequested()) {
                 deleteTree(work);
             } else {
                 say("kept the work directory with the cluster logs: " + work.resolve("flink").resolve("log"));
@@ -172,18 +146,18 @@ public final class CloudChaos {
     }
 
     private CloudChaosResult run(Path work, Path jobJar, List<Path> classPath) throws Exception {
-        phase("starting the broker and the database");
+        steps.enter("starting the broker and the database");
         say("starting the embedded MQTT broker (HiveMQ CE) and PostgreSQL...");
         try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0);
              EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
             StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, database.password());
             say(SchemaMigrator.apply(store).describe());
-            phase("starting the cluster");
+            steps.enter("starting the cluster");
             say("starting a Flink session cluster: 1 JobManager and 2 TaskManagers as separate processes...");
             try (StandaloneCluster cluster = StandaloneCluster.start(
                     StandaloneClusterOptions.defaults(classPath, work.resolve("flink")))) {
                 ClusterRestClient rest = cluster.rest();
-                phase("submitting the job");
+                steps.enter("submitting the job");
                 say("cluster up at " + cluster.restAddress() + "; uploading " + jobJar.getFileName() + " and running it");
                 String jobId = rest.runJar(rest.uploadJar(jobJar), List.of(
                         "--mqtt.uri=" + broker.uri(),
@@ -197,7 +171,7 @@ public final class CloudChaos {
                 try {
                     awaitRunning(rest, jobId, Duration.ofSeconds(90));
                     say("job " + jobId + " is running");
-                    phase("gateways publishing");
+                    steps.enter("gateways publishing");
                     return runScenario(cluster, rest, jobId, broker.uri(), store);
                 } finally {
                     try {
@@ -243,7 +217,7 @@ public final class CloudChaos {
             boolean killed = false;
             long nextReport = started;
             while (System.nanoTime() < deadline) {
-                checkStop();
+                steps.check();
                 if (!killed && System.nanoTime() >= killAt) {
                     int index = cluster.taskManagerRunning(jobId);
                     if (index < 0) {
@@ -266,10 +240,10 @@ public final class CloudChaos {
                 long joinBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
                 while (thread.isAlive() && System.nanoTime() < joinBy) {
                     thread.join(250);
-                    checkStop();
+                    steps.check();
                 }
             }
-            phase("drain");
+            steps.enter("drain");
             SampleTally tally = new SampleTally();
             for (ChaosGateway gateway : gateways) {
                 if (gateway.failure() != null) {
@@ -291,7 +265,7 @@ public final class CloudChaos {
         long deadline = System.nanoTime() + options.drainTimeout().toNanos();
         long nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
         while (ledgerRows(db) < acknowledged && System.nanoTime() < deadline) {
-            checkStop();
+            steps.check();
             if (System.nanoTime() >= nextReport) {
                 report(started, acknowledged, db, rest, jobId);
                 nextReport += PROGRESS_EVERY.toNanos();
@@ -307,7 +281,7 @@ public final class CloudChaos {
         long restarts = rest.restarts(jobId);
         while (restarts < 1 && System.nanoTime() < deadline) {
             TimeUnit.MILLISECONDS.sleep(250);
-            checkStop();
+            steps.check();
             restarts = rest.restarts(jobId);
         }
         return restarts;
@@ -369,7 +343,7 @@ public final class CloudChaos {
                 throw new IllegalStateException("the job's tasks were not all running within " + timeout + " (" + state + ")");
             }
             TimeUnit.MILLISECONDS.sleep(250);
-            checkStop();
+            steps.check();
         }
     }
 

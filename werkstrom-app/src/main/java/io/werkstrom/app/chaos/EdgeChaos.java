@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -90,27 +91,19 @@ public final class EdgeChaos {
 
     private final ChaosOptions options;
     private final PrintStream progress;
-    private final BooleanSupplier stopRequested;
+    private final DrillSteps steps;
     private final long created = System.nanoTime();
-    private volatile String phase = "starting";
     private volatile long lastStored = -1;
 
     public EdgeChaos(ChaosOptions options, PrintStream progress) {
         this(options, progress, () -> false);
     }
 
-    /** @param stopRequested polled during the drill; once true the drill cleans up and throws {@link Aborted} */
+    /** @param stopRequested polled during the drill; once true the drill cleans up and throws {@link DrillSteps.Aborted} */
     EdgeChaos(ChaosOptions options, PrintStream progress, BooleanSupplier stopRequested) {
         this.options = options;
         this.progress = progress;
-        this.stopRequested = stopRequested;
-    }
-
-    /** The drill was stopped from outside (Ctrl-C, SIGTERM) before it had a result. */
-    static final class Aborted extends Exception {
-        Aborted(String phase) {
-            super("stopped during " + phase);
-        }
+        this.steps = new DrillSteps(stopRequested);
     }
 
     /** {@code chaos edge [--duration D] [--outage D] [--machines N] [--rate R] [--seed S]}: the JSON result on stdout. */
@@ -130,21 +123,12 @@ public final class EdgeChaos {
         }
         try (StopSignal stop = StopSignal.install("chaos-edge", ABORT_GRACE)) {
             EdgeChaos drill = new EdgeChaos(options, err, stop::stopped);
-            ChaosResult result;
-            try {
-                result = drill.run();
-            } catch (Exception e) {
-                if (!stop.stopped()) {
-                    throw e;
-                }
-                // A signal during a step: the drill closed what it owns on the way out; any failure
-                // meanwhile (a database stopped by its own shutdown hook) belongs to the abort.
-                err.println("stopped during " + drill.phase + (e instanceof Aborted ? "" : " (" + e + ")")
-                        + "; gateways and broker stopped, work directory deleted");
-                out.println(drill.abortedJson());
-                out.flush();
+            Optional<ChaosResult> run = DrillSteps.runOrAbort(stop, drill.steps, drill::run, drill::abortedJson,
+                    "gateways and broker stopped, work directory deleted", out, err);
+            if (run.isEmpty()) {
                 return 1;
             }
+            ChaosResult result = run.get();
             err.println(result.lost() == 0 && result.duplicated() == 0
                     ? "nothing lost, nothing duplicated"
                     : result.lost() + " samples lost, " + result.duplicated() + " duplicated");
@@ -165,24 +149,13 @@ public final class EdgeChaos {
     String abortedJson() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("aborted", true);
-        json.put("phase", phase);
+        json.put("phase", steps.phase());
         json.put("elapsed_s", Math.round(seconds(created) * 10) / 10.0);
         json.put("stored", lastStored);
         try {
             return JSON.writeValueAsString(json);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a map of strings and numbers is always JSON", e);
-        }
-    }
-
-    private void phase(String name) throws Aborted {
-        phase = name;
-        checkStop();
-    }
-
-    private void checkStop() throws Aborted {
-        if (stopRequested.getAsBoolean()) {
-            throw new Aborted(phase);
         }
     }
 
@@ -198,12 +171,12 @@ public final class EdgeChaos {
     }
 
     private ChaosResult run(Path work) throws Exception {
-        phase("starting the broker and the database");
+        steps.enter("starting the broker and the database");
         say("starting Mosquitto (persistent) and the embedded PostgreSQL...");
         try (MosquittoProcess broker = MosquittoProcess.start(work.resolve("broker"));
              EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("postgres"))) {
             say("broker pid " + broker.pid() + " on " + broker.uri());
-            checkStop();
+            steps.check();
             StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, database.password());
             SchemaMigrator.apply(store);
             TelemetryJobOptions jobOptions = TelemetryJobOptions.builder()
@@ -215,7 +188,7 @@ public final class EdgeChaos {
                     .checkpointInterval(Duration.ofSeconds(1))
                     .build();
             ReaderSessions.provision(jobOptions.mqtt(), 1);
-            phase("starting the job");
+            steps.enter("starting the job");
             say("starting the telemetry job on a Flink MiniCluster...");
             StreamExecutionEnvironment env = LocalCluster.environment(1);
             TelemetryJob.define(env, jobOptions);
@@ -244,30 +217,30 @@ public final class EdgeChaos {
                 ChaosOptions.OUTAGE_START.toSeconds(), options.outageEnd().toSeconds(), options.killAt().toSeconds(),
                 ChaosOptions.RESTART_PAUSE.toSeconds()));
         // The first gateway is killed long before its own duration ends.
-        phase("gateway publishing");
+        steps.enter("gateway publishing");
         ChildGateway first = ChildGateway.start(work, 1, broker.uri(), spool, simulated, options.duration().multipliedBy(2));
         ChildGateway second = null;
         try {
             say("gateway pid " + first.pid());
             waitUntil(started, ChaosOptions.OUTAGE_START, db, job);
-            phase("broker outage");
+            steps.enter("broker outage");
             say("stopping the broker for " + options.outage().toSeconds() + "s");
             broker.stop();
             waitUntil(started, options.outageEnd(), db, job);
             broker.start();
             say("broker restarted, pid " + broker.pid());
-            phase("gateway publishing after the outage");
+            steps.enter("gateway publishing after the outage");
             waitUntil(started, options.killAt(), db, job);
             first.kill();
             say("gateway killed with SIGKILL (exit " + first.exitCode() + ")");
-            phase("gateway restart");
+            steps.enter("gateway restart");
             waitUntil(started, options.killAt().plus(ChaosOptions.RESTART_PAUSE), db, job);
             Duration left = options.duration().minus(elapsed(started));
             second = ChildGateway.start(work, 2, broker.uri(), spool, simulated, left);
             say("gateway restarted on its spool for the remaining " + left.toSeconds() + "s, pid " + second.pid());
-            phase("restarted gateway publishing");
+            steps.enter("restarted gateway publishing");
             waitUntil(started, options.duration(), db, job);
-            JsonNode report = second.awaitReport(Duration.ofSeconds(60), this::checkStop);
+            JsonNode report = second.awaitReport(Duration.ofSeconds(60), steps::check);
             long lastSpooled = report.path("last_spooled_micros").asLong(Long.MIN_VALUE);
             if (lastSpooled == Long.MIN_VALUE) {
                 throw new IllegalStateException("the restarted gateway reported no last spooled sample: " + report
@@ -275,11 +248,11 @@ public final class EdgeChaos {
             }
             say("gateway stopped: " + report);
             double shortBy = shortBySeconds(simulated.start().orElseThrow(), options.duration(), lastSpooled);
-            phase("drain");
+            steps.enter("drain");
             Map<Key, Integer> generated = generated(simulated, lastSpooled);
             say(generated.size() + " samples generated; waiting for the job to store them...");
             drain(db, job, generated.size(), started);
-            phase("comparing");
+            steps.enter("comparing");
             return compare(db, generated, report, shortBy);
         } finally {
             first.kill();
@@ -321,7 +294,7 @@ public final class EdgeChaos {
         long lastReport = lastProgress;
         while (stored < expected && System.nanoTime() - lastProgress < DRAIN_STALL.toNanos()) {
             Thread.sleep(POLL_MILLIS);
-            checkStop();
+            steps.check();
             LocalJobs.failIfStopped(job);
             long now = storedRows(db);
             if (now > stored) {
@@ -379,7 +352,7 @@ public final class EdgeChaos {
         long lastReport = System.nanoTime();
         while (System.nanoTime() < deadline) {
             Thread.sleep(Math.max(1, Math.min(POLL_MILLIS, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
-            checkStop();
+            steps.check();
             if (System.nanoTime() - lastReport >= PROGRESS_EVERY.toNanos()) {
                 LocalJobs.failIfStopped(job);
                 say(String.format(Locale.ROOT, "[%5.1fs] stored %,d", seconds(started), storedRows(db)));
@@ -441,7 +414,7 @@ public final class EdgeChaos {
 
     @FunctionalInterface
     private interface StopCheck {
-        void run() throws Aborted;
+        void run() throws DrillSteps.Aborted;
     }
 
     /** One sample's identity. */

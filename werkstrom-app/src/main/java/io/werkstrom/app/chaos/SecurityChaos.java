@@ -41,6 +41,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -85,8 +86,7 @@ public final class SecurityChaos {
     private final AtomicLong crashes = new AtomicLong();
     /** How long the JVM's exit waits after Ctrl-C or SIGTERM: the step in progress, then the cleanup. */
     static final Duration ABORT_GRACE = Duration.ofSeconds(90);
-    private final BooleanSupplier stopRequested;
-    private volatile String phase = "starting";
+    private final DrillSteps steps;
 
     SecurityChaos(SecurityChaosOptions options, PrintStream err) {
         this(options, err, () -> false);
@@ -95,7 +95,7 @@ public final class SecurityChaos {
     SecurityChaos(SecurityChaosOptions options, PrintStream err, BooleanSupplier stopRequested) {
         this.options = options;
         this.err = err;
-        this.stopRequested = stopRequested;
+        this.steps = new DrillSteps(stopRequested);
         SecureRandom random = new SecureRandom();
         for (String user : List.of(CLOUD_USER, ACME.toString(), GLOBEX.toString(), ROGUE.toString())) {
             byte[] secret = new byte[24];
@@ -117,19 +117,12 @@ public final class SecurityChaos {
         }
         try (StopSignal stop = StopSignal.install("chaos-security", ABORT_GRACE)) {
             SecurityChaos drill = new SecurityChaos(options, err, stop::stopped);
-            SecurityChaosResult result;
-            try {
-                result = drill.execute();
-            } catch (Exception e) {
-                if (!stop.stopped()) {
-                    throw e;
-                }
-                err.println("chaos: stopped during " + drill.phase + (e instanceof EdgeChaos.Aborted ? "" : " (" + e + ")")
-                        + "; broker and database stopped, work directories deleted");
-                out.println(drill.abortedJson());
-                out.flush();
+            Optional<SecurityChaosResult> run = DrillSteps.runOrAbort(stop, drill.steps, drill::execute,
+                    drill::abortedJson, "broker and database stopped, work directories deleted", out, err);
+            if (run.isEmpty()) {
                 return 1;
             }
+            SecurityChaosResult result = run.get();
             out.println(result.toJson());
             out.flush();
             return result.passed() ? 0 : 1;
@@ -138,23 +131,12 @@ public final class SecurityChaos {
 
     /** What is known of an aborted drill: the step it was in and the attempts made so far. */
     String abortedJson() {
-        return "{\"aborted\":true, \"phase\":\"" + phase + "\", \"attempts\":" + attempts.get() + ", \"rejected\":"
+        return "{\"aborted\":true, \"phase\":\"" + steps.phase() + "\", \"attempts\":" + attempts.get() + ", \"rejected\":"
                 + rejected.get() + "}";
     }
 
-    private void phase(String name) throws EdgeChaos.Aborted {
-        phase = name;
-        checkStop();
-    }
-
-    private void checkStop() throws EdgeChaos.Aborted {
-        if (stopRequested.getAsBoolean()) {
-            throw new EdgeChaos.Aborted(phase);
-        }
-    }
-
     SecurityChaosResult execute() throws Exception {
-        phase("starting the broker and the database");
+        steps.enter("starting the broker and the database");
         Path work = Files.createTempDirectory("werkstrom-chaos-security");
         try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("db"));
              MosquittoProcess broker = MosquittoProcess.startAuthenticated(passwords, options.aclFile(), BROKER_MAX_PACKET);
@@ -186,21 +168,21 @@ public final class SecurityChaos {
                 }
                 long throughBroker;
                 try {
-                    phase("wrong credentials");
+                    steps.enter("wrong credentials");
                     wrongCredentials(broker.uri());
-                    phase("forged topics");
+                    steps.enter("forged topics");
                     forgedTopics(broker.uri(), codec);
-                    phase("forged claims");
+                    steps.enter("forged claims");
                     throughBroker = forgedClaims(broker.uri(), codec);
-                    phase("mutated batches");
+                    steps.enter("mutated batches");
                     throughBroker += mutatedBatches(broker.uri(), codec);
-                    phase("oversized payloads");
+                    steps.enter("oversized payloads");
                     throughBroker += oversized(broker.uri(), codec);
-                    phase("cross-tenant queries");
+                    steps.enter("cross-tenant queries");
                     crossTenantQueries(store);
-                    phase("secrets in the process list and logs");
+                    steps.enter("secrets in the process list and logs");
                     secretsInProcessListAndLogs(broker);
-                    phase("draining");
+                    steps.enter("draining");
                 } finally {
                     stop.set(true);
                     for (Thread thread : honest) {
@@ -364,7 +346,7 @@ public final class SecurityChaos {
         return sent;
     }
 
-    private long mutatedBatches(String uri, BatchCodec codec) throws MqttException, EdgeChaos.Aborted {
+    private long mutatedBatches(String uri, BatchCodec codec) throws MqttException, DrillSteps.Aborted {
         TelemetryBatch.Builder valid = TelemetryBatch.builder(ROGUE.gateway(), FORGED_SEQUENCE + 2_000);
         long now = BatchValidator.micros(Instant.now());
         for (int i = 0; i < 20; i++) {
@@ -381,7 +363,7 @@ public final class SecurityChaos {
                     err.println("chaos: " + (i + 1) + " mutated batches sent");
                 }
                 if ((i + 1) % 100 == 0) {
-                    checkStop();
+                    steps.check();
                 }
             }
         } finally {
@@ -435,12 +417,12 @@ public final class SecurityChaos {
         return 1;
     }
 
-    private void awaitRogueMessages(CloudIngest cloud, long expected) throws InterruptedException, EdgeChaos.Aborted {
+    private void awaitRogueMessages(CloudIngest cloud, long expected) throws InterruptedException, DrillSteps.Aborted {
         CloudIngest.TopicCounts rogue = cloud.counts(Topics.telemetry(ROGUE));
         long deadline = System.currentTimeMillis() + 60_000;
         while (rogue.accepted.get() + rogue.deadLettered.get() < expected && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
-            checkStop();
+            steps.check();
         }
         long seen = rogue.accepted.get() + rogue.deadLettered.get();
         if (seen < expected) {

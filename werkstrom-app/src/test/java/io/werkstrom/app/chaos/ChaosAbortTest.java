@@ -33,7 +33,7 @@ class ChaosAbortTest {
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         EdgeChaos drill = new EdgeChaos(new ChaosOptions(ChaosOptions.DEFAULT_DURATION, ChaosOptions.DEFAULT_OUTAGE, 4, 10, 42),
                 new PrintStream(progress, true, StandardCharsets.UTF_8), () -> true);
-        EdgeChaos.Aborted aborted = assertThrows(EdgeChaos.Aborted.class, drill::run);
+        DrillSteps.Aborted aborted = assertThrows(DrillSteps.Aborted.class, drill::run);
         assertEquals("stopped during starting the broker and the database", aborted.getMessage());
         Path work = workDirectory(progress);
         assertTrue(!Files.exists(work), work + " deleted");
@@ -54,7 +54,7 @@ class ChaosAbortTest {
         CloudChaos drill = new CloudChaos(options, new PrintStream(progress, true, StandardCharsets.UTF_8), () -> true);
         try (var before = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             long existing = before.filter(p -> p.getFileName().toString().startsWith("werkstrom-chaos-cloud")).count();
-            CloudChaos.Aborted aborted = assertThrows(CloudChaos.Aborted.class, drill::run);
+            DrillSteps.Aborted aborted = assertThrows(DrillSteps.Aborted.class, drill::run);
             assertEquals("stopped during starting the broker and the database", aborted.getMessage());
             String text = progress.toString(StandardCharsets.UTF_8);
             assertTrue(!text.contains("kept the work directory"), text);
@@ -75,7 +75,7 @@ class ChaosAbortTest {
         SecurityChaos drill = new SecurityChaos(new SecurityChaosOptions(10, SecurityChaosOptions.shippedAcl(), 1),
                 new PrintStream(progress, true, StandardCharsets.UTF_8), () -> true);
         assertEquals("stopped during starting the broker and the database",
-                assertThrows(EdgeChaos.Aborted.class, drill::execute).getMessage());
+                assertThrows(DrillSteps.Aborted.class, drill::execute).getMessage());
         JsonNode json = new ObjectMapper().readTree(drill.abortedJson());
         assertTrue(json.get("aborted").asBoolean(), json.toString());
         assertEquals(0, json.get("attempts").asLong());
