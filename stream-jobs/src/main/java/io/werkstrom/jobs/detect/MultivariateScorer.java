@@ -19,6 +19,7 @@ import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.detect.MsetDetector;
 import io.werkstrom.analytics.detect.PcaDetector;
 import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.jobs.decode.MachineRows;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 
@@ -229,7 +230,7 @@ public final class MultivariateScorer {
     public Outcome score(TelemetryBatch batch, MachineStates states, FleetModels fleetModels) {
         Counts counts = new Counts();
         boolean known = fleetModels.known();
-        for (Map.Entry<String, List<Integer>> entry : rowsByMachine(batch).entrySet()) {
+        for (Map.Entry<String, List<Integer>> entry : MachineRows.sorted(batch, inTimeOrder(batch)).entrySet()) {
             String name = entry.getKey();
             MachineStates.Machine machine = states.existing(name);
             if (machine == null) {
@@ -348,15 +349,10 @@ public final class MultivariateScorer {
                 + options.trainingStates() + " states");
     }
 
-    /** Row indices per machine, each machine's rows in time order (a batch arrives grouped by series). */
-    private static Map<String, List<Integer>> rowsByMachine(TelemetryBatch batch) {
-        Map<String, List<Integer>> rows = new LinkedHashMap<>();
-        for (int i = 0; i < batch.size(); i++) {
-            rows.computeIfAbsent(batch.machines()[i], m -> new ArrayList<>()).add(i);
-        }
+    /** A batch's rows in time order. */
+    private static Comparator<Integer> inTimeOrder(TelemetryBatch batch) {
         long[] times = batch.timestampsMicros();
-        rows.values().forEach(list -> list.sort((a, b) -> Long.compare(times[a], times[b])));
-        return rows;
+        return Comparator.comparingLong(row -> times[row]);
     }
 
     /**

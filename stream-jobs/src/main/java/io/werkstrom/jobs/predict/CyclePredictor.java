@@ -3,7 +3,6 @@ package io.werkstrom.jobs.predict;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +12,7 @@ import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.predict.CycleTracker;
 import io.werkstrom.analytics.predict.PartQualityModel;
+import io.werkstrom.jobs.decode.MachineRows;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.TelemetryBatch;
@@ -127,18 +127,13 @@ public final class CyclePredictor {
      * same features when served as when trained. A decoded batch is grouped by series, not by time.
      */
     static int[] rowsInTimeOrder(TelemetryBatch batch) {
-        Map<String, List<Integer>> byMachine = new LinkedHashMap<>();
-        for (int row = 0; row < batch.size(); row++) {
-            byMachine.computeIfAbsent(batch.machines()[row], m -> new ArrayList<>()).add(row);
-        }
         long[] times = batch.timestampsMicros();
         String[] sensors = batch.sensors();
         Comparator<Integer> order = Comparator.<Integer>comparingLong(row -> times[row])
                 .thenComparing(row -> sensors[row]);
         int[] rows = new int[batch.size()];
         int next = 0;
-        for (List<Integer> machineRows : byMachine.values()) {
-            machineRows.sort(order);
+        for (List<Integer> machineRows : MachineRows.sorted(batch, order).values()) {
             for (int row : machineRows) {
                 rows[next++] = row;
             }

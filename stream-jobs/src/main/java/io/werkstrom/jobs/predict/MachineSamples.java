@@ -1,10 +1,10 @@
 package io.werkstrom.jobs.predict;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.werkstrom.jobs.decode.MachineRows;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.TelemetryBatch;
@@ -40,10 +40,7 @@ public record MachineSamples(GatewayAddress source, String machine, long[] times
     /** The batch's samples, one record per machine, machines in order of first appearance. */
     public static List<MachineSamples> split(ReceivedBatch received) {
         TelemetryBatch batch = received.batch();
-        Map<String, List<Integer>> rows = new LinkedHashMap<>();
-        for (int row = 0; row < batch.size(); row++) {
-            rows.computeIfAbsent(batch.machines()[row], m -> new ArrayList<>()).add(row);
-        }
+        Map<String, List<Integer>> rows = MachineRows.of(batch);
         List<MachineSamples> slices = new ArrayList<>(rows.size());
         for (Map.Entry<String, List<Integer>> machine : rows.entrySet()) {
             List<Integer> of = machine.getValue();
