@@ -5,12 +5,17 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
 
 /**
  * Reads credentials from a file or an environment variable, never from the command line, so that
- * they appear neither in the process list nor in shell history.
+ * they appear neither in the process list nor in shell history; draws the random passwords of the
+ * embedded services.
  */
 public final class Secrets {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Secrets() {
     }
@@ -28,5 +33,15 @@ public final class Secrets {
         }
         String value = System.getenv(env);
         return value == null ? "" : value;
+    }
+
+    /**
+     * A password drawn at random (192 bits), in the URL-safe Base64 alphabet: it needs no escaping in
+     * a URL, a SQL literal or a configuration file.
+     */
+    public static String randomPassword() {
+        byte[] bytes = new byte[24];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 }

@@ -1,5 +1,6 @@
 package io.werkstrom.app.chaos;
 
+import io.werkstrom.app.Secrets;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
@@ -28,7 +29,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -96,11 +96,8 @@ public final class SecurityChaos {
         this.options = options;
         this.err = err;
         this.steps = new DrillSteps(stopRequested);
-        SecureRandom random = new SecureRandom();
         for (String user : List.of(CLOUD_USER, ACME.toString(), GLOBEX.toString(), ROGUE.toString())) {
-            byte[] secret = new byte[24];
-            random.nextBytes(secret);
-            passwords.put(user, Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+            passwords.put(user, Secrets.randomPassword());
         }
     }
 

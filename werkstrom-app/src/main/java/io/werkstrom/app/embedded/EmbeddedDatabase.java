@@ -10,16 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import io.werkstrom.app.Secrets;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
@@ -69,7 +68,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 .setServerConfig("max_connections", "50")
                 .setServerConfig("password_encryption", "scram-sha-256")
                 .start();
-        String password = randomPassword();
+        String password = Secrets.randomPassword();
         try {
             lockDown(postgres, dataDir, password);
         } catch (IOException | SQLException | RuntimeException e) {
@@ -176,12 +175,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
         } catch (NumberFormatException notAPid) {
             return false;
         }
-    }
-
-    private static String randomPassword() {
-        byte[] bytes = new byte[24];
-        new SecureRandom().nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /** JDBC URL of the server's default database (log in as {@link #USER} with {@link #password()}). */
