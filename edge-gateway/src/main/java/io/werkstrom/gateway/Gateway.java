@@ -150,7 +150,7 @@ public final class Gateway implements AutoCloseable {
     private volatile boolean rewind;
     private volatile String collectProblem;
     /** An Error in a tick or the sender: the gateway stops itself and its owner ends the process. */
-    private final AtomicReference<Error> failure = new AtomicReference<>();
+    private final AtomicReference<Failure> failure = new AtomicReference<>();
     private volatile String spoolProblem;
     private volatile String sendProblem;
     private volatile boolean collectorFinished;
@@ -443,8 +443,9 @@ public final class Gateway implements AutoCloseable {
         String reason;
         Optional<String> sourceProblem = collector.problem();
         String spooling = spoolProblem;
-        if (failure.get() != null) {
-            reason = collectProblem;
+        Failure failed = failure.get();
+        if (failed != null) {
+            reason = failed.reason();
         } else if (!stateName.equals("running")) {
             reason = "gateway is " + stateName;
         } else if (spooling != null) {
@@ -544,11 +545,13 @@ public final class Gateway implements AutoCloseable {
      * idle; {@link #failure()} tells its owner to end.
      */
     private void fail(String what, Error e) {
-        if (!failure.compareAndSet(null, e)) {
+        // The reason travels with the Error: health() may read it before collectProblem is set.
+        Failure failed = new Failure(what + " failed for good: " + e, e);
+        if (!failure.compareAndSet(null, failed)) {
             return; // the other thread's Error stops it already
         }
-        collectProblem = what + " failed for good: " + e;
-        log.error("Gateway {}: {}; the gateway stops", address, collectProblem, e);
+        collectProblem = failed.reason();
+        log.error("Gateway {}: {}; the gateway stops", address, failed.reason(), e);
         try {
             Thread stopper = new Thread(this::stop, "werkstrom-gateway-" + address.gateway() + "-stopper");
             stopper.setDaemon(true);
@@ -565,7 +568,11 @@ public final class Gateway implements AutoCloseable {
      * (which waits for that stop) and end with an error.
      */
     public Optional<Error> failure() {
-        return Optional.ofNullable(failure.get());
+        return Optional.ofNullable(failure.get()).map(Failure::error);
+    }
+
+    /** An Error that stopped the gateway, and the reason its health gives. */
+    private record Failure(String reason, Error error) {
     }
 
     private void problem(String what, Throwable cause) {
