@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 
+import io.werkstrom.analytics.predict.CycleFeatures;
+
 /**
  * Settings of a {@link RobustZScoreDetector}. Immutable; build one with {@link #builder()} or
  * start from {@link #defaults()}. {@link Builder#build()} checks every option and names it in
@@ -222,7 +224,7 @@ public final class RobustZScoreOptions implements Serializable {
         private Duration learningPeriod = Duration.ofSeconds(60);
         private double relativeScaleFloor = 1e-3;
         private double absoluteScaleFloor = 1e-6;
-        private Set<String> excludedSensors = Set.of("part_scrap", "cycle_time_s");
+        private Set<String> excludedSensors = CycleFeatures.PER_CYCLE;
         private int maxSeries = 10_000;
         private int maxModes = 4;
         private double minModeFraction = 0.05;

@@ -8,6 +8,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The process conditions of one production cycle of one machine, accumulated sample by sample:
@@ -28,6 +29,11 @@ public final class CycleFeatures implements Serializable {
     public static final String CYCLE_TIME = "cycle_time_s";
     /** The outcome of the part a cycle made: 1 scrap, 0 good. */
     public static final String PART_SCRAP = "part_scrap";
+    /**
+     * The signals sent once per cycle, when a part is finished: events of the production, not
+     * readings of the machine's condition, however often parts are made.
+     */
+    public static final Set<String> PER_CYCLE = Set.of(CYCLE_TIME, PART_SCRAP);
     /** The process signals summarised per cycle, in feature order. */
     public static final List<String> SIGNALS = List.of("temperature_c", "spindle_load_pct", "spindle_speed_rpm",
             "vibration_rms_mm_s", "pressure_bar", "power_kw");

@@ -40,9 +40,9 @@ import org.slf4j.LoggerFactory;
  * stored by the job like any other, but not part of a state, and counted.
  *
  * <p><b>Training.</b> The first {@link MultivariateOptions#trainingStates()} states are the
- * machine's window of normal operation. The model's sensors are those present in at least half of
- * them and not constant throughout (a constant sensor carries no relation to the others, and its
- * spread would be zero); the model is fitted on the states holding all of them. A machine with
+ * machine's window of normal operation. The model's sensors are those {@link ModelSensors} chooses:
+ * readings of the machine's condition (no once-per-cycle signal) present in at least half of them
+ * and not constant throughout; the model is fitted on the states holding all of them. A machine with
  * fewer than 2 such sensors gets no model: counted, and its window starts over. When fewer than half
  * of the states are complete, the older half of the window is dropped and training goes on. A
  * window the method refuses (e.g. one holding a value whose spread overflows the double range, see
@@ -453,8 +453,7 @@ public final class MultivariateScorer {
                     max = Math.max(max, row[s]);
                 }
             }
-            boolean varies = max - min > 1e-9 * Math.max(1.0, Math.max(Math.abs(min), Math.abs(max)));
-            if (2 * present >= window.size() && varies) {
+            if (ModelSensors.qualifies(machine.sensors.get(s), present, window.size(), min, max)) {
                 chosen.add(s);
             }
         }

@@ -37,17 +37,18 @@ class MultivariateFleetScoringTest {
     private static final List<String> SENSORS = List.of("temperature_c", "pressure_bar", "vibration_mm_s");
 
     /** Ten minutes of normal operation of five machines, pooled, as a trainer assembles them. */
-    private static final double[][] FLEET_STATES = normalOperation();
+    private static final double[][] FLEET_STATES = normalOperation(SENSORS, false);
     private static final MultivariateFleetModel MSET = MultivariateFleetModel.fit(OPTIONS, SENSORS, FLEET_STATES);
     private static final FleetModelInForce V1 = new FleetModelInForce("default v1", MSET);
 
-    private static double[][] normalOperation() {
+    /** The complete states over {@code sensors} of five machines, making parts every 4 s if {@code cycles}. */
+    private static double[][] normalOperation(List<String> sensors, boolean cycles) {
         MachineStateStream stream = new MachineStateStream(OPTIONS);
         List<double[]> states = new ArrayList<>();
-        MachineStateStream.Sink sink = (machine, micros, sensors, values) -> {
-            double[] state = new double[SENSORS.size()];
+        MachineStateStream.Sink sink = (machine, micros, names, values) -> {
+            double[] state = new double[sensors.size()];
             for (int k = 0; k < state.length; k++) {
-                int s = sensors.indexOf(SENSORS.get(k));
+                int s = names.indexOf(sensors.get(k));
                 state[k] = s >= 0 && s < values.length ? values[s] : Double.NaN;
             }
             if (Arrays.stream(state).noneMatch(Double::isNaN)) {
@@ -57,6 +58,7 @@ class MultivariateFleetScoringTest {
         Machine[] fleet = new Machine[5];
         for (int i = 0; i < fleet.length; i++) {
             fleet[i] = new Machine("history-" + i, 100 + i);
+            fleet[i].cycles = cycles;
         }
         for (long s = 0; s < 600; s += 10) {
             assertTrue(streamInTimeOrder(stream, MultivariateScorerTest.batch(s, s, 10, fleet), sink));
@@ -215,6 +217,23 @@ class MultivariateFleetScoringTest {
         assertFalse(anomalies.isEmpty());
         assertTrue(anomalies.stream().allMatch(a -> a.detector().equals("pca") && a.sensor().equals("pressure_bar")),
                 anomalies.toString());
+    }
+
+    @Test
+    void aStoredFleetModelReadingASignalSentOncePerCycleIsScoredOnItsSensorsAsBefore() {
+        // such models were trained before signals sent once per cycle were left out
+        List<String> withCycleTime = List.of("temperature_c", "pressure_bar", "vibration_mm_s", "cycle_time_s");
+        FleetModelInForce stored = new FleetModelInForce("default v1",
+                MultivariateFleetModel.fit(OPTIONS, withCycleTime, normalOperation(withCycleTime, true)));
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-7", 77);
+        press.cycles = true;
+        List<MultivariateScorer.Outcome> outcomes = run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()),
+                states, 0, 300, always(stored), press);
+        assertEquals("default v1", states.fleetModelId("press-7"));
+        assertEquals(299, sum(outcomes, MultivariateScorer.Outcome::statesScored), "every state, none reduced");
+        assertEquals(0, sum(outcomes, MultivariateScorer.Outcome::reducedStates));
+        assertEquals(List.of(), anomalies(outcomes));
     }
 
     @Test

@@ -40,6 +40,8 @@ class MultivariateScorerTest {
         boolean vibration = true;
         boolean pressure = true;
         boolean constantSpeed;
+        /** Whether a part is finished every 4 s, with its cycle time and outcome. */
+        boolean cycles;
 
         Machine(String name, long seed) {
             this.name = name;
@@ -59,6 +61,10 @@ class MultivariateScorerTest {
             }
             if (constantSpeed) {
                 b.add(t + 3_000, name, "speed_rpm", 1500.0, Quality.GOOD);
+            }
+            if (cycles && second % 4 == 0) {
+                b.add(t + 4_000, name, "cycle_time_s", 4 + 0.05 * random.nextGaussian(), Quality.GOOD);
+                b.add(t + 4_000, name, "part_scrap", random.nextDouble() < 0.1 ? 1 : 0, Quality.GOOD);
             }
         }
     }
@@ -280,6 +286,18 @@ class MultivariateScorerTest {
         MachineStates states = new MachineStates();
         Machine press = new Machine("press-1", 9);
         press.constantSpeed = true;
+        List<Anomaly> anomalies = run(scorer(OPTIONS), states, 0, 600, new ArrayList<>(), press);
+        assertTrue(states.modelled("press-1"));
+        assertEquals(List.of("temperature_c", "pressure_bar", "vibration_mm_s"), states.modelSensors("press-1"));
+        assertEquals(List.of(), anomalies);
+    }
+
+    @Test
+    void signalsSentOncePerCycleAreLeftOutOfTheModelHoweverOftenPartsAreMade() {
+        // carried forward, a part every 4 s puts cycle time and outcome in nearly every state
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 10);
+        press.cycles = true;
         List<Anomaly> anomalies = run(scorer(OPTIONS), states, 0, 600, new ArrayList<>(), press);
         assertTrue(states.modelled("press-1"));
         assertEquals(List.of("temperature_c", "pressure_bar", "vibration_mm_s"), states.modelSensors("press-1"));

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.jobs.detect.ModelSensors;
 import io.werkstrom.jobs.detect.MultivariateFleetModel;
 import io.werkstrom.jobs.detect.MultivariateOptions;
 
@@ -27,9 +28,9 @@ import io.werkstrom.jobs.detect.MultivariateOptions;
  * would raise on them are what is stored with the model. With one machine only, its latest quarter
  * of states is held out instead. The model stored is then fitted on the states of all machines.
  *
- * <p>The sensors are chosen as the job chooses a machine's own ({@code MultivariateScorer}): those
- * present in at least half of all states and not constant; only the states holding all of them
- * (complete states) are fitted and scored.
+ * <p>The sensors are chosen as the job chooses a machine's own ({@link ModelSensors}): readings of
+ * the machines' condition (no once-per-cycle signal) present in at least half of all states and not
+ * constant; only the states holding all of them (complete states) are fitted and scored.
  *
  * <p>Stateless; thread-safe as long as the backend is.
  */
@@ -203,7 +204,7 @@ public final class MultivariateFleetTrainer {
         return duration.toNanos() / 1e9;
     }
 
-    /** The sensors present in at least half of all states and not constant, in order of first appearance. */
+    /** The sensors {@link ModelSensors} chooses over all states, in order of first appearance. */
     static List<String> chooseSensors(Map<String, List<StateHistory.State>> history) {
         Map<String, double[]> seen = new LinkedHashMap<>(); // sensor -> {present, min, max}
         int total = 0;
@@ -228,18 +229,14 @@ public final class MultivariateFleetTrainer {
         List<String> chosen = new ArrayList<>();
         for (Map.Entry<String, double[]> sensor : seen.entrySet()) {
             double[] stats = sensor.getValue();
-            double min = stats[1];
-            double max = stats[2];
-            // the job's rule: a constant sensor carries no relation to the others
-            boolean varies = max - min > 1e-9 * Math.max(1.0, Math.max(Math.abs(min), Math.abs(max)));
-            if (2 * stats[0] >= total && varies) {
+            if (ModelSensors.qualifies(sensor.getKey(), (int) stats[0], total, stats[1], stats[2])) {
                 chosen.add(sensor.getKey());
             }
         }
         if (chosen.size() < 2) {
-            throw new IllegalArgumentException("a fleet model needs at least 2 sensors present in at least half of the "
-                    + total + " states and not constant; found " + chosen.size() + " " + chosen + " among "
-                    + seen.keySet() + ".");
+            throw new IllegalArgumentException("a fleet model needs at least 2 sensors, not sent once per cycle,"
+                    + " present in at least half of the " + total + " states and not constant; found " + chosen.size()
+                    + " " + chosen + " among " + seen.keySet() + ".");
         }
         return chosen;
     }

@@ -52,8 +52,9 @@ import io.werkstrom.testing.TimescaleDbServer;
  * macros expanded for a concrete range, against both storage flavours holding data written by the
  * pipeline's store, and returns the columns its panel reads: as the schema's owner, as the
  * operators' read-only role of the compose stack and as a tenant's role. With another tenant's data
- * in the database, no panel shows any of it. The dashboards' structure (unique panel ids, every
- * query on the datasource the dashboard's variable selects) is checked too.
+ * in the database, no panel shows any of it; with an m-001 on two gateways, no panel merges them.
+ * The dashboards' structure (unique panel ids, every query on the datasource the dashboard's
+ * variable selects, machines always named with their gateway) is checked too.
  */
 class DashboardQueriesIT {
 
@@ -200,23 +201,47 @@ class DashboardQueriesIT {
     }
 
     @Test
-    void everyQueryOfOneMachineNamesItsGatewayToo() throws Exception {
+    void everyQueryOfChosenMachinesNamesTheirGatewayToo() throws Exception {
         // machine ids are unique per gateway only: every gateway of the simulator has an m-001
         int checked = 0;
         for (Path file : dashboardFiles()) {
-            JsonNode dashboard = JSON.readTree(file.toFile());
-            List<String> queries = new ArrayList<>();
-            dashboard.path("templating").path("list").forEach(v -> queries.add(v.path("query").asText()));
-            dashboard.path("annotations").path("list").forEach(a -> queries.add(a.path("target").path("rawSql").asText()));
-            dashboard.path("panels").forEach(p -> p.path("targets").forEach(t -> queries.add(t.path("rawSql").asText())));
-            for (String query : queries) {
-                if (query.contains("machine = '$machine'")) {
+            for (String query : queries(JSON.readTree(file.toFile()))) {
+                if (query.contains("$machine")) {
                     assertTrue(query.contains("gateway = '$gateway'"), file + ": " + query);
                     checked++;
                 }
             }
         }
-        assertTrue(checked >= 5, "only " + checked + " queries of one machine checked");
+        assertTrue(checked >= 11, "only " + checked + " queries of chosen machines checked");
+    }
+
+    @Test
+    void everyQueryThatReadsMachinesReadsTheirGatewayToo() throws Exception {
+        // grouped or counted by machine alone, m-001 of two gateways would be one machine
+        Pattern machineColumn = Pattern.compile("(?<![$\\w])machine\\b");
+        int checked = 0;
+        for (Path file : dashboardFiles()) {
+            for (String query : queries(JSON.readTree(file.toFile()))) {
+                if (machineColumn.matcher(query).find()) {
+                    assertTrue(Pattern.compile("\\bgateway\\b").matcher(query).find(), file + ": " + query);
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked >= 18, "only " + checked + " queries that read machines checked");
+    }
+
+    /** Every SQL query of a dashboard: its variables', annotations' and panels'. */
+    private static List<String> queries(JsonNode dashboard) {
+        List<String> queries = new ArrayList<>();
+        dashboard.path("templating").path("list").forEach(v -> {
+            if (!"datasource".equals(v.path("type").asText())) {
+                queries.add(v.path("query").asText());
+            }
+        });
+        dashboard.path("annotations").path("list").forEach(a -> queries.add(a.path("target").path("rawSql").asText()));
+        dashboard.path("panels").forEach(p -> p.path("targets").forEach(t -> queries.add(t.path("rawSql").asText())));
+        return queries;
     }
 
     private void runAllQueries(StoreOptions store) throws Exception {
@@ -224,7 +249,35 @@ class DashboardQueriesIT {
         writeSampleData(store);
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
             runQueries(db);
+            assertMachinesOfTwoGatewaysStayApart(db);
         }
+    }
+
+    /** The fleet overview counts and lists m-001 of gw-1 and m-001 of gw-2 as two machines. */
+    private static void assertMachinesOfTwoGatewaysStayApart(Connection db) throws Exception {
+        JsonNode fleet = JSON.readTree(DASHBOARDS.resolve("json/fleet-overview.json").toFile());
+        try (Statement statement = db.createStatement();
+             ResultSet reporting = statement.executeQuery(expand(panelQuery(fleet, "Machines reporting (last 5 min)")))) {
+            assertTrue(reporting.next());
+            assertEquals(2, reporting.getInt("machines"), "machines reporting");
+        }
+        Set<String> listed = new HashSet<>();
+        try (Statement statement = db.createStatement();
+             ResultSet health = statement.executeQuery(expand(panelQuery(fleet, "Machine health")))) {
+            while (health.next()) {
+                listed.add(health.getString("gateway") + "/" + health.getString("machine"));
+            }
+        }
+        assertEquals(Set.of("gw-1/m-001", "gw-2/m-001"), listed, "machine health rows");
+    }
+
+    private static String panelQuery(JsonNode dashboard, String title) {
+        for (JsonNode panel : dashboard.path("panels")) {
+            if (title.equals(panel.path("title").asText())) {
+                return panel.path("targets").path(0).path("rawSql").asText();
+            }
+        }
+        throw new AssertionError("no panel " + title);
     }
 
     private void runQueries(Connection db) throws Exception {
@@ -413,9 +466,24 @@ class DashboardQueriesIT {
                     new RulPrediction(gateway, "m-001", start, 3, start + 120_000_000L, "rul", 1, 0.2, 0, start)));
             telemetry.refreshAggregates(FROM.minusSeconds(3_600), TO.plusSeconds(3_600));
         }
+        writeSecondGateway(store);
         writeForeignTenant(store, start);
         writeAlerts(store, start);
         writeModels(store);
+    }
+
+    /** A second gateway of acme whose machine is an m-001 too, reporting in the last half minute. */
+    private static void writeSecondGateway(StoreOptions store) throws Exception {
+        GatewayAddress gateway = new GatewayAddress("acme", "plant-1", "gw-2");
+        long start = BatchValidator.micros(TO.minusSeconds(30));
+        TelemetryBatch.Builder builder = TelemetryBatch.builder("gw-2", 0);
+        for (int second = 0; second < 30; second++) {
+            builder.add(start + second * 1_000_000L, "m-001", "temperature_c", 30, Quality.GOOD);
+        }
+        try (TelemetryStore telemetry = TelemetryStore.open(store)) {
+            telemetry.writeBatches(List.of(new ReceivedBatch(gateway, builder.build(), start)));
+            telemetry.refreshAggregates(FROM.minusSeconds(3_600), TO.plusSeconds(3_600));
+        }
     }
 
     /** Another tenant's telemetry and dead letter, in the same range as acme's. */

@@ -84,6 +84,34 @@ class MultivariateFleetTrainerTest {
     }
 
     @Test
+    void theCycleTimeAndPartOutcomeAreNoModelSensorsEvenWhenAsFrequentAsTheProcessSignals() {
+        // at 0.1 samples per second a process signal reports about as often as a part is finished
+        StateHistory history = SimulatedHistory.normalOperation(6, Duration.ofMinutes(30), 0.1, 42, MSET);
+        Map<String, Integer> present = new LinkedHashMap<>();
+        int total = 0;
+        for (List<StateHistory.State> states : history.machines().values()) {
+            for (StateHistory.State state : states) {
+                total++;
+                for (int i = 0; i < state.values().length; i++) {
+                    if (!Double.isNaN(state.values()[i])) {
+                        present.merge(state.sensors().get(i), 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        for (Signal cycle : List.of(Signal.CYCLE_TIME, Signal.PART_SCRAP)) {
+            assertTrue(2 * present.getOrDefault(cycle.sensorId(), 0) >= total,
+                    cycle.sensorId() + " in " + present + " of " + total + " states");
+        }
+
+        MultivariateFleetTrainer.Result result = MultivariateFleetTrainer.train(history.machines(), MSET, 42,
+                JavaKernelBackend.shared(), line -> { });
+        Set<String> process = Arrays.stream(Signal.values()).filter(Signal::continuous).map(Signal::sensorId)
+                .collect(Collectors.toSet());
+        assertEquals(process, Set.copyOf(result.sensors()), result.metricsJson());
+    }
+
+    @Test
     void faultsOnTheHeldOutMachinesRaiseTheirExceedance() {
         StateHistory healthy = SimulatedHistory.normalOperation(6, RUN, RATE, 7, MSET);
         MultivariateFleetTrainer.Result normal = MultivariateFleetTrainer.train(healthy.machines(), MSET, 7,
