@@ -9,6 +9,7 @@ import io.werkstrom.jobs.storage.StoreOptions;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -20,8 +21,10 @@ import org.slf4j.LoggerFactory;
  * Evaluates the alert rules per gateway (keyed by {@link AlertInput#key}): a thin shell around
  * {@link GatewayAlerts} and {@link SensorSilence}, which live in keyed state, each in its own entry
  * (so state written before {@code sensor_silent} rules existed restores as it was; a gateway without
- * such rules has no {@code sensor-silence} entry). A processing-time timer per gateway (one per
- * gateway ever seen) drives its clock-driven conditions every {@link AlertOptions#tickInterval()}. The rules are reloaded from
+ * such rules has no {@code sensor-silence} entry). The sequence ranges of a gateway's {@code data_gap}
+ * events are kept in a {@code reported-gaps} entry ({@link ReportedGaps}, a plain {@code long[]};
+ * state written before it existed restores with none): a repeat of a reported gap opens or extends
+ * no alert. A processing-time timer per gateway (one per gateway ever seen) drives its clock-driven conditions every {@link AlertOptions#tickInterval()}. The rules are reloaded from
  * {@code alert_rules} every {@link AlertOptions#ruleReload()}, so they change without a redeploy;
  * a failed reload keeps the rules it had and is retried at the next interval.
  */
@@ -36,8 +39,10 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
     private transient ValueState<GatewayAlerts> state;
     private transient ValueState<SensorSilence> silence;
     private transient ValueState<Long> nextTick;
+    private transient ValueState<long[]> reportedGaps;
     private transient Counter refusedSamples;
     private transient Counter forgottenMachines;
+    private transient Counter repeatedDataGaps;
     private transient RuleBook rules;
     private transient long reloadAt;
     /** When this instance started watching: silence before it is the cloud's, not the gateways'. */
@@ -55,8 +60,11 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
         silence = getRuntimeContext().getState(new ValueStateDescriptor<>("sensor-silence",
                 TypeInformation.of(SensorSilence.class)));
         nextTick = getRuntimeContext().getState(new ValueStateDescriptor<>("next-tick", Long.class));
+        reportedGaps = getRuntimeContext().getState(new ValueStateDescriptor<>("reported-gaps",
+                PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         refusedSamples = getRuntimeContext().getMetricGroup().counter("sensorSilenceRefusedSamples");
         forgottenMachines = getRuntimeContext().getMetricGroup().counter("sensorSilenceForgottenMachines");
+        repeatedDataGaps = getRuntimeContext().getMetricGroup().counter("repeatedDataGaps");
         // The first load must succeed: a job that cannot read its rules should not pretend to alert.
         rules = load();
         watchingSince = System.currentTimeMillis();
@@ -80,6 +88,9 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
             transitions = alerts.onAnomaly(input.anomaly(), tenantRules, now);
         } else if (input.prediction() != null) {
             transitions = alerts.onPrediction(input.prediction(), tenantRules);
+        } else if (input.signal().type() == GatewaySignal.Type.DATA_GAP
+                && !newGap(input.signal(), ctx.getCurrentKey())) {
+            transitions = List.of();
         } else {
             transitions = alerts.onSignal(input.signal(), tenantRules, now);
         }
@@ -146,6 +157,19 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
         long at = now + options.tickInterval().toMillis();
         ctx.timerService().registerProcessingTimeTimer(at);
         nextTick.update(at);
+    }
+
+    /** Whether a data_gap event reports lost samples not reported before; a repeat is counted and logged. */
+    private boolean newGap(GatewaySignal event, String gateway) throws IOException {
+        ReportedGaps gaps = ReportedGaps.of(reportedGaps.value());
+        if (!gaps.report(event)) {
+            repeatedDataGaps.inc();
+            LOG.info("gateway {} reported a data gap again, within one it reported before; no alert for it: {}",
+                    gateway, event.detail());
+            return false;
+        }
+        reportedGaps.update(gaps.toState());
+        return true;
     }
 
     /** Gateways without sensor_silent rules keep no entry at all. */

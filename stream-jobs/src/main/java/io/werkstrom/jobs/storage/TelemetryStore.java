@@ -220,6 +220,8 @@ public final class TelemetryStore implements AutoCloseable {
     /**
      * Stores dead letters with their reason and raw payload, in one transaction. NUL characters
      * in the text fields are stored as the escape {@code \\u0000}; the payload is stored as is.
+     * A letter whose topic and payload are already stored (a message the broker delivered again)
+     * is not stored again.
      */
     public void writeDeadLetters(List<DeadLetter> deadLetters) throws StoreException {
         Objects.requireNonNull(deadLetters, "deadLetters must not be null.");
@@ -231,7 +233,7 @@ public final class TelemetryStore implements AutoCloseable {
             for (int start = 0; start < deadLetters.size(); start += chunk) {
                 List<DeadLetter> part = deadLetters.subList(start, Math.min(deadLetters.size(), start + chunk));
                 try (PreparedStatement insert = connection.prepareStatement(
-                        SqlStatements.multiRowInsert(DEAD_LETTER_INSERT, DEAD_LETTER_COLUMNS, part.size(), ""))) {
+                        SqlStatements.multiRowInsert(DEAD_LETTER_INSERT, DEAD_LETTER_COLUMNS, part.size(), "ON CONFLICT DO NOTHING"))) {
                     int p = 1;
                     for (DeadLetter letter : part) {
                         insert.setObject(p++, SqlStatements.timestamp(letter.receivedAtMicros()));

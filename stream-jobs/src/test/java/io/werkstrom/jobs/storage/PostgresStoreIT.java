@@ -151,6 +151,48 @@ class PostgresStoreIT extends TelemetryStoreContract {
         }
     }
 
+    /**
+     * Rows stored twice before V14 made a repeat go (the same message after a job restart) are
+     * reduced to the first one, and the index that keeps them apart from then on is built.
+     */
+    @Test
+    void migrationV14KeepsTheFirstOfADeadLetterStoredTwice() throws Exception {
+        String database = "dead_letters_before_v14";
+        server.createDatabase(database);
+        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(database), "postgres", "");
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL,"
+                    + " flavor text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+            for (Migration migration : MigrationCatalog.load(StorageFlavor.POSTGRES)) {
+                if (migration.version() < 14) {
+                    statement.execute(migration.sql());
+                    statement.execute("INSERT INTO schema_migrations (version, description, flavor, checksum) VALUES ("
+                            + migration.version() + ", '" + migration.description() + "', 'POSTGRES', '"
+                            + migration.checksum() + "')");
+                }
+            }
+            statement.execute("INSERT INTO dead_letters (received_at, topic, tenant, gateway, reason, payload) VALUES"
+                    + " ('2025-01-01Z', 'werkstrom/v1/a/p/gw-1/telemetry', 'a', 'gw-1', 'first', '\\x0102'),"
+                    + " ('2025-01-02Z', 'werkstrom/v1/a/p/gw-1/telemetry', 'a', 'gw-1', 'again', '\\x0102'),"
+                    + " ('2025-01-03Z', 'werkstrom/v1/a/p/gw-1/telemetry', 'a', 'gw-1', 'other bytes', '\\x0103'),"
+                    + " ('2025-01-04Z', 'werkstrom/v1/a/p/gw-2/telemetry', 'a', 'gw-2', 'other topic', '\\x0102'),"
+                    + " ('2025-01-05Z', NULL, NULL, NULL, 'nothing', NULL),"
+                    + " ('2025-01-06Z', NULL, NULL, NULL, 'nothing again', NULL)");
+        }
+        StoreOptions options = server.storeOptions(database);
+        assertEquals(List.of(14), SchemaMigrator.apply(options).applied());
+        try (TelemetryStore store = TelemetryStore.open(options)) {
+            store.writeDeadLetters(List.of(new DeadLetter(0, "werkstrom/v1/a/p/gw-1/telemetry", "a", "gw-1",
+                    "after the migration", new byte[] {1, 2})));
+        }
+        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(database), "postgres", "");
+             Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT string_agg(reason, ', ' ORDER BY id) FROM dead_letters")) {
+            rows.next();
+            assertEquals("first, other bytes, other topic, nothing", rows.getString(1));
+        }
+    }
+
     private static long count(Statement statement, String sql) throws SQLException {
         try (ResultSet rows = statement.executeQuery(sql)) {
             rows.next();

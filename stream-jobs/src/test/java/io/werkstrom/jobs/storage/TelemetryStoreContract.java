@@ -295,6 +295,28 @@ abstract class TelemetryStoreContract {
     }
 
     @Test
+    void aBadMessageDeliveredAgainIsStoredOnce(TestInfo test) throws Exception {
+        String tenant = tenant(test);
+        String topic = "werkstrom/v1/" + tenant + "/plant-1/gw-1/telemetry";
+        DeadLetter first = new DeadLetter(1, topic, tenant, "gw-1", "not a zstd frame", new byte[] {1, 2, 3});
+        // The same message after a job restart: received later, and the job may word the reason anew.
+        DeadLetter replayed = new DeadLetter(2, topic, tenant, "gw-1", "not a zstd frame (again)", new byte[] {1, 2, 3});
+        DeadLetter otherBytes = new DeadLetter(3, topic, tenant, "gw-1", "not a zstd frame", new byte[] {1, 2, 4});
+        DeadLetter otherTopic = new DeadLetter(4, topic.replace("gw-1", "gw-2"), tenant, "gw-2", "not a zstd frame",
+                new byte[] {1, 2, 3});
+        DeadLetter noTopic = new DeadLetter(5, null, tenant, null, "no topic", null);
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            store.writeDeadLetters(List.of(first, otherBytes));
+            store.writeDeadLetters(List.of(replayed, otherTopic, otherTopic, noTopic));
+            store.writeDeadLetters(List.of(replayed, noTopic));
+        }
+        assertEquals(List.of(List.of(topic, "not a zstd frame", 3), List.of(topic, "not a zstd frame", 4),
+                        List.of(topic.replace("gw-1", "gw-2"), "not a zstd frame", 3), List.of("-", "no topic", -1)),
+                rows("SELECT coalesce(topic, '-'), reason, coalesce(get_byte(payload, 2), -1) FROM dead_letters"
+                        + " WHERE tenant = '" + tenant + "' ORDER BY id"));
+    }
+
+    @Test
     void aDeadLetterWhoseTextHoldsNulIsStillStored(TestInfo test) throws Exception {
         String tenant = tenant(test);
         try (TelemetryStore store = TelemetryStore.open(options())) {
@@ -424,9 +446,9 @@ abstract class TelemetryStoreContract {
                 + " ('" + tenant + "', 'gw-1', 10, 12, " + old + ", NULL),"
                 + " ('" + tenant + "', 'gw-1', 20, 21, " + old + ", " + recent + "),"
                 + " ('" + tenant + "', 'gw-1', 30, 31, " + recent + ", NULL)");
-        execute("INSERT INTO dead_letters (received_at, topic, tenant, gateway, reason) VALUES"
-                + " (" + old + ", 'werkstrom/v1/x', '" + tenant + "', 'gw-1', 'old'),"
-                + " (" + recent + ", 'werkstrom/v1/x', '" + tenant + "', 'gw-1', 'recent')");
+        execute("INSERT INTO dead_letters (received_at, topic, tenant, gateway, reason, payload) VALUES"
+                + " (" + old + ", 'werkstrom/v1/x', '" + tenant + "', 'gw-1', 'old', '\\x01'),"
+                + " (" + recent + ", 'werkstrom/v1/x', '" + tenant + "', 'gw-1', 'recent', '\\x02')");
         Duration keep = Duration.between(Instant.parse("1992-01-01T00:00:00Z"), Instant.now());
 
         StoreMaintenance.Pruned pruned;

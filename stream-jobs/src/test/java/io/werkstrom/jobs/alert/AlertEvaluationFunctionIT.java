@@ -1,0 +1,99 @@
+package io.werkstrom.jobs.alert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.testing.PostgresServer;
+
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The alert operator with its keyed state, its rules read from a real database, across a restore. */
+class AlertEvaluationFunctionIT {
+
+    private static final AlertOptions OPTIONS = new AlertOptions(true, Duration.ofHours(1), Duration.ofMillis(100));
+
+    private static PostgresServer postgres;
+
+    @BeforeAll
+    static void startDatabase() throws Exception {
+        postgres = PostgresServer.start();
+        SchemaMigrator.migrate(postgres.storeOptions());
+        try (Connection connection = postgres.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("INSERT INTO alert_rules (tenant, rule_id, version, kind, clear_hold_s)"
+                    + " VALUES ('acme', 'gaps', 1, 'data_gap', 1)");
+        }
+    }
+
+    @AfterAll
+    static void stopDatabase() {
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    /**
+     * A data gap reported again after its alert resolved (the broker redelivered the event, or the
+     * gateway restarted and reported the same set-aside record) opens no second alert, also after
+     * the job restarted from a checkpoint; a gap with new lost samples does.
+     */
+    @Test
+    void aRepeatedDataGapOpensNoAlertAfterTheFirstResolvedWhileANewOneDoes() throws Exception {
+        OperatorSubtaskState checkpoint;
+        try (var harness = harness()) {
+            harness.open();
+            harness.setProcessingTime(1_000);
+            harness.processElement(new StreamRecord<>(AlertInput.of(ReportedGapsTest.gap(4711, 5910))));
+            assertEquals(List.of(AlertTransition.Type.OPENED), advance(harness, 1_500));
+            harness.processElement(new StreamRecord<>(AlertInput.of(ReportedGapsTest.gap(4711, 5910))));
+            assertEquals(List.of(AlertTransition.Type.RESOLVED), advance(harness, 2_300),
+                    "a repeat extends no alert: it resolves one clear hold (1 s) after the first event");
+            harness.processElement(new StreamRecord<>(AlertInput.of(ReportedGapsTest.gap(4711, 5910))));
+            assertEquals(List.of(), advance(harness, 5_000), "a repeat after the alert resolved");
+            checkpoint = harness.snapshot(1L, 5_000L);
+        }
+        try (var restored = harness()) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            restored.setProcessingTime(6_000);
+            restored.processElement(new StreamRecord<>(AlertInput.of(ReportedGapsTest.gap(4711, 5910))));
+            restored.processElement(new StreamRecord<>(AlertInput.of(ReportedGapsTest.gap(5000, 5100))));
+            assertEquals(List.of(), advance(restored, 8_000), "repeats after a restore");
+            restored.processElement(new StreamRecord<>(AlertInput.of(ReportedGapsTest.gap(5911, 6000))));
+            assertEquals(List.of(AlertTransition.Type.OPENED, AlertTransition.Type.RESOLVED),
+                    advance(restored, 11_000), "a new gap");
+        }
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, AlertInput, AlertTransition> harness()
+            throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new AlertEvaluationFunction(postgres.storeOptions(), OPTIONS)),
+                AlertInput::key, Types.STRING);
+    }
+
+    /** Moves the processing time to {@code until} in ticks, and returns (and clears) the transitions since the last call. */
+    private static List<AlertTransition.Type> advance(
+            KeyedOneInputStreamOperatorTestHarness<String, AlertInput, AlertTransition> harness, long until)
+            throws Exception {
+        for (long now = harness.getProcessingTime() + 100; now <= until; now += 100) {
+            harness.setProcessingTime(now);
+        }
+        List<AlertTransition.Type> types = new ArrayList<>();
+        harness.extractOutputValues().forEach(t -> types.add(t.type()));
+        harness.getOutput().clear();
+        return types;
+    }
+}
