@@ -584,6 +584,47 @@ class AlertNotificationIT {
     }
 
     @Test
+    void aClearWaitsOutABrokerOutageInsteadOfBeingDeadLettered() throws Exception {
+        UUID alert = openAndResolve("vandelay", "cold");
+        String topic = AlertStore.stateTopic("vandelay", alert);
+        NotifierOptions options = fastRetries(2, Duration.ofSeconds(1));
+        try (Notifier notifier = notifier(options)) {
+            notifier.deliverDue();
+        }
+        assertEquals("resolved", JSON.readTree(retained(topic)).path("state").asText());
+        broker.stop();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (mqtt.isConnected()) {
+                assertTrue(System.nanoTime() < deadline, "the client noticed that the broker stopped");
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+            // Past the retention, and rounds enough for every attempt there is, several times over.
+            try (Notifier notifier = notifier(options)) {
+                long rounds = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_500);
+                while (System.nanoTime() < rounds) {
+                    notifier.deliverDue();
+                    TimeUnit.MILLISECONDS.sleep(20);
+                }
+            }
+            assertEquals(0, count("SELECT count(*) FROM alert_dead_letters"));
+            assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE payload = '' AND state = 'pending'"
+                    + " AND attempts = 0 AND last_error LIKE '%not connected%'"));
+        } finally {
+            broker.restart();
+        }
+        // The service's reconnector does this; the test's client reconnects by hand.
+        MqttConnectionOptions reconnect = new MqttConnectionOptions();
+        reconnect.setCleanStart(true);
+        mqtt.connect(reconnect);
+        deliverAll(notifier(options));
+
+        assertEquals(List.of(), retainedStates(topic), "cleared once the broker is back");
+        assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE payload = '' AND state = 'delivered'"
+                + " AND attempts = 1"));
+    }
+
+    @Test
     void alertsResolvedBeforeTheClearsExistedGetTheirClearFromTheMigration() throws Exception {
         UUID open = open("hooli", "hot");
         UUID resolved = openAndResolve("hooli", "cold");
