@@ -34,7 +34,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every change of an alert is one transaction: the alert row, its {@code alert_history} row and
  * its {@code alert_deliveries} rows (the retained MQTT state, and for opened/resolved one per
  * matching subscription of the same tenant) commit together, so a notification exists exactly
- * when its transition does. Opens and resolves are idempotent (see {@link AlertTransition}).
+ * when its transition does. A resolve also writes the clear of the retained state: an empty
+ * retained message on the alert's topic, which the notifier sends once the resolved alert's
+ * retention has passed and its earlier states are out (see {@link #claimDue}). Opens and resolves
+ * are idempotent (see {@link AlertTransition}).
  *
  * <p>Owns one JDBC connection at a time, connecting again at the next call when it was lost (see
  * {@code reconnectIfLost}); not thread-safe; close it, after which calls are refused.
@@ -50,6 +53,8 @@ public final class AlertStore implements AutoCloseable {
     public static final String STATE_OPEN = "open";
     public static final String STATE_ACKNOWLEDGED = "acknowledged";
     public static final String STATE_RESOLVED = "resolved";
+    /** The payload of the clear of a retained state: MQTT 5 removes a topic's retained message on an empty one. */
+    private static final String CLEARED_STATE = "";
 
     private final StoreOptions options;
     private final String purpose;
@@ -260,6 +265,8 @@ public final class AlertStore implements AutoCloseable {
         }
         long history = history(t.tenant(), id, t.at(), from, STATE_RESOLVED, t.actor(), t.message());
         deliveries(t.tenant(), id, history, "resolved", true);
+        // After the resolved state (a higher id), due at once: the notifier holds it back for the retention.
+        mqttDelivery(t.tenant(), id, history, CLEARED_STATE);
         return id;
     }
 
@@ -347,6 +354,11 @@ public final class AlertStore implements AutoCloseable {
     public record Delivery(long id, String tenant, UUID alertId, String channel, String target, String payload,
                            int attempts, String secretRef, OffsetDateTime claimedUntil) {
 
+        /** Whether it is the clear of a resolved alert's retained state (an empty retained message). */
+        public boolean clearsState() {
+            return "mqtt".equals(channel) && payload.equals(CLEARED_STATE);
+        }
+
         /** The same delivery, same claim, with another payload (the alert's current state). */
         public Delivery withPayload(String newPayload) {
             return new Delivery(id, tenant, alertId, channel, target, newPayload, attempts, secretRef, claimedUntil);
@@ -359,16 +371,32 @@ public final class AlertStore implements AutoCloseable {
      * lease has ended another notifier may claim them again; then the outcome of the first claim
      * is no longer recorded ({@link #delivered} and the others return false), so a caller must not
      * start sending a delivery whose lease could end before the attempt does.
+     *
+     * <p>The clear of a resolved alert's retained state is due {@code retainResolved} after the
+     * resolve (a clear found due earlier is moved to then), and is claimed only once every earlier
+     * MQTT state of its alert is delivered or dead: a state sent after the clear would put the
+     * retained message back for good.
      */
-    public List<Delivery> claimDue(int limit, Duration lease) throws StoreException {
+    public List<Delivery> claimDue(int limit, Duration lease, Duration retainResolved) throws StoreException {
         reconnectIfLost();
+        String retain = "UPDATE alert_deliveries SET next_attempt_at = created_at + make_interval(secs => ?)"
+                + " WHERE id IN (SELECT id FROM alert_deliveries WHERE state = 'pending' AND next_attempt_at <= now()"
+                + " AND channel = 'mqtt' AND payload = '' AND created_at + make_interval(secs => ?) > now()"
+                + " FOR UPDATE SKIP LOCKED)";
         String sql = "UPDATE alert_deliveries d SET next_attempt_at = now() + make_interval(secs => ?)"
-                + " WHERE d.id IN (SELECT id FROM alert_deliveries WHERE state = 'pending' AND next_attempt_at <= now()"
-                + " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)"
+                + " WHERE d.id IN (SELECT c.id FROM alert_deliveries c WHERE c.state = 'pending'"
+                + " AND c.next_attempt_at <= now() AND NOT (c.channel = 'mqtt' AND c.payload = '' AND EXISTS"
+                + " (SELECT 1 FROM alert_deliveries e WHERE e.alert_id = c.alert_id AND e.state = 'pending'"
+                + " AND e.channel = 'mqtt' AND e.id < c.id))"
+                + " ORDER BY c.id LIMIT ? FOR UPDATE SKIP LOCKED)"
                 + " RETURNING d.id, d.tenant, d.alert_id, d.channel, d.target, d.payload, d.attempts,"
                 + " (SELECT s.secret_ref FROM alert_subscriptions s WHERE s.id = d.subscription_id), d.next_attempt_at";
         List<Delivery> due = new ArrayList<>();
-        try (PreparedStatement claim = connection.prepareStatement(sql)) {
+        try (PreparedStatement hold = connection.prepareStatement(retain);
+             PreparedStatement claim = connection.prepareStatement(sql)) {
+            hold.setDouble(1, retainResolved.toMillis() / 1000.0);
+            hold.setDouble(2, retainResolved.toMillis() / 1000.0);
+            hold.executeUpdate();
             claim.setDouble(1, lease.toMillis() / 1000.0);
             claim.setInt(2, limit);
             try (ResultSet row = claim.executeQuery()) {
@@ -517,16 +545,7 @@ public final class AlertStore implements AutoCloseable {
     private void deliveries(String tenant, UUID id, long history, String event, boolean subscribers) throws SQLException {
         ObjectNode alert = alertJson(id, event, history);
         String payload = alert.toString();
-        try (PreparedStatement mqtt = connection.prepareStatement("INSERT INTO alert_deliveries (tenant, alert_id,"
-                + " history_id, channel, target, payload, next_attempt_at, created_at)"
-                + " VALUES (?,?,?,'mqtt',?,?,now(),now())")) {
-            mqtt.setString(1, tenant);
-            mqtt.setObject(2, id);
-            mqtt.setLong(3, history);
-            mqtt.setString(4, stateTopic(tenant, id));
-            mqtt.setString(5, payload);
-            mqtt.executeUpdate();
-        }
+        mqttDelivery(tenant, id, history, payload);
         if (!subscribers) {
             return;
         }
@@ -541,6 +560,20 @@ public final class AlertStore implements AutoCloseable {
             fanOut.setString(4, tenant);
             fanOut.setString(5, alert.path("rule_id").asText());
             fanOut.executeUpdate();
+        }
+    }
+
+    /** A retained message on the alert's own tenant's state topic, due at once. */
+    private void mqttDelivery(String tenant, UUID id, long history, String payload) throws SQLException {
+        try (PreparedStatement mqtt = connection.prepareStatement("INSERT INTO alert_deliveries (tenant, alert_id,"
+                + " history_id, channel, target, payload, next_attempt_at, created_at)"
+                + " VALUES (?,?,?,'mqtt',?,?,now(),now())")) {
+            mqtt.setString(1, tenant);
+            mqtt.setObject(2, id);
+            mqtt.setLong(3, history);
+            mqtt.setString(4, stateTopic(tenant, id));
+            mqtt.setString(5, payload);
+            mqtt.executeUpdate();
         }
     }
 

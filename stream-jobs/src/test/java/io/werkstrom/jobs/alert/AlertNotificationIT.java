@@ -16,6 +16,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.jobs.alert.notify.Channel;
+import io.werkstrom.jobs.alert.notify.DeliveryException;
 import io.werkstrom.jobs.alert.notify.EmailChannel;
 import io.werkstrom.jobs.alert.notify.MqttStateChannel;
 import io.werkstrom.jobs.alert.notify.Notifier;
@@ -328,7 +330,8 @@ class AlertNotificationIT {
         receiver.delay(Duration.ofMillis(500));
         open("acme", "hot");
         NotifierOptions options = new NotifierOptions(3, Duration.ofMillis(50), Duration.ofMillis(200),
-                Duration.ofMillis(20), 50, Duration.ofSeconds(3), Duration.ofSeconds(1));
+                Duration.ofMillis(20), 50, Duration.ofSeconds(3), Duration.ofSeconds(1),
+                NotifierOptions.DEFAULT_RETAIN_RESOLVED);
         try (Notifier first = notifier(options); Notifier second = notifier(options)) {
             Thread other = new Thread(() -> {
                 try {
@@ -357,9 +360,9 @@ class AlertNotificationIT {
         open("acme", "hot");
         try (AlertStore first = AlertStore.open(store, "first notifier");
              AlertStore second = AlertStore.open(store, "second notifier")) {
-            AlertStore.Delivery lapsed = first.claimDue(10, Duration.ofMillis(200)).get(0);
+            AlertStore.Delivery lapsed = first.claimDue(10, Duration.ofMillis(200), Duration.ZERO).get(0);
             TimeUnit.MILLISECONDS.sleep(500);
-            AlertStore.Delivery current = second.claimDue(10, Duration.ofSeconds(30)).get(0);
+            AlertStore.Delivery current = second.claimDue(10, Duration.ofSeconds(30), Duration.ZERO).get(0);
             assertEquals(lapsed.id(), current.id(), "claimed again after the lease");
 
             assertFalse(first.retryLater(lapsed, "late failure", Instant.now()));
@@ -528,6 +531,121 @@ class AlertNotificationIT {
         }
     }
 
+    @Test
+    void aResolvedAlertsRetainedStateIsClearedAfterTheRetentionWhileAnOpenOnesStays() throws Exception {
+        // A tenant of its own: the broker keeps the other tests' retained states.
+        UUID open = open("initech", "hot");
+        UUID resolved = openAndResolve("initech", "cold");
+        Duration retention = Duration.ofSeconds(5);
+        try (Notifier notifier = notifier(fastRetries(3, retention))) {
+            notifier.deliverDue();
+            // Within the retention the resolved state is still there for a new subscriber.
+            assertEquals("resolved", JSON.readTree(retained(AlertStore.stateTopic("initech", resolved)))
+                    .path("state").asText());
+            assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending' AND payload = ''"
+                    + " AND next_attempt_at = created_at + interval '5 seconds'"), "the clear waits out the retention");
+        }
+        deliverAll(notifier(fastRetries(3, retention)));
+
+        assertEquals(List.of(AlertStore.stateTopic("initech", open) + " open"), retainedStates("werkstrom/v1/initech/#"),
+                "the open alert's state stays, the resolved one's is gone");
+        try (Connection connection = connect();
+             PreparedStatement select = connection.prepareStatement("SELECT tenant, target, state, attempts FROM"
+                     + " alert_deliveries WHERE payload = ''");
+             ResultSet row = select.executeQuery()) {
+            assertTrue(row.next(), "a clear");
+            assertEquals(List.of("initech", AlertStore.stateTopic("initech", resolved), "delivered", "1"),
+                    List.of(row.getString(1), row.getString(2), row.getString(3), Integer.toString(row.getInt(4))));
+            assertFalse(row.next(), "one clear, for the resolved alert only");
+        }
+    }
+
+    @Test
+    void theClearWaitsForARetryOfTheResolvedStateSoThatNoStateIsRetainedAfterIt() throws Exception {
+        UUID alert = openAndResolve("umbrella", "cold");
+        String topic = AlertStore.stateTopic("umbrella", alert);
+        // The first publish of each state fails: its retry is due after the clear already is.
+        List<String> published = new CopyOnWriteArrayList<>();
+        MqttStateChannel states = new MqttStateChannel(mqtt);
+        Channel failingOnce = delivery -> {
+            published.add(delivery.payload().isEmpty() ? "clear"
+                    : delivery.payload().replaceAll(".*\"state\":\"([a-z]+)\".*", "$1") + " " + delivery.attempts());
+            if (!delivery.payload().isEmpty() && delivery.attempts() == 0) {
+                throw new DeliveryException("the broker refused it", false);
+            }
+            states.send(delivery);
+        };
+        deliverAll(notifier(fastRetries(3, Duration.ZERO), Map.of("mqtt", failingOnce)));
+
+        // The open's state and the resolve's: each sends the current state, resolved.
+        assertEquals(List.of("resolved 0", "resolved 0", "resolved 1", "resolved 1", "clear"), published);
+        assertEquals(List.of(), retainedStates(topic), "nothing retained after the clear");
+        assertEquals(0, count("SELECT count(*) FROM alert_dead_letters"));
+    }
+
+    @Test
+    void aClearWaitsOutABrokerOutageInsteadOfBeingDeadLettered() throws Exception {
+        UUID alert = openAndResolve("vandelay", "cold");
+        String topic = AlertStore.stateTopic("vandelay", alert);
+        NotifierOptions options = fastRetries(2, Duration.ofSeconds(1));
+        try (Notifier notifier = notifier(options)) {
+            notifier.deliverDue();
+        }
+        assertEquals("resolved", JSON.readTree(retained(topic)).path("state").asText());
+        broker.stop();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (mqtt.isConnected()) {
+                assertTrue(System.nanoTime() < deadline, "the client noticed that the broker stopped");
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+            // Past the retention, and rounds enough for every attempt there is, several times over.
+            try (Notifier notifier = notifier(options)) {
+                long rounds = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_500);
+                while (System.nanoTime() < rounds) {
+                    notifier.deliverDue();
+                    TimeUnit.MILLISECONDS.sleep(20);
+                }
+            }
+            assertEquals(0, count("SELECT count(*) FROM alert_dead_letters"));
+            assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE payload = '' AND state = 'pending'"
+                    + " AND attempts = 0 AND last_error LIKE '%not connected%'"));
+        } finally {
+            broker.restart();
+        }
+        // The service's reconnector does this; the test's client reconnects by hand.
+        MqttConnectionOptions reconnect = new MqttConnectionOptions();
+        reconnect.setCleanStart(true);
+        mqtt.connect(reconnect);
+        deliverAll(notifier(options));
+
+        assertEquals(List.of(), retainedStates(topic), "cleared once the broker is back");
+        assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE payload = '' AND state = 'delivered'"
+                + " AND attempts = 1"));
+    }
+
+    @Test
+    void alertsResolvedBeforeTheClearsExistedGetTheirClearFromTheMigration() throws Exception {
+        UUID open = open("hooli", "hot");
+        UUID resolved = openAndResolve("hooli", "cold");
+        deliverAll(notifier(fastRetries(3)));
+        // As before migration V15: the resolve wrote no clear.
+        try (Connection connection = connect(); Statement sql = connection.createStatement()) {
+            sql.executeUpdate("DELETE FROM alert_deliveries WHERE payload = ''");
+            sql.executeUpdate("DROP INDEX alert_deliveries_alert_pending");
+            sql.executeUpdate("DELETE FROM schema_migrations WHERE version = 15");
+        }
+        SchemaMigrator.migrate(store);
+
+        assertEquals(1, count("SELECT count(*) FROM alert_deliveries d JOIN alert_history h ON h.id = d.history_id"
+                + " WHERE d.payload = '' AND d.state = 'pending' AND d.tenant = 'hooli' AND d.alert_id = '" + resolved
+                + "' AND d.target = '" + AlertStore.stateTopic("hooli", resolved) + "' AND h.to_state = 'resolved'"),
+                "a clear of the resolved alert's state");
+        assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE payload = ''"), "and of no other");
+        deliverAll(notifier(fastRetries(3, Duration.ZERO)));
+        assertEquals(List.of(AlertStore.stateTopic("hooli", open) + " open"), retainedStates("werkstrom/v1/hooli/#"));
+    }
+
     private String deliveryOf(UUID alert) throws Exception {
         try (Connection connection = connect();
              PreparedStatement select = connection.prepareStatement("SELECT state, attempts FROM alert_deliveries"
@@ -586,15 +704,23 @@ class AlertNotificationIT {
     }
 
     private static NotifierOptions fastRetries(int attempts) {
-        return new NotifierOptions(attempts, Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMillis(20), 50,
-                Duration.ofSeconds(30), Duration.ofSeconds(10));
+        return fastRetries(attempts, NotifierOptions.DEFAULT_RETAIN_RESOLVED);
     }
 
-    /** Runs delivery rounds until nothing is pending any more (retries included). */
+    private static NotifierOptions fastRetries(int attempts, Duration retainResolved) {
+        return new NotifierOptions(attempts, Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMillis(20), 50,
+                Duration.ofSeconds(30), Duration.ofSeconds(10), retainResolved);
+    }
+
+    /**
+     * Runs delivery rounds until nothing is pending any more (retries included), but for clears of
+     * resolved states that wait out a retention of longer than a test runs.
+     */
     private void deliverAll(Notifier notifier) throws Exception {
         try (notifier) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending'") > 0) {
+            while (count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending'"
+                    + " AND NOT (payload = '' AND next_attempt_at > now() + interval '1 minute')") > 0) {
                 if (System.nanoTime() > deadline) {
                     fail("deliveries still pending after 60 s");
                 }
@@ -612,6 +738,19 @@ class AlertNotificationIT {
         assertEquals(1, opened.size());
         UUID id = alerts.apply(opened.get(0));
         assertNotNull(id);
+        return id;
+    }
+
+    private UUID openAndResolve(String tenant, String ruleId) throws Exception {
+        AlertRule rule = Rules.threshold(tenant, ruleId, "temp", 80, 80, 0, 0);
+        GatewayAddress gateway = new GatewayAddress(tenant, "plant-1", "gw-1");
+        GatewayAlerts evaluation = new GatewayAlerts();
+        List<AlertTransition> transitions = new ArrayList<>(evaluation.onBatch(batch(gateway, T0, 99), List.of(rule), T0));
+        transitions.addAll(evaluation.onBatch(batch(gateway, T0 + 1_000, 10), List.of(rule), T0 + 1_000));
+        assertEquals(List.of(AlertTransition.Type.OPENED, AlertTransition.Type.RESOLVED),
+                transitions.stream().map(AlertTransition::type).toList());
+        UUID id = alerts.apply(transitions.get(0));
+        assertEquals(id, alerts.apply(transitions.get(1)));
         return id;
     }
 
@@ -649,6 +788,20 @@ class AlertNotificationIT {
             assertNotNull(message, "a retained message on " + topic);
             return message.substring(message.indexOf(' ') + 1);
         }
+    }
+
+    /** The retained messages under {@code filter} as "topic payload", with the state alone for JSON. */
+    private List<String> retainedStates(String filter) throws Exception {
+        List<String> states = new ArrayList<>();
+        try (MqttProbe probe = new MqttProbe(broker.uri(), "reader-" + System.nanoTime(), filter)) {
+            // Retained messages come right after the subscription; a second without one ends the list.
+            for (String message = probe.next(1); message != null; message = probe.next(1)) {
+                int space = message.indexOf(' ');
+                states.add(message.substring(0, space) + " "
+                        + JSON.readTree(message.substring(space + 1)).path("state").asText());
+            }
+        }
+        return states;
     }
 
     private List<String> history(String alertId) throws Exception {

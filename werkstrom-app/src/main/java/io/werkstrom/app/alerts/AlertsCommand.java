@@ -45,7 +45,7 @@ public final class AlertsCommand {
                 "password-file", "http-host", "http-port", "http-cert-file", "http-key-file", "tokens-file",
                 "smtp-host", "smtp-port", "smtp-from",
                 "smtp-security", "smtp-username", "smtp-password-file", "smtp-ca-file",
-                "max-attempts", "initial-backoff", "max-backoff", "group"), Set.of());
+                "max-attempts", "initial-backoff", "max-backoff", "retain-resolved", "group"), Set.of());
         AlertService.Options options;
         try {
             StoreOptions store = new StoreOptions(args.required("jdbc-url"), args.string("user", "postgres"),
@@ -55,7 +55,8 @@ public final class AlertsCommand {
             NotifierOptions notifier = new NotifierOptions(args.positiveInt("max-attempts", defaults.maxAttempts()),
                     args.duration("initial-backoff", defaults.initialBackoff()),
                     args.duration("max-backoff", defaults.maxBackoff()), defaults.pollInterval(), defaults.batchSize(),
-                    defaults.lease(), defaults.timeout());
+                    defaults.lease(), defaults.timeout(),
+                    args.nonNegativeDuration("retain-resolved", defaults.retainResolved()));
             SmtpOptions smtp = smtp(args, notifier);
             String group = args.string("group", AlertService.DEFAULT_GROUP);
             String mqttUser = args.string("mqtt-username", null);

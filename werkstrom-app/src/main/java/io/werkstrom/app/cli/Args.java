@@ -128,6 +128,19 @@ public final class Args {
         }
     }
 
+    /** As {@link #duration}, zero accepted too. */
+    public Duration nonNegativeDuration(String key, Duration fallback) {
+        String value = values.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Durations.parseNonNegative(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(command + ": --" + key + " " + e.getMessage());
+        }
+    }
+
     private static String accepted(Set<String> options, Set<String> flags) {
         Set<String> all = new TreeSet<>(options);
         all.addAll(flags);

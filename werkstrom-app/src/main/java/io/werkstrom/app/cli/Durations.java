@@ -13,6 +13,15 @@ public final class Durations {
     }
 
     public static Duration parse(String text) {
+        return parse(text, false);
+    }
+
+    /** As {@link #parse}, zero ({@code 0s}, {@code 0}) accepted too. */
+    public static Duration parseNonNegative(String text) {
+        return parse(text, true);
+    }
+
+    private static Duration parse(String text, boolean zeroAccepted) {
         Matcher m = FORMAT.matcher(text == null ? "" : text.trim());
         if (!m.matches()) {
             throw new IllegalArgumentException("must be a duration like 500ms, 60s, 2m, 1h or 7d, got '" + text + "'");
@@ -27,7 +36,7 @@ public final class Durations {
             case "d" -> amount * 86_400_000;
             default -> throw new IllegalStateException(unit);
         };
-        if (millis <= 0) {
+        if (millis <= 0 && !zeroAccepted) {
             throw new IllegalArgumentException("must be positive, got '" + text + "'");
         }
         return Duration.ofMillis(Math.round(millis));

@@ -66,6 +66,12 @@ class AlertsCommandTest {
     }
 
     @Test
+    void theRetentionOfResolvedStatesIsADuration() {
+        assertEquals("alerts: --retain-resolved must be a duration like 500ms, 60s, 2m, 1h or 7d, got 'forever'",
+                refusal("--retain-resolved", "forever"));
+    }
+
+    @Test
     void mailOptionsWithoutAHostOrWithAnUnknownSecurityAreRefused() {
         assertEquals("alerts: --smtp-security needs --smtp-host", refusal("--smtp-security", "starttls"));
         assertEquals("alerts: smtp security must be none, starttls or tls, got 'ssl'.", refusal("--smtp-host", "mail",

@@ -21,4 +21,15 @@ class DurationsTest {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> Durations.parse("1w"));
         assertEquals("must be a duration like 500ms, 60s, 2m, 1h or 7d, got '1w'", bad.getMessage());
     }
+
+    @Test
+    void zeroOnlyWhereItIsAccepted() {
+        assertEquals(Duration.ZERO, Durations.parseNonNegative("0s"));
+        assertEquals(Duration.ofHours(24), Durations.parseNonNegative("24h"));
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> Durations.parse("0s"));
+        assertEquals("must be positive, got '0s'", zero.getMessage());
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                () -> Durations.parseNonNegative("-1s"));
+        assertEquals("must be a duration like 500ms, 60s, 2m, 1h or 7d, got '-1s'", negative.getMessage());
+    }
 }

@@ -10,7 +10,8 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 /**
  * Publishes an alert's current state, retained with QoS 1, to
  * {@code werkstrom/v1/{tenant}/alerts/{alert-id}}, so that a client subscribing later still sees
- * every alert's latest state. While the client is disconnected (the broker is away; its owner
+ * every alert's latest state; the clear of a resolved alert's state is an empty retained message
+ * there, which removes it. While the client is disconnected (the broker is away; its owner
  * reconnects it) a state is {@linkplain DeliveryException#notAttempted not attempted}: it waits for
  * the broker however long the outage lasts instead of using up its attempts, since a state that is
  * never published leaves the retained message wrong for good. Does not own the client.

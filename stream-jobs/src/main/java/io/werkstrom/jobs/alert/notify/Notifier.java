@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
  * notification that was {@linkplain DeliveryException#attempted() not attempted} waits without
  * using up its attempts. Several notifiers may share the outbox: outcomes are recorded only under
  * the claim in force, and a claimed notification is sent only while enough of its lease is left.
+ * A resolved alert's retained MQTT state is cleared {@link NotifierOptions#retainResolved} after
+ * the resolve, once its earlier states are out (see {@link AlertStore#claimDue}).
  *
  * <p>{@link #deliverDue()} does one round, for callers that drive it; {@link #start()} runs rounds
  * on a daemon thread every poll interval until {@link #close()}. A database failure ends the round
@@ -55,7 +57,7 @@ public final class Notifier implements AutoCloseable {
     public synchronized int deliverDue() throws StoreException {
         // Before the claim: the lease the database grants starts later, never earlier.
         long claimedAt = System.nanoTime();
-        List<Delivery> due = store.claimDue(options.batchSize(), options.lease());
+        List<Delivery> due = store.claimDue(options.batchSize(), options.lease(), options.retainResolved());
         Duration needed = options.timeout().multipliedBy(2);
         for (int i = 0; i < due.size(); i++) {
             Duration left = options.lease().minusNanos(System.nanoTime() - claimedAt);
@@ -79,7 +81,7 @@ public final class Notifier implements AutoCloseable {
             if (channel == null) {
                 throw new DeliveryException("no " + delivery.channel() + " channel is configured", true);
             }
-            if ("mqtt".equals(delivery.channel())) {
+            if ("mqtt".equals(delivery.channel()) && !delivery.clearsState()) {
                 // The retained message is the alert's state: send the current one, so that a late retry of an
                 // older transition cannot overwrite a newer state.
                 String current = store.currentState(delivery.alertId());

@@ -17,9 +17,12 @@ import java.time.Duration;
  *                       that no other notifier can claim and send it again meanwhile
  * @param timeout        the longest one webhook or SMTP attempt may take, all of it (connecting, TLS,
  *                       waiting for and reading the answer)
+ * @param retainResolved how long a resolved alert's retained MQTT state stays on the broker after the
+ *                       resolve, before an empty retained message clears it; zero clears it as soon
+ *                       as the resolved state is delivered
  */
 public record NotifierOptions(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration pollInterval,
-                              int batchSize, Duration lease, Duration timeout) {
+                              int batchSize, Duration lease, Duration timeout, Duration retainResolved) {
 
     public static final int DEFAULT_MAX_ATTEMPTS = 14;
     public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(2);
@@ -28,6 +31,7 @@ public record NotifierOptions(int maxAttempts, Duration initialBackoff, Duration
     public static final int DEFAULT_BATCH_SIZE = 50;
     public static final Duration DEFAULT_LEASE = Duration.ofMinutes(2);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_RETAIN_RESOLVED = Duration.ofHours(24);
 
     public NotifierOptions {
         if (maxAttempts < 1) {
@@ -45,6 +49,9 @@ public record NotifierOptions(int maxAttempts, Duration initialBackoff, Duration
             throw new IllegalArgumentException("lease (" + lease + ") must be longer than twice timeout (" + timeout
                     + "): a notification is only sent while that much of its claim is left.");
         }
+        if (retainResolved == null || retainResolved.isNegative()) {
+            throw new IllegalArgumentException("retainResolved must not be negative, got " + retainResolved + ".");
+        }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize + ".");
         }
@@ -52,7 +59,7 @@ public record NotifierOptions(int maxAttempts, Duration initialBackoff, Duration
 
     public static NotifierOptions defaults() {
         return new NotifierOptions(DEFAULT_MAX_ATTEMPTS, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF,
-                DEFAULT_POLL_INTERVAL, DEFAULT_BATCH_SIZE, DEFAULT_LEASE, DEFAULT_TIMEOUT);
+                DEFAULT_POLL_INTERVAL, DEFAULT_BATCH_SIZE, DEFAULT_LEASE, DEFAULT_TIMEOUT, DEFAULT_RETAIN_RESOLVED);
     }
 
     /** The wait after failed attempt number {@code attempt} (1-based): initial × 2^(attempt-1), capped. */

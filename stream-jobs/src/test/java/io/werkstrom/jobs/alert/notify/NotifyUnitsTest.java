@@ -19,7 +19,7 @@ class NotifyUnitsTest {
     @Test
     void backoffDoublesUpToItsCap() {
         NotifierOptions options = new NotifierOptions(5, Duration.ofSeconds(2), Duration.ofSeconds(30),
-                Duration.ofSeconds(1), 10, Duration.ofMinutes(1), Duration.ofSeconds(5));
+                Duration.ofSeconds(1), 10, Duration.ofMinutes(1), Duration.ofSeconds(5), Duration.ZERO);
         assertEquals(Duration.ofSeconds(2), options.backoff(1));
         assertEquals(Duration.ofSeconds(4), options.backoff(2));
         assertEquals(Duration.ofSeconds(16), options.backoff(4));
@@ -27,7 +27,7 @@ class NotifyUnitsTest {
         assertEquals(Duration.ofSeconds(30), options.backoff(500));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NotifierOptions(0,
                 Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1, Duration.ofSeconds(1),
-                Duration.ofSeconds(1)));
+                Duration.ofSeconds(1), Duration.ZERO));
         assertTrue(e.getMessage().startsWith("maxAttempts"), e.getMessage());
     }
 
@@ -35,7 +35,7 @@ class NotifyUnitsTest {
     void theLeaseMustOutlastTwoTimeoutsAndTheDefaultsRetryForAboutAnHour() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NotifierOptions(3,
                 Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 10, Duration.ofSeconds(20),
-                Duration.ofSeconds(10)));
+                Duration.ofSeconds(10), Duration.ZERO));
         assertEquals("lease (PT20S) must be longer than twice timeout (PT10S): a notification is only sent while"
                 + " that much of its claim is left.", e.getMessage());
         NotifierOptions defaults = NotifierOptions.defaults();
@@ -46,6 +46,15 @@ class NotifyUnitsTest {
         assertTrue(waits.compareTo(Duration.ofMinutes(50)) > 0 && waits.compareTo(Duration.ofMinutes(70)) < 0,
                 "retried for " + waits);
         assertEquals(defaults.maxBackoff(), defaults.backoff(defaults.maxAttempts() - 1), "the cap is reached");
+    }
+
+    @Test
+    void aResolvedStateIsKeptADayByDefaultAndANegativeRetentionIsRefused() {
+        assertEquals(Duration.ofHours(24), NotifierOptions.defaults().retainResolved());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NotifierOptions(3,
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 10, Duration.ofMinutes(1),
+                Duration.ofSeconds(10), Duration.ofSeconds(-1)));
+        assertEquals("retainResolved must not be negative, got PT-1S.", e.getMessage());
     }
 
     @Test
