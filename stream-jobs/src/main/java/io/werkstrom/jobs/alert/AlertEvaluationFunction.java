@@ -193,7 +193,12 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
             }
             rules = loaded;
         } catch (StoreException e) {
-            LOG.warn("could not reload alert rules; keeping the {} rules loaded before", rules.size(), e);
+            if (Thread.currentThread().isInterrupted()) {
+                // The task is being cancelled (a job stop or restart interrupts it): no fault of the database.
+                LOG.debug("alert rules not reloaded: the task was interrupted", e);
+            } else {
+                LOG.warn("could not reload alert rules; keeping the {} rules loaded before", rules.size(), e);
+            }
         }
     }
 

@@ -1,12 +1,14 @@
 package io.werkstrom.jobs.alert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.testing.PostgresServer;
@@ -16,6 +18,12 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.Logger;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,10 +85,61 @@ class AlertEvaluationFunctionIT {
         }
     }
 
+    /**
+     * A rule reload that a cancel interrupts (the connect fails with "Interrupted while attempting
+     * to connect") is no warning: a stopping job is no database fault. The rules loaded before
+     * stay, and the interrupt is left for the task to see.
+     */
+    @Test
+    void aReloadInterruptedByACancelIsNoWarning() throws Exception {
+        List<String> logged = new CopyOnWriteArrayList<>();
+        Logger logger = (Logger) LogManager.getLogger(AlertEvaluationFunction.class);
+        AbstractAppender capture = new AbstractAppender("alert-evaluation-capture", null, null, true,
+                Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                logged.add(event.getLevel() + " " + event.getMessage().getFormattedMessage());
+            }
+        };
+        capture.start();
+        logger.addAppender(capture);
+        Level level = logger.getLevel();
+        logger.setLevel(Level.DEBUG);
+        AlertOptions reloadSoon = new AlertOptions(true, Duration.ofMillis(100), Duration.ofMillis(100));
+        try (var harness = harness(reloadSoon)) {
+            harness.open();
+            // Rules are reloaded on the wall clock's time, so the harness's processing time starts from it.
+            long start = System.currentTimeMillis() + 1_000;
+            harness.setProcessingTime(start);
+            harness.processElement(new StreamRecord<>(AlertInput.of(ReportedGapsTest.gap(1, 2))));
+            assertEquals(List.of(AlertTransition.Type.OPENED), advance(harness, start + 100), "the rule was loaded");
+            Thread.currentThread().interrupt();
+            try {
+                harness.setProcessingTime(start + 300);
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+            } finally {
+                Thread.interrupted();
+            }
+            harness.processElement(new StreamRecord<>(AlertInput.of(ReportedGapsTest.gap(3, 4))));
+            assertEquals(List.of(), advance(harness, start + 500), "the open alert, still under its rule");
+        } finally {
+            logger.setLevel(level);
+            logger.removeAppender(capture);
+            capture.stop();
+        }
+        assertTrue(logged.stream().noneMatch(line -> line.startsWith("WARN")), logged.toString());
+        assertTrue(logged.stream().anyMatch(line -> line.contains("the task was interrupted")), logged.toString());
+    }
+
     private static KeyedOneInputStreamOperatorTestHarness<String, AlertInput, AlertTransition> harness()
             throws Exception {
+        return harness(OPTIONS);
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, AlertInput, AlertTransition> harness(
+            AlertOptions options) throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new AlertEvaluationFunction(postgres.storeOptions(), OPTIONS)),
+                new KeyedProcessOperator<>(new AlertEvaluationFunction(postgres.storeOptions(), options)),
                 AlertInput::key, Types.STRING);
     }
 
