@@ -57,21 +57,19 @@ public final class MachinesCommand {
         split(argv.subList(1, argv.size()), optionArgs, machines);
         Args args = Args.parse(command, optionArgs, OPTIONS, Set.of());
         String tenant = FleetStore.tenant(command, args);
-        String gateway;
+        String gateway = args.string("gateway", null);
+        String type = null;
         try {
-            gateway = args.string("gateway", null) == null ? null
-                    : GatewayAddress.requireSegment("--gateway", args.string("gateway", null));
+            if (gateway != null) {
+                GatewayAddress.requireSegment("--gateway", gateway);
+            }
+            if (action.equals("set")) {
+                type = GatewayAddress.requireSegment("--type", args.required("type"));
+            }
         } catch (IllegalArgumentException e) {
             throw new UsageException(command + ": " + e.getMessage());
         }
-        String type = null;
-        if (action.equals("set")) {
-            try {
-                type = GatewayAddress.requireSegment("--type", args.required("type"));
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(command + ": " + e.getMessage());
-            }
-        } else if (args.string("type", null) != null) {
+        if (!action.equals("set") && args.string("type", null) != null) {
             throw new UsageException(command + ": takes no --type" + (action.equals("unset")
                     ? " (an unset machine goes back to the type '" + ModelCatalog.DEFAULT_TYPE + "')" : ""));
         }

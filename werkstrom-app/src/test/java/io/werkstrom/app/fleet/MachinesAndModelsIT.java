@@ -99,6 +99,10 @@ class MachinesAndModelsIT {
         JsonNode press = run(ModelsCommand::run, "list", "--tenant", "halls").json().get("models").get(0);
         assertEquals(List.of("hall-2/m-001", "hall-2/m-003"), strings(press.get("machines")));
 
+        machines("set", "--tenant", "rival", "--gateway", "hall-2", "--type", "saw", "m-001", "m-002");
+        assertEquals(Map.of("m-001", "press", "m-002", "lathe", "m-003", "press"),
+                mapping(machines("list", "--tenant", "halls", "--gateway", "hall-2")),
+                "another tenant's gateway of the same name types none of halls' machines");
         JsonNode unset = machines("unset", "--tenant", "halls", "--gateway", "hall-2", "m-001", "m-002");
         assertEquals(1, unset.get("changed").asInt(), "hall-2 had no row of its own for m-002");
         assertEquals(Map.of("m-001", "lathe", "m-002", "lathe", "m-003", "press"), mapping(unset),
