@@ -116,9 +116,12 @@ public final class Werkstrom {
                                    version, bucket_s, sensors, holdout_exceedance,
                                    holdout_alarms_per_hour as the last line
                   --user U, --password-file F   database login (default postgres; or WERKSTROM_DB_PASSWORD)
-              machines set|unset|list --jdbc-url URL --tenant T [--type TYPE] [MACHINE...]
-                                   map machines to their type (fleet), or back to 'default'; JSON: the
-                                   tenant's whole mapping as the last line; running jobs pick it up
+              machines set|unset|list --jdbc-url URL --tenant T [--gateway G] [--type TYPE] [MACHINE...]
+                                   map machines to their type (fleet), or back to 'default': on every
+                                   gateway of the tenant, or with --gateway on that gateway, whose row
+                                   wins there; JSON: gateway, and the mapping (the rows for every
+                                   gateway, or the types in force on G) as the last line; running
+                                   jobs pick it up
               models list --jdbc-url URL --tenant T [--name NAME]
                                    the newest fleet model per name and machine type: version,
                                    versions, kind, trained_at, metrics, the machines they serve

@@ -10,6 +10,7 @@ import io.werkstrom.jobs.predict.ModelRegistry;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.GatewayAddress;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -129,7 +130,7 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         }
         MultivariateScorer.Outcome outcome;
         try {
-            outcome = scorer.score(batch.batch(), state, fleetModelsOf(batch.source().tenant()));
+            outcome = scorer.score(batch.batch(), state, fleetModelsOf(batch.source()));
         } catch (RuntimeException e) {
             // Not a kernel failure (those come back in the outcome) but a fault of the detector
             // itself: the batch is stored regardless, so count and log it rather than fail the job.
@@ -166,20 +167,20 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         statesWithoutModel.inc(outcome.statesWithoutModel());
     }
 
-    /** The fleet models in force for the machines of {@code tenant}, each named by its type and version. */
-    private MultivariateScorer.FleetModels fleetModelsOf(String tenant) {
+    /** The fleet models in force for the machines of the gateway {@code source}, each named by its type and version. */
+    private MultivariateScorer.FleetModels fleetModelsOf(GatewayAddress source) {
         if (fleetModels == null) {
             return MultivariateScorer.FleetModels.NONE;
         }
         return new MultivariateScorer.FleetModels() {
             @Override
             public boolean known() {
-                return fleetModels.known(tenant);
+                return fleetModels.known(source.tenant());
             }
 
             @Override
             public Optional<MultivariateScorer.FleetModelInForce> forMachine(String machine) {
-                return fleetModels.modelFor(tenant, machine).map(loaded -> new MultivariateScorer.FleetModelInForce(
+                return fleetModels.modelFor(source, machine).map(loaded -> new MultivariateScorer.FleetModelInForce(
                         loaded.machineType() + " v" + loaded.version(), loaded.model()));
             }
         };

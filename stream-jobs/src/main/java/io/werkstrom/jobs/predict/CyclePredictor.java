@@ -15,6 +15,7 @@ import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.decode.MachineRows;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.TelemetryBatch;
 
 /**
@@ -44,21 +45,21 @@ import io.werkstrom.protocol.TelemetryBatch;
  */
 public final class CyclePredictor {
 
-    private final BiFunction<String, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models;
+    private final BiFunction<GatewayAddress, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models;
     private final KernelBackend backend;
     private int failedCycles;
     private RuntimeException lastFailure;
 
     /** A predictor whose trees run on the process's shared Java backend. */
-    public CyclePredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models) {
+    public CyclePredictor(BiFunction<GatewayAddress, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models) {
         this(models, JavaKernelBackend.shared());
     }
 
     /**
-     * @param models  the model in force for (tenant, machine), e.g. {@link ModelRegistry#modelFor}
+     * @param models  the model in force for (gateway, machine), e.g. {@link ModelRegistry#modelFor}
      * @param backend evaluates the models' trees ({@link KernelBackend#treeMargins}); borrowed
      */
-    public CyclePredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models, KernelBackend backend) {
+    public CyclePredictor(BiFunction<GatewayAddress, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models, KernelBackend backend) {
         this.models = models;
         this.backend = backend;
     }
@@ -74,7 +75,7 @@ public final class CyclePredictor {
         CycleTracker.Listener listener = new CycleTracker.Listener() {
             @Override
             public void cycleEnded(String machine, long endMicros, double[] features) {
-                Optional<ModelRegistry.Loaded<PartQualityModel>> model = models.apply(received.source().tenant(), machine);
+                Optional<ModelRegistry.Loaded<PartQualityModel>> model = models.apply(received.source(), machine);
                 if (model.isEmpty()) {
                     return;
                 }

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -14,17 +15,20 @@ import org.slf4j.LoggerFactory;
 
 import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.detect.MultivariateFleetModel;
+import io.werkstrom.jobs.storage.MachineTypes;
 import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.GatewayAddress;
 
 /**
  * The models of one name in force (part-scrap, remaining-useful-life or multivariate fleet models),
  * per tenant and machine type, read from the {@code models} table and read again after
  * {@code refresh}, so that a newly trained version is used without redeploying the job. A machine
- * uses the model of its type ({@code machines} table; a machine without a row has the type
- * {@value ModelCatalog#DEFAULT_TYPE}): a fleet model covers a new machine at once. A type without
- * a model of this name gives its machines none; they do not fall back to another type's.
+ * of a gateway uses the model of its type ({@code machines} table, {@link MachineTypes#typeOf}; a
+ * machine without a row has the type {@value ModelCatalog#DEFAULT_TYPE}): a fleet model covers a
+ * new machine at once. A type without a model of this name gives its machines none; they do not
+ * fall back to another type's.
  *
  * <p>A version that cannot be read (stored by another build, damaged) is skipped with a warning
  * for the newest readable one. A database that cannot be reached keeps the models already
@@ -49,7 +53,7 @@ public final class ModelRegistry<M> implements AutoCloseable {
     }
 
     /** @param read whether the tenant's models were read once at least (else none is known) */
-    private record TenantModels<M>(Map<String, Loaded<M>> byType, Map<String, String> machineTypes, long loadedAtNanos,
+    private record TenantModels<M>(Map<String, Loaded<M>> byType, MachineTypes machineTypes, long loadedAtNanos,
                                    boolean read) {
     }
 
@@ -97,10 +101,13 @@ public final class ModelRegistry<M> implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** The model for {@code machine} of {@code tenant}, or empty when the tenant has none for its type. */
-    public Optional<Loaded<M>> modelFor(String tenant, String machine) {
-        TenantModels<M> models = current(tenant);
-        String type = models.machineTypes().getOrDefault(machine, ModelCatalog.DEFAULT_TYPE);
+    /**
+     * The model for {@code machine} of the gateway {@code source}, or empty when its tenant has none
+     * for the machine's type.
+     */
+    public Optional<Loaded<M>> modelFor(GatewayAddress source, String machine) {
+        TenantModels<M> models = current(source.tenant());
+        String type = models.machineTypes().typeOf(source.gateway(), machine);
         return Optional.ofNullable(models.byType().get(type));
     }
 
@@ -163,7 +170,7 @@ public final class ModelRegistry<M> implements AutoCloseable {
             LOG.warn("Reading the {} models of tenant {} failed; keeping the {} loaded, trying again in {} s", name,
                     tenant, loaded.size(), refreshNanos / 1_000_000_000L, e);
             closeConnection();
-            return new TenantModels<>(loaded, previous == null ? Map.of() : previous.machineTypes(), now,
+            return new TenantModels<>(loaded, previous == null ? MachineTypes.of(List.of()) : previous.machineTypes(), now,
                     previous != null && previous.read());
         }
     }

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.jobs.storage.RulPrediction;
+import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.WellKnownSensors;
 
 /**
@@ -63,27 +64,27 @@ public final class RulPredictor {
         public RuntimeException lastFailure;
     }
 
-    private final BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models;
+    private final BiFunction<GatewayAddress, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models;
     private final int maxHistory;
     private final long reorderDelayMillis;
     private final long maxReorderDelayMillis;
     private final KernelBackend backend;
 
     /** A predictor with a fixed reorder delay whose trees run on the process's shared Java backend. */
-    public RulPredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models,
+    public RulPredictor(BiFunction<GatewayAddress, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models,
                         int maxHistory, Duration reorderDelay) {
         this(models, maxHistory, reorderDelay, reorderDelay, JavaKernelBackend.shared());
     }
 
     /**
-     * @param models       the model in force for (tenant, machine), e.g. {@link ModelRegistry#modelFor}
+     * @param models       the model in force for (gateway, machine), e.g. {@link ModelRegistry#modelFor}
      * @param maxHistory   cycles kept per machine (see {@link MachineRun}); at least {@value MachineRun#HEAD} + 2
      * @param reorderDelay how long a timestamp waits for its other samples and for earlier ones
      * @param maxReorderDelay how far a machine's delay may grow after its samples came late; at least
      *                     {@code reorderDelay}
      * @param backend      evaluates the models' trees ({@link KernelBackend#treeMargins}); borrowed
      */
-    public RulPredictor(BiFunction<String, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models,
+    public RulPredictor(BiFunction<GatewayAddress, String, Optional<ModelRegistry.Loaded<StoredRulModel>>> models,
                         int maxHistory, Duration reorderDelay, Duration maxReorderDelay, KernelBackend backend) {
         if (maxHistory < MachineRun.HEAD + 2) {
             throw new IllegalArgumentException("maxHistory must be at least " + (MachineRun.HEAD + 2) + " (was "
@@ -197,7 +198,7 @@ public final class RulPredictor {
     }
 
     private Optional<ModelRegistry.Loaded<StoredRulModel>> model(MachineRun run, Counts counts) {
-        Optional<ModelRegistry.Loaded<StoredRulModel>> model = models.apply(run.source().tenant(), run.machine());
+        Optional<ModelRegistry.Loaded<StoredRulModel>> model = models.apply(run.source(), run.machine());
         if (model.isPresent() && run.useColumns(model.get().model().requiredSensorNames())) {
             counts.historyResets++;
         }

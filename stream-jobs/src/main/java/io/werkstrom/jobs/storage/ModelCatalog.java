@@ -5,7 +5,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,7 +17,7 @@ import java.util.Optional;
  */
 public final class ModelCatalog {
 
-    /** The type of a machine that the {@code machines} table does not name. */
+    /** The type of a machine that no row of the {@code machines} table names ({@link MachineTypes#typeOf}). */
     public static final String DEFAULT_TYPE = "default";
 
     /** A stored model version. */
@@ -131,17 +133,18 @@ public final class ModelCatalog {
         }
     }
 
-    /** The machine types the {@code machines} table names for the tenant's machines. */
-    public static Map<String, String> machineTypes(Connection db, String tenant) throws SQLException {
-        Map<String, String> types = new HashMap<>();
-        try (PreparedStatement query = db.prepareStatement("SELECT machine, machine_type FROM machines WHERE tenant = ?")) {
+    /** The types the {@code machines} table gives the tenant's machines. */
+    public static MachineTypes machineTypes(Connection db, String tenant) throws SQLException {
+        List<MachineTypes.Row> rows = new ArrayList<>();
+        try (PreparedStatement query = db.prepareStatement(
+                "SELECT gateway, machine, machine_type FROM machines WHERE tenant = ?")) {
             query.setString(1, tenant);
             try (ResultSet r = query.executeQuery()) {
                 while (r.next()) {
-                    types.put(r.getString(1), r.getString(2));
+                    rows.add(new MachineTypes.Row(r.getString(1), r.getString(2), r.getString(3)));
                 }
             }
         }
-        return types;
+        return MachineTypes.of(rows);
     }
 }

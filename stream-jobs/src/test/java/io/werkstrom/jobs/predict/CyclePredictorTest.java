@@ -39,16 +39,16 @@ class CyclePredictorTest {
         batch.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
         QualityPredictionFixtures.cycle(batch, "m1", 40_000_000L, 8.0, true);
         TelemetryBatch built = batch.build();
-        List<QualityPrediction> shared = new CyclePredictor((tenant, machine) -> Optional.of(MODEL))
+        List<QualityPrediction> shared = new CyclePredictor((gateway, machine) -> Optional.of(MODEL))
                 .predict(new ReceivedBatch(GATEWAY, built, 1L), new CycleTracker());
         try (JavaKernelBackend backend = new JavaKernelBackend(2, 1)) {
-            List<QualityPrediction> own = new CyclePredictor((tenant, machine) -> Optional.of(MODEL), backend)
+            List<QualityPrediction> own = new CyclePredictor((gateway, machine) -> Optional.of(MODEL), backend)
                     .predict(new ReceivedBatch(GATEWAY, built, 1L), new CycleTracker());
             assertEquals(shared, own);
             backend.close();
             // A closed backend fails the call: the predictor scored on it, not on a backend of its own.
             // Only the prediction is lost: the outcome is still reported, the failure counted.
-            CyclePredictor closed = new CyclePredictor((tenant, machine) -> Optional.of(MODEL), backend);
+            CyclePredictor closed = new CyclePredictor((gateway, machine) -> Optional.of(MODEL), backend);
             List<QualityPrediction> withoutPrediction = closed.predict(new ReceivedBatch(GATEWAY, built, 1L),
                     new CycleTracker());
             assertEquals(1, closed.failedCycles());
@@ -69,7 +69,7 @@ class CyclePredictorTest {
 
     @Test
     void predictsEveryCycleWhoseStartItSawAndPairsTheOutcome() {
-        CyclePredictor predictor = new CyclePredictor((tenant, machine) -> Optional.of(MODEL));
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
         CycleTracker tracker = new CycleTracker();
         TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);
         batch.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);  // marks the first start
@@ -90,7 +90,7 @@ class CyclePredictorTest {
 
     @Test
     void anOutcomeInALaterBatchIsReportedOnItsOwn() {
-        CyclePredictor predictor = new CyclePredictor((tenant, machine) -> Optional.of(MODEL));
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
         CycleTracker tracker = new CycleTracker();
         TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
         first.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
@@ -110,7 +110,7 @@ class CyclePredictorTest {
 
     @Test
     void withoutAModelForTheMachineNothingIsPredicted() {
-        CyclePredictor predictor = new CyclePredictor((tenant, machine) -> Optional.empty());
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.empty());
         TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);
         batch.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
         QualityPredictionFixtures.cycle(batch, "m1", 40_000_000L, 8.0, null);
@@ -120,7 +120,7 @@ class CyclePredictorTest {
     @Test
     void withoutAModelTheOutcomesAreNotReportedEither() {
         // The store would find no prediction row for them and warn of each.
-        CyclePredictor predictor = new CyclePredictor((tenant, machine) -> Optional.empty());
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.empty());
         CycleTracker tracker = new CycleTracker();
         TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
         first.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
@@ -136,7 +136,7 @@ class CyclePredictorTest {
 
     @Test
     void aCycleSeenInPartHasNoPredictionAndItsOutcomeIsNotReported() {
-        CyclePredictor predictor = new CyclePredictor((tenant, machine) -> Optional.of(MODEL));
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
         CycleTracker tracker = new CycleTracker();
         TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);
         // The tracker joins m1 mid-cycle (its first sample 25 s into a 30 s cycle), as after a gateway restart.
@@ -150,7 +150,7 @@ class CyclePredictorTest {
 
     @Test
     void anOutcomeAfterARestartFromTheTrackersStateIsStillReported() {
-        CyclePredictor predictor = new CyclePredictor((tenant, machine) -> Optional.of(MODEL));
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
         CycleTracker tracker = new CycleTracker();
         TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
         first.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
@@ -161,7 +161,7 @@ class CyclePredictorTest {
         TelemetryBatch.Builder second = TelemetryBatch.builder("gw-1", 1);
         second.add(40_000_000L, "m1", CycleFeatures.PART_SCRAP, 1.0, Quality.GOOD);
         second.add(40_000_000L, "m1", CycleFeatures.PART_SCRAP, 1.0, Quality.GOOD);
-        List<QualityPrediction> outcome = new CyclePredictor((tenant, machine) -> Optional.of(MODEL))
+        List<QualityPrediction> outcome = new CyclePredictor((gateway, machine) -> Optional.of(MODEL))
                 .predict(new ReceivedBatch(GATEWAY, second.build(), 2L), restored);
         assertEquals(1, outcome.size(), "reported once: " + outcome);
         assertFalse(outcome.get(0).hasPrediction());
@@ -196,9 +196,9 @@ class CyclePredictorTest {
         assertNotEquals(List.of(inTimeOrder.sensors()), List.of(decoded.sensors()),
                 "the decoded batch is in another order than the built one");
 
-        List<QualityPrediction> expected = new CyclePredictor((tenant, machine) -> Optional.of(MODEL))
+        List<QualityPrediction> expected = new CyclePredictor((gateway, machine) -> Optional.of(MODEL))
                 .predict(new ReceivedBatch(GATEWAY, inTimeOrder, 1L), new CycleTracker());
-        List<QualityPrediction> served = new CyclePredictor((tenant, machine) -> Optional.of(MODEL))
+        List<QualityPrediction> served = new CyclePredictor((gateway, machine) -> Optional.of(MODEL))
                 .predict(new ReceivedBatch(GATEWAY, decoded, 1L), new CycleTracker());
 
         assertEquals(2, expected.size(), expected.toString());

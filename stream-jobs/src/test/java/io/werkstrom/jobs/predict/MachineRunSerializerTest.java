@@ -42,7 +42,7 @@ class MachineRunSerializerTest {
     }
 
     private static RulPredictor predictor() {
-        return new RulPredictor((tenant, machine) -> Optional.of(model), 1_000, Duration.ofSeconds(1),
+        return new RulPredictor((gateway, machine) -> Optional.of(model), 1_000, Duration.ofSeconds(1),
                 Duration.ofSeconds(8), JavaKernelBackend.shared());
     }
 

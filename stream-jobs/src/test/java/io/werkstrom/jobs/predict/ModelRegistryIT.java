@@ -37,7 +37,7 @@ import io.werkstrom.testing.PostgresServer;
 /**
  * Models in the {@code models} table reach the job: the newest version per machine type, a new
  * version after the refresh interval, an unreadable version skipped for the one in force, and the
- * machine types of the {@code machines} table. Predictions (part quality, remaining life) are
+ * machine types of the {@code machines} table, gateway by gateway. Predictions (part quality, remaining life) are
  * stored idempotently and outcomes that arrive later are filled in.
  */
 class ModelRegistryIT {
@@ -64,12 +64,12 @@ class ModelRegistryIT {
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
              ModelRegistry<PartQualityModel> registry = new ModelRegistry<>(store, ModelRegistry.PART_SCRAP,
                      PartQualityModel::fromBytes, Duration.ofSeconds(60), clock::get)) {
-            assertTrue(registry.modelFor("t1", "m1").isEmpty(), "no model stored yet");
+            assertTrue(registry.modelFor(gateway("t1"), "m1").isEmpty(), "no model stored yet");
 
             assertEquals(1, publish(db, "t1", ModelCatalog.DEFAULT_TYPE, model));
-            assertTrue(registry.modelFor("t1", "m1").isEmpty(), "read again only after the refresh interval");
+            assertTrue(registry.modelFor(gateway("t1"), "m1").isEmpty(), "read again only after the refresh interval");
             clock.addAndGet(Duration.ofSeconds(61).toNanos());
-            assertEquals(1, registry.modelFor("t1", "m1").orElseThrow().version());
+            assertEquals(1, registry.modelFor(gateway("t1"), "m1").orElseThrow().version());
 
             assertEquals(2, publish(db, "t1", ModelCatalog.DEFAULT_TYPE, model));
             assertEquals(1, publish(db, "t1", "lathe", model));
@@ -78,9 +78,42 @@ class ModelRegistryIT {
             }
             assertEquals(3, publish(db, "t1", ModelCatalog.DEFAULT_TYPE, new byte[] {1, 2, 3}));
             clock.addAndGet(Duration.ofSeconds(61).toNanos());
-            assertEquals(2, registry.modelFor("t1", "m1").orElseThrow().version(), "unreadable version 3 is skipped");
-            assertEquals("lathe", registry.modelFor("t1", "lathe-7").orElseThrow().machineType());
-            assertTrue(registry.modelFor("t2", "m1").isEmpty(), "another tenant's models never serve t1's machines");
+            assertEquals(2, registry.modelFor(gateway("t1"), "m1").orElseThrow().version(), "unreadable version 3 is skipped");
+            assertEquals("lathe", registry.modelFor(gateway("t1"), "lathe-7").orElseThrow().machineType());
+            assertTrue(registry.modelFor(gateway("t2"), "m1").isEmpty(), "another tenant's models never serve t1's machines");
+        }
+    }
+
+    @Test
+    void eachGatewaysMachineHasTheModelOfItsOwnType() throws Exception {
+        byte[] model = QualityPredictionFixtures.vibrationModel().toBytes();
+        AtomicLong clock = new AtomicLong();
+        GatewayAddress hall1 = new GatewayAddress("t4", "plant-1", "hall-1");
+        GatewayAddress hall2 = new GatewayAddress("t4", "plant-1", "hall-2");
+        GatewayAddress hall3 = new GatewayAddress("t4", "plant-1", "hall-3");
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             ModelRegistry<PartQualityModel> registry = new ModelRegistry<>(store, ModelRegistry.PART_SCRAP,
+                     PartQualityModel::fromBytes, Duration.ofSeconds(60), clock::get)) {
+            publish(db, "t4", ModelCatalog.DEFAULT_TYPE, model);
+            publish(db, "t4", "lathe", model);
+            publish(db, "t4", "press", model);
+            publish(db, "t4", "press", model);
+            try (Statement s = db.createStatement()) {
+                // V7's rows name no gateway: such a row types the machine id on every gateway.
+                s.executeUpdate("INSERT INTO machines VALUES ('t4', 'm-001', 'lathe')");
+                s.executeUpdate("INSERT INTO machines (tenant, gateway, machine, machine_type)"
+                        + " VALUES ('t4', 'hall-2', 'm-001', 'press'), ('t4', 'hall-3', 'm-002', 'press')");
+            }
+            assertEquals("lathe", registry.modelFor(hall1, "m-001").orElseThrow().machineType(),
+                    "a row for every gateway applies where the gateway has none");
+            ModelRegistry.Loaded<PartQualityModel> press = registry.modelFor(hall2, "m-001").orElseThrow();
+            assertEquals("press", press.machineType(), "the gateway's own row wins");
+            assertEquals(2, press.version());
+            assertEquals("press", registry.modelFor(hall3, "m-002").orElseThrow().machineType());
+            assertEquals(ModelCatalog.DEFAULT_TYPE, registry.modelFor(hall1, "m-002").orElseThrow().machineType(),
+                    "hall-3's row types hall-3's m-002 only");
+            assertTrue(registry.modelFor(new GatewayAddress("t7", "plant-1", "hall-2"), "m-001").isEmpty(),
+                    "another tenant's gateway of the same name has none of t4's types or models");
         }
     }
 
@@ -97,16 +130,16 @@ class ModelRegistryIT {
             try (Statement s = db.createStatement()) {
                 s.executeUpdate("INSERT INTO machines VALUES ('t3', 'mill-1', 'mill')");
             }
-            assertEquals(2, registry.modelFor("t3", "mill-1").orElseThrow().version());
-            assertEquals(1, registry.modelFor("t3", "m1").orElseThrow().version());
+            assertEquals(2, registry.modelFor(gateway("t3"), "mill-1").orElseThrow().version());
+            assertEquals(1, registry.modelFor(gateway("t3"), "m1").orElseThrow().version());
 
             try (Statement s = db.createStatement()) {
                 assertEquals(2, s.executeUpdate("DELETE FROM models WHERE tenant = 't3' AND machine_type = 'mill'"));
             }
-            assertTrue(registry.modelFor("t3", "mill-1").isPresent(), "read again only after the refresh interval");
+            assertTrue(registry.modelFor(gateway("t3"), "mill-1").isPresent(), "read again only after the refresh interval");
             clock.addAndGet(Duration.ofSeconds(61).toNanos());
-            assertTrue(registry.modelFor("t3", "mill-1").isEmpty(), "every version of the type was deleted");
-            assertEquals(1, registry.modelFor("t3", "m1").orElseThrow().version(), "the other type keeps its model");
+            assertTrue(registry.modelFor(gateway("t3"), "mill-1").isEmpty(), "every version of the type was deleted");
+            assertEquals(1, registry.modelFor(gateway("t3"), "m1").orElseThrow().version(), "the other type keeps its model");
         }
     }
 
@@ -121,7 +154,7 @@ class ModelRegistryIT {
         try (ModelRegistry<PartQualityModel> registry = new ModelRegistry<>(nowhere, ModelRegistry.PART_SCRAP,
                 PartQualityModel::fromBytes, Duration.ofSeconds(60), () -> 0L)) {
             assertFalse(registry.known("t5"), "never read: the tenant may have models");
-            assertTrue(registry.modelFor("t5", "m1").isEmpty());
+            assertTrue(registry.modelFor(gateway("t5"), "m1").isEmpty());
         }
         AtomicLong clock = new AtomicLong();
         try (ModelRegistry<PartQualityModel> registry = new ModelRegistry<>(store, ModelRegistry.PART_SCRAP,
@@ -270,6 +303,10 @@ class ModelRegistryIT {
             assertEquals(null, rows.getObject(3), "the next run has not failed yet");
             assertTrue(!rows.next(), "a replay stores nothing twice");
         }
+    }
+
+    private static GatewayAddress gateway(String tenant) {
+        return new GatewayAddress(tenant, "plant-1", "gw-1");
     }
 
     private static int publish(Connection db, String tenant, String type, byte[] payload) throws Exception {

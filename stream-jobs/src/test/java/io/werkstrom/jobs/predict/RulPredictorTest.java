@@ -48,7 +48,7 @@ class RulPredictorTest {
     }
 
     private static RulPredictor predictor(int maxHistory) {
-        return new RulPredictor((tenant, machine) -> Optional.of(model), maxHistory, Duration.ZERO);
+        return new RulPredictor((gateway, machine) -> Optional.of(model), maxHistory, Duration.ZERO);
     }
 
     /** Every cycle of {@code run} from {@code from} (exclusive end {@code to}), one batch per cycle. */
@@ -113,7 +113,7 @@ class RulPredictorTest {
         EngineRun engine = engines.get(1);
         MachineRun state = new MachineRun();
         RulPredictor.Counts counts = new RulPredictor.Counts();
-        RulPredictor predictor = new RulPredictor((tenant, machine) -> Optional.of(model), 1_000,
+        RulPredictor predictor = new RulPredictor((gateway, machine) -> Optional.of(model), 1_000,
                 Duration.ofSeconds(1));
         assertEquals(List.of("s2", "s3", "s4", "s5", "s6"), model.model().requiredSensorNames(),
                 "the constant sensor s1 is not needed");
@@ -158,7 +158,7 @@ class RulPredictorTest {
         EngineRun engine = engines.get(0);
         MachineRun state = new MachineRun();
         RulPredictor.Counts counts = new RulPredictor.Counts();
-        RulPredictor predictor = new RulPredictor((tenant, machine) -> Optional.of(model), 1_000,
+        RulPredictor predictor = new RulPredictor((gateway, machine) -> Optional.of(model), 1_000,
                 Duration.ofSeconds(2));
         List<RulPrediction> out = new ArrayList<>();
         for (int i : new int[] {1, 0, 3, 2}) {
@@ -179,7 +179,7 @@ class RulPredictorTest {
 
     @Test
     void withoutAModelNothingIsPredictedAndTheTimestampsAreCounted() {
-        RulPredictor predictor = new RulPredictor((tenant, machine) -> Optional.empty(), 1_000, Duration.ZERO);
+        RulPredictor predictor = new RulPredictor((gateway, machine) -> Optional.empty(), 1_000, Duration.ZERO);
         MachineRun state = new MachineRun();
         RulPredictor.Counts counts = new RulPredictor.Counts();
         List<RulPrediction> out = replay(predictor, state, counts, engines.get(2), 0, engines.get(2).cycleCount(),
@@ -232,7 +232,7 @@ class RulPredictorTest {
         assertEquals(0, counts.historyResets);
         StoredRulModel renamed = new StoredRulModel(List.of("t1", "t2", "t3", "t4", "t5", "t6"),
                 model.model().model());
-        RulPredictor other = new RulPredictor((tenant, machine) -> Optional.of(
+        RulPredictor other = new RulPredictor((gateway, machine) -> Optional.of(
                 new ModelRegistry.Loaded<>(renamed, ModelRegistry.RUL, 5, "default")), 1_000, Duration.ZERO);
         TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 9);
         for (int s = 0; s < RulFixtures.SENSORS; s++) {
@@ -265,7 +265,7 @@ class RulPredictorTest {
         replay(predictor(1_000), state, counts, engine, 0, 10, START);
         JavaKernelBackend closed = new JavaKernelBackend(1, 1);
         closed.close();
-        RulPredictor failing = new RulPredictor((tenant, machine) -> Optional.of(model), 1_000, Duration.ZERO,
+        RulPredictor failing = new RulPredictor((gateway, machine) -> Optional.of(model), 1_000, Duration.ZERO,
                 Duration.ZERO, closed);
         assertTrue(replay(failing, state, counts, engine, 10, 12, START).isEmpty());
         assertEquals(2, counts.predictionFailures);
@@ -284,7 +284,7 @@ class RulPredictorTest {
         EngineRun engine = engines.get(0);
         MachineRun state = new MachineRun();
         RulPredictor.Counts counts = new RulPredictor.Counts();
-        RulPredictor predictor = new RulPredictor((tenant, machine) -> Optional.of(model), 1_000,
+        RulPredictor predictor = new RulPredictor((gateway, machine) -> Optional.of(model), 1_000,
                 Duration.ofSeconds(1), Duration.ofSeconds(3), JavaKernelBackend.shared());
         // Cycle 0 arrives at 0 ms and is taken at 1,000 ms; half of cycle 1's samples come at 100 ms,
         // the other half, with cycle 0's last sample again, from a reader 1.5 s behind.

@@ -33,7 +33,7 @@ class TenantIsolationIT {
 
     private static final Instant NOW = Instant.now();
     private static final List<String> MUST_SEE_OWN_ROWS = List.of("telemetry", "telemetry_1m", "telemetry_1h",
-            "anomalies", "batch_ledger", "dead_letters", "rul_predictions");
+            "anomalies", "batch_ledger", "dead_letters", "rul_predictions", "machines");
 
     /** Opens a connection acting as a tenant role; the caller closes it. */
     private interface TenantLogin {
@@ -96,6 +96,10 @@ class TenantIsolationIT {
             telemetry.refreshAggregates(NOW.minusSeconds(7_200), NOW.plusSeconds(3_600));
         }
         try (Connection connection = admin.connect(); Statement statement = connection.createStatement()) {
+            // Both tenants name a machine m-1 on a gateway gw-1 (V16 keys machine types by gateway).
+            statement.execute("INSERT INTO machines (tenant, gateway, machine, machine_type) VALUES"
+                    + " ('acme', '*', 'm-1', 'lathe'), ('acme', 'gw-1', 'm-1', 'press'),"
+                    + " ('globex', '*', 'm-1', 'mill'), ('globex', 'gw-1', 'm-1', 'saw')");
             statement.execute("SELECT werkstrom_create_tenant_role('acme', 'acme_reader')");
             statement.execute("SELECT werkstrom_create_tenant_role('globex', 'globex_reader')");
             // Binding a role twice to the same tenant is harmless; to another tenant it is refused.
@@ -152,6 +156,7 @@ class TenantIsolationIT {
             assertTrue(own.getOrDefault("public.batch_ledger", 0L) > 0, role + " reads its rows of batch_ledger: " + own);
             assertLearnsOnlyItsOwnTenant(login, role, tenant, tenant.equals("acme") ? "globex_reader" : "acme_reader");
             assertCannotPrune(login, role);
+            assertReadsOnlyItsOwnMachineTypes(login, role, tenant);
             // Unqualified names, as the dashboards write them, resolve to the filtered views.
             try (Connection connection = login.as(role); Statement statement = connection.createStatement();
                  ResultSet rows = statement.executeQuery("SELECT count(DISTINCT tenant), min(tenant) FROM telemetry_1m")) {
@@ -194,6 +199,23 @@ class TenantIsolationIT {
                     rows.next();
                     assertEquals(1, rows.getLong(1), role + " reads its own binding in " + bindings);
                     assertEquals(0, rows.getLong(2), role + " reads other roles' bindings in " + bindings);
+                }
+            }
+            statement.execute("RESET ROLE");
+            statement.execute("SET search_path TO \"$user\", public");
+        }
+    }
+
+    /** A tenant role reads its own machine types, gateway by gateway (migration V16), and no other tenant's. */
+    private static void assertReadsOnlyItsOwnMachineTypes(TenantLogin login, String role, String tenant)
+            throws SQLException {
+        try (Connection connection = login.as(role); Statement statement = connection.createStatement()) {
+            for (String relation : List.of("public.machines", "werkstrom_tenant.machines")) {
+                try (ResultSet rows = statement.executeQuery("SELECT string_agg(tenant || ' ' || gateway || ' '"
+                        + " || machine || ' ' || machine_type, ', ' ORDER BY gateway) FROM " + relation)) {
+                    rows.next();
+                    assertEquals(tenant.equals("acme") ? "acme * m-1 lathe, acme gw-1 m-1 press"
+                            : "globex * m-1 mill, globex gw-1 m-1 saw", rows.getString(1), role + " reading " + relation);
                 }
             }
             statement.execute("RESET ROLE");

@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.jobs.storage.MachineTypes;
 import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.protocol.GatewayAddress;
 
@@ -29,7 +30,8 @@ import io.werkstrom.protocol.GatewayAddress;
  * {@code ./werkstrom models list}: the fleet models of one tenant: per model name and machine type
  * the newest version (the one running jobs use unless it cannot be read; then they use the newest
  * readable one, which this listing does not check), how many versions are stored, the metrics
- * measured at training, and which of the tenant's mapped machines it serves. Reads every
+ * measured at training, and which of the tenant's mapped machines it serves (a machine id typed on
+ * every gateway, or {@code gateway/machine} typed on one gateway). Reads every
  * column but the payload, so listing stays cheap however large the models are. A table goes to
  * stderr; the last stdout line is a JSON object.
  */
@@ -66,14 +68,17 @@ public final class ModelsCommand {
         }
 
         List<Newest> models;
-        Map<String, String> machineTypes;
+        MachineTypes machineTypes;
         try (Connection db = FleetStore.connect(args)) {
             models = newest(db, tenant, name);
             machineTypes = ModelCatalog.machineTypes(db, tenant);
         }
+        // a row for every gateway names the machine id, a gateway's own row gateway/machine
         Map<String, List<String>> machinesByType = new TreeMap<>();
-        new TreeMap<>(machineTypes).forEach((machine, type) ->
-                machinesByType.computeIfAbsent(type, t -> new ArrayList<>()).add(machine));
+        for (MachineTypes.Row row : machineTypes.rows()) {
+            machinesByType.computeIfAbsent(row.machineType(), t -> new ArrayList<>()).add(
+                    (row.gateway().equals(MachineTypes.EVERY_GATEWAY) ? "" : row.gateway() + "/") + row.machine());
+        }
 
         printTable(tenant, name, models, machinesByType, err);
         List<Map<String, Object>> entries = new ArrayList<>();

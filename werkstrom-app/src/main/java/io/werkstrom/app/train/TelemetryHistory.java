@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.werkstrom.jobs.storage.MachineTypes;
 import io.werkstrom.jobs.storage.ModelCatalog;
 
 /**
@@ -29,38 +30,47 @@ final class TelemetryHistory {
     }
 
     /**
-     * Hands {@code sink} the samples of {@code tenant}'s machines of {@code machineType} (a machine
-     * with no type in {@code machines} is of {@link ModelCatalog#DEFAULT_TYPE}) since {@code from},
+     * Hands {@code sink} the samples of {@code tenant}'s machines of {@code machineType} (each
+     * gateway's machine of the type that {@link MachineTypes#typeOf} gives it) since {@code from},
      * of {@code sensors} only, or of all sensors when {@code sensors} is empty.
      */
     static void read(Connection db, String tenant, String machineType, Instant from, List<String> sensors, Sample sink)
             throws SQLException {
-        String typeFilter = ModelCatalog.DEFAULT_TYPE.equals(machineType)
-                ? " AND NOT EXISTS (SELECT 1 FROM machines m WHERE m.tenant = t.tenant AND m.machine = t.machine"
-                        + " AND m.machine_type <> ?)"
-                : " AND EXISTS (SELECT 1 FROM machines m WHERE m.tenant = t.tenant AND m.machine = t.machine"
-                        + " AND m.machine_type = ?)";
-        String sql = "SELECT time, gateway, machine, sensor, value, quality FROM telemetry t WHERE tenant = ? AND time >= ?"
-                + (sensors.isEmpty() ? "" : " AND sensor = ANY (?)") + typeFilter + " ORDER BY gateway, machine, time, sensor";
         boolean autoCommit = db.getAutoCommit();
-        // PgJDBC streams with a fetch size only inside a transaction
+        // PgJDBC streams with a fetch size only inside a transaction; the types are read in it too
         db.setAutoCommit(false);
-        try (PreparedStatement query = db.prepareStatement(sql)) {
-            query.setFetchSize(10_000);
-            List<Object> parameters = new ArrayList<>(List.of(tenant, Timestamp.from(from)));
-            if (!sensors.isEmpty()) {
-                parameters.add(db.createArrayOf("text", sensors.toArray()));
-            }
-            parameters.add(machineType);
-            for (int i = 0; i < parameters.size(); i++) {
-                query.setObject(i + 1, parameters.get(i));
-            }
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    Timestamp time = rows.getTimestamp(1);
-                    long micros = time.getTime() / 1_000 * 1_000_000 + time.getNanos() / 1_000;
-                    sink.accept(micros, rows.getString(2) + "/" + rows.getString(3), rows.getString(4),
-                            rows.getDouble(5), (byte) rows.getShort(6));
+        try {
+            MachineTypes types = ModelCatalog.machineTypes(db, tenant);
+            // The database skips the machine ids that cannot have the type on any gateway; the
+            // rows read are then kept by each gateway's machine's own type.
+            boolean untyped = ModelCatalog.DEFAULT_TYPE.equals(machineType);
+            String sql = "SELECT time, gateway, machine, sensor, value, quality FROM telemetry WHERE tenant = ?"
+                    + " AND time >= ?" + (sensors.isEmpty() ? "" : " AND sensor = ANY (?)")
+                    + (untyped ? " AND machine <> ALL (?)" : " AND machine = ANY (?)")
+                    + " ORDER BY gateway, machine, time, sensor";
+            try (PreparedStatement query = db.prepareStatement(sql)) {
+                query.setFetchSize(10_000);
+                List<Object> parameters = new ArrayList<>(List.of(tenant, Timestamp.from(from)));
+                if (!sensors.isEmpty()) {
+                    parameters.add(db.createArrayOf("text", sensors.toArray()));
+                }
+                parameters.add(db.createArrayOf("text", (untyped ? types.typedOnEveryGateway()
+                        : types.machinesNamed(machineType)).toArray()));
+                for (int i = 0; i < parameters.size(); i++) {
+                    query.setObject(i + 1, parameters.get(i));
+                }
+                try (ResultSet rows = query.executeQuery()) {
+                    while (rows.next()) {
+                        String gateway = rows.getString(2);
+                        String machine = rows.getString(3);
+                        if (!types.typeOf(gateway, machine).equals(machineType)) {
+                            continue;
+                        }
+                        Timestamp time = rows.getTimestamp(1);
+                        long micros = time.getTime() / 1_000 * 1_000_000 + time.getNanos() / 1_000;
+                        sink.accept(micros, gateway + "/" + machine, rows.getString(4), rows.getDouble(5),
+                                (byte) rows.getShort(6));
+                    }
                 }
             }
         } catch (SQLException | RuntimeException e) {

@@ -20,6 +20,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -250,6 +251,7 @@ class DashboardQueriesIT {
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
             runQueries(db);
             assertMachinesOfTwoGatewaysStayApart(db);
+            assertFleetModelsCountTheMachinesOfEachGateway(db);
         }
     }
 
@@ -269,6 +271,20 @@ class DashboardQueriesIT {
             }
         }
         assertEquals(Set.of("gw-1/m-001", "gw-2/m-001"), listed, "machine health rows");
+    }
+
+    /** The fleet models panel counts m-001 typed on every gateway apart from the machines typed on gw-2 alone. */
+    private static void assertFleetModelsCountTheMachinesOfEachGateway(Connection db) throws Exception {
+        JsonNode quality = JSON.readTree(DASHBOARDS.resolve("json/quality.json").toFile());
+        try (Statement statement = db.createStatement(); ResultSet models = statement.executeQuery(
+                expand(panelQuery(quality, "Fleet models: newest version per model and machine type")))) {
+            Map<String, String> mapped = new HashMap<>();
+            while (models.next()) {
+                mapped.put(models.getString("model") + " " + models.getString("machine_type"),
+                        models.getString("machines_every_gateway") + " " + models.getString("machines_one_gateway"));
+            }
+            assertEquals(Map.of("multivariate default", "null null", "part_scrap lathe", "1 2"), mapped);
+        }
     }
 
     private static String panelQuery(JsonNode dashboard, String title) {
@@ -501,7 +517,10 @@ class DashboardQueriesIT {
         }
     }
 
-    /** Two versions of a default multivariate fleet model; a part-scrap model of the type of m-001. */
+    /**
+     * Two versions of a default multivariate fleet model; a part-scrap model of the type of m-001,
+     * typed on every gateway, and of gw-2's m-002 and m-003, typed on gw-2 alone.
+     */
     private static void writeModels(StoreOptions store) throws SQLException {
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
              Statement sql = db.createStatement()) {
@@ -510,6 +529,8 @@ class DashboardQueriesIT {
             ModelCatalog.publish(db, "acme", "multivariate", ModelCatalog.DEFAULT_TYPE, "mset", 120, "{}", payload);
             ModelCatalog.publish(db, "acme", "part_scrap", "lathe", "gbt-logistic-cycle-v1", 50, "{}", payload);
             sql.executeUpdate("INSERT INTO machines VALUES ('acme', 'm-001', 'lathe')");
+            sql.executeUpdate("INSERT INTO machines (tenant, gateway, machine, machine_type)"
+                    + " VALUES ('acme', 'gw-2', 'm-002', 'lathe'), ('acme', 'gw-2', 'm-003', 'lathe')");
         }
     }
 

@@ -28,7 +28,7 @@ import io.werkstrom.testing.PostgresServer;
 
 /**
  * {@code ./werkstrom machines} and {@code ./werkstrom models list} against a real PostgreSQL:
- * machines mapped to types, changed and unmapped; the version in force of each fleet model with
+ * machines mapped to types on every gateway or on one, changed and unmapped; the version in force of each fleet model with
  * the machines it serves; another tenant's rows never seen or touched; bad input changes nothing
  * and says why.
  */
@@ -69,9 +69,48 @@ class MachinesAndModelsIT {
         assertEquals(Map.of("m-2", "press", "m-3", "default"), mapping(explicit));
 
         JsonNode list = machines("list", "--tenant", "acme");
-        assertEquals(List.of("tenant", "machines"), fields(list));
+        assertEquals(List.of("tenant", "gateway", "machines"), fields(list));
+        assertTrue(list.get("gateway").isNull(), "the rows for every gateway: " + list);
         assertEquals(Map.of("m-2", "press", "m-3", "default"), mapping(list));
         assertEquals(Map.of(), mapping(machines("list", "--tenant", "nobody")));
+    }
+
+    @Test
+    void aGatewaysMachineGetsItsOwnTypeOverTheTypeForEveryGateway() throws Exception {
+        machines("set", "--tenant", "halls", "--type", "lathe", "m-001", "m-002");
+        JsonNode set = machines("set", "--tenant", "halls", "--gateway", "hall-2", "--type", "press", "m-001", "m-003");
+        assertEquals(List.of("tenant", "gateway", "changed", "machines"), fields(set));
+        assertEquals("hall-2", set.get("gateway").asText());
+        assertEquals(2, set.get("changed").asInt());
+        assertEquals(Map.of("m-001", "press", "m-002", "lathe", "m-003", "press"), mapping(set),
+                "the types in force on hall-2");
+        assertEquals(Map.of("m-001", "lathe", "m-002", "lathe"), mapping(machines("list", "--tenant", "halls")),
+                "the rows for every gateway are unchanged");
+        assertEquals(Map.of("m-001", "lathe", "m-002", "lathe"),
+                mapping(machines("list", "--tenant", "halls", "--gateway", "hall-1")), "hall-1 has no rows of its own");
+
+        Run all = run(MachinesCommand::run, "list", "--tenant", "halls");
+        assertTrue(all.err().contains("hall-2/m-001\tpress"), all.err());
+        assertTrue(all.err().contains("2 machines of tenant halls have a type on every gateway, 2 a type on one gateway"),
+                all.err());
+        try (Connection db = server.connect()) {
+            ModelCatalog.publish(db, "halls", "part_scrap", "press", "gbt-v1", 10, "{}", new byte[] {7});
+        }
+        JsonNode press = run(ModelsCommand::run, "list", "--tenant", "halls").json().get("models").get(0);
+        assertEquals(List.of("hall-2/m-001", "hall-2/m-003"), strings(press.get("machines")));
+
+        machines("set", "--tenant", "rival", "--gateway", "hall-2", "--type", "saw", "m-001", "m-002");
+        assertEquals(Map.of("m-001", "press", "m-002", "lathe", "m-003", "press"),
+                mapping(machines("list", "--tenant", "halls", "--gateway", "hall-2")),
+                "another tenant's gateway of the same name types none of halls' machines");
+        JsonNode unset = machines("unset", "--tenant", "halls", "--gateway", "hall-2", "m-001", "m-002");
+        assertEquals(1, unset.get("changed").asInt(), "hall-2 had no row of its own for m-002");
+        assertEquals(Map.of("m-001", "lathe", "m-002", "lathe", "m-003", "press"), mapping(unset),
+                "hall-2's m-001 is a lathe again, by the row for every gateway");
+        assertEquals(Map.of("m-001", "lathe", "m-002", "lathe"), mapping(machines("unset", "--tenant", "halls", "m-003")),
+                "m-003 has no row for every gateway: unchanged");
+        assertEquals(Map.of("m-001", "lathe", "m-002", "lathe", "m-003", "press"),
+                mapping(machines("list", "--tenant", "halls", "--gateway", "hall-2")));
     }
 
     @Test
@@ -165,6 +204,9 @@ class MachinesAndModelsIT {
                 "unset", "--tenant", "Strict!", "m-1");
         assertUsage("unknown option --colour", MachinesCommand::run,
                 "unset", "--tenant", "strict", "--colour", "red", "m-1");
+        assertUsage("--gateway 'Hall 2' must match", MachinesCommand::run,
+                "set", "--tenant", "strict", "--gateway", "Hall 2", "--type", "press", "m-1");
+        assertUsage("--gateway '*' must match", MachinesCommand::run, "unset", "--tenant", "strict", "--gateway", "*", "m-1");
         assertUsage("models: expected list, got 'show'", ModelsCommand::run, "show", "--tenant", "strict");
         assertUsage("--tenant is required", ModelsCommand::run, "list");
         assertEquals(before, table(), "nothing changed");
@@ -227,7 +269,7 @@ class MachinesAndModelsIT {
     private static String table() throws Exception {
         StringBuilder text = new StringBuilder();
         try (Connection db = server.connect(); Statement s = db.createStatement()) {
-            for (String sql : List.of("SELECT tenant, machine, machine_type FROM machines ORDER BY 1, 2",
+            for (String sql : List.of("SELECT tenant, gateway || '/' || machine, machine_type FROM machines ORDER BY 1, 2",
                     "SELECT tenant, name, machine_type, version FROM models ORDER BY 1, 2, 3, 4")) {
                 try (ResultSet r = s.executeQuery(sql)) {
                     while (r.next()) {

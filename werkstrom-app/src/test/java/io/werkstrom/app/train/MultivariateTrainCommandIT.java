@@ -145,6 +145,35 @@ class MultivariateTrainCommandIT {
     }
 
     @Test
+    void eachGatewaysMachinesTrainTheModelOfTheirOwnType() throws Exception {
+        Instant start = Instant.now().minus(Duration.ofMinutes(10)).truncatedTo(ChronoUnit.SECONDS);
+        List<String> hall1 = insert("halls", "hall-1", "m-", 3, start, Duration.ofMinutes(4));
+        List<String> hall2 = insert("halls", "hall-2", "m-", 4, start, Duration.ofMinutes(4));
+        assertEquals(hall1, hall2.subList(0, 3), "both gateways name their machines alike");
+        try (Connection db = server.connect(); Statement s = db.createStatement()) {
+            for (String machine : hall1) {
+                // a row for every gateway, as before gateways had rows of their own
+                s.executeUpdate("INSERT INTO machines VALUES ('halls', '" + machine + "', 'lathe')");
+            }
+            for (String machine : hall2) {
+                s.executeUpdate("INSERT INTO machines (tenant, gateway, machine, machine_type)"
+                        + " VALUES ('halls', 'hall-2', '" + machine + "', 'press')");
+            }
+        }
+        JsonNode lathes = json(run(List.of("multivariate", "--jdbc-url", server.jdbcUrl(), "--tenant", "halls",
+                "--machine-type", "lathe", "--method", "pca", "--since", "1h")));
+        assertEquals(3, lathes.get("machines").asInt(), "hall-1's machines only, by the rows for every gateway: "
+                + lathes);
+        JsonNode presses = json(run(List.of("multivariate", "--jdbc-url", server.jdbcUrl(), "--tenant", "halls",
+                "--machine-type", "press", "--method", "pca", "--since", "1h")));
+        assertEquals(4, presses.get("machines").asInt(), "hall-2's machines only, by its own rows: " + presses);
+        IllegalStateException none = assertThrows(IllegalStateException.class, () -> run(List.of("multivariate",
+                "--jdbc-url", server.jdbcUrl(), "--tenant", "halls", "--since", "1h")));
+        assertTrue(none.getCause().getMessage().contains("no machine states"),
+                "every machine of halls has a type: " + none.getCause().getMessage());
+    }
+
+    @Test
     void aBadMethodOrAHistoryWithoutAModelFailsAndPublishesNothing() throws Exception {
         String url = server.jdbcUrl();
         assertUsageError("--method must be mset or pca, got 'lstm'",

@@ -28,6 +28,7 @@ import io.werkstrom.jobs.predict.ModelRegistry;
 import io.werkstrom.jobs.predict.RulFixtures;
 import io.werkstrom.jobs.predict.StoredRulModel;
 import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.testing.PostgresServer;
 
 /**
@@ -83,9 +84,10 @@ class RulTrainCommandIT {
         try (Connection db = server.connect(); Statement s = db.createStatement()) {
             s.executeUpdate("INSERT INTO machines VALUES ('acme', 'engine-3', 'turbofan')");
         }
+        GatewayAddress gateway = new GatewayAddress("acme", "plant-1", "gw-1");
         try (ModelRegistry<StoredRulModel> registry = ModelRegistry.rul(server.storeOptions(), Duration.ofMinutes(1))) {
-            assertEquals(2, registry.modelFor("acme", "engine-3").orElseThrow().version());
-            assertTrue(registry.modelFor("acme", "engine-4").isEmpty(), "engine-4 is of the default type");
+            assertEquals(2, registry.modelFor(gateway, "engine-3").orElseThrow().version());
+            assertTrue(registry.modelFor(gateway, "engine-4").isEmpty(), "engine-4 is of the default type");
         }
     }
 
