@@ -111,6 +111,11 @@ public final class AnalyticsService implements AutoCloseable {
         server.awaitTermination();
     }
 
+    /**
+     * Refuses new calls and waits up to 10 s for the calls in flight, then closes the server (Arrow
+     * Flight's close waits 3 s more before it forces the server down) and the allocator. Without
+     * that wait, the allocator would be closed under a call that runs past Flight's own grace.
+     */
     @Override
     public void close() {
         try {

@@ -21,7 +21,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A stop requested before the drills start anything: they throw {@code Aborted}, remove their work
- * directory and can say where they were. ({@code EdgeChaosAbortIT} sends the real SIGTERM.)
+ * directory and can say where they were. ({@code EdgeChaosAbortIT}, {@code CloudChaosAbortIT} and
+ * {@code SecurityChaosAbortIT} send the real SIGTERM.)
  */
 class ChaosAbortTest {
 
