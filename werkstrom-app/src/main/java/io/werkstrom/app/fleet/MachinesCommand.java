@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -102,10 +103,24 @@ public final class MachinesCommand {
                 list(types, tenant, gateway, err);
             }
             json.put("machines", mapping);
+            if (gateway == null) {
+                json.put("gateways", ownRows(types));
+            }
         }
         out.println(new ObjectMapper().writeValueAsString(json));
         out.flush();
         return 0;
+    }
+
+    /** Each gateway's own rows, gateway by gateway: machine to type, in order. */
+    private static SortedMap<String, SortedMap<String, String>> ownRows(MachineTypes types) {
+        SortedMap<String, SortedMap<String, String>> gateways = new TreeMap<>();
+        for (MachineTypes.Row row : types.rows()) {
+            if (!row.gateway().equals(MachineTypes.EVERY_GATEWAY)) {
+                gateways.computeIfAbsent(row.gateway(), g -> new TreeMap<>()).put(row.machine(), row.machineType());
+            }
+        }
+        return gateways;
     }
 
     /** Prints the rows for every gateway and those of each gateway, or the types in force on {@code gateway}. */

@@ -69,8 +69,9 @@ class MachinesAndModelsIT {
         assertEquals(Map.of("m-2", "press", "m-3", "default"), mapping(explicit));
 
         JsonNode list = machines("list", "--tenant", "acme");
-        assertEquals(List.of("tenant", "gateway", "machines"), fields(list));
+        assertEquals(List.of("tenant", "gateway", "machines", "gateways"), fields(list));
         assertTrue(list.get("gateway").isNull(), "the rows for every gateway: " + list);
+        assertEquals(0, list.get("gateways").size(), "no gateway has rows of its own: " + list);
         assertEquals(Map.of("m-2", "press", "m-3", "default"), mapping(list));
         assertEquals(Map.of(), mapping(machines("list", "--tenant", "nobody")));
     }
@@ -84,8 +85,11 @@ class MachinesAndModelsIT {
         assertEquals(2, set.get("changed").asInt());
         assertEquals(Map.of("m-001", "press", "m-002", "lathe", "m-003", "press"), mapping(set),
                 "the types in force on hall-2");
-        assertEquals(Map.of("m-001", "lathe", "m-002", "lathe"), mapping(machines("list", "--tenant", "halls")),
+        JsonNode listed = machines("list", "--tenant", "halls");
+        assertEquals(Map.of("m-001", "lathe", "m-002", "lathe"), mapping(listed),
                 "the rows for every gateway are unchanged");
+        assertEquals("{\"hall-2\":{\"m-001\":\"press\",\"m-003\":\"press\"}}", listed.get("gateways").toString(),
+                "each gateway's own rows, for scripts that know no gateway ids");
         assertEquals(Map.of("m-001", "lathe", "m-002", "lathe"),
                 mapping(machines("list", "--tenant", "halls", "--gateway", "hall-1")), "hall-1 has no rows of its own");
 
