@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import io.werkstrom.app.analytics.AnalyticsCommand;
+import io.werkstrom.app.cli.JavaUtilLogging;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.fleet.MachinesCommand;
 import io.werkstrom.app.fleet.ModelsCommand;
@@ -165,6 +166,7 @@ public final class Werkstrom {
     public static void main(String[] argv) {
         // The broker's jar carries a logback.xml of its own; name ours before the first logger exists.
         System.setProperty("logback.configurationFile", "werkstrom-logback.xml");
+        JavaUtilLogging.routeToSlf4j();
         System.exit(run(Arrays.asList(argv), System.out, System.err));
     }
 
