@@ -92,7 +92,8 @@ public final class Werkstrom {
                    kernel backend of the scoring, default auto)
               analytics serve [--port 8815] [--backend auto|java]
                                    serve the scoring kernels to Flink jobs over Arrow Flight
-                                   (jobs: --analytics.backend=grpc://host:8815)
+                                   (jobs: --analytics.backend=grpc://host:8815); --port 0 serves
+                                   on a free port, named in the first line on stderr
               train quality --jdbc-url URL --tenant T [--machine-type TYPE] [--since 7d | --simulated]
                                    train a part-scrap fleet model from labelled history and store
                                    it as the next version; running jobs pick it up
