@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -37,6 +38,7 @@ import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.Topics;
+import io.werkstrom.testing.FreePorts;
 import io.werkstrom.testing.MosquittoBroker;
 
 /** A full spool during an outage: oldest batches dropped, counted, reported as data_gap; metrics and health follow. */
@@ -56,12 +58,11 @@ class GatewayOperationsIT {
 
     @Test
     void aFullSpoolDropsTheOldestBatchesAndReportsThemAsADataGapWhenTheLinkReturns() throws Exception {
-        int port = MosquittoBroker.freePort();
         try (MosquittoBroker broker = MosquittoBroker.start();
              BufferAllocator allocator = new RootAllocator();
              TestSubscriber cloud = TestSubscriber.connect(broker.uri(), "cloud-gap", true, TELEMETRY, EVENTS)) {
             BatchCodec codec = new BatchCodec(allocator);
-            GatewayOptions options = GatewayOptions.builder()
+            GatewayOptions.Builder options = GatewayOptions.builder()
                     .publisher(PublisherOptions.builder().brokerUri(broker.uri()).address(ADDRESS)
                             .reconnectMinDelay(Duration.ofMillis(200)).reconnectMaxDelay(Duration.ofMillis(500)).build())
                     .spoolDirectory(spoolDir)
@@ -69,13 +70,15 @@ class GatewayOperationsIT {
                     .spoolSegmentBytes(8 << 10)
                     .spoolMaxBytes(16 << 10)
                     .firstSequence(FIRST_SEQUENCE)
-                    .retryDelay(Duration.ofMillis(100))
-                    .httpPort(port)
-                    .build();
+                    .retryDelay(Duration.ofMillis(100));
             SimulatorOptions simulated = SimulatorOptions.builder().seed(11).start(Instant.now().truncatedTo(ChronoUnit.MICROS))
                     .build();
-            try (Gateway gateway = new Gateway(options, new SimulatorCollector(simulated))) {
-                gateway.start();
+            AtomicInteger chosen = new AtomicInteger();
+            try (Gateway gateway = FreePorts.startOnFreePort(candidate -> {
+                chosen.set(candidate);
+                return started(new Gateway(options.httpPort(candidate).build(), new SimulatorCollector(simulated)));
+            })) {
+                int port = chosen.get();
                 assertTrue(gateway.awaitConnected(WAIT), broker.log());
                 assertEquals(port, gateway.httpPort());
                 Thread.sleep(1_500); // past the broker's autosave, so the subscriber's session survives the stop
@@ -198,6 +201,17 @@ class GatewayOperationsIT {
 
     private static Instant instant(long micros) {
         return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    }
+
+    /** The gateway, started; closed again when it did not start (its HTTP port taken, say). */
+    private static Gateway started(Gateway gateway) {
+        try {
+            gateway.start();
+            return gateway;
+        } catch (Exception e) {
+            gateway.close();
+            throw new IllegalStateException("the gateway did not start", e);
+        }
     }
 
     private HttpResponse<String> get(int port, String path) throws Exception {

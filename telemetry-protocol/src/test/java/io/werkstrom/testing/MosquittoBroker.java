@@ -3,7 +3,6 @@ package io.werkstrom.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +11,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * A real Mosquitto broker on a free loopback port, started as a child process for integration
- * tests. Persistence is on, so that {@link #restart()} keeps sessions and queued messages, as a
+ * tests; when another process takes the port before the broker binds it, the broker starts again on
+ * a new one ({@link FreePorts#startOnFreePort}). Persistence is on, so that {@link #restart()} keeps sessions and queued messages, as a
  * production broker would. Fails (never skips) when the {@code mosquitto} binary is missing: the
  * README's test command installs it.
  *
@@ -49,10 +50,14 @@ public final class MosquittoBroker implements AutoCloseable {
      * ACLs, TLS options). Relative file names in it resolve against {@link #directory()}.
      */
     public static MosquittoBroker start(String extraConfig) {
+        return start(FreePorts::freePort, extraConfig);
+    }
+
+    /** {@link #start(String)} on the ports that {@code ports} hands out. */
+    static MosquittoBroker start(IntSupplier ports, String extraConfig) {
         try {
-            MosquittoBroker broker = new MosquittoBroker(Files.createTempDirectory("mosquitto"), freePort(), extraConfig, false);
-            broker.launch();
-            return broker;
+            Path dir = Files.createTempDirectory("mosquitto");
+            return FreePorts.startOnFreePort(ports, port -> new MosquittoBroker(dir, port, extraConfig, false).started());
         } catch (IOException e) {
             throw new UncheckedIOException("could not prepare a Mosquitto directory", e);
         }
@@ -166,9 +171,8 @@ public final class MosquittoBroker implements AutoCloseable {
                     config.append("password_file ").append(writePasswordFile(dir, users)).append('\n');
                 }
                 config.append(extraConfig);
-                MosquittoBroker broker = new MosquittoBroker(dir, freePort(), config.toString(), pki != null);
-                broker.launch();
-                return broker;
+                return FreePorts.startOnFreePort(port -> new MosquittoBroker(dir, port, config.toString(), pki != null)
+                        .started());
             } catch (IOException e) {
                 throw new UncheckedIOException("could not prepare a Mosquitto directory", e);
             }
@@ -270,10 +274,23 @@ public final class MosquittoBroker implements AutoCloseable {
                         + "); the README's test command installs mosquitto"));
     }
 
+    /** This broker, launched; stopped again when it did not start. */
+    private MosquittoBroker started() {
+        try {
+            launch();
+            return this;
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
+    }
+
     private void launch() {
         String binary = binary("mosquitto");
         try {
             Path conf = dir.resolve("mosquitto.conf");
+            Path logFile = dir.resolve("mosquitto.log");
+            long logged = Files.exists(logFile) ? Files.size(logFile) : 0;
             // Started as root, mosquitto would switch to the 'mosquitto' user, which cannot write this
             // private directory, and sessions would not survive a restart; stay the owning user.
             Files.writeString(conf, "user " + System.getProperty("user.name") + "\n"
@@ -290,19 +307,26 @@ public final class MosquittoBroker implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("stdout.log").toFile())
                     .start();
-            awaitListening(Duration.ofSeconds(10));
+            awaitListening(logFile, logged, Duration.ofSeconds(10));
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + binary, e);
         }
     }
 
-    private void awaitListening(Duration timeout) {
+    /**
+     * Until the broker says it is running (after it bound its listener: when it cannot, it exits)
+     * and takes a connection. The log is read from {@code logged} on: a restart appends to it.
+     */
+    private void awaitListening(Path logFile, long logged, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("mosquitto exited with " + process.exitValue() + ": " + log());
             }
             try (Socket socket = new Socket()) {
+                if (!running(logFile, logged)) {
+                    throw new IOException("not running yet");
+                }
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 return;
             } catch (IOException notYet) {
@@ -317,6 +341,15 @@ public final class MosquittoBroker implements AutoCloseable {
         throw new IllegalStateException("mosquitto did not listen on port " + port + " within " + timeout + ": " + log());
     }
 
+    private static boolean running(Path logFile, long logged) throws IOException {
+        if (!Files.exists(logFile)) {
+            return false;
+        }
+        byte[] log = Files.readAllBytes(logFile);
+        return new String(log, (int) Math.min(logged, log.length), (int) Math.max(0, log.length - logged),
+                java.nio.charset.StandardCharsets.UTF_8).contains(" running");
+    }
+
     /** The broker's log, for failure messages. */
     public String log() {
         try {
@@ -328,12 +361,8 @@ public final class MosquittoBroker implements AutoCloseable {
         }
     }
 
+    /** A loopback port that was free a moment ago, e.g. for a client that should find no broker there. */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
-        }
+        return FreePorts.freePort();
     }
 }

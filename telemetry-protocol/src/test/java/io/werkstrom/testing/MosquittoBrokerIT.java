@@ -1,10 +1,15 @@
 package io.werkstrom.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +23,23 @@ class MosquittoBrokerIT {
             assertFalse(accepts(broker.port()));
             broker.restart();
             assertTrue(accepts(broker.port()), broker.log());
+        }
+    }
+
+    @Test
+    void aPortTakenBeforeTheBrokerBindsItIsReplacedByANewOne() throws Exception {
+        // Another process takes the free port between its choice and the broker's start.
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<Integer> tried = new CopyOnWriteArrayList<>();
+            try (MosquittoBroker broker = MosquittoBroker.start(() -> {
+                int port = tried.isEmpty() ? taken.getLocalPort() : FreePorts.freePort();
+                tried.add(port);
+                return port;
+            }, "allow_anonymous true\n")) {
+                assertEquals(2, tried.size(), "ports tried: " + tried + "; " + broker.log());
+                assertEquals(tried.get(1), broker.port());
+                assertTrue(broker.isRunning() && accepts(broker.port()), broker.log());
+            }
         }
     }
 

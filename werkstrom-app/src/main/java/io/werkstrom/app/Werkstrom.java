@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import io.werkstrom.app.analytics.AnalyticsCommand;
+import io.werkstrom.app.cli.JavaUtilLogging;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.fleet.MachinesCommand;
 import io.werkstrom.app.fleet.ModelsCommand;
@@ -93,7 +94,8 @@ public final class Werkstrom {
                    kernel backend of the scoring, default auto)
               analytics serve [--port 8815] [--backend auto|java]
                                    serve the scoring kernels to Flink jobs over Arrow Flight
-                                   (jobs: --analytics.backend=grpc://host:8815)
+                                   (jobs: --analytics.backend=grpc://host:8815); --port 0 serves
+                                   on a free port, named in the first line on stderr
               train quality --jdbc-url URL --tenant T [--machine-type TYPE] [--since 7d | --simulated]
                                    train a part-scrap fleet model from labelled history and store
                                    it as the next version; running jobs pick it up
@@ -170,6 +172,7 @@ public final class Werkstrom {
     public static void main(String[] argv) {
         // The broker's jar carries a logback.xml of its own; name ours before the first logger exists.
         System.setProperty("logback.configurationFile", "werkstrom-logback.xml");
+        JavaUtilLogging.routeToSlf4j();
         System.exit(run(Arrays.asList(argv), System.out, System.err));
     }
 

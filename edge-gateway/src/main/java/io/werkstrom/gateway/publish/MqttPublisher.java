@@ -65,6 +65,8 @@ public final class MqttPublisher implements AutoCloseable {
     private final Set<Outstanding> outstanding = ConcurrentHashMap.newKeySet();
     private final AtomicLong connections = new AtomicLong();
     private final AtomicLong failedConnectAttempts = new AtomicLong();
+    /** Guarded by lock. */
+    private final OutageLog outageLog;
     private volatile String lastConnectFailure;
     /** The Maximum Packet Size of the broker's last CONNACK; 0 while none was stated. */
     private volatile long brokerMaxPacketBytes;
@@ -89,6 +91,8 @@ public final class MqttPublisher implements AutoCloseable {
         this.statusTopic = Topics.status(options.address());
         this.window = new InFlightWindow(options.inFlightWindow());
         this.reconnectDelayMillis = options.reconnectMinDelay().toMillis();
+        this.outageLog = new OutageLog(log, options.address().toString(), options.brokerUri(), OutageLog.REMINDER,
+                System::nanoTime);
         // Before the client exists: unreadable TLS files fail here without leaving a client behind.
         this.connectionOptions = connectionOptions(options, statusTopic);
         try {
@@ -449,8 +453,7 @@ public final class MqttPublisher implements AutoCloseable {
         failedConnectAttempts.incrementAndGet();
         String reason = describeConnectFailure(cause);
         lastConnectFailure = reason;
-        log.warn("Connecting {} to {} failed: {}; retrying in {} ms", options.address(), options.brokerUri(), reason, delay,
-                cause);
+        outageLog.attemptFailed(reason, delay, cause);
         reconnect = reconnector.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
     }
 
@@ -481,17 +484,20 @@ public final class MqttPublisher implements AutoCloseable {
             sessionReady = true;
             long n = connections.incrementAndGet();
             lastConnectFailure = null;
+            String outage;
             synchronized (lock) {
                 connecting = null;
                 reconnectDelayMillis = options.reconnectMinDelay().toMillis();
+                outage = outageLog.connected();
                 if (closed) {
                     return;
                 }
                 publishStatus(ONLINE);
                 lock.notifyAll();
             }
-            log.info("{} {} to {} (in-flight window {}{})", options.address(), n == 1 ? "connected" : "reconnected",
-                    options.brokerUri(), limit, maxPacket == null ? "" : ", maximum packet size " + maxPacket + " bytes");
+            log.info("{} {} to {} (in-flight window {}{}){}", options.address(), n == 1 ? "connected" : "reconnected",
+                    options.brokerUri(), limit, maxPacket == null ? "" : ", maximum packet size " + maxPacket + " bytes",
+                    outage);
         }
 
         @Override
@@ -535,8 +541,7 @@ public final class MqttPublisher implements AutoCloseable {
                     log.debug("Connection of {} ended while closing", options.address(), cause);
                     return;
                 }
-                log.warn("Connection of {} to {} lost (reason code {}, {}); reconnecting", options.address(),
-                        options.brokerUri(), response.getReturnCode(), response.getReasonString(), cause);
+                outageLog.lost(response.getReturnCode(), response.getReasonString(), cause);
                 if (connecting != null || reconnect != null) {
                     return;
                 }

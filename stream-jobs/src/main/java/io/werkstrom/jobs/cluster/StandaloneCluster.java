@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
@@ -45,6 +46,8 @@ public final class StandaloneCluster implements AutoCloseable {
     public static final String JOB_MANAGER_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
     public static final String TASK_MANAGER_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
     /** The jar names of this project's modules: a cluster class path never carries the job's classes. */
+    /** How many pairs of ports a start tries when another process takes one first. */
+    static final int PORT_ATTEMPTS = 3;
     private static final List<String> OWN_JARS = List.of("telemetry-protocol", "edge-gateway", "gpu-analytics",
             "stream-jobs", "werkstrom-app");
 
@@ -81,21 +84,46 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /**
      * Writes the configuration, starts the JobManager and the TaskManagers, and returns once the
-     * REST API answers and every TaskManager has registered.
+     * REST API answers and every TaskManager has registered. The JobManager's ports are free loopback
+     * ports; when another process takes one before the JobManager binds it, the cluster starts again
+     * on new ones.
      *
      * @throws IOException when a process cannot start or the cluster is not ready within
      *                     {@link StandaloneClusterOptions#startTimeout()}; the message names the log to read
      */
     public static StandaloneCluster start(StandaloneClusterOptions options) throws IOException {
+        return start(options, StandaloneCluster::freePort);
+    }
+
+    /**
+     * {@link #start(StandaloneClusterOptions)} with the JobManager's RPC and REST ports from
+     * {@code ports}. The ports are free when chosen, but another process can take one before the
+     * JobManager binds it: when the start fails and a port is then in use, the cluster starts again
+     * on new ports, up to {@value #PORT_ATTEMPTS} times.
+     */
+    static StandaloneCluster start(StandaloneClusterOptions options, IntSupplier ports) throws IOException {
         Objects.requireNonNull(options, "options must not be null.");
+        for (int attempt = 1; ; attempt++) {
+            int rpcPort = ports.getAsInt();
+            int restPort = ports.getAsInt();
+            try {
+                return start(options, rpcPort, restPort);
+            } catch (IOException | RuntimeException e) {
+                if (attempt == PORT_ATTEMPTS || !(inUse(rpcPort) || inUse(restPort))) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static StandaloneCluster start(StandaloneClusterOptions options, int rpcPort, int restPort)
+            throws IOException {
         Path work = options.workDirectory().toAbsolutePath();
         Path conf = Files.createDirectories(work.resolve("conf"));
         Path logs = Files.createDirectories(work.resolve("log"));
         Path checkpoints = Files.createDirectories(work.resolve("checkpoints"));
         Path uploads = Files.createDirectories(work.resolve("uploads"));
         Path tmp = Files.createDirectories(work.resolve("tmp"));
-        int rpcPort = freePort();
-        int restPort = freePort();
         Map<String, String> settings = settings(options, rpcPort, restPort, checkpoints, uploads, tmp);
         writeConfig(conf, settings);
         writeLoggingConfig(conf);
@@ -359,6 +387,15 @@ public final class StandaloneCluster implements AutoCloseable {
 
     private static List<String> split(String flags) {
         return Arrays.stream(flags.trim().split("\\s+")).filter(part -> !part.isEmpty()).toList();
+    }
+
+    /** Whether another process listens on the loopback port, i.e. binding it fails. */
+    private static boolean inUse(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     private static int freePort() {

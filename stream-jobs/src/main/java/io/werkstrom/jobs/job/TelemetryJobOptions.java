@@ -1,5 +1,7 @@
 package io.werkstrom.jobs.job;
 
+import static io.werkstrom.jobs.Durations.format;
+
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -430,20 +432,6 @@ public record TelemetryJobOptions(
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("duration is too large.", e);
         }
-    }
-
-    private static String format(Duration duration) {
-        long ms = duration.toMillis();
-        if (ms % 86_400_000 == 0 && ms >= 86_400_000) {
-            return ms / 86_400_000 + "d";
-        }
-        if (ms % 3_600_000 == 0) {
-            return ms / 3_600_000 + "h";
-        }
-        if (ms % 60_000 == 0) {
-            return ms / 60_000 + "m";
-        }
-        return ms % 1_000 == 0 ? ms / 1_000 + "s" : ms + "ms";
     }
 
     /** The first line of a secret file, without its line end. */

@@ -11,6 +11,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.werkstrom.jobs.Durations;
+
 import org.postgresql.core.BaseConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,8 +99,8 @@ public final class StoreMaintenance implements AutoCloseable {
         long millis = options.interval().toMillis();
         // Fixed delay: a run longer than the interval is not followed by a burst of runs.
         scheduler.scheduleWithFixedDelay(this::scheduledRun, millis, millis, TimeUnit.MILLISECONDS);
-        LOG.info("pruning bookkeeping rows older than {} every {}", describe(options.bookkeepingKeep()),
-                describe(options.interval()));
+        LOG.info("pruning bookkeeping rows older than {} every {}", Durations.format(options.bookkeepingKeep()),
+                Durations.format(options.interval()));
     }
 
     /** On the maintenance thread: never throws, or the executor would cancel the schedule. */
@@ -107,14 +109,15 @@ public final class StoreMaintenance implements AutoCloseable {
             Pruned pruned = runOnce();
             if (pruned.total() > 0) {
                 LOG.info("pruned bookkeeping rows older than {}: batch_ledger {}, sequence_gaps {}, dead_letters {}",
-                        describe(options.bookkeepingKeep()), pruned.batchLedger(), pruned.sequenceGaps(), pruned.deadLetters());
+                        Durations.format(options.bookkeepingKeep()), pruned.batchLedger(), pruned.sequenceGaps(),
+                        pruned.deadLetters());
             } else {
-                LOG.debug("no bookkeeping rows older than {} to prune", describe(options.bookkeepingKeep()));
+                LOG.debug("no bookkeeping rows older than {} to prune", Durations.format(options.bookkeepingKeep()));
             }
         } catch (StoreException | RuntimeException e) {
             if (!closed) {
                 LOG.warn("pruning the bookkeeping tables failed (failure {}); tried again in {}", failures.get(),
-                        describe(options.interval()), e);
+                        Durations.format(options.interval()), e);
             }
         }
     }
@@ -139,7 +142,7 @@ public final class StoreMaintenance implements AutoCloseable {
                     pruned = prune(connection, options.bookkeepingKeep(), chunkRows, () -> closed);
                 } catch (SQLException e) {
                     throw new StoreException("pruning bookkeeping rows older than "
-                            + describe(options.bookkeepingKeep()) + " failed", e);
+                            + Durations.format(options.bookkeepingKeep()) + " failed", e);
                 } finally {
                     running = null;
                 }
@@ -228,17 +231,6 @@ public final class StoreMaintenance implements AutoCloseable {
             abort(running);
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** 400d, 1h, 90s, 250ms: as the job's options are written. */
-    static String describe(Duration duration) {
-        long millis = duration.toMillis();
-        for (long[] unit : new long[][] {{86_400_000L, 'd'}, {3_600_000L, 'h'}, {60_000L, 'm'}, {1_000L, 's'}}) {
-            if (millis % unit[0] == 0) {
-                return millis / unit[0] + String.valueOf((char) unit[1]);
-            }
-        }
-        return millis + "ms";
     }
 
     private static void abort(Connection connection) {

@@ -3,6 +3,7 @@ package io.werkstrom.jobs.alert;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.FreePorts;
 import io.werkstrom.testing.TestPki;
 
 /**
@@ -61,7 +62,17 @@ public final class SmtpServer implements AutoCloseable {
                     + " (./werkstrom test installs it)");
         }
         Path messages = Files.createTempDirectory("werkstrom-smtp-");
-        int port = MosquittoBroker.freePort();
+        return FreePorts.startOnFreePort(port -> {
+            try {
+                return launch(mode, pki, user, password, script, messages, port);
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not start the SMTP test server", e);
+            }
+        });
+    }
+
+    private static SmtpServer launch(Mode mode, TestPki pki, String user, String password, Path script, Path messages,
+                                     int port) throws IOException {
         Process process = new ProcessBuilder(PYTHON.toString(), script.toString(), mode.name().toLowerCase(),
                 String.valueOf(port), pki.server().certificate().toString(), pki.server().privateKey().toString(),
                 user, password, messages.toString())

@@ -22,7 +22,8 @@ import io.werkstrom.app.cli.UsageException;
  * the plain-Java kernels). Jobs use it with {@code --analytics.backend=grpc://host:port}. Runs
  * until stopped (SIGTERM / Ctrl-C), then finishes the calls in flight (at most 10 s) and prints
  * the JSON object {@code {"calls":N,"rows":N,"refused":N}} as the last line of standard output:
- * kernel calls served, rows they scored, requests refused.
+ * kernel calls served, rows they scored, requests refused. {@code --port 0} serves on a free port,
+ * which the service's first line on standard error names.
  */
 public final class AnalyticsCommand {
 
@@ -60,10 +61,7 @@ public final class AnalyticsCommand {
         int port;
         String backendName = args.string("backend", KernelBackends.AUTO);
         try {
-            port = args.positiveInt("port", DEFAULT_PORT);
-            if (port > 65_535) {
-                throw new IllegalArgumentException("port must be at most 65535");
-            }
+            port = port(args.string("port", Integer.toString(DEFAULT_PORT)));
             if (!KernelBackends.CHOICES.contains(backendName)) {
                 throw new IllegalArgumentException("backend must be one of " + KernelBackends.CHOICES);
             }
@@ -92,5 +90,18 @@ public final class AnalyticsCommand {
         out.println(JSON.writeValueAsString(json));
         out.flush();
         return 0;
+    }
+
+    /** A port from 0 (a free one) to 65535. */
+    private static int port(String value) {
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port >= 0 && port <= 65_535) {
+                return port;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("port must be a port from 0 (a free one) to 65535, got '" + value + "'");
     }
 }

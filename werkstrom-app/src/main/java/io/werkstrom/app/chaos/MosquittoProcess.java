@@ -3,8 +3,8 @@ package io.werkstrom.app.chaos;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -15,10 +15,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import io.werkstrom.app.embedded.FreePorts;
+
 /**
- * A real Mosquitto broker as a child process on a free loopback port, for the drills: either open
- * with persistence on, so that sessions, subscriptions and queued messages survive {@link #stop()}
- * and {@link #start()} as a production broker's would, or locked down with passwords and an ACL.
+ * A real Mosquitto broker as a child process on a free loopback port (a new one when another
+ * process takes it before the broker binds it: {@link FreePorts#startOnFreePort}), for the drills:
+ * either open with persistence on, so that sessions, subscriptions and queued messages survive
+ * {@link #stop()} and {@link #start()} as a production broker's would, or locked down with
+ * passwords and an ACL.
  * Needs the {@code mosquitto} binaries (Debian package {@code mosquitto}). Owned by whoever starts
  * it; {@link #close()} stops it (and removes its directory when it made that directory itself).
  */
@@ -43,14 +47,13 @@ final class MosquittoProcess implements AutoCloseable {
     /** Starts an open broker with persistence whose configuration, data and log live in {@code dir}. */
     static MosquittoProcess start(Path dir) throws IOException {
         Files.createDirectories(dir);
-        MosquittoProcess broker = new MosquittoProcess(dir, freePort(), "allow_anonymous true\n"
+        String settings = "allow_anonymous true\n"
                 + "persistence true\n"
                 + "persistence_location " + dir + "/\n"
                 + "autosave_interval 1\n"
                 + "max_queued_messages 0\n"
-                + "max_inflight_messages 0\n", false);
-        broker.start();
-        return broker;
+                + "max_inflight_messages 0\n";
+        return FreePorts.startOnFreePort(port -> new MosquittoProcess(dir, port, settings, false).started());
     }
 
     /**
@@ -74,16 +77,31 @@ final class MosquittoProcess implements AutoCloseable {
         }
         Path acl = dir.resolve("acl");
         Files.copy(aclFile, acl);
-        MosquittoProcess broker = new MosquittoProcess(dir, freePort(), "allow_anonymous false\n"
+        String settings = "allow_anonymous false\n"
                 + "password_file " + passwordFile + "\n"
                 + "acl_file " + acl + "\n"
-                + "max_packet_size " + maxPacketBytes + "\n", true);
-        broker.start();
-        return broker;
+                + "max_packet_size " + maxPacketBytes + "\n";
+        try {
+            return FreePorts.startOnFreePort(port -> new MosquittoProcess(dir, port, settings, true).started());
+        } catch (RuntimeException e) {
+            delete(dir);
+            throw e;
+        }
     }
 
     String uri() {
         return "tcp://127.0.0.1:" + port;
+    }
+
+    /** This broker, started; stopped again when it did not start. */
+    private MosquittoProcess started() {
+        try {
+            start();
+            return this;
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
     }
 
     /** Starts the broker again on the same port with the same persistence. */
@@ -92,14 +110,17 @@ final class MosquittoProcess implements AutoCloseable {
             return;
         }
         String binary = binary("mosquitto");
+        Path logFile = dir.resolve("mosquitto.log");
+        long logged;
         try {
+            logged = Files.exists(logFile) ? Files.size(logFile) : 0;
             Path conf = dir.resolve("mosquitto.conf");
             // Started as root, mosquitto would switch to the 'mosquitto' user, which cannot write this
             // directory, and its persistence would be lost on restart; stay the owning user.
             Files.writeString(conf, "user " + System.getProperty("user.name") + "\n"
                     + "listener " + port + " 127.0.0.1\n"
                     + settings
-                    + "log_dest file " + dir.resolve("mosquitto.log") + "\n");
+                    + "log_dest file " + logFile + "\n");
             process = new ProcessBuilder(binary, "-c", conf.toString())
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
@@ -108,7 +129,7 @@ final class MosquittoProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + binary, e);
         }
-        awaitListening(Duration.ofSeconds(10));
+        awaitListening(logFile, logged, Duration.ofSeconds(10));
     }
 
     /** Stops the broker with SIGTERM, so that it saves its persistence file, and waits until it is gone. */
@@ -139,11 +160,15 @@ final class MosquittoProcess implements AutoCloseable {
     public void close() {
         stop();
         if (ownsDirectory) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException ignored) {
-                // a leftover temporary directory holds only hashed passwords and logs
-            }
+            delete(dir);
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a leftover temporary directory holds only hashed passwords and logs
         }
     }
 
@@ -153,13 +178,20 @@ final class MosquittoProcess implements AutoCloseable {
                         + "); install the Debian package mosquitto"));
     }
 
-    private void awaitListening(Duration timeout) {
+    /**
+     * Until the broker says it is running (after it bound its listener: when it cannot, it exits)
+     * and takes a connection. The log is read from {@code logged} on: a restart appends to it.
+     */
+    private void awaitListening(Path logFile, long logged, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("mosquitto exited with " + process.exitValue() + ": " + log());
             }
             try (Socket socket = new Socket()) {
+                if (!running(logFile, logged)) {
+                    throw new IOException("not running yet");
+                }
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 return;
             } catch (IOException notYet) {
@@ -174,20 +206,21 @@ final class MosquittoProcess implements AutoCloseable {
         throw new IllegalStateException("mosquitto did not listen on port " + port + " within " + timeout + ": " + log());
     }
 
+    private static boolean running(Path logFile, long logged) throws IOException {
+        if (!Files.exists(logFile)) {
+            return false;
+        }
+        byte[] log = Files.readAllBytes(logFile);
+        int from = (int) Math.min(logged, log.length);
+        return new String(log, from, log.length - from, StandardCharsets.UTF_8).contains(" running");
+    }
+
     String log() {
         try {
             Path log = dir.resolve("mosquitto.log");
             return Files.exists(log) ? Files.readString(log) : "(no log)";
         } catch (IOException e) {
             return "(log unreadable: " + e + ")";
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port", e);
         }
     }
 }

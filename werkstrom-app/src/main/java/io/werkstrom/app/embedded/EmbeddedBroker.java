@@ -1,13 +1,13 @@
 package io.werkstrom.app.embedded;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 
 import com.hivemq.configuration.service.InternalConfigurations;
 import com.hivemq.embedded.EmbeddedHiveMQ;
@@ -50,7 +50,30 @@ public final class EmbeddedBroker implements AutoCloseable {
      */
     public static EmbeddedBroker start(Path workDir, int port, java.util.Map<String, String> passwords)
             throws IOException {
-        int chosen = port == 0 ? freePort() : port;
+        return port == 0 ? start(workDir, FreePorts::freePort, passwords) : launch(workDir, port, passwords);
+    }
+
+    /**
+     * Starts a broker on a port from {@code ports}, and on the next one when another process took the
+     * port before the broker bound it ({@link FreePorts#startOnFreePort}).
+     */
+    static EmbeddedBroker start(Path workDir, IntSupplier ports, java.util.Map<String, String> passwords)
+            throws IOException {
+        try {
+            return FreePorts.startOnFreePort(ports, chosen -> {
+                try {
+                    return launch(workDir, chosen, passwords);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static EmbeddedBroker launch(Path workDir, int chosen, java.util.Map<String, String> passwords)
+            throws IOException {
         Path config = Files.createDirectories(workDir.resolve("config"));
         Path data = Files.createDirectories(workDir.resolve("data"));
         Path extensions = Files.createDirectories(workDir.resolve("extensions"));
@@ -124,12 +147,6 @@ public final class EmbeddedBroker implements AutoCloseable {
             hivemq.close();
         } catch (Exception ignored) {
             // already failing; the start error is the one to report
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -32,10 +33,13 @@ import io.werkstrom.analytics.remote.RemoteKernelBackend;
 import io.werkstrom.app.Werkstrom;
 
 /**
- * {@code analytics serve} on a loopback port: it serves calls, and when stopped (in-process, and
- * by SIGTERM in a child JVM) it finishes and prints its counts as the last line of stdout.
+ * {@code analytics serve} on a free loopback port ({@code --port 0}): it serves calls, and when
+ * stopped (in-process, and by SIGTERM in a child JVM) it finishes and prints its counts as the last
+ * line of stdout.
  */
 class AnalyticsCommandIT {
+
+    private static final Pattern SERVED = Pattern.compile("analytics service on 127\\.0\\.0\\.1:(\\d+) ");
 
     private final BufferAllocator allocator = new RootAllocator();
 
@@ -47,10 +51,11 @@ class AnalyticsCommandIT {
         allocator.close();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    /** The port that {@code --port 0} got, from the service's first line on stderr. */
+    private static int servedPort(String stderr) {
+        Matcher served = SERVED.matcher(stderr);
+        assertTrue(served.find(), stderr);
+        return Integer.parseInt(served.group(1));
     }
 
     private static void awaitText(Supplier<String> text, String wanted, Process process) throws Exception {
@@ -108,7 +113,6 @@ class AnalyticsCommandIT {
 
     @Test
     void whenStoppedItPrintsItsCountsAsTheLastLineOfStdout() throws Exception {
-        int port = freePort();
         ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
         ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
@@ -117,10 +121,10 @@ class AnalyticsCommandIT {
         ExecutorService runner = Executors.newSingleThreadExecutor();
         try {
             Future<Integer> exit = runner.submit(() -> AnalyticsCommand.run(
-                    List.of("serve", "--host", "127.0.0.1", "--port", Integer.toString(port), "--backend", "java"),
+                    List.of("serve", "--host", "127.0.0.1", "--port", "0", "--backend", "java"),
                     out, err, stop::await));
             awaitText(() -> errBytes.toString(StandardCharsets.UTF_8), "analytics service on", null);
-            callTwice(port);
+            callTwice(servedPort(errBytes.toString(StandardCharsets.UTF_8)));
             stop.countDown();
             assertEquals(0, exit.get(30, TimeUnit.SECONDS));
         } finally {
@@ -133,20 +137,19 @@ class AnalyticsCommandIT {
 
     @Test
     void sigtermStopsTheLauncherWithItsCountsAsTheLastLineOfStdout() throws Exception {
-        int port = freePort();
         Path stdout = work.resolve("stdout");
         Path stderr = work.resolve("stderr");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process child = new ProcessBuilder(java, "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), Werkstrom.class.getName(), "analytics", "serve", "--host",
-                "127.0.0.1", "--port", Integer.toString(port), "--backend", "java")
+                "127.0.0.1", "--port", "0", "--backend", "java")
                 .directory(work.toFile()) // the launcher writes its log below the working directory
                 .redirectOutput(stdout.toFile())
                 .redirectError(stderr.toFile())
                 .start();
         try {
             awaitText(() -> read(stderr), "analytics service on", child);
-            callTwice(port);
+            callTwice(servedPort(read(stderr)));
             child.destroy(); // SIGTERM
             assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the service did not stop within 60 s: " + read(stderr));
         } finally {

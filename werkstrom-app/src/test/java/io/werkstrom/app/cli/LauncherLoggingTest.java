@@ -10,10 +10,15 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
@@ -33,6 +38,20 @@ class LauncherLoggingTest {
     }
 
     private Run logWith(String consoleLevel) throws Exception {
+        return logWith(consoleLevel, context -> {
+            Logger own = context.getLogger("io.werkstrom.gateway.Gateway");
+            Logger library = context.getLogger("org.eclipse.milo.opcua.sdk.client.OpcUaClient");
+            own.info("own info");
+            own.warn("own warning", new IllegalStateException("the cause"));
+            own.error("own error");
+            library.info("library info");
+            library.warn("library warning");
+            library.error("library error");
+            context.getLogger("io.werkstrom.app.Werkstrom").error("command failed");
+        });
+    }
+
+    private Run logWith(String consoleLevel, Consumer<LoggerContext> events) throws Exception {
         Path file = dir.resolve("werkstrom.log");
         PrintStream originalErr = System.err;
         ByteArrayOutputStream console = new ByteArrayOutputStream();
@@ -51,15 +70,7 @@ class LauncherLoggingTest {
             JoranConfigurator configurator = new JoranConfigurator();
             configurator.setContext(context);
             configurator.doConfigure(config);
-            Logger own = context.getLogger("io.werkstrom.gateway.Gateway");
-            Logger library = context.getLogger("org.eclipse.milo.opcua.sdk.client.OpcUaClient");
-            own.info("own info");
-            own.warn("own warning", new IllegalStateException("the cause"));
-            own.error("own error");
-            library.info("library info");
-            library.warn("library warning");
-            library.error("library error");
-            context.getLogger("io.werkstrom.app.Werkstrom").error("command failed");
+            events.accept(context);
         } finally {
             context.stop();
             System.setErr(originalErr);
@@ -144,5 +155,57 @@ class LauncherLoggingTest {
         Run run = logWith("INFO");
         assertTrue(run.console().contains("own info"), run.console());
         assertFalse(run.console().contains("library warning"), run.console());
+    }
+
+    @Test
+    void theLauncherRoutesJavaUtilLoggingIntoSlf4j() {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        Handler[] before = root.getHandlers();
+        try {
+            JavaUtilLogging.routeToSlf4j();
+            Handler[] handlers = root.getHandlers();
+            assertEquals(1, handlers.length, "JUL's console handler is gone: " + java.util.Arrays.toString(handlers));
+            assertTrue(handlers[0] instanceof SLF4JBridgeHandler, handlers[0].toString());
+        } finally {
+            for (Handler handler : root.getHandlers()) {
+                root.removeHandler(handler);
+            }
+            for (Handler handler : before) {
+                root.addHandler(handler);
+            }
+        }
+    }
+
+    @Test
+    void pahosJavaUtilLoggingReachesTheConsoleAtTheLibrariesLevelInOneLine() throws Exception {
+        String name = "org.eclipse.paho.mqttv5.client.internal.CommsSender";
+        java.util.logging.Logger paho = java.util.logging.Logger.getLogger(name);
+        Run run = logWith(null, context -> {
+            // The bridge as the launcher installs it, with this test's logger context in place of the global one.
+            Handler bridge = new SLF4JBridgeHandler() {
+                @Override
+                protected Logger getSLF4JLogger(LogRecord record) {
+                    return context.getLogger(record.getLoggerName());
+                }
+            };
+            paho.setUseParentHandlers(false);
+            paho.addHandler(bridge);
+            try {
+                assertEquals(Level.WARNING, java.util.logging.Logger.getLogger("org.apache.flink").getLevel(),
+                        "JUL's levels follow logback's");
+                paho.fine("paho fine");
+                paho.warning("paho warning");
+                paho.log(Level.SEVERE, "paho severe", new NullPointerException("the cause"));
+            } finally {
+                paho.removeHandler(bridge);
+                paho.setUseParentHandlers(true);
+            }
+        });
+        assertFalse(run.console().contains("paho warning"), run.console());
+        assertEquals(1, run.console().split("paho severe", -1).length - 1, "once: " + run.console());
+        assertFalse(run.console().contains("NullPointerException"), "stack traces go to the file: " + run.console());
+        assertTrue(run.file().contains("paho warning"), run.file());
+        assertTrue(run.file().contains("java.lang.NullPointerException: the cause"), run.file());
+        assertFalse(run.file().contains("paho fine"), run.file());
     }
 }

@@ -42,10 +42,11 @@ import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateGenerator;
 import org.eclipse.milo.opcua.stack.server.EndpointConfiguration;
 import org.eclipse.milo.opcua.stack.server.security.DefaultServerCertificateValidator;
 
-import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.FreePorts;
 
 /**
- * A Milo OPC UA server on a loopback port for tests, holding Double variables
+ * A Milo OPC UA server on a free loopback port for tests (a new one when another process takes it
+ * before the server binds it: {@link FreePorts#startOnFreePort}), holding Double variables
  * {@code nsu=}{@value #NAMESPACE}{@code ;s=<name>}. Values keep across {@link #restart()}, which
  * starts a fresh server on the same port as a rebooted PLC would.
  *
@@ -65,7 +66,7 @@ final class TestOpcUaServer implements AutoCloseable {
     static final List<SecurityPolicy> SECURED_POLICIES = List.of(SecurityPolicy.Basic256Sha256,
             SecurityPolicy.Aes128_Sha256_RsaOaep, SecurityPolicy.Aes256_Sha256_RsaPss);
 
-    private final int port;
+    private int port;
     private final List<String> names;
     private final Path pki;
     private final Map<String, String> users;
@@ -81,7 +82,6 @@ final class TestOpcUaServer implements AutoCloseable {
 
     private TestOpcUaServer(List<String> names, Map<String, String> users, boolean anonymousAllowed,
                             boolean certificateExpired, SecurityPolicy plainUserTokenPolicy) throws Exception {
-        this.port = MosquittoBroker.freePort();
         this.names = List.copyOf(names);
         this.users = users == null ? null : Map.copyOf(users);
         this.anonymousAllowed = anonymousAllowed;
@@ -112,7 +112,20 @@ final class TestOpcUaServer implements AutoCloseable {
         for (String name : names) {
             values.put(name, new DataValue(new Variant(0.0), StatusCode.GOOD, DateTime.now()));
         }
-        launch();
+        FreePorts.startOnFreePort(candidate -> {
+            port = candidate;
+            try {
+                launch();
+                return this;
+            } catch (Exception e) {
+                try {
+                    stop();
+                } catch (Exception cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw new IllegalStateException("the OPC UA test server did not start on port " + candidate, e);
+            }
+        });
     }
 
     static TestOpcUaServer start(String... names) throws Exception {
