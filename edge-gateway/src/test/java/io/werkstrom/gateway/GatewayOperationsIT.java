@@ -38,7 +38,7 @@ import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.Topics;
-import io.werkstrom.testing.FreePorts;
+import io.werkstrom.protocol.net.FreePorts;
 import io.werkstrom.testing.MosquittoBroker;
 
 /** A full spool during an outage: oldest batches dropped, counted, reported as data_gap; metrics and health follow. */

@@ -1,6 +1,7 @@
 package io.werkstrom.testing;
 
 import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.net.FreePorts;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;

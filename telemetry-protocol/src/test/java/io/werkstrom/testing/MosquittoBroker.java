@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
+import io.werkstrom.protocol.net.FreePorts;
+
 /**
  * A real Mosquitto broker on a free loopback port, started as a child process for integration
  * tests; when another process takes the port before the broker binds it, the broker starts again on

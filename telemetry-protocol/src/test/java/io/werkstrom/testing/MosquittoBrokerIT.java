@@ -13,6 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
 
+import io.werkstrom.protocol.net.FreePorts;
+
 class MosquittoBrokerIT {
 
     @Test

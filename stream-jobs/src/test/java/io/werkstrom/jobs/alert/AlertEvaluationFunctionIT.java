@@ -8,9 +8,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.testing.CapturedLog;
 import io.werkstrom.testing.PostgresServer;
 
 import org.apache.flink.api.common.typeinfo.Types;
@@ -19,11 +19,6 @@ import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.Logger;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,21 +87,10 @@ class AlertEvaluationFunctionIT {
      */
     @Test
     void aReloadInterruptedByACancelIsNoWarning() throws Exception {
-        List<String> logged = new CopyOnWriteArrayList<>();
-        Logger logger = (Logger) LogManager.getLogger(AlertEvaluationFunction.class);
-        AbstractAppender capture = new AbstractAppender("alert-evaluation-capture", null, null, true,
-                Property.EMPTY_ARRAY) {
-            @Override
-            public void append(LogEvent event) {
-                logged.add(event.getLevel() + " " + event.getMessage().getFormattedMessage());
-            }
-        };
-        capture.start();
-        logger.addAppender(capture);
-        Level level = logger.getLevel();
-        logger.setLevel(Level.DEBUG);
+        List<String> logged;
         AlertOptions reloadSoon = new AlertOptions(true, Duration.ofMillis(100), Duration.ofMillis(100));
-        try (var harness = harness(reloadSoon)) {
+        try (CapturedLog log = CapturedLog.of(AlertEvaluationFunction.class, Level.DEBUG);
+             var harness = harness(reloadSoon)) {
             harness.open();
             // Rules are reloaded on the wall clock's time, so the harness's processing time starts from it.
             long start = System.currentTimeMillis() + 1_000;
@@ -122,10 +106,7 @@ class AlertEvaluationFunctionIT {
             }
             harness.processElement(new StreamRecord<>(AlertInput.of(ReportedGapsTest.gap(3, 4))));
             assertEquals(List.of(), advance(harness, start + 500), "the open alert, still under its rule");
-        } finally {
-            logger.setLevel(level);
-            logger.removeAppender(capture);
-            capture.stop();
+            logged = log.lines();
         }
         assertTrue(logged.stream().noneMatch(line -> line.startsWith("WARN")), logged.toString());
         assertTrue(logged.stream().anyMatch(line -> line.contains("the task was interrupted")), logged.toString());

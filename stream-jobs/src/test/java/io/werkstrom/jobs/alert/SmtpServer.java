@@ -14,7 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import io.werkstrom.testing.FreePorts;
+import io.werkstrom.protocol.net.FreePorts;
 import io.werkstrom.testing.TestPki;
 
 /**

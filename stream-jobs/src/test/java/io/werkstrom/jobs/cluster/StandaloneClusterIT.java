@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.werkstrom.testing.FlinkCluster;
-import io.werkstrom.testing.FreePorts;
+import io.werkstrom.protocol.net.FreePorts;
 
 class StandaloneClusterIT {
 

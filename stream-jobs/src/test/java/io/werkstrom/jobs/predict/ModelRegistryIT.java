@@ -11,14 +11,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.Logger;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,6 +25,7 @@ import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.jobs.storage.TelemetryStore;
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.testing.CapturedLog;
 import io.werkstrom.testing.PostgresServer;
 
 /**
@@ -239,18 +233,9 @@ class ModelRegistryIT {
     @Test
     void unmatchedOutcomesAreWarnedOfAtMostOnceAMinute() throws Exception {
         GatewayAddress gateway = new GatewayAddress("t11", "plant-1", "gw-1");
-        List<String> logged = new CopyOnWriteArrayList<>();
-        Logger logger = (Logger) LogManager.getLogger(TelemetryStore.class);
-        AbstractAppender capture = new AbstractAppender("unmatched-outcome-capture", null, null, true,
-                Property.EMPTY_ARRAY) {
-            @Override
-            public void append(LogEvent event) {
-                logged.add(event.getLevel() + " " + event.getMessage().getFormattedMessage());
-            }
-        };
-        capture.start();
-        logger.addAppender(capture);
-        try (TelemetryStore telemetry = TelemetryStore.open(store)) {
+        List<String> logged;
+        try (CapturedLog log = CapturedLog.of(TelemetryStore.class);
+             TelemetryStore telemetry = TelemetryStore.open(store)) {
             for (int checkpoint = 0; checkpoint < 5; checkpoint++) {
                 assertEquals(2, telemetry.writeQualityPredictions(List.of(
                         QualityPrediction.outcome(gateway, "m1", 1_700_000_000_000_000L + checkpoint, true,
@@ -259,9 +244,7 @@ class ModelRegistryIT {
                                 1_700_000_090_000_000L))));
             }
             assertEquals(10, telemetry.unmatchedOutcomes());
-        } finally {
-            logger.removeAppender(capture);
-            capture.stop();
+            logged = log.lines();
         }
         List<String> warnings = logged.stream().filter(line -> line.startsWith("WARN")).toList();
         assertEquals(1, warnings.size(), "five checkpoints within a minute: " + warnings);

@@ -9,16 +9,12 @@ import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.Topics;
+import io.werkstrom.testing.CapturedLog;
 import io.werkstrom.testing.PostgresServer;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.Logger;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +28,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -150,18 +145,7 @@ class StoreMaintenanceIT {
             statement.execute("INSERT INTO dead_letters (received_at, topic, tenant, gateway, reason)"
                     + " VALUES (now() - interval '401 days', 'werkstrom/v1/x', 'outage', 'gw-1', 'old')");
         }
-        List<String> logged = new CopyOnWriteArrayList<>();
-        Logger logger = (Logger) LogManager.getLogger(StoreMaintenance.class);
-        AbstractAppender capture = new AbstractAppender("store-maintenance-capture", null, null, true,
-                Property.EMPTY_ARRAY) {
-            @Override
-            public void append(LogEvent event) {
-                logged.add(event.getLevel() + " " + event.getMessage().getFormattedMessage()
-                        + (event.getThrown() == null ? "" : " / " + event.getThrown().getMessage()));
-            }
-        };
-        capture.start();
-        logger.addAppender(capture);
+        CapturedLog log = CapturedLog.of(StoreMaintenance.class);
         StoreOptions store = server.storeOptions().withConnectTimeout(Duration.ofSeconds(1));
         StoreMaintenanceSink<Object> sink = new StoreMaintenanceSink<>(store,
                 new MaintenanceOptions(Duration.ofMillis(200), DEFAULTS.bookkeepingKeep()));
@@ -175,21 +159,20 @@ class StoreMaintenanceIT {
             writer.write("a stored range", null);
             writer.flush(false);
             assertEquals(0, maintenance.runs());
-            assertTrue(logged.stream().anyMatch(w -> w.startsWith("WARN pruning the bookkeeping tables failed")
-                    && w.contains("could not connect")), logged.toString());
+            assertTrue(log.lines().stream().anyMatch(w -> w.startsWith("WARN pruning the bookkeeping tables failed")
+                    && w.contains("could not connect")), log.lines().toString());
 
             server.restart();
             down = false;
             awaitTrue(() -> maintenance.runs() >= 1, "a run after the database came back");
             assertEquals(List.of(0L), longs("SELECT count(*) FROM dead_letters WHERE tenant = 'outage'"));
-            assertTrue(logged.stream().anyMatch(w -> w.startsWith("INFO pruned bookkeeping rows")
-                    && w.contains("dead_letters 1")), logged.toString());
+            assertTrue(log.lines().stream().anyMatch(w -> w.startsWith("INFO pruned bookkeeping rows")
+                    && w.contains("dead_letters 1")), log.lines().toString());
         } finally {
             if (writer != null) {
                 writer.close();
             }
-            logger.removeAppender(capture);
-            capture.stop();
+            log.close();
             if (down) {
                 server.restart();
             }

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import io.werkstrom.app.embedded.FreePorts;
+import io.werkstrom.protocol.net.FreePorts;
 
 /**
  * A real Mosquitto broker as a child process on a free loopback port (a new one when another

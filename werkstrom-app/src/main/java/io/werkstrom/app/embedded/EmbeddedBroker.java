@@ -12,6 +12,8 @@ import java.util.function.IntSupplier;
 import com.hivemq.configuration.service.InternalConfigurations;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 
+import io.werkstrom.protocol.net.FreePorts;
+
 /**
  * An MQTT 5 broker inside this JVM (HiveMQ Community Edition, embedded) listening on loopback, for
  * the demo. Its configuration, data and extension folders live under a directory the caller owns.

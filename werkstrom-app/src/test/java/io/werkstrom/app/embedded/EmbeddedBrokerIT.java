@@ -14,6 +14,8 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.werkstrom.protocol.net.FreePorts;
+
 class EmbeddedBrokerIT {
 
     @TempDir

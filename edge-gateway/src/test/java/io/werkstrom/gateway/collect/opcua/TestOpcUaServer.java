@@ -42,7 +42,7 @@ import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateGenerator;
 import org.eclipse.milo.opcua.stack.server.EndpointConfiguration;
 import org.eclipse.milo.opcua.stack.server.security.DefaultServerCertificateValidator;
 
-import io.werkstrom.testing.FreePorts;
+import io.werkstrom.protocol.net.FreePorts;
 
 /**
  * A Milo OPC UA server on a free loopback port for tests (a new one when another process takes it

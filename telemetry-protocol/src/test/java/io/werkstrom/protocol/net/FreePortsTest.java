@@ -1,4 +1,4 @@
-package io.werkstrom.app.embedded;
+package io.werkstrom.protocol.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

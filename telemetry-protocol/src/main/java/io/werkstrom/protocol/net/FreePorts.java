@@ -1,4 +1,4 @@
-package io.werkstrom.testing;
+package io.werkstrom.protocol.net;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,11 +8,11 @@ import java.util.function.IntFunction;
 import java.util.function.IntSupplier;
 
 /**
- * Free loopback ports for test servers that must be told their port before they start (a child
- * process such as Mosquitto or PostgreSQL, a server that cannot report the port it bound). Between
- * picking a free port and the server binding it another process can take the port;
- * {@link #startOnFreePort} then starts the server again on a new one, a bounded number of times.
- * Servers that can bind port 0 themselves and report the port they got should do that instead.
+ * Free loopback ports for services that must be told their port before they start (a Mosquitto or
+ * PostgreSQL process, the embedded HiveMQ broker, a server that cannot report the port it bound).
+ * Between picking a free port and the service binding it another process can take the port;
+ * {@link #startOnFreePort} then starts the service again on a new one, a bounded number of times.
+ * A service that can bind port 0 itself and report the port it got should do that instead.
  */
 public final class FreePorts {
 
@@ -25,16 +25,15 @@ public final class FreePorts {
     /** A loopback port that was free a moment ago. */
     public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
             return socket.getLocalPort();
         } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
+            throw new UncheckedIOException("no free loopback port", e);
         }
     }
 
     /**
-     * Starts a server with {@code start} on a free port. When the start fails and the port is then in
-     * use (another process took it before the server bound it), starts it again on a new port, up to
+     * Starts a service with {@code start} on a free port. When the start fails and the port is then in
+     * use (another process took it before the service bound it), starts it again on a new port, up to
      * {@value #ATTEMPTS} times; any other failure is thrown at once. {@code start} cleans up after a
      * failed start of its own.
      */
@@ -57,7 +56,7 @@ public final class FreePorts {
                     throw e;
                 }
                 if (taken == null) {
-                    taken = new IllegalStateException("the server could not bind a free port: another process took"
+                    taken = new IllegalStateException("could not bind a free loopback port: another process took"
                             + " it first, on each of " + ATTEMPTS + " tries");
                 }
                 taken.addSuppressed(e);
