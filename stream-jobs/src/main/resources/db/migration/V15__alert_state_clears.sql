@@ -3,6 +3,14 @@
 -- alert is delivered or dead. The index answers that question without reading the whole outbox.
 CREATE INDEX alert_deliveries_alert_pending ON alert_deliveries (alert_id, id) WHERE state = 'pending';
 
+-- The notifier claims the other deliveries first, oldest first, then the clears whose retention has
+-- passed, oldest first (AlertStore.claimDue). With one index for each, the first reads no clears and
+-- the second none whose retention has not passed, however many are waiting.
+CREATE INDEX alert_deliveries_pending_notifications ON alert_deliveries (id)
+    WHERE state = 'pending' AND NOT (channel = 'mqtt' AND payload = '');
+CREATE INDEX alert_deliveries_pending_clears ON alert_deliveries (created_at, id)
+    WHERE state = 'pending' AND channel = 'mqtt' AND payload = '';
+
 -- Alerts resolved before this version get their clear too, written now: the alert service sends
 -- each once its retention (--retain-resolved) after this migration has passed. The topic is the
 -- alert's own tenant's state topic, as AlertStore.stateTopic names it.

@@ -71,7 +71,8 @@ public final class Werkstrom {
                                      14: about an hour, waits doubling from 2s up to 10m); MQTT
                                      states wait out a broker outage without using attempts
                   --retain-resolved D  how long a resolved alert's retained MQTT state stays on
-                                     the broker before it is cleared (default 24h; 0s: once delivered)
+                                     the broker before it is cleared (default 24h; 0s: once delivered;
+                                     at most 3650d)
               bench ingest         ingest throughput against the database's own COPY rate, and latency
                   --duration D       the sustained phase, e.g. 60s (default 60s)
                   --gateways N       simulated gateways (default 8)

@@ -373,39 +373,38 @@ public final class AlertStore implements AutoCloseable {
      * start sending a delivery whose lease could end before the attempt does.
      *
      * <p>The clear of a resolved alert's retained state is due {@code retainResolved} after the
-     * resolve (a clear found due earlier is moved to then), and is claimed only once every earlier
-     * MQTT state of its alert is delivered or dead: a state sent after the clear would put the
-     * retained message back for good.
+     * resolve, and is claimed only once every earlier MQTT state of its alert is delivered or dead: a
+     * state sent after the clear would put the retained message back for good. A clear never delays
+     * another notification: the others are claimed first, oldest first, and clears, oldest first,
+     * fill what is left of {@code limit}, with at least a tenth of it kept for them so that they do
+     * not wait for ever under constant load. Each statement reads about as many rows as it claims,
+     * through the indexes of migration V15, however many clears are pending.
      */
     public List<Delivery> claimDue(int limit, Duration lease, Duration retainResolved) throws StoreException {
         reconnectIfLost();
-        String retain = "UPDATE alert_deliveries SET next_attempt_at = created_at + make_interval(secs => ?)"
-                + " WHERE id IN (SELECT id FROM alert_deliveries WHERE state = 'pending' AND next_attempt_at <= now()"
-                + " AND channel = 'mqtt' AND payload = '' AND created_at + make_interval(secs => ?) > now()"
-                + " FOR UPDATE SKIP LOCKED)";
-        String sql = "UPDATE alert_deliveries d SET next_attempt_at = now() + make_interval(secs => ?)"
-                + " WHERE d.id IN (SELECT c.id FROM alert_deliveries c WHERE c.state = 'pending'"
-                + " AND c.next_attempt_at <= now() AND NOT (c.channel = 'mqtt' AND c.payload = '' AND EXISTS"
-                + " (SELECT 1 FROM alert_deliveries e WHERE e.alert_id = c.alert_id AND e.state = 'pending'"
-                + " AND e.channel = 'mqtt' AND e.id < c.id))"
-                + " ORDER BY c.id LIMIT ? FOR UPDATE SKIP LOCKED)"
-                + " RETURNING d.id, d.tenant, d.alert_id, d.channel, d.target, d.payload, d.attempts,"
+        String returning = " RETURNING d.id, d.tenant, d.alert_id, d.channel, d.target, d.payload, d.attempts,"
                 + " (SELECT s.secret_ref FROM alert_subscriptions s WHERE s.id = d.subscription_id), d.next_attempt_at";
+        String notifications = "UPDATE alert_deliveries d SET next_attempt_at = now() + make_interval(secs => ?)"
+                + " WHERE d.id IN (SELECT c.id FROM alert_deliveries c WHERE c.state = 'pending'"
+                + " AND NOT (c.channel = 'mqtt' AND c.payload = '') AND c.next_attempt_at <= now()"
+                + " ORDER BY c.id LIMIT ? FOR UPDATE SKIP LOCKED)" + returning;
+        String clears = "UPDATE alert_deliveries d SET next_attempt_at = now() + make_interval(secs => ?)"
+                + " WHERE d.id IN (SELECT c.id FROM alert_deliveries c WHERE c.state = 'pending'"
+                + " AND c.channel = 'mqtt' AND c.payload = '' AND c.created_at <= now() - make_interval(secs => ?)"
+                + " AND c.next_attempt_at <= now() AND NOT EXISTS (SELECT 1 FROM alert_deliveries e"
+                + " WHERE e.alert_id = c.alert_id AND e.state = 'pending' AND e.channel = 'mqtt' AND e.id < c.id)"
+                + " ORDER BY c.created_at, c.id LIMIT ? FOR UPDATE SKIP LOCKED)" + returning;
+        int keptForClears = limit < 2 ? 0 : Math.max(1, limit / 10);
         List<Delivery> due = new ArrayList<>();
-        try (PreparedStatement hold = connection.prepareStatement(retain);
-             PreparedStatement claim = connection.prepareStatement(sql)) {
-            hold.setDouble(1, retainResolved.toMillis() / 1000.0);
-            hold.setDouble(2, retainResolved.toMillis() / 1000.0);
-            hold.executeUpdate();
-            claim.setDouble(1, lease.toMillis() / 1000.0);
-            claim.setInt(2, limit);
-            try (ResultSet row = claim.executeQuery()) {
-                while (row.next()) {
-                    due.add(new Delivery(row.getLong(1), row.getString(2), row.getObject(3, UUID.class), row.getString(4),
-                            row.getString(5), row.getString(6), row.getInt(7), row.getString(8),
-                            row.getObject(9, OffsetDateTime.class)));
-                }
-            }
+        try (PreparedStatement claimNotifications = connection.prepareStatement(notifications);
+             PreparedStatement claimClears = connection.prepareStatement(clears)) {
+            claimNotifications.setDouble(1, lease.toMillis() / 1000.0);
+            claimNotifications.setInt(2, limit - keptForClears);
+            claimed(claimNotifications, due);
+            claimClears.setDouble(1, lease.toMillis() / 1000.0);
+            claimClears.setDouble(2, retainResolved.toMillis() / 1000.0);
+            claimClears.setInt(3, limit - due.size());
+            claimed(claimClears, due);
             connection.commit();
         } catch (SQLException e) {
             rollback(e);
@@ -413,6 +412,16 @@ public final class AlertStore implements AutoCloseable {
         }
         due.sort(Comparator.comparingLong(Delivery::id));
         return due;
+    }
+
+    private static void claimed(PreparedStatement claim, List<Delivery> due) throws SQLException {
+        try (ResultSet row = claim.executeQuery()) {
+            while (row.next()) {
+                due.add(new Delivery(row.getLong(1), row.getString(2), row.getObject(3, UUID.class), row.getString(4),
+                        row.getString(5), row.getString(6), row.getInt(7), row.getString(8),
+                        row.getObject(9, OffsetDateTime.class)));
+            }
+        }
     }
 
     /** Sent. Returns false, recording nothing, when the claim had lapsed (another notifier has it now). */

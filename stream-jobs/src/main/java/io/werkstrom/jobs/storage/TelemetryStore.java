@@ -7,6 +7,9 @@ import org.postgresql.core.BaseConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -221,7 +225,9 @@ public final class TelemetryStore implements AutoCloseable {
      * Stores dead letters with their reason and raw payload, in one transaction. NUL characters
      * in the text fields are stored as the escape {@code \\u0000}; the payload is stored as is.
      * A letter whose topic and payload are already stored (a message the broker delivered again)
-     * is not stored again.
+     * is not stored again. The letters are inserted in the order of that key's digest, whatever
+     * their order in the list, so that two writers of the same letters take their locks in the same
+     * order and never deadlock.
      */
     public void writeDeadLetters(List<DeadLetter> deadLetters) throws StoreException {
         Objects.requireNonNull(deadLetters, "deadLetters must not be null.");
@@ -229,9 +235,10 @@ public final class TelemetryStore implements AutoCloseable {
             return;
         }
         int chunk = SqlStatements.chunkRows(options.insertChunkRows(), DEAD_LETTER_COLUMNS);
+        List<DeadLetter> inKeyOrder = inKeyOrder(deadLetters);
         try {
-            for (int start = 0; start < deadLetters.size(); start += chunk) {
-                List<DeadLetter> part = deadLetters.subList(start, Math.min(deadLetters.size(), start + chunk));
+            for (int start = 0; start < inKeyOrder.size(); start += chunk) {
+                List<DeadLetter> part = inKeyOrder.subList(start, Math.min(inKeyOrder.size(), start + chunk));
                 try (PreparedStatement insert = connection.prepareStatement(
                         SqlStatements.multiRowInsert(DEAD_LETTER_INSERT, DEAD_LETTER_COLUMNS, part.size(), "ON CONFLICT DO NOTHING"))) {
                     int p = 1;
@@ -805,6 +812,36 @@ public final class TelemetryStore implements AutoCloseable {
      * PostgreSQL text cannot hold NUL. A dead letter is where bad input ends up, so its text is
      * made storable (NUL written as the escape {@code \\u0000}) rather than failing the write.
      */
+    /**
+     * The letters ordered by the digest of their topic and payload (column {@code message_sha256},
+     * which the unique index {@code dead_letters_once} holds), equal ones in their order in the list.
+     */
+    static List<DeadLetter> inKeyOrder(List<DeadLetter> deadLetters) {
+        record Keyed(byte[] sha256, DeadLetter letter) {
+        }
+        return deadLetters.stream()
+                .map(letter -> new Keyed(messageSha256(letter), letter))
+                .sorted((a, b) -> Arrays.compareUnsigned(a.sha256(), b.sha256()))
+                .map(Keyed::letter)
+                .toList();
+    }
+
+    /** As migration V14's {@code werkstrom_dead_letter_sha256} computes it from the stored topic and payload. */
+    private static byte[] messageSha256(DeadLetter letter) {
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            String topic = storableText(letter.topic());
+            sha256.update((topic == null ? "" : topic).getBytes(StandardCharsets.UTF_8));
+            sha256.update((byte) 0);
+            if (letter.payload() != null) {
+                sha256.update(letter.payload());
+            }
+            return sha256.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+    }
+
     static String storableText(String text) {
         return text == null || text.indexOf('\u0000') < 0 ? text : text.replace("\u0000", "\\u0000");
     }

@@ -41,8 +41,11 @@ import io.werkstrom.jobs.alert.notify.Signatures;
 import io.werkstrom.jobs.alert.notify.SmtpClient;
 import io.werkstrom.jobs.alert.notify.SmtpOptions;
 import io.werkstrom.jobs.alert.notify.WebhookChannel;
+import io.werkstrom.jobs.storage.Migration;
+import io.werkstrom.jobs.storage.MigrationCatalog;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StorageFlavor;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
@@ -167,7 +170,7 @@ class AlertNotificationIT {
             assertNull(alerts.apply(transition), "replayed " + transition.type());
         }
 
-        deliverAll(notifier(NotifierOptions.defaults()));
+        deliverAll(NotifierOptions.defaults());
 
         List<WebhookReceiver.Request> posts = receiver.requests();
         assertEquals(2, posts.size(), "webhook posts");
@@ -205,7 +208,7 @@ class AlertNotificationIT {
         subscribe("acme", "webhook", receiver.url("/flaky"), "env:ACME_HOOK", null);
         receiver.script(500, 500);
         open("acme", "hot");
-        deliverAll(notifier(fastRetries(5)));
+        deliverAll(fastRetries(5));
 
         List<WebhookReceiver.Request> posts = receiver.requests();
         assertEquals(3, posts.size(), "two failures and the success");
@@ -225,7 +228,7 @@ class AlertNotificationIT {
         subscribe("acme", "webhook", receiver.url("/unsigned"), "env:NOT_SET", null);
         receiver.answerAlways(500);
         open("acme", "hot");
-        deliverAll(notifier(fastRetries(3)));
+        deliverAll(fastRetries(3));
 
         assertEquals(3, receiver.requests().stream().filter(r -> r.path().equals("/down")).count(), "attempts");
         assertEquals(0, receiver.requests().stream().filter(r -> r.path().equals("/unsigned")).count(),
@@ -260,7 +263,7 @@ class AlertNotificationIT {
             open("acme", "hot");
             open("globex", "hot");
             open("globex", "pressure");
-            deliverAll(notifier(NotifierOptions.defaults()));
+            deliverAll(NotifierOptions.defaults());
 
             List<String> acme = tenants(receiver.requests());
             List<String> globex = tenants(globexReceiver.requests());
@@ -409,7 +412,7 @@ class AlertNotificationIT {
             open("acme", "hot");
             Channel email = new EmailChannel(new SmtpClient(SmtpOptions.relay("127.0.0.1", relay.port(),
                     "alerts@werkstrom.example", Duration.ofSeconds(10)), "test"));
-            deliverAll(notifier(fastRetries(3), Map.of("email", email)));
+            deliverAll(fastRetries(3), Map.of("email", email));
 
             assertEquals(1, messages.size(), "one message");
             assertTrue(messages.get(0).contains("\"rule_id\":\"hot\""), messages.get(0));
@@ -448,7 +451,7 @@ class AlertNotificationIT {
         options.setCleanStart(true);
         mqtt.connect(options);
         // Due again after its wait (the backoff of a first attempt, 50 ms here).
-        deliverAll(notifier(fastRetries(2)));
+        deliverAll(fastRetries(2));
 
         assertEquals("open", JSON.readTree(retained(AlertStore.stateTopic("acme", alert))).path("state").asText());
         assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE channel = 'mqtt' AND state = 'delivered'"
@@ -543,9 +546,9 @@ class AlertNotificationIT {
             assertEquals("resolved", JSON.readTree(retained(AlertStore.stateTopic("initech", resolved)))
                     .path("state").asText());
             assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending' AND payload = ''"
-                    + " AND next_attempt_at = created_at + interval '5 seconds'"), "the clear waits out the retention");
+                    + " AND attempts = 0"), "the clear waits out the retention");
         }
-        deliverAll(notifier(fastRetries(3, retention)));
+        deliverAll(fastRetries(3, retention));
 
         assertEquals(List.of(AlertStore.stateTopic("initech", open) + " open"), retainedStates("werkstrom/v1/initech/#"),
                 "the open alert's state stays, the resolved one's is gone");
@@ -575,7 +578,7 @@ class AlertNotificationIT {
             }
             states.send(delivery);
         };
-        deliverAll(notifier(fastRetries(3, Duration.ZERO), Map.of("mqtt", failingOnce)));
+        deliverAll(fastRetries(3, Duration.ZERO), Map.of("mqtt", failingOnce));
 
         // The open's state and the resolve's: each sends the current state, resolved.
         assertEquals(List.of("resolved 0", "resolved 0", "resolved 1", "resolved 1", "clear"), published);
@@ -617,7 +620,7 @@ class AlertNotificationIT {
         MqttConnectionOptions reconnect = new MqttConnectionOptions();
         reconnect.setCleanStart(true);
         mqtt.connect(reconnect);
-        deliverAll(notifier(options));
+        deliverAll(options);
 
         assertEquals(List.of(), retainedStates(topic), "cleared once the broker is back");
         assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE payload = '' AND state = 'delivered'"
@@ -626,24 +629,76 @@ class AlertNotificationIT {
 
     @Test
     void alertsResolvedBeforeTheClearsExistedGetTheirClearFromTheMigration() throws Exception {
+        // A database as it was before migration V15: the migrations below it applied and recorded.
+        alerts.close();
+        String database = "nbeforeclears";
+        postgres.createDatabase(database);
+        store = postgres.storeOptions(database);
+        try (Connection connection = connect(); Statement sql = connection.createStatement()) {
+            sql.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL,"
+                    + " flavor text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+            for (Migration migration : MigrationCatalog.load(StorageFlavor.POSTGRES)) {
+                if (migration.version() < 15) {
+                    sql.execute(migration.sql());
+                    sql.execute("INSERT INTO schema_migrations (version, description, flavor, checksum) VALUES ("
+                            + migration.version() + ", '" + migration.description() + "', 'POSTGRES', '"
+                            + migration.checksum() + "')");
+                }
+            }
+        }
+        alerts = AlertStore.open(store, "test");
         UUID open = open("hooli", "hot");
         UUID resolved = openAndResolve("hooli", "cold");
-        deliverAll(notifier(fastRetries(3)));
-        // As before migration V15: the resolve wrote no clear.
+        deliverAll(fastRetries(3));
         try (Connection connection = connect(); Statement sql = connection.createStatement()) {
+            // The resolve of that version wrote no clear.
             sql.executeUpdate("DELETE FROM alert_deliveries WHERE payload = ''");
-            sql.executeUpdate("DROP INDEX alert_deliveries_alert_pending");
-            sql.executeUpdate("DELETE FROM schema_migrations WHERE version = 15");
         }
-        SchemaMigrator.migrate(store);
+        List<Integer> applied = SchemaMigrator.apply(store).applied();
+        assertEquals(15, applied.get(0), "V15 applied first");
+        assertTrue(applied.size() > 1, "and those after it: " + applied);
 
         assertEquals(1, count("SELECT count(*) FROM alert_deliveries d JOIN alert_history h ON h.id = d.history_id"
                 + " WHERE d.payload = '' AND d.state = 'pending' AND d.tenant = 'hooli' AND d.alert_id = '" + resolved
                 + "' AND d.target = '" + AlertStore.stateTopic("hooli", resolved) + "' AND h.to_state = 'resolved'"),
                 "a clear of the resolved alert's state");
         assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE payload = ''"), "and of no other");
-        deliverAll(notifier(fastRetries(3, Duration.ZERO)));
+        deliverAll(fastRetries(3, Duration.ZERO));
         assertEquals(List.of(AlertStore.stateTopic("hooli", open) + " open"), retainedStates("werkstrom/v1/hooli/#"));
+    }
+
+    @Test
+    void aBacklogOfClearsDelaysNoNewNotificationAndGetsItsShareOfEveryClaim() throws Exception {
+        UUID resolved = openAndResolve("hooli", "cold");
+        deliverAll(fastRetries(3));
+        // Thousands of alerts resolved long ago, their clears due, as migration V15 writes them.
+        try (Connection connection = connect(); Statement sql = connection.createStatement()) {
+            sql.executeUpdate("INSERT INTO alerts SELECT (jsonb_populate_record(NULL::alerts, to_jsonb(a)"
+                    + " || jsonb_build_object('id', gen_random_uuid()))).* FROM alerts a, generate_series(1, 3000)"
+                    + " WHERE a.id = '" + resolved + "'");
+            sql.executeUpdate("INSERT INTO alert_deliveries (tenant, alert_id, history_id, channel, target, payload,"
+                    + " next_attempt_at, created_at) SELECT a.tenant, a.id, d.history_id, 'mqtt', 'werkstrom/v1/hooli/alerts/'"
+                    + " || a.id, '', now() - interval '2 days', now() - interval '2 days' FROM alerts a"
+                    + " JOIN alert_deliveries d ON d.alert_id = '" + resolved + "' AND d.payload = ''"
+                    + " WHERE a.id <> '" + resolved + "'");
+        }
+        UUID fresh = open("hooli", "hot");
+
+        List<AlertStore.Delivery> first = alerts.claimDue(50, Duration.ofMinutes(2), Duration.ofHours(24));
+        assertEquals(List.of(fresh), first.stream().filter(d -> !d.clearsState()).map(AlertStore.Delivery::alertId)
+                .toList(), "the new alert's state in the first claim");
+        assertEquals(49, first.stream().filter(AlertStore.Delivery::clearsState).count(), "clears fill the rest");
+
+        // Under a load of other notifications the clears still get a tenth of each claim.
+        try (Connection connection = connect(); Statement sql = connection.createStatement()) {
+            sql.executeUpdate("INSERT INTO alert_deliveries (tenant, alert_id, history_id, channel, target, payload,"
+                    + " next_attempt_at, created_at) SELECT tenant, alert_id, history_id, 'email', 'ops@hooli.example',"
+                    + " payload, now(), now() FROM alert_deliveries, generate_series(1, 60) WHERE alert_id = '" + fresh
+                    + "'");
+        }
+        List<AlertStore.Delivery> second = alerts.claimDue(50, Duration.ofMinutes(2), Duration.ofHours(24));
+        assertEquals(45, second.stream().filter(d -> d.channel().equals("email")).count(), "other notifications");
+        assertEquals(5, second.stream().filter(AlertStore.Delivery::clearsState).count(), "clears");
     }
 
     private String deliveryOf(UUID alert) throws Exception {
@@ -712,15 +767,21 @@ class AlertNotificationIT {
                 Duration.ofSeconds(30), Duration.ofSeconds(10), retainResolved);
     }
 
+    private void deliverAll(NotifierOptions options) throws Exception {
+        deliverAll(options, Map.of());
+    }
+
     /**
-     * Runs delivery rounds until nothing is pending any more (retries included), but for clears of
-     * resolved states that wait out a retention of longer than a test runs.
+     * Runs delivery rounds of a notifier with {@code options} until nothing is pending any more
+     * (retries included), but for clears of resolved states that wait out a retention of longer
+     * than a test runs.
      */
-    private void deliverAll(Notifier notifier) throws Exception {
-        try (notifier) {
+    private void deliverAll(NotifierOptions options, Map<String, Channel> replaced) throws Exception {
+        try (Notifier notifier = notifier(options, replaced)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending'"
-                    + " AND NOT (payload = '' AND next_attempt_at > now() + interval '1 minute')") > 0) {
+            while (count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending' AND NOT (payload = ''"
+                    + " AND created_at + interval '" + options.retainResolved().toSeconds() + " seconds'"
+                    + " > now() + interval '1 minute')") > 0) {
                 if (System.nanoTime() > deadline) {
                     fail("deliveries still pending after 60 s");
                 }

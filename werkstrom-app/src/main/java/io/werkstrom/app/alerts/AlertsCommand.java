@@ -52,11 +52,17 @@ public final class AlertsCommand {
                     Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD"));
             String tokens = args.string("tokens-file", System.getenv(TOKENS_FILE_ENV));
             NotifierOptions defaults = NotifierOptions.defaults();
+            Duration retainResolved = args.nonNegativeDuration("retain-resolved", defaults.retainResolved());
+            if (retainResolved.compareTo(NotifierOptions.MAX_RETAIN_RESOLVED) > 0) {
+                throw new IllegalArgumentException("--retain-resolved must be at most "
+                        + NotifierOptions.MAX_RETAIN_RESOLVED.toDays() + "d, got '" + args.string("retain-resolved", null)
+                        + "'");
+            }
             NotifierOptions notifier = new NotifierOptions(args.positiveInt("max-attempts", defaults.maxAttempts()),
                     args.duration("initial-backoff", defaults.initialBackoff()),
                     args.duration("max-backoff", defaults.maxBackoff()), defaults.pollInterval(), defaults.batchSize(),
                     defaults.lease(), defaults.timeout(),
-                    args.nonNegativeDuration("retain-resolved", defaults.retainResolved()));
+                    retainResolved);
             SmtpOptions smtp = smtp(args, notifier);
             String group = args.string("group", AlertService.DEFAULT_GROUP);
             String mqttUser = args.string("mqtt-username", null);

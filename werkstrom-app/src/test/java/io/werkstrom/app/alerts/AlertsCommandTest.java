@@ -69,6 +69,9 @@ class AlertsCommandTest {
     void theRetentionOfResolvedStatesIsADuration() {
         assertEquals("alerts: --retain-resolved must be a duration like 500ms, 60s, 2m, 1h or 7d, got 'forever'",
                 refusal("--retain-resolved", "forever"));
+        assertEquals("alerts: --retain-resolved must be at most 3650d, got '200000000d'",
+                refusal("--retain-resolved", "200000000d"));
+        assertEquals("alerts: --retain-resolved must be at most 3650d, got '3651d'", refusal("--retain-resolved", "3651d"));
     }
 
     @Test

@@ -19,7 +19,8 @@ import java.time.Duration;
  *                       waiting for and reading the answer)
  * @param retainResolved how long a resolved alert's retained MQTT state stays on the broker after the
  *                       resolve, before an empty retained message clears it; zero clears it as soon
- *                       as the resolved state is delivered
+ *                       as the resolved state is delivered; at most {@link #MAX_RETAIN_RESOLVED}, as
+ *                       the database must still add it to a time
  */
 public record NotifierOptions(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration pollInterval,
                               int batchSize, Duration lease, Duration timeout, Duration retainResolved) {
@@ -32,6 +33,7 @@ public record NotifierOptions(int maxAttempts, Duration initialBackoff, Duration
     public static final Duration DEFAULT_LEASE = Duration.ofMinutes(2);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_RETAIN_RESOLVED = Duration.ofHours(24);
+    public static final Duration MAX_RETAIN_RESOLVED = Duration.ofDays(3650);
 
     public NotifierOptions {
         if (maxAttempts < 1) {
@@ -51,6 +53,10 @@ public record NotifierOptions(int maxAttempts, Duration initialBackoff, Duration
         }
         if (retainResolved == null || retainResolved.isNegative()) {
             throw new IllegalArgumentException("retainResolved must not be negative, got " + retainResolved + ".");
+        }
+        if (retainResolved.compareTo(MAX_RETAIN_RESOLVED) > 0) {
+            throw new IllegalArgumentException("retainResolved must be at most " + MAX_RETAIN_RESOLVED.toDays()
+                    + " days, got " + retainResolved + ".");
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize + ".");

@@ -58,6 +58,17 @@ class NotifyUnitsTest {
     }
 
     @Test
+    void aResolvedStateIsClearedAfterTenYearsAtMost() {
+        assertEquals(Duration.ofDays(3650), new NotifierOptions(3, Duration.ofSeconds(1), Duration.ofSeconds(1),
+                Duration.ofSeconds(1), 10, Duration.ofMinutes(1), Duration.ofSeconds(10), Duration.ofDays(3650))
+                .retainResolved());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NotifierOptions(3,
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 10, Duration.ofMinutes(1),
+                Duration.ofSeconds(10), Duration.ofDays(200_000_000)));
+        assertEquals("retainResolved must be at most 3650 days, got PT4800000000H.", e.getMessage());
+    }
+
+    @Test
     void aWebhookTargetIsShownByItsOriginOnlyForItsPathMayHoldASecret() {
         assertEquals("https://hooks.slack.com", WebhookChannel.origin("https://hooks.slack.com/services/T0/B0/s3cret"));
         assertEquals("http://10.0.0.7:8080", WebhookChannel.origin("http://10.0.0.7:8080/hook?token=s3cret"));
