@@ -1,5 +1,9 @@
 package io.werkstrom.testing;
 
+import io.werkstrom.jobs.storage.Migration;
+import io.werkstrom.jobs.storage.MigrationCatalog;
+import io.werkstrom.jobs.storage.StorageFlavor;
+import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.net.FreePorts;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -106,6 +110,27 @@ public final class PostgresServer implements AutoCloseable {
     public void createDatabase(String name) throws SQLException {
         try (Connection connection = connect(); Statement statement = connection.createStatement()) {
             statement.execute("CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\"");
+        }
+    }
+
+    /**
+     * Creates a database as an installation was before migration {@code version}: the migrations
+     * below it applied and recorded, so that {@code SchemaMigrator} applies {@code version} next.
+     */
+    public void createDatabaseBefore(String name, int version) throws SQLException, StoreException {
+        createDatabase(name);
+        try (Connection connection = DriverManager.getConnection(jdbcUrl(name), "postgres", "");
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL,"
+                    + " flavor text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+            for (Migration migration : MigrationCatalog.load(StorageFlavor.POSTGRES)) {
+                if (migration.version() < version) {
+                    statement.execute(migration.sql());
+                    statement.execute("INSERT INTO schema_migrations (version, description, flavor, checksum) VALUES ("
+                            + migration.version() + ", '" + migration.description() + "', 'POSTGRES', '"
+                            + migration.checksum() + "')");
+                }
+            }
         }
     }
 

@@ -41,11 +41,8 @@ import io.werkstrom.jobs.alert.notify.Signatures;
 import io.werkstrom.jobs.alert.notify.SmtpClient;
 import io.werkstrom.jobs.alert.notify.SmtpOptions;
 import io.werkstrom.jobs.alert.notify.WebhookChannel;
-import io.werkstrom.jobs.storage.Migration;
-import io.werkstrom.jobs.storage.MigrationCatalog;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
-import io.werkstrom.jobs.storage.StorageFlavor;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
@@ -427,19 +424,8 @@ class AlertNotificationIT {
         UUID alert = open("acme", "hot");
         broker.stop();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (mqtt.isConnected()) {
-                assertTrue(System.nanoTime() < deadline, "the client noticed that the broker stopped");
-                TimeUnit.MILLISECONDS.sleep(20);
-            }
             // Rounds enough for every attempt there is, several times over.
-            try (Notifier notifier = notifier(fastRetries(2))) {
-                long rounds = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
-                while (System.nanoTime() < rounds) {
-                    notifier.deliverDue();
-                    TimeUnit.MILLISECONDS.sleep(20);
-                }
-            }
+            roundsWhileTheBrokerIsDown(fastRetries(2), Duration.ofMillis(1_500));
             assertEquals(0, count("SELECT count(*) FROM alert_dead_letters"));
             assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE channel = 'mqtt' AND state = 'pending'"
                     + " AND attempts = 0 AND last_error LIKE '%not connected%'"));
@@ -597,19 +583,8 @@ class AlertNotificationIT {
         assertEquals("resolved", JSON.readTree(retained(topic)).path("state").asText());
         broker.stop();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (mqtt.isConnected()) {
-                assertTrue(System.nanoTime() < deadline, "the client noticed that the broker stopped");
-                TimeUnit.MILLISECONDS.sleep(20);
-            }
             // Past the retention, and rounds enough for every attempt there is, several times over.
-            try (Notifier notifier = notifier(options)) {
-                long rounds = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_500);
-                while (System.nanoTime() < rounds) {
-                    notifier.deliverDue();
-                    TimeUnit.MILLISECONDS.sleep(20);
-                }
-            }
+            roundsWhileTheBrokerIsDown(options, Duration.ofMillis(2_500));
             assertEquals(0, count("SELECT count(*) FROM alert_dead_letters"));
             assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE payload = '' AND state = 'pending'"
                     + " AND attempts = 0 AND last_error LIKE '%not connected%'"));
@@ -632,20 +607,8 @@ class AlertNotificationIT {
         // A database as it was before migration V15: the migrations below it applied and recorded.
         alerts.close();
         String database = "nbeforeclears";
-        postgres.createDatabase(database);
+        postgres.createDatabaseBefore(database, 15);
         store = postgres.storeOptions(database);
-        try (Connection connection = connect(); Statement sql = connection.createStatement()) {
-            sql.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL,"
-                    + " flavor text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
-            for (Migration migration : MigrationCatalog.load(StorageFlavor.POSTGRES)) {
-                if (migration.version() < 15) {
-                    sql.execute(migration.sql());
-                    sql.execute("INSERT INTO schema_migrations (version, description, flavor, checksum) VALUES ("
-                            + migration.version() + ", '" + migration.description() + "', 'POSTGRES', '"
-                            + migration.checksum() + "')");
-                }
-            }
-        }
         alerts = AlertStore.open(store, "test");
         UUID open = open("hooli", "hot");
         UUID resolved = openAndResolve("hooli", "cold");
@@ -765,6 +728,25 @@ class AlertNotificationIT {
     private static NotifierOptions fastRetries(int attempts, Duration retainResolved) {
         return new NotifierOptions(attempts, Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMillis(20), 50,
                 Duration.ofSeconds(30), Duration.ofSeconds(10), retainResolved);
+    }
+
+    /**
+     * Once the test's client has noticed that the stopped broker is gone (as the service's client
+     * would), runs delivery rounds with {@code options} for {@code span}.
+     */
+    private void roundsWhileTheBrokerIsDown(NotifierOptions options, Duration span) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (mqtt.isConnected()) {
+            assertTrue(System.nanoTime() < deadline, "the client noticed that the broker stopped");
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        try (Notifier notifier = notifier(options)) {
+            long rounds = System.nanoTime() + span.toNanos();
+            while (System.nanoTime() < rounds) {
+                notifier.deliverDue();
+                TimeUnit.MILLISECONDS.sleep(20);
+            }
+        }
     }
 
     private void deliverAll(NotifierOptions options) throws Exception {

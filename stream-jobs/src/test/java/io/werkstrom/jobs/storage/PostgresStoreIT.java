@@ -158,19 +158,9 @@ class PostgresStoreIT extends TelemetryStoreContract {
     @Test
     void migrationV14KeepsTheFirstOfADeadLetterStoredTwice() throws Exception {
         String database = "dead_letters_before_v14";
-        server.createDatabase(database);
+        server.createDatabaseBefore(database, 14);
         try (Connection connection = DriverManager.getConnection(server.jdbcUrl(database), "postgres", "");
              Statement statement = connection.createStatement()) {
-            statement.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL,"
-                    + " flavor text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
-            for (Migration migration : MigrationCatalog.load(StorageFlavor.POSTGRES)) {
-                if (migration.version() < 14) {
-                    statement.execute(migration.sql());
-                    statement.execute("INSERT INTO schema_migrations (version, description, flavor, checksum) VALUES ("
-                            + migration.version() + ", '" + migration.description() + "', 'POSTGRES', '"
-                            + migration.checksum() + "')");
-                }
-            }
             statement.execute("INSERT INTO dead_letters (received_at, topic, tenant, gateway, reason, payload) VALUES"
                     + " ('2025-01-01Z', 'werkstrom/v1/a/p/gw-1/telemetry', 'a', 'gw-1', 'first', '\\x0102'),"
                     + " ('2025-01-02Z', 'werkstrom/v1/a/p/gw-1/telemetry', 'a', 'gw-1', 'again', '\\x0102'),"

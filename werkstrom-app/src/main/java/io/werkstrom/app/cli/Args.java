@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Command-line options of one command: {@code --key value}, {@code --key=value} and bare
@@ -117,25 +118,21 @@ public final class Args {
 
     /** A duration such as {@code 90s}, {@code 2m}, {@code 1h}, {@code 500ms} or a plain number of seconds. */
     public Duration duration(String key, Duration fallback) {
-        String value = values.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return Durations.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(command + ": --" + key + " " + e.getMessage());
-        }
+        return duration(key, fallback, Durations::parse);
     }
 
     /** As {@link #duration}, zero accepted too. */
     public Duration nonNegativeDuration(String key, Duration fallback) {
+        return duration(key, fallback, Durations::parseNonNegative);
+    }
+
+    private Duration duration(String key, Duration fallback, Function<String, Duration> parser) {
         String value = values.get(key);
         if (value == null) {
             return fallback;
         }
         try {
-            return Durations.parseNonNegative(value);
+            return parser.apply(value);
         } catch (IllegalArgumentException e) {
             throw new UsageException(command + ": --" + key + " " + e.getMessage());
         }
