@@ -2,9 +2,6 @@ package io.werkstrom.jobs.cluster;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,6 +24,8 @@ import org.apache.flink.runtime.jobmanager.JobManagerProcessSpec;
 import org.apache.flink.runtime.jobmanager.JobManagerProcessUtils;
 import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
 
+import io.werkstrom.protocol.net.FreePorts;
+
 /**
  * A Flink standalone session cluster on loopback, as separate JVM processes: one JobManager
  * ({@value #JOB_MANAGER_MAIN}) and {@link StandaloneClusterOptions#taskManagers()} TaskManagers
@@ -45,9 +44,9 @@ public final class StandaloneCluster implements AutoCloseable {
 
     public static final String JOB_MANAGER_MAIN = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
     public static final String TASK_MANAGER_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
-    /** The jar names of this project's modules: a cluster class path never carries the job's classes. */
     /** How many pairs of ports a start tries when another process takes one first. */
     static final int PORT_ATTEMPTS = 3;
+    /** The jar names of this project's modules: a cluster class path never carries the job's classes. */
     private static final List<String> OWN_JARS = List.of("telemetry-protocol", "edge-gateway", "gpu-analytics",
             "stream-jobs", "werkstrom-app");
 
@@ -92,7 +91,7 @@ public final class StandaloneCluster implements AutoCloseable {
      *                     {@link StandaloneClusterOptions#startTimeout()}; the message names the log to read
      */
     public static StandaloneCluster start(StandaloneClusterOptions options) throws IOException {
-        return start(options, StandaloneCluster::freePort);
+        return start(options, FreePorts::freePort);
     }
 
     /**
@@ -109,7 +108,7 @@ public final class StandaloneCluster implements AutoCloseable {
             try {
                 return start(options, rpcPort, restPort);
             } catch (IOException | RuntimeException e) {
-                if (attempt == PORT_ATTEMPTS || !(inUse(rpcPort) || inUse(restPort))) {
+                if (attempt == PORT_ATTEMPTS || !(FreePorts.inUse(rpcPort) || FreePorts.inUse(restPort))) {
                     throw e;
                 }
             }
@@ -387,22 +386,5 @@ public final class StandaloneCluster implements AutoCloseable {
 
     private static List<String> split(String flags) {
         return Arrays.stream(flags.trim().split("\\s+")).filter(part -> !part.isEmpty()).toList();
-    }
-
-    /** Whether another process listens on the loopback port, i.e. binding it fails. */
-    private static boolean inUse(int port) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return false;
-        } catch (IOException e) {
-            return true;
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port", e);
-        }
     }
 }

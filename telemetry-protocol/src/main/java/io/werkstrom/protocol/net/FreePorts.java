@@ -66,7 +66,7 @@ public final class FreePorts {
     }
 
     /** Whether something listens on the loopback port, i.e. binding it fails. */
-    static boolean inUse(int port) {
+    public static boolean inUse(int port) {
         try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
             return false;
         } catch (IOException e) {

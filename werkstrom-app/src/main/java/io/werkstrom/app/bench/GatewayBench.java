@@ -2,8 +2,6 @@ package io.werkstrom.app.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,6 +37,7 @@ import io.werkstrom.gateway.spool.SpooledBatch;
 import io.werkstrom.gateway.wire.WireSizeReport;
 import io.werkstrom.protocol.BatchCodec;
 import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.net.FreePorts;
 
 /**
  * {@code ./werkstrom bench gateway}: the edge gateway's three budgets, each measured in this run.
@@ -270,7 +269,7 @@ public final class GatewayBench {
         Path work = Files.createTempDirectory("bench-broker");
         Path log = work.resolve("gateway.log");
         try (EmbeddedBroker broker = EmbeddedBroker.start(work.resolve("broker"), 0)) {
-            int httpPort = freePort();
+            int httpPort = FreePorts.freePort();
             List<String> command = gatewayCommand(broker.uri(), work, httpPort, rssDuration);
             err.println("gateway RSS: starting a child JVM (" + String.join(" ", GATEWAY_JVM_FLAGS) + ") serving "
                     + LOAD_MACHINES * 6 + " sensors at " + (int) LOAD_RATE_HZ + " Hz against " + broker.uri());
@@ -397,12 +396,6 @@ public final class GatewayBench {
             }
         }
         return -1;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     private static String lastLine(Path log) throws IOException {
