@@ -74,8 +74,8 @@ import io.werkstrom.protocol.Topics;
  *
  * <p>One collect call takes at most {@code DecodeLimits.DEFAULT.maxRows()} samples (see
  * {@link Collector#collect(long, int, TelemetryBatch.Builder)}): a source with more samples due (a
- * replay at a high speed-up) drains over several calls and ticks, in order, so the heap a gateway
- * needs does not grow with the samples due per batch interval. An {@link Error} (say an
+ * replay at a high speed-up, the simulator after a pause) drains over several calls and ticks, in
+ * order, so the heap a gateway needs does not grow with the samples due per batch interval. An {@link Error} (say an
  * {@link OutOfMemoryError}) on the collector or sender thread is not retried: the gateway stops
  * itself and reports it in {@link #failure()} and {@link #health()}.
  *

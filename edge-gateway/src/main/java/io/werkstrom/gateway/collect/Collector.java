@@ -12,9 +12,9 @@ public interface Collector extends AutoCloseable {
      * As {@link #collect(long, io.werkstrom.protocol.TelemetryBatch.Builder)}, but appends at most
      * {@code maxSamples}, oldest first; the samples left over are handed over first by the next call
      * (whose {@code untilMicros} is the same or later), so nothing is lost or reordered. The gateway
-     * calls this one. A source whose samples per call are bounded by its configuration (the
-     * simulator: machines × sensors × rate × span) may keep this default, which ignores the bound;
-     * one that can have any number due at once (a replay at a high speed-up, a backlog) must honour it.
+     * calls this one. The default ignores the bound: a source keeps it only where the samples of one
+     * call cannot outgrow it. Every source that can have any number due at once (the simulator after
+     * a pause, a replay at a high speed-up, an OPC UA backlog) honours it.
      */
     default int collect(long untilMicros, int maxSamples, io.werkstrom.protocol.TelemetryBatch.Builder out)
             throws Exception {

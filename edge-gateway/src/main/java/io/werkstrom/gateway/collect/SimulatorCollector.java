@@ -24,6 +24,9 @@ public final class SimulatorCollector implements Collector {
 
     private final SimulatorOptions options;
     private FactorySimulator simulator;
+    /** The tick that did not fit the bound of its call; its samples from {@link #leftoverNext} on are due. */
+    private TelemetryBatch leftover;
+    private int leftoverNext;
 
     public SimulatorCollector(SimulatorOptions options) {
         this.options = Objects.requireNonNull(options, "options must not be null.");
@@ -54,10 +57,54 @@ public final class SimulatorCollector implements Collector {
 
     @Override
     public int collect(long untilMicros, TelemetryBatch.Builder out) {
+        return collect(untilMicros, Integer.MAX_VALUE, out);
+    }
+
+    /**
+     * A gateway that fell behind (a stalled collector thread, a long pause) can have many ticks due
+     * at once: at most {@code maxSamples} leave per call, whole ticks, and the tick that did not fit
+     * first in the next call. Only a tick with more samples than the bound is split; the others
+     * stay whole, so that a restart after the last spooled sample ({@link #start(long)}) loses none.
+     */
+    @Override
+    public int collect(long untilMicros, int maxSamples, TelemetryBatch.Builder out) {
         if (simulator == null) {
             throw new IllegalStateException("the simulator collector is not started");
         }
-        return simulator.next(untilMicros - 1, out);
+        int appended = handOverLeftover(maxSamples, 0, out);
+        while (leftover == null && appended < maxSamples && simulator.nextTickMicros() < untilMicros) {
+            long tick = simulator.nextTickMicros();
+            if (maxSamples - appended >= simulator.maxSamplesPerTick()) {
+                appended += simulator.next(tick, out);
+            } else {
+                TelemetryBatch.Builder samples = TelemetryBatch.builder("leftover", 0);
+                simulator.next(tick, samples);
+                leftover = samples.size() == 0 ? null : samples.build();
+                leftoverNext = 0;
+                appended += handOverLeftover(maxSamples - appended, appended, out);
+            }
+        }
+        return appended;
+    }
+
+    /**
+     * Appends the rest of the {@link #leftover} tick if it fits {@code room}; a call that has
+     * appended nothing yet takes as much of it as fits. Returns how many it appended.
+     */
+    private int handOverLeftover(int room, int appendedBefore, TelemetryBatch.Builder out) {
+        if (leftover == null || (leftover.size() - leftoverNext > room && appendedBefore > 0)) {
+            return 0;
+        }
+        int appended = 0;
+        while (leftover != null && appended < room) {
+            out.add(leftover.timestampsMicros()[leftoverNext], leftover.machines()[leftoverNext],
+                    leftover.sensors()[leftoverNext], leftover.values()[leftoverNext], leftover.quality(leftoverNext));
+            appended++;
+            if (++leftoverNext == leftover.size()) {
+                leftover = null;
+            }
+        }
+        return appended;
     }
 
     /** The simulator's options with the start it uses; available once started. */

@@ -60,6 +60,11 @@ public final class FactorySimulator {
         return options.machineIds();
     }
 
+    /** The most samples one tick has: one per machine and {@link Signal} (a finished cycle adds its time and outcome). */
+    public int maxSamplesPerTick() {
+        return machines.size() * Signal.values().length;
+    }
+
     /** The timestamp of tick {@code tick}, in microseconds since the epoch. */
     public long tickMicros(long tick) {
         return startMicros + Math.round(tick * 1_000_000.0 / rate);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +22,7 @@ class SimulatorCollectorTest {
 
     private static SimulatorOptions options() {
         return SimulatorOptions.builder().machines(3).samplesPerSecondPerSensor(20).seed(9).start(START)
-                .faultPlan(FaultPlan.demo(java.util.List.of("m-001", "m-002", "m-003"))).build();
+                .faultPlan(FaultPlan.demo(List.of("m-001", "m-002", "m-003"))).build();
     }
 
     @Test
@@ -47,6 +49,56 @@ class SimulatorCollectorTest {
         assertArrayEquals(expected.machines(), got.machines());
         assertArrayEquals(expected.sensors(), got.sensors());
         assertArrayEquals(expected.values(), got.values());
+    }
+
+    @Test
+    void aBoundedCollectHandsOverAtMostTheBoundAndTheRestFirstInLaterCallsInOrder() throws Exception {
+        long first = START_MICROS + 2_000_000L;
+        long later = START_MICROS + 3_000_000L;
+        TelemetryBatch.Builder all = TelemetryBatch.builder("gw", 0);
+        try (SimulatorCollector collector = new SimulatorCollector(options())) {
+            collector.start(Long.MIN_VALUE);
+            collector.collect(later, all);
+        }
+        List<TelemetryBatch> calls = new ArrayList<>();
+        try (SimulatorCollector collector = new SimulatorCollector(options())) {
+            collector.start(Long.MIN_VALUE);
+            // 7 is less than a tick's samples (3 machines x 6 sensors): such a tick is split
+            assertEquals(7, collect(collector, first, 7, calls));
+            assertEquals(7, collect(collector, first, 7, calls));
+            assertEquals(4, collect(collector, first, 7, calls), "the rest of the tick, not a part of the next");
+            int bounded = calls.size();
+            while (collect(collector, later, 100, calls) > 0) {
+                assertTrue(calls.size() < 1_000, "the bounded calls never end");
+            }
+            assertTrue(calls.size() - bounded > 2, "the samples due at " + later + " take several calls: " + calls.size());
+            for (int i = bounded; i < calls.size() - 1; i++) {
+                TelemetryBatch call = calls.get(i);
+                assertTrue(call.size() <= 100, call.size() + " samples in one call");
+                assertTrue(call.timestampsMicros()[call.size() - 1] < calls.get(i + 1).timestampsMicros()[0],
+                        "a tick that fits the bound is handed over whole, in one call");
+            }
+        }
+        TelemetryBatch.Builder bounded = TelemetryBatch.builder("gw", 0);
+        for (TelemetryBatch call : calls) {
+            for (int i = 0; i < call.size(); i++) {
+                bounded.add(call.timestampsMicros()[i], call.machines()[i], call.sensors()[i], call.values()[i],
+                        call.quality(i));
+            }
+        }
+        assertEquals(all.build(), bounded.build(), "every sample once, in order");
+    }
+
+    /** One bounded collect call; its samples, if any, are added to {@code calls}. */
+    private static int collect(SimulatorCollector collector, long until, int maxSamples, List<TelemetryBatch> calls)
+            throws Exception {
+        TelemetryBatch.Builder out = TelemetryBatch.builder("gw", 0);
+        int n = collector.collect(until, maxSamples, out);
+        assertEquals(n, out.size());
+        if (n > 0) {
+            calls.add(out.build());
+        }
+        return n;
     }
 
     @Test

@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The {@code machines} table of one tenant: which type (fleet) each machine has, and so which fleet
@@ -60,6 +62,37 @@ public final class MachineTypes {
         SortedMap<String, String> types = new TreeMap<>(rowsOf(EVERY_GATEWAY));
         types.putAll(rowsOf(gateway));
         return types;
+    }
+
+    /**
+     * The machines that {@link #typeOf} gives {@code machineType}, by gateway: under
+     * {@value #EVERY_GATEWAY} the machine ids of that type on every gateway that is not a key of its
+     * own, then each gateway where the machines of that type differ from those (a row of its own
+     * gives one of them another type, or gives one of its machines this type) with its machine ids
+     * of that type. Of {@value ModelCatalog#DEFAULT_TYPE} only the machines that a row names: every
+     * machine without a row has that type too.
+     */
+    public SortedMap<String, SortedSet<String>> machinesOfType(String machineType) {
+        SortedMap<String, SortedSet<String>> machines = new TreeMap<>();
+        SortedSet<String> everyGateway = ofType(rowsOf(EVERY_GATEWAY), machineType);
+        machines.put(EVERY_GATEWAY, everyGateway);
+        for (String gateway : byGateway.keySet()) {
+            SortedSet<String> own = ofType(inForceOn(gateway), machineType);
+            if (!gateway.equals(EVERY_GATEWAY) && !own.equals(everyGateway)) {
+                machines.put(gateway, own);
+            }
+        }
+        return machines;
+    }
+
+    private static SortedSet<String> ofType(SortedMap<String, String> types, String machineType) {
+        SortedSet<String> machines = new TreeSet<>();
+        types.forEach((machine, type) -> {
+            if (type.equals(machineType)) {
+                machines.add(machine);
+            }
+        });
+        return machines;
     }
 
     /** Every row: those for every gateway first, then by gateway and machine. */

@@ -43,6 +43,16 @@ class MachineTypesTest {
     }
 
     @Test
+    void theMachinesOfATypeAreTheOnesTheRuleGivesItGatewayByGateway() {
+        assertEquals(Map.of("*", Set.of("m-001"), "hall-2", Set.of(), "hall-3", Set.of()), TYPES.machinesOfType("lathe"),
+                "m-001 is a lathe on every gateway but hall-2 and hall-3");
+        assertEquals(Map.of("*", Set.of(), "hall-2", Set.of("m-001", "m-002")), TYPES.machinesOfType("press"));
+        assertEquals(Map.of("*", Set.of("m-003")), TYPES.machinesOfType("mill"), "no gateway types m-003 otherwise");
+        assertEquals(Map.of("*", Set.of(), "hall-3", Set.of("m-001")), TYPES.machinesOfType(ModelCatalog.DEFAULT_TYPE));
+        assertEquals(Map.of("*", Set.of()), TYPES.machinesOfType("saw"));
+    }
+
+    @Test
     void theMachineIdsThatMayHaveATypeAreNarrowedWithoutLosingOne() {
         assertEquals(Set.of("m-001", "m-002"), TYPES.machinesNamed("press"));
         assertEquals(Set.of("m-001"), TYPES.machinesNamed("lathe"));

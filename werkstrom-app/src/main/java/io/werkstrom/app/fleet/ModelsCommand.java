@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -30,8 +32,9 @@ import io.werkstrom.protocol.GatewayAddress;
  * {@code ./werkstrom models list}: the fleet models of one tenant: per model name and machine type
  * the newest version (the one running jobs use unless it cannot be read; then they use the newest
  * readable one, which this listing does not check), how many versions are stored, the metrics
- * measured at training, and which of the tenant's mapped machines it serves (a machine id typed on
- * every gateway, or {@code gateway/machine} typed on one gateway). Reads every
+ * measured at training, the rows that give its type (a machine id typed on every gateway, or
+ * {@code gateway/machine} typed on one gateway) and the machines it serves by
+ * {@link MachineTypes#typeOf}, gateway by gateway ({@link MachineTypes#machinesOfType}). Reads every
  * column but the payload, so listing stays cheap however large the models are. A table goes to
  * stderr; the last stdout line is a JSON object.
  */
@@ -74,13 +77,13 @@ public final class ModelsCommand {
             machineTypes = ModelCatalog.machineTypes(db, tenant);
         }
         // a row for every gateway names the machine id, a gateway's own row gateway/machine
-        Map<String, List<String>> machinesByType = new TreeMap<>();
+        Map<String, List<String>> rowsByType = new TreeMap<>();
         for (MachineTypes.Row row : machineTypes.rows()) {
-            machinesByType.computeIfAbsent(row.machineType(), t -> new ArrayList<>()).add(
+            rowsByType.computeIfAbsent(row.machineType(), t -> new ArrayList<>()).add(
                     (row.gateway().equals(MachineTypes.EVERY_GATEWAY) ? "" : row.gateway() + "/") + row.machine());
         }
 
-        printTable(tenant, name, models, machinesByType, err);
+        printTable(tenant, name, models, machineTypes, rowsByType.keySet(), err);
         List<Map<String, Object>> entries = new ArrayList<>();
         for (Newest model : models) {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -93,8 +96,9 @@ public final class ModelsCommand {
             entry.put("training_rows", model.trainingRows());
             entry.put("metrics", model.metrics());
             // every machine without a row has the default type: too many (and unknown here) to name
-            entry.put("machines", model.machineType().equals(ModelCatalog.DEFAULT_TYPE) ? null
-                    : machinesByType.getOrDefault(model.machineType(), List.of()));
+            boolean untyped = model.machineType().equals(ModelCatalog.DEFAULT_TYPE);
+            entry.put("machines", untyped ? null : rowsByType.getOrDefault(model.machineType(), List.of()));
+            entry.put("machines_by_gateway", untyped ? null : machineTypes.machinesOfType(model.machineType()));
             entries.add(entry);
         }
         Map<String, Object> json = new LinkedHashMap<>();
@@ -141,8 +145,8 @@ public final class ModelsCommand {
         }
     }
 
-    private static void printTable(String tenant, String name, List<Newest> models,
-                                   Map<String, List<String>> machinesByType, PrintStream err) {
+    private static void printTable(String tenant, String name, List<Newest> models, MachineTypes machineTypes,
+                                   Set<String> mappedTypes, PrintStream err) {
         if (models.isEmpty()) {
             err.println("tenant " + tenant + " has no " + (name == null ? "" : name + " ") + "models");
         } else {
@@ -150,10 +154,10 @@ public final class ModelsCommand {
             err.printf(format, "NAME", "MACHINE_TYPE", "VERSION", "VERSIONS", "KIND", "TRAINED_AT", "TRAINING_ROWS",
                     "MACHINES");
             for (Newest m : models) {
-                List<String> machines = machinesByType.getOrDefault(m.machineType(), List.of());
+                String machines = served(machineTypes.machinesOfType(m.machineType()));
                 String served = m.machineType().equals(ModelCatalog.DEFAULT_TYPE) ? "every unmapped machine"
-                        + (machines.isEmpty() ? "" : " and " + String.join(", ", machines))
-                        : machines.isEmpty() ? "(no mapped machine)" : String.join(", ", machines);
+                        + (machines.isEmpty() ? "" : " and " + machines)
+                        : machines.isEmpty() ? "(no mapped machine)" : machines;
                 err.printf(format, m.name(), m.machineType(), m.version(), m.versions(), m.kind(),
                         m.trainedAt().truncatedTo(ChronoUnit.SECONDS),
                         m.trainingRows(), served);
@@ -167,12 +171,38 @@ public final class ModelsCommand {
                 err.println(modelName + ": every machine of tenant " + tenant + " without a type ('machines set')"
                         + " uses its '" + ModelCatalog.DEFAULT_TYPE + "' model");
             }
-            machinesByType.forEach((type, machines) -> {
+            for (String type : mappedTypes) {
                 if (models.stream().noneMatch(m -> m.name().equals(modelName) && m.machineType().equals(type))) {
                     err.println(modelName + ": no model for type '" + type + "': its machines ("
-                            + String.join(", ", machines) + ") have no " + modelName + " fleet model");
+                            + served(machineTypes.machinesOfType(type)) + ") have no " + modelName + " fleet model");
+                }
+            }
+        }
+    }
+
+    /**
+     * The machines of one type ({@link MachineTypes#machinesOfType}) as text: the machine ids of the
+     * type on every gateway, each with the gateways where it has another type, then
+     * {@code gateway/machine} for a machine of the type on that gateway only.
+     */
+    private static String served(SortedMap<String, SortedSet<String>> machinesOfType) {
+        SortedSet<String> everyGateway = machinesOfType.get(MachineTypes.EVERY_GATEWAY);
+        List<String> served = new ArrayList<>();
+        for (String machine : everyGateway) {
+            List<String> notOn = new ArrayList<>();
+            machinesOfType.forEach((gateway, machines) -> {
+                if (!machines.contains(machine)) {
+                    notOn.add(gateway);
                 }
             });
+            served.add(machine + (notOn.isEmpty() ? "" : " (not on " + String.join(", ", notOn) + ")"));
         }
+        machinesOfType.forEach((gateway, machines) -> {
+            if (!gateway.equals(MachineTypes.EVERY_GATEWAY)) {
+                machines.stream().filter(machine -> !everyGateway.contains(machine))
+                        .forEach(machine -> served.add(gateway + "/" + machine));
+            }
+        });
+        return String.join(", ", served);
     }
 }

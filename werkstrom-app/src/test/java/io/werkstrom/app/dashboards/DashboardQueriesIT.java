@@ -251,7 +251,7 @@ class DashboardQueriesIT {
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
             runQueries(db);
             assertMachinesOfTwoGatewaysStayApart(db);
-            assertFleetModelsCountTheMachinesOfEachGateway(db);
+            assertFleetModelsListTheMachinesOfEachGateway(db);
         }
     }
 
@@ -273,18 +273,31 @@ class DashboardQueriesIT {
         assertEquals(Set.of("gw-1/m-001", "gw-2/m-001"), listed, "machine health rows");
     }
 
-    /** The fleet models panel counts m-001 typed on every gateway apart from the machines typed on gw-2 alone. */
-    private static void assertFleetModelsCountTheMachinesOfEachGateway(Connection db) throws Exception {
+    /**
+     * The fleet models panel lists the machines each type has by the rule: m-001 is a lathe on every
+     * gateway but gw-2, whose own row makes its m-001 a press; m-002 and m-003 are lathes of gw-2 only.
+     */
+    private static void assertFleetModelsListTheMachinesOfEachGateway(Connection db) throws Exception {
         JsonNode quality = JSON.readTree(DASHBOARDS.resolve("json/quality.json").toFile());
-        try (Statement statement = db.createStatement(); ResultSet models = statement.executeQuery(
-                expand(panelQuery(quality, "Fleet models: newest version per model and machine type")))) {
-            Map<String, String> mapped = new HashMap<>();
+        String sql = expand(panelQuery(quality, "Fleet models: newest version per model and machine type"));
+        assertEquals(Map.of("multivariate default", "null | null", "part_scrap lathe",
+                        "m-001 (not on gw-2), gw-2/m-002, gw-2/m-003 | m-001", "part_scrap press", "gw-2/m-001 | null"),
+                fleetModels(db, sql), "on gw-1");
+        assertEquals(Map.of("multivariate default", "null | null", "part_scrap lathe",
+                        "m-001 (not on gw-2), gw-2/m-002, gw-2/m-003 | m-002, m-003", "part_scrap press", "gw-2/m-001 | m-001"),
+                fleetModels(db, sql.replace("'gw-1'", "'gw-2'")), "on gw-2");
+    }
+
+    /** The fleet models panel's rows: model and type to machines and machines on the chosen gateway. */
+    private static Map<String, String> fleetModels(Connection db, String sql) throws SQLException {
+        Map<String, String> mapped = new HashMap<>();
+        try (Statement statement = db.createStatement(); ResultSet models = statement.executeQuery(sql)) {
             while (models.next()) {
                 mapped.put(models.getString("model") + " " + models.getString("machine_type"),
-                        models.getString("machines_every_gateway") + " " + models.getString("machines_one_gateway"));
+                        models.getString("machines") + " | " + models.getString("machines_on_gateway"));
             }
-            assertEquals(Map.of("multivariate default", "null null", "part_scrap lathe", "1 2"), mapped);
         }
+        return mapped;
     }
 
     private static String panelQuery(JsonNode dashboard, String title) {
@@ -519,7 +532,8 @@ class DashboardQueriesIT {
 
     /**
      * Two versions of a default multivariate fleet model; a part-scrap model of the type of m-001,
-     * typed on every gateway, and of gw-2's m-002 and m-003, typed on gw-2 alone.
+     * typed on every gateway, and of gw-2's m-002 and m-003, typed on gw-2 alone; one of the type
+     * that gw-2's own row gives its m-001.
      */
     private static void writeModels(StoreOptions store) throws SQLException {
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
@@ -528,9 +542,10 @@ class DashboardQueriesIT {
             ModelCatalog.publish(db, "acme", "multivariate", ModelCatalog.DEFAULT_TYPE, "mset", 100, "{}", payload);
             ModelCatalog.publish(db, "acme", "multivariate", ModelCatalog.DEFAULT_TYPE, "mset", 120, "{}", payload);
             ModelCatalog.publish(db, "acme", "part_scrap", "lathe", "gbt-logistic-cycle-v1", 50, "{}", payload);
+            ModelCatalog.publish(db, "acme", "part_scrap", "press", "gbt-logistic-cycle-v1", 50, "{}", payload);
             sql.executeUpdate("INSERT INTO machines VALUES ('acme', 'm-001', 'lathe')");
-            sql.executeUpdate("INSERT INTO machines (tenant, gateway, machine, machine_type)"
-                    + " VALUES ('acme', 'gw-2', 'm-002', 'lathe'), ('acme', 'gw-2', 'm-003', 'lathe')");
+            sql.executeUpdate("INSERT INTO machines (tenant, gateway, machine, machine_type) VALUES ('acme', 'gw-2', 'm-001',"
+                    + " 'press'), ('acme', 'gw-2', 'm-002', 'lathe'), ('acme', 'gw-2', 'm-003', 'lathe')");
         }
     }
 

@@ -99,9 +99,19 @@ class MachinesAndModelsIT {
                 all.err());
         try (Connection db = server.connect()) {
             ModelCatalog.publish(db, "halls", "part_scrap", "press", "gbt-v1", 10, "{}", new byte[] {7});
+            ModelCatalog.publish(db, "halls", "part_scrap", "lathe", "gbt-v1", 10, "{}", new byte[] {6});
         }
-        JsonNode press = run(ModelsCommand::run, "list", "--tenant", "halls").json().get("models").get(0);
+        Run models = run(ModelsCommand::run, "list", "--tenant", "halls");
+        JsonNode lathe = models.json().get("models").get(0);
+        assertEquals("lathe", lathe.get("machine_type").asText());
+        assertEquals(List.of("m-001", "m-002"), strings(lathe.get("machines")), "the rows that give the type");
+        assertEquals("{\"*\":[\"m-001\",\"m-002\"],\"hall-2\":[\"m-002\"]}", lathe.get("machines_by_gateway").toString(),
+                "hall-2's m-001 is a press, not a lathe");
+        JsonNode press = models.json().get("models").get(1);
         assertEquals(List.of("hall-2/m-001", "hall-2/m-003"), strings(press.get("machines")));
+        assertEquals("{\"*\":[],\"hall-2\":[\"m-001\",\"m-003\"]}", press.get("machines_by_gateway").toString());
+        assertTrue(models.err().contains("  m-001 (not on hall-2), m-002\n"), models.err());
+        assertTrue(models.err().contains("  hall-2/m-001, hall-2/m-003\n"), models.err());
 
         machines("set", "--tenant", "rival", "--gateway", "hall-2", "--type", "saw", "m-001", "m-002");
         assertEquals(Map.of("m-001", "press", "m-002", "lathe", "m-003", "press"),
@@ -135,7 +145,7 @@ class MachinesAndModelsIT {
         assertEquals(3, models.size(), all.json().toString());
         JsonNode scrap = models.get(0);
         assertEquals(List.of("name", "machine_type", "version", "versions", "kind", "trained_at", "training_rows",
-                "metrics", "machines"), fields(scrap));
+                "metrics", "machines", "machines_by_gateway"), fields(scrap));
         assertEquals("part_scrap", scrap.get("name").asText());
         assertEquals("default", scrap.get("machine_type").asText());
         assertEquals(2, scrap.get("version").asInt(), "the newest version is in force");
@@ -143,6 +153,7 @@ class MachinesAndModelsIT {
         assertEquals(250, scrap.get("training_rows").asInt());
         assertEquals(0.1, scrap.get("metrics").get("holdout_brier").asDouble());
         assertTrue(scrap.get("machines").isNull(), "default serves every unmapped machine: " + scrap);
+        assertTrue(scrap.get("machines_by_gateway").isNull(), scrap.toString());
         assertTrue(scrap.get("trained_at").asText().endsWith("Z"), scrap.toString());
 
         JsonNode millScrap = models.get(1);
@@ -150,6 +161,7 @@ class MachinesAndModelsIT {
         assertEquals(1, millScrap.get("versions").asInt());
         assertTrue(millScrap.get("metrics").isNull(), "unparsable metrics are null: " + millScrap);
         assertEquals(List.of("mill-1", "mill-2"), strings(millScrap.get("machines")));
+        assertEquals("{\"*\":[\"mill-1\",\"mill-2\"]}", millScrap.get("machines_by_gateway").toString());
         JsonNode millRul = models.get(2);
         assertEquals("rul", millRul.get("name").asText());
         assertEquals("rul-v1", millRul.get("kind").asText());
