@@ -1,5 +1,6 @@
 package io.werkstrom.jobs.predict;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -10,6 +11,7 @@ import java.util.function.BiFunction;
 
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.predict.CycleFeatures;
 import io.werkstrom.analytics.predict.CycleTracker;
 import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.decode.MachineRows;
@@ -34,21 +36,33 @@ import io.werkstrom.protocol.TelemetryBatch;
  * {@link #failedCycles()} and {@link #lastFailure()} tell the operator. Not thread-safe.
  *
  * <p>The {@link CycleTracker} needs each machine's samples in time order. Within a batch they are
- * put in that order here (a decoded batch is grouped by series). Across batches they are taken as
- * they come: the batches of one gateway reach the operator in order when one reader takes the
- * gateway's subscription, but with several readers sharing it a batch can overtake an earlier
- * one. Nothing here holds batches back to reorder them (as {@link RulPredictor} does with its
- * reorder delay): a late batch's samples are counted into the cycle running when it arrives, and a
- * late cycle end ends that cycle early, so the features of the one or two cycles around an
- * overtaking batch can be off; later cycles are not affected. A machine silent for longer than
- * {@link CycleTracker#MAX_GAP_MICROS} is seen anew either way.
+ * put in that order here (a decoded batch is grouped by series). Across batches, the gateway's
+ * {@link BatchOrder} puts them in sequence order ({@link #accept}, {@link #due}): the batches of
+ * one gateway reach the operator in order when one reader takes the gateway's subscription, and
+ * are taken at once, but with several readers sharing it a batch can overtake an earlier one; the
+ * overtaking batch is then held for at most {@link #REORDER_DELAY} (processing time) until the
+ * batches before it arrive. A batch that arrives after a later one was taken is late
+ * ({@link #lateBatches()}): only its outcomes are taken (an awaited one is reported, a repeated
+ * one is not), its other samples are dropped, since counted into the cycle running when it
+ * arrives they would mix two cycles, and a late cycle end would end a cycle early. The cycle its
+ * samples belonged to is then predicted without them, or, when they held its end, with the next
+ * one. A machine silent for longer than {@link CycleTracker#MAX_GAP_MICROS} is seen anew either
+ * way.
  */
 public final class CyclePredictor {
+
+    /**
+     * How long a batch that is not the next one of its gateway waits for those before it: a few
+     * batch intervals of a gateway that sends often, a few seconds added to one cycle's prediction
+     * after each overtaking batch and each gateway event (an event takes a sequence number).
+     */
+    public static final Duration REORDER_DELAY = Duration.ofSeconds(5);
 
     private final BiFunction<GatewayAddress, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models;
     private final KernelBackend backend;
     private int failedCycles;
     private RuntimeException lastFailure;
+    private int lateBatches;
 
     /** A predictor whose trees run on the process's shared Java backend. */
     public CyclePredictor(BiFunction<GatewayAddress, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models) {
@@ -64,11 +78,56 @@ public final class CyclePredictor {
         this.backend = backend;
     }
 
-    /** Feeds the batch's samples to {@code tracker} (the gateway's state) and returns the predictions it yields. */
-    public List<QualityPrediction> predict(ReceivedBatch received, CycleTracker tracker) {
-        TelemetryBatch batch = received.batch();
+    /**
+     * Puts the batch in its gateway's order ({@code order}, the gateway's state, at processing time
+     * {@code nowMillis}) and feeds the batches to take now to {@code tracker} (the gateway's
+     * cycles); returns the predictions they yield. A late batch gives its outcomes only.
+     */
+    public List<QualityPrediction> accept(ReceivedBatch received, BatchOrder order, CycleTracker tracker,
+                                          long nowMillis) {
+        startCall();
+        if (order.late(received)) {
+            lateBatches++;
+            return take(received, tracker, true);
+        }
+        return takeAll(order.offer(received, nowMillis, REORDER_DELAY.toMillis()), tracker);
+    }
+
+    /**
+     * Feeds the held batches of {@code order} that are due at {@code nowMillis} to {@code tracker};
+     * returns the predictions they yield. {@link BatchOrder#nextDue()} then says when to call again.
+     */
+    public List<QualityPrediction> due(BatchOrder order, CycleTracker tracker, long nowMillis) {
+        startCall();
+        return takeAll(order.due(nowMillis), tracker);
+    }
+
+    /**
+     * Feeds the batch's samples to {@code tracker} (the gateway's cycles) as it comes, whatever its
+     * place in the gateway's order, and returns the predictions it yields.
+     */
+    List<QualityPrediction> predict(ReceivedBatch received, CycleTracker tracker) {
+        startCall();
+        return take(received, tracker, false);
+    }
+
+    private void startCall() {
         failedCycles = 0;
         lastFailure = null;
+        lateBatches = 0;
+    }
+
+    private List<QualityPrediction> takeAll(List<ReceivedBatch> batches, CycleTracker tracker) {
+        List<QualityPrediction> results = new ArrayList<>();
+        for (ReceivedBatch batch : batches) {
+            results.addAll(take(batch, tracker, false));
+        }
+        return results;
+    }
+
+    /** The batch's predictions; {@code outcomesOnly}: of its samples, only the outcomes are taken. */
+    private List<QualityPrediction> take(ReceivedBatch received, CycleTracker tracker, boolean outcomesOnly) {
+        TelemetryBatch batch = received.batch();
         Map<String, QualityPrediction> predictions = new HashMap<>();
         List<QualityPrediction> results = new ArrayList<>();
         List<QualityPrediction> lateOutcomes = new ArrayList<>();
@@ -114,6 +173,9 @@ public final class CyclePredictor {
             }
         };
         for (int row : rowsInTimeOrder(batch)) {
+            if (outcomesOnly && !CycleFeatures.PART_SCRAP.equals(batch.sensors()[row])) {
+                continue;
+            }
             tracker.accept(batch.timestampsMicros()[row], batch.machines()[row], batch.sensors()[row],
                     batch.values()[row], batch.qualities()[row], listener);
         }
@@ -142,13 +204,18 @@ public final class CyclePredictor {
         return rows;
     }
 
-    /** Cycles of the last {@link #predict} call whose prediction failed in the kernel backend. */
+    /** Cycles of the last call whose prediction failed in the kernel backend. */
     public int failedCycles() {
         return failedCycles;
     }
 
-    /** Why the last failed prediction of the last {@link #predict} call failed, or null. */
+    /** Why the last failed prediction of the last call failed, or null. */
     public RuntimeException lastFailure() {
         return lastFailure;
+    }
+
+    /** Whether the batch of the last {@link #accept} call was late: 1 or 0. */
+    public int lateBatches() {
+        return lateBatches;
     }
 }

@@ -1,11 +1,13 @@
 package io.werkstrom.jobs.predict;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
@@ -23,7 +25,11 @@ import io.werkstrom.jobs.storage.StoreOptions;
 /**
  * Predicts part quality per production cycle for the batches of one gateway (keyed like anomaly
  * scoring). The running cycles of the gateway's machines are keyed state, so a cycle that spans a
- * checkpoint and a restart is still predicted from all its samples; the models come from a
+ * checkpoint and a restart is still predicted from all its samples, and so is the gateway's
+ * {@link BatchOrder} with the batches it holds back until those before them arrive; a
+ * processing-time timer takes the held batches when their reorder delay has passed (state from
+ * before the order was kept restores with nothing held). The logic is {@link CyclePredictor}'s.
+ * The models come from a
  * {@link ModelRegistry} and their trees run on the job's kernel backend (a lease on the one
  * the process shares, {@link KernelBackends#acquire}), both opened in {@link #open} and closed in
  * {@link #close}.
@@ -41,8 +47,10 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
     private transient ModelRegistry<PartQualityModel> registry;
     private transient CyclePredictor predictor;
     private transient ValueState<CycleTracker> cycles;
+    private transient ValueState<BatchOrder> orders;
     private transient Counter predicted;
     private transient Counter failures;
+    private transient Counter late;
     private transient ScoringOutage outage;
 
     /**
@@ -64,8 +72,11 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
         predictor = new CyclePredictor(registry::modelFor, backend);
         cycles = getRuntimeContext().getState(new ValueStateDescriptor<>("production-cycles",
                 CycleTrackerSerializer.INSTANCE));
+        orders = getRuntimeContext().getState(new ValueStateDescriptor<>("batch-order",
+                BatchOrderSerializer.INSTANCE));
         predicted = getRuntimeContext().getMetricGroup().counter("cyclesPredicted");
         failures = getRuntimeContext().getMetricGroup().counter("cyclePredictionFailures");
+        late = getRuntimeContext().getMetricGroup().counter("cycleBatchesLate");
         outage = new ScoringOutage(LOG, "Part quality prediction");
     }
 
@@ -75,19 +86,55 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
         if (tracker == null) {
             tracker = new CycleTracker();
         }
+        BatchOrder order = orders.value();
+        if (order == null) {
+            order = new BatchOrder();
+        }
+        long now = context.timerService().currentProcessingTime();
+        emit(predictor.accept(batch, order, tracker, now), out, context.getCurrentKey());
+        late.inc(predictor.lateBatches());
+        settle(tracker, order, context.timerService());
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext context, Collector<QualityPrediction> out) throws Exception {
+        BatchOrder order = orders.value();
+        if (order == null) {
+            return;
+        }
+        CycleTracker tracker = cycles.value();
+        if (tracker == null) {
+            tracker = new CycleTracker();
+        }
+        emit(predictor.due(order, tracker, context.timerService().currentProcessingTime()), out,
+                context.getCurrentKey());
+        settle(tracker, order, context.timerService());
+    }
+
+    /** Stores the gateway's state and asks to be called when its next held batch is due. */
+    private void settle(CycleTracker tracker, BatchOrder order, TimerService timers) throws Exception {
+        cycles.update(tracker);
+        orders.update(order);
+        Long next = order.nextDue();
+        if (next != null) {
+            // Timers of one key at the same millisecond are one timer.
+            timers.registerProcessingTimeTimer(next);
+        }
+    }
+
+    private void emit(List<QualityPrediction> predictions, Collector<QualityPrediction> out, String gateway) {
         int made = 0;
-        for (QualityPrediction prediction : predictor.predict(batch, tracker)) {
+        for (QualityPrediction prediction : predictions) {
             if (prediction.hasPrediction()) {
                 made++;
             }
             out.collect(prediction);
         }
-        cycles.update(tracker);
         predicted.inc(made);
         if (predictor.failedCycles() > 0) {
             failures.inc(predictor.failedCycles());
-            outage.failed(predictor.failedCycles() + " cycles of batch " + batch.batch().sequence() + " of "
-                    + batch.source() + " are not predicted (their outcomes have no prediction to be stored on)", predictor.lastFailure());
+            outage.failed(predictor.failedCycles() + " cycles of gateway " + gateway
+                    + " are not predicted (their outcomes have no prediction to be stored on)", predictor.lastFailure());
         } else if (made > 0) {
             outage.succeeded();
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -207,6 +208,89 @@ class CyclePredictorTest {
             assertTrue(prediction.probability() > 0.8, "high vibration until the cycle's end: " + prediction);
         }
         assertEquals(Set.copyOf(expected), Set.copyOf(served));
+    }
+
+    @Test
+    void aBatchThatOvertakesAnEarlierOneIsPredictedAsInOrder() {
+        List<TelemetryBatch> batches = QualityPredictionFixtures.alternatingCycles("gw-1", List.of("m1", "m2"), 10);
+        List<QualityPrediction> expected = new ArrayList<>();
+        CyclePredictor inOrder = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
+        CycleTracker inOrderCycles = new CycleTracker();
+        for (int i = 0; i < batches.size(); i++) {
+            expected.addAll(inOrder.predict(new ReceivedBatch(GATEWAY, batches.get(i), i), inOrderCycles));
+        }
+        assertEquals(6, expected.size(), "three cycles of each machine: " + expected);
+
+        // Batch 4 (the next cycle's first samples) overtakes batch 3 (which ends the first cycle).
+        List<Integer> arrival = List.of(0, 1, 2, 4, 3, 5, 6, 7, 8, 9);
+        List<QualityPrediction> asTheyCome = new ArrayList<>();
+        CycleTracker asTheyCameCycles = new CycleTracker();
+        for (int i : arrival) {
+            asTheyCome.addAll(inOrder.predict(new ReceivedBatch(GATEWAY, batches.get(i), i), asTheyCameCycles));
+        }
+        assertNotEquals(expected, asTheyCome, "taken as they come, the overtaking batch mixes two cycles");
+
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
+        BatchOrder order = new BatchOrder();
+        CycleTracker tracker = new CycleTracker();
+        List<QualityPrediction> actual = new ArrayList<>();
+        long now = 1_000;
+        for (int i : arrival) {
+            List<QualityPrediction> predicted = predictor.accept(new ReceivedBatch(GATEWAY, batches.get(i), i), order,
+                    tracker, now += 100);
+            if (i == 4) {
+                assertEquals(List.of(), predicted, "held until batch 3 comes");
+                assertEquals(1, order.held());
+            }
+            actual.addAll(predicted);
+            assertEquals(0, predictor.lateBatches());
+        }
+        assertEquals(expected, actual);
+    }
+
+    @Test
+    void aLateBatchGivesItsOutcomesOnly() {
+        List<TelemetryBatch> batches = QualityPredictionFixtures.alternatingCycles("gw-1", List.of("m1"), 10);
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
+        BatchOrder order = new BatchOrder();
+        CycleTracker tracker = new CycleTracker();
+        // Batch 3 ends the first cycle (at 31 s); it comes later than the reorder delay allows.
+        List<QualityPrediction> predicted = new ArrayList<>();
+        predicted.addAll(predictor.accept(new ReceivedBatch(GATEWAY, batches.get(0), 0), order, tracker, 0));
+        predicted.addAll(predictor.accept(new ReceivedBatch(GATEWAY, batches.get(1), 1), order, tracker, 0));
+        predicted.addAll(predictor.accept(new ReceivedBatch(GATEWAY, batches.get(2), 2), order, tracker, 0));
+        assertEquals(List.of(), predictor.accept(new ReceivedBatch(GATEWAY, batches.get(4), 4), order, tracker, 0));
+        predicted.addAll(predictor.due(order, tracker, CyclePredictor.REORDER_DELAY.toMillis()));
+        assertEquals(List.of(), predicted, "no cycle has ended yet");
+
+        TelemetryBatch late = batches.get(3);
+        List<QualityPrediction> outcomes = predictor.accept(new ReceivedBatch(GATEWAY, late, 3), order, tracker,
+                CyclePredictor.REORDER_DELAY.toMillis() + 1);
+        assertEquals(1, predictor.lateBatches());
+        assertEquals(List.of(), outcomes, "the late cycle end is not taken: no prediction, no outcome awaited");
+
+        // The cycles after it are whole again: the second one ends at 61 s, high and low vibration
+        // mixed (its end was dropped with the late batch), the third one at 91 s, high.
+        List<QualityPrediction> later = new ArrayList<>();
+        for (int i = 5; i < batches.size(); i++) {
+            later.addAll(predictor.accept(new ReceivedBatch(GATEWAY, batches.get(i), i), order, tracker, 10_000));
+            assertEquals(0, predictor.lateBatches());
+        }
+        assertEquals(List.of(61_000_000L, 91_000_000L), later.stream().map(QualityPrediction::cycleEndMicros).toList());
+        assertTrue(later.get(1).probability() > 0.8, later.toString());
+
+        // A late batch that brings an awaited outcome has it reported; a repeat of it reports nothing.
+        TelemetryBatch.Builder outcome = TelemetryBatch.builder("gw-1", 9);
+        outcome.add(91_000_000L, "m1", CycleFeatures.PART_SCRAP, 1.0, Quality.GOOD);
+        outcome.add(90_000_000L, "m1", QualityPredictionFixtures.VIBRATION, 100.0, Quality.GOOD);
+        List<QualityPrediction> reported = predictor.accept(new ReceivedBatch(GATEWAY, outcome.build(), 99), order,
+                tracker, 10_000);
+        assertEquals(1, predictor.lateBatches());
+        assertEquals(1, reported.size(), reported.toString());
+        assertFalse(reported.get(0).hasPrediction());
+        assertEquals(Boolean.TRUE, reported.get(0).actualScrap());
+        assertEquals(List.of(), predictor.accept(new ReceivedBatch(GATEWAY, outcome.build(), 99), order, tracker,
+                10_000));
     }
 
     @Test

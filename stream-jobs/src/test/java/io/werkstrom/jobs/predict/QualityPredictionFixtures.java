@@ -47,4 +47,33 @@ public final class QualityPredictionFixtures {
             batch.add(endMicros, machine, CycleFeatures.PART_SCRAP, outcome ? 1.0 : 0.0, Quality.GOOD);
         }
     }
+    /**
+     * 100 s of {@code machines}, cut into batches of {@code batchSeconds} numbered from 0: a cycle
+     * end at 1 s marks the first cycle's start, then three 30 s cycles end at 31, 61 and 91 s, of
+     * high (scrap), low and high vibration, one sample a second, without outcomes.
+     */
+    public static List<TelemetryBatch> alternatingCycles(String gateway, List<String> machines, int batchSeconds) {
+        List<TelemetryBatch> batches = new ArrayList<>();
+        TelemetryBatch.Builder batch = null;
+        for (int second = 0; second < 100; second++) {
+            if (second % batchSeconds == 0) {
+                if (batch != null) {
+                    batches.add(batch.build());
+                }
+                batch = TelemetryBatch.builder(gateway, batches.size());
+            }
+            for (String machine : machines) {
+                long micros = second * 1_000_000L;
+                if (second == 1) {
+                    batch.add(micros, machine, CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
+                } else if (second % 30 == 1) {
+                    batch.add(micros, machine, CycleFeatures.CYCLE_TIME, 30.0, Quality.GOOD);
+                } else if (second > 1) {
+                    batch.add(micros, machine, VIBRATION, (second - 2) / 30 % 2 == 0 ? 8.0 : 1.0, Quality.GOOD);
+                }
+            }
+        }
+        batches.add(batch.build());
+        return batches;
+    }
 }
