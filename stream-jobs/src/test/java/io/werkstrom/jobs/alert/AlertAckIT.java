@@ -34,7 +34,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.werkstrom.jobs.alert.ack.MqttAckListener;
 import io.werkstrom.jobs.alert.notify.NotifierOptions;
 import io.werkstrom.jobs.storage.ReceivedBatch;
-import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
@@ -103,9 +102,7 @@ class AlertAckIT {
     void prepare(TestInfo test) throws Exception {
         name = "a" + test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
         name = name.substring(0, Math.min(40, name.length()));
-        postgres.createDatabase(name);
-        store = postgres.storeOptions(name);
-        SchemaMigrator.migrate(store);
+        store = postgres.createMigratedDatabase(name);
         tokens = dir.resolve("tokens");
         Files.writeString(tokens, "acme=" + ACME_TOKEN + "\nglobex=" + GLOBEX_TOKEN + "\n");
         service = startService(broker.uri());
