@@ -2,6 +2,7 @@ package io.werkstrom.testing;
 
 import io.werkstrom.jobs.storage.Migration;
 import io.werkstrom.jobs.storage.MigrationCatalog;
+import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StorageFlavor;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -31,9 +32,12 @@ import java.util.stream.Stream;
  */
 public final class PostgresServer implements AutoCloseable {
 
+    private static final String MIGRATED_TEMPLATE = "werkstrom_migrated";
+
     private final Path dataDirectory;
     private final int port;
     private EmbeddedPostgres postgres;
+    private boolean migratedTemplate;
 
     private PostgresServer(Path dataDirectory, int port) {
         this.dataDirectory = dataDirectory;
@@ -111,6 +115,38 @@ public final class PostgresServer implements AutoCloseable {
         try (Connection connection = connect(); Statement statement = connection.createStatement()) {
             statement.execute("CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\"");
         }
+    }
+
+    /**
+     * Creates a database with the schema at its latest version, as a copy of a template that is migrated
+     * once per server (copying takes a fraction of the time migrating does). Returns its options.
+     */
+    public synchronized StoreOptions createMigratedDatabase(String name) throws SQLException, StoreException {
+        if (!migratedTemplate) {
+            createDatabase(MIGRATED_TEMPLATE);
+            SchemaMigrator.migrate(storeOptions(MIGRATED_TEMPLATE));
+            migratedTemplate = true;
+        }
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            String create = "CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\" TEMPLATE " + MIGRATED_TEMPLATE;
+            // The migration's session may still be ending on the server after its connection closed, and a
+            // template with a session cannot be copied.
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    statement.execute(create);
+                    break;
+                } catch (SQLException e) {
+                    if (!"55006".equals(e.getSQLState()) || attempt == 50) {
+                        throw e;
+                    }
+                    Thread.sleep(20);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while creating " + name, e);
+        }
+        return storeOptions(name);
     }
 
     /**

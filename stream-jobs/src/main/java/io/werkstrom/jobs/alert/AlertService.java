@@ -54,12 +54,16 @@ public final class AlertService implements AutoCloseable {
      * as permanently undeliverable). {@code httpAddress} null: no HTTP port at all; else the port
      * answers {@code GET /health}, and acknowledgements too when {@code tokensFile} is given (without
      * one, the acknowledgement path answers 404 saying why). {@code httpsCertificate} and
-     * {@code httpsKey} (PEM, both or neither): HTTPS instead of HTTP.
+     * {@code httpsKey} (PEM, both or neither): HTTPS instead of HTTP. {@code statementTimeout}: how
+     * long the database may take over a statement of the service's, or its wait for a lock (the client
+     * waits 5 s more); {@code mqttConnectionTimeout}, whole seconds: how long a connect, or a publish
+     * held by a broker that stopped answering, may take ({@link #DEFAULT_STATEMENT_TIMEOUT},
+     * {@link #DEFAULT_MQTT_CONNECTION_TIMEOUT}).
      */
     public record Options(StoreOptions store, String mqttUri, String mqttUsername, String mqttPassword, PemTls mqttTls,
                           String clientId, String sharedGroup, InetSocketAddress httpAddress, Path tokensFile,
                           Pem httpsCertificate, Pem httpsKey, SmtpOptions smtp, NotifierOptions notifier,
-                          Map<String, String> env) {
+                          Map<String, String> env, Duration statementTimeout, Duration mqttConnectionTimeout) {
         public Options {
             Objects.requireNonNull(store, "store must not be null.");
             Objects.requireNonNull(mqttUri, "mqttUri must not be null.");
@@ -67,6 +71,14 @@ public final class AlertService implements AutoCloseable {
             Objects.requireNonNull(sharedGroup, "sharedGroup must not be null.");
             Objects.requireNonNull(notifier, "notifier must not be null.");
             Objects.requireNonNull(env, "env must not be null.");
+            if (statementTimeout == null || statementTimeout.toMillis() < 1) {
+                throw new IllegalArgumentException("statementTimeout must be at least 1 ms, got " + statementTimeout + ".");
+            }
+            if (mqttConnectionTimeout == null || mqttConnectionTimeout.toSeconds() < 1
+                    || !mqttConnectionTimeout.equals(Duration.ofSeconds(mqttConnectionTimeout.toSeconds()))) {
+                throw new IllegalArgumentException("mqttConnectionTimeout must be whole seconds, at least 1 s, got "
+                        + mqttConnectionTimeout + ".");
+            }
             if (mqttTls != null && !(mqttUri.startsWith("ssl://") || mqttUri.startsWith("wss://"))) {
                 throw new IllegalArgumentException("an MQTT CA file needs an ssl:// or wss:// broker, got " + mqttUri);
             }
@@ -86,12 +98,13 @@ public final class AlertService implements AutoCloseable {
         }
     }
 
-    private static final int CONNECTION_TIMEOUT_S = 10;
+    /** How long an MQTT connect, or a publish to a broker that stopped answering, may take. */
+    public static final Duration DEFAULT_MQTT_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
     /**
      * How long the database may take over a statement of the service's: with the client's 5 s more,
      * below the HTTP endpoint's 30 s, so an acknowledgement the database cannot take gets 503.
      */
-    private static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(15);
+    public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(15);
     /** How long closing waits for publishes in flight (alert states) before it disconnects. */
     private static final long DISCONNECT_QUIESCE_MS = 5_000;
 
@@ -118,7 +131,8 @@ public final class AlertService implements AutoCloseable {
         PahoSyncClient mqtt = new PahoSyncClient(options.mqttUri(), options.clientId(), new MemoryPersistence());
         // A broker that stops answering without closing the connection would hold a publish (the notifier's
         // one thread, an acknowledgement's answer) until the keepalive notices; wait as long as a delivery may.
-        mqtt.setTimeToWait(Math.max(options.notifier().timeout().toMillis(), CONNECTION_TIMEOUT_S * 1000L));
+        Duration connectionTimeout = options.mqttConnectionTimeout();
+        mqtt.setTimeToWait(Math.max(options.notifier().timeout().toMillis(), connectionTimeout.toMillis()));
         Notifier notifier = null;
         Acknowledgements acknowledgements = null;
         MqttAckListener mqttAcks = null;
@@ -128,7 +142,7 @@ public final class AlertService implements AutoCloseable {
             connection.setCleanStart(true);
             // Reconnects are the service's own (see Reconnector for why not Paho's).
             connection.setAutomaticReconnect(false);
-            connection.setConnectionTimeout(CONNECTION_TIMEOUT_S);
+            connection.setConnectionTimeout((int) connectionTimeout.toSeconds());
             if (options.mqttTls() != null) {
                 connection.setSocketFactory(options.mqttTls().context().getSocketFactory());
             }
@@ -141,17 +155,17 @@ public final class AlertService implements AutoCloseable {
             mqtt.connect(connection);
             reconnector = Reconnector.start("alert service MQTT client " + options.clientId(),
                     PahoConnection.of(mqtt.asynchronous(), connection),
-                    Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(2L * CONNECTION_TIMEOUT_S), LOG::warn);
+                    Duration.ofSeconds(1), Duration.ofSeconds(30), connectionTimeout.multipliedBy(2), LOG::warn);
             Map<String, Channel> channels = new HashMap<>();
             channels.put("mqtt", new MqttStateChannel(mqtt));
             channels.put("webhook", new WebhookChannel(new Secrets(options.env()), options.notifier().timeout()));
             if (options.smtp() != null) {
                 channels.put("email", new EmailChannel(new SmtpClient(options.smtp(), "werkstrom-alerts")));
             }
-            notifier = new Notifier(AlertStore.open(options.store(), "alert notifier", STATEMENT_TIMEOUT), channels,
+            notifier = new Notifier(AlertStore.open(options.store(), "alert notifier", options.statementTimeout()), channels,
                     options.notifier());
             acknowledgements = new Acknowledgements(AlertStore.open(options.store(), "alert acknowledgements",
-                    STATEMENT_TIMEOUT));
+                    options.statementTimeout()));
             mqttAcks = MqttAckListener.start(mqtt, options.sharedGroup(), acknowledgements);
             Notifier deliveries = notifier;
             MqttAckListener commands = mqttAcks;

@@ -34,7 +34,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.werkstrom.jobs.alert.ack.MqttAckListener;
 import io.werkstrom.jobs.alert.notify.NotifierOptions;
 import io.werkstrom.jobs.storage.ReceivedBatch;
-import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
@@ -78,6 +77,9 @@ class AlertAckIT {
     private Path tokens;
     private AlertService service;
     private MqttProbe results;
+    /** The service's limits: as in production, unless a test that waits them out sets them shorter. */
+    private Duration statementTimeout = AlertService.DEFAULT_STATEMENT_TIMEOUT;
+    private Duration mqttConnectionTimeout = AlertService.DEFAULT_MQTT_CONNECTION_TIMEOUT;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -100,9 +102,7 @@ class AlertAckIT {
     void prepare(TestInfo test) throws Exception {
         name = "a" + test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
         name = name.substring(0, Math.min(40, name.length()));
-        postgres.createDatabase(name);
-        store = postgres.storeOptions(name);
-        SchemaMigrator.migrate(store);
+        store = postgres.createMigratedDatabase(name);
         tokens = dir.resolve("tokens");
         Files.writeString(tokens, "acme=" + ACME_TOKEN + "\nglobex=" + GLOBEX_TOKEN + "\n");
         service = startService(broker.uri());
@@ -256,12 +256,13 @@ class AlertAckIT {
     @Test
     void aBrokerThatStopsAnsweringDoesNotHoldTheNotifiersPublish() throws Exception {
         service.close();
+        mqttConnectionTimeout = Duration.ofSeconds(2);
         try (TcpFront front = TcpFront.forwardingTo(broker.port())) {
             service = startService(front.uri());
             front.frozen(true);
             UUID alert = open("acme", "hot");
-            // The state's publish waits for a PUBACK that never comes: it must end within its time limit (10 s,
-            // the connection timeout), long before the keepalive (60 s) notices, and be retried.
+            // The state's publish waits for a PUBACK that never comes: it must end within its time limit (the
+            // connection timeout, 2 s here), long before the keepalive (60 s) notices, and be retried.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
             String error = null;
             while (error == null && System.nanoTime() < deadline) {
@@ -278,6 +279,7 @@ class AlertAckIT {
     @Test
     void aReconnectThatGetsNoAnswerIsEndedAndTheServiceTakesAcknowledgementsAgain() throws Exception {
         service.close();
+        mqttConnectionTimeout = Duration.ofSeconds(2);
         try (TcpFront front = TcpFront.forwardingTo(broker.port())) {
             service = startService(front.uri());
             UUID alert = open("acme", "hot");
@@ -295,7 +297,7 @@ class AlertAckIT {
             front.silent(false);
 
             // Until the service is back and subscribed again, a command is heard by nobody: send until answered.
-            // Its attempt is ended after two connection timeouts of 10 s.
+            // Its attempt is ended after two connection timeouts (of 2 s here).
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
             String answer = null;
             while (answer == null && System.nanoTime() < deadline) {
@@ -365,6 +367,9 @@ class AlertAckIT {
 
     @Test
     void aStatementTheDatabaseCannotTakeIsCancelledThereAndAnswered503() throws Exception {
+        service.close();
+        statementTimeout = Duration.ofSeconds(2);
+        service = startService(broker.uri());
         UUID alert = open("acme", "hot");
         try (Connection blocker = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
              Statement lock = blocker.createStatement()) {
@@ -393,6 +398,7 @@ class AlertAckIT {
     void aDatabaseThatStopsAnsweringTurnsHealthDownAndTheServiceRecoversWhenItAnswersAgain() throws Exception {
         UUID alert = open("acme", "hot");
         service.close();
+        statementTimeout = Duration.ofSeconds(2);
         try (TcpFront front = TcpFront.forwardingTo(postgres.port())) {
             StoreOptions viaFront = new StoreOptions(store.jdbcUrl().replace("//localhost:" + postgres.port() + "/",
                     "//127.0.0.1:" + front.port() + "/"), store.user(), store.password());
@@ -511,13 +517,13 @@ class AlertAckIT {
     private AlertService startService(String mqttUri, PemTls tls, TestPki https, Path tokensFile, StoreOptions storeOptions)
             throws Exception {
         NotifierOptions notifier = new NotifierOptions(3, Duration.ofMillis(100), Duration.ofSeconds(1),
-                Duration.ofMillis(50), 50, Duration.ofSeconds(30), Duration.ofSeconds(5),
+                Duration.ofMillis(50), 50, Duration.ofSeconds(30), Duration.ofSeconds(2),
                 NotifierOptions.DEFAULT_RETAIN_RESOLVED);
         return AlertService.start(new AlertService.Options(storeOptions, mqttUri, null, null, tls, "alerts-" + name,
                 "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokensFile,
                 https == null ? null : Pem.read("--http-cert-file", https.server().certificate()),
                 https == null ? null : Pem.read("--http-key-file", https.server().privateKey()), null, notifier,
-                Map.of()));
+                Map.of(), statementTimeout, mqttConnectionTimeout));
     }
 
     private UUID open(String tenant, String ruleId) throws Exception {

@@ -111,9 +111,7 @@ class AlertNotificationIT {
     void prepare(TestInfo test) throws Exception {
         String name = "n" + test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
         name = name.substring(0, Math.min(40, name.length()));
-        postgres.createDatabase(name);
-        store = postgres.storeOptions(name);
-        SchemaMigrator.migrate(store);
+        store = postgres.createMigratedDatabase(name);
         alerts = AlertStore.open(store, "test");
         receiver = new WebhookReceiver();
         // A mail server as a submission port has it: STARTTLS before anything else, then a login.

@@ -3,26 +3,19 @@ package io.werkstrom.protocol.tls;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.InvalidKeySpecException;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -79,8 +72,6 @@ public final class PemSslContexts {
         }
     }
 
-    private static final Pattern PRIVATE_KEY = Pattern.compile(
-            "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
     private static final char[] NO_PASSWORD = new char[0];
 
     private PemSslContexts() {
@@ -134,7 +125,7 @@ public final class PemSslContexts {
 
     private static KeyManager[] keyManagers(Pem certificate, Pem key) throws GeneralSecurityException, IOException {
         List<X509Certificate> chain = certificates(certificate);
-        PrivateKey privateKey = privateKey(key);
+        PrivateKey privateKey = PrivateKeys.fromPem(key.option() + ": " + key.origin(), key.content());
         KeyStore identity = KeyStore.getInstance(KeyStore.getDefaultType());
         identity.load(null, null);
         identity.setKeyEntry("identity", privateKey, NO_PASSWORD, chain.toArray(new Certificate[0]));
@@ -159,24 +150,5 @@ public final class PemSslContexts {
             throw new IllegalArgumentException(pem.option() + ": not a PEM certificate file: " + pem.origin() + ": "
                     + e.getMessage(), e);
         }
-    }
-
-    private static PrivateKey privateKey(Pem pem) {
-        Matcher m = PRIVATE_KEY.matcher(new String(pem.content(), StandardCharsets.US_ASCII));
-        if (!m.find()) {
-            throw new IllegalArgumentException(pem.option() + ": " + pem.origin() + " holds no unencrypted PKCS#8 key"
-                    + " (BEGIN PRIVATE KEY); convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
-        }
-        byte[] der = Base64.getMimeDecoder().decode(m.group(1));
-        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
-        for (String algorithm : new String[] {"RSA", "EC", "Ed25519"}) {
-            try {
-                return KeyFactory.getInstance(algorithm).generatePrivate(spec);
-            } catch (InvalidKeySpecException | java.security.NoSuchAlgorithmException wrongAlgorithm) {
-                // try the next one
-            }
-        }
-        throw new IllegalArgumentException(pem.option() + ": " + pem.origin()
-                + " is not an RSA, EC or Ed25519 private key");
     }
 }

@@ -79,7 +79,8 @@ public final class AlertsCommand {
                             ? new InetSocketAddress(args.string("http-host", "0.0.0.0"), args.positiveInt("http-port", 8088))
                             : null,
                     tokens == null ? null : Path.of(tokens), httpsFile(args, "http-cert-file"),
-                    httpsFile(args, "http-key-file"), smtp, notifier, System.getenv());
+                    httpsFile(args, "http-key-file"), smtp, notifier, System.getenv(),
+                    AlertService.DEFAULT_STATEMENT_TIMEOUT, AlertService.DEFAULT_MQTT_CONNECTION_TIMEOUT);
         } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new UsageException("alerts: " + e.getMessage());
         }

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
@@ -19,11 +18,12 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Period;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
+
+import io.werkstrom.protocol.tls.PrivateKeys;
 
 import org.eclipse.milo.opcua.stack.core.util.CertificateUtil;
 import org.eclipse.milo.opcua.stack.core.util.DigestUtil;
@@ -154,26 +154,10 @@ public final class GatewayCertificate {
     }
 
     private static PrivateKey readKey(Path keyFile) throws IOException {
-        byte[] bytes = Files.readAllBytes(keyFile);
-        String text = new String(bytes, StandardCharsets.US_ASCII);
-        byte[] der = bytes;
-        if (text.contains("-----BEGIN")) {
-            int begin = text.indexOf(PEM_BEGIN);
-            int end = text.indexOf(PEM_END);
-            if (begin < 0 || end < begin) {
-                throw new IOException(keyFile + " is not an unencrypted PKCS#8 key (BEGIN PRIVATE KEY); convert it with "
-                        + "openssl pkcs8 -topk8 -nocrypt -in <key> -out " + keyFile);
-            }
-            try {
-                der = Base64.getMimeDecoder().decode(text.substring(begin + PEM_BEGIN.length(), end));
-            } catch (IllegalArgumentException e) {
-                throw new IOException(keyFile + " holds a malformed PEM block: " + e.getMessage(), e);
-            }
-        }
         try {
-            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
-        } catch (GeneralSecurityException e) {
-            throw new IOException(keyFile + " is not an RSA PKCS#8 private key: " + e.getMessage(), e);
+            return PrivateKeys.fromPemOrDer(keyFile.toString(), Files.readAllBytes(keyFile));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
         }
     }
 
