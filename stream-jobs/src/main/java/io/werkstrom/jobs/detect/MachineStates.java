@@ -16,21 +16,22 @@ import java.util.TreeMap;
 
 /**
  * What the multivariate detector keeps per gateway: for each machine, the sensors it has reported,
- * their last good values, the time bucket being assembled, the training window and, once fitted,
- * the sensors of its model, the time of its last reported anomaly and its complete states still
- * waiting to be scored because a scoring call failed.
+ * their last good values and the time between their last two, the time bucket being assembled, the
+ * training window and, once fitted, the sensors of its model, the time of its last reported anomaly
+ * and its complete states still waiting to be scored because a scoring call failed.
  *
  * <p>The fitted model is not part of the state: it is a deterministic function of the training
  * window and the model's sensors, so {@link MultivariateScorer} fits it again after a restore; a
  * fleet model is kept by its id and looked up again. The stable form ({@link #snapshot()},
  * versioned) thus holds plain numbers and names only. Version 2 added the pending states, version 3
- * the fleet model's id; versions 1 and 2 are still read.
+ * the fleet model's id, version 4 each sensor's interval between samples; versions 1 to 3 are still
+ * read.
  *
  * <p>Not thread-safe; owned by one keyed operator.
  */
 public final class MachineStates {
 
-    private static final int VERSION = 3;
+    private static final int VERSION = 4;
     static final long NONE = Long.MIN_VALUE;
 
     private final Map<String, Machine> machines = new TreeMap<>();
@@ -118,6 +119,8 @@ public final class MachineStates {
         final List<String> sensors = new ArrayList<>();
         double[] lastValue = new double[0];
         long[] lastMicros = new long[0];
+        /** Per sensor, the time between its last two good samples; {@link #NONE} before its second. */
+        long[] intervalMicros = new long[0];
         long openBucket = NONE;
         /** Training states, one value per column known when recorded, NaN where missing. */
         final List<double[]> training = new ArrayList<>();
@@ -158,6 +161,9 @@ public final class MachineStates {
             Closed closed = openBucket != NONE && bucket > openBucket ? state(bucketMicros, carryForwardMicros) : null;
             openBucket = bucket;
             int s = column(sensor);
+            if (lastMicros[s] != NONE && micros > lastMicros[s]) {
+                intervalMicros[s] = micros - lastMicros[s];
+            }
             if (lastMicros[s] == NONE || micros >= lastMicros[s]) {
                 lastMicros[s] = micros;
                 lastValue[s] = value;
@@ -167,15 +173,22 @@ public final class MachineStates {
 
         /**
          * The open bucket as a state: per known sensor, its last value if it was taken within the
-         * bucket or the {@code carryForwardMicros} before it, else NaN.
+         * bucket, or within the {@code carryForwardMicros} before it and no longer before the
+         * bucket's end than the sensor's interval between its last two samples; else NaN. A sensor
+         * is thus carried forward until its next sample is due, not beyond: the states of its normal
+         * operation held its values at most that old, and an older one, carried while the machine's
+         * other sensors move on, would look off though only the sensor fell silent. Before its second
+         * sample a sensor's interval is not known, and the carry-forward alone bounds it.
          */
         private Closed state(long bucketMicros, long carryForwardMicros) {
             long start = openBucket * bucketMicros;
             long end = start + bucketMicros;
             double[] state = new double[sensors.size()];
             for (int s = 0; s < state.length; s++) {
-                boolean fresh = lastMicros[s] != NONE && lastMicros[s] >= end - carryForwardMicros - bucketMicros
-                        && lastMicros[s] < end;
+                long taken = lastMicros[s];
+                boolean carried = taken != NONE && taken >= start - carryForwardMicros
+                        && (intervalMicros[s] == NONE || end - taken <= intervalMicros[s]);
+                boolean fresh = taken < end && (taken >= start || carried);
                 state[s] = fresh ? lastValue[s] : Double.NaN;
             }
             return new Closed(start, state);
@@ -189,6 +202,8 @@ public final class MachineStates {
                 lastValue = Arrays.copyOf(lastValue, s + 1);
                 lastMicros = Arrays.copyOf(lastMicros, s + 1);
                 lastMicros[s] = NONE;
+                intervalMicros = Arrays.copyOf(intervalMicros, s + 1);
+                intervalMicros[s] = NONE;
             }
             return s;
         }
@@ -208,6 +223,7 @@ public final class MachineStates {
                     out.writeUTF(m.sensors.get(s));
                     out.writeDouble(m.lastValue[s]);
                     out.writeLong(m.lastMicros[s]);
+                    out.writeLong(m.intervalMicros[s]);
                 }
                 out.writeLong(m.openBucket);
                 out.writeInt(m.training.size());
@@ -245,7 +261,8 @@ public final class MachineStates {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form, of this version, version 2 (no fleet model) or version 1
+     * Reads {@link #snapshot()}'s form, of this version, version 3 (no sensor intervals: each is
+     * learned again from the sensor's next sample), version 2 (no fleet model either) or version 1
      * (no pending states either).
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
@@ -266,6 +283,12 @@ public final class MachineStates {
                     m.column(in.readUTF());
                     m.lastValue[s] = in.readDouble();
                     m.lastMicros[s] = in.readLong();
+                    if (version >= 4) {
+                        m.intervalMicros[s] = in.readLong();
+                        if (m.intervalMicros[s] != NONE && m.intervalMicros[s] <= 0) {
+                            throw new IllegalArgumentException("a sensor's interval is not positive.");
+                        }
+                    }
                 }
                 m.openBucket = in.readLong();
                 int rows = count(in.readInt(), "training states");

@@ -33,10 +33,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>States.</b> A machine's state is the vector of its sensors in one time bucket
  * ({@link MultivariateOptions#bucket()}): each sensor's last good sample up to the bucket's end,
- * carried forward for at most {@link MultivariateOptions#carryForward()} so that sensors reporting
- * at different rates still meet. A bucket becomes a state when the machine's first sample of a
- * later bucket arrives (samples are taken in time order per machine); buckets in which the machine
- * reported nothing give no state. A sample older than the bucket being assembled is late: it is
+ * carried forward so that sensors reporting at different rates still meet: for at most
+ * {@link MultivariateOptions#carryForward()}, and only until the sensor's next sample is due (the
+ * time between its last two samples), so that the last value of a sensor that fell silent is not
+ * carried on while the machine's other sensors move on. A bucket becomes a state when the
+ * machine's first sample of a later bucket arrives (samples are taken in time order per machine);
+ * buckets in which the machine reported nothing give no state. A sample older than the bucket being assembled is late: it is
  * stored by the job like any other, but not part of a state, and counted.
  *
  * <p><b>Training.</b> The first {@link MultivariateOptions#trainingStates()} states are the
@@ -62,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * pending states, and its new states are counted but not scored.
  *
  * <p><b>Missing sensors.</b> A state missing some of its model's sensors (own or fleet: a sensor
- * that died, or paused longer than the carry-forward) is scored against the model without them
+ * that died or paused, its next sample overdue) is scored against the model without them
  * ({@link FittedModel#without}): the same method fitted on the same training states, those sensors
  * left out, so the machine stays watched on the sensors it still has, against the normal operation
  * its model learned, from its first such state (counted as reduced). A state holding fewer than 2
