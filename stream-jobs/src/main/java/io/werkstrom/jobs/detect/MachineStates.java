@@ -24,8 +24,8 @@ import java.util.TreeMap;
  * window and the model's sensors, so {@link MultivariateScorer} fits it again after a restore; a
  * fleet model is kept by its id and looked up again. The stable form ({@link #snapshot()},
  * versioned) thus holds plain numbers and names only. Version 2 added the pending states, version 3
- * the fleet model's id, version 4 each sensor's interval between samples; versions 1 to 3 are still
- * read.
+ * the fleet model's id, version 4 each sensor's interval between samples and the fleet model's
+ * sensors; versions 1 to 3 are still read.
  *
  * <p>Not thread-safe; owned by one keyed operator.
  */
@@ -141,6 +141,12 @@ public final class MachineStates {
          * null while it has none; its pending states are then in that model's sensor order.
          */
         String fleetModelId;
+        /**
+         * The sensors of the fleet model of {@link #fleetModelId}, in its order, null while it has
+         * none (or restored from a version 3 state): what the machine's states are assembled for
+         * while the model itself is not known after a restore.
+         */
+        List<String> fleetSensors;
         /** The fleet model of {@link #fleetModelId}, looked up again after a restore; not serialised. */
         transient MultivariateScorer.FleetModelInForce fleetModel;
         /** The machine's columns of the fleet model's sensors; not serialised. */
@@ -244,6 +250,12 @@ public final class MachineStates {
                 out.writeBoolean(m.fleetModelId != null);
                 if (m.fleetModelId != null) {
                     out.writeUTF(m.fleetModelId);
+                    out.writeInt(m.fleetSensors == null ? -1 : m.fleetSensors.size());
+                    if (m.fleetSensors != null) {
+                        for (String sensor : m.fleetSensors) {
+                            out.writeUTF(sensor);
+                        }
+                    }
                 }
                 out.writeInt(m.pending.size());
                 for (Pending p : m.pending) {
@@ -262,8 +274,8 @@ public final class MachineStates {
 
     /**
      * Reads {@link #snapshot()}'s form, of this version, version 3 (no sensor intervals: each is
-     * learned again from the sensor's next sample), version 2 (no fleet model either) or version 1
-     * (no pending states either).
+     * learned again from the sensor's next sample; no fleet model sensors), version 2 (no fleet
+     * model either) or version 1 (no pending states either).
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
      */
@@ -317,6 +329,18 @@ public final class MachineStates {
                 m.fleetModelId = version >= 3 && in.readBoolean() ? in.readUTF() : null;
                 if (m.fleetModelId != null && m.modelSensors != null) {
                     throw new IllegalArgumentException("a machine has both a fleet model and its own.");
+                }
+                int fleetSensorCount = version >= 4 && m.fleetModelId != null ? in.readInt() : -1;
+                if (fleetSensorCount >= 0) {
+                    List<String> fleetSensors = new ArrayList<>();
+                    for (int k = count(fleetSensorCount, "fleet model sensors"); k > 0; k--) {
+                        String sensor = in.readUTF();
+                        if (!m.sensors.contains(sensor)) {
+                            throw new IllegalArgumentException("a fleet model sensor is not one of its machine's.");
+                        }
+                        fleetSensors.add(sensor);
+                    }
+                    m.fleetSensors = List.copyOf(fleetSensors);
                 }
                 int pendingCount = version >= 2 ? count(in.readInt(), "pending states") : 0;
                 for (int p = 0; p < pendingCount; p++) {

@@ -393,7 +393,7 @@ class MultivariateScorerLimitsTest {
      * The form of earlier releases, without the sensors' intervals: version 1 without pending
      * states, version 2 with them, version 3 with a fleet model too.
      */
-    private static byte[] olderVersion(MachineStates states, int version) throws IOException {
+    static byte[] olderVersion(MachineStates states, int version) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(version);
