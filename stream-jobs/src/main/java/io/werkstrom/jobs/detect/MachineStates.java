@@ -16,21 +16,22 @@ import java.util.TreeMap;
 
 /**
  * What the multivariate detector keeps per gateway: for each machine, the sensors it has reported,
- * their last good values, the time bucket being assembled, the training window and, once fitted,
- * the sensors of its model, the time of its last reported anomaly and its complete states still
- * waiting to be scored because a scoring call failed.
+ * their last good values and the time between their last two, the time bucket being assembled, the
+ * training window and, once fitted, the sensors of its model, the time of its last reported anomaly
+ * and its complete states still waiting to be scored because a scoring call failed.
  *
  * <p>The fitted model is not part of the state: it is a deterministic function of the training
  * window and the model's sensors, so {@link MultivariateScorer} fits it again after a restore; a
  * fleet model is kept by its id and looked up again. The stable form ({@link #snapshot()},
  * versioned) thus holds plain numbers and names only. Version 2 added the pending states, version 3
- * the fleet model's id; versions 1 and 2 are still read.
+ * the fleet model's id, version 4 each sensor's interval between samples and the fleet model's
+ * sensors; versions 1 to 3 are still read.
  *
  * <p>Not thread-safe; owned by one keyed operator.
  */
 public final class MachineStates {
 
-    private static final int VERSION = 3;
+    private static final int VERSION = 4;
     static final long NONE = Long.MIN_VALUE;
 
     private final Map<String, Machine> machines = new TreeMap<>();
@@ -118,6 +119,8 @@ public final class MachineStates {
         final List<String> sensors = new ArrayList<>();
         double[] lastValue = new double[0];
         long[] lastMicros = new long[0];
+        /** Per sensor, the time between its last two good samples; {@link #NONE} before its second. */
+        long[] intervalMicros = new long[0];
         long openBucket = NONE;
         /** Training states, one value per column known when recorded, NaN where missing. */
         final List<double[]> training = new ArrayList<>();
@@ -138,6 +141,12 @@ public final class MachineStates {
          * null while it has none; its pending states are then in that model's sensor order.
          */
         String fleetModelId;
+        /**
+         * The sensors of the fleet model of {@link #fleetModelId}, in its order, null while it has
+         * none (or restored from a version 3 state): what the machine's states are assembled for
+         * while the model itself is not known after a restore.
+         */
+        List<String> fleetSensors;
         /** The fleet model of {@link #fleetModelId}, looked up again after a restore; not serialised. */
         transient MultivariateScorer.FleetModelInForce fleetModel;
         /** The machine's columns of the fleet model's sensors; not serialised. */
@@ -158,6 +167,9 @@ public final class MachineStates {
             Closed closed = openBucket != NONE && bucket > openBucket ? state(bucketMicros, carryForwardMicros) : null;
             openBucket = bucket;
             int s = column(sensor);
+            if (lastMicros[s] != NONE && micros > lastMicros[s]) {
+                intervalMicros[s] = micros - lastMicros[s];
+            }
             if (lastMicros[s] == NONE || micros >= lastMicros[s]) {
                 lastMicros[s] = micros;
                 lastValue[s] = value;
@@ -167,15 +179,22 @@ public final class MachineStates {
 
         /**
          * The open bucket as a state: per known sensor, its last value if it was taken within the
-         * bucket or the {@code carryForwardMicros} before it, else NaN.
+         * bucket, or within the {@code carryForwardMicros} before it and no longer before the
+         * bucket's end than the sensor's interval between its last two samples; else NaN. A sensor
+         * is thus carried forward until its next sample is due, not beyond: the states of its normal
+         * operation held its values at most that old, and an older one, carried while the machine's
+         * other sensors move on, would look off though only the sensor fell silent. Before its second
+         * sample a sensor's interval is not known, and the carry-forward alone bounds it.
          */
         private Closed state(long bucketMicros, long carryForwardMicros) {
             long start = openBucket * bucketMicros;
             long end = start + bucketMicros;
             double[] state = new double[sensors.size()];
             for (int s = 0; s < state.length; s++) {
-                boolean fresh = lastMicros[s] != NONE && lastMicros[s] >= end - carryForwardMicros - bucketMicros
-                        && lastMicros[s] < end;
+                long taken = lastMicros[s];
+                boolean carried = taken != NONE && taken >= start - carryForwardMicros
+                        && (intervalMicros[s] == NONE || end - taken <= intervalMicros[s]);
+                boolean fresh = taken < end && (taken >= start || carried);
                 state[s] = fresh ? lastValue[s] : Double.NaN;
             }
             return new Closed(start, state);
@@ -189,6 +208,8 @@ public final class MachineStates {
                 lastValue = Arrays.copyOf(lastValue, s + 1);
                 lastMicros = Arrays.copyOf(lastMicros, s + 1);
                 lastMicros[s] = NONE;
+                intervalMicros = Arrays.copyOf(intervalMicros, s + 1);
+                intervalMicros[s] = NONE;
             }
             return s;
         }
@@ -208,6 +229,7 @@ public final class MachineStates {
                     out.writeUTF(m.sensors.get(s));
                     out.writeDouble(m.lastValue[s]);
                     out.writeLong(m.lastMicros[s]);
+                    out.writeLong(m.intervalMicros[s]);
                 }
                 out.writeLong(m.openBucket);
                 out.writeInt(m.training.size());
@@ -228,6 +250,12 @@ public final class MachineStates {
                 out.writeBoolean(m.fleetModelId != null);
                 if (m.fleetModelId != null) {
                     out.writeUTF(m.fleetModelId);
+                    out.writeInt(m.fleetSensors == null ? -1 : m.fleetSensors.size());
+                    if (m.fleetSensors != null) {
+                        for (String sensor : m.fleetSensors) {
+                            out.writeUTF(sensor);
+                        }
+                    }
                 }
                 out.writeInt(m.pending.size());
                 for (Pending p : m.pending) {
@@ -245,8 +273,9 @@ public final class MachineStates {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form, of this version, version 2 (no fleet model) or version 1
-     * (no pending states either).
+     * Reads {@link #snapshot()}'s form, of this version, version 3 (no sensor intervals: each is
+     * learned again from the sensor's next sample; no fleet model sensors), version 2 (no fleet
+     * model either) or version 1 (no pending states either).
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
      */
@@ -266,6 +295,12 @@ public final class MachineStates {
                     m.column(in.readUTF());
                     m.lastValue[s] = in.readDouble();
                     m.lastMicros[s] = in.readLong();
+                    if (version >= 4) {
+                        m.intervalMicros[s] = in.readLong();
+                        if (m.intervalMicros[s] != NONE && m.intervalMicros[s] <= 0) {
+                            throw new IllegalArgumentException("a sensor's interval is not positive.");
+                        }
+                    }
                 }
                 m.openBucket = in.readLong();
                 int rows = count(in.readInt(), "training states");
@@ -294,6 +329,18 @@ public final class MachineStates {
                 m.fleetModelId = version >= 3 && in.readBoolean() ? in.readUTF() : null;
                 if (m.fleetModelId != null && m.modelSensors != null) {
                     throw new IllegalArgumentException("a machine has both a fleet model and its own.");
+                }
+                int fleetSensorCount = version >= 4 && m.fleetModelId != null ? in.readInt() : -1;
+                if (fleetSensorCount >= 0) {
+                    List<String> fleetSensors = new ArrayList<>();
+                    for (int k = count(fleetSensorCount, "fleet model sensors"); k > 0; k--) {
+                        String sensor = in.readUTF();
+                        if (!m.sensors.contains(sensor)) {
+                            throw new IllegalArgumentException("a fleet model sensor is not one of its machine's.");
+                        }
+                        fleetSensors.add(sensor);
+                    }
+                    m.fleetSensors = List.copyOf(fleetSensors);
                 }
                 int pendingCount = version >= 2 ? count(in.readInt(), "pending states") : 0;
                 for (int p = 0; p < pendingCount; p++) {

@@ -33,10 +33,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>States.</b> A machine's state is the vector of its sensors in one time bucket
  * ({@link MultivariateOptions#bucket()}): each sensor's last good sample up to the bucket's end,
- * carried forward for at most {@link MultivariateOptions#carryForward()} so that sensors reporting
- * at different rates still meet. A bucket becomes a state when the machine's first sample of a
- * later bucket arrives (samples are taken in time order per machine); buckets in which the machine
- * reported nothing give no state. A sample older than the bucket being assembled is late: it is
+ * carried forward so that sensors reporting at different rates still meet: for at most
+ * {@link MultivariateOptions#carryForward()}, and only until the sensor's next sample is due (the
+ * time between its last two samples), so that the last value of a sensor that fell silent is not
+ * carried on while the machine's other sensors move on. A bucket becomes a state when the
+ * machine's first sample of a later bucket arrives (samples are taken in time order per machine);
+ * buckets in which the machine reported nothing give no state. A sample older than the bucket being assembled is late: it is
  * stored by the job like any other, but not part of a state, and counted.
  *
  * <p><b>Training.</b> The first {@link MultivariateOptions#trainingStates()} states are the
@@ -59,10 +61,15 @@ import org.slf4j.LoggerFactory;
  * sensors, trains its own model as above, from a fresh window when its fleet model went away.
  * While the fleet models are not known ({@link FleetModels#known()}: not read yet, e.g. the
  * database is unreachable as the job restarts), a machine scored against one keeps it and its
- * pending states, and its new states are counted but not scored.
+ * pending states, and its new states wait with them (counted; the oldest beyond
+ * {@link MultivariateOptions#maxPendingStates()} dropped and counted): once the models are read,
+ * they are scored if the machine's model is still in force, judged as they would have been on
+ * time, else dropped and counted. They are not scored against the model before: the state holds
+ * its id and sensors, not the model, whose training states every gateway's state would then carry,
+ * and a model withdrawn meanwhile must not judge them.
  *
  * <p><b>Missing sensors.</b> A state missing some of its model's sensors (own or fleet: a sensor
- * that died, or paused longer than the carry-forward) is scored against the model without them
+ * that died or paused, its next sample overdue) is scored against the model without them
  * ({@link FittedModel#without}): the same method fitted on the same training states, those sensors
  * left out, so the machine stays watched on the sensors it still has, against the normal operation
  * its model learned, from its first such state (counted as reduced). A state holding fewer than 2
@@ -156,11 +163,13 @@ public final class MultivariateScorer {
      * @param statesPending    complete states left waiting for the next scoring call, after a
      *                         failed one; 0 when scoring succeeded
      * @param statesDropped    complete states that will not be scored: beyond
-     *                         {@link MultivariateOptions#maxPendingStates()} after a failed call,
+     *                         {@link MultivariateOptions#maxPendingStates()} after a failed call
+     *                         or while the fleet models are not known,
      *                         refused by the backend, of a machine whose model was lost, or pending
      *                         for a fleet model no longer in force
      * @param statesWithoutModel states of machines scored against a fleet model while the fleet
-     *                         models are not known ({@link FleetModels#known()}): not scored
+     *                         models are not known ({@link FleetModels#known()}): pending until
+     *                         they are, not scored yet
      * @param scoringFailure   why scoring failed, or null when it did not (or had nothing to score)
      */
     public record Outcome(List<Anomaly> anomalies, int statesScored, int incompleteStates, int reducedStates,
@@ -365,6 +374,7 @@ public final class MultivariateScorer {
         double[] state = closed.values();
         if (!known && machine.fleetModelId != null) {
             counts.withoutModel++;
+            awaitFleetModel(machine, start, state, counts);
             return;
         }
         int[] columns = candidate == null ? null : fleetColumns(machine, candidate);
@@ -387,6 +397,28 @@ public final class MultivariateScorer {
         }
         take(gateway, name, machine, start, select(state, machine.modelSensors), machine.model, "its own model",
                 sensors, counts);
+    }
+
+    /**
+     * Keeps a state of a machine whose fleet model is not known yet (the job restored and the fleet
+     * models not read): pending, in the order of the model's sensors, the oldest beyond
+     * {@link MultivariateOptions#maxPendingStates()} dropped. It is scored once the models are read
+     * and the machine's model is still in force, else dropped with the model's other pending states.
+     * A machine restored from a state that does not name the model's sensors keeps nothing.
+     */
+    private void awaitFleetModel(MachineStates.Machine machine, long start, double[] state, Counts counts) {
+        if (machine.fleetSensors == null) {
+            return;
+        }
+        int[] columns = new int[machine.fleetSensors.size()];
+        for (int k = 0; k < columns.length; k++) {
+            columns[k] = machine.sensors.indexOf(machine.fleetSensors.get(k));
+        }
+        machine.pending.add(new MachineStates.Pending(start, select(state, columns)));
+        if (machine.pending.size() > options.maxPendingStates()) {
+            machine.pending.remove(0);
+            counts.dropped++;
+        }
     }
 
     /** {@code state}'s values of {@code columns}, NaN where it has none. */
@@ -487,15 +519,20 @@ public final class MultivariateScorer {
 
     /**
      * Makes {@code fleet} (null: none) the machine's fleet model. On a change, the pending states of
-     * the model before cannot be scored and are dropped; a machine taken over by a fleet model drops
-     * its own training window and model, which it needs no more.
+     * the model before cannot be scored and are dropped; so are they when the model of the same id
+     * reads other sensors than the machine's states were assembled for (a savepoint restored against
+     * another database). A machine taken over by a fleet model drops its own training window and
+     * model, which it needs no more.
      */
     private static void useFleetModel(MachineStates.Machine machine, FleetModelInForce fleet, int[] columns,
                                       Counts counts) {
         String id = fleet == null ? null : fleet.id();
+        List<String> sensors = fleet == null ? null : fleet.model().sensors();
         machine.fleetColumns = columns;
-        if (Objects.equals(id, machine.fleetModelId)) {
+        if (Objects.equals(id, machine.fleetModelId)
+                && (fleet == null || machine.fleetSensors == null || sensors.equals(machine.fleetSensors))) {
             machine.fleetModel = fleet;
+            machine.fleetSensors = sensors;
             return;
         }
         if (machine.fleetModelId != null || fleet != null) {
@@ -506,6 +543,7 @@ public final class MultivariateScorer {
         }
         machine.fleetModelId = id;
         machine.fleetModel = fleet;
+        machine.fleetSensors = sensors;
         machine.incompleteRun = 0;
         if (fleet != null) {
             machine.training.clear();
@@ -609,7 +647,8 @@ public final class MultivariateScorer {
                     }
                     FleetModelInForce fleet = usable(fleetModels.forMachine(entry.getKey())
                             .filter(f -> f.id().equals(machine.fleetModelId)).orElse(null));
-                    useFleetModel(machine, fleet, fleet == null ? null : fleetColumns(machine, fleet), counts);
+                    int[] columns = fleet == null ? null : fleetColumns(machine, fleet);
+                    useFleetModel(machine, columns == null ? null : fleet, columns, counts);
                 }
                 model = machine.fleetModel == null ? null : machine.fleetModel.model().fitted();
             } else {

@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * {@code multivariateMachinesRefused}, {@code multivariateSensorsRefused} (samples beyond the
  * machine and sensor caps), {@code multivariateStatesDropped} (complete states that will not be
  * scored), {@code multivariateStatesWithoutModel} (states of fleet-model machines while the fleet
- * models cannot be read). A failed scoring call leaves its states pending in the keyed state for
- * the next batch.
+ * models cannot be read, waiting for them). A failed scoring call leaves its states pending in the
+ * keyed state for the next batch.
  */
 public final class MultivariateScoringFunction extends KeyedProcessFunction<String, ReceivedBatch, DetectedAnomaly> {
 
