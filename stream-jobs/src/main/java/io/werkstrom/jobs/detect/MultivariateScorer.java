@@ -34,9 +34,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>States.</b> A machine's state is the vector of its sensors in one time bucket
  * ({@link MultivariateOptions#bucket()}): each sensor's last good sample up to the bucket's end,
  * carried forward so that sensors reporting at different rates still meet: for at most
- * {@link MultivariateOptions#carryForward()}, and only until the sensor's next sample is due (the
- * time between its last two samples), so that the last value of a sensor that fell silent is not
- * carried on while the machine's other sensors move on. A bucket becomes a state when the
+ * {@link MultivariateOptions#carryForward()}, and for a sensor reporting at a steady rate only
+ * until its next sample is due (its longest recent interval and its jitter, see
+ * {@link MachineStates}), so that the last value of a sensor that fell silent is not carried on
+ * while the machine's other sensors move on; a sensor reporting on change is carried the whole
+ * carry-forward, as its silence says nothing. A bucket becomes a state when the
  * machine's first sample of a later bucket arrives (samples are taken in time order per machine);
  * buckets in which the machine reported nothing give no state. A sample older than the bucket being assembled is late: it is
  * stored by the job like any other, but not part of a state, and counted.

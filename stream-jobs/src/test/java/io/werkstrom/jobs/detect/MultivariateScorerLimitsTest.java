@@ -384,7 +384,9 @@ class MultivariateScorerLimitsTest {
     private static MachineStates withoutIntervals(MachineStates states) {
         MachineStates copy = states.copy();
         for (MachineStates.Machine m : copy.machines()) {
-            Arrays.fill(m.intervalMicros, MachineStates.NONE);
+            Arrays.fill(m.longestIntervalMicros, MachineStates.NONE);
+            Arrays.fill(m.shortestIntervalMicros, MachineStates.NONE);
+            Arrays.fill(m.intervalsSeen, 0);
         }
         return copy;
     }

@@ -128,23 +128,23 @@ class MultivariateScorerTest {
         MachineStates states = new MachineStates();
         Machine press = new Machine("press-1", 2);
         MultivariateScorer scorer = scorer(OPTIONS);
-        run(scorer, states, 0, 20, new ArrayList<>(), press);
+        run(scorer, states, 0, 60, new ArrayList<>(), press);
         press.vibration = false;
         press.pressure = false;
-        run(scorer, states, 20, 20, new ArrayList<>(), press);
+        run(scorer, states, 60, 20, new ArrayList<>(), press);
         MachineStates.Machine m = states.machine("press-1");
-        assertEquals(39, m.training.size());
-        // Vibration, every 5 s, last reported at 15 s: present up to bucket 19, missing from 20 on,
-        // though the carry-forward (10 s) would reach bucket 25.
-        assertFalse(Double.isNaN(m.training.get(19)[2]));
-        assertTrue(Double.isNaN(m.training.get(20)[2]));
-        // Pressure, every 2 s, last reported at 18 s: present in bucket 19, missing from 20 on.
-        assertFalse(Double.isNaN(m.training.get(19)[1]));
-        assertTrue(Double.isNaN(m.training.get(20)[1]));
+        assertEquals(79, m.training.size());
+        // Vibration, every 5 s, last reported at 55 s: present up to bucket 59, missing from 60 on,
+        // though the carry-forward (10 s) would reach bucket 65.
+        assertFalse(Double.isNaN(m.training.get(59)[2]));
+        assertTrue(Double.isNaN(m.training.get(60)[2]));
+        // Pressure, every 2 s, last reported at 58 s: present in bucket 59, missing from 60 on.
+        assertFalse(Double.isNaN(m.training.get(59)[1]));
+        assertTrue(Double.isNaN(m.training.get(60)[1]));
 
         // 100 s without data: no states for the empty buckets.
-        run(scorer, states, 140, 10, new ArrayList<>(), press);
-        assertEquals(40 + 9, m.training.size());
+        run(scorer, states, 180, 10, new ArrayList<>(), press);
+        assertEquals(80 + 9, m.training.size());
     }
 
     @Test
