@@ -28,6 +28,13 @@ import java.util.Map;
  * off) is seen anew, as if first seen at its next sample: the cycle it was in is dropped, so the
  * samples before the gap never mix with those after it.
  *
+ * <p>A sample that comes after newer ones of its machine were fed (a late batch) is fed to
+ * {@link #acceptLate}: its outcome is reported, and a cycle end newer than the machine's last cycle
+ * end taken means that the running cycle holds the end of one cycle and the start of the next, so
+ * neither is seen whole: the running cycle is dropped, and the next cycle end only marks a start. A
+ * late cycle end at or before the last one taken (a repeat, or an end whose cycle was reported
+ * already, merged with the next) changes nothing, and so do the late samples of signals.
+ *
  * <p>A listener that wants only some cycles' outcomes (those it predicted) marks them
  * ({@link #awaitOutcome}) and asks on each outcome whether it was awaited
  * ({@link #takeAwaitedOutcome}); the marks are part of the state, so an outcome that comes in a
@@ -36,7 +43,7 @@ import java.util.Map;
 public final class CycleTracker {
 
     /** The version of {@link #snapshot()}'s form. */
-    private static final int VERSION = 3;
+    private static final int VERSION = 4;
 
     /**
      * How far the first sample seen of a machine may lie from its first cycle's start for that cycle
@@ -77,6 +84,8 @@ public final class CycleTracker {
     private final HashMap<String, Long> firstSample = new HashMap<>();
     /** The time of each machine's latest sample of a signal or cycle end. */
     private final HashMap<String, Long> lastSample = new HashMap<>();
+    /** The time of each machine's latest cycle end taken (not one restored from version 3 or before). */
+    private final HashMap<String, Long> lastEnd = new HashMap<>();
     /** Per machine, the ends of cycles whose outcome is awaited, oldest first. */
     private final HashMap<String, ArrayDeque<Long>> awaited = new HashMap<>();
 
@@ -103,6 +112,7 @@ public final class CycleTracker {
                 listener.cycleEnded(machine, micros, cycle.features(value));
             }
             cycle.reset();
+            lastEnd.put(machine, micros);
         } else if (CycleFeatures.PART_SCRAP.equals(sensor)) {
             listener.outcome(machine, micros, value >= 0.5);
         } else if (CycleFeatures.SIGNALS.contains(sensor)) {
@@ -115,6 +125,38 @@ public final class CycleTracker {
             }
             cycle.add(sensor, value);
         }
+    }
+
+    /**
+     * Feeds one sample of a late batch, one that came after newer samples of its machine were fed:
+     * reports an outcome as {@link #accept} does; a cycle end newer than the machine's last cycle
+     * end taken drops the running cycle, in which that end lies (see the class comment); any other
+     * sample is ignored.
+     *
+     * @return whether the sample dropped the running cycle
+     */
+    public boolean acceptLate(long micros, String machine, String sensor, double value, byte quality,
+                              Listener listener) {
+        if (quality >= BAD) {
+            return false;
+        }
+        if (CycleFeatures.PART_SCRAP.equals(sensor)) {
+            listener.outcome(machine, micros, value >= 0.5);
+            return false;
+        }
+        if (!CycleFeatures.CYCLE_TIME.equals(sensor) || !started.contains(machine)) {
+            // A signal, or a machine whose next cycle end is reported only when seen whole anyway.
+            return false;
+        }
+        Long last = lastEnd.get(machine);
+        if (last == null || micros <= last) {
+            // A repeat, an end whose cycle was reported already, or one restored without its latest end.
+            return false;
+        }
+        started.remove(machine);
+        running.get(machine).reset();
+        lastEnd.put(machine, micros);
+        return true;
     }
 
     /**
@@ -167,8 +209,9 @@ public final class CycleTracker {
 
     /**
      * The tracker in a stable, versioned binary form: per machine, whether its cycle's start was
-     * seen, the time of its first sample while it was not, the time of its latest sample, the
-     * running cycle's statistics, and the ends of the cycles whose outcome is awaited.
+     * seen, the time of its first sample while it was not, the time of its latest sample, the time
+     * of its latest cycle end, the running cycle's statistics, and the ends of the cycles whose
+     * outcome is awaited.
      */
     public byte[] snapshot() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -180,6 +223,7 @@ public final class CycleTracker {
                 out.writeBoolean(started.contains(entry.getKey()));
                 out.writeLong(firstSample.getOrDefault(entry.getKey(), NONE));
                 out.writeLong(lastSample.getOrDefault(entry.getKey(), NONE));
+                out.writeLong(lastEnd.getOrDefault(entry.getKey(), NONE));
                 entry.getValue().write(out);
                 ArrayDeque<Long> ends = awaited.getOrDefault(entry.getKey(), new ArrayDeque<>());
                 out.writeInt(ends.size());
@@ -194,9 +238,11 @@ public final class CycleTracker {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form, of this version, version 2 (without awaited outcomes: none
-     * is awaited then) or version 1 (also without first and latest samples: a machine's first cycle
-     * is then not reported, as version 1 did, and its gaps are judged from its next sample on).
+     * Reads {@link #snapshot()}'s form, of this version, version 3 (without the latest cycle end: a
+     * machine's late cycle ends are then ignored, as version 3 did, until its next cycle end is
+     * taken), version 2 (also without awaited outcomes: none is awaited then) or version 1 (also
+     * without first and latest samples: a machine's first cycle is then not reported, as version 1
+     * did, and its gaps are judged from its next sample on).
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
      */
@@ -224,6 +270,10 @@ public final class CycleTracker {
                 long last = version >= 2 ? in.readLong() : NONE;
                 if (last != NONE) {
                     tracker.lastSample.put(machine, last);
+                }
+                long end = version >= 4 ? in.readLong() : NONE;
+                if (end != NONE) {
+                    tracker.lastEnd.put(machine, end);
                 }
                 tracker.running.put(machine, CycleFeatures.read(in));
                 int ends = version >= 3 ? in.readInt() : 0;

@@ -208,13 +208,92 @@ class CycleTrackerTest {
     }
 
     @Test
+    void aLateCycleEndWithinTheRunningCycleDropsItAndTheNextCycleOnlyMarksAStart() {
+        CycleTracker tracker = new CycleTracker();
+        vibration(tracker, "m1", 100, 130);
+        tracker.accept(130 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        // The batch of 155 s to 165 s, which ends the second cycle at 160 s, comes after the next one.
+        vibration(tracker, "m1", 130, 155);
+        vibration(tracker, "m1", 165, 175);
+        assertFalse(tracker.acceptLate(157 * SECOND, "m1", "vibration_rms_mm_s", 157.0, GOOD, listener));
+        assertFalse(tracker.acceptLate(160 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, BAD, listener));
+        assertTrue(tracker.acceptLate(160 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener));
+        assertFalse(tracker.acceptLate(160 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener),
+                "its repeat");
+        tracker.acceptLate(160 * SECOND, "m1", CycleFeatures.PART_SCRAP, 1.0, GOOD, listener);
+
+        // The running cycle held the second cycle's start and the third one's: neither is reported.
+        vibration(tracker, "m1", 175, 190);
+        tracker.accept(190 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        vibration(tracker, "m1", 190, 220);
+        tracker.accept(220 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        assertEquals(List.of("end m1 130000000", "scrap m1 160000000", "end m1 220000000"), events);
+        int mean = CycleFeatures.NAMES.indexOf("vibration_rms_mm_s_mean");
+        assertEquals(204.5, features.get(1)[mean], 1e-9, "the fourth cycle's samples only");
+    }
+
+    @Test
+    void aLateCycleEndAtOrBeforeTheLastOneTakenChangesNothing() {
+        CycleTracker tracker = new CycleTracker();
+        vibration(tracker, "m1", 100, 130);
+        tracker.accept(130 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        vibration(tracker, "m1", 130, 150);
+        assertFalse(tracker.acceptLate(130 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener),
+                "a repeat of the last end taken");
+        assertFalse(tracker.acceptLate(100 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener),
+                "an end whose cycle was reported already");
+        // A machine whose cycle start the tracker did not see: its next end only marks a start anyway.
+        vibration(tracker, "m2", 140, 150);
+        assertFalse(tracker.acceptLate(145 * SECOND, "m2", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener));
+        vibration(tracker, "m1", 150, 160);
+        tracker.accept(160 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        assertEquals(List.of("end m1 130000000", "end m1 160000000"), events);
+        int mean = CycleFeatures.NAMES.indexOf("vibration_rms_mm_s_mean");
+        assertEquals(144.5, features.get(1)[mean], 1e-9, "all of the second cycle's samples");
+    }
+
+    @Test
+    void theLastCycleEndSurvivesTheStableFormAndAVersionThreeFormIgnoresLateEndsUntilItsNextEnd()
+            throws IOException {
+        CycleTracker tracker = new CycleTracker();
+        vibration(tracker, "m1", 100, 130);
+        tracker.accept(130 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        vibration(tracker, "m1", 130, 150);
+        CycleTracker restored = CycleTracker.fromSnapshot(tracker.snapshot());
+        assertArrayEquals(tracker.snapshot(), restored.snapshot());
+        assertFalse(restored.acceptLate(130 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener));
+        assertTrue(restored.acceptLate(145 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener));
+
+        // Version 3 kept no last cycle end: a late end is ignored, as before, until the next end is taken.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(3);
+            out.writeInt(1);
+            out.writeUTF("m1");
+            out.writeBoolean(true);
+            out.writeLong(Long.MIN_VALUE);
+            out.writeLong(150 * SECOND);
+            new CycleFeatures().write(out);
+            out.writeInt(0);
+        }
+        CycleTracker old = CycleTracker.fromSnapshot(bytes.toByteArray());
+        assertFalse(old.acceptLate(145 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener));
+        vibration(old, "m1", 150, 160);
+        old.accept(160 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        assertEquals(List.of("end m1 130000000", "end m1 160000000"), events);
+        vibration(old, "m1", 160, 180);
+        assertFalse(old.acceptLate(160 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener));
+        assertTrue(old.acceptLate(175 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener));
+    }
+
+    @Test
     void damagedStateIsRefusedWithItsReason() {
         CycleTracker tracker = new CycleTracker();
         tracker.accept(1, "m1", "vibration_rms_mm_s", 2.0, GOOD, listener);
         byte[] snapshot = tracker.snapshot();
         byte[] unknownVersion = snapshot.clone();
         ByteBuffer.wrap(unknownVersion).putInt(0, 7);
-        assertEquals("production cycle state version 7 is unknown (expected 1 to 3).",
+        assertEquals("production cycle state version 7 is unknown (expected 1 to 4).",
                 assertThrows(IllegalArgumentException.class, () -> CycleTracker.fromSnapshot(unknownVersion))
                         .getMessage());
         assertEquals("production cycle state is truncated or malformed.",

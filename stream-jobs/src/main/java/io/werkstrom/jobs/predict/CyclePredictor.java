@@ -11,7 +11,6 @@ import java.util.function.BiFunction;
 
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackend;
-import io.werkstrom.analytics.predict.CycleFeatures;
 import io.werkstrom.analytics.predict.CycleTracker;
 import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.decode.MachineRows;
@@ -42,12 +41,14 @@ import io.werkstrom.protocol.TelemetryBatch;
  * are taken at once, but with several readers sharing it a batch can overtake an earlier one; the
  * overtaking batch is then held for at most {@link #REORDER_DELAY} (processing time) until the
  * batches before it arrive. A batch that arrives after a later one was taken is late
- * ({@link #lateBatches()}): only its outcomes are taken (an awaited one is reported, a repeated
- * one is not), its other samples are dropped, since counted into the cycle running when it
- * arrives they would mix two cycles, and a late cycle end would end a cycle early. The cycle its
- * samples belonged to is then predicted without them, or, when they held its end, with the next
- * one. A machine silent for longer than {@link CycleTracker#MAX_GAP_MICROS} is seen anew either
- * way.
+ * ({@link #lateBatches()}): its samples go to {@link CycleTracker#acceptLate}, since counted into
+ * the cycle running when it arrives they would mix two cycles. Its outcomes are taken (an awaited
+ * one is reported, a repeated one is not) and its signals are dropped: the cycle they belonged to
+ * is predicted without them. Its cycle end, when newer than the machine's last one taken, lies
+ * within the running cycle, which then holds the end of one cycle and the start of the next: the
+ * running cycle is dropped ({@link #lateCycleEnds()}), so neither of the two is predicted, rather
+ * than the two merged into one. A machine silent for longer than
+ * {@link CycleTracker#MAX_GAP_MICROS} is seen anew either way.
  */
 public final class CyclePredictor {
 
@@ -63,6 +64,7 @@ public final class CyclePredictor {
     private int failedCycles;
     private RuntimeException lastFailure;
     private int lateBatches;
+    private int lateCycleEnds;
 
     /** A predictor whose trees run on the process's shared Java backend. */
     public CyclePredictor(BiFunction<GatewayAddress, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models) {
@@ -81,7 +83,8 @@ public final class CyclePredictor {
     /**
      * Puts the batch in its gateway's order ({@code order}, the gateway's state, at processing time
      * {@code nowMillis}) and feeds the batches to take now to {@code tracker} (the gateway's
-     * cycles); returns the predictions they yield. A late batch gives its outcomes only.
+     * cycles); returns the predictions they yield. A late batch gives its outcomes only, and its
+     * cycle ends may drop running cycles.
      */
     public List<QualityPrediction> accept(ReceivedBatch received, BatchOrder order, CycleTracker tracker,
                                           long nowMillis) {
@@ -115,6 +118,7 @@ public final class CyclePredictor {
         failedCycles = 0;
         lastFailure = null;
         lateBatches = 0;
+        lateCycleEnds = 0;
     }
 
     private List<QualityPrediction> takeAll(List<ReceivedBatch> batches, CycleTracker tracker) {
@@ -125,8 +129,8 @@ public final class CyclePredictor {
         return results;
     }
 
-    /** The batch's predictions; {@code outcomesOnly}: of its samples, only the outcomes are taken. */
-    private List<QualityPrediction> take(ReceivedBatch received, CycleTracker tracker, boolean outcomesOnly) {
+    /** The batch's predictions; {@code late}: its samples go to {@link CycleTracker#acceptLate}. */
+    private List<QualityPrediction> take(ReceivedBatch received, CycleTracker tracker, boolean late) {
         TelemetryBatch batch = received.batch();
         Map<String, QualityPrediction> predictions = new HashMap<>();
         List<QualityPrediction> results = new ArrayList<>();
@@ -173,11 +177,13 @@ public final class CyclePredictor {
             }
         };
         for (int row : rowsInTimeOrder(batch)) {
-            if (outcomesOnly && !CycleFeatures.PART_SCRAP.equals(batch.sensors()[row])) {
-                continue;
+            if (!late) {
+                tracker.accept(batch.timestampsMicros()[row], batch.machines()[row], batch.sensors()[row],
+                        batch.values()[row], batch.qualities()[row], listener);
+            } else if (tracker.acceptLate(batch.timestampsMicros()[row], batch.machines()[row],
+                    batch.sensors()[row], batch.values()[row], batch.qualities()[row], listener)) {
+                lateCycleEnds++;
             }
-            tracker.accept(batch.timestampsMicros()[row], batch.machines()[row], batch.sensors()[row],
-                    batch.values()[row], batch.qualities()[row], listener);
         }
         results.addAll(lateOutcomes);
         return results;
@@ -217,5 +223,10 @@ public final class CyclePredictor {
     /** Whether the batch of the last {@link #accept} call was late: 1 or 0. */
     public int lateBatches() {
         return lateBatches;
+    }
+
+    /** Running cycles that the late batch of the last {@link #accept} call dropped with its cycle ends. */
+    public int lateCycleEnds() {
+        return lateCycleEnds;
     }
 }

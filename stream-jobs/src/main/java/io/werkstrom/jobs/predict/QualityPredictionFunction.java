@@ -51,6 +51,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
     private transient Counter predicted;
     private transient Counter failures;
     private transient Counter late;
+    private transient Counter lateEnds;
     private transient ScoringOutage outage;
 
     /**
@@ -77,6 +78,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
         predicted = getRuntimeContext().getMetricGroup().counter("cyclesPredicted");
         failures = getRuntimeContext().getMetricGroup().counter("cyclePredictionFailures");
         late = getRuntimeContext().getMetricGroup().counter("cycleBatchesLate");
+        lateEnds = getRuntimeContext().getMetricGroup().counter("cycleEndsLate");
         outage = new ScoringOutage(LOG, "Part quality prediction");
     }
 
@@ -93,6 +95,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
         long now = context.timerService().currentProcessingTime();
         emit(predictor.accept(batch, order, tracker, now), out, context.getCurrentKey());
         late.inc(predictor.lateBatches());
+        lateEnds.inc(predictor.lateCycleEnds());
         settle(tracker, order, context.timerService());
     }
 

@@ -249,7 +249,7 @@ class CyclePredictorTest {
     }
 
     @Test
-    void aLateBatchGivesItsOutcomesOnly() {
+    void aLateBatchGivesItsOutcomesAndItsCycleEndDropsTheCycleRunningAcrossIt() {
         List<TelemetryBatch> batches = QualityPredictionFixtures.alternatingCycles("gw-1", List.of("m1"), 10);
         CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
         BatchOrder order = new BatchOrder();
@@ -267,17 +267,20 @@ class CyclePredictorTest {
         List<QualityPrediction> outcomes = predictor.accept(new ReceivedBatch(GATEWAY, late, 3), order, tracker,
                 CyclePredictor.REORDER_DELAY.toMillis() + 1);
         assertEquals(1, predictor.lateBatches());
-        assertEquals(List.of(), outcomes, "the late cycle end is not taken: no prediction, no outcome awaited");
+        assertEquals(1, predictor.lateCycleEnds());
+        assertEquals(List.of(), outcomes, "the first cycle, seen in part, is not predicted: no outcome awaited");
 
-        // The cycles after it are whole again: the second one ends at 61 s, high and low vibration
-        // mixed (its end was dropped with the late batch), the third one at 91 s, high.
+        // The running cycle held the first cycle's high vibration and the second's low vibration
+        // from 40 s: it is dropped, and the second cycle's end at 61 s only marks a start instead
+        // of being predicted from both. The third cycle, seen whole, ends at 91 s, high.
         List<QualityPrediction> later = new ArrayList<>();
         for (int i = 5; i < batches.size(); i++) {
             later.addAll(predictor.accept(new ReceivedBatch(GATEWAY, batches.get(i), i), order, tracker, 10_000));
             assertEquals(0, predictor.lateBatches());
+            assertEquals(0, predictor.lateCycleEnds());
         }
-        assertEquals(List.of(61_000_000L, 91_000_000L), later.stream().map(QualityPrediction::cycleEndMicros).toList());
-        assertTrue(later.get(1).probability() > 0.8, later.toString());
+        assertEquals(List.of(91_000_000L), later.stream().map(QualityPrediction::cycleEndMicros).toList());
+        assertTrue(later.get(0).probability() > 0.8, later.toString());
 
         // A late batch that brings an awaited outcome has it reported; a repeat of it reports nothing.
         TelemetryBatch.Builder outcome = TelemetryBatch.builder("gw-1", 9);
@@ -291,6 +294,17 @@ class CyclePredictorTest {
         assertEquals(Boolean.TRUE, reported.get(0).actualScrap());
         assertEquals(List.of(), predictor.accept(new ReceivedBatch(GATEWAY, outcome.build(), 99), order, tracker,
                 10_000));
+        assertEquals(0, predictor.lateCycleEnds());
+
+        // A repeat of a batch taken already, with its cycle end (61 s), leaves the running cycle as it is.
+        assertEquals(List.of(), predictor.accept(new ReceivedBatch(GATEWAY, batches.get(6), 6), order, tracker,
+                10_000));
+        assertEquals(1, predictor.lateBatches());
+        assertEquals(0, predictor.lateCycleEnds());
+        TelemetryBatch.Builder next = TelemetryBatch.builder("gw-1", 10);
+        QualityPredictionFixtures.cycle(next, "m1", 121_000_000L, 8.0, null);
+        assertEquals(List.of(121_000_000L), predictor.accept(new ReceivedBatch(GATEWAY, next.build(), 100), order,
+                tracker, 10_000).stream().map(QualityPrediction::cycleEndMicros).toList());
     }
 
     @Test
