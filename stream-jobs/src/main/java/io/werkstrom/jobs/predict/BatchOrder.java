@@ -38,8 +38,12 @@ public final class BatchOrder {
 
     /** The version of {@link #snapshot()}'s form. */
     private static final int VERSION = 1;
-    /** Batches held beyond this are taken without waiting, lowest sequence first: a bound on the state. */
+    /**
+     * Batches, and their samples, held beyond these are taken without waiting, lowest sequence
+     * first: bounds on the state (its samples take about 40 bytes each in a checkpoint).
+     */
     static final int MAX_HELD = 1_000;
+    static final int MAX_HELD_ROWS = 1_000_000;
     /** More rows than a batch can hold is corruption. */
     private static final int MAX_ROWS = 100_000_000;
     private static final long NONE = Long.MIN_VALUE;
@@ -50,6 +54,8 @@ public final class BatchOrder {
     private long latestMicros = NONE;
     /** Held batches by sequence. */
     private final TreeMap<Long, Held> held = new TreeMap<>();
+    /** The samples of the held batches. */
+    private long heldRows;
 
     private record Held(ReceivedBatch batch, long dueMillis) {
     }
@@ -74,10 +80,12 @@ public final class BatchOrder {
         if (expected != NONE && sequence < expected) {
             // A sequence that began anew: what is held was numbered before it.
             while (!held.isEmpty()) {
-                taken.add(take(held.pollFirstEntry().getValue().batch()));
+                taken.add(takeFirstHeld());
             }
         } else if (expected != NONE && sequence != expected) {
-            held.putIfAbsent(sequence, new Held(received, nowMillis + delayMillis));
+            if (held.putIfAbsent(sequence, new Held(received, nowMillis + delayMillis)) == null) {
+                heldRows += received.batch().size();
+            }
             return due(nowMillis);
         }
         taken.add(take(received));
@@ -99,10 +107,10 @@ public final class BatchOrder {
         List<ReceivedBatch> taken = new ArrayList<>();
         while (!held.isEmpty()) {
             long first = held.firstKey();
-            if (first > upTo && first != expected && held.size() <= MAX_HELD) {
+            if (first > upTo && first != expected && held.size() <= MAX_HELD && heldRows <= MAX_HELD_ROWS) {
                 break;
             }
-            taken.add(take(held.pollFirstEntry().getValue().batch()));
+            taken.add(takeFirstHeld());
         }
         return taken;
     }
@@ -115,6 +123,12 @@ public final class BatchOrder {
     /** Batches held. */
     public int held() {
         return held.size();
+    }
+
+    private ReceivedBatch takeFirstHeld() {
+        ReceivedBatch first = held.pollFirstEntry().getValue().batch();
+        heldRows -= first.batch().size();
+        return take(first);
     }
 
     private ReceivedBatch take(ReceivedBatch received) {
@@ -184,6 +198,7 @@ public final class BatchOrder {
                 long due = in.readLong();
                 ReceivedBatch batch = read(in);
                 order.held.put(batch.batch().sequence(), new Held(batch, due));
+                order.heldRows += batch.batch().size();
             }
             if (in.available() > 0) {
                 throw new IllegalArgumentException("batch order state has " + in.available() + " trailing bytes.");
@@ -200,6 +215,7 @@ public final class BatchOrder {
         copy.expected = expected;
         copy.latestMicros = latestMicros;
         copy.held.putAll(held);
+        copy.heldRows = heldRows;
         return copy;
     }
 

@@ -105,15 +105,6 @@ public final class CyclePredictor {
         return takeAll(order.due(nowMillis), tracker);
     }
 
-    /**
-     * Feeds the batch's samples to {@code tracker} (the gateway's cycles) as it comes, whatever its
-     * place in the gateway's order, and returns the predictions it yields.
-     */
-    List<QualityPrediction> predict(ReceivedBatch received, CycleTracker tracker) {
-        startCall();
-        return take(received, tracker, false);
-    }
-
     private void startCall() {
         failedCycles = 0;
         lastFailure = null;

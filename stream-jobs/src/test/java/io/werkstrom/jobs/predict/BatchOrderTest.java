@@ -125,6 +125,33 @@ class BatchOrderTest {
     }
 
     @Test
+    void heldSamplesAreBounded() {
+        // Batches of 300,000 samples behind a missing one: the fourth held takes the first.
+        BatchOrder order = new BatchOrder();
+        order.offer(batch(0), 0, DELAY);
+        for (long sequence = 2; sequence <= 4; sequence++) {
+            assertEquals(List.of(), order.offer(batchOf(sequence, 300_000), 0, DELAY), "batch " + sequence);
+        }
+        assertEquals(List.of(2L, 3L, 4L), sequences(order.offer(batchOf(6, 300_000), 0, DELAY)),
+                "more than " + BatchOrder.MAX_HELD_ROWS + " samples held takes the first, and those following it");
+        assertEquals(1, order.held());
+        BatchOrder restored = BatchOrder.fromSnapshot(order.snapshot());
+        restored.offer(batchOf(8, 300_000), 0, DELAY);
+        restored.offer(batchOf(10, 300_000), 0, DELAY);
+        assertEquals(List.of(6L), sequences(restored.offer(batchOf(12, 300_000), 0, DELAY)),
+                "the restored order counts its held samples");
+    }
+
+    /** Batch {@code sequence} with {@code rows} samples of one sensor, one a millisecond. */
+    private static ReceivedBatch batchOf(long sequence, int rows) {
+        TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", sequence);
+        for (int row = 0; row < rows; row++) {
+            batch.add(sequence * 1_000_000_000L + row * 1_000L, "m1", "temperature_c", row, Quality.GOOD);
+        }
+        return new ReceivedBatch(GATEWAY, batch.build(), sequence);
+    }
+
+    @Test
     void heldBatchesSurviveTheSerializer() throws IOException {
         BatchOrder order = new BatchOrder();
         order.offer(batch(1), 0, DELAY);

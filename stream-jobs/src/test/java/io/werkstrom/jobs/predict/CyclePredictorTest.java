@@ -1,5 +1,6 @@
 package io.werkstrom.jobs.predict;
 
+import static io.werkstrom.jobs.predict.QualityPredictionFixtures.asItComes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -40,17 +41,17 @@ class CyclePredictorTest {
         batch.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
         QualityPredictionFixtures.cycle(batch, "m1", 40_000_000L, 8.0, true);
         TelemetryBatch built = batch.build();
-        List<QualityPrediction> shared = new CyclePredictor((gateway, machine) -> Optional.of(MODEL))
-                .predict(new ReceivedBatch(GATEWAY, built, 1L), new CycleTracker());
+        List<QualityPrediction> shared = asItComes(new CyclePredictor((gateway, machine) -> Optional.of(MODEL)),
+                new ReceivedBatch(GATEWAY, built, 1L), new CycleTracker());
         try (JavaKernelBackend backend = new JavaKernelBackend(2, 1)) {
-            List<QualityPrediction> own = new CyclePredictor((gateway, machine) -> Optional.of(MODEL), backend)
-                    .predict(new ReceivedBatch(GATEWAY, built, 1L), new CycleTracker());
+            List<QualityPrediction> own = asItComes(new CyclePredictor((gateway, machine) -> Optional.of(MODEL), backend),
+                    new ReceivedBatch(GATEWAY, built, 1L), new CycleTracker());
             assertEquals(shared, own);
             backend.close();
             // A closed backend fails the call: the predictor scored on it, not on a backend of its own.
             // Only the prediction is lost: the outcome is still reported, the failure counted.
             CyclePredictor closed = new CyclePredictor((gateway, machine) -> Optional.of(MODEL), backend);
-            List<QualityPrediction> withoutPrediction = closed.predict(new ReceivedBatch(GATEWAY, built, 1L),
+            List<QualityPrediction> withoutPrediction = asItComes(closed, new ReceivedBatch(GATEWAY, built, 1L),
                     new CycleTracker());
             assertEquals(1, closed.failedCycles());
             assertEquals("kernel backend 'java' is closed.", closed.lastFailure().getMessage());
@@ -61,7 +62,7 @@ class CyclePredictorTest {
                     List.of(outcome.machine(), outcome.cycleEndMicros(), outcome.actualScrap()),
                     "the outcome, as it came with the prediction");
             // The next batch starts a fresh count.
-            closed.predict(new ReceivedBatch(GATEWAY, TelemetryBatch.builder("gw-1", 1).build(), 2L),
+            asItComes(closed, new ReceivedBatch(GATEWAY, TelemetryBatch.builder("gw-1", 1).build(), 2L),
                     new CycleTracker());
             assertEquals(0, closed.failedCycles());
             assertNull(closed.lastFailure());
@@ -76,7 +77,7 @@ class CyclePredictorTest {
         batch.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);  // marks the first start
         QualityPredictionFixtures.cycle(batch, "m1", 40_000_000L, 8.0, true);
         QualityPredictionFixtures.cycle(batch, "m1", 80_000_000L, 1.0, false);
-        List<QualityPrediction> predictions = predictor.predict(new ReceivedBatch(GATEWAY, batch.build(), 99L), tracker);
+        List<QualityPrediction> predictions = asItComes(predictor, new ReceivedBatch(GATEWAY, batch.build(), 99L), tracker);
 
         assertEquals(2, predictions.size(), predictions.toString());
         QualityPrediction high = predictions.get(0);
@@ -96,13 +97,13 @@ class CyclePredictorTest {
         TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
         first.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
         QualityPredictionFixtures.cycle(first, "m1", 40_000_000L, 8.0, null);
-        List<QualityPrediction> predicted = predictor.predict(new ReceivedBatch(GATEWAY, first.build(), 1L), tracker);
+        List<QualityPrediction> predicted = asItComes(predictor, new ReceivedBatch(GATEWAY, first.build(), 1L), tracker);
         assertEquals(1, predicted.size());
         assertNull(predicted.get(0).actualScrap());
 
         TelemetryBatch.Builder second = TelemetryBatch.builder("gw-1", 1);
         second.add(40_000_000L, "m1", CycleFeatures.PART_SCRAP, 1.0, Quality.GOOD);
-        List<QualityPrediction> outcome = predictor.predict(new ReceivedBatch(GATEWAY, second.build(), 2L), tracker);
+        List<QualityPrediction> outcome = asItComes(predictor, new ReceivedBatch(GATEWAY, second.build(), 2L), tracker);
         assertEquals(1, outcome.size());
         assertFalse(outcome.get(0).hasPrediction());
         assertEquals(Boolean.TRUE, outcome.get(0).actualScrap());
@@ -115,7 +116,7 @@ class CyclePredictorTest {
         TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);
         batch.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
         QualityPredictionFixtures.cycle(batch, "m1", 40_000_000L, 8.0, null);
-        assertTrue(predictor.predict(new ReceivedBatch(GATEWAY, batch.build(), 1L), new CycleTracker()).isEmpty());
+        assertTrue(asItComes(predictor, new ReceivedBatch(GATEWAY, batch.build(), 1L), new CycleTracker()).isEmpty());
     }
 
     @Test
@@ -127,11 +128,11 @@ class CyclePredictorTest {
         first.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
         QualityPredictionFixtures.cycle(first, "m1", 40_000_000L, 8.0, true);
         QualityPredictionFixtures.cycle(first, "m1", 80_000_000L, 8.0, null);
-        assertEquals(List.of(), predictor.predict(new ReceivedBatch(GATEWAY, first.build(), 1L), tracker),
+        assertEquals(List.of(), asItComes(predictor, new ReceivedBatch(GATEWAY, first.build(), 1L), tracker),
                 "an outcome in the batch of its cycle");
         TelemetryBatch.Builder second = TelemetryBatch.builder("gw-1", 1);
         second.add(80_000_000L, "m1", CycleFeatures.PART_SCRAP, 0.0, Quality.GOOD);
-        assertEquals(List.of(), predictor.predict(new ReceivedBatch(GATEWAY, second.build(), 2L), tracker),
+        assertEquals(List.of(), asItComes(predictor, new ReceivedBatch(GATEWAY, second.build(), 2L), tracker),
                 "an outcome in a later batch");
     }
 
@@ -143,7 +144,7 @@ class CyclePredictorTest {
         // The tracker joins m1 mid-cycle (its first sample 25 s into a 30 s cycle), as after a gateway restart.
         QualityPredictionFixtures.cycle(batch, "m1", 30_000_000L, 8.0, true);
         QualityPredictionFixtures.cycle(batch, "m1", 60_000_000L, 8.0, false);
-        List<QualityPrediction> predictions = predictor.predict(new ReceivedBatch(GATEWAY, batch.build(), 1L), tracker);
+        List<QualityPrediction> predictions = asItComes(predictor, new ReceivedBatch(GATEWAY, batch.build(), 1L), tracker);
         assertEquals(1, predictions.size(), predictions.toString());
         assertEquals(60_000_000L, predictions.get(0).cycleEndMicros());
         assertEquals(Boolean.FALSE, predictions.get(0).actualScrap());
@@ -156,14 +157,14 @@ class CyclePredictorTest {
         TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
         first.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
         QualityPredictionFixtures.cycle(first, "m1", 40_000_000L, 8.0, null);
-        assertEquals(1, predictor.predict(new ReceivedBatch(GATEWAY, first.build(), 1L), tracker).size());
+        assertEquals(1, asItComes(predictor, new ReceivedBatch(GATEWAY, first.build(), 1L), tracker).size());
 
         CycleTracker restored = CycleTracker.fromSnapshot(tracker.snapshot());
         TelemetryBatch.Builder second = TelemetryBatch.builder("gw-1", 1);
         second.add(40_000_000L, "m1", CycleFeatures.PART_SCRAP, 1.0, Quality.GOOD);
         second.add(40_000_000L, "m1", CycleFeatures.PART_SCRAP, 1.0, Quality.GOOD);
-        List<QualityPrediction> outcome = new CyclePredictor((gateway, machine) -> Optional.of(MODEL))
-                .predict(new ReceivedBatch(GATEWAY, second.build(), 2L), restored);
+        List<QualityPrediction> outcome = asItComes(new CyclePredictor((gateway, machine) -> Optional.of(MODEL)),
+                new ReceivedBatch(GATEWAY, second.build(), 2L), restored);
         assertEquals(1, outcome.size(), "reported once: " + outcome);
         assertFalse(outcome.get(0).hasPrediction());
         assertEquals(40_000_000L, outcome.get(0).cycleEndMicros());
@@ -197,10 +198,10 @@ class CyclePredictorTest {
         assertNotEquals(List.of(inTimeOrder.sensors()), List.of(decoded.sensors()),
                 "the decoded batch is in another order than the built one");
 
-        List<QualityPrediction> expected = new CyclePredictor((gateway, machine) -> Optional.of(MODEL))
-                .predict(new ReceivedBatch(GATEWAY, inTimeOrder, 1L), new CycleTracker());
-        List<QualityPrediction> served = new CyclePredictor((gateway, machine) -> Optional.of(MODEL))
-                .predict(new ReceivedBatch(GATEWAY, decoded, 1L), new CycleTracker());
+        List<QualityPrediction> expected = asItComes(new CyclePredictor((gateway, machine) -> Optional.of(MODEL)),
+                new ReceivedBatch(GATEWAY, inTimeOrder, 1L), new CycleTracker());
+        List<QualityPrediction> served = asItComes(new CyclePredictor((gateway, machine) -> Optional.of(MODEL)),
+                new ReceivedBatch(GATEWAY, decoded, 1L), new CycleTracker());
 
         assertEquals(2, expected.size(), expected.toString());
         for (QualityPrediction prediction : expected) {
@@ -217,7 +218,7 @@ class CyclePredictorTest {
         CyclePredictor inOrder = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
         CycleTracker inOrderCycles = new CycleTracker();
         for (int i = 0; i < batches.size(); i++) {
-            expected.addAll(inOrder.predict(new ReceivedBatch(GATEWAY, batches.get(i), i), inOrderCycles));
+            expected.addAll(asItComes(inOrder, new ReceivedBatch(GATEWAY, batches.get(i), i), inOrderCycles));
         }
         assertEquals(6, expected.size(), "three cycles of each machine: " + expected);
 
@@ -226,7 +227,7 @@ class CyclePredictorTest {
         List<QualityPrediction> asTheyCome = new ArrayList<>();
         CycleTracker asTheyCameCycles = new CycleTracker();
         for (int i : arrival) {
-            asTheyCome.addAll(inOrder.predict(new ReceivedBatch(GATEWAY, batches.get(i), i), asTheyCameCycles));
+            asTheyCome.addAll(asItComes(inOrder, new ReceivedBatch(GATEWAY, batches.get(i), i), asTheyCameCycles));
         }
         assertNotEquals(expected, asTheyCome, "taken as they come, the overtaking batch mixes two cycles");
 

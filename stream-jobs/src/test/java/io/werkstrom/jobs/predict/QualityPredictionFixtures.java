@@ -5,14 +5,25 @@ import java.util.List;
 import java.util.Random;
 
 import io.werkstrom.analytics.predict.CycleFeatures;
+import io.werkstrom.analytics.predict.CycleTracker;
 import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.protocol.Quality;
+import io.werkstrom.jobs.storage.QualityPrediction;
+import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.TelemetryBatch;
 
 /** Production cycles for the tests: scrap exactly when the cycle's mean vibration is above 5 mm/s. */
 public final class QualityPredictionFixtures {
 
     static final String VIBRATION = "vibration_rms_mm_s";
+
+    /**
+     * Feeds one batch to {@code tracker} as it comes, whatever its place in its gateway's order (a
+     * fresh order takes its first batch at once), and returns the predictions it yields.
+     */
+    static List<QualityPrediction> asItComes(CyclePredictor predictor, ReceivedBatch received, CycleTracker tracker) {
+        return predictor.accept(received, new BatchOrder(), tracker, 0L);
+    }
 
     private QualityPredictionFixtures() {
     }

@@ -1,5 +1,6 @@
 package io.werkstrom.jobs.predict;
 
+import static io.werkstrom.jobs.predict.QualityPredictionFixtures.asItComes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.sql.Connection;
@@ -119,7 +120,7 @@ class QualityPredictionFunctionIT {
         CycleTracker tracker = new CycleTracker();
         List<QualityPrediction> expected = new ArrayList<>();
         for (int i = 0; i < batches.size(); i++) {
-            expected.addAll(predictor.predict(received(i), tracker));
+            expected.addAll(asItComes(predictor, received(i), tracker));
         }
         assertEquals(6, expected.size(), expected.toString());
         return expected;
