@@ -29,10 +29,9 @@ import io.werkstrom.jobs.storage.StoreOptions;
  * {@link BatchOrder} with the batches it holds back until those before them arrive; a
  * processing-time timer takes the held batches when their reorder delay has passed (state from
  * before the order was kept restores with nothing held). The logic is {@link CyclePredictor}'s.
- * The models come from a
- * {@link ModelRegistry} and their trees run on the job's kernel backend (a lease on the one
- * the process shares, {@link KernelBackends#acquire}), both opened in {@link #open} and closed in
- * {@link #close}.
+ * The models come from a {@link ModelRegistry} and their trees run on the job's kernel backend (a
+ * lease on the one the process shares, {@link KernelBackends#acquire}), both opened in
+ * {@link #open} and closed in {@link #close}.
  */
 public final class QualityPredictionFunction extends KeyedProcessFunction<String, ReceivedBatch, QualityPrediction> {
 
