@@ -74,10 +74,10 @@ import io.werkstrom.protocol.Topics;
  *
  * <p>One collect call takes at most {@code DecodeLimits.DEFAULT.maxRows()} samples (see
  * {@link Collector#collect(long, int, TelemetryBatch.Builder)}): a source with more samples due (a
- * replay at a high speed-up, the simulator after a pause) drains over several calls and ticks, in
- * order, so the heap a gateway needs does not grow with the samples due per batch interval. An {@link Error} (say an
- * {@link OutOfMemoryError}) on the collector or sender thread is not retried: the gateway stops
- * itself and reports it in {@link #failure()} and {@link #health()}.
+ * replay at a high speed-up, the simulator after a pause) drains over several calls, in order, so
+ * the heap a gateway needs does not grow with the samples due per batch interval. An {@link Error}
+ * (say an {@link OutOfMemoryError}) on the collector or sender thread is not retried: the gateway
+ * stops itself and reports it in {@link #failure()} and {@link #health()}.
  *
  * <p>Threads: one collector thread collects, encodes and spools; one sender thread publishes and
  * applies acknowledgements to the spool (so that no disk work runs on Paho's callback thread). The
@@ -121,7 +121,7 @@ public final class Gateway implements AutoCloseable {
     /**
      * The most samples one collect call takes: a fast replay (a high speed-up) has far more samples
      * due in one batch interval than a heap of an edge box holds as one batch; it drains over several
-     * calls and ticks instead, each batch spooled before the next is collected.
+     * calls instead, each batch spooled before the next is collected.
      */
     private final int maxSamplesPerCollect;
     /** The largest record the spool takes: a batch encoding above it is split. */
@@ -700,16 +700,21 @@ public final class Gateway implements AutoCloseable {
             long span = behind >= 2 * intervalMicros ? Math.min(behind - intervalMicros, CATCH_UP_SPAN_MICROS)
                     : intervalMicros;
             long until = cursorMicros + Math.max(span, intervalMicros);
-            TelemetryBatch.Builder builder = TelemetryBatch.builder(address.gateway(), 0);
-            // Samples beyond the bound stay with the collector, which hands them over first in the next call.
-            int collected = collector.collect(until, maxSamplesPerCollect, builder);
             cursorMicros = until;
-            if (collected > 0) {
-                spoolBatch(builder.build());
-                if (!spoolLeftovers()) {
-                    return;
+            // A source faster than the bound per interval hands its samples over in several calls, each
+            // spooled as its own batch before the next is collected. The calls end: for one until, a
+            // source has only so many samples due (see Collector#collect(long, int, TelemetryBatch.Builder)).
+            int collected;
+            do {
+                TelemetryBatch.Builder builder = TelemetryBatch.builder(address.gateway(), 0);
+                collected = collector.collect(until, maxSamplesPerCollect, builder);
+                if (collected > 0) {
+                    spoolBatch(builder.build());
+                    if (!spoolLeftovers()) {
+                        return;
+                    }
                 }
-            }
+            } while (collected > 0);
             if (collector.finished()) {
                 collectorFinished = true;
                 log.info("Gateway {}: {} has handed over everything", address, collector.describe());

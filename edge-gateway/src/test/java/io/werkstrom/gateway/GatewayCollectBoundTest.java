@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.werkstrom.gateway.collect.Collector;
+import io.werkstrom.gateway.collect.SimulatorCollector;
 import io.werkstrom.gateway.publish.PublisherOptions;
+import io.werkstrom.gateway.sim.SimulatorOptions;
 import io.werkstrom.gateway.spool.Spool;
 import io.werkstrom.gateway.spool.SpooledBatch;
 import io.werkstrom.protocol.BatchCodec;
@@ -28,7 +30,7 @@ import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 
 /**
- * One collect call takes a bounded number of samples (a fast replay drains over several ticks
+ * One collect call takes a bounded number of samples (a fast replay drains over several calls
  * rather than as one batch the heap cannot hold), and an Error in a tick stops the gateway instead
  * of leaving it up with its timer cancelled. No broker: the batches stay in the spool, read back here.
  */
@@ -105,7 +107,7 @@ class GatewayCollectBoundTest {
     }
 
     @Test
-    void aBacklogFarAboveTheBoundArrivesCompleteAndInOrderOverSeveralTicks() throws Exception {
+    void aBacklogFarAboveTheBoundArrivesCompleteAndInOrderOverSeveralCalls() throws Exception {
         int total = 25 * CAP + 17;
         BacklogCollector collector = new BacklogCollector(total);
         try (Gateway gateway = new Gateway(options(), collector, CAP)) {
@@ -146,6 +148,75 @@ class GatewayCollectBoundTest {
         for (int i = 0; i < total; i++) {
             assertEquals(i, values.get(i), "sample " + i + " lost or duplicated");
         }
+    }
+
+    /**
+     * Passes the simulator's samples on and notes each one handed over for a later until than the one
+     * it was due by: a sample the calls for its own until left behind.
+     */
+    private static final class LateSampleRecorder implements Collector {
+        final SimulatorCollector simulator;
+        final List<String> late = new CopyOnWriteArrayList<>();
+        final List<Long> untils = new CopyOnWriteArrayList<>();
+
+        LateSampleRecorder(SimulatorCollector simulator) {
+            this.simulator = simulator;
+        }
+
+        @Override
+        public String describe() {
+            return simulator.describe();
+        }
+
+        @Override
+        public void start(long resumeAfterMicros) {
+            simulator.start(resumeAfterMicros);
+        }
+
+        @Override
+        public int collect(long untilMicros, TelemetryBatch.Builder out) {
+            return collect(untilMicros, Integer.MAX_VALUE, out);
+        }
+
+        @Override
+        public int collect(long untilMicros, int maxSamples, TelemetryBatch.Builder out) {
+            if (untils.isEmpty() || untils.get(untils.size() - 1) != untilMicros) {
+                untils.add(untilMicros);
+            }
+            TelemetryBatch.Builder samples = TelemetryBatch.builder("gw", 0);
+            int n = simulator.collect(untilMicros, maxSamples, samples);
+            TelemetryBatch batch = samples.build();
+            long earlierUntil = untils.size() > 1 ? untils.get(untils.size() - 2) : Long.MIN_VALUE;
+            for (int i = 0; i < batch.size(); i++) {
+                long ts = batch.timestampsMicros()[i];
+                if (ts < earlierUntil) {
+                    late.add("sample at " + ts + " handed over for until " + untilMicros + ", due by " + earlierUntil);
+                }
+                out.add(ts, batch.machines()[i], batch.sensors()[i], batch.values()[i], batch.quality(i));
+            }
+            return n;
+        }
+
+        @Override
+        public void close() {
+            simulator.close();
+        }
+    }
+
+    @Test
+    void aSimulatorFasterThanTheBoundPerIntervalHandsOverEachIntervalCompletely() throws Exception {
+        // 10 machines x 6 signals x 100 Hz: 600 samples per 100 ms interval; a call takes 8 whole ticks (480).
+        SimulatorOptions simulator = SimulatorOptions.builder().machines(10).samplesPerSecondPerSensor(100).seed(3).build();
+        LateSampleRecorder collector = new LateSampleRecorder(new SimulatorCollector(simulator));
+        GatewayOptions options = GatewayOptions.builder().publisher(options().publisher())
+                .spoolDirectory(spoolDir).batchInterval(Duration.ofMillis(100)).drainTimeout(Duration.ZERO).build();
+        try (Gateway gateway = new Gateway(options, collector, 500)) {
+            gateway.start();
+            await("ten batch intervals", () -> collector.untils.size() >= 10);
+            gateway.stop();
+        }
+        assertEquals(List.of(), collector.late.stream().limit(5).toList(),
+                "samples left behind by the calls for their interval (" + collector.late.size() + " in all)");
     }
 
     @Test

@@ -123,6 +123,11 @@ public final class PostgresServer implements AutoCloseable {
      */
     public synchronized StoreOptions createMigratedDatabase(String name) throws SQLException, StoreException {
         if (!migratedTemplate) {
+            // A migration that failed before left the template behind: made afresh, each caller sees the
+            // migration's own error rather than that the template exists.
+            try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+                statement.execute("DROP DATABASE IF EXISTS " + MIGRATED_TEMPLATE + " WITH (FORCE)");
+            }
             createDatabase(MIGRATED_TEMPLATE);
             SchemaMigrator.migrate(storeOptions(MIGRATED_TEMPLATE));
             migratedTemplate = true;

@@ -1,6 +1,9 @@
 package io.werkstrom.gateway.collect;
 
-/** Where a gateway's samples come from. The gateway calls collect from one thread, once per batch interval. */
+/**
+ * Where a gateway's samples come from. The gateway calls collect from one thread, once per batch
+ * interval, and again with the same {@code untilMicros} while a call hands over samples.
+ */
 public interface Collector extends AutoCloseable {
     /** Human-readable description for logs, e.g. "simulator: 4 machines" or "opc.tcp://host:4840 (12 items)". */
     String describe();
@@ -14,7 +17,9 @@ public interface Collector extends AutoCloseable {
      * (whose {@code untilMicros} is the same or later), so nothing is lost or reordered. The gateway
      * calls this one. The default ignores the bound: a source keeps it only where the samples of one
      * call cannot outgrow it. Every source that can have any number due at once (the simulator after
-     * a pause, a replay at a high speed-up, an OPC UA backlog) honours it.
+     * a pause, a replay at a high speed-up, an OPC UA backlog) honours it. Repeated calls with the same
+     * {@code untilMicros} come to hand over nothing: a source has only so many samples due before it (a
+     * source whose samples arrive while it is asked takes those that arrived by the first such call).
      */
     default int collect(long untilMicros, int maxSamples, io.werkstrom.protocol.TelemetryBatch.Builder out)
             throws Exception {

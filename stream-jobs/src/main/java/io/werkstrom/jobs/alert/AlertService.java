@@ -24,6 +24,7 @@ import io.werkstrom.jobs.alert.notify.WebhookChannel;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.mqtt.PahoConnection;
 import io.werkstrom.protocol.mqtt.PahoSyncClient;
+import io.werkstrom.protocol.http.RequestTimeLimits;
 import io.werkstrom.protocol.mqtt.Reconnector;
 import io.werkstrom.protocol.tls.PemSslContexts;
 import io.werkstrom.protocol.tls.PemSslContexts.Pem;
@@ -56,7 +57,7 @@ public final class AlertService implements AutoCloseable {
      * one, the acknowledgement path answers 404 saying why). {@code httpsCertificate} and
      * {@code httpsKey} (PEM, both or neither): HTTPS instead of HTTP. {@code statementTimeout}: how
      * long the database may take over a statement of the service's, or its wait for a lock (the client
-     * waits 5 s more); {@code mqttConnectionTimeout}, whole seconds: how long a connect, or a publish
+     * waits 5 s more), under {@link #STATEMENT_TIMEOUT_LIMIT}; {@code mqttConnectionTimeout}, whole seconds: how long a connect, or a publish
      * held by a broker that stopped answering, may take ({@link #DEFAULT_STATEMENT_TIMEOUT},
      * {@link #DEFAULT_MQTT_CONNECTION_TIMEOUT}).
      */
@@ -71,8 +72,13 @@ public final class AlertService implements AutoCloseable {
             Objects.requireNonNull(sharedGroup, "sharedGroup must not be null.");
             Objects.requireNonNull(notifier, "notifier must not be null.");
             Objects.requireNonNull(env, "env must not be null.");
-            if (statementTimeout == null || statementTimeout.toMillis() < 1) {
-                throw new IllegalArgumentException("statementTimeout must be at least 1 ms, got " + statementTimeout + ".");
+            if (statementTimeout == null || statementTimeout.toMillis() < 1
+                    || statementTimeout.compareTo(STATEMENT_TIMEOUT_LIMIT) >= 0) {
+                throw new IllegalArgumentException("statementTimeout must be at least 1 ms and under "
+                        + STATEMENT_TIMEOUT_LIMIT.toSeconds() + " s (with the client's "
+                        + AlertStore.CLIENT_WAIT_BEYOND_STATEMENT.toSeconds() + " s more, under the HTTP endpoint's "
+                        + RequestTimeLimits.DEFAULT_MAX_RESPONSE.toSeconds() + " s for an answer), got "
+                        + statementTimeout + ".");
             }
             if (mqttConnectionTimeout == null || mqttConnectionTimeout.toSeconds() < 1
                     || !mqttConnectionTimeout.equals(Duration.ofSeconds(mqttConnectionTimeout.toSeconds()))) {
@@ -105,6 +111,12 @@ public final class AlertService implements AutoCloseable {
      * below the HTTP endpoint's 30 s, so an acknowledgement the database cannot take gets 503.
      */
     public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(15);
+    /**
+     * The statement timeout must stay under this: with the client's 5 s more, an acknowledgement the
+     * database cannot take gets 503 before the HTTP endpoint cuts its answer off.
+     */
+    public static final Duration STATEMENT_TIMEOUT_LIMIT = RequestTimeLimits.DEFAULT_MAX_RESPONSE
+            .minus(AlertStore.CLIENT_WAIT_BEYOND_STATEMENT);
     /** How long closing waits for publishes in flight (alert states) before it disconnects. */
     private static final long DISCONNECT_QUIESCE_MS = 5_000;
 

@@ -48,6 +48,8 @@ public final class AlertStore implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A connection idle for longer is checked before use: a database restart meanwhile ended it. */
     private static final long IDLE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How much longer than its statement timeout a service's client waits for the database's answer. */
+    static final Duration CLIENT_WAIT_BEYOND_STATEMENT = Duration.ofSeconds(5);
 
     /** Values of {@code alerts.state}. */
     public static final String STATE_OPEN = "open";
@@ -88,7 +90,8 @@ public final class AlertStore implements AutoCloseable {
             throws StoreException {
         long millis = statementTimeout.toMillis();
         Properties bounds = new Properties();
-        bounds.setProperty("socketTimeout", Long.toString(TimeUnit.MILLISECONDS.toSeconds(millis) + 5));
+        bounds.setProperty("socketTimeout", Long.toString(TimeUnit.MILLISECONDS.toSeconds(millis)
+                + CLIENT_WAIT_BEYOND_STATEMENT.toSeconds()));
         bounds.setProperty("options", "-c statement_timeout=" + millis + " -c lock_timeout=" + millis
                 + " -c idle_in_transaction_session_timeout=60000 -c tcp_keepalives_idle=30"
                 + " -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3");

@@ -1,5 +1,7 @@
 package io.werkstrom.protocol.http;
 
+import java.time.Duration;
+
 /**
  * Time limits for the JDK's built-in HTTP server ({@code com.sun.net.httpserver}), which serves the
  * gateway's and the alert service's endpoints. Once a connection has sent a first byte, the server
@@ -16,6 +18,8 @@ public final class RequestTimeLimits {
     public static final String MAX_REQUEST_TIME = "sun.net.httpserver.maxReqTime";
     /** How long an answer may take, in seconds, from the request's end: the handler's work included. */
     public static final String MAX_RESPONSE_TIME = "sun.net.httpserver.maxRspTime";
+    /** How long an answer may take where the process was given no other {@link #MAX_RESPONSE_TIME}. */
+    public static final Duration DEFAULT_MAX_RESPONSE = Duration.ofSeconds(30);
 
     private RequestTimeLimits() {
     }
@@ -23,7 +27,7 @@ public final class RequestTimeLimits {
     /** 10 s for a request, 30 s for its answer, unless the process was given others. */
     public static synchronized void applyDefaults() {
         setIfAbsent(MAX_REQUEST_TIME, "10");
-        setIfAbsent(MAX_RESPONSE_TIME, "30");
+        setIfAbsent(MAX_RESPONSE_TIME, Long.toString(DEFAULT_MAX_RESPONSE.toSeconds()));
     }
 
     private static void setIfAbsent(String key, String value) {

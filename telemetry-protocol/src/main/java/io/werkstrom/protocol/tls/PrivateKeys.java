@@ -19,6 +19,8 @@ public final class PrivateKeys {
     private static final Pattern PRIVATE_KEY = Pattern.compile(
             "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
     private static final String[] ALGORITHMS = {"RSA", "EC", "Ed25519"};
+    /** The converted key's file in the conversion command where the caller names none. */
+    private static final String GENERIC_OUTPUT = "KEY.pk8";
 
     private PrivateKeys() {
     }
@@ -29,10 +31,18 @@ public final class PrivateKeys {
      * @throws IllegalArgumentException when there is no such block, or it holds no key
      */
     public static PrivateKey fromPem(String source, byte[] content) {
+        return fromPem(source, content, GENERIC_OUTPUT);
+    }
+
+    /**
+     * As {@link #fromPem(String, byte[])}; the conversion command of the message for a key in another
+     * format writes to {@code convertedFile}, the file the caller reads the key from.
+     */
+    public static PrivateKey fromPem(String source, byte[] content, String convertedFile) {
         Matcher m = PRIVATE_KEY.matcher(new String(content, StandardCharsets.US_ASCII));
         if (!m.find()) {
             throw new IllegalArgumentException(source + " holds no unencrypted PKCS#8 key (BEGIN PRIVATE KEY);"
-                    + " convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8");
+                    + " convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out " + convertedFile);
         }
         byte[] der;
         try {
@@ -49,8 +59,13 @@ public final class PrivateKeys {
      * @throws IllegalArgumentException when it holds no key
      */
     public static PrivateKey fromPemOrDer(String source, byte[] content) {
+        return fromPemOrDer(source, content, GENERIC_OUTPUT);
+    }
+
+    /** As {@link #fromPemOrDer(String, byte[])}, the conversion command writing to {@code convertedFile}. */
+    public static PrivateKey fromPemOrDer(String source, byte[] content, String convertedFile) {
         return new String(content, StandardCharsets.US_ASCII).contains("-----BEGIN")
-                ? fromPem(source, content) : fromDer(source, content);
+                ? fromPem(source, content, convertedFile) : fromDer(source, content);
     }
 
     private static PrivateKey fromDer(String source, byte[] der) {

@@ -44,6 +44,17 @@ class PrivateKeysTest {
                 .getMessage());
     }
 
+    @Test
+    void theConversionCommandWritesTheFileTheCallerReads() {
+        byte[] pkcs1 = ascii("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
+        String hint = SOURCE + " holds no unencrypted PKCS#8 key (BEGIN PRIVATE KEY);"
+                + " convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out /pki/own/gateway.key";
+        assertEquals(hint, assertThrows(IllegalArgumentException.class,
+                () -> PrivateKeys.fromPemOrDer(SOURCE, pkcs1, "/pki/own/gateway.key")).getMessage());
+        assertEquals(hint, assertThrows(IllegalArgumentException.class,
+                () -> PrivateKeys.fromPem(SOURCE, pkcs1, "/pki/own/gateway.key")).getMessage());
+    }
+
     private static String refusedPem(byte[] content) {
         return assertThrows(IllegalArgumentException.class, () -> PrivateKeys.fromPem(SOURCE, content)).getMessage();
     }

@@ -155,7 +155,8 @@ public final class GatewayCertificate {
 
     private static PrivateKey readKey(Path keyFile) throws IOException {
         try {
-            return PrivateKeys.fromPemOrDer(keyFile.toString(), Files.readAllBytes(keyFile));
+            // The gateway reads its key from this file alone, so the conversion command writes there.
+            return PrivateKeys.fromPemOrDer(keyFile.toString(), Files.readAllBytes(keyFile), keyFile.toString());
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }

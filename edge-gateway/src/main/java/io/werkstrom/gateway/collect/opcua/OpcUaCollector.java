@@ -125,6 +125,8 @@ public final class OpcUaCollector implements Collector {
     private final AtomicInteger arrivedCount = new AtomicInteger();
     private final AtomicLong droppedUncollected = new AtomicLong();
     private final List<Sample> early = new ArrayList<>();
+    /** The untilMicros of the last collect call that took the arrived samples (collector thread only). */
+    private long arrivalsTakenFor = Long.MIN_VALUE;
     private final ScheduledExecutorService worker;
     private final AtomicLong subscriptionsCreated = new AtomicLong();
     private final AtomicLong refusedVariables = new AtomicLong();
@@ -190,12 +192,20 @@ public final class OpcUaCollector implements Collector {
         return collect(untilMicros, Integer.MAX_VALUE, out);
     }
 
-    /** A backlog (up to the arrival bound) can be due at once: at most {@code maxSamples} leave per call. */
+    /**
+     * A backlog (up to the arrival bound) can be due at once: at most {@code maxSamples} leave per
+     * call. Values arrive while the gateway collects; a server whose clock lags ours keeps sending
+     * values stamped before {@code untilMicros}, so only the first call for an {@code untilMicros}
+     * takes the arrived ones, and the calls after it come to hand over nothing.
+     */
     @Override
     public int collect(long untilMicros, int maxSamples, TelemetryBatch.Builder out) {
-        for (Sample s; (s = arrived.poll()) != null; ) {
-            arrivedCount.decrementAndGet();
-            early.add(s);
+        if (untilMicros != arrivalsTakenFor) {
+            arrivalsTakenFor = untilMicros;
+            for (Sample s; (s = arrived.poll()) != null; ) {
+                arrivedCount.decrementAndGet();
+                early.add(s);
+            }
         }
         int appended = 0;
         for (Iterator<Sample> it = early.iterator(); it.hasNext() && appended < maxSamples; ) {

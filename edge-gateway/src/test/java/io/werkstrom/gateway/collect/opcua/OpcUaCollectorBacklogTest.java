@@ -31,4 +31,29 @@ class OpcUaCollectorBacklogTest {
             assertEquals(OpcUaCollector.MAX_UNCOLLECTED + extra - 1, collected.values()[collected.size() - 1], 0.0);
         }
     }
+
+    @Test
+    void callsForOneUntilTakeOnlyTheValuesArrivedByTheFirstAndSoComeToAnEnd() throws Exception {
+        MonitoredVariable variable = new MonitoredVariable("ns=2;s=a", "m-1", "temperature");
+        OpcUaOptions options = OpcUaOptions.builder().endpoint("opc.tcp://127.0.0.1:1").variables(List.of(variable))
+                .build();
+        long until = 2_000_000L;
+        try (OpcUaCollector collector = new OpcUaCollector(options)) {
+            for (int i = 0; i < 5; i++) {
+                collector.offer(1_000_000L + i, variable, i, Quality.GOOD);
+            }
+            assertEquals(3, collector.collect(until, 3, TelemetryBatch.builder("gw-1", 1)));
+            // A server whose clock lags ours: values stamped before until keep arriving.
+            collector.offer(1_000_010L, variable, 10, Quality.GOOD);
+            TelemetryBatch.Builder rest = TelemetryBatch.builder("gw-1", 1);
+            assertEquals(2, collector.collect(until, 3, rest));
+            assertEquals(4, rest.build().values()[1], 0.0);
+            collector.offer(1_000_011L, variable, 11, Quality.GOOD);
+            assertEquals(0, collector.collect(until, 3, TelemetryBatch.builder("gw-1", 1)));
+
+            TelemetryBatch.Builder next = TelemetryBatch.builder("gw-1", 1);
+            assertEquals(2, collector.collect(until + 100_000L, 3, next));
+            assertEquals(10, next.build().values()[0], 0.0);
+        }
+    }
 }
