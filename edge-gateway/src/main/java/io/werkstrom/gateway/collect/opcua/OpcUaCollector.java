@@ -12,7 +12,6 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Queue;
@@ -208,15 +207,19 @@ public final class OpcUaCollector implements Collector {
             }
         }
         int appended = 0;
-        for (Iterator<Sample> it = early.iterator(); it.hasNext() && appended < maxSamples; ) {
-            Sample s = it.next();
+        // One pass, whatever the backlog: the samples that stay are copied once, not shifted per sample taken.
+        List<Sample> waiting = new ArrayList<>();
+        for (Sample s : early) {
             // Samples stamped later than the batch boundary (a server clock ahead of ours) wait for their batch.
-            if (s.micros() < untilMicros) {
+            if (appended < maxSamples && s.micros() < untilMicros) {
                 out.add(s.micros(), s.machine(), s.sensor(), s.value(), s.quality());
-                it.remove();
                 appended++;
+            } else {
+                waiting.add(s);
             }
         }
+        early.clear();
+        early.addAll(waiting);
         return appended;
     }
 
