@@ -19,8 +19,8 @@ public final class PrivateKeys {
     private static final Pattern PRIVATE_KEY = Pattern.compile(
             "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
     private static final String[] ALGORITHMS = {"RSA", "EC", "Ed25519"};
-    /** The converted key's file in the conversion command where the caller names none. */
-    private static final String GENERIC_OUTPUT = "KEY.pk8";
+    /** The key's file in the conversion command where the caller names none. */
+    private static final String ANY_KEY_FILE = "KEY";
 
     private PrivateKeys() {
     }
@@ -31,18 +31,20 @@ public final class PrivateKeys {
      * @throws IllegalArgumentException when there is no such block, or it holds no key
      */
     public static PrivateKey fromPem(String source, byte[] content) {
-        return fromPem(source, content, GENERIC_OUTPUT);
+        return fromPem(source, content, ANY_KEY_FILE);
     }
 
     /**
      * As {@link #fromPem(String, byte[])}; the conversion command of the message for a key in another
-     * format writes to {@code convertedFile}, the file the caller reads the key from.
+     * format converts {@code keyFile}, the file the caller reads the key from, in place (through a
+     * file beside it: openssl empties its output before it reads its input).
      */
-    public static PrivateKey fromPem(String source, byte[] content, String convertedFile) {
+    public static PrivateKey fromPem(String source, byte[] content, String keyFile) {
         Matcher m = PRIVATE_KEY.matcher(new String(content, StandardCharsets.US_ASCII));
         if (!m.find()) {
             throw new IllegalArgumentException(source + " holds no unencrypted PKCS#8 key (BEGIN PRIVATE KEY);"
-                    + " convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out " + convertedFile);
+                    + " convert it with: openssl pkcs8 -topk8 -nocrypt -in " + keyFile + " -out " + keyFile
+                    + ".pk8 && mv " + keyFile + ".pk8 " + keyFile);
         }
         byte[] der;
         try {
@@ -59,13 +61,13 @@ public final class PrivateKeys {
      * @throws IllegalArgumentException when it holds no key
      */
     public static PrivateKey fromPemOrDer(String source, byte[] content) {
-        return fromPemOrDer(source, content, GENERIC_OUTPUT);
+        return fromPemOrDer(source, content, ANY_KEY_FILE);
     }
 
-    /** As {@link #fromPemOrDer(String, byte[])}, the conversion command writing to {@code convertedFile}. */
-    public static PrivateKey fromPemOrDer(String source, byte[] content, String convertedFile) {
+    /** As {@link #fromPemOrDer(String, byte[])}, the conversion command converting {@code keyFile}. */
+    public static PrivateKey fromPemOrDer(String source, byte[] content, String keyFile) {
         return new String(content, StandardCharsets.US_ASCII).contains("-----BEGIN")
-                ? fromPem(source, content, convertedFile) : fromDer(source, content);
+                ? fromPem(source, content, keyFile) : fromDer(source, content);
     }
 
     private static PrivateKey fromDer(String source, byte[] der) {

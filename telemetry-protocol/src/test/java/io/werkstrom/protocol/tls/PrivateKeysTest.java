@@ -14,7 +14,7 @@ class PrivateKeysTest {
 
     private static final String SOURCE = "--mqtt-key-file: /etc/werkstrom/client.key";
     private static final String CONVERT = SOURCE + " holds no unencrypted PKCS#8 key (BEGIN PRIVATE KEY);"
-            + " convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8";
+            + " convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8 && mv KEY.pk8 KEY";
 
     @Test
     void aPemBlockIsReadAndDerOnlyWhereTakenToo() throws Exception {
@@ -45,10 +45,11 @@ class PrivateKeysTest {
     }
 
     @Test
-    void theConversionCommandWritesTheFileTheCallerReads() {
+    void theConversionCommandConvertsTheFileTheCallerReadsInPlace() {
         byte[] pkcs1 = ascii("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
         String hint = SOURCE + " holds no unencrypted PKCS#8 key (BEGIN PRIVATE KEY);"
-                + " convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out /pki/own/gateway.key";
+                + " convert it with: openssl pkcs8 -topk8 -nocrypt -in /pki/own/gateway.key -out /pki/own/gateway.key.pk8"
+                + " && mv /pki/own/gateway.key.pk8 /pki/own/gateway.key";
         assertEquals(hint, assertThrows(IllegalArgumentException.class,
                 () -> PrivateKeys.fromPemOrDer(SOURCE, pkcs1, "/pki/own/gateway.key")).getMessage());
         assertEquals(hint, assertThrows(IllegalArgumentException.class,

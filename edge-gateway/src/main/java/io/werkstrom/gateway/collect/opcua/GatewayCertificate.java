@@ -155,7 +155,7 @@ public final class GatewayCertificate {
 
     private static PrivateKey readKey(Path keyFile) throws IOException {
         try {
-            // The gateway reads its key from this file alone, so the conversion command writes there.
+            // The gateway reads its key from this file alone, so the conversion command converts it in place.
             return PrivateKeys.fromPemOrDer(keyFile.toString(), Files.readAllBytes(keyFile), keyFile.toString());
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);

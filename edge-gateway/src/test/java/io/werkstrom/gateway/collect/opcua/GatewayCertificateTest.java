@@ -54,7 +54,8 @@ class GatewayCertificateTest {
         Files.writeString(key, "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
         String pkcs1 = assertThrows(IOException.class, () -> GatewayCertificate.loadOrCreate(pki, URI)).getMessage();
         assertTrue(pkcs1.startsWith(key + " holds no unencrypted PKCS#8 key (BEGIN PRIVATE KEY)"), pkcs1);
-        assertTrue(pkcs1.endsWith("convert it with: openssl pkcs8 -topk8 -nocrypt -in KEY -out " + key), pkcs1);
+        assertTrue(pkcs1.endsWith("convert it with: openssl pkcs8 -topk8 -nocrypt -in " + key + " -out " + key + ".pk8 && mv "
+                + key + ".pk8 " + key), pkcs1);
 
         Files.write(key, firstKey);
         assertEquals(first.thumbprint(), GatewayCertificate.loadOrCreate(pki, URI).thumbprint());
