@@ -18,7 +18,8 @@ import java.util.Map;
  * thread-safe. A stream operator keeps it as state in its versioned binary form
  * ({@link #snapshot()}), which a later version still reads.
  *
- * <p>Only cycles whose every sample the tracker saw are reported. A cycle began at the machine's
+ * <p>Only cycles whose every sample the tracker was fed in time order are reported (a late
+ * sample of a signal, below, is not part of its cycle's features). A cycle began at the machine's
  * previous cycle end, or, for the first cycle end seen of a machine, {@value CycleFeatures#CYCLE_TIME}
  * seconds before its end: that first cycle is reported when the tracker's first sample of the
  * machine came within {@link #START_TOLERANCE_MICROS} of its start (the machine started a cycle as
@@ -33,7 +34,8 @@ import java.util.Map;
  * end taken means that the running cycle holds the end of one cycle and the start of the next, so
  * neither is seen whole: the running cycle is dropped, and the next cycle end only marks a start. A
  * late cycle end at or before the last one taken (a repeat, or an end whose cycle was reported
- * already, merged with the next) changes nothing, and so do the late samples of signals.
+ * already, merged with the next) changes nothing, and so do the late samples of signals: the cycle
+ * they belong to is reported without them.
  *
  * <p>A listener that wants only some cycles' outcomes (those it predicted) marks them
  * ({@link #awaitOutcome}) and asks on each outcome whether it was awaited
