@@ -11,9 +11,9 @@ import io.werkstrom.protocol.Quality;
 /**
  * Machine states assembled from samples exactly as the job's multivariate detector assembles them
  * ({@link MultivariateScorer}: one state per time bucket in which a machine reported, each sensor's
- * last good value carried forward for at most the carry-forward, a steady sensor's only until its
- * next sample is due), for training a fleet model offline from stored or simulated history.
- * Samples are taken in time order per machine; an older one is late and left out, as in the job.
+ * last good value carried forward for a while), for training a fleet model offline from stored or
+ * simulated history. Samples are taken in time order per machine; an older one is late and left
+ * out, as in the job.
  *
  * <p>Not thread-safe.
  */

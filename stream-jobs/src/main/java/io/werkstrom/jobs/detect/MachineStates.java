@@ -16,16 +16,15 @@ import java.util.TreeMap;
 
 /**
  * What the multivariate detector keeps per gateway: for each machine, the sensors it has reported,
- * their last good values and how far apart they come, the time bucket being assembled, the
- * training window and, once fitted, the sensors of its model, the time of its last reported anomaly
- * and its complete states still waiting to be scored because a scoring call failed.
+ * their last good values, the time bucket being assembled, the training window and, once fitted,
+ * the sensors of its model, the time of its last reported anomaly and its complete states still
+ * waiting to be scored because a scoring call failed.
  *
  * <p>The fitted model is not part of the state: it is a deterministic function of the training
  * window and the model's sensors, so {@link MultivariateScorer} fits it again after a restore; a
  * fleet model is kept by its id and looked up again. The stable form ({@link #snapshot()},
  * versioned) thus holds plain numbers and names only. Version 2 added the pending states, version 3
- * the fleet model's id, version 4 each sensor's recent intervals between samples and the fleet model's
- * sensors; versions 1 to 3 are still read.
+ * the fleet model's id, version 4 the fleet model's sensors; versions 1 to 3 are still read.
  *
  * <p>Not thread-safe; owned by one keyed operator.
  */
@@ -33,10 +32,6 @@ public final class MachineStates {
 
     private static final int VERSION = 4;
     static final long NONE = Long.MIN_VALUE;
-    /** How many intervals between a sensor's samples make its rate known, so that its silence counts. */
-    static final int RATE_INTERVALS = 8;
-    /** How far back a sensor's longest and shortest recent intervals look. */
-    static final long RATE_HORIZON_MICROS = 60_000_000L;
 
     private final Map<String, Machine> machines = new TreeMap<>();
 
@@ -123,14 +118,6 @@ public final class MachineStates {
         final List<String> sensors = new ArrayList<>();
         double[] lastValue = new double[0];
         long[] lastMicros = new long[0];
-        /**
-         * Per sensor, the longest and the shortest recent interval between its good samples
-         * ({@link #recentLongest}, {@link #recentShortest}), {@link #NONE} before its second, and
-         * how many intervals they were learned from, up to {@link #RATE_INTERVALS} ({@link #rateKnown}).
-         */
-        long[] longestIntervalMicros = new long[0];
-        long[] shortestIntervalMicros = new long[0];
-        int[] intervalsSeen = new int[0];
         long openBucket = NONE;
         /** Training states, one value per column known when recorded, NaN where missing. */
         final List<double[]> training = new ArrayList<>();
@@ -177,17 +164,6 @@ public final class MachineStates {
             Closed closed = openBucket != NONE && bucket > openBucket ? state(bucketMicros, carryForwardMicros) : null;
             openBucket = bucket;
             int s = column(sensor);
-            if (lastMicros[s] == NONE || micros - lastMicros[s] > carryForwardMicros) {
-                // First heard, or back after a silence: its rate is learned anew.
-                longestIntervalMicros[s] = NONE;
-                shortestIntervalMicros[s] = NONE;
-                intervalsSeen[s] = 0;
-            } else if (micros > lastMicros[s]) {
-                long interval = micros - lastMicros[s];
-                longestIntervalMicros[s] = recentLongest(longestIntervalMicros[s], interval);
-                shortestIntervalMicros[s] = recentShortest(shortestIntervalMicros[s], interval);
-                intervalsSeen[s] = Math.min(RATE_INTERVALS, intervalsSeen[s] + 1);
-            }
             if (lastMicros[s] == NONE || micros >= lastMicros[s]) {
                 lastMicros[s] = micros;
                 lastValue[s] = value;
@@ -196,63 +172,16 @@ public final class MachineStates {
         }
 
         /**
-         * The longest recent interval between a sensor's samples after one more: a longer interval
-         * counts at once; a shorter one draws it down by the share of {@link #RATE_HORIZON_MICROS}
-         * it spans, so that the longest gap of about the last minute counts, whatever the rate.
-         */
-        private static long recentLongest(long longest, long interval) {
-            return longest == NONE || interval >= longest ? interval : longest - decay(longest - interval, interval);
-        }
-
-        /** The shortest recent interval after one more, as {@link #recentLongest} the other way. */
-        private static long recentShortest(long shortest, long interval) {
-            return shortest == NONE || interval <= shortest ? interval : shortest + decay(interval - shortest, interval);
-        }
-
-        private static long decay(long difference, long interval) {
-            return (long) (difference * Math.min(1.0, (double) interval / RATE_HORIZON_MICROS));
-        }
-
-        /** Whether the sensor's rate was learned from at least {@link #RATE_INTERVALS} intervals. */
-        private boolean rateKnown(int s) {
-            return intervalsSeen[s] >= RATE_INTERVALS;
-        }
-
-        /**
-         * How old a sensor's value may be at a bucket's end and still count, for a sensor that
-         * reports at a steady rate (its recent intervals within a factor of 2): its longest recent
-         * interval, plus their spread, at least a sixteenth of it (its timing's jitter), so that a
-         * sample that comes a little late after one that came a little early still finds its value
-         * in the state before it. {@link #NONE} for a sensor whose rate is not {@link #rateKnown} or
-         * that reports irregularly (on change, in bursts): its silence says nothing, and the
-         * carry-forward alone bounds it.
-         */
-        private long dueWithinMicros(int s) {
-            long longest = longestIntervalMicros[s];
-            long shortest = shortestIntervalMicros[s];
-            if (!rateKnown(s) || longest > 2 * shortest) {
-                return NONE;
-            }
-            return longest + Math.max(longest - shortest, longest / 16);
-        }
-
-        /**
          * The open bucket as a state: per known sensor, its last value if it was taken within the
-         * bucket, or within the {@code carryForwardMicros} before it and no longer before the
-         * bucket's end than {@link #dueWithinMicros}; else NaN. A sensor reporting at a steady rate
-         * is thus carried forward until its next sample is due, not beyond: the states of its normal operation held its
-         * values at most that old, and an older one, carried while the machine's other sensors move
-         * on, would look off though only the sensor fell silent.
+         * bucket or the {@code carryForwardMicros} before it, else NaN.
          */
         private Closed state(long bucketMicros, long carryForwardMicros) {
             long start = openBucket * bucketMicros;
             long end = start + bucketMicros;
             double[] state = new double[sensors.size()];
             for (int s = 0; s < state.length; s++) {
-                long taken = lastMicros[s];
-                boolean carried = taken != NONE && taken >= start - carryForwardMicros
-                        && (dueWithinMicros(s) == NONE || end - taken <= dueWithinMicros(s));
-                boolean fresh = taken < end && (taken >= start || carried);
+                boolean fresh = lastMicros[s] != NONE && lastMicros[s] >= end - carryForwardMicros - bucketMicros
+                        && lastMicros[s] < end;
                 state[s] = fresh ? lastValue[s] : Double.NaN;
             }
             return new Closed(start, state);
@@ -266,11 +195,6 @@ public final class MachineStates {
                 lastValue = Arrays.copyOf(lastValue, s + 1);
                 lastMicros = Arrays.copyOf(lastMicros, s + 1);
                 lastMicros[s] = NONE;
-                longestIntervalMicros = Arrays.copyOf(longestIntervalMicros, s + 1);
-                longestIntervalMicros[s] = NONE;
-                shortestIntervalMicros = Arrays.copyOf(shortestIntervalMicros, s + 1);
-                shortestIntervalMicros[s] = NONE;
-                intervalsSeen = Arrays.copyOf(intervalsSeen, s + 1);
             }
             return s;
         }
@@ -290,9 +214,6 @@ public final class MachineStates {
                     out.writeUTF(m.sensors.get(s));
                     out.writeDouble(m.lastValue[s]);
                     out.writeLong(m.lastMicros[s]);
-                    out.writeLong(m.longestIntervalMicros[s]);
-                    out.writeLong(m.shortestIntervalMicros[s]);
-                    out.writeInt(m.intervalsSeen[s]);
                 }
                 out.writeLong(m.openBucket);
                 out.writeInt(m.training.size());
@@ -336,9 +257,8 @@ public final class MachineStates {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form, of this version, version 3 (no sensor intervals: each is
-     * learned again from the sensor's next sample; no fleet model sensors), version 2 (no fleet
-     * model either) or version 1 (no pending states either).
+     * Reads {@link #snapshot()}'s form, of this version, version 3 (no fleet model sensors),
+     * version 2 (no fleet model either) or version 1 (no pending states either).
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
      */
@@ -358,21 +278,6 @@ public final class MachineStates {
                     m.column(in.readUTF());
                     m.lastValue[s] = in.readDouble();
                     m.lastMicros[s] = in.readLong();
-                    if (version >= 4) {
-                        long longest = in.readLong();
-                        long shortest = in.readLong();
-                        if ((longest == NONE) != (shortest == NONE)
-                                || longest != NONE && (shortest <= 0 || shortest > longest)) {
-                            throw new IllegalArgumentException("a sensor's intervals are not positive and ordered.");
-                        }
-                        m.longestIntervalMicros[s] = longest;
-                        m.shortestIntervalMicros[s] = shortest;
-                        int seen = in.readInt();
-                        if (seen < 0 || seen > RATE_INTERVALS || (seen == 0) != (longest == NONE)) {
-                            throw new IllegalArgumentException("a sensor's count of intervals is " + seen + ".");
-                        }
-                        m.intervalsSeen[s] = seen;
-                    }
                 }
                 m.openBucket = in.readLong();
                 int rows = count(in.readInt(), "training states");

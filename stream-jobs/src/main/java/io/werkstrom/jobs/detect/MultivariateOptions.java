@@ -14,9 +14,7 @@ import java.util.Locale;
  * @param bucket         the time step of a machine state: each sensor's last good value in the
  *                       bucket; 10 ms to 1 h, default 1 s
  * @param carryForward   how long a sensor's last value stands in for a sensor that did not report
- *                       in a bucket (sensors report at different rates), at most: a sensor
- *                       reporting at a steady rate stands only until its next sample is due;
- *                       at least 0, default 10 s
+ *                       in a bucket (sensors report at different rates); at least 0, default 10 s
  * @param repeatAfter    after an anomaly of a machine, further anomalous states of it within this
  *                       event time are not reported again; at least 0, default 60 s
  * @param confirmStates  how many scored states in a row must be beyond the limit before an anomaly

@@ -33,14 +33,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>States.</b> A machine's state is the vector of its sensors in one time bucket
  * ({@link MultivariateOptions#bucket()}): each sensor's last good sample up to the bucket's end,
- * carried forward so that sensors reporting at different rates still meet: for at most
- * {@link MultivariateOptions#carryForward()}, and for a sensor reporting at a steady rate only
- * until its next sample is due (its longest recent interval and its jitter, see
- * {@link MachineStates}), so that the last value of a sensor that fell silent is not carried on
- * while the machine's other sensors move on; a sensor reporting on change is carried the whole
- * carry-forward, as its silence says nothing. A bucket becomes a state when the
- * machine's first sample of a later bucket arrives (samples are taken in time order per machine);
- * buckets in which the machine reported nothing give no state. A sample older than the bucket being assembled is late: it is
+ * carried forward for at most {@link MultivariateOptions#carryForward()} so that sensors reporting
+ * at different rates still meet. A bucket becomes a state when the machine's first sample of a
+ * later bucket arrives (samples are taken in time order per machine); buckets in which the machine
+ * reported nothing give no state. A sample older than the bucket being assembled is late: it is
  * stored by the job like any other, but not part of a state, and counted.
  *
  * <p><b>Training.</b> The first {@link MultivariateOptions#trainingStates()} states are the
@@ -71,7 +67,7 @@ import org.slf4j.LoggerFactory;
  * and a model withdrawn meanwhile must not judge them.
  *
  * <p><b>Missing sensors.</b> A state missing some of its model's sensors (own or fleet: a sensor
- * that died or paused, its next sample overdue) is scored against the model without them
+ * that died, or paused longer than the carry-forward) is scored against the model without them
  * ({@link FittedModel#without}): the same method fitted on the same training states, those sensors
  * left out, so the machine stays watched on the sensors it still has, against the normal operation
  * its model learned, from its first such state (counted as reduced). A state holding fewer than 2
@@ -406,10 +402,12 @@ public final class MultivariateScorer {
      * models not read): pending, in the order of the model's sensors, the oldest beyond
      * {@link MultivariateOptions#maxPendingStates()} dropped. It is scored once the models are read
      * and the machine's model is still in force, else dropped with the model's other pending states.
-     * A machine restored from a state that does not name the model's sensors keeps nothing.
+     * A machine restored from a state that does not name the model's sensors (of an earlier release)
+     * keeps nothing: its states are dropped and counted.
      */
     private void awaitFleetModel(MachineStates.Machine machine, long start, double[] state, Counts counts) {
         if (machine.fleetSensors == null) {
+            counts.dropped++;
             return;
         }
         int[] columns = new int[machine.fleetSensors.size()];

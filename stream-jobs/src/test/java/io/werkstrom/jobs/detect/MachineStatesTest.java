@@ -40,22 +40,6 @@ class MachineStatesTest {
     }
 
     @Test
-    void aSensorThatFallsSilentIsMissingOnceItsNextSampleIsOverdue() {
-        MachineStates.Machine press = new MachineStates.Machine();
-        List<MachineStates.Closed> states = new ArrayList<>();
-        for (long tick = 0; tick < 10 * 60; tick++) {
-            long micros = tick * SECOND / 10 + 5_000;
-            if (tick % 20 == 0 && tick < 10 * 30) {
-                offer(press, states, micros, "temperature_c"); // every 2 s, last at 28 s
-            }
-            offer(press, states, micros, "load_pct");
-        }
-        assertFalse(Double.isNaN(states.get(29).values()[0]), "bucket 29: the sample due at 30 s is not overdue");
-        assertTrue(Double.isNaN(states.get(30).values()[0]), "bucket 30: the sample due at 30 s is overdue");
-        assertTrue(Double.isNaN(states.get(58).values()[0]), "bucket 58");
-    }
-
-    @Test
     void aSensorSampledEveryTwoBucketsWithJitterIsInEveryState() {
         MachineStates.Machine press = new MachineStates.Machine();
         List<MachineStates.Closed> states = new ArrayList<>();

@@ -424,6 +424,7 @@ class MultivariateFleetScoringTest {
         // The sensors its states were assembled for are unknown until the model is read.
         List<MultivariateScorer.Outcome> blind = run(scorer, restored, 40, 60, always(null), press);
         assertEquals(20, sum(blind, MultivariateScorer.Outcome::statesWithoutModel));
+        assertEquals(20, sum(blind, MultivariateScorer.Outcome::statesDropped), "its new states are not kept");
         assertEquals(10, restored.pendingStates("press-1"));
         assertEquals(10 + 10, run(scorer, restored, 60, 70, always(V1), press).get(0).statesScored());
     }
@@ -464,18 +465,17 @@ class MultivariateFleetScoringTest {
         Machine press1 = new Machine("press-1", 1);
         Machine press2 = new Machine("press-2", 2);
         MachineStates states = new MachineStates();
-        run(scorer, states, 0, 50, always(V1), press1, press2);
+        run(scorer, states, 0, 20, always(V1), press1, press2);
         press1.vibration = false;
         press2.vibration = false;
-        List<MultivariateScorer.Outcome> silent = run(scorer, states, 50, 100, always(V1), press1, press2);
-        // Vibration, every 5 s, last at 45 s, is carried forward to bucket 49, until its next sample
-        // was due: the states of 50 s to 98 s lack it. Carried on while the load moves, its last
-        // value would look off though only the sensor fell silent.
-        assertEquals(List.of(), anomalies(silent));
+        List<MultivariateScorer.Outcome> silent = run(scorer, states, 20, 100, always(V1), press1, press2);
+        // Vibration, last at 15 s, is carried forward to bucket 25: the states of 26 s to 98 s lack it.
         assertEquals(0, sum(silent, MultivariateScorer.Outcome::incompleteStates));
-        assertEquals(2 * (99 - 50), sum(silent, MultivariateScorer.Outcome::reducedStates));
-        assertEquals(2 * 50, sum(silent, MultivariateScorer.Outcome::statesScored));
+        assertEquals(2 * (99 - 26), sum(silent, MultivariateScorer.Outcome::reducedStates));
+        assertEquals(2 * 80, sum(silent, MultivariateScorer.Outcome::statesScored));
         assertEquals(1, silent.get(silent.size() - 1).kernelCalls(), "both machines' states in one call");
+        assertTrue(anomalies(silent).stream().allMatch(a -> a.sensor().equals("vibration_mm_s")
+                && a.timestampMicros() <= T0 + 25 * SECOND), anomalies(silent).toString());
         assertEquals(2, warnings.size(), "each machine once: " + warnings);
         for (String warning : warnings) {
             assertTrue(warning.contains("vibration_mm_s") && warning.contains("fleet model default v1")

@@ -12,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -322,7 +321,7 @@ class MultivariateScorerLimitsTest {
         assertTrue(states.modelled("press-1"));
 
         MachineStates old = MachineStates.fromSnapshot(olderVersion(states, 1));
-        assertArrayEquals(withoutIntervals(states).snapshot(), old.snapshot());
+        assertArrayEquals(states.snapshot(), old.snapshot());
         assertEquals(states.modelSensors("press-2"), old.modelSensors("press-2"));
         assertEquals(0, old.pendingStates("press-2"));
     }
@@ -337,25 +336,9 @@ class MultivariateScorerLimitsTest {
         assertEquals(10, states.pendingStates("press-1"));
 
         MachineStates old = MachineStates.fromSnapshot(olderVersion(states, 2));
-        assertArrayEquals(withoutIntervals(states).snapshot(), old.snapshot());
+        assertArrayEquals(states.snapshot(), old.snapshot());
         assertEquals(10, old.pendingStates("press-1"));
         assertNull(old.fleetModelId("press-1"));
-    }
-
-    @Test
-    void aVersionThreeStateIsReadAndItsSensorsCarriedForTheCarryForwardUntilTheirNextSample() throws IOException {
-        MachineStates states = new MachineStates();
-        Machine press = new Machine("press-1", 6);
-        run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()), states, 0, 2, press);
-        MachineStates old = MachineStates.fromSnapshot(olderVersion(states, 3));
-        assertArrayEquals(withoutIntervals(states).snapshot(), old.snapshot());
-
-        // Vibration, every 5 s, last at 15 s: its interval unknown, the carry-forward (10 s) bounds it.
-        press.vibration = false;
-        run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()), old, 2, 4, press);
-        List<double[]> training = old.machine("press-1").training;
-        assertFalse(Double.isNaN(training.get(25)[2]));
-        assertTrue(Double.isNaN(training.get(26)[2]));
     }
 
     @Test
@@ -380,20 +363,9 @@ class MultivariateScorerLimitsTest {
         assertEquals(0, OPTIONS.withMaxPendingStates(0).maxPendingStates());
     }
 
-    /** A copy of {@code states} whose sensors' intervals are unknown, as read from an earlier release. */
-    private static MachineStates withoutIntervals(MachineStates states) {
-        MachineStates copy = states.copy();
-        for (MachineStates.Machine m : copy.machines()) {
-            Arrays.fill(m.longestIntervalMicros, MachineStates.NONE);
-            Arrays.fill(m.shortestIntervalMicros, MachineStates.NONE);
-            Arrays.fill(m.intervalsSeen, 0);
-        }
-        return copy;
-    }
-
     /**
-     * The form of earlier releases, without the sensors' intervals: version 1 without pending
-     * states, version 2 with them, version 3 with a fleet model too.
+     * The form of earlier releases: version 1 without pending states, version 2 with them, version 3
+     * with a fleet model's id too (not its sensors).
      */
     static byte[] olderVersion(MachineStates states, int version) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -425,7 +397,7 @@ class MultivariateScorerLimitsTest {
                 }
                 out.writeLong(m.lastAnomalyMicros);
                 out.writeInt(m.anomalousRun);
-                if (version == 3) {
+                if (version >= 3) {
                     out.writeBoolean(m.fleetModelId != null);
                     if (m.fleetModelId != null) {
                         out.writeUTF(m.fleetModelId);
