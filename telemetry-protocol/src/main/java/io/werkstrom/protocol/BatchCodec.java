@@ -65,8 +65,8 @@ public final class BatchCodec {
      * layout instead, so that the cloud rejects it with a reason.
      */
     public byte[] encode(TelemetryBatch batch) {
-        byte[] stream = CompactLayout.encodeStream(batch, allocator);
-        return stream == null ? encodePlain(batch) : WireFrame.compress(stream);
+        byte[] frame = CompactLayout.encodeFrame(batch, allocator);
+        return frame == null ? encodePlain(batch) : frame;
     }
 
     /**

@@ -81,12 +81,30 @@ final class CompactLayout {
      * layout, to be rejected by the cloud with a reason rather than garbled here).
      */
     static byte[] encodeStream(TelemetryBatch batch, BufferAllocator allocator) {
-        Columns columns = columns(batch);
-        return columns == null ? null : stream(batch.gateway(), batch.sequence(), columns, allocator);
+        StreamBytes stream = write(batch, allocator);
+        return stream == null ? null : stream.toByteArray();
     }
 
-    /** The Arrow IPC stream of prepared columns. */
+    /**
+     * The wire frame of {@code batch} in this layout ({@link WireFrame#compress} of its stream,
+     * compressed where it was written rather than from a copy), or null as for {@link #encodeStream}.
+     */
+    static byte[] encodeFrame(TelemetryBatch batch, BufferAllocator allocator) {
+        StreamBytes stream = write(batch, allocator);
+        return stream == null ? null : WireFrame.compress(stream.bytes(), stream.size());
+    }
+
+    private static StreamBytes write(TelemetryBatch batch, BufferAllocator allocator) {
+        Columns columns = columns(batch);
+        return columns == null ? null : write(batch.gateway(), batch.sequence(), columns, allocator);
+    }
+
+    /** The Arrow IPC stream of prepared columns, which it spends: their arrays are dropped. */
     static byte[] stream(String gateway, long sequence, Columns c, BufferAllocator allocator) {
+        return write(gateway, sequence, c, allocator).toByteArray();
+    }
+
+    private static StreamBytes write(String gateway, long sequence, Columns c, BufferAllocator allocator) {
         int rows = c.quality.length;
         Map<String, String> meta = new HashMap<>();
         meta.put(TelemetrySchema.META_PROTOCOL, TelemetrySchema.PROTOCOL_VERSION);
@@ -104,21 +122,58 @@ final class CompactLayout {
         try (VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(fields, meta), allocator)) {
             List<FieldVector> vectors = root.getFieldVectors();
             long[][] data = {c.machine, c.sensor, c.scale, c.time, c.value};
+            byte[] quality = c.quality;
+            // The columns are spent and dropped as they are packed: a 100,000-row batch's are 4 MB
+            // of the gateway's small heap, which the stream's buffer needs next.
+            c.machine = c.sensor = c.scale = c.time = c.value = null;
+            c.quality = null;
             for (int col = 0; col < data.length; col++) {
                 fill(vectors.get(col), data[col], rows);
+                data[col] = null;
             }
-            fill(vectors.get(5), c.quality, rows);
+            fill(vectors.get(5), quality, rows);
             root.setRowCount(rows);
-            ByteArrayOutputStream out = new ByteArrayOutputStream(1024 + rows * 8);
+            StreamBytes out = new StreamBytes(streamBytes(root, meta));
             try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(out))) {
                 writer.start();
                 writer.writeBatch();
                 writer.end();
             }
-            return out.toByteArray();
+            return out;
         } catch (IOException e) {
             throw new IllegalStateException("encoding a telemetry batch into memory failed", e);
         }
+    }
+
+    /** A stream written into memory, whose bytes can be read where they lie. */
+    private static final class StreamBytes extends ByteArrayOutputStream {
+        StreamBytes(int size) {
+            super(size);
+        }
+
+        /** The buffer; its first {@link #size()} bytes are the stream. */
+        byte[] bytes() {
+            return buf;
+        }
+    }
+
+    /** Framing, flatbuffer tables and field names of the two messages and the end marker, with room to spare. */
+    private static final int MESSAGE_OVERHEAD_BYTES = 4096;
+
+    /**
+     * Room for the whole stream of {@code root}, so that the buffer it is written to never grows: a
+     * doubling buffer holds its old and new array at once, and a 100,000-row batch's stream is more
+     * than a megabyte. Each column's buffers padded to 8 bytes, the metadata as UTF-8 at its longest.
+     */
+    private static int streamBytes(VectorSchemaRoot root, Map<String, String> meta) {
+        long bytes = MESSAGE_OVERHEAD_BYTES;
+        for (FieldVector vector : root.getFieldVectors()) {
+            bytes += vector.getBufferSize() + 16;
+        }
+        for (Map.Entry<String, String> entry : meta.entrySet()) {
+            bytes += 3L * (entry.getKey().length() + entry.getValue().length()) + 16;
+        }
+        return (int) Math.min(bytes, Integer.MAX_VALUE - 8);
     }
 
     /** The rows of {@code batch} in wire order, before they become vectors. */

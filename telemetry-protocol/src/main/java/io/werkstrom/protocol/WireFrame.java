@@ -5,8 +5,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDictCompress;
 import com.github.luben.zstd.ZstdDictDecompress;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
@@ -58,7 +60,18 @@ final class WireFrame {
     }
 
     static byte[] compress(byte[] stream) {
-        return Zstd.compress(stream, stream.length <= SMALL_STREAM_BYTES ? COMPRESS_SMALL : COMPRESS_LARGE);
+        return compress(stream, stream.length);
+    }
+
+    /** The frame of the stream in {@code stream[0, length)}, the same bytes as of a copy of just those. */
+    static byte[] compress(byte[] stream, int length) {
+        boolean small = length <= SMALL_STREAM_BYTES;
+        try (ZstdCompressCtx context = new ZstdCompressCtx()) {
+            context.loadDict(small ? COMPRESS_SMALL : COMPRESS_LARGE).setLevel(small ? SMALL_LEVEL : LARGE_LEVEL);
+            byte[] frame = new byte[Math.toIntExact(Zstd.compressBound(length))];
+            int size = context.compressByteArray(frame, 0, frame.length, stream, 0, length);
+            return Arrays.copyOf(frame, size);
+        }
     }
 
     /**

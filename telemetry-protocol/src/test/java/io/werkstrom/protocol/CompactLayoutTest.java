@@ -141,6 +141,27 @@ class CompactLayoutTest {
     }
 
     @Test
+    void aFrameIsItsStreamCompressedWithTheDictionaryAtTheLevelForItsSize() {
+        // One batch under the small-stream threshold, one far over it (written to a larger buffer).
+        for (int ticks : new int[] {1, 5_000}) {
+            TelemetryBatch.Builder b = TelemetryBatch.builder("gw-01", ticks);
+            SplittableRandom random = new SplittableRandom(ticks);
+            for (int tick = 0; tick < ticks; tick++) {
+                for (int s = 0; s < 24; s++) {
+                    b.add(1_767_600_000_000_000L + tick * 1_000_000L, "engine-" + (tick % 100), "s" + s,
+                            Math.round((500 + 40 * s + random.nextGaussian()) * 100) / 100.0, Quality.GOOD);
+                }
+            }
+            TelemetryBatch batch = b.build();
+            byte[] stream = CompactLayout.encodeStream(batch, allocator);
+            int level = stream.length <= WireFrame.SMALL_STREAM_BYTES ? WireFrame.SMALL_LEVEL : WireFrame.LARGE_LEVEL;
+            byte[] expected = com.github.luben.zstd.Zstd.compress(stream,
+                    new com.github.luben.zstd.ZstdDictCompress(WireFrame.dictionary(), level));
+            assertArrayEquals(expected, codec.encode(batch), ticks + " ticks");
+        }
+    }
+
+    @Test
     void theDictionaryIsPinned() throws Exception {
         // Changing these bytes breaks every deployed decoder: a new dictionary needs a new layout.
         byte[] hash = MessageDigest.getInstance("SHA-256").digest(WireFrame.dictionary());

@@ -44,6 +44,17 @@ class ReplayHeapIT {
 
     @Test
     void theLaunchersGatewayHeapReplaysAnFd001SizedTrainingFile() throws Exception {
+        replayWith(List.of());
+    }
+
+    /** The launcher's heap has room to spare: a smaller one replays the same file. */
+    @Test
+    void aSmallerHeapStillReplaysAnFd001SizedTrainingFile() throws Exception {
+        replayWith(List.of("-Xmx40m"));
+    }
+
+    /** Replays the file with the launcher's gateway JVM flags followed by {@code heapFlags}. */
+    private void replayWith(List<String> heapFlags) throws Exception {
         Path data = writeTrainingFile(dir.resolve("train_FD001.txt"));
         Path jar = Path.of("target", "werkstrom-app.jar").toAbsolutePath();
         assertTrue(Files.isRegularFile(jar), "the packaged launcher (mvn package) at " + jar);
@@ -57,6 +68,7 @@ class ReplayHeapIT {
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             command.addAll(GatewayBench.GATEWAY_JVM_FLAGS);
+            command.addAll(heapFlags);
             command.addAll(List.of("--add-opens=java.base/java.nio=ALL-UNNAMED",
                     "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
                     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",

@@ -68,33 +68,91 @@ public record ReplayTimeline(long[] offsetsMicros, String[] machines, String[] s
             return rows;
         }
 
+        /**
+         * The timeline of the rows added so far. The builder hands its columns over, one at a time,
+         * trimmed and in timeline order, and is empty afterwards.
+         */
         public ReplayTimeline build() {
-            // Primitive indexes, sorted only when out of order: a replay holds the whole data set in the
-            // gateway's small heap, and boxed indexes cost five times the room.
-            int[] order = new int[rows];
+            // Primitive indexes, sorted only when out of order, and one column reordered at a time with
+            // the old one dropped at once: a replay holds the whole data set in the gateway's small heap.
             boolean sorted = true;
-            for (int i = 0; i < rows; i++) {
-                order[i] = i;
-                sorted &= i == 0 || offsets[i - 1] <= offsets[i];
+            for (int i = 1; i < rows && sorted; i++) {
+                sorted = offsets[i - 1] <= offsets[i];
             }
+            int[] order = null;
             if (!sorted) {
+                order = new int[rows];
+                Arrays.setAll(order, i -> i);
                 // A stable sort: samples with equal offsets stay in file order.
                 mergeSort(order, new int[rows], 0, rows);
             }
-            long[] o = new long[rows];
-            String[] m = new String[rows];
-            String[] s = new String[rows];
-            double[] v = new double[rows];
-            byte[] q = new byte[rows];
-            for (int i = 0; i < rows; i++) {
-                int k = order[i];
-                o[i] = offsets[k];
-                m[i] = machines[k];
-                s[i] = sensors[k];
-                v[i] = values[k];
-                q[i] = qualities[k];
+            long[] o = reorder(offsets, order);
+            offsets = null;
+            String[] m = reorder(machines, order);
+            machines = null;
+            String[] s = reorder(sensors, order);
+            sensors = null;
+            double[] v = reorder(values, order);
+            values = null;
+            byte[] q = reorder(qualities, order);
+            ReplayTimeline timeline = new ReplayTimeline(o, m, s, v, q, badRows);
+            clear();
+            return timeline;
+        }
+
+        /** The first {@code rows} entries of {@code column}, permuted by {@code order} unless it is null. */
+        private long[] reorder(long[] column, int[] order) {
+            if (order == null) {
+                return column.length == rows ? column : Arrays.copyOf(column, rows);
             }
-            return new ReplayTimeline(o, m, s, v, q, badRows);
+            long[] sorted = new long[rows];
+            for (int i = 0; i < rows; i++) {
+                sorted[i] = column[order[i]];
+            }
+            return sorted;
+        }
+
+        private String[] reorder(String[] column, int[] order) {
+            if (order == null) {
+                return column.length == rows ? column : Arrays.copyOf(column, rows);
+            }
+            String[] sorted = new String[rows];
+            for (int i = 0; i < rows; i++) {
+                sorted[i] = column[order[i]];
+            }
+            return sorted;
+        }
+
+        private double[] reorder(double[] column, int[] order) {
+            if (order == null) {
+                return column.length == rows ? column : Arrays.copyOf(column, rows);
+            }
+            double[] sorted = new double[rows];
+            for (int i = 0; i < rows; i++) {
+                sorted[i] = column[order[i]];
+            }
+            return sorted;
+        }
+
+        private byte[] reorder(byte[] column, int[] order) {
+            if (order == null) {
+                return column.length == rows ? column : Arrays.copyOf(column, rows);
+            }
+            byte[] sorted = new byte[rows];
+            for (int i = 0; i < rows; i++) {
+                sorted[i] = column[order[i]];
+            }
+            return sorted;
+        }
+
+        private void clear() {
+            offsets = new long[1024];
+            machines = new String[1024];
+            sensors = new String[1024];
+            values = new double[1024];
+            qualities = new byte[1024];
+            rows = 0;
+            badRows = 0;
         }
 
         /** Sorts {@code order[from, to)} by offset, stably; {@code buffer} is scratch of the same length. */

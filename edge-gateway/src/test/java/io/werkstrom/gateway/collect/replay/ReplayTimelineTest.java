@@ -45,4 +45,23 @@ class ReplayTimelineTest {
             assertEquals(true, ordered, "row " + i);
         }
     }
+
+    @Test
+    void buildingHandsTheRowsOverAndLeavesTheBuilderEmpty() {
+        ReplayTimeline.Builder builder = new ReplayTimeline.Builder();
+        for (int i = 0; i < 1024; i++) {
+            builder.add(i, "m", "s", i, Quality.GOOD);
+        }
+        builder.badRow();
+        ReplayTimeline timeline = builder.build();
+        assertEquals(0, builder.size());
+        builder.add(5, "m2", "s2", -1, Quality.BAD);
+        ReplayTimeline next = builder.build();
+        assertEquals(1024, timeline.size());
+        assertEquals(1, timeline.badRows());
+        assertEquals(1023.0, timeline.values()[1023]);
+        assertEquals(1, next.size());
+        assertEquals(0, next.badRows());
+        assertEquals("m2", next.machines()[0]);
+    }
 }
