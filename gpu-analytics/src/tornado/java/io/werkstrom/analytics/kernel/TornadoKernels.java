@@ -155,7 +155,7 @@ final class TornadoKernels {
                         double diff = memory.get(state + d) - scratch.get(at + d);
                         distance += diff * diff;
                     }
-                    scratch.set(similarity + j, TornadoMath.exp(-distance * inv2h2));
+                    scratch.set(similarity + j, DeviceMath.expNegative(distance * inv2h2));
                 }
                 int inverseBase = m * memorySize * memorySize;
                 double sum = 0;
