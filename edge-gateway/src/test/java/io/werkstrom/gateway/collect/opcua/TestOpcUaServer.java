@@ -78,7 +78,11 @@ final class TestOpcUaServer implements AutoCloseable {
     private final DefaultTrustListManager trust;
     private final Map<String, DataValue> values = new ConcurrentHashMap<>();
     private OpcUaServer server;
-    private Namespace namespace;
+    /**
+     * Set only once its nodes exist and cleared before it shuts down: {@link #set} runs on other
+     * threads (a test's PLC) while the server stops and starts again.
+     */
+    private volatile Namespace namespace;
 
     private TestOpcUaServer(List<String> names, Map<String, String> users, boolean anonymousAllowed,
                             boolean certificateExpired, SecurityPolicy plainUserTokenPolicy) throws Exception {
@@ -200,15 +204,16 @@ final class TestOpcUaServer implements AutoCloseable {
         Namespace ns = namespace;
         if (ns != null) {
             ns.nodes.get(name).setValue(v);
-        }
+        } // else the server is down: launch() gives the node the last value
     }
 
     void stop() throws Exception {
         if (server != null) {
-            namespace.shutdown();
+            Namespace ns = namespace;
+            namespace = null;
+            ns.shutdown();
             server.shutdown().get(10, TimeUnit.SECONDS);
             server = null;
-            namespace = null;
         }
     }
 
@@ -263,8 +268,9 @@ final class TestOpcUaServer implements AutoCloseable {
                                 && c.getPassword().equals(users.get(c.getUsername()))))
                 .build();
         server = new OpcUaServer(config);
-        namespace = new Namespace(server);
-        namespace.startup();
+        Namespace ns = new Namespace(server);
+        ns.startup();
+        namespace = ns;
         server.startup().get(10, TimeUnit.SECONDS);
     }
 
