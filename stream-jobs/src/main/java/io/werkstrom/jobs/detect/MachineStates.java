@@ -180,7 +180,7 @@ public final class MachineStates {
             long end = start + bucketMicros;
             double[] state = new double[sensors.size()];
             for (int s = 0; s < state.length; s++) {
-                boolean fresh = lastMicros[s] != NONE && lastMicros[s] >= end - carryForwardMicros - bucketMicros
+                boolean fresh = lastMicros[s] != NONE && lastMicros[s] >= start - carryForwardMicros
                         && lastMicros[s] < end;
                 state[s] = fresh ? lastValue[s] : Double.NaN;
             }

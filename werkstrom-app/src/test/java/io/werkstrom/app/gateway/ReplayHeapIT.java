@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.app.bench.GatewayBench;
+import io.werkstrom.jobs.cluster.StandaloneClusterOptions;
 import io.werkstrom.testing.MosquittoBroker;
 
 /**
@@ -69,10 +70,8 @@ class ReplayHeapIT {
                     Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             command.addAll(GatewayBench.GATEWAY_JVM_FLAGS);
             command.addAll(heapFlags);
-            command.addAll(List.of("--add-opens=java.base/java.nio=ALL-UNNAMED",
-                    "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-                    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-                    "-cp", jar + File.pathSeparator + jar.resolveSibling("lib") + "/*", "io.werkstrom.app.Werkstrom",
+            command.addAll(StandaloneClusterOptions.DEFAULT_JVM_OPTIONS);
+            command.addAll(List.of("-cp", jar + File.pathSeparator + jar.resolveSibling("lib") + "/*", "io.werkstrom.app.Werkstrom",
                     "gateway", "--config", config.toString()));
             Path stdout = dir.resolve("stdout");
             Path stderr = dir.resolve("stderr");
