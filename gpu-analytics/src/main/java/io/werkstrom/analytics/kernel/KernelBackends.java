@@ -22,7 +22,9 @@ import io.werkstrom.analytics.remote.RemoteKernelBackend;
  * looked up by name and probed: {@code TornadoKernelBackend.open()} compiles and runs a small
  * task graph and compares it with the Java kernels. Whatever goes wrong there (class missing,
  * native library missing, no OpenCL device, a wrong result) makes {@code auto} fall back to the
- * Java backend with the reason in the log and in {@link #fallbackReason()}.
+ * Java backend with the reason in the log and in {@link #fallbackReason()}. When it passes,
+ * {@code auto} routes each call to the faster of it and the Java backend for that kernel and batch
+ * size ({@link RoutedKernelBackend}); {@code tornadovm} runs every call on the device.
  *
  * <p>{@link #select(String)} opens a backend that its caller owns alone, for a command that holds
  * one for its lifetime. {@link #acquire(String)} shares one backend per name among the operators
@@ -32,7 +34,11 @@ import io.werkstrom.analytics.remote.RemoteKernelBackend;
  */
 public final class KernelBackends {
 
-    /** Use a GPU backend when one is built in and finds a device, else the Java backend. */
+    /**
+     * Where a GPU backend is built in and passes its self-test, route each kernel call to it or to
+     * the Java backend, whichever has been faster for calls of that kernel and size
+     * ({@link RoutedKernelBackend}); else the Java backend.
+     */
     public static final String AUTO = "auto";
     /** Always the plain-Java backend. */
     public static final String JAVA = "java";
@@ -98,9 +104,16 @@ public final class KernelBackends {
         Probe probe = probeTornado(TORNADO_CLASS);
         if (probe.backend != null) {
             fallbackReason = "";
-            LOG.info("Kernel backend: {} (requested {}; its self-test passed), {}", probe.backend.name(), choice,
-                    probe.backend);
-            return probe.backend;
+            if (choice.equals(TORNADOVM)) {
+                LOG.info("Kernel backend: {} (requested {}; its self-test passed), {}", probe.backend.name(), choice,
+                        probe.backend);
+                return probe.backend;
+            }
+            RoutedKernelBackend routed = new RoutedKernelBackend(probe.backend, new JavaKernelBackend());
+            LOG.info("Kernel backend: {} (requested auto; the {} self-test passed; each kernel call runs on "
+                    + "whichever of the two has been faster for its kernel and batch size), {}", routed.name(),
+                    probe.backend.name(), routed);
+            return routed;
         }
         if (choice.equals(TORNADOVM)) {
             throw new IllegalStateException("backend tornadovm cannot run: " + probe.reason, probe.failure);

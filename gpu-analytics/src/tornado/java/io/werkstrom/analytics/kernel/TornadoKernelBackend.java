@@ -1,6 +1,10 @@
 package io.werkstrom.analytics.kernel;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.vector.FieldVector;
@@ -23,9 +27,11 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * arrays of this backend (TornadoVM arrays carry a header in front of the data, so an Arrow buffer
  * cannot be handed over as it is); TornadoVM copies those to the device and the scores back; the
  * scores are copied into the caller's Arrow {@code out} buffer. No data passes through the Java
- * heap. The arrays are kept at a capacity (the next power of two of the largest call so far) so
- * that the compiled task graph is reused; a larger call rebuilds the graph, which compiles the
- * kernel again.
+ * heap. Each kernel keeps one set of arrays and one compiled task graph per size class, the calls
+ * whose rows round up to the same power of two (at least 64): a call uses its class's arrays, so
+ * it copies at most twice its rows to the device and back, however large an earlier call was, and
+ * the first call of a class compiles the kernel for it. Within a class, a call with more series,
+ * model entries or nodes than the arrays hold rebuilds that class's graph.
  *
  * <p>Thread-safe: calls are serialised, since they share the arrays and the execution plans.
  * The caller owns the backend; {@link #close()} releases the plans and their device memory.
@@ -39,11 +45,11 @@ public final class TornadoKernelBackend implements KernelBackend {
      */
     public static final double TOLERANCE = 1e-12;
 
-    private final Graph robustZ = new Graph();
-    private final Graph robustZModes = new Graph();
-    private final Buffers pca = new Buffers(PCA_DOUBLES, PCA_INTS);
-    private final Buffers mset = new Buffers(MSET_DOUBLES, MSET_INTS);
-    private final Buffers trees = new Buffers(TREE_DOUBLES, TREE_INTS);
+    private final SizeClasses<Graph> robustZ = new SizeClasses<>(Graph::new);
+    private final SizeClasses<Graph> robustZModes = new SizeClasses<>(Graph::new);
+    private final SizeClasses<Buffers> pca = new SizeClasses<>(() -> new Buffers(PCA_DOUBLES, PCA_INTS));
+    private final SizeClasses<Buffers> mset = new SizeClasses<>(() -> new Buffers(MSET_DOUBLES, MSET_INTS));
+    private final SizeClasses<Buffers> trees = new SizeClasses<>(() -> new Buffers(TREE_DOUBLES, TREE_INTS));
     private boolean closed;
 
     // The arrays of each row-major kernel, by position in its Buffers.
@@ -94,9 +100,9 @@ public final class TornadoKernelBackend implements KernelBackend {
         checkOpen();
         int rows = KernelArguments.checkRobustZ(values, seriesIndex, center, scale, out);
         if (rows > 0) {
-            Graph g = robustZ;
+            Graph g = robustZ.of(rows);
             if (g.ensure(rows, center.getValueCount(), 0)) {
-                TaskGraph graph = new TaskGraph("robustZ")
+                TaskGraph graph = new TaskGraph("robustZ" + g.rowCapacity())
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, g.values, g.seriesIndex, g.first,
                                 g.third, g.params)
                         .task("robustZ", TornadoKernels::robustZ, g.values, g.seriesIndex, g.first, g.third, g.out,
@@ -124,9 +130,9 @@ public final class TornadoKernelBackend implements KernelBackend {
                 out);
         int rows = values.getValueCount();
         if (rows > 0) {
-            Graph g = robustZModes;
+            Graph g = robustZModes.of(rows);
             if (g.ensure(rows, lower.getValueCount(), modeCount.getValueCount())) {
-                TaskGraph graph = new TaskGraph("robustZModes")
+                TaskGraph graph = new TaskGraph("robustZModes" + g.rowCapacity())
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, g.values, g.seriesIndex, g.first,
                                 g.second, g.third, g.counts, g.params)
                         .task("robustZModes", TornadoKernels::robustZModes, g.values, g.seriesIndex, g.first,
@@ -158,7 +164,7 @@ public final class TornadoKernelBackend implements KernelBackend {
         int n = shape.rows();
         int maxComponents = shape.maxComponents();
         if (n > 0) {
-            Buffers b = pca;
+            Buffers b = pca.of(n);
             int[] doubles = new int[PCA_DOUBLES];
             doubles[PCA_ROWS] = rows.getValueCount();
             doubles[PCA_MEAN] = mean.getValueCount();
@@ -174,7 +180,7 @@ public final class TornadoKernelBackend implements KernelBackend {
             if (b.ensure(doubles, ints, n)) {
                 DoubleArray[] d = b.doubles;
                 IntArray[] k = b.ints;
-                TaskGraph graph = new TaskGraph("pcaT2Spe")
+                TaskGraph graph = new TaskGraph("pcaT2Spe" + b.rowCapacity())
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, d[PCA_ROWS], k[PCA_MODEL], d[PCA_MEAN],
                                 d[PCA_SCALE], d[PCA_LOADINGS], d[PCA_EIGEN], k[PCA_COUNT], b.params)
                         .transferToDevice(DataTransferMode.FIRST_EXECUTION, d[PCA_SCRATCH])
@@ -212,7 +218,7 @@ public final class TornadoKernelBackend implements KernelBackend {
         int n = shape.rows();
         int memorySize = shape.memorySize();
         if (n > 0) {
-            Buffers b = mset;
+            Buffers b = mset.of(n);
             int[] doubles = new int[MSET_DOUBLES];
             doubles[MSET_ROWS] = rows.getValueCount();
             doubles[MSET_MEAN] = mean.getValueCount();
@@ -228,7 +234,7 @@ public final class TornadoKernelBackend implements KernelBackend {
             if (b.ensure(doubles, ints, n)) {
                 DoubleArray[] d = b.doubles;
                 IntArray[] k = b.ints;
-                TaskGraph graph = new TaskGraph("msetResiduals")
+                TaskGraph graph = new TaskGraph("msetResiduals" + b.rowCapacity())
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, d[MSET_ROWS], k[MSET_MODEL], d[MSET_MEAN],
                                 d[MSET_SCALE], d[MSET_MEMORY], k[MSET_COUNT], d[MSET_INVERSE], d[MSET_BANDWIDTH],
                                 b.params)
@@ -267,7 +273,7 @@ public final class TornadoKernelBackend implements KernelBackend {
         int n = shape.rows();
         int nodes = shape.nodes();
         if (n > 0) {
-            Buffers b = trees;
+            Buffers b = trees.of(n);
             int[] doubles = new int[TREE_DOUBLES];
             doubles[TREE_FEATURES] = features.getValueCount();
             doubles[TREE_THRESHOLD] = nodes;
@@ -282,7 +288,7 @@ public final class TornadoKernelBackend implements KernelBackend {
             if (b.ensure(doubles, ints, n)) {
                 DoubleArray[] d = b.doubles;
                 IntArray[] k = b.ints;
-                TaskGraph graph = new TaskGraph("treeMargins")
+                TaskGraph graph = new TaskGraph("treeMargins" + b.rowCapacity())
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, d[TREE_FEATURES], k[TREE_ROOTS],
                                 k[TREE_FEATURE], d[TREE_THRESHOLD], k[TREE_LEFT], k[TREE_RIGHT], d[TREE_VALUE],
                                 d[TREE_BASE], b.params)
@@ -327,6 +333,15 @@ public final class TornadoKernelBackend implements KernelBackend {
     @Override
     public String toString() {
         return "TornadoKernelBackend[device=" + device() + "]";
+    }
+
+    /** The row capacities of the compiled task graphs of every kernel, for tests. */
+    synchronized List<Integer> planCapacities() {
+        List<Integer> capacities = new ArrayList<>();
+        for (SizeClasses<?> kernel : List.of(robustZ, robustZModes, pca, mset, trees)) {
+            capacities.addAll(kernel.planned());
+        }
+        return capacities;
     }
 
     private void checkOpen() {
@@ -503,6 +518,55 @@ public final class TornadoKernelBackend implements KernelBackend {
         return Math.max(64, Integer.highestOneBit(Math.max(1, needed - 1)) << 1);
     }
 
+    /**
+     * One kernel's arrays and task graphs, one per size class: the calls whose rows have the same
+     * {@link #capacity}. Not thread-safe; the backend's calls are serialised.
+     */
+    private static final class SizeClasses<P extends Planned> {
+        private final Supplier<P> create;
+        private final TreeMap<Integer, P> byCapacity = new TreeMap<>();
+
+        SizeClasses(Supplier<P> create) {
+            this.create = create;
+        }
+
+        /** The arrays and graph of the class of a call of {@code rows} rows. */
+        P of(int rows) {
+            return byCapacity.computeIfAbsent(capacity(rows), c -> create.get());
+        }
+
+        /** The row capacities of the classes whose graph is built. */
+        List<Integer> planned() {
+            List<Integer> capacities = new ArrayList<>();
+            byCapacity.forEach((capacity, p) -> {
+                if (p.planned()) {
+                    capacities.add(capacity);
+                }
+            });
+            return capacities;
+        }
+
+        /** Releases every class's plan, even if one fails; the first failure is thrown. */
+        void close() {
+            RuntimeException failure = null;
+            for (P p : byCapacity.values()) {
+                try {
+                    p.close();
+                } catch (RuntimeException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            byCapacity.clear();
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
     /** The execution plan of one kernel's task graph, built again whenever its arrays are replaced. */
     private abstract static class Planned {
         private TornadoExecutionPlan plan;
@@ -547,6 +611,10 @@ public final class TornadoKernelBackend implements KernelBackend {
         Buffers(int doubleCount, int intCount) {
             doubles = new DoubleArray[doubleCount];
             ints = new IntArray[intCount];
+        }
+
+        int rowCapacity() {
+            return rowCapacity;
         }
 
         /**
@@ -597,6 +665,10 @@ public final class TornadoKernelBackend implements KernelBackend {
         IntArray counts;
         DoubleArray out;
         final IntArray params = new IntArray(TornadoKernels.PARAMS);
+
+        int rowCapacity() {
+            return values.getSize();
+        }
 
         /**
          * Makes the arrays hold {@code rows} rows, {@code entries} per-series (or per-mode)

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -63,6 +64,26 @@ class TornadoKernelBackendTest {
     @ParameterizedTest(name = "{0} rows")
     @ValueSource(ints = {0, 1, 63, 64, 65, 4_097, 100_003})
     void robustZMatchesTheJavaBackend(int rows) {
+        assertRobustZMatches(tornado, rows);
+    }
+
+    /**
+     * A call uses the arrays and task graph of its size class (its rows rounded up to a power of
+     * two, at least 64), so a small call after a large one neither reuses nor copies the large
+     * arrays. The self-test of {@code open()} built the 64-row class of every kernel.
+     */
+    @Test
+    void eachSizeClassKeepsItsOwnArraysAndTaskGraph() {
+        try (TornadoKernelBackend fresh = TornadoKernelBackend.open()) {
+            assertEquals(List.of(64, 64, 64, 64, 64), fresh.planCapacities());
+            for (int rows : new int[] {100, 100_003, 100, 70, 128, 129}) {
+                assertRobustZMatches(fresh, rows);
+            }
+            assertEquals(List.of(64, 128, 256, 131_072, 64, 64, 64, 64), fresh.planCapacities());
+        }
+    }
+
+    private void assertRobustZMatches(TornadoKernelBackend device, int rows) {
         Random random = new Random(11 + rows);
         int series = 1 + random.nextInt(300);
         try (Float8Vector values = doubles("values", rows, random, 1e3);
@@ -74,7 +95,7 @@ class TornadoKernelBackendTest {
             expected.allocateNew(Math.max(1, rows));
             actual.allocateNew(Math.max(1, rows));
             java.robustZ(values, index, center, scale, expected);
-            tornado.robustZ(values, index, center, scale, actual);
+            device.robustZ(values, index, center, scale, actual);
             assertClose(expected, actual, rows);
         }
     }

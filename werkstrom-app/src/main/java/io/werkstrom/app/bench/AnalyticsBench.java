@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.werkstrom.analytics.bench.KernelWorkloads;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.analytics.kernel.RoutedKernelBackend;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
 
@@ -23,12 +24,14 @@ import io.werkstrom.app.cli.UsageException;
  * same run. Progress goes to stderr; the last line of stdout is
  * <pre>
  * {"backend":"java","kernels":[{"name":"robust-z","samples_per_s":…,"gb_per_s":…,
- *   "baseline_samples_per_s":…,"ratio":…}, …]}
+ *   "baseline_samples_per_s":…,"ratio":…,"ran_on":"java"}, …]}
  * </pre>
  * with {@code ratio = samples_per_s / baseline_samples_per_s}. Every kernel (robust z-scores,
  * PCA T²/SPE, MSET, tree margins) runs on the selected backend over Arrow columns built once, so
  * on a TornadoVM node the figures are the device's, copies included; the baseline is the
- * reference kernel as one plain loop on one thread.
+ * reference kernel as one plain loop on one thread. {@code ran_on} names the backend of the
+ * kernel's calls: with {@code auto} on a TornadoVM node each kernel is routed to the device or to
+ * Java, whichever was faster for its batch size ({@code RoutedKernelBackend}; stderr gives both costs).
  *
  * <p>Options: {@code --duration} (30s) the whole run, split evenly over the kernels and, within
  * a kernel, between its run and its baseline, a fifth of each spent warming up; {@code --rows}
@@ -96,6 +99,7 @@ public final class AnalyticsBench {
                     k.put("gb_per_s", round(w.bytes() / seconds / 1e9));
                     k.put("baseline_samples_per_s", round(baseline));
                     k.put("ratio", round(samplesPerSecond / baseline));
+                    k.put("ran_on", ranOn(backend, w.name(), err));
                     err.printf(Locale.ROOT, "bench analytics: %-15s %.4g samples/s, %.3f GB/s; plain loop %.4g "
                                     + "samples/s; ratio %.2f%n", w.name(), samplesPerSecond, w.bytes() / seconds / 1e9,
                             baseline, samplesPerSecond / baseline);
@@ -105,6 +109,26 @@ public final class AnalyticsBench {
         out.println(result);
         out.flush();
         return 0;
+    }
+
+    /**
+     * The backend that ran {@code kernel}: the selected one, or where {@code auto} routes between a
+     * device and Java, the route its calls had at the end, printed on {@code err} with both costs.
+     */
+    private static String ranOn(KernelBackend backend, String kernel, PrintStream err) {
+        if (!(backend instanceof RoutedKernelBackend routed)) {
+            return backend.name();
+        }
+        String ranOn = "trial";
+        for (RoutedKernelBackend.Route route : routed.routes()) {
+            if (route.kernel().equals(kernel)) {
+                err.printf(Locale.ROOT, "bench analytics: %-15s calls of %d to %d rows routed to %s (%.3g ns a row "
+                                + "on the device, %.3g on java; %d calls)%n", kernel, route.minRows(), route.maxRows(),
+                        route.backend(), route.deviceNanosPerRow(), route.javaNanosPerRow(), route.calls());
+                ranOn = route.backend();
+            }
+        }
+        return ranOn;
     }
 
     /**

@@ -34,7 +34,9 @@ class AnalyticsBenchTest {
             names.add(k.get("name").asText());
             List<String> keys = new ArrayList<>();
             k.fieldNames().forEachRemaining(keys::add);
-            assertEquals(List.of("name", "samples_per_s", "gb_per_s", "baseline_samples_per_s", "ratio"), keys);
+            assertEquals(List.of("name", "samples_per_s", "gb_per_s", "baseline_samples_per_s", "ratio", "ran_on"),
+                    keys);
+            assertEquals("java", k.get("ran_on").asText());
             double rate = k.get("samples_per_s").asDouble();
             double baseline = k.get("baseline_samples_per_s").asDouble();
             assertTrue(rate > 0 && baseline > 0 && k.get("gb_per_s").asDouble() > 0, k.toString());

@@ -1,0 +1,395 @@
+package io.werkstrom.analytics.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntToLongFunction;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The router between a device backend and the Java backend, on a clock that the two fake backends
+ * advance by a cost of their own per call: the routes are decided by those costs alone, so every
+ * count below is exact.
+ */
+class RoutedKernelBackendTest {
+
+    private final AtomicLong clock = new AtomicLong();
+    private BufferAllocator allocator;
+
+    @BeforeEach
+    void open() {
+        allocator = new RootAllocator();
+    }
+
+    @AfterEach
+    void close() {
+        allocator.close();
+    }
+
+    @Test
+    void smallBatchesRunOnJavaAndLargeOnesOnTheDevice() {
+        // The device: 200 µs a call plus 1 ns a row; Java: 10 ns a row. They cross near 22,000 rows.
+        CostedBackend device = new CostedBackend("device", rows -> 200_000 + rows);
+        CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+             Batch small = new Batch(1_000);
+             Batch large = new Batch(100_000)) {
+            for (int call = 0; call < 50; call++) {
+                small.robustZ(routed);
+                large.robustZ(routed);
+            }
+            // Per size: 8 calls of trial, 4 on each backend; then the faster one serves every call
+            // (the other is 20 and 3.3 times slower: rechecks come 1,005 and 167 calls apart).
+            int trial = RoutedKernelBackend.TRIAL_CALLS + 1;
+            assertEquals(trial, device.callsOf(1_000), "the device runs the small batches of the trial only");
+            assertEquals(50 - trial, java.callsOf(1_000));
+            assertEquals(trial, java.callsOf(100_000), "Java runs the large batches of the trial only");
+            assertEquals(50 - trial, device.callsOf(100_000));
+            small.assertScores();
+            large.assertScores();
+
+            List<RoutedKernelBackend.Route> routes = routed.routes();
+            assertEquals(List.of(
+                    new RoutedKernelBackend.Route("robust-z", 513, 1_024, "java", 201.0, 10.0, 50),
+                    new RoutedKernelBackend.Route("robust-z", 65_537, 131_072, "device", 3.0, 10.0, 50)), routes);
+            assertEquals("device+java", routed.name());
+        }
+    }
+
+    @Test
+    void theFirstCallOfEachBackendInAClassIsNotTimed() {
+        // The device compiles on its first call of a size (one second), then beats Java.
+        AtomicBoolean compiled = new AtomicBoolean();
+        CostedBackend device = new CostedBackend("device",
+                rows -> compiled.getAndSet(true) ? rows : 1_000_000_000L);
+        CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+             Batch batch = new Batch(4_096)) {
+            for (int call = 0; call < 20; call++) {
+                batch.robustZ(routed);
+            }
+            assertEquals(RoutedKernelBackend.TRIAL_CALLS + 1, java.callsOf(4_096));
+            assertEquals(20 - java.callsOf(4_096), device.callsOf(4_096));
+            assertEquals("device", routed.routes().get(0).backend());
+            assertEquals(1.0, routed.routes().get(0).deviceNanosPerRow());
+        }
+    }
+
+    @Test
+    void aRouteFollowsADeviceThatBecomesSlower() {
+        AtomicLong deviceNanosPerRow = new AtomicLong(1);
+        CostedBackend device = new CostedBackend("device", rows -> deviceNanosPerRow.get() * rows);
+        CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+             Batch batch = new Batch(2_000)) {
+            for (int call = 0; call < 20; call++) {
+                batch.robustZ(routed);
+            }
+            assertEquals("device", routed.routes().get(0).backend());
+
+            // Another job now shares the GPU: 100 ns a row. The device's own calls show it at once.
+            deviceNanosPerRow.set(100);
+            int before = java.callsOf(2_000);
+            for (int call = 0; call < 3; call++) {
+                batch.robustZ(routed);
+            }
+            assertEquals("java", routed.routes().get(0).backend(),
+                    "two slow calls make the median of the device's last three slow");
+            assertEquals(before + 1, java.callsOf(2_000), "the third call already ran on Java");
+
+            // The GPU is free again. The route changed at the 22nd call; the device is 10 times
+            // slower by its costs, so it is timed again 500 calls later (2% of the time), on the
+            // 522nd call. That call beats the route, so the next recheck comes 4 calls later, and
+            // with two fast calls among its last three the device takes the route back.
+            deviceNanosPerRow.set(1);
+            int onDevice = device.callsOf(2_000);
+            for (int call = 24; call < 522; call++) {
+                batch.robustZ(routed);
+            }
+            assertEquals(onDevice, device.callsOf(2_000), "no recheck before its share of the time allows");
+            batch.robustZ(routed);
+            assertEquals(onDevice + 1, device.callsOf(2_000));
+            assertEquals("java", routed.routes().get(0).backend(), "one fast call among three");
+            for (int call = 523; call <= 526; call++) {
+                batch.robustZ(routed);
+            }
+            assertEquals(onDevice + 2, device.callsOf(2_000));
+            assertEquals("device", routed.routes().get(0).backend());
+            batch.assertScores();
+        }
+    }
+
+    @Test
+    void rechecksOfAMuchSlowerBackendTakeAtMostTheirShareOfTheTime() {
+        // Java is 50 times slower: one recheck may come after 2,500 calls on the device (2%).
+        CostedBackend device = new CostedBackend("device", rows -> rows);
+        CostedBackend java = new CostedBackend("java", rows -> 50L * rows);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+             Batch batch = new Batch(1_500)) {
+            // The route is set by the 8th call; the recheck is due on the 2,508th.
+            for (int call = 1; call < 2_508; call++) {
+                batch.robustZ(routed);
+            }
+            assertEquals(RoutedKernelBackend.TRIAL_CALLS + 1, java.callsOf(1_500));
+            batch.robustZ(routed);
+            assertEquals(RoutedKernelBackend.TRIAL_CALLS + 2, java.callsOf(1_500));
+            assertEquals("device", routed.routes().get(0).backend());
+        }
+    }
+
+    @Test
+    void kernelsOfOneSizeAreRoutedApart() {
+        // The device gains on the trees (a fixed 1 ns a row) and loses the robust z-score (20 ns).
+        CostedBackend device = new CostedBackend("device", rows -> rows, rows -> 20L * rows);
+        CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+             Batch batch = new Batch(3_000)) {
+            for (int call = 0; call < 10; call++) {
+                batch.robustZ(routed);
+                batch.treeMargins(routed);
+            }
+            List<RoutedKernelBackend.Route> routes = routed.routes();
+            assertEquals(2, routes.size());
+            assertEquals("robust-z", routes.get(0).kernel());
+            assertEquals("java", routes.get(0).backend());
+            assertEquals("gbt-predict", routes.get(1).kernel());
+            assertEquals("device", routes.get(1).backend());
+            batch.assertScores();
+        }
+    }
+
+    @Test
+    void aCallABackendRefusesIsNotTimedAndItsErrorReachesTheCaller() {
+        CostedBackend device = new CostedBackend("device", rows -> rows);
+        CostedBackend java = new CostedBackend("java", rows -> rows);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+             Batch batch = new Batch(100);
+             IntVector shortIndex = ints(50)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> routed.robustZ(batch.values, shortIndex, batch.center, batch.scale, batch.out));
+            RoutedKernelBackend.Route route = routed.routes().get(0);
+            assertEquals("trial", route.backend());
+            assertTrue(Double.isNaN(route.deviceNanosPerRow()) && Double.isNaN(route.javaNanosPerRow()));
+            assertThrows(IllegalArgumentException.class, () -> routed.pcaT2Spe(batch.values, 0, shortIndex,
+                    batch.center, batch.scale, batch.center, batch.center, shortIndex, batch.out, batch.out));
+            assertEquals(1, device.begun.get(), "the first call of the trial went to the device");
+            assertEquals(1, java.begun.get(), "a call without rows goes to Java, which refuses it");
+        }
+    }
+
+    @Test
+    void concurrentCallsAreAllServedAndScoredRight() throws Exception {
+        CostedBackend device = new CostedBackend("device", rows -> 200_000 + rows);
+        CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int rows = t % 2 == 0 ? 700 : 70_000;
+                done.add(pool.submit(() -> {
+                    try (Batch batch = new Batch(rows)) {
+                        for (int call = 0; call < 200; call++) {
+                            batch.robustZ(routed);
+                            batch.assertScores();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+            assertEquals(800, device.calls.get() + java.calls.get());
+            assertEquals(2, routed.routes().size());
+            assertEquals(400, routed.routes().get(0).calls());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void closeClosesBothBackendsEvenWhenTheDeviceFails() {
+        CostedBackend device = new CostedBackend("device", rows -> rows) {
+            @Override
+            public void close() {
+                super.close();
+                throw new IllegalStateException("device lost");
+            }
+        };
+        CostedBackend java = new CostedBackend("java", rows -> rows);
+        RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        assertThrows(IllegalStateException.class, routed::close);
+        assertTrue(device.closed.get());
+        assertTrue(java.closed.get());
+    }
+
+    @Test
+    void sizeClassesDoubleFromOneRow() {
+        assertEquals(0, RoutedKernelBackend.sizeClass(1));
+        assertEquals(1, RoutedKernelBackend.sizeClass(2));
+        assertEquals(2, RoutedKernelBackend.sizeClass(3));
+        assertEquals(2, RoutedKernelBackend.sizeClass(4));
+        assertEquals(10, RoutedKernelBackend.sizeClass(1_024));
+        assertEquals(11, RoutedKernelBackend.sizeClass(1_025));
+        assertEquals(31, RoutedKernelBackend.sizeClass(Integer.MAX_VALUE));
+    }
+
+    /** The Java kernels, on a clock advanced by this backend's cost of each call, counted by row count. */
+    private class CostedBackend extends ForwardingKernelBackend {
+        final String name;
+        final IntToLongFunction cost;
+        final IntToLongFunction robustZCost;
+        final AtomicInteger begun = new AtomicInteger();
+        final AtomicInteger calls = new AtomicInteger();
+        final Map<Integer, AtomicInteger> callsByRows = new ConcurrentHashMap<>();
+        final AtomicBoolean closed = new AtomicBoolean();
+
+        CostedBackend(String name, IntToLongFunction cost) {
+            this(name, cost, cost);
+        }
+
+        CostedBackend(String name, IntToLongFunction cost, IntToLongFunction robustZCost) {
+            super(new JavaKernelBackend(1, Integer.MAX_VALUE));
+            this.name = name;
+            this.cost = cost;
+            this.robustZCost = robustZCost;
+        }
+
+        int callsOf(int rows) {
+            AtomicInteger count = callsByRows.get(rows);
+            return count == null ? 0 : count.get();
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        protected void beforeCall() {
+            begun.incrementAndGet();
+        }
+
+        @Override
+        public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
+                            Float8Vector out) {
+            super.robustZ(values, seriesIndex, center, scale, out);
+            spend(robustZCost, values.getValueCount());
+        }
+
+        @Override
+        public void treeMargins(Float8Vector features, int featureCount, IntVector treeRoots, IntVector nodeFeature,
+                                Float8Vector nodeThreshold, IntVector nodeLeft, IntVector nodeRight,
+                                Float8Vector nodeValue, double baseScore, Float8Vector out) {
+            super.treeMargins(features, featureCount, treeRoots, nodeFeature, nodeThreshold, nodeLeft, nodeRight,
+                    nodeValue, baseScore, out);
+            spend(cost, features.getValueCount() / featureCount);
+        }
+
+        private void spend(IntToLongFunction of, int rows) {
+            calls.incrementAndGet();
+            callsByRows.computeIfAbsent(rows, r -> new AtomicInteger()).incrementAndGet();
+            clock.addAndGet(of.applyAsLong(rows));
+        }
+
+        @Override
+        public void close() {
+            closed.set(true);
+            delegate().close();
+        }
+    }
+
+    /** One batch of {@code rows} samples over 3 series, its scores and a one-leaf forest over it. */
+    private final class Batch implements AutoCloseable {
+        final int rows;
+        final Float8Vector values;
+        final IntVector seriesIndex;
+        final Float8Vector center;
+        final Float8Vector scale;
+        final Float8Vector out;
+        final IntVector roots = ints(1);
+        final IntVector nodeFeature = ints(1);
+        final Float8Vector nodeValue = doubles(1);
+        final Float8Vector margins;
+
+        Batch(int rows) {
+            this.rows = rows;
+            values = doubles(rows);
+            seriesIndex = ints(rows);
+            for (int i = 0; i < rows; i++) {
+                values.set(i, i % 17);
+                seriesIndex.set(i, i % 3);
+            }
+            center = doubles(3);
+            scale = doubles(3);
+            for (int s = 0; s < 3; s++) {
+                center.set(s, s);
+                scale.set(s, s + 1);
+            }
+            out = doubles(rows);
+            roots.set(0, 0);
+            nodeFeature.set(0, -1);
+            nodeValue.set(0, 0.25);
+            margins = doubles(rows);
+        }
+
+        void robustZ(KernelBackend backend) {
+            backend.robustZ(values, seriesIndex, center, scale, out);
+        }
+
+        void treeMargins(KernelBackend backend) {
+            backend.treeMargins(values, 1, roots, nodeFeature, nodeValue, roots, roots, nodeValue, 0.5, margins);
+        }
+
+        void assertScores() {
+            for (int i = 0; i < rows; i++) {
+                int s = i % 3;
+                assertEquals(Math.abs(i % 17 - s) / (double) (s + 1), out.get(i));
+            }
+        }
+
+        @Override
+        public void close() {
+            for (AutoCloseable v : new AutoCloseable[] {values, seriesIndex, center, scale, out, roots, nodeFeature,
+                    nodeValue, margins}) {
+                try {
+                    v.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    private Float8Vector doubles(int count) {
+        Float8Vector v = new Float8Vector("d", allocator);
+        v.allocateNew(Math.max(1, count));
+        v.setValueCount(count);
+        return v;
+    }
+
+    private IntVector ints(int count) {
+        IntVector v = new IntVector("i", allocator);
+        v.allocateNew(Math.max(1, count));
+        v.setValueCount(count);
+        return v;
+    }
+}
