@@ -39,7 +39,11 @@ import org.slf4j.LoggerFactory;
  *       calls in the class, so one slow call changes no route.</li>
  * </ul>
  * Each time a class's route is set or changes, it is logged with both costs; {@link #routes()}
- * reports them all. A call that a backend refuses (bad arguments) is not timed.
+ * reports them all. A call that a backend refuses (bad arguments, {@link IllegalArgumentException})
+ * is not timed and its exception reaches the caller. A device call that fails in any other way (a
+ * lost or reset GPU, a TornadoVM error) is run again on the Java backend, and from then on every
+ * call goes to Java: the failure is logged once, with its stack trace, and {@link #deviceFailure()}
+ * returns it.
  *
  * <p>Thread-safe: calls go to the backends concurrently, as they would without the router; only
  * the bookkeeping of a class is locked. Owns both backends and closes them.
@@ -87,6 +91,8 @@ public final class RoutedKernelBackend implements KernelBackend {
     private final KernelBackend java;
     private final LongSupplier nanoClock;
     private final SizeClass[][] classes = new SizeClass[Kernel.values().length][SIZE_CLASSES];
+    private volatile Throwable deviceFailure;
+    private volatile boolean closed;
 
     /** Routes between {@code device} and {@code java}, timed with {@link System#nanoTime()}. */
     public RoutedKernelBackend(KernelBackend device, KernelBackend java) {
@@ -108,6 +114,11 @@ public final class RoutedKernelBackend implements KernelBackend {
     @Override
     public String name() {
         return device.name() + "+" + java.name();
+    }
+
+    /** The failure that took the device out of the routes, if a device call failed. */
+    public Optional<Throwable> deviceFailure() {
+        return Optional.ofNullable(deviceFailure);
     }
 
     /** Every size class that had a call, by kernel and size. */
@@ -161,6 +172,7 @@ public final class RoutedKernelBackend implements KernelBackend {
     /** Closes the device backend, then the Java backend, even if the first fails. */
     @Override
     public void close() {
+        closed = true;
         try {
             device.close();
         } finally {
@@ -179,18 +191,46 @@ public final class RoutedKernelBackend implements KernelBackend {
     }
 
     private void run(Kernel kernel, int rows, Call call) {
+        if (closed) {
+            throw new IllegalStateException("kernel backend '" + name() + "' is closed.");
+        }
         if (rows <= 0) {
             // Nothing to time: an empty batch, or a shape the backend refuses.
+            call.on(java);
+            return;
+        }
+        if (deviceFailure != null) {
             call.on(java);
             return;
         }
         SizeClass sizeClass = classes[kernel.ordinal()][sizeClass(rows)];
         Turn turn = sizeClass.next();
         long start = nanoClock.getAsLong();
-        call.on(turn.onDevice ? device : java);
+        if (turn.onDevice) {
+            try {
+                call.on(device);
+            } catch (IllegalArgumentException refused) {
+                throw refused;
+            } catch (RuntimeException | LinkageError | AssertionError failure) {
+                failed(kernel, failure);
+                call.on(java);
+                return;
+            }
+        } else {
+            call.on(java);
+        }
         long nanos = nanoClock.getAsLong() - start;
         if (turn.timed) {
             sizeClass.record(turn, (double) nanos / rows);
+        }
+    }
+
+    /** Takes the device out of the routes after {@code failure}; logs only the first. */
+    private synchronized void failed(Kernel kernel, Throwable failure) {
+        if (deviceFailure == null) {
+            deviceFailure = failure;
+            LOG.warn("Kernel routing: a {} call failed on {}; it ran again on {}, and every call runs there from now on",
+                    kernel.label, device.name(), java.name(), failure);
         }
     }
 
@@ -288,7 +328,7 @@ public final class RoutedKernelBackend implements KernelBackend {
             if (calls == 0) {
                 return Optional.empty();
             }
-            String backend = routedToDevice == null ? "trial"
+            String backend = deviceFailure != null ? java.name() : routedToDevice == null ? "trial"
                     : (routedToDevice ? RoutedKernelBackend.this.device : java).name();
             return Optional.of(new Route(kernel.label, minRows(), maxRows(), backend, onDevice.median(),
                     onJava.median(), calls));

@@ -196,6 +196,49 @@ class RoutedKernelBackendTest {
     }
 
     @Test
+    void aDeviceThatFailsIsTakenOutOfTheRoutesAndTheFailedCallRunsOnJava() {
+        AtomicInteger deviceCalls = new AtomicInteger();
+        CostedBackend device = new CostedBackend("device", rows -> rows) {
+            @Override
+            public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
+                                Float8Vector out) {
+                if (deviceCalls.incrementAndGet() == 6) {
+                    out.set(0, Double.NaN); // a device that fails half-way may leave scores behind
+                    throw new IllegalStateException("CL_OUT_OF_RESOURCES");
+                }
+                super.robustZ(values, seriesIndex, center, scale, out);
+            }
+        };
+        CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+             Batch batch = new Batch(3_000)) {
+            // Trial: calls 1 to 8, 4 on each; the device serves the 9th and fails on the 10th.
+            for (int call = 1; call <= 20; call++) {
+                batch.robustZ(routed);
+                batch.assertScores();
+            }
+            assertEquals("CL_OUT_OF_RESOURCES", routed.deviceFailure().orElseThrow().getMessage());
+            assertEquals(6, deviceCalls.get(), "no call reaches the device after it failed");
+            assertEquals(4 + 1 + 10, java.callsOf(3_000), "the trial, the failed call and every later call");
+            assertEquals("java", routed.routes().get(0).backend());
+        }
+    }
+
+    @Test
+    void aClosedRouterRefusesCallsWithoutBlamingTheDevice() {
+        CostedBackend device = new CostedBackend("device", rows -> rows);
+        CostedBackend java = new CostedBackend("java", rows -> rows);
+        RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        try (Batch batch = new Batch(10)) {
+            routed.close();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> batch.robustZ(routed));
+            assertEquals("kernel backend 'device+java' is closed.", e.getMessage());
+            assertTrue(routed.deviceFailure().isEmpty());
+            assertEquals(0, device.begun.get() + java.begun.get());
+        }
+    }
+
+    @Test
     void concurrentCallsAreAllServedAndScoredRight() throws Exception {
         CostedBackend device = new CostedBackend("device", rows -> 200_000 + rows);
         CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
