@@ -19,14 +19,15 @@ import org.slf4j.LoggerFactory;
  * what {@code auto} selects where the device passes its self-test.
  *
  * <p>Which backend is faster depends on the kernel and on the batch. A GPU wins large batches of
- * the multivariate kernels and the trees by factors of 3 to 70, but its copies and launch costs
+ * the multivariate kernels and the trees by factors of 3 to 72 (an H200 against the Java backend's
+ * 8 threads), but its copies and launch costs
  * make it slower for the memory-bound plain robust z-score and for small batches, such as the
  * Flink job's one kernel call per gateway batch (docs/gpu.md). So the route is kept per kernel and
  * size class, a class being the calls of {@code 2^(k-1) + 1} to {@code 2^k} rows, and learned from
  * the calls themselves, timed in nanoseconds per row:
  * <ul>
  *   <li>a class's first calls alternate between the backends. The first call of each is not timed
- *       (the device compiles a task graph for a larger size, the JIT warms up); after
+ *       (the device compiles a task graph for the class, the JIT warms up); after
  *       {@value #TRIAL_CALLS} timed calls of each, the one with the lower median takes the class;</li>
  *   <li>every call is timed, and now and then a call runs on the other backend (a recheck), so
  *       that a route follows a device that became busier (a GPU shared by several jobs) or free
