@@ -26,18 +26,20 @@ import org.slf4j.LoggerFactory;
  * size class, a class being the calls of {@code 2^(k-1) + 1} to {@code 2^k} rows, and learned from
  * the calls themselves, timed in nanoseconds per row:
  * <ul>
- *   <li>a class's first calls alternate between the backends. The first call of each is not timed
- *       (the device compiles a task graph for the class, the JIT warms up); after
- *       {@value #TRIAL_CALLS} timed calls of each, the one with the lower median takes the class;</li>
- *   <li>every call is timed, and now and then a call runs on the other backend (a recheck), so
- *       that a route follows a device that became busier (a GPU shared by several jobs) or free
- *       again. Rechecks come {@value #FIRST_RECHECK} calls after a route was set or changed, then
- *       twice as many calls apart each time the route holds, up to {@value #MAX_RECHECK_INTERVAL};
- *       but never so often that they could take more than {@value #RECHECK_SHARE_PERCENT}% of the
- *       class's time (with the other backend 50 times slower, at most one call in 2,500). A
- *       recheck faster than the route's cost is confirmed by another {@value #FIRST_RECHECK}
- *       calls later. Each backend's cost is the median of its last {@value #TRIAL_CALLS} timed
- *       calls in the class, so one slow call changes no route.</li>
+ *   <li>a class's first calls alternate between the backends, the device first. The first call
+ *       of each is not timed (the device compiles a task graph for the class, the JIT warms up),
+ *       and while it runs, the class's other calls go to the other backend, so that no timed call
+ *       waits behind a compile. Once each backend has {@value #TRIAL_CALLS} timed calls, the one
+ *       with the lower median takes the class;</li>
+ *   <li>every call is timed, and now and then one runs on the other backend (a recheck), so that
+ *       a route follows a device that became busier (a GPU shared by several jobs) or free again.
+ *       A recheck comes once the route has served, since the last one, 50 times as many calls as
+ *       the other backend is slower: rechecks take at most {@value #RECHECK_SHARE_PERCENT}% of the
+ *       class's time (every 50th call where the two cost the same, every 2,500th where the other
+ *       is 50 times slower, and at least every {@value #MAX_RECHECK_GAP}th). A recheck that beats
+ *       the route is confirmed {@value #CONFIRM_GAP} calls later. Each backend's cost is the
+ *       median of its last {@value #TRIAL_CALLS} timed calls in the class, so one slow call
+ *       changes no route, and two fast rechecks take a route back.</li>
  * </ul>
  * Each time a class's route is set or changes, it is logged with both costs; {@link #routes()}
  * reports them all. A call that a backend refuses (bad arguments, {@link IllegalArgumentException})
@@ -53,12 +55,12 @@ public final class RoutedKernelBackend implements KernelBackend {
 
     /** Timed calls of each backend before a class's route is chosen; also how many a cost is the median of. */
     static final int TRIAL_CALLS = 3;
-    /** Calls of a class after its route was set or changed until one runs on the other backend. */
-    static final int FIRST_RECHECK = 4;
-    /** The most calls between two rechecks, unless the other backend is much slower; the interval doubles up to it. */
-    static final int MAX_RECHECK_INTERVAL = 256;
+    /** Calls after a recheck that beat the route until the next one, which confirms it. */
+    static final int CONFIRM_GAP = 4;
     /** The largest share of a class's time that its rechecks may take, in percent. */
     static final int RECHECK_SHARE_PERCENT = 2;
+    /** The most calls between two rechecks, however much slower the other backend is. */
+    static final int MAX_RECHECK_GAP = 50_000;
 
     private static final int SIZE_CLASSES = 32;
     private static final Logger LOG = LoggerFactory.getLogger(RoutedKernelBackend.class);
@@ -207,22 +209,24 @@ public final class RoutedKernelBackend implements KernelBackend {
         SizeClass sizeClass = classes[kernel.ordinal()][sizeClass(rows)];
         Turn turn = sizeClass.next();
         long start = nanoClock.getAsLong();
-        if (turn.onDevice) {
-            try {
-                call.on(device);
-            } catch (IllegalArgumentException refused) {
-                throw refused;
-            } catch (RuntimeException | LinkageError | AssertionError failure) {
-                failed(kernel, failure);
+        double nanosPerRow = Double.NaN;
+        try {
+            if (turn.onDevice) {
+                try {
+                    call.on(device);
+                } catch (IllegalArgumentException refused) {
+                    throw refused;
+                } catch (RuntimeException | LinkageError | AssertionError failure) {
+                    failed(kernel, failure);
+                    call.on(java);
+                    return;
+                }
+            } else {
                 call.on(java);
-                return;
             }
-        } else {
-            call.on(java);
-        }
-        long nanos = nanoClock.getAsLong() - start;
-        if (turn.timed) {
-            sizeClass.record(turn, (double) nanos / rows);
+            nanosPerRow = (double) (nanoClock.getAsLong() - start) / rows;
+        } finally {
+            sizeClass.finished(turn, nanosPerRow);
         }
     }
 
@@ -244,8 +248,11 @@ public final class RoutedKernelBackend implements KernelBackend {
         return width < 1 ? 0 : rows.getValueCount() / width;
     }
 
-    /** Where one call goes, whether it is timed, and whether it rechecks the backend not routed to. */
-    private record Turn(boolean onDevice, boolean timed, boolean recheck) {
+    /**
+     * Where one call goes; whether it is that backend's first call in the class, whether it is
+     * timed, and whether it rechecks the backend not routed to.
+     */
+    private record Turn(boolean onDevice, boolean first, boolean timed, boolean recheck) {
     }
 
     /** The costs and route of one kernel's calls of one size class. */
@@ -255,9 +262,8 @@ public final class RoutedKernelBackend implements KernelBackend {
         private final Costs onDevice = new Costs();
         private final Costs onJava = new Costs();
         private long calls;
-        /** The route last logged: null before the trial ended. */
+        /** The route last logged: null during the trial. */
         private Boolean routedToDevice;
-        private long recheckInterval;
         /** The call that set or changed the route or ran the last recheck. */
         private long lastRecheck;
         /** Whether the last recheck beat the route, so that the next one comes soon. */
@@ -271,50 +277,65 @@ public final class RoutedKernelBackend implements KernelBackend {
         synchronized Turn next() {
             calls++;
             boolean device;
-            if (onDevice.started <= TRIAL_CALLS || onJava.started <= TRIAL_CALLS) {
-                device = onDevice.started <= onJava.started;
-            } else if (routedToDevice != null && calls - lastRecheck >= recheckGap()) {
-                device = !routedToDevice;
-                if (!confirm) {
-                    recheckInterval = Math.min(2 * recheckInterval, MAX_RECHECK_INTERVAL);
+            boolean recheck = false;
+            if (routedToDevice == null) {
+                boolean needDevice = onDevice.count < TRIAL_CALLS;
+                boolean needJava = onJava.count < TRIAL_CALLS;
+                device = needDevice && needJava ? onDevice.started <= onJava.started
+                        : needDevice || (!needJava && fasterOnDevice());
+                // No call waits behind a backend's first call here (a compile): it goes to the other.
+                if ((device ? onDevice : onJava).warming()) {
+                    device = !device;
                 }
+            } else if (calls - lastRecheck >= recheckGap()) {
+                device = !routedToDevice;
+                recheck = true;
                 confirm = false;
                 lastRecheck = calls;
-                Costs costs = device ? onDevice : onJava;
-                costs.started++;
-                return new Turn(device, true, true);
             } else {
-                device = fasterOnDevice();
+                device = routedToDevice;
             }
             Costs costs = device ? onDevice : onJava;
             costs.started++;
-            return new Turn(device, costs.started > 1, false);
+            boolean first = costs.started == 1;
+            return new Turn(device, first, costs.firstDone, recheck);
         }
 
-        /** Calls from the last recheck to the next: the interval, and enough to keep rechecks within their share of the time. */
+        /**
+         * Calls from the last recheck to the next: 50 times the other backend's cost over the
+         * route's, so that rechecks take at most their share of the time; 4 to confirm a recheck
+         * that beat the route.
+         */
         private long recheckGap() {
             if (confirm) {
-                return FIRST_RECHECK;
+                return CONFIRM_GAP;
             }
-            double slower = routedToDevice ? onJava.median() / onDevice.median() : onDevice.median() / onJava.median();
-            double share = 100.0 / RECHECK_SHARE_PERCENT * Math.min(slower, 1e12);
-            return Math.max(recheckInterval, (long) Math.ceil(share));
+            Costs routed = routedToDevice ? onDevice : onJava;
+            Costs other = routedToDevice ? onJava : onDevice;
+            double slower = other.median() / routed.median();
+            double ratio = slower >= 1 ? Math.min(slower, (double) MAX_RECHECK_GAP * RECHECK_SHARE_PERCENT / 100) : 1;
+            return (long) Math.ceil(ratio * 100 / RECHECK_SHARE_PERCENT);
         }
 
-        synchronized void record(Turn turn, double nanosPerRow) {
+        /** Books a call that ended: its cost per row, NaN when it threw. */
+        synchronized void finished(Turn turn, double nanosPerRow) {
             Costs costs = turn.onDevice ? onDevice : onJava;
+            if (turn.first) {
+                costs.firstDone = true;
+            }
+            if (!turn.timed || Double.isNaN(nanosPerRow)) {
+                return;
+            }
             costs.add(nanosPerRow);
             if (onDevice.count < TRIAL_CALLS || onJava.count < TRIAL_CALLS) {
                 return;
             }
             if (turn.recheck && routedToDevice != null) {
-                Costs routed = routedToDevice ? onDevice : onJava;
-                confirm = nanosPerRow < routed.median();
+                confirm = nanosPerRow < (routedToDevice ? onDevice : onJava).median();
             }
             boolean toDevice = fasterOnDevice();
             if (routedToDevice == null || routedToDevice != toDevice) {
                 routedToDevice = toDevice;
-                recheckInterval = FIRST_RECHECK;
                 lastRecheck = calls;
                 confirm = false;
                 KernelBackend chosen = toDevice ? RoutedKernelBackend.this.device : java;
@@ -352,12 +373,21 @@ public final class RoutedKernelBackend implements KernelBackend {
         }
     }
 
-    /** One backend's calls of a size class: how many began, and the costs of the last timed ones. */
+    /**
+     * One backend's calls of a size class: how many began, whether the first ended, and the costs
+     * of the last timed ones.
+     */
     private static final class Costs {
         private final double[] last = new double[TRIAL_CALLS];
         private int count;
         private int next;
         private long started;
+        private boolean firstDone;
+
+        /** Whether the first call began and has not ended. */
+        boolean warming() {
+            return started > 0 && !firstDone;
+        }
 
         void add(double nanosPerRow) {
             last[next] = nanosPerRow;

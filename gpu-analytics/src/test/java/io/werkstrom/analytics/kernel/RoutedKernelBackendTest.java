@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -83,7 +85,12 @@ class RoutedKernelBackendTest {
         CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
         try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
              Batch batch = new Batch(4_096)) {
-            for (int call = 0; call < 20; call++) {
+            for (int call = 1; call <= 7; call++) {
+                batch.robustZ(routed);
+            }
+            assertEquals("trial", routed.routes().get(0).backend(),
+                    "after 7 calls each backend has 2 timed calls: its first is not timed");
+            for (int call = 8; call <= 20; call++) {
                 batch.robustZ(routed);
             }
             assertEquals(RoutedKernelBackend.TRIAL_CALLS + 1, java.callsOf(4_096));
@@ -152,6 +159,96 @@ class RoutedKernelBackendTest {
             batch.robustZ(routed);
             assertEquals(RoutedKernelBackend.TRIAL_CALLS + 2, java.callsOf(1_500));
             assertEquals("device", routed.routes().get(0).backend());
+        }
+    }
+
+    @Test
+    void rechecksComeWhenTheRouteHasServed50TimesTheOtherBackendsCost() {
+        // Java costs twice the device: a recheck every 100 calls, 2% of the time.
+        CostedBackend device = new CostedBackend("device", rows -> rows);
+        CostedBackend java = new CostedBackend("java", rows -> 2L * rows);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+             Batch batch = new Batch(100)) {
+            List<Integer> rechecks = new ArrayList<>();
+            for (int call = 1; call <= 400; call++) {
+                int before = java.callsOf(100);
+                batch.robustZ(routed);
+                if (call > 8 && java.callsOf(100) > before) {
+                    rechecks.add(call);
+                }
+            }
+            assertEquals(List.of(108, 208, 308), rechecks, "the route was set by the 8th call");
+        }
+    }
+
+    @Test
+    void aFarSlowerBackendIsStillRecheckedEvery50000Calls() {
+        CostedBackend device = new CostedBackend("device", rows -> rows);
+        CostedBackend java = new CostedBackend("java", rows -> 1_000_000L * rows);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+             Batch batch = new Batch(2)) {
+            for (int call = 1; call < 8 + RoutedKernelBackend.MAX_RECHECK_GAP; call++) {
+                batch.robustZ(routed);
+            }
+            assertEquals(RoutedKernelBackend.TRIAL_CALLS + 1, java.callsOf(2));
+            batch.robustZ(routed);
+            assertEquals(RoutedKernelBackend.TRIAL_CALLS + 2, java.callsOf(2));
+        }
+    }
+
+    /**
+     * The device's first call of a class compiles, and the device serves one call at a time: a
+     * call that waited behind the compile would be timed with it. While the first call runs, the
+     * class's other calls go to Java, so the route follows the device's real cost.
+     */
+    @Test
+    void noTimedCallWaitsBehindTheDevicesFirstCall() throws Exception {
+        CountDownLatch compiling = new CountDownLatch(1);
+        CountDownLatch compiled = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        CostedBackend device = new CostedBackend("device", rows -> rows) {
+            @Override
+            public synchronized void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center,
+                                             Float8Vector scale, Float8Vector out) {
+                if (first.getAndSet(false)) {
+                    compiling.countDown();
+                    try {
+                        compiled.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    clock.addAndGet(5_000_000_000L); // the compile
+                }
+                super.robustZ(values, seriesIndex, center, scale, out);
+            }
+        };
+        CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+             Batch compileBatch = new Batch(1_000);
+             Batch batch = new Batch(1_000)) {
+            Future<?> firstCall = pool.submit(() -> compileBatch.robustZ(routed));
+            compiling.await();
+            // These would queue behind the compile on the device; they go to Java, untimed or timed.
+            Future<?> meanwhile = pool.submit(() -> {
+                for (int call = 0; call < 5; call++) {
+                    batch.robustZ(routed);
+                }
+            });
+            meanwhile.get(10, TimeUnit.SECONDS);
+            assertEquals(5, java.callsOf(1_000));
+            compiled.countDown();
+            firstCall.get(10, TimeUnit.SECONDS);
+            for (int call = 0; call < 10; call++) {
+                batch.robustZ(routed);
+            }
+            RoutedKernelBackend.Route route = routed.routes().get(0);
+            assertEquals("device", route.backend());
+            assertEquals(1.0, route.deviceNanosPerRow());
+            compileBatch.assertScores();
+            batch.assertScores();
+        } finally {
+            pool.shutdownNow();
         }
     }
 

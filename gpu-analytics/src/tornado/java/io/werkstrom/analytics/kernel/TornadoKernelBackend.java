@@ -29,7 +29,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * scores are copied into the caller's Arrow {@code out} buffer. No data passes through the Java
  * heap. Each kernel keeps one set of arrays and one compiled task graph per size class, the calls
  * whose rows round up to the same power of two (at least 64): a call uses its class's arrays, so
- * it copies at most twice its rows to the device and back, however large an earlier call was, and
+ * it copies at most twice its rows (64 at least) to the device and back, however large an earlier
+ * call was, and
  * the first call of a class compiles the kernel for it. Within a class, a call with more series,
  * model entries or nodes than the arrays hold rebuilds that class's graph.
  *
@@ -319,14 +320,26 @@ public final class TornadoKernelBackend implements KernelBackend {
     public synchronized void close() {
         if (!closed) {
             closed = true;
+            closeEach(List.of(robustZ::close, robustZModes::close, pca::close, mset::close, trees::close));
+        }
+    }
+
+    /** Runs every close, even if one fails; throws the first failure, the later ones suppressed in it. */
+    private static void closeEach(List<Runnable> closes) {
+        RuntimeException failure = null;
+        for (Runnable close : closes) {
             try {
-                robustZ.close();
-                robustZModes.close();
-                pca.close();
-                mset.close();
-            } finally {
-                trees.close();
+                close.run();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
             }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -548,22 +561,12 @@ public final class TornadoKernelBackend implements KernelBackend {
 
         /** Releases every class's plan, even if one fails; the first failure is thrown. */
         void close() {
-            RuntimeException failure = null;
+            List<Runnable> closes = new ArrayList<>();
             for (P p : byCapacity.values()) {
-                try {
-                    p.close();
-                } catch (RuntimeException e) {
-                    if (failure == null) {
-                        failure = e;
-                    } else {
-                        failure.addSuppressed(e);
-                    }
-                }
+                closes.add(p::close);
             }
             byCapacity.clear();
-            if (failure != null) {
-                throw failure;
-            }
+            closeEach(closes);
         }
     }
 

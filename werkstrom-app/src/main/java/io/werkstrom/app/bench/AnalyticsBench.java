@@ -115,7 +115,7 @@ public final class AnalyticsBench {
      * The backend that ran {@code kernel}: the selected one, or where {@code auto} routes between a
      * device and Java, the route its calls had at the end, printed on {@code err} with both costs.
      */
-    private static String ranOn(KernelBackend backend, String kernel, PrintStream err) {
+    static String ranOn(KernelBackend backend, String kernel, PrintStream err) {
         if (!(backend instanceof RoutedKernelBackend routed)) {
             return backend.name();
         }

@@ -14,6 +14,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
+import io.werkstrom.analytics.bench.KernelWorkloads;
+import io.werkstrom.analytics.kernel.ForwardingKernelBackend;
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelBackend;
+import io.werkstrom.analytics.kernel.RoutedKernelBackend;
 import io.werkstrom.app.cli.UsageException;
 
 class AnalyticsBenchTest {
@@ -44,6 +49,47 @@ class AnalyticsBenchTest {
         }
         assertEquals(List.of("robust-z", "robust-z-modes", "pca-t2-spe", "mset", "gbt-predict"), names);
         assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("bench analytics: backend java"));
+    }
+
+    /** Under {@code auto} over a device, each kernel names the backend its route chose, and stderr gives both costs. */
+    @Test
+    void aRoutedBackendNamesTheRouteOfEachKernel() {
+        KernelBackend device = new ForwardingKernelBackend(new JavaKernelBackend(1, Integer.MAX_VALUE)) {
+            @Override
+            public String name() {
+                return "device";
+            }
+
+            @Override
+            protected void beforeCall() {
+            }
+
+            @Override
+            public void close() {
+                delegate().close();
+            }
+        };
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, new JavaKernelBackend());
+             KernelWorkloads workloads = new KernelWorkloads(routed, 1024, 7)) {
+            for (KernelWorkloads.Workload w : workloads.workloads()) {
+                for (int call = 0; call < 12; call++) {
+                    w.run();
+                }
+            }
+            for (RoutedKernelBackend.Route route : routed.routes()) {
+                assertEquals(route.backend(), AnalyticsBench.ranOn(routed, route.kernel(), err), route.toString());
+            }
+            assertEquals(5, routed.routes().size());
+            assertEquals("trial", AnalyticsBench.ranOn(routed, "no-such-kernel", err));
+            String lines = errBytes.toString(StandardCharsets.UTF_8);
+            assertTrue(lines.contains("bench analytics: robust-z        calls of 513 to 1024 rows routed to "), lines);
+            assertTrue(lines.contains("ns a row on the device"), lines);
+        }
+        try (JavaKernelBackend java = new JavaKernelBackend()) {
+            assertEquals("java", AnalyticsBench.ranOn(java, "robust-z", err));
+        }
     }
 
     /** Both ways take turns, so that both see the same load: each runs in every round. */
