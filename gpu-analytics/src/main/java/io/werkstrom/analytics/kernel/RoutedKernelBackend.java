@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *       A recheck comes once the route has served, since the last one, 50 times as many calls as
  *       the other backend is slower: rechecks take at most {@value #RECHECK_SHARE_PERCENT}% of the
  *       class's time (every 50th call where the two cost the same, every 2,500th where the other
- *       is 50 times slower, and at least every {@value #MAX_RECHECK_GAP}th). A recheck that beats
+ *       is 50 times slower, and at least every {@value #MAX_RECHECK_GAP}th), and at most one a
+ *       second: a device that shares the cores (an OpenCL driver on the CPU) slows the Java
+ *       backend for a while after each of its calls. A recheck that beats
  *       the route is confirmed {@value #CONFIRM_GAP} calls later. Each backend's cost is the
  *       median of its last {@value #TRIAL_CALLS} timed calls in the class, so one slow call
  *       changes no route, and two fast rechecks take a route back.</li>
@@ -61,6 +63,8 @@ public final class RoutedKernelBackend implements KernelBackend {
     static final int RECHECK_SHARE_PERCENT = 2;
     /** The most calls between two rechecks, however much slower the other backend is. */
     static final int MAX_RECHECK_GAP = 50_000;
+    /** The least time between two rechecks of a class, unless one is being confirmed. */
+    static final long MIN_RECHECK_NANOS = 1_000_000_000L;
 
     private static final int SIZE_CLASSES = 32;
     private static final Logger LOG = LoggerFactory.getLogger(RoutedKernelBackend.class);
@@ -93,19 +97,22 @@ public final class RoutedKernelBackend implements KernelBackend {
     private final KernelBackend device;
     private final KernelBackend java;
     private final LongSupplier nanoClock;
+    private final long minRecheckNanos;
     private final SizeClass[][] classes = new SizeClass[Kernel.values().length][SIZE_CLASSES];
     private volatile Throwable deviceFailure;
     private volatile boolean closed;
 
     /** Routes between {@code device} and {@code java}, timed with {@link System#nanoTime()}. */
     public RoutedKernelBackend(KernelBackend device, KernelBackend java) {
-        this(device, java, System::nanoTime);
+        this(device, java, System::nanoTime, MIN_RECHECK_NANOS);
     }
 
-    RoutedKernelBackend(KernelBackend device, KernelBackend java, LongSupplier nanoClock) {
+    /** A router timed by {@code nanoClock}, whose rechecks of a class are at least {@code minRecheckNanos} apart. */
+    RoutedKernelBackend(KernelBackend device, KernelBackend java, LongSupplier nanoClock, long minRecheckNanos) {
         this.device = Objects.requireNonNull(device, "device must not be null.");
         this.java = Objects.requireNonNull(java, "java must not be null.");
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock must not be null.");
+        this.minRecheckNanos = minRecheckNanos;
         for (Kernel kernel : Kernel.values()) {
             for (int k = 0; k < SIZE_CLASSES; k++) {
                 classes[kernel.ordinal()][k] = new SizeClass(kernel, k);
@@ -207,8 +214,8 @@ public final class RoutedKernelBackend implements KernelBackend {
             return;
         }
         SizeClass sizeClass = classes[kernel.ordinal()][sizeClass(rows)];
-        Turn turn = sizeClass.next();
         long start = nanoClock.getAsLong();
+        Turn turn = sizeClass.next(start);
         double nanosPerRow = Double.NaN;
         try {
             if (turn.onDevice) {
@@ -226,7 +233,7 @@ public final class RoutedKernelBackend implements KernelBackend {
             }
             nanosPerRow = (double) (nanoClock.getAsLong() - start) / rows;
         } finally {
-            sizeClass.finished(turn, nanosPerRow);
+            sizeClass.finished(turn, nanosPerRow, nanoClock.getAsLong());
         }
     }
 
@@ -264,8 +271,9 @@ public final class RoutedKernelBackend implements KernelBackend {
         private long calls;
         /** The route last logged: null during the trial. */
         private Boolean routedToDevice;
-        /** The call that set or changed the route or ran the last recheck. */
+        /** The call that set or changed the route or ran the last recheck, and when. */
         private long lastRecheck;
+        private long lastRecheckNanos;
         /** Whether the last recheck beat the route, so that the next one comes soon. */
         private boolean confirm;
 
@@ -274,7 +282,7 @@ public final class RoutedKernelBackend implements KernelBackend {
             this.k = k;
         }
 
-        synchronized Turn next() {
+        synchronized Turn next(long nowNanos) {
             calls++;
             boolean device;
             boolean recheck = false;
@@ -287,11 +295,13 @@ public final class RoutedKernelBackend implements KernelBackend {
                 if ((device ? onDevice : onJava).warming()) {
                     device = !device;
                 }
-            } else if (calls - lastRecheck >= recheckGap()) {
+            } else if (calls - lastRecheck >= recheckGap()
+                    && (confirm || nowNanos - lastRecheckNanos >= minRecheckNanos)) {
                 device = !routedToDevice;
                 recheck = true;
                 confirm = false;
                 lastRecheck = calls;
+                lastRecheckNanos = nowNanos;
             } else {
                 device = routedToDevice;
             }
@@ -318,7 +328,7 @@ public final class RoutedKernelBackend implements KernelBackend {
         }
 
         /** Books a call that ended: its cost per row, NaN when it threw. */
-        synchronized void finished(Turn turn, double nanosPerRow) {
+        synchronized void finished(Turn turn, double nanosPerRow, long nowNanos) {
             Costs costs = turn.onDevice ? onDevice : onJava;
             if (turn.first) {
                 costs.firstDone = true;
@@ -337,6 +347,7 @@ public final class RoutedKernelBackend implements KernelBackend {
             if (routedToDevice == null || routedToDevice != toDevice) {
                 routedToDevice = toDevice;
                 lastRecheck = calls;
+                lastRecheckNanos = nowNanos;
                 confirm = false;
                 KernelBackend chosen = toDevice ? RoutedKernelBackend.this.device : java;
                 KernelBackend other = toDevice ? java : RoutedKernelBackend.this.device;

@@ -51,7 +51,7 @@ class RoutedKernelBackendTest {
         // The device: 200 µs a call plus 1 ns a row; Java: 10 ns a row. They cross near 22,000 rows.
         CostedBackend device = new CostedBackend("device", rows -> 200_000 + rows);
         CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
-        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
              Batch small = new Batch(1_000);
              Batch large = new Batch(100_000)) {
             for (int call = 0; call < 50; call++) {
@@ -83,7 +83,7 @@ class RoutedKernelBackendTest {
         CostedBackend device = new CostedBackend("device",
                 rows -> compiled.getAndSet(true) ? rows : 1_000_000_000L);
         CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
-        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
              Batch batch = new Batch(4_096)) {
             for (int call = 1; call <= 7; call++) {
                 batch.robustZ(routed);
@@ -105,7 +105,7 @@ class RoutedKernelBackendTest {
         AtomicLong deviceNanosPerRow = new AtomicLong(1);
         CostedBackend device = new CostedBackend("device", rows -> deviceNanosPerRow.get() * rows);
         CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
-        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
              Batch batch = new Batch(2_000)) {
             for (int call = 0; call < 20; call++) {
                 batch.robustZ(routed);
@@ -149,7 +149,7 @@ class RoutedKernelBackendTest {
         // Java is 50 times slower: one recheck may come after 2,500 calls on the device (2%).
         CostedBackend device = new CostedBackend("device", rows -> rows);
         CostedBackend java = new CostedBackend("java", rows -> 50L * rows);
-        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
              Batch batch = new Batch(1_500)) {
             // The route is set by the 8th call; the recheck is due on the 2,508th.
             for (int call = 1; call < 2_508; call++) {
@@ -167,7 +167,7 @@ class RoutedKernelBackendTest {
         // Java costs twice the device: a recheck every 100 calls, 2% of the time.
         CostedBackend device = new CostedBackend("device", rows -> rows);
         CostedBackend java = new CostedBackend("java", rows -> 2L * rows);
-        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
              Batch batch = new Batch(100)) {
             List<Integer> rechecks = new ArrayList<>();
             for (int call = 1; call <= 400; call++) {
@@ -182,10 +182,31 @@ class RoutedKernelBackendTest {
     }
 
     @Test
+    void rechecksOfAClassAreAtLeastTheGivenTimeApart() {
+        // As above, but at most one recheck in 250 µs of the test's clock: a call costs 1 µs.
+        CostedBackend device = new CostedBackend("device", rows -> 10L * rows);
+        CostedBackend java = new CostedBackend("java", rows -> 20L * rows);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 250_000);
+             Batch batch = new Batch(100)) {
+            List<Integer> rechecks = new ArrayList<>();
+            for (int call = 1; call <= 800; call++) {
+                int before = java.callsOf(100);
+                batch.robustZ(routed);
+                if (call > 8 && java.callsOf(100) > before) {
+                    rechecks.add(call);
+                }
+            }
+            // The route was set at 12 µs (8 calls of 1 and 2 µs); the first recheck may start at 262 µs,
+            // at the start of the 259th call, each later one 250 µs after the one before (a recheck takes 2 µs).
+            assertEquals(List.of(259, 508, 757), rechecks);
+        }
+    }
+
+    @Test
     void aFarSlowerBackendIsStillRecheckedEvery50000Calls() {
         CostedBackend device = new CostedBackend("device", rows -> rows);
         CostedBackend java = new CostedBackend("java", rows -> 1_000_000L * rows);
-        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
              Batch batch = new Batch(2)) {
             for (int call = 1; call < 8 + RoutedKernelBackend.MAX_RECHECK_GAP; call++) {
                 batch.robustZ(routed);
@@ -224,7 +245,7 @@ class RoutedKernelBackendTest {
         };
         CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
         ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
              Batch compileBatch = new Batch(1_000);
              Batch batch = new Batch(1_000)) {
             Future<?> firstCall = pool.submit(() -> compileBatch.robustZ(routed));
@@ -257,7 +278,7 @@ class RoutedKernelBackendTest {
         // The device gains on the trees (a fixed 1 ns a row) and loses the robust z-score (20 ns).
         CostedBackend device = new CostedBackend("device", rows -> rows, rows -> 20L * rows);
         CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
-        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
              Batch batch = new Batch(3_000)) {
             for (int call = 0; call < 10; call++) {
                 batch.robustZ(routed);
@@ -277,7 +298,7 @@ class RoutedKernelBackendTest {
     void aCallABackendRefusesIsNotTimedAndItsErrorReachesTheCaller() {
         CostedBackend device = new CostedBackend("device", rows -> rows);
         CostedBackend java = new CostedBackend("java", rows -> rows);
-        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
              Batch batch = new Batch(100);
              IntVector shortIndex = ints(50)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -307,7 +328,7 @@ class RoutedKernelBackendTest {
             }
         };
         CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
-        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
              Batch batch = new Batch(3_000)) {
             // Trial: calls 1 to 8, 4 on each; the device serves the 9th and fails on the 10th.
             for (int call = 1; call <= 20; call++) {
@@ -325,7 +346,7 @@ class RoutedKernelBackendTest {
     void aClosedRouterRefusesCallsWithoutBlamingTheDevice() {
         CostedBackend device = new CostedBackend("device", rows -> rows);
         CostedBackend java = new CostedBackend("java", rows -> rows);
-        RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
         try (Batch batch = new Batch(10)) {
             routed.close();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> batch.robustZ(routed));
@@ -340,7 +361,7 @@ class RoutedKernelBackendTest {
         CostedBackend device = new CostedBackend("device", rows -> 200_000 + rows);
         CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
         ExecutorService pool = Executors.newFixedThreadPool(4);
-        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get)) {
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0)) {
             List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 int rows = t % 2 == 0 ? 700 : 70_000;
@@ -375,7 +396,7 @@ class RoutedKernelBackendTest {
             }
         };
         CostedBackend java = new CostedBackend("java", rows -> rows);
-        RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get);
+        RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
         assertThrows(IllegalStateException.class, routed::close);
         assertTrue(device.closed.get());
         assertTrue(java.closed.get());
