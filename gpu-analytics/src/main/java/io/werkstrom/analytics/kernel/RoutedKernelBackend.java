@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  *       a route follows a device that became busier (a GPU shared by several jobs) or free again.
  *       A recheck comes once the route has served, since the last one, 50 times as many calls as
  *       the other backend is slower: rechecks take at most {@value #RECHECK_SHARE_PERCENT}% of the
- *       class's time (every 50th call where the two cost the same, every 2,500th where the other
- *       is 50 times slower, and at least every {@value #MAX_RECHECK_GAP}th), and at most one a
+ *       class's time while the other is up to 1,000 times slower (every 50th call where the two
+ *       cost the same, every 2,500th where the other is 50 times slower; at least every
+ *       {@value #MAX_RECHECK_GAP}th), and at most one a
  *       second: a device that shares the cores (an OpenCL driver on the CPU) slows the Java
  *       backend for a while after each of its calls. A recheck that beats
  *       the route is confirmed {@value #CONFIRM_GAP} calls later. Each backend's cost is the
@@ -46,9 +47,11 @@ import org.slf4j.LoggerFactory;
  * Each time a class's route is set or changes, it is logged with both costs; {@link #routes()}
  * reports them all. A call that a backend refuses (bad arguments, {@link IllegalArgumentException})
  * is not timed and its exception reaches the caller. A device call that fails in any other way (a
- * lost or reset GPU, a TornadoVM error) is run again on the Java backend, and from then on every
- * call goes to Java: the failure is logged once, with its stack trace, and {@link #deviceFailure()}
- * returns it.
+ * lost or reset GPU, a TornadoVM exception or {@link Error}, but not a {@link VirtualMachineError}
+ * such as running out of heap) is run again on the Java backend, and from then on every call goes
+ * to Java: the failure is logged once, with its stack trace, and {@link #deviceFailure()} returns
+ * it. (A kernel that TornadoVM fails to compile does not fail by default: TornadoVM runs it as
+ * sequential Java on the host, which the router times as the device's cost.)
  *
  * <p>Thread-safe: calls go to the backends concurrently, as they would without the router; only
  * the bookkeeping of a class is locked. Owns both backends and closes them.
@@ -209,11 +212,12 @@ public final class RoutedKernelBackend implements KernelBackend {
             call.on(java);
             return;
         }
+        SizeClass sizeClass = classes[kernel.ordinal()][sizeClass(rows)];
         if (deviceFailure != null) {
+            sizeClass.counted();
             call.on(java);
             return;
         }
-        SizeClass sizeClass = classes[kernel.ordinal()][sizeClass(rows)];
         long start = nanoClock.getAsLong();
         Turn turn = sizeClass.next(start);
         double nanosPerRow = Double.NaN;
@@ -223,7 +227,9 @@ public final class RoutedKernelBackend implements KernelBackend {
                     call.on(device);
                 } catch (IllegalArgumentException refused) {
                     throw refused;
-                } catch (RuntimeException | LinkageError | AssertionError failure) {
+                } catch (VirtualMachineError fatal) {
+                    throw fatal;
+                } catch (RuntimeException | Error failure) {
                     failed(kernel, failure);
                     call.on(java);
                     return;
@@ -280,6 +286,11 @@ public final class RoutedKernelBackend implements KernelBackend {
         SizeClass(Kernel kernel, int k) {
             this.kernel = kernel;
             this.k = k;
+        }
+
+        /** Counts a call that bypasses the routes (the device failed). */
+        synchronized void counted() {
+            calls++;
         }
 
         synchronized Turn next(long nowNanos) {

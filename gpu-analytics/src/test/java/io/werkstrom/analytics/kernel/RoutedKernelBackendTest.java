@@ -1,6 +1,7 @@
 package io.werkstrom.analytics.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -386,6 +387,130 @@ class RoutedKernelBackendTest {
         }
     }
 
+    /** Eight threads on one class: every call is counted once, by the class and by a backend. */
+    @Test
+    void theBookkeepingOfAClassLosesNoCallUnderContention() throws Exception {
+        CostedBackend device = new CostedBackend("device", rows -> rows);
+        CostedBackend java = new CostedBackend("java", rows -> 2L * rows);
+        int threads = 8;
+        int callsEach = 20_000;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                done.add(pool.submit(() -> {
+                    try (Batch batch = new Batch(2)) {
+                        start.await();
+                        for (int call = 0; call < callsEach; call++) {
+                            batch.robustZ(routed);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            long total = (long) threads * callsEach;
+            assertEquals(total, routed.routes().get(0).calls());
+            assertEquals(total, device.begun.get() + java.begun.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRecheckThatBeatsTheRouteIsConfirmedWithoutWaitingOutTheTimeGap() {
+        AtomicLong deviceNanosPerRow = new AtomicLong(20);
+        CostedBackend device = new CostedBackend("device", rows -> deviceNanosPerRow.get() * rows);
+        CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
+        // At most one recheck in 1 ms of the test's clock; a call costs 1 or 2 µs.
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 1_000_000);
+             Batch batch = new Batch(100)) {
+            for (int call = 1; call <= 8; call++) {
+                batch.robustZ(routed);
+            }
+            assertEquals("java", routed.routes().get(0).backend());
+            deviceNanosPerRow.set(1);
+            int onDevice = device.callsOf(100);
+            int call = 8;
+            while (device.callsOf(100) == onDevice) {
+                batch.robustZ(routed);
+                call++;
+            }
+            int firstRecheck = call;
+            for (int more = 1; more <= RoutedKernelBackend.CONFIRM_GAP; more++) {
+                batch.robustZ(routed);
+            }
+            assertEquals(onDevice + 2, device.callsOf(100),
+                    "the confirming recheck came " + RoutedKernelBackend.CONFIRM_GAP + " calls after the one at "
+                            + firstRecheck + ", within the millisecond");
+            assertEquals("device", routed.routes().get(0).backend());
+        }
+    }
+
+    @Test
+    void aFirstCallThatIsRefusedEndsTheWarmUpAndTheTrialGoesOn() {
+        AtomicBoolean refuse = new AtomicBoolean(true);
+        CostedBackend device = new CostedBackend("device", rows -> rows) {
+            @Override
+            public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
+                                Float8Vector out) {
+                if (refuse.getAndSet(false)) {
+                    throw new IllegalArgumentException("refused");
+                }
+                super.robustZ(values, seriesIndex, center, scale, out);
+            }
+        };
+        CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
+             Batch batch = new Batch(500)) {
+            assertThrows(IllegalArgumentException.class, () -> batch.robustZ(routed));
+            for (int call = 0; call < 12; call++) {
+                batch.robustZ(routed);
+            }
+            assertEquals("device", routed.routes().get(0).backend());
+        }
+    }
+
+    @Test
+    void aDeviceErrorOtherThanTheVirtualMachinesIsTakenOutToo() {
+        CostedBackend device = new CostedBackend("device", rows -> rows) {
+            @Override
+            public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
+                                Float8Vector out) {
+                throw new DeviceError("unable to create buffer");
+            }
+        };
+        CostedBackend java = new CostedBackend("java", rows -> rows);
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
+             Batch batch = new Batch(50)) {
+            batch.robustZ(routed);
+            batch.assertScores();
+            assertInstanceOf(DeviceError.class, routed.deviceFailure().orElseThrow());
+            for (int call = 0; call < 5; call++) {
+                batch.robustZ(routed);
+            }
+            assertEquals(6, routed.routes().get(0).calls(), "calls after the failure are counted too");
+            assertEquals(6, java.callsOf(50));
+        }
+        CostedBackend outOfMemory = new CostedBackend("device", rows -> rows) {
+            @Override
+            public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
+                                Float8Vector out) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+        };
+        try (RoutedKernelBackend routed = new RoutedKernelBackend(outOfMemory, new CostedBackend("java", rows -> rows),
+                clock::get, 0);
+             Batch batch = new Batch(50)) {
+            assertThrows(OutOfMemoryError.class, () -> batch.robustZ(routed));
+            assertTrue(routed.deviceFailure().isEmpty());
+        }
+    }
+
     @Test
     void closeClosesBothBackendsEvenWhenTheDeviceFails() {
         CostedBackend device = new CostedBackend("device", rows -> rows) {
@@ -411,6 +536,13 @@ class RoutedKernelBackendTest {
         assertEquals(10, RoutedKernelBackend.sizeClass(1_024));
         assertEquals(11, RoutedKernelBackend.sizeClass(1_025));
         assertEquals(31, RoutedKernelBackend.sizeClass(Integer.MAX_VALUE));
+    }
+
+    /** As TornadoVM's internal errors: an {@link Error}, not a {@link VirtualMachineError}. */
+    private static final class DeviceError extends Error {
+        DeviceError(String message) {
+            super(message);
+        }
     }
 
     /** The Java kernels, on a clock advanced by this backend's cost of each call, counted by row count. */
