@@ -170,15 +170,8 @@ class RoutedKernelBackendTest {
         CostedBackend java = new CostedBackend("java", rows -> 2L * rows);
         try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 0);
              Batch batch = new Batch(100)) {
-            List<Integer> rechecks = new ArrayList<>();
-            for (int call = 1; call <= 400; call++) {
-                int before = java.callsOf(100);
-                batch.robustZ(routed);
-                if (call > 8 && java.callsOf(100) > before) {
-                    rechecks.add(call);
-                }
-            }
-            assertEquals(List.of(108, 208, 308), rechecks, "the route was set by the 8th call");
+            assertEquals(List.of(108, 208, 308), callsOnJavaAfterTheTrial(routed, java, batch, 400),
+                    "the route was set by the 8th call");
         }
     }
 
@@ -189,18 +182,25 @@ class RoutedKernelBackendTest {
         CostedBackend java = new CostedBackend("java", rows -> 20L * rows);
         try (RoutedKernelBackend routed = new RoutedKernelBackend(device, java, clock::get, 250_000);
              Batch batch = new Batch(100)) {
-            List<Integer> rechecks = new ArrayList<>();
-            for (int call = 1; call <= 800; call++) {
-                int before = java.callsOf(100);
-                batch.robustZ(routed);
-                if (call > 8 && java.callsOf(100) > before) {
-                    rechecks.add(call);
-                }
-            }
+            List<Integer> rechecks = callsOnJavaAfterTheTrial(routed, java, batch, 800);
             // The route was set at 12 µs (8 calls of 1 and 2 µs); the first recheck may start at 262 µs,
             // at the start of the 259th call, each later one 250 µs after the one before (a recheck takes 2 µs).
             assertEquals(List.of(259, 508, 757), rechecks);
         }
+    }
+
+    /** Runs {@code calls} calls of {@code batch}; returns the numbers of those after the 8th that ran on {@code java}. */
+    private static List<Integer> callsOnJavaAfterTheTrial(RoutedKernelBackend routed, CostedBackend java, Batch batch,
+                                                          int calls) {
+        List<Integer> onJava = new ArrayList<>();
+        for (int call = 1; call <= calls; call++) {
+            int before = java.callsOf(batch.rows);
+            batch.robustZ(routed);
+            if (call > 8 && java.callsOf(batch.rows) > before) {
+                onJava.add(call);
+            }
+        }
+        return onJava;
     }
 
     @Test
