@@ -230,8 +230,7 @@ class RoutedKernelBackendTest {
         AtomicBoolean first = new AtomicBoolean(true);
         CostedBackend device = new CostedBackend("device", rows -> rows) {
             @Override
-            public synchronized void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center,
-                                             Float8Vector scale, Float8Vector out) {
+            protected synchronized void beforeRobustZ(Float8Vector out) {
                 if (first.getAndSet(false)) {
                     compiling.countDown();
                     try {
@@ -241,7 +240,6 @@ class RoutedKernelBackendTest {
                     }
                     clock.addAndGet(5_000_000_000L); // the compile
                 }
-                super.robustZ(values, seriesIndex, center, scale, out);
             }
         };
         CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
@@ -319,13 +317,11 @@ class RoutedKernelBackendTest {
         AtomicInteger deviceCalls = new AtomicInteger();
         CostedBackend device = new CostedBackend("device", rows -> rows) {
             @Override
-            public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
-                                Float8Vector out) {
+            protected void beforeRobustZ(Float8Vector out) {
                 if (deviceCalls.incrementAndGet() == 6) {
                     out.set(0, Double.NaN); // a device that fails half-way may leave scores behind
                     throw new IllegalStateException("CL_OUT_OF_RESOURCES");
                 }
-                super.robustZ(values, seriesIndex, center, scale, out);
             }
         };
         CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
@@ -456,12 +452,10 @@ class RoutedKernelBackendTest {
         AtomicBoolean refuse = new AtomicBoolean(true);
         CostedBackend device = new CostedBackend("device", rows -> rows) {
             @Override
-            public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
-                                Float8Vector out) {
+            protected void beforeRobustZ(Float8Vector out) {
                 if (refuse.getAndSet(false)) {
                     throw new IllegalArgumentException("refused");
                 }
-                super.robustZ(values, seriesIndex, center, scale, out);
             }
         };
         CostedBackend java = new CostedBackend("java", rows -> 10L * rows);
@@ -479,8 +473,7 @@ class RoutedKernelBackendTest {
     void aDeviceErrorOtherThanTheVirtualMachinesIsTakenOutToo() {
         CostedBackend device = new CostedBackend("device", rows -> rows) {
             @Override
-            public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
-                                Float8Vector out) {
+            protected void beforeRobustZ(Float8Vector out) {
                 throw new DeviceError("unable to create buffer");
             }
         };
@@ -498,8 +491,7 @@ class RoutedKernelBackendTest {
         }
         CostedBackend outOfMemory = new CostedBackend("device", rows -> rows) {
             @Override
-            public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
-                                Float8Vector out) {
+            protected void beforeRobustZ(Float8Vector out) {
                 throw new OutOfMemoryError("Java heap space");
             }
         };
@@ -584,8 +576,13 @@ class RoutedKernelBackendTest {
         @Override
         public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
                             Float8Vector out) {
+            beforeRobustZ(out);
             super.robustZ(values, seriesIndex, center, scale, out);
             spend(robustZCost, values.getValueCount());
+        }
+
+        /** Runs before each robust z-score call, to fail it or hold it; nothing by default. */
+        protected void beforeRobustZ(Float8Vector out) {
         }
 
         @Override
