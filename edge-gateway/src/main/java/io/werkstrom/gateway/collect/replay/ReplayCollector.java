@@ -105,22 +105,35 @@ public final class ReplayCollector implements Collector {
         return collect(untilMicros, Integer.MAX_VALUE, out);
     }
 
-    /** At a high speed-up a whole data set can be due at once: at most {@code maxSamples} leave per call. */
+    /**
+     * At a high speed-up a whole data set can be due at once: at most {@code maxSamples} leave per call.
+     * The samples of one timestamp leave in the same call, unless they alone exceed the bound: a
+     * restart resumes after the last spooled timestamp ({@link #start(long)}), so the rest of a
+     * timestamp cut off here would never be collected again.
+     */
     @Override
     public int collect(long untilMicros, int maxSamples, TelemetryBatch.Builder out) {
         if (timeline == null) {
             throw new IllegalStateException(description + " is not started");
         }
-        int appended = 0;
         int n = timeline.size();
-        while (next < n && appended < maxSamples) {
-            long t = timestampMicros(next);
-            if (t >= untilMicros) {
-                break;
+        int end = next;
+        while (end < n && end - next < maxSamples && timestampMicros(end) < untilMicros) {
+            end++;
+        }
+        if (end > next && end < n && timestampMicros(end) == timestampMicros(end - 1)) {
+            int groupStart = end - 1;
+            while (groupStart > next && timestampMicros(groupStart - 1) == timestampMicros(end)) {
+                groupStart--;
             }
-            out.add(t, timeline.machines()[next], timeline.sensors()[next], timeline.values()[next], timeline.quality(next));
-            next++;
-            appended++;
+            if (groupStart > next) {
+                end = groupStart;
+            }
+        }
+        int appended = end - next;
+        for (; next < end; next++) {
+            out.add(timestampMicros(next), timeline.machines()[next], timeline.sensors()[next], timeline.values()[next],
+                    timeline.quality(next));
         }
         return appended;
     }

@@ -99,6 +99,27 @@ class ReplayCollectorTest {
     }
 
     @Test
+    void aBoundedCollectKeepsTheSamplesOfOneTimestampTogetherSoThatARestartLosesNone() throws Exception {
+        Path a = nab("machine_a.csv", "2013-12-02 21:15:00,1", "2013-12-02 21:20:00,2", "2013-12-02 21:25:00,3");
+        Path b = nab("machine_b.csv", "2013-12-02 21:15:00,10", "2013-12-02 21:20:00,20", "2013-12-02 21:25:00,30");
+        long all = START_MICROS + 60_000_000;
+        TelemetryBatch spooled;
+        try (ReplayCollector c = ReplayCollector.nab(List.of(a, b), options(300, BadRowPolicy.MARK_BAD))) {
+            c.start(Long.MIN_VALUE);
+            TelemetryBatch.Builder out = TelemetryBatch.builder("gw", 1);
+            c.collect(all, 3, out);
+            spooled = out.build();
+        }
+        assertArrayEquals(new double[] {1, 10}, spooled.values(), "the second timestamp's pair waits for the next call");
+        long lastSpooled = spooled.timestampsMicros()[spooled.size() - 1];
+        // The gateway is killed after spooling that batch, and restarted after its last timestamp.
+        try (ReplayCollector c = ReplayCollector.nab(List.of(a, b), options(300, BadRowPolicy.MARK_BAD))) {
+            c.start(lastSpooled);
+            assertArrayEquals(new double[] {2, 20, 3, 30}, collect(c, all).values(), "nothing of the data set is lost");
+        }
+    }
+
+    @Test
     void withoutAFixedStartARestartedReplayBeginsAgainAfterTheLastSpooledSample() throws Exception {
         Path a = nab("m.csv", "2013-12-02 21:15:00,1", "2013-12-02 21:20:00,2");
         Instant now = START.plusSeconds(100);
