@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -39,8 +40,9 @@ import io.werkstrom.protocol.GatewayAddress;
 /**
  * A gateway's configuration, read from one YAML file (see {@code edge-gateway/config/gateway.example.yaml})
  * with {@link #load(Path, Map)}. Every value is validated when the file is read: an error names the
- * key ({@code mqtt.tls.ca-file: file not found: /x}) and unknown keys are rejected. Relative paths
- * resolve against the file's directory. The MQTT password never comes from the file: it is read
+ * key ({@code mqtt.tls.ca-file: file not found: /x}); unknown keys, and a key given twice in one
+ * mapping, are rejected. Relative paths resolve against the file's directory. The MQTT password
+ * never comes from the file: it is read
  * from {@code mqtt.password-file} or the environment variable {@value #PASSWORD_ENV}, the OPC UA
  * user's from {@code collector.password-file} or {@value #OPCUA_PASSWORD_ENV}.
  *
@@ -162,7 +164,9 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
     public static GatewayConfig load(Path file, Map<String, String> env) throws IOException {
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file, StandardCharsets.UTF_8));
+            // A key given twice is refused: otherwise its last value would silently win over the first.
+            root = new ObjectMapper(YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
+                    .readTree(Files.readString(file, StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
             throw new ConfigException(file.toString(), "not valid YAML: " + e.getOriginalMessage()
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);

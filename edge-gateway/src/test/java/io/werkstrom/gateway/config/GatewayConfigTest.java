@@ -234,6 +234,15 @@ class GatewayConfigTest {
         assertTrue(failure("gateway: [").getMessage().contains("not valid YAML"));
     }
 
+    @Test
+    void aKeyGivenTwiceIsRefusedRatherThanItsFirstValueIgnored() {
+        ConfigException twice = failure(HEAD + "collector: {type: simulator}\nspool: {dir: /elsewhere}\n");
+        assertTrue(twice.getMessage().contains("Duplicate field 'spool' (line 6)"), twice.getMessage());
+        ConfigException nested = failure(HEAD.replace("spool: {dir: spool}", "spool:\n  dir: spool\n  dir: /elsewhere")
+                + "collector: {type: simulator}\n");
+        assertTrue(nested.getMessage().contains("Duplicate field 'dir' (line 6)"), nested.getMessage());
+    }
+
     private static final String OPCUA = """
             collector:
               type: opcua
