@@ -181,7 +181,8 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         try {
             address = new GatewayAddress(g.string("tenant"), g.string("site"), g.string("id"));
         } catch (IllegalArgumentException e) {
-            throw g.wrap("id", e);
+            // The message begins with the field it refuses: tenant, site or gateway (the key id).
+            throw g.wrap(e.getMessage().startsWith("tenant") ? "tenant" : e.getMessage().startsWith("site") ? "site" : "id", e);
         }
         g.finish();
 

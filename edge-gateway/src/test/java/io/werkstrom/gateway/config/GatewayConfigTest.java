@@ -207,6 +207,11 @@ class GatewayConfigTest {
                 spool: {dir: spool}
                 collector: {type: simulator}
                 """).getMessage());
+        ConfigException tenant = failure(HEAD.replace("tenant: acme", "tenant: Acme") + "collector: {type: simulator}\n");
+        assertEquals("gateway.tenant: tenant 'Acme' must match " + GatewayAddress.SEGMENT.pattern() + ".", tenant.getMessage());
+        assertEquals("gateway.site", failure(HEAD.replace("site: plant-1", "site: alerts")
+                + "collector: {type: simulator}\n").key());
+        assertEquals("gateway.id", failure(HEAD.replace("id: gw-01", "id: GW 01") + "collector: {type: simulator}\n").key());
         assertEquals("batch-interval", failure(HEAD + "batch-interval: soon\ncollector: {type: simulator}\n").key());
         assertEquals("batch-interval: must be between 10ms and 60s, got 5ms",
                 failure(HEAD + "batch-interval: 5ms\ncollector: {type: simulator}\n").getMessage());
