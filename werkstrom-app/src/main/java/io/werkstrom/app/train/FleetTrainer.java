@@ -53,6 +53,16 @@ public final class FleetTrainer {
                 testLabels[i - cut] = all[order[i]];
             }
         }
+        int heldOutScrap = 0;
+        for (boolean s : testLabels) {
+            heldOutScrap += s ? 1 : 0;
+        }
+        if (heldOutScrap == 0 || heldOutScrap == testLabels.length) {
+            // PR-AUC and the Brier comparison mean nothing on one class: 0 or 1 would be stored as measured.
+            throw new IllegalArgumentException("the latest " + Math.round(HOLDOUT * 100) + " % of the cycles ("
+                    + testLabels.length + "), held out to measure the model, hold " + heldOutScrap + " scrap and "
+                    + (testLabels.length - heldOutScrap) + " good parts; measuring needs both.");
+        }
         PartQualityModel early = PartQualityModel.fit(train, trainLabels, PartQualityModel.defaultOptions());
         double[] predicted = early.probabilities(test);
         double rate = 0;

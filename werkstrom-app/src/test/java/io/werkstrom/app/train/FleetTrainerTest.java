@@ -1,12 +1,14 @@
 package io.werkstrom.app.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import io.werkstrom.analytics.predict.CycleFeatures;
 import io.werkstrom.analytics.predict.PartQualityModel;
 
 /**
@@ -28,5 +30,21 @@ class FleetTrainerTest {
         PartQualityModel restored = PartQualityModel.fromBytes(result.model().toBytes());
         assertArrayEquals(result.model().probabilities(history.features().subList(0, 50)),
                 restored.probabilities(history.features().subList(0, 50)));
+    }
+
+    @Test
+    void aHistoryWhoseLatestCyclesHoldNoScrapIsRefusedRatherThanMeasuredAsZero() {
+        // 200 cycles, every fourth scrap among the first 150, none among the latest 50 (the hold-out)
+        CycleDataset history = new CycleDataset();
+        for (int i = 0; i < 200; i++) {
+            boolean scrap = i < 150 && i % 4 == 0;
+            double[] cycle = new double[CycleFeatures.featureCount()];
+            java.util.Arrays.fill(cycle, (scrap ? 10 : 1) + i % 3);
+            history.cycleEnded("m1", i * 1_000_000L, cycle);
+            history.outcome("m1", i * 1_000_000L, scrap);
+        }
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FleetTrainer.train(history));
+        assertTrue(e.getMessage().contains("0 scrap and 50 good parts"), e.getMessage());
     }
 }
