@@ -93,10 +93,12 @@ public final class Werkstrom {
                                    public benchmark; JSON metrics as the last line
                   (both eval commands: --backend auto|java|tornadovm|grpc://host:port, the
                    kernel backend of the scoring, default auto)
-              analytics serve [--port 8815] [--backend auto|java]
+              analytics serve [--port 8815] [--host H] [--backend auto|java|tornadovm]
                                    serve the scoring kernels to Flink jobs over Arrow Flight
                                    (jobs: --analytics.backend=grpc://host:8815); --port 0 serves
-                                   on a free port, named in the first line on stderr
+                                   on a free port, named in the first line on stderr; --host binds
+                                   one address (default every interface, 0.0.0.0); no
+                                   authentication, see SECURITY.md
               train quality --jdbc-url URL --tenant T [--machine-type TYPE] [--since 7d | --simulated]
                                    train a part-scrap fleet model from labelled history and store
                                    it as the next version; running jobs pick it up
@@ -107,7 +109,7 @@ public final class Werkstrom {
                                    cycles as the last line
                   --subset FD001     the C-MAPSS file read from DIR, train_<subset>.txt (default FD001)
                   --holdout P        percent of the engines held out to measure the model (default 20)
-                  --seed S           seed of the hold-out split and the models (default 1)
+                  --seed S           seed of the hold-out split (default 1; the models' own seed is fixed)
                   --trees N          boosted trees per model (default 300)
                   --ensemble N       models trained with different seeds and averaged (default 3)
                   --user U, --password-file F   database login (default postgres; or WERKSTROM_DB_PASSWORD)

@@ -138,6 +138,17 @@ class WerkstromTest {
     }
 
     @Test
+    void helpSaysWhatTheAnalyticsServiceAndTheRulSeedDo() {
+        assertEquals(0, run("help"));
+        String usage = out.toString(StandardCharsets.UTF_8);
+        // the service binds every interface unless --host names one; tornadovm is accepted as everywhere
+        assertHas(section(usage, "analytics serve "), "--port", "--host", "0.0.0.0", "--backend auto|java|tornadovm");
+        // --seed shuffles the hold-out split only (RulTrainer); the boosted models keep RulOptions' seed
+        String rul = section(usage, "train rul ");
+        assertTrue(!rul.contains("split and the models"), rul);
+    }
+
+    @Test
     void aReportIntoAnImpossibleDirectoryFailsBeforeReadingAndSaysWhy() {
         // The database is not there: the directory is checked first, so its failure is the one reported.
         assertEquals(1, run("report", "--out", "/proc/werkstrom-none/report.html", "--jdbc-url",

@@ -53,7 +53,7 @@ public final class AnalyticsCommand {
      */
     static int run(List<String> argv, PrintStream out, PrintStream err, StopSignal.Wait stop) throws Exception {
         if (argv.isEmpty() || !argv.get(0).equals("serve")) {
-            throw new UsageException("analytics: expected 'serve' [--host H] [--port P] [--backend auto|java]");
+            throw new UsageException("analytics: expected 'serve' [--host H] [--port P] [--backend auto|java|tornadovm]");
         }
         Args args = Args.parse("analytics serve", argv.subList(1, argv.size()), Set.of("host", "port", "backend"),
                 Set.of());
