@@ -12,8 +12,9 @@ import java.util.function.Function;
 
 /**
  * Command-line options of one command: {@code --key value}, {@code --key=value} and bare
- * {@code --flag}. Every key must be one the command declares; values are parsed on access with
- * messages that name the key and what it accepts.
+ * {@code --flag}. Every key must be one the command declares, given at most once (a second
+ * {@code --tenant} would otherwise win silently); values are parsed on access with messages that
+ * name the key and what it accepts.
  */
 public final class Args {
 
@@ -42,6 +43,9 @@ public final class Args {
             if (eq >= 0) {
                 value = key.substring(eq + 1);
                 key = key.substring(0, eq);
+            }
+            if (values.containsKey(key)) {
+                throw new UsageException(command + ": --" + key + " is given twice");
             }
             if (flags.contains(key)) {
                 if (value != null) {
