@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 
 import io.werkstrom.analytics.eval.CommandOptions;
 
@@ -22,7 +23,8 @@ import io.werkstrom.analytics.eval.CommandOptions;
  *       shuffled by the seed; fold {@code k} holds out engines {@code k*holdout .. (k+1)*holdout-1}
  *       of that order. Each held-out engine is cut so that its true remaining life is drawn
  *       uniformly from 5 to 145 cycles (the range of the official FD001 test answers) while at least
- *       31 cycles stay recorded (the shortest official test record). Writes
+ *       31 cycles stay recorded (the shortest official test record); a shorter engine keeps at
+ *       least one cycle (an engine of one cycle is held out whole, with 0 cycles left). Writes
  *       {@code train_FD001.txt}, {@code test_FD001.txt} and {@code RUL_FD001.txt}.</li>
  *   <li>{@code ai4i --data FILE --out DIR [--test-fraction 0.25] [--seed 1]}: a split stratified on
  *       "Machine failure", lines copied unchanged (header and byte-order mark included), into
@@ -55,15 +57,15 @@ public final class DevelopmentSplit {
             Map<String, String> options = CommandOptions.parse(args.subList(1, args.size()),
                     args.get(0).equals("cmapss") ? List.of("train", "out", "holdout", "fold", "seed")
                             : List.of("data", "out", "test-fraction", "seed"));
-            long seed = Long.parseLong(options.getOrDefault("seed", "1"));
+            long seed = number(options, "seed", "1", Long::parseLong);
             Path dir = Path.of(require(options, "out"));
             Files.createDirectories(dir);
             if (args.get(0).equals("cmapss")) {
-                int holdout = Integer.parseInt(options.getOrDefault("holdout", "20"));
-                int fold = Integer.parseInt(options.getOrDefault("fold", "0"));
+                int holdout = number(options, "holdout", "20", Integer::parseInt);
+                int fold = number(options, "fold", "0", Integer::parseInt);
                 splitCmapss(Path.of(require(options, "train")), dir, holdout, fold, seed, err);
             } else {
-                double fraction = Double.parseDouble(options.getOrDefault("test-fraction", "0.25"));
+                double fraction = number(options, "test-fraction", "0.25", Double::parseDouble);
                 splitAi4i(Path.of(require(options, "data")), dir, fraction, seed, err);
             }
             return 0;
@@ -76,6 +78,16 @@ public final class DevelopmentSplit {
         } catch (IOException e) {
             err.println("development split: " + e);
             return 1;
+        }
+    }
+
+    private static <T> T number(Map<String, String> options, String key, String fallback,
+                                Function<String, T> parse) {
+        String text = options.getOrDefault(key, fallback);
+        try {
+            return parse.apply(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " must be a number, got '" + text + "'");
         }
     }
 
@@ -130,7 +142,8 @@ public final class DevelopmentSplit {
             if (heldOut.contains(e.getKey())) {
                 List<String> run = e.getValue();
                 int life = run.size();
-                int maxRul = Math.max(1, Math.min(MAX_RUL, life - MIN_RECORDED));
+                // At least one cycle stays recorded: an engine of one cycle is held out whole (0 cycles left).
+                int maxRul = Math.min(life - 1, Math.max(1, Math.min(MAX_RUL, life - MIN_RECORDED)));
                 int minRul = Math.min(MIN_RUL, maxRul);
                 int rul = minRul + random.nextInt(maxRul - minRul + 1);
                 testLines.addAll(run.subList(0, life - rul));

@@ -87,6 +87,39 @@ class DevelopmentSplitTest {
     }
 
     @Test
+    void cmapssEnginesOfOneOrTwoCyclesKeepARecordedCycleAndTheirRemainingLife() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Fixtures.cmapss(source, 5, 2);
+        Path file = source.resolve("train_FD001.txt");
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+        String first = lines.get(0).strip(); // unit 1, cycle 1
+        String rest = first.substring(first.indexOf(' ', first.indexOf(' ') + 1));
+        lines.add("6 1" + rest);
+        lines.add("7 1" + rest);
+        lines.add("7 2" + rest);
+        Files.write(file, lines, StandardCharsets.UTF_8);
+        Map<Integer, Integer> life = new HashMap<>();
+        for (EngineRun run : CmapssFiles.readTrajectories(file)) {
+            life.put(run.unit(), run.cycleCount());
+        }
+        assertEquals(1, life.get(6));
+        assertEquals(2, life.get(7));
+        Path out = dir.resolve("split");
+        // Every engine held out, whatever the seed's order.
+        assertEquals(0, run("cmapss", "--train", file.toString(), "--out", out.toString(), "--holdout", "7"));
+        List<EngineRun> test = CmapssFiles.readTrajectories(out.resolve("test_FD001.txt"));
+        double[] rul = CmapssFiles.readRul(out.resolve("RUL_FD001.txt"));
+        assertEquals(7, test.size());
+        assertEquals(7, rul.length);
+        for (int k = 0; k < test.size(); k++) {
+            EngineRun run = test.get(k);
+            assertEquals(life.get(run.unit()), run.cycleCount() + (int) rul[k], "unit " + run.unit());
+        }
+        assertEquals(0, rul[5]);
+        assertEquals(1, rul[6]);
+    }
+
+    @Test
     void ai4iSplitIsStratifiedAndKeepsTheByteOrderMark() throws Exception {
         Path source = dir.resolve("all.csv");
         Fixtures.write(source, Fixtures.ai4iRows(400, 5, 1, null));
@@ -106,5 +139,10 @@ class DevelopmentSplitTest {
         assertEquals(2, run());
         assertEquals(2, run("cmapss", "--out", dir.toString()));
         assertEquals(2, run("ai4i", "--data", "x.csv", "--out", dir.toString(), "--test-fraction", "1.5"));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, DevelopmentSplit.run(List.of("cmapss", "--train", "x.txt", "--out", dir.toString(), "--seed",
+                "abc"), System.out, new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertEquals("development split: --seed must be a number, got 'abc'",
+                err.toString(StandardCharsets.UTF_8).strip());
     }
 }
