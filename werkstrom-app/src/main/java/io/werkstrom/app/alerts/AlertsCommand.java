@@ -76,7 +76,7 @@ public final class AlertsCommand {
                     group + "-" + ProcessHandle.current().pid(), group,
                     // The port opens for acknowledgements (a token file), or for /health alone when asked for.
                     tokens != null || args.string("http-port", null) != null || args.string("http-host", null) != null
-                            ? new InetSocketAddress(args.string("http-host", "0.0.0.0"), args.positiveInt("http-port", 8088))
+                            ? new InetSocketAddress(args.string("http-host", "0.0.0.0"), args.port("http-port", 8088))
                             : null,
                     tokens == null ? null : Path.of(tokens), httpsFile(args, "http-cert-file"),
                     httpsFile(args, "http-key-file"), smtp, notifier, System.getenv(),
@@ -150,7 +150,7 @@ public final class AlertsCommand {
         char[] password = username == null ? null
                 : Secrets.fromFileOrEnv(args.string("smtp-password-file", null), "WERKSTROM_SMTP_PASSWORD").toCharArray();
         String caFile = args.string("smtp-ca-file", null);
-        return new SmtpOptions(host, args.positiveInt("smtp-port", defaultPort), args.required("smtp-from"), security,
+        return new SmtpOptions(host, args.port("smtp-port", defaultPort), args.required("smtp-from"), security,
                 username, password, caFile == null ? null : Path.of(caFile), notifier.timeout());
     }
 }

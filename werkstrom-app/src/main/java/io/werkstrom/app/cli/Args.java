@@ -104,6 +104,16 @@ public final class Args {
         throw new UsageException(command + ": --" + key + " must be a positive whole number, got '" + value + "'");
     }
 
+    /** A TCP port from 1 to 65535. */
+    public int port(String key, int fallback) {
+        int port = positiveInt(key, fallback);
+        if (port > 65535) {
+            throw new UsageException(command + ": --" + key + " must be a port from 1 to 65535, got '"
+                    + values.get(key) + "'");
+        }
+        return port;
+    }
+
     public double positiveDouble(String key, double fallback) {
         String value = values.get(key);
         if (value == null) {

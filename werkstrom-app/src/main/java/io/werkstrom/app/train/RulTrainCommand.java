@@ -62,6 +62,10 @@ public final class RulTrainCommand {
                 data = data.resolve("train_" + args.string("subset", "FD001") + ".txt");
             }
             holdout = args.positiveInt("holdout", 20);
+            if (holdout > RulTrainer.MAX_HOLDOUT_PERCENT) {
+                throw new IllegalArgumentException("--holdout must be between 1 and " + RulTrainer.MAX_HOLDOUT_PERCENT
+                        + " percent, got " + holdout);
+            }
             seed = args.positiveInt("seed", 1);
             RulOptions defaults = RulOptions.defaults();
             options = defaults.toBuilder()

@@ -23,6 +23,8 @@ import io.werkstrom.jobs.predict.StoredRulModel;
  */
 public final class RulTrainer {
 
+    /** The largest share of the engines, in percent, held out to measure the model. */
+    public static final int MAX_HOLDOUT_PERCENT = 50;
     static final int MIN_RUL = 5;
     static final int MAX_RUL = 145;
     static final int MIN_RECORDED = 31;
@@ -53,9 +55,9 @@ public final class RulTrainer {
             throw new IllegalArgumentException("at least two engines are needed (one to hold out), got "
                     + runs.size());
         }
-        if (holdoutPercent < 1 || holdoutPercent > 50) {
-            throw new IllegalArgumentException("holdout must be between 1 and 50 percent (was " + holdoutPercent
-                    + ").");
+        if (holdoutPercent < 1 || holdoutPercent > MAX_HOLDOUT_PERCENT) {
+            throw new IllegalArgumentException("holdout must be between 1 and " + MAX_HOLDOUT_PERCENT + " percent (was "
+                    + holdoutPercent + ").");
         }
         List<EngineRun> shuffled = new ArrayList<>(runs);
         Collections.shuffle(shuffled, new java.util.Random(seed));
