@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.junit.jupiter.api.Test;
 
 import io.werkstrom.jobs.storage.DeadLetter;
@@ -69,6 +70,8 @@ class DashboardQueriesIT {
     /** The role that script makes: the operators' Grafana datasource logs in as it. */
     private static final String OPERATOR = "werkstrom_operator";
     private static final String OPERATOR_DATASOURCE = "werkstrom-tsdb";
+    /** The provisioned tenant datasource, the model of every tenant's. */
+    private static final String TENANT_DATASOURCE = "werkstrom-tenant-demo";
 
     @Test
     void everyQueryRunsOnTimescaleDb() throws Exception {
@@ -81,7 +84,7 @@ class DashboardQueriesIT {
                 statement.execute("SET ROLE " + OPERATOR);
                 try {
                     assertReadsEveryTenantAndWritesNothing(db);
-                    runQueries(db);
+                    runQueries(db, timeBucketMacros(OPERATOR_DATASOURCE));
                 } finally {
                     statement.execute("RESET ROLE");
                 }
@@ -89,7 +92,7 @@ class DashboardQueriesIT {
                 statement.execute("SET ROLE acme_reader");
                 statement.execute("SET search_path = werkstrom_tenant");
                 try {
-                    runQueries(db);
+                    runQueries(db, timeBucketMacros(TENANT_DATASOURCE));
                 } finally {
                     statement.execute("RESET ROLE");
                     statement.execute("SET search_path TO \"$user\", public");
@@ -109,7 +112,7 @@ class DashboardQueriesIT {
             }
             try (Connection db = DriverManager.getConnection(server.jdbcUrl(), OPERATOR, "an-operator-password")) {
                 assertReadsEveryTenantAndWritesNothing(db);
-                runQueries(db);
+                runQueries(db, false);
             }
             // As a tenant's Grafana datasource, a role made by ./werkstrom tenant add.
             Path passwordFile = Files.createTempFile("tenant", ".secret");
@@ -129,7 +132,7 @@ class DashboardQueriesIT {
                 assertTrue(verifier.getString(1).startsWith("SCRAM-SHA-256$"), "the password is stored as a SCRAM verifier");
             }
             try (Connection db = DriverManager.getConnection(server.jdbcUrl(), "acme_reader", "a-long-enough-password")) {
-                runQueries(db);
+                runQueries(db, false);
             }
         }
     }
@@ -249,7 +252,7 @@ class DashboardQueriesIT {
         SchemaMigrator.migrate(store);
         writeSampleData(store);
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
-            runQueries(db);
+            runQueries(db, false);
             assertMachinesOfTwoGatewaysStayApart(db);
             assertFleetModelsListTheMachinesOfEachGateway(db);
         }
@@ -309,7 +312,11 @@ class DashboardQueriesIT {
         throw new AssertionError("no panel " + title);
     }
 
-    private void runQueries(Connection db) throws Exception {
+    /**
+     * Runs every query of the dashboards and alert rules; {@code timeBucket}: the datasource has
+     * TimescaleDB on, so Grafana expands {@code $__timeGroup} with {@code time_bucket}.
+     */
+    private void runQueries(Connection db, boolean timeBucket) throws Exception {
         {
             int queries = 0;
             for (Path file : dashboardFiles()) {
@@ -319,14 +326,14 @@ class DashboardQueriesIT {
                         continue; // its query names a datasource type, not SQL
                     }
                     assertRows(db, file + " variable " + variable.path("name").asText(), variable.path("query").asText(),
-                            List.of(), true);
+                            List.of(), true, timeBucket);
                     queries++;
                 }
                 for (JsonNode annotation : dashboard.path("annotations").path("list")) {
                     assertRows(db, file + " annotation " + annotation.path("name").asText(),
-                            annotation.path("target").path("rawSql").asText(), List.of("time", "text"), false);
+                            annotation.path("target").path("rawSql").asText(), List.of("time", "text"), false, timeBucket);
                     assertShowsNoOtherTenant(db, file + " annotation " + annotation.path("name").asText(),
-                            annotation.path("target").path("rawSql").asText());
+                            annotation.path("target").path("rawSql").asText(), timeBucket);
                     queries++;
                 }
                 for (JsonNode panel : dashboard.path("panels")) {
@@ -334,15 +341,15 @@ class DashboardQueriesIT {
                         String format = target.path("format").asText();
                         List<String> columns = "time_series".equals(format) ? List.of("time") : List.of();
                         assertRows(db, file + " panel " + panel.path("title").asText(), target.path("rawSql").asText(),
-                                columns, true);
+                                columns, true, timeBucket);
                         assertShowsNoOtherTenant(db, file + " panel " + panel.path("title").asText(),
-                                target.path("rawSql").asText());
+                                target.path("rawSql").asText(), timeBucket);
                         queries++;
                     }
                 }
             }
             for (String sql : alertRuleQueries()) {
-                assertRows(db, "Grafana alert rule", sql, List.of(), true);
+                assertRows(db, "Grafana alert rule", sql, List.of(), true, timeBucket);
                 queries++;
             }
             assertTrue(queries >= 30, "only " + queries + " queries found");
@@ -350,9 +357,9 @@ class DashboardQueriesIT {
     }
 
     /** Runs one query; {@code columns} are the ones its panel reads (empty: any), {@code nonEmpty} demands rows. */
-    private static void assertRows(Connection db, String what, String sql, List<String> columns, boolean nonEmpty)
-            throws SQLException {
-        String expanded = expand(sql);
+    private static void assertRows(Connection db, String what, String sql, List<String> columns, boolean nonEmpty,
+                                   boolean timeBucket) throws SQLException {
+        String expanded = expand(sql, timeBucket);
         try (Statement statement = db.createStatement(); ResultSet rows = statement.executeQuery(expanded)) {
             ResultSetMetaData meta = rows.getMetaData();
             List<String> names = new ArrayList<>();
@@ -371,8 +378,9 @@ class DashboardQueriesIT {
     }
 
     /** No cell of the query's result for tenant acme mentions the other tenant's data. */
-    private static void assertShowsNoOtherTenant(Connection db, String what, String sql) throws SQLException {
-        String expanded = expand(sql);
+    private static void assertShowsNoOtherTenant(Connection db, String what, String sql, boolean timeBucket)
+            throws SQLException {
+        String expanded = expand(sql, timeBucket);
         try (Statement statement = db.createStatement(); ResultSet rows = statement.executeQuery(expanded)) {
             int columns = rows.getMetaData().getColumnCount();
             while (rows.next()) {
@@ -422,18 +430,41 @@ class DashboardQueriesIT {
         }
     }
 
-    /** Grafana's PostgreSQL macros and this dashboard's variables, as Grafana would expand them. */
+    /** As {@link #expand(String, boolean)} for a datasource without TimescaleDB. */
     static String expand(String sql) {
+        return expand(sql, false);
+    }
+
+    /**
+     * Grafana's PostgreSQL macros and this dashboard's variables, as Grafana would expand them; with
+     * {@code timeBucket} (a datasource with {@code timescaledb: true}) {@code $__timeGroup} becomes
+     * TimescaleDB's {@code time_bucket}.
+     */
+    static String expand(String sql, boolean timeBucket) {
         String range = "'" + FROM + "' AND '" + TO + "'";
         String out = sql;
         out = replaceAll(out, "\\$__timeFilter\\(([^)]+)\\)", m -> m.group(1) + " BETWEEN " + range);
-        out = replaceAll(out, "\\$__timeGroupAlias\\(([^,]+),\\s*([^)]+)\\)", m -> "to_timestamp(floor(extract(epoch FROM "
-                + m.group(1) + ") / " + seconds(m.group(2).trim()) + ") * " + seconds(m.group(2).trim()) + ") AS \"time\"");
+        out = replaceAll(out, "\\$__timeGroupAlias\\(([^,]+),\\s*([^)]+)\\)", m -> timeBucket
+                ? "time_bucket('" + seconds(m.group(2).trim()) + "s', " + m.group(1) + ") AS \"time\""
+                : "to_timestamp(floor(extract(epoch FROM " + m.group(1) + ") / " + seconds(m.group(2).trim()) + ") * "
+                        + seconds(m.group(2).trim()) + ") AS \"time\"");
         for (Map.Entry<String, String> variable : Map.of("$tenant", "'acme'", "$gateway", "'gw-1'", "$machine", "'m-001'",
                 "$sensor", "'temperature_c','pressure_bar'").entrySet()) {
             out = out.replace("'" + variable.getKey() + "'", variable.getValue()).replace(variable.getKey(), variable.getValue());
         }
         return out;
+    }
+
+    /** Whether the provisioned datasource {@code uid} has TimescaleDB on ({@code jsonData.timescaledb}). */
+    private static boolean timeBucketMacros(String uid) throws IOException {
+        JsonNode provisioned = new ObjectMapper(new YAMLFactory())
+                .readTree(DASHBOARDS.resolve("provisioning/datasources/werkstrom.yml").toFile());
+        for (JsonNode datasource : provisioned.path("datasources")) {
+            if (uid.equals(datasource.path("uid").asText())) {
+                return datasource.path("jsonData").path("timescaledb").asBoolean(false);
+            }
+        }
+        throw new AssertionError("no datasource " + uid + " is provisioned");
     }
 
     private static long seconds(String interval) {
