@@ -15,7 +15,8 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Passes every batch on, late or not: late data is stored like any other. For a batch whose oldest
- * sample is behind the watermark by more than the allowed lateness, it also emits the batch's
+ * sample is behind the watermark by more than the allowed lateness, or was measured long before
+ * the batch was received ({@link LateRanges#lateRange}), it also emits the batch's
  * event-time range to {@link #STORED_RANGES} marked late, so that the aggregates over it are
  * refreshed once it is stored (see {@link AggregateRefreshSink}), and counts it
  * ({@code lateBatches}, {@code lateSamples}). Of the on-time batches it emits one range per

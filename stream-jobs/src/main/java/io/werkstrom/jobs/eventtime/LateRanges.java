@@ -17,20 +17,32 @@ public final class LateRanges {
     /** Ranges closer than an hour are refreshed together: the coarsest aggregate's buckets are an hour wide. */
     public static final long MERGE_GAP_MICROS = 3_600_000_000L;
 
+    /**
+     * A batch whose oldest sample was measured longer than this before the batch was received is
+     * late whatever the watermark says. A backlog that no gateway's watermark is ahead of (the job
+     * restarted, or every gateway's link was down) holds the watermark back and is on time by it,
+     * but TimescaleDB's refresh policy of {@code telemetry_1m} covers only the last 2 hours (migration
+     * V4): buckets older than that would never be aggregated without a refresh of their own. An hour
+     * leaves the other hour for storing the batch.
+     */
+    public static final long MAX_RECEIPT_DELAY_MICROS = 3_600_000_000L;
+
     private LateRanges() {
     }
 
     /**
      * The range of {@code received}'s samples when its oldest sample is older than
-     * {@code watermarkMillis - allowedLatenessMillis}; empty for an on-time or empty batch, and
-     * before the first watermark ({@link Long#MIN_VALUE}).
+     * {@code watermarkMillis - allowedLatenessMillis} (no watermark before the first one,
+     * {@link Long#MIN_VALUE}), or more than {@link #MAX_RECEIPT_DELAY_MICROS} older than the
+     * batch's receipt; empty for an on-time or empty batch.
      */
     public static Optional<EventRange> lateRange(ReceivedBatch received, long watermarkMillis, long allowedLatenessMillis) {
-        if (watermarkMillis == Long.MIN_VALUE) {
-            return Optional.empty();
+        long limitMicros = received.receivedAtMicros() - MAX_RECEIPT_DELAY_MICROS;
+        if (watermarkMillis != Long.MIN_VALUE) {
+            limitMicros = Math.max(limitMicros, Math.multiplyExact(watermarkMillis - allowedLatenessMillis, 1_000L));
         }
-        long limitMicros = Math.multiplyExact(watermarkMillis - allowedLatenessMillis, 1_000L);
-        return range(received.batch()).filter(range -> range.fromMicros() < limitMicros);
+        long limit = limitMicros;
+        return range(received.batch()).filter(range -> range.fromMicros() < limit);
     }
 
     /** From the oldest sample of {@code batch} to just after its newest; empty for an empty batch. */

@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Event time: watermarks per gateway (bounded out-of-orderness, idleness; see
  * {@link io.werkstrom.jobs.eventtime.GatewayWatermarks}). Nothing is dropped as late: a batch
- * later than the allowed lateness is stored like any other, and the aggregate buckets it touches
+ * later than the allowed lateness (or received over an hour after it was measured) is stored like
+ * any other, and the aggregate buckets it touches
  * are refreshed after the checkpoint that stored it, also inside compressed TimescaleDB chunks.
  * On plain PostgreSQL, which has no refresh policies, the job also refreshes the aggregate views
  * for on-time data, at most once per {@code --event-time.refresh-interval}.

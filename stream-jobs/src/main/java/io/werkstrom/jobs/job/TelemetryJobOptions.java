@@ -353,7 +353,8 @@ public record TelemetryJobOptions(
                 + "no longer holds the watermark back; default " + format(EventTimeOptions.DEFAULT_IDLENESS),
                 (b, v) -> b.idleness = parseDuration(v)));
         ARGUMENTS.put("event-time.allowed-lateness", new Argument(false, "allowedLateness", "a duration; data later "
-                + "than this behind the watermark is stored and its aggregate buckets refreshed by the job; default "
+                + "than this behind the watermark (or received over an hour after it was measured) is stored and its"
+                + " aggregate buckets refreshed by the job; default "
                 + format(EventTimeOptions.DEFAULT_ALLOWED_LATENESS), (b, v) -> b.allowedLateness = parseDuration(v)));
         ARGUMENTS.put("event-time.refresh-interval", new Argument(false, "refreshInterval", "a duration > 0; on plain "
                 + "PostgreSQL, how often at most the aggregate views are refreshed for on-time data; default "

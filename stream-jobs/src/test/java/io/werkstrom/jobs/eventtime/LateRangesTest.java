@@ -38,9 +38,29 @@ class LateRangesTest {
     }
 
     @Test
-    void nothingIsLateBeforeTheFirstWatermarkOrInAnEmptyBatch() {
+    void aRecentBatchBeforeTheFirstWatermarkOrAnEmptyBatchIsNotLate() {
         assertTrue(LateRanges.lateRange(batch(1), Long.MIN_VALUE, 0).isEmpty());
         assertTrue(LateRanges.lateRange(batch(), 100_000, 0).isEmpty());
+    }
+
+    @Test
+    void aBatchReceivedLongAfterItsSamplesIsLateWhereverTheWatermarkStands() {
+        // A backlog three hours old after a job restart (no watermark yet), or holding the watermark back itself.
+        long received = 100 * HOUR_MICROS;
+        long measured = received - 3 * HOUR_MICROS;
+        ReceivedBatch backlog = received(received, measured, measured + 1);
+        assertEquals(Optional.of(new EventRange(measured, measured + 2)),
+                LateRanges.lateRange(backlog, Long.MIN_VALUE, 60_000));
+        assertEquals(Optional.of(new EventRange(measured, measured + 2)),
+                LateRanges.lateRange(backlog, measured / 1_000 - 10_000, 60_000));
+        long recent = received - LateRanges.MAX_RECEIPT_DELAY_MICROS;
+        assertTrue(LateRanges.lateRange(received(received, recent), Long.MIN_VALUE, 60_000).isEmpty(),
+                "within the receipt delay");
+    }
+
+    private static ReceivedBatch received(long receivedAtMicros, long... micros) {
+        ReceivedBatch batch = batch(micros);
+        return new ReceivedBatch(batch.source(), batch.batch(), receivedAtMicros);
     }
 
     @Test

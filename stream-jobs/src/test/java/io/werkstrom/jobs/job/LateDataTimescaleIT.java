@@ -45,9 +45,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Backfill after a long outage on a real TimescaleDB: a gateway delivers a batch ten days old, into
- * a chunk that is already compressed, while the watermark stands at the present. The batch is
- * stored (never dropped as late) and the job refreshes the continuous aggregates over it: the test
- * server runs no background jobs, so only the job's own refresh can make the aggregates show it.
+ * a chunk that is already compressed, while the watermark stands at the present; and a backlog
+ * hours old is the only data the job sees. The batches are stored (never dropped as late) and the
+ * job refreshes the continuous aggregates over them: the test server runs no background jobs, so
+ * only the job's own refresh can make the aggregates show them.
  * Parallelism 1 and no anomaly branch, for the test server's one shared session (see
  * {@link TelemetryJobTimescaleIT}).
  */
@@ -122,9 +123,69 @@ class LateDataTimescaleIT {
         }
     }
 
+    /**
+     * A backlog that holds the watermark back: after the job was down for three hours, a gateway's
+     * spool is the first and only data it sees, so every batch of it is on time by the watermark. The
+     * refresh policies of a real server cover the last 2 hours of telemetry_1m only, and the test
+     * server runs none: only the job's own refresh can make the aggregates show it.
+     */
+    @Test
+    void aBacklogNoGatewayIsAheadOfIsAggregatedToo() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start();
+             TimescaleDbServer timescale = TimescaleDbServer.start();
+             RootAllocator allocator = new RootAllocator()) {
+            StoreOptions store = timescale.storeOptions();
+            assertEquals(StorageFlavor.TIMESCALEDB, SchemaMigrator.migrate(store));
+            Instant threeHoursAgo = Instant.now().minus(3, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MINUTES);
+            GatewayAddress backlog = new GatewayAddress(TENANT, "plant-1", "gw-backlog");
+            BatchCodec codec = new BatchCodec(allocator);
+            MqttClient publisher = JobHarness.publisher(broker.uri(), "publisher-backlog");
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            TelemetryJob.define(env, TelemetryJobOptions.builder()
+                    .mqttUri(broker.uri())
+                    .sharedGroup("backlog")
+                    .clientIdPrefix("backlog")
+                    .store(store)
+                    .sink(new SinkOptions(500, Duration.ofMillis(200)))
+                    .parallelism(1)
+                    .checkpointInterval(JobHarness.CHECKPOINT_INTERVAL)
+                    .detectorEnabled(false)
+                    .eventTime(new EventTimeOptions(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMinutes(1)))
+                    .build());
+            JobClient job = env.executeAsync(TelemetryJob.JOB_NAME + "-backlog");
+            try {
+                // The spool's oldest batches (all from three hours ago), until the job has subscribed and stored one.
+                long sequence = 0;
+                while (count(store, "SELECT count(*) FROM batch_ledger WHERE tenant = ? AND gateway = ?", TENANT,
+                        backlog.gateway()) == 0) {
+                    publish(publisher, Topics.telemetry(backlog), codec.encode(samples(backlog.gateway(), sequence,
+                            threeHoursAgo.minusSeconds(sequence * ROWS * 60))));
+                    sequence++;
+                    TimeUnit.MILLISECONDS.sleep(300);
+                }
+                // The next batch of the spool, half an hour later.
+                Instant next = threeHoursAgo.plus(30, ChronoUnit.MINUTES);
+                publish(publisher, Topics.telemetry(backlog), codec.encode(samples(backlog.gateway(), sequence,
+                        next.minusSeconds(sequence * ROWS * 60))));
+                awaitCount(store, "backlog rows in telemetry_1m", ROWS, job,
+                        "SELECT coalesce(sum(count), 0) FROM telemetry_1m WHERE tenant = ? AND gateway = 'gw-backlog'"
+                                + " AND bucket >= ? AND bucket < ?", TENANT, Timestamp.from(next),
+                        Timestamp.from(next.plusSeconds(ROWS * 60)));
+            } finally {
+                cancel(job);
+                JobHarness.close(publisher);
+            }
+        }
+    }
+
     /** {@code ROWS} samples one minute apart from {@code start} (batch 1 continues where batch 0 ends). */
     private static TelemetryBatch samples(long sequence, Instant start) {
-        TelemetryBatch.Builder builder = TelemetryBatch.builder(BACKFILL.gateway(), sequence);
+        return samples(BACKFILL.gateway(), sequence, start);
+    }
+
+    /** As {@link #samples(long, Instant)}, of {@code gateway}. */
+    private static TelemetryBatch samples(String gateway, long sequence, Instant start) {
+        TelemetryBatch.Builder builder = TelemetryBatch.builder(gateway, sequence);
         long base = BatchValidator.micros(start(sequence, start));
         for (int row = 0; row < ROWS; row++) {
             builder.add(base + row * 60_000_000L, "press-1", "temperature_c", 20.0 + row, Quality.GOOD);
