@@ -409,6 +409,8 @@ public record TelemetryJobOptions(
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+    /** The longest duration taken: one whose nanoseconds fit a long, as the job counts some of them. */
+    private static final Duration MAX_DURATION = Duration.ofNanos(Long.MAX_VALUE);
 
     /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 365d}. */
     static Duration parseDuration(String text) {
@@ -422,8 +424,9 @@ public record TelemetryJobOptions(
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("duration is too large.", e);
         }
+        Duration duration;
         try {
-            return switch (m.group(2)) {
+            duration = switch (m.group(2)) {
                 case "ms" -> Duration.ofMillis(amount);
                 case "s" -> Duration.ofSeconds(amount);
                 case "m" -> Duration.ofMinutes(amount);
@@ -433,6 +436,10 @@ public record TelemetryJobOptions(
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("duration is too large.", e);
         }
+        if (duration.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("duration is too large (at most " + MAX_DURATION.toDays() + "d).");
+        }
+        return duration;
     }
 
     /** The first line of a secret file, without its line end. */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
@@ -389,6 +390,18 @@ class TelemetryJobOptionsTest {
         for (String key : new String[] {"--mqtt.uri", "--store.jdbc-url", "--checkpoint.interval", "--analytics.backend"}) {
             assertTrue(usage.contains(key), usage);
         }
+    }
+
+    @Test
+    void aDurationTooLargeToCountIsRefusedByName() {
+        for (String option : List.of("--decode.max-sample-age", "--decode.max-clock-skew", "--sink.flush-interval",
+                "--sink.retry-backoff", "--alerts.rule-reload", "--alerts.tick-interval")) {
+            IllegalArgumentException e = assertMessage(new String[] {URI, JDBC, USER, option + "=999999999999d"},
+                    "duration is too large (at most 106751d)");
+            assertTrue(e.getMessage().startsWith(option), e.getMessage());
+        }
+        assertEquals(Duration.ofDays(106_751), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--store.maintenance-interval=106751d"}).maintenance().interval());
     }
 
     private static IllegalArgumentException assertMessage(String[] args, String expected) {
