@@ -735,7 +735,8 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Queues rows {@code [from, to)} as one batch, or halves them until each encoding fits a spool
-     * record and the broker's maximum packet size (as far as known).
+     * record, the payload the cloud's decoder accepts ({@link DecodeLimits#DEFAULT}) and the broker's
+     * maximum packet size (as far as known).
      */
     private void spoolPart(TelemetryBatch all, int from, int to) {
         // Only this thread takes sequences, so the number peeked is the number taken below.
@@ -748,8 +749,12 @@ public final class Gateway implements AutoCloseable {
                         Arrays.copyOfRange(all.values(), from, to), Arrays.copyOfRange(all.qualities(), from, to));
         byte[] record = SpoolRecord.wrap(SpoolRecord.TELEMETRY, codec.encode(part));
         // The record is the message plus its kind byte.
+        // The cloud's decoder refuses larger payloads (to dead letters), whatever the broker carries.
+        long limit = Math.min(maxRecordBytes, DecodeLimits.DEFAULT.maxPayloadBytes() + 1L);
         long brokerLimit = publisher.maxPayloadBytes(telemetryTopic);
-        long limit = brokerLimit >= maxRecordBytes ? maxRecordBytes : brokerLimit + 1;
+        if (brokerLimit < limit) {
+            limit = brokerLimit + 1;
+        }
         if (record.length > limit && to - from > 1) {
             int middle = (from + to) >>> 1;
             spoolPart(all, from, middle);

@@ -25,6 +25,7 @@ import io.werkstrom.gateway.spool.Spool;
 import io.werkstrom.gateway.spool.SpooledBatch;
 import io.werkstrom.protocol.BatchCodec;
 import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.DecodeLimits;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
@@ -201,6 +202,83 @@ class GatewayCollectBoundTest {
         public void close() {
             simulator.close();
         }
+    }
+
+    /** The most samples in one call, each of a series of its own with the longest names there are. */
+    private static final class LongNamesCollector implements Collector {
+        final long stampMicros = BatchValidator.micros(Instant.now()) - 60_000_000L;
+        boolean done;
+
+        @Override
+        public String describe() {
+            return "long names";
+        }
+
+        @Override
+        public void start(long resumeAfterMicros) {
+        }
+
+        @Override
+        public int collect(long untilMicros, TelemetryBatch.Builder out) {
+            return collect(untilMicros, Integer.MAX_VALUE, out);
+        }
+
+        @Override
+        public int collect(long untilMicros, int maxSamples, TelemetryBatch.Builder out) {
+            if (done) {
+                return 0;
+            }
+            java.util.Random random = new java.util.Random(7);
+            String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+            int n = Math.min(maxSamples, DecodeLimits.DEFAULT.maxRows());
+            for (int i = 0; i < n; i++) {
+                StringBuilder machine = new StringBuilder();
+                StringBuilder sensor = new StringBuilder();
+                for (int k = 0; k < 64; k++) {
+                    machine.append(alphabet.charAt(random.nextInt(alphabet.length())));
+                    sensor.append(alphabet.charAt(random.nextInt(alphabet.length())));
+                }
+                out.add(stampMicros + i, machine.toString(), sensor.toString(), i, Quality.GOOD);
+            }
+            done = true;
+            return n;
+        }
+
+        @Override
+        public boolean finished() {
+            return done;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void aBatchTooLargeForTheCloudsDecoderIsSpooledInPartsItAccepts() throws Exception {
+        try (Gateway gateway = new Gateway(options(), new LongNamesCollector())) {
+            gateway.start();
+            await("the batch handed over", gateway::collectorFinished);
+            gateway.stop();
+        }
+        int samples = 0;
+        int records = 0;
+        try (Spool spool = Spool.open(options().spool()); RootAllocator allocator = new RootAllocator()) {
+            BatchCodec codec = new BatchCodec(allocator, DecodeLimits.DEFAULT); // the job's decoder
+            long after = -1;
+            for (List<SpooledBatch> chunk; !(chunk = spool.peekAfter(after, 64)).isEmpty(); ) {
+                for (SpooledBatch record : chunk) {
+                    byte[] message = SpoolRecord.message(record.payload());
+                    assertTrue(message.length <= DecodeLimits.DEFAULT.maxPayloadBytes(), "a payload of "
+                            + message.length + " bytes, over the decoder's " + DecodeLimits.DEFAULT.maxPayloadBytes());
+                    samples += codec.decode(message).size();
+                    records++;
+                    after = record.sequence();
+                }
+            }
+        }
+        assertEquals(DecodeLimits.DEFAULT.maxRows(), samples, "samples spooled");
+        assertTrue(records > 1, "records: " + records);
     }
 
     @Test
