@@ -145,9 +145,11 @@ public final class MqttAckListener implements AutoCloseable {
 
     /**
      * Where the answer goes: the request's response topic when it lies under the requesting tenant's
-     * own {@code werkstrom/v1/{tenant}/alerts/}, else {@code <topic>/result}. The service publishes with
-     * the cloud's identity, which may write to every tenant's topics, so a response topic elsewhere
-     * (another tenant's alerts or a gateway's commands) would let a tenant's user make it publish there.
+     * own {@code werkstrom/v1/{tenant}/alerts/} and is none of the service's own topics there (an
+     * alert's state {@code alerts/{id}}, whose subscribers expect the alert, or a request topic
+     * {@code alerts/{id}/ack}), else {@code <topic>/result}. The service publishes with the cloud's
+     * identity, which may write to every tenant's topics, so a response topic elsewhere (another
+     * tenant's alerts or a gateway's commands) would let a tenant's user make it publish there.
      */
     static String replyTopic(String topic, String[] parts, MqttMessage message) {
         String fallback = topic + "/result";
@@ -159,7 +161,11 @@ public final class MqttAckListener implements AutoCloseable {
                 ? "werkstrom/v1/" + parts[2] + "/alerts/" : null;
         if (allowed != null && requested.startsWith(allowed) && requested.length() > allowed.length()
                 && requested.indexOf('+') < 0 && requested.indexOf('#') < 0) {
-            return requested;
+            String[] levels = requested.substring(allowed.length()).split("/", -1);
+            boolean serviceTopic = levels.length == 1 || levels.length == 2 && levels[1].equals("ack");
+            if (!serviceTopic) {
+                return requested;
+            }
         }
         LOG.info("acknowledgement on {} names the response topic '{}', outside {}; answering on {}", topic,
                 requested, allowed == null ? "the tenant's alerts topics" : allowed + "#", fallback);

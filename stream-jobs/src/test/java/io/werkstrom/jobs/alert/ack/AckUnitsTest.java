@@ -35,6 +35,31 @@ class AckUnitsTest {
     }
 
     @Test
+    void anAnswerGoesToAResponseTopicOfTheTenantsAlertsThatIsNoneOfTheServicesOwn() {
+        String id = UUID.randomUUID().toString();
+        String topic = MqttAckListener.ackTopic("acme", id);
+        String fallback = topic + "/result";
+        assertEquals("werkstrom/v1/acme/alerts/replies/ui-7", replyTo(topic, "werkstrom/v1/acme/alerts/replies/ui-7"));
+        assertEquals("werkstrom/v1/acme/alerts/" + id + "/ack/mine", replyTo(topic,
+                "werkstrom/v1/acme/alerts/" + id + "/ack/mine"));
+        assertEquals(fallback, replyTo(topic, null));
+        // An alert's retained state, whose subscribers expect the alert, and the request topic itself.
+        assertEquals(fallback, replyTo(topic, "werkstrom/v1/acme/alerts/" + id));
+        assertEquals(fallback, replyTo(topic, "werkstrom/v1/acme/alerts/" + UUID.randomUUID() + "/ack"));
+        assertEquals(fallback, replyTo(topic, "werkstrom/v1/globex/alerts/replies/ui-7"));
+        assertEquals(fallback, replyTo(topic, "werkstrom/v1/acme/alerts/"));
+    }
+
+    private static String replyTo(String topic, String responseTopic) {
+        org.eclipse.paho.mqttv5.common.MqttMessage message = new org.eclipse.paho.mqttv5.common.MqttMessage();
+        org.eclipse.paho.mqttv5.common.packet.MqttProperties properties =
+                new org.eclipse.paho.mqttv5.common.packet.MqttProperties();
+        properties.setResponseTopic(responseTopic);
+        message.setProperties(properties);
+        return MqttAckListener.replyTopic(topic, topic.split("/", -1), message);
+    }
+
+    @Test
     void tokensAreCheckedPerTenant(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("tokens");
         Files.writeString(file, "# tenant=token\nacme=acme-token-0123456789\nglobex = globex-token-0123456789\n");
