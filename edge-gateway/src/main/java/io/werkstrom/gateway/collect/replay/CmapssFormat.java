@@ -34,6 +34,8 @@ import io.werkstrom.protocol.WellKnownSensors;
 public final class CmapssFormat {
 
     public static final int FIELDS = 26;
+    /** The latest offset of a cycle from the first: 10,000 years. */
+    private static final long MAX_OFFSET_MICROS = 10_000L * 366 * 86_400 * 1_000_000;
     private static final String[] SENSORS = sensorNames();
     private static final Logger log = LoggerFactory.getLogger(CmapssFormat.class);
     private static final int LOGGED_BAD_ROWS = 10;
@@ -82,8 +84,12 @@ public final class CmapssFormat {
                 String[] fields = trimmed.split("\\s+");
                 Integer unit = fields.length == FIELDS ? parsePositive(fields[0]) : null;
                 Integer cycle = fields.length == FIELDS ? parsePositive(fields[1]) : null;
-                if (unit == null || cycle == null) {
+                // A cycle so far out that its time stamp would overflow.
+                boolean cycleTooLate = cycle != null && cycle - 1L > MAX_OFFSET_MICROS / periodMicros;
+                if (unit == null || cycle == null || cycleTooLate) {
                     String reason = fields.length != FIELDS ? "expected " + FIELDS + " space-separated fields, found " + fields.length
+                            : cycleTooLate ? "cycle " + cycle + " lies more than 10,000 years of " + cyclePeriod
+                                    + " cycles after the first"
                             : "unreadable " + (unit == null ? "unit '" + fields[0] : "cycle '" + fields[1]) + "' (expected a positive integer)";
                     if (policy == BadRowPolicy.FAIL || lastUnit < 0) {
                         throw new ReplayFormatException(file, line, reason);

@@ -129,6 +129,9 @@ public final class NabFormat {
     private static Long parseTimestamp(String text) {
         try {
             LocalDateTime t = LocalDateTime.parse(text.strip().replace(' ', 'T'));
+            if (t.getYear() < 1 || t.getYear() > 9999) {
+                return null; // yyyy: beyond it the offsets between rows would overflow
+            }
             return Math.addExact(Math.multiplyExact(t.toEpochSecond(ZoneOffset.UTC), 1_000_000L), t.getNano() / 1_000L);
         } catch (DateTimeParseException | ArithmeticException e) {
             return null;

@@ -28,6 +28,9 @@ import io.werkstrom.protocol.TelemetryBatch;
  */
 public final class ReplayCollector implements Collector {
 
+    /** The end of the year 9999 (µs UTC): a replay that would run later is refused, not wrapped around. */
+    private static final long LATEST_MICROS = BatchValidator.micros(Instant.parse("9999-12-31T23:59:59.999999Z"));
+
     /** Reads the data set. */
     @FunctionalInterface
     public interface Source {
@@ -93,6 +96,10 @@ public final class ReplayCollector implements Collector {
             startMicros = Math.max(now, resumeAfterMicros + 1);
             log.warn("{} resumes without a fixed start: the replay begins again from its first sample at {}", description,
                     Instant.ofEpochSecond(0, startMicros * 1_000));
+        }
+        if (read.size() > 0 && startMicros + read.offsetsMicros()[read.size() - 1] / options.speedUp() > LATEST_MICROS) {
+            throw new IllegalArgumentException(description + ": at a speed-up of " + options.speedUp()
+                    + " its last sample would be collected after the year 9999; choose a larger speed-up.");
         }
         timeline = read;
         next = firstAfter(resumeAfterMicros);

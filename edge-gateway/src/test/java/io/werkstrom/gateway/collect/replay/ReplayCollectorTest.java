@@ -247,6 +247,44 @@ class ReplayCollectorTest {
     }
 
     @Test
+    void timeStampsBeyondTheirRangeAreBadRowsNotOverflowingOffsets() throws Exception {
+        Path a = nab("far.csv", "2013-12-02 21:15:00,1", "+200000-01-01 00:00:00,2", "2013-12-02 21:25:00,3");
+        try (ReplayCollector c = ReplayCollector.nab(List.of(a), options(1, BadRowPolicy.MARK_BAD))) {
+            c.start(Long.MIN_VALUE);
+            assertEquals(1, c.timeline().badRows());
+            TelemetryBatch batch = collect(c, Long.MAX_VALUE);
+            assertEquals(START_MICROS, batch.timestampsMicros()[1], "at its predecessor's time");
+            assertEquals(START_MICROS + 600_000_000L, batch.timestampsMicros()[2]);
+        }
+        ReplayFormatException nab = assertThrows(ReplayFormatException.class,
+                () -> ReplayCollector.nab(List.of(a), options(1, BadRowPolicy.FAIL)).start(Long.MIN_VALUE));
+        assertTrue(nab.getMessage().contains(":3: unreadable timestamp '+200000-01-01 00:00:00'"), nab.getMessage());
+
+        Path f = Files.writeString(dir.resolve("far.txt"), String.join("\n", cmapssRow(1, 1, 100),
+                cmapssRow(1, 2_000_000_000, 200), cmapssRow(1, 3, 300)) + "\n");
+        try (ReplayCollector c = ReplayCollector.cmapss(f, Duration.ofHours(2), options(1e9, BadRowPolicy.MARK_BAD))) {
+            c.start(Long.MIN_VALUE);
+            assertEquals(1, c.timeline().badRows());
+            TelemetryBatch all = collect(c, Long.MAX_VALUE);
+            assertEquals(72, all.size());
+            for (long t : all.timestampsMicros()) {
+                assertTrue(t >= START_MICROS && t < START_MICROS + 1_000_000L, "time stamp " + t);
+            }
+        }
+        ReplayFormatException cmapss = assertThrows(ReplayFormatException.class, () -> ReplayCollector.cmapss(f,
+                Duration.ofHours(2), options(1, BadRowPolicy.FAIL)).start(Long.MIN_VALUE));
+        assertTrue(cmapss.getMessage().contains(":2: cycle 2000000000 lies more than 10,000 years"), cmapss.getMessage());
+    }
+
+    @Test
+    void aSpeedUpThatWouldRunTheReplayPastTheYear9999IsRefused() throws Exception {
+        Path a = nab("year.csv", "2013-01-01 00:00:00,1", "2014-01-01 00:00:00,2");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ReplayCollector.nab(List.of(a), options(1e-6, BadRowPolicy.MARK_BAD)).start(Long.MIN_VALUE));
+        assertTrue(e.getMessage().contains("would be collected after the year 9999"), e.getMessage());
+    }
+
+    @Test
     void speedUpMustBePositive() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ReplayOptions.builder().speedUp(0).build());
