@@ -756,7 +756,7 @@ public final class Gateway implements AutoCloseable {
             limit = brokerLimit + 1;
         }
         if (record.length > limit && to - from > 1) {
-            int middle = (from + to) >>> 1;
+            int middle = splitPoint(all.timestampsMicros(), from, to);
             spoolPart(all, from, middle);
             spoolPart(all, middle, to);
             return;
@@ -769,6 +769,27 @@ public final class Gateway implements AutoCloseable {
             last = Math.max(last, ts);
         }
         unspooled.addLast(new Unspooled(seq, part.size(), first, last, record));
+    }
+
+    /**
+     * Where to halve rows {@code [from, to)}: the boundary between two time stamps nearest the middle,
+     * so that the parts of one time stamp are not spooled as two records (a restart resumes after the
+     * last spooled time stamp, and would not collect again the rest of one whose first part was
+     * spooled); the middle itself where every row has one time stamp.
+     */
+    static int splitPoint(long[] timestampsMicros, int from, int to) {
+        int middle = (from + to) >>> 1;
+        for (int d = 0; middle - d > from || middle + d < to; d++) {
+            int below = middle - d;
+            int above = middle + d;
+            if (below > from && timestampsMicros[below - 1] != timestampsMicros[below]) {
+                return below;
+            }
+            if (above < to && above > from && timestampsMicros[above - 1] != timestampsMicros[above]) {
+                return above;
+            }
+        }
+        return middle;
     }
 
     // ---- sender thread

@@ -238,7 +238,8 @@ class GatewayCollectBoundTest {
                     machine.append(alphabet.charAt(random.nextInt(alphabet.length())));
                     sensor.append(alphabet.charAt(random.nextInt(alphabet.length())));
                 }
-                out.add(stampMicros + i, machine.toString(), sensor.toString(), i, Quality.GOOD);
+                // Seven samples a time stamp: a part that ends inside one would lose its rest on a restart.
+                out.add(stampMicros + i / 7, machine.toString(), sensor.toString(), i, Quality.GOOD);
             }
             done = true;
             return n;
@@ -255,7 +256,7 @@ class GatewayCollectBoundTest {
     }
 
     @Test
-    void aBatchTooLargeForTheCloudsDecoderIsSpooledInPartsItAccepts() throws Exception {
+    void aBatchTooLargeForTheCloudsDecoderIsSpooledInPartsItAcceptsWithoutSplittingATimeStamp() throws Exception {
         try (Gateway gateway = new Gateway(options(), new LongNamesCollector())) {
             gateway.start();
             await("the batch handed over", gateway::collectorFinished);
@@ -263,6 +264,7 @@ class GatewayCollectBoundTest {
         }
         int samples = 0;
         int records = 0;
+        long previousLast = Long.MIN_VALUE;
         try (Spool spool = Spool.open(options().spool()); RootAllocator allocator = new RootAllocator()) {
             BatchCodec codec = new BatchCodec(allocator, DecodeLimits.DEFAULT); // the job's decoder
             long after = -1;
@@ -271,7 +273,15 @@ class GatewayCollectBoundTest {
                     byte[] message = SpoolRecord.message(record.payload());
                     assertTrue(message.length <= DecodeLimits.DEFAULT.maxPayloadBytes(), "a payload of "
                             + message.length + " bytes, over the decoder's " + DecodeLimits.DEFAULT.maxPayloadBytes());
-                    samples += codec.decode(message).size();
+                    TelemetryBatch batch = codec.decode(message);
+                    for (long t : batch.timestampsMicros()) {
+                        assertTrue(t > previousLast, "record " + record.sequence() + " holds time stamp " + t
+                                + ", already in an earlier record");
+                    }
+                    for (long t : batch.timestampsMicros()) {
+                        previousLast = Math.max(previousLast, t);
+                    }
+                    samples += batch.size();
                     records++;
                     after = record.sequence();
                 }
@@ -279,6 +289,16 @@ class GatewayCollectBoundTest {
         }
         assertEquals(DecodeLimits.DEFAULT.maxRows(), samples, "samples spooled");
         assertTrue(records > 1, "records: " + records);
+    }
+
+    @Test
+    void aBatchIsHalvedAtTheTimeStampBoundaryNearestTheMiddle() {
+        long[] t = {1, 1, 1, 2, 2, 2, 2, 2, 3, 3};
+        assertEquals(3, Gateway.splitPoint(t, 0, 10), "the middle, 5, lies inside time stamp 2");
+        assertEquals(8, Gateway.splitPoint(t, 3, 10));
+        assertEquals(1, Gateway.splitPoint(new long[] {1, 2}, 0, 2));
+        assertEquals(4, Gateway.splitPoint(new long[] {5, 5, 5, 5, 5, 5, 5, 5}, 0, 8), "one time stamp: the middle");
+        assertEquals(5, Gateway.splitPoint(t, 3, 8), "rows 3 to 7 share one: the middle");
     }
 
     @Test
