@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -114,6 +115,42 @@ class ComposeFileTest {
             }
         });
         assertTrue(mounts.contains("../dashboards/provisioning"), "Grafana's provisioning is not mounted");
+    }
+
+    /**
+     * Flink's image runs as its user flink. Docker gives a new named volume the owner of the
+     * directory it is mounted on in the image, and makes it root's where the image has no such
+     * directory: Flink could then write no checkpoint there.
+     */
+    @Test
+    void theFlinkImageGivesItsUserTheDirectoriesOfItsNamedVolumes() throws IOException {
+        JsonNode jobmanager = services.path("jobmanager");
+        String image = jobmanager.path("image").asText();
+        String dockerfile = Files.readString(COMPOSE.resolve(jobmanager.path("build").path("context").asText())
+                .resolve(jobmanager.path("build").path("dockerfile").asText()));
+        // the stage that becomes the image
+        String finalStage = dockerfile.substring(dockerfile.lastIndexOf("\nFROM "));
+        Set<String> declared = fieldNames(compose.path("volumes"));
+        int checked = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = services.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> service = it.next();
+            if (!image.equals(service.getValue().path("image").asText())) {
+                continue;
+            }
+            for (JsonNode volume : service.getValue().path("volumes")) {
+                String[] mount = volume.asText().split(":");
+                if (!declared.contains(mount[0])) {
+                    continue;
+                }
+                String directory = Pattern.quote(mount[1]);
+                assertTrue(Pattern.compile("mkdir -p " + directory + "\\b").matcher(finalStage).find()
+                                && Pattern.compile("chown (-R )?flink:flink " + directory + "\\b").matcher(finalStage).find(),
+                        service.getKey() + " mounts volume " + mount[0] + " on " + mount[1] + ", which the Flink image"
+                                + " must create and give to its user flink (else the volume is root's)");
+                checked++;
+            }
+        }
+        assertTrue(checked >= 2, "the JobManager and the TaskManager should share the checkpoint volume");
     }
 
     @Test
