@@ -137,6 +137,61 @@ class DashboardQueriesIT {
         }
     }
 
+    /**
+     * Grafana runs the tenant variable's query at every load of a dashboard and every change of its
+     * time range. The ledger keeps a row per batch (about 126 million per gateway and year), so the
+     * query reads the ledger's key once per tenant instead of every row.
+     */
+    @Test
+    void theTenantVariableReadsTheLedgerOncePerTenant() throws Exception {
+        try (PostgresServer server = PostgresServer.start()) {
+            StoreOptions store = server.storeOptions();
+            SchemaMigrator.migrate(store);
+            try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+                 Statement statement = db.createStatement()) {
+                statement.execute("INSERT INTO batch_ledger (tenant, gateway, sequence, rows, received_at)"
+                        + " SELECT 'tenant-' || (s % 3), 'gw-1', s, 1000, now() FROM generate_series(1, 30000) s");
+                statement.execute("ANALYZE batch_ledger");
+                int variables = 0;
+                for (Path file : dashboardFiles()) {
+                    for (JsonNode variable : JSON.readTree(file.toFile()).path("templating").path("list")) {
+                        if (!"tenant".equals(variable.path("name").asText())) {
+                            continue;
+                        }
+                        String sql = variable.path("query").asText();
+                        List<String> tenants = new ArrayList<>();
+                        try (ResultSet rows = statement.executeQuery(sql)) {
+                            while (rows.next()) {
+                                tenants.add(rows.getString(1));
+                            }
+                        }
+                        assertEquals(List.of("tenant-0", "tenant-1", "tenant-2"), tenants, file + ": " + sql);
+                        long read;
+                        try (ResultSet plan = statement.executeQuery("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)) {
+                            assertTrue(plan.next());
+                            read = ledgerRowsRead(JSON.readTree(plan.getString(1)));
+                        }
+                        assertTrue(read <= 100, file + ": the tenant variable reads " + read
+                                + " ledger rows to find 3 tenants in 30,000 batches:\n" + sql);
+                        variables++;
+                    }
+                }
+                assertEquals(5, variables, "every dashboard has a tenant variable");
+            }
+        }
+    }
+
+    /** The rows the plan's scans of batch_ledger returned, over all their loops. */
+    private static long ledgerRowsRead(JsonNode plan) {
+        long read = 0;
+        for (JsonNode node : plan.findParents("Node Type")) {
+            if ("batch_ledger".equals(node.path("Relation Name").asText())) {
+                read += node.path("Actual Rows").asLong() * node.path("Actual Loops").asLong();
+            }
+        }
+        return read;
+    }
+
     @Test
     void everyQueryUsesTheDatasourceTheDashboardsVariableSelects() throws Exception {
         String provisioned = Files.readString(DASHBOARDS.resolve("provisioning/datasources/werkstrom.yml"));
