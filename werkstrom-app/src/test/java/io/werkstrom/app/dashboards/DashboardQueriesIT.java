@@ -138,6 +138,40 @@ class DashboardQueriesIT {
     }
 
     /**
+     * On TimescaleDB the refresh policies of V4 materialize an hour of {@code telemetry_1h} only an
+     * hour after it ended, at the next run, and a minute of {@code telemetry_1m} a minute after. A
+     * gateway, machine or sensor that began to report in the last hours must be offered by the
+     * variables that choose it all the same, else the dashboards show none of its data.
+     */
+    @Test
+    void theVariablesOfferWhatBeganToReportInTheLastHours() throws Exception {
+        try (TimescaleDbServer server = TimescaleDbServer.start()) {
+            SchemaMigrator.migrate(server.storeOptions());
+            try (Connection db = server.connect(); Statement statement = db.createStatement()) {
+                statement.execute("INSERT INTO telemetry (time, tenant, site, gateway, machine, sensor, value, quality)"
+                        + " SELECT now() - s * interval '1 minute', 'acme', 'plant-1', 'gw-1', 'm-001', 'temperature_c',"
+                        + " 20, 0 FROM generate_series(2, 20) s");
+                // What the policies have materialized now.
+                statement.execute("CALL refresh_continuous_aggregate('telemetry_1m',"
+                        + " CAST(now() - interval '2 hours' AS timestamptz), CAST(now() - interval '1 minute' AS timestamptz))");
+                statement.execute("CALL refresh_continuous_aggregate('telemetry_1h',"
+                        + " CAST(now() - interval '3 days' AS timestamptz), CAST(now() - interval '1 hour' AS timestamptz))");
+                int variables = 0;
+                for (Path file : dashboardFiles()) {
+                    for (JsonNode variable : JSON.readTree(file.toFile()).path("templating").path("list")) {
+                        if (Set.of("gateway", "machine", "sensor").contains(variable.path("name").asText())) {
+                            assertRows(db, file + " variable " + variable.path("name").asText(),
+                                    variable.path("query").asText(), List.of(), true, true);
+                            variables++;
+                        }
+                    }
+                }
+                assertEquals(5, variables, "machine detail chooses gateway, machine and sensor, quality gateway and machine");
+            }
+        }
+    }
+
+    /**
      * Grafana runs the tenant variable's query at every load of a dashboard and every change of its
      * time range. The ledger keeps a row per batch (about 126 million per gateway and year), so the
      * query reads the ledger's key once per tenant instead of every row.
