@@ -177,6 +177,11 @@ class ComposeFileTest {
         }
         assertTrue(variables >= 4, "the passwords should come from variables");
         assertTrue(Files.readString(Path.of("..", ".gitignore")).contains("compose/.env"), "compose/.env must be ignored");
+        // The Dockerfiles copy the whole tree into their build stage: the secrets must stay out of it too.
+        List<String> dockerIgnored = Files.readAllLines(Path.of("..", ".dockerignore"));
+        for (String secret : List.of("compose/.env", "compose/certs")) {
+            assertTrue(dockerIgnored.contains(secret), secret + " must be in .dockerignore");
+        }
     }
 
     @Test
