@@ -78,19 +78,7 @@ class LateDataTimescaleIT {
 
             BatchCodec codec = new BatchCodec(allocator);
             MqttClient publisher = JobHarness.publisher(broker.uri(), "publisher-late");
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            TelemetryJob.define(env, TelemetryJobOptions.builder()
-                    .mqttUri(broker.uri())
-                    .sharedGroup("late")
-                    .clientIdPrefix("late")
-                    .store(store)
-                    .sink(new SinkOptions(500, Duration.ofMillis(200)))
-                    .parallelism(1)
-                    .checkpointInterval(JobHarness.CHECKPOINT_INTERVAL)
-                    .detectorEnabled(false)
-                    .eventTime(new EventTimeOptions(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMinutes(1)))
-                    .build());
-            JobClient job = env.executeAsync(TelemetryJob.JOB_NAME + "-late");
+            JobClient job = startJob(broker, store, "late");
             try {
                 GatewayAddress live = new GatewayAddress(TENANT, "plant-1", "gw-live");
                 awaitSubscribed(publisher, codec, live, store, job);
@@ -140,19 +128,7 @@ class LateDataTimescaleIT {
             GatewayAddress backlog = new GatewayAddress(TENANT, "plant-1", "gw-backlog");
             BatchCodec codec = new BatchCodec(allocator);
             MqttClient publisher = JobHarness.publisher(broker.uri(), "publisher-backlog");
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            TelemetryJob.define(env, TelemetryJobOptions.builder()
-                    .mqttUri(broker.uri())
-                    .sharedGroup("backlog")
-                    .clientIdPrefix("backlog")
-                    .store(store)
-                    .sink(new SinkOptions(500, Duration.ofMillis(200)))
-                    .parallelism(1)
-                    .checkpointInterval(JobHarness.CHECKPOINT_INTERVAL)
-                    .detectorEnabled(false)
-                    .eventTime(new EventTimeOptions(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMinutes(1)))
-                    .build());
-            JobClient job = env.executeAsync(TelemetryJob.JOB_NAME + "-backlog");
+            JobClient job = startJob(broker, store, "backlog");
             try {
                 // The spool's oldest batches (all from three hours ago), until the job has subscribed and stored one.
                 long sequence = 0;
@@ -176,6 +152,23 @@ class LateDataTimescaleIT {
                 JobHarness.close(publisher);
             }
         }
+    }
+
+    /** Starts the job without detectors, with an allowed lateness of a minute, under {@code name}. */
+    private static JobClient startJob(MosquittoBroker broker, StoreOptions store, String name) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        TelemetryJob.define(env, TelemetryJobOptions.builder()
+                .mqttUri(broker.uri())
+                .sharedGroup(name)
+                .clientIdPrefix(name)
+                .store(store)
+                .sink(new SinkOptions(500, Duration.ofMillis(200)))
+                .parallelism(1)
+                .checkpointInterval(JobHarness.CHECKPOINT_INTERVAL)
+                .detectorEnabled(false)
+                .eventTime(new EventTimeOptions(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMinutes(1)))
+                .build());
+        return env.executeAsync(TelemetryJob.JOB_NAME + "-" + name);
     }
 
     /** {@code ROWS} samples one minute apart from {@code start} (batch 1 continues where batch 0 ends). */
