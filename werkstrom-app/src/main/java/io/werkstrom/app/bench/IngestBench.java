@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -192,7 +193,7 @@ public final class IngestBench {
                     return null;
                 }));
             }
-            ready.await();
+            awaitReady(ready, writers);
             TimeUnit.SECONDS.sleep(2); // warm-up: JIT and the first partitions
             long startRows = rows.get();
             long start = System.nanoTime();
@@ -210,6 +211,25 @@ public final class IngestBench {
         double rate = window[0] / (window[1] / 1e9);
         say(String.format(Locale.ROOT, "COPY baseline: %,.0f samples/s", rate));
         return rate;
+    }
+
+    /**
+     * Waits until every writer counted {@code ready} down; throws the failure of a writer that ended
+     * before (a connection the database refused, say), which would otherwise never count down.
+     */
+    static void awaitReady(CountDownLatch ready, List<Future<?>> writers) throws InterruptedException {
+        while (!ready.await(100, TimeUnit.MILLISECONDS)) {
+            for (Future<?> writer : writers) {
+                if (writer.isDone()) {
+                    try {
+                        writer.get();
+                    } catch (ExecutionException e) {
+                        throw new IllegalStateException("a COPY baseline writer failed", e.getCause());
+                    }
+                    throw new IllegalStateException("a COPY baseline writer ended before it was ready");
+                }
+            }
+        }
     }
 
     private static TelemetryBatch shifted(TelemetryBatch batch, long micros) {

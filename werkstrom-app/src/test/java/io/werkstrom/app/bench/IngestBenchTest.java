@@ -2,13 +2,18 @@ package io.werkstrom.app.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
 
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.protocol.TelemetryBatch;
@@ -33,6 +38,17 @@ class IngestBenchTest {
         for (long time : batch.timestampsMicros()) {
             assertTrue(time >= 9_000_000L && time < 10_000_000L, "time " + time);
         }
+    }
+
+    @Test
+    void aCopyWriterThatFailsBeforeItIsReadyEndsTheWaitWithItsFailure() {
+        CountDownLatch ready = new CountDownLatch(2);
+        ready.countDown();
+        List<Future<?>> writers = List.of(new CompletableFuture<>(),
+                CompletableFuture.failedFuture(new SQLException("FATAL: sorry, too many clients already")));
+        IllegalStateException failed = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> assertThrows(IllegalStateException.class, () -> IngestBench.awaitReady(ready, writers)));
+        assertEquals("FATAL: sorry, too many clients already", failed.getCause().getMessage());
     }
 
     @Test
