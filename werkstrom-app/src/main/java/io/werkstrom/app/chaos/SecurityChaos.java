@@ -84,6 +84,8 @@ public final class SecurityChaos {
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong leaked = new AtomicLong();
     private final AtomicLong crashes = new AtomicLong();
+    /** Samples of the honest gateways that the broker did not acknowledge: lost as much as unstored ones. */
+    private final AtomicLong honestRefused = new AtomicLong();
     /** How long the JVM's exit waits after Ctrl-C or SIGTERM: the step in progress, then the cleanup. */
     static final Duration ABORT_GRACE = Duration.ofSeconds(90);
     private final DrillSteps steps;
@@ -208,8 +210,9 @@ public final class SecurityChaos {
             try (Connection admin = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password()); Statement statement = admin.createStatement()) {
                 long storedGood = single(statement, "SELECT coalesce(sum(rows), 0) FROM batch_ledger WHERE sequence < "
                         + FORGED_SEQUENCE + " AND (tenant, gateway) IN (('acme', 'gw-1'), ('globex', 'gw-1'))");
-                lost = goodRowsSent - storedGood;
-                err.println("chaos: honest gateways: " + goodRowsSent + " samples acknowledged, " + storedGood + " stored");
+                lost = Math.max(0, goodRowsSent - storedGood) + honestRefused.get();
+                err.println("chaos: honest gateways: " + goodRowsSent + " samples acknowledged, " + storedGood + " stored, "
+                        + honestRefused.get() + " refused by the broker");
                 long forgedStored = single(statement, "SELECT count(*) FROM batch_ledger WHERE sequence >= " + FORGED_SEQUENCE);
                 if (forgedStored > 0) {
                     err.println("chaos: LEAK: " + forgedStored + " forged batches were stored");
@@ -221,7 +224,7 @@ public final class SecurityChaos {
                     crashes.addAndGet(unexplained);
                 }
             }
-            return new SecurityChaosResult(attempts.get(), rejected.get(), leaked.get(), crashes.get(), Math.max(0, lost));
+            return new SecurityChaosResult(attempts.get(), rejected.get(), leaked.get(), crashes.get(), lost);
         } finally {
             deleteTree(work);
         }
@@ -245,6 +248,7 @@ public final class SecurityChaos {
                     if (code == 0) {
                         rows.addAndGet(50);
                     } else {
+                        honestRefused.addAndGet(50);
                         err.println("chaos: an honest batch of " + gateway + " was not acknowledged, code " + code);
                     }
                     Thread.sleep(20);

@@ -9,7 +9,8 @@ package io.werkstrom.app.chaos;
  * @param leakedRows        rows of another tenant that a tenant role read, or that a forged message
  *                          got stored under another identity
  * @param crashes           exceptions that escaped the ingest path, or a broker that died
- * @param goodSamplesLost   samples acknowledged to the honest gateways but not stored
+ * @param goodSamplesLost   samples of the honest gateways that the broker refused, or acknowledged but
+ *                          the cloud did not store
  */
 public record SecurityChaosResult(long attempts, long rejected, long leakedRows, long crashes, long goodSamplesLost) {
 

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,6 +43,28 @@ class SecurityChaosIT {
             assertTrue(log.contains(expected), "no '" + expected + "' in:\n" + log);
         }
         assertFalse(log.contains("NOT REJECTED") || log.contains("LEAK"), log);
+    }
+
+    @Test
+    void aBrokerThatRefusesTheHonestGatewaysTooFailsTheDrill() throws Exception {
+        Path acl = Files.createTempFile("deny-all", ".acl");
+        try {
+            Files.writeString(acl, "# nothing is allowed\n");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int status = SecurityChaos.run(List.of("--mutations", "20", "--acl", acl.toString()),
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            String log = err.toString(StandardCharsets.UTF_8);
+            String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+            JsonNode result = new ObjectMapper().readTree(lines[lines.length - 1]);
+
+            // every hostile attempt is refused, but so is every honest batch: the drill fails
+            assertEquals(result.get("attempts").asLong(), result.get("rejected").asLong(), log);
+            assertTrue(result.get("good_samples_lost").asLong() > 0, log);
+            assertEquals(1, status, log);
+        } finally {
+            Files.deleteIfExists(acl);
+        }
     }
 
     private static List<String> iterate(java.util.Iterator<String> names) {
