@@ -145,7 +145,8 @@ public final class Werkstrom {
               chaos cloud          the job jar on a standalone Flink cluster (JobManager and two
                                    TaskManagers as processes), embedded broker and PostgreSQL; one
                                    TaskManager gets SIGKILL mid-stream; JSON: generated, stored,
-                                   lost, duplicated, recoveries; exit 0 iff nothing lost or doubled
+                                   lost, duplicated, recoveries; exit 0 iff samples got through and
+                                   nothing was lost or doubled
                   --duration D       how long the gateways publish (default 60s)
                   --kill-after D     when the TaskManager is killed (default a third of the duration)
                   --gateways N --rate R --rows N   gateways, batches/s each, samples per batch (4, 5, 20)

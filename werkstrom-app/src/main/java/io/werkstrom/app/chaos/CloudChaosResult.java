@@ -8,9 +8,12 @@ import java.util.Locale;
  */
 public record CloudChaosResult(long generated, long stored, long lost, long duplicated, long recoveries) {
 
-    /** Nothing lost, nothing twice, and the job did recover at least once (the failure really happened). */
+    /**
+     * The gateways got samples through, nothing was lost, nothing stored twice, and the job did
+     * recover at least once (the failure really happened).
+     */
     public boolean passed() {
-        return lost == 0 && duplicated == 0 && recoveries >= 1;
+        return generated > 0 && lost == 0 && duplicated == 0 && recoveries >= 1;
     }
 
     public int exitCode() {

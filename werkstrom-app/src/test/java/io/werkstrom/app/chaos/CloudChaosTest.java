@@ -42,6 +42,7 @@ class CloudChaosTest {
         assertEquals(1, new CloudChaosResult(10, 9, 1, 0, 1).exitCode(), "a lost sample");
         assertEquals(1, new CloudChaosResult(10, 11, 0, 1, 1).exitCode(), "a duplicate");
         assertEquals(1, new CloudChaosResult(10, 10, 0, 0, 0).exitCode(), "the failure never hit the job");
+        assertEquals(1, new CloudChaosResult(0, 0, 0, 0, 1).exitCode(), "no gateway got a sample through");
     }
 
     @Test
