@@ -45,7 +45,8 @@ import io.werkstrom.protocol.GatewayAddress;
  *
  * <p>Progress goes to stderr; the result ({@link CloudChaosResult#toJson()}) is the last stdout
  * line. Exit status 0 iff the broker acknowledged samples at all, nothing was lost, nothing stored
- * twice, and the job recovered at least once. The work directory (cluster logs) is deleted after a passing run and kept otherwise.
+ * twice, and the job recovered at least once. The work directory (cluster logs) is deleted after a
+ * passing run and kept otherwise.
  *
  * <p>Ctrl-C or SIGTERM aborts the drill: within a fraction of a second of its current wait (or
  * after the step it is in) it cancels the job, stops the cluster's processes, the broker and the
