@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 import io.werkstrom.app.analytics.AnalyticsCommand;
 import io.werkstrom.app.cli.JavaUtilLogging;
@@ -211,7 +212,7 @@ public final class Werkstrom {
             err.println("werkstrom: " + e.getMessage());
             return 2;
         } catch (Exception e) {
-            err.println("werkstrom " + command + " failed: " + describe(e));
+            err.println("werkstrom " + command + " failed: " + describe(e) + schemaHint(e));
             org.slf4j.LoggerFactory.getLogger(Werkstrom.class).error("{} failed", command, e);
             return 1;
         } catch (OutOfMemoryError e) {
@@ -247,6 +248,23 @@ public final class Werkstrom {
             case "security" -> io.werkstrom.app.chaos.SecurityChaos.run(argv.subList(1, argv.size()), out, err);
             default -> throw new UsageException("chaos: expected a scenario: edge, cloud or security");
         };
+    }
+
+    /** SQL states of a relation, function or column the database lacks. */
+    private static final Set<String> MISSING_SCHEMA_STATES = Set.of("42P01", "42883", "42703");
+
+    /**
+     * A hint to migrate where the database lacked a table, function or column: a database that was
+     * never migrated, or one migrated by an older build; empty otherwise.
+     */
+    static String schemaHint(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && MISSING_SCHEMA_STATES.contains(sql.getSQLState())) {
+                return "; the database's schema may be missing or older than this build: run ./werkstrom migrate"
+                        + " --jdbc-url <the same URL> first";
+            }
+        }
+        return "";
     }
 
     /** The whole cause chain in one line, so that the reason reaches the user without a stack trace. */

@@ -34,6 +34,21 @@ class WerkstromTest {
     }
 
     @Test
+    void aTableOrFunctionTheDatabaseLacksAddsTheHintToMigrate() {
+        // As tenant add reports a database that was never migrated.
+        java.sql.SQLException missing = new java.sql.SQLException("could not create the role acme_reader for tenant acme",
+                "42883", new java.sql.SQLException("function werkstrom_create_tenant_role(unknown, unknown) does not exist",
+                "42883"));
+        assertTrue(Werkstrom.schemaHint(missing).contains("run ./werkstrom migrate"), Werkstrom.schemaHint(missing));
+        assertTrue(Werkstrom.schemaHint(new IllegalStateException("reading machines",
+                new java.sql.SQLException("relation \"machines\" does not exist", "42P01"))).contains("migrate"));
+        assertTrue(Werkstrom.schemaHint(new java.sql.SQLException("column \"gateway\" does not exist", "42703"))
+                .contains("migrate"));
+        assertEquals("", Werkstrom.schemaHint(new java.sql.SQLException("permission denied for table machines", "42501")));
+        assertEquals("", Werkstrom.schemaHint(new IllegalStateException("no database")));
+    }
+
+    @Test
     void fleetCommandsAreDispatchedAndListedInTheHelp() {
         assertEquals(2, run("machines", "move", "m-1"));
         assertTrue(errors().contains("machines: expected set, unset or list, got 'move'"), errors());
