@@ -64,26 +64,28 @@ final class MosquittoProcess implements AutoCloseable {
     static MosquittoProcess startAuthenticated(Map<String, String> passwords, Path aclFile, int maxPacketBytes)
             throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("werkstrom-chaos-mosquitto");
-        Path passwordFile = dir.resolve("passwords");
-        Files.createFile(passwordFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        StringBuilder lines = new StringBuilder();
-        passwords.forEach((user, password) -> lines.append(user).append(':').append(password).append('\n'));
-        Files.writeString(passwordFile, lines);
-        Process hash = new ProcessBuilder(binary("mosquitto_passwd"), "-U", passwordFile.toString())
-                .redirectErrorStream(true).start();
-        String hashOutput = new String(hash.getInputStream().readAllBytes());
-        if (!hash.waitFor(30, TimeUnit.SECONDS) || hash.exitValue() != 0) {
-            throw new IllegalStateException("mosquitto_passwd -U failed: " + hashOutput);
-        }
-        Path acl = dir.resolve("acl");
-        Files.copy(aclFile, acl);
-        String settings = "allow_anonymous false\n"
-                + "password_file " + passwordFile + "\n"
-                + "acl_file " + acl + "\n"
-                + "max_packet_size " + maxPacketBytes + "\n";
+        // Until the broker runs, a failure removes the directory: its password file holds the plain
+        // passwords until mosquitto_passwd has hashed them.
         try {
+            Path passwordFile = dir.resolve("passwords");
+            Files.createFile(passwordFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            StringBuilder lines = new StringBuilder();
+            passwords.forEach((user, password) -> lines.append(user).append(':').append(password).append('\n'));
+            Files.writeString(passwordFile, lines);
+            Process hash = new ProcessBuilder(binary("mosquitto_passwd"), "-U", passwordFile.toString())
+                    .redirectErrorStream(true).start();
+            String hashOutput = new String(hash.getInputStream().readAllBytes());
+            if (!hash.waitFor(30, TimeUnit.SECONDS) || hash.exitValue() != 0) {
+                throw new IllegalStateException("mosquitto_passwd -U failed: " + hashOutput);
+            }
+            Path acl = dir.resolve("acl");
+            Files.copy(aclFile, acl);
+            String settings = "allow_anonymous false\n"
+                    + "password_file " + passwordFile + "\n"
+                    + "acl_file " + acl + "\n"
+                    + "max_packet_size " + maxPacketBytes + "\n";
             return FreePorts.startOnFreePort(port -> new MosquittoProcess(dir, port, settings, true).started());
-        } catch (RuntimeException e) {
+        } catch (IOException | InterruptedException | RuntimeException e) {
             delete(dir);
             throw e;
         }

@@ -1,0 +1,39 @@
+package io.werkstrom.app.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+class MosquittoProcessTest {
+
+    @Test
+    void aBrokerThatCannotStartLeavesNoPasswordFileBehind() throws IOException {
+        String user = "user-" + UUID.randomUUID();
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        // The ACL is copied after the password file is written (and hashed).
+        assertThrows(IOException.class, () -> MosquittoProcess.startAuthenticated(Map.of(user, "a-password-of-a-run"),
+                tmp.resolve("no-such-acl-" + UUID.randomUUID()), 1 << 20));
+        try (Stream<Path> dirs = Files.list(tmp)) {
+            List<Path> left = dirs.filter(d -> d.getFileName().toString().startsWith("werkstrom-chaos-mosquitto"))
+                    .filter(d -> mentions(d.resolve("passwords"), user)).toList();
+            assertEquals(List.of(), left, "directories left with the run's password file");
+        }
+    }
+
+    private static boolean mentions(Path file, String user) {
+        try {
+            return Files.readString(file).contains(user);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
