@@ -56,6 +56,9 @@ public final class KernelBackends {
     /** The query parameter of an analytics service address that sets the call deadline in milliseconds. */
     static final String TIMEOUT_PARAMETER = "timeout_ms";
 
+    /** The highest TCP port: an address beyond it names no service. */
+    private static final int MAX_PORT = 65_535;
+
     /** The TornadoVM backend's class, present only in builds with the {@code tornadovm} profile. */
     static final String TORNADO_CLASS = "io.werkstrom.analytics.kernel.TornadoKernelBackend";
 
@@ -208,8 +211,8 @@ public final class KernelBackends {
         }
         try {
             URI uri = new URI(requested.trim());
-            return uri.getHost() != null && uri.getPort() > 0 && (uri.getQuery() == null || timeoutMillis(uri) > 0)
-                    ? Optional.of(uri) : Optional.empty();
+            return uri.getHost() != null && uri.getPort() > 0 && uri.getPort() <= MAX_PORT
+                    && (uri.getQuery() == null || timeoutMillis(uri) > 0) ? Optional.of(uri) : Optional.empty();
         } catch (URISyntaxException e) {
             return Optional.empty();
         }

@@ -126,7 +126,7 @@ class KernelBackendsTest {
         assertThrows(IllegalArgumentException.class, () -> KernelBackends.withTimeout("java", Duration.ZERO));
         assertTrue(KernelBackends.isValid("grpc://analytics:8815?timeout_ms=2500"));
         for (String bad : new String[] {"grpc://analytics:8815?timeout_ms=0", "grpc://analytics:8815?timeout_ms=x",
-                "grpc://analytics:8815?deadline=5"}) {
+                "grpc://analytics:8815?deadline=5", "grpc://analytics:65536", "grpc://analytics:88150"}) {
             assertFalse(KernelBackends.isValid(bad), bad);
         }
         // Operators with different deadlines do not share a backend.
@@ -134,6 +134,10 @@ class KernelBackendsTest {
                 KernelBackends.sharingKey("grpc://Analytics:8815?timeout_ms=2500"));
         assertNotEquals(KernelBackends.sharingKey("grpc://analytics:8815"),
                 KernelBackends.sharingKey("grpc://analytics:8815?timeout_ms=2500"));
+        assertTrue(KernelBackends.isValid("grpc://analytics:65535"));
+        IllegalArgumentException port = assertThrows(IllegalArgumentException.class,
+                () -> KernelBackends.select("grpc://analytics:88150"));
+        assertTrue(port.getMessage().contains("grpc://host:port"), port.getMessage());
         try (KernelBackend remote = KernelBackends.select("grpc://127.0.0.1:1?timeout_ms=2500")) {
             assertEquals("remote(grpc://127.0.0.1:1)", remote.name(), "the deadline is no part of the address");
             assertEquals(2500, ((RemoteKernelBackend) remote).timeoutMillis(), "the address's deadline is used");

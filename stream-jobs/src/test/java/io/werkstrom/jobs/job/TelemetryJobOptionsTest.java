@@ -289,6 +289,9 @@ class TelemetryJobOptionsTest {
         IllegalArgumentException backend = assertMessage(new String[] {URI, JDBC, USER, "--analytics.backend=cuda"},
                 "--analytics.backend");
         assertTrue(backend.getMessage().contains("auto, java"), backend.getMessage());
+        // Refused here, not when every operator opens the backend and fails the job.
+        assertMessage(new String[] {URI, JDBC, USER, "--analytics.backend=grpc://analytics:88150"},
+                "--analytics.backend");
 
         assertMessage(new String[] {URI, JDBC, USER, "--parallelism=two"}, "--parallelism");
         assertMessage(new String[] {URI, JDBC, USER, "--detector.enabled=yes"}, "--detector.enabled");
