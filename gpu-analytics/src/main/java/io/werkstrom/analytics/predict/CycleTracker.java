@@ -27,7 +27,8 @@ import java.util.Map;
  * tracker joined the machine mid-cycle, and its features would be partial or mixed). A machine
  * that sent nothing for longer than {@link #MAX_GAP_MICROS} (its gateway was down, or the machine
  * off) is seen anew, as if first seen at its next sample: the cycle it was in is dropped, so the
- * samples before the gap never mix with those after it.
+ * samples before the gap never mix with those after it. A cycle end at or before the machine's
+ * last one taken (the same sample sent twice) changes nothing: its cycle is reported once.
  *
  * <p>A sample that comes after newer ones of its machine were fed (a late batch) is fed to
  * {@link #acceptLate}: its outcome is reported, and a cycle end newer than the machine's last cycle
@@ -109,6 +110,11 @@ public final class CycleTracker {
             }
         }
         if (CycleFeatures.CYCLE_TIME.equals(sensor)) {
+            Long lastTaken = lastEnd.get(machine);
+            if (lastTaken != null && micros <= lastTaken) {
+                // A repeat (the same sample sent twice): its cycle was taken, the running one is the next.
+                return;
+            }
             CycleFeatures cycle = running.computeIfAbsent(machine, m -> new CycleFeatures());
             if (!started.add(machine) || seenWhole(firstSample.remove(machine), micros, value)) {
                 listener.cycleEnded(machine, micros, cycle.features(value));

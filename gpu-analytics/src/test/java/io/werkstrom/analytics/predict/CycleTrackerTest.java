@@ -253,6 +253,22 @@ class CycleTrackerTest {
     }
 
     @Test
+    void aCycleEndSentTwiceIsTakenOnce() {
+        CycleTracker tracker = new CycleTracker();
+        vibration(tracker, "m1", 100, 130);
+        tracker.accept(130 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        tracker.accept(130 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        vibration(tracker, "m1", 130, 150);
+        // Again in a later batch, after samples of the next cycle.
+        tracker.accept(130 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        vibration(tracker, "m1", 150, 160);
+        tracker.accept(160 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        assertEquals(List.of("end m1 130000000", "end m1 160000000"), events);
+        int mean = CycleFeatures.NAMES.indexOf("vibration_rms_mm_s_mean");
+        assertEquals(144.5, features.get(1)[mean], 1e-9, "all of the second cycle's samples");
+    }
+
+    @Test
     void theLastCycleEndSurvivesTheStableFormAndAVersionThreeFormIgnoresLateEndsUntilItsNextEnd()
             throws IOException {
         CycleTracker tracker = new CycleTracker();

@@ -91,6 +91,26 @@ class CyclePredictorTest {
     }
 
     @Test
+    void aCycleEndSentTwiceIsPredictedOnce() {
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
+        CycleTracker tracker = new CycleTracker();
+        TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);
+        batch.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
+        QualityPredictionFixtures.cycle(batch, "m1", 40_000_000L, 8.0, true);
+        batch.add(40_000_000L, "m1", CycleFeatures.CYCLE_TIME, 30.0, Quality.GOOD);
+        List<QualityPrediction> predictions = asItComes(predictor, new ReceivedBatch(GATEWAY, batch.build(), 1L),
+                tracker);
+        // Two rows of one cycle would make one insert conflict with itself: the sink's write would fail.
+        assertEquals(1, predictions.size(), predictions.toString());
+        assertTrue(predictions.get(0).probability() > 0.8, "the cycle's own samples: " + predictions.get(0));
+        assertEquals(Boolean.TRUE, predictions.get(0).actualScrap());
+
+        TelemetryBatch.Builder again = TelemetryBatch.builder("gw-1", 1);
+        again.add(40_000_000L, "m1", CycleFeatures.CYCLE_TIME, 30.0, Quality.GOOD);
+        assertEquals(List.of(), asItComes(predictor, new ReceivedBatch(GATEWAY, again.build(), 2L), tracker));
+    }
+
+    @Test
     void anOutcomeInALaterBatchIsReportedOnItsOwn() {
         CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
         CycleTracker tracker = new CycleTracker();
