@@ -211,7 +211,10 @@ public final class MachineRun {
         return true;
     }
 
-    /** Appends the cycle at {@code micros} as the run's next, forgetting an old one beyond {@code maxHistory}. */
+    /**
+     * Appends the cycle at {@code micros} as the run's next, forgetting the oldest after the head
+     * beyond {@code maxHistory} (more than one when a run restored from a checkpoint kept more).
+     */
     void addCycle(long micros, double[] cycle, int maxHistory) {
         if (cycles == 0) {
             runStartMicros = micros;
@@ -220,8 +223,9 @@ public final class MachineRun {
         numbers.add(cycles);
         values.add(cycle);
         if (values.size() > maxHistory) {
-            numbers.remove(HEAD);
-            values.remove(HEAD);
+            int excess = values.size() - maxHistory;
+            numbers.subList(HEAD, HEAD + excess).clear();
+            values.subList(HEAD, HEAD + excess).clear();
         }
     }
 

@@ -222,6 +222,13 @@ class RulPredictorTest {
         List<RulPrediction> same = replay(predictor(30), state, counts, engine, 50, 51, START);
         assertEquals(same, next);
         assertEquals(51, next.get(0).cycle());
+
+        // Restarted with a lower bound, the history comes down to it at the next cycle: the head and the latest.
+        replay(predictor(20), restored, counts, engine, 51, 52, START);
+        assertEquals(20, restored.keptCycles());
+        EngineRun lowered = restored.toEngineRun(model.model());
+        assertEquals(List.of(1, 10, 43, 52), List.of(lowered.cycle(0), lowered.cycle(9), lowered.cycle(10),
+                lowered.cycle(19)));
     }
 
     @Test
