@@ -118,8 +118,9 @@ public final class PartQualityModel {
     }
 
     /**
-     * @throws IllegalArgumentException when the bytes are not a model of this kind and version, or
-     *                                  were trained on other features
+     * @throws IllegalArgumentException when the bytes are not a model of this kind and version, were
+     *                                  trained on other features, or are damaged (trees of another
+     *                                  width, bytes after the model)
      */
     public static PartQualityModel fromBytes(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
@@ -143,7 +144,15 @@ public final class PartQualityModel {
                             + name + "'");
                 }
             }
-            return new PartQualityModel(GradientBoostedTrees.read(in));
+            GradientBoostedTrees trees = GradientBoostedTrees.read(in);
+            if (trees.featureCount() != CycleFeatures.featureCount()) {
+                throw new IllegalArgumentException("part-quality model: its trees read " + trees.featureCount()
+                        + " features, its feature names " + CycleFeatures.featureCount());
+            }
+            if (in.available() > 0) {
+                throw new IllegalArgumentException("part-quality model: " + in.available() + " unexpected bytes at the end");
+            }
+            return new PartQualityModel(trees);
         } catch (IOException e) {
             throw new IllegalArgumentException("part-quality model: truncated or unreadable bytes", e);
         }

@@ -1,0 +1,66 @@
+package io.werkstrom.analytics.predict;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+class PartQualityModelTest {
+
+    private static final GbtOptions FEW_TREES = PartQualityModel.defaultOptions().toBuilder().trees(5).build();
+
+    private static PartQualityModel model() {
+        SplittableRandom random = new SplittableRandom(5);
+        List<double[]> cycles = new ArrayList<>();
+        boolean[] scrap = new boolean[200];
+        for (int i = 0; i < scrap.length; i++) {
+            double[] cycle = random.doubles(CycleFeatures.featureCount()).toArray();
+            cycles.add(cycle);
+            scrap[i] = cycle[0] > 0.5;
+        }
+        return PartQualityModel.fit(cycles, scrap, FEW_TREES);
+    }
+
+    @Test
+    void bytesRoundTripToIdenticalPredictions() {
+        PartQualityModel model = model();
+        double[] cycle = new double[CycleFeatures.featureCount()];
+        Arrays.fill(cycle, 0.7);
+        assertArrayEquals(model.toBytes(), PartQualityModel.fromBytes(model.toBytes()).toBytes());
+        assertEquals(model.probability(cycle), PartQualityModel.fromBytes(model.toBytes()).probability(cycle));
+    }
+
+    @Test
+    void damagedBytesAreRefusedSoThatTheRegistryKeepsAnOlderVersion() throws IOException {
+        byte[] good = model().toBytes();
+        byte[] longer = Arrays.copyOf(good, good.length + 1);
+        IllegalArgumentException trailing = assertThrows(IllegalArgumentException.class,
+                () -> PartQualityModel.fromBytes(longer));
+        assertTrue(trailing.getMessage().contains("1 unexpected bytes at the end"), trailing.getMessage());
+
+        // The header of this build's features, then trees that read three.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(good, 0, 12 + CycleFeatures.NAMES.stream().mapToInt(n -> 2 + n.length()).sum());
+            double[] x = new SplittableRandom(9).doubles(3 * 40).toArray();
+            double[] y = new double[40];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = x[3 * i] > 0.5 ? 1 : 0;
+            }
+            GradientBoostedTrees.fit(x, 3, y, FEW_TREES).write(out);
+        }
+        IllegalArgumentException narrow = assertThrows(IllegalArgumentException.class,
+                () -> PartQualityModel.fromBytes(bytes.toByteArray()));
+        assertTrue(narrow.getMessage().contains("its trees read 3 features"), narrow.getMessage());
+    }
+}
