@@ -211,7 +211,10 @@ public final class KernelBackends {
         }
         try {
             URI uri = new URI(requested.trim());
-            return uri.getHost() != null && uri.getPort() > 0 && uri.getPort() <= MAX_PORT
+            // A path, user or fragment would be dropped without a word: the service has none of them.
+            boolean addressOnly = uri.getRawUserInfo() == null && uri.getRawFragment() == null
+                    && (uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/"));
+            return uri.getHost() != null && uri.getPort() > 0 && uri.getPort() <= MAX_PORT && addressOnly
                     && (uri.getQuery() == null || timeoutMillis(uri) > 0) ? Optional.of(uri) : Optional.empty();
         } catch (URISyntaxException e) {
             return Optional.empty();

@@ -126,7 +126,8 @@ class KernelBackendsTest {
         assertThrows(IllegalArgumentException.class, () -> KernelBackends.withTimeout("java", Duration.ZERO));
         assertTrue(KernelBackends.isValid("grpc://analytics:8815?timeout_ms=2500"));
         for (String bad : new String[] {"grpc://analytics:8815?timeout_ms=0", "grpc://analytics:8815?timeout_ms=x",
-                "grpc://analytics:8815?deadline=5", "grpc://analytics:65536", "grpc://analytics:88150"}) {
+                "grpc://analytics:8815?deadline=5", "grpc://analytics:65536", "grpc://analytics:88150",
+                "grpc://analytics:8815/score", "grpc://user@analytics:8815", "grpc://analytics:8815#main"}) {
             assertFalse(KernelBackends.isValid(bad), bad);
         }
         // Operators with different deadlines do not share a backend.
