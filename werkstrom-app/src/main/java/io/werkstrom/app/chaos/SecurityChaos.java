@@ -7,6 +7,7 @@ import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
 import io.werkstrom.jobs.decode.BatchDecoder;
 import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.jobs.storage.TelemetryStore;
 import io.werkstrom.protocol.BatchCodec;
@@ -55,7 +56,8 @@ import java.util.function.BooleanSupplier;
  * publishing throughout. Meanwhile a compromised gateway of tenant {@code acme} and outsiders try:
  * wrong credentials, publishing into other gateways' and tenants' topics, payloads claiming
  * another gateway or tenant, mutated batches, oversized messages; and each tenant's database role
- * tries to read and write the other tenant's rows.
+ * tries to read and write the other tenant's rows, after rows of both tenants were written into
+ * every relation it reads ({@link TenantRows}).
  *
  * <p>Every attempt is logged on stderr with the reason it was refused (mutated batches as a
  * histogram of dead-letter reasons). The last stdout line is {@link SecurityChaosResult#toJson()}.
@@ -70,6 +72,7 @@ public final class SecurityChaos {
     static final String CLOUD_USER = "werkstrom-cloud";
     static final GatewayAddress ACME = new GatewayAddress("acme", "plant-1", "gw-1");
     static final GatewayAddress GLOBEX = new GatewayAddress("globex", "plant-1", "gw-1");
+    static final List<String> TENANTS = List.of(ACME.tenant(), GLOBEX.tenant());
     /** A gateway of tenant acme that an attacker controls, with its genuine credentials. */
     static final GatewayAddress ROGUE = new GatewayAddress("acme", "plant-9", "gw-x");
     /** Sequence numbers of forged batches, far above what the honest gateways reach in a run. */
@@ -143,14 +146,7 @@ public final class SecurityChaos {
             err.println("chaos: mosquitto (pid " + broker.pid() + ") with " + options.aclFile() + " on " + broker.uri());
             StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, database.password());
             SchemaMigrator.migrate(store);
-            try (Connection admin = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password()); Statement statement = admin.createStatement()) {
-                statement.execute("SELECT werkstrom_create_tenant_role('acme', 'acme_reader')");
-                statement.execute("SELECT werkstrom_create_tenant_role('globex', 'globex_reader')");
-                // the embedded server admits password logins only; its random password is URL-safe Base64
-                for (String role : List.of("acme_reader", "globex_reader")) {
-                    statement.execute("ALTER ROLE " + role + " PASSWORD '" + store.password() + "'");
-                }
-            }
+            createTenantRoles(store);
             BatchCodec codec = new BatchCodec(allocator, DecodeLimits.DEFAULT);
             BatchDecoder decoder = new BatchDecoder(codec, new BatchValidator());
             long goodRowsSent;
@@ -224,9 +220,25 @@ public final class SecurityChaos {
                     crashes.addAndGet(unexplained);
                 }
             }
-            return new SecurityChaosResult(attempts.get(), rejected.get(), leaked.get(), crashes.get(), lost);
+            return result(lost);
         } finally {
             deleteTree(work);
+        }
+    }
+
+    /** The attempts, rejections, leaks and crashes counted so far, with {@code goodSamplesLost}. */
+    SecurityChaosResult result(long goodSamplesLost) {
+        return new SecurityChaosResult(attempts.get(), rejected.get(), leaked.get(), crashes.get(), goodSamplesLost);
+    }
+
+    /** The roles {@code acme_reader} and {@code globex_reader}, logging in with the owner's password. */
+    static void createTenantRoles(StoreOptions store) throws SQLException {
+        try (Connection admin = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password()); Statement statement = admin.createStatement()) {
+            for (String tenant : TENANTS) {
+                statement.execute("SELECT werkstrom_create_tenant_role('" + tenant + "', '" + tenant + "_reader')");
+                // the embedded server admits password logins only; its random password is URL-safe Base64
+                statement.execute("ALTER ROLE " + tenant + "_reader PASSWORD '" + store.password() + "'");
+            }
         }
     }
 
@@ -431,59 +443,84 @@ public final class SecurityChaos {
         }
     }
 
-    private void crossTenantQueries(StoreOptions store) throws SQLException {
+    /**
+     * Each tenant role reads every relation that has a {@code tenant} column for the other tenant's
+     * rows, and tries to write. Every relation first gets rows of each tenant ({@link TenantRows}):
+     * a read that finds nothing proves the isolation only where the owner sees rows to hide, so a
+     * relation that holds none of the other tenant's rows counts as an attempt not rejected.
+     */
+    void crossTenantQueries(StoreOptions store) throws SQLException, StoreException {
+        TenantRows.write(store, TENANTS);
         String adminUrl = store.jdbcUrl();
-        List<String> relations = new ArrayList<>();
-        try (Connection admin = DriverManager.getConnection(adminUrl, store.user(), store.password()); Statement statement = admin.createStatement();
-             ResultSet rows = statement.executeQuery("""
-                     SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
-                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant' AND NOT a.attisdropped
-                     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-                     ORDER BY 1""")) {
-            while (rows.next()) {
-                relations.add(rows.getString(1));
+        // each relation, and where the owner counts its rows: a werkstrom_tenant view shows the owner
+        // nothing (it is bound to no tenant), so the owner counts in the relation the view filters
+        Map<String, String> relations = new TreeMap<>();
+        try (Connection admin = DriverManager.getConnection(adminUrl, store.user(), store.password()); Statement owner = admin.createStatement()) {
+            try (ResultSet rows = owner.executeQuery("""
+                    SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+                           quote_ident(CASE n.nspname WHEN 'werkstrom_tenant' THEN current_schema() ELSE n.nspname END)
+                               || '.' || quote_ident(c.relname)
+                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant' AND NOT a.attisdropped
+                    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')""")) {
+                while (rows.next()) {
+                    relations.put(rows.getString(1), rows.getString(2));
+                }
             }
-        }
-        String tenantUrl = adminUrl.replaceAll("([?&])user=[^&]*&?", "$1").replaceAll("[?&]$", "");
-        for (String tenant : List.of("acme", "globex")) {
-            String role = tenant + "_reader";
-            try (Connection connection = DriverManager.getConnection(tenantUrl, role, store.password());
-                 Statement statement = connection.createStatement()) {
-                for (String relation : relations) {
-                    attempts.incrementAndGet();
-                    try (ResultSet rows = statement.executeQuery("SELECT count(*) FROM " + relation
-                            + " WHERE tenant IS DISTINCT FROM '" + tenant + "'")) {
-                        rows.next();
-                        long count = rows.getLong(1);
-                        if (count == 0) {
-                            rejected.incrementAndGet();
-                            err.println("chaos: rejected: " + role + " reading other tenants' rows of " + relation
-                                    + ": no rows visible (row-level security / tenant view)");
-                        } else {
-                            leaked.addAndGet(count);
-                            err.println("chaos: LEAK: " + role + " read " + count + " rows of other tenants from " + relation);
+            String tenantUrl = adminUrl.replaceAll("([?&])user=[^&]*&?", "$1").replaceAll("[?&]$", "");
+            for (String tenant : TENANTS) {
+                String role = tenant + "_reader";
+                try (Connection connection = DriverManager.getConnection(tenantUrl, role, store.password());
+                     Statement statement = connection.createStatement()) {
+                    for (Map.Entry<String, String> relation : relations.entrySet()) {
+                        attempts.incrementAndGet();
+                        String others = " WHERE tenant IS DISTINCT FROM '" + tenant + "'";
+                        long hidden = single(owner, "SELECT count(*) FROM " + relation.getValue() + others);
+                        try (ResultSet rows = statement.executeQuery("SELECT count(*) FROM " + relation.getKey() + others)) {
+                            rows.next();
+                            long count = rows.getLong(1);
+                            if (count > 0) {
+                                leaked.addAndGet(count);
+                                err.println("chaos: LEAK: " + role + " read " + count + " rows of other tenants from "
+                                        + relation.getKey());
+                            } else if (hidden > 0) {
+                                rejected.incrementAndGet();
+                                err.println("chaos: rejected: " + role + " reading other tenants' rows of " + relation.getKey()
+                                        + ": no rows visible of the " + hidden + " there (row-level security / tenant view)");
+                            } else {
+                                notChecked(role, relation.getKey());
+                            }
+                        } catch (SQLException e) {
+                            if (hidden > 0) {
+                                rejected.incrementAndGet();
+                                err.println("chaos: rejected: " + role + " reading " + relation.getKey() + ": " + e.getMessage());
+                            } else {
+                                notChecked(role, relation.getKey());
+                            }
                         }
-                    } catch (SQLException e) {
-                        rejected.incrementAndGet();
-                        err.println("chaos: rejected: " + role + " reading " + relation + ": " + e.getMessage());
                     }
-                }
-                for (String write : List.of("INSERT INTO telemetry (time, tenant, site, gateway, machine, sensor, value, quality) "
-                                + "VALUES (now(), '" + tenant + "', 's', 'g', 'm', 's', 1, 0)",
-                        "DELETE FROM batch_ledger", "UPDATE dead_letters SET tenant = '" + tenant + "'",
-                        "INSERT INTO werkstrom_tenant_roles (role_name, tenant) VALUES ('" + role + "_2', 'globex')")) {
-                    attempts.incrementAndGet();
-                    try {
-                        statement.executeUpdate(write);
-                        err.println("chaos: NOT REJECTED: " + role + " ran " + write);
-                    } catch (SQLException e) {
-                        rejected.incrementAndGet();
-                        err.println("chaos: rejected: " + role + " writing (" + write.split(" ")[0] + "): " + e.getMessage());
+                    for (String write : List.of("INSERT INTO telemetry (time, tenant, site, gateway, machine, sensor, value, quality) "
+                                    + "VALUES (now(), '" + tenant + "', 's', 'g', 'm', 's', 1, 0)",
+                            "DELETE FROM batch_ledger", "UPDATE dead_letters SET tenant = '" + tenant + "'",
+                            "INSERT INTO werkstrom_tenant_roles (role_name, tenant) VALUES ('" + role + "_2', 'globex')")) {
+                        attempts.incrementAndGet();
+                        try {
+                            statement.executeUpdate(write);
+                            err.println("chaos: NOT REJECTED: " + role + " ran " + write);
+                        } catch (SQLException e) {
+                            rejected.incrementAndGet();
+                            err.println("chaos: rejected: " + role + " writing (" + write.split(" ")[0] + "): " + e.getMessage());
+                        }
                     }
                 }
             }
         }
+    }
+
+    /** A relation without the other tenant's rows proves nothing: the attempt is not counted as rejected. */
+    private void notChecked(String role, String relation) {
+        err.println("chaos: NOT CHECKED: " + role + " reading other tenants' rows of " + relation
+                + ": it holds none to hide");
     }
 
     /** No password of this run may appear in any process's arguments or in the broker's log. */

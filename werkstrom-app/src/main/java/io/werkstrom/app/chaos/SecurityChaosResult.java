@@ -5,7 +5,9 @@ package io.werkstrom.app.chaos;
  *
  * @param attempts          hostile attempts made (logins, forged topics, forged claims, mutated and
  *                          oversized payloads, cross-tenant reads and writes)
- * @param rejected          attempts refused, each with a logged reason
+ * @param rejected          attempts refused, each with a logged reason; a cross-tenant read of a
+ *                          relation that holds no row of the other tenant proves nothing and is not
+ *                          counted here, so it fails the drill
  * @param leakedRows        rows of another tenant that a tenant role read, or that a forged message
  *                          got stored under another identity
  * @param crashes           exceptions that escaped the ingest path, or a broker that died

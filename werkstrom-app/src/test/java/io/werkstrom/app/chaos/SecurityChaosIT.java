@@ -2,6 +2,9 @@ package io.werkstrom.app.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.werkstrom.app.embedded.EmbeddedDatabase;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreOptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -9,6 +12,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,7 +48,46 @@ class SecurityChaosIT {
                 "permission denied", "no rows visible", "no password in any process's arguments")) {
             assertTrue(log.contains(expected), "no '" + expected + "' in:\n" + log);
         }
-        assertFalse(log.contains("NOT REJECTED") || log.contains("LEAK"), log);
+        assertFalse(log.contains("NOT REJECTED") || log.contains("LEAK") || log.contains("NOT CHECKED"), log);
+    }
+
+    @Test
+    void aTenantRelationWithoutItsFilterLeaksAndOneWithoutRowsFailsTheCheck() throws Exception {
+        Path work = Files.createTempDirectory("security-chaos-it");
+        try (EmbeddedDatabase database = EmbeddedDatabase.start(work.resolve("db"))) {
+            StoreOptions store = new StoreOptions(database.jdbcUrl(), EmbeddedDatabase.USER, database.password());
+            SchemaMigrator.migrate(store);
+            SecurityChaos.createTenantRoles(store);
+            try (Connection admin = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+                 Statement statement = admin.createStatement()) {
+                // a tenant table that the drill writes no rows into
+                statement.execute("CREATE TABLE shift_notes (tenant text NOT NULL, note text)");
+                statement.execute("SELECT werkstrom_secure_tenant_relations()");
+                // a table without row-level security, and a tenant view without its filter
+                statement.execute("ALTER TABLE alert_rules NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY");
+                statement.execute("CREATE OR REPLACE VIEW werkstrom_tenant.models AS SELECT * FROM models");
+            }
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            SecurityChaos drill = new SecurityChaos(new SecurityChaosOptions(20, SecurityChaosOptions.shippedAcl(), 1),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            drill.crossTenantQueries(store);
+            SecurityChaosResult result = drill.result(0);
+            String log = err.toString(StandardCharsets.UTF_8);
+
+            for (String role : List.of("acme_reader", "globex_reader")) {
+                assertTrue(log.contains("LEAK: " + role + " read 1 rows of other tenants from public.alert_rules"), log);
+                assertTrue(log.contains("LEAK: " + role + " read 1 rows of other tenants from werkstrom_tenant.models"), log);
+                for (String relation : List.of("public.shift_notes", "werkstrom_tenant.shift_notes")) {
+                    assertTrue(log.contains("NOT CHECKED: " + role + " reading other tenants' rows of " + relation), log);
+                }
+            }
+            assertEquals(4, result.leakedRows(), log);
+            // every other relation holds rows of both tenants: only the four leaks and the four empty reads are not rejected
+            assertEquals(result.attempts() - 8, result.rejected(), log);
+            assertFalse(result.passed(), log);
+        } finally {
+            EdgeChaos.deleteTree(work);
+        }
     }
 
     @Test
