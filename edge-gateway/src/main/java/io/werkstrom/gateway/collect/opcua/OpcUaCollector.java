@@ -83,7 +83,9 @@ import io.werkstrom.protocol.TelemetryBatch;
  * <p>Each value becomes one sample at its source timestamp (else the server's, else the time of
  * arrival), with the quality of its status code: good, uncertain or bad. A bad status, a value that
  * is not a number, or a variable the server refuses (unknown node, filter not allowed) become
- * {@link Quality#BAD} samples with value NaN; the other variables go on.
+ * {@link Quality#BAD} samples with value NaN; the other variables go on. A NaN or infinite number
+ * is a {@link Quality#BAD} sample whatever its status, since the cloud refuses a batch that holds
+ * one of another quality.
  *
  * <p>Outages: Milo's client reconnects by itself and tries to carry the subscription over to the
  * new session. When the server restarted, that transfer fails and the collector creates the
@@ -650,8 +652,8 @@ public final class OpcUaCollector implements Collector {
         offer(nowMicros(), v, Double.NaN, Quality.BAD);
     }
 
-    /** Called on Milo's threads for every value notification. */
-    private void accept(MonitoredVariable v, DataValue value) {
+    /** Called on Milo's threads for every value notification; package-private for tests. */
+    void accept(MonitoredVariable v, DataValue value) {
         long micros = micros(value.getSourceTime());
         if (micros == Long.MIN_VALUE) {
             micros = micros(value.getServerTime());
@@ -674,6 +676,12 @@ public final class OpcUaCollector implements Collector {
                         raw == null ? "null" : raw.getClass().getSimpleName());
                 quality = Quality.BAD;
             }
+        }
+        if (!Double.isFinite(number) && quality != Quality.BAD) {
+            // The cloud refuses a whole batch for one non-finite value that is not bad.
+            log.warn("{}: {} sent {} (status {}); recorded as bad", describe(), v.nodeId(), number,
+                    quality.name().toLowerCase());
+            quality = Quality.BAD;
         }
         if (micros <= resumeAfterMicros) {
             skippedBeforeResume.incrementAndGet();

@@ -2,11 +2,19 @@ package io.werkstrom.gateway.collect.opcua;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.time.Instant;
 import java.util.List;
 
+import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 
+import org.eclipse.milo.opcua.stack.core.StatusCodes;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
+import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
+import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.junit.jupiter.api.Test;
 
 /** A server keeps sending while the gateway does not collect (its spool refuses batches): the backlog is bounded. */
@@ -54,6 +62,30 @@ class OpcUaCollectorBacklogTest {
             TelemetryBatch.Builder next = TelemetryBatch.builder("gw-1", 1);
             assertEquals(2, collector.collect(until + 100_000L, 3, next));
             assertEquals(10, next.build().values()[0], 0.0);
+        }
+    }
+
+    @Test
+    void aNonFiniteNumberIsBadWhateverItsStatusSoThatTheCloudTakesTheBatch() throws Exception {
+        MonitoredVariable flow = new MonitoredVariable("ns=2;s=flow", "m-1", "flow");
+        MonitoredVariable temperature = new MonitoredVariable("ns=2;s=temp", "m-1", "temperature");
+        OpcUaOptions options = OpcUaOptions.builder().endpoint("opc.tcp://127.0.0.1:1")
+                .variables(List.of(flow, temperature)).build();
+        try (OpcUaCollector collector = new OpcUaCollector(options)) {
+            DateTime now = DateTime.now();
+            collector.accept(flow, new DataValue(new Variant(Double.NaN), StatusCode.GOOD, now, now));
+            collector.accept(flow, new DataValue(new Variant(Float.POSITIVE_INFINITY),
+                    new StatusCode(StatusCodes.Uncertain_LastUsableValue), now, now));
+            collector.accept(temperature, new DataValue(new Variant(21.5), StatusCode.GOOD, now, now));
+
+            TelemetryBatch.Builder out = TelemetryBatch.builder("gw-1", 1);
+            assertEquals(3, collector.collect(Long.MAX_VALUE, out));
+            TelemetryBatch batch = out.build();
+            assertEquals(List.of(Quality.BAD, Quality.BAD, Quality.GOOD),
+                    List.of(batch.quality(0), batch.quality(1), batch.quality(2)));
+            assertEquals(21.5, batch.values()[2], 0.0);
+            assertEquals(java.util.Optional.empty(), new BatchValidator().violation(batch,
+                    new GatewayAddress("acme", "plant-1", "gw-1"), Instant.now()));
         }
     }
 }
