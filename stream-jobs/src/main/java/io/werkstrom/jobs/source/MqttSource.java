@@ -40,20 +40,9 @@ public final class MqttSource implements Source<MqttRecord, MqttSubscriptionSpli
         this.options = options;
     }
 
-    /** A source as the validated options describe it. */
+    /** A source as the validated options describe it, every setting (TLS included) as it is. */
     public static MqttSource of(MqttSourceOptions mqtt) {
-        return builder()
-                .setServerUri(mqtt.serverUri())
-                .setCredentials(mqtt.username(), mqtt.password())
-                .setSharedGroup(mqtt.sharedGroup())
-                .setTopicFilter(mqtt.topicFilter())
-                .setClientIdPrefix(mqtt.clientIdPrefix())
-                .setAckMode(mqtt.ackMode())
-                .setSessionExpiry(mqtt.sessionExpiry())
-                .setQueueCapacity(mqtt.queueCapacity())
-                .setConnectionTimeout(mqtt.connectionTimeout())
-                .setKeepAlive(mqtt.keepAlive())
-                .build();
+        return new MqttSource(java.util.Objects.requireNonNull(mqtt, "options must not be null."));
     }
 
     public static MqttSourceBuilder builder() {

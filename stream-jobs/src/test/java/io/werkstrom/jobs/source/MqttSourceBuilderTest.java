@@ -66,6 +66,23 @@ class MqttSourceBuilderTest {
         assertMessage("keepAlive", complete().setKeepAlive(Duration.ofMillis(10)));
     }
 
+    @Test
+    void aSourceOfValidatedOptionsKeepsEverySettingTheTlsIncluded() {
+        try (io.werkstrom.testing.TestPki pki = io.werkstrom.testing.TestPki.create()) {
+            io.werkstrom.protocol.tls.PemTls tls = io.werkstrom.protocol.tls.PemTls.read("--mqtt.", pki.caCertificate(),
+                    pki.client().certificate(), pki.client().privateKey());
+            MqttSourceOptions options = complete().setServerUri("ssl://broker:8883").setCredentials("job", "secret")
+                    .setAckMode(AckMode.ON_RECEIVE).setSessionExpiry(Duration.ofMinutes(5)).setQueueCapacity(7)
+                    .setConnectionTimeout(Duration.ofSeconds(3)).setKeepAlive(Duration.ofSeconds(4)).setTls(tls)
+                    .build().options();
+
+            MqttSource source = MqttSource.of(options);
+
+            assertEquals(options, source.options());
+            assertEquals(tls, source.options().tls(), "the readers connect with the CA and client certificate");
+        }
+    }
+
     private static void assertMessage(String field, MqttSourceBuilder builder) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, builder::build);
         assertTrue(e.getMessage().startsWith(field), e.getMessage());
