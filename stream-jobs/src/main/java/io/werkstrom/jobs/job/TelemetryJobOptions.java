@@ -101,6 +101,29 @@ public record TelemetryJobOptions(
     /** Flink refuses checkpoint intervals below 10 ms. */
     public static final Duration MIN_CHECKPOINT_INTERVAL = Duration.ofMillis(10);
 
+    /** The longest suffix the status and events readers add to the client id prefix and the shared group. */
+    private static final int SIGNAL_SUFFIX = Math.max(Topics.STATUS.length(), Topics.EVENTS.length()) + 1;
+
+    /**
+     * The status and events readers connect as {@code {prefix}-status-{i}} and {@code {prefix}-events-{i}},
+     * in the groups {@code {group}-status} and {@code {group}-events}: the prefix and the group must
+     * leave room for the suffix within their own bounds.
+     */
+    private static void requireRoomForSignalReaders(MqttSourceOptions mqtt) {
+        int maxPrefix = MqttSourceOptions.MAX_CLIENT_ID_PREFIX - SIGNAL_SUFFIX;
+        if (mqtt.clientIdPrefix().length() > maxPrefix) {
+            throw new IllegalArgumentException("--mqtt.client-id-prefix '" + mqtt.clientIdPrefix() + "' has "
+                    + mqtt.clientIdPrefix().length() + " characters; with alerts on it may have at most " + maxPrefix
+                    + ", since the status and events readers add '-" + Topics.STATUS + "' and '-" + Topics.EVENTS + "'.");
+        }
+        int maxGroup = 64 - SIGNAL_SUFFIX; // a group is a topic segment (GatewayAddress.SEGMENT) of at most 64
+        if (mqtt.sharedGroup().length() > maxGroup) {
+            throw new IllegalArgumentException("--mqtt.shared-group '" + mqtt.sharedGroup() + "' has "
+                    + mqtt.sharedGroup().length() + " characters; with alerts on it may have at most " + maxGroup
+                    + ", since the status and events readers add '-" + Topics.STATUS + "' and '-" + Topics.EVENTS + "'.");
+        }
+    }
+
     public TelemetryJobOptions {
         Objects.requireNonNull(mqtt, "mqtt must not be null.");
         Objects.requireNonNull(store, "store must not be null.");
@@ -118,6 +141,9 @@ public record TelemetryJobOptions(
             // Without a shared subscription every reader would receive every message.
             throw new IllegalArgumentException("sharedGroup may be empty (a plain subscription) only with parallelism 1, got "
                     + parallelism + ".");
+        }
+        if (alerts.enabled()) {
+            requireRoomForSignalReaders(mqtt);
         }
         if (checkpointInterval == null || checkpointInterval.compareTo(MIN_CHECKPOINT_INTERVAL) < 0) {
             throw new IllegalArgumentException("checkpointInterval must be at least " + MIN_CHECKPOINT_INTERVAL.toMillis()
@@ -268,10 +294,12 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("mqtt.key-file", new Argument(false, "keyFile", "the client certificate's unencrypted PKCS#8 key"
                 + " (BEGIN PRIVATE KEY)", (b, v) -> b.mqttKeyFile = Path.of(v)));
         ARGUMENTS.put("mqtt.shared-group", new Argument(false, "group", "shared-subscription group, lower-case letters, digits, "
-                + "'-' and '_', or empty for a plain subscription (parallelism 1 only); default " + DEFAULT_SHARED_GROUP,
+                + "'-' and '_', at most 57 characters with alerts on, or empty for a plain subscription (parallelism 1 only); default "
+                + DEFAULT_SHARED_GROUP,
                 (b, v) -> b.sharedGroup(v)));
         ARGUMENTS.put("mqtt.client-id-prefix", new Argument(false, "clientIdPrefix", "client id prefix matching "
-                + MqttSourceOptions.CLIENT_ID_PREFIX.pattern() + "; default " + DEFAULT_CLIENT_ID_PREFIX,
+                + MqttSourceOptions.CLIENT_ID_PREFIX.pattern() + ", at most 41 characters with alerts on; default "
+                + DEFAULT_CLIENT_ID_PREFIX,
                 (b, v) -> b.clientIdPrefix(v)));
         ARGUMENTS.put("mqtt.topic-filter", new Argument(false, "topicFilter", "MQTT topic filter; default " + Topics.ALL_TELEMETRY,
                 (b, v) -> b.topicFilter(v)));

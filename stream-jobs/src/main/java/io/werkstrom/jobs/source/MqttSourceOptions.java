@@ -52,7 +52,8 @@ public record MqttSourceOptions(
     private static final long serialVersionUID = 1L;
 
     public static final List<String> SCHEMES = List.of("tcp", "ssl", "ws", "wss");
-    public static final Pattern CLIENT_ID_PREFIX = Pattern.compile("[A-Za-z0-9_-]{1,48}");
+    public static final int MAX_CLIENT_ID_PREFIX = 48;
+    public static final Pattern CLIENT_ID_PREFIX = Pattern.compile("[A-Za-z0-9_-]{1," + MAX_CLIENT_ID_PREFIX + "}");
     /** MQTT encodes the session expiry interval as an unsigned 32-bit number of seconds. */
     public static final long MAX_SESSION_EXPIRY_SECONDS = 0xFFFF_FFFEL;
 

@@ -111,6 +111,25 @@ class TelemetryJobOptionsTest {
     }
 
     @Test
+    void withAlertsTheClientIdPrefixAndGroupLeaveRoomForTheStatusAndEventsReaders() {
+        String prefix = "p".repeat(42);
+        String group = "g".repeat(58);
+        assertMessage(new String[] {URI, JDBC, USER, "--mqtt.client-id-prefix=" + prefix},
+                "--mqtt.client-id-prefix");
+        assertMessage(new String[] {URI, JDBC, USER, "--mqtt.shared-group=" + group}, "--mqtt.shared-group");
+
+        TelemetryJobOptions longest = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--mqtt.client-id-prefix=" + "p".repeat(41), "--mqtt.shared-group=" + "g".repeat(57)});
+        for (String kind : new String[] {Topics.STATUS, Topics.EVENTS}) {
+            assertEquals("p".repeat(41) + "-" + kind,
+                    io.werkstrom.jobs.alert.AlertPipeline.signalSource(longest.mqtt(), kind).clientIdPrefix());
+        }
+        TelemetryJobOptions withoutAlerts = TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--mqtt.client-id-prefix=" + prefix, "--mqtt.shared-group=" + group, "--alerts.enabled=false"});
+        assertEquals(prefix, withoutAlerts.mqtt().clientIdPrefix());
+    }
+
+    @Test
     void tlsFilesAreReadWhereTheJobIsSubmittedAndCheckedByName(@TempDir Path dir) {
         try (io.werkstrom.testing.TestPki pki = io.werkstrom.testing.TestPki.create()) {
             String tlsUri = "--mqtt.uri=ssl://broker:8883";
