@@ -294,8 +294,8 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("mqtt.key-file", new Argument(false, "keyFile", "the client certificate's unencrypted PKCS#8 key"
                 + " (BEGIN PRIVATE KEY)", (b, v) -> b.mqttKeyFile = Path.of(v)));
         ARGUMENTS.put("mqtt.shared-group", new Argument(false, "group", "shared-subscription group, lower-case letters, digits, "
-                + "'-' and '_', at most 57 characters with alerts on, or empty for a plain subscription (parallelism 1 only); default "
-                + DEFAULT_SHARED_GROUP,
+                + "'-' and '_', at most 57 characters with alerts on, or empty for a plain subscription "
+                + "(parallelism 1 only); default " + DEFAULT_SHARED_GROUP,
                 (b, v) -> b.sharedGroup(v)));
         ARGUMENTS.put("mqtt.client-id-prefix", new Argument(false, "clientIdPrefix", "client id prefix matching "
                 + MqttSourceOptions.CLIENT_ID_PREFIX.pattern() + ", at most 41 characters with alerts on; default "
