@@ -10,6 +10,7 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -81,7 +82,7 @@ import io.werkstrom.protocol.TelemetryBatch;
  * and deadband (an absolute or percent {@code DataChangeFilter}).
  *
  * <p>Each value becomes one sample at its source timestamp (else the server's, else the time of
- * arrival), with the quality of its status code: good, uncertain or bad. A bad status, a value that
+ * arrival; a stamp the cloud would refuse is passed over), with the quality of its status code: good, uncertain or bad. A bad status, a value that
  * is not a number, or a variable the server refuses (unknown node, filter not allowed) become
  * {@link Quality#BAD} samples with value NaN; the other variables go on. A NaN or infinite number
  * is a {@link Quality#BAD} sample whatever its status, since the cloud refuses a batch that holds
@@ -114,6 +115,10 @@ public final class OpcUaCollector implements Collector {
     private static final Logger log = LoggerFactory.getLogger(OpcUaCollector.class);
     // 100 ns ticks between 1601-01-01 (OPC UA's epoch) and 1970-01-01.
     private static final long EPOCH_OFFSET_TICKS = 116_444_736_000_000_000L;
+    /** The bounds of a time stamp the cloud takes, with room for delivery and for the clocks' difference. */
+    private static final long EARLIEST_MICROS = BatchValidator.micros(BatchValidator.EARLIEST);
+    private static final long OLDEST_STAMP_MICROS = BatchValidator.DEFAULT_MAX_SAMPLE_AGE.minusDays(1).toNanos() / 1_000;
+    private static final long LATEST_STAMP_MICROS = BatchValidator.DEFAULT_MAX_CLOCK_SKEW.dividedBy(2).toNanos() / 1_000;
     /** Samples that may wait for the gateway's next collect (about 10 MB); beyond, the oldest are dropped. */
     static final int MAX_UNCOLLECTED = 200_000;
 
@@ -132,6 +137,8 @@ public final class OpcUaCollector implements Collector {
     private final AtomicLong subscriptionsCreated = new AtomicLong();
     private final AtomicLong refusedVariables = new AtomicLong();
     private final AtomicLong skippedBeforeResume = new AtomicLong();
+    /** Variables whose time stamps were passed over as ones the cloud would refuse (logged once each). */
+    private final Set<String> restamped = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private volatile boolean closed;
     private volatile boolean sessionActive;
@@ -654,13 +661,7 @@ public final class OpcUaCollector implements Collector {
 
     /** Called on Milo's threads for every value notification; package-private for tests. */
     void accept(MonitoredVariable v, DataValue value) {
-        long micros = micros(value.getSourceTime());
-        if (micros == Long.MIN_VALUE) {
-            micros = micros(value.getServerTime());
-        }
-        if (micros == Long.MIN_VALUE) {
-            micros = nowMicros();
-        }
+        long micros = timestamp(v, value);
         StatusCode status = value.getStatusCode() == null ? StatusCode.GOOD : value.getStatusCode();
         Quality quality = status.isGood() ? Quality.GOOD : status.isUncertain() ? Quality.UNCERTAIN : Quality.BAD;
         Object raw = value.getValue() == null ? null : value.getValue().getValue();
@@ -710,6 +711,32 @@ public final class OpcUaCollector implements Collector {
     }
 
     /** µs since the Unix epoch, or Long.MIN_VALUE for a missing timestamp. */
+    /**
+     * The sample's time: the value's source timestamp, else the server's, else the time of arrival.
+     * A stamp the cloud would refuse (before {@link BatchValidator#EARLIEST}, within a day of its
+     * maximum sample age, or half its clock skew ahead) is passed over, logged once per variable:
+     * one such sample would have the whole batch refused. A PLC with an unset clock sends those, and
+     * so does a variable unchanged for a year (its first notification carries the last change).
+     */
+    private long timestamp(MonitoredVariable v, DataValue value) {
+        long now = nowMicros();
+        for (DateTime stamp : new DateTime[] {value.getSourceTime(), value.getServerTime()}) {
+            long micros = micros(stamp);
+            if (micros == Long.MIN_VALUE) {
+                continue;
+            }
+            if (micros >= EARLIEST_MICROS && micros >= now - OLDEST_STAMP_MICROS && micros <= now + LATEST_STAMP_MICROS) {
+                return micros;
+            }
+            if (restamped.add(v.nodeId())) {
+                log.warn("{}: {} sent the time stamp {}, which the cloud would refuse; its samples take the next time"
+                        + " stamp (server, else arrival) instead (logged once per variable)", describe(), v.nodeId(),
+                        Instant.EPOCH.plus(micros, ChronoUnit.MICROS));
+            }
+        }
+        return now;
+    }
+
     private static long micros(DateTime time) {
         if (time == null || time.getUtcTime() <= 0) {
             return Long.MIN_VALUE;

@@ -1,6 +1,7 @@
 package io.werkstrom.gateway.collect.opcua;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.List;
@@ -84,6 +85,38 @@ class OpcUaCollectorBacklogTest {
             assertEquals(List.of(Quality.BAD, Quality.BAD, Quality.GOOD),
                     List.of(batch.quality(0), batch.quality(1), batch.quality(2)));
             assertEquals(21.5, batch.values()[2], 0.0);
+            assertEquals(java.util.Optional.empty(), new BatchValidator().violation(batch,
+                    new GatewayAddress("acme", "plant-1", "gw-1"), Instant.now()));
+        }
+    }
+
+    @Test
+    void aTimeStampTheCloudWouldRefuseGivesWayToTheServersOrTheArrivalSoThatTheBatchIsTaken() throws Exception {
+        MonitoredVariable flow = new MonitoredVariable("ns=2;s=flow", "m-1", "flow");
+        MonitoredVariable temperature = new MonitoredVariable("ns=2;s=temp", "m-1", "temperature");
+        OpcUaOptions options = OpcUaOptions.builder().endpoint("opc.tcp://127.0.0.1:1")
+                .variables(List.of(flow, temperature)).build();
+        try (OpcUaCollector collector = new OpcUaCollector(options)) {
+            Instant before = Instant.now();
+            DateTime now = DateTime.now();
+            // A PLC with an unset clock; a value unchanged for two years; a clock a day ahead.
+            DateTime unset = new DateTime(Instant.parse("2000-01-01T00:00:00Z"));
+            DateTime twoYearsAgo = new DateTime(before.minus(730, java.time.temporal.ChronoUnit.DAYS));
+            DateTime ahead = new DateTime(before.plus(1, java.time.temporal.ChronoUnit.DAYS));
+            collector.accept(flow, new DataValue(new Variant(1.0), StatusCode.GOOD, unset, now));
+            collector.accept(flow, new DataValue(new Variant(2.0), StatusCode.GOOD, twoYearsAgo, twoYearsAgo));
+            collector.accept(flow, new DataValue(new Variant(3.0), StatusCode.GOOD, ahead, null));
+            collector.accept(temperature, new DataValue(new Variant(21.5), StatusCode.GOOD, now, now));
+
+            TelemetryBatch.Builder out = TelemetryBatch.builder("gw-1", 1);
+            assertEquals(4, collector.collect(Long.MAX_VALUE, out));
+            TelemetryBatch batch = out.build();
+            assertEquals(BatchValidator.micros(now.getJavaInstant()), batch.timestampsMicros()[0], "the server's");
+            for (int i = 1; i < 3; i++) {
+                long micros = batch.timestampsMicros()[i];
+                assertTrue(micros >= BatchValidator.micros(before) && micros <= BatchValidator.micros(Instant.now()),
+                        "row " + i + " at its arrival: " + micros);
+            }
             assertEquals(java.util.Optional.empty(), new BatchValidator().violation(batch,
                     new GatewayAddress("acme", "plant-1", "gw-1"), Instant.now()));
         }
