@@ -39,15 +39,23 @@ public final class Connections {
     }
 
     /**
+     * The longest statement bound, {@value} ms (about 24.8 days): PostgreSQL refuses a
+     * {@code statement_timeout} above 2^31 - 1 ms, and PgJDBC counts its {@code socketTimeout} in
+     * milliseconds in an int as well, so that a longer one fails every connection.
+     */
+    static final long MAX_STATEMENT_TIMEOUT_MILLIS = (Integer.MAX_VALUE / 1_000 - 6) * 1_000L;
+
+    /**
      * Driver properties that bound how long one call can hold its caller: the server cancels a
-     * statement after {@code statementTimeout} (at least 1 s), and a wait for a lock a tenth
-     * earlier; the client gives up on an answer 5 s after that (a frozen server, or a network path
-     * that stopped delivering without a reset, would otherwise hold it for good); and both ends
-     * send TCP keepalives, so that the server drops the session of a client that vanished, and
-     * with it its locks, as it does a session left idle inside a transaction for a minute.
+     * statement after {@code statementTimeout} (at least 1 s, at most
+     * {@link #MAX_STATEMENT_TIMEOUT_MILLIS}), and a wait for a lock a tenth earlier; the client
+     * gives up on an answer 5 s after that (a frozen server, or a network path that stopped
+     * delivering without a reset, would otherwise hold it for good); and both ends send TCP
+     * keepalives, so that the server drops the session of a client that vanished, and with it its
+     * locks, as it does a session left idle inside a transaction for a minute.
      */
     public static Properties bounded(Duration statementTimeout) {
-        long millis = Math.max(1_000, statementTimeout.toMillis());
+        long millis = Math.max(1_000, Math.min(MAX_STATEMENT_TIMEOUT_MILLIS, statementTimeout.toMillis()));
         Properties bounds = new Properties();
         bounds.setProperty("socketTimeout", Long.toString(TimeUnit.MILLISECONDS.toSeconds(millis + 999) + 5));
         bounds.setProperty("tcpKeepAlive", "true");

@@ -12,6 +12,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -58,6 +59,20 @@ class PostgresStoreIT extends TelemetryStoreContract {
     @Override
     protected StorageFlavor expectedFlavor() {
         return StorageFlavor.POSTGRES;
+    }
+
+    /**
+     * A max outage of weeks: the statement bound stops at what the server and the driver can take
+     * (2^31 - 1 ms), instead of every connection failing.
+     */
+    @Test
+    void aStoreBoundedByAnOutageOfWeeksConnectsAndWrites(TestInfo test) throws Exception {
+        GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");
+        try (TelemetryStore store = TelemetryStore.open(options(), Duration.ofDays(30))) {
+            assertEquals(new WriteResult(1, 0, 2), store.writeBatches(List.of(
+                    received(source, 1, Instant.parse("2025-02-09T00:00:00Z"), 2))));
+        }
+        assertEquals("2", query("SELECT count(*) FROM telemetry WHERE tenant = '" + source.tenant() + "'"));
     }
 
     @Test
