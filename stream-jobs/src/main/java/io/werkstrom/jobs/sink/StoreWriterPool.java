@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
@@ -252,7 +252,8 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
 
         Writer(int index) {
             this.index = index;
-            this.queue = new ArrayBlockingQueue<>(options.queuedFlushes());
+            // Linked: the bound limits the queue without allocating it, however large it is.
+            this.queue = new LinkedBlockingQueue<>(options.queuedFlushes());
             this.thread = new Thread(this, "werkstrom " + what + " writer " + index);
             this.thread.setDaemon(true);
         }

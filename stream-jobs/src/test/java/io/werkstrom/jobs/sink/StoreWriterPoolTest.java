@@ -136,6 +136,21 @@ class StoreWriterPoolTest {
         assertEquals(1, attempts.get());
     }
 
+    /** The queue's bound is a limit, not an allocation: room for any number of waiting buffers costs none up front. */
+    @Test
+    void aQueueBoundAsLargeAsAnIntTakesNoMemoryUpFront() throws Exception {
+        List<Integer> written = Collections.synchronizedList(new ArrayList<>());
+        SinkOptions unbounded = FAST_RETRIES.withQueuedFlushes(Integer.MAX_VALUE);
+        try (StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("numbers", 2, unbounded, FakeStore::new,
+                (store, chunk) -> written.addAll(chunk), n -> { })) {
+            pool.submit(0, List.of(1));
+            pool.submit(1, List.of(2));
+            pool.awaitIdle();
+        }
+        Collections.sort(written);
+        assertEquals(List.of(1, 2), written);
+    }
+
     @Test
     void submitBlocksWhileTheWritersQueueIsFull() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
