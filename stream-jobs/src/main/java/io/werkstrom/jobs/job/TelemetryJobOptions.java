@@ -249,11 +249,21 @@ public record TelemetryJobOptions(
             return builder.build();
         } catch (IllegalArgumentException e) {
             String message = String.valueOf(e.getMessage());
+            List<String> named = new ArrayList<>();
             for (Map.Entry<String, Argument> entry : ARGUMENTS.entrySet()) {
-                if (message.startsWith(entry.getValue().field + " ") && seen.contains(entry.getKey())) {
-                    throw new IllegalArgumentException("--" + entry.getKey() + " is invalid: " + message
-                            + " Accepted: " + entry.getValue().accepts + ".", e);
+                if (message.startsWith(entry.getValue().field + " ")) {
+                    if (seen.contains(entry.getKey())) {
+                        throw new IllegalArgumentException("--" + entry.getKey() + " is invalid: " + message
+                                + " Accepted: " + entry.getValue().accepts + ".", e);
+                    }
+                    named.add(entry.getKey());
                 }
+            }
+            if (named.size() == 1) {
+                // An option left at its default that another one given no longer fits.
+                String key = named.get(0);
+                throw new IllegalArgumentException("--" + key + ", not given, is invalid at its default: " + message
+                        + " Accepted: " + ARGUMENTS.get(key).accepts + ".", e);
             }
             throw new IllegalArgumentException("invalid arguments: " + message, e);
         }

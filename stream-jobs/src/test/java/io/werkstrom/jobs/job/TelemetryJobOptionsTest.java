@@ -236,6 +236,10 @@ class TelemetryJobOptionsTest {
         assertTrue(named.getMessage().contains("--store.bookkeeping-keep (400d) must be at least"
                 + " --decode.max-sample-age (400d) + --decode.max-clock-skew (1h) + a margin of 1d"),
                 named.getMessage());
+        IllegalArgumentException atDefault = assertThrows(IllegalArgumentException.class,
+                () -> TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER, "--sink.retry-backoff=10s"}));
+        assertTrue(atDefault.getMessage().startsWith("--sink.max-retry-backoff, not given, is invalid at its default: "),
+                atDefault.getMessage());
         IllegalArgumentException builder = assertThrows(IllegalArgumentException.class, () -> TelemetryJobOptions.builder()
                 .mqttUri("tcp://broker:1883").store(new StoreOptions("jdbc:postgresql://db/w", "w", ""))
                 .maintenance(new MaintenanceOptions(Duration.ofHours(1), Duration.ofDays(365))).build());
