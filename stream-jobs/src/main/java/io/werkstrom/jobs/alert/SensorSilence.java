@@ -25,7 +25,8 @@ import io.werkstrom.protocol.TelemetryBatch;
  * difference reaches the rule's silence. A gateway that goes quiet as a whole stops the machine's
  * sample clock too, so it opens nothing here ({@code gateway_offline} covers it); when the machine
  * reports again after a gap in its samples longer than the shortest silence watched, the gap counts
- * as no sensor's silence, so sensors that report after the others open nothing either. A backlog
+ * as no sensor's silence, so sensors that report after the others open nothing either (an alert
+ * already open stays open: its sensors have sent no good value since). A backlog
  * replayed from a spool is judged as it happened. The condition is per machine and rule and runs
  * through {@link ConditionTracker} on the machine's sample clock, so {@code hold_s} and
  * {@code clear_hold_s} apply as for threshold rules; it ends when every silent sensor the rule
@@ -232,16 +233,19 @@ public final class SensorSilence implements Serializable {
     private void evaluate(AlertRule rule, String gateway, String machine, MachineClock clock,
                           List<AlertTransition> out) {
         long now = clock.latestMillis;
+        String key = ConditionTracker.key(rule.ruleId(), machine);
+        ConditionTracker tracker = trackers.get(key);
+        // A pause of the whole machine opens nothing, but it does not end an open alert either: that ends
+        // only when its sensors send good values again.
+        long resumed = tracker != null && tracker.alertOpen() ? Long.MIN_VALUE : clock.resumedMillis;
         Map<String, Long> silent = new TreeMap<>();
         for (Map.Entry<String, Long> sensor : clock.lastGoodMillis.entrySet()) {
-            long since = Math.max(sensor.getValue(), clock.resumedMillis);
+            long since = Math.max(sensor.getValue(), resumed);
             if ((rule.sensor() == null || rule.sensor().equals(sensor.getKey()))
                     && now - since >= rule.silenceMillis()) {
                 silent.put(sensor.getKey(), now - since);
             }
         }
-        String key = ConditionTracker.key(rule.ruleId(), machine);
-        ConditionTracker tracker = trackers.get(key);
         if (tracker == null) {
             if (silent.isEmpty()) {
                 // Idle trackers carry nothing; not creating them keeps the map as small as the silences.

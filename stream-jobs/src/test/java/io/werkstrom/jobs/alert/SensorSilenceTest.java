@@ -137,6 +137,21 @@ class SensorSilenceTest {
     }
 
     @Test
+    void anOpenAlertStaysOpenWhileItsMachinePausesAndResumesWithoutTheSilentSensor() {
+        List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 5_000, 0, 0));
+        good(rules, 0, "press-1", "temp", "vibration");
+        goodEach(rules, 1, 8, "press-1", "temp");
+        assertEquals(List.of(AlertTransition.Type.OPENED), types());
+        // The machine is off for an hour (a break, the night) and comes back with its vibration still dead.
+        goodEach(rules, 3_600, 3_620, "press-1", "temp");
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(), "the sensor never sent a good value again");
+        assertEquals(1, silence.openAlerts());
+        good(rules, 3_621, "press-1", "temp", "vibration");
+        assertEquals(List.of(AlertTransition.Type.OPENED, AlertTransition.Type.RESOLVED), types());
+        assertEquals(T0 + 3_621_000, out.get(1).at().toEpochMilli());
+    }
+
+    @Test
     void aSensorNeverSeenGoodIsNotSilent() {
         List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 5_000, 0, 0));
         for (int s = 0; s <= 30; s++) {
