@@ -375,6 +375,10 @@ public final class AlertStore implements AutoCloseable {
      * is no longer recorded ({@link #delivered} and the others return false), so a caller must not
      * start sending a delivery whose lease could end before the attempt does.
      *
+     * <p>A subscription hears of an alert in order: its notification waits until the one before it
+     * for the same alert is delivered or dead, so that a retry of the open never reaches a receiver
+     * after the resolve.
+     *
      * <p>The clear of a resolved alert's retained state is due {@code retainResolved} after the
      * resolve, and is claimed only once every earlier MQTT state of its alert is delivered or dead: a
      * state sent after the clear would put the retained message back for good. A clear never delays
@@ -390,6 +394,8 @@ public final class AlertStore implements AutoCloseable {
         String notifications = "UPDATE alert_deliveries d SET next_attempt_at = now() + make_interval(secs => ?)"
                 + " WHERE d.id IN (SELECT c.id FROM alert_deliveries c WHERE c.state = 'pending'"
                 + " AND NOT (c.channel = 'mqtt' AND c.payload = '') AND c.next_attempt_at <= now()"
+                + " AND NOT EXISTS (SELECT 1 FROM alert_deliveries e WHERE e.alert_id = c.alert_id"
+                + " AND e.state = 'pending' AND e.subscription_id = c.subscription_id AND e.id < c.id)"
                 + " ORDER BY c.id LIMIT ? FOR UPDATE SKIP LOCKED)" + returning;
         String clears = "UPDATE alert_deliveries d SET next_attempt_at = now() + make_interval(secs => ?)"
                 + " WHERE d.id IN (SELECT c.id FROM alert_deliveries c WHERE c.state = 'pending'"

@@ -218,6 +218,31 @@ class AlertNotificationIT {
     }
 
     @Test
+    void aSubscriberHearsOfTheResolveOnlyAfterTheOpenThatWaitsForItsRetry() throws Exception {
+        subscribe("acme", "webhook", receiver.url("/late"), "env:ACME_HOOK", null);
+        receiver.script(503);
+        AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 80, 0, 0);
+        GatewayAddress gateway = new GatewayAddress("acme", "plant-1", "gw-1");
+        GatewayAlerts evaluation = new GatewayAlerts();
+        List<AlertTransition> opened = evaluation.onBatch(batch(gateway, T0, 99), List.of(rule), T0);
+        assertNotNull(alerts.apply(opened.get(0)));
+        // The open's first attempt fails and waits a second for its retry; meanwhile the alert resolves.
+        NotifierOptions slowRetry = new NotifierOptions(3, Duration.ofSeconds(1), Duration.ofSeconds(1),
+                Duration.ofMillis(20), 50, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ZERO);
+        try (Notifier notifier = notifier(slowRetry)) {
+            notifier.deliverDue();
+            List<AlertTransition> resolved = evaluation.onBatch(batch(gateway, T0 + 1_000, 10), List.of(rule), T0);
+            assertNotNull(alerts.apply(resolved.get(0)));
+            deliverUntilDone(notifier);
+        }
+        List<String> events = new ArrayList<>();
+        for (WebhookReceiver.Request post : receiver.requests()) {
+            events.add(JSON.readTree(post.body()).path("event").asText());
+        }
+        assertEquals(List.of("opened", "opened", "resolved"), events, "the receiver's last word is the resolve");
+    }
+
+    @Test
     void theLastFailedRetryLeavesADeadLetter() throws Exception {
         subscribe("acme", "webhook", receiver.url("/down"), "env:ACME_HOOK", null);
         subscribe("acme", "webhook", receiver.url("/unsigned"), "env:NOT_SET", null);
