@@ -17,6 +17,7 @@ import io.werkstrom.jobs.alert.AlertService;
 import io.werkstrom.jobs.alert.notify.NotifierOptions;
 import io.werkstrom.jobs.alert.notify.SmtpOptions;
 import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.tls.PemSslContexts.Pem;
 import io.werkstrom.protocol.tls.PemTls;
 
@@ -58,13 +59,19 @@ public final class AlertsCommand {
                         + NotifierOptions.MAX_RETAIN_RESOLVED.toDays() + "d, got '" + args.string("retain-resolved", null)
                         + "'");
             }
+            Duration initialBackoff = args.duration("initial-backoff", defaults.initialBackoff());
+            Duration maxBackoff = args.duration("max-backoff", defaults.maxBackoff());
+            if (maxBackoff.compareTo(initialBackoff) < 0) {
+                throw new IllegalArgumentException("--max-backoff must not be shorter than --initial-backoff, got '"
+                        + args.string("max-backoff", "10m") + "' and '" + args.string("initial-backoff", "2s") + "'");
+            }
             NotifierOptions notifier = new NotifierOptions(args.positiveInt("max-attempts", defaults.maxAttempts()),
-                    args.duration("initial-backoff", defaults.initialBackoff()),
-                    args.duration("max-backoff", defaults.maxBackoff()), defaults.pollInterval(), defaults.batchSize(),
+                    initialBackoff, maxBackoff, defaults.pollInterval(), defaults.batchSize(),
                     defaults.lease(), defaults.timeout(),
                     retainResolved);
             SmtpOptions smtp = smtp(args, notifier);
-            String group = args.string("group", AlertService.DEFAULT_GROUP);
+            // The shared subscription's group: checked now, not after the broker connection is made.
+            String group = GatewayAddress.requireSegment("--group", args.string("group", AlertService.DEFAULT_GROUP));
             String mqttUser = args.string("mqtt-username", null);
             if (mqttUser == null && args.string("mqtt-password-file", null) != null) {
                 throw new IllegalArgumentException("--mqtt-password-file needs --mqtt-username (without it the service"

@@ -75,6 +75,16 @@ class AlertsCommandTest {
     }
 
     @Test
+    void backoffsAndTheGroupAreRefusedNamingTheirOptionsBeforeAnythingConnects() {
+        assertEquals("alerts: --max-backoff must not be shorter than --initial-backoff, got '10m' and '15m'",
+                refusal("--initial-backoff", "15m"));
+        assertEquals("alerts: --max-backoff must not be shorter than --initial-backoff, got '1s' and '2s'",
+                refusal("--max-backoff", "1s"));
+        assertEquals("alerts: --group 'Ops/Alerts' must match [a-z0-9][a-z0-9_-]{0,63}.",
+                refusal("--group", "Ops/Alerts"));
+    }
+
+    @Test
     void mailOptionsWithoutAHostOrWithAnUnknownSecurityAreRefused() {
         assertEquals("alerts: --smtp-security needs --smtp-host", refusal("--smtp-security", "starttls"));
         assertEquals("alerts: smtp security must be none, starttls or tls, got 'ssl'.", refusal("--smtp-host", "mail",
