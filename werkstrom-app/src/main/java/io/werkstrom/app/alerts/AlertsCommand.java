@@ -13,6 +13,7 @@ import io.werkstrom.app.Secrets;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.jobs.Durations;
 import io.werkstrom.jobs.alert.AlertService;
 import io.werkstrom.jobs.alert.notify.NotifierOptions;
 import io.werkstrom.jobs.alert.notify.SmtpOptions;
@@ -63,7 +64,8 @@ public final class AlertsCommand {
             Duration maxBackoff = args.duration("max-backoff", defaults.maxBackoff());
             if (maxBackoff.compareTo(initialBackoff) < 0) {
                 throw new IllegalArgumentException("--max-backoff must not be shorter than --initial-backoff, got '"
-                        + args.string("max-backoff", "10m") + "' and '" + args.string("initial-backoff", "2s") + "'");
+                        + args.string("max-backoff", Durations.format(defaults.maxBackoff())) + "' and '"
+                        + args.string("initial-backoff", Durations.format(defaults.initialBackoff())) + "'");
             }
             NotifierOptions notifier = new NotifierOptions(args.positiveInt("max-attempts", defaults.maxAttempts()),
                     initialBackoff, maxBackoff, defaults.pollInterval(), defaults.batchSize(),
