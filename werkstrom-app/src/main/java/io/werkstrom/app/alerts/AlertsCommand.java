@@ -62,6 +62,12 @@ public final class AlertsCommand {
             }
             Duration initialBackoff = args.duration("initial-backoff", defaults.initialBackoff());
             Duration maxBackoff = args.duration("max-backoff", defaults.maxBackoff());
+            for (String key : List.of("initial-backoff", "max-backoff")) {
+                if (args.duration(key, Duration.ZERO).compareTo(NotifierOptions.MAX_BACKOFF) > 0) {
+                    throw new IllegalArgumentException("--" + key + " must be at most "
+                            + NotifierOptions.MAX_BACKOFF.toDays() + "d, got '" + args.string(key, null) + "'");
+                }
+            }
             if (maxBackoff.compareTo(initialBackoff) < 0) {
                 throw new IllegalArgumentException("--max-backoff must not be shorter than --initial-backoff, got '"
                         + args.string("max-backoff", Durations.format(defaults.maxBackoff())) + "' and '"

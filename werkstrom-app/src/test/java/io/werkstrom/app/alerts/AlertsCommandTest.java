@@ -80,6 +80,9 @@ class AlertsCommandTest {
                 refusal("--initial-backoff", "15m"));
         assertEquals("alerts: --max-backoff must not be shorter than --initial-backoff, got '1s' and '2s'",
                 refusal("--max-backoff", "1s"));
+        assertEquals("alerts: --initial-backoff must be at most 30d, got '200000000d'",
+                refusal("--initial-backoff", "200000000d"));
+        assertEquals("alerts: --max-backoff must be at most 30d, got '31d'", refusal("--max-backoff", "31d"));
         assertEquals("alerts: --group 'Ops/Alerts' must match [a-z0-9][a-z0-9_-]{0,63}.",
                 refusal("--group", "Ops/Alerts"));
     }

@@ -34,6 +34,8 @@ public record NotifierOptions(int maxAttempts, Duration initialBackoff, Duration
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_RETAIN_RESOLVED = Duration.ofHours(24);
     public static final Duration MAX_RETAIN_RESOLVED = Duration.ofDays(3650);
+    /** The longest wait between two attempts: a retry time beyond it would leave the database's range. */
+    public static final Duration MAX_BACKOFF = Duration.ofDays(30);
 
     public NotifierOptions {
         if (maxAttempts < 1) {
@@ -46,6 +48,10 @@ public record NotifierOptions(int maxAttempts, Duration initialBackoff, Duration
         positive("timeout", timeout);
         if (maxBackoff.compareTo(initialBackoff) < 0) {
             throw new IllegalArgumentException("maxBackoff must not be shorter than initialBackoff.");
+        }
+        if (maxBackoff.compareTo(MAX_BACKOFF) > 0) {
+            throw new IllegalArgumentException("maxBackoff must be at most " + MAX_BACKOFF.toDays() + " days, got "
+                    + maxBackoff + ".");
         }
         if (lease.compareTo(timeout.multipliedBy(2)) <= 0) {
             throw new IllegalArgumentException("lease (" + lease + ") must be longer than twice timeout (" + timeout
