@@ -26,7 +26,8 @@ import io.werkstrom.protocol.TelemetryBatch;
  * sample clock too, so it opens nothing here ({@code gateway_offline} covers it); when the machine
  * reports again after a gap in its samples longer than the shortest silence watched, the gap counts
  * as no sensor's silence, so sensors that report after the others open nothing either (an alert
- * already open stays open: its sensors have sent no good value since). A backlog
+ * already open stays open: its sensors have sent no good value since; a sensor that reports after
+ * the others joins its silent sensors until it does). A backlog
  * replayed from a spool is judged as it happened. The condition is per machine and rule and runs
  * through {@link ConditionTracker} on the machine's sample clock, so {@code hold_s} and
  * {@code clear_hold_s} apply as for threshold rules; it ends when every silent sensor the rule

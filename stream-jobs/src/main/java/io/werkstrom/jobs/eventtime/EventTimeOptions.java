@@ -10,7 +10,9 @@ import java.time.Duration;
  *                        gateway's watermark trails its newest sample by this much
  * @param idleness        a gateway that sent nothing for this long (processing time) no longer holds the watermark
  *                        back; when every gateway is idle the stream is marked idle
- * @param allowedLateness how far behind the watermark a batch may be and still count as on time. A batch later than
+ * @param allowedLateness how far behind the watermark a batch may be and still count as on time (a batch received
+ *                        over an hour after its oldest sample is late whatever the watermark says, see
+ *                        {@link LateRanges#lateRange}). A batch later than
  *                        that is stored all the same (never dropped), and the job refreshes the aggregate buckets it
  *                        touches once the checkpoint that stored it completes. On TimescaleDB on-time data
  *                        is left to the continuous aggregates' refresh policies, so keep this below their

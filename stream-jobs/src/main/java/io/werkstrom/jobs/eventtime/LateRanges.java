@@ -23,7 +23,8 @@ public final class LateRanges {
      * restarted, or every gateway's link was down) holds the watermark back and is on time by it,
      * but TimescaleDB's refresh policy of {@code telemetry_1m} covers only the last 2 hours (migration
      * V4): buckets older than that would never be aggregated without a refresh of their own. An hour
-     * leaves the other hour for storing the batch.
+     * leaves the other hour for storing the batch. A gateway whose clock runs more than this behind
+     * is late with every batch, so its buckets are refreshed at every checkpoint.
      */
     public static final long MAX_RECEIPT_DELAY_MICROS = 3_600_000_000L;
 

@@ -226,13 +226,20 @@ class AlertNotificationIT {
         GatewayAlerts evaluation = new GatewayAlerts();
         List<AlertTransition> opened = evaluation.onBatch(batch(gateway, T0, 99), List.of(rule), T0);
         assertNotNull(alerts.apply(opened.get(0)));
-        // The open's first attempt fails and waits a second for its retry; meanwhile the alert resolves.
-        NotifierOptions slowRetry = new NotifierOptions(3, Duration.ofSeconds(1), Duration.ofSeconds(1),
+        // The open's first attempt fails and waits an hour for its retry; meanwhile the alert resolves.
+        NotifierOptions slowRetry = new NotifierOptions(3, Duration.ofHours(1), Duration.ofHours(1),
                 Duration.ofMillis(20), 50, Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ZERO);
         try (Notifier notifier = notifier(slowRetry)) {
             notifier.deliverDue();
             List<AlertTransition> resolved = evaluation.onBatch(batch(gateway, T0 + 1_000, 10), List.of(rule), T0);
             assertNotNull(alerts.apply(resolved.get(0)));
+            notifier.deliverDue();
+            assertEquals(1, receiver.requests().size(), "the resolve waits for the open's retry: " + deliveries());
+            // The retry comes due.
+            try (Connection connection = connect(); PreparedStatement due = connection.prepareStatement(
+                    "UPDATE alert_deliveries SET next_attempt_at = now() WHERE state = 'pending'")) {
+                due.executeUpdate();
+            }
             deliverUntilDone(notifier);
         }
         List<String> events = new ArrayList<>();

@@ -53,7 +53,11 @@ final class TenantRows {
     private TenantRows() {
     }
 
-    /** Writes the rows of every tenant in {@code tenants}, as the schema owner of {@code store}. */
+    /**
+     * Writes the rows of every tenant in {@code tenants}, as the schema owner of {@code store}, who must
+     * pass row-level security (the drill's embedded database's superuser does), as the drill's count of
+     * each relation's other-tenant rows does too.
+     */
     static void write(StoreOptions store, List<String> tenants) throws SQLException, StoreException {
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         long micros = BatchValidator.micros(now);

@@ -82,8 +82,9 @@ import io.werkstrom.protocol.TelemetryBatch;
  * and deadband (an absolute or percent {@code DataChangeFilter}).
  *
  * <p>Each value becomes one sample at its source timestamp (else the server's, else the time of
- * arrival; a stamp the cloud would refuse is passed over), with the quality of its status code: good, uncertain or bad. A bad status, a value that
- * is not a number, or a variable the server refuses (unknown node, filter not allowed) become
+ * arrival; a stamp the cloud would refuse is passed over), with the quality of its status code:
+ * good, uncertain or bad. A bad status, a value that is not a number, or a variable the server
+ * refuses (unknown node, filter not allowed) become
  * {@link Quality#BAD} samples with value NaN; the other variables go on. A NaN or infinite number
  * is a {@link Quality#BAD} sample whatever its status, since the cloud refuses a batch that holds
  * one of another quality.
@@ -710,7 +711,6 @@ public final class OpcUaCollector implements Collector {
         return droppedUncollected.get();
     }
 
-    /** µs since the Unix epoch, or Long.MIN_VALUE for a missing timestamp. */
     /**
      * The sample's time: the value's source timestamp, else the server's, else the time of arrival.
      * A stamp the cloud would refuse (before {@link BatchValidator#EARLIEST}, within a day of its
@@ -737,6 +737,7 @@ public final class OpcUaCollector implements Collector {
         return now;
     }
 
+    /** µs since the Unix epoch, or Long.MIN_VALUE for a missing timestamp. */
     private static long micros(DateTime time) {
         if (time == null || time.getUtcTime() <= 0) {
             return Long.MIN_VALUE;
