@@ -62,12 +62,8 @@ public final class AlertsCommand {
             }
             Duration initialBackoff = args.duration("initial-backoff", defaults.initialBackoff());
             Duration maxBackoff = args.duration("max-backoff", defaults.maxBackoff());
-            for (String key : List.of("initial-backoff", "max-backoff")) {
-                if (args.duration(key, Duration.ZERO).compareTo(NotifierOptions.MAX_BACKOFF) > 0) {
-                    throw new IllegalArgumentException("--" + key + " must be at most "
-                            + NotifierOptions.MAX_BACKOFF.toDays() + "d, got '" + args.string(key, null) + "'");
-                }
-            }
+            requireAtMostMaxBackoff(args, "initial-backoff", initialBackoff);
+            requireAtMostMaxBackoff(args, "max-backoff", maxBackoff);
             if (maxBackoff.compareTo(initialBackoff) < 0) {
                 throw new IllegalArgumentException("--max-backoff must not be shorter than --initial-backoff, got '"
                         + args.string("max-backoff", Durations.format(defaults.maxBackoff())) + "' and '"
@@ -141,6 +137,14 @@ public final class AlertsCommand {
      * 587 (starttls), 465 (tls). The password comes from {@code --smtp-password-file} or
      * {@code WERKSTROM_SMTP_PASSWORD}.
      */
+    /** A retry time beyond {@link NotifierOptions#MAX_BACKOFF} could leave the database's range. */
+    private static void requireAtMostMaxBackoff(Args args, String key, Duration backoff) {
+        if (backoff.compareTo(NotifierOptions.MAX_BACKOFF) > 0) {
+            throw new IllegalArgumentException("--" + key + " must be at most " + NotifierOptions.MAX_BACKOFF.toDays()
+                    + "d, got '" + args.string(key, null) + "'");
+        }
+    }
+
     private static SmtpOptions smtp(Args args, NotifierOptions notifier) {
         String host = args.string("smtp-host", null);
         if (host == null) {

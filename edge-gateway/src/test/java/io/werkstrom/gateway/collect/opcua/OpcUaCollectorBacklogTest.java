@@ -66,18 +66,28 @@ class OpcUaCollectorBacklogTest {
         }
     }
 
+    private static final MonitoredVariable FLOW = new MonitoredVariable("ns=2;s=flow", "m-1", "flow");
+    private static final MonitoredVariable TEMPERATURE = new MonitoredVariable("ns=2;s=temp", "m-1", "temperature");
+
+    /** A collector of {@link #FLOW} and {@link #TEMPERATURE}, never started: values are fed to it directly. */
+    private static OpcUaCollector flowAndTemperature() {
+        return new OpcUaCollector(OpcUaOptions.builder().endpoint("opc.tcp://127.0.0.1:1")
+                .variables(List.of(FLOW, TEMPERATURE)).build());
+    }
+
+    private static void assertTheCloudTakes(TelemetryBatch batch) {
+        assertEquals(java.util.Optional.empty(), new BatchValidator().violation(batch,
+                new GatewayAddress("acme", "plant-1", "gw-1"), Instant.now()));
+    }
+
     @Test
     void aNonFiniteNumberIsBadWhateverItsStatusSoThatTheCloudTakesTheBatch() throws Exception {
-        MonitoredVariable flow = new MonitoredVariable("ns=2;s=flow", "m-1", "flow");
-        MonitoredVariable temperature = new MonitoredVariable("ns=2;s=temp", "m-1", "temperature");
-        OpcUaOptions options = OpcUaOptions.builder().endpoint("opc.tcp://127.0.0.1:1")
-                .variables(List.of(flow, temperature)).build();
-        try (OpcUaCollector collector = new OpcUaCollector(options)) {
+        try (OpcUaCollector collector = flowAndTemperature()) {
             DateTime now = DateTime.now();
-            collector.accept(flow, new DataValue(new Variant(Double.NaN), StatusCode.GOOD, now, now));
-            collector.accept(flow, new DataValue(new Variant(Float.POSITIVE_INFINITY),
+            collector.accept(FLOW, new DataValue(new Variant(Double.NaN), StatusCode.GOOD, now, now));
+            collector.accept(FLOW, new DataValue(new Variant(Float.POSITIVE_INFINITY),
                     new StatusCode(StatusCodes.Uncertain_LastUsableValue), now, now));
-            collector.accept(temperature, new DataValue(new Variant(21.5), StatusCode.GOOD, now, now));
+            collector.accept(TEMPERATURE, new DataValue(new Variant(21.5), StatusCode.GOOD, now, now));
 
             TelemetryBatch.Builder out = TelemetryBatch.builder("gw-1", 1);
             assertEquals(3, collector.collect(Long.MAX_VALUE, out));
@@ -85,28 +95,23 @@ class OpcUaCollectorBacklogTest {
             assertEquals(List.of(Quality.BAD, Quality.BAD, Quality.GOOD),
                     List.of(batch.quality(0), batch.quality(1), batch.quality(2)));
             assertEquals(21.5, batch.values()[2], 0.0);
-            assertEquals(java.util.Optional.empty(), new BatchValidator().violation(batch,
-                    new GatewayAddress("acme", "plant-1", "gw-1"), Instant.now()));
+            assertTheCloudTakes(batch);
         }
     }
 
     @Test
     void aTimeStampTheCloudWouldRefuseGivesWayToTheServersOrTheArrivalSoThatTheBatchIsTaken() throws Exception {
-        MonitoredVariable flow = new MonitoredVariable("ns=2;s=flow", "m-1", "flow");
-        MonitoredVariable temperature = new MonitoredVariable("ns=2;s=temp", "m-1", "temperature");
-        OpcUaOptions options = OpcUaOptions.builder().endpoint("opc.tcp://127.0.0.1:1")
-                .variables(List.of(flow, temperature)).build();
-        try (OpcUaCollector collector = new OpcUaCollector(options)) {
+        try (OpcUaCollector collector = flowAndTemperature()) {
             Instant before = Instant.now();
             DateTime now = DateTime.now();
             // A PLC with an unset clock; a value unchanged for two years; a clock a day ahead.
             DateTime unset = new DateTime(Instant.parse("2000-01-01T00:00:00Z"));
             DateTime twoYearsAgo = new DateTime(before.minus(730, java.time.temporal.ChronoUnit.DAYS));
             DateTime ahead = new DateTime(before.plus(1, java.time.temporal.ChronoUnit.DAYS));
-            collector.accept(flow, new DataValue(new Variant(1.0), StatusCode.GOOD, unset, now));
-            collector.accept(flow, new DataValue(new Variant(2.0), StatusCode.GOOD, twoYearsAgo, twoYearsAgo));
-            collector.accept(flow, new DataValue(new Variant(3.0), StatusCode.GOOD, ahead, null));
-            collector.accept(temperature, new DataValue(new Variant(21.5), StatusCode.GOOD, now, now));
+            collector.accept(FLOW, new DataValue(new Variant(1.0), StatusCode.GOOD, unset, now));
+            collector.accept(FLOW, new DataValue(new Variant(2.0), StatusCode.GOOD, twoYearsAgo, twoYearsAgo));
+            collector.accept(FLOW, new DataValue(new Variant(3.0), StatusCode.GOOD, ahead, null));
+            collector.accept(TEMPERATURE, new DataValue(new Variant(21.5), StatusCode.GOOD, now, now));
 
             TelemetryBatch.Builder out = TelemetryBatch.builder("gw-1", 1);
             assertEquals(4, collector.collect(Long.MAX_VALUE, out));
@@ -117,8 +122,7 @@ class OpcUaCollectorBacklogTest {
                 assertTrue(micros >= BatchValidator.micros(before) && micros <= BatchValidator.micros(Instant.now()),
                         "row " + i + " at its arrival: " + micros);
             }
-            assertEquals(java.util.Optional.empty(), new BatchValidator().violation(batch,
-                    new GatewayAddress("acme", "plant-1", "gw-1"), Instant.now()));
+            assertTheCloudTakes(batch);
         }
     }
 }
