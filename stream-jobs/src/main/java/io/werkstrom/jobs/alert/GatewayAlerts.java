@@ -42,14 +42,27 @@ public final class GatewayAlerts implements Serializable {
     private final HashMap<String, ConditionTracker> trackers = new HashMap<>();
     /** Set by the owner at every use ({@link #watchingSince}); transient, so the stored form is unchanged. */
     private transient long watchingSinceMillis;
+    /**
+     * When the cloud received the offline status in force, {@code Long.MIN_VALUE} when none; kept by
+     * the owner ({@link #offlineStatusReceivedAt(long)}), transient like {@link #watchingSinceMillis}.
+     */
+    private transient long offlineReceivedAtMicros = Long.MIN_VALUE;
 
-    /** Telemetry arrived: the gateway is alive; threshold rules see every good or uncertain sample. */
+    /**
+     * Telemetry arrived: threshold rules see every good or uncertain sample, and the gateway is alive
+     * unless the cloud received the batch before the offline status in force. Batches and status come
+     * through different streams, so the last batch before a clean shutdown may be handled after its
+     * offline status; it does not bring the gateway back.
+     */
     public List<AlertTransition> onBatch(ReceivedBatch received, List<AlertRule> rules, long nowMillis) {
         List<AlertTransition> out = new ArrayList<>();
         String gateway = received.source().gateway();
         site = received.source().site();
-        lastActivityMillis = nowMillis;
-        saidOffline = false;
+        if (received.receivedAtMicros() > offlineReceivedAtMicros) {
+            lastActivityMillis = nowMillis;
+            saidOffline = false;
+            offlineReceivedAtMicros = Long.MIN_VALUE;
+        }
         TelemetryBatch batch = received.batch();
         for (AlertRule rule : rules) {
             if (rule.kind() != RuleKind.THRESHOLD || !rule.appliesTo(gateway, null)) {
@@ -115,8 +128,12 @@ public final class GatewayAlerts implements Serializable {
             case ONLINE -> {
                 saidOffline = false;
                 lastActivityMillis = nowMillis;
+                offlineReceivedAtMicros = Long.MIN_VALUE;
             }
-            case OFFLINE -> saidOffline = true;
+            case OFFLINE -> {
+                saidOffline = true;
+                offlineReceivedAtMicros = signal.receivedAtMicros();
+            }
             case DATA_GAP -> {
                 for (AlertRule rule : rules) {
                     if (rule.kind() == RuleKind.DATA_GAP && rule.appliesTo(gateway, null)
@@ -177,6 +194,20 @@ public final class GatewayAlerts implements Serializable {
      */
     public void watchingSince(long millis) {
         watchingSinceMillis = millis;
+    }
+
+    /**
+     * The receipt time of the offline status in force ({@code Long.MIN_VALUE}: none), which the owner
+     * keeps in a keyed state entry of its own and sets, after reading the state, at every use; not
+     * part of the state, so that state stored before it restores as it was.
+     */
+    public void offlineStatusReceivedAt(long micros) {
+        offlineReceivedAtMicros = micros;
+    }
+
+    /** The receipt time of the offline status in force, for the owner to keep; {@code Long.MIN_VALUE}: none. */
+    public long offlineStatusReceivedAt() {
+        return offlineReceivedAtMicros;
     }
 
     /** Whether any condition is under way, so the owner keeps ticking this gateway. */

@@ -9,7 +9,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.testing.CapturedLog;
 import io.werkstrom.testing.PostgresServer;
 
@@ -28,6 +32,8 @@ class AlertEvaluationFunctionIT {
 
     private static final AlertOptions OPTIONS = new AlertOptions(true, Duration.ofHours(1), Duration.ofMillis(100));
 
+    private static final GatewayAddress GATEWAY_2 = new GatewayAddress("acme", "plant-1", "gw-2");
+
     private static PostgresServer postgres;
 
     @BeforeAll
@@ -37,6 +43,8 @@ class AlertEvaluationFunctionIT {
         try (Connection connection = postgres.connect(); Statement statement = connection.createStatement()) {
             statement.execute("INSERT INTO alert_rules (tenant, rule_id, version, kind, clear_hold_s)"
                     + " VALUES ('acme', 'gaps', 1, 'data_gap', 1)");
+            statement.execute("INSERT INTO alert_rules (tenant, rule_id, version, kind, gateway, silence_s)"
+                    + " VALUES ('acme', 'offline', 1, 'gateway_offline', 'gw-2', 60)");
         }
     }
 
@@ -78,6 +86,39 @@ class AlertEvaluationFunctionIT {
             assertEquals(List.of(AlertTransition.Type.OPENED, AlertTransition.Type.RESOLVED),
                     advance(restored, 11_000), "a new gap");
         }
+    }
+
+    /**
+     * A gateway's last batch before a clean shutdown, received before its offline status but handled
+     * after it, also after a restore from a checkpoint, leaves the offline alert open; a batch
+     * received after the status resolves it.
+     */
+    @Test
+    void aBatchReceivedBeforeTheOfflineStatusDoesNotBringTheGatewayBack() throws Exception {
+        OperatorSubtaskState checkpoint;
+        try (var harness = harness()) {
+            harness.open();
+            harness.setProcessingTime(1_000);
+            harness.processElement(new StreamRecord<>(AlertInput.of(batch(1_000))));
+            harness.processElement(new StreamRecord<>(AlertInput.of(new GatewaySignal(GATEWAY_2,
+                    GatewaySignal.Type.OFFLINE, 1_002_000, ""))));
+            assertEquals(List.of(AlertTransition.Type.OPENED), advance(harness, 1_500));
+            checkpoint = harness.snapshot(1L, 1_500L);
+        }
+        try (var restored = harness()) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            restored.setProcessingTime(2_000);
+            restored.processElement(new StreamRecord<>(AlertInput.of(batch(1_001))));
+            assertEquals(List.of(), advance(restored, 3_000), "received before the status");
+            restored.processElement(new StreamRecord<>(AlertInput.of(batch(2_500))));
+            assertEquals(List.of(AlertTransition.Type.RESOLVED), advance(restored, 3_500), "received after it");
+        }
+    }
+
+    private static ReceivedBatch batch(long receivedAtMillis) {
+        return new ReceivedBatch(GATEWAY_2, TelemetryBatch.builder(GATEWAY_2.gateway(), receivedAtMillis)
+                .add(receivedAtMillis * 1_000, "press-1", "temp", 20, Quality.GOOD).build(), receivedAtMillis * 1_000);
     }
 
     /**

@@ -235,4 +235,53 @@ class GatewayAlertsTest {
         assertEquals(List.of(), alerts.onTick(List.of(rule), "gw-1", restored + 900_001));
         assertEquals(1, alerts.openAlerts());
     }
+
+    @Test
+    void aBatchReceivedBeforeTheOfflineStatusButHandledAfterItLeavesTheAlertOpen() {
+        AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        alerts.onBatch(batch("press-1", "temp", T0, 1), List.of(rule), T0);
+        // A clean shutdown: the last batch, then the status. They come through different streams, so the
+        // status may be handled first.
+        List<AlertTransition> out = new ArrayList<>(alerts.onSignal(
+                new GatewaySignal(GATEWAY, GatewaySignal.Type.OFFLINE, (T0 + 1_001) * 1_000, ""), List.of(rule),
+                T0 + 1_002));
+        assertEquals(List.of(AlertTransition.Type.OPENED), out.stream().map(AlertTransition::type).toList());
+        out.addAll(alerts.onBatch(batch("press-1", "temp", T0 + 1_000, 1), List.of(rule),
+                T0 + 1_003));
+        for (long now = T0 + 2_000; now <= T0 + 200_000; now += 1_000) {
+            out.addAll(alerts.onTick(List.of(rule), "gw-1", now));
+        }
+        assertEquals(List.of(AlertTransition.Type.OPENED), out.stream().map(AlertTransition::type).toList(),
+                "no resolve and no second open");
+        assertEquals(1, alerts.openAlerts());
+        assertEquals((T0 + 1_001) * 1_000, alerts.offlineStatusReceivedAt(), "the owner keeps it");
+    }
+
+    @Test
+    void aBatchReceivedAfterTheOfflineStatusResolvesTheAlert() {
+        AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        alerts.onBatch(batch("press-1", "temp", T0, 1), List.of(rule), T0);
+        assertEquals(1, alerts.onSignal(new GatewaySignal(GATEWAY, GatewaySignal.Type.OFFLINE, (T0 + 1_001) * 1_000,
+                ""), List.of(rule), T0 + 1_002).size());
+        List<AlertTransition> back = alerts.onBatch(batch("press-1", "temp", T0 + 30_000, 1),
+                List.of(rule), T0 + 30_001);
+        assertEquals(List.of(AlertTransition.Type.RESOLVED), back.stream().map(AlertTransition::type).toList());
+        assertEquals(Long.MIN_VALUE, alerts.offlineStatusReceivedAt(), "no offline status in force");
+        // Back online: a batch received before the status no longer matters.
+        assertEquals(List.of(), alerts.onBatch(batch("press-1", "temp", T0 + 1_000, 1),
+                List.of(rule), T0 + 30_002));
+    }
+
+    @Test
+    void anOnlineStatusEndsTheOfflineStatusInForce() {
+        AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        alerts.onSignal(new GatewaySignal(GATEWAY, GatewaySignal.Type.OFFLINE, T0 * 1_000, ""), List.of(rule), T0);
+        List<AlertTransition> back = alerts.onSignal(new GatewaySignal(GATEWAY, GatewaySignal.Type.ONLINE,
+                (T0 + 5_000) * 1_000, ""), List.of(rule), T0 + 5_000);
+        assertEquals(List.of(AlertTransition.Type.RESOLVED), back.stream().map(AlertTransition::type).toList());
+        assertEquals(Long.MIN_VALUE, alerts.offlineStatusReceivedAt());
+    }
 }
