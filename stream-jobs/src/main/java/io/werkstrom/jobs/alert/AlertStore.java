@@ -377,7 +377,9 @@ public final class AlertStore implements AutoCloseable {
      *
      * <p>A subscription hears of an alert in order: its notification waits until the one before it
      * for the same alert is delivered or dead, so that a retry of the open never reaches a receiver
-     * after the resolve.
+     * after the resolve. So do an alert's retained MQTT states, which no subscription holds: a
+     * notifier that read the current state before a change could otherwise publish it after another
+     * notifier published the state that followed it.
      *
      * <p>The clear of a resolved alert's retained state is due {@code retainResolved} after the
      * resolve, and is claimed only once every earlier MQTT state of its alert is delivered or dead: a
@@ -395,7 +397,8 @@ public final class AlertStore implements AutoCloseable {
                 + " WHERE d.id IN (SELECT c.id FROM alert_deliveries c WHERE c.state = 'pending'"
                 + " AND NOT (c.channel = 'mqtt' AND c.payload = '') AND c.next_attempt_at <= now()"
                 + " AND NOT EXISTS (SELECT 1 FROM alert_deliveries e WHERE e.alert_id = c.alert_id"
-                + " AND e.state = 'pending' AND e.subscription_id = c.subscription_id AND e.id < c.id)"
+                + " AND e.state = 'pending' AND (e.subscription_id = c.subscription_id"
+                + " OR (e.channel = 'mqtt' AND c.channel = 'mqtt')) AND e.id < c.id)"
                 + " ORDER BY c.id LIMIT ? FOR UPDATE SKIP LOCKED)" + returning;
         String clears = "UPDATE alert_deliveries d SET next_attempt_at = now() + make_interval(secs => ?)"
                 + " WHERE d.id IN (SELECT c.id FROM alert_deliveries c WHERE c.state = 'pending'"

@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -596,10 +598,49 @@ class AlertNotificationIT {
         };
         deliverAll(fastRetries(3, Duration.ZERO), Map.of("mqtt", failingOnce));
 
-        // The open's state and the resolve's: each sends the current state, resolved.
-        assertEquals(List.of("resolved 0", "resolved 0", "resolved 1", "resolved 1", "clear"), published);
+        // The open's state, then the resolve's: each sends the current state, resolved.
+        assertEquals(List.of("resolved 0", "resolved 1", "resolved 0", "resolved 1", "clear"), published);
         assertEquals(List.of(), retainedStates(topic), "nothing retained after the clear");
         assertEquals(0, count("SELECT count(*) FROM alert_dead_letters"));
+    }
+
+    /**
+     * Two alert services: while one publishes the open state it read before the alert resolved, the
+     * other does not claim the resolve's state, which would reach the broker first and leave the open
+     * state retained for a resolved alert.
+     */
+    @Test
+    void anAlertsStatesGoOutOneAtATimeAlsoFromTwoNotifiers() throws Exception {
+        AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 80, 0, 0);
+        GatewayAddress gateway = new GatewayAddress("acme", "plant-1", "gw-1");
+        GatewayAlerts evaluation = new GatewayAlerts();
+        UUID alert = alerts.apply(evaluation.onBatch(batch(gateway, T0, 99), List.of(rule), T0).get(0));
+        CountDownLatch sending = new CountDownLatch(1);
+        CountDownLatch publish = new CountDownLatch(1);
+        MqttStateChannel states = new MqttStateChannel(mqtt);
+        Channel held = delivery -> {
+            sending.countDown();
+            try {
+                publish.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            states.send(delivery);
+        };
+        NotifierOptions options = fastRetries(3);
+        try (Notifier first = notifier(options, Map.of("mqtt", held)); Notifier second = notifier(options)) {
+            FutureTask<Integer> firstRound = new FutureTask<>(first::deliverDue);
+            new Thread(firstRound, "first-notifier").start();
+            assertTrue(sending.await(30, TimeUnit.SECONDS), "the first notifier publishes the open state");
+            assertNotNull(alerts.apply(evaluation.onBatch(batch(gateway, T0 + 1_000, 10), List.of(rule), T0 + 1_000)
+                    .get(0)));
+            assertEquals(0, second.deliverDue(), "the resolve's state waits for the open's");
+            publish.countDown();
+            assertEquals(1, firstRound.get(30, TimeUnit.SECONDS));
+        }
+        deliverAll(fastRetries(3));
+        String topic = AlertStore.stateTopic("acme", alert);
+        assertEquals(List.of(topic + " resolved"), retainedStates(topic));
     }
 
     @Test
@@ -608,6 +649,8 @@ class AlertNotificationIT {
         String topic = AlertStore.stateTopic("vandelay", alert);
         NotifierOptions options = fastRetries(2, Duration.ofSeconds(1));
         try (Notifier notifier = notifier(options)) {
+            // The open's state, then the resolve's; the clear waits for both.
+            notifier.deliverDue();
             notifier.deliverDue();
         }
         assertEquals("resolved", JSON.readTree(retained(topic)).path("state").asText());
