@@ -24,14 +24,14 @@ import org.slf4j.LoggerFactory;
  * such rules has no {@code sensor-silence} entry). The sequence ranges of a gateway's {@code data_gap}
  * events are kept in a {@code reported-gaps} entry ({@link ReportedGaps}, a plain {@code long[]};
  * state written before it existed restores with none): a repeat of a reported gap opens or extends
- * no alert. The receipt time of a gateway's offline status in force is kept in an
- * {@code offline-status} entry (a plain {@code Long}, held only while the gateway said it is
- * offline; state written before it existed restores with none), so that a batch received before
- * the status but handled after it does not bring the gateway back. A processing-time timer per
- * gateway (one per gateway ever seen) drives its clock-driven conditions every
- * {@link AlertOptions#tickInterval()}. The rules are reloaded from {@code alert_rules} every
- * {@link AlertOptions#ruleReload()}, so they change without a redeploy; a failed reload keeps the
- * rules it had and is retried at the next interval.
+ * no alert. The receipt time of a gateway's status in force is kept in a {@code status-received-at}
+ * entry (a plain {@code Long}, none before the gateway's first status; state written before it
+ * existed restores with none), so that a batch received before an offline status but handled after
+ * it does not bring the gateway back, and a status received before the one in force changes
+ * nothing. A processing-time timer per gateway (one per gateway ever seen) drives its clock-driven
+ * conditions every {@link AlertOptions#tickInterval()}. The rules are reloaded from
+ * {@code alert_rules} every {@link AlertOptions#ruleReload()}, so they change without a redeploy; a
+ * failed reload keeps the rules it had and is retried at the next interval.
  */
 public final class AlertEvaluationFunction extends KeyedProcessFunction<String, AlertInput, AlertTransition> {
 
@@ -45,7 +45,7 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
     private transient ValueState<SensorSilence> silence;
     private transient ValueState<Long> nextTick;
     private transient ValueState<long[]> reportedGaps;
-    private transient ValueState<Long> offlineStatus;
+    private transient ValueState<Long> statusReceivedAt;
     private transient Counter refusedSamples;
     private transient Counter forgottenMachines;
     private transient Counter repeatedDataGaps;
@@ -68,7 +68,7 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
         nextTick = getRuntimeContext().getState(new ValueStateDescriptor<>("next-tick", Long.class));
         reportedGaps = getRuntimeContext().getState(new ValueStateDescriptor<>("reported-gaps",
                 PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-        offlineStatus = getRuntimeContext().getState(new ValueStateDescriptor<>("offline-status", Long.class));
+        statusReceivedAt = getRuntimeContext().getState(new ValueStateDescriptor<>("status-received-at", Long.class));
         refusedSamples = getRuntimeContext().getMetricGroup().counter("sensorSilenceRefusedSamples");
         forgottenMachines = getRuntimeContext().getMetricGroup().counter("sensorSilenceForgottenMachines");
         repeatedDataGaps = getRuntimeContext().getMetricGroup().counter("repeatedDataGaps");
@@ -87,8 +87,9 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
             alerts = new GatewayAlerts();
         }
         alerts.watchingSince(watchingSince);
-        Long offlineAt = offlineStatus.value();
-        alerts.offlineStatusReceivedAt(offlineAt == null ? Long.MIN_VALUE : offlineAt);
+        Long stored = statusReceivedAt.value();
+        long statusAt = stored == null ? Long.MIN_VALUE : stored;
+        alerts.statusReceivedAt(statusAt);
         List<AlertRule> tenantRules = rules.rulesOf(input.tenant());
         List<AlertTransition> transitions;
         if (input.batch() != null) {
@@ -105,11 +106,8 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
         }
         transitions.forEach(out::collect);
         state.update(alerts);
-        long offlineNow = alerts.offlineStatusReceivedAt();
-        if (offlineNow == Long.MIN_VALUE && offlineAt != null) {
-            offlineStatus.clear();
-        } else if (offlineNow != Long.MIN_VALUE && (offlineAt == null || offlineAt != offlineNow)) {
-            offlineStatus.update(offlineNow);
+        if (alerts.statusReceivedAt() != statusAt) {
+            statusReceivedAt.update(alerts.statusReceivedAt());
         }
         // Gateways without sensor_silent rules cost no state access per batch; a tick clears what a
         // removed rule leaves behind.

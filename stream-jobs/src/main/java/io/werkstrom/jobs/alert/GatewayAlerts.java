@@ -43,10 +43,10 @@ public final class GatewayAlerts implements Serializable {
     /** Set by the owner at every use ({@link #watchingSince}); transient, so the stored form is unchanged. */
     private transient long watchingSinceMillis;
     /**
-     * When the cloud received the offline status in force, {@code Long.MIN_VALUE} when none; kept by
-     * the owner ({@link #offlineStatusReceivedAt(long)}), transient like {@link #watchingSinceMillis}.
+     * When the cloud received the status in force, {@code Long.MIN_VALUE} when none; kept by the
+     * owner ({@link #statusReceivedAt(long)}), transient like {@link #watchingSinceMillis}.
      */
-    private transient long offlineReceivedAtMicros = Long.MIN_VALUE;
+    private transient long statusReceivedAtMicros = Long.MIN_VALUE;
 
     /**
      * Telemetry arrived: threshold rules see every good or uncertain sample, and the gateway is alive
@@ -58,10 +58,9 @@ public final class GatewayAlerts implements Serializable {
         List<AlertTransition> out = new ArrayList<>();
         String gateway = received.source().gateway();
         site = received.source().site();
-        if (received.receivedAtMicros() > offlineReceivedAtMicros) {
+        if (!saidOffline || received.receivedAtMicros() > statusReceivedAtMicros) {
             lastActivityMillis = nowMillis;
             saidOffline = false;
-            offlineReceivedAtMicros = Long.MIN_VALUE;
         }
         TelemetryBatch batch = received.batch();
         for (AlertRule rule : rules) {
@@ -119,20 +118,24 @@ public final class GatewayAlerts implements Serializable {
         return out;
     }
 
-    /** A status change or event of this gateway. */
+    /**
+     * A status change or event of this gateway. A status the cloud received before the status in
+     * force changes nothing: parallel readers of a shared subscription may hand over a gateway's
+     * {@code offline} and {@code online} of a restart in the other order.
+     */
     public List<AlertTransition> onSignal(GatewaySignal signal, List<AlertRule> rules, long nowMillis) {
         List<AlertTransition> out = new ArrayList<>();
         String gateway = signal.source().gateway();
         site = signal.source().site();
         switch (signal.type()) {
-            case ONLINE -> {
-                saidOffline = false;
-                lastActivityMillis = nowMillis;
-                offlineReceivedAtMicros = Long.MIN_VALUE;
-            }
-            case OFFLINE -> {
-                saidOffline = true;
-                offlineReceivedAtMicros = signal.receivedAtMicros();
+            case ONLINE, OFFLINE -> {
+                if (signal.receivedAtMicros() >= statusReceivedAtMicros) {
+                    statusReceivedAtMicros = signal.receivedAtMicros();
+                    saidOffline = signal.type() == GatewaySignal.Type.OFFLINE;
+                    if (!saidOffline) {
+                        lastActivityMillis = nowMillis;
+                    }
+                }
             }
             case DATA_GAP -> {
                 for (AlertRule rule : rules) {
@@ -197,17 +200,17 @@ public final class GatewayAlerts implements Serializable {
     }
 
     /**
-     * The receipt time of the offline status in force ({@code Long.MIN_VALUE}: none), which the owner
-     * keeps in a keyed state entry of its own and sets, after reading the state, at every use; not
-     * part of the state, so that state stored before it restores as it was.
+     * The receipt time of the status in force ({@code Long.MIN_VALUE}: none), which the owner keeps
+     * in a keyed state entry of its own and sets, after reading the state, at every use; not part of
+     * the state, so that state stored before it restores as it was.
      */
-    public void offlineStatusReceivedAt(long micros) {
-        offlineReceivedAtMicros = micros;
+    public void statusReceivedAt(long micros) {
+        statusReceivedAtMicros = micros;
     }
 
-    /** The receipt time of the offline status in force, for the owner to keep; {@code Long.MIN_VALUE}: none. */
-    public long offlineStatusReceivedAt() {
-        return offlineReceivedAtMicros;
+    /** The receipt time of the status in force, for the owner to keep; {@code Long.MIN_VALUE}: none. */
+    public long statusReceivedAt() {
+        return statusReceivedAtMicros;
     }
 
     /** Whether any condition is under way, so the owner keeps ticking this gateway. */

@@ -22,7 +22,7 @@ class GatewayAlertsStateTest {
 
     /**
      * A gateway whose offline status opened its gateway_offline alert, as Flink's serializer (Kryo)
-     * stored it before the status's receipt time had an entry of its own: Kryo writes the fields one
+     * stored it before the receipt time of the status had an entry of its own: Kryo writes the fields one
      * after the other, so a field added to the class would misread it.
      */
     private static final String SAID_OFFLINE_STORED =
@@ -38,7 +38,7 @@ class GatewayAlertsStateTest {
 
         assertEquals(1, restored.openAlerts());
         assertEquals("plant-1", restored.site());
-        assertEquals(Long.MIN_VALUE, restored.offlineStatusReceivedAt(), "no entry: none");
+        assertEquals(Long.MIN_VALUE, restored.statusReceivedAt(), "no entry: none");
         assertEquals(List.of(), restored.onTick(List.of(rule), "gw-1", 1_800_000_002_000L), "still said offline");
         List<AlertTransition> back = restored.onBatch(batch(3, 20), List.of(rule), 1_800_000_003_000L);
         assertEquals(List.of(AlertTransition.Type.RESOLVED), back.stream().map(AlertTransition::type).toList());

@@ -255,7 +255,7 @@ class GatewayAlertsTest {
         assertEquals(List.of(AlertTransition.Type.OPENED), out.stream().map(AlertTransition::type).toList(),
                 "no resolve and no second open");
         assertEquals(1, alerts.openAlerts());
-        assertEquals((T0 + 1_001) * 1_000, alerts.offlineStatusReceivedAt(), "the owner keeps it");
+        assertEquals((T0 + 1_001) * 1_000, alerts.statusReceivedAt(), "the owner keeps it");
     }
 
     @Test
@@ -268,20 +268,33 @@ class GatewayAlertsTest {
         List<AlertTransition> back = alerts.onBatch(batch("press-1", "temp", T0 + 30_000, 1),
                 List.of(rule), T0 + 30_001);
         assertEquals(List.of(AlertTransition.Type.RESOLVED), back.stream().map(AlertTransition::type).toList());
-        assertEquals(Long.MIN_VALUE, alerts.offlineStatusReceivedAt(), "no offline status in force");
         // Back online: a batch received before the status no longer matters.
         assertEquals(List.of(), alerts.onBatch(batch("press-1", "temp", T0 + 1_000, 1),
                 List.of(rule), T0 + 30_002));
     }
 
     @Test
-    void anOnlineStatusEndsTheOfflineStatusInForce() {
+    void aStatusReceivedBeforeTheStatusInForceChangesNothing() {
         AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
-        GatewayAlerts alerts = new GatewayAlerts();
-        alerts.onSignal(new GatewaySignal(GATEWAY, GatewaySignal.Type.OFFLINE, T0 * 1_000, ""), List.of(rule), T0);
-        List<AlertTransition> back = alerts.onSignal(new GatewaySignal(GATEWAY, GatewaySignal.Type.ONLINE,
-                (T0 + 5_000) * 1_000, ""), List.of(rule), T0 + 5_000);
+        GatewayAlerts restarted = new GatewayAlerts();
+        // A restart: offline, then online; parallel readers hand them over in the other order.
+        GatewaySignal offline = new GatewaySignal(GATEWAY, GatewaySignal.Type.OFFLINE, T0 * 1_000, "");
+        GatewaySignal online = new GatewaySignal(GATEWAY, GatewaySignal.Type.ONLINE, (T0 + 2_000) * 1_000, "");
+        List<AlertTransition> out = new ArrayList<>(restarted.onSignal(online, List.of(rule), T0 + 2_001));
+        out.addAll(restarted.onSignal(offline, List.of(rule), T0 + 2_002));
+        out.addAll(restarted.onTick(List.of(rule), "gw-1", T0 + 3_000));
+        assertEquals(List.of(), out, "online");
+        assertEquals((T0 + 2_000) * 1_000, restarted.statusReceivedAt());
+
+        // Online, then offline for good, handed over in the other order.
+        GatewayAlerts stopped = new GatewayAlerts();
+        assertEquals(1, stopped.onSignal(offline, List.of(rule), T0 + 2_001).size());
+        GatewaySignal earlier = new GatewaySignal(GATEWAY, GatewaySignal.Type.ONLINE, (T0 - 2_000) * 1_000, "");
+        assertEquals(List.of(), stopped.onSignal(earlier, List.of(rule), T0 + 2_002), "still offline");
+        assertEquals(1, stopped.openAlerts());
+
+        // A later status is in force again.
+        List<AlertTransition> back = stopped.onSignal(online, List.of(rule), T0 + 2_003);
         assertEquals(List.of(AlertTransition.Type.RESOLVED), back.stream().map(AlertTransition::type).toList());
-        assertEquals(Long.MIN_VALUE, alerts.offlineStatusReceivedAt());
     }
 }
