@@ -12,7 +12,7 @@ import java.time.Duration;
  *                        back; when every gateway is idle the stream is marked idle
  * @param allowedLateness how far behind the watermark a batch may be and still count as on time (a batch received
  *                        over an hour after its oldest sample is late whatever the watermark says, see
- *                        {@link LateRanges#lateRange}). A batch later than
+ *                        {@link LateRanges#lateRanges}). A batch later than
  *                        that is stored all the same (never dropped), and the job refreshes the aggregate buckets it
  *                        touches once the checkpoint that stored it completes. On TimescaleDB on-time data
  *                        is left to the continuous aggregates' refresh policies, so keep this below their

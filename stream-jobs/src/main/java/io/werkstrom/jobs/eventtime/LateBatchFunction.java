@@ -1,5 +1,6 @@
 package io.werkstrom.jobs.eventtime;
 
+import java.util.List;
 import java.util.Optional;
 
 import io.werkstrom.jobs.storage.ReceivedBatch;
@@ -16,8 +17,8 @@ import org.apache.flink.util.OutputTag;
 /**
  * Passes every batch on, late or not: late data is stored like any other. For a batch whose oldest
  * sample is behind the watermark by more than the allowed lateness, or was measured long before
- * the batch was received ({@link LateRanges#lateRange}), it also emits the batch's
- * event-time range to {@link #STORED_RANGES} marked late, so that the aggregates over it are
+ * the batch was received ({@link LateRanges#lateRanges}), it also emits the event-time ranges of
+ * its samples to {@link #STORED_RANGES} marked late, so that the aggregates over them are
  * refreshed once it is stored (see {@link AggregateRefreshSink}), and counts it
  * ({@code lateBatches}, {@code lateSamples}). Of the on-time batches it emits one range per
  * checkpoint, the first one's: it tells that on-time data was stored in that checkpoint (which
@@ -51,12 +52,14 @@ public final class LateBatchFunction extends ProcessFunction<ReceivedBatch, Rece
 
     @Override
     public void processElement(ReceivedBatch received, Context context, Collector<ReceivedBatch> out) {
-        Optional<EventRange> late = LateRanges.lateRange(received, context.timerService().currentWatermark(),
+        List<EventRange> late = LateRanges.lateRanges(received, context.timerService().currentWatermark(),
                 allowedLatenessMillis);
-        if (late.isPresent()) {
+        if (!late.isEmpty()) {
             lateBatches.inc();
             lateSamples.inc(received.batch().size());
-            context.output(STORED_RANGES, new StoredRange(late.get(), true));
+            for (EventRange range : late) {
+                context.output(STORED_RANGES, new StoredRange(range, true));
+            }
         } else if (!onTimeEmitted) {
             Optional<EventRange> range = LateRanges.range(received.batch());
             if (range.isPresent()) {

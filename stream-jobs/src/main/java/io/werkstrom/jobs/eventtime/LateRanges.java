@@ -1,6 +1,7 @@
 package io.werkstrom.jobs.eventtime;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -32,18 +33,37 @@ public final class LateRanges {
     }
 
     /**
-     * The range of {@code received}'s samples when its oldest sample is older than
+     * The ranges of {@code received}'s samples when its oldest sample is older than
      * {@code watermarkMillis - allowedLatenessMillis} (no watermark before the first one,
      * {@link Long#MIN_VALUE}), or more than {@link #MAX_RECEIPT_DELAY_MICROS} older than the
-     * batch's receipt; empty for an on-time or empty batch.
+     * batch's receipt; empty for an on-time or empty batch. Samples within {@link #MERGE_GAP_MICROS}
+     * of each other share a range, in time order, so that a batch whose samples lie far apart (a
+     * sensor whose clock is stuck in the past, next to current ones) has the buckets of its samples
+     * refreshed, not every bucket of every tenant between its oldest and its newest sample.
      */
-    public static Optional<EventRange> lateRange(ReceivedBatch received, long watermarkMillis, long allowedLatenessMillis) {
+    public static List<EventRange> lateRanges(ReceivedBatch received, long watermarkMillis, long allowedLatenessMillis) {
         long limitMicros = received.receivedAtMicros() - MAX_RECEIPT_DELAY_MICROS;
         if (watermarkMillis != Long.MIN_VALUE) {
             limitMicros = Math.max(limitMicros, Math.multiplyExact(watermarkMillis - allowedLatenessMillis, 1_000L));
         }
         long limit = limitMicros;
-        return range(received.batch()).filter(range -> range.fromMicros() < limit);
+        if (range(received.batch()).filter(range -> range.fromMicros() < limit).isEmpty()) {
+            return List.of();
+        }
+        long[] times = received.batch().timestampsMicros().clone();
+        Arrays.sort(times);
+        List<EventRange> ranges = new ArrayList<>();
+        long from = times[0];
+        long newest = times[0];
+        for (long micros : times) {
+            if (micros - newest > MERGE_GAP_MICROS) {
+                ranges.add(new EventRange(from, newest + 1));
+                from = micros;
+            }
+            newest = micros;
+        }
+        ranges.add(new EventRange(from, newest + 1));
+        return ranges;
     }
 
     /** From the oldest sample of {@code batch} to just after its newest; empty for an empty batch. */

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Optional;
 
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.GatewayAddress;
@@ -32,15 +31,15 @@ class LateRangesTest {
     @Test
     void aBatchOlderThanWatermarkMinusLatenessIsLate() {
         // watermark 100 s, allowed lateness 10 s: samples before 90 s are late.
-        assertEquals(Optional.of(new EventRange(89_999_999, 120_000_001)),
-                LateRanges.lateRange(batch(120_000_000, 89_999_999), 100_000, 10_000));
-        assertTrue(LateRanges.lateRange(batch(90_000_000, 120_000_000), 100_000, 10_000).isEmpty(), "within lateness");
+        assertEquals(List.of(new EventRange(89_999_999, 120_000_001)),
+                LateRanges.lateRanges(batch(120_000_000, 89_999_999), 100_000, 10_000));
+        assertTrue(LateRanges.lateRanges(batch(90_000_000, 120_000_000), 100_000, 10_000).isEmpty(), "within lateness");
     }
 
     @Test
     void aRecentBatchBeforeTheFirstWatermarkOrAnEmptyBatchIsNotLate() {
-        assertTrue(LateRanges.lateRange(batch(1), Long.MIN_VALUE, 0).isEmpty());
-        assertTrue(LateRanges.lateRange(batch(), 100_000, 0).isEmpty());
+        assertTrue(LateRanges.lateRanges(batch(1), Long.MIN_VALUE, 0).isEmpty());
+        assertTrue(LateRanges.lateRanges(batch(), 100_000, 0).isEmpty());
     }
 
     @Test
@@ -49,13 +48,28 @@ class LateRangesTest {
         long received = 100 * HOUR_MICROS;
         long measured = received - 3 * HOUR_MICROS;
         ReceivedBatch backlog = received(received, measured, measured + 1);
-        assertEquals(Optional.of(new EventRange(measured, measured + 2)),
-                LateRanges.lateRange(backlog, Long.MIN_VALUE, 60_000));
-        assertEquals(Optional.of(new EventRange(measured, measured + 2)),
-                LateRanges.lateRange(backlog, measured / 1_000 - 10_000, 60_000));
+        assertEquals(List.of(new EventRange(measured, measured + 2)),
+                LateRanges.lateRanges(backlog, Long.MIN_VALUE, 60_000));
+        assertEquals(List.of(new EventRange(measured, measured + 2)),
+                LateRanges.lateRanges(backlog, measured / 1_000 - 10_000, 60_000));
         long recent = received - LateRanges.MAX_RECEIPT_DELAY_MICROS;
-        assertTrue(LateRanges.lateRange(received(received, recent), Long.MIN_VALUE, 60_000).isEmpty(),
+        assertTrue(LateRanges.lateRanges(received(received, recent), Long.MIN_VALUE, 60_000).isEmpty(),
                 "within the receipt delay");
+    }
+
+    @Test
+    void aLateBatchWhoseSamplesLieFarApartHasTheRangesOfItsSamplesNotTheSpanBetween() {
+        // A sensor whose clock is stuck 300 days back, next to current samples: refreshing from the
+        // oldest sample to the newest would recompute 300 days of every tenant's aggregates.
+        long received = 10_000 * HOUR_MICROS;
+        long stuck = received - 300 * 24 * HOUR_MICROS;
+        long now = received - 1_000_000;
+        ReceivedBatch batch = received(received, now, stuck, now + 1, stuck, now - HOUR_MICROS / 2);
+        assertEquals(List.of(new EventRange(stuck, stuck + 1), new EventRange(now - HOUR_MICROS / 2, now + 2)),
+                LateRanges.lateRanges(batch, Long.MIN_VALUE, 60_000));
+        // Samples an hour apart at most stay in one range, as RangeWriter merges them anyway.
+        assertEquals(List.of(new EventRange(stuck, stuck + 2 * HOUR_MICROS + 1)), LateRanges.lateRanges(
+                received(received, stuck + 2 * HOUR_MICROS, stuck, stuck + HOUR_MICROS), Long.MIN_VALUE, 60_000));
     }
 
     private static ReceivedBatch received(long receivedAtMicros, long... micros) {
