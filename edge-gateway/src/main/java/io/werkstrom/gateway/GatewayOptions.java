@@ -16,7 +16,8 @@ import io.werkstrom.protocol.GatewayAddress;
  * <ul>
  *   <li>{@code publisher} (required): broker, gateway address, in-flight window, credentials;</li>
  *   <li>{@code spoolDirectory} (required): where the gateway's spool keeps every batch until the
- *       broker acknowledged it; one gateway per directory;</li>
+ *       broker acknowledged it; one gateway per directory (the spool records the gateway's
+ *       address there and refuses to open for another gateway);</li>
  *   <li>{@code spoolMaxBytes} (default 256 MiB, at least twice {@code spoolSegmentBytes}): the most
  *       the spool holds on disk; when full, the oldest batches are dropped and reported as a
  *       {@code data_gap} event;</li>
@@ -228,7 +229,8 @@ public final class GatewayOptions {
                                 + " is set without an httpPort (--http-port, metrics.port).");
             }
             SpoolOptions spool = SpoolOptions.builder().directory(spoolDirectory).maxBytes(spoolMaxBytes)
-                    .segmentBytes(spoolSegmentBytes).fsyncPolicy(fsyncPolicy).build();
+                    .segmentBytes(spoolSegmentBytes).fsyncPolicy(fsyncPolicy).owner(publisher.address().toString())
+                    .build();
             return new GatewayOptions(this, spool);
         }
 

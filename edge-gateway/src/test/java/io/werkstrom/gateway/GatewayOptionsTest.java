@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -31,6 +32,7 @@ class GatewayOptionsTest {
         assertTrue(options.firstSequence().isEmpty());
         assertEquals(PUBLISHER.address(), options.address());
         assertEquals(SPOOL, options.spool().directory());
+        assertEquals(Optional.of("acme/plant-1/gw-01"), options.spool().owner(), "the spool is the gateway's own");
         assertEquals(256L << 20, options.spool().maxBytes());
         assertEquals(FsyncPolicy.INTERVAL, options.spool().fsyncPolicy());
         assertEquals(0, options.httpPort(), "monitoring is off unless asked for");

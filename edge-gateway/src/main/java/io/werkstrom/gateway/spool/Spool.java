@@ -10,6 +10,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
@@ -52,7 +53,10 @@ import org.slf4j.LoggerFactory;
  * a restart knows the highest sequence and the latest timestamp appended even when every record was
  * acknowledged. Every record with a sequence at or below the watermark is
  * acknowledged or dropped. The state file is replaced atomically: written to
- * {@code spool.state.tmp}, forced, renamed over the old one, and the directory forced.
+ * {@code spool.state.tmp}, forced, renamed over the old one, and the directory forced. With an
+ * {@linkplain SpoolOptions#owner() owner}, the file {@code spool.owner} names it (one line, UTF-8),
+ * written when the directory has none, and {@link #open(SpoolOptions)} refuses a directory that
+ * names another.
  *
  * <h2>Recovery</h2>
  * {@link #open(SpoolOptions)} reads every segment and checks each record's frame and CRC. A short or
@@ -91,6 +95,8 @@ public final class Spool implements AutoCloseable {
     static final int RECORD_HEADER_BYTES = 36;
     static final String STATE_FILE = "spool.state";
     private static final String STATE_TEMP_FILE = "spool.state.tmp";
+    static final String OWNER_FILE = "spool.owner";
+    private static final String OWNER_TEMP_FILE = "spool.owner.tmp";
     private static final int STATE_BYTES = 8 + 8 + 8 + 1 + 6 * 8 + 4;
     private static final String SEGMENT_PREFIX = "segment-";
     private static final String SEGMENT_SUFFIX = ".log";
@@ -462,6 +468,9 @@ public final class Spool implements AutoCloseable {
 
     private void recover() throws IOException {
         Files.createDirectories(directory);
+        if (options.owner().isPresent()) {
+            claim(options.owner().get());
+        }
         Files.deleteIfExists(directory.resolve(STATE_TEMP_FILE));
         long watermark = readState();
         List<Segment> found = new ArrayList<>();
@@ -754,6 +763,31 @@ public final class Spool implements AutoCloseable {
                 StandardCopyOption.REPLACE_EXISTING);
         syncDirectory();
         stateDirty = false;
+    }
+
+    /**
+     * Records {@code owner} in the directory, or checks that it is the one recorded: another
+     * owner's records would be sent as this owner's (another gateway's batches on this gateway's
+     * topic, possibly another tenant's). A directory without a record (new, or spooled by a version
+     * that kept none) becomes this owner's.
+     */
+    private void claim(String owner) throws IOException {
+        Path file = directory.resolve(OWNER_FILE);
+        if (Files.exists(file)) {
+            String recorded = Files.readString(file, StandardCharsets.UTF_8).strip();
+            if (!recorded.equals(owner)) {
+                throw new IOException("the spool directory " + directory + " belongs to " + recorded + ", not to "
+                        + owner + ": its batches are not this gateway's; give each gateway a spool directory of its own");
+            }
+            return;
+        }
+        Path temp = directory.resolve(OWNER_TEMP_FILE);
+        try (FileChannel channel = files.open(temp, CREATE, TRUNCATE_EXISTING, WRITE)) {
+            writeFully(channel, ByteBuffer.wrap((owner + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            channel.force(true);
+        }
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory();
     }
 
     /** Loads the dropped count and the gap; returns the watermark (-1 when there is no usable state). */

@@ -2,6 +2,7 @@ package io.werkstrom.gateway.spool;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Options of a {@link Spool}. Immutable; build with {@link #builder()}.
@@ -18,7 +19,10 @@ import java.time.Duration;
  *   <li>{@code fsyncIntervalRecords} (default 100, at least 1) / {@code fsyncInterval} (default
  *       1 s, at least 1 ms): with {@code INTERVAL}, an append forces the disk once this many
  *       records or this much time have passed since the last force (checked on each append and
- *       acknowledgement; there is no timer thread, {@link Spool#flush()} forces at once).</li>
+ *       acknowledgement; there is no timer thread, {@link Spool#flush()} forces at once);</li>
+ *   <li>{@code owner} (default none): who the spooled batches belong to, e.g. the gateway's address.
+ *       The spool records it in its directory and refuses a directory recorded for another owner,
+ *       whose batches would otherwise go out under this owner's identity.</li>
  * </ul>
  */
 public final class SpoolOptions {
@@ -44,6 +48,7 @@ public final class SpoolOptions {
     private final FsyncPolicy fsyncPolicy;
     private final int fsyncIntervalRecords;
     private final Duration fsyncInterval;
+    private final String owner;
 
     private SpoolOptions(Builder b) {
         this.directory = b.directory;
@@ -52,6 +57,7 @@ public final class SpoolOptions {
         this.fsyncPolicy = b.fsyncPolicy;
         this.fsyncIntervalRecords = b.fsyncIntervalRecords;
         this.fsyncInterval = b.fsyncInterval;
+        this.owner = b.owner;
     }
 
     public static Builder builder() {
@@ -82,11 +88,16 @@ public final class SpoolOptions {
         return fsyncInterval;
     }
 
+    /** Who the spooled batches belong to, or empty when the directory's owner is not checked. */
+    public Optional<String> owner() {
+        return Optional.ofNullable(owner);
+    }
+
     @Override
     public String toString() {
         return "SpoolOptions[directory=" + directory + ", maxBytes=" + maxBytes + ", segmentBytes=" + segmentBytes
                 + ", fsyncPolicy=" + fsyncPolicy + ", fsyncIntervalRecords=" + fsyncIntervalRecords
-                + ", fsyncInterval=" + fsyncInterval + "]";
+                + ", fsyncInterval=" + fsyncInterval + (owner == null ? "" : ", owner=" + owner) + "]";
     }
 
     /** Collects options; {@link #build()} validates them and names the offending key. */
@@ -97,6 +108,7 @@ public final class SpoolOptions {
         private FsyncPolicy fsyncPolicy = FsyncPolicy.INTERVAL;
         private int fsyncIntervalRecords = 100;
         private Duration fsyncInterval = Duration.ofSeconds(1);
+        private String owner;
 
         private Builder() {
         }
@@ -131,6 +143,11 @@ public final class SpoolOptions {
             return this;
         }
 
+        public Builder owner(String owner) {
+            this.owner = owner;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first invalid option */
         public SpoolOptions build() {
             if (directory == null) {
@@ -154,6 +171,9 @@ public final class SpoolOptions {
             }
             if (fsyncInterval == null || fsyncInterval.toMillis() < 1) {
                 throw new IllegalArgumentException("fsyncInterval must be at least 1 ms, got " + fsyncInterval + ".");
+            }
+            if (owner != null && (owner.isEmpty() || owner.chars().anyMatch(Character::isISOControl))) {
+                throw new IllegalArgumentException("owner must be a non-empty line of text, got '" + owner + "'.");
             }
             return new SpoolOptions(this);
         }

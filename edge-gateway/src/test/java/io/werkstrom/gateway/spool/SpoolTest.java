@@ -67,6 +67,31 @@ class SpoolTest {
     }
 
     @Test
+    void aSpoolOfAnotherOwnerIsRefusedWithItsRecordsLeftForItsOwner() throws IOException {
+        SpoolOptions acme = SpoolOptions.builder().directory(dir).owner("acme/plant-1/gw-1").build();
+        SpoolOptions globex = SpoolOptions.builder().directory(dir).owner("globex/plant-1/gw-1").build();
+        try (Spool spool = Spool.open(acme)) {
+            append(spool, 1);
+        }
+        // A copied configuration or another --tenant on the same directory: acme's batch must not go
+        // out on globex's topic.
+        IOException refused = assertThrows(IOException.class, () -> Spool.open(globex).close());
+        assertTrue(refused.getMessage().contains("belongs to acme/plant-1/gw-1, not to globex/plant-1/gw-1"),
+                refused.getMessage());
+        try (Spool spool = Spool.open(acme)) {
+            assertEquals(List.of(1L), sequences(spool.peek(10)), "the owner still has its batch");
+        }
+        // Without an owner (a spool of a version that recorded none) the first owner to open it takes it.
+        Path older = dir.resolve("older");
+        try (Spool spool = Spool.open(SpoolOptions.builder().directory(older).build())) {
+            append(spool, 1);
+        }
+        Spool.open(SpoolOptions.builder().directory(older).owner("globex/plant-1/gw-1").build()).close();
+        assertThrows(IOException.class,
+                () -> Spool.open(SpoolOptions.builder().directory(older).owner("acme/plant-1/gw-1").build()).close());
+    }
+
+    @Test
     void appendRejectsSequencesThatDoNotIncreaseAndOversizedPayloads() throws IOException {
         try (Spool spool = open()) {
             append(spool, 7);
