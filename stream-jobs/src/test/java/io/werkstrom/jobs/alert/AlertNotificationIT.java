@@ -311,6 +311,40 @@ class AlertNotificationIT {
     }
 
     @Test
+    void aReceiverThatDoesNotAnswerIsTriedOnceARoundAndAnotherTenantIsNotifiedInTheSameRound() throws Exception {
+        try (WebhookReceiver globexReceiver = new WebhookReceiver()) {
+            String silent = "http://acme.example/hook";
+            subscribe("acme", "webhook", silent, "env:ACME_HOOK", null);
+            subscribe("globex", "webhook", globexReceiver.url("/globex"), "env:GLOBEX_HOOK", null);
+            for (String rule : List.of("r1", "r2", "r3", "r4")) {
+                open("acme", rule);
+            }
+            open("globex", "hot");
+            Channel webhook = new WebhookChannel(new Secrets(Map.of("GLOBEX_HOOK", GLOBEX_SECRET)), Duration.ofSeconds(10));
+            // Acme's receiver stands for one that lets every request run into the 10 s timeout.
+            List<Long> tried = new CopyOnWriteArrayList<>();
+            Channel acmeTimesOut = delivery -> {
+                if (delivery.target().equals(silent)) {
+                    tried.add(delivery.id());
+                    throw new DeliveryException("webhook " + silent + " timed out", false);
+                }
+                webhook.send(delivery);
+            };
+            try (Notifier notifier = notifier(NotifierOptions.defaults(), Map.of("webhook", acmeTimesOut))) {
+                assertEquals(10, notifier.deliverDue(), "one round claims the webhooks and the retained states");
+            }
+
+            assertEquals(1, tried.size(), "acme's receiver is tried once in the round, not once per notification");
+            assertEquals(List.of("globex"), tenants(globexReceiver.requests()), "globex is notified in that round");
+            assertEquals(4, count("SELECT count(*) FROM alert_deliveries WHERE tenant = 'acme' AND channel = 'webhook'"
+                    + " AND state = 'pending' AND attempts = 1"), "each of acme's counts one attempt");
+            assertEquals(3, count("SELECT count(*) FROM alert_deliveries WHERE tenant = 'acme' AND channel = 'webhook'"
+                    + " AND last_error LIKE 'not sent, as its receiver failed a notification before it in this round:"
+                    + " webhook http://acme.example/hook timed out'"));
+        }
+    }
+
+    @Test
     void aMalformedWebhookUrlIsDeadLetteredAndEveryOtherNotificationOfTheRoundIsStillDelivered() throws Exception {
         try (WebhookReceiver globexReceiver = new WebhookReceiver()) {
             // The lowest ids, claimed first: each used to end the round, and the next round began with it again.

@@ -2,6 +2,7 @@ package io.werkstrom.jobs.alert.notify;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +19,11 @@ import org.slf4j.LoggerFactory;
  * channel, and records the outcome. A failed attempt is retried after
  * {@link NotifierOptions#backoff}; after {@link NotifierOptions#maxAttempts} attempts, or at once
  * for a permanent failure, the notification is dead ({@code alert_dead_letters}). Whatever a
- * channel throws fails that one notification (a runtime exception for good), never the round. A
+ * channel throws fails that one notification (a runtime exception for good), never the round. Once
+ * a receiver (a webhook URL, a mail address) fails a notification that will be retried, its other
+ * notifications of the round fail with the same reason unsent, each as an attempt: a receiver
+ * that does not answer costs a round one timeout, and other receivers' notifications, other
+ * tenants' included, do not wait one timeout each behind its backlog. A
  * notification that was {@linkplain DeliveryException#attempted() not attempted} waits without
  * using up its attempts. Several notifiers may share the outbox: outcomes are recorded only under
  * the claim in force, and a claimed notification is sent only while enough of its lease is left.
@@ -59,6 +64,10 @@ public final class Notifier implements AutoCloseable {
         long claimedAt = System.nanoTime();
         List<Delivery> due = store.claimDue(options.batchSize(), options.lease(), options.retainResolved());
         Duration needed = options.timeout().multipliedBy(2);
+        // Receivers that failed a notification in this round, with the reason: the others for them fail
+        // with it unsent, so that a receiver that does not answer costs a round one timeout, not one per
+        // notification, and the notifications of other receivers (other tenants') do not wait behind it.
+        Map<String, String> failed = new HashMap<>();
         for (int i = 0; i < due.size(); i++) {
             Duration left = options.lease().minusNanos(System.nanoTime() - claimedAt);
             if (left.compareTo(needed) < 0) {
@@ -68,18 +77,33 @@ public final class Notifier implements AutoCloseable {
                 store.release(rest);
                 break;
             }
-            attempt(due.get(i));
+            Delivery delivery = due.get(i);
+            // An MQTT state's target is its alert's own topic, sent through the service's one client.
+            String target = "mqtt".equals(delivery.channel()) ? null : delivery.channel() + " " + delivery.target();
+            String failure = attempt(delivery, target == null ? null : failed.get(target));
+            if (failure != null && target != null) {
+                failed.putIfAbsent(target, failure);
+            }
         }
         return due.size();
     }
 
-    private void attempt(Delivery claimed) throws StoreException {
+    /**
+     * Sends one notification and records the outcome; with {@code failedBefore} (the reason its
+     * receiver failed another notification of this round) it fails with that reason unsent. Returns
+     * the reason of an attempted delivery that failed and will be retried, else null.
+     */
+    private String attempt(Delivery claimed, String failedBefore) throws StoreException {
         Delivery delivery = claimed;
         Channel channel = channels.get(delivery.channel());
         String receiver = receiver(delivery);
         try {
             if (channel == null) {
                 throw new DeliveryException("no " + delivery.channel() + " channel is configured", true);
+            }
+            if (failedBefore != null) {
+                throw new DeliveryException("not sent, as its receiver failed a notification before it in this"
+                        + " round: " + failedBefore, false);
             }
             if ("mqtt".equals(delivery.channel()) && !delivery.clearsState()) {
                 // The retained message is the alert's state: send the current one, so that a late retry of an
@@ -93,6 +117,7 @@ public final class Notifier implements AutoCloseable {
             if (!store.delivered(delivery)) {
                 lapsed(delivery, receiver, "delivered");
             }
+            return null;
         } catch (DeliveryException e) {
             int attempts = delivery.attempts() + 1;
             if (!e.attempted()) {
@@ -117,7 +142,9 @@ public final class Notifier implements AutoCloseable {
                 if (!store.retryLater(delivery, e.getMessage(), retryAt)) {
                     lapsed(delivery, receiver, "failed");
                 }
+                return e.getMessage();
             }
+            return null;
         }
     }
 
