@@ -303,7 +303,11 @@ public final class SecurityChaos {
         List<String> topics = List.of(Topics.telemetry(GLOBEX), Topics.events(GLOBEX), Topics.status(GLOBEX),
                 Topics.telemetry(ACME), Topics.telemetry(new GatewayAddress("globex", "plant-9", "gw-x")),
                 "werkstrom/v1/globex/plant-1/gw-1/commands/restart", "werkstrom/v1/acme/plant-9/gw-x/commands/restart",
-                "werkstrom/v1/acme/plant-9/gw-x/telemetry/extra", "werkstrom/v2/acme/plant-9/gw-x/telemetry");
+                "werkstrom/v1/acme/plant-9/gw-x/telemetry/extra", "werkstrom/v2/acme/plant-9/gw-x/telemetry",
+                // alert states and acknowledgements, its own tenant's and another's: a gateway may neither
+                // retain a forged state nor acknowledge an alert
+                "werkstrom/v1/acme/alerts/a-1", "werkstrom/v1/acme/alerts/a-1/ack", "werkstrom/v1/globex/alerts/a-1",
+                "werkstrom/v1/globex/alerts/a-1/ack");
         long sequence = FORGED_SEQUENCE;
         for (String topic : topics) {
             attempts.incrementAndGet();
@@ -584,14 +588,18 @@ public final class SecurityChaos {
         }
     }
 
-    /** The PUBACK reason code of a QoS 1 publish, or the client's error code when it failed. */
+    /**
+     * 0 when the broker took a QoS 1 publish, else the PUBACK's reason code or the client's error
+     * code. The broker took it for every code below 0x80: 0x10 (no matching subscribers) is a
+     * publish accepted onto a topic nobody reads yet, a forged retained state among them.
+     */
     private static int publish(MqttAsyncClient client, String topic, byte[] payload) {
         for (int attempt = 0; ; attempt++) {
             try {
                 IMqttToken token = client.publish(topic, payload, 1, false);
                 token.waitForCompletion(10_000);
                 int[] codes = token.getReasonCodes();
-                return codes == null || codes.length == 0 ? 0 : codes[0];
+                return codes == null || codes.length == 0 || codes[0] < 0x80 ? 0 : codes[0];
             } catch (MqttException e) {
                 // Paho frees the in-flight slot of an acknowledged message slightly after the token
                 // completes; that is the client's own back-pressure, not the broker's answer.

@@ -112,6 +112,27 @@ class SecurityChaosIT {
         }
     }
 
+    @Test
+    void aBrokerThatLetsGatewaysPublishAlertStatesFailsTheDrill() throws Exception {
+        Path acl = Files.createTempFile("alerts-open", ".acl");
+        try {
+            Files.writeString(acl, Files.readString(SecurityChaosOptions.shippedAcl())
+                    + "\n# every user may write every tenant's alert topics\npattern write werkstrom/v1/+/alerts/#\n");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int status = SecurityChaos.run(List.of("--mutations", "20", "--acl", acl.toString()),
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            String log = err.toString(StandardCharsets.UTF_8);
+
+            for (String topic : List.of("werkstrom/v1/acme/alerts/a-1", "werkstrom/v1/globex/alerts/a-1/ack")) {
+                assertTrue(log.contains("NOT REJECTED: the rogue gateway published to " + topic), log);
+            }
+            assertEquals(1, status, log);
+        } finally {
+            Files.deleteIfExists(acl);
+        }
+    }
+
     private static List<String> iterate(java.util.Iterator<String> names) {
         List<String> list = new java.util.ArrayList<>();
         names.forEachRemaining(list::add);
