@@ -20,6 +20,7 @@ import io.werkstrom.analytics.detect.MsetDetector;
 import io.werkstrom.analytics.detect.PcaDetector;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.jobs.decode.MachineRows;
+import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 
@@ -222,9 +223,12 @@ public final class MultivariateScorer {
                            double[] values, int[] columns) {
     }
 
-    /** {@link #score(TelemetryBatch, MachineStates, FleetModels)} without fleet models. */
+    /**
+     * {@link #score(GatewayAddress, TelemetryBatch, MachineStates, FleetModels)} without fleet models,
+     * for a batch whose log lines may name its gateway by the id in the batch.
+     */
     public Outcome score(TelemetryBatch batch, MachineStates states) {
-        return score(batch, states, FleetModels.NONE);
+        return score(batch.gateway(), batch, states, FleetModels.NONE);
     }
 
     /**
@@ -232,9 +236,15 @@ public final class MultivariateScorer {
      * earlier failed calls left pending. A failing kernel call does not throw: the states stay
      * pending in {@code states} (bounded) and the failure is in {@link Outcome#scoringFailure()}.
      *
+     * @param source      the gateway that sent {@code batch}, which the log lines name: one scorer
+     *                    serves the gateways of every tenant, which may share gateway ids
      * @param fleetModels the fleet model in force for a machine of this gateway, if any
      */
-    public Outcome score(TelemetryBatch batch, MachineStates states, FleetModels fleetModels) {
+    public Outcome score(GatewayAddress source, TelemetryBatch batch, MachineStates states, FleetModels fleetModels) {
+        return score(source.toString(), batch, states, fleetModels);
+    }
+
+    private Outcome score(String gateway, TelemetryBatch batch, MachineStates states, FleetModels fleetModels) {
         Counts counts = new Counts();
         boolean known = fleetModels.known();
         for (Map.Entry<String, List<Integer>> entry : MachineRows.sorted(batch, inTimeOrder(batch)).entrySet()) {
@@ -243,7 +253,7 @@ public final class MultivariateScorer {
             if (machine == null) {
                 if (states.size() >= options.maxMachines()) {
                     counts.machinesRefused += entry.getValue().size();
-                    refused(batch.gateway(), name, null);
+                    refused(gateway, name, null);
                     continue;
                 }
                 machine = states.machine(name);
@@ -254,7 +264,7 @@ public final class MultivariateScorer {
                 String sensor = batch.sensors()[row];
                 if (machine.sensors.size() >= options.maxSensors() && !machine.sensors.contains(sensor)) {
                     counts.sensorsRefused++;
-                    refused(batch.gateway(), name, sensor);
+                    refused(gateway, name, sensor);
                     continue;
                 }
                 if (batch.quality(row) != Quality.GOOD || !Double.isFinite(batch.values()[row])) {
@@ -265,7 +275,7 @@ public final class MultivariateScorer {
                 if (closed == MachineStates.LATE) {
                     counts.late++;
                 } else if (closed != null) {
-                    close(batch.gateway(), name, machine, closed, fleet, known, counts);
+                    close(gateway, name, machine, closed, fleet, known, counts);
                 }
             }
         }

@@ -130,7 +130,7 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         }
         MultivariateScorer.Outcome outcome;
         try {
-            outcome = scorer.score(batch.batch(), state, fleetModelsOf(batch.source()));
+            outcome = scorer.score(batch.source(), batch.batch(), state, fleetModelsOf(batch.source()));
         } catch (RuntimeException e) {
             // Not a kernel failure (those come back in the outcome) but a fault of the detector
             // itself: the batch is stored regardless, so count and log it rather than fail the job.

@@ -20,6 +20,7 @@ import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.jobs.detect.MultivariateScorer.FleetModelInForce;
 import io.werkstrom.jobs.detect.MultivariateScorerTest.Machine;
+import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 
@@ -35,6 +36,7 @@ class MultivariateFleetScoringTest {
     private static final long T0 = 1_700_000_000L * SECOND;
     private static final MultivariateOptions OPTIONS = MultivariateOptions.defaults();
     private static final List<String> SENSORS = List.of("temperature_c", "pressure_bar", "vibration_mm_s");
+    private static final GatewayAddress GATEWAY = new GatewayAddress("acme", "plant-1", "gw-1");
 
     /** Ten minutes of normal operation of five machines, pooled, as a trainer assembles them. */
     private static final double[][] FLEET_STATES = normalOperation(SENSORS, false);
@@ -88,7 +90,7 @@ class MultivariateFleetScoringTest {
                                                         Machine... machines) {
         List<MultivariateScorer.Outcome> outcomes = new ArrayList<>();
         for (long s = from; s < to; s += 10) {
-            outcomes.add(scorer.score(MultivariateScorerTest.batch(s, s, 10, machines), states, fleet));
+            outcomes.add(scorer.score(GATEWAY, MultivariateScorerTest.batch(s, s, 10, machines), states, fleet));
         }
         return outcomes;
     }
@@ -304,7 +306,7 @@ class MultivariateFleetScoringTest {
         assertArrayEquals(states.snapshot(), restored.snapshot());
         assertEquals("default v1", restored.fleetModelId("press-1"));
         // The restored machine is absent from the next batch: its pending states are scored all the same.
-        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(
+        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(GATEWAY,
                 MultivariateScorerTest.batch(4, 40, 10, new Machine("press-2", 2)), restored, always(V1));
         assertEquals(10 + 9, next.statesScored(), "the 10 pending and press-2's first 9");
         assertEquals(0, next.statesDropped());
@@ -312,7 +314,7 @@ class MultivariateFleetScoringTest {
 
         MachineStates elsewhere = MachineStates.fromSnapshot(states.snapshot());
         FleetModelInForce v2 = new FleetModelInForce("default v2", MSET);
-        MultivariateScorer.Outcome replaced = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(
+        MultivariateScorer.Outcome replaced = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(GATEWAY,
                 MultivariateScorerTest.batch(4, 40, 10, new Machine("press-2", 2)), elsewhere, always(v2));
         assertEquals(10, replaced.statesDropped(), "version 1 is no longer in force after the restore");
     }
@@ -408,7 +410,7 @@ class MultivariateFleetScoringTest {
         FleetModelInForce other = new FleetModelInForce("default v1", MultivariateFleetModel.fit(OPTIONS,
                 List.of("temperature_c", "pressure_bar", "speed_rpm"), FLEET_STATES));
         // The restored machine is absent from the batch: its pending states meet the model first.
-        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(
+        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(GATEWAY,
                 MultivariateScorerTest.batch(4, 40, 10, new Machine("press-2", 2)), restored, always(other));
         assertEquals(10, next.statesDropped());
         assertNull(restored.fleetModelId("press-1"));
@@ -501,7 +503,7 @@ class MultivariateFleetScoringTest {
         // As a savepoint restored against another database, whose model of the same id reads 2 sensors.
         states.machine("press-1").pending.add(new MachineStates.Pending(T0, new double[] {60, 5}));
         MachineStates restored = MachineStates.fromSnapshot(states.snapshot());
-        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(
+        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(GATEWAY,
                 MultivariateScorerTest.batch(2, 20, 10, press), restored, always(V1));
         assertEquals(1, next.statesDropped());
         assertNull(next.scoringFailure());
@@ -513,7 +515,7 @@ class MultivariateFleetScoringTest {
         MachineStates copy = pendingAfterAFailedCall(new Machine("press-1", 1)).copy();
         assertEquals(10, copy.pendingStates("press-1"));
         // Even with the fleet models unknown, the copy's pending states are scored: it shares the model.
-        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(
+        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(GATEWAY,
                 MultivariateScorerTest.batch(4, 40, 10, new Machine("press-2", 2)), copy, always(null));
         assertEquals(10, next.statesScored());
     }

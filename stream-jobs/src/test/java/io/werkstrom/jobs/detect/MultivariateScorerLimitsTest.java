@@ -18,6 +18,7 @@ import java.util.Map;
 import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.jobs.detect.MultivariateScorerTest.Machine;
+import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 
@@ -109,6 +110,28 @@ class MultivariateScorerLimitsTest {
         List<Anomaly> anomalies = anomalies(outcomes);
         assertFalse(anomalies.isEmpty(), "the known machines are still scored");
         assertTrue(anomalies.stream().allMatch(a -> a.machine().equals("press-2")), anomalies.toString());
+    }
+
+    @Test
+    void aRefusalIsLoggedForEachTenantsGatewayOfTheSameIdAndNamesTheTenant() {
+        List<String> warnings = new ArrayList<>();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS.withMaxMachines(2), JavaKernelBackend.shared(),
+                warnings::add);
+        Machine[] plant = plant();
+        Machine third = new Machine("press-3", 8);
+        for (String tenant : List.of("acme", "globex")) {
+            // one scorer serves both tenants' gateways, each with a state of its own
+            MachineStates states = new MachineStates();
+            GatewayAddress source = new GatewayAddress(tenant, "plant-1", "gw-1");
+            for (int i = 0; i < 3; i++) {
+                scorer.score(source, batch(i, plant[0], plant[1], third), states, MultivariateScorer.FleetModels.NONE);
+            }
+        }
+
+        assertEquals(2, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("acme/plant-1/gw-1") && warnings.get(0).contains("press-3"), warnings.get(0));
+        assertTrue(warnings.get(1).contains("globex/plant-1/gw-1") && warnings.get(1).contains("press-3"),
+                warnings.get(1));
     }
 
     @Test
