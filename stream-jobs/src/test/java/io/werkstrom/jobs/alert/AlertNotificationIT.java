@@ -306,7 +306,8 @@ class AlertNotificationIT {
             }
             assertEquals(2, smtp.mails().size());
             assertTrue(smtp.mails().stream().allMatch(m -> m.to().equals(List.of("ops@globex.example"))
-                    && m.data().contains("\"tenant\":\"globex\"") && !m.data().contains("acme")));
+                    && m.body().contains("\"tenant\":\"globex\"") && !m.data().contains("acme")
+                    && !m.body().contains("acme")));
         }
     }
 

@@ -72,6 +72,22 @@ class EmailDeliveryIT {
     }
 
     @Test
+    void aLineLongerThanSmtpAllowsAndTextBeyondAsciiArriveAsTheyWere() throws Exception {
+        // SMTP lines end at 998 characters (RFC 5321); an alert's JSON line may be longer.
+        String json = "{\"message\":\"" + "x".repeat(1500) + " = Überhitzung \"}";
+        String body = "Überhitzung\n\n" + json + "\n.a leading dot, a trailing space \n";
+        try (SmtpServer server = SmtpServer.start(SmtpServer.Mode.PLAIN, pki, USER, PASSWORD)) {
+            client(server.port(), Security.NONE, null, null, null).send(TO, "subject", body);
+            SmtpServer.Mail mail = server.mails().get(0);
+            for (String line : mail.data().split("\r\n")) {
+                assertTrue(line.length() <= 76 && line.chars().allMatch(c -> c < 128), line);
+            }
+            // every line ends with CRLF, the empty one after the body's last line break too
+            assertEquals(body.replace("\n", "\r\n") + "\r\n", mail.body());
+        }
+    }
+
+    @Test
     void implicitTlsAndALoginDeliverTheMessageEncrypted() throws Exception {
         try (SmtpServer server = SmtpServer.start(SmtpServer.Mode.TLS, pki, USER, PASSWORD)) {
             client(server.port(), Security.TLS, USER, PASSWORD, pki.caCertificate()).send(TO, "subject", "body");

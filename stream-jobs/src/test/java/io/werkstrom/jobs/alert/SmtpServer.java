@@ -1,6 +1,7 @@
 package io.werkstrom.jobs.alert;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
@@ -39,6 +40,25 @@ public final class SmtpServer implements AutoCloseable {
                 }
             }
             return null;
+        }
+
+        /** The text after the header, decoded when it is quoted-printable. */
+        public String body() {
+            String raw = data.substring(data.indexOf("\r\n\r\n") + 4);
+            if (!"quoted-printable".equalsIgnoreCase(header("Content-Transfer-Encoding"))) {
+                return raw;
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            byte[] encoded = raw.replace("=\r\n", "").getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < encoded.length; i++) {
+                if (encoded[i] == '=') {
+                    bytes.write(Integer.parseInt(new String(encoded, i + 1, 2, StandardCharsets.US_ASCII), 16));
+                    i += 2;
+                } else {
+                    bytes.write(encoded[i]);
+                }
+            }
+            return bytes.toString(StandardCharsets.UTF_8);
         }
     }
 

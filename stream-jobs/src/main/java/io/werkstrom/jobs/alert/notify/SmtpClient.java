@@ -91,10 +91,10 @@ public final class SmtpClient {
     }
 
     /**
-     * Sends one plain-text UTF-8 message to {@code to}. The whole session, connecting included, ends
-     * after the timeout: a server that answers a byte now and then cannot hold the caller for longer
-     * (a temporary failure). Once the server has accepted the message (250 after its data) it is
-     * delivered, whatever becomes of the QUIT that follows.
+     * Sends one plain-text UTF-8 message to {@code to}, quoted-printable. The whole session,
+     * connecting included, ends after the timeout: a server that answers a byte now and then cannot
+     * hold the caller for longer (a temporary failure). Once the server has accepted the message
+     * (250 after its data) it is delivered, whatever becomes of the QUIT that follows.
      */
     public void send(String to, String subject, String body) throws DeliveryException {
         if (to == null || !ADDRESS.matcher(to).matches()) {
@@ -205,13 +205,39 @@ public final class SmtpClient {
         text.append("Message-ID: <").append(UUID.randomUUID()).append('@').append(heloName).append(">\r\n");
         text.append("MIME-Version: 1.0\r\n");
         text.append("Content-Type: text/plain; charset=UTF-8\r\n");
-        text.append("Content-Transfer-Encoding: 8bit\r\n\r\n");
-        for (String line : body.replace("\r\n", "\n").split("\n", -1)) {
+        text.append("Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+        for (String line : quotedPrintable(body)) {
             // Dot-stuffing: a line starting with '.' must not end the DATA section early.
             text.append(line.startsWith(".") ? "." + line : line).append("\r\n");
         }
         text.append(".\r\n");
         return text.toString();
+    }
+
+    /**
+     * The body's lines in quoted-printable (RFC 2045): ASCII lines of at most 76 characters, so that
+     * no relay refuses or breaks a line longer than SMTP's 998 (an alert's JSON, a long data gap) or
+     * sees bytes beyond ASCII without 8BITMIME; a mail client shows the text as it was.
+     */
+    private static List<String> quotedPrintable(String body) {
+        List<String> lines = new ArrayList<>();
+        for (String line : body.replace("\r\n", "\n").split("\n", -1)) {
+            byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+            StringBuilder encoded = new StringBuilder();
+            for (int i = 0; i < bytes.length; i++) {
+                int b = bytes[i] & 0xFF;
+                // A space or tab ending a line is encoded: relays may strip it.
+                boolean literal = (b > 32 && b < 127 && b != '=') || ((b == ' ' || b == '\t') && i < bytes.length - 1);
+                String character = literal ? String.valueOf((char) b) : String.format(Locale.ROOT, "=%02X", b);
+                if (encoded.length() + character.length() > 75) {
+                    lines.add(encoded.append('=').toString()); // a soft line break
+                    encoded.setLength(0);
+                }
+                encoded.append(character);
+            }
+            lines.add(encoded.toString());
+        }
+        return lines;
     }
 
     private static String encodeHeader(String value) {
