@@ -93,6 +93,15 @@ public final class IngestBench {
     static final Duration LATENCY_BATCH_INTERVAL = Duration.ofMillis(250);
     /** Samples pre-encoded for the sustained phase at most (about 4 bytes each on the wire). */
     static final long MAX_POOL_SAMPLES = 60_000_000L;
+    /**
+     * The sustained phase's samples lie within this span before they are encoded, one second per
+     * batch where it has room: a sample the job receives over an hour after it was measured is late
+     * data ({@link io.werkstrom.jobs.eventtime.LateRanges#MAX_RECEIPT_DELAY_MICROS}), whose
+     * aggregates each checkpoint refreshes.
+     */
+    static final long POOL_SPAN_MICROS = 30 * 60_000_000L;
+    /** The warm-up batches end this long before the pool starts: one a second for the 2 minutes it may wait. */
+    static final long WARM_UP_LEAD_MICROS = 10 * 60_000_000L;
 
     private final IngestBenchOptions options;
     private final PrintStream progress;
@@ -250,12 +259,14 @@ public final class IngestBench {
         int batchesPerGateway = (int) Math.max(10, poolSamples / options.batchRows() / gateways);
         say(String.format(Locale.ROOT, "encoding %,d batches of %d samples for %d gateways (not timed)...",
                 (long) batchesPerGateway * gateways, options.batchRows(), gateways));
-        List<List<byte[]>> encoded = encodePool(allocator, gateways, batchesPerGateway);
+        // Recent, but never in the future.
+        long first = poolStartMicros(BatchValidator.micros(java.time.Instant.now()), batchesPerGateway);
+        List<List<byte[]>> encoded = encodePool(allocator, gateways, batchesPerGateway, first);
         long wireBytes = encoded.stream().flatMap(List::stream).mapToLong(p -> p.length).sum();
         say(String.format(Locale.ROOT, "%.2f bytes per sample on the wire", wireBytes / (double) (batchesPerGateway
                 * (long) gateways * options.batchRows())));
 
-        awaitSubscribed(broker, db, job, allocator);
+        awaitSubscribed(broker, db, job, allocator, first);
         AtomicLong published = new AtomicLong();
         AtomicLong stored = new AtomicLong(ledgerRows(db, TENANT_E2E));
         AtomicBoolean running = new AtomicBoolean(true);
@@ -345,14 +356,12 @@ public final class IngestBench {
         return rate;
     }
 
-    private List<List<byte[]>> encodePool(BufferAllocator allocator, int gateways, int batchesPerGateway)
+    private List<List<byte[]>> encodePool(BufferAllocator allocator, int gateways, int batchesPerGateway, long first)
             throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
         try {
             List<Future<List<byte[]>>> parts = new ArrayList<>();
-            long spanMicros = 1_000_000L;
-            // Timestamps from an hour ago on, one second per batch: recent, but never in the future.
-            long first = BatchValidator.micros(java.time.Instant.now()) - 3_600_000_000L;
+            long spanMicros = poolBatchSpanMicros(batchesPerGateway);
             for (int g = 0; g < gateways; g++) {
                 String gateway = gatewayAddress(TENANT_E2E, g).gateway();
                 parts.add(pool.submit(() -> {
@@ -375,6 +384,16 @@ public final class IngestBench {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** The event time one batch of the sustained phase spans: a second, or less where the pool is long. */
+    static long poolBatchSpanMicros(int batchesPerGateway) {
+        return Math.min(1_000_000L, POOL_SPAN_MICROS / batchesPerGateway);
+    }
+
+    /** Where the sustained phase's samples start, for a pool encoded at {@code nowMicros}: its batches end by then. */
+    static long poolStartMicros(long nowMicros, int batchesPerGateway) {
+        return nowMicros - batchesPerGateway * poolBatchSpanMicros(batchesPerGateway);
     }
 
     // ---- (c) latency at half the sustained rate ----
@@ -566,8 +585,8 @@ public final class IngestBench {
         }
     }
 
-    private void awaitSubscribed(EmbeddedBroker broker, Connection db, JobClient job, BufferAllocator allocator)
-            throws Exception {
+    private void awaitSubscribed(EmbeddedBroker broker, Connection db, JobClient job, BufferAllocator allocator,
+                                 long poolStartMicros) throws Exception {
         say("waiting for the job to subscribe...");
         GatewayAddress warmUp = new GatewayAddress("bench-warm-up", SITE, "warm-up");
         try (BufferAllocator own = allocator.newChildAllocator("bench-warm-up", 0, Long.MAX_VALUE);
@@ -575,8 +594,9 @@ public final class IngestBench {
             BatchCodec codec = new BatchCodec(own);
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
             // Older than every measured batch: a newer one would move the job's watermark past them all
-            // and turn the measurement into one of late data (each late batch refreshes the aggregates).
-            long warmUpEnd = BatchValidator.micros(java.time.Instant.now()) - 2 * 3_600_000_000L;
+            // and turn the measurement into one of late data (each late batch refreshes the aggregates);
+            // within the hour before it is received, for the same reason.
+            long warmUpEnd = poolStartMicros - WARM_UP_LEAD_MICROS;
             for (long sequence = 0; ledgerRows(db, warmUp.tenant()) == 0; sequence++) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the job stored no warm-up batch within 2 minutes");

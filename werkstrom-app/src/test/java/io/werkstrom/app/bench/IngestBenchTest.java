@@ -11,11 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 
 import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.jobs.eventtime.LateRanges;
+import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.TelemetryBatch;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +42,36 @@ class IngestBenchTest {
         for (long time : batch.timestampsMicros()) {
             assertTrue(time >= 9_000_000L && time < 10_000_000L, "time " + time);
         }
+    }
+
+    @Test
+    void theSustainedPhasesBatchesAndTheWarmUpAreOnTimeForTheJobAndNeverInTheFuture() {
+        long encodedAt = 1_800_000_000_000_000L;
+        long receivedAt = encodedAt + 20 * 60_000_000L; // after a sustained phase of 20 minutes
+        GatewayAddress gateway = IngestBench.gatewayAddress(IngestBench.TENANT_E2E, 0);
+        for (int batches : new int[] {10, 3_600, 7_500, 2_500_000}) {
+            long span = IngestBench.poolBatchSpanMicros(batches);
+            long first = IngestBench.poolStartMicros(encodedAt, batches);
+            TelemetryBatch oldest = BenchBatches.batch(gateway.gateway(), 0, 1_000, first + span, span);
+            TelemetryBatch newest = BenchBatches.batch(gateway.gateway(), batches - 1, 1_000, first + batches * span, span);
+            // the last warm-up batch the job may get, one a second for 2 minutes
+            TelemetryBatch warmUp = BenchBatches.batch("warm-up", 400, BenchBatches.SERIES,
+                    first - IngestBench.WARM_UP_LEAD_MICROS + 400 * 1_000_000L, 1_000_000L);
+            assertTrue(max(newest) < encodedAt, batches + " batches");
+            assertTrue(max(warmUp) < min(oldest), batches + " batches");
+            for (TelemetryBatch batch : List.of(oldest, newest, warmUp)) {
+                assertEquals(Optional.empty(), LateRanges.lateRange(new ReceivedBatch(gateway, batch, receivedAt),
+                        Long.MIN_VALUE, 0), batches + " batches");
+            }
+        }
+    }
+
+    private static long min(TelemetryBatch batch) {
+        return java.util.Arrays.stream(batch.timestampsMicros()).min().orElseThrow();
+    }
+
+    private static long max(TelemetryBatch batch) {
+        return java.util.Arrays.stream(batch.timestampsMicros()).max().orElseThrow();
     }
 
     @Test
