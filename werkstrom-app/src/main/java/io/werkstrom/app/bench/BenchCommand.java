@@ -1,14 +1,19 @@
 package io.werkstrom.app.bench;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
 import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
 
 /** {@code ./werkstrom bench ingest [options]}: parses the options, runs {@link IngestBench}, prints its JSON. */
 public final class BenchCommand {
+
+    /** How long the JVM's exit waits for a stopped run: the job's cancel (up to a minute) and the rest. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(90);
 
     private BenchCommand() {
     }
@@ -32,9 +37,21 @@ public final class BenchCommand {
         } catch (IllegalArgumentException e) {
             throw new UsageException("bench ingest: --" + e.getMessage());
         }
-        IngestResult result = new IngestBench(options, err).run();
-        out.println(result.toJson());
-        out.flush();
-        return 0;
+        // Ctrl-C: the run stops, cancels its job and removes its broker, database and work directory first.
+        try (StopSignal stop = StopSignal.install("bench-ingest", STOP_GRACE)) {
+            IngestResult result;
+            try {
+                result = new IngestBench(options, err).run(stop::await);
+            } catch (Exception e) {
+                if (!stop.stopped()) {
+                    throw e;
+                }
+                err.println("bench ingest interrupted");
+                return 130;
+            }
+            out.println(result.toJson());
+            out.flush();
+            return 0;
+        }
     }
 }

@@ -36,6 +36,7 @@ import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 
+import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.embedded.EmbeddedBroker;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
 import io.werkstrom.app.embedded.LocalJobs;
@@ -111,7 +112,17 @@ public final class IngestBench {
         this.progress = progress;
     }
 
-    public IngestResult run() throws Exception {
+    /**
+     * Runs the three phases. Once {@code stop} returns, the run is interrupted: it cancels its job,
+     * stops the broker and the database, deletes its work directory and throws.
+     */
+    public IngestResult run(StopSignal.Wait stop) throws Exception {
+        try (StopInterrupt interrupt = StopInterrupt.of(stop, "bench-ingest")) {
+            return run();
+        }
+    }
+
+    private IngestResult run() throws Exception {
         Path work = Files.createTempDirectory("werkstrom-bench");
         try {
             say("starting the embedded MQTT broker (HiveMQ CE)...");
