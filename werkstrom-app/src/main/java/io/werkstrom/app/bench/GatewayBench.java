@@ -25,6 +25,7 @@ import org.apache.arrow.memory.RootAllocator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.app.cli.Args;
+import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.embedded.EmbeddedBroker;
 import io.werkstrom.gateway.sim.FactorySimulator;
@@ -83,6 +84,9 @@ public final class GatewayBench {
     /** Wire sizes are averaged over the batches of one minute: batches of one interval differ in size. */
     static final Duration WIRE_RUN = Duration.ofSeconds(60);
 
+    /** How long the JVM's exit waits for a stopped run: the child gateway's stop (10 s at most) and the rest. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(30);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PrintStream err;
@@ -103,9 +107,21 @@ public final class GatewayBench {
         if (phase.toMillis() < 100 || rss.toMillis() < 1000) {
             throw new UsageException("bench gateway: --phase must be at least 100ms and --rss-duration at least 1s");
         }
-        Map<String, Object> result = new GatewayBench(err, phase, rss).measure(!args.flag("no-rss"));
-        out.println(JSON.writeValueAsString(result));
-        return 0;
+        // Ctrl-C: the run stops its child gateway and removes its broker and temporary directories first.
+        try (StopSignal stop = StopSignal.install("bench-gateway", STOP_GRACE)) {
+            Map<String, Object> result;
+            try (StopInterrupt interrupt = StopInterrupt.of(stop::await, "bench-gateway")) {
+                result = new GatewayBench(err, phase, rss).measure(!args.flag("no-rss"));
+            } catch (Exception e) {
+                if (!stop.stopped()) {
+                    throw e;
+                }
+                err.println("bench gateway interrupted");
+                return 130;
+            }
+            out.println(JSON.writeValueAsString(result));
+            return 0;
+        }
     }
 
     Map<String, Object> measure(boolean withRss) throws Exception {
@@ -143,6 +159,7 @@ public final class GatewayBench {
         WireSizeReport wire = null;
         Map<String, Object> byInterval = new LinkedHashMap<>();
         for (Duration interval : List.of(BATCH_INTERVAL, Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5))) {
+            stopIfInterrupted();
             WireSizeReport r = WireSizeReport.measure(defaults, interval, (int) (WIRE_RUN.toMillis() / interval.toMillis()));
             err.println("wire, default signals, " + interval.toMillis() + " ms batches over " + WIRE_RUN.toSeconds() + " s: "
                     + r.describe());
@@ -213,13 +230,14 @@ public final class GatewayBench {
         }
 
         /** One phase on this thread; sets {@link #rate} in samples per second. */
-        void run(List<TelemetryBatch> batches, boolean warmUp) throws IOException {
+        void run(List<TelemetryBatch> batches, boolean warmUp) throws IOException, InterruptedException {
             long samples = 0;
             long bytes = 0;
             long start = System.nanoTime();
             long end = start + phase.toNanos();
             long now = start;
             while (now < end) {
+                stopIfInterrupted();
                 for (TelemetryBatch batch : batches) {
                     sequence++;
                     TelemetryBatch numbered = new TelemetryBatch(batch.gateway(), sequence, batch.timestampsMicros(),
@@ -261,6 +279,13 @@ public final class GatewayBench {
                     deleteTree(spoolDir);
                 }
             }
+        }
+    }
+
+    /** A stop signal interrupts the measuring thread ({@link StopInterrupt}); its loops end here. */
+    private static void stopIfInterrupted() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException("bench gateway stopped");
         }
     }
 
