@@ -49,11 +49,11 @@ import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.mqtt.PahoSyncClient;
 import io.werkstrom.testing.MosquittoBroker;
 import io.werkstrom.testing.PostgresServer;
 import io.werkstrom.testing.TestPki;
 
-import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
@@ -86,7 +86,7 @@ class AlertNotificationIT {
     private AlertStore alerts;
     private WebhookReceiver receiver;
     private SmtpServer smtp;
-    private MqttClient mqtt;
+    private PahoSyncClient mqtt;
     private long sequence;
 
     @BeforeAll
@@ -118,7 +118,7 @@ class AlertNotificationIT {
         receiver = new WebhookReceiver();
         // A mail server as a submission port has it: STARTTLS before anything else, then a login.
         smtp = SmtpServer.start(SmtpServer.Mode.STARTTLS, pki, MAIL_USER, MAIL_PASSWORD);
-        mqtt = new MqttClient(broker.uri(), "notifier-" + name, new MemoryPersistence());
+        mqtt = new PahoSyncClient(broker.uri(), "notifier-" + name, new MemoryPersistence());
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(true);
         mqtt.connect(options);
@@ -529,7 +529,7 @@ class AlertNotificationIT {
         long maxPacket = 5 + 2 + topic + 2 + 1 + (bigPayload + smallPayload) / 2;
         try (MosquittoBroker smallPackets = MosquittoBroker.start("allow_anonymous true\nmax_packet_size " + maxPacket
                 + "\n")) {
-            MqttClient client = new MqttClient(smallPackets.uri(), "notifier-small-packets", new MemoryPersistence());
+            PahoSyncClient client = new PahoSyncClient(smallPackets.uri(), "notifier-small-packets", new MemoryPersistence());
             MqttConnectionOptions options = new MqttConnectionOptions();
             options.setCleanStart(true);
             try {

@@ -1,16 +1,17 @@
 package io.werkstrom.jobs.alert.ack;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Topics;
+import io.werkstrom.protocol.mqtt.PahoSyncClient;
 
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
@@ -38,7 +39,7 @@ public final class MqttAckListener implements AutoCloseable {
     /** Every tenant's acknowledgement topic. */
     public static final String FILTER = Topics.ROOT + "/" + Topics.VERSION + "/+/alerts/+/ack";
 
-    private final MqttClient client;
+    private final PahoSyncClient client;
     private final String subscription;
     private final Acknowledgements acknowledgements;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
@@ -50,7 +51,7 @@ public final class MqttAckListener implements AutoCloseable {
     /** Whether the subscription is in place on the current connection (false after a failed subscribe). */
     private volatile boolean subscribed;
 
-    private MqttAckListener(MqttClient client, String subscription, Acknowledgements acknowledgements) {
+    private MqttAckListener(PahoSyncClient client, String subscription, Acknowledgements acknowledgements) {
         this.client = client;
         this.subscription = subscription;
         this.acknowledgements = acknowledgements;
@@ -65,7 +66,7 @@ public final class MqttAckListener implements AutoCloseable {
      * Subscribes {@code client} (already connected) to {@code $share/{group}/}{@value #FILTER}, so
      * that several alert services split the commands.
      */
-    public static MqttAckListener start(MqttClient client, String sharedGroup, Acknowledgements acknowledgements)
+    public static MqttAckListener start(PahoSyncClient client, String sharedGroup, Acknowledgements acknowledgements)
             throws MqttException {
         MqttAckListener listener = new MqttAckListener(client, Topics.shared(sharedGroup, FILTER), acknowledgements);
         client.setCallback(listener.callback());
@@ -137,7 +138,11 @@ public final class MqttAckListener implements AutoCloseable {
                 properties.setCorrelationData(message.getProperties().getCorrelationData());
                 reply.setProperties(properties);
             }
-            client.publish(replyTopic, reply);
+            int code = client.publishForReasonCode(replyTopic, reply);
+            if (code >= 0x80) {
+                LOG.warn("could not answer the acknowledgement on {}: the broker refused the answer at {}, reason code 0x{}",
+                        topic, replyTopic, Integer.toHexString(code).toUpperCase(Locale.ROOT));
+            }
         } catch (MqttException | IllegalArgumentException e) {
             LOG.warn("could not answer the acknowledgement on {} at {}", topic, replyTopic, e);
         }
