@@ -75,7 +75,7 @@ public final class Werkstrom {
                                      the broker before it is cleared (default 24h; 0s: once delivered;
                                      at most 3650d)
               bench ingest         ingest throughput against the database's own COPY rate, and latency
-                  --duration D       the sustained phase, e.g. 60s (default 60s)
+                  --duration D       the sustained phase, 5s to 20m (default 60s)
                   --gateways N       simulated gateways (default 8)
                   --parallelism N    Flink job parallelism (default 1)
                   --writers N        database connections per sink subtask (default 2)

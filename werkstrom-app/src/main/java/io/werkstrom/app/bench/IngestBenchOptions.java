@@ -5,8 +5,9 @@ import java.time.Duration;
 /**
  * What {@code ./werkstrom bench ingest} runs.
  *
- * @param duration      how long the sustained end-to-end rate is measured (after a warm-up); the
- *                      COPY baseline runs a quarter of it and the latency phase a third (at least 10 s each)
+ * @param duration      how long the sustained end-to-end rate is measured (after a warm-up), 5 s to
+ *                      20 min; the COPY baseline runs a quarter of it and the latency phase a third (at
+ *                      least 10 s each)
  * @param gateways      simulated gateways (one MQTT connection and publishing thread each)
  * @param batchRows     samples per published batch in the sustained phase
  * @param parallelism   parallelism of the Flink job (MQTT readers and sink subtasks)
@@ -19,6 +20,11 @@ public record IngestBenchOptions(Duration duration, int gateways, int batchRows,
                                  Duration flushInterval, Duration checkpointInterval) {
 
     public static final Duration DEFAULT_DURATION = Duration.ofSeconds(60);
+    /**
+     * The longest sustained phase: its pool's timestamps lie within the half hour before it starts,
+     * and a sample received over an hour after its timestamp is late data for the job.
+     */
+    static final Duration MAX_DURATION = Duration.ofMinutes(20);
     public static final int DEFAULT_GATEWAYS = 8;
     public static final int DEFAULT_BATCH_ROWS = 1_000;
     public static final int DEFAULT_PARALLELISM = 1;
@@ -29,6 +35,10 @@ public record IngestBenchOptions(Duration duration, int gateways, int batchRows,
     public IngestBenchOptions {
         if (duration == null || duration.toSeconds() < 5) {
             throw new IllegalArgumentException("duration must be at least 5s, got " + duration);
+        }
+        if (duration.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("duration must be at most 20m (its samples must reach the job within"
+                    + " an hour of their timestamps, or the job takes them as late data), got " + duration);
         }
         if (gateways < 1 || gateways > 256) {
             throw new IllegalArgumentException("gateways must be between 1 and 256, got " + gateways);

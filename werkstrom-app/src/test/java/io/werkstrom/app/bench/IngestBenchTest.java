@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
@@ -60,7 +59,7 @@ class IngestBenchTest {
             assertTrue(max(newest) < encodedAt, batches + " batches");
             assertTrue(max(warmUp) < min(oldest), batches + " batches");
             for (TelemetryBatch batch : List.of(oldest, newest, warmUp)) {
-                assertEquals(Optional.empty(), LateRanges.lateRange(new ReceivedBatch(gateway, batch, receivedAt),
+                assertEquals(List.of(), LateRanges.lateRanges(new ReceivedBatch(gateway, batch, receivedAt),
                         Long.MIN_VALUE, 0), batches + " batches");
             }
         }
@@ -89,6 +88,9 @@ class IngestBenchTest {
     void badOptionsNameTheirKey() {
         assertThrows(IllegalArgumentException.class, () -> new IngestBenchOptions(Duration.ofSeconds(2), 8, 1000, 1, 2,
                 Duration.ofMillis(200), Duration.ofSeconds(1)));
+        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class, () -> new IngestBenchOptions(
+                Duration.ofMinutes(21), 8, 1000, 1, 2, Duration.ofMillis(200), Duration.ofSeconds(1)));
+        assertTrue(tooLong.getMessage().startsWith("duration must be at most 20m"), tooLong.getMessage());
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         UsageException refused = assertThrows(UsageException.class, () -> BenchCommand.run(
                 List.of("ingest", "--gateways", "0"), new PrintStream(new ByteArrayOutputStream()),
