@@ -10,6 +10,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -37,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>On disk</h2>
  * The directory holds segment files {@code segment-<index>.log} (index zero-padded to 20 digits,
- * increasing) and a state file {@code spool.state}. All numbers are big-endian.
+ * increasing), a state file {@code spool.state} and an empty {@code spool.lock}, which the open
+ * spool holds locked. All numbers are big-endian.
  * <pre>
  * segment = magic:int32 "WSPL" | version:int32 (2) | record*
  * record  = length:int32 | crc:int32 | sequence:int64 | firstTimestampMicros:int64
@@ -75,8 +78,9 @@ import org.slf4j.LoggerFactory;
  * into the gap the same way.
  *
  * <h2>Threading and ownership</h2>
- * Every public method is synchronized; one spool owns its directory (two spools on one directory
- * corrupt each other). The spool holds the active segment's file open until {@link #close()}.
+ * Every public method is synchronized; one spool owns its directory: opening a second one on it, in
+ * this process or another, fails while the first is open (both would write their records over each
+ * other's). The spool holds the active segment's file open, and the lock, until {@link #close()}.
  *
  * <h2>When the disk is full</h2>
  * An append that cannot be written (no space left, an I/O error) fails with an {@link IOException}
@@ -97,6 +101,7 @@ public final class Spool implements AutoCloseable {
     private static final String STATE_TEMP_FILE = "spool.state.tmp";
     static final String OWNER_FILE = "spool.owner";
     private static final String OWNER_TEMP_FILE = "spool.owner.tmp";
+    static final String LOCK_FILE = "spool.lock";
     private static final int STATE_BYTES = 8 + 8 + 8 + 1 + 6 * 8 + 4;
     private static final String SEGMENT_PREFIX = "segment-";
     private static final String SEGMENT_SUFFIX = ".log";
@@ -109,6 +114,8 @@ public final class Spool implements AutoCloseable {
     /** Unacknowledged records by sequence. */
     private final TreeMap<Long, Entry> pending = new TreeMap<>();
     private FileChannel activeChannel;
+    /** Holds the lock on {@link #LOCK_FILE} while the spool is open. */
+    private FileChannel lockChannel;
     private long nextSegmentIndex;
     private long lastSequence = -1;
     private long lastTimestampMicros = Long.MIN_VALUE;
@@ -140,7 +147,7 @@ public final class Spool implements AutoCloseable {
      * Opens the spool in {@code options.directory()}, creating the directory if needed and recovering
      * the records left by an earlier run.
      *
-     * @throws IOException if the directory cannot be read or written
+     * @throws IOException if the directory cannot be read or written, or another spool has it open
      */
     public static Spool open(SpoolOptions options) throws IOException {
         return open(options, FileChannel::open);
@@ -450,8 +457,12 @@ public final class Spool implements AutoCloseable {
             sync();
         } finally {
             closed = true;
-            if (activeChannel != null) {
-                activeChannel.close();
+            try {
+                if (activeChannel != null) {
+                    activeChannel.close();
+                }
+            } finally {
+                releaseDirectory();
             }
         }
     }
@@ -459,8 +470,12 @@ public final class Spool implements AutoCloseable {
     /** Releases the files without forcing anything: what a killed process leaves behind (tests only). */
     synchronized void abandon() throws IOException {
         closed = true;
-        if (activeChannel != null) {
-            activeChannel.close();
+        try {
+            if (activeChannel != null) {
+                activeChannel.close();
+            }
+        } finally {
+            releaseDirectory();
         }
     }
 
@@ -468,6 +483,7 @@ public final class Spool implements AutoCloseable {
 
     private void recover() throws IOException {
         Files.createDirectories(directory);
+        lockDirectory();
         if (options.owner().isPresent()) {
             claim(options.owner().get());
         }
@@ -586,6 +602,37 @@ public final class Spool implements AutoCloseable {
                 }
             }
             return lastSeen;
+        }
+    }
+
+    /**
+     * Locks {@link #LOCK_FILE} for this spool alone. The lock is the operating system's: it goes with
+     * the process, so a killed gateway leaves none behind.
+     */
+    private void lockDirectory() throws IOException {
+        FileChannel channel = FileChannel.open(directory.resolve(LOCK_FILE), CREATE, WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by another spool of this process
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new IOException("spool directory " + directory + " is in use by another gateway (its " + LOCK_FILE
+                    + " is locked); each gateway needs a spool directory of its own");
+        }
+        lockChannel = channel;
+    }
+
+    private void releaseDirectory() throws IOException {
+        FileChannel channel = lockChannel;
+        lockChannel = null;
+        if (channel != null) {
+            channel.close();
         }
     }
 
@@ -872,6 +919,11 @@ public final class Spool implements AutoCloseable {
             } catch (IOException e) {
                 cause.addSuppressed(e);
             }
+        }
+        try {
+            releaseDirectory();
+        } catch (IOException e) {
+            cause.addSuppressed(e);
         }
     }
 

@@ -384,6 +384,22 @@ class SpoolTest {
         }
     }
 
+    @Test
+    void aSecondSpoolOnADirectoryInUseIsRefusedWithoutTouchingTheFirstsRecords() throws IOException {
+        writeRecords(1, 1);
+        try (Spool first = open()) {
+            IOException refused = assertThrows(IOException.class, this::open);
+            assertTrue(refused.getMessage().contains(dir + " is in use by another gateway"), refused.getMessage());
+            append(first, 2); // the second would have written its sequence 2 over this one
+            append(first, 3);
+        }
+        try (Spool again = open()) {
+            List<SpooledBatch> records = again.peek(10);
+            assertEquals(List.of(1L, 2L, 3L), sequences(records));
+            assertArrayEquals(payload(2, PAYLOAD), records.get(1).payload());
+        }
+    }
+
     // ---- helpers
 
     static byte[] payload(long sequence, int length) {
