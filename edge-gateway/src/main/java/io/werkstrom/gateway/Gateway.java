@@ -22,6 +22,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -126,6 +127,8 @@ public final class Gateway implements AutoCloseable {
     private final int maxSamplesPerCollect;
     /** The largest record the spool takes: a batch encoding above it is split. */
     private final int maxRecordBytes;
+    /** The wall clock in epoch microseconds. */
+    private final LongSupplier clockMicros;
 
     private final AtomicLong samplesCollected = new AtomicLong();
     private final AtomicLong samplesAcknowledged = new AtomicLong();
@@ -175,6 +178,12 @@ public final class Gateway implements AutoCloseable {
 
     /** With another bound on the samples one collect call takes (tests: a small one shows the draining). */
     Gateway(GatewayOptions options, Collector collector, int maxSamplesPerCollect) {
+        this(options, collector, maxSamplesPerCollect, () -> BatchValidator.micros(Instant.now()));
+    }
+
+    /** With another wall clock (tests: one set back). */
+    Gateway(GatewayOptions options, Collector collector, int maxSamplesPerCollect, LongSupplier clockMicros) {
+        this.clockMicros = clockMicros;
         if (maxSamplesPerCollect <= 0) {
             throw new IllegalArgumentException("maxSamplesPerCollect must be positive, got " + maxSamplesPerCollect + ".");
         }
@@ -695,6 +704,14 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void collectDue(long nowMicros) throws Exception {
+        if (cursorMicros - nowMicros > intervalMicros) {
+            // The clock was set back (one that ran ahead, corrected): waiting until it passes the cursor again would
+            // leave the source uncollected that long. A source hands over only samples it has not had yet, as when a
+            // gateway restarts with its clock behind the last spooled sample.
+            log.warn("Gateway {}: the clock went back {} ms; collecting goes on from {}", address,
+                    (cursorMicros - nowMicros) / 1_000, instant(nowMicros));
+            cursorMicros = nowMicros - intervalMicros;
+        }
         while (!collectorFinished && nowMicros - cursorMicros >= intervalMicros) {
             long behind = nowMicros - cursorMicros;
             long span = behind >= 2 * intervalMicros ? Math.min(behind - intervalMicros, CATCH_UP_SPAN_MICROS)
@@ -992,8 +1009,8 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static long nowMicros() {
-        return BatchValidator.micros(Instant.now());
+    private long nowMicros() {
+        return clockMicros.getAsLong();
     }
 
     private static Instant instant(long micros) {
