@@ -120,7 +120,10 @@ public final class OpcUaCollector implements Collector {
     private static final long EARLIEST_MICROS = BatchValidator.micros(BatchValidator.EARLIEST);
     private static final long OLDEST_STAMP_MICROS = BatchValidator.DEFAULT_MAX_SAMPLE_AGE.minusDays(1).toNanos() / 1_000;
     private static final long LATEST_STAMP_MICROS = BatchValidator.DEFAULT_MAX_CLOCK_SKEW.dividedBy(2).toNanos() / 1_000;
-    /** Samples that may wait for the gateway's next collect (about 10 MB); beyond, the oldest are dropped. */
+    /**
+     * Samples that may wait for the gateway's next collect (about 10 MB), and those stamped ahead of
+     * its clock for their batch; beyond, the oldest are dropped.
+     */
     static final int MAX_UNCOLLECTED = 200_000;
 
     private record Sample(long micros, String machine, String sensor, double value, Quality quality) {
@@ -214,6 +217,12 @@ public final class OpcUaCollector implements Collector {
             for (Sample s; (s = arrived.poll()) != null; ) {
                 arrivedCount.decrementAndGet();
                 early.add(s);
+            }
+            // A server clock far ahead of ours keeps its values waiting here as long: bounded like the arrivals.
+            int over = early.size() - MAX_UNCOLLECTED;
+            if (over > 0) {
+                early.subList(0, over).clear();
+                dropUncollected(over);
             }
         }
         int appended = 0;
@@ -699,10 +708,16 @@ public final class OpcUaCollector implements Collector {
         // sending: beyond a bound the oldest samples go, counted, rather than the gateway's heap.
         if (arrivedCount.incrementAndGet() > MAX_UNCOLLECTED && arrived.poll() != null) {
             arrivedCount.decrementAndGet();
-            if (droppedUncollected.getAndIncrement() % MAX_UNCOLLECTED == 0) {
-                log.error("{}: {} samples wait for the gateway to collect them; dropping the oldest ({} so far)",
-                        describe(), MAX_UNCOLLECTED, droppedUncollected.get());
-            }
+            dropUncollected(1);
+        }
+    }
+
+    /** Counts samples dropped for want of room, logged at the first and at every further {@link #MAX_UNCOLLECTED}. */
+    private void dropUncollected(int samples) {
+        long before = droppedUncollected.getAndAdd(samples);
+        if (before / MAX_UNCOLLECTED != (before + samples) / MAX_UNCOLLECTED || before == 0) {
+            log.error("{}: {} samples wait for the gateway to collect them; dropping the oldest ({} so far)",
+                    describe(), MAX_UNCOLLECTED, before + samples);
         }
     }
 

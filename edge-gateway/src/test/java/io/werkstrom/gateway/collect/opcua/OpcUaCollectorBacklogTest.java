@@ -42,6 +42,34 @@ class OpcUaCollectorBacklogTest {
     }
 
     @Test
+    void samplesStampedAheadOfTheGatewaysClockCountInTheBoundWhileTheyWaitForTheirBatch() throws Exception {
+        MonitoredVariable variable = new MonitoredVariable("ns=2;s=a", "m-1", "temperature");
+        OpcUaOptions options = OpcUaOptions.builder().endpoint("opc.tcp://127.0.0.1:1").variables(List.of(variable))
+                .build();
+        try (OpcUaCollector collector = new OpcUaCollector(options)) {
+            // A server whose clock runs ahead of ours: every value waits for a batch that begins later.
+            long until = 1_000_000L;
+            long stamp = 2_000_000L;
+            int extra = 1_000;
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < (OpcUaCollector.MAX_UNCOLLECTED + extra) / 3; i++) {
+                    collector.offer(stamp, variable, stamp, Quality.GOOD);
+                    stamp++;
+                }
+                assertEquals(0, collector.collect(until++, TelemetryBatch.builder("gw-1", 1)));
+            }
+            int offered = (int) (stamp - 2_000_000L);
+            assertEquals(offered - OpcUaCollector.MAX_UNCOLLECTED, collector.droppedUncollected());
+
+            TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 1);
+            assertEquals(OpcUaCollector.MAX_UNCOLLECTED, collector.collect(Long.MAX_VALUE, batch));
+            TelemetryBatch collected = batch.build();
+            assertEquals(stamp - OpcUaCollector.MAX_UNCOLLECTED, collected.values()[0], 0.0, "the oldest went");
+            assertEquals(stamp - 1, collected.values()[collected.size() - 1], 0.0);
+        }
+    }
+
+    @Test
     void callsForOneUntilTakeOnlyTheValuesArrivedByTheFirstAndSoComeToAnEnd() throws Exception {
         MonitoredVariable variable = new MonitoredVariable("ns=2;s=a", "m-1", "temperature");
         OpcUaOptions options = OpcUaOptions.builder().endpoint("opc.tcp://127.0.0.1:1").variables(List.of(variable))
