@@ -52,10 +52,11 @@ import org.slf4j.LoggerFactory;
  *           | crc:int32 (CRC32C of what precedes it)
  * </pre>
  * Records are appended to the last segment only; a segment is sealed when the next record would
- * take it past {@code segmentBytes}. The newest segment holding a record is never deleted, so that
- * a restart knows the highest sequence and the latest timestamp appended even when every record was
- * acknowledged. Every record with a sequence at or below the watermark is
- * acknowledged or dropped. The state file is replaced atomically: written to
+ * take it past {@code segmentBytes}. The newest segment holding a record, and the one holding the
+ * record with the latest timestamp (a data gap's event, appended later, carries older times), are
+ * deleted only when the spool is full, so that a restart knows the highest sequence and the latest
+ * timestamp appended even when every record was acknowledged. Every record with a sequence at or
+ * below the watermark is acknowledged or dropped. The state file is replaced atomically: written to
  * {@code spool.state.tmp}, forced, renamed over the old one, and the directory forced. With an
  * {@linkplain SpoolOptions#owner() owner}, the file {@code spool.owner} names it (one line, UTF-8),
  * written when the directory has none, and {@link #open(SpoolOptions)} refuses a directory that
@@ -119,6 +120,8 @@ public final class Spool implements AutoCloseable {
     private long nextSegmentIndex;
     private long lastSequence = -1;
     private long lastTimestampMicros = Long.MIN_VALUE;
+    /** The segment holding the record with {@link #lastTimestampMicros}, kept so that a restart knows it. */
+    private Segment latestSegment;
     private long diskBytes;
     private long pendingBytes;
     private long droppedRecords;
@@ -217,13 +220,17 @@ public final class Spool implements AutoCloseable {
                 lastTimestampMicros);
         long sequenceBefore = lastSequence;
         long timestampBefore = this.lastTimestampMicros;
+        Segment latestBefore = latestSegment;
         pending.put(sequence, entry);
         active.size += recordBytes;
         active.live++;
         diskBytes += recordBytes;
         pendingBytes += recordBytes;
         lastSequence = sequence;
-        this.lastTimestampMicros = Math.max(lastTimestampMicros, this.lastTimestampMicros);
+        if (lastTimestampMicros >= this.lastTimestampMicros) {
+            this.lastTimestampMicros = lastTimestampMicros;
+            latestSegment = active;
+        }
         dataDirty = true;
         try {
             afterChange();
@@ -236,6 +243,7 @@ public final class Spool implements AutoCloseable {
             pendingBytes -= recordBytes;
             lastSequence = sequenceBefore;
             this.lastTimestampMicros = timestampBefore;
+            latestSegment = latestBefore;
             cutTail(active, e);
             throw e;
         }
@@ -244,7 +252,7 @@ public final class Spool implements AutoCloseable {
             // (see the class description), and only once the watermark is durable: the new record may not be.
             List<Segment> spent = new ArrayList<>();
             for (Segment segment : segments) {
-                if (segment != active && segment.live == 0) {
+                if (spent(segment)) {
                     spent.add(segment);
                 }
             }
@@ -518,7 +526,7 @@ public final class Spool implements AutoCloseable {
             }
         }
         for (Segment segment : new ArrayList<>(segments)) {
-            if (segment.live == 0 && segment != segments.peekLast() && segment != newestWithRecords) {
+            if (spent(segment) && segment != newestWithRecords) {
                 deleteSegment(segment);
             }
         }
@@ -577,7 +585,10 @@ public final class Spool implements AutoCloseable {
                     break;
                 }
                 segment.records++;
-                lastTimestampMicros = Math.max(lastTimestampMicros, header.getLong(24));
+                if (header.getLong(24) >= lastTimestampMicros) {
+                    lastTimestampMicros = header.getLong(24);
+                    latestSegment = segment;
+                }
                 if (sequence > watermark) {
                     pending.put(sequence, new Entry(segment, good, record.capacity(), sequence, header.getInt(32),
                             header.getLong(16), header.getLong(24)));
@@ -733,7 +744,7 @@ public final class Spool implements AutoCloseable {
         droppedRecords += entries.size();
         writeState();
         for (Entry entry : entries) {
-            if (entry.segment.live == 0 && entry.segment != segments.peekLast() && segments.contains(entry.segment)) {
+            if (spent(entry.segment) && segments.contains(entry.segment)) {
                 deleteSegment(entry.segment);
             }
         }
@@ -743,13 +754,21 @@ public final class Spool implements AutoCloseable {
         pending.remove(entry.sequence);
         pendingBytes -= entry.recordBytes;
         entry.segment.live--;
-        if (entry.segment.live == 0 && entry.segment != segments.peekLast()) {
+        if (spent(entry.segment)) {
             // The segment may hold the newest sequence on disk (the active one may still be empty): the watermark
             // must be durable before it goes, or a restart would number new batches with sequences the cloud has
             // acknowledged already, and drop those batches as repeats.
             writeState();
             deleteSegment(entry.segment);
         }
+    }
+
+    /**
+     * Whether the segment may go: none of its records is pending, it is not the active one, and it does
+     * not hold the latest timestamp (a record appended later may carry older times, as a data gap's event).
+     */
+    private boolean spent(Segment segment) {
+        return segment.live == 0 && segment != segments.peekLast() && segment != latestSegment;
     }
 
     private void deleteSegment(Segment segment) throws IOException {

@@ -205,6 +205,45 @@ class SpoolTest {
     }
 
     @Test
+    void aDataGapEventWithOlderTimesStartingASegmentKeepsTheLatestTimestampAcrossRestarts() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 3; seq++) {
+                append(spool, seq);
+                spool.acknowledge(seq);
+            }
+            appendGapEvent(spool, 4); // rolls: the event is the new segment's first record
+            assertEquals(3_999, spool.lastTimestampMicros());
+        }
+        for (int restart = 1; restart <= 2; restart++) {
+            try (Spool spool = open()) {
+                assertEquals(3_999, spool.lastTimestampMicros(), "restart " + restart);
+            }
+        }
+    }
+
+    @Test
+    void anAcknowledgementAfterADataGapEventWithOlderTimesKeepsTheLatestTimestamp() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 3; seq++) {
+                append(spool, seq);
+            }
+            appendGapEvent(spool, 4);
+            for (long seq = 1; seq <= 4; seq++) {
+                spool.acknowledge(seq);
+            }
+        }
+        try (Spool spool = open()) {
+            assertEquals(4, spool.lastSequence());
+            assertEquals(3_999, spool.lastTimestampMicros());
+        }
+    }
+
+    /** A data gap's event record: no samples, stamped with the older times of the records it reports. */
+    private static void appendGapEvent(Spool spool, long sequence) throws IOException {
+        spool.append(sequence, 0, 500, 500, payload(sequence, PAYLOAD));
+    }
+
+    @Test
     void tornTailIsCutAndTheRecordsBeforeItSurvive() throws IOException {
         writeRecords(1, 5);
         Path segment = lastSegment();
