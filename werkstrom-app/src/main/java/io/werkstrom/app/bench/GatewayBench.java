@@ -92,11 +92,23 @@ public final class GatewayBench {
     private final PrintStream err;
     private final Duration phase;
     private final Duration rssDuration;
+    private final SpoolOpener spoolOpener;
 
     GatewayBench(PrintStream err, Duration phase, Duration rssDuration) {
+        this(err, phase, rssDuration, Spool::open);
+    }
+
+    GatewayBench(PrintStream err, Duration phase, Duration rssDuration, SpoolOpener spoolOpener) {
         this.err = err;
         this.phase = phase;
         this.rssDuration = rssDuration;
+        this.spoolOpener = spoolOpener;
+    }
+
+    /** Opens the spool of a variant; tests substitute one that fails. */
+    @FunctionalInterface
+    interface SpoolOpener {
+        Spool open(SpoolOptions options) throws IOException;
     }
 
     /** Entry point of {@code ./werkstrom bench gateway [--phase 5s] [--rss-duration 20s] [--no-rss]}. */
@@ -136,9 +148,9 @@ public final class GatewayBench {
         try (BufferAllocator allocator = new RootAllocator();
              Variant encode = new Variant("encode only (compact Arrow)", new BatchCodec(allocator)::encode, null);
              Variant spooled = new Variant("encode + spool append/peek/ack (compact Arrow)", new BatchCodec(allocator)::encode,
-                     Files.createTempDirectory("bench-spool"));
+                     "bench-spool");
              Variant naive = new Variant("JSON + spool append/peek/ack (baseline)",
-                     b -> WireSizeReport.toJson(b).getBytes(StandardCharsets.UTF_8), Files.createTempDirectory("bench-json"))) {
+                     b -> WireSizeReport.toJson(b).getBytes(StandardCharsets.UTF_8), "bench-json")) {
             // Round robin, a warm-up round first: a shared machine's noise then hits every variant alike.
             for (int round = 0; round < 2; round++) {
                 for (Variant variant : List.of(encode, spooled, naive)) {
@@ -210,7 +222,8 @@ public final class GatewayBench {
     /**
      * One way of handling a batch: encode it, and with a spool append it, peek it back and
      * acknowledge it, as the gateway's publisher does once the broker confirms. Owns its spool and
-     * its directory.
+     * its directory, a temporary one named after {@code spoolPrefix}, which goes with it when the
+     * spool does not open.
      */
     private final class Variant implements AutoCloseable {
         private final String name;
@@ -220,13 +233,26 @@ public final class GatewayBench {
         private long sequence;
         double rate;
 
-        Variant(String name, Encoder encoder, Path spoolDir) throws IOException {
+        Variant(String name, Encoder encoder, String spoolPrefix) throws IOException {
             this.name = name;
             this.encoder = encoder;
-            this.spoolDir = spoolDir;
-            // Large enough never to drop; fsync on the spool's default interval.
-            this.spool = spoolDir == null ? null
-                    : Spool.open(SpoolOptions.builder().directory(spoolDir).maxBytes(1L << 30).segmentBytes(64 << 20).build());
+            this.spoolDir = spoolPrefix == null ? null : Files.createTempDirectory(spoolPrefix);
+            this.spool = spoolDir == null ? null : openSpool(spoolDir);
+        }
+
+        private Spool openSpool(Path directory) throws IOException {
+            try {
+                // Large enough never to drop; fsync on the spool's default interval.
+                return spoolOpener.open(SpoolOptions.builder().directory(directory).maxBytes(1L << 30)
+                        .segmentBytes(64 << 20).build());
+            } catch (IOException | RuntimeException e) {
+                try {
+                    deleteTree(directory);
+                } catch (IOException deleting) {
+                    e.addSuppressed(deleting);
+                }
+                throw e;
+            }
         }
 
         /** One phase on this thread; sets {@link #rate} in samples per second. */

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -58,7 +61,7 @@ class GatewayBenchTest {
     @Test
     void theMeasuredGatewaySpoolsInTheBenchsTemporaryDirectory() {
         Path work = Path.of("/tmp/bench-broker-1");
-        List<String> command = GatewayBench.gatewayCommand("tcp://127.0.0.1:1883", work, 9100, java.time.Duration.ofSeconds(20));
+        List<String> command = GatewayBench.gatewayCommand("tcp://127.0.0.1:1883", work, 9100, Duration.ofSeconds(20));
         int spool = command.indexOf("--spool-dir");
         assertTrue(spool > 0, "--spool-dir given: " + command);
         assertTrue(Path.of(command.get(spool + 1)).startsWith(work), command.get(spool + 1));
@@ -86,6 +89,20 @@ class GatewayBenchTest {
         assertEquals(1_503_000, GatewayBench.metric(text, "werkstrom_gateway_samples_collected_total"));
         assertEquals(1_478_000, GatewayBench.metric(text, "werkstrom_gateway_samples_published_total"));
         assertEquals(-1, GatewayBench.metric(text, "werkstrom_gateway_spool_records"));
+    }
+
+    @Test
+    void aSpoolThatDoesNotOpenLeavesNoDirectoryBehind() {
+        List<Path> directories = new ArrayList<>();
+        PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        GatewayBench bench = new GatewayBench(sink, Duration.ofMillis(100), Duration.ofSeconds(1), options -> {
+            directories.add(options.directory());
+            throw new IOException("No space left on device");
+        });
+        IOException e = assertThrows(IOException.class, () -> bench.measure(false));
+        assertEquals("No space left on device", e.getMessage());
+        assertEquals(1, directories.size(), directories.toString());
+        assertFalse(Files.exists(directories.get(0)), directories.get(0) + " left behind");
     }
 
     @Test
