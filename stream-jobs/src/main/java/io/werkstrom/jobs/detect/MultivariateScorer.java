@@ -123,7 +123,7 @@ public final class MultivariateScorer {
     private final Consumer<String> warnings;
     /** Refused gateway/machine(/sensor) keys already logged, at most {@link #MAX_LOGGED_REFUSALS}. */
     private final Set<String> loggedRefusals = new HashSet<>();
-    /** Ids of fleet models not used for their assembly, each logged once. */
+    /** Gateway and id of fleet models not used for their assembly, each logged once. */
     private final Set<String> refusedFleetModels = new HashSet<>();
     private boolean refusalLogFull;
 
@@ -258,7 +258,7 @@ public final class MultivariateScorer {
                 }
                 machine = states.machine(name);
             }
-            FleetModelInForce fleet = known ? usable(fleetModels.forMachine(name).orElse(null)) : null;
+            FleetModelInForce fleet = known ? usable(gateway, fleetModels.forMachine(name).orElse(null)) : null;
             ensureModel(machine, counts);
             for (int row : entry.getValue()) {
                 String sensor = batch.sensors()[row];
@@ -279,7 +279,7 @@ public final class MultivariateScorer {
                 }
             }
         }
-        List<Anomaly> anomalies = scorePending(states, fleetModels, known, counts);
+        List<Anomaly> anomalies = scorePending(gateway, states, fleetModels, known, counts);
         return new Outcome(anomalies, counts.scored, counts.incomplete, counts.reduced, counts.fitted, counts.tooFew,
                 counts.fitFailures, counts.late, counts.calls, counts.machinesRefused, counts.sensorsRefused,
                 counts.pending, counts.dropped, counts.withoutModel, counts.failure);
@@ -564,17 +564,18 @@ public final class MultivariateScorer {
 
     /**
      * {@code fleet}, or null when it is null or its states were assembled otherwise than this
-     * detector's, which is logged once per model.
+     * detector's, which is logged once per gateway and model: the gateways of every tenant share the
+     * detector, and each tenant has models of its own under the same ids.
      */
-    private FleetModelInForce usable(FleetModelInForce fleet) {
+    private FleetModelInForce usable(String gateway, FleetModelInForce fleet) {
         if (fleet == null || fleet.model().assembledAs(options)) {
             return fleet;
         }
-        if (refusedFleetModels.size() < MAX_LOGGED_REFUSALS && refusedFleetModels.add(fleet.id())) {
-            warnings.accept("Multivariate detector: fleet model " + fleet.id() + " was fitted on states of a "
-                    + fleet.model().bucket() + " bucket carried forward " + fleet.model().carryForward()
-                    + ", this detector assembles " + options.bucket() + " buckets carried forward "
-                    + options.carryForward() + "; its machines train their own models");
+        if (refusedFleetModels.size() < MAX_LOGGED_REFUSALS && refusedFleetModels.add(gateway + '\n' + fleet.id())) {
+            warnings.accept("Multivariate detector: fleet model " + fleet.id() + " for the machines of gateway "
+                    + gateway + " was fitted on states of a " + fleet.model().bucket() + " bucket carried forward "
+                    + fleet.model().carryForward() + ", this detector assembles " + options.bucket()
+                    + " buckets carried forward " + options.carryForward() + "; its machines train their own models");
         }
         return null;
     }
@@ -639,7 +640,8 @@ public final class MultivariateScorer {
      * its pending list changes unless every kernel call succeeded, so that states kept after a
      * failure are judged later exactly as they would have been on time.
      */
-    private List<Anomaly> scorePending(MachineStates states, FleetModels fleetModels, boolean known, Counts counts) {
+    private List<Anomaly> scorePending(String gateway, MachineStates states, FleetModels fleetModels, boolean known,
+                                       Counts counts) {
         List<Pending> pending = new ArrayList<>();
         List<MachineStates.Machine> waiting = new ArrayList<>();
         for (Map.Entry<String, MachineStates.Machine> entry : states.byName().entrySet()) {
@@ -655,7 +657,7 @@ public final class MultivariateScorer {
                         // Kept for when the fleet models can be read.
                         continue;
                     }
-                    FleetModelInForce fleet = usable(fleetModels.forMachine(entry.getKey())
+                    FleetModelInForce fleet = usable(gateway, fleetModels.forMachine(entry.getKey())
                             .filter(f -> f.id().equals(machine.fleetModelId)).orElse(null));
                     int[] columns = fleet == null ? null : fleetColumns(machine, fleet);
                     useFleetModel(machine, columns == null ? null : fleet, columns, counts);

@@ -460,6 +460,24 @@ class MultivariateFleetScoringTest {
     }
 
     @Test
+    void aFleetModelOfStatesAssembledOtherwiseIsNamedForTheGatewayOfEachTenant() {
+        List<String> warnings = new ArrayList<>();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared(), warnings::add);
+        FleetModelInForce coarse = new FleetModelInForce("default v4", MultivariateFleetModel.fit(
+                OPTIONS.withBucket(java.time.Duration.ofSeconds(5)), SENSORS, FLEET_STATES));
+        GatewayAddress otherTenant = new GatewayAddress("globex", "plant-1", "gw-1");
+        Machine press = new Machine("press-1", 1);
+        for (GatewayAddress gateway : List.of(GATEWAY, otherTenant, GATEWAY, otherTenant)) {
+            scorer.score(gateway, MultivariateScorerTest.batch(0, 0, 10, press), new MachineStates(), always(coarse));
+        }
+        assertEquals(2, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("default v4") && warnings.get(0).contains("acme/plant-1/gw-1"),
+                warnings.get(0));
+        assertTrue(warnings.get(1).contains("default v4") && warnings.get(1).contains("globex/plant-1/gw-1"),
+                warnings.get(1));
+    }
+
+    @Test
     void fleetMachinesMissingASensorAreScoredAgainstTheFleetModelWithoutItAndNamedOnce() {
         List<String> warnings = new ArrayList<>();
         MultivariateOptions options = OPTIONS.withTrainingStates(20);
