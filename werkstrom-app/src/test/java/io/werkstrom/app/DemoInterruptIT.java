@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,19 +29,11 @@ class DemoInterruptIT {
 
     @Test
     void sigtermWhilePublishingPrintsAnInterruptedJsonLineAndDeletesTheWorkFolder() throws Exception {
-        Path jar = Path.of("target", "werkstrom-app.jar").toAbsolutePath();
-        assertTrue(Files.isRegularFile(jar), "the packaged launcher (mvn package) at " + jar);
         // The demo's work folder is a temporary folder: here, so that the test sees it go.
-        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path tmp = dir.resolve("tmp");
         Path stdout = dir.resolve("stdout");
         Path stderr = dir.resolve("stderr");
-        Process demo = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Djava.io.tmpdir=" + tmp, "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-                "-cp", jar + File.pathSeparator + jar.resolveSibling("lib") + "/*", "io.werkstrom.app.Werkstrom",
-                "demo", "--duration", "120s", "--report", dir.resolve("report.html").toString())
-                .directory(dir.toFile()).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        Process demo = LaunchedCommand.start(dir, "demo", "--duration", "120s", "--report", dir.resolve("report.html").toString());
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
             // The first progress line after the gateways started: samples were published.

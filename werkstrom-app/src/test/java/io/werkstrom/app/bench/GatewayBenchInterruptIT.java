@@ -5,13 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+
+import io.werkstrom.app.LaunchedCommand;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,20 +29,12 @@ class GatewayBenchInterruptIT {
 
     @Test
     void sigtermWhileTheChildGatewayRunsStopsItAndRemovesTheTemporaryDirectories() throws Exception {
-        Path jar = Path.of("target", "werkstrom-app.jar").toAbsolutePath();
-        assertTrue(Files.isRegularFile(jar), "the packaged launcher (mvn package) at " + jar);
         // Its temporary directory: here, so that the test sees what the bench leaves there. The bench's
         // only child process is the gateway it measures.
-        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path tmp = dir.resolve("tmp");
         Path stdout = dir.resolve("stdout");
         Path stderr = dir.resolve("stderr");
-        Process bench = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Djava.io.tmpdir=" + tmp, "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-                "-cp", jar + File.pathSeparator + jar.resolveSibling("lib") + "/*", "io.werkstrom.app.Werkstrom",
-                "bench", "gateway", "--phase", "100ms", "--rss-duration", "60s")
-                .directory(dir.toFile()).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        Process bench = LaunchedCommand.start(dir, "bench", "gateway", "--phase", "100ms", "--rss-duration", "60s");
         Optional<ProcessHandle> child = Optional.empty();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);

@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+
+import io.werkstrom.app.LaunchedCommand;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,19 +27,11 @@ class IngestBenchInterruptIT {
 
     @Test
     void sigtermWhileTheJobRunsRemovesEverythingTheBenchStartedOrMade() throws Exception {
-        Path jar = Path.of("target", "werkstrom-app.jar").toAbsolutePath();
-        assertTrue(Files.isRegularFile(jar), "the packaged launcher (mvn package) at " + jar);
         // Its temporary directory: here, so that the test sees what the bench leaves there.
-        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path tmp = dir.resolve("tmp");
         Path stdout = dir.resolve("stdout");
         Path stderr = dir.resolve("stderr");
-        Process bench = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Djava.io.tmpdir=" + tmp, "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-                "-cp", jar + File.pathSeparator + jar.resolveSibling("lib") + "/*", "io.werkstrom.app.Werkstrom",
-                "bench", "ingest", "--duration", "60s")
-                .directory(dir.toFile()).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        Process bench = LaunchedCommand.start(dir, "bench", "ingest", "--duration", "60s");
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
             while (!Files.readString(stderr).contains("waiting for the job to subscribe") && bench.isAlive()

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +23,8 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.werkstrom.app.LaunchedCommand;
 
 /**
  * A {@code ./werkstrom chaos ...} drill run by the packaged launcher in a JVM of its own, for the
@@ -53,20 +54,12 @@ final class LaunchedDrill implements AutoCloseable {
 
     /** Starts {@code ./werkstrom chaos <args>} with its working and temporary directories under {@code dir}. */
     static LaunchedDrill start(Path dir, String... args) throws IOException {
-        Path jar = Path.of("target", "werkstrom-app.jar").toAbsolutePath();
-        assertTrue(Files.isRegularFile(jar), "the packaged launcher (mvn package) at " + jar);
-        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        List<String> command = new ArrayList<>(List.of("chaos"));
+        command.addAll(List.of(args));
+        Process process = LaunchedCommand.start(dir, command.toArray(String[]::new));
+        Path tmp = dir.resolve("tmp");
         Path stdout = dir.resolve("stdout");
         Path stderr = dir.resolve("stderr");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Djava.io.tmpdir=" + tmp, "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-                "-cp", jar + File.pathSeparator + jar.resolveSibling("lib") + "/*", "io.werkstrom.app.Werkstrom",
-                "chaos"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
         return new LaunchedDrill(process, tmp, stdout, stderr);
     }
 
