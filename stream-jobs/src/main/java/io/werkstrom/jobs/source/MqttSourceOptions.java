@@ -21,8 +21,8 @@ import io.werkstrom.protocol.tls.PemTls;
  *                          for a plain, non-shared subscription (one reader only): brokers that do not restore
  *                          shared subscriptions after a restart (Mosquitto 2.0) still queue for a plain one
  * @param topicFilter       what to subscribe to, e.g. {@link Topics#ALL_TELEMETRY}
- * @param clientIdPrefix    reader {@code i} connects as {@code {clientIdPrefix}-{i}}; its broker session is kept
- *                          across restarts under that id
+ * @param clientIdPrefix    broker session {@code n} is {@code {clientIdPrefix}-{n}}: reader {@code i}'s at first,
+ *                          kept across restarts under that id, and read by whichever reader restores its split
  * @param ackMode           when messages are acknowledged to the broker
  * @param sessionExpiry     how long the broker keeps a reader's session (and queues its share of messages)
  *                          while the reader is away
@@ -94,9 +94,9 @@ public record MqttSourceOptions(
         return sharedGroup.isEmpty() ? topicFilter : Topics.shared(sharedGroup, topicFilter);
     }
 
-    /** The MQTT client id of the reader with the given subtask index. */
-    public String clientId(int subtaskIndex) {
-        return clientIdPrefix + "-" + subtaskIndex;
+    /** The MQTT client id of broker session {@code session} (at first, the reader with that subtask index). */
+    public String clientId(int session) {
+        return clientIdPrefix + "-" + session;
     }
 
     private static void requireUri(String serverUri) {

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * <p>Readers ask (at start) only when they restored no split from their checkpointed state, so a
  * restarted or rescaled job neither loses nor doubles subscriptions. A split that comes back from
  * a failed reader ({@link #addSplitsBack}) is handed to the next reader that asks, before any new
- * split is made. Runs in the coordinator thread; not thread-safe.
+ * split is made. A new split's number, and so its broker session, is one no split had before.
+ * Runs in the coordinator thread; not thread-safe.
  */
 public final class MqttSubscriptionEnumerator implements SplitEnumerator<MqttSubscriptionSplit, MqttEnumeratorState> {
 
@@ -86,7 +87,7 @@ public final class MqttSubscriptionEnumerator implements SplitEnumerator<MqttSub
     private void assignTo(int subtaskId) {
         MqttSubscriptionSplit split = unassigned.poll();
         if (split == null) {
-            split = new MqttSubscriptionSplit("subscription-" + nextSplitIndex++, sharedGroup, topicFilter);
+            split = MqttSubscriptionSplit.numbered(nextSplitIndex++, sharedGroup, topicFilter);
         }
         LOG.info("Assigning {} to reader {}", split, subtaskId);
         context.assignSplit(split, subtaskId);

@@ -7,9 +7,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -43,7 +45,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the messages of its subscription split(s) with one Paho MQTT 5 client.
+ * Reads the messages of its subscription split(s) with one Paho MQTT 5 client per split's broker
+ * session ({@link MqttSubscriptionSplit#session}): one, unless the job was restored with fewer
+ * readers than it had, when a reader takes over the splits of those gone and reads their sessions
+ * too, so that the messages queued in them and the broker's share of new ones still arrive.
  *
  * <p>Threads: Paho's callback thread puts arriving messages into a bounded {@link MessageHandover}
  * (blocking while it is full, which pushes back on the broker through TCP); the Flink task thread
@@ -53,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * <p>Acknowledgements are manual. In {@link AckMode#ON_CHECKPOINT} a message is acknowledged when
  * the first checkpoint taken after it was emitted completes; the session is persistent
  * ({@code cleanStart=false}), so the broker redelivers whatever this reader had not acknowledged
- * when it failed, to the restarted reader with the same client id.
+ * when it failed, to the reader that restores the split, with the session's client id.
  *
  * <p>Connection loss: the reader reconnects (a {@link Reconnector}: at once, then with a delay
  * doubling from 1 s to 30 s; an attempt without an answer within two connection timeouts is ended
@@ -64,7 +69,7 @@ import org.slf4j.LoggerFactory;
  * Fatal are a failed first connection, a refused subscription, a protocol error and a DISCONNECT
  * that reconnecting cannot cure (see {@code FATAL_DISCONNECT_REASONS}).
  *
- * <p>The reader owns its MQTT client and closes it in {@link #close}.
+ * <p>The reader owns its MQTT clients and closes them in {@link #close}.
  */
 public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubscriptionSplit> {
 
@@ -85,7 +90,6 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
 
     private final MqttSourceOptions options;
     private final SourceReaderContext context;
-    private final String clientId;
     private final MessageHandover<ReceivedMessage> handover;
     private final AtomicReference<MqttSourceException> asyncError = new AtomicReference<>();
 
@@ -93,106 +97,40 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     private final List<MqttSubscriptionSplit> splits = new ArrayList<>();
     private final PendingAcks pendingAcks = new PendingAcks();
 
-    /** Shared subscriptions this reader makes; read by Paho's thread on every (re)connect. */
+    /** Shared subscriptions this reader makes; read by Paho's threads on every (re)connect. */
     private final Set<String> subscriptions = new LinkedHashSet<>();
 
-    /**
-     * Guards {@link #connection}. A packet id names a message only within one connection: after a
-     * reconnect the broker redelivers what was unacknowledged (under the same or, if the session was
-     * lost, other ids) and may reuse ids. So an acknowledgement is sent only on the connection the
-     * message arrived on; older ones are dropped and the broker's redelivery is emitted and
-     * acknowledged again (the sinks drop the replay).
-     */
-    private final Object ackLock = new Object();
-    private int connection;
+    /** The sessions of this reader's splits by number; added to by the task thread, read by the metric gauges. */
+    private final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
 
     private final Counter acknowledgedMessages;
     private final Counter droppedStaleAcks;
 
-    /** Set once, by the first split's connect; read by the metric gauges. */
-    private volatile MqttAsyncClient client;
-    /** Set on Paho's thread once the first connection succeeded. */
-    private volatile Reconnector reconnector;
-    private final AtomicInteger connections = new AtomicInteger();
     private volatile boolean closed;
 
     public MqttSourceReader(MqttSourceOptions options, SourceReaderContext context) {
         this.options = options;
         this.context = context;
-        this.clientId = options.clientId(context.getIndexOfSubtask());
         this.handover = new MessageHandover<>(options.queueCapacity());
         MetricGroup metrics = context.metricGroup().addGroup("mqtt");
         this.acknowledgedMessages = metrics.counter("acknowledgedMessages");
         this.droppedStaleAcks = metrics.counter("droppedStaleAcks");
         metrics.gauge("pendingAcks", pendingAcks::pending);
-        metrics.gauge("connected", () -> client != null && client.isConnected() ? 1 : 0);
-        metrics.gauge("reconnectAttempts", () -> reconnector == null ? 0L : reconnector.attempts());
-        metrics.gauge("abandonedConnectAttempts", () -> reconnector == null ? 0L : reconnector.abandoned());
+        metrics.gauge("connected", () -> !sessions.isEmpty()
+                && sessions.values().stream().allMatch(Session::connected) ? 1 : 0);
+        metrics.gauge("reconnectAttempts", () -> sessions.values().stream()
+                .mapToLong(Session::reconnectAttempts).sum());
+        metrics.gauge("abandonedConnectAttempts", () -> sessions.values().stream()
+                .mapToLong(Session::abandonedConnectAttempts).sum());
     }
 
     @Override
     public void start() {
-        // The connection waits for the first split: a reader that failed before its split arrived
-        // would turn the enumerator's assignment into a lost event, hiding the real cause.
+        // The connection waits for the first split (restored splits arrive before start, and connect
+        // in addSplits): a reader that failed before its split arrived would turn the enumerator's
+        // assignment into a lost event, hiding the real cause.
         if (splits.isEmpty()) {
             context.sendSplitRequest();
-        } else {
-            connect();
-        }
-    }
-
-    /** Connects once; restored splits may arrive before {@link #start()}, new ones after. */
-    private void connect() {
-        if (client != null) {
-            return;
-        }
-        try {
-            client = new MqttAsyncClient(options.serverUri(), clientId, new MemoryPersistence());
-            client.setManualAcks(true);
-            client.setCallback(new Callback());
-            // One set of options for the first connect and every reconnect, as Paho's reconnect() used.
-            MqttConnectionOptions connection = connectionOptions();
-            client.connect(connection, null, new MqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken token) {
-                    LOG.info("MQTT reader {} connected to {} (session present: {})", clientId, options.serverUri(),
-                            token.getSessionPresent());
-                    keepConnected(connection);
-                }
-
-                @Override
-                public void onFailure(IMqttToken token, Throwable error) {
-                    // A wrong address or credentials: fail where the cause shows, rather than retry for good.
-                    fail(new MqttSourceException("MQTT reader " + clientId + " could not connect to "
-                            + options.serverUri() + tlsHint(error), error));
-                }
-            });
-        } catch (MqttException e) {
-            fail(new MqttSourceException("MQTT reader " + clientId + " could not start a connection to "
-                    + options.serverUri(), e));
-        }
-    }
-
-    /** For a failed TLS handshake: what the broker's certificate must chain to. */
-    private String tlsHint(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SSLException) {
-                return ": TLS failed (" + cause.getMessage() + "); the broker's certificate must chain to "
-                        + (options.tls() == null ? "the JVM's trust store (or give --mqtt.ca-file)"
-                        : options.tls().ca().origin()) + " and name the broker's host";
-            }
-        }
-        return "";
-    }
-
-    /** Reconnects after a lost connection; see {@link Reconnector} for why not Paho's own reconnect. */
-    private void keepConnected(MqttConnectionOptions connection) {
-        Reconnector started = Reconnector.start("MQTT reader " + clientId, PahoConnection.of(client, connection),
-                MIN_RECONNECT_DELAY, MAX_RECONNECT_DELAY, options.connectionTimeout().multipliedBy(2), LOG::warn);
-        reconnector = started;
-        if (closed) {
-            // close() ran while the first connection completed and saw no reconnector yet.
-            started.close();
         }
     }
 
@@ -206,9 +144,10 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         output.collect(message.record(), message.record().receivedAtMicros() / 1_000);
         if (message.qos() > 0) {
             if (options.ackMode() == AckMode.ON_RECEIVE) {
-                acknowledge(message.messageId(), message.qos(), message.connection());
+                message.session().acknowledge(message.messageId(), message.qos(), message.connection());
             } else {
-                pendingAcks.emitted(message.messageId(), message.qos(), message.connection());
+                pendingAcks.emitted(message.session().number, message.messageId(), message.qos(),
+                        message.connection());
             }
         }
         return handover.isEmpty() ? InputStatus.NOTHING_AVAILABLE : InputStatus.MORE_AVAILABLE;
@@ -231,13 +170,14 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     @Override
     public void notifyCheckpointComplete(long checkpointId) {
         for (PendingAcks.Ack ack : pendingAcks.completed(checkpointId)) {
-            acknowledge(ack.messageId(), ack.qos(), ack.connection());
+            sessions.get(ack.session()).acknowledge(ack.messageId(), ack.qos(), ack.connection());
         }
     }
 
     @Override
     public void addSplits(List<MqttSubscriptionSplit> added) {
         List<String> fresh = new ArrayList<>();
+        List<Session> opened = new ArrayList<>();
         for (MqttSubscriptionSplit split : added) {
             splits.add(split);
             synchronized (subscriptions) {
@@ -245,13 +185,21 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
                     fresh.add(split.sharedSubscription());
                 }
             }
+            int number = split.session(context.getIndexOfSubtask());
+            if (!sessions.containsKey(number)) {
+                Session session = new Session(number);
+                sessions.put(number, session);
+                opened.add(session);
+            }
         }
-        LOG.info("MQTT reader {} got split(s) {}", clientId, added);
-        if (client == null) {
-            connect();
-        } else if (!fresh.isEmpty() && client.isConnected()) {
-            // Before the first connection completes, connectComplete subscribes to everything instead.
-            subscribe(fresh);
+        LOG.info("MQTT reader {} got split(s) {}", readerName(), added);
+        for (Session session : sessions.values()) {
+            if (opened.contains(session)) {
+                session.connect();
+            } else if (!fresh.isEmpty() && session.connected()) {
+                // Before the first connection completes, connectComplete subscribes to everything instead.
+                session.subscribe(fresh);
+            }
         }
     }
 
@@ -264,24 +212,9 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     public void close() {
         closed = true;
         handover.close();
-        Reconnector started = reconnector;
-        if (started != null) {
-            started.close();
+        for (Session session : sessions.values()) {
+            session.close();
         }
-        if (client == null) {
-            return;
-        }
-        // Unacknowledged messages stay in the broker session and go to the next reader with this id.
-        PahoConnection.of(client).end(DISCONNECT_QUIESCE_MS);
-        try {
-            client.close(true);
-        } catch (MqttException e) {
-            LOG.warn("MQTT reader {} did not close cleanly", clientId, e);
-        }
-    }
-
-    private MqttConnectionOptions connectionOptions() {
-        return connectionOptions(options);
     }
 
     /**
@@ -310,42 +243,21 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         return connection;
     }
 
-    private void subscribe(List<String> topics) {
-        MqttSubscription[] subscriptions = topics.stream()
-                .map(topic -> new MqttSubscription(topic, SUBSCRIPTION_QOS))
-                .toArray(MqttSubscription[]::new);
-        try {
-            client.subscribe(subscriptions, null, new MqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken token) {
-                    checkGranted(topics, token.getReasonCodes());
-                }
-
-                @Override
-                public void onFailure(IMqttToken token, Throwable error) {
-                    fail(new MqttSourceException("MQTT reader " + clientId + " could not subscribe to " + topics,
-                            error));
-                }
-            }, new MqttProperties());
-        } catch (MqttException e) {
-            fail(new MqttSourceException("MQTT reader " + clientId + " could not subscribe to " + topics, e));
-        }
+    /** The reader as its own session's client id names it, for the log. */
+    private String readerName() {
+        return options.clientId(context.getIndexOfSubtask());
     }
 
-    private void checkGranted(List<String> topics, int[] reasonCodes) {
-        Optional<String> refusal = refusal(topics, reasonCodes);
-        if (refusal.isPresent()) {
-            fail(new MqttSourceException("MQTT reader " + clientId + ": " + refusal.get()));
-            return;
-        }
-        for (int i = 0; i < topics.size(); i++) {
-            if (reasonCodes[i] < SUBSCRIPTION_QOS) {
-                LOG.warn("The broker granted QoS {} for '{}': those messages are not acknowledged and may be lost",
-                        reasonCodes[i], topics.get(i));
-            } else {
-                LOG.info("MQTT reader {} subscribed to '{}'", clientId, topics.get(i));
+    /** For a failed TLS handshake: what the broker's certificate must chain to. */
+    private String tlsHint(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SSLException) {
+                return ": TLS failed (" + cause.getMessage() + "); the broker's certificate must chain to "
+                        + (options.tls() == null ? "the JVM's trust store (or give --mqtt.ca-file)"
+                        : options.tls().ca().origin()) + " and name the broker's host";
             }
         }
+        return "";
     }
 
     /**
@@ -365,31 +277,13 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         return Optional.empty();
     }
 
-    private void acknowledge(int messageId, int qos, int arrivedOnConnection) {
-        // Under the lock, so that the connection cannot change between the check and the PUBACK.
-        synchronized (ackLock) {
-            if (arrivedOnConnection != connection) {
-                droppedStaleAcks.inc();
-                return;
-            }
-            try {
-                client.messageArrivedComplete(messageId, qos);
-                acknowledgedMessages.inc();
-            } catch (MqttException e) {
-                // Disconnected: the broker keeps the message and redelivers it; the sinks drop the replay.
-                LOG.debug("MQTT reader {} could not acknowledge message {} ({}); the broker will redeliver it",
-                        clientId, messageId, e.toString());
-            }
-        }
-    }
-
     private void fail(MqttSourceException error) {
         if (closed) {
             // The task is closing (a cancelled job): its connection ending is expected, not a failure.
-            LOG.info("MQTT reader {} stopped while closing: {}", clientId, error.toString());
+            LOG.info("MQTT reader {} stopped while closing: {}", readerName(), error.toString());
             asyncError.compareAndSet(null, error);
         } else if (asyncError.compareAndSet(null, error)) {
-            LOG.error("MQTT reader {} failed; the task will fail on its next poll", clientId, error);
+            LOG.error("MQTT reader {} failed; the task will fail on its next poll", readerName(), error);
         } else {
             asyncError.get().addSuppressed(error);
         }
@@ -408,73 +302,228 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     }
 
     /** A message with what is needed to acknowledge it. */
-    private record ReceivedMessage(MqttRecord record, int messageId, int qos, int connection) {
+    private record ReceivedMessage(MqttRecord record, Session session, int messageId, int qos, int connection) {
     }
 
-    /** Paho's callbacks; they run on Paho's threads. */
-    private final class Callback implements MqttCallback {
+    /**
+     * One broker session ({@code {clientIdPrefix}-{number}}) and the MQTT client that reads it: made
+     * and connected once by the task thread; Paho's threads run its callbacks.
+     */
+    private final class Session {
+        private final int number;
+        private final String clientId;
+        /**
+         * Guards {@link #connection}. A packet id names a message only within one connection: after a
+         * reconnect the broker redelivers what was unacknowledged (under the same or, if the session was
+         * lost, other ids) and may reuse ids. So an acknowledgement is sent only on the connection the
+         * message arrived on; older ones are dropped and the broker's redelivery is emitted and
+         * acknowledged again (the sinks drop the replay).
+         */
+        private final Object ackLock = new Object();
+        private int connection;
+        /** Set once, by {@link #connect}; read by the metric gauges. */
+        private volatile MqttAsyncClient client;
+        /** Set on Paho's thread once the first connection succeeded. */
+        private volatile Reconnector reconnector;
+        private final AtomicInteger connections = new AtomicInteger();
 
-        @Override
-        public void messageArrived(String topic, MqttMessage message) throws InterruptedException {
-            long receivedAt = nowMicros();
-            int arrivedOn;
-            synchronized (ackLock) {
-                arrivedOn = connection;
-            }
-            // Blocks while the hand-off is full; returns false once the reader is closing.
-            handover.put(new ReceivedMessage(new MqttRecord(topic, message.getPayload(), receivedAt),
-                    message.getId(), message.getQos(), arrivedOn));
+        Session(int number) {
+            this.number = number;
+            this.clientId = options.clientId(number);
         }
 
-        @Override
-        public void connectComplete(boolean reconnect, String serverUri) {
-            if (connections.incrementAndGet() > 1) {
-                LOG.info("MQTT reader {} reconnected to {}", clientId, serverUri);
-            }
-            // A persistent session keeps its subscriptions, but a broker that lost the session has none.
-            List<String> topics;
-            synchronized (subscriptions) {
-                topics = List.copyOf(subscriptions);
-            }
-            if (!topics.isEmpty()) {
-                subscribe(topics);
+        boolean connected() {
+            MqttAsyncClient c = client;
+            return c != null && c.isConnected();
+        }
+
+        long reconnectAttempts() {
+            Reconnector r = reconnector;
+            return r == null ? 0L : r.attempts();
+        }
+
+        long abandonedConnectAttempts() {
+            Reconnector r = reconnector;
+            return r == null ? 0L : r.abandoned();
+        }
+
+        void connect() {
+            try {
+                client = new MqttAsyncClient(options.serverUri(), clientId, new MemoryPersistence());
+                client.setManualAcks(true);
+                client.setCallback(new Callback());
+                // One set of options for the first connect and every reconnect, as Paho's reconnect() used.
+                MqttConnectionOptions settings = connectionOptions(options);
+                client.connect(settings, null, new MqttActionListener() {
+                    @Override
+                    public void onSuccess(IMqttToken token) {
+                        LOG.info("MQTT reader {} connected to {} (session present: {})", clientId, options.serverUri(),
+                                token.getSessionPresent());
+                        keepConnected(settings);
+                    }
+
+                    @Override
+                    public void onFailure(IMqttToken token, Throwable error) {
+                        // A wrong address or credentials: fail where the cause shows, rather than retry for good.
+                        fail(new MqttSourceException("MQTT reader " + clientId + " could not connect to "
+                                + options.serverUri() + tlsHint(error), error));
+                    }
+                });
+            } catch (MqttException e) {
+                fail(new MqttSourceException("MQTT reader " + clientId + " could not start a connection to "
+                        + options.serverUri(), e));
             }
         }
 
-        @Override
-        public void disconnected(MqttDisconnectResponse response) {
-            synchronized (ackLock) {
-                connection++;
+        /** Reconnects after a lost connection; see {@link Reconnector} for why not Paho's own reconnect. */
+        private void keepConnected(MqttConnectionOptions settings) {
+            Reconnector started = Reconnector.start("MQTT reader " + clientId, PahoConnection.of(client, settings),
+                    MIN_RECONNECT_DELAY, MAX_RECONNECT_DELAY, options.connectionTimeout().multipliedBy(2), LOG::warn);
+            reconnector = started;
+            if (closed) {
+                // close() ran while the first connection completed and saw no reconnector yet.
+                started.close();
             }
-            int reason = response.getReturnCode();
-            if (response.getException() == null && FATAL_DISCONNECT_REASONS.contains(reason)) {
-                // Reconnecting cannot help, and with a session taken over it would take it back in turn.
-                Reconnector started = reconnector;
-                if (started != null) {
-                    started.close();
+        }
+
+        void subscribe(List<String> topics) {
+            MqttSubscription[] subscriptions = topics.stream()
+                    .map(topic -> new MqttSubscription(topic, SUBSCRIPTION_QOS))
+                    .toArray(MqttSubscription[]::new);
+            try {
+                client.subscribe(subscriptions, null, new MqttActionListener() {
+                    @Override
+                    public void onSuccess(IMqttToken token) {
+                        checkGranted(topics, token.getReasonCodes());
+                    }
+
+                    @Override
+                    public void onFailure(IMqttToken token, Throwable error) {
+                        fail(new MqttSourceException("MQTT reader " + clientId + " could not subscribe to " + topics,
+                                error));
+                    }
+                }, new MqttProperties());
+            } catch (MqttException e) {
+                fail(new MqttSourceException("MQTT reader " + clientId + " could not subscribe to " + topics, e));
+            }
+        }
+
+        private void checkGranted(List<String> topics, int[] reasonCodes) {
+            Optional<String> refusal = refusal(topics, reasonCodes);
+            if (refusal.isPresent()) {
+                fail(new MqttSourceException("MQTT reader " + clientId + ": " + refusal.get()));
+                return;
+            }
+            for (int i = 0; i < topics.size(); i++) {
+                if (reasonCodes[i] < SUBSCRIPTION_QOS) {
+                    LOG.warn("The broker granted QoS {} for '{}': those messages are not acknowledged and may be lost",
+                            reasonCodes[i], topics.get(i));
+                } else {
+                    LOG.info("MQTT reader {} subscribed to '{}'", clientId, topics.get(i));
                 }
-                fail(new MqttSourceException("the broker disconnected MQTT reader " + clientId + " with reason code 0x"
-                        + Integer.toHexString(reason) + (response.getReasonString() == null ? ""
-                        : " (" + response.getReasonString() + ")")));
-            } else {
-                LOG.warn("MQTT reader {} lost its connection (reason 0x{}); reconnecting", clientId,
-                        Integer.toHexString(reason), response.getException());
             }
         }
 
-        @Override
-        public void mqttErrorOccurred(MqttException error) {
-            fail(new MqttSourceException("MQTT client error in reader " + clientId, error));
+        void acknowledge(int messageId, int qos, int arrivedOnConnection) {
+            // Under the lock, so that the connection cannot change between the check and the PUBACK.
+            synchronized (ackLock) {
+                if (arrivedOnConnection != connection) {
+                    droppedStaleAcks.inc();
+                    return;
+                }
+                try {
+                    client.messageArrivedComplete(messageId, qos);
+                    acknowledgedMessages.inc();
+                } catch (MqttException e) {
+                    // Disconnected: the broker keeps the message and redelivers it; the sinks drop the replay.
+                    LOG.debug("MQTT reader {} could not acknowledge message {} ({}); the broker will redeliver it",
+                            clientId, messageId, e.toString());
+                }
+            }
         }
 
-        @Override
-        public void deliveryComplete(IMqttToken token) {
-            // The source never publishes.
+        void close() {
+            Reconnector started = reconnector;
+            if (started != null) {
+                started.close();
+            }
+            if (client == null) {
+                return;
+            }
+            // Unacknowledged messages stay in the broker session and go to the next reader of its split.
+            PahoConnection.of(client).end(DISCONNECT_QUIESCE_MS);
+            try {
+                client.close(true);
+            } catch (MqttException e) {
+                LOG.warn("MQTT reader {} did not close cleanly", clientId, e);
+            }
         }
 
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {
-            // No enhanced authentication.
+        /** Paho's callbacks; they run on Paho's threads. */
+        private final class Callback implements MqttCallback {
+
+            @Override
+            public void messageArrived(String topic, MqttMessage message) throws InterruptedException {
+                long receivedAt = nowMicros();
+                int arrivedOn;
+                synchronized (ackLock) {
+                    arrivedOn = connection;
+                }
+                // Blocks while the hand-off is full; returns false once the reader is closing.
+                handover.put(new ReceivedMessage(new MqttRecord(topic, message.getPayload(), receivedAt), Session.this,
+                        message.getId(), message.getQos(), arrivedOn));
+            }
+
+            @Override
+            public void connectComplete(boolean reconnect, String serverUri) {
+                if (connections.incrementAndGet() > 1) {
+                    LOG.info("MQTT reader {} reconnected to {}", clientId, serverUri);
+                }
+                // A persistent session keeps its subscriptions, but a broker that lost the session has none.
+                List<String> topics;
+                synchronized (subscriptions) {
+                    topics = List.copyOf(subscriptions);
+                }
+                if (!topics.isEmpty()) {
+                    subscribe(topics);
+                }
+            }
+
+            @Override
+            public void disconnected(MqttDisconnectResponse response) {
+                synchronized (ackLock) {
+                    connection++;
+                }
+                int reason = response.getReturnCode();
+                if (response.getException() == null && FATAL_DISCONNECT_REASONS.contains(reason)) {
+                    // Reconnecting cannot help, and with a session taken over it would take it back in turn.
+                    Reconnector started = reconnector;
+                    if (started != null) {
+                        started.close();
+                    }
+                    fail(new MqttSourceException("the broker disconnected MQTT reader " + clientId
+                            + " with reason code 0x" + Integer.toHexString(reason)
+                            + (response.getReasonString() == null ? "" : " (" + response.getReasonString() + ")")));
+                } else {
+                    LOG.warn("MQTT reader {} lost its connection (reason 0x{}); reconnecting", clientId,
+                            Integer.toHexString(reason), response.getException());
+                }
+            }
+
+            @Override
+            public void mqttErrorOccurred(MqttException error) {
+                fail(new MqttSourceException("MQTT client error in reader " + clientId, error));
+            }
+
+            @Override
+            public void deliveryComplete(IMqttToken token) {
+                // The source never publishes.
+            }
+
+            @Override
+            public void authPacketArrived(int reasonCode, MqttProperties properties) {
+                // No enhanced authentication.
+            }
         }
     }
 }

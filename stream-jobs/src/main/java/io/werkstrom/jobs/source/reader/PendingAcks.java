@@ -16,8 +16,11 @@ import java.util.TreeMap;
  */
 final class PendingAcks {
 
-    /** A QoS 1 or 2 message that is waiting for its acknowledgement, and the connection it arrived on. */
-    record Ack(int messageId, int qos, int connection) {
+    /**
+     * A QoS 1 or 2 message that is waiting for its acknowledgement, the reader's session it arrived
+     * in and the connection of that session it arrived on.
+     */
+    record Ack(int session, int messageId, int qos, int connection) {
     }
 
     private List<Ack> sinceLastSnapshot = new ArrayList<>();
@@ -25,8 +28,8 @@ final class PendingAcks {
     private int pending;
 
     /** Records a message that has just been emitted. */
-    void emitted(int messageId, int qos, int connection) {
-        sinceLastSnapshot.add(new Ack(messageId, qos, connection));
+    void emitted(int session, int messageId, int qos, int connection) {
+        sinceLastSnapshot.add(new Ack(session, messageId, qos, connection));
         pending++;
     }
 

@@ -129,6 +129,47 @@ class MqttSourceReaderIT {
     }
 
     @Test
+    void aReaderRestoredWithTheSplitOfAReaderGoneReadsItsSessionToo() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
+            // A job that ran with two readers, restored with one: reader 0 gets both splits.
+            MqttSourceOptions options = new MqttSourceOptions(broker.uri(), null, null, "group", TOPIC, "rescaled-it",
+                    AckMode.ON_CHECKPOINT, Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30),
+                    null);
+            ReaderSessions.provision(options, 2);
+            List<MqttSubscriptionSplit> splits = List.of(MqttSubscriptionSplit.numbered(0, "group", TOPIC),
+                    MqttSubscriptionSplit.numbered(1, "group", TOPIC));
+            MetricListener metrics = new MetricListener();
+            MqttSourceReader reader = new MqttSourceReader(options, new Context(metrics));
+            Collected output = new Collected();
+            try {
+                reader.addSplits(splits);
+                awaitConnected(metrics);
+                // The broker shares the group's messages between both sessions, the one of the reader gone too.
+                for (int i = 0; i < 10; i++) {
+                    publish(broker, "m" + i);
+                }
+                assertTrue(pollUntil(reader, output, 10, RECOVERY), "every message arrived; got " + output.texts());
+                reader.snapshotState(1);
+                reader.notifyCheckpointComplete(1);
+                assertEquals(10L, metrics.getCounter("mqtt", "acknowledgedMessages").orElseThrow().getCount(),
+                        "each message acknowledged in its own session");
+            } finally {
+                reader.close();
+            }
+            // Acknowledged in the session each came in: none is delivered again.
+            Collected again = new Collected();
+            MqttSourceReader restarted = new MqttSourceReader(options, new Context());
+            try {
+                restarted.addSplits(splits);
+                pollUntil(restarted, again, 1, Duration.ofSeconds(3));
+                assertEquals(List.of(), again.texts());
+            } finally {
+                restarted.close();
+            }
+        }
+    }
+
+    @Test
     void aBrokerCertificateFromAnotherCaFailsTheReaderNamingTheCaFile() throws Exception {
         try (TestPki pki = TestPki.create();
              TestPki other = TestPki.create();
@@ -213,6 +254,28 @@ class MqttSourceReaderIT {
             }
         }
         throw new AssertionError("the reader never received '" + text + "'");
+    }
+
+    /** Polls until {@code count} messages arrived or {@code timeout} passed; whether they arrived. */
+    private static boolean pollUntil(MqttSourceReader reader, Collected output, int count, Duration timeout)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            reader.pollNext(output);
+            if (output.texts().size() >= count) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    private static void awaitConnected(MetricListener metrics) throws InterruptedException {
+        long deadline = System.nanoTime() + RECOVERY.toNanos();
+        while (!Integer.valueOf(1).equals(gauge(metrics, "connected")) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(1, gauge(metrics, "connected"), "every session connected");
     }
 
     private static boolean pollUntil(MqttSourceReader reader, Collected output, String text, Duration timeout)

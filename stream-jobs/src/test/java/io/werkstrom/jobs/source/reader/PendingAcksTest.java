@@ -12,36 +12,36 @@ class PendingAcksTest {
 
     @Test
     void messagesAreReleasedByTheCheckpointTakenAfterThem() {
-        acks.emitted(1, 1, 0);
-        acks.emitted(2, 1, 0);
+        acks.emitted(0, 1, 1, 0);
+        acks.emitted(0, 2, 1, 0);
         acks.snapshot(10);
-        acks.emitted(3, 1, 0);
+        acks.emitted(0, 3, 1, 0);
 
-        assertEquals(List.of(new PendingAcks.Ack(1, 1, 0), new PendingAcks.Ack(2, 1, 0)), acks.completed(10));
+        assertEquals(List.of(new PendingAcks.Ack(0, 1, 1, 0), new PendingAcks.Ack(0, 2, 1, 0)), acks.completed(10));
         assertEquals(1, acks.pending());
         // Message 3 came after checkpoint 10's snapshot: only a later checkpoint covers it.
         assertEquals(List.of(), acks.completed(10));
         acks.snapshot(11);
-        assertEquals(List.of(new PendingAcks.Ack(3, 1, 0)), acks.completed(11));
+        assertEquals(List.of(new PendingAcks.Ack(0, 3, 1, 0)), acks.completed(11));
         assertEquals(0, acks.pending());
     }
 
     @Test
     void anAbortedCheckpointsMessagesRideWithTheNextCompletedOne() {
-        acks.emitted(1, 1, 0);
+        acks.emitted(0, 1, 1, 0);
         acks.snapshot(5);
-        acks.emitted(2, 1, 0);
+        acks.emitted(0, 2, 1, 0);
         acks.snapshot(6);
 
         // Checkpoint 5 never completes; 6 does and covers both.
-        assertEquals(List.of(new PendingAcks.Ack(1, 1, 0), new PendingAcks.Ack(2, 1, 0)), acks.completed(6));
+        assertEquals(List.of(new PendingAcks.Ack(0, 1, 1, 0), new PendingAcks.Ack(0, 2, 1, 0)), acks.completed(6));
     }
 
     @Test
     void anOlderCompletionAfterANewerOneReleasesNothingTwice() {
-        acks.emitted(1, 1, 0);
+        acks.emitted(0, 1, 1, 0);
         acks.snapshot(5);
-        acks.emitted(2, 1, 0);
+        acks.emitted(0, 2, 1, 0);
         acks.snapshot(6);
 
         assertEquals(2, acks.completed(6).size());
