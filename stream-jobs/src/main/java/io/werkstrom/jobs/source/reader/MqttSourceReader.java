@@ -69,6 +69,9 @@ import org.slf4j.LoggerFactory;
  * Fatal are a failed first connection, a refused subscription, a protocol error and a DISCONNECT
  * that reconnecting cannot cure (see {@code FATAL_DISCONNECT_REASONS}).
  *
+ * <p>A split restored from a job that subscribed to another topic filter or in another shared
+ * group is read with this job's: its session leaves the old subscription as it connects.
+ *
  * <p>The reader owns its MQTT clients and closes them in {@link #close}.
  */
 public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubscriptionSplit> {
@@ -99,6 +102,11 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
 
     /** Shared subscriptions this reader makes; read by Paho's threads on every (re)connect. */
     private final Set<String> subscriptions = new LinkedHashSet<>();
+    /**
+     * Subscriptions of restored splits that this job's options no longer make, which the sessions
+     * keep until they unsubscribe; guarded by {@link #subscriptions}.
+     */
+    private final Set<String> abandoned = new LinkedHashSet<>();
 
     /** The sessions of this reader's splits by number; added to by the task thread, read by the metric gauges. */
     private final Map<Integer, Session> sessions = new ConcurrentHashMap<>();
@@ -177,12 +185,20 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     @Override
     public void addSplits(List<MqttSubscriptionSplit> added) {
         List<String> fresh = new ArrayList<>();
+        List<String> left = new ArrayList<>();
         List<Session> opened = new ArrayList<>();
-        for (MqttSubscriptionSplit split : added) {
+        for (MqttSubscriptionSplit restored : added) {
+            MqttSubscriptionSplit split = restored.subscribing(options.sharedGroup(), options.topicFilter());
             splits.add(split);
             synchronized (subscriptions) {
                 if (subscriptions.add(split.sharedSubscription())) {
                     fresh.add(split.sharedSubscription());
+                }
+                if (!split.sharedSubscription().equals(restored.sharedSubscription())
+                        && abandoned.add(restored.sharedSubscription())) {
+                    left.add(restored.sharedSubscription());
+                    LOG.info("MQTT reader {} reads split {} with '{}' instead of its former '{}', which it leaves",
+                            readerName(), split.splitId(), split.sharedSubscription(), restored.sharedSubscription());
                 }
             }
             int number = split.session(context.getIndexOfSubtask());
@@ -196,9 +212,14 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         for (Session session : sessions.values()) {
             if (opened.contains(session)) {
                 session.connect();
-            } else if (!fresh.isEmpty() && session.connected()) {
+            } else if (session.connected()) {
                 // Before the first connection completes, connectComplete subscribes to everything instead.
-                session.subscribe(fresh);
+                if (!fresh.isEmpty()) {
+                    session.subscribe(fresh);
+                }
+                if (!left.isEmpty()) {
+                    session.unsubscribe(left);
+                }
             }
         }
     }
@@ -424,6 +445,26 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
             }
         }
 
+        /** Leaves {@code topics}; a failure is logged, not fatal: their messages are then read as well. */
+        void unsubscribe(List<String> topics) {
+            try {
+                client.unsubscribe(topics.toArray(String[]::new), null, new MqttActionListener() {
+                    @Override
+                    public void onSuccess(IMqttToken token) {
+                        LOG.info("MQTT reader {} left {}", clientId, topics);
+                    }
+
+                    @Override
+                    public void onFailure(IMqttToken token, Throwable error) {
+                        LOG.warn("MQTT reader {} could not leave {}; their messages are read as well", clientId, topics,
+                                error);
+                    }
+                }, new MqttProperties());
+            } catch (MqttException e) {
+                LOG.warn("MQTT reader {} could not leave {}; their messages are read as well", clientId, topics, e);
+            }
+        }
+
         void acknowledge(int messageId, int qos, int arrivedOnConnection) {
             // Under the lock, so that the connection cannot change between the check and the PUBACK.
             synchronized (ackLock) {
@@ -481,11 +522,16 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
                 }
                 // A persistent session keeps its subscriptions, but a broker that lost the session has none.
                 List<String> topics;
+                List<String> left;
                 synchronized (subscriptions) {
                     topics = List.copyOf(subscriptions);
+                    left = List.copyOf(abandoned);
                 }
                 if (!topics.isEmpty()) {
                     subscribe(topics);
+                }
+                if (!left.isEmpty()) {
+                    unsubscribe(left);
                 }
             }
 

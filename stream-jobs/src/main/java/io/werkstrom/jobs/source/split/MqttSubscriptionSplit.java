@@ -44,6 +44,11 @@ public record MqttSubscriptionSplit(String splitId, String sharedGroup, String t
         return readerIndex;
     }
 
+    /** This split, subscribing to {@code topicFilter} in {@code sharedGroup}. */
+    public MqttSubscriptionSplit subscribing(String sharedGroup, String topicFilter) {
+        return new MqttSubscriptionSplit(splitId, sharedGroup, topicFilter);
+    }
+
     /** The topic to subscribe to: {@code $share/{sharedGroup}/{topicFilter}}, or the plain filter with an empty group. */
     public String sharedSubscription() {
         return sharedGroup.isEmpty() ? topicFilter : Topics.shared(sharedGroup, topicFilter);

@@ -170,6 +170,38 @@ class MqttSourceReaderIT {
     }
 
     @Test
+    void aSplitRestoredWithAnotherTopicFilterIsReadWithTheJobsOwn() throws Exception {
+        String former = "werkstrom/v1/acme/plant-1/gw-old/telemetry";
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
+            MqttSourceOptions before = new MqttSourceOptions(broker.uri(), null, null, "group", former,
+                    "refiltered-it", AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, Duration.ofSeconds(1),
+                    Duration.ofSeconds(30), null);
+            MqttSourceOptions options = new MqttSourceOptions(broker.uri(), null, null, "group", TOPIC,
+                    "refiltered-it", AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, Duration.ofSeconds(1),
+                    Duration.ofSeconds(30), null);
+            // The job ran with the former filter; restarted from its savepoint with TOPIC, as TelemetryJob.main does.
+            ReaderSessions.provision(before, 1);
+            ReaderSessions.provision(options, 1);
+            MetricListener metrics = new MetricListener();
+            MqttSourceReader reader = new MqttSourceReader(options, new Context(metrics));
+            Collected output = new Collected();
+            try {
+                reader.addSplits(List.of(MqttSubscriptionSplit.numbered(0, "group", former)));
+                awaitConnected(metrics);
+                Thread.sleep(500); // the unsubscribe follows the connection
+                publishTo(broker, former, "former");
+                publishTo(broker, TOPIC, "current");
+                assertTrue(pollUntil(reader, output, "current", RECOVERY), "got " + output.texts());
+                pollUntil(reader, output, 2, Duration.ofSeconds(1));
+                assertEquals(List.of("current"), output.texts());
+                assertEquals(List.of(MqttSubscriptionSplit.numbered(0, "group", TOPIC)), reader.snapshotState(1));
+            } finally {
+                reader.close();
+            }
+        }
+    }
+
+    @Test
     void aBrokerCertificateFromAnotherCaFailsTheReaderNamingTheCaFile() throws Exception {
         try (TestPki pki = TestPki.create();
              TestPki other = TestPki.create();
@@ -293,6 +325,17 @@ class MqttSourceReaderIT {
 
     private static void publish(MosquittoBroker broker, String text) throws Exception {
         publish(broker, null, text);
+    }
+
+    private static void publishTo(MosquittoBroker broker, String topic, String text) throws Exception {
+        MqttClient publisher = new MqttClient(broker.uri(), "publisher-" + System.nanoTime(), new MemoryPersistence());
+        try {
+            publisher.connect(new MqttConnectionOptions());
+            publisher.publish(topic, text.getBytes(StandardCharsets.UTF_8), 1, false);
+            publisher.disconnect();
+        } finally {
+            publisher.close();
+        }
     }
 
     private static void publish(MosquittoBroker broker, PemTls tls, String text) throws Exception {
