@@ -2,11 +2,15 @@ package io.werkstrom.jobs.source;
 
 import io.werkstrom.jobs.source.reader.MqttSourceReader;
 
+import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creates the persistent MQTT sessions of a job's readers before the job first runs, each with
@@ -14,15 +18,27 @@ import org.eclipse.paho.mqttv5.common.MqttSubscription;
  * nothing that gateways publish while the job is still starting is lost. Later starts of the job
  * resume these sessions ({@code cleanStart=false}). Creating a session that exists already changes
  * nothing. Not for use while the readers run: it would take their sessions over.
+ *
+ * <p>The sessions beyond the readers, which a run with more readers left (numbered on from the
+ * readers' up to the first one the broker does not have), leave the shared subscription, so that
+ * the broker no longer gives them a share of the messages that no reader of a job started afresh
+ * would read. A job restored with fewer readers reads them again (its readers subscribe as they
+ * connect); what the broker queued in them before is read only by such a job.
  */
 public final class ReaderSessions {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ReaderSessions.class);
     private static final long TIMEOUT_MS = 15_000;
+    /** DISCONNECT reason code: normal disconnection. */
+    private static final int NORMAL_DISCONNECTION = 0;
 
     private ReaderSessions() {
     }
 
-    /** Creates (or keeps) the sessions of readers {@code 0 .. readers-1}, each subscribed to the shared subscription. */
+    /**
+     * Creates (or keeps) the sessions of readers {@code 0 .. readers-1}, each subscribed to the
+     * shared subscription, and takes the sessions beyond them out of it.
+     */
     public static void provision(MqttSourceOptions options, int readers) throws MqttException {
         for (int i = 0; i < readers; i++) {
             MqttAsyncClient client = new MqttAsyncClient(options.serverUri(), options.clientId(i), new MemoryPersistence());
@@ -35,6 +51,33 @@ public final class ReaderSessions {
             } finally {
                 client.close(true);
             }
+        }
+        for (int i = readers; unsubscribe(options, i); i++) {
+            LOG.info("MQTT session {} of no reader left {}", options.clientId(i), options.sharedSubscription());
+        }
+    }
+
+    /**
+     * Takes session {@code number} out of the shared subscription if the broker has it; returns
+     * whether it had. A session the connection made afresh is ended with it.
+     */
+    private static boolean unsubscribe(MqttSourceOptions options, int number) throws MqttException {
+        MqttAsyncClient client = new MqttAsyncClient(options.serverUri(), options.clientId(number),
+                new MemoryPersistence());
+        try {
+            IMqttToken connected = client.connect(MqttSourceReader.connectionOptions(options));
+            connected.waitForCompletion(TIMEOUT_MS);
+            boolean present = connected.getSessionPresent();
+            MqttProperties disconnect = new MqttProperties();
+            if (present) {
+                client.unsubscribe(options.sharedSubscription()).waitForCompletion(TIMEOUT_MS);
+            } else {
+                disconnect.setSessionExpiryInterval(0L);
+            }
+            client.disconnect(TIMEOUT_MS, null, null, NORMAL_DISCONNECTION, disconnect).waitForCompletion(TIMEOUT_MS);
+            return present;
+        } finally {
+            client.close(true);
         }
     }
 }

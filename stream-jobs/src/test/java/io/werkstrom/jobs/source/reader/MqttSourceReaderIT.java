@@ -170,6 +170,41 @@ class MqttSourceReaderIT {
     }
 
     @Test
+    void startedAfreshWithFewerReadersTheSessionsBeyondGetNoShareOfTheMessages() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
+            MqttSourceOptions options = new MqttSourceOptions(broker.uri(), null, null, "group", TOPIC, "fewer-it",
+                    AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30),
+                    null);
+            // A job that ran with two readers, started afresh with one, as TelemetryJob.main does.
+            ReaderSessions.provision(options, 2);
+            ReaderSessions.provision(options, 1);
+            MetricListener metrics = new MetricListener();
+            MqttSourceReader reader = new MqttSourceReader(options, new Context(metrics));
+            Collected output = new Collected();
+            try {
+                reader.addSplits(List.of(MqttSubscriptionSplit.numbered(0, "group", TOPIC)));
+                awaitConnected(metrics);
+                for (int i = 0; i < 10; i++) {
+                    publish(broker, "m" + i);
+                }
+                assertTrue(pollUntil(reader, output, 10, RECOVERY), "every message arrived; got " + output.texts());
+            } finally {
+                reader.close();
+            }
+            // The probe past the sessions left none behind.
+            MqttClient probe = new MqttClient(broker.uri(), options.clientId(2), new MemoryPersistence());
+            try {
+                MqttConnectionOptions connection = new MqttConnectionOptions();
+                connection.setCleanStart(false);
+                assertEquals(false, probe.connectWithResult(connection).getSessionPresent());
+                probe.disconnect();
+            } finally {
+                probe.close();
+            }
+        }
+    }
+
+    @Test
     void aSplitRestoredWithAnotherTopicFilterIsReadWithTheJobsOwn() throws Exception {
         String former = "werkstrom/v1/acme/plant-1/gw-old/telemetry";
         try (MosquittoBroker broker = MosquittoBroker.start()) {
