@@ -62,7 +62,7 @@ public final class MqttSourceBuilder {
     }
 
     /**
-     * Prefix of the readers' MQTT client ids ({@code {prefix}-{subtaskIndex}}). It must be unique on the
+     * Prefix of the readers' MQTT client ids ({@code {prefix}-{n}} for split n's session). It must be unique on the
      * broker: two clients with one id take each other's session over. Required.
      */
     public MqttSourceBuilder setClientIdPrefix(String clientIdPrefix) {
