@@ -423,6 +423,39 @@ class AlertNotificationIT {
     }
 
     @Test
+    void aStateWhoseReadOutlastsTheLeaseIsPublishedByOneNotifierOnly() throws Exception {
+        open("acme", "hot");
+        List<Long> published = new CopyOnWriteArrayList<>();
+        Channel recording = delivery -> published.add(delivery.id());
+        // A 3 s lease and a 1 s timeout: a state is sent while more than 2 s of its lease are left.
+        NotifierOptions options = new NotifierOptions(3, Duration.ofMillis(50), Duration.ofMillis(200),
+                Duration.ofMillis(20), 50, Duration.ofSeconds(3), Duration.ofSeconds(1),
+                NotifierOptions.DEFAULT_RETAIN_RESOLVED);
+        try (Notifier first = notifier(options, Map.of("mqtt", recording));
+             Notifier second = notifier(options, Map.of("mqtt", recording));
+             Connection migration = connect()) {
+            // A schema change holds the alerts table: the first notifier's read of the current state waits
+            // past its lease.
+            migration.setAutoCommit(false);
+            try (Statement lock = migration.createStatement()) {
+                lock.execute("LOCK TABLE alerts IN ACCESS EXCLUSIVE MODE");
+            }
+            FutureTask<Integer> firstRound = new FutureTask<>(first::deliverDue);
+            new Thread(firstRound, "first-notifier").start();
+            awaitClaimed(true, "the first notifier claims the state");
+            awaitClaimed(false, "the first notifier's lease ends");
+            FutureTask<Integer> secondRound = new FutureTask<>(second::deliverDue);
+            new Thread(secondRound, "second-notifier").start();
+            awaitClaimed(true, "the second notifier claims the state");
+            migration.commit();
+            assertEquals(1, firstRound.get(30, TimeUnit.SECONDS));
+            assertEquals(1, secondRound.get(30, TimeUnit.SECONDS), "claimed again after the first lease");
+        }
+        assertEquals(1, published.size(), "published once: " + published);
+        assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE state = 'delivered' AND attempts = 1"));
+    }
+
+    @Test
     void aNotifierWhoseClaimLapsedRecordsNothing() throws Exception {
         open("acme", "hot");
         try (AlertStore first = AlertStore.open(store, "first notifier");
@@ -809,6 +842,15 @@ class AlertNotificationIT {
             if (notifier.deliverDue() == 0) {
                 TimeUnit.MILLISECONDS.sleep(20);
             }
+        }
+    }
+
+    /** Waits until a delivery is under a claim, or none is. */
+    private void awaitClaimed(boolean claimed, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while ((count("SELECT count(*) FROM alert_deliveries WHERE next_attempt_at > now()") > 0) != claimed) {
+            assertTrue(System.nanoTime() < deadline, what);
+            TimeUnit.MILLISECONDS.sleep(20);
         }
     }
 

@@ -55,9 +55,10 @@ public final class Notifier implements AutoCloseable {
 
     /**
      * Delivers what is due now; returns how many notifications were claimed. A claimed notification
-     * is sent only while more than twice the timeout is left of its lease: the attempt (bounded by
-     * the timeout) and recording it end before another notifier can claim it again. The rest of a
-     * batch that has run out of lease is released for the next claim.
+     * is sent only while more than twice the timeout is left of its lease, checked after an MQTT
+     * state's current state is read: the attempt (bounded by the timeout) and recording it end
+     * before another notifier can claim it again. The rest of a batch that has run out of lease is
+     * released for the next claim.
      */
     public synchronized int deliverDue() throws StoreException {
         // Before the claim: the lease the database grants starts later, never earlier.
@@ -69,6 +70,8 @@ public final class Notifier implements AutoCloseable {
         // notification, and the notifications of other receivers (other tenants') do not wait behind it.
         Map<String, String> failed = new HashMap<>();
         for (int i = 0; i < due.size(); i++) {
+            // Read before the lease is checked: a database that takes long over it must not leave too little.
+            Delivery delivery = withCurrentState(due.get(i));
             Duration left = options.lease().minusNanos(System.nanoTime() - claimedAt);
             if (left.compareTo(needed) < 0) {
                 List<Delivery> rest = due.subList(i, due.size());
@@ -77,7 +80,6 @@ public final class Notifier implements AutoCloseable {
                 store.release(rest);
                 break;
             }
-            Delivery delivery = due.get(i);
             // An MQTT state's target is its alert's own topic, sent through the service's one client.
             String target = "mqtt".equals(delivery.channel()) ? null : delivery.channel() + " " + delivery.target();
             String failure = attempt(delivery, target == null ? null : failed.get(target));
@@ -93,8 +95,7 @@ public final class Notifier implements AutoCloseable {
      * receiver failed another notification of this round) it fails with that reason unsent. Returns
      * the reason of an attempted delivery that failed and will be retried, else null.
      */
-    private String attempt(Delivery claimed, String failedBefore) throws StoreException {
-        Delivery delivery = claimed;
+    private String attempt(Delivery delivery, String failedBefore) throws StoreException {
         Channel channel = channels.get(delivery.channel());
         String receiver = receiver(delivery);
         try {
@@ -104,14 +105,6 @@ public final class Notifier implements AutoCloseable {
             if (failedBefore != null) {
                 throw new DeliveryException("not sent, as its receiver failed a notification before it in this"
                         + " round: " + failedBefore, false);
-            }
-            if ("mqtt".equals(delivery.channel()) && !delivery.clearsState()) {
-                // The retained message is the alert's state: send the current one, so that a late retry of an
-                // older transition cannot overwrite a newer state.
-                String current = store.currentState(delivery.alertId());
-                if (current != null) {
-                    delivery = delivery.withPayload(current);
-                }
             }
             send(channel, delivery);
             if (!store.delivered(delivery)) {
@@ -146,6 +139,18 @@ public final class Notifier implements AutoCloseable {
             }
             return null;
         }
+    }
+
+    /**
+     * An MQTT state with its alert's current state as payload: the retained message is the alert's
+     * state, so a late retry of an older transition must not overwrite a newer one.
+     */
+    private Delivery withCurrentState(Delivery delivery) throws StoreException {
+        if (!"mqtt".equals(delivery.channel()) || delivery.clearsState()) {
+            return delivery;
+        }
+        String current = store.currentState(delivery.alertId());
+        return current == null ? delivery : delivery.withPayload(current);
     }
 
     /** A channel that throws anything else fails this one delivery, for good, never the round. */
