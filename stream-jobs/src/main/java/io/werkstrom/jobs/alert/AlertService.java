@@ -59,7 +59,9 @@ public final class AlertService implements AutoCloseable {
      * long the database may take over a statement of the service's, or its wait for a lock (the client
      * waits 5 s more), under {@link #STATEMENT_TIMEOUT_LIMIT}; {@code mqttConnectionTimeout}, whole seconds: how long a connect, or a publish
      * held by a broker that stopped answering, may take ({@link #DEFAULT_STATEMENT_TIMEOUT},
-     * {@link #DEFAULT_MQTT_CONNECTION_TIMEOUT}).
+     * {@link #DEFAULT_MQTT_CONNECTION_TIMEOUT}). The notifier's lease must be longer than its timeout
+     * and the {@linkplain AlertStore#recordLimit(StoreOptions, Duration) record limit} of the
+     * database and statement timeout, as the defaults are with any statement timeout allowed.
      */
     public record Options(StoreOptions store, String mqttUri, String mqttUsername, String mqttPassword, PemTls mqttTls,
                           String clientId, String sharedGroup, InetSocketAddress httpAddress, Path tokensFile,
@@ -79,6 +81,13 @@ public final class AlertService implements AutoCloseable {
                         + AlertStore.CLIENT_WAIT_BEYOND_STATEMENT.toSeconds() + " s more, under the HTTP endpoint's "
                         + RequestTimeLimits.DEFAULT_MAX_RESPONSE.toSeconds() + " s for an answer), got "
                         + statementTimeout + ".");
+            }
+            Duration needed = notifier.timeout().plus(AlertStore.recordLimit(store, statementTimeout));
+            if (notifier.lease().compareTo(needed) <= 0) {
+                throw new IllegalArgumentException("the notifier's lease (" + notifier.lease() + ") must be longer than"
+                        + " its timeout and the longest recording of an outcome (" + needed + " in all with a "
+                        + statementTimeout + " statement timeout and a " + store.connectTimeout()
+                        + " connect timeout): a notification is only sent while that much of its claim is left.");
             }
             if (mqttConnectionTimeout == null || mqttConnectionTimeout.toSeconds() < 1
                     || !mqttConnectionTimeout.equals(Duration.ofSeconds(mqttConnectionTimeout.toSeconds()))) {

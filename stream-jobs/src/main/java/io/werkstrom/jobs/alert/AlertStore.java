@@ -48,6 +48,10 @@ public final class AlertStore implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A connection idle for longer is checked before use: a database restart meanwhile ended it. */
     private static final long IDLE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long that check may wait for the database's answer. */
+    private static final int IDLE_CHECK_SECONDS = 2;
+    /** The most statements one call that records a delivery's outcome runs, its commit or rollback included. */
+    private static final int STATEMENTS_PER_RECORD = 3;
     /** How much longer than its statement timeout a service's client waits for the database's answer. */
     static final Duration CLIENT_WAIT_BEYOND_STATEMENT = Duration.ofSeconds(5);
 
@@ -61,21 +65,25 @@ public final class AlertStore implements AutoCloseable {
     private final StoreOptions options;
     private final String purpose;
     private final Properties bounds;
+    /** See {@link #recordLimit()}; null without a statement timeout. */
+    private final Duration recordLimit;
     /** Replaced, at the start of a call, when it was lost (the database restarted, the network broke). */
     private Connection connection;
     private long lastUsedNanos = System.nanoTime();
     private boolean closed;
 
-    private AlertStore(StoreOptions options, String purpose, Properties bounds, Connection connection) {
+    private AlertStore(StoreOptions options, String purpose, Properties bounds, Duration recordLimit,
+                       Connection connection) {
         this.options = options;
         this.purpose = purpose;
         this.bounds = bounds;
+        this.recordLimit = recordLimit;
         this.connection = connection;
     }
 
     /** Connects to the database of {@code options}; a statement waits for the database as long as it takes. */
     public static AlertStore open(StoreOptions options, String purpose) throws StoreException {
-        return new AlertStore(options, purpose, new Properties(), connect(options, purpose, new Properties()));
+        return new AlertStore(options, purpose, new Properties(), null, connect(options, purpose, new Properties()));
     }
 
     /**
@@ -90,12 +98,33 @@ public final class AlertStore implements AutoCloseable {
             throws StoreException {
         long millis = statementTimeout.toMillis();
         Properties bounds = new Properties();
-        bounds.setProperty("socketTimeout", Long.toString(TimeUnit.MILLISECONDS.toSeconds(millis)
-                + CLIENT_WAIT_BEYOND_STATEMENT.toSeconds()));
+        bounds.setProperty("socketTimeout", Long.toString(clientWait(statementTimeout).toSeconds()));
         bounds.setProperty("options", "-c statement_timeout=" + millis + " -c lock_timeout=" + millis
                 + " -c idle_in_transaction_session_timeout=60000 -c tcp_keepalives_idle=30"
                 + " -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3");
-        return new AlertStore(options, purpose, bounds, connect(options, purpose, bounds));
+        return new AlertStore(options, purpose, bounds, recordLimit(options, statementTimeout),
+                connect(options, purpose, bounds));
+    }
+
+    /**
+     * The longest a call that records a delivery's outcome ({@link #delivered}, {@link #retryLater},
+     * {@link #postpone}, {@link #dead}) may take on a store opened with {@code statementTimeout}: the
+     * check of an idle connection, a new connection in its place, and three statements, each within
+     * the client's wait. Once it is over, the call has recorded the outcome or failed.
+     */
+    public static Duration recordLimit(StoreOptions options, Duration statementTimeout) {
+        return Duration.ofSeconds(IDLE_CHECK_SECONDS + Connections.connectSeconds(options))
+                .plus(clientWait(statementTimeout).multipliedBy(STATEMENTS_PER_RECORD));
+    }
+
+    /** {@link #recordLimit(StoreOptions, Duration)} of this store; null when opened without a statement timeout. */
+    public Duration recordLimit() {
+        return recordLimit;
+    }
+
+    /** How long the client waits for the answer to one statement: whole seconds, as PgJDBC takes them. */
+    private static Duration clientWait(Duration statementTimeout) {
+        return Duration.ofSeconds(statementTimeout.toSeconds() + CLIENT_WAIT_BEYOND_STATEMENT.toSeconds());
     }
 
     private static Connection connect(StoreOptions options, String purpose, Properties bounds) throws StoreException {
@@ -129,7 +158,7 @@ public final class AlertStore implements AutoCloseable {
         lastUsedNanos = now;
         boolean lost;
         try {
-            lost = connection.isClosed() || (idle && !connection.isValid(2));
+            lost = connection.isClosed() || (idle && !connection.isValid(IDLE_CHECK_SECONDS));
         } catch (SQLException e) {
             lost = true;
         }

@@ -23,7 +23,7 @@ public final class Connections {
         properties.putAll(extra);
         properties.setProperty("user", options.user());
         properties.setProperty("password", options.password());
-        long seconds = Math.max(1, options.connectTimeout().toSeconds());
+        long seconds = connectSeconds(options);
         properties.setProperty("connectTimeout", Long.toString(seconds));
         properties.setProperty("loginTimeout", Long.toString(seconds));
         properties.setProperty("ApplicationName", "werkstrom " + purpose);
@@ -36,6 +36,11 @@ public final class Connections {
                     + JdbcUrls.effectiveUser(options.jdbcUrl(), options.user())
                     + " (" + purpose + ")", e);
         }
+    }
+
+    /** How long opening a connection may take in all, in whole seconds as PgJDBC takes them (at least 1). */
+    public static long connectSeconds(StoreOptions options) {
+        return Math.max(1, options.connectTimeout().toSeconds());
     }
 
     /**

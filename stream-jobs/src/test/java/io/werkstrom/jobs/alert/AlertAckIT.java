@@ -517,7 +517,7 @@ class AlertAckIT {
     private AlertService startService(String mqttUri, PemTls tls, TestPki https, Path tokensFile, StoreOptions storeOptions)
             throws Exception {
         NotifierOptions notifier = new NotifierOptions(3, Duration.ofMillis(100), Duration.ofSeconds(1),
-                Duration.ofMillis(50), 50, Duration.ofSeconds(30), Duration.ofSeconds(2),
+                Duration.ofMillis(50), 50, NotifierOptions.DEFAULT_LEASE, Duration.ofSeconds(2),
                 NotifierOptions.DEFAULT_RETAIN_RESOLVED);
         return AlertService.start(new AlertService.Options(storeOptions, mqttUri, null, null, tls, "alerts-" + name,
                 "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokensFile,

@@ -456,6 +456,37 @@ class AlertNotificationIT {
     }
 
     @Test
+    void aNotificationIsSentOnlyWhileItsLeaseLeavesTimeToRecordIt() throws Exception {
+        subscribe("acme", "webhook", receiver.url("/hook"), "env:ACME_HOOK", null);
+        open("acme", "hot");
+        Duration statementTimeout = Duration.ofSeconds(1);
+        Duration recordLimit = AlertStore.recordLimit(store, statementTimeout);
+        // The first send, the alert's state, takes 3 s of the lease: what is left covers twice the 1 s timeout, not
+        // the timeout and the longest recording of the webhook's outcome.
+        NotifierOptions options = new NotifierOptions(3, Duration.ofMillis(50), Duration.ofMillis(200),
+                Duration.ofMillis(20), 50, recordLimit.plusSeconds(3), Duration.ofSeconds(1),
+                NotifierOptions.DEFAULT_RETAIN_RESOLVED);
+        List<String> sent = new CopyOnWriteArrayList<>();
+        Channel slowFirst = delivery -> {
+            sent.add(delivery.channel());
+            if (sent.size() == 1) {
+                try {
+                    TimeUnit.SECONDS.sleep(3);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (Notifier notifier = new Notifier(AlertStore.open(store, "test notifier", statementTimeout),
+                Map.of("mqtt", slowFirst, "webhook", slowFirst), options)) {
+            assertEquals(2, notifier.deliverDue());
+        }
+        assertEquals(List.of("mqtt"), sent);
+        assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE channel = 'webhook' AND state = 'pending'"
+                + " AND attempts = 0 AND next_attempt_at <= now()"), "given back for the next claim");
+    }
+
+    @Test
     void aNotifierWhoseClaimLapsedRecordsNothing() throws Exception {
         open("acme", "hot");
         try (AlertStore first = AlertStore.open(store, "first notifier");

@@ -13,6 +13,9 @@ import org.junit.jupiter.api.Test;
 
 class AlertServiceOptionsTest {
 
+    private static final StoreOptions STORE =
+            new StoreOptions("jdbc:postgresql://localhost/werkstrom", "werkstrom", "");
+
     private static final String STATEMENT_TIMEOUT_REFUSED = "statementTimeout must be at least 1 ms and under 25 s"
             + " (with the client's 5 s more, under the HTTP endpoint's 30 s for an answer), got ";
 
@@ -36,14 +39,38 @@ class AlertServiceOptionsTest {
         assertEquals(STATEMENT_TIMEOUT_REFUSED + "PT1M.", refused(Duration.ofMinutes(1), Duration.ofSeconds(1)));
     }
 
+    @Test
+    void theLeaseCoversTheTimeoutAndTheLongestRecordingOfAnOutcome() {
+        // 2 s to check an idle connection, 10 s to connect again, three statements of 15 s with the client's 5 s.
+        assertEquals(Duration.ofSeconds(72), AlertStore.recordLimit(STORE, AlertService.DEFAULT_STATEMENT_TIMEOUT));
+        assertEquals("the notifier's lease (PT1M22S) must be longer than its timeout and the longest recording of an"
+                + " outcome (PT1M22S in all with a PT15S statement timeout and a PT10S connect timeout): a notification"
+                + " is only sent while that much of its claim is left.", assertThrows(IllegalArgumentException.class,
+                () -> options(AlertService.DEFAULT_STATEMENT_TIMEOUT, Duration.ofSeconds(1), lease(82))).getMessage());
+        assertEquals(Duration.ofSeconds(83), options(AlertService.DEFAULT_STATEMENT_TIMEOUT, Duration.ofSeconds(1),
+                lease(83)).notifier().lease());
+    }
+
+    /** The default notifier with a lease of {@code seconds}. */
+    private static NotifierOptions lease(long seconds) {
+        NotifierOptions defaults = NotifierOptions.defaults();
+        return new NotifierOptions(defaults.maxAttempts(), defaults.initialBackoff(), defaults.maxBackoff(),
+                defaults.pollInterval(), defaults.batchSize(), Duration.ofSeconds(seconds), defaults.timeout(),
+                defaults.retainResolved());
+    }
+
     private static String refused(Duration statementTimeout, Duration mqttConnectionTimeout) {
         return assertThrows(IllegalArgumentException.class, () -> options(statementTimeout, mqttConnectionTimeout))
                 .getMessage();
     }
 
     private static AlertService.Options options(Duration statementTimeout, Duration mqttConnectionTimeout) {
-        return new AlertService.Options(new StoreOptions("jdbc:postgresql://localhost/werkstrom", "werkstrom", ""),
-                "tcp://localhost:1883", null, null, null, "alerts", "alerts", null, null, null, null, null,
-                NotifierOptions.defaults(), Map.of(), statementTimeout, mqttConnectionTimeout);
+        return options(statementTimeout, mqttConnectionTimeout, NotifierOptions.defaults());
+    }
+
+    private static AlertService.Options options(Duration statementTimeout, Duration mqttConnectionTimeout,
+                                                NotifierOptions notifier) {
+        return new AlertService.Options(STORE, "tcp://localhost:1883", null, null, null, "alerts", "alerts", null, null,
+                null, null, null, notifier, Map.of(), statementTimeout, mqttConnectionTimeout);
     }
 }

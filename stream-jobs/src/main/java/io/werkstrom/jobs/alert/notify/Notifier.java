@@ -55,16 +55,17 @@ public final class Notifier implements AutoCloseable {
 
     /**
      * Delivers what is due now; returns how many notifications were claimed. A claimed notification
-     * is sent only while more than twice the timeout is left of its lease, checked after an MQTT
-     * state's current state is read: the attempt (bounded by the timeout) and recording it end
-     * before another notifier can claim it again. The rest of a batch that has run out of lease is
-     * released for the next claim.
+     * is sent only while more than the timeout and the store's {@linkplain AlertStore#recordLimit()
+     * record limit} are left of its lease, checked after an MQTT state's current state is read: the
+     * attempt (bounded by the timeout) and recording it end before another notifier can claim it
+     * again. (A store without a statement timeout has no record limit: the timeout stands for it.)
+     * The rest of a batch that has run out of lease is released for the next claim.
      */
     public synchronized int deliverDue() throws StoreException {
         // Before the claim: the lease the database grants starts later, never earlier.
         long claimedAt = System.nanoTime();
         List<Delivery> due = store.claimDue(options.batchSize(), options.lease(), options.retainResolved());
-        Duration needed = options.timeout().multipliedBy(2);
+        Duration needed = options.timeout().plus(store.recordLimit() == null ? options.timeout() : store.recordLimit());
         // Receivers that failed a notification in this round, with the reason: the others for them fail
         // with it unsent, so that a receiver that does not answer costs a round one timeout, not one per
         // notification, and the notifications of other receivers (other tenants') do not wait behind it.

@@ -12,8 +12,9 @@ import java.time.Duration;
  * @param pollInterval   how often the outbox is checked for due notifications
  * @param batchSize      notifications claimed per poll
  * @param lease          how long a claimed notification is hidden from other notifiers; more than
- *                       twice {@code timeout}: a claimed notification is sent only while at least
- *                       that much of its lease is left (else it goes back for the next claim), so
+ *                       twice {@code timeout}: a claimed notification is sent only while more than
+ *                       {@code timeout} and the store's record limit are left of its lease (see
+ *                       {@link Notifier#deliverDue()}; else it goes back for the next claim), so
  *                       that no other notifier can claim and send it again meanwhile
  * @param timeout        the longest one webhook or SMTP attempt may take, all of it (connecting, TLS,
  *                       waiting for and reading the answer)
