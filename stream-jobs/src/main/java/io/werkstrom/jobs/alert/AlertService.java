@@ -21,6 +21,7 @@ import io.werkstrom.jobs.alert.notify.Secrets;
 import io.werkstrom.jobs.alert.notify.SmtpClient;
 import io.werkstrom.jobs.alert.notify.SmtpOptions;
 import io.werkstrom.jobs.alert.notify.WebhookChannel;
+import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.mqtt.PahoConnection;
 import io.werkstrom.protocol.mqtt.PahoSyncClient;
@@ -149,6 +150,8 @@ public final class AlertService implements AutoCloseable {
     /** Connects everything and starts delivering; on failure closes what it opened. */
     public static AlertService start(Options options) throws Exception {
         TenantTokens tokens = options.tokensFile() == null ? null : TenantTokens.load(options.tokensFile());
+        // The service does not migrate: on an older schema its notifier would only warn at every round.
+        SchemaMigrator.requireCurrent(options.store(), "alert service");
         PahoSyncClient mqtt = new PahoSyncClient(options.mqttUri(), options.clientId(), new MemoryPersistence());
         // A broker that stops answering without closing the connection would hold a publish (the notifier's
         // one thread, an acknowledgement's answer) until the keepalive notices; wait as long as a delivery may.

@@ -67,6 +67,34 @@ public final class SchemaMigrator {
         }
     }
 
+    /**
+     * Refuses a database whose schema is older than this build's migrations, for a component that
+     * does not migrate it itself ({@code component}, e.g. the alert service): on such a database it
+     * would fail at every round on a missing table or column, or miss what a later migration
+     * changed. A database migrated further by a newer build passes.
+     */
+    public static void requireCurrent(StoreOptions options, String component) throws StoreException {
+        try (Connection connection = Connections.open(options, component + " schema check")) {
+            boolean migrated;
+            try (Statement statement = connection.createStatement();
+                 ResultSet exists = statement.executeQuery("SELECT to_regclass('schema_migrations') IS NOT NULL")) {
+                exists.next();
+                migrated = exists.getBoolean(1);
+            }
+            Map<Integer, Applied> applied = migrated ? appliedMigrations(connection) : Map.of();
+            int highest = applied.keySet().stream().mapToInt(Integer::intValue).max().orElse(0);
+            StorageFlavor flavor = chooseFlavor(applied, false);
+            int needed = latest(MigrationCatalog.load(flavor));
+            if (highest < needed) {
+                throw new StoreException((highest == 0 ? "the database has no schema yet"
+                        : "the database's schema is at V" + highest) + " and this build's " + component + " needs V"
+                        + needed + ": run ./werkstrom migrate of this build first");
+            }
+        } catch (SQLException e) {
+            throw new StoreException("could not read the schema version of the database", e);
+        }
+    }
+
     /** Releases the migration lock; a failure only means the lock goes when the session ends. */
     private static void unlock(Connection connection) {
         try (Statement statement = connection.createStatement()) {

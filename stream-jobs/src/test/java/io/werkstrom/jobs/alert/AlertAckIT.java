@@ -33,7 +33,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.jobs.alert.ack.MqttAckListener;
 import io.werkstrom.jobs.alert.notify.NotifierOptions;
+import io.werkstrom.jobs.storage.Migration;
+import io.werkstrom.jobs.storage.MigrationCatalog;
 import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StorageFlavor;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
@@ -334,6 +338,27 @@ class AlertAckIT {
         HttpResponse<String> elsewhere = http.send(HttpRequest.newBuilder(URI.create(healthUri() + "z")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(404, elsewhere.statusCode(), elsewhere.body());
+    }
+
+    @Test
+    void theServiceRefusesADatabaseThatTheMigrationsOfItsBuildHaveNotReached() throws Exception {
+        service.close();
+        int latest = MigrationCatalog.load(StorageFlavor.POSTGRES).stream().mapToInt(Migration::version).max()
+                .orElseThrow();
+        postgres.createDatabaseBefore(name + "old", latest);
+        StoreException older = assertThrows(StoreException.class,
+                () -> startService(broker.uri(), null, null, tokens, postgres.storeOptions(name + "old")));
+        assertEquals("the database's schema is at V" + (latest - 1) + " and this build's alert service needs V" + latest
+                + ": run ./werkstrom migrate of this build first", older.getMessage());
+        postgres.createDatabase(name + "none");
+        StoreException none = assertThrows(StoreException.class,
+                () -> startService(broker.uri(), null, null, tokens, postgres.storeOptions(name + "none")));
+        assertEquals("the database has no schema yet and this build's alert service needs V" + latest
+                + ": run ./werkstrom migrate of this build first", none.getMessage());
+
+        SchemaMigrator.apply(postgres.storeOptions(name + "old"));
+        service = startService(broker.uri(), null, null, tokens, postgres.storeOptions(name + "old"));
+        assertEquals(200, health().statusCode());
     }
 
     @Test
