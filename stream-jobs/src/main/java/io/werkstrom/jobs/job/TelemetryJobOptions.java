@@ -333,8 +333,8 @@ public record TelemetryJobOptions(
                 + " INSERT, for servers or poolers without COPY FROM STDIN); default " + StoreOptions.DEFAULT_WRITE_METHOD.optionValue(),
                 (b, v) -> b.writeMethod = parseEnum(WriteMethod.class, v)));
         ARGUMENTS.put("store.maintenance-interval", new Argument(false, "interval", "a duration > 0; how often the job"
-                + " prunes the bookkeeping tables (batch_ledger, sequence_gaps, dead_letters), the first time one"
-                + " interval after it starts; default " + format(MaintenanceOptions.DEFAULT_INTERVAL),
+                + " prunes the bookkeeping tables (batch_ledger, sequence_gaps, dead_letters), the first time a"
+                + " minute after it starts (or one interval, if shorter); default " + format(MaintenanceOptions.DEFAULT_INTERVAL),
                 (b, v) -> b.maintenanceInterval = parseDuration(v)));
         ARGUMENTS.put("store.bookkeeping-keep", new Argument(false, "bookkeepingKeep", "a duration of at least"
                 + " --decode.max-sample-age + --decode.max-clock-skew + " + format(MaintenanceOptions.CLOCK_MARGIN)

@@ -7,7 +7,8 @@ import java.time.Duration;
  * How the telemetry job prunes the database's bookkeeping tables ({@code batch_ledger},
  * {@code sequence_gaps}, {@code dead_letters}; see {@link StoreMaintenance}).
  *
- * @param interval        how often the job prunes; the first run comes one interval after the job starts
+ * @param interval        how often the job prunes; the first run comes a minute after the job starts (or a
+ *                        restart), or one interval if that is shorter
  * @param bookkeepingKeep how long bookkeeping rows are kept after they were received (or, for gaps,
  *                        detected); must outlast the longest a replayed batch can still be
  *                        accepted by {@link #CLOCK_MARGIN}, which the job checks against its sample

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * database function {@code werkstrom_prune_bookkeeping} (migration V13, which explains why that is
  * safe), in transactions of at most {@link #DEFAULT_CHUNK_ROWS} rows per table.
  *
- * <p>{@link #start()} runs it every {@link MaintenanceOptions#interval()}, the first time one
- * interval after the start; a failed run (the database is down, a statement timed out) is logged
+ * <p>{@link #start()} runs it every {@link MaintenanceOptions#interval()}, the first time
+ * {@link #FIRST_RUN_DELAY} after the start (or one interval, if shorter), so that a job restarting
+ * more often than the interval still prunes; a failed run (the database is down, a statement timed out) is logged
  * and tried again at the next interval, and never reaches the caller.
  *
  * <p>Threads: runs on one daemon thread of its own; {@link #runOnce()} may be called from another
@@ -40,6 +41,8 @@ public final class StoreMaintenance implements AutoCloseable {
     public static final int DEFAULT_CHUNK_ROWS = 10_000;
     /** How long one chunk may take before the server cancels it (and the run fails, to be tried again). */
     public static final Duration STATEMENT_TIMEOUT = Duration.ofMinutes(5);
+    /** How long after the start the first run comes, unless the interval is shorter. */
+    public static final Duration FIRST_RUN_DELAY = Duration.ofMinutes(1);
     private static final long CLOSE_WAIT_SECONDS = 5;
 
     private static final String PRUNE = "SELECT bookkeeping, deleted FROM werkstrom_prune_bookkeeping("
@@ -62,6 +65,7 @@ public final class StoreMaintenance implements AutoCloseable {
     private final StoreOptions store;
     private final MaintenanceOptions options;
     private final int chunkRows;
+    private final Duration firstRunDelay;
     private final AtomicLong runs = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private ScheduledExecutorService scheduler;
@@ -75,15 +79,24 @@ public final class StoreMaintenance implements AutoCloseable {
 
     /** @param chunkRows rows per table and transaction, at least 1 */
     public StoreMaintenance(StoreOptions store, MaintenanceOptions options, int chunkRows) {
+        this(store, options, chunkRows, FIRST_RUN_DELAY);
+    }
+
+    /** @param firstRunDelay how long after {@link #start()} the first run comes, unless the interval is shorter */
+    StoreMaintenance(StoreOptions store, MaintenanceOptions options, int chunkRows, Duration firstRunDelay) {
         this.store = Objects.requireNonNull(store, "store must not be null.");
         this.options = Objects.requireNonNull(options, "options must not be null.");
         if (chunkRows < 1) {
             throw new IllegalArgumentException("chunkRows must be at least 1, got " + chunkRows + ".");
         }
         this.chunkRows = chunkRows;
+        this.firstRunDelay = Objects.requireNonNull(firstRunDelay, "firstRunDelay must not be null.");
     }
 
-    /** Schedules a run every interval, the first one interval from now. Idempotent. */
+    /**
+     * Schedules a run every interval, the first one {@link #FIRST_RUN_DELAY} from now (or one
+     * interval, if shorter): a failover starts the schedule afresh. Idempotent.
+     */
     public synchronized void start() {
         if (closed) {
             throw new IllegalStateException("store maintenance is closed");
@@ -97,8 +110,9 @@ public final class StoreMaintenance implements AutoCloseable {
             return thread;
         });
         long millis = options.interval().toMillis();
+        long firstMillis = Math.min(millis, firstRunDelay.toMillis());
         // Fixed delay: a run longer than the interval is not followed by a burst of runs.
-        scheduler.scheduleWithFixedDelay(this::scheduledRun, millis, millis, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::scheduledRun, firstMillis, millis, TimeUnit.MILLISECONDS);
         LOG.info("pruning bookkeeping rows older than {} every {}", Durations.format(options.bookkeepingKeep()),
                 Durations.format(options.interval()));
     }

@@ -26,7 +26,7 @@ class StoreMaintenanceSinkTest {
             assertTrue(maintenanceThreadAlive(), "the maintenance thread runs");
             writer.write("ignored", null);
             writer.flush(true);
-            assertEquals(0, maintenance.runs() + maintenance.failures(), "the first run comes one interval after the start");
+            assertEquals(0, maintenance.runs() + maintenance.failures(), "the first run comes a minute after the start");
         } finally {
             writer.close();
         }
