@@ -285,16 +285,12 @@ public final class MqttPublisher implements AutoCloseable {
             client.publish(topic, payload, QOS, false, null, new MqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
-                    int[] codes = token.getReasonCodes();
-                    if (codes != null) {
-                        for (int code : codes) {
-                            if (code >= 0x80) {
-                                message.fail(new PublishRejectedException(topic, code));
-                                return;
-                            }
-                        }
+                    int refused = refusal(token);
+                    if (refused != 0) {
+                        message.fail(new PublishRejectedException(topic, refused));
+                    } else {
+                        message.succeed();
                     }
-                    message.succeed();
                 }
 
                 @Override
@@ -514,7 +510,13 @@ public final class MqttPublisher implements AutoCloseable {
             client.publish(statusTopic, status.getBytes(StandardCharsets.UTF_8), QOS, true, null, new MqttActionListener() {
                 @Override
                 public void onSuccess(IMqttToken token) {
-                    log.debug("Status of {} is {}", options.address(), status);
+                    int refused = refusal(token);
+                    if (refused != 0) {
+                        log.warn("Publishing status {} of {} failed; it is sent again on the next connect", status,
+                                options.address(), new PublishRejectedException(statusTopic, refused));
+                    } else {
+                        log.debug("Status of {} is {}", options.address(), status);
+                    }
                 }
 
                 @Override
@@ -526,6 +528,22 @@ public final class MqttPublisher implements AutoCloseable {
         } catch (MqttException | RuntimeException e) {
             log.warn("Publishing status {} of {} failed; it is sent again on the next connect", status, options.address(), e);
         }
+    }
+
+    /**
+     * The first reason code of a completed publish that refuses it (0x80 and above, e.g. 0x87 not
+     * authorized), or 0: Paho completes a refused QoS 1 publish without an exception.
+     */
+    private static int refusal(IMqttToken token) {
+        int[] codes = token.getReasonCodes();
+        if (codes != null) {
+            for (int code : codes) {
+                if (code >= 0x80) {
+                    return code;
+                }
+            }
+        }
+        return 0;
     }
 
     private final class Callback implements MqttCallback {
