@@ -58,8 +58,9 @@ public final class AlertService implements AutoCloseable {
      * one, the acknowledgement path answers 404 saying why). {@code httpsCertificate} and
      * {@code httpsKey} (PEM, both or neither): HTTPS instead of HTTP. {@code statementTimeout}: how
      * long the database may take over a statement of the service's, or its wait for a lock (the client
-     * waits 5 s more), under {@link #STATEMENT_TIMEOUT_LIMIT}; {@code mqttConnectionTimeout}, whole seconds: how long a connect, or a publish
-     * held by a broker that stopped answering, may take ({@link #DEFAULT_STATEMENT_TIMEOUT},
+     * waits 5 s more), under {@link #STATEMENT_TIMEOUT_LIMIT}; {@code mqttConnectionTimeout}, whole
+     * seconds: how long a connect may take, at most the notifier's timeout, which bounds a publish
+     * held by a broker that stopped answering ({@link #DEFAULT_STATEMENT_TIMEOUT},
      * {@link #DEFAULT_MQTT_CONNECTION_TIMEOUT}). The notifier's lease must be longer than its timeout
      * and the {@linkplain AlertStore#recordLimit(StoreOptions, Duration) record limit} of the
      * database and statement timeout, as the defaults are with any statement timeout allowed.
@@ -95,6 +96,12 @@ public final class AlertService implements AutoCloseable {
                 throw new IllegalArgumentException("mqttConnectionTimeout must be whole seconds, at least 1 s, got "
                         + mqttConnectionTimeout + ".");
             }
+            if (mqttConnectionTimeout.compareTo(notifier.timeout()) > 0) {
+                // The synchronous client waits as long for a connect as for a publish, and the lease budgets a
+                // delivery's publish the notifier's timeout.
+                throw new IllegalArgumentException("mqttConnectionTimeout (" + mqttConnectionTimeout + ") must not be"
+                        + " longer than the notifier's timeout (" + notifier.timeout() + "), which bounds a publish.");
+            }
             if (mqttTls != null && !(mqttUri.startsWith("ssl://") || mqttUri.startsWith("wss://"))) {
                 throw new IllegalArgumentException("an MQTT CA file needs an ssl:// or wss:// broker, got " + mqttUri);
             }
@@ -114,7 +121,7 @@ public final class AlertService implements AutoCloseable {
         }
     }
 
-    /** How long an MQTT connect, or a publish to a broker that stopped answering, may take. */
+    /** How long an MQTT connect may take; a publish to a broker that stopped answering, the notifier's timeout. */
     public static final Duration DEFAULT_MQTT_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
     /**
      * How long the database may take over a statement of the service's: with the client's 5 s more,
@@ -154,9 +161,10 @@ public final class AlertService implements AutoCloseable {
         SchemaMigrator.requireCurrent(options.store(), "alert service");
         PahoSyncClient mqtt = new PahoSyncClient(options.mqttUri(), options.clientId(), new MemoryPersistence());
         // A broker that stops answering without closing the connection would hold a publish (the notifier's
-        // one thread, an acknowledgement's answer) until the keepalive notices; wait as long as a delivery may.
+        // one thread, an acknowledgement's answer) until the keepalive notices; wait as long as a delivery may,
+        // which is no shorter than a connect may take (see Options).
         Duration connectionTimeout = options.mqttConnectionTimeout();
-        mqtt.setTimeToWait(Math.max(options.notifier().timeout().toMillis(), connectionTimeout.toMillis()));
+        mqtt.setTimeToWait(options.notifier().timeout().toMillis());
         Notifier notifier = null;
         Acknowledgements acknowledgements = null;
         MqttAckListener mqttAcks = null;

@@ -83,7 +83,8 @@ class AlertAckIT {
     private MqttProbe results;
     /** The service's limits: as in production, unless a test that waits them out sets them shorter. */
     private Duration statementTimeout = AlertService.DEFAULT_STATEMENT_TIMEOUT;
-    private Duration mqttConnectionTimeout = AlertService.DEFAULT_MQTT_CONNECTION_TIMEOUT;
+    /** The notifier's timeout of {@link #startService}: a connect may take no longer. */
+    private static final Duration MQTT_CONNECTION_TIMEOUT = Duration.ofSeconds(2);
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -260,13 +261,12 @@ class AlertAckIT {
     @Test
     void aBrokerThatStopsAnsweringDoesNotHoldTheNotifiersPublish() throws Exception {
         service.close();
-        mqttConnectionTimeout = Duration.ofSeconds(2);
         try (TcpFront front = TcpFront.forwardingTo(broker.port())) {
             service = startService(front.uri());
             front.frozen(true);
             UUID alert = open("acme", "hot");
             // The state's publish waits for a PUBACK that never comes: it must end within its time limit (the
-            // connection timeout, 2 s here), long before the keepalive (60 s) notices, and be retried.
+            // notifier's timeout, 2 s here), long before the keepalive (60 s) notices, and be retried.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(25);
             String error = null;
             while (error == null && System.nanoTime() < deadline) {
@@ -283,7 +283,6 @@ class AlertAckIT {
     @Test
     void aReconnectThatGetsNoAnswerIsEndedAndTheServiceTakesAcknowledgementsAgain() throws Exception {
         service.close();
-        mqttConnectionTimeout = Duration.ofSeconds(2);
         try (TcpFront front = TcpFront.forwardingTo(broker.port())) {
             service = startService(front.uri());
             UUID alert = open("acme", "hot");
@@ -548,7 +547,7 @@ class AlertAckIT {
                 "alerts-" + name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tokensFile,
                 https == null ? null : Pem.read("--http-cert-file", https.server().certificate()),
                 https == null ? null : Pem.read("--http-key-file", https.server().privateKey()), null, notifier,
-                Map.of(), statementTimeout, mqttConnectionTimeout));
+                Map.of(), statementTimeout, MQTT_CONNECTION_TIMEOUT));
     }
 
     private UUID open(String tenant, String ruleId) throws Exception {

@@ -51,6 +51,24 @@ class AlertServiceOptionsTest {
                 lease(83)).notifier().lease());
     }
 
+    /**
+     * The service's client waits as long for a publish as for a connect: a connection timeout over
+     * the notifier's would let an alert state's publish outlast what the lease budgets for it.
+     */
+    @Test
+    void theMqttConnectionTimeoutIsNoLongerThanTheNotifiersTimeout() {
+        NotifierOptions defaults = NotifierOptions.defaults();
+        NotifierOptions twoSeconds = new NotifierOptions(defaults.maxAttempts(), defaults.initialBackoff(),
+                defaults.maxBackoff(), defaults.pollInterval(), defaults.batchSize(), defaults.lease(),
+                Duration.ofSeconds(2), defaults.retainResolved());
+        assertEquals("mqttConnectionTimeout (PT3S) must not be longer than the notifier's timeout (PT2S), which bounds"
+                + " a publish.", assertThrows(IllegalArgumentException.class,
+                () -> options(AlertService.DEFAULT_STATEMENT_TIMEOUT, Duration.ofSeconds(3), twoSeconds)).getMessage());
+        assertEquals(Duration.ofSeconds(2), options(AlertService.DEFAULT_STATEMENT_TIMEOUT, Duration.ofSeconds(2),
+                twoSeconds).mqttConnectionTimeout());
+        assertEquals(defaults.timeout(), AlertService.DEFAULT_MQTT_CONNECTION_TIMEOUT, "the launcher's pair");
+    }
+
     /** The default notifier with a lease of {@code seconds}. */
     private static NotifierOptions lease(long seconds) {
         NotifierOptions defaults = NotifierOptions.defaults();
