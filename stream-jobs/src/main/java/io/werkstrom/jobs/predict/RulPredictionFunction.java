@@ -108,8 +108,16 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
         settle(run, context.timerService());
     }
 
-    /** Stores the run and asks to be called when its next waiting timestamp is due. */
+    /**
+     * Stores the run and asks to be called when its next waiting timestamp is due. A machine without
+     * a model keeps no state while its run holds no cycle and nothing waits, so that machine names a
+     * gateway invents do not grow the job's state.
+     */
     private void settle(MachineRun run, TimerService timers) throws Exception {
+        if (run.cycles() == 0 && run.waiting() == 0 && registry.modelFor(run.source(), run.machine()).isEmpty()) {
+            runs.clear();
+            return;
+        }
         runs.update(run);
         Long next = run.nextDue();
         if (next != null) {
