@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #start()} runs it every {@link MaintenanceOptions#interval()}, the first time
  * {@link #FIRST_RUN_DELAY} after the start (or one interval, if shorter), so that a job restarting
- * more often than the interval still prunes; a failed run (the database is down, a statement timed out) is logged
- * and tried again at the next interval, and never reaches the caller.
+ * more often than the interval still prunes; a failed run (the database is down, a statement
+ * timed out) is logged and tried again at the next interval, and never reaches the caller.
  *
  * <p>Threads: runs on one daemon thread of its own; {@link #runOnce()} may be called from another
  * thread, one call at a time. Ownership: each run opens its own connection, bounded by
