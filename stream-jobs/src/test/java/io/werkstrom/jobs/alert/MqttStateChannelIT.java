@@ -114,9 +114,10 @@ class MqttStateChannelIT {
                 if (client.isConnected()) {
                     client.disconnect();
                 }
-            } finally {
-                client.close(true);
+            } catch (MqttException droppedByTheBroker) {
+                // Mosquitto may be dropping a client whose publish it refused
             }
+            client.close(true);
         }
     }
 }
