@@ -66,8 +66,12 @@ public final class Werkstrom {
                   --seed S           the simulator's seed (default 42)
               migrate --jdbc-url URL [--user U] [--password-file F]
                                    apply the database migrations and report the storage flavour
-              alerts               deliver alert notifications (MQTT, webhooks, e-mail) and take
+              alerts --broker URI --jdbc-url URL [--user U] [--password-file F]
+                                   deliver alert notifications (MQTT, webhooks, e-mail) and take
                                    acknowledgements over MQTT and HTTP (see README: alerts)
+                  --tokens-file F    tenant=token lines for HTTP acknowledgements (or
+                                     WERKSTROM_ALERT_TOKENS_FILE); opens --http-port (default 8088)
+                  --smtp-host H --smtp-from A   the mail server and sender for e-mail subscriptions
                   --max-attempts N   attempts per webhook or e-mail before it is dead-lettered (default
                                      14: about an hour, waits doubling from 2s up to 10m); MQTT
                                      states wait out a broker outage without using attempts
@@ -146,11 +150,14 @@ public final class Werkstrom {
               chaos cloud          the job jar on a standalone Flink cluster (JobManager and two
                                    TaskManagers as processes), embedded broker and PostgreSQL; one
                                    TaskManager gets SIGKILL mid-stream; JSON: generated, stored,
-                                   lost, duplicated, recoveries; exit 0 iff samples got through and
-                                   nothing was lost or doubled
+                                   lost, duplicated, recoveries; exit 0 iff samples got through,
+                                   nothing was lost or doubled and the job recovered at least once
                   --duration D       how long the gateways publish (default 60s)
                   --kill-after D     when the TaskManager is killed (default a third of the duration)
                   --gateways N --rate R --rows N   gateways, batches/s each, samples per batch (4, 5, 20)
+                  --parallelism N    the job's parallelism, 1 or 2 (default 2)
+                  --drain-timeout D  how long the database may take to catch up (default 60s)
+                  --job-jar FILE     the job jar (default stream-jobs/target/stream-jobs-*-job.jar)
               tenant add NAME --password-file F --jdbc-url URL [--role R] [--user U]
                       [--db-password-file F]
                                    create the database role that reads only tenant NAME's rows
@@ -158,7 +165,7 @@ public final class Werkstrom {
                                    --password-file holds the role's password (or
                                    WERKSTROM_TENANT_PASSWORD), --db-password-file the password of
                                    --user (or WERKSTROM_DB_PASSWORD)
-              chaos security [--mutations N]
+              chaos security [--mutations N] [--acl FILE] [--seed S]
                                    security drill against real Mosquitto (shipped ACL) and embedded
                                    PostgreSQL (tenant roles); JSON {attempts, rejected, leaked_rows,
                                    crashes, good_samples_lost} as the last line

@@ -157,6 +157,8 @@ class WerkstromTest {
                 "--password-file");
         assertHas(section(usage, "tenant add "), "--db-password-file", "--role", "--user");
         assertHas(section(usage, "migrate"), "--jdbc-url", "--user", "--password-file");
+        assertHas(section(usage, "alerts "), "--broker", "--jdbc-url", "--user", "--password-file", "--tokens-file",
+                "--smtp-host", "--smtp-from");
     }
 
     @Test
