@@ -175,6 +175,8 @@ public final class Werkstrom {
                   --rss-duration D   how long the gateway's memory is sampled (default 20s)
                   --no-rss           skip the child-process memory measurement
               test                 set up the test services and run every test (launcher only)
+              build                build the launcher and the job jar again (launcher only; every
+                                   other command builds them first when a source is newer)
               help                 this text
             """;
 
