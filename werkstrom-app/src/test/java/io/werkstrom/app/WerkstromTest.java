@@ -106,6 +106,8 @@ class WerkstromTest {
         assertTrue(errors().contains("start must be an ISO-8601 instant"), errors());
         assertEquals(2, run("chaos", "edge", "--duration", "20s"));
         assertTrue(errors().contains("--duration must be at least 53s"), errors());
+        assertEquals(2, run("chaos", "security", "--seed", "x"));
+        assertTrue(errors().contains("chaos security: --seed must be a whole number, got 'x'"), errors());
         assertEquals(2, run("chaos", "storm"));
         assertTrue(errors().contains("chaos: expected a scenario: edge, cloud or security"), errors());
         assertEquals(268L << 20, Commands.parseBytes("spool-max-bytes", "268m"));

@@ -106,6 +106,15 @@ public final class SecurityChaos {
         }
     }
 
+    /** {@code --seed}: any whole number. */
+    private static long seed(String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--seed must be a whole number, got '" + value + "'", e);
+        }
+    }
+
     /** The command: {@code chaos security [--mutations N] [--acl FILE] [--seed S]}. */
     public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
         Args args = Args.parse("chaos security", argv, Set.of("mutations", "acl", "seed"), Set.of());
@@ -113,7 +122,7 @@ public final class SecurityChaos {
         try {
             options = new SecurityChaosOptions(args.positiveInt("mutations", SecurityChaosOptions.DEFAULT_MUTATIONS),
                     Path.of(args.string("acl", SecurityChaosOptions.shippedAcl().toString())),
-                    Long.parseLong(args.string("seed", "1")));
+                    seed(args.string("seed", "1")));
         } catch (IllegalArgumentException e) {
             throw new UsageException("chaos security: " + e.getMessage());
         }
