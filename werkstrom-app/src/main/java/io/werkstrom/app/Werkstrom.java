@@ -132,13 +132,16 @@ public final class Werkstrom {
                                    wins there; JSON: gateway, and the mapping (the rows for every
                                    gateway, or the types in force on G) as the last line; running
                                    jobs pick it up
+                  --user U, --password-file F   database login (default postgres; or WERKSTROM_DB_PASSWORD)
               models list --jdbc-url URL --tenant T [--name NAME]
                                    the newest fleet model per name and machine type: version,
                                    versions, kind, trained_at, metrics, the machines they serve
+                  --user U, --password-file F   database login (default postgres; or WERKSTROM_DB_PASSWORD)
               rules set|disable|list --jdbc-url URL --tenant T [--id RULE] [--kind KIND ...] [--all]
                                    a tenant's alert rules without SQL: set stores a rule's next version
                                    (checked as the job checks it), disable its next version disabled,
                                    list the rules in force; running jobs reload them every 30 s
+                  --user U, --password-file F   database login (default postgres; or WERKSTROM_DB_PASSWORD)
               report --jdbc-url URL [--since 1h] [--out report.html] [--tenant T]
                                    a self-contained HTML page with the dashboards' views: signals
                                    with anomalies, predicted against actual scrap, alerts

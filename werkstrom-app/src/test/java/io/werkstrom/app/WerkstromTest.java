@@ -158,6 +158,9 @@ class WerkstromTest {
         assertHas(section(usage, "train rul "), "--subset", "--holdout", "--seed", "--trees", "--ensemble", "--user",
                 "--password-file");
         assertHas(section(usage, "tenant add "), "--db-password-file", "--role", "--user");
+        assertHas(section(usage, "machines "), "--user", "--password-file");
+        assertHas(section(usage, "models list "), "--user", "--password-file");
+        assertHas(section(usage, "rules "), "--user", "--password-file");
         assertHas(section(usage, "migrate"), "--jdbc-url", "--user", "--password-file");
         assertHas(section(usage, "alerts "), "--broker", "--jdbc-url", "--user", "--password-file", "--tokens-file",
                 "--smtp-host", "--smtp-from");
