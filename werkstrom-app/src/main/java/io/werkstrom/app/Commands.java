@@ -224,7 +224,6 @@ final class Commands {
         }
     }
 
-    /** A byte count with an optional k, m or g suffix (powers of 1024). */
     /** A size as the configuration file takes it ({@link ByteSize}: {@code 256m}, {@code 256MiB}, {@code 300MB}). */
     static long parseBytes(String key, String value) {
         long bytes;

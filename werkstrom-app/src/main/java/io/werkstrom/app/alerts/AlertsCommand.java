@@ -132,11 +132,6 @@ public final class AlertsCommand {
         return PemTls.read("--mqtt-", Path.of(ca), cert == null ? null : Path.of(cert), key == null ? null : Path.of(key));
     }
 
-    /**
-     * The mail server, or null without {@code --smtp-host}. The port defaults by security: 25 (none),
-     * 587 (starttls), 465 (tls). The password comes from {@code --smtp-password-file} or
-     * {@code WERKSTROM_SMTP_PASSWORD}.
-     */
     /** A retry time beyond {@link NotifierOptions#MAX_BACKOFF} could leave the database's range. */
     private static void requireAtMostMaxBackoff(Args args, String key, Duration backoff) {
         if (backoff.compareTo(NotifierOptions.MAX_BACKOFF) > 0) {
@@ -145,6 +140,11 @@ public final class AlertsCommand {
         }
     }
 
+    /**
+     * The mail server, or null without {@code --smtp-host}. The port defaults by security: 25 (none),
+     * 587 (starttls), 465 (tls). The password comes from {@code --smtp-password-file} or
+     * {@code WERKSTROM_SMTP_PASSWORD}.
+     */
     private static SmtpOptions smtp(Args args, NotifierOptions notifier) {
         String host = args.string("smtp-host", null);
         if (host == null) {
