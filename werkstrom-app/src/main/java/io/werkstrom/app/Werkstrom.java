@@ -43,6 +43,7 @@ public final class Werkstrom {
               gateway --broker URI --tenant T --gateway G [--site S]
                                    run one simulated gateway against an external MQTT broker, spooling
                                    every batch on disk until the broker acknowledged it
+                  --site S           the gateway's site, part of its topics (default site-1)
                   --username U, --password-file F   broker login (or WERKSTROM_MQTT_PASSWORD)
                   --machines N, --rate R, --no-faults   as for demo
                   --duration D       how long it runs (default: until Ctrl-C, then it drains and reports)
