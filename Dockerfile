@@ -10,8 +10,9 @@ RUN mvn -B -q -DskipTests package -pl werkstrom-app,stream-jobs -am
 FROM eclipse-temurin:17.0.13_11-jre
 WORKDIR /opt/werkstrom
 # A container's log is its console (docker logs): Werkstrom's own INFO goes there, the libraries'
-# errors too (werkstrom-logback.xml). The full log file, libraries' INFO included, is written to
-# /var/log/werkstrom; mount a volume there to keep it. Override either with -e at `docker run`.
+# errors too (werkstrom-logback.xml). The full log file, libraries' INFO included (of Flink, HiveMQ
+# and the embedded PostgreSQL their warnings only), is written to /var/log/werkstrom; mount a volume
+# there to keep it. Override either with -e at `docker run`.
 ENV WERKSTROM_CONSOLE_LEVEL=INFO \
     WERKSTROM_LOG=/var/log/werkstrom/werkstrom.log
 RUN mkdir -p /var/log/werkstrom
