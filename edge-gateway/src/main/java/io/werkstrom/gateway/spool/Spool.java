@@ -23,7 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 
 import org.slf4j.Logger;
@@ -104,6 +106,11 @@ public final class Spool implements AutoCloseable {
     private static final String OWNER_TEMP_FILE = "spool.owner.tmp";
     static final String LOCK_FILE = "spool.lock";
     private static final int STATE_BYTES = 8 + 8 + 8 + 1 + 6 * 8 + 4;
+    /**
+     * The lock files the spools of this process hold. The operating system's lock belongs to the
+     * process, and closing any channel on its file releases it: a second spool must not open the file.
+     */
+    private static final Set<Path> LOCKED = ConcurrentHashMap.newKeySet();
     private static final String SEGMENT_PREFIX = "segment-";
     private static final String SEGMENT_SUFFIX = ".log";
 
@@ -117,6 +124,8 @@ public final class Spool implements AutoCloseable {
     private FileChannel activeChannel;
     /** Holds the lock on {@link #LOCK_FILE} while the spool is open. */
     private FileChannel lockChannel;
+    /** The lock file's entry in {@link #LOCKED} while this spool holds it. */
+    private Path lockFile;
     private long nextSegmentIndex;
     private long lastSequence = -1;
     private long lastTimestampMicros = Long.MIN_VALUE;
@@ -621,29 +630,54 @@ public final class Spool implements AutoCloseable {
      * the process, so a killed gateway leaves none behind.
      */
     private void lockDirectory() throws IOException {
-        FileChannel channel = FileChannel.open(directory.resolve(LOCK_FILE), CREATE, WRITE);
+        Path file = directory.toRealPath().resolve(LOCK_FILE);
+        if (!LOCKED.add(file)) {
+            throw inUse(); // by another spool of this process
+        }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(file, CREATE, WRITE);
+        } catch (IOException | RuntimeException e) {
+            LOCKED.remove(file);
+            throw e;
+        }
         FileLock lock;
         try {
             lock = channel.tryLock();
         } catch (OverlappingFileLockException e) {
-            lock = null; // held by another spool of this process
+            lock = null; // held through another channel of this process
         } catch (IOException | RuntimeException e) {
-            channel.close();
+            closeUnlocked(channel, file);
             throw e;
         }
         if (lock == null) {
-            channel.close();
-            throw new IOException("spool directory " + directory + " is in use by another gateway (its " + LOCK_FILE
-                    + " is locked); each gateway needs a spool directory of its own");
+            closeUnlocked(channel, file);
+            throw inUse();
         }
         lockChannel = channel;
+        lockFile = file;
+    }
+
+    private IOException inUse() {
+        return new IOException("spool directory " + directory + " is in use by another gateway (its " + LOCK_FILE
+                + " is locked); each gateway needs a spool directory of its own");
+    }
+
+    private static void closeUnlocked(FileChannel channel, Path file) throws IOException {
+        try {
+            channel.close();
+        } finally {
+            LOCKED.remove(file);
+        }
     }
 
     private void releaseDirectory() throws IOException {
         FileChannel channel = lockChannel;
+        Path file = lockFile;
         lockChannel = null;
+        lockFile = null;
         if (channel != null) {
-            channel.close();
+            closeUnlocked(channel, file);
         }
     }
 

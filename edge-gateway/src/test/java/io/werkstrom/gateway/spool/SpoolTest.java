@@ -439,6 +439,16 @@ class SpoolTest {
         }
     }
 
+    @Test
+    void aSpoolRefusedInThisProcessLeavesTheLockOfTheOpenOneForOtherProcesses() throws Exception {
+        try (Spool first = open()) {
+            assertThrows(IOException.class, this::open);
+            // Closing a channel on the lock file releases every lock this process holds on it.
+            assertEquals(OtherProcessSpool.REFUSED, OtherProcessSpool.open(dir), "another process must be refused");
+        }
+        assertEquals(OtherProcessSpool.OPENED, OtherProcessSpool.open(dir), "once the first spool is closed");
+    }
+
     // ---- helpers
 
     static byte[] payload(long sequence, int length) {
