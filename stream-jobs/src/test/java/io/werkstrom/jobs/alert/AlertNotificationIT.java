@@ -346,6 +346,40 @@ class AlertNotificationIT {
     }
 
     @Test
+    void aReceiverThatDoesNotAnswerIsTriedOnceAlsoInTheRoundOfItsNotificationsLastAttempt() throws Exception {
+        try (WebhookReceiver globexReceiver = new WebhookReceiver()) {
+            String silent = "http://acme.example/hook";
+            subscribe("acme", "webhook", silent, "env:ACME_HOOK", null);
+            subscribe("globex", "webhook", globexReceiver.url("/globex"), "env:GLOBEX_HOOK", null);
+            for (String rule : List.of("r1", "r2", "r3", "r4")) {
+                open("acme", rule);
+            }
+            open("globex", "hot");
+            Channel webhook = new WebhookChannel(new Secrets(Map.of("GLOBEX_HOOK", GLOBEX_SECRET)), Duration.ofSeconds(10));
+            List<Long> tried = new CopyOnWriteArrayList<>();
+            Channel acmeTimesOut = delivery -> {
+                if (delivery.target().equals(silent)) {
+                    tried.add(delivery.id());
+                    throw new DeliveryException("webhook " + silent + " timed out", false);
+                }
+                webhook.send(delivery);
+            };
+            // One attempt each: the round is the last of every notification, whose failure is not retried.
+            try (Notifier notifier = notifier(fastRetries(1), Map.of("webhook", acmeTimesOut))) {
+                assertEquals(10, notifier.deliverDue(), "one round claims the webhooks and the retained states");
+            }
+
+            assertEquals(1, tried.size(), "acme's receiver is tried once in the round, not once per notification");
+            assertEquals(List.of("globex"), tenants(globexReceiver.requests()), "globex is notified in that round");
+            assertEquals(4, count("SELECT count(*) FROM alert_deliveries WHERE tenant = 'acme' AND channel = 'webhook'"
+                    + " AND state = 'dead' AND attempts = 1"), "each of acme's is dead after its one attempt");
+            assertEquals(3, count("SELECT count(*) FROM alert_dead_letters WHERE tenant = 'acme' AND reason ="
+                    + " 'gave up after 1 attempts: not sent, as its receiver failed a notification before it in this"
+                    + " round: webhook http://acme.example/hook timed out'"));
+        }
+    }
+
+    @Test
     void aMalformedWebhookUrlIsDeadLetteredAndEveryOtherNotificationOfTheRoundIsStillDelivered() throws Exception {
         try (WebhookReceiver globexReceiver = new WebhookReceiver()) {
             // The lowest ids, claimed first: each used to end the round, and the next round began with it again.

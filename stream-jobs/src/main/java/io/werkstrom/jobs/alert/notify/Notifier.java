@@ -20,15 +20,15 @@ import org.slf4j.LoggerFactory;
  * {@link NotifierOptions#backoff}; after {@link NotifierOptions#maxAttempts} attempts, or at once
  * for a permanent failure, the notification is dead ({@code alert_dead_letters}). Whatever a
  * channel throws fails that one notification (a runtime exception for good), never the round. Once
- * a receiver (a webhook URL, a mail address) fails a notification that will be retried, its other
- * notifications of the round fail with the same reason unsent, each as an attempt: a receiver
- * that does not answer costs a round one timeout, and other receivers' notifications, other
- * tenants' included, do not wait one timeout each behind its backlog. A
- * notification that was {@linkplain DeliveryException#attempted() not attempted} waits without
- * using up its attempts. Several notifiers may share the outbox: outcomes are recorded only under
- * the claim in force, and a claimed notification is sent only while enough of its lease is left.
- * A resolved alert's retained MQTT state is cleared {@link NotifierOptions#retainResolved} after
- * the resolve, once its earlier states are out (see {@link AlertStore#claimDue}).
+ * a receiver (a webhook URL, a mail address) fails a notification other than for good (retried, or
+ * dead after its last attempt), its other notifications of the round fail with the same reason
+ * unsent, each as an attempt: a receiver that does not answer costs a round one timeout, and other
+ * receivers' notifications, other tenants' included, do not wait one timeout each behind its
+ * backlog. A notification that was {@linkplain DeliveryException#attempted() not attempted} waits
+ * without using up its attempts. Several notifiers may share the outbox: outcomes are recorded only
+ * under the claim in force, and a claimed notification is sent only while enough of its lease is
+ * left. A resolved alert's retained MQTT state is cleared {@link NotifierOptions#retainResolved}
+ * after the resolve, once its earlier states are out (see {@link AlertStore#claimDue}).
  *
  * <p>{@link #deliverDue()} does one round, for callers that drive it; {@link #start()} runs rounds
  * on a daemon thread every poll interval until {@link #close()}. A database failure ends the round
@@ -94,7 +94,8 @@ public final class Notifier implements AutoCloseable {
     /**
      * Sends one notification and records the outcome; with {@code failedBefore} (the reason its
      * receiver failed another notification of this round) it fails with that reason unsent. Returns
-     * the reason of an attempted delivery that failed and will be retried, else null.
+     * the reason of an attempted delivery that failed other than for good, retried or dead after its
+     * last attempt (its receiver did not take it), else null.
      */
     private String attempt(Delivery delivery, String failedBefore) throws StoreException {
         Channel channel = channels.get(delivery.channel());
@@ -128,6 +129,9 @@ public final class Notifier implements AutoCloseable {
                         reason, e);
                 if (!store.dead(delivery, reason)) {
                     lapsed(delivery, receiver, "dead");
+                }
+                if (!e.permanent()) {
+                    return e.getMessage();
                 }
             } else {
                 Instant retryAt = Instant.now().plus(options.backoff(attempts));
