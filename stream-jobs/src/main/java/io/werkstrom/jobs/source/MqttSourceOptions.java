@@ -29,7 +29,8 @@ import io.werkstrom.protocol.tls.PemTls;
  * @param queueCapacity     messages buffered between the MQTT client and Flink; when full, the client stops
  *                          reading from the socket
  * @param connectionTimeout how long the TCP connect of one connection attempt may take; a reconnect
- *                          without an answer within twice this is ended and the next one started
+ *                          without an answer within twice this is ended and the next one started, and a
+ *                          first connection without one fails the reader
  * @param keepAlive         MQTT keep-alive interval
  * @param tls               null: plain, or TLS trusting the JVM's trust store with {@code ssl://} and
  *                          {@code wss://}; otherwise the CA (and client certificate) the readers use,

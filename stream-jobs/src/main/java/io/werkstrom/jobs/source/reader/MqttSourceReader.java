@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -66,8 +67,9 @@ import org.slf4j.LoggerFactory;
  * restart). Acknowledgements still pending for messages of an earlier connection are dropped, and
  * the broker's redeliveries of those messages are emitted again; the sinks drop the replays (a
  * message refused as a dead letter is recorded once more for each redelivery).
- * Fatal are a failed first connection, a refused subscription, a protocol error and a DISCONNECT
- * that reconnecting cannot cure (see {@code FATAL_DISCONNECT_REASONS}).
+ * Fatal are a failed first connection, one without an answer within two connection timeouts (Paho
+ * bounds only its TCP connect, and would wait for the CONNACK for good), a refused subscription, a
+ * protocol error and a DISCONNECT that reconnecting cannot cure (see {@code FATAL_DISCONNECT_REASONS}).
  *
  * <p>A split restored from a job that subscribed to another topic filter or in another shared
  * group is read with this job's: its session leaves the old subscription as it connects.
@@ -346,6 +348,8 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         private volatile MqttAsyncClient client;
         /** Set on Paho's thread once the first connection succeeded. */
         private volatile Reconnector reconnector;
+        /** Completed when the broker answers the first connection, or the reader closes; ends its time limit. */
+        private final CompletableFuture<Void> firstAnswer = new CompletableFuture<>();
         private final AtomicInteger connections = new AtomicInteger();
 
         Session(int number) {
@@ -378,6 +382,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
                 client.connect(settings, null, new MqttActionListener() {
                     @Override
                     public void onSuccess(IMqttToken token) {
+                        firstAnswer.complete(null);
                         LOG.info("MQTT reader {} connected to {} (session present: {})", clientId, options.serverUri(),
                                 token.getSessionPresent());
                         keepConnected(settings);
@@ -385,10 +390,18 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
 
                     @Override
                     public void onFailure(IMqttToken token, Throwable error) {
+                        firstAnswer.complete(null);
                         // A wrong address or credentials: fail where the cause shows, rather than retry for good.
                         fail(new MqttSourceException("MQTT reader " + clientId + " could not connect to "
                                 + options.serverUri() + tlsHint(error), error));
                     }
+                });
+                Duration limit = options.connectionTimeout().multipliedBy(2);
+                firstAnswer.orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS).exceptionally(noAnswer -> {
+                    // A broker, or a load balancer in front of one, that took the connection and never answers.
+                    fail(new MqttSourceException("MQTT reader " + clientId + " got no answer from " + options.serverUri()
+                            + " to its first connection within " + limit.toSeconds() + " s"));
+                    return null;
                 });
             } catch (MqttException e) {
                 fail(new MqttSourceException("MQTT reader " + clientId + " could not start a connection to "
@@ -484,6 +497,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         }
 
         void close() {
+            firstAnswer.complete(null);
             Reconnector started = reconnector;
             if (started != null) {
                 started.close();

@@ -70,6 +70,25 @@ class MqttSourceReaderIT {
     }
 
     @Test
+    void aFirstConnectionThatGetsNoAnswerFailsTheReader() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start();
+             TcpFront front = TcpFront.forwardingTo(broker.port())) {
+            // A load balancer whose broker is down: it takes the connection and never sends the CONNACK.
+            front.silent(true);
+            MqttSourceReader reader = new MqttSourceReader(options(front, "unanswered-it"), new Context());
+            try {
+                reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
+                MqttSourceException failed = awaitFailure(reader, RECOVERY);
+                assertTrue(failed != null, "the reader failed its unanswered first connection");
+                assertEquals("MQTT reader unanswered-it-0 got no answer from " + front.uri()
+                        + " to its first connection within 2 s", failed.getMessage());
+            } finally {
+                reader.close();
+            }
+        }
+    }
+
+    @Test
     void closingWhileAReconnectIsUnansweredReleasesTheClient() throws Exception {
         try (MosquittoBroker broker = MosquittoBroker.start();
              TcpFront front = TcpFront.forwardingTo(broker.port())) {
@@ -335,6 +354,20 @@ class MqttSourceReaderIT {
             Thread.sleep(20);
         }
         return false;
+    }
+
+    /** Polls until the reader fails or {@code timeout} passed; the failure, or null. */
+    private static MqttSourceException awaitFailure(MqttSourceReader reader, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                reader.pollNext(new Collected());
+            } catch (MqttSourceException e) {
+                return e;
+            }
+            Thread.sleep(20);
+        }
+        return null;
     }
 
     private static void awaitConnected(MetricListener metrics) throws InterruptedException {
