@@ -433,13 +433,26 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
 
                     @Override
                     public void onFailure(IMqttToken token, Throwable error) {
-                        fail(new MqttSourceException("MQTT reader " + clientId + " could not subscribe to " + topics,
-                                error));
+                        subscriptionFailed(topics, error);
                     }
                 }, new MqttProperties());
             } catch (MqttException e) {
-                fail(new MqttSourceException("MQTT reader " + clientId + " could not subscribe to " + topics, e));
+                subscriptionFailed(topics, e);
             }
+        }
+
+        /**
+         * Fails the reader, unless the connection ended before the broker answered: then the next
+         * connection subscribes again ({@link Callback#connectComplete}), and the end of this one is
+         * fatal only where {@link Callback#disconnected} says so.
+         */
+        private void subscriptionFailed(List<String> topics, Throwable error) {
+            if (!client.isConnected()) {
+                LOG.warn("MQTT reader {} lost its connection before the broker answered its subscription to {}; "
+                        + "it subscribes again once reconnected ({})", clientId, topics, error.toString());
+                return;
+            }
+            fail(new MqttSourceException("MQTT reader " + clientId + " could not subscribe to " + topics, error));
         }
 
         private void checkGranted(List<String> topics, int[] reasonCodes) {

@@ -4,10 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.connector.source.ReaderOutput;
@@ -82,6 +90,28 @@ class MqttSourceReaderIT {
                 assertTrue(failed != null, "the reader failed its unanswered first connection");
                 assertEquals("MQTT reader unanswered-it-0 got no answer from " + front.uri()
                         + " to its first connection within 2 s", failed.getMessage());
+            } finally {
+                reader.close();
+            }
+        }
+    }
+
+    @Test
+    void aConnectionLostBeforeTheSubscriptionIsAnsweredIsReconnectedAndSubscribedAgain() throws Exception {
+        try (DroppingBroker broker = new DroppingBroker()) {
+            MetricListener metrics = new MetricListener();
+            MqttSourceReader reader = new MqttSourceReader(options(broker.uri(), "dropped-it", null), new Context(metrics));
+            try {
+                reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
+                long deadline = System.nanoTime() + RECOVERY.toNanos();
+                while (broker.subscribes.get() < 2 && System.nanoTime() < deadline) {
+                    reader.pollNext(new Collected());
+                    Thread.sleep(20);
+                }
+                assertEquals(2, broker.subscribes.get(), "the reader subscribed again on its next connection");
+                awaitConnected(metrics);
+                // Throws if the subscription the lost connection took with it failed the reader.
+                reader.pollNext(new Collected());
             } finally {
                 reader.close();
             }
@@ -457,6 +487,83 @@ class MqttSourceReaderIT {
 
         @Override
         public void releaseOutputForSplit(String splitId) {
+        }
+    }
+
+    /**
+     * Just enough of an MQTT 5 broker on loopback: it accepts every connection, and drops the first
+     * one when its SUBSCRIBE arrives, before any SUBACK; later ones it grants QoS 1 and answers pings.
+     */
+    private static final class DroppingBroker implements AutoCloseable {
+        final AtomicInteger subscribes = new AtomicInteger();
+        private final ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+
+        DroppingBroker() throws IOException {
+            Thread accepting = new Thread(() -> {
+                while (!listener.isClosed()) {
+                    try {
+                        Socket socket = listener.accept();
+                        sockets.add(socket);
+                        Thread serving = new Thread(() -> serve(socket), "dropping-broker");
+                        serving.setDaemon(true);
+                        serving.start();
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            }, "dropping-broker-accept");
+            accepting.setDaemon(true);
+            accepting.start();
+        }
+
+        String uri() {
+            return "tcp://127.0.0.1:" + listener.getLocalPort();
+        }
+
+        private void serve(Socket socket) {
+            try (socket) {
+                InputStream in = socket.getInputStream();
+                OutputStream out = socket.getOutputStream();
+                while (true) {
+                    int type = in.read();
+                    if (type < 0) {
+                        return;
+                    }
+                    int length = 0;
+                    for (int shift = 0, b = 0x80; (b & 0x80) != 0; shift += 7) {
+                        b = in.read();
+                        length |= (b & 0x7F) << shift;
+                    }
+                    byte[] body = in.readNBytes(length);
+                    switch (type >> 4) {
+                        case 1 -> out.write(new byte[] {0x20, 3, 0, 0, 0}); // CONNACK: no session, success
+                        case 8 -> {
+                            if (subscribes.incrementAndGet() == 1) {
+                                return;
+                            }
+                            out.write(new byte[] {(byte) 0x90, 4, body[0], body[1], 0, 1}); // SUBACK: QoS 1
+                        }
+                        case 12 -> out.write(new byte[] {(byte) 0xD0, 0}); // PINGRESP
+                        case 14 -> {
+                            return;
+                        }
+                        default -> {
+                        }
+                    }
+                    out.flush();
+                }
+            } catch (IOException closed) {
+                // The client went away.
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+            for (Socket socket : sockets) {
+                socket.close();
+            }
         }
     }
 
