@@ -22,8 +22,9 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * so that parallel readers (and parallel jobs in the same group) split the messages.
  *
  * <p>Each reader holds one subscription split, and each split has its own persistent broker
- * session ({@code {clientIdPrefix}-{n}}, reader n's at first); in a job restored with fewer
- * readers a reader holds several, each read through its session. With
+ * session ({@code {clientIdPrefix}-{n}} for the split numbered n, in the order the readers first
+ * asked for one); in a job restored with fewer readers a reader holds several, each read through
+ * its session. With
  * {@link AckMode#ON_CHECKPOINT} a QoS 1 message is acknowledged only after the checkpoint that
  * contains it has completed; until then the broker keeps it and redelivers it after a failure.
  * Delivery is therefore at-least-once: downstream writers must tolerate replays.

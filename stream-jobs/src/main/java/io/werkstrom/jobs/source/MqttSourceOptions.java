@@ -21,8 +21,10 @@ import io.werkstrom.protocol.tls.PemTls;
  *                          for a plain, non-shared subscription (one reader only): brokers that do not restore
  *                          shared subscriptions after a restart (Mosquitto 2.0) still queue for a plain one
  * @param topicFilter       what to subscribe to, e.g. {@link Topics#ALL_TELEMETRY}
- * @param clientIdPrefix    broker session {@code n} is {@code {clientIdPrefix}-{n}}: reader {@code i}'s at first,
- *                          kept across restarts under that id, and read by whichever reader restores its split
+ * @param clientIdPrefix    broker session {@code n} is {@code {clientIdPrefix}-{n}}: that of the split numbered
+ *                          {@code n} (0 to parallelism-1 in a job started afresh, in the order the readers ask
+ *                          for a split), kept across restarts under that id, and read by whichever reader
+ *                          restores its split
  * @param ackMode           when messages are acknowledged to the broker
  * @param sessionExpiry     how long the broker keeps a reader's session (and queues its share of messages)
  *                          while the reader is away
@@ -95,7 +97,7 @@ public record MqttSourceOptions(
         return sharedGroup.isEmpty() ? topicFilter : Topics.shared(sharedGroup, topicFilter);
     }
 
-    /** The MQTT client id of broker session {@code session} (at first, the reader with that subtask index). */
+    /** The MQTT client id of broker session {@code session}, the session of the split with that number. */
     public String clientId(int session) {
         return clientIdPrefix + "-" + session;
     }

@@ -6,11 +6,11 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A bounded hand-off from one producer thread (the MQTT client's callback thread) to the Flink
- * task thread, with an availability future in place of polling.
+ * A bounded hand-off from producer threads (the callback threads of a reader's MQTT clients) to
+ * the Flink task thread, with an availability future in place of polling.
  *
- * <p>{@link #put} blocks while the queue is full, which stops the MQTT client from reading its
- * socket, so a slow job pushes back on the broker through TCP instead of buffering without bound.
+ * <p>{@link #put} blocks while the queue is full, which stops the putting MQTT client from reading
+ * its socket, so a slow job pushes back on the broker through TCP instead of buffering without bound.
  * {@link #close} releases a blocked producer. Thread-safe.
  */
 final class MessageHandover<T> {
