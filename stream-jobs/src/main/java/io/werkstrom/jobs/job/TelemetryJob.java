@@ -34,6 +34,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
+import org.eclipse.paho.mqttv5.common.MqttException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -206,6 +207,19 @@ public final class TelemetryJob {
     }
 
     /**
+     * Creates the broker sessions of the job's readers before it runs: telemetry's and, with alerts on,
+     * those of the gateways' status and events. The broker queues messages only for subscriptions that
+     * exist, so nothing gateways publish while the job starts is lost.
+     */
+    public static void provisionReaderSessions(TelemetryJobOptions options) throws MqttException {
+        ReaderSessions.provision(options.mqtt(), options.parallelism());
+        if (options.alerts().enabled()) {
+            ReaderSessions.provision(AlertPipeline.signalSource(options.mqtt(), Topics.STATUS), options.parallelism());
+            ReaderSessions.provision(AlertPipeline.signalSource(options.mqtt(), Topics.EVENTS), options.parallelism());
+        }
+    }
+
+    /**
      * Parses the arguments (see {@link TelemetryJobOptions#usage()}), migrates the database schema
      * once, then submits the job.
      */
@@ -219,13 +233,7 @@ public final class TelemetryJob {
             throw e;
         }
         StorageFlavor flavor = SchemaMigrator.migrate(options.store());
-        // The broker queues telemetry only for subscriptions that exist: create the readers' sessions
-        // before the job runs, so that nothing gateways publish while it starts is lost.
-        ReaderSessions.provision(options.mqtt(), options.parallelism());
-        if (options.alerts().enabled()) {
-            ReaderSessions.provision(AlertPipeline.signalSource(options.mqtt(), Topics.STATUS), options.parallelism());
-            ReaderSessions.provision(AlertPipeline.signalSource(options.mqtt(), Topics.EVENTS), options.parallelism());
-        }
+        provisionReaderSessions(options);
         LOG.info("Database schema is up to date ({}); starting {} with {}", flavor, JOB_NAME, options);
         // Submitted to a cluster (flink run), the cluster's environment; run directly, a MiniCluster
         // in this process that listens on loopback only (see LocalCluster).

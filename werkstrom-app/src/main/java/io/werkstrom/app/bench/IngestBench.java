@@ -44,7 +44,6 @@ import io.werkstrom.jobs.job.LocalCluster;
 import io.werkstrom.jobs.job.TelemetryJob;
 import io.werkstrom.jobs.job.TelemetryJobOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
-import io.werkstrom.jobs.source.ReaderSessions;
 import io.werkstrom.jobs.storage.MigrationReport;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
@@ -153,7 +152,7 @@ public final class IngestBench {
                 .checkpointInterval(options.checkpointInterval())
                 .detectorEnabled(false)
                 .build();
-        ReaderSessions.provision(jobOptions.mqtt(), options.parallelism());
+        TelemetryJob.provisionReaderSessions(jobOptions);
         say("starting the telemetry job on a Flink MiniCluster (parallelism " + options.parallelism() + ", "
                 + options.writers() + " writer connection(s) per sink, checkpoints every " + options.checkpointInterval().toMillis()
                 + " ms, detector off)...");

@@ -46,7 +46,6 @@ import io.werkstrom.gateway.sim.SimulatorOptions;
 import io.werkstrom.jobs.job.LocalCluster;
 import io.werkstrom.jobs.job.TelemetryJob;
 import io.werkstrom.jobs.job.TelemetryJobOptions;
-import io.werkstrom.jobs.source.ReaderSessions;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.BatchValidator;
@@ -187,7 +186,7 @@ public final class EdgeChaos {
                     .parallelism(1)
                     .checkpointInterval(Duration.ofSeconds(1))
                     .build();
-            ReaderSessions.provision(jobOptions.mqtt(), 1);
+            TelemetryJob.provisionReaderSessions(jobOptions);
             steps.enter("starting the job");
             say("starting the telemetry job on a Flink MiniCluster...");
             StreamExecutionEnvironment env = LocalCluster.environment(1);

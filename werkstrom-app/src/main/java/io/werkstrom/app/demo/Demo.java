@@ -48,7 +48,6 @@ import io.werkstrom.jobs.detect.MultivariateOptions;
 import io.werkstrom.jobs.job.TelemetryJob;
 import io.werkstrom.jobs.job.TelemetryJobOptions;
 import io.werkstrom.jobs.predict.ModelRegistry;
-import io.werkstrom.jobs.source.ReaderSessions;
 import io.werkstrom.jobs.storage.MigrationReport;
 import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.SchemaMigrator;
@@ -157,7 +156,7 @@ public final class Demo {
                         .parallelism(options.parallelism())
                         .checkpointInterval(Duration.ofSeconds(1))
                         .build();
-                ReaderSessions.provision(jobOptions.mqtt(), options.parallelism());
+                TelemetryJob.provisionReaderSessions(jobOptions);
                 trainFleetModel(store);
                 stopIfRequested(storage, backend);
                 trainMultivariateFleetModel(store, jobOptions.multivariate());

@@ -1,0 +1,111 @@
+package io.werkstrom.jobs.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.junit.jupiter.api.Test;
+
+import io.werkstrom.jobs.alert.AlertPipeline;
+import io.werkstrom.jobs.source.MqttSourceOptions;
+import io.werkstrom.jobs.source.reader.MqttSourceReader;
+import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Topics;
+import io.werkstrom.testing.MosquittoBroker;
+
+/**
+ * The sessions the job's launchers create before they submit it ({@link TelemetryJob#provisionReaderSessions})
+ * queue what gateways publish while the job starts: telemetry, status and events.
+ */
+class TelemetryJobSessionsIT {
+
+    private static final GatewayAddress GATEWAY = new GatewayAddress("acme", "plant-1", "gw-1");
+
+    @Test
+    void theSessionsOfEveryReaderQueueWhatGatewaysPublishBeforeTheJobRuns() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
+            TelemetryJobOptions options = TelemetryJobOptions.builder()
+                    .mqttUri(broker.uri())
+                    .store(new StoreOptions("jdbc:postgresql://127.0.0.1:9/none", "nobody", ""))
+                    .parallelism(1)
+                    .build();
+            TelemetryJob.provisionReaderSessions(options);
+            publish(broker, Topics.telemetry(GATEWAY), "telemetry");
+            publish(broker, Topics.status(GATEWAY), "status");
+            publish(broker, Topics.events(GATEWAY), "events");
+
+            assertEquals(Topics.telemetry(GATEWAY) + " telemetry", queuedIn(options.mqtt()));
+            assertEquals(Topics.status(GATEWAY) + " status",
+                    queuedIn(AlertPipeline.signalSource(options.mqtt(), Topics.STATUS)));
+            assertEquals(Topics.events(GATEWAY) + " events",
+                    queuedIn(AlertPipeline.signalSource(options.mqtt(), Topics.EVENTS)));
+        }
+    }
+
+    private static void publish(MosquittoBroker broker, String topic, String text) throws MqttException {
+        MqttClient publisher = new MqttClient(broker.uri(), "publisher-" + System.nanoTime(), new MemoryPersistence());
+        try {
+            publisher.connect(new MqttConnectionOptions());
+            publisher.publish(topic, text.getBytes(StandardCharsets.UTF_8), 1, false);
+            publisher.disconnect();
+        } finally {
+            publisher.close();
+        }
+    }
+
+    /** The first message the broker kept for the session of reader 0, or null after 10 s. */
+    private static String queuedIn(MqttSourceOptions source) throws Exception {
+        BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        MqttClient session = new MqttClient(source.serverUri(), source.clientId(0), new MemoryPersistence());
+        try {
+            session.setCallback(new Collect(received));
+            session.connect(MqttSourceReader.connectionOptions(source));
+            return received.poll(10, TimeUnit.SECONDS);
+        } finally {
+            if (session.isConnected()) {
+                session.disconnect();
+            }
+            session.close();
+        }
+    }
+
+    private record Collect(BlockingQueue<String> into) implements MqttCallback {
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            into.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverURI) {
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+        }
+    }
+}
