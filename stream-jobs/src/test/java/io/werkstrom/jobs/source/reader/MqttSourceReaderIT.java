@@ -28,6 +28,7 @@ import org.apache.flink.metrics.testutils.MetricListener;
 import org.apache.flink.runtime.metrics.groups.InternalSourceReaderMetricGroup;
 import org.apache.flink.util.SimpleUserCodeClassLoader;
 import org.apache.flink.util.UserCodeClassLoader;
+import org.apache.logging.log4j.Level;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -38,6 +39,7 @@ import io.werkstrom.jobs.source.MqttRecord;
 import io.werkstrom.jobs.source.MqttSourceOptions;
 import io.werkstrom.jobs.source.ReaderSessions;
 import io.werkstrom.jobs.source.split.MqttSubscriptionSplit;
+import io.werkstrom.testing.CapturedLog;
 import io.werkstrom.testing.MosquittoBroker;
 import io.werkstrom.protocol.tls.PemTls;
 import io.werkstrom.testing.TcpFront;
@@ -266,13 +268,17 @@ class MqttSourceReaderIT {
             // The job ran with the former filter; restarted from its savepoint with TOPIC, as TelemetryJob.main does.
             ReaderSessions.provision(before, 1);
             ReaderSessions.provision(options, 1);
-            MetricListener metrics = new MetricListener();
-            MqttSourceReader reader = new MqttSourceReader(options, new Context(metrics));
+            MqttSourceReader reader = new MqttSourceReader(options, new Context());
             Collected output = new Collected();
-            try {
+            try (CapturedLog log = CapturedLog.of(MqttSourceReader.class, Level.INFO)) {
                 reader.addSplits(List.of(MqttSubscriptionSplit.numbered(0, "group", former)));
-                awaitConnected(metrics);
-                Thread.sleep(500); // the unsubscribe follows the connection
+                // The session leaves the former subscription once connected, when the broker acknowledges it.
+                String left = "INFO MQTT reader refiltered-it-0 left [" + before.sharedSubscription() + "]";
+                long deadline = System.nanoTime() + RECOVERY.toNanos();
+                while (!log.lines().contains(left) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertTrue(log.lines().contains(left), "the session left the former subscription; logged " + log.lines());
                 publishTo(broker, former, "former");
                 publishTo(broker, TOPIC, "current");
                 assertTrue(pollUntil(reader, output, "current", RECOVERY), "got " + output.texts());
