@@ -1051,9 +1051,14 @@ class AlertNotificationIT {
     /** The retained messages under {@code filter} as "topic payload", with the state alone for JSON. */
     private List<String> retainedStates(String filter) throws Exception {
         List<String> states = new ArrayList<>();
+        String endTopic = filter.endsWith("/#") ? filter.substring(0, filter.length() - 1) + "end-of-retained" : filter;
+        String end = endTopic + " end-of-retained";
         try (MqttProbe probe = new MqttProbe(broker.uri(), "reader-" + System.nanoTime(), filter)) {
-            // Retained messages come right after the subscription; a second without one ends the list.
-            for (String message = probe.next(1); message != null; message = probe.next(1)) {
+            // The broker sends the retained messages as it takes the subscription, before any message
+            // published after it: the probe's own (not retained) message ends the list.
+            probe.client().publish(endTopic, "end-of-retained".getBytes(StandardCharsets.UTF_8), 1, false);
+            for (String message = probe.next(30); !end.equals(message); message = probe.next(30)) {
+                assertNotNull(message, "the end of the retained messages on " + filter + " after " + states);
                 int space = message.indexOf(' ');
                 states.add(message.substring(0, space) + " "
                         + JSON.readTree(message.substring(space + 1)).path("state").asText());
