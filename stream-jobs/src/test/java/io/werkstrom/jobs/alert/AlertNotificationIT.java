@@ -427,11 +427,12 @@ class AlertNotificationIT {
         for (int i = 0; i < subscribers; i++) {
             subscribe("acme", "webhook", receiver.url("/hook-" + i), "env:ACME_HOOK", null);
         }
-        // Each answer takes half the timeout: one claim (a 3 s lease) cannot send them all in time.
-        receiver.delay(Duration.ofMillis(500));
+        // Each answer takes half the timeout: one claim (a 9 s lease) cannot send them all in time. A
+        // stall of the machine shorter than the other half does not make an answer late.
+        receiver.delay(Duration.ofMillis(1_500));
         open("acme", "hot");
         NotifierOptions options = new NotifierOptions(3, Duration.ofMillis(50), Duration.ofMillis(200),
-                Duration.ofMillis(20), 50, Duration.ofSeconds(3), Duration.ofSeconds(1),
+                Duration.ofMillis(20), 50, Duration.ofSeconds(9), Duration.ofSeconds(3),
                 NotifierOptions.DEFAULT_RETAIN_RESOLVED);
         try (Notifier first = notifier(options); Notifier second = notifier(options)) {
             Thread other = new Thread(() -> {
