@@ -160,7 +160,7 @@ class GatewayIT {
             try (Gateway gateway = new Gateway(options(broker).build(), collector)) {
                 gateway.start();
                 assertTrue(gateway.awaitConnected(WAIT), broker.log());
-                Thread.sleep(1_500); // past the broker's autosave, so the subscriber's session survives the crash
+                broker.awaitSaved(WAIT); // so that the subscriber's session survives the crash
                 broker.freeze();
                 Thread.sleep(1_000); // batches go out but are not acknowledged
                 broker.crash();

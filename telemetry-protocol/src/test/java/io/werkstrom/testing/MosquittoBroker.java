@@ -253,6 +253,40 @@ public final class MosquittoBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the broker has saved everything it holds now (sessions, subscriptions, queued
+     * messages) to its persistence file, so that they survive a {@link #crash()}. The autosave runs
+     * every two seconds (Mosquitto saves once more than {@code autosave_interval} whole seconds have
+     * passed) and logs as it begins; a save that began after this call has ended once the next one
+     * begins.
+     */
+    public void awaitSaved(Duration timeout) {
+        Path logFile = dir.resolve("mosquitto.log");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            long from = Files.size(logFile);
+            while (savesSince(logFile, from) < 2) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("mosquitto did not save its state twice within " + timeout + ": "
+                            + log());
+                }
+                Thread.sleep(50);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the Mosquitto log", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for mosquitto to save", e);
+        }
+    }
+
+    private static int savesSince(Path logFile, long from) throws IOException {
+        byte[] log = Files.readAllBytes(logFile);
+        String since = new String(log, (int) Math.min(from, log.length), (int) Math.max(0, log.length - from),
+                java.nio.charset.StandardCharsets.UTF_8);
+        return since.split("Saving in-memory database", -1).length - 1;
+    }
+
     /** Starts the broker again on the same port with the same persistence directory. */
     public void restart() {
         stop();
