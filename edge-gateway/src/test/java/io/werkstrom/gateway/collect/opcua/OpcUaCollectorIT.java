@@ -72,13 +72,17 @@ class OpcUaCollectorIT {
                 assertTrue(collectUntil(collector, got, g -> of(g, "pressure").size() >= 1 && of(g, "flow").size() >= 1),
                         "initial values: " + got);
                 assertEquals(1, collector.refusedVariables(), "the unknown node is refused, the others are monitored");
-                for (double p : new double[] {10.0, 10.2, 10.4, 11.0}) {
+                server.set("pressure", 10.0);
+                assertTrue(collectUntil(collector, got, g -> of(g, "pressure").stream().anyMatch(x -> x.value() == 10.0)),
+                        "pressure 10.0: " + got);
+                for (double p : new double[] {10.2, 10.4, 11.0}) {
                     server.set("pressure", p);
                     Thread.sleep(150); // several sampling intervals, so that each value is sampled
                 }
                 server.set("temp", 20.5);
                 server.set("flow", 3.0, new StatusCode(StatusCodes.Uncertain_LastUsableValue));
-                Thread.sleep(150);
+                assertTrue(collectUntil(collector, got, g -> of(g, "flow").stream().anyMatch(x -> x.value() == 3.0)),
+                        "flow 3.0: " + got);
                 server.set("flow", 4.0, new StatusCode(StatusCodes.Bad_SensorFailure));
                 assertTrue(collectUntil(collector, got, g -> of(g, "flow").stream().anyMatch(x -> x.quality() == Quality.BAD)
                         && of(g, "pressure").stream().anyMatch(x -> x.value() == 11.0)
