@@ -52,9 +52,27 @@ class AlertsCommandIT {
             assertTrue(log.contains("alert service stopped"), "closed before the JVM exited:\n" + log);
             // The broker heard a DISCONNECT, not a dropped connection.
             String clientId = "werkstrom-alerts-" + alerts.pid();
-            List<String> brokerLines = broker.log().lines().filter(l -> l.contains(clientId)).toList();
+            List<String> brokerLines = connectionLog(broker, clientId);
             assertTrue(brokerLines.stream().anyMatch(l -> l.contains("Client " + clientId + " disconnected.")),
                     String.join("\n", brokerLines));
+        }
+    }
+
+    /**
+     * The broker's log lines about the client, once they say how its connection ended: the broker
+     * may read the end of it only after the client's JVM has exited.
+     */
+    private static List<String> connectionLog(MosquittoBroker broker, String clientId) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            List<String> lines = broker.log().lines().filter(l -> l.contains(clientId)).toList();
+            boolean ended = lines.stream().anyMatch(l -> l.contains("Client " + clientId + " disconnected")
+                    || l.contains("Client " + clientId + " closed its connection")
+                    || l.contains("on client " + clientId + ", disconnecting"));
+            if (ended || System.nanoTime() > deadline) {
+                return lines;
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
         }
     }
 
