@@ -60,7 +60,7 @@ class DemoInterruptIT {
             assertTrue(json.get("samples_published").asLong() > 0, json.toString());
             assertTrue(json.get("report").isNull(), "no report of an interrupted run: " + json);
             assertEquals(List.of(), workFolders(tmp), "the work folder is deleted: " + progress);
-            assertEquals(List.of(), processesNaming(tmp).map(p -> p.info().commandLine().orElse("")).toList());
+            assertEquals(List.of(), LaunchedCommand.processesLeftNaming(tmp));
         } finally {
             demo.destroyForcibly();
             processesNaming(tmp).forEach(ProcessHandle::destroyForcibly);

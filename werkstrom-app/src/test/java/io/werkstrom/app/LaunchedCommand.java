@@ -6,11 +6,18 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The packaged launcher's command in a JVM of its own, for the tests that stop one with SIGTERM. */
 public final class LaunchedCommand {
+
+    /**
+     * How long the processes a command started may take to exit after the command did: a database
+     * server stopped by the command's shutdown hook may still be exiting as its JVM ends.
+     */
+    public static final Duration LINGER = Duration.ofSeconds(30);
 
     private LaunchedCommand() {
     }
@@ -32,5 +39,25 @@ public final class LaunchedCommand {
         command.addAll(List.of(args));
         return new ProcessBuilder(command).directory(dir.toFile())
                 .redirectOutput(dir.resolve("stdout").toFile()).redirectError(dir.resolve("stderr").toFile()).start();
+    }
+
+    /**
+     * The command lines of the processes that name {@code dir}, once none is left or, at the latest,
+     * after {@link #LINGER}.
+     */
+    public static List<String> processesLeftNaming(Path dir) throws InterruptedException {
+        long deadline = System.nanoTime() + LINGER.toNanos();
+        List<String> left = commandLinesNaming(dir);
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            left = commandLinesNaming(dir);
+        }
+        return left;
+    }
+
+    private static List<String> commandLinesNaming(Path dir) {
+        String path = dir.toString();
+        return ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
+                .filter(commandLine -> commandLine.contains(path)).toList();
     }
 }

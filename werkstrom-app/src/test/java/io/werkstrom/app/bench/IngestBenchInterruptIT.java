@@ -49,7 +49,7 @@ class IngestBenchInterruptIT {
             for (String prefix : List.of("werkstrom-bench", "minicluster_", "flink-rpc")) {
                 assertEquals(List.of(), entries(tmp, prefix), prefix + "*: " + progress);
             }
-            assertEquals(List.of(), processesNaming(tmp).map(p -> p.info().commandLine().orElse("")).toList());
+            assertEquals(List.of(), LaunchedCommand.processesLeftNaming(tmp));
             assertNotEquals(0, bench.exitValue(), progress);
             assertTrue(progress.contains("\nbench ingest interrupted\n"), progress);
             assertEquals("", Files.readString(stdout), "no result line");

@@ -35,9 +35,6 @@ import io.werkstrom.app.LaunchedCommand;
  */
 final class LaunchedDrill implements AutoCloseable {
 
-    /** How long the drill's processes may take to exit after the drill did. */
-    private static final Duration LINGER = Duration.ofSeconds(10);
-
     private final Process process;
     private final Path tmp;
     private final Path stdout;
@@ -114,7 +111,7 @@ final class LaunchedDrill implements AutoCloseable {
         assertTrue(json.path("aborted").asBoolean(), json.toString());
         assertTrue(json.hasNonNull("phase"), json.toString());
         // A database server stopped by its own shutdown hook may still be exiting as the drill's JVM ends.
-        long deadline = System.nanoTime() + LINGER.toNanos();
+        long deadline = System.nanoTime() + LaunchedCommand.LINGER.toNanos();
         while ((started.keySet().stream().anyMatch(ProcessHandle::isAlive) || !children().isEmpty())
                 && System.nanoTime() < deadline) {
             Thread.sleep(100);
