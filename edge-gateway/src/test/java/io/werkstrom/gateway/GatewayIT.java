@@ -71,7 +71,10 @@ class GatewayIT {
                 gateway.start();
                 assertTrue(gateway.awaitConnected(WAIT), broker.log());
                 assertTrue(cloud.awaitLastText(STATUS, MqttPublisher.ONLINE, WAIT));
-                Thread.sleep(2_000);
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (gateway.stats().batchesAcknowledged() < 6 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
                 try (TestSubscriber observer = TestSubscriber.connect(broker.uri(), "observer", STATUS)) {
                     assertTrue(observer.awaitLastText(STATUS, MqttPublisher.ONLINE, WAIT), "retained online while running");
                 }
