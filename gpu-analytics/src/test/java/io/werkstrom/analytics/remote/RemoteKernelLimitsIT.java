@@ -141,7 +141,8 @@ class RemoteKernelLimitsIT {
             }, "hung-service");
             acceptor.setDaemon(true);
             acceptor.start();
-            long coolDownMillis = 1_000;
+            // long enough that no pause of a loaded machine between two calls outlasts it
+            long coolDownMillis = 5_000;
             try (RemoteKernelBackend remote = new RemoteKernelBackend(
                     URI.create("grpc://127.0.0.1:" + hung.getLocalPort()), 300, SMALL_LIMIT, 2, coolDownMillis)) {
                 IllegalStateException first = assertThrows(IllegalStateException.class, () -> oracle.run(remote, mset));
