@@ -24,7 +24,7 @@ class CloudChaosAbortIT {
     @Test
     void sigtermStopsTheClusterAndTheDatabaseDeletesTheWorkDirectoryAndReportsAborted() throws Exception {
         try (LaunchedDrill drill = LaunchedDrill.start(dir, "cloud", "--duration", "60s")) {
-            drill.awaitProgress("cluster up at ", Duration.ofSeconds(120));
+            drill.awaitProgress("cluster up at ", Duration.ofSeconds(300));
             assertEquals(1, drill.workDirectories().size(), drill.progress());
             // The JobManager and the two TaskManagers, started with the work directory's configuration.
             assertEquals(3, drill.children().stream()

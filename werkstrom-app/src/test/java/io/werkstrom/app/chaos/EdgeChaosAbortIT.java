@@ -27,7 +27,7 @@ class EdgeChaosAbortIT {
     @Test
     void sigtermStopsTheChildrenDeletesTheWorkDirectoryAndReportsAborted() throws Exception {
         try (LaunchedDrill drill = LaunchedDrill.start(dir, "edge", "--duration", "40s", "--outage", "10s")) {
-            String started = drill.awaitProgress("gateway pid ", Duration.ofSeconds(120));
+            String started = drill.awaitProgress("gateway pid ", Duration.ofSeconds(300));
             Path work = Path.of(find(started, "work directory (\\S+)"));
             long broker = Long.parseLong(find(started, "broker pid (\\d+)"));
             long gateway = Long.parseLong(find(started, "gateway pid (\\d+)"));

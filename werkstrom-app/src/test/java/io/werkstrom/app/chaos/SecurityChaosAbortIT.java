@@ -26,7 +26,7 @@ class SecurityChaosAbortIT {
     void sigtermStopsTheBrokerAndTheDatabaseDeletesTheWorkDirectoriesAndReportsAborted() throws Exception {
         try (LaunchedDrill drill = LaunchedDrill.start(dir, "security", "--acl",
                 Path.of("..", "compose", "mosquitto", "acl").toAbsolutePath().normalize().toString())) {
-            String started = drill.awaitProgress("chaos: mosquitto (pid ", Duration.ofSeconds(120));
+            String started = drill.awaitProgress("chaos: mosquitto (pid ", Duration.ofSeconds(300));
             long broker = Long.parseLong(find(started, "mosquitto \\(pid (\\d+)\\)"));
             assertTrue(alive(broker), started);
 
