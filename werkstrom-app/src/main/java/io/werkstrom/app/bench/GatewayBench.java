@@ -384,7 +384,8 @@ public final class GatewayBench {
                 if (child.isAlive()) {
                     child.destroy();
                     if (!child.waitFor(10, TimeUnit.SECONDS)) {
-                        child.destroyForcibly();
+                        // Gone before its folder is deleted and before the command returns.
+                        child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                     }
                 }
             }
