@@ -54,4 +54,29 @@ class RulPredictionFunctionIT {
             assertEquals(0, harness.extractOutputValues().size(), "no cycles, no failure row");
         }
     }
+
+    /**
+     * A run kept while the tenant's models could not be read goes once they can be, though its
+     * machine sends nothing more: a name a gateway invented during the outage does not stay.
+     */
+    @Test
+    void aRunKeptWhileTheModelsCouldNotBeReadGoesOnceTheyCanBe() throws Exception {
+        Duration refresh = Duration.ofSeconds(1);
+        server.stop();
+        boolean down = true;
+        try (var harness = harness(store.withConnectTimeout(Duration.ofSeconds(1)), refresh)) {
+            harness.processElement(new StreamRecord<>(samples(GATEWAY, "invented-0", "temperature", 20.0)));
+            assertEquals(1, harness.numKeyedStateEntries(), "kept while the models cannot be read");
+
+            server.restart();
+            down = false;
+            Thread.sleep(refresh.toMillis() + 200); // the registry reads again after its refresh
+            harness.setProcessingTime(refresh.multipliedBy(2).toMillis());
+            assertEquals(0, harness.numKeyedStateEntries(), "gone once the models could be read");
+        } finally {
+            if (down) {
+                server.restart();
+            }
+        }
+    }
 }

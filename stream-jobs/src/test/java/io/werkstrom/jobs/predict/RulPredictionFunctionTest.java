@@ -38,8 +38,14 @@ class RulPredictionFunctionTest {
     /** The operator with a model refresh of a minute, opened at processing time 0. */
     static KeyedOneInputStreamOperatorTestHarness<String, MachineSamples, RulPrediction> harness(StoreOptions store)
             throws Exception {
+        return harness(store, Duration.ofMinutes(1));
+    }
+
+    /** The operator with the given model refresh, opened at processing time 0. */
+    static KeyedOneInputStreamOperatorTestHarness<String, MachineSamples, RulPrediction> harness(StoreOptions store,
+            Duration modelRefresh) throws Exception {
         var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new RulPredictionFunction(
-                store, RulPredictionOptions.defaults(), Duration.ofMinutes(1), KernelBackends.JAVA)),
+                store, RulPredictionOptions.defaults(), modelRefresh, KernelBackends.JAVA)),
                 MachineSamples::key, Types.STRING);
         harness.open();
         harness.setProcessingTime(0);
