@@ -444,10 +444,11 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         /**
          * Fails the reader, unless the connection ended before the broker answered: then the next
          * connection subscribes again ({@link Callback#connectComplete}), and the end of this one is
-         * fatal only where {@link Callback#disconnected} says so.
+         * fatal only where {@link Callback#disconnected} says so. A reader that closes ends the
+         * connection itself: that is no lost connection ({@link #fail} logs it as the closing).
          */
         private void subscriptionFailed(List<String> topics, Throwable error) {
-            if (!client.isConnected()) {
+            if (!closed && !client.isConnected()) {
                 LOG.warn("MQTT reader {} lost its connection before the broker answered its subscription to {}; "
                         + "it subscribes again once reconnected ({})", clientId, topics, error.toString());
                 return;

@@ -121,6 +121,29 @@ class MqttSourceReaderIT {
     }
 
     @Test
+    void closingWhileTheSubscriptionIsUnansweredIsAClosingNotALostConnection() throws Exception {
+        try (DroppingBroker broker = new DroppingBroker(false)) {
+            MqttSourceReader reader = new MqttSourceReader(options(broker.uri(), "closing-it", null), new Context());
+            try (CapturedLog log = CapturedLog.of(MqttSourceReader.class, Level.INFO)) {
+                try {
+                    reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
+                    long deadline = System.nanoTime() + RECOVERY.toNanos();
+                    while (broker.subscribes.get() < 1 && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                    assertEquals(1, broker.subscribes.get(), "the reader subscribed");
+                } finally {
+                    reader.close();
+                }
+                assertEquals(List.of(), log.lines().stream().filter(line -> line.startsWith("WARN")).toList(),
+                        "a reader that closes warns of no lost connection; logged " + log.lines());
+                assertTrue(log.lines().stream().anyMatch(line -> line.startsWith("INFO MQTT reader closing-it-0 stopped"
+                        + " while closing")), "logged " + log.lines());
+            }
+        }
+    }
+
+    @Test
     void closingWhileAReconnectIsUnansweredReleasesTheClient() throws Exception {
         try (MosquittoBroker broker = MosquittoBroker.start();
              TcpFront front = TcpFront.forwardingTo(broker.port())) {
@@ -498,14 +521,21 @@ class MqttSourceReaderIT {
 
     /**
      * Just enough of an MQTT 5 broker on loopback: it accepts every connection, and drops the first
-     * one when its SUBSCRIBE arrives, before any SUBACK; later ones it grants QoS 1 and answers pings.
+     * one when its SUBSCRIBE arrives, before any SUBACK (or, not dropping, leaves it unanswered); later
+     * ones it grants QoS 1 and answers pings.
      */
     private static final class DroppingBroker implements AutoCloseable {
         final AtomicInteger subscribes = new AtomicInteger();
         private final ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+        private final boolean drops;
 
         DroppingBroker() throws IOException {
+            this(true);
+        }
+
+        DroppingBroker(boolean drops) throws IOException {
+            this.drops = drops;
             Thread accepting = new Thread(() -> {
                 while (!listener.isClosed()) {
                     try {
@@ -546,7 +576,10 @@ class MqttSourceReaderIT {
                         case 1 -> out.write(new byte[] {0x20, 3, 0, 0, 0}); // CONNACK: no session, success
                         case 8 -> {
                             if (subscribes.incrementAndGet() == 1) {
-                                return;
+                                if (drops) {
+                                    return;
+                                }
+                                continue;
                             }
                             out.write(new byte[] {(byte) 0x90, 4, body[0], body[1], 0, 1}); // SUBACK: QoS 1
                         }
