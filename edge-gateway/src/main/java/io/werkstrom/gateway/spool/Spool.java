@@ -14,10 +14,12 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,10 +109,12 @@ public final class Spool implements AutoCloseable {
     static final String LOCK_FILE = "spool.lock";
     private static final int STATE_BYTES = 8 + 8 + 8 + 1 + 6 * 8 + 4;
     /**
-     * The lock files the spools of this process hold. The operating system's lock belongs to the
-     * process, and closing any channel on its file releases it: a second spool must not open the file.
+     * The lock files the spools of this process hold, by the file's identity (device and inode where
+     * the file system has them), so that a directory reached by two paths (a bind mount) is one
+     * entry. The operating system's lock belongs to the process, and closing any channel on its file
+     * releases it: a second spool must not open the file.
      */
-    private static final Set<Path> LOCKED = ConcurrentHashMap.newKeySet();
+    private static final Set<Object> LOCKED = ConcurrentHashMap.newKeySet();
     private static final String SEGMENT_PREFIX = "segment-";
     private static final String SEGMENT_SUFFIX = ".log";
 
@@ -125,7 +129,7 @@ public final class Spool implements AutoCloseable {
     /** Holds the lock on {@link #LOCK_FILE} while the spool is open. */
     private FileChannel lockChannel;
     /** The lock file's entry in {@link #LOCKED} while this spool holds it. */
-    private Path lockFile;
+    private Object lockFile;
     private long nextSegmentIndex;
     private long lastSequence = -1;
     private long lastTimestampMicros = Long.MIN_VALUE;
@@ -631,14 +635,26 @@ public final class Spool implements AutoCloseable {
      */
     private void lockDirectory() throws IOException {
         Path file = directory.toRealPath().resolve(LOCK_FILE);
-        if (!LOCKED.add(file)) {
-            throw inUse(); // by another spool of this process
+        Object key;
+        // One spool at a time: creating the file opens and closes a channel on it, and that close
+        // would release a lock another spool of this process took on the new file meanwhile.
+        synchronized (LOCKED) {
+            try {
+                Files.createFile(file);
+            } catch (FileAlreadyExistsException e) {
+                // an earlier run's
+            }
+            Object identity = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+            key = identity == null ? file : identity;
+            if (!LOCKED.add(key)) {
+                throw inUse(); // by another spool of this process
+            }
         }
         FileChannel channel;
         try {
             channel = FileChannel.open(file, CREATE, WRITE);
         } catch (IOException | RuntimeException e) {
-            LOCKED.remove(file);
+            LOCKED.remove(key);
             throw e;
         }
         FileLock lock;
@@ -647,15 +663,15 @@ public final class Spool implements AutoCloseable {
         } catch (OverlappingFileLockException e) {
             lock = null; // held through another channel of this process
         } catch (IOException | RuntimeException e) {
-            closeUnlocked(channel, file);
+            closeUnlocked(channel, key);
             throw e;
         }
         if (lock == null) {
-            closeUnlocked(channel, file);
+            closeUnlocked(channel, key);
             throw inUse();
         }
         lockChannel = channel;
-        lockFile = file;
+        lockFile = key;
     }
 
     private IOException inUse() {
@@ -663,21 +679,21 @@ public final class Spool implements AutoCloseable {
                 + " is locked); each gateway needs a spool directory of its own");
     }
 
-    private static void closeUnlocked(FileChannel channel, Path file) throws IOException {
+    private static void closeUnlocked(FileChannel channel, Object key) throws IOException {
         try {
             channel.close();
         } finally {
-            LOCKED.remove(file);
+            LOCKED.remove(key);
         }
     }
 
     private void releaseDirectory() throws IOException {
         FileChannel channel = lockChannel;
-        Path file = lockFile;
+        Object key = lockFile;
         lockChannel = null;
         lockFile = null;
         if (channel != null) {
-            closeUnlocked(channel, file);
+            closeUnlocked(channel, key);
         }
     }
 

@@ -449,6 +449,17 @@ class SpoolTest {
         assertEquals(OtherProcessSpool.OPENED, OtherProcessSpool.open(dir), "once the first spool is closed");
     }
 
+    @Test
+    void aSpoolRefusedOnTheSameLockFileUnderAnotherPathLeavesTheLockOfTheOpenOne(@TempDir Path other)
+            throws Exception {
+        // The same lock file reached by another path, as a bind mount of the directory shows it.
+        try (Spool first = open()) {
+            Files.createLink(other.resolve(Spool.LOCK_FILE), dir.resolve(Spool.LOCK_FILE));
+            assertThrows(IOException.class, () -> Spool.open(SpoolOptions.builder().directory(other).build()));
+            assertEquals(OtherProcessSpool.REFUSED, OtherProcessSpool.open(dir), "another process must be refused");
+        }
+    }
+
     // ---- helpers
 
     static byte[] payload(long sequence, int length) {
