@@ -51,6 +51,7 @@ import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.mqtt.PahoSyncClient;
 import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.MqttClients;
 import io.werkstrom.testing.PostgresServer;
 import io.werkstrom.testing.TestPki;
 
@@ -129,10 +130,7 @@ class AlertNotificationIT {
         alerts.close();
         receiver.close();
         smtp.close();
-        if (mqtt.isConnected()) {
-            mqtt.disconnect();
-        }
-        mqtt.close();
+        MqttClients.disconnectAndClose(mqtt);
     }
 
     @Test
@@ -658,10 +656,7 @@ class AlertNotificationIT {
                 assertTrue(reconnects >= 2, "each attempt of the big state dropped the connection: " + reconnects
                         + " reconnects; " + deliveries());
             } finally {
-                if (client.isConnected()) {
-                    client.disconnect();
-                }
-                client.close();
+                MqttClients.disconnectAndClose(client);
             }
 
             assertEquals(List.of("dead 3", "delivered 1"), List.of(

@@ -16,6 +16,8 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
+import io.werkstrom.testing.MqttClients;
+
 /** A test MQTT client that subscribes to one filter and queues what arrives ("topic payload"). */
 public final class MqttProbe implements AutoCloseable {
 
@@ -67,9 +69,6 @@ public final class MqttProbe implements AutoCloseable {
 
     @Override
     public void close() throws MqttException {
-        if (client.isConnected()) {
-            client.disconnect();
-        }
-        client.close();
+        MqttClients.disconnectAndClose(client);
     }
 }

@@ -20,6 +20,7 @@ import io.werkstrom.jobs.alert.notify.DeliveryException;
 import io.werkstrom.jobs.alert.notify.MqttStateChannel;
 import io.werkstrom.protocol.mqtt.PahoSyncClient;
 import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.MqttClients;
 
 import org.eclipse.paho.mqttv5.client.IMqttMessageListener;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -117,14 +118,8 @@ class MqttStateChannelIT {
     private record Session(PahoSyncClient client) implements AutoCloseable {
         @Override
         public void close() throws MqttException {
-            try {
-                if (client.isConnected()) {
-                    client.disconnect();
-                }
-            } catch (MqttException droppedByTheBroker) {
-                // Mosquitto may be dropping a client whose publish it refused
-            }
-            client.close(true);
+            // Mosquitto may be dropping a client whose publish it refused.
+            MqttClients.disconnectAndClose(client);
         }
     }
 }

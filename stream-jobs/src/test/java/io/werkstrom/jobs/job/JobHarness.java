@@ -19,6 +19,7 @@ import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.Topics;
+import io.werkstrom.testing.MqttClients;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -69,10 +70,7 @@ final class JobHarness {
     }
 
     static void close(MqttClient publisher) throws MqttException {
-        if (publisher.isConnected()) {
-            publisher.disconnect();
-        }
-        publisher.close();
+        MqttClients.disconnectAndClose(publisher);
     }
 
     /**

@@ -25,6 +25,7 @@ import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Topics;
 import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.MqttClients;
 
 /**
  * The sessions the job's launchers create before they submit it ({@link TelemetryJob#provisionReaderSessions})
@@ -75,10 +76,7 @@ class TelemetryJobSessionsIT {
             session.connect(MqttSourceReader.connectionOptions(source));
             return received.poll(10, TimeUnit.SECONDS);
         } finally {
-            if (session.isConnected()) {
-                session.disconnect();
-            }
-            session.close();
+            MqttClients.disconnectAndClose(session);
         }
     }
 

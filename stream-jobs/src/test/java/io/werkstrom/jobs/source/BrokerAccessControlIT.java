@@ -3,6 +3,7 @@ package io.werkstrom.jobs.source;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Topics;
 import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.MqttClients;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -169,14 +170,8 @@ class BrokerAccessControlIT {
     private record Session(MqttAsyncClient client) implements AutoCloseable {
         @Override
         public void close() throws MqttException {
-            try {
-                if (client.isConnected()) {
-                    client.disconnect().waitForCompletion(5_000);
-                }
-            } catch (MqttException droppedByTheBroker) {
-                // Mosquitto may be dropping a client whose publish it refused
-            }
-            client.close(true);
+            // Mosquitto may be dropping a client whose publish it refused.
+            MqttClients.disconnectAndClose(client);
         }
     }
 

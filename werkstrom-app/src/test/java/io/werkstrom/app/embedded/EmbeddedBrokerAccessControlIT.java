@@ -2,6 +2,7 @@ package io.werkstrom.app.embedded;
 
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Topics;
+import io.werkstrom.testing.MqttClients;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
@@ -211,14 +212,8 @@ class EmbeddedBrokerAccessControlIT {
     }
 
     private static void close(MqttAsyncClient client) throws MqttException {
-        try {
-            if (client.isConnected()) {
-                client.disconnect().waitForCompletion(1_000);
-            }
-        } catch (MqttException closedByTheBroker) {
-            // the broker drops a client after refusing its publish
-        }
-        client.close(true);
+        // The broker drops a client after refusing its publish.
+        MqttClients.disconnectAndClose(client);
     }
 
     private record Collect(BlockingQueue<String> into) implements MqttCallback {

@@ -1,0 +1,62 @@
+package io.werkstrom.testing;
+
+import java.util.Set;
+
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
+import org.eclipse.paho.mqttv5.common.MqttException;
+
+/**
+ * Ends a test's Paho client whose connection may be ending at that very moment. A broker drops a
+ * client (after refusing its publish, a packet too big, a session taken over) on Paho's threads, so
+ * the connection can end between a look at {@code isConnected()} and the {@code disconnect()} that
+ * follows: Paho then refuses the disconnect (currently disconnecting, already disconnected, not
+ * connected) or ends it with the lost connection. Those failures are ignored, since the connection
+ * ends either way; any other is thrown.
+ */
+public final class MqttClients {
+
+    /** How long a disconnect of the asynchronous client may take. */
+    private static final long DISCONNECT_WAIT_MILLIS = 10_000;
+
+    private static final Set<Integer> CONNECTION_ENDING = Set.of(
+            (int) MqttClientException.REASON_CODE_CLIENT_DISCONNECTING,
+            (int) MqttClientException.REASON_CODE_CLIENT_ALREADY_DISCONNECTED,
+            (int) MqttClientException.REASON_CODE_CLIENT_NOT_CONNECTED,
+            (int) MqttClientException.REASON_CODE_CONNECTION_LOST,
+            (int) MqttClientException.REASON_CODE_SERVER_DISCONNECTED);
+
+    private MqttClients() {
+    }
+
+    /** Disconnects {@code client} if it is connected, then closes it. */
+    public static void disconnectAndClose(MqttClient client) throws MqttException {
+        try {
+            if (client.isConnected()) {
+                client.disconnect();
+            }
+        } catch (MqttException e) {
+            rethrowUnlessEnding(e);
+        }
+        client.close();
+    }
+
+    /** Disconnects {@code client} if it is connected, waiting up to 10 s, then closes it. */
+    public static void disconnectAndClose(MqttAsyncClient client) throws MqttException {
+        try {
+            if (client.isConnected()) {
+                client.disconnect().waitForCompletion(DISCONNECT_WAIT_MILLIS);
+            }
+        } catch (MqttException e) {
+            rethrowUnlessEnding(e);
+        }
+        client.close(true);
+    }
+
+    private static void rethrowUnlessEnding(MqttException e) throws MqttException {
+        if (!CONNECTION_ENDING.contains(e.getReasonCode())) {
+            throw e;
+        }
+    }
+}
