@@ -143,7 +143,7 @@ class TelemetryJobAlertsIT {
                         + " WHERE rule_id = 'offline' AND state = 'resolved'");
 
                 // A sensor that stops while its machine goes on: sensor_silent opens on sample time. Until the job
-                // has the rule, vibration is good in every fifth batch (1.5 s apart, so silent for 1.2 s between);
+                // has the rule, vibration is good in every fifth batch (1.5 s of sample time apart, so silent for 1.2 s between);
                 // the clear hold of 2 s keeps those short returns from resolving the alert.
                 sql(store, "INSERT INTO alert_rules (tenant, rule_id, version, kind, machine, silence_s, clear_hold_s)"
                         + " VALUES ('acme', 'quiet', 1, 'sensor_silent', 'press-2', 1, 2)");
@@ -177,7 +177,7 @@ class TelemetryJobAlertsIT {
     private static long publishUntil(MqttClient publisher, BatchCodec codec, StoreOptions store, JobClient job,
                                      long sequence, double value, String sql) throws Exception {
         return publishEach(publisher, codec, store, job, sequence, sql,
-                (b, i, now) -> b.add(now, "press-1", "temp", value, Quality.GOOD));
+                (b, i, time) -> b.add(time, "press-1", "temp", value, Quality.GOOD));
     }
 
     /**
@@ -188,28 +188,30 @@ class TelemetryJobAlertsIT {
     private static long publishMachineUntil(MqttClient publisher, BatchCodec codec, StoreOptions store, JobClient job,
                                             long sequence, java.util.function.IntPredicate vibrationGood, String sql)
             throws Exception {
-        return publishEach(publisher, codec, store, job, sequence, sql, (b, i, now) -> {
+        return publishEach(publisher, codec, store, job, sequence, sql, (b, i, time) -> {
             boolean good = vibrationGood.test(i);
-            b.add(now, "press-2", "temp", 20.0, Quality.GOOD)
-                    .add(now, "press-2", "vibration", good ? 1.5 : 0.0, good ? Quality.GOOD : Quality.BAD);
+            b.add(time, "press-2", "temp", 20.0, Quality.GOOD)
+                    .add(time, "press-2", "vibration", good ? 1.5 : 0.0, good ? Quality.GOOD : Quality.BAD);
         });
     }
 
-    /** The samples of the {@code index}-th batch of a loop, stamped {@code nowMicros}. */
+    /** The samples of the {@code index}-th batch of a loop, stamped {@code timeMicros}. */
     private interface Samples {
-        void add(TelemetryBatch.Builder batch, int index, long nowMicros);
+        void add(TelemetryBatch.Builder batch, int index, long timeMicros);
     }
 
     /**
      * Publishes a batch of gw-1 holding {@code samples} every 300 ms until {@code sql} counts 1; returns the
-     * next sequence.
+     * next sequence. The batches' sample time starts now and moves on by 300 ms a batch, however long the
+     * loop takes on a busy machine (at most as fast as the wall clock).
      */
     private static long publishEach(MqttClient publisher, BatchCodec codec, StoreOptions store, JobClient job,
                                     long sequence, String sql, Samples samples) throws Exception {
         long deadline = System.nanoTime() + JobHarness.WAIT.toNanos();
+        long start = BatchValidator.micros(java.time.Instant.now());
         for (int i = 0; count(store, sql) != 1; i++) {
             TelemetryBatch.Builder batch = TelemetryBatch.builder(GATEWAY.gateway(), sequence++);
-            samples.add(batch, i, BatchValidator.micros(java.time.Instant.now()));
+            samples.add(batch, i, start + i * 300_000L);
             publish(publisher, Topics.telemetry(GATEWAY), codec.encode(batch.build()));
             failIfEnded(job, "while waiting for: " + sql);
             if (System.nanoTime() > deadline) {
