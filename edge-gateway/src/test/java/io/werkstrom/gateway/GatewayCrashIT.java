@@ -39,7 +39,7 @@ class GatewayCrashIT {
 
     private static final GatewayAddress ADDRESS = new GatewayAddress("acme", "plant-1", "gw-01");
     private static final String TELEMETRY = Topics.telemetry(ADDRESS);
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration WAIT = Duration.ofSeconds(60);
     private static final long FIRST_SEQUENCE = 500;
     private static final long SEED = 7;
 
