@@ -1,6 +1,7 @@
 package io.werkstrom.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -16,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.werkstrom.jobs.alert.MqttProbe;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Topics;
 import io.werkstrom.testing.MosquittoBroker;
 
 /** {@code ./werkstrom gateway --config FILE} against a real Mosquitto. */
@@ -88,7 +92,9 @@ class GatewayConfigCommandIT {
     void thePackagedLauncherRunsAConfiguredGatewayAndReportsWhenStopped() throws Exception {
         Path jar = Path.of("target", "werkstrom-app.jar").toAbsolutePath();
         assertTrue(Files.isRegularFile(jar), "the packaged launcher (mvn package) at " + jar);
-        try (MosquittoBroker broker = MosquittoBroker.start()) {
+        try (MosquittoBroker broker = MosquittoBroker.start();
+             MqttProbe cloud = new MqttProbe(broker.uri(), "cloud-packaged",
+                     Topics.telemetry(new GatewayAddress("acme", "plant-1", "gw-packaged")))) {
             Path config = Files.writeString(dir.resolve("gateway.yaml"), """
                     gateway: {tenant: acme, site: plant-1, id: gw-packaged}
                     mqtt: {uri: %s}
@@ -110,7 +116,8 @@ class GatewayConfigCommandIT {
                     Thread.sleep(100);
                 }
                 assertTrue(process.isAlive(), "running: " + Files.readString(stderr));
-                Thread.sleep(1_000);
+                // Stopped once its first batch is at the broker: it has generated samples, and goes on generating.
+                assertNotNull(cloud.next(60), "a batch at the broker: " + Files.readString(stderr));
                 process.destroy();
                 assertTrue(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "stopped");
             } finally {
