@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,8 @@ class EmbeddedDatabaseIT {
                 "-cp", System.getProperty("java.class.path"), LeftoverDatabase.class.getName(), leftoverData.toString())
                 .redirectErrorStream(true).start();
         ProcessHandle postmaster;
+        // A run that hangs before its database is up is ended, which ends the read below too.
+        CompletableFuture.delayedExecutor(5, TimeUnit.MINUTES).execute(run::destroyForcibly);
         try {
             BufferedReader output = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8));
             StringBuilder seen = new StringBuilder();
@@ -73,7 +76,7 @@ class EmbeddedDatabaseIT {
             while ((line = output.readLine()) != null && !line.startsWith("ready ")) {
                 seen.append(line).append('\n');
             }
-            assertNotNull(line, "the run ended before its database was up:\n" + seen);
+            assertNotNull(line, "the run ended, or was ended after 5 minutes, before its database was up:\n" + seen);
             postmaster = ProcessHandle.of(Long.parseLong(
                     Files.readAllLines(leftoverData.resolve("postmaster.pid")).get(0).trim())).orElseThrow();
         } finally {
