@@ -1,19 +1,27 @@
 package io.werkstrom.testing;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 
+import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttClientException;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /**
  * Ends a test's Paho client whose connection may be ending at that very moment. A broker drops a
  * client (after refusing its publish, a packet too big, a session taken over) on Paho's threads, so
  * the connection can end between a look at {@code isConnected()} and the {@code disconnect()} that
  * follows: Paho then refuses the disconnect (currently disconnecting, already disconnected, not
- * connected) or ends it with the lost connection. Those failures are ignored, since the connection
- * ends either way; any other is thrown.
+ * connected), ends it with the lost connection, or waits in vain for it to end (a broker that
+ * refused a publish may hold the socket it is closing). Those failures are ignored, since the client
+ * is closed either way; any other is thrown. And a callback that collects what a test's client receives.
  */
 public final class MqttClients {
 
@@ -25,7 +33,8 @@ public final class MqttClients {
             (int) MqttClientException.REASON_CODE_CLIENT_ALREADY_DISCONNECTED,
             (int) MqttClientException.REASON_CODE_CLIENT_NOT_CONNECTED,
             (int) MqttClientException.REASON_CODE_CONNECTION_LOST,
-            (int) MqttClientException.REASON_CODE_SERVER_DISCONNECTED);
+            (int) MqttClientException.REASON_CODE_SERVER_DISCONNECTED,
+            (int) MqttClientException.REASON_CODE_CLIENT_TIMEOUT);
 
     private MqttClients() {
     }
@@ -57,6 +66,38 @@ public final class MqttClients {
     private static void rethrowUnlessEnding(MqttException e) throws MqttException {
         if (!CONNECTION_ENDING.contains(e.getReasonCode())) {
             throw e;
+        }
+    }
+
+    /** A callback that puts each message arriving, as {@code "topic payload"}, into {@code into}. */
+    public static MqttCallback collectingInto(BlockingQueue<String> into) {
+        return new Collect(into);
+    }
+
+    private record Collect(BlockingQueue<String> into) implements MqttCallback {
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            into.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverURI) {
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
         }
     }
 }

@@ -7,15 +7,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.Test;
 
 import io.werkstrom.jobs.alert.AlertPipeline;
@@ -72,38 +67,11 @@ class TelemetryJobSessionsIT {
         BlockingQueue<String> received = new LinkedBlockingQueue<>();
         MqttClient session = new MqttClient(source.serverUri(), source.clientId(0), new MemoryPersistence());
         try {
-            session.setCallback(new Collect(received));
+            session.setCallback(MqttClients.collectingInto(received));
             session.connect(MqttSourceReader.connectionOptions(source));
             return received.poll(10, TimeUnit.SECONDS);
         } finally {
             MqttClients.disconnectAndClose(session);
-        }
-    }
-
-    private record Collect(BlockingQueue<String> into) implements MqttCallback {
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
-            into.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void disconnected(MqttDisconnectResponse response) {
-        }
-
-        @Override
-        public void mqttErrorOccurred(MqttException exception) {
-        }
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {
-        }
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverURI) {
-        }
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {
         }
     }
 }

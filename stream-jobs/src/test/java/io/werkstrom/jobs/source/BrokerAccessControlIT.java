@@ -69,7 +69,7 @@ class BrokerAccessControlIT {
     void aGatewayPublishesOnlyIntoItsOwnSubtreeAndTheRefusedMessageNeverArrives() throws Exception {
         BlockingQueue<String> received = new LinkedBlockingQueue<>();
         try (Session cloud = connect("werkstrom-cloud", "cloud-secret")) {
-            cloud.client.setCallback(new Callbacks(received));
+            cloud.client.setCallback(MqttClients.collectingInto(received));
             IMqttToken subscribed = cloud.client.subscribe(new MqttSubscription[] {
                     new MqttSubscription(Topics.ALL_TELEMETRY, 1), new MqttSubscription(Topics.ALL_EVENTS, 1)});
             subscribed.waitForCompletion(10_000);
@@ -101,7 +101,7 @@ class BrokerAccessControlIT {
         try (Session acme = connect(ACME.toString(), "acme-secret");
              Session cloud = connect("werkstrom-cloud", "cloud-secret");
              Session globex = connect(GLOBEX.toString(), "globex-secret")) {
-            acme.client.setCallback(new Callbacks(received));
+            acme.client.setCallback(MqttClients.collectingInto(received));
             // Mosquitto grants any subscription and applies the ACL to every message it would deliver.
             for (String filter : List.of(Topics.commands(GLOBEX), Topics.ALL_TELEMETRY, "werkstrom/#",
                     Topics.commands(ACME))) {
@@ -172,33 +172,6 @@ class BrokerAccessControlIT {
         public void close() throws MqttException {
             // Mosquitto may be dropping a client whose publish it refused.
             MqttClients.disconnectAndClose(client);
-        }
-    }
-
-    private record Callbacks(BlockingQueue<String> received) implements org.eclipse.paho.mqttv5.client.MqttCallback {
-        @Override
-        public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
-            received.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse response) {
-        }
-
-        @Override
-        public void mqttErrorOccurred(MqttException exception) {
-        }
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {
-        }
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverURI) {
-        }
-
-        @Override
-        public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) {
         }
     }
 }

@@ -5,14 +5,10 @@ import io.werkstrom.protocol.Topics;
 import io.werkstrom.testing.MqttClients;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,8 +66,8 @@ class EmbeddedBrokerAccessControlIT {
             MqttAsyncClient cloud = connect(uri, BrokerAccessControl.CLOUD_USER, "cloud-secret", CLOUD_ID);
             MqttAsyncClient acme = connect(uri, ACME.toString(), "acme-secret", ACME_ID);
             try {
-                cloud.setCallback(new Collect(toCloud));
-                acme.setCallback(new Collect(toAcme));
+                cloud.setCallback(MqttClients.collectingInto(toCloud));
+                acme.setCallback(MqttClients.collectingInto(toAcme));
                 assertEquals(1, subscribe(cloud, Topics.ALL_TELEMETRY));
                 assertEquals(1, subscribe(acme, Topics.commands(ACME)));
                 for (String foreign : List.of(Topics.commands(GLOBEX), Topics.ALL_TELEMETRY, "#", "werkstrom/v1/acme/alerts/#")) {
@@ -140,7 +136,7 @@ class EmbeddedBrokerAccessControlIT {
             }
             BlockingQueue<String> toReader = new LinkedBlockingQueue<>();
             reader = new MqttAsyncClient(uri, readerId, new MemoryPersistence());
-            reader.setCallback(new Collect(toReader));
+            reader.setCallback(MqttClients.collectingInto(toReader));
             try {
                 IMqttToken connected = reader.connect(options(BrokerAccessControl.CLOUD_USER, "cloud-secret", false));
                 connected.waitForCompletion(10_000);
@@ -214,32 +210,5 @@ class EmbeddedBrokerAccessControlIT {
     private static void close(MqttAsyncClient client) throws MqttException {
         // The broker drops a client after refusing its publish.
         MqttClients.disconnectAndClose(client);
-    }
-
-    private record Collect(BlockingQueue<String> into) implements MqttCallback {
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
-            into.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void disconnected(MqttDisconnectResponse response) {
-        }
-
-        @Override
-        public void mqttErrorOccurred(MqttException exception) {
-        }
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {
-        }
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverURI) {
-        }
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {
-        }
     }
 }
