@@ -19,7 +19,8 @@ RUN mkdir -p /var/log/werkstrom
 COPY --from=build /src/werkstrom-app/target/werkstrom-app.jar /opt/werkstrom/werkstrom-app.jar
 COPY --from=build /src/werkstrom-app/target/lib /opt/werkstrom/lib
 COPY --from=build /src/stream-jobs/target/stream-jobs-*-job.jar /opt/werkstrom/jobs/
-ENTRYPOINT ["java", "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED", \
-            "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", \
-            "-cp", "/opt/werkstrom/werkstrom-app.jar:/opt/werkstrom/lib/*", "io.werkstrom.app.Werkstrom"]
+# WERKSTROM_JAVA_OPTS goes to the JVM, as the launcher passes it: a gateway's container sets the
+# launcher's gateway options there (the compose file does), else the JVM sizes its heap by the
+# container's memory.
+ENTRYPOINT ["/bin/sh", "-c", "exec java $WERKSTROM_JAVA_OPTS --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED -cp '/opt/werkstrom/werkstrom-app.jar:/opt/werkstrom/lib/*' io.werkstrom.app.Werkstrom \"$@\"", "werkstrom"]
 CMD ["help"]

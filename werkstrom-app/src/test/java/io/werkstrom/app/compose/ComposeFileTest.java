@@ -21,6 +21,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
+import io.werkstrom.app.bench.GatewayBench;
+
 /**
  * The compose stack's structure, checked without a container engine: the services an operator
  * needs, pinned images, health checks on everything long-running, mounted paths that exist in the
@@ -182,6 +184,29 @@ class ComposeFileTest {
         for (String secret : List.of("compose/.env", "compose/certs")) {
             assertTrue(dockerIgnored.contains(secret), secret + " must be in .dockerignore");
         }
+    }
+
+    /**
+     * The image passes {@code WERKSTROM_JAVA_OPTS} to the JVM as the launcher does, and the stack's
+     * gateway sets the launcher's gateway options there: the edge budget the README gives (48 MB
+     * heap) holds in a container too.
+     */
+    @Test
+    void theGatewayContainerRunsWithTheLaunchersGatewayJvmOptions() throws IOException {
+        // GatewayBenchTest holds these equal to the werkstrom script's.
+        assertEquals(String.join(" ", GatewayBench.GATEWAY_JVM_FLAGS),
+                services.path("gateway").path("environment").path("WERKSTROM_JAVA_OPTS").asText(),
+                "the stack's gateway runs with other JVM options than the launcher's gateway");
+        // An instruction continues over lines that end with a backslash.
+        String dockerfile = Files.readString(Path.of("..", "Dockerfile")).replace("\\\n", "");
+        String entrypoint = dockerfile.lines().filter(line -> line.startsWith("ENTRYPOINT ")).reduce((a, b) -> b)
+                .orElseThrow();
+        List<String> command = strings(JSON.readTree(entrypoint.substring("ENTRYPOINT ".length())));
+        assertEquals(List.of("/bin/sh", "-c"), command.subList(0, 2), "the image's entry point runs no shell");
+        assertTrue(command.get(2).startsWith("exec java $WERKSTROM_JAVA_OPTS "),
+                "the image's entry point does not pass WERKSTROM_JAVA_OPTS to java: " + command.get(2));
+        assertTrue(command.get(2).endsWith(" io.werkstrom.app.Werkstrom \"$@\""),
+                "the image's entry point does not pass the command's arguments as they are: " + command.get(2));
     }
 
     @Test
