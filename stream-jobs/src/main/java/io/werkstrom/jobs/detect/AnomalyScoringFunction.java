@@ -16,6 +16,7 @@ import org.apache.arrow.memory.RootAllocator;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -31,12 +32,18 @@ import org.slf4j.LoggerFactory;
  * shares, {@link KernelBackends#acquire}) and the Arrow root allocator and closed in {@link #close}, scores every key's batches against that key's state. The state is held
  * as a live object ({@link RobustZScoreStateSerializer}): the heap state backend serialises it only
  * at checkpoints, RocksDB on every access.
+ *
+ * <p>A batch whose sequence the key's windows have learned already ({@link ScoredSequences}, keyed
+ * state next to the windows) is a repeat, one the broker delivered again within the run: it is
+ * neither scored nor learned again, only counted ({@code repeatedBatches}), so that it does not
+ * weigh twice in the baselines.
  */
 public final class AnomalyScoringFunction extends KeyedProcessFunction<String, ReceivedBatch, DetectedAnomaly> {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(AnomalyScoringFunction.class);
     private static final String STATE = "robust-z-state";
+    private static final String SEQUENCES = "robust-z-scored-sequences";
 
     private final RobustZScoreOptions options;
     private final String backendName;
@@ -45,8 +52,10 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
     private transient BufferAllocator allocator;
     private transient RobustZScoreDetector detector;
     private transient ValueState<RobustZScoreState> windows;
+    private transient ValueState<long[]> sequences;
     private transient Counter anomaliesDetected;
     private transient Counter scoringFailures;
+    private transient Counter repeatedBatches;
     private transient ScoringOutage outage;
 
     /**
@@ -69,13 +78,21 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
         allocator = new RootAllocator();
         detector = new RobustZScoreDetector(backend, options, allocator);
         windows = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, RobustZScoreStateSerializer.INSTANCE));
+        sequences = getRuntimeContext().getState(new ValueStateDescriptor<>(SEQUENCES,
+                PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         anomaliesDetected = getRuntimeContext().getMetricGroup().counter("anomaliesDetected");
         scoringFailures = getRuntimeContext().getMetricGroup().counter("scoringFailures");
+        repeatedBatches = getRuntimeContext().getMetricGroup().counter("repeatedBatches");
         outage = new ScoringOutage(LOG, "Anomaly scoring");
     }
 
     @Override
     public void processElement(ReceivedBatch batch, Context context, Collector<DetectedAnomaly> out) throws Exception {
+        ScoredSequences scored = ScoredSequences.of(sequences.value());
+        if (!scored.add(batch.batch().sequence())) {
+            repeatedBatches.inc();
+            return;
+        }
         RobustZScoreState state = windows.value();
         if (state == null) {
             state = new RobustZScoreState();
@@ -93,6 +110,7 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
         outage.succeeded();
         // The heap backend already holds this object; RocksDB needs it written back.
         windows.update(state);
+        sequences.update(scored.toArray());
         for (Anomaly anomaly : anomalies) {
             out.collect(new DetectedAnomaly(batch.source(), anomaly));
         }

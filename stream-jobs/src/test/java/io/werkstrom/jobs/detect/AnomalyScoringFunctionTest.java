@@ -65,6 +65,22 @@ class AnomalyScoringFunctionTest {
     }
 
     @Test
+    void aBatchDeliveredAgainWithinTheRunIsNeitherScoredNorLearnedAgain() throws Exception {
+        List<DetectedAnomaly> expected = plainDetectors(0);
+        try (var harness = harness()) {
+            harness.open();
+            for (int i = 0; i < BATCHES; i++) {
+                feed(harness, i, i + 1);
+                // The broker delivers the batches since the last acknowledgement again after a reconnect.
+                if (i % 10 == 9) {
+                    feed(harness, i - 9, i + 1);
+                }
+            }
+            assertEquals(expected, outputOf(harness));
+        }
+    }
+
+    @Test
     void subtasksShareOneKernelBackendAndGiveItBackOnClose() throws Exception {
         List<DetectedAnomaly> expected = plainDetectors(0);
         int before = KernelBackends.sharedLeases(KernelBackends.JAVA);
