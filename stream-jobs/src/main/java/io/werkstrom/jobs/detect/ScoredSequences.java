@@ -3,11 +3,13 @@ package io.werkstrom.jobs.detect;
 import java.util.Arrays;
 
 /**
- * The batch sequences of one gateway that a detector has learned from, so that a batch the broker
- * delivers again within a run (after a reconnect, before its acknowledgement) is not learned twice.
- * Held as ranges of consecutive sequences, lowest first: a gateway's batches fill one range, which
- * the numbers its events took split. At most {@value #MAX_RANGES} ranges are kept, the lowest
- * beyond dropped; a sequence below every range kept counts as new.
+ * The batch sequences of one gateway (or one of its machines) that an operator has taken, so that a
+ * batch the broker delivers again within a run (after a reconnect, before its acknowledgement) is
+ * not taken twice: the robust z-score detector does not learn it twice, the remaining-useful-life
+ * operator does not take its samples as late. Held as ranges of consecutive sequences, lowest
+ * first: a gateway's batches fill one range, which the numbers its events took split (and, for a
+ * machine, the batches without it). At most {@value #MAX_RANGES} ranges are kept, the lowest beyond
+ * dropped; a sequence below every range kept counts as new.
  *
  * <p>Its form in keyed state is {@link #toArray()}: {@code from, to} of each range, both inclusive.
  * Mutable, not thread-safe.

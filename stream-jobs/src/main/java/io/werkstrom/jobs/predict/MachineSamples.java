@@ -20,9 +20,10 @@ import io.werkstrom.protocol.TelemetryBatch;
  * @param values           per sample, the value
  * @param qualities        per sample, the quality code
  * @param receivedAtMicros when the cloud received the batch
+ * @param sequence         the batch's sequence number
  */
 public record MachineSamples(GatewayAddress source, String machine, long[] timestampsMicros, String[] sensors,
-                             double[] values, byte[] qualities, long receivedAtMicros) {
+                             double[] values, byte[] qualities, long receivedAtMicros, long sequence) {
 
     public int size() {
         return timestampsMicros.length;
@@ -56,7 +57,7 @@ public record MachineSamples(GatewayAddress source, String machine, long[] times
                 qualities[i] = batch.qualities()[row];
             }
             slices.add(new MachineSamples(received.source(), machine.getKey(), times, sensors, values, qualities,
-                    received.receivedAtMicros()));
+                    received.receivedAtMicros(), batch.sequence()));
         }
         return slices;
     }

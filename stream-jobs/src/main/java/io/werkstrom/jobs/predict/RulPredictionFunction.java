@@ -6,6 +6,7 @@ import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.TimerService;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.detect.ScoredSequences;
 import io.werkstrom.jobs.detect.ScoringOutage;
 import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -27,6 +29,11 @@ import io.werkstrom.jobs.storage.StoreOptions;
  * reorder delay has passed; the models come from a {@link ModelRegistry} and their trees run on
  * the job's kernel backend (a lease on the one the process shares, {@link KernelBackends#acquire}), both opened
  * in {@link #open} and closed in {@link #close}. The logic is {@link RulPredictor}'s.
+ *
+ * <p>Next to the run, the machine's keyed state holds the sequences of the batches it took
+ * ({@link ScoredSequences}): the samples of a batch the broker delivers again within the run (after
+ * a reconnect, before its acknowledgement) are a repeat, counted ({@code rulRepeatedBatches}) and
+ * not taken again, so that they neither count as late nor widen the machine's reorder delay.
  */
 public final class RulPredictionFunction extends KeyedProcessFunction<String, MachineSamples, RulPrediction> {
 
@@ -42,6 +49,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
     private transient ModelRegistry<StoredRulModel> registry;
     private transient RulPredictor predictor;
     private transient ValueState<MachineRun> runs;
+    private transient ValueState<long[]> sequences;
     private transient RulPredictor.Counts counts;
     private transient Counter predicted;
     private transient Counter withoutModel;
@@ -51,6 +59,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
     private transient Counter resets;
     private transient Counter delaysWidened;
     private transient Counter predictionFailures;
+    private transient Counter repeatedBatches;
     private transient ScoringOutage outage;
 
     /**
@@ -73,6 +82,8 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
         predictor = new RulPredictor(registry::modelFor, options.maxHistory(), options.reorderDelay(),
                 options.maxReorderDelay(), backend);
         runs = getRuntimeContext().getState(new ValueStateDescriptor<>("machine-runs", MachineRunSerializer.INSTANCE));
+        sequences = getRuntimeContext().getState(new ValueStateDescriptor<>("machine-batch-sequences",
+                PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         counts = new RulPredictor.Counts();
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         predicted = metrics.counter("rulCyclesPredicted");
@@ -83,11 +94,18 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
         resets = metrics.counter("rulHistoryResets");
         delaysWidened = metrics.counter("rulReorderDelaysWidened");
         predictionFailures = metrics.counter("rulPredictionFailures");
+        repeatedBatches = metrics.counter("rulRepeatedBatches");
         outage = new ScoringOutage(LOG, "Remaining-useful-life prediction");
     }
 
     @Override
     public void processElement(MachineSamples samples, Context context, Collector<RulPrediction> out) throws Exception {
+        ScoredSequences taken = ScoredSequences.of(sequences.value());
+        if (!taken.add(samples.sequence())) {
+            repeatedBatches.inc();
+            return;
+        }
+        sequences.update(taken.toArray());
         MachineRun run = runs.value();
         if (run == null) {
             run = new MachineRun();
@@ -110,7 +128,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
 
     /**
      * Stores the run and asks to be called when its next waiting timestamp is due. A machine without
-     * a model keeps no state while its run holds no cycle and nothing waits, so that machine names a
+     * a model keeps no state (neither run nor batch sequences) while its run holds no cycle and nothing waits, so that machine names a
      * gateway invents do not grow the job's state. Until its tenant's models could be read, every run
      * is kept: a machine with a model may have none only because the database was unreachable. Such a
      * run is looked at again every model refresh, so that it goes once they could be read even if its
@@ -120,6 +138,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
         if (run.cycles() == 0 && run.waiting() == 0 && registry.modelFor(run.source(), run.machine()).isEmpty()) {
             if (registry.known(run.source().tenant())) {
                 runs.clear();
+                sequences.clear();
                 return;
             }
             // One timer per refresh interval, however many samples arrive in it.

@@ -4,6 +4,8 @@ import static io.werkstrom.jobs.predict.RulPredictionFunctionTest.harness;
 import static io.werkstrom.jobs.predict.RulPredictionFunctionTest.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Duration;
 
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -11,16 +13,21 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.werkstrom.analytics.predict.EngineRun;
+import io.werkstrom.jobs.storage.ModelCatalog;
+import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.WellKnownSensors;
 import io.werkstrom.testing.PostgresServer;
 
-/** The RUL operator against a database whose tenant has no RUL model. */
+/** The RUL operator against a database whose tenant has no RUL model, and one whose tenant has. */
 class RulPredictionFunctionIT {
 
     private static final GatewayAddress GATEWAY = new GatewayAddress("acme", "plant-1", "gw-1");
+    private static final long TIME = 1_700_000_000_000_000L;
 
     private static PostgresServer server;
     private static StoreOptions store;
@@ -48,7 +55,7 @@ class RulPredictionFunctionIT {
 
             // A failure waits its reorder delay in the machine's state, which then goes.
             harness.processElement(new StreamRecord<>(samples(GATEWAY, "press-1", WellKnownSensors.FAILURE, 1.0)));
-            assertEquals(1, harness.numKeyedStateEntries());
+            assertEquals(2, harness.numKeyedStateEntries(), "its run and its batch sequences");
             harness.setProcessingTime(Duration.ofMinutes(1).toMillis());
             assertEquals(0, harness.numKeyedStateEntries());
             assertEquals(0, harness.extractOutputValues().size(), "no cycles, no failure row");
@@ -66,7 +73,7 @@ class RulPredictionFunctionIT {
         boolean down = true;
         try (var harness = harness(store.withConnectTimeout(Duration.ofSeconds(1)), refresh)) {
             harness.processElement(new StreamRecord<>(samples(GATEWAY, "invented-0", "temperature", 20.0)));
-            assertEquals(1, harness.numKeyedStateEntries(), "kept while the models cannot be read");
+            assertEquals(2, harness.numKeyedStateEntries(), "kept while the models cannot be read");
 
             server.restart();
             down = false;
@@ -78,5 +85,39 @@ class RulPredictionFunctionIT {
                 server.restart();
             }
         }
+    }
+
+    /**
+     * A batch the broker delivers again after its cycle was taken is a repeat: its samples do not
+     * count as late, so the machine's reorder delay stays the configured one.
+     */
+    @Test
+    void aBatchDeliveredAgainDoesNotWidenTheReorderDelay() throws Exception {
+        GatewayAddress gateway = new GatewayAddress("acme-rul", "plant-1", "gw-1");
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
+            ModelCatalog.publish(db, gateway.tenant(), ModelRegistry.RUL, ModelCatalog.DEFAULT_TYPE,
+                    StoredRulModel.KIND, 1, "{}", RulFixtures.model().toBytes());
+        }
+        EngineRun engine = RulFixtures.engines(1, 80, 7).get(0);
+        long delay = RulPredictionOptions.defaults().reorderDelay().toMillis();
+        try (var harness = harness(store)) {
+            MachineSamples first = cycle(gateway, 42, engine, 0);
+            harness.processElement(new StreamRecord<>(first));
+            harness.setProcessingTime(delay);
+            assertEquals(1, harness.extractOutputValues().size(), "the first cycle is predicted");
+            for (int i = 0; i < 4; i++) {
+                harness.processElement(new StreamRecord<>(first));
+            }
+            harness.processElement(new StreamRecord<>(cycle(gateway, 43, engine, 1)));
+            harness.setProcessingTime(2 * delay);
+            assertEquals(2, harness.extractOutputValues().size(), "the next cycle waits the configured delay only");
+        }
+    }
+
+    /** Cycle {@code i} of {@code engine} as machine engine-1's samples of the batch {@code sequence}. */
+    private static MachineSamples cycle(GatewayAddress gateway, long sequence, EngineRun engine, int i) {
+        TelemetryBatch.Builder batch = TelemetryBatch.builder(gateway.gateway(), sequence);
+        RulFixtures.cycle(batch, "engine-1", engine, i, TIME + i * 1_000_000L);
+        return MachineSamples.split(new ReceivedBatch(gateway, batch.build(), TIME)).get(0);
     }
 }

@@ -19,6 +19,7 @@ class RulPredictionFunctionTest {
 
     private static final GatewayAddress GATEWAY = new GatewayAddress("acme", "plant-1", "gw-1");
     private static final long TIME = 1_700_000_000_000_000L;
+    private static long nextSequence;
 
     /**
      * Until the tenant's models could be read, a machine's run is kept: it may have a model that the
@@ -31,7 +32,7 @@ class RulPredictionFunctionTest {
                 .withConnectTimeout(Duration.ofSeconds(1));
         try (var harness = harness(store)) {
             harness.processElement(new StreamRecord<>(samples(GATEWAY, "press-1", "temperature", 20.0)));
-            assertEquals(1, harness.numKeyedStateEntries());
+            assertEquals(2, harness.numKeyedStateEntries(), "its run and its batch sequences");
         }
     }
 
@@ -52,8 +53,9 @@ class RulPredictionFunctionTest {
         return harness;
     }
 
+    /** One sample of a batch of its own (a sequence not used before). */
     static MachineSamples samples(GatewayAddress gateway, String machine, String sensor, double value) {
         return new MachineSamples(gateway, machine, new long[] {TIME}, new String[] {sensor}, new double[] {value},
-                new byte[] {0}, TIME);
+                new byte[] {0}, TIME, nextSequence++);
     }
 }
