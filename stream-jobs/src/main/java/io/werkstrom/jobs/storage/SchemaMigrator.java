@@ -23,7 +23,8 @@ import java.util.Map;
  * <p>Each migration runs in its own transaction together with its row in
  * {@code schema_migrations}. A run refuses to start when an applied migration's script changed
  * (checksum) or when the database holds a migration this build does not know. A session advisory
- * lock keeps two jobs starting at once from migrating concurrently. Running it again applies
+ * lock keeps two jobs starting at once from migrating concurrently; one that has to wait logs so,
+ * naming the session that holds the lock. Running it again applies
  * nothing. Not meant to be called concurrently from one JVM; it opens and closes its own connection.
  */
 public final class SchemaMigrator {
@@ -54,9 +55,7 @@ public final class SchemaMigrator {
     public static MigrationReport apply(Connection connection) throws StoreException {
         try {
             connection.setAutoCommit(true);
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("SELECT pg_advisory_lock(" + LOCK_KEY + ")");
-            }
+            lock(connection);
             try {
                 return applyLocked(connection);
             } finally {
@@ -92,6 +91,46 @@ public final class SchemaMigrator {
             }
         } catch (SQLException e) {
             throw new StoreException("could not read the schema version of the database", e);
+        }
+    }
+
+    /**
+     * Takes the migration lock, waiting for it as long as another migrator holds it; a wait is
+     * logged first, naming the holder, so that a start behind a long migration does not look hung.
+     */
+    private static void lock(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            try (ResultSet taken = statement.executeQuery("SELECT pg_try_advisory_lock(" + LOCK_KEY + ")")) {
+                taken.next();
+                if (taken.getBoolean(1)) {
+                    return;
+                }
+            }
+            LOG.info("waiting for the migration lock, held by another migration: {}", lockHolder(connection));
+            statement.execute("SELECT pg_advisory_lock(" + LOCK_KEY + ")");
+        }
+    }
+
+    /** The session holding the migration lock, for the log; "unknown" when it is gone or not visible. */
+    private static String lockHolder(Connection connection) throws SQLException {
+        // A bigint advisory key is held as classid (its high half) and objid (its low half), objsubid 1.
+        try (PreparedStatement query = connection.prepareStatement("""
+                SELECT l.pid, a.application_name, a.client_addr
+                  FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+                 WHERE l.locktype = 'advisory' AND l.granted
+                   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                   AND l.classid::bigint = ? AND l.objid::bigint = ? AND l.objsubid = 1""")) {
+            query.setLong(1, LOCK_KEY >>> 32);
+            query.setLong(2, LOCK_KEY & 0xffffffffL);
+            try (ResultSet rows = query.executeQuery()) {
+                if (!rows.next()) {
+                    return "unknown";
+                }
+                String application = rows.getString(2);
+                String client = rows.getString(3);
+                return "pid " + rows.getInt(1) + (application == null || application.isEmpty() ? "" : " (" + application
+                        + (client == null ? "" : " from " + client) + ")");
+            }
         }
     }
 
