@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +25,9 @@ import java.util.Map;
  * {@code schema_migrations}. A run refuses to start when an applied migration's script changed
  * (checksum) or when the database holds a migration this build does not know. A session advisory
  * lock keeps two jobs starting at once from migrating concurrently; one that has to wait logs so,
- * naming the session that holds the lock. Running it again applies
- * nothing. Not meant to be called concurrently from one JVM; it opens and closes its own connection.
+ * naming the session that holds the lock. A migration that cannot take a table's lock soon gives
+ * way and tries again ({@link LockWaits}). Running it again applies nothing. Not meant to be
+ * called concurrently from one JVM; it opens and closes its own connection.
  */
 public final class SchemaMigrator {
 
@@ -33,6 +35,9 @@ public final class SchemaMigrator {
 
     /** Arbitrary, fixed key of the advisory lock held while migrating ("werkstrm" in ASCII). */
     private static final long LOCK_KEY = 0x7765726b7374726dL;
+
+    /** SQLSTATE of a lock wait ended by {@code lock_timeout}. */
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
 
     private SchemaMigrator() {
     }
@@ -53,11 +58,15 @@ public final class SchemaMigrator {
 
     /** Applies pending migrations over {@code connection}, which the caller owns. */
     public static MigrationReport apply(Connection connection) throws StoreException {
+        return apply(connection, LockWaits.DEFAULT);
+    }
+
+    static MigrationReport apply(Connection connection, LockWaits lockWaits) throws StoreException {
         try {
             connection.setAutoCommit(true);
             lock(connection);
             try {
-                return applyLocked(connection);
+                return applyLocked(connection, lockWaits);
             } finally {
                 unlock(connection);
             }
@@ -144,7 +153,8 @@ public final class SchemaMigrator {
         }
     }
 
-    private static MigrationReport applyLocked(Connection connection) throws SQLException, StoreException {
+    private static MigrationReport applyLocked(Connection connection, LockWaits lockWaits)
+            throws SQLException, StoreException {
         try (Statement statement = connection.createStatement()) {
             statement.execute("""
                     CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -186,7 +196,7 @@ public final class SchemaMigrator {
                         + ") is not applied but the database already has V" + highestApplied
                         + "; migrations must be applied in order");
             }
-            applyOne(connection, migration, flavor);
+            applyWaitingForLocks(connection, migration, flavor, lockWaits);
             appliedNow.add(migration.version());
         }
 
@@ -201,11 +211,71 @@ public final class SchemaMigrator {
         return report;
     }
 
-    private static void applyOne(Connection connection, Migration migration, StorageFlavor flavor)
-            throws StoreException, SQLException {
+    /**
+     * Applies one migration, giving way to the sessions that hold a lock it needs: an attempt waits
+     * at most {@link LockWaits#timeout()} for a table's lock (everything queued behind the
+     * migration's request, the pipeline's writes too, would wait as long), then rolls back and
+     * tries again after a pause; after the last attempt it fails naming the sessions in the way.
+     */
+    private static void applyWaitingForLocks(Connection connection, Migration migration, StorageFlavor flavor,
+                                             LockWaits lockWaits) throws StoreException, SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                applyOne(connection, migration, flavor, lockWaits.timeout());
+                return;
+            } catch (StoreException e) {
+                if (!(e.getCause() instanceof SQLException cause) || !LOCK_NOT_AVAILABLE.equals(cause.getSQLState())) {
+                    throw e;
+                }
+                String holders = lockHolders(connection);
+                if (attempt == lockWaits.attempts()) {
+                    throw new StoreException("migration V" + migration.version() + " (" + migration.resource()
+                            + ") could not take the locks it needs within " + attempt + " attempts of "
+                            + lockWaits.timeout().toMillis() + " ms; sessions holding table locks: " + holders, e);
+                }
+                LOG.warn("migration V{} waited {} ms for a lock (attempt {} of {}); trying again in {} ms;"
+                                + " sessions holding table locks: {}", migration.version(),
+                        lockWaits.timeout().toMillis(), attempt, lockWaits.attempts(), lockWaits.pause().toMillis(),
+                        holders);
+                try {
+                    Thread.sleep(lockWaits.pause().toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreException("interrupted while waiting to apply migration V" + migration.version(),
+                            interrupted);
+                }
+            }
+        }
+    }
+
+    /** The other sessions with a transaction open that hold locks on tables of this database, for messages. */
+    private static String lockHolders(Connection connection) throws SQLException {
+        List<String> holders = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("""
+                     SELECT a.pid, a.application_name, a.state, left(a.query, 200), a.xact_start
+                       FROM pg_stat_activity a
+                      WHERE a.pid <> pg_backend_pid() AND a.xact_start IS NOT NULL
+                        AND EXISTS (SELECT 1 FROM pg_locks l
+                                     WHERE l.pid = a.pid AND l.granted AND l.locktype = 'relation'
+                                       AND l.database = (SELECT oid FROM pg_database
+                                                          WHERE datname = current_database()))
+                      ORDER BY a.xact_start""")) {
+            while (rows.next()) {
+                holders.add("pid " + rows.getInt(1) + " (" + rows.getString(2) + ", " + rows.getString(3)
+                        + ", transaction since " + rows.getTimestamp(5).toInstant() + "): " + rows.getString(4));
+            }
+        }
+        return holders.isEmpty() ? "none left" : String.join("; ", holders);
+    }
+
+    private static void applyOne(Connection connection, Migration migration, StorageFlavor flavor,
+                                 Duration lockTimeout) throws StoreException, SQLException {
         connection.setAutoCommit(false);
         try {
             try (Statement statement = connection.createStatement()) {
+                // For this transaction only: the session's own setting is back after it.
+                statement.execute("SET LOCAL lock_timeout = " + lockTimeout.toMillis());
                 statement.execute(migration.sql());
             }
             try (PreparedStatement insert = connection.prepareStatement(
@@ -305,6 +375,16 @@ public final class SchemaMigrator {
                      "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")) {
             return rows.next() ? rows.getString(1) : null;
         }
+    }
+
+    /**
+     * How a migration waits for the locks it needs: at most {@code timeout} per attempt, {@code attempts}
+     * attempts, {@code pause} between two.
+     */
+    record LockWaits(Duration timeout, int attempts, Duration pause) {
+
+        /** About a minute in all, while the pipeline's writes queued behind a waiting attempt wait 5 s at most. */
+        static final LockWaits DEFAULT = new LockWaits(Duration.ofSeconds(5), 8, Duration.ofSeconds(3));
     }
 
     private record Applied(int version, String description, String flavor, String checksum) {

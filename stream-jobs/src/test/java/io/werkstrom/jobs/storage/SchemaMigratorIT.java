@@ -11,12 +11,16 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** How migrators meet each other and the sessions of a running installation (plain PostgreSQL, embedded). */
@@ -46,11 +50,7 @@ class SchemaMigratorIT {
              Statement statement = other.createStatement();
              CapturedLog log = CapturedLog.of(SchemaMigrator.class, Level.INFO)) {
             statement.execute("SELECT pg_advisory_lock(" + LOCK_KEY + ")");
-            int pid;
-            try (ResultSet rows = statement.executeQuery("SELECT pg_backend_pid()")) {
-                rows.next();
-                pid = rows.getInt(1);
-            }
+            int pid = backendPid(statement);
             CompletableFuture<MigrationReport> run = CompletableFuture.supplyAsync(() -> {
                 try {
                     return SchemaMigrator.apply(options);
@@ -66,6 +66,71 @@ class SchemaMigratorIT {
             assertFalse(run.isDone(), "the migrator waits while the other holds the lock");
             statement.execute("SELECT pg_advisory_unlock(" + LOCK_KEY + ")");
             assertEquals(List.of(), run.get(60, TimeUnit.SECONDS).applied());
+        }
+    }
+
+    /**
+     * A dashboard's transaction reading {@code machines} holds a lock that V16's ALTER TABLE waits
+     * for; every write to the table would queue behind that wait. The migration gives way, and
+     * fails naming the reader when it never finishes.
+     */
+    @Test
+    void aMigrationBlockedByAReaderFailsNamingIt() throws Exception {
+        server.createDatabaseBefore("blocked", 16);
+        try (Connection reader = DriverManager.getConnection(server.jdbcUrl("blocked") + "&ApplicationName=dashboard",
+                "postgres", "");
+             Statement statement = reader.createStatement();
+             Connection migration = DriverManager.getConnection(server.jdbcUrl("blocked"), "postgres", "")) {
+            int pid = backendPid(statement);
+            reader.setAutoCommit(false);
+            statement.execute("SELECT count(*) FROM machines");
+            CompletableFuture<MigrationReport> run = CompletableFuture.supplyAsync(() -> applyOver(migration,
+                    new SchemaMigrator.LockWaits(Duration.ofMillis(200), 3, Duration.ofMillis(100))));
+            Throwable failure = assertThrows(ExecutionException.class, () -> run.get(60, TimeUnit.SECONDS)).getCause();
+            String message = assertInstanceOf(StoreException.class, failure.getCause()).getMessage();
+            assertTrue(message.startsWith("migration V16 (db/migration/V16__machine_types_per_gateway.sql) could not"
+                    + " take the locks it needs within 3 attempts of 200 ms"), message);
+            assertTrue(message.contains("pid " + pid + " (dashboard, idle in transaction"), message);
+            assertTrue(message.contains("SELECT count(*) FROM machines"), message);
+            reader.commit();
+            assertEquals(List.of(16), applyOver(migration, SchemaMigrator.LockWaits.DEFAULT).applied(),
+                    "V16 rolled back whole and applies once the reader is done");
+        }
+    }
+
+    @Test
+    void aMigrationTriesAgainAfterAReaderIsDone() throws Exception {
+        server.createDatabaseBefore("retried", 16);
+        try (Connection reader = DriverManager.getConnection(server.jdbcUrl("retried"), "postgres", "");
+             Statement statement = reader.createStatement();
+             Connection migration = DriverManager.getConnection(server.jdbcUrl("retried"), "postgres", "");
+             CapturedLog log = CapturedLog.of(SchemaMigrator.class, Level.INFO)) {
+            reader.setAutoCommit(false);
+            statement.execute("SELECT count(*) FROM machines");
+            CompletableFuture<MigrationReport> run = CompletableFuture.supplyAsync(() -> applyOver(migration,
+                    new SchemaMigrator.LockWaits(Duration.ofMillis(200), 1_000, Duration.ofMillis(100))));
+            String expected = "WARN migration V16 waited 200 ms for a lock (attempt 1 of 1000)";
+            for (int i = 0; i < 600 && log.lines().stream().noneMatch(line -> line.startsWith(expected)); i++) {
+                Thread.sleep(50);
+            }
+            assertTrue(log.lines().stream().anyMatch(line -> line.startsWith(expected)), log.lines().toString());
+            reader.commit();
+            assertEquals(List.of(16), run.get(60, TimeUnit.SECONDS).applied());
+        }
+    }
+
+    private static MigrationReport applyOver(Connection connection, SchemaMigrator.LockWaits lockWaits) {
+        try {
+            return SchemaMigrator.apply(connection, lockWaits);
+        } catch (StoreException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int backendPid(Statement statement) throws Exception {
+        try (ResultSet rows = statement.executeQuery("SELECT pg_backend_pid()")) {
+            rows.next();
+            return rows.getInt(1);
         }
     }
 }
