@@ -10,6 +10,10 @@ import java.util.concurrent.TimeUnit;
 /** Opens JDBC connections from {@link StoreOptions}; the caller owns and closes them. */
 public final class Connections {
 
+    /** The server's keepalives of a session: it is dropped 30 + 3 x 10 s after its client went silent. */
+    private static final String SERVER_KEEPALIVES =
+            "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3";
+
     private Connections() {
     }
 
@@ -66,9 +70,21 @@ public final class Connections {
         bounds.setProperty("tcpKeepAlive", "true");
         // A wait for a lock ends a little earlier, so that it is reported as such rather than as a slow statement.
         bounds.setProperty("options", "-c statement_timeout=" + millis + " -c lock_timeout=" + (millis - millis / 10)
-                + " -c idle_in_transaction_session_timeout=60000 -c tcp_keepalives_idle=30"
-                + " -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3");
+                + " -c idle_in_transaction_session_timeout=60000 " + SERVER_KEEPALIVES);
         return bounds;
+    }
+
+    /**
+     * Driver properties for a session whose calls may take long (a migration, a wait for the
+     * migration lock) but which ends when its client vanishes: both ends send TCP keepalives, so
+     * that the server drops the session of a client gone without a reset after about a minute, and
+     * with it its locks (the operating system's default would keep it two hours).
+     */
+    public static Properties keptAlive() {
+        Properties properties = new Properties();
+        properties.setProperty("tcpKeepAlive", "true");
+        properties.setProperty("options", SERVER_KEEPALIVES);
+        return properties;
     }
 
     /** Rolls back after a failure, keeping a rollback failure as suppressed on the original one. */

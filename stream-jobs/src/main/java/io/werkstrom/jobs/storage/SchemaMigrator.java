@@ -49,11 +49,20 @@ public final class SchemaMigrator {
 
     /** Applies pending migrations and reports what it found and did; logs the same. */
     public static MigrationReport apply(StoreOptions options) throws StoreException {
-        try (Connection connection = Connections.open(options, "migrations")) {
+        try (Connection connection = open(options)) {
             return apply(connection);
         } catch (SQLException e) {
             throw new StoreException("could not close the migration connection", e);
         }
+    }
+
+    /**
+     * The migration's connection: its calls are not bounded (a migration may rewrite a large
+     * table), but the server drops its session, and with it the migration lock, when the migrator
+     * vanished ({@link Connections#keptAlive()}).
+     */
+    static Connection open(StoreOptions options) throws StoreException {
+        return Connections.open(options, "migrations", Connections.keptAlive());
     }
 
     /** Applies pending migrations over {@code connection}, which the caller owns. */

@@ -119,6 +119,23 @@ class SchemaMigratorIT {
         }
     }
 
+    /** A migrator gone without a word (a host lost) leaves no session holding the migration lock for hours. */
+    @Test
+    void theServerDropsTheSessionOfAMigratorThatVanished() throws Exception {
+        try (Connection connection = SchemaMigrator.open(server.storeOptions());
+             Statement statement = connection.createStatement()) {
+            assertEquals(List.of("30", "10", "3"), List.of(show(statement, "tcp_keepalives_idle"),
+                    show(statement, "tcp_keepalives_interval"), show(statement, "tcp_keepalives_count")));
+        }
+    }
+
+    private static String show(Statement statement, String setting) throws Exception {
+        try (ResultSet rows = statement.executeQuery("SHOW " + setting)) {
+            rows.next();
+            return rows.getString(1);
+        }
+    }
+
     private static MigrationReport applyOver(Connection connection, SchemaMigrator.LockWaits lockWaits) {
         try {
             return SchemaMigrator.apply(connection, lockWaits);
