@@ -9,7 +9,9 @@ import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttClientException;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
@@ -21,7 +23,7 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  * follows: Paho then refuses the disconnect (currently disconnecting, already disconnected, not
  * connected), ends it with the lost connection, or waits in vain for it to end (a broker that
  * refused a publish may hold the socket it is closing). Those failures are ignored, since the client
- * is closed either way; any other is thrown. And a callback that collects what a test's client receives.
+ * is closed either way; any other is thrown. And a publish from a client of its own, and a callback that collects what a test's client receives.
  */
 public final class MqttClients {
 
@@ -66,6 +68,18 @@ public final class MqttClients {
     private static void rethrowUnlessEnding(MqttException e) throws MqttException {
         if (!CONNECTION_ENDING.contains(e.getReasonCode())) {
             throw e;
+        }
+    }
+
+    /** Publishes {@code text} to {@code topic} at QoS 1 from a client of its own, connected for this only. */
+    public static void publish(String serverUri, String topic, String text) throws MqttException {
+        MqttClient publisher = new MqttClient(serverUri, "publisher-" + System.nanoTime(), new MemoryPersistence());
+        try {
+            publisher.connect(new MqttConnectionOptions());
+            publisher.publish(topic, text.getBytes(StandardCharsets.UTF_8), 1, false);
+            publisher.disconnect();
+        } finally {
+            publisher.close();
         }
     }
 

@@ -312,26 +312,7 @@ class AlertNotificationIT {
     @Test
     void aReceiverThatDoesNotAnswerIsTriedOnceARoundAndAnotherTenantIsNotifiedInTheSameRound() throws Exception {
         try (WebhookReceiver globexReceiver = new WebhookReceiver()) {
-            String silent = "http://acme.example/hook";
-            subscribe("acme", "webhook", silent, "env:ACME_HOOK", null);
-            subscribe("globex", "webhook", globexReceiver.url("/globex"), "env:GLOBEX_HOOK", null);
-            for (String rule : List.of("r1", "r2", "r3", "r4")) {
-                open("acme", rule);
-            }
-            open("globex", "hot");
-            Channel webhook = new WebhookChannel(new Secrets(Map.of("GLOBEX_HOOK", GLOBEX_SECRET)), Duration.ofSeconds(10));
-            // Acme's receiver stands for one that lets every request run into the 10 s timeout.
-            List<Long> tried = new CopyOnWriteArrayList<>();
-            Channel acmeTimesOut = delivery -> {
-                if (delivery.target().equals(silent)) {
-                    tried.add(delivery.id());
-                    throw new DeliveryException("webhook " + silent + " timed out", false);
-                }
-                webhook.send(delivery);
-            };
-            try (Notifier notifier = notifier(NotifierOptions.defaults(), Map.of("webhook", acmeTimesOut))) {
-                assertEquals(10, notifier.deliverDue(), "one round claims the webhooks and the retained states");
-            }
+            List<Long> tried = oneRoundWithASilentAcmeReceiver(globexReceiver, NotifierOptions.defaults());
 
             assertEquals(1, tried.size(), "acme's receiver is tried once in the round, not once per notification");
             assertEquals(List.of("globex"), tenants(globexReceiver.requests()), "globex is notified in that round");
@@ -346,26 +327,8 @@ class AlertNotificationIT {
     @Test
     void aReceiverThatDoesNotAnswerIsTriedOnceAlsoInTheRoundOfItsNotificationsLastAttempt() throws Exception {
         try (WebhookReceiver globexReceiver = new WebhookReceiver()) {
-            String silent = "http://acme.example/hook";
-            subscribe("acme", "webhook", silent, "env:ACME_HOOK", null);
-            subscribe("globex", "webhook", globexReceiver.url("/globex"), "env:GLOBEX_HOOK", null);
-            for (String rule : List.of("r1", "r2", "r3", "r4")) {
-                open("acme", rule);
-            }
-            open("globex", "hot");
-            Channel webhook = new WebhookChannel(new Secrets(Map.of("GLOBEX_HOOK", GLOBEX_SECRET)), Duration.ofSeconds(10));
-            List<Long> tried = new CopyOnWriteArrayList<>();
-            Channel acmeTimesOut = delivery -> {
-                if (delivery.target().equals(silent)) {
-                    tried.add(delivery.id());
-                    throw new DeliveryException("webhook " + silent + " timed out", false);
-                }
-                webhook.send(delivery);
-            };
             // One attempt each: the round is the last of every notification, whose failure is not retried.
-            try (Notifier notifier = notifier(fastRetries(1), Map.of("webhook", acmeTimesOut))) {
-                assertEquals(10, notifier.deliverDue(), "one round claims the webhooks and the retained states");
-            }
+            List<Long> tried = oneRoundWithASilentAcmeReceiver(globexReceiver, fastRetries(1));
 
             assertEquals(1, tried.size(), "acme's receiver is tried once in the round, not once per notification");
             assertEquals(List.of("globex"), tenants(globexReceiver.requests()), "globex is notified in that round");
@@ -375,6 +338,35 @@ class AlertNotificationIT {
                     + " 'gave up after 1 attempts: not sent, as its receiver failed a notification before it in this"
                     + " round: webhook http://acme.example/hook timed out'"));
         }
+    }
+
+    /**
+     * One round of four acme alerts and one globex alert, each notified by webhook: acme's receiver
+     * stands for one that lets every request run into the 10 s timeout, globex's answers. Returns the
+     * acme notifications that were tried.
+     */
+    private List<Long> oneRoundWithASilentAcmeReceiver(WebhookReceiver globexReceiver, NotifierOptions options)
+            throws Exception {
+        String silent = "http://acme.example/hook";
+        subscribe("acme", "webhook", silent, "env:ACME_HOOK", null);
+        subscribe("globex", "webhook", globexReceiver.url("/globex"), "env:GLOBEX_HOOK", null);
+        for (String rule : List.of("r1", "r2", "r3", "r4")) {
+            open("acme", rule);
+        }
+        open("globex", "hot");
+        Channel webhook = new WebhookChannel(new Secrets(Map.of("GLOBEX_HOOK", GLOBEX_SECRET)), Duration.ofSeconds(10));
+        List<Long> tried = new CopyOnWriteArrayList<>();
+        Channel acmeTimesOut = delivery -> {
+            if (delivery.target().equals(silent)) {
+                tried.add(delivery.id());
+                throw new DeliveryException("webhook " + silent + " timed out", false);
+            }
+            webhook.send(delivery);
+        };
+        try (Notifier notifier = notifier(options, Map.of("webhook", acmeTimesOut))) {
+            assertEquals(10, notifier.deliverDue(), "one round claims the webhooks and the retained states");
+        }
+        return tried;
     }
 
     @Test

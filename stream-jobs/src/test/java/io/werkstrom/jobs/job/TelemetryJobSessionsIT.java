@@ -2,15 +2,12 @@ package io.werkstrom.jobs.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
 import org.junit.jupiter.api.Test;
 
 import io.werkstrom.jobs.alert.AlertPipeline;
@@ -39,26 +36,15 @@ class TelemetryJobSessionsIT {
                     .parallelism(1)
                     .build();
             TelemetryJob.provisionReaderSessions(options);
-            publish(broker, Topics.telemetry(GATEWAY), "telemetry");
-            publish(broker, Topics.status(GATEWAY), "status");
-            publish(broker, Topics.events(GATEWAY), "events");
+            MqttClients.publish(broker.uri(), Topics.telemetry(GATEWAY), "telemetry");
+            MqttClients.publish(broker.uri(), Topics.status(GATEWAY), "status");
+            MqttClients.publish(broker.uri(), Topics.events(GATEWAY), "events");
 
             assertEquals(Topics.telemetry(GATEWAY) + " telemetry", queuedIn(options.mqtt()));
             assertEquals(Topics.status(GATEWAY) + " status",
                     queuedIn(AlertPipeline.signalSource(options.mqtt(), Topics.STATUS)));
             assertEquals(Topics.events(GATEWAY) + " events",
                     queuedIn(AlertPipeline.signalSource(options.mqtt(), Topics.EVENTS)));
-        }
-    }
-
-    private static void publish(MosquittoBroker broker, String topic, String text) throws MqttException {
-        MqttClient publisher = new MqttClient(broker.uri(), "publisher-" + System.nanoTime(), new MemoryPersistence());
-        try {
-            publisher.connect(new MqttConnectionOptions());
-            publisher.publish(topic, text.getBytes(StandardCharsets.UTF_8), 1, false);
-            publisher.disconnect();
-        } finally {
-            publisher.close();
         }
     }
 

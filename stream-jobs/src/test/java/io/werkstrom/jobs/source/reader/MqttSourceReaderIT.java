@@ -41,6 +41,7 @@ import io.werkstrom.jobs.source.ReaderSessions;
 import io.werkstrom.jobs.source.split.MqttSubscriptionSplit;
 import io.werkstrom.testing.CapturedLog;
 import io.werkstrom.testing.MosquittoBroker;
+import io.werkstrom.testing.MqttClients;
 import io.werkstrom.protocol.tls.PemTls;
 import io.werkstrom.testing.TcpFront;
 import io.werkstrom.testing.TestPki;
@@ -302,8 +303,8 @@ class MqttSourceReaderIT {
                     Thread.sleep(20);
                 }
                 assertTrue(log.lines().contains(left), "the session left the former subscription; logged " + log.lines());
-                publishTo(broker, former, "former");
-                publishTo(broker, TOPIC, "current");
+                MqttClients.publish(broker.uri(), former, "former");
+                MqttClients.publish(broker.uri(), TOPIC, "current");
                 assertTrue(pollUntil(reader, output, "current", RECOVERY), "got " + output.texts());
                 pollUntil(reader, output, 2, Duration.ofSeconds(1));
                 assertEquals(List.of("current"), output.texts());
@@ -452,17 +453,6 @@ class MqttSourceReaderIT {
 
     private static void publish(MosquittoBroker broker, String text) throws Exception {
         publish(broker, null, text);
-    }
-
-    private static void publishTo(MosquittoBroker broker, String topic, String text) throws Exception {
-        MqttClient publisher = new MqttClient(broker.uri(), "publisher-" + System.nanoTime(), new MemoryPersistence());
-        try {
-            publisher.connect(new MqttConnectionOptions());
-            publisher.publish(topic, text.getBytes(StandardCharsets.UTF_8), 1, false);
-            publisher.disconnect();
-        } finally {
-            publisher.close();
-        }
     }
 
     private static void publish(MosquittoBroker broker, PemTls tls, String text) throws Exception {
