@@ -23,7 +23,8 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  * follows: Paho then refuses the disconnect (currently disconnecting, already disconnected, not
  * connected), ends it with the lost connection, or waits in vain for it to end (a broker that
  * refused a publish may hold the socket it is closing). Those failures are ignored, since the client
- * is closed either way; any other is thrown. And a publish from a client of its own, and a callback that collects what a test's client receives.
+ * is closed either way; any other is thrown. Also a publish from a client of its own, and a callback
+ * that collects what a test's client receives.
  */
 public final class MqttClients {
 

@@ -128,11 +128,11 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
 
     /**
      * Stores the run and asks to be called when its next waiting timestamp is due. A machine without
-     * a model keeps no state (neither run nor batch sequences) while its run holds no cycle and nothing waits, so that machine names a
-     * gateway invents do not grow the job's state. Until its tenant's models could be read, every run
-     * is kept: a machine with a model may have none only because the database was unreachable. Such a
-     * run is looked at again every model refresh, so that it goes once they could be read even if its
-     * machine sends nothing more.
+     * a model keeps no state (neither run nor batch sequences) while its run holds no cycle and
+     * nothing waits, so that machine names a gateway invents do not grow the job's state. Until its
+     * tenant's models could be read, every run is kept: a machine with a model may have none only
+     * because the database was unreachable. Such a run is looked at again every model refresh, so
+     * that it goes once they could be read even if its machine sends nothing more.
      */
     private void settle(MachineRun run, TimerService timers) throws Exception {
         if (run.cycles() == 0 && run.waiting() == 0 && registry.modelFor(run.source(), run.machine()).isEmpty()) {
