@@ -305,8 +305,8 @@ public final class MqttPublisher implements AutoCloseable {
     }
 
     /**
-     * Publishes the retained {@value #OFFLINE} status, disconnects cleanly (so the last will is not
-     * sent) and releases the client. Waits at most {@code closeTimeout} for each step. Pending
+     * Publishes the retained {@value #OFFLINE} status (a broker that refuses it is logged, as for
+     * {@value #ONLINE}), disconnects cleanly (so the last will is not sent) and releases the client. Waits at most {@code closeTimeout} for each step. Pending
      * publishes fail with {@link IllegalStateException}. Idempotent.
      */
     @Override
@@ -335,8 +335,13 @@ public final class MqttPublisher implements AutoCloseable {
         }
         if (client.isConnected()) {
             try {
-                client.publish(statusTopic, OFFLINE.getBytes(StandardCharsets.UTF_8), QOS, true)
-                        .waitForCompletion(timeoutMillis);
+                IMqttToken offline = client.publish(statusTopic, OFFLINE.getBytes(StandardCharsets.UTF_8), QOS, true);
+                offline.waitForCompletion(timeoutMillis);
+                int refused = refusal(offline);
+                if (refused != 0) {
+                    log.warn("Publishing the offline status of {} failed; the broker keeps the previous status",
+                            options.address(), new PublishRejectedException(statusTopic, refused));
+                }
             } catch (MqttException e) {
                 log.warn("Publishing the offline status of {} failed; the broker keeps the previous status", options.address(), e);
             }

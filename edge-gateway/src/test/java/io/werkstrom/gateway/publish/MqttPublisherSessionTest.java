@@ -12,20 +12,32 @@ import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.Appender;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.Logger;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.junit.jupiter.api.Test;
 
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Topics;
 
 /**
  * The publisher says it is connected only once it has taken over the limits of the broker's
  * CONNACK: Paho reports its client connected just before it runs the connect listener, and a
- * publish in that moment would not yet know the broker's maximum packet size. Against a minimal
- * broker on loopback that answers CONNECT, PUBLISH (QoS 1) and PINGREQ.
+ * publish in that moment would not yet know the broker's maximum packet size. And the offline
+ * status at close, refused by a broker that stays connected, is logged as failed. Against a
+ * minimal broker on loopback that answers CONNECT, PUBLISH (QoS 1) and PINGREQ.
  */
 class MqttPublisherSessionTest {
 
@@ -35,7 +47,7 @@ class MqttPublisherSessionTest {
     @Test
     void isNotConnectedUntilTheConnacksLimitsAreTaken() throws Exception {
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Thread broker = new Thread(() -> serve(listener), "minimal-broker");
+            Thread broker = new Thread(() -> serve(listener, null), "minimal-broker");
             broker.setDaemon(true);
             broker.start();
             try (MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
@@ -64,6 +76,28 @@ class MqttPublisherSessionTest {
         }
     }
 
+    @Test
+    void anOfflineStatusTheBrokerRefusesAtCloseIsLoggedAsFailed() throws Exception {
+        String status = Topics.status(ADDRESS);
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             CapturedWarnings warnings = new CapturedWarnings()) {
+            // Unlike Mosquitto, which drops the connection after it refused the online status.
+            Thread broker = new Thread(() -> serve(listener, status), "refusing-broker");
+            broker.setDaemon(true);
+            broker.start();
+            MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
+                    .brokerUri("tcp://127.0.0.1:" + listener.getLocalPort()).address(ADDRESS).build());
+            try {
+                publisher.start();
+                assertTrue(publisher.awaitConnected(Duration.ofSeconds(30)), "connected");
+            } finally {
+                publisher.close();
+            }
+            assertTrue(warnings.lines.stream().anyMatch(line -> line.startsWith("Publishing the offline status of "
+                    + ADDRESS + " failed") && line.endsWith("with reason code 0x87")), warnings.lines.toString());
+        }
+    }
+
     /** Until the connect listener waits for the lock the test holds. */
     private static void waitUntilBlockedOn(ReentrantLock lock) throws InterruptedException {
         long deadline = System.nanoTime() + PATIENCE_NANOS;
@@ -81,8 +115,11 @@ class MqttPublisherSessionTest {
         return field.get(owner);
     }
 
-    /** One client: CONNACK (success, no properties), PUBACK for QoS 1, PINGRESP; until it disconnects. */
-    private static void serve(ServerSocket listener) {
+    /**
+     * One client: CONNACK (success, no properties), PUBACK for QoS 1 (reason code 0x87 not
+     * authorized for {@code refusedTopic}, else success), PINGRESP; until it disconnects.
+     */
+    private static void serve(ServerSocket listener, String refusedTopic) {
         try (Socket socket = listener.accept()) {
             DataInputStream in = new DataInputStream(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
@@ -95,7 +132,13 @@ class MqttPublisherSessionTest {
                     case 3 -> {
                         if (((header >> 1) & 0x03) == 1) {
                             int topicLength = ((body[0] & 0xff) << 8) | (body[1] & 0xff);
-                            out.write(new byte[] {0x40, 0x02, body[2 + topicLength], body[3 + topicLength]});
+                            String topic = new String(body, 2, topicLength, StandardCharsets.UTF_8);
+                            if (topic.equals(refusedTopic)) {
+                                out.write(new byte[] {0x40, 0x03, body[2 + topicLength], body[3 + topicLength],
+                                        (byte) 0x87});
+                            } else {
+                                out.write(new byte[] {0x40, 0x02, body[2 + topicLength], body[3 + topicLength]});
+                            }
                         }
                     }
                     case 12 -> out.write(new byte[] {(byte) 0xd0, 0x00});
@@ -112,6 +155,32 @@ class MqttPublisherSessionTest {
             // the client went away
         } catch (IOException e) {
             // the test ended: the listener is closed
+        }
+    }
+
+    /** The warnings of the publisher's logger, each with its exception's message, while open. */
+    private static final class CapturedWarnings implements AutoCloseable {
+        final List<String> lines = new CopyOnWriteArrayList<>();
+        private final Logger logger = (Logger) LogManager.getLogger(MqttPublisher.class);
+        private final Appender appender = new AbstractAppender("warnings", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                if (event.getLevel() == Level.WARN) {
+                    lines.add(event.getMessage().getFormattedMessage()
+                            + (event.getThrown() == null ? "" : ": " + event.getThrown().getMessage()));
+                }
+            }
+        };
+
+        CapturedWarnings() {
+            appender.start();
+            logger.addAppender(appender);
+        }
+
+        @Override
+        public void close() {
+            logger.removeAppender(appender);
+            appender.stop();
         }
     }
 

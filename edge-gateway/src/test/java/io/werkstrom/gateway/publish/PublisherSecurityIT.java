@@ -166,7 +166,8 @@ class PublisherSecurityIT {
      * A broker whose ACL refuses the status topic answers the retained online status with a PUBACK
      * of reason code 0x87, which Paho completes without an exception: the publisher logs the
      * refused status as failed, as it does a publish that fails. (Mosquitto then drops the
-     * connection, so the offline status at close is not sent here.)
+     * connection, so the offline status at close is not sent here; MqttPublisherSessionTest
+     * refuses it with a broker that stays connected.)
      */
     @Test
     void aStatusTheBrokerRefusesIsLoggedAsFailed(@TempDir Path dir) throws Exception {
