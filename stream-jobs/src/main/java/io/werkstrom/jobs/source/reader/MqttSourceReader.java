@@ -74,6 +74,12 @@ import org.slf4j.LoggerFactory;
  * <p>A split restored from a job that subscribed to another topic filter or in another shared
  * group is read with this job's: its session leaves the old subscription as it connects.
  *
+ * <p>Log lines and errors about one session name it by its client id ("MQTT session
+ * werkstrom-telemetry-3"); those about the reader as a whole name its subtask and the sessions it
+ * reads ("MQTT reader of subtask 2 (sessions werkstrom-telemetry-0, werkstrom-telemetry-3)"): split
+ * numbers follow the order in which readers ask, so a reader's subtask index need not be that of
+ * any session it reads.
+ *
  * <p>The reader owns its MQTT clients and closes them in {@link #close}.
  */
 public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubscriptionSplit> {
@@ -192,6 +198,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         for (MqttSubscriptionSplit restored : added) {
             MqttSubscriptionSplit split = restored.subscribing(options.sharedGroup(), options.topicFilter());
             splits.add(split);
+            int number = split.session(context.getIndexOfSubtask());
             synchronized (subscriptions) {
                 if (subscriptions.add(split.sharedSubscription())) {
                     fresh.add(split.sharedSubscription());
@@ -199,18 +206,18 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
                 if (!split.sharedSubscription().equals(restored.sharedSubscription())
                         && abandoned.add(restored.sharedSubscription())) {
                     left.add(restored.sharedSubscription());
-                    LOG.info("MQTT reader {} reads split {} with '{}' instead of its former '{}', which it leaves",
-                            readerName(), split.splitId(), split.sharedSubscription(), restored.sharedSubscription());
+                    LOG.info("MQTT session {} reads split {} with '{}' instead of its former '{}', which it leaves",
+                            options.clientId(number), split.splitId(), split.sharedSubscription(),
+                            restored.sharedSubscription());
                 }
             }
-            int number = split.session(context.getIndexOfSubtask());
             if (!sessions.containsKey(number)) {
                 Session session = new Session(number);
                 sessions.put(number, session);
                 opened.add(session);
             }
         }
-        LOG.info("MQTT reader {} got split(s) {}", readerName(), added);
+        LOG.info("{} got split(s) {}", readerName(), added);
         for (Session session : sessions.values()) {
             if (opened.contains(session)) {
                 session.connect();
@@ -266,9 +273,18 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         return connection;
     }
 
-    /** The reader as its own session's client id names it, for the log. */
+    /**
+     * The reader as a whole, for the log: its subtask and the client ids of the sessions it reads,
+     * "MQTT reader of subtask 2 (sessions werkstrom-telemetry-0, werkstrom-telemetry-3)".
+     */
     private String readerName() {
-        return options.clientId(context.getIndexOfSubtask());
+        List<String> clientIds = sessions.keySet().stream().sorted().map(options::clientId).toList();
+        String reads = switch (clientIds.size()) {
+            case 0 -> "no session yet";
+            case 1 -> "session " + clientIds.get(0);
+            default -> "sessions " + String.join(", ", clientIds);
+        };
+        return "MQTT reader of subtask " + context.getIndexOfSubtask() + " (" + reads + ")";
     }
 
     /** For a failed TLS handshake: what the broker's certificate must chain to. */
@@ -303,10 +319,10 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     private void fail(MqttSourceException error) {
         if (closed) {
             // The task is closing (a cancelled job): its connection ending is expected, not a failure.
-            LOG.info("MQTT reader {} stopped while closing: {}", readerName(), error.toString());
+            LOG.info("{} stopped while closing: {}", readerName(), error.toString());
             asyncError.compareAndSet(null, error);
         } else if (asyncError.compareAndSet(null, error)) {
-            LOG.error("MQTT reader {} failed; the task will fail on its next poll", readerName(), error);
+            LOG.error("{} failed; the task will fail on its next poll", readerName(), error);
         } else {
             asyncError.get().addSuppressed(error);
         }
@@ -383,7 +399,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
                     @Override
                     public void onSuccess(IMqttToken token) {
                         firstAnswer.complete(null);
-                        LOG.info("MQTT reader {} connected to {} (session present: {})", clientId, options.serverUri(),
+                        LOG.info("MQTT session {} connected to {} (session present: {})", clientId, options.serverUri(),
                                 token.getSessionPresent());
                         keepConnected(settings);
                     }
@@ -392,26 +408,26 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
                     public void onFailure(IMqttToken token, Throwable error) {
                         firstAnswer.complete(null);
                         // A wrong address or credentials: fail where the cause shows, rather than retry for good.
-                        fail(new MqttSourceException("MQTT reader " + clientId + " could not connect to "
+                        fail(new MqttSourceException("MQTT session " + clientId + " could not connect to "
                                 + options.serverUri() + tlsHint(error), error));
                     }
                 });
                 Duration limit = options.connectionTimeout().multipliedBy(2);
                 firstAnswer.orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS).exceptionally(noAnswer -> {
                     // A broker, or a load balancer in front of one, that took the connection and never answers.
-                    fail(new MqttSourceException("MQTT reader " + clientId + " got no answer from " + options.serverUri()
-                            + " to its first connection within " + limit.toSeconds() + " s"));
+                    fail(new MqttSourceException("MQTT session " + clientId + " got no answer from "
+                            + options.serverUri() + " to its first connection within " + limit.toSeconds() + " s"));
                     return null;
                 });
             } catch (MqttException e) {
-                fail(new MqttSourceException("MQTT reader " + clientId + " could not start a connection to "
+                fail(new MqttSourceException("MQTT session " + clientId + " could not start a connection to "
                         + options.serverUri(), e));
             }
         }
 
         /** Reconnects after a lost connection; see {@link Reconnector} for why not Paho's own reconnect. */
         private void keepConnected(MqttConnectionOptions settings) {
-            Reconnector started = Reconnector.start("MQTT reader " + clientId, PahoConnection.of(client, settings),
+            Reconnector started = Reconnector.start("MQTT session " + clientId, PahoConnection.of(client, settings),
                     MIN_RECONNECT_DELAY, MAX_RECONNECT_DELAY, options.connectionTimeout().multipliedBy(2), LOG::warn);
             reconnector = started;
             if (closed) {
@@ -449,25 +465,25 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
          */
         private void subscriptionFailed(List<String> topics, Throwable error) {
             if (!closed && !client.isConnected()) {
-                LOG.warn("MQTT reader {} lost its connection before the broker answered its subscription to {}; "
+                LOG.warn("MQTT session {} lost its connection before the broker answered its subscription to {}; "
                         + "it subscribes again once reconnected ({})", clientId, topics, error.toString());
                 return;
             }
-            fail(new MqttSourceException("MQTT reader " + clientId + " could not subscribe to " + topics, error));
+            fail(new MqttSourceException("MQTT session " + clientId + " could not subscribe to " + topics, error));
         }
 
         private void checkGranted(List<String> topics, int[] reasonCodes) {
             Optional<String> refusal = refusal(topics, reasonCodes);
             if (refusal.isPresent()) {
-                fail(new MqttSourceException("MQTT reader " + clientId + ": " + refusal.get()));
+                fail(new MqttSourceException("MQTT session " + clientId + ": " + refusal.get()));
                 return;
             }
             for (int i = 0; i < topics.size(); i++) {
                 if (reasonCodes[i] < SUBSCRIPTION_QOS) {
-                    LOG.warn("The broker granted QoS {} for '{}': those messages are not acknowledged and may be lost",
-                            reasonCodes[i], topics.get(i));
+                    LOG.warn("MQTT session {} was granted QoS {} for '{}': those messages are not acknowledged and may "
+                            + "be lost", clientId, reasonCodes[i], topics.get(i));
                 } else {
-                    LOG.info("MQTT reader {} subscribed to '{}'", clientId, topics.get(i));
+                    LOG.info("MQTT session {} subscribed to '{}'", clientId, topics.get(i));
                 }
             }
         }
@@ -478,17 +494,17 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
                 client.unsubscribe(topics.toArray(String[]::new), null, new MqttActionListener() {
                     @Override
                     public void onSuccess(IMqttToken token) {
-                        LOG.info("MQTT reader {} left {}", clientId, topics);
+                        LOG.info("MQTT session {} left {}", clientId, topics);
                     }
 
                     @Override
                     public void onFailure(IMqttToken token, Throwable error) {
-                        LOG.warn("MQTT reader {} could not leave {}; their messages are read as well", clientId, topics,
-                                error);
+                        LOG.warn("MQTT session {} could not leave {}; their messages are read as well", clientId,
+                                topics, error);
                     }
                 }, new MqttProperties());
             } catch (MqttException e) {
-                LOG.warn("MQTT reader {} could not leave {}; their messages are read as well", clientId, topics, e);
+                LOG.warn("MQTT session {} could not leave {}; their messages are read as well", clientId, topics, e);
             }
         }
 
@@ -504,7 +520,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
                     acknowledgedMessages.inc();
                 } catch (MqttException e) {
                     // Disconnected: the broker keeps the message and redelivers it; the sinks drop the replay.
-                    LOG.debug("MQTT reader {} could not acknowledge message {} ({}); the broker will redeliver it",
+                    LOG.debug("MQTT session {} could not acknowledge message {} ({}); the broker will redeliver it",
                             clientId, messageId, e.toString());
                 }
             }
@@ -524,7 +540,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
             try {
                 client.close(true);
             } catch (MqttException e) {
-                LOG.warn("MQTT reader {} did not close cleanly", clientId, e);
+                LOG.warn("MQTT session {} did not close cleanly", clientId, e);
             }
         }
 
@@ -546,7 +562,7 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
             @Override
             public void connectComplete(boolean reconnect, String serverUri) {
                 if (connections.incrementAndGet() > 1) {
-                    LOG.info("MQTT reader {} reconnected to {}", clientId, serverUri);
+                    LOG.info("MQTT session {} reconnected to {}", clientId, serverUri);
                 }
                 // A persistent session keeps its subscriptions, but a broker that lost the session has none.
                 List<String> topics;
@@ -575,18 +591,18 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
                     if (started != null) {
                         started.close();
                     }
-                    fail(new MqttSourceException("the broker disconnected MQTT reader " + clientId
+                    fail(new MqttSourceException("the broker disconnected MQTT session " + clientId
                             + " with reason code 0x" + Integer.toHexString(reason)
                             + (response.getReasonString() == null ? "" : " (" + response.getReasonString() + ")")));
                 } else {
-                    LOG.warn("MQTT reader {} lost its connection (reason 0x{}); reconnecting", clientId,
+                    LOG.warn("MQTT session {} lost its connection (reason 0x{}); reconnecting", clientId,
                             Integer.toHexString(reason), response.getException());
                 }
             }
 
             @Override
             public void mqttErrorOccurred(MqttException error) {
-                fail(new MqttSourceException("MQTT client error in reader " + clientId, error));
+                fail(new MqttSourceException("MQTT client error in session " + clientId, error));
             }
 
             @Override

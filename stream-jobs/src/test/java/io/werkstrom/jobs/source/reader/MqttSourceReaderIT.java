@@ -91,7 +91,7 @@ class MqttSourceReaderIT {
                 reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
                 MqttSourceException failed = awaitFailure(reader, RECOVERY);
                 assertTrue(failed != null, "the reader failed its unanswered first connection");
-                assertEquals("MQTT reader unanswered-it-0 got no answer from " + front.uri()
+                assertEquals("MQTT session unanswered-it-0 got no answer from " + front.uri()
                         + " to its first connection within 2 s", failed.getMessage());
             } finally {
                 reader.close();
@@ -138,8 +138,9 @@ class MqttSourceReaderIT {
                 }
                 assertEquals(List.of(), log.lines().stream().filter(line -> line.startsWith("WARN")).toList(),
                         "a reader that closes warns of no lost connection; logged " + log.lines());
-                assertTrue(log.lines().stream().anyMatch(line -> line.startsWith("INFO MQTT reader closing-it-0 stopped"
-                        + " while closing")), "logged " + log.lines());
+                assertTrue(log.lines().stream().anyMatch(line -> line.startsWith(
+                        "INFO MQTT reader of subtask 0 (session closing-it-0) stopped while closing")),
+                        "logged " + log.lines());
             }
         }
     }
@@ -245,6 +246,43 @@ class MqttSourceReaderIT {
     }
 
     @Test
+    void theLogNamesEachSessionByItsClientIdAndTheReaderByItsSubtask() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
+            // Subtask 2 holds splits 0 and 3: the client id of its index, named-it-2, is another reader's session.
+            MqttSourceOptions options = new MqttSourceOptions(broker.uri(), null, null, "group", TOPIC, "named-it",
+                    AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30),
+                    null);
+            List<String> sessionLines = new ArrayList<>();
+            for (String session : List.of("named-it-0", "named-it-3")) {
+                sessionLines.add("INFO MQTT session " + session + " connected to " + broker.uri()
+                        + " (session present: false)");
+                sessionLines.add("INFO MQTT session " + session + " subscribed to '" + options.sharedSubscription()
+                        + "'");
+            }
+            MqttSourceReader reader = new MqttSourceReader(options, new Context(new MetricListener(), 2));
+            try (CapturedLog log = CapturedLog.of(MqttSourceReader.class, Level.INFO)) {
+                try {
+                    reader.addSplits(List.of(MqttSubscriptionSplit.numbered(0, "group", TOPIC),
+                            MqttSubscriptionSplit.numbered(3, "group", TOPIC)));
+                    long deadline = System.nanoTime() + RECOVERY.toNanos();
+                    while (!log.lines().containsAll(sessionLines) && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                } finally {
+                    reader.close();
+                }
+                List<String> lines = log.lines();
+                assertTrue(lines.containsAll(sessionLines), "logged " + lines);
+                assertTrue(lines.stream().anyMatch(line -> line.startsWith(
+                        "INFO MQTT reader of subtask 2 (sessions named-it-0, named-it-3) got split(s) ")),
+                        "logged " + lines);
+                assertEquals(List.of(), lines.stream().filter(line -> line.contains(options.clientId(2))).toList(),
+                        "no line names the session of the subtask's index");
+            }
+        }
+    }
+
+    @Test
     void startedAfreshWithFewerReadersTheSessionsBeyondGetNoShareOfTheMessages() throws Exception {
         try (MosquittoBroker broker = MosquittoBroker.start()) {
             MqttSourceOptions options = new MqttSourceOptions(broker.uri(), null, null, "group", TOPIC, "fewer-it",
@@ -297,7 +335,7 @@ class MqttSourceReaderIT {
             try (CapturedLog log = CapturedLog.of(MqttSourceReader.class, Level.INFO)) {
                 reader.addSplits(List.of(MqttSubscriptionSplit.numbered(0, "group", former)));
                 // The session leaves the former subscription once connected, when the broker acknowledges it.
-                String left = "INFO MQTT reader refiltered-it-0 left [" + before.sharedSubscription() + "]";
+                String left = "INFO MQTT session refiltered-it-0 left [" + before.sharedSubscription() + "]";
                 long deadline = System.nanoTime() + RECOVERY.toNanos();
                 while (!log.lines().contains(left) && System.nanoTime() < deadline) {
                     Thread.sleep(20);
@@ -335,7 +373,7 @@ class MqttSourceReaderIT {
                     }
                 }
                 assertTrue(failed != null, "the reader failed its first connection");
-                assertTrue(failed.getMessage().startsWith("MQTT reader wrong-ca-it-0 could not connect to " + broker.uri()
+                assertTrue(failed.getMessage().startsWith("MQTT session wrong-ca-it-0 could not connect to " + broker.uri()
                         + ": TLS failed ("), failed.getMessage());
                 assertTrue(failed.getMessage().endsWith("the broker's certificate must chain to "
                         + other.caCertificate() + " and name the broker's host"), failed.getMessage());
@@ -602,13 +640,19 @@ class MqttSourceReaderIT {
 
     private static final class Context implements SourceReaderContext {
         private final MetricListener metrics;
+        private final int subtask;
 
         Context() {
             this(new MetricListener());
         }
 
         Context(MetricListener metrics) {
+            this(metrics, 0);
+        }
+
+        Context(MetricListener metrics, int subtask) {
             this.metrics = metrics;
+            this.subtask = subtask;
         }
 
         @Override
@@ -628,7 +672,7 @@ class MqttSourceReaderIT {
 
         @Override
         public int getIndexOfSubtask() {
-            return 0;
+            return subtask;
         }
 
         @Override
