@@ -306,8 +306,9 @@ public final class MqttPublisher implements AutoCloseable {
 
     /**
      * Publishes the retained {@value #OFFLINE} status (a broker that refuses it is logged, as for
-     * {@value #ONLINE}), disconnects cleanly (so the last will is not sent) and releases the client. Waits at most {@code closeTimeout} for each step. Pending
-     * publishes fail with {@link IllegalStateException}. Idempotent.
+     * {@value #ONLINE}), disconnects cleanly (so the last will is not sent) and releases the client.
+     * Waits at most {@code closeTimeout} for each step. Pending publishes fail with
+     * {@link IllegalStateException}. Idempotent.
      */
     @Override
     public void close() {
