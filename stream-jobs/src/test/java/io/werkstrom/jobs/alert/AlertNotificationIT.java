@@ -340,6 +340,42 @@ class AlertNotificationIT {
         }
     }
 
+    @Test
+    void aTenantWhoseManyReceiversDoNotAnswerHoldsARoundForOneTimeoutAndAnotherTenantIsNotifiedInIt()
+            throws Exception {
+        try (WebhookReceiver silent = new WebhookReceiver()) {
+            // Answers long after the 1 s timeout: each of acme's four URLs is a receiver of its own.
+            silent.delay(Duration.ofSeconds(30));
+            for (int i = 1; i <= 4; i++) {
+                subscribe("acme", "webhook", silent.url("/acme-" + i), "env:ACME_HOOK", null);
+            }
+            subscribe("globex", "webhook", receiver.url("/globex"), "env:GLOBEX_HOOK", null);
+            open("acme", "hot");
+            open("globex", "hot");
+            Channel webhook = new WebhookChannel(new Secrets(Map.of("ACME_HOOK", ACME_SECRET, "GLOBEX_HOOK",
+                    GLOBEX_SECRET)), Duration.ofSeconds(1));
+            List<String> sent = new CopyOnWriteArrayList<>();
+            Channel inOrder = delivery -> {
+                sent.add(delivery.tenant());
+                webhook.send(delivery);
+            };
+            NotifierOptions options = new NotifierOptions(3, Duration.ofMillis(50), Duration.ofMillis(200),
+                    Duration.ofMillis(20), 50, Duration.ofSeconds(30), Duration.ofSeconds(1),
+                    NotifierOptions.DEFAULT_RETAIN_RESOLVED);
+            try (Notifier notifier = notifier(options, Map.of("webhook", inOrder))) {
+                assertEquals(7, notifier.deliverDue(), "one round claims the webhooks and the retained states");
+            }
+
+            assertEquals(List.of("acme", "globex"), sent, "acme's first receiver took the timeout, then globex's");
+            assertEquals(List.of("globex"), tenants(receiver.requests()), "globex is notified in that round");
+            assertEquals(2, count("SELECT count(*) FROM alert_deliveries WHERE channel = 'mqtt' AND state ="
+                    + " 'delivered'"), "both retained states, acme's too");
+            assertEquals(3, count("SELECT count(*) FROM alert_deliveries WHERE tenant = 'acme' AND channel = 'webhook'"
+                    + " AND state = 'pending' AND attempts = 0 AND last_error IS NULL AND next_attempt_at <= now()"),
+                    "acme's other receivers wait for the next claim, no attempt used up");
+        }
+    }
+
     /**
      * One round of four acme alerts and one globex alert, each notified by webhook: acme's receiver
      * stands for one that lets every request run into the 10 s timeout, globex's answers. Returns the

@@ -2,6 +2,7 @@ package io.werkstrom.jobs.alert.notify;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * dead after its last attempt), its other notifications of the round fail with the same reason
  * unsent, each as an attempt: a receiver that does not answer costs a round one timeout, and other
  * receivers' notifications, other tenants' included, do not wait one timeout each behind its
- * backlog. A notification that was {@linkplain DeliveryException#attempted() not attempted} waits
+ * backlog. Once a tenant's attempts of a round have taken the timeout, its notifications to its
+ * other receivers go back unsent for the next claim, without using up their attempts: a tenant
+ * with many receivers that do not answer costs a round one timeout, not one per receiver. A
+ * notification that was {@linkplain DeliveryException#attempted() not attempted} waits
  * without using up its attempts. Several notifiers may share the outbox: outcomes are recorded only
  * under the claim in force, and a claimed notification is sent only while enough of its lease is
  * left. A resolved alert's retained MQTT state is cleared {@link NotifierOptions#retainResolved}
@@ -60,6 +64,11 @@ public final class Notifier implements AutoCloseable {
      * attempt (bounded by the timeout) and recording it end before another notifier can claim it
      * again. (A store without a statement timeout has no record limit: the timeout stands for it.)
      * The rest of a batch that has run out of lease is released for the next claim.
+     *
+     * <p>A tenant's webhooks and mails of a round are sent while its attempts of the round (sending
+     * and recording) have taken less than the timeout; the rest, but for those to a receiver that
+     * failed in the round, are released for the next claim unsent. An MQTT state neither waits for
+     * that nor counts: it goes to the service's broker, not to the tenant's receivers.
      */
     public synchronized int deliverDue() throws StoreException {
         // Before the claim: the lease the database grants starts later, never earlier.
@@ -70,6 +79,10 @@ public final class Notifier implements AutoCloseable {
         // with it unsent, so that a receiver that does not answer costs a round one timeout, not one per
         // notification, and the notifications of other receivers (other tenants') do not wait behind it.
         Map<String, String> failed = new HashMap<>();
+        // How long each tenant's attempts of this round took: past the timeout, the tenant's other receivers
+        // wait for the next claim, so that many receivers that do not answer cost the round one timeout too.
+        Map<String, Long> tenantNanos = new HashMap<>();
+        List<Delivery> later = new ArrayList<>();
         for (int i = 0; i < due.size(); i++) {
             // Read before the lease is checked: a database that takes long over it must not leave too little.
             Delivery delivery = withCurrentState(due.get(i));
@@ -78,15 +91,33 @@ public final class Notifier implements AutoCloseable {
                 List<Delivery> rest = due.subList(i, due.size());
                 LOG.debug("alert notifier: {} of the lease left, {} claimed notifications go back for the next claim",
                         left, rest.size());
-                store.release(rest);
+                later.addAll(rest);
                 break;
             }
             // An MQTT state's target is its alert's own topic, sent through the service's one client.
-            String target = "mqtt".equals(delivery.channel()) ? null : delivery.channel() + " " + delivery.target();
-            String failure = attempt(delivery, target == null ? null : failed.get(target));
-            if (failure != null && target != null) {
+            if ("mqtt".equals(delivery.channel())) {
+                attempt(delivery, null);
+                continue;
+            }
+            String target = delivery.channel() + " " + delivery.target();
+            String failedBefore = failed.get(target);
+            long taken = tenantNanos.getOrDefault(delivery.tenant(), 0L);
+            if (failedBefore == null && Duration.ofNanos(taken).compareTo(options.timeout()) >= 0) {
+                LOG.debug("alert notification {} ({} to {}) goes back for the next claim: tenant {}'s attempts took {}"
+                        + " of this round", delivery.id(), delivery.channel(), receiver(delivery), delivery.tenant(),
+                        Duration.ofNanos(taken));
+                later.add(delivery);
+                continue;
+            }
+            long start = System.nanoTime();
+            String failure = attempt(delivery, failedBefore);
+            tenantNanos.put(delivery.tenant(), taken + System.nanoTime() - start);
+            if (failure != null) {
                 failed.putIfAbsent(target, failure);
             }
+        }
+        if (!later.isEmpty()) {
+            store.release(later);
         }
         return due.size();
     }
