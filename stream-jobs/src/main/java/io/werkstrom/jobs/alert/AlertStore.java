@@ -413,10 +413,12 @@ public final class AlertStore implements AutoCloseable {
      * <p>The clear of a resolved alert's retained state is due {@code retainResolved} after the
      * resolve, and is claimed only once every earlier MQTT state of its alert is delivered or dead: a
      * state sent after the clear would put the retained message back for good. A clear never delays
-     * another notification: the others are claimed first, oldest first, and clears, oldest first,
-     * fill what is left of {@code limit}, with at least a tenth of it kept for them so that they do
-     * not wait for ever under constant load. Each statement reads about as many rows as it claims,
-     * through the indexes of migration V15, however many clears are pending.
+     * another notification: the others are claimed first, the longest due first, and clears, oldest
+     * first, fill what is left of {@code limit}, with at least a tenth of it kept for them so that
+     * they do not wait for ever under constant load. A notification released or retried is due again
+     * later, so it queues behind those due before it: one tenant's backlog does not fill every claim
+     * ahead of another tenant's notifications. Each statement reads about as many rows as it claims,
+     * through the indexes of migrations V15 and V17, however many clears are pending.
      */
     public List<Delivery> claimDue(int limit, Duration lease, Duration retainResolved) throws StoreException {
         reconnectIfLost();
@@ -428,7 +430,7 @@ public final class AlertStore implements AutoCloseable {
                 + " AND NOT EXISTS (SELECT 1 FROM alert_deliveries e WHERE e.alert_id = c.alert_id"
                 + " AND e.state = 'pending' AND (e.subscription_id = c.subscription_id"
                 + " OR (e.channel = 'mqtt' AND c.channel = 'mqtt')) AND e.id < c.id)"
-                + " ORDER BY c.id LIMIT ? FOR UPDATE SKIP LOCKED)" + returning;
+                + " ORDER BY c.next_attempt_at, c.id LIMIT ? FOR UPDATE SKIP LOCKED)" + returning;
         String clears = "UPDATE alert_deliveries d SET next_attempt_at = now() + make_interval(secs => ?)"
                 + " WHERE d.id IN (SELECT c.id FROM alert_deliveries c WHERE c.state = 'pending'"
                 + " AND c.channel = 'mqtt' AND c.payload = '' AND c.created_at <= now() - make_interval(secs => ?)"

@@ -376,6 +376,39 @@ class AlertNotificationIT {
         }
     }
 
+    @Test
+    void aTenantsBacklogThatGoesBackForTheNextClaimQueuesBehindAnotherTenantsNotification() throws Exception {
+        try (WebhookReceiver silent = new WebhookReceiver()) {
+            silent.delay(Duration.ofSeconds(30));
+            for (int i = 1; i <= 5; i++) {
+                subscribe("acme", "webhook", silent.url("/acme-" + i), "env:ACME_HOOK", null);
+            }
+            subscribe("globex", "webhook", receiver.url("/globex"), "env:GLOBEX_HOOK", null);
+            open("acme", "hot");
+            open("globex", "hot");
+            Channel webhook = new WebhookChannel(new Secrets(Map.of("ACME_HOOK", ACME_SECRET, "GLOBEX_HOOK",
+                    GLOBEX_SECRET)), Duration.ofSeconds(1));
+            List<String> sent = new CopyOnWriteArrayList<>();
+            Channel inOrder = delivery -> {
+                sent.add(delivery.tenant());
+                webhook.send(delivery);
+            };
+            // Claims of five, one place kept for clears: acme's six notifications (its state and five webhooks),
+            // the oldest, fill the first claim, and the two left of them and globex's two the second.
+            NotifierOptions options = new NotifierOptions(3, Duration.ofMillis(50), Duration.ofMillis(200),
+                    Duration.ofMillis(20), 5, Duration.ofSeconds(30), Duration.ofSeconds(1),
+                    NotifierOptions.DEFAULT_RETAIN_RESOLVED);
+            try (Notifier notifier = notifier(options, Map.of("webhook", inOrder))) {
+                notifier.deliverDue();
+                notifier.deliverDue();
+            }
+
+            assertEquals(List.of("acme", "acme", "globex"), sent,
+                    "acme's notifications that went back wait behind globex's, which the second round delivers");
+            assertEquals(List.of("globex"), tenants(receiver.requests()));
+        }
+    }
+
     /**
      * One round of four acme alerts and one globex alert, each notified by webhook: acme's receiver
      * stands for one that lets every request run into the 10 s timeout, globex's answers. Returns the

@@ -93,7 +93,7 @@ class SchemaMigratorIT {
             assertTrue(message.contains("pid " + pid + " (dashboard, idle in transaction"), message);
             assertTrue(message.contains("SELECT count(*) FROM machines"), message);
             reader.commit();
-            assertEquals(List.of(16), applyOver(migration, SchemaMigrator.LockWaits.DEFAULT).applied(),
+            assertEquals(16, applyOver(migration, SchemaMigrator.LockWaits.DEFAULT).applied().get(0),
                     "V16 rolled back whole and applies once the reader is done");
         }
     }
@@ -115,7 +115,7 @@ class SchemaMigratorIT {
             }
             assertTrue(log.lines().stream().anyMatch(line -> line.startsWith(expected)), log.lines().toString());
             reader.commit();
-            assertEquals(List.of(16), run.get(60, TimeUnit.SECONDS).applied());
+            assertEquals(16, run.get(60, TimeUnit.SECONDS).applied().get(0), "V16 applied first");
         }
     }
 
