@@ -344,21 +344,8 @@ class AlertNotificationIT {
     void aTenantWhoseManyReceiversDoNotAnswerHoldsARoundForOneTimeoutAndAnotherTenantIsNotifiedInIt()
             throws Exception {
         try (WebhookReceiver silent = new WebhookReceiver()) {
-            // Answers long after the 1 s timeout: each of acme's four URLs is a receiver of its own.
-            silent.delay(Duration.ofSeconds(30));
-            for (int i = 1; i <= 4; i++) {
-                subscribe("acme", "webhook", silent.url("/acme-" + i), "env:ACME_HOOK", null);
-            }
-            subscribe("globex", "webhook", receiver.url("/globex"), "env:GLOBEX_HOOK", null);
-            open("acme", "hot");
-            open("globex", "hot");
-            Channel webhook = new WebhookChannel(new Secrets(Map.of("ACME_HOOK", ACME_SECRET, "GLOBEX_HOOK",
-                    GLOBEX_SECRET)), Duration.ofSeconds(1));
             List<String> sent = new CopyOnWriteArrayList<>();
-            Channel inOrder = delivery -> {
-                sent.add(delivery.tenant());
-                webhook.send(delivery);
-            };
+            Channel inOrder = acmeReceiversThatDoNotAnswerAndGlobexs(silent, 4, sent);
             NotifierOptions options = new NotifierOptions(3, Duration.ofMillis(50), Duration.ofMillis(200),
                     Duration.ofMillis(20), 50, Duration.ofSeconds(30), Duration.ofSeconds(1),
                     NotifierOptions.DEFAULT_RETAIN_RESOLVED);
@@ -379,20 +366,8 @@ class AlertNotificationIT {
     @Test
     void aTenantsBacklogThatGoesBackForTheNextClaimQueuesBehindAnotherTenantsNotification() throws Exception {
         try (WebhookReceiver silent = new WebhookReceiver()) {
-            silent.delay(Duration.ofSeconds(30));
-            for (int i = 1; i <= 5; i++) {
-                subscribe("acme", "webhook", silent.url("/acme-" + i), "env:ACME_HOOK", null);
-            }
-            subscribe("globex", "webhook", receiver.url("/globex"), "env:GLOBEX_HOOK", null);
-            open("acme", "hot");
-            open("globex", "hot");
-            Channel webhook = new WebhookChannel(new Secrets(Map.of("ACME_HOOK", ACME_SECRET, "GLOBEX_HOOK",
-                    GLOBEX_SECRET)), Duration.ofSeconds(1));
             List<String> sent = new CopyOnWriteArrayList<>();
-            Channel inOrder = delivery -> {
-                sent.add(delivery.tenant());
-                webhook.send(delivery);
-            };
+            Channel inOrder = acmeReceiversThatDoNotAnswerAndGlobexs(silent, 5, sent);
             // Claims of five, one place kept for clears: acme's six notifications (its state and five webhooks),
             // the oldest, fill the first claim, and the two left of them and globex's two the second.
             NotifierOptions options = new NotifierOptions(3, Duration.ofMillis(50), Duration.ofMillis(200),
@@ -407,6 +382,29 @@ class AlertNotificationIT {
                     "acme's notifications that went back wait behind globex's, which the second round delivers");
             assertEquals(List.of("globex"), tenants(receiver.requests()));
         }
+    }
+
+    /**
+     * Subscribes acme's webhooks to {@code receivers} URLs of {@code silent}, which answers long after
+     * the 1 s timeout (each URL a receiver of its own), and globex's to the answering receiver, and
+     * opens an alert of each tenant. Returns a webhook channel with that timeout that adds each
+     * delivery's tenant to {@code sent} before sending it.
+     */
+    private Channel acmeReceiversThatDoNotAnswerAndGlobexs(WebhookReceiver silent, int receivers, List<String> sent)
+            throws Exception {
+        silent.delay(Duration.ofSeconds(30));
+        for (int i = 1; i <= receivers; i++) {
+            subscribe("acme", "webhook", silent.url("/acme-" + i), "env:ACME_HOOK", null);
+        }
+        subscribe("globex", "webhook", receiver.url("/globex"), "env:GLOBEX_HOOK", null);
+        open("acme", "hot");
+        open("globex", "hot");
+        Channel webhook = new WebhookChannel(new Secrets(Map.of("ACME_HOOK", ACME_SECRET, "GLOBEX_HOOK",
+                GLOBEX_SECRET)), Duration.ofSeconds(1));
+        return delivery -> {
+            sent.add(delivery.tenant());
+            webhook.send(delivery);
+        };
     }
 
     /**
