@@ -57,10 +57,11 @@ import io.werkstrom.protocol.Topics;
  * failed publish the sender waits until nothing is in flight and sends the spool again from its
  * oldest record; the cloud drops what it already has by sequence.
  *
- * <p>A full spool drops its oldest batches ({@link Spool}); once the link is up the gateway reports
- * them as a {@code data_gap} event (docs/protocol.md) on its events topic. The event is a spool
- * record too, with its own sequence number, so it survives a restart until the broker acknowledged
- * it; telemetry sequences skip the numbers events take.
+ * <p>A full spool drops its oldest batches ({@link Spool}), and one whose disk damaged records loses
+ * those; once the link is up the gateway reports them as a {@code data_gap} event (docs/protocol.md)
+ * on its events topic. The event is a spool record too, with its own sequence number, so it
+ * survives a restart until the broker acknowledged it; telemetry sequences skip the numbers events
+ * take.
  *
  * <p>A collected batch whose encoding exceeds what one spool record holds ({@code spoolSegmentBytes})
  * is split into several batches, each with its own sequence. While the spool cannot take batches
@@ -693,8 +694,9 @@ public final class Gateway implements AutoCloseable {
                     SpoolRecord.wrap(SpoolRecord.EVENT, DataGapEvent.json(reported)));
             Optional<DataGap> taken = spool.takeDataGap();
             taken.ifPresent(t -> droppedSamplesTaken.addAndGet(t.droppedSamples()));
-            log.warn("Gateway {} lost {} batches ({} samples, sequences {} to {}, {} to {}) (dropped by a full spool, or set "
-                    + "aside as too large for the broker); reporting it as data_gap event {}", address, reported.droppedRecords(), reported.droppedSamples(),
+            log.warn("Gateway {} lost {} batches ({} samples, sequences {} to {}, {} to {}) (dropped by a full spool, set "
+                    + "aside as too large for the broker, or unreadable on the spool's disk); reporting it as data_gap "
+                    + "event {}", address, reported.droppedRecords(), reported.droppedSamples(),
                     reported.firstSequence(), reported.lastSequence(), instant(reported.firstTimestampMicros()),
                     instant(reported.lastTimestampMicros()), seq);
             // Appending the event can itself drop the oldest records: then the merged gap is reported again.

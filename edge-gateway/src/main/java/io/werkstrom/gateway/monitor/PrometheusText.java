@@ -48,8 +48,8 @@ public final class PrometheusText {
         metric(out, labels, "werkstrom_gateway_reconnects_total", "counter",
                 "Connections established after the first.", stats.reconnects());
         metric(out, labels, "werkstrom_gateway_dropped_batches_total", "counter",
-                "Batches the full spool dropped unacknowledged, or set aside as larger than the broker accepts, over the"
-                        + " spool's life.", stats.droppedBatches());
+                "Batches the full spool dropped unacknowledged, set aside as larger than the broker accepts, or lost to"
+                        + " damage on the spool's disk, over the spool's life.", stats.droppedBatches());
         metric(out, labels, "werkstrom_gateway_dropped_samples_total", "counter",
                 "Samples in batches the full spool dropped, seen by this process.", stats.droppedSamples());
         metric(out, labels, "werkstrom_gateway_data_gaps_total", "counter",

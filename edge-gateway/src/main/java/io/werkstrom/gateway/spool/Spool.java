@@ -67,12 +67,27 @@ import org.slf4j.LoggerFactory;
  * names another.
  *
  * <h2>Recovery</h2>
- * {@link #open(SpoolOptions)} reads every segment and checks each record's frame and CRC. A short or
- * corrupt record in the last segment is a torn write: it is logged and the file truncated after the
- * last good record, so nothing behind it is ever replayed. A corrupt record in a sealed segment
- * stops the reading of that segment there; it is logged as an error and counted in
- * {@link #corruptRecords()}. A damaged state file is logged and ignored: every record on disk is
- * replayed.
+ * {@link #open(SpoolOptions)} reads every segment and checks each record's frame and CRC. A short
+ * or corrupt record in the last segment is a torn write: it is logged and the file truncated after
+ * the last good record, so nothing behind it is ever replayed. Damage in a sealed segment (a
+ * flipped bit, a bad sector: a corrupt record or segment header) is logged as an error and counted
+ * in {@link #corruptRecords()}, and the reading goes on from the next offset where a whole record's
+ * frame and CRC check and whose sequence lies above the last good record's and below the first of
+ * the next segment that begins intact; so only the unreadable records are lost. The scan tries
+ * every offset but computes a CRC only where the length, sequence and sample fields are plausible,
+ * and over at most four times the segment's size (a bound met only when no later segment begins
+ * intact, which leaves the sequence without an upper bound; the rest of the segment then counts as
+ * unreadable). The records lost go into the pending {@link DataGap}, persisted at once, bounded by
+ * their intact neighbours, as their own headers cannot be trusted: the sequences strictly between
+ * the two records, less those at or below the watermark (acknowledged), one record counted for each
+ * (with no earlier record and no watermark known, as many sequences as the damaged bytes could hold
+ * records); the time from the earlier one's last timestamp to the later one's first (the later
+ * one's alone at the start of the spool); no samples, their number being unknown. A restart reads
+ * the damage again: once the watermark has passed it, or while the gap not yet taken holds it,
+ * nothing is added; before that (records older than it still pending) it is reported once more, as
+ * a set-aside record is. Damage with no intact record after it in any segment is like a torn write:
+ * the spool continues after the last good record and no gap is reported. A damaged state file is
+ * logged and ignored: every record on disk is replayed.
  *
  * <h2>When full</h2>
  * When an append would take the segment files past {@code maxBytes}, the oldest segment is deleted
@@ -108,6 +123,10 @@ public final class Spool implements AutoCloseable {
     private static final String OWNER_TEMP_FILE = "spool.owner.tmp";
     static final String LOCK_FILE = "spool.lock";
     private static final int STATE_BYTES = 8 + 8 + 8 + 1 + 6 * 8 + 4;
+    /** How much of a damaged segment {@link #resync} reads at a time. */
+    private static final int RESYNC_BLOCK_BYTES = 64 << 10;
+    /** {@link #resync} computes CRCs over at most this many times the segment's size. */
+    private static final int RESYNC_CRC_FACTOR = 4;
     /**
      * The lock files the spools of this process hold, by the file's identity (device and inode where
      * the file system has them), so that a directory reached by two paths (a bind mount) is one
@@ -445,12 +464,18 @@ public final class Spool implements AutoCloseable {
         return diskBytes;
     }
 
-    /** Records dropped unacknowledged since the spool was created (persisted across restarts). */
+    /**
+     * Records dropped unacknowledged since the spool was created, and those lost to damage on disk
+     * (persisted across restarts).
+     */
     public synchronized long droppedRecords() {
         return droppedRecords;
     }
 
-    /** Torn or corrupt records found since this spool was opened: by recovery, or by {@link #peek(int)}. */
+    /**
+     * Torn or corrupt records found since this spool was opened: by recovery (a stretch of damage in a
+     * sealed segment counts once, however many records it held), or by {@link #peek(int)}.
+     */
     public synchronized int corruptRecords() {
         return corruptRecords;
     }
@@ -523,15 +548,23 @@ public final class Spool implements AutoCloseable {
             }
         }
         found.sort((a, b) -> Long.compare(a.index, b.index));
-        long lastSeen = -1;
+        Recovery read = new Recovery(watermark);
         for (int i = 0; i < found.size(); i++) {
             Segment segment = found.get(i);
-            lastSeen = recoverSegment(segment, i == found.size() - 1, watermark, lastSeen);
+            recoverSegment(found, i, read);
             segments.addLast(segment);
             diskBytes += segment.size;
             nextSegmentIndex = segment.index + 1;
         }
-        lastSequence = Math.max(watermark, lastSeen);
+        lastSequence = Math.max(watermark, read.lastSequence);
+        if (read.damaged) {
+            LOG.error("Spool {}: no intact record follows the damage after sequence {}; as after a torn write, the spool "
+                    + "continues after that record", directory, read.lastSequence);
+        }
+        if (read.gapFound) {
+            // Before a segment holding the damage may go below: a restart must still know the gap.
+            writeState();
+        }
         Segment newestWithRecords = null;
         for (Segment segment : segments) {
             if (segment.records > 0) {
@@ -558,8 +591,14 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /** Reads one segment's records into {@link #pending}; returns the last sequence seen. */
-    private long recoverSegment(Segment segment, boolean last, long watermark, long lastSeen) throws IOException {
+    /**
+     * Reads the records of segment {@code i} of {@code found} into {@link #pending}. Past damage in a
+     * sealed segment it reads on from the next intact record {@link #resync finds}, and reports the
+     * records lost in between (see {@link #damageEnds}).
+     */
+    private void recoverSegment(List<Segment> found, int i, Recovery read) throws IOException {
+        Segment segment = found.get(i);
+        boolean last = i == found.size() - 1;
         try (FileChannel channel = files.open(segment.path, READ, WRITE)) {
             long size = channel.size();
             long good = 0;
@@ -573,46 +612,54 @@ public final class Spool implements AutoCloseable {
             } else {
                 good = SEGMENT_HEADER_BYTES;
             }
-            while (problem == null && good < size) {
-                if (size - good < RECORD_HEADER_BYTES) {
-                    problem = "the record header at offset " + good + " is short";
-                    break;
-                }
-                header.clear();
-                readFully(channel, header, good);
-                int length = header.getInt(0);
-                long sequence = header.getLong(8);
-                if (length < 0 || length > size - good - RECORD_HEADER_BYTES) {
-                    problem = "the record at offset " + good + " claims " + length + " payload bytes, "
-                            + (size - good - RECORD_HEADER_BYTES) + " remain";
-                    break;
-                }
-                ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER_BYTES + length);
-                readFully(channel, record, good);
-                if (record.getInt(4) != recordCrc(record.array(), record.capacity())) {
-                    problem = "the record at offset " + good + " fails its CRC";
-                    break;
-                }
-                if (sequence <= lastSeen) {
-                    problem = "the record at offset " + good + " has sequence " + sequence + ", not above " + lastSeen;
-                    break;
-                }
-                segment.records++;
-                if (header.getLong(24) >= lastTimestampMicros) {
-                    lastTimestampMicros = header.getLong(24);
-                    latestSegment = segment;
-                }
-                if (sequence > watermark) {
-                    pending.put(sequence, new Entry(segment, good, record.capacity(), sequence, header.getInt(32),
-                            header.getLong(16), header.getLong(24)));
-                    segment.live++;
-                    pendingBytes += record.capacity();
-                }
-                lastSeen = sequence;
-                good += record.capacity();
-            }
             segment.size = size;
-            if (problem != null) {
+            while (true) {
+                while (problem == null && good < size) {
+                    if (size - good < RECORD_HEADER_BYTES) {
+                        problem = "the record header at offset " + good + " is short";
+                        break;
+                    }
+                    header.clear();
+                    readFully(channel, header, good);
+                    int length = header.getInt(0);
+                    long sequence = header.getLong(8);
+                    if (length < 0 || length > size - good - RECORD_HEADER_BYTES) {
+                        problem = "the record at offset " + good + " claims " + length + " payload bytes, "
+                                + (size - good - RECORD_HEADER_BYTES) + " remain";
+                        break;
+                    }
+                    ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER_BYTES + length);
+                    readFully(channel, record, good);
+                    if (record.getInt(4) != recordCrc(record.array(), record.capacity())) {
+                        problem = "the record at offset " + good + " fails its CRC";
+                        break;
+                    }
+                    if (sequence <= read.lastSequence) {
+                        problem = "the record at offset " + good + " has sequence " + sequence + ", not above "
+                                + read.lastSequence;
+                        break;
+                    }
+                    if (read.damaged) {
+                        damageEnds(read, sequence, header.getLong(16));
+                    }
+                    segment.records++;
+                    if (header.getLong(24) >= lastTimestampMicros) {
+                        lastTimestampMicros = header.getLong(24);
+                        latestSegment = segment;
+                    }
+                    if (sequence > read.watermark) {
+                        pending.put(sequence, new Entry(segment, good, record.capacity(), sequence, header.getInt(32),
+                                header.getLong(16), header.getLong(24)));
+                        segment.live++;
+                        pendingBytes += record.capacity();
+                    }
+                    read.lastSequence = sequence;
+                    read.lastRecordMicros = header.getLong(24);
+                    good += record.capacity();
+                }
+                if (problem == null) {
+                    return;
+                }
                 corruptRecords++;
                 if (last) {
                     LOG.warn("Spool segment {}: {}; a torn write, truncating {} bytes after the last good record at {}",
@@ -620,13 +667,136 @@ public final class Spool implements AutoCloseable {
                     channel.truncate(good);
                     channel.force(true);
                     segment.size = good;
-                } else {
-                    LOG.error("Spool segment {} is corrupt: {}; its {} bytes from there on are not replayed",
-                            segment.path, problem, size - good);
+                    return;
+                }
+                read.damaged = true;
+                long next = resync(channel, good + 1, size, read.lastSequence, nextFirstSequence(found, i));
+                read.damagedBytes += (next < 0 ? size : next) - good;
+                if (next < 0) {
+                    LOG.error("Spool segment {} is corrupt: {}; no intact record follows in it, its {} bytes from "
+                            + "there on are not replayed", segment.path, problem, size - good);
+                    return;
+                }
+                LOG.error("Spool segment {} is corrupt: {}; reading on from the next intact record, at offset {} "
+                        + "({} bytes skipped)", segment.path, problem, next, next - good);
+                good = next;
+                problem = null;
+            }
+        }
+    }
+
+    /**
+     * Reports the records lost to damage that ends at the intact record {@code nextSequence}, whose
+     * samples begin at {@code nextMicros}. Their own headers cannot be trusted: the intact
+     * neighbours bound them. They are the sequences between the last intact record before and this
+     * one, less those at or below the watermark (acknowledged); with neither known (the damage
+     * begins the oldest segment, no state file) as many sequences below this one as the damaged
+     * bytes could hold records. Their samples lie between the neighbours' timestamps (from this
+     * record's own when none precedes); each sequence counts as a record, and no sample is counted,
+     * their number being unknown. A span the persisted gap already holds (found by an earlier run,
+     * not yet taken) is not added again.
+     */
+    private void damageEnds(Recovery read, long nextSequence, long nextMicros) {
+        read.damaged = false;
+        long known = Math.max(read.lastSequence, read.watermark);
+        long first = known >= 0 ? known + 1
+                : Math.max(0, nextSequence - Math.max(1, read.damagedBytes / RECORD_HEADER_BYTES));
+        read.damagedBytes = 0;
+        long lost = nextSequence - 1;
+        if (first > lost) {
+            LOG.info("Spool {}: the damage before sequence {} held no unacknowledged record", directory, nextSequence);
+            return;
+        }
+        if (gap != null && gap.firstSequence() <= first && lost <= gap.lastSequence()) {
+            return;
+        }
+        long from = read.lastRecordMicros == Long.MIN_VALUE ? nextMicros : read.lastRecordMicros;
+        DataGap damaged = new DataGap(first, lost, Math.min(from, nextMicros), Math.max(from, nextMicros),
+                lost - first + 1, 0);
+        LOG.error("Spool {}: records {} to {} are unreadable on disk; reporting them as a data gap", directory, first,
+                lost);
+        gap = gap == null ? damaged : gap.merge(damaged);
+        droppedRecords += damaged.droppedRecords();
+        read.gapFound = true;
+    }
+
+    /**
+     * The sequence of the first intact record in a segment after {@code found.get(i)}: what a record
+     * found by {@link #resync} must lie below. {@link Long#MAX_VALUE} when no later segment begins with
+     * an intact record.
+     */
+    private long nextFirstSequence(List<Segment> found, int i) throws IOException {
+        for (Segment later : found.subList(i + 1, found.size())) {
+            try (FileChannel channel = files.open(later.path, READ)) {
+                long size = channel.size();
+                if (size < SEGMENT_HEADER_BYTES + RECORD_HEADER_BYTES) {
+                    continue;
+                }
+                ByteBuffer start = readFully(channel,
+                        ByteBuffer.allocate(SEGMENT_HEADER_BYTES + RECORD_HEADER_BYTES), 0);
+                int length = start.getInt(SEGMENT_HEADER_BYTES);
+                if (start.getInt(0) == SEGMENT_MAGIC && start.getInt(4) == FORMAT_VERSION && length >= 0
+                        && length <= size - SEGMENT_HEADER_BYTES - RECORD_HEADER_BYTES
+                        && crcAt(channel, SEGMENT_HEADER_BYTES, length) == start.getInt(SEGMENT_HEADER_BYTES + 4)) {
+                    return start.getLong(SEGMENT_HEADER_BYTES + 8);
                 }
             }
-            return lastSeen;
         }
+        return Long.MAX_VALUE;
+    }
+
+    /**
+     * The offset of the first intact record at or after {@code from} with a sequence above
+     * {@code after} and below {@code before}, or -1 when there is none. Every offset is tried, read in
+     * blocks; a CRC is computed only where the length field fits the segment, the sequence lies in
+     * range and the sample count is not negative, and over at most {@value #RESYNC_CRC_FACTOR} times
+     * the segment's size in all (past that the rest counts as unreadable), so that the scan of a large
+     * segment stays bounded whatever the damage.
+     */
+    private static long resync(FileChannel channel, long from, long size, long after, long before) throws IOException {
+        ByteBuffer block = ByteBuffer.allocate(RESYNC_BLOCK_BYTES).limit(0);
+        long blockStart = from;
+        long crcBudget = RESYNC_CRC_FACTOR * size;
+        for (long offset = from; offset <= size - RECORD_HEADER_BYTES; offset++) {
+            if (offset + RECORD_HEADER_BYTES > blockStart + block.limit()) {
+                blockStart = offset;
+                block.clear().limit((int) Math.min(block.capacity(), size - offset));
+                readFully(channel, block, offset);
+            }
+            int at = (int) (offset - blockStart);
+            int length = block.getInt(at);
+            long sequence = block.getLong(at + 8);
+            if (length < 0 || length > size - offset - RECORD_HEADER_BYTES || sequence <= after
+                    || sequence >= before || block.getInt(at + 32) < 0) {
+                continue;
+            }
+            crcBudget -= RECORD_HEADER_BYTES + length;
+            if (crcBudget < 0) {
+                return -1;
+            }
+            if (crcAt(channel, offset, length) == block.getInt(at + 4)) {
+                return offset;
+            }
+        }
+        return -1;
+    }
+
+    /** {@link #recordCrc} of the record at {@code offset} with {@code length} payload bytes, read in blocks. */
+    private static int crcAt(FileChannel channel, long offset, int length) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer block = ByteBuffer.allocate((int) Math.min(RESYNC_BLOCK_BYTES, RECORD_HEADER_BYTES + (long) length));
+        long end = offset + RECORD_HEADER_BYTES + length;
+        for (long position = offset; position < end; position += block.limit()) {
+            block.clear().limit((int) Math.min(block.capacity(), end - position));
+            readFully(channel, block, position);
+            if (position == offset) {
+                crc.update(block.array(), 0, 4);
+                crc.update(block.array(), 8, block.limit() - 8);
+            } else {
+                crc.update(block.array(), 0, block.limit());
+            }
+        }
+        return (int) crc.getValue();
     }
 
     /**
@@ -993,6 +1163,26 @@ public final class Spool implements AutoCloseable {
             releaseDirectory();
         } catch (IOException e) {
             cause.addSuppressed(e);
+        }
+    }
+
+    /** What recovery has read so far, oldest segment first. */
+    private static final class Recovery {
+        /** From the state file: every record at or below it is acknowledged or dropped. */
+        final long watermark;
+        /** The sequence of the last intact record read, -1 before the first. */
+        long lastSequence = -1;
+        /** That record's {@code lastTimestampMicros}; {@link Long#MIN_VALUE} before the first. */
+        long lastRecordMicros = Long.MIN_VALUE;
+        /** Whether damage lies between that record and the next intact one. */
+        boolean damaged;
+        /** The bytes of that damage. */
+        long damagedBytes;
+        /** Whether damage was added to the data gap. */
+        boolean gapFound;
+
+        Recovery(long watermark) {
+            this.watermark = watermark;
         }
     }
 

@@ -299,17 +299,87 @@ class SpoolTest {
     }
 
     @Test
-    void corruptionInASealedSegmentStopsThatSegmentOnly() throws IOException {
+    void aCorruptRecordInASealedSegmentIsSkippedAndReportedOnceAsADataGap() throws IOException {
         writeRecords(1, 8); // segments: [1 2 3] [4 5 6] [7 8]
         Path sealed = segmentFiles().get(1);
         long size = Files.size(sealed);
         flipByte(sealed, Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES + 3); // payload of 5
+        // Bounded by its neighbours: after 4's last timestamp, before 6's first; the samples are unknown.
+        DataGap lost = new DataGap(5, 5, 4999, 6000, 1, 0);
         try (Spool spool = open()) {
-            assertEquals(List.of(1L, 2L, 3L, 4L, 7L, 8L), sequences(spool.peek(10)));
+            assertEquals(List.of(1L, 2L, 3L, 4L, 6L, 7L, 8L), sequences(spool.peek(10)));
             assertEquals(1, spool.corruptRecords());
+            assertEquals(Optional.of(lost), spool.dataGap());
+            assertEquals(1, spool.droppedRecords());
             assertEquals(size, Files.size(sealed), "a sealed segment is reported, not rewritten");
-            spool.acknowledge(4);
+        }
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 6L, 7L, 8L), sequences(spool.peek(10)));
+            assertEquals(Optional.of(lost), spool.takeDataGap(), "the gap not yet taken holds it: added once");
+            assertEquals(1, spool.droppedRecords());
+            for (long seq = 1; seq <= 4; seq++) {
+                spool.acknowledge(seq);
+            }
+        }
+        try (Spool spool = open()) {
+            assertEquals(List.of(6L, 7L, 8L), sequences(spool.peek(10)));
+            assertEquals(1, spool.corruptRecords());
+            assertTrue(spool.dataGap().isEmpty(), "the watermark passed the damage: reported once");
+            assertEquals(1, spool.droppedRecords());
+            spool.acknowledge(6);
             assertFalse(Files.exists(sealed), "its readable records acknowledged, the segment goes");
+        }
+    }
+
+    @Test
+    void damageThatEndsASealedSegmentIsBoundedByTheNextSegmentsFirstRecord() throws IOException {
+        writeRecords(1, 8); // segments: [1 2 3] [4 5 6] [7 8]
+        flipByte(segmentFiles().get(1), Spool.SEGMENT_HEADER_BYTES + 2 * RECORD + 9); // the sequence field of 6
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 7L, 8L), sequences(spool.peek(10)));
+            assertEquals(Optional.of(new DataGap(6, 6, 5999, 7000, 1, 0)), spool.dataGap());
+        }
+    }
+
+    @Test
+    void acknowledgedRecordsInTheDamageAreNotReportedAsLost() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 8; seq++) {
+                append(spool, seq); // segments: [1 2 3] [4 5 6] [7 8]
+            }
+            for (long seq = 1; seq <= 5; seq++) {
+                spool.acknowledge(seq);
+            }
+        }
+        Path sealed = segmentFiles().get(0);
+        flipByte(sealed, Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES); // payload of 5
+        try (Spool spool = open()) {
+            assertEquals(List.of(6L, 7L, 8L), sequences(spool.peek(10)));
+            assertEquals(1, spool.corruptRecords());
+            assertTrue(spool.dataGap().isEmpty(), "5 was acknowledged");
+            assertEquals(0, spool.droppedRecords());
+        }
+    }
+
+    @Test
+    void damageBeginningTheSpoolReachesBackAsManySequencesAsItsBytesCouldHoldRecords() throws IOException {
+        writeRecords(1_001, 1_008); // never acknowledged: no state file, no watermark
+        flipByte(segmentFiles().get(0), Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES); // payload of 1001
+        try (Spool spool = open()) {
+            assertEquals(1_002L, spool.peek(1).get(0).sequence());
+            // 72 damaged bytes hold at most two records; the time is the next record's alone.
+            assertEquals(Optional.of(new DataGap(1_000, 1_001, 1_002_000, 1_002_000, 2, 0)), spool.dataGap());
+        }
+    }
+
+    @Test
+    void aSealedSegmentWithADamagedHeaderStillReplaysItsRecords() throws IOException {
+        writeRecords(1, 8); // segments: [1 2 3] [4 5 6] [7 8]
+        flipByte(segmentFiles().get(1), 1);
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), sequences(spool.peek(10)));
+            assertEquals(1, spool.corruptRecords());
+            assertTrue(spool.dataGap().isEmpty(), "no record was lost");
         }
     }
 
