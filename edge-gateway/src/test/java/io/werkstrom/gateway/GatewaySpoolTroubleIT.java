@@ -3,9 +3,12 @@ package io.werkstrom.gateway;
 import static io.werkstrom.gateway.GatewayIT.assertSameAsReplay;
 import static io.werkstrom.gateway.GatewayIT.distinctSequences;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -25,25 +30,30 @@ import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.werkstrom.gateway.collect.SimulatorCollector;
 import io.werkstrom.gateway.publish.PublisherOptions;
 import io.werkstrom.gateway.sim.SimulatorOptions;
 import io.werkstrom.gateway.testing.TestSubscriber;
 import io.werkstrom.protocol.BatchCodec;
+import io.werkstrom.protocol.BatchDecodeException;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.Topics;
 import io.werkstrom.testing.MosquittoBroker;
 
 /**
- * The spool in trouble: batches larger than a spool segment holds, and a spool that refuses appends
- * for a while. The gateway must keep collecting and delivering, name the spool (not the collector)
- * in its health, and count what it never spooled.
+ * The spool in trouble: batches larger than a spool segment holds, a spool that refuses appends
+ * for a while, and a spooled batch damaged on disk. The gateway must keep collecting and delivering,
+ * name the spool (not the collector) in its health, and count what it never spooled or lost.
  */
 class GatewaySpoolTroubleIT {
 
     private static final GatewayAddress ADDRESS = new GatewayAddress("acme", "plant-1", "gw-spool");
     private static final String TELEMETRY = Topics.telemetry(ADDRESS);
+    private static final String EVENTS = Topics.events(ADDRESS);
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final int SEGMENT = 8 << 10;
 
@@ -51,8 +61,12 @@ class GatewaySpoolTroubleIT {
     Path spoolDir;
 
     private GatewayOptions options(MosquittoBroker broker) {
+        return options(broker.uri());
+    }
+
+    private GatewayOptions options(String brokerUri) {
         return GatewayOptions.builder()
-                .publisher(PublisherOptions.builder().brokerUri(broker.uri()).address(ADDRESS)
+                .publisher(PublisherOptions.builder().brokerUri(brokerUri).address(ADDRESS)
                         .reconnectMinDelay(Duration.ofMillis(200)).reconnectMaxDelay(Duration.ofSeconds(1)).build())
                 .spoolDirectory(spoolDir)
                 .spoolSegmentBytes(SEGMENT)
@@ -141,6 +155,81 @@ class GatewaySpoolTroubleIT {
             } finally {
                 unblock(blockers);
             }
+        }
+    }
+
+    @Test
+    void aBatchDamagedOnDiskInASealedSegmentIsReportedAsADataGapOnceAndTheBatchesAfterItAreSent() throws Exception {
+        Instant start = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        try (Gateway offline = new Gateway(options("tcp://127.0.0.1:" + MosquittoBroker.freePort()),
+                simulator(start))) {
+            offline.start();
+            await(() -> Files.exists(spoolDir.resolve(String.format("segment-%020d.log", 2))),
+                    () -> "spooled: " + offline.stats());
+            offline.abort();
+        }
+        // The second record of the oldest segment, sealed, with a third one after it.
+        Path sealed = segmentFiles().get(0);
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(sealed));
+        int second = 8 + 36 + bytes.getInt(8);
+        int third = second + 36 + bytes.getInt(second);
+        assertTrue(third < bytes.capacity(), "the oldest segment holds three records");
+        long damaged = bytes.getLong(second + 8);
+        long after = bytes.getLong(third + 8);
+        try (RandomAccessFile file = new RandomAccessFile(sealed.toFile(), "rw")) {
+            file.seek(second + 36 + 5);
+            int b = file.read();
+            file.seek(second + 36 + 5);
+            file.write(b ^ 0x5A);
+        }
+        try (MosquittoBroker broker = MosquittoBroker.start();
+             TestSubscriber cloud = TestSubscriber.connect(broker.uri(), "cloud-damage", TELEMETRY, EVENTS)) {
+            try (Gateway gateway = new Gateway(options(broker), simulator(start))) {
+                gateway.start();
+                assertTrue(gateway.awaitConnected(WAIT), broker.log());
+                assertTrue(cloud.await(EVENTS, m -> !m.isEmpty(), WAIT), "the data_gap event arrives");
+                JsonNode event = new ObjectMapper().readTree(cloud.on(EVENTS).get(0).payload());
+                assertEquals("data_gap", event.get("type").asText());
+                assertEquals(damaged, event.get("first_sequence").asLong(), event.toString());
+                assertEquals(damaged, event.get("last_sequence").asLong(), event.toString());
+                assertEquals(1, event.get("batches").asLong(), event.toString());
+                assertEquals(0, event.get("samples").asLong(), "their number is unknown: " + event);
+                assertTrue(cloud.await(TELEMETRY, m -> sequences(m).contains(after), WAIT), "the batch after it is sent");
+                assertFalse(sequences(cloud.on(TELEMETRY)).contains(damaged), "the damaged batch is not sent");
+                assertTrue(gateway.stop().allAcknowledged(), gateway.stats().toString());
+            }
+            try (Gateway restarted = new Gateway(options(broker), simulator(start))) {
+                restarted.start();
+                long acknowledged = restarted.stats().batchesAcknowledged();
+                await(() -> restarted.stats().batchesAcknowledged() >= acknowledged + 2,
+                        () -> "restarted: " + restarted.stats());
+                assertEquals(0, restarted.stats().dataGapsReported(), "reported once: " + cloud.on(EVENTS));
+                restarted.stop();
+            }
+            assertEquals(1, cloud.on(EVENTS).size(), "reported once: " + cloud.on(EVENTS));
+        }
+    }
+
+    private static SimulatorCollector simulator(Instant start) {
+        return new SimulatorCollector(SimulatorOptions.builder().machines(10).seed(7).start(start).build());
+    }
+
+    private List<Path> segmentFiles() throws IOException {
+        try (Stream<Path> files = Files.list(spoolDir)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("segment-")).sorted().toList();
+        }
+    }
+
+    private static Set<Long> sequences(List<TestSubscriber.Received> messages) {
+        try (BufferAllocator allocator = new RootAllocator()) {
+            BatchCodec codec = new BatchCodec(allocator);
+            Set<Long> sequences = new HashSet<>();
+            for (TestSubscriber.Received message : messages) {
+                sequences.add(codec.decode(message.payload()).sequence());
+            }
+            return sequences;
+        } catch (BatchDecodeException e) {
+            throw new AssertionError("undecodable batch", e);
         }
     }
 
