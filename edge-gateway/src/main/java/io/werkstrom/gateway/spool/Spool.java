@@ -50,11 +50,13 @@ import org.slf4j.LoggerFactory;
  * record  = length:int32 | crc:int32 | sequence:int64 | firstTimestampMicros:int64
  *           | lastTimestampMicros:int64 | samples:int32 | payload:byte[length]
  * crc     = CRC32C of the record without its crc field (length, sequence, timestamps, samples, payload)
- * state   = magic:int32 "WSPT" | version:int32 (2) | watermark:int64 | droppedRecords:int64
+ * state   = magic:int32 "WSPT" | version:int32 (3) | watermark:int64 | droppedRecords:int64
  *           | hasGap:int8 | gap firstSequence, lastSequence, firstTimestampMicros,
  *           lastTimestampMicros, droppedRecords, droppedSamples:int64 each
- *           | crc:int32 (CRC32C of what precedes it)
+ *           | damageReported:int64 | crc:int32 (CRC32C of what precedes it)
  * </pre>
+ * {@code damageReported} is the highest sequence lost to damage on disk and put into a gap, -1 for
+ * none. A version 2 state file, written before there was one, lacks it and is read as well.
  * Records are appended to the last segment only; a segment is sealed when the next record would
  * take it past {@code segmentBytes}. The newest segment holding a record, and the one holding the
  * record with the latest timestamp (a data gap's event, appended later, carries older times), are
@@ -83,11 +85,10 @@ import org.slf4j.LoggerFactory;
  * (with no earlier record and no watermark known, as many sequences as the damaged bytes could hold
  * records); the time from the earlier one's last timestamp to the later one's first (the later
  * one's alone at the start of the spool); no samples, their number being unknown. A restart reads
- * the damage again: once the watermark has passed it, or while the gap not yet taken holds it,
- * nothing is added; before that (records older than it still pending) it is reported once more, as
- * a set-aside record is. Damage with no intact record after it in any segment is like a torn write:
- * the spool continues after the last good record and no gap is reported. A damaged state file is
- * logged and ignored: every record on disk is replayed.
+ * the damage again and adds nothing: the state file keeps the highest sequence reported
+ * ({@code damageReported}). Damage with no intact record after it in any segment is like a torn
+ * write: the spool continues after the last good record and no gap is reported. A damaged state file
+ * is logged and ignored: every record on disk is replayed.
  *
  * <h2>When full</h2>
  * When an append would take the segment files past {@code maxBytes}, the oldest segment is deleted
@@ -122,7 +123,10 @@ public final class Spool implements AutoCloseable {
     static final String OWNER_FILE = "spool.owner";
     private static final String OWNER_TEMP_FILE = "spool.owner.tmp";
     static final String LOCK_FILE = "spool.lock";
-    private static final int STATE_BYTES = 8 + 8 + 8 + 1 + 6 * 8 + 4;
+    static final int STATE_VERSION = 3;
+    static final int STATE_BYTES = 8 + 8 + 8 + 1 + 6 * 8 + 8 + 4;
+    /** A version 2 state file: without {@code damageReported}. */
+    private static final int STATE_V2_BYTES = STATE_BYTES - 8;
     /** How much of a damaged segment {@link #resync} reads at a time. */
     private static final int RESYNC_BLOCK_BYTES = 64 << 10;
     /** {@link #resync} computes CRCs over at most this many times the segment's size. */
@@ -159,6 +163,8 @@ public final class Spool implements AutoCloseable {
     private long droppedRecords;
     private int corruptRecords;
     private DataGap gap;
+    /** The highest sequence lost to damage on disk and put into the gap: a restart does not add it again. */
+    private long damageReported = -1;
     private boolean closed;
     // Sync bookkeeping for FsyncPolicy.INTERVAL.
     private boolean dataDirty;
@@ -693,8 +699,8 @@ public final class Spool implements AutoCloseable {
      * begins the oldest segment, no state file) as many sequences below this one as the damaged
      * bytes could hold records. Their samples lie between the neighbours' timestamps (from this
      * record's own when none precedes); each sequence counts as a record, and no sample is counted,
-     * their number being unknown. A span the persisted gap already holds (found by an earlier run,
-     * not yet taken) is not added again.
+     * their number being unknown. Sequences reported before ({@link #damageReported}, from an
+     * earlier run) are not added again.
      */
     private void damageEnds(Recovery read, long nextSequence, long nextMicros) {
         read.damaged = false;
@@ -707,9 +713,12 @@ public final class Spool implements AutoCloseable {
             LOG.info("Spool {}: the damage before sequence {} held no unacknowledged record", directory, nextSequence);
             return;
         }
-        if (gap != null && gap.firstSequence() <= first && lost <= gap.lastSequence()) {
+        if (lost <= damageReported) {
+            LOG.info("Spool {}: the records lost to the damage before sequence {} were reported before", directory,
+                    nextSequence);
             return;
         }
+        first = Math.max(first, damageReported + 1);
         long from = read.lastRecordMicros == Long.MIN_VALUE ? nextMicros : read.lastRecordMicros;
         DataGap damaged = new DataGap(first, lost, Math.min(from, nextMicros), Math.max(from, nextMicros),
                 lost - first + 1, 0);
@@ -717,6 +726,7 @@ public final class Spool implements AutoCloseable {
                 lost);
         gap = gap == null ? damaged : gap.merge(damaged);
         droppedRecords += damaged.droppedRecords();
+        damageReported = lost;
         read.gapFound = true;
     }
 
@@ -1034,12 +1044,13 @@ public final class Spool implements AutoCloseable {
 
     private void writeState() throws IOException {
         ByteBuffer state = ByteBuffer.allocate(STATE_BYTES);
-        state.putInt(STATE_MAGIC).putInt(FORMAT_VERSION).putLong(watermark()).putLong(droppedRecords);
+        state.putInt(STATE_MAGIC).putInt(STATE_VERSION).putLong(watermark()).putLong(droppedRecords);
         state.put((byte) (gap == null ? 0 : 1));
         DataGap g = gap == null ? new DataGap(0, 0, 0, 0, 0, 0) : gap;
         state.putLong(g.firstSequence()).putLong(g.lastSequence()).putLong(g.firstTimestampMicros())
                 .putLong(g.lastTimestampMicros()).putLong(g.droppedRecords()).putLong(g.droppedSamples());
-        state.putInt(stateCrc(state.array())).flip();
+        state.putLong(damageReported);
+        state.putInt(stateCrc(state.array(), STATE_BYTES)).flip();
         Path temp = directory.resolve(STATE_TEMP_FILE);
         try (FileChannel channel = files.open(temp, CREATE, TRUNCATE_EXISTING, WRITE)) {
             writeFully(channel, state, 0);
@@ -1083,8 +1094,10 @@ public final class Spool implements AutoCloseable {
             return -1;
         }
         ByteBuffer state = ByteBuffer.wrap(Files.readAllBytes(file));
-        if (state.capacity() != STATE_BYTES || state.getInt(0) != STATE_MAGIC || state.getInt(4) != FORMAT_VERSION
-                || state.getInt(STATE_BYTES - 4) != stateCrc(state.array())) {
+        int version = state.capacity() >= 8 ? state.getInt(4) : -1;
+        int bytes = version == STATE_VERSION ? STATE_BYTES : version == 2 ? STATE_V2_BYTES : -1;
+        if (state.capacity() != bytes || state.getInt(0) != STATE_MAGIC
+                || state.getInt(bytes - 4) != stateCrc(state.array(), bytes)) {
             LOG.error("Spool state file {} is damaged; replaying every record on disk and forgetting the data gap",
                     file);
             return -1;
@@ -1094,6 +1107,9 @@ public final class Spool implements AutoCloseable {
         if (state.get(24) != 0) {
             gap = new DataGap(state.getLong(25), state.getLong(33), state.getLong(41), state.getLong(49),
                     state.getLong(57), state.getLong(65));
+        }
+        if (version == STATE_VERSION) {
+            damageReported = state.getLong(73);
         }
         return watermark;
     }
@@ -1121,9 +1137,10 @@ public final class Spool implements AutoCloseable {
         return (int) crc.getValue();
     }
 
-    private static int stateCrc(byte[] bytes) {
+    /** CRC32C of a state file of {@code length} bytes, leaving out its crc field at the end. */
+    static int stateCrc(byte[] bytes, int length) {
         CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, STATE_BYTES - 4);
+        crc.update(bytes, 0, length - 4);
         return (int) crc.getValue();
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -315,19 +316,41 @@ class SpoolTest {
         }
         try (Spool spool = open()) {
             assertEquals(List.of(1L, 2L, 3L, 4L, 6L, 7L, 8L), sequences(spool.peek(10)));
-            assertEquals(Optional.of(lost), spool.takeDataGap(), "the gap not yet taken holds it: added once");
+            assertEquals(Optional.of(lost), spool.takeDataGap(), "added once");
             assertEquals(1, spool.droppedRecords());
-            for (long seq = 1; seq <= 4; seq++) {
-                spool.acknowledge(seq);
-            }
         }
         try (Spool spool = open()) {
-            assertEquals(List.of(6L, 7L, 8L), sequences(spool.peek(10)));
+            // Records older than the damage are still pending, so the watermark lies below it.
+            assertEquals(List.of(1L, 2L, 3L, 4L, 6L, 7L, 8L), sequences(spool.peek(10)));
             assertEquals(1, spool.corruptRecords());
-            assertTrue(spool.dataGap().isEmpty(), "the watermark passed the damage: reported once");
+            assertTrue(spool.dataGap().isEmpty(), "a taken gap is not reported again");
             assertEquals(1, spool.droppedRecords());
-            spool.acknowledge(6);
+            for (long seq : new long[] {1, 2, 3, 4, 6}) {
+                spool.acknowledge(seq);
+            }
             assertFalse(Files.exists(sealed), "its readable records acknowledged, the segment goes");
+        }
+    }
+
+    @Test
+    void aStateFileOfTheEarlierVersionIsStillRead() throws IOException {
+        try (Spool spool = Spool.open(options(2 * SEGMENT))) {
+            for (long seq = 1; seq <= 7; seq++) {
+                append(spool, seq); // 7 drops segment [1 2 3]
+            }
+            spool.acknowledge(4);
+        }
+        // Version 2: the same fields without damageReported.
+        Path state = dir.resolve(Spool.STATE_FILE);
+        ByteBuffer v3 = ByteBuffer.wrap(Files.readAllBytes(state));
+        ByteBuffer v2 = ByteBuffer.allocate(Spool.STATE_BYTES - 8);
+        v2.put(v3.array(), 0, v2.capacity() - 4).putInt(4, 2);
+        v2.putInt(v2.capacity() - 4, Spool.stateCrc(v2.array(), v2.capacity()));
+        Files.write(state, v2.array());
+        try (Spool spool = Spool.open(options(2 * SEGMENT))) {
+            assertEquals(List.of(5L, 6L, 7L), sequences(spool.peek(10)), "the watermark is read");
+            assertEquals(Optional.of(new DataGap(1, 3, 1000, 3999, 3, 60)), spool.dataGap());
+            assertEquals(3, spool.droppedRecords());
         }
     }
 
