@@ -86,9 +86,10 @@ import org.slf4j.LoggerFactory;
  * records); the time from the earlier one's last timestamp to the later one's first (the later
  * one's alone at the start of the spool); no samples, their number being unknown. A restart reads
  * the damage again and adds nothing: the state file keeps the highest sequence reported
- * ({@code damageReported}). Damage with no intact record after it in any segment is like a torn
- * write: the spool continues after the last good record and no gap is reported. A damaged state file
- * is logged and ignored: every record on disk is replayed.
+ * ({@code damageReported}). Damage with no intact record after it in any segment may have held
+ * records the cloud already has: the spool continues above as many sequences as the damaged bytes
+ * could hold records, and reports those as lost, sampled between the last intact record and the
+ * opening. A damaged state file is logged and ignored: every record on disk is replayed.
  *
  * <h2>When full</h2>
  * When an append would take the segment files past {@code maxBytes}, the oldest segment is deleted
@@ -563,9 +564,18 @@ public final class Spool implements AutoCloseable {
             nextSegmentIndex = segment.index + 1;
         }
         lastSequence = Math.max(watermark, read.lastSequence);
-        if (read.damaged) {
-            LOG.error("Spool {}: no intact record follows the damage after sequence {}; as after a torn write, the spool "
-                    + "continues after that record", directory, read.lastSequence);
+        if (read.damaged && lastSequence >= 0) {
+            // No intact record follows the damage. Its records may have reached the cloud, which would drop new
+            // records under their sequences as repeats: the spool goes on above as many sequences as the damaged
+            // bytes could hold records, and reports those as lost, sampled before now.
+            long bound = lastSequence + Math.max(1, read.damagedBytes / RECORD_HEADER_BYTES);
+            LOG.error("Spool {}: no intact record follows the damage after sequence {}; the spool continues after "
+                    + "sequence {}, the most the damage could hold", directory, lastSequence, bound);
+            damageEnds(read, bound + 1, Math.max(System.currentTimeMillis() * 1_000L, read.lastRecordMicros));
+            lastSequence = bound;
+        } else if (read.damaged) {
+            LOG.error("Spool {}: no intact record follows the damage and no sequence is known; the spool starts afresh",
+                    directory);
         }
         if (read.gapFound) {
             // Before a segment holding the damage may go below: a restart must still know the gap.

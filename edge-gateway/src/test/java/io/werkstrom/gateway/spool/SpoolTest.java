@@ -365,6 +365,29 @@ class SpoolTest {
     }
 
     @Test
+    void damageWithNoIntactRecordAfterItIsReportedAndItsSequencesAreNotUsedAgain() throws IOException {
+        writeRecords(1, 7); // segments: [1 2 3] [4 5 6] [7]
+        flipByte(segmentFiles().get(1), Spool.SEGMENT_HEADER_BYTES + 2 * RECORD + 9); // the sequence field of 6
+        flipByte(lastSegment(), Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES); // 7: a torn write
+        long beforeOpen = System.currentTimeMillis() * 1_000L;
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), sequences(spool.peek(10)));
+            // 6 may have reached the cloud: the 72 damaged bytes hold at most two records, 6 and 7.
+            assertEquals(7, spool.lastSequence(), "the next append goes above what the damage could hold");
+            DataGap lost = spool.dataGap().orElseThrow();
+            assertEquals(List.of(6L, 7L, 2L, 0L, 5999L), List.of(lost.firstSequence(), lost.lastSequence(),
+                    lost.droppedRecords(), lost.droppedSamples(), lost.firstTimestampMicros()));
+            assertTrue(lost.lastTimestampMicros() >= beforeOpen, "sampled before the spool was opened");
+            spool.takeDataGap();
+            append(spool, 8);
+        }
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 8L), sequences(spool.peek(10)));
+            assertTrue(spool.dataGap().isEmpty(), "reported once");
+        }
+    }
+
+    @Test
     void acknowledgedRecordsInTheDamageAreNotReportedAsLost() throws IOException {
         try (Spool spool = open()) {
             for (long seq = 1; seq <= 8; seq++) {
