@@ -27,8 +27,10 @@ import java.util.Map;
  * tracker joined the machine mid-cycle, and its features would be partial or mixed). A machine
  * that sent nothing for longer than {@link #MAX_GAP_MICROS} (its gateway was down, or the machine
  * off) is seen anew, as if first seen at its next sample: the cycle it was in is dropped, so the
- * samples before the gap never mix with those after it. A cycle end at or before the machine's
- * last one taken (the same sample sent twice) changes nothing: its cycle is reported once.
+ * samples before the gap never mix with those after it. When samples of the machines were lost
+ * (a batch lost for good), {@link #loseSight} sees every machine anew in the same way, at its
+ * next sample. A cycle end at or before the machine's last one taken (the same sample sent
+ * twice) changes nothing: its cycle is reported once.
  *
  * <p>A sample that comes after newer ones of its machine were fed (a late batch) is fed to
  * {@link #acceptLate}: its outcome is reported, and a cycle end newer than the machine's last cycle
@@ -46,7 +48,7 @@ import java.util.Map;
 public final class CycleTracker {
 
     /** The version of {@link #snapshot()}'s form. */
-    private static final int VERSION = 4;
+    private static final int VERSION = 5;
 
     /**
      * How far the first sample seen of a machine may lie from its first cycle's start for that cycle
@@ -89,6 +91,8 @@ public final class CycleTracker {
     private final HashMap<String, Long> lastSample = new HashMap<>();
     /** The time of each machine's latest cycle end taken (not one restored from version 3 or before). */
     private final HashMap<String, Long> lastEnd = new HashMap<>();
+    /** Machines seen anew ({@link #loseSight}) whose next sample is taken as their first. */
+    private final HashSet<String> lostSight = new HashSet<>();
     /** Per machine, the ends of cycles whose outcome is awaited, oldest first. */
     private final HashMap<String, ArrayDeque<Long>> awaited = new HashMap<>();
 
@@ -102,7 +106,8 @@ public final class CycleTracker {
             if (last == null || micros > last) {
                 lastSample.put(machine, micros);
             }
-            if (last != null && micros - last > MAX_GAP_MICROS && running.containsKey(machine)) {
+            if (lostSight.remove(machine) || last != null && micros - last > MAX_GAP_MICROS
+                    && running.containsKey(machine)) {
                 // The tracker lost sight of the machine: what it holds of the running cycle is stale.
                 started.remove(machine);
                 running.get(machine).reset();
@@ -168,6 +173,30 @@ public final class CycleTracker {
     }
 
     /**
+     * Sees every machine anew at its next sample of a signal or cycle end, as after a silence
+     * longer than {@link #MAX_GAP_MICROS}: for when samples were lost, of any machine, at this
+     * point of their time order. Each machine's running cycle is dropped at once; outcomes are
+     * reported as before, the awaited ones included.
+     *
+     * @return the running cycles dropped that could have been reported: those of machines whose
+     *         cycle start was seen, or that were seen from their first sample
+     */
+    public int loseSight() {
+        int dropped = 0;
+        for (Map.Entry<String, CycleFeatures> entry : running.entrySet()) {
+            String machine = entry.getKey();
+            boolean reportable = started.remove(machine);
+            reportable |= firstSample.remove(machine) != null;
+            if (reportable) {
+                dropped++;
+            }
+            entry.getValue().reset();
+            lostSight.add(machine);
+        }
+        return dropped;
+    }
+
+    /**
      * Whether a machine's first cycle seen, ending at {@code endMicros} after {@code seconds}, began
      * within {@link #START_TOLERANCE_MICROS} of {@code firstMicros}, the tracker's first sample of it.
      */
@@ -218,8 +247,8 @@ public final class CycleTracker {
     /**
      * The tracker in a stable, versioned binary form: per machine, whether its cycle's start was
      * seen, the time of its first sample while it was not, the time of its latest sample, the time
-     * of its latest cycle end, the running cycle's statistics, and the ends of the cycles whose
-     * outcome is awaited.
+     * of its latest cycle end, whether it is seen anew at its next sample, the running cycle's
+     * statistics, and the ends of the cycles whose outcome is awaited.
      */
     public byte[] snapshot() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -232,6 +261,7 @@ public final class CycleTracker {
                 out.writeLong(firstSample.getOrDefault(entry.getKey(), NONE));
                 out.writeLong(lastSample.getOrDefault(entry.getKey(), NONE));
                 out.writeLong(lastEnd.getOrDefault(entry.getKey(), NONE));
+                out.writeBoolean(lostSight.contains(entry.getKey()));
                 entry.getValue().write(out);
                 ArrayDeque<Long> ends = awaited.getOrDefault(entry.getKey(), new ArrayDeque<>());
                 out.writeInt(ends.size());
@@ -246,7 +276,8 @@ public final class CycleTracker {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form, of this version, version 3 (without the latest cycle end: a
+     * Reads {@link #snapshot()}'s form, of this version, version 4 (without the machines seen anew
+     * at their next sample: none is), version 3 (also without the latest cycle end: a
      * machine's late cycle ends are then ignored, as version 3 did, until its next cycle end is
      * taken), version 2 (also without awaited outcomes: none is awaited then) or version 1 (also
      * without first and latest samples: a machine's first cycle is then not reported, as version 1
@@ -282,6 +313,9 @@ public final class CycleTracker {
                 long end = version >= 4 ? in.readLong() : NONE;
                 if (end != NONE) {
                     tracker.lastEnd.put(machine, end);
+                }
+                if (version >= 5 && in.readBoolean()) {
+                    tracker.lostSight.add(machine);
                 }
                 tracker.running.put(machine, CycleFeatures.read(in));
                 int ends = version >= 3 ? in.readInt() : 0;

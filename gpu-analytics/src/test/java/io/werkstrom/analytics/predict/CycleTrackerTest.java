@@ -146,6 +146,66 @@ class CycleTrackerTest {
     }
 
     @Test
+    void aTrackerThatLostSightSeesEveryMachineAnewAtItsNextSample() {
+        CycleTracker tracker = new CycleTracker();
+        for (String machine : List.of("back", "joined")) {
+            vibration(tracker, machine, 100, 130);
+            tracker.accept(130 * SECOND, machine, CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+            vibration(tracker, machine, 130, 145);
+        }
+        // mid's running cycle is dropped already (a late cycle end): its next end only marks a start.
+        vibration(tracker, "mid", 110, 130);
+        tracker.accept(130 * SECOND, "mid", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        vibration(tracker, "mid", 130, 145);
+        assertTrue(tracker.acceptLate(135 * SECOND, "mid", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener));
+        tracker.awaitOutcome("back", 130 * SECOND);
+        // Samples from 145 s to 160 s were lost, the second cycle's end at 160 s with them.
+        assertEquals(2, tracker.loseSight(), "the cycles of back and joined");
+        assertEquals(0, tracker.loseSight(), "nothing left to drop");
+
+        CycleTracker restored = CycleTracker.fromSnapshot(tracker.snapshot());
+        assertArrayEquals(tracker.snapshot(), restored.snapshot());
+        for (CycleTracker each : List.of(tracker, restored)) {
+            each.accept(130 * SECOND, "back", CycleFeatures.PART_SCRAP, 1.0, GOOD, listener);
+            vibration(each, "back", 160, 190);             // a new part from the first sample after the loss
+            vibration(each, "joined", 165, 190);           // in the middle of a part
+            assertFalse(each.acceptLate(162 * SECOND, "joined", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener));
+            for (String machine : List.of("back", "joined")) {
+                each.accept(190 * SECOND, machine, CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+            }
+            assertTrue(each.takeAwaitedOutcome("back", 130 * SECOND), "awaited across the loss");
+        }
+        assertEquals(List.of("end back 130000000", "end joined 130000000",
+                "scrap back 130000000", "end back 190000000",
+                "scrap back 130000000", "end back 190000000"), events);
+        int mean = CycleFeatures.NAMES.indexOf("vibration_rms_mm_s_mean");
+        assertEquals(174.5, features.get(2)[mean], 1e-9, "the samples after the loss only");
+        assertArrayEquals(features.get(2), features.get(3));
+    }
+
+    @Test
+    void aVersionFourFormSeesNoMachineAnew() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(4);
+            out.writeInt(1);
+            out.writeUTF("m1");
+            out.writeBoolean(true);
+            out.writeLong(Long.MIN_VALUE);
+            out.writeLong(140 * SECOND);
+            out.writeLong(130 * SECOND);
+            new CycleFeatures().write(out);
+            out.writeInt(1);
+            out.writeLong(130 * SECOND);
+        }
+        CycleTracker old = CycleTracker.fromSnapshot(bytes.toByteArray());
+        vibration(old, "m1", 141, 160);
+        old.accept(160 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        assertEquals(List.of("end m1 160000000"), events, "its cycle start was seen");
+        assertTrue(old.takeAwaitedOutcome("m1", 130 * SECOND));
+    }
+
+    @Test
     void theFirstSampleSurvivesTheStableFormAndAVersionOneFormReportsNoFirstCycle() throws IOException {
         CycleTracker tracker = new CycleTracker();
         vibration(tracker, "m1", 100, 110);
@@ -309,7 +369,7 @@ class CycleTrackerTest {
         byte[] snapshot = tracker.snapshot();
         byte[] unknownVersion = snapshot.clone();
         ByteBuffer.wrap(unknownVersion).putInt(0, 7);
-        assertEquals("production cycle state version 7 is unknown (expected 1 to 4).",
+        assertEquals("production cycle state version 7 is unknown (expected 1 to 5).",
                 assertThrows(IllegalArgumentException.class, () -> CycleTracker.fromSnapshot(unknownVersion))
                         .getMessage());
         assertEquals("production cycle state is truncated or malformed.",
