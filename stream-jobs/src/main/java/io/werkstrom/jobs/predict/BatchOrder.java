@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 
 import io.werkstrom.jobs.storage.ReceivedBatch;
@@ -22,8 +23,9 @@ import io.werkstrom.protocol.TelemetryBatch;
  * and so is the first batch seen; any other batch is held, for at most the reorder delay
  * (processing time), until the batches before it arrive. A batch is taken with every held batch
  * that follows it without a gap; when a held batch is due, it is taken with every held batch
- * before it, in sequence order, and the numbers still missing are given up. A gateway's sequence
- * also skips the numbers its events took, so a batch after an event waits the delay too.
+ * before it, in sequence order, and the numbers still missing are given up: a batch taken above
+ * the sequence expected ({@link #expected()}) follows numbers given up. A gateway's sequence also
+ * skips the numbers its events took, so a batch after an event waits the delay too.
  *
  * <p>A batch numbered below the next one expected is late (it was overtaken by more than the
  * delay, or the broker delivered it again): it is not put in order, {@link #late} says so. One
@@ -113,6 +115,11 @@ public final class BatchOrder {
             taken.add(takeFirstHeld());
         }
         return taken;
+    }
+
+    /** The sequence expected next, one above the last batch taken; empty before the first batch. */
+    public OptionalLong expected() {
+        return expected == NONE ? OptionalLong.empty() : OptionalLong.of(expected);
     }
 
     /** When the first held batch is due (processing time, ms), or null when none is held. */

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.BiFunction;
 
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
@@ -44,11 +45,21 @@ import io.werkstrom.protocol.TelemetryBatch;
  * ({@link #lateBatches()}): its samples go to {@link CycleTracker#acceptLate}, since counted into
  * the cycle running when it arrives they would mix two cycles. Its outcomes are taken (an awaited
  * one is reported, a repeated one is not) and its signals are dropped: the cycle they belonged to
- * is predicted without them. Its cycle end, when newer than the machine's last one taken, lies
- * within the running cycle, which then holds the end of one cycle and the start of the next: the
- * running cycle is dropped ({@link #lateCycleEnds()}), so neither of the two is predicted, rather
- * than the two merged into one. A machine silent for longer than
+ * was dropped when the batch's number was given up (below), or, for a repeat, taken already. Its
+ * cycle end, when newer than the machine's last one taken, lies within the running cycle, which
+ * then holds the end of one cycle and the start of the next: the running cycle is dropped
+ * ({@link #lateCycleEnds()}), so neither of the two is predicted, rather than the two merged into
+ * one (since the machines are seen anew when the number is given up, only a tracker restored from
+ * state of an earlier version has such a cycle). A machine silent for longer than
  * {@link CycleTracker#MAX_GAP_MICROS} is seen anew either way.
+ *
+ * <p>When the order gives up numbers before a batch (not at the gateway's first batch, nor where
+ * its sequence began anew), samples were lost for good: a gateway's numbers go to its batches and
+ * its events, and its only event, {@code data_gap}, reports such a loss. Which machines' samples
+ * the lost batch held is unknown, so every machine of the gateway is seen anew before the batch
+ * is taken ({@link CycleTracker#loseSight}): its running cycle is dropped
+ * ({@link #cyclesCutByGaps()}) rather than predicted from part of its samples, or merged with the
+ * next cycle when the lost batch held the cycle's end.
  */
 public final class CyclePredictor {
 
@@ -65,6 +76,7 @@ public final class CyclePredictor {
     private RuntimeException lastFailure;
     private int lateBatches;
     private int lateCycleEnds;
+    private int cyclesCutByGaps;
 
     /** A predictor whose trees run on the process's shared Java backend. */
     public CyclePredictor(BiFunction<GatewayAddress, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models) {
@@ -84,7 +96,7 @@ public final class CyclePredictor {
      * Puts the batch in its gateway's order ({@code order}, the gateway's state, at processing time
      * {@code nowMillis}) and feeds the batches to take now to {@code tracker} (the gateway's
      * cycles); returns the predictions they yield. A late batch gives its outcomes only, and its
-     * cycle ends may drop running cycles.
+     * cycle ends may drop running cycles; so do numbers given up before a batch taken.
      */
     public List<QualityPrediction> accept(ReceivedBatch received, BatchOrder order, CycleTracker tracker,
                                           long nowMillis) {
@@ -93,7 +105,8 @@ public final class CyclePredictor {
             lateBatches++;
             return take(received, tracker, true);
         }
-        return takeAll(order.offer(received, nowMillis, REORDER_DELAY.toMillis()), tracker);
+        OptionalLong expected = order.expected();
+        return takeAll(expected, order.offer(received, nowMillis, REORDER_DELAY.toMillis()), tracker);
     }
 
     /**
@@ -102,7 +115,8 @@ public final class CyclePredictor {
      */
     public List<QualityPrediction> due(BatchOrder order, CycleTracker tracker, long nowMillis) {
         startCall();
-        return takeAll(order.due(nowMillis), tracker);
+        OptionalLong expected = order.expected();
+        return takeAll(expected, order.due(nowMillis), tracker);
     }
 
     private void startCall() {
@@ -110,11 +124,24 @@ public final class CyclePredictor {
         lastFailure = null;
         lateBatches = 0;
         lateCycleEnds = 0;
+        cyclesCutByGaps = 0;
     }
 
-    private List<QualityPrediction> takeAll(List<ReceivedBatch> batches, CycleTracker tracker) {
+    /**
+     * Takes {@code batches}, which the order took in this order when it expected {@code expected}
+     * next: the tracker loses sight of the gateway's machines before each batch numbered above the
+     * one expected, whose predecessors were given up.
+     */
+    private List<QualityPrediction> takeAll(OptionalLong expected, List<ReceivedBatch> batches,
+                                            CycleTracker tracker) {
         List<QualityPrediction> results = new ArrayList<>();
+        OptionalLong next = expected;
         for (ReceivedBatch batch : batches) {
+            long sequence = batch.batch().sequence();
+            if (next.isPresent() && sequence > next.getAsLong()) {
+                cyclesCutByGaps += tracker.loseSight();
+            }
+            next = OptionalLong.of(sequence + 1);
             results.addAll(take(batch, tracker, false));
         }
         return results;
@@ -219,5 +246,10 @@ public final class CyclePredictor {
     /** Running cycles that the late batch of the last {@link #accept} call dropped with its cycle ends. */
     public int lateCycleEnds() {
         return lateCycleEnds;
+    }
+
+    /** Running cycles that the last call dropped because numbers before a batch it took were given up. */
+    public int cyclesCutByGaps() {
+        return cyclesCutByGaps;
     }
 }

@@ -51,6 +51,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
     private transient Counter failures;
     private transient Counter late;
     private transient Counter lateEnds;
+    private transient Counter cutByGaps;
     private transient ScoringOutage outage;
 
     /**
@@ -78,6 +79,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
         failures = getRuntimeContext().getMetricGroup().counter("cyclePredictionFailures");
         late = getRuntimeContext().getMetricGroup().counter("cycleBatchesLate");
         lateEnds = getRuntimeContext().getMetricGroup().counter("cycleEndsLate");
+        cutByGaps = getRuntimeContext().getMetricGroup().counter("cyclesCutByGaps");
         outage = new ScoringOutage(LOG, "Part quality prediction");
     }
 
@@ -133,6 +135,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
             out.collect(prediction);
         }
         predicted.inc(made);
+        cutByGaps.inc(predictor.cyclesCutByGaps());
         if (predictor.failedCycles() > 0) {
             failures.inc(predictor.failedCycles());
             outage.failed(predictor.failedCycles() + " cycles of gateway " + gateway

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.OptionalLong;
 
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -61,11 +62,14 @@ class BatchOrderTest {
     void aBatchWhosePredecessorNeverComesIsTakenWhenDue() {
         // Number 2 was taken by an event, or lost.
         BatchOrder order = new BatchOrder();
+        assertEquals(OptionalLong.empty(), order.expected());
         order.offer(batch(1), 0, DELAY);
         order.offer(batch(3), 10, DELAY);
         order.offer(batch(5), 20, DELAY);
         assertEquals(List.of(), order.due(10 + DELAY - 1));
-        assertEquals(List.of(3L), sequences(order.due(10 + DELAY)), "5 still waits for 4");
+        assertEquals(OptionalLong.of(2), order.expected());
+        assertEquals(List.of(3L), sequences(order.due(10 + DELAY)), "5 still waits for 4: 2 is given up");
+        assertEquals(OptionalLong.of(4), order.expected());
         assertEquals(20 + DELAY, order.nextDue());
         assertEquals(List.of(4L, 5L), sequences(order.offer(batch(4), 30, DELAY)));
 
@@ -168,6 +172,7 @@ class BatchOrderTest {
 
         assertEquals(2, restored.held());
         assertEquals(10 + DELAY, restored.nextDue());
+        assertEquals(OptionalLong.of(2), restored.expected());
         assertTrue(restored.late(batch(1)));
         List<ReceivedBatch> taken = restored.offer(batch(2), 30, DELAY);
         assertEquals(List.of(2L, 3L, 4L), sequences(taken));

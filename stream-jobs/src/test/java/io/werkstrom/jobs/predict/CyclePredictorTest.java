@@ -270,7 +270,7 @@ class CyclePredictorTest {
     }
 
     @Test
-    void aLateBatchGivesItsOutcomesAndItsCycleEndDropsTheCycleRunningAcrossIt() {
+    void aLateBatchGivesItsOutcomesAndNoCycleRunningAcrossItIsPredicted() {
         List<TelemetryBatch> batches = QualityPredictionFixtures.alternatingCycles("gw-1", List.of("m1"), 10);
         CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
         BatchOrder order = new BatchOrder();
@@ -283,17 +283,19 @@ class CyclePredictorTest {
         assertEquals(List.of(), predictor.accept(new ReceivedBatch(GATEWAY, batches.get(4), 4), order, tracker, 0));
         predicted.addAll(predictor.due(order, tracker, CyclePredictor.REORDER_DELAY.toMillis()));
         assertEquals(List.of(), predicted, "no cycle has ended yet");
+        assertEquals(1, predictor.cyclesCutByGaps(), "number 3 given up: m1 is seen anew from 40 s");
 
         TelemetryBatch late = batches.get(3);
         List<QualityPrediction> outcomes = predictor.accept(new ReceivedBatch(GATEWAY, late, 3), order, tracker,
                 CyclePredictor.REORDER_DELAY.toMillis() + 1);
         assertEquals(1, predictor.lateBatches());
-        assertEquals(1, predictor.lateCycleEnds());
+        assertEquals(0, predictor.lateCycleEnds(), "the cycle its end lies in was dropped already");
+        assertEquals(0, predictor.cyclesCutByGaps());
         assertEquals(List.of(), outcomes, "the first cycle, seen in part, is not predicted: no outcome awaited");
 
-        // The running cycle held the first cycle's high vibration and the second's low vibration
-        // from 40 s: it is dropped, and the second cycle's end at 61 s only marks a start instead
-        // of being predicted from both. The third cycle, seen whole, ends at 91 s, high.
+        // The running cycle was dropped when number 3 was given up: the second cycle's end at 61 s,
+        // seen from 40 s, only marks a start instead of being predicted from the first cycle's high
+        // vibration and the second's low. The third cycle, seen whole, ends at 91 s, high.
         List<QualityPrediction> later = new ArrayList<>();
         for (int i = 5; i < batches.size(); i++) {
             later.addAll(predictor.accept(new ReceivedBatch(GATEWAY, batches.get(i), i), order, tracker, 10_000));
@@ -326,6 +328,99 @@ class CyclePredictorTest {
         QualityPredictionFixtures.cycle(next, "m1", 121_000_000L, 8.0, null);
         assertEquals(List.of(121_000_000L), predictor.accept(new ReceivedBatch(GATEWAY, next.build(), 100), order,
                 tracker, 10_000).stream().map(QualityPrediction::cycleEndMicros).toList());
+    }
+
+    /**
+     * Feeds {@code batches} but {@code lost} to a fresh order and tracker, 100 ms apart, taking
+     * what is due once each batch's predecessor had the reorder delay to come; returns the
+     * predictions and, per call, the cycles cut by gaps.
+     */
+    private static List<QualityPrediction> withBatchLost(CyclePredictor predictor, List<TelemetryBatch> batches,
+                                                         int lost, List<Integer> cut) {
+        BatchOrder order = new BatchOrder();
+        CycleTracker tracker = new CycleTracker();
+        List<QualityPrediction> predicted = new ArrayList<>();
+        long now = 1_000;
+        for (int i = 0; i < batches.size(); i++) {
+            if (i == lost) {
+                continue;
+            }
+            predicted.addAll(predictor.accept(new ReceivedBatch(GATEWAY, batches.get(i), i), order, tracker,
+                    now += 100));
+            cut.add(predictor.cyclesCutByGaps());
+            predicted.addAll(predictor.due(order, tracker, now + CyclePredictor.REORDER_DELAY.toMillis()));
+            cut.add(predictor.cyclesCutByGaps());
+            assertEquals(0, order.held());
+        }
+        return predicted;
+    }
+
+    private static List<Long> cycleEnds(List<QualityPrediction> predictions) {
+        return predictions.stream().map(QualityPrediction::cycleEndMicros).toList();
+    }
+
+    @Test
+    void aCycleWithABatchLostForGoodIsNotPredictedAndTheNextWholeOneIs() {
+        List<TelemetryBatch> batches = QualityPredictionFixtures.alternatingCycles("gw-1", List.of("m1", "m2"), 10);
+        List<QualityPrediction> inOrder = new ArrayList<>();
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
+        CycleTracker inOrderCycles = new CycleTracker();
+        for (int i = 0; i < batches.size(); i++) {
+            inOrder.addAll(asItComes(predictor, new ReceivedBatch(GATEWAY, batches.get(i), i), inOrderCycles));
+        }
+
+        // Batch 2 (20 s to 30 s, within the first cycle, which ends at 31 s) never comes.
+        List<Integer> cut = new ArrayList<>();
+        List<QualityPrediction> predicted = withBatchLost(predictor, batches, 2, cut);
+        assertEquals(List.of(61_000_000L, 61_000_000L, 91_000_000L, 91_000_000L), cycleEnds(predicted),
+                "the first cycle, a third of its samples lost, is not predicted");
+        assertEquals(inOrder.subList(2, 6), predicted, "the next cycles as if nothing was lost");
+        assertEquals(List.of(0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), cut,
+                "both machines' cycles, when batch 3 is taken");
+    }
+
+    @Test
+    void aLostBatchHoldingACycleEndDoesNotMergeTheTwoCyclesAroundIt() {
+        List<TelemetryBatch> batches = QualityPredictionFixtures.alternatingCycles("gw-1", List.of("m1"), 10);
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
+        // Batch 3 (30 s to 40 s) held the end of the first cycle (high vibration) at 31 s; the
+        // second (low vibration) ends at 61 s, seen from 40 s only; the third, whole, at 91 s.
+        List<Integer> cut = new ArrayList<>();
+        List<QualityPrediction> predicted = withBatchLost(predictor, batches, 3, cut);
+        assertEquals(List.of(91_000_000L), cycleEnds(predicted), predicted.toString());
+        assertTrue(predicted.get(0).probability() > 0.8, "the third cycle's own samples: " + predicted);
+        assertEquals(1, cut.stream().mapToInt(Integer::intValue).sum());
+    }
+
+    @Test
+    void aBatchWhosePredecessorComesWithinTheDelayCutsNoCycle() {
+        List<TelemetryBatch> batches = QualityPredictionFixtures.alternatingCycles("gw-1", List.of("m1"), 10);
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
+        List<QualityPrediction> inOrder = new ArrayList<>();
+        CycleTracker inOrderCycles = new CycleTracker();
+        for (int i = 0; i < batches.size(); i++) {
+            inOrder.addAll(asItComes(predictor, new ReceivedBatch(GATEWAY, batches.get(i), i), inOrderCycles));
+        }
+        BatchOrder order = new BatchOrder();
+        CycleTracker tracker = new CycleTracker();
+        List<QualityPrediction> predicted = new ArrayList<>();
+        long now = 0;
+        for (int i : List.of(0, 1, 2, 4, 3, 5, 6, 7, 8, 9)) {
+            // Batch 3 comes a millisecond before batch 4, which overtook it, is due.
+            now += i == 3 ? CyclePredictor.REORDER_DELAY.toMillis() - 1 : 1;
+            predicted.addAll(predictor.due(order, tracker, now));
+            assertEquals(0, predictor.cyclesCutByGaps(), "due before batch " + i);
+            predicted.addAll(predictor.accept(new ReceivedBatch(GATEWAY, batches.get(i), i), order, tracker, now));
+            assertEquals(0, predictor.cyclesCutByGaps(), "batch " + i);
+            if (i == 6) {
+                // A repeat of batch 5 comes late: only its outcomes and cycle ends are taken, as before.
+                assertEquals(List.of(), predictor.accept(new ReceivedBatch(GATEWAY, batches.get(5), 5), order,
+                        tracker, now));
+                assertEquals(1, predictor.lateBatches());
+                assertEquals(0, predictor.cyclesCutByGaps());
+            }
+        }
+        assertEquals(inOrder, predicted);
     }
 
     @Test
