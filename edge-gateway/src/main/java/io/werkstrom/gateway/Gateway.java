@@ -353,7 +353,10 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** Stops (see {@link #stop()}) if running, announces {@code offline}, disconnects and releases everything. */
+    /**
+     * Stops (see {@link #stop()}) if running, announces {@code offline} with the spool's last sequence
+     * ({@link MqttPublisher#close(long)}), disconnects and releases everything.
+     */
     @Override
     public void close() {
         try {
@@ -374,12 +377,13 @@ public final class Gateway implements AutoCloseable {
         if (m != null) {
             m.close();
         }
+        Spool s = spool;
         try {
-            publisher.close();
+            // Every batch and event published came from the spool: none above its last sequence.
+            publisher.close(s == null ? -1 : s.lastSequence());
         } catch (RuntimeException e) {
             log.warn("Closing the publisher of {} failed", address, e);
         }
-        Spool s = spool;
         if (s != null) {
             try {
                 s.close();

@@ -83,8 +83,10 @@ class GatewayIT {
                 assertEquals(MqttPublisher.ONLINE, cloud.lastText(STATUS).orElseThrow(), "online until closed");
             }
             assertTrue(cloud.awaitLastText(STATUS, MqttPublisher.OFFLINE, WAIT), "offline after close");
+            Map<String, String> offlineProperties;
             try (TestSubscriber late = TestSubscriber.connect(broker.uri(), "late", STATUS)) {
                 assertTrue(late.awaitLastText(STATUS, MqttPublisher.OFFLINE, WAIT), "retained offline after close");
+                offlineProperties = late.on(STATUS).get(0).userProperties();
             }
 
             assertTrue(stats.allAcknowledged(), stats.toString());
@@ -104,6 +106,9 @@ class GatewayIT {
             }
             assertEquals(stats.samplesAcknowledged(), received.stream().mapToLong(TelemetryBatch::size).sum());
             assertSameAsReplay(simulated, received);
+            long lastSequence = received.get(received.size() - 1).sequence();
+            assertEquals(Map.of(MqttPublisher.LAST_SEQUENCE, Long.toString(lastSequence)), offlineProperties,
+                    "the offline status names the last batch's sequence");
         }
     }
 

@@ -2,6 +2,7 @@ package io.werkstrom.gateway.publish;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +26,7 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,11 +39,12 @@ import io.werkstrom.protocol.Topics;
  * <p>The publisher announces the gateway on its status topic ({@link Topics#status}): a retained
  * {@value #ONLINE} after every (re)connect, a retained {@value #OFFLINE} on {@link #close()}, and
  * the same {@value #OFFLINE} as the last will, which the broker publishes when the connection dies
- * without a DISCONNECT. It keeps reconnecting, with a delay doubling from
- * {@code reconnectMinDelay} to {@code reconnectMaxDelay} (each wait between half and all of it,
- * at random), from {@link #start()} until
- * {@link #close()}. Each connection starts a clean session: what was in flight when a connection
- * died is failed back to the caller, who decides what to resend.
+ * without a DISCONNECT. The {@value #OFFLINE} of {@link #close(long)} carries the gateway's last
+ * sequence in the MQTT 5 user property {@value #LAST_SEQUENCE}; the last will never does. It keeps
+ * reconnecting, with a delay doubling from {@code reconnectMinDelay} to {@code reconnectMaxDelay}
+ * (each wait between half and all of it, at random), from {@link #start()} until {@link #close()}.
+ * Each connection starts a clean session: what was in flight when a connection died is failed back
+ * to the caller, who decides what to resend.
  *
  * <p>Thread-safe. The publisher owns its Paho client and its reconnect thread and releases both
  * in {@link #close()}. Futures complete on Paho's callback thread: what callers chain onto them
@@ -51,6 +54,11 @@ public final class MqttPublisher implements AutoCloseable {
 
     public static final String ONLINE = "online";
     public static final String OFFLINE = "offline";
+    /**
+     * The user property of a clean {@value #OFFLINE} status: the highest sequence of any message the
+     * gateway published before it, in decimal.
+     */
+    public static final String LAST_SEQUENCE = "last-sequence";
 
     private static final Logger log = LoggerFactory.getLogger(MqttPublisher.class);
     private static final int QOS = 1;
@@ -312,6 +320,15 @@ public final class MqttPublisher implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(-1);
+    }
+
+    /**
+     * Closes as {@link #close()} does, the {@value #OFFLINE} status carrying {@code lastSequence} in
+     * the user property {@value #LAST_SEQUENCE}: no message published before it may have a higher
+     * sequence. A negative {@code lastSequence} (nothing was ever numbered) adds no property.
+     */
+    public void close(long lastSequence) {
         IMqttToken pendingConnect;
         synchronized (lock) {
             if (closed) {
@@ -336,7 +353,12 @@ public final class MqttPublisher implements AutoCloseable {
         }
         if (client.isConnected()) {
             try {
-                IMqttToken offline = client.publish(statusTopic, OFFLINE.getBytes(StandardCharsets.UTF_8), QOS, true);
+                MqttProperties properties = new MqttProperties();
+                if (lastSequence >= 0) {
+                    properties.setUserProperties(List.of(new UserProperty(LAST_SEQUENCE, Long.toString(lastSequence))));
+                }
+                IMqttToken offline = client.publish(statusTopic,
+                        new MqttMessage(OFFLINE.getBytes(StandardCharsets.UTF_8), QOS, true, properties));
                 offline.waitForCompletion(timeoutMillis);
                 int refused = refusal(offline);
                 if (refused != 0) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -83,6 +84,27 @@ class MqttPublisherIT {
     }
 
     @Test
+    void theOfflineStatusOfACloseNamesTheLastSequenceAndTheBrokerKeepsItWithTheRetainedStatus() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start();
+             TestSubscriber observer = TestSubscriber.connect(broker.uri(), "observer", STATUS)) {
+            MqttPublisher publisher = new MqttPublisher(options(broker).build());
+            publisher.start();
+            assertTrue(publisher.awaitConnected(WAIT));
+            assertTrue(observer.awaitLastText(STATUS, MqttPublisher.ONLINE, WAIT));
+            assertEquals(Map.of(), observer.on(STATUS).get(0).userProperties(), "online names no sequence");
+            publisher.close(4_711);
+            assertTrue(observer.awaitLastText(STATUS, MqttPublisher.OFFLINE, WAIT));
+            assertEquals(Map.of(MqttPublisher.LAST_SEQUENCE, "4711"), observer.on(STATUS).get(1).userProperties());
+            try (TestSubscriber late = TestSubscriber.connect(broker.uri(), "late", STATUS)) {
+                assertTrue(late.awaitLastText(STATUS, MqttPublisher.OFFLINE, WAIT), "retained offline after close");
+                assertTrue(late.on(STATUS).get(0).retained());
+                assertEquals(Map.of(MqttPublisher.LAST_SEQUENCE, "4711"), late.on(STATUS).get(0).userProperties(),
+                        "the retained status keeps its user property");
+            }
+        }
+    }
+
+    @Test
     void theBrokerPublishesTheLastWillWhenTheConnectionDiesWithoutDisconnect() throws Exception {
         try (MosquittoBroker broker = MosquittoBroker.start();
              TestSubscriber observer = TestSubscriber.connect(broker.uri(), "observer", STATUS)) {
@@ -93,6 +115,7 @@ class MqttPublisherIT {
             // abort() never publishes offline itself: the only source of it is the broker's last will.
             publisher.abort();
             assertTrue(observer.awaitLastText(STATUS, MqttPublisher.OFFLINE, WAIT), "last will: " + broker.log());
+            assertEquals(Map.of(), observer.on(STATUS).get(1).userProperties(), "the will names no sequence");
             try (TestSubscriber late = TestSubscriber.connect(broker.uri(), "late", STATUS)) {
                 assertTrue(late.awaitLastText(STATUS, MqttPublisher.OFFLINE, WAIT), "the will is retained");
             }

@@ -3,7 +3,9 @@ package io.werkstrom.gateway.testing;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -17,6 +19,7 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 
 import io.werkstrom.protocol.mqtt.PahoConnection;
 import io.werkstrom.protocol.mqtt.Reconnector;
@@ -28,8 +31,8 @@ import io.werkstrom.protocol.mqtt.Reconnector;
  */
 public final class TestSubscriber implements AutoCloseable {
 
-    /** One received message. */
-    public record Received(String topic, byte[] payload, boolean retained) {
+    /** One received message, with its MQTT 5 user properties. */
+    public record Received(String topic, byte[] payload, boolean retained, Map<String, String> userProperties) {
         public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
@@ -127,7 +130,11 @@ public final class TestSubscriber implements AutoCloseable {
         @Override
         public void messageArrived(String topic, MqttMessage message) {
             synchronized (received) {
-                received.add(new Received(topic, message.getPayload(), message.isRetained()));
+                Map<String, String> properties = new LinkedHashMap<>();
+                for (UserProperty property : message.getProperties().getUserProperties()) {
+                    properties.put(property.getKey(), property.getValue());
+                }
+                received.add(new Received(topic, message.getPayload(), message.isRetained(), properties));
                 received.notifyAll();
             }
         }
