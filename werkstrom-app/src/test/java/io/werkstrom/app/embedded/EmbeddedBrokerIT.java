@@ -5,16 +5,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
+import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.werkstrom.gateway.publish.MqttPublisher;
+import io.werkstrom.gateway.publish.PublisherOptions;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Topics;
 import io.werkstrom.protocol.net.FreePorts;
+import io.werkstrom.testing.MqttClients;
 
 class EmbeddedBrokerIT {
 
@@ -42,6 +58,65 @@ class EmbeddedBrokerIT {
                     client.close();
                 }
             }
+        }
+    }
+
+    /**
+     * The broker keeps a gateway's retained offline status with its user property (MQTT 5 keeps a
+     * retained message's properties): a job that subscribes afresh still learns the last sequence.
+     */
+    @Test
+    void aRetainedOfflineStatusKeepsItsLastSequence() throws Exception {
+        GatewayAddress address = new GatewayAddress("acme", "plant-1", "gw-1");
+        String status = Topics.status(address);
+        try (EmbeddedBroker broker = EmbeddedBroker.start(work, 0)) {
+            MqttPublisher gateway = new MqttPublisher(PublisherOptions.builder().brokerUri(broker.uri())
+                    .address(address).build());
+            gateway.start();
+            assertTrue(gateway.awaitConnected(Duration.ofSeconds(30)));
+            gateway.close(4_711);
+            BlockingQueue<MqttMessage> received = new LinkedBlockingQueue<>();
+            MqttAsyncClient job = new MqttAsyncClient(broker.uri(), "late-job", new MemoryPersistence());
+            job.setCallback(new Receiving(received));
+            try {
+                job.connect().waitForCompletion(30_000);
+                job.subscribe(status, 1).waitForCompletion(10_000);
+                MqttMessage retained = received.poll(30, TimeUnit.SECONDS);
+                assertTrue(retained != null && retained.isRetained(), "the retained status arrived");
+                assertEquals(MqttPublisher.OFFLINE, new String(retained.getPayload(), StandardCharsets.UTF_8));
+                assertEquals(1, retained.getProperties().getUserProperties().size());
+                assertEquals(MqttPublisher.LAST_SEQUENCE, retained.getProperties().getUserProperties().get(0).getKey());
+                assertEquals("4711", retained.getProperties().getUserProperties().get(0).getValue());
+            } finally {
+                MqttClients.disconnectAndClose(job);
+            }
+        }
+    }
+
+    private record Receiving(BlockingQueue<MqttMessage> into) implements MqttCallback {
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            into.add(message);
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverUri) {
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
         }
     }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,7 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +57,9 @@ import org.slf4j.LoggerFactory;
  * (blocking while it is full, which pushes back on the broker through TCP); the Flink task thread
  * takes them out in {@link #pollNext}, and takes snapshots and checkpoint notifications. Errors
  * seen on Paho's threads are stored and thrown from the next {@code pollNext}.
+ *
+ * <p>Each message is emitted as an {@link MqttRecord}: its topic, payload, receipt time on this
+ * machine's clock and MQTT 5 user properties (a retained message keeps those it was published with).
  *
  * <p>Acknowledgements are manual. In {@link AckMode#ON_CHECKPOINT} a message is acknowledged when
  * the first checkpoint taken after it was emitted completes; the session is persistent
@@ -336,6 +341,19 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
         }
     }
 
+    /** A message's MQTT 5 user properties by name; a name given more than once keeps its last value. */
+    static Map<String, String> userProperties(MqttMessage message) {
+        MqttProperties properties = message.getProperties();
+        if (properties == null || properties.getUserProperties().isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> byName = new HashMap<>();
+        for (UserProperty property : properties.getUserProperties()) {
+            byName.put(property.getKey(), property.getValue());
+        }
+        return byName;
+    }
+
     private static long nowMicros() {
         return ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
     }
@@ -555,8 +573,8 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
                     arrivedOn = connection;
                 }
                 // Blocks while the hand-off is full; returns false once the reader is closing.
-                handover.put(new ReceivedMessage(new MqttRecord(topic, message.getPayload(), receivedAt), Session.this,
-                        message.getId(), message.getQos(), arrivedOn));
+                handover.put(new ReceivedMessage(new MqttRecord(topic, message.getPayload(), receivedAt,
+                        userProperties(message)), Session.this, message.getId(), message.getQos(), arrivedOn));
             }
 
             @Override

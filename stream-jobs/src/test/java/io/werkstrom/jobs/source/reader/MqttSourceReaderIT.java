@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,6 +33,9 @@ import org.apache.logging.log4j.Level;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.junit.jupiter.api.Test;
 
 import io.werkstrom.jobs.source.AckMode;
@@ -198,6 +202,35 @@ class MqttSourceReaderIT {
                 Collected output = new Collected();
                 assertTrue(pollUntil(reader, output, "while the job starts", RECOVERY),
                         "the provisioned session queued the message for the reader; got " + output.texts());
+            } finally {
+                reader.close();
+            }
+        }
+    }
+
+    /**
+     * A message's MQTT 5 user properties travel in its record, also on a retained message the broker
+     * hands to a new subscription (a job started afresh reads each gateway's status so).
+     */
+    @Test
+    void aRetainedMessageArrivesWithItsUserProperties() throws Exception {
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
+            MqttProperties properties = new MqttProperties();
+            properties.setUserProperties(List.of(new UserProperty("last-sequence", "4711")));
+            MqttClient publisher = new MqttClient(broker.uri(), "retaining-publisher", new MemoryPersistence());
+            try {
+                publisher.connect(new MqttConnectionOptions());
+                publisher.publish(TOPIC, new MqttMessage("offline".getBytes(StandardCharsets.UTF_8), 1, true,
+                        properties));
+            } finally {
+                MqttClients.disconnectAndClose(publisher);
+            }
+            MqttSourceReader reader = new MqttSourceReader(options(broker.uri(), "properties-it", null), new Context());
+            try {
+                reader.addSplits(List.of(new MqttSubscriptionSplit("0", "", TOPIC)));
+                Collected output = new Collected();
+                assertTrue(pollUntil(reader, output, "offline", RECOVERY), "the retained message arrived");
+                assertEquals(Map.of("last-sequence", "4711"), output.records().get(0).userProperties());
             } finally {
                 reader.close();
             }
@@ -509,15 +542,19 @@ class MqttSourceReaderIT {
     }
 
     private static final class Collected implements ReaderOutput<MqttRecord> {
-        private final List<String> texts = new ArrayList<>();
+        private final List<MqttRecord> records = new ArrayList<>();
+
+        synchronized List<MqttRecord> records() {
+            return List.copyOf(records);
+        }
 
         synchronized List<String> texts() {
-            return List.copyOf(texts);
+            return records.stream().map(record -> new String(record.payload(), StandardCharsets.UTF_8)).toList();
         }
 
         @Override
         public synchronized void collect(MqttRecord record) {
-            texts.add(new String(record.payload(), StandardCharsets.UTF_8));
+            records.add(record);
         }
 
         @Override
