@@ -28,10 +28,15 @@ import org.slf4j.LoggerFactory;
  * entry (a plain {@code Long}, none before the gateway's first status; state written before it
  * existed restores with none), so that a batch received before an offline status but handled after
  * it does not bring the gateway back, and a status received before the one in force changes
- * nothing. A processing-time timer per gateway (one per gateway ever seen) drives its clock-driven
- * conditions every {@link AlertOptions#tickInterval()}. The rules are reloaded from
- * {@code alert_rules} every {@link AlertOptions#ruleReload()}, so they change without a redeploy; a
- * failed reload keeps the rules it had and is retried at the next interval.
+ * nothing. The last sequence an offline status in force names (a clean shutdown's) is kept in an
+ * {@code offline-last-sequence} entry (a plain {@code Long}, none while the status in force names
+ * none; state written before it existed restores with none, and the rule of the receipt times alone
+ * applies), so that a gateway's batch at or below it, also one the broker delivers again after a
+ * failover of the job, does not bring the gateway back. A processing-time timer per gateway (one per
+ * gateway ever seen) drives its clock-driven conditions every {@link AlertOptions#tickInterval()}.
+ * The rules are reloaded from {@code alert_rules} every {@link AlertOptions#ruleReload()}, so they
+ * change without a redeploy; a failed reload keeps the rules it had and is retried at the next
+ * interval.
  */
 public final class AlertEvaluationFunction extends KeyedProcessFunction<String, AlertInput, AlertTransition> {
 
@@ -46,6 +51,7 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
     private transient ValueState<Long> nextTick;
     private transient ValueState<long[]> reportedGaps;
     private transient ValueState<Long> statusReceivedAt;
+    private transient ValueState<Long> offlineLastSequence;
     private transient Counter refusedSamples;
     private transient Counter forgottenMachines;
     private transient Counter repeatedDataGaps;
@@ -69,6 +75,8 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
         reportedGaps = getRuntimeContext().getState(new ValueStateDescriptor<>("reported-gaps",
                 PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         statusReceivedAt = getRuntimeContext().getState(new ValueStateDescriptor<>("status-received-at", Long.class));
+        offlineLastSequence = getRuntimeContext().getState(new ValueStateDescriptor<>("offline-last-sequence",
+                Long.class));
         refusedSamples = getRuntimeContext().getMetricGroup().counter("sensorSilenceRefusedSamples");
         forgottenMachines = getRuntimeContext().getMetricGroup().counter("sensorSilenceForgottenMachines");
         repeatedDataGaps = getRuntimeContext().getMetricGroup().counter("repeatedDataGaps");
@@ -90,6 +98,9 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
         Long stored = statusReceivedAt.value();
         long statusAt = stored == null ? Long.MIN_VALUE : stored;
         alerts.statusReceivedAt(statusAt);
+        Long named = offlineLastSequence.value();
+        long lastSequence = named == null ? GatewaySignal.NO_SEQUENCE : named;
+        alerts.offlineLastSequence(lastSequence);
         List<AlertRule> tenantRules = rules.rulesOf(input.tenant());
         List<AlertTransition> transitions;
         if (input.batch() != null) {
@@ -108,6 +119,13 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
         state.update(alerts);
         if (alerts.statusReceivedAt() != statusAt) {
             statusReceivedAt.update(alerts.statusReceivedAt());
+        }
+        if (alerts.offlineLastSequence() != lastSequence) {
+            if (alerts.offlineLastSequence() == GatewaySignal.NO_SEQUENCE) {
+                offlineLastSequence.clear();
+            } else {
+                offlineLastSequence.update(alerts.offlineLastSequence());
+            }
         }
         // Gateways without sensor_silent rules cost no state access per batch; a tick clears what a
         // removed rule leaves behind.

@@ -47,18 +47,27 @@ public final class GatewayAlerts implements Serializable {
      * owner ({@link #statusReceivedAt(long)}), transient like {@link #watchingSinceMillis}.
      */
     private transient long statusReceivedAtMicros = Long.MIN_VALUE;
+    /**
+     * The last sequence named by the status in force, an {@code offline} of a clean shutdown;
+     * {@link GatewaySignal#NO_SEQUENCE} when it names none. Kept by the owner
+     * ({@link #offlineLastSequence(long)}), transient like {@link #watchingSinceMillis}.
+     */
+    private transient long offlineLastSequence = GatewaySignal.NO_SEQUENCE;
 
     /**
      * Telemetry arrived: threshold rules see every good or uncertain sample, and the gateway is alive
-     * unless the cloud received the batch before the offline status in force. Batches and status come
-     * through different streams, so the last batch before a clean shutdown may be handled after its
-     * offline status; it does not bring the gateway back.
+     * unless the cloud received the batch before the offline status in force, or that status names a
+     * last sequence and the batch's is not above it. Batches and status come through different
+     * streams, so the last batch before a clean shutdown may be handled after its offline status, and
+     * after a failover of the job the broker delivers it again, received anew; it does not bring the
+     * gateway back.
      */
     public List<AlertTransition> onBatch(ReceivedBatch received, List<AlertRule> rules, long nowMillis) {
         List<AlertTransition> out = new ArrayList<>();
         String gateway = received.source().gateway();
         site = received.source().site();
-        if (!saidOffline || received.receivedAtMicros() > statusReceivedAtMicros) {
+        if (!saidOffline || (received.receivedAtMicros() > statusReceivedAtMicros
+                && received.batch().sequence() > offlineLastSequence)) {
             lastActivityMillis = nowMillis;
             saidOffline = false;
         }
@@ -132,6 +141,7 @@ public final class GatewayAlerts implements Serializable {
                 if (signal.receivedAtMicros() >= statusReceivedAtMicros) {
                     statusReceivedAtMicros = signal.receivedAtMicros();
                     saidOffline = signal.type() == GatewaySignal.Type.OFFLINE;
+                    offlineLastSequence = saidOffline ? signal.lastSequence() : GatewaySignal.NO_SEQUENCE;
                     if (!saidOffline) {
                         lastActivityMillis = nowMillis;
                     }
@@ -211,6 +221,23 @@ public final class GatewayAlerts implements Serializable {
     /** The receipt time of the status in force, for the owner to keep; {@code Long.MIN_VALUE}: none. */
     public long statusReceivedAt() {
         return statusReceivedAtMicros;
+    }
+
+    /**
+     * The last sequence named by the offline status in force ({@link GatewaySignal#NO_SEQUENCE}:
+     * none), which the owner keeps in a keyed state entry of its own and sets, after reading the
+     * state, at every use, as {@link #statusReceivedAt(long)}.
+     */
+    public void offlineLastSequence(long sequence) {
+        offlineLastSequence = sequence;
+    }
+
+    /**
+     * The last sequence named by the offline status in force, for the owner to keep;
+     * {@link GatewaySignal#NO_SEQUENCE}: none.
+     */
+    public long offlineLastSequence() {
+        return offlineLastSequence;
     }
 
     /** Whether any condition is under way, so the owner keeps ticking this gateway. */

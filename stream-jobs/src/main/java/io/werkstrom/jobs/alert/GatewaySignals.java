@@ -15,9 +15,14 @@ import io.werkstrom.protocol.Topics;
 /**
  * Reads status and events messages (docs/protocol.md). The gateway is taken from the topic;
  * anything that is not a v1 status or events message, or not a payload the protocol defines,
- * is refused with a reason for the dead-letter table. Stateless, thread-safe.
+ * is refused with a reason for the dead-letter table. An {@code offline} status carries the
+ * gateway's last sequence in the MQTT 5 user property {@value #LAST_SEQUENCE} when it shut down
+ * cleanly (not in its last will). Stateless, thread-safe.
  */
 public final class GatewaySignals {
+
+    /** The user property of an {@code offline} status that names the gateway's last sequence. */
+    public static final String LAST_SEQUENCE = "last-sequence";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_EVENT_BYTES = 64 * 1024;
@@ -33,7 +38,8 @@ public final class GatewaySignals {
             String text = new String(record.payload(), StandardCharsets.UTF_8).strip();
             return switch (text) {
                 case "online" -> new GatewaySignal(status.get(), GatewaySignal.Type.ONLINE, record.receivedAtMicros(), "");
-                case "offline" -> new GatewaySignal(status.get(), GatewaySignal.Type.OFFLINE, record.receivedAtMicros(), "");
+                case "offline" -> new GatewaySignal(status.get(), GatewaySignal.Type.OFFLINE, record.receivedAtMicros(),
+                        "", lastSequence(record));
                 default -> throw new IllegalArgumentException("status payload must be 'online' or 'offline', got '"
                         + abbreviate(text) + "'");
             };
@@ -73,6 +79,24 @@ public final class GatewaySignals {
             throw new IllegalArgumentException("data_gap needs a non-negative integer 'batches'");
         }
         return new GatewaySignal(events.get(), GatewaySignal.Type.DATA_GAP, record.receivedAtMicros(), event.toString());
+    }
+
+    /** The offline status's last sequence, {@link GatewaySignal#NO_SEQUENCE} when it names none. */
+    private static long lastSequence(MqttRecord record) {
+        String named = record.userProperties().get(LAST_SEQUENCE);
+        if (named == null) {
+            return GatewaySignal.NO_SEQUENCE;
+        }
+        try {
+            long sequence = Long.parseLong(named);
+            if (sequence >= 0) {
+                return sequence;
+            }
+        } catch (NumberFormatException e) {
+            // Refused below.
+        }
+        throw new IllegalArgumentException("offline status property '" + LAST_SEQUENCE
+                + "' must be a non-negative integer, got '" + abbreviate(named) + "'");
     }
 
     private static String abbreviate(String text) {

@@ -116,8 +116,43 @@ class AlertEvaluationFunctionIT {
         }
     }
 
+    /**
+     * The source acknowledges a message only once a checkpoint covering it completes: a gateway's last
+     * batch before a clean shutdown, not yet covered when the job fails, is delivered again after the
+     * restore and received anew, after the offline status the checkpoint holds. That status names the
+     * gateway's last sequence, which the checkpoint keeps: the batch leaves the alert open, and the
+     * gateway's next online status resolves it.
+     */
+    @Test
+    void aBatchDeliveredAgainAfterARestoreDoesNotBringBackAGatewayThatShutDownCleanly() throws Exception {
+        OperatorSubtaskState checkpoint;
+        try (var harness = harness()) {
+            harness.open();
+            harness.setProcessingTime(1_000);
+            harness.processElement(new StreamRecord<>(AlertInput.of(new GatewaySignal(GATEWAY_2,
+                    GatewaySignal.Type.OFFLINE, 1_002_000, "", 1_001))));
+            assertEquals(List.of(AlertTransition.Type.OPENED), advance(harness, 1_500));
+            checkpoint = harness.snapshot(1L, 1_500L);
+        }
+        try (var restored = harness()) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            restored.setProcessingTime(2_000);
+            restored.processElement(new StreamRecord<>(AlertInput.of(batch(1_001, 2_000))));
+            assertEquals(List.of(), advance(restored, 3_000), "the last sequence, received again after the status");
+            restored.processElement(new StreamRecord<>(AlertInput.of(new GatewaySignal(GATEWAY_2,
+                    GatewaySignal.Type.ONLINE, 3_000_000, ""))));
+            assertEquals(List.of(AlertTransition.Type.RESOLVED), advance(restored, 3_500), "online again");
+        }
+    }
+
     private static ReceivedBatch batch(long receivedAtMillis) {
-        return new ReceivedBatch(GATEWAY_2, TelemetryBatch.builder(GATEWAY_2.gateway(), receivedAtMillis)
+        return batch(receivedAtMillis, receivedAtMillis);
+    }
+
+    /** A batch numbered {@code sequence}, received at {@code receivedAtMillis}. */
+    private static ReceivedBatch batch(long sequence, long receivedAtMillis) {
+        return new ReceivedBatch(GATEWAY_2, TelemetryBatch.builder(GATEWAY_2.gateway(), sequence)
                 .add(receivedAtMillis * 1_000, "press-1", "temp", 20, Quality.GOOD).build(), receivedAtMillis * 1_000);
     }
 

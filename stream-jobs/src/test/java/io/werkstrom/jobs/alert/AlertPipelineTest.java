@@ -2,10 +2,16 @@ package io.werkstrom.jobs.alert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 import io.werkstrom.jobs.job.TelemetryJobOptions;
 import io.werkstrom.jobs.source.MqttSourceOptions;
+import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Topics;
 
 class AlertPipelineTest {
@@ -31,5 +37,17 @@ class AlertPipelineTest {
         MqttSourceOptions events = AlertPipeline.signalSource(telemetry, Topics.EVENTS);
         assertEquals("", events.sharedGroup());
         assertEquals(Topics.ALL_EVENTS, events.sharedSubscription());
+    }
+
+    @Test
+    void anOfflineStatusReachesTheAlertRulesWithItsLastSequence() throws Exception {
+        // The type the pipeline declares for the input of its keyed alert operator.
+        TypeSerializer<AlertInput> serializer = TypeInformation.of(AlertInput.class)
+                .createSerializer(new SerializerConfigImpl());
+        GatewaySignal offline = new GatewaySignal(new GatewayAddress("acme", "plant-1", "gw-1"),
+                GatewaySignal.Type.OFFLINE, 42, "", 4_711);
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        serializer.serialize(AlertInput.of(offline), out);
+        assertEquals(offline, serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer())).signal());
     }
 }

@@ -273,6 +273,51 @@ class GatewayAlertsTest {
                 List.of(rule), T0 + 30_002));
     }
 
+    /**
+     * After a failover of the job the broker delivers again what the job had not acknowledged, received
+     * anew: a gateway's last batch before a clean shutdown can come after its offline status. The
+     * status names the gateway's last sequence; a batch at or below it never brings the gateway back.
+     */
+    @Test
+    void aBatchAtOrBelowTheLastSequenceOfTheOfflineStatusLeavesTheAlertOpenWheneverItArrives() {
+        AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        sequence = 4_710;
+        alerts.onBatch(batch("press-1", "temp", T0, 1), List.of(rule), T0);
+        List<AlertTransition> out = new ArrayList<>(alerts.onSignal(new GatewaySignal(GATEWAY,
+                GatewaySignal.Type.OFFLINE, (T0 + 1_001) * 1_000, "", 4_711), List.of(rule), T0 + 1_002));
+        assertEquals(4_711, alerts.offlineLastSequence(), "the owner keeps it");
+        // Sequence 4711, received (again) long after the status.
+        out.addAll(alerts.onBatch(batch("press-1", "temp", T0 + 120_000, 1), List.of(rule), T0 + 120_000));
+        for (long now = T0 + 121_000; now <= T0 + 300_000; now += 1_000) {
+            out.addAll(alerts.onTick(List.of(rule), "gw-1", now));
+        }
+        assertEquals(List.of(AlertTransition.Type.OPENED), out.stream().map(AlertTransition::type).toList(),
+                "no resolve and no second open");
+        List<AlertTransition> back = alerts.onBatch(batch("press-1", "temp", T0 + 300_000, 1), List.of(rule),
+                T0 + 300_001);
+        assertEquals(List.of(AlertTransition.Type.RESOLVED), back.stream().map(AlertTransition::type).toList(),
+                "sequence 4712 is of a later run");
+    }
+
+    @Test
+    void aLaterStatusEndsTheLastSequenceOfTheOfflineStatusBeforeIt() {
+        AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        alerts.onSignal(new GatewaySignal(GATEWAY, GatewaySignal.Type.OFFLINE, T0 * 1_000, "", 100), List.of(rule), T0);
+        alerts.onSignal(new GatewaySignal(GATEWAY, GatewaySignal.Type.ONLINE, (T0 + 1_000) * 1_000, ""), List.of(rule),
+                T0 + 1_000);
+        assertEquals(GatewaySignal.NO_SEQUENCE, alerts.offlineLastSequence());
+        // The last will, which names no sequence: a batch received after it brings the gateway back, as before.
+        assertEquals(List.of(AlertTransition.Type.OPENED), alerts.onSignal(new GatewaySignal(GATEWAY,
+                GatewaySignal.Type.OFFLINE, (T0 + 2_000) * 1_000, ""), List.of(rule), T0 + 2_000).stream()
+                .map(AlertTransition::type).toList());
+        sequence = 50;
+        List<AlertTransition> back = alerts.onBatch(batch("press-1", "temp", T0 + 3_000, 1), List.of(rule),
+                T0 + 3_000);
+        assertEquals(List.of(AlertTransition.Type.RESOLVED), back.stream().map(AlertTransition::type).toList());
+    }
+
     @Test
     void aStatusReceivedBeforeTheStatusInForceChangesNothing() {
         AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
