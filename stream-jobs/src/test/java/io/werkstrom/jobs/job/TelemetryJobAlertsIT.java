@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
@@ -35,6 +36,9 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,7 +47,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Alert rules in the running job (Flink MiniCluster, Mosquitto, PostgreSQL): rules that appear,
  * change and disappear in {@code alert_rules} while the job runs; threshold, gateway offline, data gap
- * and sensor silent alerts from telemetry, status and events topics; unreadable events as dead letters.
+ * and sensor silent alerts from telemetry, status and events topics; an offline status that names the
+ * gateway's last sequence (an MQTT 5 user property) against a batch at or below it; unreadable events
+ * as dead letters.
  */
 class TelemetryJobAlertsIT {
 
@@ -141,6 +147,30 @@ class TelemetryJobAlertsIT {
                 publisher.publish(Topics.status(GATEWAY), "online".getBytes(StandardCharsets.UTF_8), 1, true);
                 awaitCount(store, "resolved offline alerts", 1, job, "SELECT count(*) FROM alerts"
                         + " WHERE rule_id = 'offline' AND state = 'resolved'");
+
+                // A clean shutdown: the offline status names the last sequence, and a batch at or below it that
+                // is handled after the status (as one delivered again after a failover is) leaves the alert open.
+                long lastSequence = sequence + 5;
+                MqttProperties named = new MqttProperties();
+                named.setUserProperties(List.of(new UserProperty("last-sequence", Long.toString(lastSequence))));
+                publisher.publish(Topics.status(GATEWAY), new MqttMessage("offline".getBytes(StandardCharsets.UTF_8),
+                        1, true, named));
+                awaitCount(store, "offline alerts of a clean shutdown", 1, job, "SELECT count(*) FROM alerts"
+                        + " WHERE rule_id = 'offline' AND state = 'open'");
+                long now = BatchValidator.micros(java.time.Instant.now());
+                publish(publisher, Topics.telemetry(GATEWAY), codec.encode(TelemetryBatch.builder(GATEWAY.gateway(),
+                        sequence).add(now, "press-9", "temp", 99.0, Quality.GOOD).build()));
+                // The threshold alert shows that the alert rules saw the batch.
+                awaitCount(store, "threshold alerts of the last batch", 1, job, "SELECT count(*) FROM alerts"
+                        + " WHERE rule_id = 'hot' AND machine = 'press-9' AND state = 'open'");
+                long beforeOnline = System.currentTimeMillis();
+                publisher.publish(Topics.status(GATEWAY), "online".getBytes(StandardCharsets.UTF_8), 1, true);
+                awaitCount(store, "offline alerts resolved by the online status", 2, job, "SELECT count(*) FROM alerts"
+                        + " WHERE rule_id = 'offline' AND state = 'resolved'");
+                assertEquals(1, count(store, "SELECT count(*) FROM alerts WHERE rule_id = 'offline'"
+                        + " AND resolved_at >= to_timestamp(?::bigint / 1000.0)", beforeOnline),
+                        "the last batch did not resolve the alert; the online status did");
+                sequence = lastSequence + 1;
 
                 // A sensor that stops while its machine goes on: sensor_silent opens on sample time. Until the job
                 // has the rule, vibration is good in every fifth batch (1.5 s of sample time apart, so silent for 1.2 s between);
