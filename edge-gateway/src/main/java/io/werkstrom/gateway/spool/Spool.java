@@ -564,7 +564,13 @@ public final class Spool implements AutoCloseable {
             nextSegmentIndex = segment.index + 1;
         }
         lastSequence = Math.max(watermark, read.lastSequence);
-        if (read.damaged && lastSequence >= 0) {
+        if (read.damaged && lastSequence >= 0 && damageReported >= lastSequence) {
+            // An earlier run reported this damage and went on above it, its bound counted from the bytes then damaged
+            // (segments without an intact record went since): the spool goes on above that bound, reporting nothing.
+            LOG.error("Spool {}: no intact record follows the damage after sequence {}; reported before, the spool "
+                    + "continues after sequence {}", directory, read.lastSequence, damageReported);
+            lastSequence = damageReported;
+        } else if (read.damaged && lastSequence >= 0) {
             // No intact record follows the damage. Its records may have reached the cloud, which would drop new
             // records under their sequences as repeats: the spool goes on above as many sequences as the damaged
             // bytes could hold records, and reports those as lost, sampled before now.

@@ -388,6 +388,64 @@ class SpoolTest {
     }
 
     @Test
+    void damageWithNoIntactRecordAfterItIsNotReportedAgainByARestartBeforeTheNextAppend() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 7; seq++) {
+                append(spool, seq); // segments: [1 2 3] [4 5 6] [7]
+            }
+            for (long seq = 1; seq <= 5; seq++) {
+                spool.acknowledge(seq); // [1 2 3] goes
+            }
+        }
+        flipByte(segmentFiles().get(0), Spool.SEGMENT_HEADER_BYTES + 2 * RECORD + 9); // the sequence field of 6
+        flipByte(lastSegment(), Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES); // 7: a torn write
+        DataGap lost;
+        try (Spool spool = open()) {
+            lost = spool.dataGap().orElseThrow();
+            assertEquals(List.of(6L, 7L, 2L), List.of(lost.firstSequence(), lost.lastSequence(), lost.droppedRecords()));
+            assertEquals(7, spool.lastSequence());
+        }
+        // Nothing is pending: the watermark written is the bound above the damage, 7.
+        try (Spool spool = open()) {
+            assertEquals(Optional.of(lost), spool.dataGap(), "reported once, the gap still pending");
+            assertEquals(2, spool.droppedRecords());
+            assertEquals(7, spool.lastSequence(), "the spool goes on no further above the damage");
+            spool.takeDataGap();
+        }
+        try (Spool spool = open()) {
+            assertTrue(spool.dataGap().isEmpty(), "a taken gap is not reported again");
+            assertEquals(2, spool.droppedRecords());
+            assertEquals(7, spool.lastSequence());
+        }
+    }
+
+    @Test
+    void sequencesReportedLostToDamageAreNotUsedAgainOnceTheSegmentsWithoutIntactRecordsAreGone() throws IOException {
+        writeRecords(1, 10); // segments: [1 2 3] [4 5 6] [7 8 9] [10], nothing acknowledged
+        List<Path> segments = segmentFiles();
+        flipByte(segments.get(0), Spool.SEGMENT_HEADER_BYTES + 2 * RECORD + 9); // 3
+        for (int sealed = 1; sealed <= 2; sealed++) {
+            for (int record = 0; record < 3; record++) {
+                flipByte(segments.get(sealed), Spool.SEGMENT_HEADER_BYTES + record * RECORD + 9); // 4 to 9
+            }
+        }
+        flipByte(lastSegment(), Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES); // 10: a torn write
+        try (Spool spool = open()) {
+            // 72 + 2 * 216 damaged bytes after 2 hold at most 14 records.
+            DataGap lost = spool.dataGap().orElseThrow();
+            assertEquals(List.of(3L, 16L), List.of(lost.firstSequence(), lost.lastSequence()));
+            assertEquals(16, spool.lastSequence());
+        }
+        assertEquals(2, segmentFiles().size(), "the segments without an intact record went");
+        try (Spool spool = open()) {
+            // Only the damage after 2 is left: it would hold 3 and 4, but 3 to 16 were reported lost.
+            assertEquals(List.of(1L, 2L), sequences(spool.peek(10)));
+            assertEquals(16, spool.lastSequence(), "the next append goes above every sequence reported lost");
+            assertEquals(14, spool.dataGap().orElseThrow().droppedRecords(), "reported once");
+        }
+    }
+
+    @Test
     void acknowledgedRecordsInTheDamageAreNotReportedAsLost() throws IOException {
         try (Spool spool = open()) {
             for (long seq = 1; seq <= 8; seq++) {
