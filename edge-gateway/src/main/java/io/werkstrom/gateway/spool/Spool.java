@@ -88,7 +88,8 @@ import org.slf4j.LoggerFactory;
  * the damage again and adds nothing: the state file keeps the highest sequence reported
  * ({@code damageReported}). Damage with no intact record after it in any segment may have held
  * records the cloud already has: the spool continues above as many sequences as the damaged bytes
- * could hold records, and reports those as lost, sampled between the last intact record and the
+ * could hold records, counted from the last intact record (from the watermark when there is none),
+ * and reports those above the watermark as lost, sampled between the last intact record and the
  * opening. A damaged state file is logged and ignored: every record on disk is replayed.
  *
  * <h2>When full</h2>
@@ -573,10 +574,12 @@ public final class Spool implements AutoCloseable {
         } else if (read.damaged && lastSequence >= 0) {
             // No intact record follows the damage. Its records may have reached the cloud, which would drop new
             // records under their sequences as repeats: the spool goes on above as many sequences as the damaged
-            // bytes could hold records, and reports those as lost, sampled before now.
-            long bound = lastSequence + Math.max(1, read.damagedBytes / RECORD_HEADER_BYTES);
+            // bytes could hold records, counted from the last intact record before it (from the watermark when none
+            // was read), and reports those above the watermark as lost, sampled before now.
+            long lastIntact = read.lastSequence >= 0 ? read.lastSequence : lastSequence;
+            long bound = Math.max(lastSequence, lastIntact + Math.max(1, read.damagedBytes / RECORD_HEADER_BYTES));
             LOG.error("Spool {}: no intact record follows the damage after sequence {}; the spool continues after "
-                    + "sequence {}, the most the damage could hold", directory, lastSequence, bound);
+                    + "sequence {}, the most the damage could hold", directory, lastIntact, bound);
             damageEnds(read, bound + 1, Math.max(System.currentTimeMillis() * 1_000L, read.lastRecordMicros));
             lastSequence = bound;
         } else if (read.damaged) {

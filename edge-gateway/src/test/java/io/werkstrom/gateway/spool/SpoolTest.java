@@ -466,6 +466,27 @@ class SpoolTest {
     }
 
     @Test
+    void acknowledgedRecordsInDamageWithNoIntactRecordAfterItAreNotReportedAsLost() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 3; seq++) {
+                append(spool, seq);
+            }
+            appendGapEvent(spool, 4); // segments: [1 2 3] [4], the first kept for its latest timestamp
+            for (long seq = 1; seq <= 4; seq++) {
+                spool.acknowledge(seq);
+            }
+        }
+        flipByte(segmentFiles().get(0), Spool.SEGMENT_HEADER_BYTES + 2 * RECORD + 9); // the sequence field of 3
+        flipByte(lastSegment(), Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES); // 4: a torn write
+        try (Spool spool = open()) {
+            // The 72 damaged bytes after 2 hold at most 3 and 4, both acknowledged.
+            assertTrue(spool.dataGap().isEmpty(), spool.dataGap().toString());
+            assertEquals(0, spool.droppedRecords());
+            assertEquals(4, spool.lastSequence());
+        }
+    }
+
+    @Test
     void damageBeginningTheSpoolReachesBackAsManySequencesAsItsBytesCouldHoldRecords() throws IOException {
         writeRecords(1_001, 1_008); // never acknowledged: no state file, no watermark
         flipByte(segmentFiles().get(0), Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES); // payload of 1001
