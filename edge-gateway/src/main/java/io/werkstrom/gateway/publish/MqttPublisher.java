@@ -55,8 +55,8 @@ public final class MqttPublisher implements AutoCloseable {
     public static final String ONLINE = "online";
     public static final String OFFLINE = "offline";
     /**
-     * The user property of a clean {@value #OFFLINE} status: the highest sequence of any message the
-     * gateway published before it, in decimal.
+     * The user property of a clean {@value #OFFLINE} status, in decimal: the highest sequence the
+     * gateway's spool has taken, so at least that of any message the gateway published before it.
      */
     public static final String LAST_SEQUENCE = "last-sequence";
 
