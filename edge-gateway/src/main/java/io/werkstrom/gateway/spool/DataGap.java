@@ -5,8 +5,9 @@ package io.werkstrom.gateway.spool;
  * record was found corrupt: the sequence range they spanned, the time range of their samples, how
  * many records there were and how many samples they held. The range may include sequences that
  * had already been acknowledged. Records whose bytes on disk became unreadable are known only by
- * their intact neighbours: each sequence between them counts as a record, and they add no samples
- * (their number is unknown), so {@code droppedSamples} is then a lower bound.
+ * their intact neighbours: each sequence between them counts as a record (but for one reported in
+ * an earlier gap, which the range may still span), and they add no samples (their number is
+ * unknown), so {@code droppedSamples} is then a lower bound.
  */
 public record DataGap(long firstSequence, long lastSequence, long firstTimestampMicros, long lastTimestampMicros,
         long droppedRecords, long droppedSamples) {

@@ -23,6 +23,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -50,13 +51,19 @@ import org.slf4j.LoggerFactory;
  * record  = length:int32 | crc:int32 | sequence:int64 | firstTimestampMicros:int64
  *           | lastTimestampMicros:int64 | samples:int32 | payload:byte[length]
  * crc     = CRC32C of the record without its crc field (length, sequence, timestamps, samples, payload)
- * state   = magic:int32 "WSPT" | version:int32 (3) | watermark:int64 | droppedRecords:int64
+ * state   = magic:int32 "WSPT" | version:int32 (4) | watermark:int64 | droppedRecords:int64
  *           | hasGap:int8 | gap firstSequence, lastSequence, firstTimestampMicros,
  *           lastTimestampMicros, droppedRecords, droppedSamples:int64 each
- *           | damageReported:int64 | crc:int32 (CRC32C of what precedes it)
+ *           | damageStretches:int32 | (firstSequence:int64 | lastSequence:int64){damageStretches}
+ *           | crc:int32 (CRC32C of what precedes it)
  * </pre>
- * {@code damageReported} is the highest sequence lost to damage on disk and put into a gap, -1 for
- * none. A version 2 state file, written before there was one, lacks it and is read as well.
+ * The damage stretches are the sequences lost to damage on disk and put into a gap, lowest first,
+ * disjoint; only those reaching above the watermark are kept, and at most
+ * {@value #MAX_DAMAGE_STRETCHES}: past that the two lowest merge into one, which then also covers
+ * the sequences between them (damage found there later is taken for reported). Earlier state files
+ * are read as well: version 3 holds the highest sequence reported instead
+ * ({@code damageReported:int64}, -1 for none), read as one stretch from 0 to it; version 2 holds
+ * none.
  * Records are appended to the last segment only; a segment is sealed when the next record would
  * take it past {@code segmentBytes}. The newest segment holding a record, and the one holding the
  * record with the latest timestamp (a data gap's event, appended later, carries older times), are
@@ -85,12 +92,14 @@ import org.slf4j.LoggerFactory;
  * (with no earlier record and no watermark known, as many sequences as the damaged bytes could hold
  * records); the time from the earlier one's last timestamp to the later one's first (the later
  * one's alone at the start of the spool); no samples, their number being unknown. A restart reads
- * the damage again and adds nothing: the state file keeps the highest sequence reported
- * ({@code damageReported}). Damage with no intact record after it in any segment may have held
- * records the cloud already has: the spool continues above as many sequences as the damaged bytes
- * could hold records, counted from the last intact record (from the watermark when there is none),
- * and reports those above the watermark as lost, sampled between the last intact record and the
- * opening. A damaged state file is logged and ignored: every record on disk is replayed.
+ * the damage again and adds nothing: the state file keeps the stretches of sequences reported.
+ * Damage found later adds only the sequences outside them, also below a stretch reported before or
+ * around one (one gap spanning them, counting only the sequences added). Damage with no intact
+ * record after it in any segment may have held records the cloud already has: the spool continues
+ * above as many sequences as the damaged bytes could hold records, counted from the last intact
+ * record (from the watermark when there is none), and reports those above the watermark as lost,
+ * sampled between the last intact record and the opening; a restart continues above the highest
+ * sequence reported. A damaged state file is logged and ignored: every record on disk is replayed.
  *
  * <h2>When full</h2>
  * When an append would take the segment files past {@code maxBytes}, the oldest segment is deleted
@@ -125,10 +134,15 @@ public final class Spool implements AutoCloseable {
     static final String OWNER_FILE = "spool.owner";
     private static final String OWNER_TEMP_FILE = "spool.owner.tmp";
     static final String LOCK_FILE = "spool.lock";
-    static final int STATE_VERSION = 3;
-    static final int STATE_BYTES = 8 + 8 + 8 + 1 + 6 * 8 + 8 + 4;
-    /** A version 2 state file: without {@code damageReported}. */
-    private static final int STATE_V2_BYTES = STATE_BYTES - 8;
+    static final int STATE_VERSION = 4;
+    /** The state file's fields before the damage reported: magic, version, watermark, droppedRecords, the gap. */
+    private static final int STATE_FIELDS_BYTES = 8 + 8 + 8 + 1 + 6 * 8;
+    /** A version 3 state file: the highest sequence reported lost to damage ({@code damageReported}). */
+    static final int STATE_V3_BYTES = STATE_FIELDS_BYTES + 8 + 4;
+    /** A version 2 state file: without damage reported. */
+    static final int STATE_V2_BYTES = STATE_FIELDS_BYTES + 4;
+    /** The most damage stretches the state file keeps; past it the two lowest merge. */
+    static final int MAX_DAMAGE_STRETCHES = 64;
     /** How much of a damaged segment {@link #resync} reads at a time. */
     private static final int RESYNC_BLOCK_BYTES = 64 << 10;
     /** {@link #resync} computes CRCs over at most this many times the segment's size. */
@@ -165,8 +179,11 @@ public final class Spool implements AutoCloseable {
     private long droppedRecords;
     private int corruptRecords;
     private DataGap gap;
-    /** The highest sequence lost to damage on disk and put into the gap: a restart does not add it again. */
-    private long damageReported = -1;
+    /**
+     * The stretches of sequences lost to damage on disk and put into the gap, first to last, disjoint:
+     * a restart does not add them again.
+     */
+    private final TreeMap<Long, Long> damageReported = new TreeMap<>();
     private boolean closed;
     // Sync bookkeeping for FsyncPolicy.INTERVAL.
     private boolean dataDirty;
@@ -565,12 +582,13 @@ public final class Spool implements AutoCloseable {
             nextSegmentIndex = segment.index + 1;
         }
         lastSequence = Math.max(watermark, read.lastSequence);
-        if (read.damaged && lastSequence >= 0 && damageReported >= lastSequence) {
+        long highestReported = damageReported.isEmpty() ? -1 : damageReported.lastEntry().getValue();
+        if (read.damaged && lastSequence >= 0 && highestReported >= lastSequence) {
             // An earlier run reported this damage and went on above it, its bound counted from the bytes then damaged
             // (segments without an intact record went since): the spool goes on above that bound, reporting nothing.
             LOG.error("Spool {}: no intact record follows the damage after sequence {}; reported before, the spool "
-                    + "continues after sequence {}", directory, read.lastSequence, damageReported);
-            lastSequence = damageReported;
+                    + "continues after sequence {}", directory, read.lastSequence, highestReported);
+            lastSequence = highestReported;
         } else if (read.damaged && lastSequence >= 0) {
             // No intact record follows the damage. Its records may have reached the cloud, which would drop new
             // records under their sequences as repeats: the spool goes on above as many sequences as the damaged
@@ -719,7 +737,8 @@ public final class Spool implements AutoCloseable {
      * bytes could hold records. Their samples lie between the neighbours' timestamps (from this
      * record's own when none precedes); each sequence counts as a record, and no sample is counted,
      * their number being unknown. Sequences reported before ({@link #damageReported}, from an
-     * earlier run) are not added again.
+     * earlier run) are not added again: those outside them go into the gap, each stretch of them
+     * merged in as the gap merges.
      */
     private void damageEnds(Recovery read, long nextSequence, long nextMicros) {
         read.damaged = false;
@@ -732,21 +751,49 @@ public final class Spool implements AutoCloseable {
             LOG.info("Spool {}: the damage before sequence {} held no unacknowledged record", directory, nextSequence);
             return;
         }
-        if (lost <= damageReported) {
+        List<long[]> unreported = new ArrayList<>();
+        long uncovered = first;
+        for (Map.Entry<Long, Long> reported : damageReported.headMap(lost, true).entrySet()) {
+            if (reported.getValue() >= uncovered) {
+                if (reported.getKey() > uncovered) {
+                    unreported.add(new long[] {uncovered, reported.getKey() - 1});
+                }
+                uncovered = reported.getValue() + 1;
+            }
+        }
+        if (uncovered <= lost) {
+            unreported.add(new long[] {uncovered, lost});
+        }
+        if (unreported.isEmpty()) {
             LOG.info("Spool {}: the records lost to the damage before sequence {} were reported before", directory,
                     nextSequence);
             return;
         }
-        first = Math.max(first, damageReported + 1);
         long from = read.lastRecordMicros == Long.MIN_VALUE ? nextMicros : read.lastRecordMicros;
-        DataGap damaged = new DataGap(first, lost, Math.min(from, nextMicros), Math.max(from, nextMicros),
-                lost - first + 1, 0);
-        LOG.error("Spool {}: records {} to {} are unreadable on disk; reporting them as a data gap", directory, first,
-                lost);
-        gap = gap == null ? damaged : gap.merge(damaged);
-        droppedRecords += damaged.droppedRecords();
-        damageReported = lost;
+        for (long[] stretch : unreported) {
+            DataGap damaged = new DataGap(stretch[0], stretch[1], Math.min(from, nextMicros),
+                    Math.max(from, nextMicros), stretch[1] - stretch[0] + 1, 0);
+            LOG.error("Spool {}: records {} to {} are unreadable on disk; reporting them as a data gap", directory,
+                    stretch[0], stretch[1]);
+            gap = gap == null ? damaged : gap.merge(damaged);
+            droppedRecords += damaged.droppedRecords();
+        }
+        reportedDamage(first, lost);
         read.gapFound = true;
+    }
+
+    /** Adds {@code first} to {@code last} to {@link #damageReported}, joined with the stretches it meets. */
+    private void reportedDamage(long first, long last) {
+        Map.Entry<Long, Long> below = damageReported.floorEntry(first);
+        if (below != null && below.getValue() >= first - 1) {
+            first = below.getKey();
+        }
+        Map<Long, Long> met = damageReported.subMap(first, true, last + 1, true);
+        for (long metLast : met.values()) {
+            last = Math.max(last, metLast);
+        }
+        met.clear();
+        damageReported.put(first, last);
     }
 
     /**
@@ -1062,14 +1109,23 @@ public final class Spool implements AutoCloseable {
     }
 
     private void writeState() throws IOException {
-        ByteBuffer state = ByteBuffer.allocate(STATE_BYTES);
-        state.putInt(STATE_MAGIC).putInt(STATE_VERSION).putLong(watermark()).putLong(droppedRecords);
+        long watermark = watermark();
+        while (!damageReported.isEmpty() && damageReported.firstEntry().getValue() <= watermark) {
+            damageReported.pollFirstEntry(); // at or below the watermark: recovery leaves it out anyway
+        }
+        while (damageReported.size() > MAX_DAMAGE_STRETCHES) {
+            Map.Entry<Long, Long> lowest = damageReported.pollFirstEntry();
+            damageReported.put(lowest.getKey(), damageReported.pollFirstEntry().getValue());
+        }
+        ByteBuffer state = ByteBuffer.allocate(stateBytes(damageReported.size()));
+        state.putInt(STATE_MAGIC).putInt(STATE_VERSION).putLong(watermark).putLong(droppedRecords);
         state.put((byte) (gap == null ? 0 : 1));
         DataGap g = gap == null ? new DataGap(0, 0, 0, 0, 0, 0) : gap;
         state.putLong(g.firstSequence()).putLong(g.lastSequence()).putLong(g.firstTimestampMicros())
                 .putLong(g.lastTimestampMicros()).putLong(g.droppedRecords()).putLong(g.droppedSamples());
-        state.putLong(damageReported);
-        state.putInt(stateCrc(state.array(), STATE_BYTES)).flip();
+        state.putInt(damageReported.size());
+        damageReported.forEach((first, last) -> state.putLong(first).putLong(last));
+        state.putInt(stateCrc(state.array(), state.capacity())).flip();
         Path temp = directory.resolve(STATE_TEMP_FILE);
         try (FileChannel channel = files.open(temp, CREATE, TRUNCATE_EXISTING, WRITE)) {
             writeFully(channel, state, 0);
@@ -1106,7 +1162,10 @@ public final class Spool implements AutoCloseable {
         syncDirectory();
     }
 
-    /** Loads the dropped count and the gap; returns the watermark (-1 when there is no usable state). */
+    /**
+     * Loads the dropped count, the gap and the damage reported; returns the watermark (-1 when there is
+     * no usable state).
+     */
     private long readState() throws IOException {
         Path file = directory.resolve(STATE_FILE);
         if (!Files.exists(file)) {
@@ -1114,7 +1173,14 @@ public final class Spool implements AutoCloseable {
         }
         ByteBuffer state = ByteBuffer.wrap(Files.readAllBytes(file));
         int version = state.capacity() >= 8 ? state.getInt(4) : -1;
-        int bytes = version == STATE_VERSION ? STATE_BYTES : version == 2 ? STATE_V2_BYTES : -1;
+        int stretches = version == STATE_VERSION && state.capacity() >= STATE_FIELDS_BYTES + 4
+                ? state.getInt(STATE_FIELDS_BYTES) : -1;
+        int bytes = switch (version) {
+            case STATE_VERSION -> stretches >= 0 && stretches <= MAX_DAMAGE_STRETCHES ? stateBytes(stretches) : -1;
+            case 3 -> STATE_V3_BYTES;
+            case 2 -> STATE_V2_BYTES;
+            default -> -1;
+        };
         if (state.capacity() != bytes || state.getInt(0) != STATE_MAGIC
                 || state.getInt(bytes - 4) != stateCrc(state.array(), bytes)) {
             LOG.error("Spool state file {} is damaged; replaying every record on disk and forgetting the data gap",
@@ -1127,10 +1193,20 @@ public final class Spool implements AutoCloseable {
             gap = new DataGap(state.getLong(25), state.getLong(33), state.getLong(41), state.getLong(49),
                     state.getLong(57), state.getLong(65));
         }
-        if (version == STATE_VERSION) {
-            damageReported = state.getLong(73);
+        for (int i = 0; i < stretches; i++) {
+            int at = STATE_FIELDS_BYTES + 4 + 16 * i;
+            damageReported.put(state.getLong(at), state.getLong(at + 8));
+        }
+        if (version == 3 && state.getLong(STATE_FIELDS_BYTES) >= 0) {
+            // Version 3 skipped all damage at or below the highest sequence reported.
+            damageReported.put(0L, state.getLong(STATE_FIELDS_BYTES));
         }
         return watermark;
+    }
+
+    /** The size of a state file with {@code damageStretches} stretches of damage reported. */
+    static int stateBytes(int damageStretches) {
+        return STATE_FIELDS_BYTES + 4 + 16 * damageStretches + 4;
     }
 
     private void syncDirectory() throws IOException {

@@ -340,17 +340,105 @@ class SpoolTest {
             }
             spool.acknowledge(4);
         }
-        // Version 2: the same fields without damageReported.
+        // Version 2: the same fields without the damage reported.
         Path state = dir.resolve(Spool.STATE_FILE);
-        ByteBuffer v3 = ByteBuffer.wrap(Files.readAllBytes(state));
-        ByteBuffer v2 = ByteBuffer.allocate(Spool.STATE_BYTES - 8);
-        v2.put(v3.array(), 0, v2.capacity() - 4).putInt(4, 2);
+        ByteBuffer current = ByteBuffer.wrap(Files.readAllBytes(state));
+        ByteBuffer v2 = ByteBuffer.allocate(Spool.STATE_V2_BYTES);
+        v2.put(current.array(), 0, v2.capacity() - 4).putInt(4, 2);
         v2.putInt(v2.capacity() - 4, Spool.stateCrc(v2.array(), v2.capacity()));
         Files.write(state, v2.array());
         try (Spool spool = Spool.open(options(2 * SEGMENT))) {
             assertEquals(List.of(5L, 6L, 7L), sequences(spool.peek(10)), "the watermark is read");
             assertEquals(Optional.of(new DataGap(1, 3, 1000, 3999, 3, 60)), spool.dataGap());
             assertEquals(3, spool.droppedRecords());
+        }
+    }
+
+    @Test
+    void aVersion3StateFileKeepsTheDamageItReported() throws IOException {
+        writeRecords(1, 8); // segments: [1 2 3] [4 5 6] [7 8]
+        flipByte(segmentFiles().get(1), Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES); // 5
+        try (Spool spool = open()) {
+            spool.takeDataGap();
+        }
+        // Version 3: the same fields, then damageReported, the highest sequence reported lost to damage.
+        Path state = dir.resolve(Spool.STATE_FILE);
+        ByteBuffer current = ByteBuffer.wrap(Files.readAllBytes(state));
+        ByteBuffer v3 = ByteBuffer.allocate(Spool.STATE_V3_BYTES);
+        v3.put(current.array(), 0, v3.capacity() - 12).putInt(4, 3).putLong(5);
+        v3.putInt(v3.capacity() - 4, Spool.stateCrc(v3.array(), v3.capacity()));
+        Files.write(state, v3.array());
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 6L, 7L, 8L), sequences(spool.peek(10)), "the watermark is read");
+            assertTrue(spool.dataGap().isEmpty(), "5 was reported");
+            assertEquals(1, spool.droppedRecords());
+            spool.acknowledge(1);
+        }
+        assertEquals(Spool.STATE_VERSION, ByteBuffer.wrap(Files.readAllBytes(state)).getInt(4), "written anew");
+        try (Spool spool = open()) {
+            assertEquals(List.of(2L, 3L, 4L, 6L, 7L, 8L), sequences(spool.peek(10)));
+            assertTrue(spool.dataGap().isEmpty(), "5 is still reported");
+        }
+    }
+
+    @Test
+    void damageFoundLaterBelowDamageReportedBeforeIsReported() throws IOException {
+        writeRecords(1, 9); // segments: [1 2 3] [4 5 6] [7 8 9]
+        flipByte(segmentFiles().get(1), Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES); // 5
+        try (Spool spool = open()) {
+            assertEquals(Optional.of(new DataGap(5, 5, 4999, 6000, 1, 0)), spool.takeDataGap());
+        }
+        flipByte(segmentFiles().get(0), Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES); // 2
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 3L, 4L, 6L, 7L, 8L, 9L), sequences(spool.peek(10)));
+            assertEquals(Optional.of(new DataGap(2, 2, 1999, 3000, 1, 0)), spool.takeDataGap(), "5 not again");
+            assertEquals(2, spool.droppedRecords());
+        }
+        try (Spool spool = open()) {
+            assertTrue(spool.dataGap().isEmpty(), "each reported once");
+            assertEquals(2, spool.droppedRecords());
+        }
+    }
+
+    @Test
+    void damageGrownAroundDamageReportedBeforeAddsOnlyTheSequencesNotReported() throws IOException {
+        writeRecords(1, 9); // segments: [1 2 3] [4 5 6] [7 8 9]
+        Path sealed = segmentFiles().get(1);
+        flipByte(sealed, Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES); // 5
+        try (Spool spool = open()) {
+            assertEquals(Optional.of(new DataGap(5, 5, 4999, 6000, 1, 0)), spool.takeDataGap());
+        }
+        flipByte(sealed, Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES); // 4
+        flipByte(sealed, Spool.SEGMENT_HEADER_BYTES + 2 * RECORD + Spool.RECORD_HEADER_BYTES); // 6
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 7L, 8L, 9L), sequences(spool.peek(10)));
+            // One gap spans 4 to 6; it counts 4 and 6, as 5 was reported before.
+            assertEquals(Optional.of(new DataGap(4, 6, 3999, 7000, 2, 0)), spool.dataGap());
+            assertEquals(3, spool.droppedRecords());
+        }
+    }
+
+    @Test
+    void pastTheirCapTheLowestDamageStretchesReportedMerge() throws IOException {
+        int stretches = Spool.MAX_DAMAGE_STRETCHES + 1;
+        writeRecords(1, 3L * stretches + 1); // segments: [1 2 3] [4 5 6] ... [193 194 195] [196]
+        List<Path> segments = segmentFiles();
+        for (int i = 0; i < stretches; i++) {
+            flipByte(segments.get(i), Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES); // 2, 5 ... 194
+        }
+        try (Spool spool = open()) {
+            DataGap lost = spool.takeDataGap().orElseThrow();
+            assertEquals(List.of(2L, 3L * stretches - 1, (long) stretches),
+                    List.of(lost.firstSequence(), lost.lastSequence(), lost.droppedRecords()));
+        }
+        assertEquals(Spool.stateBytes(Spool.MAX_DAMAGE_STRETCHES), Files.size(dir.resolve(Spool.STATE_FILE)),
+                "2 and 5 kept as one stretch");
+        flipByte(segments.get(1), Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES); // 4
+        flipByte(segments.get(stretches - 1), Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES); // 193
+        try (Spool spool = open()) {
+            // 4 lies in the stretch merged: taken for reported, the cap's cost. Only 193 is new.
+            assertEquals(Optional.of(new DataGap(193, 193, 192_999, 195_000, 1, 0)), spool.dataGap());
+            assertEquals(stretches + 1, spool.droppedRecords());
         }
     }
 
