@@ -418,28 +418,21 @@ public final class AlertStore implements AutoCloseable {
      * they do not wait for ever under constant load. A notification released or retried is due again
      * later, so it queues behind those due before it: one tenant's backlog does not fill every claim
      * ahead of another tenant's notifications. Each statement reads about as many rows as it claims,
-     * through the indexes of migrations V15 and V17, however many clears are pending.
+     * through the indexes of migrations V15 and V17, however many clears are pending (V18 dropped
+     * V6's index on the due time of every pending delivery, through which the planner would read
+     * every clear waiting out its retention).
      */
     public List<Delivery> claimDue(int limit, Duration lease, Duration retainResolved) throws StoreException {
         reconnectIfLost();
-        String returning = " RETURNING d.id, d.tenant, d.alert_id, d.channel, d.target, d.payload, d.attempts,"
-                + " (SELECT s.secret_ref FROM alert_subscriptions s WHERE s.id = d.subscription_id), d.next_attempt_at";
-        String notifications = "UPDATE alert_deliveries d SET next_attempt_at = now() + make_interval(secs => ?)"
-                + " WHERE d.id IN (SELECT c.id FROM alert_deliveries c WHERE c.state = 'pending'"
-                + " AND NOT (c.channel = 'mqtt' AND c.payload = '') AND c.next_attempt_at <= now()"
-                + " AND NOT EXISTS (SELECT 1 FROM alert_deliveries e WHERE e.alert_id = c.alert_id"
-                + " AND e.state = 'pending' AND (e.subscription_id = c.subscription_id"
-                + " OR (e.channel = 'mqtt' AND c.channel = 'mqtt')) AND e.id < c.id)"
-                + " ORDER BY c.next_attempt_at, c.id LIMIT ? FOR UPDATE SKIP LOCKED)" + returning;
         String clears = "UPDATE alert_deliveries d SET next_attempt_at = now() + make_interval(secs => ?)"
                 + " WHERE d.id IN (SELECT c.id FROM alert_deliveries c WHERE c.state = 'pending'"
                 + " AND c.channel = 'mqtt' AND c.payload = '' AND c.created_at <= now() - make_interval(secs => ?)"
                 + " AND c.next_attempt_at <= now() AND NOT EXISTS (SELECT 1 FROM alert_deliveries e"
                 + " WHERE e.alert_id = c.alert_id AND e.state = 'pending' AND e.channel = 'mqtt' AND e.id < c.id)"
-                + " ORDER BY c.created_at, c.id LIMIT ? FOR UPDATE SKIP LOCKED)" + returning;
+                + " ORDER BY c.created_at, c.id LIMIT ? FOR UPDATE SKIP LOCKED)" + CLAIMED;
         int keptForClears = limit < 2 ? 0 : Math.max(1, limit / 10);
         List<Delivery> due = new ArrayList<>();
-        try (PreparedStatement claimNotifications = connection.prepareStatement(notifications);
+        try (PreparedStatement claimNotifications = connection.prepareStatement(CLAIM_NOTIFICATIONS);
              PreparedStatement claimClears = connection.prepareStatement(clears)) {
             claimNotifications.setDouble(1, lease.toMillis() / 1000.0);
             claimNotifications.setInt(2, limit - keptForClears);
@@ -456,6 +449,23 @@ public final class AlertStore implements AutoCloseable {
         due.sort(Comparator.comparingLong(Delivery::id));
         return due;
     }
+
+    /** What a claim returns of each delivery, as {@link #claimed} reads it. */
+    private static final String CLAIMED = " RETURNING d.id, d.tenant, d.alert_id, d.channel, d.target, d.payload,"
+            + " d.attempts, (SELECT s.secret_ref FROM alert_subscriptions s WHERE s.id = d.subscription_id),"
+            + " d.next_attempt_at";
+
+    /**
+     * The claim of the notifications other than clears, the longest due first (parameters: the lease
+     * in seconds, the limit). It reads them through V17's index, which holds no clear.
+     */
+    static final String CLAIM_NOTIFICATIONS = "UPDATE alert_deliveries d SET next_attempt_at = now()"
+            + " + make_interval(secs => ?) WHERE d.id IN (SELECT c.id FROM alert_deliveries c WHERE c.state = 'pending'"
+            + " AND NOT (c.channel = 'mqtt' AND c.payload = '') AND c.next_attempt_at <= now()"
+            + " AND NOT EXISTS (SELECT 1 FROM alert_deliveries e WHERE e.alert_id = c.alert_id"
+            + " AND e.state = 'pending' AND (e.subscription_id = c.subscription_id"
+            + " OR (e.channel = 'mqtt' AND c.channel = 'mqtt')) AND e.id < c.id)"
+            + " ORDER BY c.next_attempt_at, c.id LIMIT ? FOR UPDATE SKIP LOCKED)" + CLAIMED;
 
     private static void claimed(PreparedStatement claim, List<Delivery> due) throws SQLException {
         try (ResultSet row = claim.executeQuery()) {

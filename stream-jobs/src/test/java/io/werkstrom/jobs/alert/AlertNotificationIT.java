@@ -385,6 +385,58 @@ class AlertNotificationIT {
     }
 
     /**
+     * An outbox with a history: delivered notifications, the clears of alerts resolved within the
+     * retention (due since the resolve, waiting) and a few notifications due. The claim of the
+     * notifications reads about as many rows as it claims, none of the clears.
+     */
+    @Test
+    void theClaimOfNotificationsReadsNoClearWaitingOutItsRetention() throws Exception {
+        int clears = 5_000;
+        long read;
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            // The rows stand for alerts and subscriptions of their own; their keys are not checked.
+            statement.execute("SET session_replication_role = replica");
+            statement.execute("INSERT INTO alert_deliveries (tenant, alert_id, history_id, subscription_id, channel,"
+                    + " target, payload, state, attempts, next_attempt_at, created_at, delivered_at) SELECT 'acme',"
+                    + " gen_random_uuid(), 1, 1, 'webhook', 'https://hooks.acme.example/a', '{}', 'delivered', 1,"
+                    + " now() - interval '2 days' + g * interval '1 second', now() - interval '2 days',"
+                    + " now() - interval '2 days' + g * interval '1 second' FROM generate_series(1, 30000) g");
+            statement.execute("INSERT INTO alert_deliveries (tenant, alert_id, history_id, channel, target, payload,"
+                    + " next_attempt_at, created_at) SELECT 'acme', gen_random_uuid(), 1, 'mqtt', 'werkstrom/v1/acme/"
+                    + "alerts/x', '', now() - interval '1 hour', now() - interval '1 hour'"
+                    + " FROM generate_series(1, " + clears + ")");
+            statement.execute("INSERT INTO alert_deliveries (tenant, alert_id, history_id, subscription_id, channel,"
+                    + " target, payload, next_attempt_at, created_at) SELECT 'acme', gen_random_uuid(), 1, 1,"
+                    + " 'webhook', 'https://hooks.acme.example/a', '{}', now() - g * interval '1 second',"
+                    + " now() - interval '1 hour' FROM generate_series(1, 200) g");
+            statement.execute("ANALYZE alert_deliveries");
+            connection.setAutoCommit(false);
+            try (PreparedStatement explain = connection.prepareStatement("EXPLAIN (ANALYZE, FORMAT JSON) "
+                    + AlertStore.CLAIM_NOTIFICATIONS)) {
+                explain.setDouble(1, 120);
+                explain.setInt(2, 45);
+                try (ResultSet plan = explain.executeQuery()) {
+                    plan.next();
+                    read = rowsRemovedByFilter(JSON.readTree(plan.getString(1)));
+                }
+            } finally {
+                connection.rollback();
+            }
+        }
+        assertTrue(read < 45, "the claim of 45 read " + read + " rows it did not claim, of " + clears
+                + " clears waiting");
+    }
+
+    /** The rows that the plan's nodes read and dropped by their filters, all nodes together. */
+    private static long rowsRemovedByFilter(JsonNode plan) {
+        long removed = plan.path("Rows Removed by Filter").asLong(0);
+        for (JsonNode child : plan) {
+            removed += rowsRemovedByFilter(child);
+        }
+        return removed;
+    }
+
+    /**
      * Subscribes acme's webhooks to {@code receivers} URLs of {@code silent}, which answers long after
      * the 1 s timeout (each URL a receiver of its own), and globex's to the answering receiver, and
      * opens an alert of each tenant. Returns a webhook channel with that timeout that adds each

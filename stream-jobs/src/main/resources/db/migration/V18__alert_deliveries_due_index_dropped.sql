@@ -1,0 +1,6 @@
+-- V6's index on the due time of every pending delivery holds the clears too, which are due from the
+-- resolve on while they wait out their retention (--retain-resolved, a day by default). With a
+-- history of delivered rows in the outbox the planner took it for the notifier's claim of the other
+-- deliveries (AlertStore.claimDue) and read every waiting clear at every claim. Without it the claim
+-- reads V17's index, which holds no clear; nothing else reads pending deliveries by due time alone.
+DROP INDEX alert_deliveries_due;
