@@ -3,6 +3,7 @@ package io.werkstrom.testing;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.function.BiConsumer;
 
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
@@ -23,8 +24,8 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
  * follows: Paho then refuses the disconnect (currently disconnecting, already disconnected, not
  * connected), ends it with the lost connection, or waits in vain for it to end (a broker that
  * refused a publish may hold the socket it is closing). Those failures are ignored, since the client
- * is closed either way; any other is thrown. Also a publish from a client of its own, and a callback
- * that collects what a test's client receives.
+ * is closed either way; any other is thrown. Also a publish from a client of its own, and callbacks
+ * that collect what a test's client receives.
  */
 public final class MqttClients {
 
@@ -86,13 +87,19 @@ public final class MqttClients {
 
     /** A callback that puts each message arriving, as {@code "topic payload"}, into {@code into}. */
     public static MqttCallback collectingInto(BlockingQueue<String> into) {
-        return new Collect(into);
+        return new Arrivals((topic, message) -> into.add(topic + " " + new String(message.getPayload(),
+                StandardCharsets.UTF_8)));
     }
 
-    private record Collect(BlockingQueue<String> into) implements MqttCallback {
+    /** A callback that puts each message arriving into {@code into}, properties and all. */
+    public static MqttCallback messagesInto(BlockingQueue<MqttMessage> into) {
+        return new Arrivals((topic, message) -> into.add(message));
+    }
+
+    private record Arrivals(BiConsumer<String, MqttMessage> onMessage) implements MqttCallback {
         @Override
         public void messageArrived(String topic, MqttMessage message) {
-            into.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8));
+            onMessage.accept(topic, message);
         }
 
         @Override

@@ -14,14 +14,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,7 +72,7 @@ class EmbeddedBrokerIT {
             gateway.close(4_711);
             BlockingQueue<MqttMessage> received = new LinkedBlockingQueue<>();
             MqttAsyncClient job = new MqttAsyncClient(broker.uri(), "late-job", new MemoryPersistence());
-            job.setCallback(new Receiving(received));
+            job.setCallback(MqttClients.messagesInto(received));
             try {
                 job.connect().waitForCompletion(30_000);
                 job.subscribe(status, 1).waitForCompletion(10_000);
@@ -90,33 +85,6 @@ class EmbeddedBrokerIT {
             } finally {
                 MqttClients.disconnectAndClose(job);
             }
-        }
-    }
-
-    private record Receiving(BlockingQueue<MqttMessage> into) implements MqttCallback {
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
-            into.add(message);
-        }
-
-        @Override
-        public void disconnected(MqttDisconnectResponse response) {
-        }
-
-        @Override
-        public void mqttErrorOccurred(MqttException exception) {
-        }
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {
-        }
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverUri) {
-        }
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {
         }
     }
 }
