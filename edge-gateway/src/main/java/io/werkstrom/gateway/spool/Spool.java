@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>On disk</h2>
  * The directory holds segment files {@code segment-<index>.log} (index zero-padded to 20 digits,
- * increasing), a state file {@code spool.state} and an empty {@code spool.lock}, which the open
- * spool holds locked. All numbers are big-endian.
+ * increasing), a state file {@code spool.state}, an empty {@code spool.lock}, which the open
+ * spool holds locked, and {@code spool.boot} while a run has the spool open. All numbers are
+ * big-endian.
  * <pre>
  * segment = magic:int32 "WSPL" | version:int32 (2) | record*
  * record  = length:int32 | crc:int32 | sequence:int64 | firstTimestampMicros:int64
@@ -54,9 +55,13 @@ import org.slf4j.LoggerFactory;
  * state   = magic:int32 "WSPT" | version:int32 (4) | watermark:int64 | droppedRecords:int64
  *           | hasGap:int8 | gap firstSequence, lastSequence, firstTimestampMicros,
  *           lastTimestampMicros, droppedRecords, droppedSamples:int64 each
+ *           | sequenceFloor:int64
  *           | damageStretches:int32 | (firstSequence:int64 | lastSequence:int64){damageStretches}
  *           | crc:int32 (CRC32C of what precedes it)
+ * boot    = the boot id of the system whose run has the spool open (UTF-8)
  * </pre>
+ * {@code sequenceFloor} is a sequence the numbering must go above, whatever the records on disk say
+ * (-1 for none; see "After a power loss" below).
  * The damage stretches are the sequences lost to damage on disk and put into a gap, lowest first,
  * disjoint; only those reaching above the watermark are kept, and at most
  * {@value #MAX_DAMAGE_STRETCHES}: past that the two lowest merge into one, which then also covers
@@ -101,6 +106,17 @@ import org.slf4j.LoggerFactory;
  * sampled between the last intact record and the opening; a restart continues above the highest
  * sequence reported. A damaged state file is logged and ignored: every record on disk is replayed.
  *
+ * <h2>After a power loss</h2>
+ * With {@link SpoolOptions.FsyncPolicy#INTERVAL} a record is sent before it is forced to disk, so a
+ * power loss can take from the disk up to {@link SpoolOptions#fsyncIntervalRecords()} records the
+ * cloud already has, and numbering them again would make the cloud drop the new records as repeats.
+ * {@code spool.boot} holds the system's boot id (Linux's {@code /proc/sys/kernel/random/boot_id})
+ * while a run has the spool open, and {@link #close()} removes it. Found at opening with another
+ * boot id, the run before ended with the system, not closed: the numbering goes on that many
+ * sequences above the last record on disk ({@code sequenceFloor}, persisted before anything is
+ * appended). A killed process leaves its records in the operating system's cache, and the same boot
+ * id: its numbering goes on after the last record.
+ *
  * <h2>When full</h2>
  * When an append would take the segment files past {@code maxBytes}, the oldest segment is deleted
  * with its unacknowledged records. They are counted in {@link #droppedRecords()} and their sequence
@@ -134,9 +150,13 @@ public final class Spool implements AutoCloseable {
     static final String OWNER_FILE = "spool.owner";
     private static final String OWNER_TEMP_FILE = "spool.owner.tmp";
     static final String LOCK_FILE = "spool.lock";
+    static final String BOOT_FILE = "spool.boot";
+    private static final Path BOOT_ID = Path.of("/proc/sys/kernel/random/boot_id");
     static final int STATE_VERSION = 4;
     /** The state file's fields before the damage reported: magic, version, watermark, droppedRecords, the gap. */
     private static final int STATE_FIELDS_BYTES = 8 + 8 + 8 + 1 + 6 * 8;
+    /** Where a version 4 state file's damage stretches begin: after the fields and the sequence floor. */
+    private static final int STATE_STRETCHES_AT = STATE_FIELDS_BYTES + 8;
     /** A version 3 state file: the highest sequence reported lost to damage ({@code damageReported}). */
     static final int STATE_V3_BYTES = STATE_FIELDS_BYTES + 8 + 4;
     /** A version 2 state file: without damage reported. */
@@ -184,6 +204,10 @@ public final class Spool implements AutoCloseable {
      * a restart does not add them again.
      */
     private final TreeMap<Long, Long> damageReported = new TreeMap<>();
+    /** The numbering goes above it, whatever the records on disk say (after a power loss); -1 for none. */
+    private long sequenceFloor = -1;
+    /** The boot id of the system this run is on ({@link #BOOT_FILE}). */
+    private final String bootId;
     private boolean closed;
     // Sync bookkeeping for FsyncPolicy.INTERVAL.
     private boolean dataDirty;
@@ -191,10 +215,11 @@ public final class Spool implements AutoCloseable {
     private int opsSinceSync;
     private long lastSyncNanos = System.nanoTime();
 
-    private Spool(SpoolOptions options, FileChannels files) {
+    private Spool(SpoolOptions options, FileChannels files, String bootId) {
         this.options = options;
         this.directory = options.directory();
         this.files = files;
+        this.bootId = bootId;
     }
 
     /** Opens the spool's files; tests substitute one that runs out of space. */
@@ -215,9 +240,14 @@ public final class Spool implements AutoCloseable {
 
     /** {@link #open(SpoolOptions)} with every spool file opened through {@code files}. */
     static Spool open(SpoolOptions options, FileChannels files) throws IOException {
+        return open(options, files, currentBootId());
+    }
+
+    /** {@link #open(SpoolOptions, FileChannels)} on a system with the boot id {@code bootId}. */
+    static Spool open(SpoolOptions options, FileChannels files, String bootId) throws IOException {
         Objects.requireNonNull(options, "options must not be null.");
         Objects.requireNonNull(files, "files must not be null.");
-        Spool spool = new Spool(options, files);
+        Spool spool = new Spool(options, files, bootId);
         try {
             spool.recover();
         } catch (IOException | RuntimeException e) {
@@ -526,6 +556,8 @@ public final class Spool implements AutoCloseable {
         }
         try {
             sync();
+            Files.deleteIfExists(directory.resolve(BOOT_FILE));
+            syncDirectory();
         } finally {
             closed = true;
             try {
@@ -604,10 +636,14 @@ public final class Spool implements AutoCloseable {
             LOG.error("Spool {}: no intact record follows the damage and no sequence is known; the spool starts afresh",
                     directory);
         }
-        if (read.gapFound) {
-            // Before a segment holding the damage may go below: a restart must still know the gap.
+        boolean floorRaised = afterPowerLoss();
+        lastSequence = Math.max(lastSequence, sequenceFloor);
+        if (read.gapFound || floorRaised) {
+            // Before a segment holding the damage may go below: a restart must still know the gap. And before
+            // anything is appended: a restart must still number above the floor.
             writeState();
         }
+        writeBootFile();
         Segment newestWithRecords = null;
         for (Segment segment : segments) {
             if (segment.records > 0) {
@@ -631,6 +667,49 @@ public final class Spool implements AutoCloseable {
         if (!pending.isEmpty() || droppedRecords > 0) {
             LOG.info("Spool {} recovered {} unacknowledged records ({} bytes), {} dropped so far, {} corrupt",
                     directory, pending.size(), pendingBytes, droppedRecords, corruptRecords);
+        }
+    }
+
+    /**
+     * Whether the run before ended with the system, not closed ({@link #BOOT_FILE} names another
+     * boot): then, with {@link SpoolOptions.FsyncPolicy#INTERVAL}, the records it sent but had not
+     * forced may be gone from the disk, and {@link #sequenceFloor} goes that many above the last
+     * record. Returns whether the floor was raised.
+     */
+    private boolean afterPowerLoss() throws IOException {
+        Path file = directory.resolve(BOOT_FILE);
+        if (!Files.exists(file) || lastSequence < 0
+                || options.fsyncPolicy() != SpoolOptions.FsyncPolicy.INTERVAL) {
+            return false;
+        }
+        String before = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        if (before.equals(bootId)) {
+            return false; // a killed process: what it wrote is on disk
+        }
+        long floor = Math.max(sequenceFloor, lastSequence + options.fsyncIntervalRecords());
+        LOG.warn("Spool {} was not closed before the system restarted: up to {} records sent but not yet forced to "
+                + "disk may be gone, so numbering goes on after sequence {}, not {}", directory,
+                options.fsyncIntervalRecords(), floor, lastSequence);
+        boolean raised = floor > sequenceFloor;
+        sequenceFloor = floor;
+        return raised;
+    }
+
+    /** Names this run's boot in {@link #BOOT_FILE}, forced, until {@link #close()} removes it. */
+    private void writeBootFile() throws IOException {
+        try (FileChannel channel = files.open(directory.resolve(BOOT_FILE), CREATE, TRUNCATE_EXISTING, WRITE)) {
+            writeFully(channel, ByteBuffer.wrap(bootId.getBytes(StandardCharsets.UTF_8)), 0);
+            channel.force(true);
+        }
+        syncDirectory();
+    }
+
+    /** The system's boot id, "" where the system does not give one (then no boot is told apart). */
+    static String currentBootId() {
+        try {
+            return Files.readString(BOOT_ID, StandardCharsets.US_ASCII).trim();
+        } catch (IOException | RuntimeException e) {
+            return "";
         }
     }
 
@@ -1123,6 +1202,7 @@ public final class Spool implements AutoCloseable {
         DataGap g = gap == null ? new DataGap(0, 0, 0, 0, 0, 0) : gap;
         state.putLong(g.firstSequence()).putLong(g.lastSequence()).putLong(g.firstTimestampMicros())
                 .putLong(g.lastTimestampMicros()).putLong(g.droppedRecords()).putLong(g.droppedSamples());
+        state.putLong(sequenceFloor);
         state.putInt(damageReported.size());
         damageReported.forEach((first, last) -> state.putLong(first).putLong(last));
         state.putInt(stateCrc(state.array(), state.capacity())).flip();
@@ -1163,8 +1243,8 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * Loads the dropped count, the gap and the damage reported; returns the watermark (-1 when there is
-     * no usable state).
+     * Loads the dropped count, the gap, the sequence floor and the damage reported; returns the
+     * watermark (-1 when there is no usable state).
      */
     private long readState() throws IOException {
         Path file = directory.resolve(STATE_FILE);
@@ -1173,8 +1253,8 @@ public final class Spool implements AutoCloseable {
         }
         ByteBuffer state = ByteBuffer.wrap(Files.readAllBytes(file));
         int version = state.capacity() >= 8 ? state.getInt(4) : -1;
-        int stretches = version == STATE_VERSION && state.capacity() >= STATE_FIELDS_BYTES + 4
-                ? state.getInt(STATE_FIELDS_BYTES) : -1;
+        int stretches = version == STATE_VERSION && state.capacity() >= STATE_STRETCHES_AT + 4
+                ? state.getInt(STATE_STRETCHES_AT) : -1;
         int bytes = switch (version) {
             case STATE_VERSION -> stretches >= 0 && stretches <= MAX_DAMAGE_STRETCHES ? stateBytes(stretches) : -1;
             case 3 -> STATE_V3_BYTES;
@@ -1193,8 +1273,11 @@ public final class Spool implements AutoCloseable {
             gap = new DataGap(state.getLong(25), state.getLong(33), state.getLong(41), state.getLong(49),
                     state.getLong(57), state.getLong(65));
         }
+        if (version == STATE_VERSION) {
+            sequenceFloor = state.getLong(STATE_FIELDS_BYTES);
+        }
         for (int i = 0; i < stretches; i++) {
-            int at = STATE_FIELDS_BYTES + 4 + 16 * i;
+            int at = STATE_STRETCHES_AT + 4 + 16 * i;
             damageReported.put(state.getLong(at), state.getLong(at + 8));
         }
         if (version == 3 && state.getLong(STATE_FIELDS_BYTES) >= 0) {
@@ -1206,7 +1289,7 @@ public final class Spool implements AutoCloseable {
 
     /** The size of a state file with {@code damageStretches} stretches of damage reported. */
     static int stateBytes(int damageStretches) {
-        return STATE_FIELDS_BYTES + 4 + 16 * damageStretches + 4;
+        return STATE_STRETCHES_AT + 4 + 16 * damageStretches + 4;
     }
 
     private void syncDirectory() throws IOException {

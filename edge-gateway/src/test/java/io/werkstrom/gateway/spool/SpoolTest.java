@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -530,6 +531,53 @@ class SpoolTest {
             assertEquals(List.of(1L, 2L), sequences(spool.peek(10)));
             assertEquals(16, spool.lastSequence(), "the next append goes above every sequence reported lost");
             assertEquals(14, spool.dataGap().orElseThrow().droppedRecords(), "reported once");
+        }
+    }
+
+    /** The spool of a run on the system with boot id {@code boot}, forcing the disk every 10 records. */
+    private Spool openOnBoot(String boot) throws IOException {
+        SpoolOptions interval = SpoolOptions.builder().directory(dir).segmentBytes(SEGMENT).maxBytes(1 << 20)
+                .fsyncPolicy(FsyncPolicy.INTERVAL).fsyncIntervalRecords(10).build();
+        return Spool.open(interval, FileChannel::open, boot);
+    }
+
+    @Test
+    void afterTheSystemWentDownWithTheSpoolOpenTheNumberingSkipsWhatMayHaveBeenSentButNotWritten()
+            throws IOException {
+        Spool running = openOnBoot("boot-1");
+        for (long seq = 1; seq <= 5; seq++) {
+            append(running, seq);
+        }
+        running.abandon(); // the power went: the spool was never closed
+        try (Spool spool = openOnBoot("boot-2")) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), sequences(spool.peek(10)));
+            assertEquals(15, spool.lastSequence(), "up to 10 records may have been sent and not written");
+        }
+        // The floor is kept: a clean restart appending nothing in between does not number below it.
+        try (Spool spool = openOnBoot("boot-2")) {
+            assertEquals(15, spool.lastSequence());
+            append(spool, 16);
+        }
+        try (Spool spool = openOnBoot("boot-3")) {
+            assertEquals(16, spool.lastSequence(), "closed cleanly: nothing is skipped");
+        }
+    }
+
+    @Test
+    void aKilledProcessOrAnotherPolicyLeavesTheNumberingAfterTheLastRecord() throws IOException {
+        Spool killed = openOnBoot("boot-1");
+        for (long seq = 1; seq <= 5; seq++) {
+            append(killed, seq);
+        }
+        killed.abandon();
+        try (Spool spool = openOnBoot("boot-1")) {
+            assertEquals(5, spool.lastSequence(), "the same boot: what the process wrote is on disk");
+            append(spool, 6);
+            spool.abandon();
+        }
+        // Forced before it is sent: nothing sent can be missing from the disk.
+        try (Spool spool = Spool.open(options(1 << 20), FileChannel::open, "boot-2")) {
+            assertEquals(6, spool.lastSequence());
         }
     }
 
