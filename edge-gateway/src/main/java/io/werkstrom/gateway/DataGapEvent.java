@@ -7,7 +7,8 @@ import io.werkstrom.gateway.spool.DataGap;
 
 /**
  * The {@code data_gap} gateway event (see docs/protocol.md): samples the spool dropped (full, set
- * aside, or unreadable on disk), which will never arrive. Written by hand: the gateway needs no JSON library for six numbers.
+ * aside, or unreadable on disk), which will never arrive. Written by hand: the gateway needs no
+ * JSON library for six numbers.
  */
 final class DataGapEvent {
 

@@ -698,9 +698,9 @@ public final class Gateway implements AutoCloseable {
                     SpoolRecord.wrap(SpoolRecord.EVENT, DataGapEvent.json(reported)));
             Optional<DataGap> taken = spool.takeDataGap();
             taken.ifPresent(t -> droppedSamplesTaken.addAndGet(t.droppedSamples()));
-            log.warn("Gateway {} lost {} batches ({} samples, sequences {} to {}, {} to {}) (dropped by a full spool, set "
-                    + "aside as too large for the broker, or unreadable on the spool's disk); reporting it as data_gap "
-                    + "event {}", address, reported.droppedRecords(), reported.droppedSamples(),
+            log.warn("Gateway {} lost {} batches ({} samples, sequences {} to {}, {} to {}) (dropped by a full spool, "
+                    + "set aside as too large for the broker, or unreadable on the spool's disk); reporting it as "
+                    + "data_gap event {}", address, reported.droppedRecords(), reported.droppedSamples(),
                     reported.firstSequence(), reported.lastSequence(), instant(reported.firstTimestampMicros()),
                     instant(reported.lastTimestampMicros()), seq);
             // Appending the event can itself drop the oldest records: then the merged gap is reported again.
