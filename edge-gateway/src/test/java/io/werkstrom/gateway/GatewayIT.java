@@ -107,7 +107,7 @@ class GatewayIT {
             assertEquals(stats.samplesAcknowledged(), received.stream().mapToLong(TelemetryBatch::size).sum());
             assertSameAsReplay(simulated, received);
             long lastSequence = received.get(received.size() - 1).sequence();
-            assertEquals(Map.of(MqttPublisher.LAST_SEQUENCE, Long.toString(lastSequence)), offlineProperties,
+            assertEquals(Map.of(Topics.STATUS_LAST_SEQUENCE, Long.toString(lastSequence)), offlineProperties,
                     "the offline status names the last batch's sequence");
         }
     }

@@ -32,6 +32,12 @@ public final class Topics {
     /** Subscribes to the status (online / offline) of every gateway of every tenant. */
     public static final String ALL_STATUS = ROOT + "/" + VERSION + "/+/+/+/" + STATUS;
 
+    /**
+     * The MQTT 5 user property of the {@code offline} status of a clean shutdown: the highest
+     * sequence the gateway's spool has taken, in decimal (docs/protocol.md); the last will has none.
+     */
+    public static final String STATUS_LAST_SEQUENCE = "last-sequence";
+
     private Topics() {
     }
 

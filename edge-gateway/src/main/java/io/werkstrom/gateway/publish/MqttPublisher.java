@@ -40,7 +40,7 @@ import io.werkstrom.protocol.Topics;
  * {@value #ONLINE} after every (re)connect, a retained {@value #OFFLINE} on {@link #close()}, and
  * the same {@value #OFFLINE} as the last will, which the broker publishes when the connection dies
  * without a DISCONNECT. The {@value #OFFLINE} of {@link #close(long)} carries the gateway's last
- * sequence in the MQTT 5 user property {@value #LAST_SEQUENCE}; the last will never does. It keeps
+ * sequence in the MQTT 5 user property {@value Topics#STATUS_LAST_SEQUENCE}; the last will never does. It keeps
  * reconnecting, with a delay doubling from {@code reconnectMinDelay} to {@code reconnectMaxDelay}
  * (each wait between half and all of it, at random), from {@link #start()} until {@link #close()}.
  * Each connection starts a clean session: what was in flight when a connection died is failed back
@@ -54,11 +54,6 @@ public final class MqttPublisher implements AutoCloseable {
 
     public static final String ONLINE = "online";
     public static final String OFFLINE = "offline";
-    /**
-     * The user property of a clean {@value #OFFLINE} status, in decimal: the highest sequence the
-     * gateway's spool has taken, so at least that of any message the gateway published before it.
-     */
-    public static final String LAST_SEQUENCE = "last-sequence";
 
     private static final Logger log = LoggerFactory.getLogger(MqttPublisher.class);
     private static final int QOS = 1;
@@ -325,7 +320,7 @@ public final class MqttPublisher implements AutoCloseable {
 
     /**
      * Closes as {@link #close()} does, the {@value #OFFLINE} status carrying {@code lastSequence} in
-     * the user property {@value #LAST_SEQUENCE}: no message published before it may have a higher
+     * the user property {@value Topics#STATUS_LAST_SEQUENCE}: no message published before it may have a higher
      * sequence. A negative {@code lastSequence} (nothing was ever numbered) adds no property.
      */
     public void close(long lastSequence) {
@@ -355,7 +350,8 @@ public final class MqttPublisher implements AutoCloseable {
             try {
                 MqttProperties properties = new MqttProperties();
                 if (lastSequence >= 0) {
-                    properties.setUserProperties(List.of(new UserProperty(LAST_SEQUENCE, Long.toString(lastSequence))));
+                    properties.setUserProperties(List.of(new UserProperty(Topics.STATUS_LAST_SEQUENCE,
+                            Long.toString(lastSequence))));
                 }
                 IMqttToken offline = client.publish(statusTopic,
                         new MqttMessage(OFFLINE.getBytes(StandardCharsets.UTF_8), QOS, true, properties));

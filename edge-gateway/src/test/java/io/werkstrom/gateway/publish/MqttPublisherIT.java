@@ -94,11 +94,11 @@ class MqttPublisherIT {
             assertEquals(Map.of(), observer.on(STATUS).get(0).userProperties(), "online names no sequence");
             publisher.close(4_711);
             assertTrue(observer.awaitLastText(STATUS, MqttPublisher.OFFLINE, WAIT));
-            assertEquals(Map.of(MqttPublisher.LAST_SEQUENCE, "4711"), observer.on(STATUS).get(1).userProperties());
+            assertEquals(Map.of(Topics.STATUS_LAST_SEQUENCE, "4711"), observer.on(STATUS).get(1).userProperties());
             try (TestSubscriber late = TestSubscriber.connect(broker.uri(), "late", STATUS)) {
                 assertTrue(late.awaitLastText(STATUS, MqttPublisher.OFFLINE, WAIT), "retained offline after close");
                 assertTrue(late.on(STATUS).get(0).retained());
-                assertEquals(Map.of(MqttPublisher.LAST_SEQUENCE, "4711"), late.on(STATUS).get(0).userProperties(),
+                assertEquals(Map.of(Topics.STATUS_LAST_SEQUENCE, "4711"), late.on(STATUS).get(0).userProperties(),
                         "the retained status keeps its user property");
             }
         }

@@ -16,13 +16,10 @@ import io.werkstrom.protocol.Topics;
  * Reads status and events messages (docs/protocol.md). The gateway is taken from the topic;
  * anything that is not a v1 status or events message, or not a payload the protocol defines,
  * is refused with a reason for the dead-letter table. An {@code offline} status carries the
- * gateway's last sequence in the MQTT 5 user property {@value #LAST_SEQUENCE} when it shut down
+ * gateway's last sequence in the MQTT 5 user property {@value Topics#STATUS_LAST_SEQUENCE} when it shut down
  * cleanly (not in its last will). Stateless, thread-safe.
  */
 public final class GatewaySignals {
-
-    /** The user property of an {@code offline} status that names the gateway's last sequence. */
-    public static final String LAST_SEQUENCE = "last-sequence";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_EVENT_BYTES = 64 * 1024;
@@ -83,7 +80,7 @@ public final class GatewaySignals {
 
     /** The offline status's last sequence, {@link GatewaySignal#NO_SEQUENCE} when it names none. */
     private static long lastSequence(MqttRecord record) {
-        String named = record.userProperties().get(LAST_SEQUENCE);
+        String named = record.userProperties().get(Topics.STATUS_LAST_SEQUENCE);
         if (named == null) {
             return GatewaySignal.NO_SEQUENCE;
         }
@@ -95,7 +92,7 @@ public final class GatewaySignals {
         } catch (NumberFormatException e) {
             // Refused below.
         }
-        throw new IllegalArgumentException("offline status property '" + LAST_SEQUENCE
+        throw new IllegalArgumentException("offline status property '" + Topics.STATUS_LAST_SEQUENCE
                 + "' must be a non-negative integer, got '" + abbreviate(named) + "'");
     }
 

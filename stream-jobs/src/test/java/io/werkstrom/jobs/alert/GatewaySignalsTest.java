@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import io.werkstrom.jobs.source.MqttRecord;
+import io.werkstrom.protocol.Topics;
 
 import org.junit.jupiter.api.Test;
 
@@ -36,18 +37,18 @@ class GatewaySignalsTest {
     void anOfflineStatusOfACleanShutdownNamesItsLastSequence() {
         String status = "werkstrom/v1/acme/plant-1/gw-1/status";
         GatewaySignal clean = GatewaySignals.parse(new MqttRecord(status, "offline".getBytes(StandardCharsets.UTF_8),
-                42, Map.of(GatewaySignals.LAST_SEQUENCE, "4711")));
+                42, Map.of(Topics.STATUS_LAST_SEQUENCE, "4711")));
         assertEquals(GatewaySignal.Type.OFFLINE, clean.type());
         assertEquals(4_711, clean.lastSequence());
         assertEquals(GatewaySignal.NO_SEQUENCE, GatewaySignals.parse(record(status, "offline")).lastSequence(),
                 "a last will names none");
         GatewaySignal online = GatewaySignals.parse(new MqttRecord(status, "online".getBytes(StandardCharsets.UTF_8),
-                42, Map.of(GatewaySignals.LAST_SEQUENCE, "4711")));
+                42, Map.of(Topics.STATUS_LAST_SEQUENCE, "4711")));
         assertEquals(GatewaySignal.NO_SEQUENCE, online.lastSequence(), "only an offline status names one");
         for (String bad : new String[] {"-1", "4711.0", "", "lots"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewaySignals.parse(
                     new MqttRecord(status, "offline".getBytes(StandardCharsets.UTF_8), 42,
-                            Map.of(GatewaySignals.LAST_SEQUENCE, bad))));
+                            Map.of(Topics.STATUS_LAST_SEQUENCE, bad))));
             assertEquals("offline status property 'last-sequence' must be a non-negative integer, got '" + bad + "'",
                     e.getMessage());
         }

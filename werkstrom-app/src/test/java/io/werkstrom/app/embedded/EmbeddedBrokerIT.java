@@ -80,7 +80,7 @@ class EmbeddedBrokerIT {
                 assertTrue(retained != null && retained.isRetained(), "the retained status arrived");
                 assertEquals(MqttPublisher.OFFLINE, new String(retained.getPayload(), StandardCharsets.UTF_8));
                 assertEquals(1, retained.getProperties().getUserProperties().size());
-                assertEquals(MqttPublisher.LAST_SEQUENCE, retained.getProperties().getUserProperties().get(0).getKey());
+                assertEquals(Topics.STATUS_LAST_SEQUENCE, retained.getProperties().getUserProperties().get(0).getKey());
                 assertEquals("4711", retained.getProperties().getUserProperties().get(0).getValue());
             } finally {
                 MqttClients.disconnectAndClose(job);
