@@ -81,30 +81,36 @@ import org.slf4j.LoggerFactory;
  * names another.
  *
  * <h2>Recovery</h2>
- * {@link #open(SpoolOptions)} reads every segment and checks each record's frame and CRC. A short
- * or corrupt record in the last segment is a torn write: it is logged and the file truncated after
- * the last good record, so nothing behind it is ever replayed. Damage in a sealed segment (a
- * flipped bit, a bad sector: a corrupt record or segment header) is logged as an error and counted
- * in {@link #corruptRecords()}, and the reading goes on from the next offset where a whole record's
- * frame and CRC check and whose sequence lies above the last good record's and below the first of
- * the next segment that begins intact; so only the unreadable records are lost. The scan tries
- * every offset but computes a CRC only where the length, sequence and sample fields are plausible,
- * and over at most four times the segment's size (a bound met only when no later segment begins
- * intact, which leaves the sequence without an upper bound; the rest of the segment then counts as
- * unreadable). The records lost go into the pending {@link DataGap}, persisted at once, bounded by
- * their intact neighbours, as their own headers cannot be trusted: the sequences strictly between
- * the two records, less those at or below the watermark (acknowledged), one record counted for each
- * (with no earlier record and no watermark known, as many sequences as the damaged bytes could hold
+ * {@link #open(SpoolOptions)} reads every segment and checks each record's frame and CRC. Damage (a
+ * flipped bit, a bad sector, a power loss that kept a later page of the file but not an earlier
+ * one: a corrupt record or segment header) is logged as an error and counted in
+ * {@link #corruptRecords()}, and the reading goes on from the next offset where a whole record's
+ * frame and CRC check and whose sequence lies above the last good record's and, in a sealed
+ * segment, below the first of the next segment that begins intact; so only the unreadable records
+ * are lost. A write torn by a crash damages the last segment's tail alone: a short or corrupt
+ * record there that no such record follows is logged as a torn write and the file truncated after
+ * the last good record, where appending goes on; nothing is reported lost. The scan tries every
+ * offset but computes a CRC only where the length, sequence and sample fields are plausible, and
+ * over at most four times the segment's size (a bound met only when the sequence has no upper
+ * bound: in the last segment, or when no later segment begins intact; the rest of a sealed segment
+ * then counts as unreadable, that of the last one as torn). Without the upper bound a record is
+ * still taken only with its CRC and a sequence above the last good record's, which keeps out the
+ * older records of deleted segments that a file system may show in a file's tail after a crash. The
+ * records lost go into the pending {@link DataGap}, persisted at once, bounded by their intact
+ * neighbours, as their own headers cannot be trusted: the sequences strictly between the two
+ * records, less those at or below the watermark (acknowledged), one record counted for each (with
+ * no earlier record and no watermark known, as many sequences as the damaged bytes could hold
  * records); the time from the earlier one's last timestamp to the later one's first (the later
  * one's alone at the start of the spool); no samples, their number being unknown. A restart reads
  * the damage again and adds nothing: the state file keeps the stretches of sequences reported.
  * Damage found later adds only the sequences outside them, also below a stretch reported before or
- * around one (one gap spanning them, counting only the sequences added). Damage with no intact
- * record after it in any segment may have held records the cloud already has: the spool continues
- * above as many sequences as the damaged bytes could hold records, counted from the last intact
- * record (from the watermark when there is none), and reports those above the watermark as lost,
- * sampled between the last intact record and the opening; a restart continues above the highest
- * sequence reported. A damaged state file is logged and ignored: every record on disk is replayed.
+ * around one (one gap spanning them, counting only the sequences added). Damage in a sealed segment
+ * with no intact record after it in any segment may have held records the cloud already has (a torn
+ * write in the last segment after it is cut as such, and adds nothing): the spool continues above
+ * as many sequences as the damaged bytes could hold records, counted from the last intact record
+ * (from the watermark when there is none), and reports those above the watermark as lost, sampled
+ * between the last intact record and the opening; a restart continues above the highest sequence
+ * reported. A damaged state file is logged and ignored: every record on disk is replayed.
  *
  * <h2>After a power loss</h2>
  * With {@link SpoolOptions.FsyncPolicy#INTERVAL} a record is sent before it is forced to disk, so a
@@ -528,8 +534,8 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * Torn or corrupt records found since this spool was opened: by recovery (a stretch of damage in a
-     * sealed segment counts once, however many records it held), or by {@link #peek(int)}.
+     * Torn or corrupt records found since this spool was opened: by recovery (a stretch of damage
+     * counts once, however many records it held), or by {@link #peek(int)}.
      */
     public synchronized int corruptRecords() {
         return corruptRecords;
@@ -714,9 +720,10 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * Reads the records of segment {@code i} of {@code found} into {@link #pending}. Past damage in a
-     * sealed segment it reads on from the next intact record {@link #resync finds}, and reports the
-     * records lost in between (see {@link #damageEnds}).
+     * Reads the records of segment {@code i} of {@code found} into {@link #pending}. Past damage it
+     * reads on from the next intact record {@link #resync finds}, and reports the records lost in
+     * between (see {@link #damageEnds}); in the last segment, damage that no intact record follows is a
+     * torn write, cut off.
      */
     private void recoverSegment(List<Segment> found, int i, Recovery read) throws IOException {
         Segment segment = found.get(i);
@@ -783,7 +790,10 @@ public final class Spool implements AutoCloseable {
                     return;
                 }
                 corruptRecords++;
-                if (last) {
+                long next = resync(channel, good + 1, size, read.lastSequence,
+                        last ? Long.MAX_VALUE : nextFirstSequence(found, i));
+                if (last && next < 0) {
+                    // A write torn by a crash damages the tail alone: no intact record follows it.
                     LOG.warn("Spool segment {}: {}; a torn write, truncating {} bytes after the last good record at {}",
                             segment.path, problem, size - good, good);
                     channel.truncate(good);
@@ -792,7 +802,6 @@ public final class Spool implements AutoCloseable {
                     return;
                 }
                 read.damaged = true;
-                long next = resync(channel, good + 1, size, read.lastSequence, nextFirstSequence(found, i));
                 read.damagedBytes += (next < 0 ? size : next) - good;
                 if (next < 0) {
                     LOG.error("Spool segment {} is corrupt: {}; no intact record follows in it, its {} bytes from "

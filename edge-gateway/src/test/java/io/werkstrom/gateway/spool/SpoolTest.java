@@ -255,6 +255,13 @@ class SpoolTest {
             assertEquals(List.of(1L, 2L, 3L, 4L), sequences(spool.peek(10)));
             assertEquals(1, spool.corruptRecords());
             assertEquals(intact - RECORD, Files.size(segment));
+            assertTrue(spool.dataGap().isEmpty(), "a crash loses nothing it reports");
+            assertEquals(4, spool.lastSequence(), "no sequence is skipped");
+            append(spool, 5);
+        }
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), sequences(spool.peek(10)));
+            assertEquals(0, spool.corruptRecords());
         }
     }
 
@@ -284,19 +291,52 @@ class SpoolTest {
     }
 
     @Test
-    void recordsWrittenAfterTheTornPointAreNotResurrected() throws IOException {
-        writeRecords(1, 5); // segments: [1 2 3] [4 5]
+    void aCorruptRecordInTheMiddleOfTheLastSegmentIsSkippedAndReportedOnceAsADataGap() throws IOException {
+        writeRecords(1, 6); // segments: [1 2 3] [4 5 6]
         Path segment = lastSegment();
-        long start = Spool.SEGMENT_HEADER_BYTES;
-        flipByte(segment, start + 10); // the sequence field of record 4; record 5 behind it is intact
+        long size = Files.size(segment);
+        // The payload of 5: no torn write, as the intact 6 follows it.
+        flipByte(segment, Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES + 3);
+        DataGap lost = new DataGap(5, 5, 4999, 6000, 1, 0);
         try (Spool spool = open()) {
-            assertEquals(List.of(1L, 2L, 3L), sequences(spool.peek(10)));
-            assertEquals(start, Files.size(segment));
+            assertEquals(List.of(1L, 2L, 3L, 4L, 6L), sequences(spool.peek(10)));
+            assertEquals(1, spool.corruptRecords());
+            assertEquals(Optional.of(lost), spool.dataGap());
+            assertEquals(1, spool.droppedRecords());
+            assertEquals(size, Files.size(segment), "nothing is cut");
+            assertEquals(6, spool.lastSequence());
+            append(spool, 7);
+        }
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 6L, 7L), sequences(spool.peek(10)));
+            assertEquals(Optional.of(lost), spool.takeDataGap(), "added once");
+            assertEquals(1, spool.droppedRecords());
+        }
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 6L, 7L), sequences(spool.peek(10)));
+            assertTrue(spool.dataGap().isEmpty(), "a taken gap is not reported again");
+            assertEquals(1, spool.droppedRecords());
+        }
+    }
+
+    @Test
+    void aTornTailAfterDamageInTheLastSegmentIsCutAndTheRecordsBetweenAreReplayed() throws IOException {
+        writeRecords(1, 6); // segments: [1 2 3] [4 5 6]
+        Path segment = lastSegment();
+        flipByte(segment, Spool.SEGMENT_HEADER_BYTES + 9); // the sequence field of 4
+        truncate(segment, Files.size(segment) - 3); // 6's write was cut short
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 5L), sequences(spool.peek(10)));
+            assertEquals(2, spool.corruptRecords());
+            assertEquals(Optional.of(new DataGap(4, 4, 3999, 5000, 1, 0)), spool.dataGap(), "6 is not reported");
+            assertEquals(Spool.SEGMENT_HEADER_BYTES + 2 * RECORD, Files.size(segment), "cut after 5");
+            assertEquals(5, spool.lastSequence(), "no sequence is skipped for the torn write");
             append(spool, 6);
         }
         try (Spool spool = open()) {
-            assertEquals(List.of(1L, 2L, 3L, 6L), sequences(spool.peek(10)));
-            assertEquals(0, spool.corruptRecords());
+            assertEquals(List.of(1L, 2L, 3L, 5L, 6L), sequences(spool.peek(10)));
+            assertEquals(1, spool.corruptRecords());
+            assertEquals(1, spool.dataGap().orElseThrow().droppedRecords(), "4 reported once");
         }
     }
 
@@ -645,15 +685,35 @@ class SpoolTest {
     }
 
     @Test
-    void damagedSegmentHeaderOfTheLastSegmentStartsItAfresh() throws IOException {
+    void theLastSegmentWithADamagedHeaderStillReplaysItsRecords() throws IOException {
         writeRecords(1, 4); // segments: [1 2 3] [4]
         flipByte(lastSegment(), 0);
         try (Spool spool = open()) {
-            assertEquals(List.of(1L, 2L, 3L), sequences(spool.peek(10)));
+            assertEquals(List.of(1L, 2L, 3L, 4L), sequences(spool.peek(10)));
+            assertEquals(1, spool.corruptRecords());
+            assertTrue(spool.dataGap().isEmpty(), "no record was lost");
             append(spool, 5);
         }
         try (Spool spool = open()) {
-            assertEquals(List.of(1L, 2L, 3L, 5L), sequences(spool.peek(10)));
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), sequences(spool.peek(10)));
+        }
+    }
+
+    @Test
+    void aDamagedHeaderOfTheLastSegmentWithoutRecordsStartsItAfresh() throws IOException {
+        writeRecords(1, 4); // segments: [1 2 3] [4]
+        Path segment = lastSegment();
+        truncate(segment, Spool.SEGMENT_HEADER_BYTES); // only its header was written
+        flipByte(segment, 0);
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L), sequences(spool.peek(10)));
+            assertTrue(spool.dataGap().isEmpty(), "a torn write loses nothing it reports");
+            assertEquals(3, spool.lastSequence());
+            append(spool, 4);
+        }
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L), sequences(spool.peek(10)));
+            assertEquals(0, spool.corruptRecords());
         }
     }
 
