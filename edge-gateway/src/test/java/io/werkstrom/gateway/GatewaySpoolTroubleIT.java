@@ -65,11 +65,15 @@ class GatewaySpoolTroubleIT {
     }
 
     private GatewayOptions options(String brokerUri) {
+        return options(brokerUri, SEGMENT);
+    }
+
+    private GatewayOptions options(String brokerUri, int segmentBytes) {
         return GatewayOptions.builder()
                 .publisher(PublisherOptions.builder().brokerUri(brokerUri).address(ADDRESS)
                         .reconnectMinDelay(Duration.ofMillis(200)).reconnectMaxDelay(Duration.ofSeconds(1)).build())
                 .spoolDirectory(spoolDir)
-                .spoolSegmentBytes(SEGMENT)
+                .spoolSegmentBytes(segmentBytes)
                 .spoolMaxBytes(4 << 20)
                 .batchInterval(Duration.ofMillis(250))
                 .firstSequence(1)
@@ -169,14 +173,35 @@ class GatewaySpoolTroubleIT {
             offline.abort();
         }
         // The second record of the oldest segment, sealed, with a third one after it.
-        Path sealed = segmentFiles().get(0);
-        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(sealed));
+        damagedBatchIsReportedOnceAndTheBatchesAfterItAreSent(segmentFiles().get(0), start);
+    }
+
+    @Test
+    void aBatchDamagedOnDiskInTheNewestSegmentIsReportedAsADataGapOnceAndTheBatchesAfterItAreSent()
+            throws Exception {
+        Instant start = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        // Segments of 1 MiB: the first one is still the newest when it holds three records.
+        try (Gateway offline = new Gateway(options("tcp://127.0.0.1:" + MosquittoBroker.freePort(), 1 << 20),
+                simulator(start))) {
+            offline.start();
+            await(() -> offline.stats().spoolRecords() >= 3, () -> "spooled: " + offline.stats());
+            offline.abort();
+        }
+        List<Path> segments = segmentFiles();
+        assertEquals(1, segments.size(), segments.toString());
+        // The second record of the segment appended to last: not a torn write, as the third one follows it.
+        damagedBatchIsReportedOnceAndTheBatchesAfterItAreSent(segments.get(0), start);
+    }
+
+    /** Damages the second record of {@code segment}; the gateway must report it once and send the third. */
+    private void damagedBatchIsReportedOnceAndTheBatchesAfterItAreSent(Path segment, Instant start) throws Exception {
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(segment));
         int second = 8 + 36 + bytes.getInt(8);
         int third = second + 36 + bytes.getInt(second);
-        assertTrue(third < bytes.capacity(), "the oldest segment holds three records");
+        assertTrue(third < bytes.capacity(), "the segment holds three records");
         long damaged = bytes.getLong(second + 8);
         long after = bytes.getLong(third + 8);
-        try (RandomAccessFile file = new RandomAccessFile(sealed.toFile(), "rw")) {
+        try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
             file.seek(second + 36 + 5);
             int b = file.read();
             file.seek(second + 36 + 5);
