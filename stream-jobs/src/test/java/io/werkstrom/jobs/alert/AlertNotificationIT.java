@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -45,6 +46,7 @@ import io.werkstrom.jobs.alert.notify.SmtpOptions;
 import io.werkstrom.jobs.alert.notify.WebhookChannel;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
+import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
@@ -381,6 +383,52 @@ class AlertNotificationIT {
             assertEquals(List.of("acme", "acme", "globex"), sent,
                     "acme's notifications that went back wait behind globex's, which the second round delivers");
             assertEquals(List.of("globex"), tenants(receiver.requests()));
+        }
+    }
+
+    @Test
+    void aRoundThatFailsGivesWhatItDidNotAttemptBackForTheNextRound() throws Exception {
+        try (WebhookReceiver silent = new WebhookReceiver()) {
+            List<String> sent = new CopyOnWriteArrayList<>();
+            Channel inOrder = acmeReceiversThatDoNotAnswerAndGlobexs(silent, 2, sent);
+            open("globex", "cold");
+            open("globex", "warm");
+            // The database refuses to record globex's second webhook delivered, which ends the round after
+            // acme's first receiver took the timeout and its second was held back.
+            long refused;
+            try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+                try (ResultSet row = statement.executeQuery("SELECT id FROM alert_deliveries WHERE tenant = 'globex'"
+                        + " AND channel = 'webhook' ORDER BY id OFFSET 1 LIMIT 1")) {
+                    row.next();
+                    refused = row.getLong(1);
+                }
+                statement.execute("CREATE FUNCTION refuse_delivered() RETURNS trigger LANGUAGE plpgsql AS"
+                        + " $$ BEGIN RAISE EXCEPTION 'delivery % refused', NEW.id; END $$");
+                statement.execute("CREATE TRIGGER refuse_delivered BEFORE UPDATE ON alert_deliveries FOR EACH ROW"
+                        + " WHEN (NEW.id = " + refused + " AND NEW.state = 'delivered')"
+                        + " EXECUTE FUNCTION refuse_delivered()");
+            }
+            // Retries wait 10 min: the next round claims only what went back.
+            NotifierOptions options = new NotifierOptions(3, Duration.ofMinutes(10), Duration.ofMinutes(10),
+                    Duration.ofMillis(20), 50, Duration.ofSeconds(30), Duration.ofSeconds(1),
+                    NotifierOptions.DEFAULT_RETAIN_RESOLVED);
+            try (Notifier notifier = notifier(options, Map.of("webhook", inOrder))) {
+                assertThrows(StoreException.class, notifier::deliverDue);
+                assertEquals(List.of("acme", "globex", "globex"), sent);
+                assertEquals(3, count("SELECT count(*) FROM alert_deliveries WHERE state = 'pending' AND attempts = 0"
+                        + " AND last_error IS NULL AND next_attempt_at <= now()"),
+                        "acme's held-back webhook and globex's state and webhook not reached go back, no attempt used");
+                assertEquals(1, count("SELECT count(*) FROM alert_deliveries WHERE id = " + refused
+                        + " AND state = 'pending' AND attempts = 0 AND next_attempt_at > now()"),
+                        "the one sent but not recorded keeps its claim");
+
+                try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+                    statement.execute("DROP TRIGGER refuse_delivered ON alert_deliveries");
+                }
+                assertEquals(3, notifier.deliverDue(), "the next round claims them at once");
+            }
+            assertEquals(List.of("acme", "globex", "globex", "acme", "globex"), sent);
+            assertEquals(3, receiver.requests().size(), "globex's three webhooks");
         }
     }
 

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #deliverDue()} does one round, for callers that drive it; {@link #start()} runs rounds
  * on a daemon thread every poll interval until {@link #close()}. A database failure ends the round
- * (logged) and the next round tries again. Owns its {@link AlertStore}.
+ * (logged) and the next round tries again, with the notifications the failed round had not
+ * attempted. Owns its {@link AlertStore}.
  */
 public final class Notifier implements AutoCloseable {
 
@@ -63,7 +64,9 @@ public final class Notifier implements AutoCloseable {
      * record limit} are left of its lease, checked after an MQTT state's current state is read: the
      * attempt (bounded by the timeout) and recording it end before another notifier can claim it
      * again. (A store without a statement timeout has no record limit: the timeout stands for it.)
-     * The rest of a batch that has run out of lease is released for the next claim.
+     * The rest of a batch that has run out of lease is released for the next claim. So is, when the
+     * round fails (the database, mostly), what it claimed and had not attempted; the notification
+     * whose attempt failed to record waits out its lease, as it may have been sent.
      *
      * <p>A tenant's webhooks and mails of a round are sent while its attempts of the round (sending
      * and recording) have taken less than the timeout; the rest, but for those to a receiver that
@@ -82,44 +85,63 @@ public final class Notifier implements AutoCloseable {
         // How long each tenant's attempts of this round took: past the timeout, the tenant's other receivers
         // wait for the next claim, so that many receivers that do not answer cost the round one timeout too.
         Map<String, Long> tenantNanos = new HashMap<>();
-        List<Delivery> later = new ArrayList<>();
-        for (int i = 0; i < due.size(); i++) {
-            // Read before the lease is checked: a database that takes long over it must not leave too little.
-            Delivery delivery = withCurrentState(due.get(i));
-            Duration left = options.lease().minusNanos(System.nanoTime() - claimedAt);
-            if (left.compareTo(needed) < 0) {
-                List<Delivery> rest = due.subList(i, due.size());
-                LOG.debug("alert notifier: {} of the lease left, {} claimed notifications go back for the next claim",
-                        left, rest.size());
-                later.addAll(rest);
-                break;
+        // Claimed and not attempted: released for the next claim without using up an attempt, also when the round
+        // fails. Those held back for their tenant, and those not reached (the lease ran short, or the round failed).
+        List<Delivery> heldBack = new ArrayList<>();
+        int reached = 0;
+        try {
+            while (reached < due.size()) {
+                // Read before the lease is checked: a database that takes long over it must not leave too little.
+                Delivery delivery = withCurrentState(due.get(reached));
+                Duration left = options.lease().minusNanos(System.nanoTime() - claimedAt);
+                if (left.compareTo(needed) < 0) {
+                    LOG.debug("alert notifier: {} of the lease left, {} claimed notifications go back for the next"
+                            + " claim", left, due.size() - reached);
+                    break;
+                }
+                reached++;
+                // An MQTT state's target is its alert's own topic, sent through the service's one client.
+                if ("mqtt".equals(delivery.channel())) {
+                    attempt(delivery, null);
+                    continue;
+                }
+                String target = delivery.channel() + " " + delivery.target();
+                String failedBefore = failed.get(target);
+                long taken = tenantNanos.getOrDefault(delivery.tenant(), 0L);
+                if (failedBefore == null && Duration.ofNanos(taken).compareTo(options.timeout()) >= 0) {
+                    LOG.debug("alert notification {} ({} to {}) goes back for the next claim: tenant {}'s attempts"
+                            + " took {} of this round", delivery.id(), delivery.channel(), receiver(delivery),
+                            delivery.tenant(), Duration.ofNanos(taken));
+                    heldBack.add(delivery);
+                    continue;
+                }
+                long start = System.nanoTime();
+                String failure = attempt(delivery, failedBefore);
+                tenantNanos.put(delivery.tenant(), taken + System.nanoTime() - start);
+                if (failure != null) {
+                    failed.putIfAbsent(target, failure);
+                }
             }
-            // An MQTT state's target is its alert's own topic, sent through the service's one client.
-            if ("mqtt".equals(delivery.channel())) {
-                attempt(delivery, null);
-                continue;
+        } catch (StoreException | RuntimeException e) {
+            // The one whose attempt failed is not released: it may have been sent, and waits out its lease.
+            try {
+                release(heldBack, due.subList(reached, due.size()));
+            } catch (StoreException | RuntimeException releaseFailure) {
+                e.addSuppressed(releaseFailure);
             }
-            String target = delivery.channel() + " " + delivery.target();
-            String failedBefore = failed.get(target);
-            long taken = tenantNanos.getOrDefault(delivery.tenant(), 0L);
-            if (failedBefore == null && Duration.ofNanos(taken).compareTo(options.timeout()) >= 0) {
-                LOG.debug("alert notification {} ({} to {}) goes back for the next claim: tenant {}'s attempts took {}"
-                        + " of this round", delivery.id(), delivery.channel(), receiver(delivery), delivery.tenant(),
-                        Duration.ofNanos(taken));
-                later.add(delivery);
-                continue;
-            }
-            long start = System.nanoTime();
-            String failure = attempt(delivery, failedBefore);
-            tenantNanos.put(delivery.tenant(), taken + System.nanoTime() - start);
-            if (failure != null) {
-                failed.putIfAbsent(target, failure);
-            }
+            throw e;
         }
-        if (!later.isEmpty()) {
-            store.release(later);
-        }
+        release(heldBack, due.subList(reached, due.size()));
         return due.size();
+    }
+
+    /** Gives claimed notifications that were not attempted back for the next claim. */
+    private void release(List<Delivery> heldBack, List<Delivery> unreached) throws StoreException {
+        List<Delivery> unsent = new ArrayList<>(heldBack);
+        unsent.addAll(unreached);
+        if (!unsent.isEmpty()) {
+            store.release(unsent);
+        }
     }
 
     /**
