@@ -387,6 +387,41 @@ class AlertNotificationIT {
     }
 
     @Test
+    void aRoundTakesTheTenantsNotificationsInTurnsSoThatTwoFailingTenantsHoldAnotherBackByOneAttemptEach()
+            throws Exception {
+        // acme and initech: a receiver that refuses at once, for their alerts of rule a, and one that does not
+        // answer, for those of rule b; globex: one that answers. Claimed in this order, tenant by tenant.
+        for (String tenant : List.of("acme", "initech")) {
+            subscribe(tenant, "webhook", "http://" + tenant + ".example/refuses", "env:ACME_HOOK", "{a}");
+            subscribe(tenant, "webhook", "http://" + tenant + ".example/silent", "env:ACME_HOOK", "{b}");
+            open(tenant, "a");
+            open(tenant, "b");
+        }
+        subscribe("globex", "webhook", "http://globex.example/hook", "env:GLOBEX_HOOK", null);
+        open("globex", "hot");
+        List<String> tried = new CopyOnWriteArrayList<>();
+        Channel webhooks = delivery -> {
+            tried.add(delivery.target());
+            if (delivery.target().endsWith("/refuses")) {
+                throw new DeliveryException("webhook " + delivery.target() + " refused the connection", false);
+            }
+            if (delivery.target().endsWith("/silent")) {
+                // Stands for one that lets the request run into the timeout.
+                throw new DeliveryException("webhook " + delivery.target() + " timed out", false);
+            }
+        };
+        Channel states = delivery -> tried.add(delivery.tenant() + " state");
+        try (Notifier notifier = notifier(NotifierOptions.defaults(), Map.of("webhook", webhooks, "mqtt", states))) {
+            assertEquals(10, notifier.deliverDue(), "one round claims the webhooks and the retained states");
+        }
+
+        assertEquals(List.of("acme state", "http://acme.example/refuses", "initech state",
+                "http://initech.example/refuses", "globex state", "http://globex.example/hook", "acme state",
+                "http://acme.example/silent", "initech state", "http://initech.example/silent"), tried,
+                "every tenant's first notification before any tenant's second, each state with its tenant's next");
+    }
+
+    @Test
     void aRoundThatFailsGivesWhatItDidNotAttemptBackForTheNextRound() throws Exception {
         try (WebhookReceiver silent = new WebhookReceiver()) {
             List<String> sent = new CopyOnWriteArrayList<>();

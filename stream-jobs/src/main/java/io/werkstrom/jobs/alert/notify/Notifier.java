@@ -2,8 +2,11 @@ package io.werkstrom.jobs.alert.notify;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * receivers' notifications, other tenants' included, do not wait one timeout each behind its
  * backlog. Once a tenant's attempts of a round have taken the timeout, its notifications to its
  * other receivers go back unsent for the next claim, without using up their attempts: a tenant
- * with many receivers that do not answer costs a round one timeout, not one per receiver. A
- * notification that was {@linkplain DeliveryException#attempted() not attempted} waits
+ * with many receivers that do not answer costs a round one timeout, not one per receiver. A round
+ * takes the tenants' notifications in turns, every tenant's first before any tenant's second, so
+ * that such a tenant holds another tenant's first notification of the round back by one attempt at
+ * most. A notification that was {@linkplain DeliveryException#attempted() not attempted} waits
  * without using up its attempts. Several notifiers may share the outbox: outcomes are recorded only
  * under the claim in force, and a claimed notification is sent only while enough of its lease is
  * left. A resolved alert's retained MQTT state is cleared {@link NotifierOptions#retainResolved}
@@ -68,15 +73,18 @@ public final class Notifier implements AutoCloseable {
      * round fails (the database, mostly), what it claimed and had not attempted; the notification
      * whose attempt failed to record waits out its lease, as it may have been sent.
      *
-     * <p>A tenant's webhooks and mails of a round are sent while its attempts of the round (sending
-     * and recording) have taken less than the timeout; the rest, but for those to a receiver that
-     * failed in the round, are released for the next claim unsent. An MQTT state neither waits for
-     * that nor counts: it goes to the service's broker, not to the tenant's receivers.
+     * <p>The claimed notifications go in turns by tenant, every tenant's first webhook or mail before
+     * any tenant's second, each tenant's (and so each alert's) in the order of the claim; an MQTT
+     * state goes with its tenant's next notification. A tenant's webhooks and mails of a round are
+     * sent while its attempts of the round (sending and recording) have taken less than the timeout;
+     * the rest, but for those to a receiver that failed in the round, are released for the next claim
+     * unsent. An MQTT state neither waits for that nor counts: it goes to the service's broker, not
+     * to the tenant's receivers.
      */
     public synchronized int deliverDue() throws StoreException {
         // Before the claim: the lease the database grants starts later, never earlier.
         long claimedAt = System.nanoTime();
-        List<Delivery> due = store.claimDue(options.batchSize(), options.lease(), options.retainResolved());
+        List<Delivery> due = inTurns(store.claimDue(options.batchSize(), options.lease(), options.retainResolved()));
         Duration needed = options.timeout().plus(store.recordLimit() == null ? options.timeout() : store.recordLimit());
         // Receivers that failed a notification in this round, with the reason: the others for them fail
         // with it unsent, so that a receiver that does not answer costs a round one timeout, not one per
@@ -133,6 +141,37 @@ public final class Notifier implements AutoCloseable {
         }
         release(heldBack, due.subList(reached, due.size()));
         return due.size();
+    }
+
+    /**
+     * The claimed notifications in turns by tenant, the tenants in the order of their first in the
+     * claim: every tenant's first webhook or mail goes before any tenant's second, so that a tenant
+     * whose receivers fail or do not answer holds another tenant's first notification back by one
+     * attempt at most, not by all of its attempts of the round. An MQTT state takes no turn: it goes
+     * with its tenant's next notification. Each tenant's notifications, and so each alert's, keep
+     * their order. (A claim holds no two of an alert's notifications that must go in order: each
+     * waits until the one before it is out, see {@link AlertStore#claimDue}.)
+     */
+    static List<Delivery> inTurns(List<Delivery> claimed) {
+        Map<String, ArrayDeque<Delivery>> byTenant = new LinkedHashMap<>();
+        for (Delivery delivery : claimed) {
+            byTenant.computeIfAbsent(delivery.tenant(), tenant -> new ArrayDeque<>()).add(delivery);
+        }
+        List<Delivery> turns = new ArrayList<>(claimed.size());
+        while (!byTenant.isEmpty()) {
+            for (Iterator<ArrayDeque<Delivery>> tenants = byTenant.values().iterator(); tenants.hasNext(); ) {
+                ArrayDeque<Delivery> tenant = tenants.next();
+                Delivery next;
+                do {
+                    next = tenant.remove();
+                    turns.add(next);
+                } while ("mqtt".equals(next.channel()) && !tenant.isEmpty());
+                if (tenant.isEmpty()) {
+                    tenants.remove();
+                }
+            }
+        }
+        return turns;
     }
 
     /** Gives claimed notifications that were not attempted back for the next claim. */

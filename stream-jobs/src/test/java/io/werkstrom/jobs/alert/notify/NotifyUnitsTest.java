@@ -9,7 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+
+import io.werkstrom.jobs.alert.AlertStore.Delivery;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -140,5 +144,20 @@ class NotifyUnitsTest {
         assertEquals("pw-123", new String(options.password()), "copied, not shared");
         assertFalse(options.toString().contains("pw-123"), options.toString());
         assertTrue(options.toString().contains("password=***"), options.toString());
+    }
+
+    @Test
+    void aClaimGoesInTurnsByTenantEachStateWithItsTenantsNextNotification() {
+        List<Delivery> claimed = List.of(delivery(1, "acme", "mqtt"), delivery(2, "acme", "webhook"),
+                delivery(3, "acme", "email"), delivery(4, "globex", "mqtt"), delivery(5, "globex", "mqtt"),
+                delivery(6, "initech", "webhook"), delivery(7, "acme", "mqtt"));
+
+        assertEquals(List.of(1L, 2L, 4L, 5L, 6L, 3L, 7L), Notifier.inTurns(claimed).stream().map(Delivery::id).toList(),
+                "acme's state with its webhook, globex's states alone, initech's webhook; then acme's mail, its last"
+                        + " state after it");
+    }
+
+    private static Delivery delivery(long id, String tenant, String channel) {
+        return new Delivery(id, tenant, UUID.randomUUID(), channel, "target-" + id, "{}", 0, null, null);
     }
 }
