@@ -7,16 +7,24 @@ import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoField;
 
-/** Parses the local date-times of the benchmark files, such as {@code 2014-04-10 07:15:00.000000}. */
+/**
+ * Parses the local date-times of the benchmark files, such as {@code 2014-04-10 07:15:00.000000},
+ * {@code 2014-04-10 07:15:00} or {@code 2014-04-10 07:15}.
+ */
 final class Timestamps {
 
-    /** Date and time separated by a space or {@code T}, seconds optional fraction of up to 9 digits. */
+    /**
+     * Date and time separated by a space or {@code T}; the seconds are optional (0 when absent),
+     * and so is their fraction of up to 9 digits.
+     */
     private static final DateTimeFormatter FORMAT = new DateTimeFormatterBuilder()
             .appendPattern("uuuu-MM-dd")
             .optionalStart().appendLiteral(' ').optionalEnd()
             .optionalStart().appendLiteral('T').optionalEnd()
-            .appendPattern("HH:mm:ss")
+            .appendPattern("HH:mm")
+            .optionalStart().appendPattern(":ss")
             .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+            .optionalEnd()
             .toFormatter();
 
     private static final DateTimeFormatter OUTPUT = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");

@@ -60,6 +60,22 @@ class NabCorpusTest {
     }
 
     @Test
+    void timestampsWithoutSecondsAreRead(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        // The same rows written without seconds, the windows' limits keeping theirs.
+        for (String name : List.of("spike.csv", "calm.csv")) {
+            Path file = dir.resolve("data/groupA/" + name);
+            Files.writeString(file, Files.readString(file).replaceAll("(\\d\\d:\\d\\d):00,", "$1,"));
+        }
+        assertTrue(Files.readString(dir.resolve("data/groupA/spike.csv")).contains("\n2014-04-01 00:05,"));
+        NabCorpus corpus = NabCorpus.load(dir, log);
+        NabSeries spike = corpus.series().get(1);
+        assertEquals(300, spike.length());
+        assertEquals(List.of(new NabWindow(190, 210)), spike.windows());
+        assertEquals(Timestamps.parseMicros("2014-04-01 00:05:00"), spike.timestamps()[1]);
+    }
+
+    @Test
     void missingPiecesAreDataErrors(@TempDir Path dir) throws IOException {
         assertTrue(assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir.resolve("nope"), log))
                 .getMessage().contains("not found"));
