@@ -13,9 +13,11 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * Lists the {@code .csv} files below a benchmark folder, for the SKAB and NAB readers.
+ * Lists the {@code .csv} files below a benchmark folder, for the SKAB and NAB readers; the
+ * extension may be written in any case ({@code .CSV}).
  * Symbolic links are followed (a data set assembled from links is read whole, not in part).
  * Hidden entries, whose names start with {@code .}, are skipped and each is reported: macOS
  * copies leave {@code ._NAME.csv} AppleDouble files beside the data that are not CSV at all.
@@ -50,7 +52,7 @@ final class CsvFiles {
 
                         @Override
                         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                            if (!file.getFileName().toString().endsWith(".csv")) {
+                            if (!csv(file)) {
                                 return FileVisitResult.CONTINUE;
                             }
                             if (hidden(file)) {
@@ -83,6 +85,11 @@ final class CsvFiles {
     /** The path below {@code dir} with {@code /} separators, as the readers name their files. */
     static String name(Path dir, Path file) {
         return dir.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+    }
+
+    /** A name ending in {@code .csv} in any case: files copied from Windows may end in {@code .CSV}. */
+    private static boolean csv(Path file) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv");
     }
 
     private static boolean hidden(Path path) {

@@ -18,11 +18,11 @@ import java.util.Set;
  * Reads SKAB-format files: {@code ;}-separated CSV with the header
  * {@code datetime;<sensor columns…>;anomaly;changepoint}, one row per second, {@code anomaly} and
  * {@code changepoint} 0 or 1 (written as {@code 0}, {@code 1}, {@code 0.0} or {@code 1.0}). Every
- * {@code .csv} file below the folder, in any subfolder, is read, in path order, following symbolic
- * links; hidden files and folders (names starting with {@code .}) are reported on the log and
- * skipped. A file without an
- * {@code anomaly} column (SKAB's anomaly-free recording) has nothing to score: it is reported on
- * the log and left out. The {@code changepoint} column is read past, not used.
+ * {@code .csv} file below the folder (the extension in any case), in any subfolder, is read, in
+ * path order, following symbolic links; hidden files and folders (names starting with {@code .})
+ * are reported on the log and skipped. A file without an {@code anomaly} column (SKAB's
+ * anomaly-free recording) has nothing to score: it is reported on the log and left out. The
+ * {@code changepoint} column is read past, not used.
  */
 public final class SkabDataset {
 

@@ -76,6 +76,17 @@ class NabCorpusTest {
     }
 
     @Test
+    void aDataFileWithItsExtensionInCapitalsIsRead(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        Files.move(dir.resolve("data/groupA/calm.csv"), dir.resolve("data/groupA/calm.CSV"));
+        Path labels = dir.resolve("labels/combined_windows.json");
+        Files.writeString(labels, Files.readString(labels).replace("groupA/calm.csv", "groupA/calm.CSV"));
+        NabCorpus corpus = NabCorpus.load(dir, log);
+        assertEquals(List.of("groupA/calm.CSV", "groupA/spike.csv"), corpus.series().stream().map(NabSeries::name).toList());
+        assertEquals(300, corpus.series().get(0).length());
+    }
+
+    @Test
     void missingPiecesAreDataErrors(@TempDir Path dir) throws IOException {
         assertTrue(assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir.resolve("nope"), log))
                 .getMessage().contains("not found"));

@@ -38,6 +38,16 @@ class SkabDatasetTest {
     }
 
     @Test
+    void anExtensionInCapitalsIsRead(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("valve1"));
+        Files.writeString(dir.resolve("valve1/0.csv"), SKAB_ROWS);
+        Files.writeString(dir.resolve("valve1/1.CSV"), SKAB_ROWS);
+        Files.writeString(dir.resolve("valve1/notes.txt"), "not data\n");
+        assertEquals(List.of("valve1/0.csv", "valve1/1.CSV"),
+                SkabDataset.load(dir, log).stream().map(SkabFile::name).toList());
+    }
+
+    @Test
     void fileWithoutAnomalyColumnIsReportedAndLeftOut(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("anomaly-free"));
         Files.writeString(dir.resolve("anomaly-free/anomaly-free.csv"), "datetime;A;B\n2020-03-09 10:14:33;1;2\n");
