@@ -16,6 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -283,10 +286,28 @@ public final class NabCorpus {
             throw new EvaluationDataException("NAB file not found: " + file);
         }
         try {
-            return new ObjectMapper().readTree(file.toFile());
+            // Text after the value is refused, as NAB's own reader (Python's json) refuses it.
+            return new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw notJson(file, e);
         } catch (IOException e) {
-            throw new EvaluationDataException(file + ": not valid JSON: " + e.getMessage(), e);
+            throw new EvaluationDataException("cannot read " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code file:line: not valid JSON (column c): problem}, on one line: Jackson's own message
+     * puts the location on a second line and names its source inside the problem too.
+     */
+    private static EvaluationDataException notJson(Path file, JsonProcessingException e) {
+        String problem = e.getOriginalMessage().replaceAll("\\s*\\R\\s*", " ")
+                .replaceAll("\\[Source: .*?; line:", "[line:");
+        JsonLocation at = e.getLocation();
+        if (at == null || at.getLineNr() < 1) {
+            return new EvaluationDataException(file + ": not valid JSON: " + problem, e);
+        }
+        return new EvaluationDataException(file + ":" + at.getLineNr() + ": not valid JSON (column " + at.getColumnNr()
+                + "): " + problem, e);
     }
 
     private static String stripBom(String header) {

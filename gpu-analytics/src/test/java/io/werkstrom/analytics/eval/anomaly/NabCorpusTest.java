@@ -1,6 +1,7 @@
 package io.werkstrom.analytics.eval.anomaly;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,6 +99,20 @@ class NabCorpusTest {
         Files.writeString(dir.resolve("labels/combined_windows.json"), "{\"groupA/calm.csv\": []}");
         assertTrue(assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log))
                 .getMessage().contains("no entry for data file groupA/spike.csv"));
+    }
+
+    @Test
+    void labelsThatAreNotValidJsonAreOneLineNamingTheLine(@TempDir Path dir) throws IOException {
+        NabFixture.write(dir);
+        Path labels = dir.resolve("labels/combined_windows.json");
+        Files.writeString(labels, "{\"groupA/spike.csv\": []\n \"groupA/calm.csv\": []}\n");
+        String message = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log)).getMessage();
+        assertTrue(message.startsWith(labels + ":2: not valid JSON (column 2): Unexpected character"), message);
+        assertFalse(message.contains("\n") || message.contains("Source"), message);
+        // Text after the object, which NAB's reader refuses, is refused too.
+        Files.writeString(labels, "{\"groupA/spike.csv\": [], \"groupA/calm.csv\": []}\n{}\n");
+        message = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log)).getMessage();
+        assertTrue(message.startsWith(labels + ":2: not valid JSON (column 1): Trailing token"), message);
     }
 
     @Test
