@@ -91,8 +91,9 @@ public final class SkabDataset {
                     sensorColumns[sensorCount++] = c;
                 }
             }
-            if (sensorCount < 2) {
-                throw EvaluationDataException.atLine(file, 1, "expected at least 2 sensor columns, got " + sensors);
+            if (sensorCount == 0) {
+                throw EvaluationDataException.atLine(file, 1, "expected a sensor column besides datetime, anomaly and "
+                        + "changepoint, got none");
             }
             List<double[]> rows = new ArrayList<>();
             int[] labels = new int[256];

@@ -48,6 +48,15 @@ class SkabDatasetTest {
     }
 
     @Test
+    void aFileWithOneSensorIsReadAndOneWithNoneIsRefused(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("one.csv"), "datetime;A;anomaly;changepoint\n2020-03-09 10:14:33;1.5;0;0\n");
+        assertEquals(List.of("A"), SkabDataset.load(dir, log).get(0).sensors());
+        Files.writeString(dir.resolve("none.csv"), "datetime;anomaly;changepoint\n2020-03-09 10:14:33;0;0\n");
+        EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> SkabDataset.load(dir, log));
+        assertTrue(e.getMessage().contains("none.csv:1: expected a sensor column"), e.getMessage());
+    }
+
+    @Test
     void fileWithoutAnomalyColumnIsReportedAndLeftOut(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("anomaly-free"));
         Files.writeString(dir.resolve("anomaly-free/anomaly-free.csv"), "datetime;A;B\n2020-03-09 10:14:33;1;2\n");
