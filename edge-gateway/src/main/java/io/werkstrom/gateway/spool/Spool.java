@@ -90,12 +90,13 @@ import org.slf4j.LoggerFactory;
  * are lost. A write torn by a crash damages the last segment's tail alone: a short or corrupt
  * record there that no such record follows is logged as a torn write and the file truncated after
  * the last good record, where appending goes on; nothing is reported lost. The scan tries every
- * offset but computes a CRC only where the length, sequence and sample fields are plausible, and
- * over at most four times the segment's size (a bound met only when the sequence has no upper
- * bound: in the last segment, or when no later segment begins intact; the rest of a sealed segment
- * then counts as unreadable, that of the last one as torn). Without the upper bound a record is
- * still taken only with its CRC and a sequence above the last good record's, which keeps out the
- * older records of deleted segments that a file system may show in a file's tail after a crash. The
+ * offset but computes a CRC only where the length, sequence and sample fields are plausible (the
+ * sequence at most {@link #MAX_SEQUENCE_STEP} above the last good record's, which random bytes such
+ * as a compressed payload seldom are), and over at most four times the segment's size (past that
+ * the rest of a sealed segment counts as unreadable, that of the last one as torn). Without a later
+ * segment's bound (in the last segment, or when no later segment begins intact) a record is still
+ * taken only with its CRC and a sequence above the last good record's, which keeps out the older
+ * records of deleted segments that a file system may show in a file's tail after a crash. The
  * records lost go into the pending {@link DataGap}, persisted at once, bounded by their intact
  * neighbours, as their own headers cannot be trusted: the sequences strictly between the two
  * records, less those at or below the watermark (acknowledged), one record counted for each (with
@@ -173,6 +174,15 @@ public final class Spool implements AutoCloseable {
     private static final int RESYNC_BLOCK_BYTES = 64 << 10;
     /** {@link #resync} computes CRCs over at most this many times the segment's size. */
     private static final int RESYNC_CRC_FACTOR = 4;
+    /**
+     * How far above the last intact record's sequence (above 0 when there is none) {@link #resync}
+     * looks for the next one's. A gateway numbers its batches one after another from the epoch
+     * milliseconds of its first start (below 2^42 until the year 2109), and the spool's jumps past
+     * lost records are far smaller. Random bytes (a compressed payload) fall below it once in about
+     * four million; without it half of them would pass for a sequence, and the CRCs of their lengths
+     * would use up the scan's budget before it reached the next record of a large segment.
+     */
+    static final long MAX_SEQUENCE_STEP = 1L << 42;
     /**
      * The lock files the spools of this process hold, by the file's identity (device and inode where
      * the file system has them), so that a directory reached by two paths (a bind mount) is one
@@ -911,13 +921,17 @@ public final class Spool implements AutoCloseable {
 
     /**
      * The offset of the first intact record at or after {@code from} with a sequence above
-     * {@code after} and below {@code before}, or -1 when there is none. Every offset is tried, read in
-     * blocks; a CRC is computed only where the length field fits the segment, the sequence lies in
-     * range and the sample count is not negative, and over at most {@value #RESYNC_CRC_FACTOR} times
-     * the segment's size in all (past that the rest counts as unreadable), so that the scan of a large
-     * segment stays bounded whatever the damage.
+     * {@code after} and below {@code before}, and at most {@link #MAX_SEQUENCE_STEP} above
+     * {@code after}, or -1 when there is none. Every offset is tried, read in blocks; a CRC is
+     * computed only where the length field fits the segment, the sequence lies in range and the
+     * sample count is not negative, and over at most {@value #RESYNC_CRC_FACTOR} times the segment's
+     * size in all (past that the rest counts as unreadable), so that the scan of a large segment stays
+     * bounded whatever the damage.
      */
     private static long resync(FileChannel channel, long from, long size, long after, long before) throws IOException {
+        long base = Math.max(after, 0);
+        long below = Math.min(before, base > Long.MAX_VALUE - MAX_SEQUENCE_STEP - 1 ? Long.MAX_VALUE
+                : base + MAX_SEQUENCE_STEP + 1);
         ByteBuffer block = ByteBuffer.allocate(RESYNC_BLOCK_BYTES).limit(0);
         long blockStart = from;
         long crcBudget = RESYNC_CRC_FACTOR * size;
@@ -931,7 +945,7 @@ public final class Spool implements AutoCloseable {
             int length = block.getInt(at);
             long sequence = block.getLong(at + 8);
             if (length < 0 || length > size - offset - RECORD_HEADER_BYTES || sequence <= after
-                    || sequence >= before || block.getInt(at + 32) < 0) {
+                    || sequence >= below || block.getInt(at + 32) < 0) {
                 continue;
             }
             crcBudget -= RECORD_HEADER_BYTES + length;

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -337,6 +338,34 @@ class SpoolTest {
             assertEquals(List.of(1L, 2L, 3L, 5L, 6L), sequences(spool.peek(10)));
             assertEquals(1, spool.corruptRecords());
             assertEquals(1, spool.dataGap().orElseThrow().droppedRecords(), "4 reported once");
+        }
+    }
+
+    @Test
+    void damageInALargeLastSegmentOfCompressedBatchesIsSkippedToTheNextIntactRecord() throws IOException {
+        // Compressed batches read as random bytes: half of any eight of them would pass for a sequence.
+        SpoolOptions large = SpoolOptions.builder().directory(dir).segmentBytes(4 << 20).maxBytes(16 << 20)
+                .fsyncPolicy(FsyncPolicy.NEVER).build();
+        int payload = 200_000;
+        Random random = new Random(7);
+        List<Long> written = new ArrayList<>();
+        try (Spool spool = Spool.open(large)) {
+            for (long seq = 1; seq <= 20; seq++) {
+                byte[] bytes = new byte[payload];
+                random.nextBytes(bytes);
+                spool.append(seq, 10, seq * 1000, seq * 1000 + 999, bytes);
+                written.add(seq);
+            }
+        }
+        Path segment = lastSegment();
+        long size = Files.size(segment);
+        flipByte(segment, Spool.SEGMENT_HEADER_BYTES + 2 * Spool.RECORD_HEADER_BYTES + payload + 10); // 2's payload
+        written.remove(1);
+        try (Spool spool = Spool.open(large)) {
+            assertEquals(written, sequences(spool.peek(20)), "the records after the damage are not cut");
+            assertEquals(size, Files.size(segment));
+            assertEquals(Optional.of(new DataGap(2, 2, 1999, 3000, 1, 0)), spool.dataGap());
+            assertEquals(20, spool.lastSequence());
         }
     }
 
