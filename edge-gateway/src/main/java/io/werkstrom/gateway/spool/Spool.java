@@ -109,9 +109,11 @@ import org.slf4j.LoggerFactory;
  * with no intact record after it in any segment may have held records the cloud already has (a torn
  * write in the last segment after it is cut as such, and adds nothing): the spool continues above
  * as many sequences as the damaged bytes could hold records, counted from the last intact record
- * (from the watermark when there is none), and reports those above the watermark as lost, sampled
- * between the last intact record and the opening; a restart continues above the highest sequence
- * reported. A damaged state file is logged and ignored: every record on disk is replayed.
+ * (from the watermark when there is none, from {@code sequenceFloor} when that is higher, as records
+ * appended after a power loss are numbered above it), and reports those above the watermark as
+ * lost, sampled between the last intact record and the opening; a restart continues above the
+ * highest sequence reported. A damaged state file is logged and ignored: every record on disk is
+ * replayed.
  *
  * <h2>After a power loss</h2>
  * With {@link SpoolOptions.FsyncPolicy#INTERVAL} a record is sent before it is forced to disk, so a
@@ -641,9 +643,11 @@ public final class Spool implements AutoCloseable {
             // No intact record follows the damage. Its records may have reached the cloud, which would drop new
             // records under their sequences as repeats: the spool goes on above as many sequences as the damaged
             // bytes could hold records, counted from the last intact record before it (from the watermark when none
-            // was read), and reports those above the watermark as lost, sampled before now.
+            // was read, from the floor of a power loss when higher: records after it are numbered above it), and
+            // reports those above the watermark as lost, sampled before now.
             long lastIntact = read.lastSequence >= 0 ? read.lastSequence : lastSequence;
-            long bound = Math.max(lastSequence, lastIntact + Math.max(1, read.damagedBytes / RECORD_HEADER_BYTES));
+            long bound = Math.max(lastSequence,
+                    Math.max(lastIntact, sequenceFloor) + Math.max(1, read.damagedBytes / RECORD_HEADER_BYTES));
             LOG.error("Spool {}: no intact record follows the damage after sequence {}; the spool continues after "
                     + "sequence {}, the most the damage could hold", directory, lastIntact, bound);
             damageEnds(read, bound + 1, Math.max(System.currentTimeMillis() * 1_000L, read.lastRecordMicros));

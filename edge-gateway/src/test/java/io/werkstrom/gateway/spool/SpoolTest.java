@@ -633,6 +633,35 @@ class SpoolTest {
     }
 
     @Test
+    void damageWithNoIntactRecordAfterItIsBoundedFromAPowerLossFloorAboveTheLastIntactRecord() throws IOException {
+        Spool beforePowerLoss = openOnBoot("boot-1");
+        for (long seq = 1; seq <= 7; seq++) {
+            append(beforePowerLoss, seq); // segments: [1 2 3] [4 5 6] [7]
+        }
+        beforePowerLoss.abandon();
+        Spool killed = openOnBoot("boot-2");
+        assertEquals(17, killed.lastSequence());
+        for (long seq = 18; seq <= 20; seq++) {
+            append(killed, seq); // segments: [1 2 3] [4 5 6] [7 18 19] [20]
+        }
+        killed.abandon();
+        Path sealed = segmentFiles().get(2);
+        flipByte(sealed, Spool.SEGMENT_HEADER_BYTES + RECORD + 9); // the sequence field of 18
+        flipByte(sealed, Spool.SEGMENT_HEADER_BYTES + 2 * RECORD + 9); // 19
+        flipByte(lastSegment(), Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES); // 20: a torn write
+        try (Spool spool = openOnBoot("boot-2")) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), sequences(spool.peek(10)));
+            // 18 and 19 may have reached the cloud: the 152 damaged bytes hold at most 4 records above the floor 17.
+            assertEquals(21, spool.lastSequence(), "no sequence of the damaged records is used again");
+            DataGap lost = spool.dataGap().orElseThrow();
+            assertEquals(List.of(8L, 21L), List.of(lost.firstSequence(), lost.lastSequence()));
+        }
+        try (Spool spool = openOnBoot("boot-2")) {
+            assertEquals(21, spool.lastSequence(), "a restart goes on above every sequence reported");
+        }
+    }
+
+    @Test
     void aKilledProcessOrAnotherPolicyLeavesTheNumberingAfterTheLastRecord() throws IOException {
         Spool killed = openOnBoot("boot-1");
         for (long seq = 1; seq <= 5; seq++) {
