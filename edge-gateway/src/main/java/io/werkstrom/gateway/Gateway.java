@@ -283,9 +283,10 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Stops collecting, then waits up to {@code drainTimeout} until the spool is empty, and returns
-     * the counters at that point. What is left stays in the spool for the next start. The
-     * connection stays up until {@link #close()}. Idempotent: later calls return the same counters.
+     * Stops collecting, after spooling what the source stamped since the last batch interval, then
+     * waits up to {@code drainTimeout} until the spool is empty, and returns the counters at that
+     * point. What is left stays in the spool for the next start. The connection stays up until
+     * {@link #close()}. Idempotent: later calls return the same counters.
      */
     public GatewayStats stop() {
         synchronized (lock) {
@@ -301,6 +302,7 @@ public final class Gateway implements AutoCloseable {
             // One last try for batches the spool refused (the disk may have room again), once no tick runs any more:
             // they share the queue and the sequence.
             if (awaitScheduler()) {
+                collectAtStop();
                 spoolLeftovers();
             }
             long deadline = System.nanoTime() + options.drainTimeout().toNanos();
@@ -727,21 +729,58 @@ public final class Gateway implements AutoCloseable {
             // A source faster than the bound per interval hands its samples over in several calls, each
             // spooled as its own batch before the next is collected. The calls end: for one until, a
             // source has only so many samples due (see Collector#collect(long, int, TelemetryBatch.Builder)).
-            int collected;
-            do {
-                TelemetryBatch.Builder builder = TelemetryBatch.builder(address.gateway(), 0);
-                collected = collector.collect(until, maxSamplesPerCollect, builder);
-                if (collected > 0) {
-                    spoolBatch(builder.build());
-                    if (!spoolLeftovers()) {
-                        return;
-                    }
-                }
-            } while (collected > 0);
-            if (collector.finished()) {
-                collectorFinished = true;
-                log.info("Gateway {}: {} has handed over everything", address, collector.describe());
+            if (!collectUntil(until)) {
+                return;
             }
+        }
+    }
+
+    /**
+     * Collects and spools everything stamped before {@code until} in as many calls as it takes;
+     * returns false when the spool refused a batch (the rest waits in the queue).
+     */
+    private boolean collectUntil(long until) throws Exception {
+        int collected;
+        do {
+            TelemetryBatch.Builder builder = TelemetryBatch.builder(address.gateway(), 0);
+            collected = collector.collect(until, maxSamplesPerCollect, builder);
+            if (collected > 0) {
+                spoolBatch(builder.build());
+                if (!spoolLeftovers()) {
+                    return false;
+                }
+            }
+        } while (collected > 0);
+        if (collector.finished()) {
+            collectorFinished = true;
+            log.info("Gateway {}: {} has handed over everything", address, collector.describe());
+        }
+        return true;
+    }
+
+    /**
+     * At stop, once no tick runs: the samples stamped since the last batch interval are collected
+     * and spooled too, so that a source without a history (OPC UA), which would not hand them over
+     * again after a restart, does not lose what arrived before the stop.
+     */
+    private void collectAtStop() {
+        if (failure.get() != null) {
+            return; // an Error in collecting or sending stops the gateway: nothing more is collected
+        }
+        try {
+            if (!spoolLeftovers()) {
+                return;
+            }
+            long now = nowMicros();
+            collectDue(now);
+            if (!collectorFinished && unspooled.isEmpty() && cursorMicros < now) {
+                cursorMicros = now;
+                collectUntil(now);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.error("Gateway {}: collecting from {} at stop failed: {}", address, collector.describe(), e.getMessage(), e);
         }
     }
 

@@ -1,0 +1,77 @@
+package io.werkstrom.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.werkstrom.gateway.collect.Collector;
+import io.werkstrom.gateway.publish.PublisherOptions;
+import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.DecodeLimits;
+import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TelemetryBatch;
+
+/** What a source holds when the gateway stops. No broker: what is collected stays in the spool. */
+class GatewayStopTest {
+
+    @TempDir
+    Path spoolDir;
+
+    /** A source without a history (as OPC UA): one value arrived, handed over once, never again. */
+    private static final class ArrivedValueCollector implements Collector {
+        private final long stampMicros;
+        private boolean handedOver;
+
+        ArrivedValueCollector(long stampMicros) {
+            this.stampMicros = stampMicros;
+        }
+
+        @Override
+        public String describe() {
+            return "one arrived value";
+        }
+
+        @Override
+        public void start(long resumeAfterMicros) {
+        }
+
+        @Override
+        public int collect(long untilMicros, TelemetryBatch.Builder out) {
+            if (handedOver || stampMicros >= untilMicros) {
+                return 0;
+            }
+            handedOver = true;
+            out.add(stampMicros, "press-1", "pressure", 4.2, Quality.GOOD);
+            return 1;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void aValueArrivedSinceTheLastBatchIsSpooledAtStopNotLeftInTheSource() throws Exception {
+        GatewayOptions options = GatewayOptions.builder()
+                .publisher(PublisherOptions.builder().brokerUri("tcp://127.0.0.1:1")
+                        .address(new GatewayAddress("acme", "plant-1", "gw-1")).build())
+                .spoolDirectory(spoolDir).batchInterval(Duration.ofSeconds(10)).drainTimeout(Duration.ZERO).build();
+        AtomicLong clock = new AtomicLong(BatchValidator.micros(Instant.now()));
+        ArrivedValueCollector collector = new ArrivedValueCollector(clock.get() + 1_000_000);
+        try (Gateway gateway = new Gateway(options, collector, DecodeLimits.DEFAULT.maxRows(), clock::get)) {
+            gateway.start();
+            clock.addAndGet(3_000_000); // stopped 3 s into the batch interval, 2 s after the value arrived
+            GatewayStats stopped = gateway.stop();
+
+            assertEquals(1, stopped.samplesCollected(), "the value that arrived before the stop is spooled");
+            assertEquals(1, stopped.spoolRecords());
+        }
+    }
+}
