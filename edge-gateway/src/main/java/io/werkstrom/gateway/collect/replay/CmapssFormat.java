@@ -3,7 +3,6 @@ package io.werkstrom.gateway.collect.replay;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -26,7 +25,7 @@ import io.werkstrom.protocol.WellKnownSensors;
  * last cycle, after that cycle's readings: the signal on which the cloud's remaining-useful-life
  * prediction fills in the actual remaining life. A test file's records stop before failure and get none.
  *
- * <p>A malformed row follows the {@link BadRowPolicy}: with {@code MARK_BAD} an unreadable sensor
+ * <p>A malformed row (bytes that are not ASCII included) follows the {@link BadRowPolicy}: with {@code MARK_BAD} an unreadable sensor
  * value becomes a bad sample of that sensor, and a row with an unreadable unit or cycle, or the
  * wrong number of fields, 24 bad samples of the previous row's engine one cycle later. A leading
  * row that cannot be placed fails reading either way.
@@ -72,7 +71,7 @@ public final class CmapssFormat {
         int lastUnit = -1;
         long lastCycle = 0;
         java.util.Map<String, Long> lastOffsets = new java.util.LinkedHashMap<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
+        try (BufferedReader in = NabFormat.lines(file, StandardCharsets.US_ASCII)) {
             String text;
             long line = 0;
             while ((text = in.readLine()) != null) {
@@ -87,10 +86,10 @@ public final class CmapssFormat {
                 // A cycle so far out that its time stamp would overflow.
                 boolean cycleTooLate = cycle != null && cycle - 1L > MAX_OFFSET_MICROS / periodMicros;
                 if (unit == null || cycle == null || cycleTooLate) {
-                    String reason = fields.length != FIELDS ? "expected " + FIELDS + " space-separated fields, found " + fields.length
+                    String reason = NabFormat.notDecoded(trimmed, "ASCII") + (fields.length != FIELDS ? "expected " + FIELDS + " space-separated fields, found " + fields.length
                             : cycleTooLate ? "cycle " + cycle + " lies more than 10,000 years of " + cyclePeriod
                                     + " cycles after the first"
-                            : "unreadable " + (unit == null ? "unit '" + fields[0] : "cycle '" + fields[1]) + "' (expected a positive integer)";
+                            : "unreadable " + (unit == null ? "unit '" + fields[0] : "cycle '" + fields[1]) + "' (expected a positive integer)");
                     if (policy == BadRowPolicy.FAIL || lastUnit < 0) {
                         throw new ReplayFormatException(file, line, reason);
                     }
@@ -116,7 +115,8 @@ public final class CmapssFormat {
                 for (int i = 0; i < SENSORS.length; i++) {
                     Double value = NabFormat.parseValue(fields[i + 2]);
                     if (value == null) {
-                        String reason = "unreadable value '" + fields[i + 2] + "' of " + SENSORS[i];
+                        String reason = NabFormat.notDecoded(fields[i + 2], "ASCII") + "unreadable value '" + fields[i + 2]
+                                + "' of " + SENSORS[i];
                         if (policy == BadRowPolicy.FAIL) {
                             throw new ReplayFormatException(file, line, reason);
                         }

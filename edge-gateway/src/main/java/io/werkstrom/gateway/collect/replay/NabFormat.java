@@ -2,6 +2,9 @@ package io.werkstrom.gateway.collect.replay;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +30,7 @@ import io.werkstrom.protocol.Quality;
  * {@value #SENSOR}. Offsets count from the earliest timestamp of the file, so all series of a
  * replay start together whatever their recorded dates.
  *
- * <p>A malformed row (not two fields, an unreadable timestamp or value) follows the
+ * <p>A malformed row (not two fields, an unreadable timestamp or value, bytes that are not UTF-8) follows the
  * {@link BadRowPolicy}: with {@code MARK_BAD} an unreadable value becomes a bad sample at its
  * timestamp, and a row without a readable timestamp a bad sample at the previous row's timestamp
  * (the earliest of the file for a leading row).
@@ -72,7 +75,7 @@ public final class NabFormat {
         List<Row> rows = new ArrayList<>();
         long origin = Long.MAX_VALUE;
         int bad = 0;
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader in = lines(file, StandardCharsets.UTF_8)) {
             String text;
             long line = 0;
             while ((text = in.readLine()) != null) {
@@ -92,9 +95,10 @@ public final class NabFormat {
                     origin = Math.min(origin, micros);
                     continue;
                 }
-                String reason = fields.length != 2 ? "expected 2 fields (timestamp,value), found " + fields.length
+                String reason = notDecoded(trimmed, "UTF-8")
+                        + (fields.length != 2 ? "expected 2 fields (timestamp,value), found " + fields.length
                         : micros == null ? "unreadable timestamp '" + fields[0].strip() + "' (expected yyyy-MM-dd HH:mm:ss)"
-                        : "unreadable value '" + fields[1].strip() + "'";
+                        : "unreadable value '" + fields[1].strip() + "'");
                 if (policy == BadRowPolicy.FAIL) {
                     throw new ReplayFormatException(file, line, reason);
                 }
@@ -124,6 +128,20 @@ public final class NabFormat {
             previous = micros;
             timeline.add(micros - origin, machine, SENSOR, row.value(), row.bad() ? Quality.BAD : Quality.GOOD);
         }
+    }
+
+    /**
+     * The file's lines in {@code charset}, a byte sequence that is not in it read as U+FFFD: such a
+     * row is malformed, not the whole file unreadable.
+     */
+    static BufferedReader lines(Path file, Charset charset) throws IOException {
+        return new BufferedReader(new InputStreamReader(Files.newInputStream(file), charset.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE)));
+    }
+
+    /** The start of a malformed row's reason when it held bytes that are not {@code charset}, else empty. */
+    static String notDecoded(String row, String charset) {
+        return row.indexOf('\uFFFD') >= 0 ? "bytes that are not " + charset + " text, " : "";
     }
 
     private static Long parseTimestamp(String text) {

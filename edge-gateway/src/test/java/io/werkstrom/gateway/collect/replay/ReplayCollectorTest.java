@@ -170,6 +170,49 @@ class ReplayCollectorTest {
         assertTrue(e.getMessage().contains(a + ":3: unreadable value 'oops'"), e.getMessage());
     }
 
+    @Test
+    void aNabRowWithBytesThatAreNotUtf8IsABadRowNamedByItsLine() throws Exception {
+        // A value written by a Windows-1252 tool: 0xB0 (a degree sign) is no UTF-8.
+        byte[] text = "timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,7?\n2013-12-02 21:25:00,3\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        text[new String(text, java.nio.charset.StandardCharsets.US_ASCII).indexOf('?')] = (byte) 0xB0;
+        Path a = Files.write(dir.resolve("m.csv"), text);
+        try (ReplayCollector c = ReplayCollector.nab(List.of(a), options(1, BadRowPolicy.MARK_BAD))) {
+            c.start(Long.MIN_VALUE);
+            assertEquals(1, c.timeline().badRows());
+            TelemetryBatch batch = collect(c, Long.MAX_VALUE);
+            assertEquals(3, batch.size(), "the rows after it replay");
+            assertEquals(Quality.BAD, batch.quality(1));
+            assertEquals(3, batch.values()[2]);
+        }
+        ReplayCollector strict = ReplayCollector.nab(List.of(a), options(1, BadRowPolicy.FAIL));
+        ReplayFormatException e = assertThrows(ReplayFormatException.class, () -> strict.start(Long.MIN_VALUE));
+        assertEquals(3, e.line());
+        assertTrue(e.getMessage().contains("not UTF-8"), e.getMessage());
+    }
+
+    @Test
+    void aCmapssRowWithBytesThatAreNotAsciiIsABadRowNamedByItsLine() throws Exception {
+        byte[] text = String.join("\n", cmapssRow(1, 1, 100), cmapssRow(1, 2, 200).replace(" 205.0 ", " 205.0? "),
+                cmapssRow(1, 3, 300)).concat("\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int mark = new String(text, java.nio.charset.StandardCharsets.US_ASCII).indexOf('?');
+        text[mark] = (byte) 0xB5; // a micro sign in Latin-1
+        Path f = Files.write(dir.resolve("train.txt"), text);
+        try (ReplayCollector c = ReplayCollector.cmapss(f, Duration.ofSeconds(1), options(1, BadRowPolicy.MARK_BAD))) {
+            c.start(Long.MIN_VALUE);
+            assertEquals(1, c.timeline().badRows());
+            TelemetryBatch all = collect(c, Long.MAX_VALUE);
+            assertEquals(72, all.size(), "every row gives 24 samples");
+            assertEquals(Quality.BAD, all.quality(24 + 5));
+            assertEquals(Quality.GOOD, all.quality(24 + 6));
+            assertEquals(300, all.values()[48]);
+        }
+        ReplayCollector strict = ReplayCollector.cmapss(f, Duration.ofSeconds(1), options(1, BadRowPolicy.FAIL));
+        ReplayFormatException e = assertThrows(ReplayFormatException.class, () -> strict.start(Long.MIN_VALUE));
+        assertEquals(2, e.line());
+        assertTrue(e.getMessage().contains("not ASCII"), e.getMessage());
+    }
+
     private static String cmapssRow(int unit, int cycle, double base) {
         StringBuilder row = new StringBuilder(unit + " " + cycle);
         for (int i = 0; i < 24; i++) {
