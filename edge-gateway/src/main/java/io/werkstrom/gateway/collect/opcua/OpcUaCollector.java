@@ -676,17 +676,17 @@ public final class OpcUaCollector implements Collector {
         Quality quality = status.isGood() ? Quality.GOOD : status.isUncertain() ? Quality.UNCERTAIN : Quality.BAD;
         Object raw = value.getValue() == null ? null : value.getValue().getValue();
         double number;
-        if (raw instanceof Number n) {
+        if (quality == Quality.BAD) {
+            number = Double.NaN; // what a server sends with a bad status (a failed sensor's last reading) is no reading
+        } else if (raw instanceof Number n) {
             number = n.doubleValue();
         } else if (raw instanceof Boolean b) {
             number = b ? 1 : 0;
         } else {
             number = Double.NaN;
-            if (quality != Quality.BAD) {
-                log.warn("{}: {} sent a value that is not a number ({}); recorded as bad", describe(), v.nodeId(),
-                        raw == null ? "null" : raw.getClass().getSimpleName());
-                quality = Quality.BAD;
-            }
+            log.warn("{}: {} sent a value that is not a number ({}); recorded as bad", describe(), v.nodeId(),
+                    raw == null ? "null" : raw.getClass().getSimpleName());
+            quality = Quality.BAD;
         }
         if (!Double.isFinite(number) && quality != Quality.BAD) {
             // The cloud refuses a whole batch for one non-finite value that is not bad.

@@ -109,6 +109,26 @@ class OpcUaCollectorBacklogTest {
     }
 
     @Test
+    void aBadStatusGivesABadSampleWithNaNNotTheNumberSentWithIt() throws Exception {
+        try (OpcUaCollector collector = flowAndTemperature()) {
+            DateTime now = DateTime.now();
+            // A PLC whose sensor failed sends its last reading, or a substitute, with the bad status.
+            collector.accept(FLOW, new DataValue(new Variant(4.0), new StatusCode(StatusCodes.Bad_SensorFailure), now, now));
+            collector.accept(FLOW, new DataValue(new Variant(3.0), new StatusCode(StatusCodes.Uncertain_LastUsableValue),
+                    now, now));
+
+            TelemetryBatch.Builder out = TelemetryBatch.builder("gw-1", 1);
+            assertEquals(2, collector.collect(Long.MAX_VALUE, out));
+            TelemetryBatch batch = out.build();
+            assertEquals(Quality.BAD, batch.quality(0));
+            assertTrue(Double.isNaN(batch.values()[0]), "value " + batch.values()[0]);
+            assertEquals(Quality.UNCERTAIN, batch.quality(1));
+            assertEquals(3.0, batch.values()[1], 0.0, "an uncertain value is kept");
+            assertTheCloudTakes(batch);
+        }
+    }
+
+    @Test
     void aNonFiniteNumberIsBadWhateverItsStatusSoThatTheCloudTakesTheBatch() throws Exception {
         try (OpcUaCollector collector = flowAndTemperature()) {
             DateTime now = DateTime.now();
