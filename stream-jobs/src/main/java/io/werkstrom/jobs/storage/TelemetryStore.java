@@ -69,6 +69,12 @@ public final class TelemetryStore implements AutoCloseable {
     private static final String DEAD_LETTER_INSERT =
             "INSERT INTO dead_letters (received_at, topic, tenant, gateway, reason, payload)";
     private static final int DEAD_LETTER_COLUMNS = 6;
+    /**
+     * The most bytes of letters one dead-letter INSERT sends (a single larger letter goes alone).
+     * PostgreSQL and PgJDBC refuse a statement's parameters beyond 1 GiB, and a bad message may be
+     * as large as the broker allows: a few hundred of them in one write would fail it at every try.
+     */
+    static final long DEAD_LETTER_STATEMENT_BYTES = 64L * 1024 * 1024;
     private static final String ANOMALY_INSERT = "INSERT INTO anomalies "
             + "(time, tenant, site, gateway, machine, sensor, value, score, threshold, detector)";
     private static final int ANOMALY_COLUMNS = 10;
@@ -227,7 +233,8 @@ public final class TelemetryStore implements AutoCloseable {
      * A letter whose topic and payload are already stored (a message the broker delivered again)
      * is not stored again. The letters are inserted in the order of that key's digest, whatever
      * their order in the list, so that two writers of the same letters take their locks in the same
-     * order and never deadlock.
+     * order and never deadlock. One statement sends at most {@link #DEAD_LETTER_STATEMENT_BYTES} of
+     * letters, so that many large bad messages in one write stay within what the protocol takes.
      */
     public void writeDeadLetters(List<DeadLetter> deadLetters) throws StoreException {
         Objects.requireNonNull(deadLetters, "deadLetters must not be null.");
@@ -237,8 +244,11 @@ public final class TelemetryStore implements AutoCloseable {
         int chunk = SqlStatements.chunkRows(options.insertChunkRows(), DEAD_LETTER_COLUMNS);
         List<DeadLetter> inKeyOrder = inKeyOrder(deadLetters);
         try {
-            for (int start = 0; start < inKeyOrder.size(); start += chunk) {
-                List<DeadLetter> part = inKeyOrder.subList(start, Math.min(inKeyOrder.size(), start + chunk));
+            int start = 0;
+            while (start < inKeyOrder.size()) {
+                int end = statementEnd(inKeyOrder, start, chunk);
+                List<DeadLetter> part = inKeyOrder.subList(start, end);
+                start = end;
                 try (PreparedStatement insert = connection.prepareStatement(
                         SqlStatements.multiRowInsert(DEAD_LETTER_INSERT, DEAD_LETTER_COLUMNS, part.size(), "ON CONFLICT DO NOTHING"))) {
                     int p = 1;
@@ -258,6 +268,33 @@ public final class TelemetryStore implements AutoCloseable {
             Connections.rollbackQuietly(connection, e);
             throw new StoreException("writing " + deadLetters.size() + " dead letters failed", e);
         }
+    }
+
+    /**
+     * Where the dead-letter INSERT that starts at {@code start} ends: after {@code chunk} letters, or
+     * before the letter that would take its bytes beyond {@link #DEAD_LETTER_STATEMENT_BYTES} (a
+     * statement holds one letter at least).
+     */
+    private static int statementEnd(List<DeadLetter> letters, int start, int chunk) {
+        long bytes = 0;
+        int end = start;
+        while (end < letters.size() && end - start < chunk) {
+            bytes += letterBytes(letters.get(end));
+            if (end > start && bytes > DEAD_LETTER_STATEMENT_BYTES) {
+                break;
+            }
+            end++;
+        }
+        return end;
+    }
+
+    /** The bytes a letter adds to its statement, about: its payload and text fields (UTF-8 takes at most 3 per char). */
+    private static long letterBytes(DeadLetter letter) {
+        long bytes = letter.payload() == null ? 0 : letter.payload().length;
+        for (String text : new String[] {letter.topic(), letter.tenant(), letter.gateway(), letter.reason()}) {
+            bytes += text == null ? 0 : 3L * text.length();
+        }
+        return bytes;
     }
 
     /**

@@ -294,6 +294,29 @@ class PostgresStoreIT extends TelemetryStoreContract {
                 copied.get(0).get(5), copied.get(3).get(5)));
     }
 
+    /**
+     * Bad messages as large as the broker allows, more of them in one write than one statement can
+     * carry (PgJDBC and PostgreSQL refuse parameters beyond 1 GiB): the write goes through in several
+     * statements instead of failing at every try. The payloads share one array, so the test holds 4 MiB.
+     */
+    @Test
+    void deadLettersBeyondWhatOneStatementCarriesAreStored(TestInfo test) throws Exception {
+        String tenant = tenant(test);
+        byte[] payload = new byte[4 * 1024 * 1024 + 1];
+        int count = 257;
+        List<DeadLetter> letters = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            letters.add(new DeadLetter(i, "werkstrom/v1/" + tenant + "/plant-1/gw-" + i + "/telemetry", tenant, "gw-" + i,
+                    "payload of " + payload.length + " bytes exceeds the limit of 4194304 bytes", payload));
+        }
+        assertTrue((long) count * payload.length > 1L << 30, "more than 1 GiB of payloads");
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            store.writeDeadLetters(letters);
+        }
+        assertEquals(count + " " + (long) count * payload.length, query("SELECT count(*) || ' ' || sum(octet_length(payload))"
+                + " FROM dead_letters WHERE tenant = '" + tenant + "'"));
+    }
+
     @Test
     void aFailedCopyStoresNeitherRowsNorLedger(TestInfo test) throws Exception {
         GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");
