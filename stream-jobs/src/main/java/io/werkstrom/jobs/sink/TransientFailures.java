@@ -5,7 +5,8 @@ import java.sql.SQLException;
 
 /**
  * Tells a database failure worth retrying (the server is down, restarting, out of connections,
- * aborted the transaction to resolve a conflict, or ended a statement or lock wait at its timeout)
+ * read-only while a failover makes another server the primary, aborted the transaction to resolve
+ * a conflict, or ended a statement or lock wait at its timeout)
  * from one that a retry cannot fix (bad SQL, bad data, wrong password), by the SQLSTATEs in the
  * cause chain. Used by the sinks' writers and the aggregate refresh. Stateless.
  */
@@ -22,6 +23,7 @@ public final class TransientFailures {
                 if (state.startsWith("08")         // connection exception
                         || state.startsWith("53")  // insufficient resources, e.g. too many connections
                         || state.startsWith("57P") // admin shutdown, crash shutdown, cannot connect now
+                        || state.equals("25006")   // read-only transaction: a primary demoted by a failover
                         || state.equals("55P03")   // lock not available: lock_timeout
                         || state.equals("57014")   // query cancelled: statement_timeout
                         || state.equals("40001")   // serialization failure

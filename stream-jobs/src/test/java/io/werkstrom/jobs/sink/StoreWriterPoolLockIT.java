@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.SchemaMigrator;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Writers against a real PostgreSQL whose {@code batch_ledger} another session holds locked: the
  * write ends within the sink's outage bound, and closing the pool while a write waits for the
- * lock ends the writer thread and its database session.
+ * lock ends the writer thread and its database session. And a write that reaches a server read-only
+ * for a while, as a failover leaves one, goes through once it takes writes again.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StoreWriterPoolLockIT {
@@ -69,6 +71,33 @@ class StoreWriterPoolLockIT {
             holder.rollback();
         }
         awaitNoStoreSession();
+    }
+
+    @Test
+    void aWriteToAServerReadOnlyForAWhileGoesThroughOnceItTakesWrites() throws Exception {
+        SinkOptions options = SinkOptions.defaults().withRetry(Duration.ofMillis(100), Duration.ofMillis(500),
+                Duration.ofSeconds(30));
+        AtomicLong retries = new AtomicLong();
+        setReadOnly(true);
+        try (StoreWriterPool<TelemetryStore, ReceivedBatch> pool = new StoreWriterPool<>("failover batches", 1, options,
+                () -> TelemetryStore.open(store, options.maxOutage()), TelemetryStore::writeBatches, retries::addAndGet,
+                TelemetryStore::abort)) {
+            pool.submit(0, List.of(batch("gw-failover")));
+            long deadline = System.nanoTime() + NEVER.toNanos();
+            while (retries.get() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(retries.get() >= 2, "the write refused as read-only is retried: " + retries.get());
+            setReadOnly(false);
+            assertTimeoutPreemptively(NEVER, pool::awaitIdle, "the write goes through");
+        } finally {
+            setReadOnly(false);
+        }
+        try (Connection connection = postgres.connect(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT count(*) FROM batch_ledger WHERE gateway = 'gw-failover'")) {
+            rows.next();
+            assertEquals(1, rows.getLong(1));
+        }
     }
 
     @Test
@@ -111,6 +140,15 @@ class StoreWriterPoolLockIT {
         // As BufferedStoreWriter opens, writes and aborts its stores.
         return new StoreWriterPool<>(what, 1, options, () -> TelemetryStore.open(store, options.maxOutage()),
                 TelemetryStore::writeBatches, n -> { }, TelemetryStore::abort);
+    }
+
+    /** New sessions of the database start read-only or not, as those of a demoted primary do. */
+    private void setReadOnly(boolean readOnly) throws SQLException {
+        try (Connection connection = postgres.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("SET default_transaction_read_only = off");
+            statement.execute("ALTER DATABASE " + connection.getCatalog() + " SET default_transaction_read_only = "
+                    + (readOnly ? "on" : "off"));
+        }
     }
 
     private Connection lockLedger() throws SQLException {

@@ -20,6 +20,13 @@ class TransientFailuresTest {
         assertTrue(TransientFailures.isTransient(new StoreException("writing failed", new EOFException())));
     }
 
+    /** A failover demotes the primary: until the address leads to the new one, writes reach a read-only server. */
+    @Test
+    void aServerReadOnlyDuringAFailoverIsTransient() {
+        assertTrue(TransientFailures.isTransient(new StoreException("writing failed",
+                new SQLException("ERROR: cannot execute INSERT in a read-only transaction", "25006"))));
+    }
+
     @Test
     void badSqlDataOrCredentialsAreNot() {
         for (String state : new String[] {"42601", "22021", "23505", "28P01", "42P01"}) {
