@@ -237,6 +237,15 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
         }
     }
 
+    /** What the innermost cause says: the database's or the driver's own words. */
+    private static String innermostMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return String.valueOf(root.getMessage());
+    }
+
     private static InterruptedIOException interrupted(String doing, InterruptedException cause) {
         InterruptedIOException interrupted = new InterruptedIOException("interrupted while " + doing);
         interrupted.initCause(cause);
@@ -304,7 +313,8 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
                         throw new InterruptedException("closed while writing");
                     }
                     if (!TransientFailures.isTransient(e)) {
-                        throw new IOException("writing " + chunk.size() + " " + what + " failed", e);
+                        throw new IOException("writing " + chunk.size() + " " + what + " failed, and a retry cannot"
+                                + " fix it: " + innermostMessage(e), e);
                     }
                     closeStore(e);
                     long now = System.nanoTime();
@@ -318,7 +328,8 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
                     Duration retryEnds = lasted.plusMillis(delay).plusNanos(now - attemptStarted);
                     if (retryEnds.compareTo(options.maxOutage()) > 0) {
                         throw new IOException("writing " + chunk.size() + " " + what + " failed for " + lasted.toMillis()
-                                + " ms (" + (attempt + 1) + " attempts); another attempt would outlast the sink's"
+                                + " ms (" + (attempt + 1) + " attempts, the last: " + innermostMessage(e)
+                                + "); another attempt would outlast the sink's"
                                 + " maxOutage of " + options.maxOutage() + "; the job restarts from its last checkpoint", e);
                     }
                     attempt++;

@@ -1,5 +1,6 @@
 package io.werkstrom.jobs.sink;
 
+import io.werkstrom.jobs.storage.StoreException;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -114,6 +115,7 @@ class StoreWriterPoolTest {
             pool.submit(0, List.of(1));
             IOException failed = assertThrows(IOException.class, pool::awaitIdle);
             assertTrue(failed.getMessage().contains("outlast the sink's maxOutage of PT0.15S"), failed.getMessage());
+            assertTrue(failed.getMessage().contains("the last: Connection refused"), failed.getMessage());
             assertEquals(down, failed.getCause().getCause());
             // The failure stays: the next hand-over fails too, so the task fails and restarts from its checkpoint.
             assertThrows(IOException.class, () -> pool.submit(0, List.of(2)));
@@ -126,12 +128,16 @@ class StoreWriterPoolTest {
         try (StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("numbers", 1, FAST_RETRIES, FakeStore::new,
                 (store, chunk) -> {
                     attempts.incrementAndGet();
-                    throw new SQLException("invalid byte sequence for encoding \"UTF8\": 0x00", "22021");
+                    // As a store throws it: the database's words are in the innermost cause.
+                    throw new StoreException("writing 1 numbers failed",
+                            new SQLException("ERROR: invalid byte sequence for encoding \"UTF8\": 0x00", "22021"));
                 }, n -> { })) {
             pool.submit(0, List.of(1));
             IOException failed = assertThrows(IOException.class, pool::awaitIdle);
-            assertInstanceOf(SQLException.class, failed.getCause().getCause());
-            assertTrue(failed.getMessage().contains("writing 1 numbers failed"), failed.getMessage());
+            assertInstanceOf(SQLException.class, failed.getCause().getCause().getCause());
+            // The task's failure says why, not only that the write failed.
+            assertTrue(failed.getMessage().contains("writing 1 numbers failed, and a retry cannot fix it: ERROR: invalid"
+                    + " byte sequence for encoding \"UTF8\": 0x00"), failed.getMessage());
         }
         assertEquals(1, attempts.get());
     }
