@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 
@@ -24,12 +25,19 @@ import io.werkstrom.protocol.TelemetryBatch;
  * <p>Resuming: samples with timestamps at or before {@code resumeAfterMicros} are not collected
  * again. See {@link ReplayOptions} for why a replay that resumes should fix its start.
  *
+ * <p>A fixed start that would stamp the first sample still to collect older than the cloud accepts
+ * (before {@link BatchValidator#EARLIEST}, or within a day of its default maximum sample age) is
+ * refused at {@link #start(long)}: every batch would be refused as a dead letter.
+ *
  * <p>Not thread-safe: the gateway calls it from one thread. It holds no open files.
  */
 public final class ReplayCollector implements Collector {
 
     /** The end of the year 9999 (µs UTC): a replay that would run later is refused, not wrapped around. */
     private static final long LATEST_MICROS = BatchValidator.micros(Instant.parse("9999-12-31T23:59:59.999999Z"));
+    /** The oldest a sample may be when collected: the cloud's maximum sample age, less a day for delivery. */
+    private static final long OLDEST_AGE_MICROS = BatchValidator.DEFAULT_MAX_SAMPLE_AGE.minusDays(1).toNanos() / 1_000;
+    private static final long EARLIEST_MICROS = BatchValidator.micros(BatchValidator.EARLIEST);
 
     /** Reads the data set. */
     @FunctionalInterface
@@ -103,6 +111,16 @@ public final class ReplayCollector implements Collector {
         }
         timeline = read;
         next = firstAfter(resumeAfterMicros);
+        long oldestMicros = Math.max(EARLIEST_MICROS, now - OLDEST_AGE_MICROS);
+        if (next < read.size() && timestampMicros(next) < oldestMicros) {
+            long first = timestampMicros(next);
+            timeline = null;
+            throw new IllegalArgumentException(description + ": start " + instant(startMicros) + " puts its "
+                    + (next == 0 ? "first" : "next") + " sample at " + instant(first) + ", before " + instant(oldestMicros)
+                    + ": the cloud refuses samples from before " + BatchValidator.EARLIEST + " or older than its maximum"
+                    + " sample age of " + BatchValidator.DEFAULT_MAX_SAMPLE_AGE.toDays() + " days (less a day kept for"
+                    + " delivery); choose a later start, or leave start out to replay from now.");
+        }
         log.info("{}: {} samples ({} from malformed rows), replay starts at {}, {} already collected", description,
                 read.size(), read.badRows(), Instant.ofEpochSecond(0).plusNanos(startMicros * 1_000), next);
     }
@@ -168,6 +186,10 @@ public final class ReplayCollector implements Collector {
     /** The collection timestamp of a row; non-decreasing in the row index. */
     long timestampMicros(int row) {
         return startMicros + (long) Math.floor(timeline.offsetsMicros()[row] / options.speedUp());
+    }
+
+    private static Instant instant(long micros) {
+        return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
     }
 
     private int firstAfter(long resumeAfterMicros) {

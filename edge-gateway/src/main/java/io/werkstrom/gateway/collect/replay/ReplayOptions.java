@@ -13,7 +13,9 @@ import java.util.Optional;
  *       axis. Set it for a replay that resumes across restarts: the axis then stays the same and a
  *       restarted collector continues after the last spooled sample (samples whose time passed
  *       while the gateway was down are collected at once). Without it, a restarted collector has no
- *       axis to continue on and replays the data from its beginning, after the last spooled sample;</li>
+ *       axis to continue on and replays the data from its beginning, after the last spooled sample.
+ *       A start whose samples the cloud would refuse as too old is refused by
+ *       {@link ReplayCollector#start(long)};</li>
  *   <li>{@code badRows} (default {@link BadRowPolicy#MARK_BAD}): what a malformed row becomes.</li>
  * </ul>
  */

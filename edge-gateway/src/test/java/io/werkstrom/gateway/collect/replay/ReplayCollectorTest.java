@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.werkstrom.protocol.BatchValidator;
+import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.WellKnownSensors;
@@ -325,6 +327,65 @@ class ReplayCollectorTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ReplayCollector.nab(List.of(a), options(1e-6, BadRowPolicy.MARK_BAD)).start(Long.MIN_VALUE));
         assertTrue(e.getMessage().contains("would be collected after the year 9999"), e.getMessage());
+    }
+
+    /** A NAB replay of {@code file} with a fixed start, on a clock that reads {@code now}. */
+    private static ReplayCollector fixedStart(Path file, Instant start, Instant now) {
+        return new ReplayCollector("nab replay", () -> NabFormat.read(List.of(file), BadRowPolicy.MARK_BAD),
+                ReplayOptions.builder().start(start).build(), Clock.fixed(now, java.time.ZoneOffset.UTC));
+    }
+
+    @Test
+    void aFixedStartWhoseSamplesTheCloudWouldRefuseAsTooOldIsRefused() throws Exception {
+        Path a = nab("old.csv", "2013-12-02 21:15:00,1", "2013-12-02 21:20:00,2");
+        Instant now = Instant.parse("2026-06-01T12:00:00Z");
+        Instant bound = now.minus(BatchValidator.DEFAULT_MAX_SAMPLE_AGE).plus(Duration.ofDays(1));
+
+        Instant dataDate = Instant.parse("2013-12-02T21:15:00Z");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> fixedStart(a, dataDate, now).start(Long.MIN_VALUE));
+        assertEquals("nab replay: start 2013-12-02T21:15:00Z puts its first sample at 2013-12-02T21:15:00Z, before "
+                + bound + ": the cloud refuses samples from before 1990-01-01T00:00:00Z or older than its maximum"
+                + " sample age of 365 days (less a day kept for delivery); choose a later start, or leave start out to"
+                + " replay from now.", e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> fixedStart(a, bound.minusSeconds(1), now).start(Long.MIN_VALUE));
+
+        // The oldest start taken: its samples pass the cloud's check even a day later.
+        try (ReplayCollector c = fixedStart(a, bound, now)) {
+            c.start(Long.MIN_VALUE);
+            TelemetryBatch batch = collect(c, BatchValidator.micros(now));
+            assertEquals(2, batch.size());
+            assertEquals(java.util.Optional.empty(), new BatchValidator().violation(batch,
+                    new GatewayAddress("acme", "plant-1", "gw"), now.plus(Duration.ofDays(1)).minusSeconds(1)));
+        }
+    }
+
+    @Test
+    void aFixedStartBefore1990IsRefused() throws Exception {
+        Path a = nab("early.csv", "2013-12-02 21:15:00,1");
+        Instant now = Instant.parse("1990-06-01T00:00:00Z");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> fixedStart(a, Instant.parse("1989-12-01T00:00:00Z"), now).start(Long.MIN_VALUE));
+        assertTrue(e.getMessage().startsWith("nab replay: start 1989-12-01T00:00:00Z puts its first sample at"
+                + " 1989-12-01T00:00:00Z, before 1990-01-01T00:00:00Z:"), e.getMessage());
+    }
+
+    @Test
+    void aResumedReplayIsJudgedByTheSamplesStillToCollect() throws Exception {
+        Path a = nab("long.csv", "2013-01-01 00:00:00,1", "2013-01-02 00:00:00,2", "2015-01-01 00:00:00,3");
+        Instant start = Instant.parse("2024-06-01T00:00:00Z");
+        // The last sample comes 730 days after the start, at 2026-06-01T00:00:00Z.
+        Instant now = Instant.parse("2026-06-02T00:00:00Z");
+        long secondSpooled = BatchValidator.micros(start.plus(Duration.ofDays(1)));
+        try (ReplayCollector c = fixedStart(a, start, now)) {
+            c.start(secondSpooled);
+            assertArrayEquals(new double[] {3}, collect(c, BatchValidator.micros(now)).values());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> fixedStart(a, start, now).start(BatchValidator.micros(start)));
+        assertTrue(e.getMessage().startsWith("nab replay: start 2024-06-01T00:00:00Z puts its next sample at"
+                + " 2024-06-02T00:00:00Z, before 2025-06-03T00:00:00Z:"), e.getMessage());
     }
 
     @Test
