@@ -26,6 +26,7 @@ import io.werkstrom.gateway.collect.opcua.MonitoredVariable;
 import io.werkstrom.gateway.collect.opcua.OpcUaCollector;
 import io.werkstrom.gateway.collect.opcua.OpcUaOptions;
 import io.werkstrom.gateway.collect.replay.BadRowPolicy;
+import io.werkstrom.gateway.collect.replay.CmapssFormat;
 import io.werkstrom.gateway.collect.replay.NabFormat;
 import io.werkstrom.gateway.collect.replay.ReplayCollector;
 import io.werkstrom.gateway.collect.replay.ReplayOptions;
@@ -111,7 +112,7 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
     }
 
     /**
-     * {@code type: cmapss}: {@code file}, {@code cycle-period} (default 1 s), {@code run-to-failure}
+     * {@code type: cmapss}: {@code file}, {@code cycle-period} (default 1 s, at least 1 µs), {@code run-to-failure}
      * (default false: each engine's last cycle is its failure), {@code speed-up}, {@code start}, {@code bad-rows}.
      */
     public record CmapssReplay(Path file, Duration cyclePeriod, ReplayOptions options, boolean runToFailure)
@@ -337,7 +338,7 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
                 }
                 yield new NabReplay(List.copyOf(files), replay(c));
             }
-            case "cmapss" -> new CmapssReplay(c.existingFile("file"), positive(c, "cycle-period", Duration.ofSeconds(1)), replay(c),
+            case "cmapss" -> new CmapssReplay(c.existingFile("file"), cyclePeriod(c), replay(c),
                     c.bool("run-to-failure", false));
             default -> new OpcUa(opcUa(address, c, env));
         };
@@ -345,10 +346,12 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         return config;
     }
 
-    private static Duration positive(ConfigNode c, String name, Duration fallback) {
-        Duration d = c.duration(name, fallback);
-        if (d.isNegative() || d.isZero()) {
-            throw new ConfigException(c.key(name), "must be positive, got " + d);
+    /** At least 1 µs: a shorter period would place every cycle at the same microsecond. */
+    private static Duration cyclePeriod(ConfigNode c) {
+        Duration d = c.duration("cycle-period", Duration.ofSeconds(1));
+        if (d.compareTo(CmapssFormat.MIN_CYCLE_PERIOD) < 0) {
+            throw new ConfigException(c.key("cycle-period"), "must be at least 1 microsecond (0.001ms), the resolution of"
+                    + " time stamps, got " + d);
         }
         return d;
     }

@@ -147,6 +147,12 @@ class GatewayConfigTest {
         assertTrue(!cmapss.runToFailure(), "a replayed file is not run to failure unless it says so");
         assertTrue(assertInstanceOf(GatewayConfig.CmapssReplay.class, load(HEAD
                 + "collector: {type: cmapss, file: train.txt, run-to-failure: true}\n").collector()).runToFailure());
+        // A period under 1 µs would place every cycle at the same microsecond.
+        assertEquals("collector.cycle-period: must be at least 1 microsecond (0.001ms), the resolution of time"
+                + " stamps, got PT0.0000005S",
+                failure(HEAD + "collector: {type: cmapss, file: train.txt, cycle-period: 0.0005ms}\n").getMessage());
+        assertEquals(Duration.ofNanos(1_000), assertInstanceOf(GatewayConfig.CmapssReplay.class, load(HEAD
+                + "collector: {type: cmapss, file: train.txt, cycle-period: 0.001ms}\n").collector()).cyclePeriod());
         GatewayConfig.Simulator sim = assertInstanceOf(GatewayConfig.Simulator.class,
                 load(HEAD + "collector: {type: simulator, machines: 2, rate: 5, faults: false, seed: 7}\n").collector());
         assertEquals(2, sim.options().machines());

@@ -33,6 +33,8 @@ import io.werkstrom.protocol.WellKnownSensors;
 public final class CmapssFormat {
 
     public static final int FIELDS = 26;
+    /** The shortest cycle period: time stamps count whole microseconds. */
+    public static final Duration MIN_CYCLE_PERIOD = Duration.ofNanos(1_000);
     /** The latest offset of a cycle from the first: 10,000 years. */
     private static final long MAX_OFFSET_MICROS = 10_000L * 366 * 86_400 * 1_000_000;
     private static final String[] SENSORS = sensorNames();
@@ -62,8 +64,8 @@ public final class CmapssFormat {
      */
     public static ReplayTimeline read(Path file, Duration cyclePeriod, BadRowPolicy policy, boolean runToFailure)
             throws IOException {
-        if (cyclePeriod.isNegative() || cyclePeriod.isZero()) {
-            throw new IllegalArgumentException("cyclePeriod must be positive, got " + cyclePeriod + ".");
+        if (cyclePeriod.compareTo(MIN_CYCLE_PERIOD) < 0) {
+            throw new IllegalArgumentException("cyclePeriod must be at least 1 microsecond, got " + cyclePeriod + ".");
         }
         long periodMicros = cyclePeriod.toNanos() / 1_000;
         ReplayTimeline.Builder timeline = new ReplayTimeline.Builder();

@@ -224,6 +224,16 @@ class ReplayCollectorTest {
     }
 
     @Test
+    void aCyclePeriodUnderOneMicrosecondIsRefused() throws Exception {
+        Path f = Files.writeString(dir.resolve("train.txt"), String.join("\n", cmapssRow(1, 1, 100), cmapssRow(1, 2, 200)) + "\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CmapssFormat.read(f, Duration.ofNanos(500), BadRowPolicy.MARK_BAD));
+        assertEquals("cyclePeriod must be at least 1 microsecond, got PT0.0000005S.", e.getMessage());
+        ReplayTimeline timeline = CmapssFormat.read(f, Duration.ofNanos(1_000), BadRowPolicy.MARK_BAD);
+        assertEquals(1, timeline.offsetsMicros()[timeline.size() - 1]);
+    }
+
+    @Test
     void cmapssEnginesRunSideBySideOneCyclePerPeriod() throws Exception {
         Path f = Files.writeString(dir.resolve("train.txt"), String.join("\n", cmapssRow(1, 1, 100), cmapssRow(1, 2, 200),
                 cmapssRow(2, 1, 300)) + "\n");
