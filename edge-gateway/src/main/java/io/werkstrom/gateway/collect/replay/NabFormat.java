@@ -23,8 +23,8 @@ import io.werkstrom.protocol.Quality;
 
 /**
  * Reads series in the Numenta Anomaly Benchmark layout: one CSV file per series with the header
- * {@code timestamp,value} and rows such as {@code 2013-12-02 21:15:00,73.96}. Timestamps are
- * read as UTC.
+ * {@code timestamp,value} (in any case, spaces around each name allowed) and rows such as
+ * {@code 2013-12-02 21:15:00,73.96}. Timestamps are read as UTC.
  *
  * <p>Each file is one machine, named after the file without {@code .csv}, with one sensor
  * {@value #SENSOR}. Offsets count from the earliest timestamp of the file, so all series of a
@@ -84,7 +84,7 @@ public final class NabFormat {
                 if (line == 1 && trimmed.startsWith("\uFEFF")) {
                     trimmed = trimmed.substring(1);
                 }
-                if (trimmed.isEmpty() || (line == 1 && trimmed.equalsIgnoreCase("timestamp,value"))) {
+                if (trimmed.isEmpty() || (line == 1 && isHeader(trimmed))) {
                     continue;
                 }
                 String[] fields = trimmed.split(",", -1);
@@ -142,6 +142,13 @@ public final class NabFormat {
     /** The start of a malformed row's reason when it held bytes that are not {@code charset}, else empty. */
     static String notDecoded(String row, String charset) {
         return row.indexOf('\uFFFD') >= 0 ? "bytes that are not " + charset + " text, " : "";
+    }
+
+    /** Whether a first line is the header: {@code timestamp} and {@code value}, each stripped, in any case. */
+    private static boolean isHeader(String row) {
+        String[] fields = row.split(",", -1);
+        return fields.length == 2 && fields[0].strip().equalsIgnoreCase("timestamp")
+                && fields[1].strip().equalsIgnoreCase("value");
     }
 
     private static Long parseTimestamp(String text) {

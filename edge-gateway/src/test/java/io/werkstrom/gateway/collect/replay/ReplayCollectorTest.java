@@ -173,6 +173,17 @@ class ReplayCollectorTest {
     }
 
     @Test
+    void aNabHeaderWithSpacesAroundItsNamesIsTheHeader() throws Exception {
+        Path a = Files.writeString(dir.resolve("m.csv"), "timestamp, value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,2\n");
+        Path b = Files.writeString(dir.resolve("n.csv"), "\uFEFF Timestamp\t,  VALUE \n2013-12-02 21:15:00,3\n");
+        try (ReplayCollector c = ReplayCollector.nab(List.of(a, b), options(300, BadRowPolicy.FAIL))) {
+            c.start(Long.MIN_VALUE);
+            assertEquals(0, c.timeline().badRows());
+            assertArrayEquals(new double[] {1, 3, 2}, collect(c, Long.MAX_VALUE).values());
+        }
+    }
+
+    @Test
     void aNabRowWithBytesThatAreNotUtf8IsABadRowNamedByItsLine() throws Exception {
         // A value written by a Windows-1252 tool: 0xB0 (a degree sign) is no UTF-8.
         byte[] text = "timestamp,value\n2013-12-02 21:15:00,1\n2013-12-02 21:20:00,7?\n2013-12-02 21:25:00,3\n"
