@@ -4,6 +4,8 @@ import io.werkstrom.jobs.storage.StoreException;
 import org.junit.jupiter.api.Test;
 
 import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketException;
 import java.sql.SQLException;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -34,5 +36,23 @@ class TransientFailuresTest {
                     state);
         }
         assertFalse(TransientFailures.isTransient(new IllegalStateException("bug")));
+    }
+
+    /**
+     * The first SQLSTATE in the chain decides: PgJDBC reports a parameter it could not bind as 22023
+     * with the I/O failure beneath, and no retry binds it. An I/O failure that no SQLSTATE explains,
+     * or one beneath a connection failure, stays transient.
+     */
+    @Test
+    void anIoFailureUnderADataErrorIsNot() {
+        assertFalse(TransientFailures.isTransient(new StoreException("writing failed",
+                new SQLException("Unable to bind parameter values for statement.", "22023", new IOException("bind")))));
+        assertFalse(TransientFailures.isTransient(new StoreException("writing failed", new SQLException("no state",
+                new SQLException("x", "22021", new EOFException())))));
+        assertTrue(TransientFailures.isTransient(new StoreException("writing failed", new SQLException("no state",
+                new SocketException("Connection reset")))));
+        assertTrue(TransientFailures.isTransient(new StoreException("writing failed",
+                new SQLException("An I/O error occurred while sending to the backend.", "08006",
+                        new SocketException("Connection reset")))));
     }
 }
