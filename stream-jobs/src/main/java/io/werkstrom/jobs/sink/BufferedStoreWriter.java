@@ -15,7 +15,8 @@ import org.apache.flink.metrics.Counter;
 
 /**
  * Buffers elements per writer connection and hands a buffer to its connection's writer thread
- * ({@link StoreWriterPool}) when it holds {@link SinkOptions#batchRows()} rows or when
+ * ({@link StoreWriterPool}) when it holds {@link SinkOptions#batchRows()} rows or
+ * {@link SinkOptions#BATCH_BYTES} bytes ({@link #bytes}), or when
  * {@link SinkOptions#flushInterval()} has passed since the first buffered element. On
  * {@link #flush} (which Flink calls before every checkpoint barrier leaves the writer) it hands
  * over everything and waits until all of it is in the database, retrying through database outages
@@ -33,6 +34,7 @@ abstract class BufferedStoreWriter<T> implements SinkWriter<T> {
     private final StoreWriterPool<TelemetryStore, T> pool;
     private final List<List<T>> buffers = new ArrayList<>();
     private final long[] bufferedRows;
+    private final long[] bufferedBytes;
     private ScheduledFuture<?> flushTimer;
 
     /**
@@ -48,6 +50,7 @@ abstract class BufferedStoreWriter<T> implements SinkWriter<T> {
             buffers.add(new ArrayList<>());
         }
         this.bufferedRows = new long[writers];
+        this.bufferedBytes = new long[writers];
         // A statement may take the whole outage budget: a write stuck on a lock or a silent server then fails within it.
         this.pool = new StoreWriterPool<>(what, writers, options, () -> TelemetryStore.open(store, options.maxOutage()),
                 this::store, retries::inc, TelemetryStore::abort);
@@ -55,6 +58,11 @@ abstract class BufferedStoreWriter<T> implements SinkWriter<T> {
 
     /** How many rows {@code element} adds to the buffer. */
     abstract long rows(T element);
+
+    /** How many bytes {@code element} holds that its rows do not count (a dead letter's payload); 0 where none. */
+    long bytes(T element) {
+        return 0;
+    }
 
     /** Which connection writes {@code element}: any int, taken modulo the number of writers. */
     int route(T element) {
@@ -69,7 +77,8 @@ abstract class BufferedStoreWriter<T> implements SinkWriter<T> {
         int writer = Math.floorMod(route(element), buffers.size());
         buffers.get(writer).add(element);
         bufferedRows[writer] += rows(element);
-        if (bufferedRows[writer] >= options.batchRows()) {
+        bufferedBytes[writer] += bytes(element);
+        if (bufferedRows[writer] >= options.batchRows() || bufferedBytes[writer] >= SinkOptions.BATCH_BYTES) {
             handOver(writer);
         } else if (flushTimer == null) {
             flushTimer = time.registerTimer(time.getCurrentProcessingTime() + options.flushInterval().toMillis(),
@@ -109,6 +118,7 @@ abstract class BufferedStoreWriter<T> implements SinkWriter<T> {
         pool.submit(writer, buffer);
         buffers.set(writer, new ArrayList<>());
         bufferedRows[writer] = 0;
+        bufferedBytes[writer] = 0;
         if (buffers.stream().allMatch(List::isEmpty)) {
             cancelTimer();
         }

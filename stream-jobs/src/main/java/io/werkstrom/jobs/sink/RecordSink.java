@@ -20,7 +20,8 @@ import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 /**
  * Writes one record per row to the store: detected anomalies, dead letters or predictions, over one connection
  * per subtask. Buffering, flushing on checkpoints, retries through outages and the store's
- * lifetime are {@link BufferedStoreWriter}'s. The quality predictions' sink also counts the part
+ * lifetime are {@link BufferedStoreWriter}'s; a dead letter also counts its bytes towards
+ * {@link SinkOptions#BATCH_BYTES}. The quality predictions' sink also counts the part
  * outcomes that matched no stored prediction ({@code unmatchedOutcomes}).
  */
 public final class RecordSink<T> implements Sink<T> {
@@ -34,6 +35,12 @@ public final class RecordSink<T> implements Sink<T> {
         int write(TelemetryStore store, List<T> records) throws StoreException;
     }
 
+    /** The bytes a record holds beyond a row's few fields, see {@link BufferedStoreWriter#bytes}. */
+    @FunctionalInterface
+    interface Size<T> extends Serializable {
+        long bytes(T record);
+    }
+
     private final StoreOptions store;
     private final SinkOptions options;
     private final String what;
@@ -41,41 +48,43 @@ public final class RecordSink<T> implements Sink<T> {
     /** The metric of the records that matched nothing, or null where none can. */
     private final String unmatchedCounter;
     private final Write<T> write;
+    private final Size<T> size;
 
     private RecordSink(StoreOptions store, SinkOptions options, String what, String counter, String unmatchedCounter,
-                       Write<T> write) {
+                       Write<T> write, Size<T> size) {
         this.store = store;
         this.options = options;
         this.what = what;
         this.counter = counter;
         this.unmatchedCounter = unmatchedCounter;
         this.write = write;
+        this.size = size;
     }
 
     public static RecordSink<DetectedAnomaly> anomalies(StoreOptions store, SinkOptions options) {
         return new RecordSink<>(store, options, "anomalies", "anomaliesWritten", null, (s, records) -> {
             s.writeAnomalies(records);
             return 0;
-        });
+        }, anomaly -> 0);
     }
 
     public static RecordSink<DeadLetter> deadLetters(StoreOptions store, SinkOptions options) {
         return new RecordSink<>(store, options, "dead letters", "deadLettersWritten", null, (s, records) -> {
             s.writeDeadLetters(records);
             return 0;
-        });
+        }, DeadLetter::bytes);
     }
 
     public static RecordSink<QualityPrediction> qualityPredictions(StoreOptions store, SinkOptions options) {
         return new RecordSink<>(store, options, "quality predictions", "qualityPredictionsWritten",
-                "unmatchedOutcomes", TelemetryStore::writeQualityPredictions);
+                "unmatchedOutcomes", TelemetryStore::writeQualityPredictions, prediction -> 0);
     }
 
     public static RecordSink<RulPrediction> rulPredictions(StoreOptions store, SinkOptions options) {
         return new RecordSink<>(store, options, "RUL predictions", "rulPredictionsWritten", null, (s, records) -> {
             s.writeRulPredictions(records);
             return 0;
-        });
+        }, prediction -> 0);
     }
 
     @Override
@@ -85,26 +94,33 @@ public final class RecordSink<T> implements Sink<T> {
                 context.metricGroup().counter(counter.replace("Written", "WriteRetries"), new ThreadSafeSimpleCounter()),
                 unmatchedCounter == null ? null
                         : context.metricGroup().counter(unmatchedCounter, new ThreadSafeSimpleCounter()),
-                write);
+                write, size);
     }
 
     private static final class Writer<T> extends BufferedStoreWriter<T> {
         private final Counter written;
         private final Counter unmatched;
         private final Write<T> write;
+        private final Size<T> size;
 
         Writer(StoreOptions store, SinkOptions options, WriterInitContext context, String what, Counter written,
-               Counter retries, Counter unmatched, Write<T> write) {
+               Counter retries, Counter unmatched, Write<T> write, Size<T> size) {
             super(what, store, options, 1, context.getProcessingTimeService(),
                     retries);
             this.written = written;
             this.unmatched = unmatched;
             this.write = write;
+            this.size = size;
         }
 
         @Override
         long rows(T element) {
             return 1;
+        }
+
+        @Override
+        long bytes(T element) {
+            return size.bytes(element);
         }
 
         @Override

@@ -25,6 +25,13 @@ public record SinkOptions(int batchRows, Duration flushInterval, int writers, in
                           Duration retryBackoff, Duration maxRetryBackoff, Duration maxOutage) implements Serializable {
 
     public static final int DEFAULT_BATCH_ROWS = 5_000;
+    /**
+     * A writer connection's buffer is also handed over once its elements hold this many bytes that
+     * their rows do not count: a dead letter's raw payload, which can be as large as the broker's
+     * maximum packet. With the queue's bound it bounds a subtask's dead letters to about
+     * ({@link #queuedFlushes()} + 2) × (this + one letter), however large the letters are.
+     */
+    public static final long BATCH_BYTES = 16L * 1024 * 1024;
     public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(1);
     public static final int DEFAULT_WRITERS = 2;
     public static final int DEFAULT_QUEUED_FLUSHES = 2;

@@ -279,22 +279,13 @@ public final class TelemetryStore implements AutoCloseable {
         long bytes = 0;
         int end = start;
         while (end < letters.size() && end - start < chunk) {
-            bytes += letterBytes(letters.get(end));
+            bytes += letters.get(end).bytes();
             if (end > start && bytes > DEAD_LETTER_STATEMENT_BYTES) {
                 break;
             }
             end++;
         }
         return end;
-    }
-
-    /** The bytes a letter adds to its statement, about: its payload and text fields (UTF-8 takes at most 3 per char). */
-    private static long letterBytes(DeadLetter letter) {
-        long bytes = letter.payload() == null ? 0 : letter.payload().length;
-        for (String text : new String[] {letter.topic(), letter.tenant(), letter.gateway(), letter.reason()}) {
-            bytes += text == null ? 0 : 3L * text.length();
-        }
-        return bytes;
     }
 
     /**
