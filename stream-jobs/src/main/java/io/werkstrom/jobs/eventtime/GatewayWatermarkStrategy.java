@@ -12,7 +12,10 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 /**
  * The job's watermark strategy: a batch's timestamp is its newest sample, and watermarks come from
  * {@link GatewayWatermarks} (per gateway, bounded out-of-orderness, idleness), emitted at Flink's
- * auto-watermark interval.
+ * auto-watermark interval. A sample stamped after the job received its batch (a gateway clock
+ * ahead of the job's, which the validator allows up to its clock skew) counts for the watermark as
+ * stamped at receipt: else one batch from the future would move the watermark past every batch
+ * received after it, and all of them would be late.
  */
 public final class GatewayWatermarkStrategy {
 
@@ -36,8 +39,8 @@ public final class GatewayWatermarkStrategy {
         @Override
         public void onEvent(ReceivedBatch received, long eventTimestamp, WatermarkOutput output) {
             if (received.batch().size() > 0) {
-                watermarks.observe(received.source().tenant() + '/' + received.source().gateway(), eventTimestamp,
-                        System.currentTimeMillis());
+                watermarks.observe(received.source().tenant() + '/' + received.source().gateway(),
+                        Math.min(eventTimestamp, received.receivedAtMicros() / 1_000L), System.currentTimeMillis());
             }
         }
 
