@@ -327,18 +327,26 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
             }
         }
 
+        /**
+         * Ends the background refresh (a refresh still running after 5 s has its session aborted) and
+         * closes both stores. A closing task is often interrupted itself (Flink cancels by
+         * interrupting): the waits, the abort and the closes run all the same, and the interrupt is
+         * kept for the caller.
+         */
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             closed = true;
+            boolean interrupted = Thread.interrupted();
             if (onTimeRefresher != null) {
                 onTimeRefresher.shutdownNow();
-                if (!onTimeRefresher.awaitTermination(5, TimeUnit.SECONDS)) {
+                interrupted |= awaitRefresher();
+                if (!onTimeRefresher.isTerminated()) {
                     // A refresh still running: end its session, which ends the thread's wait.
                     TelemetryStore running = onTimeStore;
                     if (running != null) {
                         running.abort();
                     }
-                    onTimeRefresher.awaitTermination(5, TimeUnit.SECONDS);
+                    interrupted |= awaitRefresher();
                 }
                 closeOnTimeStore();
             }
@@ -346,6 +354,27 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
                 store.close();
                 store = null;
             }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Waits up to 5 s for the background refresh to end, through interrupts; true when one came. */
+        private boolean awaitRefresher() {
+            boolean interrupted = false;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!onTimeRefresher.isTerminated()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return interrupted;
+                }
+                try {
+                    onTimeRefresher.awaitTermination(left, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            return interrupted;
         }
     }
 

@@ -2,6 +2,7 @@ package io.werkstrom.jobs.eventtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.sql.Connection;
@@ -45,7 +46,7 @@ import org.junit.jupiter.api.Test;
  * The committer's background refresh for on-time data (plain PostgreSQL), held up by a lock that
  * another session holds on {@code telemetry_1m}: the checkpoint's commit does not wait for it,
  * requests that come while it waits share the next run, and close() ends it and its session, also
- * when it races the opening of that session.
+ * when it races the opening of that session or runs interrupted.
  */
 class OnTimeRefreshIT {
 
@@ -172,6 +173,34 @@ class OnTimeRefreshIT {
     }
 
     @Test
+    void anInterruptedCloseStillEndsTheRefreshAndClosesEverySession() throws Exception {
+        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options);
+        try {
+            write(1, START);
+            // Late data is refreshed on the committer's own session, which stays open for the next.
+            committer.commit(List.of(new OnTimeRequest(late(START))));
+            holdLockOnTelemetry1m();
+            committer.commit(List.of(new OnTimeRequest(onTime(START))));
+            waitUntil(this::refreshWaitsForTheLock, "the background refresh waits for the lock on telemetry_1m");
+
+            // Flink cancels a task by interrupting it, so its close() often runs interrupted.
+            Future<Boolean> close = caller.submit(() -> {
+                Thread.currentThread().interrupt();
+                committer.close();
+                return Thread.currentThread().isInterrupted();
+            });
+            awaitReturn(close, "an interrupted close() returns within its bound while the refresh waits for the lock");
+            waitUntil(() -> storeSessions() == 0, "no session of the committer is left after an interrupted close(),"
+                    + " the lock still held");
+            assertEquals(2, refreshesLogged(), "the late refresh (two views) completed, the background one was ended");
+            assertTrue(close.get(), "the interrupt is kept for the caller");
+        } finally {
+            releaseLock();
+            committer.close();
+        }
+    }
+
+    @Test
     void aCloseThatRacesTheOpeningOfTheRefreshSessionLeavesNoSession() throws Exception {
         CountDownLatch opened = new CountDownLatch(1);
         CountDownLatch closeReturned = new CountDownLatch(1);
@@ -282,6 +311,11 @@ class OnTimeRefreshIT {
         return new StoredRange(new EventRange(micros, micros + 4_000_000L), false);
     }
 
+    private static StoredRange late(Instant start) {
+        long micros = start.getEpochSecond() * 1_000_000L;
+        return new StoredRange(new EventRange(micros, micros + 4_000_000L), true);
+    }
+
     private static void awaitReturn(Future<?> call, String what) throws Exception {
         try {
             call.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
@@ -321,7 +355,7 @@ class OnTimeRefreshIT {
         }
     }
 
-    /** An on-time request, which the committer never hands back. */
+    /** A request that the committer never hands back: an on-time one, or a late one whose refresh succeeds. */
     private static final class OnTimeRequest implements Committer.CommitRequest<StoredRange> {
         private final StoredRange range;
 
