@@ -103,7 +103,7 @@ public final class ReplayCollector implements Collector {
         } else {
             startMicros = Math.max(now, resumeAfterMicros + 1);
             log.warn("{} resumes without a fixed start: the replay begins again from its first sample at {}", description,
-                    Instant.ofEpochSecond(0, startMicros * 1_000));
+                    instant(startMicros));
         }
         if (read.size() > 0 && startMicros + read.offsetsMicros()[read.size() - 1] / options.speedUp() > LATEST_MICROS) {
             throw new IllegalArgumentException(description + ": at a speed-up of " + options.speedUp()
@@ -122,7 +122,7 @@ public final class ReplayCollector implements Collector {
                     + " delivery); choose a later start, or leave start out to replay from now.");
         }
         log.info("{}: {} samples ({} from malformed rows), replay starts at {}, {} already collected", description,
-                read.size(), read.badRows(), Instant.ofEpochSecond(0).plusNanos(startMicros * 1_000), next);
+                read.size(), read.badRows(), instant(startMicros), next);
     }
 
     @Override
