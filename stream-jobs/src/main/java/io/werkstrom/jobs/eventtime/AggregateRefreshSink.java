@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 import io.werkstrom.jobs.sink.TransientFailures;
+import io.werkstrom.jobs.storage.Connections;
 import io.werkstrom.jobs.storage.StorageFlavor;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -51,7 +52,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: writer and committer run in their task's thread; a refresh of late data over a long
  * backfill takes as long as the database needs for it (and, on plain PostgreSQL, waits for a
- * background refresh under way, which holds the view's lock). The committer opens one store
+ * background refresh under way, which holds the view's lock), up to the refresh timeout: the
+ * committer's sessions are {@linkplain TelemetryStore#open(StoreOptions, Duration) bounded} by it,
+ * so that a refresh held by a frozen server, a network path that stopped delivering or a lock fails
+ * and is retried as any failed refresh is, rather than holding the task (PgJDBC ignores interrupts)
+ * and, at parallelism 1, the source chained with it. The committer opens one store
  * connection on its first refresh, replaces it after a failure, and closes it with the operator;
  * its background thread has a connection of its own. Run it with parallelism 1: every refresh of a
  * plain PostgreSQL view covers the whole view.
@@ -63,11 +68,16 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
 
     private final StoreOptions store;
     private final Duration refreshInterval;
+    private final Duration refreshTimeout;
 
-    /** @param refreshInterval how often at most on-time data is handed to the committer (see {@link EventTimeOptions}) */
-    public AggregateRefreshSink(StoreOptions store, Duration refreshInterval) {
+    /**
+     * @param refreshInterval how often at most on-time data is handed to the committer
+     * @param refreshTimeout  how long one refresh statement may run or wait for a lock (see {@link EventTimeOptions})
+     */
+    public AggregateRefreshSink(StoreOptions store, Duration refreshInterval, Duration refreshTimeout) {
         this.store = store;
         this.refreshInterval = refreshInterval;
+        this.refreshTimeout = refreshTimeout;
     }
 
     @Override
@@ -77,7 +87,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
 
     @Override
     public Committer<StoredRange> createCommitter(CommitterInitContext context) {
-        return new RefreshCommitter(store);
+        return new RefreshCommitter(store, refreshTimeout);
     }
 
     @Override
@@ -161,6 +171,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
         private static final long MAX_PAUSE_MILLIS = 5_000;
 
         private final StoreOptions options;
+        private final Duration refreshTimeout;
         private TelemetryStore store;
         /** On-time data waiting for the background refresh, spanned; null when none waits. */
         private final AtomicReference<EventRange> onTimePending = new AtomicReference<>();
@@ -173,19 +184,21 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
         /** Opens the background refresh's store; a seam for tests of a close() racing that open. */
         private final StoreOpener onTimeOpener;
 
-        RefreshCommitter(StoreOptions options) {
-            this(options, TelemetryStore::open);
+        /** @param refreshTimeout the statement bound of both sessions (see {@link Connections#bounded}) */
+        RefreshCommitter(StoreOptions options, Duration refreshTimeout) {
+            this(options, refreshTimeout, TelemetryStore::open);
         }
 
-        RefreshCommitter(StoreOptions options, StoreOpener onTimeOpener) {
+        RefreshCommitter(StoreOptions options, Duration refreshTimeout, StoreOpener onTimeOpener) {
             this.options = options;
+            this.refreshTimeout = refreshTimeout;
             this.onTimeOpener = onTimeOpener;
         }
 
         /** How the background refresh opens its store. */
         @FunctionalInterface
         interface StoreOpener {
-            TelemetryStore open(StoreOptions options) throws StoreException;
+            TelemetryStore open(StoreOptions options, Duration statementTimeout) throws StoreException;
         }
 
         @Override
@@ -225,7 +238,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
         private void refresh(List<EventRange> late, List<EventRange> all) throws StoreException {
             if (store == null) {
                 try {
-                    store = TelemetryStore.open(options);
+                    store = TelemetryStore.open(options, refreshTimeout);
                 } catch (StoreException e) {
                     throw new StoreException("opening the store to refresh the aggregates failed", e);
                 }
@@ -284,7 +297,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
             }
             try {
                 if (onTimeStore == null) {
-                    onTimeStore = onTimeOpener.open(options);
+                    onTimeStore = onTimeOpener.open(options, refreshTimeout);
                     flavor = onTimeStore.flavor();
                     if (closed) {
                         // close() ran while this connection was being opened: nobody else would close it.

@@ -3,6 +3,8 @@ package io.werkstrom.jobs.eventtime;
 import java.io.Serializable;
 import java.time.Duration;
 
+import io.werkstrom.jobs.storage.Connections;
+
 /**
  * Event time of the telemetry job, and how the aggregates follow it.
  *
@@ -20,9 +22,15 @@ import java.time.Duration;
  * @param refreshInterval on plain PostgreSQL (no refresh policies), how often at most the job refreshes the
  *                        aggregate views for on-time data: at the first checkpoint after this long since the
  *                        last refresh that stored new data. Late data is refreshed at its checkpoint regardless
+ * @param refreshTimeout  how long one refresh statement may run (or wait for a lock) before the database cancels
+ *                        it; the job waits 5 s more for its answer. A refresh that a frozen server, a network path
+ *                        that stopped delivering or another session's lock holds fails, and is retried as a failed
+ *                        refresh is, instead of holding the committer for good. From 1 s to
+ *                        {@link Connections#MAX_STATEMENT_TIMEOUT_MILLIS} ms; keep it above the time a refresh of
+ *                        the whole views takes on plain PostgreSQL
  */
 public record EventTimeOptions(Duration outOfOrderness, Duration idleness, Duration allowedLateness,
-                               Duration refreshInterval) implements Serializable {
+                               Duration refreshInterval, Duration refreshTimeout) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -30,6 +38,12 @@ public record EventTimeOptions(Duration outOfOrderness, Duration idleness, Durat
     public static final Duration DEFAULT_IDLENESS = Duration.ofMinutes(1);
     public static final Duration DEFAULT_ALLOWED_LATENESS = Duration.ofMinutes(1);
     public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofMinutes(1);
+    /**
+     * Generous: three times Flink's default checkpoint timeout (10 minutes), which a refresh of late
+     * data, run in the task thread, has to fit in anyway; a background refresh of the whole views
+     * (plain PostgreSQL) does not hold the checkpoints and may take that long.
+     */
+    public static final Duration DEFAULT_REFRESH_TIMEOUT = Duration.ofMinutes(30);
 
     public EventTimeOptions {
         requireNotNegative(outOfOrderness, "outOfOrderness");
@@ -40,16 +54,21 @@ public record EventTimeOptions(Duration outOfOrderness, Duration idleness, Durat
         if (refreshInterval == null || refreshInterval.isNegative() || refreshInterval.isZero()) {
             throw new IllegalArgumentException("refreshInterval must be positive, got " + refreshInterval + ".");
         }
+        if (refreshTimeout == null || refreshTimeout.toMillis() < 1_000
+                || refreshTimeout.toMillis() > Connections.MAX_STATEMENT_TIMEOUT_MILLIS) {
+            throw new IllegalArgumentException("refreshTimeout must be between 1 s and "
+                    + Connections.MAX_STATEMENT_TIMEOUT_MILLIS / 1_000 + " s, got " + refreshTimeout + ".");
+        }
     }
 
-    /** With the default {@code refreshInterval}. */
+    /** With the default {@code refreshInterval} and {@code refreshTimeout}. */
     public EventTimeOptions(Duration outOfOrderness, Duration idleness, Duration allowedLateness) {
-        this(outOfOrderness, idleness, allowedLateness, DEFAULT_REFRESH_INTERVAL);
+        this(outOfOrderness, idleness, allowedLateness, DEFAULT_REFRESH_INTERVAL, DEFAULT_REFRESH_TIMEOUT);
     }
 
     public static EventTimeOptions defaults() {
         return new EventTimeOptions(DEFAULT_OUT_OF_ORDERNESS, DEFAULT_IDLENESS, DEFAULT_ALLOWED_LATENESS,
-                DEFAULT_REFRESH_INTERVAL);
+                DEFAULT_REFRESH_INTERVAL, DEFAULT_REFRESH_TIMEOUT);
     }
 
     private static void requireNotNegative(Duration duration, String name) {

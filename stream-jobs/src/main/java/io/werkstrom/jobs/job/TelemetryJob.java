@@ -108,7 +108,8 @@ public final class TelemetryJob {
         // One refresher: every refresh of a plain PostgreSQL view covers the whole view, and
         // refreshes of the same view wait for each other.
         timed.getSideOutput(LateBatchFunction.STORED_RANGES)
-                .sinkTo(new AggregateRefreshSink(options.store(), options.eventTime().refreshInterval()))
+                .sinkTo(new AggregateRefreshSink(options.store(), options.eventTime().refreshInterval(),
+                        options.eventTime().refreshTimeout()))
                 .setParallelism(1)
                 .name("aggregate-refresh")
                 .uid("aggregate-refresh");

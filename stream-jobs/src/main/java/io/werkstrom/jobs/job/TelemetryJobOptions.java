@@ -397,6 +397,10 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("event-time.refresh-interval", new Argument(false, "refreshInterval", "a duration > 0; on plain "
                 + "PostgreSQL, how often at most the aggregate views are refreshed for on-time data; default "
                 + format(EventTimeOptions.DEFAULT_REFRESH_INTERVAL), (b, v) -> b.refreshInterval = parseDuration(v)));
+        ARGUMENTS.put("event-time.refresh-timeout", new Argument(false, "refreshTimeout", "a duration >= 1s; a refresh"
+                + " of the aggregates that runs (or waits for a lock) this long is cancelled, one whose answer does not"
+                + " come 5s later is given up, and both are retried as failed refreshes are; default "
+                + format(EventTimeOptions.DEFAULT_REFRESH_TIMEOUT), (b, v) -> b.refreshTimeout = parseDuration(v)));
         ARGUMENTS.put("detector.enabled", new Argument(false, "detectorEnabled", "true or false; default true",
                 (b, v) -> b.detectorEnabled(parseBoolean(v))));
         ARGUMENTS.put("detector.threshold", new Argument(false, "threshold", "a number > 0; default "
@@ -594,6 +598,7 @@ public record TelemetryJobOptions(
         private Duration idleness = EventTimeOptions.DEFAULT_IDLENESS;
         private Duration allowedLateness = EventTimeOptions.DEFAULT_ALLOWED_LATENESS;
         private Duration refreshInterval = EventTimeOptions.DEFAULT_REFRESH_INTERVAL;
+        private Duration refreshTimeout = EventTimeOptions.DEFAULT_REFRESH_TIMEOUT;
         private RulPredictionOptions rul;
         private boolean rulEnabled = true;
         private int rulMaxHistory = RulPredictionOptions.DEFAULT_MAX_HISTORY;
@@ -803,7 +808,8 @@ public record TelemetryJobOptions(
                                 : multivariateOptions.maxPendingStates());
             }
             EventTimeOptions eventTimeOptions = eventTime != null ? eventTime
-                    : new EventTimeOptions(outOfOrderness, idleness, allowedLateness, refreshInterval);
+                    : new EventTimeOptions(outOfOrderness, idleness, allowedLateness, refreshInterval,
+                            refreshTimeout);
             return new TelemetryJobOptions(mqtt, storeOptions, sinkOptions, parallelism, checkpointInterval, maxClockSkew,
                     maxSampleAge, detectorEnabled, detectorOptions, kernelBackend, analyticsTimeout, predictionEnabled,
                     modelRefresh,

@@ -52,7 +52,7 @@ public final class Connections {
      * {@code statement_timeout} above 2^31 - 1 ms, and PgJDBC counts its {@code socketTimeout} in
      * milliseconds in an int as well, so that a longer one fails every connection.
      */
-    static final long MAX_STATEMENT_TIMEOUT_MILLIS = (Integer.MAX_VALUE / 1_000 - 6) * 1_000L;
+    public static final long MAX_STATEMENT_TIMEOUT_MILLIS = (Integer.MAX_VALUE / 1_000 - 6) * 1_000L;
 
     /**
      * Driver properties that bound how long one call can hold its caller: the server cancels a

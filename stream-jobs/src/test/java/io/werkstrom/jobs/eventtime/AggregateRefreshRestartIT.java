@@ -42,7 +42,8 @@ class AggregateRefreshRestartIT {
             StoreOptions options = postgres.storeOptions();
             SchemaMigrator.migrate(options);
             GatewayAddress source = new GatewayAddress(TENANT, "plant-1", "gw-1");
-            AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options);
+            AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options,
+                    EventTimeOptions.DEFAULT_REFRESH_TIMEOUT);
             try {
                 write(options, batch(source, 1, START));
                 commitAsFlinkDoes(committer, range(START));

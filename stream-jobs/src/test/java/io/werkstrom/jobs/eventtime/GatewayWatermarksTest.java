@@ -61,5 +61,9 @@ class GatewayWatermarksTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> new EventTimeOptions(Duration.ZERO, Duration.ofSeconds(1), null));
         assertTrue(e.getMessage().startsWith("allowedLateness "), e.getMessage());
+        // PostgreSQL refuses a statement_timeout above 2^31 - 1 ms, about 24.8 days.
+        e = assertThrows(IllegalArgumentException.class, () -> new EventTimeOptions(Duration.ZERO, Duration.ofSeconds(1),
+                Duration.ZERO, Duration.ofMinutes(1), Duration.ofDays(25)));
+        assertTrue(e.getMessage().startsWith("refreshTimeout "), e.getMessage());
     }
 }

@@ -2,9 +2,12 @@ package io.werkstrom.jobs.eventtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -16,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -34,6 +38,7 @@ import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.testing.PostgresServer;
+import io.werkstrom.testing.TcpFront;
 
 import org.apache.flink.api.connector.sink2.Committer;
 import org.junit.jupiter.api.AfterAll;
@@ -46,7 +51,9 @@ import org.junit.jupiter.api.Test;
  * The committer's background refresh for on-time data (plain PostgreSQL), held up by a lock that
  * another session holds on {@code telemetry_1m}: the checkpoint's commit does not wait for it,
  * requests that come while it waits share the next run, and close() ends it and its session, also
- * when it races the opening of that session or runs interrupted.
+ * when it races the opening of that session or runs interrupted. And the refresh timeout: a refresh
+ * of late or on-time data that the lock, or a network path that stopped delivering, holds fails
+ * within it, and is retried.
  */
 class OnTimeRefreshIT {
 
@@ -55,6 +62,10 @@ class OnTimeRefreshIT {
     private static final Instant START = Instant.parse("2025-03-01T08:00:00Z");
     /** Generous: a wait for a state, never a measure of speed. */
     private static final Duration PATIENCE = Duration.ofSeconds(30);
+    /** A refresh timeout that the tests of the lock never reach. */
+    private static final Duration UNBOUNDED = EventTimeOptions.DEFAULT_REFRESH_TIMEOUT;
+    /** The refresh timeout of the tests that reach it: the lock wait ends after 1.8 s, an unanswered call after 7 s. */
+    private static final Duration SHORT_TIMEOUT = Duration.ofSeconds(2);
     private static final String LOCK_HOLDER = "on-time-refresh-it lock holder";
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
@@ -105,7 +116,7 @@ class OnTimeRefreshIT {
 
     @Test
     void anOnTimeCommitReturnsWhileItsRefreshWaitsAndRequestsMeanwhileShareTheNextRun() throws Exception {
-        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options);
+        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options, UNBOUNDED);
         try {
             write(1, START);
             holdLockOnTelemetry1m();
@@ -146,7 +157,7 @@ class OnTimeRefreshIT {
 
     @Test
     void closeEndsARefreshThatWaitsForALockAndLeavesNoSession() throws Exception {
-        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options);
+        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options, UNBOUNDED);
         try {
             write(1, START);
             holdLockOnTelemetry1m();
@@ -174,7 +185,7 @@ class OnTimeRefreshIT {
 
     @Test
     void anInterruptedCloseStillEndsTheRefreshAndClosesEverySession() throws Exception {
-        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options);
+        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options, UNBOUNDED);
         try {
             write(1, START);
             // Late data is refreshed on the committer's own session, which stays open for the next.
@@ -208,8 +219,8 @@ class OnTimeRefreshIT {
         // The open completes only after close() gave up waiting for it: as with a database that
         // answers the connection late.
         AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options,
-                storeOptions -> {
-                    TelemetryStore store = TelemetryStore.open(storeOptions);
+                UNBOUNDED, (storeOptions, statementTimeout) -> {
+                    TelemetryStore store = TelemetryStore.open(storeOptions, statementTimeout);
                     refresher.set(Thread.currentThread());
                     opened.countDown();
                     awaitIgnoringInterrupts(closeReturned);
@@ -232,6 +243,116 @@ class OnTimeRefreshIT {
         assertFalse(thread.isAlive(), "the background refresh ended");
         waitUntil(() -> storeSessions() == 0, "the session opened while close() ran is closed by the refresh");
         assertEquals(0, refreshesLogged(), "no refresh after close()");
+    }
+
+    @Test
+    void aLateRefreshHeldByALockFailsAtTheRefreshTimeoutIsRetriedAndFinallyFailsTheCommit() throws Exception {
+        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options,
+                SHORT_TIMEOUT);
+        try {
+            write(1, START);
+            holdLockOnTelemetry1m();
+            RetriedRequest request = new RetriedRequest(late(START));
+            Future<?> first = caller.submit(() -> {
+                committer.commit(List.of(request));
+                return null;
+            });
+            awaitReturn(first, "commit() of late data returns once its refresh has waited for the lock as long as"
+                    + " the refresh timeout lets it");
+            assertTrue(request.retryRequested, "a lock timeout is retried");
+            waitUntil(() -> !refreshWaitsForTheLock(), "no session of the committer waits for the lock");
+
+            request.retryRequested = false;
+            request.retries = AggregateRefreshSink.RefreshCommitter.MAX_RETRIES;
+            Future<?> last = caller.submit(() -> {
+                committer.commit(List.of(request));
+                return null;
+            });
+            ExecutionException failed = assertThrows(ExecutionException.class,
+                    () -> last.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS));
+            IOException failure = assertInstanceOf(IOException.class, failed.getCause());
+            assertTrue(failure.getMessage().startsWith("refreshing the aggregates over late data [")
+                    && failure.getMessage().endsWith("failed (after " + AggregateRefreshSink.RefreshCommitter.MAX_RETRIES
+                    + " retries)"), failure.getMessage());
+            assertEquals("55P03", sqlState(failure), "the lock timeout ended the refresh");
+            assertFalse(request.retryRequested, "the last retry fails the commit, and with it the job");
+
+            releaseLock();
+            request.retries = 0;
+            committer.commit(List.of(request));
+            assertEquals(2, refreshesLogged(), "the refresh after the restart goes through on a new session");
+        } finally {
+            releaseLock();
+            committer.close();
+        }
+    }
+
+    @Test
+    void aBackgroundRefreshHeldByALockEndsAtTheRefreshTimeoutAndTheNextOnTimeDataRefreshes() throws Exception {
+        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options,
+                SHORT_TIMEOUT);
+        try {
+            write(1, START);
+            holdLockOnTelemetry1m();
+            committer.commit(List.of(new OnTimeRequest(onTime(START))));
+            waitUntil(this::refreshWaitsForTheLock, "the background refresh waits for the lock on telemetry_1m");
+            waitUntil(() -> !refreshWaitsForTheLock(), "the background refresh stops waiting at the refresh timeout,"
+                    + " the lock still held");
+            assertEquals(0, refreshesLogged());
+
+            releaseLock();
+            committer.commit(List.of(new OnTimeRequest(onTime(START))));
+            waitUntil(() -> refreshesLogged() >= 2, "the next on-time data refreshes the views");
+            assertEquals(4, rowsIn1m());
+        } finally {
+            releaseLock();
+            committer.close();
+        }
+        waitUntil(() -> storeSessions() == 0, "no session of the committer is left after close()");
+    }
+
+    @Test
+    void aLateRefreshOnANetworkPathThatStoppedDeliveringFailsWithinTheRefreshTimeoutAndIsRetried() throws Exception {
+        TcpFront front = TcpFront.forwardingTo(postgres.port());
+        StoreOptions fronted = new StoreOptions("jdbc:postgresql://127.0.0.1:" + front.port() + "/" + database,
+                "postgres", "");
+        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(fronted,
+                SHORT_TIMEOUT);
+        try {
+            write(1, START);
+            RetriedRequest request = new RetriedRequest(late(START));
+            committer.commit(List.of(request));
+            assertFalse(request.retryRequested, "the first refresh went through");
+
+            front.frozen(true);
+            Future<?> frozen = caller.submit(() -> {
+                committer.commit(List.of(request));
+                return null;
+            });
+            awaitReturn(frozen, "commit() of late data returns although no answer comes");
+            assertTrue(request.retryRequested, "a refresh that lost its connection is retried");
+
+            front.frozen(false);
+            request.retryRequested = false;
+            request.retries = 1;
+            committer.commit(List.of(request));
+            assertFalse(request.retryRequested, "the retry went through on a new connection");
+            assertEquals(4, refreshesLogged());
+        } finally {
+            // First the front: its connections close, which ends a call still waiting on one.
+            front.close();
+            committer.close();
+        }
+    }
+
+    /** The SQLSTATE of the first SQLException among the causes of {@code failure}. */
+    private static String sqlState(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                return sql.getSQLState();
+            }
+        }
+        return null;
     }
 
     private void holdLockOnTelemetry1m() throws SQLException {
@@ -352,6 +473,52 @@ class OnTimeRefreshIT {
                 fail("still waiting after " + PATIENCE.toSeconds() + " s: " + what);
             }
             Thread.sleep(20);
+        }
+    }
+
+    /** A request that records whether the committer handed it back, with as many retries as the test sets. */
+    private static final class RetriedRequest implements Committer.CommitRequest<StoredRange> {
+        private final StoredRange range;
+        volatile int retries;
+        volatile boolean retryRequested;
+
+        RetriedRequest(StoredRange range) {
+            this.range = range;
+        }
+
+        @Override
+        public StoredRange getCommittable() {
+            return range;
+        }
+
+        @Override
+        public int getNumberOfRetries() {
+            return retries;
+        }
+
+        @Override
+        public void signalFailedWithKnownReason(Throwable t) {
+            throw new AssertionError("the committer must not drop ranges", t);
+        }
+
+        @Override
+        public void signalFailedWithUnknownReason(Throwable t) {
+            throw new AssertionError("the committer must not drop ranges", t);
+        }
+
+        @Override
+        public void retryLater() {
+            retryRequested = true;
+        }
+
+        @Override
+        public void updateAndRetryLater(StoredRange committable) {
+            throw new AssertionError("not expected");
+        }
+
+        @Override
+        public void signalAlreadyCommitted() {
+            throw new AssertionError("not expected");
         }
     }
 

@@ -70,7 +70,7 @@ class LateDataPostgresIT {
                     .checkpointInterval(JobHarness.CHECKPOINT_INTERVAL)
                     .detectorEnabled(false)
                     .eventTime(new EventTimeOptions(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMinutes(1),
-                            REFRESH_INTERVAL))
+                            REFRESH_INTERVAL, EventTimeOptions.DEFAULT_REFRESH_TIMEOUT))
                     .build());
             JobClient job = env.executeAsync(TelemetryJob.JOB_NAME + "-late-pg");
             try {

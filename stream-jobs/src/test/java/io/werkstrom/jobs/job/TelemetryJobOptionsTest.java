@@ -180,6 +180,11 @@ class TelemetryJobOptionsTest {
         assertEquals(Duration.ofSeconds(90), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
                 "--event-time.refresh-interval=90s"}).eventTime().refreshInterval());
         assertMessage(new String[] {URI, JDBC, USER, "--event-time.refresh-interval=0s"}, "--event-time.refresh-interval");
+        assertEquals(Duration.ofMinutes(30), EventTimeOptions.defaults().refreshTimeout());
+        assertEquals(Duration.ofHours(2), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--event-time.refresh-timeout=2h"}).eventTime().refreshTimeout());
+        assertMessage(new String[] {URI, JDBC, USER, "--event-time.refresh-timeout=500ms"}, "--event-time.refresh-timeout");
+        assertMessage(new String[] {URI, JDBC, USER, "--event-time.refresh-timeout=25d"}, "--event-time.refresh-timeout");
     }
 
     @Test
