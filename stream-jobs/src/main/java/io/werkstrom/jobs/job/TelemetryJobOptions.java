@@ -352,7 +352,8 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("sink.max-retry-backoff", new Argument(false, "maxRetryBackoff", "longest wait between retries; default "
                 + format(SinkOptions.DEFAULT_MAX_RETRY_BACKOFF), (b, v) -> b.sinkMaxRetryBackoff = parseDuration(v)));
         ARGUMENTS.put("sink.max-outage", new Argument(false, "maxOutage", "how long a write retries before the job fails"
-                + " and restarts from its checkpoint (keep below the checkpoint timeout); default "
+                + " and restarts from its checkpoint (keep below the checkpoint timeout), at most "
+                + format(SinkOptions.MAX_OUTAGE_LIMIT) + "; default "
                 + format(SinkOptions.DEFAULT_MAX_OUTAGE), (b, v) -> b.sinkMaxOutage = parseDuration(v)));
         ARGUMENTS.put("sink.batch-rows", new Argument(false, "batchRows", "an integer >= 1; default " + SinkOptions.DEFAULT_BATCH_ROWS,
                 (b, v) -> b.sinkBatchRows = parseInt(v)));

@@ -19,7 +19,8 @@ import java.time.Duration;
  * @param maxRetryBackoff the longest wait between two attempts
  * @param maxOutage       how long a writer keeps retrying one write; then the sink fails and Flink
  *                        restarts the job from its last completed checkpoint. Keep it below the
- *                        checkpoint timeout (Flink's default: 10 minutes)
+ *                        checkpoint timeout (Flink's default: 10 minutes); at most
+ *                        {@link #MAX_OUTAGE_LIMIT}
  */
 public record SinkOptions(int batchRows, Duration flushInterval, int writers, int queuedFlushes,
                           Duration retryBackoff, Duration maxRetryBackoff, Duration maxOutage) implements Serializable {
@@ -38,6 +39,16 @@ public record SinkOptions(int batchRows, Duration flushInterval, int writers, in
     public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(100);
     public static final Duration DEFAULT_MAX_RETRY_BACKOFF = Duration.ofSeconds(5);
     public static final Duration DEFAULT_MAX_OUTAGE = Duration.ofMinutes(5);
+    /**
+     * The longest {@link #maxOutage()}: on-time data must be stored while TimescaleDB's refresh
+     * policy of {@code telemetry_1m} still covers it (the last 2 hours, run every minute, migration
+     * V4). A batch counts as on time only when received within an hour of its oldest sample
+     * ({@link io.werkstrom.jobs.eventtime.LateRanges#MAX_RECEIPT_DELAY_MICROS}), which leaves the
+     * other hour for storing it; a write can end up to twice the outage bound after its batch was
+     * handed over (the last attempt may itself run a statement timeout of that bound), and 2 × 25
+     * minutes leaves 10 for the buffer, the queue and the policy's schedule.
+     */
+    public static final Duration MAX_OUTAGE_LIMIT = Duration.ofMinutes(25);
 
     public SinkOptions {
         if (batchRows < 1) {
@@ -59,8 +70,10 @@ public record SinkOptions(int batchRows, Duration flushInterval, int writers, in
             throw new IllegalArgumentException("maxRetryBackoff must be at least retryBackoff (" + retryBackoff
                     + "), got " + maxRetryBackoff + ".");
         }
-        if (maxOutage == null || maxOutage.isNegative()) {
-            throw new IllegalArgumentException("maxOutage must not be negative, got " + maxOutage + ".");
+        if (maxOutage == null || maxOutage.isNegative() || maxOutage.compareTo(MAX_OUTAGE_LIMIT) > 0) {
+            throw new IllegalArgumentException("maxOutage must be between 0 and " + MAX_OUTAGE_LIMIT.toMinutes()
+                    + " minutes (on-time data stored later than that may fall out of the 2 hours that TimescaleDB's"
+                    + " refresh policy of telemetry_1m covers), got " + maxOutage + ".");
         }
     }
 

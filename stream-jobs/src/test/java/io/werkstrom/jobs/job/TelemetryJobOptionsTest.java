@@ -282,6 +282,8 @@ class TelemetryJobOptionsTest {
         assertEquals(WriteMethod.COPY, TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER}).store().writeMethod());
         assertMessage(new String[] {URI, JDBC, USER, "--store.write-method=upsert"}, "--store.write-method");
         assertMessage(new String[] {URI, JDBC, USER, "--sink.writers=0"}, "--sink.writers");
+        assertTrue(assertMessage(new String[] {URI, JDBC, USER, "--sink.max-outage=1h"}, "--sink.max-outage")
+                .getMessage().contains("between 0 and 25 minutes"));
         assertMessage(new String[] {URI, JDBC, USER, "--sink.max-retry-backoff=10ms"}, "--sink.max-retry-backoff");
     }
 

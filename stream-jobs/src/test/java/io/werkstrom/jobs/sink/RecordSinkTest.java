@@ -36,7 +36,7 @@ class RecordSinkTest {
     void largeDeadLettersAreHandedOverOnceTheirBytesReachTheBound() throws Exception {
         StoreOptions store = new StoreOptions("jdbc:postgresql://127.0.0.1:9/none", "nobody", "");
         SinkOptions options = new SinkOptions(5_000, Duration.ofHours(1))
-                .withRetry(Duration.ofMillis(1), Duration.ofMillis(10), Duration.ofHours(1));
+                .withRetry(Duration.ofMillis(1), Duration.ofMillis(10), SinkOptions.MAX_OUTAGE_LIMIT);
         // Half the bound, shared by both letters.
         byte[] payload = new byte[(int) (SinkOptions.BATCH_BYTES / 2)];
         WriterContext context = new WriterContext();

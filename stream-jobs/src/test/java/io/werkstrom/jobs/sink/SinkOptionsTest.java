@@ -33,6 +33,10 @@ class SinkOptionsTest {
                 Duration.ofMinutes(1)));
         assertMessage("maxOutage", () -> defaults.withRetry(Duration.ofSeconds(1), Duration.ofSeconds(1),
                 Duration.ofSeconds(-1)));
+        assertMessage("maxOutage", () -> defaults.withRetry(Duration.ofSeconds(1), Duration.ofSeconds(1),
+                SinkOptions.MAX_OUTAGE_LIMIT.plusSeconds(1)));
+        assertEquals(SinkOptions.MAX_OUTAGE_LIMIT, defaults.withRetry(Duration.ofSeconds(1), Duration.ofSeconds(1),
+                SinkOptions.MAX_OUTAGE_LIMIT).maxOutage());
         assertMessage("batchRows", () -> new SinkOptions(0, Duration.ofSeconds(1)));
     }
 
