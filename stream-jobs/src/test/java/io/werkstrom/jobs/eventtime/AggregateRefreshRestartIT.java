@@ -83,7 +83,7 @@ class AggregateRefreshRestartIT {
 
     /** Calls the committer as Flink's committer operator does: again with the requests it handed back. */
     private static int commitAsFlinkDoes(Committer<StoredRange> committer, StoredRange range) throws Exception {
-        Request request = new Request(range);
+        RecordedCommitRequest request = RecordedCommitRequest.retriable(range);
         int retries = 0;
         while (true) {
             request.retryRequested = false;
@@ -129,52 +129,6 @@ class AggregateRefreshRestartIT {
                 result.next();
                 return result.getLong(1);
             }
-        }
-    }
-
-    /** A commit request that records what the committer asked for. */
-    private static final class Request implements Committer.CommitRequest<StoredRange> {
-        private final StoredRange range;
-        int retries;
-        boolean retryRequested;
-
-        Request(StoredRange range) {
-            this.range = range;
-        }
-
-        @Override
-        public StoredRange getCommittable() {
-            return range;
-        }
-
-        @Override
-        public int getNumberOfRetries() {
-            return retries;
-        }
-
-        @Override
-        public void signalFailedWithKnownReason(Throwable t) {
-            throw new AssertionError("the committer must not drop ranges", t);
-        }
-
-        @Override
-        public void signalFailedWithUnknownReason(Throwable t) {
-            throw new AssertionError("the committer must not drop ranges", t);
-        }
-
-        @Override
-        public void retryLater() {
-            retryRequested = true;
-        }
-
-        @Override
-        public void updateAndRetryLater(StoredRange committable) {
-            throw new AssertionError("not expected");
-        }
-
-        @Override
-        public void signalAlreadyCommitted() {
-            throw new AssertionError("not expected");
         }
     }
 }

@@ -40,7 +40,6 @@ import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.testing.PostgresServer;
 import io.werkstrom.testing.TcpFront;
 
-import org.apache.flink.api.connector.sink2.Committer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,16 +120,16 @@ class OnTimeRefreshIT {
             write(1, START);
             holdLockOnTelemetry1m();
             Future<?> first = caller.submit(() -> {
-                committer.commit(List.of(new OnTimeRequest(onTime(START))));
+                committer.commit(List.of(RecordedCommitRequest.onTime(onTime(START))));
                 return null;
             });
             waitUntil(this::refreshWaitsForTheLock, "the background refresh waits for the lock on telemetry_1m");
             awaitReturn(first, "commit() of on-time data returns while its refresh waits for the lock");
 
             write(2, START.plus(Duration.ofHours(1)));
-            committer.commit(List.of(new OnTimeRequest(onTime(START.plus(Duration.ofHours(1))))));
+            committer.commit(List.of(RecordedCommitRequest.onTime(onTime(START.plus(Duration.ofHours(1))))));
             write(3, START.plus(Duration.ofHours(2)));
-            committer.commit(List.of(new OnTimeRequest(onTime(START.plus(Duration.ofHours(2))))));
+            committer.commit(List.of(RecordedCommitRequest.onTime(onTime(START.plus(Duration.ofHours(2))))));
             assertEquals(0, refreshesLogged(), "no refresh committed while the lock is held");
 
             releaseLock();
@@ -142,7 +141,7 @@ class OnTimeRefreshIT {
             // before it has ended.
             holdLockOnTelemetry1m();
             write(4, START.plus(Duration.ofHours(3)));
-            committer.commit(List.of(new OnTimeRequest(onTime(START.plus(Duration.ofHours(3))))));
+            committer.commit(List.of(RecordedCommitRequest.onTime(onTime(START.plus(Duration.ofHours(3))))));
             waitUntil(this::refreshWaitsForTheLock, "the refresh for the fourth batch waits for the lock");
             assertEquals(4, refreshesLogged(), "the two requests that came during the first run shared one run");
             releaseLock();
@@ -162,7 +161,7 @@ class OnTimeRefreshIT {
             write(1, START);
             holdLockOnTelemetry1m();
             Future<?> commit = caller.submit(() -> {
-                committer.commit(List.of(new OnTimeRequest(onTime(START))));
+                committer.commit(List.of(RecordedCommitRequest.onTime(onTime(START))));
                 return null;
             });
             waitUntil(this::refreshWaitsForTheLock, "the background refresh waits for the lock on telemetry_1m");
@@ -189,9 +188,9 @@ class OnTimeRefreshIT {
         try {
             write(1, START);
             // Late data is refreshed on the committer's own session, which stays open for the next.
-            committer.commit(List.of(new OnTimeRequest(late(START))));
+            committer.commit(List.of(RecordedCommitRequest.onTime(late(START))));
             holdLockOnTelemetry1m();
-            committer.commit(List.of(new OnTimeRequest(onTime(START))));
+            committer.commit(List.of(RecordedCommitRequest.onTime(onTime(START))));
             waitUntil(this::refreshWaitsForTheLock, "the background refresh waits for the lock on telemetry_1m");
 
             // Flink cancels a task by interrupting it, so its close() often runs interrupted.
@@ -229,7 +228,7 @@ class OnTimeRefreshIT {
         write(1, START);
         try {
             Future<?> commit = caller.submit(() -> {
-                committer.commit(List.of(new OnTimeRequest(onTime(START))));
+                committer.commit(List.of(RecordedCommitRequest.onTime(onTime(START))));
                 return null;
             });
             assertAwait(opened, "the background refresh opened its store");
@@ -252,7 +251,7 @@ class OnTimeRefreshIT {
         try {
             write(1, START);
             holdLockOnTelemetry1m();
-            RetriedRequest request = new RetriedRequest(late(START));
+            RecordedCommitRequest request = RecordedCommitRequest.retriable(late(START));
             Future<?> first = caller.submit(() -> {
                 committer.commit(List.of(request));
                 return null;
@@ -294,14 +293,14 @@ class OnTimeRefreshIT {
         try {
             write(1, START);
             holdLockOnTelemetry1m();
-            committer.commit(List.of(new OnTimeRequest(onTime(START))));
+            committer.commit(List.of(RecordedCommitRequest.onTime(onTime(START))));
             waitUntil(this::refreshWaitsForTheLock, "the background refresh waits for the lock on telemetry_1m");
             waitUntil(() -> !refreshWaitsForTheLock(), "the background refresh stops waiting at the refresh timeout,"
                     + " the lock still held");
             assertEquals(0, refreshesLogged());
 
             releaseLock();
-            committer.commit(List.of(new OnTimeRequest(onTime(START))));
+            committer.commit(List.of(RecordedCommitRequest.onTime(onTime(START))));
             waitUntil(() -> refreshesLogged() >= 2, "the next on-time data refreshes the views");
             assertEquals(4, rowsIn1m());
         } finally {
@@ -320,7 +319,7 @@ class OnTimeRefreshIT {
                 SHORT_TIMEOUT);
         try {
             write(1, START);
-            RetriedRequest request = new RetriedRequest(late(START));
+            RecordedCommitRequest request = RecordedCommitRequest.retriable(late(START));
             committer.commit(List.of(request));
             assertFalse(request.retryRequested, "the first refresh went through");
 
@@ -473,96 +472,6 @@ class OnTimeRefreshIT {
                 fail("still waiting after " + PATIENCE.toSeconds() + " s: " + what);
             }
             Thread.sleep(20);
-        }
-    }
-
-    /** A request that records whether the committer handed it back, with as many retries as the test sets. */
-    private static final class RetriedRequest implements Committer.CommitRequest<StoredRange> {
-        private final StoredRange range;
-        volatile int retries;
-        volatile boolean retryRequested;
-
-        RetriedRequest(StoredRange range) {
-            this.range = range;
-        }
-
-        @Override
-        public StoredRange getCommittable() {
-            return range;
-        }
-
-        @Override
-        public int getNumberOfRetries() {
-            return retries;
-        }
-
-        @Override
-        public void signalFailedWithKnownReason(Throwable t) {
-            throw new AssertionError("the committer must not drop ranges", t);
-        }
-
-        @Override
-        public void signalFailedWithUnknownReason(Throwable t) {
-            throw new AssertionError("the committer must not drop ranges", t);
-        }
-
-        @Override
-        public void retryLater() {
-            retryRequested = true;
-        }
-
-        @Override
-        public void updateAndRetryLater(StoredRange committable) {
-            throw new AssertionError("not expected");
-        }
-
-        @Override
-        public void signalAlreadyCommitted() {
-            throw new AssertionError("not expected");
-        }
-    }
-
-    /** A request that the committer never hands back: an on-time one, or a late one whose refresh succeeds. */
-    private static final class OnTimeRequest implements Committer.CommitRequest<StoredRange> {
-        private final StoredRange range;
-
-        OnTimeRequest(StoredRange range) {
-            this.range = range;
-        }
-
-        @Override
-        public StoredRange getCommittable() {
-            return range;
-        }
-
-        @Override
-        public int getNumberOfRetries() {
-            return 0;
-        }
-
-        @Override
-        public void signalFailedWithKnownReason(Throwable t) {
-            throw new AssertionError("not expected", t);
-        }
-
-        @Override
-        public void signalFailedWithUnknownReason(Throwable t) {
-            throw new AssertionError("not expected", t);
-        }
-
-        @Override
-        public void retryLater() {
-            throw new AssertionError("an on-time request is not retried");
-        }
-
-        @Override
-        public void updateAndRetryLater(StoredRange committable) {
-            throw new AssertionError("not expected");
-        }
-
-        @Override
-        public void signalAlreadyCommitted() {
-            throw new AssertionError("not expected");
         }
     }
 }
