@@ -73,7 +73,7 @@ public final class CmapssFormat {
         int lastUnit = -1;
         long lastCycle = 0;
         java.util.Map<String, Long> lastOffsets = new java.util.LinkedHashMap<>();
-        try (BufferedReader in = NabFormat.lines(file, StandardCharsets.US_ASCII)) {
+        try (BufferedReader in = ReplayText.lines(file, StandardCharsets.US_ASCII)) {
             String text;
             long line = 0;
             while ((text = in.readLine()) != null) {
@@ -88,7 +88,8 @@ public final class CmapssFormat {
                 // A cycle so far out that its time stamp would overflow.
                 boolean cycleTooLate = cycle != null && cycle - 1L > MAX_OFFSET_MICROS / periodMicros;
                 if (unit == null || cycle == null || cycleTooLate) {
-                    String reason = NabFormat.notDecoded(trimmed, "ASCII") + (fields.length != FIELDS ? "expected " + FIELDS + " space-separated fields, found " + fields.length
+                    String reason = ReplayText.notDecoded(trimmed, "ASCII") + (fields.length != FIELDS
+                            ? "expected " + FIELDS + " space-separated fields, found " + fields.length
                             : cycleTooLate ? "cycle " + cycle + " lies more than 10,000 years of " + cyclePeriod
                                     + " cycles after the first"
                             : "unreadable " + (unit == null ? "unit '" + fields[0] : "cycle '" + fields[1]) + "' (expected a positive integer)");
@@ -117,7 +118,7 @@ public final class CmapssFormat {
                 for (int i = 0; i < SENSORS.length; i++) {
                     Double value = NabFormat.parseValue(fields[i + 2]);
                     if (value == null) {
-                        String reason = NabFormat.notDecoded(fields[i + 2], "ASCII") + "unreadable value '" + fields[i + 2]
+                        String reason = ReplayText.notDecoded(fields[i + 2], "ASCII") + "unreadable value '" + fields[i + 2]
                                 + "' of " + SENSORS[i];
                         if (policy == BadRowPolicy.FAIL) {
                             throw new ReplayFormatException(file, line, reason);

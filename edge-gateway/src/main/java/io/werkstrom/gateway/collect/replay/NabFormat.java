@@ -2,11 +2,7 @@ package io.werkstrom.gateway.collect.replay;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.Charset;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -75,7 +71,7 @@ public final class NabFormat {
         List<Row> rows = new ArrayList<>();
         long origin = Long.MAX_VALUE;
         int bad = 0;
-        try (BufferedReader in = lines(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader in = ReplayText.lines(file, StandardCharsets.UTF_8)) {
             String text;
             long line = 0;
             while ((text = in.readLine()) != null) {
@@ -95,7 +91,7 @@ public final class NabFormat {
                     origin = Math.min(origin, micros);
                     continue;
                 }
-                String reason = notDecoded(trimmed, "UTF-8")
+                String reason = ReplayText.notDecoded(trimmed, "UTF-8")
                         + (fields.length != 2 ? "expected 2 fields (timestamp,value), found " + fields.length
                         : micros == null ? "unreadable timestamp '" + fields[0].strip() + "' (expected yyyy-MM-dd HH:mm:ss)"
                         : "unreadable value '" + fields[1].strip() + "'");
@@ -128,20 +124,6 @@ public final class NabFormat {
             previous = micros;
             timeline.add(micros - origin, machine, SENSOR, row.value(), row.bad() ? Quality.BAD : Quality.GOOD);
         }
-    }
-
-    /**
-     * The file's lines in {@code charset}, a byte sequence that is not in it read as U+FFFD: such a
-     * row is malformed, not the whole file unreadable.
-     */
-    static BufferedReader lines(Path file, Charset charset) throws IOException {
-        return new BufferedReader(new InputStreamReader(Files.newInputStream(file), charset.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE)));
-    }
-
-    /** The start of a malformed row's reason when it held bytes that are not {@code charset}, else empty. */
-    static String notDecoded(String row, String charset) {
-        return row.indexOf('\uFFFD') >= 0 ? "bytes that are not " + charset + " text, " : "";
     }
 
     /** Whether a first line is the header: {@code timestamp} and {@code value}, each stripped, in any case. */
