@@ -237,15 +237,6 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
         }
     }
 
-    /** What the innermost cause says: the database's or the driver's own words. */
-    private static String innermostMessage(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return String.valueOf(root.getMessage());
-    }
-
     private static InterruptedIOException interrupted(String doing, InterruptedException cause) {
         InterruptedIOException interrupted = new InterruptedIOException("interrupted while " + doing);
         interrupted.initCause(cause);
@@ -314,7 +305,7 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
                     }
                     if (!TransientFailures.isTransient(e)) {
                         throw new IOException("writing " + chunk.size() + " " + what + " failed, and a retry cannot"
-                                + " fix it: " + innermostMessage(e), e);
+                                + " fix it: " + TransientFailures.innermostMessage(e), e);
                     }
                     closeStore(e);
                     long now = System.nanoTime();
@@ -328,7 +319,7 @@ final class StoreWriterPool<S extends AutoCloseable, T> implements AutoCloseable
                     Duration retryEnds = lasted.plusMillis(delay).plusNanos(now - attemptStarted);
                     if (retryEnds.compareTo(options.maxOutage()) > 0) {
                         throw new IOException("writing " + chunk.size() + " " + what + " failed for " + lasted.toMillis()
-                                + " ms (" + (attempt + 1) + " attempts, the last: " + innermostMessage(e)
+                                + " ms (" + (attempt + 1) + " attempts, the last: " + TransientFailures.innermostMessage(e)
                                 + "); another attempt would outlast the sink's"
                                 + " maxOutage of " + options.maxOutage() + "; the job restarts from its last checkpoint", e);
                     }

@@ -45,10 +45,20 @@ public final class TransientFailures {
 
     /** The message with the innermost cause's, which names what the database said. */
     public static String describe(Throwable e) {
+        Throwable root = innermost(e);
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root.getMessage();
+    }
+
+    /** What the innermost cause says: the database's or the driver's own words. */
+    static String innermostMessage(Throwable e) {
+        return String.valueOf(innermost(e).getMessage());
+    }
+
+    private static Throwable innermost(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root.getMessage();
+        return root;
     }
 }
