@@ -39,9 +39,9 @@ public record EventTimeOptions(Duration outOfOrderness, Duration idleness, Durat
     public static final Duration DEFAULT_ALLOWED_LATENESS = Duration.ofMinutes(1);
     public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofMinutes(1);
     /**
-     * Generous: three times Flink's default checkpoint timeout (10 minutes), which a refresh of late
-     * data, run in the task thread, has to fit in anyway; a background refresh of the whole views
-     * (plain PostgreSQL) does not hold the checkpoints and may take that long.
+     * Generous: three times Flink's default checkpoint timeout (10 minutes). A refresh of late data
+     * runs in the task thread and holds the checkpoints, whose expiry the job tolerates for this
+     * long; a background refresh of the whole views (plain PostgreSQL) does not hold them.
      */
     public static final Duration DEFAULT_REFRESH_TIMEOUT = Duration.ofMinutes(30);
 

@@ -27,11 +27,14 @@ import io.werkstrom.jobs.storage.StorageFlavor;
 import io.werkstrom.protocol.DecodeLimits;
 import io.werkstrom.protocol.Topics;
 
+import java.time.Duration;
+
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
 import org.eclipse.paho.mqttv5.common.MqttException;
@@ -80,10 +83,19 @@ public final class TelemetryJob {
     /**
      * Adds the pipeline to {@code env} and turns checkpointing on at
      * {@link TelemetryJobOptions#checkpointInterval()} (exactly-once barriers, so the detector's
-     * keyed state is consistent with what was stored). Sets the environment's parallelism.
+     * keyed state is consistent with what was stored). Sets the environment's parallelism, and
+     * raises its tolerated checkpoint failures to {@link TelemetryJobOptions#tolerableCheckpointExpirations}
+     * of its checkpoint timeout (Flink's default tolerates none), so that a refresh of late data or a
+     * write through an outage that takes longer than the checkpoint timeout, but not longer than
+     * its own bound, does not fail the job and then run again after every restart.
      */
     public static void define(StreamExecutionEnvironment env, TelemetryJobOptions options) {
         env.enableCheckpointing(options.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        CheckpointConfig checkpoints = env.getCheckpointConfig();
+        int tolerable = options.tolerableCheckpointExpirations(Duration.ofMillis(checkpoints.getCheckpointTimeout()));
+        if (tolerable > checkpoints.getTolerableCheckpointFailureNumber()) {
+            checkpoints.setTolerableCheckpointFailureNumber(tolerable);
+        }
         env.setParallelism(options.parallelism());
 
         DataStream<MqttRecord> messages = env

@@ -193,6 +193,35 @@ public record TelemetryJobOptions(
         return KernelBackends.withTimeout(kernelBackend, analyticsTimeout);
     }
 
+    /**
+     * The longest the job itself lets a task thread wait, and with it a checkpoint: a write through
+     * an outage (twice {@link SinkOptions#maxOutage()}, as its last attempt may run a statement of
+     * that bound), one refresh of late data ({@link EventTimeOptions#refreshTimeout()}) or one call
+     * to a remote analytics service ({@link #analyticsTimeout()}).
+     */
+    public Duration longestBoundedWait() {
+        Duration wait = sink.maxOutage().multipliedBy(2);
+        if (eventTime.refreshTimeout().compareTo(wait) > 0) {
+            wait = eventTime.refreshTimeout();
+        }
+        return analyticsTimeout.compareTo(wait) > 0 ? analyticsTimeout : wait;
+    }
+
+    /**
+     * How many checkpoints in a row may expire after {@code checkpointTimeout} without failing the
+     * job: as many as {@link #longestBoundedWait()} spans. A wait within its bound then delays the
+     * checkpoints instead of failing the job, which would only repeat the same wait after the
+     * restart (a refresh of late data is committed again from the restored checkpoint); a wait past
+     * its bound fails the job by itself.
+     */
+    public int tolerableCheckpointExpirations(Duration checkpointTimeout) {
+        if (checkpointTimeout.isZero() || checkpointTimeout.isNegative()) {
+            throw new IllegalArgumentException("checkpointTimeout must be positive, got " + checkpointTimeout + ".");
+        }
+        long millis = checkpointTimeout.toMillis();
+        return (int) Math.min(Integer.MAX_VALUE, (longestBoundedWait().toMillis() + millis - 1) / millis);
+    }
+
     public static Builder builder() {
         return new Builder();
     }
@@ -352,7 +381,7 @@ public record TelemetryJobOptions(
         ARGUMENTS.put("sink.max-retry-backoff", new Argument(false, "maxRetryBackoff", "longest wait between retries; default "
                 + format(SinkOptions.DEFAULT_MAX_RETRY_BACKOFF), (b, v) -> b.sinkMaxRetryBackoff = parseDuration(v)));
         ARGUMENTS.put("sink.max-outage", new Argument(false, "maxOutage", "how long a write retries before the job fails"
-                + " and restarts from its checkpoint (keep below the checkpoint timeout), at most "
+                + " and restarts from its checkpoint, at most "
                 + format(SinkOptions.MAX_OUTAGE_LIMIT) + "; default "
                 + format(SinkOptions.DEFAULT_MAX_OUTAGE), (b, v) -> b.sinkMaxOutage = parseDuration(v)));
         ARGUMENTS.put("sink.batch-rows", new Argument(false, "batchRows", "an integer >= 1; default " + SinkOptions.DEFAULT_BATCH_ROWS,

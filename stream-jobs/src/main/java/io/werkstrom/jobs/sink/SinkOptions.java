@@ -18,8 +18,9 @@ import java.time.Duration;
  *                        database is down or restarting); doubled after each further failure, with jitter
  * @param maxRetryBackoff the longest wait between two attempts
  * @param maxOutage       how long a writer keeps retrying one write; then the sink fails and Flink
- *                        restarts the job from its last completed checkpoint. Keep it below the
- *                        checkpoint timeout (Flink's default: 10 minutes); at most
+ *                        restarts the job from its last completed checkpoint (checkpoints that
+ *                        expire meanwhile are tolerated, see
+ *                        {@code TelemetryJobOptions#tolerableCheckpointExpirations}); at most
  *                        {@link #MAX_OUTAGE_LIMIT}
  */
 public record SinkOptions(int batchRows, Duration flushInterval, int writers, int queuedFlushes,
