@@ -240,7 +240,8 @@ public final class GradientBoostedTrees {
      * Reads a model written by {@link #toBytes()}.
      *
      * @throws IllegalArgumentException when the bytes are not such a model, are of an unknown
-     *                                  version or describe an inconsistent forest
+     *                                  version or describe an inconsistent forest (or one whose
+     *                                  base score or a leaf is not finite)
      */
     public static GradientBoostedTrees fromBytes(byte[] bytes) {
         Objects.requireNonNull(bytes, "bytes must not be null.");
@@ -276,6 +277,10 @@ public final class GradientBoostedTrees {
             throw new IllegalArgumentException("gradient-boosted trees: featureCount " + featureCount);
         }
         double base = in.readDouble();
+        // Training gives finite numbers only; a non-finite one makes every prediction NaN or infinite.
+        if (!Double.isFinite(base)) {
+            throw new IllegalArgumentException("gradient-boosted trees: base score " + base + " is not finite");
+        }
         int trees = readCount(in, "tree");
         int[] roots = new int[trees];
         for (int t = 0; t < trees; t++) {
@@ -296,6 +301,10 @@ public final class GradientBoostedTrees {
             // Children always come after their parent, which rules out cycles.
             if (feature[n] >= featureCount || (feature[n] >= 0 && (left[n] <= n || right[n] <= n))) {
                 throw new IllegalArgumentException("gradient-boosted trees: inconsistent node " + n);
+            }
+            if (feature[n] < 0 && !Double.isFinite(value[n])) {
+                throw new IllegalArgumentException("gradient-boosted trees: leaf " + n + " has the value " + value[n]
+                        + ", not finite");
             }
         }
         for (int n = 0; n < nodes; n++) {

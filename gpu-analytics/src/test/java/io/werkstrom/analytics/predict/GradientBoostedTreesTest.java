@@ -138,6 +138,47 @@ class GradientBoostedTreesTest {
     }
 
     @Test
+    void aBaseScoreOrLeafThatIsNotFiniteIsRejected() {
+        GradientBoostedTrees model = GradientBoostedTrees.fit(new double[] {0, 1, 2, 3}, 1, new double[] {0, 0, 1, 1},
+                GbtOptions.builder().trees(2).minLeafRows(1).build());
+        byte[] bytes = model.toBytes();
+        // Such a forest predicts NaN for every row, which the predictors would store or act on.
+        byte[] nanBase = withBaseScore(bytes, Double.NaN);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> GradientBoostedTrees.fromBytes(nanBase))
+                .getMessage().contains("base score NaN is not finite"));
+        byte[] nanLeaf = withFirstLeaf(bytes, Double.NaN);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> GradientBoostedTrees.fromBytes(nanLeaf))
+                .getMessage().contains("has the value NaN, not finite"));
+        byte[] infiniteLeaf = withFirstLeaf(bytes, Double.NEGATIVE_INFINITY);
+        assertThrows(IllegalArgumentException.class, () -> GradientBoostedTrees.fromBytes(infiniteLeaf));
+    }
+
+    /** Offsets in {@link GradientBoostedTrees#toBytes()}: magic, version, loss, feature count, then the base score. */
+    private static final int BASE_AT = 4 + 4 + 1 + 4;
+    private static final int NODE_BYTES = 4 + 8 + 4 + 4 + 8;
+
+    static byte[] withBaseScore(byte[] bytes, double base) {
+        byte[] changed = bytes.clone();
+        java.nio.ByteBuffer.wrap(changed).putDouble(BASE_AT, base);
+        return changed;
+    }
+
+    /** {@code bytes} (one forest, alone) with the value of its first leaf set to {@code value}. */
+    static byte[] withFirstLeaf(byte[] bytes, double value) {
+        byte[] changed = bytes.clone();
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(changed);
+        int trees = buffer.getInt(BASE_AT + 8);
+        int nodesAt = BASE_AT + 8 + 4 + 4 * trees + 4;
+        for (int node = 0; ; node++) {
+            int at = nodesAt + node * NODE_BYTES;
+            if (buffer.getInt(at) < 0) {
+                buffer.putDouble(at + 4 + 8 + 4 + 4, value);
+                return changed;
+            }
+        }
+    }
+
+    @Test
     void invalidInputIsRejectedWithAReason() {
         GbtOptions squared = GbtOptions.defaults();
         GbtOptions logistic = GbtOptions.builder().loss(GradientBoostedTrees.Loss.LOGISTIC).build();

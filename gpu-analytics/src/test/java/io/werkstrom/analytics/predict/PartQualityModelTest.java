@@ -63,4 +63,18 @@ class PartQualityModelTest {
                 () -> PartQualityModel.fromBytes(bytes.toByteArray()));
         assertTrue(narrow.getMessage().contains("its trees read 3 features"), narrow.getMessage());
     }
+
+    @Test
+    void aModelWhoseTreesHoldALeafThatIsNotFiniteIsRefused() {
+        byte[] good = model().toBytes();
+        int header = 12 + CycleFeatures.NAMES.stream().mapToInt(n -> 2 + n.length()).sum();
+        byte[] trees = GradientBoostedTreesTest.withFirstLeaf(Arrays.copyOfRange(good, header, good.length),
+                Double.NaN);
+        byte[] damaged = Arrays.copyOf(good, good.length);
+        System.arraycopy(trees, 0, damaged, header, trees.length);
+        // Read, it would give NaN for every cycle, which the job takes for an outcome without a prediction.
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> PartQualityModel.fromBytes(damaged));
+        assertTrue(refused.getMessage().contains("not finite"), refused.getMessage());
+    }
 }
