@@ -31,8 +31,8 @@ import io.werkstrom.protocol.TelemetryBatch;
  * batch and after a restart. The plain logic of the stream operator
  * {@link QualityPredictionFunction}, testable without Flink.
  *
- * <p>A failing kernel call (e.g. an analytics service that cannot be reached) loses the prediction
- * of that cycle only: the cycle's outcome is still reported, the batch goes on, and
+ * <p>A failing kernel call (e.g. an analytics service that cannot be reached), or one that gives a
+ * probability that is not a number, loses the prediction of that cycle only: the cycle's outcome is still reported, the batch goes on, and
  * {@link #failedCycles()} and {@link #lastFailure()} tell the operator. Not thread-safe.
  *
  * <p>The {@link CycleTracker} needs each machine's samples in time order. Within a batch they are
@@ -166,6 +166,12 @@ public final class CyclePredictor {
                 try {
                     probability = Math.min(1.0, Math.max(0.0,
                             model.get().model().probabilities(List.of(features), backend)[0]));
+                    if (Double.isNaN(probability)) {
+                        // A NaN probability marks an outcome without a prediction: never one to store.
+                        throw new IllegalStateException("the " + model.get().name() + " model version "
+                                + model.get().version() + " gave the cycle of machine " + machine
+                                + " a scrap probability that is not a number");
+                    }
                 } catch (RuntimeException e) {
                     failedCycles++;
                     lastFailure = e;

@@ -58,7 +58,7 @@ public final class RulPredictor {
         public long historyResets;
         /** Times a machine's reorder delay was doubled because its samples came late. */
         public long reorderDelaysWidened;
-        /** Complete cycles not predicted because the kernel backend failed (kept in the history). */
+        /** Complete cycles not predicted because the kernel backend failed or gave NaN (kept in the history). */
         public long predictionFailures;
         /** Why the last of those failed, or null. */
         public RuntimeException lastFailure;
@@ -207,6 +207,12 @@ public final class RulPredictor {
 
     private RulPrediction predict(MachineRun run, long time, ModelRegistry.Loaded<StoredRulModel> model) {
         double rul = model.model().model().predictLastCycle(List.of(run.toEngineRun(model.model())), backend)[0];
+        if (Double.isNaN(rul)) {
+            // A NaN remaining life marks a run's failure: stored, it would fill in the run's actual lives.
+            throw new IllegalStateException("the " + model.name() + " model version " + model.version()
+                    + " gave cycle " + run.cycles() + " of machine " + run.machine() + " a remaining life that is"
+                    + " not a number");
+        }
         return new RulPrediction(run.source(), run.machine(), run.runStartMicros(), run.cycles(), time, model.name(),
                 model.version(), Math.max(0, rul), null, run.receivedAtMicros());
     }

@@ -131,6 +131,28 @@ class CyclePredictorTest {
     }
 
     @Test
+    void aProbabilityThatIsNotANumberCountsAsAFailedPredictionAndTheOutcomesStillCome() {
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL),
+                new NotFiniteMarginsBackend());
+        CycleTracker tracker = new CycleTracker();
+        TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
+        first.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
+        QualityPredictionFixtures.cycle(first, "m1", 40_000_000L, 8.0, true);
+        QualityPredictionFixtures.cycle(first, "m1", 80_000_000L, 8.0, null);
+        List<QualityPrediction> out = asItComes(predictor, new ReceivedBatch(GATEWAY, first.build(), 1L), tracker);
+        assertEquals(2, predictor.failedCycles(), out.toString());
+        assertTrue(predictor.lastFailure().getMessage().contains("not a number"), predictor.lastFailure().getMessage());
+        // Only the outcome of the first cycle: a NaN row without an outcome would fail the sink's write.
+        assertEquals(List.of(QualityPrediction.outcome(GATEWAY, "m1", 40_000_000L, true, 1L)), out);
+
+        TelemetryBatch.Builder second = TelemetryBatch.builder("gw-1", 1);
+        second.add(80_000_000L, "m1", CycleFeatures.PART_SCRAP, 0.0, Quality.GOOD);
+        assertEquals(List.of(QualityPrediction.outcome(GATEWAY, "m1", 80_000_000L, false, 2L)),
+                asItComes(predictor, new ReceivedBatch(GATEWAY, second.build(), 2L), tracker),
+                "the outcome of the second cycle, in a later batch");
+    }
+
+    @Test
     void withoutAModelForTheMachineNothingIsPredicted() {
         CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.empty());
         TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);

@@ -178,6 +178,26 @@ class RulPredictorTest {
     }
 
     @Test
+    void aRemainingLifeThatIsNotANumberCountsAsAFailedPredictionNotAsTheRunsFailure() {
+        EngineRun engine = engines.get(0);
+        int life = engine.cycleCount();
+        RulPredictor predictor = new RulPredictor((gateway, machine) -> Optional.of(model), 1_000, Duration.ZERO,
+                Duration.ZERO, new NotFiniteMarginsBackend());
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        List<RulPrediction> out = replay(predictor, state, counts, engine, 0, life, START);
+
+        // A NaN prediction is how a failure travels to the store, which would fill in the run's actual lives at it.
+        assertEquals(1, out.size(), "the run's one failure, nothing else: " + out.stream()
+                .map(p -> p.cycle() + ":" + p.predictedRul()).toList());
+        assertFalse(out.get(0).hasPrediction());
+        assertEquals(life, out.get(0).cycle(), "the cycles stay in the run's history");
+        assertEquals(life, counts.predictionFailures);
+        assertTrue(counts.lastFailure.getMessage().contains("not a number"), counts.lastFailure.getMessage());
+        assertEquals(1, counts.failures);
+    }
+
+    @Test
     void withoutAModelNothingIsPredictedAndTheTimestampsAreCounted() {
         RulPredictor predictor = new RulPredictor((gateway, machine) -> Optional.empty(), 1_000, Duration.ZERO);
         MachineRun state = new MachineRun();
