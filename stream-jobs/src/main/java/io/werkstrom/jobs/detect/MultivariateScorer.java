@@ -583,10 +583,13 @@ public final class MultivariateScorer {
     /**
      * The machine's columns of {@code fleet}'s sensors, in the model's order, or null when the
      * machine has not reported all of them (yet). Kept with the machine while the model stays in
-     * force: a machine's sensors are never forgotten.
+     * force: a machine's sensors are never forgotten. Kept for the model itself, not its id: a
+     * version deleted and stored again is another model under the same id, which may read other
+     * sensors.
      */
     private static int[] fleetColumns(MachineStates.Machine machine, FleetModelInForce fleet) {
-        if (machine.fleetColumns != null && fleet.id().equals(machine.fleetModelId)) {
+        if (machine.fleetColumns != null && fleet.id().equals(machine.fleetModelId) && machine.fleetModel != null
+                && machine.fleetModel.model() == fleet.model()) {
             return machine.fleetColumns;
         }
         List<String> sensors = fleet.model().sensors();

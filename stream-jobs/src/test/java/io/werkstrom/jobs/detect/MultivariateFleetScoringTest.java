@@ -279,6 +279,26 @@ class MultivariateFleetScoringTest {
     }
 
     @Test
+    void aModelStoredAgainUnderTheSameIdIsScoredOnItsOwnSensors() {
+        MachineStates states = new MachineStates();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared());
+        Machine press = new Machine("press-1", 1);
+        List<MultivariateScorer.Outcome> before = run(scorer, states, 0, 30, always(V1), press);
+        assertEquals(List.of(), anomalies(before));
+
+        // Version 1 deleted and a version 1 stored again, which reads the sensors in another order.
+        List<String> reversed = List.of("vibration_mm_s", "pressure_bar", "temperature_c");
+        double[][] reversedStates = Arrays.stream(FLEET_STATES).map(s -> new double[] {s[2], s[1], s[0]})
+                .toArray(double[][]::new);
+        FleetModelInForce again = new FleetModelInForce("default v1",
+                MultivariateFleetModel.fit(OPTIONS, reversed, reversedStates));
+        List<MultivariateScorer.Outcome> after = run(scorer, states, 30, 60, always(again), press);
+        assertEquals(30, sum(after, MultivariateScorer.Outcome::statesScored));
+        // Its states in the columns of the model before would put a temperature where it reads a vibration.
+        assertEquals(List.of(), anomalies(after), "the same healthy machine");
+    }
+
+    @Test
     void aNewFleetVersionStartsTheMachinesRunOfAnomalousStatesOver() {
         // Every anomalous state from the third in a row on is reported (no hold-back between reports).
         MultivariateOptions everyState = new MultivariateOptions(OPTIONS.method(), OPTIONS.trainingStates(),
