@@ -3,6 +3,7 @@ package io.werkstrom.jobs.predict;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,8 @@ import io.werkstrom.protocol.GatewayAddress;
  * of a gateway uses the model of its type ({@code machines} table, {@link MachineTypes#typeOf}; a
  * machine without a row has the type {@value ModelCatalog#DEFAULT_TYPE}): a fleet model covers a
  * new machine at once. A type without a model of this name gives its machines none; they do not
- * fall back to another type's.
+ * fall back to another type's. A version is known by its number and the time it was stored: one
+ * deleted and stored again under the same number is read again.
  *
  * <p>A version that cannot be read (stored by another build, damaged) is skipped with a warning
  * for the newest readable one. A database that cannot be reached keeps the models already
@@ -52,9 +54,13 @@ public final class ModelRegistry<M> implements AutoCloseable {
     public record Loaded<M>(M model, String name, int version, String machineType) {
     }
 
-    /** @param read whether the tenant's models were read once at least (else none is known) */
-    private record TenantModels<M>(Map<String, Loaded<M>> byType, MachineTypes machineTypes, long loadedAtNanos,
-                                   boolean read) {
+    /**
+     * @param trainedAt per machine type, when the version in force was stored: a version deleted and
+     *                  stored again has the same number but another time
+     * @param read      whether the tenant's models were read once at least (else none is known)
+     */
+    private record TenantModels<M>(Map<String, Loaded<M>> byType, Map<String, Instant> trainedAt,
+                                   MachineTypes machineTypes, long loadedAtNanos, boolean read) {
     }
 
     private final StoreOptions store;
@@ -132,23 +138,28 @@ public final class ModelRegistry<M> implements AutoCloseable {
 
     private TenantModels<M> load(String tenant, TenantModels<M> previous, long now) {
         Map<String, Loaded<M>> loaded = previous == null ? Map.of() : previous.byType();
+        Map<String, Instant> loadedTrainedAt = previous == null ? Map.of() : previous.trainedAt();
         try {
             Connection db = connection();
             // Only the types the catalog still has models for: a type whose versions were all
             // deleted loses its model now, not at the job's next restart.
             Map<String, Loaded<M>> byType = new HashMap<>();
+            Map<String, Instant> trainedAt = new HashMap<>();
             for (ModelCatalog.StoredModel newest : ModelCatalog.latest(db, tenant, name).values()) {
                 Optional<ModelCatalog.StoredModel> candidate = Optional.of(newest);
                 while (candidate.isPresent()) {
                     ModelCatalog.StoredModel stored = candidate.get();
                     Loaded<M> current = loaded.get(stored.machineType());
-                    if (current != null && current.version() == stored.version()) {
+                    if (current != null && current.version() == stored.version()
+                            && stored.trainedAt().equals(loadedTrainedAt.get(stored.machineType()))) {
                         byType.put(stored.machineType(), current);
+                        trainedAt.put(stored.machineType(), stored.trainedAt());
                         break;
                     }
                     try {
                         byType.put(stored.machineType(), new Loaded<>(read.apply(stored.payload()),
                                 name, stored.version(), stored.machineType()));
+                        trainedAt.put(stored.machineType(), stored.trainedAt());
                         LOG.info("Tenant {}: {} model for machine type '{}' is now version {} ({})", tenant, name,
                                 stored.machineType(), stored.version(), stored.kind());
                         break;
@@ -165,12 +176,13 @@ public final class ModelRegistry<M> implements AutoCloseable {
                             + " its machines have none now", tenant, name, gone.machineType(), gone.version());
                 }
             }
-            return new TenantModels<>(byType, ModelCatalog.machineTypes(db, tenant), now, true);
+            return new TenantModels<>(byType, trainedAt, ModelCatalog.machineTypes(db, tenant), now, true);
         } catch (SQLException | StoreException e) {
             LOG.warn("Reading the {} models of tenant {} failed; keeping the {} loaded, trying again in {} s", name,
                     tenant, loaded.size(), refreshNanos / 1_000_000_000L, e);
             closeConnection();
-            return new TenantModels<>(loaded, previous == null ? MachineTypes.of(List.of()) : previous.machineTypes(), now,
+            return new TenantModels<>(loaded, loadedTrainedAt,
+                    previous == null ? MachineTypes.of(List.of()) : previous.machineTypes(), now,
                     previous != null && previous.read());
         }
     }

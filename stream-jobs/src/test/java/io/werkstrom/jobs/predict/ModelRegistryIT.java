@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -108,6 +109,28 @@ class ModelRegistryIT {
                     "hall-3's row types hall-3's m-002 only");
             assertTrue(registry.modelFor(new GatewayAddress("t7", "plant-1", "hall-2"), "m-001").isEmpty(),
                     "another tenant's gateway of the same name has none of t4's types or models");
+        }
+    }
+
+    @Test
+    void aVersionDeletedAndStoredAgainUnderItsNumberIsReadAgain() throws Exception {
+        AtomicLong clock = new AtomicLong();
+        // The payload itself is the model: which one is in force shows at once.
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             ModelRegistry<String> registry = new ModelRegistry<>(store, ModelRegistry.PART_SCRAP,
+                     bytes -> new String(bytes, StandardCharsets.UTF_8), Duration.ofSeconds(60), clock::get)) {
+            publish(db, "t10", ModelCatalog.DEFAULT_TYPE, "first".getBytes(StandardCharsets.UTF_8));
+            assertEquals(2, publish(db, "t10", ModelCatalog.DEFAULT_TYPE, "bad".getBytes(StandardCharsets.UTF_8)));
+            assertEquals("bad", registry.modelFor(gateway("t10"), "m1").orElseThrow().model());
+
+            // A bad version withdrawn and trained again within one refresh interval: the number comes again.
+            try (Statement s = db.createStatement()) {
+                assertEquals(1, s.executeUpdate("DELETE FROM models WHERE tenant = 't10' AND version = 2"));
+            }
+            assertEquals(2, publish(db, "t10", ModelCatalog.DEFAULT_TYPE, "good".getBytes(StandardCharsets.UTF_8)));
+            clock.addAndGet(Duration.ofSeconds(61).toNanos());
+            ModelRegistry.Loaded<String> inForce = registry.modelFor(gateway("t10"), "m1").orElseThrow();
+            assertEquals(List.of("good", 2), List.of(inForce.model(), inForce.version()));
         }
     }
 
