@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -40,6 +41,9 @@ import java.util.Map;
  * already, merged with the next) changes nothing, and so do the late samples of signals: the cycle
  * they belong to is reported without them.
  *
+ * <p>At most {@link #MAX_MACHINES} machines are tracked; beyond, the machine fed least recently is
+ * forgotten ({@link #takeForgotten()} counts them) and seen anew at its next sample.
+ *
  * <p>A listener that wants only some cycles' outcomes (those it predicted) marks them
  * ({@link #awaitOutcome}) and asks on each outcome whether it was awaited
  * ({@link #takeAwaitedOutcome}); the marks are part of the state, so an outcome that comes in a
@@ -67,6 +71,12 @@ public final class CycleTracker {
      */
     public static final int MAX_AWAITED = 8;
 
+    /**
+     * Machines tracked at most: a bound on the state of a gateway that sends ever new machine names.
+     * Beyond it the machine fed least recently is forgotten (it is seen anew at its next sample).
+     */
+    public static final int MAX_MACHINES = 10_000;
+
     /** Quality code of a bad sample (OPC UA "bad"): never part of a cycle's features. */
     private static final byte BAD = 2;
 
@@ -79,7 +89,8 @@ public final class CycleTracker {
         void outcome(String machine, long endMicros, boolean scrap);
     }
 
-    private final HashMap<String, CycleFeatures> running = new HashMap<>();
+    /** In the order the machines were last fed a signal or cycle end, least recently first. */
+    private final LinkedHashMap<String, CycleFeatures> running = new LinkedHashMap<>(16, 0.75f, true);
     /** Machines whose current cycle began after a cycle end this tracker saw. */
     private final HashSet<String> started = new HashSet<>();
     /**
@@ -95,6 +106,8 @@ public final class CycleTracker {
     private final HashSet<String> lostSight = new HashSet<>();
     /** Per machine, the ends of cycles whose outcome is awaited, oldest first. */
     private final HashMap<String, ArrayDeque<Long>> awaited = new HashMap<>();
+    /** Machines forgotten beyond {@link #MAX_MACHINES} since {@link #takeForgotten()}; not part of the state. */
+    private int forgotten;
 
     /** Feeds one sample; reports a cycle end or an outcome to {@code listener} when the sample is one. */
     public void accept(long micros, String machine, String sensor, double value, byte quality, Listener listener) {
@@ -120,7 +133,10 @@ public final class CycleTracker {
                 // A repeat (the same sample sent twice): its cycle was taken, the running one is the next.
                 return;
             }
-            CycleFeatures cycle = running.computeIfAbsent(machine, m -> new CycleFeatures());
+            CycleFeatures cycle = running.get(machine);
+            if (cycle == null) {
+                cycle = track(machine);
+            }
             if (!started.add(machine) || seenWhole(firstSample.remove(machine), micros, value)) {
                 listener.cycleEnded(machine, micros, cycle.features(value));
             }
@@ -132,12 +148,42 @@ public final class CycleTracker {
             CycleFeatures cycle = running.get(machine);
             if (cycle == null) {
                 // The machine's first sample: its cycle runs since this time at the latest.
-                cycle = new CycleFeatures();
-                running.put(machine, cycle);
+                cycle = track(machine);
                 firstSample.put(machine, micros);
             }
             cycle.add(sensor, value);
         }
+    }
+
+    /**
+     * Starts tracking {@code machine}, forgetting the machine fed least recently when more than
+     * {@link #MAX_MACHINES} would be tracked: a gateway that invents machine names must not grow
+     * the state without end. A forgotten machine is seen anew at its next sample, as after a
+     * silence; an outcome still awaited for one of its cycles is then not reported.
+     */
+    private CycleFeatures track(String machine) {
+        CycleFeatures cycle = new CycleFeatures();
+        running.put(machine, cycle);
+        // A loop: state restored from before the bound may hold more.
+        while (running.size() > MAX_MACHINES) {
+            String eldest = running.keySet().iterator().next();
+            running.remove(eldest);
+            started.remove(eldest);
+            firstSample.remove(eldest);
+            lastSample.remove(eldest);
+            lastEnd.remove(eldest);
+            lostSight.remove(eldest);
+            awaited.remove(eldest);
+            forgotten++;
+        }
+        return cycle;
+    }
+
+    /** Machines forgotten beyond {@link #MAX_MACHINES} since the last call; starts the count anew. */
+    public int takeForgotten() {
+        int count = forgotten;
+        forgotten = 0;
+        return count;
     }
 
     /**

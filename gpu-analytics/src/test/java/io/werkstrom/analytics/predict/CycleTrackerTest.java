@@ -120,6 +120,28 @@ class CycleTrackerTest {
     }
 
     @Test
+    void aGatewayInventingMachineNamesKeepsTheStateBoundedAndTheMachinesFedLatelyKeepTheirCycles() {
+        CycleTracker tracker = new CycleTracker();
+        vibration(tracker, "steady", 100, 130);
+        for (int i = 0; i < CycleTracker.MAX_MACHINES + 100; i++) {
+            tracker.accept(130 * SECOND, "invented-" + i, "vibration_rms_mm_s", 1.0, GOOD, listener);
+            if (i % 1_000 == 0) {
+                tracker.accept(130 * SECOND, "steady", "vibration_rms_mm_s", 130.0, GOOD, listener);
+            }
+        }
+        assertEquals(CycleTracker.MAX_MACHINES, tracker.machines());
+        assertEquals(101, tracker.takeForgotten(), "the machines fed least recently, one per machine beyond");
+        assertEquals(0, tracker.takeForgotten());
+        assertEquals(CycleTracker.MAX_MACHINES, CycleTracker.fromSnapshot(tracker.snapshot()).machines());
+
+        tracker.accept(130 * SECOND, "steady", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        assertEquals(List.of("end steady 130000000"), events, "fed lately, it kept its whole cycle");
+        // The first invented machine was forgotten: its next sample is its first again.
+        tracker.accept(131 * SECOND, "invented-0", CycleFeatures.CYCLE_TIME, 1.0, GOOD, listener);
+        assertEquals(List.of("end steady 130000000"), events, "a forgotten machine's first cycle end marks a start");
+    }
+
+    @Test
     void aMachineSilentLongerThanTheGapIsSeenAnewAndItsSamplesBeforeAndAfterNeverMix() {
         CycleTracker tracker = new CycleTracker();
         for (String machine : List.of("back", "joined")) {

@@ -52,6 +52,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
     private transient Counter late;
     private transient Counter lateEnds;
     private transient Counter cutByGaps;
+    private transient Counter machinesForgotten;
     private transient ScoringOutage outage;
 
     /**
@@ -80,6 +81,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
         late = getRuntimeContext().getMetricGroup().counter("cycleBatchesLate");
         lateEnds = getRuntimeContext().getMetricGroup().counter("cycleEndsLate");
         cutByGaps = getRuntimeContext().getMetricGroup().counter("cyclesCutByGaps");
+        machinesForgotten = getRuntimeContext().getMetricGroup().counter("cycleMachinesForgotten");
         outage = new ScoringOutage(LOG, "Part quality prediction");
     }
 
@@ -117,6 +119,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
 
     /** Stores the gateway's state and asks to be called when its next held batch is due. */
     private void settle(CycleTracker tracker, BatchOrder order, TimerService timers) throws Exception {
+        machinesForgotten.inc(tracker.takeForgotten());
         cycles.update(tracker);
         orders.update(order);
         Long next = order.nextDue();
