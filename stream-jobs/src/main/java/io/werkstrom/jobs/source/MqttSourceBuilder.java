@@ -82,7 +82,7 @@ public final class MqttSourceBuilder {
         return this;
     }
 
-    /** Messages buffered between the MQTT client and Flink, per reader; default 1000. */
+    /** Messages buffered between the MQTT client and Flink, per reader (and at most 64 MiB of payloads); default 1000. */
     public MqttSourceBuilder setQueueCapacity(int queueCapacity) {
         this.queueCapacity = queueCapacity;
         return this;

@@ -28,8 +28,8 @@ import io.werkstrom.protocol.tls.PemTls;
  * @param ackMode           when messages are acknowledged to the broker
  * @param sessionExpiry     how long the broker keeps a reader's session (and queues its share of messages)
  *                          while the reader is away
- * @param queueCapacity     messages buffered between the MQTT client and Flink; when full, the client stops
- *                          reading from the socket
+ * @param queueCapacity     messages buffered between the MQTT client and Flink, per reader; when full (or
+ *                          when the buffered payloads reach 64 MiB), the client stops reading from the socket
  * @param connectionTimeout how long the TCP connect of one connection attempt may take; a reconnect
  *                          without an answer within twice this is ended and the next one started, and a
  *                          first connection without one fails the reader

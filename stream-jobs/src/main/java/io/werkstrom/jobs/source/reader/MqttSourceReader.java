@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * too, so that the messages queued in them and the broker's share of new ones still arrive.
  *
  * <p>Threads: Paho's callback thread puts arriving messages into a bounded {@link MessageHandover}
- * (blocking while it is full, which pushes back on the broker through TCP); the Flink task thread
+ * (at most the options' queue capacity of messages and {@link #MAX_QUEUED_PAYLOAD_BYTES} of payload;
+ * blocking while it is full, which pushes back on the broker through TCP); the Flink task thread
  * takes them out in {@link #pollNext}, and takes snapshots and checkpoint notifications. Errors
  * seen on Paho's threads are stored and thrown from the next {@code pollNext}.
  *
@@ -103,6 +104,14 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     private static final Duration MIN_RECONNECT_DELAY = Duration.ofSeconds(1);
     private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(30);
     private static final long DISCONNECT_QUIESCE_MS = 1_000;
+    /**
+     * The most payload bytes the hand-off holds (unless one message alone is larger). Its capacity
+     * counts messages, and a message may be as large as the broker's maximum packet (256 MiB by
+     * default; 8 MiB in the compose stack, whose broker lets a reader have 1,000 unacknowledged):
+     * without this, a stalled job (a database outage) or a gateway publishing large junk would fill
+     * the TaskManager's heap with up to capacity times that, fail, and do so again on the redelivery.
+     */
+    static final long MAX_QUEUED_PAYLOAD_BYTES = 64L << 20;
 
     private final MqttSourceOptions options;
     private final SourceReaderContext context;
@@ -132,7 +141,8 @@ public final class MqttSourceReader implements SourceReader<MqttRecord, MqttSubs
     public MqttSourceReader(MqttSourceOptions options, SourceReaderContext context) {
         this.options = options;
         this.context = context;
-        this.handover = new MessageHandover<>(options.queueCapacity());
+        this.handover = new MessageHandover<>(options.queueCapacity(), MAX_QUEUED_PAYLOAD_BYTES,
+                message -> message.record().payload().length);
         MetricGroup metrics = context.metricGroup().addGroup("mqtt");
         this.acknowledgedMessages = metrics.counter("acknowledgedMessages");
         this.droppedStaleAcks = metrics.counter("droppedStaleAcks");

@@ -85,6 +85,54 @@ class MessageHandoverTest {
         assertTrue(handover.availability().isDone());
     }
 
+    @Test
+    void aProducerWaitsWhileItsMessageWouldTakeTheQueuedBytesOverTheLimit() throws Exception {
+        // Room for 100 messages, but only 10 bytes: two 6-byte payloads do not fit together.
+        MessageHandover<String> handover = new MessageHandover<>(100, 10, String::length);
+        assertTrue(handover.put("aaaaaa"));
+        AtomicBoolean added = new AtomicBoolean();
+        Thread producer = new Thread(() -> {
+            try {
+                added.set(handover.put("bbbbbb"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        producer.start();
+        awaitBlocked(producer);
+
+        assertFalse(added.get(), "the producer added a message that takes the queued bytes over the limit");
+        assertEquals("aaaaaa", handover.poll());
+        producer.join(TimeUnit.SECONDS.toMillis(10));
+
+        assertFalse(producer.isAlive(), "producer still blocked after the consumer took the bytes out");
+        assertTrue(added.get());
+        assertEquals("bbbbbb", handover.poll());
+    }
+
+    @Test
+    void aMessageHeavierThanTheLimitPassesAloneAndTheNextWaitsForIt() throws Exception {
+        MessageHandover<String> handover = new MessageHandover<>(100, 10, String::length);
+        // Into an empty hand-off: a message larger than the limit must not block for good.
+        assertTrue(handover.put("x".repeat(25)));
+        AtomicBoolean added = new AtomicBoolean();
+        Thread producer = new Thread(() -> {
+            try {
+                added.set(handover.put("y"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        producer.start();
+        awaitBlocked(producer);
+
+        assertFalse(added.get(), "a message was added while the queued bytes were over the limit");
+        assertEquals(25, handover.poll().length());
+        producer.join(TimeUnit.SECONDS.toMillis(10));
+        assertTrue(added.get());
+        assertEquals("y", handover.poll());
+    }
+
     /**
      * Waits until {@code producer} parks in put() (or ends, which fails: a producer facing a full
      * hand-off must wait).
