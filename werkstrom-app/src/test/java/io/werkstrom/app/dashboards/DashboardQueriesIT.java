@@ -344,7 +344,28 @@ class DashboardQueriesIT {
             runQueries(db, false);
             assertMachinesOfTwoGatewaysStayApart(db);
             assertFleetModelsListTheMachinesOfEachGateway(db);
+            assertActualScrapRateCountsKnownOutcomesOnly(db);
         }
+    }
+
+    /**
+     * The hourly actual scrap rate is the share of scrap among the parts whose outcome has arrived: a
+     * part still waiting for its outcome is no good part. The scrap part at start + 600 s and the part
+     * without an outcome a microsecond later share an hour; the good part at start + 640 s is in it
+     * too (the rate is 1/2, not 1/3) or in the next one (the rate is 1, not 1/2).
+     */
+    private static void assertActualScrapRateCountsKnownOutcomesOnly(Connection db) throws Exception {
+        JsonNode quality = JSON.readTree(DASHBOARDS.resolve("json/quality.json").toFile());
+        String sql = expand(panelQuery(quality, "Predicted and actual scrap rate (hourly)"));
+        List<Double> rates = new ArrayList<>();
+        try (Statement statement = db.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+            while (rows.next()) {
+                rates.add(rows.getDouble("actual"));
+            }
+        }
+        assertFalse(rates.isEmpty(), "no hourly scrap rates:\n" + sql);
+        assertEquals(rates.size() == 1 ? 0.5 : 1.0, rates.get(0), 1e-9, "the first hour's actual scrap rate"
+                + " (hourly rates " + rates + "):\n" + sql);
     }
 
     /** The fleet overview counts and lists m-001 of gw-1 and m-001 of gw-2 as two machines. */
@@ -607,7 +628,9 @@ class DashboardQueriesIT {
                     "acme", "gw-1", "truncated payload", new byte[] {1, 2, 3})));
             telemetry.writeQualityPredictions(List.of(
                     new QualityPrediction(gateway, "m-001", start + 600_000_000L, "part_scrap", 1, 0.8, true, start),
-                    new QualityPrediction(gateway, "m-001", start + 640_000_000L, "part_scrap", 1, 0.1, false, start)));
+                    new QualityPrediction(gateway, "m-001", start + 640_000_000L, "part_scrap", 1, 0.1, false, start),
+                    // A part whose outcome has not arrived, a microsecond after the scrap one: in its hour.
+                    new QualityPrediction(gateway, "m-001", start + 600_000_001L, "part_scrap", 1, 0.3, null, start)));
             // A run of three cycles that ended in a failure: predictions with their actual remaining life.
             telemetry.writeRulPredictions(List.of(
                     new RulPrediction(gateway, "m-001", start, 1, start, "rul", 1, 2.4, 2, start),
