@@ -345,7 +345,21 @@ class DashboardQueriesIT {
             assertMachinesOfTwoGatewaysStayApart(db);
             assertFleetModelsListTheMachinesOfEachGateway(db);
             assertActualScrapRateCountsKnownOutcomesOnly(db);
+            assertCalibrationBinsCoverACertainPrediction(db);
         }
+    }
+
+    /** A prediction of probability 1 falls into the top bin of the calibration, 90-100 % (shown as 95), not past it. */
+    private static void assertCalibrationBinsCoverACertainPrediction(Connection db) throws Exception {
+        JsonNode quality = JSON.readTree(DASHBOARDS.resolve("json/quality.json").toFile());
+        String sql = expand(panelQuery(quality, "Calibration: predicted probability against observed scrap"));
+        List<Integer> bins = new ArrayList<>();
+        try (Statement statement = db.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+            while (rows.next()) {
+                bins.add(rows.getInt("predicted_pct"));
+            }
+        }
+        assertEquals(List.of(15, 95), bins, "calibration bins of the predictions 0.1 (10-20 %) and 1:\n" + sql);
     }
 
     /**
@@ -627,7 +641,8 @@ class DashboardQueriesIT {
             telemetry.writeDeadLetters(List.of(new DeadLetter(start, "werkstrom/v1/acme/plant-1/gw-1/telemetry",
                     "acme", "gw-1", "truncated payload", new byte[] {1, 2, 3})));
             telemetry.writeQualityPredictions(List.of(
-                    new QualityPrediction(gateway, "m-001", start + 600_000_000L, "part_scrap", 1, 0.8, true, start),
+                    // Certain: a logistic model's sigmoid rounds to 1 for a large margin.
+                    new QualityPrediction(gateway, "m-001", start + 600_000_000L, "part_scrap", 1, 1.0, true, start),
                     new QualityPrediction(gateway, "m-001", start + 640_000_000L, "part_scrap", 1, 0.1, false, start),
                     // A part whose outcome has not arrived, a microsecond after the scrap one: in its hour.
                     new QualityPrediction(gateway, "m-001", start + 600_000_001L, "part_scrap", 1, 0.3, null, start)));
