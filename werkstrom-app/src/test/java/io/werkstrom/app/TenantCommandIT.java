@@ -83,6 +83,15 @@ class TenantCommandIT {
     }
 
     @Test
+    void anEmptyRoleNameIsRefusedNamingRole() throws Exception {
+        Run run = execute("add", "delta", "--role", "", "--password-file", password.toString());
+        assertEquals(2, run.code(), run.err());
+        assertTrue(run.err().contains("tenant add: --role must name a role; it is empty"), run.err());
+        assertEquals("", run.out());
+        assertEquals("0", column("SELECT count(*) FROM werkstrom_tenant_roles WHERE tenant = 'delta'"));
+    }
+
+    @Test
     void aTooShortPasswordIsRefused() throws Exception {
         Path weak = work.resolve("weak.secret");
         Files.writeString(weak, "short\n");

@@ -49,6 +49,10 @@ public final class TenantCommand {
         try {
             GatewayAddress.requireSegment("tenant", tenant);
             String given = args.string("role", null);
+            if (given != null && given.isEmpty()) {
+                // PostgreSQL would refuse it only as a "zero-length delimited identifier" inside the function.
+                throw new IllegalArgumentException("--role must name a role; it is empty.");
+            }
             role = given != null ? given : tenant.replace('-', '_') + "_reader";
             int bytes = role.getBytes(StandardCharsets.UTF_8).length;
             if (bytes > MAX_ROLE_BYTES) {
