@@ -382,9 +382,17 @@ class DashboardQueriesIT {
                 + " (hourly rates " + rates + "):\n" + sql);
     }
 
-    /** The fleet overview counts and lists m-001 of gw-1 and m-001 of gw-2 as two machines. */
+    /**
+     * The fleet overview counts and lists m-001 of gw-1 and m-001 of gw-2 as two machines, and counts
+     * gw-2, offline by two rules, as one gateway offline.
+     */
     private static void assertMachinesOfTwoGatewaysStayApart(Connection db) throws Exception {
         JsonNode fleet = JSON.readTree(DASHBOARDS.resolve("json/fleet-overview.json").toFile());
+        try (Statement statement = db.createStatement();
+             ResultSet offline = statement.executeQuery(expand(panelQuery(fleet, "Gateways offline")))) {
+            assertTrue(offline.next());
+            assertEquals(1, offline.getInt("gateways_offline"), "gateways offline");
+        }
         try (Statement statement = db.createStatement();
              ResultSet reporting = statement.executeQuery(expand(panelQuery(fleet, "Machines reporting (last 5 min)")))) {
             assertTrue(reporting.next());
@@ -716,6 +724,13 @@ class DashboardQueriesIT {
                     + " sensor, state, value, message, opened_at, updated_at) VALUES ('00000000-0000-0000-0000-0000000000a1',"
                     + " 'acme', 'hot', 1, 'threshold', 'critical', 'plant-1', 'gw-1', 'm-001', 'temperature_c', 'open', 99,"
                     + " 'temperature_c above 90', " + opened + ", " + opened + ")");
+            // gw-2 offline by two rules of acme's, a warning after a short silence and a critical one after a long one.
+            sql.executeUpdate("INSERT INTO alerts (id, tenant, rule_id, rule_version, kind, severity, site, gateway, machine,"
+                    + " state, message, opened_at, updated_at) VALUES ('00000000-0000-0000-0000-0000000000b1', 'acme',"
+                    + " 'offline-2m', 1, 'gateway_offline', 'warning', 'plant-1', 'gw-2', NULL, 'open', 'gw-2 offline', "
+                    + opened + ", " + opened + "), ('00000000-0000-0000-0000-0000000000b2', 'acme', 'offline-10m', 1,"
+                    + " 'gateway_offline', 'critical', 'plant-1', 'gw-2', NULL, 'acknowledged', 'gw-2 offline', "
+                    + opened + ", " + opened + ")");
             sql.executeUpdate("INSERT INTO sequence_gaps (tenant, gateway, first_missing, last_missing, detected_at)"
                     + " VALUES ('acme', 'gw-1', 40, 41, " + opened + ")");
             sql.executeUpdate("INSERT INTO alert_history (id, tenant, alert_id, at, from_state, to_state, actor)"
