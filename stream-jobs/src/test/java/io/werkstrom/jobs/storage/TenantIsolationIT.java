@@ -172,6 +172,34 @@ class TenantIsolationIT {
             assertEquals(0, count(statement, "SELECT count(*) FROM werkstrom_tenant.telemetry"));
             assertTrue(count(statement, "SELECT count(*) FROM telemetry") > 0);
         }
+        assertWriterTakesIdsFromEverySequence(admin);
+    }
+
+    /**
+     * werkstrom_writer writes every tenant's rows, also where an id comes from a sequence (dead_letters,
+     * the alert tables): a role that is a member of it, not the owner, may insert there too (migration V19).
+     */
+    private static void assertWriterTakesIdsFromEverySequence(Admin admin) throws SQLException {
+        try (Connection connection = admin.connect(); Statement statement = connection.createStatement()) {
+            try (ResultSet rows = statement.executeQuery("""
+                    SELECT string_agg(s.relname, ', ' ORDER BY s.relname)
+                    FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
+                    WHERE s.relkind = 'S' AND n.nspname = current_schema()
+                      -- a CASE, so that no other relation reaches has_sequence_privilege, which refuses it
+                      AND NOT CASE WHEN s.relkind = 'S' THEN has_sequence_privilege('werkstrom_writer', s.oid, 'USAGE') END
+                    """)) {
+                rows.next();
+                assertEquals(null, rows.getString(1), "sequences werkstrom_writer may not take ids from");
+            }
+            statement.execute("SET ROLE werkstrom_writer");
+            try {
+                statement.executeUpdate("INSERT INTO dead_letters (received_at, topic, tenant, gateway, reason, payload)"
+                        + " VALUES (now(), 'werkstrom/v1/acme/plant-1/gw-1/telemetry', 'acme', 'gw-1',"
+                        + " 'written by werkstrom_writer', '\\x02')");
+            } finally {
+                statement.execute("RESET ROLE");
+            }
+        }
     }
 
     /**
