@@ -85,7 +85,8 @@ import io.werkstrom.protocol.TelemetryBatch;
  * arrival; a stamp the cloud would refuse is passed over), with the quality of its status code:
  * good, uncertain or bad. A bad status, a value that is not a number, or a variable the server
  * refuses (unknown node, filter not allowed) become
- * {@link Quality#BAD} samples with value NaN; the other variables go on. A NaN or infinite number
+ * {@link Quality#BAD} samples with value NaN; the other variables go on (when none is left,
+ * {@link #problem()} says so). A NaN or infinite number
  * is a {@link Quality#BAD} sample whatever its status, since the cloud refuses a batch that holds
  * one of another quality.
  *
@@ -149,6 +150,8 @@ public final class OpcUaCollector implements Collector {
     private volatile long resumeAfterMicros = Long.MIN_VALUE;
     private volatile String lastConnectFailure;
     private volatile boolean everConnected;
+    /** Why no variable is monitored although a session is active; null while one is, or before the first subscription. */
+    private volatile String noneMonitored;
     // Touched only on the worker thread (and in close(), after the worker stopped).
     private OpcUaClient client;
     private DefaultTrustListManager trustList;
@@ -258,12 +261,17 @@ public final class OpcUaCollector implements Collector {
 
     /**
      * While there is no session: why the last connect attempt failed, or that an established session
-     * was lost and Milo is reconnecting. Empty while a session is active, and before the first attempt ended.
+     * was lost and Milo is reconnecting. While a session is active: that none of the variables is
+     * monitored (every node id unresolvable or refused by the server), else empty. Empty before the
+     * first attempt ended.
      */
     @Override
     public Optional<String> problem() {
-        if (closed || sessionActive) {
+        if (closed) {
             return Optional.empty();
+        }
+        if (sessionActive) {
+            return Optional.ofNullable(noneMonitored).map(why -> describe() + ": " + why);
         }
         String failure = lastConnectFailure;
         if (failure != null) {
@@ -601,30 +609,43 @@ public final class OpcUaCollector implements Collector {
         if (closed || c == null) {
             return;
         }
+        List<MonitoredVariable> variables = new ArrayList<>();
+        List<NodeId> nodes = new ArrayList<>();
+        for (MonitoredVariable v : options.variables()) {
+            Optional<NodeId> node;
+            try {
+                node = ExpandedNodeId.parse(v.nodeId()).toNodeId(c.getNamespaceTable());
+            } catch (RuntimeException e) {
+                node = Optional.empty();
+            }
+            if (node.isEmpty()) {
+                refused(v, "node id cannot be resolved (unknown namespace or malformed)");
+                continue;
+            }
+            variables.add(v);
+            nodes.add(node.get());
+        }
+        if (variables.isEmpty()) {
+            // The server refuses a request to create no monitored items (Bad_NothingToDo): retrying would
+            // leave one empty subscription on it per retry delay.
+            noneMonitored = "none of the " + options.variables().size() + " variables can be monitored (their node ids"
+                    + " do not resolve on this server; the log names each)";
+            log.error("{}: {}; no subscription is created", describe(), noneMonitored);
+            return;
+        }
         try {
             UaSubscription subscription = c.getSubscriptionManager()
                     .createSubscription((double) options.publishingInterval().toMillis())
                     .get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            List<MonitoredVariable> variables = new ArrayList<>();
             List<MonitoredItemCreateRequest> requests = new ArrayList<>();
-            for (MonitoredVariable v : options.variables()) {
-                Optional<NodeId> node;
-                try {
-                    node = ExpandedNodeId.parse(v.nodeId()).toNodeId(c.getNamespaceTable());
-                } catch (RuntimeException e) {
-                    node = Optional.empty();
-                }
-                if (node.isEmpty()) {
-                    refused(v, "node id cannot be resolved (unknown namespace or malformed)");
-                    continue;
-                }
+            for (int i = 0; i < variables.size(); i++) {
+                MonitoredVariable v = variables.get(i);
                 MonitoringParameters parameters = new MonitoringParameters(subscription.nextClientHandle(),
                         (double) options.samplingInterval().toMillis(), filter(c, v.ownDeadband().orElse(options.deadband())),
                         uint(options.queueSize()), true);
                 requests.add(new MonitoredItemCreateRequest(
-                        new ReadValueId(node.get(), AttributeId.Value.uid(), null, QualifiedName.NULL_VALUE),
+                        new ReadValueId(nodes.get(i), AttributeId.Value.uid(), null, QualifiedName.NULL_VALUE),
                         MonitoringMode.Reporting, parameters));
-                variables.add(v);
             }
             List<UaMonitoredItem> items = subscription.createMonitoredItems(TimestampsToReturn.Both, requests,
                     (item, i) -> {
@@ -640,6 +661,8 @@ public final class OpcUaCollector implements Collector {
                     refused(variables.get(i), "the server refused the monitored item: " + status);
                 }
             }
+            noneMonitored = good > 0 ? null : "none of the " + options.variables().size()
+                    + " variables is monitored (the server refused each; the log names them)";
             long n = subscriptionsCreated.incrementAndGet();
             log.info("{}: subscription {} ({} of {} variables monitored, sampling {} ms, publishing {} ms)", describe(),
                     n == 1 ? "created" : "restored", good, options.variables().size(), options.samplingInterval().toMillis(),

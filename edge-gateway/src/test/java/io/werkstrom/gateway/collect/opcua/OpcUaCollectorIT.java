@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -164,6 +165,30 @@ class OpcUaCollectorIT {
             }
         } finally {
             plc.shutdownNow();
+        }
+    }
+
+    @Test
+    void variablesWhoseNamespaceTheServerLacksAreRefusedOnceWithoutASubscriptionLeftForNothing() throws Exception {
+        try (TestOpcUaServer server = TestOpcUaServer.start("temp")) {
+            // A typo in the namespace URI: the node id resolves to nothing on this server.
+            OpcUaOptions options = OpcUaOptions.builder().endpoint(server.endpoint())
+                    .connectRetryDelay(Duration.ofMillis(20))
+                    .variables(List.of(new MonitoredVariable("nsu=urn:io.werkstrom:test:plx;s=temp", "m-1", "temperature")))
+                    .build();
+            List<Got> got = new ArrayList<>();
+            try (OpcUaCollector collector = new OpcUaCollector(options)) {
+                collector.start(Long.MIN_VALUE); // returns once the first attempt connected and subscribed
+                assertTrue(collector.isConnected());
+                Thread.sleep(500); // 25 retry delays: time enough for a retry loop to show
+                collectUntil(collector, got, g -> true);
+                assertEquals(1, collector.refusedVariables(), "refused once, not once per retry");
+                assertEquals(0, server.subscriptionCount(), "no subscription without a monitored item");
+                assertEquals(Optional.of(collector.describe() + ": none of the 1 variables can be monitored (their node ids"
+                        + " do not resolve on this server; the log names each)"), collector.problem());
+            }
+            assertEquals(1, got.size(), "one bad sample marks the refused variable: " + got);
+            assertEquals(Quality.BAD, got.get(0).quality());
         }
     }
 }

@@ -193,6 +193,12 @@ final class TestOpcUaServer implements AutoCloseable {
         return "nsu=" + NAMESPACE + ";s=" + name;
     }
 
+    /** The subscriptions the server holds now, of all sessions. */
+    int subscriptionCount() {
+        OpcUaServer s = server;
+        return s == null ? 0 : s.getSubscriptions().size();
+    }
+
     /** Sets a variable's value, stamped now. */
     void set(String name, double value) {
         set(name, value, StatusCode.GOOD);
