@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -152,6 +153,8 @@ public final class OpcUaCollector implements Collector {
     private volatile boolean everConnected;
     /** Why no variable is monitored although a session is active; null while one is, or before the first subscription. */
     private volatile String noneMonitored;
+    /** The subscription with the monitored items, once created; another one failing its transfer is none of ours to restore. */
+    private volatile UaSubscription live;
     // Touched only on the worker thread (and in close(), after the worker stopped).
     private OpcUaClient client;
     private DefaultTrustListManager trustList;
@@ -633,10 +636,10 @@ public final class OpcUaCollector implements Collector {
             log.error("{}: {}; no subscription is created", describe(), noneMonitored);
             return;
         }
+        CompletableFuture<UaSubscription> created = c.getSubscriptionManager()
+                .createSubscription((double) options.publishingInterval().toMillis());
         try {
-            UaSubscription subscription = c.getSubscriptionManager()
-                    .createSubscription((double) options.publishingInterval().toMillis())
-                    .get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            UaSubscription subscription = created.get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
             List<MonitoredItemCreateRequest> requests = new ArrayList<>();
             for (int i = 0; i < variables.size(); i++) {
                 MonitoredVariable v = variables.get(i);
@@ -663,11 +666,21 @@ public final class OpcUaCollector implements Collector {
             }
             noneMonitored = good > 0 ? null : "none of the " + options.variables().size()
                     + " variables is monitored (the server refused each; the log names them)";
+            live = subscription;
             long n = subscriptionsCreated.incrementAndGet();
             log.info("{}: subscription {} ({} of {} variables monitored, sampling {} ms, publishing {} ms)", describe(),
                     n == 1 ? "created" : "restored", good, options.variables().size(), options.samplingInterval().toMillis(),
                     options.publishingInterval().toMillis());
         } catch (Exception e) {
+            // An answer that came too late may still have created the subscription and its items on the
+            // server: left there, it would sample and send for nobody, one more per retry.
+            created.thenAccept(subscription -> c.getSubscriptionManager().deleteSubscription(subscription.getSubscriptionId())
+                    .whenComplete((deleted, failure) -> {
+                        if (failure != null) {
+                            log.debug("{}: deleting subscription {} failed", describe(), subscription.getSubscriptionId(),
+                                    failure);
+                        }
+                    }));
             if (closed) {
                 return;
             }
@@ -851,6 +864,9 @@ public final class OpcUaCollector implements Collector {
     private final class SubscriptionListener implements UaSubscriptionManager.SubscriptionListener {
         @Override
         public void onSubscriptionTransferFailed(UaSubscription subscription, StatusCode status) {
+            if (subscription != live) {
+                return; // one whose creation failed and whose deletion did not reach the server: a retry replaced it
+            }
             // The server lost our subscription (it restarted): make a new one.
             log.warn("{}: the subscription did not survive the reconnect ({}); creating it again", describe(), status);
             if (!closed) {

@@ -191,4 +191,26 @@ class OpcUaCollectorIT {
             assertEquals(Quality.BAD, got.get(0).quality());
         }
     }
+
+    @Test
+    void monitoredItemsCreatedTooLateForTheRequestLeaveNoSubscriptionBehindOnTheServer() throws Exception {
+        try (TestOpcUaServer server = TestOpcUaServer.start("temp")) {
+            OpcUaOptions options = OpcUaOptions.builder().endpoint(server.endpoint())
+                    .samplingInterval(Duration.ofMillis(20)).publishingInterval(Duration.ofMillis(50))
+                    .requestTimeout(Duration.ofMillis(300)).connectRetryDelay(Duration.ofMillis(20))
+                    .variables(List.of(new MonitoredVariable(TestOpcUaServer.nodeId("temp"), "m-1", "temperature")))
+                    .build();
+            // A loaded PLC creates the items but answers after the request timed out.
+            server.answerNextItemCreationAfter(800);
+            List<Got> got = new ArrayList<>();
+            try (OpcUaCollector collector = new OpcUaCollector(options)) {
+                collector.start(Long.MIN_VALUE);
+                assertTrue(collectUntil(collector, got, g -> !g.isEmpty()), "values once the retry subscribed");
+                assertEquals(1, collector.subscriptionsCreated());
+                Thread.sleep(800); // the late answer has come by now
+                assertEquals(1, server.subscriptionCount(), "the subscription whose items came too late is deleted");
+                assertEquals(1, server.monitoredItemCount(), "and its items with it");
+            }
+        }
+    }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.milo.opcua.sdk.server.OpcUaServer;
 import org.eclipse.milo.opcua.sdk.server.api.DataItem;
@@ -77,6 +78,7 @@ final class TestOpcUaServer implements AutoCloseable {
     private final X509Certificate certificate;
     private final DefaultTrustListManager trust;
     private final Map<String, DataValue> values = new ConcurrentHashMap<>();
+    private final AtomicLong itemCreationDelayMillis = new AtomicLong();
     private OpcUaServer server;
     /**
      * Set only once its nodes exist and cleared before it shuts down: {@link #set} runs on other
@@ -199,6 +201,20 @@ final class TestOpcUaServer implements AutoCloseable {
         return s == null ? 0 : s.getSubscriptions().size();
     }
 
+    /** The monitored items the server holds now, of all sessions. */
+    long monitoredItemCount() {
+        OpcUaServer s = server;
+        return s == null ? 0 : s.getMonitoredItemCount().get();
+    }
+
+    /**
+     * The next CreateMonitoredItems request is answered only after {@code millis}, its items created
+     * and sampling meanwhile, as a loaded PLC answers a large request after the client gave up on it.
+     */
+    void answerNextItemCreationAfter(long millis) {
+        itemCreationDelayMillis.set(millis);
+    }
+
     /** Sets a variable's value, stamped now. */
     void set(String name, double value) {
         set(name, value, StatusCode.GOOD);
@@ -309,6 +325,15 @@ final class TestOpcUaServer implements AutoCloseable {
         @Override
         public void onDataItemsCreated(List<DataItem> items) {
             subscriptions.onDataItemsCreated(items);
+            long delay = itemCreationDelayMillis.getAndSet(0);
+            if (delay > 0) {
+                try {
+                    // The server answers the request once this returns.
+                    Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
 
         @Override
