@@ -14,10 +14,12 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -96,7 +98,10 @@ import io.werkstrom.protocol.TelemetryBatch;
  * subscription anew, so values flow again as soon as the server is back. While the connection is
  * down the server samples nothing for us and those values are gone: the collector marks the moment
  * the session is lost with one bad sample per variable, and the first values after the
- * subscription is restored are the variables' current values. A first connection that fails is
+ * subscription is restored are the variables' current values. Such a value stamped with its last
+ * change, the one taken last, is taken again at its arrival, after the bad sample, rather than a
+ * second time at its stamp behind it; sent again without a lost session between, it is not taken
+ * twice ({@link #repeatedValues()}). A first connection that fails is
  * retried with a doubling delay; {@link #lastConnectFailure()} says why it failed.
  *
  * <p>Security: the collector uses the server endpoint with the options' security policy and mode,
@@ -131,6 +136,16 @@ public final class OpcUaCollector implements Collector {
     private record Sample(long micros, String machine, String sensor, double value, Quality quality) {
     }
 
+    /**
+     * The last value taken of a variable: its time stamp as the server gave it (µs), number and quality;
+     * {@code lostAt}: the time of a lost session's bad sample taken after it, else Long.MIN_VALUE.
+     */
+    private record Taken(long micros, double value, Quality quality, long lostAt) {
+        boolean sameAs(long otherMicros, double otherValue, Quality otherQuality) {
+            return micros == otherMicros && Double.compare(value, otherValue) == 0 && quality == otherQuality;
+        }
+    }
+
     private final OpcUaOptions options;
     private final Queue<Sample> arrived = new ConcurrentLinkedQueue<>();
     /** Samples in {@link #arrived}; kept apart, since a queue's size() walks it. */
@@ -143,6 +158,8 @@ public final class OpcUaCollector implements Collector {
     private final AtomicLong subscriptionsCreated = new AtomicLong();
     private final AtomicLong refusedVariables = new AtomicLong();
     private final AtomicLong skippedBeforeResume = new AtomicLong();
+    private final AtomicLong repeatedValues = new AtomicLong();
+    private final Map<MonitoredVariable, Taken> lastTaken = new ConcurrentHashMap<>();
     /** Variables whose time stamps were passed over as ones the cloud would refuse (logged once each). */
     private final Set<String> restamped = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -297,6 +314,14 @@ public final class OpcUaCollector implements Collector {
     /** How many values were not collected because they were stamped at or before the resume point. */
     public long skippedBeforeResume() {
         return skippedBeforeResume.get();
+    }
+
+    /**
+     * How many values the server sent again (same variable, time stamp, value and status as the last
+     * one taken, with no lost session between them) and were not collected twice.
+     */
+    public long repeatedValues() {
+        return repeatedValues.get();
     }
 
     @Override
@@ -730,11 +755,35 @@ public final class OpcUaCollector implements Collector {
                     quality.name().toLowerCase());
             quality = Quality.BAD;
         }
+        // A restored subscription (carried over to a new session, or created anew) starts with each
+        // variable's current value, stamped with its last change: most often the value taken last.
+        Taken previous = lastTaken.put(v, new Taken(micros, number, quality, Long.MIN_VALUE));
+        if (previous != null && previous.sameAs(micros, number, quality)) {
+            if (previous.lostAt() == Long.MIN_VALUE) {
+                repeatedValues.incrementAndGet();
+                return; // the same sample twice
+            }
+            // After the lost session's bad sample, it says the value holds again: at its arrival, after
+            // the gap, so that the series does not end on the bad sample (nor repeat the sample taken).
+            micros = Math.max(nowMicros(), previous.lostAt() + 1);
+        }
         if (micros <= resumeAfterMicros) {
             skippedBeforeResume.incrementAndGet();
             return;
         }
         offer(micros, v, number, quality);
+    }
+
+    /**
+     * Marks the moment the session is lost with a bad sample per variable; called on Milo's thread,
+     * package-private for tests.
+     */
+    void sessionLost() {
+        long now = nowMicros();
+        for (MonitoredVariable v : options.variables()) {
+            lastTaken.computeIfPresent(v, (k, t) -> new Taken(t.micros(), t.value(), t.quality(), now));
+            offer(now, v, Double.NaN, Quality.BAD);
+        }
     }
 
     /** From the subscription's thread; package-private for tests. */
@@ -900,10 +949,7 @@ public final class OpcUaCollector implements Collector {
                 return;
             }
             log.warn("{}: session lost; no values until it is back", describe());
-            long now = nowMicros();
-            for (MonitoredVariable v : options.variables()) {
-                offer(now, v, Double.NaN, Quality.BAD);
-            }
+            sessionLost();
         }
     }
 }

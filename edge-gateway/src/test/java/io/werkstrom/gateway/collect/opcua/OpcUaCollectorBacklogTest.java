@@ -173,4 +173,30 @@ class OpcUaCollectorBacklogTest {
             assertTheCloudTakes(batch);
         }
     }
+
+    @Test
+    void aValueSentAgainIsTakenOnceAndAfterALostSessionAgainAtItsArrivalAfterTheGap() throws Exception {
+        try (OpcUaCollector collector = flowAndTemperature()) {
+            // A set point unchanged for a minute: a restored subscription starts with it, stamped then.
+            DateTime changed = new DateTime(Instant.now().minusSeconds(60));
+            DataValue current = new DataValue(new Variant(21.5), StatusCode.GOOD, changed, changed);
+            collector.accept(TEMPERATURE, current);
+            collector.accept(TEMPERATURE, current);
+            assertEquals(1, collector.repeatedValues(), "the same sample twice");
+            collector.sessionLost();
+            collector.accept(TEMPERATURE, current);
+
+            TelemetryBatch.Builder out = TelemetryBatch.builder("gw-1", 1);
+            assertEquals(4, collector.collect(Long.MAX_VALUE, out));
+            TelemetryBatch batch = out.build();
+            assertEquals(List.of("temperature", "flow", "temperature", "temperature"), List.of(batch.sensors()));
+            assertEquals(BatchValidator.micros(changed.getJavaInstant()), batch.timestampsMicros()[0]);
+            assertEquals(Quality.BAD, batch.quality(2), "the lost session");
+            assertEquals(Quality.GOOD, batch.quality(3));
+            assertEquals(21.5, batch.values()[3], 0.0);
+            assertTrue(batch.timestampsMicros()[3] > batch.timestampsMicros()[2], "after the gap, not behind it");
+            assertEquals(1, collector.repeatedValues());
+            assertTheCloudTakes(batch);
+        }
+    }
 }

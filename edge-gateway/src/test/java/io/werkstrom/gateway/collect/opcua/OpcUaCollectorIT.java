@@ -213,4 +213,33 @@ class OpcUaCollectorIT {
             }
         }
     }
+
+    @Test
+    void aSubscriptionRestoredAfterAConnectionDropStartsWithTheCurrentValueAfterTheGapNotAgainBehindIt() throws Exception {
+        try (TestOpcUaServer server = TestOpcUaServer.start("temp");
+                CuttableProxy link = new CuttableProxy(server.port())) {
+            server.set("temp", 20.0); // and unchanged from then on, as a set point or a machine state
+            OpcUaOptions options = OpcUaOptions.builder().endpoint("opc.tcp://127.0.0.1:" + link.port() + "/plc")
+                    .samplingInterval(Duration.ofMillis(20)).publishingInterval(Duration.ofMillis(50))
+                    .variables(List.of(new MonitoredVariable(TestOpcUaServer.nodeId("temp"), "m-1", "temperature")))
+                    .build();
+            List<Got> got = new ArrayList<>();
+            try (OpcUaCollector collector = new OpcUaCollector(options)) {
+                collector.start(Long.MIN_VALUE);
+                assertTrue(collectUntil(collector, got, g -> !g.isEmpty()), "the current value: " + got);
+                // The server keeps running. Whether Milo carries the subscription over to its new session or (as
+                // here: this server carries no anonymous session's subscription over) creates it anew, the server
+                // starts it with the current value, stamped with its last change.
+                link.cut();
+                assertTrue(collectUntil(collector, got, g -> {
+                    int bad = g.stream().map(Got::quality).toList().indexOf(Quality.BAD);
+                    return bad >= 0 && g.subList(bad, g.size()).stream().anyMatch(x -> x.quality() == Quality.GOOD);
+                }), "the lost session's bad sample, then the value: " + got);
+            }
+            assertEquals(got.size(), got.stream().map(Got::micros).distinct().count(), "no sample twice: " + got);
+            Got latest = got.stream().max(java.util.Comparator.comparingLong(Got::micros)).orElseThrow();
+            assertEquals(Quality.GOOD, latest.quality(), "the series ends on the value, not on the gap: " + got);
+            assertEquals(20.0, latest.value(), 0.0);
+        }
+    }
 }

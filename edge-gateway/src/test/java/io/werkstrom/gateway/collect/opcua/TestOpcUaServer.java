@@ -187,6 +187,10 @@ final class TestOpcUaServer implements AutoCloseable {
         return out;
     }
 
+    int port() {
+        return port;
+    }
+
     String endpoint() {
         return "opc.tcp://127.0.0.1:" + port + "/plc";
     }
