@@ -593,6 +593,22 @@ public final class OpcUaCollector implements Collector {
                         .orElse("the server refused the anonymous session (" + statusName(status)
                                 + "); configure username and a password");
             }
+            boolean ownRefused = code == StatusCodes.Bad_SecurityChecksFailed || code == StatusCodes.Bad_CertificateUntrusted
+                    || code == StatusCodes.Bad_CertificateTimeInvalid;
+            if (ownRefused && ownCertificate != null) {
+                // Trusting the certificate anew does not help an expired one, nor does renewing the server's.
+                X509Certificate own = ownCertificate.certificate();
+                Instant now = Instant.now();
+                String outside = now.isAfter(own.getNotAfter().toInstant()) ? "expired on " + own.getNotAfter().toInstant()
+                        : now.isBefore(own.getNotBefore().toInstant()) ? "is not valid before " + own.getNotBefore().toInstant()
+                        : null;
+                if (outside != null) {
+                    return "the gateway's certificate " + ownCertificate.certificateFile() + " (SHA-1 thumbprint "
+                            + ownCertificate.thumbprint() + ") " + outside + " (the server refused it: " + statusName(status)
+                            + "); put a renewed certificate and its key into " + ownCertificate.certificateFile().getParent()
+                            + ", or delete both files to have a new one created (which the server must then trust)";
+                }
+            }
             if ((code == StatusCodes.Bad_SecurityChecksFailed || code == StatusCodes.Bad_CertificateUntrusted)
                     && ownCertificate != null) {
                 return "the server does not trust the gateway's certificate " + ownCertificate.certificateFile()

@@ -15,16 +15,22 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.Security;
+import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -36,6 +42,8 @@ import org.apache.logging.log4j.core.Logger;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
 import org.eclipse.milo.opcua.stack.core.util.CertificateUtil;
+import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
+import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -201,6 +209,39 @@ class OpcUaSecurityIT {
             // The certificate the PLC may trust is not replaced, and no key appeared beside it.
             assertArrayEquals(certificate, Files.readAllBytes(own.certificateFile()));
             assertFalse(Files.exists(pki.resolve("own").resolve(GatewayCertificate.KEY_FILE)));
+        }
+    }
+
+    @Test
+    void anExpiredGatewayCertificateTheServerRefusesIsNamedAsTheCause() throws Exception {
+        try (TestOpcUaServer server = server()) {
+            // A certificate from the plant's CA, put into own/ two years ago and valid for one.
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            KeyPair pair = generator.generateKeyPair();
+            long day = TimeUnit.DAYS.toMillis(1);
+            long now = System.currentTimeMillis();
+            X509Certificate expired = new SelfSignedCertificateGenerator().generateSelfSigned(pair,
+                    new Date(now - 730 * day), new Date(now - 365 * day), "Werkstrom gateway acme/plant-1/gw-01",
+                    "Werkstrom", null, null, null, null, URI, List.of(), List.of(), SelfSignedCertificateBuilder.SA_SHA256_RSA);
+            Path own = Files.createDirectories(pki.resolve("own"));
+            Files.write(own.resolve(GatewayCertificate.CERTIFICATE_FILE), expired.getEncoded());
+            Files.writeString(own.resolve(GatewayCertificate.KEY_FILE), "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(pair.getPrivate().getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n");
+            server.trust(expired);
+            trustServer(server);
+            try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD).build())) {
+                collector.start(Long.MIN_VALUE);
+                await(() -> collector.lastConnectFailure() != null, "the refusal");
+                String failure = collector.lastConnectFailure();
+                assertTrue(failure.startsWith("the gateway's certificate " + own.resolve(GatewayCertificate.CERTIFICATE_FILE)
+                        + " (SHA-1 thumbprint " + GatewayCertificate.thumbprint(expired) + ") expired on "
+                        + expired.getNotAfter().toInstant()), failure);
+                assertTrue(failure.endsWith("; put a renewed certificate and its key into " + own + ", or delete both files"
+                        + " to have a new one created (which the server must then trust)"), failure);
+                assertFalse(collector.isConnected());
+            }
         }
     }
 

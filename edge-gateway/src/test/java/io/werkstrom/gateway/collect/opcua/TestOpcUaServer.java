@@ -40,6 +40,7 @@ import org.eclipse.milo.opcua.stack.core.types.structured.BuildInfo;
 import org.eclipse.milo.opcua.stack.core.types.structured.UserTokenPolicy;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateGenerator;
+import org.eclipse.milo.opcua.stack.core.util.validation.ValidationCheck;
 import org.eclipse.milo.opcua.stack.server.EndpointConfiguration;
 import org.eclipse.milo.opcua.stack.server.security.DefaultServerCertificateValidator;
 
@@ -288,7 +289,8 @@ final class TestOpcUaServer implements AutoCloseable {
                 .setCertificateManager(users == null ? new DefaultCertificateManager()
                         : new DefaultCertificateManager(keyPair, certificate))
                 .setTrustListManager(trust)
-                .setCertificateValidator(new DefaultServerCertificateValidator(trust))
+                // As OPC UA requires of a server: a client certificate outside its validity period is refused.
+                .setCertificateValidator(new DefaultServerCertificateValidator(trust, Set.of(ValidationCheck.VALIDITY)))
                 .setIdentityValidator(users == null ? AnonymousIdentityValidator.INSTANCE
                         : new UsernameIdentityValidator(anonymousAllowed, c -> c.getPassword() != null
                                 && c.getPassword().equals(users.get(c.getUsername()))))
