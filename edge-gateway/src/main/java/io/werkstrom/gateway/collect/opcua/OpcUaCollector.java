@@ -159,6 +159,9 @@ public final class OpcUaCollector implements Collector {
     private final AtomicLong refusedVariables = new AtomicLong();
     private final AtomicLong skippedBeforeResume = new AtomicLong();
     private final AtomicLong repeatedValues = new AtomicLong();
+    private final AtomicLong serverQueueOverflows = new AtomicLong();
+    /** Variables whose server queue overflowed (logged once each). */
+    private final Set<String> overflowed = ConcurrentHashMap.newKeySet();
     private final Map<MonitoredVariable, Taken> lastTaken = new ConcurrentHashMap<>();
     /** Variables whose time stamps were passed over as ones the cloud would refuse (logged once each). */
     private final Set<String> restamped = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -314,6 +317,14 @@ public final class OpcUaCollector implements Collector {
     /** How many values were not collected because they were stamped at or before the resume point. */
     public long skippedBeforeResume() {
         return skippedBeforeResume.get();
+    }
+
+    /**
+     * How many values came with the server's overflow bit: each says the server discarded values of
+     * that variable because its queue ({@link OpcUaOptions#queueSize()}) was full.
+     */
+    public long serverQueueOverflows() {
+        return serverQueueOverflows.get();
     }
 
     /**
@@ -750,6 +761,16 @@ public final class OpcUaCollector implements Collector {
     void accept(MonitoredVariable v, DataValue value) {
         long micros = timestamp(v, value);
         StatusCode status = value.getStatusCode() == null ? StatusCode.GOOD : value.getStatusCode();
+        if (status.isOverflowSet()) {
+            // The server's queue of the item was full between two publishes and it discarded values: it says so
+            // only by this bit, on a value that is itself kept.
+            serverQueueOverflows.incrementAndGet();
+            if (overflowed.add(v.nodeId())) {
+                log.warn("{}: the server discarded values of {} ({}/{}): its queue of {} values per variable overflowed"
+                        + " between two publishes; raise queue-size (logged once per variable, counted in"
+                        + " serverQueueOverflows)", describe(), v.nodeId(), v.machine(), v.sensor(), options.queueSize());
+            }
+        }
         Quality quality = status.isGood() ? Quality.GOOD : status.isUncertain() ? Quality.UNCERTAIN : Quality.BAD;
         Object raw = value.getValue() == null ? null : value.getValue().getValue();
         double number;

@@ -11,6 +11,13 @@ import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.Appender;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.Logger;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
 import org.eclipse.milo.opcua.stack.core.StatusCodes;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
@@ -197,6 +204,42 @@ class OpcUaCollectorBacklogTest {
             assertTrue(batch.timestampsMicros()[3] > batch.timestampsMicros()[2], "after the gap, not behind it");
             assertEquals(1, collector.repeatedValues());
             assertTheCloudTakes(batch);
+        }
+    }
+
+    @Test
+    void valuesTheServerDiscardedFromAFullQueueAreReportedOncePerVariableAndCounted() throws Exception {
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Logger log = (Logger) LogManager.getLogger(OpcUaCollector.class);
+        Appender capture = new AbstractAppender("overflow-warnings", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                if (event.getLevel() == Level.WARN) {
+                    warnings.add(event.getMessage().getFormattedMessage());
+                }
+            }
+        };
+        capture.start();
+        log.addAppender(capture);
+        try (OpcUaCollector collector = flowAndTemperature()) {
+            DateTime now = DateTime.now();
+            // The server marks the value after those it discarded with the overflow bit; the value itself is good.
+            StatusCode overflow = StatusCode.GOOD.withOverflow();
+            collector.accept(FLOW, new DataValue(new Variant(1.0), overflow, now, now));
+            collector.accept(FLOW, new DataValue(new Variant(2.0), overflow, now, now));
+            collector.accept(TEMPERATURE, new DataValue(new Variant(21.5), StatusCode.GOOD, now, now));
+
+            List<String> about = warnings.stream().filter(w -> w.contains("overflowed")).toList();
+            assertEquals(1, about.size(), "once per variable: " + warnings);
+            assertTrue(about.get(0).contains("the server discarded values of ns=2;s=flow (m-1/flow)"), about.get(0));
+            assertEquals(2, collector.serverQueueOverflows());
+            TelemetryBatch.Builder out = TelemetryBatch.builder("gw-1", 1);
+            assertEquals(3, collector.collect(Long.MAX_VALUE, out));
+            TelemetryBatch batch = out.build();
+            assertEquals(List.of(Quality.GOOD, Quality.GOOD, Quality.GOOD),
+                    List.of(batch.quality(0), batch.quality(1), batch.quality(2)), "the values sent are kept");
+        } finally {
+            log.removeAppender(capture);
         }
     }
 }
