@@ -661,8 +661,8 @@ public final class OpcUaCollector implements Collector {
     /** Creates the subscription and its monitored items; runs on the worker thread. */
     private void subscribe() {
         OpcUaClient c = client;
-        if (closed || c == null) {
-            return;
+        if (closed || c == null || live != null) {
+            return; // a new session and a failed transfer can both ask for it: one subscription, not two
         }
         List<MonitoredVariable> variables = new ArrayList<>();
         List<NodeId> nodes = new ArrayList<>();
@@ -955,15 +955,27 @@ public final class OpcUaCollector implements Collector {
             }
             // The server lost our subscription (it restarted): make a new one.
             log.warn("{}: the subscription did not survive the reconnect ({}); creating it again", describe(), status);
-            if (!closed) {
-                worker.execute(OpcUaCollector.this::subscribe);
-            }
+            live = null;
+            resubscribe();
+        }
+    }
+
+    /** Creates the subscription on the worker thread, unless the collector is closed. */
+    private void resubscribe() {
+        if (closed) {
+            return;
+        }
+        try {
+            worker.execute(this::subscribe);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed meanwhile
         }
     }
 
     /** Follows the session of one client; a client given up on (its connect timed out) is ignored from then on. */
     private final class SessionListener implements SessionActivityListener {
         private volatile boolean discarded;
+        private final AtomicInteger activations = new AtomicInteger();
 
         void discard() {
             discarded = true;
@@ -971,8 +983,15 @@ public final class OpcUaCollector implements Collector {
 
         @Override
         public void onSessionActive(UaSession session) {
-            if (!discarded) {
-                sessionActive = true;
+            if (discarded) {
+                return;
+            }
+            sessionActive = true;
+            // The first session is connect()'s, which subscribes itself (Milo may tell of it only afterwards). A later
+            // one without a subscription (none of the variables could be monitored in the last): the new session
+            // reads the server's namespaces anew, and may resolve them now.
+            if (activations.incrementAndGet() > 1 && live == null) {
+                resubscribe();
             }
         }
 

@@ -193,6 +193,30 @@ class OpcUaCollectorIT {
     }
 
     @Test
+    void variablesNoneOfWhichCouldBeMonitoredAreTriedAgainInTheNextSessionOnce() throws Exception {
+        try (TestOpcUaServer server = TestOpcUaServer.start("temp");
+                CuttableProxy link = new CuttableProxy(server.port())) {
+            OpcUaOptions options = OpcUaOptions.builder().endpoint("opc.tcp://127.0.0.1:" + link.port() + "/plc")
+                    .connectRetryDelay(Duration.ofMillis(20))
+                    .variables(List.of(new MonitoredVariable("nsu=urn:io.werkstrom:test:plx;s=temp", "m-1", "temperature")))
+                    .build();
+            try (OpcUaCollector collector = new OpcUaCollector(options)) {
+                collector.start(Long.MIN_VALUE);
+                assertEquals(1, collector.refusedVariables());
+                // A new session reads the server's namespaces anew (a PLC may have loaded the one named meanwhile).
+                link.cut();
+                List<Got> got = new ArrayList<>();
+                assertTrue(collectUntil(collector, got, g -> collector.refusedVariables() == 2),
+                        "tried again in the new session: refused " + collector.refusedVariables());
+                Thread.sleep(300);
+                assertEquals(2, collector.refusedVariables(), "once per session");
+                assertEquals(0, server.subscriptionCount());
+                assertTrue(collector.isConnected());
+            }
+        }
+    }
+
+    @Test
     void monitoredItemsCreatedTooLateForTheRequestLeaveNoSubscriptionBehindOnTheServer() throws Exception {
         try (TestOpcUaServer server = TestOpcUaServer.start("temp")) {
             OpcUaOptions options = OpcUaOptions.builder().endpoint(server.endpoint())
