@@ -664,6 +664,14 @@ public final class OpcUaCollector implements Collector {
         if (closed || c == null || live != null) {
             return; // a new session and a failed transfer can both ask for it: one subscription, not two
         }
+        try {
+            // Milo reads the server's namespaces for each new session before it is active, and may report a failed
+            // transfer before then: the node ids are resolved with this session's namespaces.
+            c.getSession().get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            retrySubscribe(e);
+            return;
+        }
         List<MonitoredVariable> variables = new ArrayList<>();
         List<NodeId> nodes = new ArrayList<>();
         for (MonitoredVariable v : options.variables()) {
@@ -733,13 +741,18 @@ public final class OpcUaCollector implements Collector {
                                     failure);
                         }
                     }));
-            if (closed) {
-                return;
-            }
-            log.warn("{}: creating the subscription failed ({}); retrying in {} ms", describe(), rootMessage(e),
-                    options.connectRetryDelay().toMillis(), e);
-            worker.schedule(this::subscribe, options.connectRetryDelay().toMillis(), TimeUnit.MILLISECONDS);
+            retrySubscribe(e);
         }
+    }
+
+    /** Schedules the next attempt to subscribe after one that failed; runs on the worker thread. */
+    private void retrySubscribe(Exception e) {
+        if (closed) {
+            return;
+        }
+        log.warn("{}: creating the subscription failed ({}); retrying in {} ms", describe(), rootMessage(e),
+                options.connectRetryDelay().toMillis(), e);
+        worker.schedule(this::subscribe, options.connectRetryDelay().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static ExtensionObject filter(OpcUaClient c, Deadband deadband) {

@@ -217,6 +217,27 @@ class OpcUaCollectorIT {
     }
 
     @Test
+    void aServerThatRenumbersItsNamespacesWhenItRestartsIsSubscribedByItsNewNumbers() throws Exception {
+        try (TestOpcUaServer server = TestOpcUaServer.start("temp")) {
+            OpcUaOptions options = OpcUaOptions.builder().endpoint(server.endpoint())
+                    .samplingInterval(Duration.ofMillis(20)).publishingInterval(Duration.ofMillis(50))
+                    .variables(List.of(new MonitoredVariable(TestOpcUaServer.nodeId("temp"), "m-1", "temperature")))
+                    .build();
+            List<Got> got = new ArrayList<>();
+            try (OpcUaCollector collector = new OpcUaCollector(options)) {
+                collector.start(Long.MIN_VALUE);
+                assertTrue(collectUntil(collector, got, g -> !g.isEmpty()), "the current value: " + got);
+                server.restartRenumberingNamespaces();
+                server.set("temp", 7.5);
+                assertTrue(collectUntil(collector, got, g -> g.stream().anyMatch(x -> x.value() == 7.5)),
+                        "the value after the restart: " + got);
+                assertEquals(2, collector.subscriptionsCreated());
+                assertEquals(0, collector.refusedVariables(), "the node resolved by the new session's namespaces");
+            }
+        }
+    }
+
+    @Test
     void monitoredItemsCreatedTooLateForTheRequestLeaveNoSubscriptionBehindOnTheServer() throws Exception {
         try (TestOpcUaServer server = TestOpcUaServer.start("temp")) {
             OpcUaOptions options = OpcUaOptions.builder().endpoint(server.endpoint())

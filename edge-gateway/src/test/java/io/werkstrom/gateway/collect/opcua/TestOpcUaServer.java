@@ -81,6 +81,8 @@ final class TestOpcUaServer implements AutoCloseable {
     private final Map<String, DataValue> values = new ConcurrentHashMap<>();
     private final AtomicLong itemCreationDelayMillis = new AtomicLong();
     private OpcUaServer server;
+    /** Namespaces registered before the variables' one. */
+    private int namespacesBefore;
     /**
      * Set only once its nodes exist and cleared before it shuts down: {@link #set} runs on other
      * threads (a test's PLC) while the server stops and starts again.
@@ -249,6 +251,16 @@ final class TestOpcUaServer implements AutoCloseable {
         launch();
     }
 
+    /**
+     * Restarts with another namespace registered before the variables', as a PLC loaded with a new
+     * program may: their namespace index grows by one, their namespace URI stays.
+     */
+    void restartRenumberingNamespaces() throws Exception {
+        stop();
+        namespacesBefore++;
+        launch();
+    }
+
     @Override
     public void close() throws Exception {
         stop();
@@ -296,6 +308,9 @@ final class TestOpcUaServer implements AutoCloseable {
                                 && c.getPassword().equals(users.get(c.getUsername()))))
                 .build();
         server = new OpcUaServer(config);
+        for (int i = 0; i < namespacesBefore; i++) {
+            server.getNamespaceTable().addUri("urn:io.werkstrom:test:other-" + i);
+        }
         Namespace ns = new Namespace(server);
         ns.startup();
         namespace = ns;
