@@ -51,23 +51,38 @@ final class CircuitBreaker {
         this.nanoClock = nanoClock;
     }
 
+    /** Whether and how a call may go to the service: {@link #permit()}'s answer. */
+    enum Permit {
+        /** The breaker is open: the call fails at once, without reaching the service. */
+        REFUSED,
+        /** The breaker is closed: the call goes to the service. */
+        CALL,
+        /** The breaker is open and its cool-down is over: this call tries the service again. */
+        TRIAL
+    }
+
     /**
-     * Whether a call may go to the service now; false counts a fast failure. While open, the first
-     * caller after the cool-down is let through as the trial call, and the others keep failing fast
-     * until it ends with {@link #succeeded()} or {@link #failed}: a call that may be let through
-     * must end with one of them.
+     * Whether a call may go to the service now; {@link Permit#REFUSED} counts a fast failure. While
+     * open, the first caller after the cool-down is let through as the trial call, and the others
+     * keep failing fast until it ends with {@link #succeeded()} or {@link #failed}: a call that is
+     * let through must end with one of them.
      */
-    synchronized boolean tryCall() {
+    synchronized Permit permit() {
         if (!open) {
-            return true;
+            return Permit.CALL;
         }
         // A trial call may wait out a deadline longer than the cool-down; one at a time.
         if (!probing && nanoClock.getAsLong() - retryAtNanos >= 0) {
             probing = true;
-            return true;
+            return Permit.TRIAL;
         }
         fastFailures++;
-        return false;
+        return Permit.REFUSED;
+    }
+
+    /** Whether a call may go to the service now ({@link #permit()} not {@link Permit#REFUSED}). */
+    boolean tryCall() {
+        return permit() != Permit.REFUSED;
     }
 
     /** A call reached the service and was answered. */

@@ -1,18 +1,20 @@
 package io.werkstrom.analytics.remote;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.CallOptions;
 import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightGrpcUtils;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.FlightStream;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BaseFixedWidthVector;
@@ -20,6 +22,10 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 
 import io.werkstrom.analytics.kernel.KernelArguments;
 import io.werkstrom.analytics.kernel.KernelBackend;
@@ -39,8 +45,10 @@ import io.werkstrom.analytics.kernel.KernelBackend;
  *
  * <p>Each call waits at most the given deadline. A circuit breaker stops calling a service that
  * keeps failing: after {@code failuresToOpen} failed calls in a row (unreachable, timed out, failed
- * in the service), calls fail at once for the cool-down, then one is tried again; opening and
- * closing are logged once each. Refused requests do not count as failures: the service answered.
+ * in the service), calls fail at once for the cool-down, then one is tried again: it connects
+ * anew at once and waits for the connection within its deadline, where gRPC's own reconnect
+ * backoff would have failed it without trying the service; opening and closing are logged once
+ * each. Refused requests do not count as failures: the service answered.
  *
  * <p>Thread-safe: every call is its own exchange on one shared client. Errors keep their kind: a
  * request the service refuses is an {@link IllegalArgumentException}, parameters over its limit a
@@ -60,6 +68,7 @@ public final class RemoteKernelBackend implements KernelBackend {
 
     private final URI uri;
     private final BufferAllocator allocator;
+    private final ManagedChannel channel;
     private final FlightClient client;
     private final CallOption timeout;
     private final long timeoutMillis;
@@ -107,9 +116,14 @@ public final class RemoteKernelBackend implements KernelBackend {
         this.uri = uri;
         this.maxParameterBytes = maxParameterBytes;
         this.allocator = new RootAllocator();
-        this.client = FlightClient.builder(allocator, Location.forGrpcInsecure(uri.getHost(), uri.getPort()))
+        // The channel of Flight's own builder, kept to cut its reconnect backoff short for a trial call.
+        this.channel = NettyChannelBuilder.forAddress(new InetSocketAddress(uri.getHost(), uri.getPort()))
+                .usePlaintext()
                 .maxInboundMessageSize(Integer.MAX_VALUE)
+                .maxInboundMetadataSize(Integer.MAX_VALUE)
+                .maxTraceEvents(0)
                 .build();
+        this.client = FlightGrpcUtils.createFlightClient(allocator, channel);
         this.timeout = CallOptions.timeout(timeoutMillis, TimeUnit.MILLISECONDS);
         this.timeoutMillis = timeoutMillis;
     }
@@ -403,13 +417,20 @@ public final class RemoteKernelBackend implements KernelBackend {
                         + " values, fewer than the " + rows + " rows.");
             }
         }
-        if (!breaker.tryCall()) {
+        CircuitBreaker.Permit permit = breaker.permit();
+        if (permit == CircuitBreaker.Permit.REFUSED) {
             throw new IllegalStateException("the analytics service at " + uri + " failed repeatedly; kernel calls"
                     + " fail at once until it is tried again");
         }
         exchanges.incrementAndGet();
         try {
-            exchange(kernel, columns, rows, parameters, outs);
+            if (permit == CircuitBreaker.Permit.TRIAL) {
+                long left = connectForTrial();
+                exchange(kernel, columns, rows, parameters, outs,
+                        CallOptions.timeout(left, TimeUnit.NANOSECONDS));
+            } else {
+                exchange(kernel, columns, rows, parameters, outs, timeout);
+            }
             breaker.succeeded();
         } catch (FlightRuntimeException e) {
             if (e.status().code() == FlightStatusCode.INVALID_ARGUMENT) {
@@ -445,16 +466,49 @@ public final class RemoteKernelBackend implements KernelBackend {
         }
     }
 
+    /**
+     * Connects the channel for a trial call and waits for the connection, at most the call's
+     * deadline. After the service was lost the channel waits ever longer (up to 2 min) between its
+     * attempts to reconnect and fails calls at once in between: a trial call would fail without
+     * trying the service, which may be back. The wait follows the channel's state: a call that
+     * waited for the connection instead would spin in Flight's writer meanwhile.
+     *
+     * @return the nanoseconds of the deadline left for the call
+     * @throws IllegalStateException when the service was not reached within the deadline
+     */
+    private long connectForTrial() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        channel.resetConnectBackoff();
+        ConnectivityState state = channel.getState(true);
+        try {
+            while (state != ConnectivityState.READY) {
+                CountDownLatch changed = new CountDownLatch(1);
+                channel.notifyWhenStateChanged(state, changed::countDown);
+                long left = deadline - System.nanoTime();
+                if (state == ConnectivityState.SHUTDOWN || left <= 0 || !changed.await(left, TimeUnit.NANOSECONDS)) {
+                    throw new IllegalStateException("the analytics service at " + uri + " could not be reached"
+                            + " within " + timeoutMillis + " ms (connection " + state + ")");
+                }
+                state = channel.getState(true);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while connecting to the analytics service at " + uri, e);
+        }
+        return Math.max(1, deadline - System.nanoTime());
+    }
+
     /** The exchange of {@link #call}; its answer's columns copied into {@code outs}. */
     private void exchange(KernelExchange.Kernel kernel, List<FieldVector> columns, int rows,
-                          List<FieldVector> parameters, List<Float8Vector> outs) throws Exception {
+                          List<FieldVector> parameters, List<Float8Vector> outs, CallOption... options)
+            throws Exception {
         List<org.apache.arrow.vector.types.pojo.Field> fields = new ArrayList<>();
         for (FieldVector column : columns) {
             fields.add(column.getField());
         }
         // The root borrows the caller's vectors: it is never closed, so they stay the caller's.
         VectorSchemaRoot request = new VectorSchemaRoot(fields, columns, columns.get(0).getValueCount());
-        try (FlightClient.ExchangeReaderWriter exchange = client.doExchange(kernel.descriptor(), timeout)) {
+        try (FlightClient.ExchangeReaderWriter exchange = client.doExchange(kernel.descriptor(), options)) {
             exchange.getWriter().start(request);
             // Flight takes ownership of the metadata buffer and releases it once sent.
             exchange.getWriter().putNext(KernelExchange.parameters(allocator, parameters));

@@ -35,7 +35,7 @@ class CircuitBreakerTest {
         assertEquals(1, breaker.fastFailures());
 
         clock.addAndGet(1);
-        assertTrue(breaker.tryCall(), "the cool-down is over: one call tries the service");
+        assertEquals(CircuitBreaker.Permit.TRIAL, breaker.permit(), "the cool-down is over: one call tries the service");
         assertFalse(breaker.tryCall(), "while it tries, the others still fail at once");
         breaker.failed(failure);
         assertTrue(breaker.isOpen());
@@ -46,7 +46,7 @@ class CircuitBreakerTest {
         assertTrue(breaker.tryCall());
         breaker.succeeded();
         assertFalse(breaker.isOpen());
-        assertTrue(breaker.tryCall());
+        assertEquals(CircuitBreaker.Permit.CALL, breaker.permit());
         assertEquals(3, breaker.fastFailures());
     }
 

@@ -30,7 +30,8 @@ import io.werkstrom.analytics.kernel.MultivariateOracle;
  * The remote backend against the service's limits: calls whose models exceed the parameter limit
  * are split by model and score like the Java backend; a call that cannot fit is refused as too
  * large, not as bad input; a service that never answers costs each call its deadline until the
- * circuit breaker opens, then calls fail at once until the cool-down ends.
+ * circuit breaker opens, then calls fail at once until the cool-down ends; the trial call after
+ * the cool-down reaches a service that is back, however long gRPC would wait to reconnect.
  */
 class RemoteKernelLimitsIT {
 
@@ -170,6 +171,33 @@ class RemoteKernelLimitsIT {
             for (Socket socket : accepted) {
                 socket.close();
             }
+        }
+    }
+
+    @Test
+    void theTrialCallAfterTheCoolDownReachesARestartedService() throws Exception {
+        MultivariateOracle oracle = new MultivariateOracle(allocator);
+        MultivariateOracle.MsetCase mset = MultivariateOracle.msetCase(10, 5, 2, 16, 0.1, 7L);
+        AnalyticsService service = AnalyticsService.start(served, "127.0.0.1", 0, SMALL_LIMIT);
+        int port = service.port();
+        // No cool-down: the call after the second failure is the trial call.
+        try (RemoteKernelBackend remote = new RemoteKernelBackend(URI.create("grpc://127.0.0.1:" + port), 30_000,
+                SMALL_LIMIT, 2, 0)) {
+            MultivariateOracle.assertBitExact(mset.expected(), oracle.run(remote, mset), "before the restart");
+            service.close();
+            // The second failure at the latest finds the port closed: from then on gRPC waits at
+            // least 0.8 s (its first backoff, 1 s +- 20%) before it tries to connect again, and fails
+            // calls at once meanwhile. The service is back well before that.
+            assertThrows(IllegalStateException.class, () -> oracle.run(remote, mset));
+            assertThrows(IllegalStateException.class, () -> oracle.run(remote, mset));
+            assertTrue(remote.breakerOpen());
+            service = AnalyticsService.start(served, "127.0.0.1", port, SMALL_LIMIT);
+
+            MultivariateOracle.assertBitExact(mset.expected(), oracle.run(remote, mset), "the trial call");
+            assertFalse(remote.breakerOpen(), "the trial call reached the service and closed the breaker");
+            assertEquals(1, service.calls());
+        } finally {
+            service.close();
         }
     }
 
