@@ -1,6 +1,5 @@
 package io.werkstrom.analytics.remote;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,8 +115,11 @@ public final class RemoteKernelBackend implements KernelBackend {
         this.uri = uri;
         this.maxParameterBytes = maxParameterBytes;
         this.allocator = new RootAllocator();
-        // The channel of Flight's own builder, kept to cut its reconnect backoff short for a trial call.
-        this.channel = NettyChannelBuilder.forAddress(new InetSocketAddress(uri.getHost(), uri.getPort()))
+        // The channel Flight's own builder would make, but kept (a trial call cuts its reconnect
+        // backoff short) and by name: Flight's builder resolves the name once, here, so a service
+        // whose name did not resolve yet, or that came back at another address (a container created
+        // anew), would never be reached again. gRPC resolves the name again when the service is lost.
+        this.channel = NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort())
                 .usePlaintext()
                 .maxInboundMessageSize(Integer.MAX_VALUE)
                 .maxInboundMetadataSize(Integer.MAX_VALUE)
