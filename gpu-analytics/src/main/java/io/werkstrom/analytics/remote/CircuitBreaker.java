@@ -64,8 +64,10 @@ final class CircuitBreaker {
     /**
      * Whether a call may go to the service now; {@link Permit#REFUSED} counts a fast failure. While
      * open, the first caller after the cool-down is let through as the trial call, and the others
-     * keep failing fast until it ends with {@link #succeeded()} or {@link #failed}: a call that is
-     * let through must end with one of them.
+     * keep failing fast until it ends with {@link #succeeded} or {@link #failed}: a call that is
+     * let through must end with one of them, given its permit. Only the trial call's end lets
+     * another trial call through: a call let through before the breaker opened may end long after,
+     * its deadline being longer than the cool-down.
      */
     synchronized Permit permit() {
         if (!open) {
@@ -80,25 +82,24 @@ final class CircuitBreaker {
         return Permit.REFUSED;
     }
 
-    /** Whether a call may go to the service now ({@link #permit()} not {@link Permit#REFUSED}). */
-    boolean tryCall() {
-        return permit() != Permit.REFUSED;
-    }
-
-    /** A call reached the service and was answered. */
-    synchronized void succeeded() {
+    /** A call let through with {@code permit} reached the service and was answered. */
+    synchronized void succeeded(Permit permit) {
         failuresInARow = 0;
-        probing = false;
+        if (permit == Permit.TRIAL) {
+            probing = false;
+        }
         if (open) {
             open = false;
             LOG.info("The analytics service at {} answers again; calls go to it again", service);
         }
     }
 
-    /** A call to the service failed (unreachable, timed out, failed in the service). */
-    synchronized void failed(RuntimeException cause) {
+    /** A call let through with {@code permit} failed (unreachable, timed out, failed in the service). */
+    synchronized void failed(Permit permit, RuntimeException cause) {
         failuresInARow++;
-        probing = false;
+        if (permit == Permit.TRIAL) {
+            probing = false;
+        }
         if (open) {
             retryAtNanos = nanoClock.getAsLong() + coolDownNanos;
         } else if (failuresInARow >= failuresToOpen) {

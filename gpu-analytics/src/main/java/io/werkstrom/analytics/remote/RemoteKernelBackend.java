@@ -433,37 +433,38 @@ public final class RemoteKernelBackend implements KernelBackend {
             } else {
                 exchange(kernel, columns, rows, parameters, outs, timeout);
             }
-            breaker.succeeded();
+            breaker.succeeded(permit);
         } catch (FlightRuntimeException e) {
             if (e.status().code() == FlightStatusCode.INVALID_ARGUMENT) {
-                breaker.succeeded();
+                breaker.succeeded(permit);
                 throw new IllegalArgumentException(e.status().description(), e);
             }
             if (e.status().code() == FlightStatusCode.RESOURCE_EXHAUSTED) {
-                breaker.succeeded();
+                breaker.succeeded(permit);
                 throw new ParametersTooLargeException("the analytics service at " + uri + " refused "
                         + kernel.wireName() + ": " + e.status().description(), e);
             }
             IllegalStateException failure = new IllegalStateException("the analytics service at " + uri + " failed "
                     + kernel.wireName() + ": " + e.status().code() + " " + e.status().description(), e);
-            breaker.failed(failure);
+            breaker.failed(permit, failure);
             throw failure;
         } catch (IllegalStateException e) {
-            breaker.failed(e);
+            breaker.failed(permit, e);
             throw e;
         } catch (RuntimeException e) {
             IllegalStateException failure = new IllegalStateException("calling the analytics service at " + uri
                     + " failed", e);
-            breaker.failed(failure);
+            breaker.failed(permit, failure);
             throw failure;
         } catch (Exception e) {
             IllegalStateException failure = new IllegalStateException("calling the analytics service at " + uri
                     + " failed", e);
-            breaker.failed(failure);
+            breaker.failed(permit, failure);
             throw failure;
         } catch (Error e) {
             // Ends a trial call of an open breaker too, which would otherwise keep the others failing fast.
-            breaker.failed(new IllegalStateException("calling the analytics service at " + uri + " failed", e));
+            breaker.failed(permit, new IllegalStateException("calling the analytics service at " + uri + " failed",
+                    e));
             throw e;
         }
     }

@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
+import io.werkstrom.analytics.remote.CircuitBreaker.Permit;
+
 class CircuitBreakerTest {
 
     private final AtomicLong clock = new AtomicLong();
@@ -17,70 +19,85 @@ class CircuitBreakerTest {
 
     @Test
     void opensAfterFailuresInARowFailsFastForTheCoolDownThenLetsOneCallTry() {
-        for (int i = 0; i < 2; i++) {
-            assertTrue(breaker.tryCall());
-            breaker.failed(failure);
-        }
-        assertTrue(breaker.tryCall());
-        breaker.succeeded(); // a success ends the run of failures
-        for (int i = 0; i < 3; i++) {
-            assertTrue(breaker.tryCall());
-            breaker.failed(failure);
-        }
+        failCalls(2);
+        assertEquals(Permit.CALL, breaker.permit());
+        breaker.succeeded(Permit.CALL); // a success ends the run of failures
+        failCalls(3);
         assertTrue(breaker.isOpen());
         assertEquals(1, breaker.openings());
 
         clock.addAndGet(999);
-        assertFalse(breaker.tryCall(), "within the cool-down");
+        assertEquals(Permit.REFUSED, breaker.permit(), "within the cool-down");
         assertEquals(1, breaker.fastFailures());
 
         clock.addAndGet(1);
-        assertEquals(CircuitBreaker.Permit.TRIAL, breaker.permit(), "the cool-down is over: one call tries the service");
-        assertFalse(breaker.tryCall(), "while it tries, the others still fail at once");
-        breaker.failed(failure);
+        assertEquals(Permit.TRIAL, breaker.permit(), "the cool-down is over: one call tries the service");
+        assertEquals(Permit.REFUSED, breaker.permit(), "while it tries, the others still fail at once");
+        breaker.failed(Permit.TRIAL, failure);
         assertTrue(breaker.isOpen());
-        assertFalse(breaker.tryCall(), "its failure began another cool-down");
+        assertEquals(Permit.REFUSED, breaker.permit(), "its failure began another cool-down");
         assertEquals(1, breaker.openings(), "still the same outage");
 
         clock.addAndGet(1_000);
-        assertTrue(breaker.tryCall());
-        breaker.succeeded();
+        assertEquals(Permit.TRIAL, breaker.permit());
+        breaker.succeeded(Permit.TRIAL);
         assertFalse(breaker.isOpen());
-        assertEquals(CircuitBreaker.Permit.CALL, breaker.permit());
+        assertEquals(Permit.CALL, breaker.permit());
         assertEquals(3, breaker.fastFailures());
     }
 
     @Test
     void aHangingTrialCallKeepsTheOthersFailingFastPastAnotherCoolDown() {
-        for (int i = 0; i < 3; i++) {
-            assertTrue(breaker.tryCall());
-            breaker.failed(failure);
-        }
+        failCalls(3);
         clock.addAndGet(1_000);
-        assertTrue(breaker.tryCall(), "the trial call");
+        assertEquals(Permit.TRIAL, breaker.permit(), "the trial call");
         for (int i = 0; i < 5; i++) {
             clock.addAndGet(1_000);
-            assertFalse(breaker.tryCall(), "the trial call still hangs after " + (i + 1) + " more cool-downs");
+            assertEquals(Permit.REFUSED, breaker.permit(),
+                    "the trial call still hangs after " + (i + 1) + " more cool-downs");
         }
         assertEquals(5, breaker.fastFailures());
 
-        breaker.failed(failure); // the trial call ends by its deadline
+        breaker.failed(Permit.TRIAL, failure); // the trial call ends by its deadline
         assertTrue(breaker.isOpen());
         clock.addAndGet(999);
-        assertFalse(breaker.tryCall(), "its failure began another cool-down");
+        assertEquals(Permit.REFUSED, breaker.permit(), "its failure began another cool-down");
         clock.addAndGet(1);
-        assertTrue(breaker.tryCall(), "the next trial call");
-        assertFalse(breaker.tryCall());
-        breaker.succeeded();
+        assertEquals(Permit.TRIAL, breaker.permit(), "the next trial call");
+        assertEquals(Permit.REFUSED, breaker.permit());
+        breaker.succeeded(Permit.TRIAL);
         assertFalse(breaker.isOpen());
-        assertTrue(breaker.tryCall());
-        assertTrue(breaker.tryCall(), "closed: every call goes through");
+        assertEquals(Permit.CALL, breaker.permit());
+        assertEquals(Permit.CALL, breaker.permit(), "closed: every call goes through");
         assertEquals(7, breaker.fastFailures());
+    }
+
+    @Test
+    void aCallFromBeforeTheOpeningThatFailsLateLetsNoSecondTrialCallThrough() {
+        assertEquals(Permit.CALL, breaker.permit()); // a call of a deadline longer than the cool-down
+        failCalls(3);
+        clock.addAndGet(1_000);
+        assertEquals(Permit.TRIAL, breaker.permit(), "the trial call");
+        breaker.failed(Permit.CALL, failure); // the early call ends by its deadline while the trial call runs
+        clock.addAndGet(1_000);
+        assertEquals(Permit.REFUSED, breaker.permit(), "the trial call still runs: the others fail at once");
+
+        breaker.succeeded(Permit.TRIAL);
+        assertFalse(breaker.isOpen());
+        assertEquals(Permit.CALL, breaker.permit());
     }
 
     @Test
     void rejectsSettingsThatCannotWork() {
         assertThrows(IllegalArgumentException.class, () -> new CircuitBreaker("s", 0, 1, clock::get));
         assertThrows(IllegalArgumentException.class, () -> new CircuitBreaker("s", 1, -1, clock::get));
+    }
+
+    /** {@code n} calls let through that fail. */
+    private void failCalls(int n) {
+        for (int i = 0; i < n; i++) {
+            assertEquals(Permit.CALL, breaker.permit());
+            breaker.failed(Permit.CALL, failure);
+        }
     }
 }
