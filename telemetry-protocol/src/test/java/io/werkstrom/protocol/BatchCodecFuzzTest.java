@@ -42,7 +42,7 @@ class BatchCodecFuzzTest {
         allocator.close();
     }
 
-    @FuzzTest(maxDuration = "25s")
+    @FuzzTest(maxDuration = "15s")
     void decodeAndValidate(byte[] payload) {
         TelemetryBatch batch;
         try {

@@ -14,7 +14,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  */
 class TopicsFuzzTest {
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void parsedTopicsAreCanonical(byte[] bytes) {
         // A topic arrives as UTF-8 on the wire; the broker has already refused malformed UTF-8.
         String topic = new String(bytes, StandardCharsets.UTF_8);

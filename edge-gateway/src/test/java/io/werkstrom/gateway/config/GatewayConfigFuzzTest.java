@@ -19,7 +19,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  */
 class GatewayConfigFuzzTest {
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void aConfigurationIsValidOrRefusedNamingTheKey(FuzzedDataProvider data) throws IOException {
         Path file = Files.createTempFile("gateway-config", ".yaml");
         try {

@@ -19,7 +19,7 @@ import io.werkstrom.protocol.Topics;
  */
 class GatewaySignalsFuzzTest {
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void statusAndEventsMessagesAreReadOrRefusedWithAReason(FuzzedDataProvider data) {
         String topic = switch (data.consumeInt(0, 2)) {
             case 0 -> "werkstrom/v1/acme/plant-1/gw-1/status";

@@ -47,7 +47,7 @@ class BatchDecoderFuzzTest {
         allocator.close();
     }
 
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "10s")
     void everyMessageIsStoredOrDeadLettered(FuzzedDataProvider data) {
         String topic = data.consumeBoolean() ? "werkstrom/v1/acme/plant-1/gw-1/telemetry" : data.consumeString(200);
         byte[] payload = data.consumeRemainingAsBytes();

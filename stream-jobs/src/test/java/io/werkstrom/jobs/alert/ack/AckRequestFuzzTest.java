@@ -14,7 +14,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  */
 class AckRequestFuzzTest {
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void acknowledgementsAreCheckedOrRefusedWithAReason(FuzzedDataProvider data) {
         String tenant = data.consumeBoolean() ? "acme" : data.consumeString(70);
         String alertId = data.consumeBoolean() ? "00000000-0000-0000-0000-0000000000a1" : data.consumeString(40);
