@@ -18,13 +18,17 @@ import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 /**
  * Writes telemetry batches to the store. A batch already in the store's (tenant, gateway,
  * sequence) ledger, i.e. a replay after a failure or an MQTT redelivery, is skipped and counted.
+ * One whose key the ledger holds from another site (a gateway id used at two sites of a tenant) is
+ * not stored either: the store writes it to {@code dead_letters} with the reason and logs a warning.
  * Each writer (subtask) writes over {@link SinkOptions#writers()} connections; a gateway's batches
  * always take the same connection.
  *
  * <p>Metrics per subtask: {@code telemetryRowsWritten}, {@code telemetryBatchesWritten},
  * {@code duplicateBatches}, {@code sequenceGapsDetected} (new gaps in a gateway's sequence, see the
- * {@code sequence_gaps} table), {@code sequenceGapsFilled} (open gaps a late batch fell into) and
- * {@code storeWriteRetries} (write attempts repeated after a transient database failure).
+ * {@code sequence_gaps} table), {@code sequenceGapsFilled} (open gaps a late batch fell into),
+ * {@code gatewaySiteConflicts} (batches refused because their gateway id is used at another site of
+ * the tenant) and {@code storeWriteRetries} (write attempts repeated after a transient database
+ * failure).
  */
 public final class TelemetrySink implements Sink<ReceivedBatch> {
 
@@ -49,6 +53,7 @@ public final class TelemetrySink implements Sink<ReceivedBatch> {
         private final Counter duplicateBatches;
         private final Counter gapsDetected;
         private final Counter gapsFilled;
+        private final Counter siteConflicts;
 
         Writer(StoreOptions store, SinkOptions options, WriterInitContext context) {
             super("telemetry batches", store, options, options.writers(), context.getProcessingTimeService(),
@@ -60,6 +65,7 @@ public final class TelemetrySink implements Sink<ReceivedBatch> {
             duplicateBatches = metrics.counter("duplicateBatches", new ThreadSafeSimpleCounter());
             gapsDetected = metrics.counter("sequenceGapsDetected", new ThreadSafeSimpleCounter());
             gapsFilled = metrics.counter("sequenceGapsFilled", new ThreadSafeSimpleCounter());
+            siteConflicts = metrics.counter("gatewaySiteConflicts", new ThreadSafeSimpleCounter());
         }
 
         @Override
@@ -80,6 +86,7 @@ public final class TelemetrySink implements Sink<ReceivedBatch> {
             duplicateBatches.inc(result.duplicateBatches());
             gapsDetected.inc(result.gapsDetected());
             gapsFilled.inc(result.gapsFilled());
+            siteConflicts.inc(result.siteConflicts());
         }
     }
 }

@@ -1,8 +1,12 @@
 package io.werkstrom.jobs.storage;
 
 import io.werkstrom.analytics.detect.Anomaly;
+import io.werkstrom.protocol.BatchCodec;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.protocol.Topics;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.postgresql.core.BaseConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +26,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,12 +40,13 @@ import java.util.TreeSet;
  *
  * <p>Every write call is one transaction: it either stores everything it was given or nothing,
  * rolls back and throws {@link StoreException} with the cause. Telemetry is stored exactly once
- * per batch: {@link #writeBatches} records each batch's (tenant, gateway, sequence) in
- * {@code batch_ledger} in the same transaction as its rows, and a batch already there is counted
- * as a duplicate and skips its rows. Rows of the new batches go in with binary
- * {@code COPY ... FROM STDIN} ({@link WriteMethod#COPY}, the default) or as multi-row INSERTs of
- * {@link StoreOptions#insertChunkRows()} rows ({@link WriteMethod#INSERT}, for servers and poolers
- * that cannot take COPY).
+ * per batch: {@link #writeBatches} records each batch's (tenant, gateway, sequence), with its site,
+ * in {@code batch_ledger} in the same transaction as its rows, and a batch already there from the
+ * same site is counted as a duplicate and skips its rows; one already there from another site (a
+ * gateway id used at two sites of a tenant) skips its rows too and becomes a dead letter. Rows of
+ * the new batches go in with binary {@code COPY ... FROM STDIN} ({@link WriteMethod#COPY}, the
+ * default) or as multi-row INSERTs of {@link StoreOptions#insertChunkRows()} rows
+ * ({@link WriteMethod#INSERT}, for servers and poolers that cannot take COPY).
  *
  * <p>In the same transaction the store keeps {@code sequence_gaps} up to date: a new batch whose
  * predecessor in the ledger is more than one below it opens a gap, a late batch inside an open gap
@@ -57,12 +63,20 @@ import java.util.TreeSet;
 public final class TelemetryStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryStore.class);
-    /** The shortest time between two warnings of unmatched part outcomes. */
+    /** The shortest time between two warnings of unmatched part outcomes, and of batches refused for their site. */
     private static final long UNMATCHED_WARNING_INTERVAL_NANOS = 60_000_000_000L;
 
-    private static final String LEDGER_INSERT = "INSERT INTO batch_ledger (tenant, gateway, sequence, rows, received_at)";
-    private static final String LEDGER_RETURNING = "ON CONFLICT DO NOTHING RETURNING tenant, gateway, sequence";
-    private static final int LEDGER_COLUMNS = 5;
+    private static final String LEDGER_INSERT =
+            "INSERT INTO batch_ledger (tenant, site, gateway, sequence, rows, received_at)";
+    /**
+     * Returns the rows inserted, and the rows already there from another site: for those the
+     * update sets nothing new, but makes the row come back with the site it holds. A row from the
+     * same site (a replay) or without a site (from before migration V20) does not come back.
+     */
+    private static final String LEDGER_RETURNING = "ON CONFLICT (tenant, gateway, sequence) DO UPDATE"
+            + " SET site = batch_ledger.site WHERE batch_ledger.site <> EXCLUDED.site"
+            + " RETURNING tenant, gateway, sequence, site";
+    private static final int LEDGER_COLUMNS = 6;
     private static final String TELEMETRY_INSERT =
             "INSERT INTO telemetry (time, tenant, site, gateway, machine, sensor, value, quality)";
     private static final int TELEMETRY_COLUMNS = 8;
@@ -129,6 +143,11 @@ public final class TelemetryStore implements AutoCloseable {
     private long unmatchedSinceWarning;
     private long unmatchedWarnedAtNanos;
     private boolean unmatchedWarned;
+    /** Batches refused for a gateway id used at two sites, as for unmatched outcomes. */
+    private long siteConflicts;
+    private long siteConflictsSinceWarning;
+    private long siteConflictsWarnedAtNanos;
+    private boolean siteConflictsWarned;
     private final StorageFlavor flavor;
     /** UTC days whose telemetry partition is known to exist (plain PostgreSQL only). */
     private final Set<LocalDate> partitionedDays = new HashSet<>();
@@ -186,8 +205,13 @@ public final class TelemetryStore implements AutoCloseable {
     /**
      * Stores the rows of every batch not stored before, in one transaction.
      *
-     * <p>A batch whose (tenant, gateway, sequence) is already in the ledger, or that appears twice
-     * in {@code batches}, stores nothing and counts as a duplicate.
+     * <p>A batch whose (tenant, gateway, sequence) is already in the ledger from the same site, or
+     * that appears twice in {@code batches}, stores nothing and counts as a duplicate. One whose
+     * key is in the ledger (or earlier in {@code batches}) from another site is not a replay but a
+     * gateway id used at two sites of the tenant: it is not stored either, and goes to
+     * {@code dead_letters} in the same transaction, with a reason naming both sites and the batch
+     * encoded again as its payload (the received bytes are not kept past decoding). A ledger row
+     * from before migration V20 has no site and counts as the same site.
      */
     public WriteResult writeBatches(List<ReceivedBatch> batches) throws StoreException {
         Objects.requireNonNull(batches, "batches must not be null.");
@@ -203,13 +227,20 @@ public final class TelemetryStore implements AutoCloseable {
                 ensurePartitions(unique.values());
             }
             lockGateways(unique.keySet());
-            Set<LedgerKey> fresh = insertLedger(unique);
-            List<ReceivedBatch> toStore = new ArrayList<>(fresh.size());
-            List<LedgerKey> freshKeys = new ArrayList<>(fresh.size());
-            for (Map.Entry<LedgerKey, ReceivedBatch> entry : unique.entrySet()) {
-                if (fresh.contains(entry.getKey())) {
-                    toStore.add(entry.getValue());
-                    freshKeys.add(entry.getKey());
+            Map<LedgerKey, LedgerRow> ledger = insertLedger(unique);
+            List<ReceivedBatch> toStore = new ArrayList<>(unique.size());
+            List<LedgerKey> freshKeys = new ArrayList<>(unique.size());
+            List<SiteConflict> conflicts = new ArrayList<>();
+            Set<LedgerKey> storing = new HashSet<>();
+            for (ReceivedBatch batch : batches) {
+                LedgerKey key = LedgerKey.of(batch);
+                LedgerRow row = ledger.get(key);
+                // The first of a key's batches is the one recorded; later ones are checked against its site.
+                if (row.recordedNow() && storing.add(key)) {
+                    toStore.add(batch);
+                    freshKeys.add(key);
+                } else if (!row.site().equals(batch.source().site())) {
+                    conflicts.add(new SiteConflict(batch, row.site()));
                 }
             }
             int filled = 0;
@@ -218,13 +249,23 @@ public final class TelemetryStore implements AutoCloseable {
                 filled = fillGaps(freshKeys);
                 detected = detectGaps(freshKeys);
             }
+            if (!conflicts.isEmpty()) {
+                insertDeadLetters(siteConflictLetters(conflicts));
+            }
             long rows = options.writeMethod() == WriteMethod.COPY ? copy.copy(connection, toStore) : insertTelemetry(toStore);
             connection.commit();
-            return new WriteResult(toStore.size(), batches.size() - toStore.size(), rows, detected, filled);
+            warnSiteConflicts(conflicts);
+            return new WriteResult(toStore.size(), batches.size() - toStore.size() - conflicts.size(), rows, detected,
+                    filled, conflicts.size());
         } catch (SQLException | RuntimeException e) {
             Connections.rollbackQuietly(connection, e);
             throw new StoreException("writing " + batches.size() + " telemetry batches failed", e);
         }
+    }
+
+    /** Batches refused since this store opened: their gateway id was used at another site of the tenant. */
+    public long siteConflicts() {
+        return siteConflicts;
     }
 
     /**
@@ -241,33 +282,97 @@ public final class TelemetryStore implements AutoCloseable {
         if (deadLetters.isEmpty()) {
             return;
         }
-        int chunk = SqlStatements.chunkRows(options.insertChunkRows(), DEAD_LETTER_COLUMNS);
-        List<DeadLetter> inKeyOrder = inKeyOrder(deadLetters);
         try {
-            int start = 0;
-            while (start < inKeyOrder.size()) {
-                int end = statementEnd(inKeyOrder, start, chunk);
-                List<DeadLetter> part = inKeyOrder.subList(start, end);
-                start = end;
-                try (PreparedStatement insert = connection.prepareStatement(
-                        SqlStatements.multiRowInsert(DEAD_LETTER_INSERT, DEAD_LETTER_COLUMNS, part.size(), "ON CONFLICT DO NOTHING"))) {
-                    int p = 1;
-                    for (DeadLetter letter : part) {
-                        insert.setObject(p++, SqlStatements.timestamp(letter.receivedAtMicros()));
-                        insert.setString(p++, storableText(letter.topic()));
-                        insert.setString(p++, storableText(letter.tenant()));
-                        insert.setString(p++, storableText(letter.gateway()));
-                        insert.setString(p++, storableText(letter.reason()));
-                        insert.setBytes(p++, letter.payload());
-                    }
-                    insert.executeUpdate();
-                }
-            }
+            insertDeadLetters(deadLetters);
             connection.commit();
         } catch (SQLException | RuntimeException e) {
             Connections.rollbackQuietly(connection, e);
             throw new StoreException("writing " + deadLetters.size() + " dead letters failed", e);
         }
+    }
+
+    /** Inserts dead letters as {@link #writeDeadLetters} describes, in the caller's transaction. */
+    private void insertDeadLetters(List<DeadLetter> deadLetters) throws SQLException {
+        int chunk = SqlStatements.chunkRows(options.insertChunkRows(), DEAD_LETTER_COLUMNS);
+        List<DeadLetter> inKeyOrder = inKeyOrder(deadLetters);
+        int start = 0;
+        while (start < inKeyOrder.size()) {
+            int end = statementEnd(inKeyOrder, start, chunk);
+            List<DeadLetter> part = inKeyOrder.subList(start, end);
+            start = end;
+            try (PreparedStatement insert = connection.prepareStatement(
+                    SqlStatements.multiRowInsert(DEAD_LETTER_INSERT, DEAD_LETTER_COLUMNS, part.size(), "ON CONFLICT DO NOTHING"))) {
+                int p = 1;
+                for (DeadLetter letter : part) {
+                    insert.setObject(p++, SqlStatements.timestamp(letter.receivedAtMicros()));
+                    insert.setString(p++, storableText(letter.topic()));
+                    insert.setString(p++, storableText(letter.tenant()));
+                    insert.setString(p++, storableText(letter.gateway()));
+                    insert.setString(p++, storableText(letter.reason()));
+                    insert.setBytes(p++, letter.payload());
+                }
+                insert.executeUpdate();
+            }
+        }
+    }
+
+    /**
+     * The dead letters of batches refused for a gateway id used at two sites. The received bytes
+     * are gone by now (the job decodes a message once and passes the batch on), so each payload is
+     * the batch encoded again: it decodes to the same samples, and a batch delivered again gives
+     * the same bytes and so is stored once.
+     */
+    static List<DeadLetter> siteConflictLetters(List<SiteConflict> conflicts) {
+        List<DeadLetter> letters = new ArrayList<>(conflicts.size());
+        try (BufferAllocator allocator = new RootAllocator()) {
+            BatchCodec codec = new BatchCodec(allocator);
+            for (SiteConflict conflict : conflicts) {
+                ReceivedBatch received = conflict.batch();
+                GatewayAddress source = received.source();
+                letters.add(new DeadLetter(received.receivedAtMicros(), Topics.telemetry(source), source.tenant(),
+                        source.gateway(), siteConflictReason(conflict), codec.encode(received.batch())));
+            }
+        }
+        return letters;
+    }
+
+    static String siteConflictReason(SiteConflict conflict) {
+        GatewayAddress source = conflict.batch().source();
+        return "gateway id '" + source.gateway() + "' of tenant '" + source.tenant() + "' is used at two sites, '"
+                + conflict.storedSite() + "' and '" + source.site() + "': sequence " + conflict.batch().batch().sequence()
+                + " from site '" + source.site() + "' is already stored from site '" + conflict.storedSite()
+                + "', so this batch is not stored; gateway ids must be unique within a tenant (the payload is the"
+                + " batch as decoded, encoded again)";
+    }
+
+    /**
+     * Logs refused batches at most once a minute, naming the gateway ids of this write and counting
+     * those since the last warning: a gateway id used at two sites refuses one of them batch after
+     * batch until it is renamed.
+     */
+    private void warnSiteConflicts(List<SiteConflict> conflicts) {
+        if (conflicts.isEmpty()) {
+            return;
+        }
+        siteConflicts += conflicts.size();
+        siteConflictsSinceWarning += conflicts.size();
+        long now = System.nanoTime();
+        if (siteConflictsWarned && now - siteConflictsWarnedAtNanos < UNMATCHED_WARNING_INTERVAL_NANOS) {
+            return;
+        }
+        Set<String> gateways = new TreeSet<>();
+        for (SiteConflict conflict : conflicts) {
+            GatewayAddress source = conflict.batch().source();
+            gateways.add("gateway id '" + source.gateway() + "' of tenant '" + source.tenant() + "' at sites '"
+                    + conflict.storedSite() + "' and '" + source.site() + "'");
+        }
+        LOG.warn("{} telemetry batches not stored and written to dead_letters, {} since this store opened (warned at"
+                        + " most once a minute): a batch's sequence was already stored from another site of the same"
+                        + " gateway id; gateway ids must be unique within a tenant: {}", siteConflictsSinceWarning,
+                siteConflicts, String.join("; ", gateways));
+        siteConflictsWarned = true;
+        siteConflictsWarnedAtNanos = now;
+        siteConflictsSinceWarning = 0;
     }
 
     /**
@@ -565,8 +670,13 @@ public final class TelemetryStore implements AutoCloseable {
         }
     }
 
-    private Set<LedgerKey> insertLedger(Map<LedgerKey, ReceivedBatch> unique) throws SQLException {
-        Set<LedgerKey> fresh = new HashSet<>();
+    /**
+     * Records the batches in the ledger; returns, for each key, whether this write recorded it and
+     * the site its row holds. A key already there from the same site, or from before the ledger
+     * had sites, answers with the site of its batch in {@code unique}.
+     */
+    private Map<LedgerKey, LedgerRow> insertLedger(Map<LedgerKey, ReceivedBatch> unique) throws SQLException {
+        Map<LedgerKey, LedgerRow> ledger = new HashMap<>();
         List<ReceivedBatch> all = new ArrayList<>(unique.values());
         int chunk = SqlStatements.chunkRows(options.insertChunkRows(), LEDGER_COLUMNS);
         for (int start = 0; start < all.size(); start += chunk) {
@@ -576,19 +686,25 @@ public final class TelemetryStore implements AutoCloseable {
                 int p = 1;
                 for (ReceivedBatch received : part) {
                     insert.setString(p++, received.source().tenant());
+                    insert.setString(p++, received.source().site());
                     insert.setString(p++, received.source().gateway());
                     insert.setLong(p++, received.batch().sequence());
                     insert.setInt(p++, received.batch().size());
                     insert.setObject(p++, SqlStatements.timestamp(received.receivedAtMicros()));
                 }
-                try (ResultSet inserted = insert.executeQuery()) {
-                    while (inserted.next()) {
-                        fresh.add(new LedgerKey(inserted.getString(1), inserted.getString(2), inserted.getLong(3)));
+                try (ResultSet rows = insert.executeQuery()) {
+                    while (rows.next()) {
+                        LedgerKey key = new LedgerKey(rows.getString(1), rows.getString(2), rows.getLong(3));
+                        String site = rows.getString(4);
+                        ledger.put(key, new LedgerRow(site.equals(unique.get(key).source().site()), site));
                     }
                 }
             }
         }
-        return fresh;
+        for (Map.Entry<LedgerKey, ReceivedBatch> entry : unique.entrySet()) {
+            ledger.putIfAbsent(entry.getKey(), new LedgerRow(false, entry.getValue().source().site()));
+        }
+        return ledger;
     }
 
     private void lockGateways(Set<LedgerKey> keys) throws SQLException {
@@ -891,6 +1007,14 @@ public final class TelemetryStore implements AutoCloseable {
         static LedgerKey of(ReceivedBatch received) {
             return new LedgerKey(received.source().tenant(), received.source().gateway(), received.batch().sequence());
         }
+    }
+
+    /** A key's ledger row: recorded by this write or before it, and the site it holds. */
+    private record LedgerRow(boolean recordedNow, String site) {
+    }
+
+    /** A batch whose key the ledger holds from {@code storedSite}, another site of its gateway id. */
+    record SiteConflict(ReceivedBatch batch, String storedSite) {
     }
 
     /** An open gap as read from {@code sequence_gaps}. */

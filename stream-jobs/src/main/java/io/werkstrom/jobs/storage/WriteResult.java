@@ -8,12 +8,19 @@ package io.werkstrom.jobs.storage;
  * @param rowsWritten      telemetry rows written
  * @param gapsDetected     new gaps in a gateway's sequence (rows added to {@code sequence_gaps})
  * @param gapsFilled       open gaps into which a late batch of this call fell (marked filled there)
+ * @param siteConflicts    batches not stored because the ledger held their sequence from another
+ *                         site of the same gateway id (written to {@code dead_letters} instead)
  */
 public record WriteResult(int batchesWritten, int duplicateBatches, long rowsWritten, int gapsDetected,
-                          int gapsFilled) {
+                          int gapsFilled, int siteConflicts) {
 
-    /** A result without sequence gaps. */
+    /** A result without batches refused for their site. */
+    public WriteResult(int batchesWritten, int duplicateBatches, long rowsWritten, int gapsDetected, int gapsFilled) {
+        this(batchesWritten, duplicateBatches, rowsWritten, gapsDetected, gapsFilled, 0);
+    }
+
+    /** A result without sequence gaps or batches refused for their site. */
     public WriteResult(int batchesWritten, int duplicateBatches, long rowsWritten) {
-        this(batchesWritten, duplicateBatches, rowsWritten, 0, 0);
+        this(batchesWritten, duplicateBatches, rowsWritten, 0, 0, 0);
     }
 }

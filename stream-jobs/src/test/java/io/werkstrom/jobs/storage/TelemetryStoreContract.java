@@ -172,6 +172,72 @@ abstract class TelemetryStoreContract {
         }
     }
 
+    /**
+     * Two plants of a tenant both name their gateway gw-1. Their sequences (epoch milliseconds at
+     * start, one more per batch) meet: a batch of plant-2 whose number plant-1's gateway stored
+     * before is not a replay. It is not stored (the tenant's gateway identity is taken), but goes to
+     * dead_letters with a reason naming both sites, and a payload that decodes to its samples.
+     * A replay from the site that stored the number stays a silent duplicate, and so does a batch
+     * whose number is in a ledger row from before the site was recorded.
+     */
+    @Test
+    void aSequenceStoredFromAnotherSiteOfTheGatewayIdIsDeadLetteredNotDropped(TestInfo test) throws Exception {
+        String tenant = tenant(test);
+        GatewayAddress plant1 = new GatewayAddress(tenant, "plant-1", "gw-1");
+        GatewayAddress plant2 = new GatewayAddress(tenant, "plant-2", "gw-1");
+        Instant start = Instant.parse("2025-02-05T01:00:00Z");
+        ReceivedBatch met = received(plant2, 101, start.plusSeconds(60), 3);
+        ReceivedBatch metInOneWrite = received(plant2, 103, start.plusSeconds(80), 2);
+        try (TelemetryStore store = TelemetryStore.open(options())) {
+            assertEquals(new WriteResult(2, 0, 4), store.writeBatches(List.of(
+                    received(plant1, 100, start, 2), received(plant1, 101, start.plusSeconds(10), 2))));
+            assertEquals(new WriteResult(1, 0, 3, 0, 0, 1), store.writeBatches(List.of(
+                    met, received(plant2, 102, start.plusSeconds(70), 3))));
+            // Delivered again, plant-2's batch is refused again; plant-1's replay is a duplicate.
+            assertEquals(new WriteResult(0, 1, 0, 0, 0, 1), store.writeBatches(List.of(
+                    met, received(plant1, 101, start.plusSeconds(10), 2))));
+            // Both sites' 103 in one write: the first is stored, the second refused.
+            assertEquals(new WriteResult(1, 0, 2, 0, 0, 1), store.writeBatches(List.of(
+                    received(plant1, 103, start.plusSeconds(75), 2), metInOneWrite)));
+            execute("INSERT INTO batch_ledger (tenant, gateway, sequence, rows, received_at)"
+                    + " VALUES ('" + tenant + "', 'gw-1', 104, 1, now())");
+            assertEquals(new WriteResult(0, 1, 0), store.writeBatches(List.of(
+                    received(plant2, 104, start.plusSeconds(90), 2))));
+            assertEquals(3, store.siteConflicts());
+        }
+
+        assertEquals(List.of(List.of("plant-1", 6L), List.of("plant-2", 3L)), rows("SELECT site, count(*)"
+                + " FROM telemetry WHERE tenant = '" + tenant + "' GROUP BY site ORDER BY site"));
+        assertEquals(List.of(List.of(100L, "plant-1"), List.of(101L, "plant-1"), List.of(102L, "plant-2"),
+                        List.of(103L, "plant-1"), List.of(104L, "-")),
+                rows("SELECT sequence, coalesce(site, '-') FROM batch_ledger WHERE tenant = '" + tenant
+                        + "' ORDER BY sequence"));
+        List<ReceivedBatch> refused = List.of(met, metInOneWrite);
+        try (Connection connection = connect(); PreparedStatement select = connection.prepareStatement(
+                "SELECT received_at, topic, gateway, reason, payload FROM dead_letters WHERE tenant = ?"
+                        + " ORDER BY received_at");
+             org.apache.arrow.memory.RootAllocator allocator = new org.apache.arrow.memory.RootAllocator()) {
+            select.setString(1, tenant);
+            try (ResultSet rows = select.executeQuery()) {
+                for (ReceivedBatch batch : refused) {
+                    assertTrue(rows.next(), "a dead letter for batch " + batch.batch().sequence());
+                    assertEquals(SqlStatements.timestamp(batch.receivedAtMicros()), rows.getObject(1, OffsetDateTime.class));
+                    assertEquals("werkstrom/v1/" + tenant + "/plant-2/gw-1/telemetry", rows.getString(2));
+                    assertEquals("gw-1", rows.getString(3));
+                    assertEquals("gateway id 'gw-1' of tenant '" + tenant + "' is used at two sites, 'plant-1' and"
+                            + " 'plant-2': sequence " + batch.batch().sequence() + " from site 'plant-2' is already"
+                            + " stored from site 'plant-1', so this batch is not stored; gateway ids must be unique"
+                            + " within a tenant (the payload is the batch as decoded, encoded again)", rows.getString(4));
+                    assertEquals(batch.batch().groupedBySeries(),
+                            new io.werkstrom.protocol.BatchCodec(allocator).decode(rows.getBytes(5)));
+                }
+                assertTrue(!rows.next(), "one dead letter per refused batch, none for duplicates");
+            }
+        }
+        assertEquals("1", query("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'werkstrom_tenant'"
+                + " AND table_name = 'batch_ledger' AND column_name = 'site'"), "the tenant's view shows the site");
+    }
+
     @Test
     void writesManyRowsInChunks(TestInfo test) throws Exception {
         GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");
