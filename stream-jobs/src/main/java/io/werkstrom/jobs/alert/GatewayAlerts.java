@@ -117,7 +117,8 @@ public final class GatewayAlerts implements Serializable {
                 continue;
             }
             // An anomaly is an event, not a level: it opens at once; the clear hold is the quiet period.
-            if (observe(rule, anomaly.machine(), true, nowMillis, 0, anomaly.score()) == ConditionTracker.Change.OPEN) {
+            if (observe(rule, gateway, anomaly.machine(), true, nowMillis, 0, anomaly.score(), out)
+                    == ConditionTracker.Change.OPEN) {
                 out.add(transition(AlertTransition.Type.OPENED, rule, gateway, anomaly.machine(), anomaly.sensor(),
                         nowMillis, anomaly.score(), String.format(Locale.ROOT,
                                 "anomaly on %s/%s: %s score %.3g above its threshold %.3g", anomaly.machine(),
@@ -149,8 +150,8 @@ public final class GatewayAlerts implements Serializable {
             }
             case DATA_GAP -> {
                 for (AlertRule rule : rules) {
-                    if (rule.kind() == RuleKind.DATA_GAP && rule.appliesTo(gateway, null)
-                            && observe(rule, null, true, nowMillis, 0, Double.NaN) == ConditionTracker.Change.OPEN) {
+                    if (rule.kind() == RuleKind.DATA_GAP && rule.appliesTo(gateway, null) && observe(rule, gateway,
+                            null, true, nowMillis, 0, Double.NaN, out) == ConditionTracker.Change.OPEN) {
                         out.add(transition(AlertTransition.Type.OPENED, rule, gateway, null, null, nowMillis,
                                 Double.NaN, "gateway " + gateway + " lost data: " + signal.detail()));
                     }
@@ -271,10 +272,11 @@ public final class GatewayAlerts implements Serializable {
             }
             long silent = nowMillis - lastActivityMillis;
             ConditionTracker tracker = trackers.get(ConditionTracker.key(rule.ruleId(), null));
-            boolean open = tracker != null && tracker.alertOpen();
+            boolean open = tracker != null && tracker.alertOpen() && rule.watchesSameAs(tracker.rule());
             long unheard = open ? silent : nowMillis - Math.max(lastActivityMillis, watchingSinceMillis);
             boolean active = saidOffline || unheard > rule.silenceMillis();
-            ConditionTracker.Change change = observe(rule, null, active, nowMillis, rule.holdMillis(), Double.NaN);
+            ConditionTracker.Change change = observe(rule, gateway, null, active, nowMillis, rule.holdMillis(),
+                    Double.NaN, out);
             if (change == ConditionTracker.Change.OPEN) {
                 out.add(transition(AlertTransition.Type.OPENED, rule, gateway, null, null, nowMillis, Double.NaN,
                         saidOffline ? "gateway " + gateway + " is offline (status or last will)"
@@ -296,7 +298,8 @@ public final class GatewayAlerts implements Serializable {
             tracker = null;
         }
         boolean active = rule.levelActive(tracker != null && tracker.levelActive(), value);
-        ConditionTracker.Change change = observe(rule, machine, active, timeMillis, rule.holdMillis(), value);
+        ConditionTracker.Change change = observe(rule, gateway, machine, active, timeMillis, rule.holdMillis(), value,
+                out);
         ConditionTracker kept = trackers.get(key);
         if (kept != null) {
             kept.levelActive(active);
@@ -344,12 +347,19 @@ public final class GatewayAlerts implements Serializable {
     /**
      * Feeds one observation to the tracker of {@code rule} for {@code machine}. An idle tracker holds
      * nothing a fresh one would not, so none is kept: the map holds only conditions under way, and a
-     * gateway sending ever new machine names within limits grows no state.
+     * gateway sending ever new machine names within limits grows no state. A tracker of an earlier
+     * version that watched something else (another kind: a rule id given a new kind shares its
+     * trackers' keys) is abandoned first, its alert resolved into {@code out}, so that the new version
+     * neither takes over that alert nor ends it as one of its own kind, which the store would not find.
      */
-    private ConditionTracker.Change observe(AlertRule rule, String machine, boolean active, long now, long holdMillis,
-                                            double value) {
+    private ConditionTracker.Change observe(AlertRule rule, String gateway, String machine, boolean active, long now,
+                                            long holdMillis, double value, List<AlertTransition> out) {
         String key = ConditionTracker.key(rule.ruleId(), machine);
         ConditionTracker tracker = trackers.get(key);
+        if (tracker != null && !rule.watchesSameAs(tracker.rule())) {
+            abandon(key, tracker, gateway, now, out);
+            tracker = null;
+        }
         if (tracker == null) {
             if (!active) {
                 return ConditionTracker.Change.NONE;

@@ -216,6 +216,52 @@ class GatewayAlertsTest {
     }
 
     @Test
+    void aRuleGivenAnotherKindResolvesTheOldKindsAlertBeforeItsNextTick() {
+        // A data gap rule given the kind gateway_offline: the next batch, before any tick, must end the data gap
+        // alert as the data gap alert it is, not resolve a gateway_offline alert that was never opened.
+        AlertRule gap = Rules.dataGap("acme", "gw-health", 600_000);
+        AlertRule offline = new AlertRule("acme", "gw-health", 2, RuleKind.GATEWAY_OFFLINE, "critical", null, null,
+                null, true, Double.NaN, Double.NaN, 0, 0, 60_000);
+        GatewayAlerts alerts = new GatewayAlerts();
+        GatewaySignal event = new GatewaySignal(GATEWAY, GatewaySignal.Type.DATA_GAP, 0, "{\"type\":\"data_gap\"}");
+        assertEquals(RuleKind.DATA_GAP, alerts.onSignal(event, List.of(gap), T0).get(0).rule().kind());
+        List<AlertTransition> changed = alerts.onBatch(batch("press-1", "temp", T0, 1), List.of(offline), T0 + 1_000);
+        assertEquals(1, changed.size(), changed.toString());
+        assertEquals(AlertTransition.Type.RESOLVED, changed.get(0).type());
+        assertEquals(RuleKind.DATA_GAP, changed.get(0).rule().kind(), changed.get(0).toString());
+        assertEquals("rule-engine (rule changed)", changed.get(0).actor());
+        assertEquals(0, alerts.openAlerts());
+
+        // Back again: the offline alert the new kind opens is its own, and resolves as such.
+        List<AlertTransition> offlineNow = alerts.onSignal(new GatewaySignal(GATEWAY, GatewaySignal.Type.OFFLINE, 1,
+                ""), List.of(offline), T0 + 2_000);
+        assertEquals(List.of(AlertTransition.Type.OPENED), offlineNow.stream().map(AlertTransition::type).toList());
+        assertEquals(RuleKind.GATEWAY_OFFLINE, offlineNow.get(0).rule().kind());
+        List<AlertTransition> gapNow = alerts.onSignal(event, List.of(gap), T0 + 3_000);
+        assertEquals(List.of(AlertTransition.Type.RESOLVED, AlertTransition.Type.OPENED),
+                gapNow.stream().map(AlertTransition::type).toList(), gapNow.toString());
+        assertEquals(RuleKind.GATEWAY_OFFLINE, gapNow.get(0).rule().kind());
+        assertEquals(RuleKind.DATA_GAP, gapNow.get(1).rule().kind());
+    }
+
+    @Test
+    void aThresholdRuleGivenTheKindAnomalyResolvesItsAlertAndOpensTheAnomalysOwn() {
+        AlertRule hot = Rules.threshold("acme", "press-watch", "temp", 80, 80, 0, 0);
+        AlertRule odd = new AlertRule("acme", "press-watch", 2, RuleKind.ANOMALY, "warning", null, null, null, true,
+                Double.NaN, Double.NaN, 0, 60_000, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        assertEquals(1, alerts.onBatch(batch("press-1", "temp", T0, 99), List.of(hot), T0).size());
+        List<AlertTransition> changed = alerts.onAnomaly(new DetectedAnomaly(GATEWAY, new Anomaly(T0 * 1000, "press-1",
+                "temp", 99, 12, 6, "robust-z")), List.of(odd), T0 + 1_000);
+        assertEquals(List.of(AlertTransition.Type.RESOLVED, AlertTransition.Type.OPENED),
+                changed.stream().map(AlertTransition::type).toList(), changed.toString());
+        assertEquals(RuleKind.THRESHOLD, changed.get(0).rule().kind());
+        assertEquals("rule-engine (rule changed)", changed.get(0).actor());
+        assertEquals(RuleKind.ANOMALY, changed.get(1).rule().kind());
+        assertEquals(1, alerts.openAlerts());
+    }
+
+    @Test
     void afterTheJobsOwnOutageSilenceCountsFromWhenItWatchesAgain() {
         AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
         GatewayAlerts alerts = new GatewayAlerts();
