@@ -26,6 +26,13 @@ import io.werkstrom.protocol.TelemetryBatch;
 /** The OPC UA collector against a real Milo server on loopback. */
 class OpcUaCollectorIT {
 
+    /** Fast sampling of the test server's temp variable as machine m-1's temperature. */
+    private static OpcUaOptions.Builder oneTemperature(String endpoint) {
+        return OpcUaOptions.builder().endpoint(endpoint)
+                .samplingInterval(Duration.ofMillis(20)).publishingInterval(Duration.ofMillis(50))
+                .variables(List.of(new MonitoredVariable(TestOpcUaServer.nodeId("temp"), "m-1", "temperature")));
+    }
+
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     private record Got(long micros, String machine, String sensor, double value, Quality quality) {
@@ -219,10 +226,7 @@ class OpcUaCollectorIT {
     @Test
     void aServerThatRenumbersItsNamespacesWhenItRestartsIsSubscribedByItsNewNumbers() throws Exception {
         try (TestOpcUaServer server = TestOpcUaServer.start("temp")) {
-            OpcUaOptions options = OpcUaOptions.builder().endpoint(server.endpoint())
-                    .samplingInterval(Duration.ofMillis(20)).publishingInterval(Duration.ofMillis(50))
-                    .variables(List.of(new MonitoredVariable(TestOpcUaServer.nodeId("temp"), "m-1", "temperature")))
-                    .build();
+            OpcUaOptions options = oneTemperature(server.endpoint()).build();
             List<Got> got = new ArrayList<>();
             try (OpcUaCollector collector = new OpcUaCollector(options)) {
                 collector.start(Long.MIN_VALUE);
@@ -240,10 +244,8 @@ class OpcUaCollectorIT {
     @Test
     void monitoredItemsCreatedTooLateForTheRequestLeaveNoSubscriptionBehindOnTheServer() throws Exception {
         try (TestOpcUaServer server = TestOpcUaServer.start("temp")) {
-            OpcUaOptions options = OpcUaOptions.builder().endpoint(server.endpoint())
-                    .samplingInterval(Duration.ofMillis(20)).publishingInterval(Duration.ofMillis(50))
+            OpcUaOptions options = oneTemperature(server.endpoint())
                     .requestTimeout(Duration.ofMillis(300)).connectRetryDelay(Duration.ofMillis(20))
-                    .variables(List.of(new MonitoredVariable(TestOpcUaServer.nodeId("temp"), "m-1", "temperature")))
                     .build();
             // A loaded PLC creates the items but answers after the request timed out.
             server.answerNextItemCreationAfter(800);
@@ -264,10 +266,7 @@ class OpcUaCollectorIT {
         try (TestOpcUaServer server = TestOpcUaServer.start("temp");
                 CuttableProxy link = new CuttableProxy(server.port())) {
             server.set("temp", 20.0); // and unchanged from then on, as a set point or a machine state
-            OpcUaOptions options = OpcUaOptions.builder().endpoint("opc.tcp://127.0.0.1:" + link.port() + "/plc")
-                    .samplingInterval(Duration.ofMillis(20)).publishingInterval(Duration.ofMillis(50))
-                    .variables(List.of(new MonitoredVariable(TestOpcUaServer.nodeId("temp"), "m-1", "temperature")))
-                    .build();
+            OpcUaOptions options = oneTemperature("opc.tcp://127.0.0.1:" + link.port() + "/plc").build();
             List<Got> got = new ArrayList<>();
             try (OpcUaCollector collector = new OpcUaCollector(options)) {
                 collector.start(Long.MIN_VALUE);
