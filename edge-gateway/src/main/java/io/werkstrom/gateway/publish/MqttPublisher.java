@@ -44,7 +44,9 @@ import io.werkstrom.protocol.Topics;
  * reconnecting, with a delay doubling from {@code reconnectMinDelay} to {@code reconnectMaxDelay}
  * (each wait between half and all of it, at random), from {@link #start()} until {@link #close()}.
  * Each connection starts a clean session: what was in flight when a connection died is failed back
- * to the caller, who decides what to resend.
+ * to the caller, who decides what to resend. With {@link TlsOptions}, the PEM files are read again
+ * before every connection attempt: a renewed client certificate, key or CA put in place of the old
+ * ones is used by the next attempt, without a restart.
  *
  * <p>Thread-safe. The publisher owns its Paho client and its reconnect thread and releases both
  * in {@link #close()}. Futures complete on Paho's callback thread: what callers chain onto them
@@ -157,6 +159,9 @@ public final class MqttPublisher implements AutoCloseable {
 
     /** A reason for a failed connection attempt that an operator can act on. */
     static String describeConnectFailure(Throwable cause) {
+        if (cause instanceof TlsFilesUnusable) {
+            return cause.getMessage();
+        }
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof javax.net.ssl.SSLException) {
                 return "TLS handshake failed: " + t.getMessage()
@@ -419,12 +424,30 @@ public final class MqttPublisher implements AutoCloseable {
     }
 
     private void connect() {
+        // Read before every attempt, outside the lock: a renewed client certificate (or CA) put in place of an
+        // expired one is used without a restart.
+        TlsFilesUnusable unusable = null;
+        javax.net.SocketFactory socketFactory = null;
+        if (options.tls().isPresent()) {
+            try {
+                socketFactory = options.tls().get().sslContext().getSocketFactory();
+            } catch (IllegalArgumentException e) {
+                unusable = new TlsFilesUnusable(e);
+            }
+        }
         synchronized (lock) {
             reconnect = null;
             if (closed) {
                 return;
             }
+            if (unusable != null) {
+                scheduleReconnect(unusable);
+                return;
+            }
             try {
+                if (socketFactory != null) {
+                    connectionOptions.setSocketFactory(socketFactory);
+                }
                 sessionReady = false;
                 IMqttToken attempt = client.connect(connectionOptions, null, new ConnectListener());
                 connecting = attempt;
@@ -616,6 +639,14 @@ public final class MqttPublisher implements AutoCloseable {
         @Override
         public void authPacketArrived(int reasonCode, MqttProperties properties) {
             // No enhanced authentication.
+        }
+    }
+
+    /** The TLS files could not be read again for a connect attempt; the next attempt reads them anew. */
+    private static final class TlsFilesUnusable extends Exception {
+        TlsFilesUnusable(IllegalArgumentException cause) {
+            super("the TLS files could not be used: " + cause.getMessage() + " (they are read again for the next attempt)",
+                    cause);
         }
     }
 

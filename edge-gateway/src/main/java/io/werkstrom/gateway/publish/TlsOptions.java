@@ -20,7 +20,9 @@ import io.werkstrom.protocol.tls.PemSslContexts.Pem;
  *       (chain) and its unencrypted PKCS#8 private key ({@code BEGIN PRIVATE KEY}), for brokers
  *       that require one.</li>
  * </ul>
- * The broker's host name is checked against its certificate.
+ * The broker's host name is checked against its certificate. The publisher reads the files when it
+ * is created and again before every connection attempt, so that renewed files are taken up without
+ * a restart.
  */
 public record TlsOptions(Path caFile, Path certFile, Path keyFile) {
 
