@@ -495,6 +495,13 @@ public final class MqttPublisher implements AutoCloseable {
         reconnectDelayMillis = Math.min(options.reconnectMaxDelay().toMillis(), ceiling * 2);
         failedConnectAttempts.incrementAndGet();
         String reason = describeConnectFailure(cause);
+        if (options.tls().isPresent()) {
+            // A broker refusing an expired client certificate seldom says so: a Java broker answers with the alert
+            // certificate_unknown, and under TLS 1.3 the client may see only the connection closed ("Broken pipe").
+            String failure = reason;
+            reason = options.tls().get().validityProblem(java.time.Instant.now())
+                    .map(problem -> failure + "; " + problem).orElse(failure);
+        }
         lastConnectFailure = reason;
         outageLog.attemptFailed(reason, delay, cause);
         reconnect = reconnector.schedule(this::connect, delay, TimeUnit.MILLISECONDS);

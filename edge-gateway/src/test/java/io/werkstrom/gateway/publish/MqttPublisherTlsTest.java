@@ -39,7 +39,8 @@ import io.werkstrom.testing.TestPki;
 /**
  * The publisher reads its TLS files again for every connection attempt: once the client certificate
  * the broker refuses as expired is replaced by a renewed one, the next attempt presents the renewed
- * one. Against a TLS listener on loopback that records the client certificate of each handshake.
+ * one; and a failed handshake names a certificate of those files that is outside its validity.
+ * Against a TLS listener on loopback that records the client certificate of each handshake.
  */
 class MqttPublisherTlsTest {
 
@@ -119,6 +120,34 @@ class MqttPublisherTlsTest {
         }
     }
 
+    @Test
+    void aClientCertificateThatExpiredIsNamedInTheReasonOfTheFailedAttempt(@TempDir Path dir) throws Exception {
+        try (TestPki pki = TestPki.create()) {
+            TestPki.Credential expired = expiredClient(pki, dir);
+            List<String> presented = new CopyOnWriteArrayList<>();
+            try (SSLServerSocket listener = listener(pki, presented)) {
+                Thread broker = new Thread(() -> handshakes(listener), "tls-listener");
+                broker.setDaemon(true);
+                broker.start();
+                try (MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
+                        .brokerUri("ssl://127.0.0.1:" + listener.getLocalPort()).address(ADDRESS)
+                        .reconnectMinDelay(Duration.ofMillis(10)).reconnectMaxDelay(Duration.ofMillis(50))
+                        .tls(TlsOptions.withClientCertificate(pki.caCertificate(), expired.certificate(),
+                                expired.privateKey())).build())) {
+                    publisher.start();
+                    waitFor(() -> publisher.lastConnectFailure().isPresent() && !presented.isEmpty(),
+                            () -> "a refused attempt");
+                    String reason = publisher.lastConnectFailure().orElseThrow();
+                    // Neither the broker's alert (certificate_unknown) nor a connection closed after the handshake
+                    // (TLS 1.3: "Broken pipe") says why; the reason does.
+                    assertTrue(reason.endsWith("; the client certificate in tls.certFile (" + expired.certificate()
+                            + ") expired on 2020-01-02T00:00:00Z; put a renewed certificate and its key in place of "
+                            + "tls.certFile and tls.keyFile (the next attempt reads them)"), reason);
+                }
+            }
+        }
+    }
+
     /**
      * A TLS listener with the PKI's server certificate that asks for a client certificate, records
      * its subject, and refuses it as expired unless it is the renewed one.
@@ -159,6 +188,35 @@ class MqttPublisherTlsTest {
                 InetAddress.getLoopbackAddress());
         listener.setNeedClientAuth(true);
         return listener;
+    }
+
+    /** A client certificate of the PKI's CA that was valid on 1 January 2020 only. */
+    private static TestPki.Credential expiredClient(TestPki pki, Path dir) throws IOException, InterruptedException {
+        Path key = dir.resolve("expired.key");
+        Path request = dir.resolve("expired.csr");
+        Path certificate = dir.resolve("expired.crt");
+        Path config = dir.resolve("ca.cnf");
+        Files.writeString(dir.resolve("index.txt"), "");
+        Files.writeString(dir.resolve("serial"), "1000\n");
+        Files.writeString(config, "[ca]\ndefault_ca=test\n[test]\ndatabase=" + dir.resolve("index.txt")
+                + "\nnew_certs_dir=" + dir + "\nserial=" + dir.resolve("serial")
+                + "\ndefault_md=sha256\npolicy=any\n[any]\ncommonName=supplied\n");
+        openssl(dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                key.toString(), "-out", request.toString(), "-subj", "/CN=expired-gateway");
+        openssl(dir, "ca", "-batch", "-config", config.toString(), "-cert", pki.caCertificate().toString(), "-keyfile",
+                pki.ca().privateKey().toString(), "-in", request.toString(), "-out", certificate.toString(),
+                "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-notext");
+        return new TestPki.Credential(certificate, key);
+    }
+
+    private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+        }
     }
 
     /** Completes each handshake (or lets it fail), then drops the connection. */
