@@ -42,7 +42,7 @@ import io.werkstrom.testing.TestPki;
  * one; and a failed handshake names a certificate of those files that is outside its validity.
  * Against a TLS listener on loopback that records the client certificate of each handshake.
  */
-class MqttPublisherTlsTest {
+class MqttPublisherTlsIT {
 
     private static final GatewayAddress ADDRESS = new GatewayAddress("acme", "plant-1", "gw-tls");
     private static final long PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(30);
