@@ -9,9 +9,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
@@ -50,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * checkpoint after the interval; that wait is not checkpointed, so after a restart the views catch
  * up with the next on-time data.
  *
- * <p>Threads: writer and committer run in their task's thread; a refresh of late data over a long
+ * <p>Threads: writer and committer run in their task's thread; a refresh of late data runs on a
+ * thread of the committer's, which the task thread waits for, so that a cancel (an interrupt) ends
+ * the wait and, 2 s later, the refresh's session. A refresh of late data over a long
  * backfill takes as long as the database needs for it (and, on plain PostgreSQL, waits for a
  * background refresh under way, which holds the view's lock), up to the refresh timeout: the
  * committer's sessions are {@linkplain TelemetryStore#open(StoreOptions, Duration) bounded} by it,
@@ -172,7 +177,10 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
 
         private final StoreOptions options;
         private final Duration refreshTimeout;
-        private TelemetryStore store;
+        /** The committer's store: used by the late refresh's thread while a refresh runs, read here to abort it. */
+        private volatile TelemetryStore store;
+        /** Runs refreshes of late data, so that the task thread can leave one that a cancel interrupts. */
+        private ExecutorService lateRefresher;
         /** On-time data waiting for the background refresh, spanned; null when none waits. */
         private final AtomicReference<EventRange> onTimePending = new AtomicReference<>();
         private ExecutorService onTimeRefresher;
@@ -222,7 +230,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
                 return;
             }
             try {
-                refresh(late, all);
+                refreshInterruptibly(late, all);
             } catch (StoreException e) {
                 dropStore(e);
                 if (!TransientFailures.isTransient(e) || retries >= MAX_RETRIES) {
@@ -235,15 +243,101 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
             }
         }
 
+        /**
+         * {@link #refresh} on the late refresh's thread, waited for by the task thread. Flink cancels
+         * a task by interrupting its thread, but PgJDBC ignores interrupts: a refresh that waits on a
+         * lock or a slow server would hold the cancel for up to the refresh timeout, and Flink kills
+         * the whole TaskManager when a task does not end within {@code task.cancellation.timeout}
+         * (3 min by default). So when interrupted, the wait gives the refresh 2 s more, then ends its
+         * session ({@link TelemetryStore#abort()}), drops the store and throws.
+         */
+        private void refreshInterruptibly(List<EventRange> late, List<EventRange> all)
+                throws StoreException, InterruptedException {
+            if (lateRefresher == null) {
+                lateRefresher = Executors.newSingleThreadExecutor(runnable -> {
+                    Thread thread = new Thread(runnable, "aggregate-refresh-late");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+            }
+            Future<?> refresh = lateRefresher.submit(() -> {
+                refresh(late, all);
+                return null;
+            });
+            try {
+                refresh.get();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof StoreException failure) {
+                    throw failure;
+                }
+                if (cause instanceof RuntimeException failure) {
+                    throw failure;
+                }
+                if (cause instanceof Error failure) {
+                    throw failure;
+                }
+                throw new IllegalStateException("refreshing the aggregates over late data failed", cause);
+            } catch (InterruptedException e) {
+                endInterruptedRefresh(refresh);
+                throw e;
+            }
+        }
+
+        /** After an interrupt of the task thread: waits 2 s for the refresh, then ends its session. */
+        private void endInterruptedRefresh(Future<?> refresh) {
+            if (!finishes(refresh, 2)) {
+                TelemetryStore running = store;
+                if (running != null) {
+                    running.abort();
+                }
+                if (!finishes(refresh, 5)) {
+                    LOG.warn("a refresh of late data did not end within 5 s of its session being aborted");
+                }
+            }
+            dropStore(new InterruptedException("interrupted while refreshing the aggregates over late data"));
+        }
+
+        /** Whether {@code refresh} ends within {@code seconds}, waiting through interrupts (the caller keeps its own). */
+        private static boolean finishes(Future<?> refresh, long seconds) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return refresh.isDone();
+                    }
+                    try {
+                        refresh.get(left, TimeUnit.NANOSECONDS);
+                        return true;
+                    } catch (ExecutionException e) {
+                        return true;
+                    } catch (TimeoutException e) {
+                        return false;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        /** On the late refresh's thread. */
         private void refresh(List<EventRange> late, List<EventRange> all) throws StoreException {
-            if (store == null) {
+            TelemetryStore current = store;
+            if (current == null) {
                 try {
-                    store = TelemetryStore.open(options, refreshTimeout);
+                    current = TelemetryStore.open(options, refreshTimeout);
                 } catch (StoreException e) {
                     throw new StoreException("opening the store to refresh the aggregates failed", e);
                 }
+                store = current;
             }
-            flavor = store.flavor();
+            flavor = current.flavor();
             List<EventRange> ranges;
             if (flavor == StorageFlavor.POSTGRES) {
                 // No refresh policies here, so on-time data counts too; and a view is refreshed as a
@@ -255,7 +349,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
             }
             for (EventRange range : ranges) {
                 try {
-                    store.refreshAggregates(range.from(), range.to());
+                    current.refreshAggregates(range.from(), range.to());
                 } catch (StoreException e) {
                     throw new StoreException("refreshing the aggregates over late data [" + range.from() + ", "
                             + range.to() + ") failed", e);
@@ -362,6 +456,10 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
                     interrupted |= awaitRefresher();
                 }
                 closeOnTimeStore();
+            }
+            if (lateRefresher != null) {
+                // Idle: commit() waits for every refresh, or has aborted the one it left.
+                lateRefresher.shutdownNow();
             }
             if (store != null) {
                 store.close();

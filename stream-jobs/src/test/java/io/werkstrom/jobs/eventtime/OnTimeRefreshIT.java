@@ -244,6 +244,38 @@ class OnTimeRefreshIT {
         assertEquals(0, refreshesLogged(), "no refresh after close()");
     }
 
+    /**
+     * Flink cancels a task by interrupting its thread; PgJDBC ignores the interrupt. A refresh of
+     * late data that waits for a lock would hold the cancel for up to the refresh timeout, longer
+     * than Flink waits before it kills the TaskManager.
+     */
+    @Test
+    void aLateRefreshWaitingForALockEndsWhenTheCommitIsInterruptedAndLeavesNoSession() throws Exception {
+        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options, UNBOUNDED);
+        try {
+            write(1, START);
+            holdLockOnTelemetry1m();
+            AtomicReference<Thread> committing = new AtomicReference<>();
+            Future<?> commit = caller.submit(() -> {
+                committing.set(Thread.currentThread());
+                committer.commit(List.of(RecordedCommitRequest.retriable(late(START))));
+                return null;
+            });
+            waitUntil(this::refreshWaitsForTheLock, "the late refresh waits for the lock on telemetry_1m");
+            committing.get().interrupt();
+            ExecutionException ended = assertThrows(ExecutionException.class,
+                    () -> commit.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS),
+                    "commit() ends when its thread is interrupted, the lock still held");
+            assertInstanceOf(InterruptedException.class, ended.getCause());
+            waitUntil(() -> !refreshWaitsForTheLock(), "no session of the committer waits for the lock");
+            assertEquals(0, refreshesLogged(), "the refresh was ended, not completed");
+        } finally {
+            releaseLock();
+            committer.close();
+        }
+        waitUntil(() -> storeSessions() == 0, "no session of the committer is left");
+    }
+
     @Test
     void aLateRefreshHeldByALockFailsAtTheRefreshTimeoutIsRetriedAndFinallyFailsTheCommit() throws Exception {
         AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options,
