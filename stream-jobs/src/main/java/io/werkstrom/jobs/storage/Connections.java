@@ -35,11 +35,17 @@ public final class Connections {
             // Flink's child-first class loading can hide the driver from DriverManager's service scan.
             Class.forName("org.postgresql.Driver");
             return DriverManager.getConnection(options.jdbcUrl(), properties);
-        } catch (SQLException | ClassNotFoundException e) {
-            throw new StoreException("could not connect to " + JdbcUrls.redacted(options.jdbcUrl()) + " as "
-                    + JdbcUrls.effectiveUser(options.jdbcUrl(), options.user())
-                    + " (" + purpose + ")", e);
+        } catch (SQLException e) {
+            // PgJDBC names the URL as given in some messages ("Unable to parse URL ..."), secrets and all.
+            throw failedToConnect(options, purpose, JdbcUrls.redacted(e, options.jdbcUrl()));
+        } catch (ClassNotFoundException e) {
+            throw failedToConnect(options, purpose, e);
         }
+    }
+
+    private static StoreException failedToConnect(StoreOptions options, String purpose, Exception cause) {
+        return new StoreException("could not connect to " + JdbcUrls.redacted(options.jdbcUrl()) + " as "
+                + JdbcUrls.effectiveUser(options.jdbcUrl(), options.user()) + " (" + purpose + ")", cause);
     }
 
     /** How long opening a connection may take in all, in whole seconds as PgJDBC takes them (at least 1). */

@@ -1,13 +1,22 @@
 package io.werkstrom.jobs.storage;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
  * JDBC URLs fit for messages and logs. A PostgreSQL URL can carry secrets as query parameters
  * ({@code ?user=u&password=p}, which PgJDBC prefers over the properties it is given); whatever
- * prints a URL or puts one into an exception's message passes it through {@link #redacted}.
- * Stateless and thread-safe.
+ * prints a URL or puts one into an exception's message passes it through {@link #redacted}, and
+ * whatever shows a driver's exception about a URL passes that through {@link #redacted(SQLException, String)}:
+ * PgJDBC puts the URL as given into some of its messages ("Unable to parse URL ..."). A password
+ * written into the URL's user-info ({@code //user:password@host}, which PgJDBC does not read but
+ * takes for part of the host name, and names in its error) is masked too. Stateless and thread-safe.
  */
 public final class JdbcUrls {
 
@@ -19,12 +28,16 @@ public final class JdbcUrls {
 
     /**
      * {@code url} with the values of its {@code password}, {@code sslpassword} and
-     * {@code sslkey*} query parameters replaced by {@link #MASK}; everything else as it was.
-     * Null gives {@code "null"}.
+     * {@code sslkey*} query parameters, and the password of a user-info part, replaced by
+     * {@link #MASK}; everything else as it was. Null gives {@code "null"}.
      */
     public static String redacted(String url) {
         if (url == null) {
             return "null";
+        }
+        int[] password = userInfoPassword(url);
+        if (password != null) {
+            url = url.substring(0, password[0]) + MASK + url.substring(password[1]);
         }
         int query = url.indexOf('?');
         if (query < 0) {
@@ -46,6 +59,151 @@ public final class JdbcUrls {
             }
         }
         return text.toString();
+    }
+
+    /**
+     * {@code failure}, a driver's exception about a connection to {@code url}, fit to be shown: when
+     * the message of an exception in its chain (causes and suppressed ones) holds {@code url} or one
+     * of its secrets, a copy of the chain in which the URL is {@link #redacted(String)} and every
+     * secret is {@link #MASK}; each copy keeps the SQLSTATE, the stack trace and, in its text, the
+     * class of the exception it stands for. Otherwise {@code failure} itself.
+     */
+    public static SQLException redacted(SQLException failure, String url) {
+        if (url == null || failure == null) {
+            return failure;
+        }
+        List<String> secrets = secrets(url);
+        if (!revealsAny(failure, url, secrets)) {
+            return failure;
+        }
+        return (SQLException) copy(failure, url, secrets);
+    }
+
+    private static boolean revealsAny(Throwable failure, String url, List<String> secrets) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (reveals(t.getMessage(), url, secrets)) {
+                return true;
+            }
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (revealsAny(suppressed, url, secrets)) {
+                    return true;
+                }
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    private static boolean reveals(String message, String url, List<String> secrets) {
+        if (message == null) {
+            return false;
+        }
+        if (message.contains(url)) {
+            return true;
+        }
+        return secrets.stream().anyMatch(message::contains);
+    }
+
+    private static Throwable copy(Throwable original, String url, List<String> secrets) {
+        String message = original.getMessage();
+        if (message != null) {
+            message = message.replace(url, redacted(url));
+            for (String secret : secrets) {
+                message = message.replace(secret, MASK);
+            }
+        }
+        Throwable cause = original.getCause() == null || original.getCause() == original ? null
+                : copy(original.getCause(), url, secrets);
+        Throwable copy = new RedactedException(original.getClass().getName(), message,
+                original instanceof SQLException sql ? sql.getSQLState() : null,
+                original instanceof SQLException sql ? sql.getErrorCode() : 0, cause);
+        copy.setStackTrace(original.getStackTrace());
+        for (Throwable suppressed : original.getSuppressed()) {
+            copy.addSuppressed(copy(suppressed, url, secrets));
+        }
+        return copy;
+    }
+
+    /** Stands for a driver's exception whose message held a secret; prints as that exception's class. */
+    private static final class RedactedException extends SQLException {
+        private static final long serialVersionUID = 1L;
+        private final String originalClass;
+
+        RedactedException(String originalClass, String message, String sqlState, int vendorCode, Throwable cause) {
+            super(message, sqlState, vendorCode, cause);
+            this.originalClass = originalClass;
+        }
+
+        @Override
+        public String toString() {
+            String message = getLocalizedMessage();
+            return message == null ? originalClass : originalClass + ": " + message;
+        }
+    }
+
+    /** The secrets {@code url} carries, raw and decoded, the longest first (so that none is left half masked). */
+    static List<String> secrets(String url) {
+        List<String> secrets = new ArrayList<>();
+        int[] password = userInfoPassword(url);
+        if (password != null) {
+            add(secrets, url.substring(password[0], password[1]));
+        }
+        int query = url.indexOf('?');
+        if (query >= 0) {
+            for (String parameter : url.substring(query + 1).split("&")) {
+                int equals = parameter.indexOf('=');
+                if (equals >= 0 && secret(parameter.substring(0, equals))) {
+                    add(secrets, parameter.substring(equals + 1));
+                }
+            }
+        }
+        secrets.sort(Comparator.comparingInt(String::length).reversed());
+        return secrets;
+    }
+
+    private static void add(List<String> secrets, String raw) {
+        if (raw.isEmpty()) {
+            return;
+        }
+        secrets.add(raw);
+        try {
+            String decoded = URLDecoder.decode(raw, StandardCharsets.UTF_8);
+            if (!decoded.isEmpty() && !decoded.equals(raw)) {
+                secrets.add(decoded);
+            }
+        } catch (IllegalArgumentException e) {
+            // not %-encoded: the raw value is what a message would hold
+        }
+    }
+
+    /**
+     * Where the password of the URL's user-info ({@code jdbc:postgresql://user:password@host/...})
+     * begins and ends, or null when it has none.
+     */
+    private static int[] userInfoPassword(String url) {
+        int authority = url.indexOf("//");
+        if (authority < 0) {
+            return null;
+        }
+        authority += 2;
+        int end = url.length();
+        for (char c : new char[] {'/', '?', '#'}) {
+            int at = url.indexOf(c, authority);
+            if (at >= 0 && at < end) {
+                end = at;
+            }
+        }
+        int at = url.lastIndexOf('@', end - 1);
+        if (at < authority) {
+            return null;
+        }
+        int colon = url.indexOf(':', authority);
+        if (colon < 0 || colon > at) {
+            return null;
+        }
+        return new int[] {colon + 1, at};
     }
 
     /** The value of the URL's {@code user} query parameter, when it has one (PgJDBC connects as that user then). */

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.UnknownHostException;
+import java.sql.SQLException;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
@@ -46,5 +50,54 @@ class JdbcUrlsTest {
                 () -> new StoreOptions("jdbc:mysql://db/w?password=s3cret", "u", "p"));
         assertFalse(bad.getMessage().contains("s3cret"), bad.getMessage());
         assertTrue(bad.getMessage().contains("password=***"), bad.getMessage());
+    }
+
+    @Test
+    void aPasswordInTheUserInfoIsMasked() {
+        assertEquals("jdbc:postgresql://ops:***@db:5432/w?ssl=true",
+                JdbcUrls.redacted("jdbc:postgresql://ops:s3cret@db:5432/w?ssl=true"));
+        assertEquals("jdbc:postgresql://ops:***@db/w?password=***",
+                JdbcUrls.redacted("jdbc:postgresql://ops:p@ss@db/w?password=x"));
+        for (String url : new String[] {"jdbc:postgresql://ops@db/w", "jdbc:postgresql://[::1]:5432/w",
+                "jdbc:postgresql://db:5432,db2:5432/w?user=a@b"}) {
+            assertEquals(url, JdbcUrls.redacted(url));
+        }
+    }
+
+    /** PgJDBC refuses a URL it cannot parse with "Unable to parse URL " and the URL as given, password and all. */
+    @Test
+    void aConnectionFailureNeverShowsThePasswordOfTheUrl() {
+        StoreOptions options = new StoreOptions("jdbc:postgresql://localhost:54x2/werkstrom?user=ops&password=s3cret",
+                "u", "p");
+        StoreException failure = assertThrows(StoreException.class, () -> Connections.open(options, "test"));
+        String printed = printed(failure);
+        assertFalse(printed.contains("s3cret"), printed);
+        assertTrue(printed.contains("org.postgresql.util.PSQLException: Unable to parse URL"
+                + " jdbc:postgresql://localhost:54x2/werkstrom?user=ops&password=***"), printed);
+    }
+
+    /** PgJDBC takes user-info for part of the host name, and names that host when it cannot be resolved. */
+    @Test
+    void aDriverExceptionNamingASecretIsCopiedWithItMasked() {
+        String url = "jdbc:postgresql://ops:s%33cret@db/w";
+        SQLException driver = new SQLException("The connection attempt failed.", "08001",
+                new UnknownHostException("ops:s%33cret@db"));
+        driver.addSuppressed(new IllegalStateException("decoded: s3cret"));
+        SQLException shown = JdbcUrls.redacted(driver, url);
+        String printed = printed(shown);
+        assertFalse(printed.contains("s%33cret") || printed.contains("s3cret"), printed);
+        assertTrue(printed.contains("java.net.UnknownHostException: ops:***@db"), printed);
+        assertTrue(printed.contains("java.lang.IllegalStateException: decoded: ***"), printed);
+        assertEquals("08001", shown.getSQLState());
+        assertEquals(driver.getStackTrace().length, shown.getStackTrace().length);
+
+        SQLException harmless = new SQLException("Connection refused", "08001");
+        assertTrue(harmless == JdbcUrls.redacted(harmless, url), "an exception without secrets is kept as it is");
+    }
+
+    private static String printed(Throwable failure) {
+        StringWriter text = new StringWriter();
+        failure.printStackTrace(new PrintWriter(text));
+        return text.toString();
     }
 }
