@@ -25,8 +25,8 @@ import java.util.Map;
  * {@code schema_migrations}. A run refuses to start when an applied migration's script changed
  * (checksum) or when the database holds a migration this build does not know. A session advisory
  * lock keeps two jobs starting at once from migrating concurrently; one that has to wait logs so,
- * naming the session that holds the lock. A migration that cannot take a table's lock soon gives
- * way and tries again ({@link LockWaits}). Running it again applies nothing. Not meant to be
+ * naming the session that holds the lock. A migration that cannot take a table's lock soon, or
+ * that the server ends to break a deadlock, gives way and tries again ({@link LockWaits}). Running it again applies nothing. Not meant to be
  * called concurrently from one JVM; it opens and closes its own connection.
  */
 public final class SchemaMigrator {
@@ -38,6 +38,8 @@ public final class SchemaMigrator {
 
     /** SQLSTATE of a lock wait ended by {@code lock_timeout}. */
     private static final String LOCK_NOT_AVAILABLE = "55P03";
+    /** SQLSTATE of a transaction ended to break a deadlock it was part of. */
+    private static final String DEADLOCK_DETECTED = "40P01";
 
     private SchemaMigrator() {
     }
@@ -225,6 +227,9 @@ public final class SchemaMigrator {
      * at most {@link LockWaits#timeout()} for a table's lock (everything queued behind the
      * migration's request, the pipeline's writes too, would wait as long), then rolls back and
      * tries again after a pause; after the last attempt it fails naming the sessions in the way.
+     * An attempt that the server ends to break a deadlock (the migration locks tables one after the
+     * other, and a running pipeline's transaction may hold one of them and wait for another it
+     * already took) gives way the same: that transaction goes on once the attempt rolled back.
      */
     private static void applyWaitingForLocks(Connection connection, Migration migration, StorageFlavor flavor,
                                              LockWaits lockWaits) throws StoreException, SQLException {
@@ -233,19 +238,23 @@ public final class SchemaMigrator {
                 applyOne(connection, migration, flavor, lockWaits.timeout());
                 return;
             } catch (StoreException e) {
-                if (!(e.getCause() instanceof SQLException cause) || !LOCK_NOT_AVAILABLE.equals(cause.getSQLState())) {
+                if (!(e.getCause() instanceof SQLException cause) || !(LOCK_NOT_AVAILABLE.equals(cause.getSQLState())
+                        || DEADLOCK_DETECTED.equals(cause.getSQLState()))) {
                     throw e;
                 }
+                String what = LOCK_NOT_AVAILABLE.equals(cause.getSQLState())
+                        ? "waited " + lockWaits.timeout().toMillis() + " ms for a lock"
+                        : "was ended by the server to break a deadlock with another session";
                 String holders = lockHolders(connection);
                 if (attempt == lockWaits.attempts()) {
                     throw new StoreException("migration V" + migration.version() + " (" + migration.resource()
                             + ") could not take the locks it needs within " + attempt + " attempts of "
-                            + lockWaits.timeout().toMillis() + " ms; sessions holding table locks: " + holders, e);
+                            + lockWaits.timeout().toMillis() + " ms (the last one " + what
+                            + "); sessions holding table locks: " + holders, e);
                 }
-                LOG.warn("migration V{} waited {} ms for a lock (attempt {} of {}); trying again in {} ms;"
-                                + " sessions holding table locks: {}", migration.version(),
-                        lockWaits.timeout().toMillis(), attempt, lockWaits.attempts(), lockWaits.pause().toMillis(),
-                        holders);
+                LOG.warn("migration V{} {} (attempt {} of {}); trying again in {} ms;"
+                                + " sessions holding table locks: {}", migration.version(), what, attempt,
+                        lockWaits.attempts(), lockWaits.pause().toMillis(), holders);
                 try {
                     Thread.sleep(lockWaits.pause().toMillis());
                 } catch (InterruptedException interrupted) {

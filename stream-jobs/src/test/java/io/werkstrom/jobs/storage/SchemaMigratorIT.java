@@ -119,6 +119,55 @@ class SchemaMigratorIT {
         }
     }
 
+    /**
+     * V20 secures the tenant tables one after the other, by name: it holds {@code alerts} when it
+     * comes to {@code telemetry}. A pipeline's transaction that read {@code telemetry} and then
+     * touches {@code alerts} closes a deadlock, which the server breaks by ending the migration's
+     * attempt; the migration gives way and applies once that transaction is done.
+     */
+    @Test
+    void aMigrationEndedByADeadlockGivesWayAndTriesAgain() throws Exception {
+        server.createDatabaseBefore("deadlocked", 20);
+        try (Connection pipeline = DriverManager.getConnection(server.jdbcUrl("deadlocked"), "postgres", "");
+             Statement statement = pipeline.createStatement();
+             Connection migration = DriverManager.getConnection(server.jdbcUrl("deadlocked"), "postgres", "");
+             Statement probe = migration.createStatement();
+             Connection watcher = DriverManager.getConnection(server.jdbcUrl("deadlocked"), "postgres", "");
+             CapturedLog log = CapturedLog.of(SchemaMigrator.class, Level.INFO)) {
+            int migrationPid = backendPid(probe);
+            pipeline.setAutoCommit(false);
+            statement.execute("SELECT count(*) FROM telemetry");
+            CompletableFuture<MigrationReport> run = CompletableFuture.supplyAsync(() -> applyOver(migration,
+                    new SchemaMigrator.LockWaits(Duration.ofSeconds(10), 3, Duration.ofMillis(100))));
+            awaitLockWait(watcher, migrationPid, "telemetry");
+            // Waits for the migration's lock on alerts: the server ends one of the two, the migration.
+            statement.execute("SELECT count(*) FROM alerts");
+            pipeline.commit();
+            assertEquals(List.of(20), run.get(60, TimeUnit.SECONDS).applied(), log.lines().toString());
+            assertTrue(log.lines().stream().anyMatch(line -> line.startsWith("WARN migration V20 was ended by the"
+                    + " server to break a deadlock with another session (attempt 1 of 3)")), log.lines().toString());
+        }
+    }
+
+    /** Waits until the session {@code pid} waits for a lock on {@code table}. */
+    private static void awaitLockWait(Connection watcher, int pid, String table) throws Exception {
+        try (java.sql.PreparedStatement waiting = watcher.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_locks"
+                + " WHERE pid = ? AND NOT granted AND relation = to_regclass(?))")) {
+            waiting.setInt(1, pid);
+            waiting.setString(2, table);
+            for (int i = 0; i < 600; i++) {
+                try (ResultSet rows = waiting.executeQuery()) {
+                    rows.next();
+                    if (rows.getBoolean(1)) {
+                        return;
+                    }
+                }
+                Thread.sleep(10);
+            }
+        }
+        throw new AssertionError("session " + pid + " never waited for a lock on " + table);
+    }
+
     /** A migrator gone without a word (a host lost) leaves no session holding the migration lock for hours. */
     @Test
     void theServerDropsTheSessionOfAMigratorThatVanished() throws Exception {
