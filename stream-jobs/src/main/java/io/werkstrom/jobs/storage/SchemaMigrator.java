@@ -309,10 +309,17 @@ public final class SchemaMigrator {
                     migration.resource());
         } catch (SQLException e) {
             Connections.rollbackQuietly(connection, e);
-            throw new StoreException("migration V" + migration.version() + " (" + migration.resource() + ") failed", e);
-        } finally {
-            connection.setAutoCommit(true);
+            StoreException failure = new StoreException("migration V" + migration.version() + " ("
+                    + migration.resource() + ") failed", e);
+            // On a connection that is gone this fails too, and must not hide which migration failed and why.
+            try {
+                connection.setAutoCommit(true);
+            } catch (SQLException restoring) {
+                failure.addSuppressed(restoring);
+            }
+            throw failure;
         }
+        connection.setAutoCommit(true);
     }
 
     private static StorageFlavor chooseFlavor(Map<Integer, Applied> applied, boolean timescaledbAvailable)

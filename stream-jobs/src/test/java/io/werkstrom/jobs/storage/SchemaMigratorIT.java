@@ -149,6 +149,35 @@ class SchemaMigratorIT {
         }
     }
 
+    /**
+     * A migration whose session is ended under it (an operator ends the wrong pid, a failover, a
+     * lost network) fails naming the migration and the server's reason, not only that the
+     * connection is closed.
+     */
+    @Test
+    void aMigrationWhoseSessionIsEndedFailsNamingItAndTheReason() throws Exception {
+        server.createDatabaseBefore("terminated", 16);
+        try (Connection reader = DriverManager.getConnection(server.jdbcUrl("terminated"), "postgres", "");
+             Statement statement = reader.createStatement();
+             Connection migration = DriverManager.getConnection(server.jdbcUrl("terminated"), "postgres", "");
+             Statement probe = migration.createStatement();
+             Connection watcher = DriverManager.getConnection(server.jdbcUrl("terminated"), "postgres", "");
+             Statement operator = watcher.createStatement()) {
+            int migrationPid = backendPid(probe);
+            reader.setAutoCommit(false);
+            statement.execute("SELECT count(*) FROM machines");
+            CompletableFuture<MigrationReport> run = CompletableFuture.supplyAsync(() -> applyOver(migration,
+                    new SchemaMigrator.LockWaits(Duration.ofSeconds(30), 1, Duration.ofMillis(100))));
+            awaitLockWait(watcher, migrationPid, "machines");
+            operator.execute("SELECT pg_terminate_backend(" + migrationPid + ")");
+            Throwable failure = assertThrows(ExecutionException.class, () -> run.get(60, TimeUnit.SECONDS)).getCause();
+            StoreException store = assertInstanceOf(StoreException.class, failure.getCause());
+            assertEquals("migration V16 (db/migration/V16__machine_types_per_gateway.sql) failed", store.getMessage());
+            assertEquals("57P01", assertInstanceOf(java.sql.SQLException.class, store.getCause()).getSQLState(),
+                    store.getCause().toString());
+        }
+    }
+
     /** Waits until the session {@code pid} waits for a lock on {@code table}. */
     private static void awaitLockWait(Connection watcher, int pid, String table) throws Exception {
         try (java.sql.PreparedStatement waiting = watcher.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_locks"
