@@ -225,9 +225,10 @@ public final class Werkstrom {
             err.println("werkstrom: " + e.getMessage());
             return 2;
         } catch (Exception e) {
-            err.println("werkstrom " + command + " failed: " + describe(e)
+            Throwable shown = withoutUrlSecrets(e, rest);
+            err.println("werkstrom " + command + " failed: " + describe(shown)
                     + (MIGRATING_COMMANDS.contains(command) ? "" : schemaHint(e)));
-            org.slf4j.LoggerFactory.getLogger(Werkstrom.class).error("{} failed", command, e);
+            org.slf4j.LoggerFactory.getLogger(Werkstrom.class).error("{} failed", command, shown);
             return 1;
         } catch (OutOfMemoryError e) {
             err.println("werkstrom " + command + " ran out of memory; give it more with WERKSTROM_JAVA_OPTS=-Xmx<size>"
@@ -285,6 +286,25 @@ public final class Werkstrom {
             }
         }
         return "";
+    }
+
+    /**
+     * {@code e} with the secrets of every JDBC URL among the arguments ({@code --jdbc-url},
+     * {@code --store.jdbc-url}, as {@code --name value} or {@code --name=value}) masked: the driver
+     * names a URL it cannot parse, password and all, in its message.
+     */
+    static Throwable withoutUrlSecrets(Throwable e, List<String> args) {
+        Throwable shown = e;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (!arg.startsWith("--") || !arg.contains("jdbc-url")) {
+                continue;
+            }
+            int equals = arg.indexOf('=');
+            String url = equals >= 0 ? arg.substring(equals + 1) : i + 1 < args.size() ? args.get(i + 1) : null;
+            shown = io.werkstrom.jobs.storage.JdbcUrls.redacted(shown, url);
+        }
+        return shown;
     }
 
     /** The whole cause chain in one line, so that the reason reaches the user without a stack trace. */

@@ -1,6 +1,7 @@
 package io.werkstrom.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -46,6 +47,22 @@ class WerkstromTest {
                 .contains("migrate"));
         assertEquals("", Werkstrom.schemaHint(new java.sql.SQLException("permission denied for table machines", "42501")));
         assertEquals("", Werkstrom.schemaHint(new IllegalStateException("no database")));
+    }
+
+    /** PgJDBC refuses a URL it cannot parse with "Unable to parse URL " and the URL as given, password and all. */
+    @Test
+    void aCommandsFailureNeverShowsThePasswordOfItsUrl() {
+        String url = "jdbc:postgresql://localhost:54x2/werkstrom?user=ops&password=s3cret";
+        for (List<String> argv : List.of(List.of("rules", "list", "--tenant", "acme", "--jdbc-url", url),
+                List.of("report", "--jdbc-url=" + url, "--out", "target/never.html"),
+                List.of("machines", "list", "--tenant", "acme", "--jdbc-url", url),
+                List.of("migrate", "--jdbc-url", url))) {
+            err.reset();
+            assertEquals(1, run(argv.toArray(String[]::new)), errors());
+            assertTrue(errors().contains("Unable to parse URL jdbc:postgresql://localhost:54x2/werkstrom?user=ops"
+                    + "&password=***"), errors());
+            assertFalse(errors().contains("s3cret"), "the password is shown: " + errors());
+        }
     }
 
     @Test

@@ -69,6 +69,14 @@ public final class JdbcUrls {
      * class of the exception it stands for. Otherwise {@code failure} itself.
      */
     public static SQLException redacted(SQLException failure, String url) {
+        return (SQLException) redacted((Throwable) failure, url);
+    }
+
+    /**
+     * As {@link #redacted(SQLException, String)}, for any failure (a command's, whose causes name
+     * the URL): a copy is an {@link SQLException} that prints as the class it stands for.
+     */
+    public static Throwable redacted(Throwable failure, String url) {
         if (url == null || failure == null) {
             return failure;
         }
@@ -76,7 +84,7 @@ public final class JdbcUrls {
         if (!revealsAny(failure, url, secrets)) {
             return failure;
         }
-        return (SQLException) copy(failure, url, secrets);
+        return copy(failure, url, secrets);
     }
 
     private static boolean revealsAny(Throwable failure, String url, List<String> secrets) {
