@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class WerkstromTest {
 
@@ -140,6 +143,32 @@ class WerkstromTest {
         String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
         System.arraycopy(more, 0, all, first.length, more.length);
         return all;
+    }
+
+    @Test
+    void aJdbcUrlTheDriverCannotParseIsAUsageErrorThatShowsNoPassword(@TempDir Path dir) throws Exception {
+        Path rolePassword = Files.writeString(dir.resolve("role-password"), "a-long-enough-password\n");
+        // DriverManager and PgJDBC put such a URL whole into their message ("No suitable driver found
+        // for ...", "Unable to parse URL ..."): it must be refused before any connection is tried.
+        for (String url : List.of("jdbc:postgres://db/w?user=ops&password=s3cret",
+                "jdbc:postgresql://db:port/w?password=s3cret")) {
+            for (List<String> command : List.of(List.of("rules", "list", "--tenant", "acme"),
+                    List.of("machines", "list", "--tenant", "acme"), List.of("models", "list", "--tenant", "acme"),
+                    List.of("report"), List.of("train", "quality", "--tenant", "acme", "--simulated"),
+                    List.of("train", "multivariate", "--tenant", "acme", "--simulated"),
+                    List.of("train", "rul", "--tenant", "acme", "--data", "train_FD001.txt"),
+                    List.of("migrate"), List.of("alerts", "--broker", "tcp://127.0.0.1:1"),
+                    List.of("tenant", "add", "acme", "--password-file", rolePassword.toString()))) {
+                err.reset();
+                List<String> argv = new java.util.ArrayList<>(command);
+                argv.addAll(List.of("--jdbc-url", url));
+                assertEquals(2, run(argv.toArray(String[]::new)), command + ": " + errors());
+                assertTrue(errors().contains("must be a"), command + ": " + errors());
+                assertTrue(errors().contains("password=***"), command + ": " + errors());
+                assertFalse(errors().contains("s3cret") || out.toString(StandardCharsets.UTF_8).contains("s3cret"),
+                        command + ": " + errors());
+            }
+        }
     }
 
     @Test

@@ -23,6 +23,9 @@ public final class JdbcUrls {
     /** What a secret parameter's value is replaced with. */
     public static final String MASK = "***";
 
+    /** How every PostgreSQL JDBC URL begins. */
+    public static final String PREFIX = "jdbc:postgresql:";
+
     private JdbcUrls() {
     }
 
@@ -212,6 +215,16 @@ public final class JdbcUrls {
             return null;
         }
         return new int[] {colon + 1, at};
+    }
+
+    /**
+     * Whether {@code url} is a {@code jdbc:postgresql:} URL that PgJDBC can parse. Check this before
+     * connecting: PgJDBC (and {@code DriverManager}, for a URL no driver takes) puts a URL it cannot
+     * parse into its exception's message whole, secrets included ("Unable to parse URL ...", "No
+     * suitable driver found for ...").
+     */
+    public static boolean isPostgres(String url) {
+        return url != null && url.startsWith(PREFIX) && org.postgresql.Driver.parseURL(url, null) != null;
     }
 
     /** The value of the URL's {@code user} query parameter, when it has one (PgJDBC connects as that user then). */

@@ -23,8 +23,9 @@ public record StoreOptions(String jdbcUrl, String user, String password, int ins
     public static final WriteMethod DEFAULT_WRITE_METHOD = WriteMethod.COPY;
 
     public StoreOptions {
-        if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
-            throw new IllegalArgumentException("jdbcUrl must be a jdbc:postgresql: URL, got "
+        if (!JdbcUrls.isPostgres(jdbcUrl)) {
+            throw new IllegalArgumentException("jdbcUrl must be a jdbc:postgresql: URL such as"
+                    + " jdbc:postgresql://db:5432/werkstrom, got "
                     + (jdbcUrl == null ? "null" : "'" + JdbcUrls.redacted(jdbcUrl) + "'") + ".");
         }
         if (user == null || user.isBlank()) {

@@ -1,11 +1,10 @@
 package io.werkstrom.app.fleet;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Set;
 
-import io.werkstrom.app.Secrets;
+import io.werkstrom.app.DatabaseLogin;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.protocol.GatewayAddress;
@@ -28,13 +27,8 @@ final class FleetStore {
         }
     }
 
-    /**
-     * A connection to {@code --jdbc-url} as {@code --user} (default postgres), with the password of
-     * {@code --password-file} or WERKSTROM_DB_PASSWORD; the caller closes it.
-     */
-    static Connection connect(Args args) throws SQLException {
-        String url = args.required("jdbc-url");
-        String password = Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD");
-        return DriverManager.getConnection(url, args.string("user", "postgres"), password);
+    /** A connection to {@code --jdbc-url} ({@link DatabaseLogin#connect}); the caller closes it. */
+    static Connection connect(String command, Args args) throws SQLException {
+        return DatabaseLogin.connect(command, args);
     }
 }

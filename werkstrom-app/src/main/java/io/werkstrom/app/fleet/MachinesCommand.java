@@ -89,7 +89,7 @@ public final class MachinesCommand {
         json.put("tenant", tenant);
         json.put("gateway", gateway);
         String where = (gateway == null ? "" : "gateway " + gateway + " of ") + "tenant " + tenant;
-        try (Connection db = FleetStore.connect(args)) {
+        try (Connection db = FleetStore.connect(command, args)) {
             if (!action.equals("list")) {
                 int changed = change(db, tenant, gateway, type, machines, err);
                 err.println(command + ": " + changed + " of " + machines.size() + " machines of " + where

@@ -72,7 +72,7 @@ public final class ModelsCommand {
 
         List<Newest> models;
         MachineTypes machineTypes;
-        try (Connection db = FleetStore.connect(args)) {
+        try (Connection db = FleetStore.connect("models list", args)) {
             models = newest(db, tenant, name);
             machineTypes = ModelCatalog.machineTypes(db, tenant);
         }

@@ -3,7 +3,6 @@ package io.werkstrom.app.report;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -14,7 +13,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.werkstrom.app.Secrets;
+import io.werkstrom.app.DatabaseLogin;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.jobs.storage.JdbcUrls;
@@ -42,17 +41,16 @@ public final class ReportCommand {
                 throw new IllegalArgumentException("since must be positive");
             }
             file = Path.of(args.string("out", "report.html"));
-            jdbcUrl = args.required("jdbc-url");
+            jdbcUrl = DatabaseLogin.jdbcUrl("report", args);
             machines = args.positiveInt("machines", Report.DEFAULT_MAX_MACHINES);
         } catch (IllegalArgumentException e) {
             throw new UsageException("report: --" + e.getMessage());
         }
         Optional<String> tenant = Optional.ofNullable(args.string("tenant", null));
-        String password = Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD");
         Report.directory(file);
         err.println("reading the last " + since + " from " + JdbcUrls.redacted(jdbcUrl) + tenant.map(t -> " for tenant " + t).orElse(""));
         ReportData data;
-        try (Connection db = DriverManager.getConnection(jdbcUrl, args.string("user", "postgres"), password)) {
+        try (Connection db = DatabaseLogin.connect("report", args)) {
             data = Report.write(db, since, tenant, machines, file, Clock.systemUTC());
         }
         Path written = file.toAbsolutePath();

@@ -2,8 +2,6 @@ package io.werkstrom.app.rules;
 
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,14 +15,13 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.werkstrom.app.Secrets;
+import io.werkstrom.app.DatabaseLogin;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.Durations;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.rules.RuleCatalog.StoredRule;
 import io.werkstrom.jobs.alert.AlertRule;
 import io.werkstrom.jobs.alert.RuleKind;
-import io.werkstrom.jobs.storage.JdbcUrls;
 import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.GatewayAddress;
 
@@ -87,7 +84,7 @@ public final class RulesCommand {
                             + " characters");
                 }
                 int version;
-                try (Connection db = connect(command, args)) {
+                try (Connection db = DatabaseLogin.connect(command, args)) {
                     version = RuleCatalog.set(db, rule, description);
                 }
                 err.println(command + ": rule " + ruleId + " of tenant " + tenant + " is now version " + version
@@ -101,7 +98,7 @@ public final class RulesCommand {
             case "disable" -> {
                 Optional<Integer> version;
                 Optional<StoredRule> before;
-                try (Connection db = connect(command, args)) {
+                try (Connection db = DatabaseLogin.connect(command, args)) {
                     before = RuleCatalog.inForce(db, tenant, ruleId);
                     version = RuleCatalog.disable(db, tenant, ruleId);
                 }
@@ -120,7 +117,7 @@ public final class RulesCommand {
             default -> {
                 boolean all = args.flag("all");
                 List<StoredRule> rules;
-                try (Connection db = connect(command, args)) {
+                try (Connection db = DatabaseLogin.connect(command, args)) {
                     rules = RuleCatalog.inForce(db, tenant, all);
                 }
                 printTable(tenant, all, rules, err);
@@ -242,22 +239,6 @@ public final class RulesCommand {
     private static String optional(Args args, String key, Segment segment, String command) {
         String value = args.string(key, null);
         return value == null ? null : checked(command, () -> segment.check(value));
-    }
-
-    /**
-     * A connection to {@code --jdbc-url} as {@code --user} (default postgres), with the password of
-     * {@code --password-file} or WERKSTROM_DB_PASSWORD; the caller closes it.
-     */
-    private static Connection connect(String command, Args args) throws SQLException {
-        String url = args.required("jdbc-url");
-        String user = args.string("user", "postgres");
-        String password = Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD");
-        try {
-            return DriverManager.getConnection(url, user, password);
-        } catch (SQLException e) {
-            throw new SQLException(command + ": could not connect to " + JdbcUrls.redacted(url) + " as "
-                    + JdbcUrls.effectiveUser(url, user), e.getSQLState(), e);
-        }
     }
 
     private static Map<String, Object> entry(StoredRule rule) {

@@ -1,5 +1,6 @@
 package io.werkstrom.app.tenant;
 
+import io.werkstrom.app.DatabaseLogin;
 import io.werkstrom.app.Secrets;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
@@ -70,7 +71,7 @@ public final class TenantCommand {
             throw new UsageException("tenant add: " + e.getMessage());
         }
         String dbPassword = Secrets.fromFileOrEnv(args.string("db-password-file", null), "WERKSTROM_DB_PASSWORD");
-        try (Connection db = DriverManager.getConnection(args.required("jdbc-url"), args.string("user", "postgres"), dbPassword)) {
+        try (Connection db = DriverManager.getConnection(DatabaseLogin.jdbcUrl("tenant add", args), args.string("user", "postgres"), dbPassword)) {
             try (PreparedStatement create = db.prepareStatement("SELECT werkstrom_create_tenant_role(?, ?)")) {
                 create.setString(1, tenant);
                 create.setString(2, role);

@@ -2,7 +2,6 @@ package io.werkstrom.app.train;
 
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +15,7 @@ import java.util.function.Consumer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
-import io.werkstrom.app.Secrets;
+import io.werkstrom.app.DatabaseLogin;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.jobs.detect.MultivariateFleetModel;
@@ -54,13 +53,12 @@ public final class MultivariateTrainCommand {
         Args args = Args.parse("train multivariate", argv, Set.of("jdbc-url", "user", "password-file", "tenant",
                 "machine-type", "method", "bucket", "since"), Set.of("simulated"));
         String tenant;
-        String jdbcUrl;
         String machineType;
         Duration since;
         MultivariateOptions options;
         try {
             tenant = GatewayAddress.requireSegment("--tenant", args.required("tenant"));
-            jdbcUrl = args.required("jdbc-url");
+            DatabaseLogin.jdbcUrl("train multivariate", args);
             machineType = GatewayAddress.requireSegment("--machine-type",
                     args.string("machine-type", ModelCatalog.DEFAULT_TYPE));
             since = args.duration("since", Duration.ofDays(7));
@@ -72,8 +70,7 @@ public final class MultivariateTrainCommand {
         if (args.flag("simulated") && args.string("since", null) != null) {
             throw new UsageException("train multivariate: --since and --simulated exclude each other; usage: " + USAGE);
         }
-        String password = Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD");
-        try (Connection db = DriverManager.getConnection(jdbcUrl, args.string("user", "postgres"), password)) {
+        try (Connection db = DatabaseLogin.connect("train multivariate", args)) {
             StateHistory history;
             if (args.flag("simulated")) {
                 err.printf(Locale.ROOT, "simulating %d healthy machines for %d minutes of normal operation...%n",

@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +16,7 @@ import io.werkstrom.analytics.eval.quality.CmapssFiles;
 import io.werkstrom.analytics.eval.quality.DataFileException;
 import io.werkstrom.analytics.predict.EngineRun;
 import io.werkstrom.analytics.predict.RulOptions;
-import io.werkstrom.app.Secrets;
+import io.werkstrom.app.DatabaseLogin;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.jobs.predict.ModelRegistry;
@@ -51,10 +50,9 @@ public final class RulTrainCommand {
         int holdout;
         long seed;
         RulOptions options;
-        String jdbcUrl;
         try {
             tenant = GatewayAddress.requireSegment("--tenant", args.required("tenant"));
-            jdbcUrl = args.required("jdbc-url");
+            DatabaseLogin.jdbcUrl("train rul", args);
             machineType = GatewayAddress.requireSegment("--machine-type",
                     args.string("machine-type", ModelCatalog.DEFAULT_TYPE));
             data = Path.of(args.required("data"));
@@ -85,11 +83,10 @@ public final class RulTrainCommand {
         }
         int cycles = runs.stream().mapToInt(EngineRun::cycleCount).sum();
         err.printf("read %d engines run to failure (%,d cycles) from %s%n", runs.size(), cycles, data);
-        String password = Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD");
         int version;
         RulTrainer.Result result;
         // Connected before training, so that a wrong address fails at once rather than after minutes.
-        try (Connection db = DriverManager.getConnection(jdbcUrl, args.string("user", "postgres"), password)) {
+        try (Connection db = DatabaseLogin.connect("train rul", args)) {
             try {
                 result = RulTrainer.train(runs, sensorNames(), options, holdout, seed, err::println);
             } catch (IllegalArgumentException e) {

@@ -2,7 +2,6 @@ package io.werkstrom.app.train;
 
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.werkstrom.analytics.predict.CycleFeatures;
 import io.werkstrom.analytics.predict.CycleTracker;
 import io.werkstrom.analytics.predict.PartQualityModel;
-import io.werkstrom.app.Secrets;
+import io.werkstrom.app.DatabaseLogin;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.jobs.predict.ModelRegistry;
@@ -60,12 +59,11 @@ public final class TrainCommand {
             machineType = GatewayAddress.requireSegment("--machine-type",
                     args.string("machine-type", ModelCatalog.DEFAULT_TYPE));
             since = args.duration("since", Duration.ofDays(7));
+            DatabaseLogin.jdbcUrl("train quality", args);
         } catch (IllegalArgumentException e) {
             throw new UsageException("train quality: " + e.getMessage());
         }
-        String password = Secrets.fromFileOrEnv(args.string("password-file", null), "WERKSTROM_DB_PASSWORD");
-        try (Connection db = DriverManager.getConnection(args.required("jdbc-url"), args.string("user", "postgres"),
-                password)) {
+        try (Connection db = DatabaseLogin.connect("train quality", args)) {
             CycleDataset data;
             if (args.flag("simulated")) {
                 err.println("simulating 12 machines for 90 minutes of production...");
