@@ -172,6 +172,14 @@ class WerkstromTest {
     }
 
     @Test
+    void aDurationTooLongToCountIsAUsageErrorThatNamesTheOption() {
+        assertEquals(2, run("bench", "analytics", "--duration", "200000000d"));
+        assertTrue(errors().contains("bench analytics: --duration must be at most 100000d, got '200000000d'"), errors());
+        assertEquals(2, run("report", "--jdbc-url", "jdbc:postgresql://127.0.0.1:1/none", "--since", "200000000d"));
+        assertTrue(errors().contains("report: --since must be at most 100000d"), errors());
+    }
+
+    @Test
     void jobHelpListsTheJobsOptions() {
         assertEquals(0, run("job", "--help"));
         String usage = out.toString(StandardCharsets.UTF_8);

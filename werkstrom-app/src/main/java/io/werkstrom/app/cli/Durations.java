@@ -4,8 +4,17 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses human durations: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 7d}, or plain seconds. */
+/**
+ * Parses human durations: {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 7d}, or plain
+ * seconds, at most {@link #MAX}.
+ */
 public final class Durations {
+
+    /**
+     * The longest duration taken, 100,000 days (about 273 years): a longer one overflows where a
+     * command counts it in nanoseconds, which a long holds for 292 years.
+     */
+    public static final Duration MAX = Duration.ofDays(100_000);
 
     private static final Pattern FORMAT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)?");
 
@@ -38,6 +47,9 @@ public final class Durations {
         };
         if (millis <= 0 && !zeroAccepted) {
             throw new IllegalArgumentException("must be positive, got '" + text + "'");
+        }
+        if (millis > MAX.toMillis()) {
+            throw new IllegalArgumentException("must be at most " + MAX.toDays() + "d, got '" + text + "'");
         }
         return Duration.ofMillis(Math.round(millis));
     }

@@ -32,4 +32,15 @@ class DurationsTest {
                 () -> Durations.parseNonNegative("-1s"));
         assertEquals("must be a duration like 500ms, 60s, 2m, 1h or 7d, got '-1s'", negative.getMessage());
     }
+
+    @Test
+    void aDurationBeyondAHundredThousandDaysIsRefusedInsteadOfOverflowingLater() {
+        assertEquals(Duration.ofDays(100_000), Durations.parse("100000d"));
+        // 200,000,000 days: a gateway's --duration of it failed with "long overflow" once it had started
+        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                () -> Durations.parse("200000000d"));
+        assertEquals("must be at most 100000d, got '200000000d'", tooLong.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Durations.parseNonNegative("100001d"));
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse("1" + "0".repeat(400)));
+    }
 }
