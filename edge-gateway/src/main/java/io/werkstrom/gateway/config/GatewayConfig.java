@@ -13,7 +13,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -41,11 +43,11 @@ import io.werkstrom.protocol.GatewayAddress;
 /**
  * A gateway's configuration, read from one YAML file (see {@code edge-gateway/config/gateway.example.yaml})
  * with {@link #load(Path, Map)}. Every value is validated when the file is read: an error names the
- * key ({@code mqtt.tls.ca-file: file not found: /x}); unknown keys, and a key given twice in one
- * mapping, are rejected. Relative paths resolve against the file's directory. The MQTT password
- * never comes from the file: it is read
- * from {@code mqtt.password-file} or the environment variable {@value #PASSWORD_ENV}, the OPC UA
- * user's from {@code collector.password-file} or {@value #OPCUA_PASSWORD_ENV}.
+ * key ({@code mqtt.tls.ca-file: file not found: /x}); unknown keys, a key given twice in one
+ * mapping, and a second YAML document are rejected. Relative paths resolve against the file's
+ * directory. The MQTT password never comes from the file: it is read from {@code mqtt.password-file}
+ * or the environment variable {@value #PASSWORD_ENV}, the OPC UA user's from
+ * {@code collector.password-file} or {@value #OPCUA_PASSWORD_ENV}.
  *
  * @param address       {@code gateway.tenant}, {@code gateway.site}, {@code gateway.id}
  * @param mqtt          the broker connection
@@ -164,10 +166,21 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
      */
     public static GatewayConfig load(Path file, Map<String, String> env) throws IOException {
         JsonNode root;
-        try {
-            // A key given twice is refused: otherwise its last value would silently win over the first.
-            root = new ObjectMapper(YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
-                    .readTree(Files.readString(file, StandardCharsets.UTF_8));
+        // A key given twice is refused: otherwise its last value would silently win over the first.
+        ObjectMapper mapper = new ObjectMapper(YAMLFactory.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+        try (JsonParser parser = mapper.createParser(Files.readString(file, StandardCharsets.UTF_8))) {
+            root = mapper.readTree(parser);
+            // A second document (after a line "---") would otherwise be ignored whole: its keys neither
+            // taken nor refused as unknown. An empty one holds nothing to lose.
+            for (JsonToken next = parser.nextToken(); next != null; next = parser.nextToken()) {
+                if (next == JsonToken.VALUE_NULL || next == JsonToken.VALUE_STRING && parser.getText().isEmpty()) {
+                    continue;
+                }
+                throw new ConfigException(file.toString(), "holds a second YAML document (line "
+                        + parser.currentTokenLocation().getLineNr() + "), which would be ignored; put every key into"
+                        + " one document");
+            }
         } catch (JsonProcessingException e) {
             throw new ConfigException(file.toString(), "not valid YAML: " + e.getOriginalMessage()
                     + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);

@@ -254,6 +254,21 @@ class GatewayConfigTest {
         assertTrue(nested.getMessage().contains("Duplicate field 'dir' (line 6)"), nested.getMessage());
     }
 
+    @Test
+    void aSecondDocumentIsRefusedRatherThanIgnored() throws IOException {
+        // Its keys would neither be taken nor refused as unknown: the batch interval would stay 250ms.
+        ConfigException second = failure(HEAD + "collector: {type: simulator}\n---\nbatch-interval: 5s\n");
+        assertEquals(dir.resolve("gateway.yaml") + ": holds a second YAML document (line 7), which would be ignored;"
+                + " put every key into one document", second.getMessage());
+        assertTrue(failure(HEAD + "collector: {type: simulator}\n---\nnonsense: 1\n").getMessage()
+                .contains("second YAML document"));
+        // A document start marker before the only document, an end marker after it, and an empty document are fine.
+        assertEquals(Duration.ofSeconds(5), load("---\n" + HEAD + "batch-interval: 5s\ncollector: {type: simulator}\n...\n")
+                .batchInterval());
+        assertEquals(Duration.ofSeconds(5), load(HEAD + "batch-interval: 5s\ncollector: {type: simulator}\n---\n# none\n")
+                .batchInterval());
+    }
+
     private static final String OPCUA = """
             collector:
               type: opcua
