@@ -317,7 +317,7 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         CollectorConfig config = switch (type) {
             case "simulator" -> {
                 SimulatorOptions.Builder b = SimulatorOptions.builder()
-                        .machines(c.integer("machines", 4, 1, 10_000));
+                        .machines(c.integer("machines", 4, 1, SimulatorOptions.MAX_MACHINES));
                 if (c.has("rate")) {
                     b.samplesPerSecondPerSensor(c.number("rate", 10));
                 }
@@ -329,7 +329,7 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
                     SimulatorOptions plain = b.build();
                     yield new Simulator(b.faultPlan(faults ? FaultPlan.demo(plain.machineIds()) : FaultPlan.none()).build());
                 } catch (IllegalArgumentException e) {
-                    throw c.wrap("rate", e);
+                    throw c.wrap(e.getMessage().startsWith("machines") ? "machines" : "rate", e);
                 }
             }
             case "nab" -> {

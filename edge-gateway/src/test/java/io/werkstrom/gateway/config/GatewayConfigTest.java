@@ -255,6 +255,15 @@ class GatewayConfigTest {
     }
 
     @Test
+    void tooManySimulatedMachinesAreRefusedUnderTheirOwnKey() throws IOException {
+        assertEquals("collector.machines: expected a whole number from 1 to 9999, got 10000",
+                failure(HEAD + "collector: {type: simulator, machines: 10000}\n").getMessage());
+        GatewayConfig.Simulator most = assertInstanceOf(GatewayConfig.Simulator.class,
+                load(HEAD + "collector: {type: simulator, machines: 9999, faults: false}\n").collector());
+        assertEquals(9999, most.options().machines());
+    }
+
+    @Test
     void aSecondDocumentIsRefusedRatherThanIgnored() throws IOException {
         // Its keys would neither be taken nor refused as unknown: the batch interval would stay 250ms.
         ConfigException second = failure(HEAD + "collector: {type: simulator}\n---\nbatch-interval: 5s\n");
