@@ -1,6 +1,7 @@
 package io.werkstrom.gateway.config;
 
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -190,12 +191,20 @@ final class ConfigNode {
     }
 
     Path path(String name) {
-        return resolve(string(name));
+        return resolve(key(name), string(name));
     }
 
-    /** A path text resolved against the configuration file's directory. */
-    Path resolve(String text) {
-        return baseDir.resolve(text).normalize();
+    /**
+     * A path text resolved against the configuration file's directory.
+     *
+     * @param keyPath the full key it was given under, for the error
+     */
+    Path resolve(String keyPath, String text) {
+        try {
+            return baseDir.resolve(text).normalize();
+        } catch (InvalidPathException e) {
+            throw new ConfigException(keyPath, "not a valid path (" + e.getReason() + ")", e);
+        }
     }
 
     /** A list of mappings. */

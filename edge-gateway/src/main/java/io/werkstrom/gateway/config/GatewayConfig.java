@@ -336,7 +336,7 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
                 List<Path> files = new ArrayList<>();
                 List<String> names = c.strings("files");
                 for (int i = 0; i < names.size(); i++) {
-                    Path f = c.resolve(names.get(i));
+                    Path f = c.resolve(c.key("files") + "[" + i + "]", names.get(i));
                     if (!Files.isRegularFile(f)) {
                         throw new ConfigException(c.key("files") + "[" + i + "]", "file not found: " + f);
                     }

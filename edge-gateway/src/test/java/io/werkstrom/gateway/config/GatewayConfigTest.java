@@ -264,6 +264,16 @@ class GatewayConfigTest {
     }
 
     @Test
+    void aPathTheFileSystemCannotTakeIsRefusedNamingItsKey() {
+        // A NUL character, written \0 in a double-quoted YAML string.
+        assertEquals("spool.dir: not a valid path (Nul character not allowed)",
+                failure(HEAD.replace("spool: {dir: spool}", "spool: {dir: \"sp\\0ol\"}") + "collector: {type: simulator}\n")
+                        .getMessage());
+        assertEquals("collector.files[0]", failure(HEAD + "collector: {type: nab, files: [\"b\\0.csv\"]}\n").key());
+        assertEquals("collector.file", failure(HEAD + "collector: {type: cmapss, file: \"f\\0d001.txt\"}\n").key());
+    }
+
+    @Test
     void aSecondDocumentIsRefusedRatherThanIgnored() throws IOException {
         // Its keys would neither be taken nor refused as unknown: the batch interval would stay 250ms.
         ConfigException second = failure(HEAD + "collector: {type: simulator}\n---\nbatch-interval: 5s\n");
