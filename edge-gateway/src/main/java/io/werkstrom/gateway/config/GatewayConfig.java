@@ -204,8 +204,11 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         Duration batchInterval = root.duration("batch-interval", Duration.ofMillis(250));
         if (batchInterval.compareTo(GatewayOptions.MIN_BATCH_INTERVAL) < 0
                 || batchInterval.compareTo(GatewayOptions.MAX_BATCH_INTERVAL) > 0) {
+            // Beyond 292 million years a duration has no count of milliseconds: it is shown as it is.
+            boolean inMillis = batchInterval.compareTo(Duration.ofMillis(Long.MAX_VALUE)) <= 0
+                    && batchInterval.compareTo(Duration.ofMillis(Long.MIN_VALUE)) >= 0;
             throw new ConfigException(root.key("batch-interval"), "must be between 10ms and 60s, got "
-                    + batchInterval.toMillis() + "ms");
+                    + (inMillis ? batchInterval.toMillis() + "ms" : batchInterval.toString()));
         }
 
         ConfigNode s = root.section("spool");

@@ -274,6 +274,14 @@ class GatewayConfigTest {
     }
 
     @Test
+    void aBatchIntervalBeyondTheMillisecondRangeIsRefusedNamingItsKey() {
+        assertEquals("batch-interval: must be between 10ms and 60s, got PT2562047788015215H30M7S",
+                failure(HEAD + "batch-interval: PT9223372036854775807S\ncollector: {type: simulator}\n").getMessage());
+        assertEquals("batch-interval", failure(HEAD + "batch-interval: PT-9223372036854775808S\ncollector: {type: simulator}\n")
+                .key());
+    }
+
+    @Test
     void aSecondDocumentIsRefusedRatherThanIgnored() throws IOException {
         // Its keys would neither be taken nor refused as unknown: the batch interval would stay 250ms.
         ConfigException second = failure(HEAD + "collector: {type: simulator}\n---\nbatch-interval: 5s\n");
