@@ -39,6 +39,8 @@ import io.werkstrom.gateway.sim.SimulatorOptions;
 import io.werkstrom.gateway.spool.SpoolOptions;
 import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.tls.PemSslContexts;
+import io.werkstrom.protocol.tls.PemSslContexts.Pem;
 
 /**
  * A gateway's configuration, read from one YAML file (see {@code edge-gateway/config/gateway.example.yaml})
@@ -278,9 +280,35 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
             if (!uri.startsWith("ssl://")) {
                 throw new ConfigException(m.key("uri"), "must be ssl://host:port with " + m.key("tls") + ", got " + uri);
             }
+            requireUsableTlsFiles(t, tls.get());
         }
         m.finish();
         return new Mqtt(uri, username, password, tls);
+    }
+
+    /**
+     * Reads the TLS files once now, so that a file that holds no usable PEM is refused under its key
+     * before anything starts, as a missing one is; the publisher reads them again before every
+     * connection attempt, so that renewed files are taken up.
+     */
+    private static void requireUsableTlsFiles(ConfigNode t, TlsOptions tls) {
+        String caKey = t.key("ca-file");
+        String certKey = t.key("cert-file");
+        String keyKey = t.key("key-file");
+        try {
+            PemSslContexts.create(Pem.read(caKey, tls.caFile()),
+                    tls.clientCertificate().map(f -> Pem.read(certKey, f)).orElse(null),
+                    tls.clientKey().map(f -> Pem.read(keyKey, f)).orElse(null));
+        } catch (IllegalArgumentException e) {
+            // The message begins with the key of the file it refuses.
+            String message = String.valueOf(e.getMessage());
+            for (String key : List.of(certKey, keyKey, caKey)) {
+                if (message.startsWith(key + ": ")) {
+                    throw new ConfigException(key, message.substring(key.length() + 2), e);
+                }
+            }
+            throw new ConfigException(caKey, message, e);
+        }
     }
 
     /**

@@ -10,9 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.werkstrom.gateway.collect.opcua.Deadband;
+import io.werkstrom.gateway.collect.opcua.GatewayCertificate;
 import io.werkstrom.gateway.collect.opcua.OpcUaOptions;
 import io.werkstrom.gateway.collect.replay.BadRowPolicy;
 import io.werkstrom.gateway.publish.PublisherOptions;
@@ -80,9 +83,7 @@ class GatewayConfigTest {
 
     @Test
     void aFullConfigurationIsReadIntoTypedParts() throws IOException {
-        Files.writeString(dir.resolve("ca.crt"), "x");
-        Files.writeString(dir.resolve("gw.crt"), "x");
-        Files.writeString(dir.resolve("gw.key"), "x");
+        writeTlsFiles();
         Files.writeString(dir.resolve("secret"), "s3cret\nignored\n");
         Files.writeString(dir.resolve("a.csv"), "timestamp,value\n");
         GatewayConfig config = load("""
@@ -123,6 +124,45 @@ class GatewayConfigTest {
         assertEquals(Instant.parse("2030-01-01T00:00:00Z"), nab.options().start().orElseThrow());
         assertEquals(BadRowPolicy.FAIL, nab.options().badRows());
         assertTrue(nab.create().describe().startsWith("nab replay: 1 series"));
+    }
+
+    /** A self-signed certificate and its key in PEM, made once: an RSA key takes a while. */
+    private static String[] certificateAndKey;
+
+    /** ca.crt, gw.crt (the same self-signed certificate) and gw.key, in PEM. */
+    private void writeTlsFiles() throws IOException {
+        synchronized (GatewayConfigTest.class) {
+            if (certificateAndKey == null) {
+                Path pki = Files.createTempDirectory(dir, "pki");
+                GatewayCertificate own = GatewayCertificate.loadOrCreate(pki, "urn:werkstrom:test");
+                String pem = "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64,
+                        "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(assertDoesNotThrow(
+                                () -> own.certificate().getEncoded())) + "\n-----END CERTIFICATE-----\n";
+                certificateAndKey = new String[] {pem, Files.readString(pki.resolve("own/" + GatewayCertificate.KEY_FILE))};
+            }
+        }
+        Files.writeString(dir.resolve("ca.crt"), certificateAndKey[0]);
+        Files.writeString(dir.resolve("gw.crt"), certificateAndKey[0]);
+        Files.writeString(dir.resolve("gw.key"), certificateAndKey[1]);
+    }
+
+    @Test
+    void tlsFilesWithoutUsablePemAreRefusedNamingTheKey() throws IOException {
+        writeTlsFiles();
+        String tls = HEAD.replace("uri: tcp://localhost:1883", "uri: ssl://broker:8883\n  tls: {ca-file: ca.crt, cert-file: gw.crt,"
+                + " key-file: gw.key}") + "collector: {type: simulator}\n";
+        assertTrue(load(tls).publisherOptions().tls().isPresent());
+        Files.writeString(dir.resolve("ca.crt"), "not a certificate\n");
+        ConfigException ca = failure(tls);
+        assertEquals("mqtt.tls.ca-file", ca.key(), ca.getMessage());
+        assertTrue(ca.getMessage().startsWith("mqtt.tls.ca-file: not a PEM certificate file: " + dir.resolve("ca.crt")),
+                ca.getMessage());
+        writeTlsFiles();
+        Files.writeString(dir.resolve("gw.key"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        assertEquals("mqtt.tls.key-file", failure(tls).key());
+        writeTlsFiles();
+        Files.writeString(dir.resolve("gw.crt"), "");
+        assertEquals("mqtt.tls.cert-file", failure(tls).key());
     }
 
     @Test
