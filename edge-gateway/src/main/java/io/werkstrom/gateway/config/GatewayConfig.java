@@ -1,6 +1,9 @@
 package io.werkstrom.gateway.config;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -171,7 +174,7 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         // A key given twice is refused: otherwise its last value would silently win over the first.
         ObjectMapper mapper = new ObjectMapper(YAMLFactory.builder()
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
-        try (JsonParser parser = mapper.createParser(Files.readString(file, StandardCharsets.UTF_8))) {
+        try (JsonParser parser = mapper.createParser(utf8(file))) {
             root = mapper.readTree(parser);
             // A second document (after a line "---") would otherwise be ignored whole: its keys neither
             // taken nor refused as unknown. An empty one holds nothing to lose.
@@ -189,6 +192,29 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         }
         Path base = file.toAbsolutePath().getParent();
         return parse(new ConfigNode("", root, base), env);
+    }
+
+    /**
+     * The file's text; a file that is not UTF-8 (a comment or name saved as Windows-1252, say) is
+     * refused with the line of the first byte that is not.
+     */
+    private static String utf8(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(in).toString();
+        } catch (CharacterCodingException e) {
+            int line = 1;
+            for (int i = 0; i < in.position(); i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new ConfigException(file.toString(), "not UTF-8 text: line " + line + " holds a byte that is not"
+                    + " (0x" + String.format("%02X", bytes[Math.min(in.position(), bytes.length - 1)] & 0xFF)
+                    + "); save the file as UTF-8", e);
+        }
     }
 
     private static GatewayConfig parse(ConfigNode root, Map<String, String> env) {

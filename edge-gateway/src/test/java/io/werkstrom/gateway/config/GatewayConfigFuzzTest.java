@@ -30,7 +30,7 @@ class GatewayConfigFuzzTest {
             } catch (ConfigException refused) {
                 assertFalse(String.valueOf(refused.getMessage()).isBlank(), "a refusal names its reason");
             } catch (IOException unreadable) {
-                // an unreadable file (e.g. not UTF-8) is reported as such by the caller
+                // an unreadable file is reported as such by the caller
             }
         } finally {
             Files.deleteIfExists(file);

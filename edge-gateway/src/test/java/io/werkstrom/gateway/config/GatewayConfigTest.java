@@ -322,6 +322,16 @@ class GatewayConfigTest {
     }
 
     @Test
+    void aFileThatIsNotUtf8IsRefusedWithTheLineOfTheFirstByteThatIsNot() throws IOException {
+        // "Halle Süd" saved as Windows-1252: ü is the single byte 0xFC.
+        byte[] text = (HEAD + "# Halle S\u00fcd\ncollector: {type: simulator}\n").getBytes(StandardCharsets.ISO_8859_1);
+        Path file = Files.write(dir.resolve("latin1.yaml"), text);
+        ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.load(file, Map.of()));
+        assertEquals(file + ": not UTF-8 text: line 5 holds a byte that is not (0xFC); save the file as UTF-8",
+                e.getMessage());
+    }
+
+    @Test
     void aSecondDocumentIsRefusedRatherThanIgnored() throws IOException {
         // Its keys would neither be taken nor refused as unknown: the batch interval would stay 250ms.
         ConfigException second = failure(HEAD + "collector: {type: simulator}\n---\nbatch-interval: 5s\n");
