@@ -58,13 +58,9 @@ class MqttPublisherTlsIT {
             Files.copy(expired.privateKey(), keyFile);
             List<String> presented = new CopyOnWriteArrayList<>();
             try (SSLServerSocket listener = listener(pki, presented)) {
-                Thread broker = new Thread(() -> handshakes(listener), "tls-listener");
-                broker.setDaemon(true);
-                broker.start();
-                try (MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
-                        .brokerUri("ssl://127.0.0.1:" + listener.getLocalPort()).address(ADDRESS)
-                        .reconnectMinDelay(Duration.ofMillis(10)).reconnectMaxDelay(Duration.ofMillis(50))
-                        .tls(TlsOptions.withClientCertificate(pki.caCertificate(), certFile, keyFile)).build())) {
+                serve(listener);
+                try (MqttPublisher publisher = publisher(listener,
+                        TlsOptions.withClientCertificate(pki.caCertificate(), certFile, keyFile))) {
                     publisher.start();
                     waitFor(() -> publisher.failedConnectAttempts() >= 1 && !presented.isEmpty(),
                             () -> "a first attempt refused");
@@ -94,14 +90,9 @@ class MqttPublisherTlsIT {
             Files.copy(pki.client().privateKey(), keyFile);
             List<String> presented = new CopyOnWriteArrayList<>();
             try (SSLServerSocket listener = listener(pki, presented)) {
-                Thread broker = new Thread(() -> handshakes(listener), "tls-listener");
-                broker.setDaemon(true);
-                broker.start();
-                try (MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
-                        .brokerUri("ssl://127.0.0.1:" + listener.getLocalPort()).address(ADDRESS)
-                        .reconnectMinDelay(Duration.ofMillis(10)).reconnectMaxDelay(Duration.ofMillis(50))
-                        .tls(TlsOptions.withClientCertificate(pki.caCertificate(), pki.client().certificate(), keyFile))
-                        .build())) {
+                serve(listener);
+                try (MqttPublisher publisher = publisher(listener,
+                        TlsOptions.withClientCertificate(pki.caCertificate(), pki.client().certificate(), keyFile))) {
                     // Gone after the publisher was created: say, between deleting the old key and writing the new.
                     Files.delete(keyFile);
                     publisher.start();
@@ -126,14 +117,9 @@ class MqttPublisherTlsIT {
             TestPki.Credential expired = expiredClient(pki, dir);
             List<String> presented = new CopyOnWriteArrayList<>();
             try (SSLServerSocket listener = listener(pki, presented)) {
-                Thread broker = new Thread(() -> handshakes(listener), "tls-listener");
-                broker.setDaemon(true);
-                broker.start();
-                try (MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
-                        .brokerUri("ssl://127.0.0.1:" + listener.getLocalPort()).address(ADDRESS)
-                        .reconnectMinDelay(Duration.ofMillis(10)).reconnectMaxDelay(Duration.ofMillis(50))
-                        .tls(TlsOptions.withClientCertificate(pki.caCertificate(), expired.certificate(),
-                                expired.privateKey())).build())) {
+                serve(listener);
+                try (MqttPublisher publisher = publisher(listener,
+                        TlsOptions.withClientCertificate(pki.caCertificate(), expired.certificate(), expired.privateKey()))) {
                     publisher.start();
                     waitFor(() -> publisher.lastConnectFailure().isPresent() && !presented.isEmpty(),
                             () -> "a refused attempt");
@@ -152,6 +138,21 @@ class MqttPublisherTlsIT {
      * A TLS listener with the PKI's server certificate that asks for a client certificate, records
      * its subject, and refuses it as expired unless it is the renewed one.
      */
+    /** Answers handshakes on {@code listener} in a daemon thread, until it is closed. */
+    private static void serve(SSLServerSocket listener) {
+        Thread broker = new Thread(() -> handshakes(listener), "tls-listener");
+        broker.setDaemon(true);
+        broker.start();
+    }
+
+    /** A publisher to {@code listener} that tries again within 50 ms. The caller closes it. */
+    private static MqttPublisher publisher(SSLServerSocket listener, TlsOptions tls) {
+        return new MqttPublisher(PublisherOptions.builder()
+                .brokerUri("ssl://127.0.0.1:" + listener.getLocalPort()).address(ADDRESS)
+                .reconnectMinDelay(Duration.ofMillis(10)).reconnectMaxDelay(Duration.ofMillis(50))
+                .tls(tls).build());
+    }
+
     private static SSLServerSocket listener(TestPki pki, List<String> presented)
             throws IOException, GeneralSecurityException {
         KeyStore identity = KeyStore.getInstance(KeyStore.getDefaultType());
