@@ -298,32 +298,18 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
             dropStore(new InterruptedException("interrupted while refreshing the aggregates over late data"));
         }
 
-        /** Whether {@code refresh} ends within {@code seconds}, waiting through interrupts (the caller keeps its own). */
+        /** Whether {@code refresh} ends within {@code seconds}, waiting through interrupts (kept for the caller). */
         private static boolean finishes(Future<?> refresh, long seconds) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            boolean interrupted = false;
-            try {
-                while (true) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        return refresh.isDone();
-                    }
-                    try {
-                        refresh.get(left, TimeUnit.NANOSECONDS);
-                        return true;
-                    } catch (ExecutionException e) {
-                        return true;
-                    } catch (TimeoutException e) {
-                        return false;
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
+            return endsWithin(seconds, nanos -> {
+                try {
+                    refresh.get(nanos, TimeUnit.NANOSECONDS);
+                    return true;
+                } catch (ExecutionException e) {
+                    return true;
+                } catch (TimeoutException e) {
+                    return false;
                 }
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            });
         }
 
         /** On the late refresh's thread. */
@@ -446,15 +432,15 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
             boolean interrupted = Thread.interrupted();
             if (onTimeRefresher != null) {
                 onTimeRefresher.shutdownNow();
-                interrupted |= awaitRefresher();
-                if (!onTimeRefresher.isTerminated()) {
+                if (!endsWithin(5, this::onTimeRefresherEnds)) {
                     // A refresh still running: end its session, which ends the thread's wait.
                     TelemetryStore running = onTimeStore;
                     if (running != null) {
                         running.abort();
                     }
-                    interrupted |= awaitRefresher();
+                    endsWithin(5, this::onTimeRefresherEnds);
                 }
+                interrupted |= Thread.interrupted();
                 closeOnTimeStore();
             }
             if (lateRefresher != null) {
@@ -470,22 +456,41 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
             }
         }
 
-        /** Waits up to 5 s for the background refresh to end, through interrupts; true when one came. */
-        private boolean awaitRefresher() {
+        private boolean onTimeRefresherEnds(long nanos) throws InterruptedException {
+            return onTimeRefresher.awaitTermination(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        /** A wait of up to {@code nanos}; true when what it waits for has ended. */
+        private interface TimedWait {
+            boolean await(long nanos) throws InterruptedException;
+        }
+
+        /**
+         * Whether {@code wait} ends within {@code seconds}, waiting on through interrupts; an
+         * interrupt that came is set again on return, for the caller.
+         */
+        private static boolean endsWithin(long seconds, TimedWait wait) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             boolean interrupted = false;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!onTimeRefresher.isTerminated()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return interrupted;
+            try {
+                while (true) {
+                    long left = deadline - System.nanoTime();
+                    try {
+                        if (wait.await(Math.max(left, 0))) {
+                            return true;
+                        }
+                        if (left <= 0) {
+                            return false;
+                        }
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
                 }
-                try {
-                    onTimeRefresher.awaitTermination(left, TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    interrupted = true;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
                 }
             }
-            return interrupted;
         }
     }
 
