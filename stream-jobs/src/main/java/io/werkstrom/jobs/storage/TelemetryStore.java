@@ -63,9 +63,6 @@ import java.util.TreeSet;
 public final class TelemetryStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TelemetryStore.class);
-    /** The shortest time between two warnings of unmatched part outcomes, and of batches refused for their site. */
-    private static final long UNMATCHED_WARNING_INTERVAL_NANOS = 60_000_000_000L;
-
     private static final String LEDGER_INSERT =
             "INSERT INTO batch_ledger (tenant, site, gateway, sequence, rows, received_at)";
     /**
@@ -138,16 +135,9 @@ public final class TelemetryStore implements AutoCloseable {
     private final StoreOptions options;
     private final Connection connection;
     /** Outcomes since opening that matched no stored prediction. */
-    private long unmatchedOutcomes;
-    /** Unmatched outcomes not yet in a warning, and when the last warning was logged. */
-    private long unmatchedSinceWarning;
-    private long unmatchedWarnedAtNanos;
-    private boolean unmatchedWarned;
-    /** Batches refused for a gateway id used at two sites, as for unmatched outcomes. */
-    private long siteConflicts;
-    private long siteConflictsSinceWarning;
-    private long siteConflictsWarnedAtNanos;
-    private boolean siteConflictsWarned;
+    private final WarningThrottle unmatchedOutcomes = new WarningThrottle();
+    /** Batches refused since opening for a gateway id used at two sites. */
+    private final WarningThrottle siteConflicts = new WarningThrottle();
     private final StorageFlavor flavor;
     /** UTC days whose telemetry partition is known to exist (plain PostgreSQL only). */
     private final Set<LocalDate> partitionedDays = new HashSet<>();
@@ -265,7 +255,7 @@ public final class TelemetryStore implements AutoCloseable {
 
     /** Batches refused since this store opened: their gateway id was used at another site of the tenant. */
     public long siteConflicts() {
-        return siteConflicts;
+        return siteConflicts.total();
     }
 
     /**
@@ -351,13 +341,8 @@ public final class TelemetryStore implements AutoCloseable {
      * batch until it is renamed.
      */
     private void warnSiteConflicts(List<SiteConflict> conflicts) {
-        if (conflicts.isEmpty()) {
-            return;
-        }
-        siteConflicts += conflicts.size();
-        siteConflictsSinceWarning += conflicts.size();
-        long now = System.nanoTime();
-        if (siteConflictsWarned && now - siteConflictsWarnedAtNanos < UNMATCHED_WARNING_INTERVAL_NANOS) {
+        long due = siteConflicts.count(conflicts.size());
+        if (due == 0) {
             return;
         }
         Set<String> gateways = new TreeSet<>();
@@ -368,11 +353,8 @@ public final class TelemetryStore implements AutoCloseable {
         }
         LOG.warn("{} telemetry batches not stored and written to dead_letters, {} since this store opened (warned at"
                         + " most once a minute): a batch's sequence was already stored from another site of the same"
-                        + " gateway id; gateway ids must be unique within a tenant: {}", siteConflictsSinceWarning,
-                siteConflicts, String.join("; ", gateways));
-        siteConflictsWarned = true;
-        siteConflictsWarnedAtNanos = now;
-        siteConflictsSinceWarning = 0;
+                        + " gateway id; gateway ids must be unique within a tenant: {}", due, siteConflicts.total(),
+                String.join("; ", gateways));
     }
 
     /**
@@ -495,26 +477,19 @@ public final class TelemetryStore implements AutoCloseable {
             Connections.rollbackQuietly(connection, e);
             throw new StoreException("writing " + predictions.size() + " quality predictions failed", e);
         }
-        if (unmatched > 0) {
-            unmatchedOutcomes += unmatched;
-            unmatchedSinceWarning += unmatched;
-            long now = System.nanoTime();
-            // Once per interval: a failing analytics service leaves one per cycle of every machine.
-            if (!unmatchedWarned || now - unmatchedWarnedAtNanos >= UNMATCHED_WARNING_INTERVAL_NANOS) {
-                LOG.warn("{} part outcomes matched no stored quality prediction (their cycle's prediction failed"
-                        + " or was not written yet) and are not stored; {} since this store opened (warned at most"
-                        + " once a minute)", unmatchedSinceWarning, unmatchedOutcomes);
-                unmatchedWarned = true;
-                unmatchedWarnedAtNanos = now;
-                unmatchedSinceWarning = 0;
-            }
+        // Throttled: a failing analytics service leaves one per cycle of every machine.
+        long due = unmatchedOutcomes.count(unmatched);
+        if (due > 0) {
+            LOG.warn("{} part outcomes matched no stored quality prediction (their cycle's prediction failed"
+                    + " or was not written yet) and are not stored; {} since this store opened (warned at most"
+                    + " once a minute)", due, unmatchedOutcomes.total());
         }
         return unmatched;
     }
 
     /** Outcomes this store could not store since it opened: their cycle had no stored prediction. */
     public long unmatchedOutcomes() {
-        return unmatchedOutcomes;
+        return unmatchedOutcomes.total();
     }
 
     /**
