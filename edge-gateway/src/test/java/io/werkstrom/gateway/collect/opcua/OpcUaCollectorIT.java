@@ -254,7 +254,12 @@ class OpcUaCollectorIT {
                 collector.start(Long.MIN_VALUE);
                 assertTrue(collectUntil(collector, got, g -> !g.isEmpty()), "values once the retry subscribed");
                 assertEquals(1, collector.subscriptionsCreated());
-                Thread.sleep(800); // the late answer has come by now
+                // The late answer comes 800 ms after the request; then its subscription is deleted.
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while ((server.subscriptionCount() != 1 || server.monitoredItemCount() != 1)
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
                 assertEquals(1, server.subscriptionCount(), "the subscription whose items came too late is deleted");
                 assertEquals(1, server.monitoredItemCount(), "and its items with it");
             }
