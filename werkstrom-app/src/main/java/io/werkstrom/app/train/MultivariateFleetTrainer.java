@@ -27,6 +27,7 @@ import io.werkstrom.jobs.detect.MultivariateOptions;
  * the others scores their states, and the share of states beyond the limit and the alarms the job
  * would raise on them are what is stored with the model. With one machine only, its latest quarter
  * of states is held out instead. The model stored is then fitted on the states of all machines.
+ * Neither model is fitted on fewer than {@link #MIN_FIT_STATES} states.
  *
  * <p>The sensors are chosen as the job chooses a machine's own ({@link ModelSensors}): readings of
  * the machines' condition (no once-per-cycle signal) present in at least half of all states and not
@@ -38,6 +39,12 @@ public final class MultivariateFleetTrainer {
 
     /** The share of machines (or of the one machine's latest states) held out to measure the model. */
     static final double HOLDOUT = 0.25;
+
+    /**
+     * The fewest complete states a model is fitted on: the job's fewest for a machine's own model
+     * ({@link MultivariateOptions#MIN_TRAINING_STATES}).
+     */
+    static final int MIN_FIT_STATES = MultivariateOptions.MIN_TRAINING_STATES;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -104,8 +111,9 @@ public final class MultivariateFleetTrainer {
      * @param progress receives a line per step worth telling (e.g. thinning)
      * @throws IllegalArgumentException when the method is off, the history has no states, fewer
      *                                  than 2 sensors qualify, no state is complete, there are too few
-     *                                  complete states to hold any out, or the detector refuses the
-     *                                  states
+     *                                  complete states to hold any out or fewer than
+     *                                  {@link #MIN_FIT_STATES} to fit the measured model on, or the
+     *                                  detector refuses the states
      */
     public static Result train(Map<String, List<StateHistory.State>> history, MultivariateOptions options, long seed,
                                KernelBackend backend, Consumer<String> progress) {
@@ -156,6 +164,14 @@ public final class MultivariateFleetTrainer {
             fitRows.addAll(only.values.subList(0, cut));
             heldOut.add(new Complete(only.values.subList(cut, only.values.size()),
                     only.micros.subList(cut, only.micros.size())));
+        }
+        if (fitRows.size() < MIN_FIT_STATES) {
+            // a limit drawn from a handful of states says nothing of normal operation
+            throw new IllegalArgumentException("only " + fitRows.size() + " complete states to fit the measured model"
+                    + " on (" + (holdoutMachines == 0 ? "the earlier " + Math.round((1 - HOLDOUT) * 100)
+                    + " % of the one machine's" : "those of the " + (complete.size() - holdoutMachines)
+                    + " machines not held out") + "); a model needs at least " + MIN_FIT_STATES
+                    + ", the fewest the job fits a machine's own model on.");
         }
         MultivariateFleetModel measured = MultivariateFleetModel.fit(options, sensors,
                 thin(fitRows, "the measured model's", progress));

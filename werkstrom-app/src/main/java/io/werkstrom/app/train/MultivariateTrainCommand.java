@@ -128,7 +128,8 @@ public final class MultivariateTrainCommand {
      * assembled with, which the model records) and a fixed seed, progress to {@code progress}.
      *
      * @throws IllegalStateException when the history cannot give a model (no states, too few
-     *                               sensors, too few complete states to hold any out), with the reason as its cause
+     *                               sensors, too few complete states to hold any out or to fit on),
+     *                               with the reason as its cause
      */
     public static MultivariateFleetTrainer.Result train(StateHistory history, MultivariateOptions options,
                                                         Consumer<String> progress) {

@@ -206,6 +206,31 @@ class MultivariateFleetTrainerTest {
         assertTrue(off.getMessage().contains("mset or pca"), off.getMessage());
     }
 
+    /**
+     * A few seconds of history gave a stored model whose limit rests on a handful of states; the
+     * job never fits a machine's own model on fewer than {@link MultivariateOptions#MIN_TRAINING_STATES}.
+     */
+    @Test
+    void aModelFittedOnFewerStatesThanTheJobFitsAMachineOnIsRefused() {
+        int min = MultivariateOptions.MIN_TRAINING_STATES;
+        // one machine: its earlier 75 % are fitted, 15 states
+        IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
+                () -> MultivariateFleetTrainer.train(correlated(1, 20, 1), MSET, 1, JavaKernelBackend.shared(),
+                        line -> { }));
+        assertTrue(one.getMessage().contains("15 complete states") && one.getMessage().contains("at least " + min),
+                one.getMessage());
+        // four machines of 5 states: the three not held out give 15
+        IllegalArgumentException four = assertThrows(IllegalArgumentException.class,
+                () -> MultivariateFleetTrainer.train(correlated(4, 5, 1),
+                        MSET.withMethod(MultivariateOptions.Method.PCA), 1, JavaKernelBackend.shared(), line -> { }));
+        assertTrue(four.getMessage().contains("15 complete states"), four.getMessage());
+        // just enough: 16 states fitted
+        MultivariateFleetTrainer.Result enough = MultivariateFleetTrainer.train(correlated(1, 21, 1), MSET, 1,
+                JavaKernelBackend.shared(), line -> { });
+        assertEquals(21, enough.states());
+        assertEquals(5, enough.holdoutStates());
+    }
+
     /** {@code machines} machines of {@code states} states each over three related sensors a, b = 2a, c. */
     private static Map<String, List<StateHistory.State>> correlated(int machines, int states, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
