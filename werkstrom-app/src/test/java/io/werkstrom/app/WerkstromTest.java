@@ -243,6 +243,16 @@ class WerkstromTest {
     }
 
     @Test
+    void aReportOutThatIsADirectoryIsAUsageErrorBeforeAnythingIsRead(@TempDir Path dir) {
+        // The database is not there: a usage error is found before it is tried.
+        assertEquals(2, run("report", "--out", dir.toString(), "--jdbc-url",
+                "jdbc:postgresql://127.0.0.1:1/none?connectTimeout=1"));
+        assertTrue(errors().contains("report: --out must name a file, got the directory " + dir), errors());
+        assertTrue(!errors().contains("reading the last"), "it read before checking --out: " + errors());
+        assertTrue(Files.isDirectory(dir));
+    }
+
+    @Test
     void fileSystemFailuresAreDescribedInWords() {
         assertEquals("writing the page: permission denied: /srv/r.html",
                 Werkstrom.describe(new java.io.IOException("writing the page",

@@ -1,6 +1,7 @@
 package io.werkstrom.app.report;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Clock;
@@ -41,6 +42,10 @@ public final class ReportCommand {
                 throw new IllegalArgumentException("since must be positive");
             }
             file = Path.of(args.string("out", "report.html"));
+            // else the whole range is read before the page cannot take the directory's place
+            if (file.toAbsolutePath().getParent() == null || Files.isDirectory(file)) {
+                throw new IllegalArgumentException("out must name a file, got the directory " + file.toAbsolutePath());
+            }
             jdbcUrl = DatabaseLogin.jdbcUrl("report", args);
             machines = args.positiveInt("machines", Report.DEFAULT_MAX_MACHINES);
         } catch (IllegalArgumentException e) {
