@@ -253,6 +253,16 @@ class WerkstromTest {
     }
 
     @Test
+    void aReportTenantNoTenantCanHaveIsAUsageErrorNotAnEmptyPage() {
+        for (String tenant : List.of("Acme", "", "acme/plant-1")) {
+            err.reset();
+            assertEquals(2, run("report", "--tenant=" + tenant, "--jdbc-url",
+                    "jdbc:postgresql://127.0.0.1:1/none?connectTimeout=1"), tenant + ": " + errors());
+            assertTrue(errors().contains("report: --tenant '" + tenant + "' must match"), errors());
+        }
+    }
+
+    @Test
     void fileSystemFailuresAreDescribedInWords() {
         assertEquals("writing the page: permission denied: /srv/r.html",
                 Werkstrom.describe(new java.io.IOException("writing the page",

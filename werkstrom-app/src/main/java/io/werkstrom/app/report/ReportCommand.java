@@ -18,6 +18,7 @@ import io.werkstrom.app.DatabaseLogin;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.jobs.storage.JdbcUrls;
+import io.werkstrom.protocol.GatewayAddress;
 
 /**
  * {@code ./werkstrom report --since 1h --out report.html --jdbc-url URL}: the dashboards' views as
@@ -51,7 +52,14 @@ public final class ReportCommand {
         } catch (IllegalArgumentException e) {
             throw new UsageException("report: --" + e.getMessage());
         }
-        Optional<String> tenant = Optional.ofNullable(args.string("tenant", null));
+        Optional<String> tenant;
+        try {
+            // a name no tenant can have would give an empty page that looks like a quiet range
+            tenant = Optional.ofNullable(args.string("tenant", null))
+                    .map(t -> GatewayAddress.requireSegment("--tenant", t));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("report: " + e.getMessage());
+        }
         Report.directory(file);
         err.println("reading the last " + since + " from " + JdbcUrls.redacted(jdbcUrl) + tenant.map(t -> " for tenant " + t).orElse(""));
         ReportData data;
