@@ -8,8 +8,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -31,6 +33,9 @@ import io.werkstrom.protocol.GatewayAddress;
  * refresh. The last stdout line is a JSON object with the version and the measurements.
  */
 public final class TrainCommand {
+
+    /** How many samples read between two progress lines. */
+    static final long PROGRESS_EVERY = 10_000_000;
 
     private TrainCommand() {
     }
@@ -70,7 +75,8 @@ public final class TrainCommand {
                 data = SimulatedHistory.simulate(12, Duration.ofMinutes(90), 10.0, 42);
             } else {
                 err.println("reading the cycles of tenant " + tenant + " from the last " + since + "...");
-                data = history(db, tenant, machineType, Instant.now().minus(since));
+                data = history(db, tenant, machineType, Instant.now().minus(since), err::println,
+                        PROGRESS_EVERY);
             }
             err.printf("%,d labelled cycles (%,d without an outcome yet), scrap rate %.1f %%; training...%n",
                     data.size(), data.unlabelled(), 100 * data.scrapRate());
@@ -105,17 +111,25 @@ public final class TrainCommand {
 
     /**
      * The labelled cycles of the tenant's machines of {@code machineType} since {@code from}, read
-     * in time order per machine through a cursor, so that a long history never sits in memory.
+     * in time order per machine through a cursor, so that a long history never sits in memory, with
+     * a line to {@code progress} every {@code every} samples read.
      */
-    static CycleDataset history(Connection db, String tenant, String machineType, Instant from) throws SQLException {
+    static CycleDataset history(Connection db, String tenant, String machineType, Instant from,
+                                Consumer<String> progress, long every) throws SQLException {
         List<String> sensors = new ArrayList<>(CycleFeatures.SIGNALS);
         sensors.add(CycleFeatures.CYCLE_TIME);
         sensors.add(CycleFeatures.PART_SCRAP);
         CycleTracker tracker = new CycleTracker();
         CycleDataset data = new CycleDataset();
-        TelemetryHistory.read(db, tenant, machineType, from, sensors,
-                (micros, machine, sensor, value, quality) -> tracker.accept(micros, machine, sensor, value, quality,
-                        data));
+        long[] read = {0};
+        TelemetryHistory.read(db, tenant, machineType, from, sensors, (micros, machine, sensor, value, quality) -> {
+            tracker.accept(micros, machine, sensor, value, quality, data);
+            // a week of a fleet is hundreds of millions of samples: say that the read goes on
+            if (++read[0] % every == 0) {
+                progress.accept(String.format(Locale.ROOT, "%,d samples read, %,d labelled cycles so far", read[0],
+                        data.size()));
+            }
+        });
         return data;
     }
 }

@@ -38,7 +38,8 @@ import io.werkstrom.testing.PostgresServer;
  * {@code ./werkstrom train multivariate} against a real PostgreSQL: simulated normal operation, or
  * the stored telemetry of the tenant's machines of the type, becomes the next stored version of the
  * tenant's multivariate fleet model, with its held-out measurements; a bad method or a history that
- * cannot give a model fails with the reason and publishes nothing.
+ * cannot give a model fails with the reason and publishes nothing. {@code train quality}'s read of the
+ * stored history says how far it got.
  */
 class MultivariateTrainCommandIT {
 
@@ -142,6 +143,29 @@ class MultivariateTrainCommandIT {
                 "--jdbc-url", server.jdbcUrl(), "--tenant", "acme", "--since", "1h")));
         assertTrue(none.getCause().getMessage().contains("no machine states"),
                 "the default type has no machines of acme: " + none.getCause().getMessage());
+    }
+
+    /** train quality reads a long history with a progress line every so many samples, not in silence. */
+    @Test
+    void trainQualitySaysHowFarItsReadOfTheHistoryGot() throws Exception {
+        Instant start = Instant.now().minus(Duration.ofMinutes(10)).truncatedTo(ChronoUnit.SECONDS);
+        insert("reader", "gw-1", "m-", 2, start, Duration.ofMinutes(2));
+        long samples;
+        try (Connection db = server.connect(); Statement s = db.createStatement();
+             ResultSet r = s.executeQuery("SELECT count(*) FROM telemetry WHERE tenant = 'reader'")) {
+            r.next();
+            samples = r.getLong(1);
+        }
+        List<String> lines = new java.util.ArrayList<>();
+        CycleDataset data;
+        try (Connection db = server.connect()) {
+            data = TrainCommand.history(db, "reader", "default", start, lines::add, 500);
+        }
+        assertEquals(samples / 500, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("500 samples read, "), lines.get(0));
+        assertTrue(lines.get(lines.size() - 1).matches("[0-9,]+ samples read, [0-9,]+ labelled cycles so far"),
+                lines.toString());
+        assertTrue(data.size() + data.unlabelled() > 0, "cycles were read");
     }
 
     @Test
