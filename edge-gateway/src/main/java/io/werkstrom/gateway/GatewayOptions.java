@@ -48,6 +48,8 @@ public final class GatewayOptions {
     public static final Duration MIN_BATCH_INTERVAL = Duration.ofMillis(10);
     /** The longest batch interval a gateway takes. */
     public static final Duration MAX_BATCH_INTERVAL = Duration.ofSeconds(60);
+    /** How long {@link Gateway#stop()} waits for the spool to empty unless told otherwise. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
     private final PublisherOptions publisher;
     private final SpoolOptions spool;
@@ -129,7 +131,7 @@ public final class GatewayOptions {
         private FsyncPolicy fsyncPolicy = FsyncPolicy.INTERVAL;
         private Duration batchInterval = Duration.ofMillis(250);
         private Long firstSequence;
-        private Duration drainTimeout = Duration.ofSeconds(10);
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private Duration retryDelay = Duration.ofMillis(500);
         private int httpPort;
         private String httpHost;

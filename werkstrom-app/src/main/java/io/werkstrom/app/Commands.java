@@ -167,7 +167,7 @@ final class Commands {
         }
         Duration duration = args.duration("duration", null);
         // The drain, then the report, before the JVM exits on Ctrl-C.
-        Duration grace = options.drainTimeout().plusSeconds(15);
+        Duration grace = io.werkstrom.app.gateway.ConfiguredGateway.stopGrace(options.drainTimeout());
         try (StopSignal stop = StopSignal.install("gateway", grace);
              Gateway gateway = new Gateway(options, new SimulatorCollector(simulated))) {
             gateway.start();

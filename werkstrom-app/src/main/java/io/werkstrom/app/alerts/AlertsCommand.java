@@ -34,9 +34,11 @@ public final class AlertsCommand {
 
     /**
      * How long a stop (SIGTERM, Ctrl-C) waits for the service to close: the notifier's attempt in
-     * flight (its timeout, 10 s by default) and MQTT's quiesce (5 s), with room to spare.
+     * flight (its timeout, 10 s by default) and MQTT's quiesce (5 s), with room to spare. Whatever
+     * stops the process must allow at least this long before it kills it (a container's stop grace
+     * period): a notification sent but not yet recorded would be sent again.
      */
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(45);
+    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(45);
 
     private AlertsCommand() {
     }

@@ -31,9 +31,10 @@ public final class AnalyticsCommand {
 
     /**
      * How long the shutdown hook holds the JVM for the service to finish its calls and report:
-     * the service waits up to 10 s for its calls and 5 s for their buffers.
+     * the service waits up to 10 s for its calls and 5 s for their buffers. Whatever stops the
+     * process must allow at least this long before it kills it (a container's stop grace period).
      */
-    private static final Duration REPORT_WAIT = Duration.ofSeconds(20);
+    public static final Duration REPORT_WAIT = Duration.ofSeconds(20);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

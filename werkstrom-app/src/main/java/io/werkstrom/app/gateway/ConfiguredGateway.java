@@ -60,7 +60,7 @@ public final class ConfiguredGateway {
         Collector collector = config.createCollector().orElseGet(() -> new SimulatorCollector(
                 ((GatewayConfig.Simulator) config.collector()).options()));
         // The drain, then the report, before the JVM exits on Ctrl-C.
-        Duration grace = options.drainTimeout().plusSeconds(15);
+        Duration grace = stopGrace(options.drainTimeout());
         try (StopSignal stop = StopSignal.install("gateway", grace); Gateway gateway = new Gateway(options, collector)) {
             gateway.start();
             err.println("gateway " + config.address() + " publishing to " + config.mqtt().uri()
@@ -90,6 +90,16 @@ public final class ConfiguredGateway {
             out.flush();
             return stats.allAcknowledged() ? 0 : 1;
         }
+    }
+
+    /**
+     * How long a stopped gateway command (SIGTERM, Ctrl-C) holds the JVM to drain its spool for up to
+     * {@code drainTimeout}, release what it owns (its clean {@code offline} status with the last
+     * sequence included) and print its report. Whatever stops the process must allow at least this
+     * long before it kills it (a container's stop grace period).
+     */
+    public static Duration stopGrace(Duration drainTimeout) {
+        return drainTimeout.plusSeconds(15);
     }
 
     /**

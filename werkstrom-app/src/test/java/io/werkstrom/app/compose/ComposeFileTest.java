@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -21,7 +22,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
+import io.werkstrom.app.alerts.AlertsCommand;
+import io.werkstrom.app.analytics.AnalyticsCommand;
 import io.werkstrom.app.bench.GatewayBench;
+import io.werkstrom.app.cli.Durations;
+import io.werkstrom.app.gateway.ConfiguredGateway;
+import io.werkstrom.gateway.GatewayOptions;
 
 /**
  * The compose stack's structure, checked without a container engine: the services an operator
@@ -207,6 +213,25 @@ class ComposeFileTest {
                 "the image's entry point does not pass WERKSTROM_JAVA_OPTS to java: " + command.get(2));
         assertTrue(command.get(2).endsWith(" io.werkstrom.app.Werkstrom \"$@\""),
                 "the image's entry point does not pass the command's arguments as they are: " + command.get(2));
+    }
+
+    /**
+     * Docker sends SIGTERM, then kills the container after its stop grace period (10 s unless
+     * set). Each Werkstrom service holds its JVM longer than that on a stop: the gateway drains its
+     * spool and announces its clean offline status, the alert service records the notification in
+     * flight (else it is sent again), the analytics service finishes the job's calls.
+     */
+    @Test
+    void eachServiceIsGivenTheTimeItsCommandTakesToStop() {
+        Map<String, Duration> needed = Map.of(
+                "gateway", ConfiguredGateway.stopGrace(GatewayOptions.DEFAULT_DRAIN_TIMEOUT),
+                "alerts", AlertsCommand.CLOSE_TIMEOUT,
+                "analytics", AnalyticsCommand.REPORT_WAIT);
+        needed.forEach((service, stop) -> {
+            String grace = services.path(service).path("stop_grace_period").asText("10s");
+            assertTrue(Durations.parse(grace).compareTo(stop) > 0, service + " is killed " + grace
+                    + " after SIGTERM, but its command takes up to " + stop.toSeconds() + " s to stop");
+        });
     }
 
     @Test
