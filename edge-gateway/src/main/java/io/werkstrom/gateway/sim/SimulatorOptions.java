@@ -16,7 +16,8 @@ import io.werkstrom.protocol.BatchValidator;
  *   <li>{@code machines} (default 4): how many machines, 1 to 9999;</li>
  *   <li>{@code machineIdPrefix} (default {@code m-}): machine {@code i} is called
  *       {@code prefix + %03d}, e.g. {@code m-001};</li>
- *   <li>{@code samplesPerSecondPerSensor} (default 10): the tick rate, above 0 and at most 1000;</li>
+ *   <li>{@code samplesPerSecondPerSensor} (default 10): the tick rate, from one sample a day
+ *       ({@link #MIN_RATE}) to 1000 a second;</li>
  *   <li>{@code seed} (default 42): everything the simulator emits is a function of the seed, the
  *       options and the tick timestamps;</li>
  *   <li>{@code faultPlan} (default {@link FaultPlan#demo(List)} of the machines);</li>
@@ -28,6 +29,12 @@ public final class SimulatorOptions {
 
     public static final int MAX_MACHINES = 9_999;
     public static final double MAX_RATE = 1_000.0;
+    /**
+     * One sample a day. Ticks further apart stamp the second tick beyond what a timestamp holds
+     * (a rate of 1e-14 puts it 1e20 µs after the first): it wraps round to a negative time, and
+     * every later tick with it, so a simulator would never stop handing over ticks.
+     */
+    public static final double MIN_RATE = 1.0 / 86_400;
 
     private final int machines;
     private final String machineIdPrefix;
@@ -153,9 +160,9 @@ public final class SimulatorOptions {
             if (machines < 1 || machines > MAX_MACHINES) {
                 throw new IllegalArgumentException("machines must be between 1 and " + MAX_MACHINES + ", got " + machines + ".");
             }
-            if (!(samplesPerSecondPerSensor > 0.0 && samplesPerSecondPerSensor <= MAX_RATE)) {
-                throw new IllegalArgumentException("samplesPerSecondPerSensor must lie in (0, " + MAX_RATE + "], got "
-                        + samplesPerSecondPerSensor + ".");
+            if (!(samplesPerSecondPerSensor >= MIN_RATE && samplesPerSecondPerSensor <= MAX_RATE)) {
+                throw new IllegalArgumentException("samplesPerSecondPerSensor must be from " + MIN_RATE
+                        + " (one sample a day) to " + MAX_RATE + ", got " + samplesPerSecondPerSensor + ".");
             }
             if (machineIdPrefix == null) {
                 throw new IllegalArgumentException("machineIdPrefix must not be null.");

@@ -34,6 +34,25 @@ class SimulatorOptionsTest {
         assertMessageNames("start", () -> SimulatorOptions.builder().start(java.time.Instant.EPOCH).build());
     }
 
+    /**
+     * Below one sample a day the second tick's timestamp overflows and wraps round to a negative
+     * time, before every bound a simulator is driven to: it would hand over ticks without end.
+     */
+    @Test
+    void aRateTooLowForTheTicksToHaveTimestampsIsRefusedAndTheLowestAcceptedKeepsThemInOrder() {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> SimulatorOptions.builder().samplesPerSecondPerSensor(1e-14).build());
+        assertEquals("samplesPerSecondPerSensor must be from 1.1574074074074073E-5 (one sample a day) to 1000.0,"
+                + " got 1.0E-14.", refused.getMessage());
+        FactorySimulator slowest = new FactorySimulator(SimulatorOptions.builder()
+                .samplesPerSecondPerSensor(SimulatorOptions.MIN_RATE).start(java.time.Instant.parse("9999-01-01T00:00:00Z"))
+                .build());
+        assertEquals(slowest.tickMicros(0) + 86_400_000_000L, slowest.tickMicros(1));
+        assertEquals(0, slowest.next(slowest.tickMicros(0) - 1, io.werkstrom.protocol.TelemetryBatch.builder("gw", 0)));
+        assertEquals(24, slowest.next(slowest.tickMicros(1) - 1, io.werkstrom.protocol.TelemetryBatch.builder("gw", 0)),
+                "one tick of 4 machines x 6 signals");
+    }
+
     @Test
     void faultsRejectNonsenseAndNameTheField() {
         assertMessageNames("probability",
