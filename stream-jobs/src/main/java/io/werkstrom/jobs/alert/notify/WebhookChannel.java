@@ -1,6 +1,7 @@
 package io.werkstrom.jobs.alert.notify;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,8 +26,8 @@ import io.werkstrom.jobs.alert.AlertStore.Delivery;
  *
  * <p>The timeout bounds the whole exchange, connecting included, and the answer's body is never
  * read: a receiver that sends its headers and then trickles a body cannot hold the notifier.
- * Messages name the target by scheme, host and port only: a URL's path may carry its secret
- * (Slack's do). Thread-safe.
+ * Messages, and the causes they keep (the log prints those too), name the target by scheme, host
+ * and port only: a URL's path may carry its secret (Slack's do). Thread-safe.
  */
 public final class WebhookChannel implements Channel {
 
@@ -63,9 +64,11 @@ public final class WebhookChannel implements Channel {
         String origin = origin(delivery.target());
         URI uri;
         try {
-            uri = URI.create(delivery.target());
-        } catch (IllegalArgumentException e) {
-            throw new DeliveryException("webhook target " + origin + " is not a URI", true, e);
+            uri = new URI(delivery.target());
+        } catch (URISyntaxException e) {
+            // Not kept as the cause: its message holds the whole target, and the log prints causes.
+            throw new DeliveryException("webhook target " + origin + " is not a URI: " + e.getReason()
+                    + (e.getIndex() < 0 ? "" : " at index " + e.getIndex()), true);
         }
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
             throw new DeliveryException("webhook target " + origin + " must be http or https", true);
@@ -89,7 +92,7 @@ public final class WebhookChannel implements Channel {
         } catch (IllegalArgumentException e) {
             // A port out of range, a host name the client cannot use: no retry can mend the URL.
             throw new DeliveryException("webhook target " + origin + " is not usable: "
-                    + e.getMessage().replace(delivery.target(), origin), true, e);
+                    + e.getMessage().replace(delivery.target(), origin), true);
         }
         int status;
         try {
@@ -101,7 +104,7 @@ public final class WebhookChannel implements Channel {
             Throwable cause = e.getCause();
             if (cause instanceof IllegalArgumentException) {
                 throw new DeliveryException("webhook target " + origin + " is not usable: "
-                        + cause.getMessage().replace(delivery.target(), origin), true, cause);
+                        + cause.getMessage().replace(delivery.target(), origin), true);
             }
             throw new DeliveryException("POST " + origin + " failed: " + cause, false, cause);
         } catch (InterruptedException e) {

@@ -81,6 +81,26 @@ class NotifyUnitsTest {
     }
 
     @Test
+    void aWebhookUrlThatIsNoUriFailsForGoodAndNeitherItsErrorNorItsCauseShowsItsPath() {
+        WebhookChannel channel = new WebhookChannel(new Secrets(Map.of("HOOK", "s3cret")), Duration.ofSeconds(1));
+        // A space pasted after the URL, a template left unfilled: what the log prints of the failure (its
+        // message and every cause's) must not show the path, which holds the secret.
+        Map<String, String> targets = Map.of(
+                "https://hooks.example.com/services/T0/B0/S3CRET ", "Illegal character in path at index 47",
+                "https://hooks.example.com/services/{S3CRET}", "Illegal character in path at index 35");
+        for (Map.Entry<String, String> target : targets.entrySet()) {
+            Delivery delivery = new Delivery(1, "acme", UUID.randomUUID(), "webhook", target.getKey(), "{}", 0,
+                    "env:HOOK", null);
+            DeliveryException e = assertThrows(DeliveryException.class, () -> channel.send(delivery));
+            assertTrue(e.permanent());
+            java.io.StringWriter logged = new java.io.StringWriter();
+            e.printStackTrace(new java.io.PrintWriter(logged));
+            assertFalse(logged.toString().contains("S3CRET"), logged.toString());
+            assertEquals("webhook target (not a URL) is not a URI: " + target.getValue(), e.getMessage());
+        }
+    }
+
+    @Test
     void signaturesVerifyOnlyTheSignedBodyWithTheSameSecret() {
         byte[] secret = "s3cret-s3cret".getBytes(StandardCharsets.UTF_8);
         byte[] body = "{\"id\":1}".getBytes(StandardCharsets.UTF_8);
