@@ -468,6 +468,81 @@ class AlertNotificationIT {
     }
 
     /**
+     * A stop (SIGTERM) closes the notifier in the middle of a round: the attempt in flight, cut short,
+     * is recorded, and what the round had not reached goes back for the next claim, neither sent nor
+     * counted as an attempt (on its last attempt, that would make it a dead letter).
+     */
+    @Test
+    void aCloseDuringARoundRecordsTheAttemptInFlightAndGivesTheRestBackUnattempted() throws Exception {
+        try (WebhookReceiver slow = new WebhookReceiver()) {
+            slow.delay(Duration.ofSeconds(30));
+            subscribe("acme", "webhook", slow.url("/acme"), "env:ACME_HOOK", null);
+            subscribe("globex", "webhook", receiver.url("/globex"), "env:GLOBEX_HOOK", null);
+            open("acme", "hot");
+            open("globex", "hot");
+            Notifier notifier = notifier(fastRetries(14));
+            try {
+                notifier.start();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (slow.requests().isEmpty()) {
+                    assertTrue(System.nanoTime() < deadline, "acme's webhook is in flight");
+                    TimeUnit.MILLISECONDS.sleep(20);
+                }
+            } finally {
+                notifier.close();
+            }
+            List<String> rows = new ArrayList<>();
+            try (Connection connection = connect();
+                 PreparedStatement select = connection.prepareStatement("SELECT tenant, channel, state, attempts,"
+                         + " coalesce(last_error, '') LIKE 'interrupted%' FROM alert_deliveries ORDER BY id");
+                 ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    rows.add(row.getString(1) + " " + row.getString(2) + " " + row.getString(3) + " "
+                            + row.getInt(4) + (row.getBoolean(5) ? " interrupted" : ""));
+                }
+            }
+            assertEquals(List.of("acme mqtt delivered 1", "acme webhook pending 1 interrupted",
+                    "globex mqtt pending 0", "globex webhook pending 0"), rows);
+            assertEquals(List.of(), receiver.requests(), "globex's webhook, after acme's in the round, is not sent");
+            assertEquals(2, count("SELECT count(*) FROM alert_deliveries WHERE tenant = 'globex'"
+                    + " AND next_attempt_at <= now()"), "globex's go back due at once");
+        }
+    }
+
+    /**
+     * Paho's publish, interrupted, ends with an exception and clears the thread's interrupt: a close
+     * during it must still give the rest of the round back.
+     */
+    @Test
+    void aCloseDuringAnAttemptThatSwallowsTheInterruptGivesTheRestBackUnattemptedToo() throws Exception {
+        subscribe("acme", "webhook", "http://acme.example/hook", "env:ACME_HOOK", null);
+        subscribe("globex", "webhook", "http://globex.example/hook", "env:GLOBEX_HOOK", null);
+        open("acme", "hot");
+        open("globex", "hot");
+        List<String> tried = new CopyOnWriteArrayList<>();
+        CountDownLatch inFlight = new CountDownLatch(1);
+        Channel swallowing = delivery -> {
+            tried.add(delivery.target());
+            inFlight.countDown();
+            try {
+                TimeUnit.SECONDS.sleep(30);
+            } catch (InterruptedException e) {
+                throw new DeliveryException("interrupted", false, e); // the interrupt is not set again
+            }
+        };
+        Notifier notifier = notifier(fastRetries(14), Map.of("webhook", swallowing));
+        try {
+            notifier.start();
+            assertTrue(inFlight.await(30, TimeUnit.SECONDS), "acme's webhook is in flight");
+        } finally {
+            notifier.close();
+        }
+        assertEquals(List.of("http://acme.example/hook"), tried, "globex's webhook is not tried");
+        assertEquals(2, count("SELECT count(*) FROM alert_deliveries WHERE tenant = 'globex' AND state = 'pending'"
+                + " AND attempts = 0 AND next_attempt_at <= now()"), "globex's state and webhook go back unattempted");
+    }
+
+    /**
      * An outbox with a history: delivered notifications, the clears of alerts resolved within the
      * retention (due since the resolve, waiting) and a few notifications due. The claim of the
      * notifications reads about as many rows as it claims, none of the clears.

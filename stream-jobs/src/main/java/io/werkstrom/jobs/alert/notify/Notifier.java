@@ -53,6 +53,8 @@ public final class Notifier implements AutoCloseable {
     private final NotifierOptions options;
     private Thread thread;
     private volatile boolean running;
+    /** Set by {@link #close()}: a round gives back what it has not reached (see {@link #deliverDue()}). */
+    private volatile boolean closing;
     /** Whether the last round of the notifier's own thread failed (its cause is logged). */
     private volatile boolean lastRoundFailed;
 
@@ -69,9 +71,11 @@ public final class Notifier implements AutoCloseable {
      * record limit} are left of its lease, checked after an MQTT state's current state is read: the
      * attempt (bounded by the timeout) and recording it end before another notifier can claim it
      * again. (A store without a statement timeout has no record limit: the timeout stands for it.)
-     * The rest of a batch that has run out of lease is released for the next claim. So is, when the
-     * round fails (the database, mostly), what it claimed and had not attempted; the notification
-     * whose attempt failed to record waits out its lease, as it may have been sent.
+     * The rest of a batch that has run out of lease is released for the next claim, as is the rest
+     * of a round whose thread is interrupted ({@link #close()}: the attempt in flight ends and is
+     * recorded, the others are neither sent nor counted). So is, when the round fails (the
+     * database, mostly), what it claimed and had not attempted; the notification whose attempt
+     * failed to record waits out its lease, as it may have been sent.
      *
      * <p>The claimed notifications go in turns by tenant, every tenant's first webhook or mail before
      * any tenant's second, each tenant's (and so each alert's) in the order of the claim; an MQTT
@@ -99,6 +103,15 @@ public final class Notifier implements AutoCloseable {
         int reached = 0;
         try {
             while (reached < due.size()) {
+                if (closing || Thread.currentThread().isInterrupted()) {
+                    // Closing (or the caller's thread is ending): an attempt now would be cut short at once, an
+                    // MQTT state's publish counted as failed, a webhook perhaps sent all the same. What is left
+                    // goes back unsent instead of using up an attempt, its last one included. The flag too, as
+                    // the interrupt may not outlive the attempt it cut short (Paho's publish clears it).
+                    LOG.debug("alert notifier: closing, {} claimed notifications go back for the next claim",
+                            due.size() - reached);
+                    break;
+                }
                 // Read before the lease is checked: a database that takes long over it must not leave too little.
                 Delivery delivery = withCurrentState(due.get(reached));
                 Duration left = options.lease().minusNanos(System.nanoTime() - claimedAt);
@@ -312,6 +325,7 @@ public final class Notifier implements AutoCloseable {
 
     @Override
     public void close() throws StoreException {
+        closing = true;
         running = false;
         Thread running = thread;
         if (running != null) {
