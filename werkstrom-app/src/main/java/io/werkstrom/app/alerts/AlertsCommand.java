@@ -5,7 +5,9 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 
@@ -39,6 +41,8 @@ public final class AlertsCommand {
      * period): a notification sent but not yet recorded would be sent again.
      */
     public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(45);
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private AlertsCommand() {
     }
@@ -86,7 +90,7 @@ public final class AlertsCommand {
             options = new AlertService.Options(store, args.required("broker"), mqttUser,
                     mqttUser == null ? null : Secrets.fromFileOrEnv(args.string("mqtt-password-file", null), "WERKSTROM_MQTT_PASSWORD"),
                     mqttTls(args),
-                    group + "-" + ProcessHandle.current().pid(), group,
+                    clientId(group), group,
                     // The port opens for acknowledgements (a token file), or for /health alone when asked for.
                     tokens != null || args.string("http-port", null) != null || args.string("http-host", null) != null
                             ? new InetSocketAddress(args.string("http-host", "0.0.0.0"), args.port("http-port", 8088))
@@ -112,6 +116,16 @@ public final class AlertsCommand {
             err.println("alert service stopped");
         }
         return 0;
+    }
+
+    /**
+     * The service's MQTT client id: its group, its process id and a random part. Services in
+     * containers all run as process 1, and a broker keeps only the latest connection of a client id:
+     * with the process id alone, two services would end each other's connection, reconnect and end it
+     * again, for good.
+     */
+    static String clientId(String group) {
+        return group + "-" + ProcessHandle.current().pid() + "-" + HexFormat.of().toHexDigits(RANDOM.nextInt());
     }
 
     /** {@code --http-cert-file} or {@code --http-key-file}, read now, or null. */

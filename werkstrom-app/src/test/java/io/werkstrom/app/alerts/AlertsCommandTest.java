@@ -1,6 +1,7 @@
 package io.werkstrom.app.alerts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +87,20 @@ class AlertsCommandTest {
         assertEquals("alerts: --max-backoff must be at most 30d, got '31d'", refusal("--max-backoff", "31d"));
         assertEquals("alerts: --group 'Ops/Alerts' must match [a-z0-9][a-z0-9_-]{0,63}.",
                 refusal("--group", "Ops/Alerts"));
+    }
+
+    /**
+     * Services in containers all run as process 1: were their client ids made of the group and the
+     * process id alone, each one's connection would end the other's (the broker keeps the latest
+     * connection of a client id), and both would reconnect and take it back for good.
+     */
+    @Test
+    void twoServicesOfOneGroupWithTheSameProcessIdConnectWithClientIdsOfTheirOwn() {
+        String first = AlertsCommand.clientId("werkstrom-alerts");
+        String second = AlertsCommand.clientId("werkstrom-alerts");
+        assertNotEquals(first, second);
+        String prefix = "werkstrom-alerts-" + ProcessHandle.current().pid() + "-";
+        assertTrue(first.startsWith(prefix) && second.startsWith(prefix), first + " " + second);
     }
 
     @Test
