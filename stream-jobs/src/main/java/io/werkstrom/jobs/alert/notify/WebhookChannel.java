@@ -70,7 +70,8 @@ public final class WebhookChannel implements Channel {
             throw new DeliveryException("webhook target " + origin + " is not a URI: " + e.getReason()
                     + (e.getIndex() < 0 ? "" : " at index " + e.getIndex()), true);
         }
-        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+        // A scheme is case-insensitive: HTTPS://… is a URL the client takes as https://….
+        if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
             throw new DeliveryException("webhook target " + origin + " must be http or https", true);
         }
         if (uri.getHost() == null) {

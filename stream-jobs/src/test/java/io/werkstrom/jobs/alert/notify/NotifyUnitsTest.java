@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.werkstrom.jobs.alert.AlertStore.Delivery;
+import io.werkstrom.jobs.alert.WebhookReceiver;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,6 +98,17 @@ class NotifyUnitsTest {
             e.printStackTrace(new java.io.PrintWriter(logged));
             assertFalse(logged.toString().contains("S3CRET"), logged.toString());
             assertEquals("webhook target (not a URL) is not a URI: " + target.getValue(), e.getMessage());
+        }
+    }
+
+    /** A URL's scheme is case-insensitive (RFC 3986): {@code HTTP://} is as good a webhook as {@code http://}. */
+    @Test
+    void aWebhookUrlWithItsSchemeInCapitalsIsDelivered() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            WebhookChannel channel = new WebhookChannel(new Secrets(Map.of("HOOK", "s3cret")), Duration.ofSeconds(10));
+            String target = receiver.url("/acme").replace("http://", "HTTP://");
+            channel.send(new Delivery(1, "acme", UUID.randomUUID(), "webhook", target, "{}", 0, "env:HOOK", null));
+            assertEquals(List.of("/acme"), receiver.requests().stream().map(WebhookReceiver.Request::path).toList());
         }
     }
 
