@@ -263,6 +263,17 @@ class WerkstromTest {
     }
 
     @Test
+    void anAnalyticsServeHostThatIsNoAddressIsAUsageErrorNamingTheOption() {
+        for (String host : List.of("300.1.1.1", "no-such-host.invalid", " ")) {
+            err.reset();
+            assertEquals(2, run("analytics", "serve", "--host", host, "--port", "0", "--backend", "java"),
+                    host + ": " + errors());
+            assertTrue(errors().contains("analytics serve: --host must be an address of this machine or a name that"
+                    + " resolves to one (0.0.0.0 for every interface), got '" + host + "'"), errors());
+        }
+    }
+
+    @Test
     void fileSystemFailuresAreDescribedInWords() {
         assertEquals("writing the page: permission denied: /srv/r.html",
                 Werkstrom.describe(new java.io.IOException("writing the page",

@@ -1,6 +1,8 @@
 package io.werkstrom.app.analytics;
 
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,10 +60,11 @@ public final class AnalyticsCommand {
         }
         Args args = Args.parse("analytics serve", argv.subList(1, argv.size()), Set.of("host", "port", "backend"),
                 Set.of());
-        String host = args.string("host", "0.0.0.0");
+        String host;
         int port;
         String backendName = args.string("backend", KernelBackends.AUTO);
         try {
+            host = bindHost(args.string("host", "0.0.0.0"));
             port = port(args.string("port", Integer.toString(DEFAULT_PORT)));
             if (!KernelBackends.CHOICES.contains(backendName)) {
                 throw new IllegalArgumentException("backend must be one of " + KernelBackends.CHOICES);
@@ -91,6 +94,26 @@ public final class AnalyticsCommand {
         out.println(JSON.writeValueAsString(json));
         out.flush();
         return 0;
+    }
+
+    /**
+     * An address of this machine to serve on, or a name that resolves to one: checked before the
+     * backend is chosen, so that a typo ({@code 300.1.1.1}, a name the resolver does not know) names
+     * the option instead of failing the bind with a {@code URISyntaxException} or an
+     * {@code UnresolvedAddressException}.
+     */
+    private static String bindHost(String host) {
+        String trimmed = host.trim();
+        if (!trimmed.isEmpty()) {
+            try {
+                InetAddress.getByName(trimmed);
+                return trimmed;
+            } catch (UnknownHostException e) {
+                // reported below
+            }
+        }
+        throw new IllegalArgumentException("host must be an address of this machine or a name that resolves to one"
+                + " (0.0.0.0 for every interface), got '" + host + "'");
     }
 
     /** A port from 0 (a free one) to 65535. */
