@@ -87,6 +87,8 @@ public final class PemSslContexts {
         if ((certificate == null) != (key == null)) {
             throw new IllegalArgumentException("a client certificate needs its key, and a key its certificate.");
         }
+        // The client certificate and key first, so that an error in them names their files, not the CA's.
+        KeyManager[] identity = certificate == null ? null : clientKeyManagers(certificate, key);
         try {
             KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
             trust.load(null, null);
@@ -98,7 +100,7 @@ public final class PemSslContexts {
             tmf.init(trust);
 
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(certificate == null ? null : keyManagers(certificate, key), tmf.getTrustManagers(), null);
+            context.init(identity, tmf.getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException(ca.option() + ": could not set up TLS with " + ca.origin() + ": "
@@ -120,6 +122,16 @@ public final class PemSslContexts {
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException(certificate.option() + ": could not set up TLS with "
                     + certificate.origin() + " and " + key.origin() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The key managers of a client certificate; a failure names both files. */
+    private static KeyManager[] clientKeyManagers(Pem certificate, Pem key) {
+        try {
+            return keyManagers(certificate, key);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException(certificate.option() + ": could not use " + certificate.origin()
+                    + " with its key " + key.origin() + " (" + key.option() + "): " + e.getMessage(), e);
         }
     }
 
