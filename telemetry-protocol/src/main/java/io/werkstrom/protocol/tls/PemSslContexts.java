@@ -8,9 +8,11 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAKey;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -138,12 +140,54 @@ public final class PemSslContexts {
     private static KeyManager[] keyManagers(Pem certificate, Pem key) throws GeneralSecurityException, IOException {
         List<X509Certificate> chain = certificates(certificate);
         PrivateKey privateKey = PrivateKeys.fromPem(key.option() + ": " + key.origin(), key.content());
+        requireKeyOf(chain.get(0), privateKey, certificate, key);
         KeyStore identity = KeyStore.getInstance(KeyStore.getDefaultType());
         identity.load(null, null);
         identity.setKeyEntry("identity", privateKey, NO_PASSWORD, chain.toArray(new Certificate[0]));
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(identity, NO_PASSWORD);
         return kmf.getKeyManagers();
+    }
+
+    /**
+     * Refuses a key that is not the certificate's: the JDK would take the pair, and TLS would fail
+     * only at each handshake, with an alert that names neither file. An RSA key must have the
+     * certificate's modulus; any other key signs a test message that the certificate's key must verify.
+     */
+    private static void requireKeyOf(X509Certificate certificate, PrivateKey privateKey, Pem certificatePem, Pem keyPem) {
+        if (privateKey instanceof RSAKey rsa && certificate.getPublicKey() instanceof RSAKey published) {
+            // Compared directly: an RSA key also serves an RSASSA-PSS certificate, whose key a plain RSA
+            // signature would not verify with.
+            if (!rsa.getModulus().equals(published.getModulus())) {
+                throw notTheKeyOf(certificate, certificatePem, keyPem);
+            }
+            return;
+        }
+        String algorithm = "EC".equals(privateKey.getAlgorithm()) ? "SHA256withECDSA"
+                : privateKey.getAlgorithm(); // Ed25519 names its own signature
+        byte[] message = "werkstrom key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        boolean matches;
+        try {
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(privateKey);
+            signer.update(message);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(certificate.getPublicKey());
+            verifier.update(message);
+            matches = verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            matches = false; // a key of another algorithm than the certificate's
+        }
+        if (!matches) {
+            throw notTheKeyOf(certificate, certificatePem, keyPem);
+        }
+    }
+
+    private static IllegalArgumentException notTheKeyOf(X509Certificate certificate, Pem certificatePem, Pem keyPem) {
+        return new IllegalArgumentException(keyPem.option() + ": " + keyPem.origin() + " is not the private key of"
+                + " the certificate " + certificate.getSubjectX500Principal() + " in " + certificatePem.origin()
+                + " (" + certificatePem.option() + ")");
     }
 
     private static List<X509Certificate> certificates(Pem pem) {
