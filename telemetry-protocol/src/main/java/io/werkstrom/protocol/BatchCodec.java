@@ -150,8 +150,10 @@ public final class BatchCodec {
                 names = CompactLayout.COLUMNS;
             } else {
                 checkFields(schema);
-                widths = PLAIN_VALUE_WIDTHS;
-                names = TelemetrySchema.FIELDS.stream().map(Field::getName).toList();
+                // Columns are found by name, in whatever order the stream lists them; their buffers
+                // come in that order too.
+                names = schema.getFields().stream().map(Field::getName).toList();
+                widths = plainValueWidths(names);
             }
 
             MessageMetadataResult batchMessage = nextMessage(in, payload);
@@ -232,7 +234,18 @@ public final class BatchCodec {
     }
 
     /** Bytes per value of each plain-layout column's data buffer; 0 marks a variable-width (offsets + data) column. */
-    private static final int[] PLAIN_VALUE_WIDTHS = {8, 0, 0, 8, 1};
+    private static final Map<String, Integer> PLAIN_VALUE_WIDTHS = Map.of(
+            TelemetrySchema.TIMESTAMP, 8, TelemetrySchema.MACHINE, 0, TelemetrySchema.SENSOR, 0,
+            TelemetrySchema.VALUE, 8, TelemetrySchema.QUALITY, 1);
+
+    /** {@link #PLAIN_VALUE_WIDTHS} of the columns in the order the schema lists them (checked to be the five). */
+    private static int[] plainValueWidths(List<String> columns) {
+        int[] widths = new int[columns.size()];
+        for (int i = 0; i < widths.length; i++) {
+            widths[i] = PLAIN_VALUE_WIDTHS.get(columns.get(i));
+        }
+        return widths;
+    }
 
     /**
      * Refuses buffers too small for the batch's row count before Arrow loads them: Arrow would

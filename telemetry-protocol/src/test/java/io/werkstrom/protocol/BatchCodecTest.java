@@ -4,11 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.channels.Channels;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,6 +61,36 @@ class BatchCodecTest {
     void thePlainLayoutStillDecodesInTheOrderItWasSent() throws Exception {
         TelemetryBatch batch = sampleBatch(500);
         assertEquals(batch, codec.decode(codec.encodePlain(batch)));
+    }
+
+    @Test
+    void aPlainStreamDecodesWhateverTheOrderOfItsColumns() throws Exception {
+        TelemetryBatch batch = sampleBatch(8);
+        int[][] orders = {{1, 2, 0, 3, 4}, {4, 1, 2, 3, 0}, {0, 3, 1, 2, 4}, {3, 0, 1, 2, 4}};
+        for (int[] order : orders) {
+            assertEquals(batch, codec.decode(plainWithColumnsIn(batch, order)), "columns in order " + Arrays.toString(order));
+        }
+    }
+
+    /** The plain layout of {@code batch} as another encoder may write it: the same columns, in another order. */
+    private byte[] plainWithColumnsIn(TelemetryBatch batch, int[] order) throws Exception {
+        try (VectorSchemaRoot canonical = TelemetrySchema.toVectors(batch, allocator)) {
+            List<FieldVector> vectors = new ArrayList<>();
+            List<Field> fields = new ArrayList<>();
+            for (int column : order) {
+                vectors.add(canonical.getFieldVectors().get(column));
+                fields.add(canonical.getFieldVectors().get(column).getField());
+            }
+            VectorSchemaRoot reordered = new VectorSchemaRoot(new Schema(fields, canonical.getSchema().getCustomMetadata()),
+                    vectors, batch.size());
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (ArrowStreamWriter writer = new ArrowStreamWriter(reordered, null, Channels.newChannel(out))) {
+                writer.start();
+                writer.writeBatch();
+                writer.end();
+            }
+            return out.toByteArray();
+        }
     }
 
     @Test
