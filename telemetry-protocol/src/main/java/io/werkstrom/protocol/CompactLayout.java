@@ -499,6 +499,9 @@ final class CompactLayout {
     static TelemetryBatch toBatch(String gateway, long sequence, Map<String, String> meta, VectorSchemaRoot root)
             throws BatchDecodeException {
         int rows = root.getRowCount();
+        if (rows == 0) {
+            throw new BatchDecodeException("batch has no rows");
+        }
         String[] machineNames = names(meta, META_MACHINES, rows);
         String[] sensorNames = names(meta, META_SENSORS, rows);
         long base = number(meta, META_TIME_BASE);

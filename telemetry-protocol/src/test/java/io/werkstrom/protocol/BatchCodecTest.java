@@ -94,6 +94,14 @@ class BatchCodecTest {
     }
 
     @Test
+    void aBatchWithoutRowsIsRefusedAsSuchInBothLayouts() {
+        TelemetryBatch empty = TelemetryBatch.builder("gw-1", 1).build();
+        for (byte[] payload : new byte[][] {codec.encode(empty), codec.encodePlain(empty)}) {
+            assertEquals("batch has no rows", assertThrows(BatchDecodeException.class, () -> codec.decode(payload)).getMessage());
+        }
+    }
+
+    @Test
     void tinyBatchesRoundTripInBothLayouts() throws Exception {
         // Arrow keeps a buffer uncompressed when compression would not pay; decoding takes another path.
         for (int rows = 1; rows <= 4; rows++) {
