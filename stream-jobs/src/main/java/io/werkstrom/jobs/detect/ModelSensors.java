@@ -26,7 +26,34 @@ public final class ModelSensors {
         if (CycleFeatures.PER_CYCLE.contains(sensor)) {
             return false;
         }
-        boolean varies = max - min > 1e-9 * Math.max(1.0, Math.max(Math.abs(min), Math.abs(max)));
-        return 2L * present >= states && varies;
+        return 2L * present >= states && varies(min, max);
+    }
+
+    /**
+     * Whether values from {@code min} to {@code max} vary: by more than a billionth of their
+     * magnitude (at least 1), so that rounding noise on a constant sensor does not count.
+     */
+    public static boolean varies(double min, double max) {
+        return max - min > 1e-9 * Math.max(1.0, Math.max(Math.abs(min), Math.abs(max)));
+    }
+
+    /**
+     * The columns of {@code rows} (at least one row, all of one width) whose values vary
+     * ({@link #varies}): a sensor that varies over a training window may still be constant in the
+     * states that hold every other chosen sensor, the only ones a model is fitted on.
+     */
+    public static boolean[] varyingColumns(double[][] rows) {
+        int columns = rows[0].length;
+        boolean[] varying = new boolean[columns];
+        for (int c = 0; c < columns; c++) {
+            double min = Double.POSITIVE_INFINITY;
+            double max = Double.NEGATIVE_INFINITY;
+            for (double[] row : rows) {
+                min = Math.min(min, row[c]);
+                max = Math.max(max, row[c]);
+            }
+            varying[c] = varies(min, max);
+        }
+        return varying;
     }
 }

@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Training.</b> The first {@link MultivariateOptions#trainingStates()} states are the
  * machine's window of normal operation. The model's sensors are those {@link ModelSensors} chooses:
  * readings of the machine's condition (no once-per-cycle signal) present in at least half of them
- * and not constant throughout; the model is fitted on the states holding all of them. A machine with
+ * and not constant throughout; the model is fitted on the states holding all of them, less a sensor
+ * constant in those states (it moved only while another was missing). A machine with
  * fewer than 2 such sensors gets no model: counted, and its window starts over. When fewer than half
  * of the states are complete, the older half of the window is dropped and training goes on. A
  * window the method refuses (e.g. one holding a value whose spread overflows the double range, see
@@ -509,6 +510,26 @@ public final class MultivariateScorer {
         if (2 * rows.length < window.size()) {
             window.subList(0, window.size() / 2).clear();
             return;
+        }
+        // A sensor constant in the complete states (it moved only while another was missing) would be
+        // standardised by the floor of its spread: its next move, however small, an anomaly for good.
+        // Left out like a sensor constant throughout; the states lacking only it are complete now
+        // (more of them), and the sensors kept still vary in them.
+        boolean[] varying = ModelSensors.varyingColumns(rows);
+        int kept = 0;
+        for (int k = 0; k < sensors.length; k++) {
+            if (varying[k]) {
+                sensors[kept++] = sensors[k];
+            }
+        }
+        if (kept < 2) {
+            counts.tooFew++;
+            window.clear();
+            return;
+        }
+        if (kept < sensors.length) {
+            sensors = Arrays.copyOf(sensors, kept);
+            rows = complete(window, sensors);
         }
         try {
             machine.model = FittedModel.fit(options.method(), rows);

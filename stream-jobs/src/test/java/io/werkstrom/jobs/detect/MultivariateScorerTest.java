@@ -293,6 +293,39 @@ class MultivariateScorerTest {
     }
 
     @Test
+    void aSensorConstantInTheCompleteStatesIsLeftOutOfTheModelAndItsNextChangeRaisesNothing() {
+        // Pressure reports from second 140 on; the setpoint moves at 140 only, while pressure is
+        // still missing: it varies over the window but not in the states the model is fitted on.
+        // After training (600 states, to cover the load's range) it goes back to 40, as an operator
+        // sets it.
+        for (MultivariateOptions.Method method : List.of(MultivariateOptions.Method.MSET,
+                MultivariateOptions.Method.PCA)) {
+            MachineStates states = new MachineStates();
+            MultivariateScorer scorer = scorer(OPTIONS.withMethod(method).withTrainingStates(600));
+            Random random = new Random(11);
+            List<Anomaly> anomalies = new ArrayList<>();
+            for (int batch = 0; batch < 90; batch++) {
+                TelemetryBatch.Builder b = TelemetryBatch.builder("gw-1", batch);
+                for (int s = batch * 10; s < batch * 10 + 10; s++) {
+                    double load = Math.sin(2 * Math.PI * s / 90.0) + 0.3 * Math.sin(2 * Math.PI * s / 37.0);
+                    long t = T0 + s * SECOND + 250_000;
+                    b.add(t, "oven-1", "temperature_c", 60 + 10 * load + 0.2 * random.nextGaussian(), Quality.GOOD);
+                    if (s >= 140) {
+                        b.add(t + 1_000, "oven-1", "pressure_bar", 5 + 2 * load + 0.04 * random.nextGaussian(),
+                                Quality.GOOD);
+                    }
+                    double setpoint = s < 140 || s >= 700 ? 40.0 : 45.0;
+                    b.add(t + 2_000, "oven-1", "setpoint_c", setpoint, Quality.GOOD);
+                }
+                anomalies.addAll(scorer.score(b.build().groupedBySeries(), states).anomalies());
+            }
+            assertTrue(states.modelled("oven-1"), method.toString());
+            assertEquals(List.of("temperature_c", "pressure_bar"), states.modelSensors("oven-1"), method.toString());
+            assertEquals(List.of(), anomalies, method + ": the setpoint back at 40");
+        }
+    }
+
+    @Test
     void signalsSentOncePerCycleAreLeftOutOfTheModelHoweverOftenPartsAreMade() {
         // carried forward, a part every 4 s puts cycle time and outcome in nearly every state
         MachineStates states = new MachineStates();
