@@ -31,7 +31,8 @@ import io.werkstrom.jobs.detect.MultivariateOptions;
  *
  * <p>The sensors are chosen as the job chooses a machine's own ({@link ModelSensors}): readings of
  * the machines' condition (no once-per-cycle signal) present in at least half of all states and not
- * constant; only the states holding all of them (complete states) are fitted and scored.
+ * constant, less one constant in the states holding all the others; only the states holding all of
+ * them (complete states) are fitted and scored.
  *
  * <p>Stateless; thread-safe as long as the backend is.
  */
@@ -124,17 +125,33 @@ public final class MultivariateFleetTrainer {
             throw new IllegalArgumentException("a fleet model needs a method, mset or pca; got off.");
         }
         List<String> sensors = chooseSensors(history);
-        Map<String, Complete> complete = new LinkedHashMap<>();
-        int states = 0;
-        for (Map.Entry<String, List<StateHistory.State>> machine : history.entrySet()) {
-            Complete rows = complete(machine.getValue(), sensors);
-            if (!rows.values.isEmpty()) {
-                complete.put(machine.getKey(), rows);
-                states += rows.values.size();
-            }
-        }
+        Map<String, Complete> complete = completeStates(history, sensors);
         if (complete.isEmpty()) {
             throw new IllegalArgumentException("no state holds all of the sensors " + sensors + ".");
+        }
+        // A sensor constant in the complete states (it moved only while another was missing) would be
+        // standardised by the floor of its spread: its next move, however small, an anomaly for good
+        // on every machine of the type. Left out, as the job leaves it out of a machine's own model;
+        // the sensors kept still vary in the states that are complete without it.
+        boolean[] varying = ModelSensors.varyingColumns(complete.values().stream()
+                .flatMap(rows -> rows.values.stream()).toArray(double[][]::new));
+        List<String> kept = new ArrayList<>();
+        for (int k = 0; k < sensors.size(); k++) {
+            if (varying[k]) {
+                kept.add(sensors.get(k));
+            }
+        }
+        if (kept.size() < sensors.size()) {
+            if (kept.size() < 2) {
+                throw new IllegalArgumentException("a fleet model needs at least 2 sensors that vary in the states"
+                        + " holding all of " + sensors + "; only " + kept + " do.");
+            }
+            sensors = kept;
+            complete = completeStates(history, sensors);
+        }
+        int states = 0;
+        for (Complete rows : complete.values()) {
+            states += rows.values.size();
         }
         progress.accept(String.format(Locale.ROOT, "%,d complete states of %d machines over sensors %s", states,
                 complete.size(), sensors));
@@ -259,6 +276,19 @@ public final class MultivariateFleetTrainer {
 
     /** A machine's complete states over the chosen sensors, with their start times. */
     private record Complete(List<double[]> values, List<Long> micros) {
+    }
+
+    /** The machines with complete states over {@code sensors}, and those states. */
+    private static Map<String, Complete> completeStates(Map<String, List<StateHistory.State>> history,
+                                                        List<String> sensors) {
+        Map<String, Complete> complete = new LinkedHashMap<>();
+        for (Map.Entry<String, List<StateHistory.State>> machine : history.entrySet()) {
+            Complete rows = complete(machine.getValue(), sensors);
+            if (!rows.values.isEmpty()) {
+                complete.put(machine.getKey(), rows);
+            }
+        }
+        return complete;
     }
 
     private static Complete complete(List<StateHistory.State> states, List<String> sensors) {

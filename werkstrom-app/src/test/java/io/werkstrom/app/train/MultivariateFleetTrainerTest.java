@@ -207,6 +207,35 @@ class MultivariateFleetTrainerTest {
     }
 
     /**
+     * The setpoint s moves only while b is still missing, in the first 40 % of each machine's
+     * states: it varies over all states but not in the complete ones.
+     */
+    @Test
+    void aSensorConstantInTheCompleteStatesIsNoModelSensorAndItsNextChangeIsNormal() {
+        SplittableRandom random = new SplittableRandom(3);
+        List<String> names = List.of("a", "b", "s");
+        Map<String, List<StateHistory.State>> history = new LinkedHashMap<>();
+        for (int m = 0; m < 3; m++) {
+            List<StateHistory.State> list = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                double a = Math.sin(i / 30.0) + 0.1 * random.nextGaussian();
+                double b = i < 80 ? Double.NaN : 2 * a + 0.1 * random.nextGaussian();
+                list.add(new StateHistory.State(i * 1_000_000L, names, new double[] {a, b, i < 80 ? 40.0 : 45.0}));
+            }
+            history.put("m" + m, list);
+        }
+        MultivariateFleetTrainer.Result result = MultivariateFleetTrainer.train(history, MSET, 1,
+                JavaKernelBackend.shared(), line -> { });
+        assertEquals(List.of("a", "b"), result.sensors(), result.metricsJson());
+
+        // the setpoint back at 40 on a machine judged by the model
+        Map<String, Double> state = Map.of("a", 0.5, "b", 1.0, "s", 40.0);
+        double[] row = result.model().sensors().stream().mapToDouble(state::get).toArray();
+        double score = result.model().score(new double[][] {row}, JavaKernelBackend.shared())[0];
+        assertTrue(score < 1, "score " + score);
+    }
+
+    /**
      * A few seconds of history gave a stored model whose limit rests on a handful of states; the
      * job never fits a machine's own model on fewer than {@link MultivariateOptions#MIN_TRAINING_STATES}.
      */
