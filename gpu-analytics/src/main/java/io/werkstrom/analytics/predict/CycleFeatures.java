@@ -19,7 +19,8 @@ import java.util.Set;
  * <p>A cycle ends with the machine's {@value #CYCLE_TIME} sample; the part's outcome
  * ({@value #PART_SCRAP}, 1 scrap / 0 good) carries the cycle's end timestamp. Samples of bad
  * quality are left out; a signal without samples in a cycle contributes {@link #MISSING}, far
- * below any reading, which the trees separate like any other value. Mutable, not thread-safe: one per machine, owned by its caller.
+ * below any reading, which the trees separate like any other value. Every feature is finite: a
+ * statistic that overflows the double range is the largest finite value of its sign. Mutable, not thread-safe: one per machine, owned by its caller.
  */
 public final class CycleFeatures implements Serializable {
 
@@ -91,13 +92,26 @@ public final class CycleFeatures implements Serializable {
         int f = 0;
         for (int s = 0; s < SIGNALS.size(); s++) {
             boolean seen = count[s] > 0;
-            features[f++] = seen ? mean[s] : MISSING;
+            features[f++] = seen ? finite(mean[s]) : MISSING;
             features[f++] = seen ? min[s] : MISSING;
             features[f++] = seen ? max[s] : MISSING;
-            features[f++] = count[s] >= MIN_SAMPLES_FOR_SPREAD ? Math.sqrt(m2[s] / (count[s] - 1)) : MISSING;
+            features[f++] = count[s] >= MIN_SAMPLES_FOR_SPREAD ? finite(Math.sqrt(m2[s] / (count[s] - 1))) : MISSING;
         }
         features[f] = Double.isFinite(cycleTimeSeconds) ? cycleTimeSeconds : MISSING;
         return features;
+    }
+
+    /**
+     * {@code value}, or the largest finite value of its sign when the statistic overflowed (a value
+     * beyond 1e154 next to ordinary ones squares past the double range): the trees send it the same
+     * way as the infinity or NaN it replaces (NaN and infinity right at every split, minus infinity
+     * left), and training, which takes finite values only, keeps the cycle instead of refusing all.
+     */
+    private static double finite(double value) {
+        if (value < Double.POSITIVE_INFINITY) {
+            return value > Double.NEGATIVE_INFINITY ? value : -Double.MAX_VALUE;
+        }
+        return Double.MAX_VALUE; // +Infinity and NaN
     }
 
     /** Starts the next cycle. */

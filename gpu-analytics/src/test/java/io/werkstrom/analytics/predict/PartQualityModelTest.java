@@ -31,6 +31,42 @@ class PartQualityModelTest {
         return PartQualityModel.fit(cycles, scrap, FEW_TREES);
     }
 
+    /**
+     * One cycle of a broken sensor (1e200 next to ordinary readings: its spread squares past the
+     * double range; +-1.7e308: its mean too) among ordinary ones: training keeps it, and the
+     * model predicts it as it does the ordinary ones.
+     */
+    @Test
+    void aCycleWhoseStatisticsOverflowHasFiniteFeaturesAndTheModelTrainsOnIt() {
+        CycleFeatures broken = new CycleFeatures();
+        broken.add("temperature_c", 60);
+        broken.add("temperature_c", 1e200);
+        broken.add("pressure_bar", -1.7e308);
+        broken.add("pressure_bar", 1.7e308);
+        broken.add("pressure_bar", 5);
+        double[] features = broken.features(4);
+        for (int f = 0; f < features.length; f++) {
+            assertTrue(Double.isFinite(features[f]), CycleFeatures.NAMES.get(f) + " is " + features[f]);
+        }
+        assertEquals(Double.MAX_VALUE, features[CycleFeatures.NAMES.indexOf("temperature_c_std")]);
+
+        SplittableRandom random = new SplittableRandom(7);
+        List<double[]> cycles = new ArrayList<>();
+        boolean[] scrap = new boolean[60];
+        for (int i = 0; i < scrap.length; i++) {
+            CycleFeatures cycle = new CycleFeatures();
+            scrap[i] = i % 2 == 1;
+            for (int k = 0; k < 5; k++) {
+                cycle.add("temperature_c", 60 + random.nextGaussian() + (scrap[i] ? 3 : 0));
+                cycle.add("pressure_bar", 5 + random.nextGaussian());
+            }
+            cycles.add(i == 5 ? features : cycle.features(4));
+        }
+        PartQualityModel model = PartQualityModel.fit(cycles, scrap, FEW_TREES);
+        double p = model.probability(features);
+        assertTrue(p > 0 && p < 1, "probability " + p);
+    }
+
     @Test
     void bytesRoundTripToIdenticalPredictions() {
         PartQualityModel model = model();
