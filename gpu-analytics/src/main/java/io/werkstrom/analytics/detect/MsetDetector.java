@@ -1,8 +1,11 @@
 package io.werkstrom.analytics.detect;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float8Vector;
@@ -26,9 +29,9 @@ import io.werkstrom.analytics.kernel.MultivariateKernels;
  *
  * <p>The memory holds, for each sensor, the training rows with its smallest and largest value (so
  * that the whole operating envelope is covered), filled up to {@code memorySize} with rows evenly
- * spaced in time. {@link #score} divides the residual by its control limit, the
- * {@code limitQuantile} of the residuals of the training rows not in the memory: above 1 is
- * beyond what training showed.
+ * spaced in time; a row repeated in training (a state carried forward) counts once. {@link #score}
+ * divides the residual by its control limit, the {@code limitQuantile} of the residuals of the
+ * training rows that differ from every memory state: above 1 is beyond what training showed.
  *
  * <p>Immutable after {@link #fit}; thread-safe. {@link #scoreFleet} scores the rows of many
  * machines, each with its own model, in one kernel call. Scoring runs the
@@ -65,7 +68,7 @@ public final class MsetDetector {
      * Fits the model to {@code training}, one array of sensor values per row, all of the same
      * length and finite.
      *
-     * @throws IllegalArgumentException when there are fewer than 4 rows, rows of different lengths,
+     * @throws IllegalArgumentException when there are fewer than 4 distinct rows, rows of different lengths,
      *                                  non-finite values or values whose spread overflows the double
      *                                  range ({@link ScoreOverflow}), or the similarity matrix
      *                                  cannot be inverted
@@ -85,18 +88,28 @@ public final class MsetDetector {
         double[] mean = standard.mean();
         double[] scale = standard.scale();
 
-        int size = Math.max(2, Math.min(options.memorySize(), n / 2));
-        boolean[] chosen = new boolean[n];
+        // The memory is chosen among distinct rows, and the limit taken over the rows that differ
+        // from every memory state: a row repeated (a state carried forward while sensors report
+        // every few seconds) would otherwise be in the memory and held out at once, estimated
+        // perfectly, and a limit drawn from such residuals puts every new state beyond it.
+        double[][] rows = distinct(training);
+        int distinct = rows.length;
+        if (distinct < 4) {
+            throw new IllegalArgumentException("training needs at least 4 distinct rows, got " + distinct + " among "
+                    + n + ".");
+        }
+        int size = Math.max(2, Math.min(options.memorySize(), distinct / 2));
+        boolean[] chosen = new boolean[distinct];
         int[] picked = new int[size];
         int count = 0;
         for (int d = 0; d < dims && count < size; d++) {
             int lo = 0;
             int hi = 0;
-            for (int i = 1; i < n; i++) {
-                if (training[i][d] < training[lo][d]) {
+            for (int i = 1; i < distinct; i++) {
+                if (rows[i][d] < rows[lo][d]) {
                     lo = i;
                 }
-                if (training[i][d] > training[hi][d]) {
+                if (rows[i][d] > rows[hi][d]) {
                     hi = i;
                 }
             }
@@ -107,11 +120,11 @@ public final class MsetDetector {
                 }
             }
         }
-        for (int k = 0; count < size && k < n; k++) {
+        for (int k = 0; count < size && k < distinct; k++) {
             // Evenly spaced in time; on a collision, the next row not yet chosen.
-            int i = (int) ((long) k * n / size) % n;
+            int i = (int) ((long) k * distinct / size) % distinct;
             while (chosen[i]) {
-                i = (i + 1) % n;
+                i = (i + 1) % distinct;
             }
             chosen[i] = true;
             picked[count++] = i;
@@ -120,21 +133,25 @@ public final class MsetDetector {
         double[] memory = new double[count * dims];
         for (int j = 0; j < count; j++) {
             for (int d = 0; d < dims; d++) {
-                memory[j * dims + d] = (training[picked[j]][d] - mean[d]) / scale[d];
+                memory[j * dims + d] = (rows[picked[j]][d] - mean[d]) / scale[d];
             }
         }
         double h = options.bandwidth() > 0 ? options.bandwidth() : medianDistance(memory, count, dims);
         double[] inverse = invert(similarity(memory, count, dims, h, options.regularisation()), count);
 
         MsetDetector unlimited = new MsetDetector(dims, mean, scale, memory, count, inverse, h, 1.0);
-        double[][] held = new double[n - count][];
-        int k = 0;
-        for (int i = 0; i < n; i++) {
-            if (!chosen[i]) {
-                held[k++] = training[i];
+        Set<Row> remembered = new HashSet<>();
+        for (int j = 0; j < count; j++) {
+            remembered.add(new Row(rows[picked[j]]));
+        }
+        List<double[]> held = new ArrayList<>(n - count);
+        for (double[] row : training) {
+            if (!remembered.contains(new Row(row))) {
+                held.add(row);
             }
         }
-        double limit = PcaDetector.quantile(unlimited.residuals(held), options.limitQuantile());
+        double limit = PcaDetector.quantile(unlimited.residuals(held.toArray(new double[0][])),
+                options.limitQuantile());
         return new MsetDetector(dims, mean, scale, memory, count, inverse, h, limit > 1e-12 ? limit : 1e-12);
     }
 
@@ -400,6 +417,31 @@ public final class MsetDetector {
         @Override
         public void close() {
             vectors.close();
+        }
+    }
+
+    /** The rows of {@code training} without exact repeats, first occurrences in their order. */
+    private static double[][] distinct(double[][] training) {
+        Set<Row> seen = new HashSet<>();
+        List<double[]> rows = new ArrayList<>(training.length);
+        for (double[] row : training) {
+            if (seen.add(new Row(row))) {
+                rows.add(row);
+            }
+        }
+        return rows.toArray(new double[0][]);
+    }
+
+    /** A row as a set element: equal when every value is, bit for bit. */
+    private record Row(double[] values) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Row other && Arrays.equals(values, other.values);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(values);
         }
     }
 

@@ -48,6 +48,36 @@ class MsetDetectorTest {
         assertTrue(share > 0.01 && share < 0.12, "share of normal rows above the limit: " + share);
     }
 
+    /**
+     * 60 states, each five times in a row (300 rows, a training window of the job), as a machine
+     * whose sensors report every 5 s gives them in 1 s buckets: a memory of 64 held every state,
+     * and the limit came from residuals of 0. The limit is drawn from the states unlike every
+     * memory state, so new normal states are beyond it about as often as the quantile says.
+     */
+    @Test
+    void statesRepeatedInTrainingGiveTheLimitOfStatesThatDoNotRepeat() {
+        double[][] distinct = rows(60, 2, 2);
+        double[][] repeated = new double[5 * distinct.length][];
+        for (int i = 0; i < repeated.length; i++) {
+            repeated[i] = distinct[i / 5].clone();
+        }
+        MsetDetector detector = MsetDetector.fit(repeated, MsetOptions.builder().limitQuantile(0.95).build());
+        double[] fresh = detector.score(rows(4000, 3, 2));
+        int above = 0;
+        for (double s : fresh) {
+            above += s > 1 ? 1 : 0;
+        }
+        double share = above / (double) fresh.length;
+        assertTrue(share < 0.12, "share of normal rows above the limit: " + share);
+
+        double[][] two = new double[40][];
+        for (int i = 0; i < two.length; i++) {
+            two[i] = distinct[i % 3].clone();
+        }
+        assertEquals("training needs at least 4 distinct rows, got 3 among 40.", assertThrows(
+                IllegalArgumentException.class, () -> MsetDetector.fit(two, MsetOptions.defaults())).getMessage());
+    }
+
     @Test
     void aRememberedStateIsReproduced() {
         double[][] training = rows(200, 4, 2);
