@@ -15,6 +15,10 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,18 +31,26 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.Obje
  * (flink-runtime-web on its class path, as in every Flink distribution).
  *
  * <p>Thread-safe (one {@link HttpClient}); every call fails with {@link IOException} naming the
- * request and carrying the server's answer when the server does not answer with 2xx.
+ * request and carrying the server's answer when the server does not answer with 2xx, and when its
+ * whole answer, body included, has not arrived within a minute.
  */
 public final class ClusterRestClient {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    static final long TIMEOUT_SECONDS = 60;
 
     private final URI base;
+    private final Duration timeout;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ObjectMapper json = new ObjectMapper();
 
     public ClusterRestClient(URI base) {
+        this(base, Duration.ofSeconds(TIMEOUT_SECONDS));
+    }
+
+    /** A client whose calls each end within {@code timeout}, the answer's body included. */
+    ClusterRestClient(URI base, Duration timeout) {
         this.base = Objects.requireNonNull(base, "base must not be null.");
+        this.timeout = Objects.requireNonNull(timeout, "timeout must not be null.");
     }
 
     /** Uploads a job jar; returns the jar id that {@link #runJar} takes. */
@@ -147,11 +159,23 @@ public final class ClusterRestClient {
 
     private JsonNode send(HttpRequest.Builder request, String what) throws IOException {
         HttpResponse<String> response;
+        // The request's own timeout ends only the wait for the answer's headers: a JobManager that
+        // sends them and then stalls in the body would hold the caller for good. The future's
+        // deadline covers the whole exchange.
+        CompletableFuture<HttpResponse<String>> answer =
+                http.sendAsync(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
         try {
-            response = http.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+            response = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
+            answer.cancel(true);
             Thread.currentThread().interrupt();
             throw new IOException(what + " was interrupted", e);
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            throw new IOException(what + " failed: no complete answer from " + base + " within " + timeout, e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw new IOException(what + " failed: " + cause, cause);
         }
         if (response.statusCode() / 100 != 2) {
             throw new IOException(what + " failed: HTTP " + response.statusCode() + " " + response.body());
