@@ -321,7 +321,7 @@ public record TelemetryJobOptions(
 
     static {
         ARGUMENTS.put("mqtt.uri", new Argument(true, "serverUri", "broker URI, e.g. tcp://localhost:1883 (schemes "
-                + MqttSourceOptions.SCHEMES + ")", (b, v) -> b.mqttUri(v)));
+                + MqttSourceOptions.SCHEMES + "), without user:password@ (--mqtt.username, --mqtt.password-file)", (b, v) -> b.mqttUri(v)));
         ARGUMENTS.put("mqtt.username", new Argument(false, "username", "MQTT user name; default none", (b, v) -> b.mqttUsername = v));
         ARGUMENTS.put("mqtt.password-file", new Argument(false, "password", "a file whose first line is the MQTT password; "
                 + "default: the environment variable " + MQTT_PASSWORD_ENV + ", else none", (b, v) -> b.mqttPassword = readSecret(v)));

@@ -14,7 +14,8 @@ import io.werkstrom.protocol.tls.PemTls;
  * The validated settings of an {@link MqttSource}; built by {@link MqttSourceBuilder}, shipped to
  * every reader. Immutable.
  *
- * @param serverUri         broker URI: {@code tcp://}, {@code ssl://}, {@code ws://} or {@code wss://}
+ * @param serverUri         broker URI: {@code tcp://}, {@code ssl://}, {@code ws://} or {@code wss://}, without
+ *                          user-info (credentials are {@code username} and {@code password})
  * @param username          MQTT user name, or null for none
  * @param password          MQTT password, or null for none (never printed)
  * @param sharedGroup       the MQTT 5 shared-subscription group; readers in one group split the messages. Empty
@@ -108,6 +109,16 @@ public record MqttSourceOptions(
         }
         try {
             URI uri = new URI(serverUri);
+            String authority = uri.getRawAuthority();
+            if (authority != null && authority.contains("@")) {
+                // The MQTT client does not log in with it, and the URI is logged and shown with the
+                // job's arguments: name the URI without it.
+                String host = authority.substring(authority.lastIndexOf('@') + 1);
+                throw new IllegalArgumentException("serverUri '" + uri.getScheme() + "://***@" + host + "' must not"
+                        + " carry user-info (user:password@): the broker would not see it, and the URI is logged."
+                        + " Give the user name and the password as options of their own (for the job:"
+                        + " --mqtt.username and --mqtt.password-file), e.g. '" + uri.getScheme() + "://" + host + "'.");
+            }
             if (uri.getScheme() == null || !SCHEMES.contains(uri.getScheme()) || uri.getHost() == null) {
                 throw new IllegalArgumentException("serverUri '" + serverUri + "' must look like scheme://host:port with a "
                         + "scheme out of " + SCHEMES + ".");

@@ -328,6 +328,18 @@ class TelemetryJobOptionsTest {
     }
 
     @Test
+    void aBrokerUriWithCredentialsIsRefusedWithoutShowingThePassword() {
+        // The MQTT client would not log in with them, and the URI goes into the job's log line and
+        // into the arguments Flink's REST API shows.
+        IllegalArgumentException e = assertMessage(new String[] {"--mqtt.uri=tcp://werkstrom:s3cret@broker:1883", JDBC,
+                USER}, "--mqtt.uri");
+        assertTrue(e.getMessage().contains("--mqtt.username") && e.getMessage().contains("--mqtt.password-file")
+                && e.getMessage().contains("tcp://broker:1883"), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+        assertMessage(new String[] {"--mqtt.uri=ssl://werkstrom@broker:8883", JDBC, USER}, "user-info");
+    }
+
+    @Test
     void valuesRefusedByTheComponentOptionsAreTracedBackToTheirArgument() {
         assertMessage(new String[] {"--mqtt.uri=localhost", JDBC, USER}, "--mqtt.uri");
         assertMessage(new String[] {URI, JDBC, USER, "--mqtt.topic-filter=a/#/b"}, "--mqtt.topic-filter");
