@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.mqtt.BrokerUris;
 
 /**
  * Options of an {@link MqttPublisher}. Immutable; build with {@link #builder()}.
@@ -244,6 +245,8 @@ public final class PublisherOptions {
         }
 
         private static void checkBrokerUri(String uri) {
+            BrokerUris.requireNoUserInfo("brokerUri", uri, "options of their own (for the gateway: --username and"
+                    + " --password-file, or mqtt.username and mqtt.password-file in its configuration)");
             try {
                 URI parsed = new URI(uri);
                 if (parsed.getScheme() == null || !SCHEMES.contains(parsed.getScheme()) || parsed.getHost() == null) {

@@ -35,6 +35,13 @@ class PublisherOptionsTest {
         assertMessageNames("brokerUri", () -> PublisherOptions.builder().address(ADDRESS).build());
         assertMessageNames("brokerUri", () -> valid().brokerUri("http://localhost:1883").build());
         assertMessageNames("brokerUri", () -> valid().brokerUri("tcp://bad host:1883").build());
+        // The client would not log in with it, and the gateway logs its broker URI.
+        IllegalArgumentException credentials = assertThrows(IllegalArgumentException.class,
+                () -> valid().brokerUri("tcp://gw-1:s3cret@localhost:1883").build());
+        assertTrue(credentials.getMessage().startsWith("brokerUri 'tcp://***@localhost:1883' must not carry user-info"),
+                credentials.getMessage());
+        assertTrue(credentials.getMessage().contains("--password-file"), credentials.getMessage());
+        assertFalse(credentials.getMessage().contains("s3cret"), credentials.getMessage());
         assertMessageNames("address", () -> PublisherOptions.builder().brokerUri("tcp://localhost:1883").build());
         assertMessageNames("inFlightWindow", () -> valid().inFlightWindow(0).build());
         assertMessageNames("inFlightWindow", () -> valid().inFlightWindow(70_000).build());

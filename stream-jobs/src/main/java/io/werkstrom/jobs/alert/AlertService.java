@@ -23,6 +23,7 @@ import io.werkstrom.jobs.alert.notify.SmtpOptions;
 import io.werkstrom.jobs.alert.notify.WebhookChannel;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
+import io.werkstrom.protocol.mqtt.BrokerUris;
 import io.werkstrom.protocol.mqtt.PahoConnection;
 import io.werkstrom.protocol.mqtt.PahoSyncClient;
 import io.werkstrom.protocol.http.RequestTimeLimits;
@@ -72,6 +73,8 @@ public final class AlertService implements AutoCloseable {
         public Options {
             Objects.requireNonNull(store, "store must not be null.");
             Objects.requireNonNull(mqttUri, "mqttUri must not be null.");
+            BrokerUris.requireNoUserInfo("mqttUri", mqttUri, "options of their own (for the alert service:"
+                    + " --mqtt-username and --mqtt-password-file)");
             Objects.requireNonNull(clientId, "clientId must not be null.");
             Objects.requireNonNull(sharedGroup, "sharedGroup must not be null.");
             Objects.requireNonNull(notifier, "notifier must not be null.");

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 import io.werkstrom.protocol.Topics;
+import io.werkstrom.protocol.mqtt.BrokerUris;
 import io.werkstrom.protocol.tls.PemTls;
 
 /**
@@ -107,18 +108,11 @@ public record MqttSourceOptions(
         if (serverUri == null || serverUri.isBlank()) {
             throw new IllegalArgumentException("serverUri must not be blank (e.g. tcp://localhost:1883).");
         }
+        // The URI is logged and shown with the job's arguments: a password in it goes nowhere else.
+        BrokerUris.requireNoUserInfo("serverUri", serverUri, "options of their own (for the job: --mqtt.username and"
+                + " --mqtt.password-file)");
         try {
             URI uri = new URI(serverUri);
-            String authority = uri.getRawAuthority();
-            if (authority != null && authority.contains("@")) {
-                // The MQTT client does not log in with it, and the URI is logged and shown with the
-                // job's arguments: name the URI without it.
-                String host = authority.substring(authority.lastIndexOf('@') + 1);
-                throw new IllegalArgumentException("serverUri '" + uri.getScheme() + "://***@" + host + "' must not"
-                        + " carry user-info (user:password@): the broker would not see it, and the URI is logged."
-                        + " Give the user name and the password as options of their own (for the job:"
-                        + " --mqtt.username and --mqtt.password-file), e.g. '" + uri.getScheme() + "://" + host + "'.");
-            }
             if (uri.getScheme() == null || !SCHEMES.contains(uri.getScheme()) || uri.getHost() == null) {
                 throw new IllegalArgumentException("serverUri '" + serverUri + "' must look like scheme://host:port with a "
                         + "scheme out of " + SCHEMES + ".");

@@ -89,6 +89,17 @@ class AlertsCommandTest {
                 refusal("--group", "Ops/Alerts"));
     }
 
+    @Test
+    void aBrokerUriWithAPasswordIsRefusedWithoutShowingIt() {
+        List<String> argv = List.of("--broker", "tcp://alerts:s3cret@127.0.0.1:1", "--jdbc-url",
+                "jdbc:postgresql://127.0.0.1:1/none");
+        PrintStream sink = new PrintStream(new ByteArrayOutputStream());
+        String refusal = assertThrows(UsageException.class, () -> AlertsCommand.run(argv, sink, sink)).getMessage();
+        assertTrue(refusal.startsWith("alerts: mqttUri 'tcp://***@127.0.0.1:1' must not carry user-info"), refusal);
+        assertTrue(refusal.contains("--mqtt-username and --mqtt-password-file"), refusal);
+        assertTrue(!refusal.contains("s3cret"), refusal);
+    }
+
     /**
      * Services in containers all run as process 1: were their client ids made of the group and the
      * process id alone, each one's connection would end the other's (the broker keeps the latest

@@ -1,0 +1,39 @@
+package io.werkstrom.protocol.mqtt;
+
+/**
+ * Broker URIs as Werkstrom's MQTT clients take them. The clients log in with a user name and a
+ * password given apart (the password from a file or the environment): the MQTT client ignores a
+ * URI's user-info, and a broker URI is logged and shown (in a gateway's first line, in a job's
+ * arguments), so a password written into it would reach the logs and never the broker.
+ */
+public final class BrokerUris {
+
+    private BrokerUris() {
+    }
+
+    /**
+     * Refuses a URI with user-info ({@code user:password@}), naming it without the user-info under
+     * {@code key}, and {@code credentialOptions}, where the user name and password go instead.
+     * Checked before the URI is parsed, so that no parse error repeats the password either.
+     */
+    public static void requireNoUserInfo(String key, String uri, String credentialOptions) {
+        if (uri == null) {
+            return;
+        }
+        int schemeEnd = uri.indexOf("://");
+        int authorityStart = schemeEnd < 0 ? 0 : schemeEnd + 3;
+        int authorityEnd = authorityStart;
+        while (authorityEnd < uri.length() && "/?#".indexOf(uri.charAt(authorityEnd)) < 0) {
+            authorityEnd++;
+        }
+        int at = uri.lastIndexOf('@', authorityEnd - 1);
+        if (at < authorityStart) {
+            return;
+        }
+        String scheme = schemeEnd < 0 ? "" : uri.substring(0, authorityStart);
+        String withoutUserInfo = scheme + uri.substring(at + 1);
+        throw new IllegalArgumentException(key + " '" + scheme + "***@" + uri.substring(at + 1) + "' must not carry"
+                + " user-info (user:password@): the MQTT client does not log in with it, and the URI is logged. Give"
+                + " the user name and the password with " + credentialOptions + ", e.g. '" + withoutUserInfo + "'.");
+    }
+}
