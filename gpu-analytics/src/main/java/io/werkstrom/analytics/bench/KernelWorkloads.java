@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Random;
+import java.util.function.IntToLongFunction;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -31,7 +32,9 @@ import io.werkstrom.analytics.predict.GradientBoostedTrees;
  * <p>Samples are sensor values: a univariate row is one sample, a multivariate or feature row one
  * per sensor. The bytes of a run are what the kernel must read and write at least: its inputs,
  * its outputs and the parameters of the series or machines its rows reference, once each (at a
- * small row count most of the 4,096 series are never read, and counting them would overstate GB/s).
+ * small row count most of the 4,096 series are never read, and counting them would overstate GB/s),
+ * and of those only what the kernel reads: a series' own modes, a PCA model's own components, not
+ * the padding of the packed layout.
  *
  * <p>Owns an Arrow allocator and the vectors and model columns of every workload, released by
  * {@link #close()}; borrows the backend. Not thread-safe.
@@ -145,8 +148,9 @@ public final class KernelWorkloads implements AutoCloseable {
         workloads.add(workload("robust-z", rows, rowBytes + referenced * 2 * Double.BYTES,
                 () -> backend.robustZ(v, si, c, k, out),
                 () -> Kernels.robustZ(values, series, center, scale, plainOut, 0, rows)));
+        // A series' mode count, then lower, upper and scale of its own modes only: entries past its count are not read.
         workloads.add(workload("robust-z-modes", rows,
-                rowBytes + referenced * (MODES * 3 * Double.BYTES + Integer.BYTES),
+                rowBytes + referencedBytes(series, SERIES, s -> Integer.BYTES + (long) modes[s] * 3 * Double.BYTES),
                 () -> backend.robustZModes(v, si, lo, hi, ms, mc, out),
                 () -> Kernels.robustZModes(values, series, lower, upper, modeScale, modes, MODES, plainOut, 0,
                         rows)));
@@ -177,7 +181,7 @@ public final class KernelWorkloads implements AutoCloseable {
         t2Out.allocateNew(rows);
         speOut.allocateNew(rows);
         long bytes = (long) rows * ((SENSORS + 2) * Double.BYTES + Integer.BYTES)
-                + fleet.modelBytes() / MACHINES * distinct(machine, MACHINES);
+                + referencedBytes(machine, MACHINES, fleet::modelBytes);
         // Both ways compute T² and SPE; the per-machine limits are left out of both, as for MSET.
         workloads.add(workload("pca-t2-spe", (long) rows * SENSORS, bytes,
                 () -> columns.score(backend, x, modelIndex, t2Out, speOut),
@@ -231,23 +235,28 @@ public final class KernelWorkloads implements AutoCloseable {
 
     /**
      * How many distinct indexes in {@code [0, bound)} {@code indexes} holds: the series or models whose
-     * parameters a run reads. The packed fleets give every model the same padded size, so a model's
+     * parameters a run reads. Every MSET model of the fleet has all its memory states, so a model's
      * bytes are the fleet's divided by its machine count.
      */
     static long distinct(int[] indexes, int bound) {
+        return referencedBytes(indexes, bound, index -> 1);
+    }
+
+    /** The sum of {@code bytesOf} over the distinct indexes in {@code [0, bound)} that {@code indexes} holds. */
+    static long referencedBytes(int[] indexes, int bound, IntToLongFunction bytesOf) {
         boolean[] seen = new boolean[bound];
-        long count = 0;
+        long bytes = 0;
         for (int index : indexes) {
             if (!seen[index]) {
                 seen[index] = true;
-                count++;
+                bytes += bytesOf.applyAsLong(index);
             }
         }
-        return count;
+        return bytes;
     }
 
     /** Correlated sensor rows of machine {@code m}: two latent factors, a non-linear sensor, noise. */
-    private static double[][] machineRows(int n, Random random, int m) {
+    static double[][] machineRows(int n, Random random, int m) {
         double[][] rows = new double[n][SENSORS];
         for (int i = 0; i < n; i++) {
             double a = random.nextGaussian();

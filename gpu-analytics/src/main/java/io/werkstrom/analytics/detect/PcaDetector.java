@@ -325,6 +325,15 @@ public final class PcaDetector {
             return 8L * (mean.length + scale.length + loadings.length + eigenvalues.length) + 4L * counts.length;
         }
 
+        /**
+         * Bytes of machine {@code m}'s model data the kernel reads for its rows: its mean, scale,
+         * component count, and the loadings and eigenvalues of its own components, not the padding
+         * up to {@link #componentStride()}.
+         */
+        public long modelBytes(int m) {
+            return 8L * (2L * dims + (long) counts[m] * dims + counts[m]) + 4L;
+        }
+
         /** The control limit of T² of machine {@code m}. */
         public double t2Limit(int m) {
             return t2Limits[m];

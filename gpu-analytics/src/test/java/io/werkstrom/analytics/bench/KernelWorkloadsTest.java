@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -11,6 +13,8 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import io.werkstrom.analytics.detect.PcaDetector;
+import io.werkstrom.analytics.detect.PcaOptions;
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 
 class KernelWorkloadsTest {
@@ -60,8 +64,13 @@ class KernelWorkloadsTest {
             assertTrue(series <= 1_024);
             // value, series index and output per row; center and scale per referenced series
             assertEquals(1_024L * (8 + 4 + 8) + series * 2 * 8, all.get(0).bytes());
-            // four modes of lower, upper and scale, and the mode count, per referenced series
-            assertEquals(1_024L * (8 + 4 + 8) + series * (4 * 3 * 8 + 4), all.get(1).bytes());
+            // the mode count, and lower, upper and scale of each of the series' own modes (1 to 4), per referenced series
+            Replay replay = new Replay(1_024, 7);
+            assertEquals(1_024L * (8 + 4 + 8) + replay.modeParameterBytes, all.get(1).bytes());
+            assertTrue(replay.modeParameterBytes < series * (4 * 3 * 8 + 4), "some series have fewer than 4 modes");
+            // PCA at 1,024 rows scores 128 rows over 32 machines: per referenced machine its mean and
+            // scale, its component count, and the loadings and eigenvalues of its own components.
+            assertEquals(128L * ((8 + 2) * 8 + 4) + replay.pcaParameterBytes, all.get(2).bytes());
             // MSET at 1,024 rows scores 32 rows over 32 machines: some machines are never referenced.
             // Each packed model of memory 32 over 8 sensors: mean, scale, memory, inverse, bandwidth
             // as doubles and its count as an int.
@@ -70,6 +79,53 @@ class KernelWorkloadsTest {
             assertEquals(0, msetParameters % msetModel, Long.toString(msetParameters));
             assertTrue(msetParameters / msetModel >= 1 && msetParameters / msetModel < 32,
                     Long.toString(msetParameters / msetModel));
+        }
+    }
+
+    /**
+     * The workloads' draws replayed up to the PCA rows: the parameter bytes the robust z-score with
+     * modes and PCA read for the series and machines their rows reference.
+     */
+    private static final class Replay {
+        long modeParameterBytes;
+        long pcaParameterBytes;
+
+        Replay(int rows, long seed) {
+            Random random = new Random(seed);
+            int[] series = new int[rows];
+            for (int i = 0; i < rows; i++) {
+                series[i] = random.nextInt(KernelWorkloads.SERIES);
+                random.nextGaussian();
+            }
+            int[] modes = new int[KernelWorkloads.SERIES];
+            for (int s = 0; s < KernelWorkloads.SERIES; s++) {
+                random.nextGaussian();
+                random.nextDouble();
+                modes[s] = 1 + random.nextInt(KernelWorkloads.MODES);
+                for (int m = 0; m < KernelWorkloads.MODES; m++) {
+                    random.nextDouble();
+                    random.nextDouble();
+                }
+            }
+            for (int s : new HashSet<>(Arrays.stream(series).boxed().toList())) {
+                modeParameterBytes += 4 + modes[s] * 3 * 8;
+            }
+            List<PcaDetector> models = new ArrayList<>();
+            for (int m = 0; m < KernelWorkloads.MACHINES; m++) {
+                double share = 0.6 + 0.39 * m / (KernelWorkloads.MACHINES - 1);
+                models.add(PcaDetector.fit(KernelWorkloads.machineRows(200, random, m),
+                        PcaOptions.builder().explainedVariance(share).build()));
+            }
+            Set<Integer> machines = new HashSet<>();
+            for (int i = 0; i < rows / KernelWorkloads.SENSORS; i++) {
+                int machine = random.nextInt(KernelWorkloads.MACHINES);
+                machines.add(machine);
+                KernelWorkloads.machineRows(1, random, machine);
+            }
+            for (int m : machines) {
+                int k = models.get(m).components();
+                pcaParameterBytes += 8L * (2 * 8 + k * 8 + k) + 4;
+            }
         }
     }
 
