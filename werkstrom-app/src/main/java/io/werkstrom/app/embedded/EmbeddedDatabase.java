@@ -1,6 +1,7 @@
 package io.werkstrom.app.embedded;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -14,16 +15,20 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 import io.werkstrom.app.Secrets;
+import io.werkstrom.protocol.net.FreePorts;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * A PostgreSQL server run from binaries packaged on the class path (no installation needed), on
- * a free loopback port, with its data under a directory the caller owns. Closing it stops the
+ * a free loopback port (another one when a process takes the first before the server binds it),
+ * with its data under a directory the caller owns. Closing it stops the
  * server.
  *
  * <p>The server admits only {@link #USER} with a password drawn at random for this run
@@ -46,6 +51,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /** The file the embedded PostgreSQL library locks in the data directory while its server runs. */
     private static final String LOCK_FILE = "epg-lock";
     private static final long LOCK_DOWN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** How long a start waits for the server to answer (the library's default). */
+    static final Duration STARTUP_WAIT = Duration.ofSeconds(10);
+    /** Seconds the library's readiness check waits to connect, and then for each answer. */
+    static final int READY_CHECK_TIMEOUT_S = 1;
 
     private final EmbeddedPostgres postgres;
     private final String password;
@@ -61,12 +70,53 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * directory.
      */
     public static EmbeddedDatabase start(Path dataDir) throws IOException {
+        return start(dataDir, FreePorts::freePort, STARTUP_WAIT);
+    }
+
+    /**
+     * Starts a server on a port from {@code ports}, and on the next one when another process took
+     * the port before the server bound it ({@link FreePorts#startOnFreePort}); {@code startupWait}
+     * is how long a start waits for the server to answer.
+     */
+    static EmbeddedDatabase start(Path dataDir, IntSupplier ports, Duration startupWait) throws IOException {
         stopLeftovers(Path.of(System.getProperty("java.io.tmpdir")));
+        try {
+            int[] attempts = {0};
+            return FreePorts.startOnFreePort(ports, port -> {
+                try {
+                    return launch(dataDir, port, startupWait, attempts[0]++ > 0);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * One start on {@code port}. The server listens on 127.0.0.1 only, so that a port another
+     * process holds there fails the start instead of leaving the server on ::1 alone; the library's
+     * readiness check, which connects to 127.0.0.1 and would wait for good on a process that
+     * accepts and never answers, gives up after {@link #READY_CHECK_TIMEOUT_S} seconds. A failed
+     * start leaves its files behind: a {@code retry} removes them first.
+     */
+    private static EmbeddedDatabase launch(Path dataDir, int port, Duration startupWait, boolean retry)
+            throws IOException {
+        if (retry) {
+            deleteTree(dataDir);
+        }
+        String timeout = Integer.toString(READY_CHECK_TIMEOUT_S);
         EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(true)
+                .setPort(port)
+                .setPGStartupWait(startupWait)
+                .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("max_connections", "50")
                 .setServerConfig("password_encryption", "scram-sha-256")
+                .setConnectConfig("connectTimeout", timeout)
+                .setConnectConfig("socketTimeout", timeout)
                 .start();
         String password = Secrets.randomPassword();
         try {
@@ -82,6 +132,17 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return new EmbeddedDatabase(postgres, password);
     }
 
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
     /**
      * zonky starts the server with {@code trust} login: give the superuser the password, replace
      * pg_hba.conf with password-only lines, reload, and wait until a login without it is refused.
@@ -91,6 +152,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
         String url = postgres.getJdbcUrl(USER, DATABASE);
         try (Connection db = DriverManager.getConnection(url, USER, "");
              Statement statement = db.createStatement()) {
+            // the server on the port must be this one, not another that took the port first
+            try (var rows = statement.executeQuery("SHOW data_directory")) {
+                rows.next();
+                if (!Files.isSameFile(Path.of(rows.getString(1)), dataDir)) {
+                    throw new IOException("port " + postgres.getPort() + " is served by another PostgreSQL, with its"
+                            + " data in " + rows.getString(1));
+                }
+            }
             // a password drawn from the URL-safe Base64 alphabet needs no escaping in a literal
             statement.execute("ALTER ROLE " + USER + " PASSWORD '" + password + "'");
             Files.writeString(dataDir.resolve("pg_hba.conf"), PG_HBA, StandardCharsets.UTF_8);

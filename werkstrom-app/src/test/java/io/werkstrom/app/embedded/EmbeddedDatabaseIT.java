@@ -2,6 +2,8 @@ package io.werkstrom.app.embedded;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,11 +12,17 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.werkstrom.protocol.net.FreePorts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -94,6 +102,34 @@ class EmbeddedDatabaseIT {
             }
         } finally {
             postmaster.destroyForcibly();
+        }
+    }
+
+    /**
+     * Another process takes the free port between its choice and the server's start; it accepts
+     * connections and never answers, so a start that reached it would wait for good.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aPortTakenBeforeTheServerBindsItIsReplacedByANewOne() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<Integer> tried = new CopyOnWriteArrayList<>();
+            Path data = work.resolve("postgres");
+            try (EmbeddedDatabase database = EmbeddedDatabase.start(data, () -> {
+                int port = tried.isEmpty() ? taken.getLocalPort() : FreePorts.freePort();
+                tried.add(port);
+                return port;
+            }, Duration.ofSeconds(1))) {
+                assertEquals(2, tried.size(), "ports tried: " + tried);
+                assertTrue(database.jdbcUrl().contains(":" + tried.get(1) + "/"), database.jdbcUrl());
+                try (Connection db = DriverManager.getConnection(database.jdbcUrl(), EmbeddedDatabase.USER,
+                        database.password());
+                     Statement statement = db.createStatement();
+                     ResultSet rows = statement.executeQuery("SHOW data_directory")) {
+                    rows.next();
+                    assertTrue(Files.isSameFile(data, Path.of(rows.getString(1))), rows.getString(1));
+                }
+            }
         }
     }
 }
