@@ -25,6 +25,7 @@ import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.source.AckMode;
 import io.werkstrom.jobs.source.MqttSourceBuilder;
 import io.werkstrom.jobs.source.MqttSourceOptions;
+import io.werkstrom.jobs.storage.JdbcUrls;
 import io.werkstrom.jobs.storage.MaintenanceOptions;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.jobs.storage.WriteMethod;
@@ -264,7 +265,9 @@ public record TelemetryJobOptions(
             try {
                 argument.apply.accept(builder, value);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--" + key + "='" + value + "' is invalid: " + e.getMessage()
+                // A value quoted with the secrets a URL may carry masked (a database URL's password).
+                throw new IllegalArgumentException("--" + key + "='" + JdbcUrls.redacted(value) + "' is invalid: "
+                        + e.getMessage()
                         + " Accepted: " + argument.accepts + ".", e);
             }
         }
@@ -348,7 +351,8 @@ public record TelemetryJobOptions(
                 + format(MqttSourceBuilder.DEFAULT_SESSION_EXPIRY), (b, v) -> b.sessionExpiry(parseDuration(v))));
         ARGUMENTS.put("mqtt.queue-capacity", new Argument(false, "queueCapacity", "an integer >= 1; default "
                 + MqttSourceBuilder.DEFAULT_QUEUE_CAPACITY, (b, v) -> b.queueCapacity(parseInt(v))));
-        ARGUMENTS.put("store.jdbc-url", new Argument(true, "jdbcUrl", "a jdbc:postgresql: URL", (b, v) -> b.jdbcUrl = v));
+        ARGUMENTS.put("store.jdbc-url", new Argument(true, "jdbcUrl", "a jdbc:postgresql: URL without a password",
+                (b, v) -> b.jdbcUrl = withoutPassword(v)));
         ARGUMENTS.put("store.user", new Argument(true, "user", "database user", (b, v) -> b.storeUser = v));
         ARGUMENTS.put("store.password-file", new Argument(false, "password", "a file whose first line is the database "
                 + "password; default: the environment variable " + DB_PASSWORD_ENV + ", else empty",
@@ -560,6 +564,21 @@ public record TelemetryJobOptions(
         }
         String choice = text.trim();
         return choice.startsWith("grpc://") ? choice : choice.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The job's database URL, refused when it carries a password: the job's arguments are kept in
+     * its JobManager's configuration, which Flink's REST API and web UI show (an application
+     * cluster's {@code $internal.application.program-args}), so the password goes in a file or the
+     * environment instead.
+     */
+    private static String withoutPassword(String url) {
+        if (JdbcUrls.carriesPassword(url)) {
+            throw new IllegalArgumentException("'" + JdbcUrls.redacted(url) + "' carries a password, which the job's"
+                    + " arguments would show in Flink's REST API and web UI; give it with --store.password-file or "
+                    + DB_PASSWORD_ENV + " instead.");
+        }
+        return url;
     }
 
     /** Whether {@code backend} is an analytics service address with a query ({@code ?timeout_ms=N}). */

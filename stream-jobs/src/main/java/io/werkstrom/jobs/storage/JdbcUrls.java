@@ -227,6 +227,31 @@ public final class JdbcUrls {
         return url != null && url.startsWith(PREFIX) && org.postgresql.Driver.parseURL(url, null) != null;
     }
 
+    /**
+     * Whether {@code url} carries a password: a {@code password} or {@code sslpassword} query
+     * parameter, or a password written as user-info ({@code //user:password@host}).
+     */
+    public static boolean carriesPassword(String url) {
+        if (url == null) {
+            return false;
+        }
+        if (userInfoPassword(url) != null) {
+            return true;
+        }
+        int query = url.indexOf('?');
+        if (query < 0) {
+            return false;
+        }
+        for (String parameter : url.substring(query + 1).split("&")) {
+            int equals = parameter.indexOf('=');
+            String name = (equals < 0 ? parameter : parameter.substring(0, equals)).toLowerCase(Locale.ROOT);
+            if (name.equals("password") || name.equals("sslpassword")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The value of the URL's {@code user} query parameter, when it has one (PgJDBC connects as that user then). */
     public static Optional<String> user(String url) {
         int query = url == null ? -1 : url.indexOf('?');

@@ -340,6 +340,23 @@ class TelemetryJobOptionsTest {
     }
 
     @Test
+    void aDatabaseUrlWithAPasswordIsRefusedWithoutShowingIt() {
+        // The job's arguments are kept in its JobManager's configuration, which Flink's REST API shows.
+        for (String url : new String[] {"jdbc:postgresql://db:5432/werkstrom?user=werkstrom&password=s3cret",
+                "jdbc:postgresql://db:5432/werkstrom?sslmode=require&sslpassword=s3cret",
+                "jdbc:postgresql://werkstrom:s3cret@db:5432/werkstrom"}) {
+            IllegalArgumentException e = assertMessage(new String[] {URI, "--store.jdbc-url=" + url, USER},
+                    "--store.jdbc-url");
+            assertTrue(e.getMessage().contains("--store.password-file or WERKSTROM_DB_PASSWORD"), e.getMessage());
+            assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+        }
+        // A client key's file is no secret of the URL's own.
+        String withKey = "jdbc:postgresql://db:5432/werkstrom?sslmode=verify-full&sslkey=/run/secrets/db.key";
+        assertEquals(withKey, TelemetryJobOptions.fromArgs(new String[] {URI, "--store.jdbc-url=" + withKey, USER})
+                .store().jdbcUrl());
+    }
+
+    @Test
     void valuesRefusedByTheComponentOptionsAreTracedBackToTheirArgument() {
         assertMessage(new String[] {"--mqtt.uri=localhost", JDBC, USER}, "--mqtt.uri");
         assertMessage(new String[] {URI, JDBC, USER, "--mqtt.topic-filter=a/#/b"}, "--mqtt.topic-filter");
