@@ -15,6 +15,8 @@ import java.util.concurrent.Executors;
 
 import com.sun.net.httpserver.HttpServer;
 
+import io.werkstrom.protocol.http.RequestTimeLimits;
+
 /**
  * A real HTTP receiver on loopback for webhook tests: records every request (body and headers) and
  * answers with the next scripted status, then with the default status.
@@ -38,6 +40,9 @@ public final class WebhookReceiver implements AutoCloseable {
     private final ExecutorService handlers = Executors.newFixedThreadPool(8);
 
     public WebhookReceiver() throws IOException {
+        // The JDK reads its server time limits once per process, at the first server: set them as
+        // the project's servers do, or a later test's endpoint in this JVM would run without them.
+        RequestTimeLimits.applyDefaults();
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         server.createContext("/", exchange -> {
             try (exchange; InputStream in = exchange.getRequestBody()) {
