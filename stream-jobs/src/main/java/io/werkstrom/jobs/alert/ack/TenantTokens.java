@@ -13,7 +13,9 @@ import io.werkstrom.protocol.GatewayAddress;
 /**
  * The bearer token of each tenant for the HTTP acknowledgement endpoint, read from a file of
  * {@code tenant=token} lines ({@code #} starts a comment). The file lives outside the repository
- * (a mounted secret). Tokens are compared in constant time. Immutable.
+ * (a mounted secret). Tokens are compared in constant time. A token is one tenant's only: the same
+ * token for two tenants would let either acknowledge the other's alerts, so such a file is refused.
+ * Immutable.
  */
 public final class TenantTokens {
 
@@ -34,6 +36,8 @@ public final class TenantTokens {
             throw new IllegalArgumentException("cannot read the tenant token file " + file + ": " + e.getMessage(), e);
         }
         Map<String, byte[]> tokens = new HashMap<>();
+        // token to the tenant and line that first gave it
+        Map<String, String> owners = new HashMap<>();
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
@@ -58,6 +62,12 @@ public final class TenantTokens {
             }
             if (tokens.put(tenant, token.getBytes(StandardCharsets.UTF_8)) != null) {
                 throw new IllegalArgumentException(where + ": tenant " + tenant + " has a second token.");
+            }
+            String owner = owners.putIfAbsent(token, "tenant " + tenant + " (line " + (i + 1) + ")");
+            if (owner != null) {
+                // The message names the tenants, never the token.
+                throw new IllegalArgumentException(where + ": the token of " + tenant + " is also the token of "
+                        + owner + "; each tenant needs its own, or either could acknowledge the other's alerts.");
             }
         }
         return new TenantTokens(tokens);

@@ -74,6 +74,16 @@ class AckUnitsTest {
         assertTrue(e.getMessage().contains("line 1"), e.getMessage());
     }
 
+    @Test
+    void aTokenSharedByTwoTenantsIsRefusedNamingBothAndNotTheToken(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tokens");
+        Files.writeString(file, "acme=shared-token-0123456789\r\nglobex=shared-token-0123456789\r\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TenantTokens.load(file));
+        assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains("globex")
+                && e.getMessage().contains("tenant acme (line 1)"), e.getMessage());
+        assertFalse(e.getMessage().contains("shared-token"), e.getMessage());
+    }
+
     private static void assertMessage(String expected, String tenant, String id, String body) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> AckRequest.parse(tenant, id, bytes(body)));
