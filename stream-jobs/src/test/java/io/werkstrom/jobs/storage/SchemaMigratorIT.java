@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -45,8 +46,7 @@ class SchemaMigratorIT {
     @Test
     void aMigratorWaitingForAnotherSaysSoNamingIt() throws Exception {
         StoreOptions options = server.createMigratedDatabase("waiting");
-        try (Connection other = DriverManager.getConnection(server.jdbcUrl("waiting") + "&ApplicationName=other",
-                "postgres", "");
+        try (Connection other = connect("waiting", "other");
              Statement statement = other.createStatement();
              CapturedLog log = CapturedLog.of(SchemaMigrator.class, Level.INFO)) {
             statement.execute("SELECT pg_advisory_lock(" + LOCK_KEY + ")");
@@ -77,10 +77,9 @@ class SchemaMigratorIT {
     @Test
     void aMigrationBlockedByAReaderFailsNamingIt() throws Exception {
         server.createDatabaseBefore("blocked", 16);
-        try (Connection reader = DriverManager.getConnection(server.jdbcUrl("blocked") + "&ApplicationName=dashboard",
-                "postgres", "");
+        try (Connection reader = connect("blocked", "dashboard");
              Statement statement = reader.createStatement();
-             Connection migration = DriverManager.getConnection(server.jdbcUrl("blocked"), "postgres", "")) {
+             Connection migration = connect("blocked")) {
             int pid = backendPid(statement);
             reader.setAutoCommit(false);
             statement.execute("SELECT count(*) FROM machines");
@@ -101,9 +100,9 @@ class SchemaMigratorIT {
     @Test
     void aMigrationTriesAgainAfterAReaderIsDone() throws Exception {
         server.createDatabaseBefore("retried", 16);
-        try (Connection reader = DriverManager.getConnection(server.jdbcUrl("retried"), "postgres", "");
+        try (Connection reader = connect("retried");
              Statement statement = reader.createStatement();
-             Connection migration = DriverManager.getConnection(server.jdbcUrl("retried"), "postgres", "");
+             Connection migration = connect("retried");
              CapturedLog log = CapturedLog.of(SchemaMigrator.class, Level.INFO)) {
             reader.setAutoCommit(false);
             statement.execute("SELECT count(*) FROM machines");
@@ -128,11 +127,11 @@ class SchemaMigratorIT {
     @Test
     void aMigrationEndedByADeadlockGivesWayAndTriesAgain() throws Exception {
         server.createDatabaseBefore("deadlocked", 20);
-        try (Connection pipeline = DriverManager.getConnection(server.jdbcUrl("deadlocked"), "postgres", "");
+        try (Connection pipeline = connect("deadlocked");
              Statement statement = pipeline.createStatement();
-             Connection migration = DriverManager.getConnection(server.jdbcUrl("deadlocked"), "postgres", "");
+             Connection migration = connect("deadlocked");
              Statement probe = migration.createStatement();
-             Connection watcher = DriverManager.getConnection(server.jdbcUrl("deadlocked"), "postgres", "");
+             Connection watcher = connect("deadlocked");
              CapturedLog log = CapturedLog.of(SchemaMigrator.class, Level.INFO)) {
             int migrationPid = backendPid(probe);
             pipeline.setAutoCommit(false);
@@ -157,11 +156,11 @@ class SchemaMigratorIT {
     @Test
     void aMigrationWhoseSessionIsEndedFailsNamingItAndTheReason() throws Exception {
         server.createDatabaseBefore("terminated", 16);
-        try (Connection reader = DriverManager.getConnection(server.jdbcUrl("terminated"), "postgres", "");
+        try (Connection reader = connect("terminated");
              Statement statement = reader.createStatement();
-             Connection migration = DriverManager.getConnection(server.jdbcUrl("terminated"), "postgres", "");
+             Connection migration = connect("terminated");
              Statement probe = migration.createStatement();
-             Connection watcher = DriverManager.getConnection(server.jdbcUrl("terminated"), "postgres", "");
+             Connection watcher = connect("terminated");
              Statement operator = watcher.createStatement()) {
             int migrationPid = backendPid(probe);
             reader.setAutoCommit(false);
@@ -179,6 +178,16 @@ class SchemaMigratorIT {
     }
 
     /** Waits until the session {@code pid} waits for a lock on {@code table}. */
+    /** A session of the superuser in {@code database}. */
+    private static Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(server.jdbcUrl(database), "postgres", "");
+    }
+
+    /** A session of the superuser in {@code database} that {@code pg_stat_activity} names {@code application}. */
+    private static Connection connect(String database, String application) throws SQLException {
+        return DriverManager.getConnection(server.jdbcUrl(database) + "&ApplicationName=" + application, "postgres", "");
+    }
+
     private static void awaitLockWait(Connection watcher, int pid, String table) throws Exception {
         try (java.sql.PreparedStatement waiting = watcher.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_locks"
                 + " WHERE pid = ? AND NOT granted AND relation = to_regclass(?))")) {
