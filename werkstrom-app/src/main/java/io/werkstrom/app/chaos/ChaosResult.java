@@ -13,7 +13,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param stored          rows of the gateway in the database
  * @param lost            generated samples with no row
  * @param duplicated      rows beyond the first for one sample
- * @param unexpected      rows that match no generated sample
+ * @param unexpected      rows that match no generated sample: no sample of their (machine, sensor,
+ *                        timestamp), or one with another value or quality
  * @param droppedBatches  batches the gateway's full spool dropped (reported as data gaps)
  * @param durationSeconds how long the gateway published
  * @param outageSeconds   how long the broker was down

@@ -56,7 +56,8 @@ import io.werkstrom.protocol.TelemetryBatch;
  * publishes through a real Mosquitto into the telemetry job (Flink MiniCluster) and the embedded
  * PostgreSQL, while the broker is stopped and restarted and the gateway is killed with SIGKILL and
  * restarted on the same spool. At the end every (machine, sensor, timestamp) the simulator
- * generated, computed again here from its seed and start, is looked up in the database.
+ * generated, computed again here from its seed and start, is looked up in the database, and the
+ * value and quality stored compared with the generated ones.
  *
  * <p>The job reads with a plain (non-shared) persistent subscription: Mosquitto 2.0 does not
  * restore shared subscriptions after a restart, and would not queue for them meanwhile.
@@ -248,7 +249,7 @@ public final class EdgeChaos {
             say("gateway stopped: " + report);
             double shortBy = shortBySeconds(simulated.start().orElseThrow(), options.duration(), lastSpooled);
             steps.enter("drain");
-            Map<Key, Integer> generated = generated(simulated, lastSpooled);
+            Map<Key, Reading> generated = generated(simulated, lastSpooled);
             say(generated.size() + " samples generated; waiting for the job to store them...");
             drain(db, job, generated.size(), started);
             steps.enter("comparing");
@@ -272,19 +273,46 @@ public final class EdgeChaos {
         return Math.max(0, endMicros - lastSpooledMicros) / 1e6;
     }
 
-    /** What the simulator generated up to and including {@code lastMicros}, computed from its options alone. */
-    static Map<Key, Integer> generated(SimulatorOptions simulated, long lastMicros) {
+    /**
+     * What the simulator generated up to and including {@code lastMicros}, computed from its options
+     * alone: each sample's identity with its value and quality.
+     */
+    static Map<Key, Reading> generated(SimulatorOptions simulated, long lastMicros) {
         FactorySimulator simulator = new FactorySimulator(simulated);
-        Map<Key, Integer> keys = new HashMap<>();
+        Map<Key, Reading> samples = new HashMap<>();
         while (simulator.nextTickMicros() <= lastMicros) {
             TelemetryBatch.Builder builder = TelemetryBatch.builder(GATEWAY, 0);
             simulator.next(Math.min(lastMicros, simulator.nextTickMicros() + 10_000_000L), builder);
             TelemetryBatch batch = builder.build();
             for (int i = 0; i < batch.size(); i++) {
-                keys.merge(new Key(batch.machines()[i], batch.sensors()[i], batch.timestampsMicros()[i]), 1, Integer::sum);
+                samples.put(new Key(batch.machines()[i], batch.sensors()[i], batch.timestampsMicros()[i]),
+                        new Reading(batch.values()[i], batch.qualities()[i]));
             }
         }
-        return keys;
+        return samples;
+    }
+
+    /**
+     * Compares the stored rows with the generated samples, per (machine, sensor, timestamp): a
+     * generated sample without a row is lost, each row beyond the first of a sample is a duplicate,
+     * and a row is unexpected when the simulator generated no sample of its identity, or one with
+     * another value or quality (a corrupted sample, which a comparison of identities alone passes).
+     */
+    static Comparison compare(Map<Key, Reading> generated, Iterable<Row> stored) {
+        Map<Key, Integer> rows = new HashMap<>();
+        long count = 0;
+        long unexpected = 0;
+        for (Row row : stored) {
+            count++;
+            rows.merge(row.key(), 1, Integer::sum);
+            Reading sample = generated.get(row.key());
+            if (sample == null || !sample.equals(row.reading())) {
+                unexpected++;
+            }
+        }
+        long lost = generated.keySet().stream().filter(key -> !rows.containsKey(key)).count();
+        long duplicated = rows.values().stream().mapToLong(n -> n - 1).sum();
+        return new Comparison(count, lost, duplicated, unexpected);
     }
 
     private long drain(Connection db, JobClient job, long expected, long started) throws Exception {
@@ -311,38 +339,26 @@ public final class EdgeChaos {
         return stored;
     }
 
-    private ChaosResult compare(Connection db, Map<Key, Integer> generated, JsonNode report, double shortBy)
+    private ChaosResult compare(Connection db, Map<Key, Reading> generated, JsonNode report, double shortBy)
             throws SQLException {
-        Map<Key, Integer> rows = new HashMap<>();
-        try (PreparedStatement query = db.prepareStatement(
-                "SELECT machine, sensor, time FROM telemetry WHERE tenant = ? AND site = ? AND gateway = ?")) {
+        List<Row> rows = new ArrayList<>();
+        try (PreparedStatement query = db.prepareStatement("SELECT machine, sensor, time, value, quality FROM telemetry"
+                + " WHERE tenant = ? AND site = ? AND gateway = ?")) {
             query.setString(1, TENANT);
             query.setString(2, SITE);
             query.setString(3, GATEWAY);
             try (ResultSet rs = query.executeQuery()) {
                 while (rs.next()) {
                     long micros = BatchValidator.micros(rs.getObject(3, OffsetDateTime.class).toInstant());
-                    rows.merge(new Key(rs.getString(1), rs.getString(2), micros), 1, Integer::sum);
+                    rows.add(new Row(new Key(rs.getString(1), rs.getString(2), micros),
+                            new Reading(rs.getDouble(4), (byte) rs.getShort(5))));
                 }
             }
         }
-        long lost = 0;
-        for (Key key : generated.keySet()) {
-            if (!rows.containsKey(key)) {
-                lost++;
-            }
-        }
-        long duplicated = 0;
-        long unexpected = 0;
-        for (Map.Entry<Key, Integer> row : rows.entrySet()) {
-            duplicated += row.getValue() - 1;
-            if (!generated.containsKey(row.getKey())) {
-                unexpected += row.getValue();
-            }
-        }
+        Comparison comparison = compare(generated, rows);
         long dropped = report.path("dropped_batches").asLong(0);
-        return new ChaosResult(generated.size(), rows.values().stream().mapToLong(Integer::longValue).sum(), lost,
-                duplicated, unexpected, dropped, options.duration().toSeconds(), options.outage().toSeconds(),
+        return new ChaosResult(generated.size(), comparison.stored(), comparison.lost(), comparison.duplicated(),
+                comparison.unexpected(), dropped, options.duration().toSeconds(), options.outage().toSeconds(),
                 options.killAt().toSeconds(), Math.round(shortBy * 10) / 10.0);
     }
 
@@ -418,6 +434,21 @@ public final class EdgeChaos {
 
     /** One sample's identity. */
     record Key(String machine, String sensor, long micros) {
+    }
+
+    /**
+     * What one sample says: its value and its quality code. Values compare as {@link Double#compare}
+     * does (the simulator's doubles travel and are stored unchanged), so that NaN equals NaN.
+     */
+    record Reading(double value, byte quality) {
+    }
+
+    /** One stored row. */
+    record Row(Key key, Reading reading) {
+    }
+
+    /** The stored rows against the generated samples (see {@link #compare}). */
+    record Comparison(long stored, long lost, long duplicated, long unexpected) {
     }
 
     /**
