@@ -3,12 +3,14 @@ package io.werkstrom.app.chaos;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import io.werkstrom.protocol.DecodeLimits;
+
 /**
  * Settings of {@code ./werkstrom chaos cloud}.
  *
  * @param gateways       simulated gateways, each publishing on its own connection
  * @param batchesPerSecond batches each gateway publishes per second (a fixed rate)
- * @param rowsPerBatch   samples per batch
+ * @param rowsPerBatch   samples per batch, at most {@link #MAX_ROWS_PER_BATCH}
  * @param duration       how long the gateways publish
  * @param killAfter      when, after the gateways started, one TaskManager gets SIGKILL; below {@code duration}
  * @param parallelism    the job's parallelism (its subtasks spread over both TaskManagers)
@@ -31,6 +33,11 @@ public record CloudChaosOptions(
     public static final Duration DEFAULT_DURATION = Duration.ofSeconds(60);
     public static final int DEFAULT_PARALLELISM = 2;
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * The most samples the job decodes in one batch: a larger batch is dead-lettered, so that every
+     * sample of the run would count as lost.
+     */
+    public static final int MAX_ROWS_PER_BATCH = DecodeLimits.DEFAULT.maxRows();
 
     public CloudChaosOptions {
         if (gateways < 1) {
@@ -39,8 +46,9 @@ public record CloudChaosOptions(
         if (!(batchesPerSecond > 0) || batchesPerSecond > 1_000) {
             throw new IllegalArgumentException("rate must be above 0 and at most 1000 batches/s, got " + batchesPerSecond);
         }
-        if (rowsPerBatch < 1) {
-            throw new IllegalArgumentException("rows must be at least 1, got " + rowsPerBatch);
+        if (rowsPerBatch < 1 || rowsPerBatch > MAX_ROWS_PER_BATCH) {
+            throw new IllegalArgumentException("rows must be from 1 to " + MAX_ROWS_PER_BATCH
+                    + " (the most samples the job takes in one batch), got " + rowsPerBatch);
         }
         if (duration == null || duration.toMillis() < 1_000) {
             throw new IllegalArgumentException("duration must be at least 1s, got " + duration);

@@ -64,6 +64,18 @@ class CloudChaosTest {
     }
 
     @Test
+    void moreRowsPerBatchThanTheJobDecodesAreRefusedNamingTheKey() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CloudChaosOptions(4, 5,
+                CloudChaosOptions.MAX_ROWS_PER_BATCH + 1, Duration.ofSeconds(30), Duration.ofSeconds(10), 2,
+                Duration.ofSeconds(10), null));
+        assertTrue(e.getMessage().startsWith("rows must be from 1 to 100000 "), e.getMessage());
+        PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        UsageException usage = assertThrows(UsageException.class,
+                () -> CloudChaos.command(List.of("cloud", "--rows", "100001"), sink, sink));
+        assertTrue(usage.getMessage().contains("rows must be from 1 to 100000"), usage.getMessage());
+    }
+
+    @Test
     void theCommandRejectsAnUnknownScenarioAndBadOptions() {
         PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         UsageException e = assertThrows(UsageException.class, () -> CloudChaos.command(List.of("moon"), sink, sink));
