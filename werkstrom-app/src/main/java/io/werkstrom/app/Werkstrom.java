@@ -63,7 +63,7 @@ public final class Werkstrom {
                                      outage + 23s)
                   --outage D         how long the broker is down (default 30s)
                   --machines N       simulated machines, 1 to 100 (default 4)
-                  --rate R           samples/s per sensor, at most 100 (default 10)
+                  --rate R           samples/s per sensor, 1 to 100 (default 10)
                   --seed S           the simulator's seed, a positive whole number (default 42)
               migrate --jdbc-url URL [--user U] [--password-file F]
                                    apply the database migrations and report the storage flavour

@@ -11,7 +11,7 @@ import java.time.Duration;
  * @param duration  how long the gateway publishes in all
  * @param outage    how long the broker is down
  * @param machines  simulated machines
- * @param rate      samples per second per sensor
+ * @param rate      samples per second per sensor, at least {@link #MIN_RATE}
  * @param seed      the simulator's seed
  */
 public record ChaosOptions(Duration duration, Duration outage, int machines, double rate, long seed) {
@@ -22,6 +22,13 @@ public record ChaosOptions(Duration duration, Duration outage, int machines, dou
     public static final Duration RESTART_PAUSE = Duration.ofSeconds(2);
     /** The restarted gateway publishes at least this long before it stops. */
     static final Duration MIN_AFTER_RESTART = Duration.ofSeconds(8);
+    /**
+     * The lowest rate: a gateway that ran to the end of the run has its last sample up to one tick
+     * (1 / rate) before that end, and the drill allows {@link ChaosResult#SHORTFALL_ALLOWANCE_SECONDS}
+     * for that tick, its last batch interval and its stop; a slower simulator would fail the drill
+     * as a gateway that stopped early.
+     */
+    public static final double MIN_RATE = 1;
 
     public ChaosOptions {
         if (outage == null || outage.compareTo(Duration.ofSeconds(1)) < 0) {
@@ -38,8 +45,10 @@ public record ChaosOptions(Duration duration, Duration outage, int machines, dou
         if (machines < 1 || machines > 100) {
             throw new IllegalArgumentException("machines must be between 1 and 100, got " + machines + ".");
         }
-        if (!(rate > 0) || rate > 100) {
-            throw new IllegalArgumentException("rate must be above 0 and at most 100 samples/s, got " + rate + ".");
+        if (!(rate >= MIN_RATE) || rate > 100) {
+            throw new IllegalArgumentException("rate must be from 1 to 100 samples/s (a slower tick would leave the"
+                    + " restarted gateway's last sample more than " + ChaosResult.SHORTFALL_ALLOWANCE_SECONDS
+                    + "s before the end of the run), got " + rate + ".");
         }
     }
 

@@ -40,6 +40,26 @@ class ChaosOptionsTest {
     }
 
     @Test
+    void aRateWhoseTickExceedsTheShortfallAllowanceIsRefusedNamingTheKey() {
+        // At 0.2 samples/s a gateway that ran to the very end of a 53 s run spooled its last sample at 50 s:
+        // 3 s short, which the drill reports as a gateway that stopped early.
+        Instant start = Instant.parse("2026-11-28T10:00:00Z");
+        SimulatorOptions slow = SimulatorOptions.builder().machines(1).samplesPerSecondPerSensor(0.2).seed(1)
+                .faultPlan(FaultPlan.none()).start(start).build();
+        FactorySimulator simulator = new FactorySimulator(slow);
+        long end = start.plusSeconds(53).getEpochSecond() * 1_000_000L;
+        assertTrue(simulator.tickMicros(10) <= end && simulator.tickMicros(11) > end, "tick 10 is the run's last");
+        assertEquals(3.0, EdgeChaos.shortBySeconds(start, Duration.ofSeconds(53), simulator.tickMicros(10)), 1e-9);
+        assertTrue(3.0 > ChaosResult.SHORTFALL_ALLOWANCE_SECONDS);
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ChaosOptions(Duration.ofSeconds(53), Duration.ofSeconds(30), 4, 0.2, 42));
+        assertTrue(e.getMessage().startsWith("rate must be from 1 to 100 samples/s"), e.getMessage());
+        assertEquals(ChaosOptions.MIN_RATE, new ChaosOptions(Duration.ofSeconds(53), Duration.ofSeconds(30), 4,
+                ChaosOptions.MIN_RATE, 42).rate());
+    }
+
+    @Test
     void theGeneratedSamplesAreEveryTickOfEveryMachineAndSensorUpToTheLastSpooledOne() {
         Instant start = Instant.parse("2026-11-28T10:00:00Z");
         SimulatorOptions options = SimulatorOptions.builder().machines(2).samplesPerSecondPerSensor(10).seed(1)
