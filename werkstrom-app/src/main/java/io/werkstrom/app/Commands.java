@@ -67,10 +67,7 @@ final class Commands {
             DemoResult result = new Demo(options, err, stop::stopped).run();
             out.println(result.toJson());
             out.flush();
-            if (result.interrupted()) {
-                return 130;
-            }
-            return result.samplesStored() == result.samplesPublished() ? 0 : 1;
+            return result.exitCode();
         }
     }
 

@@ -235,6 +235,9 @@ public final class Demo {
             if (dropped > 0) {
                 say("warning: the broker dropped " + dropped + " messages (its queue was full); they never reached the job");
             }
+            if (published == 0) {
+                say("warning: the broker acknowledged no sample of the gateways; the run checked nothing");
+            }
             if (stored < published) {
                 say("warning: " + (published - stored) + " acknowledged samples were not stored; nothing more arrived for "
                         + DRAIN_STALL.toSeconds() + "s");

@@ -32,6 +32,17 @@ public record DemoResult(long samplesPublished, long samplesStored, long deadLet
                 Double.NaN, unknown, null, unknown, true);
     }
 
+    /**
+     * The command's exit status: 130 for an interrupted run; 0 when the broker acknowledged samples
+     * and every one was stored (a run whose gateways got nothing through checked nothing); else 1.
+     */
+    public int exitCode() {
+        if (interrupted) {
+            return 130;
+        }
+        return samplesPublished > 0 && samplesStored == samplesPublished ? 0 : 1;
+    }
+
     /** The same figures, with the report's path (null: none was written). */
     DemoResult withReport(String path) {
         return new DemoResult(samplesPublished, samplesStored, deadLetters, anomalies, durationSeconds,

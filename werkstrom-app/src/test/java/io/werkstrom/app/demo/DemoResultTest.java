@@ -37,6 +37,17 @@ class DemoResultTest {
     }
 
     @Test
+    void theExitStatusIsZeroOnlyWhenSamplesGotThroughAndEveryOneWasStored() {
+        assertEquals(0, finished("/r.html").exitCode());
+        assertEquals(0, finished(null).exitCode(), "a missing report leaves the status unchanged");
+        assertEquals(1, new DemoResult(100, 99, 0, 3, 90, 1.5, "postgres", "java", 2, 0.1, 0.0, 1, null, 1, false)
+                .exitCode(), "a sample not stored");
+        assertEquals(1, new DemoResult(0, 0, 0, 0, 90, 0, "postgres", "java", 0, Double.NaN, Double.NaN, 0, null, 0, false)
+                .exitCode(), "no sample got through the broker: nothing was checked");
+        assertEquals(130, DemoResult.interrupted(3.2, 0, null, null).exitCode());
+    }
+
+    @Test
     void anInterruptedRunSaysSoAndLeavesUncountedFiguresNull() throws Exception {
         DemoResult result = new DemoResult(500, DemoResult.UNKNOWN, DemoResult.UNKNOWN, 4, 12.3, 0, "postgres", "java",
                 DemoResult.UNKNOWN, Double.NaN, Double.NaN, 0, null, DemoResult.UNKNOWN, true);
