@@ -51,6 +51,10 @@ public final class Durations {
         if (millis > MAX.toMillis()) {
             throw new IllegalArgumentException("must be at most " + MAX.toDays() + "d, got '" + text + "'");
         }
-        return Duration.ofMillis(Math.round(millis));
+        long rounded = Math.round(millis);
+        if (rounded == 0 && !zeroAccepted) {
+            throw new IllegalArgumentException("must be at least 1ms, got '" + text + "'");
+        }
+        return Duration.ofMillis(rounded);
     }
 }

@@ -28,6 +28,12 @@ class DurationsTest {
         assertEquals(Duration.ofHours(24), Durations.parseNonNegative("24h"));
         IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> Durations.parse("0s"));
         assertEquals("must be positive, got '0s'", zero.getMessage());
+        // positive as written, but zero once rounded to whole milliseconds
+        IllegalArgumentException belowAMillisecond = assertThrows(IllegalArgumentException.class,
+                () -> Durations.parse("0.4ms"));
+        assertEquals("must be at least 1ms, got '0.4ms'", belowAMillisecond.getMessage());
+        assertEquals(Duration.ofMillis(1), Durations.parse("0.5ms"));
+        assertEquals(Duration.ZERO, Durations.parseNonNegative("0.4ms"));
         IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
                 () -> Durations.parseNonNegative("-1s"));
         assertEquals("must be a duration like 500ms, 60s, 2m, 1h or 7d, got '-1s'", negative.getMessage());
