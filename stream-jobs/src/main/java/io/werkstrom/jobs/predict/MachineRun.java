@@ -33,8 +33,9 @@ import io.werkstrom.protocol.GatewayAddress;
  */
 public final class MachineRun {
 
-    /** The version of {@link #snapshot()}'s form. */
-    private static final int VERSION = 1;
+    /** The version of {@link #snapshot()}'s form; version 1 (without the last cycle's time) is still read. */
+    private static final int VERSION = 2;
+    private static final long NONE = Long.MIN_VALUE;
     /** More of anything in a snapshot is corruption: far beyond any history or waiting set kept. */
     private static final int MAX_COUNT = 10_000_000;
 
@@ -54,6 +55,8 @@ public final class MachineRun {
     private final ArrayList<double[]> values = new ArrayList<>();
     private long runStartMicros;
     private int cycles;
+    /** The time of the run's latest cycle, or {@link #NONE} while the run has none. */
+    private long lastCycleMicros = NONE;
     /** Every timestamp up to this one has been taken as a cycle, an incomplete one, or a failure. */
     private long doneMicros = Long.MIN_VALUE;
     /** Timestamps being assembled: the values so far (NaN where no good sample came yet). */
@@ -220,6 +223,7 @@ public final class MachineRun {
             runStartMicros = micros;
         }
         cycles++;
+        lastCycleMicros = micros;
         numbers.add(cycles);
         values.add(cycle);
         if (values.size() > maxHistory) {
@@ -246,10 +250,19 @@ public final class MachineRun {
         return runStartMicros;
     }
 
+    /**
+     * Whether a failure at {@code micros} can still end the current run although its time was
+     * taken already (it came late): the run has cycles, and none of them lies after the failure.
+     */
+    boolean endsLate(long micros) {
+        return cycles > 0 && lastCycleMicros != NONE && micros >= lastCycleMicros;
+    }
+
     /** Ends the run (it failed): the next cycle starts a new one. */
     void endRun() {
         cycles = 0;
         runStartMicros = 0;
+        lastCycleMicros = NONE;
         numbers.clear();
         values.clear();
     }
@@ -279,8 +292,8 @@ public final class MachineRun {
 
     /**
      * The run in a stable, versioned binary form: identity, the sensors of a cycle, the kept
-     * cycles, the timestamps being assembled with their failures and due times, and the reorder
-     * delay.
+     * cycles, the timestamps being assembled with their failures and due times, the reorder
+     * delay, and the time of the run's latest cycle.
      */
     byte[] snapshot() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -316,6 +329,7 @@ public final class MachineRun {
                 }
             }
             out.writeLong(widenedDelayMillis);
+            out.writeLong(lastCycleMicros);
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory failed", e);
         }
@@ -323,7 +337,9 @@ public final class MachineRun {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form.
+     * Reads {@link #snapshot()}'s form, of this version or of version 1, which lacks the time of the
+     * run's latest cycle: the latest time taken stands in for it (no cycle of the run is later), so a
+     * late failure ends such a run only when it lies at that time.
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
      */
@@ -331,8 +347,8 @@ public final class MachineRun {
         MachineRun run = new MachineRun();
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
             int version = in.readInt();
-            if (version != VERSION) {
-                throw new IllegalArgumentException("machine run state version " + version + " is unknown (expected "
+            if (version < 1 || version > VERSION) {
+                throw new IllegalArgumentException("machine run state version " + version + " is unknown (expected 1 to "
                         + VERSION + ").");
             }
             run.tenant = readNullable(in);
@@ -364,6 +380,11 @@ public final class MachineRun {
                 }
             }
             run.widenedDelayMillis = in.readLong();
+            if (version >= 2) {
+                run.lastCycleMicros = in.readLong();
+            } else if (run.cycles > 0) {
+                run.lastCycleMicros = run.doneMicros;
+            }
             if (in.available() > 0) {
                 throw new IllegalArgumentException("machine run state has " + in.available() + " trailing bytes.");
             }

@@ -33,7 +33,10 @@ import io.werkstrom.protocol.WellKnownSensors;
  * rather than every cycle. A sample of the sensor {@value WellKnownSensors#FAILURE} that is not bad,
  * with a value of at least {@value WellKnownSensors#FAILED}, is the machine's failure: its run
  * ends with the last cycle at or before it (where the actual remaining life is 0), and the next
- * cycle starts a new run.
+ * cycle starts a new run. A failure that comes late (counted as such) still ends the run when no
+ * cycle of the run lies after it, so that the run's actual remaining lives are filled in and the
+ * machine's next run does not continue its cycle count; a failure behind a cycle of the run
+ * already taken (a repeat, or a failure overtaken by the next run's cycles) is ignored.
  *
  * <p>Not thread-safe; one per operator instance.
  */
@@ -114,6 +117,7 @@ public final class RulPredictor {
         long due = nowMillis + run.reorderDelay(reorderDelayMillis);
         long lastWithoutModel = Long.MIN_VALUE;
         boolean late = false;
+        List<RulPrediction> out = new ArrayList<>();
         for (int i = 0; i < samples.size(); i++) {
             String sensor = samples.sensors()[i];
             long time = samples.timestampsMicros()[i];
@@ -122,11 +126,16 @@ public final class RulPredictor {
                 if (!good || samples.values()[i] < WellKnownSensors.FAILED) {
                     continue;
                 }
-                if (run.done(time)) {
-                    counts.lateSamples++;
-                    late = true;
-                } else {
+                if (!run.done(time)) {
                     run.failAt(time, due);
+                    continue;
+                }
+                counts.lateSamples++;
+                late = true;
+                if (run.endsLate(time)) {
+                    // Every timestamp still waiting lies after it: the failure ends the run as it
+                    // would have in time, instead of the run going on into the machine's next one.
+                    out.add(endRun(run, time, counts));
                 }
             } else if (model.isEmpty()) {
                 if (time != lastWithoutModel) {
@@ -152,7 +161,8 @@ public final class RulPredictor {
                     + " (at most {} ms)", run.machine(), run.source(), run.reorderDelay(reorderDelayMillis),
                     maxReorderDelayMillis);
         }
-        return due(run, nowMillis, counts);
+        out.addAll(due(run, nowMillis, counts));
+        return out;
     }
 
     /**
@@ -187,14 +197,23 @@ public final class RulPredictor {
             }
             if (run.takeFailure(time)) {
                 if (run.cycles() > 0) {
-                    out.add(RulPrediction.failure(run.source(), run.machine(), run.runStartMicros(), run.cycles(),
-                            time, run.receivedAtMicros()));
+                    out.add(endRun(run, time, counts));
+                } else {
+                    counts.failures++;
+                    run.endRun();
                 }
-                counts.failures++;
-                run.endRun();
             }
         }
         return out;
+    }
+
+    /** Ends the run, which has cycles, with a failure at {@code micros}: the failure to store. */
+    private static RulPrediction endRun(MachineRun run, long micros, Counts counts) {
+        RulPrediction failure = RulPrediction.failure(run.source(), run.machine(), run.runStartMicros(), run.cycles(),
+                micros, run.receivedAtMicros());
+        counts.failures++;
+        run.endRun();
+        return failure;
     }
 
     private Optional<ModelRegistry.Loaded<StoredRulModel>> model(MachineRun run, Counts counts) {

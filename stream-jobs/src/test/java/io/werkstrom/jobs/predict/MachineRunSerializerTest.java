@@ -1,6 +1,7 @@
 package io.werkstrom.jobs.predict;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -128,12 +129,27 @@ class MachineRunSerializerTest {
     }
 
     @Test
+    void stateOfVersionOneIsRead() {
+        RulPredictor predictor = predictor();
+        MachineRun original = busyRun(predictor, new RulPredictor.Counts());
+        byte[] current = original.snapshot();
+        // Version 1: the same form without the time of the run's latest cycle at the end.
+        byte[] versionOne = Arrays.copyOf(current, current.length - Long.BYTES);
+        ByteBuffer.wrap(versionOne).putInt(0, 1);
+        MachineRun restored = MachineRun.fromSnapshot(versionOne);
+        assertEquals(Arrays.toString(current), Arrays.toString(restored.snapshot()),
+                "the latest time taken, that of the run's latest cycle, stands in for it");
+        assertTrue(restored.endsLate(START + 4 * PERIOD), "a late failure at the latest cycle ends the run");
+        assertFalse(restored.endsLate(START + 3 * PERIOD), "one before it does not");
+    }
+
+    @Test
     void damagedStateIsRefusedWithItsReason() {
         byte[] snapshot = busyRun(predictor(), new RulPredictor.Counts()).snapshot();
 
         byte[] unknownVersion = snapshot.clone();
         ByteBuffer.wrap(unknownVersion).putInt(0, 9);
-        assertEquals("machine run state version 9 is unknown (expected 1).",
+        assertEquals("machine run state version 9 is unknown (expected 1 to 2).",
                 assertThrows(IllegalArgumentException.class, () -> MachineRun.fromSnapshot(unknownVersion))
                         .getMessage());
         assertEquals("machine run state is truncated or malformed.",

@@ -145,12 +145,49 @@ class RulPredictorTest {
         assertEquals(2, counts.incompleteCycles);
         assertEquals(null, state.nextDue());
 
+        // Late: a signal of a cycle taken, and the failure at the run's only cycle, which still ends the run.
         TelemetryBatch.Builder late = TelemetryBatch.builder("gw-1", 2);
         late.add(START + PERIOD, "engine-1", "s3", 1.0, Quality.GOOD);
         late.add(START + 2 * PERIOD, "engine-1", WellKnownSensors.FAILURE, 1.0, Quality.GOOD);
-        assertTrue(predictor.accept(slice(late.build()), state, 2_000, counts).isEmpty());
+        List<RulPrediction> ended = predictor.accept(slice(late.build()), state, 2_000, counts);
+        assertEquals(List.of(RulPrediction.failure(GATEWAY, "engine-1", START + 2 * PERIOD, 1, START + 2 * PERIOD,
+                START)), ended);
         assertEquals(2, counts.lateSamples);
-        assertEquals(0, counts.failures);
+        assertEquals(1, counts.failures);
+    }
+
+    @Test
+    void aFailureThatComesLateStillEndsTheRunNoCycleOfWhichFollowsIt() {
+        EngineRun engine = engines.get(0);
+        // The engine's cycles but its last, which carries a failure sample of its own (RulFixtures.cycle).
+        int life = engine.cycleCount() - 1;
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        RulPredictor predictor = predictor(1_000);
+        // No reorder delay: each cycle is taken as it comes, the failure at the last one comes after it.
+        assertEquals(life, replay(predictor, state, counts, engine, 0, life, START).size());
+        long failedAt = START + (life - 1) * PERIOD;
+        TelemetryBatch.Builder failure = TelemetryBatch.builder("gw-1", life);
+        failure.add(failedAt, "engine-1", WellKnownSensors.FAILURE, 1.0, Quality.GOOD);
+        List<RulPrediction> ended = predictor.accept(slice(failure.build()), state, 0, counts);
+        assertEquals(List.of(RulPrediction.failure(GATEWAY, "engine-1", START, life, failedAt, START)), ended,
+                "the late failure ends the run at its last cycle");
+        assertEquals(1, counts.failures);
+        assertEquals(1, counts.lateSamples);
+
+        // The machine's next run counts its cycles from 1, under its own start.
+        long next = START + (life + 5) * PERIOD;
+        List<RulPrediction> again = replay(predictor, state, counts, engines.get(1), 0, 2, next);
+        assertEquals(List.of(1, 2), again.stream().map(RulPrediction::cycle).toList());
+        assertTrue(again.stream().allMatch(p -> p.runStartMicros() == next));
+
+        // The same failure once more, behind cycles of the new run, ends nothing.
+        TelemetryBatch.Builder repeat = TelemetryBatch.builder("gw-1", life + 10);
+        repeat.add(failedAt, "engine-1", WellKnownSensors.FAILURE, 1.0, Quality.GOOD);
+        assertTrue(predictor.accept(slice(repeat.build()), state, 0, counts).isEmpty());
+        assertEquals(1, counts.failures);
+        assertEquals(2, state.cycles());
+        assertEquals(2, counts.lateSamples);
     }
 
     @Test
