@@ -47,12 +47,14 @@ import java.util.Map;
  * <p>A listener that wants only some cycles' outcomes (those it predicted) marks them
  * ({@link #awaitOutcome}) and asks on each outcome whether it was awaited
  * ({@link #takeAwaitedOutcome}); the marks are part of the state, so an outcome that comes in a
- * later batch, or after a restart from a checkpoint, is still recognised.
+ * later batch, or after a restart from a checkpoint, is still recognised. Of a machine whose
+ * outcomes lag more than {@link #MAX_AWAITED} cycles behind, the outcomes older than its marks
+ * kept count as awaited, so that they are still reported rather than lost.
  */
 public final class CycleTracker {
 
     /** The version of {@link #snapshot()}'s form. */
-    private static final int VERSION = 5;
+    private static final int VERSION = 6;
 
     /**
      * How far the first sample seen of a machine may lie from its first cycle's start for that cycle
@@ -67,7 +69,8 @@ public final class CycleTracker {
     private static final long NONE = Long.MIN_VALUE;
     /**
      * Cycle ends of one machine awaiting their outcome that are kept: an outcome usually comes
-     * with its cycle's end, so only a few are ever open; the oldest beyond go.
+     * with its cycle's end, so only a few are ever open. Beyond, the oldest mark goes, and every
+     * outcome at or before the newest end gone counts as awaited (see {@link #takeAwaitedOutcome}).
      */
     public static final int MAX_AWAITED = 8;
 
@@ -106,6 +109,8 @@ public final class CycleTracker {
     private final HashSet<String> lostSight = new HashSet<>();
     /** Per machine, the ends of cycles whose outcome is awaited, oldest first. */
     private final HashMap<String, ArrayDeque<Long>> awaited = new HashMap<>();
+    /** Per machine, the newest cycle end whose mark went beyond {@link #MAX_AWAITED}. */
+    private final HashMap<String, Long> awaitedBeyond = new HashMap<>();
     /** Machines forgotten beyond {@link #MAX_MACHINES} since {@link #takeForgotten()}; not part of the state. */
     private int forgotten;
 
@@ -174,6 +179,7 @@ public final class CycleTracker {
             lastEnd.remove(eldest);
             lostSight.remove(eldest);
             awaited.remove(eldest);
+            awaitedBeyond.remove(eldest);
             forgotten++;
         }
         return cycle;
@@ -256,8 +262,9 @@ public final class CycleTracker {
 
     /**
      * Marks the cycle of {@code machine} that ended at {@code endMicros} as one whose outcome is
-     * awaited; keeps the latest {@link #MAX_AWAITED} marks of a machine. Ignored for a machine this
-     * tracker has no cycle of (one whose cycle end it did not report).
+     * awaited; keeps the latest {@link #MAX_AWAITED} marks of a machine and, of the marks beyond,
+     * the newest end only. Ignored for a machine this tracker has no cycle of (one whose cycle end
+     * it did not report).
      */
     public void awaitOutcome(String machine, long endMicros) {
         if (!running.containsKey(machine)) {
@@ -265,7 +272,7 @@ public final class CycleTracker {
         }
         ArrayDeque<Long> ends = awaited.computeIfAbsent(machine, m -> new ArrayDeque<>());
         if (ends.size() == MAX_AWAITED) {
-            ends.removeFirst();
+            awaitedBeyond.merge(machine, ends.removeFirst(), Math::max);
         }
         ends.addLast(endMicros);
     }
@@ -273,11 +280,15 @@ public final class CycleTracker {
     /**
      * Whether the outcome of the cycle of {@code machine} that ended at {@code endMicros} was
      * awaited ({@link #awaitOutcome}); removes the mark, so a second outcome of the cycle is not.
+     * An outcome at or before the newest end whose mark went beyond {@link #MAX_AWAITED} counts as
+     * awaited, whether taken before or not: its machine's outcomes lag behind, and losing one that a
+     * prediction waits for costs more than reporting one twice.
      */
     public boolean takeAwaitedOutcome(String machine, long endMicros) {
         ArrayDeque<Long> ends = awaited.get(machine);
         if (ends == null || !ends.remove(endMicros)) {
-            return false;
+            Long beyond = awaitedBeyond.get(machine);
+            return beyond != null && endMicros <= beyond;
         }
         if (ends.isEmpty()) {
             awaited.remove(machine);
@@ -294,7 +305,8 @@ public final class CycleTracker {
      * The tracker in a stable, versioned binary form: per machine, whether its cycle's start was
      * seen, the time of its first sample while it was not, the time of its latest sample, the time
      * of its latest cycle end, whether it is seen anew at its next sample, the running cycle's
-     * statistics, and the ends of the cycles whose outcome is awaited.
+     * statistics, the ends of the cycles whose outcome is awaited, and the newest end whose mark
+     * went beyond {@link #MAX_AWAITED}.
      */
     public byte[] snapshot() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -314,6 +326,7 @@ public final class CycleTracker {
                 for (long end : ends) {
                     out.writeLong(end);
                 }
+                out.writeLong(awaitedBeyond.getOrDefault(entry.getKey(), NONE));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory failed", e);
@@ -322,8 +335,10 @@ public final class CycleTracker {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form, of this version, version 4 (without the machines seen anew
-     * at their next sample: none is), version 3 (also without the latest cycle end: a
+     * Reads {@link #snapshot()}'s form, of this version, version 5 (without the newest end whose
+     * mark went beyond {@link #MAX_AWAITED}: outcomes older than the marks kept are not awaited
+     * until a mark goes), version 4 (also without the machines seen anew at their next sample:
+     * none is), version 3 (also without the latest cycle end: a
      * machine's late cycle ends are then ignored, as version 3 did, until its next cycle end is
      * taken), version 2 (also without awaited outcomes: none is awaited then) or version 1 (also
      * without first and latest samples: a machine's first cycle is then not reported, as version 1
@@ -371,6 +386,10 @@ public final class CycleTracker {
                 }
                 for (int k = 0; k < ends; k++) {
                     tracker.awaited.computeIfAbsent(machine, m -> new ArrayDeque<>()).addLast(in.readLong());
+                }
+                long beyond = version >= 6 ? in.readLong() : NONE;
+                if (beyond != NONE) {
+                    tracker.awaitedBeyond.put(machine, beyond);
                 }
             }
             if (in.available() > 0) {

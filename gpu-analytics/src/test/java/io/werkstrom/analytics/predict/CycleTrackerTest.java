@@ -258,19 +258,38 @@ class CycleTrackerTest {
     void awaitedOutcomesSurviveTheStableFormAndAreTakenOnce() throws IOException {
         CycleTracker tracker = new CycleTracker();
         tracker.awaitOutcome("m1", 10); // no cycle of m1 yet: ignored
+        assertFalse(tracker.takeAwaitedOutcome("m1", 10));
         vibration(tracker, "m1", 100, 110);
         tracker.accept(130 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
-        for (long end = 1; end <= CycleTracker.MAX_AWAITED + 1; end++) {
+        for (long end = 1; end <= CycleTracker.MAX_AWAITED + 2; end++) {
             tracker.awaitOutcome("m1", end * SECOND);
         }
         CycleTracker restored = CycleTracker.fromSnapshot(tracker.snapshot());
         assertArrayEquals(tracker.snapshot(), restored.snapshot());
-        assertFalse(restored.takeAwaitedOutcome("m1", 10));
-        assertFalse(restored.takeAwaitedOutcome("m1", SECOND), "the oldest beyond the limit went");
-        assertFalse(restored.takeAwaitedOutcome("m2", 2 * SECOND));
+        assertFalse(restored.takeAwaitedOutcome("m2", 3 * SECOND));
+        assertTrue(restored.takeAwaitedOutcome("m1", 3 * SECOND));
+        assertFalse(restored.takeAwaitedOutcome("m1", 3 * SECOND), "taken once");
+        assertTrue(restored.takeAwaitedOutcome("m1", (CycleTracker.MAX_AWAITED + 2) * SECOND));
+        // The marks beyond the limit went, but outcomes up to the newest of them are still awaited.
+        assertTrue(restored.takeAwaitedOutcome("m1", SECOND));
         assertTrue(restored.takeAwaitedOutcome("m1", 2 * SECOND));
-        assertFalse(restored.takeAwaitedOutcome("m1", 2 * SECOND), "taken once");
-        assertTrue(restored.takeAwaitedOutcome("m1", (CycleTracker.MAX_AWAITED + 1) * SECOND));
+        assertTrue(restored.takeAwaitedOutcome("m1", 2 * SECOND), "behind the marks kept, at every arrival");
+
+        // Version 5 did not keep the newest end beyond the limit: outcomes behind the marks are not awaited.
+        CycleTracker atLimit = new CycleTracker();
+        vibration(atLimit, "m1", 100, 110);
+        atLimit.accept(130 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+        for (long end = 1; end <= CycleTracker.MAX_AWAITED; end++) {
+            atLimit.awaitOutcome("m1", end * SECOND);
+        }
+        byte[] current = atLimit.snapshot();
+        byte[] versionFive = Arrays.copyOf(current, current.length - Long.BYTES);
+        ByteBuffer.wrap(versionFive).putInt(0, 5);
+        CycleTracker fromFive = CycleTracker.fromSnapshot(versionFive);
+        assertArrayEquals(current, fromFive.snapshot());
+        fromFive.awaitOutcome("m1", 200 * SECOND);
+        assertFalse(fromFive.takeAwaitedOutcome("m1", SECOND + 1), "never awaited");
+        assertTrue(fromFive.takeAwaitedOutcome("m1", SECOND), "behind the marks kept from now on");
 
         // Version 2 had no awaited outcomes: none is awaited after it.
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -391,7 +410,7 @@ class CycleTrackerTest {
         byte[] snapshot = tracker.snapshot();
         byte[] unknownVersion = snapshot.clone();
         ByteBuffer.wrap(unknownVersion).putInt(0, 7);
-        assertEquals("production cycle state version 7 is unknown (expected 1 to 5).",
+        assertEquals("production cycle state version 7 is unknown (expected 1 to 6).",
                 assertThrows(IllegalArgumentException.class, () -> CycleTracker.fromSnapshot(unknownVersion))
                         .getMessage());
         assertEquals("production cycle state is truncated or malformed.",

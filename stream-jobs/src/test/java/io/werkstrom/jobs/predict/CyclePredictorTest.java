@@ -111,6 +111,29 @@ class CyclePredictorTest {
     }
 
     @Test
+    void anOutcomeLaggingMoreCyclesThanTheMarksKeptIsStillReported() {
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
+        CycleTracker tracker = new CycleTracker();
+        TelemetryBatch.Builder cycles = TelemetryBatch.builder("gw-1", 0);
+        cycles.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
+        int made = CycleTracker.MAX_AWAITED + 4;
+        for (int k = 1; k <= made; k++) {
+            QualityPredictionFixtures.cycle(cycles, "m1", k * 40_000_000L, 8.0, null);
+        }
+        assertEquals(made, asItComes(predictor, new ReceivedBatch(GATEWAY, cycles.build(), 1L), tracker).size());
+
+        // The outcomes come from an inspection that lags the machine: the first part's only now.
+        TelemetryBatch.Builder outcomes = TelemetryBatch.builder("gw-1", 1);
+        outcomes.add(40_000_000L, "m1", CycleFeatures.PART_SCRAP, 1.0, Quality.GOOD);
+        outcomes.add(made * 40_000_000L, "m1", CycleFeatures.PART_SCRAP, 0.0, Quality.GOOD);
+        List<QualityPrediction> reported = asItComes(predictor, new ReceivedBatch(GATEWAY, outcomes.build(), 2L),
+                tracker);
+        assertEquals(List.of(QualityPrediction.outcome(GATEWAY, "m1", 40_000_000L, true, 2L),
+                QualityPrediction.outcome(GATEWAY, "m1", made * 40_000_000L, false, 2L)), reported,
+                "both outcomes, to be filled in on their predictions");
+    }
+
+    @Test
     void anOutcomeInALaterBatchIsReportedOnItsOwn() {
         CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
         CycleTracker tracker = new CycleTracker();
