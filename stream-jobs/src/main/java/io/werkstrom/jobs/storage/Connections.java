@@ -84,12 +84,15 @@ public final class Connections {
      * Driver properties for a session whose calls may take long (a migration, a wait for the
      * migration lock) but which ends when its client vanishes: both ends send TCP keepalives, so
      * that the server drops the session of a client gone without a reset after about a minute, and
-     * with it its locks (the operating system's default would keep it two hours).
+     * with it its locks (the operating system's default would keep it two hours). A
+     * {@code statement_timeout} or {@code lock_timeout} set for the database or the role (managed
+     * servers often set one) does not apply: it would end a wait for another migrator, or a
+     * migration that rewrites a large table, at every start.
      */
     public static Properties keptAlive() {
         Properties properties = new Properties();
         properties.setProperty("tcpKeepAlive", "true");
-        properties.setProperty("options", SERVER_KEEPALIVES);
+        properties.setProperty("options", "-c statement_timeout=0 -c lock_timeout=0 " + SERVER_KEEPALIVES);
         return properties;
     }
 

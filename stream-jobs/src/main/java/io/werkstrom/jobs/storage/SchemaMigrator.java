@@ -60,8 +60,9 @@ public final class SchemaMigrator {
 
     /**
      * The migration's connection: its calls are not bounded (a migration may rewrite a large
-     * table), but the server drops its session, and with it the migration lock, when the migrator
-     * vanished ({@link Connections#keptAlive()}).
+     * table), not by the database's or the role's default timeouts either, but the server drops its
+     * session, and with it the migration lock, when the migrator vanished
+     * ({@link Connections#keptAlive()}).
      */
     static Connection open(StoreOptions options) throws StoreException {
         return Connections.open(options, "migrations", Connections.keptAlive());

@@ -70,6 +70,44 @@ class SchemaMigratorIT {
     }
 
     /**
+     * A database (or role) with a default {@code statement_timeout} and {@code lock_timeout}, as
+     * managed servers often have: the migrator still waits for another one's lock, however long.
+     */
+    @Test
+    void aMigratorWaitsForAnotherPastTheDatabasesDefaultTimeouts() throws Exception {
+        StoreOptions options = server.createMigratedDatabase("timeouts");
+        try (Connection admin = connect("postgres"); Statement alter = admin.createStatement()) {
+            alter.execute("ALTER DATABASE timeouts SET statement_timeout = '200ms'");
+            alter.execute("ALTER DATABASE timeouts SET lock_timeout = '200ms'");
+        }
+        try (Connection other = connect("timeouts", "other");
+             Statement statement = other.createStatement();
+             CapturedLog log = CapturedLog.of(SchemaMigrator.class, Level.INFO)) {
+            statement.execute("SELECT pg_advisory_lock(" + LOCK_KEY + ")");
+            CompletableFuture<MigrationReport> run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return SchemaMigrator.apply(options);
+                } catch (StoreException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            String expected = "INFO waiting for the migration lock";
+            for (int i = 0; i < 600 && log.lines().stream().noneMatch(line -> line.startsWith(expected)); i++) {
+                Thread.sleep(50);
+            }
+            assertTrue(log.lines().stream().anyMatch(line -> line.startsWith(expected)), log.lines().toString());
+            // Past both defaults: a migrator bound by them has failed by now.
+            Thread.sleep(600);
+            if (run.isCompletedExceptionally()) {
+                run.get(); // throws with the cause
+            }
+            assertFalse(run.isDone(), "the migrator waits while the other holds the lock");
+            statement.execute("SELECT pg_advisory_unlock(" + LOCK_KEY + ")");
+            assertEquals(List.of(), run.get(60, TimeUnit.SECONDS).applied());
+        }
+    }
+
+    /**
      * A dashboard's transaction reading {@code machines} holds a lock that V16's ALTER TABLE waits
      * for; every write to the table would queue behind that wait. The migration gives way, and
      * fails naming the reader when it never finishes.
