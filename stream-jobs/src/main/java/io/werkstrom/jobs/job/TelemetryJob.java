@@ -21,9 +21,11 @@ import io.werkstrom.jobs.storage.DeadLetter;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.jobs.storage.RetentionPolicies;
 import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StorageFlavor;
+import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.protocol.DecodeLimits;
 import io.werkstrom.protocol.Topics;
 
@@ -233,8 +235,22 @@ public final class TelemetryJob {
     }
 
     /**
-     * Parses the arguments (see {@link TelemetryJobOptions#usage()}), migrates the database schema
-     * once, then submits the job.
+     * What the job needs of its database before it starts: migrates the schema, then refuses a
+     * {@code --decode.max-sample-age} beyond a TimescaleDB retention policy of {@code telemetry} or
+     * {@code anomalies} (see {@link RetentionPolicies}), whose next run would delete samples the
+     * job had accepted and acknowledged.
+     *
+     * @return the flavour the schema is built for
+     */
+    public static StorageFlavor prepareDatabase(TelemetryJobOptions options) throws StoreException {
+        StorageFlavor flavor = SchemaMigrator.migrate(options.store());
+        RetentionPolicies.requireSampleAgeWithin(options.store(), options.maxSampleAge());
+        return flavor;
+    }
+
+    /**
+     * Parses the arguments (see {@link TelemetryJobOptions#usage()}), prepares the database once
+     * ({@link #prepareDatabase}), then submits the job.
      */
     public static void main(String[] args) throws Exception {
         TelemetryJobOptions options;
@@ -245,7 +261,7 @@ public final class TelemetryJob {
             System.err.println(TelemetryJobOptions.usage());
             throw e;
         }
-        StorageFlavor flavor = SchemaMigrator.migrate(options.store());
+        StorageFlavor flavor = prepareDatabase(options);
         provisionReaderSessions(options);
         LOG.info("Database schema is up to date ({}); starting {} with {}", flavor, JOB_NAME, options);
         // Submitted to a cluster (flink run), the cluster's environment; run directly, a MiniCluster

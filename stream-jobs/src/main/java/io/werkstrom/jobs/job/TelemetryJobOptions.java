@@ -400,7 +400,8 @@ public record TelemetryJobOptions(
                 + format(DEFAULT_MAX_CLOCK_SKEW), (b, v) -> b.maxClockSkew(parseDuration(v))));
         ARGUMENTS.put("decode.max-sample-age", new Argument(false, "maxSampleAge", "a duration > 0 (e.g. 365d); older"
                 + " samples make their batch a dead letter. Raise it only together with the database's retention, which"
-                + " deletes older samples; default " + format(DEFAULT_MAX_SAMPLE_AGE),
+                + " deletes older samples (on TimescaleDB the job refuses to start with an age beyond the retention"
+                + " policy of telemetry or anomalies); default " + format(DEFAULT_MAX_SAMPLE_AGE),
                 (b, v) -> b.maxSampleAge(parseDuration(v))));
         ARGUMENTS.put("predict.enabled", new Argument(false, "predictionEnabled", "true or false; default true",
                 (b, v) -> b.predictionEnabled(parseBoolean(v))));

@@ -1,5 +1,7 @@
 package io.werkstrom.jobs.storage;
 
+import io.werkstrom.jobs.job.TelemetryJob;
+import io.werkstrom.jobs.job.TelemetryJobOptions;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
@@ -231,6 +233,14 @@ class PostgresStoreIT extends TelemetryStoreContract {
                 rows("SELECT indexname::text FROM pg_indexes WHERE indexdef LIKE 'CREATE UNIQUE INDEX%'"
                         + " AND tablename IN ('telemetry_1m', 'telemetry_1h') ORDER BY 1"));
     }
+    /** Nothing expires on plain PostgreSQL: any sample age the job accepts is kept. */
+    @Test
+    void withoutRetentionPoliciesTheJobTakesAnySampleAge() throws Exception {
+        assertEquals(StorageFlavor.POSTGRES, TelemetryJob.prepareDatabase(TelemetryJobOptions.builder()
+                .mqttUri("tcp://127.0.0.1:1883").store(options()).maxSampleAge(Duration.ofDays(3_650))
+                .maintenance(new MaintenanceOptions(Duration.ofHours(1), Duration.ofDays(3_700))).build()));
+    }
+
     @Test
     void theStoreRefusesADatabaseWithoutSchema() throws Exception {
         server.createDatabase("unmigrated");

@@ -1,5 +1,7 @@
 package io.werkstrom.jobs.storage;
 
+import io.werkstrom.jobs.job.TelemetryJob;
+import io.werkstrom.jobs.job.TelemetryJobOptions;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.testing.TimescaleDbServer;
 import org.junit.jupiter.api.Test;
@@ -7,6 +9,7 @@ import org.junit.jupiter.api.TestInfo;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +19,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The store on TimescaleDB (the PGlite test server), plus what only TimescaleDB has. */
 class TimescaleDbStoreIT extends TelemetryStoreContract {
@@ -74,6 +79,42 @@ class TimescaleDbStoreIT extends TelemetryStoreContract {
                 rows("SELECT hypertable_name::text, proc_name::text,"
                         + " coalesce(config->>'compress_after', config->>'drop_after', config->>'end_offset')"
                         + " FROM timescaledb_information.jobs WHERE hypertable_name IS NOT NULL ORDER BY 1, 2"));
+    }
+
+    /**
+     * A job that accepts samples older than a retention policy keeps would store them, have the
+     * broker forget them, and lose them at the policy's next run: it refuses to start instead.
+     */
+    @Test
+    void theJobRefusesASampleAgeBeyondARetentionPolicy() throws Exception {
+        TelemetryJobOptions.Builder job = TelemetryJobOptions.builder().mqttUri("tcp://127.0.0.1:1883").store(options());
+        assertEquals(StorageFlavor.TIMESCALEDB, TelemetryJob.prepareDatabase(job.build()));
+        job.maintenance(new MaintenanceOptions(Duration.ofHours(1), Duration.ofDays(400)));
+        StoreException older = assertThrows(StoreException.class,
+                () -> TelemetryJob.prepareDatabase(job.maxSampleAge(Duration.ofDays(366)).build()));
+        assertEquals("--decode.max-sample-age (366d) is longer than the retention policy of anomalies (drop_after"
+                + " 365 days) and of telemetry (drop_after 365 days)", older.getMessage().split(":")[0]);
+
+        // An operator shortens the retention of telemetry to save disk.
+        String policy = query("SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention'"
+                + " AND hypertable_name = 'telemetry'");
+        retain(policy, "90 days");
+        try {
+            StoreException shortened = assertThrows(StoreException.class,
+                    () -> TelemetryJob.prepareDatabase(job.maxSampleAge(Duration.ofDays(365)).build()));
+            assertEquals("--decode.max-sample-age (365d) is longer than the retention policy of telemetry (drop_after"
+                    + " 90 days)", shortened.getMessage().split(":")[0]);
+            assertTrue(shortened.getMessage().contains("Lower --decode.max-sample-age"), shortened.getMessage());
+            assertEquals(StorageFlavor.TIMESCALEDB, TelemetryJob.prepareDatabase(job.maxSampleAge(Duration.ofDays(90))
+                    .build()));
+        } finally {
+            retain(policy, "365 days");
+        }
+    }
+
+    private void retain(String policy, String dropAfter) throws SQLException {
+        execute("SELECT alter_job(j.job_id, config => jsonb_set(j.config, '{drop_after}', to_jsonb('" + dropAfter
+                + "'::text))) FROM timescaledb_information.jobs j WHERE j.job_id = " + policy);
     }
 
     @Test
