@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Writes telemetry, dead letters, anomalies and predictions to a migrated database over one JDBC connection.
@@ -46,7 +47,9 @@ import java.util.TreeSet;
  * gateway id used at two sites of a tenant) skips its rows too and becomes a dead letter. Rows of
  * the new batches go in with binary {@code COPY ... FROM STDIN} ({@link WriteMethod#COPY}, the
  * default) or as multi-row INSERTs of {@link StoreOptions#insertChunkRows()} rows
- * ({@link WriteMethod#INSERT}, for servers and poolers that cannot take COPY).
+ * ({@link WriteMethod#INSERT}, for servers and poolers that cannot take COPY; the store takes it by
+ * itself where row-level security applies to its writes into {@code telemetry}, into which
+ * PostgreSQL refuses COPY).
  *
  * <p>In the same transaction the store keeps {@code sequence_gaps} up to date: a new batch whose
  * predecessor in the ledger is more than one below it opens a gap, a late batch inside an open gap
@@ -132,8 +135,13 @@ public final class TelemetryStore implements AutoCloseable {
     private static final Map<String, Long> AGGREGATES = Map.of("telemetry_1m", 60L, "telemetry_1h", 3_600L);
     private static final List<String> AGGREGATE_ORDER = List.of("telemetry_1m", "telemetry_1h");
 
+    /** Whether the fall-back from COPY to INSERT under row-level security has been logged in this JVM. */
+    private static final AtomicBoolean COPY_REFUSED_LOGGED = new AtomicBoolean();
+
     private final StoreOptions options;
     private final Connection connection;
+    /** How telemetry rows go in: the configured method, or INSERT where the server refuses COPY. */
+    private final WriteMethod telemetryWrites;
     /** Outcomes since opening that matched no stored prediction. */
     private final WarningThrottle unmatchedOutcomes = new WarningThrottle();
     /** Batches refused since opening for a gateway id used at two sites. */
@@ -143,10 +151,12 @@ public final class TelemetryStore implements AutoCloseable {
     private final Set<LocalDate> partitionedDays = new HashSet<>();
     private final TelemetryCopy copy = new TelemetryCopy();
 
-    private TelemetryStore(StoreOptions options, Connection connection, StorageFlavor flavor) {
+    private TelemetryStore(StoreOptions options, Connection connection, StorageFlavor flavor,
+                           WriteMethod telemetryWrites) {
         this.options = options;
         this.connection = connection;
         this.flavor = flavor;
+        this.telemetryWrites = telemetryWrites;
     }
 
     /**
@@ -174,9 +184,10 @@ public final class TelemetryStore implements AutoCloseable {
         try {
             connection.setAutoCommit(false);
             StorageFlavor flavor = recordedFlavor(connection);
+            WriteMethod telemetryWrites = telemetryWriteMethod(connection, options);
             connection.commit();
             LOG.debug("telemetry store open on {} ({})", JdbcUrls.redacted(options.jdbcUrl()), flavor);
-            return new TelemetryStore(options, connection, flavor);
+            return new TelemetryStore(options, connection, flavor, telemetryWrites);
         } catch (SQLException | StoreException e) {
             Connections.rollbackQuietly(connection, e);
             closeQuietly(connection, e);
@@ -242,7 +253,7 @@ public final class TelemetryStore implements AutoCloseable {
             if (!conflicts.isEmpty()) {
                 insertDeadLetters(siteConflictLetters(conflicts));
             }
-            long rows = options.writeMethod() == WriteMethod.COPY ? copy.copy(connection, toStore) : insertTelemetry(toStore);
+            long rows = telemetryWrites == WriteMethod.COPY ? copy.copy(connection, toStore) : insertTelemetry(toStore);
             connection.commit();
             warnSiteConflicts(conflicts);
             return new WriteResult(toStore.size(), batches.size() - toStore.size() - conflicts.size(), rows, detected,
@@ -892,6 +903,31 @@ public final class TelemetryStore implements AutoCloseable {
             connection.commit();
             partitionedDays.addAll(step);
         }
+    }
+
+    /**
+     * The configured write method, unless it is COPY and row-level security applies to this
+     * session's writes into {@code telemetry}: PostgreSQL refuses COPY FROM into such a table, and
+     * V8 FORCEs it on plain PostgreSQL's {@code telemetry}, for the schema's owner too unless it is
+     * a superuser or has BYPASSRLS (a managed server's owner has neither). The rows then go in as
+     * multi-row INSERTs, which the policies allow.
+     */
+    private static WriteMethod telemetryWriteMethod(Connection connection, StoreOptions options) throws SQLException {
+        if (options.writeMethod() != WriteMethod.COPY) {
+            return options.writeMethod();
+        }
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT row_security_active('telemetry')")) {
+            if (!rows.next() || !rows.getBoolean(1)) {
+                return WriteMethod.COPY;
+            }
+        }
+        if (COPY_REFUSED_LOGGED.compareAndSet(false, true)) {
+            LOG.warn("row-level security applies to the writes of {} into telemetry (neither a superuser nor BYPASSRLS),"
+                    + " and PostgreSQL refuses COPY FROM into such a table: telemetry rows are written with multi-row"
+                    + " INSERTs instead of COPY", JdbcUrls.effectiveUser(options.jdbcUrl(), options.user()));
+        }
+        return WriteMethod.INSERT;
     }
 
     private static StorageFlavor recordedFlavor(Connection connection) throws SQLException, StoreException {

@@ -233,6 +233,34 @@ class PostgresStoreIT extends TelemetryStoreContract {
                 rows("SELECT indexname::text FROM pg_indexes WHERE indexdef LIKE 'CREATE UNIQUE INDEX%'"
                         + " AND tablename IN ('telemetry_1m', 'telemetry_1h') ORDER BY 1"));
     }
+    /**
+     * On a managed server the owner of the schema is no superuser: V8's row-level security, FORCEd
+     * on {@code telemetry}, applies to it, and PostgreSQL refuses COPY FROM into such a table. The
+     * store, COPY by default, writes the rows with INSERTs instead of failing every write.
+     */
+    @Test
+    void anOwnerThatIsNoSuperuserStoresTelemetryUnderRowLevelSecurity(TestInfo test) throws Exception {
+        execute("CREATE ROLE werkstrom_managed LOGIN CREATEROLE");
+        server.createDatabase("managed");
+        execute("ALTER DATABASE managed OWNER TO werkstrom_managed");
+        StoreOptions managed = new StoreOptions(server.jdbcUrl("managed"), "werkstrom_managed", "");
+        assertEquals(WriteMethod.COPY, managed.writeMethod());
+        SchemaMigrator.migrate(managed);
+        GatewayAddress source = new GatewayAddress(tenant(test), "plant-1", "gw-1");
+        try (TelemetryStore store = TelemetryStore.open(managed)) {
+            assertEquals(new WriteResult(1, 0, 5), store.writeBatches(List.of(
+                    received(source, 1, Instant.parse("2026-03-01T10:00:00Z"), 5))));
+        }
+        try (Connection connection = DriverManager.getConnection(server.jdbcUrl("managed"), "werkstrom_managed", "");
+             Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT count(*), bool_and(row_security_active('telemetry'))"
+                     + " FROM telemetry")) {
+            rows.next();
+            assertEquals(5, rows.getLong(1));
+            assertTrue(rows.getBoolean(2), "the owner is subject to row-level security");
+        }
+    }
+
     /** Nothing expires on plain PostgreSQL: any sample age the job accepts is kept. */
     @Test
     void withoutRetentionPoliciesTheJobTakesAnySampleAge() throws Exception {
