@@ -24,7 +24,10 @@ import java.util.TreeMap;
  * window and the model's sensors, so {@link MultivariateScorer} fits it again after a restore; a
  * fleet model is kept by its id and looked up again. The stable form ({@link #snapshot()},
  * versioned) thus holds plain numbers and names only. Version 2 added the pending states, version 3
- * the fleet model's id, version 4 the fleet model's sensors; versions 1 to 3 are still read.
+ * the fleet model's id, version 4 the fleet model's sensors; versions 1 to 3 are still read. The
+ * open bucket is numbered in steps of the bucket the state was assembled with, which the stable
+ * form does not name: a scorer finds it again from the newest sample ({@link Machine#openBucketIn})
+ * and, where the bucket was another, assembles the machine anew.
  *
  * <p>Not thread-safe; owned by one keyed operator.
  */
@@ -34,6 +37,21 @@ public final class MachineStates {
     static final long NONE = Long.MIN_VALUE;
 
     private final Map<String, Machine> machines = new TreeMap<>();
+    /**
+     * The bucket the open buckets were last checked against ({@link #alignedTo}), 0 before; not
+     * serialised: a restored state is checked again by the scorer that takes it.
+     */
+    private long alignedBucketMicros;
+
+    /** Whether the open buckets were checked against buckets of {@code bucketMicros} already. */
+    boolean alignedTo(long bucketMicros) {
+        return alignedBucketMicros == bucketMicros;
+    }
+
+    /** Records that the open buckets were checked against buckets of {@code bucketMicros}. */
+    void aligned(long bucketMicros) {
+        alignedBucketMicros = bucketMicros;
+    }
 
     /** The machine's state, created empty on first use. */
     Machine machine(String name) {
@@ -185,6 +203,19 @@ public final class MachineStates {
                 state[s] = fresh ? lastValue[s] : Double.NaN;
             }
             return new Closed(start, state);
+        }
+
+        /**
+         * The open bucket in steps of {@code bucketMicros}: that of the machine's newest sample
+         * taken, which opened it, or {@link #NONE} before the first. Equal to {@link #openBucket}
+         * unless the state was assembled with another bucket.
+         */
+        long openBucketIn(long bucketMicros) {
+            long newest = NONE;
+            for (long micros : lastMicros) {
+                newest = Math.max(newest, micros);
+            }
+            return newest == NONE ? NONE : Math.floorDiv(newest, bucketMicros);
         }
 
         int column(String sensor) {

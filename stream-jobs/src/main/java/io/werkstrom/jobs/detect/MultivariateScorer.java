@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * at different rates still meet. A bucket becomes a state when the machine's first sample of a
  * later bucket arrives (samples are taken in time order per machine); buckets in which the machine
  * reported nothing give no state. A sample older than the bucket being assembled is late: it is
- * stored by the job like any other, but not part of a state, and counted.
+ * stored by the job like any other, but not part of a state, and counted. A state restored from a
+ * detector of another bucket is assembled anew: its machines train again.
  *
  * <p><b>Training.</b> The first {@link MultivariateOptions#trainingStates()} states are the
  * machine's window of normal operation. The model's sensors are those {@link ModelSensors} chooses:
@@ -247,6 +248,7 @@ public final class MultivariateScorer {
 
     private Outcome score(String gateway, TelemetryBatch batch, MachineStates states, FleetModels fleetModels) {
         Counts counts = new Counts();
+        align(gateway, states, counts);
         boolean known = fleetModels.known();
         for (Map.Entry<String, List<Integer>> entry : MachineRows.sorted(batch, inTimeOrder(batch)).entrySet()) {
             String name = entry.getKey();
@@ -301,6 +303,47 @@ public final class MultivariateScorer {
         int dropped;
         int withoutModel;
         RuntimeException failure;
+    }
+
+    /**
+     * Fits a state, once per state object, to this detector's bucket: a state assembled with another
+     * (a job restored from a savepoint with another {@code --detector.bucket}) numbers its open
+     * buckets in the old bucket's steps, so that every later sample would be late, or its next
+     * state dated elsewhere; and its training windows and models hold states of another kind, on
+     * which no limit for this detector's states was set. Such a machine's open bucket is found
+     * again from its newest sample, its own model and training window start over, its pending
+     * states are dropped and counted and its run of anomalous states starts over; a machine on a
+     * fleet model keeps it while that model's assembly is this detector's ({@link #usable}).
+     */
+    private void align(String gateway, MachineStates states, Counts counts) {
+        long bucket = options.bucketMicros();
+        if (states.alignedTo(bucket)) {
+            return;
+        }
+        int retrained = 0;
+        for (MachineStates.Machine machine : states.machines()) {
+            long open = machine.openBucketIn(bucket);
+            if (machine.openBucket == open) {
+                continue;
+            }
+            machine.openBucket = open;
+            counts.dropped += machine.pending.size();
+            machine.pending.clear();
+            machine.anomalousRun = 0;
+            machine.incompleteRun = 0;
+            if (machine.modelSensors != null || !machine.training.isEmpty()) {
+                retrained++;
+            }
+            machine.training.clear();
+            machine.modelSensors = null;
+            machine.model = null;
+        }
+        states.aligned(bucket);
+        if (retrained > 0) {
+            warnings.accept("Multivariate detector: the machine states of gateway " + gateway
+                    + " were assembled in buckets other than " + options.bucket() + " (--detector.bucket); "
+                    + retrained + " of its machines train their models again");
+        }
     }
 
     /**

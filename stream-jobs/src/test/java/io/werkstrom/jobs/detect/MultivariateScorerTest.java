@@ -427,6 +427,37 @@ class MultivariateScorerTest {
         assertEquals(10, after.get(0).reducedStates());
     }
 
+    /**
+     * A job restored from a savepoint with another bucket: the state's open bucket was numbered in
+     * the old bucket's steps, and the training window and model were of states of the old bucket.
+     */
+    @Test
+    void aStateRestoredUnderAnotherBucketAssemblesItsStatesAgainAndTrainsAnew() {
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 24);
+        run(scorer(OPTIONS), states, 0, 410, new ArrayList<>(), press);
+        assertTrue(states.modelled("press-1"));
+
+        MachineStates restored = MachineStates.fromSnapshot(states.snapshot());
+        List<String> warnings = new ArrayList<>();
+        MultivariateScorer twoSeconds = new MultivariateScorer(OPTIONS.withBucket(Duration.ofSeconds(2)),
+                JavaKernelBackend.shared(), warnings::add);
+        List<MultivariateScorer.Outcome> after = new ArrayList<>();
+        List<Anomaly> anomalies = run(twoSeconds, restored, 410, 700, after, press);
+        assertEquals(0, sum(after, MultivariateScorer.Outcome::lateSamples),
+                "no sample of the restored machine is late under the new bucket");
+        assertEquals(0, after.get(0).modelsFitted(), "the model of 1 s states is not fitted again for 2 s states");
+        assertEquals(0, after.get(0).statesScored());
+        assertEquals(1, sum(after, MultivariateScorer.Outcome::modelsFitted), "fitted once on 2 s states");
+        assertTrue(restored.modelled("press-1"));
+        assertTrue(sum(after, MultivariateScorer.Outcome::statesScored) > 30);
+        assertEquals(List.of(), anomalies, "normal operation");
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("gateway gw-1") && warnings.get(0).contains("PT2S")
+                && warnings.get(0).contains("1 of its machines"),
+                warnings.get(0));
+    }
+
     @Test
     void theStateSurvivesItsStableFormAndScoresAsBefore() throws Exception {
         MachineStates states = new MachineStates();
