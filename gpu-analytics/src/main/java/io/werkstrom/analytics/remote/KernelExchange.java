@@ -48,6 +48,12 @@ final class KernelExchange {
      * splits larger PCA and MSET calls by model).
      */
     static final int MAX_PARAMETER_BYTES = 64 << 20;
+    /**
+     * The memory a request's parameters may take, per byte received: the bodies' buffers (rounded up
+     * to a power of two) and the validity bitmaps a reader makes for columns sent without one.
+     */
+    static final long DECODED_BYTES_PER_BYTE = 4;
+    static final long DECODED_SLACK_BYTES = 1 << 20;
 
     /** The kernels a service runs, with their parameter columns in order. */
     enum Kernel {
@@ -141,7 +147,11 @@ final class KernelExchange {
     }
 
     /**
-     * The parameters of a request, read into {@code allocator}; closing releases them.
+     * The parameters of a request, read into a child of {@code allocator}; closing releases them.
+     * The child holds at most {@value #DECODED_BYTES_PER_BYTE} times the bytes received (and
+     * {@value #DECODED_SLACK_BYTES} more): a stream's header states the size of its body, which the
+     * reader reserves before reading it, so a header that claims more than was sent is refused here
+     * instead of reserving that much memory.
      *
      * @param maxBytes the most bytes of parameters read
      * @throws ParametersTooLargeException when the metadata holds more than {@code maxBytes}
@@ -158,10 +168,12 @@ final class KernelExchange {
         }
         byte[] payload = new byte[(int) metadata.readableBytes()];
         metadata.getBytes(metadata.readerIndex(), payload);
-        Parameters parameters = new Parameters();
+        Parameters parameters = new Parameters(allocator.newChildAllocator("kernel parameters", 0,
+                DECODED_BYTES_PER_BYTE * payload.length + DECODED_SLACK_BYTES));
         try {
             int offset = 0;
             while (offset < payload.length) {
+                int index = parameters.readers.size();
                 if (payload.length - offset < 4) {
                     throw new IllegalArgumentException("truncated parameter length at byte " + offset);
                 }
@@ -169,15 +181,22 @@ final class KernelExchange {
                         | (payload[offset + 2] & 0xFF) << 16 | (payload[offset + 3] & 0xFF) << 24;
                 offset += 4;
                 if (length < 0 || length > payload.length - offset) {
-                    throw new IllegalArgumentException("parameter " + parameters.readers.size() + " claims " + length
+                    throw new IllegalArgumentException("parameter " + index + " claims " + length
                             + " bytes, " + (payload.length - offset) + " remain");
                 }
                 ArrowStreamReader reader = new ArrowStreamReader(
-                        new ByteArrayInputStream(payload, offset, length), allocator);
+                        new ByteArrayInputStream(payload, offset, length), parameters.allocator);
                 parameters.readers.add(reader);
-                if (!reader.loadNextBatch() || reader.getVectorSchemaRoot().getFieldVectors().size() != 1) {
-                    throw new IllegalArgumentException("parameter " + (parameters.readers.size() - 1)
-                            + " is not one column in one batch");
+                boolean loaded;
+                try {
+                    loaded = reader.loadNextBatch();
+                } catch (IOException | RuntimeException e) {
+                    throw new IllegalArgumentException("parameter " + index + " ("
+                            + (index < kernel.parameters.size() ? kernel.parameters.get(index) : "one too many")
+                            + ") is unreadable: " + e.getMessage(), e);
+                }
+                if (!loaded || reader.getVectorSchemaRoot().getFieldVectors().size() != 1) {
+                    throw new IllegalArgumentException("parameter " + index + " is not one column in one batch");
                 }
                 offset += length;
             }
@@ -186,10 +205,14 @@ final class KernelExchange {
                         + parameters.readers.size());
             }
             return parameters;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            // Errors too (memory, a stack overflow in a reader): what was read must not outlive the request.
             parameters.close();
             if (e instanceof IllegalArgumentException invalid) {
                 throw invalid;
+            }
+            if (e instanceof Error error) {
+                throw error;
             }
             throw new IllegalArgumentException(kernel.wireName + ": unreadable parameters: " + e.getMessage(), e);
         }
@@ -198,7 +221,12 @@ final class KernelExchange {
     /** The parameter vectors of one request, in the kernel's order; closing releases their memory. */
     static final class Parameters implements AutoCloseable {
 
+        private final BufferAllocator allocator;
         private final List<ArrowStreamReader> readers = new ArrayList<>();
+
+        private Parameters(BufferAllocator allocator) {
+            this.allocator = allocator;
+        }
 
         FieldVector get(int index) {
             try {
@@ -217,6 +245,7 @@ final class KernelExchange {
                     // in-memory streams: nothing left to release
                 }
             }
+            allocator.close();
         }
     }
 }

@@ -1,0 +1,167 @@
+package io.werkstrom.analytics.remote;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.arrow.flatbuf.Message;
+import org.apache.arrow.flatbuf.MessageHeader;
+import org.apache.arrow.flight.CallOptions;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.ipc.WriteChannel;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
+import org.apache.arrow.vector.types.MetadataVersion;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.google.flatbuffers.FlatBufferBuilder;
+
+import io.werkstrom.analytics.kernel.ForwardingKernelBackend;
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
+import io.werkstrom.analytics.kernel.KernelOracle;
+
+/**
+ * Requests that fail in the analytics service in ways its checks do not foresee: each is answered
+ * with an error at once (not left to the caller's deadline), the memory it took is released (the
+ * service's allocator closes without a leak), and the service keeps serving.
+ */
+class AnalyticsServiceFailuresIT {
+
+    /** Longer than any answer here takes; a call left unanswered ends with DEADLINE_EXCEEDED. */
+    private static final long DEADLINE_MILLIS = 5_000;
+
+    private final BufferAllocator allocator = new RootAllocator();
+    private final KernelOracle oracle = new KernelOracle(allocator);
+    private final AtomicBoolean failWithError = new AtomicBoolean();
+    private JavaKernelBackend served;
+    private AnalyticsService service;
+
+    @BeforeEach
+    void start() throws Exception {
+        served = new JavaKernelBackend(2, 1_000);
+        service = AnalyticsService.start(new ForwardingKernelBackend(served) {
+            @Override
+            protected void beforeCall() {
+                if (failWithError.get()) {
+                    throw new OutOfMemoryError("Java heap space");
+                }
+            }
+
+            @Override
+            public void close() {
+                // the test closes the Java backend
+            }
+        }, "127.0.0.1", 0);
+    }
+
+    @AfterEach
+    void stop() {
+        service.close();
+        served.close();
+        allocator.close();
+    }
+
+    @Test
+    void parametersClaimingMoreThanTheyHoldAreRefusedAndReleased() throws Exception {
+        try (FlightClient client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", service.port()))
+                .build();
+             Float8Vector values = oracle.doubles("values", 1.0);
+             IntVector series = oracle.ints("series", 0);
+             Float8Vector center = oracle.doubles("center", 0.0);
+             Float8Vector scale = oracle.doubles("scale", 1.0);
+             VectorSchemaRoot root = VectorSchemaRoot.of(values, series)) {
+            // center as it should be, then scale in a stream whose batch claims a 64 GiB body
+            byte[] parameters = concat(bytes(KernelExchange.parameters(allocator, List.of(center))),
+                    lengthPrefixed(streamClaimingBody(scale, 64L << 30)));
+            FlightRuntimeException refused = assertThrows(FlightRuntimeException.class,
+                    () -> exchange(client, root, parameters));
+            assertEquals(FlightStatusCode.INVALID_ARGUMENT, refused.status().code(), refused.status().toString());
+            assertTrue(refused.status().description().contains("parameter 1"), refused.status().description());
+        }
+        assertEquals(1, service.rejected());
+        try (RemoteKernelBackend remote = remote()) {
+            oracle.assertRobustZ(remote, 100, 5L);
+        }
+        assertEquals(1, service.calls());
+        service.close(); // throws where the center read before the refusal was never released
+    }
+
+    private RemoteKernelBackend remote() {
+        return new RemoteKernelBackend(URI.create("grpc://127.0.0.1:" + service.port()), DEADLINE_MILLIS);
+    }
+
+    private void exchange(FlightClient client, VectorSchemaRoot root, byte[] parameters) throws Exception {
+        ArrowBuf metadata = allocator.buffer(parameters.length);
+        metadata.setBytes(0, parameters);
+        metadata.writerIndex(parameters.length);
+        try (FlightClient.ExchangeReaderWriter exchange = client.doExchange(KernelExchange.Kernel.ROBUST_Z.descriptor(),
+                CallOptions.timeout(DEADLINE_MILLIS, TimeUnit.MILLISECONDS))) {
+            exchange.getWriter().start(root);
+            exchange.getWriter().putNext(metadata);
+            exchange.getWriter().completed();
+            while (exchange.getReader().next()) {
+                // drain: the error arrives with the stream's end
+            }
+        }
+    }
+
+    /** A one-column IPC stream of {@code vector} whose batch message claims a body of {@code bodyLength} bytes. */
+    private static byte[] streamClaimingBody(Float8Vector vector, long bodyLength) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        WriteChannel out = new WriteChannel(Channels.newChannel(bytes));
+        VectorSchemaRoot root = new VectorSchemaRoot(List.of(vector.getField()), List.of(vector),
+                vector.getValueCount());
+        MessageSerializer.serialize(out, root.getSchema());
+        try (ArrowRecordBatch batch = new VectorUnloader(root).getRecordBatch()) {
+            FlatBufferBuilder builder = new FlatBufferBuilder();
+            int header = batch.writeTo(builder);
+            builder.finish(Message.createMessage(builder, MetadataVersion.DEFAULT.toFlatbufID(),
+                    MessageHeader.RecordBatch, header, bodyLength, 0));
+            ByteBuffer message = builder.dataBuffer();
+            MessageSerializer.writeMessageBuffer(out, message.remaining(), message);
+            MessageSerializer.writeBatchBuffers(out, batch);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static byte[] bytes(ArrowBuf buffer) {
+        try (buffer) {
+            byte[] bytes = new byte[(int) buffer.writerIndex()];
+            buffer.getBytes(0, bytes);
+            return bytes;
+        }
+    }
+
+    private static byte[] lengthPrefixed(byte[] stream) {
+        int length = stream.length;
+        return concat(new byte[] {(byte) length, (byte) (length >>> 8), (byte) (length >>> 16), (byte) (length >>> 24)},
+                stream);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+}
