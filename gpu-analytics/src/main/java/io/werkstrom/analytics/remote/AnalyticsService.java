@@ -212,7 +212,10 @@ public final class AnalyticsService implements AutoCloseable {
                         .toRuntimeException());
             } catch (IllegalArgumentException | ClassCastException e) {
                 refuse(listener, kernel.wireName() + ": " + e.getMessage());
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // Errors too (out of memory, a device library that fails to link): Flight answers
+                // nothing for a call whose handler throws one, so its caller would wait out its
+                // deadline, and the request's buffers would be held until then.
                 LOG.warn("Kernel {} failed", kernel.wireName(), e);
                 listener.error(CallStatus.INTERNAL.withDescription(kernel.wireName() + " failed: " + e)
                         .withCause(e).toRuntimeException());

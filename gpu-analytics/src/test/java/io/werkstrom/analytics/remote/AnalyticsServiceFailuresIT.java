@@ -107,6 +107,21 @@ class AnalyticsServiceFailuresIT {
         service.close(); // throws where the center read before the refusal was never released
     }
 
+    @Test
+    void aKernelFailingWithAnErrorIsAnsweredAtOnceAndReleased() throws Exception {
+        try (RemoteKernelBackend remote = remote()) {
+            failWithError.set(true);
+            IllegalStateException failed = assertThrows(IllegalStateException.class,
+                    () -> oracle.assertRobustZ(remote, 100, 7L));
+            assertTrue(failed.getMessage().contains("INTERNAL") && failed.getMessage().contains("Java heap space"),
+                    failed.getMessage());
+            failWithError.set(false);
+            oracle.assertRobustZ(remote, 100, 7L);
+        }
+        assertEquals(1, service.calls());
+        service.close();
+    }
+
     private RemoteKernelBackend remote() {
         return new RemoteKernelBackend(URI.create("grpc://127.0.0.1:" + service.port()), DEADLINE_MILLIS);
     }
