@@ -11,11 +11,15 @@ import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.NoOpFlightProducer;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -168,19 +172,19 @@ public final class AnalyticsService implements AutoCloseable {
                     refuse(listener, kernel.wireName() + ": the request holds no batch");
                     return;
                 }
-                VectorSchemaRoot request = reader.getRoot();
+                VectorSchemaRoot received = reader.getRoot();
                 boolean shaped = kernel.rowMajor()
-                        ? request.getFieldVectors().size() == 1 && request.getVector(0) instanceof Float8Vector
-                        : request.getFieldVectors().size() == 2 && request.getVector(0) instanceof Float8Vector
-                                && request.getVector(1) instanceof IntVector;
+                        ? received.getFieldVectors().size() == 1 && received.getVector(0) instanceof Float8Vector
+                        : received.getFieldVectors().size() == 2 && received.getVector(0) instanceof Float8Vector
+                                && received.getVector(1) instanceof IntVector;
                 if (!shaped) {
                     refuse(listener, kernel.wireName() + " takes a batch of "
                             + (kernel.rowMajor() ? "(rows Float8)" : "(values Float8, series Int32)") + ", got "
-                            + request.getSchema());
+                            + received.getSchema());
                     return;
                 }
-                try (KernelExchange.Parameters p = KernelExchange.readParameters(allocator, reader.getLatestMetadata(),
-                        kernel, maxParameterBytes)) {
+                try (VectorSchemaRoot request = hold(received);
+                     KernelExchange.Parameters p = readParameters(reader, kernel)) {
                     int rowCount = rowCount(kernel, request, p);
                     List<Float8Vector> outputs = new ArrayList<>();
                     try {
@@ -219,6 +223,37 @@ public final class AnalyticsService implements AutoCloseable {
                 LOG.warn("Kernel {} failed", kernel.wireName(), e);
                 listener.error(CallStatus.INTERNAL.withDescription(kernel.wireName() + " failed: " + e)
                         .withCause(e).toRuntimeException());
+            }
+        }
+
+        /**
+         * The request's columns in vectors of the service's own that hold the same buffers (no copy):
+         * Flight releases the request's root as soon as the caller cancels the call (its deadline
+         * passed, it stopped), while the kernel, which reads the columns by address, may still run.
+         * The caller closes the returned root.
+         */
+        private VectorSchemaRoot hold(VectorSchemaRoot received) {
+            VectorSchemaRoot held = VectorSchemaRoot.create(received.getSchema(), allocator);
+            try (ArrowRecordBatch buffers = new VectorUnloader(received).getRecordBatch()) {
+                new VectorLoader(held).load(buffers);
+                return held;
+            } catch (RuntimeException | Error e) {
+                held.close();
+                throw e;
+            }
+        }
+
+        /** The request's parameters, read from its metadata while holding it, for the reason of {@link #hold}. */
+        private KernelExchange.Parameters readParameters(FlightStream reader, KernelExchange.Kernel kernel) {
+            ArrowBuf metadata = reader.getLatestMetadata();
+            if (metadata == null) {
+                return KernelExchange.readParameters(allocator, null, kernel, maxParameterBytes);
+            }
+            metadata.getReferenceManager().retain();
+            try {
+                return KernelExchange.readParameters(allocator, metadata, kernel, maxParameterBytes);
+            } finally {
+                metadata.getReferenceManager().release();
             }
         }
 

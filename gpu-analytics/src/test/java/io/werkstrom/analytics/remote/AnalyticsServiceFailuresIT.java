@@ -1,6 +1,7 @@
 package io.werkstrom.analytics.remote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,8 +11,10 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.flatbuf.MessageHeader;
@@ -54,6 +57,8 @@ class AnalyticsServiceFailuresIT {
     private final BufferAllocator allocator = new RootAllocator();
     private final KernelOracle oracle = new KernelOracle(allocator);
     private final AtomicBoolean failWithError = new AtomicBoolean();
+    /** Runs in the service before each robust z-score kernel, with the request's values. */
+    private volatile Consumer<Float8Vector> beforeRobustZ = values -> { };
     private JavaKernelBackend served;
     private AnalyticsService service;
 
@@ -66,6 +71,13 @@ class AnalyticsServiceFailuresIT {
                 if (failWithError.get()) {
                     throw new OutOfMemoryError("Java heap space");
                 }
+            }
+
+            @Override
+            public void robustZ(Float8Vector values, IntVector seriesIndex, Float8Vector center, Float8Vector scale,
+                                Float8Vector out) {
+                beforeRobustZ.accept(values);
+                super.robustZ(values, seriesIndex, center, scale, out);
             }
 
             @Override
@@ -120,6 +132,71 @@ class AnalyticsServiceFailuresIT {
         }
         assertEquals(1, service.calls());
         service.close();
+    }
+
+    @Test
+    void aCallItsCallerGaveUpOnKeepsItsRowsUntilItsKernelEnds() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch callerGaveUp = new CountDownLatch(1);
+        CountDownLatch kernelDone = new CountDownLatch(1);
+        AtomicBoolean releasedUnderTheKernel = new AtomicBoolean();
+        Consumer<Float8Vector> holdUntilTheCallerGaveUp = values -> {
+            // the kernels read the rows by address: their buffer must outlive the caller's deadline
+            ArrowBuf rows = values.getDataBuffer();
+            entered.countDown();
+            try {
+                callerGaveUp.await(30, TimeUnit.SECONDS);
+                // gRPC tells the service of the cancellation shortly after the caller's deadline
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                while (rows.refCnt() > 0 && System.nanoTime() < until) {
+                    Thread.sleep(10);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            releasedUnderTheKernel.set(rows.refCnt() == 0);
+            kernelDone.countDown();
+        };
+        try (RemoteKernelBackend impatient = new RemoteKernelBackend(
+                URI.create("grpc://127.0.0.1:" + service.port()), 1_000, KernelExchange.MAX_PARAMETER_BYTES, 100, 0);
+             Float8Vector values = oracle.doubles("values", new double[4_096]);
+             IntVector series = oracle.ints("series", new int[4_096]);
+             Float8Vector center = oracle.doubles("center", 0.0);
+             Float8Vector scale = oracle.doubles("scale", 1.0);
+             Float8Vector out = new Float8Vector("out", allocator)) {
+            out.allocateNew(4_096);
+            connect(impatient, values, series, center, scale, out); // the deadline is then the kernel's alone
+            beforeRobustZ = holdUntilTheCallerGaveUp;
+            IllegalStateException timedOut = assertThrows(IllegalStateException.class,
+                    () -> impatient.robustZ(values, series, center, scale, out));
+            assertTrue(entered.getCount() == 0, "the call reached the kernel before its deadline: " + timedOut);
+            callerGaveUp.countDown();
+            assertTrue(kernelDone.await(30, TimeUnit.SECONDS), "the kernel ended");
+        } finally {
+            callerGaveUp.countDown();
+        }
+        assertFalse(releasedUnderTheKernel.get(), "the request's rows were released while its kernel still ran");
+        beforeRobustZ = values -> { };
+        try (RemoteKernelBackend remote = remote()) {
+            oracle.assertRobustZ(remote, 100, 9L);
+        }
+        assertEquals(3, service.calls(), "the call its caller gave up on is counted as served");
+        service.close(); // throws where the request's rows, kept for the kernel, were never released
+    }
+
+    /** Calls until a call is answered: the first connection of a cold JVM can take longer than a short deadline. */
+    private static void connect(RemoteKernelBackend remote, Float8Vector values, IntVector series, Float8Vector center,
+                                Float8Vector scale, Float8Vector out) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                remote.robustZ(values, series, center, scale, out);
+                return;
+            } catch (IllegalStateException e) {
+                if (attempt == 10) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private RemoteKernelBackend remote() {
