@@ -112,6 +112,17 @@ final class CircuitBreaker {
         }
     }
 
+    /**
+     * A call let through with {@code permit} ended without an answer for a reason of its caller's
+     * (its thread was interrupted, a task being cancelled): neither a success nor a failure of the
+     * service. A trial call that ends so lets the next caller try the service.
+     */
+    synchronized void abandoned(Permit permit) {
+        if (permit == Permit.TRIAL) {
+            probing = false;
+        }
+    }
+
     synchronized boolean isOpen() {
         return open;
     }

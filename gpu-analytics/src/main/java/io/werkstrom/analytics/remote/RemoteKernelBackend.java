@@ -47,7 +47,9 @@ import io.werkstrom.analytics.kernel.KernelBackend;
  * in the service), calls fail at once for the cool-down, then one is tried again: it connects
  * anew at once and waits for the connection within its deadline, where gRPC's own reconnect
  * backoff would have failed it without trying the service; opening and closing are logged once
- * each. Refused requests do not count as failures: the service answered.
+ * each. Refused requests do not count as failures: the service answered. Nor does a call whose
+ * caller's thread is interrupted while it waits (a task being cancelled): it fails with an
+ * {@link IllegalStateException} that says so, and the thread keeps its interrupt.
  *
  * <p>Thread-safe: every call is its own exchange on one shared client. Errors keep their kind: a
  * request the service refuses is an {@link IllegalArgumentException}, parameters over its limit a
@@ -434,39 +436,65 @@ public final class RemoteKernelBackend implements KernelBackend {
                 exchange(kernel, columns, rows, parameters, outs, timeout);
             }
             breaker.succeeded(permit);
-        } catch (FlightRuntimeException e) {
-            if (e.status().code() == FlightStatusCode.INVALID_ARGUMENT) {
-                breaker.succeeded(permit);
-                throw new IllegalArgumentException(e.status().description(), e);
-            }
-            if (e.status().code() == FlightStatusCode.RESOURCE_EXHAUSTED) {
-                breaker.succeeded(permit);
-                throw new ParametersTooLargeException("the analytics service at " + uri + " refused "
-                        + kernel.wireName() + ": " + e.status().description(), e);
-            }
-            IllegalStateException failure = new IllegalStateException("the analytics service at " + uri + " failed "
-                    + kernel.wireName() + ": " + e.status().code() + " " + e.status().description(), e);
-            breaker.failed(permit, failure);
-            throw failure;
-        } catch (IllegalStateException e) {
-            breaker.failed(permit, e);
-            throw e;
-        } catch (RuntimeException e) {
-            IllegalStateException failure = new IllegalStateException("calling the analytics service at " + uri
-                    + " failed", e);
-            breaker.failed(permit, failure);
-            throw failure;
         } catch (Exception e) {
-            IllegalStateException failure = new IllegalStateException("calling the analytics service at " + uri
-                    + " failed", e);
-            breaker.failed(permit, failure);
-            throw failure;
+            if (interrupted(e) && !refused(e)) {
+                // The caller's thread was interrupted (a task being cancelled): the service did not
+                // fail, and the caller must still see the interrupt, which Flight's wait cleared.
+                breaker.abandoned(permit);
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while calling the analytics service at " + uri + " ("
+                        + kernel.wireName() + ")", e);
+            }
+            throw failure(kernel, permit, e);
         } catch (Error e) {
             // Ends a trial call of an open breaker too, which would otherwise keep the others failing fast.
             breaker.failed(permit, new IllegalStateException("calling the analytics service at " + uri + " failed",
                     e));
             throw e;
         }
+    }
+
+    /** Whether {@code e} comes of the calling thread's interruption. */
+    private static boolean interrupted(Exception e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof InterruptedException) {
+                return true;
+            }
+        }
+        return Thread.currentThread().isInterrupted();
+    }
+
+    /** Whether the service answered {@code e}: it refused the request (bad, or over its limit). */
+    private static boolean refused(Exception e) {
+        return e instanceof FlightRuntimeException flight
+                && (flight.status().code() == FlightStatusCode.INVALID_ARGUMENT
+                        || flight.status().code() == FlightStatusCode.RESOURCE_EXHAUSTED);
+    }
+
+    /**
+     * The exception a call that failed with {@code e} throws, by its kind (see the class comment);
+     * the failures of the service are counted by the breaker, the refusals are not.
+     */
+    private RuntimeException failure(KernelExchange.Kernel kernel, CircuitBreaker.Permit permit, Exception e) {
+        if (e instanceof FlightRuntimeException flight) {
+            if (flight.status().code() == FlightStatusCode.INVALID_ARGUMENT) {
+                breaker.succeeded(permit);
+                return new IllegalArgumentException(flight.status().description(), flight);
+            }
+            if (flight.status().code() == FlightStatusCode.RESOURCE_EXHAUSTED) {
+                breaker.succeeded(permit);
+                return new ParametersTooLargeException("the analytics service at " + uri + " refused "
+                        + kernel.wireName() + ": " + flight.status().description(), flight);
+            }
+            IllegalStateException failure = new IllegalStateException("the analytics service at " + uri + " failed "
+                    + kernel.wireName() + ": " + flight.status().code() + " " + flight.status().description(), flight);
+            breaker.failed(permit, failure);
+            return failure;
+        }
+        IllegalStateException failure = e instanceof IllegalStateException state ? state
+                : new IllegalStateException("calling the analytics service at " + uri + " failed", e);
+        breaker.failed(permit, failure);
+        return failure;
     }
 
     /**

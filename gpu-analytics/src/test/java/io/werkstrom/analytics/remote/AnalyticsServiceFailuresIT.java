@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import org.apache.arrow.flatbuf.Message;
@@ -47,7 +48,9 @@ import io.werkstrom.analytics.kernel.KernelOracle;
 /**
  * Requests that fail in the analytics service in ways its checks do not foresee: each is answered
  * with an error at once (not left to the caller's deadline), the memory it took is released (the
- * service's allocator closes without a leak), and the service keeps serving.
+ * service's allocator closes without a leak), and the service keeps serving. Calls whose caller
+ * gives up (a deadline, an interrupted thread) neither pull the request from under its kernel nor
+ * count as failures of the service.
  */
 class AnalyticsServiceFailuresIT {
 
@@ -182,6 +185,56 @@ class AnalyticsServiceFailuresIT {
         }
         assertEquals(3, service.calls(), "the call its caller gave up on is counted as served");
         service.close(); // throws where the request's rows, kept for the kernel, were never released
+    }
+
+    @Test
+    void aCallerInterruptedWhileItWaitsIsNotCountedAsAFailureOfTheService() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        AtomicBoolean stillInterrupted = new AtomicBoolean();
+        // one failure opens this breaker
+        try (RemoteKernelBackend remote = new RemoteKernelBackend(URI.create("grpc://127.0.0.1:" + service.port()),
+                30_000, KernelExchange.MAX_PARAMETER_BYTES, 1, 30_000);
+             Float8Vector values = oracle.doubles("values", 1.0, 2.0);
+             IntVector series = oracle.ints("series", 0, 0);
+             Float8Vector center = oracle.doubles("center", 0.0);
+             Float8Vector scale = oracle.doubles("scale", 1.0);
+             Float8Vector out = new Float8Vector("out", allocator)) {
+            out.allocateNew(2);
+            beforeRobustZ = held -> {
+                entered.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            // a task thread that its runtime interrupts while it waits for the scores (a task cancelled)
+            Thread caller = new Thread(() -> {
+                try {
+                    remote.robustZ(values, series, center, scale, out);
+                } catch (RuntimeException e) {
+                    failure.set(e);
+                    stillInterrupted.set(Thread.currentThread().isInterrupted());
+                }
+            }, "interrupted-caller");
+            try {
+                caller.start();
+                assertTrue(entered.await(30, TimeUnit.SECONDS), "the call reached the kernel");
+                caller.interrupt();
+                caller.join(30_000);
+            } finally {
+                release.countDown();
+            }
+            assertFalse(remote.breakerOpen(), "the service did not fail: " + failure.get());
+            assertTrue(failure.get() != null && failure.get().getMessage().contains("interrupted"),
+                    String.valueOf(failure.get()));
+            assertTrue(stillInterrupted.get(), "the caller still knows it was interrupted");
+            beforeRobustZ = held -> { };
+            remote.robustZ(values, series, center, scale, out);
+            assertEquals(2.0, out.get(1));
+        }
     }
 
     /** Calls until a call is answered: the first connection of a cold JVM can take longer than a short deadline. */

@@ -88,6 +88,24 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void anAbandonedCallIsNeitherASuccessNorAFailureAndAnAbandonedTrialLetsTheNextCallTry() {
+        failCalls(2);
+        assertEquals(Permit.CALL, breaker.permit());
+        breaker.abandoned(Permit.CALL); // its caller was interrupted
+        assertFalse(breaker.isOpen(), "not counted as a failure");
+        failCalls(1);
+        assertTrue(breaker.isOpen(), "nor as a success that ends the run of failures");
+
+        clock.addAndGet(1_000);
+        assertEquals(Permit.TRIAL, breaker.permit());
+        breaker.abandoned(Permit.TRIAL);
+        assertTrue(breaker.isOpen());
+        assertEquals(Permit.TRIAL, breaker.permit(), "the next caller tries the service");
+        breaker.succeeded(Permit.TRIAL);
+        assertFalse(breaker.isOpen());
+    }
+
+    @Test
     void rejectsSettingsThatCannotWork() {
         assertThrows(IllegalArgumentException.class, () -> new CircuitBreaker("s", 0, 1, clock::get));
         assertThrows(IllegalArgumentException.class, () -> new CircuitBreaker("s", 1, -1, clock::get));
