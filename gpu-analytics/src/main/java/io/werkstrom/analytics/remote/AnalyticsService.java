@@ -160,6 +160,26 @@ public final class AnalyticsService implements AutoCloseable {
 
         @Override
         public void doExchange(CallContext context, FlightStream reader, ServerStreamListener listener) {
+            // The batch before the descriptor: Flight's getDescriptor() waits for good for a call
+            // that ended without sending one (a handler thread held, and no answer). A Flight client
+            // sends the descriptor first, so once a batch came, the descriptor had come before it.
+            boolean batch;
+            try {
+                batch = reader.next();
+            } catch (IllegalArgumentException e) {
+                refuse(listener, "unreadable batch: " + e.getMessage());
+                return;
+            } catch (RuntimeException | Error e) {
+                // a caller that cancelled, or a batch too large for the memory left
+                LOG.warn("Reading a kernel request failed", e);
+                listener.error(CallStatus.INTERNAL.withDescription("reading the request failed: " + e).withCause(e)
+                        .toRuntimeException());
+                return;
+            }
+            if (!batch) {
+                refuse(listener, "the request holds no batch");
+                return;
+            }
             KernelExchange.Kernel kernel = KernelExchange.Kernel.of(reader.getDescriptor()).orElse(null);
             if (kernel == null) {
                 refuse(listener, "unknown kernel command; expected " + KernelExchange.PREFIX + " followed by one of "
@@ -168,10 +188,6 @@ public final class AnalyticsService implements AutoCloseable {
                 return;
             }
             try {
-                if (!reader.next()) {
-                    refuse(listener, kernel.wireName() + ": the request holds no batch");
-                    return;
-                }
                 VectorSchemaRoot received = reader.getRoot();
                 boolean shaped = kernel.rowMajor()
                         ? received.getFieldVectors().size() == 1 && received.getVector(0) instanceof Float8Vector

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,6 +25,8 @@ import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.impl.Flight;
+import org.apache.arrow.flight.impl.FlightServiceGrpc;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -41,6 +44,11 @@ import org.junit.jupiter.api.Test;
 
 import com.google.flatbuffers.FlatBufferBuilder;
 
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+
 import io.werkstrom.analytics.kernel.ForwardingKernelBackend;
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelOracle;
@@ -48,7 +56,8 @@ import io.werkstrom.analytics.kernel.KernelOracle;
 /**
  * Requests that fail in the analytics service in ways its checks do not foresee: each is answered
  * with an error at once (not left to the caller's deadline), the memory it took is released (the
- * service's allocator closes without a leak), and the service keeps serving. Calls whose caller
+ * service's allocator closes without a leak), and the service keeps serving; a call that ends
+ * before it sent anything is refused, not waited on for good. Calls whose caller
  * gives up (a deadline, an interrupted thread) neither pull the request from under its kernel nor
  * count as failures of the service.
  */
@@ -235,6 +244,39 @@ class AnalyticsServiceFailuresIT {
             remote.robustZ(values, series, center, scale, out);
             assertEquals(2.0, out.get(1));
         }
+    }
+
+    @Test
+    void aCallEndedBeforeItSentAnythingIsRefusedInsteadOfWaitedOnForGood() throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", service.port()).usePlaintext().build();
+        try {
+            CompletableFuture<Status> ended = new CompletableFuture<>();
+            StreamObserver<Flight.FlightData> requests = FlightServiceGrpc.newStub(channel)
+                    .withDeadlineAfter(DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+                    .doExchange(new StreamObserver<>() {
+                        @Override
+                        public void onNext(Flight.FlightData answer) {
+                            // none comes
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            ended.complete(Status.fromThrowable(t));
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            ended.complete(Status.OK);
+                        }
+                    });
+            requests.onCompleted(); // a gRPC client that ends its exchange at once, with no descriptor
+            Status status = ended.get(30, TimeUnit.SECONDS);
+            assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode(), status.toString());
+            assertTrue(status.getDescription().contains("holds no batch"), status.getDescription());
+        } finally {
+            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+        assertEquals(1, service.rejected());
     }
 
     /** Calls until a call is answered: the first connection of a cold JVM can take longer than a short deadline. */
