@@ -76,6 +76,7 @@ public final class SchemaMigrator {
     static MigrationReport apply(Connection connection, LockWaits lockWaits) throws StoreException {
         try {
             connection.setAutoCommit(true);
+            requireOwner(connection);
             lock(connection);
             try {
                 return applyLocked(connection, lockWaits);
@@ -112,6 +113,43 @@ public final class SchemaMigrator {
             }
         } catch (SQLException e) {
             throw new StoreException("could not read the schema version of the database", e);
+        }
+    }
+
+    /**
+     * Refuses a login that neither owns the schema's objects nor is a member of their owner, before
+     * it waits for the migration lock. Migrating needs the owner, and so does the telemetry job,
+     * which migrates at start: it creates telemetry's daily partitions on plain PostgreSQL
+     * ({@code ensure_daily_partition} creates a table in the schema and attaches it) and refreshes
+     * {@code telemetry_1m} and {@code telemetry_1h}, which PostgreSQL and TimescaleDB allow their
+     * owner only (TimescaleDB's {@code refresh_continuous_aggregate} cannot be run from a function,
+     * so no owner's function can do it for another role). Such a login (a member of
+     * {@code werkstrom_writer} only, say) would otherwise fail with "permission denied for schema"
+     * here, or later in the running job. A database with no schema yet passes: creating it makes the
+     * login the owner.
+     */
+    private static void requireOwner(Connection connection) throws SQLException, StoreException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("""
+                     SELECT current_user,
+                            string_agg(c.relname, ', ' ORDER BY c.relname),
+                            string_agg(DISTINCT pg_get_userbyid(c.relowner), ', ')
+                       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                      WHERE n.nspname = current_schema()
+                        AND c.relname IN ('schema_migrations', 'telemetry', 'telemetry_1m', 'telemetry_1h')
+                        AND c.relkind IN ('r', 'p', 'm', 'v')
+                        AND NOT pg_has_role(current_user, c.relowner, 'USAGE')""")) {
+            rows.next();
+            String relations = rows.getString(2);
+            if (relations == null) {
+                return;
+            }
+            throw new StoreException(rows.getString(1) + " may not migrate this database or run the telemetry job: it"
+                    + " is neither the owner of " + relations + " (" + rows.getString(3) + ") nor a member of it."
+                    + " Applying migrations, creating telemetry's daily partitions and refreshing telemetry_1m and"
+                    + " telemetry_1h are for the owner only: run ./werkstrom migrate and the job (--store.user) as "
+                    + rows.getString(3) + ", the user that migrated the schema. A member of werkstrom_writer that"
+                    + " does not own the schema can run the alert service and ./werkstrom report");
         }
     }
 

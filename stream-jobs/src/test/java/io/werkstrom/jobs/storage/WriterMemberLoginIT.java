@@ -1,6 +1,8 @@
 package io.werkstrom.jobs.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -16,12 +18,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.werkstrom.jobs.alert.AlertStore;
+import io.werkstrom.jobs.job.TelemetryJob;
+import io.werkstrom.jobs.job.TelemetryJobOptions;
 import io.werkstrom.testing.PostgresServer;
 
 /**
  * A login that is a member of {@code werkstrom_writer} but does not own the schema (the schema was
- * migrated by {@code postgres}) runs what SECURITY.md says it may: the alert service's start,
- * dead letters, the report's reads.
+ * migrated by {@code postgres}): it runs what SECURITY.md says it may (the alert service's start,
+ * dead letters, the report's reads), and the telemetry job, which needs the owner, refuses it at
+ * start naming that requirement.
  */
 class WriterMemberLoginIT {
 
@@ -72,6 +77,26 @@ class WriterMemberLoginIT {
                 assertEquals(0, count(statement, "SELECT count(*) FROM " + relation), relation);
             }
         }
+    }
+
+    /**
+     * The job migrates at start, creates telemetry's daily partitions and refreshes the aggregates,
+     * all of which need the owner: it refuses the member at once, naming the owner, instead of
+     * failing with "permission denied for schema public" (and later "must be owner of materialized view").
+     */
+    @Test
+    void theTelemetryJobRefusesALoginThatDoesNotOwnTheSchemaNamingTheOwner() throws Exception {
+        StoreOptions member = member(server.createMigratedDatabase("member_job"));
+        StoreException refused = assertThrows(StoreException.class, () -> TelemetryJob.prepareDatabase(
+                TelemetryJobOptions.builder().mqttUri("tcp://127.0.0.1:1883").store(member).build()));
+        assertTrue(refused.getMessage().startsWith(MEMBER + " may not migrate this database or run the telemetry job:"
+                + " it is neither the owner of schema_migrations, telemetry, telemetry_1h, telemetry_1m (postgres)"
+                + " nor a member of it."), refused + " caused by " + refused.getCause());
+        assertTrue(refused.getMessage().contains("run ./werkstrom migrate and the job (--store.user) as postgres"),
+                refused.getMessage());
+        // The owner's path is unchanged.
+        assertEquals(StorageFlavor.POSTGRES, TelemetryJob.prepareDatabase(TelemetryJobOptions.builder()
+                .mqttUri("tcp://127.0.0.1:1883").store(server.storeOptions("member_job")).build()));
     }
 
     private static StoreOptions member(StoreOptions owner) {
