@@ -30,7 +30,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import io.werkstrom.jobs.storage.ReceivedBatch;
-import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.jobs.storage.TelemetryStore;
@@ -94,9 +93,7 @@ class OnTimeRefreshIT {
     @BeforeEach
     void migrateADatabaseOfItsOwn() throws Exception {
         database = "on_time_" + DATABASES.incrementAndGet();
-        postgres.createDatabase(database);
-        options = postgres.storeOptions(database);
-        SchemaMigrator.migrate(options);
+        options = postgres.createMigratedDatabase(database);
         // Every REFRESH logs itself in its own transaction: a row appears only when the refresh commits.
         try (Connection connection = connect(); Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE refresh_log (id serial PRIMARY KEY, tag text NOT NULL)");
