@@ -174,6 +174,8 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
         static final int MAX_RETRIES = 8;
         private static final long FIRST_PAUSE_MILLIS = 250;
         private static final long MAX_PAUSE_MILLIS = 5_000;
+        /** How long close() waits for a running background refresh, and again after aborting its session. */
+        static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
         private final StoreOptions options;
         private final Duration refreshTimeout;
@@ -191,6 +193,8 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
         private volatile boolean closed;
         /** Opens the background refresh's store; a seam for tests of a close() racing that open. */
         private final StoreOpener onTimeOpener;
+        /** {@link #CLOSE_WAIT}, or shorter for tests that wait it out. */
+        private final Duration closeWait;
 
         /** @param refreshTimeout the statement bound of both sessions (see {@link Connections#bounded}) */
         RefreshCommitter(StoreOptions options, Duration refreshTimeout) {
@@ -198,9 +202,14 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
         }
 
         RefreshCommitter(StoreOptions options, Duration refreshTimeout, StoreOpener onTimeOpener) {
+            this(options, refreshTimeout, onTimeOpener, CLOSE_WAIT);
+        }
+
+        RefreshCommitter(StoreOptions options, Duration refreshTimeout, StoreOpener onTimeOpener, Duration closeWait) {
             this.options = options;
             this.refreshTimeout = refreshTimeout;
             this.onTimeOpener = onTimeOpener;
+            this.closeWait = closeWait;
         }
 
         /** How the background refresh opens its store. */
@@ -300,7 +309,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
 
         /** Whether {@code refresh} ends within {@code seconds}, waiting through interrupts (kept for the caller). */
         private static boolean finishes(Future<?> refresh, long seconds) {
-            return endsWithin(seconds, nanos -> {
+            return endsWithin(Duration.ofSeconds(seconds), nanos -> {
                 try {
                     refresh.get(nanos, TimeUnit.NANOSECONDS);
                     return true;
@@ -421,7 +430,8 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
         }
 
         /**
-         * Ends the background refresh (a refresh still running after 5 s has its session aborted) and
+         * Ends the background refresh (a refresh still running after 5 s, {@link #CLOSE_WAIT}, has its
+         * session aborted, and is waited for as long again) and
          * closes both stores. A closing task is often interrupted itself (Flink cancels by
          * interrupting): the waits, the abort and the closes run all the same, and the interrupt is
          * kept for the caller.
@@ -432,13 +442,13 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
             boolean interrupted = Thread.interrupted();
             if (onTimeRefresher != null) {
                 onTimeRefresher.shutdownNow();
-                if (!endsWithin(5, this::onTimeRefresherEnds)) {
+                if (!endsWithin(closeWait, this::onTimeRefresherEnds)) {
                     // A refresh still running: end its session, which ends the thread's wait.
                     TelemetryStore running = onTimeStore;
                     if (running != null) {
                         running.abort();
                     }
-                    endsWithin(5, this::onTimeRefresherEnds);
+                    endsWithin(closeWait, this::onTimeRefresherEnds);
                 }
                 interrupted |= Thread.interrupted();
                 closeOnTimeStore();
@@ -466,11 +476,11 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
         }
 
         /**
-         * Whether {@code wait} ends within {@code seconds}, waiting on through interrupts; an
+         * Whether {@code wait} ends within {@code time}, waiting on through interrupts; an
          * interrupt that came is set again on return, for the caller.
          */
-        private static boolean endsWithin(long seconds, TimedWait wait) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        private static boolean endsWithin(Duration time, TimedWait wait) {
+            long deadline = System.nanoTime() + time.toNanos();
             boolean interrupted = false;
             try {
                 while (true) {

@@ -64,6 +64,11 @@ class OnTimeRefreshIT {
     private static final Duration UNBOUNDED = EventTimeOptions.DEFAULT_REFRESH_TIMEOUT;
     /** The refresh timeout of the tests that reach it: the lock wait ends after 1.8 s, an unanswered call after 7 s. */
     private static final Duration SHORT_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * The close() wait of the tests that wait it out (5 s in production): a refresh still running after it
+     * has its session aborted, and is waited for as long again.
+     */
+    private static final Duration SHORT_CLOSE_WAIT = Duration.ofSeconds(2);
     private static final String LOCK_HOLDER = "on-time-refresh-it lock holder";
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
@@ -153,7 +158,8 @@ class OnTimeRefreshIT {
 
     @Test
     void closeEndsARefreshThatWaitsForALockAndLeavesNoSession() throws Exception {
-        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options, UNBOUNDED);
+        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options, UNBOUNDED,
+                TelemetryStore::open, SHORT_CLOSE_WAIT);
         try {
             write(1, START);
             holdLockOnTelemetry1m();
@@ -164,7 +170,7 @@ class OnTimeRefreshIT {
             waitUntil(this::refreshWaitsForTheLock, "the background refresh waits for the lock on telemetry_1m");
             awaitReturn(commit, "commit() of on-time data returns while its refresh waits for the lock");
 
-            // close() waits 5 s for the refresh, aborts its session, and waits 5 s more at most.
+            // close() waits for the refresh (SHORT_CLOSE_WAIT here), aborts its session, and waits as long again at most.
             Future<?> close = caller.submit(() -> {
                 committer.close();
                 return null;
@@ -181,7 +187,8 @@ class OnTimeRefreshIT {
 
     @Test
     void anInterruptedCloseStillEndsTheRefreshAndClosesEverySession() throws Exception {
-        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options, UNBOUNDED);
+        AggregateRefreshSink.RefreshCommitter committer = new AggregateRefreshSink.RefreshCommitter(options, UNBOUNDED,
+                TelemetryStore::open, SHORT_CLOSE_WAIT);
         try {
             write(1, START);
             // Late data is refreshed on the committer's own session, which stays open for the next.
@@ -221,7 +228,7 @@ class OnTimeRefreshIT {
                     opened.countDown();
                     awaitIgnoringInterrupts(closeReturned);
                     return store;
-                });
+                }, SHORT_CLOSE_WAIT);
         write(1, START);
         try {
             Future<?> commit = caller.submit(() -> {
