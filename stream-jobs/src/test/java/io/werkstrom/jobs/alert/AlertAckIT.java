@@ -213,8 +213,9 @@ class AlertAckIT {
             String own = acme.next(30);
             assertNotNull(own, "an answer on acme's own response topic");
             assertTrue(own.startsWith("werkstrom/v1/acme/alerts/replies/ui-7 {"), own);
+            // Both probes were subscribed before the answers went out: the second waited out the first's second too.
             assertNull(commands.next(1), "nothing reached globex's gateway");
-            assertNull(globex.next(1), "nothing reached globex's alerts");
+            assertNull(globex.next(0), "nothing reached globex's alerts");
         }
     }
 
@@ -424,8 +425,10 @@ class AlertAckIT {
         service.close();
         statementTimeout = Duration.ofSeconds(2);
         try (TcpFront front = TcpFront.forwardingTo(postgres.port())) {
+            // A connect attempt made while frozen waits out its timeout: 2 s here, as the statement timeout.
             StoreOptions viaFront = new StoreOptions(store.jdbcUrl().replace("//localhost:" + postgres.port() + "/",
-                    "//127.0.0.1:" + front.port() + "/"), store.user(), store.password());
+                    "//127.0.0.1:" + front.port() + "/"), store.user(), store.password(),
+                    StoreOptions.DEFAULT_INSERT_CHUNK_ROWS, Duration.ofSeconds(2));
             assertTrue(viaFront.jdbcUrl().contains(":" + front.port() + "/"), viaFront.jdbcUrl());
             service = startService(broker.uri(), null, null, tokens, viaFront);
             awaitHealth(200);
