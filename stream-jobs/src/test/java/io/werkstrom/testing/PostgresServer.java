@@ -72,7 +72,12 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
-    /** Starts the server process again after {@link #stop()}, on the same port and data directory. */
+    /** Whether the server process runs: false between {@link #stop()} and {@link #restart()}. */
+    public synchronized boolean running() {
+        return postgres != null;
+    }
+
+        /** Starts the server process again after {@link #stop()}, on the same port and data directory. */
     public synchronized void restart() {
         if (postgres != null) {
             throw new IllegalStateException("the server is running; stop() it first");

@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.werkstrom.jobs.sink.SinkOptions;
-import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.BatchCodec;
 import io.werkstrom.protocol.GatewayAddress;
@@ -35,7 +34,9 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -46,7 +47,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * while gateways keep publishing, then started again on the same port and data directory. The job
  * must keep running (its sink retries, the checkpoint waits) and store every sample exactly once.
  * Also: a batch delivered twice is stored once, and a jump in a gateway's sequence is recorded.
- * Each test has its own PostgreSQL server and broker.
+ * The tests share a PostgreSQL server and a broker; each has a database, a tenant and an MQTT group of its own.
  */
 class TelemetryJobOutageIT {
 
@@ -55,8 +56,8 @@ class TelemetryJobOutageIT {
 
     private static final Duration OUTAGE = Duration.ofSeconds(30);
 
-    private MosquittoBroker broker;
-    private PostgresServer postgres;
+    private static MosquittoBroker broker;
+    private static PostgresServer postgres;
     private RootAllocator allocator;
     private BatchCodec codec;
     private MqttClient publisher;
@@ -64,14 +65,30 @@ class TelemetryJobOutageIT {
     private String name;
     private final List<JobClient> jobs = new ArrayList<>();
 
+    @BeforeAll
+    static void startServices() {
+        broker = MosquittoBroker.start();
+        postgres = PostgresServer.start();
+    }
+
+    @AfterAll
+    static void stopServices() {
+        try {
+            if (postgres != null) {
+                postgres.close();
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
+
     @BeforeEach
     void prepare(TestInfo test) throws Exception {
         name = test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
         name = name.substring(0, Math.min(name.length(), 40));
-        broker = MosquittoBroker.start();
-        postgres = PostgresServer.start();
-        store = postgres.storeOptions();
-        SchemaMigrator.migrate(store);
+        store = postgres.createMigratedDatabase(name);
         allocator = new RootAllocator();
         codec = new BatchCodec(allocator);
         publisher = JobHarness.publisher(broker.uri(), "publisher-" + name);
@@ -86,8 +103,10 @@ class TelemetryJobOutageIT {
             JobHarness.close(publisher);
             allocator.close();
         } finally {
-            postgres.close();
-            broker.close();
+            // The outage test stops the server: a failure during its outage leaves it stopped for the next test.
+            if (!postgres.running()) {
+                postgres.restart();
+            }
         }
     }
 
