@@ -1,7 +1,10 @@
 package io.werkstrom.app.chaos;
 
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Options of {@code ./werkstrom chaos security}.
@@ -19,14 +22,53 @@ public record SecurityChaosOptions(int mutations, Path aclFile, long seed) {
             throw new IllegalArgumentException("mutations must be between 1 and 1000000, was " + mutations + ".");
         }
         if (aclFile == null || !Files.isReadable(aclFile)) {
-            throw new IllegalArgumentException("acl '" + aclFile + "' is not a readable file (the shipped one is "
-                    + "compose/mosquitto/acl).");
+            throw new IllegalArgumentException("acl '" + aclFile + "' is not a readable file; name the broker ACL to test"
+                    + " with --acl (the shipped one is compose/mosquitto/acl of the repository).");
         }
     }
 
-    /** The shipped ACL, found from the repository root or from a module directory. */
+    /** The shipped ACL relative to a repository root. */
+    static final Path SHIPPED_ACL = Path.of("compose", "mosquitto", "acl");
+
+    /**
+     * The shipped ACL, found from the working directory, from its parent (a module directory) or
+     * from the repository this launcher was built in, since {@code ./werkstrom} runs from any
+     * directory.
+     */
     public static Path shippedAcl() {
-        Path fromRoot = Path.of("compose", "mosquitto", "acl");
-        return Files.isReadable(fromRoot) ? fromRoot : Path.of("..", "compose", "mosquitto", "acl");
+        return shippedAcl(Path.of(""), launcherRepository());
+    }
+
+    /**
+     * The first readable {@link #SHIPPED_ACL} below {@code workingDir}, its parent or
+     * {@code repository} (null: unknown); the one below the working directory when there is none,
+     * for the message that says so.
+     */
+    static Path shippedAcl(Path workingDir, Path repository) {
+        List<Path> roots = new ArrayList<>(List.of(workingDir, workingDir.resolve("..")));
+        if (repository != null) {
+            roots.add(repository);
+        }
+        for (Path root : roots) {
+            Path acl = root.resolve(SHIPPED_ACL);
+            if (Files.isReadable(acl)) {
+                return acl;
+            }
+        }
+        return workingDir.resolve(SHIPPED_ACL);
+    }
+
+    /**
+     * The repository whose build holds these classes ({@code werkstrom-app/target/werkstrom-app.jar}
+     * or {@code werkstrom-app/target/classes}), or null when that cannot be told.
+     */
+    static Path launcherRepository() {
+        try {
+            Path code = Path.of(SecurityChaosOptions.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path target = code.toAbsolutePath().getParent();
+            return target == null || target.getParent() == null ? null : target.getParent().getParent();
+        } catch (URISyntaxException | SecurityException | NullPointerException | IllegalArgumentException e) {
+            return null;
+        }
     }
 }
