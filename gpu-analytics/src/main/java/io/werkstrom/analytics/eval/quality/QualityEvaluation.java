@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -109,6 +110,9 @@ public final class QualityEvaluation {
             return 0;
         } catch (DataFileException e) {
             err.println("eval quality: " + e.getMessage());
+            if (e.getCause() instanceof NoSuchFileException) {
+                err.println("eval quality: " + filesNeeded(dataset));
+            }
             return 1;
         } catch (IllegalStateException e) {
             // the backend cannot run here (tornadovm requested without a device, a remote service gone)
@@ -119,6 +123,18 @@ public final class QualityEvaluation {
             err.println("eval quality: unusable data in " + dir + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * What a missing file's user needs to know: the files the data set is read from, and that
+     * the public data at hand (C-MAPSS's training file, AI4I's first 8,000 rows) has no test part.
+     */
+    static String filesNeeded(String dataset) {
+        String files = dataset.equals("cmapss") ? "train_FD001.txt, test_FD001.txt and RUL_FD001.txt"
+                : "ai4i2020_train.csv and ai4i2020_test.csv";
+        return "--dataset " + dataset + " reads " + files + " from the --data folder; where only the training file"
+                + " is at hand, write a development split of it (io.werkstrom.analytics.eval.quality.DevelopmentSplit "
+                + dataset + ", see docs/prediction-quality.md) and give its folder";
     }
 
     private static long parseSeed(String text) {

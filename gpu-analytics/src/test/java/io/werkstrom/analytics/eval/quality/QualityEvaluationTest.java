@@ -156,6 +156,27 @@ class QualityEvaluationTest {
     }
 
     @Test
+    void aMissingTestFileNamesTheFilesNeededAndHowToSplitTheTrainingFile() throws Exception {
+        // the shared data holds C-MAPSS's training file only, as train rul reads it
+        Fixtures.cmapss(dir, 6, 3);
+        Files.delete(dir.resolve("test_FD001.txt"));
+        Files.delete(dir.resolve("RUL_FD001.txt"));
+        Outcome cmapss = run("quality", "--dataset", "cmapss", "--data", dir.toString());
+        assertEquals(1, cmapss.code());
+        assertTrue(cmapss.err().contains(dir.resolve("test_FD001.txt") + ": file not found"), cmapss.err());
+        assertTrue(cmapss.err().contains("train_FD001.txt, test_FD001.txt and RUL_FD001.txt"), cmapss.err());
+        assertTrue(cmapss.err().contains("DevelopmentSplit cmapss"), cmapss.err());
+        assertTrue(cmapss.out().isEmpty());
+
+        Fixtures.ai4i(dir, 100, 50, null);
+        Files.delete(dir.resolve("ai4i2020_test.csv"));
+        Outcome ai4i = run("quality", "--dataset", "ai4i", "--data", dir.toString());
+        assertEquals(1, ai4i.code());
+        assertTrue(ai4i.err().contains("ai4i2020_train.csv and ai4i2020_test.csv"), ai4i.err());
+        assertTrue(ai4i.err().contains("DevelopmentSplit ai4i"), ai4i.err());
+    }
+
+    @Test
     void dataErrorsNameTheFileAndLine() throws Exception {
         Outcome noDir = run("quality", "--dataset", "cmapss", "--data", dir.resolve("nowhere").toString());
         assertEquals(1, noDir.code());
