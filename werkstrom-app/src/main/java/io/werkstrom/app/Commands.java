@@ -189,7 +189,9 @@ final class Commands {
             // Collected but never written to the spool (a spool that refused them until the stop): lost.
             json.put("samples_not_spooled", gateway.samplesNotSpooled());
             json.put("reconnects", stats.reconnects());
-            json.put("last_spooled_micros", gateway.lastSpooledMicros());
+            // null, not Long.MIN_VALUE, when the spool never held a sample (a --start still ahead)
+            long lastSpooled = gateway.lastSpooledMicros();
+            json.put("last_spooled_micros", lastSpooled == Long.MIN_VALUE ? null : lastSpooled);
             out.println(JSON.writeValueAsString(json));
             out.flush();
             return stats.allAcknowledged() ? 0 : 1;

@@ -84,6 +84,20 @@ class GatewayConfigCommandIT {
         }
     }
 
+    @Test
+    void aGatewayThatNeverSpooledASampleReportsNoLastSpooledTime() throws Exception {
+        String start = java.time.Instant.now().plus(java.time.Duration.ofHours(1)).toString();
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
+            assertEquals(0, run("gateway", "--broker", broker.uri(), "--tenant", "acme", "--gateway", "gw-ahead",
+                    "--machines", "1", "--no-faults", "--start", start, "--spool-dir",
+                    dir.resolve("spool-ahead").toString(), "--duration", "1s"), err.toString(StandardCharsets.UTF_8));
+            String[] lines = out.toString(StandardCharsets.UTF_8).strip().split("\n");
+            JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+            assertEquals(0, json.get("samples_generated").asLong(), json.toString());
+            assertTrue(json.get("last_spooled_micros").isNull(), "no sample was spooled: " + json);
+        }
+    }
+
     /**
      * The launcher's own class path (target/lib, as {@code ./werkstrom} runs it, not the test class
      * path), and Ctrl-C: the gateway drains and prints its report before the JVM exits.

@@ -241,7 +241,8 @@ public final class EdgeChaos {
             steps.enter("restarted gateway publishing");
             waitUntil(started, options.duration(), db, job);
             JsonNode report = second.awaitReport(Duration.ofSeconds(60), steps::check);
-            long lastSpooled = report.path("last_spooled_micros").asLong(Long.MIN_VALUE);
+            JsonNode lastSpooledNode = report.path("last_spooled_micros");
+            long lastSpooled = lastSpooledNode.isIntegralNumber() ? lastSpooledNode.asLong() : Long.MIN_VALUE;
             if (lastSpooled == Long.MIN_VALUE) {
                 throw new IllegalStateException("the restarted gateway reported no last spooled sample: " + report
                         + "\n" + second.log());
