@@ -2,7 +2,6 @@ package io.werkstrom.app.chaos;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -361,15 +360,7 @@ public final class CloudChaos {
     static Path findJobJar() throws IOException {
         List<Path> roots = new ArrayList<>();
         roots.add(Path.of("").toAbsolutePath());
-        try {
-            Path launcher = Path.of(CloudChaos.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            // werkstrom-app/target/werkstrom-app.jar (or werkstrom-app/target/classes) -> the repository root
-            if (launcher.getParent() != null && launcher.getParent().getParent() != null) {
-                roots.add(launcher.getParent().getParent().getParent());
-            }
-        } catch (URISyntaxException | SecurityException | NullPointerException e) {
-            // fall back to the working directory
-        }
+        roots.add(LauncherRepository.root());
         for (Path root : roots) {
             if (root == null) {
                 continue;

@@ -1,6 +1,5 @@
 package io.werkstrom.app.chaos;
 
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +35,7 @@ public record SecurityChaosOptions(int mutations, Path aclFile, long seed) {
      * directory.
      */
     public static Path shippedAcl() {
-        return shippedAcl(Path.of(""), launcherRepository());
+        return shippedAcl(Path.of(""), LauncherRepository.root());
     }
 
     /**
@@ -56,19 +55,5 @@ public record SecurityChaosOptions(int mutations, Path aclFile, long seed) {
             }
         }
         return workingDir.resolve(SHIPPED_ACL);
-    }
-
-    /**
-     * The repository whose build holds these classes ({@code werkstrom-app/target/werkstrom-app.jar}
-     * or {@code werkstrom-app/target/classes}), or null when that cannot be told.
-     */
-    static Path launcherRepository() {
-        try {
-            Path code = Path.of(SecurityChaosOptions.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            Path target = code.toAbsolutePath().getParent();
-            return target == null || target.getParent() == null ? null : target.getParent().getParent();
-        } catch (URISyntaxException | SecurityException | NullPointerException | IllegalArgumentException e) {
-            return null;
-        }
     }
 }

@@ -30,7 +30,7 @@ class SecurityChaosOptionsTest {
 
     @Test
     void theLauncherRepositoryIsTheOneWhoseBuildHoldsTheClasses() {
-        Path repository = SecurityChaosOptions.launcherRepository();
+        Path repository = LauncherRepository.root();
         assertTrue(repository != null && Files.isReadable(repository.resolve(SecurityChaosOptions.SHIPPED_ACL)),
                 "the repository of " + SecurityChaosOptions.class.getProtectionDomain().getCodeSource().getLocation()
                         + ": " + repository);
