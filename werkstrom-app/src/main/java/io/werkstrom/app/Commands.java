@@ -73,7 +73,8 @@ final class Commands {
 
     /** Runs the telemetry job (migrating first) in this process; its arguments are the job's own. */
     static int job(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        if (argv.size() == 1 && List.of("--help", "-h", "help").contains(argv.get(0))) {
+        // --help and -h anywhere are answered before dispatch (Werkstrom.usage).
+        if (argv.equals(List.of("help"))) {
             out.println(TelemetryJobOptions.usage());
             return 0;
         }

@@ -7,10 +7,14 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
+import io.werkstrom.analytics.eval.anomaly.AnomalyEvaluation;
+import io.werkstrom.analytics.eval.quality.QualityEvaluation;
 import io.werkstrom.app.analytics.AnalyticsCommand;
 import io.werkstrom.app.cli.JavaUtilLogging;
 import io.werkstrom.app.cli.UsageException;
@@ -181,7 +185,7 @@ public final class Werkstrom {
               test                 set up the test services and run every test (launcher only)
               build                build the launcher and the job jar again (launcher only; every
                                    other command builds them first when a source is newer)
-              help                 this text
+              help                 this text; <command> --help (or -h) prints that command's part
             """;
 
     private Werkstrom() {
@@ -201,6 +205,15 @@ public final class Werkstrom {
         }
         String command = argv.get(0);
         List<String> rest = argv.subList(1, argv.size());
+        if (rest.stream().anyMatch(HELP::contains)) {
+            // Before the command parses anything: asking for help starts, opens and connects nothing.
+            Optional<String> usage = usage(command, rest);
+            if (usage.isPresent()) {
+                out.print(usage.get());
+                out.flush();
+                return 0;
+            }
+        }
         try {
             return switch (command) {
                 case "demo" -> Commands.demo(rest, out, err);
@@ -241,6 +254,58 @@ public final class Werkstrom {
             org.slf4j.LoggerFactory.getLogger(Werkstrom.class).error("{} failed", command, e);
             return 1;
         }
+    }
+
+    /** The arguments that ask for a command's usage, wherever among its options they are given. */
+    private static final Set<String> HELP = Set.of("--help", "-h");
+
+    /**
+     * The usage of {@code command} as {@code rest} names it: the command's own where it has one
+     * (the job's options, the evaluations'), otherwise its part of {@link #USAGE}; with a sub-command
+     * given ({@code chaos edge}, {@code machines set}), that sub-command's part, without one all of
+     * the command's. Empty for a command or sub-command that does not exist, which stays a usage error.
+     */
+    static Optional<String> usage(String command, List<String> rest) {
+        String sub = rest.isEmpty() || rest.get(0).startsWith("-") ? null : rest.get(0);
+        if (command.equals("job")) {
+            return Optional.of(io.werkstrom.jobs.job.TelemetryJobOptions.usage() + "\n");
+        }
+        if (command.equals("eval") && "anomaly".equals(sub)) {
+            return Optional.of(AnomalyEvaluation.USAGE + "\n");
+        }
+        if (command.equals("eval") && "quality".equals(sub)) {
+            return Optional.of(QualityEvaluation.USAGE + "\n");
+        }
+        List<UsageSection> sections = new ArrayList<>();
+        String[] lines = USAGE.substring(USAGE.indexOf("commands:\n") + "commands:\n".length()).split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (!lines[i].startsWith("  ") || lines[i].startsWith("   ")) {
+                continue;
+            }
+            // "  chaos edge   failure drill...", "  machines set|unset|list --jdbc-url URL ...", "  demo   the ..."
+            String[] words = lines[i].strip().split("\\s{2,}")[0].split(" ");
+            if (!words[0].equals(command)) {
+                continue;
+            }
+            StringBuilder text = new StringBuilder(lines[i]).append('\n');
+            for (int j = i + 1; j < lines.length && lines[j].startsWith("   "); j++) {
+                text.append(lines[j]).append('\n');
+            }
+            boolean named = words.length > 1 && !words[1].startsWith("-") && !words[1].startsWith("[");
+            sections.add(new UsageSection(named ? List.of(words[1].split("\\|")) : List.of(), text.toString()));
+        }
+        boolean hasSubCommands = sections.stream().anyMatch(section -> !section.subCommands().isEmpty());
+        StringBuilder usage = new StringBuilder();
+        for (UsageSection section : sections) {
+            if (!hasSubCommands || sub == null || section.subCommands().contains(sub)) {
+                usage.append(section.text());
+            }
+        }
+        return usage.isEmpty() ? Optional.empty() : Optional.of(usage.toString());
+    }
+
+    /** One command's lines of {@link #USAGE}, and the sub-commands its first line names. */
+    private record UsageSection(List<String> subCommands, String text) {
     }
 
     /** {@code bench <what>}: the benchmarks, each against a baseline measured in the same run. */

@@ -35,7 +35,8 @@ import io.werkstrom.analytics.kernel.KernelBackends;
  */
 public final class AnomalyEvaluation {
 
-    static final String USAGE = "usage: eval anomaly --dataset skab|nab --data DIR [--detector NAME]"
+    /** The command's usage: what {@code ./werkstrom eval anomaly --help} prints, and what a usage error ends with. */
+    public static final String USAGE = "usage: eval anomaly --dataset skab|nab --data DIR [--detector NAME]"
             + " [--backend auto|java|tornadovm|grpc://host:port]\n"
             + "  detectors: skab: shift (default), pca, mset;"
             + " nab: ensemble (default), novelty, range, robust-z, robust-z-adaptive";

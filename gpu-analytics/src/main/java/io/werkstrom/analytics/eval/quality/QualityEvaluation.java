@@ -47,7 +47,8 @@ public final class QualityEvaluation {
     /** The accepted values of {@code --dataset}. */
     public static final List<String> DATASETS = List.of("cmapss", "ai4i");
 
-    static final String USAGE = "usage: eval quality --dataset cmapss|ai4i --data DIR [--seed N]"
+    /** The command's usage: what {@code ./werkstrom eval quality --help} prints, and what a usage error ends with. */
+    public static final String USAGE = "usage: eval quality --dataset cmapss|ai4i --data DIR [--seed N]"
             + " [--backend auto|java|tornadovm|grpc://host:port]";
 
     private QualityEvaluation() {
