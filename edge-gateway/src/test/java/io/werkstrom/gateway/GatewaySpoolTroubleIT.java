@@ -128,7 +128,8 @@ class GatewaySpoolTroubleIT {
     @Test
     void aSpoolThatRefusesBatchesIsReportedAsSuchAndWhatItNeverTookIsCountedAtStop() throws Exception {
         try (MosquittoBroker broker = MosquittoBroker.start()) {
-            SimulatorCollector collector = new SimulatorCollector(SimulatorOptions.builder().seed(6)
+            // 16 machines: a batch of about 1 KiB, so that a segment fills within 2 s.
+            SimulatorCollector collector = new SimulatorCollector(SimulatorOptions.builder().machines(16).seed(6)
                     .start(Instant.now().truncatedTo(ChronoUnit.MICROS)).build());
             List<Path> blockers = new ArrayList<>();
             try (Gateway gateway = new Gateway(options(broker), collector)) {
@@ -235,8 +236,9 @@ class GatewaySpoolTroubleIT {
         }
     }
 
+    /** 20 machines: batches of about 1.1 KiB, seven to a segment, a segment filled in under 2 s. */
     private static SimulatorCollector simulator(Instant start) {
-        return new SimulatorCollector(SimulatorOptions.builder().machines(10).seed(7).start(start).build());
+        return new SimulatorCollector(SimulatorOptions.builder().machines(20).seed(7).start(start).build());
     }
 
     private List<Path> segmentFiles() throws IOException {
