@@ -66,12 +66,13 @@ class GatewayOperationsIT {
                     .publisher(PublisherOptions.builder().brokerUri(broker.uri()).address(ADDRESS)
                             .reconnectMinDelay(Duration.ofMillis(200)).reconnectMaxDelay(Duration.ofMillis(500)).build())
                     .spoolDirectory(spoolDir)
-                    // A batch of 4 machines takes about 2 KiB: a few batches per segment, two segments in all.
+                    // A batch of 12 machines takes about 1 KiB: a few batches per segment, two segments in all,
+                    // so that the spool is full within seconds of the broker going away.
                     .spoolSegmentBytes(8 << 10)
                     .spoolMaxBytes(16 << 10)
                     .firstSequence(FIRST_SEQUENCE)
                     .retryDelay(Duration.ofMillis(100));
-            SimulatorOptions simulated = SimulatorOptions.builder().seed(11).start(Instant.now().truncatedTo(ChronoUnit.MICROS))
+            SimulatorOptions simulated = SimulatorOptions.builder().machines(12).seed(11).start(Instant.now().truncatedTo(ChronoUnit.MICROS))
                     .build();
             AtomicInteger chosen = new AtomicInteger();
             try (Gateway gateway = FreePorts.startOnFreePort(candidate -> {
