@@ -9,6 +9,8 @@ import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +27,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The embedded HiveMQ broker with credentials enforces the rules of the shipped Mosquitto ACL. */
+/**
+ * The embedded HiveMQ broker with credentials enforces the rules of the shipped Mosquitto ACL. One
+ * broker serves the class (starting and stopping one takes seconds); each test uses client ids of
+ * its own and closes its clients.
+ */
 class EmbeddedBrokerAccessControlIT {
 
     private static final GatewayAddress ACME = new GatewayAddress("acme", "plant-1", "gw-1");
@@ -34,68 +40,83 @@ class EmbeddedBrokerAccessControlIT {
     private static final int CLIENT_IDENTIFIER_NOT_VALID = 0x85;
     private static final String ACME_ID = "werkstrom-acme-plant-1-gw-1";
     private static final String CLOUD_ID = BrokerAccessControl.CLOUD_CLIENT_ID_PREFIX + "-it";
+    private static final GatewayAddress DASH_A = new GatewayAddress("a-b", "c", "gw");
+    private static final GatewayAddress DASH_B = new GatewayAddress("a", "b-c", "gw");
 
     @TempDir
-    Path work;
+    static Path work;
+
+    private static EmbeddedBroker broker;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = EmbeddedBroker.start(work, 0, Map.of(BrokerAccessControl.CLOUD_USER, "cloud-secret",
+                ACME.toString(), "acme-secret", GLOBEX.toString(), "globex-secret",
+                DASH_A.toString(), "a-secret", DASH_B.toString(), "b-secret"));
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (broker != null) {
+            broker.close();
+        }
+    }
 
     @Test
     void credentialsAndTopicsAreEnforced() throws Exception {
-        try (EmbeddedBroker broker = EmbeddedBroker.start(work, 0, Map.of(BrokerAccessControl.CLOUD_USER, "cloud-secret",
-                ACME.toString(), "acme-secret", GLOBEX.toString(), "globex-secret"))) {
-            String uri = broker.uri();
-            for (String[] credentials : List.of(new String[] {ACME.toString(), "guess"},
-                    new String[] {"acme/plant-1/gw-9", "acme-secret"}, new String[] {null, null})) {
-                MqttException refused = assertThrows(MqttException.class,
-                        () -> connect(uri, credentials[0], credentials[1], ACME_ID));
-                assertTrue(refused.getReasonCode() == 0x86 || refused.getReasonCode() == NOT_AUTHORIZED, refused.toString());
-            }
-            // before the gateway's own client connects: each forger takes its client id
-            for (String foreign : List.of(Topics.telemetry(GLOBEX), Topics.events(GLOBEX),
-                    Topics.telemetry(new GatewayAddress("acme", "plant-2", "gw-1")))) {
-                MqttAsyncClient forger = connect(uri, ACME.toString(), "acme-secret", ACME_ID);
-                try {
-                    int code = publish(forger, foreign, "forged");
-                    assertTrue(code == NOT_AUTHORIZED || !forger.isConnected(), foreign + ": PUBACK " + code);
-                } finally {
-                    close(forger);
-                }
-            }
-
-            BlockingQueue<String> toCloud = new LinkedBlockingQueue<>();
-            BlockingQueue<String> toAcme = new LinkedBlockingQueue<>();
-            MqttAsyncClient cloud = connect(uri, BrokerAccessControl.CLOUD_USER, "cloud-secret", CLOUD_ID);
-            MqttAsyncClient acme = connect(uri, ACME.toString(), "acme-secret", ACME_ID);
+        String uri = broker.uri();
+        for (String[] credentials : List.of(new String[] {ACME.toString(), "guess"},
+                new String[] {"acme/plant-1/gw-9", "acme-secret"}, new String[] {null, null})) {
+            MqttException refused = assertThrows(MqttException.class,
+                    () -> connect(uri, credentials[0], credentials[1], ACME_ID));
+            assertTrue(refused.getReasonCode() == 0x86 || refused.getReasonCode() == NOT_AUTHORIZED, refused.toString());
+        }
+        // before the gateway's own client connects: each forger takes its client id
+        for (String foreign : List.of(Topics.telemetry(GLOBEX), Topics.events(GLOBEX),
+                Topics.telemetry(new GatewayAddress("acme", "plant-2", "gw-1")))) {
+            MqttAsyncClient forger = connect(uri, ACME.toString(), "acme-secret", ACME_ID);
             try {
-                cloud.setCallback(MqttClients.collectingInto(toCloud));
-                acme.setCallback(MqttClients.collectingInto(toAcme));
-                assertEquals(1, subscribe(cloud, Topics.ALL_TELEMETRY));
-                assertEquals(1, subscribe(acme, Topics.commands(ACME)));
-                for (String foreign : List.of(Topics.commands(GLOBEX), Topics.ALL_TELEMETRY, "#", "werkstrom/v1/acme/alerts/#")) {
-                    int code = subscribe(acme, foreign);
-                    assertTrue(code == NOT_AUTHORIZED, foreign + ": SUBACK " + code);
-                }
-                // HiveMQ answers a refused publish with PUBACK 0x87 and then closes the connection.
-                MqttAsyncClient cloudForger = connect(uri, BrokerAccessControl.CLOUD_USER, "cloud-secret",
-                        CLOUD_ID + "-forger");
-                try {
-                    assertEquals(NOT_AUTHORIZED, publish(cloudForger, Topics.telemetry(ACME), "cloud-forged"));
-                } finally {
-                    close(cloudForger);
-                }
-                assertEquals(0, publish(cloud, "werkstrom/v1/acme/plant-1/gw-1/commands/restart", "for-acme"));
-                assertEquals(0, publish(acme, Topics.telemetry(ACME), "own"));
-                assertEquals(Topics.telemetry(ACME) + " own", toCloud.poll(10, TimeUnit.SECONDS));
-                assertEquals("werkstrom/v1/acme/plant-1/gw-1/commands/restart for-acme", toAcme.poll(10, TimeUnit.SECONDS));
-                // the alert service (the cloud user) publishes alert states and reads acknowledgements
-                assertEquals(1, subscribe(cloud, "werkstrom/v1/+/alerts/#"));
-                assertEquals(0, publish(cloud, "werkstrom/v1/acme/alerts/a-1/state", "open"));
-                assertEquals("werkstrom/v1/acme/alerts/a-1/state open", toCloud.poll(10, TimeUnit.SECONDS));
-                assertNull(toCloud.poll(), "the cloud received " + toCloud);
-                assertNull(toAcme.poll(), "acme received " + toAcme);
+                int code = publish(forger, foreign, "forged");
+                assertTrue(code == NOT_AUTHORIZED || !forger.isConnected(), foreign + ": PUBACK " + code);
             } finally {
-                close(acme);
-                close(cloud);
+                close(forger);
             }
+        }
+
+        BlockingQueue<String> toCloud = new LinkedBlockingQueue<>();
+        BlockingQueue<String> toAcme = new LinkedBlockingQueue<>();
+        MqttAsyncClient cloud = connect(uri, BrokerAccessControl.CLOUD_USER, "cloud-secret", CLOUD_ID);
+        MqttAsyncClient acme = connect(uri, ACME.toString(), "acme-secret", ACME_ID);
+        try {
+            cloud.setCallback(MqttClients.collectingInto(toCloud));
+            acme.setCallback(MqttClients.collectingInto(toAcme));
+            assertEquals(1, subscribe(cloud, Topics.ALL_TELEMETRY));
+            assertEquals(1, subscribe(acme, Topics.commands(ACME)));
+            for (String foreign : List.of(Topics.commands(GLOBEX), Topics.ALL_TELEMETRY, "#", "werkstrom/v1/acme/alerts/#")) {
+                int code = subscribe(acme, foreign);
+                assertTrue(code == NOT_AUTHORIZED, foreign + ": SUBACK " + code);
+            }
+            // HiveMQ answers a refused publish with PUBACK 0x87 and then closes the connection.
+            MqttAsyncClient cloudForger = connect(uri, BrokerAccessControl.CLOUD_USER, "cloud-secret",
+                    CLOUD_ID + "-forger");
+            try {
+                assertEquals(NOT_AUTHORIZED, publish(cloudForger, Topics.telemetry(ACME), "cloud-forged"));
+            } finally {
+                close(cloudForger);
+            }
+            assertEquals(0, publish(cloud, "werkstrom/v1/acme/plant-1/gw-1/commands/restart", "for-acme"));
+            assertEquals(0, publish(acme, Topics.telemetry(ACME), "own"));
+            assertEquals(Topics.telemetry(ACME) + " own", toCloud.poll(10, TimeUnit.SECONDS));
+            assertEquals("werkstrom/v1/acme/plant-1/gw-1/commands/restart for-acme", toAcme.poll(10, TimeUnit.SECONDS));
+            // the alert service (the cloud user) publishes alert states and reads acknowledgements
+            assertEquals(1, subscribe(cloud, "werkstrom/v1/+/alerts/#"));
+            assertEquals(0, publish(cloud, "werkstrom/v1/acme/alerts/a-1/state", "open"));
+            assertEquals("werkstrom/v1/acme/alerts/a-1/state open", toCloud.poll(10, TimeUnit.SECONDS));
+            assertNull(toCloud.poll(), "the cloud received " + toCloud);
+            assertNull(toAcme.poll(), "acme received " + toAcme);
+        } finally {
+            close(acme);
+            close(cloud);
         }
     }
 
@@ -106,56 +127,50 @@ class EmbeddedBrokerAccessControlIT {
      */
     @Test
     void clientIdsAreBoundToTheirUsers() throws Exception {
-        GatewayAddress dashA = new GatewayAddress("a-b", "c", "gw");
-        GatewayAddress dashB = new GatewayAddress("a", "b-c", "gw");
-        try (EmbeddedBroker broker = EmbeddedBroker.start(work, 0, Map.of(BrokerAccessControl.CLOUD_USER, "cloud-secret",
-                ACME.toString(), "acme-secret", GLOBEX.toString(), "globex-secret",
-                dashA.toString(), "a-secret", dashB.toString(), "b-secret"))) {
-            String uri = broker.uri();
-            String readerId = BrokerAccessControl.CLOUD_CLIENT_ID_PREFIX + "-telemetry-0";
-            MqttAsyncClient reader = connect(uri, BrokerAccessControl.CLOUD_USER, "cloud-secret", readerId, false);
-            assertEquals(1, subscribe(reader, Topics.ALL_TELEMETRY));
-            reader.disconnect().waitForCompletion(10_000);
-            reader.close(true);
+        String uri = broker.uri();
+        String readerId = BrokerAccessControl.CLOUD_CLIENT_ID_PREFIX + "-telemetry-0";
+        MqttAsyncClient reader = connect(uri, BrokerAccessControl.CLOUD_USER, "cloud-secret", readerId, false);
+        assertEquals(1, subscribe(reader, Topics.ALL_TELEMETRY));
+        reader.disconnect().waitForCompletion(10_000);
+        reader.close(true);
 
-            for (String[] attempt : List.of(
-                    new String[] {ACME.toString(), "acme-secret", readerId},
-                    new String[] {ACME.toString(), "acme-secret", "werkstrom-globex-plant-1-gw-1"},
-                    new String[] {ACME.toString(), "acme-secret", "it-" + System.nanoTime()},
-                    new String[] {BrokerAccessControl.CLOUD_USER, "cloud-secret", ACME_ID})) {
-                MqttException refused = assertThrows(MqttException.class,
-                        () -> connect(uri, attempt[0], attempt[1], attempt[2], false), String.join(" ", attempt));
-                assertEquals(CLIENT_IDENTIFIER_NOT_VALID, refused.getReasonCode(), refused.toString());
-            }
+        for (String[] attempt : List.of(
+                new String[] {ACME.toString(), "acme-secret", readerId},
+                new String[] {ACME.toString(), "acme-secret", "werkstrom-globex-plant-1-gw-1"},
+                new String[] {ACME.toString(), "acme-secret", "it-" + System.nanoTime()},
+                new String[] {BrokerAccessControl.CLOUD_USER, "cloud-secret", ACME_ID})) {
+            MqttException refused = assertThrows(MqttException.class,
+                    () -> connect(uri, attempt[0], attempt[1], attempt[2], false), String.join(" ", attempt));
+            assertEquals(CLIENT_IDENTIFIER_NOT_VALID, refused.getReasonCode(), refused.toString());
+        }
 
-            MqttAsyncClient acme = connect(uri, ACME.toString(), "acme-secret", ACME_ID);
-            try {
-                assertEquals(0, publish(acme, Topics.telemetry(ACME), "while-away"));
-            } finally {
-                close(acme);
-            }
-            BlockingQueue<String> toReader = new LinkedBlockingQueue<>();
-            reader = new MqttAsyncClient(uri, readerId, new MemoryPersistence());
-            reader.setCallback(MqttClients.collectingInto(toReader));
-            try {
-                IMqttToken connected = reader.connect(options(BrokerAccessControl.CLOUD_USER, "cloud-secret", false));
-                connected.waitForCompletion(10_000);
-                assertTrue(connected.getSessionPresent(), "the reader lost its session");
-                assertEquals(Topics.telemetry(ACME) + " while-away", toReader.poll(10, TimeUnit.SECONDS));
-            } finally {
-                close(reader);
-            }
+        MqttAsyncClient acme = connect(uri, ACME.toString(), "acme-secret", ACME_ID);
+        try {
+            assertEquals(0, publish(acme, Topics.telemetry(ACME), "while-away"));
+        } finally {
+            close(acme);
+        }
+        BlockingQueue<String> toReader = new LinkedBlockingQueue<>();
+        reader = new MqttAsyncClient(uri, readerId, new MemoryPersistence());
+        reader.setCallback(MqttClients.collectingInto(toReader));
+        try {
+            IMqttToken connected = reader.connect(options(BrokerAccessControl.CLOUD_USER, "cloud-secret", false));
+            connected.waitForCompletion(10_000);
+            assertTrue(connected.getSessionPresent(), "the reader lost its session");
+            assertEquals(Topics.telemetry(ACME) + " while-away", toReader.poll(10, TimeUnit.SECONDS));
+        } finally {
+            close(reader);
+        }
 
-            // both addresses spell werkstrom-a-b-c-gw: the id stays with the user that used it first
-            MqttAsyncClient first = connect(uri, dashA.toString(), "a-secret", "werkstrom-a-b-c-gw");
-            try {
-                MqttException refused = assertThrows(MqttException.class,
-                        () -> connect(uri, dashB.toString(), "b-secret", "werkstrom-a-b-c-gw"));
-                assertEquals(CLIENT_IDENTIFIER_NOT_VALID, refused.getReasonCode(), refused.toString());
-                assertTrue(first.isConnected());
-            } finally {
-                close(first);
-            }
+        // both addresses spell werkstrom-a-b-c-gw: the id stays with the user that used it first
+        MqttAsyncClient first = connect(uri, DASH_A.toString(), "a-secret", "werkstrom-a-b-c-gw");
+        try {
+            MqttException refused = assertThrows(MqttException.class,
+                    () -> connect(uri, DASH_B.toString(), "b-secret", "werkstrom-a-b-c-gw"));
+            assertEquals(CLIENT_IDENTIFIER_NOT_VALID, refused.getReasonCode(), refused.toString());
+            assertTrue(first.isConnected());
+        } finally {
+            close(first);
         }
     }
 
