@@ -84,10 +84,7 @@ final class ChaosGateway implements Runnable {
                     }
                     acknowledgedCount.addAndGet(batch.size());
                     next += periodNanos;
-                    long wait = next - System.nanoTime();
-                    if (wait > 0) {
-                        TimeUnit.NANOSECONDS.sleep(wait);
-                    }
+                    TimeUnit.NANOSECONDS.sleep(pause(next, System.nanoTime(), deadlineNanos));
                 }
             } finally {
                 try {
@@ -105,6 +102,15 @@ final class ChaosGateway implements Runnable {
         } catch (Exception e) {
             failure = e;
         }
+    }
+
+    /**
+     * How long to wait for the batch due at {@code nextNanos}: no longer than the end of the run,
+     * after which no batch is sent (a period longer than the run left would otherwise keep the
+     * gateway, and the drill waiting for it, up to a whole period past the end).
+     */
+    static long pause(long nextNanos, long nowNanos, long deadlineNanos) {
+        return Math.max(0, Math.min(nextNanos, deadlineNanos) - nowNanos);
     }
 
     /** Samples with strictly increasing timestamps near now, spread over two machines and the sensors. */

@@ -236,11 +236,19 @@ public final class CloudChaos {
                 }
                 TimeUnit.MILLISECONDS.sleep(100);
             }
-            for (Thread thread : threads) {
+            for (int i = 0; i < threads.size(); i++) {
+                Thread thread = threads.get(i);
                 long joinBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
                 while (thread.isAlive() && System.nanoTime() < joinBy) {
                     thread.join(250);
                     steps.check();
+                }
+                if (thread.isAlive()) {
+                    // Its acknowledged samples may only be read once it ended; a tally without them
+                    // would count what it still publishes as unexpected, or miss what it sent.
+                    thread.interrupt();
+                    throw new IllegalStateException("gateway " + gateways.get(i).address()
+                            + " did not stop within 45 s of the end of the run");
                 }
             }
             steps.enter("drain");
