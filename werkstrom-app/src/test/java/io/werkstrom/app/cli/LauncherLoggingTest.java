@@ -104,6 +104,24 @@ class LauncherLoggingTest {
     }
 
     @Test
+    void flinksCommitterGaugeCollisionAtEveryCheckpointIsDroppedAndOtherCollisionsAreKept() throws Exception {
+        // As Flink 2.3's AbstractMetricGroup words it, scope components and all.
+        String committer = "Name collision: Group already contains a Metric with the name 'pendingCommittables'. "
+                + "Metric will not be reported.[, taskmanager, tm-1, werkstrom-telemetry, aggregate-refresh: Committer, 0]";
+        String other = "Name collision: Group already contains a Metric with the name 'acceptedBatches'. "
+                + "Metric will not be reported.[, taskmanager, tm-1, werkstrom-telemetry, decode-and-validate, 0]";
+        Run run = logWith(null, context -> {
+            Logger metrics = context.getLogger(CommitterGaugeCollisionFilter.METRIC_LOGGER);
+            metrics.warn(committer);
+            metrics.warn(other);
+            context.getLogger("io.werkstrom.jobs.TelemetryJob").warn("a warning that mentions 'pendingCommittables'");
+        });
+        assertFalse(run.file().contains("aggregate-refresh: Committer"), run.file());
+        assertTrue(run.file().contains(other), run.file());
+        assertTrue(run.file().contains("a warning that mentions 'pendingCommittables'"), run.file());
+    }
+
+    @Test
     void aLogFileThatCannotBeOpenedIsOneLineOnStderrAndNothingOnStdout() throws Exception {
         // A log file under a plain file: its folder cannot be created, whoever runs the test.
         Path blocked = Files.writeString(dir.resolve("plain-file"), "x").resolve("werkstrom.log");
