@@ -2,6 +2,7 @@ package io.werkstrom.protocol;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -93,7 +94,7 @@ public final class BatchValidator {
             }
             if (!Double.isFinite(batch.values()[i]) && quality != Quality.BAD.code()) {
                 return Optional.of("row " + i + ": value " + batch.values()[i] + " is not finite but quality is "
-                        + Quality.ofCode(quality).name().toLowerCase());
+                        + Quality.ofCode(quality).name().toLowerCase(Locale.ROOT));
             }
             long ts = batch.timestampsMicros()[i];
             if (ts < earliest || ts > latest) {

@@ -39,6 +39,20 @@ class BatchValidatorTest {
         assertReason(badQuality, "quality");
     }
 
+    @Test
+    void theReasonNamesTheQualityTheSameWayUnderEveryDefaultLocale() {
+        java.util.Locale before = java.util.Locale.getDefault();
+        // Turkish lower-cases I to a dotless ı: "uncertaın" under a locale-sensitive toLowerCase.
+        java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr-TR"));
+        try {
+            String reason = validator.violation(one("gw-1", nowMicros, "m-1", "temp", Double.NaN, Quality.UNCERTAIN),
+                    sender, now).orElseThrow();
+            assertTrue(reason.endsWith("is not finite but quality is uncertain"), reason);
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+    }
+
     private void assertReason(TelemetryBatch batch, String expected) {
         String reason = validator.violation(batch, sender, now).orElseThrow();
         assertTrue(reason.contains(expected), reason);

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -169,7 +170,7 @@ public final class SimulatorOptions {
             }
             List<String> ids = new ArrayList<>(machines);
             for (int i = 1; i <= machines; i++) {
-                ids.add(machineIdPrefix + String.format("%03d", i));
+                ids.add(machineIdPrefix + String.format(Locale.ROOT, "%03d", i));
             }
             String last = ids.get(ids.size() - 1);
             if (!BatchValidator.IDENTIFIER.matcher(ids.get(0)).matches()

@@ -23,6 +23,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -1061,7 +1062,7 @@ public final class Spool implements AutoCloseable {
             activeChannel.force(false);
         }
         long index = nextSegmentIndex++;
-        Segment next = new Segment(directory.resolve(String.format("%s%020d%s", SEGMENT_PREFIX, index,
+        Segment next = new Segment(directory.resolve(String.format(Locale.ROOT, "%s%020d%s", SEGMENT_PREFIX, index,
                 SEGMENT_SUFFIX)), index);
         FileChannel channel = files.open(next.path, CREATE_NEW, READ, WRITE);
         try {

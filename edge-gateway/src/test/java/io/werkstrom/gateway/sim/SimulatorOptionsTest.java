@@ -22,6 +22,18 @@ class SimulatorOptionsTest {
     }
 
     @Test
+    void machineIdsAreTheSameUnderEveryDefaultLocale() {
+        java.util.Locale before = java.util.Locale.getDefault();
+        // Persian formats numbers with Extended Arabic-Indic digits, which no identifier may hold.
+        java.util.Locale.setDefault(java.util.Locale.forLanguageTag("fa-IR"));
+        try {
+            assertEquals(List.of("m-001", "m-002"), SimulatorOptions.builder().machines(2).build().machineIds());
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+    }
+
+    @Test
     void validationMessagesNameTheKey() {
         assertMessageNames("machines", () -> SimulatorOptions.builder().machines(0).build());
         assertMessageNames("machines", () -> SimulatorOptions.builder().machines(10_000).build());

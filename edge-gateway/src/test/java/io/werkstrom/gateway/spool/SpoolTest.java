@@ -70,6 +70,25 @@ class SpoolTest {
     }
 
     @Test
+    void segmentNamesAreTheSameUnderEveryDefaultLocale() throws IOException {
+        java.util.Locale before = java.util.Locale.getDefault();
+        // Arabic formats numbers with Arabic-Indic digits: "segment-٠٠…١.log".
+        java.util.Locale.setDefault(java.util.Locale.forLanguageTag("ar-EG"));
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 4; seq++) {
+                append(spool, seq); // two segments
+            }
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            List<String> segments = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("segment-"))
+                    .sorted().toList();
+            assertEquals(List.of("segment-00000000000000000000.log", "segment-00000000000000000001.log"), segments);
+        }
+    }
+
+    @Test
     void aSpoolOfAnotherOwnerIsRefusedWithItsRecordsLeftForItsOwner() throws IOException {
         SpoolOptions acme = SpoolOptions.builder().directory(dir).owner("acme/plant-1/gw-1").build();
         SpoolOptions globex = SpoolOptions.builder().directory(dir).owner("globex/plant-1/gw-1").build();

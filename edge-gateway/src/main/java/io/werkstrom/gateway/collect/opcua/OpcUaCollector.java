@@ -14,6 +14,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
@@ -802,7 +803,7 @@ public final class OpcUaCollector implements Collector {
         if (!Double.isFinite(number) && quality != Quality.BAD) {
             // The cloud refuses a whole batch for one non-finite value that is not bad.
             log.warn("{}: {} sent {} (status {}); recorded as bad", describe(), v.nodeId(), number,
-                    quality.name().toLowerCase());
+                    quality.name().toLowerCase(Locale.ROOT));
             quality = Quality.BAD;
         }
         // A restored subscription (carried over to a new session, or created anew) starts with each
