@@ -83,8 +83,9 @@ import io.werkstrom.protocol.Topics;
  *
  * <p>Threads: one collector thread collects, encodes and spools; one sender thread publishes and
  * applies acknowledgements to the spool (so that no disk work runs on Paho's callback thread). The
- * counters are thread-safe. The gateway owns the collector, its Arrow allocator, the publisher, the
- * spool and the monitor server, and releases them in {@link #close()}.
+ * counters are thread-safe, and {@link #stats()} and {@link #health()} answer at any time, also
+ * while {@link #stop()} drains the spool. The gateway owns the collector, its Arrow allocator, the
+ * publisher, the spool and the monitor server, and releases them in {@link #close()}.
  */
 public final class Gateway implements AutoCloseable {
 
@@ -149,7 +150,11 @@ public final class Gateway implements AutoCloseable {
     private final Object wakeUp = new Object();
 
     private final Object lock = new Object();
-    private State state = State.NEW;
+    /**
+     * Written under {@link #lock}; {@link #health()} reads it without: stop() holds the lock while it
+     * drains the spool, and the monitor server's few threads must not wait for that.
+     */
+    private volatile State state = State.NEW;
     private volatile boolean sending;
     private volatile boolean rewind;
     private volatile String collectProblem;
@@ -450,10 +455,7 @@ public final class Gateway implements AutoCloseable {
      * sender whose last few passes over the spool all failed without a single PUBACK.
      */
     public GatewayHealth health() {
-        String stateName;
-        synchronized (lock) {
-            stateName = state.name().toLowerCase(java.util.Locale.ROOT);
-        }
+        String stateName = state.name().toLowerCase(java.util.Locale.ROOT);
         GatewayStats stats = stats();
         double fill = stats.spoolMaxBytes() == 0 ? 0 : (double) stats.spoolDiskBytes() / stats.spoolMaxBytes();
         String reason;
@@ -1006,8 +1008,10 @@ public final class Gateway implements AutoCloseable {
 
     // ---- lifecycle helpers
 
-    /** Waits until a tick in progress has finished (the scheduler has a single thread). */
-    /** Waits until no tick runs; false when that could not be confirmed. */
+    /**
+     * Waits until a tick in progress has finished (the scheduler has a single thread); false when that
+     * could not be confirmed.
+     */
     private boolean awaitScheduler() {
         try {
             scheduler.submit(() -> { }).get(30, TimeUnit.SECONDS);

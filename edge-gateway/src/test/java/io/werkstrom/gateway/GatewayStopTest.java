@@ -1,10 +1,19 @@
 package io.werkstrom.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
@@ -72,6 +81,66 @@ class GatewayStopTest {
 
             assertEquals(1, stopped.samplesCollected(), "the value that arrived before the stop is spooled");
             assertEquals(1, stopped.spoolRecords());
+        }
+    }
+
+    /** A source whose collect call at stop waits until the test lets it go: the stop is under way meanwhile. */
+    private static final class HeldAtStopCollector implements Collector {
+        final CountDownLatch collecting = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public String describe() {
+            return "a source held at stop";
+        }
+
+        @Override
+        public void start(long resumeAfterMicros) {
+        }
+
+        @Override
+        public int collect(long untilMicros, TelemetryBatch.Builder out) throws InterruptedException {
+            collecting.countDown();
+            release.await();
+            return 0;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void healthAnswersWhileTheGatewayStops() throws Exception {
+        GatewayOptions options = GatewayOptions.builder()
+                .publisher(PublisherOptions.builder().brokerUri("tcp://127.0.0.1:1")
+                        .address(new GatewayAddress("acme", "plant-1", "gw-1")).build())
+                .spoolDirectory(spoolDir).batchInterval(Duration.ofSeconds(10)).drainTimeout(Duration.ZERO).build();
+        AtomicLong clock = new AtomicLong(BatchValidator.micros(Instant.now()));
+        HeldAtStopCollector collector = new HeldAtStopCollector();
+        // Threads of its own: the common pool may have a single one, which the stop would hold.
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try (Gateway gateway = new Gateway(options, collector, DecodeLimits.DEFAULT.maxRows(), clock::get)) {
+            gateway.start();
+            clock.addAndGet(3_000_000); // the stop collects what arrived since the last batch interval
+            CompletableFuture<GatewayStats> stopped = CompletableFuture.supplyAsync(gateway::stop, callers);
+            try {
+                assertTrue(collector.collecting.await(30, TimeUnit.SECONDS), "the stop never collected");
+                CompletableFuture<GatewayHealth> health = CompletableFuture.supplyAsync(gateway::health, callers);
+                try {
+                    GatewayHealth answer = health.get(10, TimeUnit.SECONDS);
+                    assertEquals("running", answer.state(), "the stop has not finished");
+                } catch (TimeoutException e) {
+                    fail("health() waits for stop() to finish (its drain, up to drainTimeout and more): /health and, "
+                            + "with both HTTP threads held so, /metrics do not answer while the gateway stops");
+                }
+                assertFalse(stopped.isDone());
+            } finally {
+                collector.release.countDown();
+            }
+            assertEquals(0, stopped.get().spoolRecords());
+        } finally {
+            callers.shutdownNow();
         }
     }
 }
