@@ -8,6 +8,7 @@ import io.werkstrom.analytics.detect.RobustZScoreOptions;
 import io.werkstrom.analytics.detect.RobustZScoreState;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.StateExpiry;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 
@@ -37,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * state next to the windows) is a repeat, one the broker delivered again within the run: it is
  * neither scored nor learned again, only counted ({@code repeatedBatches}), so that it does not
  * weigh twice in the baselines.
+ *
+ * <p>Both entries of a key expire after {@link StateExpiry#idleExpiry()} without a batch taken: a
+ * gateway silent for longer learns anew.
  */
 public final class AnomalyScoringFunction extends KeyedProcessFunction<String, ReceivedBatch, DetectedAnomaly> {
 
@@ -47,6 +51,7 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
 
     private final RobustZScoreOptions options;
     private final String backendName;
+    private final StateExpiry expiry;
 
     private transient KernelBackend backend;
     private transient BufferAllocator allocator;
@@ -61,10 +66,12 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
     /**
      * @param options     the detector's settings
      * @param backendName kernel backend, one of {@link KernelBackends#CHOICES}
+     * @param expiry      how long the state of a gateway that sends nothing is kept
      */
-    public AnomalyScoringFunction(RobustZScoreOptions options, String backendName) {
+    public AnomalyScoringFunction(RobustZScoreOptions options, String backendName, StateExpiry expiry) {
         this.options = options;
         this.backendName = backendName;
+        this.expiry = expiry;
     }
 
     /** The key a batch is scored under: its tenant and gateway, as the topic named them. */
@@ -77,9 +84,10 @@ public final class AnomalyScoringFunction extends KeyedProcessFunction<String, R
         backend = KernelBackends.acquire(backendName);
         allocator = new RootAllocator();
         detector = new RobustZScoreDetector(backend, options, allocator);
-        windows = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, RobustZScoreStateSerializer.INSTANCE));
-        sequences = getRuntimeContext().getState(new ValueStateDescriptor<>(SEQUENCES,
-                PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        windows = getRuntimeContext().getState(expiry.applyTo(
+                new ValueStateDescriptor<>(STATE, RobustZScoreStateSerializer.INSTANCE)));
+        sequences = getRuntimeContext().getState(expiry.applyTo(
+                new ValueStateDescriptor<>(SEQUENCES, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO)));
         anomaliesDetected = getRuntimeContext().getMetricGroup().counter("anomaliesDetected");
         scoringFailures = getRuntimeContext().getMetricGroup().counter("scoringFailures");
         repeatedBatches = getRuntimeContext().getMetricGroup().counter("repeatedBatches");

@@ -6,6 +6,7 @@ import java.util.Optional;
 import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.StateExpiry;
 import io.werkstrom.jobs.predict.ModelRegistry;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.ReceivedBatch;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * machine and sensor caps), {@code multivariateStatesDropped} (complete states that will not be
  * scored), {@code multivariateStatesWithoutModel} (states of fleet-model machines while the fleet
  * models cannot be read, waiting for them). A failed scoring call leaves its states pending in the
- * keyed state for the next batch.
+ * keyed state for the next batch. A gateway's state expires after {@link StateExpiry#idleExpiry()}
+ * without a batch: a gateway silent for longer trains its machines anew.
  */
 public final class MultivariateScoringFunction extends KeyedProcessFunction<String, ReceivedBatch, DetectedAnomaly> {
 
@@ -50,6 +52,7 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
     private final String backendName;
     private final StoreOptions store;
     private final Duration modelRefresh;
+    private final StateExpiry expiry;
 
     private transient KernelBackend backend;
     private transient ModelRegistry<MultivariateFleetModel> fleetModels;
@@ -73,9 +76,10 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
     /**
      * @param options     the detector's settings; not {@link MultivariateOptions.Method#OFF}
      * @param backendName kernel backend, one of {@link KernelBackends#CHOICES} or a service address
+     * @param expiry      how long the state of a gateway that sends nothing is kept
      */
-    public MultivariateScoringFunction(MultivariateOptions options, String backendName) {
-        this(options, backendName, null, null);
+    public MultivariateScoringFunction(MultivariateOptions options, String backendName, StateExpiry expiry) {
+        this(options, backendName, null, null, expiry);
     }
 
     /**
@@ -84,9 +88,10 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
      * @param store        where the fleet models are read from; null: no fleet models, every machine
      *                     trains its own
      * @param modelRefresh how often a tenant's fleet models are read again
+     * @param expiry       how long the state of a gateway that sends nothing is kept
      */
     public MultivariateScoringFunction(MultivariateOptions options, String backendName, StoreOptions store,
-                                       Duration modelRefresh) {
+                                       Duration modelRefresh, StateExpiry expiry) {
         if (!options.enabled()) {
             throw new IllegalArgumentException("multivariate detection is off.");
         }
@@ -97,6 +102,7 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         this.backendName = backendName;
         this.store = store;
         this.modelRefresh = modelRefresh;
+        this.expiry = expiry;
     }
 
     @Override
@@ -105,7 +111,8 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
         scorer = new MultivariateScorer(options, backend);
         fleetModels = store == null ? null : ModelRegistry.multivariate(store, modelRefresh);
         outage = new ScoringOutage(LOG, "Multivariate scoring");
-        machines = getRuntimeContext().getState(new ValueStateDescriptor<>(STATE, MachineStatesSerializer.INSTANCE));
+        machines = getRuntimeContext().getState(expiry.applyTo(
+                new ValueStateDescriptor<>(STATE, MachineStatesSerializer.INSTANCE)));
         var metrics = getRuntimeContext().getMetricGroup();
         anomalies = metrics.counter("multivariateAnomalies");
         statesScored = metrics.counter("multivariateStatesScored");

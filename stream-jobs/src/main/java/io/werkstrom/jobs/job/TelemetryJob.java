@@ -145,7 +145,8 @@ public final class TelemetryJob {
         DataStream<DetectedAnomaly> anomalies = null;
         if (options.detectorEnabled()) {
             anomalies = batches.keyBy(AnomalyScoringFunction::key)
-                    .process(new AnomalyScoringFunction(options.detector(), options.kernelBackendWithTimeout()))
+                    .process(new AnomalyScoringFunction(options.detector(), options.kernelBackendWithTimeout(),
+                            options.stateExpiry()))
                     .returns(TypeInformation.of(DetectedAnomaly.class))
                     .name("score-anomalies")
                     .uid("score-anomalies");
@@ -153,7 +154,7 @@ public final class TelemetryJob {
         if (options.multivariate().enabled()) {
             DataStream<DetectedAnomaly> multivariate = batches.keyBy(AnomalyScoringFunction::key)
                     .process(new MultivariateScoringFunction(options.multivariate(), options.kernelBackendWithTimeout(),
-                            options.store(), options.modelRefresh()))
+                            options.store(), options.modelRefresh(), options.stateExpiry()))
                     .returns(TypeInformation.of(DetectedAnomaly.class))
                     .name("score-multivariate")
                     .uid("score-multivariate");
@@ -188,7 +189,7 @@ public final class TelemetryJob {
                                                               TelemetryJobOptions options) {
         SingleOutputStreamOperator<QualityPrediction> predictions = batches.keyBy(AnomalyScoringFunction::key)
                 .process(new QualityPredictionFunction(options.store(), options.modelRefresh(),
-                        options.kernelBackendWithTimeout()))
+                        options.kernelBackendWithTimeout(), options.stateExpiry()))
                 .returns(TypeInformation.of(QualityPrediction.class))
                 .name("predict-quality")
                 .uid("predict-quality");
@@ -212,7 +213,7 @@ public final class TelemetryJob {
                 .uid("split-by-machine")
                 .keyBy(MachineSamples::key)
                 .process(new RulPredictionFunction(options.store(), options.rul(), options.modelRefresh(),
-                        options.kernelBackendWithTimeout()))
+                        options.kernelBackendWithTimeout(), options.stateExpiry()))
                 .returns(TypeInformation.of(RulPrediction.class))
                 .name("predict-rul")
                 .uid("predict-rul")

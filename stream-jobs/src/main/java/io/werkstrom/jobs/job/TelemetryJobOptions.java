@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.StateExpiry;
 import io.werkstrom.jobs.alert.AlertOptions;
 import io.werkstrom.jobs.detect.MultivariateOptions;
 import io.werkstrom.jobs.eventtime.EventTimeOptions;
@@ -59,6 +60,8 @@ import io.werkstrom.protocol.tls.PemTls;
  * @param multivariate       the multivariate detector per machine (MSET or PCA on machine states), or off
  * @param maintenance        how often and after how long the bookkeeping tables are pruned; the rows must be kept
  *                           longer than {@code maxSampleAge} + {@code maxClockSkew}
+ * @param stateExpiry        how long the detectors' and predictors' keyed state of a gateway or machine that sends
+ *                           nothing is kept
  */
 public record TelemetryJobOptions(
         MqttSourceOptions mqtt,
@@ -78,7 +81,8 @@ public record TelemetryJobOptions(
         EventTimeOptions eventTime,
         RulPredictionOptions rul,
         MultivariateOptions multivariate,
-        MaintenanceOptions maintenance) implements Serializable {
+        MaintenanceOptions maintenance,
+        StateExpiry stateExpiry) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -135,6 +139,7 @@ public record TelemetryJobOptions(
         Objects.requireNonNull(rul, "rul must not be null.");
         Objects.requireNonNull(multivariate, "multivariate must not be null.");
         Objects.requireNonNull(maintenance, "maintenance must not be null.");
+        Objects.requireNonNull(stateExpiry, "stateExpiry must not be null.");
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism + ".");
         }
@@ -374,6 +379,11 @@ public record TelemetryJobOptions(
                 + "; bookkeeping rows received longer ago are"
                 + " pruned (a gateway's newest batch_ledger row stays); default "
                 + format(MaintenanceOptions.DEFAULT_BOOKKEEPING_KEEP), (b, v) -> b.bookkeepingKeep = parseDuration(v)));
+        ARGUMENTS.put("state.idle-expiry", new Argument(false, "idleExpiry", "0 (never) or a duration of at least "
+                + format(StateExpiry.MIN_IDLE_EXPIRY) + "; the detectors' and predictors' state of a gateway (or"
+                + " machine) that sent nothing for this long is dropped, and it learns anew when it comes back;"
+                + " default " + format(StateExpiry.DEFAULT_IDLE_EXPIRY),
+                (b, v) -> b.idleExpiry = v.trim().equals("0") ? Duration.ZERO : parseDuration(v)));
         ARGUMENTS.put("sink.writers", new Argument(false, "writers", "database connections per telemetry sink subtask, 1..64;"
                 + " default " + SinkOptions.DEFAULT_WRITERS, (b, v) -> b.sinkWriters = parseInt(v)));
         ARGUMENTS.put("sink.queued-flushes", new Argument(false, "queuedFlushes", "full buffers that may wait per connection"
@@ -664,6 +674,7 @@ public record TelemetryJobOptions(
         private MaintenanceOptions maintenance;
         private Duration maintenanceInterval = MaintenanceOptions.DEFAULT_INTERVAL;
         private Duration bookkeepingKeep = MaintenanceOptions.DEFAULT_BOOKKEEPING_KEEP;
+        private Duration idleExpiry = StateExpiry.DEFAULT_IDLE_EXPIRY;
 
         private Builder() {
         }
@@ -801,6 +812,15 @@ public record TelemetryJobOptions(
             return this;
         }
 
+        /**
+         * How long the keyed state of a gateway or machine that sends nothing is kept; zero: for as
+         * long as the job runs. Default {@link StateExpiry#DEFAULT_IDLE_EXPIRY}.
+         */
+        public Builder stateIdleExpiry(Duration expiry) {
+            this.idleExpiry = expiry;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the first missing or invalid option */
         public TelemetryJobOptions build() {
             if (mqttUri == null) {
@@ -867,7 +887,8 @@ public record TelemetryJobOptions(
                     eventTimeOptions, rul != null ? rul : new RulPredictionOptions(rulEnabled, rulMaxHistory, rulReorderDelay,
                             rulMaxReorderDelay),
                     multivariateOptions,
-                    maintenance != null ? maintenance : new MaintenanceOptions(maintenanceInterval, bookkeepingKeep));
+                    maintenance != null ? maintenance : new MaintenanceOptions(maintenanceInterval, bookkeepingKeep),
+                    new StateExpiry(idleExpiry));
         }
     }
 }

@@ -17,6 +17,7 @@ import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.analytics.predict.CycleTracker;
 import io.werkstrom.analytics.predict.PartQualityModel;
+import io.werkstrom.jobs.StateExpiry;
 import io.werkstrom.jobs.detect.ScoringOutage;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
@@ -31,7 +32,9 @@ import io.werkstrom.jobs.storage.StoreOptions;
  * before the order was kept restores with nothing held). The logic is {@link CyclePredictor}'s.
  * The models come from a {@link ModelRegistry} and their trees run on the job's kernel backend (a
  * lease on the one the process shares, {@link KernelBackends#acquire}), both opened in
- * {@link #open} and closed in {@link #close}.
+ * {@link #open} and closed in {@link #close}. Both entries of a gateway (written on every batch and
+ * timer) expire after {@link StateExpiry#idleExpiry()} without one: a gateway silent for longer
+ * starts with no running cycle and no batch order.
  */
 public final class QualityPredictionFunction extends KeyedProcessFunction<String, ReceivedBatch, QualityPrediction> {
 
@@ -41,6 +44,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
     private final StoreOptions store;
     private final Duration modelRefresh;
     private final String backendName;
+    private final StateExpiry expiry;
 
     private transient KernelBackend backend;
     private transient ModelRegistry<PartQualityModel> registry;
@@ -60,11 +64,14 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
      * @param modelRefresh how often a tenant's models are read again
      * @param backendName  kernel backend of the trees, one of {@link KernelBackends#CHOICES} or an
      *                     analytics service address
+     * @param expiry       how long the state of a gateway that sends nothing is kept
      */
-    public QualityPredictionFunction(StoreOptions store, Duration modelRefresh, String backendName) {
+    public QualityPredictionFunction(StoreOptions store, Duration modelRefresh, String backendName,
+                                     StateExpiry expiry) {
         this.store = store;
         this.modelRefresh = modelRefresh;
         this.backendName = backendName;
+        this.expiry = expiry;
     }
 
     @Override
@@ -72,10 +79,10 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
         backend = KernelBackends.acquire(backendName);
         registry = ModelRegistry.partScrap(store, modelRefresh);
         predictor = new CyclePredictor(registry::modelFor, backend);
-        cycles = getRuntimeContext().getState(new ValueStateDescriptor<>("production-cycles",
-                CycleTrackerSerializer.INSTANCE));
-        orders = getRuntimeContext().getState(new ValueStateDescriptor<>("batch-order",
-                BatchOrderSerializer.INSTANCE));
+        cycles = getRuntimeContext().getState(expiry.applyTo(new ValueStateDescriptor<>("production-cycles",
+                CycleTrackerSerializer.INSTANCE)));
+        orders = getRuntimeContext().getState(expiry.applyTo(new ValueStateDescriptor<>("batch-order",
+                BatchOrderSerializer.INSTANCE)));
         predicted = getRuntimeContext().getMetricGroup().counter("cyclesPredicted");
         failures = getRuntimeContext().getMetricGroup().counter("cyclePredictionFailures");
         late = getRuntimeContext().getMetricGroup().counter("cycleBatchesLate");

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.StateExpiry;
 import io.werkstrom.jobs.detect.ScoredSequences;
 import io.werkstrom.jobs.detect.ScoringOutage;
 import io.werkstrom.jobs.storage.RulPrediction;
@@ -34,6 +35,9 @@ import io.werkstrom.jobs.storage.StoreOptions;
  * ({@link ScoredSequences}): the samples of a batch the broker delivers again within the run (after
  * a reconnect, before its acknowledgement) are a repeat, counted ({@code rulRepeatedBatches}) and
  * not taken again, so that they neither count as late nor widen the machine's reorder delay.
+ *
+ * <p>Both entries of a machine expire after {@link StateExpiry#idleExpiry()} without a batch of it
+ * (a replaced or renamed machine, a gateway gone): a machine silent for longer starts a new run.
  */
 public final class RulPredictionFunction extends KeyedProcessFunction<String, MachineSamples, RulPrediction> {
 
@@ -44,6 +48,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
     private final RulPredictionOptions options;
     private final Duration modelRefresh;
     private final String backendName;
+    private final StateExpiry expiry;
 
     private transient KernelBackend backend;
     private transient ModelRegistry<StoredRulModel> registry;
@@ -66,13 +71,15 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
      * @param modelRefresh how often the {@code models} table is read again for new versions
      * @param backendName  kernel backend of the models' trees, one of {@link KernelBackends#CHOICES}
      *                     or an analytics service address
+     * @param expiry       how long the state of a machine that sends nothing is kept
      */
     public RulPredictionFunction(StoreOptions store, RulPredictionOptions options, Duration modelRefresh,
-                                 String backendName) {
+                                 String backendName, StateExpiry expiry) {
         this.store = store;
         this.options = options;
         this.modelRefresh = modelRefresh;
         this.backendName = backendName;
+        this.expiry = expiry;
     }
 
     @Override
@@ -81,9 +88,10 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
         registry = ModelRegistry.rul(store, modelRefresh);
         predictor = new RulPredictor(registry::modelFor, options.maxHistory(), options.reorderDelay(),
                 options.maxReorderDelay(), backend);
-        runs = getRuntimeContext().getState(new ValueStateDescriptor<>("machine-runs", MachineRunSerializer.INSTANCE));
-        sequences = getRuntimeContext().getState(new ValueStateDescriptor<>("machine-batch-sequences",
-                PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        runs = getRuntimeContext().getState(expiry.applyTo(
+                new ValueStateDescriptor<>("machine-runs", MachineRunSerializer.INSTANCE)));
+        sequences = getRuntimeContext().getState(expiry.applyTo(new ValueStateDescriptor<>("machine-batch-sequences",
+                PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO)));
         counts = new RulPredictor.Counts();
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         predicted = metrics.counter("rulCyclesPredicted");

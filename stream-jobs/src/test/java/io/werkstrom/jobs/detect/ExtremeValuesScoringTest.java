@@ -13,6 +13,7 @@ import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.detect.RobustZScoreOptions;
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.StateExpiry;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.GatewayAddress;
@@ -132,7 +133,7 @@ class ExtremeValuesScoringTest {
         batches.addAll(batches(press, 310, 360, 630, 1e307));
         try (var harness = new KeyedOneInputStreamOperatorTestHarness<String, ReceivedBatch, DetectedAnomaly>(
                 new KeyedProcessOperator<>(new MultivariateScoringFunction(MultivariateOptions.defaults(),
-                        KernelBackends.JAVA)),
+                        KernelBackends.JAVA, StateExpiry.defaults())),
                 AnomalyScoringFunction::key, Types.STRING)) {
             harness.open();
             for (TelemetryBatch batch : batches) {
@@ -148,7 +149,7 @@ class ExtremeValuesScoringTest {
         RobustZScoreOptions options = RobustZScoreOptions.builder().learningPeriod(Duration.ZERO).build();
         GatewayAddress gateway = new GatewayAddress("acme", "plant-1", "gw-1");
         try (var harness = new KeyedOneInputStreamOperatorTestHarness<String, ReceivedBatch, DetectedAnomaly>(
-                new KeyedProcessOperator<>(new AnomalyScoringFunction(options, KernelBackends.JAVA)),
+                new KeyedProcessOperator<>(new AnomalyScoringFunction(options, KernelBackends.JAVA, StateExpiry.defaults())),
                 AnomalyScoringFunction::key, Types.STRING)) {
             harness.open();
             Random random = new Random(23);

@@ -2,16 +2,20 @@ package io.werkstrom.jobs.detect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.StateExpiry;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.GatewayAddress;
@@ -27,7 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The multivariate operator with its machines' state in Flink keyed state reports what one plain
  * {@link MultivariateScorer} per gateway reports, across a checkpoint taken after the models were
- * fitted (restored, they are fitted again from the training windows in the state).
+ * fitted (restored, they are fitted again from the training windows in the state), also one taken
+ * without state expiry; the machines of a gateway silent longer than the idle expiry train anew.
  */
 class MultivariateScoringFunctionTest {
 
@@ -36,6 +41,10 @@ class MultivariateScoringFunctionTest {
     private static final MultivariateOptions OPTIONS = MultivariateOptions.defaults();
     private static final int BATCHES = 60;
     private static final int CHECKPOINT_AFTER = 40;
+    private static final StateExpiry MONTH = StateExpiry.defaults();
+    private static final long DAY = Duration.ofDays(1).toMillis();
+    /** State expiry counts on the wall clock. */
+    private static final long CHECKPOINTED_AT = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
 
     private final List<TelemetryBatch> north = plant(31, 32, 450);
     private final List<TelemetryBatch> south = plant(33, 34, 520);
@@ -66,9 +75,69 @@ class MultivariateScoringFunctionTest {
         assertFalse(expected.isEmpty(), "the faults must produce anomalies for the comparison to mean anything");
         assertTrue(expected.stream().allMatch(d -> d.anomaly().machine().equals("press-2")), expected.toString());
 
+        assertEquals(expected, acrossACheckpoint(MONTH, MONTH));
+    }
+
+    /**
+     * Machine states checkpointed by a job without state expiry (and by the releases before it)
+     * restore into one with it, and the reverse: the restored training windows are used, the
+     * anomalies come as without a restore.
+     */
+    @Test
+    void statesCheckpointedWithoutExpiryRestoreWithItAndTheReverse() throws Exception {
+        List<DetectedAnomaly> expected = expected();
+        assertFalse(expected.isEmpty());
+        assertEquals(expected, acrossACheckpoint(StateExpiry.NEVER, MONTH), "checkpointed without expiry");
+        assertEquals(expected, acrossACheckpoint(MONTH, StateExpiry.NEVER), "restored without expiry");
+    }
+
+    /**
+     * A gateway that sent nothing for longer than the idle expiry comes back as a new one: its
+     * machines' training windows are gone and they train anew; one whose batches keep coming within
+     * it keeps its machines' states.
+     */
+    @Test
+    void theMachinesOfAGatewaySilentLongerThanTheIdleExpiryTrainAnew() throws Exception {
+        int silentFrom = CHECKPOINT_AFTER;
+        int backFrom = silentFrom + 2;
+        List<DetectedAnomaly> actual = new ArrayList<>();
+        try (var harness = harness(KernelBackends.JAVA, MONTH)) {
+            harness.open();
+            harness.setStateTtlProcessingTime(0);
+            feed(harness, 0, silentFrom);
+            // The south gateway falls silent; the north one sends a batch every 20 days.
+            for (int i = silentFrom; i < backFrom; i++) {
+                harness.setStateTtlProcessingTime((i - silentFrom + 1) * 20 * DAY);
+                harness.processElement(new StreamRecord<>(new ReceivedBatch(NORTH, north.get(i), 0L)));
+            }
+            // 60 days after the south gateway's last batch, 20 after the north one's.
+            harness.setStateTtlProcessingTime(60 * DAY);
+            for (int i = backFrom; i < BATCHES; i++) {
+                harness.processElement(new StreamRecord<>(new ReceivedBatch(NORTH, north.get(i), 0L)));
+                harness.processElement(new StreamRecord<>(new ReceivedBatch(SOUTH, south.get(i), 0L)));
+            }
+            actual.addAll(outputOf(harness));
+        }
+        List<DetectedAnomaly> anew = plainScorer(SOUTH, south.subList(0, silentFrom));
+        anew.addAll(plainScorer(SOUTH, south.subList(backFrom, BATCHES)));
+        List<TelemetryBatch> withoutGap = new ArrayList<>(south.subList(0, silentFrom));
+        withoutGap.addAll(south.subList(backFrom, BATCHES));
+        assertNotEquals(plainScorer(SOUTH, withoutGap), anew, "training anew must show in what the south gateway reports");
+
+        assertEquals(plainScorer(NORTH, north), actual.stream().filter(d -> d.source().equals(NORTH)).toList(),
+                "the north gateway");
+        assertEquals(anew, actual.stream().filter(d -> d.source().equals(SOUTH)).toList(), "the south gateway");
+    }
+
+    /**
+     * What the operator reports when checkpointed with {@code before} after {@link #CHECKPOINT_AFTER}
+     * batches and restored with {@code after}, the batches after the checkpoint fed to both.
+     */
+    private List<DetectedAnomaly> acrossACheckpoint(StateExpiry before, StateExpiry after) throws Exception {
         List<DetectedAnomaly> actual = new ArrayList<>();
         OperatorSubtaskState checkpoint;
-        try (var harness = harness()) {
+        try (var harness = harness(KernelBackends.JAVA, before)) {
+            harness.setStateTtlProcessingTime(CHECKPOINTED_AT);
             harness.open();
             feed(harness, 0, CHECKPOINT_AFTER);
             actual.addAll(outputOf(harness));
@@ -76,13 +145,26 @@ class MultivariateScoringFunctionTest {
             // Replayed after the restore; what the first run made of them is lost.
             feed(harness, CHECKPOINT_AFTER, CHECKPOINT_AFTER + 3);
         }
-        try (var restored = harness()) {
+        try (var restored = harness(KernelBackends.JAVA, after)) {
+            // The job restored ten days later: an entry checkpointed without expiry counts from the restore.
+            restored.setStateTtlProcessingTime(CHECKPOINTED_AT + 10 * DAY);
             restored.initializeState(checkpoint);
             restored.open();
             feed(restored, CHECKPOINT_AFTER, BATCHES);
             actual.addAll(outputOf(restored));
         }
-        assertEquals(expected, actual);
+        return actual;
+    }
+
+    /** What one plain scorer reports for {@code batches} of one gateway, in order. */
+    private static List<DetectedAnomaly> plainScorer(GatewayAddress source, List<TelemetryBatch> batches) {
+        List<DetectedAnomaly> anomalies = new ArrayList<>();
+        MachineStates states = new MachineStates();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared());
+        for (TelemetryBatch batch : batches) {
+            scorer.score(batch, states).anomalies().forEach(a -> anomalies.add(new DetectedAnomaly(source, a)));
+        }
+        return anomalies;
     }
 
     /**
@@ -147,15 +229,15 @@ class MultivariateScoringFunctionTest {
         }
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, ReceivedBatch, DetectedAnomaly> harness()
-            throws Exception {
-        return harness(KernelBackends.JAVA);
+    private static KeyedOneInputStreamOperatorTestHarness<String, ReceivedBatch, DetectedAnomaly> harness(
+            String backend) throws Exception {
+        return harness(backend, MONTH);
     }
 
     private static KeyedOneInputStreamOperatorTestHarness<String, ReceivedBatch, DetectedAnomaly> harness(
-            String backend) throws Exception {
+            String backend, StateExpiry expiry) throws Exception {
         return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new MultivariateScoringFunction(OPTIONS, backend)),
+                new KeyedProcessOperator<>(new MultivariateScoringFunction(OPTIONS, backend, expiry)),
                 AnomalyScoringFunction::key, Types.STRING);
     }
 

@@ -16,6 +16,7 @@ import io.werkstrom.analytics.detect.RobustZScoreOptions;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.analytics.remote.RemoteKernelBackend;
+import io.werkstrom.jobs.StateExpiry;
 import io.werkstrom.jobs.eventtime.EventTimeOptions;
 import io.werkstrom.jobs.predict.RulPredictionOptions;
 import io.werkstrom.jobs.sink.SinkOptions;
@@ -51,6 +52,26 @@ class TelemetryJobOptionsTest {
         assertTrue(options.detectorEnabled());
         assertEquals(RobustZScoreOptions.defaults(), options.detector());
         assertEquals("auto", options.kernelBackend());
+        assertEquals(StateExpiry.defaults(), options.stateExpiry());
+    }
+
+    @Test
+    void stateExpiresAfterThirtyIdleDaysByDefaultOrAsGivenOrNever() {
+        assertEquals(Duration.ofDays(30), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER})
+                .stateExpiry().idleExpiry());
+        assertEquals(new StateExpiry(Duration.ofDays(90)), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--state.idle-expiry=90d"}).stateExpiry());
+        for (String never : new String[] {"0", "0d", " 0 "}) {
+            assertEquals(StateExpiry.NEVER, TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                    "--state.idle-expiry=" + never}).stateExpiry(), never);
+        }
+        IllegalArgumentException shortSpan = assertMessage(new String[] {URI, JDBC, USER, "--state.idle-expiry=30m"},
+                "--state.idle-expiry is invalid: idleExpiry must be 0 (never) or at least 1h, got 30m.");
+        assertTrue(shortSpan.getMessage().contains("Accepted: 0 (never) or a duration of at least 1h"),
+                shortSpan.getMessage());
+        assertMessage(new String[] {URI, JDBC, USER, "--state.idle-expiry=30"}, "--state.idle-expiry='30' is invalid");
+        assertTrue(TelemetryJobOptions.usage().contains("--state.idle-expiry  0 (never) or a duration of at least 1h"),
+                TelemetryJobOptions.usage());
     }
 
     @Test

@@ -1,15 +1,27 @@
 package io.werkstrom.jobs.predict;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.time.Duration;
+import java.time.Instant;
 
 import io.werkstrom.analytics.kernel.KernelBackends;
+import io.werkstrom.jobs.StateExpiry;
+import io.werkstrom.jobs.detect.ScoredSequences;
 import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
 
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -19,6 +31,13 @@ class RulPredictionFunctionTest {
 
     private static final GatewayAddress GATEWAY = new GatewayAddress("acme", "plant-1", "gw-1");
     private static final long TIME = 1_700_000_000_000_000L;
+    private static final StateExpiry MONTH = StateExpiry.defaults();
+    private static final long DAY = Duration.ofDays(1).toMillis();
+    /** State expiry counts on the wall clock. */
+    private static final long CHECKPOINTED_AT = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
+    /** Nothing listens there: the tenant's models are never read, and every machine's run is kept. */
+    private static final StoreOptions UNREACHABLE = new StoreOptions("jdbc:postgresql://127.0.0.1:9/none", "nobody", "")
+            .withConnectTimeout(Duration.ofSeconds(1));
     private static long nextSequence;
 
     /**
@@ -27,13 +46,89 @@ class RulPredictionFunctionTest {
      */
     @Test
     void whileTheModelsCannotBeReadAMachinesRunIsKept() throws Exception {
-        // Nothing listens there: the tenant's models are never read.
-        StoreOptions store = new StoreOptions("jdbc:postgresql://127.0.0.1:9/none", "nobody", "")
-                .withConnectTimeout(Duration.ofSeconds(1));
-        try (var harness = harness(store)) {
+        try (var harness = harness(UNREACHABLE)) {
             harness.processElement(new StreamRecord<>(samples(GATEWAY, "press-1", "temperature", 20.0)));
             assertEquals(2, harness.numKeyedStateEntries(), "its run and its batch sequences");
         }
+    }
+
+    /**
+     * A machine that sent nothing for longer than the idle expiry (replaced, renamed, its gateway
+     * gone) leaves no state in the next checkpoint; one whose samples keep coming within it keeps
+     * its run and batch sequences.
+     */
+    @Test
+    void theStateOfAMachineSilentLongerThanTheIdleExpiryIsNotCheckpointed() throws Exception {
+        OperatorSubtaskState checkpoint;
+        try (var harness = harness(UNREACHABLE, Duration.ofMinutes(1), MONTH)) {
+            harness.setStateTtlProcessingTime(0);
+            harness.processElement(new StreamRecord<>(samples(GATEWAY, "press-1", "temperature", 20.0)));
+            harness.processElement(new StreamRecord<>(samples(GATEWAY, "press-2", "temperature", 20.0)));
+            // press-1 falls silent; press-2 sends every 20 days.
+            for (int day = 20; day <= 60; day += 20) {
+                harness.setStateTtlProcessingTime(day * DAY);
+                harness.processElement(new StreamRecord<>(samples(GATEWAY, "press-2", "temperature", 21.0)));
+            }
+            checkpoint = harness.snapshot(1L, 1L);
+        }
+        try (var restored = restored(checkpoint, MONTH, 60 * DAY)) {
+            assertEquals(2, restored.numKeyedStateEntries(), "press-2's run and batch sequences, none of press-1");
+            assertNotNull(sequencesOf(restored, GATEWAY, "press-2"));
+        }
+    }
+
+    /**
+     * A machine's state checkpointed by a job without state expiry (and by the releases before it)
+     * restores into one with it, and the reverse, and is used: a batch taken before the checkpoint
+     * is a repeat after it.
+     */
+    @Test
+    void stateCheckpointedWithoutExpiryRestoresWithItAndTheReverse() throws Exception {
+        for (StateExpiry[] change : new StateExpiry[][] {{StateExpiry.NEVER, MONTH}, {MONTH, StateExpiry.NEVER}}) {
+            String label = change[0] + " -> " + change[1];
+            MachineSamples before = samples(GATEWAY, "press-1", "temperature", 20.0);
+            OperatorSubtaskState checkpoint;
+            try (var harness = harness(UNREACHABLE, Duration.ofMinutes(1), change[0])) {
+                harness.setStateTtlProcessingTime(CHECKPOINTED_AT);
+                harness.processElement(new StreamRecord<>(before));
+                checkpoint = harness.snapshot(1L, 1L);
+            }
+            // The job restored ten days later: an entry checkpointed without expiry counts from the restore.
+            try (var restored = restored(checkpoint, change[1], CHECKPOINTED_AT + 10 * DAY)) {
+                MachineSamples after = samples(GATEWAY, "press-1", "temperature", 21.0);
+                restored.processElement(new StreamRecord<>(after));
+                assertEquals(2, restored.numKeyedStateEntries(), label);
+                ScoredSequences taken = ScoredSequences.of(sequencesOf(restored, GATEWAY, "press-1"));
+                assertFalse(taken.add(before.sequence()), label + ": the batch before the checkpoint is known");
+                assertFalse(taken.add(after.sequence()), label + ": the batch after it is known");
+            }
+        }
+    }
+
+    /** The batch sequences a machine's keyed state holds. */
+    private static long[] sequencesOf(KeyedOneInputStreamOperatorTestHarness<String, MachineSamples, RulPrediction> harness,
+                                      GatewayAddress gateway, String machine) throws Exception {
+        KeyedStateBackend<String> backend = harness.getOperator().getKeyedStateBackend();
+        backend.setCurrentKey(MachineSamples.key(gateway, machine));
+        // The operator registered the state already: this returns its own, expiry and all.
+        ValueState<long[]> sequences = backend.getPartitionedState(VoidNamespace.INSTANCE,
+                VoidNamespaceSerializer.INSTANCE, new ValueStateDescriptor<>("machine-batch-sequences",
+                        PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        return sequences.value();
+    }
+
+    /**
+     * The operator restored from {@code checkpoint} at {@code ttlTime} (the clock of state expiry),
+     * opened at processing time 0.
+     */
+    private static KeyedOneInputStreamOperatorTestHarness<String, MachineSamples, RulPrediction> restored(
+            OperatorSubtaskState checkpoint, StateExpiry expiry, long ttlTime) throws Exception {
+        var harness = unopened(UNREACHABLE, Duration.ofMinutes(1), expiry);
+        harness.setStateTtlProcessingTime(ttlTime);
+        harness.initializeState(checkpoint);
+        harness.open();
+        harness.setProcessingTime(0);
+        return harness;
     }
 
     /** The operator with a model refresh of a minute, opened at processing time 0. */
@@ -45,12 +140,23 @@ class RulPredictionFunctionTest {
     /** The operator with the given model refresh, opened at processing time 0. */
     static KeyedOneInputStreamOperatorTestHarness<String, MachineSamples, RulPrediction> harness(StoreOptions store,
             Duration modelRefresh) throws Exception {
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new RulPredictionFunction(
-                store, RulPredictionOptions.defaults(), modelRefresh, KernelBackends.JAVA)),
-                MachineSamples::key, Types.STRING);
+        return harness(store, modelRefresh, MONTH);
+    }
+
+    /** The operator with the given model refresh and state expiry, opened at processing time 0. */
+    static KeyedOneInputStreamOperatorTestHarness<String, MachineSamples, RulPrediction> harness(StoreOptions store,
+            Duration modelRefresh, StateExpiry expiry) throws Exception {
+        var harness = unopened(store, modelRefresh, expiry);
         harness.open();
         harness.setProcessingTime(0);
         return harness;
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, MachineSamples, RulPrediction> unopened(
+            StoreOptions store, Duration modelRefresh, StateExpiry expiry) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new RulPredictionFunction(
+                store, RulPredictionOptions.defaults(), modelRefresh, KernelBackends.JAVA, expiry)),
+                MachineSamples::key, Types.STRING);
     }
 
     /** One sample of a batch of its own (a sequence not used before). */
