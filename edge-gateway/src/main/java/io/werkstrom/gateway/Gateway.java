@@ -137,7 +137,6 @@ public final class Gateway implements AutoCloseable {
     private final AtomicLong batchesSpooled = new AtomicLong();
     private final AtomicLong batchesAcknowledged = new AtomicLong();
     private final AtomicLong publishFailures = new AtomicLong();
-    private final AtomicLong droppedSamplesTaken = new AtomicLong();
     private final AtomicLong dataGapsReported = new AtomicLong();
     private final AtomicLong batchesNotSpooled = new AtomicLong();
     private final AtomicLong samplesNotSpooled = new AtomicLong();
@@ -413,22 +412,21 @@ public final class Gateway implements AutoCloseable {
         long bytes = 0;
         long disk = 0;
         long dropped = 0;
-        long pendingGapSamples = 0;
+        long droppedSamples = 0;
         if (s != null) {
-            try {
-                records = s.pendingRecords();
-                bytes = s.pendingBytes();
-                disk = s.diskBytes();
-                dropped = s.droppedRecords();
-                pendingGapSamples = s.dataGap().map(DataGap::droppedSamples).orElse(0L);
-            } catch (IllegalStateException closed) {
-                // closed: the final stats were taken before
-            }
+            // Each readable after the spool's close too.
+            records = s.pendingRecords();
+            bytes = s.pendingBytes();
+            disk = s.diskBytes();
+            dropped = s.droppedRecords();
+            // One reading: the pending gap's samples and those of the gaps taken, read apart and added,
+            // dipped whenever a scrape fell between a take and its addition (a counter going down).
+            droppedSamples = s.droppedSamplesSeen();
         }
         return new GatewayStats(samplesCollected.get(), samplesAcknowledged.get(), batchesSpooled.get(),
                 batchesAcknowledged.get(), publishFailures.get(), records, bytes, disk, options.spool().maxBytes(),
                 outstanding.get(), publisher.isConnected(), Math.max(0, publisher.connections() - 1), dropped,
-                droppedSamplesTaken.get() + pendingGapSamples, dataGapsReported.get(),
+                droppedSamples, dataGapsReported.get(),
                 collectProblem == null && collector.problem().isEmpty());
     }
 
@@ -701,7 +699,6 @@ public final class Gateway implements AutoCloseable {
             spool.append(seq, 0, reported.firstTimestampMicros(), reported.lastTimestampMicros(),
                     SpoolRecord.wrap(SpoolRecord.EVENT, DataGapEvent.json(reported)));
             Optional<DataGap> taken = spool.takeDataGap();
-            taken.ifPresent(t -> droppedSamplesTaken.addAndGet(t.droppedSamples()));
             log.warn("Gateway {} lost {} batches ({} samples, sequences {} to {}, {} to {}) (dropped by a full spool, "
                     + "set aside as too large for the broker, or unreadable on the spool's disk); reporting it as "
                     + "data_gap event {}", address, reported.droppedRecords(), reported.droppedSamples(),

@@ -218,6 +218,8 @@ public final class Spool implements AutoCloseable {
     private long droppedRecords;
     private int corruptRecords;
     private DataGap gap;
+    /** Samples of the gaps taken since this spool was opened ({@link #droppedSamplesSeen()}). */
+    private long gapSamplesTaken;
     /**
      * The stretches of sequences lost to damage on disk and put into the gap, first to last, disjoint:
      * a restart does not add them again.
@@ -513,9 +515,21 @@ public final class Spool implements AutoCloseable {
         DataGap taken = gap;
         if (taken != null) {
             gap = null;
+            gapSamplesTaken += taken.droppedSamples();
             writeState();
         }
         return Optional.ofNullable(taken);
+    }
+
+    /**
+     * Samples in the records dropped into the data gap as this spool, since it was opened, saw them:
+     * those of the gaps taken plus those of the pending gap (one recovered at open included; a lower
+     * bound, as {@link DataGap#droppedSamples()} is). One reading under the spool's lock, so a take,
+     * which moves samples from the pending gap to the taken ones, never makes it go down; it can be
+     * read after {@link #close()} too.
+     */
+    public synchronized long droppedSamplesSeen() {
+        return gapSamplesTaken + (gap == null ? 0 : gap.droppedSamples());
     }
 
     /** Forces appended records and the acknowledgement watermark to disk, whatever the fsync policy. */

@@ -864,6 +864,31 @@ class SpoolTest {
     }
 
     @Test
+    void droppedSamplesSeenCountsAGapOncePendingOrTakenAndStaysReadableAfterClose() throws IOException {
+        long maxBytes = 2 * SEGMENT;
+        try (Spool spool = Spool.open(options(maxBytes))) {
+            for (long seq = 1; seq <= 6; seq++) {
+                append(spool, seq);
+            }
+            assertEquals(0, spool.droppedSamplesSeen());
+            append(spool, 7); // drops [1 2 3]
+            assertEquals(10 + 20 + 30, spool.droppedSamplesSeen());
+
+            assertEquals(10 + 20 + 30, spool.takeDataGap().orElseThrow().droppedSamples());
+            assertEquals(10 + 20 + 30, spool.droppedSamplesSeen(), "a take moves the samples, it does not lose them");
+            for (long seq = 8; seq <= 10; seq++) {
+                append(spool, seq); // 10 drops [4 5 6]
+            }
+            assertEquals(10 + 20 + 30 + 40 + 50 + 60, spool.droppedSamplesSeen());
+            spool.close();
+            assertEquals(10 + 20 + 30 + 40 + 50 + 60, spool.droppedSamplesSeen(), "after close");
+        }
+        try (Spool spool = Spool.open(options(maxBytes))) {
+            assertEquals(40 + 50 + 60, spool.droppedSamplesSeen(), "the recovered pending gap; the taken one was reported");
+        }
+    }
+
+    @Test
     void killedProcessWithoutFsyncKeepsItsRecords() throws IOException {
         SpoolOptions never = SpoolOptions.builder().directory(dir).segmentBytes(SEGMENT).maxBytes(1 << 20)
                 .fsyncPolicy(FsyncPolicy.NEVER).build();
