@@ -21,8 +21,10 @@ import org.apache.flink.metrics.ThreadSafeSimpleCounter;
  * Writes one record per row to the store: detected anomalies, dead letters or predictions, over one connection
  * per subtask. Buffering, flushing on checkpoints, retries through outages and the store's
  * lifetime are {@link BufferedStoreWriter}'s; a dead letter also counts its bytes towards
- * {@link SinkOptions#BATCH_BYTES}. The quality predictions' sink also counts the part
- * outcomes that matched no stored prediction ({@code unmatchedOutcomes}).
+ * {@link SinkOptions#BATCH_BYTES}. Each sink counts the records it wrote per subtask
+ * ({@code anomaliesWritten}, {@code deadLettersWritten}, {@code qualityPredictionsWritten},
+ * {@code rulPredictionsWritten}); the quality predictions' sink counts the part outcomes that matched
+ * no stored prediction, and so were not written, as {@code unmatchedOutcomes} instead.
  */
 public final class RecordSink<T> implements Sink<T> {
 
@@ -126,7 +128,8 @@ public final class RecordSink<T> implements Sink<T> {
         @Override
         void store(TelemetryStore store, List<T> elements) throws StoreException {
             int notStored = write.write(store, elements);
-            written.inc(elements.size());
+            // Those matching nothing (an outcome without its prediction) were not written: they count as unmatched only.
+            written.inc(elements.size() - notStored);
             if (unmatched != null) {
                 unmatched.inc(notStored);
             }

@@ -10,15 +10,30 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.flink.api.common.operators.ProcessingTimeService;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.werkstrom.analytics.predict.PartQualityModel;
+import io.werkstrom.jobs.sink.RecordSink;
+import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.RulPrediction;
@@ -251,6 +266,57 @@ class ModelRegistryIT {
             assertTrue(rows.next());
             assertEquals(null, rows.getObject(1), "the counted outcome is not on the later prediction");
         }
+    }
+
+    @Test
+    void theSinkCountsAnUnmatchedOutcomeAsUnmatchedNotAsWritten() throws Exception {
+        GatewayAddress gateway = new GatewayAddress("t12", "plant-1", "gw-1");
+        long cycleEnd = 1_700_000_000_000_000L;
+        Map<String, Counter> counters = new ConcurrentHashMap<>();
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+        SinkWriter<QualityPrediction> writer = RecordSink.qualityPredictions(store, new SinkOptions(1_000,
+                Duration.ofHours(1))).createWriter(writerContext(counters, timers));
+        try {
+            writer.write(new QualityPrediction(gateway, "m1", cycleEnd, "part_scrap", 1, 0.7, null,
+                    1_700_000_001_000_000L), null);
+            writer.write(QualityPrediction.outcome(gateway, "m2", cycleEnd, true, 1_700_000_090_000_000L), null);
+            writer.flush(false);
+        } finally {
+            writer.close();
+            timers.shutdownNow();
+        }
+        assertEquals(1, counters.get("unmatchedOutcomes").getCount());
+        assertEquals(1, counters.get("qualityPredictionsWritten").getCount(), "the outcome of m2 was not stored");
+    }
+
+    /** A sink writer's context: metrics into {@code counters}; timers that do not fire within a test. */
+    private static WriterInitContext writerContext(Map<String, Counter> counters, ScheduledExecutorService timers) {
+        ProcessingTimeService time = new ProcessingTimeService() {
+            @Override
+            public long getCurrentProcessingTime() {
+                return System.currentTimeMillis();
+            }
+
+            @Override
+            public ScheduledFuture<?> registerTimer(long timestamp, ProcessingTimeCallback target) {
+                return timers.schedule(() -> { }, 1, TimeUnit.DAYS);
+            }
+        };
+        SinkWriterMetricGroup metrics = (SinkWriterMetricGroup) Proxy.newProxyInstance(
+                ModelRegistryIT.class.getClassLoader(), new Class<?>[] {SinkWriterMetricGroup.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("counter") && args.length == 2) {
+                        counters.put((String) args[0], (Counter) args[1]);
+                        return args[1];
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        return (WriterInitContext) Proxy.newProxyInstance(ModelRegistryIT.class.getClassLoader(),
+                new Class<?>[] {WriterInitContext.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getProcessingTimeService" -> time;
+                    case "metricGroup" -> metrics;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
     }
 
     @Test
