@@ -3,7 +3,11 @@ package io.werkstrom.jobs.alert;
 import java.util.Arrays;
 import java.util.List;
 
-/** What an alert rule watches; {@link #sqlName()} is the value of {@code alert_rules.kind}. */
+/**
+ * What an alert rule watches; {@link #sqlName()} is the value of {@code alert_rules.kind}. The alert
+ * operator's keyed state stores a kind by its position (Flink's generic serializer): a new kind goes
+ * last, or a checkpoint taken before it would restore its conditions as other kinds.
+ */
 public enum RuleKind {
     /** A sensor's value beyond a level, with hysteresis and a minimum duration. */
     THRESHOLD("threshold", false),

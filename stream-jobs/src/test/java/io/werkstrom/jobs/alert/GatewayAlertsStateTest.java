@@ -45,6 +45,14 @@ class GatewayAlertsStateTest {
     }
 
     @Test
+    void theKindsKeepTheirPositionsWhichTheStateStores() {
+        // Kryo writes a rule's kind as its position: a kind inserted before others would make every
+        // checkpoint taken before it restore their conditions as other kinds. New kinds go last.
+        assertEquals(List.of(RuleKind.THRESHOLD, RuleKind.ANOMALY, RuleKind.SCRAP, RuleKind.SENSOR_SILENT,
+                RuleKind.GATEWAY_OFFLINE, RuleKind.DATA_GAP), List.of(RuleKind.values()));
+    }
+
+    @Test
     void anOpenAlertResolvesAfterARestoreAndIsNotOpenedAgain() throws Exception {
         AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 70, 0, 1_000);
         GatewayAlerts alerts = new GatewayAlerts();
