@@ -1,6 +1,10 @@
 package io.werkstrom.app;
 
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -25,7 +29,8 @@ import io.werkstrom.app.report.ReportCommand;
 
 /**
  * The {@code ./werkstrom} entry point: dispatches to one command. Commands print progress to
- * stderr and, where they produce a result, one JSON object as the last line of stdout.
+ * stderr and, where they produce a result, one JSON object as the last line of stdout, which is
+ * UTF-8 whatever the locale.
  */
 public final class Werkstrom {
 
@@ -195,7 +200,18 @@ public final class Werkstrom {
         // The broker's jar carries a logback.xml of its own; name ours before the first logger exists.
         System.setProperty("logback.configurationFile", "werkstrom-logback.xml");
         JavaUtilLogging.routeToSlf4j();
+        System.setOut(standardOutput());
         System.exit(run(Arrays.asList(argv), System.out, System.err));
+    }
+
+    /**
+     * Standard output in UTF-8: Java 17 writes it in the locale's charset, US-ASCII under
+     * {@code LANG=C} (a '?' for every other character of a name or path in the JSON line) and
+     * ISO-8859-1 under a Latin-1 locale (a line that is not UTF-8 JSON).
+     */
+    static PrintStream standardOutput() {
+        return new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 128), true,
+                StandardCharsets.UTF_8);
     }
 
     static int run(List<String> argv, PrintStream out, PrintStream err) {

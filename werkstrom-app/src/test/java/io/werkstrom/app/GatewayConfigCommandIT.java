@@ -148,6 +148,58 @@ class GatewayConfigCommandIT {
         }
     }
 
+    /**
+     * The JSON line is UTF-8 under any locale: the launcher runs here with the charset of a Latin-1
+     * locale (Java 17 writes stdout in it), and the replay's file name in the line holds a 'ü'.
+     */
+    @Test
+    void theJsonLineOfThePackagedLauncherIsUtf8UnderALatin1Locale() throws Exception {
+        Path jar = Path.of("target", "werkstrom-app.jar").toAbsolutePath();
+        assertTrue(Files.isRegularFile(jar), "the packaged launcher (mvn package) at " + jar);
+        Files.writeString(dir.resolve("engines.txt"), "1 1 -0.0007 -0.0004 100.0 518.67 641.82 1589.70 1400.60 14.62"
+                + " 21.61 554.36 2388.06 9046.19 1.30 47.47 521.66 2388.02 8138.62 8.4195 0.03 392 2388 100.00 39.06"
+                + " 23.4190\n");
+        // Named by the shell from its UTF-8 bytes: this JVM's own file-name charset may be ASCII.
+        Process copy = new ProcessBuilder("sh", "-c", "cp engines.txt \"$(printf 'Pr\\303\\274fstand.txt')\"")
+                .directory(dir.toFile()).inheritIO().start();
+        assertEquals(0, copy.waitFor());
+        try (MosquittoBroker broker = MosquittoBroker.start()) {
+            Files.writeString(dir.resolve("gateway.yaml"), """
+                    gateway: {tenant: acme, site: plant-1, id: gw-latin1}
+                    mqtt: {uri: %s}
+                    batch-interval: 100ms
+                    spool: {dir: spool}
+                    collector: {type: cmapss, file: Pr\u00fcfstand.txt, speed-up: 1000}
+                    """.formatted(broker.uri()), StandardCharsets.UTF_8);
+            Path stdout = dir.resolve("stdout");
+            ProcessBuilder launcher = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Dfile.encoding=ISO-8859-1", "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp",
+                    jar + java.io.File.pathSeparator + jar.resolveSibling("lib") + "/*", "io.werkstrom.app.Werkstrom",
+                    "gateway", "--config", "gateway.yaml", "--duration", "30s")
+                    .directory(dir.toFile()).redirectOutput(stdout.toFile())
+                    .redirectError(dir.resolve("stderr").toFile());
+            // File names in UTF-8, as on any current system, whatever this JVM was started with.
+            launcher.environment().put("LC_ALL", "C.UTF-8");
+            Process process = launcher.start();
+            try {
+                assertTrue(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "stopped by itself");
+            } finally {
+                process.destroyForcibly();
+            }
+            assertEquals(0, process.exitValue(), Files.readString(dir.resolve("stderr"), StandardCharsets.ISO_8859_1));
+            byte[] bytes = Files.readAllBytes(stdout);
+            String text;
+            try {
+                text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new AssertionError("stdout is not UTF-8: " + new String(bytes, StandardCharsets.ISO_8859_1), e);
+            }
+            String[] lines = text.strip().split("\n");
+            JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+            assertTrue(json.get("collector").asText().startsWith("cmapss replay: Pr\u00fcfstand.txt"), json.toString());
+        }
+    }
+
     @Test
     void anInvalidConfigurationIsAUsageErrorNamingTheKey() throws Exception {
         Path config = Files.writeString(dir.resolve("gateway.yaml"), """
