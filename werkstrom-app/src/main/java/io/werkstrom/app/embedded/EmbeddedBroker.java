@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -74,12 +75,13 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
-    private static EmbeddedBroker launch(Path workDir, int chosen, java.util.Map<String, String> passwords)
-            throws IOException {
-        Path config = Files.createDirectories(workDir.resolve("config"));
-        Path data = Files.createDirectories(workDir.resolve("data"));
-        Path extensions = Files.createDirectories(workDir.resolve("extensions"));
-        Files.writeString(config.resolve("config.xml"), """
+    /**
+     * HiveMQ's config.xml for a listener on {@code port}, its numbers in ASCII digits under every
+     * default locale: an Arabic or Persian one would write them in its own digits, which are not
+     * XML numbers.
+     */
+    static String configXml(int port) {
+        return String.format(Locale.ROOT, """
                 <?xml version="1.0"?>
                 <hivemq>
                     <listeners>
@@ -104,7 +106,15 @@ public final class EmbeddedBroker implements AutoCloseable {
                         <enabled>false</enabled>
                     </anonymous-usage-statistics>
                 </hivemq>
-                """.formatted(chosen, MAX_QUEUED_MESSAGES));
+                """, port, MAX_QUEUED_MESSAGES);
+    }
+
+    private static EmbeddedBroker launch(Path workDir, int chosen, java.util.Map<String, String> passwords)
+            throws IOException {
+        Path config = Files.createDirectories(workDir.resolve("config"));
+        Path data = Files.createDirectories(workDir.resolve("data"));
+        Path extensions = Files.createDirectories(workDir.resolve("extensions"));
+        Files.writeString(config.resolve("config.xml"), configXml(chosen));
         // Not in config.xml: HiveMQ CE reads its in-flight window from this internal setting only.
         InternalConfigurations.MAX_INFLIGHT_WINDOW_SIZE_MESSAGES = MAX_INFLIGHT_MESSAGES;
         var builder = EmbeddedHiveMQ.builder()
