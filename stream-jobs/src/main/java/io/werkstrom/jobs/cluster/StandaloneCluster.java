@@ -314,8 +314,8 @@ public final class StandaloneCluster implements AutoCloseable {
         return process;
     }
 
-    private static Map<String, String> settings(StandaloneClusterOptions options, int rpcPort, int restPort,
-                                                Path checkpoints, Path uploads, Path tmp) {
+    static Map<String, String> settings(StandaloneClusterOptions options, int rpcPort, int restPort,
+                                        Path checkpoints, Path uploads, Path tmp) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("jobmanager.rpc.address", "127.0.0.1");
         s.put("jobmanager.rpc.port", Integer.toString(rpcPort));
@@ -337,7 +337,9 @@ public final class StandaloneCluster implements AutoCloseable {
         s.put("parallelism.default", "1");
         // Spread a job's subtasks over the TaskManagers, so that losing any one of them hits the job.
         s.put("taskmanager.load-balance.mode", "SLOTS");
-        s.put("execution.checkpointing.dir", checkpoints.toUri().toString());
+        // Not Path.toUri(): Flink's Path keeps a URI's escapes as they are, and would checkpoint a
+        // work directory with a space or a non-ASCII character (%20, %C3%BC) into another one.
+        s.put("execution.checkpointing.dir", "file://" + checkpoints.toAbsolutePath());
         s.put("restart-strategy.type", "fixed-delay");
         s.put("restart-strategy.fixed-delay.attempts", Integer.toString(options.restartAttempts()));
         s.put("restart-strategy.fixed-delay.delay", options.restartDelay().toMillis() + " ms");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -49,7 +50,8 @@ class TelemetryJobClusterIT {
     void aKilledTaskManagerLosesNothingAndDuplicatesNothing() throws Exception {
         try (MosquittoBroker broker = MosquittoBroker.start();
              PostgresServer postgres = PostgresServer.start();
-             StandaloneCluster cluster = FlinkCluster.start(work);
+             // A space in the work directory's path: the job checkpoints (and recovers) inside it all the same.
+             StandaloneCluster cluster = FlinkCluster.start(work.resolve("factory floor"));
              RootAllocator allocator = new RootAllocator()) {
             StoreOptions store = postgres.storeOptions();
             ClusterRestClient rest = cluster.rest();
@@ -114,6 +116,12 @@ class TelemetryJobClusterIT {
                 // job can restart more than once before it settles on the TaskManager that is left.
                 awaitRunning(rest, jobId, cluster);
                 assertTrue(cluster.taskManagers().get(1 - victim).isAlive(), "the other TaskManager runs on");
+                assertTrue(Files.isDirectory(work.resolve("factory floor").resolve("checkpoints").resolve(jobId)),
+                        "the job's checkpoints in the cluster's work directory");
+                try (var entries = Files.list(work)) {
+                    assertEquals(List.of("factory floor"), entries.map(e -> e.getFileName().toString()).toList(),
+                            "nothing beside the cluster's work directory (factory%20floor)");
+                }
             } finally {
                 cancelIfRunning(rest, jobId);
                 JobHarness.close(publisher);
