@@ -60,6 +60,14 @@ class MqttSourceReaderIT {
     private static final String TOPIC = "werkstrom/v1/acme/plant-1/gw-1/telemetry";
     /** The unanswered attempt's limit of two connection timeouts of 1 s, the next attempt, and slack. */
     private static final Duration RECOVERY = Duration.ofSeconds(15);
+    /** Behind the silent front: its doubled limit (2 s) is the behaviour checked. */
+    private static final Duration UNANSWERED_TIMEOUT = Duration.ofSeconds(1);
+    /**
+     * With a broker that answers: a wait that ends when it does. A loaded machine can take more than
+     * the 2 s of the short one for a TLS handshake or a session's steps, which would fail the reader
+     * (or the provisioning) as if the broker never answered.
+     */
+    private static final Duration ANSWERED_TIMEOUT = Duration.ofSeconds(10);
 
     @Test
     void aReconnectThatGetsNoAnswerIsEndedAndTheReaderReceivesAgain() throws Exception {
@@ -242,7 +250,7 @@ class MqttSourceReaderIT {
         try (MosquittoBroker broker = MosquittoBroker.start()) {
             // A job that ran with two readers, restored with one: reader 0 gets both splits.
             MqttSourceOptions options = new MqttSourceOptions(broker.uri(), null, null, "group", TOPIC, "rescaled-it",
-                    AckMode.ON_CHECKPOINT, Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30),
+                    AckMode.ON_CHECKPOINT, Duration.ofMinutes(10), 100, ANSWERED_TIMEOUT, Duration.ofSeconds(30),
                     null);
             ReaderSessions.provision(options, 2);
             List<MqttSubscriptionSplit> splits = List.of(MqttSubscriptionSplit.numbered(0, "group", TOPIC),
@@ -283,7 +291,7 @@ class MqttSourceReaderIT {
         try (MosquittoBroker broker = MosquittoBroker.start()) {
             // Subtask 2 holds splits 0 and 3: the client id of its index, named-it-2, is another reader's session.
             MqttSourceOptions options = new MqttSourceOptions(broker.uri(), null, null, "group", TOPIC, "named-it",
-                    AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30),
+                    AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, ANSWERED_TIMEOUT, Duration.ofSeconds(30),
                     null);
             List<String> sessionLines = new ArrayList<>();
             for (String session : List.of("named-it-0", "named-it-3")) {
@@ -319,7 +327,7 @@ class MqttSourceReaderIT {
     void startedAfreshWithFewerReadersTheSessionsBeyondGetNoShareOfTheMessages() throws Exception {
         try (MosquittoBroker broker = MosquittoBroker.start()) {
             MqttSourceOptions options = new MqttSourceOptions(broker.uri(), null, null, "group", TOPIC, "fewer-it",
-                    AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30),
+                    AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, ANSWERED_TIMEOUT, Duration.ofSeconds(30),
                     null);
             // A job that ran with two readers, started afresh with one, as TelemetryJob.main does.
             ReaderSessions.provision(options, 2);
@@ -355,10 +363,10 @@ class MqttSourceReaderIT {
         String former = "werkstrom/v1/acme/plant-1/gw-old/telemetry";
         try (MosquittoBroker broker = MosquittoBroker.start()) {
             MqttSourceOptions before = new MqttSourceOptions(broker.uri(), null, null, "group", former,
-                    "refiltered-it", AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, Duration.ofSeconds(1),
+                    "refiltered-it", AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, ANSWERED_TIMEOUT,
                     Duration.ofSeconds(30), null);
             MqttSourceOptions options = new MqttSourceOptions(broker.uri(), null, null, "group", TOPIC,
-                    "refiltered-it", AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, Duration.ofSeconds(1),
+                    "refiltered-it", AckMode.ON_RECEIVE, Duration.ofMinutes(10), 100, ANSWERED_TIMEOUT,
                     Duration.ofSeconds(30), null);
             // The job ran with the former filter; restarted from its savepoint with TOPIC, as TelemetryJob.main does.
             ReaderSessions.provision(before, 1);
@@ -428,12 +436,17 @@ class MqttSourceReaderIT {
     }
 
     private static MqttSourceOptions options(TcpFront front, String clientIdPrefix) {
-        return options(front.uri(), clientIdPrefix, null);
+        return options(front.uri(), clientIdPrefix, null, UNANSWERED_TIMEOUT);
     }
 
     private static MqttSourceOptions options(String uri, String clientIdPrefix, PemTls tls) {
+        return options(uri, clientIdPrefix, tls, ANSWERED_TIMEOUT);
+    }
+
+    private static MqttSourceOptions options(String uri, String clientIdPrefix, PemTls tls,
+                                             Duration connectionTimeout) {
         return new MqttSourceOptions(uri, null, null, "", TOPIC, clientIdPrefix, AckMode.ON_RECEIVE,
-                Duration.ofMinutes(10), 100, Duration.ofSeconds(1), Duration.ofSeconds(30), tls);
+                Duration.ofMinutes(10), 100, connectionTimeout, Duration.ofSeconds(30), tls);
     }
 
     /** Connects the reader through the front, then drops it there and lets its reconnect go unanswered. */
