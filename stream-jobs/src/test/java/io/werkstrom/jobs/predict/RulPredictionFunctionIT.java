@@ -71,7 +71,7 @@ class RulPredictionFunctionIT {
         Duration refresh = Duration.ofSeconds(1);
         server.stop();
         boolean down = true;
-        try (var harness = harness(store.withConnectTimeout(Duration.ofSeconds(1)), refresh)) {
+        try (var harness = harness(store, refresh)) {
             harness.processElement(new StreamRecord<>(samples(GATEWAY, "invented-0", "temperature", 20.0)));
             assertEquals(2, harness.numKeyedStateEntries(), "kept while the models cannot be read");
 
