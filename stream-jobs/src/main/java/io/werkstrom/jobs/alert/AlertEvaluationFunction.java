@@ -3,6 +3,7 @@ package io.werkstrom.jobs.alert;
 import java.io.IOException;
 import java.util.List;
 
+import io.werkstrom.jobs.storage.JdbcDriver;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 
@@ -67,6 +68,7 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
 
     @Override
     public void open(OpenContext openContext) throws StoreException {
+        JdbcDriver.releaseWith(getRuntimeContext());
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("gateway-alerts",
                 TypeInformation.of(GatewayAlerts.class)));
         silence = getRuntimeContext().getState(new ValueStateDescriptor<>("sensor-silence",

@@ -2,6 +2,7 @@ package io.werkstrom.jobs.alert;
 
 import java.io.IOException;
 
+import io.werkstrom.jobs.storage.JdbcDriver;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
 
@@ -27,6 +28,7 @@ public final class AlertSink implements Sink<AlertTransition> {
 
     @Override
     public SinkWriter<AlertTransition> createWriter(WriterInitContext context) throws IOException {
+        JdbcDriver.releaseWith(context.getUserCodeClassLoader());
         try {
             return new Writer(AlertStore.open(store, "alert sink"));
         } catch (StoreException e) {

@@ -9,6 +9,7 @@ import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.jobs.StateExpiry;
 import io.werkstrom.jobs.predict.ModelRegistry;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
+import io.werkstrom.jobs.storage.JdbcDriver;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
@@ -109,6 +110,9 @@ public final class MultivariateScoringFunction extends KeyedProcessFunction<Stri
     public void open(OpenContext openContext) {
         backend = KernelBackends.acquire(backendName);
         scorer = new MultivariateScorer(options, backend);
+        if (store != null) {
+            JdbcDriver.releaseWith(getRuntimeContext());
+        }
         fleetModels = store == null ? null : ModelRegistry.multivariate(store, modelRefresh);
         outage = new ScoringOutage(LOG, "Multivariate scoring");
         machines = getRuntimeContext().getState(expiry.applyTo(

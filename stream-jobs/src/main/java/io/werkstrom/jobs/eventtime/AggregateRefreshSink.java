@@ -20,6 +20,7 @@ import java.util.function.LongSupplier;
 
 import io.werkstrom.jobs.sink.TransientFailures;
 import io.werkstrom.jobs.storage.Connections;
+import io.werkstrom.jobs.storage.JdbcDriver;
 import io.werkstrom.jobs.storage.StorageFlavor;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -87,6 +88,8 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
 
     @Override
     public SinkWriter<StoredRange> createWriter(WriterInitContext context) {
+        // The committer, which connects, has no class loader to hook into; the writer of the same job has.
+        JdbcDriver.releaseWith(context.getUserCodeClassLoader());
         return new RangeWriter(refreshInterval, System::nanoTime);
     }
 

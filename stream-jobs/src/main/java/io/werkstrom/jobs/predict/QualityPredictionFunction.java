@@ -19,6 +19,7 @@ import io.werkstrom.analytics.predict.CycleTracker;
 import io.werkstrom.analytics.predict.PartQualityModel;
 import io.werkstrom.jobs.StateExpiry;
 import io.werkstrom.jobs.detect.ScoringOutage;
+import io.werkstrom.jobs.storage.JdbcDriver;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -76,6 +77,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
 
     @Override
     public void open(OpenContext openContext) {
+        JdbcDriver.releaseWith(getRuntimeContext());
         backend = KernelBackends.acquire(backendName);
         registry = ModelRegistry.partScrap(store, modelRefresh);
         predictor = new CyclePredictor(registry::modelFor, backend);

@@ -20,6 +20,7 @@ import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.jobs.StateExpiry;
 import io.werkstrom.jobs.detect.ScoredSequences;
 import io.werkstrom.jobs.detect.ScoringOutage;
+import io.werkstrom.jobs.storage.JdbcDriver;
 import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.StoreOptions;
 
@@ -84,6 +85,7 @@ public final class RulPredictionFunction extends KeyedProcessFunction<String, Ma
 
     @Override
     public void open(OpenContext openContext) {
+        JdbcDriver.releaseWith(getRuntimeContext());
         backend = KernelBackends.acquire(backendName);
         registry = ModelRegistry.rul(store, modelRefresh);
         predictor = new RulPredictor(registry::modelFor, options.maxHistory(), options.reorderDelay(),

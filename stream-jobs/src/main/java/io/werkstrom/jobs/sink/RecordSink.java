@@ -5,6 +5,7 @@ import java.util.List;
 
 import io.werkstrom.jobs.storage.DeadLetter;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
+import io.werkstrom.jobs.storage.JdbcDriver;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.StoreException;
@@ -91,6 +92,7 @@ public final class RecordSink<T> implements Sink<T> {
 
     @Override
     public SinkWriter<T> createWriter(WriterInitContext context) {
+        JdbcDriver.releaseWith(context.getUserCodeClassLoader());
         return new Writer<>(store, options, context, what,
                 context.metricGroup().counter(counter, new ThreadSafeSimpleCounter()),
                 context.metricGroup().counter(counter.replace("Written", "WriteRetries"), new ThreadSafeSimpleCounter()),

@@ -1,5 +1,6 @@
 package io.werkstrom.jobs.sink;
 
+import io.werkstrom.jobs.storage.JdbcDriver;
 import io.werkstrom.jobs.storage.MaintenanceOptions;
 import io.werkstrom.jobs.storage.StoreMaintenance;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -30,6 +31,7 @@ public final class StoreMaintenanceSink<T> implements Sink<T> {
 
     @Override
     public SinkWriter<T> createWriter(WriterInitContext context) {
+        JdbcDriver.releaseWith(context.getUserCodeClassLoader());
         StoreMaintenance maintenance = new StoreMaintenance(store, options);
         maintenance.start();
         return new MaintenanceWriter<>(maintenance);

@@ -2,6 +2,7 @@ package io.werkstrom.jobs.sink;
 
 import java.util.List;
 
+import io.werkstrom.jobs.storage.JdbcDriver;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.StoreException;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -44,6 +45,7 @@ public final class TelemetrySink implements Sink<ReceivedBatch> {
 
     @Override
     public SinkWriter<ReceivedBatch> createWriter(WriterInitContext context) {
+        JdbcDriver.releaseWith(context.getUserCodeClassLoader());
         return new Writer(store, options, context);
     }
 

@@ -32,14 +32,13 @@ public final class Connections {
         properties.setProperty("loginTimeout", Long.toString(seconds));
         properties.setProperty("ApplicationName", "werkstrom " + purpose);
         try {
-            // Flink's child-first class loading can hide the driver from DriverManager's service scan.
-            Class.forName("org.postgresql.Driver");
+            // Flink's child-first class loading can hide the driver from DriverManager's service scan, and a
+            // job's class loader being released deregisters it (see JdbcDriver).
+            JdbcDriver.register();
             return DriverManager.getConnection(options.jdbcUrl(), properties);
         } catch (SQLException e) {
             // PgJDBC names the URL as given in some messages ("Unable to parse URL ..."), secrets and all.
             throw failedToConnect(options, purpose, JdbcUrls.redacted(e, options.jdbcUrl()));
-        } catch (ClassNotFoundException e) {
-            throw failedToConnect(options, purpose, e);
         }
     }
 

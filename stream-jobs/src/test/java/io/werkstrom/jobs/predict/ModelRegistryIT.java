@@ -36,6 +36,7 @@ import io.werkstrom.jobs.sink.RecordSink;
 import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.QualityPrediction;
+import io.werkstrom.jobs.storage.ReleaseHooks;
 import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -315,6 +316,7 @@ class ModelRegistryIT {
                 new Class<?>[] {WriterInitContext.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "getProcessingTimeService" -> time;
                     case "metricGroup" -> metrics;
+                    case "getUserCodeClassLoader" -> new ReleaseHooks();
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
     }

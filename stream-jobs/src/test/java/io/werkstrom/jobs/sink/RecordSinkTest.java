@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.werkstrom.jobs.storage.DeadLetter;
+import io.werkstrom.jobs.storage.ReleaseHooks;
 import io.werkstrom.jobs.storage.StoreOptions;
 
 import org.apache.flink.api.common.operators.ProcessingTimeService;
@@ -94,6 +95,7 @@ class RecordSinkTest {
                     new Class<?>[] {WriterInitContext.class}, (proxy, method, args) -> switch (method.getName()) {
                         case "getProcessingTimeService" -> time;
                         case "metricGroup" -> metrics;
+                        case "getUserCodeClassLoader" -> new ReleaseHooks();
                         default -> throw new UnsupportedOperationException(method.getName());
                     });
         }

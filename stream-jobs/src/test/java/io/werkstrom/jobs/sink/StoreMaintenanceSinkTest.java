@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 
 import io.werkstrom.jobs.storage.MaintenanceOptions;
+import io.werkstrom.jobs.storage.ReleaseHooks;
 import io.werkstrom.jobs.storage.StoreMaintenance;
 import io.werkstrom.jobs.storage.StoreOptions;
 
@@ -20,7 +21,7 @@ class StoreMaintenanceSinkTest {
         // Nothing listens there: a run would fail, but none is due within the hour.
         StoreOptions store = new StoreOptions("jdbc:postgresql://127.0.0.1:9/none", "nobody", "");
         StoreMaintenanceSink<String> sink = new StoreMaintenanceSink<>(store, MaintenanceOptions.defaults());
-        SinkWriter<String> writer = sink.createWriter(null);
+        SinkWriter<String> writer = sink.createWriter(new ReleaseHooks().writerContext());
         StoreMaintenance maintenance = ((StoreMaintenanceSink.MaintenanceWriter<String>) writer).maintenance();
         try {
             assertTrue(maintenanceThreadAlive(), "the maintenance thread runs");

@@ -153,7 +153,7 @@ class StoreMaintenanceIT {
         boolean down = true;
         SinkWriter<Object> writer = null;
         try {
-            writer = sink.createWriter(null);
+            writer = sink.createWriter(new ReleaseHooks().writerContext());
             StoreMaintenance maintenance = ((StoreMaintenanceSink.MaintenanceWriter<Object>) writer).maintenance();
             awaitTrue(() -> maintenance.failures() >= 2, "two failed runs");
             writer.write("a stored range", null);
