@@ -10,22 +10,18 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,6 +33,7 @@ import io.werkstrom.jobs.sink.SinkOptions;
 import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.QualityPrediction;
 import io.werkstrom.jobs.storage.ReleaseHooks;
+import io.werkstrom.jobs.storage.SinkWriterContexts;
 import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -292,33 +289,8 @@ class ModelRegistryIT {
 
     /** A sink writer's context: metrics into {@code counters}; timers that do not fire within a test. */
     private static WriterInitContext writerContext(Map<String, Counter> counters, ScheduledExecutorService timers) {
-        ProcessingTimeService time = new ProcessingTimeService() {
-            @Override
-            public long getCurrentProcessingTime() {
-                return System.currentTimeMillis();
-            }
-
-            @Override
-            public ScheduledFuture<?> registerTimer(long timestamp, ProcessingTimeCallback target) {
-                return timers.schedule(() -> { }, 1, TimeUnit.DAYS);
-            }
-        };
-        SinkWriterMetricGroup metrics = (SinkWriterMetricGroup) Proxy.newProxyInstance(
-                ModelRegistryIT.class.getClassLoader(), new Class<?>[] {SinkWriterMetricGroup.class},
-                (proxy, method, args) -> {
-                    if (method.getName().equals("counter") && args.length == 2) {
-                        counters.put((String) args[0], (Counter) args[1]);
-                        return args[1];
-                    }
-                    throw new UnsupportedOperationException(method.getName());
-                });
-        return (WriterInitContext) Proxy.newProxyInstance(ModelRegistryIT.class.getClassLoader(),
-                new Class<?>[] {WriterInitContext.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "getProcessingTimeService" -> time;
-                    case "metricGroup" -> metrics;
-                    case "getUserCodeClassLoader" -> new ReleaseHooks();
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+        return SinkWriterContexts.of(new ReleaseHooks(), counters,
+                timestamp -> timers.schedule(() -> { }, 1, TimeUnit.DAYS));
     }
 
     @Test

@@ -3,25 +3,22 @@ package io.werkstrom.jobs.sink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.werkstrom.jobs.storage.DeadLetter;
 import io.werkstrom.jobs.storage.ReleaseHooks;
+import io.werkstrom.jobs.storage.SinkWriterContexts;
 import io.werkstrom.jobs.storage.StoreOptions;
 
-import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
 
@@ -71,33 +68,10 @@ class RecordSinkTest {
         final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
 
         WriterInitContext proxy() {
-            ProcessingTimeService time = new ProcessingTimeService() {
-                @Override
-                public long getCurrentProcessingTime() {
-                    return System.currentTimeMillis();
-                }
-
-                @Override
-                public ScheduledFuture<?> registerTimer(long timestamp, ProcessingTimeCallback target) {
-                    timers.incrementAndGet();
-                    return scheduler.schedule(() -> { }, 1, TimeUnit.DAYS);
-                }
-            };
-            SinkWriterMetricGroup metrics = (SinkWriterMetricGroup) Proxy.newProxyInstance(getClass().getClassLoader(),
-                    new Class<?>[] {SinkWriterMetricGroup.class}, (proxy, method, args) -> {
-                        if (method.getName().equals("counter") && args.length == 2) {
-                            counters.put((String) args[0], (Counter) args[1]);
-                            return args[1];
-                        }
-                        throw new UnsupportedOperationException(method.getName());
-                    });
-            return (WriterInitContext) Proxy.newProxyInstance(getClass().getClassLoader(),
-                    new Class<?>[] {WriterInitContext.class}, (proxy, method, args) -> switch (method.getName()) {
-                        case "getProcessingTimeService" -> time;
-                        case "metricGroup" -> metrics;
-                        case "getUserCodeClassLoader" -> new ReleaseHooks();
-                        default -> throw new UnsupportedOperationException(method.getName());
-                    });
+            return SinkWriterContexts.of(new ReleaseHooks(), counters, timestamp -> {
+                timers.incrementAndGet();
+                return scheduler.schedule(() -> { }, 1, TimeUnit.DAYS);
+            });
         }
     }
 }

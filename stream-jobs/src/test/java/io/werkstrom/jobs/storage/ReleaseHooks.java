@@ -1,13 +1,10 @@
 package io.werkstrom.jobs.storage;
 
-import java.lang.reflect.Proxy;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
-import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 import org.apache.flink.util.UserCodeClassLoader;
 
 /** A user-code class loader that keeps the release hooks registered with it, for a test to run. */
@@ -50,31 +47,8 @@ public final class ReleaseHooks implements UserCodeClassLoader {
      * timers) and metrics that count but go nowhere.
      */
     public WriterInitContext writerContext() {
-        ProcessingTimeService time = new ProcessingTimeService() {
-            @Override
-            public long getCurrentProcessingTime() {
-                return System.currentTimeMillis();
-            }
-
-            @Override
-            public ScheduledFuture<?> registerTimer(long timestamp, ProcessingTimeCallback target) {
-                throw new UnsupportedOperationException("registerTimer");
-            }
-        };
-        SinkWriterMetricGroup metrics = (SinkWriterMetricGroup) Proxy.newProxyInstance(
-                ReleaseHooks.class.getClassLoader(), new Class<?>[] {SinkWriterMetricGroup.class},
-                (proxy, method, args) -> {
-                    if (method.getName().equals("counter") && args.length == 2) {
-                        return args[1];
-                    }
-                    throw new UnsupportedOperationException(method.getName());
-                });
-        return (WriterInitContext) Proxy.newProxyInstance(ReleaseHooks.class.getClassLoader(),
-                new Class<?>[] {WriterInitContext.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "getUserCodeClassLoader" -> this;
-                    case "getProcessingTimeService" -> time;
-                    case "metricGroup" -> metrics;
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+        return SinkWriterContexts.of(this, new ConcurrentHashMap<>(), timestamp -> {
+            throw new UnsupportedOperationException("registerTimer");
+        });
     }
 }
