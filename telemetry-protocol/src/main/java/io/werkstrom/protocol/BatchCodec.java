@@ -276,13 +276,36 @@ public final class BatchCodec {
             }
             int width = widths[column];
             long needed = width == 0 ? (rows + 1L) * 4 : (long) rows * width;
-            if (buffers.get(next++).writerIndex() < needed) {
+            ArrowBuf data = buffers.get(next++);
+            if (data.writerIndex() < needed) {
                 throw new BatchDecodeException("column '" + name + "' buffer holds fewer than the " + needed
                         + " bytes that " + rows + " rows need");
             }
             if (width == 0) {
-                next++; // the character data; its extent is checked by the offsets as values are read
+                checkOffsets(name, rows, data, buffers.get(next++));
             }
+        }
+    }
+
+    /**
+     * Refuses offsets that do not rise within the character data of a variable-width column: Arrow
+     * reads a value by allocating an array of its length before it checks the data's bounds, so one
+     * lying offset in a payload of a few hundred bytes would allocate up to 2 GiB of heap.
+     */
+    private static void checkOffsets(String name, int rows, ArrowBuf offsets, ArrowBuf characters)
+            throws BatchDecodeException {
+        long previous = 0;
+        for (int i = 0; i <= rows; i++) {
+            int offset = offsets.getInt((long) i * Integer.BYTES);
+            if (offset < previous) {
+                throw new BatchDecodeException("column '" + name + "' offset " + i + " (" + offset
+                        + ") is negative or lower than the one before it");
+            }
+            previous = offset;
+        }
+        if (previous > characters.writerIndex()) {
+            throw new BatchDecodeException("column '" + name + "' offsets reach byte " + previous
+                    + " of character data that holds " + characters.writerIndex());
         }
     }
 

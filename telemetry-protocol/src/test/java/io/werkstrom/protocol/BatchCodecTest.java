@@ -14,6 +14,7 @@ import java.util.Random;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -91,6 +92,39 @@ class BatchCodecTest {
             }
             return out.toByteArray();
         }
+    }
+
+    @Test
+    void aPlainColumnWhoseOffsetsRunPastItsCharactersIsRefusedBeforeAnyValueIsRead() throws Exception {
+        TelemetryBatch batch = sampleBatch(4);
+        for (int lie : new int[] {100_000_000, -1}) {
+            byte[] payload;
+            try (VectorSchemaRoot root = TelemetrySchema.toVectors(batch, allocator)) {
+                ((VarCharVector) root.getVector(TelemetrySchema.MACHINE)).getOffsetBuffer().setInt(Integer.BYTES, lie);
+                payload = uncompressed(root);
+            }
+            long allocatedBefore = threadAllocatedBytes();
+            BatchDecodeException e = assertThrows(BatchDecodeException.class, () -> codec.decode(payload));
+            long allocated = threadAllocatedBytes() - allocatedBefore;
+            assertTrue(e.getMessage().startsWith("column 'machine' offset"), e.getMessage());
+            // Arrow sizes the array of a value by its offsets, before it looks at the data.
+            assertTrue(allocated < 16 << 20, "decoding a payload of " + payload.length + " bytes allocated " + allocated);
+        }
+    }
+
+    private static byte[] uncompressed(VectorSchemaRoot root) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(out))) {
+            writer.start();
+            writer.writeBatch();
+            writer.end();
+        }
+        return out.toByteArray();
+    }
+
+    private static long threadAllocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes();
     }
 
     @Test
