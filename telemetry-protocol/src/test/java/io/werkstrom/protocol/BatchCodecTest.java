@@ -4,19 +4,32 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 
+import com.google.flatbuffers.FlatBufferBuilder;
+import org.apache.arrow.flatbuf.BodyCompression;
+import org.apache.arrow.flatbuf.BodyCompressionMethod;
+import org.apache.arrow.flatbuf.MessageHeader;
+import org.apache.arrow.flatbuf.RecordBatch;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.ipc.ReadChannel;
+import org.apache.arrow.vector.ipc.WriteChannel;
+import org.apache.arrow.vector.ipc.message.MessageMetadataResult;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterEach;
@@ -125,6 +138,126 @@ class BatchCodecTest {
     private static long threadAllocatedBytes() {
         return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
                 .getCurrentThreadAllocatedBytes();
+    }
+
+    /** A stream's record batch message as a test rewrites it; the body stays as it was sent. */
+    private static final class RecordBatchMessage {
+        long rows;
+        long[][] nodes; // {values, nulls} per column
+        long[][] buffers; // {offset, length} per buffer
+        long bodyLength;
+        byte[] body;
+        byte codec = -1; // none
+    }
+
+    /** {@code stream} (schema, one record batch, end-of-stream marker) with its record batch message rewritten by {@code tamper}. */
+    private static byte[] withRecordBatch(byte[] stream, Consumer<RecordBatchMessage> tamper) throws Exception {
+        ReadChannel in = new ReadChannel(Channels.newChannel(new ByteArrayInputStream(stream)));
+        MessageSerializer.readMessage(in);
+        int schemaEnd = (int) in.bytesRead();
+        MessageMetadataResult message = MessageSerializer.readMessage(in);
+        RecordBatch header = (RecordBatch) message.getMessage().header(new RecordBatch());
+        RecordBatchMessage m = new RecordBatchMessage();
+        m.rows = header.length();
+        m.nodes = new long[header.nodesLength()][];
+        for (int i = 0; i < m.nodes.length; i++) {
+            m.nodes[i] = new long[] {header.nodes(i).length(), header.nodes(i).nullCount()};
+        }
+        m.buffers = new long[header.buffersLength()][];
+        for (int i = 0; i < m.buffers.length; i++) {
+            m.buffers[i] = new long[] {header.buffers(i).offset(), header.buffers(i).length()};
+        }
+        m.bodyLength = message.getMessageBodyLength();
+        int bodyStart = (int) in.bytesRead();
+        m.body = Arrays.copyOfRange(stream, bodyStart, bodyStart + (int) m.bodyLength);
+        if (header.compression() != null) {
+            m.codec = header.compression().codec();
+        }
+        tamper.accept(m);
+
+        FlatBufferBuilder builder = new FlatBufferBuilder();
+        RecordBatch.startNodesVector(builder, m.nodes.length);
+        for (int i = m.nodes.length - 1; i >= 0; i--) {
+            org.apache.arrow.flatbuf.FieldNode.createFieldNode(builder, m.nodes[i][0], m.nodes[i][1]);
+        }
+        int nodes = builder.endVector();
+        RecordBatch.startBuffersVector(builder, m.buffers.length);
+        for (int i = m.buffers.length - 1; i >= 0; i--) {
+            org.apache.arrow.flatbuf.Buffer.createBuffer(builder, m.buffers[i][0], m.buffers[i][1]);
+        }
+        int buffers = builder.endVector();
+        int compression = m.codec < 0 ? 0
+                : BodyCompression.createBodyCompression(builder, m.codec, BodyCompressionMethod.BUFFER);
+        int batch = RecordBatch.createRecordBatch(builder, m.rows, nodes, buffers, compression, 0);
+        ByteBuffer metadata = MessageSerializer.serializeMessage(builder, MessageHeader.RecordBatch, batch, m.bodyLength);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(stream, 0, schemaEnd);
+        WriteChannel channel = new WriteChannel(Channels.newChannel(out));
+        MessageSerializer.writeMessageBuffer(channel, metadata.remaining(), metadata);
+        channel.write(m.body);
+        channel.writeIntLittleEndian(MessageSerializer.IPC_CONTINUATION_TOKEN);
+        channel.writeIntLittleEndian(0);
+        return out.toByteArray();
+    }
+
+    private String rejection(byte[] payload) {
+        return assertThrows(BatchDecodeException.class, () -> codec.decode(payload)).getMessage();
+    }
+
+    @Test
+    void aBufferOutsideTheRecordBatchBodyIsRefused() throws Exception {
+        byte[] good = codec.encodePlain(sampleBatch(20));
+        assertEquals(sampleBatch(20), codec.decode(withRecordBatch(good, m -> { })), "the stream rewritten as it was");
+        // The body's allocation is rounded up: a buffer reaching a few bytes past the body would read
+        // whatever that memory held before.
+        String past = rejection(withRecordBatch(good, m -> m.buffers[m.buffers.length - 1][1] += 8));
+        assertTrue(past.contains("lies outside its body"), past);
+        String beyond = rejection(withRecordBatch(good, m -> m.buffers[0][0] = m.bodyLength + 8));
+        assertTrue(beyond.contains("lies outside its body"), beyond);
+    }
+
+    @Test
+    void aRecordBatchClaimingMoreBodyThanThePayloadHoldsIsRefusedBeforeItIsAllocated() throws Exception {
+        byte[] lying = withRecordBatch(codec.encodePlain(sampleBatch(20)), m -> m.bodyLength = 50_000_000);
+        String reason = rejection(lying);
+        assertTrue(reason.contains("claims a body of 50000000 bytes"), reason);
+        assertTrue(allocator.getPeakMemoryAllocation() < 1 << 20, allocator.getPeakMemoryAllocation() + " bytes allocated");
+    }
+
+    @Test
+    void buffersTooFewOrTooShortForTheRowCountAreRefusedBeforeArrowLoadsThem() throws Exception {
+        // Plain columns, each with its validity buffer: timestamp 0-1, machine 2-4, sensor 5-7, value 8-9, quality 10-11.
+        byte[] good;
+        try (VectorSchemaRoot root = TelemetrySchema.toVectors(sampleBatch(20), allocator)) {
+            good = uncompressed(root);
+        }
+        String missing = rejection(withRecordBatch(good, m -> m.buffers = Arrays.copyOf(m.buffers, m.buffers.length - 1)));
+        assertTrue(missing.contains("11 buffers, expected 5 and 12"), missing);
+        // Arrow would allocate a validity bitmap for every value a column claims, the batch's rows or not.
+        String count = rejection(withRecordBatch(good, m -> m.nodes[3][0] = 400_000_000));
+        assertEquals("column 'value' has 400000000 values in a batch of 20 rows", count);
+        assertTrue(allocator.getPeakMemoryAllocation() < 1 << 20, allocator.getPeakMemoryAllocation() + " bytes allocated");
+        String validity = rejection(withRecordBatch(good, m -> m.buffers[8][1] = 1));
+        assertEquals("column 'value' validity buffer is too short", validity);
+        String values = rejection(withRecordBatch(good, m -> m.buffers[9][1] = 19 * 8));
+        assertEquals("column 'value' buffer holds fewer than the 160 bytes that 20 rows need", values);
+    }
+
+    @Test
+    void aCompressedBufferDeclaringMoreThanTheDecodeLimitIsRefusedBeforeItIsInflated() throws Exception {
+        byte[] lying = withRecordBatch(codec.encodePlain(sampleBatch(500)), m -> {
+            // A compressed buffer is an 8-byte little-endian uncompressed length, then its ZSTD frame;
+            // the timestamps' is the first to hold 8 bytes a row.
+            ByteBuffer body = ByteBuffer.wrap(m.body).order(ByteOrder.LITTLE_ENDIAN);
+            int timestamps = (int) Arrays.stream(m.buffers).filter(b -> b[1] >= 8 && body.getLong((int) b[0]) == 500 * 8)
+                    .findFirst().orElseThrow()[0];
+            body.putLong(timestamps, 200_000_000);
+        });
+        long allocatedBefore = threadAllocatedBytes();
+        String reason = rejection(lying);
+        long allocated = threadAllocatedBytes() - allocatedBefore;
+        assertTrue(reason.startsWith("compressed buffer declares 200000000 bytes"), reason);
+        assertTrue(allocated < 16 << 20, "decoding a payload of " + lying.length + " bytes allocated " + allocated);
     }
 
     @Test
