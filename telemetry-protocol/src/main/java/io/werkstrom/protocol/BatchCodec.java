@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -478,8 +479,13 @@ public final class BatchCodec {
             throw new BatchDecodeException("schema has " + schema.getFields().size() + " columns, expected "
                     + TelemetrySchema.FIELDS.size());
         }
+        // Not Schema.findField: it throws rather than answering null for a missing column.
+        Map<String, Field> byName = new HashMap<>();
+        for (Field field : schema.getFields()) {
+            byName.put(field.getName(), field);
+        }
         for (Field expected : TelemetrySchema.FIELDS) {
-            Field actual = schema.findField(expected.getName());
+            Field actual = byName.get(expected.getName());
             if (actual == null) {
                 throw new BatchDecodeException("schema lacks column '" + expected.getName() + "'");
             }

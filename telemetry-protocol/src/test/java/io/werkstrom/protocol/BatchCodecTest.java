@@ -11,7 +11,9 @@ import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 
@@ -20,17 +22,21 @@ import org.apache.arrow.flatbuf.BodyCompression;
 import org.apache.arrow.flatbuf.BodyCompressionMethod;
 import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.flatbuf.RecordBatch;
+import org.apache.arrow.compression.CommonsCompressionFactory;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.ipc.ReadChannel;
 import org.apache.arrow.vector.ipc.WriteChannel;
 import org.apache.arrow.vector.ipc.message.MessageMetadataResult;
 import org.apache.arrow.vector.ipc.message.MessageSerializer;
+import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -258,6 +264,56 @@ class BatchCodecTest {
         long allocated = threadAllocatedBytes() - allocatedBefore;
         assertTrue(reason.startsWith("compressed buffer declares 200000000 bytes"), reason);
         assertTrue(allocated < 16 << 20, "decoding a payload of " + lying.length + " bytes allocated " + allocated);
+    }
+
+    /** The columns and schema metadata of a stream, as a test rewrites them. */
+    private static final class Columns {
+        final List<Field> fields = new ArrayList<>();
+        final List<FieldVector> vectors = new ArrayList<>();
+        final Map<String, String> meta = new HashMap<>();
+
+        void set(int column, Field field, FieldVector vector) {
+            fields.set(column, field);
+            vectors.set(column, vector);
+        }
+
+        void swap(int a, int b) {
+            set(a, fields.set(b, fields.get(a)), vectors.set(b, vectors.get(a)));
+        }
+    }
+
+    /** {@code stream} (either layout, a frame or not) written again, uncompressed, with its columns and metadata as {@code reshape} leaves them. */
+    private byte[] restream(byte[] stream, Consumer<Columns> reshape) throws Exception {
+        byte[] plain = WireFrame.isFrame(stream) ? WireFrame.decompress(stream, DecodeLimits.DEFAULT) : stream;
+        try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(plain), allocator,
+                CommonsCompressionFactory.INSTANCE)) {
+            assertTrue(reader.loadNextBatch());
+            VectorSchemaRoot read = reader.getVectorSchemaRoot();
+            Columns columns = new Columns();
+            columns.fields.addAll(read.getSchema().getFields());
+            columns.vectors.addAll(read.getFieldVectors());
+            columns.meta.putAll(read.getSchema().getCustomMetadata());
+            reshape.accept(columns);
+            return uncompressed(new VectorSchemaRoot(new Schema(columns.fields, columns.meta), columns.vectors, read.getRowCount()));
+        }
+    }
+
+    @Test
+    void aPlainStreamWhoseColumnsAreNotTheFiveIsRefusedNamingTheColumn() throws Exception {
+        byte[] good = codec.encodePlain(sampleBatch(10));
+        assertEquals(sampleBatch(10), codec.decode(restream(good, c -> { })), "the stream written again as it was");
+        String extra = rejection(restream(good, c -> {
+            c.fields.add(new Field("unit", c.fields.get(3).getFieldType(), null));
+            c.vectors.add(c.vectors.get(3));
+        }));
+        assertEquals("schema has 6 columns, expected 5", extra);
+        String renamed = rejection(restream(good, c -> c.set(3, new Field("reading", c.fields.get(3).getFieldType(), null),
+                c.vectors.get(3))));
+        assertEquals("schema lacks column 'value'", renamed);
+        // The same eight bytes a row, read as integers, would be other numbers.
+        String retyped = rejection(restream(good, c -> c.set(3, new Field("value",
+                FieldType.notNullable(new ArrowType.Int(64, true)), null), c.vectors.get(3))));
+        assertEquals("column 'value' must be FloatingPoint(DOUBLE), found Int(64, true)", retyped);
     }
 
     @Test
