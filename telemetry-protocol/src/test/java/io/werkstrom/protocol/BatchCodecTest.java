@@ -317,6 +317,26 @@ class BatchCodecTest {
     }
 
     @Test
+    void aCompactStreamWithItsColumnsInAnotherOrderIsRefusedRatherThanReadByPosition() throws Exception {
+        TelemetryBatch batch = sampleBatch(10);
+        byte[] good = codec.encode(batch);
+        assertEquals(batch.groupedBySeries(), codec.decode(restream(good, c -> { })), "the stream written again as it was");
+        // time and value are both signed integers of a byte here: read by position, each would pass for the other.
+        String swapped = rejection(restream(good, c -> c.swap(3, 4)));
+        assertEquals("column 3 must be 'time', found 'value'", swapped);
+    }
+
+    @Test
+    void aStreamOfAnotherProtocolVersionOrLayoutIsRefused() throws Exception {
+        for (byte[] good : new byte[][] {codec.encode(sampleBatch(10)), codec.encodePlain(sampleBatch(10))}) {
+            String version = rejection(restream(good, c -> c.meta.put(TelemetrySchema.META_PROTOCOL, "2")));
+            assertEquals("unsupported protocol version '2' (expected 1)", version);
+        }
+        String layout = rejection(restream(codec.encodePlain(sampleBatch(10)), c -> c.meta.put(CompactLayout.META_LAYOUT, "3")));
+        assertEquals("unsupported batch layout '3' (expected 2 or none)", layout);
+    }
+
+    @Test
     void aBatchWithoutRowsIsRefusedAsSuchInBothLayouts() {
         TelemetryBatch empty = TelemetryBatch.builder("gw-1", 1).build();
         for (byte[] payload : new byte[][] {codec.encode(empty), codec.encodePlain(empty)}) {
