@@ -82,6 +82,16 @@ class BatchValidatorTest {
                 Quality.GOOD), sender, now).isEmpty());
     }
 
+    @Test
+    void theClockSkewBoundIsTheReceiptPlusTheSkewToTheMicrosecond() {
+        Instant received = Instant.parse("2026-01-01T00:00:00.500000Z");
+        long latest = 1_767_225_600_500_000L + 3_600_000_000L; // received + 1 h, in microseconds
+        assertTrue(validator.violation(one("gw-1", latest, "m-1", "temp", 1.0, Quality.GOOD), sender, received).isEmpty());
+        String reason = validator.violation(one("gw-1", latest + 1, "m-1", "temp", 1.0, Quality.GOOD), sender, received)
+                .orElseThrow();
+        assertTrue(reason.startsWith("row 0: timestamp " + (latest + 1) + " us lies outside"), reason);
+    }
+
     /** One sample a day since 1990: thousands of days, each a partition on plain PostgreSQL. */
     @Test
     void aBatchReachingBackDecadesIsRefused() {
