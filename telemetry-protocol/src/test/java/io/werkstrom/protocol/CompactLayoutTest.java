@@ -224,9 +224,22 @@ class CompactLayoutTest {
 
     @Test
     void namesWithACommaFallBackToThePlainLayout() throws Exception {
-        TelemetryBatch odd = TelemetryBatch.builder("gw", 1).add(1L, "a,b", "s", 1.0, Quality.GOOD).build();
-        byte[] payload = codec.encode(odd);
-        assertTrue(!WireFrame.isFrame(payload));
-        assertEquals(odd, codec.decode(payload));
+        // The compact layout lists names comma-separated: any comma, the first character's too, would split a name.
+        String[][] odd = {{"a,b", "s"}, {",a", "s"}, {"m", "s,t"}, {"m", ",s"}};
+        for (String[] names : odd) {
+            TelemetryBatch batch = TelemetryBatch.builder("gw", 1).add(1L, "m", "s", 2.0, Quality.GOOD)
+                    .add(1L, names[0], names[1], 1.0, Quality.GOOD).build();
+            byte[] payload = codec.encode(batch);
+            assertTrue(!WireFrame.isFrame(payload), Arrays.toString(names));
+            assertEquals(batch, codec.decode(payload));
+        }
+    }
+
+    @Test
+    void aSeriesAtNineDecimalDigitsTravelsScaledAndRoundTripsBitExact() throws Exception {
+        TelemetryBatch batch = TelemetryBatch.builder("gw", 1).add(1_000_000L, "m", "s", 0.123456789, Quality.GOOD)
+                .add(1_100_000L, "m", "s", 0.123456788, Quality.GOOD).build();
+        assertEquals(CompactLayout.MAX_DIGITS, CompactLayout.columns(batch).scale[0]);
+        assertBitExactRoundTrip(batch);
     }
 }
