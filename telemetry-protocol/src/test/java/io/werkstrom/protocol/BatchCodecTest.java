@@ -337,6 +337,30 @@ class BatchCodecTest {
     }
 
     @Test
+    void aPayloadExactlyAtEachLimitDecodesAndOneOverIsRefused() throws Exception {
+        TelemetryBatch batch = sampleBatch(10);
+        byte[] frame = codec.encode(batch);
+        int stream = WireFrame.decompress(frame, DecodeLimits.DEFAULT).length;
+        BatchCodec exact = new BatchCodec(allocator, new DecodeLimits(frame.length, 10, stream));
+        assertEquals(batch.groupedBySeries(), exact.decode(frame));
+        String decoded = assertThrows(BatchDecodeException.class,
+                () -> new BatchCodec(allocator, new DecodeLimits(frame.length, 10, stream - 1)).decode(frame)).getMessage();
+        assertEquals("ZSTD frame declares " + stream + " decompressed bytes, more than the limit of " + (stream - 1), decoded);
+    }
+
+    @Test
+    void aStreamWithoutASchemaOrWithoutARecordBatchIsRefusedSayingWhichIsMissing() throws Exception {
+        byte[] endOfStream = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0, 0, 0, 0};
+        assertEquals("stream does not start with a schema message", rejection(endOfStream));
+        byte[] good = codec.encodePlain(sampleBatch(10));
+        ReadChannel in = new ReadChannel(Channels.newChannel(new ByteArrayInputStream(good)));
+        MessageSerializer.readMessage(in);
+        byte[] schemaOnly = Arrays.copyOf(good, (int) in.bytesRead() + endOfStream.length);
+        System.arraycopy(endOfStream, 0, schemaOnly, (int) in.bytesRead(), endOfStream.length);
+        assertEquals("stream holds a schema but no record batch", rejection(schemaOnly));
+    }
+
+    @Test
     void aBatchWithoutRowsIsRefusedAsSuchInBothLayouts() {
         TelemetryBatch empty = TelemetryBatch.builder("gw-1", 1).build();
         for (byte[] payload : new byte[][] {codec.encode(empty), codec.encodePlain(empty)}) {
