@@ -84,6 +84,7 @@ class PahoConnectionTest {
                 connection.abandonAttempt();
                 assertEquals("no answer to the connect attempt; it was ended", connection.lastFailure(),
                         "nothing pending: nothing ended, nothing changed");
+                assertTrue(connection.startAttempt(), "the ended attempt no longer holds the client");
             } finally {
                 PahoConnection.of(client).end(0);
                 client.close(true);

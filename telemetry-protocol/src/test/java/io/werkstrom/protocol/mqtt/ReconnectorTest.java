@@ -1,6 +1,7 @@
 package io.werkstrom.protocol.mqtt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -164,6 +165,20 @@ class ReconnectorTest {
         IllegalArgumentException limit = assertThrows(IllegalArgumentException.class, () -> Reconnector.start("x",
                 client, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(-1), warnings::add));
         assertEquals("attemptLimit must be positive, got PT-1S", limit.getMessage());
+        // Equal delays are a constant one.
+        new Reconnector("x", client, Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(1), warnings::add,
+                now::get, null);
+    }
+
+    @Test
+    void closingAStartedReconnectorEndsItsThread() throws Exception {
+        Reconnector started = Reconnector.start("closing", client, Duration.ofMillis(10), Duration.ofMillis(10),
+                Duration.ofSeconds(1), line -> { });
+        Thread thread = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("mqtt-reconnector-closing")).findFirst().orElseThrow();
+        started.close();
+        thread.join(10_000);
+        assertFalse(thread.isAlive(), "the reconnector's thread outlives close()");
     }
 
     /** A client that connects, fails or hangs as the test says; attempts fail at once unless told otherwise. */
