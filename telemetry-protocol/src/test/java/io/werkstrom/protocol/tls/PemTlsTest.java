@@ -1,11 +1,18 @@
 package io.werkstrom.protocol.tls;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLException;
 
 import io.werkstrom.testing.TestPki;
 
@@ -65,6 +72,88 @@ class PemTlsTest {
                     certificate, PemSslContexts.Pem.read("--https-key-file", second)));
             assertTrue(e.getMessage().startsWith("--https-key-file: " + second + " is not the private key of"),
                     e.getMessage());
+        }
+    }
+
+    @Test
+    void aCaFileWithoutACertificateOrACertificateWithoutItsKeyIsRefusedAtReadNamingTheOptions() throws Exception {
+        try (TestPki pki = TestPki.create()) {
+            Path empty = Files.createFile(pki.directory().resolve("empty.crt"));
+            IllegalArgumentException noCa = assertThrows(IllegalArgumentException.class,
+                    () -> PemTls.read("--mqtt-", empty, null, null));
+            assertEquals("--mqtt-ca-file: no PEM certificate in " + empty, noCa.getMessage());
+            for (Path[] pair : new Path[][] {{pki.client().certificate(), null}, {null, pki.client().privateKey()}}) {
+                IllegalArgumentException half = assertThrows(IllegalArgumentException.class,
+                        () -> PemTls.read("--mqtt-", pki.caCertificate(), pair[0], pair[1]));
+                assertEquals("--mqtt-cert-file and --mqtt-key-file go together.", half.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void theContextsOfTheFilesHandshakeWithEachOtherAndTrustNoOtherCa() throws Exception {
+        try (TestPki pki = TestPki.create()) {
+            SSLContext client = PemTls.read("--mqtt-", pki.caCertificate(), pki.client().certificate(),
+                    pki.client().privateKey()).context();
+            PemSslContexts.Pem serverCertificate = PemSslContexts.Pem.read("--https-cert-file", pki.server().certificate());
+            PemSslContexts.Pem serverKey = PemSslContexts.Pem.read("--https-key-file", pki.server().privateKey());
+            // A broker that asks for the client's certificate and trusts the same CA.
+            SSLContext broker = PemSslContexts.create(PemSslContexts.Pem.read("--ca-file", pki.caCertificate()),
+                    serverCertificate, serverKey);
+            handshake(client, broker, true);
+            handshake(client, PemSslContexts.server(serverCertificate, serverKey), false);
+
+            // Trusting only another certificate (the client's own) as the CA.
+            SSLContext stranger = PemTls.read("--mqtt-", pki.client().certificate(), null, null).context();
+            assertThrows(SSLException.class, () -> handshake(stranger, broker, false),
+                    "a client trusting another CA takes the broker's certificate");
+            SSLContext anonymous = PemTls.read("--mqtt-", pki.caCertificate(), null, null).context();
+            assertThrows(SSLException.class, () -> handshake(anonymous, broker, true),
+                    "the broker takes a client without a certificate");
+        }
+    }
+
+    /** A TLS handshake between two engines in memory; throws where either side refuses the other. */
+    private static void handshake(SSLContext clientContext, SSLContext serverContext, boolean needClientAuth)
+            throws Exception {
+        SSLEngine client = clientContext.createSSLEngine("broker", 8883);
+        client.setUseClientMode(true);
+        SSLEngine server = serverContext.createSSLEngine();
+        server.setUseClientMode(false);
+        server.setNeedClientAuth(needClientAuth);
+        int packet = client.getSession().getPacketBufferSize();
+        int application = client.getSession().getApplicationBufferSize();
+        ByteBuffer toServer = ByteBuffer.allocate(packet);
+        ByteBuffer toClient = ByteBuffer.allocate(packet);
+        ByteBuffer none = ByteBuffer.allocate(0);
+        client.beginHandshake();
+        server.beginHandshake();
+        for (int round = 0; round < 100; round++) {
+            client.wrap(none, toServer);
+            runTasks(client);
+            server.wrap(none, toClient);
+            runTasks(server);
+            toServer.flip();
+            server.unwrap(toServer, ByteBuffer.allocate(application));
+            toServer.compact();
+            runTasks(server);
+            toClient.flip();
+            client.unwrap(toClient, ByteBuffer.allocate(application));
+            toClient.compact();
+            runTasks(client);
+            if (client.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING
+                    && server.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING
+                    && toServer.position() == 0 && toClient.position() == 0) {
+                client.getSession().getPeerCertificates(); // throws unless the server was verified
+                return;
+            }
+        }
+        throw new AssertionError("the handshake did not finish");
+    }
+
+    private static void runTasks(SSLEngine engine) {
+        for (Runnable task; (task = engine.getDelegatedTask()) != null; ) {
+            task.run();
         }
     }
 
