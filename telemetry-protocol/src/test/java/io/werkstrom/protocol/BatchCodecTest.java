@@ -361,6 +361,37 @@ class BatchCodecTest {
     }
 
     @Test
+    void aCompressedPlainStreamWithoutValidityBuffersDecodes() throws Exception {
+        // The Arrow format lets a writer leave out the validity buffer of a column without nulls (Arrow's
+        // C++ writer does); such an empty buffer has no length prefix to decompress.
+        TelemetryBatch batch = sampleBatch(20);
+        byte[] withoutValidity = withRecordBatch(codec.encodePlain(batch), m -> {
+            for (int validity : new int[] {0, 2, 5, 8, 10}) {
+                m.buffers[validity][1] = 0;
+            }
+        });
+        assertEquals(batch, codec.decode(withoutValidity));
+    }
+
+    @Test
+    void aPlainSampleWithANullIsRefusedNamingTheColumn() throws Exception {
+        byte[] payload;
+        try (VectorSchemaRoot root = TelemetrySchema.toVectors(sampleBatch(4), allocator)) {
+            ((org.apache.arrow.vector.Float8Vector) root.getVector(TelemetrySchema.VALUE)).setNull(2);
+            payload = uncompressed(root);
+        }
+        assertEquals("column 'value' has nulls or too few values", rejection(payload));
+    }
+
+    @Test
+    void bytesAfterTheEndOfTheStreamAreRefused() throws Exception {
+        byte[] good = codec.encodePlain(sampleBatch(4));
+        byte[] twice = Arrays.copyOf(good, good.length + 8);
+        System.arraycopy(good, good.length - 8, twice, good.length, 8); // a second end-of-stream marker
+        assertEquals("payload has 8 bytes after the end of the stream", rejection(twice));
+    }
+
+    @Test
     void aBatchWithoutRowsIsRefusedAsSuchInBothLayouts() {
         TelemetryBatch empty = TelemetryBatch.builder("gw-1", 1).build();
         for (byte[] payload : new byte[][] {codec.encode(empty), codec.encodePlain(empty)}) {
