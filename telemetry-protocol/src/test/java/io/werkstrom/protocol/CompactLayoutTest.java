@@ -123,6 +123,16 @@ class CompactLayoutTest {
     }
 
     @Test
+    void aSeriesWhoseLargeValueIsNotExactAtTheDigitsOfItsSmallOneTravelsAsRawBits() throws Exception {
+        // 1e12 is exact with no digit, 1e-9 needs nine; 1e12 scaled by 10^9 is past 2^53, where doubles
+        // are no longer integers exactly.
+        TelemetryBatch batch = TelemetryBatch.builder("gw", 1).add(1_000_000L, "m", "energy", 1e12, Quality.GOOD)
+                .add(1_100_000L, "m", "energy", 1e-9, Quality.GOOD).build();
+        assertBitExactRoundTrip(batch);
+        assertEquals(CompactLayout.RAW, CompactLayout.columns(batch).scale[0]);
+    }
+
+    @Test
     void theSimulatorShapedBatchIsFarSmallerThanThePlainLayout() {
         TelemetryBatch.Builder b = TelemetryBatch.builder("gw-01", 7);
         SplittableRandom random = new SplittableRandom(3);
