@@ -392,6 +392,16 @@ class BatchCodecTest {
     }
 
     @Test
+    void aPlainEncodingThatRunsOutOfArrowMemoryReleasesWhatItAllocated() {
+        try (BufferAllocator small = allocator.newChildAllocator("small", 0, 200_000)) {
+            BatchCodec bounded = new BatchCodec(small);
+            // Room for the first vectors, not for their growth as the rows are copied in.
+            assertThrows(org.apache.arrow.memory.OutOfMemoryException.class, () -> bounded.encodePlain(sampleBatch(5_000)));
+            assertEquals(0, small.getAllocatedMemory(), small.toVerboseString());
+        }
+    }
+
+    @Test
     void aBatchWithoutRowsIsRefusedAsSuchInBothLayouts() {
         TelemetryBatch empty = TelemetryBatch.builder("gw-1", 1).build();
         for (byte[] payload : new byte[][] {codec.encode(empty), codec.encodePlain(empty)}) {
