@@ -249,8 +249,10 @@ public final class BatchCodec {
     }
 
     /**
-     * Refuses buffers too small for the batch's row count before Arrow loads them: Arrow would
-     * otherwise grow the vector, read past the buffer, and leak the new allocation.
+     * Refuses buffers too small for the batch's row count, and nulls, before Arrow loads them: Arrow
+     * would otherwise grow the vector, read past the buffer, and leak the new allocation. A column
+     * may leave out its validity buffer only when it declares no nulls; one that declares some
+     * without it has room for no value, and Arrow grows it the same way.
      */
     private static void checkBufferSizes(ArrowRecordBatch batch, int[] widths, List<String> names)
             throws BatchDecodeException {
@@ -270,6 +272,10 @@ public final class BatchCodec {
             if (batch.getNodes().get(column).getLength() != rows) {
                 throw new BatchDecodeException("column '" + name + "' has " + batch.getNodes().get(column).getLength()
                         + " values in a batch of " + rows + " rows");
+            }
+            if (batch.getNodes().get(column).getNullCount() != 0) {
+                throw new BatchDecodeException("column '" + name + "' declares " + batch.getNodes().get(column).getNullCount()
+                        + " nulls; the protocol's columns have none");
             }
             ArrowBuf validity = buffers.get(next++);
             if (validity.writerIndex() != 0 && validity.writerIndex() < (rows + 7L) / 8) {

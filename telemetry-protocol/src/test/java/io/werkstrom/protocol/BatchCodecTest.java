@@ -380,7 +380,23 @@ class BatchCodecTest {
             ((org.apache.arrow.vector.Float8Vector) root.getVector(TelemetrySchema.VALUE)).setNull(2);
             payload = uncompressed(root);
         }
-        assertEquals("column 'value' has nulls or too few values", rejection(payload));
+        assertEquals("column 'value' declares 1 nulls; the protocol's columns have none", rejection(payload));
+    }
+
+    @Test
+    void aColumnDeclaringNullsWithoutAValidityBufferIsRefusedWithoutLeaking() throws Exception {
+        // More rows than Arrow's first growth of a vector holds: a column with room for no value
+        // would be grown, and the copy of its data into the new buffer fail.
+        byte[] good;
+        try (VectorSchemaRoot root = TelemetrySchema.toVectors(sampleBatch(5_000), allocator)) {
+            good = uncompressed(root);
+        }
+        String reason = rejection(withRecordBatch(good, m -> {
+            m.buffers[8][1] = 0; // the value column's validity
+            m.nodes[3][1] = 1;
+        }));
+        assertEquals("column 'value' declares 1 nulls; the protocol's columns have none", reason);
+        assertEquals(0, allocator.getAllocatedMemory(), "a rejected payload leaked Arrow memory");
     }
 
     @Test
