@@ -174,6 +174,10 @@ public final class BatchCodec {
             try (ArrowRecordBatch compressed = readRecordBatch(in, batchMessage, child);
                  ArrowRecordBatch recordBatch = decompress(compressed, child, limits.maxDecodedBytes());
                  VectorSchemaRoot root = VectorSchemaRoot.create(schema, child)) {
+                if (recordBatch.getLength() < 0) {
+                    // Arrow asserts a row count is not negative, and without assertions indexes before its buffers.
+                    throw new BatchDecodeException("record batch declares " + recordBatch.getLength() + " rows");
+                }
                 if (recordBatch.getLength() > limits.maxRows()) {
                     throw new BatchDecodeException("batch has " + recordBatch.getLength()
                             + " rows, more than the limit of " + limits.maxRows());

@@ -418,6 +418,19 @@ class BatchCodecTest {
     }
 
     @Test
+    void aRecordBatchDeclaringANegativeRowCountIsRefusedInBothLayouts() throws Exception {
+        for (byte[] good : new byte[][] {codec.encodePlain(sampleBatch(20)), CompactLayout.encodeStream(sampleBatch(20), allocator)}) {
+            String reason = rejection(withRecordBatch(good, m -> {
+                m.rows = -8;
+                for (long[] node : m.nodes) {
+                    node[0] = -8;
+                }
+            }));
+            assertEquals("record batch declares -8 rows", reason);
+        }
+    }
+
+    @Test
     void aBatchWithoutRowsIsRefusedAsSuchInBothLayouts() {
         TelemetryBatch empty = TelemetryBatch.builder("gw-1", 1).build();
         for (byte[] payload : new byte[][] {codec.encode(empty), codec.encodePlain(empty)}) {
