@@ -247,6 +247,8 @@ class BatchCodecTest {
         assertEquals("column 'value' validity buffer is too short", validity);
         String values = rejection(withRecordBatch(good, m -> m.buffers[9][1] = 19 * 8));
         assertEquals("column 'value' buffer holds fewer than the 160 bytes that 20 rows need", values);
+        String offsets = rejection(withRecordBatch(good, m -> m.buffers[3][1] = 20 * 4));
+        assertEquals("column 'machine' buffer holds fewer than the 84 bytes that 20 rows need", offsets);
     }
 
     @Test
@@ -334,6 +336,12 @@ class BatchCodecTest {
         }
         String layout = rejection(restream(codec.encodePlain(sampleBatch(10)), c -> c.meta.put(CompactLayout.META_LAYOUT, "3")));
         assertEquals("unsupported batch layout '3' (expected 2 or none)", layout);
+    }
+
+    @Test
+    void aNegativeBatchSequenceIsRefused() throws Exception {
+        String negative = rejection(restream(codec.encode(sampleBatch(10)), c -> c.meta.put(TelemetrySchema.META_SEQUENCE, "-1")));
+        assertEquals("batch sequence -1 is negative", negative);
     }
 
     @Test
