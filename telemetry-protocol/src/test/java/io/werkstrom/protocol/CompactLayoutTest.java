@@ -198,6 +198,7 @@ class CompactLayoutTest {
     void refusesIndexesScalesAndStepsOutsideTheBatch() {
         assertTrue(rejection(c -> c.machine[1] = 2).contains("machine 2 of 2"));
         assertTrue(rejection(c -> c.sensor[0] = -1).contains("sensor -1"));
+        assertTrue(rejection(c -> c.sensor[0] = 1).contains("sensor 1 of 1"));
         assertTrue(rejection(c -> c.scale[0] = CompactLayout.MAX_DIGITS + 1).contains("scale"));
         assertTrue(rejection(c -> c.scale[1] = 3).contains("changes the scale within a series"));
         assertTrue(rejection(c -> c.timeStep = 0).contains(CompactLayout.META_TIME_STEP));
