@@ -19,6 +19,16 @@ class TopicsTest {
     }
 
     @Test
+    void eventsAndCommandTopicsAreTheGatewaysAndTheTenantFilterOnlyItsTenants() {
+        GatewayAddress address = new GatewayAddress("acme", "plant-1", "gw-7");
+        assertEquals("werkstrom/v1/acme/plant-1/gw-7/events", Topics.events(address));
+        assertEquals(address, Topics.parseEvents(Topics.events(address)).orElseThrow());
+        assertTrue(Topics.parseEvents(Topics.telemetry(address)).isEmpty());
+        assertEquals("werkstrom/v1/acme/plant-1/gw-7/commands/#", Topics.commands(address));
+        assertEquals("werkstrom/v1/acme/+/+/telemetry", Topics.tenantTelemetry("acme"));
+    }
+
+    @Test
     void foreignOrMalformedTopicsDoNotParse() {
         assertTrue(Topics.parseTelemetry("werkstrom/v1/acme/plant-1/gw-7/status").isEmpty());
         assertTrue(Topics.parseTelemetry("werkstrom/v2/acme/plant-1/gw-7/telemetry").isEmpty());
