@@ -45,6 +45,7 @@ class PahoConnectionTest {
     void anAttemptWithTheClientsOptionsKeepsWhyItFailed() throws Exception {
         MqttAsyncClient client = new MqttAsyncClient(closedPortUri(), "paho-connection-test", new MemoryPersistence());
         try {
+            assertNull(PahoConnection.of(client).lastFailure(), "attempts through reconnect() cannot tell why they failed");
             assertFailureIsKept(client);
         } finally {
             PahoConnection.of(client).end(0);
