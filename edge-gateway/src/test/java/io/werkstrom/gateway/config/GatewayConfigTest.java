@@ -424,4 +424,90 @@ class GatewayConfigTest {
         assertTrue(acceptWithoutPki.getMessage().contains("needs pkiDir"), acceptWithoutPki.getMessage());
         assertTrue(failure(HEAD + OPCUA + "  certificate: own.der\n").getMessage().startsWith("collector.certificate: unknown key"));
     }
+
+    @Test
+    void aMisspeltKeyInAnySectionIsRefusedRatherThanItsSettingLeftAtTheDefault() throws IOException {
+        String sim = "collector: {type: simulator}\n";
+        assertTrue(failure(HEAD.replace("id: gw-01}", "id: gw-01, tennant: x}") + sim).getMessage()
+                .startsWith("gateway.tennant: unknown key; accepted here: tenant, site, id"));
+        // max-byte for max-bytes: the spool would keep its 256MiB default without a word.
+        assertTrue(failure(HEAD.replace("spool: {dir: spool}", "spool: {dir: spool, max-byte: 4GiB}") + sim).getMessage()
+                .startsWith("spool.max-byte: unknown key"));
+        assertTrue(failure(HEAD + "metrics: {port: 9100, hots: 127.0.0.1}\n" + sim).getMessage()
+                .startsWith("metrics.hots: unknown key"));
+        Files.writeString(dir.resolve("ca.crt"), "not read before the keys are checked");
+        assertTrue(failure(HEAD.replace("uri: tcp://localhost:1883", "uri: ssl://broker:8883\n  tls: {ca-file: ca.crt,"
+                + " verify-host: false}") + sim).getMessage().startsWith("mqtt.tls.verify-host: unknown key"));
+        assertTrue(failure(HEAD + OPCUA + "  deadband: {type: absolute, value: 1, unit: K}\n").getMessage()
+                .startsWith("collector.deadband.unit: unknown key"));
+        assertTrue(failure(HEAD + OPCUA.replace("sensor: s}", "sensor: s, scale: 2}")).getMessage()
+                .startsWith("collector.variables[0].scale: unknown key"));
+    }
+
+    @Test
+    void aCollectorWithoutATypeIsRefusedListingTheTypes() {
+        assertEquals("collector.type: missing; one of simulator, nab, cmapss, opcua",
+                failure(HEAD + "collector: {machines: 2}\n").getMessage());
+    }
+
+    @Test
+    void theBatchIntervalMayBeExactlyTenMillisecondsOrSixtySeconds() throws IOException {
+        // The documented range, "between 10ms and 60s", holds both ends.
+        assertEquals(Duration.ofMillis(10), load(HEAD + "batch-interval: 10ms\ncollector: {type: simulator}\n").batchInterval());
+        assertEquals(Duration.ofSeconds(60), load(HEAD + "batch-interval: 60s\ncollector: {type: simulator}\n").batchInterval());
+    }
+
+    @Test
+    void aValueOfTheWrongKindIsRefusedRatherThanReadAsZeroOrFalse() {
+        // Read as a number, "0.5%" would be a deadband of 0, and "maybe" as a boolean false.
+        assertEquals("collector.deadband.value: expected a number, got \"0.5%\"",
+                failure(HEAD + OPCUA + "  deadband: {type: percent, value: 0.5%}\n").getMessage());
+        assertEquals("collector.faults: expected true or false, got \"maybe\"",
+                failure(HEAD + "collector: {type: simulator, faults: maybe}\n").getMessage());
+        assertEquals("collector.rate", failure(HEAD + "collector: {type: simulator, rate: 1001}\n").key());
+    }
+
+    @Test
+    void theSimulatorInjectsTheDemoFaultsUnlessToldNotToAndTakesItsSeed() throws IOException {
+        GatewayConfig.Simulator plain = assertInstanceOf(GatewayConfig.Simulator.class,
+                load(HEAD + "collector: {type: simulator}\n").collector());
+        assertFalse(plain.options().faultPlan().faults().isEmpty(), "faults default to true: the demo's injected faults");
+        assertEquals(42, plain.options().seed());
+        GatewayConfig.Simulator seeded = assertInstanceOf(GatewayConfig.Simulator.class,
+                load(HEAD + "collector: {type: simulator, machines: 1, seed: 7}\n").collector());
+        assertEquals(7, seeded.options().seed());
+        assertEquals(1, seeded.options().machines(), "the least number of machines");
+    }
+
+    @Test
+    void aClientKeyWithoutItsCertificateIsRefusedRatherThanIgnored() throws IOException {
+        Files.writeString(dir.resolve("ca.crt"), "not read before the keys are checked");
+        String tls = HEAD.replace("uri: tcp://localhost:1883", "uri: ssl://broker:8883\n  tls: {ca-file: ca.crt, FILE: gw.pem}")
+                + "collector: {type: simulator}\n";
+        assertEquals("mqtt.tls.cert-file: needed with mqtt.tls.key-file", failure(tls.replace("FILE", "key-file")).getMessage());
+        assertEquals("mqtt.tls.key-file: needed with mqtt.tls.cert-file", failure(tls.replace("FILE", "cert-file")).getMessage());
+    }
+
+    @Test
+    void thePasswordIsTheFirstLineOfItsFileWithOrWithoutALineEnd() throws IOException {
+        String user = HEAD.replace("uri: tcp://localhost:1883", "uri: tcp://localhost:1883\n  username: gw-01"
+                + "\n  password-file: secret") + "collector: {type: simulator}\n";
+        Files.writeString(dir.resolve("secret"), "s3cret");
+        assertArrayEquals("s3cret".toCharArray(), load(user).mqtt().password());
+        Files.writeString(dir.resolve("secret"), "\ns3cret\n");
+        assertEquals("mqtt.password-file: the first line of " + dir.resolve("secret") + " is empty",
+                failure(user).getMessage());
+        ConfigException empty = failure(HEAD.replace("uri: tcp://localhost:1883", "uri: tcp://localhost:1883\n  username: gw-01")
+                + "collector: {type: simulator}\n", Map.of(GatewayConfig.PASSWORD_ENV, ""));
+        assertEquals("mqtt.password-file", empty.key(), empty.getMessage());
+    }
+
+    @Test
+    void opcUaQueueSizeAndIntervalsAreReadAndTheirErrorsNameTheKey() throws IOException {
+        assertEquals(50, ((GatewayConfig.OpcUa) load(HEAD + OPCUA + "  queue-size: 50\n").collector()).options().queueSize());
+        assertEquals("collector.sampling-interval", failure(HEAD + OPCUA + "  sampling-interval: 2h\n").key());
+        assertEquals("collector.publishing-interval", failure(HEAD + OPCUA + "  publishing-interval: 1ms\n").key());
+        assertEquals("collector.variables", failure(HEAD + OPCUA.replace("sensor: s}]",
+                "sensor: s}, {node: 'ns=2;s=b', machine: m, sensor: s}]")).key());
+    }
 }
