@@ -415,4 +415,114 @@ class ReplayCollectorTest {
                 () -> ReplayOptions.builder().speedUp(0).build());
         assertTrue(e.getMessage().startsWith("speedUp"), e.getMessage());
     }
+
+    @Test
+    void aNabFileWithoutAHeaderKeepsItsFirstRow() throws Exception {
+        Path a = Files.writeString(dir.resolve("m.csv"), "2013-12-02 21:15:00,1\n2013-12-02 21:20:00,2\n");
+        ReplayTimeline timeline = NabFormat.read(List.of(a), BadRowPolicy.FAIL);
+        assertArrayEquals(new double[] {1, 2}, timeline.values());
+        assertArrayEquals(new long[] {0, 300_000_000L}, timeline.offsetsMicros());
+    }
+
+    @Test
+    void nabTimestampsKeepTheirFractionOfASecond() throws Exception {
+        Path a = nab("m.csv", "2013-12-02 21:15:00,1", "2013-12-02 21:15:00.25,2", "2013-12-02 21:15:01.000001,3");
+        assertArrayEquals(new long[] {0, 250_000, 1_000_001}, NabFormat.read(List.of(a), BadRowPolicy.FAIL).offsetsMicros());
+    }
+
+    @Test
+    void nabTimestampsOfTheYears1To9999AreReadAndOthersAreBadRows() throws Exception {
+        // Documented: time stamps outside the years 1 to 9999 are bad rows.
+        Path first = nab("first.csv", "0001-01-01 00:00:00,1");
+        Path last = nab("last.csv", "9999-12-31 23:59:59,2");
+        assertEquals(0, NabFormat.read(List.of(first, last), BadRowPolicy.FAIL).badRows());
+        ReplayFormatException e = assertThrows(ReplayFormatException.class,
+                () -> NabFormat.read(List.of(nab("zero.csv", "0000-12-31 23:59:59,1")), BadRowPolicy.FAIL));
+        assertTrue(e.getMessage().contains(":2: unreadable timestamp '0000-12-31 23:59:59'"), e.getMessage());
+    }
+
+    @Test
+    void aNabRowOfTheWrongNumberOfFieldsIsNamedAsSuch() throws Exception {
+        Path a = nab("m.csv", "2013-12-02 21:15:00,1", "2013-12-02 21:20:00,2,3");
+        ReplayFormatException e = assertThrows(ReplayFormatException.class, () -> NabFormat.read(List.of(a), BadRowPolicy.FAIL));
+        assertTrue(e.getMessage().contains(a + ":3: expected 2 fields (timestamp,value), found 3"), e.getMessage());
+    }
+
+    @Test
+    void theEarliestNabRowStartsTheSeriesEvenWhenItsValueIsUnreadable() throws Exception {
+        Path a = nab("m.csv", "2013-12-02 21:15:00,oops", "2013-12-02 21:20:00,2");
+        ReplayTimeline timeline = NabFormat.read(List.of(a), BadRowPolicy.MARK_BAD);
+        assertArrayEquals(new long[] {0, 300_000_000L}, timeline.offsetsMicros(), "nothing before the replay's start");
+        assertEquals(Quality.BAD, timeline.quality(0));
+    }
+
+    @Test
+    void aNabFileWithoutAnyReadableTimestampIsRefusedAndAnEmptyOneReplaysNothing() throws Exception {
+        Path a = nab("m.csv", "yesterday,1", "today,2");
+        ReplayFormatException e = assertThrows(ReplayFormatException.class,
+                () -> NabFormat.read(List.of(a), BadRowPolicy.MARK_BAD));
+        assertEquals(a + ":2: no row of the file has a readable timestamp", e.getMessage());
+        Path empty = Files.writeString(dir.resolve("empty.csv"), "timestamp,value\n");
+        try (ReplayCollector c = ReplayCollector.nab(List.of(empty), options(1, BadRowPolicy.FAIL))) {
+            c.start(Long.MIN_VALUE);
+            assertEquals(0, c.timeline().size());
+            assertTrue(c.finished());
+        }
+    }
+
+    @Test
+    void twoNabFilesOfTheSameNameAreRefusedRatherThanMergedIntoOneMachine() throws Exception {
+        Path a = nab("m.csv", "2013-12-02 21:15:00,1");
+        Files.createDirectory(dir.resolve("other"));
+        Path b = Files.writeString(dir.resolve("other/m.csv"), "timestamp,value\n2014-01-01 00:00:00,2\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NabFormat.read(List.of(a, b), BadRowPolicy.MARK_BAD));
+        assertEquals("two NAB files name the same machine 'm': " + b, e.getMessage());
+    }
+
+    @Test
+    void blankLinesOfACmapssFileAreSkippedNotBadRows() throws Exception {
+        Path f = Files.writeString(dir.resolve("train.txt"), String.join("\n", cmapssRow(1, 1, 100), "", "   ",
+                cmapssRow(1, 2, 200)) + "\n\n");
+        ReplayTimeline timeline = CmapssFormat.read(f, Duration.ofSeconds(1), BadRowPolicy.FAIL);
+        assertEquals(48, timeline.size());
+        assertEquals(0, timeline.badRows());
+    }
+
+    @Test
+    void aCmapssRowThatCannotBeReadNamesWhatIsWrongWithIt() throws Exception {
+        String[] rows = {"1 3 short row", cmapssRow(1, 3, 300).replaceFirst("^1 ", "x "), cmapssRow(1, 3, 300).replaceFirst("^1 3 ", "1 0 ")};
+        String[] reasons = {"expected 26 space-separated fields, found 4", "unreadable unit 'x' (expected a positive integer)",
+                "unreadable cycle '0' (expected a positive integer)"};
+        for (int i = 0; i < rows.length; i++) {
+            Path f = Files.writeString(dir.resolve("train.txt"), String.join("\n", cmapssRow(1, 1, 100), rows[i]) + "\n");
+            ReplayFormatException e = assertThrows(ReplayFormatException.class,
+                    () -> CmapssFormat.read(f, Duration.ofSeconds(1), BadRowPolicy.FAIL));
+            assertEquals(f + ":2: " + reasons[i], e.getMessage());
+        }
+    }
+
+    @Test
+    void aLeadingCmapssRowThatCannotBePlacedFailsEvenWhenBadRowsAreMarked() throws Exception {
+        // It has no engine and no cycle to stand in for.
+        Path f = Files.writeString(dir.resolve("train.txt"), String.join("\n", "1 1 short", cmapssRow(1, 2, 200)) + "\n");
+        ReplayFormatException e = assertThrows(ReplayFormatException.class,
+                () -> CmapssFormat.read(f, Duration.ofSeconds(1), BadRowPolicy.MARK_BAD));
+        assertEquals(f + ":1: expected 26 space-separated fields, found 3", e.getMessage());
+    }
+
+    @Test
+    void aCmapssCycleExactlyTenThousandYearsAfterTheFirstIsRead() throws Exception {
+        // 100 periods of 100 years of 366 days: cycle 101 lies at the limit, cycle 102 beyond it.
+        Duration period = Duration.ofDays(100 * 366);
+        Path f = Files.writeString(dir.resolve("train.txt"), String.join("\n", cmapssRow(1, 1, 100), cmapssRow(1, 101, 200))
+                + "\n");
+        ReplayTimeline timeline = CmapssFormat.read(f, period, BadRowPolicy.FAIL);
+        assertEquals(100 * (period.toNanos() / 1_000), timeline.offsetsMicros()[timeline.size() - 1]);
+        Path beyond = Files.writeString(dir.resolve("beyond.txt"), String.join("\n", cmapssRow(1, 1, 100),
+                cmapssRow(1, 102, 200)) + "\n");
+        ReplayFormatException e = assertThrows(ReplayFormatException.class,
+                () -> CmapssFormat.read(beyond, period, BadRowPolicy.FAIL));
+        assertTrue(e.getMessage().contains(":2: cycle 102 lies more than 10,000 years"), e.getMessage());
+    }
 }

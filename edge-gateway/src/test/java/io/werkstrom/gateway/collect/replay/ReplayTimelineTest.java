@@ -64,4 +64,17 @@ class ReplayTimelineTest {
         assertEquals(0, next.badRows());
         assertEquals("m2", next.machines()[0]);
     }
+
+    @Test
+    void samplesKeepTheirQualityWhenSorted() {
+        ReplayTimeline.Builder builder = new ReplayTimeline.Builder();
+        builder.add(2, "engine-1", "s1", Double.NaN, Quality.BAD);
+        builder.add(1, "engine-2", "s1", 5, Quality.GOOD);
+        builder.add(3, "engine-2", "s1", 6, Quality.UNCERTAIN);
+        ReplayTimeline timeline = builder.build();
+        assertArrayEquals(new long[] {1, 2, 3}, timeline.offsetsMicros());
+        assertEquals(Quality.GOOD, timeline.quality(0));
+        assertEquals(Quality.BAD, timeline.quality(1));
+        assertEquals(Quality.UNCERTAIN, timeline.quality(2));
+    }
 }
