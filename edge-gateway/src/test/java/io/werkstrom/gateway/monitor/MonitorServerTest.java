@@ -67,4 +67,72 @@ class MonitorServerTest {
             assertFalse(busy.getMessage().contains("httpPort"), busy.getMessage());
         }
     }
+
+    private static HttpResponse<String> get(MonitorServer server, String method, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void metricsServesEveryDocumentedSeriesWithItsValueAndTheGatewaysLabels() throws Exception {
+        // Each counter a value of its own, so that a series showing another's value is seen.
+        GatewayStats stats = new GatewayStats(101, 102, 103, 104, 105, 106, 107, 108, 109, 110, true, 112, 113, 114, 115, false);
+        try (MonitorServer server = MonitorServer.start("127.0.0.1", 0, GATEWAY, () -> stats, () -> HEALTHY)) {
+            HttpResponse<String> metrics = get(server, "GET", "/metrics");
+            assertEquals(200, metrics.statusCode());
+            // Prometheus picks its parser by the content type.
+            assertEquals(PrometheusText.CONTENT_TYPE, metrics.headers().firstValue("Content-Type").orElse(null));
+            String labels = "{tenant=\"acme\",site=\"plant-1\",gateway=\"gw-1\"} ";
+            String[][] expected = {
+                {"samples_collected_total", "counter", "101"}, {"samples_published_total", "counter", "102"},
+                {"batches_spooled_total", "counter", "103"}, {"batches_published_total", "counter", "104"},
+                {"publish_failures_total", "counter", "105"}, {"spool_records", "gauge", "106"},
+                {"spool_bytes", "gauge", "107"}, {"spool_disk_bytes", "gauge", "108"}, {"spool_max_bytes", "gauge", "109"},
+                {"acks_pending", "gauge", "110"}, {"connected", "gauge", "1"}, {"source_up", "gauge", "0"},
+                {"reconnects_total", "counter", "112"}, {"dropped_batches_total", "counter", "113"},
+                {"dropped_samples_total", "counter", "114"}, {"data_gaps_total", "counter", "115"}};
+            String body = metrics.body();
+            for (String[] series : expected) {
+                String name = "werkstrom_gateway_" + series[0];
+                assertTrue(body.contains("\n# TYPE " + name + " " + series[1] + "\n" + name + labels + series[2] + "\n"),
+                        name + " in:\n" + body);
+            }
+            GatewayStats flipped = new GatewayStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, 0, 0, 0, 0, true);
+            try (MonitorServer other = MonitorServer.start("127.0.0.1", 0, GATEWAY, () -> flipped, () -> HEALTHY)) {
+                String flippedBody = get(other, "GET", "/metrics").body();
+                assertTrue(flippedBody.contains("\nwerkstrom_gateway_connected" + labels + "0\n"), flippedBody);
+                assertTrue(flippedBody.contains("\nwerkstrom_gateway_source_up" + labels + "1\n"), flippedBody);
+            }
+        }
+    }
+
+    @Test
+    void healthIs200WhileHealthyAnd503OtherwiseWithItsReasonAsJson() throws Exception {
+        GatewayHealth down = new GatewayHealth(false, "running", false, 0.95, "disconnected and the spool is 95% full");
+        try (MonitorServer up = MonitorServer.start("127.0.0.1", 0, GATEWAY, () -> STATS, () -> HEALTHY);
+             MonitorServer unhealthy = MonitorServer.start("127.0.0.1", 0, GATEWAY, () -> STATS, () -> down)) {
+            HttpResponse<String> ok = get(up, "GET", "/health");
+            assertEquals(200, ok.statusCode());
+            assertEquals("application/json", ok.headers().firstValue("Content-Type").orElse(null));
+            HttpResponse<String> bad = get(unhealthy, "GET", "/health");
+            assertEquals(503, bad.statusCode());
+            assertTrue(bad.body().contains("\"reason\":\"disconnected and the spool is 95% full\""), bad.body());
+            HttpResponse<String> post = get(up, "POST", "/health");
+            assertEquals(405, post.statusCode());
+            assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(null));
+        }
+    }
+
+    @Test
+    void aClosedServerFreesItsPort() throws Exception {
+        int port;
+        try (MonitorServer first = MonitorServer.start("127.0.0.1", 0, GATEWAY, () -> STATS, () -> HEALTHY)) {
+            port = first.port();
+        }
+        // A gateway restarted in the same process (the tests, an embedding application) binds the port again.
+        try (MonitorServer again = MonitorServer.start("127.0.0.1", port, GATEWAY, () -> STATS, () -> HEALTHY)) {
+            assertEquals(200, get(again, "GET", "/health").statusCode());
+        }
+    }
 }
