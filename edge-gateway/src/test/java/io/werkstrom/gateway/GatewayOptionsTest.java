@@ -82,4 +82,19 @@ class GatewayOptionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build);
         assertTrue(e.getMessage().startsWith(key), "message should start with '" + key + "': " + e.getMessage());
     }
+
+    @Test
+    void theEndsOfEveryRangeAreAcceptedAndTheHostIsKept() {
+        GatewayOptions least = valid().batchInterval(GatewayOptions.MIN_BATCH_INTERVAL).drainTimeout(Duration.ZERO)
+                .retryDelay(Duration.ofMillis(10)).firstSequence(0).httpPort(1).build();
+        assertEquals(GatewayOptions.MIN_BATCH_INTERVAL, least.batchInterval());
+        assertEquals(Duration.ZERO, least.drainTimeout(), "--drain-timeout 0: stop without waiting");
+        assertEquals(0, least.firstSequence().getAsLong());
+        GatewayOptions most = valid().batchInterval(GatewayOptions.MAX_BATCH_INTERVAL).drainTimeout(Duration.ofHours(1))
+                .retryDelay(Duration.ofMinutes(1)).httpPort(65_535).httpHost("127.0.0.1").build();
+        assertEquals(GatewayOptions.MAX_BATCH_INTERVAL, most.batchInterval());
+        assertEquals(65_535, most.httpPort());
+        // Dropped, the endpoints would listen on every interface instead of the one asked for.
+        assertEquals(Optional.of("127.0.0.1"), most.httpHost());
+    }
 }
