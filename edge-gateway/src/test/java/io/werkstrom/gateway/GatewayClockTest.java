@@ -1,5 +1,7 @@
 package io.werkstrom.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,6 +78,27 @@ class GatewayClockTest {
                 throw new AssertionError("timed out waiting for " + what);
             }
             Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void catchingUpNeverCollectsBeyondTheClock() throws Exception {
+        GatewayOptions options = GatewayOptions.builder()
+                .publisher(PublisherOptions.builder().brokerUri("tcp://127.0.0.1:1")
+                        .address(new GatewayAddress("acme", "plant-1", "gw-1")).build())
+                .spoolDirectory(spoolDir).batchInterval(Duration.ofMillis(10)).drainTimeout(Duration.ZERO).build();
+        long started = BatchValidator.micros(Instant.now());
+        AtomicLong clock = new AtomicLong(started);
+        RecordingCollector collector = new RecordingCollector();
+        try (Gateway gateway = new Gateway(options, collector, DecodeLimits.DEFAULT.maxRows(), clock::get)) {
+            gateway.start();
+            // Five seconds behind (a stalled collector thread, a suspended machine): caught up in one go, up to now.
+            long now = clock.addAndGet(5_000_000);
+            await("collecting up to the clock", () -> collector.untils.stream().anyMatch(u -> u >= now));
+            // A sample stamped after the clock is not due yet; a live source has not even read it.
+            assertTrue(collector.untils.stream().allMatch(u -> u <= now), "collected until " + collector.untils
+                    + ", the clock reading " + now);
+            gateway.stop();
         }
     }
 }
