@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.werkstrom.protocol.GatewayAddress;
 
@@ -67,5 +70,22 @@ class PublisherOptionsTest {
     private static void assertMessageNames(String key, Executable build) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build);
         assertTrue(e.getMessage().startsWith(key), "message should start with '" + key + "': " + e.getMessage());
+    }
+
+    @Test
+    void missingTlsFilesAreRefusedNamingTheirKeyAndACertificateWithoutItsKeyIsRefused(@TempDir Path dir) throws Exception {
+        Path ca = Files.writeString(dir.resolve("ca.crt"), "");
+        Path cert = Files.writeString(dir.resolve("gw.crt"), "");
+        Path absent = dir.resolve("absent.pem");
+        PublisherOptions.Builder ssl = valid().brokerUri("ssl://broker:8883");
+        assertEquals("tls.caFile: file not found: " + absent, assertThrows(IllegalArgumentException.class,
+                () -> ssl.tls(TlsOptions.trusting(absent)).build()).getMessage());
+        assertEquals("tls.certFile: file not found: " + absent, assertThrows(IllegalArgumentException.class,
+                () -> ssl.tls(TlsOptions.withClientCertificate(ca, absent, cert)).build()).getMessage());
+        assertEquals("tls.keyFile: file not found: " + absent, assertThrows(IllegalArgumentException.class,
+                () -> ssl.tls(TlsOptions.withClientCertificate(ca, cert, absent)).build()).getMessage());
+        // A client certificate is presented with its key or not at all.
+        IllegalArgumentException half = assertThrows(IllegalArgumentException.class, () -> new TlsOptions(ca, cert, null));
+        assertTrue(half.getMessage().startsWith("certFile and keyFile must be set together"), half.getMessage());
     }
 }
