@@ -1,6 +1,7 @@
 package io.werkstrom.gateway.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -73,5 +74,15 @@ class WireSizeReportTest {
         assertEquals(1, json.get(1).get("quality").asInt());
         WireSizeReport report = WireSizeReport.of(batch);
         assertEquals(WireSizeReport.toJson(batch).length(), report.jsonBytes());
+    }
+
+    @Test
+    void theRatioIsArrowsSizeOverJsonsAndEmptySizesOfOneSampleAreAReport() {
+        assertEquals(0.25, WireSizeReport.of(10, 250, 1_000).arrowToJsonRatio());
+        WireSizeReport least = WireSizeReport.of(1, 0, 0);
+        assertEquals(0.0, least.arrowBytesPerSample());
+        assertThrows(IllegalArgumentException.class, () -> WireSizeReport.of(0, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> WireSizeReport.of(1, -1, 1));
+        assertThrows(IllegalArgumentException.class, () -> WireSizeReport.of(1, 1, -1));
     }
 }
