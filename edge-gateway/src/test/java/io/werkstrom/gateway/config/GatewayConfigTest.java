@@ -510,4 +510,11 @@ class GatewayConfigTest {
         assertEquals("collector.variables", failure(HEAD + OPCUA.replace("sensor: s}]",
                 "sensor: s}, {node: 'ns=2;s=b', machine: m, sensor: s}]")).key());
     }
+
+    @Test
+    void aMissingSectionOrListIsNamedAsMissing() {
+        assertEquals("spool: missing", failure(HEAD.replace("spool: {dir: spool}\n", "") + "collector: {type: simulator}\n")
+                .getMessage());
+        assertEquals("collector.files: expected a non-empty list", failure(HEAD + "collector: {type: nab}\n").getMessage());
+    }
 }
