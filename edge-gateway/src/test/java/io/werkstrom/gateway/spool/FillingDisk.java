@@ -9,12 +9,17 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A disk that runs out of space on command, for {@link Spool}'s files: a write that would grow a
  * file past the bytes left free writes what fits and then fails as a full file system does
  * ({@code No space left on device}); truncating gives space back, overwriting bytes a file already
- * has needs none. Not thread-safe (the spool serializes its calls).
+ * has needs none. It also counts the forces of each file and knows which files are still open.
+ * Not thread-safe (the spool serializes its calls).
  */
 final class FillingDisk implements Spool.FileChannels {
 
@@ -22,6 +27,8 @@ final class FillingDisk implements Spool.FileChannels {
 
     private long free = Long.MAX_VALUE;
     private long failures;
+    private final Map<Path, Integer> forces = new HashMap<>();
+    private final List<Channel> opened = new ArrayList<>();
 
     /** Leaves {@code bytes} free from now on. */
     void leaveFree(long bytes) {
@@ -38,16 +45,30 @@ final class FillingDisk implements Spool.FileChannels {
         return failures;
     }
 
+    /** How many times {@code file} was forced to disk so far. */
+    int forces(Path file) {
+        return forces.getOrDefault(file, 0);
+    }
+
+    /** The files opened through this disk and not closed since, once per channel. */
+    List<Path> openFiles() {
+        return opened.stream().filter(FileChannel::isOpen).map(channel -> channel.path).toList();
+    }
+
     @Override
     public FileChannel open(Path path, OpenOption... openOptions) throws IOException {
-        return new Channel(FileChannel.open(path, openOptions));
+        Channel channel = new Channel(path, FileChannel.open(path, openOptions));
+        opened.add(channel);
+        return channel;
     }
 
     private final class Channel extends FileChannel {
 
+        private final Path path;
         private final FileChannel file;
 
-        Channel(FileChannel file) {
+        Channel(Path path, FileChannel file) {
+            this.path = path;
             this.file = file;
         }
 
@@ -130,6 +151,7 @@ final class FillingDisk implements Spool.FileChannels {
         @Override
         public void force(boolean metaData) throws IOException {
             file.force(metaData);
+            forces.merge(path, 1, Integer::sum);
         }
 
         @Override

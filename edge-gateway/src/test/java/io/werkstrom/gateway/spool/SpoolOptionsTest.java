@@ -39,6 +39,9 @@ class SpoolOptionsTest {
         assertMessageNames("fsyncIntervalRecords", () -> valid().fsyncIntervalRecords(0).build());
         assertMessageNames("fsyncInterval", () -> valid().fsyncInterval(Duration.ZERO).build());
         assertMessageNames("fsyncInterval", () -> valid().fsyncInterval(null).build());
+        assertMessageNames("owner", () -> valid().owner("").build());
+        // Read back stripped from spool.owner, it would no longer match: the next start would refuse the spool.
+        assertMessageNames("owner", () -> valid().owner("acme/plant-1/gw-1\n").build());
     }
 
     @Test

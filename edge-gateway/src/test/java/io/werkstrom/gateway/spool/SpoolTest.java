@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -120,6 +121,9 @@ class SpoolTest {
             assertThrows(IllegalArgumentException.class, () -> append(spool, 7));
             assertThrows(IllegalArgumentException.class, () -> append(spool, 3));
             assertThrows(IllegalArgumentException.class, () -> spool.append(-1, 0, 0, 0, new byte[1]));
+            IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                    () -> spool.append(8, -1, 0, 0, new byte[1]));
+            assertTrue(negative.getMessage().startsWith("samples "), negative.getMessage());
             int tooLarge = SEGMENT - Spool.SEGMENT_HEADER_BYTES - Spool.RECORD_HEADER_BYTES + 1;
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> spool.append(8, 0, 0, 0, new byte[tooLarge]));
@@ -911,8 +915,86 @@ class SpoolTest {
         spool.close();
         assertThrows(IllegalStateException.class, () -> append(spool, 2));
         assertThrows(IllegalStateException.class, () -> spool.peek(1));
+        // A late acknowledgement must not write the state of a directory the spool no longer holds.
+        assertThrows(IllegalStateException.class, () -> spool.acknowledge(1));
+        assertThrows(IllegalStateException.class, () -> spool.setAside(1));
+        assertThrows(IllegalStateException.class, spool::dataGap);
+        assertThrows(IllegalStateException.class, spool::takeDataGap);
+        assertThrows(IllegalStateException.class, spool::flush);
         try (Spool again = open()) {
             assertEquals(List.of(1L), sequences(again.peek(1)));
+        }
+    }
+
+    @Test
+    void peekingSealedSegmentsRollingAndClosingLeaveNoFileOpen() throws IOException {
+        FillingDisk disk = new FillingDisk();
+        try (Spool spool = Spool.open(options(1 << 20), disk)) {
+            for (long seq = 1; seq <= 8; seq++) {
+                append(spool, seq); // segments: [1 2 3] [4 5 6] [7 8]
+            }
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), sequences(spool.peek(5)), "ends in a sealed segment");
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), sequences(spool.peek(10)));
+            assertEquals(List.of(lastSegment()), disk.openFiles(), "only the active segment");
+        }
+        assertEquals(List.of(), disk.openFiles());
+    }
+
+    @Test
+    void withTheIntervalPolicyTheSegmentIsForcedOnceFsyncIntervalRecordsAreAppended() throws IOException {
+        // A power loss takes at most fsyncIntervalRecords records, the numbering skips as many afterwards.
+        FillingDisk disk = new FillingDisk();
+        SpoolOptions interval = SpoolOptions.builder().directory(dir).segmentBytes(SEGMENT).maxBytes(1 << 20)
+                .fsyncPolicy(FsyncPolicy.INTERVAL).fsyncIntervalRecords(3).fsyncInterval(Duration.ofHours(1))
+                .build();
+        try (Spool spool = Spool.open(interval, disk)) {
+            append(spool, 1);
+            Path segment = lastSegment();
+            int header = disk.forces(segment); // the new segment is made whole first
+            append(spool, 2);
+            assertEquals(header, disk.forces(segment), "two records are not yet forced");
+            append(spool, 3);
+            assertEquals(header + 1, disk.forces(segment), "the third is");
+        }
+    }
+
+    @Test
+    void aStateFileWithAFlippedBitIsIgnoredAndEveryRecordOnDiskReplayed() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 0; seq <= 3; seq++) {
+                append(spool, seq);
+            }
+            spool.acknowledge(0);
+            spool.acknowledge(1);
+        }
+        flipByte(dir.resolve(Spool.STATE_FILE), 15); // the watermark's low byte: 1 becomes 91
+        try (Spool spool = open()) {
+            assertEquals(List.of(0L, 1L, 2L, 3L), sequences(spool.peek(10)), "replayed, none taken as acknowledged");
+            assertEquals(0, spool.droppedRecords());
+            assertEquals(3, spool.lastSequence());
+        }
+    }
+
+    @Test
+    void aFullSpoolDeletesTheSegmentKeptOnlyForTheLatestTimestampAndDropsNoRecord() throws IOException {
+        long maxBytes = 2 * SEGMENT;
+        try (Spool spool = Spool.open(options(maxBytes))) {
+            spool.append(1, 10, 1_000_000, 1_000_999, payload(1, PAYLOAD)); // the latest timestamp for good
+            append(spool, 2);
+            append(spool, 3);
+            for (long seq = 1; seq <= 3; seq++) {
+                spool.acknowledge(seq); // [1 2 3] stays: it holds the latest timestamp
+            }
+            for (long seq = 4; seq <= 7; seq++) {
+                append(spool, seq); // 7 needs the room of [1 2 3], which holds no pending record
+            }
+            assertEquals(List.of(4L, 5L, 6L, 7L), sequences(spool.peek(10)));
+            assertEquals(0, spool.droppedRecords());
+            assertTrue(spool.dataGap().isEmpty());
+            assertEquals(2, segmentFiles().size());
+            assertEquals(directoryBytes(), spool.diskBytes());
+            assertTrue(spool.diskBytes() <= maxBytes, "diskBytes " + spool.diskBytes());
+            assertEquals(1_000_999, spool.lastTimestampMicros());
         }
     }
 
