@@ -50,6 +50,15 @@ class SpoolOptionsTest {
         assertEquals(2048, options.maxBytes());
     }
 
+    @Test
+    void theLimitsThemselvesAreAccepted() {
+        SpoolOptions largest = valid().segmentBytes(SpoolOptions.MAX_SEGMENT_BYTES)
+                .maxBytes(2L * SpoolOptions.MAX_SEGMENT_BYTES).build();
+        assertEquals(SpoolOptions.MAX_SEGMENT_BYTES, largest.segmentBytes());
+        SpoolOptions shortest = valid().fsyncIntervalRecords(1).fsyncInterval(Duration.ofMillis(1)).build();
+        assertEquals(Duration.ofMillis(1), shortest.fsyncInterval());
+    }
+
     private static void assertMessageNames(String key, Executable build) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build);
         assertTrue(e.getMessage().startsWith(key + " "), e.getMessage());

@@ -546,6 +546,50 @@ class SpoolTest {
     }
 
     @Test
+    void damageInASealedSegmentWhoseNextSegmentBeginsDamagedIsStillReadOnToTheIntactRecordsAfterIt()
+            throws IOException {
+        writeRecords(1, 8); // segments: [1 2 3] [4 5 6] [7 8]
+        List<Path> segments = segmentFiles();
+        flipByte(segments.get(1), Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES + 3); // payload of 4
+        flipByte(segments.get(2), 0); // the next segment's header: no bound from it
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 5L, 6L, 7L, 8L), sequences(spool.peek(10)));
+            assertEquals(Optional.of(new DataGap(4, 4, 3999, 5000, 1, 0)), spool.dataGap());
+        }
+    }
+
+    @Test
+    void anIntactRecordInASealedSegmentsDamageThatTheNextSegmentDoesNotBeginBelowIsNotTaken() throws IOException {
+        writeRecords(1, 8); // segments: [1 2 3] [4 5 6] [7 8]
+        List<Path> segments = segmentFiles();
+        // The damage after 4 shows a whole copy of 8 where 6 was, as a file system may after a crash.
+        byte[] last = Files.readAllBytes(segments.get(2));
+        byte[] sealed = Files.readAllBytes(segments.get(1));
+        System.arraycopy(last, Spool.SEGMENT_HEADER_BYTES + RECORD, sealed, Spool.SEGMENT_HEADER_BYTES + 2 * RECORD,
+                RECORD);
+        Files.write(segments.get(1), sealed);
+        flipByte(segments.get(1), Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES + 3); // 5
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 7L, 8L), sequences(spool.peek(10)), "7 and 8 from their segment");
+            assertEquals(Optional.of(new DataGap(5, 6, 4999, 7000, 2, 0)), spool.dataGap());
+            assertEquals(2L * RECORD + Spool.SEGMENT_HEADER_BYTES, Files.size(segments.get(2)), "nothing cut");
+        }
+    }
+
+    @Test
+    void anAppendThatFillsTheSpoolExactlyToMaxBytesDropsNothing() throws IOException {
+        long maxBytes = 2L * (Spool.SEGMENT_HEADER_BYTES + 3 * RECORD) + Spool.SEGMENT_HEADER_BYTES + RECORD;
+        try (Spool spool = Spool.open(options(maxBytes))) {
+            for (long seq = 1; seq <= 7; seq++) {
+                append(spool, seq); // segments: [1 2 3] [4 5 6] [7], maxBytes in all
+            }
+            assertEquals(maxBytes, spool.diskBytes());
+            assertEquals(0, spool.droppedRecords());
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), sequences(spool.peek(10)));
+        }
+    }
+
+    @Test
     void damageWithNoIntactRecordAfterItIsReportedAndItsSequencesAreNotUsedAgain() throws IOException {
         writeRecords(1, 7); // segments: [1 2 3] [4 5 6] [7]
         flipByte(segmentFiles().get(1), Spool.SEGMENT_HEADER_BYTES + 2 * RECORD + 9); // the sequence field of 6
