@@ -1,6 +1,9 @@
 package io.werkstrom.gateway.publish;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -16,7 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.logging.log4j.Level;
@@ -36,18 +41,21 @@ import io.werkstrom.protocol.Topics;
  * The publisher says it is connected only once it has taken over the limits of the broker's
  * CONNACK: Paho reports its client connected just before it runs the connect listener, and a
  * publish in that moment would not yet know the broker's maximum packet size. And the offline
- * status at close, refused by a broker that stays connected, is logged as failed. Against a
+ * status at close, refused by a broker that stays connected, is logged as failed. And the broker's
+ * Receive Maximum and Maximum Packet Size bound the in-flight window and the packets sent. Against a
  * minimal broker on loopback that answers CONNECT, PUBLISH (QoS 1) and PINGREQ.
  */
 class MqttPublisherSessionTest {
 
     private static final GatewayAddress ADDRESS = new GatewayAddress("acme", "plant-1", "gw-session");
     private static final long PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** Success, no properties. */
+    private static final byte[] CONNACK = {0x20, 0x03, 0x00, 0x00, 0x00};
 
     @Test
     void isNotConnectedUntilTheConnacksLimitsAreTaken() throws Exception {
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Thread broker = new Thread(() -> serve(listener, null), "minimal-broker");
+            Thread broker = new Thread(() -> serve(listener, null, CONNACK, new AtomicInteger()), "minimal-broker");
             broker.setDaemon(true);
             broker.start();
             try (MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
@@ -82,7 +90,7 @@ class MqttPublisherSessionTest {
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              CapturedWarnings warnings = new CapturedWarnings()) {
             // Unlike Mosquitto, which drops the connection after it refused the online status.
-            Thread broker = new Thread(() -> serve(listener, status), "refusing-broker");
+            Thread broker = new Thread(() -> serve(listener, status, CONNACK, new AtomicInteger()), "refusing-broker");
             broker.setDaemon(true);
             broker.start();
             MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
@@ -95,6 +103,32 @@ class MqttPublisherSessionTest {
             }
             assertTrue(warnings.lines.stream().anyMatch(line -> line.startsWith("Publishing the offline status of "
                     + ADDRESS + " failed") && line.endsWith("with reason code 0x87")), warnings.lines.toString());
+        }
+    }
+
+    @Test
+    void theBrokersReceiveMaximumAndMaximumPacketSizeBoundTheWindowAndWhatIsSent() throws Exception {
+        // Receive Maximum 10 (property 0x21) and Maximum Packet Size 1000 (property 0x27).
+        byte[] connack = {0x20, 0x0b, 0x00, 0x00, 0x08, 0x21, 0x00, 0x0a, 0x27, 0x00, 0x00, 0x03, (byte) 0xe8};
+        AtomicInteger largestPublish = new AtomicInteger();
+        String topic = Topics.telemetry(ADDRESS);
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread broker = new Thread(() -> serve(listener, null, connack, largestPublish), "limiting-broker");
+            broker.setDaemon(true);
+            broker.start();
+            try (MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
+                    .brokerUri("tcp://127.0.0.1:" + listener.getLocalPort()).address(ADDRESS).build())) {
+                publisher.start();
+                assertTrue(publisher.awaitConnected(Duration.ofSeconds(30)), "connected");
+                // More would make the broker end the connection; one slot stays free for the status message.
+                assertEquals(9, publisher.inFlightLimit());
+                int max = (int) publisher.maxPayloadBytes(topic);
+                ExecutionException tooLarge = assertThrows(ExecutionException.class,
+                        () -> publisher.publish(topic, new byte[max + 1]).get(30, TimeUnit.SECONDS));
+                assertInstanceOf(MessageTooLargeException.class, tooLarge.getCause());
+                publisher.publish(topic, new byte[max]).get(30, TimeUnit.SECONDS);
+                assertTrue(largestPublish.get() <= 1000, "a PUBLISH of " + largestPublish.get() + " bytes");
+            }
         }
     }
 
@@ -116,20 +150,24 @@ class MqttPublisherSessionTest {
     }
 
     /**
-     * One client: CONNACK (success, no properties), PUBACK for QoS 1 (reason code 0x87 not
-     * authorized for {@code refusedTopic}, else success), PINGRESP; until it disconnects.
+     * One client: {@code connack}, PUBACK for QoS 1 (reason code 0x87 not authorized for
+     * {@code refusedTopic}, else success), PINGRESP; until it disconnects. The size of the largest
+     * PUBLISH packet goes into {@code largestPublish}.
      */
-    private static void serve(ServerSocket listener, String refusedTopic) {
+    private static void serve(ServerSocket listener, String refusedTopic, byte[] connack, AtomicInteger largestPublish) {
         try (Socket socket = listener.accept()) {
             DataInputStream in = new DataInputStream(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
             while (true) {
                 int header = in.readUnsignedByte();
-                byte[] body = new byte[remainingLength(in)];
+                int length = remainingLength(in);
+                byte[] body = new byte[length];
                 in.readFully(body);
                 switch (header >> 4) {
-                    case 1 -> out.write(new byte[] {0x20, 0x03, 0x00, 0x00, 0x00});
+                    case 1 -> out.write(connack);
                     case 3 -> {
+                        int lengthBytes = length < 128 ? 1 : length < 16_384 ? 2 : length < 2_097_152 ? 3 : 4;
+                        largestPublish.accumulateAndGet(1 + lengthBytes + length, Math::max);
                         if (((header >> 1) & 0x03) == 1) {
                             int topicLength = ((body[0] & 0xff) << 8) | (body[1] & 0xff);
                             String topic = new String(body, 2, topicLength, StandardCharsets.UTF_8);
