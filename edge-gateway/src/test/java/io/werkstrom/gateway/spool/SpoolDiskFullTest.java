@@ -173,6 +173,31 @@ class SpoolDiskFullTest {
         assertReopensWith(dir, List.of(2L, 3L));
     }
 
+    /** An append taken back leaves the pending bytes, and its segment goes once its records are acknowledged. */
+    @Test
+    void anAppendTakenBackLeavesNoTraceInTheCountsOfItsSegment() throws IOException {
+        Path dir = root.resolve("spool");
+        try (Spool spool = openOnDisk(dir, FsyncPolicy.ALWAYS)) {
+            append(spool, 1);
+            append(spool, 2);
+            Path first = segments(dir).get(0);
+            disk.leaveFree(0);
+            assertThrows(IOException.class, () -> spool.acknowledge(1));
+            disk.leaveFree(RECORD + 10); // room for the record, not for the state file after it
+            assertThrows(IOException.class, () -> append(spool, 3));
+            assertEquals(RECORD, spool.pendingBytes());
+
+            disk.freeSpace();
+            append(spool, 3);
+            append(spool, 4); // [1 2 3] [4]
+            spool.acknowledge(2);
+            spool.acknowledge(3);
+            assertTrue(Files.notExists(first), "the segment of acknowledged records is deleted");
+            assertEquals(RECORD, spool.pendingBytes());
+            assertEquals(directoryBytes(dir), spool.diskBytes());
+        }
+    }
+
     /**
      * Fills the disk around every boundary the first records and segments cross (a segment header, a
      * record header, a record, a new segment): whatever write fails, every append that returned is
@@ -244,6 +269,12 @@ class SpoolDiskFullTest {
             assertEquals(0, reopened.droppedRecords());
             assertEquals(Optional.empty(), reopened.dataGap());
             assertEquals(expected.isEmpty() ? -1 : expected.get(expected.size() - 1), reopened.lastSequence());
+        }
+    }
+
+    private static List<Path> segments(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
         }
     }
 
