@@ -877,6 +877,22 @@ class SpoolTest {
     }
 
     @Test
+    void aSegmentWhoseRecordsWereAllSetAsideOrAcknowledgedIsDeleted() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 4; seq++) {
+                append(spool, seq); // segments: [1 2 3] [4]
+            }
+            Path first = segmentFiles().get(0);
+            spool.acknowledge(1);
+            spool.setAside(2);
+            assertTrue(Files.exists(first), "3 is still pending");
+            spool.setAside(3);
+            assertFalse(Files.exists(first));
+            assertEquals(directoryBytes(), spool.diskBytes());
+        }
+    }
+
+    @Test
     void fullSpoolDropsTheOldestRecordsAndRemembersTheGapAcrossRestarts() throws IOException {
         long maxBytes = 2 * SEGMENT; // two full segments (2 * 224) fit, a third one does not
         try (Spool spool = Spool.open(options(maxBytes))) {
