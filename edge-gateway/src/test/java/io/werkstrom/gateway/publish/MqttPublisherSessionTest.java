@@ -42,7 +42,8 @@ import io.werkstrom.protocol.Topics;
  * CONNACK: Paho reports its client connected just before it runs the connect listener, and a
  * publish in that moment would not yet know the broker's maximum packet size. And the offline
  * status at close, refused by a broker that stays connected, is logged as failed. And the broker's
- * Receive Maximum and Maximum Packet Size bound the in-flight window and the packets sent. Against a
+ * Receive Maximum and Maximum Packet Size bound the in-flight window and the packets sent, and a
+ * PUBACK with reason code 0x80 fails its publish. Against a
  * minimal broker on loopback that answers CONNECT, PUBLISH (QoS 1) and PINGREQ.
  */
 class MqttPublisherSessionTest {
@@ -55,7 +56,8 @@ class MqttPublisherSessionTest {
     @Test
     void isNotConnectedUntilTheConnacksLimitsAreTaken() throws Exception {
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Thread broker = new Thread(() -> serve(listener, null, CONNACK, new AtomicInteger()), "minimal-broker");
+            Thread broker = new Thread(() -> serve(listener, null, (byte) 0x87, CONNACK, new AtomicInteger()),
+                    "minimal-broker");
             broker.setDaemon(true);
             broker.start();
             try (MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
@@ -90,7 +92,8 @@ class MqttPublisherSessionTest {
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              CapturedWarnings warnings = new CapturedWarnings()) {
             // Unlike Mosquitto, which drops the connection after it refused the online status.
-            Thread broker = new Thread(() -> serve(listener, status, CONNACK, new AtomicInteger()), "refusing-broker");
+            Thread broker = new Thread(() -> serve(listener, status, (byte) 0x87, CONNACK, new AtomicInteger()),
+                    "refusing-broker");
             broker.setDaemon(true);
             broker.start();
             MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
@@ -107,13 +110,15 @@ class MqttPublisherSessionTest {
     }
 
     @Test
-    void theBrokersReceiveMaximumAndMaximumPacketSizeBoundTheWindowAndWhatIsSent() throws Exception {
+    void theBrokersReceiveMaximumAndMaximumPacketSizeBoundTheWindowAndWhatIsSentAndReasonCode0x80Refuses()
+            throws Exception {
         // Receive Maximum 10 (property 0x21) and Maximum Packet Size 1000 (property 0x27).
         byte[] connack = {0x20, 0x0b, 0x00, 0x00, 0x08, 0x21, 0x00, 0x0a, 0x27, 0x00, 0x00, 0x03, (byte) 0xe8};
         AtomicInteger largestPublish = new AtomicInteger();
         String topic = Topics.telemetry(ADDRESS);
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Thread broker = new Thread(() -> serve(listener, null, connack, largestPublish), "limiting-broker");
+            Thread broker = new Thread(() -> serve(listener, Topics.events(ADDRESS), (byte) 0x80, connack,
+                    largestPublish), "limiting-broker");
             broker.setDaemon(true);
             broker.start();
             try (MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
@@ -128,6 +133,10 @@ class MqttPublisherSessionTest {
                 assertInstanceOf(MessageTooLargeException.class, tooLarge.getCause());
                 publisher.publish(topic, new byte[max]).get(30, TimeUnit.SECONDS);
                 assertTrue(largestPublish.get() <= 1000, "a PUBLISH of " + largestPublish.get() + " bytes");
+                // 0x80, unspecified error, is the lowest reason code that refuses: not an acknowledgement.
+                ExecutionException refused = assertThrows(ExecutionException.class,
+                        () -> publisher.publish(Topics.events(ADDRESS), new byte[1]).get(30, TimeUnit.SECONDS));
+                assertInstanceOf(PublishRejectedException.class, refused.getCause());
             }
         }
     }
@@ -150,11 +159,12 @@ class MqttPublisherSessionTest {
     }
 
     /**
-     * One client: {@code connack}, PUBACK for QoS 1 (reason code 0x87 not authorized for
+     * One client: {@code connack}, PUBACK for QoS 1 (reason code {@code refusal} for
      * {@code refusedTopic}, else success), PINGRESP; until it disconnects. The size of the largest
      * PUBLISH packet goes into {@code largestPublish}.
      */
-    private static void serve(ServerSocket listener, String refusedTopic, byte[] connack, AtomicInteger largestPublish) {
+    private static void serve(ServerSocket listener, String refusedTopic, byte refusal, byte[] connack,
+            AtomicInteger largestPublish) {
         try (Socket socket = listener.accept()) {
             DataInputStream in = new DataInputStream(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
@@ -173,7 +183,7 @@ class MqttPublisherSessionTest {
                             String topic = new String(body, 2, topicLength, StandardCharsets.UTF_8);
                             if (topic.equals(refusedTopic)) {
                                 out.write(new byte[] {0x40, 0x03, body[2 + topicLength], body[3 + topicLength],
-                                        (byte) 0x87});
+                                        refusal});
                             } else {
                                 out.write(new byte[] {0x40, 0x02, body[2 + topicLength], body[3 + topicLength]});
                             }
