@@ -26,7 +26,7 @@ import io.werkstrom.gateway.spool.SpoolOptions.FsyncPolicy;
 
 class SpoolTest {
 
-    /** 40-byte payloads make 72-byte records: three fill a 256-byte segment (8 + 3 * 72 = 224). */
+    /** 40-byte payloads make 76-byte records: three fill a 256-byte segment (8 + 3 * 76 = 236). */
     private static final int PAYLOAD = 40;
     private static final int RECORD = Spool.RECORD_HEADER_BYTES + PAYLOAD;
     private static final int SEGMENT = 256;
