@@ -144,7 +144,10 @@ import org.slf4j.LoggerFactory;
  * An append that cannot be written (no space left, an I/O error) fails with an {@link IOException}
  * and leaves the spool as it was: a new segment is made whole (header written and forced) before it
  * replaces the active one, and the bytes of a record written in part are cut off again. The same
- * append succeeds once space is freed, and everything appended before is still there, intact.
+ * append succeeds once space is freed, and everything appended before is still there, intact, but
+ * for the oldest records that a spool at its {@link SpoolOptions#maxBytes()} limit dropped to make
+ * room before it wrote (they are in its {@link #dataGap()}, as when the append succeeds; dropping
+ * first also frees the space that a full disk lacks).
  */
 public final class Spool implements AutoCloseable {
 
@@ -287,7 +290,7 @@ public final class Spool implements AutoCloseable {
      * @throws IllegalArgumentException if {@code sequence} is negative or not above {@link #lastSequence()},
      *         {@code samples} is negative, or the payload does not fit in one segment
      * @throws IOException if writing fails (a full disk); the record is then not in the spool, and
-     *         everything appended before is still there
+     *         everything appended before is still there but for what the full spool dropped first
      */
     public synchronized void append(long sequence, int samples, long firstTimestampMicros, long lastTimestampMicros,
             byte[] payload) throws IOException {
