@@ -2,6 +2,7 @@ package io.werkstrom.protocol.mqtt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +35,19 @@ class BrokerUrisTest {
                 + " client does not log in with it, and the URI is logged. Give the user name and the password with"
                 + " --username and --password-file, e.g. 'wss://broker:443/mqtt?x=1'.",
                 refusal("wss://gw-1:s3cret@broker:443/mqtt?x=1"));
+    }
+
+    @Test
+    void aPasswordHoldingASlashIsRefusedOutsideAWebSocketUri() {
+        // A base64 password holds '/': without a path, the '/' does not end the authority.
+        for (String uri : new String[] {"tcp://gw-1:s3/cr3t@broker:1883", "ssl://gw-1:12/ab+c=@broker:8883",
+                "TCP://gw-1:a/b@broker"}) {
+            String message = refusal(uri);
+            assertEquals(-1, message.indexOf("cr3t"), message);
+            assertEquals(-1, message.indexOf("ab+c"), message);
+            assertEquals(-1, message.indexOf("a/b"), message);
+            assertTrue(message.startsWith("brokerUri '" + uri.substring(0, 6) + "***@broker"), message);
+        }
     }
 
     @Test
