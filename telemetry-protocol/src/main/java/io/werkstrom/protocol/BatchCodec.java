@@ -465,6 +465,9 @@ public final class BatchCodec {
     /** More columns than either layout has: the exact set is checked once the schema is read. */
     private static final int MAX_SCHEMA_FIELDS = 16;
 
+    /** More metadata entries than either layout writes (at most 8): the keys needed are checked once the schema is read. */
+    private static final int MAX_METADATA_ENTRIES = 64;
+
     /**
      * Refuses a schema message that is not a flat list of columns before Arrow converts it: Arrow
      * follows the children of a field recursively, and a crafted message whose field lists refer
@@ -477,9 +480,19 @@ public final class BatchCodec {
             throw new BatchDecodeException("schema has " + schema.fieldsLength() + " fields; a telemetry batch has at most "
                     + MAX_SCHEMA_FIELDS);
         }
+        // Arrow reads every metadata entry into maps of strings, six times the entry's bytes in the stream, before
+        // anything else is checked: a payload within the limits could hold hundreds of megabytes of them.
+        if (schema.customMetadataLength() > MAX_METADATA_ENTRIES) {
+            throw new BatchDecodeException("schema has " + schema.customMetadataLength() + " metadata entries; a"
+                    + " telemetry batch has at most " + MAX_METADATA_ENTRIES);
+        }
         for (int i = 0; i < schema.fieldsLength(); i++) {
             if (schema.fields(i).childrenLength() != 0) {
                 throw new BatchDecodeException("schema field " + i + " has child fields; the protocol's columns are flat");
+            }
+            if (schema.fields(i).customMetadataLength() > MAX_METADATA_ENTRIES) {
+                throw new BatchDecodeException("schema field " + i + " has " + schema.fields(i).customMetadataLength()
+                        + " metadata entries; a telemetry batch has at most " + MAX_METADATA_ENTRIES);
             }
         }
     }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 import com.google.flatbuffers.FlatBufferBuilder;
 import org.apache.arrow.flatbuf.BodyCompression;
@@ -128,6 +129,45 @@ class BatchCodecTest {
             assertTrue(e.getMessage().startsWith("column 'machine' offset"), e.getMessage());
             // Arrow sizes the array of a value by its offsets, before it looks at the data.
             assertTrue(allocated < 16 << 20, "decoding a payload of " + payload.length + " bytes allocated " + allocated);
+        }
+    }
+
+    @Test
+    void aSchemaWithMoreMetadataEntriesThanTheProtocolUsesIsRefusedBeforeArrowReadsThem() throws Exception {
+        // Arrow reads each entry into maps of strings, six times its bytes in the stream, before the decoder sees the
+        // schema: refused from the message itself, none is read.
+        TelemetryBatch batch = sampleBatch(4);
+        assertEquals(batch, codec.decode(withSchema(batch, schema -> new Schema(schema.getFields(),
+                entries(schema.getCustomMetadata(), 64)))), "64 entries, keys a later version may add");
+        assertEquals("schema has 100003 metadata entries; a telemetry batch has at most 64",
+                rejection(WireFrame.compress(withSchema(batch, schema -> new Schema(schema.getFields(),
+                        entries(schema.getCustomMetadata(), 100_003))))));
+        assertEquals("schema field 0 has 65 metadata entries; a telemetry batch has at most 64",
+                rejection(withSchema(batch, schema -> {
+                    List<Field> fields = new ArrayList<>(schema.getFields());
+                    Field first = fields.get(0);
+                    fields.set(0, new Field(first.getName(),
+                            new FieldType(false, first.getType(), null, entries(Map.of(), 65)), null));
+                    return new Schema(fields, schema.getCustomMetadata());
+                })));
+    }
+
+    /** {@code metadata} with entries added up to {@code count}. */
+    private static Map<String, String> entries(Map<String, String> metadata, int count) {
+        Map<String, String> more = new HashMap<>(metadata);
+        for (int i = 0; more.size() < count; i++) {
+            more.put("k" + i, "");
+        }
+        return more;
+    }
+
+    /** The uncompressed stream of {@code batch} with its schema rewritten by {@code rewrite}. */
+    private byte[] withSchema(TelemetryBatch batch, UnaryOperator<Schema> rewrite) throws Exception {
+        try (VectorSchemaRoot root = TelemetrySchema.toVectors(batch, allocator)) {
+            // Not closed: it shares its vectors with root.
+            VectorSchemaRoot rewritten = new VectorSchemaRoot(rewrite.apply(root.getSchema()), root.getFieldVectors(),
+                    root.getRowCount());
+            return uncompressed(rewritten);
         }
     }
 
