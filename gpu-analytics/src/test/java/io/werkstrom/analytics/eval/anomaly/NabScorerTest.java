@@ -1,8 +1,11 @@
 package io.werkstrom.analytics.eval.anomaly;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -136,5 +139,76 @@ class NabScorerTest {
         assertEquals(0.0, NabScorer.scaledSigmoid(0.0), TOLERANCE);
         assertEquals(-1.0, NabScorer.scaledSigmoid(3.5), TOLERANCE);
         assertTrue(NabScorer.scaledSigmoid(1.0) < -0.98);
+    }
+
+    @Test
+    void aDetectionAtAWindowsFirstRowEarnsTheProfilesWholeTpWeight() {
+        // tpWeight 2: the window's first row (8) earns exactly 2, the perfect score; normalised 100.
+        NabProfile doubleTp = new NabProfile("double_tp", 2.0, 0.11, 1.0);
+        double[] scores = new double[20];
+        scores[8] = 1;
+        assertEquals(2.0, NabScorer.rawScore(handSeries(), scores, doubleTp, 0.5), TOLERANCE);
+        NabScorer.Result result = NabScorer.optimise(List.of(handSeries()), List.of(scores), doubleTp);
+        assertEquals(1.0, result.threshold(), TOLERANCE);
+        assertEquals(2.0, result.raw(), TOLERANCE);
+        assertEquals(100.0, result.normalised(), TOLERANCE);
+    }
+
+    @Test
+    void optimiserScoresWindowsAroundTheProbationaryPeriodAsTheRawScoreDoes() {
+        long[] times = new long[100];
+        for (int i = 0; i < 100; i++) {
+            times[i] = i;
+        }
+        // probation = 15 rows (0..14): A (2..6) lies inside it and is not scored; B (10..15) has one
+        // scored row, 15, and is missed; C (40..49) is found only at its last row, y = -1/10.
+        NabSeries series = new NabSeries("g/edges.csv", times, new double[100],
+                List.of(new NabWindow(2, 6), new NabWindow(10, 15), new NabWindow(40, 49)));
+        double[] scores = new double[100];
+        scores[49] = 1;
+        double expected = -1 + NabScorer.scaledSigmoid(-0.1) / NabScorer.scaledSigmoid(-1);
+        assertEquals(2, NabScorer.scoredWindows(series));
+        assertEquals(-2.0, NabScorer.nullScore(List.of(series), STANDARD), TOLERANCE);
+        assertEquals(expected, NabScorer.rawScore(series, scores, STANDARD, 1.0), TOLERANCE);
+        NabScorer.Result result = NabScorer.optimise(List.of(series), List.of(scores), STANDARD);
+        assertEquals(1.0, result.threshold(), TOLERANCE);
+        assertEquals(expected, result.raw(), TOLERANCE);
+    }
+
+    @Test
+    void nanScoresNeverCountAsDetections() {
+        double[] scores = new double[20];
+        Arrays.fill(scores, Double.NaN);
+        scores[9] = 0.9;
+        // A guard against a sweep that never ends, not a measure of speed.
+        NabScorer.Result result = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> NabScorer.optimise(List.of(handSeries()), List.of(scores), STANDARD));
+        assertEquals(0.9, result.threshold(), TOLERANCE);
+        assertEquals(0.966989088, result.raw(), 1e-8);
+    }
+
+    @Test
+    void onATieTheHigherThresholdWins() {
+        // Rows 8 and 9 are in the same window: the second detection adds nothing, both thresholds
+        // score 1.
+        double[] scores = new double[20];
+        scores[8] = 0.9;
+        scores[9] = 0.8;
+        NabScorer.Result result = NabScorer.optimise(List.of(handSeries()), List.of(scores), STANDARD);
+        assertEquals(0.9, result.threshold(), TOLERANCE);
+        assertEquals(1.0, result.raw(), TOLERANCE);
+    }
+
+    @Test
+    void aCorpusWithoutWindowsNormalisesToZeroNotNaN() {
+        long[] times = new long[20];
+        NabSeries quiet = new NabSeries("g/quiet.csv", times, new double[20], List.of());
+        double[] scores = new double[20];
+        scores[10] = 1;
+        NabScorer.Result result = new NabScorer.Result(STANDARD, 0.5,
+                NabScorer.rawScore(quiet, scores, STANDARD, 0.5), NabScorer.nullScore(List.of(quiet), STANDARD),
+                NabScorer.perfectScore(List.of(quiet), STANDARD));
+        assertEquals(-0.11, result.raw(), TOLERANCE);
+        assertEquals(0.0, result.normalised());
     }
 }
