@@ -181,4 +181,77 @@ class NabCorpusTest {
                 + "groupA/calm.csv holds no rows (the file runs from 2014-04-01 00:00:00.000000 to "
                 + "2014-04-02 00:55:00.000000)"), logged);
     }
+
+    @Test
+    void windowsReachingPastEitherEndOfTheFileAreCutToItsRows() {
+        long[] times = {100, 200, 300, 400};
+        // A window opening before the first row starts at row 0; one closing after the last row
+        // ends at the last row.
+        assertEquals(0, NabCorpus.windowFirst(times, 50));
+        assertEquals(3, NabCorpus.windowLast(times, 500));
+        // A window wholly before the file ends before row 0, one wholly after it starts after the
+        // last row: both hold no rows.
+        assertEquals(-1, NabCorpus.windowLast(times, 60));
+        assertEquals(4, NabCorpus.windowFirst(times, 450));
+    }
+
+    @Test
+    void aWindowOfOneInstantHoldsTheRowStampedWithIt(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        String t = "2014-04-01 00:25:00.000000"; // row 5 of calm.csv
+        Files.writeString(dir.resolve("labels/combined_windows.json"),
+                "{\"groupA/spike.csv\": [], \"groupA/calm.csv\": [[\"" + t + "\", \"" + t + "\"]]}");
+        NabCorpus corpus = NabCorpus.load(dir, log);
+        assertEquals(List.of(new NabWindow(5, 5)), corpus.series().get(0).windows());
+        assertEquals("", logBytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aWeightThatIsNotANonNegativeNumberNamesTheProfileAndKey(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("profiles.json");
+        for (String key : List.of("tpWeight", "fpWeight", "fnWeight")) {
+            String profiles = "{\"standard\": {\"CostMatrix\": {\"tpWeight\": 1.0, \"fpWeight\": 0.11, "
+                    + "\"fnWeight\": 1.0}}}";
+            Files.writeString(file, profiles.replace("\"" + key + "\": ", "\"" + key + "\": -"));
+            String message = assertThrows(EvaluationDataException.class, () -> NabCorpus.readProfiles(file))
+                    .getMessage();
+            assertTrue(message.startsWith(file + ": profile standard: " + key + " must be a finite number >= 0, got -"),
+                    message);
+        }
+        // A number written as a string is refused, not read as 0.
+        Files.writeString(file, "{\"standard\": {\"CostMatrix\": {\"tpWeight\": 1.0, \"fpWeight\": \"0.11\", "
+                + "\"fnWeight\": 1.0}}}");
+        String message = assertThrows(EvaluationDataException.class, () -> NabCorpus.readProfiles(file)).getMessage();
+        assertEquals(file + ": profile standard needs a number CostMatrix.fpWeight", message);
+        // Zero weights are allowed.
+        Files.writeString(file, "{\"free\": {\"CostMatrix\": {\"tpWeight\": 1.0, \"fpWeight\": 0, \"fnWeight\": 0}}}");
+        assertEquals(new NabProfile("free", 1.0, 0, 0), NabCorpus.readProfiles(file).get("free"));
+    }
+
+    @Test
+    void anEmptyFileOrOneWithOnlyItsHeaderIsADataErrorNamingIt(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        Path file = dir.resolve("data/groupA/calm.csv");
+        Files.writeString(file, "");
+        String message = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log)).getMessage();
+        assertEquals(file + ":1: empty file, expected the header timestamp,value", message);
+        Files.writeString(file, "timestamp,value\n");
+        message = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log)).getMessage();
+        assertEquals(file + ": no data rows", message);
+    }
+
+    @Test
+    void aFileLongerThanTheFirstBufferIsReadWhole(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        StringBuilder text = new StringBuilder("timestamp,value\n");
+        for (int i = 0; i < 2100; i++) {
+            text.append(Timestamps.format(Timestamps.parseMicros("2014-04-01 00:00:00") + i * 300_000_000L))
+                    .append(',').append(i).append('\n');
+        }
+        Files.writeString(dir.resolve("data/groupA/calm.csv"), text);
+        NabSeries calm = NabCorpus.load(dir, log).series().get(0);
+        assertEquals(2100, calm.length());
+        assertEquals(2099.0, calm.values()[2099]);
+        assertEquals(1024.0, calm.values()[1024]);
+    }
 }
