@@ -43,7 +43,8 @@ class Ai4iFilesTest {
 
     @Test
     void findsColumnsByNameInAnyOrder() throws Exception {
-        Path f = write("Machine failure,Type,Tool wear [min],Torque [Nm],Rotational speed [rpm],"
+        // The byte-order mark sits on a required column here.
+        Path f = write("\uFEFFMachine failure,Type,Tool wear [min],Torque [Nm],Rotational speed [rpm],"
                 + "Process temperature [K],Air temperature [K]", "1,H,5,40,1500,310,300");
         Ai4iFiles.Table table = Ai4iFiles.read(f);
         assertEquals(new ProcessRecord('H', 300, 310, 1500, 40, 5), table.records().get(0));
@@ -61,12 +62,23 @@ class Ai4iFilesTest {
                 " line 3: column 'Type' must be L, M or H, found 'X'");
         assertProblem(write(Fixtures.AI4I_HEADER, ok, "", "2,L1,L,298.1,308.6,fast,42.8,0,0,0,0,0,0,0"),
                 " line 4: column 'Rotational speed [rpm]' is not a number: 'fast'");
+        assertProblem(write(Fixtures.AI4I_HEADER, "2,L1,L,298.1,NaN,1551,42.8,0,0,0,0,0,0,0"),
+                " line 2: column 'Process temperature [K]' is not a finite number: 'NaN'");
         assertProblem(write(Fixtures.AI4I_HEADER, "2,L1,L,298.1,308.6,1551,42.8,0,2,0,0,0,0,0"),
                 " line 2: column 'Machine failure' must be 0 or 1, found '2'");
         assertProblem(write(Fixtures.AI4I_HEADER, "2,L1,L,298.1,308.6,1551"),
                 " line 2: expected 14 comma-separated columns, found 6");
         assertProblem(write(Fixtures.AI4I_HEADER), ": holds a header but no data rows");
         assertProblem(write(), ": is empty; expected a header row");
+    }
+
+    @Test
+    void cellsInDoubleQuotesAreReadWithoutThem() throws Exception {
+        Path f = write(Fixtures.AI4I_HEADER.replace("Type", "\"Type\"").replace("Machine failure", "\"Machine failure\""),
+                "1,\"M14860\",\"M\",298.1,\"308.6\",1551,42.8,0,\"1\",0,0,0,0,0");
+        Ai4iFiles.Table table = Ai4iFiles.read(f);
+        assertEquals(List.of(new ProcessRecord('M', 298.1, 308.6, 1551, 42.8, 0)), table.records());
+        assertArrayEquals(new boolean[] {true}, table.failed());
     }
 
     @Test

@@ -37,6 +37,8 @@ class CmapssFilesTest {
         assertEquals(2, runs.get(0).cycleCount());
         assertEquals(7, runs.get(1).unit());
         assertEquals(-0.0007, runs.get(0).setting(0, 0));
+        assertEquals(-0.0004, runs.get(0).setting(0, 1));
+        assertEquals(100.0, runs.get(0).setting(0, 2));
         assertEquals(518.67, runs.get(0).sensor(1, 0));
         assertEquals(23.4190, runs.get(1).sensor(0, 20));
     }
@@ -52,6 +54,8 @@ class CmapssFilesTest {
         assertProblem(file("1 1" + ROW, "2 1" + ROW, "1 2" + ROW),
                 "line 3: unit 1 appears again after other units; an engine's lines must be contiguous");
         assertProblem(file("", "  "), "holds no engine data");
+        assertProblem(file("1 1" + ROW.replace("-0.0004", "x")), "line 1: setting 2 is not a number: 'x'");
+        assertProblem(file("-1 1" + ROW), "line 1: unit must be >= 0, found '-1'");
     }
 
     @Test
@@ -82,6 +86,9 @@ class CmapssFilesTest {
         assertEquals(2, e.line());
         Files.write(rul, List.of("112 7"), StandardCharsets.UTF_8);
         assertEquals(rul + " line 1: expected one remaining-life value, found 2 columns",
+                assertThrows(DataFileException.class, () -> CmapssFiles.readRul(rul)).getMessage());
+        Files.write(rul, List.of("", " "), StandardCharsets.UTF_8);
+        assertEquals(rul + ": holds no remaining-life values",
                 assertThrows(DataFileException.class, () -> CmapssFiles.readRul(rul)).getMessage());
     }
 
