@@ -38,6 +38,28 @@ class SkabDatasetTest {
     }
 
     @Test
+    void aByteOrderMarkBlankLinesAndTheAnomalyColumnFirstAreRead(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("0.csv"), "\uFEFFanomaly;datetime;A\n0;2020-03-09 10:14:33;1.5\n\n"
+                + "1;2020-03-09 10:14:34;2.5\n\n");
+        List<SkabFile> files = SkabDataset.load(dir, log);
+        assertEquals(1, files.size(), logBytes.toString(StandardCharsets.UTF_8));
+        assertEquals(List.of("A"), files.get(0).sensors());
+        assertArrayEquals(new int[] {0, 1}, files.get(0).anomaly());
+        assertArrayEquals(new double[] {2.5}, files.get(0).rows()[1]);
+    }
+
+    @Test
+    void anEmptyFileOrAFolderWithoutLabelledFilesIsADataError(@TempDir Path dir) throws Exception {
+        Path empty = dir.resolve("0.csv");
+        Files.writeString(empty, "");
+        assertEquals(empty + ":1: empty file, expected a header datetime;…;anomaly;changepoint",
+                assertThrows(EvaluationDataException.class, () -> SkabDataset.load(dir, log)).getMessage());
+        Files.writeString(empty, "datetime;A\n2020-03-09 10:14:33;1.5\n");
+        assertEquals("no labelled SKAB .csv files (with an anomaly column) below " + dir,
+                assertThrows(EvaluationDataException.class, () -> SkabDataset.load(dir, log)).getMessage());
+    }
+
+    @Test
     void anExtensionInCapitalsIsRead(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("valve1"));
         Files.writeString(dir.resolve("valve1/0.csv"), SKAB_ROWS);
