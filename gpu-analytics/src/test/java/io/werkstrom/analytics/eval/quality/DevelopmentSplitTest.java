@@ -67,7 +67,12 @@ class DevelopmentSplitTest {
         // Six engines: a seventh fold of one engine does not exist.
         assertEquals(2, run("cmapss", "--train", marked.toString(), "--out", dir.resolve("none").toString(),
                 "--holdout", "1", "--fold", "6"));
+        // One engine held out, the last fold: allowed.
+        assertEquals(0, run("cmapss", "--train", marked.toString(), "--out", dir.resolve("last").toString(),
+                "--holdout", "1", "--fold", "5"));
+        assertEquals(1, CmapssFiles.readTrajectories(dir.resolve("last/test_FD001.txt")).size());
         for (int seed = 1; seed <= 4; seed++) {
+            java.util.Set<Integer> heldOut = new java.util.HashSet<>();
             for (int fold = 0; fold <= 1; fold++) {
                 Path out = dir.resolve("split-" + seed + "-" + fold);
                 assertEquals(0, run("cmapss", "--train", marked.toString(), "--out", out.toString(), "--holdout",
@@ -81,6 +86,10 @@ class DevelopmentSplitTest {
                 for (EngineRun run : test) {
                     assertTrue(train.stream().noneMatch(r -> r.unit() == run.unit()),
                             "unit " + run.unit() + " on both sides, seed " + seed + " fold " + fold);
+                }
+                // The two folds of one seed hold out different engines.
+                for (EngineRun run : test) {
+                    assertTrue(heldOut.add(run.unit()), "unit " + run.unit() + " held out twice, seed " + seed);
                 }
             }
         }
@@ -139,6 +148,8 @@ class DevelopmentSplitTest {
         assertEquals(2, run());
         assertEquals(2, run("cmapss", "--out", dir.toString()));
         assertEquals(2, run("ai4i", "--data", "x.csv", "--out", dir.toString(), "--test-fraction", "1.5"));
+        assertEquals(2, run("ai4i", "--data", "x.csv", "--out", dir.toString(), "--test-fraction", "0"));
+        assertEquals(2, run("ai4i", "--data", "x.csv", "--out", dir.toString(), "--test-fraction", "1"));
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertEquals(2, DevelopmentSplit.run(List.of("cmapss", "--train", "x.txt", "--out", dir.toString(), "--seed",
                 "abc"), System.out, new PrintStream(err, true, StandardCharsets.UTF_8)));
