@@ -137,6 +137,10 @@ class AnomalyEvaluationTest {
         assertEquals(2, run("anomaly", "--dataset", "nab"));
         assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("--data is required"));
         assertEquals(2, run("anomaly", "--data", "x"));
+        // A blank folder (an unset variable in a script) is not the current folder.
+        assertEquals(2, run("anomaly", "--dataset", "nab", "--data", " "));
+        assertEquals(2, run("quality", "--dataset", "nab", "--data", "x"));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("expected the command 'anomaly', got 'quality'"));
         assertEquals(2, run("anomaly", "--dataset"));
         assertEquals(2, run("anomaly", "--speed", "9"));
         assertTrue(errBytes.toString(StandardCharsets.UTF_8)
@@ -151,6 +155,16 @@ class AnomalyEvaluationTest {
         Files.writeString(dir.resolve("a.csv"), "datetime;A;B;anomaly;changepoint\n2020-03-09 10:14:33;1;;0;0\n");
         assertEquals(1, run("anomaly", "--dataset", "skab", "--data", dir.toString()));
         assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("a.csv:2:"));
+        assertEquals("", outBytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aNabProfileMissingFromProfilesJsonIsADataErrorNamingIt(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        Files.writeString(dir.resolve("config/profiles.json"), NabFixture.PROFILES.replace("reward_low_FN_rate", "low_fn"));
+        assertEquals(1, run("anomaly", "--dataset", "nab", "--data", dir.toString()));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("eval anomaly: config/profiles.json has no profile "
+                + "reward_low_FN_rate; expected [standard, reward_low_FP_rate, reward_low_FN_rate]"), errBytes.toString());
         assertEquals("", outBytes.toString(StandardCharsets.UTF_8));
     }
 
