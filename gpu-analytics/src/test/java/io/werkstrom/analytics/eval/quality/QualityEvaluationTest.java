@@ -150,9 +150,17 @@ class QualityEvaluationTest {
         assertEquals(2, noData.code());
         assertTrue(noData.err().contains("--data is required"), noData.err());
 
+        // A blank folder (an unset variable in a script) is not the current folder.
+        Outcome blankData = run("quality", "--dataset", "ai4i", "--data", " ");
+        assertEquals(2, blankData.code());
+        assertTrue(blankData.err().contains("--data is required"), blankData.err());
+
         Outcome word = run("anomaly", "--dataset", "ai4i");
         assertEquals(2, word.code());
-        assertTrue(word.err().contains("expected 'quality'"), word.err());
+        assertTrue(word.err().contains("expected 'quality' as the first argument, found 'anomaly'"), word.err());
+        Outcome nothing = run();
+        assertEquals(2, nothing.code());
+        assertTrue(nothing.err().contains("expected 'quality' as the first argument, found nothing"), nothing.err());
     }
 
     @Test
