@@ -90,6 +90,27 @@ class GatewayAlertsTest {
         assertEquals(AlertTransition.Type.RESOLVED, alerts.onPrediction(prediction(3, 0.2), List.of(rule)).get(0).type());
     }
 
+    @Test
+    void aBadSampleBeyondTheLevelNeitherOpensNorEndsAThresholdAlert() {
+        AlertRule hot = Rules.threshold("acme", "hot", "temp", 80, 80, 0, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        TelemetryBatch bad = TelemetryBatch.builder("gw-1", 0).add(T0 * 1000, "press-1", "temp", 99, Quality.BAD)
+                .build();
+        assertEquals(List.of(), alerts.onBatch(new ReceivedBatch(GATEWAY, bad, 0), List.of(hot), T0));
+        assertEquals(1, alerts.onBatch(batch("press-1", "temp", T0 + 1_000, 99), List.of(hot), T0).size());
+        TelemetryBatch badLow = TelemetryBatch.builder("gw-1", 1).add((T0 + 2_000) * 1000, "press-1", "temp", 20,
+                Quality.BAD).build();
+        assertEquals(List.of(), alerts.onBatch(new ReceivedBatch(GATEWAY, badLow, 0), List.of(hot), T0));
+        assertEquals(1, alerts.openAlerts());
+    }
+
+    @Test
+    void aScrapAlertOpensAtTheCycleEnd() {
+        List<AlertTransition> opened = new GatewayAlerts().onPrediction(prediction(1, 0.93),
+                List.of(Rules.scrap("acme", "scrap", 0.8)));
+        assertEquals(T0 + 30_000, opened.get(0).at().toEpochMilli());
+    }
+
     private static ScrapPrediction prediction(int cycle, double probability) {
         return new ScrapPrediction("acme", "plant-1", "gw-1", "press-1", (T0 + cycle * 30_000L) * 1000, probability);
     }
@@ -113,6 +134,32 @@ class GatewayAlertsTest {
         AlertRule strict = new AlertRule("acme", "big-anomalies", 1, RuleKind.ANOMALY, "warning", null, null, null,
                 true, 20, Double.NaN, 0, 0, 0);
         assertEquals(List.of(), new GatewayAlerts().onAnomaly(anomaly, List.of(strict), T0), "score below the rule's level");
+    }
+
+    @Test
+    void anAnomalyRuleWatchesItsSensorAndFiresFromItsLevelOnOnlyAboveTheDetectorsThreshold() {
+        AlertRule tempOnly = new AlertRule("acme", "odd-temp", 1, RuleKind.ANOMALY, "warning", null, null, "temp",
+                true, 20, Double.NaN, 0, 60_000, 0);
+        assertEquals(List.of(), new GatewayAlerts().onAnomaly(new DetectedAnomaly(GATEWAY, new Anomaly(T0 * 1000,
+                "press-1", "pressure", 9, 30, 6, "robust-z")), List.of(tempOnly), T0), "another sensor");
+        assertEquals(1, new GatewayAlerts().onAnomaly(new DetectedAnomaly(GATEWAY, new Anomaly(T0 * 1000,
+                "press-1", "temp", 99, 20, 6, "robust-z")), List.of(tempOnly), T0).size(), "a score at the level");
+        assertEquals(List.of(), new GatewayAlerts().onAnomaly(new DetectedAnomaly(GATEWAY, new Anomaly(T0 * 1000,
+                "press-1", "temp", 99, 6, 6, "robust-z")), List.of(Rules.anomaly("acme", "odd", 60_000)), T0),
+                "a score at the detector's threshold is no anomaly");
+    }
+
+    @Test
+    void aRuleNarrowedToAnotherMachineResolvesTheAlertsOutsideItAtTheNextTick() {
+        AlertRule everyMachine = Rules.threshold("acme", "hot", "temp", 80, 80, 0, 0);
+        AlertRule press2Only = new AlertRule("acme", "hot", 2, RuleKind.THRESHOLD, "warning", null, "press-2",
+                "temp", true, 80, 80, 0, 0, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        assertEquals(1, alerts.onBatch(batch("press-1", "temp", T0, 99), List.of(everyMachine), T0).size());
+        List<AlertTransition> resolved = alerts.onTick(List.of(press2Only), "gw-1", T0 + 1_000);
+        assertEquals(List.of(AlertTransition.Type.RESOLVED), resolved.stream().map(AlertTransition::type).toList());
+        assertEquals("press-1", resolved.get(0).machine());
+        assertEquals(0, alerts.openAlerts());
     }
 
     @Test
