@@ -36,6 +36,41 @@ class AlertRuleTest {
     }
 
     @Test
+    void aBelowRuleStartsBelowTheTriggerAndEndsAtTheClearLevel() {
+        AlertRule rule = new AlertRule("t", "low", 1, RuleKind.THRESHOLD, "warning", null, null, "s", false, 2, 2.5,
+                0, 0, 0);
+        assertFalse(rule.levelActive(false, 2));
+        assertTrue(rule.levelActive(false, 1.9));
+        assertTrue(rule.levelActive(true, 2.4));
+        assertFalse(rule.levelActive(true, 2.5));
+        AlertRule noHysteresis = new AlertRule("t", "low", 1, RuleKind.THRESHOLD, "warning", null, null, "s", false, 2,
+                Double.NaN, 0, 0, 0);
+        assertEquals(2, noHysteresis.clearLevel(), "without a clear level it ends at the trigger level");
+        assertFalse(noHysteresis.levelActive(true, 2));
+    }
+
+    @Test
+    void aVersionBelowOneANegativeHoldAScrapRuleWithoutLevelAndABelowRuleClearingOnTheBadSideAreRefused() {
+        assertMessage("version must be at least 1, got 0", () -> new AlertRule("t", "r", 0, RuleKind.SCRAP, "warning",
+                null, null, null, true, 0.5, Double.NaN, 0, 0, 0));
+        assertMessage("must not be negative", () -> Rules.threshold("t", "r", "s", 10, 10, -1, 0));
+        assertMessage("must not be negative", () -> Rules.threshold("t", "r", "s", 10, 10, 0, -1));
+        assertMessage("scrap rule needs trigger_level", () -> Rules.scrap("t", "r", Double.NaN));
+        assertMessage("clear_level 1.5 must lie on the good side", () -> new AlertRule("t", "low", 1,
+                RuleKind.THRESHOLD, "warning", null, null, "s", false, 2, 1.5, 0, 0, 0));
+    }
+
+    @Test
+    void aRuleNarrowedToAGatewayOrMachineAppliesOnlyThere() {
+        AlertRule rule = new AlertRule("t", "r", 1, RuleKind.THRESHOLD, "warning", "gw-1", "press-1", "s", true, 1, 1,
+                0, 0, 0);
+        assertTrue(rule.appliesTo("gw-1", "press-1"));
+        assertTrue(rule.appliesTo("gw-1", null), "a gateway-level signal");
+        assertFalse(rule.appliesTo("gw-2", "press-1"));
+        assertFalse(rule.appliesTo("gw-1", "press-2"));
+    }
+
+    @Test
     void theBookKeepsTenantsApart() {
         RuleBook book = new RuleBook(List.of(Rules.scrap("a", "x", 0.5), Rules.scrap("b", "y", 0.5)));
         assertEquals(List.of("x"), book.rulesOf("a").stream().map(AlertRule::ruleId).toList());
