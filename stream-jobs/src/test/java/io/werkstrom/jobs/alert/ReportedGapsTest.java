@@ -42,6 +42,16 @@ class ReportedGapsTest {
     }
 
     @Test
+    void aRangeFromSequenceZeroOrOfASingleBatchIsRecognisedWhenRepeated() {
+        ReportedGaps gaps = ReportedGaps.of(null);
+        assertTrue(gaps.report(gap(0, 7)));
+        assertFalse(gaps.report(gap(0, 7)), "a range starting at sequence 0");
+        assertTrue(gaps.report(gap(42, 42)));
+        assertFalse(gaps.report(gap(42, 42)), "a range of one batch");
+        assertEquals(2, gaps.size());
+    }
+
+    @Test
     void eventsWithoutAValidRangeAreAlwaysNewAndNotRemembered() {
         ReportedGaps gaps = ReportedGaps.of(null);
         GatewaySignal noRange = new GatewaySignal(GATEWAY, GatewaySignal.Type.DATA_GAP, 0,
