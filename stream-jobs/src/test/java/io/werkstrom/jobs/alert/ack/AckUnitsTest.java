@@ -75,6 +75,25 @@ class AckUnitsTest {
     }
 
     @Test
+    void aTokenFileLineThatIsNoTenantAndTokenOfAtLeast16CharactersOrASecondTokenIsRefusedNamingTheLine(
+            @TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tokens");
+        Files.writeString(file, "acme=0123456789abcdef\n");
+        assertTrue(TenantTokens.load(file).accepts("acme", "0123456789abcdef"), "16 characters are enough");
+        assertTokenFileRefused(file, "acme=0123456789abcde\n", "line 1: the token of acme must have at least 16");
+        assertTokenFileRefused(file, "# tokens\nacme 0123456789abcdef\n", "line 2 must look like tenant=token");
+        assertTokenFileRefused(file, "=0123456789abcdef\n", "line 1 must look like tenant=token");
+        assertTokenFileRefused(file, "acme=0123456789abcdef\nacme=fedcba9876543210\n",
+                "line 2: tenant acme has a second token");
+    }
+
+    private static void assertTokenFileRefused(Path file, String text, String expected) throws Exception {
+        Files.writeString(file, text);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TenantTokens.load(file));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
     void aTokenSharedByTwoTenantsIsRefusedNamingBothAndNotTheToken(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("tokens");
         Files.writeString(file, "acme=shared-token-0123456789\r\nglobex=shared-token-0123456789\r\n");
