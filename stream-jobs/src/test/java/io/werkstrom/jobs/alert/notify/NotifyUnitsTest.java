@@ -37,6 +37,35 @@ class NotifyUnitsTest {
     }
 
     @Test
+    void aWaitThatIsNotPositiveABackoffCapBelowTheFirstWaitOrPast30DaysAndABatchOfNoneAreRefusedByName() {
+        Duration s = Duration.ofSeconds(1);
+        Duration lease = Duration.ofMinutes(1);
+        assertOptionsRefused("initialBackoff must be positive, got PT0S", () -> new NotifierOptions(3, Duration.ZERO,
+                s, s, 1, lease, s, Duration.ZERO));
+        assertOptionsRefused("maxBackoff must be positive, got null", () -> new NotifierOptions(3, s, null, s, 1,
+                lease, s, Duration.ZERO));
+        assertOptionsRefused("pollInterval must be positive, got PT-1S", () -> new NotifierOptions(3, s, s,
+                s.negated(), 1, lease, s, Duration.ZERO));
+        assertOptionsRefused("lease must be positive", () -> new NotifierOptions(3, s, s, s, 1, Duration.ZERO, s,
+                Duration.ZERO));
+        assertOptionsRefused("timeout must be positive", () -> new NotifierOptions(3, s, s, s, 1, lease,
+                Duration.ZERO, Duration.ZERO));
+        assertOptionsRefused("maxBackoff must not be shorter than initialBackoff", () -> new NotifierOptions(3,
+                Duration.ofSeconds(2), s, s, 1, lease, s, Duration.ZERO));
+        assertEquals(Duration.ofDays(30), new NotifierOptions(3, s, Duration.ofDays(30), s, 1, lease, s,
+                Duration.ZERO).backoff(40));
+        assertOptionsRefused("maxBackoff must be at most 30 days", () -> new NotifierOptions(3, s,
+                Duration.ofDays(30).plusMillis(1), s, 1, lease, s, Duration.ZERO));
+        assertOptionsRefused("batchSize must be at least 1, got 0", () -> new NotifierOptions(3, s, s, s, 0, lease, s,
+                Duration.ZERO));
+    }
+
+    private static void assertOptionsRefused(String expected, org.junit.jupiter.api.function.Executable call) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(e.getMessage().startsWith(expected), e.getMessage());
+    }
+
+    @Test
     void theLeaseMustOutlastTwoTimeoutsAndTheDefaultsRetryForAboutAnHour() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NotifierOptions(3,
                 Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 10, Duration.ofSeconds(20),
