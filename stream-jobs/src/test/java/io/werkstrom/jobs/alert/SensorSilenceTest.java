@@ -342,6 +342,15 @@ class SensorSilenceTest {
     }
 
     @Test
+    void aMachineQuietForExactlyTheLongestSilenceIsNotForgotten() {
+        List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "slow", null, null, 60_000, 0, 0));
+        send(rules, machines(0, "machine-", SensorSilence.MAX_MACHINES).build());
+        good(rules, 60, "newcomer", "temp");
+        assertEquals(0, silence.forgottenMachines(), "quiet for 60 s, not longer than the 60 s silence");
+        assertEquals(1, silence.refusedSamples());
+    }
+
+    @Test
     void aNewSensorPastTheSensorCapTakesThePlaceOfAQuietMachinesSensors() {
         List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 1_000, 0, 0));
         TelemetryBatch.Builder sensors = TelemetryBatch.builder("gw-1", sequence++);

@@ -35,6 +35,18 @@ class AckUnitsTest {
     }
 
     @Test
+    void aUserOfAtMost128CharactersInABodyOfAtMost4096BytesIsReadAndALongerOneIsRefused() {
+        String id = UUID.randomUUID().toString();
+        String user = "u".repeat(128);
+        assertEquals(user, AckRequest.parse("acme", id, bytes("{\"user\":\"" + user + "\"}")).user());
+        assertMessage("user must be 1 to 128 characters", "acme", id, "{\"user\":\"" + user + "u\"}");
+        String padded = "{\"user\":\"alice\"}";
+        padded = padded + " ".repeat(4096 - padded.length());
+        assertEquals("alice", AckRequest.parse("acme", id, bytes(padded)).user());
+        assertMessage("body exceeds 4096 bytes", "acme", id, padded + " ");
+    }
+
+    @Test
     void anAnswerGoesToAResponseTopicOfTheTenantsAlertsThatIsNoneOfTheServicesOwn() {
         String id = UUID.randomUUID().toString();
         String topic = MqttAckListener.ackTopic("acme", id);
