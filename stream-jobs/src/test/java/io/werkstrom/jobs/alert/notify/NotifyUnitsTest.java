@@ -168,6 +168,25 @@ class NotifyUnitsTest {
     }
 
     @Test
+    void aSecretFileWithoutNewlineIsReadWholeAndAnEmptySecretOrNoReferenceIsRefusedForGood(@TempDir Path dir)
+            throws Exception {
+        Path whole = dir.resolve("whole.secret");
+        Files.writeString(whole, "no-newline");
+        Path blankFirstLine = dir.resolve("blank.secret");
+        Files.writeString(blankFirstLine, "\nsecond-line\n");
+        Secrets secrets = new Secrets(Map.of("EMPTY", ""));
+        assertEquals("no-newline", new String(secrets.resolve("file:" + whole), StandardCharsets.UTF_8));
+        for (String bad : new String[] {"env:EMPTY", "file:" + blankFirstLine}) {
+            DeliveryException e = assertThrows(DeliveryException.class, () -> secrets.resolve(bad));
+            assertTrue(e.permanent());
+            assertTrue(e.getMessage().contains(bad + "' names an empty secret"), e.getMessage());
+        }
+        DeliveryException none = assertThrows(DeliveryException.class, () -> secrets.resolve(null));
+        assertTrue(none.permanent());
+        assertEquals("the subscription has no secret_ref", none.getMessage());
+    }
+
+    @Test
     void smtpClientRefusesAddressesThatCouldInjectCommands() {
         SmtpClient client = new SmtpClient(SmtpOptions.relay("localhost", 25, "alerts@example.com",
                 Duration.ofSeconds(1)), "test");
