@@ -187,6 +187,23 @@ class NotifyUnitsTest {
     }
 
     @Test
+    void smtpOptionsRefuseABlankHostAPortOutside1To65535ABlankUsernameAndATimeoutOfZeroByName() {
+        Duration timeout = Duration.ofSeconds(1);
+        assertEquals(1, SmtpOptions.relay("mail", 1, "a@example.com", timeout).port());
+        assertEquals(65535, SmtpOptions.relay("mail", 65535, "a@example.com", timeout).port());
+        assertOptionsRefused("smtp port must be between 1 and 65535, got 0",
+                () -> SmtpOptions.relay("mail", 0, "a@example.com", timeout));
+        assertOptionsRefused("smtp port must be between 1 and 65535, got 65536",
+                () -> SmtpOptions.relay("mail", 65536, "a@example.com", timeout));
+        assertOptionsRefused("smtp host must not be empty", () -> SmtpOptions.relay(" ", 25, "a@example.com", timeout));
+        assertOptionsRefused("smtp host must not be empty", () -> SmtpOptions.relay(null, 25, "a@example.com", timeout));
+        assertOptionsRefused("smtp username must not be blank", () -> new SmtpOptions("mail", 587, "a@example.com",
+                SmtpOptions.Security.STARTTLS, " ", "pw".toCharArray(), null, timeout));
+        assertOptionsRefused("smtp timeout must be positive, got PT0S",
+                () -> SmtpOptions.relay("mail", 25, "a@example.com", Duration.ZERO));
+    }
+
+    @Test
     void smtpClientRefusesAddressesThatCouldInjectCommands() {
         SmtpClient client = new SmtpClient(SmtpOptions.relay("localhost", 25, "alerts@example.com",
                 Duration.ofSeconds(1)), "test");
