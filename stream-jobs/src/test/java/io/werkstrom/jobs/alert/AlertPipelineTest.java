@@ -50,4 +50,17 @@ class AlertPipelineTest {
         serializer.serialize(AlertInput.of(offline), out);
         assertEquals(offline, serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer())).signal());
     }
+
+    @Test
+    void aRuleReloadOrTickIntervalUnder100MsIsRefusedByName() {
+        java.time.Duration ms100 = java.time.Duration.ofMillis(100);
+        java.time.Duration ms99 = java.time.Duration.ofMillis(99);
+        assertEquals(ms100, new AlertOptions(true, ms100, ms100).tickInterval());
+        assertEquals("ruleReload must be at least 100 ms, got PT0.099S.", org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> new AlertOptions(true, ms99, ms100)).getMessage());
+        assertEquals("tickInterval must be at least 100 ms, got PT0.099S.", org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> new AlertOptions(true, ms100, ms99)).getMessage());
+        assertEquals("tickInterval must be at least 100 ms, got null.", org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> new AlertOptions(true, ms100, null)).getMessage());
+    }
 }
