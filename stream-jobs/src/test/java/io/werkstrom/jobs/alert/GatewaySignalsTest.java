@@ -55,6 +55,18 @@ class GatewaySignalsTest {
     }
 
     @Test
+    void anOfflineStatusNamingSequenceZeroAndADataGapOfZeroBatchesAreReadAndNegativeBatchesRefused() {
+        GatewaySignal first = GatewaySignals.parse(new MqttRecord("werkstrom/v1/acme/plant-1/gw-1/status",
+                "offline".getBytes(StandardCharsets.UTF_8), 42, Map.of(Topics.STATUS_LAST_SEQUENCE, "0")));
+        assertEquals(0, first.lastSequence(), "the sequence of a gateway's first batch");
+        String events = "werkstrom/v1/acme/plant-1/gw-1/events";
+        String gap = "{\"type\":\"data_gap\",\"from\":\"2026-11-28T10:00:00Z\",\"to\":\"2026-11-28T10:05:00Z\","
+                + "\"batches\":";
+        assertEquals(GatewaySignal.Type.DATA_GAP, GatewaySignals.parse(record(events, gap + "0}")).type());
+        assertReason("data_gap needs a non-negative integer 'batches'", events, gap + "-1}");
+    }
+
+    @Test
     void badMessagesAreRefusedWithAReason() {
         assertReason("must be 'online' or 'offline'", "werkstrom/v1/acme/plant-1/gw-1/status", "maybe");
         assertReason("not JSON", "werkstrom/v1/acme/plant-1/gw-1/events", "{nope");
