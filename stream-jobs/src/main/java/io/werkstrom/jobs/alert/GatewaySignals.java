@@ -72,7 +72,9 @@ public final class GatewaySignals {
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("data_gap needs ISO-8601 instants 'from' and 'to': " + e.getMessage(), e);
         }
-        if (!event.path("batches").canConvertToLong() || event.path("batches").asLong() < 0) {
+        // canConvertToLong alone would take 1.5 for a count of batches.
+        if (!event.path("batches").isIntegralNumber() || !event.path("batches").canConvertToLong()
+                || event.path("batches").asLong() < 0) {
             throw new IllegalArgumentException("data_gap needs a non-negative integer 'batches'");
         }
         return new GatewaySignal(events.get(), GatewaySignal.Type.DATA_GAP, record.receivedAtMicros(), event.toString());

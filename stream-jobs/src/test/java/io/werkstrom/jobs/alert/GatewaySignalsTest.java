@@ -67,6 +67,13 @@ class GatewaySignalsTest {
     }
 
     @Test
+    void aDataGapCountingBatchesWithAFractionIsRefused() {
+        assertReason("data_gap needs a non-negative integer 'batches'", "werkstrom/v1/acme/plant-1/gw-1/events",
+                "{\"type\":\"data_gap\",\"from\":\"2026-11-28T10:00:00Z\",\"to\":\"2026-11-28T10:05:00Z\","
+                        + "\"batches\":1.5}");
+    }
+
+    @Test
     void badMessagesAreRefusedWithAReason() {
         assertReason("must be 'online' or 'offline'", "werkstrom/v1/acme/plant-1/gw-1/status", "maybe");
         assertReason("not JSON", "werkstrom/v1/acme/plant-1/gw-1/events", "{nope");
