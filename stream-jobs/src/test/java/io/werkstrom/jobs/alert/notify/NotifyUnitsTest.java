@@ -142,6 +142,25 @@ class NotifyUnitsTest {
     }
 
     @Test
+    void aWebhookAnswering300Or404FailsForGoodAnd408Or429IsRetriedAndAnFtpTargetIsRefused() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            receiver.script(300, 404, 408, 429);
+            WebhookChannel channel = new WebhookChannel(new Secrets(Map.of("HOOK", "s3cret")), Duration.ofSeconds(10));
+            for (int status : new int[] {300, 404, 408, 429}) {
+                DeliveryException e = assertThrows(DeliveryException.class, () -> channel.send(new Delivery(1, "acme",
+                        UUID.randomUUID(), "webhook", receiver.url("/acme"), "{}", 0, "env:HOOK", null)));
+                assertEquals("POST " + WebhookChannel.origin(receiver.url("/acme")) + " answered " + status,
+                        e.getMessage());
+                assertEquals(status < 400 || status == 404, e.permanent(), "permanent after " + status);
+            }
+            DeliveryException ftp = assertThrows(DeliveryException.class, () -> channel.send(new Delivery(1, "acme",
+                    UUID.randomUUID(), "webhook", "ftp://example.com/hook", "{}", 0, "env:HOOK", null)));
+            assertEquals("webhook target ftp://example.com must be http or https", ftp.getMessage());
+            assertTrue(ftp.permanent());
+        }
+    }
+
+    @Test
     void signaturesVerifyOnlyTheSignedBodyWithTheSameSecret() {
         byte[] secret = "s3cret-s3cret".getBytes(StandardCharsets.UTF_8);
         byte[] body = "{\"id\":1}".getBytes(StandardCharsets.UTF_8);
