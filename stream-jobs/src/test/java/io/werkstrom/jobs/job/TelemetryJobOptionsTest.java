@@ -209,6 +209,18 @@ class TelemetryJobOptionsTest {
     }
 
     @Test
+    void aRefreshTimeoutOfExactly1SecondOrOfTheDatabasesLongestStatementTimeoutIsAccepted() {
+        assertEquals(Duration.ofSeconds(1), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
+                "--event-time.refresh-timeout=1s"}).eventTime().refreshTimeout());
+        Duration longest = Duration.ofMillis(io.werkstrom.jobs.storage.Connections.MAX_STATEMENT_TIMEOUT_MILLIS);
+        EventTimeOptions defaults = EventTimeOptions.defaults();
+        assertEquals(longest, new EventTimeOptions(defaults.outOfOrderness(), defaults.idleness(),
+                defaults.allowedLateness(), defaults.refreshInterval(), longest).refreshTimeout());
+        assertThrows(IllegalArgumentException.class, () -> new EventTimeOptions(defaults.outOfOrderness(),
+                defaults.idleness(), defaults.allowedLateness(), defaults.refreshInterval(), longest.plusMillis(1)));
+    }
+
+    @Test
     void theMaximumSampleAgeDefaultsToTheRetentionAndIsCheckedByName() {
         assertEquals(Duration.ofDays(365), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER}).maxSampleAge());
         assertEquals(Duration.ofDays(730), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
