@@ -105,6 +105,17 @@ class GatewayAlertsTest {
     }
 
     @Test
+    void aScrapProbabilityOf0Or1IsTakenAndOneOutside0To1IsRefused() {
+        assertEquals(0.0, prediction(0, 0.0).probability());
+        assertEquals(1.0, prediction(0, 1.0).probability());
+        for (double bad : new double[] {-0.01, 1.01, Double.NaN}) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> prediction(0, bad));
+            assertEquals("probability must lie in [0, 1], got " + bad + ".", e.getMessage());
+        }
+    }
+
+    @Test
     void aScrapAlertOpensAtTheCycleEnd() {
         List<AlertTransition> opened = new GatewayAlerts().onPrediction(prediction(1, 0.93),
                 List.of(Rules.scrap("acme", "scrap", 0.8)));
