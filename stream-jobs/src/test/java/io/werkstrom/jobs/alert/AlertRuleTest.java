@@ -47,6 +47,7 @@ class AlertRuleTest {
                 Double.NaN, 0, 0, 0);
         assertEquals(2, noHysteresis.clearLevel(), "without a clear level it ends at the trigger level");
         assertFalse(noHysteresis.levelActive(true, 2));
+        assertFalse(noHysteresis.levelActive(false, Double.NaN), "NaN starts nothing");
     }
 
     @Test
@@ -56,6 +57,8 @@ class AlertRuleTest {
         assertMessage("must not be negative", () -> Rules.threshold("t", "r", "s", 10, 10, -1, 0));
         assertMessage("must not be negative", () -> Rules.threshold("t", "r", "s", 10, 10, 0, -1));
         assertMessage("scrap rule needs trigger_level", () -> Rules.scrap("t", "r", Double.NaN));
+        assertMessage("threshold rule needs sensor and trigger_level",
+                () -> Rules.threshold("t", "r", "s", Double.NaN, Double.NaN, 0, 0));
         assertMessage("clear_level 1.5 must lie on the good side", () -> new AlertRule("t", "low", 1,
                 RuleKind.THRESHOLD, "warning", null, null, "s", false, 2, 1.5, 0, 0, 0));
     }
