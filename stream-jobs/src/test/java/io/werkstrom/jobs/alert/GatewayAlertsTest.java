@@ -174,6 +174,17 @@ class GatewayAlertsTest {
     }
 
     @Test
+    void aGatewayFirstHeardOfThroughAnEventIsNotCalledOfflineAtOnceAndAnOfflineRuleOfAnotherGatewayIgnoresIt() {
+        AlertRule offline = Rules.offline("acme", "offline", 60_000, 0);
+        GatewaySignal event = new GatewaySignal(GATEWAY, GatewaySignal.Type.DATA_GAP, 0, "{\"type\":\"data_gap\"}");
+        assertEquals(List.of(), new GatewayAlerts().onSignal(event, List.of(offline), T0));
+        AlertRule otherGateway = new AlertRule("acme", "gw-2-offline", 1, RuleKind.GATEWAY_OFFLINE, "critical", "gw-2",
+                null, null, true, Double.NaN, Double.NaN, 0, 0, 60_000);
+        assertEquals(List.of(), new GatewayAlerts().onSignal(new GatewaySignal(GATEWAY, GatewaySignal.Type.OFFLINE, 1,
+                ""), List.of(otherGateway), T0));
+    }
+
+    @Test
     void offlineByStatusOrSilenceAndBackOnline() {
         AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
         GatewayAlerts alerts = new GatewayAlerts();
