@@ -1,7 +1,9 @@
 package io.werkstrom.jobs.alert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Map;
@@ -70,6 +72,22 @@ class AlertServiceOptionsTest {
     }
 
     /** The default notifier with a lease of {@code seconds}. */
+    @Test
+    void aBrokerUriCarryingItsPasswordAndATokenFileWithoutAnHttpPortAreRefusedByName() {
+        IllegalArgumentException userInfo = assertThrows(IllegalArgumentException.class, () -> new AlertService.Options(
+                STORE, "tcp://alerts:s3cret@localhost:1883", null, null, null, "alerts", "alerts", null, null, null,
+                null, null, NotifierOptions.defaults(), Map.of(), AlertService.DEFAULT_STATEMENT_TIMEOUT,
+                AlertService.DEFAULT_MQTT_CONNECTION_TIMEOUT));
+        assertTrue(userInfo.getMessage().startsWith("mqttUri 'tcp://***@localhost:1883' must not carry user-info"),
+                userInfo.getMessage());
+        assertFalse(userInfo.getMessage().contains("s3cret"), userInfo.getMessage());
+        assertEquals("httpAddress is required with tokensFile.", assertThrows(IllegalArgumentException.class,
+                () -> new AlertService.Options(STORE, "tcp://localhost:1883", null, null, null, "alerts", "alerts",
+                        null, java.nio.file.Path.of("tokens"), null, null, null, NotifierOptions.defaults(), Map.of(),
+                        AlertService.DEFAULT_STATEMENT_TIMEOUT, AlertService.DEFAULT_MQTT_CONNECTION_TIMEOUT))
+                .getMessage());
+    }
+
     private static NotifierOptions lease(long seconds) {
         NotifierOptions defaults = NotifierOptions.defaults();
         return new NotifierOptions(defaults.maxAttempts(), defaults.initialBackoff(), defaults.maxBackoff(),
