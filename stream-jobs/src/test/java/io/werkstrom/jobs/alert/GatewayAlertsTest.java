@@ -226,6 +226,19 @@ class GatewayAlertsTest {
     }
 
     @Test
+    void aDataGapAlertResolvesAfterItsClearHoldWithoutAnotherGap() {
+        AlertRule gap = Rules.dataGap("acme", "gaps", 10_000);
+        GatewayAlerts alerts = new GatewayAlerts();
+        GatewaySignal event = new GatewaySignal(GATEWAY, GatewaySignal.Type.DATA_GAP, 0, "{\"type\":\"data_gap\"}");
+        assertEquals(1, alerts.onSignal(event, List.of(gap), T0).size());
+        assertEquals(List.of(), alerts.onTick(List.of(gap), "gw-1", T0 + 1_000), "its quiet period begins");
+        assertEquals(List.of(), alerts.onTick(List.of(gap), "gw-1", T0 + 10_000));
+        List<AlertTransition> resolved = alerts.onTick(List.of(gap), "gw-1", T0 + 11_000);
+        assertEquals(List.of(AlertTransition.Type.RESOLVED), resolved.stream().map(AlertTransition::type).toList());
+        assertEquals("no data gap for 10.0 s", resolved.get(0).message());
+    }
+
+    @Test
     void onlyConditionsUnderWayAreKeptSoNewMachineNamesGrowNoState() {
         AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 70, 1_000, 1_000);
         GatewayAlerts alerts = new GatewayAlerts();
