@@ -26,6 +26,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.compression.CompressionUtil;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.ipc.ReadChannel;
+import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.ipc.message.IpcOption;
 import org.apache.arrow.vector.ipc.message.MessageMetadataResult;
@@ -273,12 +274,13 @@ public final class BatchCodec {
         int next = 0;
         for (int column = 0; column < widths.length; column++) {
             String name = names.get(column);
-            if (batch.getNodes().get(column).getLength() != rows) {
-                throw new BatchDecodeException("column '" + name + "' has " + batch.getNodes().get(column).getLength()
+            ArrowFieldNode node = batch.getNodes().get(column);
+            if (node.getLength() != rows) {
+                throw new BatchDecodeException("column '" + name + "' has " + node.getLength()
                         + " values in a batch of " + rows + " rows");
             }
-            if (batch.getNodes().get(column).getNullCount() != 0) {
-                throw new BatchDecodeException("column '" + name + "' declares " + batch.getNodes().get(column).getNullCount()
+            if (node.getNullCount() != 0) {
+                throw new BatchDecodeException("column '" + name + "' declares " + node.getNullCount()
                         + " nulls; the protocol's columns have none");
             }
             ArrowBuf validity = buffers.get(next++);
