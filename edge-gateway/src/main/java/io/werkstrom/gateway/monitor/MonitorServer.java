@@ -70,11 +70,12 @@ public final class MonitorServer implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
-        server.createContext("/metrics", exchange -> respond(exchange, () -> {
+        server.createContext("/", MonitorServer::notFound);
+        server.createContext("/metrics", exchange -> respond(exchange, "/metrics", () -> {
             byte[] body = PrometheusText.render(address, stats.get()).getBytes(StandardCharsets.UTF_8);
             return new Response(200, PrometheusText.CONTENT_TYPE, body);
         }));
-        server.createContext("/health", exchange -> respond(exchange, () -> {
+        server.createContext("/health", exchange -> respond(exchange, "/health", () -> {
             GatewayHealth h = health.get();
             return new Response(h.healthy() ? 200 : 503, "application/json",
                     h.toJson().getBytes(StandardCharsets.UTF_8));
@@ -99,11 +100,27 @@ public final class MonitorServer implements AutoCloseable {
         executor.shutdownNow();
     }
 
+    private static void notFound(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            byte[] body = "unknown path; use GET /metrics or GET /health\n".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            exchange.sendResponseHeaders(404, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
     private record Response(int status, String contentType, byte[] body) {
     }
 
-    private static void respond(HttpExchange exchange, Supplier<Response> handler) throws IOException {
+    /** Answers {@code path} itself: the server matches a context by prefix, so /healthz would reach /health. */
+    private static void respond(HttpExchange exchange, String path, Supplier<Response> handler) throws IOException {
         try (exchange) {
+            if (!path.equals(exchange.getRequestURI().getRawPath())) {
+                notFound(exchange);
+                return;
+            }
             if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD");
                 exchange.sendResponseHeaders(405, -1);

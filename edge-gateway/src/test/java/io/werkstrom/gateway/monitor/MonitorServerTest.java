@@ -125,6 +125,18 @@ class MonitorServerTest {
     }
 
     @Test
+    void aPathThatOnlyBeginsLikeAnEndpointIsNotFound() throws Exception {
+        try (MonitorServer server = MonitorServer.start("127.0.0.1", 0, GATEWAY, () -> STATS, () -> HEALTHY)) {
+            for (String path : new String[] {"/healthz", "/health/", "/metrics.txt", "/metrics/x", "/"}) {
+                HttpResponse<String> answer = get(server, "GET", path);
+                assertEquals(404, answer.statusCode(), path + ": " + answer.body());
+                assertTrue(answer.body().startsWith("unknown path"), path + ": " + answer.body());
+            }
+            assertEquals(200, get(server, "GET", "/health?verbose").statusCode(), "a query is no other path");
+        }
+    }
+
+    @Test
     void aClosedServerFreesItsPort() throws Exception {
         int port;
         try (MonitorServer first = MonitorServer.start("127.0.0.1", 0, GATEWAY, () -> STATS, () -> HEALTHY)) {
