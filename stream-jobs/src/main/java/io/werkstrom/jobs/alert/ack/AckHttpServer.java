@@ -159,8 +159,7 @@ public final class AckHttpServer implements AutoCloseable {
         }
         String tenant = path.group(1);
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-        String token = authorization != null && authorization.startsWith("Bearer ")
-                ? authorization.substring(7).strip() : null;
+        String token = bearerToken(authorization);
         if (!tokens.accepts(tenant, token)) {
             exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
             return Acknowledgements.error(401, "missing or wrong bearer token for tenant " + tenant);
@@ -179,6 +178,18 @@ public final class AckHttpServer implements AutoCloseable {
             return Acknowledgements.error(400, e.getMessage());
         }
         return acknowledgements.acknowledge(request, "http");
+    }
+
+    /**
+     * The token of an {@code Authorization} header of the Bearer scheme, whose name is case-insensitive
+     * (RFC 9110, 11.1); null for another scheme or none.
+     */
+    static String bearerToken(String authorization) {
+        if (authorization == null || authorization.length() < 7
+                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        return authorization.substring(7).strip();
     }
 
     @Override

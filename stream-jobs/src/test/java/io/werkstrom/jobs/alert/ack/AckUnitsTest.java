@@ -47,6 +47,18 @@ class AckUnitsTest {
     }
 
     @Test
+    void theBearerSchemeIsNamedInAnyCaseAndNoOtherSchemeGivesAToken() {
+        assertEquals("s3cret", AckHttpServer.bearerToken("Bearer s3cret"));
+        assertEquals("s3cret", AckHttpServer.bearerToken("bearer s3cret"));
+        assertEquals("s3cret", AckHttpServer.bearerToken("BEARER   s3cret "));
+        assertEquals("", AckHttpServer.bearerToken("Bearer "));
+        assertEquals(null, AckHttpServer.bearerToken("Basic czNjcmV0"));
+        assertEquals(null, AckHttpServer.bearerToken("Bearers3cret"));
+        assertEquals(null, AckHttpServer.bearerToken("Bearer"));
+        assertEquals(null, AckHttpServer.bearerToken(null));
+    }
+
+    @Test
     void anAnswerGoesToAResponseTopicOfTheTenantsAlertsThatIsNoneOfTheServicesOwn() {
         String id = UUID.randomUUID().toString();
         String topic = MqttAckListener.ackTopic("acme", id);
