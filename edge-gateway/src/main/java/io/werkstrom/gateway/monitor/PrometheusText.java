@@ -51,7 +51,8 @@ public final class PrometheusText {
                 "Batches the full spool dropped unacknowledged, set aside as larger than the broker accepts, or lost to"
                         + " damage on the spool's disk, over the spool's life.", stats.droppedBatches());
         metric(out, labels, "werkstrom_gateway_dropped_samples_total", "counter",
-                "Samples in batches the full spool dropped, seen by this process.", stats.droppedSamples());
+                "Samples in the batches counted by werkstrom_gateway_dropped_batches_total, as far as this process saw"
+                        + " them dropped.", stats.droppedSamples());
         metric(out, labels, "werkstrom_gateway_data_gaps_total", "counter",
                 "data_gap events the broker acknowledged.", stats.dataGapsReported());
         return out.toString();
