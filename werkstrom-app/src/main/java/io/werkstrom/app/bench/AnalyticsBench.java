@@ -66,10 +66,7 @@ public final class AnalyticsBench {
         if (duration.isZero() || duration.isNegative()) {
             throw new UsageException("bench analytics: --duration must be positive, got " + duration);
         }
-        int rows = args.positiveInt("rows", DEFAULT_ROWS);
-        if (rows < 1024 || rows > MAX_ROWS) {
-            throw new UsageException("bench analytics: --rows must be between 1024 and " + MAX_ROWS + ", got " + rows);
-        }
+        int rows = args.wholeNumber("rows", DEFAULT_ROWS, 1024, MAX_ROWS);
         String requested = args.string("backend", KernelBackends.AUTO);
         if (!KernelBackends.CHOICES.contains(requested)) {
             throw new UsageException("bench analytics: --backend must be one of " + String.join(", ",

@@ -104,14 +104,31 @@ public final class Args {
         throw new UsageException(command + ": --" + key + " must be a positive whole number, got '" + value + "'");
     }
 
+    /** A whole number from {@code min} to {@code max}; a value outside is refused naming the range. */
+    public int wholeNumber(String key, int fallback, int min, int max) {
+        return bounded(key, fallback, min, max, "a whole number");
+    }
+
     /** A TCP port from 1 to 65535. */
     public int port(String key, int fallback) {
-        int port = positiveInt(key, fallback);
-        if (port > 65535) {
-            throw new UsageException(command + ": --" + key + " must be a port from 1 to 65535, got '"
-                    + values.get(key) + "'");
+        return bounded(key, fallback, 1, 65535, "a port");
+    }
+
+    private int bounded(String key, int fallback, int min, int max, String what) {
+        String value = values.get(key);
+        if (value == null) {
+            return fallback;
         }
-        return port;
+        try {
+            int parsed = Integer.parseInt(value.trim());
+            if (parsed >= min && parsed <= max) {
+                return parsed;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new UsageException(command + ": --" + key + " must be " + what + " from " + min + " to " + max
+                + ", got '" + value + "'");
     }
 
     public double positiveDouble(String key, double fallback) {

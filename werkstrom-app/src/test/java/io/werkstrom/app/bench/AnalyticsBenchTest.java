@@ -124,10 +124,13 @@ class AnalyticsBenchTest {
                 .getMessage().contains("expected the sub-command analytics"));
         assertTrue(assertThrows(UsageException.class,
                 () -> AnalyticsBench.run(List.of("analytics", "--rows", "10"), sink, sink)).getMessage()
-                .contains("--rows must be between 1024 and 16777216, got 10"));
+                .contains("--rows must be a whole number from 1024 to 16777216, got '10'"));
         assertTrue(assertThrows(UsageException.class,
                 () -> AnalyticsBench.run(List.of("analytics", "--rows", "2000000000"), sink, sink)).getMessage()
-                .contains("--rows must be between 1024 and 16777216, got 2000000000"));
+                .contains("--rows must be a whole number from 1024 to 16777216, got '2000000000'"));
+        assertTrue(assertThrows(UsageException.class,
+                () -> AnalyticsBench.run(List.of("analytics", "--rows", "0"), sink, sink)).getMessage()
+                .contains("--rows must be a whole number from 1024 to 16777216, got '0'"));
         assertTrue(assertThrows(UsageException.class,
                 () -> AnalyticsBench.run(List.of("analytics", "--backend", "cuda"), sink, sink)).getMessage()
                 .contains("--backend must be one of auto, java, tornadovm"));
