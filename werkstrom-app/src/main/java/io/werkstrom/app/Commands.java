@@ -267,11 +267,7 @@ final class Commands {
         }
         Args args = Args.parse("protocol wire-size", argv.subList(1, argv.size()),
                 Set.of("machines", "rate", "batch-interval", "run"), Set.of());
-        int machines = args.positiveInt("machines", 4);
-        if (machines > WIRE_SIZE_MAX_MACHINES) {
-            throw new UsageException("protocol wire-size: --machines must be between 1 and " + WIRE_SIZE_MAX_MACHINES
-                    + ", got " + machines);
-        }
+        int machines = args.wholeNumber("machines", 4, 1, WIRE_SIZE_MAX_MACHINES);
         SimulatorOptions simulator;
         try {
             simulator = SimulatorOptions.builder()

@@ -95,7 +95,10 @@ class WerkstromTest {
         // Refused before any connection is tried (the address is unreachable).
         assertEquals(2, run("train", "rul", "--jdbc-url", "jdbc:postgresql://127.0.0.1:1/none", "--tenant", "acme",
                 "--data", "train_FD001.txt", "--holdout", "60"));
-        assertTrue(errors().contains("train rul: --holdout must be between 1 and 50 percent, got 60"), errors());
+        assertTrue(errors().contains("train rul: --holdout must be a whole number from 1 to 50, got '60'"), errors());
+        assertEquals(2, run("train", "rul", "--jdbc-url", "jdbc:postgresql://127.0.0.1:1/none", "--tenant", "acme",
+                "--data", "train_FD001.txt", "--holdout", "0"));
+        assertTrue(errors().contains("train rul: --holdout must be a whole number from 1 to 50, got '0'"), errors());
         assertEquals(2, run("alerts", "--jdbc-url", "jdbc:postgresql://127.0.0.1:1/none", "--broker",
                 "tcp://127.0.0.1:1", "--http-port", "70000"));
         assertTrue(errors().contains("alerts: --http-port must be a port from 1 to 65535, got '70000'"), errors());

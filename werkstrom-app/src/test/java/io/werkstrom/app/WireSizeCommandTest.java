@@ -25,7 +25,7 @@ class WireSizeCommandTest {
     void refusesMoreMachinesThanAGatewayServes() {
         assertEquals(2, run("protocol", "wire-size", "--machines", "1001"));
         String errors = err.toString(StandardCharsets.UTF_8);
-        assertTrue(errors.contains("--machines must be between 1 and 1000, got 1001"), errors);
+        assertTrue(errors.contains("--machines must be a whole number from 1 to 1000, got '1001'"), errors);
         assertEquals("", out.toString(StandardCharsets.UTF_8));
     }
 

@@ -59,11 +59,7 @@ public final class RulTrainCommand {
             if (Files.isDirectory(data)) {
                 data = data.resolve("train_" + args.string("subset", "FD001") + ".txt");
             }
-            holdout = args.positiveInt("holdout", 20);
-            if (holdout > RulTrainer.MAX_HOLDOUT_PERCENT) {
-                throw new IllegalArgumentException("--holdout must be between 1 and " + RulTrainer.MAX_HOLDOUT_PERCENT
-                        + " percent, got " + holdout);
-            }
+            holdout = args.wholeNumber("holdout", 20, 1, RulTrainer.MAX_HOLDOUT_PERCENT);
             seed = args.positiveInt("seed", 1);
             RulOptions defaults = RulOptions.defaults();
             options = defaults.toBuilder()
