@@ -93,7 +93,8 @@ public final class EdgeChaos {
     private final PrintStream progress;
     private final DrillSteps steps;
     private final long created = System.nanoTime();
-    private volatile long lastStored = -1;
+    /** The rows stored at the last count, null before the first. */
+    private volatile Long lastStored;
 
     public EdgeChaos(ChaosOptions options, PrintStream progress) {
         this(options, progress, () -> false);
@@ -384,8 +385,9 @@ public final class EdgeChaos {
             query.setString(2, GATEWAY);
             try (ResultSet rs = query.executeQuery()) {
                 rs.next();
-                lastStored = rs.getLong(1);
-                return lastStored;
+                long stored = rs.getLong(1);
+                lastStored = stored;
+                return stored;
             }
         }
     }

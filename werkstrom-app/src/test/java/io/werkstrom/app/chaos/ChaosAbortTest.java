@@ -41,7 +41,7 @@ class ChaosAbortTest {
         JsonNode json = new ObjectMapper().readTree(drill.abortedJson());
         assertTrue(json.get("aborted").asBoolean(), json.toString());
         assertEquals("starting the broker and the database", json.get("phase").asText());
-        assertEquals(-1, json.get("stored").asLong(), "nothing was counted yet");
+        assertTrue(json.get("stored").isNull(), "nothing was counted yet: " + json);
     }
 
     @Test
