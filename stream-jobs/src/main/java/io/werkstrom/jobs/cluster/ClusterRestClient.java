@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonProcessingException;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
@@ -62,7 +63,7 @@ public final class ClusterRestClient {
                 .getBytes(StandardCharsets.UTF_8));
         body.write(Files.readAllBytes(jar));
         body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        JsonNode answer = send(HttpRequest.newBuilder(base.resolve("/jars/upload"))
+        JsonNode answer = send(HttpRequest.newBuilder(endpoint("/jars/upload"))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())), "uploading " + jar);
         String file = answer.path("filename").asText("");
@@ -79,7 +80,7 @@ public final class ClusterRestClient {
     public String runJar(String jarId, List<String> programArgs) throws IOException {
         ObjectNode request = json.createObjectNode();
         programArgs.forEach(request.putArray("programArgsList")::add);
-        JsonNode answer = send(HttpRequest.newBuilder(base.resolve("/jars/" + jarId + "/run"))
+        JsonNode answer = send(HttpRequest.newBuilder(endpoint("/jars/" + jarId + "/run"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(request))), "running jar " + jarId);
         String jobId = answer.path("jobid").asText("");
@@ -149,12 +150,21 @@ public final class ClusterRestClient {
 
     /** Asks the cluster to cancel the job; returns without waiting for it to end. */
     public void cancel(String jobId) throws IOException {
-        send(HttpRequest.newBuilder(base.resolve("/jobs/" + jobId + "?mode=cancel"))
+        send(HttpRequest.newBuilder(endpoint("/jobs/" + jobId + "?mode=cancel"))
                 .method("PATCH", HttpRequest.BodyPublishers.noBody()), "cancelling job " + jobId);
     }
 
     private JsonNode get(String path, String what) throws IOException {
-        return send(HttpRequest.newBuilder(base.resolve(path)).GET(), what);
+        return send(HttpRequest.newBuilder(endpoint(path)).GET(), what);
+    }
+
+    /** {@code path} under the base address, its own path kept (a JobManager behind a proxy at /flink/). */
+    private URI endpoint(String path) {
+        String prefix = base.toString();
+        while (prefix.endsWith("/")) {
+            prefix = prefix.substring(0, prefix.length() - 1);
+        }
+        return URI.create(prefix + path);
     }
 
     private JsonNode send(HttpRequest.Builder request, String what) throws IOException {
@@ -181,6 +191,14 @@ public final class ClusterRestClient {
             throw new IOException(what + " failed: HTTP " + response.statusCode() + " " + response.body());
         }
         String body = response.body();
-        return body == null || body.isBlank() ? json.createObjectNode() : json.readTree(body);
+        if (body == null || body.isBlank()) {
+            return json.createObjectNode();
+        }
+        try {
+            return json.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new IOException(what + " failed: the answer of " + response.uri() + " is not JSON: "
+                    + (body.length() > 200 ? body.substring(0, 200) + "…" : body), e);
+        }
     }
 }

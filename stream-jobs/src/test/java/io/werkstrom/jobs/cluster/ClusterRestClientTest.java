@@ -1,5 +1,6 @@
 package io.werkstrom.jobs.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,6 +26,7 @@ class ClusterRestClientTest {
 
     private ServerSocket server;
     private final List<Socket> accepted = new ArrayList<>();
+    private final List<String> requestLines = new ArrayList<>();
     private Thread acceptor;
 
     @BeforeEach
@@ -47,6 +49,10 @@ class ClusterRestClientTest {
 
     /** Answers every request with {@code answer} and then keeps the connection open without a word more. */
     private ClusterRestClient answering(String answer, Duration timeout) {
+        return answering(answer, timeout, "");
+    }
+
+    private ClusterRestClient answering(String answer, Duration timeout, String basePath) {
         acceptor = new Thread(() -> {
             try {
                 while (true) {
@@ -54,7 +60,10 @@ class ClusterRestClientTest {
                     synchronized (accepted) {
                         accepted.add(socket);
                     }
-                    readHeaders(socket.getInputStream());
+                    String requestLine = readHeaders(socket.getInputStream()).lines().findFirst().orElse("");
+                    synchronized (requestLines) {
+                        requestLines.add(requestLine);
+                    }
                     OutputStream out = socket.getOutputStream();
                     out.write(answer.getBytes(StandardCharsets.UTF_8));
                     out.flush();
@@ -65,18 +74,22 @@ class ClusterRestClientTest {
         }, "stalling-jobmanager");
         acceptor.setDaemon(true);
         acceptor.start();
-        return new ClusterRestClient(URI.create("http://127.0.0.1:" + server.getLocalPort()), timeout);
+        return new ClusterRestClient(URI.create("http://127.0.0.1:" + server.getLocalPort() + basePath), timeout);
     }
 
-    private static void readHeaders(InputStream in) throws IOException {
+    /** The request's head, read up to its blank line. */
+    private static String readHeaders(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
         int matched = 0;
         byte[] end = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         for (int b = in.read(); b >= 0; b = in.read()) {
+            head.append((char) b);
             matched = b == end[matched] ? matched + 1 : (b == end[0] ? 1 : 0);
             if (matched == end.length) {
-                return;
+                break;
             }
         }
+        return head.toString();
     }
 
     @Test
@@ -101,5 +114,27 @@ class ClusterRestClientTest {
                 () -> assertThrows(IOException.class, () -> rest.runJar("abc_job.jar", List.of("--mqtt.uri=tcp://b:1883"))));
         assertTrue(failure.getMessage().startsWith("running jar abc_job.jar failed: HTTP 500")
                 && failure.getMessage().contains("missing required argument --store.user"), failure.getMessage());
+    }
+
+    @Test
+    void aBaseAddressWithAPathKeepsItInEveryRequest() throws Exception {
+        String job = "{\"state\":\"RUNNING\"}";
+        ClusterRestClient rest = answering("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                + job.length() + "\r\nConnection: close\r\n\r\n" + job, Duration.ofSeconds(10), "/flink/");
+        assertEquals("RUNNING", assertTimeoutPreemptively(Duration.ofSeconds(30), () -> rest.jobState("0123")));
+        synchronized (requestLines) {
+            assertEquals(List.of("GET /flink/jobs/0123 HTTP/1.1"), requestLines);
+        }
+    }
+
+    @Test
+    void anAnswerThatIsNotJsonNamesTheRequest() {
+        String page = "<html><body>502 Bad Gateway</body></html>";
+        ClusterRestClient rest = answering("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
+                + page.length() + "\r\nConnection: close\r\n\r\n" + page, Duration.ofSeconds(10));
+        IOException failure = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> assertThrows(IOException.class, () -> rest.jobState("0123")));
+        assertTrue(failure.getMessage().startsWith("the state of job 0123 failed: the answer of http://127.0.0.1:")
+                && failure.getMessage().endsWith("/jobs/0123 is not JSON: " + page), failure.getMessage());
     }
 }
