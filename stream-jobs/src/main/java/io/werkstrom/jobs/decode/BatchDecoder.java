@@ -75,28 +75,7 @@ public final class BatchDecoder {
     private static Rejected reject(long receivedAtMicros, String topic, GatewayAddress source, byte[] payload,
                                    String reason) {
         return new Rejected(new DeadLetter(receivedAtMicros, topic, source == null ? null : source.tenant(),
-                source == null ? null : source.gateway(), printable(reason), payload));
-    }
-
-    /**
-     * Reasons quote payload content (a claimed gateway, a machine name). A NUL character cannot be
-     * stored in a PostgreSQL text column, and a dead letter that cannot be stored would stop the
-     * job, so control characters are written as Java-style unicode escapes.
-     */
-    static String printable(String reason) {
-        StringBuilder out = null;
-        for (int i = 0; i < reason.length(); i++) {
-            char c = reason.charAt(i);
-            if (Character.isISOControl(c)) {
-                if (out == null) {
-                    out = new StringBuilder(reason.length() + 16).append(reason, 0, i);
-                }
-                out.append(String.format("\\u%04x", (int) c));
-            } else if (out != null) {
-                out.append(c);
-            }
-        }
-        return out == null ? reason : out.toString();
+                source == null ? null : source.gateway(), reason, payload));
     }
 
     private static String reason(Exception e) {
