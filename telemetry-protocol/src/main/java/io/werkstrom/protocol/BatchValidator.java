@@ -70,7 +70,7 @@ public final class BatchValidator {
      */
     public Optional<String> violation(TelemetryBatch batch, GatewayAddress sender, Instant receivedAt) {
         if (!batch.gateway().equals(sender.gateway())) {
-            return Optional.of("payload claims gateway '" + GatewayAddress.abbreviate(batch.gateway())
+            return Optional.of("payload claims gateway '" + QuotedText.abbreviate(batch.gateway())
                     + "' but arrived on the topic of gateway '" + sender.gateway() + "'");
         }
         long earliest = micros(EARLIEST);
@@ -80,12 +80,12 @@ public final class BatchValidator {
         for (int i = 0; i < batch.size(); i++) {
             String machine = batch.machines()[i];
             if (!IDENTIFIER.matcher(machine).matches()) {
-                return Optional.of("row " + i + ": machine '" + GatewayAddress.abbreviate(machine)
+                return Optional.of("row " + i + ": machine '" + QuotedText.abbreviate(machine)
                         + "' must match " + IDENTIFIER.pattern());
             }
             String sensor = batch.sensors()[i];
             if (!IDENTIFIER.matcher(sensor).matches()) {
-                return Optional.of("row " + i + ": sensor '" + GatewayAddress.abbreviate(sensor)
+                return Optional.of("row " + i + ": sensor '" + QuotedText.abbreviate(sensor)
                         + "' must match " + IDENTIFIER.pattern());
             }
             byte quality = batch.qualities()[i];

@@ -32,14 +32,10 @@ public record GatewayAddress(String tenant, String site, String gateway) {
     public static String requireSegment(String field, String value) {
         Objects.requireNonNull(value, () -> field + " must not be null.");
         if (!SEGMENT.matcher(value).matches()) {
-            throw new IllegalArgumentException(field + " '" + abbreviate(value)
+            throw new IllegalArgumentException(field + " '" + QuotedText.abbreviate(value)
                     + "' must match " + SEGMENT.pattern() + ".");
         }
         return value;
-    }
-
-    static String abbreviate(String value) {
-        return value.length() <= 80 ? value : value.substring(0, 77) + "...";
     }
 
     @Override

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.werkstrom.jobs.source.MqttRecord;
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.QuotedText;
 import io.werkstrom.protocol.Topics;
 
 /**
@@ -38,12 +39,13 @@ public final class GatewaySignals {
                 case "offline" -> new GatewaySignal(status.get(), GatewaySignal.Type.OFFLINE, record.receivedAtMicros(),
                         "", lastSequence(record));
                 default -> throw new IllegalArgumentException("status payload must be 'online' or 'offline', got '"
-                        + abbreviate(text) + "'");
+                        + QuotedText.abbreviate(text) + "'");
             };
         }
         Optional<GatewayAddress> events = Topics.parseEvents(topic);
         if (events.isEmpty()) {
-            throw new IllegalArgumentException("not a v1 status or events topic: '" + abbreviate(topic) + "'");
+            throw new IllegalArgumentException("not a v1 status or events topic: '" + QuotedText.abbreviate(topic)
+                    + "'");
         }
         if (record.payload().length > MAX_EVENT_BYTES) {
             throw new IllegalArgumentException("event payload exceeds " + MAX_EVENT_BYTES + " bytes");
@@ -61,7 +63,8 @@ public final class GatewaySignals {
         }
         String type = event.path("type").asText("");
         if (!"data_gap".equals(type)) {
-            throw new IllegalArgumentException("unknown event type '" + abbreviate(type) + "' (known: data_gap)");
+            throw new IllegalArgumentException("unknown event type '" + QuotedText.abbreviate(type)
+                    + "' (known: data_gap)");
         }
         try {
             Instant from = Instant.parse(event.path("from").asText(""));
@@ -95,10 +98,6 @@ public final class GatewaySignals {
             // Refused below.
         }
         throw new IllegalArgumentException("offline status property '" + Topics.STATUS_LAST_SEQUENCE
-                + "' must be a non-negative integer, got '" + abbreviate(named) + "'");
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+                + "' must be a non-negative integer, got '" + QuotedText.abbreviate(named) + "'");
     }
 }

@@ -22,6 +22,7 @@ import io.werkstrom.jobs.storage.MachineTypes;
 import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.QuotedText;
 
 /**
  * {@code ./werkstrom machines set|unset|list}: the {@code machines} table, which says which fleet
@@ -80,7 +81,7 @@ public final class MachinesCommand {
         }
         for (String machine : machines) {
             if (!BatchValidator.IDENTIFIER.matcher(machine).matches()) {
-                throw new UsageException(command + ": machine '" + abbreviate(machine) + "' must match "
+                throw new UsageException(command + ": machine '" + QuotedText.abbreviate(machine) + "' must match "
                         + BatchValidator.IDENTIFIER.pattern() + " (the machine ids of the telemetry protocol)");
             }
         }
@@ -203,10 +204,6 @@ public final class MachinesCommand {
                 machines.add(arg);
             }
         }
-    }
-
-    private static String abbreviate(String value) {
-        return value.length() <= 80 ? value : value.substring(0, 77) + "...";
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

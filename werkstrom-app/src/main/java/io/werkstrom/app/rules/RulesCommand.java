@@ -24,6 +24,7 @@ import io.werkstrom.jobs.alert.AlertRule;
 import io.werkstrom.jobs.alert.RuleKind;
 import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.QuotedText;
 
 /**
  * {@code ./werkstrom rules set|disable|list}: a tenant's alert rules in {@code alert_rules}
@@ -141,13 +142,13 @@ public final class RulesCommand {
         String sensor = optional(args, "sensor", value -> identifier("--sensor", value), command);
         String direction = args.string("direction", "above");
         if (!direction.equals("above") && !direction.equals("below")) {
-            throw new UsageException(command + ": --direction must be above or below, got '" + abbreviate(direction)
-                    + "'");
+            throw new UsageException(command + ": --direction must be above or below, got '"
+                    + QuotedText.abbreviate(direction) + "'");
         }
         String severity = args.string("severity", "warning");
         if (!SEVERITIES.contains(severity)) {
             throw new UsageException(command + ": --severity must be info, warning or critical, got '"
-                    + abbreviate(severity) + "'");
+                    + QuotedText.abbreviate(severity) + "'");
         }
         double trigger = level(command, args, "trigger");
         double clear = level(command, args, "clear");
@@ -174,14 +175,15 @@ public final class RulesCommand {
 
     private static String ruleId(String command, String id) {
         if (!AlertRule.RULE_ID.matcher(id).matches()) {
-            throw new UsageException(command + ": --id '" + abbreviate(id) + "' must match " + AlertRule.RULE_ID.pattern());
+            throw new UsageException(command + ": --id '" + QuotedText.abbreviate(id) + "' must match "
+                    + AlertRule.RULE_ID.pattern());
         }
         return id;
     }
 
     private static String identifier(String option, String value) {
         if (!BatchValidator.IDENTIFIER.matcher(value).matches()) {
-            throw new IllegalArgumentException(option + " '" + abbreviate(value) + "' must match "
+            throw new IllegalArgumentException(option + " '" + QuotedText.abbreviate(value) + "' must match "
                     + BatchValidator.IDENTIFIER.pattern() + " (the telemetry protocol's ids)");
         }
         return value;
@@ -200,7 +202,8 @@ public final class RulesCommand {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw new UsageException(command + ": --" + key + " must be a finite number, got '" + abbreviate(value) + "'");
+        throw new UsageException(command + ": --" + key + " must be a finite number, got '"
+                + QuotedText.abbreviate(value) + "'");
     }
 
     /** A duration option in milliseconds; absent is 0; zero itself only where {@code zeroAllowed}. */
@@ -303,9 +306,5 @@ public final class RulesCommand {
 
     private static String seconds(double value) {
         return Double.isNaN(value) ? "-" : text(value) + "s";
-    }
-
-    private static String abbreviate(String value) {
-        return value.length() <= 80 ? value : value.substring(0, 77) + "...";
     }
 }
