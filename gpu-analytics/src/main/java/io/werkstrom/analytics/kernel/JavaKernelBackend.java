@@ -308,8 +308,14 @@ public final class JavaKernelBackend implements KernelBackend {
         return chunks.result();
     }
 
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
+    /** {@code a / b} rounded up, for any non-negative {@code a} (in long: near 2^31 rows the sum would wrap). */
+    static int ceilDiv(int a, int b) {
+        return (int) ((a + (long) b - 1) / b);
+    }
+
+    /** The end of the chunk of {@code chunkRows} from {@code from}: the last one ends at {@code rows}. */
+    static int chunkEnd(int rows, int from, int chunkRows) {
+        return (int) Math.min(rows, (long) from + chunkRows);
     }
 
     /** A kernel over a row range that checks its rows; returns the first row it refused, or -1. */
@@ -345,7 +351,7 @@ public final class JavaKernelBackend implements KernelBackend {
                 try {
                     if (failure.get() == null) {
                         int from = c * chunkRows;
-                        int row = body.run(from, Math.min(rows, from + chunkRows));
+                        int row = body.run(from, chunkEnd(rows, from, chunkRows));
                         if (row >= 0) {
                             refused.accumulateAndGet(row, Math::min);
                         }

@@ -509,4 +509,16 @@ class JavaKernelBackendTest {
     private IntVector ints(String name, int... values) {
         return new KernelOracle(allocator).ints(name, values);
     }
+
+    @Test
+    void chunksNearTheLargestRowCountCoverEveryRowWithoutWrapping() {
+        int rows = Integer.MAX_VALUE;
+        int chunkRows = JavaKernelBackend.ceilDiv(rows, 64);
+        assertEquals(33_554_432, chunkRows, "2^31 - 1 rows in 64 chunks, rounded up");
+        assertEquals(2_097_152, JavaKernelBackend.ceilDiv(rows, 1024));
+        int lastFrom = 63 * chunkRows;
+        assertEquals(rows, JavaKernelBackend.chunkEnd(rows, lastFrom, chunkRows), "the last chunk ends at the last row");
+        assertEquals(2048, JavaKernelBackend.chunkEnd(4096, 1024, 1024));
+        assertEquals(4000, JavaKernelBackend.chunkEnd(4000, 3072, 1024));
+    }
 }
