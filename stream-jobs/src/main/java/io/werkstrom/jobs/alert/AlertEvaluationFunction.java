@@ -11,7 +11,6 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -70,9 +69,9 @@ public final class AlertEvaluationFunction extends KeyedProcessFunction<String, 
     public void open(OpenContext openContext) throws StoreException {
         JdbcDriver.releaseWith(getRuntimeContext());
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("gateway-alerts",
-                TypeInformation.of(GatewayAlerts.class)));
+                GatewayAlertsSerializer.INSTANCE));
         silence = getRuntimeContext().getState(new ValueStateDescriptor<>("sensor-silence",
-                TypeInformation.of(SensorSilence.class)));
+                SensorSilenceSerializer.INSTANCE));
         nextTick = getRuntimeContext().getState(new ValueStateDescriptor<>("next-tick", Long.class));
         reportedGaps = getRuntimeContext().getState(new ValueStateDescriptor<>("reported-gaps",
                 PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));

@@ -1,6 +1,7 @@
 package io.werkstrom.jobs.alert;
 
 import java.io.Serializable;
+import java.util.Objects;
 
 /**
  * The life of one rule's condition for one subject (a machine, or a gateway), with the two hold
@@ -51,8 +52,25 @@ public final class ConditionTracker implements Serializable {
     private boolean levelActive;
     private double lastValue = Double.NaN;
 
+    public ConditionTracker() {
+    }
+
+    /** A condition as a state snapshot holds it ({@link AlertStateFormat}). */
+    ConditionTracker(Phase phase, long since, AlertRule rule, boolean levelActive, double lastValue) {
+        this.phase = Objects.requireNonNull(phase, "phase must not be null.");
+        this.since = since;
+        this.rule = rule;
+        this.levelActive = levelActive;
+        this.lastValue = lastValue;
+    }
+
     public Phase phase() {
         return phase;
+    }
+
+    /** When the phase under way (PENDING or RESOLVING) started; its hold counts from here. */
+    long since() {
+        return since;
     }
 
     /** Whether an alert is open for this condition (FIRING or RESOLVING). */

@@ -1,6 +1,12 @@
 package io.werkstrom.jobs.alert;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,11 +36,18 @@ import io.werkstrom.protocol.TelemetryBatch;
  * their own; this class ignores them.
  *
  * <p>The rules passed in must be those of this gateway's tenant. Mutable, not thread-safe: one per
- * gateway in keyed state.
+ * gateway in keyed state, written in a versioned form of its own ({@link #snapshot()},
+ * {@link GatewayAlertsSerializer}). Savepoints of releases before that form hold it in Flink's
+ * generic (Kryo) form, which writes the fields one after the other: they are read through it once,
+ * on restore, so the fields stay as they are.
  */
 public final class GatewayAlerts implements Serializable {
 
     private static final long serialVersionUID = 1L;
+
+    /** The version of {@link #snapshot()}'s form. */
+    private static final int VERSION = 1;
+    private static final String WHAT = "gateway alert state";
 
     private String site;
     private long lastActivityMillis = Long.MIN_VALUE;
@@ -259,6 +272,61 @@ public final class GatewayAlerts implements Serializable {
     /** Open alerts of this gateway, for tests and metrics. */
     public long openAlerts() {
         return trackers.values().stream().filter(ConditionTracker::alertOpen).count();
+    }
+
+    /**
+     * The state in a stable, versioned binary form: the site, the last activity, whether the
+     * gateway said it is offline, and the conditions under way with their rules. The values the
+     * owner keeps in entries of their own ({@link #watchingSince}, {@link #statusReceivedAt},
+     * {@link #offlineLastSequence}) are not part of it.
+     */
+    byte[] snapshot() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(VERSION);
+            AlertStateFormat.writeNullable(out, site);
+            out.writeLong(lastActivityMillis);
+            out.writeBoolean(saidOffline);
+            AlertStateFormat.writeConditions(out, trackers);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory failed", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Reads {@link #snapshot()}'s form.
+     *
+     * @throws IllegalArgumentException when the bytes are not such a snapshot
+     */
+    static GatewayAlerts fromSnapshot(byte[] snapshot) {
+        GatewayAlerts alerts = new GatewayAlerts();
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new IllegalArgumentException(WHAT + " version " + version + " is unknown (expected " + VERSION
+                        + ").");
+            }
+            alerts.site = AlertStateFormat.readNullable(in);
+            alerts.lastActivityMillis = in.readLong();
+            alerts.saidOffline = in.readBoolean();
+            AlertStateFormat.readConditions(in, alerts.trackers, WHAT);
+            if (in.available() > 0) {
+                throw new IllegalArgumentException(WHAT + " has " + in.available() + " trailing bytes.");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(WHAT + " is truncated or malformed.", e);
+        }
+        return alerts;
+    }
+
+    /** A deep copy: the conditions and the owner's values too. */
+    GatewayAlerts copy() {
+        GatewayAlerts copy = fromSnapshot(snapshot());
+        copy.watchingSinceMillis = watchingSinceMillis;
+        copy.statusReceivedAtMicros = statusReceivedAtMicros;
+        copy.offlineLastSequence = offlineLastSequence;
+        return copy;
     }
 
     private void evaluateOffline(List<AlertRule> rules, String gateway, long nowMillis, List<AlertTransition> out) {

@@ -4,9 +4,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * What an alert rule watches; {@link #sqlName()} is the value of {@code alert_rules.kind}. The alert
- * operator's keyed state stores a kind by its position (Flink's generic serializer): a new kind goes
- * last, or a checkpoint taken before it would restore its conditions as other kinds.
+ * What an alert rule watches; {@link #sqlName()} is the value of {@code alert_rules.kind}, and the
+ * alert operator's keyed state stores a kind by it. Savepoints of releases that kept that state in
+ * Flink's generic form store a kind by its position, and are read through that form as the job
+ * restores: a new kind goes last, or such a savepoint would restore its conditions as other kinds.
  */
 public enum RuleKind {
     /** A sensor's value beyond a level, with hysteresis and a minimum duration. */

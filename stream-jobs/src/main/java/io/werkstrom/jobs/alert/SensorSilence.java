@@ -1,6 +1,12 @@
 package io.werkstrom.jobs.alert;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,12 +49,19 @@ import io.werkstrom.protocol.TelemetryBatch;
  * sensors that no rule watches any more is dropped at the next tick.
  *
  * <p>Kept in its own keyed state entry, next to {@link GatewayAlerts}, so that state written
- * before this rule kind existed restores unchanged. The rules passed in must be those of this
- * gateway's tenant. Mutable, not thread-safe: one per gateway in keyed state.
+ * before this rule kind existed restores unchanged, in a versioned form of its own
+ * ({@link #snapshot()}, {@link SensorSilenceSerializer}); savepoints of releases before that form hold
+ * it in Flink's generic (Kryo) form, read through it once on restore, so the fields stay as they are.
+ * The rules passed in must be those of this gateway's tenant. Mutable, not thread-safe: one per
+ * gateway in keyed state.
  */
 public final class SensorSilence implements Serializable {
 
     private static final long serialVersionUID = 1L;
+
+    /** The version of {@link #snapshot()}'s form. */
+    private static final int VERSION = 1;
+    private static final String WHAT = "sensor silence state";
 
     /** Machines remembered per gateway. */
     public static final int MAX_MACHINES = 1_024;
@@ -229,6 +242,84 @@ public final class SensorSilence implements Serializable {
     /** The gateway's site, once a batch named it. */
     public String site() {
         return site;
+    }
+
+    /**
+     * The state in a stable, versioned binary form: the site, each machine's clock with its
+     * sensors' last good times, the counts, and the conditions under way with their rules. The
+     * counts since the job's start ({@link #forgottenMachines()}) are not part of it.
+     */
+    byte[] snapshot() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(VERSION);
+            AlertStateFormat.writeNullable(out, site);
+            out.writeInt(machines.size());
+            for (Map.Entry<String, MachineClock> machine : machines.entrySet()) {
+                MachineClock clock = machine.getValue();
+                out.writeUTF(machine.getKey());
+                out.writeLong(clock.latestMillis);
+                out.writeLong(clock.resumedMillis);
+                out.writeInt(clock.lastGoodMillis.size());
+                for (Map.Entry<String, Long> sensor : clock.lastGoodMillis.entrySet()) {
+                    out.writeUTF(sensor.getKey());
+                    out.writeLong(sensor.getValue());
+                }
+            }
+            out.writeLong(refusedSamples);
+            out.writeInt(prunedForRules);
+            AlertStateFormat.writeConditions(out, trackers);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory failed", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Reads {@link #snapshot()}'s form; the sensors are counted as read, so the count cannot disagree
+     * with the machines.
+     *
+     * @throws IllegalArgumentException when the bytes are not such a snapshot
+     */
+    static SensorSilence fromSnapshot(byte[] snapshot) {
+        SensorSilence silence = new SensorSilence();
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new IllegalArgumentException(WHAT + " version " + version + " is unknown (expected " + VERSION
+                        + ").");
+            }
+            silence.site = AlertStateFormat.readNullable(in);
+            int machines = AlertStateFormat.count(in.readInt(), "machines", WHAT);
+            for (int m = 0; m < machines; m++) {
+                String machine = in.readUTF();
+                MachineClock clock = new MachineClock();
+                clock.latestMillis = in.readLong();
+                clock.resumedMillis = in.readLong();
+                int sensors = AlertStateFormat.count(in.readInt(), "sensors", WHAT);
+                for (int s = 0; s < sensors; s++) {
+                    clock.lastGoodMillis.put(in.readUTF(), in.readLong());
+                }
+                silence.machines.put(machine, clock);
+                silence.sensors += clock.lastGoodMillis.size();
+            }
+            silence.refusedSamples = in.readLong();
+            silence.prunedForRules = in.readInt();
+            AlertStateFormat.readConditions(in, silence.trackers, WHAT);
+            if (in.available() > 0) {
+                throw new IllegalArgumentException(WHAT + " has " + in.available() + " trailing bytes.");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(WHAT + " is truncated or malformed.", e);
+        }
+        return silence;
+    }
+
+    /** A deep copy, the counts since the job's start too. */
+    SensorSilence copy() {
+        SensorSilence copy = fromSnapshot(snapshot());
+        copy.forgottenMachines = forgottenMachines;
+        return copy;
     }
 
     private void evaluate(AlertRule rule, String gateway, String machine, MachineClock clock,

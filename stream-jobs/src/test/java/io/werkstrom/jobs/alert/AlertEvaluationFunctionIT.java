@@ -17,11 +17,17 @@ import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.testing.CapturedLog;
 import io.werkstrom.testing.PostgresServer;
 
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -143,6 +149,76 @@ class AlertEvaluationFunctionIT {
             restored.processElement(new StreamRecord<>(AlertInput.of(new GatewaySignal(GATEWAY_2,
                     GatewaySignal.Type.ONLINE, 3_000_000, ""))));
             assertEquals(List.of(AlertTransition.Type.RESOLVED), advance(restored, 3_500), "online again");
+        }
+    }
+
+    /**
+     * A checkpoint of a release that kept the gateway's alerts and sensor silence in Flink's generic
+     * (Kryo) form restores into the versioned form, and the next checkpoint is written in it: the open
+     * offline alert stays open, a batch received after the status resolves it once, and nothing opens
+     * it again.
+     */
+    @Test
+    void aCheckpointOfTheGenericStateFormRestoresWithItsAlertOpen() throws Exception {
+        OperatorSubtaskState checkpoint;
+        try (var previous = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                new GenericFormAlerts()), AlertInput::key, Types.STRING)) {
+            previous.open();
+            previous.processElement(new StreamRecord<>(AlertInput.of(new GatewaySignal(GATEWAY_2,
+                    GatewaySignal.Type.OFFLINE, 1_002_000, ""))));
+            checkpoint = previous.snapshot(1L, 1_500L);
+        }
+        try (var restored = harness()) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            restored.setProcessingTime(2_000);
+            restored.processElement(new StreamRecord<>(AlertInput.of(batch(1_001))));
+            assertEquals(List.of(), advance(restored, 2_500), "received before the offline status: still offline");
+            checkpoint = restored.snapshot(2L, 2_500L);
+        }
+        try (var again = harness()) { // from a checkpoint in the versioned form
+            again.initializeState(checkpoint);
+            again.open();
+            again.setProcessingTime(2_500);
+            again.processElement(new StreamRecord<>(AlertInput.of(batch(2_500))));
+            assertEquals(List.of(AlertTransition.Type.RESOLVED), advance(again, 3_000), "received after it");
+            again.processElement(new StreamRecord<>(AlertInput.of(batch(3_100))));
+            assertEquals(List.of(), advance(again, 4_000), "resolved once");
+        }
+    }
+
+    /**
+     * The alert operator's state as releases before the versioned form kept it: the same state names,
+     * Flink's generic serializers of the classes. Takes a gateway's offline status, with its offline rule.
+     */
+    private static final class GenericFormAlerts extends KeyedProcessFunction<String, AlertInput, AlertTransition> {
+
+        private static final long serialVersionUID = 1L;
+
+        private transient ValueState<GatewayAlerts> alerts;
+        private transient ValueState<SensorSilence> silence;
+        private transient ValueState<Long> statusReceivedAt;
+
+        @Override
+        public void open(OpenContext openContext) {
+            alerts = getRuntimeContext().getState(new ValueStateDescriptor<>("gateway-alerts",
+                    TypeInformation.of(GatewayAlerts.class)));
+            silence = getRuntimeContext().getState(new ValueStateDescriptor<>("sensor-silence",
+                    TypeInformation.of(SensorSilence.class)));
+            statusReceivedAt = getRuntimeContext().getState(new ValueStateDescriptor<>("status-received-at",
+                    Long.class));
+        }
+
+        @Override
+        public void processElement(AlertInput input, Context ctx, Collector<AlertTransition> out) throws Exception {
+            AlertRule offline = new AlertRule("acme", "offline", 1, RuleKind.GATEWAY_OFFLINE, "warning", "gw-2",
+                    null, null, true, Double.NaN, Double.NaN, 0, 0, 60_000);
+            GatewayAlerts state = new GatewayAlerts();
+            List<AlertTransition> opened = state.onSignal(input.signal(), List.of(offline), 1_000);
+            assertEquals(List.of(AlertTransition.Type.OPENED), opened.stream().map(AlertTransition::type).toList());
+            alerts.update(state);
+            silence.update(new SensorSilence());
+            statusReceivedAt.update(state.statusReceivedAt());
         }
     }
 

@@ -1,7 +1,12 @@
 package io.werkstrom.jobs.alert;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -13,11 +18,15 @@ import io.werkstrom.protocol.TelemetryBatch;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
-/** The keyed state survives a checkpoint and restore with Flink's serializer for it. */
+/**
+ * The keyed state survives a checkpoint and restore with its versioned serializer, and a savepoint of
+ * a release that kept it in Flink's generic (Kryo) form is migrated to it.
+ */
 class GatewayAlertsStateTest {
 
     /**
@@ -33,7 +42,7 @@ class GatewayAlertsStateTest {
     @Test
     void aStateStoredBeforeTheOfflineStatusEntryRestoresWithItsAlertOpen() throws Exception {
         AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
-        GatewayAlerts restored = serializer().deserialize(new DataInputDeserializer(
+        GatewayAlerts restored = genericForm().deserialize(new DataInputDeserializer(
                 HexFormat.of().parseHex(SAID_OFFLINE_STORED)));
 
         assertEquals(1, restored.openAlerts());
@@ -45,9 +54,124 @@ class GatewayAlertsStateTest {
     }
 
     @Test
+    void aStateInTheGenericFormIsMigratedToTheVersionedFormWithItsAlertStillOpen() throws Exception {
+        AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
+        TypeSerializerSnapshot<GatewayAlerts> previous = genericForm().snapshotConfiguration();
+        assertTrue(new GatewayAlertsSerializer.Snapshot().resolveSchemaCompatibility(previous)
+                .isCompatibleAfterMigration(), "a savepoint of the generic form restores after migration");
+        // What the migration does: read with the restored generic serializer, write with the new one.
+        GatewayAlerts read = previous.restoreSerializer().deserialize(new DataInputDeserializer(
+                HexFormat.of().parseHex(SAID_OFFLINE_STORED)));
+        GatewayAlerts migrated = roundTrip(read);
+
+        assertEquals(1, migrated.openAlerts());
+        assertEquals("plant-1", migrated.site());
+        assertEquals(List.of(), migrated.onTick(List.of(rule), "gw-1", 1_800_000_002_000L), "still said offline");
+        List<AlertTransition> back = migrated.onBatch(batch(3, 20), List.of(rule), 1_800_000_003_000L);
+        assertEquals(List.of(AlertTransition.Type.RESOLVED), back.stream().map(AlertTransition::type).toList());
+    }
+
+    @Test
+    void theVersionedFormIsCompatibleAsItIsAndNoOtherFormIs() {
+        TypeSerializerSnapshot<GatewayAlerts> own = GatewayAlertsSerializer.INSTANCE.snapshotConfiguration();
+        assertTrue(new GatewayAlertsSerializer.Snapshot().resolveSchemaCompatibility(own).isCompatibleAsIs());
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        TypeSerializerSnapshot<GatewayAlerts> other = (TypeSerializerSnapshot) SensorSilenceSerializer.INSTANCE
+                .snapshotConfiguration();
+        assertTrue(new GatewayAlertsSerializer.Snapshot().resolveSchemaCompatibility(other).isIncompatible());
+    }
+
+    @Test
+    void everyConditionRestoresInItsPhaseWithItsRuleAndGoesOnAsBefore() throws Exception {
+        AlertRule hot = Rules.threshold("acme", "hot", "temp", 80, 70, 5_000, 3_000);
+        AlertRule fired = Rules.threshold("acme", "fired", "temp", 50, 40, 0, 3_000);
+        AlertRule gaps = Rules.dataGap("acme", "gaps", 2_000);
+        List<AlertRule> rules = List.of(hot, fired, gaps);
+        GatewayAlerts alerts = new GatewayAlerts();
+        alerts.onBatch(batch(0, 95), rules, 1_000); // hot: pending for its 5 s hold; fired: open
+        alerts.onSignal(new GatewaySignal(new GatewayAddress("acme", "plant-1", "gw-1"), GatewaySignal.Type.DATA_GAP,
+                1_000_000, "3 batches"), rules, 1_000);
+        GatewayAlerts twin = new GatewayAlerts();
+        twin.onBatch(batch(0, 95), rules, 1_000);
+        twin.onSignal(new GatewaySignal(new GatewayAddress("acme", "plant-1", "gw-1"), GatewaySignal.Type.DATA_GAP,
+                1_000_000, "3 batches"), rules, 1_000);
+
+        GatewayAlerts restored = roundTrip(alerts);
+        assertArrayEquals(alerts.snapshot(), restored.snapshot());
+        assertEquals(3, restored.trackedConditions());
+        assertEquals(2, restored.openAlerts());
+        // Both go on alike: hot opens after its hold, fired starts resolving, the gap resolves when quiet.
+        for (long second = 1; second <= 8; second++) {
+            double value = second < 6 ? 95 : 30;
+            assertEquals(types(twin.onBatch(batch((int) second, value), rules, 1_000 + second * 1_000)),
+                    types(restored.onBatch(batch((int) second, value), rules, 1_000 + second * 1_000)), "second " + second);
+            assertEquals(types(twin.onTick(rules, "gw-1", 1_000 + second * 1_000)),
+                    types(restored.onTick(rules, "gw-1", 1_000 + second * 1_000)), "tick " + second);
+        }
+        assertEquals(twin.openAlerts(), restored.openAlerts());
+    }
+
+    @Test
+    void aCopyIsDeep() {
+        AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 70, 0, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        alerts.onBatch(batch(0, 95), List.of(rule), 0);
+        GatewayAlerts copy = GatewayAlertsSerializer.INSTANCE.copy(alerts);
+        assertEquals(1, alerts.onBatch(batch(1, 60), List.of(rule), 1).size(), "the original resolves");
+        assertEquals(0, alerts.openAlerts());
+        assertEquals(1, copy.openAlerts(), "the copy's condition is its own");
+    }
+
+    @Test
+    void aDamagedSnapshotIsRefusedSayingWhatIsWrong() {
+        AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        alerts.onSignal(new GatewaySignal(new GatewayAddress("acme", "plant-1", "gw-1"), GatewaySignal.Type.OFFLINE,
+                1_000, ""), List.of(rule), 1);
+        byte[] good = alerts.snapshot();
+
+        byte[] version = good.clone();
+        version[3] = 2;
+        assertEquals("gateway alert state version 2 is unknown (expected 1).",
+                assertThrows(IllegalArgumentException.class, () -> GatewayAlerts.fromSnapshot(version)).getMessage());
+        assertEquals("gateway alert state is truncated or malformed.", assertThrows(IllegalArgumentException.class,
+                () -> GatewayAlerts.fromSnapshot(Arrays.copyOf(good, good.length - 1))).getMessage());
+        assertEquals("gateway alert state has 1 trailing bytes.", assertThrows(IllegalArgumentException.class,
+                () -> GatewayAlerts.fromSnapshot(Arrays.copyOf(good, good.length + 1))).getMessage());
+        byte[] kind = replace(good, "gateway_offline", "gateway_offlinX");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> GatewayAlerts.fromSnapshot(kind)).getMessage()
+                .startsWith("kind 'gateway_offlinX' is not one of"));
+        byte[] phase = replace(good, "FIRING", "FIRINX");
+        assertEquals("gateway alert state holds a condition in the unknown phase 'FIRINX'.",
+                assertThrows(IllegalArgumentException.class, () -> GatewayAlerts.fromSnapshot(phase)).getMessage());
+        // Through Flink, the serializer says which state it could not read.
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        try {
+            out.writeInt(version.length);
+            out.write(version);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        assertEquals("gateway alert state of " + version.length + " bytes is unreadable", assertThrows(
+                java.io.IOException.class, () -> GatewayAlertsSerializer.INSTANCE.deserialize(
+                        new DataInputDeserializer(out.getCopyOfBuffer()))).getMessage());
+    }
+
+    @Test
+    void aRulesKindIsStoredByNameNotByPosition() {
+        AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        alerts.onSignal(new GatewaySignal(new GatewayAddress("acme", "plant-1", "gw-1"), GatewaySignal.Type.OFFLINE,
+                1_000, ""), List.of(rule), 1);
+        String stored = new String(alerts.snapshot(), StandardCharsets.ISO_8859_1);
+        assertTrue(stored.contains("gateway_offline") && stored.contains("FIRING"), "kind and phase by name");
+    }
+
+    @Test
     void theKindsKeepTheirPositionsWhichTheStateStores() {
-        // Kryo writes a rule's kind as its position: a kind inserted before others would make every
-        // checkpoint taken before it restore their conditions as other kinds. New kinds go last.
+        // Kryo writes a rule's kind as its position, and savepoints of the releases that kept the state in
+        // that form are read through it once: a kind inserted before others would restore their conditions
+        // as other kinds. New kinds go last.
         assertEquals(List.of(RuleKind.THRESHOLD, RuleKind.ANOMALY, RuleKind.SCRAP, RuleKind.SENSOR_SILENT,
                 RuleKind.GATEWAY_OFFLINE, RuleKind.DATA_GAP), List.of(RuleKind.values()));
     }
@@ -58,10 +182,7 @@ class GatewayAlertsStateTest {
         GatewayAlerts alerts = new GatewayAlerts();
         assertEquals(1, alerts.onBatch(batch(0, 95), List.of(rule), 0).size());
 
-        TypeSerializer<GatewayAlerts> serializer = serializer();
-        DataOutputSerializer out = new DataOutputSerializer(256);
-        serializer.serialize(alerts, out);
-        GatewayAlerts restored = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+        GatewayAlerts restored = roundTrip(alerts);
 
         assertEquals(1, restored.openAlerts());
         assertEquals("plant-1", restored.site());
@@ -71,8 +192,29 @@ class GatewayAlertsStateTest {
         assertEquals(List.of(AlertTransition.Type.RESOLVED), resolved.stream().map(AlertTransition::type).toList());
     }
 
-    private static TypeSerializer<GatewayAlerts> serializer() {
+    /** Flink's generic serializer of the class, in which releases before the versioned form kept the state. */
+    private static TypeSerializer<GatewayAlerts> genericForm() {
         return TypeInformation.of(GatewayAlerts.class).createSerializer(new SerializerConfigImpl());
+    }
+
+    private static GatewayAlerts roundTrip(GatewayAlerts alerts) throws java.io.IOException {
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        GatewayAlertsSerializer.INSTANCE.serialize(alerts, out);
+        return GatewayAlertsSerializer.INSTANCE.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+    }
+
+    private static List<AlertTransition.Type> types(List<AlertTransition> transitions) {
+        return transitions.stream().map(AlertTransition::type).toList();
+    }
+
+    /** {@code bytes} with the first {@code from} (in the snapshot's modified UTF-8, ASCII here) made {@code to}. */
+    private static byte[] replace(byte[] bytes, String from, String to) {
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        int at = text.indexOf(from);
+        assertTrue(at >= 0, from + " is in the snapshot");
+        byte[] changed = bytes.clone();
+        System.arraycopy(to.getBytes(StandardCharsets.ISO_8859_1), 0, changed, at, to.length());
+        return changed;
     }
 
     private static ReceivedBatch batch(int second, double value) {

@@ -1,5 +1,6 @@
 package io.werkstrom.jobs.alert;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +18,7 @@ import io.werkstrom.protocol.TelemetryBatch;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
@@ -405,11 +407,74 @@ class SensorSilenceTest {
         return new ReceivedBatch(GATEWAY, builder.build(), micros(second));
     }
 
-    private static SensorSilence roundTrip(SensorSilence state) throws Exception {
-        TypeSerializer<SensorSilence> serializer = TypeInformation.of(SensorSilence.class)
+    @Test
+    void aStateInTheGenericFormIsMigratedToTheVersionedFormAndGoesOnWhereItStopped() throws Exception {
+        List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "vib", null, "vibration", 2_000, 0, 0));
+        good(rules, 0, "press-1", "temp", "vibration");
+        goodEach(rules, 1, 3, "press-1", "temp");
+        assertEquals(List.of(AlertTransition.Type.OPENED), types());
+        // Releases before the versioned form kept the state in Flink's generic form.
+        TypeSerializer<SensorSilence> generic = TypeInformation.of(SensorSilence.class)
                 .createSerializer(new SerializerConfigImpl());
+        DataOutputSerializer stored = new DataOutputSerializer(256);
+        generic.serialize(silence, stored);
+        TypeSerializerSnapshot<SensorSilence> previous = generic.snapshotConfiguration();
+        assertTrue(new SensorSilenceSerializer.Snapshot().resolveSchemaCompatibility(previous)
+                .isCompatibleAfterMigration());
+
+        SensorSilence migrated = roundTrip(previous.restoreSerializer().deserialize(
+                new DataInputDeserializer(stored.getCopyOfBuffer())));
+        assertEquals(1, migrated.machines());
+        assertEquals(1, migrated.sensors(), "the watched vibration only");
+        assertEquals(List.of(), migrated.onBatch(batchOf(4, "temp"), rules), "the open alert stays open, once");
+        assertEquals(List.of(AlertTransition.Type.RESOLVED), migrated.onBatch(batchOf(5, "temp", "vibration"), rules)
+                .stream().map(AlertTransition::type).toList());
+    }
+
+    @Test
+    void aRestoredStateKeepsItsCountsAndACopyIsDeep() throws Exception {
+        List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 1_000, 0, 0));
+        send(rules, machines(0, "machine-", SensorSilence.MAX_MACHINES + 3).build());
+        assertEquals(3, silence.refusedSamples());
+        silence.onTick(rules, GATEWAY.gateway(), WALL); // prunes for these rules, remembered as done
+        good(rules, 5, "machine-1", "temp"); // back after a gap longer than the silence: its resume is kept
+        SensorSilence restored = roundTrip(silence);
+        assertArrayEquals(silence.snapshot(), restored.snapshot());
+        assertEquals(3, restored.refusedSamples());
+        assertEquals(SensorSilence.MAX_MACHINES, restored.machines());
+        assertEquals(SensorSilence.MAX_MACHINES, restored.sensors());
+
+        SensorSilence copy = SensorSilenceSerializer.INSTANCE.copy(silence);
+        good(rules, 6, "machine-0", "temp");
+        goodEach(rules, 7, 8, "machine-0", "vibration");
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(), "the original's machine-0 lost its temp");
+        assertEquals(0, copy.openAlerts(), "the copy's machines are its own");
+    }
+
+    @Test
+    void aDamagedSnapshotIsRefusedSayingWhatIsWrong() {
+        List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "vib", null, "vibration", 2_000, 0, 0));
+        good(rules, 0, "press-1", "temp", "vibration");
+        byte[] good = silence.snapshot();
+        byte[] version = good.clone();
+        version[3] = 9;
+        assertEquals("sensor silence state version 9 is unknown (expected 1).",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> SensorSilence.fromSnapshot(version)).getMessage());
+        assertEquals("sensor silence state is truncated or malformed.",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> SensorSilence.fromSnapshot(java.util.Arrays.copyOf(good, good.length - 1))).getMessage());
+        byte[] machines = good.clone();
+        int count = 4 + 1 + 2 + "plant-1".length(); // version, site present, site
+        java.util.Arrays.fill(machines, count, count + 4, (byte) 0xff);
+        assertEquals("sensor silence state claims -1 machines.",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> SensorSilence.fromSnapshot(machines)).getMessage());
+    }
+
+    private static SensorSilence roundTrip(SensorSilence state) throws Exception {
         DataOutputSerializer bytes = new DataOutputSerializer(256);
-        serializer.serialize(state, bytes);
-        return serializer.deserialize(new DataInputDeserializer(bytes.getCopyOfBuffer()));
+        SensorSilenceSerializer.INSTANCE.serialize(state, bytes);
+        return SensorSilenceSerializer.INSTANCE.deserialize(new DataInputDeserializer(bytes.getCopyOfBuffer()));
     }
 }
