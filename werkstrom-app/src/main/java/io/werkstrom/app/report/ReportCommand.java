@@ -65,6 +65,11 @@ public final class ReportCommand {
         ReportData data;
         try (Connection db = DatabaseLogin.connect("report", args)) {
             data = Report.write(db, since, tenant, machines, file, Clock.systemUTC());
+            // An empty page for a tenant would look like a quiet range: say when the name is unknown.
+            if (tenant.isPresent() && data.samples() == 0 && !ReportData.hasTelemetry(db, tenant.get())) {
+                err.println("report: warning: the database holds no telemetry of tenant '" + tenant.get()
+                        + "' at all; check --tenant");
+            }
         }
         Path written = file.toAbsolutePath();
         err.println("wrote " + written);

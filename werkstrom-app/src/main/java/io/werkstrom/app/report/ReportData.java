@@ -99,6 +99,22 @@ public record ReportData(Instant from, Instant to, Optional<String> tenant, List
                 samples(db, from, to, tenant));
     }
 
+    /**
+     * Whether any telemetry of {@code tenant} is stored or recorded in the ledger, at any time (what
+     * the retention left): none means the database never heard of such a tenant.
+     */
+    public static boolean hasTelemetry(Connection db, String tenant) throws SQLException {
+        try (PreparedStatement s = db.prepareStatement("SELECT EXISTS (SELECT 1 FROM batch_ledger WHERE tenant = ?)"
+                + " OR EXISTS (SELECT 1 FROM telemetry WHERE tenant = ?)")) {
+            s.setString(1, tenant);
+            s.setString(2, tenant);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getBoolean(1);
+            }
+        }
+    }
+
     private static boolean exists(Connection db, String table) throws SQLException {
         try (PreparedStatement s = db.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
             s.setString(1, table);

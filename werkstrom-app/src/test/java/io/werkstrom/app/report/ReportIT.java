@@ -169,6 +169,17 @@ class ReportIT {
             assertEquals("–", rowA.group(2), "gw-b's prediction is not gw-a's");
             assertEquals("0.0%", rowB.group(1));
             assertEquals("90.0%", rowB.group(2));
+
+            // A tenant with data, only none in the range, is a quiet range; a name the database never
+            // saw (a typo) is said to be one.
+            ByteArrayOutputStream quiet = new ByteArrayOutputStream();
+            JsonNode none = report(store, page, quiet, "--tenant", "twin", "--since", "1s");
+            assertEquals(0, none.path("samples").asLong(), none.toString());
+            assertFalse(quiet.toString(StandardCharsets.UTF_8).contains("warning"), quiet.toString(StandardCharsets.UTF_8));
+            ByteArrayOutputStream typo = new ByteArrayOutputStream();
+            report(store, page, typo, "--tenant", "twim");
+            assertTrue(typo.toString(StandardCharsets.UTF_8).contains("warning: the database holds no telemetry of"
+                    + " tenant 'twim' at all; check --tenant"), typo.toString(StandardCharsets.UTF_8));
         }
     }
 
@@ -214,11 +225,19 @@ class ReportIT {
 
     /** Runs the report command on {@code store} into {@code page}; returns its JSON line. */
     private static JsonNode report(StoreOptions store, Path page, String... more) throws Exception {
-        List<String> argv = new ArrayList<>(List.of("--jdbc-url", store.jdbcUrl(), "--user", store.user(), "--since",
-                "1h", "--out", page.toString()));
+        return report(store, page, new ByteArrayOutputStream(), more);
+    }
+
+    /** {@link #report(StoreOptions, Path, String...)}, its progress and warnings into {@code err}. */
+    private static JsonNode report(StoreOptions store, Path page, ByteArrayOutputStream err, String... more)
+            throws Exception {
+        List<String> argv = new ArrayList<>(List.of("--jdbc-url", store.jdbcUrl(), "--user", store.user(),
+                "--out", page.toString()));
+        if (!List.of(more).contains("--since")) {
+            argv.addAll(List.of("--since", "1h"));
+        }
         argv.addAll(List.of(more));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = ReportCommand.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
