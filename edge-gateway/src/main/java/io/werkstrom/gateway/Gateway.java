@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -154,6 +155,8 @@ public final class Gateway implements AutoCloseable {
      * drains the spool, and the monitor server's few threads must not wait for that.
      */
     private volatile State state = State.NEW;
+    /** Set as {@link #stop()} begins: a tick catching up on a source's history ends at its next span. */
+    private volatile boolean stopping;
     private volatile boolean sending;
     private volatile boolean rewind;
     private volatile String collectProblem;
@@ -288,9 +291,11 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Stops collecting, after spooling what the source stamped since the last batch interval, then
-     * waits up to {@code drainTimeout} until the spool is empty, and returns the counters at that
-     * point. What is left stays in the spool for the next start. The connection stays up until
-     * {@link #close()}. Idempotent: later calls return the same counters.
+     * waits until the spool is empty, the whole stop taking {@code drainTimeout} at most (and one
+     * catch-up span's collect call): a catch-up on a source's long history ends where it is by then,
+     * its rest collected after the next start, which resumes after the last sample spooled. Returns
+     * the counters at that point. What is left stays in the spool for the next start. The connection
+     * stays up until {@link #close()}. Idempotent: later calls return the same counters.
      */
     public GatewayStats stop() {
         synchronized (lock) {
@@ -302,14 +307,15 @@ public final class Gateway implements AutoCloseable {
             if (state != State.RUNNING) {
                 return finalStats;
             }
+            long deadline = System.nanoTime() + options.drainTimeout().toNanos();
+            stopping = true;
             ticker.cancel(false);
             // One last try for batches the spool refused (the disk may have room again), once no tick runs any more:
             // they share the queue and the sequence.
             if (awaitScheduler()) {
-                collectAtStop();
+                collectAtStop(deadline);
                 spoolLeftovers();
             }
-            long deadline = System.nanoTime() + options.drainTimeout().toNanos();
             try {
                 while (spool.pendingRecords() > 0 && sender.isAlive() && System.nanoTime() < deadline) {
                     Thread.sleep(20);
@@ -347,6 +353,7 @@ public final class Gateway implements AutoCloseable {
             if (state == State.CLOSED || state == State.STOPPED) {
                 return;
             }
+            stopping = true;
             if (ticker != null) {
                 ticker.cancel(false);
             }
@@ -538,7 +545,7 @@ public final class Gateway implements AutoCloseable {
             if (!spoolLeftovers() || !reportDataGap()) {
                 return; // the spool takes nothing now: collecting more would only pile up in memory
             }
-            collectDue(nowMicros());
+            collectDue(nowMicros(), OptionalLong.empty());
             if (collectProblem != null) {
                 log.info("Gateway {} collects again", address);
                 collectProblem = null;
@@ -710,7 +717,13 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private void collectDue(long nowMicros) throws Exception {
+    /**
+     * Collects, span by span, what is due up to {@code nowMicros}. A tick's collecting ends once the
+     * gateway stops; the stop's own ends at {@code stopDeadlineNanos} after its first span. Returns
+     * whether either ended it before it caught up (not: the spool refused a batch, which waits in the
+     * queue).
+     */
+    private boolean collectDue(long nowMicros, OptionalLong stopDeadlineNanos) throws Exception {
         if (cursorMicros - nowMicros > intervalMicros) {
             // The clock was set back (one that ran ahead, corrected): waiting until it passes the cursor again would
             // leave the source uncollected that long. A source hands over only samples it has not had yet, as when a
@@ -719,7 +732,11 @@ public final class Gateway implements AutoCloseable {
                     (cursorMicros - nowMicros) / 1_000, instant(nowMicros));
             cursorMicros = nowMicros - intervalMicros;
         }
-        while (!collectorFinished && nowMicros - cursorMicros >= intervalMicros) {
+        for (int spans = 0; !collectorFinished && nowMicros - cursorMicros >= intervalMicros; spans++) {
+            if (stopDeadlineNanos.isEmpty() ? stopping
+                    : spans > 0 && System.nanoTime() - stopDeadlineNanos.getAsLong() >= 0) {
+                return true;
+            }
             long behind = nowMicros - cursorMicros;
             long span = behind >= 2 * intervalMicros ? Math.min(behind - intervalMicros, CATCH_UP_SPAN_MICROS)
                     : intervalMicros;
@@ -729,9 +746,10 @@ public final class Gateway implements AutoCloseable {
             // spooled as its own batch before the next is collected. The calls end: for one until, a
             // source has only so many samples due (see Collector#collect(long, int, TelemetryBatch.Builder)).
             if (!collectUntil(until)) {
-                return;
+                return false;
             }
         }
+        return false;
     }
 
     /**
@@ -762,7 +780,7 @@ public final class Gateway implements AutoCloseable {
      * and spooled too, so that a source without a history (OPC UA), which would not hand them over
      * again after a restart, does not lose what arrived before the stop.
      */
-    private void collectAtStop() {
+    private void collectAtStop(long deadlineNanos) {
         if (failure.get() != null) {
             return; // an Error in collecting or sending stops the gateway: nothing more is collected
         }
@@ -771,7 +789,11 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
             long now = nowMicros();
-            collectDue(now);
+            if (collectDue(now, OptionalLong.of(deadlineNanos))) {
+                log.info("Gateway {} stops catching up on {} at {}; it goes on from there after the next start",
+                        address, collector.describe(), instant(cursorMicros));
+                return;
+            }
             if (!collectorFinished && unspooled.isEmpty() && cursorMicros < now) {
                 cursorMicros = now;
                 collectUntil(now);

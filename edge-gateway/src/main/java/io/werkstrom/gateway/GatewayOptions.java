@@ -32,8 +32,8 @@ import io.werkstrom.protocol.GatewayAddress;
  *   <li>{@code firstSequence} (default: the start time in epoch milliseconds, see
  *       {@link BatchSequence}): the sequence number of the first batch of a new spool; a spool
  *       that has held batches continues after its last sequence;</li>
- *   <li>{@code drainTimeout} (default 10 s): how long {@link Gateway#stop()} waits until the spool
- *       is empty;</li>
+ *   <li>{@code drainTimeout} (default 10 s): how long {@link Gateway#stop()} may take: the rest of a
+ *       catch-up on a source's history, then the wait until the spool is empty;</li>
  *   <li>{@code retryDelay} (default 500 ms): the pause before the spool is sent again after a
  *       failed publish;</li>
  *   <li>{@code httpPort} (default 0 = off, else 1 to 65535): the port of the {@code /metrics} and

@@ -2,6 +2,7 @@ package io.werkstrom.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -141,6 +142,80 @@ class GatewayStopTest {
             assertEquals(0, stopped.get().spoolRecords());
         } finally {
             callers.shutdownNow();
+        }
+    }
+
+    /** A source with a long history (a replay): a sample a second from its first, as far as it is asked. */
+    private static final class HistoryCollector implements Collector {
+        private long nextMicros;
+        final AtomicLong handedOver = new AtomicLong();
+        volatile long resumedAfter = Long.MIN_VALUE;
+
+        HistoryCollector(long firstMicros) {
+            nextMicros = firstMicros;
+        }
+
+        @Override
+        public String describe() {
+            return "a long history";
+        }
+
+        @Override
+        public void start(long resumeAfterMicros) {
+            resumedAfter = resumeAfterMicros;
+            if (resumeAfterMicros >= nextMicros) {
+                nextMicros = resumeAfterMicros + 1_000_000;
+            }
+        }
+
+        @Override
+        public int collect(long untilMicros, TelemetryBatch.Builder out) {
+            int n = 0;
+            for (; nextMicros < untilMicros; nextMicros += 1_000_000) {
+                out.add(nextMicros, "press-1", "pressure", 4.2, Quality.GOOD);
+                n++;
+            }
+            handedOver.addAndGet(n);
+            return n;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void aStopDuringALongCatchUpEndsWithinTheDrainTimeoutKeepingWhatWasTaken() throws Exception {
+        GatewayOptions options = GatewayOptions.builder()
+                .publisher(PublisherOptions.builder().brokerUri("tcp://127.0.0.1:1")
+                        .address(new GatewayAddress("acme", "plant-1", "gw-1")).build())
+                .spoolDirectory(spoolDir).batchInterval(Duration.ofSeconds(1)).drainTimeout(Duration.ofMillis(500))
+                .build();
+        long started = BatchValidator.micros(Instant.now());
+        AtomicLong clock = new AtomicLong(started);
+        HistoryCollector history = new HistoryCollector(started);
+        long lastTaken;
+        try (Gateway gateway = new Gateway(options, history, DecodeLimits.DEFAULT.maxRows(), clock::get)) {
+            gateway.start();
+            clock.addAndGet(Duration.ofDays(3_650).toNanos() / 1_000); // ten years behind: hours of catching up
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (history.handedOver.get() < 1_000 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(history.handedOver.get() >= 1_000, "catching up is under way");
+            GatewayStats stopped = assertTimeoutPreemptively(Duration.ofSeconds(20), gateway::stop,
+                    "the stop waits for the catch-up to end");
+            assertEquals(history.handedOver.get(), stopped.samplesCollected(), "what the source handed over");
+            assertTrue(stopped.samplesCollected() < 3_650L * 86_400, "the catch-up ended where it was");
+            lastTaken = gateway.lastSpooledMicros();
+            assertEquals(started + (stopped.samplesCollected() - 1) * 1_000_000, lastTaken,
+                    "every sample taken is spooled, up to the last one");
+        }
+        HistoryCollector again = new HistoryCollector(started);
+        try (Gateway gateway = new Gateway(options, again, DecodeLimits.DEFAULT.maxRows(), clock::get)) {
+            gateway.start();
+            assertEquals(lastTaken, again.resumedAfter, "the next start resumes after the last sample spooled");
+            gateway.stop();
         }
     }
 }
