@@ -25,6 +25,7 @@ import java.util.function.BooleanSupplier;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.app.cli.WorkDirectory;
 import io.werkstrom.app.embedded.EmbeddedBroker;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
 import io.werkstrom.jobs.cluster.ClusterRestClient;
@@ -138,7 +139,7 @@ public final class CloudChaos {
             return result;
         } finally {
             if (result != null && result.passed() || steps.stopRequested()) {
-                deleteTree(work);
+                WorkDirectory.delete(work);
             } else {
                 say("kept the work directory with the cluster logs: " + work.resolve("flink").resolve("log"));
             }
@@ -384,10 +385,5 @@ public final class CloudChaos {
         }
         throw new IOException("no stream-jobs/target/stream-jobs-*-job.jar below " + roots
                 + "; build it with ./werkstrom build, or name it with --job-jar");
-    }
-
-    private static void deleteTree(Path root) {
-        // Walks again while the database's or the cluster's own shutdown hooks still remove files.
-        EdgeChaos.deleteTree(root);
     }
 }

@@ -2,7 +2,6 @@ package io.werkstrom.app.chaos;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,7 +14,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +23,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -38,6 +35,7 @@ import io.werkstrom.app.Werkstrom;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.app.cli.WorkDirectory;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
 import io.werkstrom.app.embedded.LocalJobs;
 import io.werkstrom.gateway.sim.FactorySimulator;
@@ -167,7 +165,7 @@ public final class EdgeChaos {
         try {
             return run(work);
         } finally {
-            deleteTree(work);
+            WorkDirectory.delete(work);
         }
     }
 
@@ -403,31 +401,6 @@ public final class EdgeChaos {
     private void say(String line) {
         progress.println(line);
         progress.flush();
-    }
-
-    /**
-     * Deletes {@code root}, walking it again while files vanish or appear under the walk: after a
-     * signal the embedded database's own shutdown hook may still be stopping it and cleaning up its
-     * data directory. Gives up after a few seconds (a leftover temporary directory is harmless).
-     */
-    static void deleteTree(Path root) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (Files.exists(root)) {
-            try (Stream<Path> paths = Files.walk(root)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException | UncheckedIOException vanished) {
-                // walk again
-            }
-            if (!Files.exists(root) || System.nanoTime() > deadline) {
-                return;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     @FunctionalInterface

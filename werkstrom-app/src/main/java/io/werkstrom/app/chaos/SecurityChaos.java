@@ -4,6 +4,7 @@ import io.werkstrom.app.Secrets;
 import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
+import io.werkstrom.app.cli.WorkDirectory;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
 import io.werkstrom.jobs.decode.BatchDecoder;
 import io.werkstrom.jobs.storage.SchemaMigrator;
@@ -231,7 +232,7 @@ public final class SecurityChaos {
             }
             return result(lost);
         } finally {
-            deleteTree(work);
+            WorkDirectory.delete(work);
         }
     }
 
@@ -649,11 +650,5 @@ public final class SecurityChaos {
             rows.next();
             return rows.getLong(1);
         }
-    }
-
-    private static void deleteTree(Path dir) {
-        // A leftover temporary directory holds no secret; walks again while the database's own
-        // shutdown hook (after a signal) still removes files.
-        EdgeChaos.deleteTree(dir);
     }
 }

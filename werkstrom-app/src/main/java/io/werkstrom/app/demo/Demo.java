@@ -13,13 +13,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -27,6 +25,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import io.werkstrom.analytics.kernel.KernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.analytics.predict.PartQualityModel;
+import io.werkstrom.app.cli.WorkDirectory;
 import io.werkstrom.app.embedded.EmbeddedBroker;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
 import io.werkstrom.app.embedded.LocalJobs;
@@ -113,7 +112,7 @@ public final class Demo {
             }
             return result;
         } finally {
-            deleteTree(work);
+            WorkDirectory.delete(work);
         }
     }
 
@@ -430,13 +429,5 @@ public final class Demo {
 
     private static String trim(double value) {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temporary directory is harmless
-        }
     }
 }

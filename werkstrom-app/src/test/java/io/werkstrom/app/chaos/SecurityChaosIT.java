@@ -2,6 +2,7 @@ package io.werkstrom.app.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.werkstrom.app.cli.WorkDirectory;
 import io.werkstrom.app.embedded.EmbeddedDatabase;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -86,7 +87,7 @@ class SecurityChaosIT {
             assertEquals(result.attempts() - 8, result.rejected(), log);
             assertFalse(result.passed(), log);
         } finally {
-            EdgeChaos.deleteTree(work);
+            WorkDirectory.delete(work);
         }
     }
 
