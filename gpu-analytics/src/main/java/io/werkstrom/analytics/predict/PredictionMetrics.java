@@ -176,12 +176,18 @@ public final class PredictionMetrics {
         }
     }
 
-    /** The positives of {@code actual}, after checking that both columns have the same rows. */
+    /** The positives of {@code actual}, after checking that both columns have the same rows and no score is NaN. */
     private static long positives(double[] score, boolean[] actual) {
         Objects.requireNonNull(score, "score must not be null.");
         Objects.requireNonNull(actual, "actual must not be null.");
         if (score.length != actual.length) {
             throw new IllegalArgumentException("score has " + score.length + " rows, actual " + actual.length + ".");
+        }
+        for (int row = 0; row < score.length; row++) {
+            // A NaN equals no score, its own neither: the walk over tied scores would never pass it.
+            if (Double.isNaN(score[row])) {
+                throw new IllegalArgumentException("score of row " + row + " is NaN.");
+            }
         }
         long positives = 0;
         for (boolean a : actual) {

@@ -2,6 +2,9 @@ package io.werkstrom.analytics.predict;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
@@ -72,5 +75,17 @@ class PredictionMetricsTest {
         assertThrows(IllegalArgumentException.class, () -> PredictionMetrics.rmse(new double[2], new double[3]));
         assertThrows(IllegalArgumentException.class, () -> PredictionMetrics.phm08(new double[0], new double[0]));
         assertThrows(IllegalArgumentException.class, () -> PredictionMetrics.prAuc(new double[2], new boolean[1]));
+    }
+
+    @Test
+    void aNaNScoreIsRefusedNamingItsRowInsteadOfWalkedForever() {
+        double[] score = {0.9, Double.NaN, 0.1};
+        boolean[] actual = {true, false, true};
+        assertEquals("score of row 1 is NaN.", assertThrows(IllegalArgumentException.class,
+                () -> assertTimeoutPreemptively(Duration.ofSeconds(10), () -> PredictionMetrics.prAuc(score, actual)))
+                .getMessage());
+        assertEquals("score of row 1 is NaN.", assertThrows(IllegalArgumentException.class,
+                () -> assertTimeoutPreemptively(Duration.ofSeconds(10),
+                        () -> PredictionMetrics.bestF1Threshold(score, actual))).getMessage());
     }
 }
