@@ -21,7 +21,8 @@ import java.util.TreeMap;
  * waiting to be scored because a scoring call failed.
  *
  * <p>The fitted model is not part of the state: it is a deterministic function of the training
- * window and the model's sensors, so {@link MultivariateScorer} fits it again after a restore; a
+ * window and the model's sensors, so {@link MultivariateScorer} fits it again after a restore (or
+ * finds it in its {@link FittedModels}, for a state that a backend serialises on every access); a
  * fleet model is kept by its id and looked up again. The stable form ({@link #snapshot()},
  * versioned) thus holds plain numbers and names only. Version 2 added the pending states, version 3
  * the fleet model's id, version 4 the fleet model's sensors; versions 1 to 3 are still read. The

@@ -123,6 +123,7 @@ public final class MultivariateScorer {
     private final MultivariateOptions options;
     private final KernelBackend backend;
     private final Consumer<String> warnings;
+    private final FittedModels models;
     /** Refused gateway/machine(/sensor) keys already logged, at most {@link #MAX_LOGGED_REFUSALS}. */
     private final Set<String> loggedRefusals = new HashSet<>();
     /** Gateway and id of fleet models not used for their assembly, each logged once. */
@@ -141,6 +142,7 @@ public final class MultivariateScorer {
         if (!options.enabled()) {
             throw new IllegalArgumentException("multivariate detection is off.");
         }
+        this.models = new FittedModels(options.method());
     }
 
     /**
@@ -575,7 +577,7 @@ public final class MultivariateScorer {
             rows = complete(window, sensors);
         }
         try {
-            machine.model = FittedModel.fit(options.method(), rows);
+            machine.model = models.fit(rows);
         } catch (IllegalArgumentException e) {
             // E.g. a value near the ends of the double range, whose spread overflows (ScoreOverflow):
             // no model rather than one that never alarms; the machine trains again on fresh states.
@@ -667,14 +669,21 @@ public final class MultivariateScorer {
         return columns;
     }
 
-    /** Rebuilds the model of a restored machine from its training window. */
+    /**
+     * Gives a restored machine its model: the one fitted on its training window before, when this
+     * scorer still keeps it ({@link FittedModels}), else fitted again from the window.
+     */
     private void ensureModel(MachineStates.Machine machine, Counts counts) {
         if (machine.modelSensors == null || machine.model != null) {
             return;
         }
         double[][] rows = machine.training.toArray(new double[0][]);
+        machine.model = models.find(rows);
+        if (machine.model != null) {
+            return;
+        }
         try {
-            machine.model = FittedModel.fit(options.method(), rows);
+            machine.model = models.fit(rows);
             counts.fitted++;
         } catch (IllegalArgumentException e) {
             // A window that fitted once fits again unless the method changed; train anew then.

@@ -491,6 +491,46 @@ class MultivariateScorerTest {
         assertEquals(2, sum(fromRestore, MultivariateScorer.Outcome::modelsFitted), "both models fitted again");
     }
 
+    /**
+     * A state backend that keeps the state serialised (RocksDB) gives the scorer a fresh copy for
+     * every batch, without the fitted models: each machine's model is fitted once all the same, and
+     * the copies score as the one object kept on the heap does.
+     */
+    @Test
+    void aStateReadAfreshForEveryBatchHasEachModelFittedOnce() throws Exception {
+        Machine a = new Machine("press-1", 21);
+        Machine b = new Machine("press-2", 22);
+        b.pressureShift = 1.5;
+        b.faultFrom = 700;
+        List<MultivariateScorer.Outcome> kept = new ArrayList<>();
+        List<Anomaly> onHeap = run(scorer(OPTIONS), new MachineStates(), 0, 900, kept, a, b);
+
+        a = new Machine("press-1", 21);
+        b = new Machine("press-2", 22);
+        b.pressureShift = 1.5;
+        b.faultFrom = 700;
+        MultivariateScorer scorer = scorer(OPTIONS);
+        List<MultivariateScorer.Outcome> copied = new ArrayList<>();
+        List<Anomaly> fromCopies = new ArrayList<>();
+        MachineStates states = new MachineStates();
+        for (long s = 0; s < 900; s += 10) {
+            states = serialisedAndBack(states);
+            MultivariateScorer.Outcome outcome = scorer.score(batch(s, s, 10, a, b), states);
+            fromCopies.addAll(outcome.anomalies());
+            copied.add(outcome);
+        }
+        assertFalse(onHeap.isEmpty(), "the fault must produce anomalies for the comparison to mean anything");
+        assertEquals(onHeap, fromCopies);
+        assertEquals(2, sum(kept, MultivariateScorer.Outcome::modelsFitted));
+        assertEquals(2, sum(copied, MultivariateScorer.Outcome::modelsFitted), "each model fitted once");
+    }
+
+    private static MachineStates serialisedAndBack(MachineStates states) throws java.io.IOException {
+        DataOutputSerializer out = new DataOutputSerializer(1024);
+        MachineStatesSerializer.INSTANCE.serialize(states, out);
+        return MachineStatesSerializer.INSTANCE.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+    }
+
     @Test
     void aDamagedStableFormIsRefusedWithAReason() {
         MachineStates states = new MachineStates();

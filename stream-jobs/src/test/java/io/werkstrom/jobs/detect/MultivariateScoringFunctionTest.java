@@ -23,16 +23,23 @@ import io.werkstrom.protocol.TelemetryBatch;
 
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The multivariate operator with its machines' state in Flink keyed state reports what one plain
  * {@link MultivariateScorer} per gateway reports, across a checkpoint taken after the models were
  * fitted (restored, they are fitted again from the training windows in the state), also one taken
  * without state expiry; the machines of a gateway silent longer than the idle expiry train anew.
+ * The first and the last hold on the heap state backend and on RocksDB, which keeps the state
+ * serialised and hands out a fresh copy for every batch.
  */
 class MultivariateScoringFunctionTest {
 
@@ -42,6 +49,8 @@ class MultivariateScoringFunctionTest {
     private static final int BATCHES = 60;
     private static final int CHECKPOINT_AFTER = 40;
     private static final StateExpiry MONTH = StateExpiry.defaults();
+    private static final String HEAP = "hashmap";
+    private static final String ROCKSDB = "rocksdb";
     private static final long DAY = Duration.ofDays(1).toMillis();
     /** State expiry counts on the wall clock. */
     private static final long CHECKPOINTED_AT = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
@@ -62,8 +71,9 @@ class MultivariateScoringFunctionTest {
         return batches;
     }
 
-    @Test
-    void reportsLikeOnePlainScorerPerGatewayAcrossACheckpoint() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {HEAP, ROCKSDB})
+    void reportsLikeOnePlainScorerPerGatewayAcrossACheckpoint(String stateBackend) throws Exception {
         List<DetectedAnomaly> expected = new ArrayList<>();
         MachineStates northStates = new MachineStates();
         MachineStates southStates = new MachineStates();
@@ -75,7 +85,7 @@ class MultivariateScoringFunctionTest {
         assertFalse(expected.isEmpty(), "the faults must produce anomalies for the comparison to mean anything");
         assertTrue(expected.stream().allMatch(d -> d.anomaly().machine().equals("press-2")), expected.toString());
 
-        assertEquals(expected, acrossACheckpoint(MONTH, MONTH));
+        assertEquals(expected, acrossACheckpoint(stateBackend, MONTH, MONTH));
     }
 
     /**
@@ -87,8 +97,8 @@ class MultivariateScoringFunctionTest {
     void statesCheckpointedWithoutExpiryRestoreWithItAndTheReverse() throws Exception {
         List<DetectedAnomaly> expected = expected();
         assertFalse(expected.isEmpty());
-        assertEquals(expected, acrossACheckpoint(StateExpiry.NEVER, MONTH), "checkpointed without expiry");
-        assertEquals(expected, acrossACheckpoint(MONTH, StateExpiry.NEVER), "restored without expiry");
+        assertEquals(expected, acrossACheckpoint(HEAP, StateExpiry.NEVER, MONTH), "checkpointed without expiry");
+        assertEquals(expected, acrossACheckpoint(HEAP, MONTH, StateExpiry.NEVER), "restored without expiry");
     }
 
     /**
@@ -96,13 +106,16 @@ class MultivariateScoringFunctionTest {
      * machines' training windows are gone and they train anew; one whose batches keep coming within
      * it keeps its machines' states.
      */
-    @Test
-    void theMachinesOfAGatewaySilentLongerThanTheIdleExpiryTrainAnew() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {HEAP, ROCKSDB})
+    void theMachinesOfAGatewaySilentLongerThanTheIdleExpiryTrainAnew(String stateBackend) throws Exception {
         int silentFrom = CHECKPOINT_AFTER;
         int backFrom = silentFrom + 2;
         List<DetectedAnomaly> actual = new ArrayList<>();
         try (var harness = harness(KernelBackends.JAVA, MONTH)) {
+            harness.setStateBackend(stateBackend(stateBackend));
             harness.open();
+            assertKeyedStateOn(stateBackend, harness);
             harness.setStateTtlProcessingTime(0);
             feed(harness, 0, silentFrom);
             // The south gateway falls silent; the north one sends a batch every 20 days.
@@ -133,12 +146,15 @@ class MultivariateScoringFunctionTest {
      * What the operator reports when checkpointed with {@code before} after {@link #CHECKPOINT_AFTER}
      * batches and restored with {@code after}, the batches after the checkpoint fed to both.
      */
-    private List<DetectedAnomaly> acrossACheckpoint(StateExpiry before, StateExpiry after) throws Exception {
+    private List<DetectedAnomaly> acrossACheckpoint(String stateBackend, StateExpiry before, StateExpiry after)
+            throws Exception {
         List<DetectedAnomaly> actual = new ArrayList<>();
         OperatorSubtaskState checkpoint;
         try (var harness = harness(KernelBackends.JAVA, before)) {
+            harness.setStateBackend(stateBackend(stateBackend));
             harness.setStateTtlProcessingTime(CHECKPOINTED_AT);
             harness.open();
+            assertKeyedStateOn(stateBackend, harness);
             feed(harness, 0, CHECKPOINT_AFTER);
             actual.addAll(outputOf(harness));
             checkpoint = harness.snapshot(1L, 1L);
@@ -146,6 +162,7 @@ class MultivariateScoringFunctionTest {
             feed(harness, CHECKPOINT_AFTER, CHECKPOINT_AFTER + 3);
         }
         try (var restored = harness(KernelBackends.JAVA, after)) {
+            restored.setStateBackend(stateBackend(stateBackend));
             // The job restored ten days later: an entry checkpointed without expiry counts from the restore.
             restored.setStateTtlProcessingTime(CHECKPOINTED_AT + 10 * DAY);
             restored.initializeState(checkpoint);
@@ -227,6 +244,16 @@ class MultivariateScoringFunctionTest {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
+    }
+
+    private static void assertKeyedStateOn(String stateBackend,
+            KeyedOneInputStreamOperatorTestHarness<String, ReceivedBatch, DetectedAnomaly> harness) {
+        String kind = harness.getOperator().getKeyedStateBackend().getClass().getSimpleName();
+        assertTrue(kind.startsWith(stateBackend.equals(ROCKSDB) ? "RocksDB" : "Heap"), kind);
+    }
+
+    private static StateBackend stateBackend(String name) {
+        return name.equals(ROCKSDB) ? new EmbeddedRocksDBStateBackend() : new HashMapStateBackend();
     }
 
     private static KeyedOneInputStreamOperatorTestHarness<String, ReceivedBatch, DetectedAnomaly> harness(
