@@ -23,6 +23,9 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -32,6 +35,8 @@ import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The alert operator with its keyed state, its rules read from a real database, across a restore. */
 class AlertEvaluationFunctionIT {
@@ -156,27 +161,34 @@ class AlertEvaluationFunctionIT {
      * A checkpoint of a release that kept the gateway's alerts and sensor silence in Flink's generic
      * (Kryo) form restores into the versioned form, and the next checkpoint is written in it: the open
      * offline alert stays open, a batch received after the status resolves it once, and nothing opens
-     * it again.
+     * it again. The heap state backend converts the entries as it restores them; RocksDB, which keeps
+     * them serialised, migrates them in its store.
      */
-    @Test
-    void aCheckpointOfTheGenericStateFormRestoresWithItsAlertOpen() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"hashmap", "rocksdb"})
+    void aCheckpointOfTheGenericStateFormRestoresWithItsAlertOpen(String stateBackend) throws Exception {
         OperatorSubtaskState checkpoint;
         try (var previous = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
                 new GenericFormAlerts()), AlertInput::key, Types.STRING)) {
+            previous.setStateBackend(stateBackend(stateBackend));
             previous.open();
             previous.processElement(new StreamRecord<>(AlertInput.of(new GatewaySignal(GATEWAY_2,
                     GatewaySignal.Type.OFFLINE, 1_002_000, ""))));
             checkpoint = previous.snapshot(1L, 1_500L);
         }
         try (var restored = harness()) {
+            restored.setStateBackend(stateBackend(stateBackend));
             restored.initializeState(checkpoint);
             restored.open();
+            String kind = restored.getOperator().getKeyedStateBackend().getClass().getSimpleName();
+            assertTrue(kind.startsWith(stateBackend.equals("rocksdb") ? "RocksDB" : "Heap"), kind);
             restored.setProcessingTime(2_000);
             restored.processElement(new StreamRecord<>(AlertInput.of(batch(1_001))));
             assertEquals(List.of(), advance(restored, 2_500), "received before the offline status: still offline");
             checkpoint = restored.snapshot(2L, 2_500L);
         }
         try (var again = harness()) { // from a checkpoint in the versioned form
+            again.setStateBackend(stateBackend(stateBackend));
             again.initializeState(checkpoint);
             again.open();
             again.setProcessingTime(2_500);
@@ -262,6 +274,10 @@ class AlertEvaluationFunctionIT {
         }
         assertTrue(logged.stream().noneMatch(line -> line.startsWith("WARN")), logged.toString());
         assertTrue(logged.stream().anyMatch(line -> line.contains("the task was interrupted")), logged.toString());
+    }
+
+    private static StateBackend stateBackend(String name) {
+        return name.equals("rocksdb") ? new EmbeddedRocksDBStateBackend() : new HashMapStateBackend();
     }
 
     private static KeyedOneInputStreamOperatorTestHarness<String, AlertInput, AlertTransition> harness()
