@@ -10,16 +10,25 @@ import java.util.function.ToIntFunction;
  */
 final class SensorRows {
 
+    /** The most values a Java array holds on common JVMs. */
+    static final int MAX_VALUES = Integer.MAX_VALUE - 8;
+
     private SensorRows() {
     }
 
     /**
      * The rows one after the other in one row-major array.
      *
-     * @throws IllegalArgumentException when a row does not hold {@code dims} values
+     * @throws IllegalArgumentException when a row does not hold {@code dims} values, or the rows hold
+     *                                  more values than one array can (2^31 - 1 less a few)
      */
     static double[] flatten(double[][] rows, int dims) {
-        double[] flat = new double[rows.length * dims];
+        long values = (long) rows.length * dims;
+        if (values > MAX_VALUES) {
+            throw new IllegalArgumentException(rows.length + " rows of " + dims + " sensors are " + values
+                    + " values, more than one call takes (" + MAX_VALUES + "); score them in smaller calls.");
+        }
+        double[] flat = new double[(int) values];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].length != dims) {
                 throw new IllegalArgumentException("row " + i + " has " + rows[i].length + " sensors, expected "
