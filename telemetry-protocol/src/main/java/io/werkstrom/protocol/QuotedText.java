@@ -14,10 +14,23 @@ public final class QuotedText {
      * be stored as '?' and shown as garbage).
      */
     public static String abbreviate(String value) {
-        if (value.length() <= MAX_CHARS) {
+        return abbreviate(value, MAX_CHARS);
+    }
+
+    /**
+     * {@code value} itself up to {@code maxChars} characters, otherwise its first {@code maxChars - 3}
+     * and "...", cut as {@link #abbreviate(String)} cuts.
+     *
+     * @throws IllegalArgumentException when {@code maxChars} leaves no room for a character
+     */
+    public static String abbreviate(String value, int maxChars) {
+        if (maxChars < 5) {
+            throw new IllegalArgumentException("maxChars must be at least 5, got " + maxChars + ".");
+        }
+        if (value.length() <= maxChars) {
             return value;
         }
-        int end = MAX_CHARS - 3;
+        int end = maxChars - 3;
         if (Character.isHighSurrogate(value.charAt(end - 1)) && Character.isLowSurrogate(value.charAt(end))) {
             end--;
         }

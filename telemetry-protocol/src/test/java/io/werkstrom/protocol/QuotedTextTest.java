@@ -27,6 +27,13 @@ class QuotedTextTest {
     }
 
     @Test
+    void aLongerQuoteIsCutTheSameWay() {
+        String value = "m".repeat(196) + "😀" + "m".repeat(10); // the emoji's halves at 196 and 197
+        assertEquals("m".repeat(196) + "...", QuotedText.abbreviate(value, 200));
+        assertEquals(value, QuotedText.abbreviate(value, value.length()));
+    }
+
+    @Test
     void aRefusedMachineNameIsQuotedWellFormed() {
         GatewayAddress sender = new GatewayAddress("acme", "plant-1", "gw-1");
         String machine = "m".repeat(76) + "😀" + "m".repeat(10);

@@ -20,6 +20,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.werkstrom.protocol.QuotedText;
+
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonProcessingException;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
@@ -198,7 +200,7 @@ public final class ClusterRestClient {
             return json.readTree(body);
         } catch (JsonProcessingException e) {
             throw new IOException(what + " failed: the answer of " + response.uri() + " is not JSON: "
-                    + (body.length() > 200 ? body.substring(0, 200) + "…" : body), e);
+                    + QuotedText.abbreviate(body, 200), e);
         }
     }
 }

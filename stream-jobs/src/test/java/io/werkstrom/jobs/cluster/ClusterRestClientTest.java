@@ -137,4 +137,19 @@ class ClusterRestClientTest {
         assertTrue(failure.getMessage().startsWith("the state of job 0123 failed: the answer of http://127.0.0.1:")
                 && failure.getMessage().endsWith("/jobs/0123 is not JSON: " + page), failure.getMessage());
     }
+
+    /** A long page is quoted cut to 200 characters, and the cut never splits a character in two. */
+    @Test
+    void aLongAnswerThatIsNotJsonIsQuotedCutWithoutSplittingACharacter() {
+        String page = "<html>" + "m".repeat(193) + "😀" + "m".repeat(100) + "</html>"; // halves at 199, 200
+        ClusterRestClient rest = answering("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                + "Content-Length: " + page.getBytes(StandardCharsets.UTF_8).length
+                + "\r\nConnection: close\r\n\r\n" + page, Duration.ofSeconds(10));
+        IOException failure = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> assertThrows(IOException.class, () -> rest.jobState("0123")));
+        String message = failure.getMessage();
+        assertEquals(message, new String(message.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8),
+                "well-formed: survives UTF-8");
+        assertTrue(message.endsWith("/jobs/0123 is not JSON: <html>" + "m".repeat(191) + "..."), message);
+    }
 }
