@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import io.werkstrom.analytics.predict.ProcessRecord;
 
@@ -20,7 +21,8 @@ import io.werkstrom.analytics.predict.ProcessRecord;
  * Torque [Nm], Tool wear [min], Machine failure, TWF, HDF, PWF, OSF, RNF), then one row per
  * process cycle. Columns are found by name, so their order may vary; a leading UTF-8 byte-order
  * mark is ignored; blank lines are skipped. Only the inputs and "Machine failure" are read, never
- * the failure-mode columns. Anything malformed is an error naming the file and line. Stateless.
+ * the failure-mode columns; the label is 0 or 1, written as an integer or as a float ({@code 0.0},
+ * {@code 1.0}, as pandas writes it). Anything malformed is an error naming the file and line. Stateless.
  */
 public final class Ai4iFiles {
 
@@ -32,6 +34,11 @@ public final class Ai4iFiles {
     static final String WEAR = "Tool wear [min]";
     static final String FAILURE = "Machine failure";
     private static final List<String> REQUIRED = List.of(TYPE, AIR, PROCESS, SPEED, TORQUE, WEAR, FAILURE);
+    /**
+     * A label: 0 or 1, also in the float form pandas writes for a column that held a missing value
+     * ({@code 0.0}, {@code 1.0}); nothing else, not even a number that parses to 0 or 1 ({@code 1e0}).
+     */
+    private static final Pattern LABEL = Pattern.compile("[01](\\.0+)?");
 
     private Ai4iFiles() {
     }
@@ -98,12 +105,12 @@ public final class Ai4iFiles {
                 double torque = number(file, line, cells[index[4]], TORQUE);
                 double wear = number(file, line, cells[index[5]], WEAR);
                 String label = cells[index[6]].strip();
-                if (!label.equals("0") && !label.equals("1")) {
+                if (!LABEL.matcher(label).matches()) {
                     throw new DataFileException(file, line, "column '" + FAILURE + "' must be 0 or 1, found '"
                             + label + "'");
                 }
                 records.add(new ProcessRecord(type.charAt(0), air, process, speed, torque, wear));
-                failed.add(label.equals("1"));
+                failed.add(label.charAt(0) == '1');
             }
         } catch (MalformedInputException | UnmappableCharacterException e) {
             throw DataFileException.notUtf8(file, line, e);

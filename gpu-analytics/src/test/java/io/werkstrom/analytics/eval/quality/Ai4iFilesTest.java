@@ -73,6 +73,21 @@ class Ai4iFilesTest {
     }
 
     @Test
+    void aLabelWrittenAsAFloatIsReadAndOnlyExactZeroOrOneIsALabel() throws Exception {
+        // pandas writes an integer column that once held a NaN as 0.0 and 1.0.
+        Path f = write(Fixtures.AI4I_HEADER,
+                "1,M14860,M,298.1,308.6,1551,42.8,0,0.0,0.0,0.0,0.0,0.0,0.0",
+                "2,L47181,L,298.2,308.7,1408,46.3,3,1.0,0.0,1.0,0.0,0.0,0.0",
+                "3,L47182,L,298.1,308.5,1498,49.4,5,1.00,0.0,0.0,0.0,0.0,0.0");
+        assertArrayEquals(new boolean[] {false, true, true}, Ai4iFiles.read(f).failed());
+        String ok = "1,M14860,M,298.1,308.6,1551,42.8,0,0.0,0,0,0,0,0";
+        for (String label : List.of("0.5", "2", "2.0", "NaN", "1e0", "-1.0", "1.", "")) {
+            assertProblem(write(Fixtures.AI4I_HEADER, ok, "2,L1,L,298.1,308.6,1551,42.8,0," + label + ",0,0,0,0,0"),
+                    " line 3: column 'Machine failure' must be 0 or 1, found '" + label + "'");
+        }
+    }
+
+    @Test
     void cellsInDoubleQuotesAreReadWithoutThem() throws Exception {
         Path f = write(Fixtures.AI4I_HEADER.replace("Type", "\"Type\"").replace("Machine failure", "\"Machine failure\""),
                 "1,\"M14860\",\"M\",298.1,\"308.6\",1551,42.8,0,\"1\",0,0,0,0,0");
