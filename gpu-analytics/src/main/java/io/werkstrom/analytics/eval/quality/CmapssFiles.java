@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import io.werkstrom.analytics.predict.EngineRun;
 
@@ -19,8 +20,9 @@ import io.werkstrom.analytics.predict.EngineRun;
  * Reads the NASA C-MAPSS turbofan files: trajectory files ({@code train_FD00x.txt},
  * {@code test_FD00x.txt}; whitespace separated, no header, per line unit, cycle, 3 operational
  * settings and 21 sensors) and RUL files ({@code RUL_FD00x.txt}: one true remaining life per test
- * engine, in the order of the engines). A byte-order mark at the start of a file is skipped, as
- * are blank lines; anything else malformed is an error naming the file and line. Stateless.
+ * engine, in the order of the engines). Unit and cycle are whole numbers, also written as floats
+ * ({@code 1.0} is 1). A byte-order mark at the start of a file is skipped, as are blank lines;
+ * anything else malformed is an error naming the file and line. Stateless.
  */
 public final class CmapssFiles {
 
@@ -30,6 +32,12 @@ public final class CmapssFiles {
     public static final int SENSORS = 21;
     /** Columns per trajectory line: unit, cycle, settings, sensors. */
     public static final int COLUMNS = 2 + SETTINGS + SENSORS;
+
+    /**
+     * A unit or cycle number: digits, or a whole number in the float form a tool writes for a
+     * float column ({@code 1.0}); a fraction ({@code 1.5}) or an exponent ({@code 1e0}) is refused.
+     */
+    private static final Pattern WHOLE = Pattern.compile("[+-]?[0-9]+(\\.0+)?");
 
     private CmapssFiles() {
     }
@@ -155,15 +163,20 @@ public final class CmapssFiles {
     }
 
     private static int integer(Path file, long line, String cell, String what) throws DataFileException {
+        if (!WHOLE.matcher(cell).matches()) {
+            throw new DataFileException(file, line, what + " is not a whole number: '" + cell + "'");
+        }
+        int point = cell.indexOf('.');
+        int v;
         try {
-            int v = Integer.parseInt(cell);
-            if (v < 0) {
-                throw new DataFileException(file, line, what + " must be >= 0, found '" + cell + "'");
-            }
-            return v;
+            v = Integer.parseInt(point < 0 ? cell : cell.substring(0, point));
         } catch (NumberFormatException e) {
             throw new DataFileException(file, line, what + " is not a whole number: '" + cell + "'");
         }
+        if (v < 0) {
+            throw new DataFileException(file, line, what + " must be >= 0, found '" + cell + "'");
+        }
+        return v;
     }
 
     private static double number(Path file, long line, String cell, String what) throws DataFileException {

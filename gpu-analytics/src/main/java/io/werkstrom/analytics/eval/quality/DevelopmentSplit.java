@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import java.util.function.Function;
 
 import io.werkstrom.analytics.eval.CommandOptions;
+import io.werkstrom.analytics.predict.EngineRun;
 
 /**
  * Writes development splits in the layouts {@link QualityEvaluation} reads, from data that has
@@ -101,18 +102,25 @@ public final class DevelopmentSplit {
 
     static void splitCmapss(Path train, Path dir, int holdout, int fold, long seed, PrintStream err)
             throws IOException, DataFileException {
-        CmapssFiles.readTrajectories(train); // validates every line first
+        List<EngineRun> runs = CmapssFiles.readTrajectories(train); // validates every line first
         Map<Integer, List<String>> byUnit = new LinkedHashMap<>();
         List<String> lines = Files.readAllLines(train, StandardCharsets.UTF_8);
         if (!lines.isEmpty()) {
             // The reader skips a byte-order mark; kept here it would make line 1 an engine of its own.
             lines.set(0, CmapssFiles.withoutByteOrderMark(lines.get(0)));
         }
+        // Grouped by the engines the reader parsed, not by the spelling of their unit (1 and 1.0 are one
+        // engine): its runs hold the non-blank lines in file order, each engine's contiguous.
+        int engine = 0;
+        int taken = 0;
         for (String line : lines) {
             if (!line.isBlank()) {
-                // Grouped by the unit number the reader parsed (validated above), not its spelling.
-                int unit = Integer.parseInt(line.strip().split("\\s+")[0]);
-                byUnit.computeIfAbsent(unit, k -> new ArrayList<>()).add(line);
+                EngineRun run = runs.get(engine);
+                byUnit.computeIfAbsent(run.unit(), k -> new ArrayList<>()).add(line);
+                if (++taken == run.cycleCount()) {
+                    engine++;
+                    taken = 0;
+                }
             }
         }
         List<Integer> units = new ArrayList<>(byUnit.keySet());

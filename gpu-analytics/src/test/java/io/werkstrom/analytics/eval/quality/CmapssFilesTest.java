@@ -59,6 +59,21 @@ class CmapssFilesTest {
     }
 
     @Test
+    void aUnitOrCycleWrittenAsAWholeNumberInFloatFormIsRead() throws Exception {
+        List<EngineRun> runs = CmapssFiles.readTrajectories(file("1.0 1.0" + ROW, "1 2.00" + ROW, "7.0 1" + ROW));
+        assertEquals(2, runs.size());
+        assertEquals(1, runs.get(0).unit());
+        assertEquals(2, runs.get(0).cycleCount());
+        assertEquals(7, runs.get(1).unit());
+        assertProblem(file("1 1" + ROW, "1 1.5" + ROW), "line 2: cycle is not a whole number: '1.5'");
+        assertProblem(file("1.5 1" + ROW), "line 1: unit is not a whole number: '1.5'");
+        assertProblem(file("1 2." + ROW), "line 1: cycle is not a whole number: '2.'");
+        assertProblem(file("1 2e0" + ROW), "line 1: cycle is not a whole number: '2e0'");
+        assertProblem(file("1 NaN" + ROW), "line 1: cycle is not a whole number: 'NaN'");
+        assertProblem(file("-1.0 1" + ROW), "line 1: unit must be >= 0, found '-1.0'");
+    }
+
+    @Test
     void aFileThatIsNotUtf8NamesTheLine() throws Exception {
         Path f = dir.resolve("train_FD001.txt");
         Files.write(f, ("1 1" + ROW + "\n1 2" + ROW + "\n1 3\u00ff" + ROW + "\n").getBytes(StandardCharsets.ISO_8859_1));

@@ -96,6 +96,27 @@ class DevelopmentSplitTest {
     }
 
     @Test
+    void cmapssSplitOfAFileWithUnitsInFloatFormGroupsTheEnginesAsTheReaderDoes() throws Exception {
+        Path source = Files.createDirectory(dir.resolve("source"));
+        Fixtures.cmapss(source, 6, 2);
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(source.resolve("train_FD001.txt")));
+        for (int i = 0; i < lines.size(); i += 2) {
+            // Every other line of each engine spells its unit and cycle as floats: 1.0 and 1 are one engine.
+            lines.set(i, lines.get(i).replaceFirst("^(\\d+) (\\d+) ", "$1.0 $2.0 "));
+        }
+        Path floats = dir.resolve("floats.txt");
+        Files.write(floats, lines, StandardCharsets.UTF_8);
+        assertTrue(Files.readString(floats).startsWith("1.0 1.0 "));
+        Path out = dir.resolve("split");
+        assertEquals(0, run("cmapss", "--train", floats.toString(), "--out", out.toString(), "--holdout", "2"));
+        List<EngineRun> train = CmapssFiles.readTrajectories(out.resolve("train_FD001.txt"));
+        List<EngineRun> test = CmapssFiles.readTrajectories(out.resolve("test_FD001.txt"));
+        assertEquals(4, train.size());
+        assertEquals(2, test.size());
+        assertEquals(2, CmapssFiles.readRul(out.resolve("RUL_FD001.txt")).length);
+    }
+
+    @Test
     void cmapssEnginesOfOneOrTwoCyclesKeepARecordedCycleAndTheirRemainingLife() throws Exception {
         Path source = Files.createDirectory(dir.resolve("source"));
         Fixtures.cmapss(source, 5, 2);
