@@ -26,7 +26,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * A NAB corpus read from NAB's folder layout: {@code data/<group>/<name>.csv} files with the
  * columns {@code timestamp,value}, the labelled windows in {@code labels/combined_windows.json}
  * (keyed by the path below {@code data/}, each window a pair of time stamps, both ends included;
- * time stamps as {@link Timestamps} reads them, the seconds optional)
+ * time stamps as {@link Timestamps} reads them: the seconds or the whole time optional, UTC
+ * unless they carry a zone offset, which is converted to UTC)
  * and the scoring profiles in {@code config/profiles.json}. Symbolic links below {@code data/}
  * are followed; hidden files and folders there (names starting with {@code .}) are reported on
  * the log and skipped. Immutable.
@@ -128,7 +129,7 @@ public final class NabCorpus {
                     time = Timestamps.parseMicros(cells[timeColumn]);
                 } catch (DateTimeParseException e) {
                     throw EvaluationDataException.atLine(file, line, "bad timestamp '" + cells[timeColumn]
-                            + "', expected yyyy-MM-dd HH:mm:ss or yyyy-MM-dd HH:mm");
+                            + "', expected " + Timestamps.ACCEPTED);
                 }
                 double value = parseValue(file, line, cells[valueColumn]);
                 if (n == times.length) {
@@ -272,7 +273,7 @@ public final class NabCorpus {
                     limits.add(new long[] {start, end});
                 } catch (DateTimeParseException e) {
                     throw new EvaluationDataException(file + ": " + entry.getKey() + ": bad time stamp in window "
-                            + window, e);
+                            + window + ", expected " + Timestamps.ACCEPTED, e);
                 }
             }
             limits.sort((a, b) -> Long.compare(a[0], b[0]));

@@ -8,7 +8,8 @@ import java.util.Objects;
  * convention: callers must not write into {@link #values()} or {@link #timestamps()}.
  *
  * @param name       the path below {@code data/}, e.g. {@code realKnownCause/nyc_taxi.csv}
- * @param timestamps per row, microseconds since the epoch of the local time stamp
+ * @param timestamps per row, microseconds since 1970-01-01T00:00Z of its time stamp (UTC unless it
+ *                   carried a zone offset)
  * @param values     per row, the value
  * @param windows    the labelled windows, sorted and not overlapping
  */

@@ -1,5 +1,6 @@
 package io.werkstrom.analytics.eval.anomaly;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,7 +12,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -54,7 +60,13 @@ class NabCorpusTest {
         Path file = dir.resolve("data/groupA/spike.csv");
         Files.writeString(file, "timestamp,value\n2014-04-01 00:00:00,1\nyesterday,2\n");
         EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log));
-        assertTrue(e.getMessage().contains("spike.csv:3:") && e.getMessage().contains("yesterday"), e.getMessage());
+        assertEquals(file + ":3: bad timestamp 'yesterday', expected yyyy-MM-dd HH:mm:ss (a T for the space, the "
+                + "seconds, their fraction or the time may be left out) with an optional zone offset (Z, +02:00)",
+                e.getMessage());
+        Files.writeString(file, "timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:05:00+25:00,2\n");
+        e = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log));
+        assertTrue(e.getMessage().startsWith(file + ":3: bad timestamp '2014-04-01 00:05:00+25:00', expected "),
+                e.getMessage());
         Files.writeString(file, "timestamp,value\n2014-04-01 00:00:00\n");
         e = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log));
         assertTrue(e.getMessage().contains("spike.csv:2: expected 2 fields"), e.getMessage());
@@ -74,6 +86,66 @@ class NabCorpusTest {
         assertEquals(300, spike.length());
         assertEquals(List.of(new NabWindow(190, 210)), spike.windows());
         assertEquals(Timestamps.parseMicros("2014-04-01 00:05:00"), spike.timestamps()[1]);
+    }
+
+    @Test
+    void timestampsWithAZoneOffsetAreReadAsUtcInstants(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        // The same instants written with offsets (and a T, and a fraction); the windows are UTC.
+        DateTimeFormatter[] forms = {
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX"), DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ssxxx"),
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSXXX")};
+        ZoneOffset[] zones = {ZoneOffset.UTC, ZoneOffset.ofHours(2), ZoneOffset.ofHoursMinutes(-5, -30)};
+        long[] before = NabCorpus.load(dir, log).series().get(1).timestamps();
+        for (String name : List.of("spike.csv", "calm.csv")) {
+            Path file = dir.resolve("data/groupA/" + name);
+            List<String> lines = new java.util.ArrayList<>(Files.readAllLines(file));
+            for (int i = 1; i < lines.size(); i++) {
+                String[] cells = lines.get(i).split(",");
+                OffsetDateTime utc = LocalDateTime.parse(cells[0].replace(' ', 'T')).atOffset(ZoneOffset.UTC);
+                lines.set(i, utc.atZoneSameInstant(zones[i % 3]).format(forms[i % 3]) + "," + cells[1]);
+            }
+            Files.write(file, lines);
+        }
+        String text = Files.readString(dir.resolve("data/groupA/spike.csv"));
+        assertTrue(text.contains("\n2014-04-01 02:00:00+02:00,") && text.contains("\n2014-03-31T18:35:00.000-05:30,")
+                && text.contains("\n2014-04-01T00:10:00Z,"), text.substring(0, 200));
+        NabSeries spike = NabCorpus.load(dir, log).series().get(1);
+        assertArrayEquals(before, spike.timestamps());
+        assertEquals(List.of(new NabWindow(190, 210)), spike.windows());
+        assertEquals("", logBytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aWindowLimitWithAZoneOffsetIsConvertedToUtcAndABadOneIsNamed(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        // Rows 190 and 210 of spike.csv are 15:50 and 17:30 UTC.
+        Path labels = dir.resolve("labels/combined_windows.json");
+        Files.writeString(labels, "{\"groupA/spike.csv\": [[\"2014-04-01T17:50:00+02:00\", \"2014-04-01 "
+                + "17:30:00Z\"]], \"groupA/calm.csv\": []}");
+        assertEquals(List.of(new NabWindow(190, 210)), NabCorpus.load(dir, log).series().get(1).windows());
+        Files.writeString(labels, "{\"groupA/spike.csv\": [[\"2014-04-01 15:50:00.000000\", \"2014-04-01 "
+                + "17:30:00 UTC\"]], \"groupA/calm.csv\": []}");
+        EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log));
+        assertEquals(labels + ": groupA/spike.csv: bad time stamp in window [\"2014-04-01 15:50:00.000000\","
+                + "\"2014-04-01 17:30:00 UTC\"], expected yyyy-MM-dd HH:mm:ss (a T for the space, the seconds, their "
+                + "fraction or the time may be left out) with an optional zone offset (Z, +02:00)", e.getMessage());
+    }
+
+    @Test
+    void aDateWithoutTimeIsReadAsItsMidnight(@TempDir Path dir) throws Exception {
+        NabFixture.write(dir);
+        StringBuilder daily = new StringBuilder("timestamp,value\n");
+        for (int day = 1; day <= 30; day++) {
+            daily.append(String.format(Locale.ROOT, "2014-04-%02d,%d\n", day, day));
+        }
+        Files.writeString(dir.resolve("data/groupA/spike.csv"), daily);
+        Files.writeString(dir.resolve("labels/combined_windows.json"), "{\"groupA/spike.csv\": [[\"2014-04-10 "
+                + "00:00:00.000000\", \"2014-04-12 00:00:00.000000\"]], \"groupA/calm.csv\": []}");
+        NabSeries spike = NabCorpus.load(dir, log).series().get(1);
+        assertEquals(30, spike.length());
+        assertEquals(Timestamps.parseMicros("2014-04-01 00:00:00"), spike.timestamps()[0]);
+        assertEquals(List.of(new NabWindow(9, 11)), spike.windows());
     }
 
     @Test
