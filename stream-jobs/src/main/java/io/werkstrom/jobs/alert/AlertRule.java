@@ -71,6 +71,33 @@ public record AlertRule(String tenant, String ruleId, int version, RuleKind kind
     }
 
     /**
+     * Milliseconds of a duration column of {@code alert_rules} ({@code hold_s}, {@code clear_hold_s}),
+     * as the telemetry job reads it. The columns' checks let a NaN written in SQL pass (PostgreSQL
+     * orders NaN above every number), and rounding would make it 0.
+     *
+     * @throws IllegalArgumentException naming the column when {@code seconds} is NaN
+     */
+    public static long durationMillis(String column, double seconds) {
+        if (Double.isNaN(seconds)) {
+            throw new IllegalArgumentException(column + " must be a number of seconds, got NaN.");
+        }
+        return Math.round(seconds * 1000.0);
+    }
+
+    /**
+     * Milliseconds of {@code silence_s} of a rule of {@code kind}: as {@link #durationMillis}, but 0
+     * for a kind that reads no silence (the column is not read: a NaN there loses nothing).
+     *
+     * @throws IllegalArgumentException naming the column when a gateway_offline or sensor_silent rule's is NaN
+     */
+    public static long silenceMillis(RuleKind kind, double seconds) {
+        if (kind != RuleKind.GATEWAY_OFFLINE && kind != RuleKind.SENSOR_SILENT && Double.isNaN(seconds)) {
+            return 0;
+        }
+        return durationMillis("silence_s", seconds);
+    }
+
+    /**
      * Whether this rule (a version of it) watches the same condition as {@code other}: the same kind,
      * sensor and direction. A version that changes only levels, holds, scope or severity keeps the
      * alerts already open; one that watches something else does not inherit them.

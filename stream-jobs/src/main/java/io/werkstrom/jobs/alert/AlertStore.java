@@ -183,7 +183,8 @@ public final class AlertStore implements AutoCloseable {
 
     /**
      * The rules in force: the highest version of each (tenant, rule id), when enabled. A row the
-     * database accepted but this version cannot use is logged with its reason and left out.
+     * database accepted but this version cannot use (such as a NaN hold_s written in SQL) is logged
+     * with the rule and its reason and left out; the other rules are read.
      */
     public RuleBook loadRules() throws StoreException {
         reconnectIfLost();
@@ -198,11 +199,14 @@ public final class AlertStore implements AutoCloseable {
                     continue;
                 }
                 try {
+                    RuleKind kind = RuleKind.of(row.getString("kind"));
+                    double silence = row.getDouble("silence_s");
+                    long silenceMillis = row.wasNull() ? 0 : AlertRule.silenceMillis(kind, silence);
                     rules.add(new AlertRule(row.getString("tenant"), row.getString("rule_id"), row.getInt("version"),
-                            RuleKind.of(row.getString("kind")), row.getString("severity"), row.getString("gateway"),
+                            kind, row.getString("severity"), row.getString("gateway"),
                             row.getString("machine"), row.getString("sensor"), "above".equals(row.getString("direction")),
                             nullableDouble(row, "trigger_level"), nullableDouble(row, "clear_level"),
-                            seconds(row, "hold_s"), seconds(row, "clear_hold_s"), seconds(row, "silence_s")));
+                            seconds(row, "hold_s"), seconds(row, "clear_hold_s"), silenceMillis));
                 } catch (IllegalArgumentException e) {
                     LOG.warn("alert rule {}/{} v{} is not usable and is ignored: {}", row.getString("tenant"),
                             row.getString("rule_id"), row.getInt("version"), e.getMessage());
@@ -679,9 +683,10 @@ public final class AlertStore implements AutoCloseable {
         return row.wasNull() ? Double.NaN : value;
     }
 
+    /** @throws IllegalArgumentException naming the column when it holds NaN */
     private static long seconds(ResultSet row, String column) throws SQLException {
         double value = row.getDouble(column);
-        return row.wasNull() ? 0 : Math.round(value * 1000.0);
+        return row.wasNull() ? 0 : AlertRule.durationMillis(column, value);
     }
 
     private void rollback(Exception failure) {

@@ -80,6 +80,23 @@ class AlertRuleTest {
         assertEquals(List.of(), book.rulesOf("c"));
     }
 
+    @Test
+    void aNaNDurationColumnIsRefusedNamingItAndASilenceOnlyWhereTheKindReadsOne() {
+        assertEquals(2_500, AlertRule.durationMillis("hold_s", 2.5));
+        assertEquals(Long.MAX_VALUE, AlertRule.durationMillis("hold_s", Double.POSITIVE_INFINITY));
+        assertMessage("hold_s must be a number of seconds, got NaN.", () -> AlertRule.durationMillis("hold_s", Double.NaN));
+        assertMessage("clear_hold_s must be a number of seconds, got NaN.",
+                () -> AlertRule.durationMillis("clear_hold_s", Double.NaN));
+        assertMessage("silence_s must be a number of seconds, got NaN.",
+                () -> AlertRule.silenceMillis(RuleKind.SENSOR_SILENT, Double.NaN));
+        assertMessage("silence_s must be a number of seconds, got NaN.",
+                () -> AlertRule.silenceMillis(RuleKind.GATEWAY_OFFLINE, Double.NaN));
+        assertEquals(90_000, AlertRule.silenceMillis(RuleKind.SENSOR_SILENT, 90));
+        for (RuleKind kind : List.of(RuleKind.THRESHOLD, RuleKind.ANOMALY, RuleKind.SCRAP, RuleKind.DATA_GAP)) {
+            assertEquals(0, AlertRule.silenceMillis(kind, Double.NaN), kind + " reads no silence");
+        }
+    }
+
     private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable call) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         assertTrue(e.getMessage().contains(expected), e.getMessage());

@@ -463,6 +463,33 @@ abstract class TelemetryStoreContract {
                         .toList());
     }
 
+    /**
+     * A NaN duration written by hand in SQL passes the columns' checks (PostgreSQL orders NaN above
+     * every number): the job leaves that rule out, as any row it cannot use, and reads the others.
+     */
+    @Test
+    void aRuleWithANaNDurationIsLeftOutAndTheOthersAreRead(TestInfo test) throws Exception {
+        String tenant = tenant(test);
+        String insert = "INSERT INTO alert_rules (tenant, rule_id, version, kind, sensor, trigger_level, hold_s,"
+                + " clear_hold_s, silence_s) VALUES ('" + tenant + "', ";
+        execute(insert + "'hot', 1, 'threshold', 'temp', 80, 5, 0, null)");
+        execute(insert + "'hot-nan', 1, 'threshold', 'temp', 80, 'NaN', 0, null)");
+        execute(insert + "'hot-clear-nan', 1, 'threshold', 'temp', 80, 0, 'NaN', null)");
+        execute(insert + "'hot-unused-silence', 1, 'threshold', 'temp', 80, 0, 0, 'NaN')");
+        execute(insert + "'quiet-nan', 1, 'sensor_silent', null, null, 0, 0, 'NaN')");
+        execute(insert + "'offline-nan', 1, 'gateway_offline', null, null, 0, 0, 'NaN')");
+
+        RuleBook book;
+        try (AlertStore alerts = AlertStore.open(options(), "rules")) {
+            book = alerts.loadRules();
+        }
+        assertEquals(List.of(List.of("hot", 5_000L, 0L), List.of("hot-unused-silence", 0L, 0L)),
+                book.rulesOf(tenant).stream()
+                        .map(r -> List.<Object>of(r.ruleId(), r.holdMillis(), r.silenceMillis()))
+                        .sorted(Comparator.comparing(r -> (String) r.get(0)))
+                        .toList());
+    }
+
     // ---- helpers shared with the flavour-specific tests ----
 
     /** A tenant id of the test's own, so tests sharing a database never see each other's rows. */

@@ -49,13 +49,14 @@ public final class RuleCatalog {
          * @throws IllegalArgumentException with the job's reason when the job would ignore the row
          */
         public AlertRule toAlertRule() {
-            return new AlertRule(tenant, ruleId, version, RuleKind.of(kind), severity, gateway, machine, sensor,
-                    "above".equals(direction), triggerLevel, clearLevel, millis(holdSeconds),
-                    millis(clearHoldSeconds), millis(silenceSeconds));
-        }
-
-        private static long millis(double seconds) {
-            return Double.isNaN(seconds) ? 0 : Math.round(seconds * 1000.0);
+            // hold_s and clear_hold_s are never null, and silence_s only of a kind that reads none
+            // (migrations V6, V10): a NaN here is one the row holds, which the job refuses.
+            RuleKind ruleKind = RuleKind.of(kind);
+            return new AlertRule(tenant, ruleId, version, ruleKind, severity, gateway, machine, sensor,
+                    "above".equals(direction), triggerLevel, clearLevel,
+                    AlertRule.durationMillis("hold_s", holdSeconds),
+                    AlertRule.durationMillis("clear_hold_s", clearHoldSeconds),
+                    AlertRule.silenceMillis(ruleKind, silenceSeconds));
         }
     }
 
