@@ -78,7 +78,10 @@ public final class SensorSilence implements Serializable {
     private transient long forgottenMachines;
     /** Set when no machine could be forgotten, so that the rest of the batch does not search again. */
     private transient boolean nothingToForget;
-    /** The watching rules the memory was last pruned for, so a tick prunes only after a change. */
+    /**
+     * The watching rules the memory was last pruned for ({@link #rulesFingerprint}), so a tick prunes
+     * only after a change; kept in the snapshot, so the same rules after a restart are no change.
+     */
     private int prunedForRules;
     private final HashMap<String, ConditionTracker> trackers = new HashMap<>();
 
@@ -192,7 +195,7 @@ public final class SensorSilence implements Serializable {
                 entries.remove();
             }
         }
-        int fingerprint = watching.hashCode();
+        int fingerprint = rulesFingerprint(watching);
         if (fingerprint != prunedForRules) {
             prune(watching, gateway);
             prunedForRules = fingerprint;
@@ -207,6 +210,19 @@ public final class SensorSilence implements Serializable {
             }
         }
         return out;
+    }
+
+    /**
+     * A value of {@code rules} that every JVM computes alike: the hash of each rule's text, in which
+     * the kind is its name. The rules' own hash would not do: an enum's hash is its identity hash,
+     * another in each JVM, so every restart would see changed rules (and prune and judge once more).
+     */
+    static int rulesFingerprint(List<AlertRule> rules) {
+        int hash = 1;
+        for (AlertRule rule : rules) {
+            hash = 31 * hash + rule.toString().hashCode();
+        }
+        return hash;
     }
 
     /** Whether nothing is remembered, so the owner need not keep this in state. */
