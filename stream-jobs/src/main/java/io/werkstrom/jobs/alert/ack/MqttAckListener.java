@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.werkstrom.protocol.GatewayAddress;
@@ -51,7 +52,8 @@ public final class MqttAckListener implements AutoCloseable {
     /** Whether the subscription is in place on the current connection (false after a failed subscribe). */
     private volatile boolean subscribed;
 
-    private MqttAckListener(PahoSyncClient client, String subscription, Acknowledgements acknowledgements) {
+    /** Not yet the client's callback, nor subscribed: see {@link #start}. */
+    MqttAckListener(PahoSyncClient client, String subscription, Acknowledgements acknowledgements) {
         this.client = client;
         this.subscription = subscription;
         this.acknowledgements = acknowledgements;
@@ -177,17 +179,18 @@ public final class MqttAckListener implements AutoCloseable {
         return fallback;
     }
 
-    private MqttCallback callback() {
+    /** What the client is to call; {@link #start} sets it. */
+    MqttCallback callback() {
         return new MqttCallback() {
             @Override
             public void messageArrived(String topic, MqttMessage message) {
-                worker.execute(() -> {
+                hand(() -> {
                     try {
                         handle(topic, message);
                     } catch (RuntimeException e) {
                         LOG.error("acknowledgement on {} failed", topic, e);
                     }
-                });
+                }, "acknowledgement on " + topic);
             }
 
             @Override
@@ -210,13 +213,26 @@ public final class MqttAckListener implements AutoCloseable {
                 // The listener starts on a connected client, so every connection it sees is a reconnect (its
                 // owner reconnects, not Paho, which is why the flag says otherwise). A clean-start reconnect has
                 // no subscriptions: subscribe again, off the callback thread.
-                worker.execute(MqttAckListener.this::resubscribe);
+                hand(MqttAckListener.this::resubscribe, "subscription after reconnecting");
             }
 
             @Override
             public void authPacketArrived(int reasonCode, MqttProperties properties) {
             }
         };
+    }
+
+    /**
+     * Hands {@code task} to the worker. After {@link #close} the client may still call back (a
+     * message that arrived meanwhile, a reconnect of its owner): that is ignored, logged at debug,
+     * since an exception would reach Paho's callback thread. Its sender gets no answer.
+     */
+    private void hand(Runnable task, String what) {
+        try {
+            worker.execute(task);
+        } catch (RejectedExecutionException closed) {
+            LOG.debug("alert acknowledgement listener is closed; {} ignored", what);
+        }
     }
 
     @Override
