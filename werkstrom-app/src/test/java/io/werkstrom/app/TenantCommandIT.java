@@ -121,6 +121,34 @@ class TenantCommandIT {
         assertEquals("0", column("SELECT count(*) FROM werkstrom_tenant_roles WHERE tenant = 'gamma'"));
     }
 
+    /**
+     * The password is set after the role was made and bound: when that fails (here the session is
+     * switched, while binding, to a role that may alter no role), neither the role nor its binding stays.
+     */
+    @Test
+    void aFailureSettingThePasswordLeavesNoRoleAndNoBinding() throws Exception {
+        sql("CREATE ROLE werkstrom_test_powerless NOLOGIN",
+                "CREATE FUNCTION werkstrom_test_lose_power() RETURNS trigger LANGUAGE plpgsql AS $$"
+                        + " BEGIN PERFORM set_config('role', 'werkstrom_test_powerless', false); RETURN NEW; END $$",
+                "CREATE TRIGGER werkstrom_test_lose_power AFTER INSERT ON werkstrom_tenant_roles FOR EACH ROW"
+                        + " WHEN (NEW.tenant = 'torn') EXECUTE FUNCTION werkstrom_test_lose_power()");
+        try {
+            Run run = execute("add", "torn", "--password-file", password.toString());
+            assertEquals(1, run.code(), run.err());
+            assertTrue(run.err().contains("could not create the role torn_reader for tenant torn"), run.err());
+            assertEquals("", run.out());
+            assertEquals("0", column("SELECT count(*) FROM pg_roles WHERE rolname = 'torn_reader'"), "no role");
+            assertEquals("0", column("SELECT count(*) FROM werkstrom_tenant_roles WHERE tenant = 'torn'"),
+                    "no binding");
+        } finally {
+            sql("DROP TRIGGER werkstrom_test_lose_power ON werkstrom_tenant_roles",
+                    "DROP FUNCTION werkstrom_test_lose_power()", "DROP ROLE werkstrom_test_powerless");
+        }
+        Run again = execute("add", "torn", "--password-file", password.toString());
+        assertEquals(0, again.code(), again.err());
+        assertEquals("torn", column("SELECT tenant FROM werkstrom_tenant_roles WHERE role_name = 'torn_reader'"));
+    }
+
     private record Run(int code, String out, String err) {
     }
 
@@ -133,6 +161,14 @@ class TenantCommandIT {
         int code = Werkstrom.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static void sql(String... statements) throws Exception {
+        try (Connection db = server.connect(); Statement s = db.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        }
     }
 
     private static int count(String text, String needle) {

@@ -23,9 +23,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * {@code ./werkstrom tenant add NAME}: creates (or re-binds) the database role through which one
  * tenant reads its own rows and nothing else (migration V8, {@code werkstrom_create_tenant_role}),
- * and sets its password. The password comes from a file or the environment, and reaches the
- * server only as a SCRAM-SHA-256 verifier computed here, so it appears in no process list, no
- * shell history and no server log.
+ * and sets its password, in one transaction: a failure leaves no role and no binding. The password
+ * comes from a file or the environment, and reaches the server only as a SCRAM-SHA-256 verifier
+ * computed here, so it appears in no process list, no shell history and no server log.
  */
 public final class TenantCommand {
 
@@ -72,14 +72,28 @@ public final class TenantCommand {
         }
         String dbPassword = Secrets.fromFileOrEnv(args.string("db-password-file", null), "WERKSTROM_DB_PASSWORD");
         try (Connection db = DriverManager.getConnection(DatabaseLogin.jdbcUrl("tenant add", args), args.string("user", "postgres"), dbPassword)) {
-            try (PreparedStatement create = db.prepareStatement("SELECT werkstrom_create_tenant_role(?, ?)")) {
-                create.setString(1, tenant);
-                create.setString(2, role);
-                create.execute();
-            }
+            // One transaction (PostgreSQL's CREATE ROLE, GRANT and ALTER ROLE are transactional): a failure
+            // before the password is set leaves neither a role without it nor its binding.
+            db.setAutoCommit(false);
             char[] secret = password.toCharArray();
-            db.unwrap(PGConnection.class).alterUserPassword(role, secret, "scram-sha-256");
-            java.util.Arrays.fill(secret, '\0');
+            try {
+                try (PreparedStatement create = db.prepareStatement("SELECT werkstrom_create_tenant_role(?, ?)")) {
+                    create.setString(1, tenant);
+                    create.setString(2, role);
+                    create.execute();
+                }
+                db.unwrap(PGConnection.class).alterUserPassword(role, secret, "scram-sha-256");
+                db.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    db.rollback();
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            } finally {
+                java.util.Arrays.fill(secret, '\0');
+            }
         } catch (SQLException e) {
             // The function's own refusals (the role is bound to another tenant, or is no tenant role):
             // another name is the way out. Werkstrom.describe appends the cause's reason.
