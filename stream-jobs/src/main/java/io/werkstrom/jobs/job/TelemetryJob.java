@@ -262,6 +262,10 @@ public final class TelemetryJob {
             System.err.println(TelemetryJobOptions.usage());
             throw e;
         }
+        for (String warning : TelemetryJobOptions.ignoredArguments(options, args)) {
+            System.err.println("warning: " + warning);
+            LOG.warn(warning);
+        }
         StorageFlavor flavor = prepareDatabase(options);
         provisionReaderSessions(options);
         LOG.info("Database schema is up to date ({}); starting {} with {}", flavor, JOB_NAME, options);

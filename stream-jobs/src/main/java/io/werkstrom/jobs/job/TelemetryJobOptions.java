@@ -306,6 +306,43 @@ public record TelemetryJobOptions(
         }
     }
 
+    /**
+     * Warnings for the arguments in {@code args} that {@code options} (parsed from them) does not
+     * use, since the feature they tune is off: e.g. {@code --rul.max-history} with
+     * {@code --rul.enabled=false}. They are accepted, so that a script may switch a feature off and
+     * on again without editing its other arguments, but not silently.
+     */
+    public static List<String> ignoredArguments(TelemetryJobOptions options, String[] args) {
+        boolean modelsRead = options.predictionEnabled() || options.rul().enabled() || options.multivariate().enabled();
+        boolean kernelsRun = modelsRead || options.detectorEnabled();
+        List<String> warnings = new ArrayList<>();
+        for (String arg : args) {
+            int equals = arg.indexOf('=');
+            String key = arg.startsWith("--") && equals > 2 ? arg.substring(2, equals) : "";
+            String off = null;
+            if (!options.detectorEnabled() && List.of("detector.threshold", "detector.window-size",
+                    "detector.min-samples", "detector.learning-period").contains(key)) {
+                off = "--detector.enabled=false turns the robust z-score detector off";
+            } else if (!options.multivariate().enabled() && List.of("detector.training-states", "detector.bucket",
+                    "detector.max-machines", "detector.max-sensors", "detector.max-pending-states").contains(key)) {
+                off = "--detector.multivariate=off turns the multivariate detector off";
+            } else if (!options.rul().enabled() && key.startsWith("rul.") && !key.equals("rul.enabled")) {
+                off = "--rul.enabled=false turns remaining-useful-life prediction off";
+            } else if (!options.alerts().enabled() && key.startsWith("alerts.") && !key.equals("alerts.enabled")) {
+                off = "--alerts.enabled=false turns alert evaluation off";
+            } else if (!modelsRead && key.equals("predict.model-refresh")) {
+                off = "quality prediction, remaining-useful-life prediction and the multivariate detector, which"
+                        + " read the models, are all off";
+            } else if (!kernelsRun && key.startsWith("analytics.")) {
+                off = "every detector and predictor, which run the kernels, is off";
+            }
+            if (off != null) {
+                warnings.add("--" + key + " is ignored: " + off + ".");
+            }
+        }
+        return warnings;
+    }
+
     private static String acceptedKeys() {
         return "--" + String.join(", --", ARGUMENTS.keySet());
     }

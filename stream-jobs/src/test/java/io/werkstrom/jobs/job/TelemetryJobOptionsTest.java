@@ -56,6 +56,32 @@ class TelemetryJobOptionsTest {
     }
 
     @Test
+    void anArgumentOfAFeatureThatIsOffIsAcceptedWithAWarning() {
+        assertEquals(List.of(), ignored(URI, JDBC, USER, "--rul.max-history=500", "--alerts.tick-interval=2s",
+                "--detector.threshold=4", "--detector.bucket=2s", "--analytics.timeout=2s"), "every feature on");
+        assertEquals(List.of("--rul.max-history is ignored: --rul.enabled=false turns remaining-useful-life"
+                        + " prediction off.",
+                "--alerts.tick-interval is ignored: --alerts.enabled=false turns alert evaluation off.",
+                "--detector.threshold is ignored: --detector.enabled=false turns the robust z-score detector off.",
+                "--detector.bucket is ignored: --detector.multivariate=off turns the multivariate detector off."),
+                ignored(URI, JDBC, USER, "--rul.enabled=false", "--rul.max-history=500", "--alerts.enabled=false",
+                        "--alerts.tick-interval=2s", "--detector.enabled=false", "--detector.threshold=4",
+                        "--detector.multivariate=off", "--detector.bucket=2s", "--analytics.timeout=2s",
+                        "--predict.model-refresh=30s"));
+        // With the quality prediction off too, nothing reads models or runs a kernel.
+        assertEquals(List.of("--predict.model-refresh is ignored: quality prediction, remaining-useful-life"
+                        + " prediction and the multivariate detector, which read the models, are all off.",
+                "--analytics.backend is ignored: every detector and predictor, which run the kernels, is off."),
+                ignored(URI, JDBC, USER, "--rul.enabled=false", "--detector.enabled=false",
+                        "--detector.multivariate=off", "--predict.enabled=false", "--predict.model-refresh=30s",
+                        "--analytics.backend=java"));
+    }
+
+    private static List<String> ignored(String... args) {
+        return TelemetryJobOptions.ignoredArguments(TelemetryJobOptions.fromArgs(args), args);
+    }
+
+    @Test
     void stateExpiresAfterThirtyIdleDaysByDefaultOrAsGivenOrNever() {
         assertEquals(Duration.ofDays(30), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER})
                 .stateExpiry().idleExpiry());
