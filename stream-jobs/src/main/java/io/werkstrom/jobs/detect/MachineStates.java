@@ -25,7 +25,8 @@ import java.util.TreeMap;
  * finds it in its {@link FittedModels}, for a state that a backend serialises on every access); a
  * fleet model is kept by its id and looked up again. The stable form ({@link #snapshot()},
  * versioned) thus holds plain numbers and names only. Version 2 added the pending states, version 3
- * the fleet model's id, version 4 the fleet model's sensors; versions 1 to 3 are still read. The
+ * the fleet model's id, version 4 the fleet model's sensors, version 5 the run of states lacking a
+ * model sensor; versions 1 to 4 are still read (that run starting at 0). The
  * open bucket is numbered in steps of the bucket the state was assembled with, which the stable
  * form does not name: a scorer finds it again from the newest sample ({@link Machine#openBucketIn})
  * and, where the bucket was another, assembles the machine anew.
@@ -34,7 +35,7 @@ import java.util.TreeMap;
  */
 public final class MachineStates {
 
-    private static final int VERSION = 4;
+    private static final int VERSION = 5;
     static final long NONE = Long.MIN_VALUE;
 
     private final Map<String, Machine> machines = new TreeMap<>();
@@ -167,8 +168,8 @@ public final class MachineStates {
         transient MultivariateScorer.FleetModelInForce fleetModel;
         /** The machine's columns of the fleet model's sensors; not serialised. */
         transient int[] fleetColumns;
-        /** States in a row lacking one of the model's sensors, up to the latest; not serialised. */
-        transient int incompleteRun;
+        /** States in a row lacking one of the model's sensors, up to the latest. */
+        int incompleteRun;
 
         /**
          * Takes a good sample of {@code sensor} at {@code micros}: returns {@link #LATE} when it is
@@ -281,6 +282,7 @@ public final class MachineStates {
                         out.writeDouble(v);
                     }
                 }
+                out.writeInt(m.incompleteRun);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory failed", e);
@@ -289,8 +291,9 @@ public final class MachineStates {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form, of this version, version 3 (no fleet model sensors),
-     * version 2 (no fleet model either) or version 1 (no pending states either).
+     * Reads {@link #snapshot()}'s form, of this version, version 4 (no run of incomplete states),
+     * version 3 (no fleet model sensors either), version 2 (no fleet model either) or version 1 (no
+     * pending states either).
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
      */
@@ -366,6 +369,7 @@ public final class MachineStates {
                     }
                     m.pending.add(new Pending(micros, values));
                 }
+                m.incompleteRun = version >= 5 ? count(in.readInt(), "incomplete states in a row") : 0;
             }
             if (in.available() > 0) {
                 throw new IllegalArgumentException("multivariate state has " + in.available() + " trailing bytes.");

@@ -364,6 +364,22 @@ class MultivariateScorerLimitsTest {
         assertNull(old.fleetModelId("press-1"));
     }
 
+    /** A version 4 state has no run of incomplete states: its machines' runs start at 0. */
+    @Test
+    void aVersionFourStateIsReadWithItsRunsOfIncompleteStatesStartingAtZero() throws IOException {
+        MachineStates states = new MachineStates();
+        run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()), states, 0, 35, plant());
+        assertTrue(states.modelled("press-1"));
+        byte[] version4 = olderVersion(states, 4);
+        states.machine("press-1").incompleteRun = 7;
+
+        MachineStates old = MachineStates.fromSnapshot(version4);
+        assertEquals(0, old.machine("press-1").incompleteRun);
+        assertEquals(7, MachineStates.fromSnapshot(states.snapshot()).machine("press-1").incompleteRun);
+        states.machine("press-1").incompleteRun = 0;
+        assertArrayEquals(states.snapshot(), old.snapshot());
+    }
+
     @Test
     void aPendingStateThatDoesNotFitItsModelIsRefused() {
         MachineStates states = new MachineStates();
@@ -388,7 +404,8 @@ class MultivariateScorerLimitsTest {
 
     /**
      * The form of earlier releases: version 1 without pending states, version 2 with them, version 3
-     * with a fleet model's id too (not its sensors).
+     * with a fleet model's id too (not its sensors), version 4 with its sensors (not the run of
+     * incomplete states).
      */
     static byte[] olderVersion(MachineStates states, int version) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -424,6 +441,12 @@ class MultivariateScorerLimitsTest {
                     out.writeBoolean(m.fleetModelId != null);
                     if (m.fleetModelId != null) {
                         out.writeUTF(m.fleetModelId);
+                        if (version >= 4) {
+                            out.writeInt(m.fleetSensors == null ? -1 : m.fleetSensors.size());
+                            for (String sensor : m.fleetSensors == null ? List.<String>of() : m.fleetSensors) {
+                                out.writeUTF(sensor);
+                            }
+                        }
                     }
                 }
                 if (version >= 2) {

@@ -525,6 +525,26 @@ class MultivariateScorerTest {
         assertEquals(2, sum(copied, MultivariateScorer.Outcome::modelsFitted), "each model fitted once");
     }
 
+    /**
+     * A machine whose sensor died is named once after a training window's worth of states without
+     * it, also where the state is read afresh for every batch: the run of such states is part of it.
+     */
+    @Test
+    void aSensorLostIsNamedOnceAlsoWhereTheStateIsReadAfreshForEveryBatch() throws Exception {
+        MultivariateOptions options = OPTIONS.withTrainingStates(600);
+        List<String> warnings = new ArrayList<>();
+        MultivariateScorer scorer = new MultivariateScorer(options, JavaKernelBackend.shared(), warnings::add);
+        Machine press = new Machine("press-1", 10);
+        MachineStates states = new MachineStates();
+        for (long s = 0; s < 1320; s += 10) {
+            press.vibration = s < 700;
+            states = serialisedAndBack(states);
+            scorer.score(batch(s, s, 10, press), states);
+        }
+        assertEquals(1, warnings.size(), "600 states in a row without vibration: " + warnings);
+        assertTrue(warnings.get(0).contains("press-1") && warnings.get(0).contains("vibration_mm_s"), warnings.get(0));
+    }
+
     private static MachineStates serialisedAndBack(MachineStates states) throws java.io.IOException {
         DataOutputSerializer out = new DataOutputSerializer(1024);
         MachineStatesSerializer.INSTANCE.serialize(states, out);
