@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -86,6 +87,7 @@ public final class WebhookChannel implements Channel {
                     .timeout(timeout)
                     .header("Content-Type", "application/json")
                     .header(Signatures.HEADER, Signatures.sign(secret, body))
+                    .header(Signatures.TIMESTAMPED_HEADER, Signatures.signTimestamped(secret, body, Instant.now()))
                     .header(DELIVERY_HEADER, Long.toString(delivery.id()))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                     .build();

@@ -172,6 +172,52 @@ class NotifyUnitsTest {
         assertFalse(Signatures.verify(secret, body, null));
     }
 
+    /**
+     * The timestamped signature binds the body to the time of its attempt: a request sent again
+     * later (a replay) fails a receiver's check of the time, and a time rewritten to pass it fails
+     * the signature.
+     */
+    @Test
+    void timestampedSignaturesVerifyOnlyTheSignedBodyAtTheSignedTimeWithinTheTolerance() {
+        byte[] secret = "s3cret-s3cret".getBytes(StandardCharsets.UTF_8);
+        byte[] body = "{\"id\":1}".getBytes(StandardCharsets.UTF_8);
+        java.time.Instant sent = java.time.Instant.parse("2026-03-01T12:00:00.750Z");
+        Duration fiveMinutes = Duration.ofMinutes(5);
+        String header = Signatures.signTimestamped(secret, body, sent);
+        assertTrue(header.matches("t=1772366400,sha256=[0-9a-f]{64}"), header);
+        assertTrue(Signatures.verifyTimestamped(secret, body, header, sent.plusSeconds(300), fiveMinutes));
+        assertTrue(Signatures.verifyTimestamped(secret, body, header, sent.minusSeconds(300), fiveMinutes),
+                "a receiver's clock a little behind");
+        assertFalse(Signatures.verifyTimestamped(secret, body, header, sent.plusSeconds(301), fiveMinutes),
+                "replayed later");
+        assertFalse(Signatures.verifyTimestamped(secret, body, header, sent.minusSeconds(301), fiveMinutes));
+        String retimed = header.replace("t=1772366400", "t=1772366700");
+        assertFalse(Signatures.verifyTimestamped(secret, body, retimed, sent.plusSeconds(301), fiveMinutes),
+                "a time rewritten to pass the check");
+        assertFalse(Signatures.verifyTimestamped(secret, "{\"id\":2}".getBytes(StandardCharsets.UTF_8), header, sent,
+                fiveMinutes));
+        assertFalse(Signatures.verifyTimestamped("other".getBytes(StandardCharsets.UTF_8), body, header, sent,
+                fiveMinutes));
+        assertFalse(Signatures.verifyTimestamped(secret, body, Signatures.sign(secret, body), sent, fiveMinutes),
+                "the body's signature alone");
+        assertFalse(Signatures.verifyTimestamped(secret, body, null, sent, fiveMinutes));
+    }
+
+    @Test
+    void aWebhookCarriesBothSignaturesAndItsDeliveryId() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            WebhookChannel channel = new WebhookChannel(new Secrets(Map.of("HOOK", "s3cret")), Duration.ofSeconds(10));
+            channel.send(new Delivery(7, "acme", UUID.randomUUID(), "webhook", receiver.url("/acme"), "{\"id\":7}", 0,
+                    "env:HOOK", null));
+            WebhookReceiver.Request request = receiver.requests().get(0);
+            byte[] secret = "s3cret".getBytes(StandardCharsets.UTF_8);
+            assertTrue(Signatures.verify(secret, request.body(), request.header(Signatures.HEADER)));
+            assertTrue(Signatures.verifyTimestamped(secret, request.body(), request.header(Signatures.TIMESTAMPED_HEADER),
+                    java.time.Instant.now(), Duration.ofMinutes(5)), request.header(Signatures.TIMESTAMPED_HEADER));
+            assertEquals("7", request.header(WebhookChannel.DELIVERY_HEADER));
+        }
+    }
+
     @Test
     void secretsComeFromTheEnvironmentOrAFileAndNeverFromNowhere(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("hook.secret");
