@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,10 @@ import io.werkstrom.protocol.WellKnownSensors;
 
 /**
  * Reads NASA C-MAPSS turbofan data: space-separated rows without a header, each
- * {@code unit cycle setting1 setting2 setting3 s1 ... s21}.
+ * {@code unit cycle setting1 setting2 setting3 s1 ... s21}. Unit and cycle are positive whole
+ * numbers, also written in float form ({@code 1.0} is 1) as the evaluation's C-MAPSS reader
+ * ({@code CmapssFiles} in {@code gpu-analytics}) reads them; a fraction ({@code 1.5}) or an
+ * exponent ({@code 1e0}) is unreadable.
  *
  * <p>Each unit is one machine, {@code engine-<unit>}; each of the 24 columns after the cycle is one
  * sensor ({@code setting1..setting3}, {@code s1..s21}). Every engine starts at offset 0 and cycle
@@ -40,6 +44,11 @@ public final class CmapssFormat {
     private static final String[] SENSORS = sensorNames();
     private static final Logger log = LoggerFactory.getLogger(CmapssFormat.class);
     private static final int LOGGED_BAD_ROWS = 10;
+    /**
+     * A unit or cycle number: digits, or a whole number in the float form a tool writes for a float
+     * column ({@code 1.0}), as the evaluation's reader takes it.
+     */
+    private static final Pattern WHOLE = Pattern.compile("[+-]?[0-9]+(\\.0+)?");
 
     private CmapssFormat() {
     }
@@ -92,7 +101,7 @@ public final class CmapssFormat {
                             ? "expected " + FIELDS + " space-separated fields, found " + fields.length
                             : cycleTooLate ? "cycle " + cycle + " lies more than 10,000 years of " + cyclePeriod
                                     + " cycles after the first"
-                            : "unreadable " + (unit == null ? "unit '" + fields[0] : "cycle '" + fields[1]) + "' (expected a positive integer)");
+                            : "unreadable " + (unit == null ? "unit '" + fields[0] : "cycle '" + fields[1]) + "' (expected a positive whole number, such as 3 or 3.0)");
                     if (policy == BadRowPolicy.FAIL || lastUnit < 0) {
                         throw new ReplayFormatException(file, line, reason);
                     }
@@ -149,8 +158,12 @@ public final class CmapssFormat {
     }
 
     private static Integer parsePositive(String text) {
+        if (!WHOLE.matcher(text).matches()) {
+            return null;
+        }
+        int point = text.indexOf('.');
         try {
-            int v = Integer.parseInt(text);
+            int v = Integer.parseInt(point < 0 ? text : text.substring(0, point));
             return v > 0 ? v : null;
         } catch (NumberFormatException e) {
             return null;

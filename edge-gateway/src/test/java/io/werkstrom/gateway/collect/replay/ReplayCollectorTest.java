@@ -492,8 +492,9 @@ class ReplayCollectorTest {
     @Test
     void aCmapssRowThatCannotBeReadNamesWhatIsWrongWithIt() throws Exception {
         String[] rows = {"1 3 short row", cmapssRow(1, 3, 300).replaceFirst("^1 ", "x "), cmapssRow(1, 3, 300).replaceFirst("^1 3 ", "1 0 ")};
-        String[] reasons = {"expected 26 space-separated fields, found 4", "unreadable unit 'x' (expected a positive integer)",
-                "unreadable cycle '0' (expected a positive integer)"};
+        String[] reasons = {"expected 26 space-separated fields, found 4",
+                "unreadable unit 'x' (expected a positive whole number, such as 3 or 3.0)",
+                "unreadable cycle '0' (expected a positive whole number, such as 3 or 3.0)"};
         for (int i = 0; i < rows.length; i++) {
             Path f = Files.writeString(dir.resolve("train.txt"), String.join("\n", cmapssRow(1, 1, 100), rows[i]) + "\n");
             ReplayFormatException e = assertThrows(ReplayFormatException.class,
