@@ -2,6 +2,7 @@ package io.werkstrom.app.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -351,7 +352,8 @@ public final class GatewayBench {
                     Thread.sleep(100);
                 }
                 if (child.isAlive()) {
-                    throw new IllegalStateException("the gateway did not finish within " + rssDuration.toSeconds() + " s + 60 s: " + tail(log));
+                    throw new IllegalStateException("the gateway did not finish within " + seconds(rssDuration) + " s + 60 s: "
+                            + tail(log));
                 }
                 String last = lastLine(log);
                 if (child.exitValue() != 0 || !last.startsWith("{")) {
@@ -360,9 +362,9 @@ public final class GatewayBench {
                 long acknowledged = JSON.readTree(last).path("samples_acknowledged").asLong();
                 long generated = JSON.readTree(last).path("samples_generated").asLong();
                 double mb = maxKb / 1024.0;
-                long expected = LOAD_SAMPLES_PER_S * rssDuration.toSeconds();
-                err.printf(Locale.ROOT, "gateway RSS: max %.1f MiB over %d s; it generated %,d samples (the load is %,d),"
-                        + " all acknowledged after its drain: %,d%n", mb, rssDuration.toSeconds(), generated, expected,
+                long expected = expectedSamples(rssDuration);
+                err.printf(Locale.ROOT, "gateway RSS: max %.1f MiB over %s s; it generated %,d samples (the load is %,d),"
+                        + " all acknowledged after its drain: %,d%n", mb, seconds(rssDuration), generated, expected,
                         acknowledged);
                 json.put("gateway_samples_expected", expected);
                 json.put("gateway_samples_generated", generated);
@@ -410,8 +412,18 @@ public final class GatewayBench {
                 "--machines", Integer.toString(LOAD_MACHINES), "--rate", Double.toString(LOAD_RATE_HZ),
                 "--spool-dir", work.resolve("spool").toString(),
                 "--http-port", Integer.toString(httpPort), "--http-host", "127.0.0.1",
-                "--duration", duration.toSeconds() + "s", "--no-faults"));
+                "--duration", duration.toMillis() + "ms", "--no-faults")); // exact: a duration is whole milliseconds
         return command;
+    }
+
+    /** The samples the load generates in {@code duration}, whole milliseconds counted. */
+    static long expectedSamples(Duration duration) {
+        return LOAD_SAMPLES_PER_S * duration.toMillis() / 1_000;
+    }
+
+    /** A duration of whole milliseconds in seconds, as few decimals as it needs: {@code 20}, {@code 1.5}. */
+    private static String seconds(Duration duration) {
+        return BigDecimal.valueOf(duration.toMillis(), 3).stripTrailingZeros().toPlainString();
     }
 
     /** Kept up: what it had collected but the broker had not yet acknowledged is under one second of the load. */

@@ -70,6 +70,18 @@ class GatewayBenchTest {
     }
 
     @Test
+    void aFractionalRssDurationReachesTheGatewayAndTheExpectedLoadExactly() {
+        Path work = Path.of("/tmp/bench-broker-1");
+        List<String> command = GatewayBench.gatewayCommand("tcp://127.0.0.1:1883", work, 9100, Duration.ofMillis(1_500));
+        assertEquals("1500ms", command.get(command.indexOf("--duration") + 1));
+        assertEquals(Duration.ofMillis(1_500), io.werkstrom.app.cli.Durations.parse("1500ms"), "as the gateway reads it");
+        List<String> whole = GatewayBench.gatewayCommand("tcp://127.0.0.1:1883", work, 9100, Duration.ofSeconds(20));
+        assertEquals("20000ms", whole.get(whole.indexOf("--duration") + 1));
+        assertEquals(150_300, GatewayBench.expectedSamples(Duration.ofMillis(1_500)));
+        assertEquals(2_004_000, GatewayBench.expectedSamples(Duration.ofSeconds(20)));
+    }
+
+    @Test
     void keptUpMeansLessThanOneSecondOfTheLoadUnacknowledged() {
         assertEquals(100_200, GatewayBench.LOAD_SAMPLES_PER_S);
         assertTrue(GatewayBench.keptUp(1_500_000, 1_450_000));
