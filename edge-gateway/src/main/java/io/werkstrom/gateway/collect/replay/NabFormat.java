@@ -4,15 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.DateTimeException;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeFormatterBuilder;
-import java.time.format.ResolverStyle;
-import java.time.temporal.ChronoField;
-import java.time.temporal.TemporalAccessor;
-import java.time.temporal.TemporalQueries;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,12 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.werkstrom.protocol.Quality;
+import io.werkstrom.protocol.TimestampText;
 
 /**
  * Reads series in the Numenta Anomaly Benchmark layout: one CSV file per series with the header
  * {@code timestamp,value} (in any case, spaces around each name allowed) and rows such as
  * {@code 2013-12-02 21:15:00,73.96}. Time stamps are read as the evaluation's NAB reader reads them
- * ({@code Timestamps} in {@code gpu-analytics}): a {@code T} may stand for the space, the seconds,
+ * ({@link TimestampText}): a {@code T} may stand for the space, the seconds,
  * their fraction or the whole time may be left out ({@code 2013-12-02} is its midnight), and a
  * zone offset ({@code Z}, {@code +02:00}, {@code +0200}, {@code +02}) may follow the time; one
  * without an offset is UTC, one with an offset is converted to UTC. A day the month does not have
@@ -48,35 +41,6 @@ public final class NabFormat {
     public static final String SENSOR = "value";
     private static final Logger log = LoggerFactory.getLogger(NabFormat.class);
     private static final int LOGGED_BAD_ROWS = 10;
-
-    /** What {@link #parseTimestamp} reads, for the reason of a row whose time stamp it cannot. */
-    static final String ACCEPTED_TIMESTAMPS = "yyyy-MM-dd HH:mm:ss; a T for the space, the seconds, their fraction or"
-            + " the time may be left out; an optional zone offset such as Z, +02:00, +0200 or +02";
-
-    /**
-     * A date, then optionally a {@code T} (the space after the date is turned into one first), the
-     * time with optional seconds and a fraction of up to 9 digits, and a zone offset. Strict: a day
-     * the month does not have is refused. The evaluation's NAB reader has the same formatter; this
-     * module does not depend on that one.
-     */
-    private static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder()
-            .parseCaseInsensitive()
-            .appendPattern("uuuu-MM-dd")
-            .optionalStart()
-            .appendLiteral('T')
-            .appendPattern("HH:mm")
-            .optionalStart().appendPattern(":ss")
-            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
-            .optionalEnd()
-            .optionalStart().parseLenient().appendOffset("+HH", "Z").parseStrict().optionalEnd()
-            .optionalEnd()
-            .parseDefaulting(ChronoField.HOUR_OF_DAY, 0)
-            .parseDefaulting(ChronoField.MINUTE_OF_HOUR, 0)
-            .toFormatter(Locale.ROOT)
-            .withResolverStyle(ResolverStyle.STRICT);
-
-    /** The index of the separator between date and time in {@code yyyy-MM-dd HH:mm}. */
-    private static final int SEPARATOR = 10;
 
     private NabFormat() {
     }
@@ -134,7 +98,7 @@ public final class NabFormat {
                 }
                 String reason = ReplayText.notDecoded(trimmed, "UTF-8")
                         + (fields.length != 2 ? "expected 2 fields (timestamp,value), found " + fields.length
-                        : micros == null ? "unreadable timestamp '" + fields[0].strip() + "' (expected " + ACCEPTED_TIMESTAMPS + ")"
+                        : micros == null ? "unreadable timestamp '" + fields[0].strip() + "' (expected " + TimestampText.ACCEPTED + ")"
                         : "unreadable value '" + fields[1].strip() + "'");
                 if (policy == BadRowPolicy.FAIL) {
                     throw new ReplayFormatException(file, line, reason);
@@ -179,21 +143,11 @@ public final class NabFormat {
      * null when it is not in the accepted form or its written year lies outside 1 to 9999 (beyond
      * them the offsets between rows could overflow).
      */
+    /** Microseconds of a time stamp as {@link TimestampText} reads it, or null when it cannot. */
     private static Long parseTimestamp(String text) {
-        String s = text.strip();
-        if (s.length() > SEPARATOR && s.charAt(SEPARATOR) == ' ') {
-            s = s.substring(0, SEPARATOR) + 'T' + s.substring(SEPARATOR + 1);
-        }
         try {
-            TemporalAccessor parsed = TIMESTAMP.parse(s);
-            LocalDateTime t = LocalDateTime.from(parsed);
-            if (t.getYear() < 1 || t.getYear() > 9999) {
-                return null;
-            }
-            ZoneOffset offset = parsed.query(TemporalQueries.offset());
-            long seconds = t.toEpochSecond(offset == null ? ZoneOffset.UTC : offset);
-            return Math.addExact(Math.multiplyExact(seconds, 1_000_000L), t.getNano() / 1_000L);
-        } catch (DateTimeException | ArithmeticException e) {
+            return TimestampText.parseMicros(text);
+        } catch (DateTimeParseException e) {
             return null;
         }
     }

@@ -60,9 +60,9 @@ class NabCorpusTest {
         Path file = dir.resolve("data/groupA/spike.csv");
         Files.writeString(file, "timestamp,value\n2014-04-01 00:00:00,1\nyesterday,2\n");
         EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log));
-        assertEquals(file + ":3: bad timestamp 'yesterday', expected yyyy-MM-dd HH:mm:ss (a T for the space, the "
-                + "seconds, their fraction or the time may be left out) with an optional zone offset (Z, +02:00)",
-                e.getMessage());
+        assertEquals(file + ":3: bad timestamp 'yesterday', expected yyyy-MM-dd HH:mm:ss; a T for the space, the "
+                + "seconds, their fraction or the time may be left out; an optional zone offset such as Z, +02:00,"
+                + " +0200 or +02", e.getMessage());
         Files.writeString(file, "timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:05:00+25:00,2\n");
         e = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log));
         assertTrue(e.getMessage().startsWith(file + ":3: bad timestamp '2014-04-01 00:05:00+25:00', expected "),
@@ -128,8 +128,9 @@ class NabCorpusTest {
                 + "17:30:00 UTC\"]], \"groupA/calm.csv\": []}");
         EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> NabCorpus.load(dir, log));
         assertEquals(labels + ": groupA/spike.csv: bad time stamp in window [\"2014-04-01 15:50:00.000000\","
-                + "\"2014-04-01 17:30:00 UTC\"], expected yyyy-MM-dd HH:mm:ss (a T for the space, the seconds, their "
-                + "fraction or the time may be left out) with an optional zone offset (Z, +02:00)", e.getMessage());
+                + "\"2014-04-01 17:30:00 UTC\"], expected yyyy-MM-dd HH:mm:ss; a T for the space, the seconds, their "
+                + "fraction or the time may be left out; an optional zone offset such as Z, +02:00, +0200 or +02",
+                e.getMessage());
     }
 
     @Test
