@@ -735,10 +735,14 @@ class DashboardQueriesIT {
                     + " VALUES ('acme', 'gw-1', 40, 41, " + opened + ")");
             sql.executeUpdate("INSERT INTO alert_history (id, tenant, alert_id, at, from_state, to_state, actor)"
                     + " VALUES (1, 'acme', '00000000-0000-0000-0000-0000000000a1', " + opened + ", NULL, 'open', 'job')");
-            sql.executeUpdate("INSERT INTO alert_deliveries (tenant, alert_id, history_id, channel, target, payload, state,"
-                    + " attempts, next_attempt_at, last_error, created_at) VALUES ('acme',"
+            // Created a day before the dashboards' range, dead within it: the panel shows it by its failure.
+            sql.executeUpdate("INSERT INTO alert_deliveries (id, tenant, alert_id, history_id, channel, target, payload,"
+                    + " state, attempts, next_attempt_at, last_error, created_at) VALUES (1, 'acme',"
                     + " '00000000-0000-0000-0000-0000000000a1', 1, 'webhook', 'https://hooks.example.com/x', '{}', 'dead',"
-                    + " 6, " + opened + ", 'HTTP 500', " + opened + ")");
+                    + " 6, " + opened + ", 'HTTP 500', timestamptz " + opened + " - interval '1 day')");
+            sql.executeUpdate("INSERT INTO alert_dead_letters (tenant, delivery_id, alert_id, channel, target, attempts,"
+                    + " reason, payload, failed_at) VALUES ('acme', 1, '00000000-0000-0000-0000-0000000000a1', 'webhook',"
+                    + " 'https://hooks.example.com/x', 6, 'HTTP 500', '{}', " + opened + ")");
         }
     }
 
