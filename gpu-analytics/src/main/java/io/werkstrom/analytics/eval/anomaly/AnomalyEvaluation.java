@@ -46,7 +46,7 @@ public final class AnomalyEvaluation {
 
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         if (args.isEmpty() || !args.get(0).equals("anomaly")) {
-            err.println("eval: expected the command 'anomaly', got "
+            err.println("werkstrom: eval: expected the command 'anomaly', got "
                     + (args.isEmpty() ? "nothing" : "'" + args.get(0) + "'") + "\n" + USAGE);
             return 2;
         }
@@ -55,7 +55,7 @@ public final class AnomalyEvaluation {
             options = CommandOptions.parse(args.subList(1, args.size()),
                     List.of("dataset", "data", "detector", "backend"));
         } catch (IllegalArgumentException e) {
-            err.println("eval anomaly: " + e.getMessage() + "\n" + USAGE);
+            err.println("werkstrom: eval anomaly: " + e.getMessage() + "\n" + USAGE);
             return 2;
         }
         String dataset = options.get("dataset");
@@ -63,20 +63,20 @@ public final class AnomalyEvaluation {
         String detector = options.get("detector");
         String backendName = options.getOrDefault("backend", KernelBackends.AUTO);
         if (dataset == null) {
-            err.println("eval anomaly: --dataset is required; accepted values: skab, nab\n" + USAGE);
+            err.println("werkstrom: eval anomaly: --dataset is required; accepted values: skab, nab\n" + USAGE);
             return 2;
         }
         if (!dataset.equals("skab") && !dataset.equals("nab")) {
-            err.println("eval anomaly: --dataset '" + dataset + "' is not known; accepted values: skab, nab\n" + USAGE);
+            err.println("werkstrom: eval anomaly: --dataset '" + dataset + "' is not known; accepted values: skab, nab\n" + USAGE);
             return 2;
         }
         if (!KernelBackends.isValid(backendName)) {
-            err.println("eval anomaly: --backend '" + backendName + "' is not known; accepted values: "
+            err.println("werkstrom: eval anomaly: --backend '" + backendName + "' is not known; accepted values: "
                     + String.join(", ", KernelBackends.CHOICES) + " or grpc://host:port\n" + USAGE);
             return 2;
         }
         if (data == null || data.isBlank()) {
-            err.println("eval anomaly: --data is required: the folder holding the " + dataset + " data\n" + USAGE);
+            err.println("werkstrom: eval anomaly: --data is required: the folder holding the " + dataset + " data\n" + USAGE);
             return 2;
         }
         SkabEvaluation.Detector skabDetector = SkabEvaluation.Detector.SHIFT;
@@ -91,7 +91,7 @@ public final class AnomalyEvaluation {
                 known = nabDetector != null;
             }
             if (!known) {
-                err.println("eval anomaly: --detector '" + detector + "' is not known for " + dataset
+                err.println("werkstrom: eval anomaly: --detector '" + detector + "' is not known for " + dataset
                         + "; accepted values: " + (dataset.equals("skab") ? "shift, pca, mset"
                         : "ensemble, novelty, range, robust-z, robust-z-adaptive") + "\n" + USAGE);
                 return 2;
@@ -109,11 +109,11 @@ public final class AnomalyEvaluation {
             out.flush();
             return 0;
         } catch (EvaluationDataException e) {
-            err.println("eval anomaly: " + e.getMessage());
+            err.println("werkstrom: eval anomaly: " + e.getMessage());
             return 1;
         } catch (IllegalStateException e) {
             // the backend cannot run here (tornadovm requested without a device, a remote service gone)
-            err.println("eval anomaly: " + e.getMessage());
+            err.println("werkstrom: eval anomaly: " + e.getMessage());
             return 1;
         }
     }

@@ -65,7 +65,7 @@ public final class QualityEvaluation {
      */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
         if (args.isEmpty() || !args.get(0).equals("quality")) {
-            err.println("eval: expected 'quality' as the first argument, found "
+            err.println("werkstrom: eval: expected 'quality' as the first argument, found "
                     + (args.isEmpty() ? "nothing" : "'" + args.get(0) + "'") + "; " + USAGE);
             return 2;
         }
@@ -97,11 +97,11 @@ public final class QualityEvaluation {
             dir = Path.of(data);
             seed = options.containsKey("seed") ? parseSeed(options.get("seed")) : null;
         } catch (IllegalArgumentException e) {
-            err.println("eval quality: " + e.getMessage() + "; " + USAGE);
+            err.println("werkstrom: eval quality: " + e.getMessage() + "; " + USAGE);
             return 2;
         }
         if (!Files.isDirectory(dir)) {
-            err.println("eval quality: --data " + dir + " is not a directory");
+            err.println("werkstrom: eval quality: --data " + dir + " is not a directory");
             return 1;
         }
         try (KernelBackend backend = KernelBackends.select(backendName)) {
@@ -110,18 +110,18 @@ public final class QualityEvaluation {
             out.println(json);
             return 0;
         } catch (DataFileException e) {
-            err.println("eval quality: " + e.getMessage());
+            err.println("werkstrom: eval quality: " + e.getMessage());
             if (e.getCause() instanceof NoSuchFileException) {
-                err.println("eval quality: " + filesNeeded(dataset));
+                err.println("werkstrom: eval quality: " + filesNeeded(dataset));
             }
             return 1;
         } catch (IllegalStateException e) {
             // the backend cannot run here (tornadovm requested without a device, a remote service gone)
-            err.println("eval quality: " + e.getMessage());
+            err.println("werkstrom: eval quality: " + e.getMessage());
             return 1;
         } catch (IllegalArgumentException e) {
             // The data parsed, but cannot train a model (e.g. one class only).
-            err.println("eval quality: unusable data in " + dir + ": " + e.getMessage());
+            err.println("werkstrom: eval quality: unusable data in " + dir + ": " + e.getMessage());
             return 1;
         }
     }

@@ -176,11 +176,11 @@ class AnomalyEvaluationTest {
         assertEquals(List.of("standard", "low_fp", "low_fn"), keys(lastLine()));
         outBytes.reset();
         assertEquals(2, run("anomaly", "--dataset", "nab", "--dataset", "skab", "--data", dir.toString()));
-        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("eval anomaly: --dataset is given twice"),
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("werkstrom: eval anomaly: --dataset is given twice"),
                 errBytes.toString());
         assertEquals(2, run("anomaly", "--dataset", "nab", "--data", dir.toString(), "--detector", "range",
                 "--detector", "novelty"));
-        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("eval anomaly: --detector is given twice"),
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("werkstrom: eval anomaly: --detector is given twice"),
                 errBytes.toString());
         assertEquals("", outBytes.toString(StandardCharsets.UTF_8));
     }

@@ -128,7 +128,8 @@ class QualityEvaluationTest {
     void usageErrorsNameTheOptionAndTheAcceptedValues() {
         Outcome none = run("quality", "--data", dir.toString());
         assertEquals(2, none.code());
-        assertTrue(none.err().contains("--dataset is required; accepted values: cmapss, ai4i"), none.err());
+        assertTrue(none.err().startsWith("werkstrom: eval quality: --dataset is required; accepted values: cmapss, ai4i"),
+                none.err());
         assertTrue(none.out().isEmpty());
 
         Outcome unknown = run("quality", "--dataset", "nab", "--data", dir.toString());
