@@ -5,9 +5,11 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -32,8 +34,9 @@ import io.werkstrom.protocol.GatewayAddress;
  * fall back to another type's. A version is known by its number and the time it was stored: one
  * deleted and stored again under the same number is read again.
  *
- * <p>A version that cannot be read (stored by another build, damaged) is skipped with a warning
- * for the newest readable one. A database that cannot be reached keeps the models already
+ * <p>A version that cannot be read (stored by another build, damaged) is skipped for the newest
+ * readable one, with a warning the first time: it is remembered (by its number and the time it was
+ * stored), so later refreshes neither read its payload again nor repeat the warning. A database that cannot be reached keeps the models already
  * loaded and is tried again at the next refresh. Not thread-safe: one per operator instance,
  * which closes it.
  *
@@ -70,6 +73,8 @@ public final class ModelRegistry<M> implements AutoCloseable {
     private final int readTimeoutMillis;
     private final LongSupplier clock;
     private final Map<String, TenantModels<M>> tenants = new HashMap<>();
+    /** Versions found unreadable: tenant, machine type, number and time stored, one per line. */
+    private final Set<String> unreadable = new HashSet<>();
     private Connection connection;
 
     /** The part-scrap models ({@value #PART_SCRAP}). */
@@ -156,6 +161,12 @@ public final class ModelRegistry<M> implements AutoCloseable {
                         trainedAt.put(stored.machineType(), stored.trainedAt());
                         break;
                     }
+                    String version = tenant + '\n' + stored.machineType() + '\n' + stored.version() + '\n'
+                            + stored.trainedAt();
+                    if (unreadable.contains(version)) {
+                        candidate = ModelCatalog.before(db, tenant, name, stored.machineType(), stored.version());
+                        continue;
+                    }
                     try {
                         byType.put(stored.machineType(), new Loaded<>(read.apply(stored.payload()),
                                 name, stored.version(), stored.machineType()));
@@ -164,6 +175,7 @@ public final class ModelRegistry<M> implements AutoCloseable {
                                 stored.machineType(), stored.version(), stored.kind());
                         break;
                     } catch (IllegalArgumentException e) {
+                        unreadable.add(version);
                         LOG.warn("Tenant {}: {} model version {} for type '{}' is unreadable and not used: {}",
                                 tenant, name, stored.version(), stored.machineType(), e.getMessage());
                         candidate = ModelCatalog.before(db, tenant, name, stored.machineType(), stored.version());
