@@ -31,7 +31,7 @@ import io.werkstrom.protocol.WellKnownSensors;
  * counted and ignored, and its batch doubles the machine's reorder delay (to at least a second,
  * at most {@code maxReorderDelay}), so that a reader lagging the others loses a cycle or two
  * rather than every cycle. A sample of the sensor {@value WellKnownSensors#FAILURE} that is not bad,
- * with a value of at least {@value WellKnownSensors#FAILED}, is the machine's failure: its run
+ * with a value of at least {@value WellKnownSensors#FAILED} (not NaN), is the machine's failure: its run
  * ends with the last cycle at or before it (where the actual remaining life is 0), and the next
  * cycle starts a new run. A failure that comes late (counted as such) still ends the run when no
  * cycle of the run lies after it, so that the run's actual remaining lives are filled in and the
@@ -123,7 +123,8 @@ public final class RulPredictor {
             long time = samples.timestampsMicros()[i];
             boolean good = samples.qualities()[i] < BAD;
             if (WellKnownSensors.FAILURE.equals(sensor)) {
-                if (!good || samples.values()[i] < WellKnownSensors.FAILED) {
+                // Negated so that a value that is not a number is no failure either.
+                if (!good || !(samples.values()[i] >= WellKnownSensors.FAILED)) {
                     continue;
                 }
                 if (!run.done(time)) {

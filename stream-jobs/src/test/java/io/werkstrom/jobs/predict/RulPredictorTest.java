@@ -191,6 +191,23 @@ class RulPredictorTest {
     }
 
     @Test
+    void aFailureSampleWhoseValueIsNotANumberEndsNoRun() {
+        EngineRun engine = engines.get(0);
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        RulPredictor predictor = predictor(1_000);
+        replay(predictor, state, counts, engine, 0, 3, START);
+        TelemetryBatch.Builder failure = TelemetryBatch.builder("gw-1", 3);
+        RulFixtures.cycle(failure, "engine-1", engine, 3, START + 3 * PERIOD);
+        failure.add(START + 3 * PERIOD, "engine-1", WellKnownSensors.FAILURE, Double.NaN, Quality.GOOD);
+        List<RulPrediction> out = predictor.accept(slice(failure.build()), state, 0, counts);
+        assertEquals(List.of(4), out.stream().map(RulPrediction::cycle).toList(), "cycle 4's prediction only");
+        assertTrue(out.get(0).hasPrediction());
+        assertEquals(0, counts.failures, "a value that is not at least " + WellKnownSensors.FAILED);
+        assertEquals(4, state.cycles(), "the run goes on");
+    }
+
+    @Test
     void cyclesDeliveredOutOfOrderWithinTheReorderDelayArePredictedInOrder() {
         EngineRun engine = engines.get(0);
         MachineRun state = new MachineRun();
