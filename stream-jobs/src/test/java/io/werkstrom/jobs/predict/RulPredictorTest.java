@@ -208,6 +208,105 @@ class RulPredictorTest {
     }
 
     @Test
+    void aFailureSampleOfExactlyTheFailedValueEndsTheRun() {
+        EngineRun engine = engines.get(0);
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        RulPredictor predictor = predictor(1_000);
+        replay(predictor, state, counts, engine, 0, 3, START);
+        TelemetryBatch.Builder below = TelemetryBatch.builder("gw-1", 3);
+        below.add(START + 2 * PERIOD + 1, "engine-1", WellKnownSensors.FAILURE,
+                Math.nextDown(WellKnownSensors.FAILED), Quality.GOOD);
+        assertEquals(List.of(), predictor.accept(slice(below.build()), state, 0, counts));
+        TelemetryBatch.Builder failed = TelemetryBatch.builder("gw-1", 4);
+        failed.add(START + 2 * PERIOD + 2, "engine-1", WellKnownSensors.FAILURE, WellKnownSensors.FAILED,
+                Quality.GOOD);
+        assertEquals(List.of(RulPrediction.failure(GATEWAY, "engine-1", START, 3, START + 2 * PERIOD + 2, START)),
+                predictor.accept(slice(failed.build()), state, 0, counts),
+                "a value of at least " + WellKnownSensors.FAILED);
+        assertEquals(1, counts.failures);
+    }
+
+    @Test
+    void aBadDuplicateOfAGoodSampleLeavesTheCycleComplete() {
+        EngineRun engine = engines.get(0);
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        RulPredictor predictor = new RulPredictor((gateway, machine) -> Optional.of(model), 1_000,
+                Duration.ofSeconds(1));
+        // Cycle 0: s2 good, then a bad duplicate of it; cycle 1: s2 bad, then a good duplicate.
+        TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
+        RulFixtures.cycle(first, "engine-1", engine, 0, START);
+        first.add(START + PERIOD, "engine-1", "s2", 1.0, Quality.BAD);
+        predictor.accept(slice(first.build()), state, 0, counts);
+        TelemetryBatch.Builder second = TelemetryBatch.builder("gw-1", 1);
+        second.add(START, "engine-1", "s2", 1.0, Quality.BAD);
+        RulFixtures.cycle(second, "engine-1", engine, 1, START + PERIOD);
+        predictor.accept(slice(second.build()), state, 100, counts);
+
+        List<RulPrediction> out = predictor.due(state, 1_100, counts);
+        assertEquals(List.of(START, START + PERIOD), out.stream().map(RulPrediction::cycleMicros).toList(),
+                "both cycles hold a good sample of every sensor");
+        assertEquals(0, counts.incompleteCycles);
+    }
+
+    @Test
+    void aRunAfterAFailureIsPredictedAsAFreshOneEvenWhenItsPredecessorOutgrewTheHistory() {
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        EngineRun first = engines.get(0);
+        assertTrue(first.cycleCount() > 30);
+        replay(predictor(30), state, counts, first, 0, first.cycleCount(), START);
+        assertEquals(1, counts.failures);
+
+        long next = START + (first.cycleCount() + 5) * PERIOD;
+        List<RulPrediction> again = replay(predictor(30), state, counts, engines.get(1), 0, 40, next);
+        List<RulPrediction> fresh = replay(predictor(30), new MachineRun(), new RulPredictor.Counts(), engines.get(1),
+                0, 40, next);
+        assertEquals(fresh.size(), again.size(), "every cycle of the new run is predicted");
+        assertEquals(fresh, again);
+        EngineRun kept = state.toEngineRun(model.model());
+        assertEquals(List.of(1, 10, 21, 40), List.of(kept.cycle(0), kept.cycle(9), kept.cycle(10), kept.cycle(29)),
+                "the new run's own cycle numbers");
+    }
+
+    @Test
+    void aModelReadingOtherSensorsForgetsTheCyclesStillBeingAssembled() {
+        EngineRun engine = engines.get(0);
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        new RulPredictor((gateway, machine) -> Optional.of(model), 1_000, Duration.ofSeconds(1))
+                .accept(slice(cycleBatch(engine, 0, "s")), state, 0, counts);
+        assertEquals(1, state.waiting());
+
+        StoredRulModel renamed = new StoredRulModel(List.of("t1", "t2", "t3", "t4", "t5", "t6"),
+                model.model().model());
+        RulPredictor other = new RulPredictor((gateway, machine) -> Optional.of(
+                new ModelRegistry.Loaded<>(renamed, ModelRegistry.RUL, 5, "default")), 1_000, Duration.ofSeconds(1));
+        // Of the waiting cycle only t2 comes under the new names; the next cycle comes whole.
+        TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 1);
+        batch.add(START, "engine-1", "t2", engine.sensor(0, 1), Quality.GOOD);
+        for (int s = 0; s < RulFixtures.SENSORS; s++) {
+            batch.add(START + PERIOD, "engine-1", "t" + (s + 1), engine.sensor(1, s), Quality.GOOD);
+        }
+        assertEquals(List.of(), other.accept(slice(batch.build()), state, 500, counts));
+        assertEquals(1, counts.historyResets);
+        List<RulPrediction> out = other.due(state, 1_500, counts);
+        assertEquals(List.of(START + PERIOD), out.stream().map(RulPrediction::cycleMicros).toList(),
+                "the first cycle lacks the new sensors but t2");
+        assertEquals(1, counts.incompleteCycles);
+    }
+
+    /** Cycle {@code i} of {@code engine} at its time, its sensors named {@code prefix}1 and on. */
+    private static TelemetryBatch cycleBatch(EngineRun engine, int i, String prefix) {
+        TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", i);
+        for (int s = 0; s < RulFixtures.SENSORS; s++) {
+            batch.add(START + i * PERIOD, "engine-1", prefix + (s + 1), engine.sensor(i, s), Quality.GOOD);
+        }
+        return batch.build();
+    }
+
+    @Test
     void cyclesDeliveredOutOfOrderWithinTheReorderDelayArePredictedInOrder() {
         EngineRun engine = engines.get(0);
         MachineRun state = new MachineRun();
@@ -324,6 +423,7 @@ class RulPredictorTest {
         assertEquals(1, state.keptCycles());
         assertEquals(6, out.get(0).cycle(), "the run goes on");
         assertEquals(5, out.get(0).modelVersion());
+        assertEquals(6, state.toEngineRun(renamed).cycle(0), "the kept cycle keeps its number in the run");
     }
 
     @Test
@@ -336,6 +436,16 @@ class RulPredictorTest {
         IllegalArgumentException delay = assertThrows(IllegalArgumentException.class,
                 () -> new RulPredictionOptions(true, 100, Duration.ofSeconds(5), Duration.ofSeconds(4)));
         assertTrue(delay.getMessage().startsWith("maxReorderDelay must be at least reorderDelay"), delay.getMessage());
+    }
+
+    @Test
+    void theOptionsAcceptTheEndsOfTheirRanges() {
+        assertEquals(RulPredictionOptions.MIN_MAX_HISTORY, RulPredictionOptions.fixedDelay(true,
+                RulPredictionOptions.MIN_MAX_HISTORY, Duration.ZERO).maxHistory());
+        RulPredictionOptions longest = RulPredictionOptions.fixedDelay(true, RulPredictionOptions.MAX_MAX_HISTORY,
+                Duration.ofSeconds(5));
+        assertEquals(RulPredictionOptions.MAX_MAX_HISTORY, longest.maxHistory());
+        assertEquals(Duration.ofSeconds(5), longest.maxReorderDelay(), "a delay that never grows");
     }
 
     @Test

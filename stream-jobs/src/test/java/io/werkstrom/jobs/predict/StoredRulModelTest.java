@@ -21,7 +21,7 @@ class StoredRulModelTest {
         byte[] bytes = model.toBytes();
         StoredRulModel restored = StoredRulModel.fromBytes(bytes);
         assertEquals(RulFixtures.SENSOR_NAMES, restored.sensors());
-        assertArrayEquals(model.requiredSensors(), restored.requiredSensors());
+        assertArrayEquals(new int[] {1, 2, 3, 4, 5}, restored.requiredSensors(), "all but the constant s1");
         List<EngineRun> runs = RulFixtures.engines(3, 60, 5);
         assertArrayEquals(model.model().predictEveryCycle(runs), restored.model().predictEveryCycle(runs));
 
@@ -34,6 +34,10 @@ class StoredRulModelTest {
         IllegalArgumentException few = assertThrows(IllegalArgumentException.class,
                 () -> new StoredRulModel(List.of("s1", "s2"), model.model()));
         assertTrue(few.getMessage().contains("sensor column"), few.getMessage());
+        // One name short of the highest column read (s6): refused as unreadable, not failing later.
+        IllegalArgumentException oneShort = assertThrows(IllegalArgumentException.class,
+                () -> new StoredRulModel(RulFixtures.SENSOR_NAMES.subList(0, 5), model.model()));
+        assertEquals("the model reads sensor column 5 but only 5 sensor names are given.", oneShort.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new StoredRulModel(
                 List.of("s1", "s1", "s3", "s4", "s5", "s6"), model.model()));
     }
