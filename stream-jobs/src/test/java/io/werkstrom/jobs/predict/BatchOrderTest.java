@@ -126,6 +126,32 @@ class BatchOrderTest {
         assertEquals(List.of(2L), sequences(order.offer(batch(2L * BatchOrder.MAX_HELD + 2), 0, DELAY)),
                 "one batch too many takes the first");
         assertEquals(BatchOrder.MAX_HELD, order.held());
+        BatchOrder restored = BatchOrder.fromSnapshot(order.snapshot());
+        assertEquals(BatchOrder.MAX_HELD, restored.held(), "as many as may be held restore");
+    }
+
+    @Test
+    void anOrderHoldingNothingRestores() {
+        BatchOrder order = new BatchOrder();
+        order.offer(batch(1), 0, DELAY);
+        order.offer(batch(2), 10, DELAY);
+        BatchOrder restored = BatchOrder.fromSnapshot(order.snapshot());
+        assertEquals(0, restored.held());
+        assertEquals(OptionalLong.of(3), restored.expected());
+        assertTrue(restored.late(batch(2)));
+        assertEquals(List.of(3L), sequences(restored.offer(batch(3), 20, DELAY)));
+    }
+
+    @Test
+    void theNextBatchIsNeverLateEvenWithSamplesOlderThanThoseTaken() {
+        // Batch 2 holds a machine whose samples lag those of batch 1 (a slower source of the gateway).
+        BatchOrder order = new BatchOrder();
+        order.offer(batch(1), 0, DELAY);
+        TelemetryBatch.Builder lagging = TelemetryBatch.builder("gw-1", 2);
+        lagging.add(500_000L, "m2", "temperature_c", 1.0, Quality.GOOD);
+        ReceivedBatch next = new ReceivedBatch(GATEWAY, lagging.build(), 2L);
+        assertFalse(order.late(next));
+        assertEquals(List.of(2L), sequences(order.offer(next, 10, DELAY)));
     }
 
     @Test
