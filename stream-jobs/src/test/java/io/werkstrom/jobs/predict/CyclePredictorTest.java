@@ -469,6 +469,45 @@ class CyclePredictorTest {
     }
 
     @Test
+    void theCyclesOfHeldBatchesTakenWhenDueArePredicted() {
+        List<TelemetryBatch> batches = QualityPredictionFixtures.alternatingCycles("gw-1", List.of("m1"), 10);
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
+        BatchOrder order = new BatchOrder();
+        CycleTracker tracker = new CycleTracker();
+        List<QualityPrediction> predicted = new ArrayList<>();
+        // Batch 3 never comes: batches 4 to 9 are held until batch 4 is due.
+        for (int i : List.of(0, 1, 2, 4, 5, 6, 7, 8, 9)) {
+            predicted.addAll(predictor.accept(new ReceivedBatch(GATEWAY, batches.get(i), i), order, tracker, 100));
+        }
+        assertEquals(List.of(), predicted);
+        assertEquals(6, order.held());
+        List<QualityPrediction> due = predictor.due(order, tracker, 100 + CyclePredictor.REORDER_DELAY.toMillis());
+        assertEquals(List.of(91_000_000L), cycleEnds(due), "the third cycle, seen whole after the loss");
+        assertTrue(due.get(0).probability() > 0.8, due.toString());
+        assertEquals(1, predictor.cyclesCutByGaps());
+        assertEquals(0, order.held());
+    }
+
+    @Test
+    void aCallCountsOnlyWhatItTook() {
+        List<TelemetryBatch> batches = QualityPredictionFixtures.alternatingCycles("gw-1", List.of("m1"), 10);
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
+        BatchOrder order = new BatchOrder();
+        CycleTracker tracker = new CycleTracker();
+        for (int i : List.of(0, 1, 2)) {
+            predictor.accept(new ReceivedBatch(GATEWAY, batches.get(i), i), order, tracker, 0);
+        }
+        // Batch 3 never comes; batch 5, when batch 4 is due, takes both.
+        predictor.accept(new ReceivedBatch(GATEWAY, batches.get(4), 4), order, tracker, 0);
+        long due = CyclePredictor.REORDER_DELAY.toMillis();
+        predictor.accept(new ReceivedBatch(GATEWAY, batches.get(5), 5), order, tracker, due);
+        assertEquals(1, predictor.cyclesCutByGaps());
+        // The timer set for batch 4 still fires: it finds nothing, and counts nothing again.
+        assertEquals(List.of(), predictor.due(order, tracker, due));
+        assertEquals(0, predictor.cyclesCutByGaps(), "the cut was counted by the call that made it");
+    }
+
+    @Test
     void samplesAtOneTimeAreTakenBySensorNameAsTrainingReadsThem() {
         TelemetryBatch.Builder builder = TelemetryBatch.builder("gw-1", 0);
         builder.add(2L, "m2", "temperature_c", 1.0, Quality.GOOD);
