@@ -2,9 +2,11 @@ package io.werkstrom.jobs.predict;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiFunction;
 
 import org.slf4j.Logger;
@@ -49,7 +51,7 @@ public final class RulPredictor {
 
     /** What happened beyond the predictions, for the operator's counters; the caller resets it. */
     public static final class Counts {
-        /** Distinct sample timestamps of machines whose tenant has no model for their type. */
+        /** Distinct sample timestamps of a batch, of machines whose tenant has no model for their type. */
         public long withoutModel;
         /** Cycles that did not get a good sample of every sensor the model reads in time. */
         public long incompleteCycles;
@@ -115,7 +117,8 @@ public final class RulPredictor {
         run.identify(samples.source(), samples.machine(), samples.receivedAtMicros());
         Optional<ModelRegistry.Loaded<StoredRulModel>> model = model(run, counts);
         long due = nowMillis + run.reorderDelay(reorderDelayMillis);
-        long lastWithoutModel = Long.MIN_VALUE;
+        // A decoded batch is grouped by series: a timestamp recurs once per sensor.
+        Set<Long> withoutModel = new HashSet<>();
         boolean late = false;
         List<RulPrediction> out = new ArrayList<>();
         for (int i = 0; i < samples.size(); i++) {
@@ -139,9 +142,8 @@ public final class RulPredictor {
                     out.add(endRun(run, time, counts));
                 }
             } else if (model.isEmpty()) {
-                if (time != lastWithoutModel) {
+                if (withoutModel.add(time)) {
                     counts.withoutModel++;
-                    lastWithoutModel = time;
                 }
             } else {
                 int column = run.column(sensor);

@@ -363,6 +363,21 @@ class RulPredictorTest {
     }
 
     @Test
+    void withoutAModelABatchGroupedBySeriesCountsEachTimestampOnce() {
+        RulPredictor predictor = new RulPredictor((gateway, machine) -> Optional.empty(), 1_000, Duration.ZERO);
+        // As a decoded batch comes: grouped by series, each sensor's samples in time order.
+        TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);
+        for (String sensor : List.of("s1", "s2")) {
+            for (int i = 0; i < 3; i++) {
+                batch.add(START + i * PERIOD, "engine-1", sensor, 1.0, Quality.GOOD);
+            }
+        }
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        assertEquals(List.of(), predictor.accept(slice(batch.build()), new MachineRun(), 0, counts));
+        assertEquals(3, counts.withoutModel);
+    }
+
+    @Test
     void historyIsBoundedAndKeepsTheRunsFirstCycles() throws Exception {
         EngineRun engine = engines.get(0);
         MachineRun state = new MachineRun();
