@@ -52,6 +52,17 @@ class RulPredictionFunctionTest {
         }
     }
 
+    /** Machines of one name on two gateways of the tenant are two machines, each with a run of its own. */
+    @Test
+    void aMachineNameOnTwoGatewaysKeepsTwoRuns() throws Exception {
+        try (var harness = harness(UNREACHABLE)) {
+            harness.processElement(new StreamRecord<>(samples(GATEWAY, "press-1", "temperature", 20.0)));
+            harness.processElement(new StreamRecord<>(samples(new GatewayAddress("acme", "plant-1", "gw-2"),
+                    "press-1", "temperature", 20.0)));
+            assertEquals(4, harness.numKeyedStateEntries(), "a run and batch sequences of each");
+        }
+    }
+
     /**
      * A machine that sent nothing for longer than the idle expiry (replaced, renamed, its gateway
      * gone) leaves no state in the next checkpoint; one whose samples keep coming within it keeps
