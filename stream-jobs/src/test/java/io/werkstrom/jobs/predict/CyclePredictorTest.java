@@ -508,6 +508,31 @@ class CyclePredictorTest {
     }
 
     @Test
+    void aLateCycleEndWithinTheRunningCycleDropsItAndIsCounted() {
+        CyclePredictor predictor = new CyclePredictor((gateway, machine) -> Optional.of(MODEL));
+        BatchOrder order = new BatchOrder();
+        CycleTracker tracker = new CycleTracker();
+        // A cycle end at 31 s, then the next cycle's samples up to 45 s.
+        TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
+        for (int second = 1; second <= 45; second++) {
+            first.add(second * 1_000_000L, "m1", second == 31 ? CycleFeatures.CYCLE_TIME
+                    : QualityPredictionFixtures.VIBRATION, second == 31 ? 30.0 : 8.0, Quality.GOOD);
+        }
+        predictor.accept(new ReceivedBatch(GATEWAY, first.build(), 0), order, tracker, 0);
+        // A late batch (below the number expected, nothing newer than what was taken) ends a cycle at 40 s.
+        TelemetryBatch.Builder late = TelemetryBatch.builder("gw-1", 0);
+        late.add(40_000_000L, "m1", CycleFeatures.CYCLE_TIME, 9.0, Quality.GOOD);
+        assertEquals(List.of(), predictor.accept(new ReceivedBatch(GATEWAY, late.build(), 1), order, tracker, 0));
+        assertEquals(1, predictor.lateBatches());
+        assertEquals(1, predictor.lateCycleEnds(), "the running cycle holds the end of one cycle and the next's start");
+
+        TelemetryBatch.Builder next = TelemetryBatch.builder("gw-1", 1);
+        QualityPredictionFixtures.cycle(next, "m1", 61_000_000L, 8.0, null);
+        assertEquals(List.of(), predictor.accept(new ReceivedBatch(GATEWAY, next.build(), 2), order, tracker, 0),
+                "the dropped cycle is not predicted");
+    }
+
+    @Test
     void samplesAtOneTimeAreTakenBySensorNameAsTrainingReadsThem() {
         TelemetryBatch.Builder builder = TelemetryBatch.builder("gw-1", 0);
         builder.add(2L, "m2", "temperature_c", 1.0, Quality.GOOD);
