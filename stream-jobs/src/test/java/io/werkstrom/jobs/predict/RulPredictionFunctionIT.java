@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
+import java.util.List;
 
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -16,9 +17,11 @@ import org.junit.jupiter.api.Test;
 import io.werkstrom.analytics.predict.EngineRun;
 import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.SchemaMigrator;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.WellKnownSensors;
 import io.werkstrom.testing.PostgresServer;
@@ -111,6 +114,34 @@ class RulPredictionFunctionIT {
             harness.processElement(new StreamRecord<>(cycle(gateway, 43, engine, 1)));
             harness.setProcessingTime(2 * delay);
             assertEquals(2, harness.extractOutputValues().size(), "the next cycle waits the configured delay only");
+        }
+    }
+
+    /**
+     * A failure that comes after its cycle was taken still ends the run, and its row, which fills
+     * in the run's actual lives, is sent as the failure arrives: no timer of the machine waits then.
+     */
+    @Test
+    void aLateFailureEndsTheRunAsItArrives() throws Exception {
+        GatewayAddress gateway = new GatewayAddress("acme-rul-late", "plant-1", "gw-1");
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
+            ModelCatalog.publish(db, gateway.tenant(), ModelRegistry.RUL, ModelCatalog.DEFAULT_TYPE,
+                    StoredRulModel.KIND, 1, "{}", RulFixtures.model().toBytes());
+        }
+        EngineRun engine = RulFixtures.engines(1, 80, 7).get(0);
+        long delay = RulPredictionOptions.defaults().reorderDelay().toMillis();
+        try (var harness = harness(store)) {
+            harness.processElement(new StreamRecord<>(cycle(gateway, 1, engine, 0)));
+            harness.setProcessingTime(delay);
+            assertEquals(1, harness.extractOutputValues().size(), "the first cycle is predicted");
+            assertEquals(0, harness.numProcessingTimeTimers());
+
+            TelemetryBatch.Builder failure = TelemetryBatch.builder(gateway.gateway(), 2);
+            failure.add(TIME, "engine-1", WellKnownSensors.FAILURE, 1.0, Quality.GOOD);
+            harness.processElement(new StreamRecord<>(
+                    MachineSamples.split(new ReceivedBatch(gateway, failure.build(), TIME)).get(0)));
+            assertEquals(List.of(RulPrediction.failure(gateway, "engine-1", TIME, 1, TIME, TIME)),
+                    harness.extractOutputValues().subList(1, harness.extractOutputValues().size()));
         }
     }
 
