@@ -278,6 +278,7 @@ class RulPredictorTest {
         new RulPredictor((gateway, machine) -> Optional.of(model), 1_000, Duration.ofSeconds(1))
                 .accept(slice(cycleBatch(engine, 0, "s")), state, 0, counts);
         assertEquals(1, state.waiting());
+        assertEquals(0, counts.historyResets, "the first model forgets nothing: nothing was kept");
 
         StoredRulModel renamed = new StoredRulModel(List.of("t1", "t2", "t3", "t4", "t5", "t6"),
                 model.model().model());
@@ -295,6 +296,30 @@ class RulPredictorTest {
         assertEquals(List.of(START + PERIOD), out.stream().map(RulPrediction::cycleMicros).toList(),
                 "the first cycle lacks the new sensors but t2");
         assertEquals(1, counts.incompleteCycles);
+    }
+
+    @Test
+    void aFailureWaitingWhenTheModelChangesStillEndsTheRun() {
+        EngineRun engine = engines.get(0);
+        MachineRun state = new MachineRun();
+        RulPredictor.Counts counts = new RulPredictor.Counts();
+        RulPredictor predictor = new RulPredictor((gateway, machine) -> Optional.of(model), 1_000,
+                Duration.ofSeconds(1));
+        predictor.accept(slice(cycleBatch(engine, 0, "s")), state, 0, counts);
+        assertEquals(1, predictor.due(state, 1_000, counts).size());
+        TelemetryBatch.Builder failing = TelemetryBatch.builder("gw-1", 1);
+        RulFixtures.cycle(failing, "engine-1", engine, 1, START + PERIOD);
+        failing.add(START + PERIOD, "engine-1", WellKnownSensors.FAILURE, 1.0, Quality.GOOD);
+        predictor.accept(slice(failing.build()), state, 1_000, counts);
+
+        StoredRulModel renamed = new StoredRulModel(List.of("t1", "t2", "t3", "t4", "t5", "t6"),
+                model.model().model());
+        RulPredictor other = new RulPredictor((gateway, machine) -> Optional.of(
+                new ModelRegistry.Loaded<>(renamed, ModelRegistry.RUL, 5, "default")), 1_000, Duration.ofSeconds(1));
+        other.accept(slice(cycleBatch(engine, 2, "t")), state, 1_500, counts);
+        assertEquals(1, counts.historyResets);
+        assertEquals(List.of(RulPrediction.failure(GATEWAY, "engine-1", START, 1, START + PERIOD, START)),
+                other.due(state, 2_000, counts), "the failure keeps its time to be taken; its cycle is forgotten");
     }
 
     /** Cycle {@code i} of {@code engine} at its time, its sensors named {@code prefix}1 and on. */
