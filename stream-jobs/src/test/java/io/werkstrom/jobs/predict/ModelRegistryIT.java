@@ -68,7 +68,8 @@ class ModelRegistryIT {
     @Test
     void theNewestReadableVersionOfTheMachinesTypeIsInForce() throws Exception {
         byte[] model = QualityPredictionFixtures.vibrationModel().toBytes();
-        AtomicLong clock = new AtomicLong();
+        // System.nanoTime() has an arbitrary origin: a clock far from 0 shows an interval measured from it.
+        AtomicLong clock = new AtomicLong(Duration.ofDays(3).toNanos());
         try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
              ModelRegistry<PartQualityModel> registry = new ModelRegistry<>(store, ModelRegistry.PART_SCRAP,
                      PartQualityModel::fromBytes, Duration.ofSeconds(60), clock::get)) {
