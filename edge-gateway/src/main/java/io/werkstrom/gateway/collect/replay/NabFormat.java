@@ -139,11 +139,10 @@ public final class NabFormat {
     }
 
     /**
-     * Microseconds since 1970-01-01T00:00Z of a time stamp, one without a zone offset taken as UTC;
-     * null when it is not in the accepted form or its written year lies outside 1 to 9999 (beyond
-     * them the offsets between rows could overflow).
+     * Microseconds since 1970-01-01T00:00Z of a time stamp as {@link TimestampText} reads it, one
+     * without a zone offset taken as UTC; null when it cannot (its years, 1 to 9999, keep the offsets
+     * between rows from overflowing).
      */
-    /** Microseconds of a time stamp as {@link TimestampText} reads it, or null when it cannot. */
     private static Long parseTimestamp(String text) {
         try {
             return TimestampText.parseMicros(text);
