@@ -36,9 +36,9 @@ import io.werkstrom.protocol.GatewayAddress;
  *
  * <p>A version that cannot be read (stored by another build, damaged) is skipped for the newest
  * readable one, with a warning the first time: it is remembered (by its number and the time it was
- * stored), so later refreshes neither read its payload again nor repeat the warning. A database that cannot be reached keeps the models already
- * loaded and is tried again at the next refresh. Not thread-safe: one per operator instance,
- * which closes it.
+ * stored), so later refreshes neither read its payload again nor repeat the warning. A database
+ * that cannot be reached keeps the models already loaded and is tried again at the next refresh.
+ * Not thread-safe: one per operator instance, which closes it.
  *
  * @param <M> the model type that {@code read} makes of a stored payload
  */
