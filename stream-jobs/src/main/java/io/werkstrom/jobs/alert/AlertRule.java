@@ -72,26 +72,28 @@ public record AlertRule(String tenant, String ruleId, int version, RuleKind kind
 
     /**
      * Milliseconds of a duration column of {@code alert_rules} ({@code hold_s}, {@code clear_hold_s}),
-     * as the telemetry job reads it. The columns' checks let a NaN written in SQL pass (PostgreSQL
-     * orders NaN above every number), and rounding would make it 0.
+     * as the telemetry job reads it. The columns' checks let a NaN or an {@code Infinity} written in
+     * SQL pass (PostgreSQL orders NaN above every number, and infinity is not negative): rounding
+     * would make a NaN 0, and an infinite hold or silence would keep its rule from ever opening.
      *
-     * @throws IllegalArgumentException naming the column when {@code seconds} is NaN
+     * @throws IllegalArgumentException naming the column when {@code seconds} is NaN or infinite
      */
     public static long durationMillis(String column, double seconds) {
-        if (Double.isNaN(seconds)) {
-            throw new IllegalArgumentException(column + " must be a number of seconds, got NaN.");
+        if (!Double.isFinite(seconds)) {
+            throw new IllegalArgumentException(column + " must be a finite number of seconds, got " + seconds + ".");
         }
         return Math.round(seconds * 1000.0);
     }
 
     /**
      * Milliseconds of {@code silence_s} of a rule of {@code kind}: as {@link #durationMillis}, but 0
-     * for a kind that reads no silence (the column is not read: a NaN there loses nothing).
+     * for a kind that reads no silence (the column is not read: a NaN or infinity there loses nothing).
      *
-     * @throws IllegalArgumentException naming the column when a gateway_offline or sensor_silent rule's is NaN
+     * @throws IllegalArgumentException naming the column when a gateway_offline or sensor_silent rule's
+     *                                  is NaN or infinite
      */
     public static long silenceMillis(RuleKind kind, double seconds) {
-        if (kind != RuleKind.GATEWAY_OFFLINE && kind != RuleKind.SENSOR_SILENT && Double.isNaN(seconds)) {
+        if (kind != RuleKind.GATEWAY_OFFLINE && kind != RuleKind.SENSOR_SILENT && !Double.isFinite(seconds)) {
             return 0;
         }
         return durationMillis("silence_s", seconds);

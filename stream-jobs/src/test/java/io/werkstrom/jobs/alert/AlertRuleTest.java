@@ -81,19 +81,26 @@ class AlertRuleTest {
     }
 
     @Test
-    void aNaNDurationColumnIsRefusedNamingItAndASilenceOnlyWhereTheKindReadsOne() {
+    void aDurationColumnThatIsNoFiniteNumberIsRefusedNamingItAndASilenceOnlyWhereTheKindReadsOne() {
         assertEquals(2_500, AlertRule.durationMillis("hold_s", 2.5));
-        assertEquals(Long.MAX_VALUE, AlertRule.durationMillis("hold_s", Double.POSITIVE_INFINITY));
-        assertMessage("hold_s must be a number of seconds, got NaN.", () -> AlertRule.durationMillis("hold_s", Double.NaN));
-        assertMessage("clear_hold_s must be a number of seconds, got NaN.",
+        assertMessage("hold_s must be a finite number of seconds, got NaN.",
+                () -> AlertRule.durationMillis("hold_s", Double.NaN));
+        assertMessage("hold_s must be a finite number of seconds, got Infinity.",
+                () -> AlertRule.durationMillis("hold_s", Double.POSITIVE_INFINITY));
+        assertMessage("clear_hold_s must be a finite number of seconds, got NaN.",
                 () -> AlertRule.durationMillis("clear_hold_s", Double.NaN));
-        assertMessage("silence_s must be a number of seconds, got NaN.",
-                () -> AlertRule.silenceMillis(RuleKind.SENSOR_SILENT, Double.NaN));
-        assertMessage("silence_s must be a number of seconds, got NaN.",
-                () -> AlertRule.silenceMillis(RuleKind.GATEWAY_OFFLINE, Double.NaN));
+        assertMessage("clear_hold_s must be a finite number of seconds, got Infinity.",
+                () -> AlertRule.durationMillis("clear_hold_s", Double.POSITIVE_INFINITY));
+        for (RuleKind kind : List.of(RuleKind.SENSOR_SILENT, RuleKind.GATEWAY_OFFLINE)) {
+            assertMessage("silence_s must be a finite number of seconds, got NaN.",
+                    () -> AlertRule.silenceMillis(kind, Double.NaN));
+            assertMessage("silence_s must be a finite number of seconds, got Infinity.",
+                    () -> AlertRule.silenceMillis(kind, Double.POSITIVE_INFINITY));
+        }
         assertEquals(90_000, AlertRule.silenceMillis(RuleKind.SENSOR_SILENT, 90));
         for (RuleKind kind : List.of(RuleKind.THRESHOLD, RuleKind.ANOMALY, RuleKind.SCRAP, RuleKind.DATA_GAP)) {
             assertEquals(0, AlertRule.silenceMillis(kind, Double.NaN), kind + " reads no silence");
+            assertEquals(0, AlertRule.silenceMillis(kind, Double.POSITIVE_INFINITY), kind + " reads no silence");
         }
     }
 

@@ -468,7 +468,7 @@ abstract class TelemetryStoreContract {
      * every number): the job leaves that rule out, as any row it cannot use, and reads the others.
      */
     @Test
-    void aRuleWithANaNDurationIsLeftOutAndTheOthersAreRead(TestInfo test) throws Exception {
+    void aRuleWithANaNOrInfiniteDurationIsLeftOutAndTheOthersAreRead(TestInfo test) throws Exception {
         String tenant = tenant(test);
         String insert = "INSERT INTO alert_rules (tenant, rule_id, version, kind, sensor, trigger_level, hold_s,"
                 + " clear_hold_s, silence_s) VALUES ('" + tenant + "', ";
@@ -478,12 +478,17 @@ abstract class TelemetryStoreContract {
         execute(insert + "'hot-unused-silence', 1, 'threshold', 'temp', 80, 0, 0, 'NaN')");
         execute(insert + "'quiet-nan', 1, 'sensor_silent', null, null, 0, 0, 'NaN')");
         execute(insert + "'offline-nan', 1, 'gateway_offline', null, null, 0, 0, 'NaN')");
+        execute(insert + "'hot-forever', 1, 'threshold', 'temp', 80, 'Infinity', 0, null)");
+        execute(insert + "'hot-clear-forever', 1, 'threshold', 'temp', 80, 0, 'Infinity', null)");
+        execute(insert + "'quiet-forever', 1, 'sensor_silent', null, null, 0, 0, 'Infinity')");
+        execute(insert + "'hot-unused-endless-silence', 1, 'threshold', 'temp', 80, 0, 0, 'Infinity')");
 
         RuleBook book;
         try (AlertStore alerts = AlertStore.open(options(), "rules")) {
             book = alerts.loadRules();
         }
-        assertEquals(List.of(List.of("hot", 5_000L, 0L), List.of("hot-unused-silence", 0L, 0L)),
+        assertEquals(List.of(List.of("hot", 5_000L, 0L), List.of("hot-unused-endless-silence", 0L, 0L),
+                        List.of("hot-unused-silence", 0L, 0L)),
                 book.rulesOf(tenant).stream()
                         .map(r -> List.<Object>of(r.ruleId(), r.holdMillis(), r.silenceMillis()))
                         .sorted(Comparator.comparing(r -> (String) r.get(0)))

@@ -16,16 +16,20 @@ import io.werkstrom.app.rules.RuleCatalog.StoredRule;
 class RuleCatalogTest {
 
     @Test
-    void aNaNHoldOrSilenceWrittenInSqlIsRefusedNamingItsColumn() {
-        assertEquals("hold_s must be a number of seconds, got NaN.", assertThrows(IllegalArgumentException.class,
-                () -> row("threshold", "t", Double.NaN, 0, Double.NaN).toAlertRule()).getMessage());
-        assertEquals("clear_hold_s must be a number of seconds, got NaN.", assertThrows(IllegalArgumentException.class,
-                () -> row("threshold", "t", 0, Double.NaN, Double.NaN).toAlertRule()).getMessage());
-        // A sensor_silent or gateway_offline row cannot hold a null silence_s (migrations V6, V10): NaN is a NaN.
-        assertEquals("silence_s must be a number of seconds, got NaN.", assertThrows(IllegalArgumentException.class,
-                () -> row("sensor_silent", null, 0, 0, Double.NaN).toAlertRule()).getMessage());
-        assertEquals("silence_s must be a number of seconds, got NaN.", assertThrows(IllegalArgumentException.class,
-                () -> row("gateway_offline", null, 0, 0, Double.NaN).toAlertRule()).getMessage());
+    void aHoldOrSilenceWrittenInSqlAsNaNOrInfinityIsRefusedNamingItsColumn() {
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
+            String got = ", got " + bad + ".";
+            assertEquals("hold_s must be a finite number of seconds" + got, assertThrows(IllegalArgumentException.class,
+                    () -> row("threshold", "t", bad, 0, Double.NaN).toAlertRule()).getMessage());
+            assertEquals("clear_hold_s must be a finite number of seconds" + got,
+                    assertThrows(IllegalArgumentException.class,
+                            () -> row("threshold", "t", 0, bad, Double.NaN).toAlertRule()).getMessage());
+            // A sensor_silent or gateway_offline row cannot hold a null silence_s (migrations V6, V10).
+            assertEquals("silence_s must be a finite number of seconds" + got, assertThrows(IllegalArgumentException.class,
+                    () -> row("sensor_silent", null, 0, 0, bad).toAlertRule()).getMessage());
+            assertEquals("silence_s must be a finite number of seconds" + got, assertThrows(IllegalArgumentException.class,
+                    () -> row("gateway_offline", null, 0, 0, bad).toAlertRule()).getMessage());
+        }
     }
 
     @Test
