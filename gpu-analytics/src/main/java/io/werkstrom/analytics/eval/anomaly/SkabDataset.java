@@ -14,10 +14,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import io.werkstrom.analytics.eval.BinaryLabel;
+
 /**
  * Reads SKAB-format files: {@code ;}-separated CSV with the header
  * {@code datetime;<sensor columns…>;anomaly;changepoint}, one row per second, {@code anomaly} and
- * {@code changepoint} 0 or 1 (written as {@code 0}, {@code 1}, {@code 0.0} or {@code 1.0}). Every
+ * {@code changepoint} 0 or 1 (written as {@code 0}, {@code 1}, {@code 0.0} or {@code 1.0}; a number
+ * that merely equals one, such as {@code 1e0}, is refused, see {@link BinaryLabel}). Every
  * {@code .csv} file below the folder (the extension in any case), in any subfolder, is read, in
  * path order, following symbolic links; hidden files and folders (names starting with {@code .})
  * are reported on the log and skipped. A file without an {@code anomaly} column (SKAB's
@@ -112,15 +115,14 @@ public final class SkabDataset {
                 for (int s = 0; s < sensorCount; s++) {
                     row[s] = number(file, line, columns.get(sensorColumns[s]), cells[sensorColumns[s]]);
                 }
-                double label = number(file, line, "anomaly", cells[anomaly]);
-                if (label != 0 && label != 1) {
+                if (!BinaryLabel.isLabel(cells[anomaly])) {
                     throw EvaluationDataException.atLine(file, line, "anomaly must be 0 or 1, got '"
                             + cells[anomaly] + "'");
                 }
                 if (rows.size() == labels.length) {
                     labels = Arrays.copyOf(labels, labels.length * 2);
                 }
-                labels[rows.size()] = (int) label;
+                labels[rows.size()] = BinaryLabel.value(cells[anomaly]);
                 rows.add(row);
             }
             return new SkabFile(name, sensors, rows.toArray(new double[0][]), Arrays.copyOf(labels, rows.size()));

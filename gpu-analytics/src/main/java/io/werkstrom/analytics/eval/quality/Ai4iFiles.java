@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.regex.Pattern;
 
+import io.werkstrom.analytics.eval.BinaryLabel;
 import io.werkstrom.analytics.predict.ProcessRecord;
 
 /**
@@ -34,11 +34,6 @@ public final class Ai4iFiles {
     static final String WEAR = "Tool wear [min]";
     static final String FAILURE = "Machine failure";
     private static final List<String> REQUIRED = List.of(TYPE, AIR, PROCESS, SPEED, TORQUE, WEAR, FAILURE);
-    /**
-     * A label: 0 or 1, also in the float form pandas writes for a column that held a missing value
-     * ({@code 0.0}, {@code 1.0}); nothing else, not even a number that parses to 0 or 1 ({@code 1e0}).
-     */
-    private static final Pattern LABEL = Pattern.compile("[01](\\.0+)?");
 
     private Ai4iFiles() {
     }
@@ -105,7 +100,7 @@ public final class Ai4iFiles {
                 double torque = number(file, line, cells[index[4]], TORQUE);
                 double wear = number(file, line, cells[index[5]], WEAR);
                 String label = cells[index[6]].strip();
-                if (!LABEL.matcher(label).matches()) {
+                if (!BinaryLabel.isLabel(label)) {
                     throw new DataFileException(file, line, "column '" + FAILURE + "' must be 0 or 1, found '"
                             + label + "'");
                 }

@@ -130,6 +130,20 @@ class SkabDatasetTest {
     }
 
     @Test
+    void aLabelIsZeroOrOneAsIntegerOrFloatAndNoOtherNumberThatEqualsOne(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("labels.csv");
+        Files.writeString(file, "datetime;A;anomaly;changepoint\n2020-03-09 10:14:33;1;1;0\n"
+                + "2020-03-09 10:14:34;1; 0.00 ;0\n2020-03-09 10:14:35;1;1.0;0\n");
+        assertArrayEquals(new int[] {1, 0, 1}, SkabDataset.load(dir, log).get(0).anomaly());
+
+        for (String notALabel : List.of("1e0", "+1", "01", "1.", ".0", "0x1p0", "-0")) {
+            Files.writeString(file, "datetime;A;anomaly;changepoint\n2020-03-09 10:14:33;1;" + notALabel + ";0\n");
+            EvaluationDataException e = assertThrows(EvaluationDataException.class, () -> SkabDataset.load(dir, log));
+            assertEquals(file + ":2: anomaly must be 0 or 1, got '" + notALabel + "'", e.getMessage(), notALabel);
+        }
+    }
+
+    @Test
     void missingFolderIsADataError(@TempDir Path dir) {
         EvaluationDataException e = assertThrows(EvaluationDataException.class,
                 () -> SkabDataset.load(dir.resolve("absent"), log));
