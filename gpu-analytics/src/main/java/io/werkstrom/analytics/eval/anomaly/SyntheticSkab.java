@@ -1,12 +1,14 @@
 package io.werkstrom.analytics.eval.anomaly;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
@@ -105,13 +107,43 @@ public final class SyntheticSkab {
         }
     }
 
+    static final String USAGE = "usage: SyntheticSkab DIR [FILES [SEED]]\n"
+            + "  writes FILES synthetic SKAB-format recordings (default 12) as DIR/valve/<i>.csv, from SEED (default 1)";
+
     /** {@code SyntheticSkab DIR [FILES [SEED]]}: writes the recordings (default 12 files, seed 1). */
-    public static void main(String[] args) throws IOException {
-        if (args.length < 1) {
-            System.err.println("usage: SyntheticSkab DIR [FILES [SEED]]");
-            System.exit(2);
+    public static void main(String[] args) {
+        System.exit(run(List.of(args), System.out, System.err));
+    }
+
+    /** Returns 0 on success (and for {@code --help}, which prints the usage), 2 on a usage error, 1 when writing fails. */
+    static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (args.size() == 1 && (args.get(0).equals("--help") || args.get(0).equals("-h"))) {
+            out.println(USAGE);
+            return 0;
         }
-        write(Path.of(args[0]), args.length > 1 ? Integer.parseInt(args[1]) : 12,
-                args.length > 2 ? Long.parseLong(args[2]) : 1);
+        if (args.isEmpty() || args.size() > 3 || args.get(0).startsWith("-")) {
+            err.println(USAGE);
+            return 2;
+        }
+        int files;
+        long seed;
+        try {
+            files = args.size() > 1 ? Integer.parseInt(args.get(1)) : 12;
+            seed = args.size() > 2 ? Long.parseLong(args.get(2)) : 1;
+        } catch (NumberFormatException e) {
+            err.println("synthetic skab: FILES and SEED must be whole numbers, got " + args.subList(1, args.size()));
+            return 2;
+        }
+        if (files < 1) {
+            err.println("synthetic skab: FILES must be at least 1, got " + files);
+            return 2;
+        }
+        try {
+            write(Path.of(args.get(0)), files, seed);
+            return 0;
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            err.println("synthetic skab: cannot write below " + args.get(0) + ": " + e);
+            return 1;
+        }
     }
 }

@@ -47,11 +47,20 @@ public final class DevelopmentSplit {
         System.exit(run(Arrays.asList(argv), System.out, System.err));
     }
 
-    /** Returns 0 on success, 2 on a usage error, 1 on a data error. */
+    static final String USAGE = "usage: DevelopmentSplit cmapss --train FILE --out DIR [--holdout N] [--fold K] [--seed S]\n"
+            + "       DevelopmentSplit ai4i --data FILE --out DIR [--test-fraction F] [--seed S]";
+
+    /**
+     * Returns 0 on success (and for {@code --help} or {@code -h} anywhere, which prints the usage),
+     * 2 on a usage error, 1 on a data error.
+     */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (args.contains("--help") || args.contains("-h")) {
+            out.println(USAGE);
+            return 0;
+        }
         if (args.isEmpty() || !(args.get(0).equals("cmapss") || args.get(0).equals("ai4i"))) {
-            err.println("usage: DevelopmentSplit cmapss --train FILE --out DIR [--holdout N] [--fold K] [--seed S]");
-            err.println("       DevelopmentSplit ai4i --data FILE --out DIR [--test-fraction F] [--seed S]");
+            err.println(USAGE);
             return 2;
         }
         try {

@@ -165,6 +165,20 @@ class DevelopmentSplitTest {
     }
 
     @Test
+    void helpPrintsTheUsageOnStandardOutputAndSplitsNothing() {
+        for (List<String> args : List.of(List.of("--help"), List.of("-h"),
+                List.of("cmapss", "--train", "x.txt", "--out", dir.resolve("out").toString(), "--help"))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            assertEquals(0, DevelopmentSplit.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8)), args.toString());
+            assertEquals(DevelopmentSplit.USAGE, out.toString(StandardCharsets.UTF_8).strip(), args.toString());
+            assertEquals("", err.toString(StandardCharsets.UTF_8), args.toString());
+        }
+        assertTrue(Files.notExists(dir.resolve("out")), "nothing written");
+    }
+
+    @Test
     void badArgumentsAreUsageErrors() {
         assertEquals(2, run());
         assertEquals(2, run("cmapss", "--out", dir.toString()));
