@@ -416,11 +416,19 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         return config;
     }
 
-    /** At least 1 µs: a shorter period would place every cycle at the same microsecond. */
+    /**
+     * At least 1 µs and a whole number of them: a shorter period would place every cycle at the
+     * same microsecond, and a fraction would be cut off, so cycles would lie at another period than
+     * the one written (0.0015ms at 0.001ms).
+     */
     private static Duration cyclePeriod(ConfigNode c) {
         Duration d = c.duration("cycle-period", Duration.ofSeconds(1));
         if (d.compareTo(CmapssFormat.MIN_CYCLE_PERIOD) < 0) {
             throw new ConfigException(c.key("cycle-period"), "must be at least 1 microsecond (0.001ms), the resolution of"
+                    + " time stamps, got " + d);
+        }
+        if (d.getNano() % 1_000 != 0) {
+            throw new ConfigException(c.key("cycle-period"), "must be a whole number of microseconds, the resolution of"
                     + " time stamps, got " + d);
         }
         return d;

@@ -193,6 +193,12 @@ class GatewayConfigTest {
                 failure(HEAD + "collector: {type: cmapss, file: train.txt, cycle-period: 0.0005ms}\n").getMessage());
         assertEquals(Duration.ofNanos(1_000), assertInstanceOf(GatewayConfig.CmapssReplay.class, load(HEAD
                 + "collector: {type: cmapss, file: train.txt, cycle-period: 0.001ms}\n").collector()).cyclePeriod());
+        // A fraction of a microsecond would be cut off: cycles would lie 1 µs apart, not 1.5 µs.
+        assertEquals("collector.cycle-period: must be a whole number of microseconds, the resolution of time"
+                + " stamps, got PT0.0000015S",
+                failure(HEAD + "collector: {type: cmapss, file: train.txt, cycle-period: 0.0015ms}\n").getMessage());
+        assertEquals(Duration.ofNanos(1_234_567_000), assertInstanceOf(GatewayConfig.CmapssReplay.class, load(HEAD
+                + "collector: {type: cmapss, file: train.txt, cycle-period: 1234.567ms}\n").collector()).cyclePeriod());
         GatewayConfig.Simulator sim = assertInstanceOf(GatewayConfig.Simulator.class,
                 load(HEAD + "collector: {type: simulator, machines: 2, rate: 5, faults: false, seed: 7}\n").collector());
         assertEquals(2, sim.options().machines());
