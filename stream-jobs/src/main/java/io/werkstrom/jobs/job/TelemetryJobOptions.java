@@ -389,7 +389,7 @@ public record TelemetryJobOptions(
                 (b, v) -> b.topicFilter(v)));
         ARGUMENTS.put("mqtt.ack-mode", new Argument(false, "ackMode", "on-checkpoint or on-receive; default on-checkpoint",
                 (b, v) -> b.ackMode(parseEnum(AckMode.class, v))));
-        ARGUMENTS.put("mqtt.session-expiry", new Argument(false, "sessionExpiry", "a duration (500ms, 30s, 5m, 1h); default "
+        ARGUMENTS.put("mqtt.session-expiry", new Argument(false, "sessionExpiry", "a whole number of seconds as a duration (30s, 5m, 1h); default "
                 + format(MqttSourceBuilder.DEFAULT_SESSION_EXPIRY), (b, v) -> b.sessionExpiry(parseDuration(v))));
         ARGUMENTS.put("mqtt.queue-capacity", new Argument(false, "queueCapacity", "an integer >= 1; default "
                 + MqttSourceBuilder.DEFAULT_QUEUE_CAPACITY, (b, v) -> b.queueCapacity(parseInt(v))));

@@ -79,11 +79,7 @@ public record MqttSourceOptions(
         if (ackMode == null) {
             throw new IllegalArgumentException("ackMode must not be null (one of ON_CHECKPOINT, ON_RECEIVE).");
         }
-        if (sessionExpiry == null || sessionExpiry.isNegative() || sessionExpiry.isZero()
-                || sessionExpiry.getSeconds() > MAX_SESSION_EXPIRY_SECONDS) {
-            throw new IllegalArgumentException("sessionExpiry must be between 1 s and " + MAX_SESSION_EXPIRY_SECONDS
-                    + " s, got " + sessionExpiry + ".");
-        }
+        requireSeconds("sessionExpiry", sessionExpiry, MAX_SESSION_EXPIRY_SECONDS);
         if (queueCapacity < 1) {
             throw new IllegalArgumentException("queueCapacity must be at least 1, got " + queueCapacity + ".");
         }
@@ -146,8 +142,18 @@ public record MqttSourceOptions(
     }
 
     private static void requireSeconds(String field, Duration value) {
-        if (value == null || value.isNegative() || value.getSeconds() < 1 || value.getSeconds() > 65_535) {
-            throw new IllegalArgumentException(field + " must be between 1 s and 65535 s, got " + value + ".");
+        requireSeconds(field, value, 65_535);
+    }
+
+    /**
+     * MQTT and Paho count these in whole seconds: a fraction would be cut off, and an expiry of
+     * 500 ms would become 0, a session that ends when its reader disconnects.
+     */
+    private static void requireSeconds(String field, Duration value, long maxSeconds) {
+        if (value == null || value.isNegative() || value.getSeconds() < 1 || value.getSeconds() > maxSeconds
+                || value.getNano() != 0) {
+            throw new IllegalArgumentException(field + " must be a whole number of seconds between 1 s and "
+                    + maxSeconds + " s, got " + value + ".");
         }
     }
 

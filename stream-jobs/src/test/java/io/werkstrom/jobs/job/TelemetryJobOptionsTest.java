@@ -425,6 +425,14 @@ class TelemetryJobOptionsTest {
         assertMessage(new String[] {URI, JDBC, USER, "--parallelism=0"}, "--parallelism");
         assertMessage(new String[] {URI, JDBC, USER, "--checkpoint.interval=1ms"}, "--checkpoint.interval");
         assertMessage(new String[] {URI, JDBC, USER, "--detector.window-size=1"}, "--detector.window-size");
+        // MQTT counts the expiry in whole seconds: 500 ms would have become 0, a session that ends at disconnect.
+        for (String expiry : new String[] {"500ms", "1500ms"}) {
+            IllegalArgumentException e = assertMessage(new String[] {URI, JDBC, USER, "--mqtt.session-expiry=" + expiry},
+                    "--mqtt.session-expiry");
+            assertTrue(e.getMessage().contains("must be a whole number of seconds"), e.getMessage());
+        }
+        assertEquals(Duration.ofSeconds(90), TelemetryJobOptions.fromArgs(
+                new String[] {URI, JDBC, USER, "--mqtt.session-expiry=90000ms"}).mqtt().sessionExpiry());
     }
 
     @Test
