@@ -47,9 +47,9 @@ public final class Connections {
                 + JdbcUrls.effectiveUser(options.jdbcUrl(), options.user()) + " (" + purpose + ")", cause);
     }
 
-    /** How long opening a connection may take in all, in whole seconds as PgJDBC takes them (at least 1). */
+    /** How long opening a connection may take in all, in whole seconds as PgJDBC takes them ({@link StoreOptions} holds no fraction). */
     public static long connectSeconds(StoreOptions options) {
-        return Math.max(1, options.connectTimeout().toSeconds());
+        return options.connectTimeout().toSeconds();
     }
 
     /**

@@ -38,8 +38,11 @@ public record StoreOptions(String jdbcUrl, String user, String password, int ins
             throw new IllegalArgumentException("insertChunkRows must be between 1 and " + MAX_INSERT_CHUNK_ROWS
                     + ", got " + insertChunkRows + ".");
         }
-        if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
-            throw new IllegalArgumentException("connectTimeout must be positive, got " + connectTimeout + ".");
+        // PgJDBC counts its connect and login timeouts in whole seconds: a fraction would be cut off.
+        if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.getSeconds() < 1
+                || connectTimeout.getNano() != 0) {
+            throw new IllegalArgumentException("connectTimeout must be a whole number of seconds, at least 1 s, got "
+                    + connectTimeout + ".");
         }
         if (writeMethod == null) {
             throw new IllegalArgumentException("writeMethod must not be null (copy or insert).");

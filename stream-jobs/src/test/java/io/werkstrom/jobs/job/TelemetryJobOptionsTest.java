@@ -224,6 +224,7 @@ class TelemetryJobOptionsTest {
         assertMessage(new String[] {URI, JDBC, USER, "--event-time.idleness=0s"}, "--event-time.idleness");
         assertMessage(new String[] {URI, JDBC, USER, "--event-time.allowed-lateness=late"},
                 "--event-time.allowed-lateness");
+        assertMessage(new String[] {URI, JDBC, USER, "--store.connect-timeout=2500ms"}, "--store.connect-timeout");
         assertEquals(Duration.ofSeconds(90), TelemetryJobOptions.fromArgs(new String[] {URI, JDBC, USER,
                 "--event-time.refresh-interval=90s"}).eventTime().refreshInterval());
         assertMessage(new String[] {URI, JDBC, USER, "--event-time.refresh-interval=0s"}, "--event-time.refresh-interval");
@@ -431,6 +432,7 @@ class TelemetryJobOptionsTest {
                     "--mqtt.session-expiry");
             assertTrue(e.getMessage().contains("must be a whole number of seconds"), e.getMessage());
         }
+        assertMessage(new String[] {URI, JDBC, USER, "--store.connect-timeout=2500ms"}, "--store.connect-timeout");
         assertEquals(Duration.ofSeconds(90), TelemetryJobOptions.fromArgs(
                 new String[] {URI, JDBC, USER, "--mqtt.session-expiry=90000ms"}).mqtt().sessionExpiry());
     }

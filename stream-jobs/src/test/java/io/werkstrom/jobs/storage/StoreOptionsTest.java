@@ -37,6 +37,9 @@ class StoreOptionsTest {
         assertMessage("insertChunkRows", () -> new StoreOptions(URL, "u", "p").withInsertChunkRows(10_000));
         assertMessage("connectTimeout", () -> new StoreOptions(URL, "u", "p").withConnectTimeout(Duration.ZERO));
         assertMessage("connectTimeout", () -> new StoreOptions(URL, "u", "p").withConnectTimeout(null));
+        // PgJDBC counts whole seconds: 1.5 s would have been 1 s, and 500 ms 1 s.
+        assertMessage("connectTimeout", () -> new StoreOptions(URL, "u", "p").withConnectTimeout(Duration.ofMillis(1_500)));
+        assertMessage("connectTimeout", () -> new StoreOptions(URL, "u", "p").withConnectTimeout(Duration.ofMillis(500)));
     }
 
     @Test
