@@ -45,8 +45,9 @@ import io.werkstrom.protocol.GatewayAddress;
  *
  * <p>Progress goes to stderr; the result ({@link CloudChaosResult#toJson()}) is the last stdout
  * line. Exit status 0 iff the broker acknowledged samples at all, nothing was lost, nothing stored
- * twice, and the job recovered at least once. The work directory (cluster logs) is deleted after a
- * passing run and kept otherwise.
+ * twice, and the job recovered at least once. The work directory is deleted after a passing run;
+ * after a failed one only its cluster logs are kept (the database, broker data and the database's
+ * password file go).
  *
  * <p>Ctrl-C or SIGTERM aborts the drill: within a fraction of a second of its current wait (or
  * after the step it is in) it cancels the job, stops the cluster's processes, the broker and the
@@ -141,7 +142,10 @@ public final class CloudChaos {
             if (result != null && result.passed() || steps.stopRequested()) {
                 WorkDirectory.delete(work);
             } else {
-                say("kept the work directory with the cluster logs: " + work.resolve("flink").resolve("log"));
+                // The logs explain the failure; the stopped database's files and its password file do not.
+                Path logs = work.resolve("flink").resolve("log");
+                WorkDirectory.deleteAllBut(work, logs);
+                say("kept the cluster logs: " + logs);
             }
         }
     }

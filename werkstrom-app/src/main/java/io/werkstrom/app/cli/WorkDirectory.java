@@ -15,6 +15,25 @@ public final class WorkDirectory {
     }
 
     /**
+     * Deletes everything below {@code root} but {@code kept} (a file or folder below it, with what it
+     * holds): what a failed run keeps for its reader, without the rest of its work (a stopped
+     * database's files, a password file). Never throws; a path that cannot be deleted stays.
+     */
+    public static void deleteAllBut(Path root, Path kept) {
+        Path keep = kept.toAbsolutePath().normalize();
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder())
+                    .filter(p -> {
+                        Path path = p.toAbsolutePath().normalize();
+                        return !path.startsWith(keep) && !keep.startsWith(path);
+                    })
+                    .forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // what is left stays; a leftover temporary file is harmless
+        }
+    }
+
+    /**
      * Deletes {@code root}, walking it again while files vanish or appear under the walk: after a
      * signal the embedded database's or the cluster's own shutdown hooks may still be stopping them
      * and cleaning up their directories. Gives up after a few seconds (a leftover temporary

@@ -58,7 +58,7 @@ class ChaosAbortTest {
             DrillSteps.Aborted aborted = assertThrows(DrillSteps.Aborted.class, drill::run);
             assertEquals("stopped during starting the broker and the database", aborted.getMessage());
             String text = progress.toString(StandardCharsets.UTF_8);
-            assertTrue(!text.contains("kept the work directory"), text);
+            assertTrue(!text.contains("kept the cluster logs"), text);
             try (var after = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
                 // Other runs may come and go meanwhile; this one left nothing behind.
                 assertTrue(after.filter(p -> p.getFileName().toString().startsWith("werkstrom-chaos-cloud")).count()
