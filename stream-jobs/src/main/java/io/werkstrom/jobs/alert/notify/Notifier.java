@@ -5,10 +5,12 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import io.werkstrom.jobs.alert.AlertStore;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * with many receivers that do not answer costs a round one timeout, not one per receiver. A round
  * takes the tenants' notifications in turns, every tenant's first before any tenant's second, so
  * that such a tenant holds another tenant's first notification of the round back by one attempt at
- * most. A notification that was {@linkplain DeliveryException#attempted() not attempted} waits
+ * most; a tenant whose attempts took the timeout takes its turns after the other tenants' in the
+ * rounds that follow, until its attempts of a round are quicker. A notification that was {@linkplain DeliveryException#attempted() not attempted} waits
  * without using up its attempts. Several notifiers may share the outbox: outcomes are recorded only
  * under the claim in force, and a claimed notification is sent only while enough of its lease is
  * left. A resolved alert's retained MQTT state is cleared {@link NotifierOptions#retainResolved}
@@ -57,6 +60,12 @@ public final class Notifier implements AutoCloseable {
     private volatile boolean closing;
     /** Whether the last round of the notifier's own thread failed (its cause is logged). */
     private volatile boolean lastRoundFailed;
+    /**
+     * The tenants whose attempts of the last round took the timeout (their receivers did not
+     * answer): the next round takes their turns after the other tenants'. Read and written by
+     * {@link #deliverDue()} only, which is synchronized.
+     */
+    private Set<String> slowLastRound = Set.of();
 
     /** @param channels by channel name: {@code webhook}, {@code email}, {@code mqtt} */
     public Notifier(AlertStore store, Map<String, Channel> channels, NotifierOptions options) {
@@ -88,7 +97,8 @@ public final class Notifier implements AutoCloseable {
     public synchronized int deliverDue() throws StoreException {
         // Before the claim: the lease the database grants starts later, never earlier.
         long claimedAt = System.nanoTime();
-        List<Delivery> due = inTurns(store.claimDue(options.batchSize(), options.lease(), options.retainResolved()));
+        List<Delivery> due = inTurns(store.claimDue(options.batchSize(), options.lease(), options.retainResolved()),
+                slowLastRound);
         Duration needed = options.timeout().plus(store.recordLimit() == null ? options.timeout() : store.recordLimit());
         // Receivers that failed a notification in this round, with the reason: the others for them fail
         // with it unsent, so that a receiver that does not answer costs a round one timeout, not one per
@@ -151,6 +161,8 @@ public final class Notifier implements AutoCloseable {
                 e.addSuppressed(releaseFailure);
             }
             throw e;
+        } finally {
+            slowLastRound = slowTenants(slowLastRound, tenantNanos, options.timeout());
         }
         release(heldBack, due.subList(reached, due.size()));
         return due.size();
@@ -158,17 +170,26 @@ public final class Notifier implements AutoCloseable {
 
     /**
      * The claimed notifications in turns by tenant, the tenants in the order of their first in the
-     * claim: every tenant's first webhook or mail goes before any tenant's second, so that a tenant
-     * whose receivers fail or do not answer holds another tenant's first notification back by one
-     * attempt at most, not by all of its attempts of the round. An MQTT state takes no turn: it goes
+     * claim, but those in {@code slowLastRound} after the others: every tenant's first webhook or
+     * mail goes before any tenant's second, so that a tenant whose receivers fail or do not answer
+     * holds another tenant's first notification back by one attempt at most, not by all of its
+     * attempts of the round; and once its receivers took the timeout, by none in the rounds after,
+     * until its attempts of a round are quicker again. An MQTT state takes no turn: it goes
      * with its tenant's next notification. Each tenant's notifications, and so each alert's, keep
      * their order. (A claim holds no two of an alert's notifications that must go in order: each
      * waits until the one before it is out, see {@link AlertStore#claimDue}.)
      */
-    static List<Delivery> inTurns(List<Delivery> claimed) {
+    static List<Delivery> inTurns(List<Delivery> claimed, Set<String> slowLastRound) {
         Map<String, ArrayDeque<Delivery>> byTenant = new LinkedHashMap<>();
         for (Delivery delivery : claimed) {
-            byTenant.computeIfAbsent(delivery.tenant(), tenant -> new ArrayDeque<>()).add(delivery);
+            if (!slowLastRound.contains(delivery.tenant())) {
+                byTenant.computeIfAbsent(delivery.tenant(), tenant -> new ArrayDeque<>()).add(delivery);
+            }
+        }
+        for (Delivery delivery : claimed) {
+            if (slowLastRound.contains(delivery.tenant())) {
+                byTenant.computeIfAbsent(delivery.tenant(), tenant -> new ArrayDeque<>()).add(delivery);
+            }
         }
         List<Delivery> turns = new ArrayList<>(claimed.size());
         while (!byTenant.isEmpty()) {
@@ -185,6 +206,23 @@ public final class Notifier implements AutoCloseable {
             }
         }
         return turns;
+    }
+
+    /**
+     * The slow tenants after a round: those whose attempts of the round took at least {@code timeout},
+     * and those slow before that attempted nothing in it (a retry not yet due leaves a tenant where
+     * it was). A tenant whose attempts of a round were quicker is slow no more.
+     */
+    private static Set<String> slowTenants(Set<String> before, Map<String, Long> tenantNanos, Duration timeout) {
+        Set<String> slow = new HashSet<>(before);
+        tenantNanos.forEach((tenant, nanos) -> {
+            if (Duration.ofNanos(nanos).compareTo(timeout) >= 0) {
+                slow.add(tenant);
+            } else {
+                slow.remove(tenant);
+            }
+        });
+        return Set.copyOf(slow);
     }
 
     /** Gives claimed notifications that were not attempted back for the next claim. */

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.UUID;
 
@@ -314,9 +315,13 @@ class NotifyUnitsTest {
                 delivery(3, "acme", "email"), delivery(4, "globex", "mqtt"), delivery(5, "globex", "mqtt"),
                 delivery(6, "initech", "webhook"), delivery(7, "acme", "mqtt"));
 
-        assertEquals(List.of(1L, 2L, 4L, 5L, 6L, 3L, 7L), Notifier.inTurns(claimed).stream().map(Delivery::id).toList(),
+        assertEquals(List.of(1L, 2L, 4L, 5L, 6L, 3L, 7L),
+                Notifier.inTurns(claimed, Set.of()).stream().map(Delivery::id).toList(),
                 "acme's state with its webhook, globex's states alone, initech's webhook; then acme's mail, its last"
                         + " state after it");
+        assertEquals(List.of(4L, 5L, 6L, 1L, 2L, 3L, 7L),
+                Notifier.inTurns(claimed, Set.of("acme", "umbrella")).stream().map(Delivery::id).toList(),
+                "acme, slow in the last round, takes its turns after globex's and initech's");
     }
 
     private static Delivery delivery(long id, String tenant, String channel) {
