@@ -105,9 +105,17 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
 
     /** Collects the ranges of one checkpoint in the task thread. */
     static final class RangeWriter implements CommittingSinkWriter<StoredRange, StoredRange> {
+        private static final int MERGE_AT_LEAST = 1_024;
         private final long intervalNanos;
         private final LongSupplier nanoTime;
         private final List<EventRange> late = new ArrayList<>();
+        /**
+         * The size of {@link #late} at which it is merged: twice what the last merge left, at least
+         * {@value #MERGE_AT_LEAST}, so that ranges too far apart to merge (a sparse backfill) cost a
+         * merge per doubling, not one per write.
+         */
+        private int mergeAt = MERGE_AT_LEAST;
+        private int merges;
         /** The on-time ranges not yet handed over, spanned; null when there were none. */
         private EventRange onTime;
         private boolean handedOverOnTime;
@@ -125,11 +133,18 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
                 return;
             }
             late.add(stored.range());
-            if (late.size() >= 1_024) {
+            if (late.size() >= mergeAt) {
                 List<EventRange> merged = LateRanges.merge(late);
                 late.clear();
                 late.addAll(merged);
+                mergeAt = Math.max(MERGE_AT_LEAST, 2 * late.size());
+                merges++;
             }
+        }
+
+        /** How many times the late ranges were merged between checkpoints. */
+        int merges() {
+            return merges;
         }
 
         @Override
@@ -143,6 +158,7 @@ public final class AggregateRefreshSink implements Sink<StoredRange>, SupportsCo
                 ranges.add(new StoredRange(range, true));
             }
             late.clear();
+            mergeAt = MERGE_AT_LEAST;
             long now = nanoTime.getAsLong();
             if (onTime != null && (!handedOverOnTime || now - onTimeHandedOverAt >= intervalNanos)) {
                 ranges.add(new StoredRange(onTime, false));

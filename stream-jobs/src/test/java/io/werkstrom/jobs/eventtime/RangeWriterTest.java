@@ -27,6 +27,27 @@ class RangeWriterTest {
     }
 
     @Test
+    void lateRangesTooFarApartToMergeAreMergedOncePerDoublingNotAtEveryWrite() {
+        long hours = 3_600_000_000L * 2; // two hours apart: none merges with another
+        int ranges = 20_000;
+        for (int i = 0; i < ranges; i++) {
+            writer.write(late(i * hours, i * hours + 1), null);
+        }
+        assertEquals(5, writer.merges(), "at 1,024, 2,048, 4,096, 8,192 and 16,384 ranges");
+        List<StoredRange> handedOver = List.copyOf(writer.prepareCommit());
+        assertEquals(ranges, handedOver.size());
+        assertEquals(late(0, 1), handedOver.get(0));
+        assertEquals(late((ranges - 1) * hours, (ranges - 1) * hours + 1), handedOver.get(ranges - 1));
+
+        // Ranges that do merge keep the list short: after a checkpoint it starts again at 1,024.
+        for (int i = 0; i < 3_000; i++) {
+            writer.write(late(i, i + 1), null);
+        }
+        assertEquals(7, writer.merges(), "at the 1,024th and the 2,047th write: each merge left one range");
+        assertEquals(List.of(late(0, 3_000)), List.copyOf(writer.prepareCommit()));
+    }
+
+    @Test
     void onTimeDataIsHandedOverAtOnceThenAtMostOncePerRefreshInterval() {
         writer.write(onTime(10, 20), null);
         writer.write(onTime(30, 40), null);
