@@ -9,7 +9,8 @@ import java.util.Map;
  * The parts that {@link GatewayAlerts}' and {@link SensorSilence}'s versioned snapshots share: the
  * conditions under way, each with the version of the rule it last saw, written field by field. A
  * rule's kind and a condition's phase are written by name, so that a kind or phase added anywhere
- * in its enum changes no stored state.
+ * in its enum changes no stored state. A form may hold each condition's last level observation time
+ * too ({@link ConditionTracker#levelMicros()}); one without it restores conditions that know none.
  */
 final class AlertStateFormat {
 
@@ -19,7 +20,14 @@ final class AlertStateFormat {
     private AlertStateFormat() {
     }
 
+    /** The conditions, without their level observation times. */
     static void writeConditions(DataOutputStream out, Map<String, ConditionTracker> trackers) throws IOException {
+        writeConditions(out, trackers, false);
+    }
+
+    /** The conditions, each followed by its last level observation time when {@code levelTimes}. */
+    static void writeConditions(DataOutputStream out, Map<String, ConditionTracker> trackers, boolean levelTimes)
+            throws IOException {
         out.writeInt(trackers.size());
         for (Map.Entry<String, ConditionTracker> entry : trackers.entrySet()) {
             ConditionTracker tracker = entry.getValue();
@@ -32,12 +40,30 @@ final class AlertStateFormat {
             if (tracker.rule() != null) {
                 writeRule(out, tracker.rule());
             }
+            if (levelTimes) {
+                out.writeLong(tracker.levelMicros());
+            }
         }
     }
 
-    /** @throws IllegalArgumentException naming what is damaged */
+    /**
+     * Reads {@link #writeConditions(DataOutputStream, Map)}'s form.
+     *
+     * @throws IllegalArgumentException naming what is damaged
+     */
     static void readConditions(DataInputStream in, Map<String, ConditionTracker> into, String what)
             throws IOException {
+        readConditions(in, into, what, false);
+    }
+
+    /**
+     * Reads {@link #writeConditions(DataOutputStream, Map, boolean)}'s form; without
+     * {@code levelTimes}, every condition knows no level observation time.
+     *
+     * @throws IllegalArgumentException naming what is damaged
+     */
+    static void readConditions(DataInputStream in, Map<String, ConditionTracker> into, String what,
+                               boolean levelTimes) throws IOException {
         int n = count(in.readInt(), "conditions", what);
         for (int i = 0; i < n; i++) {
             String key = in.readUTF();
@@ -49,7 +75,8 @@ final class AlertStateFormat {
             boolean levelActive = in.readBoolean();
             double lastValue = in.readDouble();
             AlertRule rule = in.readBoolean() ? readRule(in) : null;
-            into.put(key, new ConditionTracker(phase, since, rule, levelActive, lastValue));
+            long levelMicros = levelTimes ? in.readLong() : ConditionTracker.NO_LEVEL_TIME;
+            into.put(key, new ConditionTracker(phase, since, rule, levelActive, lastValue, levelMicros));
         }
     }
 

@@ -18,7 +18,14 @@ import java.util.Objects;
  * comes back faster than the clear hold never resolves it. With a hold of 0 the alert opens at the
  * first active observation. Times are milliseconds of whichever clock the caller uses for this
  * tracker (sample time for level rules, wall clock for event and offline rules); a time before
- * the last one counts as no time passing. Mutable, not thread-safe: one per keyed state entry.
+ * the last one counts as no time passing. A level condition only moves forward in the data's time:
+ * its owner feeds it no observation at or before the last one it took ({@link #takesLevelAt}), as a
+ * batch delivered again carries, since even "no time passing" would change its phase and hysteresis.
+ * Mutable, not thread-safe: one per keyed state entry.
+ *
+ * <p>Savepoints of releases before the versioned state form hold trackers in Flink's generic (Kryo)
+ * form, which writes the fields one after the other, so the fields stay as they are; what was added
+ * since is transient and written by the owner's versioned form ({@link AlertStateFormat}).
  */
 public final class ConditionTracker implements Serializable {
 
@@ -51,17 +58,28 @@ public final class ConditionTracker implements Serializable {
     /** Hysteresis memory of level conditions: whether the raw condition held at the last sample. */
     private boolean levelActive;
     private double lastValue = Double.NaN;
+    /**
+     * Level conditions: the data time (epoch microseconds) of the last observation taken,
+     * {@link #NO_LEVEL_TIME} before the first, and in a condition restored from a form that did not
+     * keep it. Transient, like every field added after the generic form.
+     */
+    private transient long levelMicros = NO_LEVEL_TIME;
+
+    /** {@link #levelMicros()} of a condition that took no level observation, or does not know when. */
+    static final long NO_LEVEL_TIME = Long.MIN_VALUE;
 
     public ConditionTracker() {
     }
 
     /** A condition as a state snapshot holds it ({@link AlertStateFormat}). */
-    ConditionTracker(Phase phase, long since, AlertRule rule, boolean levelActive, double lastValue) {
+    ConditionTracker(Phase phase, long since, AlertRule rule, boolean levelActive, double lastValue,
+                     long levelMicros) {
         this.phase = Objects.requireNonNull(phase, "phase must not be null.");
         this.since = since;
         this.rule = rule;
         this.levelActive = levelActive;
         this.lastValue = lastValue;
+        this.levelMicros = levelMicros;
     }
 
     public Phase phase() {
@@ -88,6 +106,27 @@ public final class ConditionTracker implements Serializable {
 
     public double lastValue() {
         return lastValue;
+    }
+
+    /**
+     * Whether a level observation of data time {@code micros} moves this condition forward: only a
+     * time after the last one taken does, any time before the first. A repeat of a batch carries
+     * exactly the times already taken, and a late batch only older ones; neither may set a
+     * condition that has moved on, nor its hysteresis. Of two samples at the same microsecond, the
+     * first taken is the one judged.
+     */
+    boolean takesLevelAt(long micros) {
+        return levelMicros == NO_LEVEL_TIME || micros > levelMicros;
+    }
+
+    /** Records that a level observation of data time {@code micros} was taken. */
+    void levelTaken(long micros) {
+        levelMicros = micros;
+    }
+
+    /** The data time of the last level observation taken (epoch microseconds), or {@link #NO_LEVEL_TIME}. */
+    long levelMicros() {
+        return levelMicros;
     }
 
     /** The rule version of the last observation, or null before the first. */

@@ -32,6 +32,27 @@ import io.werkstrom.protocol.TelemetryBatch;
  * offline conditions run on the wall clock ({@code nowMillis}), because they end by the absence
  * of events, which only a clock can see; {@link #onTick} drives them.
  *
+ * <p>A level condition (threshold, scrap) only moves forward in the data's time: it ignores a
+ * sample or prediction at or before the last one it took ({@link ConditionTracker#takesLevelAt}).
+ * Batches reach this class as decoded, before the storage drops repeats, so a batch the broker
+ * delivers again (after a failover of the job, or a gateway's resend after a lost acknowledgement)
+ * comes with the times already taken; judged again, it would set a condition that has since ended,
+ * or reopen its alert from stale data. A gateway sends its spool oldest first, in sequence order,
+ * so the backlog after an outage still comes in time order and is judged as it happened. A batch
+ * handled after a newer one (with several readers sharing a subscription one can overtake another)
+ * is late: level rules ignore its samples, as alerts are about the condition now, and its rows are
+ * stored all the same. An equal time counts as taken, since a repeat carries exactly the times
+ * taken: of two different samples of one machine's sensor at the same microsecond (which a gateway
+ * should not send; the storage keeps both) the condition judges the first it keeps a time for.
+ *
+ * <p>To recognise a repeat after its alert resolved, a level condition that has been under way
+ * keeps its tracker when idle, with the time of its last observation, as long as its rule is in
+ * force and watches the same (a version that watches another sensor or direction starts afresh).
+ * One that never went active keeps nothing, so machine names whose values stay within limits grow
+ * no state, and takes any sample (nothing it was sent before set it). At most
+ * {@link #MAX_IDLE_LEVEL_CONDITIONS} idle ones are kept per gateway; past that, the one whose last
+ * observation is oldest is forgotten and, like a calm one, takes any sample again.
+ *
  * <p>{@code sensor_silent} rules are evaluated by {@link SensorSilence}, in a keyed state entry of
  * their own; this class ignores them.
  *
@@ -45,8 +66,17 @@ public final class GatewayAlerts implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    /** The version of {@link #snapshot()}'s form. */
-    private static final int VERSION = 1;
+    /**
+     * The version of {@link #snapshot()}'s form. Version 2 added each condition's last level
+     * observation time; version 1 is still read, its conditions knowing none.
+     */
+    private static final int VERSION = 2;
+    /**
+     * Idle level conditions kept per gateway for the time of their last observation: several level
+     * rules for each of the 1,024 machines {@link SensorSilence} remembers, at about 130 bytes of
+     * state each.
+     */
+    static final int MAX_IDLE_LEVEL_CONDITIONS = 4_096;
     private static final String WHAT = "gateway alert state";
 
     private String site;
@@ -96,7 +126,7 @@ public final class GatewayAlerts implements Serializable {
                     continue;
                 }
                 double value = batch.values()[row];
-                observeLevel(rule, gateway, machine, value, batch.timestampsMicros()[row] / 1000, out);
+                observeLevel(rule, gateway, machine, value, batch.timestampsMicros()[row], out);
             }
         }
         evaluateOffline(rules, gateway, nowMillis, out);
@@ -110,7 +140,7 @@ public final class GatewayAlerts implements Serializable {
         for (AlertRule rule : rules) {
             if (rule.kind() == RuleKind.SCRAP && rule.appliesTo(prediction.gateway(), prediction.machine())) {
                 observeLevel(rule, prediction.gateway(), prediction.machine(), prediction.probability(),
-                        prediction.cycleEndMicros() / 1000, out);
+                        prediction.cycleEndMicros(), out);
             }
         }
         return out;
@@ -205,7 +235,7 @@ public final class GatewayAlerts implements Serializable {
                         Double.NaN, "no " + (current.kind() == RuleKind.ANOMALY ? "anomaly" : "data gap") + " for "
                                 + current.clearHoldMillis() / 1000.0 + " s"));
             }
-            if (tracker.phase() == ConditionTracker.Phase.IDLE) {
+            if (tracker.phase() == ConditionTracker.Phase.IDLE && !onDataTime(current)) {
                 entries.remove();
             }
         }
@@ -264,9 +294,14 @@ public final class GatewayAlerts implements Serializable {
         return site;
     }
 
-    /** Conditions under way (pending, open or resolving), for tests: idle ones are not kept. */
+    /** Conditions under way (pending, open or resolving), for tests. */
     int trackedConditions() {
-        return trackers.size();
+        return (int) trackers.values().stream().filter(t -> t.phase() != ConditionTracker.Phase.IDLE).count();
+    }
+
+    /** Idle level conditions kept for the time of their last observation, for tests. */
+    int idleLevelConditions() {
+        return trackers.size() - trackedConditions();
     }
 
     /** Open alerts of this gateway, for tests and metrics. */
@@ -276,9 +311,10 @@ public final class GatewayAlerts implements Serializable {
 
     /**
      * The state in a stable, versioned binary form: the site, the last activity, whether the
-     * gateway said it is offline, and the conditions under way with their rules. The values the
-     * owner keeps in entries of their own ({@link #watchingSince}, {@link #statusReceivedAt},
-     * {@link #offlineLastSequence}) are not part of it.
+     * gateway said it is offline, and the conditions kept, with their rules and the time of their
+     * last level observation. The values the owner keeps in entries of their own
+     * ({@link #watchingSince}, {@link #statusReceivedAt}, {@link #offlineLastSequence}) are not part
+     * of it.
      */
     byte[] snapshot() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -287,7 +323,7 @@ public final class GatewayAlerts implements Serializable {
             AlertStateFormat.writeNullable(out, site);
             out.writeLong(lastActivityMillis);
             out.writeBoolean(saidOffline);
-            AlertStateFormat.writeConditions(out, trackers);
+            AlertStateFormat.writeConditions(out, trackers, true);
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory failed", e);
         }
@@ -295,7 +331,8 @@ public final class GatewayAlerts implements Serializable {
     }
 
     /**
-     * Reads {@link #snapshot()}'s form.
+     * Reads {@link #snapshot()}'s form, of this version or version 1 (whose conditions know no time
+     * of their last level observation, so each takes the next one it sees).
      *
      * @throws IllegalArgumentException when the bytes are not such a snapshot
      */
@@ -303,14 +340,14 @@ public final class GatewayAlerts implements Serializable {
         GatewayAlerts alerts = new GatewayAlerts();
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
             int version = in.readInt();
-            if (version != VERSION) {
-                throw new IllegalArgumentException(WHAT + " version " + version + " is unknown (expected " + VERSION
-                        + ").");
+            if (version < 1 || version > VERSION) {
+                throw new IllegalArgumentException(WHAT + " version " + version + " is unknown (expected 1 to "
+                        + VERSION + ").");
             }
             alerts.site = AlertStateFormat.readNullable(in);
             alerts.lastActivityMillis = in.readLong();
             alerts.saidOffline = in.readBoolean();
-            AlertStateFormat.readConditions(in, alerts.trackers, WHAT);
+            AlertStateFormat.readConditions(in, alerts.trackers, WHAT, version >= 2);
             if (in.available() > 0) {
                 throw new IllegalArgumentException(WHAT + " has " + in.available() + " trailing bytes.");
             }
@@ -356,21 +393,35 @@ public final class GatewayAlerts implements Serializable {
         }
     }
 
-    private void observeLevel(AlertRule rule, String gateway, String machine, double value, long timeMillis,
+    /**
+     * Feeds a sample or prediction of data time {@code micros} to a level rule's condition for
+     * {@code machine}, unless the condition took one at that time or later (see the class comment).
+     */
+    private void observeLevel(AlertRule rule, String gateway, String machine, double value, long micros,
                               List<AlertTransition> out) {
+        long timeMillis = micros / 1000;
         String key = ConditionTracker.key(rule.ruleId(), machine);
         ConditionTracker tracker = trackers.get(key);
         if (tracker != null && !rule.watchesSameAs(tracker.rule())) {
-            // A new version that watches another sensor or direction does not inherit the old one's alert.
+            // A new version that watches another sensor or direction does not inherit the old one's alert,
+            // nor its time: another series starts afresh.
             abandon(key, tracker, gateway, timeMillis, out);
             tracker = null;
         }
+        if (tracker != null && !tracker.takesLevelAt(micros)) {
+            return;
+        }
+        ConditionTracker.Phase before = tracker == null ? ConditionTracker.Phase.IDLE : tracker.phase();
         boolean active = rule.levelActive(tracker != null && tracker.levelActive(), value);
         ConditionTracker.Change change = observe(rule, gateway, machine, active, timeMillis, rule.holdMillis(), value,
                 out);
         ConditionTracker kept = trackers.get(key);
         if (kept != null) {
             kept.levelActive(active);
+            kept.levelTaken(micros);
+            if (kept.phase() == ConditionTracker.Phase.IDLE && before != ConditionTracker.Phase.IDLE) {
+                forgetIdleLevelConditionsOverCap();
+            }
         }
         String what = rule.kind() == RuleKind.SCRAP ? "scrap probability of " + machine
                 : rule.sensor() + " of " + machine;
@@ -381,6 +432,32 @@ public final class GatewayAlerts implements Serializable {
         } else if (change == ConditionTracker.Change.RESOLVE) {
             out.add(transition(AlertTransition.Type.RESOLVED, rule, gateway, machine, sensorOf(rule), timeMillis, value,
                     String.format(Locale.ROOT, "%s is back at %.4g (clear level %.4g)", what, value, rule.clearLevel())));
+        }
+    }
+
+    /**
+     * Past {@link #MAX_IDLE_LEVEL_CONDITIONS} idle level conditions, forgets the one whose last
+     * observation is oldest. Called when a condition becomes idle, the only way their number grows.
+     */
+    private void forgetIdleLevelConditionsOverCap() {
+        if (trackers.size() <= MAX_IDLE_LEVEL_CONDITIONS) {
+            return;
+        }
+        int idle = 0;
+        String oldest = null;
+        long oldestMicros = Long.MAX_VALUE;
+        for (Map.Entry<String, ConditionTracker> entry : trackers.entrySet()) {
+            ConditionTracker tracker = entry.getValue();
+            if (tracker.phase() == ConditionTracker.Phase.IDLE) {
+                idle++;
+                if (oldest == null || tracker.levelMicros() < oldestMicros) {
+                    oldest = entry.getKey();
+                    oldestMicros = tracker.levelMicros();
+                }
+            }
+        }
+        if (idle > MAX_IDLE_LEVEL_CONDITIONS) {
+            trackers.remove(oldest);
         }
     }
 
@@ -413,12 +490,14 @@ public final class GatewayAlerts implements Serializable {
     }
 
     /**
-     * Feeds one observation to the tracker of {@code rule} for {@code machine}. An idle tracker holds
-     * nothing a fresh one would not, so none is kept: the map holds only conditions under way, and a
-     * gateway sending ever new machine names within limits grows no state. A tracker of an earlier
-     * version that watched something else (another kind: a rule id given a new kind shares its
-     * trackers' keys) is abandoned first, its alert resolved into {@code out}, so that the new version
-     * neither takes over that alert nor ends it as one of its own kind, which the store would not find.
+     * Feeds one observation to the tracker of {@code rule} for {@code machine}. An idle tracker of an
+     * event or offline condition holds nothing a fresh one would not, so none is kept; an idle level
+     * condition's keeps the time of its last observation (see the class comment). A tracker is made
+     * only for an active observation, so a gateway sending ever new machine names within limits grows
+     * no state. A tracker of an earlier version that watched something else (another kind: a rule id
+     * given a new kind shares its trackers' keys) is abandoned first, its alert resolved into
+     * {@code out}, so that the new version neither takes over that alert nor ends it as one of its
+     * own kind, which the store would not find.
      */
     private ConditionTracker.Change observe(AlertRule rule, String gateway, String machine, boolean active, long now,
                                             long holdMillis, double value, List<AlertTransition> out) {
@@ -436,10 +515,15 @@ public final class GatewayAlerts implements Serializable {
             trackers.put(key, tracker);
         }
         ConditionTracker.Change change = tracker.observe(rule, active, now, holdMillis, value);
-        if (tracker.phase() == ConditionTracker.Phase.IDLE) {
+        if (tracker.phase() == ConditionTracker.Phase.IDLE && !onDataTime(rule)) {
             trackers.remove(key);
         }
         return change;
+    }
+
+    /** Whether {@code rule} watches a level on the data's own time, whose idle conditions keep their time. */
+    private static boolean onDataTime(AlertRule rule) {
+        return rule.kind() == RuleKind.THRESHOLD || rule.kind() == RuleKind.SCRAP;
     }
 
     private static String sensorOf(AlertRule rule) {

@@ -4,6 +4,8 @@ import static io.werkstrom.jobs.alert.ConditionTracker.Change.NONE;
 import static io.werkstrom.jobs.alert.ConditionTracker.Change.OPEN;
 import static io.werkstrom.jobs.alert.ConditionTracker.Change.RESOLVE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +57,17 @@ class ConditionTrackerTest {
         assertEquals(OPEN, tracker.observe(instant, true, 5, 0, 11));
         assertEquals(RESOLVE, tracker.observe(instant, false, 5, 0, 1));
         assertEquals(NONE, tracker.abandon());
+    }
+
+    @Test
+    void aLevelConditionTakesOnlyTimesAfterTheLastItTook() {
+        ConditionTracker tracker = new ConditionTracker();
+        assertEquals(ConditionTracker.NO_LEVEL_TIME, tracker.levelMicros());
+        assertTrue(tracker.takesLevelAt(Long.MIN_VALUE + 1), "before the first, any time");
+        tracker.levelTaken(5_000_000);
+        assertFalse(tracker.takesLevelAt(5_000_000), "the same instant: a repeat");
+        assertFalse(tracker.takesLevelAt(4_999_999), "an older sample");
+        assertTrue(tracker.takesLevelAt(5_000_001), "a microsecond later");
     }
 
     @Test

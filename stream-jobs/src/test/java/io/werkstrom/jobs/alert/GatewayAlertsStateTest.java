@@ -39,6 +39,17 @@ class GatewayAlertsStateTest {
             + "000000000000f87f000103010100000000000000f87f0000010500016f66666c696ee5000163726974696361ecc0a907"
             + "0161636de5000000000000f87f0200";
 
+    /**
+     * A press whose temperature alert (trigger 80, clear 70, hold 0, clear hold 5 s) opened at second 0,
+     * as {@link GatewayAlerts#snapshot()} wrote it in version 1, before the conditions kept the time of
+     * their last level observation.
+     */
+    private static final String HOT_VERSION_1 =
+            "00000001010007706c616e742d3100000000000003e80000000001000b686f740a70726573732d310006464952494e4700"
+            + "00000000000000014057c0000000000001000461636d650003686f740000000100097468726573686f6c6400077761726e"
+            + "696e67000001000474656d700140540000000000004051800000000000000000000000000000000000000013880000000000"
+            + "000000";
+
     @Test
     void aStateStoredBeforeTheOfflineStatusEntryRestoresWithItsAlertOpen() throws Exception {
         AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
@@ -69,6 +80,70 @@ class GatewayAlertsStateTest {
         assertEquals(List.of(), migrated.onTick(List.of(rule), "gw-1", 1_800_000_002_000L), "still said offline");
         List<AlertTransition> back = migrated.onBatch(batch(3, 20), List.of(rule), 1_800_000_003_000L);
         assertEquals(List.of(AlertTransition.Type.RESOLVED), back.stream().map(AlertTransition::type).toList());
+    }
+
+    /**
+     * A generic-form state kept no time of the last level observation: its conditions take the next
+     * sample they see, even one older than the sample that opened the alert.
+     */
+    @Test
+    void aConditionReadFromTheGenericFormTakesTheNextSampleItSees() throws Exception {
+        AlertRule hot = Rules.threshold("acme", "hot", "temp", 80, 70, 0, 5_000);
+        GatewayAlerts alerts = new GatewayAlerts();
+        assertEquals(1, alerts.onBatch(batch(4, 95), List.of(hot), 1).size());
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        genericForm().serialize(alerts, out);
+        GatewayAlerts read = genericForm().deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+
+        assertEquals(1, read.openAlerts());
+        assertEquals(List.of(), read.onBatch(batch(2, 60), List.of(hot), 2), "taken: the clear hold begins");
+        assertEquals(List.of(), read.onBatch(batch(1, 95), List.of(hot), 3), "older than the one taken");
+        assertEquals(List.of(AlertTransition.Type.RESOLVED), types(read.onBatch(batch(7, 60), List.of(hot), 4)));
+    }
+
+    @Test
+    void aVersionOneSnapshotIsReadItsConditionsTakingTheNextSampleTheySee() {
+        AlertRule hot = Rules.threshold("acme", "hot", "temp", 80, 70, 0, 5_000);
+        GatewayAlerts restored = GatewayAlerts.fromSnapshot(HexFormat.of().parseHex(HOT_VERSION_1));
+
+        assertEquals(1, restored.openAlerts());
+        assertEquals("plant-1", restored.site());
+        // No time known: the next sample is taken, and from then on only later ones.
+        assertEquals(List.of(), restored.onBatch(batch(2, 60), List.of(hot), 2), "the clear hold begins");
+        assertEquals(List.of(), restored.onBatch(batch(0, 95), List.of(hot), 3), "the alert's own batch again");
+        assertEquals(1, restored.openAlerts());
+        List<AlertTransition> resolved = restored.onBatch(batch(7, 60), List.of(hot), 4);
+        assertEquals(List.of(AlertTransition.Type.RESOLVED), types(resolved), "5 s after second 2");
+
+        // Written again in this version, with the time it has learnt since.
+        GatewayAlerts again = GatewayAlerts.fromSnapshot(restored.snapshot());
+        assertEquals(1, again.idleLevelConditions());
+        assertEquals(List.of(), again.onBatch(batch(0, 95), List.of(hot), 5));
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(again.onBatch(batch(8, 95), List.of(hot), 6)));
+    }
+
+    @Test
+    void theTimeOfEachConditionsLastLevelObservationSurvivesARestoreAndACopy() throws Exception {
+        AlertRule hot = Rules.threshold("acme", "hot", "temp", 80, 70, 0, 0);
+        AlertRule scrap = Rules.scrap("acme", "scrap", 0.8);
+        List<AlertRule> rules = List.of(hot, scrap);
+        GatewayAlerts alerts = new GatewayAlerts();
+        assertEquals(1, alerts.onBatch(batch(0, 95), rules, 0).size());
+        assertEquals(1, alerts.onBatch(batch(1, 60), rules, 1).size(), "resolved: idle, with its time");
+        assertEquals(1, alerts.onPrediction(prediction(3, 0.9), rules).size(), "open at the cycle of second 3");
+
+        GatewayAlerts restored = roundTrip(alerts);
+        GatewayAlerts copy = GatewayAlertsSerializer.INSTANCE.copy(alerts);
+        assertArrayEquals(alerts.snapshot(), restored.snapshot());
+        for (GatewayAlerts read : List.of(restored, copy)) {
+            assertEquals(1, read.idleLevelConditions());
+            assertEquals(1, read.openAlerts());
+            assertEquals(List.of(), read.onBatch(batch(0, 95), rules, 2), "the resolved alert's batch again");
+            assertEquals(List.of(), read.onPrediction(prediction(2, 0.1), rules), "an older cycle ends nothing");
+            assertEquals(List.of(), read.onPrediction(prediction(3, 0.1), rules), "nor the same cycle again");
+            assertEquals(1, read.openAlerts());
+            assertEquals(List.of(AlertTransition.Type.RESOLVED), types(read.onPrediction(prediction(4, 0.1), rules)));
+        }
     }
 
     @Test
@@ -131,8 +206,8 @@ class GatewayAlertsStateTest {
         byte[] good = alerts.snapshot();
 
         byte[] version = good.clone();
-        version[3] = 2;
-        assertEquals("gateway alert state version 2 is unknown (expected 1).",
+        version[3] = 3;
+        assertEquals("gateway alert state version 3 is unknown (expected 1 to 2).",
                 assertThrows(IllegalArgumentException.class, () -> GatewayAlerts.fromSnapshot(version)).getMessage());
         assertEquals("gateway alert state is truncated or malformed.", assertThrows(IllegalArgumentException.class,
                 () -> GatewayAlerts.fromSnapshot(Arrays.copyOf(good, good.length - 1))).getMessage());
@@ -215,6 +290,11 @@ class GatewayAlertsStateTest {
         byte[] changed = bytes.clone();
         System.arraycopy(to.getBytes(StandardCharsets.ISO_8859_1), 0, changed, at, to.length());
         return changed;
+    }
+
+    private static ScrapPrediction prediction(int second, double probability) {
+        long micros = (1_800_000_000_000L + second * 1_000L) * 1_000L;
+        return new ScrapPrediction("acme", "plant-1", "gw-1", "press-1", micros, probability);
     }
 
     private static ReceivedBatch batch(int second, double value) {

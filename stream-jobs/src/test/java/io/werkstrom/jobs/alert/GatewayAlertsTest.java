@@ -62,6 +62,107 @@ class GatewayAlertsTest {
         assertEquals(T0 + 32_000, out.get(2).at().toEpochMilli());
     }
 
+    /**
+     * The broker delivers a batch again (after a failover of the job, or a gateway's resend after a
+     * lost acknowledgement) before the storage drops the repeat: its samples are older than those the
+     * condition took since, and set nothing again. (The repeat used to open the alert just resolved
+     * again, the same row, so the store opened nothing, and left the condition firing: the real breach
+     * after it opened nothing until the value dropped back.)
+     */
+    @Test
+    void aBatchDeliveredAgainAfterItsAlertResolvedDoesNotSetTheConditionAgain() {
+        AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 70, 2_000, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        ReceivedBatch hot = batch("press-1", "temp", T0, 90, 90, 90);
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(alerts.onBatch(hot, List.of(rule), T0)));
+        assertEquals(List.of(AlertTransition.Type.RESOLVED),
+                types(alerts.onBatch(batch("press-1", "temp", T0 + 10_000, 60), List.of(rule), T0 + 10_000)));
+
+        assertEquals(List.of(), alerts.onBatch(hot, List.of(rule), T0 + 20_000), "a repeat opens nothing");
+        assertEquals(0, alerts.openAlerts());
+        List<AlertTransition> breach = alerts.onBatch(batch("press-1", "temp", T0 + 20_000, 95, 95, 95),
+                List.of(rule), T0 + 20_000);
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(breach), "the real breach opens after its hold");
+        assertEquals(T0 + 22_000, breach.get(0).at().toEpochMilli());
+    }
+
+    @Test
+    void withoutAHoldNeitherARepeatNorAnOlderSampleReopensAnAlert() {
+        AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 80, 0, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        ReceivedBatch hot = batch("press-1", "temp", T0, 95);
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(alerts.onBatch(hot, List.of(rule), T0)));
+        assertEquals(List.of(AlertTransition.Type.RESOLVED),
+                types(alerts.onBatch(batch("press-1", "temp", T0 + 2_000, 60), List.of(rule), T0 + 2_000)));
+
+        assertEquals(List.of(), alerts.onBatch(hot, List.of(rule), T0 + 3_000), "the repeat");
+        assertEquals(List.of(), alerts.onBatch(batch("press-1", "temp", T0 + 1_000, 99), List.of(rule), T0 + 3_000),
+                "a late sample from before the last one taken");
+        assertEquals(0, alerts.openAlerts());
+        List<AlertTransition> breach = alerts.onBatch(batch("press-1", "temp", T0 + 3_000, 95), List.of(rule),
+                T0 + 3_000);
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(breach));
+        assertEquals(T0 + 3_000, breach.get(0).at().toEpochMilli());
+    }
+
+    @Test
+    void aRepeatedBatchDoesNotSetTheHysteresisOfAResolvingAlertAgain() {
+        AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 70, 0, 5_000);
+        GatewayAlerts alerts = new GatewayAlerts();
+        ReceivedBatch hot = batch("press-1", "temp", T0, 95);
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(alerts.onBatch(hot, List.of(rule), T0)));
+        assertEquals(List.of(), alerts.onBatch(batch("press-1", "temp", T0 + 10_000, 60), List.of(rule), T0 + 10_000),
+                "its clear hold begins");
+
+        assertEquals(List.of(), alerts.onBatch(hot, List.of(rule), T0 + 12_000));
+        // 75 lies between the clear and the trigger level: beyond neither, the condition stays ended.
+        List<AlertTransition> resolved = alerts.onBatch(batch("press-1", "temp", T0 + 20_000, 75), List.of(rule),
+                T0 + 20_000);
+        assertEquals(List.of(AlertTransition.Type.RESOLVED), types(resolved));
+        assertEquals(T0 + 20_000, resolved.get(0).at().toEpochMilli());
+    }
+
+    /**
+     * Two samples of one machine's sensor at the same microsecond: a repeat carries exactly the times
+     * already taken, so an equal time counts as taken, and the first of the two is the one judged.
+     */
+    @Test
+    void ofTwoSamplesOfOneSensorAtOneInstantTheFirstIsJudged() {
+        AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 80, 0, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        TelemetryBatch twice = TelemetryBatch.builder(GATEWAY.gateway(), sequence++)
+                .add(T0 * 1_000, "press-1", "temp", 95, Quality.GOOD)
+                .add(T0 * 1_000, "press-1", "temp", 20, Quality.GOOD).build();
+        ReceivedBatch received = new ReceivedBatch(GATEWAY, twice, T0 * 1_000);
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(alerts.onBatch(received, List.of(rule), T0)));
+        assertEquals(1, alerts.openAlerts(), "the second sample of the instant does not end it");
+        assertEquals(List.of(), alerts.onBatch(received, List.of(rule), T0 + 1_000), "nor does its repeat");
+        assertEquals(1, alerts.openAlerts());
+    }
+
+    /**
+     * A gateway's spool sends its backlog oldest first, in sequence order, after its link comes back
+     * (edge-gateway's sender): each batch is newer than the one before, so the backlog is judged as it
+     * happened, on sample time, however long after.
+     */
+    @Test
+    void aBacklogSentOldestFirstAfterAnOutageIsJudgedAsItHappened() {
+        AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 70, 2_000, 1_000);
+        GatewayAlerts alerts = new GatewayAlerts();
+        assertEquals(List.of(), alerts.onBatch(batch("press-1", "temp", T0, 60), List.of(rule), T0));
+        long now = T0 + 600_000;
+        List<AlertTransition> out = new ArrayList<>();
+        out.addAll(alerts.onBatch(batch("press-1", "temp", T0 + 60_000, 85, 85), List.of(rule), now));
+        ReceivedBatch middle = batch("press-1", "temp", T0 + 62_000, 90, 90);
+        out.addAll(alerts.onBatch(middle, List.of(rule), now));
+        out.addAll(alerts.onBatch(batch("press-1", "temp", T0 + 64_000, 60, 60), List.of(rule), now));
+        assertEquals(List.of(AlertTransition.Type.OPENED, AlertTransition.Type.RESOLVED), types(out));
+        assertEquals(T0 + 62_000, out.get(0).at().toEpochMilli());
+        assertEquals(T0 + 65_000, out.get(1).at().toEpochMilli());
+        // Its acknowledgement was lost: the gateway sends that batch again.
+        assertEquals(List.of(), alerts.onBatch(middle, List.of(rule), now + 1_000));
+    }
+
     @Test
     void thresholdBelowDirectionAndBadSamplesIgnored() {
         AlertRule low = new AlertRule("acme", "low-pressure", 1, RuleKind.THRESHOLD, "critical", null, "press-1",
@@ -120,6 +221,27 @@ class GatewayAlertsTest {
         List<AlertTransition> opened = new GatewayAlerts().onPrediction(prediction(1, 0.93),
                 List.of(Rules.scrap("acme", "scrap", 0.8)));
         assertEquals(T0 + 30_000, opened.get(0).at().toEpochMilli());
+    }
+
+    @Test
+    void aScrapPredictionOfAnOlderCycleAfterANewerOneIsIgnored() {
+        AlertRule rule = Rules.scrap("acme", "scrap", 0.8);
+        GatewayAlerts alerts = new GatewayAlerts();
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(alerts.onPrediction(prediction(2, 0.93),
+                List.of(rule))));
+        assertEquals(List.of(AlertTransition.Type.RESOLVED), types(alerts.onPrediction(prediction(3, 0.2),
+                List.of(rule))));
+
+        assertEquals(List.of(), alerts.onPrediction(prediction(2, 0.93), List.of(rule)), "the same cycle again");
+        assertEquals(List.of(), alerts.onPrediction(prediction(1, 0.99), List.of(rule)), "an older cycle");
+        assertEquals(0, alerts.openAlerts());
+        List<AlertTransition> opened = alerts.onPrediction(prediction(4, 0.9), List.of(rule));
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(opened));
+        assertEquals(T0 + 120_000, opened.get(0).at().toEpochMilli());
+    }
+
+    private static List<AlertTransition.Type> types(List<AlertTransition> transitions) {
+        return transitions.stream().map(AlertTransition::type).toList();
     }
 
     private static ScrapPrediction prediction(int cycle, double probability) {
@@ -259,6 +381,9 @@ class GatewayAlertsTest {
         List<AlertTransition> resolved = alerts.onBatch(batch("press-7", "temp", T0 + 30_000, 60, 60), List.of(rule), T0);
         assertEquals(List.of(AlertTransition.Type.RESOLVED), resolved.stream().map(AlertTransition::type).toList());
         assertEquals(0, alerts.trackedConditions());
+        assertEquals(1, alerts.idleLevelConditions(), "press-7 keeps the time of its last sample, idle");
+        assertEquals(List.of(), alerts.onTick(List.of(), "gw-1", T0 + 40_000));
+        assertEquals(0, alerts.idleLevelConditions(), "a removed rule's are dropped at the next tick");
 
         AlertRule anomalies = Rules.anomaly("acme", "odd", 60_000);
         alerts.onAnomaly(new DetectedAnomaly(GATEWAY, new Anomaly(T0 * 1000, "press-1", "temp", 99, 12, 6, "robust-z")),
@@ -295,6 +420,48 @@ class GatewayAlertsTest {
                 T0);
         assertEquals(List.of(AlertTransition.Type.OPENED), opened.stream().map(AlertTransition::type).toList());
         assertEquals("pressure", opened.get(0).sensor());
+    }
+
+    @Test
+    void aNewVersionWatchingTheSameKeepsTheConditionsTimeAndOneWatchingAnotherStartsAfresh() {
+        AlertRule temp = Rules.threshold("acme", "hot", "temp", 80, 80, 0, 0);
+        AlertRule hotter = new AlertRule("acme", "hot", 2, RuleKind.THRESHOLD, "critical", null, null, "temp",
+                true, 90, 90, 0, 0, 0);
+        AlertRule pressure = new AlertRule("acme", "hot", 3, RuleKind.THRESHOLD, "warning", null, null, "pressure",
+                true, 80, 80, 0, 0, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        ReceivedBatch hot = batch("press-1", "temp", T0 + 5_000, 99);
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(alerts.onBatch(hot, List.of(temp), T0)));
+        assertEquals(List.of(AlertTransition.Type.RESOLVED),
+                types(alerts.onBatch(batch("press-1", "temp", T0 + 6_000, 20), List.of(temp), T0)));
+
+        assertEquals(List.of(), alerts.onBatch(hot, List.of(hotter), T0), "new levels: still a repeat");
+        assertEquals(List.of(), alerts.onTick(List.of(hotter), "gw-1", T0));
+        assertEquals(1, alerts.idleLevelConditions(), "kept through a tick: it watches the same");
+        // Another sensor is another series: its samples are taken from its first on, whatever the old one's time.
+        List<AlertTransition> opened = alerts.onBatch(batch("press-1", "pressure", T0 + 1_000, 99), List.of(pressure),
+                T0);
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(opened));
+        assertEquals("pressure", opened.get(0).sensor());
+    }
+
+    @Test
+    void atMostTheCapOfIdleLevelConditionsIsKeptTheOneSeenLongestAgoForgottenFirst() {
+        AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 80, 0, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        List<ReceivedBatch> breaches = new ArrayList<>();
+        for (int m = 0; m <= GatewayAlerts.MAX_IDLE_LEVEL_CONDITIONS; m++) {
+            ReceivedBatch breach = batch("press-" + m, "temp", T0 + m * 10_000L, 99);
+            breaches.add(breach);
+            alerts.onBatch(breach, List.of(rule), T0);
+            alerts.onBatch(batch("press-" + m, "temp", T0 + m * 10_000L + 1_000, 20), List.of(rule), T0);
+        }
+        assertEquals(GatewayAlerts.MAX_IDLE_LEVEL_CONDITIONS, alerts.idleLevelConditions());
+        assertEquals(0, alerts.openAlerts());
+
+        assertEquals(List.of(), alerts.onBatch(breaches.get(1), List.of(rule), T0), "press-1 is still known");
+        // press-0 was forgotten: its repeat is judged as a first sample, as every sample of a calm condition.
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(alerts.onBatch(breaches.get(0), List.of(rule), T0)));
     }
 
     @Test
