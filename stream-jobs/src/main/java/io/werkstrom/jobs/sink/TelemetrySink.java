@@ -56,6 +56,7 @@ public final class TelemetrySink implements Sink<ReceivedBatch> {
         private final Counter gapsDetected;
         private final Counter gapsFilled;
         private final Counter siteConflicts;
+        private final Counter storedAsBad;
 
         Writer(StoreOptions store, SinkOptions options, WriterInitContext context) {
             super("telemetry batches", store, options, options.writers(), context.getProcessingTimeService(),
@@ -68,6 +69,7 @@ public final class TelemetrySink implements Sink<ReceivedBatch> {
             gapsDetected = metrics.counter("sequenceGapsDetected", new ThreadSafeSimpleCounter());
             gapsFilled = metrics.counter("sequenceGapsFilled", new ThreadSafeSimpleCounter());
             siteConflicts = metrics.counter("gatewaySiteConflicts", new ThreadSafeSimpleCounter());
+            storedAsBad = metrics.counter("samplesStoredAsBad", new ThreadSafeSimpleCounter());
         }
 
         @Override
@@ -89,6 +91,7 @@ public final class TelemetrySink implements Sink<ReceivedBatch> {
             gapsDetected.inc(result.gapsDetected());
             gapsFilled.inc(result.gapsFilled());
             siteConflicts.inc(result.siteConflicts());
+            storedAsBad.inc(result.storedAsBad());
         }
     }
 }

@@ -94,7 +94,7 @@ final class TelemetryCopyEncoder {
                 putInt(8);
                 putLong(Double.doubleToRawLongBits(values[row]));
                 putInt(2);
-                putShort(qualities[row]);
+                putShort(StoredQuality.of(values[row], qualities[row]));
             }
             rows += times.length;
         }

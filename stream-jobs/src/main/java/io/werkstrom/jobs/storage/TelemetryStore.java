@@ -146,6 +146,7 @@ public final class TelemetryStore implements AutoCloseable {
     private final WarningThrottle unmatchedOutcomes = new WarningThrottle();
     /** Batches refused since opening for a gateway id used at two sites. */
     private final WarningThrottle siteConflicts = new WarningThrottle();
+    private final WarningThrottle storedAsBad = new WarningThrottle();
     private final StorageFlavor flavor;
     /** UTC days whose telemetry partition is known to exist (plain PostgreSQL only). */
     private final Set<LocalDate> partitionedDays = new HashSet<>();
@@ -256,8 +257,9 @@ public final class TelemetryStore implements AutoCloseable {
             long rows = telemetryWrites == WriteMethod.COPY ? copy.copy(connection, toStore) : insertTelemetry(toStore);
             connection.commit();
             warnSiteConflicts(conflicts);
+            long storedAsBad = warnStoredAsBad(toStore);
             return new WriteResult(toStore.size(), batches.size() - toStore.size() - conflicts.size(), rows, detected,
-                    filled, conflicts.size());
+                    filled, conflicts.size(), storedAsBad);
         } catch (SQLException | RuntimeException e) {
             Connections.rollbackQuietly(connection, e);
             throw new StoreException("writing " + batches.size() + " telemetry batches failed", e);
@@ -366,6 +368,37 @@ public final class TelemetryStore implements AutoCloseable {
                         + " most once a minute): a batch's sequence was already stored from another site of the same"
                         + " gateway id; gateway ids must be unique within a tenant: {}", due, siteConflicts.total(),
                 String.join("; ", gateways));
+    }
+
+    /**
+     * Counts the good or uncertain samples of {@code stored} that went in as bad ({@link StoredQuality})
+     * and logs them at most once a minute, naming the series of this write: a broken sensor sends
+     * such values sample after sample.
+     */
+    private long warnStoredAsBad(List<ReceivedBatch> stored) {
+        long count = 0;
+        Set<String> series = new TreeSet<>();
+        for (ReceivedBatch received : stored) {
+            TelemetryBatch batch = received.batch();
+            for (int row = 0; row < batch.size(); row++) {
+                if (StoredQuality.demoted(batch.values()[row], batch.qualities()[row])) {
+                    count++;
+                    if (series.size() < 10) {
+                        series.add(received.source().tenant() + "/" + received.source().gateway() + "/"
+                                + batch.machines()[row] + "/" + batch.sensors()[row] + " (" + batch.values()[row] + ")");
+                    }
+                }
+            }
+        }
+        long due = storedAsBad.count(count);
+        if (due > 0) {
+            LOG.warn("{} good or uncertain samples stored with quality bad, {} since this store opened (warned at most"
+                    + " once a minute): their values lie beyond ±{}, which the per-minute and per-hour aggregates"
+                    + " cannot average (a broken sensor?); the values are stored as sent, and left out of the"
+                    + " aggregates: {}", due, storedAsBad.total(), StoredQuality.MAX_AGGREGATED_MAGNITUDE,
+                    String.join("; ", series));
+        }
+        return count;
     }
 
     /**
@@ -842,7 +875,7 @@ public final class TelemetryStore implements AutoCloseable {
             insert.setString(p++, batch.machines()[row]);
             insert.setString(p++, batch.sensors()[row]);
             insert.setDouble(p++, batch.values()[row]);
-            insert.setShort(p++, batch.qualities()[row]);
+            insert.setShort(p++, StoredQuality.of(batch.values()[row], batch.qualities()[row]));
         }
     }
 
