@@ -92,7 +92,8 @@ import io.werkstrom.protocol.TelemetryBatch;
  * {@link Quality#BAD} samples with value NaN; the other variables go on (when none is left,
  * {@link #problem()} says so). A NaN or infinite number
  * is a {@link Quality#BAD} sample whatever its status, since the cloud refuses a batch that holds
- * one of another quality.
+ * one of another quality. A variable that sends no finite number is logged once, and again only
+ * after it has sent one.
  *
  * <p>Outages: Milo's client reconnects by itself and tries to carry the subscription over to the
  * new session. When the server restarted, that transfer fails and the collector creates the
@@ -163,6 +164,11 @@ public final class OpcUaCollector implements Collector {
     private final AtomicLong serverQueueOverflows = new AtomicLong();
     /** Variables whose server queue overflowed (logged once each). */
     private final Set<String> overflowed = ConcurrentHashMap.newKeySet();
+    /**
+     * Variables whose last value was no finite number (recorded as bad): logged once until they
+     * send one again, not at every value of a variable that is not numeric at all.
+     */
+    private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
     private final Map<MonitoredVariable, Taken> lastTaken = new ConcurrentHashMap<>();
     /** Variables whose time stamps were passed over as ones the cloud would refuse (logged once each). */
     private final Set<String> restamped = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -796,15 +802,21 @@ public final class OpcUaCollector implements Collector {
             number = b ? 1 : 0;
         } else {
             number = Double.NaN;
-            log.warn("{}: {} sent a value that is not a number ({}); recorded as bad", describe(), v.nodeId(),
-                    raw == null ? "null" : raw.getClass().getSimpleName());
+            if (unreadable.add(v.nodeId())) {
+                log.warn("{}: {} sent a value that is not a number ({}); recorded as bad (logged again only after it"
+                        + " sends a number)", describe(), v.nodeId(), raw == null ? "null" : raw.getClass().getSimpleName());
+            }
             quality = Quality.BAD;
         }
         if (!Double.isFinite(number) && quality != Quality.BAD) {
             // The cloud refuses a whole batch for one non-finite value that is not bad.
-            log.warn("{}: {} sent {} (status {}); recorded as bad", describe(), v.nodeId(), number,
-                    quality.name().toLowerCase(Locale.ROOT));
+            if (unreadable.add(v.nodeId())) {
+                log.warn("{}: {} sent {} (status {}); recorded as bad (logged again only after it sends a finite"
+                        + " number)", describe(), v.nodeId(), number, quality.name().toLowerCase(Locale.ROOT));
+            }
             quality = Quality.BAD;
+        } else if (Double.isFinite(number)) {
+            unreadable.remove(v.nodeId());
         }
         // A restored subscription (carried over to a new session, or created anew) starts with each
         // variable's current value, stamped with its last change: most often the value taken last.

@@ -11,19 +11,14 @@ import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.Appender;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.Logger;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.eclipse.milo.opcua.stack.core.StatusCodes;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
 import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
 import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.junit.jupiter.api.Test;
+
+import io.werkstrom.testing.CapturedLog;
 
 /** A server keeps sending while the gateway does not collect (its spool refuses batches): the backlog is bounded. */
 class OpcUaCollectorBacklogTest {
@@ -155,6 +150,29 @@ class OpcUaCollectorBacklogTest {
     }
 
     @Test
+    void aVariableThatSendsNoNumberIsWarnedAboutOnceUntilItSendsANumberAgain() throws Exception {
+        try (OpcUaCollector collector = flowAndTemperature();
+             CapturedLog log = CapturedLog.of(OpcUaCollector.class)) {
+            DateTime now = DateTime.now();
+            for (int i = 0; i < 5; i++) {
+                collector.accept(FLOW, new DataValue(new Variant("OFF-" + i), StatusCode.GOOD, now, now));
+                collector.accept(TEMPERATURE, new DataValue(new Variant(Double.NaN), StatusCode.GOOD, now, now));
+            }
+            collector.accept(FLOW, new DataValue(new Variant(2.5), StatusCode.GOOD, now, now));
+            collector.accept(FLOW, new DataValue(new Variant("OFF"), StatusCode.GOOD, now, now));
+
+            List<String> warnings = log.lines().stream().filter(line -> line.startsWith("WARN")).toList();
+            assertEquals(3, warnings.size(), "flow once, temperature once, flow again after its number: " + warnings);
+            assertTrue(warnings.get(0).contains("ns=2;s=flow sent a value that is not a number (String)"),
+                    warnings.get(0));
+            assertTrue(warnings.get(1).contains("ns=2;s=temp sent NaN (status good)"), warnings.get(1));
+            TelemetryBatch.Builder out = TelemetryBatch.builder("gw-1", 1);
+            assertEquals(4, collector.collect(Long.MAX_VALUE, out), "a bad sample each, the same one at one time stamp"
+                    + " once, and the number");
+        }
+    }
+
+    @Test
     void aTimeStampTheCloudWouldRefuseGivesWayToTheServersOrTheArrivalSoThatTheBatchIsTaken() throws Exception {
         try (OpcUaCollector collector = flowAndTemperature()) {
             Instant before = Instant.now();
@@ -209,19 +227,8 @@ class OpcUaCollectorBacklogTest {
 
     @Test
     void valuesTheServerDiscardedFromAFullQueueAreReportedOncePerVariableAndCounted() throws Exception {
-        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Logger log = (Logger) LogManager.getLogger(OpcUaCollector.class);
-        Appender capture = new AbstractAppender("overflow-warnings", null, null, true, Property.EMPTY_ARRAY) {
-            @Override
-            public void append(LogEvent event) {
-                if (event.getLevel() == Level.WARN) {
-                    warnings.add(event.getMessage().getFormattedMessage());
-                }
-            }
-        };
-        capture.start();
-        log.addAppender(capture);
-        try (OpcUaCollector collector = flowAndTemperature()) {
+        try (OpcUaCollector collector = flowAndTemperature();
+             CapturedLog log = CapturedLog.of(OpcUaCollector.class)) {
             DateTime now = DateTime.now();
             // The server marks the value after those it discarded with the overflow bit; the value itself is good.
             StatusCode overflow = StatusCode.GOOD.withOverflow();
@@ -229,8 +236,9 @@ class OpcUaCollectorBacklogTest {
             collector.accept(FLOW, new DataValue(new Variant(2.0), overflow, now, now));
             collector.accept(TEMPERATURE, new DataValue(new Variant(21.5), StatusCode.GOOD, now, now));
 
-            List<String> about = warnings.stream().filter(w -> w.contains("overflowed")).toList();
-            assertEquals(1, about.size(), "once per variable: " + warnings);
+            List<String> about = log.lines().stream().filter(w -> w.startsWith("WARN") && w.contains("overflowed"))
+                    .toList();
+            assertEquals(1, about.size(), "once per variable: " + log.lines());
             assertTrue(about.get(0).contains("the server discarded values of ns=2;s=flow (m-1/flow)"), about.get(0));
             assertEquals(2, collector.serverQueueOverflows());
             TelemetryBatch.Builder out = TelemetryBatch.builder("gw-1", 1);
@@ -238,8 +246,6 @@ class OpcUaCollectorBacklogTest {
             TelemetryBatch batch = out.build();
             assertEquals(List.of(Quality.GOOD, Quality.GOOD, Quality.GOOD),
                     List.of(batch.quality(0), batch.quality(1), batch.quality(2)), "the values sent are kept");
-        } finally {
-            log.removeAppender(capture);
         }
     }
 }
