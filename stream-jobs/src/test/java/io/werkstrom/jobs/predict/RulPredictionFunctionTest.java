@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.jobs.StateExpiry;
@@ -13,6 +16,8 @@ import io.werkstrom.jobs.detect.ScoredSequences;
 import io.werkstrom.jobs.storage.RulPrediction;
 import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.WellKnownSensors;
+import io.werkstrom.testing.OperatorMetrics;
 
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -38,7 +43,38 @@ class RulPredictionFunctionTest {
     /** Nothing listens there: the tenant's models are never read, and every machine's run is kept. */
     private static final StoreOptions UNREACHABLE = new StoreOptions("jdbc:postgresql://127.0.0.1:9/none", "nobody", "")
             .withConnectTimeout(Duration.ofSeconds(1));
+    /** The operator's counters. */
+    static final List<String> COUNTERS = List.of("rulCyclesPredicted", "rulTimestampsWithoutModel",
+            "rulIncompleteCycles", "rulLateSamples", "rulRunFailures", "rulHistoryResets", "rulReorderDelaysWidened",
+            "rulPredictionFailures", "rulRepeatedBatches");
     private static long nextSequence;
+
+    /**
+     * Every counter of the operator moves with what its machines' runs count: without a model, the
+     * timestamps it had none for, a run's failure, a failure sent again as a late sample (which
+     * widens the machine's reorder delay) and a batch delivered again.
+     */
+    @Test
+    void withoutAModelTheTimestampsFailuresAndLateSamplesAreCounted() throws Exception {
+        try (var metrics = new OperatorMetrics();
+             var harness = harness(UNREACHABLE, Duration.ofMinutes(1), KernelBackends.JAVA, metrics)) {
+            MachineSamples temperature = samples(GATEWAY, "press-1", "temperature", 20.0);
+            harness.processElement(new StreamRecord<>(temperature));
+            harness.processElement(new StreamRecord<>(temperature));
+            harness.processElement(new StreamRecord<>(samples(GATEWAY, "press-1", WellKnownSensors.FAILURE, 1.0)));
+            assertEquals(countersAt(Map.of("rulTimestampsWithoutModel", 1L, "rulRepeatedBatches", 1L)),
+                    metrics.counts(COUNTERS), "the failure waits its reorder delay");
+
+            harness.setProcessingTime(RulPredictionOptions.DEFAULT_REORDER_DELAY.toMillis());
+            assertEquals(countersAt(Map.of("rulTimestampsWithoutModel", 1L, "rulRepeatedBatches", 1L,
+                    "rulRunFailures", 1L)), metrics.counts(COUNTERS), "the failure taken when due");
+
+            harness.processElement(new StreamRecord<>(samples(GATEWAY, "press-1", WellKnownSensors.FAILURE, 1.0)));
+            assertEquals(countersAt(Map.of("rulTimestampsWithoutModel", 1L, "rulRepeatedBatches", 1L,
+                    "rulRunFailures", 1L, "rulLateSamples", 1L, "rulReorderDelaysWidened", 1L)),
+                    metrics.counts(COUNTERS), "the failure again, for a timestamp already taken");
+        }
+    }
 
     /**
      * Until the tenant's models could be read, a machine's run is kept: it may have a model that the
@@ -142,6 +178,28 @@ class RulPredictionFunctionTest {
         return harness;
     }
 
+    /** The counters of {@link #COUNTERS} at 0, but those {@code counted}. */
+    static Map<String, Long> countersAt(Map<String, Long> counted) {
+        Map<String, Long> all = new LinkedHashMap<>();
+        for (String name : COUNTERS) {
+            all.put(name, counted.getOrDefault(name, 0L));
+        }
+        return all;
+    }
+
+    /**
+     * The operator with the given model refresh and kernel backend, its metrics registered in
+     * {@code metrics}, opened at processing time 0.
+     */
+    static KeyedOneInputStreamOperatorTestHarness<String, MachineSamples, RulPrediction> harness(StoreOptions store,
+            Duration modelRefresh, String backend, OperatorMetrics metrics) throws Exception {
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator(store, modelRefresh, backend, MONTH),
+                MachineSamples::key, Types.STRING, metrics.environment());
+        harness.open();
+        harness.setProcessingTime(0);
+        return harness;
+    }
+
     /** The operator with a model refresh of a minute, opened at processing time 0. */
     static KeyedOneInputStreamOperatorTestHarness<String, MachineSamples, RulPrediction> harness(StoreOptions store)
             throws Exception {
@@ -165,9 +223,14 @@ class RulPredictionFunctionTest {
 
     private static KeyedOneInputStreamOperatorTestHarness<String, MachineSamples, RulPrediction> unopened(
             StoreOptions store, Duration modelRefresh, StateExpiry expiry) throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new RulPredictionFunction(
-                store, RulPredictionOptions.defaults(), modelRefresh, KernelBackends.JAVA, expiry)),
+        return new KeyedOneInputStreamOperatorTestHarness<>(operator(store, modelRefresh, KernelBackends.JAVA, expiry),
                 MachineSamples::key, Types.STRING);
+    }
+
+    private static KeyedProcessOperator<String, MachineSamples, RulPrediction> operator(StoreOptions store,
+            Duration modelRefresh, String backend, StateExpiry expiry) {
+        return new KeyedProcessOperator<>(new RulPredictionFunction(store, RulPredictionOptions.defaults(),
+                modelRefresh, backend, expiry));
     }
 
     /** One sample of a batch of its own (a sequence not used before). */
