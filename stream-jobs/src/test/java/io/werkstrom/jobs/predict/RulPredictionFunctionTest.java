@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.jobs.StateExpiry;
@@ -73,6 +74,30 @@ class RulPredictionFunctionTest {
             assertEquals(countersAt(Map.of("rulTimestampsWithoutModel", 1L, "rulRepeatedBatches", 1L,
                     "rulRunFailures", 1L, "rulLateSamples", 1L, "rulReorderDelaysWidened", 1L)),
                     metrics.counts(COUNTERS), "the failure again, for a timestamp already taken");
+        }
+    }
+
+    /**
+     * A run kept while the models cannot be read is looked at again at the next multiple of the model
+     * refresh: one timer for all the samples of a machine in that interval.
+     */
+    @Test
+    void aRunKeptWithoutItsModelsIsLookedAtAgainAtTheNextRefresh() throws Exception {
+        try (var harness = harness(UNREACHABLE, Duration.ofSeconds(1))) {
+            // Checked before the clock moves on: a timer in the past would fire at once and again.
+            harness.setProcessingTime(1_500);
+            harness.processElement(new StreamRecord<>(samples(GATEWAY, "press-1", "temperature", 20.0)));
+            assertEquals(Set.of(2_000L), harness.getProcessingTimeService().getActiveTimerTimestamps(),
+                    "the next whole second");
+            harness.setProcessingTime(1_700);
+            harness.processElement(new StreamRecord<>(samples(GATEWAY, "press-1", "temperature", 21.0)));
+            assertEquals(1, harness.numProcessingTimeTimers(), "one timer for both samples");
+            assertEquals(Set.of(2_000L), harness.getProcessingTimeService().getActiveTimerTimestamps());
+
+            harness.setProcessingTime(2_000);
+            assertEquals(2, harness.numKeyedStateEntries(), "still kept: the models still cannot be read");
+            assertEquals(Set.of(3_000L), harness.getProcessingTimeService().getActiveTimerTimestamps(),
+                    "looked at again a refresh later");
         }
     }
 
