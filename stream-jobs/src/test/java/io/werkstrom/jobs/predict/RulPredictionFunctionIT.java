@@ -1,5 +1,7 @@
 package io.werkstrom.jobs.predict;
 
+import static io.werkstrom.jobs.predict.RulPredictionFunctionTest.COUNTERS;
+import static io.werkstrom.jobs.predict.RulPredictionFunctionTest.countersAt;
 import static io.werkstrom.jobs.predict.RulPredictionFunctionTest.harness;
 import static io.werkstrom.jobs.predict.RulPredictionFunctionTest.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,12 +10,14 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.analytics.predict.EngineRun;
 import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.ReceivedBatch;
@@ -24,6 +28,7 @@ import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.WellKnownSensors;
+import io.werkstrom.testing.OperatorMetrics;
 import io.werkstrom.testing.PostgresServer;
 
 /** The RUL operator against a database whose tenant has no RUL model, and one whose tenant has. */
@@ -143,6 +148,75 @@ class RulPredictionFunctionIT {
             assertEquals(List.of(RulPrediction.failure(gateway, "engine-1", TIME, 1, TIME, TIME)),
                     harness.extractOutputValues().subList(1, harness.extractOutputValues().size()));
         }
+    }
+
+    /**
+     * Every counter of the operator moves with what a machine's run counts: its predicted cycles, a
+     * cycle that lacks a sensor, a sample for a cycle already taken (which widens the machine's
+     * reorder delay), the history a model reading other sensors makes it forget, and its failure.
+     */
+    @Test
+    void theCountersFollowWhatAMachinesRunCounts() throws Exception {
+        GatewayAddress gateway = new GatewayAddress("acme-rul-counters", "plant-1", "gw-1");
+        StoredRulModel model = RulFixtures.model();
+        publish(gateway, model);
+        EngineRun engine = RulFixtures.engines(1, 80, 7).get(0);
+        long delay = RulPredictionOptions.defaults().reorderDelay().toMillis();
+        // The models read again at every call: a model stored is in force at the next batch.
+        try (var metrics = new OperatorMetrics();
+             var harness = harness(store, Duration.ZERO, KernelBackends.JAVA, metrics)) {
+            harness.processElement(new StreamRecord<>(cycle(gateway, 1, engine, 0)));
+            harness.setProcessingTime(delay);
+            assertEquals(countersAt(Map.of("rulCyclesPredicted", 1L)), metrics.counts(COUNTERS),
+                    "the first cycle predicted; the first model forgets nothing");
+
+            TelemetryBatch.Builder lacking = TelemetryBatch.builder(gateway.gateway(), 2);
+            for (int s = 0; s < RulFixtures.SENSORS - 1; s++) {
+                lacking.add(TIME + 1_000_000L, "engine-1", RulFixtures.SENSOR_NAMES.get(s), engine.sensor(1, s),
+                        Quality.GOOD);
+            }
+            harness.processElement(new StreamRecord<>(samplesOf(gateway, lacking)));
+            harness.setProcessingTime(2 * delay);
+            assertEquals(countersAt(Map.of("rulCyclesPredicted", 1L, "rulIncompleteCycles", 1L)),
+                    metrics.counts(COUNTERS), "the second cycle lacks s6");
+
+            TelemetryBatch.Builder late = TelemetryBatch.builder(gateway.gateway(), 3);
+            late.add(TIME, "engine-1", "s2", engine.sensor(0, 1), Quality.GOOD);
+            harness.processElement(new StreamRecord<>(samplesOf(gateway, late)));
+            assertEquals(countersAt(Map.of("rulCyclesPredicted", 1L, "rulIncompleteCycles", 1L,
+                    "rulLateSamples", 1L, "rulReorderDelaysWidened", 1L)), metrics.counts(COUNTERS),
+                    "s2 of the first cycle again");
+
+            harness.processElement(new StreamRecord<>(cycle(gateway, 4, engine, 2)));
+            harness.setProcessingTime(4 * delay);
+            assertEquals(countersAt(Map.of("rulCyclesPredicted", 2L, "rulIncompleteCycles", 1L,
+                    "rulLateSamples", 1L, "rulReorderDelaysWidened", 1L)), metrics.counts(COUNTERS),
+                    "the third cycle predicted after the widened delay");
+
+            publish(gateway, new StoredRulModel(List.of("t1", "t2", "t3", "t4", "t5", "t6"), model.model()));
+            TelemetryBatch.Builder failure = TelemetryBatch.builder(gateway.gateway(), 5);
+            failure.add(TIME + 3_000_000L, "engine-1", WellKnownSensors.FAILURE, 1.0, Quality.GOOD);
+            harness.processElement(new StreamRecord<>(samplesOf(gateway, failure)));
+            assertEquals(countersAt(Map.of("rulCyclesPredicted", 2L, "rulIncompleteCycles", 1L,
+                    "rulLateSamples", 1L, "rulReorderDelaysWidened", 1L, "rulHistoryResets", 1L)),
+                    metrics.counts(COUNTERS), "the model reading t1..t6 forgets the run's history");
+            harness.setProcessingTime(6 * delay);
+            assertEquals(countersAt(Map.of("rulCyclesPredicted", 2L, "rulIncompleteCycles", 1L,
+                    "rulLateSamples", 1L, "rulReorderDelaysWidened", 1L, "rulHistoryResets", 1L,
+                    "rulRunFailures", 1L)), metrics.counts(COUNTERS), "the run's failure taken when due");
+        }
+    }
+
+    private static void publish(GatewayAddress gateway, StoredRulModel model) throws Exception {
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
+            ModelCatalog.publish(db, gateway.tenant(), ModelRegistry.RUL, ModelCatalog.DEFAULT_TYPE,
+                    StoredRulModel.KIND, 1, "{}", model.toBytes());
+        }
+    }
+
+    /** The samples of machine engine-1 in {@code batch}. */
+    private static MachineSamples samplesOf(GatewayAddress gateway, TelemetryBatch.Builder batch) {
+        return MachineSamples.split(new ReceivedBatch(gateway, batch.build(), TIME)).get(0);
     }
 
     /** Cycle {@code i} of {@code engine} as machine engine-1's samples of the batch {@code sequence}. */
