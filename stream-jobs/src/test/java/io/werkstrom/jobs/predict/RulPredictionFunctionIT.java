@@ -5,20 +5,26 @@ import static io.werkstrom.jobs.predict.RulPredictionFunctionTest.countersAt;
 import static io.werkstrom.jobs.predict.RulPredictionFunctionTest.harness;
 import static io.werkstrom.jobs.predict.RulPredictionFunctionTest.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.werkstrom.analytics.kernel.ForwardingKernelBackend;
+import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.analytics.predict.EngineRun;
+import io.werkstrom.analytics.remote.AnalyticsService;
 import io.werkstrom.jobs.storage.ModelCatalog;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.jobs.storage.RulPrediction;
@@ -28,6 +34,7 @@ import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
 import io.werkstrom.protocol.WellKnownSensors;
+import io.werkstrom.testing.CapturedLog;
 import io.werkstrom.testing.OperatorMetrics;
 import io.werkstrom.testing.PostgresServer;
 
@@ -204,6 +211,58 @@ class RulPredictionFunctionIT {
             assertEquals(countersAt(Map.of("rulCyclesPredicted", 2L, "rulIncompleteCycles", 1L,
                     "rulLateSamples", 1L, "rulReorderDelaysWidened", 1L, "rulHistoryResets", 1L,
                     "rulRunFailures", 1L)), metrics.counts(COUNTERS), "the run's failure taken when due");
+        }
+    }
+
+    /**
+     * Cycles the kernel backend fails to predict are counted, and the log says so when the failures
+     * start and when a cycle is predicted again, not in between, while nothing is predicted.
+     */
+    @Test
+    void predictionFailuresAreCountedAndLoggedWhenTheyStartAndEnd() throws Exception {
+        GatewayAddress gateway = new GatewayAddress("acme-rul-outage", "plant-1", "gw-1");
+        publish(gateway, RulFixtures.model());
+        EngineRun engine = RulFixtures.engines(1, 80, 7).get(0);
+        long delay = RulPredictionOptions.defaults().reorderDelay().toMillis();
+        String what = "Remaining-useful-life prediction";
+        AtomicBoolean failing = new AtomicBoolean(true);
+        // The analytics service, its device failing until told otherwise.
+        ForwardingKernelBackend served = new ForwardingKernelBackend(JavaKernelBackend.shared()) {
+            @Override
+            protected void beforeCall() {
+                if (failing.get()) {
+                    throw new IllegalStateException("the device is lost");
+                }
+            }
+
+            @Override
+            public void close() {
+                // The shared backend is the process's.
+            }
+        };
+        try (AnalyticsService service = AnalyticsService.start(served, "127.0.0.1", 0);
+             CapturedLog log = CapturedLog.of(RulPredictionFunction.class, Level.INFO);
+             var metrics = new OperatorMetrics();
+             var harness = harness(store, Duration.ofMinutes(1), "grpc://127.0.0.1:" + service.port(), metrics)) {
+            harness.processElement(new StreamRecord<>(cycle(gateway, 1, engine, 0)));
+            harness.setProcessingTime(delay);
+            assertEquals(List.of(), harness.extractOutputValues(), "the first cycle is not predicted");
+            assertEquals(countersAt(Map.of("rulPredictionFailures", 1L)), metrics.counts(COUNTERS));
+            // A batch whose call predicts nothing, as nothing of it is due yet: the outage goes on.
+            harness.processElement(new StreamRecord<>(cycle(gateway, 2, engine, 1)));
+            List<String> lines = log.lines();
+            assertEquals(1, lines.size(), "logged once: " + lines);
+            String failed = "WARN " + what + " failed: 1 cycles of machine " + MachineSamples.key(gateway, "engine-1")
+                    + " are not predicted (they stay in its history)";
+            assertTrue(lines.get(0).startsWith(failed), lines.get(0));
+
+            failing.set(false);
+            harness.setProcessingTime(2 * delay);
+            assertEquals(1, harness.extractOutputValues().size(), "the second cycle is predicted");
+            assertEquals(countersAt(Map.of("rulPredictionFailures", 1L, "rulCyclesPredicted", 1L)),
+                    metrics.counts(COUNTERS));
+            lines = log.lines();
+            assertEquals(List.of("INFO " + what + " works again after 1 failures"), lines.subList(1, lines.size()));
         }
     }
 
