@@ -9,10 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -226,6 +229,49 @@ class ModelRegistryIT {
             }
             clock.addAndGet(Duration.ofSeconds(61).toNanos());
             assertTrue(registry.known("t6"), "the next refresh reads on a new connection");
+        }
+    }
+
+    /**
+     * Closing the registry closes its connection: the database sees the registry's session end then,
+     * not when the garbage collector or the job's end gets to it.
+     */
+    @Test
+    void closingTheRegistryEndsItsSession() throws Exception {
+        Set<Integer> before = modelCatalogSessions();
+        Set<Integer> registrys = new HashSet<>();
+        try (ModelRegistry<PartQualityModel> registry = new ModelRegistry<>(store, ModelRegistry.PART_SCRAP,
+                PartQualityModel::fromBytes, Duration.ofSeconds(60), () -> 0L)) {
+            assertTrue(registry.known("t13"), "read on the registry's connection");
+            registrys.addAll(modelCatalogSessions());
+            registrys.removeAll(before);
+            assertEquals(1, registrys.size(), "the registry's session: " + registrys);
+        }
+        // The server process ends a moment after its client said goodbye.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        Set<Integer> open;
+        do {
+            open = modelCatalogSessions();
+            open.retainAll(registrys);
+            if (open.isEmpty()) {
+                return;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        assertEquals(Set.of(), open, "the registry's session is still open after close()");
+    }
+
+    /** The server processes of the sessions that model catalogs opened ({@link ModelCatalog#connect}). */
+    private static Set<Integer> modelCatalogSessions() throws SQLException {
+        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password());
+             Statement s = db.createStatement();
+             ResultSet rows = s.executeQuery("SELECT pid FROM pg_stat_activity"
+                     + " WHERE application_name = 'werkstrom model catalog'")) {
+            Set<Integer> pids = new HashSet<>();
+            while (rows.next()) {
+                pids.add(rows.getInt(1));
+            }
+            return pids;
         }
     }
 
