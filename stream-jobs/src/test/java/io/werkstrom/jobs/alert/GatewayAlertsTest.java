@@ -393,6 +393,7 @@ class GatewayAlertsTest {
         assertEquals(1, alerts.trackedConditions());
         assertEquals(1, alerts.onTick(List.of(anomalies), "gw-1", T0 + 61_000).size());
         assertEquals(0, alerts.trackedConditions(), "resolved after its quiet period");
+        assertEquals(0, alerts.idleLevelConditions(), "an event condition keeps nothing once it has ended");
     }
 
     @Test
@@ -462,6 +463,61 @@ class GatewayAlertsTest {
         assertEquals(List.of(), alerts.onBatch(breaches.get(1), List.of(rule), T0), "press-1 is still known");
         // press-0 was forgotten: its repeat is judged as a first sample, as every sample of a calm condition.
         assertEquals(List.of(AlertTransition.Type.OPENED), types(alerts.onBatch(breaches.get(0), List.of(rule), T0)));
+    }
+
+    /**
+     * Idle level conditions are forgotten only past the cap: with one fewer than the cap idle and two
+     * under way, the first of those to end makes exactly the cap, and every one is kept.
+     */
+    @Test
+    void exactlyTheCapOfIdleLevelConditionsIsKeptWhileOthersAreUnderWay() {
+        AlertRule rule = Rules.threshold("acme", "hot", "temp", 80, 80, 0, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        ReceivedBatch first = null;
+        for (int m = 0; m < GatewayAlerts.MAX_IDLE_LEVEL_CONDITIONS - 1; m++) {
+            ReceivedBatch breach = batch("press-" + m, "temp", T0 + m * 10_000L, 99);
+            first = first == null ? breach : first;
+            alerts.onBatch(breach, List.of(rule), T0);
+            alerts.onBatch(batch("press-" + m, "temp", T0 + m * 10_000L + 1_000, 20), List.of(rule), T0);
+        }
+        long later = T0 + GatewayAlerts.MAX_IDLE_LEVEL_CONDITIONS * 10_000L;
+        alerts.onBatch(batch("mill-1", "temp", later, 99), List.of(rule), T0);
+        alerts.onBatch(batch("mill-2", "temp", later, 99), List.of(rule), T0);
+        assertEquals(2, alerts.openAlerts());
+
+        assertEquals(List.of(AlertTransition.Type.RESOLVED),
+                types(alerts.onBatch(batch("mill-1", "temp", later + 1_000, 20), List.of(rule), T0)));
+        assertEquals(GatewayAlerts.MAX_IDLE_LEVEL_CONDITIONS, alerts.idleLevelConditions());
+        assertEquals(List.of(), alerts.onBatch(first, List.of(rule), T0), "press-0, seen longest ago, is still known");
+    }
+
+    /** An online status is a sign of life: the silence of a gateway_offline rule counts from it. */
+    @Test
+    void anOnlineStatusRestartsTheSilenceOfAnOfflineRule() {
+        AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        assertEquals(List.of(), alerts.onBatch(batch("press-1", "temp", T0, 1), List.of(rule), T0));
+        assertEquals(List.of(), alerts.onSignal(new GatewaySignal(GATEWAY, GatewaySignal.Type.ONLINE,
+                (T0 + 50_000) * 1_000, ""), List.of(rule), T0 + 50_000));
+        assertEquals(List.of(), alerts.onTick(List.of(rule), "gw-1", T0 + 110_000),
+                "60 s after the online status, not after the last batch");
+        List<AlertTransition> silent = alerts.onTick(List.of(rule), "gw-1", T0 + 110_001);
+        assertEquals(List.of(AlertTransition.Type.OPENED), types(silent));
+        assertEquals("gateway gw-1 sent nothing for 60 s", silent.get(0).message());
+    }
+
+    @Test
+    void anOpenedLevelAlertNamesTheValueTheLevelAndWhichSideOfItIsBad() {
+        AlertRule hot = Rules.threshold("acme", "hot", "temp", 80, 70, 0, 0);
+        AlertRule low = new AlertRule("acme", "low-pressure", 1, RuleKind.THRESHOLD, "critical", null, null,
+                "pressure", false, 2.0, 2.5, 0, 0, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        assertEquals("temp of press-1 is 85.00 (above 80.00)",
+                alerts.onBatch(batch("press-1", "temp", T0, 85), List.of(hot), T0).get(0).message());
+        assertEquals("pressure of press-1 is 1.500 (below 2.000)",
+                alerts.onBatch(batch("press-1", "pressure", T0, 1.5), List.of(low), T0).get(0).message());
+        assertEquals("scrap probability of press-1 is 0.9300 (above 0.8000)",
+                alerts.onPrediction(prediction(1, 0.93), List.of(Rules.scrap("acme", "scrap", 0.8))).get(0).message());
     }
 
     @Test
