@@ -2,6 +2,7 @@ package io.werkstrom.jobs.alert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,6 +109,7 @@ class SensorSilenceTest {
         assertEquals(List.of(AlertTransition.Type.OPENED, AlertTransition.Type.RESOLVED), types());
         assertEquals(T0 + 21_000, out.get(1).at().toEpochMilli());
         assertEquals("press-1", out.get(1).machine());
+        assertEquals("every watched sensor of machine press-1 sends good values again", out.get(1).message());
         assertEquals(0, silence.openAlerts());
     }
 
@@ -223,6 +225,16 @@ class SensorSilenceTest {
     }
 
     @Test
+    void theAlertOfARuleWatchingOneSensorResolvesNamingThatSensor() {
+        List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "vib", null, "vibration", 2_000, 0, 0));
+        good(rules, 0, "press-1", "temp", "vibration");
+        goodEach(rules, 1, 2, "press-1", "temp");
+        good(rules, 3, "press-1", "temp", "vibration");
+        assertEquals(List.of(AlertTransition.Type.OPENED, AlertTransition.Type.RESOLVED), types());
+        assertEquals("sensor vibration of machine press-1 sends good values again", out.get(1).message());
+    }
+
+    @Test
     void holdAndClearHoldCountInSampleTime() {
         List<AlertRule> rules = List.of(Rules.sensorSilent("acme", "quiet", null, null, 2_000, 3_000, 2_000));
         good(rules, 0, "press-1", "temp", "vibration");
@@ -249,11 +261,13 @@ class SensorSilenceTest {
         good(List.of(rule), 0, "press-1", "temp", "vibration");
         goodEach(List.of(rule), 1, 2, "press-1", "temp");
         assertEquals(List.of(AlertTransition.Type.OPENED), types());
+        assertFalse(silence.isEmpty(), "a watched machine is remembered");
         out.addAll(silence.onTick(List.of(Rules.threshold("acme", "hot", "temp", 80, 70, 0, 0)), "gw-1", WALL));
         assertEquals(List.of(AlertTransition.Type.OPENED, AlertTransition.Type.RESOLVED), types());
         assertEquals(WALL, out.get(1).at().toEpochMilli());
         assertTrue(out.get(1).actor().contains("rule changed"), out.get(1).actor());
         assertTrue(silence.isEmpty(), "nothing watched, nothing remembered");
+        assertEquals(0, silence.sensors(), "the forgotten machine's sensors are no longer counted");
         // Without sensor_silent rules a gateway's batches are not even looked at.
         good(List.of(), 3, "press-1", "temp");
         assertTrue(silence.isEmpty());
@@ -273,6 +287,7 @@ class SensorSilenceTest {
         assertEquals(T0 + 3_000, out.get(1).at().toEpochMilli(), "at the machine's latest sample time");
         assertEquals(2, out.get(1).rule().version());
         assertEquals(1, silence.sensors(), "vibration is no longer watched, so no longer remembered");
+        assertEquals(1, silence.copy().sensors(), "a copy counts the sensors it holds: vibration is gone");
     }
 
     @Test
@@ -473,6 +488,12 @@ class SensorSilenceTest {
             in.skipNBytes(4 + 1 + 4 + 8); // version, no site, no machine, refused samples
             assertEquals(expected, in.readInt(), "the rules pruned for");
         }
+    }
+
+    @Test
+    void theVersionedFormIsCompatibleAsItIs() {
+        TypeSerializerSnapshot<SensorSilence> own = SensorSilenceSerializer.INSTANCE.snapshotConfiguration();
+        assertTrue(new SensorSilenceSerializer.Snapshot().resolveSchemaCompatibility(own).isCompatibleAsIs());
     }
 
     @Test
