@@ -27,6 +27,7 @@ class ConditionTrackerTest {
         assertEquals(NONE, tracker.observe(rule, false, 7_999, 1_000, 9));
         assertEquals(RESOLVE, tracker.observe(rule, false, 8_000, 1_000, 9));
         assertEquals(ConditionTracker.Phase.IDLE, tracker.phase());
+        assertEquals(9, tracker.lastValue(), "the value of the last observation, which the state keeps");
     }
 
     @Test

@@ -233,6 +233,13 @@ class GatewayAlertsStateTest {
     }
 
     @Test
+    void aCountUpTo2To24IsTakenAndALargerOneIsCorruption() {
+        assertEquals(1 << 24, AlertStateFormat.count(1 << 24, "conditions", "gateway alert state"));
+        assertEquals("gateway alert state claims 16777217 conditions.", assertThrows(IllegalArgumentException.class,
+                () -> AlertStateFormat.count((1 << 24) + 1, "conditions", "gateway alert state")).getMessage());
+    }
+
+    @Test
     void aRulesKindIsStoredByNameNotByPosition() {
         AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
         GatewayAlerts alerts = new GatewayAlerts();
