@@ -22,7 +22,8 @@ class AlertRuleTest {
         assertEquals(RuleKind.SENSOR_SILENT, RuleKind.of("sensor_silent"));
         assertFalse(RuleKind.SENSOR_SILENT.gatewayLevel());
         assertMessage("rule_id", () -> Rules.scrap("t", "bad\nid", 0.5));
-        assertMessage("kind 'nope' is not one of", () -> RuleKind.of("nope"));
+        assertMessage("kind 'nope' is not one of [threshold, anomaly, scrap, sensor_silent, gateway_offline,"
+                + " data_gap].", () -> RuleKind.of("nope"));
     }
 
     @Test
@@ -78,6 +79,22 @@ class AlertRuleTest {
         RuleBook book = new RuleBook(List.of(Rules.scrap("a", "x", 0.5), Rules.scrap("b", "y", 0.5)));
         assertEquals(List.of("x"), book.rulesOf("a").stream().map(AlertRule::ruleId).toList());
         assertEquals(List.of(), book.rulesOf("c"));
+    }
+
+    @Test
+    void theBooksRulesOfATenantCannotBeChanged() {
+        RuleBook book = new RuleBook(List.of(Rules.scrap("a", "x", 0.5)));
+        assertThrows(UnsupportedOperationException.class, () -> book.rulesOf("a").add(Rules.scrap("a", "y", 0.5)));
+        assertThrows(UnsupportedOperationException.class, () -> book.rulesOf("a").clear());
+        assertEquals(1, book.rulesOf("a").size());
+    }
+
+    @Test
+    void onlyGatewayOfflineAndDataGapAlertsAreAboutAWholeGateway() {
+        for (RuleKind kind : RuleKind.values()) {
+            assertEquals(kind == RuleKind.GATEWAY_OFFLINE || kind == RuleKind.DATA_GAP, kind.gatewayLevel(),
+                    kind.sqlName());
+        }
     }
 
     @Test
