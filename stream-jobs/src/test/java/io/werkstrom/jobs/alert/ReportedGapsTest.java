@@ -42,6 +42,16 @@ class ReportedGapsTest {
     }
 
     @Test
+    void aRangeExtendingAnEarlierOneFromEitherEndStandsForIt() {
+        ReportedGaps gaps = ReportedGaps.of(null);
+        assertTrue(gaps.report(gap(10, 20)));
+        assertTrue(gaps.report(gap(10, 30)), "the same first sequence, a later last");
+        assertArrayEquals(new long[] {10, 30}, gaps.toState());
+        assertTrue(gaps.report(gap(5, 30)), "an earlier first sequence, the same last");
+        assertArrayEquals(new long[] {5, 30}, gaps.toState());
+    }
+
+    @Test
     void aRangeFromSequenceZeroOrOfASingleBatchIsRecognisedWhenRepeated() {
         ReportedGaps gaps = ReportedGaps.of(null);
         assertTrue(gaps.report(gap(0, 7)));
