@@ -88,6 +88,16 @@ class GatewaySignalsTest {
         assertReason("not a v1 status or events topic", "werkstrom/v1/ACME/plant-1/gw-1/status", "online");
     }
 
+    @Test
+    void anEventOfUpTo64KiBIsReadAndALargerOneRefused() {
+        String events = "werkstrom/v1/acme/plant-1/gw-1/events";
+        String gap = "{\"type\":\"data_gap\",\"from\":\"2026-11-28T10:00:00Z\",\"to\":\"2026-11-28T10:05:00Z\","
+                + "\"batches\":1}";
+        String largest = gap + " ".repeat(64 * 1024 - gap.length());
+        assertEquals(GatewaySignal.Type.DATA_GAP, GatewaySignals.parse(record(events, largest)).type());
+        assertReason("event payload exceeds 65536 bytes", events, largest + " ");
+    }
+
     private static void assertReason(String expected, String topic, String payload) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> GatewaySignals.parse(record(topic, payload)));
