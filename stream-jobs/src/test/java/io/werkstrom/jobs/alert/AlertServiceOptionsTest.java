@@ -26,6 +26,8 @@ class AlertServiceOptionsTest {
         assertEquals(Duration.ofSeconds(15), options(AlertService.DEFAULT_STATEMENT_TIMEOUT,
                 AlertService.DEFAULT_MQTT_CONNECTION_TIMEOUT).statementTimeout());
         assertEquals(STATEMENT_TIMEOUT_REFUSED + "PT0S.", refused(Duration.ZERO, Duration.ofSeconds(1)));
+        assertEquals(Duration.ofMillis(1), options(Duration.ofMillis(1), Duration.ofSeconds(1)).statementTimeout(),
+                "the shortest statement timeout");
         assertEquals(STATEMENT_TIMEOUT_REFUSED + "null.", refused(null, Duration.ofSeconds(1)));
         assertEquals("mqttConnectionTimeout must be whole seconds, at least 1 s, got PT0.5S.",
                 refused(Duration.ofSeconds(1), Duration.ofMillis(500)));
