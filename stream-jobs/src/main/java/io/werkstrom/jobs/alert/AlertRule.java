@@ -86,8 +86,9 @@ public record AlertRule(String tenant, String ruleId, int version, RuleKind kind
     }
 
     /**
-     * Milliseconds of {@code silence_s} of a rule of {@code kind}: as {@link #durationMillis}, but 0
-     * for a kind that reads no silence (the column is not read: a NaN or infinity there loses nothing).
+     * Milliseconds of {@code silence_s} of a rule of {@code kind}: as {@link #durationMillis}, but a
+     * NaN or infinity gives 0 for a kind that reads no silence (the column is not read there, so such
+     * a value loses nothing).
      *
      * @throws IllegalArgumentException naming the column when a gateway_offline or sensor_silent rule's
      *                                  is NaN or infinite
