@@ -17,25 +17,17 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.Appender;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.Logger;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.junit.jupiter.api.Test;
 
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Topics;
+import io.werkstrom.testing.CapturedLog;
 
 /**
  * The publisher says it is connected only once it has taken over the limits of the broker's
@@ -90,7 +82,7 @@ class MqttPublisherSessionTest {
     void anOfflineStatusTheBrokerRefusesAtCloseIsLoggedAsFailed() throws Exception {
         String status = Topics.status(ADDRESS);
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             CapturedWarnings warnings = new CapturedWarnings()) {
+             CapturedLog log = CapturedLog.of(MqttPublisher.class)) {
             // Unlike Mosquitto, which drops the connection after it refused the online status.
             Thread broker = new Thread(() -> serve(listener, status, (byte) 0x87, CONNACK, new AtomicInteger()),
                     "refusing-broker");
@@ -104,8 +96,8 @@ class MqttPublisherSessionTest {
             } finally {
                 publisher.close();
             }
-            assertTrue(warnings.lines.stream().anyMatch(line -> line.startsWith("Publishing the offline status of "
-                    + ADDRESS + " failed") && line.endsWith("with reason code 0x87")), warnings.lines.toString());
+            assertTrue(log.lines().stream().anyMatch(line -> line.startsWith("WARN Publishing the offline status of "
+                    + ADDRESS + " failed") && line.endsWith("with reason code 0x87")), log.lines().toString());
         }
     }
 
@@ -203,32 +195,6 @@ class MqttPublisherSessionTest {
             // the client went away
         } catch (IOException e) {
             // the test ended: the listener is closed
-        }
-    }
-
-    /** The warnings of the publisher's logger, each with its exception's message, while open. */
-    private static final class CapturedWarnings implements AutoCloseable {
-        final List<String> lines = new CopyOnWriteArrayList<>();
-        private final Logger logger = (Logger) LogManager.getLogger(MqttPublisher.class);
-        private final Appender appender = new AbstractAppender("warnings", null, null, true, Property.EMPTY_ARRAY) {
-            @Override
-            public void append(LogEvent event) {
-                if (event.getLevel() == Level.WARN) {
-                    lines.add(event.getMessage().getFormattedMessage()
-                            + (event.getThrown() == null ? "" : ": " + event.getThrown().getMessage()));
-                }
-            }
-        };
-
-        CapturedWarnings() {
-            appender.start();
-            logger.addAppender(appender);
-        }
-
-        @Override
-        public void close() {
-            logger.removeAppender(appender);
-            appender.stop();
         }
     }
 

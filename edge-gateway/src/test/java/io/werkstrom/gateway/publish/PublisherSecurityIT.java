@@ -11,22 +11,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.Appender;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.Logger;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +30,7 @@ import io.werkstrom.gateway.testing.TestSubscriber;
 import io.werkstrom.protocol.BatchCodec;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Topics;
+import io.werkstrom.testing.CapturedLog;
 import io.werkstrom.testing.MosquittoBroker;
 import io.werkstrom.testing.TestPki;
 
@@ -172,33 +164,13 @@ class PublisherSecurityIT {
     @Test
     void aStatusTheBrokerRefusesIsLoggedAsFailed(@TempDir Path dir) throws Exception {
         Path acl = Files.writeString(dir.resolve("acl"), "user gw-sec\ntopic write " + Topics.telemetry(ADDRESS) + "\n");
-        List<String> warnings = new CopyOnWriteArrayList<>();
-        Logger log = (Logger) LogManager.getLogger(MqttPublisher.class);
-        Appender capture = warningsInto(warnings);
-        log.addAppender(capture);
-        try (MosquittoBroker broker = MosquittoBroker.startAuthenticated(Map.of("gw-sec", "right"), acl);
+        try (CapturedLog log = CapturedLog.of(MqttPublisher.class);
+             MosquittoBroker broker = MosquittoBroker.startAuthenticated(Map.of("gw-sec", "right"), acl);
              MqttPublisher publisher = new MqttPublisher(publisher(broker).username("gw-sec")
                      .password("right".toCharArray()).build())) {
             publisher.start();
-            assertTrue(eventually(() -> warnings.stream().anyMatch(w -> w.startsWith("Publishing status online of "
-                    + ADDRESS + " failed") && w.contains("reason code 0x87"))), warnings + "\n" + broker.log());
-        } finally {
-            log.removeAppender(capture);
+            assertTrue(eventually(() -> log.lines().stream().anyMatch(w -> w.startsWith("WARN Publishing status online of "
+                    + ADDRESS + " failed") && w.contains("reason code 0x87"))), log.lines() + "\n" + broker.log());
         }
-    }
-
-    /** An appender that keeps the messages of warnings, each with its exception's message. */
-    private static Appender warningsInto(List<String> warnings) {
-        Appender appender = new AbstractAppender("warnings", null, null, true, Property.EMPTY_ARRAY) {
-            @Override
-            public void append(LogEvent event) {
-                if (event.getLevel() == Level.WARN) {
-                    warnings.add(event.getMessage().getFormattedMessage()
-                            + (event.getThrown() == null ? "" : ": " + event.getThrown().getMessage()));
-                }
-            }
-        };
-        appender.start();
-        return appender;
     }
 }

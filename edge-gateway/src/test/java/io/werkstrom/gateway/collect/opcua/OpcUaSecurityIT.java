@@ -29,18 +29,10 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.Appender;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.Logger;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.eclipse.milo.opcua.stack.core.util.CertificateUtil;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateGenerator;
@@ -51,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.testing.CapturedLog;
 
 /**
  * The OPC UA collector against a real Milo server offering SignAndEncrypt (Basic256Sha256 and the
@@ -104,20 +97,6 @@ class OpcUaSecurityIT {
                 .samplingInterval(Duration.ofMillis(20)).publishingInterval(Duration.ofMillis(50))
                 .requestTimeout(Duration.ofSeconds(3)).connectRetryDelay(Duration.ofMillis(100))
                 .variables(List.of(new MonitoredVariable(TestOpcUaServer.nodeId("temp"), "press-1", "temperature")));
-    }
-
-    /** An appender that keeps the messages of warnings. */
-    private static Appender warningsInto(List<String> warnings) {
-        Appender appender = new AbstractAppender("warnings", null, null, true, Property.EMPTY_ARRAY) {
-            @Override
-            public void append(LogEvent event) {
-                if (event.getLevel() == Level.WARN) {
-                    warnings.add(event.getMessage().getFormattedMessage());
-                }
-            }
-        };
-        appender.start();
-        return appender;
     }
 
     /** The client trusts the server, as an operator who copied the PLC's certificate into trusted/certs. */
@@ -402,21 +381,17 @@ class OpcUaSecurityIT {
                 }
             }
             // The operator accepts it until the PLC's certificate is renewed, and is reminded at each connection.
-            List<String> warnings = new CopyOnWriteArrayList<>();
-            Logger log = (Logger) LogManager.getLogger(OpcUaCollector.class);
-            Appender capture = warningsInto(warnings);
-            log.addAppender(capture);
-            try (OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD)
+            try (CapturedLog log = CapturedLog.of(OpcUaCollector.class);
+                 OpcUaCollector collector = new OpcUaCollector(options(server, PASSWORD)
                     .acceptExpiredServerCertificate(true).build())) {
                 collector.start(Long.MIN_VALUE);
                 await(collector::isConnected, "the session; last failure: " + collector.lastConnectFailure());
                 server.set("temp", 8.5);
                 collectUntil(collector, 8.5);
                 assertEquals(List.of("Basic256Sha256/SignAndEncrypt/operator"), server.sessions());
-                assertTrue(warnings.stream().anyMatch(w -> w.contains("accepted the server's certificate outside its"
-                        + " validity period") && w.contains("have the server's certificate renewed")), warnings.toString());
-            } finally {
-                log.removeAppender(capture);
+                assertTrue(log.lines().stream().anyMatch(w -> w.startsWith("WARN") && w.contains("accepted the server's"
+                        + " certificate outside its validity period") && w.contains("have the server's certificate renewed")),
+                        log.lines().toString());
             }
         }
     }
