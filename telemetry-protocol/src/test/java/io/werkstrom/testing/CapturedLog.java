@@ -21,10 +21,10 @@ public final class CapturedLog implements AutoCloseable {
     private final AbstractAppender appender;
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
-    private CapturedLog(Class<?> source, Level level) {
-        logger = (Logger) LogManager.getLogger(source);
+    private CapturedLog(Logger logger, Level level) {
+        this.logger = logger;
         levelBefore = logger.getLevel();
-        appender = new AbstractAppender("capture-" + source.getSimpleName(), null, null, true, Property.EMPTY_ARRAY) {
+        appender = new AbstractAppender("capture-" + logger.getName(), null, null, true, Property.EMPTY_ARRAY) {
             @Override
             public void append(LogEvent event) {
                 lines.add(event.getLevel() + " " + event.getMessage().getFormattedMessage()
@@ -40,12 +40,22 @@ public final class CapturedLog implements AutoCloseable {
 
     /** Captures what {@code source} logs at the levels its logger has now. */
     public static CapturedLog of(Class<?> source) {
-        return new CapturedLog(source, null);
+        return new CapturedLog((Logger) LogManager.getLogger(source), null);
     }
 
     /** Captures what {@code source} logs at {@code level} and above, whatever its logger's level. */
     public static CapturedLog of(Class<?> source, Level level) {
-        return new CapturedLog(source, level);
+        return new CapturedLog((Logger) LogManager.getLogger(source), level);
+    }
+
+    /** Captures what the logger named {@code name} logs at {@code level} and above, whatever its level. */
+    public static CapturedLog of(String name, Level level) {
+        return new CapturedLog((Logger) LogManager.getLogger(name), level);
+    }
+
+    /** The lines logged so far at WARN, oldest first. */
+    public List<String> warnings() {
+        return lines.stream().filter(line -> line.startsWith("WARN ")).toList();
     }
 
     /** The lines logged so far, oldest first. */

@@ -9,21 +9,15 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.Appender;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.Logger;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.testing.CapturedLog;
 
 /**
  * A broker outage is one warning when it starts, a reminder at most every few minutes, and a note
@@ -33,42 +27,11 @@ class OutageLogTest {
 
     private static final String URI = "tcp://broker:1883";
 
-    /** The WARN and INFO lines of one logger, as "LEVEL message". */
-    private static final class Captured implements AutoCloseable {
-        final List<String> lines = new CopyOnWriteArrayList<>();
-        private final Logger logger;
-        private final Appender appender;
-
-        Captured(String name) {
-            logger = (Logger) LogManager.getLogger(name);
-            appender = new AbstractAppender("outage-" + System.nanoTime(), null, null, true, Property.EMPTY_ARRAY) {
-                @Override
-                public void append(LogEvent event) {
-                    if (event.getLevel().isMoreSpecificThan(Level.INFO)) {
-                        lines.add(event.getLevel() + " " + event.getMessage().getFormattedMessage());
-                    }
-                }
-            };
-            appender.start();
-            logger.addAppender(appender);
-        }
-
-        List<String> warnings() {
-            return lines.stream().filter(line -> line.startsWith("WARN ")).toList();
-        }
-
-        @Override
-        public void close() {
-            logger.removeAppender(appender);
-            appender.stop();
-        }
-    }
-
     @Test
     void failedAttemptsWarnOnceThenAtMostEveryReminder() {
         AtomicLong clock = new AtomicLong();
         String name = "io.werkstrom.gateway.publish.OutageLogTest.attempts";
-        try (Captured log = new Captured(name)) {
+        try (CapturedLog log = CapturedLog.of(name, Level.INFO)) {
             OutageLog outage = new OutageLog(LoggerFactory.getLogger(name), "acme/p1/gw", URI, Duration.ofMinutes(5),
                     clock::get);
             IOException refused = new IOException("Connection refused");
@@ -77,15 +40,15 @@ class OutageLogTest {
                 outage.attemptFailed("Connection refused", 1_000, refused);
                 clock.addAndGet(TimeUnit.SECONDS.toNanos(9));
             }
-            assertEquals(1, log.warnings().size(), log.lines.toString());
+            assertEquals(1, log.warnings().size(), log.lines().toString());
             assertTrue(log.warnings().get(0).contains("Connecting acme/p1/gw to " + URI + " failed: Connection refused"),
-                    log.lines.toString());
+                    log.lines().toString());
             // Past five minutes: one reminder with the count and the last cause, then quiet again.
             for (int i = 0; i < 10; i++) {
                 outage.attemptFailed(i < 9 ? "Connection refused" : "Connection reset", 30_000, refused);
                 clock.addAndGet(TimeUnit.SECONDS.toNanos(9));
             }
-            assertEquals(2, log.warnings().size(), log.lines.toString());
+            assertEquals(2, log.warnings().size(), log.lines().toString());
             assertEquals("WARN acme/p1/gw is still not connected to " + URI + " after 35 failed attempts in 306 s;"
                     + " the last one: Connection refused", log.warnings().get(1));
             assertEquals(", after 40 failed attempts in 360 s", outage.connected());
@@ -97,7 +60,7 @@ class OutageLogTest {
     void aLostConnectionIsTheOutagesOneWarning() {
         AtomicLong clock = new AtomicLong();
         String name = "io.werkstrom.gateway.publish.OutageLogTest.lost";
-        try (Captured log = new Captured(name)) {
+        try (CapturedLog log = CapturedLog.of(name, Level.INFO)) {
             OutageLog outage = new OutageLog(LoggerFactory.getLogger(name), "acme/p1/gw", URI, Duration.ofMinutes(5),
                     clock::get);
             outage.lost(0, "connection lost", new IOException("EOF"));
@@ -105,13 +68,13 @@ class OutageLogTest {
                 clock.addAndGet(TimeUnit.SECONDS.toNanos(2));
                 outage.attemptFailed("Connection refused", 2_000, new IOException("Connection refused"));
             }
-            assertEquals(1, log.warnings().size(), log.lines.toString());
+            assertEquals(1, log.warnings().size(), log.lines().toString());
             assertTrue(log.warnings().get(0).startsWith("WARN Connection of acme/p1/gw to " + URI + " lost"),
-                    log.lines.toString());
+                    log.lines().toString());
             assertEquals(", after 5 failed attempts in 10 s", outage.connected());
             // The next outage warns again at its start.
             outage.attemptFailed("Connection refused", 1_000, new IOException("Connection refused"));
-            assertEquals(2, log.warnings().size(), log.lines.toString());
+            assertEquals(2, log.warnings().size(), log.lines().toString());
         }
     }
 
@@ -120,7 +83,7 @@ class OutageLogTest {
         String name = MqttPublisher.class.getName();
         GatewayAddress address = new GatewayAddress("acme", "plant-1", "gw-outage");
         // A "broker" that closes every connection at once: each attempt fails, and no one else can take the port.
-        try (Captured log = new Captured(name);
+        try (CapturedLog log = CapturedLog.of(name, Level.INFO);
              ServerSocket refusing = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread closer = new Thread(() -> {
                 while (!refusing.isClosed()) {
@@ -142,7 +105,7 @@ class OutageLogTest {
                     Thread.sleep(10);
                 }
                 assertTrue(publisher.failedConnectAttempts() >= 5, "attempts: " + publisher.failedConnectAttempts());
-                assertEquals(1, log.warnings().size(), log.lines.toString());
+                assertEquals(1, log.warnings().size(), log.lines().toString());
             }
         }
     }
