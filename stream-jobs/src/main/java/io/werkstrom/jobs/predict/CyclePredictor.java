@@ -73,6 +73,7 @@ public final class CyclePredictor {
     private final BiFunction<GatewayAddress, String, Optional<ModelRegistry.Loaded<PartQualityModel>>> models;
     private final KernelBackend backend;
     private int failedCycles;
+    private int cyclesWithoutModel;
     private RuntimeException lastFailure;
     private int lateBatches;
     private int lateCycleEnds;
@@ -121,6 +122,7 @@ public final class CyclePredictor {
 
     private void startCall() {
         failedCycles = 0;
+        cyclesWithoutModel = 0;
         lastFailure = null;
         lateBatches = 0;
         lateCycleEnds = 0;
@@ -158,6 +160,7 @@ public final class CyclePredictor {
             public void cycleEnded(String machine, long endMicros, double[] features) {
                 Optional<ModelRegistry.Loaded<PartQualityModel>> model = models.apply(received.source(), machine);
                 if (model.isEmpty()) {
+                    cyclesWithoutModel++;
                     return;
                 }
                 // Attempted: its outcome has (or, when the call fails, is reported as lacking) a prediction.
@@ -237,6 +240,15 @@ public final class CyclePredictor {
     /** Cycles of the last call whose prediction failed in the kernel backend. */
     public int failedCycles() {
         return failedCycles;
+    }
+
+    /**
+     * Cycles of the last call that ended without a model in force for their machine's type (none
+     * trained yet, or the models not read yet after a start while the database was unreachable):
+     * not predicted, their outcomes not reported.
+     */
+    public int cyclesWithoutModel() {
+        return cyclesWithoutModel;
     }
 
     /** Why the last failed prediction of the last call failed, or null. */

@@ -54,6 +54,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
     private transient ValueState<BatchOrder> orders;
     private transient Counter predicted;
     private transient Counter failures;
+    private transient Counter withoutModel;
     private transient Counter late;
     private transient Counter lateEnds;
     private transient Counter cutByGaps;
@@ -87,6 +88,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
                 BatchOrderSerializer.INSTANCE)));
         predicted = getRuntimeContext().getMetricGroup().counter("cyclesPredicted");
         failures = getRuntimeContext().getMetricGroup().counter("cyclePredictionFailures");
+        withoutModel = getRuntimeContext().getMetricGroup().counter("cyclesWithoutModel");
         late = getRuntimeContext().getMetricGroup().counter("cycleBatchesLate");
         lateEnds = getRuntimeContext().getMetricGroup().counter("cycleEndsLate");
         cutByGaps = getRuntimeContext().getMetricGroup().counter("cyclesCutByGaps");
@@ -147,6 +149,7 @@ public final class QualityPredictionFunction extends KeyedProcessFunction<String
             out.collect(prediction);
         }
         predicted.inc(made);
+        withoutModel.inc(predictor.cyclesWithoutModel());
         cutByGaps.inc(predictor.cyclesCutByGaps());
         if (predictor.failedCycles() > 0) {
             failures.inc(predictor.failedCycles());

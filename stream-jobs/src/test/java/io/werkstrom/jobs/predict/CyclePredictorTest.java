@@ -182,6 +182,8 @@ class CyclePredictorTest {
         batch.add(1_000_000L, "m1", CycleFeatures.CYCLE_TIME, 12.0, Quality.GOOD);
         QualityPredictionFixtures.cycle(batch, "m1", 40_000_000L, 8.0, null);
         assertTrue(asItComes(predictor, new ReceivedBatch(GATEWAY, batch.build(), 1L), new CycleTracker()).isEmpty());
+        assertEquals(1, predictor.cyclesWithoutModel(), "counted, so that an operator sees why nothing is predicted");
+        assertEquals(0, predictor.failedCycles());
     }
 
     @Test
