@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Brings a database's schema up to date with the migrations in {@link MigrationCatalog}.
@@ -32,6 +34,12 @@ import java.util.Map;
 public final class SchemaMigrator {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
+    /** The oldest PostgreSQL the migrations run on (14.0: {@code date_bin}). */
+    static final int MIN_SERVER_VERSION_NUMBER = 140_000;
+    /** The oldest TimescaleDB the migrations run on (2.13: {@code create_hypertable(..., by_range(...))}). */
+    static final int MIN_TIMESCALEDB_MAJOR = 2;
+    static final int MIN_TIMESCALEDB_MINOR = 13;
+    private static final Pattern MAJOR_MINOR = Pattern.compile("^(\\d+)\\.(\\d+)");
 
     /** Arbitrary, fixed key of the advisory lock held while migrating ("werkstrm" in ASCII). */
     private static final long LOCK_KEY = 0x7765726b7374726dL;
@@ -229,6 +237,9 @@ public final class SchemaMigrator {
             LOG.warn("the timescaledb extension is available, but this schema was built for plain PostgreSQL; "
                     + "keeping plain PostgreSQL");
         }
+
+        requireSupportedVersions(serverVersionNumber(connection), serverVersion(connection),
+                flavor == StorageFlavor.TIMESCALEDB ? timescaledbVersion(connection) : null);
 
         List<Migration> migrations = MigrationCatalog.load(flavor);
         verify(applied, migrations, flavor);
@@ -431,6 +442,51 @@ public final class SchemaMigrator {
             // e.g. "16.4 (Debian 16.4-1.pgdg120+2)": the number is enough for the log
             return rows.getString(1).split(" ")[0];
         }
+    }
+
+    /** {@code server_version_num}, e.g. 170002 for 17.2. */
+    static int serverVersionNumber(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SHOW server_version_num")) {
+            rows.next();
+            return Integer.parseInt(rows.getString(1).strip());
+        }
+    }
+
+    /**
+     * Refuses a server older than the migrations need, before any is applied: plain PostgreSQL 14
+     * ({@code date_bin}, V4) and TimescaleDB 2.13 ({@code create_hypertable(..., by_range(...))},
+     * V2). Without the check such a server fails at V2 or V4 with its own missing-function error,
+     * after V1 has been recorded.
+     *
+     * @param serverVersionNumber {@code server_version_num}
+     * @param serverVersion       {@code server_version}, as the message names it
+     * @param timescaledbVersion  the extension's version, or null on plain PostgreSQL
+     */
+    static void requireSupportedVersions(int serverVersionNumber, String serverVersion, String timescaledbVersion)
+            throws StoreException {
+        if (serverVersionNumber < MIN_SERVER_VERSION_NUMBER) {
+            throw new StoreException("PostgreSQL " + serverVersion + " is older than this build's schema supports:"
+                    + " it needs PostgreSQL 14 or newer; nothing was migrated");
+        }
+        if (timescaledbVersion != null && !atLeast(timescaledbVersion, MIN_TIMESCALEDB_MAJOR, MIN_TIMESCALEDB_MINOR)) {
+            throw new StoreException("TimescaleDB " + timescaledbVersion + " is older than this build's schema"
+                    + " supports: it needs TimescaleDB " + MIN_TIMESCALEDB_MAJOR + "." + MIN_TIMESCALEDB_MINOR
+                    + " or newer (ALTER EXTENSION timescaledb UPDATE); nothing was migrated");
+        }
+    }
+
+    /** Whether a version such as {@code 2.23.0-dev} is at least {@code major.minor}; an unreadable one is taken as new enough. */
+    private static boolean atLeast(String version, int major, int minor) {
+        Matcher numbers = MAJOR_MINOR.matcher(version.strip());
+        if (!numbers.find()) {
+            LOG.warn("cannot read the TimescaleDB version '{}'; migrating as if it were {}.{} or newer", version,
+                    major, minor);
+            return true;
+        }
+        int foundMajor = Integer.parseInt(numbers.group(1));
+        int foundMinor = Integer.parseInt(numbers.group(2));
+        return foundMajor > major || (foundMajor == major && foundMinor >= minor);
     }
 
     static String timescaledbVersion(Connection connection) throws SQLException {
