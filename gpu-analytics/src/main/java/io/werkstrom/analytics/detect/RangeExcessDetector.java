@@ -55,7 +55,8 @@ public final class RangeExcessDetector {
             if (outside > 0) {
                 // A constant past has no width to measure in: a tiny floor makes any departure far.
                 double width = Math.max(max - min, 1e-12 * (1 + Math.abs(max)));
-                result = Math.min(1 + excessScale * (outside / width), Double.MAX_VALUE);
+                // With scale 0 every new extreme is 1: 0 times a distance that overflowed would be NaN.
+                result = excessScale == 0 ? 1 : Math.min(1 + excessScale * (outside / width), Double.MAX_VALUE);
             }
         }
         min = Math.min(min, value);

@@ -45,4 +45,47 @@ class RangeExcessDetectorTest {
         assertThrows(IllegalArgumentException.class, () -> detector.excess(Double.POSITIVE_INFINITY));
         assertEquals(0, detector.seen(), "a rejected value is not learned");
     }
+
+    @Test
+    void theFirstScoreComesOnceMinHistorySamplesAreKnown() {
+        RangeExcessDetector detector = new RangeExcessDetector(3, 10);
+        detector.excess(0);
+        detector.excess(4);
+        detector.excess(2);
+        assertEquals(1 + 10 * 2.0 / 4, detector.excess(6), 1e-12, "the 4th sample is scored against the first 3");
+    }
+
+    @Test
+    void withScaleZeroEveryNewExtremeScoresOne() {
+        RangeExcessDetector detector = new RangeExcessDetector(2, 0);
+        detector.excess(0);
+        detector.excess(1);
+        assertEquals(1, detector.excess(5));
+        assertEquals(1, detector.excess(-1e9));
+        assertEquals(0, detector.excess(0.5));
+    }
+
+    @Test
+    void theExcessGrowsWithTheDistanceFromAConstantPast() {
+        double near = constantPast(7).excess(7.001);
+        double far = constantPast(7).excess(7.002);
+        assertTrue(far > near, "near " + near + ", far " + far);
+    }
+
+    private static RangeExcessDetector constantPast(double level) {
+        RangeExcessDetector detector = new RangeExcessDetector(2, 10);
+        for (int i = 0; i < 5; i++) {
+            detector.excess(level);
+        }
+        return detector;
+    }
+
+    @Test
+    void withScaleZeroAnExtremeBeyondAnExtremePastScoresOne() {
+        RangeExcessDetector detector = new RangeExcessDetector(2, 0);
+        detector.excess(-Double.MAX_VALUE);
+        detector.excess(-Double.MAX_VALUE);
+        // The distance outside the range overflows to infinity; a new extreme still scores 1, not NaN.
+        assertEquals(1, detector.excess(Double.MAX_VALUE));
+    }
 }
