@@ -53,4 +53,9 @@ class PeakConfirmationTest {
                 .contains("confirmationRows"));
         assertEquals(0, new PeakConfirmation(3).apply(1.0), "nothing is confirmed before 3 later rows");
     }
+
+    @Test
+    void theLongestSpanIsAccepted() {
+        assertEquals(0, new PeakConfirmation(PeakConfirmation.MAX_ROWS).apply(1.0));
+    }
 }

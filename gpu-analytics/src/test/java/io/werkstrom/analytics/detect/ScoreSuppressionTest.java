@@ -35,4 +35,12 @@ class ScoreSuppressionTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new ScoreSuppression(3, Double.NaN))
                 .getMessage().contains("suppressionRatio"));
     }
+
+    @Test
+    void aScoreEqualToRatioTimesARecentOneIsSuppressed() {
+        ScoreSuppression suppression = new ScoreSuppression(1, 1);
+        assertEquals(0.5, suppression.apply(0.5));
+        assertEquals(0, suppression.apply(0.5), "equal to the last score, not above it");
+        assertEquals(0.6, suppression.apply(0.6), "with ratio 1, any rise passes");
+    }
 }
