@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
@@ -204,5 +207,59 @@ class PcaDetectorTest {
                 () -> PcaDetector.scoreFleet(List.of(four), rows(2, 33), new int[] {0, 1})).getMessage());
         assertEquals("modelOfRow has 1 entries for 2 rows.", assertThrows(IllegalArgumentException.class,
                 () -> PcaDetector.scoreFleet(List.of(four), rows(2, 33), new int[] {0})).getMessage());
+    }
+
+    @Test
+    void theEndsOfEveryOptionRangeAreAccepted() {
+        PcaOptions.builder().explainedVariance(1).build();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> PcaOptions.builder().limitQuantile(0).build())
+                .getMessage().contains("limitQuantile"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> PcaOptions.builder().minScale(0).build())
+                .getMessage().contains("minScale"));
+    }
+
+    @Test
+    void eigenvaluesComeInDescendingOrderWithTheirVectors() {
+        SymmetricEigen eigen = SymmetricEigen.of(new double[][] {{1, 0, 0}, {0, 3, 0}, {0, 0, 2}});
+        assertArrayEquals(new double[] {3, 2, 1}, eigen.values, 0.0);
+        assertArrayEquals(new double[] {0, 1, 0}, eigen.vectors[0], 0.0);
+        assertArrayEquals(new double[] {0, 0, 1}, eigen.vectors[1], 0.0);
+        assertArrayEquals(new double[] {1, 0, 0}, eigen.vectors[2], 0.0);
+    }
+
+    @Test
+    void allButOneComponentAtMostSoThatSpeStillMeasures() {
+        PcaDetector detector = PcaDetector.fit(rows(300, 21), PcaOptions.builder().explainedVariance(1).build());
+        assertEquals(3, detector.components());
+        double[] eigenvalues = detector.eigenvalues();
+        for (int c = 1; c < eigenvalues.length; c++) {
+            assertTrue(eigenvalues[c] <= eigenvalues[c - 1], "descending: " + Arrays.toString(eigenvalues));
+        }
+    }
+
+    @Test
+    void theSmallestTrainingIsOneRowMoreThanSensors() {
+        assertEquals(4, PcaDetector.fit(rows(5, 51), PcaOptions.defaults()).sensors());
+        assertEquals("training needs at least 5 rows for 4 sensors, got 4.", assertThrows(
+                IllegalArgumentException.class, () -> PcaDetector.fit(rows(4, 51), PcaOptions.defaults())).getMessage());
+    }
+
+    @Test
+    void aConstantSensorIsStandardisedWithMinScale() {
+        double[][] training = rows(100, 41);
+        for (double[] row : training) {
+            row[3] = 7;
+        }
+        PcaOptions options = PcaOptions.builder().minScale(1e-6).build();
+        assertEquals(1e-6, PcaDetector.fit(training, options).scale()[3]);
+    }
+
+    @Test
+    void closingTheColumnsReleasesTheirBuffers() {
+        PcaDetector detector = PcaDetector.fit(rows(100, 61), PcaOptions.defaults());
+        try (BufferAllocator allocator = new RootAllocator()) {
+            detector.columns(allocator).close();
+            assertEquals(0, allocator.getAllocatedMemory());
+        }
     }
 }
