@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Random;
 
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
@@ -148,5 +150,53 @@ class MsetDetectorTest {
         assertEquals("bandwidth must be a finite number >= 0, 0 for automatic (was -1.0).",
                 assertThrows(IllegalArgumentException.class, () -> MsetOptions.builder().bandwidth(-1).build())
                         .getMessage());
+    }
+
+    @Test
+    void theEndsOfEveryOptionRangeAreAccepted() {
+        MsetOptions.builder().memorySize(2).regularisation(0).bandwidth(0).build();
+        MsetOptions.builder().memorySize(MsetOptions.MAX_MEMORY_SIZE).build();
+        assertEquals("limitQuantile must be a number in (0, 1) (was 0.0).", assertThrows(
+                IllegalArgumentException.class, () -> MsetOptions.builder().limitQuantile(0).build()).getMessage());
+        assertEquals("minScale must be a finite number > 0 (was 0.0).", assertThrows(IllegalArgumentException.class,
+                () -> MsetOptions.builder().minScale(0).build()).getMessage());
+    }
+
+    @Test
+    void fourDistinctRowsOfOneSensorAreEnough() {
+        MsetDetector detector = MsetDetector.fit(new double[][] {{0}, {1}, {2}, {3}}, MsetOptions.defaults());
+        assertEquals(1, detector.sensors());
+        // The memory is the rows of the smallest and largest value; the automatic bandwidth is their
+        // distance in training standard deviations (sqrt(5 / 3)), the only distance between memory states.
+        assertEquals(2, detector.memoryCount());
+        assertEquals(3 / Math.sqrt(5.0 / 3), detector.bandwidth(), 1e-12);
+        assertEquals("training needs at least 4 distinct rows, got 3 among 4.", assertThrows(
+                IllegalArgumentException.class,
+                () -> MsetDetector.fit(new double[][] {{0}, {1}, {2}, {2}}, MsetOptions.defaults())).getMessage());
+    }
+
+    @Test
+    void aGivenBandwidthIsUsed() {
+        assertEquals(0.7, MsetDetector.fit(rows(100, 3, 1), MsetOptions.builder().bandwidth(0.7).build()).bandwidth());
+    }
+
+    @Test
+    void aConstantSensorInTrainingLeavesNormalStatesNormal() {
+        double[][] training = rows(300, 4, 2);
+        for (double[] row : training) {
+            row[2] = 5;
+        }
+        MsetDetector detector = MsetDetector.fit(training, MsetOptions.defaults());
+        double score = detector.score(new double[][] {{1.0, 23.0, 5.0}})[0];
+        assertTrue(score < 1, "a normal state scores " + score);
+    }
+
+    @Test
+    void closingTheColumnsReleasesTheirBuffers() {
+        MsetDetector detector = MsetDetector.fit(rows(100, 5, 1), MsetOptions.defaults());
+        try (BufferAllocator allocator = new RootAllocator()) {
+            MsetDetector.pack(List.of(detector)).columns(allocator).close();
+            assertEquals(0, allocator.getAllocatedMemory());
+        }
     }
 }
