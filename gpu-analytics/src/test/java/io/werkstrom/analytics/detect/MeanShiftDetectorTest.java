@@ -222,4 +222,49 @@ class MeanShiftDetectorTest {
         assertEquals(5, options.toBuilder().build().window());
         assertEquals(3, options.toBuilder().build().margin());
     }
+
+    @Test
+    void theEndsOfEveryOptionRangeAreAccepted() {
+        MeanShiftOptions.builder().window(1).driftWindow(2).driftMargin(1).build();
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> MeanShiftOptions.builder().driftShare(0).build()).getMessage().startsWith("driftShare"));
+    }
+
+    @Test
+    void theSmallestTrainingIsOneRowMoreThanTheLongerWindow() {
+        MeanShiftOptions options = MeanShiftOptions.defaults();
+        int needed = Math.max(options.window(), options.driftWindow()) + 1;
+        assertEquals(1, MeanShiftDetector.fit(noise(needed, 1, 21), options).sensors());
+    }
+
+    @Test
+    void slowShareIsTheVarianceShareOfTheMovingMeans() {
+        double[] values = {3, 0, 4, 1, 1, 9, 2, 2, 3, 8, 5, 5};
+        int window = 3;
+        double[] means = new double[values.length - window + 1];
+        for (int i = 0; i < means.length; i++) {
+            means[i] = (values[i] + values[i + 1] + values[i + 2]) / window;
+        }
+        assertEquals(variance(means) / variance(values), MeanShiftDetector.slowShare(values, window), 1e-12);
+    }
+
+    private static double variance(double[] values) {
+        double mean = Arrays.stream(values).average().orElseThrow();
+        return Arrays.stream(values).map(v -> (v - mean) * (v - mean)).sum() / values.length;
+    }
+
+    @Test
+    void theLimitIsTheLargestTrainingDeviationTimesTheMargin() {
+        // The first full window is the training rows' largest departure; no sensor counts as drifting.
+        MeanShiftOptions options = MeanShiftOptions.builder().window(5).driftWindow(5).driftShare(1.5).margin(2)
+                .build();
+        double[][] training = noise(60, 1, 22);
+        for (int i = 0; i < 5; i++) {
+            training[i][0] += 6;
+        }
+        MeanShiftDetector detector = MeanShiftDetector.fit(training, options);
+        double[] score = detector.score(training);
+        assertEquals(0.5, score[4], 1e-12, "the first full window sets the limit");
+        assertTrue(max(score, 4, score.length) <= 0.5 + 1e-12);
+    }
 }
