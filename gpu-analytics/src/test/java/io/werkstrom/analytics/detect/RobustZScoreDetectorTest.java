@@ -638,4 +638,58 @@ class RobustZScoreDetectorTest {
         assertEquals("detector is closed.",
                 assertThrows(IllegalStateException.class, () -> detector.score(batch)).getMessage());
     }
+
+    @Test
+    void aScoreEqualToTheThresholdIsNotAnAnomaly() {
+        // A flat window at 0 with an absolute floor of 1: a value scores exactly its distance from 0.
+        RobustZScoreOptions options = learningOff().relativeScaleFloor(0).absoluteScaleFloor(1).build();
+        TelemetryBatch.Builder warm = TelemetryBatch.builder("gw-1", 0);
+        for (int step = 0; step < 40; step++) {
+            warm.add(timestamp(step), "press-1", "temperature_c", 0.0, Quality.GOOD);
+        }
+        TelemetryBatch probe = TelemetryBatch.builder("gw-1", 1)
+                .add(timestamp(40), "press-1", "temperature_c", options.threshold(), Quality.GOOD)
+                .add(timestamp(40), "press-1", "temperature_c", options.threshold() + 0.5, Quality.GOOD)
+                .build();
+        try (RobustZScoreDetector detector = detector(options)) {
+            detector.score(warm.build());
+            List<Anomaly> anomalies = detector.score(probe);
+            assertEquals(1, anomalies.size(), anomalies.toString());
+            assertEquals(options.threshold() + 0.5, anomalies.get(0).value());
+        }
+    }
+
+    @Test
+    void arrowRowsOfBadQualityAreNeitherScoredNorLearned() {
+        TelemetryBatch.Builder warm = TelemetryBatch.builder("gw-1", 0);
+        Random random = new Random(5);
+        for (int step = 0; step < 100; step++) {
+            warm.add(timestamp(step), "mill-1", "temperature_c", 50 + random.nextGaussian(), Quality.GOOD);
+        }
+        TelemetryBatch.Builder bad = TelemetryBatch.builder("gw-1", 1);
+        for (int step = 100; step < 110; step++) {
+            bad.add(timestamp(step), "mill-1", "temperature_c", 1_000.0, Quality.BAD);
+        }
+        try (RobustZScoreDetector detector = detector(LEARNING_OFF)) {
+            for (TelemetryBatch batch : List.of(warm.build(), bad.build())) {
+                try (VectorSchemaRoot root = TelemetrySchema.toVectors(batch, allocator)) {
+                    assertEquals(List.of(), detector.score(root));
+                }
+            }
+            assertEquals(new RobustZScoreDetector.Counters(0, 100, 10, 0, 0), detector.counters());
+        }
+    }
+
+    @Test
+    void closingTheDetectorReleasesItsChildAllocator() {
+        RobustZScoreDetector detector = detector(LEARNING_OFF);
+        assertEquals(1, allocator.getChildAllocators().size());
+        detector.close();
+        assertEquals(0, allocator.getChildAllocators().size());
+    }
+
+    @Test
+    void countersAddUpToTheRowsSeen() {
+        assertEquals(31, new RobustZScoreDetector.Counters(1, 2, 4, 8, 16).total());
+    }
 }

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.Test;
+import java.time.Duration;
 
 class RobustZScoreOptionsTest {
 
@@ -86,5 +87,17 @@ class RobustZScoreOptionsTest {
     private static void assertRejected(UnaryOperator<RobustZScoreOptions.Builder> change, String message) {
         RobustZScoreOptions.Builder builder = change.apply(RobustZScoreOptions.builder());
         assertEquals(message, assertThrows(IllegalArgumentException.class, builder::build).getMessage());
+    }
+
+    @Test
+    void theEndsOfEveryRangeAreAccepted() {
+        RobustZScoreOptions.builder().windowSize(2).minSamples(2).maxSeries(1).maxModes(1).minModeFraction(0.5)
+                .transitionGap(0).learningPeriod(Duration.ofDays(366)).build();
+        RobustZScoreOptions.builder().windowSize(RobustZScoreOptions.MAX_WINDOW_SIZE).minSamples(1)
+                .maxModes(RobustZScoreOptions.MAX_MODES).transitionGap(1).learningPeriod(Duration.ZERO).build();
+        assertRejected(b -> b.windowSize(RobustZScoreOptions.MAX_WINDOW_SIZE + 1),
+                "windowSize must be between 2 and 1048576 (was 1048577).");
+        assertRejected(b -> b.learningPeriod(Duration.ofDays(367)),
+                "learningPeriod must be between 0 and 366 days (was PT8808H).");
     }
 }

@@ -129,4 +129,56 @@ class SeriesWindowTest {
         int hi = n / 2;
         return lo == hi ? sorted[lo] : sorted[lo] * 0.5 + sorted[hi] * 0.5;
     }
+
+    @Test
+    void aCopyKeepsTheBaselineAndItsBands() {
+        RobustZScoreOptions options = RobustZScoreOptions.builder().windowSize(100).minSamples(10).build();
+        SeriesWindow window = new SeriesWindow("m", "s", options.windowSize());
+        Random random = new Random(13);
+        for (int i = 0; i < 100; i++) {
+            window.add((i % 2 == 0 ? 10 : 90) + random.nextGaussian());
+        }
+        window.recomputeBaseline(options);
+        SeriesWindow copy = window.copy();
+        assertTrue(copy.hasBaseline());
+        assertEquals(window.bandCount(), copy.bandCount());
+        for (int b = 0; b < window.bandCount(); b++) {
+            assertEquals(window.bandLower(b), copy.bandLower(b), 0.0);
+            assertEquals(window.bandUpper(b), copy.bandUpper(b), 0.0);
+            assertEquals(window.bandScale(b), copy.bandScale(b), 0.0);
+        }
+    }
+
+    @Test
+    void anAdaptiveModeStaysOneValueAndBlendsItsScale() {
+        // A mode is its median (lower == upper); the adaptive baseline blends median and scale alike.
+        RobustZScoreOptions options = RobustZScoreOptions.builder().windowSize(64).minSamples(10).maxModes(1)
+                .relativeScaleFloor(0).ewmaWeight(0.25).build();
+        SeriesWindow window = new SeriesWindow("m", "s", options.windowSize());
+        window.fill(spread(64, -10, 1));
+        window.recomputeBaseline(options);
+        double median = window.center();
+        double scale = window.scale();
+        for (double v : spread(64, -20, 3)) {
+            window.add(v);
+        }
+        window.recomputeBaseline(options);
+        SeriesWindow plain = new SeriesWindow("m", "s", options.windowSize());
+        plain.fill(spread(64, -20, 3));
+        plain.recomputeBaseline(options.toBuilder().ewmaWeight(1).build());
+        assertEquals(1, window.bandCount());
+        assertEquals(0.25 * plain.center() + 0.75 * median, window.bandLower(0), 1e-12);
+        assertEquals(window.bandLower(0), window.bandUpper(0), 0.0);
+        assertEquals(0.25 * plain.scale() + 0.75 * scale, window.bandScale(0), 1e-12);
+        assertEquals(window.bandScale(0), window.scale(), 0.0);
+    }
+
+    /** {@code n} values evenly spread over {@code [center - width, center + width]}. */
+    private static double[] spread(int n, double center, double width) {
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = center - width + 2 * width * i / (n - 1);
+        }
+        return values;
+    }
 }
