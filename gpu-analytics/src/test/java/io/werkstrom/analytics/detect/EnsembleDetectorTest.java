@@ -208,4 +208,11 @@ class EnsembleDetectorTest {
         double overflow = detector.score(Double.MAX_VALUE); // the recent mean's sum overflows
         assertTrue(overflow > 0.99 && overflow < 1, "score " + overflow);
     }
+
+    @Test
+    void theEndsOfEveryOptionRangeAreAccepted() {
+        EnsembleOptions.builder().noveltyWeight(0).rangeWeight(0).rangeExcessScale(0).rangeMinHistory(2)
+                .levelWindow(0).suppressionRows(0).suppressionRatio(1).confirmationRows(0).build();
+        EnsembleOptions.builder().confirmationRows(PeakConfirmation.MAX_ROWS).build();
+    }
 }

@@ -81,6 +81,7 @@ class ExtremeValuesTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> scorer.score(training, rows), name + " fitted a window holding " + x);
             assertTrue(e.getMessage().contains("overflows the double range"), e.getMessage());
+            assertTrue(e.getMessage().contains("up to " + Math.abs(x)), "names the value: " + e.getMessage());
         }
     }
 

@@ -131,4 +131,17 @@ class PatternNoveltyDetectorTest {
         PatternNoveltyDetector detector = new PatternNoveltyDetector(PatternNoveltyOptions.defaults());
         assertThrows(IllegalArgumentException.class, () -> detector.score(Double.NaN));
     }
+
+    @Test
+    void theEndsOfEveryOptionRangeAreAccepted() {
+        PatternNoveltyOptions.builder().patternLengths(1, 4).normalisationWindow(2).minHistory(2).suppressionRatio(1)
+                .maxHistory(32).build();
+        PatternNoveltyOptions.builder().normalisationWindow(2).minHistory(1).build();
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> PatternNoveltyOptions.builder().patternLengths(1, 4).maxHistory(31).build()).getMessage()
+                .contains("maxHistory"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> PatternNoveltyOptions.builder().normalisationQuantile(0.5).build()).getMessage()
+                .contains("normalisationQuantile"));
+    }
 }
