@@ -33,8 +33,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 /**
  * Writes telemetry, dead letters, anomalies and predictions to a migrated database over one JDBC connection.
@@ -146,6 +148,7 @@ public final class TelemetryStore implements AutoCloseable {
     private final WarningThrottle unmatchedOutcomes = new WarningThrottle();
     /** Batches refused since opening for a gateway id used at two sites. */
     private final WarningThrottle siteConflicts = new WarningThrottle();
+    /** Good or uncertain samples stored as bad since opening, their values beyond what aggregates average. */
     private final WarningThrottle storedAsBad = new WarningThrottle();
     private final StorageFlavor flavor;
     /** UTC days whose telemetry partition is known to exist (plain PostgreSQL only). */
@@ -377,15 +380,16 @@ public final class TelemetryStore implements AutoCloseable {
      */
     private long warnStoredAsBad(List<ReceivedBatch> stored) {
         long count = 0;
-        Set<String> series = new TreeSet<>();
+        // The first ten series, each with its first such value.
+        Map<String, Double> series = new TreeMap<>();
         for (ReceivedBatch received : stored) {
             TelemetryBatch batch = received.batch();
             for (int row = 0; row < batch.size(); row++) {
                 if (StoredQuality.demoted(batch.values()[row], batch.qualities()[row])) {
                     count++;
                     if (series.size() < 10) {
-                        series.add(received.source().tenant() + "/" + received.source().gateway() + "/"
-                                + batch.machines()[row] + "/" + batch.sensors()[row] + " (" + batch.values()[row] + ")");
+                        series.putIfAbsent(received.source().tenant() + "/" + received.source().gateway() + "/"
+                                + batch.machines()[row] + "/" + batch.sensors()[row], batch.values()[row]);
                     }
                 }
             }
@@ -396,7 +400,8 @@ public final class TelemetryStore implements AutoCloseable {
                     + " once a minute): their values lie beyond ±{}, which the per-minute and per-hour aggregates"
                     + " cannot average (a broken sensor?); the values are stored as sent, and left out of the"
                     + " aggregates: {}", due, storedAsBad.total(), StoredQuality.MAX_AGGREGATED_MAGNITUDE,
-                    String.join("; ", series));
+                    series.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
+                            .collect(Collectors.joining("; ")));
         }
         return count;
     }

@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * takes the tenants' notifications in turns, every tenant's first before any tenant's second, so
  * that such a tenant holds another tenant's first notification of the round back by one attempt at
  * most; a tenant whose attempts took the timeout takes its turns after the other tenants' in the
- * rounds that follow, until its attempts of a round are quicker. A notification that was {@linkplain DeliveryException#attempted() not attempted} waits
- * without using up its attempts. Several notifiers may share the outbox: outcomes are recorded only
+ * rounds that follow, until its attempts of a round are quicker. A notification that was
+ * {@linkplain DeliveryException#attempted() not attempted} waits without using up its attempts. Several notifiers may share the outbox: outcomes are recorded only
  * under the claim in force, and a claimed notification is sent only while enough of its lease is
  * left. A resolved alert's retained MQTT state is cleared {@link NotifierOptions#retainResolved}
  * after the resolve, once its earlier states are out (see {@link AlertStore#claimDue}).
