@@ -238,8 +238,9 @@ public final class SchemaMigrator {
                     + "keeping plain PostgreSQL");
         }
 
-        requireSupportedVersions(serverVersionNumber(connection), serverVersion(connection),
-                flavor == StorageFlavor.TIMESCALEDB ? timescaledbVersion(connection) : null);
+        String serverVersion = serverVersion(connection);
+        String timescaledbVersion = flavor == StorageFlavor.TIMESCALEDB ? timescaledbVersion(connection) : null;
+        requireSupportedVersions(serverVersionNumber(connection), serverVersion, timescaledbVersion);
 
         List<Migration> migrations = MigrationCatalog.load(flavor);
         verify(applied, migrations, flavor);
@@ -261,8 +262,7 @@ public final class SchemaMigrator {
             appliedNow.add(migration.version());
         }
 
-        MigrationReport report = new MigrationReport(flavor, serverVersion(connection),
-                flavor == StorageFlavor.TIMESCALEDB ? timescaledbVersion(connection) : null, appliedNow);
+        MigrationReport report = new MigrationReport(flavor, serverVersion, timescaledbVersion, appliedNow);
         LOG.info(report.describe());
         if (appliedNow.isEmpty()) {
             LOG.info("schema is current at version {}", latest(migrations));

@@ -109,10 +109,7 @@ class RulPredictionFunctionIT {
     @Test
     void aBatchDeliveredAgainDoesNotWidenTheReorderDelay() throws Exception {
         GatewayAddress gateway = new GatewayAddress("acme-rul", "plant-1", "gw-1");
-        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
-            ModelCatalog.publish(db, gateway.tenant(), ModelRegistry.RUL, ModelCatalog.DEFAULT_TYPE,
-                    StoredRulModel.KIND, 1, "{}", RulFixtures.model().toBytes());
-        }
+        publish(gateway, RulFixtures.model());
         EngineRun engine = RulFixtures.engines(1, 80, 7).get(0);
         long delay = RulPredictionOptions.defaults().reorderDelay().toMillis();
         try (var harness = harness(store)) {
@@ -136,10 +133,7 @@ class RulPredictionFunctionIT {
     @Test
     void aLateFailureEndsTheRunAsItArrives() throws Exception {
         GatewayAddress gateway = new GatewayAddress("acme-rul-late", "plant-1", "gw-1");
-        try (Connection db = DriverManager.getConnection(store.jdbcUrl(), store.user(), store.password())) {
-            ModelCatalog.publish(db, gateway.tenant(), ModelRegistry.RUL, ModelCatalog.DEFAULT_TYPE,
-                    StoredRulModel.KIND, 1, "{}", RulFixtures.model().toBytes());
-        }
+        publish(gateway, RulFixtures.model());
         EngineRun engine = RulFixtures.engines(1, 80, 7).get(0);
         long delay = RulPredictionOptions.defaults().reorderDelay().toMillis();
         try (var harness = harness(store)) {

@@ -48,7 +48,18 @@ class RulPredictorTest {
     }
 
     private static RulPredictor predictor(int maxHistory) {
-        return new RulPredictor((gateway, machine) -> Optional.of(model), maxHistory, Duration.ZERO);
+        return predictor(maxHistory, Duration.ZERO);
+    }
+
+    /** A predictor of {@link #model} for every machine, keeping {@code maxHistory} cycles, with that reorder delay. */
+    private static RulPredictor predictor(int maxHistory, Duration reorderDelay) {
+        return new RulPredictor((gateway, machine) -> Optional.of(model), maxHistory, reorderDelay);
+    }
+
+    /** A predictor of {@code other}, stored as version 5, for every machine, with that reorder delay. */
+    private static RulPredictor predictorOf(StoredRulModel other, Duration reorderDelay) {
+        return new RulPredictor((gateway, machine) -> Optional.of(
+                new ModelRegistry.Loaded<>(other, ModelRegistry.RUL, 5, "default")), 1_000, reorderDelay);
     }
 
     /** Every cycle of {@code run} from {@code from} (exclusive end {@code to}), one batch per cycle. */
@@ -113,8 +124,7 @@ class RulPredictorTest {
         EngineRun engine = engines.get(1);
         MachineRun state = new MachineRun();
         RulPredictor.Counts counts = new RulPredictor.Counts();
-        RulPredictor predictor = new RulPredictor((gateway, machine) -> Optional.of(model), 1_000,
-                Duration.ofSeconds(1));
+        RulPredictor predictor = predictor(1_000, Duration.ofSeconds(1));
         assertEquals(List.of("s2", "s3", "s4", "s5", "s6"), model.model().requiredSensorNames(),
                 "the constant sensor s1 is not needed");
         TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 0);
@@ -232,8 +242,7 @@ class RulPredictorTest {
         EngineRun engine = engines.get(0);
         MachineRun state = new MachineRun();
         RulPredictor.Counts counts = new RulPredictor.Counts();
-        RulPredictor predictor = new RulPredictor((gateway, machine) -> Optional.of(model), 1_000,
-                Duration.ofSeconds(1));
+        RulPredictor predictor = predictor(1_000, Duration.ofSeconds(1));
         // Cycle 0: s2 good, then a bad duplicate of it; cycle 1: s2 bad, then a good duplicate.
         TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
         RulFixtures.cycle(first, "engine-1", engine, 0, START);
@@ -275,15 +284,14 @@ class RulPredictorTest {
         EngineRun engine = engines.get(0);
         MachineRun state = new MachineRun();
         RulPredictor.Counts counts = new RulPredictor.Counts();
-        new RulPredictor((gateway, machine) -> Optional.of(model), 1_000, Duration.ofSeconds(1))
+        predictor(1_000, Duration.ofSeconds(1))
                 .accept(slice(cycleBatch(engine, 0, "s")), state, 0, counts);
         assertEquals(1, state.waiting());
         assertEquals(0, counts.historyResets, "the first model forgets nothing: nothing was kept");
 
         StoredRulModel renamed = new StoredRulModel(List.of("t1", "t2", "t3", "t4", "t5", "t6"),
                 model.model().model());
-        RulPredictor other = new RulPredictor((gateway, machine) -> Optional.of(
-                new ModelRegistry.Loaded<>(renamed, ModelRegistry.RUL, 5, "default")), 1_000, Duration.ofSeconds(1));
+        RulPredictor other = predictorOf(renamed, Duration.ofSeconds(1));
         // Of the waiting cycle only t2 comes under the new names; the next cycle comes whole.
         TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 1);
         batch.add(START, "engine-1", "t2", engine.sensor(0, 1), Quality.GOOD);
@@ -303,8 +311,7 @@ class RulPredictorTest {
         EngineRun engine = engines.get(0);
         MachineRun state = new MachineRun();
         RulPredictor.Counts counts = new RulPredictor.Counts();
-        RulPredictor predictor = new RulPredictor((gateway, machine) -> Optional.of(model), 1_000,
-                Duration.ofSeconds(1));
+        RulPredictor predictor = predictor(1_000, Duration.ofSeconds(1));
         predictor.accept(slice(cycleBatch(engine, 0, "s")), state, 0, counts);
         assertEquals(1, predictor.due(state, 1_000, counts).size());
         TelemetryBatch.Builder failing = TelemetryBatch.builder("gw-1", 1);
@@ -314,8 +321,7 @@ class RulPredictorTest {
 
         StoredRulModel renamed = new StoredRulModel(List.of("t1", "t2", "t3", "t4", "t5", "t6"),
                 model.model().model());
-        RulPredictor other = new RulPredictor((gateway, machine) -> Optional.of(
-                new ModelRegistry.Loaded<>(renamed, ModelRegistry.RUL, 5, "default")), 1_000, Duration.ofSeconds(1));
+        RulPredictor other = predictorOf(renamed, Duration.ofSeconds(1));
         other.accept(slice(cycleBatch(engine, 2, "t")), state, 1_500, counts);
         assertEquals(1, counts.historyResets);
         assertEquals(List.of(RulPrediction.failure(GATEWAY, "engine-1", START, 1, START + PERIOD, START)),
@@ -336,8 +342,7 @@ class RulPredictorTest {
         EngineRun engine = engines.get(0);
         MachineRun state = new MachineRun();
         RulPredictor.Counts counts = new RulPredictor.Counts();
-        RulPredictor predictor = new RulPredictor((gateway, machine) -> Optional.of(model), 1_000,
-                Duration.ofSeconds(2));
+        RulPredictor predictor = predictor(1_000, Duration.ofSeconds(2));
         List<RulPrediction> out = new ArrayList<>();
         for (int i : new int[] {1, 0, 3, 2}) {
             TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", i);
@@ -452,8 +457,7 @@ class RulPredictorTest {
         assertEquals(0, counts.historyResets);
         StoredRulModel renamed = new StoredRulModel(List.of("t1", "t2", "t3", "t4", "t5", "t6"),
                 model.model().model());
-        RulPredictor other = new RulPredictor((gateway, machine) -> Optional.of(
-                new ModelRegistry.Loaded<>(renamed, ModelRegistry.RUL, 5, "default")), 1_000, Duration.ZERO);
+        RulPredictor other = predictorOf(renamed, Duration.ZERO);
         TelemetryBatch.Builder batch = TelemetryBatch.builder("gw-1", 9);
         for (int s = 0; s < RulFixtures.SENSORS; s++) {
             batch.add(START + 5 * PERIOD, "engine-1", "t" + (s + 1), engines.get(0).sensor(5, s), Quality.GOOD);

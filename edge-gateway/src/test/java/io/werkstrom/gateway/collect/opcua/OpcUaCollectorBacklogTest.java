@@ -161,7 +161,7 @@ class OpcUaCollectorBacklogTest {
             collector.accept(FLOW, new DataValue(new Variant(2.5), StatusCode.GOOD, now, now));
             collector.accept(FLOW, new DataValue(new Variant("OFF"), StatusCode.GOOD, now, now));
 
-            List<String> warnings = log.lines().stream().filter(line -> line.startsWith("WARN")).toList();
+            List<String> warnings = log.warnings();
             assertEquals(3, warnings.size(), "flow once, temperature once, flow again after its number: " + warnings);
             assertTrue(warnings.get(0).contains("ns=2;s=flow sent a value that is not a number (String)"),
                     warnings.get(0));
@@ -236,8 +236,7 @@ class OpcUaCollectorBacklogTest {
             collector.accept(FLOW, new DataValue(new Variant(2.0), overflow, now, now));
             collector.accept(TEMPERATURE, new DataValue(new Variant(21.5), StatusCode.GOOD, now, now));
 
-            List<String> about = log.lines().stream().filter(w -> w.startsWith("WARN") && w.contains("overflowed"))
-                    .toList();
+            List<String> about = log.warnings().stream().filter(w -> w.contains("overflowed")).toList();
             assertEquals(1, about.size(), "once per variable: " + log.lines());
             assertTrue(about.get(0).contains("the server discarded values of ns=2;s=flow (m-1/flow)"), about.get(0));
             assertEquals(2, collector.serverQueueOverflows());
