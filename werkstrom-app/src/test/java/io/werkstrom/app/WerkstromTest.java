@@ -128,6 +128,8 @@ class WerkstromTest {
         assertTrue(errors().contains("gateway: --http-host cannot go with --config (only --duration can)"), errors());
         assertEquals(2, run(concat(gateway, "--start", "yesterday")));
         assertTrue(errors().contains("start must be an ISO-8601 instant"), errors());
+        assertEquals(2, run(concat(gateway, "--start", "+300000-01-01T00:00:00Z")));
+        assertTrue(errors().contains("gateway: start must not lie after 9999-12-31T23:59:59.999999Z"), errors());
         assertEquals(2, run("chaos", "edge", "--duration", "20s"));
         assertTrue(errors().contains("--duration must be at least 53s"), errors());
         assertEquals(2, run("chaos", "security", "--seed", "x"));

@@ -5,6 +5,12 @@ package io.werkstrom.gateway.collect;
  * interval, and again with the same {@code untilMicros} while a call hands over samples.
  */
 public interface Collector extends AutoCloseable {
+    /**
+     * The end of the year 9999, the latest time a collector stamps: a later start is refused, as the
+     * cloud would refuse every sample, and a start beyond what a timestamp in µs holds would wrap round.
+     */
+    java.time.Instant LATEST = java.time.Instant.parse("9999-12-31T23:59:59.999999Z");
+
     /** Human-readable description for logs, e.g. "simulator: 4 machines" or "opc.tcp://host:4840 (12 items)". */
     String describe();
     /** Starts collecting; {@code resumeAfterMicros} is the timestamp (µs UTC) of the last sample already spooled, or Long.MIN_VALUE on a first start. */

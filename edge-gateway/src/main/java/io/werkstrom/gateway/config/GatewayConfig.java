@@ -444,7 +444,7 @@ public record GatewayConfig(GatewayAddress address, Mqtt mqtt, Duration batchInt
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw c.wrap("speed-up", e);
+            throw c.wrap(e.getMessage().startsWith("start") ? "start" : "speed-up", e);
         }
     }
 

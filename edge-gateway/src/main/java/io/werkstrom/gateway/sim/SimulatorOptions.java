@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
+import io.werkstrom.gateway.collect.Collector;
 import io.werkstrom.protocol.BatchValidator;
 
 /**
@@ -23,7 +24,8 @@ import io.werkstrom.protocol.BatchValidator;
  *       options and the tick timestamps;</li>
  *   <li>{@code faultPlan} (default {@link FaultPlan#demo(List)} of the machines);</li>
  *   <li>{@code start} (default: unset, the simulator's owner picks the current time): the
- *       timestamp of tick 0.</li>
+ *       timestamp of tick 0, from {@link BatchValidator#EARLIEST} to the end of the year 9999
+ *       ({@link Collector#LATEST}).</li>
  * </ul>
  */
 public final class SimulatorOptions {
@@ -180,6 +182,9 @@ public final class SimulatorOptions {
             }
             if (start != null && start.isBefore(BatchValidator.EARLIEST)) {
                 throw new IllegalArgumentException("start must not lie before " + BatchValidator.EARLIEST + ", got " + start + ".");
+            }
+            if (start != null && start.isAfter(Collector.LATEST)) {
+                throw new IllegalArgumentException("start must not lie after " + Collector.LATEST + ", got " + start + ".");
             }
             List<String> idList = List.copyOf(ids);
             FaultPlan plan = faultPlan == null ? FaultPlan.demo(idList) : faultPlan;

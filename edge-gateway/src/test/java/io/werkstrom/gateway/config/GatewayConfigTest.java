@@ -185,6 +185,8 @@ class GatewayConfigTest {
         assertEquals(60, cmapss.options().speedUp());
         assertTrue(cmapss.options().start().isEmpty());
         assertTrue(!cmapss.runToFailure(), "a replayed file is not run to failure unless it says so");
+        assertEquals("collector.start: start must not lie after 9999-12-31T23:59:59.999999Z, got +300000-01-01T00:00:00Z.",
+                failure(HEAD + "collector: {type: cmapss, file: train.txt, start: '+300000-01-01T00:00:00Z'}\n").getMessage());
         assertTrue(assertInstanceOf(GatewayConfig.CmapssReplay.class, load(HEAD
                 + "collector: {type: cmapss, file: train.txt, run-to-failure: true}\n").collector()).runToFailure());
         // A period under 1 µs would place every cycle at the same microsecond.

@@ -46,6 +46,17 @@ class SimulatorOptionsTest {
         assertMessageNames("start", () -> SimulatorOptions.builder().start(java.time.Instant.EPOCH).build());
     }
 
+    /** Beyond the year 294247 tick 0's timestamp in µs would overflow when the collector starts. */
+    @Test
+    void aStartAfterTheYear9999IsRefusedNamingItAndTheLastMomentOfThatYearIsAccepted() {
+        java.time.Instant last = java.time.Instant.parse("9999-12-31T23:59:59.999999Z");
+        assertEquals(last, SimulatorOptions.builder().start(last).build().start().orElseThrow());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SimulatorOptions.builder().start(java.time.Instant.parse("+300000-01-01T00:00:00Z")).build());
+        assertEquals("start must not lie after 9999-12-31T23:59:59.999999Z, got +300000-01-01T00:00:00Z.", e.getMessage());
+        assertMessageNames("start", () -> SimulatorOptions.builder().start(last.plusNanos(1_000)).build());
+    }
+
     /**
      * Below one sample a day the second tick's timestamp overflows and wraps round to a negative
      * time, before every bound a simulator is driven to: it would hand over ticks without end.

@@ -33,8 +33,8 @@ import io.werkstrom.protocol.TelemetryBatch;
  */
 public final class ReplayCollector implements Collector {
 
-    /** The end of the year 9999 (µs UTC): a replay that would run later is refused, not wrapped around. */
-    private static final long LATEST_MICROS = BatchValidator.micros(Instant.parse("9999-12-31T23:59:59.999999Z"));
+    /** {@link Collector#LATEST} in µs UTC: a replay that would run later is refused, not wrapped around. */
+    private static final long LATEST_MICROS = BatchValidator.micros(Collector.LATEST);
     /** The oldest a sample may be when collected: the cloud's maximum sample age, less a day for delivery. */
     private static final long OLDEST_AGE_MICROS = BatchValidator.DEFAULT_MAX_SAMPLE_AGE.minusDays(1).toNanos() / 1_000;
     private static final long EARLIEST_MICROS = BatchValidator.micros(BatchValidator.EARLIEST);

@@ -3,6 +3,8 @@ package io.werkstrom.gateway.collect.replay;
 import java.time.Instant;
 import java.util.Optional;
 
+import io.werkstrom.gateway.collect.Collector;
+
 /**
  * Options of a {@link ReplayCollector}. Immutable; build with {@link #builder()}.
  *
@@ -15,7 +17,7 @@ import java.util.Optional;
  *       while the gateway was down are collected at once). Without it, a restarted collector has no
  *       axis to continue on and replays the data from its beginning, after the last spooled sample.
  *       A start whose samples the cloud would refuse as too old is refused by
- *       {@link ReplayCollector#start(long)};</li>
+ *       {@link ReplayCollector#start(long)}, and one after the year 9999 here;</li>
  *   <li>{@code badRows} (default {@link BadRowPolicy#MARK_BAD}): what a malformed row becomes.</li>
  * </ul>
  */
@@ -79,6 +81,9 @@ public final class ReplayOptions {
         public ReplayOptions build() {
             if (!(speedUp > 0) || speedUp > 1e9) {
                 throw new IllegalArgumentException("speedUp must be above 0 and at most 1e9, got " + speedUp + ".");
+            }
+            if (start != null && start.isAfter(Collector.LATEST)) {
+                throw new IllegalArgumentException("start must not lie after " + Collector.LATEST + ", got " + start + ".");
             }
             if (badRows == null) {
                 throw new IllegalArgumentException("badRows must be one of MARK_BAD, FAIL, got null.");
