@@ -101,6 +101,16 @@ class RulPredictionFunctionTest {
         }
     }
 
+    /** A refresh under a millisecond (the option takes any positive duration) looks again every millisecond. */
+    @Test
+    void aRefreshUnderAMillisecondLooksAgainAtTheNextMillisecond() throws Exception {
+        try (var harness = harness(UNREACHABLE, Duration.ofNanos(500_000))) {
+            harness.setProcessingTime(1_500);
+            harness.processElement(new StreamRecord<>(samples(GATEWAY, "press-1", "temperature", 20.0)));
+            assertEquals(Set.of(1_501L), harness.getProcessingTimeService().getActiveTimerTimestamps());
+        }
+    }
+
     /**
      * Until the tenant's models could be read, a machine's run is kept: it may have a model that the
      * unreachable database hides.
