@@ -38,7 +38,9 @@ import io.werkstrom.protocol.net.FreePorts;
  * killed with SIGKILL ({@link #killTaskManager}) and new ones started ({@link #startTaskManager}).
  *
  * <p>Threads: the methods may be called from any thread but not concurrently. Owns the processes:
- * {@link #close()} kills every one of them; the work directory is left for inspection.
+ * {@link #close()} kills every one of them; the work directory is left for inspection. A JVM that
+ * dies without closing the cluster (killed with SIGKILL) takes them along within about a second
+ * ({@link ClusterReaper}, on Linux).
  */
 public final class StandaloneCluster implements AutoCloseable {
 
@@ -59,6 +61,7 @@ public final class StandaloneCluster implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private final List<TaskManager> taskManagers = new ArrayList<>();
     private Process jobManager;
+    private ClusterReaper reaper;
 
     /** One TaskManager process; {@code index} counts from 0 in start order. */
     public record TaskManager(int index, Process process, Path log) {
@@ -130,6 +133,8 @@ public final class StandaloneCluster implements AutoCloseable {
         StandaloneCluster cluster = new StandaloneCluster(options, settings, conf, logs,
                 "http://127.0.0.1:" + restPort);
         try {
+            // Every process of the cluster has the configuration directory as an argument of its own.
+            cluster.reaper = ClusterReaper.watch(ProcessHandle.current().pid(), conf.toString());
             cluster.startJobManager();
             for (int i = 0; i < options.taskManagers(); i++) {
                 cluster.startTaskManager();
@@ -250,12 +255,15 @@ public final class StandaloneCluster implements AutoCloseable {
         for (Process process : processes) {
             process.destroyForcibly();
         }
-        for (Process process : processes) {
-            try {
+        try {
+            for (Process process : processes) {
                 process.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (reaper != null) {
+                reaper.close();
             }
         }
     }
