@@ -150,6 +150,12 @@ class BatchCodecTest {
                             new FieldType(false, first.getType(), null, entries(Map.of(), 65)), null));
                     return new Schema(fields, schema.getCustomMetadata());
                 })));
+        assertEquals(batch, codec.decode(withSchema(batch, schema -> {
+            List<Field> fields = new ArrayList<>(schema.getFields());
+            Field first = fields.get(0);
+            fields.set(0, new Field(first.getName(), new FieldType(false, first.getType(), null, entries(Map.of(), 64)), null));
+            return new Schema(fields, schema.getCustomMetadata());
+        })), "64 entries on a column");
     }
 
     /** {@code metadata} with entries added up to {@code count}. */
@@ -565,5 +571,106 @@ class BatchCodecTest {
             e = assertThrows(BatchDecodeException.class, () -> tiny.decode(tooManyRows));
             assertTrue(e.getMessage().contains("exceeds"), e.getMessage());
         }
+    }
+
+    @Test
+    void aStreamWhoseEndOfStreamMarkerIsCutOrDamagedIsRefusedAsTruncated() throws Exception {
+        byte[] good = codec.encodePlain(sampleBatch(4));
+        String truncated = "truncated payload: no Arrow end-of-stream marker";
+        for (int length = 4; length < 8; length++) {
+            assertEquals(truncated, rejection(Arrays.copyOf(good, length)), "the first " + length + " bytes");
+        }
+        for (int cut = 1; cut < 8; cut++) {
+            assertEquals(truncated, rejection(Arrays.copyOf(good, good.length - cut)), cut + " bytes cut");
+        }
+        byte[] nonZeroLength = good.clone();
+        nonZeroLength[good.length - 1] = 1;
+        assertEquals(truncated, rejection(nonZeroLength));
+        byte[] noContinuation = good.clone();
+        Arrays.fill(noContinuation, good.length - 8, good.length - 4, (byte) 0);
+        assertEquals(truncated, rejection(noContinuation));
+    }
+
+    @Test
+    void aRecordBatchBodyIsRefusedWhenItClaimsEvenOneByteMoreThanFollows() throws Exception {
+        byte[] good = codec.encodePlain(sampleBatch(20));
+        // Swallowing the end-of-stream marker, the body still lies inside the payload: the marker is what goes missing.
+        byte[] swallowing = withRecordBatch(good, m -> m.bodyLength = m.body.length + 8);
+        assertEquals("truncated payload: message framing cut at byte " + swallowing.length, rejection(swallowing));
+        byte[] past = withRecordBatch(good, m -> m.bodyLength = m.body.length + 9);
+        int bodyLength = bodyLengthOf(past);
+        assertEquals("record batch claims a body of " + bodyLength + " bytes but only " + (bodyLength - 1) + " follow",
+                rejection(past));
+    }
+
+    /** The body length the record batch message of {@code stream} declares. */
+    private static int bodyLengthOf(byte[] stream) throws Exception {
+        ReadChannel in = new ReadChannel(Channels.newChannel(new ByteArrayInputStream(stream)));
+        MessageSerializer.readMessage(in);
+        return (int) MessageSerializer.readMessage(in).getMessageBodyLength();
+    }
+
+    @Test
+    void aRecordBatchMessageWhoseMetadataRunsPastThePayloadIsRefusedSayingHowMuchFollows() throws Exception {
+        byte[] lying = codec.encodePlain(sampleBatch(20));
+        ReadChannel in = new ReadChannel(Channels.newChannel(new ByteArrayInputStream(lying)));
+        MessageSerializer.readMessage(in);
+        int at = (int) in.bytesRead();
+        int follow = lying.length - at - 8; // after the continuation marker and the length itself
+        ByteBuffer.wrap(lying, at + 4, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(follow + 1);
+        assertEquals("message at byte " + at + " claims " + (follow + 1) + " bytes of metadata but only " + follow
+                + " follow", rejection(lying));
+    }
+
+    @Test
+    void aPlainColumnWhoseLastOffsetFallsBackIsRefused() throws Exception {
+        byte[] payload;
+        try (VectorSchemaRoot root = TelemetrySchema.toVectors(sampleBatch(4), allocator)) {
+            ((VarCharVector) root.getVector(TelemetrySchema.MACHINE)).getOffsetBuffer().setInt(4L * Integer.BYTES, 0);
+            payload = uncompressed(root);
+        }
+        assertEquals("column 'machine' offset 4 (0) is negative or lower than the one before it", rejection(payload));
+    }
+
+    @Test
+    void theDecodeLimitBoundsTheBuffersOfARecordBatchTogether() throws Exception {
+        // Each buffer alone is far below the limit; the values' declares what would only fit if the buffers before
+        // it took nothing.
+        long declared = DecodeLimits.DEFAULT.maxDecodedBytes() - 1024;
+        byte[] lying = withRecordBatch(codec.encodePlain(sampleBatch(500)), m -> {
+            ByteBuffer body = ByteBuffer.wrap(m.body).order(ByteOrder.LITTLE_ENDIAN);
+            long[] values = m.buffers[9];
+            assertEquals(500 * 8, body.getLong((int) values[0]), "the values' buffer is compressed");
+            body.putLong((int) values[0], declared);
+        });
+        long allocatedBefore = threadAllocatedBytes();
+        String reason = rejection(lying);
+        long allocated = threadAllocatedBytes() - allocatedBefore;
+        assertTrue(reason.startsWith("compressed buffer declares " + declared + " bytes; at most "), reason);
+        assertTrue(allocated < 16 << 20, "decoding a payload of " + lying.length + " bytes allocated " + allocated);
+    }
+
+    @Test
+    void aCorruptStreamArrowCannotReadIsRefusedWithArrowsErrorAndItsMessage() {
+        byte[] good = codec.encodePlain(sampleBatch(4));
+        List<String> reasons = new ArrayList<>();
+        for (int i = 0; i < good.length; i++) {
+            byte[] corrupt = good.clone();
+            corrupt[i] ^= (byte) 0xFF;
+            try {
+                codec.decode(corrupt);
+            } catch (BatchDecodeException e) {
+                if (e.getMessage().startsWith("not a valid Arrow IPC telemetry stream: ")) {
+                    reasons.add(e.getMessage());
+                }
+            }
+        }
+        assertTrue(!reasons.isEmpty(), "no corruption reached Arrow's reader");
+        for (String reason : reasons) {
+            assertTrue(reason.matches("not a valid Arrow IPC telemetry stream: \\w+(Exception|Error)(: .+)?")
+                    && !reason.endsWith(": null"), reason);
+        }
+        assertTrue(reasons.stream().anyMatch(reason -> reason.matches(".*(Exception|Error): .+")),
+                "no reason carries Arrow's own message: " + reasons);
     }
 }
