@@ -253,4 +253,51 @@ class CompactLayoutTest {
         assertEquals(CompactLayout.MAX_DIGITS, CompactLayout.columns(batch).scale[0]);
         assertBitExactRoundTrip(batch);
     }
+
+    @Test
+    void anIntegerColumnTakesTheNarrowestWidthThatHoldsBothItsEnds() {
+        assertEquals(8, CompactLayout.width(new long[] {Byte.MIN_VALUE, Byte.MAX_VALUE}));
+        assertEquals(16, CompactLayout.width(new long[] {Byte.MIN_VALUE - 1}));
+        assertEquals(16, CompactLayout.width(new long[] {Byte.MAX_VALUE + 1}));
+        assertEquals(16, CompactLayout.width(new long[] {Short.MIN_VALUE, Short.MAX_VALUE}));
+        assertEquals(32, CompactLayout.width(new long[] {Short.MIN_VALUE - 1}));
+        assertEquals(32, CompactLayout.width(new long[] {Short.MAX_VALUE + 1}));
+        assertEquals(32, CompactLayout.width(new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE}));
+        assertEquals(64, CompactLayout.width(new long[] {Integer.MIN_VALUE - 1L}));
+        assertEquals(64, CompactLayout.width(new long[] {Integer.MAX_VALUE + 1L}));
+    }
+
+    @Test
+    void timestampsTravelAsStepsFromTheEarliestOfTheBatch() throws Exception {
+        TelemetryBatch batch = TelemetryBatch.builder("gw", 1)
+                .add(1_767_600_000_200_000L, "m", "s", 1.0, Quality.GOOD)
+                .add(1_767_600_000_100_000L, "m", "t", 2.0, Quality.GOOD)
+                .add(1_767_600_000_300_000L, "m", "s", 3.0, Quality.GOOD).build();
+        CompactLayout.Columns c = CompactLayout.columns(batch);
+        assertEquals(1_767_600_000_100_000L, c.timeBase);
+        assertArrayEquals(new long[] {1, 1, 0}, c.time, "s: 200 ms and 100 ms after it, t: at the base, in 100 ms steps");
+        assertBitExactRoundTrip(batch);
+    }
+
+    @Test
+    void aStreamOfExactlyTheSmallSizeIsCompressedAtTheSmallLevelAndOneByteMoreAtTheLargeOne() {
+        byte[] text = new byte[WireFrame.SMALL_STREAM_BYTES + 1];
+        SplittableRandom random = new SplittableRandom(11);
+        for (int i = 0; i < text.length; i++) {
+            text[i] = (byte) ('a' + random.nextInt(random.nextInt(4) == 0 ? 26 : 4));
+        }
+        byte[] small = Arrays.copyOf(text, WireFrame.SMALL_STREAM_BYTES);
+        assertArrayEquals(com.github.luben.zstd.Zstd.compress(small,
+                new com.github.luben.zstd.ZstdDictCompress(WireFrame.dictionary(), WireFrame.SMALL_LEVEL)), WireFrame.compress(small));
+        assertArrayEquals(com.github.luben.zstd.Zstd.compress(text,
+                new com.github.luben.zstd.ZstdDictCompress(WireFrame.dictionary(), WireFrame.LARGE_LEVEL)), WireFrame.compress(text));
+    }
+
+    @Test
+    void bytesAfterTheFrameAreRefusedSayingHowMany() {
+        byte[] good = codec.encode(twoSeries());
+        byte[] trailing = Arrays.copyOf(good, good.length + 3);
+        assertEquals("payload has 3 bytes after the ZSTD frame",
+                assertThrows(BatchDecodeException.class, () -> codec.decode(trailing)).getMessage());
+    }
 }
