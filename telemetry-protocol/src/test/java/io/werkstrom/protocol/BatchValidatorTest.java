@@ -115,4 +115,12 @@ class BatchValidatorTest {
                 () -> new BatchValidator(Duration.ofHours(-1), Duration.ofDays(1)));
         assertTrue(skew.getMessage().startsWith("maxClockSkew must not be negative"), skew.getMessage());
     }
+
+    @Test
+    void aSampleTooOldIsNamedToTheMicrosecondAndAnAgeOfPartDaysAsADuration() {
+        BatchValidator hours = new BatchValidator(Duration.ofHours(1), Duration.ofHours(36));
+        long tooOld = nowMicros - 37 * 3_600_000_000L + 500_001;
+        String reason = hours.violation(one("gw-1", tooOld, "m-1", "temp", 1.0, Quality.GOOD), sender, now).orElseThrow();
+        assertTrue(reason.contains("(2025-12-30T11:00:00.500001Z)") && reason.contains("maximum sample age of PT36H"), reason);
+    }
 }

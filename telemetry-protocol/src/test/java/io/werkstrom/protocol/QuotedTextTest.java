@@ -1,6 +1,7 @@
 package io.werkstrom.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 
@@ -43,5 +44,11 @@ class QuotedTextTest {
         String violation = new BatchValidator().violation(batch, sender, now).orElseThrow();
         assertEquals("row 0: machine '" + "m".repeat(76) + "...' must match " + BatchValidator.IDENTIFIER.pattern(),
                 violation);
+    }
+
+    @Test
+    void aQuoteOfFiveCharactersIsTheShortestAllowed() {
+        assertEquals("mm...", QuotedText.abbreviate("mmmmmm", 5));
+        assertThrows(IllegalArgumentException.class, () -> QuotedText.abbreviate("mmmmmm", 4));
     }
 }
