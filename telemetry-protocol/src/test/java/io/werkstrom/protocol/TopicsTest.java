@@ -52,4 +52,11 @@ class TopicsTest {
                 reserved.getMessage());
         assertEquals("$share/cloud/werkstrom/v1/+/+/+/telemetry", Topics.shared("cloud", Topics.ALL_TELEMETRY));
     }
+
+    @Test
+    void anAddressReadsAsItsPathAndAMissingSegmentIsNamed() {
+        assertEquals("acme/plant-1/gw-7", new GatewayAddress("acme", "plant-1", "gw-7").toString());
+        NullPointerException e = assertThrows(NullPointerException.class, () -> new GatewayAddress("acme", null, "gw-7"));
+        assertEquals("site must not be null.", e.getMessage());
+    }
 }
