@@ -181,6 +181,46 @@ class ReconnectorTest {
         assertFalse(thread.isAlive(), "the reconnector's thread outlives close()");
     }
 
+    @Test
+    void aStartedReconnectorsThreadDoesNotKeepTheProcessAlive() {
+        Reconnector started = Reconnector.start("daemon", client, Duration.ofMillis(10), Duration.ofMillis(10),
+                Duration.ofSeconds(1), line -> { });
+        try {
+            Thread thread = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("mqtt-reconnector-daemon")).findFirst().orElseThrow();
+            assertTrue(thread.isDaemon(), "the reconnector's thread would hold the process open at exit");
+        } finally {
+            started.close();
+        }
+    }
+
+    @Test
+    void theLineOfALongOutageLeavesTheReasonOutWhereTheClientCannotTell() {
+        client.failure = "Not authorized (reason code 135)";
+        Reconnector.Client cannotTell = new Reconnector.Client() {
+            @Override
+            public boolean isConnected() {
+                return client.isConnected();
+            }
+
+            @Override
+            public boolean startAttempt() {
+                return client.startAttempt();
+            }
+
+            @Override
+            public void abandonAttempt() {
+                client.abandonAttempt();
+            }
+        };
+        Reconnector reconnector = new Reconnector("reader-1", cannotTell, Duration.ofSeconds(1), Duration.ofSeconds(8),
+                Duration.ofSeconds(20), warnings::add, now::get, null);
+        client.connected = false;
+        everySecond(reconnector, 0, 60);
+        assertEquals(List.of("reader-1: still not connected after 7 attempts in 39 s; trying again every 8 s at most"),
+                warnings);
+    }
+
     /** A client that connects, fails or hangs as the test says; attempts fail at once unless told otherwise. */
     private final class FakeClient implements Reconnector.Client {
         final List<Long> attemptSeconds = new ArrayList<>();
