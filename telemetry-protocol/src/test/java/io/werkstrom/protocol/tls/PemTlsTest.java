@@ -2,6 +2,7 @@ package io.werkstrom.protocol.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -172,5 +173,16 @@ class PemTlsTest {
         System.arraycopy(first, 0, both, 0, first.length);
         System.arraycopy(second, 0, both, first.length, second.length);
         return both;
+    }
+
+    @Test
+    void aPemIsEqualToOneOfTheSameOptionOriginAndBytesAndNamesItselfWithoutItsContent() {
+        PemSslContexts.Pem key = new PemSslContexts.Pem("--tls-key", "/etc/werkstrom/gw.key", new byte[] {1, 2, 3});
+        assertEquals(key, new PemSslContexts.Pem("--tls-key", "/etc/werkstrom/gw.key", new byte[] {1, 2, 3}));
+        assertEquals(key.hashCode(), new PemSslContexts.Pem("--tls-key", "/etc/werkstrom/gw.key", new byte[] {1, 2, 3}).hashCode());
+        assertNotEquals(key, new PemSslContexts.Pem("--tls-cert", "/etc/werkstrom/gw.key", new byte[] {1, 2, 3}), "option");
+        assertNotEquals(key, new PemSslContexts.Pem("--tls-key", "/etc/werkstrom/gw2.key", new byte[] {1, 2, 3}), "origin");
+        assertNotEquals(key, new PemSslContexts.Pem("--tls-key", "/etc/werkstrom/gw.key", new byte[] {1, 2, 4}), "content");
+        assertEquals("--tls-key=/etc/werkstrom/gw.key", key.toString());
     }
 }
