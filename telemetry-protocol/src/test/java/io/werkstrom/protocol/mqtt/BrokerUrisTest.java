@@ -58,4 +58,12 @@ class BrokerUrisTest {
         }
         BrokerUris.requireNoUserInfo("brokerUri", null, "--username");
     }
+
+    @Test
+    void anAtSignRightAfterTheAuthorityIsNoUserInfoButAnEmptyUserInfoIsRefused() {
+        for (String uri : new String[] {"ws://broker:80/@edge", "tcp://broker:1883?@x", "tcp://broker#@y"}) {
+            BrokerUris.requireNoUserInfo("brokerUri", uri, "--username");
+        }
+        assertTrue(refusal("tcp://@broker:1883").startsWith("brokerUri 'tcp://***@broker:1883' must not carry user-info"));
+    }
 }
