@@ -3,6 +3,7 @@ package io.werkstrom.protocol.net;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,6 +67,35 @@ class FreePortsTest {
                     }, FreePortsTest::bind));
             assertEquals(FreePorts.ATTEMPTS, tried.size());
             assertEquals(FreePorts.ATTEMPTS, thrown.getSuppressed().length, thrown.toString());
+        }
+    }
+
+    @Test
+    void aServiceIsStartedOnAFreeLoopbackPort() throws Exception {
+        try (ServerSocket service = FreePorts.startOnFreePort(FreePortsTest::bind)) {
+            assertTrue(FreePorts.inUse(service.getLocalPort()));
+        }
+    }
+
+    @Test
+    void aFailureAfterATakenPortCarriesTheEarlierTryAlong() throws Exception {
+        IllegalStateException broken = new IllegalStateException("the configuration is broken");
+        try (ServerSocket taken = bind(0)) {
+            List<Integer> tried = new ArrayList<>();
+            IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> FreePorts.startOnFreePort(() -> {
+                int port = tried.isEmpty() ? taken.getLocalPort() : FreePorts.freePort();
+                tried.add(port);
+                return port;
+            }, port -> {
+                if (port == taken.getLocalPort()) {
+                    return bind(port);
+                }
+                throw broken;
+            }));
+            assertSame(broken, thrown);
+            assertEquals(1, thrown.getSuppressed().length, thrown.toString());
+            assertTrue(thrown.getSuppressed()[0].getMessage().startsWith("could not bind a free loopback port"),
+                    thrown.getSuppressed()[0].getMessage());
         }
     }
 }
