@@ -182,16 +182,18 @@ class ReconnectorTest {
     }
 
     @Test
-    void aStartedReconnectorsThreadDoesNotKeepTheProcessAlive() {
+    void aStartedReconnectorsThreadDoesNotKeepTheProcessAlive() throws Exception {
         Reconnector started = Reconnector.start("daemon", client, Duration.ofMillis(10), Duration.ofMillis(10),
                 Duration.ofSeconds(1), line -> { });
+        Thread thread;
         try {
-            Thread thread = Thread.getAllStackTraces().keySet().stream()
+            thread = Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.getName().equals("mqtt-reconnector-daemon")).findFirst().orElseThrow();
-            assertTrue(thread.isDaemon(), "the reconnector's thread would hold the process open at exit");
         } finally {
             started.close();
         }
+        thread.join(10_000);
+        assertTrue(thread.isDaemon(), "the reconnector's thread would hold the process open at exit");
     }
 
     @Test
