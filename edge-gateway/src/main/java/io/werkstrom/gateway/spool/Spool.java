@@ -22,6 +22,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -335,6 +336,7 @@ public final class Spool implements AutoCloseable {
         pending.put(sequence, entry);
         active.size += recordBytes;
         active.live++;
+        active.records++;
         diskBytes += recordBytes;
         pendingBytes += recordBytes;
         lastSequence = sequence;
@@ -350,6 +352,7 @@ public final class Spool implements AutoCloseable {
             pending.remove(sequence);
             active.size = offset;
             active.live--;
+            active.records--;
             diskBytes -= recordBytes;
             pendingBytes -= recordBytes;
             lastSequence = sequenceBefore;
@@ -682,14 +685,8 @@ public final class Spool implements AutoCloseable {
             writeState();
         }
         writeBootFile();
-        Segment newestWithRecords = null;
-        for (Segment segment : segments) {
-            if (segment.records > 0) {
-                newestWithRecords = segment;
-            }
-        }
         for (Segment segment : new ArrayList<>(segments)) {
-            if (spent(segment) && segment != newestWithRecords) {
+            if (spent(segment)) {
                 deleteSegment(segment);
             }
         }
@@ -1184,11 +1181,26 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * Whether the segment may go: none of its records is pending, it is not the active one, and it does
-     * not hold the latest timestamp (a record appended later may carry older times, as a data gap's event).
+     * Whether the segment may go: none of its records is pending, it is not the active one, it does
+     * not hold the latest timestamp (a record appended later may carry older times, as a data gap's
+     * event), and it is not the newest segment holding a record (the active one may hold none, after a
+     * roll whose record could not be written, or a crash right after a roll): a restart knows the
+     * highest sequence from it, which the watermark does not reach while older records are pending.
      */
     private boolean spent(Segment segment) {
-        return segment.live == 0 && segment != segments.peekLast() && segment != latestSegment;
+        return segment.live == 0 && segment != segments.peekLast() && segment != latestSegment
+                && segment != newestWithRecords();
+    }
+
+    /** The newest segment holding a record, acknowledged or not; null when none does. */
+    private Segment newestWithRecords() {
+        for (Iterator<Segment> newestFirst = segments.descendingIterator(); newestFirst.hasNext();) {
+            Segment segment = newestFirst.next();
+            if (segment.records > 0) {
+                return segment;
+            }
+        }
+        return null;
     }
 
     private void deleteSegment(Segment segment) throws IOException {
@@ -1432,7 +1444,7 @@ public final class Spool implements AutoCloseable {
         final long index;
         long size;
         int live;
-        /** Records found in it by recovery, acknowledged ones included. */
+        /** Records appended to it or found in it by recovery, acknowledged and dropped ones included. */
         int records;
 
         Segment(Path path, long index) {

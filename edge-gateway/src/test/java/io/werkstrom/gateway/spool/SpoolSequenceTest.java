@@ -115,6 +115,27 @@ class SpoolSequenceTest {
         }
     }
 
+    @Test
+    void aDataGapEventAloneInTheNewestSegmentKeepsItsSequenceWhileOlderRecordsArePending() throws IOException {
+        SpoolOptions options = options("gap-event", FsyncPolicy.ALWAYS);
+        try (Spool spool = Spool.open(options, disk)) {
+            append(spool, 1);
+            append(spool, 2);
+            append(spool, 3);
+            // A data gap's event carries the older times of the records it reports: [1 2 3] keeps the latest timestamp.
+            spool.append(4, 0, 500, 500, new byte[40]); // [1 2 3] [4]
+            // Room for the next segment's header only: the roll succeeds, the record does not fit.
+            disk.leaveFree(8 + 30);
+            assertThrows(IOException.class, () -> spool.append(5, 10, 5000, 5999, new byte[150]));
+            disk.freeSpace();
+            spool.acknowledge(4); // 1 to 3 are still pending: the watermark stays below them
+        }
+        try (Spool reopened = Spool.open(options)) {
+            assertEquals(4, reopened.lastSequence(), "sequence 4 reached the cloud; it must not be used again");
+            assertEquals(4, reopened.pendingRecords(), "4 is sent again, as the watermark has not passed it");
+        }
+    }
+
     private static List<Path> segments(SpoolOptions options) throws IOException {
         try (Stream<Path> files = Files.list(options.directory())) {
             return files.filter(file -> file.getFileName().toString().startsWith("segment-")).sorted().toList();
