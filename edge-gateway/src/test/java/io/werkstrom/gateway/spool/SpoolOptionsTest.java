@@ -59,6 +59,21 @@ class SpoolOptionsTest {
         assertEquals(Duration.ofMillis(1), shortest.fsyncInterval());
     }
 
+    @Test
+    void aMaxBytesBelowTwoSegmentsIsRefusedNamingTheLeastAccepted() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> valid().segmentBytes(1024).maxBytes(2047).build());
+        assertEquals("maxBytes must be at least twice segmentBytes (2048), got 2047.", e.getMessage());
+    }
+
+    @Test
+    void toStringNamesEveryOptionAndTheOwnerOnlyWhenThereIsOne() {
+        assertEquals("SpoolOptions[directory=spool, maxBytes=268435456, segmentBytes=16777216, fsyncPolicy=INTERVAL, "
+                + "fsyncIntervalRecords=100, fsyncInterval=PT1S]", valid().build().toString());
+        String owned = valid().owner("acme/plant-1/gw-1").build().toString();
+        assertTrue(owned.endsWith(", fsyncInterval=PT1S, owner=acme/plant-1/gw-1]"), owned);
+    }
+
     private static void assertMessageNames(String key, Executable build) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build);
         assertTrue(e.getMessage().startsWith(key + " "), e.getMessage());
