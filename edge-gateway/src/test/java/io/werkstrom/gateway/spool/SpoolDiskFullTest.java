@@ -150,6 +150,37 @@ class SpoolDiskFullTest {
         }
     }
 
+    @Test
+    void aSegmentThatCannotBeMadeWholeIsClosedAndRemoved() throws IOException {
+        Path dir = root.resolve("spool");
+        try (Spool spool = openOnDisk(dir, FsyncPolicy.ALWAYS)) {
+            append(spool, 1);
+            append(spool, 2);
+            append(spool, 3);
+            Path first = segments(dir).get(0);
+            disk.leaveFree(4); // half the next segment's header
+            assertThrows(IOException.class, () -> append(spool, 4));
+            assertEquals(List.of(first), segments(dir));
+            assertEquals(List.of(first), disk.openFiles(), "only the active segment");
+        }
+    }
+
+    @Test
+    void aCloseThatCannotPersistTheWatermarkStillReleasesTheDirectory() throws IOException {
+        Path dir = root.resolve("spool");
+        Spool spool = openOnDisk(dir, FsyncPolicy.NEVER);
+        append(spool, 1);
+        append(spool, 2);
+        spool.acknowledge(1);
+        disk.leaveFree(0);
+        assertThrows(IOException.class, spool::close);
+        assertEquals(List.of(), disk.openFiles());
+        disk.freeSpace();
+        try (Spool reopened = openOnDisk(dir, FsyncPolicy.NEVER)) {
+            assertIntact(reopened, List.of(1L, 2L)); // the acknowledgement of 1 did not reach the disk: sent again
+        }
+    }
+
     /** Under fsync always, an append counts only once the state file is written too: if that fails, the record goes again. */
     @Test
     void anAppendWhoseStateCannotBePersistedIsTakenBackWhole() throws IOException {
