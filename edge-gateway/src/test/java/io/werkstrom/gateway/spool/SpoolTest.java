@@ -10,8 +10,10 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -134,6 +136,29 @@ class SpoolTest {
     }
 
     @Test
+    void recordsThatFillASegmentToTheByteStayInIt() throws IOException {
+        // 8 + 2 * (36 + 88) = 256: two such records fill a segment exactly.
+        int payload = (SEGMENT - Spool.SEGMENT_HEADER_BYTES) / 2 - Spool.RECORD_HEADER_BYTES;
+        try (Spool spool = open()) {
+            spool.append(1, 10, 1000, 1999, payload(1, payload));
+            spool.append(2, 20, 2000, 2999, payload(2, payload));
+            assertEquals(1, segmentFiles().size(), "no segment is begun for the second record");
+            assertEquals(SEGMENT, spool.diskBytes());
+            assertEquals(List.of(1L, 2L), sequences(spool.peek(10)));
+        }
+    }
+
+    @Test
+    void peekingAtMostNoRecordsReadsNone() throws IOException {
+        try (Spool spool = open()) {
+            append(spool, 1);
+            assertEquals(List.of(), spool.peek(0));
+            assertEquals(List.of(), spool.peekAfter(0, 0));
+            assertThrows(IllegalArgumentException.class, () -> spool.peek(-1));
+        }
+    }
+
+    @Test
     void reopenResumesExactlyTheUnacknowledgedRecordsInOrder() throws IOException {
         try (Spool spool = open()) {
             for (long seq = 1; seq <= 10; seq++) {
@@ -224,6 +249,7 @@ class SpoolTest {
         try (Spool spool = open()) {
             assertEquals(4, spool.lastSequence());
             assertEquals(4_999, spool.lastTimestampMicros());
+            assertEquals(0, spool.corruptRecords(), "a segment holding its header only is whole");
         }
         try (Spool spool = open()) {
             assertEquals(4_999, spool.lastTimestampMicros(), "still known after a second restart");
@@ -261,6 +287,53 @@ class SpoolTest {
         try (Spool spool = open()) {
             assertEquals(4, spool.lastSequence());
             assertEquals(3_999, spool.lastTimestampMicros());
+        }
+    }
+
+    @Test
+    void aSegmentWhoseLatestTimestampANewerSegmentRepeatsGoesOnceItsRecordsAreAcknowledged() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 4; seq++) {
+                spool.append(seq, 10, 1_000, 9_999, payload(seq, PAYLOAD)); // [1 2 3] [4], all ending at once
+            }
+            Path first = segmentFiles().get(0);
+            for (long seq = 1; seq <= 3; seq++) {
+                spool.acknowledge(seq);
+            }
+            assertFalse(Files.exists(first), "the segment of 4 holds the latest timestamp too");
+            for (long seq = 5; seq <= 7; seq++) {
+                spool.append(seq, 10, 1_000, 9_999, payload(seq, PAYLOAD)); // [4 5 6] [7]
+            }
+        }
+        Path second = segmentFiles().get(0);
+        try (Spool spool = open()) {
+            for (long seq = 4; seq <= 6; seq++) {
+                spool.acknowledge(seq);
+            }
+            assertFalse(Files.exists(second), "after a restart too");
+            assertEquals(9_999, spool.lastTimestampMicros());
+        }
+    }
+
+    @Test
+    void theNewestSegmentHoldingARecordOutlivesARestartAfterACrashRightAfterARoll() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 3; seq++) {
+                append(spool, seq);
+            }
+            appendGapEvent(spool, 4); // [1 2 3] [4], the first kept for its latest timestamp
+            for (long seq = 1; seq <= 4; seq++) {
+                spool.acknowledge(seq);
+            }
+        }
+        // A crash right after the next roll: the newest segment holds its header only.
+        Files.write(dir.resolve(String.format("segment-%020d.log", 99)), new byte[] {0x57, 0x53, 0x50, 0x4C, 0, 0, 0, 2});
+        try (Spool spool = open()) {
+            assertEquals(4, spool.lastSequence());
+        }
+        flipByte(dir.resolve(Spool.STATE_FILE), 15); // the watermark is lost
+        try (Spool spool = open()) {
+            assertEquals(4, spool.lastSequence(), "the segment of 4 still tells it");
         }
     }
 
@@ -393,6 +466,37 @@ class SpoolTest {
     }
 
     @Test
+    void aDataGapEventAfterDamageIsFoundAndReplayed() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 1; seq <= 4; seq++) {
+                append(spool, seq);
+            }
+            appendGapEvent(spool, 5);
+            append(spool, 6); // segments: [1 2 3] [4 5 6]
+        }
+        flipByte(lastSegment(), Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES + 3); // payload of 4
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 5L, 6L), sequences(spool.peek(10)), "5 carries no samples");
+            assertEquals(Optional.of(new DataGap(4, 4, 500, 3999, 1, 0)), spool.dataGap());
+        }
+    }
+
+    @Test
+    void aRecordRepeatingTheSequenceBeforeItIsTakenForDamage() throws IOException {
+        writeRecords(1, 8); // segments: [1 2 3] [4 5 6] [7 8]
+        Path sealed = segmentFiles().get(1);
+        byte[] bytes = Files.readAllBytes(sealed);
+        // Where 5 was, a whole copy of 4, as a file system may show older bytes after a crash.
+        System.arraycopy(bytes, Spool.SEGMENT_HEADER_BYTES, bytes, Spool.SEGMENT_HEADER_BYTES + RECORD, RECORD);
+        Files.write(sealed, bytes);
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 6L, 7L, 8L), sequences(spool.peek(10)));
+            assertEquals(Optional.of(new DataGap(5, 5, 4999, 6000, 1, 0)), spool.dataGap());
+            assertEquals(7L * RECORD, spool.pendingBytes(), "4 counted once");
+        }
+    }
+
+    @Test
     void aCorruptRecordInASealedSegmentIsSkippedAndReportedOnceAsADataGap() throws IOException {
         writeRecords(1, 8); // segments: [1 2 3] [4 5 6] [7 8]
         Path sealed = segmentFiles().get(1);
@@ -509,6 +613,7 @@ class SpoolTest {
             assertEquals(Optional.of(new DataGap(4, 6, 3999, 7000, 2, 0)), spool.dataGap());
             assertEquals(3, spool.droppedRecords());
         }
+        assertEquals(Spool.stateBytes(1), Files.size(dir.resolve(Spool.STATE_FILE)), "4 to 6 kept as one stretch");
     }
 
     @Test
@@ -577,6 +682,37 @@ class SpoolTest {
     }
 
     @Test
+    void anIntactCopyOfTheNextSegmentsOnlyRecordInASealedSegmentsDamageIsNotTaken() throws IOException {
+        writeRecords(1, 7); // segments: [1 2 3] [4 5 6] [7]
+        List<Path> segments = segmentFiles();
+        // The damage after 4 shows a whole copy of 7, which fills its own segment, where 6 was.
+        byte[] last = Files.readAllBytes(segments.get(2));
+        byte[] sealed = Files.readAllBytes(segments.get(1));
+        System.arraycopy(last, Spool.SEGMENT_HEADER_BYTES, sealed, Spool.SEGMENT_HEADER_BYTES + 2 * RECORD, RECORD);
+        Files.write(segments.get(1), sealed);
+        flipByte(segments.get(1), Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES + 3); // 5
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 7L), sequences(spool.peek(10)));
+            assertEquals(Optional.of(new DataGap(5, 6, 4999, 7000, 2, 0)), spool.dataGap());
+            assertEquals(Spool.SEGMENT_HEADER_BYTES + RECORD, Files.size(segments.get(2)), "nothing cut");
+        }
+    }
+
+    @Test
+    void damageInASealedSegmentBeforeALastSegmentWhoseFirstWriteWasCutShortIsReadOnAndTheTailCut()
+            throws IOException {
+        writeRecords(1, 7); // segments: [1 2 3] [4 5 6] [7]
+        flipByte(segmentFiles().get(1), Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES + 3); // 5
+        truncate(lastSegment(), Spool.SEGMENT_HEADER_BYTES + RECORD - 3); // 7's write was cut short
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 6L), sequences(spool.peek(10)));
+            assertEquals(Optional.of(new DataGap(5, 5, 4999, 6000, 1, 0)), spool.dataGap());
+            assertEquals(6, spool.lastSequence(), "7 is not reported: a torn write");
+            assertEquals(Spool.SEGMENT_HEADER_BYTES, Files.size(lastSegment()));
+        }
+    }
+
+    @Test
     void anAppendThatFillsTheSpoolExactlyToMaxBytesDropsNothing() throws IOException {
         long maxBytes = 2L * (Spool.SEGMENT_HEADER_BYTES + 3 * RECORD) + Spool.SEGMENT_HEADER_BYTES + RECORD;
         try (Spool spool = Spool.open(options(maxBytes))) {
@@ -609,6 +745,42 @@ class SpoolTest {
         try (Spool spool = open()) {
             assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 8L), sequences(spool.peek(10)));
             assertTrue(spool.dataGap().isEmpty(), "reported once");
+        }
+    }
+
+    @Test
+    void damageAfterSequenceZeroWithNoIntactRecordAfterItIsReportedAndItsSequencesAreNotUsedAgain()
+            throws IOException {
+        writeRecords(0, 3); // segments: [0 1 2] [3]
+        flipByte(segmentFiles().get(0), Spool.SEGMENT_HEADER_BYTES + RECORD + 9); // the sequence field of 1
+        flipByte(segmentFiles().get(0), Spool.SEGMENT_HEADER_BYTES + 2 * RECORD + 9); // 2
+        flipByte(lastSegment(), Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES); // 3: a torn write
+        try (Spool spool = open()) {
+            assertEquals(List.of(0L), sequences(spool.peek(10)));
+            // The 152 damaged bytes after 0 hold at most four records.
+            assertEquals(4, spool.lastSequence(), "the next append goes above what the damage could hold");
+            DataGap lost = spool.dataGap().orElseThrow();
+            assertEquals(List.of(1L, 4L, 4L), List.of(lost.firstSequence(), lost.lastSequence(), lost.droppedRecords()));
+        }
+    }
+
+    @Test
+    void damageWithNoIntactRecordAfterItIsBoundedFromTheLastIntactRecordEvenBelowTheWatermark() throws IOException {
+        try (Spool spool = open()) {
+            for (long seq = 0; seq <= 3; seq++) {
+                append(spool, seq); // segments: [0 1 2] [3]
+            }
+            spool.acknowledge(0);
+            spool.acknowledge(1);
+        }
+        flipByte(segmentFiles().get(0), Spool.SEGMENT_HEADER_BYTES + RECORD + 9); // the sequence field of 1
+        flipByte(segmentFiles().get(0), Spool.SEGMENT_HEADER_BYTES + 2 * RECORD + 9); // 2
+        flipByte(lastSegment(), Spool.SEGMENT_HEADER_BYTES + Spool.RECORD_HEADER_BYTES); // 3: a torn write
+        try (Spool spool = open()) {
+            // The 152 damaged bytes after 0 hold at most 1 to 4; 1 was acknowledged.
+            assertEquals(4, spool.lastSequence());
+            DataGap lost = spool.dataGap().orElseThrow();
+            assertEquals(List.of(2L, 4L, 3L), List.of(lost.firstSequence(), lost.lastSequence(), lost.droppedRecords()));
         }
     }
 
@@ -696,6 +868,17 @@ class SpoolTest {
         }
         try (Spool spool = openOnBoot("boot-3")) {
             assertEquals(16, spool.lastSequence(), "closed cleanly: nothing is skipped");
+        }
+    }
+
+    @Test
+    void afterTheSystemWentDownHoldingSequenceZeroAloneTheNumberingStillSkips() throws IOException {
+        Spool running = openOnBoot("boot-1");
+        append(running, 0);
+        running.abandon();
+        try (Spool spool = openOnBoot("boot-2")) {
+            assertEquals(List.of(0L), sequences(spool.peek(10)));
+            assertEquals(10, spool.lastSequence(), "up to 10 records may have been sent and not written");
         }
     }
 
@@ -834,6 +1017,7 @@ class SpoolTest {
             assertEquals(List.of(1L, 2L, 3L), sequences(spool.peek(10)));
             assertTrue(spool.dataGap().isEmpty(), "a torn write loses nothing it reports");
             assertEquals(3, spool.lastSequence());
+            assertEquals(directoryBytes(), spool.diskBytes(), "its header written anew is counted");
             append(spool, 4);
         }
         try (Spool spool = open()) {
@@ -964,6 +1148,85 @@ class SpoolTest {
         killed.abandon();
         try (Spool spool = Spool.open(never)) {
             assertEquals(List.of(1L, 2L, 3L, 4L, 5L), sequences(spool.peek(10)));
+        }
+    }
+
+    @Test
+    void flushPersistsTheAcknowledgementsThePolicyLeftUnwritten() throws IOException {
+        SpoolOptions never = SpoolOptions.builder().directory(dir).segmentBytes(SEGMENT).maxBytes(1 << 20)
+                .fsyncPolicy(FsyncPolicy.NEVER).build();
+        Spool killed = Spool.open(never);
+        for (long seq = 1; seq <= 3; seq++) {
+            append(killed, seq);
+        }
+        killed.acknowledge(1);
+        killed.flush();
+        killed.abandon();
+        try (Spool spool = Spool.open(never)) {
+            assertEquals(List.of(2L, 3L), sequences(spool.peek(10)), "1 is not sent again");
+        }
+    }
+
+    @Test
+    void withTheNeverPolicyNeitherAppendsNorRollsForceTheSegments() throws IOException {
+        FillingDisk disk = new FillingDisk();
+        SpoolOptions never = SpoolOptions.builder().directory(dir).segmentBytes(SEGMENT).maxBytes(1 << 20)
+                .fsyncPolicy(FsyncPolicy.NEVER).build();
+        try (Spool spool = Spool.open(never, disk)) {
+            for (long seq = 1; seq <= 4; seq++) {
+                append(spool, seq); // segments: [1 2 3] [4]
+            }
+            assertEquals(0, disk.forces(segmentFiles().get(0)));
+            assertEquals(0, disk.forces(lastSegment()));
+        }
+    }
+
+    @Test
+    void aRollForcesTheSegmentItSealsAndTheNewSegmentsHeader() throws IOException {
+        FillingDisk disk = new FillingDisk();
+        SpoolOptions interval = SpoolOptions.builder().directory(dir).segmentBytes(SEGMENT).maxBytes(1 << 20)
+                .fsyncPolicy(FsyncPolicy.INTERVAL).fsyncIntervalRecords(1_000).fsyncInterval(Duration.ofHours(1))
+                .build();
+        try (Spool spool = Spool.open(interval, disk)) {
+            for (long seq = 1; seq <= 3; seq++) {
+                append(spool, seq);
+            }
+            Path first = segmentFiles().get(0);
+            assertEquals(1, disk.forces(first), "its header alone");
+            append(spool, 4); // segments: [1 2 3] [4]
+            assertEquals(2, disk.forces(first), "its records, before the next segment takes any");
+            assertEquals(1, disk.forces(lastSegment()), "its header alone");
+        }
+    }
+
+    @Test
+    void theOwnerAndStateFilesAreForcedBeforeTheyAreRenamedAndTheDirectoryAfter() throws IOException {
+        FillingDisk disk = new FillingDisk();
+        SpoolOptions owned = SpoolOptions.builder().directory(dir).segmentBytes(SEGMENT).maxBytes(1 << 20)
+                .fsyncPolicy(FsyncPolicy.ALWAYS).owner("acme/plant-1/gw-1").build();
+        Spool spool = Spool.open(owned, disk);
+        assertEquals(1, disk.forces(dir.resolve("spool.owner.tmp")));
+        assertEquals(2, disk.forces(dir), "after the owner file and the boot file");
+        append(spool, 1);
+        int directory = disk.forces(dir);
+        spool.acknowledge(1);
+        assertEquals(1, disk.forces(dir.resolve("spool.state.tmp")));
+        assertEquals(directory + 1, disk.forces(dir), "after the state file");
+        spool.close();
+        assertEquals(directory + 2, disk.forces(dir), "after the boot file is removed");
+    }
+
+    @Test
+    void aSpoolRefusedForALockHeldElsewhereOpensOnceTheLockIsGone() throws IOException {
+        // The lock as another gateway's process holds it.
+        try (FileChannel holder = FileChannel.open(dir.resolve(Spool.LOCK_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock held = holder.lock()) {
+            IOException refused = assertThrows(IOException.class, this::open);
+            assertTrue(refused.getMessage().contains("is in use by another gateway"), refused.getMessage());
+        }
+        try (Spool spool = open()) {
+            append(spool, 1);
+            assertEquals(List.of(1L), sequences(spool.peek(10)));
         }
     }
 
