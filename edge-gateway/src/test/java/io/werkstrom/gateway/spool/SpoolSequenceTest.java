@@ -136,6 +136,27 @@ class SpoolSequenceTest {
         }
     }
 
+    @Test
+    void anAppendTakenBackAfterItsRollLeavesTheSegmentOfTheNewestSequence() throws IOException {
+        SpoolOptions options = options("taken-back", FsyncPolicy.ALWAYS);
+        try (Spool spool = Spool.open(options, disk)) {
+            append(spool, 1);
+            append(spool, 2);
+            append(spool, 3);
+            spool.append(4, 0, 500, 500, new byte[40]); // a data gap's event: [1 2 3] [4]
+            disk.leaveFree(0);
+            assertThrows(IOException.class, () -> spool.acknowledge(1)); // the watermark is still to be written
+            // Room for the next segment and the record, not for the state file: the append is taken back.
+            disk.leaveFree(8 + 36 + 150 + 10);
+            assertThrows(IOException.class, () -> spool.append(5, 10, 5000, 5999, new byte[150]));
+            disk.freeSpace();
+            spool.acknowledge(4);
+        }
+        try (Spool reopened = Spool.open(options)) {
+            assertEquals(4, reopened.lastSequence(), "sequence 4 reached the cloud; it must not be used again");
+        }
+    }
+
     private static List<Path> segments(SpoolOptions options) throws IOException {
         try (Stream<Path> files = Files.list(options.directory())) {
             return files.filter(file -> file.getFileName().toString().startsWith("segment-")).sorted().toList();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -497,6 +498,31 @@ class SpoolTest {
     }
 
     @Test
+    void aCopyOfTheLastIntactRecordFurtherOnInTheDamageIsPartOfTheDamage() throws IOException {
+        writeRecords(1, 8); // segments: [1 2 3] [4 5 6] [7 8]
+        Path sealed = segmentFiles().get(1);
+        byte[] bytes = Files.readAllBytes(sealed);
+        System.arraycopy(bytes, Spool.SEGMENT_HEADER_BYTES, bytes, Spool.SEGMENT_HEADER_BYTES + 2 * RECORD, RECORD);
+        Files.write(sealed, bytes); // where 6 was, a whole copy of 4
+        flipByte(sealed, Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES + 3); // payload of 5
+        try (Spool spool = open()) {
+            assertEquals(List.of(1L, 2L, 3L, 4L, 7L, 8L), sequences(spool.peek(10)));
+            assertEquals(Optional.of(new DataGap(5, 6, 4999, 7000, 2, 0)), spool.dataGap());
+            assertEquals(1, spool.corruptRecords(), "one stretch of damage");
+        }
+    }
+
+    @Test
+    void damageAfterSequenceZeroThatAnIntactRecordFollowsReportsOnlyTheSequencesBetween() throws IOException {
+        writeRecords(0, 5); // segments: [0 1 2] [3 4 5]
+        flipByte(segmentFiles().get(0), Spool.SEGMENT_HEADER_BYTES + RECORD + Spool.RECORD_HEADER_BYTES); // payload of 1
+        try (Spool spool = open()) {
+            assertEquals(List.of(0L, 2L, 3L, 4L, 5L), sequences(spool.peek(10)));
+            assertEquals(Optional.of(new DataGap(1, 1, 999, 2000, 1, 0)), spool.dataGap(), "0 is intact");
+        }
+    }
+
+    @Test
     void aCorruptRecordInASealedSegmentIsSkippedAndReportedOnceAsADataGap() throws IOException {
         writeRecords(1, 8); // segments: [1 2 3] [4 5 6] [7 8]
         Path sealed = segmentFiles().get(1);
@@ -883,6 +909,13 @@ class SpoolTest {
     }
 
     @Test
+    void theBootIdIsTheSystemsWhereItGivesOne() throws IOException {
+        Path bootId = Path.of("/proc/sys/kernel/random/boot_id");
+        assumeTrue(Files.isReadable(bootId), "this system gives no boot id");
+        assertEquals(Files.readString(bootId).trim(), Spool.currentBootId());
+    }
+
+    @Test
     void damageWithNoIntactRecordAfterItIsBoundedFromAPowerLossFloorAboveTheLastIntactRecord() throws IOException {
         Spool beforePowerLoss = openOnBoot("boot-1");
         for (long seq = 1; seq <= 7; seq++) {
@@ -1193,9 +1226,11 @@ class SpoolTest {
             }
             Path first = segmentFiles().get(0);
             assertEquals(1, disk.forces(first), "its header alone");
+            int directory = disk.forces(dir);
             append(spool, 4); // segments: [1 2 3] [4]
             assertEquals(2, disk.forces(first), "its records, before the next segment takes any");
             assertEquals(1, disk.forces(lastSegment()), "its header alone");
+            assertEquals(directory + 1, disk.forces(dir), "the new segment's name");
         }
     }
 
