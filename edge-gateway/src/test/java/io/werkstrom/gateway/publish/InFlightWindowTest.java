@@ -49,4 +49,44 @@ class InFlightWindowTest {
         assertFalse(waiter.isAlive());
         assertEquals(1, window.inFlight());
     }
+
+    @Test
+    void aWaitingCallerProceedsWhenTheLimitIsRaised() throws Exception {
+        InFlightWindow window = new InFlightWindow(1);
+        window.acquire();
+        Thread waiter = new Thread(() -> {
+            try {
+                window.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        waiter.setDaemon(true);
+        waiter.start();
+        waiter.join(100);
+        assertTrue(waiter.isAlive(), "waits while the window is full");
+        window.setLimit(2); // the broker's Receive Maximum, larger than the window before the connection
+        waiter.join(5_000);
+        assertFalse(waiter.isAlive());
+        assertEquals(2, window.inFlight());
+    }
+
+    @Test
+    void tryingAndCountingLeaveTheWindowFreeForOtherThreads() throws Exception {
+        InFlightWindow window = new InFlightWindow(3);
+        assertTrue(window.tryAcquire(0, TimeUnit.MILLISECONDS));
+        assertEquals(1, window.inFlight());
+        Thread other = new Thread(() -> {
+            try {
+                window.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        other.setDaemon(true);
+        other.start();
+        other.join(5_000);
+        assertFalse(other.isAlive(), "another thread takes a free slot");
+        assertEquals(2, window.inFlight());
+    }
 }

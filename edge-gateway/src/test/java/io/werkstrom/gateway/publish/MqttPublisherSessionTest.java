@@ -115,20 +115,26 @@ class MqttPublisherSessionTest {
             broker.start();
             try (MqttPublisher publisher = new MqttPublisher(PublisherOptions.builder()
                     .brokerUri("tcp://127.0.0.1:" + listener.getLocalPort()).address(ADDRESS).build())) {
+                assertEquals(Long.MAX_VALUE, publisher.maxPayloadBytes(topic), "no broker has stated a limit yet");
                 publisher.start();
                 assertTrue(publisher.awaitConnected(Duration.ofSeconds(30)), "connected");
                 // More would make the broker end the connection; one slot stays free for the status message.
                 assertEquals(9, publisher.inFlightLimit());
                 int max = (int) publisher.maxPayloadBytes(topic);
+                // The PUBLISH packet's own fields (fixed header, topic, packet identifier, property length) and a
+                // margin of 16 bytes.
+                assertEquals(1000 - (1 + 4 + 2 + topic.length() + 2 + 1 + 16), max);
                 ExecutionException tooLarge = assertThrows(ExecutionException.class,
                         () -> publisher.publish(topic, new byte[max + 1]).get(30, TimeUnit.SECONDS));
                 assertInstanceOf(MessageTooLargeException.class, tooLarge.getCause());
                 publisher.publish(topic, new byte[max]).get(30, TimeUnit.SECONDS);
+                assertEquals(0, publisher.inFlight(), "an acknowledged publish gives its slot back");
                 assertTrue(largestPublish.get() <= 1000, "a PUBLISH of " + largestPublish.get() + " bytes");
                 // 0x80, unspecified error, is the lowest reason code that refuses: not an acknowledgement.
                 ExecutionException refused = assertThrows(ExecutionException.class,
                         () -> publisher.publish(Topics.events(ADDRESS), new byte[1]).get(30, TimeUnit.SECONDS));
                 assertInstanceOf(PublishRejectedException.class, refused.getCause());
+                assertEquals(0, publisher.inFlight(), "a refused publish gives its slot back");
             }
         }
     }

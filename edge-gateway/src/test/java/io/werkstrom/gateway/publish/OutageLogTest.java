@@ -57,6 +57,35 @@ class OutageLogTest {
     }
 
     @Test
+    void aReminderComesOnceTheReminderHasPassedAndTimesCountFromTheOutagesStart() {
+        AtomicLong clock = new AtomicLong(TimeUnit.HOURS.toNanos(7)); // the clock's origin is arbitrary
+        String name = "io.werkstrom.gateway.publish.OutageLogTest.reminder";
+        try (CapturedLog log = CapturedLog.of(name, Level.INFO)) {
+            OutageLog outage = new OutageLog(LoggerFactory.getLogger(name), "acme/p1/gw", URI, Duration.ofMinutes(5),
+                    clock::get);
+            outage.attemptFailed("Connection refused", 1_000, new IOException("Connection refused"));
+            clock.addAndGet(TimeUnit.MINUTES.toNanos(5));
+            outage.attemptFailed("Connection refused", 1_000, new IOException("Connection refused"));
+            assertEquals(2, log.warnings().size(), log.lines().toString());
+            assertEquals("WARN acme/p1/gw is still not connected to " + URI + " after 2 failed attempts in 300 s;"
+                    + " the last one: Connection refused", log.warnings().get(1));
+            clock.addAndGet(TimeUnit.SECONDS.toNanos(60));
+            assertEquals(", after 2 failed attempts in 360 s", outage.connected());
+        }
+    }
+
+    @Test
+    void aConnectionRightAfterALostOneAddsNothingToItsLine() {
+        String name = "io.werkstrom.gateway.publish.OutageLogTest.reconnected";
+        try (CapturedLog log = CapturedLog.of(name, Level.INFO)) {
+            OutageLog outage = new OutageLog(LoggerFactory.getLogger(name), "acme/p1/gw", URI, Duration.ofMinutes(5),
+                    System::nanoTime);
+            outage.lost(0, "connection lost", new IOException("EOF"));
+            assertEquals("", outage.connected(), "no attempt failed");
+        }
+    }
+
+    @Test
     void aLostConnectionIsTheOutagesOneWarning() {
         AtomicLong clock = new AtomicLong();
         String name = "io.werkstrom.gateway.publish.OutageLogTest.lost";

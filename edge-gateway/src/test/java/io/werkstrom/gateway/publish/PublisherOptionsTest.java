@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -65,6 +66,42 @@ class PublisherOptionsTest {
         java.util.Arrays.fill(secret, 'x');
         assertEquals("s3cret", new String(options.password().orElseThrow()));
         assertFalse(options.toString().contains("s3cret"), options.toString());
+    }
+
+    @Test
+    void theLimitsThemselvesAreAccepted() {
+        String longest = "c".repeat(65_535);
+        assertEquals(longest, valid().clientId(longest).build().clientId());
+        assertMessageNames("clientId", () -> valid().clientId(longest + "c").build());
+        assertEquals(1, valid().inFlightWindow(1).build().inFlightWindow());
+        assertEquals(PublisherOptions.MAX_IN_FLIGHT_WINDOW,
+                valid().inFlightWindow(PublisherOptions.MAX_IN_FLIGHT_WINDOW).build().inFlightWindow());
+        PublisherOptions shortest = valid().keepAlive(Duration.ofSeconds(1)).connectTimeout(Duration.ofSeconds(1))
+                .reconnectMinDelay(Duration.ofMillis(10)).reconnectMaxDelay(Duration.ofMillis(10))
+                .closeTimeout(Duration.ofMillis(100)).build();
+        assertEquals(Duration.ofMillis(10), shortest.reconnectMaxDelay());
+        PublisherOptions longestDurations = valid().keepAlive(Duration.ofSeconds(65_535))
+                .connectTimeout(Duration.ofHours(1)).reconnectMinDelay(Duration.ofHours(1))
+                .reconnectMaxDelay(Duration.ofHours(1)).closeTimeout(Duration.ofMinutes(10)).build();
+        assertEquals(Duration.ofMinutes(10), longestDurations.closeTimeout());
+        assertMessageNames("keepAlive", () -> valid().keepAlive(Duration.ofSeconds(65_536)).build());
+        assertMessageNames("reconnectMinDelay", () -> valid().reconnectMinDelay(Duration.ofMillis(9)).build());
+        assertMessageNames("closeTimeout", () -> valid().closeTimeout(Duration.ofMinutes(10).plusMillis(1)).build());
+    }
+
+    @Test
+    void theCredentialsAndTlsGivenAreKeptAndToStringNamesThemButThePassword(@TempDir Path dir) throws Exception {
+        Path ca = Files.writeString(dir.resolve("ca.crt"), "");
+        TlsOptions tls = TlsOptions.trusting(ca);
+        PublisherOptions options = valid().brokerUri("ssl://broker:8883").username("gw").password("s3cret".toCharArray())
+                .tls(tls).build();
+        assertEquals(Optional.of("gw"), options.username());
+        assertEquals(Optional.of(tls), options.tls());
+        assertEquals("PublisherOptions[brokerUri=ssl://broker:8883, address=" + ADDRESS
+                + ", clientId=werkstrom-acme-plant-1-gw-01, inFlightWindow=64, keepAlive=PT30S, connectTimeout=PT10S,"
+                + " username=gw, password=***, tls=" + tls + "]", options.toString());
+        assertTrue(valid().build().toString().contains(", username=null, password=unset, tls=null]"),
+                valid().build().toString());
     }
 
     private static void assertMessageNames(String key, Executable build) {
