@@ -1172,9 +1172,9 @@ public final class Spool implements AutoCloseable {
         pendingBytes -= entry.recordBytes;
         entry.segment.live--;
         if (spent(entry.segment)) {
-            // The segment may hold the newest sequence on disk (the active one may still be empty): the watermark
-            // must be durable before it goes, or a restart would number new batches with sequences the cloud has
-            // acknowledged already, and drop those batches as repeats.
+            // The newest segment holding a record never goes (spent), so a restart still finds the newest
+            // sequence on disk; the watermark is made durable first all the same, so that no restart can
+            // number new batches below a sequence the cloud has acknowledged.
             writeState();
             deleteSegment(entry.segment);
         }
