@@ -94,7 +94,7 @@ import org.slf4j.LoggerFactory;
  * the last good record, where appending goes on; nothing is reported lost. The scan tries every
  * offset but computes a CRC only where the length, sequence and sample fields are plausible (the
  * sequence at most {@link #MAX_SEQUENCE_STEP} above the last good record's, which random bytes such
- * as a compressed payload seldom are), and over at most four times the segment's size (past that
+ * as a compressed payload seldom are) and the header is not all zeros (zeroed blocks), and over at most four times the segment's size (past that
  * the rest of a sealed segment counts as unreadable, that of the last one as torn). Without a later
  * segment's bound (in the last segment, or when no later segment begins intact) a record is still
  * taken only with its CRC and a sequence above the last good record's, which keeps out the older
@@ -964,7 +964,7 @@ public final class Spool implements AutoCloseable {
             int length = block.getInt(at);
             long sequence = block.getLong(at + 8);
             if (length < 0 || length > size - offset - RECORD_HEADER_BYTES || sequence <= after
-                    || sequence >= below || block.getInt(at + 32) < 0) {
+                    || sequence >= below || block.getInt(at + 32) < 0 || zeroed(block, at)) {
                 continue;
             }
             crcBudget -= RECORD_HEADER_BYTES + length;
@@ -976,6 +976,20 @@ public final class Spool implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    /**
+     * Whether the record header at {@code at} is all zero bytes (zeroed blocks, as a power loss can
+     * leave them): the CRC of a zero header is not zero, so it can never check, and the scan passes
+     * over it without spending its budget on it (at the start of a spool, sequence 0 is in range).
+     */
+    private static boolean zeroed(ByteBuffer block, int at) {
+        for (int i = 0; i < RECORD_HEADER_BYTES; i += 4) {
+            if (block.getInt(at + i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@link #recordCrc} of the record at {@code offset} with {@code length} payload bytes, read in blocks. */

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -463,6 +464,41 @@ class SpoolTest {
             assertEquals(size, Files.size(segment));
             assertEquals(Optional.of(new DataGap(2, 2, 1999, 3000, 1, 0)), spool.dataGap());
             assertEquals(20, spool.lastSequence());
+        }
+    }
+
+    /**
+     * Zeroed blocks (a power loss that kept a file's size but not its first pages) at the start of the
+     * spool, where no earlier record bounds the sequence: an all-zero header can never check, so the
+     * scan passes over it without a CRC, and its budget still reaches the intact records after it.
+     */
+    @Test
+    void zeroedBlocksBeginningTheSpoolAreSkippedToTheIntactRecordsAfterThem() throws IOException {
+        SpoolOptions large = SpoolOptions.builder().directory(dir).segmentBytes(4 << 20).maxBytes(16 << 20)
+                .fsyncPolicy(FsyncPolicy.NEVER).build();
+        int payload = 40_000;
+        Random random = new Random(11);
+        try (Spool spool = Spool.open(large)) {
+            for (long seq = 1; seq <= 20; seq++) {
+                byte[] bytes = new byte[payload];
+                random.nextBytes(bytes);
+                spool.append(seq, 10, seq * 1000, seq * 1000 + 999, bytes);
+            }
+        }
+        Path segment = lastSegment();
+        long size = Files.size(segment);
+        int record = Spool.RECORD_HEADER_BYTES + payload;
+        // Records 1 to 5 zeroed: about a quarter of the segment, 36 bytes of CRC per offset would be 9 times its size.
+        try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
+            raf.seek(Spool.SEGMENT_HEADER_BYTES);
+            raf.write(new byte[5 * record]);
+        }
+        try (Spool spool = Spool.open(large)) {
+            assertEquals(LongStream.rangeClosed(6, 20).boxed().toList(), sequences(spool.peek(20)),
+                    "the records after the zeroed blocks are not cut");
+            assertEquals(size, Files.size(segment));
+            assertEquals(20, spool.lastSequence());
+            assertEquals(5, spool.dataGap().orElseThrow().lastSequence(), "the zeroed records are reported lost");
         }
     }
 
