@@ -457,7 +457,9 @@ public final class Gateway implements AutoCloseable {
      * {@linkplain Collector#problem() problem} with its source), and either connected or spooling
      * within limits: the spool below 90% of its limit and nothing dropped since the link went down.
      * A spool that refuses batches (a full disk) is named as such, before the collector; so is a
-     * sender whose last few passes over the spool all failed without a single PUBACK.
+     * sender whose last few passes over the spool all failed without a single PUBACK, and a broker
+     * that refuses the gateway's connection for a reason waiting does not cure
+     * ({@link MqttPublisher#refusal()}: its credentials, say), although the spool still has room.
      */
     public GatewayHealth health() {
         String stateName = state.name().toLowerCase(java.util.Locale.ROOT);
@@ -479,6 +481,8 @@ public final class Gateway implements AutoCloseable {
             reason = "collector: " + sourceProblem.get();
         } else if (sendProblem != null) {
             reason = sendProblem;
+        } else if (!stats.connected() && publisher.refusal().isPresent()) {
+            reason = publisher.refusal().get();
         } else if (!stats.connected() && fill >= HEALTHY_SPOOL_FILL) {
             reason = "disconnected and the spool is " + Math.round(fill * 100) + "% full";
         } else if (!stats.connected() && unreportedGap()) {

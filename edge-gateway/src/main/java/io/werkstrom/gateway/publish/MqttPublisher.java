@@ -60,6 +60,11 @@ public final class MqttPublisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MqttPublisher.class);
     private static final int QOS = 1;
     private static final int DEFAULT_RECEIVE_MAXIMUM = 65_535;
+    /**
+     * CONNACK reason codes that refuse this gateway as configured: client identifier not valid, bad
+     * user name or password, not authorized, banned, bad authentication method.
+     */
+    private static final Set<Integer> REFUSALS = Set.of(0x85, 0x86, 0x87, 0x8A, 0x8C);
 
     private final PublisherOptions options;
     private final String statusTopic;
@@ -73,6 +78,7 @@ public final class MqttPublisher implements AutoCloseable {
     /** Guarded by lock. */
     private final OutageLog outageLog;
     private volatile String lastConnectFailure;
+    private volatile String refusal;
     /** The Maximum Packet Size of the broker's last CONNACK; 0 while none was stated. */
     private volatile long brokerMaxPacketBytes;
     /**
@@ -150,6 +156,22 @@ public final class MqttPublisher implements AutoCloseable {
      */
     public java.util.Optional<String> lastConnectFailure() {
         return java.util.Optional.ofNullable(lastConnectFailure);
+    }
+
+    /**
+     * Why the broker refused the last connection attempt, where waiting does not cure it: the user
+     * name or password, authorisation, a ban, the client identifier, or TLS files that cannot be used.
+     * Empty while connected, after any other failure (a broker unreachable, busy or restarting), and
+     * before the first attempt.
+     */
+    public java.util.Optional<String> refusal() {
+        return java.util.Optional.ofNullable(refusal);
+    }
+
+    /** Whether {@code cause} of a failed connection attempt is one of those {@link #refusal()} names. */
+    static boolean refusesTheGateway(Throwable cause) {
+        return cause instanceof TlsFilesUnusable
+                || cause instanceof MqttException e && REFUSALS.contains(e.getReasonCode());
     }
 
     /** How many connection attempts failed since {@link #start()}. */
@@ -503,6 +525,7 @@ public final class MqttPublisher implements AutoCloseable {
                     .map(problem -> failure + "; " + problem).orElse(failure);
         }
         lastConnectFailure = reason;
+        refusal = refusesTheGateway(cause) ? reason : null;
         outageLog.attemptFailed(reason, delay, cause);
         reconnect = reconnector.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
     }
@@ -534,6 +557,7 @@ public final class MqttPublisher implements AutoCloseable {
             sessionReady = true;
             long n = connections.incrementAndGet();
             lastConnectFailure = null;
+            refusal = null;
             String outage;
             synchronized (lock) {
                 connecting = null;

@@ -1,6 +1,8 @@
 package io.werkstrom.gateway.publish;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -49,5 +51,19 @@ class ConnectFailureDescriptionTest {
                 new IOException("connect failed", new SSLHandshakeException("PKIX path building failed")));
         assertEquals("TLS handshake failed: PKIX path building failed (check the CA file against the broker's "
                 + "certificate, and the client certificate)", MqttPublisher.describeConnectFailure(handshake));
+    }
+
+    /** Refusals that waiting does not cure make the gateway unhealthy; a broker busy or away does not. */
+    @Test
+    void onlyARefusalOfTheGatewayAsConfiguredCountsAsRefusingIt() {
+        for (int code : new int[] {0x85, 0x86, 0x87, 0x8A, 0x8C}) {
+            assertTrue(MqttPublisher.refusesTheGateway(new MqttException(code)), "reason code " + code);
+        }
+        for (int code : new int[] {0x80, 0x88, 0x89, 0x97, 0x9F}) {
+            assertFalse(MqttPublisher.refusesTheGateway(new MqttException(code)), "reason code " + code);
+        }
+        assertFalse(MqttPublisher.refusesTheGateway(new MqttException(MqttClientException.REASON_CODE_SERVER_CONNECT_ERROR,
+                new ConnectException("Connection refused"))));
+        assertFalse(MqttPublisher.refusesTheGateway(new IOException("Broken pipe")));
     }
 }

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.werkstrom.gateway.Gateway;
+import io.werkstrom.gateway.GatewayHealth;
 import io.werkstrom.gateway.GatewayOptions;
 import io.werkstrom.gateway.GatewayStats;
 import io.werkstrom.gateway.collect.SimulatorCollector;
@@ -128,10 +129,14 @@ class PublisherSecurityIT {
                 assertFalse(publisher.isConnected());
                 String reason = publisher.lastConnectFailure().orElseThrow();
                 assertTrue(reason.contains("not authorized") || reason.contains("bad user name or password"), reason);
+                GatewayHealth refused = gateway.health();
+                assertFalse(refused.healthy(), "the spool has room, but waiting will not cure a refusal: " + refused);
+                assertTrue(refused.reason().startsWith("the broker refused the connection: "), refused.toString());
 
                 broker.setUsers(Map.of("gw-sec", "wrong"));
                 broker.restart();
                 assertTrue(gateway.awaitConnected(WAIT), publisher.lastConnectFailure() + "\n" + broker.log());
+                assertTrue(publisher.refusal().isEmpty(), "connected: refused no more");
                 Thread.sleep(500);
                 stats = gateway.stop();
             }
