@@ -1,9 +1,13 @@
 package io.werkstrom.jobs.detect;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -74,6 +78,65 @@ class MachineStatesTest {
             assertFalse(Double.isNaN(states.get(bucket).values()[0]), "bucket " + bucket);
         }
         assertTrue(Double.isNaN(states.get(14).values()[0]), "bucket 14");
+    }
+
+    @Test
+    void aSensorCarriedForExactlyTheCarryForwardIsStillInTheState() {
+        // Spindle speed last sent at 3 s: the bucket starting at 13 s, exactly the carry-forward later, holds it.
+        MachineStates.Machine lathe = new MachineStates.Machine();
+        List<MachineStates.Closed> states = new ArrayList<>();
+        offer(lathe, states, 3 * SECOND, "spindle_rpm");
+        for (long second = 3; second <= 15; second++) {
+            offer(lathe, states, second * SECOND + 5_000, "load_pct");
+        }
+        MachineStates.Closed thirteen = states.get(10);
+        MachineStates.Closed fourteen = states.get(11);
+        assertEquals(13 * SECOND, thirteen.micros());
+        assertFalse(Double.isNaN(thirteen.values()[0]), "bucket 13");
+        assertTrue(Double.isNaN(fourteen.values()[0]), "bucket 14");
+    }
+
+    @Test
+    void aSampleSentAgainAtTheSameInstantReplacesTheValueBefore() {
+        // A gateway correcting a reading resends it with the same timestamp.
+        MachineStates.Machine press = new MachineStates.Machine();
+        assertNull(press.offer(SECOND + 100_000, "temperature_c", 61.0, BUCKET, CARRY_FORWARD));
+        assertNull(press.offer(SECOND + 100_000, "temperature_c", 62.5, BUCKET, CARRY_FORWARD));
+        assertNull(press.offer(SECOND + 50_000, "temperature_c", 40.0, BUCKET, CARRY_FORWARD));
+        MachineStates.Closed closed = press.offer(2 * SECOND, "temperature_c", 63.0, BUCKET, CARRY_FORWARD);
+        assertEquals(SECOND, closed.micros());
+        assertArrayEquals(new double[] {62.5}, closed.values(), "the newest sample, the one sent last");
+    }
+
+    @Test
+    void aStableFormNamingAModelSensorBeyondItsMachinesSensorsIsRefused() {
+        MachineStates states = new MachineStates();
+        MachineStates.Machine press = states.machine("press-1");
+        press.column("temperature_c");
+        press.column("pressure_bar");
+        press.modelSensors = new int[] {0, 2};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MachineStates.fromSnapshot(states.snapshot()));
+        assertTrue(e.getMessage().contains("out of range"), e.getMessage());
+    }
+
+    @Test
+    void aVersionFourStateOfAFleetMachineIsReadWithTheModelsSensors() throws IOException {
+        MachineStates states = new MachineStates();
+        MachineStates.Machine press = states.machine("press-1");
+        press.column("temperature_c");
+        press.column("pressure_bar");
+        press.column("vibration_mm_s");
+        press.fleetModelId = "default v1";
+        press.fleetSensors = List.of("vibration_mm_s", "temperature_c");
+        press.pending.add(new MachineStates.Pending(7 * SECOND, new double[] {2.1, 60.4}));
+
+        MachineStates read = MachineStates.fromSnapshot(MultivariateScorerLimitsTest.olderVersion(states, 4));
+        MachineStates.Machine restored = read.machine("press-1");
+        assertEquals("default v1", restored.fleetModelId);
+        assertEquals(List.of("vibration_mm_s", "temperature_c"), restored.fleetSensors);
+        assertEquals(1, restored.pending.size());
+        assertArrayEquals(new double[] {2.1, 60.4}, restored.pending.get(0).values());
     }
 
     private static void offer(MachineStates.Machine machine, List<MachineStates.Closed> states, long micros,
