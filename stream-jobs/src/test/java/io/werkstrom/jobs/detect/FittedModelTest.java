@@ -87,4 +87,24 @@ class FittedModelTest {
         }
         assertNotNull(model.without(pairsAndTriples.get(0)));
     }
+
+    @Test
+    void theSpreadThatBlameStandardisesByIsEachSensorsSampleStandardDeviation() {
+        double[][] rows = rows();
+        FittedModel model = FittedModel.fit(MultivariateOptions.Method.MSET, rows);
+        double[] expected = new double[5];
+        for (int c = 0; c < 5; c++) {
+            double mean = 0;
+            for (double[] row : rows) {
+                mean += row[c];
+            }
+            mean /= rows.length;
+            double squares = 0;
+            for (double[] row : rows) {
+                squares += (row[c] - mean) * (row[c] - mean);
+            }
+            expected[c] = Math.sqrt(squares / (rows.length - 1));
+        }
+        assertArrayEquals(expected, model.scale, 1e-12);
+    }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.util.Arrays;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -49,5 +50,22 @@ class FittedModelsTest {
         assertNotNull(models.find(rows(0)));
         assertNull(models.find(rows(1)), "dropped as the one used longest ago");
         assertNotNull(models.find(rows(FittedModels.CAPACITY)));
+    }
+
+    @Test
+    void rowsWhoseHashCollidesWithAnotherWindowsFindOnlyTheirOwnModel() {
+        // Two windows apart in the last bits of two values, chosen so that their hash codes are equal.
+        double[][] one = rows(1);
+        one[39][0] = 1.0;
+        one[39][1] = Double.longBitsToDouble(Double.doubleToLongBits(2.0) + 31);
+        double[][] other = rows(1);
+        other[39][0] = Math.nextUp(1.0);
+        other[39][1] = 2.0;
+        assertEquals(Arrays.deepHashCode(one), Arrays.deepHashCode(other));
+
+        FittedModels models = new FittedModels(MultivariateOptions.Method.PCA);
+        FittedModel fitted = models.fit(one);
+        assertNull(models.find(other));
+        assertSame(fitted, models.find(one));
     }
 }
