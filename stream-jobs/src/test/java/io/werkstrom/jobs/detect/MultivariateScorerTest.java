@@ -551,6 +551,104 @@ class MultivariateScorerTest {
         return MachineStatesSerializer.INSTANCE.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
     }
 
+    /** A load moving temperature, pressure and vibration together, for the hand-made batches below. */
+    private static double load(long second) {
+        return Math.sin(second / 3.0) + 0.3 * Math.sin(second / 1.7);
+    }
+
+    @Test
+    void aMachineWhoseSensorsRarelyReportTogetherDropsTheOlderHalfOfItsWindowAndFitsOnceHalfItsStatesAreComplete() {
+        // Without carry-forward, pressure (seconds 0 to 7) and vibration (seconds 8 to 15) never meet.
+        MultivariateOptions options = OPTIONS.withTrainingStates(16).withCarryForward(Duration.ZERO);
+        MultivariateScorer scorer = scorer(options);
+        MachineStates states = new MachineStates();
+        Random random = new Random(31);
+        TelemetryBatch.Builder first = TelemetryBatch.builder("gw-1", 0);
+        for (long s = 0; s <= 16; s++) {
+            long t = T0 + s * SECOND + 250_000;
+            first.add(t, "press-1", "temperature_c", 60 + 10 * load(s) + 0.2 * random.nextGaussian(), Quality.GOOD);
+            if (s < 8) {
+                first.add(t + 1_000, "press-1", "pressure_bar", 5 + 2 * load(s) + 0.04 * random.nextGaussian(),
+                        Quality.GOOD);
+            } else if (s < 16) {
+                first.add(t + 2_000, "press-1", "vibration_mm_s", 2 - 0.8 * load(s) + 0.03 * random.nextGaussian(),
+                        Quality.GOOD);
+            }
+        }
+        MultivariateScorer.Outcome none = scorer.score(first.build().groupedBySeries(), states);
+        assertEquals(0, none.modelsFitted());
+        assertEquals(0, none.tooFewSensors());
+        assertFalse(states.modelled("press-1"));
+        assertEquals(8, states.trainingStates("press-1"), "the newer half, of temperature and vibration");
+
+        // Eight complete states: half of the window of 16 now holds every sensor.
+        TelemetryBatch.Builder second = TelemetryBatch.builder("gw-1", 1);
+        for (long s = 16; s <= 24; s++) {
+            long t = T0 + s * SECOND + 250_000;
+            second.add(t, "press-1", "temperature_c", 60 + 10 * load(s) + 0.2 * random.nextGaussian(), Quality.GOOD);
+            second.add(t + 1_000, "press-1", "pressure_bar", 5 + 2 * load(s) + 0.04 * random.nextGaussian(),
+                    Quality.GOOD);
+            second.add(t + 2_000, "press-1", "vibration_mm_s", 2 - 0.8 * load(s) + 0.03 * random.nextGaussian(),
+                    Quality.GOOD);
+        }
+        MultivariateScorer.Outcome fitted = scorer.score(second.build().groupedBySeries(), states);
+        assertEquals(1, fitted.modelsFitted());
+        assertEquals(List.of("temperature_c", "pressure_bar", "vibration_mm_s"), states.modelSensors("press-1"));
+        assertEquals(8, states.trainingStates("press-1"), "the complete states it was fitted on");
+    }
+
+    @Test
+    void aWindowLeftWithOneVaryingSensorInItsCompleteStatesGivesNoModelAndStartsOver() {
+        // The setpoint moves only while temperature is missing (seconds 12 to 15): in the twelve
+        // complete states it is constant, and temperature alone is left to model.
+        MultivariateOptions options = OPTIONS.withTrainingStates(16).withCarryForward(Duration.ZERO);
+        MultivariateScorer scorer = scorer(options);
+        MachineStates states = new MachineStates();
+        Random random = new Random(32);
+        TelemetryBatch.Builder b = TelemetryBatch.builder("gw-1", 0);
+        for (long s = 0; s <= 16; s++) {
+            long t = T0 + s * SECOND + 250_000;
+            if (s < 12 || s == 16) {
+                b.add(t, "oven-1", "temperature_c", 60 + 10 * load(s) + 0.2 * random.nextGaussian(), Quality.GOOD);
+            }
+            b.add(t + 1_000, "oven-1", "setpoint_c", s < 12 ? 40.0 : 40.0 + s, Quality.GOOD);
+        }
+        MultivariateScorer.Outcome outcome = scorer.score(b.build().groupedBySeries(), states);
+        assertEquals(1, outcome.tooFewSensors());
+        assertEquals(0, outcome.modelsFitted());
+        assertFalse(states.modelled("oven-1"));
+        assertEquals(0, states.trainingStates("oven-1"), "the window starts over");
+    }
+
+    @Test
+    void aSensorLostForFewerStatesThanATrainingWindowIsNotNamedYet() {
+        List<String> warnings = new ArrayList<>();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared(), warnings::add);
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 22);
+        press.vibration = false;
+        run(scorer, states, 0, 400, new ArrayList<>(), press);
+        assertEquals(List.of("temperature_c", "pressure_bar"), states.modelSensors("press-1"));
+        press.pressure = false;
+        // Pressure, last at 398 s, is carried forward to bucket 408: the states of 409 s to 698 s lack it.
+        run(scorer, states, 400, 300, new ArrayList<>(), press);
+        assertEquals(List.of(), warnings, "290 states in a row without pressure");
+        run(scorer, states, 700, 20, new ArrayList<>(), press);
+        assertEquals(1, warnings.size(), "300 states in a row without pressure: " + warnings);
+    }
+
+    @Test
+    void aMachineStillFaultyIsReportedAgainExactlyRepeatAfterLater() {
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 25);
+        press.pressureShift = 10;
+        press.faultFrom = 400;
+        List<Anomaly> anomalies = run(scorer(OPTIONS), states, 0, 560, new ArrayList<>(), press);
+        // Every state from 400 s on is anomalous: the third in a row is reported, then one a minute.
+        List<Long> seconds = anomalies.stream().map(a -> (a.timestampMicros() - T0) / SECOND).toList();
+        assertEquals(List.of(402L, 462L, 522L), seconds);
+    }
+
     @Test
     void aDamagedStableFormIsRefusedWithAReason() {
         MachineStates states = new MachineStates();
@@ -563,6 +661,33 @@ class MultivariateScorerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MachineStates.fromSnapshot(otherVersion));
         assertTrue(e.getMessage().contains("version 9"), e.getMessage());
+    }
+
+    @Test
+    void optionsAtTheEndsOfTheirRangesAreAccepted() {
+        MultivariateOptions least = new MultivariateOptions(MultivariateOptions.Method.PCA,
+                MultivariateOptions.MIN_TRAINING_STATES, Duration.ofMillis(10), Duration.ZERO, Duration.ZERO, 1, 1, 2,
+                0);
+        assertEquals(MultivariateOptions.MIN_TRAINING_STATES, least.trainingStates());
+        assertEquals(Duration.ofMillis(10), least.bucket());
+        assertEquals(1, least.confirmStates());
+        MultivariateOptions most = new MultivariateOptions(MultivariateOptions.Method.MSET,
+                MultivariateOptions.MAX_TRAINING_STATES, Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(1),
+                100, MultivariateOptions.MAX_MAX_MACHINES, MultivariateOptions.MAX_MAX_SENSORS,
+                MultivariateOptions.MAX_MAX_PENDING_STATES);
+        assertEquals(MultivariateOptions.MAX_TRAINING_STATES, most.trainingStates());
+        assertEquals(Duration.ofHours(1), most.bucket());
+        assertEquals(100, most.confirmStates());
+        assertEquals(MultivariateOptions.MAX_MAX_MACHINES, most.maxMachines());
+        assertEquals(MultivariateOptions.MAX_MAX_SENSORS, most.maxSensors());
+    }
+
+    @Test
+    void noScorerIsMadeWithMultivariateDetectionOff() {
+        MultivariateOptions off = OPTIONS.withMethod(MultivariateOptions.Method.OFF);
+        assertFalse(off.enabled());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> scorer(off));
+        assertTrue(e.getMessage().contains("off"), e.getMessage());
     }
 
     @Test
