@@ -174,6 +174,20 @@ class MultivariateScorerLimitsTest {
     }
 
     @Test
+    void eachSensorOfAMachineBeyondTheCapIsLoggedOnce() {
+        List<String> warnings = new ArrayList<>();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS.withMaxSensors(2), JavaKernelBackend.shared(),
+                warnings::add);
+        Machine press = new Machine("press-1", 10);
+        press.constantSpeed = true;
+        run(scorer, new MachineStates(), 0, 3, press);
+
+        assertEquals(2, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("vibration_mm_s"), warnings.get(0));
+        assertTrue(warnings.get(1).contains("speed_rpm"), warnings.get(1));
+    }
+
+    @Test
     void theLogOfRefusalsIsBoundedAndSaysSoOnce() {
         int names = MultivariateScorer.MAX_LOGGED_REFUSALS + 10;
         List<String> warnings = new ArrayList<>();
@@ -335,6 +349,124 @@ class MultivariateScorerLimitsTest {
         outcomes.addAll(run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()), restored, first + 1,
                 BATCHES, plant));
         assertEquals(anomalies(reference), anomalies(outcomes));
+    }
+
+    /** The plant's state after 400 s, with the states of the batch of 400 s to 410 s waiting after a failed call. */
+    private static MachineStates pendingAfterAFailedCall(Machine... plant) {
+        FailingKernelBackend backend = new FailingKernelBackend();
+        MachineStates states = new MachineStates();
+        run(new MultivariateScorer(OPTIONS, backend), states, 0, 40, plant);
+        backend.failUnreachable(Integer.MAX_VALUE);
+        MultivariateScorer.Outcome failed = new MultivariateScorer(OPTIONS, backend).score(batch(40, plant), states);
+        assertEquals(10 * plant.length, failed.statesPending());
+        return states;
+    }
+
+    @Test
+    void anomaliesOfSeveralMachinesScoredLateAreReportedInTimeOrder() {
+        // press-1 comes before press-2 in the state, but its fault begins later.
+        Machine later = new Machine("press-1", 41);
+        later.pressureShift = 10;
+        later.faultFrom = 414;
+        Machine earlier = new Machine("press-2", 42);
+        earlier.pressureShift = 10;
+        earlier.faultFrom = 410;
+        FailingKernelBackend backend = new FailingKernelBackend();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, backend);
+        MachineStates states = new MachineStates();
+        run(scorer, states, 0, 41, later, earlier);
+        backend.failUnreachable(Integer.MAX_VALUE);
+        assertEquals(20, scorer.score(batch(41, later, earlier), states).statesPending());
+        backend.recover();
+
+        List<Anomaly> anomalies = scorer.score(batch(42, later, earlier), states).anomalies();
+        assertEquals(List.of("press-2 at 412 s", "press-1 at 416 s"), anomalies.stream()
+                .map(a -> a.machine() + " at " + (a.timestampMicros() - T0) / SECOND + " s").toList());
+    }
+
+    @Test
+    void aRestoredMachineAbsentFromTheNextBatchHasItsWaitingStatesScored() {
+        Machine[] plant = plant();
+        MachineStates restored = MachineStates.fromSnapshot(pendingAfterAFailedCall(plant).snapshot());
+        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared())
+                .score(batch(41, plant[0]), restored);
+        assertNull(next.scoringFailure());
+        assertEquals(10 + 10 + 10, next.statesScored(), "press-1's waiting and new states, press-2's waiting ones");
+        assertEquals(0, restored.pendingStates("press-2"));
+    }
+
+    @Test
+    void aRestoredWaitingStateWithFewerThanTwoOfItsModelsSensorsIsDroppedAndCounted() {
+        Machine[] plant = plant();
+        MachineStates states = pendingAfterAFailedCall(plant);
+        // Kept by an earlier release with temperature alone.
+        List<MachineStates.Pending> waiting = states.machine("press-1").pending;
+        waiting.set(0, new MachineStates.Pending(waiting.get(0).micros(),
+                new double[] {waiting.get(0).values()[0], Double.NaN, Double.NaN}));
+        MachineStates restored = MachineStates.fromSnapshot(states.snapshot());
+
+        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared())
+                .score(batch(41, plant), restored);
+        assertNull(next.scoringFailure());
+        assertEquals(1, next.statesDropped());
+        assertEquals(9 + 10 + 20, next.statesScored());
+        assertEquals(0, restored.pendingStates("press-1"));
+    }
+
+    @Test
+    void aRestoredWindowThatNoLongerFitsTrainsAnewAndDropsTheStatesWaitingForItsModel() {
+        Machine[] plant = plant();
+        MachineStates states = pendingAfterAFailedCall(plant);
+        // A window of a state written by another release, which this detector refuses: 3 distinct rows.
+        MachineStates.Machine press = states.machine("press-1");
+        List<double[]> window = new ArrayList<>(press.training.subList(0, 3));
+        press.training.clear();
+        press.training.addAll(window);
+        MachineStates restored = MachineStates.fromSnapshot(states.snapshot());
+
+        MultivariateScorer.Outcome next = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared())
+                .score(batch(41, plant), restored);
+        assertEquals(1, next.fitFailures());
+        assertEquals(1, next.modelsFitted(), "press-2's model");
+        assertEquals(10, next.statesDropped(), "press-1's states waiting for its model");
+        assertFalse(restored.modelled("press-1"));
+        assertEquals(10, restored.trainingStates("press-1"), "a fresh window, of the batch's states");
+        assertEquals(0, restored.pendingStates("press-1"));
+        assertEquals(20, next.statesScored(), "press-2's");
+    }
+
+    @Test
+    void aStateRestoredUnderAnotherBucketDropsItsWaitingStatesAndNamesOnlyTheMachinesThatTrainAgain() {
+        FailingKernelBackend backend = new FailingKernelBackend();
+        MultivariateScorer scorer = new MultivariateScorer(OPTIONS, backend);
+        MachineStates states = new MachineStates();
+        Machine modelled = new Machine("press-1", 12);
+        Machine training = new Machine("press-2", 13);
+        run(scorer, states, 0, 35, modelled);
+        run(scorer, states, 35, 40, modelled, training);
+        // Two machines heard once, in the last second: nothing of theirs to train again.
+        TelemetryBatch.Builder b = TelemetryBatch.builder("gw-1", 40);
+        for (long s = 400; s < 410; s++) {
+            modelled.add(b, s);
+            training.add(b, s);
+        }
+        new Machine("press-3", 14).add(b, 409);
+        new Machine("press-4", 15).add(b, 409);
+        backend.failUnreachable(Integer.MAX_VALUE);
+        assertEquals(10, scorer.score(b.build().groupedBySeries(), states).statesPending());
+        assertTrue(states.modelled("press-1"));
+        assertTrue(states.trainingStates("press-2") > 0);
+        assertEquals(0, states.trainingStates("press-3"));
+
+        MachineStates restored = MachineStates.fromSnapshot(states.snapshot());
+        List<String> warnings = new ArrayList<>();
+        MultivariateScorer twoSeconds = new MultivariateScorer(OPTIONS.withBucket(java.time.Duration.ofSeconds(2)),
+                JavaKernelBackend.shared(), warnings::add);
+        MultivariateScorer.Outcome next = twoSeconds.score(batch(41, modelled, training), restored);
+        assertEquals(10, next.statesDropped(), "press-1's states waiting for its 1 s model");
+        assertEquals(0, restored.pendingStates("press-1"));
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("2 of its machines"), warnings.get(0));
     }
 
     @Test
