@@ -208,6 +208,27 @@ class MultivariateFleetScoringTest {
     }
 
     @Test
+    void aModelStoredAgainUnderTheSameIdReadsItsOwnSensorsFromItsFirstState() {
+        // Every anomalous state reported: a single state in the columns of the model before would show.
+        MultivariateOptions eachState = new MultivariateOptions(MultivariateOptions.Method.MSET,
+                OPTIONS.trainingStates(), OPTIONS.bucket(), OPTIONS.carryForward(), OPTIONS.repeatAfter(), 1,
+                OPTIONS.maxMachines(), OPTIONS.maxSensors(), OPTIONS.maxPendingStates());
+        MachineStates states = new MachineStates();
+        MultivariateScorer scorer = new MultivariateScorer(eachState, JavaKernelBackend.shared());
+        Machine press = new Machine("press-1", 1);
+        assertEquals(List.of(), anomalies(run(scorer, states, 0, 30, always(V1), press)));
+
+        List<String> reversed = List.of("vibration_mm_s", "pressure_bar", "temperature_c");
+        double[][] reversedStates = Arrays.stream(FLEET_STATES).map(s -> new double[] {s[2], s[1], s[0]})
+                .toArray(double[][]::new);
+        FleetModelInForce again = new FleetModelInForce("default v1",
+                MultivariateFleetModel.fit(eachState, reversed, reversedStates));
+        List<MultivariateScorer.Outcome> after = run(scorer, states, 30, 60, always(again), press);
+        assertEquals(30, sum(after, MultivariateScorer.Outcome::statesScored));
+        assertEquals(List.of(), anomalies(after), "the same healthy machine");
+    }
+
+    @Test
     void aPcaFleetModelNamesItsMethodInTheAnomaly() {
         FleetModelInForce pca = new FleetModelInForce("default v2",
                 MultivariateFleetModel.fit(OPTIONS.withMethod(MultivariateOptions.Method.PCA), SENSORS, FLEET_STATES));
@@ -263,6 +284,43 @@ class MultivariateFleetScoringTest {
         assertEquals("default v1", states.fleetModelId("press-1"));
         assertEquals(0, states.trainingStates("press-1"), "the window it no longer needs is dropped");
         assertEquals(60, sum(outcomes, MultivariateScorer.Outcome::statesScored));
+    }
+
+    @Test
+    void aMachineTakenOverByAFleetModelDropsTheStatesWaitingForItsOwnModel() {
+        FailingKernelBackend backend = new FailingKernelBackend();
+        MachineStates states = new MachineStates();
+        Machine press = new Machine("press-1", 1);
+        run(new MultivariateScorer(OPTIONS, backend), states, 0, 310, MultivariateScorer.FleetModels.NONE, press);
+        assertTrue(states.modelled("press-1"));
+        backend.failUnreachable(Integer.MAX_VALUE);
+        run(new MultivariateScorer(OPTIONS, backend), states, 310, 320, MultivariateScorer.FleetModels.NONE, press);
+        assertEquals(10, states.pendingStates("press-1"));
+
+        MultivariateScorer.Outcome next = run(new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()), states, 320,
+                330, always(V1), press).get(0);
+        assertEquals(10, next.statesDropped(), "the states waiting for its own model");
+        assertEquals(10, next.statesScored(), "the batch's own states, by the fleet model");
+        assertEquals("default v1", states.fleetModelId("press-1"));
+    }
+
+    @Test
+    void aFleetSensorFirstHeardInTheSampleClosingABucketIsMissingFromThatStateWhichIsScoredWithoutIt() {
+        Machine press = new Machine("press-1", 1);
+        press.vibration = false;
+        TelemetryBatch.Builder b = TelemetryBatch.builder("gw-1", 0);
+        for (long s = 0; s < 10; s++) {
+            press.add(b, s);
+        }
+        // Vibration, heard for the first time at the very start of second 10, opens its bucket.
+        b.add(T0 + 10 * SECOND, "press-1", "vibration_mm_s", 2.0, Quality.GOOD);
+        MachineStates states = new MachineStates();
+        MultivariateScorer.Outcome outcome = new MultivariateScorer(OPTIONS, JavaKernelBackend.shared()).score(GATEWAY,
+                b.build().groupedBySeries(), states, always(V1));
+        assertEquals("default v1", states.fleetModelId("press-1"));
+        assertEquals(1, outcome.reducedStates(), "the state of second 9, without vibration");
+        assertEquals(1, outcome.statesScored());
+        assertEquals(0, states.trainingStates("press-1"));
     }
 
     @Test
@@ -576,6 +634,63 @@ class MultivariateFleetScoringTest {
         assertTrue(read5s.assembledAs(coarse));
         assertFalse(read5s.assembledAs(OPTIONS));
         assertTrue(read.assembledAs(OPTIONS));
+    }
+
+    @Test
+    void aTwoSensorModelKeepsItsMethodBucketAndCarryForwardInItsStoredForm() {
+        MultivariateOptions coarse = OPTIONS.withMethod(MultivariateOptions.Method.PCA)
+                .withBucket(java.time.Duration.ofSeconds(5)).withCarryForward(java.time.Duration.ofSeconds(20));
+        List<String> sensors = List.of("temperature_c", "pressure_bar");
+        double[][] states = Arrays.stream(FLEET_STATES).map(s -> new double[] {s[0], s[1]}).toArray(double[][]::new);
+        MultivariateFleetModel model = MultivariateFleetModel.fit(coarse, sensors, states);
+        MultivariateFleetModel read = MultivariateFleetModel.fromBytes(model.toBytes());
+        assertEquals(MultivariateOptions.Method.PCA, read.method());
+        assertEquals(java.time.Duration.ofSeconds(5), read.bucket());
+        assertEquals(java.time.Duration.ofSeconds(20), read.carryForward());
+        assertEquals(sensors, read.sensors());
+        double[][] probe = {states[3], {60, 9}};
+        double[] scores = read.score(probe, JavaKernelBackend.shared());
+        assertArrayEquals(model.score(probe, JavaKernelBackend.shared()), scores);
+        assertTrue(scores[0] < 1 && scores[1] > 1, Arrays.toString(scores));
+    }
+
+    @Test
+    void aModelOfTheMostStatesAllowedIsFittedAndRead() {
+        java.util.Random random = new java.util.Random(5);
+        double[][] states = new double[MultivariateFleetModel.MAX_STATES][];
+        for (int i = 0; i < states.length; i++) {
+            double[] state = FLEET_STATES[i % FLEET_STATES.length];
+            states[i] = new double[] {state[0] + 0.01 * random.nextGaussian(), state[1], state[2]};
+        }
+        MultivariateFleetModel model = MultivariateFleetModel.fit(OPTIONS, SENSORS, states);
+        assertEquals(MultivariateFleetModel.MAX_STATES, MultivariateFleetModel.fromBytes(model.toBytes()).states());
+    }
+
+    @Test
+    void aStoredFormOfJustItsHeaderNamesItsVersion() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(MSET.toBytes(), 0, 4);
+            out.writeInt(2);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MultivariateFleetModel.fromBytes(bytes.toByteArray()));
+        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+    }
+
+    @Test
+    void aStoredFormClaimingTheMostSensorsAllowedIsReadUntilItsBytesEnd() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(MSET.toBytes(), 0, 8);
+            out.writeUTF("mset");
+            out.writeLong(1_000_000L);
+            out.writeLong(10_000_000L);
+            out.writeInt(MultivariateOptions.MAX_MAX_SENSORS);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MultivariateFleetModel.fromBytes(bytes.toByteArray()));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
     }
 
     @Test
