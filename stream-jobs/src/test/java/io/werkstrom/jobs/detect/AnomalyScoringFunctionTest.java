@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import io.werkstrom.analytics.detect.Anomaly;
 import io.werkstrom.analytics.detect.RobustZScoreDetector;
@@ -19,6 +22,7 @@ import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.testing.OperatorMetrics;
 
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -156,6 +160,42 @@ class AnomalyScoringFunctionTest {
                 }
             }
             assertEquals(expected, outputOf(harness));
+        }
+    }
+
+    @Test
+    void theOperatorCountsItsAnomaliesAndTheBatchesDeliveredAgain() throws Exception {
+        List<DetectedAnomaly> expected = plainDetectors(0);
+        try (var metrics = new OperatorMetrics();
+             var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                     new KeyedProcessOperator<>(new AnomalyScoringFunction(OPTIONS, KernelBackends.JAVA, MONTH)),
+                     AnomalyScoringFunction::key, Types.STRING, metrics.environment())) {
+            harness.open();
+            feed(harness, 0, BATCHES);
+            feed(harness, BATCHES - 3, BATCHES);
+            assertEquals(expected, outputOf(harness));
+            assertEquals(Map.of("anomaliesDetected", (long) expected.size(), "repeatedBatches", 2L * 3,
+                    "scoringFailures", 0L), Map.copyOf(metrics.counts(List.of("anomaliesDetected", "repeatedBatches",
+                    "scoringFailures"))));
+        }
+    }
+
+    @Test
+    void batchesTheUnreachableAnalyticsServiceCannotScoreAreCountedAsFailures() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        try (var metrics = new OperatorMetrics();
+             var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                     new AnomalyScoringFunction(OPTIONS, "grpc://127.0.0.1:" + port, MONTH)),
+                     AnomalyScoringFunction::key, Types.STRING, metrics.environment())) {
+            harness.open();
+            // A series is scored from its 30th sample on: in the fourth batch of 12 samples.
+            feed(harness, 0, 6);
+            assertEquals(List.of(), outputOf(harness));
+            assertEquals(2L * 3, metrics.count("scoringFailures"));
+            assertEquals(0, metrics.count("repeatedBatches"));
         }
     }
 

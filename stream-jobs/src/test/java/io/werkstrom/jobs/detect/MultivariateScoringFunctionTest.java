@@ -3,6 +3,7 @@ package io.werkstrom.jobs.detect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -11,15 +12,20 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.werkstrom.analytics.kernel.JavaKernelBackend;
 import io.werkstrom.analytics.kernel.KernelBackends;
 import io.werkstrom.jobs.StateExpiry;
 import io.werkstrom.jobs.storage.DetectedAnomaly;
 import io.werkstrom.jobs.storage.ReceivedBatch;
+import io.werkstrom.jobs.storage.StoreOptions;
 import io.werkstrom.protocol.GatewayAddress;
+import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.testing.OperatorMetrics;
 
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -220,6 +226,127 @@ class MultivariateScoringFunctionTest {
             actual.addAll(outputOf(recovered));
         }
         assertEquals(expected, actual);
+    }
+
+    private static final List<String> COUNTERS = List.of("multivariateAnomalies", "multivariateStatesScored",
+            "multivariateIncompleteStates", "multivariateReducedStates", "multivariateModelsFitted",
+            "multivariateTooFewSensors", "multivariateFitFailures", "multivariateLateSamples",
+            "multivariateScoringFailures", "multivariateMachinesRefused", "multivariateSensorsRefused",
+            "multivariateStatesDropped", "multivariateStatesWithoutModel");
+
+    /** The counters of the outcomes of one plain scorer of {@code batches}, by name. */
+    private static Map<String, Long> counted(MultivariateOptions options, List<TelemetryBatch> batches) {
+        MachineStates states = new MachineStates();
+        MultivariateScorer scorer = new MultivariateScorer(options, JavaKernelBackend.shared());
+        long[] sums = new long[COUNTERS.size()];
+        for (TelemetryBatch batch : batches) {
+            MultivariateScorer.Outcome o = scorer.score(batch, states);
+            long[] counts = {o.anomalies().size(), o.statesScored(), o.incompleteStates(), o.reducedStates(),
+                    o.modelsFitted(), o.tooFewSensors(), o.fitFailures(), o.lateSamples(),
+                    o.scoringFailure() == null ? 0 : 1, o.machinesRefused(), o.sensorsRefused(), o.statesDropped(),
+                    o.statesWithoutModel()};
+            for (int k = 0; k < sums.length; k++) {
+                sums[k] += counts[k];
+            }
+        }
+        Map<String, Long> counted = new LinkedHashMap<>();
+        for (int k = 0; k < sums.length; k++) {
+            counted.put(COUNTERS.get(k), sums[k]);
+        }
+        return counted;
+    }
+
+    /**
+     * Each outcome of the scorer is counted under its name: a plant with a fault, a sensor that
+     * dies (the states scored without it), one that leaves a machine with too few, a machine of one
+     * sensor, an extreme value in a training window, a late sample, and a machine and a sensor
+     * beyond the caps.
+     */
+    @Test
+    void theOperatorCountsWhatItsScorerDid() throws Exception {
+        MultivariateOptions options = OPTIONS.withMaxMachines(5).withMaxSensors(3);
+        MultivariateScorerTest.Machine dying = new MultivariateScorerTest.Machine("press-1", 51);
+        MultivariateScorerTest.Machine faulty = new MultivariateScorerTest.Machine("press-2", 52);
+        faulty.pressureShift = 1.5;
+        faulty.faultFrom = 450;
+        faulty.constantSpeed = true;
+        MultivariateScorerTest.Machine twoSensors = new MultivariateScorerTest.Machine("press-3", 53);
+        twoSensors.vibration = false;
+        MultivariateScorerTest.Machine extreme = new MultivariateScorerTest.Machine("press-4", 54);
+        MultivariateScorerTest.Machine oneSensor = new MultivariateScorerTest.Machine("pump-1", 55);
+        oneSensor.pressure = false;
+        oneSensor.vibration = false;
+        MultivariateScorerTest.Machine beyondTheCap = new MultivariateScorerTest.Machine("welder-1", 56);
+        List<TelemetryBatch> batches = new ArrayList<>();
+        for (int i = 0; i < BATCHES; i++) {
+            dying.vibration = i < 45;
+            twoSensors.pressure = i < 45;
+            TelemetryBatch.Builder b = TelemetryBatch.builder("gw-north", i);
+            for (long s = i * 10L; s < i * 10L + 10; s++) {
+                for (MultivariateScorerTest.Machine m : List.of(dying, faulty, twoSensors, extreme, oneSensor,
+                        beyondTheCap)) {
+                    m.add(b, s);
+                }
+                if (s == 100) {
+                    b.add(secondsMicros(s) + 500_000, "press-4", "pressure_bar", 1e307, Quality.GOOD);
+                }
+            }
+            if (i == 50) {
+                b.add(secondsMicros(100), "press-1", "temperature_c", 61.0, Quality.GOOD);
+            }
+            batches.add(b.build().groupedBySeries());
+        }
+        Map<String, Long> expected = counted(options, batches);
+        for (String name : List.of("multivariateAnomalies", "multivariateIncompleteStates",
+                "multivariateReducedStates", "multivariateModelsFitted", "multivariateTooFewSensors",
+                "multivariateFitFailures", "multivariateLateSamples", "multivariateMachinesRefused",
+                "multivariateSensorsRefused")) {
+            assertTrue(expected.get(name) > 0, name + " must be counted for the comparison to mean anything");
+        }
+
+        try (var metrics = new OperatorMetrics();
+             var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                     new MultivariateScoringFunction(options, KernelBackends.JAVA, MONTH)),
+                     AnomalyScoringFunction::key, Types.STRING, metrics.environment())) {
+            harness.open();
+            for (TelemetryBatch batch : batches) {
+                harness.processElement(new StreamRecord<>(new ReceivedBatch(NORTH, batch, 0L)));
+            }
+            assertEquals(expected.get("multivariateAnomalies"), harness.extractOutputValues().size());
+            assertEquals(expected, metrics.counts(COUNTERS));
+        }
+    }
+
+    @Test
+    void fleetModelsReadFromAStoreNeedARefreshInterval() {
+        StoreOptions store = new StoreOptions("jdbc:postgresql://db.example:5432/werkstrom", "werkstrom", "secret");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new MultivariateScoringFunction(OPTIONS, KernelBackends.JAVA, store, null, MONTH));
+        assertTrue(e.getMessage().startsWith("modelRefresh "), e.getMessage());
+    }
+
+    /**
+     * An analytics service that cannot be reached: each batch's failure is counted, and with no
+     * room for waiting states every state the service was to score is dropped and counted.
+     */
+    @Test
+    void theOperatorCountsItsScoringFailuresAndTheStatesItDrops() throws Exception {
+        MultivariateOptions options = OPTIONS.withMaxPendingStates(0);
+        try (var metrics = new OperatorMetrics();
+             var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(
+                     new MultivariateScoringFunction(options, "grpc://127.0.0.1:" + closedPort(), MONTH)),
+                     AnomalyScoringFunction::key, Types.STRING, metrics.environment())) {
+            harness.open();
+            for (int i = 0; i < 33; i++) {
+                harness.processElement(new StreamRecord<>(new ReceivedBatch(NORTH, north.get(i), 0L)));
+            }
+            // The models are fitted on the states up to 299 s, closed at 300 s: the batches from 300 s
+            // to 330 s fail to score the states of 300 s to 328 s, 29 of each machine.
+            assertEquals(3, metrics.count("multivariateScoringFailures"));
+            assertEquals(2 * 29, metrics.count("multivariateStatesDropped"));
+            assertEquals(0, metrics.count("multivariateStatesScored"));
+            assertEquals(2, metrics.count("multivariateModelsFitted"));
+        }
     }
 
     /** What one plain scorer per gateway reports over all batches. */
