@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.Random;
 import io.werkstrom.jobs.storage.DeadLetter;
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.BatchCodec;
+import io.werkstrom.protocol.BatchDecodeException;
 import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
@@ -94,6 +96,38 @@ class BatchDecoderTest {
         assertEquals("gw-7", letter.gateway());
         assertArrayEquals(cut, letter.payload());
         assertEquals(now, letter.receivedAtMicros());
+    }
+
+    @Test
+    void theReasonForABadPayloadIsTheCodecsOwnMessage() {
+        byte[] whole = codec.encode(batch("gw-7", 1, 1.0, Quality.GOOD, now));
+        byte[] cut = Arrays.copyOf(whole, whole.length / 2);
+        BatchDecodeException expected = assertThrows(BatchDecodeException.class, () -> codec.decode(cut));
+
+        assertEquals(expected.getMessage(), rejected(decoder.decode(TOPIC, cut, now)).reason());
+    }
+
+    @Test
+    void aDecoderFailingUnexpectedlyGivesADeadLetterNamingTheError() {
+        BatchDecoder broken = new BatchDecoder(null, new BatchValidator(Duration.ofHours(1)));
+        byte[] payload = codec.encode(batch("gw-7", 1, 1.0, Quality.GOOD, now));
+
+        DeadLetter letter = rejected(broken.decode(TOPIC, payload, now));
+
+        assertTrue(letter.reason().startsWith("unexpected NullPointerException: "), letter.reason());
+        assertEquals("gw-7", letter.gateway());
+        assertArrayEquals(payload, letter.payload());
+    }
+
+    @Test
+    void aSampleExactlyTheClockSkewAheadOfItsReceiptIsAcceptedToTheMicrosecond() {
+        // Received three quarters into a second: the receipt keeps its microseconds.
+        long received = 1_700_000_000_750_000L;
+        long skew = Duration.ofHours(1).toNanos() / 1_000;
+
+        accepted(decoder.decode(TOPIC, codec.encode(batch("gw-7", 1, 1.0, Quality.GOOD, received + skew)), received));
+        assertTrue(rejected(decoder.decode(TOPIC, codec.encode(batch("gw-7", 2, 1.0, Quality.GOOD, received + skew + 1)),
+                received)).reason().contains("timestamp"));
     }
 
     @Test
