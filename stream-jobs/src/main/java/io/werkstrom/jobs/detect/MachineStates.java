@@ -307,10 +307,18 @@ public final class MachineStates {
             }
             int machineCount = count(in.readInt(), "machines");
             for (int i = 0; i < machineCount; i++) {
-                Machine m = states.machine(in.readUTF());
+                String name = in.readUTF();
+                if (states.machines.containsKey(name)) {
+                    throw new IllegalArgumentException("a machine appears twice.");
+                }
+                Machine m = states.machine(name);
                 int sensorCount = count(in.readInt(), "sensors");
                 for (int s = 0; s < sensorCount; s++) {
-                    m.column(in.readUTF());
+                    String sensor = in.readUTF();
+                    if (m.sensors.contains(sensor)) {
+                        throw new IllegalArgumentException("a machine names one of its sensors twice.");
+                    }
+                    m.column(sensor);
                     m.lastValue[s] = in.readDouble();
                     m.lastMicros[s] = in.readLong();
                 }

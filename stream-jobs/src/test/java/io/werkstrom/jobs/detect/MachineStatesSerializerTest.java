@@ -82,4 +82,18 @@ class MachineStatesSerializerTest extends SerializerTestBase<MachineStates> {
                 () -> MachineStatesSerializer.INSTANCE.deserialize(new DataInputDeserializer(out.getCopyOfBuffer())));
         assertTrue(e.getMessage().contains("of 0 bytes is unreadable"), e.getMessage());
     }
+
+    @Test
+    void aStateNamingASensorOfAMachineTwiceIsRefusedAsUnreadable() throws IOException {
+        MachineStates states = new MachineStates();
+        MachineStates.Machine press = states.machine("press-1");
+        press.column("temperature_c");
+        press.column("pressure_bar");
+        press.sensors.set(1, "temperature_c");
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        MachineStatesSerializer.INSTANCE.serialize(states, out);
+        IOException e = assertThrows(IOException.class,
+                () -> MachineStatesSerializer.INSTANCE.deserialize(new DataInputDeserializer(out.getCopyOfBuffer())));
+        assertTrue(e.getMessage().contains("is unreadable"), e.getMessage());
+    }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -118,6 +119,34 @@ class MachineStatesTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MachineStates.fromSnapshot(states.snapshot()));
         assertTrue(e.getMessage().contains("out of range"), e.getMessage());
+    }
+
+    @Test
+    void aStableFormNamingASensorOfAMachineTwiceIsRefused() {
+        MachineStates states = new MachineStates();
+        MachineStates.Machine press = states.machine("press-1");
+        press.column("temperature_c");
+        press.column("pressure_bar");
+        press.sensors.set(1, "temperature_c");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MachineStates.fromSnapshot(states.snapshot()));
+        assertTrue(e.getMessage().contains("twice"), e.getMessage());
+    }
+
+    @Test
+    void aStableFormNamingAMachineTwiceIsRefused() {
+        MachineStates states = new MachineStates();
+        MachineStates.Machine press = states.machine("press-1");
+        press.column("temperature_c");
+        press.training.add(new double[] {60.5});
+        byte[] one = states.snapshot();
+        // The machine's entry written a second time, under a count of 2.
+        byte[] twice = Arrays.copyOf(one, one.length + one.length - 8);
+        System.arraycopy(one, 8, twice, one.length, one.length - 8);
+        twice[7] = 2;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MachineStates.fromSnapshot(twice));
+        assertTrue(e.getMessage().contains("twice"), e.getMessage());
     }
 
     @Test
