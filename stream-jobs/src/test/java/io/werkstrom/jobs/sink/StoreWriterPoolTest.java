@@ -158,6 +158,96 @@ class StoreWriterPoolTest {
     }
 
     @Test
+    void thePoolStartsOneDaemonWriterThreadPerConnection() throws Exception {
+        try (StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("counted numbers", 3, FAST_RETRIES,
+                FakeStore::new, (store, chunk) -> { }, n -> { })) {
+            assertEquals(3, pool.writers());
+            List<Thread> threads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("werkstrom counted numbers writer") && t.isAlive()).toList();
+            assertEquals(3, threads.size(), threads.toString());
+            // A writer stuck in the database must not keep the TaskManager's JVM from exiting.
+            assertTrue(threads.stream().allMatch(Thread::isDaemon), "writer threads are daemons");
+        }
+    }
+
+    /** Flink cancels a task by interrupting it: close waits for the writers all the same and keeps the interrupt. */
+    @Test
+    void closeKeepsTheCallersInterrupt() {
+        StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("numbers", 2, FAST_RETRIES, FakeStore::new,
+                (store, chunk) -> { }, n -> { });
+        Thread.currentThread().interrupt();
+        pool.close();
+        assertTrue(Thread.interrupted(), "the caller is still interrupted after close");
+    }
+
+    @Test
+    void closeDoesNotInterruptACallerThatWasNot() {
+        StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("numbers", 2, FAST_RETRIES, FakeStore::new,
+                (store, chunk) -> { }, n -> { });
+        pool.close();
+        assertFalse(Thread.interrupted(), "close made up an interrupt");
+    }
+
+    /** An interrupt that comes while close waits for a writer that ignores interrupts is kept for the caller. */
+    @Test
+    void anInterruptWhileCloseWaitsForAWriterIsKept() throws Exception {
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("numbers", 1, FAST_RETRIES, FakeStore::new,
+                (store, chunk) -> {
+                    writing.countDown();
+                    boolean interrupted = false;
+                    while (true) {
+                        try {
+                            release.await();
+                            break;
+                        } catch (InterruptedException e) {
+                            interrupted = true;
+                        }
+                    }
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, n -> { });
+        pool.submit(0, List.of(1));
+        assertTrue(writing.await(10, TimeUnit.SECONDS));
+        CompletableFuture<Boolean> closedInterrupted = new CompletableFuture<>();
+        Thread closer = new Thread(() -> {
+            pool.close();
+            closedInterrupted.complete(Thread.currentThread().isInterrupted());
+        }, "closer");
+        closer.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (closer.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        closer.interrupt();
+        release.countDown();
+        assertTrue(closedInterrupted.get(10, TimeUnit.SECONDS), "the interrupt during close is kept");
+    }
+
+    /**
+     * The wait doubles after each failed attempt: an outage of 200 ms with a first wait of 1 ms
+     * leaves room for at most 9 attempts, and the failure counts them.
+     */
+    @Test
+    void theWaitBetweenAttemptsGrowsAndTheFailureCountsTheAttempts() throws Exception {
+        SinkOptions growing = FAST_RETRIES.withRetry(Duration.ofMillis(1), Duration.ofSeconds(1), Duration.ofMillis(200));
+        AtomicInteger attempts = new AtomicInteger();
+        try (StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("numbers", 1, growing, FakeStore::new,
+                (store, chunk) -> {
+                    attempts.incrementAndGet();
+                    throw new SQLException("Connection refused", "08001");
+                }, n -> { })) {
+            pool.submit(0, List.of(1));
+            IOException failed = assertThrows(IOException.class, pool::awaitIdle);
+            assertTrue(attempts.get() <= 9, attempts.get() + " attempts");
+            assertTrue(failed.getMessage().contains("(" + attempts.get() + " attempts, the last: Connection refused)"),
+                    failed.getMessage());
+        }
+    }
+
+    @Test
     void submitBlocksWhileTheWritersQueueIsFull() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch writing = new CountDownLatch(1);
