@@ -40,6 +40,18 @@ class SinkOptionsTest {
         assertMessage("batchRows", () -> new SinkOptions(0, Duration.ofSeconds(1)));
     }
 
+    @Test
+    void theSmallestAndLargestValuesAreAccepted() {
+        SinkOptions smallest = new SinkOptions(1, Duration.ofMillis(1), 1, 1, Duration.ofMillis(1), Duration.ofMillis(1),
+                Duration.ZERO);
+        assertEquals(1, smallest.batchRows());
+        assertEquals(Duration.ofMillis(1), smallest.flushInterval());
+        assertEquals(1, smallest.writers());
+        assertEquals(64, SinkOptions.defaults().withWriters(64).writers());
+        assertMessage("writers", () -> SinkOptions.defaults().withWriters(65));
+        assertMessage("flushInterval", () -> new SinkOptions(1, Duration.ofNanos(999_999)));
+    }
+
     private static void assertMessage(String key, Runnable build) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build::run);
         assertTrue(e.getMessage().startsWith(key + " "), e.getMessage());

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.net.SocketException;
 import java.sql.SQLException;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,5 +55,14 @@ class TransientFailuresTest {
         assertTrue(TransientFailures.isTransient(new StoreException("writing failed",
                 new SQLException("An I/O error occurred while sending to the backend.", "08006",
                         new SocketException("Connection reset")))));
+    }
+
+    @Test
+    void aDescriptionNamesWhatTheDatabaseSaid() {
+        assertEquals("writing 3 telemetry batches failed: FATAL: the database system is shutting down",
+                TransientFailures.describe(new StoreException("writing 3 telemetry batches failed",
+                        new IOException("sending failed", new SQLException("FATAL: the database system is shutting down",
+                                "57P01")))));
+        assertEquals("could not connect", TransientFailures.describe(new IOException("could not connect")));
     }
 }
