@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import io.werkstrom.jobs.storage.ReceivedBatch;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
 import io.werkstrom.protocol.TelemetryBatch;
+import io.werkstrom.testing.OperatorMetrics;
 
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -41,6 +43,24 @@ class LateBatchFunctionTest {
             assertEquals(6, harness.extractOutputValues().size(), "every batch is passed on");
             assertEquals(List.of(onTime(onTime), late(late), late(late + 100), onTime(onTime + 20)),
                     harness.getSideOutput(LateBatchFunction.STORED_RANGES).stream().map(StreamRecord::getValue).toList());
+        }
+    }
+
+    @Test
+    void lateBatchesAndTheirSamplesAreCounted() throws Exception {
+        EventTimeOptions options = new EventTimeOptions(Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofMinutes(1));
+        try (var metrics = new OperatorMetrics();
+             var harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new LateBatchFunction(options)),
+                     metrics.environment())) {
+            harness.open();
+            harness.processWatermark(new Watermark(WATERMARK_MILLIS));
+            long onTime = WATERMARK_MILLIS * 1_000L;
+            long late = onTime - Duration.ofHours(1).toNanos() / 1_000L;
+            harness.processElement(new StreamRecord<>(batch(1, onTime)));
+            harness.processElement(new StreamRecord<>(batch(2, late)));
+            harness.processElement(new StreamRecord<>(batch(3, late + 100)));
+
+            assertEquals(Map.of("lateBatches", 2L, "lateSamples", 4L), metrics.counts(List.of("lateBatches", "lateSamples")));
         }
     }
 

@@ -48,6 +48,17 @@ class RangeWriterTest {
     }
 
     @Test
+    void theFirstMergeComesAtThe1024thLateRange() {
+        for (int i = 0; i < 1_023; i++) {
+            writer.write(late(i, i + 1), null);
+        }
+        assertEquals(0, writer.merges());
+        writer.write(late(1_023, 1_024), null);
+        assertEquals(1, writer.merges());
+        assertEquals(List.of(late(0, 1_024)), List.copyOf(writer.prepareCommit()));
+    }
+
+    @Test
     void onTimeDataIsHandedOverAtOnceThenAtMostOncePerRefreshInterval() {
         writer.write(onTime(10, 20), null);
         writer.write(onTime(30, 40), null);
