@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -19,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.werkstrom.jobs.storage.DeadLetter;
-import io.werkstrom.jobs.storage.JdbcDriver;
 import io.werkstrom.jobs.storage.ReleaseHooks;
 import io.werkstrom.jobs.storage.SinkWriterContexts;
 import io.werkstrom.jobs.storage.StoreOptions;
@@ -145,15 +143,6 @@ class RecordSinkTest {
         } finally {
             context.scheduler.shutdownNow();
         }
-    }
-
-    @Test
-    void theWriterReleasesTheJdbcDriverWithItsClassLoader() throws Exception {
-        ReleaseHooks loader = new ReleaseHooks();
-        SinkWriter<DeadLetter> writer = RecordSink.deadLetters(NOWHERE, SinkOptions.defaults())
-                .createWriter(loader.writerContext());
-        writer.close();
-        assertEquals(Set.of(JdbcDriver.RELEASE_HOOK), loader.hooks().keySet());
     }
 
     private static boolean writerThreadAlive() {

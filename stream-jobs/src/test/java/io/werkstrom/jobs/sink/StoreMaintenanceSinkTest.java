@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.Set;
 
-import io.werkstrom.jobs.storage.JdbcDriver;
 import io.werkstrom.jobs.storage.MaintenanceOptions;
 import io.werkstrom.jobs.storage.ReleaseHooks;
 import io.werkstrom.jobs.storage.StoreMaintenance;
@@ -38,16 +36,6 @@ class StoreMaintenanceSinkTest {
             Thread.sleep(10);
         }
         assertTrue(!maintenanceThreadAlive(), "the maintenance thread stopped with the writer");
-    }
-
-    @Test
-    void theWriterReleasesTheJdbcDriverWithItsClassLoader() throws Exception {
-        StoreOptions store = new StoreOptions("jdbc:postgresql://127.0.0.1:9/none", "nobody", "");
-        ReleaseHooks loader = new ReleaseHooks();
-        SinkWriter<String> writer = new StoreMaintenanceSink<String>(store, MaintenanceOptions.defaults())
-                .createWriter(loader.writerContext());
-        writer.close();
-        assertEquals(Set.of(JdbcDriver.RELEASE_HOOK), loader.hooks().keySet());
     }
 
     private static boolean maintenanceThreadAlive() {
