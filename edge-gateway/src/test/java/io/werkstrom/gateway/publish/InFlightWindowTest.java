@@ -34,14 +34,7 @@ class InFlightWindowTest {
     void aWaitingCallerProceedsWhenASlotIsReleased() throws Exception {
         InFlightWindow window = new InFlightWindow(1);
         window.acquire();
-        Thread waiter = new Thread(() -> {
-            try {
-                window.acquire();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        waiter.start();
+        Thread waiter = acquiring(window);
         waiter.join(100);
         assertTrue(waiter.isAlive(), "waits while the window is full");
         window.release();
@@ -54,15 +47,7 @@ class InFlightWindowTest {
     void aWaitingCallerProceedsWhenTheLimitIsRaised() throws Exception {
         InFlightWindow window = new InFlightWindow(1);
         window.acquire();
-        Thread waiter = new Thread(() -> {
-            try {
-                window.acquire();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        waiter.setDaemon(true);
-        waiter.start();
+        Thread waiter = acquiring(window);
         waiter.join(100);
         assertTrue(waiter.isAlive(), "waits while the window is full");
         window.setLimit(2); // the broker's Receive Maximum, larger than the window before the connection
@@ -76,17 +61,23 @@ class InFlightWindowTest {
         InFlightWindow window = new InFlightWindow(3);
         assertTrue(window.tryAcquire(0, TimeUnit.MILLISECONDS));
         assertEquals(1, window.inFlight());
-        Thread other = new Thread(() -> {
+        Thread other = acquiring(window);
+        other.join(5_000);
+        assertFalse(other.isAlive(), "another thread takes a free slot");
+        assertEquals(2, window.inFlight());
+    }
+
+    /** A started daemon thread that takes a slot of {@code window}, waiting for one as long as it must. */
+    private static Thread acquiring(InFlightWindow window) {
+        Thread thread = new Thread(() -> {
             try {
                 window.acquire();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
-        other.setDaemon(true);
-        other.start();
-        other.join(5_000);
-        assertFalse(other.isAlive(), "another thread takes a free slot");
-        assertEquals(2, window.inFlight());
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
     }
 }
