@@ -94,12 +94,13 @@ import org.slf4j.LoggerFactory;
  * the last good record, where appending goes on; nothing is reported lost. The scan tries every
  * offset but computes a CRC only where the length, sequence and sample fields are plausible (the
  * sequence at most {@link #MAX_SEQUENCE_STEP} above the last good record's, which random bytes such
- * as a compressed payload seldom are) and the header is not all zeros (zeroed blocks), and over at most four times the segment's size (past that
- * the rest of a sealed segment counts as unreadable, that of the last one as torn). Without a later
- * segment's bound (in the last segment, or when no later segment begins intact) a record is still
- * taken only with its CRC and a sequence above the last good record's, which keeps out the older
- * records of deleted segments that a file system may show in a file's tail after a crash. The
- * records lost go into the pending {@link DataGap}, persisted at once, bounded by their intact
+ * as a compressed payload seldom are) and the header is not all zeros (zeroed blocks), and over at
+ * most four times the segment's size (past that the rest of a sealed segment counts as unreadable,
+ * that of the last one as torn). Without a later segment's bound (in the last segment, or when no
+ * later segment begins intact) a record is still taken only with its CRC and a sequence above the
+ * last good record's, which keeps out the older records of deleted segments that a file system may
+ * show in a file's tail after a crash.
+ * The records lost go into the pending {@link DataGap}, persisted at once, bounded by their intact
  * neighbours, as their own headers cannot be trusted: the sequences strictly between the two
  * records, less those at or below the watermark (acknowledged), one record counted for each (with
  * no earlier record and no watermark known, as many sequences as the damaged bytes could hold
