@@ -314,11 +314,10 @@ public final class MachineStates {
                 Machine m = states.machine(name);
                 int sensorCount = count(in.readInt(), "sensors");
                 for (int s = 0; s < sensorCount; s++) {
-                    String sensor = in.readUTF();
-                    if (m.sensors.contains(sensor)) {
+                    // A sensor named before keeps its earlier column.
+                    if (m.column(in.readUTF()) != s) {
                         throw new IllegalArgumentException("a machine names one of its sensors twice.");
                     }
-                    m.column(sensor);
                     m.lastValue[s] = in.readDouble();
                     m.lastMicros[s] = in.readLong();
                 }

@@ -14,13 +14,16 @@ public final class ClusterOwner {
     }
 
     public static void main(String[] args) throws Exception {
-        Path work = Path.of(args[0]);
-        StandaloneClusterOptions defaults = StandaloneClusterOptions.defaults(FlinkCluster.classPath(), work);
-        StandaloneCluster cluster = StandaloneCluster.start(new StandaloneClusterOptions(defaults.classPath(), work, 1, 1,
-                defaults.restartAttempts(), defaults.restartDelay(), defaults.heartbeatTimeout(),
-                defaults.startTimeout(), defaults.jvmOptions()));
+        StandaloneCluster cluster = StandaloneCluster.start(oneTaskManager(Path.of(args[0])));
         System.out.println("ready " + cluster.restAddress());
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);
+    }
+
+    /** The default options with one TaskManager of one slot, working in {@code work}. */
+    static StandaloneClusterOptions oneTaskManager(Path work) {
+        StandaloneClusterOptions defaults = StandaloneClusterOptions.defaults(FlinkCluster.classPath(), work);
+        return new StandaloneClusterOptions(defaults.classPath(), work, 1, 1, defaults.restartAttempts(),
+                defaults.restartDelay(), defaults.heartbeatTimeout(), defaults.startTimeout(), defaults.jvmOptions());
     }
 }

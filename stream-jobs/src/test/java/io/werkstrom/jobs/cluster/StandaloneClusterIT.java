@@ -32,10 +32,7 @@ class StandaloneClusterIT {
 
     @Test
     void aRpcPortTakenBeforeTheJobManagerBindsItIsReplacedByANewOne() throws Exception {
-        StandaloneClusterOptions defaults = StandaloneClusterOptions.defaults(FlinkCluster.classPath(), work);
-        StandaloneClusterOptions options = new StandaloneClusterOptions(defaults.classPath(), work, 1, 1,
-                defaults.restartAttempts(), defaults.restartDelay(), defaults.heartbeatTimeout(),
-                defaults.startTimeout(), defaults.jvmOptions());
+        StandaloneClusterOptions options = ClusterOwner.oneTaskManager(work);
         // Another process takes the JobManager's RPC port between its choice and the JobManager's start.
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             List<Integer> tried = new CopyOnWriteArrayList<>();
@@ -73,8 +70,10 @@ class StandaloneClusterIT {
             }
             String conf = work.resolve("conf").toString();
             // The JVMs given the configuration directory (the reaper's shell is given it too).
-            cluster = ProcessHandle.allProcesses()
-                    .filter(p -> arguments(p).get(0).endsWith("/java") && arguments(p).contains(conf)).toList();
+            cluster = ProcessHandle.allProcesses().filter(p -> {
+                List<String> arguments = arguments(p);
+                return !arguments.isEmpty() && arguments.get(0).endsWith("/java") && arguments.contains(conf);
+            }).toList();
             assertEquals(2, cluster.size(), "a JobManager and a TaskManager: " + cluster);
 
             owner.destroyForcibly().waitFor();
