@@ -29,6 +29,7 @@ import io.werkstrom.app.cli.Args;
 import io.werkstrom.app.cli.StopSignal;
 import io.werkstrom.app.cli.UsageException;
 import io.werkstrom.app.embedded.EmbeddedBroker;
+import io.werkstrom.app.embedded.Uninterruptibly;
 import io.werkstrom.gateway.sim.FactorySimulator;
 import io.werkstrom.gateway.sim.FaultPlan;
 import io.werkstrom.gateway.sim.SimulatorOptions;
@@ -383,16 +384,26 @@ public final class GatewayBench {
                 }
                 return mb;
             } finally {
-                if (child.isAlive()) {
-                    child.destroy();
-                    if (!child.waitFor(10, TimeUnit.SECONDS)) {
-                        // Gone before its folder is deleted and before the command returns.
-                        child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    }
-                }
+                stop(child);
             }
         } finally {
             deleteTree(work);
+        }
+    }
+
+    /**
+     * Stops the child gateway and waits until it is gone, before its folder is deleted and before the
+     * command returns; also when a stop signal interrupted the measurement, whose reads of the child's
+     * log and memory can leave the interrupt status set.
+     */
+    static void stop(Process child) {
+        if (child.isAlive()) {
+            child.destroy();
+            Uninterruptibly.await(() -> {
+                if (!child.waitFor(10, TimeUnit.SECONDS)) {
+                    child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            });
         }
     }
 

@@ -149,9 +149,11 @@ public final class EmbeddedBroker implements AutoCloseable {
         return "tcp://127.0.0.1:" + port;
     }
 
+    /** Stops the broker and waits until it has, also on a thread a stop signal interrupted. */
     @Override
     public void close() throws Exception {
-        hivemq.close();
+        // A second close waits for the stop the first began.
+        Uninterruptibly.await(hivemq::close);
     }
 
     private static void closeQuietly(EmbeddedHiveMQ hivemq) {

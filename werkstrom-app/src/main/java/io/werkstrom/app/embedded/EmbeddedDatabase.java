@@ -256,8 +256,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return password;
     }
 
+    /** Stops the server and deletes its data, also on a thread a stop signal interrupted. */
     @Override
     public void close() throws IOException {
-        postgres.close();
+        // On an interrupt zonky would give up its wait for pg_ctl stop and fail to delete the data of a
+        // server still stopping.
+        Uninterruptibly.await(postgres::close);
     }
 }

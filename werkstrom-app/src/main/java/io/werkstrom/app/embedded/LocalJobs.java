@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobStatus;
@@ -120,18 +121,25 @@ public final class LocalJobs {
      */
     public static void cancelQuietly(JobClient job) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        try {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // the job may already have ended
-        }
-        try {
-            job.getJobExecutionResult().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            // a cancelled job ends with an error: the wait is all that matters
-        }
+        // Also on a thread a stop signal interrupted: the job's end is awaited before what it uses stops.
+        Uninterruptibly.await(() -> {
+            try {
+                job.cancel().get(remaining(deadline), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                // the job may already have ended
+            }
+        });
+        Uninterruptibly.await(() -> {
+            try {
+                job.getJobExecutionResult().get(remaining(deadline), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                // a cancelled job ends with an error: the wait is all that matters
+            }
+        });
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(1, deadline - System.nanoTime());
     }
 
     /** The single number {@code sql} selects. */

@@ -123,4 +123,22 @@ class GatewayBenchTest {
         assertThrows(UsageException.class, () -> GatewayBench.run(List.of("--phase", "1ms"), sink, sink));
         assertThrows(UsageException.class, () -> GatewayBench.run(List.of("--toaster"), sink, sink));
     }
+
+    /**
+     * A stop signal can leave the measuring thread's interrupt status set (an interrupted read of the
+     * child's log keeps it): stopping the child still waits until it is gone, and keeps the status.
+     */
+    @Test
+    void theChildIsGoneAfterItsStopOnAnInterruptedThread() throws Exception {
+        Process child = new ProcessBuilder("sleep", "60").start();
+        Thread.currentThread().interrupt();
+        try {
+            GatewayBench.stop(child);
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+            assertFalse(child.isAlive(), "the child runs on after its stop");
+        } finally {
+            Thread.interrupted();
+            child.destroyForcibly();
+        }
+    }
 }

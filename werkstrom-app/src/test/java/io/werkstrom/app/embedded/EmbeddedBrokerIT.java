@@ -1,10 +1,14 @@
 package io.werkstrom.app.embedded;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,5 +90,24 @@ class EmbeddedBrokerIT {
                 MqttClients.disconnectAndClose(job);
             }
         }
+    }
+
+    /**
+     * A command's stop signal interrupts the thread that then closes the broker: the close still
+     * waits until the broker has stopped (its folder is deleted next), and the interrupt is kept.
+     */
+    @Test
+    void closingOnAnInterruptedThreadStopsTheBrokerAndKeepsTheInterrupt() throws Exception {
+        EmbeddedBroker broker = EmbeddedBroker.start(work, 0);
+        int port = URI.create(broker.uri()).getPort();
+        Thread.currentThread().interrupt();
+        try {
+            broker.close();
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+        } finally {
+            Thread.interrupted();
+        }
+        assertThrows(ConnectException.class, () -> new Socket(InetAddress.getLoopbackAddress(), port).close(),
+                "the broker still listens after its close");
     }
 }

@@ -2,8 +2,11 @@ package io.werkstrom.app.embedded;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,6 +104,34 @@ class EmbeddedDatabaseIT {
                 assertTrue(db.isValid(5), "the running server was stopped too");
             }
         } finally {
+            postmaster.destroyForcibly();
+        }
+    }
+
+    /**
+     * A command's stop signal interrupts the thread that then closes the database: the close still
+     * waits for pg_ctl's stop, which ends once the server no longer listens, and then deletes its
+     * data (which fails while the server is still stopping); and the interrupt is kept.
+     */
+    @Test
+    void closingOnAnInterruptedThreadStopsTheServerFirst() throws Exception {
+        Path data = work.resolve("postgres");
+        EmbeddedDatabase database = EmbeddedDatabase.start(data);
+        int port = URI.create(database.jdbcUrl().substring("jdbc:".length())).getPort();
+        // The postmaster's process id: the first line of its lock file.
+        long pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+        ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
+        Thread.currentThread().interrupt();
+        try {
+            database.close();
+            assertFalse(Files.exists(data), "its data is left behind");
+            assertThrows(ConnectException.class, () -> new Socket(InetAddress.getLoopbackAddress(), port).close(),
+                    "the server still listens after its close");
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+            Thread.interrupted();
+            postmaster.onExit().get(30, TimeUnit.SECONDS);
+        } finally {
+            Thread.interrupted();
             postmaster.destroyForcibly();
         }
     }

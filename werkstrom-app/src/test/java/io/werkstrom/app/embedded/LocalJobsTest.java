@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobStatus;
@@ -106,5 +107,35 @@ class LocalJobsTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> LocalJobs.failIfStopped(failed));
         assertTrue(e.getMessage().endsWith("IOException: Insufficient number of network buffers: required 17, but only"
                 + " 15 available"), e.getMessage());
+    }
+
+    /**
+     * A stop signal interrupted the thread that cancels the job: the cancel still waits for the job's
+     * end (what the job uses stops next), and the interrupt is kept.
+     */
+    @Test
+    void cancellingOnAnInterruptedThreadWaitsForTheJobsEnd() throws Exception {
+        CompletableFuture<JobExecutionResult> result = new CompletableFuture<>();
+        CompletableFuture<Void> cancelled = new CompletableFuture<>();
+        JobClient running = (JobClient) Proxy.newProxyInstance(JobClient.class.getClassLoader(),
+                new Class<?>[] {JobClient.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "cancel" -> {
+                        // the job ends a moment after its cancel is acknowledged
+                        CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS)
+                                .execute(() -> result.completeExceptionally(new IllegalStateException("cancelled")));
+                        cancelled.complete(null);
+                        yield cancelled;
+                    }
+                    case "getJobExecutionResult" -> result;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        Thread.currentThread().interrupt();
+        try {
+            LocalJobs.cancelQuietly(running);
+            assertTrue(result.isDone(), "returned before the job ended");
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept");
+        } finally {
+            Thread.interrupted();
+        }
     }
 }
