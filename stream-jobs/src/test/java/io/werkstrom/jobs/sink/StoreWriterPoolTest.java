@@ -277,4 +277,39 @@ class StoreWriterPoolTest {
         }
         assertEquals(List.of(1, 2, 3), written);
     }
+
+    /** A hand-over waiting for room fails as soon as the writer fails, instead of waiting for good. */
+    @Test
+    void aHandOverWaitingForRoomFailsWhenTheWriterFails() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch writing = new CountDownLatch(1);
+        SinkOptions oneQueued = FAST_RETRIES.withQueuedFlushes(1);
+        try (StoreWriterPool<FakeStore, Integer> pool = new StoreWriterPool<>("numbers", 1, oneQueued, FakeStore::new,
+                (store, chunk) -> {
+                    writing.countDown();
+                    release.await();
+                    throw new StoreException("writing 1 numbers failed",
+                            new SQLException("ERROR: value too long for type character varying(64)", "22001"));
+                }, n -> { })) {
+            pool.submit(0, List.of(1));          // taken by the writer, which then waits and fails
+            assertTrue(writing.await(10, TimeUnit.SECONDS));
+            pool.submit(0, List.of(2));          // fills the queue, which the failed writer never empties
+            CompletableFuture<Void> third = CompletableFuture.runAsync(() -> {
+                try {
+                    pool.submit(0, List.of(3));
+                } catch (IOException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            TimeUnit.MILLISECONDS.sleep(300);
+            assertFalse(third.isDone(), "the third hand-over waits for room");
+            release.countDown();
+            java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> third.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(IOException.class, failed.getCause());
+            assertTrue(failed.getCause().getMessage().contains("value too long"), failed.getCause().getMessage());
+            // Every hand-over has been accounted for: waiting for the pool ends with the failure, not a hang.
+            assertThrows(IOException.class, pool::awaitIdle);
+        }
+    }
 }
