@@ -168,7 +168,7 @@ final class Commands {
         Duration grace = io.werkstrom.app.gateway.ConfiguredGateway.stopGrace(options.drainTimeout());
         try (StopSignal stop = StopSignal.install("gateway", grace);
              Gateway gateway = new Gateway(options, new SimulatorCollector(simulated))) {
-            gateway.start();
+            io.werkstrom.app.gateway.ConfiguredGateway.start(gateway);
             err.println("gateway " + address + " publishing to " + args.required("broker") + ", spooling in "
                     + options.spool().directory()
                     + (options.httpPort() > 0 ? ", /metrics and /health on " + options.httpHost().map(h -> h + ":")

@@ -177,6 +177,16 @@ class WerkstromTest {
         }
     }
 
+    /** Judged when the collector starts (it depends on the spool's last sample), yet a usage error as the others. */
+    @Test
+    void aGatewayStartTheCloudWouldRefuseAsTooOldIsAUsageError(@TempDir Path dir) {
+        assertEquals(2, run("gateway", "--broker", "tcp://127.0.0.1:1", "--tenant", "acme", "--gateway", "gw-1",
+                "--spool-dir", dir.resolve("spool").toString(), "--start", "2000-01-01T00:00:00Z", "--duration", "5s"));
+        assertTrue(errors().contains("werkstrom: gateway: simulator: start 2000-01-01T00:00:00Z puts its first sample at"
+                + " 2000-01-01T00:00:00Z, before "), errors());
+        assertTrue(errors().contains("choose a later start (--start)"), errors());
+    }
+
     @Test
     void aDurationTooLongToCountIsAUsageErrorThatNamesTheOption() {
         assertEquals(2, run("bench", "analytics", "--duration", "200000000d"));

@@ -13,7 +13,13 @@ public interface Collector extends AutoCloseable {
 
     /** Human-readable description for logs, e.g. "simulator: 4 machines" or "opc.tcp://host:4840 (12 items)". */
     String describe();
-    /** Starts collecting; {@code resumeAfterMicros} is the timestamp (µs UTC) of the last sample already spooled, or Long.MIN_VALUE on a first start. */
+    /**
+     * Starts collecting; {@code resumeAfterMicros} is the timestamp (µs UTC) of the last sample already
+     * spooled, or Long.MIN_VALUE on a first start.
+     *
+     * @throws StartRefusedException when its settings put the samples still to collect where the
+     *                               cloud refuses them
+     */
     void start(long resumeAfterMicros) throws Exception;
     /** Appends every collected sample with timestamp < untilMicros not handed over before; returns how many it appended. */
     int collect(long untilMicros, io.werkstrom.protocol.TelemetryBatch.Builder out) throws Exception;

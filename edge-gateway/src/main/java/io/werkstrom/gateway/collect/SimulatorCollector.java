@@ -84,7 +84,7 @@ public final class SimulatorCollector implements Collector {
                 : resumeAfterMicros + 1;
         long oldestMicros = Math.max(EARLIEST_MICROS, nowMicros - OLDEST_AGE_MICROS);
         if (nextMicros < oldestMicros) {
-            throw new IllegalArgumentException("simulator: start " + start + " puts its "
+            throw new StartRefusedException("simulator: start " + start + " puts its "
                     + (nextMicros == startMicros ? "first" : "next") + " sample at " + instant(nextMicros) + ", before "
                     + instant(oldestMicros) + ": the cloud refuses samples from before " + BatchValidator.EARLIEST
                     + " or older than its maximum sample age of " + BatchValidator.DEFAULT_MAX_SAMPLE_AGE.toDays()

@@ -126,7 +126,7 @@ class SimulatorCollectorTest {
         // Now is 364 days and 1 h after the start: the cloud keeps 365 days, less a day for delivery.
         Clock yearLater = Clock.fixed(START.plus(Duration.ofDays(364)).plus(Duration.ofHours(1)), ZoneOffset.UTC);
         try (SimulatorCollector collector = new SimulatorCollector(options(), yearLater)) {
-            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            StartRefusedException refused = assertThrows(StartRefusedException.class,
                     () -> collector.start(Long.MIN_VALUE));
             assertEquals("simulator: start 2026-11-28T10:00:00Z puts its first sample at 2026-11-28T10:00:00Z, before"
                     + " 2026-11-28T11:00:00Z: the cloud refuses samples from before 1990-01-01T00:00:00Z or older than"
@@ -134,7 +134,7 @@ class SimulatorCollectorTest {
                     + " (--start), or leave it out to simulate from now.", refused.getMessage());
         }
         try (SimulatorCollector collector = new SimulatorCollector(options(), yearLater)) {
-            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            StartRefusedException refused = assertThrows(StartRefusedException.class,
                     () -> collector.start(START_MICROS + 10_000_000L));
             assertTrue(refused.getMessage().contains("puts its next sample at 2026-11-28T10:00:10.000001Z"),
                     refused.getMessage());

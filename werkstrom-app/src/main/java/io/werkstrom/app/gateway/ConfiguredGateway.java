@@ -17,6 +17,7 @@ import io.werkstrom.gateway.GatewayOptions;
 import io.werkstrom.gateway.GatewayStats;
 import io.werkstrom.gateway.collect.Collector;
 import io.werkstrom.gateway.collect.SimulatorCollector;
+import io.werkstrom.gateway.collect.StartRefusedException;
 import io.werkstrom.gateway.config.ConfigException;
 import io.werkstrom.gateway.config.GatewayConfig;
 
@@ -62,7 +63,7 @@ public final class ConfiguredGateway {
         // The drain, then the report, before the JVM exits on Ctrl-C.
         Duration grace = stopGrace(options.drainTimeout());
         try (StopSignal stop = StopSignal.install("gateway", grace); Gateway gateway = new Gateway(options, collector)) {
-            gateway.start();
+            start(gateway);
             err.println("gateway " + config.address() + " publishing to " + config.mqtt().uri()
                     + (duration == null ? " until stopped (Ctrl-C)" : " for " + duration.toSeconds() + "s"));
             long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
@@ -89,6 +90,19 @@ public final class ConfiguredGateway {
             out.println(JSON.writeValueAsString(json));
             out.flush();
             return stats.allAcknowledged() ? 0 : 1;
+        }
+    }
+
+    /**
+     * Starts {@code gateway}. A start its collector refuses for its settings (a start time whose
+     * samples the cloud would refuse, see {@link StartRefusedException}) is the user's to change,
+     * and so a usage error (exit code 2) as a bad option is.
+     */
+    public static void start(Gateway gateway) throws Exception {
+        try {
+            gateway.start();
+        } catch (StartRefusedException e) {
+            throw new UsageException("gateway: " + e.getMessage());
         }
     }
 

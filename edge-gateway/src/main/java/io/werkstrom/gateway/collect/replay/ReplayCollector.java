@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.werkstrom.gateway.collect.Collector;
+import io.werkstrom.gateway.collect.StartRefusedException;
 import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.TelemetryBatch;
 
@@ -106,7 +107,7 @@ public final class ReplayCollector implements Collector {
                     instant(startMicros));
         }
         if (read.size() > 0 && startMicros + read.offsetsMicros()[read.size() - 1] / options.speedUp() > LATEST_MICROS) {
-            throw new IllegalArgumentException(description + ": at a speed-up of " + options.speedUp()
+            throw new StartRefusedException(description + ": at a speed-up of " + options.speedUp()
                     + " its last sample would be collected after the year 9999; choose a larger speed-up.");
         }
         timeline = read;
@@ -115,7 +116,7 @@ public final class ReplayCollector implements Collector {
         if (next < read.size() && timestampMicros(next) < oldestMicros) {
             long first = timestampMicros(next);
             timeline = null;
-            throw new IllegalArgumentException(description + ": start " + instant(startMicros) + " puts its "
+            throw new StartRefusedException(description + ": start " + instant(startMicros) + " puts its "
                     + (next == 0 ? "first" : "next") + " sample at " + instant(first) + ", before " + instant(oldestMicros)
                     + ": the cloud refuses samples from before " + BatchValidator.EARLIEST + " or older than its maximum"
                     + " sample age of " + BatchValidator.DEFAULT_MAX_SAMPLE_AGE.toDays() + " days (less a day kept for"

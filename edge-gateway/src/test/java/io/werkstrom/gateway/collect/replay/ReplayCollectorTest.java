@@ -17,6 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.werkstrom.gateway.collect.StartRefusedException;
 import io.werkstrom.protocol.BatchValidator;
 import io.werkstrom.protocol.GatewayAddress;
 import io.werkstrom.protocol.Quality;
@@ -345,7 +346,7 @@ class ReplayCollectorTest {
     @Test
     void aSpeedUpThatWouldRunTheReplayPastTheYear9999IsRefused() throws Exception {
         Path a = nab("year.csv", "2013-01-01 00:00:00,1", "2014-01-01 00:00:00,2");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        StartRefusedException e = assertThrows(StartRefusedException.class,
                 () -> ReplayCollector.nab(List.of(a), options(1e-6, BadRowPolicy.MARK_BAD)).start(Long.MIN_VALUE));
         assertTrue(e.getMessage().contains("would be collected after the year 9999"), e.getMessage());
     }
@@ -363,13 +364,13 @@ class ReplayCollectorTest {
         Instant bound = now.minus(BatchValidator.DEFAULT_MAX_SAMPLE_AGE).plus(Duration.ofDays(1));
 
         Instant dataDate = Instant.parse("2013-12-02T21:15:00Z");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        StartRefusedException e = assertThrows(StartRefusedException.class,
                 () -> fixedStart(a, dataDate, now).start(Long.MIN_VALUE));
         assertEquals("nab replay: start 2013-12-02T21:15:00Z puts its first sample at 2013-12-02T21:15:00Z, before "
                 + bound + ": the cloud refuses samples from before 1990-01-01T00:00:00Z or older than its maximum"
                 + " sample age of 365 days (less a day kept for delivery); choose a later start, or leave start out to"
                 + " replay from now.", e.getMessage());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(StartRefusedException.class,
                 () -> fixedStart(a, bound.minusSeconds(1), now).start(Long.MIN_VALUE));
 
         // The oldest start taken: its samples pass the cloud's check even a day later.
@@ -386,7 +387,7 @@ class ReplayCollectorTest {
     void aFixedStartBefore1990IsRefused() throws Exception {
         Path a = nab("early.csv", "2013-12-02 21:15:00,1");
         Instant now = Instant.parse("1990-06-01T00:00:00Z");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        StartRefusedException e = assertThrows(StartRefusedException.class,
                 () -> fixedStart(a, Instant.parse("1989-12-01T00:00:00Z"), now).start(Long.MIN_VALUE));
         assertTrue(e.getMessage().startsWith("nab replay: start 1989-12-01T00:00:00Z puts its first sample at"
                 + " 1989-12-01T00:00:00Z, before 1990-01-01T00:00:00Z:"), e.getMessage());
@@ -403,7 +404,7 @@ class ReplayCollectorTest {
             c.start(secondSpooled);
             assertArrayEquals(new double[] {3}, collect(c, BatchValidator.micros(now)).values());
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        StartRefusedException e = assertThrows(StartRefusedException.class,
                 () -> fixedStart(a, start, now).start(BatchValidator.micros(start)));
         assertTrue(e.getMessage().startsWith("nab replay: start 2024-06-01T00:00:00Z puts its next sample at"
                 + " 2024-06-02T00:00:00Z, before 2025-06-03T00:00:00Z:"), e.getMessage());
