@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.util.function.DoubleFunction;
-import java.util.function.IntFunction;
+import java.util.List;
+import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,24 +18,15 @@ class PredictOptionsTest {
     private static final double NAN = Double.NaN;
     private static final double INF = Double.POSITIVE_INFINITY;
 
-    /** {@code build} applies one value to a fresh builder and builds. */
-    private static void range(String message, DoubleFunction<?> build, double[] accepted, double[] refused) {
-        for (double value : accepted) {
+    /**
+     * {@code build} applies one value to a fresh builder and builds; a refused value is shown as
+     * given (a whole number without a fraction).
+     */
+    private static <T> void range(String message, Function<T, ?> build, List<T> accepted, List<T> refused) {
+        for (T value : accepted) {
             assertDoesNotThrow(() -> build.apply(value), message + " refused " + value);
         }
-        for (double value : refused) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> build.apply(value),
-                    message + " accepted " + value);
-            assertEquals(message + " (was " + value + ").", e.getMessage());
-        }
-    }
-
-    /** {@link #range} of a whole-number option. */
-    private static void range(String message, IntFunction<?> build, int[] accepted, int[] refused) {
-        for (int value : accepted) {
-            assertDoesNotThrow(() -> build.apply(value), message + " refused " + value);
-        }
-        for (int value : refused) {
+        for (T value : refused) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> build.apply(value),
                     message + " accepted " + value);
             assertEquals(message + " (was " + value + ").", e.getMessage());
@@ -49,35 +40,35 @@ class PredictOptionsTest {
     @Test
     void boostingOptions() {
         range("trees must be between 1 and 100000", v -> gbt().trees(v).build(),
-                new int[] {1, 100_000}, new int[] {0, 100_001});
+                List.of(1, 100_000), List.of(0, 100_001));
         range("learningRate must be a number in (0, 1]", v -> gbt().learningRate(v).build(),
-                new double[] {Double.MIN_VALUE, 1}, new double[] {0, Math.nextUp(1.0), NAN, INF});
+                List.of(Double.MIN_VALUE, 1.0), List.of(0.0, Math.nextUp(1.0), NAN, INF));
         range("maxLeaves must be between 2 and 65536", v -> gbt().maxLeaves(v).build(),
-                new int[] {2, 65_536}, new int[] {1, 65_537});
+                List.of(2, 65_536), List.of(1, 65_537));
         range("maxDepth must be between 1 and 64", v -> gbt().maxDepth(v).build(),
-                new int[] {1, 64}, new int[] {0, 65});
+                List.of(1, 64), List.of(0, 65));
         range("minLeafRows must be >= 1", v -> gbt().minLeafRows(v).build(),
-                new int[] {1}, new int[] {0});
+                List.of(1), List.of(0));
         range("minLeafHessian must be a finite number >= 0", v -> gbt().minLeafHessian(v).build(),
-                new double[] {0}, new double[] {-Double.MIN_VALUE, NAN, INF});
+                List.of(0.0), List.of(-Double.MIN_VALUE, NAN, INF));
         range("l2 must be a finite number >= 0", v -> gbt().l2(v).build(),
-                new double[] {0}, new double[] {-Double.MIN_VALUE, NAN, INF});
+                List.of(0.0), List.of(-Double.MIN_VALUE, NAN, INF));
         range("minSplitGain must be a finite number >= 0", v -> gbt().minSplitGain(v).build(),
-                new double[] {0}, new double[] {-Double.MIN_VALUE, NAN, INF});
+                List.of(0.0), List.of(-Double.MIN_VALUE, NAN, INF));
         range("maxBins must be between 2 and 65536", v -> gbt().maxBins(v).build(),
-                new int[] {2, 65_536}, new int[] {1, 65_537});
+                List.of(2, 65_536), List.of(1, 65_537));
         range("rowSubsample must be a number in (0, 1]", v -> gbt().rowSubsample(v).build(),
-                new double[] {Double.MIN_VALUE, 1}, new double[] {0, Math.nextUp(1.0), NAN});
+                List.of(Double.MIN_VALUE, 1.0), List.of(0.0, Math.nextUp(1.0), NAN));
         range("featureSubsample must be a number in (0, 1]", v -> gbt().featureSubsample(v).build(),
-                new double[] {Double.MIN_VALUE, 1}, new double[] {0, Math.nextUp(1.0), NAN});
+                List.of(Double.MIN_VALUE, 1.0), List.of(0.0, Math.nextUp(1.0), NAN));
     }
 
     @Test
     void qualityOptions() {
         range("folds must be between 2 and 100", v -> QualityOptions.builder().folds(v).build(),
-                new int[] {2, 100}, new int[] {1, 101});
+                List.of(2, 100), List.of(1, 101));
         range("cvRepeats must be between 1 and 100", v -> QualityOptions.builder().cvRepeats(v).build(),
-                new int[] {1, 100}, new int[] {0, 101});
+                List.of(1, 100), List.of(0, 101));
         GbtOptions squared = gbt().loss(GradientBoostedTrees.Loss.SQUARED).build();
         assertEquals("trees must use the LOGISTIC loss (was SQUARED).", assertThrows(IllegalArgumentException.class,
                 () -> QualityOptions.builder().trees(squared).build()).getMessage());
@@ -86,15 +77,15 @@ class PredictOptionsTest {
     @Test
     void remainingLifeOptions() {
         range("rulCap must be a finite number > 0", v -> RulOptions.builder().rulCap(v).build(),
-                new double[] {Double.MIN_VALUE}, new double[] {0, NAN, INF});
+                List.of(Double.MIN_VALUE), List.of(0.0, NAN, INF));
         range("window must be between 2 and 10000", v -> RulOptions.builder().window(v).build(),
-                new int[] {2, 10_000}, new int[] {1, 10_001});
+                List.of(2, 10_000), List.of(1, 10_001));
         range("minRelativeStd must be a finite number >= 0", v -> RulOptions.builder().minRelativeStd(v).build(),
-                new double[] {0}, new double[] {-Double.MIN_VALUE, NAN, INF});
+                List.of(0.0), List.of(-Double.MIN_VALUE, NAN, INF));
         range("healthIndexL2 must be a finite number >= 0", v -> RulOptions.builder().healthIndexL2(v).build(),
-                new double[] {0}, new double[] {-Double.MIN_VALUE, NAN, INF});
+                List.of(0.0), List.of(-Double.MIN_VALUE, NAN, INF));
         range("ensembleSize must be between 1 and 100", v -> RulOptions.builder().ensembleSize(v).build(),
-                new int[] {1, 100}, new int[] {0, 101});
+                List.of(1, 100), List.of(0, 101));
     }
 
     @Test
