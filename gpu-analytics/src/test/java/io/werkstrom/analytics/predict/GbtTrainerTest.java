@@ -2,6 +2,7 @@ package io.werkstrom.analytics.predict;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -102,5 +103,129 @@ class GbtTrainerTest {
         assertArrayEquals(STEPS, model.predict(x), EPS);
         // Feature 0 moved alone changes nothing; feature 1 moved across a cut changes the prediction.
         assertArrayEquals(new double[] {0, 30}, model.predict(new double[] {11, 0, 0, 11}), EPS);
+    }
+
+    @Test
+    void aRightChildIsSplitAsALeftOneIs() {
+        // The steps mirrored: the first cut (before x = 4) leaves the two lower steps on the right.
+        double[] mirrored = {30, 30, 30, 30, 6, 6, 6, 6, 0, 0, 0, 0};
+        GradientBoostedTrees model = GradientBoostedTrees.fit(X, 1, mirrored, oneTree().maxLeaves(3).build());
+        assertArrayEquals(mirrored, model.predict(X), EPS);
+    }
+
+    @Test
+    void aDeeperTreeStillStopsAtItsDepth() {
+        // Eight steps of two rows: each cut gains, so only the depth bounds the tree.
+        double[] x = new double[16];
+        double[] y = new double[16];
+        for (int i = 0; i < 16; i++) {
+            x[i] = i;
+            y[i] = 10 * (i / 2) + (i / 2 % 2 == 0 ? 0 : 3);
+        }
+        GbtOptions.Builder deep = oneTree().maxLeaves(64).maxDepth(2);
+        assertEquals(7, GradientBoostedTrees.fit(x, 1, y, deep.build()).nodeCount(), "4 leaves at depth 2");
+        assertEquals(15, GradientBoostedTrees.fit(x, 1, y, deep.maxDepth(3).build()).nodeCount(), "8 leaves at depth 3");
+        assertArrayEquals(y, GradientBoostedTrees.fit(x, 1, y, deep.maxDepth(3).build()).predict(x), EPS);
+    }
+
+    @Test
+    void ofLeavesThatGainAlikeTheOneMadeFirstIsSplitFirst() {
+        // The middle cut comes first (gain 40000); each half then gains exactly 128: with one more leaf,
+        // the left half (made first) is split and the right one keeps its mean, 104.
+        double[] x = new double[16];
+        double[] y = new double[16];
+        double[] steps = {0, 8, 100, 108};
+        for (int i = 0; i < 16; i++) {
+            x[i] = i;
+            y[i] = steps[i / 4];
+        }
+        GradientBoostedTrees model = GradientBoostedTrees.fit(x, 1, y, oneTree().maxLeaves(3).build());
+        assertArrayEquals(new double[] {0, 0, 0, 0, 8, 8, 8, 8, 104, 104, 104, 104, 104, 104, 104, 104},
+                model.predict(x), EPS);
+    }
+
+    @Test
+    void ofFeaturesThatGainAlikeTheFirstIsCut() {
+        // Two copies of x: the cut is made on feature 0, so moving feature 1 alone changes nothing.
+        double[] x = new double[2 * X.length];
+        for (int i = 0; i < X.length; i++) {
+            x[2 * i] = X[i];
+            x[2 * i + 1] = X[i];
+        }
+        GradientBoostedTrees model = GradientBoostedTrees.fit(x, 2, Y, oneTree().maxLeaves(3).build());
+        assertArrayEquals(new double[] {0, 30, 30, 0}, model.predict(new double[] {0, 11, 11, 0, 11, 0, 0, 11}), EPS);
+    }
+
+    @Test
+    void aLogisticModelStartsFromTheTrainingRatesLogOdds() {
+        // Nothing to cut (one value of x): the gradients at the base score sum to zero, so the model
+        // predicts the training rate, 3 in 4.
+        double[] x = {1, 1, 1, 1};
+        double[] y = {1, 0, 1, 1};
+        GbtOptions logistic = oneTree().loss(GradientBoostedTrees.Loss.LOGISTIC).build();
+        GradientBoostedTrees model = GradientBoostedTrees.fit(x, 1, y, logistic);
+        assertArrayEquals(new double[] {0.75}, model.predict(new double[] {1}), EPS);
+        assertArrayEquals(new double[] {Math.log(3)}, model.margins(new double[] {1}), EPS);
+    }
+
+    @Test
+    void aRowSampleThatDrawsNothingTakesOneRow() {
+        // A sampling rate so small that no row is drawn: the tree is fitted on one random row alone,
+        // so every prediction is that row's target.
+        double[] x = new double[12];
+        double[] y = new double[12];
+        for (int i = 0; i < 12; i++) {
+            x[i] = i;
+            y[i] = 100 + i;
+        }
+        GradientBoostedTrees model = GradientBoostedTrees.fit(x, 1, y,
+                oneTree().rowSubsample(Double.MIN_VALUE).seed(3).build());
+        double[] p = model.predict(x);
+        assertEquals(1, model.nodeCount());
+        for (double v : p) {
+            assertEquals(p[0], v, EPS);
+        }
+        assertTrue(p[0] == Math.rint(p[0]) && p[0] >= 100 && p[0] <= 111, "not a training row's target: " + p[0]);
+    }
+
+    @Test
+    void aTreeGrownOnHalfTheFeaturesUsesOneOfTwo() {
+        // Two copies of x: with every feature the cut is on feature 0; with half of them, each tree
+        // sees one, and over several seeds some trees see only feature 1.
+        double[] x = new double[2 * X.length];
+        for (int i = 0; i < X.length; i++) {
+            x[2 * i] = X[i];
+            x[2 * i + 1] = X[i];
+        }
+        double[] probe = {0, 11, 11, 0};
+        int onFeature1 = 0;
+        for (int seed = 0; seed < 10; seed++) {
+            GradientBoostedTrees model = GradientBoostedTrees.fit(x, 2, Y,
+                    oneTree().maxLeaves(2).featureSubsample(0.5).seed(seed).build());
+            double[] p = model.predict(probe);
+            // Exactly one feature decides: the two probes, each with one feature moved, disagree.
+            assertTrue(p[0] != p[1], "seed " + seed + ": " + java.util.Arrays.toString(p));
+            onFeature1 += p[0] > p[1] ? 1 : 0;
+        }
+        assertTrue(onFeature1 > 0 && onFeature1 < 10, "trees cut on feature 1: " + onFeature1 + " of 10");
+    }
+
+    @Test
+    void aCutAfterTheFirstValueIsMadeAndAChildsRightSideKeepsMinLeafRowsToo() {
+        // One row of 50 first: the cut after the first value isolates it.
+        double[] first = {50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        assertArrayEquals(first, GradientBoostedTrees.fit(X, 1, first, oneTree().maxLeaves(2).build()).predict(X), EPS);
+        // A deep block first (x 0–3), then, inside the right child (x 4–15), two rows of 50 at its end:
+        // with three rows a leaf, the child's cut takes a third row with them.
+        double[] x = new double[16];
+        double[] y = new double[16];
+        for (int i = 0; i < 16; i++) {
+            x[i] = i;
+            y[i] = i < 4 ? -1_000 : i >= 14 ? 50 : 0;
+        }
+        double[] p = GradientBoostedTrees.fit(x, 1, y, oneTree().maxLeaves(3).minLeafRows(3).build()).predict(x);
+        double third = 100.0 / 3;
+        assertArrayEquals(new double[] {-1_000, -1_000, -1_000, -1_000, 0, 0, 0, 0, 0, 0, 0, 0, 0, third, third, third},
+                p, EPS);
     }
 }
