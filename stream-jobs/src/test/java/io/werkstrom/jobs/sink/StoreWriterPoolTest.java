@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -298,13 +300,13 @@ class StoreWriterPoolTest {
                 try {
                     pool.submit(0, List.of(3));
                 } catch (IOException e) {
-                    throw new java.util.concurrent.CompletionException(e);
+                    throw new CompletionException(e);
                 }
             });
             TimeUnit.MILLISECONDS.sleep(300);
             assertFalse(third.isDone(), "the third hand-over waits for room");
             release.countDown();
-            java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
+            ExecutionException failed = assertThrows(ExecutionException.class,
                     () -> third.get(10, TimeUnit.SECONDS));
             assertInstanceOf(IOException.class, failed.getCause());
             assertTrue(failed.getCause().getMessage().contains("value too long"), failed.getCause().getMessage());

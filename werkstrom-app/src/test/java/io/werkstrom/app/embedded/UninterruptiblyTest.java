@@ -38,11 +38,16 @@ class UninterruptiblyTest {
 
     @Test
     void anInterruptDuringTheWaitRepeatsItAndIsKept() throws Exception {
+        CountDownLatch waiting = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);
         AtomicInteger attempts = new AtomicInteger();
         Thread waiter = Thread.currentThread();
         Thread interrupter = new Thread(() -> {
-            sleep(200);
+            try {
+                waiting.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
             waiter.interrupt();
             sleep(200);
             done.countDown();
@@ -50,6 +55,7 @@ class UninterruptiblyTest {
         interrupter.start();
         Uninterruptibly.await(() -> {
             attempts.incrementAndGet();
+            waiting.countDown();
             done.await();
         });
         boolean interrupted = Thread.interrupted();
