@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.function.IntToDoubleFunction;
+import java.util.stream.IntStream;
+
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +37,21 @@ class GbtTrainerTest {
 
     private static GradientBoostedTrees fit(GbtOptions.Builder options) {
         return GradientBoostedTrees.fit(X, 1, Y, options.build());
+    }
+
+    /** {@code f(0) … f(n − 1)}. */
+    private static double[] series(int n, IntToDoubleFunction f) {
+        return IntStream.range(0, n).mapToDouble(f).toArray();
+    }
+
+    /** Row-major rows of two features over the twelve rows of {@link #X}: {@code first(i)}, {@code second(i)}. */
+    private static double[] twoFeatures(IntToDoubleFunction first, IntToDoubleFunction second) {
+        double[] x = new double[2 * X.length];
+        for (int i = 0; i < X.length; i++) {
+            x[2 * i] = first.applyAsDouble(i);
+            x[2 * i + 1] = second.applyAsDouble(i);
+        }
+        return x;
     }
 
     @Test
@@ -94,11 +112,7 @@ class GbtTrainerTest {
     @Test
     void theBestFeatureIsChosenAndTheOthersAreLeftAlone() {
         // Feature 0 is a shuffle of 0 … 11 that says nothing of the steps; feature 1 carries them.
-        double[] x = new double[2 * X.length];
-        for (int i = 0; i < X.length; i++) {
-            x[2 * i] = (i * 7) % 12;
-            x[2 * i + 1] = X[i];
-        }
+        double[] x = twoFeatures(i -> (i * 7) % 12, i -> X[i]);
         GradientBoostedTrees model = GradientBoostedTrees.fit(x, 2, Y, oneTree().maxLeaves(3).build());
         assertArrayEquals(STEPS, model.predict(x), EPS);
         // Feature 0 moved alone changes nothing; feature 1 moved across a cut changes the prediction.
@@ -116,12 +130,8 @@ class GbtTrainerTest {
     @Test
     void aDeeperTreeStillStopsAtItsDepth() {
         // Eight steps of two rows: each cut gains, so only the depth bounds the tree.
-        double[] x = new double[16];
-        double[] y = new double[16];
-        for (int i = 0; i < 16; i++) {
-            x[i] = i;
-            y[i] = 10 * (i / 2) + (i / 2 % 2 == 0 ? 0 : 3);
-        }
+        double[] x = series(16, i -> i);
+        double[] y = series(16, i -> 10 * (i / 2) + (i / 2 % 2 == 0 ? 0 : 3));
         GbtOptions.Builder deep = oneTree().maxLeaves(64).maxDepth(2);
         assertEquals(7, GradientBoostedTrees.fit(x, 1, y, deep.build()).nodeCount(), "4 leaves at depth 2");
         assertEquals(15, GradientBoostedTrees.fit(x, 1, y, deep.maxDepth(3).build()).nodeCount(), "8 leaves at depth 3");
@@ -132,13 +142,9 @@ class GbtTrainerTest {
     void ofLeavesThatGainAlikeTheOneMadeFirstIsSplitFirst() {
         // The middle cut comes first (gain 40000); each half then gains exactly 128: with one more leaf,
         // the left half (made first) is split and the right one keeps its mean, 104.
-        double[] x = new double[16];
-        double[] y = new double[16];
         double[] steps = {0, 8, 100, 108};
-        for (int i = 0; i < 16; i++) {
-            x[i] = i;
-            y[i] = steps[i / 4];
-        }
+        double[] x = series(16, i -> i);
+        double[] y = series(16, i -> steps[i / 4]);
         GradientBoostedTrees model = GradientBoostedTrees.fit(x, 1, y, oneTree().maxLeaves(3).build());
         assertArrayEquals(new double[] {0, 0, 0, 0, 8, 8, 8, 8, 104, 104, 104, 104, 104, 104, 104, 104},
                 model.predict(x), EPS);
@@ -147,11 +153,7 @@ class GbtTrainerTest {
     @Test
     void ofFeaturesThatGainAlikeTheFirstIsCut() {
         // Two copies of x: the cut is made on feature 0, so moving feature 1 alone changes nothing.
-        double[] x = new double[2 * X.length];
-        for (int i = 0; i < X.length; i++) {
-            x[2 * i] = X[i];
-            x[2 * i + 1] = X[i];
-        }
+        double[] x = twoFeatures(i -> X[i], i -> X[i]);
         GradientBoostedTrees model = GradientBoostedTrees.fit(x, 2, Y, oneTree().maxLeaves(3).build());
         assertArrayEquals(new double[] {0, 30, 30, 0}, model.predict(new double[] {0, 11, 11, 0, 11, 0, 0, 11}), EPS);
     }
@@ -172,12 +174,8 @@ class GbtTrainerTest {
     void aRowSampleThatDrawsNothingTakesOneRow() {
         // A sampling rate so small that no row is drawn: the tree is fitted on one random row alone,
         // so every prediction is that row's target.
-        double[] x = new double[12];
-        double[] y = new double[12];
-        for (int i = 0; i < 12; i++) {
-            x[i] = i;
-            y[i] = 100 + i;
-        }
+        double[] x = series(12, i -> i);
+        double[] y = series(12, i -> 100 + i);
         GradientBoostedTrees model = GradientBoostedTrees.fit(x, 1, y,
                 oneTree().rowSubsample(Double.MIN_VALUE).seed(3).build());
         double[] p = model.predict(x);
@@ -192,11 +190,7 @@ class GbtTrainerTest {
     void aTreeGrownOnHalfTheFeaturesUsesOneOfTwo() {
         // Two copies of x: with every feature the cut is on feature 0; with half of them, each tree
         // sees one, and over several seeds some trees see only feature 1.
-        double[] x = new double[2 * X.length];
-        for (int i = 0; i < X.length; i++) {
-            x[2 * i] = X[i];
-            x[2 * i + 1] = X[i];
-        }
+        double[] x = twoFeatures(i -> X[i], i -> X[i]);
         double[] probe = {0, 11, 11, 0};
         int onFeature1 = 0;
         for (int seed = 0; seed < 10; seed++) {
@@ -217,12 +211,8 @@ class GbtTrainerTest {
         assertArrayEquals(first, GradientBoostedTrees.fit(X, 1, first, oneTree().maxLeaves(2).build()).predict(X), EPS);
         // A deep block first (x 0–3), then, inside the right child (x 4–15), two rows of 50 at its end:
         // with three rows a leaf, the child's cut takes a third row with them.
-        double[] x = new double[16];
-        double[] y = new double[16];
-        for (int i = 0; i < 16; i++) {
-            x[i] = i;
-            y[i] = i < 4 ? -1_000 : i >= 14 ? 50 : 0;
-        }
+        double[] x = series(16, i -> i);
+        double[] y = series(16, i -> i < 4 ? -1_000 : i >= 14 ? 50 : 0);
         double[] p = GradientBoostedTrees.fit(x, 1, y, oneTree().maxLeaves(3).minLeafRows(3).build()).predict(x);
         double third = 100.0 / 3;
         assertArrayEquals(new double[] {-1_000, -1_000, -1_000, -1_000, 0, 0, 0, 0, 0, 0, 0, 0, 0, third, third, third},

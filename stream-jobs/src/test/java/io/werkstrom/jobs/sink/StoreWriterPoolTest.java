@@ -264,13 +264,7 @@ class StoreWriterPoolTest {
             pool.submit(0, List.of(1));          // taken by the writer, which then waits
             assertTrue(writing.await(10, TimeUnit.SECONDS));
             pool.submit(0, List.of(2));          // fills the queue
-            CompletableFuture<Void> third = CompletableFuture.runAsync(() -> {
-                try {
-                    pool.submit(0, List.of(3));
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Void> third = handOverAsync(pool, List.of(3));
             TimeUnit.MILLISECONDS.sleep(300);
             assertFalse(third.isDone(), "the third hand-over waits for room instead of buffering more");
             release.countDown();
@@ -296,13 +290,7 @@ class StoreWriterPoolTest {
             pool.submit(0, List.of(1));          // taken by the writer, which then waits and fails
             assertTrue(writing.await(10, TimeUnit.SECONDS));
             pool.submit(0, List.of(2));          // fills the queue, which the failed writer never empties
-            CompletableFuture<Void> third = CompletableFuture.runAsync(() -> {
-                try {
-                    pool.submit(0, List.of(3));
-                } catch (IOException e) {
-                    throw new CompletionException(e);
-                }
-            });
+            CompletableFuture<Void> third = handOverAsync(pool, List.of(3));
             TimeUnit.MILLISECONDS.sleep(300);
             assertFalse(third.isDone(), "the third hand-over waits for room");
             release.countDown();
@@ -313,5 +301,16 @@ class StoreWriterPoolTest {
             // Every hand-over has been accounted for: waiting for the pool ends with the failure, not a hang.
             assertThrows(IOException.class, pool::awaitIdle);
         }
+    }
+
+    /** Hands {@code chunk} to writer 0 on another thread; a failed hand-over fails the future with its IOException. */
+    private static CompletableFuture<Void> handOverAsync(StoreWriterPool<FakeStore, Integer> pool, List<Integer> chunk) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                pool.submit(0, chunk);
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+        });
     }
 }
