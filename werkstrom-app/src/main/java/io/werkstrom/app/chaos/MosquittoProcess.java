@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import io.werkstrom.app.embedded.Uninterruptibly;
 import io.werkstrom.protocol.net.FreePorts;
 
 /**
@@ -139,14 +140,14 @@ final class MosquittoProcess implements AutoCloseable {
         if (process == null) {
             return;
         }
-        process.destroy();
-        try {
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        Process stopping = process;
+        stopping.destroy();
+        // Also on an interrupted thread (a start given up): the directory may be deleted next.
+        Uninterruptibly.await(() -> {
+            if (!stopping.waitFor(15, TimeUnit.SECONDS)) {
+                stopping.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        });
         process = null;
     }
 

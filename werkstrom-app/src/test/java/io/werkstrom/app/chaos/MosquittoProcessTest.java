@@ -1,7 +1,9 @@
 package io.werkstrom.app.chaos;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +14,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MosquittoProcessTest {
 
@@ -28,6 +31,20 @@ class MosquittoProcessTest {
                     .filter(d -> mentions(d.resolve("passwords"), user)).toList();
             assertEquals(List.of(), left, "directories left with the run's password file");
         }
+    }
+
+    /** A start given up by an interrupt stops its broker on the interrupted thread: it must be gone first. */
+    @Test
+    void closingOnAnInterruptedThreadWaitsUntilTheBrokerIsGone(@TempDir Path dir) throws IOException {
+        MosquittoProcess broker = MosquittoProcess.start(dir.resolve("broker"));
+        long pid = broker.pid();
+        Thread.currentThread().interrupt();
+        try {
+            broker.close();
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt was kept for the caller");
+        }
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "mosquitto still runs");
     }
 
     private static boolean mentions(Path file, String user) {
