@@ -9,6 +9,8 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntToDoubleFunction;
 
@@ -189,10 +191,10 @@ class RulFeaturesTest {
         assertEquals((0 - mean) / std, feature(features, rows, 20, "sensor1.last"), EPS, "the second run starts afresh");
         assertEquals(1, feature(features, rows, 20, "cycles"));
         double[] last = features.lastCycle(List.of(shorter, longer));
-        double[] lastOfShorter = java.util.Arrays.copyOfRange(rows, 19 * f, 20 * f);
-        double[] lastOfLonger = java.util.Arrays.copyOfRange(rows, 49 * f, 50 * f);
-        assertArrayEquals(lastOfShorter, java.util.Arrays.copyOfRange(last, 0, f));
-        assertArrayEquals(lastOfLonger, java.util.Arrays.copyOfRange(last, f, 2 * f));
+        double[] lastOfShorter = Arrays.copyOfRange(rows, 19 * f, 20 * f);
+        double[] lastOfLonger = Arrays.copyOfRange(rows, 49 * f, 50 * f);
+        assertArrayEquals(lastOfShorter, Arrays.copyOfRange(last, 0, f));
+        assertArrayEquals(lastOfLonger, Arrays.copyOfRange(last, f, 2 * f));
     }
 
     @Test
@@ -224,12 +226,12 @@ class RulFeaturesTest {
         assertArrayEquals(features.selectedSensors(), copy.selectedSensors());
         // version, sensors, window, selected count, then the selected indexes: 1 and 2 here.
         byte[] outOfRange = written.clone();
-        java.nio.ByteBuffer.wrap(outOfRange).putInt(16, 3);
+        ByteBuffer.wrap(outOfRange).putInt(16, 3);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> RulFeatures.read(new DataInputStream(new ByteArrayInputStream(outOfRange))));
         assertEquals("RUL features: sensor index 3 out of range", e.getMessage());
         byte[] version = written.clone();
-        java.nio.ByteBuffer.wrap(version).putInt(0, 2);
+        ByteBuffer.wrap(version).putInt(0, 2);
         e = assertThrows(IllegalArgumentException.class,
                 () -> RulFeatures.read(new DataInputStream(new ByteArrayInputStream(version))));
         assertEquals("RUL features: unsupported format version 2", e.getMessage());
