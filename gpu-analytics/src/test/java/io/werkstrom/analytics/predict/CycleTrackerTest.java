@@ -167,6 +167,63 @@ class CycleTrackerTest {
         assertEquals(3, events.size(), "a part that spans the gap is not reported: " + events);
     }
 
+    /** A silence of exactly the gap is a pause of a running machine; one microsecond more is not. */
+    @Test
+    void aSilenceOfExactlyTheGapKeepsTheRunningCycle() {
+        long gap = CycleTracker.MAX_GAP_MICROS;
+        CycleTracker tracker = new CycleTracker();
+        for (String machine : List.of("paused", "gone")) {
+            vibration(tracker, machine, 100, 130);
+            tracker.accept(130 * SECOND, machine, CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener);
+            tracker.accept(131 * SECOND, machine, "vibration_rms_mm_s", 1.0, GOOD, listener);
+        }
+        tracker.accept(131 * SECOND + gap, "paused", "vibration_rms_mm_s", 3.0, GOOD, listener);
+        tracker.accept(131 * SECOND + gap + 1, "gone", "vibration_rms_mm_s", 3.0, GOOD, listener);
+        double cycleSeconds = 2.0 + gap / 1e6;
+        for (String machine : List.of("paused", "gone")) {
+            tracker.accept(132 * SECOND + gap, machine, CycleFeatures.CYCLE_TIME, cycleSeconds, GOOD, listener);
+        }
+        assertEquals(List.of("end paused 130000000", "end gone 130000000", "end paused " + (132 * SECOND + gap)),
+                events);
+        assertEquals(2.0, features.get(2)[CycleFeatures.NAMES.indexOf("vibration_rms_mm_s_mean")], 1e-12,
+                "the samples before and after the pause");
+    }
+
+    /** A part is scrap from an outcome value of 0.5 on, in time or late. */
+    @Test
+    void anOutcomeOfOneHalfIsScrap() {
+        CycleTracker tracker = new CycleTracker();
+        tracker.accept(10 * SECOND, "m1", CycleFeatures.PART_SCRAP, 0.5, GOOD, listener);
+        tracker.accept(20 * SECOND, "m1", CycleFeatures.PART_SCRAP, Math.nextDown(0.5), GOOD, listener);
+        assertFalse(tracker.acceptLate(5 * SECOND, "m1", CycleFeatures.PART_SCRAP, 0.5, GOOD, listener));
+        assertFalse(tracker.acceptLate(6 * SECOND, "m1", CycleFeatures.PART_SCRAP, Math.nextDown(0.5), GOOD,
+                listener));
+        assertEquals(List.of("scrap m1 10000000", "good m1 20000000", "scrap m1 5000000", "good m1 6000000"),
+                events);
+    }
+
+    /**
+     * A machine's first cycle is judged by the length its end gives, which must be above zero and
+     * at most 10^6 s: a cycle of zero seconds whose machine's samples began at its end is not seen
+     * whole, nor is one longer than the bound whose samples began at its start.
+     */
+    @Test
+    void aFirstCycleIsJudgedOnlyByALengthAboveZeroAndAtMostTheBound() {
+        CycleTracker tracker = new CycleTracker();
+        tracker.accept(500 * SECOND, "instant", "vibration_rms_mm_s", 1.0, GOOD, listener);
+        tracker.accept(500 * SECOND, "instant", CycleFeatures.CYCLE_TIME, 0.0, GOOD, listener);
+        long bound = 1_000_000;
+        for (String machine : List.of("long", "longer")) {
+            // A sample every 200 s: never silent for longer than the gap.
+            for (long s = 0; s <= bound; s += 200) {
+                tracker.accept(s * SECOND, machine, "vibration_rms_mm_s", 1.0, GOOD, listener);
+            }
+        }
+        tracker.accept(bound * SECOND, "long", CycleFeatures.CYCLE_TIME, bound, GOOD, listener);
+        tracker.accept((bound + 1) * SECOND, "longer", CycleFeatures.CYCLE_TIME, bound + 1, GOOD, listener);
+        assertEquals(List.of("end long " + bound * SECOND), events);
+    }
+
     @Test
     void aTrackerThatLostSightSeesEveryMachineAnewAtItsNextSample() {
         CycleTracker tracker = new CycleTracker();
@@ -401,6 +458,13 @@ class CycleTrackerTest {
         vibration(old, "m1", 160, 180);
         assertFalse(old.acceptLate(160 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener));
         assertTrue(old.acceptLate(175 * SECOND, "m1", CycleFeatures.CYCLE_TIME, 30.0, GOOD, listener));
+    }
+
+    @Test
+    void anEmptyTrackerSurvivesTheStableForm() {
+        CycleTracker restored = CycleTracker.fromSnapshot(new CycleTracker().snapshot());
+        assertEquals(0, restored.machines());
+        assertArrayEquals(new CycleTracker().snapshot(), restored.snapshot());
     }
 
     @Test

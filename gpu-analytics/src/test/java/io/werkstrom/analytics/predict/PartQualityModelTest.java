@@ -32,6 +32,78 @@ class PartQualityModelTest {
     }
 
     /**
+     * Scrap exactly when one feature (not the first) is above 0.5: the model learns it only from
+     * each cycle's own features and outcome, and scores a list as it scores each cycle alone.
+     */
+    @Test
+    void learnsTheOutcomesFromEachCyclesOwnFeatures() {
+        int decisive = 3;
+        SplittableRandom random = new SplittableRandom(11);
+        List<double[]> cycles = new ArrayList<>();
+        boolean[] scrap = new boolean[300];
+        for (int i = 0; i < scrap.length; i++) {
+            double[] cycle = random.doubles(CycleFeatures.featureCount()).toArray();
+            cycles.add(cycle);
+            scrap[i] = cycle[decisive] > 0.5;
+        }
+        PartQualityModel model = PartQualityModel.fit(cycles, scrap, FEW_TREES);
+
+        double[] p = model.probabilities(cycles);
+        double lowestClearScrap = 1;
+        double highestClearGood = 0;
+        for (int i = 0; i < p.length; i++) {
+            assertEquals(model.probability(cycles.get(i)), p[i], "cycle " + i);
+            double x = cycles.get(i)[decisive];
+            if (x > 0.6) {
+                lowestClearScrap = Math.min(lowestClearScrap, p[i]);
+            } else if (x < 0.4) {
+                highestClearGood = Math.max(highestClearGood, p[i]);
+            }
+        }
+        assertTrue(lowestClearScrap > highestClearGood,
+                "clear scrap from " + lowestClearScrap + ", clear good up to " + highestClearGood);
+    }
+
+    /** Ten of each outcome is the least that trains; a row of another width is refused by number. */
+    @Test
+    void trainingNeedsTenOfEachOutcomeAndCyclesOfTheFeatureWidth() {
+        int width = CycleFeatures.featureCount();
+        SplittableRandom random = new SplittableRandom(13);
+        List<double[]> cycles = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            cycles.add(random.doubles(width).toArray());
+        }
+        boolean[] tenScrap = new boolean[40];
+        Arrays.fill(tenScrap, 0, 10, true);
+        boolean[] tenGood = new boolean[40];
+        Arrays.fill(tenGood, 10, 40, true);
+        PartQualityModel.fit(cycles, tenScrap, FEW_TREES);
+        PartQualityModel.fit(cycles, tenGood, FEW_TREES);
+
+        boolean[] nineScrap = new boolean[40];
+        Arrays.fill(nineScrap, 0, 9, true);
+        assertEquals("training needs at least 10 scrap and 10 good parts (has 9 and 31).",
+                assertThrows(IllegalArgumentException.class, () -> PartQualityModel.fit(cycles, nineScrap, FEW_TREES))
+                        .getMessage());
+        boolean[] nineGood = new boolean[40];
+        Arrays.fill(nineGood, 9, 40, true);
+        assertEquals("training needs at least 10 scrap and 10 good parts (has 31 and 9).",
+                assertThrows(IllegalArgumentException.class, () -> PartQualityModel.fit(cycles, nineGood, FEW_TREES))
+                        .getMessage());
+        assertEquals("40 cycles but 39 outcomes.", assertThrows(IllegalArgumentException.class,
+                () -> PartQualityModel.fit(cycles, Arrays.copyOf(tenScrap, 39), FEW_TREES)).getMessage());
+
+        List<double[]> oneNarrow = new ArrayList<>(cycles);
+        oneNarrow.set(7, new double[width - 1]);
+        String expected = "cycle 7 has " + (width - 1) + " features, expected " + width;
+        assertEquals(expected, assertThrows(IllegalArgumentException.class,
+                () -> PartQualityModel.fit(oneNarrow, tenScrap, FEW_TREES)).getMessage());
+        PartQualityModel model = PartQualityModel.fit(cycles, tenScrap, FEW_TREES);
+        assertEquals(expected, assertThrows(IllegalArgumentException.class,
+                () -> model.probabilities(oneNarrow)).getMessage());
+    }
+
+    /**
      * One cycle of a broken sensor (1e200 next to ordinary readings: its spread squares past the
      * double range; +-1.7e308: its mean too) among ordinary ones: training keeps it, and the
      * model predicts it as it does the ordinary ones.

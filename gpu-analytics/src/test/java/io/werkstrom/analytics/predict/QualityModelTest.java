@@ -2,10 +2,12 @@ package io.werkstrom.analytics.predict;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -105,6 +107,54 @@ class QualityModelTest {
         assertArrayEquals(model.toBytes(), QualityModel.fit(train, labels(train), FAST).toBytes());
     }
 
+    /**
+     * Two kinds of cycle, each repeated, one always failing: every fold of the cross-validation
+     * then trains on the same rows in the same shares (a quarter failing, so that every gradient
+     * sum is exact) as the final model, and predicts as it does. So the threshold is the midpoint
+     * between the final model's two probabilities, and every failing cycle, and only those, is
+     * predicted to fail.
+     */
+    @Test
+    void theThresholdSplitsTheOutOfFoldProbabilitiesOfEveryFold() {
+        ProcessRecord failing = new ProcessRecord('L', 300, 310, 1500, 40, 240);
+        ProcessRecord healthy = new ProcessRecord('M', 301, 311, 1600, 35, 20);
+        List<ProcessRecord> records = new ArrayList<>();
+        boolean[] failed = new boolean[32];
+        for (int i = 0; i < failed.length; i++) {
+            failed[i] = i % 4 == 1;
+            records.add(failed[i] ? failing : healthy);
+        }
+        GbtOptions oneTree = GbtOptions.builder().loss(GradientBoostedTrees.Loss.LOGISTIC).trees(1).learningRate(1)
+                .minLeafRows(1).l2(0).rowSubsample(1).featureSubsample(1).build();
+        for (int repeats : new int[] {1, 2}) {
+            QualityModel model = QualityModel.fit(records, failed,
+                    QualityOptions.builder().folds(2).cvRepeats(repeats).trees(oneTree).build());
+            double[] p = model.failureProbability(List.of(failing, healthy));
+            assertTrue(p[0] > p[1], Arrays.toString(p));
+            assertEquals(p[1] + (p[0] - p[1]) / 2, model.threshold(), repeats + " repeats");
+            assertArrayEquals(failed, model.predictFailure(records));
+        }
+    }
+
+    /** As many failing and as many healthy rows as folds is the least that trains. */
+    @Test
+    void trainingNeedsAsManyRowsOfEachClassAsFolds() {
+        List<ProcessRecord> train = records(20, 5);
+        boolean[] threeFailed = new boolean[20];
+        Arrays.fill(threeFailed, 0, 3, true);
+        boolean[] threeHealthy = new boolean[20];
+        Arrays.fill(threeHealthy, 3, 20, true);
+        QualityModel.fit(train, threeFailed, FAST);
+        QualityModel.fit(train, threeHealthy, FAST);
+        boolean[] twoHealthy = new boolean[20];
+        Arrays.fill(twoHealthy, 2, 20, true);
+        assertEquals("training data needs at least 3 failed and 3 healthy rows (has 18 and 2).",
+                assertThrows(IllegalArgumentException.class, () -> QualityModel.fit(train, twoHealthy, FAST))
+                        .getMessage());
+        assertEquals("20 records but 19 labels.", assertThrows(IllegalArgumentException.class,
+                () -> QualityModel.fit(train, Arrays.copyOf(threeFailed, 19), FAST)).getMessage());
+    }
+
     @Test
     void stratifiedFoldsSpreadEachClassEvenly() {
         boolean[] label = new boolean[103];
@@ -122,6 +172,8 @@ class QualityModelTest {
             assertTrue(positives[k] == 2 || positives[k] == 3);
             assertTrue(all[k] >= 20 && all[k] <= 22);
         }
+        // Dealt in a shuffled order: another seed deals otherwise.
+        assertFalse(Arrays.equals(fold, QualityModel.stratifiedFolds(label, 5, new SplittableRandom(2))));
     }
 
     @Test
