@@ -13,18 +13,31 @@ class PatternNoveltyDetectorTest {
 
     /** Plain definition: nearest earlier whole, non-overlapping pattern, normalised by recent novelties. */
     private static double[] bruteForce(double[] x, int[] lengths, int window, double q, int minHistory) {
+        return bruteForce(x, lengths, window, q, minHistory, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The same over the samples kept: once {@code maxHistory} are kept, the older half of them is
+     * forgotten before the next is added; the recent novelties are not.
+     */
+    private static double[] bruteForce(double[] x, int[] lengths, int window, double q, int minHistory,
+                                       int maxHistory) {
         double[] out = new double[x.length];
         double[][] novelty = new double[lengths.length][x.length];
+        int first = 0;
         for (int t = 0; t < x.length; t++) {
+            if (t - first == maxHistory) {
+                first += maxHistory / 2;
+            }
             double best = Double.NEGATIVE_INFINITY;
             for (int s = 0; s < lengths.length; s++) {
                 int m = lengths[s];
-                if (t < 2 * m - 1) {
+                if (t - first < 2 * m - 1) {
                     novelty[s][t] = Double.NaN;
                     continue;
                 }
                 double nearest = Double.POSITIVE_INFINITY;
-                for (int j = m - 1; j <= t - m; j++) {
+                for (int j = first + m - 1; j <= t - m; j++) {
                     double d = 0;
                     for (int k = 0; k < m; k++) {
                         d += (x[t - k] - x[j - k]) * (x[t - k] - x[j - k]);
@@ -94,6 +107,81 @@ class PatternNoveltyDetectorTest {
         }
     }
 
+    /**
+     * Past {@code maxHistory} the older half of the samples is forgotten, again and again: a
+     * pattern seen only in a forgotten half is new again, and one seen since is not.
+     */
+    @Test
+    void scoresEqualTheBruteForceDefinitionOverTheSamplesKept() {
+        // A rhythm of 10 rows with a little noise, and the same shape three times on the same phase of
+        // it: at 120 it was seen 20 rows before, at 170 only in a forgotten half.
+        Random random = new Random(6);
+        double[] x = new double[400];
+        for (int t = 0; t < x.length; t++) {
+            x[t] = Math.sin(2 * Math.PI * t / 10) + 0.05 * random.nextGaussian();
+        }
+        for (int t : new int[] {100, 120, 170}) {
+            x[t] += 4;
+            x[t + 1] -= 3;
+            x[t + 2] += 2;
+        }
+        PatternNoveltyOptions options = PatternNoveltyOptions.builder().patternLengths(3, 8).normalisationWindow(50)
+                .normalisationQuantile(0.9).minHistory(5).maxHistory(64).build();
+        PatternNoveltyDetector detector = new PatternNoveltyDetector(options);
+        double[] expected = bruteForce(x, new int[] {3, 8}, 50, 0.9, 5, 64);
+        double[] scores = new double[x.length];
+        for (int t = 0; t < x.length; t++) {
+            scores[t] = detector.score(x[t]);
+            assertEquals(expected[t], scores[t], 1e-9, "row " + t);
+        }
+        double[] keptForever = bruteForce(x, new int[] {3, 8}, 50, 0.9, 5);
+        assertTrue(keptForever[172] < 0.5 && scores[172] > 0.5, "at 170: " + keptForever[172] + " kept forever, "
+                + scores[172] + " after forgetting");
+        assertTrue(scores[122] < 0.5, "at 120: " + scores[122]);
+    }
+
+    /**
+     * A novelty that overflows to infinity (a sample near the double range) is scored but not
+     * learned: it would make the recent novelties' high quantile infinite and every later score 0.
+     */
+    @Test
+    void anInfiniteNoveltyIsNotLearnedAndALaterSpikeStillScores() {
+        double[] x = series(300, 7);
+        x[150] = 1e300;
+        x[250] += 5;
+        PatternNoveltyOptions options = PatternNoveltyOptions.builder().patternLengths(4).normalisationWindow(20)
+                .normalisationQuantile(0.9).minHistory(5).build();
+        PatternNoveltyDetector detector = new PatternNoveltyDetector(options);
+        double[] scores = new double[x.length];
+        for (int t = 0; t < x.length; t++) {
+            scores[t] = detector.score(x[t]);
+        }
+        for (int t = 150; t < 154; t++) {
+            assertEquals(Math.nextDown(1.0), scores[t], "row " + t + ", whose pattern holds the extreme sample");
+        }
+        assertTrue(scores[250] > 0.8, "the later spike: " + scores[250]);
+    }
+
+    /**
+     * Novelties that never varied leave no span to scale by: the span is then 10^-12 times
+     * (1 + the novelty), so a new novelty scores by how far it lies beyond, and not as an overflow.
+     */
+    @Test
+    void noveltiesThatNeverVariedScaleANewOneByTheSpansFloor() {
+        // A ramp: every pattern of 4 lies 4 above its nearest earlier one, a distance of 8.
+        PatternNoveltyOptions options = PatternNoveltyOptions.builder().patternLengths(4).normalisationWindow(20)
+                .normalisationQuantile(0.9).minHistory(5).build();
+        PatternNoveltyDetector detector = new PatternNoveltyDetector(options);
+        for (int t = 0; t < 40; t++) {
+            assertEquals(0.0, detector.score(t), "row " + t);
+        }
+        // 40 + 1e-6 instead of 40: the nearest earlier pattern lies sqrt(3 * 16 + (4 + 1e-6)^2) away.
+        double novelty = Math.sqrt(3 * 16 + (4 + 1e-6) * (4 + 1e-6));
+        double excess = (novelty - 8) / (1e-12 * 9);
+        assertEquals(excess / (1 + excess), detector.score(40 + 1e-6), 1e-9);
+        assertTrue(excess / (1 + excess) < 1 - 1e-5, "about 1 - 1/55,000, far from the largest score");
+    }
+
     @Test
     void aSpikeScoresHighAndSuppressionReportsItOnce() {
         double[] x = series(2_000, 5);
@@ -142,6 +230,9 @@ class PatternNoveltyDetectorTest {
                 .contains("maxHistory"));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> PatternNoveltyOptions.builder().normalisationQuantile(0.5).build()).getMessage()
+                .contains("normalisationQuantile"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> PatternNoveltyOptions.builder().normalisationQuantile(1).build()).getMessage()
                 .contains("normalisationQuantile"));
     }
 }
