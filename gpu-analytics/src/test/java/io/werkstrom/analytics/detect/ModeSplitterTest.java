@@ -145,6 +145,83 @@ class ModeSplitterTest {
         assertEquals(2, Bands.of(DEFAULTS, twoLevels).count());
     }
 
+    /** {@code count} values from {@code first} on, one apart. */
+    private static double[] run(double first, int count) {
+        double[] values = new double[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = first + i;
+        }
+        return values;
+    }
+
+    private static double[] concat(double[]... parts) {
+        double[] all = new double[0];
+        for (double[] part : parts) {
+            int at = all.length;
+            all = Arrays.copyOf(all, at + part.length);
+            System.arraycopy(part, 0, all, at, part.length);
+        }
+        return all;
+    }
+
+    /**
+     * Two runs of 100 values one apart, {@code g} apart: n = 200 gives q = 10 and h = 5, every
+     * width inside a run is 1, and a cut near the gap has the valley (8 + g) / 9 over its 9 gaps.
+     * At g = 46 that is exactly the default contrast of 6, which splits; just below, it does not.
+     */
+    @Test
+    void aContrastOfExactlyModeContrastSplits() {
+        Bands split = Bands.of(DEFAULTS, concat(run(0, 100), run(99 + 46, 100)));
+        assertEquals(2, split.count());
+        assertEquals(49.5, split.lower()[0], 0.0);
+        assertEquals(99 + 46 + 49.5, split.lower()[1], 0.0);
+        assertEquals(1, Bands.of(DEFAULTS, concat(run(0, 100), run(99 + 46 - 1e-9, 100))).count());
+    }
+
+    /**
+     * A cluster of exactly q = 10 samples (n = 200, or 199 with a cluster of 9: still q = 10),
+     * 100 away from the rest, is a mode at either end of the window; one of 9 is not.
+     */
+    @Test
+    void aClusterOfExactlyTheFewestSamplesIsAModeAtEitherEnd() {
+        Bands low = Bands.of(DEFAULTS, concat(run(0, 10), run(109, 190)));
+        assertEquals(2, low.count());
+        assertEquals(4.5, low.lower()[0], 0.0);
+        Bands high = Bands.of(DEFAULTS, concat(run(0, 190), run(289, 10)));
+        assertEquals(2, high.count());
+        assertEquals(293.5, high.lower()[1], 0.0);
+        assertEquals(1, Bands.of(DEFAULTS, concat(run(0, 9), run(108, 190))).count());
+        assertEquals(1, Bands.of(DEFAULTS, concat(run(0, 190), run(289, 9))).count());
+    }
+
+    /**
+     * Two runs of 100 joined by a stretch of values 8 apart (15 of them), sparse enough to split
+     * at a contrast of 8: the widest gap between the two medians is 8, so the transition is made
+     * from the {@code transitionGap} that takes 8 within its share of the medians' distance.
+     */
+    @Test
+    void aTransitionIsMadeWhenTheWidestGapIsExactlyItsShare() {
+        double[] stretch = new double[15];
+        for (int j = 1; j <= stretch.length; j++) {
+            stretch[j - 1] = 99 + 8.0 * j;
+        }
+        double[] window = concat(run(0, 100), stretch, run(99 + 8.0 * 16, 100));
+        Bands bands = Bands.of(DEFAULTS, window);
+        assertEquals(2, bands.modes());
+        double distance = bands.lower()[1] - bands.lower()[0];
+        double share = 8 / distance;
+        while (share * distance < 8) {
+            share = Math.nextUp(share);
+        }
+        double below = Math.nextDown(share);
+        assertTrue(below * distance < 8);
+        Bands joined = Bands.of(DEFAULTS.toBuilder().transitionGap(share).build(), window);
+        assertEquals(3, joined.count());
+        assertEquals(bands.lower()[0], joined.lower()[2], 0.0);
+        assertEquals(bands.lower()[1], joined.upper()[2], 0.0);
+        assertEquals(2, Bands.of(DEFAULTS.toBuilder().transitionGap(below).build(), window).count());
+    }
+
     @Test
     void smallAndDegenerateWindowsAreOneMode() {
         assertEquals(1, Bands.of(DEFAULTS, new double[] {5}).count());
