@@ -9,6 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -190,10 +194,12 @@ class RobustZScoreStateTest {
             public void close() {
             }
         };
-        // A scorable row, so the backend is called, and a row of a series the state does not know yet.
+        // A scorable row, so the backend is called, a row of a machine the state does not know yet,
+        // and one of a new sensor of a known machine, whose other sensors stay.
         TelemetryBatch newSeries = TelemetryBatch.builder("gw-1", 99)
                 .add(RobustZScoreDetectorTest.timestamp(300), "press-1", "temperature_c", 21.0, Quality.GOOD)
                 .add(RobustZScoreDetectorTest.timestamp(300), "oven-9", "temperature_c", 180.0, Quality.GOOD)
+                .add(RobustZScoreDetectorTest.timestamp(300), "press-1", "oil_level_pct", 80.0, Quality.GOOD)
                 .build();
         try (RobustZScoreDetector detector = new RobustZScoreDetector(backend, OPTIONS, allocator);
              RobustZScoreDetector broken = new RobustZScoreDetector(failing, OPTIONS, allocator)) {
@@ -203,6 +209,49 @@ class RobustZScoreStateTest {
             assertThrows(IllegalStateException.class, () -> broken.score(newSeries, state));
             assertArrayEquals(before, state.snapshot());
             assertEquals(series, state.seriesCount());
+        }
+    }
+
+    /**
+     * Version 1 did not record when a series started: its series count as learned long ago, one
+     * without samples as not started. Its last series ends the bytes with its samples.
+     */
+    @Test
+    void aVersionOneSnapshotIsReadWithItsSeriesLearned() throws IOException {
+        ByteArrayOutputStream v1 = new ByteArrayOutputStream();
+        ByteArrayOutputStream v2 = new ByteArrayOutputStream();
+        try (DataOutputStream one = new DataOutputStream(v1); DataOutputStream two = new DataOutputStream(v2)) {
+            for (DataOutputStream out : List.of(one, two)) {
+                out.writeInt(0x57525a53); // "WRZS"
+                out.writeInt(out == one ? 1 : 2);
+                out.writeInt(2);
+            }
+            for (DataOutputStream out : List.of(one, two)) {
+                writeSeries(out, "gw-1", "press-1", "temperature_c", new double[0]);
+                if (out == two) {
+                    out.writeLong(SeriesWindow.NO_SAMPLE_YET);
+                }
+                writeSeries(out, "gw-1", "press-1", "pressure_bar", new double[] {1, 2, 3});
+                if (out == two) {
+                    out.writeLong(SeriesWindow.LEARNED_LONG_AGO);
+                }
+            }
+        }
+        RobustZScoreState state = RobustZScoreState.fromSnapshot(v1.toByteArray());
+        assertEquals(2, state.seriesCount());
+        assertArrayEquals(v2.toByteArray(), state.snapshot());
+    }
+
+    private static void writeSeries(DataOutputStream out, String gateway, String machine, String sensor,
+                                    double[] values) throws IOException {
+        for (String name : List.of(gateway, machine, sensor)) {
+            byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+            out.writeInt(utf8.length);
+            out.write(utf8);
+        }
+        out.writeInt(values.length);
+        for (double v : values) {
+            out.writeDouble(v);
         }
     }
 

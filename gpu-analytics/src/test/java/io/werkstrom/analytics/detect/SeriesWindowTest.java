@@ -173,6 +173,56 @@ class SeriesWindowTest {
         assertEquals(window.bandScale(0), window.scale(), 0.0);
     }
 
+    /**
+     * Two modes joined by a transition (runs of 100 values one apart, a stretch of 15 values 8 apart
+     * between them), then the same moved up by 10: each of the three bands blends its own lower end,
+     * upper end and scale.
+     */
+    @Test
+    void anAdaptiveWindowBlendsEachBandWithItsOwnPrevious() {
+        double[] regimes = new double[215];
+        for (int i = 0; i < 100; i++) {
+            regimes[i] = i;
+            regimes[115 + i] = 99 + 8 * 16 + i;
+        }
+        for (int j = 1; j <= 15; j++) {
+            regimes[99 + j] = 99 + 8 * j;
+        }
+        double[] moved = regimes.clone();
+        for (int i = 0; i < moved.length; i++) {
+            moved[i] += 10;
+        }
+        RobustZScoreOptions options = RobustZScoreOptions.builder().windowSize(regimes.length).minSamples(10)
+                .ewmaWeight(0.25).build();
+        RobustZScoreOptions plainOptions = options.toBuilder().ewmaWeight(1).build();
+        SeriesWindow before = new SeriesWindow("m", "s", regimes.length);
+        before.fill(regimes);
+        before.recomputeBaseline(plainOptions);
+        SeriesWindow after = new SeriesWindow("m", "s", regimes.length);
+        after.fill(moved);
+        after.recomputeBaseline(plainOptions);
+        assertEquals(3, before.bandCount(), "two modes and a transition");
+        assertEquals(3, after.bandCount());
+
+        SeriesWindow window = new SeriesWindow("m", "s", regimes.length);
+        window.fill(regimes);
+        window.recomputeBaseline(options);
+        for (double v : moved) {
+            window.add(v);
+        }
+        window.recomputeBaseline(options);
+        assertEquals(3, window.bandCount());
+        for (int b = 0; b < 3; b++) {
+            assertEquals(0.25 * after.bandLower(b) + 0.75 * before.bandLower(b), window.bandLower(b), 1e-12,
+                    "band " + b);
+            assertEquals(0.25 * after.bandUpper(b) + 0.75 * before.bandUpper(b), window.bandUpper(b), 1e-12,
+                    "band " + b);
+            assertEquals(0.25 * after.bandScale(b) + 0.75 * before.bandScale(b), window.bandScale(b), 1e-12,
+                    "band " + b);
+        }
+        assertTrue(window.bandUpper(2) > window.bandLower(2), "the transition is an interval");
+    }
+
     /** {@code n} values evenly spread over {@code [center - width, center + width]}. */
     private static double[] spread(int n, double center, double width) {
         double[] values = new double[n];
