@@ -124,6 +124,11 @@ public final class RulFeatures {
         return Math.min(cap, run.cycle(run.cycleCount() - 1) - run.cycle(i));
     }
 
+    /** The sensors of a cycle the features were fitted on, kept or not: an engine run must have as many. */
+    public int sensorCount() {
+        return sensorCount;
+    }
+
     /** Indexes of the sensors kept (0-based within a cycle's sensor readings). */
     public int[] selectedSensors() {
         return selected.clone();

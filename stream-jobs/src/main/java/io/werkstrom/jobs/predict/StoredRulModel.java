@@ -38,8 +38,9 @@ public final class StoredRulModel {
 
     /**
      * @param sensors the telemetry sensor name of each of the model's sensor columns, in order
-     * @throws IllegalArgumentException when a name repeats, is blank, or the model selected a
-     *                                  column the names do not cover
+     * @throws IllegalArgumentException when a name repeats, is blank, or the names are not one per
+     *                                  sensor column of the model (a cycle of another width would
+     *                                  fail every prediction)
      */
     public StoredRulModel(List<String> sensors, RulModel model) {
         Objects.requireNonNull(sensors, "sensors must not be null.");
@@ -52,13 +53,12 @@ public final class StoredRulModel {
                         + "').");
             }
         }
-        this.required = model.features().selectedSensors();
-        for (int column : required) {
-            if (column >= this.sensors.size()) {
-                throw new IllegalArgumentException("the model reads sensor column " + column + " but only "
-                        + this.sensors.size() + " sensor names are given.");
-            }
+        int columns = model.features().sensorCount();
+        if (this.sensors.size() != columns) {
+            throw new IllegalArgumentException("the model reads " + columns + " sensor columns but "
+                    + this.sensors.size() + " sensor names are given.");
         }
+        this.required = model.features().selectedSensors();
     }
 
     public RulModel model() {

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -16,7 +20,7 @@ import io.werkstrom.analytics.predict.EngineRun;
 class StoredRulModelTest {
 
     @Test
-    void roundTripsToTheSamePredictionsAndRefusesDamage() {
+    void roundTripsToTheSamePredictionsAndRefusesDamage() throws IOException {
         StoredRulModel model = RulFixtures.model();
         byte[] bytes = model.toBytes();
         StoredRulModel restored = StoredRulModel.fromBytes(bytes);
@@ -31,14 +35,34 @@ class StoredRulModelTest {
                     () -> StoredRulModel.fromBytes(damaged));
             assertTrue(e.getMessage().contains("RUL model"), e.getMessage());
         }
-        IllegalArgumentException few = assertThrows(IllegalArgumentException.class,
-                () -> new StoredRulModel(List.of("s1", "s2"), model.model()));
-        assertTrue(few.getMessage().contains("sensor column"), few.getMessage());
-        // One name short of the highest column read (s6): refused as unreadable, not failing later.
+        // A name short of the columns, or one more: refused when read, rather than failing every prediction.
         IllegalArgumentException oneShort = assertThrows(IllegalArgumentException.class,
                 () -> new StoredRulModel(RulFixtures.SENSOR_NAMES.subList(0, 5), model.model()));
-        assertEquals("the model reads sensor column 5 but only 5 sensor names are given.", oneShort.getMessage());
+        assertEquals("the model reads 6 sensor columns but 5 sensor names are given.", oneShort.getMessage());
+        List<String> seven = new ArrayList<>(RulFixtures.SENSOR_NAMES);
+        seven.add("s7");
+        IllegalArgumentException oneMore = assertThrows(IllegalArgumentException.class,
+                () -> new StoredRulModel(seven, model.model()));
+        assertEquals("the model reads 6 sensor columns but 7 sensor names are given.", oneMore.getMessage());
+        IllegalArgumentException stored = assertThrows(IllegalArgumentException.class,
+                () -> StoredRulModel.fromBytes(withSensorNames(bytes, seven)));
+        assertTrue(stored.getMessage().contains("6 sensor columns but 7"), stored.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new StoredRulModel(
                 List.of("s1", "s1", "s3", "s4", "s5", "s6"), model.model()));
+    }
+
+    /** The stored form {@code bytes} of a model named by {@link RulFixtures#SENSOR_NAMES}, with other names. */
+    private static byte[] withSensorNames(byte[] bytes, List<String> names) throws IOException {
+        int header = 12 + RulFixtures.SENSOR_NAMES.stream().mapToInt(n -> 2 + n.length()).sum();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (DataOutputStream data = new DataOutputStream(out)) {
+            data.write(bytes, 0, 8);
+            data.writeInt(names.size());
+            for (String name : names) {
+                data.writeUTF(name);
+            }
+            data.write(bytes, header, bytes.length - header);
+        }
+        return out.toByteArray();
     }
 }
