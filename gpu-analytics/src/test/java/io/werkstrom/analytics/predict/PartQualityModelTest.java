@@ -20,15 +20,27 @@ class PartQualityModelTest {
     private static final GbtOptions FEW_TREES = PartQualityModel.defaultOptions().toBuilder().trees(5).build();
 
     private static PartQualityModel model() {
-        SplittableRandom random = new SplittableRandom(5);
+        List<double[]> cycles = cycles(200, 5);
+        return PartQualityModel.fit(cycles, scrapAbove(cycles, 0), FEW_TREES);
+    }
+
+    /** {@code n} cycles whose features are drawn uniformly from [0, 1). */
+    private static List<double[]> cycles(int n, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
         List<double[]> cycles = new ArrayList<>();
-        boolean[] scrap = new boolean[200];
-        for (int i = 0; i < scrap.length; i++) {
-            double[] cycle = random.doubles(CycleFeatures.featureCount()).toArray();
-            cycles.add(cycle);
-            scrap[i] = cycle[0] > 0.5;
+        for (int i = 0; i < n; i++) {
+            cycles.add(random.doubles(CycleFeatures.featureCount()).toArray());
         }
-        return PartQualityModel.fit(cycles, scrap, FEW_TREES);
+        return cycles;
+    }
+
+    /** Scrap exactly when feature {@code f} of a cycle is above 0.5. */
+    private static boolean[] scrapAbove(List<double[]> cycles, int f) {
+        boolean[] scrap = new boolean[cycles.size()];
+        for (int i = 0; i < scrap.length; i++) {
+            scrap[i] = cycles.get(i)[f] > 0.5;
+        }
+        return scrap;
     }
 
     /**
@@ -38,15 +50,8 @@ class PartQualityModelTest {
     @Test
     void learnsTheOutcomesFromEachCyclesOwnFeatures() {
         int decisive = 3;
-        SplittableRandom random = new SplittableRandom(11);
-        List<double[]> cycles = new ArrayList<>();
-        boolean[] scrap = new boolean[300];
-        for (int i = 0; i < scrap.length; i++) {
-            double[] cycle = random.doubles(CycleFeatures.featureCount()).toArray();
-            cycles.add(cycle);
-            scrap[i] = cycle[decisive] > 0.5;
-        }
-        PartQualityModel model = PartQualityModel.fit(cycles, scrap, FEW_TREES);
+        List<double[]> cycles = cycles(300, 11);
+        PartQualityModel model = PartQualityModel.fit(cycles, scrapAbove(cycles, decisive), FEW_TREES);
 
         double[] p = model.probabilities(cycles);
         double lowestClearScrap = 1;
@@ -68,11 +73,7 @@ class PartQualityModelTest {
     @Test
     void trainingNeedsTenOfEachOutcomeAndCyclesOfTheFeatureWidth() {
         int width = CycleFeatures.featureCount();
-        SplittableRandom random = new SplittableRandom(13);
-        List<double[]> cycles = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            cycles.add(random.doubles(width).toArray());
-        }
+        List<double[]> cycles = cycles(40, 13);
         boolean[] tenScrap = new boolean[40];
         Arrays.fill(tenScrap, 0, 10, true);
         boolean[] tenGood = new boolean[40];
