@@ -2,6 +2,8 @@ package io.werkstrom.app.train;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -10,24 +12,48 @@ import io.werkstrom.analytics.predict.CycleTracker;
 /**
  * Labelled production cycles collected from a {@link CycleTracker}: the features of every cycle
  * whose part's outcome is known, in the order the cycles ended. Cycles without an outcome (the
- * last ones of a history) are left out of training, and counted.
+ * last ones of a history, every cycle of a machine that reports none) are left out of training,
+ * and counted.
+ *
+ * <p>Of each machine, the latest {@value #MAX_AWAITED} cycles are kept waiting for their outcome;
+ * an older one is given up, counted as without an outcome, so that a long history of machines
+ * that never report outcomes does not pile up in memory. An outcome usually comes with its
+ * cycle's end.
  */
 public final class CycleDataset implements CycleTracker.Listener {
 
-    private final Map<String, double[]> pending = new HashMap<>();
+    /** Cycles of one machine kept waiting for their outcome. */
+    public static final int MAX_AWAITED = 64;
+
+    /** Per machine, the features of its cycles waiting for their outcome, by end time, oldest first. */
+    private final Map<String, LinkedHashMap<Long, double[]>> awaiting = new HashMap<>();
+    private long waiting;
+    private long givenUp;
     private final List<double[]> features = new ArrayList<>();
     private final List<Boolean> scrap = new ArrayList<>();
     private final List<Long> endMicros = new ArrayList<>();
 
     @Override
     public void cycleEnded(String machine, long end, double[] cycle) {
-        pending.put(machine + '\u0000' + end, cycle);
+        LinkedHashMap<Long, double[]> cycles = awaiting.computeIfAbsent(machine, m -> new LinkedHashMap<>());
+        if (cycles.put(end, cycle) == null) {
+            waiting++;
+        }
+        if (cycles.size() > MAX_AWAITED) {
+            Iterator<Long> oldest = cycles.keySet().iterator();
+            oldest.next();
+            oldest.remove();
+            waiting--;
+            givenUp++;
+        }
     }
 
     @Override
     public void outcome(String machine, long end, boolean isScrap) {
-        double[] cycle = pending.remove(machine + '\u0000' + end);
+        LinkedHashMap<Long, double[]> cycles = awaiting.get(machine);
+        double[] cycle = cycles == null ? null : cycles.remove(end);
         if (cycle != null) {
+            waiting--;
             features.add(cycle);
             scrap.add(isScrap);
             endMicros.add(end);
@@ -38,8 +64,9 @@ public final class CycleDataset implements CycleTracker.Listener {
         return features.size();
     }
 
-    public int unlabelled() {
-        return pending.size();
+    /** Cycles without an outcome: those still waiting for one and those given up. */
+    public long unlabelled() {
+        return waiting + givenUp;
     }
 
     public List<double[]> features() {
