@@ -68,11 +68,8 @@ public final class RulTrainer {
         double[] truth = new double[held];
         for (int k = 0; k < held; k++) {
             EngineRun run = shuffled.get(k);
-            int life = run.cycleCount();
-            int maxRul = Math.max(1, Math.min(MAX_RUL, life - MIN_RECORDED));
-            int minRul = Math.min(MIN_RUL, maxRul);
-            int rul = Math.min(life - 1, minRul + random.nextInt(maxRul - minRul + 1));
-            cut.add(run.firstCycles(life - rul));
+            int rul = remainingLifeAtCut(run.cycleCount(), random);
+            cut.add(run.firstCycles(run.cycleCount() - rul));
             truth[k] = rul;
         }
         progress.accept(String.format(Locale.ROOT, "development split: %d training engines, %d held out and cut"
@@ -84,5 +81,18 @@ public final class RulTrainer {
         StoredRulModel model = new StoredRulModel(sensors, RulModel.fit(runs, options));
         int cycles = runs.stream().mapToInt(EngineRun::cycleCount).sum();
         return new Result(model, runs.size(), cycles, held, rmse, options.rulCap());
+    }
+
+    /**
+     * Where a held-out engine of {@code life} cycles is cut: the remaining life at the cut, drawn
+     * uniformly from {@value #MIN_RUL} to {@value #MAX_RUL} cycles, at most as many as leave
+     * {@value #MIN_RECORDED} cycles recorded. An engine too short for both keeps
+     * {@value #MIN_RECORDED} cycles recorded with fewer to go, or, of at most {@value #MIN_RECORDED}
+     * cycles, all but its last (remaining life 1); one of a single cycle is not cut (0).
+     */
+    static int remainingLifeAtCut(int life, SplittableRandom random) {
+        int maxRul = Math.max(1, Math.min(MAX_RUL, life - MIN_RECORDED));
+        int minRul = Math.min(MIN_RUL, maxRul);
+        return Math.min(life - 1, minRul + random.nextInt(maxRul - minRul + 1));
     }
 }
