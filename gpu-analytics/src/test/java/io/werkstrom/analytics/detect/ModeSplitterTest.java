@@ -195,6 +195,20 @@ class ModeSplitterTest {
     }
 
     /**
+     * Four runs of 100, 100, 300 and 200 apart: with room for three modes, the widest gap is cut
+     * first, then the part whose own best cut is sparser (the 200 gap, not the 100 one).
+     */
+    @Test
+    void theSparsestRemainingCutIsMadeFirst() {
+        double[] window = concat(run(0, 100), run(199, 100), run(598, 100), run(897, 100));
+        Bands three = Bands.of(DEFAULTS.toBuilder().maxModes(3).build(), window);
+        assertEquals(3, three.modes());
+        assertEquals((99 + 199) / 2.0, three.lower()[0], 0.0, "the first two runs stay one mode");
+        assertEquals(647.5, three.lower()[1], 0.0);
+        assertEquals(946.5, three.lower()[2], 0.0);
+    }
+
+    /**
      * Two runs of 100 joined by a stretch of values 8 apart (15 of them), sparse enough to split
      * at a contrast of 8: the widest gap between the two medians is 8, so the transition is made
      * from the {@code transitionGap} that takes 8 within its share of the medians' distance.
