@@ -142,7 +142,8 @@ class PatternNoveltyDetectorTest {
 
     /**
      * A novelty that overflows to infinity (a sample near the double range) is scored but not
-     * learned: it would make the recent novelties' high quantile infinite and every later score 0.
+     * learned: learned, it would make the recent novelties' high quantile infinite, and every score 0
+     * (the next patterns holding the extreme sample too) for as long as it stays among them.
      */
     @Test
     void anInfiniteNoveltyIsNotLearnedAndALaterSpikeStillScores() {
