@@ -27,7 +27,6 @@ public final class CycleDataset implements CycleTracker.Listener {
 
     /** Per machine, the features of its cycles waiting for their outcome, by end time, oldest first. */
     private final Map<String, LinkedHashMap<Long, double[]>> awaiting = new HashMap<>();
-    private long waiting;
     private long givenUp;
     private final List<double[]> features = new ArrayList<>();
     private final List<Boolean> scrap = new ArrayList<>();
@@ -36,14 +35,11 @@ public final class CycleDataset implements CycleTracker.Listener {
     @Override
     public void cycleEnded(String machine, long end, double[] cycle) {
         LinkedHashMap<Long, double[]> cycles = awaiting.computeIfAbsent(machine, m -> new LinkedHashMap<>());
-        if (cycles.put(end, cycle) == null) {
-            waiting++;
-        }
+        cycles.put(end, cycle);
         if (cycles.size() > MAX_AWAITED) {
             Iterator<Long> oldest = cycles.keySet().iterator();
             oldest.next();
             oldest.remove();
-            waiting--;
             givenUp++;
         }
     }
@@ -53,7 +49,6 @@ public final class CycleDataset implements CycleTracker.Listener {
         LinkedHashMap<Long, double[]> cycles = awaiting.get(machine);
         double[] cycle = cycles == null ? null : cycles.remove(end);
         if (cycle != null) {
-            waiting--;
             features.add(cycle);
             scrap.add(isScrap);
             endMicros.add(end);
@@ -66,7 +61,7 @@ public final class CycleDataset implements CycleTracker.Listener {
 
     /** Cycles without an outcome: those still waiting for one and those given up. */
     public long unlabelled() {
-        return waiting + givenUp;
+        return givenUp + awaiting.values().stream().mapToLong(Map::size).sum();
     }
 
     public List<double[]> features() {
