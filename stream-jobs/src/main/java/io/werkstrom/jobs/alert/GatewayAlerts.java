@@ -99,11 +99,13 @@ public final class GatewayAlerts implements Serializable {
 
     /**
      * Telemetry arrived: threshold rules see every good or uncertain sample, and the gateway is alive
-     * unless the cloud received the batch before the offline status in force, or that status names a
-     * last sequence and the batch's is not above it. Batches and status come through different
-     * streams, so the last batch before a clean shutdown may be handled after its offline status, and
-     * after a failover of the job the broker delivers it again, received anew; it does not bring the
-     * gateway back.
+     * unless the cloud received the batch no later than the offline status in force, or that status
+     * names a last sequence and the batch's is not above it. Batches and status come through
+     * different streams, so the last batch before a clean shutdown may be handled after its offline
+     * status, and after a failover of the job the broker delivers it again, received anew; it does
+     * not bring the gateway back. A batch received in the same microsecond as the offline status
+     * keeps the gateway offline too: a gateway that comes back says {@code online} first, received
+     * after its {@code offline}.
      */
     public List<AlertTransition> onBatch(ReceivedBatch received, List<AlertRule> rules, long nowMillis) {
         List<AlertTransition> out = new ArrayList<>();

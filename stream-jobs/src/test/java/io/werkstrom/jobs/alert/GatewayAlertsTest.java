@@ -609,6 +609,21 @@ class GatewayAlertsTest {
         assertEquals((T0 + 1_001) * 1_000, alerts.statusReceivedAt(), "the owner keeps it");
     }
 
+    /**
+     * A batch received in the same microsecond as the offline status is taken as the last one before it:
+     * a gateway that comes back says online first, which the cloud receives after its offline.
+     */
+    @Test
+    void aBatchReceivedInTheSameMicrosecondAsTheOfflineStatusLeavesTheAlertOpen() {
+        AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
+        GatewayAlerts alerts = new GatewayAlerts();
+        alerts.onBatch(batch("press-1", "temp", T0, 1), List.of(rule), T0);
+        assertEquals(1, alerts.onSignal(new GatewaySignal(GATEWAY, GatewaySignal.Type.OFFLINE, (T0 + 1_001) * 1_000,
+                ""), List.of(rule), T0 + 1_002).size());
+        assertEquals(List.of(), alerts.onBatch(batch("press-1", "temp", T0 + 1_001, 1), List.of(rule), T0 + 1_003));
+        assertEquals(1, alerts.openAlerts());
+    }
+
     @Test
     void aBatchReceivedAfterTheOfflineStatusResolvesTheAlert() {
         AlertRule rule = Rules.offline("acme", "offline", 60_000, 0);
