@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -159,14 +164,14 @@ class GradientBoostedTreesTest {
 
     static byte[] withBaseScore(byte[] bytes, double base) {
         byte[] changed = bytes.clone();
-        java.nio.ByteBuffer.wrap(changed).putDouble(BASE_AT, base);
+        ByteBuffer.wrap(changed).putDouble(BASE_AT, base);
         return changed;
     }
 
     /** {@code bytes} (one forest, alone) with the value of its first leaf set to {@code value}. */
     static byte[] withFirstLeaf(byte[] bytes, double value) {
         byte[] changed = bytes.clone();
-        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(changed);
+        ByteBuffer buffer = ByteBuffer.wrap(changed);
         int trees = buffer.getInt(BASE_AT + 8);
         int nodesAt = BASE_AT + 8 + 4 + 4 * trees + 4;
         for (int node = 0; ; node++) {
@@ -176,6 +181,100 @@ class GradientBoostedTreesTest {
                 return changed;
             }
         }
+    }
+
+    /**
+     * One stump written by hand in the format of {@link GradientBoostedTrees#toBytes()} (squared loss,
+     * base score 0.5): its root splits {@code features - 1} at 0.5 into leaves -1 and 1. Each node is
+     * {@code {feature, left, right}} with the threshold 0.5 and the value -1 for node 1, else 1 (the
+     * root's value is never read).
+     */
+    private static byte[] stump(int featureCount, int treeCount, int[] roots, int nodeCount, int[][] nodes) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(0x57474254);
+            out.writeInt(1);
+            out.writeByte(GradientBoostedTrees.Loss.SQUARED.ordinal());
+            out.writeInt(featureCount);
+            out.writeDouble(0.5);
+            out.writeInt(treeCount);
+            for (int root : roots) {
+                out.writeInt(root);
+            }
+            out.writeInt(nodeCount);
+            for (int n = 0; n < nodes.length; n++) {
+                out.writeInt(nodes[n][0]);
+                out.writeDouble(0.5);
+                out.writeInt(nodes[n][1]);
+                out.writeInt(nodes[n][2]);
+                out.writeDouble(n == 1 ? -1 : 1);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static final int[][] STUMP = {{1, 1, 2}, {-1, 0, 0}, {-1, 0, 0}};
+
+    private static String refusal(byte[] bytes) {
+        return assertThrows(IllegalArgumentException.class, () -> GradientBoostedTrees.fromBytes(bytes)).getMessage();
+    }
+
+    @Test
+    void aForestWrittenByHandPredictsItsLeaves() {
+        GradientBoostedTrees model = GradientBoostedTrees.fromBytes(stump(2, 1, new int[] {0}, 3, STUMP));
+        assertEquals("GradientBoostedTrees[loss=SQUARED, features=2, trees=1, nodes=3]", model.toString());
+        // The base score plus the leaf: a second feature at or below 0.5 goes left.
+        assertArrayEquals(new double[] {-0.5, -0.5, 1.5}, model.predict(new double[] {9, 0, 9, 0.5, -9, 0.75}));
+        GradientBoostedTrees twice = GradientBoostedTrees.fromBytes(stump(2, 2, new int[] {0, 0}, 3, STUMP));
+        assertArrayEquals(new double[] {-1.5, 2.5}, twice.predict(new double[] {0, 0, 0, 1}));
+    }
+
+    @Test
+    void aForestWhoseNodesDoNotFormTreesIsRefusedNamingTheNode() {
+        assertEquals("gradient-boosted trees: featureCount 0", refusal(stump(0, 1, new int[] {0}, 3, STUMP)));
+        assertEquals("gradient-boosted trees: inconsistent node 0",
+                refusal(stump(1, 1, new int[] {0}, 3, STUMP)), "it splits a feature the model does not have");
+        assertEquals("gradient-boosted trees: inconsistent node 0",
+                refusal(stump(2, 1, new int[] {0}, 3, new int[][] {{1, 0, 2}, {-1, 0, 0}, {-1, 0, 0}})),
+                "a child that is its parent");
+        assertEquals("gradient-boosted trees: inconsistent node 1",
+                refusal(stump(2, 1, new int[] {0}, 3, new int[][] {{1, 1, 2}, {0, 2, 1}, {-1, 0, 0}})),
+                "a child before its parent");
+        assertEquals("gradient-boosted trees: node 0 points past the end",
+                refusal(stump(2, 1, new int[] {0}, 3, new int[][] {{1, 1, 3}, {-1, 0, 0}, {-1, 0, 0}})));
+        assertEquals("gradient-boosted trees: tree root 3 out of range", refusal(stump(2, 1, new int[] {3}, 3, STUMP)));
+        assertEquals("gradient-boosted trees: tree root -1 out of range",
+                refusal(stump(2, 1, new int[] {-1}, 3, STUMP)));
+        byte[] unknownLoss = stump(2, 1, new int[] {0}, 3, STUMP);
+        unknownLoss[8] = (byte) GradientBoostedTrees.Loss.values().length;
+        assertEquals("gradient-boosted trees: unknown loss code " + GradientBoostedTrees.Loss.values().length,
+                refusal(unknownLoss));
+        unknownLoss[8] = -1;
+        assertEquals("gradient-boosted trees: unknown loss code -1", refusal(unknownLoss));
+    }
+
+    /**
+     * A count is refused before anything is allocated for it when its entries, at least 4 bytes each,
+     * could not fit in the bytes left; one that fits is read, and a short read is then a truncation.
+     */
+    @Test
+    void aCountLargerThanTheBytesLeftIsRefusedBeforeItIsAllocated() {
+        // After the tree count: 4 bytes of root, 4 of node count and 3 nodes of 28 bytes, 92 in all.
+        assertEquals("gradient-boosted trees: implausible tree count 24",
+                refusal(stump(2, 24, new int[] {0}, 3, STUMP)));
+        assertEquals("gradient-boosted trees: truncated or unreadable model bytes",
+                refusal(stump(2, 23, new int[] {0}, 3, STUMP)), "23 roots of 4 bytes fit in 92");
+        assertEquals("gradient-boosted trees: implausible tree count -1",
+                refusal(stump(2, -1, new int[] {0}, 3, STUMP)));
+        // After the node count: 3 nodes of 28 bytes, 84.
+        assertEquals("gradient-boosted trees: implausible node count 22",
+                refusal(stump(2, 1, new int[] {0}, 22, STUMP)));
+        assertEquals("gradient-boosted trees: truncated or unreadable model bytes",
+                refusal(stump(2, 1, new int[] {0}, 21, STUMP)));
+        assertEquals("gradient-boosted trees: implausible node count " + Integer.MAX_VALUE,
+                refusal(stump(2, 1, new int[] {0}, Integer.MAX_VALUE, STUMP)));
     }
 
     @Test
