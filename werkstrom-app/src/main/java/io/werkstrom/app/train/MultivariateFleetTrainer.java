@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -162,7 +163,9 @@ public final class MultivariateFleetTrainer {
         int holdoutMachines;
         if (complete.size() >= 2) {
             List<String> names = new ArrayList<>(complete.keySet());
-            Collections.shuffle(names, new Random(seed));
+            // Random's first draws barely differ between nearby seeds: of two machines, every seed
+            // from 0 to 4,095 would hold out the same one. SplittableRandom mixes the seed first.
+            Collections.shuffle(names, new Random(new SplittableRandom(seed).nextLong()));
             holdoutMachines = Math.max(1, (int) Math.round(names.size() * HOLDOUT));
             for (int i = 0; i < names.size(); i++) {
                 Complete rows = complete.get(names.get(i));
@@ -195,30 +198,15 @@ public final class MultivariateFleetTrainer {
         int holdoutStates = 0;
         int exceeding = 0;
         int alarms = 0;
-        long repeatMicros = options.repeatAfter().toNanos() / 1_000;
         for (Complete machine : heldOut) {
             if (machine.values.isEmpty()) {
                 continue;
             }
             double[] scores = measured.score(machine.values.toArray(new double[0][]), backend);
             holdoutStates += scores.length;
-            int run = 0;
-            long lastAlarm = Long.MIN_VALUE;
-            for (int i = 0; i < scores.length; i++) {
-                // as the job judges: NaN is not beyond the limit
-                if (!(scores[i] > 1.0)) {
-                    run = 0;
-                    continue;
-                }
-                exceeding++;
-                run = Math.min(run + 1, options.confirmStates());
-                long micros = machine.micros.get(i);
-                if (run >= options.confirmStates()
-                        && (lastAlarm == Long.MIN_VALUE || micros - lastAlarm >= repeatMicros)) {
-                    alarms++;
-                    lastAlarm = micros;
-                }
-            }
+            Judged judged = judge(scores, machine.micros, options);
+            exceeding += judged.exceeding();
+            alarms += judged.alarms();
         }
         if (holdoutStates == 0) {
             throw new IllegalArgumentException("too few complete states to hold any out for measuring.");
@@ -230,6 +218,38 @@ public final class MultivariateFleetTrainer {
                 thin(all, "the stored model's", progress));
         return new Result(model, sensors, complete.size(), states, holdoutMachines, heldOutNames, holdoutStates,
                 (double) exceeding / holdoutStates, alarms / hours);
+    }
+
+    /** Of one machine's scored states: those beyond the limit, and the alarms they raise. */
+    record Judged(int exceeding, int alarms) {
+    }
+
+    /**
+     * One machine's {@code scores} (in time order, the states starting at {@code micros}) judged as
+     * the job judges them: a state is beyond the limit when its score is above 1 (NaN is not), and
+     * the {@link MultivariateOptions#confirmStates()}-th state in a row beyond it is an alarm unless
+     * the machine's last alarm started less than {@link MultivariateOptions#repeatAfter()} before.
+     */
+    static Judged judge(double[] scores, List<Long> micros, MultivariateOptions options) {
+        long repeatMicros = options.repeatAfter().toNanos() / 1_000;
+        int exceeding = 0;
+        int alarms = 0;
+        int run = 0;
+        long lastAlarm = Long.MIN_VALUE;
+        for (int i = 0; i < scores.length; i++) {
+            if (!(scores[i] > 1.0)) {
+                run = 0;
+                continue;
+            }
+            exceeding++;
+            run = Math.min(run + 1, options.confirmStates());
+            long at = micros.get(i);
+            if (run >= options.confirmStates() && (lastAlarm == Long.MIN_VALUE || at - lastAlarm >= repeatMicros)) {
+                alarms++;
+                lastAlarm = at;
+            }
+        }
+        return new Judged(exceeding, alarms);
     }
 
     /** {@code duration} in seconds, as the JSON of a model gives its bucket. */

@@ -69,6 +69,8 @@ class MultivariateFleetTrainerTest {
         assertEquals(result.holdoutExceedance(), metrics.get("holdout_exceedance").asDouble(), 1e-5);
         assertTrue(metrics.has("holdout_alarms_per_hour"), result.metricsJson());
         assertTrue(lines.stream().noneMatch(l -> l.contains("thinning")), lines.toString());
+        assertTrue(lines.contains(String.format(java.util.Locale.ROOT, "%,d complete states of 8 machines over sensors %s",
+                result.states(), result.sensors())), lines.toString());
 
         double[][] states = new double[50][];
         List<StateHistory.State> first = history.machines().values().iterator().next();
@@ -246,18 +248,86 @@ class MultivariateFleetTrainerTest {
         IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
                 () -> MultivariateFleetTrainer.train(correlated(1, 20, 1), MSET, 1, JavaKernelBackend.shared(),
                         line -> { }));
-        assertTrue(one.getMessage().contains("15 complete states") && one.getMessage().contains("at least " + min),
+        assertEquals("only 15 complete states to fit the measured model on (the earlier 75 % of the one machine's);"
+                + " a model needs at least " + min + ", the fewest the job fits a machine's own model on.",
                 one.getMessage());
         // four machines of 5 states: the three not held out give 15
         IllegalArgumentException four = assertThrows(IllegalArgumentException.class,
                 () -> MultivariateFleetTrainer.train(correlated(4, 5, 1),
                         MSET.withMethod(MultivariateOptions.Method.PCA), 1, JavaKernelBackend.shared(), line -> { }));
-        assertTrue(four.getMessage().contains("15 complete states"), four.getMessage());
+        assertTrue(four.getMessage().startsWith("only 15 complete states to fit the measured model on (those of the 3"
+                + " machines not held out);"), four.getMessage());
         // just enough: 16 states fitted
         MultivariateFleetTrainer.Result enough = MultivariateFleetTrainer.train(correlated(1, 21, 1), MSET, 1,
                 JavaKernelBackend.shared(), line -> { });
         assertEquals(21, enough.states());
         assertEquals(5, enough.holdoutStates());
+    }
+
+    /**
+     * The held-out states are judged as the job judges them, here with its defaults (3 states in a row
+     * beyond the limit, then at most one alarm per 60 s) on states 10 s apart: alarms at 20 s, at
+     * 80 s (exactly 60 s later) and at 140 s, not at 130 s; a score of exactly 1 or NaN is not beyond
+     * the limit and breaks the run.
+     */
+    @Test
+    void theHeldOutStatesAreJudgedAsTheJobJudgesThem() {
+        double nan = Double.NaN;
+        double[] scores = {2, 2, 2, 2, nan, 1.0, 2, 2, 2, 2, 0.5, 2, 2, 2, 2};
+        List<Long> micros = IntStream.range(0, scores.length).mapToObj(i -> i * 10_000_000L).toList();
+        assertEquals(new MultivariateFleetTrainer.Judged(12, 3), MultivariateFleetTrainer.judge(scores, micros, MSET));
+        assertEquals(3, MSET.confirmStates());
+        assertEquals(Duration.ofSeconds(60), MSET.repeatAfter());
+        MultivariateOptions everyState = new MultivariateOptions(MSET.method(), MSET.trainingStates(), MSET.bucket(),
+                MSET.carryForward(), Duration.ZERO, 1, MSET.maxMachines(), MSET.maxSensors(), MSET.maxPendingStates());
+        assertEquals(new MultivariateFleetTrainer.Judged(12, 12),
+                MultivariateFleetTrainer.judge(scores, micros, everyState));
+        assertEquals(new MultivariateFleetTrainer.Judged(0, 0),
+                MultivariateFleetTrainer.judge(new double[] {nan, 1, 0.5}, micros, MSET));
+    }
+
+    /**
+     * One machine whose latest quarter (500 states, one a second) lies far off what it did before: each
+     * of them is beyond the limit, so the job would alarm at the third and then once a minute, 9 times
+     * in 500 s of states, 64.8 an hour.
+     */
+    @Test
+    void exceedanceAndAlarmsPerHourAreThoseOfTheHeldOutStates() throws Exception {
+        Map<String, List<StateHistory.State>> one = correlated(1, 2_000, 3);
+        List<StateHistory.State> states = one.get("m0");
+        for (int i = 1_500; i < 2_000; i++) {
+            StateHistory.State state = states.get(i);
+            double[] values = state.values().clone();
+            values[2] += 1_000;
+            states.set(i, new StateHistory.State(state.startMicros(), state.sensors(), values));
+        }
+        MultivariateFleetTrainer.Result result = MultivariateFleetTrainer.train(one, MSET, 1,
+                JavaKernelBackend.shared(), line -> { });
+        assertEquals(500, result.holdoutStates());
+        assertEquals(1.0, result.holdoutExceedance());
+        assertEquals(64.8, result.holdoutAlarmsPerHour(), 1e-9);
+        JsonNode metrics = new ObjectMapper().readTree(result.metricsJson());
+        assertEquals(1.0, metrics.get("holdout_exceedance").asDouble());
+        assertEquals(64.8, metrics.get("holdout_alarms_per_hour").asDouble());
+        // A bucket of 2 s makes the same 500 states 1,000 s: half the alarms per hour.
+        MultivariateFleetTrainer.Result twoSeconds = MultivariateFleetTrainer.train(one,
+                MSET.withBucket(Duration.ofSeconds(2)), 1, JavaKernelBackend.shared(), line -> { });
+        assertEquals(32.4, twoSeconds.holdoutAlarmsPerHour(), 1e-9);
+    }
+
+    /** Two machines are already a fleet: one of them is held out whole, chosen by the seed. */
+    @Test
+    void ofTwoMachinesOneIsHeldOutWholeAndTheSeedChoosesWhich() {
+        Map<String, List<StateHistory.State>> two = correlated(2, 100, 1);
+        Set<List<String>> chosen = new java.util.HashSet<>();
+        for (long seed = 1; seed <= 8; seed++) {
+            MultivariateFleetTrainer.Result result = MultivariateFleetTrainer.train(two, MSET, seed,
+                    JavaKernelBackend.shared(), line -> { });
+            assertEquals(1, result.holdoutMachines());
+            assertEquals(100, result.holdoutStates(), "all of the held-out machine's states");
+            chosen.add(result.heldOut());
+        }
+        assertEquals(Set.of(List.of("m0"), List.of("m1")), chosen);
     }
 
     /** {@code machines} machines of {@code states} states each over three related sensors a, b = 2a, c. */
